@@ -1,0 +1,186 @@
+// Package config loads opsdeck's configuration: defaults, then a YAML file (or,
+// with no file, the environment variables the Origin stack already uses), then
+// validation. Every error names the file, the line and the field.
+package config
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"sort"
+	"time"
+
+	"github.com/opsdeck/opsdeck/internal/units"
+)
+
+// Config is the merged, validated configuration. It is read-only after Load.
+type Config struct {
+	Refresh            Duration                `yaml:"refresh"`
+	Window             Duration                `yaml:"window"`
+	DefaultEnvironment string                  `yaml:"default_environment"`
+	Environments       map[string]*Environment `yaml:"environments"`
+
+	// Source is the file the configuration came from, or a description of the
+	// zero-config origin ("environment variables").
+	Source string `yaml:"-"`
+	// Order lists environment names in file order (the UI cycles in this order).
+	Order []string `yaml:"-"`
+	// Warnings are non-fatal findings, such as ${VAR} references to unset variables.
+	Warnings []string `yaml:"-"`
+}
+
+// Environment is one deployment opsdeck can watch: qa, staging, production...
+type Environment struct {
+	Name       string     `yaml:"-"`
+	Prometheus Prometheus `yaml:"prometheus"`
+	Postgres   Postgres   `yaml:"postgres"`
+	Redis      Redis      `yaml:"redis"`
+	Alembic    Alembic    `yaml:"alembic"`
+	// Protected marks production: destructive actions are refused or need the
+	// environment's name typed in.
+	Protected bool `yaml:"protected"`
+	// Readonly disables every action.
+	Readonly bool `yaml:"readonly"`
+	// Disposable marks sandboxes and CI databases, where one-keystroke resets may be allowed.
+	Disposable bool `yaml:"disposable"`
+}
+
+// Prometheus says where the metrics live and how to ask for the golden signals.
+type Prometheus struct {
+	URL             string            `yaml:"url"`
+	Selector        string            `yaml:"selector"`
+	Timeout         Duration          `yaml:"timeout"`
+	RateWindow      Duration          `yaml:"rate_window"`
+	BearerToken     Secret            `yaml:"bearer_token,omitempty"`
+	BearerTokenFile string            `yaml:"bearer_token_file,omitempty"`
+	BasicAuth       *BasicAuth        `yaml:"basic_auth,omitempty"`
+	Headers         map[string]string `yaml:"headers,omitempty"`
+	TLS             TLS               `yaml:"tls,omitempty"`
+	Queries         Queries           `yaml:"queries"`
+	Thresholds      Thresholds        `yaml:"thresholds"`
+}
+
+// BasicAuth is HTTP basic authentication for Prometheus (or a proxy in front of it).
+type BasicAuth struct {
+	Username     string `yaml:"username"`
+	Password     Secret `yaml:"password,omitempty"`
+	PasswordFile string `yaml:"password_file,omitempty"`
+}
+
+// TLS options for Prometheus-compatible servers behind TLS (Thanos, Mimir, VictoriaMetrics).
+type TLS struct {
+	CAFile             string `yaml:"ca_file,omitempty"`
+	CertFile           string `yaml:"cert_file,omitempty"`
+	KeyFile            string `yaml:"key_file,omitempty"`
+	ServerName         string `yaml:"server_name,omitempty"`
+	InsecureSkipVerify bool   `yaml:"insecure_skip_verify,omitempty"`
+}
+
+// Queries holds the PromQL of each golden signal. Empty fields get defaults
+// built from the selector and rate window.
+type Queries struct {
+	RPS        string `yaml:"rps"`
+	ErrorRate  string `yaml:"error_rate"`
+	P95Latency string `yaml:"p95_latency"`
+	Memory     string `yaml:"memory"`
+}
+
+// Thresholds per golden signal, in the signal's unit (error rate as a ratio,
+// latency in seconds, memory in bytes). Written values may carry suffixes: 5%, 2s, 1GiB.
+type Thresholds struct {
+	RPS        Threshold `yaml:"rps"`
+	ErrorRate  Threshold `yaml:"error_rate"`
+	P95Latency Threshold `yaml:"p95_latency"`
+	Memory     Threshold `yaml:"memory"`
+}
+
+// Threshold colours a value warn or crit when it reaches Warn or Crit. Nil disables a level.
+type Threshold struct {
+	Warn *Quantity `yaml:"warn,omitempty"`
+	Crit *Quantity `yaml:"crit,omitempty"`
+}
+
+// Postgres connection of an environment (the Origin DSN points at pgbouncer).
+type Postgres struct {
+	URL string `yaml:"url"`
+}
+
+// Redis connection of an environment and the Celery queue keys to watch.
+type Redis struct {
+	URL    string   `yaml:"url"`
+	Queues []string `yaml:"queues"`
+}
+
+// Alembic project of an environment.
+type Alembic struct {
+	Dir string `yaml:"dir"`
+}
+
+// Duration is a time.Duration written in Go syntax ("2s", "15m").
+type Duration time.Duration
+
+// D returns the duration as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// MarshalYAML prints the duration the way it is written.
+func (d Duration) MarshalYAML() (any, error) { return units.ShortDuration(time.Duration(d)), nil }
+
+// Secret is a string that never prints.
+type Secret string
+
+// MarshalYAML masks the secret.
+func (s Secret) MarshalYAML() (any, error) {
+	if s == "" {
+		return "", nil
+	}
+	return "<redacted>", nil
+}
+
+// String masks the secret so that %v never leaks it.
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return "<redacted>"
+}
+
+// Quantity is a threshold value in the metric's base unit, remembering which
+// suffix it was written with so that "2GiB" for a latency can be refused.
+type Quantity struct {
+	Value float64
+	Kind  units.Kind
+}
+
+// MarshalYAML prints the value the way it was written: 2%, 800ms, 2GiB or a number.
+func (q Quantity) MarshalYAML() (any, error) {
+	switch q.Kind {
+	case units.Percent:
+		return strconv.FormatFloat(q.Value*100, 'g', -1, 64) + "%", nil
+	case units.Duration:
+		return time.Duration(q.Value * float64(time.Second)).String(), nil
+	case units.Size:
+		for _, m := range []struct {
+			suffix string
+			mult   float64
+		}{{"TiB", 1 << 40}, {"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+			if n := q.Value / m.mult; n >= 1 && n == math.Trunc(n) {
+				return strconv.FormatFloat(n, 'f', -1, 64) + m.suffix, nil
+			}
+		}
+		return strconv.FormatFloat(q.Value, 'f', -1, 64) + "B", nil
+	}
+	return q.Value, nil
+}
+
+// Q is shorthand for a plain quantity, used for defaults and in tests.
+func Q(v float64) *Quantity { return &Quantity{Value: v} }
+
+// Get returns the named environment.
+func (c *Config) Get(name string) (*Environment, error) {
+	if e, ok := c.Environments[name]; ok {
+		return e, nil
+	}
+	names := append([]string(nil), c.Order...)
+	sort.Strings(names)
+	return nil, fmt.Errorf("no environment %q in %s (have: %v)", name, c.Source, names)
+}

@@ -1,0 +1,293 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/exp/golden"
+)
+
+func envOf(kv ...string) func(string) (string, bool) {
+	m := map[string]string{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func loadTestdata(t *testing.T, name string, lookup func(string) (string, bool)) *Config {
+	t.Helper()
+	cfg, err := Load(Options{Path: filepath.Join("testdata", name), LookupEnv: lookup})
+	if err != nil {
+		t.Fatalf("load %s: %v", name, err)
+	}
+	return cfg
+}
+
+// TestMergedGolden pins the merged result of defaults + file + ${VAR}
+// expansion, as `opsdeck config print` shows it (secrets redacted).
+func TestMergedGolden(t *testing.T) {
+	lookup := envOf(
+		"PROM_TOKEN", "t0ken-abc",
+		"QA_DATABASE_URL", "postgresql://qa:qa-pass@db.qa:5432/origin_db",
+	)
+	for _, name := range []string{"full", "minimal"} {
+		t.Run(name, func(t *testing.T) {
+			cfg := loadTestdata(t, name+".yaml", lookup)
+			out, err := cfg.Print()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, secret := range []string{"t0ken-abc", "qa-pass", "pr0d-s3cret", "r3dis-pw", "fallback-pass", "k3y-v4lue"} {
+				if strings.Contains(string(out), secret) {
+					t.Errorf("config print leaks %q", secret)
+				}
+			}
+			golden.RequireEqual(t, out)
+		})
+	}
+}
+
+func TestFullValues(t *testing.T) {
+	cfg := loadTestdata(t, "full.yaml", envOf("PROM_TOKEN", "tok", "QA_REDIS_URL", "redis://127.0.0.1:6380/2"))
+	if got := strings.Join(cfg.Order, ","); got != "qa,production" {
+		t.Errorf("order = %q", got)
+	}
+	if cfg.Refresh.D() != 3*time.Second || cfg.Window.D() != 30*time.Minute {
+		t.Errorf("refresh/window = %v/%v", cfg.Refresh.D(), cfg.Window.D())
+	}
+	qa, prod := cfg.Environments["qa"], cfg.Environments["production"]
+	if qa.Prometheus.BearerToken != "tok" || qa.Redis.URL != "redis://127.0.0.1:6380/2" {
+		t.Errorf("expansion: token %q redis %q", qa.Prometheus.BearerToken, qa.Redis.URL)
+	}
+	if qa.Postgres.URL != "" {
+		t.Errorf("unset variable should expand to empty, got %q", qa.Postgres.URL)
+	}
+	if len(cfg.Warnings) != 1 || !strings.Contains(cfg.Warnings[0], "QA_DATABASE_URL") || !strings.Contains(cfg.Warnings[0], "full.yaml:8") {
+		t.Errorf("warnings = %q", cfg.Warnings)
+	}
+	if prod.Prometheus.BasicAuth.Password != "fallback-pass" {
+		t.Errorf("${VAR:-default} gave %q", prod.Prometheus.BasicAuth.Password)
+	}
+	th := prod.Prometheus.Thresholds
+	if th.ErrorRate.Warn.Value != 0.02 || th.ErrorRate.Crit.Value != 0.05 {
+		t.Errorf("error-rate thresholds %v/%v: warn from file, crit from default", th.ErrorRate.Warn.Value, th.ErrorRate.Crit.Value)
+	}
+	if th.P95Latency.Warn.Value != 0.8 || th.Memory.Crit.Value != 2<<30 || th.Memory.Warn != nil {
+		t.Errorf("thresholds: p95 warn %v, memory crit %v warn %v", th.P95Latency.Warn.Value, th.Memory.Crit.Value, th.Memory.Warn)
+	}
+	if !strings.Contains(prod.Prometheus.Queries.RPS, `cluster="eu-1"`) || !strings.Contains(prod.Prometheus.Queries.RPS, "[5m]") {
+		t.Errorf("default RPS query ignores selector or rate window: %s", prod.Prometheus.Queries.RPS)
+	}
+	if prod.Prometheus.Queries.Memory != `sum(origin_memory_usage_bytes{job="fastapi-app"})` {
+		t.Errorf("override lost: %s", prod.Prometheus.Queries.Memory)
+	}
+	if !prod.Protected || !qa.Disposable || len(prod.Redis.Queues) != 1 || prod.Redis.Queues[0] != "celery" {
+		t.Errorf("flags/queues: %+v %+v", prod, qa)
+	}
+	secrets := strings.Join(cfg.Secrets(), " ")
+	for _, s := range []string{"tok", "pr0d-s3cret", "r3dis-pw", "fallback-pass", "k3y-v4lue"} {
+		if !strings.Contains(secrets, s) {
+			t.Errorf("Secrets() misses %q", s)
+		}
+	}
+}
+
+func TestEmptySelectorMeansNoSelector(t *testing.T) {
+	cfg := loadTestdata(t, "minimal.yaml", nil)
+	q := cfg.Environments["local"].Prometheus.Queries
+	if q.RPS != "sum(rate(http_requests_total[1m]))" {
+		t.Errorf("RPS = %s", q.RPS)
+	}
+	if !strings.Contains(q.ErrorRate, `http_requests_total{status=~"5.."}[1m]`) {
+		t.Errorf("error rate = %s", q.ErrorRate)
+	}
+	if cfg.DefaultEnvironment != "local" {
+		t.Errorf("default environment = %q, want the only one", cfg.DefaultEnvironment)
+	}
+}
+
+func TestZeroConfig(t *testing.T) {
+	dir := t.TempDir() // no opsdeck.yaml here, and no XDG config
+	cfg, err := Load(Options{WorkDir: dir, LookupEnv: envOf(
+		"XDG_CONFIG_HOME", dir,
+		"PROMETHEUS_URL", "http://127.0.0.1:9091",
+		"DATABASE_URL", "postgresql+psycopg2://u:pw@127.0.0.1:5433/app",
+		"REDIS_URL", "redis://127.0.0.1:6380/1",
+		"ALEMBIC_DIR", "/srv/app/alembic",
+	)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := cfg.Environments["default"]
+	if cfg.DefaultEnvironment != "default" || env.Prometheus.URL != "http://127.0.0.1:9091" ||
+		env.Postgres.URL != "postgresql+psycopg2://u:pw@127.0.0.1:5433/app" || env.Redis.URL != "redis://127.0.0.1:6380/1" ||
+		env.Alembic.Dir != "/srv/app/alembic" || env.Prometheus.Selector != DefaultSelector {
+		t.Fatalf("zero-config env = %+v", env)
+	}
+	if !strings.Contains(cfg.Source, "PROMETHEUS_URL") {
+		t.Errorf("source = %q", cfg.Source)
+	}
+
+	_, err = Load(Options{WorkDir: dir, LookupEnv: envOf("XDG_CONFIG_HOME", dir, "PROMETHEUS_URL", "prometheus:9090")})
+	var es Errors
+	if !errors.As(err, &es) || es[0].Field != "PROMETHEUS_URL" || es[0].File != "environment" {
+		t.Fatalf("bad PROMETHEUS_URL: %v", err)
+	}
+}
+
+func TestResolveOrder(t *testing.T) {
+	work, xdg := t.TempDir(), t.TempDir()
+	xdgFile := filepath.Join(xdg, "opsdeck", "config.yaml")
+	if err := os.MkdirAll(filepath.Dir(xdgFile), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(xdgFile, []byte("environments: {x: {}}\n"), 0o644)
+	opts := Options{WorkDir: work, LookupEnv: envOf("XDG_CONFIG_HOME", xdg)}
+	if got := Resolve(opts); got != xdgFile {
+		t.Errorf("with only the XDG file: %q", got)
+	}
+	local := filepath.Join(work, "opsdeck.yaml")
+	os.WriteFile(local, []byte("environments: {y: {}}\n"), 0o644)
+	if got := Resolve(opts); got != local {
+		t.Errorf("./opsdeck.yaml should win over XDG: %q", got)
+	}
+	opts.Path = "/explicit.yaml"
+	if got := Resolve(opts); got != "/explicit.yaml" {
+		t.Errorf("--config should win: %q", got)
+	}
+	cfg, err := Load(Options{WorkDir: work, LookupEnv: envOf("XDG_CONFIG_HOME", xdg)})
+	if err != nil || cfg.Order[0] != "y" {
+		t.Fatalf("load local: %v %v", cfg, err)
+	}
+}
+
+// TestErrors covers each error path: the message must name file, line and field.
+func TestErrors(t *testing.T) {
+	cases := []struct {
+		name, yaml string
+		want       string // file:line: field: substring
+	}{
+		{"unknown top key", "refesh: 2s\nenvironments: {a: {}}\n", `bad.yaml:1: refesh: unknown key "refesh" (did you mean "refresh"?)`},
+		{"unknown nested key", "environments:\n  qa:\n    prometheus:\n      urll: http://x\n", `bad.yaml:4: environments.qa.prometheus.urll: unknown key "urll" (did you mean "url"?)`},
+		{"unknown far key", "environments:\n  qa:\n    grafana: {}\n", `bad.yaml:3: environments.qa.grafana: unknown key "grafana" (known keys:`},
+		{"bad duration", "refresh: 2 seconds\nenvironments: {a: {}}\n", `bad.yaml:1: refresh: "2 seconds" is not a duration`},
+		{"duration number", "refresh: 2\nenvironments: {a: {}}\n", `bad.yaml:1: refresh: "2" is not a duration`},
+		{"refresh too small", "refresh: 10ms\nenvironments: {a: {}}\n", `bad.yaml:1: refresh: 10ms is out of range`},
+		{"bad timeout", "environments:\n  a:\n    prometheus:\n      timeout: soon\n", `bad.yaml:4: environments.a.prometheus.timeout: "soon" is not a duration`},
+		{"bad prom url", "environments:\n  a:\n    prometheus: {url: 'prometheus:9090'}\n", `bad.yaml:3: environments.a.prometheus.url: "prometheus:9090" is not a valid URL: the scheme must be http or https`},
+		{"api path", "environments:\n  a:\n    prometheus: {url: 'http://p:9090/api/v1'}\n", `environments.a.prometheus.url: "http://p:9090/api/v1" ends in /api/v1`},
+		{"bad postgres url", "environments:\n  a:\n    postgres:\n      url: mysql://u:secretpw@h/db\n", `bad.yaml:4: environments.a.postgres.url: "mysql://u:xxxxx@h/db" is not a valid URL: the scheme must be postgresql://`},
+		{"bad redis url", "environments:\n  a:\n    redis: {url: 'http://r:6379'}\n", `bad.yaml:3: environments.a.redis.url: "http://r:6379" is not a valid URL`},
+		{"bool", "environments:\n  a:\n    protected: yes\n", `bad.yaml:3: environments.a.protected: want true or false, got "yes"`},
+		{"list", "environments:\n  a:\n    redis: {queues: celery}\n", `bad.yaml:3: environments.a.redis.queues: want a list like [a, b], got "celery"`},
+		{"default env", "default_environment: prod\nenvironments: {qa: {}}\n", `bad.yaml:1: default_environment: "prod" is not one of the environments (qa)`},
+		{"no envs", "refresh: 2s\n", `bad.yaml: environments: no environments defined`},
+		{"selector", "environments:\n  a:\n    prometheus: {selector: 'job=fastapi'}\n", `bad.yaml:3: environments.a.prometheus.selector: "job=fastapi" is not a label selector`},
+		{"promql", "environments:\n  a:\n    prometheus:\n      queries:\n        rps: sum(rate(x[5m])\n", `bad.yaml:5: environments.a.prometheus.queries.rps: not valid PromQL`},
+		{"threshold unit", "environments:\n  a:\n    prometheus:\n      thresholds:\n        p95_latency: {warn: 1GiB}\n", `bad.yaml:5: environments.a.prometheus.thresholds.p95_latency.warn: p95_latency cannot be a byte size`},
+		{"threshold order", "environments:\n  a:\n    prometheus:\n      thresholds:\n        error_rate: {warn: 10%}\n", `bad.yaml:5: environments.a.prometheus.thresholds.error_rate: warn (0.1) is above crit (0.05)`},
+		{"threshold garbage", "environments:\n  a:\n    prometheus:\n      thresholds:\n        memory: {crit: lots}\n", `bad.yaml:5: environments.a.prometheus.thresholds.memory.crit: "lots" is not a number`},
+		{"two auths", "environments:\n  a:\n    prometheus:\n      bearer_token: x\n      basic_auth: {username: u, password: p}\n", `bad.yaml:3: environments.a.prometheus: set only one of bearer_token`},
+		{"env name", "environments:\n  'q a': {}\n", `bad.yaml:2: environments.q a: environment name "q a"`},
+		{"syntax", "environments:\n  a: {\n", `bad.yaml:2: YAML syntax:`},
+		{"tab", "environments:\n\ta: {}\n", `bad.yaml:2: YAML syntax:`},
+		{"mapping expected", "environments: [qa]\n", `bad.yaml:1: environments: want a mapping of names to values, got a list`},
+		{"empty", "", `bad.yaml: file is empty`},
+		{"header", "environments:\n  a:\n    prometheus: {headers: {Authorization: Bearer x}}\n", `bad.yaml:3: environments.a.prometheus.headers.Authorization: set credentials with bearer_token`},
+		{"tls pair", "environments:\n  a:\n    prometheus:\n      tls: {cert_file: c.pem}\n", `bad.yaml:4: environments.a.prometheus.tls: cert_file and key_file go together`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Parse("bad.yaml", []byte(c.yaml), nil)
+			if err == nil {
+				t.Fatal("accepted bad config")
+			}
+			var es Errors
+			if !errors.As(err, &es) {
+				t.Fatalf("error is %T, want config.Errors", err)
+			}
+			if !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error:\n  %v\nwant it to contain:\n  %s", err, c.want)
+			}
+			if strings.Contains(err.Error(), "secretpw") {
+				t.Fatalf("error leaks a password: %v", err)
+			}
+		})
+	}
+}
+
+func TestAllErrorsReportedAtOnce(t *testing.T) {
+	_, err := Parse("bad.yaml", []byte("refresh: x\nwindow: y\nenvironments:\n  a:\n    protected: 1\n"), nil)
+	var es Errors
+	if !errors.As(err, &es) || len(es) != 3 {
+		t.Fatalf("want 3 errors, got %v", err)
+	}
+}
+
+func TestMissingFile(t *testing.T) {
+	_, err := Load(Options{Path: filepath.Join(t.TempDir(), "nope.yaml")})
+	if err == nil || !strings.Contains(err.Error(), "nope.yaml: file not found") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestMergeKeysAndAnchors(t *testing.T) {
+	src := `
+x-base: &base
+  prometheus: {url: http://p:9090, timeout: 2s}
+environments:
+  a:
+    <<: *base
+    protected: true
+`
+	_, err := Parse("anchors.yaml", []byte(src), nil)
+	if err == nil || !strings.Contains(err.Error(), `x-base: unknown key`) {
+		t.Fatalf("top-level x-base should be reported as unknown, got %v", err)
+	}
+	src = `
+environments:
+  base: &base
+    prometheus: {url: http://p:9090, timeout: 2s}
+  a:
+    <<: *base
+    protected: true
+`
+	cfg, err := Parse("anchors.yaml", []byte(src), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := cfg.Environments["a"]
+	if a.Prometheus.URL != "http://p:9090" || a.Prometheus.Timeout.D() != 2*time.Second || !a.Protected {
+		t.Fatalf("merge key lost values: %+v", a)
+	}
+}
+
+func TestExpansionEdgeCases(t *testing.T) {
+	src := "environments:\n  a:\n    prometheus: {url: 'http://p:9090', bearer_token: ${TOK}, selector: 'job=\"$${X}\"'}\n    protected: ${PROT}\n    redis: {url: \"${R:-redis://127.0.0.1:6390/0}\"}\n"
+	cfg, err := Parse("x.yaml", []byte(src), envOf("TOK", "a$$b", "PROT", "true"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := cfg.Environments["a"]
+	if a.Prometheus.BearerToken != "a$$b" {
+		t.Errorf("a variable's value must not be unescaped: %q", a.Prometheus.BearerToken)
+	}
+	if a.Prometheus.Selector != `job="${X}"` {
+		t.Errorf("$$ should give a literal $: %q", a.Prometheus.Selector)
+	}
+	if !a.Protected {
+		t.Error("${PROT}=true should give a bool")
+	}
+	if a.Redis.URL != "redis://127.0.0.1:6390/0" {
+		t.Errorf("default not used: %q", a.Redis.URL)
+	}
+	_, err = Parse("x.yaml", []byte("environments:\n  a:\n    redis: {url: '${not a var}'}\n"), nil)
+	if err == nil || !strings.Contains(err.Error(), "x.yaml:3: environments.a.redis.url: ${not a var} is not a variable reference") {
+		t.Fatalf("bad reference: %v", err)
+	}
+}

@@ -1,0 +1,73 @@
+package config
+
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Defaults used where the file (or environment) says nothing. The thresholds
+// come from Origin's alert rules: error rate > 5 % is critical, P95 > 2 s degraded.
+const (
+	DefaultRefresh     = 2 * time.Second
+	DefaultWindow      = 15 * time.Minute
+	DefaultTimeout     = 5 * time.Second
+	DefaultRateWindow  = time.Minute
+	DefaultSelector    = `job="fastapi-app"`
+	DefaultEnvironment = "default"
+	DefaultQueue       = "celery"
+)
+
+// DefaultThresholds are Origin's alerting levels; RPS and memory have none
+// until a team sets its own.
+func DefaultThresholds() Thresholds {
+	return Thresholds{
+		ErrorRate:  Threshold{Warn: Q(0.01), Crit: Q(0.05)},
+		P95Latency: Threshold{Warn: Q(1), Crit: Q(2)},
+	}
+}
+
+// DefaultQueries builds the golden-signal PromQL for the metrics the Origin API
+// exports (prometheus-fastapi-instrumentator plus the process collector).
+// The error-rate numerator falls back to 0 when no 5xx series exists yet, so a
+// healthy service reads 0 % rather than "no data".
+func DefaultQueries(selector string, rateWindow time.Duration) Queries {
+	w := "[" + promDuration(rateWindow) + "]"
+	sel := func(extra ...string) string {
+		var parts []string
+		if s := strings.TrimSpace(selector); s != "" {
+			parts = append(parts, s)
+		}
+		parts = append(parts, extra...)
+		if len(parts) == 0 {
+			return ""
+		}
+		return "{" + strings.Join(parts, ", ") + "}"
+	}
+	requests := "http_requests_total" + sel()
+	errors := "http_requests_total" + sel(`status=~"5.."`)
+	return Queries{
+		RPS:        "sum(rate(" + requests + w + "))",
+		ErrorRate:  "(sum(rate(" + errors + w + ")) or vector(0)) / sum(rate(" + requests + w + "))",
+		P95Latency: "histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket" + sel() + w + ")))",
+		Memory:     "sum(process_resident_memory_bytes" + sel() + ")",
+	}
+}
+
+// promDuration writes a duration in PromQL syntax (1m, 90s, 1h30m).
+func promDuration(d time.Duration) string {
+	if d <= 0 {
+		d = DefaultRateWindow
+	}
+	var b strings.Builder
+	for _, u := range []struct {
+		d time.Duration
+		s string
+	}{{time.Hour, "h"}, {time.Minute, "m"}, {time.Second, "s"}, {time.Millisecond, "ms"}} {
+		if n := d / u.d; n > 0 {
+			b.WriteString(strconv.FormatInt(int64(n), 10) + u.s)
+			d -= n * u.d
+		}
+	}
+	return b.String()
+}

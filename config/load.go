@@ -1,0 +1,501 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/agnivade/levenshtein"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/opsdeck/opsdeck/internal/units"
+)
+
+// Options says where to look for configuration.
+type Options struct {
+	// Path is --config; when set, the file must exist.
+	Path string
+	// LookupEnv reads environment variables (os.LookupEnv in production).
+	LookupEnv func(string) (string, bool)
+	// WorkDir is where ./opsdeck.yaml is looked for; "" means the current directory.
+	WorkDir string
+}
+
+// ZeroConfigVars are the variables a zero-config environment is built from:
+// the names the Origin stack already uses.
+var zeroConfigVars = []string{"PROMETHEUS_URL", "DATABASE_URL", "REDIS_URL", "ALEMBIC_DIR"}
+
+// Resolve returns the file Load would read: --config, else ./opsdeck.yaml, else
+// $XDG_CONFIG_HOME/opsdeck/config.yaml; "" when there is none (zero-config).
+func Resolve(opts Options) string {
+	if opts.Path != "" {
+		return opts.Path
+	}
+	lookup := opts.lookup()
+	candidates := []string{filepath.Join(opts.WorkDir, "opsdeck.yaml")}
+	if home, ok := lookup("XDG_CONFIG_HOME"); ok && home != "" {
+		candidates = append(candidates, filepath.Join(home, "opsdeck", "config.yaml"))
+	} else if home, ok := lookup("HOME"); ok && home != "" {
+		candidates = append(candidates, filepath.Join(home, ".config", "opsdeck", "config.yaml"))
+	}
+	for _, c := range candidates {
+		if st, err := os.Stat(c); err == nil && !st.IsDir() {
+			return c
+		}
+	}
+	return ""
+}
+
+func (o Options) lookup() func(string) (string, bool) {
+	if o.LookupEnv != nil {
+		return o.LookupEnv
+	}
+	return func(string) (string, bool) { return "", false }
+}
+
+// Load finds and reads the configuration. Errors are Errors (exit code 2).
+func Load(opts Options) (*Config, error) {
+	path := Resolve(opts)
+	if path == "" {
+		return FromEnv(opts.lookup())
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		msg := err.Error()
+		if errors.Is(err, fs.ErrNotExist) {
+			msg = "file not found"
+		}
+		return nil, Errors{{File: path, Msg: msg}}
+	}
+	return Parse(path, data, opts.lookup())
+}
+
+// FromEnv builds the single environment "default" from PROMETHEUS_URL,
+// DATABASE_URL, REDIS_URL and ALEMBIC_DIR.
+func FromEnv(lookup func(string) (string, bool)) (*Config, error) {
+	get := func(k string) string { v, _ := lookup(k); return strings.TrimSpace(v) }
+	env := &Environment{
+		Name:       DefaultEnvironment,
+		Prometheus: Prometheus{URL: get("PROMETHEUS_URL")},
+		Postgres:   Postgres{URL: get("DATABASE_URL")},
+		Redis:      Redis{URL: get("REDIS_URL")},
+		Alembic:    Alembic{Dir: get("ALEMBIC_DIR")},
+	}
+	cfg := &Config{
+		Source:             "environment variables (" + strings.Join(zeroConfigVars, ", ") + ")",
+		DefaultEnvironment: DefaultEnvironment,
+		Environments:       map[string]*Environment{DefaultEnvironment: env},
+		Order:              []string{DefaultEnvironment},
+	}
+	applyDefaults(cfg, presence{})
+	v := &validator{file: "environment", pos: presence{}, envField: map[string]string{
+		"environments.default.prometheus.url": "PROMETHEUS_URL",
+		"environments.default.postgres.url":   "DATABASE_URL",
+		"environments.default.redis.url":      "REDIS_URL",
+		"environments.default.alembic.dir":    "ALEMBIC_DIR",
+	}}
+	v.config(cfg)
+	if len(v.errs) > 0 {
+		return nil, v.errs
+	}
+	return cfg, nil
+}
+
+// Parse reads configuration text; file names the source in errors.
+func Parse(file string, data []byte, lookup func(string) (string, bool)) (*Config, error) {
+	if lookup == nil {
+		lookup = func(string) (string, bool) { return "", false }
+	}
+	data, refs := protectRefs(data)
+	var doc yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, errEOF) || strings.Contains(err.Error(), "EOF") {
+			return nil, Errors{{File: file, Msg: "file is empty: it needs at least an environments: section"}}
+		}
+		return nil, Errors{yamlSyntaxError(file, err)}
+	}
+	root := &doc
+	if root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
+		root = root.Content[0]
+	}
+	w := &walker{file: file, pos: presence{}, lookup: lookup, refs: refs}
+	w.expand(root, "")
+	w.walk(root, reflect.TypeOf(Config{}), "")
+	if len(w.errs) > 0 {
+		return nil, w.errs
+	}
+	cfg := &Config{}
+	if err := root.Decode(cfg); err != nil {
+		// The walker checks every kind the decoder cares about, so this is a bug
+		// in opsdeck rather than in the file; still report it with the file name.
+		return nil, Errors{{File: file, Msg: err.Error()}}
+	}
+	cfg.Source = file
+	cfg.Warnings = w.warnings
+	cfg.Order = w.envOrder
+	for name, env := range cfg.Environments {
+		if env == nil {
+			env = &Environment{}
+			cfg.Environments[name] = env
+		}
+		env.Name = name
+	}
+	applyDefaults(cfg, w.pos)
+	v := &validator{file: file, pos: w.pos}
+	v.config(cfg)
+	if len(v.errs) > 0 {
+		return nil, v.errs
+	}
+	return cfg, nil
+}
+
+var errEOF = errors.New("EOF")
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+func yamlSyntaxError(file string, err error) *FieldError {
+	msg := err.Error()
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		var line int
+		fmt.Sscan(m[1], &line)
+		return &FieldError{File: file, Line: line, Msg: "YAML syntax: " + m[2]}
+	}
+	return &FieldError{File: file, Msg: "YAML syntax: " + strings.TrimPrefix(msg, "yaml: ")}
+}
+
+// presence maps a dotted field path to the line it was written on; a path
+// that is absent was not written in the file.
+type presence map[string]int
+
+// line returns the line of path or of its nearest written parent.
+func (p presence) line(path string) int {
+	for path != "" {
+		if l, ok := p[path]; ok {
+			return l
+		}
+		i := strings.LastIndexByte(path, '.')
+		if i < 0 {
+			break
+		}
+		path = path[:i]
+	}
+	return 0
+}
+
+func (p presence) has(path string) bool { _, ok := p[path]; return ok }
+
+// applyDefaults fills what the file left out. Presence distinguishes
+// "selector omitted" (use Origin's job) from "selector: ''" (no selector).
+func applyDefaults(cfg *Config, pos presence) {
+	if cfg.Refresh == 0 {
+		cfg.Refresh = Duration(DefaultRefresh)
+	}
+	if cfg.Window == 0 {
+		cfg.Window = Duration(DefaultWindow)
+	}
+	if cfg.DefaultEnvironment == "" && len(cfg.Order) > 0 {
+		cfg.DefaultEnvironment = cfg.Order[0]
+	}
+	for _, name := range cfg.Order {
+		env := cfg.Environments[name]
+		base := "environments." + name + ".prometheus"
+		p := &env.Prometheus
+		if !pos.has(base + ".selector") {
+			p.Selector = DefaultSelector
+		}
+		if p.Timeout == 0 {
+			p.Timeout = Duration(DefaultTimeout)
+		}
+		if p.RateWindow == 0 {
+			p.RateWindow = Duration(DefaultRateWindow)
+		}
+		def := DefaultQueries(p.Selector, p.RateWindow.D())
+		for _, q := range []struct {
+			field *string
+			def   string
+		}{{&p.Queries.RPS, def.RPS}, {&p.Queries.ErrorRate, def.ErrorRate}, {&p.Queries.P95Latency, def.P95Latency}, {&p.Queries.Memory, def.Memory}} {
+			if strings.TrimSpace(*q.field) == "" {
+				*q.field = q.def
+			}
+		}
+		dt := DefaultThresholds()
+		for key, pair := range map[string][2]*Threshold{
+			"rps": {&p.Thresholds.RPS, &dt.RPS}, "error_rate": {&p.Thresholds.ErrorRate, &dt.ErrorRate},
+			"p95_latency": {&p.Thresholds.P95Latency, &dt.P95Latency}, "memory": {&p.Thresholds.Memory, &dt.Memory},
+		} {
+			tp := base + ".thresholds." + key
+			if !pos.has(tp + ".warn") {
+				pair[0].Warn = pair[1].Warn
+			}
+			if !pos.has(tp + ".crit") {
+				pair[0].Crit = pair[1].Crit
+			}
+		}
+		if !pos.has("environments."+name+".redis.queues") && len(env.Redis.Queues) == 0 {
+			env.Redis.Queues = []string{DefaultQueue}
+		}
+	}
+}
+
+// walker checks the YAML tree against the Config types before decoding: unknown
+// keys, wrong kinds and unparseable scalars, each with its line and path. It
+// also expands ${VAR} in values and records where every field was written.
+type walker struct {
+	file     string
+	pos      presence
+	lookup   func(string) (string, bool)
+	errs     Errors
+	warnings []string
+	envOrder []string
+	refs     []string // ${...} references, indexed by their placeholder number
+}
+
+func (w *walker) fail(n *yaml.Node, path, format string, args ...any) {
+	w.errs = append(w.errs, &FieldError{File: w.file, Line: n.Line, Field: path, Msg: fmt.Sprintf(format, args...)})
+}
+
+// refPattern finds ${VAR} and ${VAR:-default}; "$$" escapes a dollar.
+var refPattern = regexp.MustCompile(`\$\$|\$\{[^}\n]*\}`)
+
+// placeholder stands for a ${...} reference while the YAML is parsed: the
+// braces of "${TOKEN}" would otherwise break flow mappings such as
+// {bearer_token: ${PROM_TOKEN}}, the shape the docs show.
+var placeholder = regexp.MustCompile(`OPSDECKREF([0-9]+)Z`)
+
+func protectRefs(data []byte) ([]byte, []string) {
+	var refs []string
+	out := refPattern.ReplaceAllFunc(data, func(m []byte) []byte {
+		if string(m) == "$$" {
+			return m
+		}
+		refs = append(refs, string(m))
+		return []byte(fmt.Sprintf("OPSDECKREF%dZ", len(refs)-1))
+	})
+	return out, refs
+}
+
+var varRef = regexp.MustCompile(`^\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?\}$`)
+
+// expand replaces ${VAR} and ${VAR:-default} in scalar values; $$ is a literal $.
+// Bare $VAR is left alone: PromQL and Grafana use it for their own variables.
+func (w *walker) expand(n *yaml.Node, path string) {
+	switch n.Kind {
+	case yaml.DocumentNode, yaml.SequenceNode:
+		for i, c := range n.Content {
+			w.expand(c, join(path, fmt.Sprint(i)))
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			k.Value = w.restore(k.Value) // keys are not expanded, only given back their text
+			w.expand(n.Content[i+1], join(path, k.Value))
+		}
+	case yaml.ScalarNode:
+		if !strings.Contains(n.Value, "$") && !strings.Contains(n.Value, "OPSDECKREF") {
+			return
+		}
+		// Unescape $$ first so that a variable's value is never unescaped.
+		n.Value = placeholder.ReplaceAllStringFunc(strings.ReplaceAll(n.Value, "$$", "$"), func(m string) string {
+			ref := w.refs[atoi(placeholder.FindStringSubmatch(m)[1])]
+			sub := varRef.FindStringSubmatch(ref)
+			if sub == nil {
+				w.errs = append(w.errs, &FieldError{File: w.file, Line: n.Line, Field: path,
+					Msg: fmt.Sprintf("%s is not a variable reference: write ${NAME} or ${NAME:-default} ($$ for a literal $)", ref)})
+				return ""
+			}
+			if val, ok := w.lookup(sub[1]); ok && val != "" {
+				return val
+			}
+			if strings.Contains(ref, ":-") {
+				return sub[2]
+			}
+			w.warnings = append(w.warnings, fmt.Sprintf("%s:%d: %s: ${%s} is not set; using an empty value", w.file, n.Line, path, sub[1]))
+			return ""
+		})
+		if n.Style == 0 {
+			n.Tag = "" // let "${FLAG}" -> "true" resolve to a bool
+		}
+	}
+}
+
+// restore puts the original ${...} text back (used for keys).
+func (w *walker) restore(s string) string {
+	return placeholder.ReplaceAllStringFunc(s, func(m string) string {
+		return w.refs[atoi(placeholder.FindStringSubmatch(m)[1])]
+	})
+}
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+var (
+	durationType = reflect.TypeOf(Duration(0))
+	quantityType = reflect.TypeOf(Quantity{})
+	secretType   = reflect.TypeOf(Secret(""))
+)
+
+func (w *walker) walk(n *yaml.Node, t reflect.Type, path string) {
+	if n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {
+		return // an empty value keeps the default
+	}
+	switch {
+	case t == durationType:
+		if n.Kind != yaml.ScalarNode {
+			w.fail(n, path, "want a duration like 2s or 15m")
+			return
+		}
+		d, err := time.ParseDuration(n.Value)
+		if err != nil {
+			w.fail(n, path, "%q is not a duration: write it like 500ms, 2s or 15m", n.Value)
+		} else if d < 0 {
+			w.fail(n, path, "%q is negative", n.Value)
+		}
+	case t == quantityType:
+		if n.Kind != yaml.ScalarNode {
+			w.fail(n, path, "want a number, a percentage (5%%), a duration (2s) or a size (1GiB)")
+			return
+		}
+		if _, _, err := units.Parse(n.Value); err != nil {
+			w.fail(n, path, "%v", err)
+		}
+	case t.Kind() == reflect.Struct:
+		w.walkStruct(n, t, path)
+	case t.Kind() == reflect.Map:
+		if n.Kind != yaml.MappingNode {
+			w.fail(n, path, "want a mapping of names to values, got %s", kindName(n))
+			return
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			p := join(path, k.Value)
+			w.pos[p] = k.Line
+			if path == "environments" {
+				w.envOrder = append(w.envOrder, k.Value)
+			}
+			w.walk(v, t.Elem(), p)
+		}
+	case t.Kind() == reflect.Slice:
+		if n.Kind != yaml.SequenceNode {
+			w.fail(n, path, "want a list like [a, b], got %s", kindName(n))
+			return
+		}
+		for i, c := range n.Content {
+			w.walk(c, t.Elem(), fmt.Sprintf("%s[%d]", path, i))
+		}
+	case t.Kind() == reflect.Bool:
+		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!bool" {
+			w.fail(n, path, "want true or false, got %s", describe(n))
+		}
+	case t.Kind() == reflect.String || t == secretType:
+		if n.Kind != yaml.ScalarNode {
+			w.fail(n, path, "want a single value, got %s", kindName(n))
+		}
+	}
+}
+
+func (w *walker) walkStruct(n *yaml.Node, t reflect.Type, path string) {
+	if n.Kind != yaml.MappingNode {
+		w.fail(n, path, "want a mapping (key: value lines), got %s", describe(n))
+		return
+	}
+	fields := map[string]reflect.Type{}
+	var names []string
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if name == "" || name == "-" {
+			continue
+		}
+		fields[name] = f.Type
+		names = append(names, name)
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Value == "<<" { // YAML merge key: the merged mappings are part of this one
+			merged := v
+			if merged.Kind == yaml.AliasNode {
+				merged = merged.Alias
+			}
+			if merged.Kind == yaml.SequenceNode {
+				for _, m := range merged.Content {
+					w.walk(m, t, path)
+				}
+			} else {
+				w.walk(merged, t, path)
+			}
+			continue
+		}
+		p := join(path, k.Value)
+		ft, ok := fields[k.Value]
+		if !ok {
+			msg := fmt.Sprintf("unknown key %q", k.Value)
+			if s := closest(k.Value, names); s != "" {
+				msg += fmt.Sprintf(" (did you mean %q?)", s)
+			} else {
+				sort.Strings(names)
+				msg += " (known keys: " + strings.Join(names, ", ") + ")"
+			}
+			w.errs = append(w.errs, &FieldError{File: w.file, Line: k.Line, Field: p, Msg: msg})
+			continue
+		}
+		w.pos[p] = k.Line
+		w.walk(v, ft, p)
+	}
+}
+
+// closest returns the candidate nearest to s when it is near enough to be a typo.
+func closest(s string, candidates []string) string {
+	best, bestD := "", 1<<30
+	for _, c := range candidates {
+		if d := levenshtein.ComputeDistance(s, c); d < bestD {
+			best, bestD = c, d
+		}
+	}
+	if bestD <= max(2, len(s)/3) {
+		return best
+	}
+	return ""
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	default:
+		return describe(n)
+	}
+}
+
+func describe(n *yaml.Node) string {
+	if n.Kind == yaml.ScalarNode {
+		return fmt.Sprintf("%q", n.Value)
+	}
+	return kindName(n)
+}

@@ -1,0 +1,83 @@
+package config
+
+import (
+	"bytes"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/opsdeck/opsdeck/internal/redact"
+)
+
+// sensitiveHeader matches header names whose values are credentials.
+var sensitiveHeader = regexp.MustCompile(`(?i)auth|token|key|secret|cookie|password`)
+
+// Print writes the merged configuration as YAML with every secret masked:
+// URL passwords, tokens, basic-auth passwords and credential-like headers.
+func (c *Config) Print() ([]byte, error) {
+	out := *c
+	out.Environments = make(map[string]*Environment, len(c.Environments))
+	for name, e := range c.Environments {
+		cp := *e
+		cp.Prometheus.URL = redact.URL(e.Prometheus.URL)
+		cp.Postgres.URL = redact.URL(e.Postgres.URL)
+		cp.Redis.URL = redact.URL(e.Redis.URL)
+		if e.Prometheus.BasicAuth != nil {
+			ba := *e.Prometheus.BasicAuth
+			cp.Prometheus.BasicAuth = &ba
+		}
+		if len(e.Prometheus.Headers) > 0 {
+			cp.Prometheus.Headers = map[string]string{}
+			for k, v := range e.Prometheus.Headers {
+				if sensitiveHeader.MatchString(k) {
+					v = "<redacted>"
+				}
+				cp.Prometheus.Headers[k] = v
+			}
+		}
+		out.Environments[name] = &cp
+	}
+	var buf bytes.Buffer
+	fmt.Fprintf(&buf, "# opsdeck configuration, merged from defaults and %s; secrets redacted\n", c.Source)
+	for _, w := range c.Warnings {
+		fmt.Fprintf(&buf, "# warning: %s\n", w)
+	}
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(&out); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// Secrets lists every secret value in the configuration, for scrubbing error
+// messages and anything else that might echo them.
+func (c *Config) Secrets() []string {
+	var out []string
+	for _, e := range c.Environments {
+		for _, u := range []string{e.Prometheus.URL, e.Postgres.URL, e.Redis.URL} {
+			out = append(out, redact.SecretsOf(u)...)
+		}
+		out = append(out, string(e.Prometheus.BearerToken))
+		if e.Prometheus.BasicAuth != nil {
+			out = append(out, string(e.Prometheus.BasicAuth.Password))
+		}
+		for k, v := range e.Prometheus.Headers {
+			if sensitiveHeader.MatchString(k) {
+				out = append(out, v)
+			}
+		}
+	}
+	nonEmpty := out[:0]
+	for _, s := range out {
+		if strings.TrimSpace(s) != "" {
+			nonEmpty = append(nonEmpty, s)
+		}
+	}
+	return nonEmpty
+}

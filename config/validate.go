@@ -1,0 +1,231 @@
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/prometheus/prometheus/promql/parser"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/opsdeck/opsdeck/internal/redact"
+	"github.com/opsdeck/opsdeck/internal/units"
+)
+
+// UnmarshalYAML parses Go duration syntax.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := time.ParseDuration(n.Value)
+	if err != nil {
+		return err
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// UnmarshalYAML parses a number with an optional %, duration or size suffix.
+func (q *Quantity) UnmarshalYAML(n *yaml.Node) error {
+	v, k, err := units.Parse(n.Value)
+	if err != nil {
+		return err
+	}
+	*q = Quantity{Value: v, Kind: k}
+	return nil
+}
+
+// validator checks meaning once the shapes are right: URLs, ranges, PromQL,
+// cross-field rules. It reports each problem at the line of its field.
+type validator struct {
+	file string
+	pos  presence
+	errs Errors
+	// envField names the environment variable behind a field in zero-config mode.
+	envField map[string]string
+}
+
+func (v *validator) fail(path, format string, args ...any) {
+	field := path
+	if name, ok := v.envField[path]; ok {
+		field = name
+	}
+	v.errs = append(v.errs, &FieldError{File: v.file, Line: v.pos.line(path), Field: field, Msg: fmt.Sprintf(format, args...)})
+}
+
+var envName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
+
+// promParser validates PromQL and selectors as Prometheus itself would.
+var promParser = parser.NewParser(parser.Options{})
+
+// Limits keep a typo like "refresh: 2ms" from hammering production.
+const (
+	minRefresh = 250 * time.Millisecond
+	maxRefresh = time.Hour
+	minWindow  = time.Minute
+	maxWindow  = 30 * 24 * time.Hour
+)
+
+func (v *validator) config(c *Config) {
+	if r := c.Refresh.D(); r < minRefresh || r > maxRefresh {
+		v.fail("refresh", "%s is out of range: use %s to %s", r, minRefresh, maxRefresh)
+	}
+	if w := c.Window.D(); w < minWindow || w > maxWindow {
+		v.fail("window", "%s is out of range: use %s to %s", w, minWindow, units.ShortDuration(maxWindow))
+	}
+	if len(c.Environments) == 0 {
+		v.fail("environments", "no environments defined: add at least one under environments:")
+		return
+	}
+	if _, ok := c.Environments[c.DefaultEnvironment]; !ok {
+		v.fail("default_environment", "%q is not one of the environments (%s)", c.DefaultEnvironment, strings.Join(c.Order, ", "))
+	}
+	for _, name := range c.Order {
+		v.environment(name, c.Environments[name])
+	}
+}
+
+func (v *validator) environment(name string, e *Environment) {
+	base := "environments." + name
+	if !envName.MatchString(name) {
+		v.fail(base, "environment name %q: use letters, digits, '.', '_' and '-'", name)
+	}
+	p := e.Prometheus
+	pb := base + ".prometheus"
+	if p.URL != "" {
+		v.httpURL(pb+".url", p.URL)
+	}
+	if strings.TrimSpace(p.Selector) != "" {
+		if _, err := promParser.ParseMetricSelector("{" + p.Selector + "}"); err != nil {
+			v.fail(pb+".selector", "%q is not a label selector like job=\"fastapi-app\": %v", p.Selector, firstLine(err))
+		}
+	}
+	if p.Timeout.D() <= 0 {
+		v.fail(pb+".timeout", "must be positive")
+	}
+	if p.RateWindow.D() < time.Second {
+		v.fail(pb+".rate_window", "%s is too short: rate() needs at least two samples (use 1m or more)", p.RateWindow.D())
+	}
+	auth := 0
+	for _, set := range []bool{p.BearerToken != "", p.BearerTokenFile != "", p.BasicAuth != nil} {
+		if set {
+			auth++
+		}
+	}
+	if auth > 1 {
+		v.fail(pb, "set only one of bearer_token, bearer_token_file and basic_auth")
+	}
+	if p.BasicAuth != nil {
+		if p.BasicAuth.Username == "" {
+			v.fail(pb+".basic_auth.username", "basic_auth needs a username")
+		}
+		if p.BasicAuth.Password != "" && p.BasicAuth.PasswordFile != "" {
+			v.fail(pb+".basic_auth", "set only one of password and password_file")
+		}
+	}
+	for h := range p.Headers {
+		if !headerName.MatchString(h) {
+			v.fail(pb+".headers."+h, "%q is not a valid HTTP header name", h)
+		}
+		if strings.EqualFold(h, "Authorization") {
+			v.fail(pb+".headers."+h, "set credentials with bearer_token or basic_auth, not a raw Authorization header")
+		}
+	}
+	if (p.TLS.CertFile == "") != (p.TLS.KeyFile == "") {
+		v.fail(pb+".tls", "cert_file and key_file go together")
+	}
+	for key, q := range map[string]string{"rps": p.Queries.RPS, "error_rate": p.Queries.ErrorRate, "p95_latency": p.Queries.P95Latency, "memory": p.Queries.Memory} {
+		if _, err := promParser.ParseExpr(q); err != nil {
+			v.fail(pb+".queries."+key, "not valid PromQL: %v", firstLine(err))
+		}
+	}
+	for key, th := range map[string]struct {
+		t Threshold
+		u units.Unit
+	}{
+		"rps": {p.Thresholds.RPS, units.ReqPerSec}, "error_rate": {p.Thresholds.ErrorRate, units.Ratio},
+		"p95_latency": {p.Thresholds.P95Latency, units.Seconds}, "memory": {p.Thresholds.Memory, units.Bytes},
+	} {
+		tp := pb + ".thresholds." + key
+		for level, q := range map[string]*Quantity{"warn": th.t.Warn, "crit": th.t.Crit} {
+			if q != nil && !units.Accepts(th.u, q.Kind) {
+				v.fail(tp+"."+level, "%s cannot be %s; %s is measured in %s", key, q.Kind, key, th.u)
+			}
+		}
+		if th.t.Warn != nil && th.t.Crit != nil && th.t.Warn.Value > th.t.Crit.Value {
+			v.fail(tp, "warn (%v) is above crit (%v)", th.t.Warn.Value, th.t.Crit.Value)
+		}
+	}
+	if e.Postgres.URL != "" {
+		v.postgresURL(base+".postgres.url", e.Postgres.URL)
+	}
+	if e.Redis.URL != "" {
+		v.redisURL(base+".redis.url", e.Redis.URL)
+	}
+	for i, q := range e.Redis.Queues {
+		if strings.TrimSpace(q) == "" {
+			v.fail(fmt.Sprintf("%s.redis.queues[%d]", base, i), "empty queue name")
+		}
+	}
+}
+
+var headerName = regexp.MustCompile(`^[A-Za-z0-9!#$%&'*+.^_|~-]+$`)
+
+func firstLine(err error) string {
+	s, _, _ := strings.Cut(err.Error(), "\n")
+	return s
+}
+
+func (v *validator) httpURL(path, raw string) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		v.fail(path, "%q is not a valid URL", redact.URL(raw))
+		return
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		v.fail(path, "%q is not a valid URL: the scheme must be http or https", redact.URL(raw))
+		return
+	}
+	if u.Host == "" {
+		v.fail(path, "%q is not a valid URL: it has no host", redact.URL(raw))
+		return
+	}
+	if p := strings.TrimRight(u.Path, "/"); strings.HasSuffix(p, "/api/v1") {
+		v.fail(path, "%q ends in /api/v1: give the server's base URL (opsdeck adds the API path)", redact.URL(raw))
+	}
+}
+
+func (v *validator) postgresURL(path, raw string) {
+	if !strings.Contains(raw, "://") {
+		if strings.Contains(raw, "=") { // libpq key=value form
+			return
+		}
+		v.fail(path, "%q is not a PostgreSQL URL (postgresql://user:password@host:port/db) or key=value DSN", redact.URL(raw))
+		return
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		v.fail(path, "%q is not a valid URL", redact.URL(raw))
+		return
+	}
+	scheme, _, _ := strings.Cut(u.Scheme, "+") // SQLAlchemy's postgresql+psycopg2:// is fine
+	if scheme != "postgres" && scheme != "postgresql" {
+		v.fail(path, "%q is not a valid URL: the scheme must be postgresql://", redact.URL(raw))
+	}
+}
+
+func (v *validator) redisURL(path, raw string) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		v.fail(path, "%q is not a valid URL", redact.URL(raw))
+		return
+	}
+	switch u.Scheme {
+	case "redis", "rediss":
+		if u.Host == "" {
+			v.fail(path, "%q is not a valid URL: it has no host", redact.URL(raw))
+		}
+	case "unix":
+	default:
+		v.fail(path, "%q is not a valid URL: the scheme must be redis://, rediss:// or unix://", redact.URL(raw))
+	}
+}

@@ -1,0 +1,155 @@
+// Package redact keeps passwords and tokens off the screen, out of snapshots,
+// logs, the audit log and error messages.
+//
+// Two layers: URL/DSN redaction for values we print on purpose, and a Scrubber
+// that removes every known secret from any text we did not write ourselves
+// (driver errors, server replies) before it is shown.
+package redact
+
+import (
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// Mask replaces a secret wherever opsdeck prints redacted values.
+const Mask = "xxxxx"
+
+// sensitiveParams are query-string or DSN keys whose values are secrets.
+var sensitiveParams = map[string]bool{
+	"password": true, "sslpassword": true, "pass": true, "passwd": true,
+	"token": true, "access_token": true, "api_key": true, "apikey": true, "secret": true,
+}
+
+// dsnPassword matches password=... in a libpq key/value connection string.
+var dsnPassword = regexp.MustCompile(`(?i)\b((?:ssl)?password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)`)
+
+// URL returns raw with the userinfo password and sensitive query parameters
+// masked. It also understands libpq "key=value" strings. Text that is not a URL
+// comes back with only DSN-style passwords masked.
+func URL(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	if !strings.Contains(raw, "://") {
+		return dsnPassword.ReplaceAllString(raw, "${1}"+Mask)
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		// Unparseable: mask anything between "://user:" and "@" by hand.
+		return maskUserinfo(raw)
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), Mask)
+	}
+	if u.RawQuery != "" {
+		q := u.Query()
+		changed := false
+		for k := range q {
+			if sensitiveParams[strings.ToLower(k)] {
+				q.Set(k, Mask)
+				changed = true
+			}
+		}
+		if changed {
+			u.RawQuery = q.Encode()
+		}
+	}
+	return strings.Replace(u.String(), url.QueryEscape(Mask), Mask, -1)
+}
+
+var userinfo = regexp.MustCompile(`(://[^:/@\s]*:)[^@\s]*@`)
+
+func maskUserinfo(s string) string {
+	return userinfo.ReplaceAllString(s, "${1}"+Mask+"@")
+}
+
+// SecretsOf returns the secret parts of a URL or DSN (password, sensitive
+// query values) in the forms they may appear in text: raw and escaped.
+func SecretsOf(raw string) []string {
+	var out []string
+	if raw == "" {
+		return nil
+	}
+	if !strings.Contains(raw, "://") {
+		for _, m := range dsnPassword.FindAllStringSubmatch(raw, -1) {
+			out = append(out, strings.Trim(m[2], "'"))
+		}
+		return out
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		if m := regexp.MustCompile(`://[^:/@\s]*:([^@\s]*)@`).FindStringSubmatch(raw); m != nil {
+			out = append(out, m[1])
+		}
+		return out
+	}
+	if p, has := u.User.Password(); has {
+		out = append(out, p)
+	}
+	for k, vs := range u.Query() {
+		if sensitiveParams[strings.ToLower(k)] {
+			out = append(out, vs...)
+		}
+	}
+	return out
+}
+
+// minSecretLen avoids scrubbing one- and two-letter "secrets" out of every word.
+const minSecretLen = 3
+
+// Scrubber removes known secrets from arbitrary text. The zero value scrubs nothing.
+// It is immutable after construction, so it is safe to share between goroutines.
+type Scrubber struct {
+	secrets []string // longest first, so a secret containing another is masked whole
+}
+
+// NewScrubber builds a scrubber for the given secrets, adding their URL-escaped
+// and query-escaped spellings.
+func NewScrubber(secrets ...string) *Scrubber {
+	seen := map[string]bool{}
+	var all []string
+	add := func(s string) {
+		if len(s) >= minSecretLen && !seen[s] && s != Mask {
+			seen[s] = true
+			all = append(all, s)
+		}
+	}
+	for _, s := range secrets {
+		add(s)
+		add(url.QueryEscape(s))
+		add(url.PathEscape(s))
+		add(url.UserPassword("u", s).String()[2:])
+	}
+	sort.Slice(all, func(i, j int) bool { return len(all[i]) > len(all[j]) })
+	return &Scrubber{secrets: all}
+}
+
+// With returns a scrubber that also knows the given secrets.
+func (s *Scrubber) With(secrets ...string) *Scrubber {
+	if s == nil {
+		return NewScrubber(secrets...)
+	}
+	return NewScrubber(append(append([]string{}, s.secrets...), secrets...)...)
+}
+
+// String masks every known secret in text, and any URL password it recognises.
+func (s *Scrubber) String(text string) string {
+	if s != nil {
+		for _, secret := range s.secrets {
+			if strings.Contains(text, secret) {
+				text = strings.ReplaceAll(text, secret, Mask)
+			}
+		}
+	}
+	return maskUserinfo(dsnPassword.ReplaceAllString(text, "${1}"+Mask))
+}
+
+// Error scrubs an error's message; nil gives "".
+func (s *Scrubber) Error(err error) string {
+	if err == nil {
+		return ""
+	}
+	return s.String(err.Error())
+}
