@@ -1,0 +1,184 @@
+package harness
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// PostgresOptions shape a throwaway server. Zero values give user "opsdeck",
+// a random password and database "opsdeck".
+type PostgresOptions struct {
+	User, Password, Database string
+	// Settings are extra postgres -c name=value settings.
+	Settings map[string]string
+}
+
+// Postgres is a running throwaway PostgreSQL server.
+type Postgres struct {
+	Dir                      string // removed by Stop
+	Port                     int
+	User, Password, Database string
+	proc                     *process
+}
+
+// URL is a libpq URL for the server's database (password included: keep it to yourself).
+func (p *Postgres) URL() string { return p.URLFor(p.Database) }
+
+// URLFor is the URL of another database on the same server.
+func (p *Postgres) URLFor(database string) string {
+	u := url.URL{Scheme: "postgres", User: url.UserPassword(p.User, p.Password),
+		Host: "127.0.0.1:" + strconv.Itoa(p.Port), Path: "/" + database, RawQuery: "sslmode=disable"}
+	return u.String()
+}
+
+// Pid is the postmaster's process id.
+func (p *Postgres) Pid() int { return p.proc.cmd.Process.Pid }
+
+func randomSecret() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// StartPostgres runs initdb and postgres (as the "postgres" OS user when root)
+// on a free loopback port, waits until it accepts connections and creates the
+// database.
+func StartPostgres(ctx context.Context, opts PostgresOptions) (*Postgres, error) {
+	if opts.User == "" {
+		opts.User = "opsdeck"
+	}
+	if opts.Password == "" {
+		opts.Password = randomSecret()
+	}
+	if opts.Database == "" {
+		opts.Database = "opsdeck"
+	}
+	initdb, err := LookPath("initdb", "postgresql")
+	if err != nil {
+		return nil, err
+	}
+	server, err := LookPath("postgres", "postgresql")
+	if err != nil {
+		return nil, err
+	}
+	su, err := lookupServiceUser()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := makeDir("opsdeck-pg-", su)
+	if err != nil {
+		return nil, err
+	}
+	pg := &Postgres{Dir: dir, User: opts.User, Password: opts.Password, Database: opts.Database}
+	fail := func(err error) (*Postgres, error) {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	data := filepath.Join(dir, "data")
+	pwfile := filepath.Join(dir, "pwfile")
+	if err := os.WriteFile(pwfile, []byte(opts.Password+"\n"), 0o600); err != nil {
+		return fail(err)
+	}
+	if err := su.chown(pwfile); err != nil {
+		return fail(err)
+	}
+	initProc, err := startProcess("initdb", dir, su, initdb, "-D", data, "-U", opts.User,
+		"--pwfile", pwfile, "--auth-host=scram-sha-256", "--auth-local=trust",
+		"-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions")
+	if err != nil {
+		return fail(err)
+	}
+	select {
+	case <-initProc.done:
+	case <-ctx.Done():
+		initProc.stop(syscall.SIGKILL, time.Second)
+		return fail(ctx.Err())
+	}
+	if initProc.err != nil {
+		return fail(fmt.Errorf("initdb failed: %v\n%s", initProc.err, initProc.logTail()))
+	}
+	os.Remove(pwfile)
+
+	args := []string{"-D", data, "-k", dir, "-c", "listen_addresses=127.0.0.1",
+		// A throwaway server need not survive a crash: skip the disk flushes.
+		"-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"}
+	for k, v := range opts.Settings {
+		args = append(args, "-c", k+"="+v)
+	}
+	proc, err := withPortRetry(func(port int) (*process, error) {
+		pg.Port = port
+		proc, err := startProcess("postgres", dir, su, server, append(args, "-p", strconv.Itoa(port))...)
+		if err != nil {
+			return nil, err
+		}
+		err = waitReady(ctx, proc, func(ctx context.Context) error {
+			conn, err := pgx.Connect(ctx, pg.URLFor("postgres"))
+			if err != nil {
+				return err
+			}
+			return conn.Close(ctx)
+		})
+		if err != nil {
+			proc.stop(syscall.SIGKILL, time.Second)
+			if proc.addrInUse() {
+				return nil, errPortTaken
+			}
+			return nil, err
+		}
+		return proc, nil
+	})
+	if err != nil {
+		return fail(err)
+	}
+	pg.proc = proc
+	conn, err := pgx.Connect(ctx, pg.URLFor("postgres"))
+	if err != nil {
+		pg.Stop()
+		return nil, err
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{opts.Database}.Sanitize()); err != nil {
+		pg.Stop()
+		return nil, fmt.Errorf("create database: %w", err)
+	}
+	return pg, nil
+}
+
+// Stop shuts the server down (fast shutdown, then kill) and removes its directory.
+func (p *Postgres) Stop() error {
+	if p == nil {
+		return nil
+	}
+	err := p.proc.stop(syscall.SIGINT, 10*time.Second)
+	if rmErr := os.RemoveAll(p.Dir); err == nil {
+		err = rmErr
+	}
+	return err
+}
+
+// NewPostgres starts a server for one test and stops it when the test ends.
+func NewPostgres(t TB, opts PostgresOptions) *Postgres {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	pg, err := StartPostgres(ctx, opts)
+	if err != nil {
+		t.Fatalf("harness: PostgreSQL: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := pg.Stop(); err != nil {
+			t.Logf("harness: stopping PostgreSQL: %v", err)
+		}
+	})
+	return pg
+}

@@ -1,0 +1,265 @@
+// Package harness starts real PostgreSQL, Redis and Prometheus servers on free
+// loopback ports in temporary directories, waits until they answer, and stops
+// them again leaving no process or directory behind. Integration tests use it
+// through the New* helpers; the demo sandbox uses the Start* functions.
+//
+// Servers never touch default ports: every port comes from the kernel's free
+// list, and every data directory is a fresh temporary one.
+package harness
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// TB is the part of testing.TB the helpers need (so that the demo binary does
+// not import package testing).
+type TB interface {
+	Helper()
+	Fatalf(format string, args ...any)
+	Cleanup(func())
+	Logf(format string, args ...any)
+}
+
+// MissingBinaryError says which binary is missing and which Debian package has it.
+type MissingBinaryError struct {
+	Binary, Package string
+}
+
+func (e *MissingBinaryError) Error() string {
+	return fmt.Sprintf("%s not found: install the Debian package %s (scripts/deps.sh installs it: sudo apt-get install %s)", e.Binary, e.Package, e.Package)
+}
+
+// LookPath finds a server binary, with an actionable error naming its package.
+// PostgreSQL's server binaries also live outside PATH on Debian, in
+// /usr/lib/postgresql/<version>/bin; the newest version there wins.
+func LookPath(bin, pkg string) (string, error) {
+	if p, err := exec.LookPath(bin); err == nil {
+		return p, nil
+	}
+	for _, dir := range []string{"/usr/sbin", "/usr/local/sbin"} {
+		if p := filepath.Join(dir, bin); isExecutable(p) {
+			return p, nil
+		}
+	}
+	if pkg == "postgresql" {
+		dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+		sort.Slice(dirs, func(i, j int) bool { return pgVersion(dirs[i]) > pgVersion(dirs[j]) })
+		for _, d := range dirs {
+			if p := filepath.Join(d, bin); isExecutable(p) {
+				return p, nil
+			}
+		}
+	}
+	return "", &MissingBinaryError{Binary: bin, Package: pkg}
+}
+
+func pgVersion(binDir string) int {
+	v, _ := strconv.Atoi(filepath.Base(filepath.Dir(binDir)))
+	return v
+}
+
+func isExecutable(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && !st.IsDir() && st.Mode()&0o111 != 0
+}
+
+// FreePort asks the kernel for a free loopback TCP port.
+func FreePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// process is one child server. Its output goes to a log file in its directory,
+// whose tail is quoted when the server fails to start.
+type process struct {
+	name    string
+	cmd     *exec.Cmd
+	logPath string
+	done    chan struct{}
+	err     error // exit status, valid once done is closed
+}
+
+// serviceUser is the OS user servers run as. PostgreSQL refuses to run as root,
+// so as root we run everything as the "postgres" user Debian's package creates.
+type serviceUser struct {
+	uid, gid uint32
+	name     string
+}
+
+func (u *serviceUser) attr() *syscall.SysProcAttr {
+	// Pdeathsig: if opsdeck or the test binary dies, the servers die with it.
+	a := &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
+	if u != nil {
+		a.Credential = &syscall.Credential{Uid: u.uid, Gid: u.gid}
+	}
+	return a
+}
+
+// chown hands a path to the service user (no-op when not running as root).
+func (u *serviceUser) chown(paths ...string) error {
+	if u == nil {
+		return nil
+	}
+	for _, p := range paths {
+		if err := os.Chown(p, int(u.uid), int(u.gid)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// lookupServiceUser returns nil when not root (servers run as the current user).
+func lookupServiceUser() (*serviceUser, error) {
+	if os.Geteuid() != 0 {
+		return nil, nil
+	}
+	u, err := user.Lookup("postgres")
+	if err != nil {
+		return nil, fmt.Errorf("running as root, servers must run as the \"postgres\" user, which does not exist: install the Debian package postgresql (scripts/deps.sh)")
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	return &serviceUser{uid: uint32(uid), gid: uint32(gid), name: u.Username}, nil
+}
+
+// makeDir creates a private temporary directory the service user can use.
+// 0o711 on the root lets the service user reach its own subdirectories.
+func makeDir(prefix string, su *serviceUser) (string, error) {
+	dir, err := os.MkdirTemp("", prefix)
+	if err != nil {
+		return "", err
+	}
+	if err := os.Chmod(dir, 0o711); err != nil {
+		return "", err
+	}
+	return dir, su.chown(dir)
+}
+
+func startProcess(name, dir string, su *serviceUser, bin string, args ...string) (*process, error) {
+	logPath := filepath.Join(dir, name+".log")
+	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = dir
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = su.attr()
+	cmd.Env = append(os.Environ(), "LC_ALL=C")
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		return nil, fmt.Errorf("start %s: %w", name, err)
+	}
+	p := &process{name: name, cmd: cmd, logPath: logPath, done: make(chan struct{})}
+	go func() {
+		p.err = cmd.Wait()
+		logf.Close()
+		close(p.done)
+	}()
+	return p, nil
+}
+
+// exited reports whether the process has ended.
+func (p *process) exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// logTail returns the last lines of the server's log, for error messages.
+func (p *process) logTail() string {
+	data, _ := os.ReadFile(p.logPath)
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	if len(lines) > 12 {
+		lines = lines[len(lines)-12:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// addrInUse tells a lost port race (retry on another port) from a real failure.
+func (p *process) addrInUse() bool {
+	data, _ := os.ReadFile(p.logPath)
+	return bytes.Contains(data, []byte("already in use"))
+}
+
+// stop sends sig, waits up to grace, then kills the whole process group.
+func (p *process) stop(sig syscall.Signal, grace time.Duration) error {
+	if p == nil || p.exited() {
+		return nil
+	}
+	_ = p.cmd.Process.Signal(sig)
+	select {
+	case <-p.done:
+		return nil
+	case <-time.After(grace):
+	}
+	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+	<-p.done
+	return fmt.Errorf("%s did not stop within %s and was killed", p.name, grace)
+}
+
+// waitReady polls ready until it succeeds, the process dies or ctx ends.
+func waitReady(ctx context.Context, p *process, ready func(context.Context) error) error {
+	var last error
+	for {
+		if p.exited() {
+			return fmt.Errorf("%s exited while starting: %v\n%s", p.name, p.err, p.logTail())
+		}
+		attempt, cancel := context.WithTimeout(ctx, time.Second)
+		last = ready(attempt)
+		cancel()
+		if last == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s not ready: %v (last: %v)\n%s", p.name, ctx.Err(), last, p.logTail())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// errPortTaken marks a start that lost a race for its port.
+var errPortTaken = errors.New("port taken")
+
+// withPortRetry runs start with fresh ports until one is not stolen by a
+// parallel test between FreePort and the server's bind.
+func withPortRetry[T any](start func(port int) (T, error)) (T, error) {
+	var zero T
+	var err error
+	for attempt := 0; attempt < 4; attempt++ {
+		var port int
+		if port, err = FreePort(); err != nil {
+			return zero, err
+		}
+		var v T
+		v, err = start(port)
+		if err == nil {
+			return v, nil
+		}
+		if !errors.Is(err, errPortTaken) {
+			return zero, err
+		}
+	}
+	return zero, err
+}

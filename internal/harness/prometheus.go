@@ -1,0 +1,228 @@
+package harness
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// PrometheusOptions shape a throwaway Prometheus.
+type PrometheusOptions struct {
+	// Targets are host:port addresses serving /metrics, scraped as Job.
+	Targets []string
+	// Job is the job label of the targets (default "fastapi-app", Origin's).
+	Job string
+	// ScrapeInterval defaults to 1s so tests see data quickly.
+	ScrapeInterval time.Duration
+	// Rules is the text of a rule file (alerting/recording rules), if any.
+	Rules string
+}
+
+// Prometheus is a running throwaway Prometheus server.
+type Prometheus struct {
+	Dir  string
+	Port int
+	proc *process
+}
+
+// URL is the server's base URL.
+func (p *Prometheus) URL() string { return "http://127.0.0.1:" + strconv.Itoa(p.Port) }
+
+// Pid is the server's process id.
+func (p *Prometheus) Pid() int { return p.proc.cmd.Process.Pid }
+
+// StartPrometheus runs prometheus scraping the given targets.
+func StartPrometheus(ctx context.Context, opts PrometheusOptions) (*Prometheus, error) {
+	bin, err := LookPath("prometheus", "prometheus")
+	if err != nil {
+		return nil, err
+	}
+	if opts.Job == "" {
+		opts.Job = "fastapi-app"
+	}
+	if opts.ScrapeInterval == 0 {
+		opts.ScrapeInterval = time.Second
+	}
+	dir, err := makeDir("opsdeck-prom-", nil)
+	if err != nil {
+		return nil, err
+	}
+	var cfg strings.Builder
+	fmt.Fprintf(&cfg, "global:\n  scrape_interval: %s\n  evaluation_interval: %s\n", opts.ScrapeInterval, opts.ScrapeInterval)
+	if opts.Rules != "" {
+		if err := os.WriteFile(filepath.Join(dir, "rules.yml"), []byte(opts.Rules), 0o644); err != nil {
+			os.RemoveAll(dir)
+			return nil, err
+		}
+		cfg.WriteString("rule_files: [rules.yml]\n")
+	}
+	fmt.Fprintf(&cfg, "scrape_configs:\n  - job_name: %q\n    static_configs:\n      - targets: [", opts.Job)
+	for i, t := range opts.Targets {
+		if i > 0 {
+			cfg.WriteString(", ")
+		}
+		fmt.Fprintf(&cfg, "%q", t)
+	}
+	cfg.WriteString("]\n")
+	confPath := filepath.Join(dir, "prometheus.yml")
+	if err := os.WriteFile(confPath, []byte(cfg.String()), 0o644); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	p := &Prometheus{Dir: dir}
+	proc, err := withPortRetry(func(port int) (*process, error) {
+		p.Port = port
+		proc, err := startProcess("prometheus", dir, nil, bin,
+			"--config.file="+confPath,
+			"--storage.tsdb.path="+filepath.Join(dir, "data"),
+			"--web.listen-address=127.0.0.1:"+strconv.Itoa(port),
+			"--log.level=warn")
+		if err != nil {
+			return nil, err
+		}
+		if err := waitReady(ctx, proc, p.ready); err != nil {
+			proc.stop(syscall.SIGKILL, time.Second)
+			if proc.addrInUse() {
+				return nil, errPortTaken
+			}
+			return nil, err
+		}
+		return proc, nil
+	})
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	p.proc = proc
+	return p, nil
+}
+
+func (p *Prometheus) ready(ctx context.Context) error {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, p.URL()+"/-/ready", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("/-/ready: %s", resp.Status)
+	}
+	return nil
+}
+
+// Stop shuts Prometheus down and removes its directory.
+func (p *Prometheus) Stop() error {
+	if p == nil {
+		return nil
+	}
+	err := p.proc.stop(syscall.SIGTERM, 10*time.Second)
+	if rmErr := os.RemoveAll(p.Dir); err == nil {
+		err = rmErr
+	}
+	return err
+}
+
+// NewPrometheus starts a server for one test and stops it when the test ends.
+func NewPrometheus(t TB, opts PrometheusOptions) *Prometheus {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	p, err := StartPrometheus(ctx, opts)
+	if err != nil {
+		t.Fatalf("harness: Prometheus: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := p.Stop(); err != nil {
+			t.Logf("harness: stopping Prometheus: %v", err)
+		}
+	})
+	return p
+}
+
+// Sample is one series of an instant query, as Prometheus itself answered it.
+type Sample struct {
+	Labels map[string]string
+	Value  float64
+}
+
+// Query evaluates PromQL at time at with a plain HTTP request, independent of
+// opsdeck's client, so that tests compare opsdeck against Prometheus itself.
+func (p *Prometheus) Query(ctx context.Context, query string, at time.Time) ([]Sample, error) {
+	q := url.Values{"query": {query}, "time": {strconv.FormatFloat(float64(at.UnixMilli())/1000, 'f', 3, 64)}}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, p.URL()+"/api/v1/query?"+q.Encode(), nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Status string `json:"status"`
+		Error  string `json:"error"`
+		Data   struct {
+			ResultType string          `json:"resultType"`
+			Result     json.RawMessage `json:"result"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		return nil, err
+	}
+	if body.Status != "success" {
+		return nil, fmt.Errorf("prometheus: %s", body.Error)
+	}
+	parse := func(v [2]any) float64 {
+		s, _ := v[1].(string)
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return math.NaN()
+		}
+		return f
+	}
+	switch body.Data.ResultType {
+	case "vector":
+		var vec []struct {
+			Metric map[string]string `json:"metric"`
+			Value  [2]any            `json:"value"`
+		}
+		if err := json.Unmarshal(body.Data.Result, &vec); err != nil {
+			return nil, err
+		}
+		out := make([]Sample, len(vec))
+		for i, s := range vec {
+			out[i] = Sample{Labels: s.Metric, Value: parse(s.Value)}
+		}
+		return out, nil
+	case "scalar":
+		var v [2]any
+		if err := json.Unmarshal(body.Data.Result, &v); err != nil {
+			return nil, err
+		}
+		return []Sample{{Value: parse(v)}}, nil
+	}
+	return nil, fmt.Errorf("unexpected result type %q", body.Data.ResultType)
+}
+
+// WaitFor polls query until cond accepts its samples or ctx ends.
+func (p *Prometheus) WaitFor(ctx context.Context, query string, cond func([]Sample) bool) error {
+	var last []Sample
+	var lastErr error
+	for {
+		last, lastErr = p.Query(ctx, query, time.Now())
+		if lastErr == nil && cond(last) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for %s: %v (last result %v, error %v)", query, ctx.Err(), last, lastErr)
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
