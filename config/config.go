@@ -6,8 +6,8 @@ package config
 import (
 	"fmt"
 	"math"
-	"strconv"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/opsdeck/opsdeck/internal/units"

@@ -195,7 +195,7 @@ func (p presence) line(path string) int {
 func (p presence) has(path string) bool { _, ok := p[path]; return ok }
 
 // applyDefaults fills what the file left out. Presence distinguishes
-// "selector omitted" (use Origin's job) from "selector: ''" (no selector).
+// "selector omitted" (use Origin's job) from "selector: ”" (no selector).
 func applyDefaults(cfg *Config, pos presence) {
 	if cfg.Refresh == 0 {
 		cfg.Refresh = Duration(DefaultRefresh)

@@ -8,14 +8,14 @@ import (
 
 func TestURL(t *testing.T) {
 	cases := map[string]string{
-		"postgresql://user:s3cret@pgbouncer:6432/origin_db":          "postgresql://user:xxxxx@pgbouncer:6432/origin_db",
-		"redis://:hunter2@127.0.0.1:6379/0":                          "redis://:xxxxx@127.0.0.1:6379/0",
-		"http://prometheus:9090":                                     "http://prometheus:9090",
-		"postgres://u@h/db?sslmode=disable&password=pw123":           "postgres://u@h/db?password=xxxxx&sslmode=disable",
-		"host=db user=app password='p w' dbname=x":                   "host=db user=app password=xxxxx dbname=x",
-		"host=db password=abc123 dbname=x":                           "host=db password=xxxxx dbname=x",
-		"":                                                           "",
-		"postgres://user:p%40ss@h/db":                                "postgres://user:xxxxx@h/db",
+		"postgresql://user:s3cret@pgbouncer:6432/origin_db": "postgresql://user:xxxxx@pgbouncer:6432/origin_db",
+		"redis://:hunter2@127.0.0.1:6379/0":                 "redis://:xxxxx@127.0.0.1:6379/0",
+		"http://prometheus:9090":                            "http://prometheus:9090",
+		"postgres://u@h/db?sslmode=disable&password=pw123":  "postgres://u@h/db?password=xxxxx&sslmode=disable",
+		"host=db user=app password='p w' dbname=x":          "host=db user=app password=xxxxx dbname=x",
+		"host=db password=abc123 dbname=x":                  "host=db password=xxxxx dbname=x",
+		"":                                                  "",
+		"postgres://user:p%40ss@h/db":                       "postgres://user:xxxxx@h/db",
 	}
 	for in, want := range cases {
 		if got := URL(in); got != want {
