@@ -14,9 +14,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/agnivade/levenshtein"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/opsdeck/opsdeck/internal/suggest"
 	"github.com/opsdeck/opsdeck/internal/units"
 )
 
@@ -454,7 +454,7 @@ func (w *walker) walkStruct(n *yaml.Node, t reflect.Type, path string) {
 		ft, ok := fields[k.Value]
 		if !ok {
 			msg := fmt.Sprintf("unknown key %q", k.Value)
-			if s := closest(k.Value, names); s != "" {
+			if s, ok := suggest.Closest(k.Value, names); ok {
 				msg += fmt.Sprintf(" (did you mean %q?)", s)
 			} else {
 				sort.Strings(names)
@@ -466,20 +466,6 @@ func (w *walker) walkStruct(n *yaml.Node, t reflect.Type, path string) {
 		w.pos[p] = k.Line
 		w.walk(v, ft, p)
 	}
-}
-
-// closest returns the candidate nearest to s when it is near enough to be a typo.
-func closest(s string, candidates []string) string {
-	best, bestD := "", 1<<30
-	for _, c := range candidates {
-		if d := levenshtein.ComputeDistance(s, c); d < bestD {
-			best, bestD = c, d
-		}
-	}
-	if bestD <= max(2, len(s)/3) {
-		return best
-	}
-	return ""
 }
 
 func kindName(n *yaml.Node) string {

@@ -1,0 +1,361 @@
+// Package prometheus reads golden signals and alerts over the Prometheus HTTP
+// API, so that Prometheus, Thanos, Mimir and VictoriaMetrics all work: bearer
+// token, basic auth, extra headers (X-Scope-OrgID) and TLS are supported, every
+// request has a timeout, and an empty result is explained (see Diagnose).
+package prometheus
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/api"
+	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
+	pconfig "github.com/prometheus/common/config"
+	"github.com/prometheus/common/model"
+
+	"github.com/opsdeck/opsdeck/internal/redact"
+	"github.com/opsdeck/opsdeck/sources"
+)
+
+// Options configure a client. They mirror the environment's prometheus: block.
+type Options struct {
+	URL             string
+	Timeout         time.Duration
+	BearerToken     string
+	BearerTokenFile string
+	BasicAuth       *BasicAuth
+	Headers         map[string]string
+	TLS             TLS
+	// Scrubber removes secrets from error text (server replies may echo them).
+	Scrubber *redact.Scrubber
+	// UserAgent identifies opsdeck in server logs.
+	UserAgent string
+}
+
+// BasicAuth credentials; PasswordFile is read on every request (rotation-safe).
+type BasicAuth struct {
+	Username, Password, PasswordFile string
+}
+
+// TLS options for servers behind TLS.
+type TLS struct {
+	CAFile, CertFile, KeyFile, ServerName string
+	InsecureSkipVerify                    bool
+}
+
+// Client is safe for concurrent use by all panes.
+type Client struct {
+	api      v1.API
+	base     string // redacted, for messages
+	timeout  time.Duration
+	scrubber *redact.Scrubber
+
+	mu        sync.Mutex
+	names     []string // metric names, cached for diagnosis
+	namesAt   time.Time
+	diagnoses map[string]diagnosis
+}
+
+type diagnosis struct {
+	text string
+	at   time.Time
+}
+
+// cacheTTL bounds how stale the metric-name list and diagnoses may be: long
+// enough not to repeat the work every poll, short enough to notice a fix.
+const cacheTTL = 30 * time.Second
+
+// New builds a client; it does no I/O.
+func New(o Options) (*Client, error) {
+	if o.URL == "" {
+		return nil, fmt.Errorf("no Prometheus URL configured")
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 5 * time.Second
+	}
+	hc := pconfig.HTTPClientConfig{
+		FollowRedirects: true,
+		EnableHTTP2:     true,
+		BearerToken:     pconfig.Secret(o.BearerToken),
+		BearerTokenFile: o.BearerTokenFile,
+		TLSConfig: pconfig.TLSConfig{
+			CAFile: o.TLS.CAFile, CertFile: o.TLS.CertFile, KeyFile: o.TLS.KeyFile,
+			ServerName: o.TLS.ServerName, InsecureSkipVerify: o.TLS.InsecureSkipVerify,
+		},
+	}
+	if o.BasicAuth != nil {
+		hc.BasicAuth = &pconfig.BasicAuth{Username: o.BasicAuth.Username,
+			Password: pconfig.Secret(o.BasicAuth.Password), PasswordFile: o.BasicAuth.PasswordFile}
+	}
+	if len(o.Headers) > 0 {
+		hc.HTTPHeaders = &pconfig.Headers{Headers: map[string]pconfig.Header{}}
+		for k, v := range o.Headers {
+			hc.HTTPHeaders.Headers[k] = pconfig.Header{Secrets: []pconfig.Secret{pconfig.Secret(v)}}
+		}
+	}
+	if err := hc.Validate(); err != nil {
+		return nil, fmt.Errorf("prometheus client settings: %w", err)
+	}
+	ua := o.UserAgent
+	if ua == "" {
+		ua = "opsdeck"
+	}
+	rt, err := pconfig.NewRoundTripperFromConfig(hc, "opsdeck", pconfig.WithUserAgent(ua))
+	if err != nil {
+		return nil, fmt.Errorf("prometheus client settings: %w", err)
+	}
+	scrubber := o.Scrubber.With(append(redact.SecretsOf(o.URL), o.BearerToken, basicPassword(o.BasicAuth))...)
+	c, err := api.NewClient(api.Config{Address: o.URL, RoundTripper: apiOnly{next: rt}})
+	if err != nil {
+		return nil, fmt.Errorf("prometheus URL %s: %v", redact.URL(o.URL), err)
+	}
+	return &Client{
+		api:       v1.NewAPI(c),
+		base:      redact.URL(o.URL),
+		timeout:   o.Timeout,
+		scrubber:  scrubber,
+		diagnoses: map[string]diagnosis{},
+	}, nil
+}
+
+func basicPassword(b *BasicAuth) string {
+	if b == nil {
+		return ""
+	}
+	return b.Password
+}
+
+// String is the server's URL with any password masked.
+func (c *Client) String() string { return c.base }
+
+// Sample is one series of an instant result.
+type Sample struct {
+	Labels map[string]string
+	Value  float64
+}
+
+// Instant evaluates query at time at.
+func (c *Client) Instant(ctx context.Context, query string, at time.Time) ([]Sample, []string, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	val, warnings, _, err := c.api.Query(ctx, query, at, v1.WithTimeout(c.timeout))
+	if err != nil {
+		return nil, warnings, c.classify(ctx, err)
+	}
+	switch v := val.(type) {
+	case model.Vector:
+		out := make([]Sample, len(v))
+		for i, s := range v {
+			out[i] = Sample{Labels: labelsOf(s.Metric), Value: float64(s.Value)}
+		}
+		return out, warnings, nil
+	case *model.Scalar:
+		return []Sample{{Value: float64(v.Value)}}, warnings, nil
+	case nil:
+		return nil, warnings, nil
+	default:
+		return nil, warnings, &Error{Kind: KindBadResponse, Msg: fmt.Sprintf("query returned a %s, want an instant vector or scalar", val.Type())}
+	}
+}
+
+// Range evaluates query over w and folds the result onto w's points, taking the
+// largest value where several series share a point.
+func (c *Client) Range(ctx context.Context, query string, w sources.Window) ([]float64, int, []string, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	val, warnings, _, err := c.api.QueryRange(ctx, query, v1.Range{Start: w.Start(), End: w.End, Step: w.Step}, v1.WithTimeout(c.timeout))
+	if err != nil {
+		return nil, 0, warnings, c.classify(ctx, err)
+	}
+	points := make([]float64, w.Points())
+	for i := range points {
+		points[i] = math.NaN()
+	}
+	m, ok := val.(model.Matrix)
+	if !ok {
+		return nil, 0, warnings, &Error{Kind: KindBadResponse, Msg: fmt.Sprintf("range query returned a %s, want a matrix", val.Type())}
+	}
+	start := w.Start()
+	for _, series := range m {
+		for _, p := range series.Values {
+			i := int(math.Round(float64(p.Timestamp.Time().Sub(start)) / float64(w.Step)))
+			if i < 0 || i >= len(points) {
+				continue
+			}
+			v := float64(p.Value)
+			if math.IsNaN(points[i]) || v > points[i] {
+				points[i] = v
+			}
+		}
+	}
+	return points, len(m), warnings, nil
+}
+
+// Read polls one golden signal: the current value (instant query) and the
+// chart (range query), fetched concurrently. An empty result is diagnosed.
+func (c *Client) Read(ctx context.Context, spec sources.SignalSpec, w sources.Window) (sources.Reading, error) {
+	r := sources.Reading{Key: spec.Key, At: w.Now, Value: math.NaN(), Window: w}
+	if r.At.IsZero() {
+		r.At = time.Now()
+	}
+	// Prometheus evaluates at millisecond precision; report the instant it used.
+	r.At = r.At.Truncate(time.Millisecond)
+	var (
+		wg        sync.WaitGroup
+		points    []float64
+		rangeWarn []string
+		rangeErr  error
+	)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		points, _, rangeWarn, rangeErr = c.Range(ctx, spec.Query, w)
+	}()
+	samples, warnings, err := c.Instant(ctx, spec.Query, r.At)
+	wg.Wait()
+	if err != nil {
+		return r, err
+	}
+	if rangeErr != nil {
+		return r, rangeErr
+	}
+	r.Points = points
+	r.Warnings = dedupe(append(warnings, rangeWarn...))
+	r.Series = len(samples)
+	for _, s := range samples {
+		if math.IsNaN(r.Value) || s.Value > r.Value {
+			r.Value = s.Value
+		}
+	}
+	switch {
+	case len(samples) == 0:
+		if last, ok := lastPoint(points, w); ok {
+			r.Diagnosis = fmt.Sprintf("no value now; the last data point was %s ago", roundAge(r.At.Sub(last)))
+		} else {
+			r.Diagnosis = c.Diagnose(ctx, spec.Query, r.At)
+		}
+	case math.IsNaN(r.Value):
+		r.Diagnosis = "the query evaluates to NaN (for a ratio: no traffic in the rate window)"
+	}
+	return r, nil
+}
+
+func lastPoint(points []float64, w sources.Window) (time.Time, bool) {
+	for i := len(points) - 1; i >= 0; i-- {
+		if !math.IsNaN(points[i]) {
+			return w.Start().Add(time.Duration(i) * w.Step), true
+		}
+	}
+	return time.Time{}, false
+}
+
+func roundAge(d time.Duration) time.Duration {
+	if d < time.Minute {
+		return d.Round(time.Second)
+	}
+	return d.Round(time.Minute)
+}
+
+func dedupe(ss []string) []string {
+	if len(ss) < 2 {
+		return ss
+	}
+	seen := map[string]bool{}
+	out := ss[:0]
+	for _, s := range ss {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Alerts returns firing and pending alerts, firing first, then by severity and name.
+func (c *Client) Alerts(ctx context.Context) ([]sources.Alert, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	res, err := c.api.Alerts(ctx)
+	if err != nil {
+		return nil, c.classify(ctx, err)
+	}
+	out := make([]sources.Alert, 0, len(res.Alerts))
+	for _, a := range res.Alerts {
+		if a.State != v1.AlertStateFiring && a.State != v1.AlertStatePending {
+			continue
+		}
+		out = append(out, sources.Alert{
+			Name:     string(a.Labels[model.AlertNameLabel]),
+			State:    string(a.State),
+			Severity: string(a.Labels["severity"]),
+			Summary:  string(a.Annotations["summary"]),
+			ActiveAt: a.ActiveAt,
+			Labels:   labelsOf(model.Metric(a.Labels)),
+		})
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.State != b.State {
+			return a.State == string(v1.AlertStateFiring)
+		}
+		if sa, sb := severityRank(a.Severity), severityRank(b.Severity); sa != sb {
+			return sa < sb
+		}
+		return a.Name < b.Name
+	})
+	return out, nil
+}
+
+func severityRank(s string) int {
+	switch strings.ToLower(s) {
+	case "critical", "page":
+		return 0
+	case "warning", "warn":
+		return 1
+	default:
+		return 2
+	}
+}
+
+func labelsOf(m model.Metric) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[string(k)] = string(v)
+	}
+	return out
+}
+
+// apiOnly turns answers that are not the Prometheus API (a login page, a
+// proxy's HTML error page, a plain-text 502) into errors that say so, before
+// the JSON decoder produces something cryptic.
+type apiOnly struct{ next http.RoundTripper }
+
+func (a apiOnly) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := a.next.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	ct := strings.ToLower(resp.Header.Get("Content-Type"))
+	isJSON := strings.Contains(ct, "json")
+	isHTML := strings.Contains(ct, "html")
+	ok := resp.StatusCode/100 == 2
+	if isHTML || (!ok && !isJSON) {
+		snippet := readSnippet(resp)
+		return nil, &httpError{status: resp.StatusCode, statusText: http.StatusText(resp.StatusCode), html: isHTML, snippet: snippet, url: stripQuery(req.URL)}
+	}
+	return resp, nil
+}
+
+func stripQuery(u *url.URL) string {
+	cp := *u
+	cp.RawQuery = ""
+	cp.User = nil
+	return cp.String()
+}

@@ -1,0 +1,228 @@
+package prometheus
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/promql/parser"
+
+	"github.com/opsdeck/opsdeck/internal/suggest"
+)
+
+// lookback is how far back diagnosis looks for series, metric names and labels.
+const lookback = time.Hour
+
+var promParser = parser.NewParser(parser.Options{})
+
+// Diagnose explains why query returns no series, naming the metric or label
+// that does not exist and the closest one that does — the three mistakes of
+// Origin's Grafana dashboard (status_code for status, http_requests_duration
+// for http_request_duration, memory_usage_bytes for origin_memory_usage_bytes)
+// are each found this way. Results are cached briefly per query.
+func (c *Client) Diagnose(ctx context.Context, query string, at time.Time) string {
+	c.mu.Lock()
+	if d, ok := c.diagnoses[query]; ok && time.Since(d.at) < cacheTTL {
+		c.mu.Unlock()
+		return d.text
+	}
+	c.mu.Unlock()
+	text := c.diagnose(ctx, query, at)
+	c.mu.Lock()
+	c.diagnoses[query] = diagnosis{text: text, at: time.Now()}
+	c.mu.Unlock()
+	return text
+}
+
+func (c *Client) diagnose(ctx context.Context, query string, at time.Time) string {
+	expr, err := promParser.ParseExpr(query)
+	if err != nil {
+		return "the query does not parse: " + firstLineOf(err.Error())
+	}
+	var selectors []*parser.VectorSelector
+	parser.Inspect(expr, func(n parser.Node, _ []parser.Node) error {
+		if vs, ok := n.(*parser.VectorSelector); ok {
+			selectors = append(selectors, vs)
+		}
+		return nil
+	})
+	if len(selectors) == 0 {
+		return "the query selects no series at all"
+	}
+	start := at.Add(-lookback)
+	for _, vs := range selectors {
+		if why := c.explainSelector(ctx, vs, start, at); why != "" {
+			return why
+		}
+	}
+	return "every selector in the query has series, so the expression itself yields nothing: " +
+		"a rate window shorter than two scrape intervals, no traffic (0/0), or labels that differ between the two sides of a binary operator"
+}
+
+// explainSelector returns why vs matches nothing, or "" when it matches series.
+func (c *Client) explainSelector(ctx context.Context, vs *parser.VectorSelector, start, end time.Time) string {
+	name := vs.Name
+	var others []*labels.Matcher
+	for _, m := range vs.LabelMatchers {
+		if m.Name == labels.MetricName {
+			if m.Type == labels.MatchEqual {
+				name = m.Value
+			}
+			continue
+		}
+		others = append(others, m)
+	}
+	if name != "" {
+		names, err := c.metricNames(ctx, start, end)
+		if err != nil {
+			return "" // cannot tell; the query error (if any) says more
+		}
+		if !contains(names, name) {
+			msg := fmt.Sprintf("metric %s does not exist", name)
+			if best, ok := suggest.Closest(name, names); ok {
+				msg += fmt.Sprintf("; closest: %s", best)
+			}
+			return msg
+		}
+	}
+	match := []string{vs.String()}
+	if name != "" {
+		match = []string{name}
+	}
+	labelNames, err := c.withTimeout(ctx, func(ctx context.Context) ([]string, error) {
+		ln, _, _, err := c.api.LabelNames(ctx, match, start, end)
+		return stringsOf(ln), err
+	})
+	if err != nil {
+		return ""
+	}
+	subject := name
+	if subject == "" {
+		subject = "the selector"
+	}
+	for _, m := range others {
+		if !contains(labelNames, m.Name) {
+			if m.Matches("") {
+				continue // {x=""} or {x!="..."} match series without the label
+			}
+			msg := fmt.Sprintf("label %s does not exist on %s", m.Name, subject)
+			candidates := without(labelNames, labels.MetricName)
+			if best, ok := suggest.Closest(m.Name, candidates); ok {
+				msg += fmt.Sprintf("; closest: %s", best)
+			}
+			return msg + " (labels: " + strings.Join(candidates, ", ") + ")"
+		}
+		values, err := c.withTimeout(ctx, func(ctx context.Context) ([]string, error) {
+			lv, _, _, err := c.api.LabelValues(ctx, m.Name, match, start, end)
+			out := make([]string, len(lv))
+			for i, v := range lv {
+				out[i] = string(v)
+			}
+			return out, err
+		})
+		if err != nil {
+			return ""
+		}
+		matched := false
+		for _, v := range values {
+			if m.Matches(v) {
+				matched = true
+				break
+			}
+		}
+		if !matched {
+			msg := fmt.Sprintf("no series of %s has %s", subject, m.String())
+			if best, ok := suggest.Closest(m.Value, values); ok && m.Type == labels.MatchEqual {
+				msg += fmt.Sprintf("; closest value: %s=%q", m.Name, best)
+			}
+			return msg + " (values: " + strings.Join(limit(values, 8), ", ") + ")"
+		}
+	}
+	series, err := c.withTimeout(ctx, func(ctx context.Context) ([]string, error) {
+		ls, _, _, err := c.api.Series(ctx, []string{vs.String()}, start, end)
+		out := make([]string, len(ls))
+		for i, l := range ls {
+			out[i] = l.String()
+		}
+		return out, err
+	})
+	if err == nil && len(series) == 0 {
+		return fmt.Sprintf("each matcher of %s matches some series, but no series matches all of them together", vs.String())
+	}
+	return ""
+}
+
+// metricNames lists metric names seen within the lookback, cached briefly.
+func (c *Client) metricNames(ctx context.Context, start, end time.Time) ([]string, error) {
+	c.mu.Lock()
+	if c.names != nil && time.Since(c.namesAt) < cacheTTL {
+		names := c.names
+		c.mu.Unlock()
+		return names, nil
+	}
+	c.mu.Unlock()
+	names, err := c.withTimeout(ctx, func(ctx context.Context) ([]string, error) {
+		vals, _, _, err := c.api.LabelValues(ctx, labels.MetricName, nil, start, end)
+		out := make([]string, len(vals))
+		for i, v := range vals {
+			out[i] = string(v)
+		}
+		return out, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(names)
+	c.mu.Lock()
+	c.names, c.namesAt = names, time.Now()
+	c.mu.Unlock()
+	return names, nil
+}
+
+func (c *Client) withTimeout(ctx context.Context, f func(context.Context) ([]string, error)) ([]string, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	return f(ctx)
+}
+
+func stringsOf[T ~string](in []T) []string {
+	out := make([]string, len(in))
+	for i, v := range in {
+		out[i] = string(v)
+	}
+	return out
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func without(ss []string, drop string) []string {
+	out := make([]string, 0, len(ss))
+	for _, s := range ss {
+		if s != drop {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func limit(ss []string, n int) []string {
+	if len(ss) <= n {
+		return ss
+	}
+	return append(append([]string{}, ss[:n]...), fmt.Sprintf("… %d more", len(ss)-n))
+}
+
+func firstLineOf(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}

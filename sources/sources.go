@@ -1,0 +1,152 @@
+// Package sources holds the plain data types every backend produces and the
+// UI and snapshot consume. Backends live in subpackages (prometheus, later
+// postgres, redis, alembic, drift); this package imports none of them, and
+// none of them imports a UI library.
+package sources
+
+import (
+	"context"
+	"math"
+	"time"
+
+	"github.com/opsdeck/opsdeck/internal/units"
+)
+
+// Status of a reading against its thresholds; the strings are the snapshot's.
+type Status string
+
+const (
+	StatusOK     Status = "ok"
+	StatusWarn   Status = "warn"
+	StatusCrit   Status = "crit"
+	StatusNoData Status = "no_data"
+	StatusError  Status = "error"
+)
+
+// Thresholds colour a value; a nil level is not checked. Values at or above a
+// level reach it.
+type Thresholds struct {
+	Warn, Crit *float64
+}
+
+// Classify gives the status of v (NaN means there is no value).
+func (t Thresholds) Classify(v float64) Status {
+	switch {
+	case math.IsNaN(v):
+		return StatusNoData
+	case t.Crit != nil && v >= *t.Crit:
+		return StatusCrit
+	case t.Warn != nil && v >= *t.Warn:
+		return StatusWarn
+	default:
+		return StatusOK
+	}
+}
+
+// Golden-signal keys, as they appear in config and the snapshot.
+const (
+	RPS        = "rps"
+	ErrorRate  = "error_rate"
+	P95Latency = "p95_latency"
+	Memory     = "memory"
+)
+
+// SignalSpec says what to query for one metric pane and how to judge it.
+type SignalSpec struct {
+	Key        string
+	Title      string
+	Query      string
+	Unit       units.Unit
+	Thresholds Thresholds
+}
+
+// Window is the time range a chart covers. Step is sized by the caller to the
+// number of points it can draw, so no more points are fetched than drawn.
+type Window struct {
+	// Now is when the current value is evaluated (the poll time); zero means time.Now().
+	Now    time.Time
+	End    time.Time
+	Length time.Duration
+	Step   time.Duration
+}
+
+// Start is the first point's time.
+func (w Window) Start() time.Time { return w.End.Add(-w.Length) }
+
+// Points is how many evaluation points the window holds.
+func (w Window) Points() int {
+	if w.Step <= 0 {
+		return 0
+	}
+	return int(w.Length/w.Step) + 1
+}
+
+// WindowFor builds a window of length ending at now with at most points
+// points. The end is aligned to the step so that successive polls share their
+// evaluation times and the chart does not shimmer.
+func WindowFor(now time.Time, length time.Duration, points int) Window {
+	if points < 2 {
+		points = 2
+	}
+	step := length / time.Duration(points-1)
+	if step < time.Second {
+		step = time.Second
+	}
+	step = step.Round(time.Second)
+	if step*time.Duration(points-1) < length {
+		step += time.Second
+	}
+	end := now.Truncate(step)
+	return Window{Now: now, End: end, Length: step * time.Duration(points-1), Step: step}
+}
+
+// Reading is one poll of one golden signal.
+type Reading struct {
+	Key string
+	// At is when the instant value was evaluated.
+	At time.Time
+	// Value is the current value; NaN when the query returned nothing (or NaN).
+	Value float64
+	// Series is how many series the instant query returned; the pane shows the
+	// largest when there are several.
+	Series int
+	// Points holds the chart, one value per Window step (NaN where there was none).
+	Points []float64
+	Window Window
+	// Diagnosis explains an empty result in words (which metric or label is missing).
+	Diagnosis string
+	// Warnings are what the server said alongside the data.
+	Warnings []string
+}
+
+// HasValue reports whether there is a current value.
+func (r Reading) HasValue() bool { return !math.IsNaN(r.Value) }
+
+// MinMax is the range of the chart's points; ok is false when there are none.
+func (r Reading) MinMax() (lo, hi float64, ok bool) {
+	lo, hi = math.Inf(1), math.Inf(-1)
+	for _, v := range r.Points {
+		if math.IsNaN(v) {
+			continue
+		}
+		lo, hi, ok = math.Min(lo, v), math.Max(hi, v), true
+	}
+	return lo, hi, ok
+}
+
+// Alert is an alert as Prometheus reports it.
+type Alert struct {
+	Name     string
+	State    string // "firing" or "pending"
+	Severity string
+	Summary  string
+	ActiveAt time.Time
+	Labels   map[string]string
+}
+
+// Metrics is a source of golden signals and alerts (Prometheus, Thanos, Mimir,
+// VictoriaMetrics, later a direct /metrics scrape).
+type Metrics interface {
+	Read(ctx context.Context, spec SignalSpec, w Window) (Reading, error)
+	Alerts(ctx context.Context) ([]Alert, error)
+}
