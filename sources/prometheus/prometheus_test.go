@@ -104,7 +104,8 @@ func TestReadEqualsPrometheus(t *testing.T) {
 	c := newClient(t, Options{})
 	ctx := context.Background()
 	// Evaluate a little in the past so that no scrape lands between the two queries.
-	w := sources.WindowFor(time.Now().Add(-2*time.Second), 5*time.Minute, 60)
+	// A 1 s step so that even a young Prometheus has points to compare.
+	w := sources.WindowFor(time.Now().Add(-2*time.Second), time.Minute, 61)
 	for _, spec := range specs() {
 		r, err := c.Read(ctx, spec, w)
 		if err != nil {

@@ -1,0 +1,79 @@
+// Package wire turns configuration into opened sources: the one place that
+// knows both the config types and the concrete backends. The console and the
+// snapshot both start here, so they read exactly the same things.
+package wire
+
+import (
+	"fmt"
+
+	"github.com/opsdeck/opsdeck/config"
+	"github.com/opsdeck/opsdeck/internal/redact"
+	"github.com/opsdeck/opsdeck/internal/units"
+	"github.com/opsdeck/opsdeck/sources"
+	"github.com/opsdeck/opsdeck/sources/prometheus"
+)
+
+// Open builds the named environment's sources. It does no network I/O: a
+// server that is down shows up in the panes, not here.
+func Open(cfg *config.Config, name, version string) (*sources.Environment, error) {
+	e, err := cfg.Get(name)
+	if err != nil {
+		return nil, err
+	}
+	scrubber := redact.NewScrubber(cfg.Secrets()...)
+	env := &sources.Environment{
+		Name:           name,
+		Protected:      e.Protected,
+		Readonly:       e.Readonly,
+		Disposable:     e.Disposable,
+		Signals:        Signals(e.Prometheus),
+		PostgresTarget: redact.URL(e.Postgres.URL),
+		RedisTarget:    redact.URL(e.Redis.URL),
+		AlembicDir:     e.Alembic.Dir,
+		Scrubber:       scrubber,
+	}
+	p := e.Prometheus
+	if p.URL == "" {
+		env.MetricsProblem = "no Prometheus URL: set prometheus.url in the config or PROMETHEUS_URL"
+		return env, nil
+	}
+	env.MetricsTarget = redact.URL(p.URL)
+	opts := prometheus.Options{
+		URL: p.URL, Timeout: p.Timeout.D(), BearerToken: string(p.BearerToken), BearerTokenFile: p.BearerTokenFile,
+		Headers: p.Headers, Scrubber: scrubber, UserAgent: "opsdeck/" + version,
+		TLS: prometheus.TLS{CAFile: p.TLS.CAFile, CertFile: p.TLS.CertFile, KeyFile: p.TLS.KeyFile,
+			ServerName: p.TLS.ServerName, InsecureSkipVerify: p.TLS.InsecureSkipVerify},
+	}
+	if p.BasicAuth != nil {
+		opts.BasicAuth = &prometheus.BasicAuth{Username: p.BasicAuth.Username, Password: string(p.BasicAuth.Password), PasswordFile: p.BasicAuth.PasswordFile}
+	}
+	client, err := prometheus.New(opts)
+	if err != nil {
+		env.MetricsProblem = scrubber.String(fmt.Sprint(err))
+		return env, nil
+	}
+	env.Metrics = client
+	return env, nil
+}
+
+// Signals are the four golden signals of an environment, in display order.
+func Signals(p config.Prometheus) []sources.SignalSpec {
+	th := func(t config.Threshold) sources.Thresholds {
+		var out sources.Thresholds
+		if t.Warn != nil {
+			v := t.Warn.Value
+			out.Warn = &v
+		}
+		if t.Crit != nil {
+			v := t.Crit.Value
+			out.Crit = &v
+		}
+		return out
+	}
+	return []sources.SignalSpec{
+		{Key: sources.RPS, Title: "Requests/s", Query: p.Queries.RPS, Unit: units.ReqPerSec, Thresholds: th(p.Thresholds.RPS)},
+		{Key: sources.ErrorRate, Title: "Error rate (5xx)", Query: p.Queries.ErrorRate, Unit: units.Ratio, Thresholds: th(p.Thresholds.ErrorRate)},
+		{Key: sources.P95Latency, Title: "P95 latency", Query: p.Queries.P95Latency, Unit: units.Seconds, Thresholds: th(p.Thresholds.P95Latency)},
+		{Key: sources.Memory, Title: "Memory (RSS)", Query: p.Queries.Memory, Unit: units.Bytes, Thresholds: th(p.Thresholds.Memory)},
+	}
+}

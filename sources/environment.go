@@ -1,0 +1,25 @@
+package sources
+
+import "github.com/opsdeck/opsdeck/internal/redact"
+
+// Environment is one environment's sources, opened, as the console and the
+// snapshot read them. Targets are for display and already redacted.
+type Environment struct {
+	Name                            string
+	Protected, Readonly, Disposable bool
+
+	// Metrics is nil when the environment has no Prometheus; MetricsProblem says why.
+	Metrics        Metrics
+	MetricsTarget  string
+	MetricsProblem string
+	Signals        []SignalSpec
+
+	PostgresTarget string
+	RedisTarget    string
+	AlembicDir     string
+
+	// Scrubber masks this environment's secrets in any text shown.
+	Scrubber *redact.Scrubber
+	// Close releases connections; nil when there is nothing to release.
+	Close func()
+}

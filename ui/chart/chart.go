@@ -1,0 +1,133 @@
+// Package chart draws a braille line chart: each terminal cell holds 2x4
+// dots, so a w x h chart resolves 2w points across and 4h levels up.
+package chart
+
+import (
+	"math"
+	"strings"
+)
+
+// dotBits[y][x] is the braille bit of the dot at column x (0..1), row y (0..3).
+var dotBits = [4][2]rune{{0x01, 0x08}, {0x02, 0x10}, {0x04, 0x20}, {0x40, 0x80}}
+
+// Columns returns how many points a chart w cells wide draws.
+func Columns(w int) int { return 2 * w }
+
+// Braille renders values (NaN = no data, drawn as a gap) scaled between lo and
+// hi into h lines of exactly w cells. Consecutive points are joined vertically
+// so the line reads as a line. Values are resampled to the chart's 2w dot
+// columns, keeping each column's peak.
+func Braille(values []float64, w, h int, lo, hi float64) []string {
+	if w <= 0 || h <= 0 {
+		return nil
+	}
+	cols, rows := 2*w, 4*h
+	ys := resample(values, cols)
+	if hi < lo || math.IsNaN(lo) || math.IsNaN(hi) || math.IsInf(lo, 0) || math.IsInf(hi, 0) {
+		lo, hi = 0, 1
+	}
+	flat := hi == lo
+	grid := make([]rune, w*h)
+	level := func(v float64) int {
+		if flat {
+			return rows / 2
+		}
+		l := int(math.Round((v - lo) / (hi - lo) * float64(rows-1)))
+		return min(max(l, 0), rows-1)
+	}
+	set := func(x, l int) {
+		y := rows - 1 - l // level 0 is the bottom dot row
+		grid[(y/4)*w+x/2] |= dotBits[y%4][x%2]
+	}
+	prev := -1
+	for x, v := range ys {
+		if math.IsNaN(v) {
+			prev = -1
+			continue
+		}
+		l := level(v)
+		from, to := l, l
+		if prev >= 0 { // join to the previous point, half way each side
+			mid := (prev + l) / 2
+			if prev < l {
+				from = mid + 1
+			} else if prev > l {
+				to = mid
+			}
+		}
+		for y := min(from, to); y <= max(from, to); y++ {
+			set(x, y)
+		}
+		if prev >= 0 && x > 0 {
+			mid := (prev + l) / 2
+			for y := min(prev, mid); y <= max(prev, mid); y++ {
+				set(x-1, y)
+			}
+		}
+		prev = l
+	}
+	lines := make([]string, h)
+	var b strings.Builder
+	for row := 0; row < h; row++ {
+		b.Reset()
+		for _, r := range grid[row*w : (row+1)*w] {
+			if r == 0 {
+				b.WriteByte(' ')
+			} else {
+				b.WriteRune(0x2800 + r)
+			}
+		}
+		lines[row] = b.String()
+	}
+	return lines
+}
+
+// resample maps n values onto cols columns: each column takes the largest
+// value of the points it covers (peaks survive), or the nearest point when
+// there are fewer points than columns.
+func resample(values []float64, cols int) []float64 {
+	n := len(values)
+	out := make([]float64, cols)
+	if n == 0 {
+		for i := range out {
+			out[i] = math.NaN()
+		}
+		return out
+	}
+	if n == cols {
+		copy(out, values)
+		return out
+	}
+	for x := 0; x < cols; x++ {
+		start, end := x*n/cols, (x+1)*n/cols
+		if end <= start { // fewer points than columns
+			i := 0
+			if cols > 1 {
+				i = int(math.Round(float64(x) * float64(n-1) / float64(cols-1)))
+			}
+			out[x] = values[i]
+			continue
+		}
+		peak := math.NaN()
+		for _, v := range values[start:end] {
+			if !math.IsNaN(v) && (math.IsNaN(peak) || v > peak) {
+				peak = v
+			}
+		}
+		out[x] = peak
+	}
+	return out
+}
+
+// Range picks the chart's vertical scale: the data's min and max, opened up a
+// little when flat so a constant series sits mid-chart.
+func Range(values []float64) (lo, hi float64, ok bool) {
+	lo, hi = math.Inf(1), math.Inf(-1)
+	for _, v := range values {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			continue
+		}
+		lo, hi, ok = math.Min(lo, v), math.Max(hi, v), true
+	}
+	return lo, hi, ok
+}

@@ -1,0 +1,167 @@
+// Package frame draws boxes and fits text into cells: the few layout
+// primitives every pane shares. Everything works on lines of exact width so
+// that panes can be placed side by side by joining lines.
+package frame
+
+import (
+	"strings"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/opsdeck/opsdeck/ui/theme"
+)
+
+// Fit pads or truncates s (which may hold escape sequences) to exactly w cells.
+func Fit(s string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	n := ansi.StringWidth(s)
+	if n > w {
+		s = ansi.Truncate(s, w, "…")
+		n = ansi.StringWidth(s)
+	}
+	if n < w {
+		return s + strings.Repeat(" ", w-n)
+	}
+	return s
+}
+
+// Spread places left and right text in w cells. The left part wins: the
+// right part is dropped when both do not fit (it is the less important one).
+func Spread(left, right string, w int) string {
+	lw, rw := ansi.StringWidth(left), ansi.StringWidth(right)
+	if right == "" || lw+1+rw > w {
+		return Fit(left, w)
+	}
+	return left + strings.Repeat(" ", w-lw-rw) + right
+}
+
+// FirstFit returns the first candidate no wider than w, or "".
+func FirstFit(w int, candidates ...string) string {
+	for _, c := range candidates {
+		if ansi.StringWidth(c) <= w {
+			return c
+		}
+	}
+	return ""
+}
+
+// Box is a bordered pane: title and info in the top border, body inside.
+type Box struct {
+	Title   string // plain text; styled by the box
+	Info    string // pre-styled text for the right end of the top border
+	Focused bool
+}
+
+// Inner is the body width of a box w cells wide: borders and a space of
+// padding on each side.
+func Inner(w int) int { return max(w-4, 0) }
+
+// Render draws the box in exactly w x h cells and returns its lines. Body
+// lines are fitted to the inner width; missing lines are blank.
+func (b Box) Render(s *theme.Styles, w, h int, body []string) []string {
+	if w < 6 || h < 2 {
+		return blank(w, h)
+	}
+	border, title := s.Border, s.Title
+	if b.Focused {
+		border, title = s.BorderFocus, s.TitleFocus
+	}
+	inner := w - 2
+	lines := make([]string, 0, h)
+
+	// Top: ╭─ Title ───── info ─╮
+	var top strings.Builder
+	top.WriteString(border.Render("╭─"))
+	used := 2
+	t, info := b.Title, b.Info
+	iw := ansi.StringWidth(info)
+	// The title wins over the info when both do not fit.
+	if used+ansi.StringWidth(t)+2+iw+2+1 > w-1 {
+		info, iw = "", 0
+	}
+	if t != "" {
+		if maxT := max(inner-3, 1); ansi.StringWidth(t) > maxT {
+			t = ansi.Truncate(t, maxT, "…")
+		}
+		top.WriteString(" " + title.Render(t) + " ")
+		used += ansi.StringWidth(t) + 2
+	}
+	fill := w - 1 - used - iw
+	if iw > 0 {
+		fill -= 2
+	}
+	if fill > 0 {
+		top.WriteString(border.Render(strings.Repeat("─", fill)))
+	}
+	if iw > 0 {
+		top.WriteString(" " + info + " ")
+	}
+	top.WriteString(border.Render("╮"))
+	lines = append(lines, top.String())
+
+	left, right := border.Render("│")+" ", " "+border.Render("│")
+	for i := 0; i < h-2; i++ {
+		line := ""
+		if i < len(body) {
+			line = body[i]
+		}
+		lines = append(lines, left+Fit(line, inner-2)+right)
+	}
+	lines = append(lines, border.Render("╰"+strings.Repeat("─", inner)+"╯"))
+	return lines
+}
+
+func blank(w, h int) []string {
+	if h <= 0 {
+		return nil
+	}
+	out := make([]string, h)
+	for i := range out {
+		out[i] = strings.Repeat(" ", max(w, 0))
+	}
+	return out
+}
+
+// Blank returns h lines of w spaces.
+func Blank(w, h int) []string { return blank(w, h) }
+
+// Wrap breaks plain text into lines of at most w cells, on spaces where it can.
+func Wrap(text string, w int) []string {
+	if w <= 0 {
+		return nil
+	}
+	var out []string
+	for _, para := range strings.Split(text, "\n") {
+		wrapped := ansi.Wordwrap(para, w, "")
+		for _, l := range strings.Split(wrapped, "\n") {
+			for ansi.StringWidth(l) > w { // a word longer than the line
+				out = append(out, ansi.Truncate(l, w, ""))
+				l = ansi.TruncateLeft(l, w, "")
+			}
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// JoinColumns places blocks of lines side by side. Blocks must have equal heights.
+func JoinColumns(blocks ...[]string) []string {
+	if len(blocks) == 0 {
+		return nil
+	}
+	h := len(blocks[0])
+	out := make([]string, h)
+	var b strings.Builder
+	for i := 0; i < h; i++ {
+		b.Reset()
+		for _, blk := range blocks {
+			if i < len(blk) {
+				b.WriteString(blk[i])
+			}
+		}
+		out[i] = b.String()
+	}
+	return out
+}

@@ -1,0 +1,297 @@
+// Package metricpane shows one golden signal: the current value with its unit
+// and threshold colour, min/max over the window and a braille chart.
+package metricpane
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/opsdeck/opsdeck/internal/redact"
+	"github.com/opsdeck/opsdeck/internal/units"
+	"github.com/opsdeck/opsdeck/sources"
+	"github.com/opsdeck/opsdeck/ui/chart"
+	"github.com/opsdeck/opsdeck/ui/frame"
+	"github.com/opsdeck/opsdeck/ui/pane"
+	"github.com/opsdeck/opsdeck/ui/poll"
+)
+
+// Model is one metric pane.
+type Model struct {
+	ctx      *pane.Context
+	spec     sources.SignalSpec
+	src      sources.Metrics // nil when the environment has no Prometheus
+	problem  string          // why src is nil
+	target   string          // where the data comes from, redacted
+	scrubber *redact.Scrubber
+	poll     poll.State[sources.Reading]
+	w, h     int
+}
+
+// Options configure a pane.
+type Options struct {
+	Spec     sources.SignalSpec
+	Source   sources.Metrics
+	Problem  string // shown when Source is nil
+	Target   string
+	Scrubber *redact.Scrubber
+}
+
+// New builds a pane; it starts polling on Start.
+func New(ctx *pane.Context, o Options) *Model {
+	return &Model{ctx: ctx, spec: o.Spec, src: o.Source, problem: o.Problem, target: o.Target,
+		scrubber: o.Scrubber, poll: poll.State[sources.Reading]{ID: ctx.ID("metric:" + o.Spec.Key)}}
+}
+
+func (m *Model) ID() string    { return m.poll.ID }
+func (m *Model) Title() string { return m.spec.Title }
+
+// SetSize sets the outer size, border included.
+func (m *Model) SetSize(w, h int) { m.w, m.h = w, h }
+
+// Start fetches at once.
+func (m *Model) Start() tea.Cmd { return m.fetch() }
+
+// Reading is the last good reading and whether there is one (for tests and the snapshot).
+func (m *Model) Reading() (sources.Reading, bool) { return m.poll.Last, m.poll.HasLast }
+
+func (m *Model) chartWidth() int { return max(frame.Inner(m.w), 1) }
+
+func (m *Model) fetch() tea.Cmd {
+	if m.src == nil {
+		return nil
+	}
+	// Copy what the fetch needs: the closure runs on another goroutine.
+	src, spec := m.src, m.spec
+	now := m.ctx.Now()
+	win := sources.WindowFor(now, m.ctx.Window, chart.Columns(m.chartWidth()))
+	return m.poll.Fetch(m.ctx.Base, pane.FetchGuard, m.ctx.Now, func(ctx context.Context) (sources.Reading, error) {
+		return src.Read(ctx, spec, win)
+	})
+}
+
+// Update handles this pane's poll results and ticks, and refresh requests.
+func (m *Model) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case poll.Result[sources.Reading]:
+		if !m.poll.Accept(msg) {
+			return nil
+		}
+		return m.ctx.After(m.poll.Next(m.ctx.Refresh))
+	case poll.Tick:
+		if m.poll.Due(msg) {
+			return m.fetch()
+		}
+	case pane.RefreshMsg:
+		if m.src != nil && m.poll.RefreshNow() {
+			return m.fetch()
+		}
+	}
+	return nil
+}
+
+// Status is the pane's current status.
+func (m *Model) Status() sources.Status {
+	switch {
+	case m.poll.Err != nil:
+		return sources.StatusError
+	case !m.poll.HasLast:
+		return sources.StatusNoData
+	default:
+		return m.spec.Thresholds.Classify(m.poll.Last.Value)
+	}
+}
+
+// Problem is the error to show in the header, or "".
+func (m *Model) Problem() string {
+	if m.poll.Err != nil {
+		return m.scrubber.Error(m.poll.Err)
+	}
+	return ""
+}
+
+// View renders the pane.
+func (m *Model) View(focused bool) []string {
+	st := m.ctx.Styles
+	box := frame.Box{Title: m.spec.Title, Info: m.info(), Focused: focused}
+	return box.Render(st, m.w, m.h, m.body())
+}
+
+func (m *Model) info() string {
+	st := m.ctx.Styles
+	p := &m.poll
+	switch {
+	case m.src == nil:
+		return st.Muted.Render("off")
+	case p.Err != nil && p.HasLast:
+		return st.Error.Render("⚠ " + units.Age(m.ctx.Now().Sub(p.LastOK)) + " old")
+	case p.Err != nil:
+		return st.Error.Render("⚠ down")
+	case !p.HasLast:
+		return st.Muted.Render("…")
+	default:
+		return st.Muted.Render(units.Age(m.ctx.Now().Sub(p.LastOK)) + " ago")
+	}
+}
+
+func (m *Model) body() []string {
+	st := m.ctx.Styles
+	iw, ih := frame.Inner(m.w), m.h-2
+	if iw < 1 || ih < 1 {
+		return nil
+	}
+	p := &m.poll
+	if m.src == nil {
+		return append([]string{st.Muted.Render("not configured")}, paintLines(st.Muted, frame.Wrap(m.problem, iw))...)
+	}
+	if !p.HasLast {
+		if p.Err != nil {
+			lines := paintLines(st.Error, frame.Wrap("⚠ "+m.sourceName()+": "+m.scrubber.Error(p.Err), iw))
+			return append(lines, st.Muted.Render(fmt.Sprintf("retrying every %s", units.ShortDuration(p.Delay(m.ctx.Refresh)))))
+		}
+		return []string{st.Muted.Render("loading…"), st.Faint.Render("from " + m.target)}
+	}
+
+	r := p.Last
+	var lines []string
+	stale := p.Err != nil
+	if stale {
+		// Small panes give the error one line (zoom shows it whole).
+		maxLines := 1
+		if ih >= 8 {
+			maxLines = 2
+		}
+		if ih >= 16 {
+			maxLines = 6
+		}
+		msg := fmt.Sprintf("⚠ %s: %s (last ok %s ago)", m.sourceName(), m.scrubber.Error(p.Err), units.Age(m.ctx.Now().Sub(p.LastOK)))
+		wrapped := frame.Wrap(msg, iw)
+		if len(wrapped) > maxLines {
+			wrapped = wrapped[:maxLines]
+			wrapped[maxLines-1] = frame.Fit(wrapped[maxLines-1]+" "+strings.Repeat("…", 1), iw)
+			wrapped[maxLines-1] = ansiTrimRight(wrapped[maxLines-1])
+		}
+		for _, l := range wrapped {
+			lines = append(lines, st.Error.Render(l))
+		}
+	}
+
+	status := m.spec.Thresholds.Classify(r.Value)
+	var left string
+	if r.HasValue() {
+		value := units.Format(r.Value, m.spec.Unit)
+		vp, sp := st.ValueFor(status), st.ForStatus(status)
+		if stale {
+			vp, sp = st.Faint, st.Faint
+		}
+		left = vp.Render(value) + " " + sp.Render(statusWord(status))
+		if r.Series > 1 {
+			left += st.Muted.Render(fmt.Sprintf(" (max of %d series)", r.Series))
+		}
+	} else {
+		left = st.NoData.Render("no data")
+	}
+	right := ""
+	if lo, hi, ok := r.MinMax(); ok {
+		lo, hi := units.Format(lo, m.spec.Unit), units.Format(hi, m.spec.Unit)
+		room := iw - ansi.StringWidth(left) - 1
+		bare := func(s string) string { return strings.TrimSuffix(s, " req/s") }
+		right = st.Muted.Render(frame.FirstFit(room, "min "+lo+"  max "+hi, "↓"+lo+" ↑"+hi, "↓"+bare(lo)+" ↑"+bare(hi)))
+	}
+	if !r.HasValue() && r.Diagnosis != "" {
+		// Without a value the explanation matters most: it may use every line
+		// the (empty) chart would have had.
+		limit := ih - len(lines)
+		if _, _, ok := r.MinMax(); ok {
+			limit = min(limit, 3)
+		}
+		for i, l := range frame.Wrap("no data: "+r.Diagnosis, iw) {
+			if i == limit {
+				break
+			}
+			lines = append(lines, st.Warn.Render(l))
+		}
+		right = ""
+		if _, _, ok := r.MinMax(); !ok {
+			return lines
+		}
+	} else {
+		lines = append(lines, frame.Spread(left, right, iw))
+	}
+
+	// Details go below the chart when the pane is tall (zoomed).
+	var details []string
+	if ih >= 16 {
+		details = m.details(iw)
+	}
+	chartH := ih - len(lines) - len(details)
+	if chartH > 0 {
+		chartPaint := st.ForStatus(status)
+		if stale || status == sources.StatusNoData {
+			chartPaint = st.Faint
+		}
+		lo, hi, ok := chart.Range(r.Points)
+		if ok {
+			for _, l := range chart.Braille(r.Points, iw, chartH, lo, hi) {
+				lines = append(lines, chartPaint.Render(l))
+			}
+		} else {
+			for i := 0; i < chartH; i++ {
+				lines = append(lines, "")
+			}
+		}
+	}
+	return append(lines, details...)
+}
+
+func (m *Model) details(iw int) []string {
+	st := m.ctx.Styles
+	var out []string
+	out = append(out, st.Faint.Render(strings.Repeat("─", iw)))
+	for _, l := range frame.Wrap("query: "+m.spec.Query, iw) {
+		out = append(out, st.Muted.Render(l))
+	}
+	var th []string
+	if w := m.spec.Thresholds.Warn; w != nil {
+		th = append(th, "warn ≥ "+units.Format(*w, m.spec.Unit))
+	}
+	if c := m.spec.Thresholds.Crit; c != nil {
+		th = append(th, "crit ≥ "+units.Format(*c, m.spec.Unit))
+	}
+	if len(th) == 0 {
+		th = append(th, "no thresholds")
+	}
+	win := m.poll.Last.Window
+	out = append(out, st.Muted.Render(fmt.Sprintf("%s · window %s, step %s · from %s",
+		strings.Join(th, " · "), units.ShortDuration(win.Length), units.ShortDuration(win.Step), m.target)))
+	return out
+}
+
+// sourceName names where the data comes from in error lines.
+func (m *Model) sourceName() string { return "prometheus" }
+
+func ansiTrimRight(s string) string { return strings.TrimRight(s, " ") }
+
+func statusWord(s sources.Status) string {
+	switch s {
+	case sources.StatusWarn:
+		return "WARN"
+	case sources.StatusCrit:
+		return "CRIT"
+	case sources.StatusOK:
+		return "ok"
+	default:
+		return ""
+	}
+}
+
+func paintLines(p interface{ Render(string) string }, lines []string) []string {
+	for i, l := range lines {
+		lines[i] = p.Render(l)
+	}
+	return lines
+}

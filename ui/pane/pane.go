@@ -1,0 +1,63 @@
+// Package pane defines what every pane of the console shares: the read-only
+// Context passed to each pane at construction (no globals) and the Pane
+// interface the root model lays out and routes messages to.
+package pane
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/opsdeck/opsdeck/ui/theme"
+)
+
+// Context is shared, read-only state: styles, the clock (injected so that
+// tests render deterministically), the refresh interval and chart window,
+// and the context that ends when the environment is left or the app quits.
+type Context struct {
+	Styles  *theme.Styles
+	Now     func() time.Time
+	Refresh time.Duration
+	Window  time.Duration
+	Base    context.Context
+	// After delivers msg after d: tea.Tick in the program, a recorder in tests.
+	After func(d time.Duration, msg tea.Msg) tea.Cmd
+	// Epoch counts environment switches; pane IDs carry it so that results
+	// fetched for an environment we left are never taken for the new one.
+	Epoch int
+}
+
+// ID makes a pane ID unique to this environment visit.
+func (c *Context) ID(name string) string { return fmt.Sprintf("%d/%s", c.Epoch, name) }
+
+// Pane is one box of the console.
+type Pane interface {
+	// ID routes messages tagged with it (see poll.Result) to this pane alone.
+	ID() string
+	Title() string
+	// Start begins polling; it is called once the pane has a size.
+	Start() tea.Cmd
+	Update(msg tea.Msg) tea.Cmd
+	SetSize(w, h int)
+	// View renders exactly the size set, as lines.
+	View(focused bool) []string
+	// Problem is a short description of what is wrong, or "" (for the header).
+	Problem() string
+}
+
+// Routed is a message meant for one pane.
+type Routed interface{ PaneID() string }
+
+// RefreshMsg asks a pane to fetch now (the "refresh" key).
+type RefreshMsg struct{}
+
+// FetchGuard bounds a whole fetch. Sources time out each request themselves
+// (5 s by default); this only catches a source that forgets to.
+const FetchGuard = 30 * time.Second
+
+// Schedule is the After of a real program.
+func Schedule(d time.Duration, msg tea.Msg) tea.Cmd {
+	return tea.Tick(d, func(time.Time) tea.Msg { return msg })
+}

@@ -1,0 +1,132 @@
+// Package poll is the polling state machine every live pane embeds.
+//
+// The rules (GUIDE.md "Polling pattern"): a fetch runs in a tea.Cmd with a
+// timeout; the next one is scheduled only after the previous result arrived,
+// so fetches never overlap; every fetch and tick carries a generation number,
+// so that a refresh or an environment switch discards stale results; on error
+// the last good data is kept and the source is retried with a capped backoff.
+package poll
+
+import (
+	"context"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+)
+
+// Result is a fetch's outcome, routed back to the pane with this ID.
+type Result[T any] struct {
+	ID    string
+	Gen   int
+	Value T
+	Err   error
+	At    time.Time // when the fetch finished
+}
+
+// PaneID lets the root route the message to its pane alone.
+func (r Result[T]) PaneID() string { return r.ID }
+
+// Tick asks the pane with this ID to fetch again.
+type Tick struct {
+	ID  string
+	Gen int
+}
+
+// PaneID routes the tick.
+func (t Tick) PaneID() string { return t.ID }
+
+// maxBackoff is the cap, in refresh intervals: a failing source is retried at
+// most every two intervals, so it recovers within two intervals of the fault ending.
+const maxBackoff = 2
+
+// State is one pane's polling state.
+type State[T any] struct {
+	ID string
+
+	gen      int
+	inflight bool
+	failures int
+
+	Last    T         // last good value
+	HasLast bool      // whether Last holds anything
+	LastOK  time.Time // when Last arrived
+	Err     error     // the latest failure; nil after a success
+	ErrAt   time.Time
+}
+
+// InFlight reports whether a fetch is running.
+func (s *State[T]) InFlight() bool { return s.inflight }
+
+// Failures is the number of consecutive failed fetches.
+func (s *State[T]) Failures() int { return s.failures }
+
+// Fetch starts a fetch now. fn must only use values copied into it: it runs on
+// another goroutine. The context ends after timeout (or when base ends).
+func (s *State[T]) Fetch(base context.Context, timeout time.Duration, now func() time.Time, fn func(context.Context) (T, error)) tea.Cmd {
+	s.inflight = true
+	id, gen := s.ID, s.gen
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(base, timeout)
+		defer cancel()
+		v, err := fn(ctx)
+		return Result[T]{ID: id, Gen: gen, Value: v, Err: err, At: now()}
+	}
+}
+
+// Accept records r if it belongs to the current generation and reports
+// whether it did. Stale results are dropped.
+func (s *State[T]) Accept(r Result[T]) bool {
+	if r.Gen != s.gen {
+		return false
+	}
+	s.inflight = false
+	if r.Err != nil {
+		s.failures++
+		s.Err, s.ErrAt = r.Err, r.At
+		return true
+	}
+	s.failures = 0
+	s.Err = nil
+	s.Last, s.HasLast, s.LastOK = r.Value, true, r.At
+	return true
+}
+
+// Delay is how long to wait before the next fetch: one refresh interval, or
+// up to maxBackoff intervals while the source keeps failing.
+func (s *State[T]) Delay(refresh time.Duration) time.Duration {
+	if s.failures <= 1 {
+		return refresh
+	}
+	return refresh * maxBackoff
+}
+
+// Next is the tick for the next fetch and how long to wait for it; the pane
+// schedules it with its context's timer.
+func (s *State[T]) Next(refresh time.Duration) (time.Duration, Tick) {
+	return s.Delay(refresh), Tick{ID: s.ID, Gen: s.gen}
+}
+
+// Due reports whether a tick should start a fetch (current generation, idle).
+func (s *State[T]) Due(t Tick) bool { return t.Gen == s.gen && !s.inflight }
+
+// RefreshNow invalidates the pending tick and reports whether a fetch should
+// start at once. While a fetch is in flight it does nothing: overlapping
+// refreshes are dropped, not queued.
+func (s *State[T]) RefreshNow() bool {
+	if s.inflight {
+		return false
+	}
+	s.gen++
+	return true
+}
+
+// Reset forgets everything (an environment switch): results and ticks of the
+// old generation are discarded when they arrive.
+func (s *State[T]) Reset() {
+	var zero T
+	s.gen++
+	s.inflight = false
+	s.failures = 0
+	s.Last, s.HasLast, s.LastOK = zero, false, time.Time{}
+	s.Err, s.ErrAt = nil, time.Time{}
+}

@@ -1,0 +1,96 @@
+package poll
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+)
+
+var t0 = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+
+func clock() time.Time { return t0 }
+
+func TestSuccessThenFailureKeepsLastData(t *testing.T) {
+	s := &State[int]{ID: "p"}
+	msg := s.Fetch(context.Background(), time.Second, clock, func(context.Context) (int, error) { return 7, nil })()
+	if !s.InFlight() {
+		t.Fatal("not in flight after Fetch")
+	}
+	if !s.Accept(msg.(Result[int])) || s.Last != 7 || !s.HasLast || s.InFlight() || s.Err != nil {
+		t.Fatalf("after success: %+v", s)
+	}
+	boom := errors.New("boom")
+	msg = s.Fetch(context.Background(), time.Second, clock, func(context.Context) (int, error) { return 0, boom })()
+	s.Accept(msg.(Result[int]))
+	if s.Last != 7 || !errors.Is(s.Err, boom) || s.Failures() != 1 {
+		t.Fatalf("after failure the last data must stay: %+v", s)
+	}
+}
+
+func TestStaleResultsAreDropped(t *testing.T) {
+	s := &State[int]{ID: "p"}
+	old := s.Fetch(context.Background(), time.Second, clock, func(context.Context) (int, error) { return 1, nil })
+	s.Reset() // environment switch while the fetch runs
+	if s.Accept(old().(Result[int])) || s.HasLast {
+		t.Fatal("a result of the old generation was accepted")
+	}
+	if s.Due(Tick{ID: "p", Gen: 0}) {
+		t.Fatal("a tick of the old generation is due")
+	}
+	if !s.Due(Tick{ID: "p", Gen: 1}) {
+		t.Fatal("current tick not due")
+	}
+}
+
+func TestRefreshNowDropsOverlap(t *testing.T) {
+	s := &State[int]{ID: "p"}
+	s.Fetch(context.Background(), time.Second, clock, func(context.Context) (int, error) { return 1, nil })
+	if s.RefreshNow() {
+		t.Fatal("refresh started a second, overlapping fetch")
+	}
+	s.Accept(Result[int]{ID: "p", Gen: 0, Value: 1})
+	pendingTick := Tick{ID: "p", Gen: 0}
+	if !s.RefreshNow() {
+		t.Fatal("refresh while idle should fetch now")
+	}
+	if s.Due(pendingTick) {
+		t.Fatal("the tick scheduled before the refresh would fetch twice")
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	s := &State[int]{ID: "p"}
+	r := 2 * time.Second
+	if s.Delay(r) != r {
+		t.Fatal("healthy delay")
+	}
+	for i := 0; i < 5; i++ {
+		s.Accept(Result[int]{ID: "p", Err: errors.New("down")})
+	}
+	if d := s.Delay(r); d != 2*r {
+		t.Fatalf("backoff = %v, want capped at %v", d, 2*r)
+	}
+	s.Accept(Result[int]{ID: "p", Value: 3})
+	if s.Delay(r) != r {
+		t.Fatal("backoff not reset after success")
+	}
+}
+
+func TestFetchTimeout(t *testing.T) {
+	s := &State[int]{ID: "p"}
+	cmd := s.Fetch(context.Background(), 20*time.Millisecond, clock, func(ctx context.Context) (int, error) {
+		<-ctx.Done()
+		return 0, ctx.Err()
+	})
+	done := make(chan Result[int])
+	go func() { done <- cmd().(Result[int]) }()
+	select {
+	case r := <-done:
+		if !errors.Is(r.Err, context.DeadlineExceeded) {
+			t.Fatalf("err = %v", r.Err)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("fetch ignored its timeout")
+	}
+}

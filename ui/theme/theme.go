@@ -1,0 +1,142 @@
+// Package theme turns a colour palette into the styles every pane uses, once,
+// so that rendering a frame only concatenates precomputed escape sequences.
+package theme
+
+import (
+	"image/color"
+	"strings"
+
+	"charm.land/lipgloss/v2"
+
+	"github.com/opsdeck/opsdeck/sources"
+)
+
+// Palette is a theme's colours.
+type Palette struct {
+	Text, Muted, Faint, Border, Focus, Accent color.Color
+	OK, Warn, Crit, NoData                    color.Color
+	ProtectedBg, ProtectedFg, Header          color.Color
+}
+
+// Dark is the default palette.
+func Dark() Palette {
+	return Palette{
+		Text: lipgloss.Color("#d8dee9"), Muted: lipgloss.Color("#8a93a5"), Faint: lipgloss.Color("#5b6270"),
+		Border: lipgloss.Color("#4c566a"), Focus: lipgloss.Color("#88c0d0"), Accent: lipgloss.Color("#b48ead"),
+		OK: lipgloss.Color("#a3be8c"), Warn: lipgloss.Color("#ebcb8b"), Crit: lipgloss.Color("#bf616a"), NoData: lipgloss.Color("#8a93a5"),
+		ProtectedBg: lipgloss.Color("#bf2020"), ProtectedFg: lipgloss.Color("#ffffff"), Header: lipgloss.Color("#2e3440"),
+	}
+}
+
+// Paint wraps text in a style's escape sequences. It is a precomputed
+// prefix/suffix pair: much cheaper than rendering a lipgloss.Style per cell.
+type Paint struct{ pre, post string }
+
+// Render styles s.
+func (p Paint) Render(s string) string {
+	if p.pre == "" || s == "" {
+		return s
+	}
+	return p.pre + s + p.post
+}
+
+func paintOf(st lipgloss.Style) Paint {
+	const probe = "\x00"
+	out := st.Render(probe)
+	i := strings.Index(out, probe)
+	if i < 0 {
+		return Paint{}
+	}
+	return Paint{pre: out[:i], post: out[i+len(probe):]}
+}
+
+// Styles are the paints of one theme. Read-only once built.
+type Styles struct {
+	NoColor bool
+
+	Text, Muted, Faint, Accent    Paint
+	Border, BorderFocus           Paint
+	Title, TitleFocus             Paint
+	Value                         Paint
+	OK, Warn, Crit, NoData, Error Paint
+	ValueOK, ValueWarn, ValueCrit Paint
+	Header, HeaderProtected       Paint
+	BadgeProtected, BadgeReadonly Paint
+	BadgeDisposable, BadgeEnv     Paint
+	Key, Desc                     Paint
+	Selected                      Paint
+}
+
+// New builds styles from a palette. With noColor (NO_COLOR set) only text
+// attributes remain: bold, reverse, underline, faint carry the meaning.
+func New(p Palette, noColor bool) *Styles {
+	base := lipgloss.NewStyle()
+	fg := func(c color.Color) lipgloss.Style {
+		if noColor {
+			return base
+		}
+		return base.Foreground(c)
+	}
+	bg := func(s lipgloss.Style, c color.Color) lipgloss.Style {
+		if noColor {
+			return s.Reverse(true)
+		}
+		return s.Background(c)
+	}
+	s := &Styles{NoColor: noColor}
+	s.Text = paintOf(fg(p.Text))
+	s.Muted = paintOf(fg(p.Muted))
+	s.Faint = paintOf(fg(p.Faint).Faint(noColor))
+	s.Accent = paintOf(fg(p.Accent).Bold(true))
+	s.Border = paintOf(fg(p.Border))
+	s.BorderFocus = paintOf(fg(p.Focus).Bold(noColor))
+	s.Title = paintOf(fg(p.Text).Bold(true))
+	s.TitleFocus = paintOf(fg(p.Focus).Bold(true).Underline(noColor))
+	s.Value = paintOf(fg(p.Text).Bold(true))
+	s.OK = paintOf(fg(p.OK))
+	s.Warn = paintOf(fg(p.Warn).Bold(noColor))
+	s.Crit = paintOf(fg(p.Crit).Bold(true))
+	s.NoData = paintOf(fg(p.NoData))
+	s.Error = paintOf(fg(p.Crit).Bold(true))
+	s.ValueOK = paintOf(fg(p.OK).Bold(true))
+	s.ValueWarn = paintOf(fg(p.Warn).Bold(true))
+	s.ValueCrit = paintOf(fg(p.Crit).Bold(true).Reverse(noColor))
+	s.Header = paintOf(bg(fg(p.Text), p.Header))
+	s.HeaderProtected = paintOf(bg(fg(p.ProtectedFg).Bold(true), p.ProtectedBg))
+	s.BadgeProtected = paintOf(bg(fg(p.ProtectedFg).Bold(true), p.ProtectedBg))
+	s.BadgeReadonly = paintOf(bg(fg(p.Header).Bold(true), p.Warn))
+	s.BadgeDisposable = paintOf(bg(fg(p.Header).Bold(true), p.OK))
+	s.BadgeEnv = paintOf(bg(fg(p.Header).Bold(true), p.Focus))
+	s.Key = paintOf(fg(p.Focus).Bold(true))
+	s.Desc = paintOf(fg(p.Text))
+	s.Selected = paintOf(bg(fg(p.Header).Bold(true), p.Focus))
+	return s
+}
+
+// ForStatus is the paint for text describing a status.
+func (s *Styles) ForStatus(st sources.Status) Paint {
+	switch st {
+	case sources.StatusOK:
+		return s.OK
+	case sources.StatusWarn:
+		return s.Warn
+	case sources.StatusCrit, sources.StatusError:
+		return s.Crit
+	default:
+		return s.NoData
+	}
+}
+
+// ValueFor is the paint of a big current value with status st.
+func (s *Styles) ValueFor(st sources.Status) Paint {
+	switch st {
+	case sources.StatusOK:
+		return s.ValueOK
+	case sources.StatusWarn:
+		return s.ValueWarn
+	case sources.StatusCrit:
+		return s.ValueCrit
+	default:
+		return s.Value
+	}
+}

@@ -1,0 +1,311 @@
+// Package ui is the console: the root model lays panes out, moves focus and
+// routes messages; each pane (in its own package) polls and renders itself.
+// The ui packages never import a database, Redis or Prometheus client: they
+// see sources only through the interfaces of package sources.
+package ui
+
+import (
+	"context"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/opsdeck/opsdeck/internal/units"
+	"github.com/opsdeck/opsdeck/sources"
+	"github.com/opsdeck/opsdeck/ui/alertstrip"
+	"github.com/opsdeck/opsdeck/ui/metricpane"
+	"github.com/opsdeck/opsdeck/ui/pane"
+	"github.com/opsdeck/opsdeck/ui/placeholder"
+	"github.com/opsdeck/opsdeck/ui/theme"
+)
+
+// EnvChoice is an environment as the picker lists it.
+type EnvChoice struct {
+	Name                            string
+	Protected, Readonly, Disposable bool
+}
+
+// Deps is everything the console needs from outside: built by main from the
+// configuration, never read from globals.
+type Deps struct {
+	Environments []EnvChoice
+	Initial      string
+	// Open connects to an environment's sources (no I/O until polled).
+	Open    func(name string) (*sources.Environment, error)
+	Refresh time.Duration
+	Window  time.Duration
+	Now     func() time.Time
+	Styles  *theme.Styles
+	Keys    KeyMap
+	// After schedules a delayed message; nil means real timers (tea.Tick).
+	After    func(d time.Duration, msg tea.Msg) tea.Cmd
+	Version  string
+	Warnings []string // configuration warnings, shown in the footer
+}
+
+type overlay int
+
+const (
+	overlayNone overlay = iota
+	overlayHelp
+	overlayEnvs
+)
+
+// Model is the root model.
+type Model struct {
+	deps Deps
+	keys KeyMap
+
+	env    *sources.Environment
+	envErr string
+	cancel context.CancelFunc
+	epoch  int // bumped on every environment switch; part of every pane ID
+
+	pctx   *pane.Context
+	panes  []pane.Pane // focus order
+	alerts *alertstrip.Model
+	byID   map[string]pane.Pane
+
+	focus   int
+	zoomed  bool
+	overlay overlay
+	picker  int
+	w, h    int
+	started bool
+
+	rowsCache []row // the body's layout, from layout()
+}
+
+// clockTick re-renders once a second so ages and the clock move.
+type clockTick struct{}
+
+// New builds the console for deps.Initial.
+func New(deps Deps) *Model {
+	if deps.Now == nil {
+		deps.Now = time.Now
+	}
+	if deps.Styles == nil {
+		deps.Styles = theme.New(theme.Dark(), false)
+	}
+	if deps.After == nil {
+		deps.After = pane.Schedule
+	}
+	if deps.Keys.Quit.Keys() == nil {
+		deps.Keys = DefaultKeyMap()
+	}
+	m := &Model{deps: deps, keys: deps.Keys}
+	m.openEnv(deps.Initial)
+	return m
+}
+
+// Environment is the environment being watched.
+func (m *Model) Environment() *sources.Environment { return m.env }
+
+func (m *Model) openEnv(name string) {
+	if m.cancel != nil {
+		m.cancel()
+	}
+	if m.env != nil && m.env.Close != nil {
+		m.env.Close()
+	}
+	m.epoch++
+	ctx, cancel := context.WithCancel(context.Background())
+	m.cancel = cancel
+	m.pctx = &pane.Context{Styles: m.deps.Styles, Now: m.deps.Now, Refresh: m.deps.Refresh, Window: m.deps.Window, Base: ctx, After: m.deps.After, Epoch: m.epoch}
+	env, err := m.deps.Open(name)
+	m.envErr = ""
+	if err != nil {
+		m.envErr = err.Error()
+		env = &sources.Environment{Name: name}
+	}
+	m.env = env
+	m.buildPanes()
+}
+
+func (m *Model) buildPanes() {
+	env, c := m.env, m.pctx
+	m.panes = m.panes[:0]
+	for _, spec := range env.Signals {
+		m.panes = append(m.panes, metricpane.New(c, metricpane.Options{
+			Spec: spec, Source: env.Metrics, Problem: firstNonEmpty(env.MetricsProblem, m.envErr),
+			Target: env.MetricsTarget, Scrubber: env.Scrubber,
+		}))
+	}
+	m.panes = append(m.panes,
+		placeholder.New(c, "postgres", "Postgres",
+			"Connections, locks, slow queries, table sizes and replication arrive with issue #3.",
+			env.PostgresTarget, "set postgres.url or DATABASE_URL"),
+		placeholder.New(c, "redis", "Redis",
+			"Memory, clients, ops/s, keyspace and Celery queue lengths arrive with issue #3.",
+			env.RedisTarget, "set redis.url or REDIS_URL"),
+		placeholder.New(c, "drift", "Schema drift",
+			"Alembic revision state and live schema against a reference arrive with issue #4.",
+			env.AlembicDir, "set alembic.dir or ALEMBIC_DIR"),
+	)
+	m.alerts = alertstrip.New(c, env.Metrics, env.Scrubber)
+	m.byID = map[string]pane.Pane{m.alerts.ID(): m.alerts}
+	for _, p := range m.panes {
+		m.byID[p.ID()] = p
+	}
+	if m.focus >= len(m.panes) {
+		m.focus = 0
+	}
+	m.started = false
+}
+
+// Init starts the clock; polling starts with the first window size, so that
+// the first fetch already asks for as many points as the charts can draw.
+func (m *Model) Init() tea.Cmd { return m.tickClock() }
+
+func (m *Model) tickClock() tea.Cmd {
+	return m.deps.After(time.Second, clockTick{})
+}
+
+func (m *Model) start() tea.Cmd {
+	if m.started || m.w == 0 {
+		return nil
+	}
+	m.started = true
+	cmds := []tea.Cmd{m.alerts.Start()}
+	for _, p := range m.panes {
+		cmds = append(cmds, p.Start())
+	}
+	return tea.Batch(cmds...)
+}
+
+// Update handles a message: keys and sizes here, pane messages routed by ID.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.w, m.h = msg.Width, msg.Height
+		m.layout()
+		return m, m.start()
+	case tea.KeyPressMsg:
+		return m, m.handleKey(msg)
+	case clockTick:
+		return m, m.tickClock()
+	case pane.Routed:
+		if p, ok := m.byID[msg.PaneID()]; ok {
+			return m, p.Update(msg)
+		}
+		return m, nil // a result from an environment we left: dropped
+	}
+	return m, nil
+}
+
+func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
+	switch m.overlay {
+	case overlayHelp:
+		if key.Matches(k, m.keys.Quit) && k.String() == "ctrl+c" {
+			return m.quit()
+		}
+		m.overlay = overlayNone // any key closes help
+		return nil
+	case overlayEnvs:
+		return m.pickerKey(k)
+	}
+	switch {
+	case key.Matches(k, m.keys.Quit):
+		return m.quit()
+	case key.Matches(k, m.keys.Help):
+		m.overlay = overlayHelp
+	case key.Matches(k, m.keys.NextPane):
+		m.focus = (m.focus + 1) % len(m.panes)
+		m.layout()
+	case key.Matches(k, m.keys.PrevPane):
+		m.focus = (m.focus + len(m.panes) - 1) % len(m.panes)
+		m.layout()
+	case key.Matches(k, m.keys.Zoom):
+		m.zoomed = !m.zoomed
+		m.layout()
+	case key.Matches(k, m.keys.Close):
+		if m.zoomed {
+			m.zoomed = false
+			m.layout()
+		}
+	case key.Matches(k, m.keys.Refresh):
+		return m.broadcastRefresh()
+	case key.Matches(k, m.keys.SwitchEnv):
+		if len(m.deps.Environments) > 1 {
+			m.overlay = overlayEnvs
+			m.picker = m.currentEnvIndex()
+		}
+	}
+	return nil
+}
+
+// broadcastRefresh is the one message every pane receives.
+func (m *Model) broadcastRefresh() tea.Cmd {
+	cmds := []tea.Cmd{m.alerts.Update(pane.RefreshMsg{})}
+	for _, p := range m.panes {
+		cmds = append(cmds, p.Update(pane.RefreshMsg{}))
+	}
+	return tea.Batch(cmds...)
+}
+
+func (m *Model) currentEnvIndex() int {
+	for i, e := range m.deps.Environments {
+		if e.Name == m.env.Name {
+			return i
+		}
+	}
+	return 0
+}
+
+func (m *Model) pickerKey(k tea.KeyPressMsg) tea.Cmd {
+	n := len(m.deps.Environments)
+	switch {
+	case key.Matches(k, m.keys.Close) || (key.Matches(k, m.keys.Quit) && k.String() == "q"):
+		m.overlay = overlayNone
+	case k.String() == "ctrl+c":
+		return m.quit()
+	case key.Matches(k, m.keys.Up):
+		m.picker = (m.picker + n - 1) % n
+	case key.Matches(k, m.keys.Down), key.Matches(k, m.keys.SwitchEnv):
+		m.picker = (m.picker + 1) % n
+	case key.Matches(k, m.keys.Select):
+		m.overlay = overlayNone
+		name := m.deps.Environments[m.picker].Name
+		if name == m.env.Name {
+			return nil
+		}
+		m.openEnv(name)
+		m.layout()
+		return m.start()
+	}
+	return nil
+}
+
+func (m *Model) quit() tea.Cmd {
+	if m.cancel != nil {
+		m.cancel()
+	}
+	if m.env != nil && m.env.Close != nil {
+		m.env.Close()
+		m.env.Close = nil
+	}
+	return tea.Quit
+}
+
+// failing counts panes whose source is failing, for the header.
+func (m *Model) failing() int {
+	n := 0
+	for _, p := range append([]pane.Pane{m.alerts}, m.panes...) {
+		if p.Problem() != "" {
+			n++
+		}
+	}
+	return n
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+func refreshLabel(d time.Duration) string { return units.ShortDuration(d) }

@@ -1,0 +1,495 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/golden"
+
+	"github.com/opsdeck/opsdeck/config"
+	"github.com/opsdeck/opsdeck/internal/redact"
+	"github.com/opsdeck/opsdeck/internal/wire"
+	"github.com/opsdeck/opsdeck/sources"
+	"github.com/opsdeck/opsdeck/ui/pane"
+	"github.com/opsdeck/opsdeck/ui/theme"
+)
+
+var t0 = time.Date(2026, 11, 25, 14, 30, 0, 0, time.UTC)
+
+// fakeMetrics is a source whose answers the test sets. UI tests only: the
+// sources themselves are tested against a real Prometheus.
+type fakeMetrics struct {
+	mu      sync.Mutex
+	values  map[string]float64 // NaN: no data
+	diag    string
+	err     error
+	alerts  []sources.Alert
+	reads   int
+	windows []sources.Window
+}
+
+func (f *fakeMetrics) Read(_ context.Context, spec sources.SignalSpec, w sources.Window) (sources.Reading, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.reads++
+	f.windows = append(f.windows, w)
+	if f.err != nil {
+		return sources.Reading{}, f.err
+	}
+	v := f.values[spec.Key]
+	r := sources.Reading{Key: spec.Key, At: w.Now, Value: v, Series: 1, Window: w}
+	r.Points = make([]float64, w.Points())
+	for i := range r.Points {
+		if math.IsNaN(v) {
+			r.Points[i] = math.NaN()
+			continue
+		}
+		// A deterministic wave ending at the current value.
+		x := float64(i) / float64(len(r.Points)-1)
+		r.Points[i] = v * (0.6 + 0.4*x + 0.15*math.Sin(x*17))
+	}
+	if math.IsNaN(v) {
+		r.Series, r.Diagnosis = 0, f.diag
+	}
+	return r, nil
+}
+
+func (f *fakeMetrics) Alerts(context.Context) ([]sources.Alert, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.err != nil {
+		return nil, f.err
+	}
+	return f.alerts, nil
+}
+
+func (f *fakeMetrics) set(fn func(*fakeMetrics)) {
+	f.mu.Lock()
+	fn(f)
+	f.mu.Unlock()
+}
+
+// scheduled is what the test timer returns instead of sleeping.
+type scheduled struct {
+	d   time.Duration
+	msg tea.Msg
+}
+
+// harness drives the root model synchronously: Cmds run at once, timers are
+// recorded instead of waited for, and the clock is set by hand.
+type harness struct {
+	t      *testing.T
+	m      *Model
+	now    time.Time
+	timers []scheduled
+	quit   bool
+}
+
+func newHarness(t *testing.T, src *fakeMetrics, envs []EnvChoice, noColor bool) *harness {
+	h := &harness{t: t, now: t0}
+	cfg, err := config.Parse("test.yaml", []byte(`
+environments:
+  qa: {prometheus: {url: "http://prometheus.qa:9090"}, postgres: {url: "postgresql://app:s3cret@db.qa:6432/origin_db"}, redis: {url: "redis://cache.qa:6379/0"}, alembic: {dir: ./alembic}, disposable: true}
+  production: {prometheus: {url: "http://prometheus.prod:9090"}, protected: true}
+  empty: {}
+`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if envs == nil {
+		envs = []EnvChoice{{Name: "qa", Disposable: true}}
+	}
+	h.m = New(Deps{
+		Environments: envs,
+		Initial:      envs[0].Name,
+		Open: func(name string) (*sources.Environment, error) {
+			env, err := wire.Open(cfg, name, "test")
+			if err != nil {
+				return nil, err
+			}
+			if env.Metrics != nil {
+				env.Metrics = src
+			}
+			return env, nil
+		},
+		Refresh: 2 * time.Second,
+		Window:  15 * time.Minute,
+		Now:     func() time.Time { return h.now },
+		Styles:  theme.New(theme.Dark(), noColor),
+		After:   func(d time.Duration, msg tea.Msg) tea.Cmd { return func() tea.Msg { return scheduled{d, msg} } },
+		Version: "test",
+	})
+	h.run(h.m.Init())
+	return h
+}
+
+// run executes cmd and everything it leads to.
+func (h *harness) run(cmd tea.Cmd) {
+	queue := []tea.Cmd{cmd}
+	for len(queue) > 0 {
+		c := queue[0]
+		queue = queue[1:]
+		if c == nil {
+			continue
+		}
+		switch msg := c().(type) {
+		case nil:
+		case tea.BatchMsg:
+			queue = append(queue, msg...)
+		case scheduled:
+			h.timers = append(h.timers, msg)
+		case tea.QuitMsg:
+			h.quit = true
+		default:
+			_, next := h.m.Update(msg)
+			queue = append(queue, next)
+		}
+	}
+}
+
+func (h *harness) send(msg tea.Msg) {
+	_, cmd := h.m.Update(msg)
+	h.run(cmd)
+}
+
+func (h *harness) size(w, hh int) { h.send(tea.WindowSizeMsg{Width: w, Height: hh}) }
+
+func (h *harness) key(k string) {
+	var msg tea.KeyPressMsg
+	switch k {
+	case "tab":
+		msg = tea.KeyPressMsg{Code: tea.KeyTab}
+	case "shift+tab":
+		msg = tea.KeyPressMsg{Code: tea.KeyTab, Mod: tea.ModShift}
+	case "enter":
+		msg = tea.KeyPressMsg{Code: tea.KeyEnter}
+	case "esc":
+		msg = tea.KeyPressMsg{Code: tea.KeyEscape}
+	case "down":
+		msg = tea.KeyPressMsg{Code: tea.KeyDown}
+	case "ctrl+c":
+		msg = tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
+	default:
+		msg = tea.KeyPressMsg{Code: rune(k[0]), Text: k}
+	}
+	if msg.String() != k {
+		h.t.Fatalf("key %q encodes as %q", k, msg.String())
+	}
+	h.send(msg)
+}
+
+// fire delivers every pending timer whose time has come after advancing the clock.
+func (h *harness) advance(d time.Duration) {
+	h.now = h.now.Add(d)
+	pending := h.timers
+	h.timers = nil
+	for _, s := range pending {
+		if s.d <= d {
+			h.send(s.msg)
+		} else {
+			h.timers = append(h.timers, scheduled{s.d - d, s.msg})
+		}
+	}
+}
+
+func (h *harness) screen() string { return ansi.Strip(h.m.Render()) }
+
+func healthy() *fakeMetrics {
+	return &fakeMetrics{
+		values: map[string]float64{sources.RPS: 42.7, sources.ErrorRate: 0.031, sources.P95Latency: 2.4, sources.Memory: 412 << 20},
+		alerts: []sources.Alert{
+			{Name: "OriginHighErrorRate", State: "firing", Severity: "critical", Summary: "High API error rate", ActiveAt: t0.Add(-3 * time.Minute)},
+			{Name: "OriginP95LatencyDegraded", State: "pending", Severity: "warning"},
+		},
+	}
+}
+
+// checkGeometry: the screen is exactly w x h cells, whatever the state.
+func checkGeometry(t *testing.T, screen string, w, h int) {
+	t.Helper()
+	lines := strings.Split(screen, "\n")
+	if len(lines) != h {
+		t.Fatalf("%d lines, want %d", len(lines), h)
+	}
+	for i, l := range lines {
+		if n := ansi.StringWidth(l); n != w {
+			t.Fatalf("line %d is %d cells wide, want %d: %q", i, n, w, l)
+		}
+	}
+}
+
+// TestViews pins every pane state at both reference sizes (ANSI stripped).
+func TestViews(t *testing.T) {
+	sizes := [][2]int{{80, 24}, {160, 48}}
+	states := map[string]func(*harness, *fakeMetrics){
+		"loading": func(h *harness, f *fakeMetrics) {}, // size set, fetches not yet back
+		"ok":      func(h *harness, f *fakeMetrics) { h.advance(0) },
+		"error": func(h *harness, f *fakeMetrics) {
+			f.set(func(f *fakeMetrics) {
+				f.err = errors.New("connection refused by http://prometheus.qa:9090 (is Prometheus running there?)")
+			})
+			h.advance(12 * time.Second)
+		},
+		"no_data": func(h *harness, f *fakeMetrics) {
+			f.set(func(f *fakeMetrics) {
+				for k := range f.values {
+					f.values[k] = math.NaN()
+				}
+				f.diag = "metric http_requests_duration_seconds_bucket does not exist; closest: http_request_duration_seconds_bucket"
+				f.alerts = nil
+			})
+			h.advance(2 * time.Second)
+		},
+	}
+	for name, setup := range states {
+		for _, sz := range sizes {
+			t.Run(fmt.Sprintf("%s_%dx%d", name, sz[0], sz[1]), func(t *testing.T) {
+				f := healthy()
+				h := newHarness(t, f, nil, false)
+				if name != "loading" {
+					h.run(func() tea.Msg { return tea.WindowSizeMsg{Width: sz[0], Height: sz[1]} })
+				} else {
+					// Deliver the size but not the fetch results.
+					h.m.Update(tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
+				}
+				setup(h, f)
+				screen := h.screen()
+				checkGeometry(t, screen, sz[0], sz[1])
+				golden.RequireEqual(t, screen)
+			})
+		}
+	}
+}
+
+func TestOKScreenShowsValuesThresholdsAndAlerts(t *testing.T) {
+	f := healthy()
+	h := newHarness(t, f, nil, false)
+	h.size(160, 48)
+	s := h.screen()
+	for _, want := range []string{
+		"42.7 req/s", "3.10 % WARN", "2.40 s CRIT", "412 MiB ok",
+		"● 1 firing: OriginHighErrorRate (critical, 3m) High API error rate · 1 pending",
+		"env: qa", "disposable", "postgresql://app:xxxxx@db.qa:6432/origin_db",
+		"arrive with issue #3", "arrive with issue #4",
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("screen lacks %q", want)
+		}
+	}
+	if strings.Contains(s, "s3cret") {
+		t.Fatal("password on screen")
+	}
+	// The chart fetch asked for as many points as the pane draws, no more.
+	for _, w := range f.windows {
+		if w.Points() > 2*(80-2) {
+			t.Errorf("fetched %d points for a %d-dot-wide chart", w.Points(), 2*(80-2))
+		}
+		if w.Length < 15*time.Minute {
+			t.Errorf("window %v shorter than configured", w.Length)
+		}
+	}
+}
+
+func TestErrorKeepsDataAndRecovers(t *testing.T) {
+	f := healthy()
+	h := newHarness(t, f, nil, false)
+	h.size(160, 48)
+	f.set(func(f *fakeMetrics) { f.err = errors.New("no answer from http://prometheus.qa:9090 within 5s") })
+	h.advance(2 * time.Second)
+	h.advance(10 * time.Second)
+	s := h.screen()
+	if !strings.Contains(s, "42.7 req/s") {
+		t.Error("last good value dropped on error")
+	}
+	if flat := strings.Join(strings.Fields(s), " "); !strings.Contains(flat, "⚠ prometheus: no answer from http://prometheus.qa:9090 within 5s (last ok │ │ 12s ago)") {
+		t.Errorf("error with age missing:\n%s", s)
+	}
+	if !strings.Contains(s, "failing") {
+		t.Error("header does not flag failing sources")
+	}
+	// Backoff: after repeated failures the next try waits two intervals.
+	var delays []time.Duration
+	for _, tm := range h.timers {
+		if _, ok := tm.msg.(clockTick); !ok {
+			delays = append(delays, tm.d)
+		}
+	}
+	if len(delays) == 0 || delays[0] > 4*time.Second {
+		t.Errorf("retry delays %v (want capped at 2 refresh intervals)", delays)
+	}
+	// Recovery within two refresh intervals of the fault ending.
+	f.set(func(f *fakeMetrics) { f.err = nil; f.values[sources.RPS] = 50 })
+	h.advance(4 * time.Second)
+	s = h.screen()
+	if !strings.Contains(s, "50.0 req/s") || strings.Contains(s, "last ok") {
+		t.Errorf("did not recover:\n%s", s)
+	}
+}
+
+func TestKeysFocusHelpZoomRefreshQuit(t *testing.T) {
+	f := healthy()
+	h := newHarness(t, f, nil, false)
+	h.size(160, 48)
+	if h.m.focus != 0 {
+		t.Fatal("initial focus")
+	}
+	h.key("tab")
+	h.key("tab")
+	if h.m.focus != 2 {
+		t.Errorf("focus after 2 tabs = %d", h.m.focus)
+	}
+	h.key("shift+tab")
+	if h.m.focus != 1 {
+		t.Errorf("focus after shift+tab = %d", h.m.focus)
+	}
+	h.key("?")
+	s := h.screen()
+	for _, want := range []string{"keys", "tab", "focus", "shift+tab", "focus back", "refresh", "quit", "any key closes"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("help lacks %q", want)
+		}
+	}
+	checkGeometry(t, s, 160, 48)
+	h.key("x")
+	if strings.Contains(h.screen(), "any key closes") {
+		t.Error("help did not close")
+	}
+	h.key("enter")
+	s = h.screen()
+	if !strings.Contains(s, "query: (sum(rate(http_requests_total") || !strings.Contains(s, "warn ≥ 1.00 %") {
+		t.Errorf("zoomed error-rate pane lacks query and thresholds:\n%s", s)
+	}
+	checkGeometry(t, s, 160, 48)
+	h.key("esc")
+	if strings.Contains(h.screen(), "query:") {
+		t.Error("esc did not unzoom")
+	}
+	before := f.reads
+	h.key("r")
+	if f.reads != before+4 {
+		t.Errorf("refresh fetched %d signals, want 4", f.reads-before)
+	}
+	h.key("q")
+	if !h.quit {
+		t.Error("q did not quit")
+	}
+}
+
+func TestProtectedEnvironmentAndSwitch(t *testing.T) {
+	f := healthy()
+	envs := []EnvChoice{{Name: "qa", Disposable: true}, {Name: "production", Protected: true}, {Name: "empty"}}
+	h := newHarness(t, f, envs, false)
+	h.size(160, 48)
+	h.key("e")
+	s := h.screen()
+	if !strings.Contains(s, "Switch environment") || !strings.Contains(s, "production  (protected)") {
+		t.Fatalf("picker:\n%s", s)
+	}
+	h.key("down")
+	h.key("enter")
+	if h.m.Environment().Name != "production" {
+		t.Fatalf("switched to %q", h.m.Environment().Name)
+	}
+	s = h.screen()
+	if !strings.Contains(s, "⚠ PROTECTED") || !strings.Contains(s, "env: production") {
+		t.Errorf("protected header:\n%s", strings.SplitN(s, "\n", 2)[0])
+	}
+	raw := h.m.Render()
+	if !strings.Contains(strings.SplitN(raw, "\n", 2)[0], "48;2;191;32;32") {
+		t.Error("protected header bar is not red")
+	}
+	golden.RequireEqual(t, s)
+
+	// A result fetched for the environment we left must not land in the new one.
+	stale := h.m.byID
+	_ = stale
+	h.key("e")
+	h.key("down")
+	h.key("enter")
+	s = h.screen()
+	if !strings.Contains(s, "not configured") || !strings.Contains(s, "no Prometheus URL") {
+		t.Errorf("environment without Prometheus:\n%s", s)
+	}
+}
+
+func TestStaleResultFromOldEnvironmentDropped(t *testing.T) {
+	f := healthy()
+	envs := []EnvChoice{{Name: "qa"}, {Name: "production", Protected: true}}
+	h := newHarness(t, f, envs, false)
+	h.m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
+	// Capture a fetch of qa, switch, then deliver the old result.
+	oldPane := h.m.panes[0]
+	cmd := oldPane.Update(pane.RefreshMsg{})
+	_ = cmd
+	rps := h.m.panes[0]
+	old := rps.Start()
+	h.key("e")
+	h.key("down")
+	h.key("enter")
+	f.set(func(f *fakeMetrics) { f.values[sources.RPS] = 999 })
+	h.send(old()) // arrives after the switch
+	if strings.Contains(h.screen(), "999") {
+		t.Fatal("a result from the old environment was shown")
+	}
+}
+
+func TestGeometryAcrossSizes(t *testing.T) {
+	for _, sz := range [][2]int{{80, 24}, {100, 30}, {120, 40}, {160, 48}, {200, 60}, {81, 25}, {59, 20}, {40, 12}, {30, 10}} {
+		for _, zoom := range []bool{false, true} {
+			f := healthy()
+			h := newHarness(t, f, nil, false)
+			h.size(sz[0], sz[1])
+			if zoom {
+				h.key("z")
+			}
+			s := h.screen()
+			if sz[0] < minWidth || sz[1] < minHeight {
+				if !strings.Contains(s, "terminal too small") {
+					t.Errorf("%v: no too-small message", sz)
+				}
+				continue
+			}
+			t.Run(fmt.Sprintf("%dx%d_zoom=%v", sz[0], sz[1], zoom), func(t *testing.T) { checkGeometry(t, s, sz[0], sz[1]) })
+		}
+	}
+}
+
+var colourSGR = regexp.MustCompile(`\x1b\[[0-9;]*(38|48);`)
+
+func TestNoColor(t *testing.T) {
+	h := newHarness(t, healthy(), []EnvChoice{{Name: "production", Protected: true}}, true)
+	h.size(160, 48)
+	raw := h.m.Render()
+	if colourSGR.MatchString(raw) {
+		t.Fatal("NO_COLOR output contains colour escapes")
+	}
+	if !strings.Contains(raw, "\x1b[") {
+		t.Fatal("NO_COLOR should keep bold/reverse for emphasis")
+	}
+	colour := newHarness(t, healthy(), nil, false)
+	colour.size(160, 48)
+	if !colourSGR.MatchString(colour.m.Render()) {
+		t.Fatal("the colour theme has no colour: the test proves nothing")
+	}
+}
+
+func TestSecretsScrubbedFromErrors(t *testing.T) {
+	f := healthy()
+	h := newHarness(t, f, nil, false)
+	h.size(160, 48)
+	f.set(func(f *fakeMetrics) { f.err = errors.New("server said: password s3cret is wrong") })
+	h.advance(2 * time.Second)
+	s := h.screen()
+	if strings.Contains(s, "s3cret") || !strings.Contains(s, redact.Mask) {
+		t.Fatalf("secret leaked or not masked:\n%s", s)
+	}
+}

@@ -1,0 +1,296 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/opsdeck/opsdeck/ui/frame"
+)
+
+// Smallest usable screen; below it the console says so instead of garbling.
+const (
+	minWidth  = 40
+	minHeight = 12
+)
+
+// row is one band of the body: a height and the panes side by side in it.
+type row struct {
+	h     int
+	cells []cell
+}
+
+type cell struct {
+	pane int // index into m.panes
+	w    int
+}
+
+// rows is recomputed by layout on every size, focus or zoom change.
+func (m *Model) layout() {
+	body := m.h - 3 // header, alert strip, footer
+	m.rowsCache = nil
+	if m.w < minWidth || m.h < minHeight || len(m.panes) == 0 {
+		return
+	}
+	m.alerts.SetSize(m.w, 1)
+	if m.zoomed {
+		m.panes[m.focus].SetSize(m.w, body)
+		m.rowsCache = []row{{h: body, cells: []cell{{pane: m.focus, w: m.w}}}}
+		return
+	}
+	metrics := min(4, len(m.panes))
+	cols := 2
+	if m.w < 60 {
+		cols = 1
+	}
+	showState := len(m.panes) > metrics && body >= 16
+	metricsH := body
+	if showState {
+		metricsH = body * 2 / 3
+	}
+	metricRows := (metrics + cols - 1) / cols
+	idx := 0
+	for r := 0; r < metricRows; r++ {
+		h := metricsH / metricRows
+		if r == metricRows-1 {
+			h = metricsH - h*(metricRows-1)
+		}
+		var cells []cell
+		for c := 0; c < cols && idx < metrics; c++ {
+			cells = append(cells, cell{pane: idx, w: share(m.w, cols, c)})
+			idx++
+		}
+		m.rowsCache = append(m.rowsCache, row{h: h, cells: cells})
+	}
+	if showState {
+		rest := len(m.panes) - metrics
+		var cells []cell
+		for c := 0; c < rest; c++ {
+			cells = append(cells, cell{pane: metrics + c, w: share(m.w, rest, c)})
+		}
+		m.rowsCache = append(m.rowsCache, row{h: body - metricsH, cells: cells})
+	}
+	for _, r := range m.rowsCache {
+		for _, c := range r.cells {
+			m.panes[c.pane].SetSize(c.w, r.h)
+		}
+	}
+	// Hidden panes (state row on a short screen) keep polling at a nominal size.
+	if !showState {
+		for i := metrics; i < len(m.panes); i++ {
+			m.panes[i].SetSize(m.w/3, 8)
+		}
+	}
+}
+
+// share splits total into n near-equal parts; part i gets the remainder last.
+func share(total, n, i int) int {
+	w := total / n
+	if i == n-1 {
+		return total - w*(n-1)
+	}
+	return w
+}
+
+// View is the whole screen.
+func (m *Model) View() tea.View {
+	v := tea.NewView(m.Render())
+	v.AltScreen = true
+	v.WindowTitle = "opsdeck · " + m.env.Name
+	return v
+}
+
+// Render draws the screen as a string of exactly h lines of w cells.
+func (m *Model) Render() string {
+	if m.w == 0 {
+		return "opsdeck: starting…"
+	}
+	st := m.deps.Styles
+	if m.w < minWidth || m.h < minHeight {
+		return frame.Fit(st.Warn.Render(fmt.Sprintf("terminal too small: %dx%d, opsdeck needs at least %dx%d", m.w, m.h, minWidth, minHeight)), m.w)
+	}
+	lines := make([]string, 0, m.h)
+	lines = append(lines, m.header())
+	lines = append(lines, m.alerts.View(false)...)
+	for _, r := range m.rowsCache {
+		blocks := make([][]string, len(r.cells))
+		for i, c := range r.cells {
+			blocks[i] = m.panes[c.pane].View(c.pane == m.focus)
+		}
+		lines = append(lines, frame.JoinColumns(blocks...)...)
+	}
+	for len(lines) < m.h-1 {
+		lines = append(lines, strings.Repeat(" ", m.w))
+	}
+	lines = append(lines, m.footer())
+	screen := strings.Join(lines, "\n")
+	switch m.overlay {
+	case overlayHelp:
+		return m.compose(screen, m.helpBox())
+	case overlayEnvs:
+		return m.compose(screen, m.envBox())
+	}
+	return screen
+}
+
+func (m *Model) header() string {
+	st := m.deps.Styles
+	env := m.env
+	left := st.Accent.Render(" opsdeck ")
+	var badges []string
+	if env.Protected {
+		badges = append(badges, st.BadgeProtected.Render(" ⚠ PROTECTED ")+" ")
+	}
+	if env.Readonly {
+		badges = append(badges, st.BadgeReadonly.Render(" READ-ONLY ")+" ")
+	}
+	if env.Disposable {
+		badges = append(badges, st.BadgeDisposable.Render(" disposable ")+" ")
+	}
+	envPaint := st.BadgeEnv
+	if env.Protected {
+		envPaint = st.BadgeProtected
+	}
+	left += envPaint.Render(" env: "+env.Name+" ") + " " + strings.Join(badges, "")
+	if n := m.failing(); n > 0 {
+		left += st.Error.Render(fmt.Sprintf("⚠ %d failing ", n))
+	}
+	right := st.Muted.Render(fmt.Sprintf("refresh %s · window %s · %s ",
+		refreshLabel(m.deps.Refresh), refreshLabel(m.deps.Window), m.deps.Now().Format("15:04:05")))
+	line := frame.Spread(left, right, m.w)
+	if env.Protected {
+		// Production must be unmistakable: the whole bar turns red.
+		return st.HeaderProtected.Render(ansi.Strip(line))
+	}
+	return line
+}
+
+func (m *Model) footer() string {
+	st := m.deps.Styles
+	var parts []string
+	for _, b := range m.keys.ShortHelp() {
+		if !b.Enabled() || (b.Help().Key == m.keys.SwitchEnv.Help().Key && len(m.deps.Environments) < 2) {
+			continue
+		}
+		parts = append(parts, st.Key.Render(b.Help().Key)+" "+st.Muted.Render(b.Help().Desc))
+	}
+	left := " " + strings.Join(parts, st.Faint.Render(" · "))
+	right := ""
+	if len(m.deps.Warnings) > 0 {
+		right = st.Warn.Render(fmt.Sprintf("⚠ %d config warning(s): opsdeck config print ", len(m.deps.Warnings)))
+	}
+	if m.zoomed {
+		right = st.Muted.Render("zoomed: esc to return ") + right
+	}
+	return frame.Spread(left, right, m.w)
+}
+
+// compose draws box centred over screen.
+func (m *Model) compose(screen, box string) string {
+	bw, bh := lipgloss.Size(box)
+	x, y := max((m.w-bw)/2, 0), max((m.h-bh)/2, 0)
+	out := lipgloss.NewCompositor(
+		lipgloss.NewLayer(screen),
+		lipgloss.NewLayer(box).X(x).Y(y).Z(1),
+	).Render()
+	// The compositor trims trailing blanks; keep every line full width.
+	lines := strings.Split(out, "\n")
+	for i, l := range lines {
+		lines[i] = frame.Fit(l, m.w)
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (m *Model) boxStyle() lipgloss.Style {
+	s := lipgloss.NewStyle().Border(lipgloss.RoundedBorder()).Padding(0, 1)
+	if !m.deps.Styles.NoColor {
+		s = s.BorderForeground(lipgloss.Color("#88c0d0"))
+	}
+	return s
+}
+
+// helpBox is generated from the keymap, so it lists exactly what keys do.
+func (m *Model) helpBox() string {
+	st := m.deps.Styles
+	var cols []string
+	for _, g := range m.keys.FullHelp() {
+		var b strings.Builder
+		b.WriteString(st.Title.Render(g.Title) + "\n")
+		width := 0
+		for _, k := range g.Bindings {
+			width = max(width, ansi.StringWidth(k.Help().Key))
+		}
+		for _, k := range g.Bindings {
+			b.WriteString(st.Key.Render(padRight(k.Help().Key, width)) + "  " + st.Desc.Render(k.Help().Desc) + "\n")
+		}
+		cols = append(cols, strings.TrimRight(b.String(), "\n"))
+	}
+	grid := lipgloss.JoinHorizontal(lipgloss.Top, joinWithGap(cols, "    ")...)
+	title := st.Accent.Render("opsdeck " + m.deps.Version + " — keys")
+	footer := st.Muted.Render("any key closes this help")
+	return m.boxStyle().Render(title + "\n\n" + grid + "\n\n" + footer)
+}
+
+func (m *Model) envBox() string {
+	st := m.deps.Styles
+	var b strings.Builder
+	b.WriteString(st.Title.Render("Switch environment") + "\n\n")
+	for i, e := range m.deps.Environments {
+		marker := "  "
+		if e.Name == m.env.Name {
+			marker = "• "
+		}
+		var flags []string
+		if e.Protected {
+			flags = append(flags, "protected")
+		}
+		if e.Readonly {
+			flags = append(flags, "read-only")
+		}
+		if e.Disposable {
+			flags = append(flags, "disposable")
+		}
+		line := marker + e.Name
+		if len(flags) > 0 {
+			line += "  (" + strings.Join(flags, ", ") + ")"
+		}
+		if i == m.picker {
+			line = st.Selected.Render(line)
+		} else if e.Protected {
+			line = st.Crit.Render(line)
+		}
+		b.WriteString(line + "\n")
+	}
+	b.WriteString("\n" + st.Muted.Render(helpLine(m.keys.Up, m.keys.Down, m.keys.Select, m.keys.Close)))
+	return m.boxStyle().Render(b.String())
+}
+
+func helpLine(bs ...key.Binding) string {
+	parts := make([]string, len(bs))
+	for i, b := range bs {
+		parts[i] = b.Help().Key + " " + b.Help().Desc
+	}
+	return strings.Join(parts, " · ")
+}
+
+func padRight(s string, w int) string {
+	if n := ansi.StringWidth(s); n < w {
+		return s + strings.Repeat(" ", w-n)
+	}
+	return s
+}
+
+func joinWithGap(cols []string, gap string) []string {
+	out := make([]string, 0, 2*len(cols))
+	for i, c := range cols {
+		if i > 0 {
+			out = append(out, gap)
+		}
+		out = append(out, c)
+	}
+	return out
+}
