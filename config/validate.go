@@ -229,3 +229,25 @@ func (v *validator) redisURL(path, raw string) {
 		v.fail(path, "%q is not a valid URL: the scheme must be redis://, rediss:// or unix://", redact.URL(raw))
 	}
 }
+
+// Override applies command-line overrides (--refresh, --window) with the same
+// limits as the file; a bad value is an error naming the flag.
+func (c *Config) Override(refresh, window time.Duration) error {
+	v := &validator{file: "command line", pos: presence{}}
+	if refresh != 0 {
+		c.Refresh = Duration(refresh)
+		if refresh < minRefresh || refresh > maxRefresh {
+			v.errs = append(v.errs, &FieldError{File: "command line", Field: "--refresh", Msg: fmt.Sprintf("%s is out of range: use %s to %s", refresh, minRefresh, maxRefresh)})
+		}
+	}
+	if window != 0 {
+		c.Window = Duration(window)
+		if window < minWindow || window > maxWindow {
+			v.errs = append(v.errs, &FieldError{File: "command line", Field: "--window", Msg: fmt.Sprintf("%s is out of range: use %s to %s", window, minWindow, units.ShortDuration(maxWindow))})
+		}
+	}
+	if len(v.errs) > 0 {
+		return v.errs
+	}
+	return nil
+}

@@ -179,8 +179,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.w, m.h = msg.Width, msg.Height
-		m.layout()
-		return m, m.start()
+		resized := m.layout()
+		if !m.started {
+			return m, m.start()
+		}
+		return m, resized
 	case tea.KeyPressMsg:
 		return m, m.handleKey(msg)
 	case clockTick:
@@ -212,17 +215,17 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 		m.overlay = overlayHelp
 	case key.Matches(k, m.keys.NextPane):
 		m.focus = (m.focus + 1) % len(m.panes)
-		m.layout()
+		return m.layout()
 	case key.Matches(k, m.keys.PrevPane):
 		m.focus = (m.focus + len(m.panes) - 1) % len(m.panes)
-		m.layout()
+		return m.layout()
 	case key.Matches(k, m.keys.Zoom):
 		m.zoomed = !m.zoomed
-		m.layout()
+		return m.layout()
 	case key.Matches(k, m.keys.Close):
 		if m.zoomed {
 			m.zoomed = false
-			m.layout()
+			return m.layout()
 		}
 	case key.Matches(k, m.keys.Refresh):
 		return m.broadcastRefresh()

@@ -29,18 +29,18 @@ type cell struct {
 	w    int
 }
 
-// rows is recomputed by layout on every size, focus or zoom change.
-func (m *Model) layout() {
+// layout is recomputed on every size, focus or zoom change. It returns the
+// fetches of panes that grew.
+func (m *Model) layout() tea.Cmd {
 	body := m.h - 3 // header, alert strip, footer
 	m.rowsCache = nil
 	if m.w < minWidth || m.h < minHeight || len(m.panes) == 0 {
-		return
+		return nil
 	}
 	m.alerts.SetSize(m.w, 1)
 	if m.zoomed {
-		m.panes[m.focus].SetSize(m.w, body)
 		m.rowsCache = []row{{h: body, cells: []cell{{pane: m.focus, w: m.w}}}}
-		return
+		return m.panes[m.focus].SetSize(m.w, body)
 	}
 	metrics := min(4, len(m.panes))
 	cols := 2
@@ -74,17 +74,19 @@ func (m *Model) layout() {
 		}
 		m.rowsCache = append(m.rowsCache, row{h: body - metricsH, cells: cells})
 	}
+	var cmds []tea.Cmd
 	for _, r := range m.rowsCache {
 		for _, c := range r.cells {
-			m.panes[c.pane].SetSize(c.w, r.h)
+			cmds = append(cmds, m.panes[c.pane].SetSize(c.w, r.h))
 		}
 	}
 	// Hidden panes (state row on a short screen) keep polling at a nominal size.
 	if !showState {
 		for i := metrics; i < len(m.panes); i++ {
-			m.panes[i].SetSize(m.w/3, 8)
+			cmds = append(cmds, m.panes[i].SetSize(m.w/3, 8))
 		}
 	}
+	return tea.Batch(cmds...)
 }
 
 // share splits total into n near-equal parts; part i gets the remainder last.

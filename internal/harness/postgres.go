@@ -36,7 +36,7 @@ func (p *Postgres) URL() string { return p.URLFor(p.Database) }
 
 // URLFor is the URL of another database on the same server.
 func (p *Postgres) URLFor(database string) string {
-	u := url.URL{Scheme: "postgres", User: url.UserPassword(p.User, p.Password),
+	u := url.URL{Scheme: "postgresql", User: url.UserPassword(p.User, p.Password),
 		Host: "127.0.0.1:" + strconv.Itoa(p.Port), Path: "/" + database, RawQuery: "sslmode=disable"}
 	return u.String()
 }

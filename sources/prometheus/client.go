@@ -213,11 +213,13 @@ func (c *Client) Read(ctx context.Context, spec sources.SignalSpec, w sources.Wi
 		rangeWarn []string
 		rangeErr  error
 	)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		points, _, rangeWarn, rangeErr = c.Range(ctx, spec.Query, w)
-	}()
+	if w.Step > 0 { // a window without a step wants the current value only
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			points, _, rangeWarn, rangeErr = c.Range(ctx, spec.Query, w)
+		}()
+	}
 	samples, warnings, err := c.Instant(ctx, spec.Query, r.At)
 	wg.Wait()
 	if err != nil {

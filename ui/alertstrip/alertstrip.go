@@ -30,10 +30,10 @@ func New(ctx *pane.Context, src sources.Metrics, scrubber *redact.Scrubber) *Mod
 	return &Model{ctx: ctx, src: src, scrubber: scrubber, poll: poll.State[[]sources.Alert]{ID: ctx.ID("alerts")}}
 }
 
-func (m *Model) ID() string       { return m.poll.ID }
-func (m *Model) Title() string    { return "Alerts" }
-func (m *Model) SetSize(w, _ int) { m.w = w }
-func (m *Model) Start() tea.Cmd   { return m.fetch() }
+func (m *Model) ID() string               { return m.poll.ID }
+func (m *Model) Title() string            { return "Alerts" }
+func (m *Model) SetSize(w, _ int) tea.Cmd { m.w = w; return nil }
+func (m *Model) Start() tea.Cmd           { return m.fetch() }
 
 // Alerts returns the last alerts fetched.
 func (m *Model) Alerts() []sources.Alert { return m.poll.Last }

@@ -5,6 +5,7 @@ package metricpane
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
@@ -50,8 +51,16 @@ func New(ctx *pane.Context, o Options) *Model {
 func (m *Model) ID() string    { return m.poll.ID }
 func (m *Model) Title() string { return m.spec.Title }
 
-// SetSize sets the outer size, border included.
-func (m *Model) SetSize(w, h int) { m.w, m.h = w, h }
+// SetSize sets the outer size, border included. A chart that became wider
+// than its data refetches at once (zoom), rather than stretching old points.
+func (m *Model) SetSize(w, h int) tea.Cmd {
+	grew := w > m.w && m.w > 0
+	m.w, m.h = w, h
+	if grew && m.src != nil && m.poll.HasLast && m.poll.RefreshNow() {
+		return m.fetch()
+	}
+	return nil
+}
 
 // Start fetches at once.
 func (m *Model) Start() tea.Cmd { return m.fetch() }
@@ -196,7 +205,7 @@ func (m *Model) body() []string {
 		left = st.NoData.Render("no data")
 	}
 	right := ""
-	if lo, hi, ok := r.MinMax(); ok {
+	if lo, hi, ok := m.minMax(r); ok {
 		lo, hi := units.Format(lo, m.spec.Unit), units.Format(hi, m.spec.Unit)
 		room := iw - ansi.StringWidth(left) - 1
 		bare := func(s string) string { return strings.TrimSuffix(s, " req/s") }
@@ -236,6 +245,12 @@ func (m *Model) body() []string {
 		}
 		lo, hi, ok := chart.Range(r.Points)
 		if ok {
+			if m.spec.Unit != units.Bytes && lo >= 0 {
+				lo = 0 // rates, ratios and latencies read best from zero
+			}
+			if hi == lo && hi == 0 {
+				hi = 1 // all zeros: draw along the bottom
+			}
 			for _, l := range chart.Braille(r.Points, iw, chartH, lo, hi) {
 				lines = append(lines, chartPaint.Render(l))
 			}
@@ -246,6 +261,19 @@ func (m *Model) body() []string {
 		}
 	}
 	return append(lines, details...)
+}
+
+// minMax is the range over the window, current value included (it is the
+// window's newest point, newer than the chart's last step).
+func (m *Model) minMax(r sources.Reading) (lo, hi float64, ok bool) {
+	lo, hi, ok = r.MinMax()
+	if r.HasValue() && !math.IsInf(r.Value, 0) {
+		if !ok {
+			return r.Value, r.Value, true
+		}
+		lo, hi = math.Min(lo, r.Value), math.Max(hi, r.Value)
+	}
+	return lo, hi, ok
 }
 
 func (m *Model) details(iw int) []string {
@@ -265,9 +293,8 @@ func (m *Model) details(iw int) []string {
 	if len(th) == 0 {
 		th = append(th, "no thresholds")
 	}
-	win := m.poll.Last.Window
-	out = append(out, st.Muted.Render(fmt.Sprintf("%s · window %s, step %s · from %s",
-		strings.Join(th, " · "), units.ShortDuration(win.Length), units.ShortDuration(win.Step), m.target)))
+	out = append(out, st.Muted.Render(fmt.Sprintf("%s · window %s, one point every %s · from %s",
+		strings.Join(th, " · "), units.ShortDuration(m.ctx.Window), units.ShortDuration(m.poll.Last.Window.Step), m.target)))
 	return out
 }
 

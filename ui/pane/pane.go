@@ -40,7 +40,9 @@ type Pane interface {
 	// Start begins polling; it is called once the pane has a size.
 	Start() tea.Cmd
 	Update(msg tea.Msg) tea.Cmd
-	SetSize(w, h int)
+	// SetSize sets the outer size; a pane may answer with a fetch (a chart
+	// that grew wants more points).
+	SetSize(w, h int) tea.Cmd
 	// View renders exactly the size set, as lines.
 	View(focused bool) []string
 	// Problem is a short description of what is wrong, or "" (for the header).

@@ -24,12 +24,12 @@ func New(ctx *pane.Context, id, title, coming, target, unsetTarget string) *Mode
 	return &Model{ctx: ctx, id: ctx.ID(id), title: title, coming: coming, target: target, unsetTarget: unsetTarget}
 }
 
-func (m *Model) ID() string             { return m.id }
-func (m *Model) Title() string          { return m.title }
-func (m *Model) Start() tea.Cmd         { return nil }
-func (m *Model) Update(tea.Msg) tea.Cmd { return nil }
-func (m *Model) SetSize(w, h int)       { m.w, m.h = w, h }
-func (m *Model) Problem() string        { return "" }
+func (m *Model) ID() string               { return m.id }
+func (m *Model) Title() string            { return m.title }
+func (m *Model) Start() tea.Cmd           { return nil }
+func (m *Model) Update(tea.Msg) tea.Cmd   { return nil }
+func (m *Model) SetSize(w, h int) tea.Cmd { m.w, m.h = w, h; return nil }
+func (m *Model) Problem() string          { return "" }
 
 // View renders the notice.
 func (m *Model) View(focused bool) []string {

@@ -1,0 +1,346 @@
+// Package demo is the self-contained sandbox behind `make demo`: a synthetic
+// Origin API with periodic incidents, a Prometheus scraping it with Origin's
+// alert rules, a PostgreSQL part-way through a small Alembic history with
+// seeded rows, and a Redis with keys and a Celery-like queue. Everything runs
+// on free loopback ports in one temporary directory, removed on Stop.
+package demo
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/opsdeck/opsdeck/internal/harness"
+	"github.com/opsdeck/opsdeck/internal/originapi"
+)
+
+//go:embed alembic
+var alembicProject embed.FS
+
+// DemoRevision is where the sandbox database stops: two migrations short of
+// head, so the drift pane has something to say.
+const DemoRevision = "c7d0e5f19a24"
+
+// Options shape the sandbox.
+type Options struct {
+	// IncidentEvery is the length of one incident cycle (default 5m).
+	IncidentEvery time.Duration
+	// Log receives progress lines ("starting Prometheus… ok").
+	Log io.Writer
+}
+
+// Sandbox is a running demo environment.
+type Sandbox struct {
+	Dir        string
+	ConfigPath string
+	Prometheus *harness.Prometheus
+	Postgres   *harness.Postgres
+	Redis      *harness.Redis
+	APIAddr    string
+
+	cancel context.CancelFunc
+	once   sync.Once
+}
+
+// requirement is a binary the sandbox needs and its Debian package.
+type requirement struct{ bin, pkg string }
+
+var requirements = []requirement{
+	{"prometheus", "prometheus"}, {"postgres", "postgresql"}, {"initdb", "postgresql"},
+	{"redis-server", "redis-server"}, {"alembic", "alembic"},
+}
+
+// Check reports every missing binary at once, with the apt command that fixes it.
+func Check() error {
+	var missing, pkgs []string
+	seen := map[string]bool{}
+	for _, r := range requirements {
+		if _, err := harness.LookPath(r.bin, r.pkg); err != nil {
+			missing = append(missing, r.bin)
+			if !seen[r.pkg] {
+				seen[r.pkg] = true
+				pkgs = append(pkgs, r.pkg)
+			}
+		}
+	}
+	if err := exec.Command("/usr/bin/python3", "-c", "import psycopg2").Run(); err != nil {
+		missing = append(missing, "python3 module psycopg2")
+		pkgs = append(pkgs, "python3-psycopg2")
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	return fmt.Errorf("the demo sandbox needs %s, which this machine lacks.\n"+
+		"Install with: sudo apt-get install %s   (or run: make demo, which runs scripts/deps.sh)\n"+
+		"Nothing was started: without Prometheus the demo would show nothing true",
+		strings.Join(missing, ", "), strings.Join(pkgs, " "))
+}
+
+// Start brings the sandbox up. On error everything already started is stopped.
+func Start(ctx context.Context, o Options) (_ *Sandbox, err error) {
+	if err := Check(); err != nil {
+		return nil, err
+	}
+	if o.Log == nil {
+		o.Log = io.Discard
+	}
+	if o.IncidentEvery <= 0 {
+		o.IncidentEvery = 5 * time.Minute
+	}
+	removeStale(o.Log)
+	dir, err := os.MkdirTemp("", "opsdeck-demo-")
+	if err != nil {
+		return nil, err
+	}
+	runCtx, cancel := context.WithCancel(context.Background())
+	s := &Sandbox{Dir: dir, cancel: cancel}
+	defer func() {
+		if err != nil {
+			s.Stop()
+		}
+	}()
+	if err := os.WriteFile(filepath.Join(dir, "pid"), []byte(strconv.Itoa(os.Getpid())), 0o600); err != nil {
+		return nil, err
+	}
+
+	step := func(what string, f func() error) error {
+		start := time.Now()
+		fmt.Fprintf(o.Log, "  %-44s", what+"…")
+		if err := f(); err != nil {
+			fmt.Fprintln(o.Log, "failed")
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		fmt.Fprintf(o.Log, "ok (%s)\n", time.Since(start).Round(10*time.Millisecond))
+		return nil
+	}
+
+	api := originapi.New()
+	if err := step("synthetic Origin API", func() error {
+		addr, err := api.Serve(runCtx)
+		s.APIAddr = addr
+		go api.Run(runCtx, originapi.Schedule{Start: time.Now(), Period: o.IncidentEvery}, uint64(time.Now().UnixNano()))
+		return err
+	}); err != nil {
+		return nil, err
+	}
+
+	// The three servers start in parallel; each takes a second or two.
+	var wg sync.WaitGroup
+	errs := make([]error, 3)
+	wg.Add(3)
+	go func() {
+		defer wg.Done()
+		s.Prometheus, errs[0] = harness.StartPrometheus(ctx, harness.PrometheusOptions{
+			Targets: []string{s.APIAddr}, Job: "fastapi-app", Rules: DemoRules,
+		})
+	}()
+	go func() {
+		defer wg.Done()
+		s.Postgres, errs[1] = harness.StartPostgres(ctx, harness.PostgresOptions{User: "origin", Database: "origin_db"})
+	}()
+	go func() {
+		defer wg.Done()
+		s.Redis, errs[2] = harness.StartRedis(ctx, harness.RedisOptions{})
+	}()
+	if err := step("Prometheus, PostgreSQL and Redis", func() error { wg.Wait(); return errors.Join(errs...) }); err != nil {
+		return nil, err
+	}
+	alembicDir := filepath.Join(dir, "alembic")
+	if err := step("Alembic upgrade to "+DemoRevision+" (of 5)", func() error {
+		if err := writeAlembicProject(alembicDir); err != nil {
+			return err
+		}
+		return runAlembic(ctx, alembicDir, s.Postgres.URL(), "upgrade", DemoRevision)
+	}); err != nil {
+		return nil, err
+	}
+	if err := step("seed rows and keys", func() error {
+		if err := seedPostgres(ctx, s.Postgres.URL()); err != nil {
+			return err
+		}
+		return seedRedis(ctx, s.Redis)
+	}); err != nil {
+		return nil, err
+	}
+	s.ConfigPath = filepath.Join(dir, "opsdeck.yaml")
+	if err := os.WriteFile(s.ConfigPath, []byte(s.config(alembicDir)), 0o600); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// config is the opsdeck.yaml of the sandbox. The environment is disposable:
+// it exists to be reset.
+func (s *Sandbox) config(alembicDir string) string {
+	return fmt.Sprintf(`# Written by opsdeck demo; removed with the sandbox.
+refresh: 2s
+window: 15m
+default_environment: demo
+environments:
+  demo:
+    prometheus: {url: %q, selector: 'job="fastapi-app"'}
+    postgres: {url: %q}
+    redis: {url: %q, queues: [celery]}
+    alembic: {dir: %q}
+    disposable: true
+`, s.Prometheus.URL(), s.Postgres.URL(), s.Redis.URL(0), alembicDir)
+}
+
+// Stop stops every server and removes the sandbox directory. Safe to call twice.
+func (s *Sandbox) Stop() {
+	s.once.Do(func() {
+		s.cancel()
+		var wg sync.WaitGroup
+		for _, stop := range []func() error{s.Prometheus.Stop, s.Postgres.Stop, s.Redis.Stop} {
+			wg.Add(1)
+			go func() { defer wg.Done(); _ = stop() }()
+		}
+		wg.Wait()
+		os.RemoveAll(s.Dir)
+	})
+}
+
+// removeStale deletes sandboxes whose opsdeck died without cleaning up
+// (killed with SIGKILL). Their servers died with it (parent-death signal).
+func removeStale(log io.Writer) {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "opsdeck-demo-*"))
+	for _, d := range dirs {
+		data, err := os.ReadFile(filepath.Join(d, "pid"))
+		if err != nil {
+			continue
+		}
+		pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
+		if err != nil || syscall.Kill(pid, 0) == nil {
+			continue // alive (or not ours to judge)
+		}
+		if os.RemoveAll(d) == nil {
+			fmt.Fprintf(log, "  removed a stale sandbox left by process %d: %s\n", pid, d)
+		}
+	}
+}
+
+func writeAlembicProject(dir string) error {
+	return fs.WalkDir(alembicProject, "alembic", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		target := filepath.Join(dir, strings.TrimPrefix(path, "alembic"))
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		data, err := alembicProject.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, data, 0o644)
+	})
+}
+
+// runAlembic runs Debian's alembic in dir with DATABASE_URL set, as Origin's runbook does.
+func runAlembic(ctx context.Context, dir, databaseURL string, args ...string) error {
+	bin, err := harness.LookPath("alembic", "alembic")
+	if err != nil {
+		return err
+	}
+	cmd := exec.CommandContext(ctx, bin, append([]string{"-c", filepath.Join(dir, "alembic.ini")}, args...)...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "DATABASE_URL="+databaseURL, "PYTHONDONTWRITEBYTECODE=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("alembic %s: %v\n%s", strings.Join(args, " "), err, strings.ReplaceAll(string(out), databaseURL, "$DATABASE_URL"))
+	}
+	return nil
+}
+
+func seedPostgres(ctx context.Context, url string) error {
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, `
+		INSERT INTO users (email) SELECT 'user' || i || '@example.com' FROM generate_series(1, 40) i;
+		INSERT INTO conversations (user_id, title)
+			SELECT 1 + (i % 40), 'conversation ' || i FROM generate_series(1, 120) i;
+		INSERT INTO messages (conversation_id, role, content)
+			SELECT 1 + (i % 120), (ARRAY['user','assistant'])[1 + i % 2], 'message ' || i FROM generate_series(1, 2000) i;
+		ANALYZE;`)
+	return err
+}
+
+func seedRedis(ctx context.Context, r *harness.Redis) error {
+	for _, db := range []int{0, 1} {
+		opt, err := redis.ParseURL(r.URL(db))
+		if err != nil {
+			return err
+		}
+		c := redis.NewClient(opt)
+		pipe := c.Pipeline()
+		if db == 0 {
+			for i := 0; i < 300; i++ {
+				pipe.Set(ctx, fmt.Sprintf("cache:user:%d", i), fmt.Sprintf(`{"id":%d}`, i), 0)
+			}
+			for i := 0; i < 120; i++ {
+				pipe.Set(ctx, fmt.Sprintf("session:%d", i), "active", 2*time.Hour)
+			}
+			for i := 0; i < 37; i++ {
+				pipe.RPush(ctx, "celery", fmt.Sprintf(`{"task":"app.tasks.summarize","id":"demo-%d"}`, i))
+			}
+		} else { // the Celery result backend
+			for i := 0; i < 50; i++ {
+				pipe.Set(ctx, fmt.Sprintf("celery-task-meta-demo-%d", i), `{"status":"SUCCESS"}`, 24*time.Hour)
+			}
+		}
+		_, err = pipe.Exec(ctx)
+		c.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// DemoRules are Origin's alert rules with windows and "for" durations cut
+// down so that alerts fire during the demo's short incidents.
+const DemoRules = `groups:
+  - name: origin-api
+    rules:
+      - alert: OriginHighErrorRate
+        expr: |
+          clamp_min(
+            sum(increase(http_requests_total{status=~"5.."}[1m]))
+            /
+            sum(increase(http_requests_total[1m])),
+            0
+          ) > 0.05
+        for: 20s
+        labels:
+          severity: critical
+        annotations:
+          summary: "High API error rate"
+      - alert: OriginP95LatencyDegraded
+        expr: |
+          histogram_quantile(
+            0.95,
+            sum(rate(http_request_duration_seconds_bucket[1m])) by (le)
+          ) > 2
+        for: 20s
+        labels:
+          severity: warning
+        annotations:
+          summary: "P95 latency is above 2s"
+`

@@ -1,0 +1,183 @@
+// Package snapshot polls every source of an environment once and renders the
+// result as JSON (documented in the README) or text: `opsdeck snapshot`.
+package snapshot
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/opsdeck/opsdeck/internal/units"
+	"github.com/opsdeck/opsdeck/sources"
+)
+
+// Document is the snapshot. Its JSON shape is a public interface: fields are
+// added, never renamed. Later issues add postgres, redis, migrations and
+// schema_drift sections.
+type Document struct {
+	Environment string            `json:"environment"`
+	TakenAt     string            `json:"taken_at"`
+	Prometheus  string            `json:"prometheus"`
+	Metrics     map[string]Metric `json:"metrics"`
+	Alerts      []Alert           `json:"alerts"`
+	AlertsError string            `json:"alerts_error,omitempty"`
+
+	order []string // metric keys in display order
+	specs map[string]sources.SignalSpec
+}
+
+// Metric is one golden signal.
+type Metric struct {
+	Title string `json:"title"`
+	Query string `json:"query"`
+	// Value is null when there is none (no series, NaN, or an error).
+	Value     *float64 `json:"value"`
+	Unit      string   `json:"unit"`
+	Status    string   `json:"status"`
+	Error     string   `json:"error"`
+	Diagnosis string   `json:"diagnosis,omitempty"`
+	Series    int      `json:"series"`
+}
+
+// Alert is a firing or pending alert.
+type Alert struct {
+	Name     string            `json:"name"`
+	State    string            `json:"state"`
+	Severity string            `json:"severity"`
+	Summary  string            `json:"summary,omitempty"`
+	ActiveAt string            `json:"active_at,omitempty"`
+	Labels   map[string]string `json:"labels"`
+}
+
+// Take polls env's sources once, concurrently. Failures are recorded in the
+// document, never returned: a snapshot of a broken environment is the point.
+func Take(ctx context.Context, env *sources.Environment, now time.Time) *Document {
+	d := &Document{
+		Environment: env.Name,
+		TakenAt:     now.UTC().Format(time.RFC3339),
+		Prometheus:  env.MetricsTarget,
+		Metrics:     map[string]Metric{},
+		Alerts:      []Alert{},
+		specs:       map[string]sources.SignalSpec{},
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, spec := range env.Signals {
+		d.order = append(d.order, spec.Key)
+		d.specs[spec.Key] = spec
+		m := Metric{Title: spec.Title, Query: spec.Query, Unit: string(spec.Unit)}
+		if env.Metrics == nil {
+			m.Status, m.Error = string(sources.StatusError), env.MetricsProblem
+			d.Metrics[spec.Key] = m
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, err := env.Metrics.Read(ctx, spec, sources.Window{Now: now})
+			switch {
+			case err != nil:
+				m.Status, m.Error = string(sources.StatusError), env.Scrubber.Error(err)
+			default:
+				m.Series, m.Diagnosis = r.Series, env.Scrubber.String(r.Diagnosis)
+				m.Status = string(spec.Thresholds.Classify(r.Value))
+				if r.HasValue() && !math.IsInf(r.Value, 0) {
+					v := r.Value
+					m.Value = &v
+				}
+			}
+			mu.Lock()
+			d.Metrics[spec.Key] = m
+			mu.Unlock()
+		}()
+	}
+	if env.Metrics != nil {
+		alerts, err := env.Metrics.Alerts(ctx)
+		if err != nil {
+			d.AlertsError = env.Scrubber.Error(err)
+		}
+		for _, a := range alerts {
+			out := Alert{Name: a.Name, State: a.State, Severity: a.Severity, Summary: a.Summary, Labels: a.Labels}
+			if !a.ActiveAt.IsZero() {
+				out.ActiveAt = a.ActiveAt.UTC().Format(time.RFC3339)
+			}
+			d.Alerts = append(d.Alerts, out)
+		}
+	} else {
+		d.AlertsError = env.MetricsProblem
+	}
+	wg.Wait()
+	return d
+}
+
+// JSON renders the documented JSON form.
+func (d *Document) JSON() ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	err := enc.Encode(d)
+	return buf.Bytes(), err
+}
+
+// Text renders a human summary.
+func (d *Document) Text() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "opsdeck snapshot of %s at %s", d.Environment, d.TakenAt)
+	if d.Prometheus != "" {
+		fmt.Fprintf(&b, " (prometheus %s)", d.Prometheus)
+	}
+	b.WriteString("\n\n")
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	keys := d.order
+	if len(keys) == 0 {
+		for k := range d.Metrics {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+	}
+	var notes []string
+	for _, k := range keys {
+		m := d.Metrics[k]
+		value := "–"
+		if m.Value != nil {
+			value = units.Format(*m.Value, units.Unit(m.Unit))
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", m.Title, value, strings.ToUpper(m.Status))
+		if m.Error != "" {
+			notes = append(notes, fmt.Sprintf("  %s: %s", m.Title, m.Error))
+		} else if m.Diagnosis != "" {
+			notes = append(notes, fmt.Sprintf("  %s: %s", m.Title, m.Diagnosis))
+		}
+	}
+	tw.Flush()
+	if len(notes) > 0 {
+		b.WriteString("\n" + strings.Join(notes, "\n") + "\n")
+	}
+	b.WriteString("\n")
+	firing := 0
+	for _, a := range d.Alerts {
+		if a.State == "firing" {
+			firing++
+		}
+	}
+	switch {
+	case d.AlertsError != "":
+		fmt.Fprintf(&b, "Alerts: unknown (%s)\n", d.AlertsError)
+	case len(d.Alerts) == 0:
+		b.WriteString("Alerts: none firing\n")
+	default:
+		fmt.Fprintf(&b, "Alerts: %d firing, %d pending\n", firing, len(d.Alerts)-firing)
+		for _, a := range d.Alerts {
+			fmt.Fprintf(&b, "  %-7s %s (%s) %s\n", a.State, a.Name, a.Severity, a.Summary)
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,329 @@
+// Command opsdeck is a terminal console for the engineers on call for a
+// Python API behind Prometheus, PostgreSQL, Redis and Alembic: golden signals,
+// alerts, database and cache state, schema drift, and guarded runbook actions
+// on one screen.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/alecthomas/kong"
+	"github.com/charmbracelet/x/term"
+
+	"github.com/opsdeck/opsdeck/config"
+	"github.com/opsdeck/opsdeck/internal/demo"
+	"github.com/opsdeck/opsdeck/internal/snapshot"
+	"github.com/opsdeck/opsdeck/internal/wire"
+	"github.com/opsdeck/opsdeck/sources"
+	"github.com/opsdeck/opsdeck/ui"
+	"github.com/opsdeck/opsdeck/ui/theme"
+)
+
+// version is set at build time (-ldflags "-X main.version=..."); otherwise the
+// VCS revision Go recorded is used.
+var version = ""
+
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	if info, ok := debug.ReadBuildInfo(); ok {
+		rev, dirty := "", false
+		for _, s := range info.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				rev = s.Value
+			case "vcs.modified":
+				dirty = s.Value == "true"
+			}
+		}
+		if len(rev) > 12 {
+			rev = rev[:12]
+		}
+		if rev != "" {
+			if dirty {
+				rev += "-dirty"
+			}
+			return "dev-" + rev
+		}
+		if info.Main.Version != "" && info.Main.Version != "(devel)" {
+			return info.Main.Version
+		}
+	}
+	return "dev"
+}
+
+// Exit codes: 2 for anything wrong with what the user typed or wrote.
+const (
+	exitOK     = 0
+	exitFail   = 1
+	exitConfig = 2
+)
+
+type cli struct {
+	ConfigFile string        `name:"config" short:"c" env:"OPSDECK_CONFIG" placeholder:"FILE" help:"Configuration file. Default: ./opsdeck.yaml, then $$XDG_CONFIG_HOME/opsdeck/config.yaml; with neither, one environment \"default\" is built from PROMETHEUS_URL, DATABASE_URL, REDIS_URL and ALEMBIC_DIR."`
+	Env        string        `short:"e" env:"OPSDECK_ENV" placeholder:"NAME" help:"Environment to open (default: the file's default_environment)."`
+	Refresh    time.Duration `placeholder:"DURATION" help:"Poll interval, e.g. 2s (overrides the file's refresh)."`
+	Window     time.Duration `placeholder:"DURATION" help:"Chart time window, e.g. 15m (overrides the file's window)."`
+
+	Run      runCmd      `cmd:"" default:"withargs" help:"Open the console (the default command)."`
+	Snapshot snapshotCmd `cmd:"" help:"Poll every source once and print what the console would show."`
+	Config   configCmd   `cmd:"" help:"Inspect the configuration."`
+	Demo     demoCmd     `cmd:"" help:"Open the console against a self-contained sandbox (synthetic API, Prometheus, PostgreSQL, Redis)."`
+	Version  versionCmd  `cmd:"" help:"Print the version."`
+}
+
+// app carries what commands need: streams and the environment, never globals.
+type app struct {
+	stdout, stderr io.Writer
+	lookupEnv      func(string) (string, bool)
+	cli            *cli
+}
+
+type runCmd struct{}
+
+type snapshotCmd struct {
+	Format string `short:"f" enum:"json,text" default:"json" help:"Output format: json or text."`
+}
+
+type configCmd struct {
+	Print configPrintCmd `cmd:"" help:"Print the merged configuration, secrets redacted."`
+}
+
+type configPrintCmd struct{}
+
+type demoCmd struct {
+	Serve         bool          `help:"Start the sandbox and print its config path instead of opening the console; stop with ctrl+c."`
+	IncidentEvery time.Duration `default:"5m" placeholder:"DURATION" help:"Length of one incident cycle (an error spike, then a latency spike)."`
+}
+
+type versionCmd struct{}
+
+// configError marks errors that exit with code 2.
+type configError struct{ err error }
+
+func (e configError) Error() string { return e.err.Error() }
+func (e configError) Unwrap() error { return e.err }
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, os.LookupEnv))
+}
+
+// exitRequest carries kong's wish to exit (after --help) out of parsing.
+type exitRequest int
+
+func run(args []string, stdout, stderr io.Writer, lookupEnv func(string) (string, bool)) (code int) {
+	var c cli
+	a := &app{stdout: stdout, stderr: stderr, lookupEnv: lookupEnv, cli: &c}
+	parser, err := kong.New(&c,
+		kong.Name("opsdeck"),
+		kong.Description("A terminal console for on-call engineers: RPS, error rate, P95 latency, memory and "+
+			"firing alerts from Prometheus on one screen (PostgreSQL, Redis, schema drift and runbook "+
+			"actions are being built).\n\nTry it with no setup: opsdeck demo"),
+		kong.Writers(stdout, stderr),
+		kong.Exit(func(code int) { panic(exitRequest(code)) }),
+		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
+		kong.Bind(a),
+		kong.Resolvers(envResolver(lookupEnv)),
+	)
+	if err != nil {
+		fmt.Fprintln(stderr, "opsdeck:", err)
+		return exitFail
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			if e, ok := r.(exitRequest); ok {
+				code = int(e)
+				return
+			}
+			panic(r)
+		}
+	}()
+	ctx, err := parser.Parse(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "opsdeck: %v\nRun 'opsdeck --help' for usage.\n", err)
+		return exitConfig
+	}
+	if err := ctx.Run(); err != nil {
+		var ce configError
+		var fe config.Errors
+		switch {
+		case errors.As(err, &fe):
+			fmt.Fprintln(stderr, "opsdeck: configuration error:")
+			for _, e := range fe {
+				fmt.Fprintln(stderr, "  "+e.Error())
+			}
+			return exitConfig
+		case errors.As(err, &ce):
+			fmt.Fprintln(stderr, "opsdeck:", ce.err)
+			return exitConfig
+		default:
+			fmt.Fprintln(stderr, "opsdeck:", err)
+			return exitFail
+		}
+	}
+	return exitOK
+}
+
+// envResolver lets kong read OPSDECK_* variables through the injected lookup
+// (tests pass their own environment).
+func envResolver(lookup func(string) (string, bool)) kong.Resolver {
+	return kong.ResolverFunc(func(_ *kong.Context, _ *kong.Path, flag *kong.Flag) (any, error) {
+		for _, name := range flag.Envs {
+			if v, ok := lookup(name); ok && v != "" {
+				return v, nil
+			}
+		}
+		return nil, nil
+	})
+}
+
+// load reads the configuration and applies the global flags.
+func (a *app) load() (*config.Config, error) {
+	wd, _ := os.Getwd()
+	cfg, err := config.Load(config.Options{Path: a.cli.ConfigFile, LookupEnv: a.lookupEnv, WorkDir: wd})
+	if err != nil {
+		return nil, err
+	}
+	if err := cfg.Override(a.cli.Refresh, a.cli.Window); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+func (a *app) envName(cfg *config.Config) (string, error) {
+	name := a.cli.Env
+	if name == "" {
+		name = cfg.DefaultEnvironment
+	}
+	if _, err := cfg.Get(name); err != nil {
+		return "", configError{err}
+	}
+	return name, nil
+}
+
+func (versionCmd) Run(a *app) error {
+	fmt.Fprintln(a.stdout, "opsdeck", buildVersion())
+	return nil
+}
+
+func (configPrintCmd) Run(a *app) error {
+	cfg, err := a.load()
+	if err != nil {
+		return err
+	}
+	out, err := cfg.Print()
+	if err != nil {
+		return err
+	}
+	_, err = a.stdout.Write(out)
+	return err
+}
+
+func (s *snapshotCmd) Run(a *app) error {
+	cfg, err := a.load()
+	if err != nil {
+		return err
+	}
+	name, err := a.envName(cfg)
+	if err != nil {
+		return err
+	}
+	env, err := wire.Open(cfg, name, buildVersion())
+	if err != nil {
+		return err
+	}
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer cancel()
+	doc := snapshot.Take(ctx, env, time.Now())
+	if s.Format == "text" {
+		_, err = io.WriteString(a.stdout, doc.Text())
+		return err
+	}
+	out, err := doc.JSON()
+	if err != nil {
+		return err
+	}
+	_, err = a.stdout.Write(out)
+	return err
+}
+
+func (runCmd) Run(a *app) error {
+	cfg, err := a.load()
+	if err != nil {
+		return err
+	}
+	return a.console(cfg)
+}
+
+// console runs the UI until the user quits.
+func (a *app) console(cfg *config.Config) error {
+	name, err := a.envName(cfg)
+	if err != nil {
+		return err
+	}
+	if !term.IsTerminal(os.Stdout.Fd()) || !term.IsTerminal(os.Stdin.Fd()) {
+		return errors.New("the console needs a terminal; in scripts use 'opsdeck snapshot'")
+	}
+	ver := buildVersion()
+	var envs []ui.EnvChoice
+	for _, n := range cfg.Order {
+		e := cfg.Environments[n]
+		envs = append(envs, ui.EnvChoice{Name: n, Protected: e.Protected, Readonly: e.Readonly, Disposable: e.Disposable})
+	}
+	noColor := false
+	if v, ok := a.lookupEnv("NO_COLOR"); ok && v != "" {
+		noColor = true
+	}
+	model := ui.New(ui.Deps{
+		Environments: envs,
+		Initial:      name,
+		Open:         func(n string) (*sources.Environment, error) { return wire.Open(cfg, n, ver) },
+		Refresh:      cfg.Refresh.D(),
+		Window:       cfg.Window.D(),
+		Now:          time.Now,
+		Styles:       theme.New(theme.Dark(), noColor),
+		Version:      ver,
+		Warnings:     cfg.Warnings,
+	})
+	_, err = tea.NewProgram(model).Run()
+	if errors.Is(err, tea.ErrInterrupted) {
+		return nil
+	}
+	return err
+}
+
+func (d *demoCmd) Run(a *app) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	defer stop()
+	fmt.Fprintln(a.stderr, "opsdeck demo: starting a throwaway sandbox on free loopback ports (removed on exit)")
+	sb, err := demo.Start(ctx, demo.Options{IncidentEvery: d.IncidentEvery, Log: a.stderr})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		sb.Stop()
+		fmt.Fprintln(a.stderr, "opsdeck demo: sandbox stopped and removed")
+	}()
+	if d.Serve {
+		fmt.Fprintf(a.stdout, "config: %s\n", sb.ConfigPath)
+		fmt.Fprintf(a.stderr, "opsdeck demo: ready; run: opsdeck --config %s   (ctrl+c stops the sandbox)\n", sb.ConfigPath)
+		<-ctx.Done()
+		return nil
+	}
+	a.cli.ConfigFile = sb.ConfigPath
+	cfg, err := a.load()
+	if err != nil {
+		return err
+	}
+	return a.console(cfg)
+}
