@@ -131,14 +131,11 @@ func Parse(file string, data []byte, lookup func(string) (string, bool)) (*Confi
 	w := &walker{file: file, pos: presence{}, lookup: lookup, refs: refs}
 	w.expand(root, "")
 	w.walk(root, reflect.TypeOf(Config{}), "")
-	if len(w.errs) > 0 {
-		return nil, w.errs
-	}
 	cfg := &Config{}
 	if err := root.Decode(cfg); err != nil {
-		// The walker checks every kind the decoder cares about, so this is a bug
-		// in opsdeck rather than in the file; still report it with the file name.
-		return nil, Errors{{File: file, Msg: err.Error()}}
+		// The walker blanks every node the decoder could refuse, so this is a
+		// bug in opsdeck rather than in the file; still report it with the file.
+		return nil, append(w.errs, &FieldError{File: file, Msg: err.Error()})
 	}
 	cfg.Source = file
 	cfg.Warnings = w.warnings
@@ -151,10 +148,11 @@ func Parse(file string, data []byte, lookup func(string) (string, bool)) (*Confi
 		env.Name = name
 	}
 	applyDefaults(cfg, w.pos)
-	v := &validator{file: file, pos: w.pos}
+	v := &validator{file: file, pos: w.pos, quiet: w.failed}
 	v.config(cfg)
-	if len(v.errs) > 0 {
-		return nil, v.errs
+	if errs := append(w.errs, v.errs...); len(errs) > 0 {
+		sort.SliceStable(errs, func(i, j int) bool { return errs[i].Line < errs[j].Line })
+		return nil, errs
 	}
 	return cfg, nil
 }
@@ -258,10 +256,15 @@ type walker struct {
 	warnings []string
 	envOrder []string
 	refs     []string // ${...} references, indexed by their placeholder number
+	failed   []string // paths already reported: later checks stay quiet about them
 }
 
+// fail records a problem and blanks the node, so that decoding and the
+// semantic checks can still run and report every other problem at once.
 func (w *walker) fail(n *yaml.Node, path, format string, args ...any) {
 	w.errs = append(w.errs, &FieldError{File: w.file, Line: n.Line, Field: path, Msg: fmt.Sprintf(format, args...)})
+	w.failed = append(w.failed, path)
+	*n = yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Line: n.Line, Column: n.Column}
 }
 
 // refPattern finds ${VAR} and ${VAR:-default}; "$$" escapes a dollar.
@@ -461,6 +464,7 @@ func (w *walker) walkStruct(n *yaml.Node, t reflect.Type, path string) {
 				msg += " (known keys: " + strings.Join(names, ", ") + ")"
 			}
 			w.errs = append(w.errs, &FieldError{File: w.file, Line: k.Line, Field: p, Msg: msg})
+			w.failed = append(w.failed, p)
 			continue
 		}
 		w.pos[p] = k.Line

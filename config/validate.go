@@ -42,9 +42,16 @@ type validator struct {
 	errs Errors
 	// envField names the environment variable behind a field in zero-config mode.
 	envField map[string]string
+	// quiet are paths whose problem was already reported while reading the file.
+	quiet []string
 }
 
 func (v *validator) fail(path, format string, args ...any) {
+	for _, q := range v.quiet {
+		if path == q || strings.HasPrefix(path, q+".") {
+			return
+		}
+	}
 	field := path
 	if name, ok := v.envField[path]; ok {
 		field = name

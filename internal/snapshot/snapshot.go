@@ -61,11 +61,12 @@ type Alert struct {
 func Take(ctx context.Context, env *sources.Environment, now time.Time) *Document {
 	d := &Document{
 		Environment: env.Name,
-		TakenAt:     now.UTC().Format(time.RFC3339),
-		Prometheus:  env.MetricsTarget,
-		Metrics:     map[string]Metric{},
-		Alerts:      []Alert{},
-		specs:       map[string]sources.SignalSpec{},
+		// Millisecond precision: the instant Prometheus evaluated the queries at.
+		TakenAt:    now.UTC().Truncate(time.Millisecond).Format("2006-01-02T15:04:05.000Z07:00"),
+		Prometheus: env.MetricsTarget,
+		Metrics:    map[string]Metric{},
+		Alerts:     []Alert{},
+		specs:      map[string]sources.SignalSpec{},
 	}
 	var mu sync.Mutex
 	var wg sync.WaitGroup

@@ -1,0 +1,249 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"math"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/opsdeck/opsdeck/internal/harness"
+	"github.com/opsdeck/opsdeck/internal/originapi"
+)
+
+func runCLI(t *testing.T, env map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	code := run(args, &out, &errOut, lookup)
+	return code, out.String(), errOut.String()
+}
+
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestVersionAndHelp(t *testing.T) {
+	code, out, _ := runCLI(t, nil, "version")
+	if code != 0 || !strings.HasPrefix(out, "opsdeck ") {
+		t.Fatalf("version: %d %q", code, out)
+	}
+	code, out, _ = runCLI(t, nil, "--help")
+	if code != 0 {
+		t.Fatalf("--help exit %d", code)
+	}
+	for _, want := range []string{"snapshot", "config print", "demo", "--config", "--env", "--refresh", "PROMETHEUS_URL"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("--help lacks %q", want)
+		}
+	}
+	code, out, _ = runCLI(t, nil, "snapshot", "--help")
+	if code != 0 || !strings.Contains(out, "--format") {
+		t.Errorf("snapshot --help: %d %q", code, out)
+	}
+}
+
+// TestBadInputExits2: every configuration mistake exits 2 before any UI,
+// naming file, line and field (or the flag).
+func TestBadInputExits2(t *testing.T) {
+	bad := writeFile(t, "bad.yaml", "environments:\n  qa:\n    prometheus:\n      url: 'prometheus:9090'\n      timeout: soon\n")
+	good := writeFile(t, "good.yaml", "environments:\n  qa: {prometheus: {url: 'http://127.0.0.1:1'}}\n")
+	cases := []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"--config", bad, "config", "print"}, []string{"bad.yaml:4: environments.qa.prometheus.url:", "bad.yaml:5: environments.qa.prometheus.timeout:"}},
+		{[]string{"--config", bad}, []string{"bad.yaml:4"}},
+		{[]string{"--config", bad, "snapshot"}, []string{"bad.yaml:4"}},
+		{[]string{"--config", filepath.Join(t.TempDir(), "missing.yaml"), "snapshot"}, []string{"missing.yaml: file not found"}},
+		{[]string{"--config", good, "--refresh", "2x", "snapshot"}, []string{"--refresh"}},
+		{[]string{"--config", good, "--refresh", "10ms", "snapshot"}, []string{"command line: --refresh: 10ms is out of range"}},
+		{[]string{"--config", good, "--env", "prod", "snapshot"}, []string{`no environment "prod"`}},
+		{[]string{"--config", good, "snapshot", "--format", "xml"}, []string{"--format"}},
+		{[]string{"no-such-command"}, []string{"opsdeck --help"}},
+	}
+	for _, c := range cases {
+		code, _, stderr := runCLI(t, map[string]string{}, c.args...)
+		if code != 2 {
+			t.Errorf("%v: exit %d, want 2 (stderr %q)", c.args, code, stderr)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(stderr, w) {
+				t.Errorf("%v: stderr lacks %q:\n%s", c.args, w, stderr)
+			}
+		}
+	}
+}
+
+func TestConfigPrintRedacts(t *testing.T) {
+	f := writeFile(t, "c.yaml", `environments:
+  prod:
+    prometheus: {url: "http://prom:9090", bearer_token: "${TOKEN}"}
+    postgres: {url: "postgresql://origin:canary-pg-pw@pgbouncer:6432/origin_db"}
+    redis: {url: "redis://:canary-redis-pw@redis:6379/0"}
+    protected: true
+`)
+	code, out, stderr := runCLI(t, map[string]string{"TOKEN": "canary-token"}, "--config", f, "config", "print")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, secret := range []string{"canary-pg-pw", "canary-redis-pw", "canary-token"} {
+		if strings.Contains(out+stderr, secret) {
+			t.Errorf("config print leaks %q", secret)
+		}
+	}
+	for _, want := range []string{"postgresql://origin:xxxxx@pgbouncer:6432/origin_db", "bearer_token: <redacted>", "protected: true", "sum(rate(http_requests_total"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("config print lacks %q", want)
+		}
+	}
+}
+
+func TestZeroConfigFromEnvironment(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir) // no ./opsdeck.yaml here
+	code, out, stderr := runCLI(t, map[string]string{
+		"XDG_CONFIG_HOME": dir, "PROMETHEUS_URL": "http://127.0.0.1:9",
+		"DATABASE_URL": "postgresql://u:zero-pw@127.0.0.1:5/db",
+	}, "config", "print")
+	if code != 0 || !strings.Contains(out, "default:") || !strings.Contains(out, "http://127.0.0.1:9") || strings.Contains(out, "zero-pw") {
+		t.Fatalf("zero-config: %d\n%s\n%s", code, out, stderr)
+	}
+}
+
+// snapshotDoc mirrors the documented JSON.
+type snapshotDoc struct {
+	Environment string `json:"environment"`
+	TakenAt     string `json:"taken_at"`
+	Metrics     map[string]struct {
+		Query  string   `json:"query"`
+		Value  *float64 `json:"value"`
+		Unit   string   `json:"unit"`
+		Status string   `json:"status"`
+		Error  *string  `json:"error"`
+	} `json:"metrics"`
+	Alerts []map[string]any `json:"alerts"`
+}
+
+func TestSnapshotAgainstRealPrometheus(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	api := originapi.New()
+	addr, err := api.Serve(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go api.Run(ctx, originapi.Schedule{Start: time.Now(), Period: time.Hour}, 7)
+	prom := harness.NewPrometheus(t, harness.PrometheusOptions{Targets: []string{addr}, Rules: `groups:
+  - name: t
+    rules:
+      - alert: Firing
+        expr: vector(1)
+        labels: {severity: critical}
+`})
+	wait, cancelWait := context.WithTimeout(ctx, 30*time.Second)
+	defer cancelWait()
+	if err := prom.WaitFor(wait, `count_over_time(up[1m]) >= 4`, func(s []harness.Sample) bool { return len(s) == 1 }); err != nil {
+		t.Fatal(err)
+	}
+	if err := prom.WaitFor(wait, `ALERTS{alertstate="firing"}`, func(s []harness.Sample) bool { return len(s) == 1 }); err != nil {
+		t.Fatal(err)
+	}
+	cfg := writeFile(t, "snap.yaml", `environments:
+  staging:
+    prometheus: {url: "`+prom.URL()+`"}
+    postgres: {url: "postgresql://origin:canary-snap-pw@127.0.0.1:1/origin_db"}
+`)
+	code, out, stderr := runCLI(t, nil, "--config", cfg, "snapshot")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if strings.Contains(out, "canary-snap-pw") {
+		t.Fatal("snapshot leaks a password")
+	}
+	var doc snapshotDoc
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	at, err := time.Parse(time.RFC3339, doc.TakenAt)
+	if err != nil || doc.Environment != "staging" {
+		t.Fatalf("environment %q taken_at %q (%v)", doc.Environment, doc.TakenAt, err)
+	}
+	units := map[string]string{"rps": "req/s", "error_rate": "ratio", "p95_latency": "seconds", "memory": "bytes"}
+	for key, unit := range units {
+		m, ok := doc.Metrics[key]
+		if !ok {
+			t.Fatalf("metrics.%s missing", key)
+		}
+		if m.Unit != unit || m.Error == nil || *m.Error != "" || m.Value == nil {
+			t.Errorf("%s: unit %q error %v value %v", key, m.Unit, m.Error, m.Value)
+			continue
+		}
+		want, err := prom.Query(ctx, m.Query, at)
+		if err != nil || len(want) != 1 {
+			t.Fatalf("%s: prometheus: %v %v", key, want, err)
+		}
+		if *m.Value != want[0].Value {
+			t.Errorf("%s: snapshot %v, Prometheus %v at %s", key, *m.Value, want[0].Value, doc.TakenAt)
+		}
+		if m.Status != "ok" && m.Status != "warn" && m.Status != "crit" {
+			t.Errorf("%s: status %q", key, m.Status)
+		}
+	}
+	if er := *doc.Metrics["error_rate"].Value; er < 0 || er > 1 || math.IsNaN(er) {
+		t.Errorf("error_rate %v is not a ratio", er)
+	}
+	if len(doc.Alerts) != 1 || doc.Alerts[0]["name"] != "Firing" || doc.Alerts[0]["state"] != "firing" {
+		t.Errorf("alerts = %v", doc.Alerts)
+	}
+
+	code, out, _ = runCLI(t, nil, "--config", cfg, "snapshot", "--format", "text")
+	if code != 0 || !strings.Contains(out, "Requests/s") || !strings.Contains(out, "Alerts: 1 firing") {
+		t.Errorf("text snapshot:\n%s", out)
+	}
+}
+
+func TestSnapshotOfUnreachablePrometheus(t *testing.T) {
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := l.Addr().String()
+	l.Close()
+	cfg := writeFile(t, "down.yaml", `environments:
+  qa: {prometheus: {url: "http://admin:canary-down-pw@`+addr+`", timeout: 1s}}
+`)
+	code, out, stderr := runCLI(t, nil, "--config", cfg, "snapshot")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if strings.Contains(out, "canary-down-pw") {
+		t.Fatal("password in snapshot")
+	}
+	var doc snapshotDoc
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	m := doc.Metrics["rps"]
+	if m.Status != "error" || m.Value != nil || m.Error == nil || !strings.Contains(*m.Error, "connection refused") {
+		t.Fatalf("rps = %+v", m)
+	}
+}
+
+func TestDemoWithoutPrometheusSaysSo(t *testing.T) {
+	t.Setenv("PATH", t.TempDir()) // nothing installed
+	code, out, stderr := runCLI(t, nil, "demo", "--serve")
+	if code != 1 {
+		t.Fatalf("exit %d", code)
+	}
+	if !strings.Contains(stderr, "prometheus") || !strings.Contains(stderr, "apt-get install") || strings.Contains(out, "config:") {
+		t.Fatalf("stderr:\n%s", stderr)
+	}
+}
