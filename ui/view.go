@@ -115,21 +115,37 @@ func (m *Model) Render() string {
 	if m.w < minWidth || m.h < minHeight {
 		return frame.Fit(st.Warn.Render(fmt.Sprintf("terminal too small: %dx%d, opsdeck needs at least %dx%d", m.w, m.h, minWidth, minHeight)), m.w)
 	}
-	lines := make([]string, 0, m.h)
-	lines = append(lines, m.header())
-	lines = append(lines, m.alerts.View(false)...)
+	// One builder for the whole frame: panes hand over cached lines, and the
+	// frame is only their concatenation.
+	var b strings.Builder
+	b.Grow(m.w * m.h * 4)
+	b.WriteString(m.header())
+	b.WriteByte('\n')
+	b.WriteString(m.alerts.View(false)[0])
+	written := 2
+	blocks := make([][]string, 0, 4)
 	for _, r := range m.rowsCache {
-		blocks := make([][]string, len(r.cells))
-		for i, c := range r.cells {
-			blocks[i] = m.panes[c.pane].View(c.pane == m.focus)
+		blocks = blocks[:0]
+		for _, c := range r.cells {
+			blocks = append(blocks, m.panes[c.pane].View(c.pane == m.focus))
 		}
-		lines = append(lines, frame.JoinColumns(blocks...)...)
+		for i := 0; i < r.h; i++ {
+			b.WriteByte('\n')
+			for _, blk := range blocks {
+				if i < len(blk) {
+					b.WriteString(blk[i])
+				}
+			}
+		}
+		written += r.h
 	}
-	for len(lines) < m.h-1 {
-		lines = append(lines, strings.Repeat(" ", m.w))
+	for ; written < m.h-1; written++ {
+		b.WriteByte('\n')
+		b.WriteString(strings.Repeat(" ", m.w))
 	}
-	lines = append(lines, m.footer())
-	screen := strings.Join(lines, "\n")
+	b.WriteByte('\n')
+	b.WriteString(m.footer())
+	screen := b.String()
 	switch m.overlay {
 	case overlayHelp:
 		return m.compose(screen, m.helpBox())

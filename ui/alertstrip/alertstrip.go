@@ -23,6 +23,8 @@ type Model struct {
 	scrubber *redact.Scrubber
 	poll     poll.State[[]sources.Alert]
 	w        int
+	version  int
+	memo     frame.Memo
 }
 
 // New builds the strip; src may be nil (no Prometheus configured).
@@ -49,6 +51,7 @@ func (m *Model) fetch() tea.Cmd {
 }
 
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
+	m.version++
 	switch msg := msg.(type) {
 	case poll.Result[[]sources.Alert]:
 		if m.poll.Accept(msg) {
@@ -75,6 +78,11 @@ func (m *Model) Problem() string {
 
 // View renders one line.
 func (m *Model) View(bool) []string {
+	key := frame.MemoKey{W: m.w, H: 1, Version: m.version, Second: m.ctx.Now().Unix()}
+	return m.memo.Get(key, m.render)
+}
+
+func (m *Model) render() []string {
 	st := m.ctx.Styles
 	p := &m.poll
 	var line string

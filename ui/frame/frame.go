@@ -165,3 +165,29 @@ func JoinColumns(blocks ...[]string) []string {
 	}
 	return out
 }
+
+// Memo keeps a pane's last rendered lines while nothing they depend on has
+// changed: the frame is redrawn after every message, most of which touch
+// one pane or none.
+type Memo struct {
+	key   MemoKey
+	lines []string
+	valid bool
+}
+
+// MemoKey is everything a pane's drawing depends on besides its own state,
+// which the pane tracks with Version.
+type MemoKey struct {
+	W, H    int
+	Focused bool
+	Version int   // bumped by the pane on every state change
+	Second  int64 // ages ("3s ago") move once a second
+}
+
+// Get returns the cached lines for k, or renders and caches them.
+func (m *Memo) Get(k MemoKey, render func() []string) []string {
+	if !m.valid || m.key != k {
+		m.key, m.lines, m.valid = k, render(), true
+	}
+	return m.lines
+}

@@ -31,6 +31,8 @@ type Model struct {
 	scrubber *redact.Scrubber
 	poll     poll.State[sources.Reading]
 	w, h     int
+	version  int // bumped on every change of what View shows
+	memo     frame.Memo
 }
 
 // Options configure a pane.
@@ -56,6 +58,7 @@ func (m *Model) Title() string { return m.spec.Title }
 func (m *Model) SetSize(w, h int) tea.Cmd {
 	grew := w > m.w && m.w > 0
 	m.w, m.h = w, h
+	m.version++
 	if grew && m.src != nil && m.poll.HasLast && m.poll.RefreshNow() {
 		return m.fetch()
 	}
@@ -85,6 +88,7 @@ func (m *Model) fetch() tea.Cmd {
 
 // Update handles this pane's poll results and ticks, and refresh requests.
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
+	m.version++
 	switch msg := msg.(type) {
 	case poll.Result[sources.Reading]:
 		if !m.poll.Accept(msg) {
@@ -125,9 +129,11 @@ func (m *Model) Problem() string {
 
 // View renders the pane.
 func (m *Model) View(focused bool) []string {
-	st := m.ctx.Styles
-	box := frame.Box{Title: m.spec.Title, Info: m.info(), Focused: focused}
-	return box.Render(st, m.w, m.h, m.body())
+	key := frame.MemoKey{W: m.w, H: m.h, Focused: focused, Version: m.version, Second: m.ctx.Now().Unix()}
+	return m.memo.Get(key, func() []string {
+		box := frame.Box{Title: m.spec.Title, Info: m.info(), Focused: focused}
+		return box.Render(m.ctx.Styles, m.w, m.h, m.body())
+	})
 }
 
 func (m *Model) info() string {

@@ -17,6 +17,7 @@ type Model struct {
 	target      string // the configured target (redacted) or ""
 	unsetTarget string // what to configure when target is ""
 	w, h        int
+	memo        frame.Memo
 }
 
 // New builds a placeholder pane.
@@ -33,6 +34,10 @@ func (m *Model) Problem() string          { return "" }
 
 // View renders the notice.
 func (m *Model) View(focused bool) []string {
+	return m.memo.Get(frame.MemoKey{W: m.w, H: m.h, Focused: focused}, func() []string { return m.render(focused) })
+}
+
+func (m *Model) render(focused bool) []string {
 	st := m.ctx.Styles
 	iw := frame.Inner(m.w)
 	body := []string{st.Warn.Render("Not built yet.")}

@@ -1,0 +1,225 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/opsdeck/opsdeck/internal/harness"
+)
+
+var (
+	buildOnce sync.Once
+	builtBin  string
+	buildErr  error
+)
+
+// binary builds opsdeck once per test run.
+func binary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "opsdeck-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		builtBin = filepath.Join(dir, "opsdeck")
+		out, err := exec.Command("go", "build", "-o", builtBin, ".").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return builtBin
+}
+
+// sandbox runs `opsdeck demo --serve` and returns the config path; the
+// sandbox is stopped (SIGINT) and checked for leftovers when the test ends.
+func sandbox(t *testing.T, bin string) string {
+	t.Helper()
+	cmd := exec.Command(bin, "demo", "--serve", "--incident-every", "2m")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if p, ok := strings.CutPrefix(sc.Text(), "config: "); ok {
+				found <- p
+			}
+		}
+		close(found)
+	}()
+	var cfg string
+	select {
+	case cfg = <-found:
+	case <-time.After(90 * time.Second):
+	}
+	if cfg == "" {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("demo --serve gave no config path:\n%s", stderr.String())
+	}
+	dir := filepath.Dir(cfg)
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGINT)
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("demo exited with %v:\n%s", err, stderr.String())
+			}
+		case <-time.After(30 * time.Second):
+			cmd.Process.Kill()
+			t.Errorf("demo did not stop on SIGINT")
+		}
+		if _, err := os.Stat(dir); !os.IsNotExist(err) {
+			t.Errorf("sandbox directory %s left behind", dir)
+		}
+		if pids := processesMentioning(dir); len(pids) > 0 {
+			t.Errorf("sandbox processes still running: %v", pids)
+		}
+		if !strings.Contains(stderr.String(), "sandbox stopped and removed") {
+			t.Errorf("demo did not report its cleanup:\n%s", stderr.String())
+		}
+	})
+	return cfg
+}
+
+// processesMentioning lists processes whose command line contains s.
+func processesMentioning(s string) []string {
+	var out []string
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err == nil && strings.Contains(string(data), s) {
+			out = append(out, e.Name()+": "+strings.ReplaceAll(string(data), "\x00", " "))
+		}
+	}
+	return out
+}
+
+type tmux struct {
+	t      *testing.T
+	bin    string
+	socket string
+}
+
+func newTmux(t *testing.T) *tmux {
+	t.Helper()
+	bin, err := harness.LookPath("tmux", "tmux")
+	if err != nil {
+		t.Fatalf("end-to-end test: %v", err)
+	}
+	tm := &tmux{t: t, bin: bin, socket: fmt.Sprintf("opsdeck-e2e-%d", os.Getpid())}
+	t.Cleanup(func() { exec.Command(bin, "-L", tm.socket, "kill-server").Run() })
+	return tm
+}
+
+func (tm *tmux) run(args ...string) string {
+	tm.t.Helper()
+	out, err := exec.Command(tm.bin, append([]string{"-L", tm.socket}, args...)...).CombinedOutput()
+	if err != nil {
+		tm.t.Fatalf("tmux %v: %v\n%s", args, err, out)
+	}
+	return string(out)
+}
+
+func (tm *tmux) capture() string {
+	out, _ := exec.Command(tm.bin, "-L", tm.socket, "capture-pane", "-p").CombinedOutput()
+	return string(out)
+}
+
+// waitFor polls the screen until cond holds; no sleeping for fixed times.
+func (tm *tmux) waitFor(what string, timeout time.Duration, cond func(string) bool) string {
+	tm.t.Helper()
+	deadline := time.Now().Add(timeout)
+	var screen string
+	for time.Now().Before(deadline) {
+		screen = tm.capture()
+		if cond(screen) {
+			return screen
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	tm.t.Fatalf("timed out after %v waiting for %s; screen:\n%s", timeout, what, screen)
+	return ""
+}
+
+var paneValues = []*regexp.Regexp{
+	regexp.MustCompile(`Requests/s[^\n]*\n│ \d+(\.\d+)? req/s`),
+	regexp.MustCompile(`Error rate \(5xx\)[^\n]*\n[^\n]*│ (\d+(\.\d+)?|<0\.01) %`),
+	regexp.MustCompile(`P95 latency[^\n]*\n│ \d+(\.\d+)? (ms|s|µs) `),
+	regexp.MustCompile(`Memory \(RSS\)[^\n]*\n[^\n]*│ \d+(\.\d+)? MiB`),
+}
+
+// TestEndToEndDemo: the built binary against the demo sandbox, in a private
+// tmux server: it starts, shows four panes with numbers, ? shows help, q exits
+// with the terminal restored, and the sandbox leaves nothing behind.
+func TestEndToEndDemo(t *testing.T) {
+	bin := binary(t)
+	cfg := sandbox(t, bin)
+	tm := newTmux(t) // cleaned up first (LIFO), before the sandbox is checked
+	exitFile := filepath.Join(t.TempDir(), "exit")
+	tm.run("new-session", "-d", "-x", "160", "-y", "48",
+		fmt.Sprintf("%s --config %s; echo exit=$? > %s; sleep 60", bin, cfg, exitFile))
+
+	screen := tm.waitFor("four panes with numbers", 45*time.Second, func(s string) bool {
+		for _, re := range paneValues {
+			if !re.MatchString(s) {
+				return false
+			}
+		}
+		return true
+	})
+	for _, want := range []string{"env: demo", "disposable", "alerts", "Postgres", "Redis", "Schema drift"} {
+		if !strings.Contains(strings.ToLower(screen), strings.ToLower(want)) {
+			t.Errorf("screen lacks %q", want)
+		}
+	}
+	if strings.Contains(screen, ":xxxxx@") == false {
+		t.Errorf("the configured postgres/redis targets should show with masked passwords:\n%s", screen)
+	}
+
+	tm.run("send-keys", "?")
+	tm.waitFor("help overlay", 5*time.Second, func(s string) bool {
+		return strings.Contains(s, "any key closes this help") && strings.Contains(s, "refresh")
+	})
+	tm.run("send-keys", "Escape")
+	tm.waitFor("help closed", 5*time.Second, func(s string) bool { return !strings.Contains(s, "any key closes this help") })
+
+	tm.run("send-keys", "q")
+	deadline := time.Now().Add(10 * time.Second)
+	var exit []byte
+	for time.Now().Before(deadline) {
+		if exit, _ = os.ReadFile(exitFile); len(exit) > 0 {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if strings.TrimSpace(string(exit)) != "exit=0" {
+		t.Fatalf("q: exit file %q", exit)
+	}
+	after := tm.capture()
+	if strings.Contains(after, "Requests/s") {
+		t.Errorf("terminal not restored after quit (alternate screen still shown):\n%s", after)
+	}
+}
