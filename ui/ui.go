@@ -158,8 +158,25 @@ func (m *Model) buildPanes() {
 // the first fetch already asks for as many points as the charts can draw.
 func (m *Model) Init() tea.Cmd { return m.tickClock() }
 
+// tickClock schedules the next redraw of the clock: every second while some
+// pane shows a moving age (a failing or late source), else at the next minute.
 func (m *Model) tickClock() tea.Cmd {
-	return m.deps.After(time.Second, clockTick{})
+	now := m.deps.Now()
+	d := now.Truncate(time.Minute).Add(time.Minute).Sub(now)
+	if m.ticking() {
+		d = now.Truncate(time.Second).Add(time.Second).Sub(now)
+	}
+	return m.deps.After(d, clockTick{})
+}
+
+// ticking reports whether anything on screen changes every second.
+func (m *Model) ticking() bool {
+	for _, p := range append([]pane.Pane{m.alerts}, m.panes...) {
+		if p.Problem() != "" || p.Ticking() {
+			return true
+		}
+	}
+	return false
 }
 
 func (m *Model) start() tea.Cmd {
@@ -289,6 +306,20 @@ func (m *Model) quit() tea.Cmd {
 		m.env.Close = nil
 	}
 	return tea.Quit
+}
+
+// Loaded reports whether every pane has its first data (or error): the
+// first complete frame.
+func (m *Model) Loaded() bool {
+	if !m.started || !m.alerts.Loaded() {
+		return false
+	}
+	for _, p := range m.panes {
+		if !p.Loaded() {
+			return false
+		}
+	}
+	return true
 }
 
 // failing counts panes whose source is failing, for the header.

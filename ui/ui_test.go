@@ -230,6 +230,13 @@ func checkGeometry(t *testing.T, screen string, w, h int) {
 // TestViews pins every pane state at both reference sizes (ANSI stripped).
 func TestViews(t *testing.T) {
 	sizes := [][2]int{{80, 24}, {160, 48}}
+	noData := func(f *fakeMetrics) {
+		for k := range f.values {
+			f.values[k] = math.NaN()
+		}
+		f.diag = "metric http_requests_duration_seconds_bucket does not exist; closest: http_request_duration_seconds_bucket"
+		f.alerts = nil
+	}
 	states := map[string]func(*harness, *fakeMetrics){
 		"loading": func(h *harness, f *fakeMetrics) {}, // size set, fetches not yet back
 		"ok":      func(h *harness, f *fakeMetrics) { h.advance(0) },
@@ -239,21 +246,15 @@ func TestViews(t *testing.T) {
 			})
 			h.advance(12 * time.Second)
 		},
-		"no_data": func(h *harness, f *fakeMetrics) {
-			f.set(func(f *fakeMetrics) {
-				for k := range f.values {
-					f.values[k] = math.NaN()
-				}
-				f.diag = "metric http_requests_duration_seconds_bucket does not exist; closest: http_request_duration_seconds_bucket"
-				f.alerts = nil
-			})
-			h.advance(2 * time.Second)
-		},
+		"no_data": func(h *harness, f *fakeMetrics) { h.advance(2 * time.Second) },
 	}
 	for name, setup := range states {
 		for _, sz := range sizes {
 			t.Run(fmt.Sprintf("%s_%dx%d", name, sz[0], sz[1]), func(t *testing.T) {
 				f := healthy()
+				if name == "no_data" {
+					noData(f) // never had data: the metric does not exist
+				}
 				h := newHarness(t, f, nil, false)
 				if name != "loading" {
 					h.run(func() tea.Msg { return tea.WindowSizeMsg{Width: sz[0], Height: sz[1]} })
@@ -491,5 +492,46 @@ func TestSecretsScrubbedFromErrors(t *testing.T) {
 	s := h.screen()
 	if strings.Contains(s, "s3cret") || !strings.Contains(s, redact.Mask) {
 		t.Fatalf("secret leaked or not masked:\n%s", s)
+	}
+}
+
+// TestChartRefetchedOncePerStep: between step boundaries only the current
+// value is fetched; the chart is kept and refreshed when a step passes.
+func TestChartRefetchedOncePerStep(t *testing.T) {
+	f := healthy()
+	h := newHarness(t, f, nil, false)
+	h.size(160, 48)
+	step := f.windows[0].Step
+	if step <= 2*time.Second {
+		t.Fatalf("step %v: test needs a step longer than the refresh", step)
+	}
+	h.now = h.now.Truncate(step) // poll right after a boundary
+	f.set(func(f *fakeMetrics) { f.windows = nil })
+	h.advance(2 * time.Second)
+	f.mu.Lock()
+	got := append([]sources.Window(nil), f.windows...)
+	f.mu.Unlock()
+	if len(got) != 4 {
+		t.Fatalf("%d reads in one refresh, want 4", len(got))
+	}
+	for _, w := range got {
+		if w.Step != 0 {
+			t.Errorf("range refetched within the same step: %+v", w)
+		}
+	}
+	if !strings.ContainsAny(h.screen(), "⣀⠤⠒⠉") {
+		t.Error("chart lost after a value-only poll")
+	}
+	// After a step boundary the range is fetched again.
+	f.set(func(f *fakeMetrics) { f.windows = nil })
+	h.advance(step)
+	ranged := 0
+	for _, w := range f.windows {
+		if w.Step > 0 {
+			ranged++
+		}
+	}
+	if ranged != 4 {
+		t.Errorf("%d range fetches after a step boundary, want 4", ranged)
 	}
 }

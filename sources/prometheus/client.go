@@ -17,7 +17,6 @@ import (
 
 	"github.com/prometheus/client_golang/api"
 	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
-	pconfig "github.com/prometheus/common/config"
 	"github.com/prometheus/common/model"
 
 	"github.com/opsdeck/opsdeck/internal/redact"
@@ -80,34 +79,10 @@ func New(o Options) (*Client, error) {
 	if o.Timeout <= 0 {
 		o.Timeout = 5 * time.Second
 	}
-	hc := pconfig.HTTPClientConfig{
-		FollowRedirects: true,
-		EnableHTTP2:     true,
-		BearerToken:     pconfig.Secret(o.BearerToken),
-		BearerTokenFile: o.BearerTokenFile,
-		TLSConfig: pconfig.TLSConfig{
-			CAFile: o.TLS.CAFile, CertFile: o.TLS.CertFile, KeyFile: o.TLS.KeyFile,
-			ServerName: o.TLS.ServerName, InsecureSkipVerify: o.TLS.InsecureSkipVerify,
-		},
+	if o.UserAgent == "" {
+		o.UserAgent = "opsdeck"
 	}
-	if o.BasicAuth != nil {
-		hc.BasicAuth = &pconfig.BasicAuth{Username: o.BasicAuth.Username,
-			Password: pconfig.Secret(o.BasicAuth.Password), PasswordFile: o.BasicAuth.PasswordFile}
-	}
-	if len(o.Headers) > 0 {
-		hc.HTTPHeaders = &pconfig.Headers{Headers: map[string]pconfig.Header{}}
-		for k, v := range o.Headers {
-			hc.HTTPHeaders.Headers[k] = pconfig.Header{Secrets: []pconfig.Secret{pconfig.Secret(v)}}
-		}
-	}
-	if err := hc.Validate(); err != nil {
-		return nil, fmt.Errorf("prometheus client settings: %w", err)
-	}
-	ua := o.UserAgent
-	if ua == "" {
-		ua = "opsdeck"
-	}
-	rt, err := pconfig.NewRoundTripperFromConfig(hc, "opsdeck", pconfig.WithUserAgent(ua))
+	rt, err := newTransport(o)
 	if err != nil {
 		return nil, fmt.Errorf("prometheus client settings: %w", err)
 	}

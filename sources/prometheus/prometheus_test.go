@@ -400,3 +400,30 @@ func TestNaNValueExplained(t *testing.T) {
 		t.Fatalf("r = %+v err %v", r, err)
 	}
 }
+
+func TestCredentialFilesReadPerRequest(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	tokenFile := filepath.Join(dir, "token")
+	os.WriteFile(tokenFile, []byte("first-token\n"), 0o600)
+	srv := authProxy(t, func(r *http.Request) bool {
+		return r.Header.Get("Authorization") == "Bearer second-token" && strings.HasPrefix(r.Header.Get("User-Agent"), "opsdeck")
+	}, false)
+	c := newClient(t, Options{URL: srv.URL, BearerTokenFile: tokenFile})
+	if _, err := readRPS(c); err == nil {
+		t.Fatal("the first token should be refused")
+	}
+	os.WriteFile(tokenFile, []byte("second-token\n"), 0o600) // rotated
+	if r, err := readRPS(c); err != nil || !r.HasValue() {
+		t.Fatalf("after rotation: %v", err)
+	}
+	pwFile := filepath.Join(dir, "pw")
+	os.WriteFile(pwFile, []byte("from-file\n"), 0o600)
+	srv2 := authProxy(t, func(r *http.Request) bool { u, p, _ := r.BasicAuth(); return u == "u" && p == "from-file" }, false)
+	if r, err := readRPS(newClient(t, Options{URL: srv2.URL, BasicAuth: &BasicAuth{Username: "u", PasswordFile: pwFile}})); err != nil || !r.HasValue() {
+		t.Fatalf("password_file: %v", err)
+	}
+	if _, err := New(Options{URL: srv.URL, TLS: TLS{CAFile: filepath.Join(dir, "missing.pem")}}); err == nil || !strings.Contains(err.Error(), "tls.ca_file") {
+		t.Fatalf("missing CA file: %v", err)
+	}
+}

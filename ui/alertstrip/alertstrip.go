@@ -55,7 +55,7 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case poll.Result[[]sources.Alert]:
 		if m.poll.Accept(msg) {
-			return m.ctx.After(m.poll.Next(m.ctx.Refresh))
+			return m.ctx.After(m.poll.Next(m.ctx.Now(), m.ctx.Refresh))
 		}
 	case poll.Tick:
 		if m.poll.Due(msg) {
@@ -78,7 +78,11 @@ func (m *Model) Problem() string {
 
 // View renders one line.
 func (m *Model) View(bool) []string {
-	key := frame.MemoKey{W: m.w, H: 1, Version: m.version, Second: m.ctx.Now().Unix()}
+	// Firing alerts show how long they have fired, in minutes.
+	key := frame.MemoKey{W: m.w, H: 1, Version: m.version, Second: m.ctx.Now().Unix() / 60}
+	if m.poll.Err != nil {
+		key.Second = m.ctx.Now().Unix()
+	}
 	return m.memo.Get(key, m.render)
 }
 
@@ -155,3 +159,9 @@ func names(as []sources.Alert) string {
 	}
 	return strings.Join(n, ", ")
 }
+
+// Loaded reports whether the first fetch has come back (or there is nothing to fetch).
+func (m *Model) Loaded() bool { return m.src == nil || m.poll.HasLast || m.poll.Err != nil }
+
+// Ticking reports whether the strip shows an age that moves every second.
+func (m *Model) Ticking() bool { return m.poll.Err != nil }

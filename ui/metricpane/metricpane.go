@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -81,8 +82,20 @@ func (m *Model) fetch() tea.Cmd {
 	src, spec := m.src, m.spec
 	now := m.ctx.Now()
 	win := sources.WindowFor(now, m.ctx.Window, chart.Columns(m.chartWidth()))
+	// The chart only gains a point once per step (several polls at wide
+	// windows): until then ask for the current value alone and keep the chart.
+	var keep sources.Reading
+	if last := m.poll.Last; m.poll.HasLast && m.poll.Err == nil && last.Window.End.Equal(win.End) &&
+		last.Window.Step == win.Step && len(last.Points) == win.Points() {
+		keep = last
+		win = sources.Window{Now: now}
+	}
 	return m.poll.Fetch(m.ctx.Base, pane.FetchGuard, m.ctx.Now, func(ctx context.Context) (sources.Reading, error) {
-		return src.Read(ctx, spec, win)
+		r, err := src.Read(ctx, spec, win)
+		if err == nil && keep.Points != nil {
+			r.Points, r.Window = keep.Points, keep.Window
+		}
+		return r, err
 	})
 }
 
@@ -94,7 +107,7 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		if !m.poll.Accept(msg) {
 			return nil
 		}
-		return m.ctx.After(m.poll.Next(m.ctx.Refresh))
+		return m.ctx.After(m.poll.Next(m.ctx.Now(), m.ctx.Refresh))
 	case poll.Tick:
 		if m.poll.Due(msg) {
 			return m.fetch()
@@ -129,7 +142,10 @@ func (m *Model) Problem() string {
 
 // View renders the pane.
 func (m *Model) View(focused bool) []string {
-	key := frame.MemoKey{W: m.w, H: m.h, Focused: focused, Version: m.version, Second: m.ctx.Now().Unix()}
+	key := frame.MemoKey{W: m.w, H: m.h, Focused: focused, Version: m.version}
+	if m.Ticking() {
+		key.Second = m.ctx.Now().Unix()
+	}
 	return m.memo.Get(key, func() []string {
 		box := frame.Box{Title: m.spec.Title, Info: m.info(), Focused: focused}
 		return box.Render(m.ctx.Styles, m.w, m.h, m.body())
@@ -139,18 +155,26 @@ func (m *Model) View(focused bool) []string {
 func (m *Model) info() string {
 	st := m.ctx.Styles
 	p := &m.poll
+	now := m.ctx.Now()
 	switch {
 	case m.src == nil:
 		return st.Muted.Render("off")
 	case p.Err != nil && p.HasLast:
-		return st.Error.Render("⚠ " + units.Age(m.ctx.Now().Sub(p.LastOK)) + " old")
+		return st.Error.Render("⚠ " + units.Age(now.Sub(p.LastOK)) + " old")
 	case p.Err != nil:
 		return st.Error.Render("⚠ down")
 	case !p.HasLast:
 		return st.Muted.Render("…")
+	case p.Stale(now, m.ctx.Refresh):
+		return st.Warn.Render(units.Age(now.Sub(p.LastOK)) + " ago")
 	default:
-		return st.Muted.Render(units.Age(m.ctx.Now().Sub(p.LastOK)) + " ago")
+		return st.Muted.Render("live")
 	}
+}
+
+// Ticking reports whether the pane shows an age that moves every second.
+func (m *Model) Ticking() bool {
+	return m.poll.Err != nil || m.poll.Stale(m.ctx.Now(), m.ctx.Refresh)
 }
 
 func (m *Model) body() []string {
@@ -166,7 +190,7 @@ func (m *Model) body() []string {
 	if !p.HasLast {
 		if p.Err != nil {
 			lines := paintLines(st.Error, frame.Wrap("⚠ "+m.sourceName()+": "+m.scrubber.Error(p.Err), iw))
-			return append(lines, st.Muted.Render(fmt.Sprintf("retrying every %s", units.ShortDuration(p.Delay(m.ctx.Refresh)))))
+			return append(lines, st.Muted.Render(fmt.Sprintf("retrying every %s", units.ShortDuration(p.Delay(m.ctx.Now(), m.ctx.Refresh).Round(time.Second)))))
 		}
 		return []string{st.Muted.Render("loading…"), st.Faint.Render("from " + m.target)}
 	}
@@ -328,3 +352,6 @@ func paintLines(p interface{ Render(string) string }, lines []string) []string {
 	}
 	return lines
 }
+
+// Loaded reports whether the first fetch has come back (or there is nothing to fetch).
+func (m *Model) Loaded() bool { return m.src == nil || m.poll.HasLast || m.poll.Err != nil }

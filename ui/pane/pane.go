@@ -47,6 +47,11 @@ type Pane interface {
 	View(focused bool) []string
 	// Problem is a short description of what is wrong, or "" (for the header).
 	Problem() string
+	// Loaded reports whether the pane has shown its first data or error.
+	Loaded() bool
+	// Ticking reports whether the pane shows something that changes every
+	// second (the age of late data), so the clock must redraw it.
+	Ticking() bool
 }
 
 // Routed is a message meant for one pane.

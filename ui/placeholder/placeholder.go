@@ -56,3 +56,9 @@ func (m *Model) render(focused bool) []string {
 	}
 	return frame.Box{Title: m.title, Focused: focused}.Render(st, m.w, m.h, body)
 }
+
+// Loaded is always true: there is nothing to fetch.
+func (m *Model) Loaded() bool { return true }
+
+// Ticking is false: nothing here moves.
+func (m *Model) Ticking() bool { return false }

@@ -91,19 +91,26 @@ func (s *State[T]) Accept(r Result[T]) bool {
 	return true
 }
 
-// Delay is how long to wait before the next fetch: one refresh interval, or
-// up to maxBackoff intervals while the source keeps failing.
-func (s *State[T]) Delay(refresh time.Duration) time.Duration {
-	if s.failures <= 1 {
-		return refresh
+// Delay is how long to wait before the next fetch: until the next multiple
+// of the refresh interval on the wall clock (two intervals while the source
+// keeps failing). Aligning to the clock makes every pane fetch at the same
+// instants, so their results land in one redraw instead of five.
+func (s *State[T]) Delay(now time.Time, refresh time.Duration) time.Duration {
+	interval := refresh
+	if s.failures > 1 {
+		interval = refresh * maxBackoff
 	}
-	return refresh * maxBackoff
+	next := now.Truncate(interval).Add(interval)
+	if d := next.Sub(now); d >= refresh/4 {
+		return d
+	}
+	return next.Add(interval).Sub(now) // a result just before a boundary waits for the one after
 }
 
 // Next is the tick for the next fetch and how long to wait for it; the pane
 // schedules it with its context's timer.
-func (s *State[T]) Next(refresh time.Duration) (time.Duration, Tick) {
-	return s.Delay(refresh), Tick{ID: s.ID, Gen: s.gen}
+func (s *State[T]) Next(now time.Time, refresh time.Duration) (time.Duration, Tick) {
+	return s.Delay(now, refresh), Tick{ID: s.ID, Gen: s.gen}
 }
 
 // Due reports whether a tick should start a fetch (current generation, idle).
@@ -129,4 +136,12 @@ func (s *State[T]) Reset() {
 	s.failures = 0
 	s.Last, s.HasLast, s.LastOK = zero, false, time.Time{}
 	s.Err, s.ErrAt = nil, time.Time{}
+}
+
+// Stale reports whether the last good data is older than two refresh
+// intervals: a fetch is late or failing. Fresh data is shown as "live" rather
+// than with an age ticking every second, which would redraw the screen for
+// nothing.
+func (s *State[T]) Stale(now time.Time, refresh time.Duration) bool {
+	return s.HasLast && now.Sub(s.LastOK) > 2*refresh
 }

@@ -59,21 +59,28 @@ func TestRefreshNowDropsOverlap(t *testing.T) {
 	}
 }
 
-func TestBackoff(t *testing.T) {
+func TestDelayAlignsToTheClockAndBacksOff(t *testing.T) {
 	s := &State[int]{ID: "p"}
 	r := 2 * time.Second
-	if s.Delay(r) != r {
-		t.Fatal("healthy delay")
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	if d := s.Delay(at(30), r); d != 1970*time.Millisecond {
+		t.Fatalf("healthy delay from 30ms past a boundary = %v, want to the next boundary", d)
+	}
+	if d := s.Delay(at(1900), r); d != 2100*time.Millisecond {
+		t.Fatalf("a result 100ms before a boundary should skip it: %v", d)
 	}
 	for i := 0; i < 5; i++ {
 		s.Accept(Result[int]{ID: "p", Err: errors.New("down")})
 	}
-	if d := s.Delay(r); d != 2*r {
-		t.Fatalf("backoff = %v, want capped at %v", d, 2*r)
+	if d := s.Delay(at(30), r); d != 3970*time.Millisecond {
+		t.Fatalf("backoff = %v, want the next 4s boundary (capped at two intervals)", d)
 	}
 	s.Accept(Result[int]{ID: "p", Value: 3})
-	if s.Delay(r) != r {
+	if d := s.Delay(at(30), r); d != 1970*time.Millisecond {
 		t.Fatal("backoff not reset after success")
+	}
+	if !(&State[int]{HasLast: true, LastOK: t0}).Stale(t0.Add(5*time.Second), r) || (&State[int]{HasLast: true, LastOK: t0}).Stale(t0.Add(3*time.Second), r) {
+		t.Fatal("stale means older than two refresh intervals")
 	}
 }
 

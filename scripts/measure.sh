@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Measures the opsdeck binary the way an on-call engineer runs it: the console
+# against the demo sandbox at a 2 s refresh, idle for a while (default 60 s).
+# Prints one line: CPU seconds used while idle, peak and final RSS, and the time
+# from start to the first frame with numbers in all four metric panes.
+#
+#   scripts/measure.sh [seconds]       (make measure)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+duration=${1:-60}
+bin=${OPSDECK_BIN:-bin/opsdeck}
+[[ -x $bin ]] || { echo "measure: $bin not built (make build)" >&2; exit 1; }
+command -v tmux >/dev/null || { echo "measure: tmux missing (scripts/deps.sh)" >&2; exit 1; }
+
+work=$(mktemp -d)
+sock="opsdeck-measure-$$"
+demo_pid=""
+cleanup() {
+  tmux -L "$sock" kill-server 2>/dev/null || true
+  if [[ -n $demo_pid ]]; then kill -INT "$demo_pid" 2>/dev/null && wait "$demo_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+"$bin" demo --serve >"$work/demo.out" 2>"$work/demo.err" &
+demo_pid=$!
+for _ in $(seq 1 600); do
+  cfg=$(sed -n 's/^config: //p' "$work/demo.out")
+  [[ -n $cfg ]] && break
+  kill -0 "$demo_pid" 2>/dev/null || { cat "$work/demo.err" >&2; exit 1; }
+  sleep 0.1
+done
+[[ -n ${cfg:-} ]] || { echo "measure: the demo did not start" >&2; cat "$work/demo.err" >&2; exit 1; }
+# Let Prometheus gather a few samples so the first frame can have numbers.
+sleep 5
+
+hz=$(getconf CLK_TCK)
+t0=$(date +%s.%N)
+tmux -L "$sock" new-session -d -x 160 -y 48 "exec $bin --config $cfg --refresh 2s"
+pid=$(tmux -L "$sock" display-message -p '#{pane_pid}')
+first=""
+for _ in $(seq 1 300); do
+  screen=$(tmux -L "$sock" capture-pane -p)
+  if grep -Eq '[0-9] req/s' <<<"$screen" && grep -Eq '[0-9] %|<0.01 %' <<<"$screen" &&
+     grep -Eq '[0-9] (ms|s|µs) ' <<<"$screen" && grep -Eq '[0-9] MiB' <<<"$screen"; then
+    first=$(echo "$(date +%s.%N) - $t0" | bc)
+    break
+  fi
+  sleep 0.02
+done
+[[ -n $first ]] || { echo "measure: no complete frame within 6 s" >&2; tmux -L "$sock" capture-pane -p >&2; exit 1; }
+
+ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
+before=$(ticks)
+sleep "$duration"
+after=$(ticks)
+kill -0 "$pid" 2>/dev/null || { echo "measure: opsdeck exited during the run" >&2; exit 1; }
+hwm=$(awk '/^VmHWM/{print $2}' "/proc/$pid/status")
+rss=$(awk '/^VmRSS/{print $2}' "/proc/$pid/status")
+printf 'opsdeck idle %ss at 2s refresh: %.2f CPU-s, peak RSS %.1f MiB, RSS %.1f MiB, first complete frame %.2f s after start\n' \
+  "$duration" "$(echo "($after - $before) / $hz" | bc -l)" "$(echo "$hwm / 1024" | bc -l)" "$(echo "$rss / 1024" | bc -l)" "$first"
