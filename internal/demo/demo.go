@@ -31,6 +31,9 @@ import (
 //go:embed alembic
 var alembicProject embed.FS
 
+// History is how much simulated past the sandbox's Prometheus starts with.
+const History = 30 * time.Minute
+
 // DemoRevision is where the sandbox database stops: two migrations short of
 // head, so the drift pane has something to say.
 const DemoRevision = "c7d0e5f19a24"
@@ -60,7 +63,7 @@ type Sandbox struct {
 type requirement struct{ bin, pkg string }
 
 var requirements = []requirement{
-	{"prometheus", "prometheus"}, {"postgres", "postgresql"}, {"initdb", "postgresql"},
+	{"prometheus", "prometheus"}, {"promtool", "prometheus"}, {"postgres", "postgresql"}, {"initdb", "postgresql"},
 	{"redis-server", "redis-server"}, {"alembic", "alembic"},
 }
 
@@ -128,14 +131,22 @@ func Start(ctx context.Context, o Options) (_ *Sandbox, err error) {
 		return nil
 	}
 
+	// The demo's story starts half an hour ago, so that charts open full and
+	// history already holds an incident or two.
+	now := time.Now()
+	sched := originapi.Schedule{Start: now.Add(-History), Period: o.IncidentEvery}
 	api := originapi.New()
 	if err := step("synthetic Origin API", func() error {
 		addr, err := api.Serve(runCtx)
 		s.APIAddr = addr
-		go api.Run(runCtx, originapi.Schedule{Start: time.Now(), Period: o.IncidentEvery}, uint64(time.Now().UnixNano()))
+		go api.Run(runCtx, sched, uint64(now.UnixNano()))
 		return err
 	}); err != nil {
 		return nil, err
+	}
+	history := func(w io.Writer) error {
+		return originapi.Backfill(w, sched, sched.Start, now, 5*time.Second,
+			map[string]string{"job": "fastapi-app", "instance": s.APIAddr}, uint64(now.UnixNano())+1)
 	}
 
 	// The three servers start in parallel; each takes a second or two.
@@ -145,7 +156,7 @@ func Start(ctx context.Context, o Options) (_ *Sandbox, err error) {
 	go func() {
 		defer wg.Done()
 		s.Prometheus, errs[0] = harness.StartPrometheus(ctx, harness.PrometheusOptions{
-			Targets: []string{s.APIAddr}, Job: "fastapi-app", Rules: DemoRules,
+			Targets: []string{s.APIAddr}, Job: "fastapi-app", Rules: DemoRules, History: history,
 		})
 	}()
 	go func() {

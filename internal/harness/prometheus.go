@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -25,6 +27,9 @@ type PrometheusOptions struct {
 	ScrapeInterval time.Duration
 	// Rules is the text of a rule file (alerting/recording rules), if any.
 	Rules string
+	// History, if set, writes OpenMetrics text with timestamps that is
+	// loaded as past data before the server starts (promtool backfill).
+	History func(w io.Writer) error
 }
 
 // Prometheus is a running throwaway Prometheus server.
@@ -78,6 +83,12 @@ func StartPrometheus(ctx context.Context, opts PrometheusOptions) (*Prometheus, 
 		os.RemoveAll(dir)
 		return nil, err
 	}
+	if opts.History != nil {
+		if err := backfill(ctx, dir, opts.History); err != nil {
+			os.RemoveAll(dir)
+			return nil, err
+		}
+	}
 	p := &Prometheus{Dir: dir}
 	proc, err := withPortRetry(func(port int) (*process, error) {
 		p.Port = port
@@ -104,6 +115,39 @@ func StartPrometheus(ctx context.Context, opts PrometheusOptions) (*Prometheus, 
 	}
 	p.proc = proc
 	return p, nil
+}
+
+// backfill turns history into TSDB blocks in dir/data with promtool.
+func backfill(ctx context.Context, dir string, history func(io.Writer) error) error {
+	promtool, err := LookPath("promtool", "prometheus")
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(dir, "history.om")
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := history(f); err != nil {
+		f.Close()
+		return fmt.Errorf("history: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	out, err := exec.CommandContext(ctx, promtool, "tsdb", "create-blocks-from", "openmetrics", path, filepath.Join(dir, "data")).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("promtool backfill: %v\n%s", err, lastLines(string(out), 8))
+	}
+	return os.Remove(path)
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
 }
 
 func (p *Prometheus) ready(ctx context.Context) error {

@@ -153,57 +153,76 @@ func (s Schedule) At(t time.Time) Profile {
 	return p
 }
 
-// Run simulates traffic following sched until ctx ends, recording requests
-// every tick. rng seeds make runs repeatable.
+// Simulator produces the schedule's traffic into an API's instruments. The
+// live demo steps it with the wall clock; the backfill steps it over the past.
+type Simulator struct {
+	api   *API
+	sched Schedule
+	rng   *rand.Rand
+	carry float64
+}
+
+// NewSimulator drives api; seed makes runs repeatable.
+func NewSimulator(api *API, sched Schedule, seed uint64) *Simulator {
+	return &Simulator{api: api, sched: sched, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
+}
+
+var handlers = []struct{ path, method string }{
+	{"/api/chat", "POST"}, {"/api/conversations", "GET"}, {"/api/messages", "GET"},
+	{"/api/messages", "POST"}, {"/api/users/me", "GET"}, {"/health", "GET"},
+}
+
+// Step records the requests of the dt ending at now, and sets the gauges.
+func (s *Simulator) Step(now time.Time, dt time.Duration) {
+	a, rng := s.api, s.rng
+	p := s.sched.At(now)
+	s.carry += p.RPS * dt.Seconds()
+	for ; s.carry >= 1; s.carry-- {
+		h := handlers[rng.IntN(len(handlers))]
+		code := 200
+		switch r := rng.Float64(); {
+		case r < p.ErrorRatio:
+			code = 500 + 2*rng.IntN(2) // 500 or 502
+		case r < p.ErrorRatio+0.02:
+			code = 404
+		}
+		// Lognormal latency: sigma 0.6 puts P95 near 2.7x the median.
+		lat := time.Duration(float64(p.MedianLatency) * math.Exp(0.6*rng.NormFloat64()))
+		a.Record(h.path, h.method, code, lat)
+		a.dbQuery.Observe(lat.Seconds() / 8)
+		if h.path == "/api/chat" {
+			outcome := "ok"
+			if code >= 500 {
+				outcome = "error"
+			}
+			a.llmCalls.WithLabelValues("openai", outcome).Inc()
+			a.llmLatency.Observe(lat.Seconds() * 0.8)
+		}
+	}
+	since := now.Sub(s.sched.Start).Seconds()
+	growth := 0.0
+	if p.Incident == "latency" {
+		growth = 140 << 20 // requests pile up in memory
+	}
+	// A sawtooth: memory creeps up and a collection drops it every 3 minutes.
+	saw := math.Mod(since, 180) / 180 * (60 << 20)
+	a.SetMemory(380<<20+saw+growth, 210<<20+saw/2+growth/2)
+	a.sse.Set(float64(20 + int(6*math.Sin(since/40))))
+}
+
+// Run simulates traffic following sched in real time until ctx ends.
 func (a *API) Run(ctx context.Context, sched Schedule, seed uint64) {
-	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	sim := NewSimulator(a, sched, seed)
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
-	handlers := []struct{ path, method string }{
-		{"/api/chat", "POST"}, {"/api/conversations", "GET"}, {"/api/messages", "GET"},
-		{"/api/messages", "POST"}, {"/api/users/me", "GET"}, {"/health", "GET"},
-	}
-	var carry float64
 	last := time.Now()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case now := <-tick.C:
-			p := sched.At(now)
-			carry += p.RPS * now.Sub(last).Seconds()
+			sim.Step(now, now.Sub(last))
 			last = now
-			for ; carry >= 1; carry-- {
-				h := handlers[rng.IntN(len(handlers))]
-				code := 200
-				switch r := rng.Float64(); {
-				case r < p.ErrorRatio:
-					code = 500 + 2*rng.IntN(2) // 500 or 502
-				case r < p.ErrorRatio+0.02:
-					code = 404
-				}
-				// Lognormal latency: sigma 0.6 puts P95 near 2.7x the median.
-				lat := time.Duration(float64(p.MedianLatency) * math.Exp(0.6*rng.NormFloat64()))
-				a.Record(h.path, h.method, code, lat)
-				a.dbQuery.Observe(lat.Seconds() / 8)
-				if h.path == "/api/chat" {
-					outcome := "ok"
-					if code >= 500 {
-						outcome = "error"
-					}
-					a.llmCalls.WithLabelValues("openai", outcome).Inc()
-					a.llmLatency.Observe(lat.Seconds() * 0.8)
-				}
-			}
-			since := now.Sub(sched.Start).Seconds()
-			growth := 0.0
-			if p.Incident == "latency" {
-				growth = 140 << 20 // requests pile up in memory
-			}
-			// A sawtooth: memory creeps up and a collection drops it every 3 minutes.
-			saw := math.Mod(since, 180) / 180 * (60 << 20)
-			a.SetMemory(380<<20+saw+growth, 210<<20+saw/2+growth/2)
-			a.sse.Set(float64(20 + int(6*math.Sin(since/40))))
 		}
 	}
 }

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Real frames of the console, as PNGs: the built binary against the demo
+# sandbox in a private tmux server; tmux capture-pane -e -> freeze (SVG) ->
+# rsvg-convert (PNG). Pipeline from ../shared/GUIDE.md.
+#
+#   scripts/screenshots.sh            all frames into screenshots/
+#   scripts/screenshots.sh --smoke    one frame into a temp dir (CI smoke test)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=${OPSDECK_BIN:-bin/opsdeck}
+out=screenshots
+smoke=""
+if [[ ${1:-} == --smoke ]]; then smoke=1; out=$(mktemp -d); fi
+[[ -x $bin ]] || { echo "screenshots: $bin not built (make build)" >&2; exit 1; }
+for tool in tmux rsvg-convert; do
+  command -v "$tool" >/dev/null || { echo "screenshots: $tool missing (scripts/deps.sh --screenshots)" >&2; exit 1; }
+done
+freeze=(go run github.com/charmbracelet/freeze@v0.2.2)
+
+work=$(mktemp -d)
+sock="opsdeck-shots-$$"
+demo_pid=""
+cleanup() {
+  tmux -L "$sock" kill-server 2>/dev/null || true
+  if [[ -n $demo_pid ]]; then kill -INT "$demo_pid" 2>/dev/null && wait "$demo_pid" 2>/dev/null || true; fi
+  [[ -n ${KEEP:-} ]] || rm -rf "$work"; echo "$work" > /tmp/shots.work
+}
+trap cleanup EXIT
+
+"$bin" demo --serve >"$work/demo.out" 2>"$work/demo.err" &
+demo_pid=$!
+for _ in $(seq 1 600); do
+  cfg=$(sed -n 's/^config: //p' "$work/demo.out"); [[ -n $cfg ]] && break
+  kill -0 "$demo_pid" 2>/dev/null || { cat "$work/demo.err" >&2; exit 1; }
+  sleep 0.1
+done
+[[ -n ${cfg:-} ]] || { echo "screenshots: the demo did not start" >&2; exit 1; }
+
+tmux -L "$sock" new-session -d -x 160 -y 48 "TERM=xterm-256color COLORTERM=truecolor exec $bin --config $cfg"
+wait_for() { # wait_for <grep -E pattern> <seconds>
+  for _ in $(seq 1 $(($2 * 10))); do
+    tmux -L "$sock" capture-pane -p | grep -Eq "$1" && return 0
+    sleep 0.1
+  done
+  echo "screenshots: timed out waiting for /$1/" >&2; tmux -L "$sock" capture-pane -p >&2; exit 1
+}
+shot() { # shot <name>
+  tmux -L "$sock" capture-pane -e -p >"$work/$1.ans"
+  # freeze reads SGR 39/49 (default colours) badly: reset instead.
+  sed -e 's/\x1b\[39m/\x1b[0m/g; s/\x1b\[49m/\x1b[0m/g' "$work/$1.ans" >"$work/$1.fixed"
+  "${freeze[@]}" --language ansi --font.family "DejaVu Sans Mono" --font.size 14 --window=false \
+    --padding 12 --margin 0 --border.radius 6 --line-height 1.0 --background "#1f232b" -o "$work/$1.svg" <"$work/$1.fixed" >/dev/null
+  # Braille (the charts) is not in DejaVu Sans Mono: pin glyphs to cells (14px x 0.602).
+  go run ./internal/tools/svgcells -cell 8.428 <"$work/$1.svg" >"$work/$1.cells.svg"
+  rsvg-convert "$work/$1.cells.svg" -o "$out/$1.png"
+  echo "  $out/$1.png"
+}
+
+wait_for '[0-9] MiB' 30
+sleep 3 # one more poll so every pane is live
+shot overview
+[[ -n $smoke ]] && { file "$out/overview.png"; exit 0; }
+tmux -L "$sock" send-keys '?'
+wait_for 'any key closes' 5
+shot help
+for k in Escape Tab Tab Enter; do tmux -L "$sock" send-keys "$k"; sleep 0.3; done
+wait_for 'query: histogram_quantile' 5
+sleep 2.5
+shot zoom-latency
