@@ -66,13 +66,19 @@ func BenchmarkFirstCompleteFrame(b *testing.B) {
 // (commands on goroutines, results back through Update) until every pane has
 // data, and returns that frame.
 func firstCompleteFrame(b *testing.B, cfg *config.Config) string {
+	var env *sources.Environment
+	defer func() { env.Close() }() // as quitting does: connections released
 	m := ui.New(ui.Deps{
 		Environments: []ui.EnvChoice{{Name: "bench"}},
 		Initial:      "bench",
-		Open:         func(n string) (*sources.Environment, error) { return wire.Open(cfg, n, "bench") },
-		Refresh:      2 * time.Second,
-		Window:       15 * time.Minute,
-		After:        func(time.Duration, tea.Msg) tea.Cmd { return nil }, // no second poll
+		Open: func(n string) (*sources.Environment, error) {
+			var err error
+			env, err = wire.Open(cfg, n, "bench")
+			return env, err
+		},
+		Refresh: 2 * time.Second,
+		Window:  15 * time.Minute,
+		After:   func(time.Duration, tea.Msg) tea.Cmd { return nil }, // no second poll
 	})
 	msgs := make(chan tea.Msg, 64)
 	var exec func(tea.Cmd)

@@ -323,10 +323,11 @@ func (a *app) console(cfg *config.Config) error {
 		Warnings:     cfg.Warnings,
 	})
 	// The console's live heap is small (a few MiB, half of it the renderer's
-	// cell buffers) and mostly garbage from decoding replies: collecting at
-	// half the default growth keeps resident memory down for little CPU.
+	// cell buffers) and the rest is garbage from decoding replies: collecting
+	// at a quarter of the default growth keeps resident memory down for no
+	// measurable CPU (docs/PERFORMANCE.md).
 	if _, set := a.lookupEnv("GOGC"); !set {
-		debug.SetGCPercent(50)
+		debug.SetGCPercent(25)
 	}
 	// The renderer wakes up this often even when nothing changed; 10 frames a
 	// second keeps a key press on screen within 100 ms at a sixth of the idle

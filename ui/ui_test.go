@@ -87,6 +87,7 @@ type scheduled struct {
 // harness drives the root model synchronously: Cmds run at once, timers are
 // recorded instead of waited for, and the clock is set by hand.
 type harness struct {
+	closed int // environments closed (connections released)
 	t      *testing.T
 	m      *Model
 	now    time.Time
@@ -119,6 +120,7 @@ environments:
 			if env.Metrics != nil {
 				env.Metrics = src
 			}
+			env.Close = func() { h.closed++ }
 			return env, nil
 		},
 		Refresh: 2 * time.Second,
@@ -399,6 +401,9 @@ func TestProtectedEnvironmentAndSwitch(t *testing.T) {
 	h.key("enter")
 	if h.m.Environment().Name != "production" {
 		t.Fatalf("switched to %q", h.m.Environment().Name)
+	}
+	if h.closed != 1 {
+		t.Errorf("the environment left was closed %d times, want 1 (its connections leak)", h.closed)
 	}
 	s = h.screen()
 	if !strings.Contains(s, "⚠ PROTECTED") || !strings.Contains(s, "env: production") {

@@ -53,6 +53,7 @@ func Open(cfg *config.Config, name, version string) (*sources.Environment, error
 		return env, nil
 	}
 	env.Metrics = client
+	env.Close = client.Close
 	return env, nil
 }
 

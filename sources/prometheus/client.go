@@ -51,10 +51,11 @@ type TLS struct {
 
 // Client is safe for concurrent use by all panes.
 type Client struct {
-	api      v1.API
-	base     string // redacted, for messages
-	timeout  time.Duration
-	scrubber *redact.Scrubber
+	api       v1.API
+	transport *http.Transport
+	base      string // redacted, for messages
+	timeout   time.Duration
+	scrubber  *redact.Scrubber
 
 	mu        sync.Mutex
 	names     []string // metric names, cached for diagnosis
@@ -93,6 +94,7 @@ func New(o Options) (*Client, error) {
 	}
 	return &Client{
 		api:       v1.NewAPI(c),
+		transport: rt.next.(*http.Transport),
 		base:      redact.URL(o.URL),
 		timeout:   o.Timeout,
 		scrubber:  scrubber,
@@ -106,6 +108,10 @@ func basicPassword(b *BasicAuth) string {
 	}
 	return b.Password
 }
+
+// Close releases the client's idle connections (an environment switch or
+// quit); requests in flight finish on their own.
+func (c *Client) Close() { c.transport.CloseIdleConnections() }
 
 // String is the server's URL with any password masked.
 func (c *Client) String() string { return c.base }

@@ -15,7 +15,7 @@ import (
 // TLS options, then credentials and extra headers on every request. (A small
 // hand-written piece: prometheus/common/config does the same but adds more than
 // 2 MiB of resident memory through its tracing and template dependencies.)
-func newTransport(o Options) (http.RoundTripper, error) {
+func newTransport(o Options) (*credentials, error) {
 	tlsCfg := &tls.Config{ServerName: o.TLS.ServerName, InsecureSkipVerify: o.TLS.InsecureSkipVerify} //nolint:gosec // only when configured
 	if o.TLS.CAFile != "" {
 		pem, err := os.ReadFile(o.TLS.CAFile)
