@@ -247,3 +247,31 @@ func TestDemoWithoutPrometheusSaysSo(t *testing.T) {
 		t.Fatalf("stderr:\n%s", stderr)
 	}
 }
+
+// TestREADMEDocumentsSnapshotFields: every field the snapshot emits is in the README.
+func TestREADMEDocumentsSnapshotFields(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := writeFile(t, "x.yaml", "environments:\n  qa: {}\n")
+	_, out, _ := runCLI(t, nil, "--config", cfg, "snapshot")
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	fields := map[string]bool{}
+	for k := range doc {
+		fields[k] = true
+	}
+	for _, m := range doc["metrics"].(map[string]any) {
+		for k := range m.(map[string]any) {
+			fields[k] = true
+		}
+	}
+	for f := range fields {
+		if !strings.Contains(string(readme), `"`+f+`"`) && !strings.Contains(string(readme), "`"+f+"`") {
+			t.Errorf("README does not document the snapshot field %q", f)
+		}
+	}
+}

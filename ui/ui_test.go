@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -538,5 +539,33 @@ func TestChartRefetchedOncePerStep(t *testing.T) {
 	}
 	if ranged != 4 {
 		t.Errorf("%d range fetches after a step boundary, want 4", ranged)
+	}
+}
+
+// TestREADMEListsEveryKey keeps the README's key table true to the key map.
+func TestREADMEListsEveryKey(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	section := string(readme)
+	if i := strings.Index(section, "## Keys"); i >= 0 {
+		section = section[i:]
+		if j := strings.Index(section[3:], "\n## "); j >= 0 {
+			section = section[:j+3]
+		}
+	}
+	km := DefaultKeyMap()
+	for _, g := range km.FullHelp() {
+		for _, b := range g.Bindings {
+			for _, k := range b.Keys() {
+				if k == "up" || k == "down" || k == "k" || k == "j" {
+					continue // list navigation, shown inside the picker
+				}
+				if !strings.Contains(section, "`"+k+"`") {
+					t.Errorf("README's Keys section does not mention `%s` (%s)", k, b.Help().Desc)
+				}
+			}
+		}
 	}
 }

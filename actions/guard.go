@@ -1,0 +1,75 @@
+// Package actions will run migrations, environment resets and runbook
+// commands (issue #5). What is here already is the guard policy: which
+// confirmation an action needs in which environment, decided in one place so
+// that no key binding can bypass it.
+package actions
+
+import "fmt"
+
+// Guard is what must happen before an action runs.
+type Guard int
+
+const (
+	// Refused: the action does not run in this environment at all.
+	Refused Guard = iota
+	// TypeName: the user types the environment's name (production).
+	TypeName
+	// Confirm: a y/N question, default No.
+	Confirm
+	// None: one keystroke runs it (disposable environments that opt in).
+	None
+)
+
+func (g Guard) String() string {
+	return [...]string{"refused", "type the environment's name", "confirm y/N", "no confirmation"}[g]
+}
+
+// Environment is what the policy needs to know about an environment.
+type Environment struct {
+	Name       string
+	Readonly   bool
+	Protected  bool
+	Disposable bool
+	// AllowReset lets a protected environment reset at all (typed name still required).
+	AllowReset bool
+	// NoConfirm is `confirm: none`, honoured only where Disposable is set.
+	NoConfirm bool
+}
+
+// Kind sorts actions by how much damage a mistake does.
+type Kind int
+
+const (
+	// Safe actions change nothing (a read-only check).
+	Safe Kind = iota
+	// Dangerous actions change state that can be rolled forward (a migration, a marked command).
+	Dangerous
+	// Reset destroys data (truncate every table, flush Redis).
+	Reset
+)
+
+// Decision is the guard an action gets and, when refused, why.
+type Decision struct {
+	Guard  Guard
+	Reason string
+}
+
+// Decide is the policy. readonly is the --readonly flag.
+func Decide(env Environment, kind Kind, readonly bool) Decision {
+	switch {
+	case readonly:
+		return Decision{Refused, "opsdeck runs with --readonly"}
+	case env.Readonly:
+		return Decision{Refused, fmt.Sprintf("environment %s is read-only", env.Name)}
+	case env.Protected && kind == Reset && !env.AllowReset:
+		return Decision{Refused, fmt.Sprintf("environment %s is protected; resets need allow_reset: true", env.Name)}
+	case env.Protected && kind != Safe:
+		return Decision{Guard: TypeName}
+	case kind == Safe:
+		return Decision{Guard: None}
+	case env.Disposable && env.NoConfirm:
+		return Decision{Guard: None}
+	default:
+		return Decision{Guard: Confirm}
+	}
+}

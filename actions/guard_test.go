@@ -1,0 +1,41 @@
+package actions
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestDecide(t *testing.T) {
+	prod := Environment{Name: "production", Protected: true}
+	qa := Environment{Name: "qa"}
+	sandbox := Environment{Name: "demo", Disposable: true, NoConfirm: true}
+	cases := []struct {
+		name     string
+		env      Environment
+		kind     Kind
+		readonly bool
+		want     Guard
+		reason   string
+	}{
+		{"readonly flag beats everything", sandbox, Safe, true, Refused, "--readonly"},
+		{"readonly environment", Environment{Name: "audit", Readonly: true}, Safe, false, Refused, "read-only"},
+		{"production reset refused", prod, Reset, false, Refused, "allow_reset"},
+		{"production reset allowed needs the name", Environment{Name: "production", Protected: true, AllowReset: true}, Reset, false, TypeName, ""},
+		{"production migration needs the name", prod, Dangerous, false, TypeName, ""},
+		{"production check runs", prod, Safe, false, None, ""},
+		{"qa reset asks", qa, Reset, false, Confirm, ""},
+		{"qa migration asks", qa, Dangerous, false, Confirm, ""},
+		{"confirm none ignored outside disposable", Environment{Name: "qa", NoConfirm: true}, Reset, false, Confirm, ""},
+		{"sandbox one-keystroke reset", sandbox, Reset, false, None, ""},
+		{"protected beats disposable", Environment{Name: "x", Protected: true, Disposable: true, NoConfirm: true, AllowReset: true}, Reset, false, TypeName, ""},
+	}
+	for _, c := range cases {
+		d := Decide(c.env, c.kind, c.readonly)
+		if d.Guard != c.want || !strings.Contains(d.Reason, c.reason) {
+			t.Errorf("%s: got %v (%q), want %v (%q)", c.name, d.Guard, d.Reason, c.want, c.reason)
+		}
+	}
+	if Refused.String() != "refused" || TypeName.String() == "" {
+		t.Error("guard names")
+	}
+}
