@@ -291,3 +291,11 @@ func TestExpansionEdgeCases(t *testing.T) {
 		t.Fatalf("bad reference: %v", err)
 	}
 }
+
+func TestBadSelectorReportedOnce(t *testing.T) {
+	_, err := Parse("s.yaml", []byte("environments:\n  a:\n    prometheus: {selector: 'job=api'}\n"), nil)
+	var es Errors
+	if !errors.As(err, &es) || len(es) != 1 || es[0].Field != "environments.a.prometheus.selector" {
+		t.Fatalf("want one selector error, got %v", err)
+	}
+}

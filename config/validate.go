@@ -7,9 +7,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/prometheus/prometheus/promql/parser"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/opsdeck/opsdeck/internal/promql"
 	"github.com/opsdeck/opsdeck/internal/redact"
 	"github.com/opsdeck/opsdeck/internal/units"
 )
@@ -61,9 +61,6 @@ func (v *validator) fail(path, format string, args ...any) {
 
 var envName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 
-// promParser validates PromQL and selectors as Prometheus itself would.
-var promParser = parser.NewParser(parser.Options{})
-
 // Limits keep a typo like "refresh: 2ms" from hammering production.
 const (
 	minRefresh = 250 * time.Millisecond
@@ -101,8 +98,10 @@ func (v *validator) environment(name string, e *Environment) {
 	if p.URL != "" {
 		v.httpURL(pb+".url", p.URL)
 	}
+	selectorOK := true
 	if strings.TrimSpace(p.Selector) != "" {
-		if _, err := promParser.ParseMetricSelector("{" + p.Selector + "}"); err != nil {
+		if _, err := promql.ParseMatchers(p.Selector); err != nil {
+			selectorOK = false
 			v.fail(pb+".selector", "%q is not a label selector like job=\"fastapi-app\": %v", p.Selector, firstLine(err))
 		}
 	}
@@ -141,8 +140,13 @@ func (v *validator) environment(name string, e *Environment) {
 		v.fail(pb+".tls", "cert_file and key_file go together")
 	}
 	for key, q := range map[string]string{"rps": p.Queries.RPS, "error_rate": p.Queries.ErrorRate, "p95_latency": p.Queries.P95Latency, "memory": p.Queries.Memory} {
-		if _, err := promParser.ParseExpr(q); err != nil {
-			v.fail(pb+".queries."+key, "not valid PromQL: %v", firstLine(err))
+		written := v.pos.has(pb + ".queries." + key)
+		if !written && !selectorOK {
+			continue // a default built from the bad selector: already reported
+		}
+		// The shape only (brackets, strings, matchers); Prometheus has the last word.
+		if err := promql.Check(q); err != nil {
+			v.fail(pb+".queries."+key, "not valid PromQL: %v", err)
 		}
 	}
 	for key, th := range map[string]struct {

@@ -21,9 +21,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/redis/go-redis/v9"
-
 	"github.com/opsdeck/opsdeck/internal/harness"
 	"github.com/opsdeck/opsdeck/internal/originapi"
 )
@@ -180,7 +177,7 @@ func Start(ctx context.Context, o Options) (_ *Sandbox, err error) {
 		return nil, err
 	}
 	if err := step("seed rows and keys", func() error {
-		if err := seedPostgres(ctx, s.Postgres.URL()); err != nil {
+		if err := seedPostgres(ctx, s.Postgres); err != nil {
 			return err
 		}
 		return seedRedis(ctx, s.Redis)
@@ -277,53 +274,41 @@ func runAlembic(ctx context.Context, dir, databaseURL string, args ...string) er
 	return nil
 }
 
-func seedPostgres(ctx context.Context, url string) error {
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		return err
-	}
-	defer conn.Close(ctx)
-	_, err = conn.Exec(ctx, `
+func seedPostgres(ctx context.Context, pg *harness.Postgres) error {
+	return pg.Exec(ctx, `
 		INSERT INTO users (email) SELECT 'user' || i || '@example.com' FROM generate_series(1, 40) i;
 		INSERT INTO conversations (user_id, title)
 			SELECT 1 + (i % 40), 'conversation ' || i FROM generate_series(1, 120) i;
 		INSERT INTO messages (conversation_id, role, content)
 			SELECT 1 + (i % 120), (ARRAY['user','assistant'])[1 + i % 2], 'message ' || i FROM generate_series(1, 2000) i;
 		ANALYZE;`)
-	return err
 }
 
+// seedRedis fills database 0 (cache, sessions and the Celery queue) and
+// database 1 (the Celery result backend).
 func seedRedis(ctx context.Context, r *harness.Redis) error {
-	for _, db := range []int{0, 1} {
-		opt, err := redis.ParseURL(r.URL(db))
-		if err != nil {
-			return err
-		}
-		c := redis.NewClient(opt)
-		pipe := c.Pipeline()
-		if db == 0 {
-			for i := 0; i < 300; i++ {
-				pipe.Set(ctx, fmt.Sprintf("cache:user:%d", i), fmt.Sprintf(`{"id":%d}`, i), 0)
-			}
-			for i := 0; i < 120; i++ {
-				pipe.Set(ctx, fmt.Sprintf("session:%d", i), "active", 2*time.Hour)
-			}
-			for i := 0; i < 37; i++ {
-				pipe.RPush(ctx, "celery", fmt.Sprintf(`{"task":"app.tasks.summarize","id":"demo-%d"}`, i))
-			}
-		} else { // the Celery result backend
-			for i := 0; i < 50; i++ {
-				pipe.Set(ctx, fmt.Sprintf("celery-task-meta-demo-%d", i), `{"status":"SUCCESS"}`, 24*time.Hour)
-			}
-		}
-		_, err = pipe.Exec(ctx)
-		c.Close()
-		if err != nil {
-			return err
-		}
+	var cache [][]string
+	for i := 0; i < 300; i++ {
+		cache = append(cache, []string{"SET", fmt.Sprintf("cache:user:%d", i), fmt.Sprintf(`{"id":%d}`, i)})
 	}
-	return nil
+	for i := 0; i < 120; i++ {
+		cache = append(cache, []string{"SET", fmt.Sprintf("session:%d", i), "active", "EX", "7200"})
+	}
+	for i := 0; i < QueueLength; i++ {
+		cache = append(cache, []string{"RPUSH", "celery", fmt.Sprintf(`{"task":"app.tasks.summarize","id":"demo-%d"}`, i)})
+	}
+	if err := r.Do(ctx, 0, cache...); err != nil {
+		return err
+	}
+	var results [][]string
+	for i := 0; i < 50; i++ {
+		results = append(results, []string{"SET", fmt.Sprintf("celery-task-meta-demo-%d", i), `{"status":"SUCCESS"}`, "EX", "86400"})
+	}
+	return r.Do(ctx, 1, results...)
 }
+
+// QueueLength is how many tasks wait in the demo's Celery queue.
+const QueueLength = 37
 
 // DemoRules are Origin's alert rules with windows and "for" durations cut
 // down so that alerts fire during the demo's short incidents.

@@ -7,12 +7,12 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // PostgresOptions shape a throwaway server. Zero values give user "opsdeck",
@@ -71,6 +71,11 @@ func StartPostgres(ctx context.Context, opts PostgresOptions) (*Postgres, error)
 	if err != nil {
 		return nil, err
 	}
+	// The harness talks to the server with its own client tools, so that the
+	// opsdeck binary (which embeds the demo) does not link a driver for it.
+	if _, err := LookPath("psql", "postgresql"); err != nil {
+		return nil, err
+	}
 	su, err := lookupServiceUser()
 	if err != nil {
 		return nil, err
@@ -122,11 +127,7 @@ func StartPostgres(ctx context.Context, opts PostgresOptions) (*Postgres, error)
 			return nil, err
 		}
 		err = waitReady(ctx, proc, func(ctx context.Context) error {
-			conn, err := pgx.Connect(ctx, pg.URLFor("postgres"))
-			if err != nil {
-				return err
-			}
-			return conn.Close(ctx)
+			return pg.execIn(ctx, "postgres", "SELECT 1")
 		})
 		if err != nil {
 			proc.stop(syscall.SIGKILL, time.Second)
@@ -141,18 +142,38 @@ func StartPostgres(ctx context.Context, opts PostgresOptions) (*Postgres, error)
 		return fail(err)
 	}
 	pg.proc = proc
-	conn, err := pgx.Connect(ctx, pg.URLFor("postgres"))
-	if err != nil {
-		pg.Stop()
-		return nil, err
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{opts.Database}.Sanitize()); err != nil {
+	if err := pg.execIn(ctx, "postgres", "CREATE DATABASE "+quoteIdent(opts.Database)); err != nil {
 		pg.Stop()
 		return nil, fmt.Errorf("create database: %w", err)
 	}
 	return pg, nil
 }
+
+// Exec runs SQL (several statements allowed) in the server's database with
+// psql, stopping at the first error.
+func (p *Postgres) Exec(ctx context.Context, sql string) error {
+	return p.execIn(ctx, p.Database, sql)
+}
+
+func (p *Postgres) execIn(ctx context.Context, database, sql string) error {
+	psql, err := LookPath("psql", "postgresql")
+	if err != nil {
+		return err
+	}
+	cmd := exec.CommandContext(ctx, psql, "--no-psqlrc", "--quiet", "-v", "ON_ERROR_STOP=1",
+		"-h", "127.0.0.1", "-p", strconv.Itoa(p.Port), "-U", p.User, "-d", database)
+	cmd.Stdin = strings.NewReader(sql)
+	// The password goes through the environment, never argv.
+	cmd.Env = append(os.Environ(), "PGPASSWORD="+p.Password, "PGCONNECT_TIMEOUT=5", "PGSSLMODE=disable")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("psql: %v: %s", err, strings.TrimSpace(string(out)))
+	}
+	return nil
+}
+
+// quoteIdent quotes a PostgreSQL identifier.
+func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
 // Stop shuts the server down (fast shutdown, then kill) and removes its directory.
 func (p *Postgres) Stop() error {

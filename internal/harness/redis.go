@@ -92,6 +92,13 @@ func StartRedis(ctx context.Context, opts RedisOptions) (*Redis, error) {
 
 // ping speaks just enough RESP to know the server answers (and takes our password).
 func (r *Redis) ping(ctx context.Context) error {
+	return r.Do(ctx, 0, []string{"PING"})
+}
+
+// Do sends commands to database db in one pipeline and fails on the first
+// error reply. It speaks just enough RESP for the harness and the demo's
+// seeding, so that they do not link a Redis client library.
+func (r *Redis) Do(ctx context.Context, db int, cmds ...[]string) error {
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "tcp", r.Addr())
 	if err != nil {
@@ -101,26 +108,61 @@ func (r *Redis) ping(ctx context.Context) error {
 	if dl, ok := ctx.Deadline(); ok {
 		conn.SetDeadline(dl)
 	}
-	cmd := "PING\r\n"
+	var all [][]string
 	if r.Password != "" {
-		cmd = fmt.Sprintf("*2\r\n$4\r\nAUTH\r\n$%d\r\n%s\r\n", len(r.Password), r.Password) + cmd
+		all = append(all, []string{"AUTH", r.Password})
 	}
-	if _, err := conn.Write([]byte(cmd)); err != nil {
+	if db != 0 {
+		all = append(all, []string{"SELECT", strconv.Itoa(db)})
+	}
+	all = append(all, cmds...)
+	w := bufio.NewWriter(conn)
+	for _, c := range all {
+		fmt.Fprintf(w, "*%d\r\n", len(c))
+		for _, arg := range c {
+			fmt.Fprintf(w, "$%d\r\n%s\r\n", len(arg), arg)
+		}
+	}
+	if err := w.Flush(); err != nil {
 		return err
 	}
 	br := bufio.NewReader(conn)
-	for {
-		line, err := br.ReadString('\n')
-		if err != nil {
+	for range all {
+		if err := skipReply(br); err != nil {
 			return err
 		}
-		if strings.HasPrefix(line, "-") {
-			return fmt.Errorf("redis: %s", strings.TrimSpace(line))
+	}
+	return nil
+}
+
+// skipReply reads one RESP reply, returning error replies as errors.
+func skipReply(br *bufio.Reader) error {
+	line, err := br.ReadString('\n')
+	if err != nil {
+		return err
+	}
+	line = strings.TrimRight(line, "\r\n")
+	if line == "" {
+		return fmt.Errorf("redis: empty reply")
+	}
+	switch line[0] {
+	case '-':
+		return fmt.Errorf("redis: %s", line[1:])
+	case '$':
+		n, _ := strconv.Atoi(line[1:])
+		if n >= 0 {
+			_, err = br.Discard(n + 2)
 		}
-		if strings.HasPrefix(line, "+PONG") {
-			return nil
+		return err
+	case '*':
+		n, _ := strconv.Atoi(line[1:])
+		for i := 0; i < n; i++ {
+			if err := skipReply(br); err != nil {
+				return err
+			}
 		}
 	}
+	return nil
 }
 
 // Stop shuts the server down and removes its directory.

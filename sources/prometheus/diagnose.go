@@ -7,16 +7,15 @@ import (
 	"strings"
 	"time"
 
-	"github.com/prometheus/prometheus/model/labels"
-	"github.com/prometheus/prometheus/promql/parser"
-
+	"github.com/opsdeck/opsdeck/internal/promql"
 	"github.com/opsdeck/opsdeck/internal/suggest"
 )
 
 // lookback is how far back diagnosis looks for series, metric names and labels.
 const lookback = time.Hour
 
-var promParser = parser.NewParser(parser.Options{})
+// metricNameLabel is where Prometheus keeps a series' metric name.
+const metricNameLabel = "__name__"
 
 // Diagnose explains why query returns no series, naming the metric or label
 // that does not exist and the closest one that does — the three mistakes of
@@ -38,23 +37,16 @@ func (c *Client) Diagnose(ctx context.Context, query string, at time.Time) strin
 }
 
 func (c *Client) diagnose(ctx context.Context, query string, at time.Time) string {
-	expr, err := promParser.ParseExpr(query)
+	selectors, err := promql.Selectors(query)
 	if err != nil {
-		return "the query does not parse: " + firstLineOf(err.Error())
+		return "the query does not parse: " + err.Error()
 	}
-	var selectors []*parser.VectorSelector
-	parser.Inspect(expr, func(n parser.Node, _ []parser.Node) error {
-		if vs, ok := n.(*parser.VectorSelector); ok {
-			selectors = append(selectors, vs)
-		}
-		return nil
-	})
 	if len(selectors) == 0 {
 		return "the query selects no series at all"
 	}
 	start := at.Add(-lookback)
-	for _, vs := range selectors {
-		if why := c.explainSelector(ctx, vs, start, at); why != "" {
+	for _, sel := range selectors {
+		if why := c.explainSelector(ctx, sel, start, at); why != "" {
 			return why
 		}
 	}
@@ -62,19 +54,9 @@ func (c *Client) diagnose(ctx context.Context, query string, at time.Time) strin
 		"a rate window shorter than two scrape intervals, no traffic (0/0), or labels that differ between the two sides of a binary operator"
 }
 
-// explainSelector returns why vs matches nothing, or "" when it matches series.
-func (c *Client) explainSelector(ctx context.Context, vs *parser.VectorSelector, start, end time.Time) string {
-	name := vs.Name
-	var others []*labels.Matcher
-	for _, m := range vs.LabelMatchers {
-		if m.Name == labels.MetricName {
-			if m.Type == labels.MatchEqual {
-				name = m.Value
-			}
-			continue
-		}
-		others = append(others, m)
-	}
+// explainSelector returns why sel matches nothing, or "" when it matches series.
+func (c *Client) explainSelector(ctx context.Context, sel promql.Selector, start, end time.Time) string {
+	name, others := sel.Name, sel.Matchers
 	if name != "" {
 		names, err := c.metricNames(ctx, start, end)
 		if err != nil {
@@ -88,7 +70,7 @@ func (c *Client) explainSelector(ctx context.Context, vs *parser.VectorSelector,
 			return msg
 		}
 	}
-	match := []string{vs.String()}
+	match := []string{sel.String()}
 	if name != "" {
 		match = []string{name}
 	}
@@ -109,7 +91,7 @@ func (c *Client) explainSelector(ctx context.Context, vs *parser.VectorSelector,
 				continue // {x=""} or {x!="..."} match series without the label
 			}
 			msg := fmt.Sprintf("label %s does not exist on %s", m.Name, subject)
-			candidates := without(labelNames, labels.MetricName)
+			candidates := without(labelNames, metricNameLabel)
 			if best, ok := suggest.Closest(m.Name, candidates); ok {
 				msg += fmt.Sprintf("; closest: %s", best)
 			}
@@ -135,14 +117,14 @@ func (c *Client) explainSelector(ctx context.Context, vs *parser.VectorSelector,
 		}
 		if !matched {
 			msg := fmt.Sprintf("no series of %s has %s", subject, m.String())
-			if best, ok := suggest.Closest(m.Value, values); ok && m.Type == labels.MatchEqual {
+			if best, ok := suggest.Closest(m.Value, values); ok && m.Op == "=" {
 				msg += fmt.Sprintf("; closest value: %s=%q", m.Name, best)
 			}
 			return msg + " (values: " + strings.Join(limit(values, 8), ", ") + ")"
 		}
 	}
 	series, err := c.withTimeout(ctx, func(ctx context.Context) ([]string, error) {
-		ls, _, _, err := c.api.Series(ctx, []string{vs.String()}, start, end)
+		ls, _, _, err := c.api.Series(ctx, []string{sel.String()}, start, end)
 		out := make([]string, len(ls))
 		for i, l := range ls {
 			out[i] = l.String()
@@ -150,7 +132,7 @@ func (c *Client) explainSelector(ctx context.Context, vs *parser.VectorSelector,
 		return out, err
 	})
 	if err == nil && len(series) == 0 {
-		return fmt.Sprintf("each matcher of %s matches some series, but no series matches all of them together", vs.String())
+		return fmt.Sprintf("each matcher of %s matches some series, but no series matches all of them together", sel.String())
 	}
 	return ""
 }
@@ -165,7 +147,7 @@ func (c *Client) metricNames(ctx context.Context, start, end time.Time) ([]strin
 	}
 	c.mu.Unlock()
 	names, err := c.withTimeout(ctx, func(ctx context.Context) ([]string, error) {
-		vals, _, _, err := c.api.LabelValues(ctx, labels.MetricName, nil, start, end)
+		vals, _, _, err := c.api.LabelValues(ctx, metricNameLabel, nil, start, end)
 		out := make([]string, len(vals))
 		for i, v := range vals {
 			out[i] = string(v)

@@ -1,0 +1,274 @@
+// Package promql finds the vector selectors of a PromQL expression and checks
+// its shape (balanced brackets, closed strings, well-formed label matchers).
+//
+// It is not a PromQL parser: opsdeck only needs to know which metrics and
+// labels a query asks for (to explain an empty result) and to catch typos in
+// configuration early. Full validation is Prometheus's: a query it rejects is
+// shown in the pane with its message. (Prometheus's own parser package pulls
+// some twenty packages of its TSDB in, a megabyte of resident memory at start;
+// see docs/PERFORMANCE.md.)
+package promql
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// Matcher is one label matcher: name op "value".
+type Matcher struct {
+	Name, Op, Value string
+}
+
+// Matches reports whether a label value satisfies the matcher (an absent
+// label has the value ""). Regular expressions are anchored, as in PromQL.
+func (m Matcher) Matches(v string) bool {
+	switch m.Op {
+	case "=":
+		return v == m.Value
+	case "!=":
+		return v != m.Value
+	case "=~", "!~":
+		re, err := regexp.Compile("^(?:" + m.Value + ")$")
+		if err != nil {
+			return false
+		}
+		return re.MatchString(v) == (m.Op == "=~")
+	}
+	return false
+}
+
+func (m Matcher) String() string { return m.Name + m.Op + strconv.Quote(m.Value) }
+
+// Selector is a vector selector: a metric name and label matchers.
+type Selector struct {
+	Name     string
+	Matchers []Matcher // without the name
+}
+
+// String renders the selector as PromQL (usable in match[] parameters).
+func (s Selector) String() string {
+	parts := make([]string, len(s.Matchers))
+	for i, m := range s.Matchers {
+		parts[i] = m.String()
+	}
+	if s.Name != "" && len(parts) == 0 {
+		return s.Name
+	}
+	return s.Name + "{" + strings.Join(parts, ", ") + "}"
+}
+
+// Error locates a problem in the query.
+type Error struct {
+	Pos int
+	Msg string
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("at character %d: %s", e.Pos+1, e.Msg) }
+
+// keywords that are followed by a parenthesised label list, not a selector.
+var labelListKeywords = map[string]bool{
+	"by": true, "without": true, "on": true, "ignoring": true, "group_left": true, "group_right": true,
+}
+
+// words that are operators or modifiers, never metric names.
+var operatorWords = map[string]bool{
+	"and": true, "or": true, "unless": true, "bool": true, "offset": true, "atan2": true,
+	"inf": true, "nan": true, "start": true, "end": true,
+}
+
+// aggregations may take their modifier before the parenthesis: sum by (le) (...).
+var aggregations = map[string]bool{
+	"sum": true, "avg": true, "count": true, "min": true, "max": true, "group": true, "stddev": true,
+	"stdvar": true, "topk": true, "bottomk": true, "quantile": true, "count_values": true,
+	"limitk": true, "limit_ratio": true,
+}
+
+// Selectors returns the vector selectors of query in order of appearance, or
+// an error when the query is malformed.
+func Selectors(query string) ([]Selector, error) {
+	toks, err := lex(query)
+	if err != nil {
+		return nil, err
+	}
+	var out []Selector
+	var stack []token // open brackets, for balance
+	for i := 0; i < len(toks); i++ {
+		t := toks[i]
+		switch t.kind {
+		case tIdent:
+			lower := strings.ToLower(t.text)
+			next := peek(toks, i+1)
+			switch {
+			case labelListKeywords[lower]:
+				if next.text == "(" {
+					j, err := skipGroup(toks, i+1, "(", ")")
+					if err != nil {
+						return nil, err
+					}
+					i = j
+				}
+			case operatorWords[lower]:
+			case next.text == "(" || (aggregations[lower] && (next.text == "by" || next.text == "without")):
+				// a function call or aggregation: its arguments follow
+			default:
+				sel := Selector{Name: t.text}
+				if next.text == "{" {
+					ms, name, j, err := matchers(toks, i+1)
+					if err != nil {
+						return nil, err
+					}
+					if name != "" {
+						return nil, &Error{t.pos, "metric name given twice"}
+					}
+					sel.Matchers, i = ms, j
+				}
+				out = append(out, sel)
+			}
+		case tPunct:
+			switch t.text {
+			case "{":
+				ms, name, j, err := matchers(toks, i)
+				if err != nil {
+					return nil, err
+				}
+				if name == "" && len(ms) == 0 {
+					return nil, &Error{t.pos, "a selector needs a metric name or a matcher"}
+				}
+				out = append(out, Selector{Name: name, Matchers: ms})
+				i = j
+			case "(", "[":
+				stack = append(stack, t)
+			case ")", "]":
+				want := map[string]string{")": "(", "]": "["}[t.text]
+				if len(stack) == 0 || stack[len(stack)-1].text != want {
+					return nil, &Error{t.pos, "unexpected " + t.text}
+				}
+				stack = stack[:len(stack)-1]
+			case "}":
+				return nil, &Error{t.pos, "unexpected }"}
+			}
+		}
+	}
+	if len(stack) > 0 {
+		open := stack[len(stack)-1]
+		return nil, &Error{open.pos, "unclosed " + open.text}
+	}
+	return out, nil
+}
+
+// Check reports whether query is well formed as far as this package can tell.
+func Check(query string) error {
+	if strings.TrimSpace(query) == "" {
+		return &Error{0, "empty query"}
+	}
+	_, err := Selectors(query)
+	return err
+}
+
+// ParseMatchers parses a bare matcher list such as `job="api", env=~"prod|qa"`
+// (the configuration's selector).
+func ParseMatchers(s string) ([]Matcher, error) {
+	toks, err := lex("{" + s + "}")
+	if err != nil {
+		return nil, shift(err)
+	}
+	ms, name, end, err := matchers(toks, 0)
+	if err != nil {
+		return nil, shift(err)
+	}
+	if name != "" {
+		return nil, &Error{0, "a selector here takes label matchers only"}
+	}
+	if end != len(toks)-1 {
+		return nil, &Error{toks[end+1].pos - 1, "unexpected " + toks[end+1].text}
+	}
+	return ms, nil
+}
+
+// shift moves an error's position back over the "{" ParseMatchers added.
+func shift(err error) error {
+	if e, ok := err.(*Error); ok && e.Pos > 0 {
+		return &Error{e.Pos - 1, e.Msg}
+	}
+	return err
+}
+
+// matchers parses `{ ... }` starting at toks[i] == "{"; it returns the
+// matchers, a quoted metric name if one was given ({"metric.name"}), and the
+// index of the closing brace.
+func matchers(toks []token, i int) ([]Matcher, string, int, error) {
+	open := toks[i]
+	var out []Matcher
+	name := ""
+	i++
+	for {
+		t := peek(toks, i)
+		switch {
+		case t.kind == tEOF:
+			return nil, "", 0, &Error{open.pos, "unclosed {"}
+		case t.text == "}" && t.kind == tPunct:
+			return out, name, i, nil
+		case t.kind != tIdent && t.kind != tString:
+			return nil, "", 0, &Error{t.pos, fmt.Sprintf("expected a label name, got %q", t.text)}
+		}
+		labelTok := t
+		op := peek(toks, i+1)
+		if labelTok.kind == tString && (op.text == "," || op.text == "}") { // {"metric.name"}
+			name = labelTok.text
+			i++
+		} else {
+			if op.kind != tOp || (op.text != "=" && op.text != "!=" && op.text != "=~" && op.text != "!~") {
+				return nil, "", 0, &Error{op.pos, fmt.Sprintf("expected =, !=, =~ or !~ after %s, got %q", labelTok.text, op.text)}
+			}
+			val := peek(toks, i+2)
+			if val.kind != tString {
+				return nil, "", 0, &Error{val.pos, fmt.Sprintf("the value of %s must be a quoted string, got %q", labelTok.text, val.text)}
+			}
+			if op.text == "=~" || op.text == "!~" {
+				if _, err := regexp.Compile("^(?:" + val.text + ")$"); err != nil {
+					return nil, "", 0, &Error{val.pos, fmt.Sprintf("bad regular expression %q: %v", val.text, err)}
+				}
+			}
+			if labelTok.text == "__name__" && op.text == "=" {
+				name = val.text
+			} else {
+				out = append(out, Matcher{Name: labelTok.text, Op: op.text, Value: val.text})
+			}
+			i += 3
+		}
+		switch sep := peek(toks, i); {
+		case sep.kind == tEOF:
+			return nil, "", 0, &Error{open.pos, "unclosed {"}
+		case sep.text == ",":
+			i++
+		case sep.text == "}":
+		default:
+			return nil, "", 0, &Error{sep.pos, fmt.Sprintf("expected , or } after a matcher, got %q", sep.text)}
+		}
+	}
+}
+
+func skipGroup(toks []token, i int, open, close string) (int, error) {
+	depth := 0
+	for j := i; j < len(toks); j++ {
+		switch toks[j].text {
+		case open:
+			depth++
+		case close:
+			depth--
+			if depth == 0 {
+				return j, nil
+			}
+		}
+	}
+	return 0, &Error{toks[i].pos, "unclosed " + open}
+}
+
+func peek(toks []token, i int) token {
+	if i < len(toks) {
+		return toks[i]
+	}
+	return token{kind: tEOF, pos: -1}
+}

@@ -1,0 +1,105 @@
+package promql
+
+import (
+	"strings"
+	"testing"
+)
+
+func sels(t *testing.T, q string) []string {
+	t.Helper()
+	got, err := Selectors(q)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	out := make([]string, len(got))
+	for i, s := range got {
+		out[i] = s.String()
+	}
+	return out
+}
+
+func TestSelectors(t *testing.T) {
+	cases := map[string][]string{
+		`sum(rate(http_requests_total{job="fastapi-app"}[1m]))`:                                        {`http_requests_total{job="fastapi-app"}`},
+		`(sum(rate(http_requests_total{job="a", status=~"5.."}[1m])) or vector(0)) / sum(rate(x[1m]))`: {`http_requests_total{job="a", status=~"5.."}`, `x`},
+		`histogram_quantile(0.95, sum(rate(http_requests_duration_seconds_bucket[5m])) by (le))`:       {`http_requests_duration_seconds_bucket`},
+		`histogram_quantile(0.95, sum by (le, handler) (rate(b{job!="x"}[5m])))`:                       {`b{job!="x"}`},
+		`memory_usage_bytes`:                                                {`memory_usage_bytes`},
+		`a / on(instance) group_left(version) b`:                            {`a`, `b`},
+		`rate(a[5m] offset 1h) > bool 0.5 unless ignoring(x) c`:             {`a`, `c`},
+		`{__name__="up", job='prom'}`:                                       {`up{job="prom"}`},
+		`{"my.metric", env="qa"}`:                                           {`my.metric{env="qa"}`},
+		`max_over_time(up[10m:1m]) # comment with {braces}`:                 {`up`},
+		`label_replace(up, "dst", "$1", "src", "(.*)")`:                     {`up`},
+		`sum without (instance) (rate(c_total{a=~"x|y"}[30s])) * 100 - 1e3`: {`c_total{a=~"x|y"}`},
+		`avg(up @ 1609746000)`:                                              {`up`},
+		`vector(1) + scalar(x)`:                                             {`x`},
+		`topk(3, sum by (le) (b))`:                                          {`b`},
+		`count_values("v", build_info)`:                                     {`build_info`},
+	}
+	for q, want := range cases {
+		got := sels(t, q)
+		if strings.Join(got, " | ") != strings.Join(want, " | ") {
+			t.Errorf("%s\n  got  %q\n  want %q", q, got, want)
+		}
+	}
+}
+
+func TestMalformed(t *testing.T) {
+	cases := map[string]string{
+		`sum(rate(x[5m])`:    "unclosed (",
+		`sum(rate(x[5m])))`:  "unexpected )",
+		`x{job="a"`:          "unclosed {",
+		`x{job=a}`:           "must be a quoted string",
+		`x{job:"a"}`:         "expected =, !=, =~ or !~",
+		`x{job="a" env="b"}`: "expected , or }",
+		`x{job=~"("}`:        "bad regular expression",
+		`x{job="a}`:          "unterminated string",
+		`x}`:                 "unexpected }",
+		`{}`:                 "needs a metric name or a matcher",
+		`x ; y`:              "unexpected character ';'",
+		`x{__name__="y"}`:    "metric name given twice",
+		``:                   "empty query",
+	}
+	for q, want := range cases {
+		err := Check(q)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: error %v, want it to mention %q", q, err, want)
+		}
+	}
+}
+
+func TestParseMatchers(t *testing.T) {
+	ms, err := ParseMatchers(`job="fastapi-app", cluster=~"eu-.*",env!="dev"`)
+	if err != nil || len(ms) != 3 || ms[1] != (Matcher{"cluster", "=~", "eu-.*"}) {
+		t.Fatalf("%v %v", ms, err)
+	}
+	for _, bad := range []string{`job=fastapi`, `job="a"}`, `job="a" x`, `="a"`} {
+		if _, err := ParseMatchers(bad); err == nil {
+			t.Errorf("ParseMatchers(%q) accepted", bad)
+		}
+	}
+	if ms, err := ParseMatchers(``); err != nil || len(ms) != 0 {
+		t.Errorf("empty: %v %v", ms, err)
+	}
+}
+
+func TestMatches(t *testing.T) {
+	cases := []struct {
+		m    Matcher
+		v    string
+		want bool
+	}{
+		{Matcher{"s", "=", "5xx"}, "5xx", true},
+		{Matcher{"s", "!=", "5xx"}, "2xx", true},
+		{Matcher{"s", "=~", "5.."}, "5xx", true},
+		{Matcher{"s", "=~", "5.."}, "15xx", false}, // anchored
+		{Matcher{"s", "!~", "5.."}, "2xx", true},
+		{Matcher{"s", "=", ""}, "", true},
+	}
+	for _, c := range cases {
+		if got := c.m.Matches(c.v); got != c.want {
+			t.Errorf("%v matches %q = %v", c.m, c.v, got)
+		}
+	}
+}
