@@ -34,7 +34,7 @@ func Open(cfg *config.Config, name, version string) (*sources.Environment, error
 	}
 	p := e.Prometheus
 	if p.URL == "" {
-		env.MetricsProblem = "no Prometheus URL: set prometheus.url in the config or PROMETHEUS_URL"
+		env.MetricsProblem = "no Prometheus URL: set prometheus.url in the config or PROMETHEUS_URL (or try: opsdeck demo)"
 		return env, nil
 	}
 	env.MetricsTarget = redact.URL(p.URL)

@@ -323,8 +323,9 @@ func (m *Model) details(iw int) []string {
 	if len(th) == 0 {
 		th = append(th, "no thresholds")
 	}
-	out = append(out, st.Muted.Render(fmt.Sprintf("%s · window %s, one point every %s · from %s",
-		strings.Join(th, " · "), units.ShortDuration(m.ctx.Window), units.ShortDuration(m.poll.Last.Window.Step), m.target)))
+	out = append(out, st.Muted.Render(fmt.Sprintf("%s · window %s, one point every %s · from %s · updated %s",
+		strings.Join(th, " · "), units.ShortDuration(m.ctx.Window), units.ShortDuration(m.poll.Last.Window.Step), m.target,
+		m.poll.LastOK.Format("15:04:05"))))
 	return out
 }
 

@@ -1,0 +1,81 @@
+package frame
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/opsdeck/opsdeck/ui/theme"
+)
+
+func TestFitAndSpread(t *testing.T) {
+	if got := Fit("abc", 5); got != "abc  " {
+		t.Errorf("pad: %q", got)
+	}
+	if got := Fit("abcdef", 4); got != "abc…" {
+		t.Errorf("truncate: %q", got)
+	}
+	if got := Fit("\x1b[1mabcdef\x1b[m", 4); ansi.StringWidth(got) != 4 || ansi.Strip(got) != "abc…" {
+		t.Errorf("styled truncate: %q", got)
+	}
+	if got := Spread("left", "right", 12); got != "left   right" {
+		t.Errorf("spread: %q", got)
+	}
+	if got := Spread("a long left part", "right", 12); got != "a long left…" {
+		t.Errorf("left wins: %q", got)
+	}
+	if got := FirstFit(5, "too long", "short", "x"); got != "short" {
+		t.Errorf("FirstFit: %q", got)
+	}
+}
+
+func TestWrap(t *testing.T) {
+	got := Wrap("metric http_requests_duration_seconds_bucket does not exist", 20)
+	for _, l := range got {
+		if ansi.StringWidth(l) > 20 {
+			t.Errorf("line %q wider than 20", l)
+		}
+	}
+	if strings.Join(got, "") == "" || !strings.Contains(strings.Join(got, ""), "exist") {
+		t.Errorf("wrap lost text: %q", got)
+	}
+	if got := Wrap("a\nb", 10); len(got) != 2 {
+		t.Errorf("paragraphs: %q", got)
+	}
+}
+
+func TestBoxGeometry(t *testing.T) {
+	st := theme.New(theme.Dark(), false)
+	for _, w := range []int{6, 10, 40} {
+		for _, h := range []int{2, 3, 8} {
+			lines := Box{Title: "A rather long title", Info: "2s ago"}.Render(st, w, h, []string{"body line that is long", "x"})
+			if len(lines) != h {
+				t.Fatalf("%dx%d: %d lines", w, h, len(lines))
+			}
+			for _, l := range lines {
+				if ansi.StringWidth(l) != w {
+					t.Fatalf("%dx%d: line %q is %d wide", w, h, ansi.Strip(l), ansi.StringWidth(l))
+				}
+			}
+		}
+	}
+	top := ansi.Strip(Box{Title: "RPS", Info: "live"}.Render(st, 20, 3, nil)[0])
+	if !strings.HasPrefix(top, "╭─ RPS ") || !strings.HasSuffix(top, " live ╮") {
+		t.Errorf("top border %q", top)
+	}
+}
+
+func TestMemo(t *testing.T) {
+	var m Memo
+	calls := 0
+	render := func() []string { calls++; return []string{"x"} }
+	k := MemoKey{W: 1, H: 1}
+	m.Get(k, render)
+	m.Get(k, render)
+	k.Version++
+	m.Get(k, render)
+	if calls != 2 {
+		t.Errorf("rendered %d times, want 2", calls)
+	}
+}
