@@ -269,6 +269,9 @@ func (s *snapshotCmd) Run(a *app) error {
 	if err != nil {
 		return err
 	}
+	if env.Close != nil {
+		defer env.Close()
+	}
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
 	doc := snapshot.Take(ctx, env, time.Now())

@@ -17,6 +17,7 @@ import (
 	"github.com/opsdeck/opsdeck/ui/metricpane"
 	"github.com/opsdeck/opsdeck/ui/pane"
 	"github.com/opsdeck/opsdeck/ui/placeholder"
+	"github.com/opsdeck/opsdeck/ui/poll"
 	"github.com/opsdeck/opsdeck/ui/theme"
 )
 
@@ -257,9 +258,9 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 
 // broadcastRefresh is the one message every pane receives.
 func (m *Model) broadcastRefresh() tea.Cmd {
-	cmds := []tea.Cmd{m.alerts.Update(pane.RefreshMsg{})}
+	cmds := []tea.Cmd{m.alerts.Update(poll.Refresh{})}
 	for _, p := range m.panes {
-		cmds = append(cmds, p.Update(pane.RefreshMsg{}))
+		cmds = append(cmds, p.Update(poll.Refresh{}))
 	}
 	return tea.Batch(cmds...)
 }

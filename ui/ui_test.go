@@ -20,7 +20,7 @@ import (
 	"github.com/opsdeck/opsdeck/internal/redact"
 	"github.com/opsdeck/opsdeck/internal/wire"
 	"github.com/opsdeck/opsdeck/sources"
-	"github.com/opsdeck/opsdeck/ui/pane"
+	"github.com/opsdeck/opsdeck/ui/poll"
 	"github.com/opsdeck/opsdeck/ui/theme"
 )
 
@@ -435,7 +435,7 @@ func TestStaleResultFromOldEnvironmentDropped(t *testing.T) {
 	h.m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
 	// Capture a fetch of qa, switch, then deliver the old result.
 	oldPane := h.m.panes[0]
-	cmd := oldPane.Update(pane.RefreshMsg{})
+	cmd := oldPane.Update(poll.Refresh{})
 	_ = cmd
 	rps := h.m.panes[0]
 	old := rps.Start()

@@ -25,10 +25,9 @@ type PostgresOptions struct {
 
 // Postgres is a running throwaway PostgreSQL server.
 type Postgres struct {
-	Dir                      string // removed by Stop
+	server
 	Port                     int
 	User, Password, Database string
-	proc                     *process
 }
 
 // URL is a libpq URL for the server's database (password included: keep it to yourself).
@@ -40,9 +39,6 @@ func (p *Postgres) URLFor(database string) string {
 		Host: "127.0.0.1:" + strconv.Itoa(p.Port), Path: "/" + database, RawQuery: "sslmode=disable"}
 	return u.String()
 }
-
-// Pid is the postmaster's process id.
-func (p *Postgres) Pid() int { return p.proc.cmd.Process.Pid }
 
 func randomSecret() string {
 	b := make([]byte, 12)
@@ -67,7 +63,7 @@ func StartPostgres(ctx context.Context, opts PostgresOptions) (*Postgres, error)
 	if err != nil {
 		return nil, err
 	}
-	server, err := LookPath("postgres", "postgresql")
+	postgresBin, err := LookPath("postgres", "postgresql")
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +80,7 @@ func StartPostgres(ctx context.Context, opts PostgresOptions) (*Postgres, error)
 	if err != nil {
 		return nil, err
 	}
-	pg := &Postgres{Dir: dir, User: opts.User, Password: opts.Password, Database: opts.Database}
+	pg := &Postgres{server: server{Dir: dir, stopSignal: syscall.SIGINT}, User: opts.User, Password: opts.Password, Database: opts.Database}
 	fail := func(err error) (*Postgres, error) {
 		os.RemoveAll(dir)
 		return nil, err
@@ -122,21 +118,8 @@ func StartPostgres(ctx context.Context, opts PostgresOptions) (*Postgres, error)
 	}
 	proc, err := withPortRetry(func(port int) (*process, error) {
 		pg.Port = port
-		proc, err := startProcess("postgres", dir, su, server, append(args, "-p", strconv.Itoa(port))...)
-		if err != nil {
-			return nil, err
-		}
-		err = waitReady(ctx, proc, func(ctx context.Context) error {
-			return pg.execIn(ctx, "postgres", "SELECT 1")
-		})
-		if err != nil {
-			proc.stop(syscall.SIGKILL, time.Second)
-			if proc.addrInUse() {
-				return nil, errPortTaken
-			}
-			return nil, err
-		}
-		return proc, nil
+		ready := func(ctx context.Context) error { return pg.execIn(ctx, "postgres", "SELECT 1") }
+		return launch(ctx, "postgres", dir, su, ready, postgresBin, append(args, "-p", strconv.Itoa(port))...)
 	})
 	if err != nil {
 		return fail(err)
@@ -180,26 +163,11 @@ func (p *Postgres) Stop() error {
 	if p == nil {
 		return nil
 	}
-	err := p.proc.stop(syscall.SIGINT, 10*time.Second)
-	if rmErr := os.RemoveAll(p.Dir); err == nil {
-		err = rmErr
-	}
-	return err
+	return p.stop()
 }
 
 // NewPostgres starts a server for one test and stops it when the test ends.
 func NewPostgres(t TB, opts PostgresOptions) *Postgres {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	pg, err := StartPostgres(ctx, opts)
-	if err != nil {
-		t.Fatalf("harness: PostgreSQL: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := pg.Stop(); err != nil {
-			t.Logf("harness: stopping PostgreSQL: %v", err)
-		}
-	})
-	return pg
+	return startFor(t, "PostgreSQL", 60*time.Second, func(ctx context.Context) (*Postgres, error) { return StartPostgres(ctx, opts) })
 }

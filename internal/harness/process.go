@@ -239,6 +239,23 @@ func waitReady(ctx context.Context, p *process, ready func(context.Context) erro
 	}
 }
 
+// launch starts a server and waits until ready answers. A server that could
+// not bind its port (a parallel test took it) is errPortTaken, to retry.
+func launch(ctx context.Context, name, dir string, su *serviceUser, ready func(context.Context) error, bin string, args ...string) (*process, error) {
+	proc, err := startProcess(name, dir, su, bin, args...)
+	if err != nil {
+		return nil, err
+	}
+	if err := waitReady(ctx, proc, ready); err != nil {
+		proc.stop(syscall.SIGKILL, time.Second)
+		if proc.addrInUse() {
+			return nil, errPortTaken
+		}
+		return nil, err
+	}
+	return proc, nil
+}
+
 // errPortTaken marks a start that lost a race for its port.
 var errPortTaken = errors.New("port taken")
 
@@ -262,4 +279,42 @@ func withPortRetry[T any](start func(port int) (T, error)) (T, error) {
 		}
 	}
 	return zero, err
+}
+
+// server is what every throwaway server shares: a directory removed on Stop
+// and a process stopped with a signal, then killed.
+type server struct {
+	Dir  string
+	proc *process
+	// stopSignal asks for a clean shutdown (SIGINT is PostgreSQL's "fast" mode).
+	stopSignal syscall.Signal
+}
+
+// Pid is the server's process id.
+func (s *server) Pid() int { return s.proc.cmd.Process.Pid }
+
+// stop shuts the server down and removes its directory.
+func (s *server) stop() error {
+	err := s.proc.stop(s.stopSignal, 10*time.Second)
+	if rmErr := os.RemoveAll(s.Dir); err == nil {
+		err = rmErr
+	}
+	return err
+}
+
+// startFor starts a server for one test and stops it when the test ends.
+func startFor[T interface{ Stop() error }](t TB, what string, timeout time.Duration, start func(context.Context) (T, error)) T {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	srv, err := start(ctx)
+	if err != nil {
+		t.Fatalf("harness: %s: %v", what, err)
+	}
+	t.Cleanup(func() {
+		if err := srv.Stop(); err != nil {
+			t.Logf("harness: stopping %s: %v", what, err)
+		}
+	})
+	return srv
 }

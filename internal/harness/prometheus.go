@@ -34,16 +34,12 @@ type PrometheusOptions struct {
 
 // Prometheus is a running throwaway Prometheus server.
 type Prometheus struct {
-	Dir  string
+	server
 	Port int
-	proc *process
 }
 
 // URL is the server's base URL.
 func (p *Prometheus) URL() string { return "http://127.0.0.1:" + strconv.Itoa(p.Port) }
-
-// Pid is the server's process id.
-func (p *Prometheus) Pid() int { return p.proc.cmd.Process.Pid }
 
 // StartPrometheus runs prometheus scraping the given targets.
 func StartPrometheus(ctx context.Context, opts PrometheusOptions) (*Prometheus, error) {
@@ -89,25 +85,14 @@ func StartPrometheus(ctx context.Context, opts PrometheusOptions) (*Prometheus, 
 			return nil, err
 		}
 	}
-	p := &Prometheus{Dir: dir}
+	p := &Prometheus{server: server{Dir: dir, stopSignal: syscall.SIGTERM}}
 	proc, err := withPortRetry(func(port int) (*process, error) {
 		p.Port = port
-		proc, err := startProcess("prometheus", dir, nil, bin,
+		return launch(ctx, "prometheus", dir, nil, p.ready, bin,
 			"--config.file="+confPath,
 			"--storage.tsdb.path="+filepath.Join(dir, "data"),
 			"--web.listen-address=127.0.0.1:"+strconv.Itoa(port),
 			"--log.level=warn")
-		if err != nil {
-			return nil, err
-		}
-		if err := waitReady(ctx, proc, p.ready); err != nil {
-			proc.stop(syscall.SIGKILL, time.Second)
-			if proc.addrInUse() {
-				return nil, errPortTaken
-			}
-			return nil, err
-		}
-		return proc, nil
 	})
 	if err != nil {
 		os.RemoveAll(dir)
@@ -168,28 +153,13 @@ func (p *Prometheus) Stop() error {
 	if p == nil {
 		return nil
 	}
-	err := p.proc.stop(syscall.SIGTERM, 10*time.Second)
-	if rmErr := os.RemoveAll(p.Dir); err == nil {
-		err = rmErr
-	}
-	return err
+	return p.stop()
 }
 
 // NewPrometheus starts a server for one test and stops it when the test ends.
 func NewPrometheus(t TB, opts PrometheusOptions) *Prometheus {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	p, err := StartPrometheus(ctx, opts)
-	if err != nil {
-		t.Fatalf("harness: Prometheus: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := p.Stop(); err != nil {
-			t.Logf("harness: stopping Prometheus: %v", err)
-		}
-	})
-	return p
+	return startFor(t, "Prometheus", 60*time.Second, func(ctx context.Context) (*Prometheus, error) { return StartPrometheus(ctx, opts) })
 }
 
 // Sample is one series of an instant query, as Prometheus itself answered it.

@@ -22,10 +22,9 @@ type RedisOptions struct {
 
 // Redis is a running throwaway redis-server.
 type Redis struct {
-	Dir      string
+	server
 	Port     int
 	Password string
-	proc     *process
 }
 
 // Addr is host:port.
@@ -40,9 +39,6 @@ func (r *Redis) URL(db int) string {
 	return u.String()
 }
 
-// Pid is the server's process id.
-func (r *Redis) Pid() int { return r.proc.cmd.Process.Pid }
-
 // StartRedis runs redis-server without persistence on a free loopback port.
 func StartRedis(ctx context.Context, opts RedisOptions) (*Redis, error) {
 	bin, err := LookPath("redis-server", "redis-server")
@@ -56,7 +52,7 @@ func StartRedis(ctx context.Context, opts RedisOptions) (*Redis, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Redis{Dir: dir, Password: opts.Password}
+	r := &Redis{server: server{Dir: dir, stopSignal: syscall.SIGTERM}, Password: opts.Password}
 	// The password goes in a config file, not argv, so that ps does not show it.
 	conf := fmt.Sprintf("bind 127.0.0.1\nsave \"\"\nappendonly no\ndaemonize no\ndir %s\nprotected-mode yes\n", dir)
 	if opts.Password != "" {
@@ -69,18 +65,7 @@ func StartRedis(ctx context.Context, opts RedisOptions) (*Redis, error) {
 	}
 	proc, err := withPortRetry(func(port int) (*process, error) {
 		r.Port = port
-		proc, err := startProcess("redis", dir, nil, bin, confPath, "--port", strconv.Itoa(port))
-		if err != nil {
-			return nil, err
-		}
-		if err := waitReady(ctx, proc, r.ping); err != nil {
-			proc.stop(syscall.SIGKILL, time.Second)
-			if proc.addrInUse() {
-				return nil, errPortTaken
-			}
-			return nil, err
-		}
-		return proc, nil
+		return launch(ctx, "redis", dir, nil, r.ping, bin, confPath, "--port", strconv.Itoa(port))
 	})
 	if err != nil {
 		os.RemoveAll(dir)
@@ -170,26 +155,11 @@ func (r *Redis) Stop() error {
 	if r == nil {
 		return nil
 	}
-	err := r.proc.stop(syscall.SIGTERM, 10*time.Second)
-	if rmErr := os.RemoveAll(r.Dir); err == nil {
-		err = rmErr
-	}
-	return err
+	return r.stop()
 }
 
 // NewRedis starts a server for one test and stops it when the test ends.
 func NewRedis(t TB, opts RedisOptions) *Redis {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	r, err := StartRedis(ctx, opts)
-	if err != nil {
-		t.Fatalf("harness: Redis: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := r.Stop(); err != nil {
-			t.Logf("harness: stopping Redis: %v", err)
-		}
-	})
-	return r
+	return startFor(t, "Redis", 30*time.Second, func(ctx context.Context) (*Redis, error) { return StartRedis(ctx, opts) })
 }

@@ -50,23 +50,10 @@ func (m *Model) fetch() tea.Cmd {
 	})
 }
 
+// Update handles the strip's poll results and ticks, and refresh requests.
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	m.version++
-	switch msg := msg.(type) {
-	case poll.Result[[]sources.Alert]:
-		if m.poll.Accept(msg) {
-			return m.ctx.After(m.poll.Next(m.ctx.Now(), m.ctx.Refresh))
-		}
-	case poll.Tick:
-		if m.poll.Due(msg) {
-			return m.fetch()
-		}
-	case pane.RefreshMsg:
-		if m.src != nil && m.poll.RefreshNow() {
-			return m.fetch()
-		}
-	}
-	return nil
+	return m.poll.Update(msg, m.ctx.Scheduler(), m.fetch)
 }
 
 func (m *Model) Problem() string {

@@ -10,6 +10,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/opsdeck/opsdeck/ui/poll"
 	"github.com/opsdeck/opsdeck/ui/theme"
 )
 
@@ -27,6 +28,11 @@ type Context struct {
 	// Epoch counts environment switches; pane IDs carry it so that results
 	// fetched for an environment we left are never taken for the new one.
 	Epoch int
+}
+
+// Scheduler is the polling schedule of this context.
+func (c *Context) Scheduler() poll.Scheduler {
+	return poll.Scheduler{Now: c.Now, Refresh: c.Refresh, After: c.After}
 }
 
 // ID makes a pane ID unique to this environment visit.
@@ -56,9 +62,6 @@ type Pane interface {
 
 // Routed is a message meant for one pane.
 type Routed interface{ PaneID() string }
-
-// RefreshMsg asks a pane to fetch now (the "refresh" key).
-type RefreshMsg struct{}
 
 // FetchGuard bounds a whole fetch. Sources time out each request themselves
 // (5 s by default); this only catches a source that forgets to.

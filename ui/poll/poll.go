@@ -35,6 +35,37 @@ type Tick struct {
 // PaneID routes the tick.
 func (t Tick) PaneID() string { return t.ID }
 
+// Refresh asks for a fetch now (the refresh key); the root sends it to every pane.
+type Refresh struct{}
+
+// Scheduler is what Update needs from the pane: the clock, the refresh
+// interval and a timer (tea.Tick in the program, a recorder in tests).
+type Scheduler struct {
+	Now     func() time.Time
+	Refresh time.Duration
+	After   func(d time.Duration, msg tea.Msg) tea.Cmd
+}
+
+// Update handles the polling messages: a result schedules the next tick, a
+// due tick or a refresh request starts fetch. Other messages are ignored.
+func (s *State[T]) Update(msg tea.Msg, sch Scheduler, fetch func() tea.Cmd) tea.Cmd {
+	switch msg := msg.(type) {
+	case Result[T]:
+		if s.Accept(msg) {
+			return sch.After(s.Next(sch.Now(), sch.Refresh))
+		}
+	case Tick:
+		if s.Due(msg) {
+			return fetch()
+		}
+	case Refresh:
+		if s.RefreshNow() {
+			return fetch()
+		}
+	}
+	return nil
+}
+
 // maxBackoff is the cap, in refresh intervals: a failing source is retried at
 // most every two intervals, so it recovers within two intervals of the fault ending.
 const maxBackoff = 2
