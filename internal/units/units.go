@@ -49,6 +49,15 @@ func Format(v float64, u Unit) string {
 	}
 }
 
+// FormatShort is Format without the unit where the unit is only a label
+// (req/s); units that carry meaning (%, ms, MiB) are kept.
+func FormatShort(v float64, u Unit) string {
+	if u == ReqPerSec {
+		return strings.TrimSuffix(Format(v, u), " req/s")
+	}
+	return Format(v, u)
+}
+
 // number prints three significant digits, switching to k/M suffixes for large values.
 func number(v float64) string {
 	a := math.Abs(v)

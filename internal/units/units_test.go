@@ -94,3 +94,12 @@ func TestAgeAndShortDuration(t *testing.T) {
 		}
 	}
 }
+
+func TestFormatShort(t *testing.T) {
+	if got := FormatShort(12.34, ReqPerSec); got != "12.3" {
+		t.Errorf("req/s: %q", got)
+	}
+	if got := FormatShort(0.031, Ratio); got != "3.10 %" {
+		t.Errorf("ratio keeps its unit: %q", got)
+	}
+}

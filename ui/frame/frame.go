@@ -146,6 +146,24 @@ func Wrap(text string, w int) []string {
 	return out
 }
 
+// WrapN wraps text like Wrap but keeps at most n lines; when text is cut,
+// the last line ends in "…".
+func WrapN(text string, w, n int) []string {
+	lines := Wrap(text, w)
+	if n <= 0 {
+		return nil
+	}
+	if len(lines) > n {
+		lines = lines[:n]
+		last := lines[n-1]
+		if ansi.StringWidth(last) >= w {
+			last = ansi.Truncate(last, w-1, "")
+		}
+		lines[n-1] = last + "…"
+	}
+	return lines
+}
+
 // JoinColumns places blocks of lines side by side. Blocks must have equal heights.
 func JoinColumns(blocks ...[]string) []string {
 	if len(blocks) == 0 {

@@ -79,3 +79,16 @@ func TestMemo(t *testing.T) {
 		t.Errorf("rendered %d times, want 2", calls)
 	}
 }
+
+func TestWrapN(t *testing.T) {
+	got := WrapN("one two three four five six", 9, 2)
+	if len(got) != 2 || !strings.HasSuffix(got[1], "…") || ansi.StringWidth(got[1]) > 9 {
+		t.Errorf("WrapN = %q", got)
+	}
+	if got := WrapN("short", 9, 2); len(got) != 1 || got[0] != "short" {
+		t.Errorf("no cut: %q", got)
+	}
+	if got := WrapN("x", 9, 0); got != nil {
+		t.Errorf("n=0: %q", got)
+	}
+}

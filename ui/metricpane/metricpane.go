@@ -20,6 +20,7 @@ import (
 	"github.com/opsdeck/opsdeck/ui/frame"
 	"github.com/opsdeck/opsdeck/ui/pane"
 	"github.com/opsdeck/opsdeck/ui/poll"
+	"github.com/opsdeck/opsdeck/ui/theme"
 )
 
 // Model is one metric pane.
@@ -193,15 +194,7 @@ func (m *Model) body() []string {
 			maxLines = 6
 		}
 		msg := fmt.Sprintf("⚠ %s: %s (last ok %s ago)", m.sourceName(), m.scrubber.Error(p.Err), units.Age(m.ctx.Now().Sub(p.LastOK)))
-		wrapped := frame.Wrap(msg, iw)
-		if len(wrapped) > maxLines {
-			wrapped = wrapped[:maxLines]
-			wrapped[maxLines-1] = frame.Fit(wrapped[maxLines-1]+" "+strings.Repeat("…", 1), iw)
-			wrapped[maxLines-1] = ansiTrimRight(wrapped[maxLines-1])
-		}
-		for _, l := range wrapped {
-			lines = append(lines, st.Error.Render(l))
-		}
+		lines = paintLines(st.Error, frame.WrapN(msg, iw, maxLines))
 	}
 
 	status := m.spec.Thresholds.Classify(r.Value)
@@ -221,26 +214,23 @@ func (m *Model) body() []string {
 	}
 	right := ""
 	if lo, hi, ok := m.minMax(r); ok {
-		lo, hi := units.Format(lo, m.spec.Unit), units.Format(hi, m.spec.Unit)
+		u := m.spec.Unit
 		room := iw - ansi.StringWidth(left) - 1
-		bare := func(s string) string { return strings.TrimSuffix(s, " req/s") }
-		right = st.Muted.Render(frame.FirstFit(room, "min "+lo+"  max "+hi, "↓"+lo+" ↑"+hi, "↓"+bare(lo)+" ↑"+bare(hi)))
+		right = st.Muted.Render(frame.FirstFit(room,
+			"min "+units.Format(lo, u)+"  max "+units.Format(hi, u),
+			"↓"+units.Format(lo, u)+" ↑"+units.Format(hi, u),
+			"↓"+units.FormatShort(lo, u)+" ↑"+units.FormatShort(hi, u)))
 	}
 	if !r.HasValue() && r.Diagnosis != "" {
 		// Without a value the explanation matters most: it may use every line
 		// the (empty) chart would have had.
+		_, _, hasChart := r.MinMax()
 		limit := ih - len(lines)
-		if _, _, ok := r.MinMax(); ok {
+		if hasChart {
 			limit = min(limit, 3)
 		}
-		for i, l := range frame.Wrap("no data: "+r.Diagnosis, iw) {
-			if i == limit {
-				break
-			}
-			lines = append(lines, st.Warn.Render(l))
-		}
-		right = ""
-		if _, _, ok := r.MinMax(); !ok {
+		lines = append(lines, paintLines(st.Warn, frame.WrapN("no data: "+r.Diagnosis, iw, limit))...)
+		if !hasChart {
 			return lines
 		}
 	} else {
@@ -317,8 +307,6 @@ func (m *Model) details(iw int) []string {
 // sourceName names where the data comes from in error lines.
 func (m *Model) sourceName() string { return "prometheus" }
 
-func ansiTrimRight(s string) string { return strings.TrimRight(s, " ") }
-
 func statusWord(s sources.Status) string {
 	switch s {
 	case sources.StatusWarn:
@@ -332,7 +320,7 @@ func statusWord(s sources.Status) string {
 	}
 }
 
-func paintLines(p interface{ Render(string) string }, lines []string) []string {
+func paintLines(p theme.Paint, lines []string) []string {
 	for i, l := range lines {
 		lines[i] = p.Render(l)
 	}
