@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -222,4 +223,62 @@ func TestEndToEndDemo(t *testing.T) {
 	if strings.Contains(after, "Requests/s") {
 		t.Errorf("terminal not restored after quit (alternate screen still shown):\n%s", after)
 	}
+}
+
+// TestHungSourceKeepsKeysResponsive: a Prometheus that accepts connections and
+// never answers must not delay key presses; after the timeout the panes say
+// what is wrong, and q still quits.
+func TestHungSourceKeepsKeysResponsive(t *testing.T) {
+	bin := binary(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	var held []net.Conn
+	var mu sync.Mutex
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			held = append(held, c) // accepted, never answered
+			mu.Unlock()
+		}
+	}()
+	defer func() {
+		mu.Lock()
+		for _, c := range held {
+			c.Close()
+		}
+		mu.Unlock()
+	}()
+	cfg := filepath.Join(t.TempDir(), "hung.yaml")
+	os.WriteFile(cfg, []byte("environments:\n  hung: {prometheus: {url: \"http://"+l.Addr().String()+"\", timeout: 3s}}\n"), 0o600)
+	exitFile := filepath.Join(t.TempDir(), "exit")
+	tm := newTmux(t)
+	tm.run("new-session", "-d", "-x", "120", "-y", "36", fmt.Sprintf("%s --config %s; echo exit=$? > %s; sleep 60", bin, cfg, exitFile))
+	tm.waitFor("panes loading", 10*time.Second, func(s string) bool { return strings.Contains(s, "loading…") })
+
+	start := time.Now()
+	tm.run("send-keys", "?")
+	tm.waitFor("help while the source hangs", 2*time.Second, func(s string) bool { return strings.Contains(s, "any key closes this help") })
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("help took %v to appear while the source hung", d)
+	}
+	tm.run("send-keys", "Escape")
+	tm.waitFor("the timeout in words", 15*time.Second, func(s string) bool {
+		return strings.Contains(s, "no answer from http://"+l.Addr().String()+" within 3s")
+	})
+	tm.run("send-keys", "q")
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if b, _ := os.ReadFile(exitFile); strings.TrimSpace(string(b)) == "exit=0" {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatal("q did not quit while the source hung")
 }

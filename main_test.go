@@ -109,6 +109,14 @@ func TestConfigPrintRedacts(t *testing.T) {
 	}
 }
 
+func TestFlagsOverrideFile(t *testing.T) {
+	f := writeFile(t, "c.yaml", "refresh: 2s\nenvironments:\n  a: {}\n  b: {}\n")
+	code, out, stderr := runCLI(t, map[string]string{"OPSDECK_ENV": "b"}, "--config", f, "--refresh", "5s", "--window", "1h", "config", "print")
+	if code != 0 || !strings.Contains(out, "refresh: 5s") || !strings.Contains(out, "window: 1h") {
+		t.Fatalf("%d %s %s", code, out, stderr)
+	}
+}
+
 func TestZeroConfigFromEnvironment(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir) // no ./opsdeck.yaml here
