@@ -81,8 +81,7 @@ func firstCompleteFrame(b *testing.B, cfg *config.Config) string {
 		After:   func(time.Duration, tea.Msg) tea.Cmd { return nil }, // no second poll
 	})
 	msgs := make(chan tea.Msg, 64)
-	var exec func(tea.Cmd)
-	exec = func(c tea.Cmd) {
+	exec := func(c tea.Cmd) {
 		if c != nil {
 			go func() { msgs <- c() }()
 		}

@@ -203,8 +203,3 @@ func limit(ss []string, n int) []string {
 	}
 	return append(append([]string{}, ss[:n]...), fmt.Sprintf("… %d more", len(ss)-n))
 }
-
-func firstLineOf(s string) string {
-	line, _, _ := strings.Cut(s, "\n")
-	return line
-}

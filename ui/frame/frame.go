@@ -124,9 +124,6 @@ func blank(w, h int) []string {
 	return out
 }
 
-// Blank returns h lines of w spaces.
-func Blank(w, h int) []string { return blank(w, h) }
-
 // Wrap breaks plain text into lines of at most w cells, on spaces where it can.
 func Wrap(text string, w int) []string {
 	if w <= 0 {
@@ -162,26 +159,6 @@ func WrapN(text string, w, n int) []string {
 		lines[n-1] = last + "…"
 	}
 	return lines
-}
-
-// JoinColumns places blocks of lines side by side. Blocks must have equal heights.
-func JoinColumns(blocks ...[]string) []string {
-	if len(blocks) == 0 {
-		return nil
-	}
-	h := len(blocks[0])
-	out := make([]string, h)
-	var b strings.Builder
-	for i := 0; i < h; i++ {
-		b.Reset()
-		for _, blk := range blocks {
-			if i < len(blk) {
-				b.WriteString(blk[i])
-			}
-		}
-		out[i] = b.String()
-	}
-	return out
 }
 
 // Memo keeps a pane's last rendered lines while nothing they depend on has
