@@ -9,8 +9,10 @@ set -euo pipefail
 # binary -> Debian package
 declare -A want=(
   [postgres]=postgresql
+  [psql]=postgresql-client
   [redis-server]=redis-server
   [prometheus]=prometheus
+  [promtool]=prometheus
   [alembic]=alembic
   [pgbouncer]=pgbouncer
   [tmux]=tmux
@@ -37,6 +39,10 @@ for bin in "${!want[@]}"; do
   fi
   missing+=("${want[$bin]}")
 done
+# As root, the harness runs PostgreSQL as the "postgres" user the package creates.
+if [[ $(id -u) -eq 0 ]] && ! id postgres >/dev/null 2>&1; then
+  missing+=(postgresql)
+fi
 for mod in "${!want_py[@]}"; do
   /usr/bin/python3 -c "import $mod" >/dev/null 2>&1 || missing+=("${want_py[$mod]}")
 done
