@@ -115,18 +115,16 @@ type Reading struct {
 	Window Window
 	// Diagnosis explains an empty result in words (which metric or label is missing).
 	Diagnosis string
-	// Warnings are what the server said alongside the data.
-	Warnings []string
 }
 
 // HasValue reports whether there is a current value.
 func (r Reading) HasValue() bool { return !math.IsNaN(r.Value) }
 
-// MinMax is the range of the chart's points; ok is false when there are none.
+// MinMax is the range of the chart's finite points; ok is false when there are none.
 func (r Reading) MinMax() (lo, hi float64, ok bool) {
 	lo, hi = math.Inf(1), math.Inf(-1)
 	for _, v := range r.Points {
-		if math.IsNaN(v) {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
 			continue
 		}
 		lo, hi, ok = math.Min(lo, v), math.Max(hi, v), true

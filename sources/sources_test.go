@@ -49,7 +49,7 @@ func TestWindowFor(t *testing.T) {
 }
 
 func TestMinMax(t *testing.T) {
-	r := Reading{Points: []float64{math.NaN(), 3, 1, math.NaN(), 7}}
+	r := Reading{Points: []float64{math.NaN(), 3, 1, math.NaN(), 7, math.Inf(1)}}
 	lo, hi, ok := r.MinMax()
 	if !ok || lo != 1 || hi != 7 {
 		t.Errorf("MinMax = %v %v %v", lo, hi, ok)

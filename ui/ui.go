@@ -11,7 +11,6 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/opsdeck/opsdeck/internal/units"
 	"github.com/opsdeck/opsdeck/sources"
 	"github.com/opsdeck/opsdeck/ui/alertstrip"
 	"github.com/opsdeck/opsdeck/ui/metricpane"
@@ -173,7 +172,7 @@ func (m *Model) tickClock() tea.Cmd {
 // ticking reports whether anything on screen changes every second.
 func (m *Model) ticking() bool {
 	for _, p := range append([]pane.Pane{m.alerts}, m.panes...) {
-		if p.Problem() != "" || p.Ticking() {
+		if p.Ticking() {
 			return true
 		}
 	}
@@ -327,7 +326,7 @@ func (m *Model) Loaded() bool {
 func (m *Model) failing() int {
 	n := 0
 	for _, p := range append([]pane.Pane{m.alerts}, m.panes...) {
-		if p.Problem() != "" {
+		if p.Failing() {
 			n++
 		}
 	}
@@ -342,5 +341,3 @@ func firstNonEmpty(ss ...string) string {
 	}
 	return ""
 }
-
-func refreshLabel(d time.Duration) string { return units.ShortDuration(d) }

@@ -9,6 +9,7 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/opsdeck/opsdeck/internal/units"
 	"github.com/opsdeck/opsdeck/ui/frame"
 )
 
@@ -178,7 +179,7 @@ func (m *Model) header() string {
 		left += st.Error.Render(fmt.Sprintf("⚠ %d failing ", n))
 	}
 	right := st.Muted.Render(fmt.Sprintf("refresh %s · window %s · %s ",
-		refreshLabel(m.deps.Refresh), refreshLabel(m.deps.Window), m.deps.Now().Format("15:04")))
+		units.ShortDuration(m.deps.Refresh), units.ShortDuration(m.deps.Window), m.deps.Now().Format("15:04")))
 	line := frame.Spread(left, right, m.w)
 	if env.Protected {
 		// Production must be unmistakable: the whole bar turns red.

@@ -23,20 +23,24 @@ type Matcher struct {
 
 // Matches reports whether a label value satisfies the matcher (an absent
 // label has the value ""). Regular expressions are anchored, as in PromQL.
-func (m Matcher) Matches(v string) bool {
+func (m Matcher) Matches(v string) bool { return m.Matcher()(v) }
+
+// Matcher compiles the matcher once, for testing many values.
+func (m Matcher) Matcher() func(string) bool {
 	switch m.Op {
 	case "=":
-		return v == m.Value
+		return func(v string) bool { return v == m.Value }
 	case "!=":
-		return v != m.Value
+		return func(v string) bool { return v != m.Value }
 	case "=~", "!~":
 		re, err := regexp.Compile("^(?:" + m.Value + ")$")
 		if err != nil {
-			return false
+			return func(string) bool { return false }
 		}
-		return re.MatchString(v) == (m.Op == "=~")
+		want := m.Op == "=~"
+		return func(v string) bool { return re.MatchString(v) == want }
 	}
-	return false
+	return func(string) bool { return false }
 }
 
 func (m Matcher) String() string { return m.Name + m.Op + strconv.Quote(m.Value) }

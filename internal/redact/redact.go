@@ -59,7 +59,7 @@ func URL(raw string) string {
 	return strings.Replace(u.String(), url.QueryEscape(Mask), Mask, -1)
 }
 
-var userinfo = regexp.MustCompile(`(://[^:/@\s]*:)[^@\s]*@`)
+var userinfo = regexp.MustCompile(`(://[^:/@\s]*:)([^@\s]*)@`)
 
 func maskUserinfo(s string) string {
 	return userinfo.ReplaceAllString(s, "${1}"+Mask+"@")
@@ -80,8 +80,8 @@ func SecretsOf(raw string) []string {
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		if m := regexp.MustCompile(`://[^:/@\s]*:([^@\s]*)@`).FindStringSubmatch(raw); m != nil {
-			out = append(out, m[1])
+		if m := userinfo.FindStringSubmatch(raw); m != nil {
+			out = append(out, m[2])
 		}
 		return out
 	}

@@ -123,12 +123,12 @@ type Sample struct {
 }
 
 // Instant evaluates query at time at.
-func (c *Client) Instant(ctx context.Context, query string, at time.Time) ([]Sample, []string, error) {
+func (c *Client) Instant(ctx context.Context, query string, at time.Time) ([]Sample, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	val, warnings, _, err := c.api.Query(ctx, query, at, v1.WithTimeout(c.timeout))
+	val, _, _, err := c.api.Query(ctx, query, at, v1.WithTimeout(c.timeout))
 	if err != nil {
-		return nil, warnings, c.classify(ctx, err)
+		return nil, c.classify(ctx, err)
 	}
 	switch v := val.(type) {
 	case model.Vector:
@@ -136,24 +136,24 @@ func (c *Client) Instant(ctx context.Context, query string, at time.Time) ([]Sam
 		for i, s := range v {
 			out[i] = Sample{Labels: labelsOf(s.Metric), Value: float64(s.Value)}
 		}
-		return out, warnings, nil
+		return out, nil
 	case *model.Scalar:
-		return []Sample{{Value: float64(v.Value)}}, warnings, nil
+		return []Sample{{Value: float64(v.Value)}}, nil
 	case nil:
-		return nil, warnings, nil
+		return nil, nil
 	default:
-		return nil, warnings, &Error{Kind: KindBadResponse, Msg: fmt.Sprintf("query returned a %s, want an instant vector or scalar", val.Type())}
+		return nil, &Error{Kind: KindBadResponse, Msg: fmt.Sprintf("query returned a %s, want an instant vector or scalar", val.Type())}
 	}
 }
 
 // Range evaluates query over w and folds the result onto w's points, taking the
 // largest value where several series share a point.
-func (c *Client) Range(ctx context.Context, query string, w sources.Window) ([]float64, int, []string, error) {
+func (c *Client) Range(ctx context.Context, query string, w sources.Window) ([]float64, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	val, warnings, _, err := c.api.QueryRange(ctx, query, v1.Range{Start: w.Start(), End: w.End, Step: w.Step}, v1.WithTimeout(c.timeout))
+	val, _, _, err := c.api.QueryRange(ctx, query, v1.Range{Start: w.Start(), End: w.End, Step: w.Step}, v1.WithTimeout(c.timeout))
 	if err != nil {
-		return nil, 0, warnings, c.classify(ctx, err)
+		return nil, c.classify(ctx, err)
 	}
 	points := make([]float64, w.Points())
 	for i := range points {
@@ -161,7 +161,7 @@ func (c *Client) Range(ctx context.Context, query string, w sources.Window) ([]f
 	}
 	m, ok := val.(model.Matrix)
 	if !ok {
-		return nil, 0, warnings, &Error{Kind: KindBadResponse, Msg: fmt.Sprintf("range query returned a %s, want a matrix", val.Type())}
+		return nil, &Error{Kind: KindBadResponse, Msg: fmt.Sprintf("range query returned a %s, want a matrix", val.Type())}
 	}
 	start := w.Start()
 	for _, series := range m {
@@ -176,7 +176,7 @@ func (c *Client) Range(ctx context.Context, query string, w sources.Window) ([]f
 			}
 		}
 	}
-	return points, len(m), warnings, nil
+	return points, nil
 }
 
 // Read polls one golden signal: the current value (instant query) and the
@@ -189,19 +189,18 @@ func (c *Client) Read(ctx context.Context, spec sources.SignalSpec, w sources.Wi
 	// Prometheus evaluates at millisecond precision; report the instant it used.
 	r.At = r.At.Truncate(time.Millisecond)
 	var (
-		wg        sync.WaitGroup
-		points    []float64
-		rangeWarn []string
-		rangeErr  error
+		wg       sync.WaitGroup
+		points   []float64
+		rangeErr error
 	)
 	if w.Step > 0 { // a window without a step wants the current value only
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			points, _, rangeWarn, rangeErr = c.Range(ctx, spec.Query, w)
+			points, rangeErr = c.Range(ctx, spec.Query, w)
 		}()
 	}
-	samples, warnings, err := c.Instant(ctx, spec.Query, r.At)
+	samples, err := c.Instant(ctx, spec.Query, r.At)
 	wg.Wait()
 	if err != nil {
 		return r, err
@@ -210,7 +209,6 @@ func (c *Client) Read(ctx context.Context, spec sources.SignalSpec, w sources.Wi
 		return r, rangeErr
 	}
 	r.Points = points
-	r.Warnings = dedupe(append(warnings, rangeWarn...))
 	r.Series = len(samples)
 	for _, s := range samples {
 		if math.IsNaN(r.Value) || s.Value > r.Value {
@@ -244,21 +242,6 @@ func roundAge(d time.Duration) time.Duration {
 		return d.Round(time.Second)
 	}
 	return d.Round(time.Minute)
-}
-
-func dedupe(ss []string) []string {
-	if len(ss) < 2 {
-		return ss
-	}
-	seen := map[string]bool{}
-	out := ss[:0]
-	for _, s := range ss {
-		if !seen[s] {
-			seen[s] = true
-			out = append(out, s)
-		}
-	}
-	return out
 }
 
 // Alerts returns firing and pending alerts, firing first, then by severity and name.

@@ -108,9 +108,9 @@ func (c *Client) explainSelector(ctx context.Context, sel promql.Selector, start
 		if err != nil {
 			return ""
 		}
-		matched := false
+		matched, matches := false, m.Matcher()
 		for _, v := range values {
-			if m.Matches(v) {
+			if matches(v) {
 				matched = true
 				break
 			}

@@ -37,9 +37,6 @@ func (m *Model) Title() string            { return "Alerts" }
 func (m *Model) SetSize(w, _ int) tea.Cmd { m.w = w; return nil }
 func (m *Model) Start() tea.Cmd           { return m.fetch() }
 
-// Alerts returns the last alerts fetched.
-func (m *Model) Alerts() []sources.Alert { return m.poll.Last }
-
 func (m *Model) fetch() tea.Cmd {
 	if m.src == nil {
 		return nil
@@ -56,12 +53,8 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	return m.poll.Update(msg, m.ctx.Scheduler(), m.fetch)
 }
 
-func (m *Model) Problem() string {
-	if m.poll.Err != nil {
-		return m.scrubber.Error(m.poll.Err)
-	}
-	return ""
-}
+// Failing reports whether the last fetch failed.
+func (m *Model) Failing() bool { return m.poll.Err != nil }
 
 // View renders one line.
 func (m *Model) View(bool) []string {

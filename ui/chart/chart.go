@@ -118,16 +118,3 @@ func resample(values []float64, cols int) []float64 {
 	}
 	return out
 }
-
-// Range picks the chart's vertical scale: the data's min and max, opened up a
-// little when flat so a constant series sits mid-chart.
-func Range(values []float64) (lo, hi float64, ok bool) {
-	lo, hi = math.Inf(1), math.Inf(-1)
-	for _, v := range values {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			continue
-		}
-		lo, hi, ok = math.Min(lo, v), math.Max(hi, v), true
-	}
-	return lo, hi, ok
-}

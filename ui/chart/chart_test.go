@@ -61,16 +61,6 @@ func TestResampleKeepsPeaks(t *testing.T) {
 	}
 }
 
-func TestRange(t *testing.T) {
-	lo, hi, ok := Range([]float64{math.NaN(), 3, math.Inf(1), -1})
-	if !ok || lo != -1 || hi != 3 {
-		t.Errorf("Range = %v %v %v", lo, hi, ok)
-	}
-	if _, _, ok := Range(nil); ok {
-		t.Error("empty range ok")
-	}
-}
-
 func TestNoPanicOnOddSizes(t *testing.T) {
 	for _, w := range []int{0, 1, 3} {
 		for _, h := range []int{0, 1, 5} {

@@ -70,9 +70,6 @@ func (m *Model) SetSize(w, h int) tea.Cmd {
 // Start fetches at once.
 func (m *Model) Start() tea.Cmd { return m.fetch() }
 
-// Reading is the last good reading and whether there is one (for tests and the snapshot).
-func (m *Model) Reading() (sources.Reading, bool) { return m.poll.Last, m.poll.HasLast }
-
 func (m *Model) chartWidth() int { return max(frame.Inner(m.w), 1) }
 
 func (m *Model) fetch() tea.Cmd {
@@ -106,25 +103,8 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	return m.poll.Update(msg, m.ctx.Scheduler(), m.fetch)
 }
 
-// Status is the pane's current status.
-func (m *Model) Status() sources.Status {
-	switch {
-	case m.poll.Err != nil:
-		return sources.StatusError
-	case !m.poll.HasLast:
-		return sources.StatusNoData
-	default:
-		return m.spec.Thresholds.Classify(m.poll.Last.Value)
-	}
-}
-
-// Problem is the error to show in the header, or "".
-func (m *Model) Problem() string {
-	if m.poll.Err != nil {
-		return m.scrubber.Error(m.poll.Err)
-	}
-	return ""
-}
+// Failing reports whether the last fetch failed.
+func (m *Model) Failing() bool { return m.poll.Err != nil }
 
 // View renders the pane.
 func (m *Model) View(focused bool) []string {
@@ -248,7 +228,7 @@ func (m *Model) body() []string {
 		if stale || status == sources.StatusNoData {
 			chartPaint = st.Faint
 		}
-		lo, hi, ok := chart.Range(r.Points)
+		lo, hi, ok := r.MinMax()
 		if ok {
 			if m.spec.Unit != units.Bytes && lo >= 0 {
 				lo = 0 // rates, ratios and latencies read best from zero

@@ -51,8 +51,8 @@ type Pane interface {
 	SetSize(w, h int) tea.Cmd
 	// View renders exactly the size set, as lines.
 	View(focused bool) []string
-	// Problem is a short description of what is wrong, or "" (for the header).
-	Problem() string
+	// Failing reports whether the pane's source is failing (for the header).
+	Failing() bool
 	// Loaded reports whether the pane has shown its first data or error.
 	Loaded() bool
 	// Ticking reports whether the pane shows something that changes every

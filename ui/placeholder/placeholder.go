@@ -30,7 +30,7 @@ func (m *Model) Title() string            { return m.title }
 func (m *Model) Start() tea.Cmd           { return nil }
 func (m *Model) Update(tea.Msg) tea.Cmd   { return nil }
 func (m *Model) SetSize(w, h int) tea.Cmd { m.w, m.h = w, h; return nil }
-func (m *Model) Problem() string          { return "" }
+func (m *Model) Failing() bool            { return false }
 
 // View renders the notice.
 func (m *Model) View(focused bool) []string {
