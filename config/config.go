@@ -103,13 +103,34 @@ type Threshold struct {
 // Postgres connection of an environment (the Origin DSN points at pgbouncer).
 type Postgres struct {
 	URL string `yaml:"url"`
+	// PgbouncerURL is pgbouncer's admin console (database "pgbouncer"), for its pools.
+	PgbouncerURL string `yaml:"pgbouncer_url,omitempty"`
+	// StatementTimeout bounds every query opsdeck sends.
+	StatementTimeout Duration `yaml:"statement_timeout"`
+	// RequiredExtensions are flagged when missing (Origin needs "vector").
+	RequiredExtensions []string `yaml:"required_extensions,omitempty"`
 }
 
 // Redis connection of an environment and the Celery queue keys to watch.
 type Redis struct {
-	URL    string   `yaml:"url"`
-	Queues []string `yaml:"queues"`
+	URL string `yaml:"url"`
+	// Mode is single (default), sentinel or cluster.
+	Mode string `yaml:"mode"`
+	// Addrs are further cluster seed nodes, or the sentinels (host:port).
+	Addrs []string `yaml:"addrs,omitempty"`
+	// MasterName is the Sentinel master's name.
+	MasterName string   `yaml:"master_name,omitempty"`
+	Queues     []string `yaml:"queues"`
+	// QueueThresholds colour queue lengths (tasks waiting).
+	QueueThresholds Threshold `yaml:"queue_thresholds"`
 }
+
+// Redis modes.
+const (
+	RedisSingle   = "single"
+	RedisSentinel = "sentinel"
+	RedisCluster  = "cluster"
+)
 
 // Alembic project of an environment.
 type Alembic struct {

@@ -199,6 +199,12 @@ func TestErrors(t *testing.T) {
 		{"mapping expected", "environments: [qa]\n", `bad.yaml:1: environments: want a mapping of names to values, got a list`},
 		{"empty", "", `bad.yaml: file is empty`},
 		{"header", "environments:\n  a:\n    prometheus: {headers: {Authorization: Bearer x}}\n", `bad.yaml:3: environments.a.prometheus.headers.Authorization: set credentials with bearer_token`},
+		{"redis mode", "environments:\n  a:\n    redis: {mode: clustered}\n", `bad.yaml:3: environments.a.redis.mode: unknown mode "clustered": use single, sentinel or cluster`},
+		{"sentinel name", "environments:\n  a:\n    redis: {mode: sentinel, addrs: ['s1:26379']}\n", `bad.yaml:3: environments.a.redis.master_name: mode sentinel needs the master's name`},
+		{"redis addr", "environments:\n  a:\n    redis:\n      mode: cluster\n      addrs: [node1]\n", `bad.yaml:5: environments.a.redis.addrs[0]: "node1" is not host:port`},
+		{"queue threshold", "environments:\n  a:\n    redis:\n      queue_thresholds: {warn: 5s}\n", `bad.yaml:4: environments.a.redis.queue_thresholds.warn: a queue length is a number of tasks`},
+		{"statement timeout", "environments:\n  a:\n    postgres: {statement_timeout: 5m}\n", `bad.yaml:3: environments.a.postgres.statement_timeout: 5m0s is out of range`},
+		{"bad pgbouncer url", "environments:\n  a:\n    postgres:\n      pgbouncer_url: 'pgbouncer:6432'\n", `bad.yaml:4: environments.a.postgres.pgbouncer_url: "pgbouncer:6432" is not a PostgreSQL URL`},
 		{"tls pair", "environments:\n  a:\n    prometheus:\n      tls: {cert_file: c.pem}\n", `bad.yaml:4: environments.a.prometheus.tls: cert_file and key_file go together`},
 	}
 	for _, c := range cases {

@@ -16,7 +16,13 @@ const (
 	DefaultSelector    = `job="fastapi-app"`
 	DefaultEnvironment = "default"
 	DefaultQueue       = "celery"
+	// DefaultStatementTimeout keeps opsdeck's queries from ever weighing on production.
+	DefaultStatementTimeout = 2 * time.Second
 )
+
+// DefaultQueueThresholds: Origin's CeleryQueueBacklog alert fires when more
+// than 100 tasks pile up; ten times that is an outage.
+func DefaultQueueThresholds() Threshold { return Threshold{Warn: Q(100), Crit: Q(1000)} }
 
 // DefaultThresholds are Origin's alerting levels; RPS and memory have none
 // until a team sets its own.

@@ -242,6 +242,19 @@ func applyDefaults(cfg *Config, pos presence) {
 		if !pos.has("environments."+name+".redis.queues") && len(env.Redis.Queues) == 0 {
 			env.Redis.Queues = []string{DefaultQueue}
 		}
+		if env.Redis.Mode == "" {
+			env.Redis.Mode = RedisSingle
+		}
+		qt, dq := "environments."+name+".redis.queue_thresholds", DefaultQueueThresholds()
+		if !pos.has(qt + ".warn") {
+			env.Redis.QueueThresholds.Warn = dq.Warn
+		}
+		if !pos.has(qt + ".crit") {
+			env.Redis.QueueThresholds.Crit = dq.Crit
+		}
+		if env.Postgres.StatementTimeout == 0 {
+			env.Postgres.StatementTimeout = Duration(DefaultStatementTimeout)
+		}
 	}
 }
 
@@ -408,7 +421,9 @@ func (w *walker) walk(n *yaml.Node, t reflect.Type, path string) {
 			return
 		}
 		for i, c := range n.Content {
-			w.walk(c, t.Elem(), fmt.Sprintf("%s[%d]", path, i))
+			p := fmt.Sprintf("%s[%d]", path, i)
+			w.pos[p] = c.Line
+			w.walk(c, t.Elem(), p)
 		}
 	case t.Kind() == reflect.Bool:
 		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!bool" {

@@ -24,6 +24,7 @@ func (c *Config) Print() ([]byte, error) {
 		cp.Prometheus.URL = redact.URL(e.Prometheus.URL)
 		cp.Postgres.URL = redact.URL(e.Postgres.URL)
 		cp.Redis.URL = redact.URL(e.Redis.URL)
+		cp.Postgres.PgbouncerURL = redact.URL(e.Postgres.PgbouncerURL)
 		if e.Prometheus.BasicAuth != nil {
 			ba := *e.Prometheus.BasicAuth
 			cp.Prometheus.BasicAuth = &ba
@@ -60,7 +61,7 @@ func (c *Config) Print() ([]byte, error) {
 func (c *Config) Secrets() []string {
 	var out []string
 	for _, e := range c.Environments {
-		for _, u := range []string{e.Prometheus.URL, e.Postgres.URL, e.Redis.URL} {
+		for _, u := range []string{e.Prometheus.URL, e.Postgres.URL, e.Postgres.PgbouncerURL, e.Redis.URL} {
 			out = append(out, redact.SecretsOf(u)...)
 		}
 		out = append(out, string(e.Prometheus.BearerToken))

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net"
 	"net/url"
 	"regexp"
 	"strings"
@@ -169,8 +170,41 @@ func (v *validator) environment(name string, e *Environment) {
 	if e.Postgres.URL != "" {
 		v.postgresURL(base+".postgres.url", e.Postgres.URL)
 	}
+	if e.Postgres.PgbouncerURL != "" {
+		v.postgresURL(base+".postgres.pgbouncer_url", e.Postgres.PgbouncerURL)
+	}
+	if d := e.Postgres.StatementTimeout.D(); d < 10*time.Millisecond || d > time.Minute {
+		v.fail(base+".postgres.statement_timeout", "%s is out of range: use 10ms to 1m", d)
+	}
 	if e.Redis.URL != "" {
 		v.redisURL(base+".redis.url", e.Redis.URL)
+	}
+	rb := base + ".redis"
+	switch e.Redis.Mode {
+	case RedisSingle:
+		if len(e.Redis.Addrs) > 0 {
+			v.fail(rb+".addrs", "addrs is for mode cluster or sentinel; mode is %s", e.Redis.Mode)
+		}
+	case RedisCluster:
+	case RedisSentinel:
+		if e.Redis.MasterName == "" {
+			v.fail(rb+".master_name", "mode sentinel needs the master's name (master_name)")
+		}
+	default:
+		v.fail(rb+".mode", "unknown mode %q: use %s, %s or %s", e.Redis.Mode, RedisSingle, RedisSentinel, RedisCluster)
+	}
+	for i, a := range e.Redis.Addrs {
+		if _, port, err := net.SplitHostPort(a); err != nil || port == "" {
+			v.fail(fmt.Sprintf("%s.addrs[%d]", rb, i), "%q is not host:port", a)
+		}
+	}
+	if t := e.Redis.QueueThresholds; t.Warn != nil && t.Crit != nil && t.Warn.Value > t.Crit.Value {
+		v.fail(rb+".queue_thresholds", "warn (%v) is above crit (%v)", t.Warn.Value, t.Crit.Value)
+	}
+	for level, q := range map[string]*Quantity{"warn": e.Redis.QueueThresholds.Warn, "crit": e.Redis.QueueThresholds.Crit} {
+		if q != nil && q.Kind != units.Plain {
+			v.fail(rb+".queue_thresholds."+level, "a queue length is a number of tasks, not %s", q.Kind)
+		}
 	}
 	for i, q := range e.Redis.Queues {
 		if strings.TrimSpace(q) == "" {
