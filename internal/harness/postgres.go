@@ -63,8 +63,7 @@ func StartPostgres(ctx context.Context, opts PostgresOptions) (*Postgres, error)
 	if err != nil {
 		return nil, err
 	}
-	postgresBin, err := LookPath("postgres", "postgresql")
-	if err != nil {
+	if _, err := LookPath("postgres", "postgresql"); err != nil {
 		return nil, err
 	}
 	// The harness talks to the server with its own client tools, so that the
@@ -110,26 +109,76 @@ func StartPostgres(ctx context.Context, opts PostgresOptions) (*Postgres, error)
 	}
 	os.Remove(pwfile)
 
-	args := []string{"-D", data, "-k", dir, "-c", "listen_addresses=127.0.0.1",
-		// A throwaway server need not survive a crash: skip the disk flushes.
-		"-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"}
-	for k, v := range opts.Settings {
-		args = append(args, "-c", k+"="+v)
-	}
-	proc, err := withPortRetry(func(port int) (*process, error) {
-		pg.Port = port
-		ready := func(ctx context.Context) error { return pg.execIn(ctx, "postgres", "SELECT 1") }
-		return launch(ctx, "postgres", dir, su, ready, postgresBin, append(args, "-p", strconv.Itoa(port))...)
-	})
-	if err != nil {
+	if err := pg.run(ctx, su, opts.Settings); err != nil {
 		return fail(err)
 	}
-	pg.proc = proc
 	if err := pg.execIn(ctx, "postgres", "CREATE DATABASE "+quoteIdent(opts.Database)); err != nil {
 		pg.Stop()
 		return nil, fmt.Errorf("create database: %w", err)
 	}
 	return pg, nil
+}
+
+// run starts postgres on the data directory under p.Dir, on a free port.
+func (p *Postgres) run(ctx context.Context, su *serviceUser, settings map[string]string) error {
+	postgresBin, err := LookPath("postgres", "postgresql")
+	if err != nil {
+		return err
+	}
+	args := []string{"-D", filepath.Join(p.Dir, "data"), "-k", p.Dir, "-c", "listen_addresses=127.0.0.1",
+		// A throwaway server need not survive a crash: skip the disk flushes.
+		"-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"}
+	for k, v := range settings {
+		args = append(args, "-c", k+"="+v)
+	}
+	proc, err := withPortRetry(func(port int) (*process, error) {
+		p.Port = port
+		ready := func(ctx context.Context) error { return p.execIn(ctx, "postgres", "SELECT 1") }
+		return launch(ctx, "postgres", p.Dir, su, ready, postgresBin, append(args, "-p", strconv.Itoa(port))...)
+	})
+	if err != nil {
+		return err
+	}
+	p.proc = proc
+	return nil
+}
+
+// StartReplica makes a streaming replica of primary with pg_basebackup and
+// starts it on its own port. Stop it before the primary.
+func StartReplica(ctx context.Context, primary *Postgres) (*Postgres, error) {
+	basebackup, err := LookPath("pg_basebackup", "postgresql")
+	if err != nil {
+		return nil, err
+	}
+	su, err := lookupServiceUser()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := makeDir("opsdeck-pgreplica-", su)
+	if err != nil {
+		return nil, err
+	}
+	r := &Postgres{server: server{Dir: dir, stopSignal: syscall.SIGINT}, User: primary.User, Password: primary.Password, Database: primary.Database}
+	cmd := exec.CommandContext(ctx, basebackup, "-D", filepath.Join(dir, "data"), "-R", "-X", "stream", "--no-sync", "--checkpoint=fast",
+		"-d", fmt.Sprintf("host=127.0.0.1 port=%d user=%s application_name=replica1", primary.Port, primary.User))
+	cmd.Dir = dir
+	cmd.SysProcAttr = su.attr()
+	cmd.Env = append(os.Environ(), "PGPASSWORD="+primary.Password, "PGSSLMODE=disable", "LC_ALL=C")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("pg_basebackup: %v: %s", err, strings.TrimSpace(string(out)))
+	}
+	if err := r.run(ctx, su, nil); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	return r, nil
+}
+
+// NewReplica starts a replica of primary for one test.
+func NewReplica(t TB, primary *Postgres) *Postgres {
+	t.Helper()
+	return startFor(t, "PostgreSQL replica", 60*time.Second, func(ctx context.Context) (*Postgres, error) { return StartReplica(ctx, primary) })
 }
 
 // Exec runs SQL (several statements allowed) in the server's database with

@@ -1,0 +1,103 @@
+package postgres
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// pollSQL is the whole poll: one simple-protocol message, so one round trip.
+// It runs in a read-only transaction with a statement timeout, reads only
+// statistics views and the catalogue (no table is opened, so no lock an
+// application could wait on is taken), and answers with one JSON document.
+//
+// pg_blocking_pids takes the lock manager's partition locks briefly; it is
+// only called for sessions that already wait on a lock.
+func pollSQL(timeout time.Duration, sessions bool) string {
+	ms := max(timeout.Milliseconds(), 1)
+	return fmt.Sprintf(`BEGIN READ ONLY;
+SET LOCAL statement_timeout = %d;
+SET LOCAL lock_timeout = %d;
+%s;
+COMMIT`, ms, ms, strings.Replace(stateSQL, "$SESSIONS", fmt.Sprint(sessions), 1))
+}
+
+// sessionJSON is one pg_stat_activity row as DBSession reads it.
+const sessionJSON = `json_build_object(
+  'pid', pid, 'user', usename, 'database', datname, 'application', application_name,
+  'client', coalesce(host(client_addr), CASE WHEN client_port = -1 THEN 'socket' END),
+  'state', coalesce(state, ''),
+  'wait', CASE WHEN wait_event IS NOT NULL THEN wait_event_type || ':' || wait_event END,
+  'backend_age', extract(epoch FROM now() - backend_start),
+  'query_age', extract(epoch FROM now() - query_start),
+  'xact_age', extract(epoch FROM now() - xact_start),
+  'state_age', extract(epoch FROM now() - state_change),
+  'query', left(query, 500))`
+
+const stateSQL = `WITH act AS (
+  -- Without pg_read_all_stats, other roles' sessions show a NULL backend_type;
+  -- a user tells them from the server's own processes.
+  SELECT * FROM pg_stat_activity
+  WHERE backend_type = 'client backend' OR (backend_type IS NULL AND usesysid IS NOT NULL)
+), others AS (
+  SELECT * FROM act WHERE pid <> pg_backend_pid()
+)
+SELECT json_build_object(
+  'version', current_setting('server_version'),
+  'started', pg_postmaster_start_time(),
+  'recovery', pg_is_in_recovery(),
+  'database', current_database(),
+  'user', current_user,
+  'privileged', coalesce((SELECT rolsuper FROM pg_roles WHERE rolname = current_user), false)
+                OR pg_has_role(current_user, 'pg_read_all_stats', 'USAGE'),
+  'max_connections', current_setting('max_connections')::int,
+  'reserved', current_setting('superuser_reserved_connections')::int,
+  'states', (SELECT coalesce(json_object_agg(s, n), '{}') FROM
+              (SELECT coalesce(state, '') AS s, count(*) AS n FROM act GROUP BY 1) x),
+  'hidden', (SELECT count(*) FROM act WHERE query = '<insufficient privilege>'),
+  'waiting', (SELECT count(*) FROM act WHERE wait_event_type = 'Lock'),
+  'longest_query', (SELECT ` + sessionJSON + ` FROM others
+                    WHERE state = 'active' ORDER BY query_start LIMIT 1),
+  'longest_xact', (SELECT ` + sessionJSON + ` FROM others
+                   WHERE xact_start IS NOT NULL ORDER BY xact_start LIMIT 1),
+  'blocked', (SELECT json_agg(b) FROM (
+                SELECT ` + sessionJSON + `::jsonb || jsonb_build_object('blocked_by', pg_blocking_pids(pid)) AS b
+                FROM act WHERE wait_event_type = 'Lock' ORDER BY query_start LIMIT 50) x),
+  'counters', (SELECT json_build_object('commits', xact_commit, 'rollbacks', xact_rollback,
+                 'hit', blks_hit, 'read', blks_read, 'deadlocks', deadlocks,
+                 'temp_bytes', temp_bytes, 'reset', stats_reset)
+               FROM pg_stat_database WHERE datname = current_database()),
+  'size', pg_database_size(current_database()),
+  'tables', (SELECT json_agg(t ORDER BY t.size DESC, t.name) FROM (
+      SELECT n.nspname || '.' || c.relname AS name,
+             CASE WHEN c.reltuples >= 0 THEN c.reltuples::bigint
+                  ELSE pg_stat_get_live_tuples(c.oid) END AS rows,
+             (c.relpages + coalesce(tc.relpages, 0)
+              + coalesce((SELECT sum(i.relpages) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+                          WHERE x.indrelid = c.oid), 0))::bigint
+               * current_setting('block_size')::bigint AS size,
+             pg_stat_get_dead_tuples(c.oid) AS dead,
+             pg_stat_get_last_autovacuum_time(c.oid) AS autovacuum
+      FROM pg_class c
+      JOIN pg_namespace n ON n.oid = c.relnamespace
+      LEFT JOIN pg_class tc ON tc.oid = c.reltoastrelid
+      WHERE c.relkind IN ('r', 'p', 'm')
+        AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
+      ORDER BY size DESC, name LIMIT 10) t),
+  'extensions', (SELECT json_agg(json_build_object('name', extname, 'version', extversion) ORDER BY extname)
+                 FROM pg_extension),
+  'replicas', (SELECT json_agg(json_build_object(
+                   'name', application_name, 'client', coalesce(host(client_addr), 'socket'),
+                   'state', state, 'sync_state', sync_state,
+                   'lag_bytes', pg_wal_lsn_diff(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()
+                                                     ELSE pg_current_wal_lsn() END, replay_lsn)::bigint,
+                   'replay_lag', extract(epoch FROM replay_lag)) ORDER BY application_name, pid)
+               FROM pg_stat_replication),
+  'upstream', CASE WHEN pg_is_in_recovery() THEN json_build_object(
+                'status', (SELECT status FROM pg_stat_wal_receiver),
+                'sender', (SELECT sender_host || ':' || sender_port FROM pg_stat_wal_receiver),
+                'lag_bytes', pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())::bigint,
+                'replay_age', extract(epoch FROM now() - pg_last_xact_replay_timestamp())) END,
+  'sessions', CASE WHEN $SESSIONS THEN (SELECT json_agg(` + sessionJSON + ` ORDER BY pid)
+                                        FROM (SELECT * FROM act ORDER BY pid LIMIT 2000) a) END
+)`
