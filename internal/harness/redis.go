@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"os"
@@ -18,6 +19,10 @@ import (
 type RedisOptions struct {
 	Password   string
 	NoPassword bool
+	// Config holds extra redis.conf lines.
+	Config string
+	// Sentinel runs redis-server --sentinel (Config must name the master).
+	Sentinel bool
 }
 
 // Redis is a running throwaway redis-server.
@@ -58,6 +63,7 @@ func StartRedis(ctx context.Context, opts RedisOptions) (*Redis, error) {
 	if opts.Password != "" {
 		conf += "requirepass " + opts.Password + "\n"
 	}
+	conf += opts.Config
 	confPath := dir + "/redis.conf"
 	if err := os.WriteFile(confPath, []byte(conf), 0o600); err != nil {
 		os.RemoveAll(dir)
@@ -65,7 +71,11 @@ func StartRedis(ctx context.Context, opts RedisOptions) (*Redis, error) {
 	}
 	proc, err := withPortRetry(func(port int) (*process, error) {
 		r.Port = port
-		return launch(ctx, "redis", dir, nil, r.ping, bin, confPath, "--port", strconv.Itoa(port))
+		args := []string{confPath, "--port", strconv.Itoa(port)}
+		if opts.Sentinel {
+			args = append(args, "--sentinel")
+		}
+		return launch(ctx, "redis", dir, nil, r.ping, bin, args...)
 	})
 	if err != nil {
 		os.RemoveAll(dir)
@@ -118,6 +128,78 @@ func (r *Redis) Do(ctx context.Context, db int, cmds ...[]string) error {
 		}
 	}
 	return nil
+}
+
+// Get sends one command to database 0 and returns its reply as text (bulk
+// and simple strings; arrays as their elements, one per line).
+func (r *Redis) Get(ctx context.Context, cmd ...string) (string, error) {
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", r.Addr())
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close()
+	if dl, ok := ctx.Deadline(); ok {
+		conn.SetDeadline(dl)
+	}
+	all := [][]string{cmd}
+	if r.Password != "" {
+		all = append([][]string{{"AUTH", r.Password}}, all...)
+	}
+	w := bufio.NewWriter(conn)
+	for _, c := range all {
+		fmt.Fprintf(w, "*%d\r\n", len(c))
+		for _, arg := range c {
+			fmt.Fprintf(w, "$%d\r\n%s\r\n", len(arg), arg)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		return "", err
+	}
+	br := bufio.NewReader(conn)
+	if r.Password != "" {
+		if err := skipReply(br); err != nil {
+			return "", err
+		}
+	}
+	return readReply(br)
+}
+
+func readReply(br *bufio.Reader) (string, error) {
+	line, err := br.ReadString('\n')
+	if err != nil {
+		return "", err
+	}
+	line = strings.TrimRight(line, "\r\n")
+	if line == "" {
+		return "", fmt.Errorf("redis: empty reply")
+	}
+	switch line[0] {
+	case '-':
+		return "", fmt.Errorf("redis: %s", line[1:])
+	case '$':
+		n, _ := strconv.Atoi(line[1:])
+		if n < 0 {
+			return "", nil
+		}
+		buf := make([]byte, n+2)
+		if _, err := io.ReadFull(br, buf); err != nil {
+			return "", err
+		}
+		return string(buf[:n]), nil
+	case '*':
+		n, _ := strconv.Atoi(line[1:])
+		var parts []string
+		for i := 0; i < n; i++ {
+			p, err := readReply(br)
+			if err != nil {
+				return "", err
+			}
+			parts = append(parts, p)
+		}
+		return strings.Join(parts, "\n"), nil
+	}
+	return line[1:], nil
 }
 
 // skipReply reads one RESP reply, returning error replies as errors.
