@@ -118,3 +118,6 @@ type CacheNode struct {
 	PingMillis       float64 `json:"ping_ms"`
 	Error            string  `json:"error,omitempty"`
 }
+
+// CacheModeCluster is CacheState.Mode for a Redis Cluster.
+const CacheModeCluster = "cluster"

@@ -14,9 +14,18 @@ type Environment struct {
 	MetricsProblem string
 	Signals        []SignalSpec
 
-	PostgresTarget string
-	RedisTarget    string
-	AlembicDir     string
+	// Database is nil when no PostgreSQL is configured; DatabaseProblem says why.
+	Database        Database
+	PostgresTarget  string
+	DatabaseProblem string
+
+	// Cache is nil when no Redis is configured; CacheProblem says why.
+	Cache           Cache
+	RedisTarget     string
+	CacheProblem    string
+	QueueThresholds Thresholds
+
+	AlembicDir string
 
 	// Scrubber masks this environment's secrets in any text shown.
 	Scrubber *redact.Scrubber

@@ -12,7 +12,11 @@ type KeyMap struct {
 	SwitchEnv key.Binding
 	Help      key.Binding
 	Quit      key.Binding
-	// Inside overlays.
+	// In the Postgres sessions drill-down (Postgres pane zoomed).
+	Filter  key.Binding
+	Sort    key.Binding
+	Reverse key.Binding
+	// Inside overlays and lists.
 	Up     key.Binding
 	Down   key.Binding
 	Select key.Binding
@@ -29,6 +33,9 @@ func DefaultKeyMap() KeyMap {
 		SwitchEnv: key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "environment")),
 		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:      key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+		Filter:    key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter sessions")),
+		Sort:      key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort by next column")),
+		Reverse:   key.NewBinding(key.WithKeys("S"), key.WithHelp("S", "reverse order")),
 		Up:        key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
 		Down:      key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
 		Select:    key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "choose")),
@@ -54,5 +61,6 @@ func (k KeyMap) FullHelp() []HelpGroup {
 		{"Data", []key.Binding{k.Refresh, k.SwitchEnv}},
 		{"Console", []key.Binding{k.Help, k.Quit}},
 		{"In lists", []key.Binding{k.Up, k.Down, k.Select}},
+		{"Postgres zoomed", []key.Binding{k.Filter, k.Sort, k.Reverse}},
 	}
 }

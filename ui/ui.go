@@ -13,6 +13,8 @@ import (
 
 	"github.com/opsdeck/opsdeck/sources"
 	"github.com/opsdeck/opsdeck/ui/alertstrip"
+	"github.com/opsdeck/opsdeck/ui/cachepane"
+	"github.com/opsdeck/opsdeck/ui/dbpane"
 	"github.com/opsdeck/opsdeck/ui/metricpane"
 	"github.com/opsdeck/opsdeck/ui/pane"
 	"github.com/opsdeck/opsdeck/ui/placeholder"
@@ -133,12 +135,11 @@ func (m *Model) buildPanes() {
 		}))
 	}
 	m.panes = append(m.panes,
-		placeholder.New(c, "postgres", "Postgres",
-			"Connections, locks, slow queries, table sizes and replication arrive with issue #3.",
-			env.PostgresTarget, "set postgres.url or DATABASE_URL"),
-		placeholder.New(c, "redis", "Redis",
-			"Memory, clients, ops/s, keyspace and Celery queue lengths arrive with issue #3.",
-			env.RedisTarget, "set redis.url or REDIS_URL"),
+		dbpane.New(c, dbpane.Options{Source: env.Database, Problem: firstNonEmpty(env.DatabaseProblem, m.envErr),
+			Target: env.PostgresTarget, Scrubber: env.Scrubber,
+			Keys: dbpane.Keys{Filter: m.keys.Filter, Sort: m.keys.Sort, Reverse: m.keys.Reverse, Up: m.keys.Up, Down: m.keys.Down}}),
+		cachepane.New(c, cachepane.Options{Source: env.Cache, Problem: firstNonEmpty(env.CacheProblem, m.envErr),
+			Target: env.RedisTarget, Scrubber: env.Scrubber, QueueThresholds: env.QueueThresholds}),
 		placeholder.New(c, "drift", "Schema drift",
 			"Alembic revision state and live schema against a reference arrive with issue #4.",
 			env.AlembicDir, "set alembic.dir or ALEMBIC_DIR"),
@@ -215,6 +216,15 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 }
 
 func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
+	// A zoomed drill-down gets keys first; while a filter is typed it gets
+	// all of them but ctrl+c.
+	if m.zoomed && m.overlay == overlayNone && k.String() != "ctrl+c" {
+		if kp, ok := m.panes[m.focus].(pane.Keyed); ok {
+			if cmd, handled := kp.Key(k); handled || kp.Capturing() {
+				return cmd
+			}
+		}
+	}
 	switch m.overlay {
 	case overlayHelp:
 		if key.Matches(k, m.keys.Quit) && k.String() == "ctrl+c" {
@@ -231,18 +241,14 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, m.keys.Help):
 		m.overlay = overlayHelp
 	case key.Matches(k, m.keys.NextPane):
-		m.focus = (m.focus + 1) % len(m.panes)
-		return m.layout()
+		return m.moveFocus(1)
 	case key.Matches(k, m.keys.PrevPane):
-		m.focus = (m.focus + len(m.panes) - 1) % len(m.panes)
-		return m.layout()
+		return m.moveFocus(len(m.panes) - 1)
 	case key.Matches(k, m.keys.Zoom):
-		m.zoomed = !m.zoomed
-		return m.layout()
+		return m.setZoom(!m.zoomed)
 	case key.Matches(k, m.keys.Close):
 		if m.zoomed {
-			m.zoomed = false
-			return m.layout()
+			return m.setZoom(false)
 		}
 	case key.Matches(k, m.keys.Refresh):
 		return m.broadcastRefresh()
@@ -253,6 +259,29 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 		}
 	}
 	return nil
+}
+
+// setZoom zooms the focused pane in or out; a pane with a drill-down is told.
+func (m *Model) setZoom(z bool) tea.Cmd {
+	m.zoomed = z
+	cmds := []tea.Cmd{m.layout()}
+	if zp, ok := m.panes[m.focus].(pane.Zoomer); ok {
+		cmds = append(cmds, zp.SetZoomed(z))
+	}
+	return tea.Batch(cmds...)
+}
+
+// moveFocus moves focus by delta (mod the pane count); a zoomed view follows it.
+func (m *Model) moveFocus(delta int) tea.Cmd {
+	var cmds []tea.Cmd
+	if zp, ok := m.panes[m.focus].(pane.Zoomer); ok && m.zoomed {
+		cmds = append(cmds, zp.SetZoomed(false))
+	}
+	m.focus = (m.focus + delta) % len(m.panes)
+	if zp, ok := m.panes[m.focus].(pane.Zoomer); ok && m.zoomed {
+		cmds = append(cmds, zp.SetZoomed(true))
+	}
+	return tea.Batch(append(cmds, m.layout())...)
 }
 
 // broadcastRefresh is the one message every pane receives.

@@ -90,6 +90,8 @@ type scheduled struct {
 // harness drives the root model synchronously: Cmds run at once, timers are
 // recorded instead of waited for, and the clock is set by hand.
 type harness struct {
+	db     *fakeDB
+	cache  *fakeCache
 	closed int // environments closed (connections released)
 	t      *testing.T
 	m      *Model
@@ -99,7 +101,7 @@ type harness struct {
 }
 
 func newHarness(t *testing.T, src *fakeMetrics, envs []EnvChoice, noColor bool) *harness {
-	h := &harness{t: t, now: t0}
+	h := &harness{t: t, now: t0, db: &fakeDB{st: sampleDB()}, cache: &fakeCache{st: sampleCache()}}
 	cfg, err := config.Parse("test.yaml", []byte(`
 environments:
   qa: {prometheus: {url: "http://prometheus.qa:9090"}, postgres: {url: "postgresql://app:s3cret@db.qa:6432/origin_db"}, redis: {url: "redis://cache.qa:6379/0"}, alembic: {dir: ./alembic}, disposable: true}
@@ -122,6 +124,13 @@ environments:
 			}
 			if env.Metrics != nil {
 				env.Metrics = src
+			}
+			env.Close() // the real clients never connected; fakes stand in
+			if env.Database != nil {
+				env.Database = h.db
+			}
+			if env.Cache != nil {
+				env.Cache = h.cache
 			}
 			env.Close = func() { h.closed++ }
 			return env, nil
@@ -249,6 +258,8 @@ func TestViews(t *testing.T) {
 			f.set(func(f *fakeMetrics) {
 				f.err = errors.New("connection refused by http://prometheus.qa:9090 (is Prometheus running there?)")
 			})
+			h.db.err = errors.New("authentication failed for user app at db.qa:6432/origin_db")
+			h.cache.err = errors.New("connection refused by cache.qa:6379/0 (is Redis running there?)")
 			h.advance(12 * time.Second)
 		},
 		"no_data": func(h *harness, f *fakeMetrics) { h.advance(2 * time.Second) },
@@ -261,6 +272,12 @@ func TestViews(t *testing.T) {
 					noData(f) // never had data: the metric does not exist
 				}
 				h := newHarness(t, f, nil, false)
+				if name == "no_data" { // a fresh, empty database and Redis
+					h.db.st = sources.DBState{Version: "15.8", Role: "primary", StartedAt: t0.Add(-time.Hour), Privileged: true,
+						Connections: sources.DBConnections{Total: 1, Active: 1, Max: 100, Reserved: 3}, DatabaseSize: 7 << 20, Extensions: []sources.DBExtension{{Name: "plpgsql", Version: "1.0"}}}
+					h.cache.st = sources.CacheState{Mode: "single", Version: "7.0.15", Role: "master", Uptime: 60, ConnectedClients: 1, UsedMemory: 1 << 20,
+						Persistence: sources.CachePersistence{RDBLastStatus: "ok"}, Queues: []sources.Queue{{Name: "celery"}}}
+				}
 				if name != "loading" {
 					h.run(func() tea.Msg { return tea.WindowSizeMsg{Width: sz[0], Height: sz[1]} })
 				} else {
@@ -284,8 +301,8 @@ func TestOKScreenShowsValuesThresholdsAndAlerts(t *testing.T) {
 	for _, want := range []string{
 		"42.7 req/s", "3.10 % WARN", "2.40 s CRIT", "412 MiB ok",
 		"● 1 firing: OriginHighErrorRate (critical, 3m) High API error rate · 1 pending",
-		"env: qa", "disposable", "postgresql://app:xxxxx@db.qa:6432/origin_db",
-		"arrive with issue #3", "arrive with issue #4",
+		"env: qa", "disposable", "4/100 conn", "⚠ pid 4301 blocked by 4100", "⚠ queues celery 137",
+		"arrive with issue #4",
 	} {
 		if !strings.Contains(s, want) {
 			t.Errorf("screen lacks %q", want)

@@ -241,3 +241,29 @@ func ShortDuration(d time.Duration) string {
 	}
 	return s
 }
+
+// Span renders a duration with two units, for ages and uptimes: "42s",
+// "3m12s", "4h05m", "3d4h".
+func Span(d time.Duration) string {
+	if d < 0 {
+		d = 0
+	}
+	switch {
+	case d < time.Minute:
+		return strconv.Itoa(int(d/time.Second)) + "s"
+	case d < time.Hour:
+		return fmt.Sprintf("%dm%02ds", int(d/time.Minute), int(d%time.Minute/time.Second))
+	case d < 24*time.Hour:
+		return fmt.Sprintf("%dh%02dm", int(d/time.Hour), int(d%time.Hour/time.Minute))
+	default:
+		return fmt.Sprintf("%dd%dh", int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour))
+	}
+}
+
+// Count renders a count compactly: 999, 12.3k, 4.5M.
+func Count(n int64) string {
+	if n < 1000 && n > -1000 {
+		return strconv.FormatInt(n, 10)
+	}
+	return number(float64(n))
+}

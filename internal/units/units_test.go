@@ -103,3 +103,22 @@ func TestFormatShort(t *testing.T) {
 		t.Errorf("ratio keeps its unit: %q", got)
 	}
 }
+
+func TestSpanAndCount(t *testing.T) {
+	for _, c := range []struct {
+		d    time.Duration
+		want string
+	}{{-time.Second, "0s"}, {42 * time.Second, "42s"}, {192 * time.Second, "3m12s"}, {4*time.Hour + 5*time.Minute, "4h05m"}, {76 * time.Hour, "3d4h"}} {
+		if got := Span(c.d); got != c.want {
+			t.Errorf("Span(%v) = %q, want %q", c.d, got, c.want)
+		}
+	}
+	for _, c := range []struct {
+		n    int64
+		want string
+	}{{0, "0"}, {999, "999"}, {1000, "1000"}, {12345, "12.3k"}, {4_500_000, "4.5M"}} {
+		if got := Count(c.n); got != c.want {
+			t.Errorf("Count(%d) = %q, want %q", c.n, got, c.want)
+		}
+	}
+}

@@ -10,7 +10,9 @@ import (
 	"github.com/opsdeck/opsdeck/internal/redact"
 	"github.com/opsdeck/opsdeck/internal/units"
 	"github.com/opsdeck/opsdeck/sources"
+	"github.com/opsdeck/opsdeck/sources/postgres"
 	"github.com/opsdeck/opsdeck/sources/prometheus"
+	"github.com/opsdeck/opsdeck/sources/redis"
 )
 
 // Open builds the named environment's sources. It does no network I/O: a
@@ -31,6 +33,31 @@ func Open(cfg *config.Config, name, version string) (*sources.Environment, error
 		RedisTarget:    redact.URL(e.Redis.URL),
 		AlembicDir:     e.Alembic.Dir,
 		Scrubber:       scrubber,
+	}
+	var closers []func()
+	env.Close = func() {
+		for _, c := range closers {
+			c()
+		}
+	}
+	env.QueueThresholds = threshold(e.Redis.QueueThresholds)
+	if e.Postgres.URL == "" {
+		env.DatabaseProblem = "no PostgreSQL: set postgres.url in the config or DATABASE_URL"
+	} else if db, err := postgres.New(postgres.Options{URL: e.Postgres.URL, PgbouncerURL: e.Postgres.PgbouncerURL,
+		StatementTimeout: e.Postgres.StatementTimeout.D(), RequiredExtensions: e.Postgres.RequiredExtensions, Scrubber: scrubber}); err != nil {
+		env.DatabaseProblem = scrubber.String(err.Error())
+	} else {
+		env.Database, env.PostgresTarget = db, db.Target()
+		closers = append(closers, db.Close)
+	}
+	if e.Redis.URL == "" && len(e.Redis.Addrs) == 0 {
+		env.CacheProblem = "no Redis: set redis.url in the config or REDIS_URL"
+	} else if cache, err := redis.New(redis.Options{URL: e.Redis.URL, Mode: e.Redis.Mode, Addrs: e.Redis.Addrs,
+		MasterName: e.Redis.MasterName, Queues: e.Redis.Queues, Scrubber: scrubber}); err != nil {
+		env.CacheProblem = scrubber.String(err.Error())
+	} else {
+		env.Cache, env.RedisTarget = cache, cache.Target()
+		closers = append(closers, cache.Close)
 	}
 	p := e.Prometheus
 	if p.URL == "" {
@@ -53,24 +80,26 @@ func Open(cfg *config.Config, name, version string) (*sources.Environment, error
 		return env, nil
 	}
 	env.Metrics = client
-	env.Close = client.Close
+	closers = append(closers, client.Close)
 	return env, nil
+}
+
+func threshold(t config.Threshold) sources.Thresholds {
+	var out sources.Thresholds
+	if t.Warn != nil {
+		v := t.Warn.Value
+		out.Warn = &v
+	}
+	if t.Crit != nil {
+		v := t.Crit.Value
+		out.Crit = &v
+	}
+	return out
 }
 
 // Signals are the four golden signals of an environment, in display order.
 func Signals(p config.Prometheus) []sources.SignalSpec {
-	th := func(t config.Threshold) sources.Thresholds {
-		var out sources.Thresholds
-		if t.Warn != nil {
-			v := t.Warn.Value
-			out.Warn = &v
-		}
-		if t.Crit != nil {
-			v := t.Crit.Value
-			out.Crit = &v
-		}
-		return out
-	}
+	th := threshold
 	return []sources.SignalSpec{
 		{Key: sources.RPS, Title: "Requests/s", Query: p.Queries.RPS, Unit: units.ReqPerSec, Thresholds: th(p.Thresholds.RPS)},
 		{Key: sources.ErrorRate, Title: "Error rate (5xx)", Query: p.Queries.ErrorRate, Unit: units.Ratio, Thresholds: th(p.Thresholds.ErrorRate)},

@@ -83,6 +83,15 @@ type State[T any] struct {
 	LastOK  time.Time // when Last arrived
 	Err     error     // the latest failure; nil after a success
 	ErrAt   time.Time
+	since   time.Time // the first failure of the current run
+}
+
+// FailingSince is when the source started failing (zero while it works).
+func (s *State[T]) FailingSince() time.Time {
+	if s.Err == nil {
+		return time.Time{}
+	}
+	return s.since
 }
 
 // InFlight reports whether a fetch is running.
@@ -112,6 +121,9 @@ func (s *State[T]) Accept(r Result[T]) bool {
 	}
 	s.inflight = false
 	if r.Err != nil {
+		if s.failures == 0 {
+			s.since = r.At
+		}
 		s.failures++
 		s.Err, s.ErrAt = r.Err, r.At
 		return true

@@ -1,0 +1,288 @@
+// Package cachepane is the Redis pane: is Redis full, or is the Celery queue
+// backing up? Queue lengths with threshold colours come first, then memory
+// against maxmemory, clients, ops/s, hit ratio, evictions, the keyspace,
+// persistence, replication, the slowest commands and, in a Cluster, one line
+// per node.
+package cachepane
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/opsdeck/opsdeck/internal/redact"
+	"github.com/opsdeck/opsdeck/internal/units"
+	"github.com/opsdeck/opsdeck/sources"
+	"github.com/opsdeck/opsdeck/ui/frame"
+	"github.com/opsdeck/opsdeck/ui/pane"
+	"github.com/opsdeck/opsdeck/ui/poll"
+	"github.com/opsdeck/opsdeck/ui/theme"
+)
+
+// Options configure the pane.
+type Options struct {
+	Source          sources.Cache // nil when not configured
+	Problem         string
+	Target          string
+	Scrubber        *redact.Scrubber
+	QueueThresholds sources.Thresholds
+}
+
+// Model is the Redis pane.
+type Model struct {
+	ctx     *pane.Context
+	o       Options
+	poll    poll.State[sources.CacheState]
+	w, h    int
+	version int
+	memo    frame.Memo
+}
+
+// New builds the pane.
+func New(ctx *pane.Context, o Options) *Model {
+	return &Model{ctx: ctx, o: o, poll: poll.State[sources.CacheState]{ID: ctx.ID("redis")}}
+}
+
+func (m *Model) ID() string               { return m.poll.ID }
+func (m *Model) Title() string            { return "Redis" }
+func (m *Model) Start() tea.Cmd           { return m.fetch() }
+func (m *Model) SetSize(w, h int) tea.Cmd { m.w, m.h = w, h; m.version++; return nil }
+func (m *Model) Failing() bool            { return m.poll.Err != nil }
+func (m *Model) Loaded() bool             { return m.o.Source == nil || m.poll.HasLast || m.poll.Err != nil }
+func (m *Model) Ticking() bool            { return pane.Ticking(m.ctx, &m.poll) }
+
+// State is the last good state.
+func (m *Model) State() (sources.CacheState, bool) { return m.poll.Last, m.poll.HasLast }
+
+func (m *Model) fetch() tea.Cmd {
+	if m.o.Source == nil {
+		return nil
+	}
+	src := m.o.Source
+	return m.poll.Fetch(m.ctx.Base, pane.FetchGuard, m.ctx.Now, func(ctx context.Context) (sources.CacheState, error) {
+		return src.Poll(ctx)
+	})
+}
+
+// Update handles poll results, ticks and refreshes.
+func (m *Model) Update(msg tea.Msg) tea.Cmd {
+	m.version++
+	return m.poll.Update(msg, m.ctx.Scheduler(), m.fetch)
+}
+
+// View renders the pane.
+func (m *Model) View(focused bool) []string {
+	k := frame.MemoKey{W: m.w, H: m.h, Focused: focused, Version: m.version}
+	if m.Ticking() {
+		k.Second = m.ctx.Now().Unix()
+	}
+	return m.memo.Get(k, func() []string {
+		box := frame.Box{Title: "Redis", Info: pane.Info(m.ctx, m.o.Source != nil, &m.poll), Focused: focused}
+		return box.Render(m.ctx.Styles, m.w, m.h, m.body())
+	})
+}
+
+func (m *Model) body() []string {
+	st := m.ctx.Styles
+	iw, ih := frame.Inner(m.w), m.h-2
+	if iw < 1 || ih < 1 {
+		return nil
+	}
+	if m.o.Source == nil {
+		lines := []string{st.Muted.Render("not configured")}
+		for _, l := range frame.Wrap(m.o.Problem, iw) {
+			lines = append(lines, st.Muted.Render(l))
+		}
+		return lines
+	}
+	p := &m.poll
+	var lines []string
+	if p.Err != nil {
+		n := 1
+		if ih >= 10 {
+			n = 3
+		}
+		lines = pane.ErrorLines(m.ctx, "redis", m.o.Scrubber.Error(p.Err), p, iw, n)
+	}
+	if !p.HasLast {
+		if p.Err == nil {
+			return []string{st.Muted.Render("connecting…"), st.Faint.Render("to " + m.o.Target)}
+		}
+		return append(lines, st.Faint.Render("to "+m.o.Target))
+	}
+	return append(lines, summaryLines(st, p.Last, m.o.QueueThresholds, iw, p.Err != nil, m.ctx.Now())...)
+}
+
+func summaryLines(st *theme.Styles, s sources.CacheState, th sources.Thresholds, w int, stale bool, now time.Time) []string {
+	dim := func(p theme.Paint) theme.Paint {
+		if stale {
+			return st.Faint
+		}
+		return p
+	}
+	var out []string
+	add := func(p theme.Paint, text string) { out = append(out, dim(p).Render(frame.Fit(text, w))) }
+
+	head := fmt.Sprintf("Redis %s %s · up %s", s.Version, s.Role, units.Span(time.Duration(s.Uptime*float64(time.Second))))
+	ping := fmt.Sprintf("ping %s", units.Format(s.Ping.Seconds(), units.Seconds))
+	out = append(out, frame.Spread(dim(st.Text).Render(head), dim(st.Muted).Render(ping), w))
+
+	// Queues first: a backed-up Celery queue is the question on-call asks.
+	if len(s.Queues) > 0 {
+		var parts []string
+		worst := sources.StatusOK
+		for _, q := range s.Queues {
+			if q.Error != "" {
+				parts = append(parts, dim(st.Crit).Render(q.Name+" ⚠ "+q.Error))
+				worst = sources.StatusCrit
+				continue
+			}
+			status := th.Classify(float64(q.Length))
+			if rank(status) > rank(worst) {
+				worst = status
+			}
+			text := q.Name + " " + st.Value.Render(units.Count(q.Length))
+			if stale {
+				text = q.Name + " " + units.Count(q.Length)
+			}
+			if q.Growth != nil && q.GrowthOver >= time.Second {
+				text += fmt.Sprintf(" (%+d in %s)", *q.Growth, units.Age(q.GrowthOver))
+			}
+			parts = append(parts, dim(st.ForStatus(status)).Render(text))
+		}
+		label := "queues "
+		if worst != sources.StatusOK {
+			label = "⚠ queues "
+		}
+		out = append(out, frame.Fit(dim(st.ForStatus(worst)).Render(label)+strings.Join(parts, dim(st.Muted).Render(" · ")), w))
+	}
+
+	mem := "mem " + units.Format(float64(s.UsedMemory), units.Bytes)
+	memPaint := st.Text
+	if s.MaxMemory > 0 {
+		use := float64(s.UsedMemory) / float64(s.MaxMemory)
+		mem += fmt.Sprintf(" / %s (%s, %s)", units.Format(float64(s.MaxMemory), units.Bytes), units.Format(use, units.Ratio), s.MaxMemoryPolicy)
+		switch {
+		case use >= 0.95:
+			memPaint = st.Crit
+		case use >= 0.8:
+			memPaint = st.Warn
+		}
+	} else {
+		mem += " (no maxmemory)"
+	}
+	mem += fmt.Sprintf(" · frag %.2f", s.Fragmentation)
+	add(memPaint, mem)
+
+	clients := fmt.Sprintf("%d clients", s.ConnectedClients)
+	clientPaint := st.Text
+	if s.BlockedClients > 0 {
+		clients += fmt.Sprintf(" (%d blocked)", s.BlockedClients)
+	}
+	rates := fmt.Sprintf("%s · ops %s/s · hits %s", clients, units.FormatShort(s.OpsPerSec, units.None), ratio(s.HitRatio))
+	if s.EvictedPerSec != nil {
+		rates += fmt.Sprintf(" · evicted %s/s · expired %s/s", units.FormatShort(*s.EvictedPerSec, units.None), units.FormatShort(*s.ExpiredPerSec, units.None))
+		if *s.EvictedPerSec > 0 {
+			clientPaint = st.Warn
+		}
+	}
+	add(clientPaint, rates)
+
+	if len(s.Keyspace) == 0 {
+		add(st.Muted, "keyspace empty")
+	} else {
+		var parts []string
+		for _, db := range s.Keyspace {
+			parts = append(parts, fmt.Sprintf("db%d %s keys (%s exp)", db.DB, units.Count(db.Keys), units.Count(db.Expires)))
+		}
+		add(st.Text, strings.Join(parts, " · "))
+	}
+
+	ps := s.Persistence
+	persist := "rdb " + nonEmpty(ps.RDBLastStatus, "?")
+	if !ps.RDBLastSave.IsZero() {
+		persist += " saved " + units.Age(now.Sub(ps.RDBLastSave)) + " ago"
+	}
+	persist += fmt.Sprintf(" (%s changes)", units.Count(ps.RDBChanges))
+	if ps.AOFEnabled {
+		persist += " · aof " + nonEmpty(ps.AOFLastWrite, "?")
+	} else {
+		persist += " · aof off"
+	}
+	if ps.Loading {
+		persist = "loading dataset… · " + persist
+	}
+	persistPaint := st.Text
+	if !ps.OK() {
+		persistPaint = st.Crit
+	}
+	rp := s.Replication
+	repl := fmt.Sprintf(" · %d replica(s)", rp.ConnectedReplicas)
+	if rp.LinkStatus != "" {
+		repl = fmt.Sprintf(" · link %s to %s (io %ss ago)", rp.LinkStatus, rp.Master, fmt.Sprint(rp.LastIO))
+		if rp.LinkStatus != "up" {
+			persistPaint = st.Crit
+		}
+	}
+	if s.Mode == sources.CacheModeCluster {
+		repl = ""
+	}
+	add(persistPaint, persist+repl)
+
+	for _, n := range s.Nodes {
+		if n.Error != "" {
+			add(st.Crit, fmt.Sprintf("  %s ⚠ %s", n.Addr, n.Error))
+			continue
+		}
+		p := st.Text
+		if n.LinkStatus != "" && n.LinkStatus != "up" {
+			p = st.Crit
+		}
+		add(p, fmt.Sprintf("  %s %s %s keys · %s · %d clients · %s ops/s · ping %s", n.Addr, n.Role, units.Count(n.Keys),
+			units.Format(float64(n.UsedMemory), units.Bytes), n.ConnectedClients, units.FormatShort(n.OpsPerSec, units.None),
+			units.Format(n.PingMillis/1000, units.Seconds)))
+	}
+	if len(s.SlowLog) > 0 {
+		add(st.Muted, "slowest commands")
+		for _, e := range s.SlowLog {
+			text := fmt.Sprintf("  %s %s", units.Format(e.Duration.Seconds(), units.Seconds), oneLine(e.Command))
+			if e.Node != "" {
+				text += " @" + e.Node
+			}
+			add(st.Text, text)
+		}
+	}
+	for _, h := range s.Hidden {
+		add(st.Muted, "ⓘ "+h)
+	}
+	return out
+}
+
+func rank(s sources.Status) int {
+	switch s {
+	case sources.StatusWarn:
+		return 1
+	case sources.StatusCrit:
+		return 2
+	}
+	return 0
+}
+
+func ratio(p *float64) string {
+	if p == nil {
+		return "–"
+	}
+	return units.Format(*p, units.Ratio)
+}
+
+func nonEmpty(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -1,0 +1,405 @@
+// Package dbpane is the Postgres pane: is the database choking? Connections
+// against the limit, idle transactions, blocked sessions, the longest query
+// and transaction, rates, sizes, replication and pgbouncer's pools. Zoomed, it
+// lists every session with a filter and a sort, pg_activity style.
+package dbpane
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/opsdeck/opsdeck/internal/redact"
+	"github.com/opsdeck/opsdeck/internal/units"
+	"github.com/opsdeck/opsdeck/sources"
+	"github.com/opsdeck/opsdeck/ui/frame"
+	"github.com/opsdeck/opsdeck/ui/pane"
+	"github.com/opsdeck/opsdeck/ui/poll"
+	"github.com/opsdeck/opsdeck/ui/theme"
+)
+
+// Keys of the sessions drill-down.
+type Keys struct {
+	Filter, Sort, Reverse, Up, Down key.Binding
+}
+
+// Options configure the pane.
+type Options struct {
+	Source   sources.Database // nil when not configured
+	Problem  string           // why Source is nil
+	Target   string
+	Scrubber *redact.Scrubber
+	Keys     Keys
+}
+
+// Model is the Postgres pane.
+type Model struct {
+	ctx  *pane.Context
+	o    Options
+	poll poll.State[sources.DBState]
+	w, h int
+
+	zoomed   bool
+	sessions sessionView
+	version  int
+	memo     frame.Memo
+}
+
+// New builds the pane.
+func New(ctx *pane.Context, o Options) *Model {
+	return &Model{ctx: ctx, o: o, poll: poll.State[sources.DBState]{ID: ctx.ID("postgres")}, sessions: sessionView{sortBy: sortXact, desc: true}}
+}
+
+func (m *Model) ID() string    { return m.poll.ID }
+func (m *Model) Title() string { return "Postgres" }
+
+// Start fetches at once.
+func (m *Model) Start() tea.Cmd { return m.fetch() }
+
+// SetSize sets the outer size.
+func (m *Model) SetSize(w, h int) tea.Cmd {
+	m.w, m.h = w, h
+	m.version++
+	return nil
+}
+
+// SetZoomed switches the session list on; it needs a fetch with sessions.
+func (m *Model) SetZoomed(z bool) tea.Cmd {
+	if z == m.zoomed {
+		return nil
+	}
+	m.zoomed = z
+	m.sessions.filtering = false
+	m.version++
+	if z && m.o.Source != nil && m.poll.RefreshNow() {
+		return m.fetch()
+	}
+	return nil
+}
+
+func (m *Model) fetch() tea.Cmd {
+	if m.o.Source == nil {
+		return nil
+	}
+	src, req := m.o.Source, sources.DBRequest{Sessions: m.zoomed}
+	return m.poll.Fetch(m.ctx.Base, pane.FetchGuard, m.ctx.Now, func(ctx context.Context) (sources.DBState, error) {
+		return src.Poll(ctx, req)
+	})
+}
+
+// Update handles poll results, ticks and refreshes.
+func (m *Model) Update(msg tea.Msg) tea.Cmd {
+	m.version++
+	return m.poll.Update(msg, m.ctx.Scheduler(), m.fetch)
+}
+
+func (m *Model) Failing() bool { return m.poll.Err != nil }
+func (m *Model) Loaded() bool  { return m.o.Source == nil || m.poll.HasLast || m.poll.Err != nil }
+func (m *Model) Ticking() bool { return pane.Ticking(m.ctx, &m.poll) }
+
+// State is the last good state (for tests and the report).
+func (m *Model) State() (sources.DBState, bool) { return m.poll.Last, m.poll.HasLast }
+
+// View renders the pane.
+func (m *Model) View(focused bool) []string {
+	k := frame.MemoKey{W: m.w, H: m.h, Focused: focused, Version: m.version}
+	if m.Ticking() {
+		k.Second = m.ctx.Now().Unix()
+	}
+	return m.memo.Get(k, func() []string {
+		box := frame.Box{Title: "Postgres", Info: pane.Info(m.ctx, m.o.Source != nil, &m.poll), Focused: focused}
+		return box.Render(m.ctx.Styles, m.w, m.h, m.body())
+	})
+}
+
+func (m *Model) body() []string {
+	st := m.ctx.Styles
+	iw, ih := frame.Inner(m.w), m.h-2
+	if iw < 1 || ih < 1 {
+		return nil
+	}
+	if m.o.Source == nil {
+		return append([]string{st.Muted.Render("not configured")}, paint(st.Muted, frame.Wrap(m.o.Problem, iw))...)
+	}
+	p := &m.poll
+	var lines []string
+	if p.Err != nil {
+		n := 1
+		if ih >= 10 {
+			n = 3
+		}
+		lines = pane.ErrorLines(m.ctx, "postgres", m.o.Scrubber.Error(p.Err), p, iw, n)
+	}
+	if !p.HasLast {
+		if p.Err == nil {
+			return []string{st.Muted.Render("connecting…"), st.Faint.Render("to " + m.o.Target)}
+		}
+		return append(lines, st.Faint.Render("to "+m.o.Target))
+	}
+	summary := summaryLines(st, p.Last, iw, p.Err != nil, m.ctx.Now())
+	if !m.zoomed {
+		return append(lines, summary...)
+	}
+	// Zoomed: a few summary lines, then the sessions.
+	keep := min(len(summary), max(ih/3, 4))
+	lines = append(lines, summary[:keep]...)
+	rest := ih - len(lines)
+	table := m.sessions.render(st, p.Last.Sessions, iw, rest, m.o.Keys)
+	return append(lines, table...)
+}
+
+// summaryLines are the pane's findings, most urgent first: a short pane
+// keeps the top ones.
+func summaryLines(st *theme.Styles, s sources.DBState, w int, stale bool, now time.Time) []string {
+	dim := func(p theme.Paint) theme.Paint {
+		if stale {
+			return st.Faint
+		}
+		return p
+	}
+	var out []string
+	add := func(p theme.Paint, text string) { out = append(out, dim(p).Render(frame.Fit(text, w))) }
+	c := s.Connections
+
+	head := fmt.Sprintf("%s %s · up %s", shortVersion(s.Version), s.Role, units.Span(now.Sub(s.StartedAt)))
+	usable := max(c.Max-c.Reserved, 1)
+	use := float64(c.Total) / float64(usable)
+	connPaint := st.OK
+	switch {
+	case use >= 0.95:
+		connPaint = st.Crit
+	case use >= 0.8:
+		connPaint = st.Warn
+	}
+	conn := fmt.Sprintf("%d/%d conn", c.Total, c.Max)
+	if w < 44 { // narrow: the connection count must not be the part that is dropped
+		out = append(out, dim(connPaint).Render(conn)+dim(st.Text).Render(frame.Fit(" · "+head, w-len(conn))))
+	} else {
+		out = append(out, frame.Spread(dim(st.Text).Render(head), dim(connPaint).Render(conn), w))
+	}
+
+	states := fmt.Sprintf("%d active · %d idle · %d idle in tx", c.Active, c.Idle, c.IdleInTransaction)
+	if c.Aborted > 0 {
+		states += fmt.Sprintf(" · %d aborted", c.Aborted)
+	}
+	if c.Waiting > 0 {
+		states += fmt.Sprintf(" · %d waiting", c.Waiting)
+	}
+	if c.Hidden > 0 {
+		states += fmt.Sprintf(" · %d hidden", c.Hidden)
+	}
+	statePaint := st.Muted
+	if c.IdleInTransaction+c.Aborted > 0 {
+		statePaint = st.Warn
+	}
+	add(statePaint, states)
+
+	for i, b := range s.Blocked {
+		if i == 2 {
+			add(st.Crit, fmt.Sprintf("  … %d more blocked", len(s.Blocked)-2))
+			break
+		}
+		add(st.Crit, fmt.Sprintf("⚠ pid %d blocked by %s for %s: %s", b.PID, pids(b.BlockedBy), units.Span(seconds(b.QueryAge)), oneLine(b.Query)))
+	}
+	if t := s.LongestTransaction; t != nil {
+		p := st.Text
+		if t.XactAge >= 60 {
+			p = st.Warn
+		}
+		add(p, fmt.Sprintf("longest tx %s pid %d %s (%s): %s", units.Span(seconds(t.XactAge)), t.PID, t.User, t.State, oneLine(t.Query)))
+	}
+	if q := s.LongestQuery; q != nil {
+		p := st.Text
+		if q.QueryAge >= 30 {
+			p = st.Warn
+		}
+		add(p, fmt.Sprintf("longest query %s pid %d %s: %s", units.Span(seconds(q.QueryAge)), q.PID, q.User, oneLine(q.Query)))
+	}
+	for _, m := range s.MissingExtensions {
+		add(st.Crit, "⚠ extension "+m+" is not installed")
+	}
+	rates := "tps – · cache "
+	if r := s.Rates; r != nil {
+		rates = "tps " + units.FormatShort(r.TPS, units.None) + " · cache "
+		if r.CacheHitRatio != nil {
+			rates += units.Format(*r.CacheHitRatio, units.Ratio)
+		} else if s.CacheHitRatio != nil {
+			rates += units.Format(*s.CacheHitRatio, units.Ratio)
+		} else {
+			rates += "–"
+		}
+		rates += " · deadlocks " + units.FormatShort(r.Deadlocks, units.None) + "/s · temp " + units.Format(r.TempBytes, units.Bytes) + "/s"
+	} else if s.CacheHitRatio != nil {
+		rates += units.Format(*s.CacheHitRatio, units.Ratio)
+	} else {
+		rates += "–"
+	}
+	ratePaint := st.Text
+	if r := s.Rates; r != nil && r.Deadlocks > 0 {
+		ratePaint = st.Warn
+	}
+	add(ratePaint, rates)
+
+	add(st.Text, "size "+units.Format(float64(s.DatabaseSize), units.Bytes)+" · ext "+extensions(s.Extensions))
+	for _, r := range s.Replication.Replicas {
+		text := fmt.Sprintf("replica %s %s %s", r.Name, r.Client, r.State)
+		if r.LagBytes != nil {
+			text += " lag " + units.Format(float64(*r.LagBytes), units.Bytes)
+		}
+		if r.ReplayLag != nil {
+			text += " / " + units.Format(*r.ReplayLag, units.Seconds)
+		}
+		p := st.Text
+		if r.State != "streaming" {
+			p = st.Warn
+		}
+		add(p, text)
+	}
+	if u := s.Replication.Upstream; u != nil {
+		text := "replica of " + nonEmpty(u.Sender, "?") + " · " + nonEmpty(u.Status, "no WAL receiver")
+		if u.LagBytes != nil {
+			text += " · behind " + units.Format(float64(*u.LagBytes), units.Bytes)
+		}
+		if u.ReplayLag != nil {
+			text += " / " + units.Format(*u.ReplayLag, units.Seconds)
+		}
+		p := st.Text
+		if u.Status != "streaming" {
+			p = st.Crit
+		}
+		add(p, text)
+	}
+	if b := s.Pgbouncer; b != nil {
+		if b.Error != "" {
+			for _, l := range frame.WrapN("pgbouncer: "+b.Error, w, 2) {
+				add(st.Warn, l)
+			}
+		}
+		for _, pl := range b.Pools {
+			if pl.Database == "pgbouncer" {
+				continue
+			}
+			p := st.Text
+			if pl.ClientsWait > 0 {
+				p = st.Warn
+			}
+			add(p, fmt.Sprintf("pool %s/%s cl %d act %d wait · sv %d act %d idle · maxwait %s",
+				pl.Database, pl.User, pl.ClientsActive, pl.ClientsWait, pl.ServersActive, pl.ServersIdle, units.Format(pl.MaxWait, units.Seconds)))
+		}
+	}
+	if len(s.Tables) > 0 {
+		add(st.Muted, "largest tables (estimates)")
+		for _, t := range s.Tables {
+			vac := "never vacuumed"
+			if t.LastAutovacuum != nil {
+				vac = "vacuum " + units.Age(now.Sub(*t.LastAutovacuum)) + " ago"
+			}
+			add(st.Text, fmt.Sprintf("  %s %s rows %s · %s dead · %s", t.Name, units.Count(t.RowsEstimate),
+				units.Format(float64(t.SizeBytes), units.Bytes), units.Count(t.DeadTuples), vac))
+		}
+	}
+	for _, h := range s.Hidden {
+		for _, l := range frame.Wrap("ⓘ "+h, w) {
+			add(st.Muted, l)
+		}
+	}
+	return out
+}
+
+func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
+
+// shortVersion drops the distribution suffix: "15.8 (Debian 15.8-0+deb12u1)" -> "15.8".
+func shortVersion(v string) string {
+	f, _, _ := strings.Cut(v, " ")
+	return "PG " + f
+}
+
+func pids(ps []int) string {
+	s := make([]string, len(ps))
+	for i, p := range ps {
+		s[i] = fmt.Sprint(p)
+	}
+	return strings.Join(s, ",")
+}
+
+func extensions(es []sources.DBExtension) string {
+	if len(es) == 0 {
+		return "none"
+	}
+	s := make([]string, len(es))
+	for i, e := range es {
+		s[i] = e.Name + " " + e.Version
+	}
+	return strings.Join(s, ", ")
+}
+
+func nonEmpty(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// oneLine folds a query onto one line.
+func oneLine(q string) string { return strings.Join(strings.Fields(q), " ") }
+
+func paint(p theme.Paint, lines []string) []string {
+	for i, l := range lines {
+		lines[i] = p.Render(l)
+	}
+	return lines
+}
+
+// Key handles the drill-down's keys while zoomed.
+func (m *Model) Key(k tea.KeyPressMsg) (tea.Cmd, bool) {
+	if !m.zoomed {
+		return nil, false
+	}
+	v := &m.sessions
+	if v.filtering {
+		switch k.String() {
+		case "esc":
+			v.filtering, v.filter = false, ""
+		case "enter":
+			v.filtering = false
+		case "backspace":
+			if r := []rune(v.filter); len(r) > 0 {
+				v.filter = string(r[:len(r)-1])
+			}
+		default:
+			if t := k.Key().Text; t != "" {
+				v.filter += t
+			}
+		}
+		v.cursor = 0
+		m.version++
+		return nil, true
+	}
+	keys := m.o.Keys
+	switch {
+	case key.Matches(k, keys.Filter):
+		v.filtering = true
+	case key.Matches(k, keys.Sort):
+		v.sortBy = (v.sortBy + 1) % sortCount
+		v.desc = v.sortBy == sortXact || v.sortBy == sortQuery
+	case key.Matches(k, keys.Reverse):
+		v.desc = !v.desc
+	case key.Matches(k, keys.Down):
+		v.cursor++
+	case key.Matches(k, keys.Up):
+		v.cursor = max(v.cursor-1, 0)
+	case k.String() == "esc" && v.filter != "":
+		v.filter = "" // first esc clears the filter, the next unzooms
+	default:
+		return nil, false
+	}
+	m.version++
+	return nil, true
+}
+
+// Capturing reports whether a filter is being typed.
+func (m *Model) Capturing() bool { return m.zoomed && m.sessions.filtering }

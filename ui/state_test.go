@@ -1,0 +1,175 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/exp/golden"
+
+	"github.com/opsdeck/opsdeck/sources"
+)
+
+// fakeDB and fakeCache answer what the test sets. UI tests only: the sources
+// themselves are tested against real servers.
+type fakeDB struct {
+	mu   sync.Mutex
+	st   sources.DBState
+	err  error
+	reqs []sources.DBRequest
+}
+
+func (f *fakeDB) Poll(_ context.Context, req sources.DBRequest) (sources.DBState, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.reqs = append(f.reqs, req)
+	if f.err != nil {
+		return sources.DBState{}, f.err
+	}
+	st := f.st
+	if !req.Sessions {
+		st.Sessions = nil
+	}
+	return st, nil
+}
+
+type fakeCache struct {
+	mu  sync.Mutex
+	st  sources.CacheState
+	err error
+}
+
+func (f *fakeCache) Poll(context.Context) (sources.CacheState, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.st, f.err
+}
+
+func i64p(n int64) *int64          { return &n }
+func f64p(v float64) *float64      { return &v }
+func timep(t time.Time) *time.Time { return &t }
+
+func sampleDB() sources.DBState {
+	sleeper := sources.DBSession{PID: 4242, User: "origin", Application: "celery-worker", State: "active", QueryAge: 95, XactAge: 95, Query: "SELECT pg_sleep(600)"}
+	iit := sources.DBSession{PID: 4100, User: "origin", Application: "fastapi", State: "idle in transaction", XactAge: 312, StateAge: 300, Query: "UPDATE conversations SET title = $1 WHERE id = $2"}
+	blocked := sources.DBSession{PID: 4301, User: "origin", Application: "fastapi", State: "active", WaitEvent: "Lock:transactionid", QueryAge: 41, XactAge: 41, Query: "UPDATE conversations SET title = $1 WHERE id = $2", BlockedBy: []int{4100}}
+	idle := sources.DBSession{PID: 3999, User: "origin", Application: "fastapi", State: "idle", StateAge: 3}
+	hit := 0.9962
+	return sources.DBState{
+		Version: "16.4 (Debian 16.4-1.pgdg120+1)", StartedAt: t0.Add(-76 * time.Hour), Role: "primary", Database: "origin_db", User: "origin", Privileged: true,
+		Connections:        sources.DBConnections{Total: 4, Active: 2, Idle: 1, IdleInTransaction: 1, Waiting: 1, Max: 100, Reserved: 3},
+		LongestQuery:       &sleeper,
+		LongestTransaction: &iit,
+		Blocked:            []sources.DBSession{blocked},
+		Rates:              &sources.DBRates{TPS: 182.5, CacheHitRatio: &hit, Seconds: 2},
+		DatabaseSize:       2_147_483_648,
+		Tables: []sources.DBTable{
+			{Name: "public.messages", RowsEstimate: 4_812_000, SizeBytes: 1_610_612_736, DeadTuples: 12_400, LastAutovacuum: timep(t0.Add(-42 * time.Minute))},
+			{Name: "public.conversations", RowsEstimate: 310_500, SizeBytes: 201_326_592, DeadTuples: 88},
+		},
+		Extensions:  []sources.DBExtension{{Name: "plpgsql", Version: "1.0"}, {Name: "vector", Version: "0.7.4"}},
+		Replication: sources.DBReplication{Replicas: []sources.DBReplica{{Name: "replica1", Client: "10.0.0.12", State: "streaming", SyncState: "async", LagBytes: i64p(0), ReplayLag: f64p(0.004)}}},
+		Sessions:    []sources.DBSession{idle, iit, sleeper, blocked},
+		Pgbouncer:   &sources.Pgbouncer{Pools: []sources.PgbouncerPool{{Database: "origin_db", User: "origin", Mode: "transaction", ClientsActive: 12, ClientsWait: 0, ServersActive: 3, ServersIdle: 5}}},
+	}
+}
+
+func sampleCache() sources.CacheState {
+	hit := 0.981
+	ev, ex := 0.0, 1.5
+	growth := int64(12)
+	return sources.CacheState{
+		Mode: "single", Version: "7.2.4", Role: "master", Uptime: 9 * 3600,
+		ConnectedClients: 23, UsedMemory: 318 << 20, MaxMemory: 1 << 30, MaxMemoryPolicy: "allkeys-lru", Fragmentation: 1.12,
+		OpsPerSec: 1840, HitRatio: &hit, EvictedPerSec: &ev, ExpiredPerSec: &ex,
+		Keyspace:    []sources.CacheDB{{DB: 0, Keys: 48_210, Expires: 40_002}, {DB: 1, Keys: 37, Expires: 37}},
+		Persistence: sources.CachePersistence{RDBLastStatus: "ok", RDBLastSave: t0.Add(-4 * time.Minute), RDBChanges: 1200},
+		Replication: sources.CacheReplication{ConnectedReplicas: 1},
+		SlowLog:     []sources.SlowEntry{{ID: 9, Duration: 12 * time.Millisecond, Command: "KEYS session:*"}},
+		Ping:        300 * time.Microsecond,
+		Queues:      []sources.Queue{{Name: "celery", Length: 137, Growth: &growth, GrowthOver: 4 * time.Minute}, {Name: "emails", Length: 0}},
+	}
+}
+
+// TestPostgresDrillDown: enter on the Postgres pane lists sessions; / filters,
+// s sorts, esc clears the filter and then unzooms; typing a filter never quits.
+func TestPostgresDrillDown(t *testing.T) {
+	h := newHarness(t, healthy(), nil, false)
+	h.size(160, 48)
+	h.advance(0)
+	for i := 0; i < 4; i++ {
+		h.key("tab")
+	}
+	if h.m.panes[h.m.focus].Title() != "Postgres" {
+		t.Fatalf("focus on %q", h.m.panes[h.m.focus].Title())
+	}
+	h.key("enter")
+	if last := h.db.reqs[len(h.db.reqs)-1]; !last.Sessions {
+		t.Fatal("zooming did not fetch the sessions")
+	}
+	s := h.screen()
+	checkGeometry(t, s, 160, 48)
+	golden.RequireEqual(t, s)
+	for _, want := range []string{"sessions 4 of 4", "4301", "Lock:transactionid", "idle in transaction"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("drill-down lacks %q", want)
+		}
+	}
+	h.key("/")
+	for _, k := range []string{"s", "l", "e", "e", "p"} {
+		h.key(k)
+	}
+	s = h.screen()
+	if !strings.Contains(s, "sessions 1 of 4") || !strings.Contains(s, "filter: sleep") {
+		t.Errorf("filter did not apply:\n%s", s)
+	}
+	h.key("q") // typed into the filter, not a quit
+	if h.quit {
+		t.Fatal("q quit while typing a filter")
+	}
+	h.key("enter") // keep the filter, stop typing
+	h.key("esc")   // clears it
+	if s = h.screen(); !strings.Contains(s, "sessions 4 of 4") {
+		t.Errorf("esc did not clear the filter")
+	}
+	h.key("s") // query age, longest first
+	s = h.screen()
+	if i, j := strings.Index(s, "  4242 "), strings.Index(s, "  4301 "); !strings.Contains(s, "sort query age ↓") || i < 0 || j < 0 || i > j {
+		t.Errorf("sort by query age: 4242 (95s) should come before 4301 (41s)")
+	}
+	h.key("esc")
+	if strings.Contains(h.screen(), "sessions 4 of 4") {
+		t.Error("esc did not unzoom")
+	}
+	if last := h.db.reqs[len(h.db.reqs)-1]; len(h.db.reqs) > 0 && last.Sessions {
+		h.advance(2 * time.Second)
+		if last := h.db.reqs[len(h.db.reqs)-1]; last.Sessions {
+			t.Error("sessions still fetched after unzooming")
+		}
+	}
+}
+
+func TestRedisPaneQueuesAndCluster(t *testing.T) {
+	h := newHarness(t, healthy(), nil, false)
+	h.cache.st.Nodes = []sources.CacheNode{
+		{Addr: "10.0.0.1:7000", Role: "master", Keys: 16_001, UsedMemory: 100 << 20, ConnectedClients: 8, OpsPerSec: 600, PingMillis: 0.3},
+		{Addr: "10.0.0.2:7000", Error: "connection refused by 10.0.0.2:7000 (is Redis running there?)"},
+	}
+	h.cache.st.Mode, h.cache.st.Role = "cluster", "cluster"
+	h.size(160, 48)
+	h.advance(0)
+	for i := 0; i < 5; i++ {
+		h.key("tab")
+	}
+	h.key("enter")
+	s := h.screen()
+	checkGeometry(t, s, 160, 48)
+	golden.RequireEqual(t, s)
+	for _, want := range []string{"⚠ queues celery 137 (+12 in 4m)", "emails 0", "10.0.0.1:7000 master 16k keys", "10.0.0.2:7000 ⚠ connection refused", "KEYS session:*"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("zoomed redis pane lacks %q", want)
+		}
+	}
+}
