@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"net"
 	"os"
@@ -11,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/opsdeck/opsdeck/internal/harness"
 	"github.com/opsdeck/opsdeck/internal/originapi"
@@ -282,4 +285,166 @@ func TestREADMEDocumentsSnapshotFields(t *testing.T) {
 			t.Errorf("README does not document the snapshot field %q", f)
 		}
 	}
+}
+
+// TestSnapshotPostgresAndRedis: the postgres and redis sections agree with
+// real servers; an unreachable one gives its error without the password; and
+// every field emitted, nested ones included, is documented in the README.
+func TestSnapshotPostgresAndRedis(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pg := harness.NewPostgres(t, harness.PostgresOptions{})
+	rd := harness.NewRedis(t, harness.RedisOptions{})
+	if err := pg.Exec(ctx, "CREATE TABLE items AS SELECT generate_series(1, 100) AS id; ANALYZE items"); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.Connect(ctx, pg.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "BEGIN; SELECT 1"); err != nil { // an idle transaction
+		t.Fatal(err)
+	}
+	var version string
+	var maxConn int
+	if err := conn.QueryRow(ctx, "SELECT current_setting('server_version'), current_setting('max_connections')::int").Scan(&version, &maxConn); err != nil {
+		t.Fatal(err)
+	}
+	tasks := make([]string, 0, 39)
+	tasks = append(tasks, "RPUSH", "celery")
+	for i := 0; i < 37; i++ {
+		tasks = append(tasks, fmt.Sprint(i))
+	}
+	if err := rd.Do(ctx, 0, tasks, []string{"SET", "k", "v"}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := writeFile(t, "snap.yaml", `environments:
+  qa:
+    postgres: {url: "`+pg.URL()+`", required_extensions: [vector]}
+    redis: {url: "`+rd.URL(0)+`"}
+  down:
+    postgres: {url: "postgresql://origin:canary-pg-pw@127.0.0.1:1/origin_db"}
+    redis: {url: "redis://:canary-redis-pw@127.0.0.1:1/0"}
+`)
+	code, out, stderr := runCLI(t, nil, "--config", cfg, "--env", "qa", "snapshot")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if strings.Contains(out, pg.Password) || strings.Contains(out, rd.Password) {
+		t.Fatal("snapshot leaks a password")
+	}
+	var doc struct {
+		Postgres struct {
+			Reachable   bool   `json:"reachable"`
+			Version     string `json:"version"`
+			Connections struct {
+				Total             int `json:"total"`
+				Active            int `json:"active"`
+				Idle              int `json:"idle"`
+				IdleInTransaction int `json:"idle_in_transaction"`
+				Max               int `json:"max"`
+			} `json:"connections"`
+			DatabaseSize int64   `json:"database_size_bytes"`
+			Blocked      *int    `json:"blocked_sessions"`
+			Longest      float64 `json:"longest_transaction_seconds"`
+			Tables       []struct {
+				Name string `json:"name"`
+				Rows int64  `json:"rows_estimate"`
+				Size int64  `json:"size_bytes"`
+			} `json:"tables"`
+			Extensions  []struct{ Name, Version string } `json:"extensions"`
+			Missing     []string                         `json:"missing_extensions"`
+			Replication map[string]any                   `json:"replication"`
+		} `json:"postgres"`
+		Redis struct {
+			Reachable bool    `json:"reachable"`
+			Version   string  `json:"version"`
+			Role      string  `json:"role"`
+			Used      int64   `json:"used_memory_bytes"`
+			Clients   int     `json:"connected_clients"`
+			Ops       float64 `json:"ops_per_sec"`
+			Keyspace  []struct {
+				DB, Keys, Expires int64
+			} `json:"keyspace"`
+			Queues []struct {
+				Name   string `json:"name"`
+				Length int64  `json:"length"`
+			} `json:"queues"`
+		} `json:"redis"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	p := doc.Postgres
+	if !p.Reachable || p.Version != version || p.Connections.Max != maxConn || p.Connections.IdleInTransaction != 1 ||
+		p.Connections.Total < 2 || p.DatabaseSize <= 0 || p.Blocked == nil || *p.Blocked != 0 || p.Longest <= 0 || p.Replication == nil {
+		t.Errorf("postgres section: %+v", p)
+	}
+	if len(p.Tables) != 1 || p.Tables[0].Name != "public.items" || p.Tables[0].Rows != 100 || p.Tables[0].Size <= 0 {
+		t.Errorf("tables: %+v", p.Tables)
+	}
+	if len(p.Extensions) == 0 || p.Extensions[0].Name != "plpgsql" || len(p.Missing) != 1 || p.Missing[0] != "vector" {
+		t.Errorf("extensions %+v missing %v", p.Extensions, p.Missing)
+	}
+	r := doc.Redis
+	if !r.Reachable || r.Version == "" || r.Role != "master" || r.Used <= 0 || r.Clients < 1 {
+		t.Errorf("redis section: %+v", r)
+	}
+	if len(r.Queues) != 1 || r.Queues[0].Name != "celery" || r.Queues[0].Length != 37 || len(r.Keyspace) != 1 || r.Keyspace[0].Keys != 2 {
+		t.Errorf("queues %+v keyspace %+v", r.Queues, r.Keyspace)
+	}
+
+	// Every field, nested ones included, is documented.
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw map[string]any
+	if err := json.Unmarshal([]byte(out), &raw); err != nil {
+		t.Fatal(err)
+	}
+	for f := range fieldNames(raw["postgres"], fieldNames(raw["redis"], map[string]bool{})) {
+		if !strings.Contains(string(readme), "`"+f+"`") && !strings.Contains(string(readme), `"`+f+`"`) {
+			t.Errorf("README does not document the snapshot field %q", f)
+		}
+	}
+
+	code, out, stderr = runCLI(t, nil, "--config", cfg, "--env", "down", "snapshot")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if strings.Contains(out, "canary-pg-pw") || strings.Contains(out, "canary-redis-pw") {
+		t.Fatal("an unreachable source's password is in the snapshot")
+	}
+	var down map[string]any
+	if err := json.Unmarshal([]byte(out), &down); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"postgres", "redis"} {
+		sec, _ := down[s].(map[string]any)
+		if sec["reachable"] != false || !strings.Contains(fmt.Sprint(sec["error"]), "connection refused by 127.0.0.1:1") {
+			t.Errorf("%s section of a down server: %v", s, sec)
+		}
+	}
+	code, out, _ = runCLI(t, nil, "--config", cfg, "--env", "qa", "snapshot", "--format", "text")
+	if code != 0 || !strings.Contains(out, "queue celery: 37 waiting") || !strings.Contains(out, "Postgres "+version) || !strings.Contains(out, "missing extension: vector") {
+		t.Errorf("text snapshot:\n%s", out)
+	}
+}
+
+// fieldNames collects the keys of every object in v.
+func fieldNames(v any, into map[string]bool) map[string]bool {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			into[k] = true
+			fieldNames(x, into)
+		}
+	case []any:
+		for _, x := range v {
+			fieldNames(x, into)
+		}
+	}
+	return into
 }

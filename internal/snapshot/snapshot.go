@@ -28,6 +28,8 @@ type Document struct {
 	Metrics     map[string]Metric `json:"metrics"`
 	Alerts      []Alert           `json:"alerts"`
 	AlertsError string            `json:"alerts_error,omitempty"`
+	Postgres    Postgres          `json:"postgres"`
+	Redis       Redis             `json:"redis"`
 
 	order []string // metric keys in display order
 	specs map[string]sources.SignalSpec
@@ -56,6 +58,59 @@ type Alert struct {
 	Labels   map[string]string `json:"labels"`
 }
 
+// Postgres is the database section. When the server cannot be read only
+// reachable, target and error are present.
+type Postgres struct {
+	Reachable bool   `json:"reachable"`
+	Target    string `json:"target,omitempty"`
+	Error     string `json:"error,omitempty"`
+	*sources.DBState
+	BlockedSessions           *int     `json:"blocked_sessions,omitempty"`
+	LongestTransactionSeconds *float64 `json:"longest_transaction_seconds,omitempty"`
+}
+
+// Redis is the cache and Celery broker section, shaped like Postgres.
+type Redis struct {
+	Reachable bool   `json:"reachable"`
+	Target    string `json:"target,omitempty"`
+	Error     string `json:"error,omitempty"`
+	*sources.CacheState
+}
+
+func pollPostgres(ctx context.Context, env *sources.Environment) Postgres {
+	out := Postgres{Target: env.PostgresTarget}
+	if env.Database == nil {
+		out.Error = env.DatabaseProblem
+		return out
+	}
+	st, err := env.Database.Poll(ctx, sources.DBRequest{})
+	if err != nil {
+		out.Error = env.Scrubber.Error(err)
+		return out
+	}
+	blocked, longest := len(st.Blocked), 0.0
+	if t := st.LongestTransaction; t != nil {
+		longest = t.XactAge
+	}
+	out.Reachable, out.DBState, out.BlockedSessions, out.LongestTransactionSeconds = true, &st, &blocked, &longest
+	return out
+}
+
+func pollRedis(ctx context.Context, env *sources.Environment) Redis {
+	out := Redis{Target: env.RedisTarget}
+	if env.Cache == nil {
+		out.Error = env.CacheProblem
+		return out
+	}
+	st, err := env.Cache.Poll(ctx)
+	if err != nil {
+		out.Error = env.Scrubber.Error(err)
+		return out
+	}
+	out.Reachable, out.CacheState = true, &st
+	return out
+}
+
 // Take polls env's sources once, concurrently. Failures are recorded in the
 // document, never returned: a snapshot of a broken environment is the point.
 func Take(ctx context.Context, env *sources.Environment, now time.Time) *Document {
@@ -70,6 +125,8 @@ func Take(ctx context.Context, env *sources.Environment, now time.Time) *Documen
 	}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
+	wg.Go(func() { d.Postgres = pollPostgres(ctx, env) })
+	wg.Go(func() { d.Redis = pollRedis(ctx, env) })
 	for _, spec := range env.Signals {
 		d.order = append(d.order, spec.Key)
 		d.specs[spec.Key] = spec
@@ -179,6 +236,63 @@ func (d *Document) Text() string {
 		for _, a := range d.Alerts {
 			fmt.Fprintf(&b, "  %-7s %s (%s) %s\n", a.State, a.Name, a.Severity, a.Summary)
 		}
+	}
+	b.WriteString("\n" + d.Postgres.text() + "\n" + d.Redis.text())
+	return b.String()
+}
+
+func (p Postgres) text() string {
+	var b strings.Builder
+	if !p.Reachable {
+		fmt.Fprintf(&b, "Postgres: unreachable (%s)\n", p.Error)
+		return b.String()
+	}
+	st := p.DBState
+	c := st.Connections
+	fmt.Fprintf(&b, "Postgres %s %s at %s: %d/%d connections (%d active, %d idle, %d idle in transaction), %d blocked, size %s\n",
+		st.Version, st.Role, p.Target, c.Total, c.Max, c.Active, c.Idle, c.IdleInTransaction, len(st.Blocked), units.Format(float64(st.DatabaseSize), units.Bytes))
+	if t := st.LongestTransaction; t != nil {
+		fmt.Fprintf(&b, "  longest transaction: %s, pid %d %s (%s): %s\n", units.Span(time.Duration(t.XactAge*float64(time.Second))), t.PID, t.User, t.State, strings.Join(strings.Fields(t.Query), " "))
+	}
+	for _, bl := range st.Blocked {
+		fmt.Fprintf(&b, "  blocked: pid %d by %v: %s\n", bl.PID, bl.BlockedBy, strings.Join(strings.Fields(bl.Query), " "))
+	}
+	for _, m := range st.MissingExtensions {
+		fmt.Fprintf(&b, "  missing extension: %s\n", m)
+	}
+	for _, r := range st.Replication.Replicas {
+		fmt.Fprintf(&b, "  replica %s %s %s\n", r.Name, r.Client, r.State)
+	}
+	if u := st.Replication.Upstream; u != nil {
+		fmt.Fprintf(&b, "  replica of %s: %s\n", u.Sender, u.Status)
+	}
+	if bo := st.Pgbouncer; bo != nil && bo.Error != "" {
+		fmt.Fprintf(&b, "  pgbouncer: %s\n", bo.Error)
+	}
+	for _, h := range st.Hidden {
+		fmt.Fprintf(&b, "  note: %s\n", h)
+	}
+	return b.String()
+}
+
+func (r Redis) text() string {
+	var b strings.Builder
+	if !r.Reachable {
+		fmt.Fprintf(&b, "Redis: unreachable (%s)\n", r.Error)
+		return b.String()
+	}
+	st := r.CacheState
+	fmt.Fprintf(&b, "Redis %s %s at %s: %s used, %d clients, %s ops/s\n", st.Version, st.Role, r.Target,
+		units.Format(float64(st.UsedMemory), units.Bytes), st.ConnectedClients, units.FormatShort(st.OpsPerSec, units.None))
+	for _, q := range st.Queues {
+		if q.Error != "" {
+			fmt.Fprintf(&b, "  queue %s: %s\n", q.Name, q.Error)
+		} else {
+			fmt.Fprintf(&b, "  queue %s: %d waiting\n", q.Name, q.Length)
+		}
+	}
+	for _, k := range st.Keyspace {
+		fmt.Fprintf(&b, "  db%d: %d keys, %d expiring\n", k.DB, k.Keys, k.Expires)
 	}
 	return b.String()
 }
