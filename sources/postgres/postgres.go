@@ -51,9 +51,15 @@ type Client struct {
 
 	bouncer *bouncer
 
-	mu   sync.Mutex
-	prev *sources.DBState
+	mu     sync.Mutex
+	prev   *sources.DBState
+	size   int64     // the database size, re-read every sizeEvery
+	sizeAt time.Time // when size was read
 }
+
+// sizeEvery is how often the database size is re-read: it changes slowly and
+// costs a stat of every file of the database.
+const sizeEvery = 30 * time.Second
 
 // New parses the URL; it does no I/O (the first poll connects).
 func New(o Options) (*Client, error) {
@@ -159,7 +165,10 @@ func (c *Client) poll(ctx context.Context, req sources.DBRequest) (sources.DBSta
 	}
 	defer conn.Release()
 	pc := conn.Conn().PgConn()
-	results, err := pc.Exec(ctx, pollSQL(c.opts.StatementTimeout, req.Sessions)).ReadAll()
+	c.mu.Lock()
+	withSize := c.sizeAt.IsZero() || time.Since(c.sizeAt) >= sizeEvery
+	c.mu.Unlock()
+	results, err := pc.Exec(ctx, pollSQL(c.opts.StatementTimeout, req.Sessions, withSize)).ReadAll()
 	at := time.Now()
 	if err != nil {
 		if pc.TxStatus() == 'E' || pc.TxStatus() == 'T' {
@@ -177,11 +186,17 @@ func (c *Client) poll(ctx context.Context, req sources.DBRequest) (sources.DBSta
 	if doc == nil {
 		return sources.DBState{}, errors.New("postgres answered no state row")
 	}
-	st, err := decode(doc)
+	st, size, err := decode(doc)
 	if err != nil {
 		return sources.DBState{}, fmt.Errorf("postgres answered an unreadable state: %v", err)
 	}
 	st.At = at
+	c.mu.Lock()
+	if size != nil {
+		c.size, c.sizeAt = *size, at
+	}
+	st.DatabaseSize = c.size
+	c.mu.Unlock()
 	if !req.Sessions {
 		st.Sessions = nil
 	}
@@ -309,7 +324,7 @@ type wire struct {
 	LongestXact    *wireSession          `json:"longest_xact"`
 	Blocked        []wireSession         `json:"blocked"`
 	Counters       *wireCounters         `json:"counters"`
-	Size           int64                 `json:"size"`
+	Size           *int64                `json:"size"`
 	Tables         []wireTable           `json:"tables"`
 	Extensions     []sources.DBExtension `json:"extensions"`
 	Replicas       []wireReplica         `json:"replicas"`
@@ -390,14 +405,15 @@ func (w wireSession) session() sources.DBSession {
 	}
 }
 
-func decode(doc []byte) (sources.DBState, error) {
+// decode reads the poll's document; size is nil when it was not asked for.
+func decode(doc []byte) (st sources.DBState, size *int64, err error) {
 	var w wire
 	if err := json.Unmarshal(doc, &w); err != nil {
-		return sources.DBState{}, err
+		return sources.DBState{}, nil, err
 	}
-	st := sources.DBState{
+	st = sources.DBState{
 		Version: w.Version, StartedAt: w.Started, Role: "primary", Database: w.Database, User: w.User,
-		Privileged: w.Privileged, DatabaseSize: w.Size, Extensions: w.Extensions,
+		Privileged: w.Privileged, Extensions: w.Extensions,
 	}
 	if w.Recovery {
 		st.Role = "replica"
@@ -462,5 +478,5 @@ func decode(doc []byte) (sources.DBState, error) {
 	for _, s := range w.Sessions {
 		st.Sessions = append(st.Sessions, s.session())
 	}
-	return st, nil
+	return st, w.Size, nil
 }

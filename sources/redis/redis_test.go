@@ -41,7 +41,9 @@ func (c countedConn) Write(b []byte) (int, error) {
 		c.d.byAddr, c.d.last = map[string]int{}, map[string]string{}
 	}
 	c.d.byAddr[c.addr]++
-	c.d.last[c.addr] += strings.ReplaceAll(string(b[:min(len(b), 60)]), "\r\n", " ") + " | "
+	if l := c.d.last[c.addr]; len(l) < 400 { // what went out, for the failure message
+		c.d.last[c.addr] = l + strings.ReplaceAll(string(b[:min(len(b), 60)]), "\r\n", " ") + " | "
+	}
 	c.d.mu.Unlock()
 	return c.Conn.Write(b)
 }

@@ -1,0 +1,64 @@
+package redis
+
+import (
+	"context"
+	"testing"
+
+	"github.com/opsdeck/opsdeck/internal/harness"
+)
+
+// BenchmarkPoll: one poll of a single server with 10,000 keys in 4 databases
+// and two queues. Budget (docs/PERFORMANCE.md): at most 2 round trips.
+func BenchmarkPoll(b *testing.B) {
+	const maxRoundTrips = 2
+	ctx := context.Background()
+	srv := harness.NewRedis(b, harness.RedisOptions{})
+	for db := 0; db < 4; db++ {
+		cmds := make([][]string, 0, 2500)
+		for i := 0; i < 2500; i++ {
+			cmds = append(cmds, []string{"SET", "k" + itoa(i), "v"})
+		}
+		if err := srv.Do(ctx, db, cmds...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := srv.Do(ctx, 0, []string{"RPUSH", "celery", "a", "b", "c"}); err != nil {
+		b.Fatal(err)
+	}
+	dial := &countingDial{}
+	c, err := New(Options{URL: srv.URL(0), Queues: []string{"celery", "emails"}, Dial: dial.dial})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	st, err := c.Poll(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if len(st.Keyspace) != 4 || st.Keyspace[3].Keys != 2500 {
+		b.Fatalf("keyspace %+v", st.Keyspace)
+	}
+	dial.reset()
+	n := 0
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := c.Poll(ctx); err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+	b.StopTimer()
+	trips := float64(dial.writes.Load()) / float64(n)
+	b.ReportMetric(trips, "round-trips/op")
+	if trips > maxRoundTrips {
+		b.Errorf("%.1f round trips per poll: over the budget of %d", trips, maxRoundTrips)
+	}
+}
+
+func itoa(i int) string {
+	const digits = "0123456789"
+	if i < 10 {
+		return digits[i : i+1]
+	}
+	return itoa(i/10) + digits[i%10:i%10+1]
+}
