@@ -50,7 +50,9 @@ type Sandbox struct {
 	Prometheus *harness.Prometheus
 	Postgres   *harness.Postgres
 	Redis      *harness.Redis
+	Pgbouncer  *harness.Pgbouncer
 	APIAddr    string
+	worker     *harness.Session // a long-running query, as a Celery worker's
 
 	cancel context.CancelFunc
 	once   sync.Once
@@ -61,7 +63,7 @@ type requirement struct{ bin, pkg string }
 
 var requirements = []requirement{
 	{"prometheus", "prometheus"}, {"promtool", "prometheus"}, {"postgres", "postgresql"}, {"initdb", "postgresql"},
-	{"redis-server", "redis-server"}, {"alembic", "alembic"},
+	{"redis-server", "redis-server"}, {"alembic", "alembic"}, {"pgbouncer", "pgbouncer"},
 }
 
 // Check reports every missing binary at once, with the apt command that fixes it.
@@ -184,6 +186,18 @@ func Start(ctx context.Context, o Options) (_ *Sandbox, err error) {
 	}); err != nil {
 		return nil, err
 	}
+	// As in Origin, the application reaches the database through pgbouncer.
+	if err := step("pgbouncer and a busy worker", func() error {
+		var err error
+		if s.Pgbouncer, err = harness.StartPgbouncer(ctx, s.Postgres, harness.PgbouncerOptions{}); err != nil {
+			return err
+		}
+		s.worker, err = s.Postgres.StartSession("celery-worker", "SELECT pg_sleep(86400) /* app.tasks.reindex_embeddings */")
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	go s.driveQueue(runCtx, sched)
 	s.ConfigPath = filepath.Join(dir, "opsdeck.yaml")
 	if err := os.WriteFile(s.ConfigPath, []byte(s.config(alembicDir)), 0o600); err != nil {
 		return nil, err
@@ -201,11 +215,11 @@ default_environment: demo
 environments:
   demo:
     prometheus: {url: %q, selector: 'job="fastapi-app"'}
-    postgres: {url: %q}
+    postgres: {url: %q, pgbouncer_url: %q}
     redis: {url: %q, queues: [celery]}
     alembic: {dir: %q}
     disposable: true
-`, s.Prometheus.URL(), s.Postgres.URL(), s.Redis.URL(0), alembicDir)
+`, s.Prometheus.URL(), s.Pgbouncer.URL(s.Postgres.Database, s.Postgres.User), s.Pgbouncer.URL("pgbouncer", s.Postgres.User), s.Redis.URL(0), alembicDir)
 }
 
 // Stop stops every server and removes the sandbox directory. Safe to call twice.
@@ -213,6 +227,8 @@ func (s *Sandbox) Stop() {
 	s.once.Do(func() {
 		s.cancel()
 		var wg sync.WaitGroup
+		_ = s.worker.Stop()
+		_ = s.Pgbouncer.Stop()
 		for _, stop := range []func() error{s.Prometheus.Stop, s.Postgres.Stop, s.Redis.Stop} {
 			wg.Add(1)
 			go func() { defer wg.Done(); _ = stop() }()
@@ -307,8 +323,51 @@ func seedRedis(ctx context.Context, r *harness.Redis) error {
 	return r.Do(ctx, 1, results...)
 }
 
-// QueueLength is how many tasks wait in the demo's Celery queue.
+// QueueLength is how many tasks wait in the demo's Celery queue when calm.
 const QueueLength = 37
+
+// queueTarget is the Celery queue's length at t: while latency is degraded
+// the workers fall behind and tasks pile up past Origin's backlog threshold
+// (100), then drain.
+func queueTarget(sched originapi.Schedule, t time.Time) int {
+	period := sched.Period
+	phase := float64(t.Sub(sched.Start)%period) / float64(period)
+	switch {
+	case phase >= 0.55 && phase < 0.85: // the latency incident
+		return QueueLength + int((phase-0.55)/0.30*130)
+	case phase >= 0.85: // draining
+		return QueueLength + int((1-phase)/0.15*130)
+	}
+	return QueueLength
+}
+
+// driveQueue keeps the queue's length on queueTarget.
+func (s *Sandbox) driveQueue(ctx context.Context, sched originapi.Schedule) {
+	tick := time.NewTicker(2 * time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-tick.C:
+			want := queueTarget(sched, now)
+			cur, err := s.Redis.Get(ctx, "LLEN", "celery")
+			n, _ := strconv.Atoi(cur)
+			if err != nil {
+				continue
+			}
+			if n < want {
+				cmd := []string{"RPUSH", "celery"}
+				for i := n; i < want; i++ {
+					cmd = append(cmd, fmt.Sprintf(`{"task":"app.tasks.summarize","id":"demo-%d"}`, i))
+				}
+				_ = s.Redis.Do(ctx, 0, cmd)
+			} else if n > want {
+				_ = s.Redis.Do(ctx, 0, []string{"LTRIM", "celery", strconv.Itoa(n - want), "-1"})
+			}
+		}
+	}
+}
 
 // DemoRules are Origin's alert rules with windows and "for" durations cut
 // down so that alerts fire during the demo's short incidents.

@@ -220,3 +220,31 @@ func NewPostgres(t TB, opts PostgresOptions) *Postgres {
 	t.Helper()
 	return startFor(t, "PostgreSQL", 60*time.Second, func(ctx context.Context) (*Postgres, error) { return StartPostgres(ctx, opts) })
 }
+
+// Session is a psql client left running one statement (a long query for the
+// demo's Postgres pane to find).
+type Session struct{ cmd *exec.Cmd }
+
+// StartSession runs sql in a psql named app, in the background, until Stop.
+func (p *Postgres) StartSession(app, sql string) (*Session, error) {
+	psql, err := LookPath("psql", "postgresql")
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(psql, "--no-psqlrc", "--quiet", "-h", "127.0.0.1", "-p", strconv.Itoa(p.Port), "-U", p.User, "-d", p.Database, "-c", sql)
+	cmd.Env = append(os.Environ(), "PGPASSWORD="+p.Password, "PGAPPNAME="+app, "PGSSLMODE=disable")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	go cmd.Wait() //nolint:errcheck // reaped; killed by Stop
+	return &Session{cmd: cmd}, nil
+}
+
+// Stop ends the session.
+func (s *Session) Stop() error {
+	if s == nil {
+		return nil
+	}
+	return syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
+}

@@ -40,10 +40,10 @@ const sessionJSON = `json_build_object(
 const stateSQL = `WITH act AS (
   -- Without pg_read_all_stats, other roles' sessions show a NULL backend_type;
   -- a user tells them from the server's own processes.
+  -- opsdeck's own session is left out, as pg_activity does: it is always busy polling.
   SELECT * FROM pg_stat_activity
-  WHERE backend_type = 'client backend' OR (backend_type IS NULL AND usesysid IS NOT NULL)
-), others AS (
-  SELECT * FROM act WHERE pid <> pg_backend_pid()
+  WHERE (backend_type = 'client backend' OR (backend_type IS NULL AND usesysid IS NOT NULL))
+    AND pid <> pg_backend_pid()
 )
 SELECT json_build_object(
   'version', current_setting('server_version'),
@@ -59,9 +59,9 @@ SELECT json_build_object(
               (SELECT coalesce(state, '') AS s, count(*) AS n FROM act GROUP BY 1) x),
   'hidden', (SELECT count(*) FROM act WHERE query = '<insufficient privilege>'),
   'waiting', (SELECT count(*) FROM act WHERE wait_event_type = 'Lock'),
-  'longest_query', (SELECT ` + sessionJSON + ` FROM others
+  'longest_query', (SELECT ` + sessionJSON + ` FROM act
                     WHERE state = 'active' ORDER BY query_start LIMIT 1),
-  'longest_xact', (SELECT ` + sessionJSON + ` FROM others
+  'longest_xact', (SELECT ` + sessionJSON + ` FROM act
                    WHERE xact_start IS NOT NULL ORDER BY xact_start LIMIT 1),
   'blocked', (SELECT json_agg(b) FROM (
                 SELECT ` + sessionJSON + `::jsonb || jsonb_build_object('blocked_by', pg_blocking_pids(pid)) AS b

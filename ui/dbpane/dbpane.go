@@ -210,9 +210,13 @@ func summaryLines(st *theme.Styles, s sources.DBState, w int, stale bool, now ti
 		if t.XactAge >= 60 {
 			p = st.Warn
 		}
-		add(p, fmt.Sprintf("longest tx %s pid %d %s (%s): %s", units.Span(seconds(t.XactAge)), t.PID, t.User, t.State, oneLine(t.Query)))
+		what := "longest tx"
+		if q := s.LongestQuery; q != nil && q.PID == t.PID {
+			what = "longest query and tx"
+		}
+		add(p, fmt.Sprintf("%s %s pid %d %s (%s): %s", what, units.Span(seconds(t.XactAge)), t.PID, t.User, t.State, oneLine(t.Query)))
 	}
-	if q := s.LongestQuery; q != nil {
+	if q := s.LongestQuery; q != nil && (s.LongestTransaction == nil || q.PID != s.LongestTransaction.PID) {
 		p := st.Text
 		if q.QueryAge >= 30 {
 			p = st.Warn
