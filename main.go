@@ -17,7 +17,6 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/alecthomas/kong"
 	"github.com/charmbracelet/x/term"
 
 	"github.com/opsdeck/opsdeck/config"
@@ -70,19 +69,6 @@ const (
 	exitConfig = 2
 )
 
-type cli struct {
-	ConfigFile string        `name:"config" short:"c" env:"OPSDECK_CONFIG" placeholder:"FILE" help:"Configuration file. Default: ./opsdeck.yaml, then $$XDG_CONFIG_HOME/opsdeck/config.yaml; with neither, one environment \"default\" is built from PROMETHEUS_URL, DATABASE_URL, REDIS_URL and ALEMBIC_DIR."`
-	Env        string        `short:"e" env:"OPSDECK_ENV" placeholder:"NAME" help:"Environment to open (default: the file's default_environment)."`
-	Refresh    time.Duration `placeholder:"DURATION" help:"Poll interval, e.g. 2s (overrides the file's refresh)."`
-	Window     time.Duration `placeholder:"DURATION" help:"Chart time window, e.g. 15m (overrides the file's window)."`
-
-	Run      runCmd      `cmd:"" default:"withargs" help:"Open the console (the default command)."`
-	Snapshot snapshotCmd `cmd:"" help:"Poll every source once and print what the console would show."`
-	Config   configCmd   `cmd:"" help:"Inspect the configuration."`
-	Demo     demoCmd     `cmd:"" help:"Open the console against a self-contained sandbox (synthetic API, Prometheus, PostgreSQL, Redis)."`
-	Version  versionCmd  `cmd:"" help:"Print the version."`
-}
-
 // app carries what commands need: streams and the environment, never globals.
 type app struct {
 	stdout, stderr io.Writer
@@ -92,19 +78,13 @@ type app struct {
 
 type runCmd struct{}
 
-type snapshotCmd struct {
-	Format string `short:"f" enum:"json,text" default:"json" help:"Output format: json or text."`
-}
-
-type configCmd struct {
-	Print configPrintCmd `cmd:"" help:"Print the merged configuration, secrets redacted."`
-}
+type snapshotCmd struct{ Format string }
 
 type configPrintCmd struct{}
 
 type demoCmd struct {
-	Serve         bool          `help:"Start the sandbox and print its config path instead of opening the console; stop with ctrl+c."`
-	IncidentEvery time.Duration `default:"5m" placeholder:"DURATION" help:"Length of one incident cycle (an error spike, then a latency spike)."`
+	Serve         bool
+	IncidentEvery time.Duration
 }
 
 type versionCmd struct{}
@@ -145,42 +125,19 @@ func profile(cpuPath, memPath string) (stop func()) {
 	}
 }
 
-// exitRequest carries kong's wish to exit (after --help) out of parsing.
-type exitRequest int
-
-func run(args []string, stdout, stderr io.Writer, lookupEnv func(string) (string, bool)) (code int) {
+func run(args []string, stdout, stderr io.Writer, lookupEnv func(string) (string, bool)) int {
 	var c cli
 	a := &app{stdout: stdout, stderr: stderr, lookupEnv: lookupEnv, cli: &c}
-	parser, err := kong.New(&c,
-		kong.Name("opsdeck"),
-		kong.Description("A terminal console for on-call engineers: RPS, error rate, P95 latency, memory and "+
-			"firing alerts from Prometheus on one screen (PostgreSQL, Redis, schema drift and runbook "+
-			"actions are being built).\n\nTry it with no setup: opsdeck demo"),
-		kong.Writers(stdout, stderr),
-		kong.Exit(func(code int) { panic(exitRequest(code)) }),
-		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
-		kong.Bind(a),
-		kong.Resolvers(envResolver(lookupEnv)),
-	)
-	if err != nil {
-		fmt.Fprintln(stderr, "opsdeck:", err)
-		return exitFail
+	p, err := parse(args, &c, lookupEnv)
+	if p.help {
+		usage(stdout, p.cmd, p.named, lookupEnv)
+		return exitOK
 	}
-	defer func() {
-		if r := recover(); r != nil {
-			if e, ok := r.(exitRequest); ok {
-				code = int(e)
-				return
-			}
-			panic(r)
-		}
-	}()
-	ctx, err := parser.Parse(args)
 	if err != nil {
 		fmt.Fprintf(stderr, "opsdeck: %v\nRun 'opsdeck --help' for usage.\n", err)
 		return exitConfig
 	}
-	if err := ctx.Run(); err != nil {
+	if err := p.cmd.run(a, p.rest); err != nil {
 		var ce configError
 		var fe config.Errors
 		switch {
@@ -199,19 +156,6 @@ func run(args []string, stdout, stderr io.Writer, lookupEnv func(string) (string
 		}
 	}
 	return exitOK
-}
-
-// envResolver lets kong read OPSDECK_* variables through the injected lookup
-// (tests pass their own environment).
-func envResolver(lookup func(string) (string, bool)) kong.Resolver {
-	return kong.ResolverFunc(func(_ *kong.Context, _ *kong.Path, flag *kong.Flag) (any, error) {
-		for _, name := range flag.Envs {
-			if v, ok := lookup(name); ok && v != "" {
-				return v, nil
-			}
-		}
-		return nil, nil
-	})
 }
 
 // load reads the configuration and applies the global flags.

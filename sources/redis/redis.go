@@ -98,6 +98,9 @@ func New(o Options) (*Client, error) {
 		MaxRetries: -1, PoolSize: 2, MinIdleConns: 0, MaxIdleConns: 2, ConnMaxIdleTime: 5 * time.Minute,
 		DialTimeout: o.Timeout, ReadTimeout: o.Timeout, WriteTimeout: o.Timeout, ContextTimeoutEnabled: true,
 		Dialer: o.Dial, DialerRetries: 1,
+		// One connection per node, with small buffers: the default dedicated
+		// pipeline pool would open a second one with 256 KiB of buffers.
+		PipelinePoolSize: -1, ReadBufferSize: 16 << 10, WriteBufferSize: 4 << 10,
 	}
 	var seeds []string
 	c := &Client{opts: o, prev: map[string]counters{}, history: map[string][]sample{}}

@@ -1,0 +1,214 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// The command line is the standard library's flag package with subcommands as
+// data. (kong was used first; it looks methods up by name through reflection,
+// which makes the linker keep every exported method of every type: go-redis's
+// thousand commands alone cost 4 MiB of resident memory.)
+
+// cli holds the global flags; they are accepted before or after the command.
+type cli struct {
+	ConfigFile string
+	Env        string
+	Refresh    time.Duration
+	Window     time.Duration
+}
+
+// command is one subcommand: its words, help, own flags and action.
+type command struct {
+	path    string // "config print"
+	args    string // usage of positional arguments, "" for none
+	summary string
+	flags   func(fs *flag.FlagSet)
+	run     func(a *app, args []string) error
+}
+
+const description = `A terminal console for on-call engineers: RPS, error rate, P95 latency, memory and
+firing alerts from Prometheus, PostgreSQL and Redis state on one screen (schema drift and runbook
+actions are being built).
+
+Try it with no setup: opsdeck demo`
+
+// commands lists every subcommand; help is generated from it.
+func commands() []*command {
+	var snap snapshotCmd
+	var dm demoCmd
+	return []*command{
+		{path: "run", summary: "Open the console (the default command).", run: func(a *app, _ []string) error { return runCmd{}.Run(a) }},
+		{path: "snapshot", summary: "Poll every source once and print what the console would show.",
+			flags: func(fs *flag.FlagSet) {
+				fs.StringVar(&snap.Format, "format", "json", "output format: json or text")
+				fs.StringVar(&snap.Format, "f", "json", "shorthand for --format")
+			},
+			run: func(a *app, _ []string) error {
+				if snap.Format != "json" && snap.Format != "text" {
+					return configError{fmt.Errorf("--format must be json or text, not %q", snap.Format)}
+				}
+				return snap.Run(a)
+			}},
+		{path: "config print", summary: "Print the merged configuration, secrets redacted.", run: func(a *app, _ []string) error { return configPrintCmd{}.Run(a) }},
+		{path: "demo", summary: "Open the console against a self-contained sandbox (synthetic API, Prometheus, PostgreSQL, pgbouncer, Redis).",
+			flags: func(fs *flag.FlagSet) {
+				fs.BoolVar(&dm.Serve, "serve", false, "start the sandbox and print its config path instead of opening the console; stop with ctrl+c")
+				fs.DurationVar(&dm.IncidentEvery, "incident-every", 5*time.Minute, "length of one incident cycle (an error spike, then a latency spike)")
+			},
+			run: func(a *app, _ []string) error { return dm.Run(a) }},
+		{path: "version", summary: "Print the version.", run: func(a *app, _ []string) error { return versionCmd{}.Run(a) }},
+	}
+}
+
+// globalFlags defines the flags every command takes.
+func globalFlags(fs *flag.FlagSet, c *cli, lookupEnv func(string) (string, bool)) {
+	def := func(name string) string { v, _ := lookupEnv(name); return v }
+	fs.StringVar(&c.ConfigFile, "config", def("OPSDECK_CONFIG"), "configuration `FILE` ($OPSDECK_CONFIG). Default: ./opsdeck.yaml, then $XDG_CONFIG_HOME/opsdeck/config.yaml;\nwith neither, one environment \"default\" is built from PROMETHEUS_URL, DATABASE_URL, REDIS_URL and ALEMBIC_DIR")
+	fs.StringVar(&c.ConfigFile, "c", def("OPSDECK_CONFIG"), "shorthand for --config")
+	fs.StringVar(&c.Env, "env", def("OPSDECK_ENV"), "environment `NAME` to open ($OPSDECK_ENV; default: the file's default_environment)")
+	fs.StringVar(&c.Env, "e", def("OPSDECK_ENV"), "shorthand for --env")
+	fs.DurationVar(&c.Refresh, "refresh", 0, "poll interval, e.g. 2s (overrides the file's refresh)")
+	fs.DurationVar(&c.Window, "window", 0, "chart time window, e.g. 15m (overrides the file's window)")
+}
+
+// parsed is a command line taken apart.
+type parsed struct {
+	cmd   *command
+	named bool     // the command was typed (not the default)
+	rest  []string // positional arguments after the command's words
+	help  bool     // --help or -h
+}
+
+// parse finds the command and its flags in args.
+func parse(args []string, c *cli, lookupEnv func(string) (string, bool)) (p parsed, err error) {
+	cmds := commands()
+	// A throwaway flag set tells flags that take a value from boolean ones,
+	// so that positional words can be told from flag values.
+	probe := flag.NewFlagSet("opsdeck", flag.ContinueOnError)
+	globalFlags(probe, &cli{}, lookupEnv)
+	for _, cm := range cmds {
+		if cm.flags != nil {
+			cm.flags(probe)
+		}
+	}
+	var flags, words []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			words = append(words, args[i+1:]...)
+			break
+		}
+		if !strings.HasPrefix(a, "-") || a == "-" {
+			words = append(words, a)
+			continue
+		}
+		flags = append(flags, a)
+		name := strings.TrimLeft(a, "-")
+		if name == "h" || name == "help" {
+			p.help = true
+			flags = flags[:len(flags)-1]
+			continue
+		}
+		if strings.Contains(name, "=") {
+			continue
+		}
+		if f := probe.Lookup(name); f != nil && !isBool(f) && i+1 < len(args) {
+			i++
+			flags = append(flags, args[i])
+		}
+	}
+	// The longest run of leading words that names a command.
+	p.cmd = cmds[0]
+	taken := 0
+	for _, cm := range cmds {
+		w := strings.Fields(cm.path)
+		if len(w) <= len(words) && slices.Equal(w, words[:len(w)]) && len(w) > taken {
+			p.cmd, taken = cm, len(w)
+		}
+	}
+	p.named, p.rest = taken > 0, words[taken:]
+	if taken == 0 && len(words) > 0 {
+		if words[0] == "config" {
+			return p, errors.New("config needs a subcommand: config print")
+		}
+		return p, fmt.Errorf("unknown command %q", words[0])
+	}
+	if len(p.rest) > 0 && p.cmd.args == "" {
+		return p, fmt.Errorf("%s: unexpected argument %q", p.cmd.path, p.rest[0])
+	}
+	if err := flagSet(p.cmd, c, lookupEnv).Parse(flags); err != nil {
+		// flag says "-name"; users type "--name".
+		return p, errors.New(strings.Replace(err.Error(), " -", " --", 1))
+	}
+	return p, nil
+}
+
+func flagSet(cmd *command, c *cli, lookupEnv func(string) (string, bool)) *flag.FlagSet {
+	fs := flag.NewFlagSet("opsdeck "+cmd.path, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	globalFlags(fs, c, lookupEnv)
+	if cmd.flags != nil {
+		cmd.flags(fs)
+	}
+	return fs
+}
+
+func isBool(f *flag.Flag) bool {
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	return ok && b.IsBoolFlag()
+}
+
+// usage is --help: for the whole program, or for one command.
+func usage(w io.Writer, cmd *command, explicit bool, lookupEnv func(string) (string, bool)) {
+	if !explicit {
+		fmt.Fprintf(w, "Usage: opsdeck [flags] [command]\n\n%s\n\nCommands:\n", description)
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		for _, c := range commands() {
+			fmt.Fprintf(tw, "  %s\t%s\n", strings.TrimSpace(c.path+" "+c.args), c.summary)
+		}
+		tw.Flush()
+		fmt.Fprintf(w, "\nFlags (every command):\n")
+		printFlags(w, flagSet(&command{}, &cli{}, lookupEnv))
+		fmt.Fprintf(w, "\nRun 'opsdeck COMMAND --help' for a command's own flags.\n")
+		return
+	}
+	fmt.Fprintf(w, "Usage: opsdeck %s [flags]\n\n%s\n\nFlags:\n", strings.TrimSpace(cmd.path+" "+cmd.args), cmd.summary)
+	printFlags(w, flagSet(cmd, &cli{}, lookupEnv))
+}
+
+// printFlags lists flags as --name, with one-letter aliases folded in.
+func printFlags(w io.Writer, fs *flag.FlagSet) {
+	short := map[string]string{}
+	fs.VisitAll(func(f *flag.Flag) {
+		if len(f.Name) == 1 {
+			short[strings.TrimPrefix(f.Usage, "shorthand for --")] = f.Name
+		}
+	})
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fs.VisitAll(func(f *flag.Flag) {
+		if len(f.Name) == 1 {
+			return
+		}
+		kind, text := flag.UnquoteUsage(f)
+		name := "--" + f.Name
+		if s, ok := short[f.Name]; ok {
+			name = "-" + s + ", " + name
+		}
+		if kind != "" {
+			name += " " + kind
+		}
+		text = strings.ReplaceAll(text, "\n", "\n\t  ")
+		if f.DefValue != "" && f.DefValue != "0s" && f.DefValue != "false" {
+			text += " (default " + f.DefValue + ")"
+		}
+		fmt.Fprintf(tw, "  %s\t%s\n", name, text)
+	})
+	tw.Flush()
+}
