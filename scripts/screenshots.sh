@@ -57,6 +57,7 @@ shot() { # shot <name>
 }
 
 wait_for '[0-9] MiB' 30
+wait_for 'queues celery [0-9]' 10
 sleep 3 # one more poll so every pane is live
 shot overview
 [[ -n $smoke ]] && { file "$out/overview.png"; exit 0; }
@@ -67,3 +68,9 @@ for k in Escape Tab Tab Enter; do tmux -L "$sock" send-keys "$k"; sleep 0.3; don
 wait_for 'query: histogram_quantile' 5
 sleep 2.5
 shot zoom-latency
+# The Postgres sessions drill-down: from the zoomed latency pane, esc, then
+# focus Postgres (two more tabs) and zoom.
+for k in Escape Tab Tab Enter; do tmux -L "$sock" send-keys "$k"; sleep 0.3; done
+wait_for 'QUERY TEXT' 5
+sleep 2.5
+shot postgres-sessions

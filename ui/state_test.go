@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -171,5 +172,39 @@ func TestRedisPaneQueuesAndCluster(t *testing.T) {
 		if !strings.Contains(s, want) {
 			t.Errorf("zoomed redis pane lacks %q", want)
 		}
+	}
+}
+
+// TestStatePanesKeepDataWhenFailing: a failing database or Redis keeps its
+// last figures (dimmed), says what is wrong and since when, and recovers by
+// itself within two refresh intervals.
+func TestStatePanesKeepDataWhenFailing(t *testing.T) {
+	h := newHarness(t, healthy(), nil, false)
+	h.size(160, 48)
+	h.advance(0)
+	h.db.mu.Lock()
+	h.db.err = errors.New("connection refused by db.qa:6432/origin_db (is PostgreSQL running there?)")
+	h.db.mu.Unlock()
+	h.cache.mu.Lock()
+	h.cache.err = errors.New("no answer from cache.qa:6379/0 within 5s")
+	h.cache.mu.Unlock()
+	h.advance(2 * time.Second)
+	h.advance(2 * time.Second)
+	s := h.screen()
+	for _, want := range []string{"⚠ postgres: connection refused by", "db.qa:6432/origin_db", "since 14:30:02", "4/100 conn", "⚠ redis: no answer from cache.qa:6379/0", "queues celery 137", "⚠ 2 failing"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("failing state panes lack %q:\n%s", want, s)
+		}
+	}
+	h.db.mu.Lock()
+	h.db.err = nil
+	h.db.mu.Unlock()
+	h.cache.mu.Lock()
+	h.cache.err = nil
+	h.cache.mu.Unlock()
+	h.advance(2 * time.Second)
+	h.advance(2 * time.Second)
+	if s := h.screen(); strings.Contains(s, "⚠ postgres") || strings.Contains(s, "⚠ redis") || strings.Contains(s, "failing") {
+		t.Errorf("not recovered within two refresh intervals:\n%s", s)
 	}
 }

@@ -293,7 +293,7 @@ func describeNet(err error, where, what string) string {
 		return fmt.Sprintf("cannot resolve the host of %s", where)
 	case strings.Contains(s, "i/o timeout") || strings.Contains(s, "timeout"):
 		return fmt.Sprintf("no answer from %s in time", where)
-	case strings.Contains(s, "EOF") || strings.Contains(s, "connection reset") || strings.Contains(s, "broken pipe"):
+	case strings.Contains(s, "EOF") || strings.Contains(s, "connection reset") || strings.Contains(s, "broken pipe") || strings.Contains(s, "conn closed"):
 		return fmt.Sprintf("%s closed the connection", where)
 	}
 	return lastPart(s)

@@ -419,3 +419,41 @@ func TestPgbouncerPools(t *testing.T) {
 		t.Fatal("error leaks the password")
 	}
 }
+
+// TestRecoversWhenTheServerReturns: the server vanishes (connections cut,
+// port closed) and comes back on the same address; the client says what is
+// wrong meanwhile and reconnects by itself.
+func TestRecoversWhenTheServerReturns(t *testing.T) {
+	t.Parallel()
+	pg := harness.NewPostgres(t, harness.PostgresOptions{})
+	proxy := harness.NewProxy(t, "127.0.0.1:"+itoa(pg.Port))
+	url := strings.Replace(pg.URL(), "127.0.0.1:"+itoa(pg.Port), proxy.Addr(), 1)
+	c := newClient(t, Options{URL: url, Timeout: 2 * time.Second})
+	poll(t, c, sources.DBRequest{})
+	proxy.Down()
+	for i := 0; i < 2; i++ { // the cut connection, then a refused one
+		_, err := c.Poll(context.Background(), sources.DBRequest{})
+		if err == nil || !(strings.Contains(err.Error(), "closed the connection") || strings.Contains(err.Error(), "connection refused by "+proxy.Addr()+"/opsdeck")) {
+			t.Fatalf("poll %d with the server gone: %v", i, err)
+		}
+	}
+	if err := proxy.Up(); err != nil {
+		t.Fatal(err)
+	}
+	if st := poll(t, c, sources.DBRequest{}); st.Version == "" {
+		t.Fatal("no state after the server returned")
+	}
+}
+
+func TestPgbouncerConsoleMissing(t *testing.T) {
+	t.Parallel()
+	pg := harness.NewPostgres(t, harness.PostgresOptions{})
+	port, err := harness.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := poll(t, newClient(t, Options{URL: pg.URL(), PgbouncerURL: "postgresql://stats:st4ts-pw@127.0.0.1:" + itoa(port) + "/pgbouncer"}), sources.DBRequest{})
+	if st.Pgbouncer == nil || !strings.Contains(st.Pgbouncer.Error, "connection refused by 127.0.0.1:"+itoa(port)+"/pgbouncer (is pgbouncer running there?)") || st.Version == "" {
+		t.Fatalf("pgbouncer section: %+v", st.Pgbouncer)
+	}
+}

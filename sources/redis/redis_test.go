@@ -312,3 +312,33 @@ func TestSentinel(t *testing.T) {
 		t.Fatalf("through sentinel: role %q queue %+v version %q", st.Role, st.Queues[0], st.Version)
 	}
 }
+
+// TestRecoversWhenTheServerReturns: see the Postgres test of the same name.
+func TestRecoversWhenTheServerReturns(t *testing.T) {
+	t.Parallel()
+	srv := harness.NewRedis(t, harness.RedisOptions{})
+	proxy := harness.NewProxy(t, srv.Addr())
+	c := newClient(t, Options{URL: strings.Replace(srv.URL(0), srv.Addr(), proxy.Addr(), 1), Timeout: 2 * time.Second})
+	poll(t, c)
+	proxy.Down()
+	for i := 0; i < 2; i++ {
+		_, err := c.Poll(context.Background())
+		if err == nil || !(strings.Contains(err.Error(), "closed the connection") || strings.Contains(err.Error(), "connection refused by "+proxy.Addr()+"/0")) {
+			t.Fatalf("poll %d with the server gone: %v", i, err)
+		}
+	}
+	must(t, proxy.Up())
+	// go-redis redials a pool that failed in the background, once a second:
+	// the console's next poll or the one after (two refresh intervals) succeeds.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		st, err := c.Poll(context.Background())
+		if err == nil && st.Version != "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no state 5 s after the server returned: %v", err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
