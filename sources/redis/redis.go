@@ -344,9 +344,7 @@ func (c *Client) assemble(nodes []nodeResult) sources.CacheState {
 			}
 			st.SlowLog = append(st.SlowLog, e)
 		}
-		for _, h := range n.hidden {
-			st.Hidden = append(st.Hidden, h)
-		}
+		st.Hidden = append(st.Hidden, n.hidden...)
 		if c.opts.Mode == Cluster {
 			st.Nodes = append(st.Nodes, sources.CacheNode{
 				Addr: n.addr, Role: role, ConnectedClients: int(i64(in["connected_clients"])),

@@ -342,3 +342,43 @@ func TestRecoversWhenTheServerReturns(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 }
+
+// TestReplicaLinkAndEvictions: a real replica reports its link to the master;
+// a master over maxmemory evicts, and the rate between polls says so.
+func TestReplicaLinkAndEvictions(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	master := harness.NewRedis(t, harness.RedisOptions{})
+	replica := harness.NewRedis(t, harness.RedisOptions{Password: master.Password,
+		Config: fmt.Sprintf("replicaof 127.0.0.1 %d\nmasterauth %s\n", master.Port, master.Password)})
+	rc := newClient(t, Options{URL: replica.URL(0)})
+	deadline := time.Now().Add(15 * time.Second)
+	var st sources.CacheState
+	for {
+		st = poll(t, rc)
+		if st.Replication.LinkStatus == "up" || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if st.Role != "replica" || st.Replication.LinkStatus != "up" || st.Replication.Master != master.Addr() {
+		t.Fatalf("replica: role %q replication %+v", st.Role, st.Replication)
+	}
+	mc := newClient(t, Options{URL: master.URL(0)})
+	if st := poll(t, mc); st.Replication.ConnectedReplicas != 1 {
+		t.Errorf("master sees %d replicas", st.Replication.ConnectedReplicas)
+	}
+
+	must(t, master.Do(ctx, 0, []string{"CONFIG", "SET", "maxmemory", "3mb"}, []string{"CONFIG", "SET", "maxmemory-policy", "allkeys-lru"}))
+	poll(t, mc)
+	big := strings.Repeat("x", 10_000)
+	var cmds [][]string
+	for i := 0; i < 800; i++ { // 8 MB into 3 MB
+		cmds = append(cmds, []string{"SET", "big:" + strconv.Itoa(i), big})
+	}
+	must(t, master.Do(ctx, 0, cmds...))
+	st = poll(t, mc)
+	if st.EvictedPerSec == nil || *st.EvictedPerSec <= 0 || st.MaxMemory != 3<<20 || st.MaxMemoryPolicy != "allkeys-lru" {
+		t.Errorf("evicted/s %v maxmemory %d policy %q", deref(st.EvictedPerSec), st.MaxMemory, st.MaxMemoryPolicy)
+	}
+}
