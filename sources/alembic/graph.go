@@ -1,0 +1,321 @@
+package alembic
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/opsdeck/opsdeck/sources"
+)
+
+// Graph is a project's revisions and what is wrong with them.
+type Graph struct {
+	// Dirs are the version directories read.
+	Dirs []string
+	// Order is every revision id in the order Alembic loads them (directory
+	// order, as os.listdir gives it): it breaks ties between branches.
+	Order     []string
+	Revisions map[string]*sources.Revision
+	Heads     []string
+	Bases     []string
+	// BranchPoints have several children; MergePoints several parents.
+	BranchPoints, MergePoints []string
+	Problems                  []sources.Problem
+
+	children map[string][]string
+	labels   map[string]string // branch label -> revision
+}
+
+// Load reads the project at dir: a directory holding alembic.ini (its
+// script_location and version_locations), a script directory (env.py and
+// versions/), or a versions directory itself. Sub-folders are walked.
+func Load(dir string) (*Graph, error) {
+	dirs, err := versionDirs(dir)
+	if err != nil {
+		return nil, err
+	}
+	g := &Graph{Dirs: dirs}
+	var revs []sources.Revision
+	seenFile := map[string]bool{}
+	for _, d := range dirs {
+		err := walk(d, func(path string) error {
+			real, _ := filepath.EvalSymlinks(path)
+			if seenFile[real] {
+				return nil
+			}
+			seenFile[real] = true
+			src, err := os.ReadFile(path)
+			if err != nil {
+				g.Problems = append(g.Problems, sources.Problem{Severity: sources.SeverityWarning, File: path, Message: err.Error()})
+				return nil
+			}
+			rev, ok, problems := ParseFile(path, src)
+			g.Problems = append(g.Problems, problems...)
+			if ok {
+				revs = append(revs, rev)
+			} else if len(problems) == 0 {
+				g.Problems = append(g.Problems, sources.Problem{Severity: sources.SeverityWarning, File: path,
+					Message: fmt.Sprintf("%s declares no revision: not a migration, or a broken one (Alembic refuses to load it)", path)})
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	g.build(revs)
+	return g, nil
+}
+
+// walk calls fn for every .py file under dir, in directory order (as Alembic
+// lists them), sub-folders after the files of their parent.
+func walk(dir string, fn func(path string) error) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	names, err := f.Readdirnames(-1) // directory order, like os.listdir
+	f.Close()
+	if err != nil {
+		return err
+	}
+	var subdirs []string
+	for _, n := range names {
+		p := filepath.Join(dir, n)
+		st, err := os.Stat(p)
+		if err != nil {
+			continue
+		}
+		if st.IsDir() {
+			if n != "__pycache__" && !strings.HasPrefix(n, ".") {
+				subdirs = append(subdirs, p)
+			}
+			continue
+		}
+		if strings.HasSuffix(n, ".py") && !strings.HasPrefix(n, "__init__") && !strings.HasPrefix(n, ".") {
+			if err := fn(p); err != nil {
+				return err
+			}
+		}
+	}
+	for _, s := range subdirs {
+		if err := walk(s, fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// versionDirs finds where the revision files are.
+func versionDirs(dir string) ([]string, error) {
+	st, err := os.Stat(dir)
+	if err != nil {
+		return nil, fmt.Errorf("alembic directory %s: %w", dir, err)
+	}
+	if !st.IsDir() {
+		if filepath.Base(dir) == "alembic.ini" || strings.HasSuffix(dir, ".ini") {
+			return fromIni(dir)
+		}
+		return nil, fmt.Errorf("alembic directory %s is not a directory", dir)
+	}
+	if ini := filepath.Join(dir, "alembic.ini"); exists(ini) {
+		return fromIni(ini)
+	}
+	if exists(filepath.Join(dir, "env.py")) && exists(filepath.Join(dir, "versions")) {
+		return []string{filepath.Join(dir, "versions")}, nil
+	}
+	if v := filepath.Join(dir, "alembic", "versions"); exists(v) {
+		return []string{v}, nil
+	}
+	return []string{dir}, nil // the versions directory itself
+}
+
+func exists(p string) bool { _, err := os.Stat(p); return err == nil }
+
+// fromIni reads script_location and version_locations from [alembic].
+func fromIni(path string) ([]string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	here := filepath.Dir(path)
+	vals := map[string]string{}
+	section := ""
+	var last string
+	for _, line := range strings.Split(string(data), "\n") {
+		t := strings.TrimSpace(line)
+		switch {
+		case t == "" || strings.HasPrefix(t, "#") || strings.HasPrefix(t, ";"):
+			continue
+		case strings.HasPrefix(t, "[") && strings.HasSuffix(t, "]"):
+			section = strings.TrimSpace(t[1 : len(t)-1])
+			continue
+		}
+		if section != "alembic" {
+			continue
+		}
+		if (strings.HasPrefix(line, " ") || strings.HasPrefix(line, "\t")) && last != "" {
+			vals[last] += " " + t // a continuation line
+			continue
+		}
+		k, v, ok := strings.Cut(t, "=")
+		if !ok {
+			continue
+		}
+		last = strings.TrimSpace(k)
+		vals[last] = strings.TrimSpace(v)
+	}
+	expand := func(s string) string {
+		s = strings.ReplaceAll(s, "%(here)s", here)
+		if !filepath.IsAbs(s) {
+			s = filepath.Join(here, s)
+		}
+		return s
+	}
+	loc := vals["script_location"]
+	if loc == "" {
+		return nil, fmt.Errorf("%s: no script_location in [alembic]", path)
+	}
+	if strings.Contains(loc, ":") && !strings.Contains(loc, "/") {
+		return nil, fmt.Errorf("%s: script_location %q is a Python package; set alembic.dir to its directory", path, loc)
+	}
+	if vl := vals["version_locations"]; vl != "" {
+		sep := vals["version_path_separator"]
+		var parts []string
+		switch sep {
+		case "", "space":
+			parts = strings.FieldsFunc(vl, func(r rune) bool { return r == ' ' || r == ',' })
+		case "os":
+			parts = strings.Split(vl, string(os.PathListSeparator))
+		case "newline":
+			parts = strings.Fields(vl)
+		default:
+			parts = strings.Split(vl, sep)
+		}
+		var out []string
+		for _, p := range parts {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, expand(p))
+			}
+		}
+		return out, nil
+	}
+	return []string{filepath.Join(expand(loc), "versions")}, nil
+}
+
+// build links revisions and records the graph's problems.
+func (g *Graph) build(revs []sources.Revision) {
+	g.Revisions = map[string]*sources.Revision{}
+	g.children = map[string][]string{}
+	g.labels = map[string]string{}
+	for i := range revs {
+		r := &revs[i]
+		if prev, dup := g.Revisions[r.ID]; dup {
+			g.Problems = append(g.Problems, sources.Problem{Severity: sources.SeverityCritical, File: r.File,
+				Message: fmt.Sprintf("revision %s is declared twice (%s and %s): Alembic refuses to load the project; renumber one", r.ID, filepath.Base(prev.File), filepath.Base(r.File))})
+			continue
+		}
+		g.Revisions[r.ID] = r
+		g.Order = append(g.Order, r.ID)
+		for _, l := range r.BranchLabels {
+			g.labels[l] = r.ID
+		}
+	}
+	referenced := map[string]bool{}
+	for _, id := range g.Order {
+		r := g.Revisions[id]
+		for _, d := range r.Down {
+			if _, ok := g.Revisions[d]; !ok {
+				g.Problems = append(g.Problems, sources.Problem{Severity: sources.SeverityCritical, File: r.File,
+					Message: fmt.Sprintf("revision %s has down_revision %s, which no file declares: a migration file is missing or was renamed", id, d)})
+				continue
+			}
+			g.children[d] = append(g.children[d], id)
+			referenced[d] = true
+		}
+		for _, dep := range r.DependsOn {
+			if t := g.resolve(dep); t != "" {
+				referenced[t] = true
+			} else {
+				g.Problems = append(g.Problems, sources.Problem{Severity: sources.SeverityCritical, File: r.File,
+					Message: fmt.Sprintf("revision %s depends on %s, which is not a known revision or branch label", id, dep)})
+			}
+		}
+	}
+	for _, id := range g.Order {
+		r := g.Revisions[id]
+		if !referenced[id] {
+			g.Heads = append(g.Heads, id)
+		}
+		if len(r.Down) == 0 {
+			g.Bases = append(g.Bases, id)
+		}
+		if len(g.children[id]) > 1 {
+			g.BranchPoints = append(g.BranchPoints, id)
+		}
+		if len(r.Down) > 1 {
+			g.MergePoints = append(g.MergePoints, id)
+		}
+	}
+	if cycle := g.cycle(); cycle != nil {
+		g.Problems = append(g.Problems, sources.Problem{Severity: sources.SeverityCritical,
+			Message: "revisions form a cycle: " + strings.Join(cycle, " -> ") + "; Alembic cannot order them"})
+	}
+	if len(g.Heads) > 1 {
+		g.Problems = append(g.Problems, sources.Problem{Severity: sources.SeverityWarning,
+			Message: fmt.Sprintf("%d heads (%s): `alembic upgrade head` will fail; merge them with `alembic merge heads -m \"merge\"`, or deploy with `alembic upgrade heads`", len(g.Heads), strings.Join(g.Heads, ", "))})
+	}
+	if len(g.Revisions) > 0 && len(g.Heads) == 0 {
+		g.Problems = append(g.Problems, sources.Problem{Severity: sources.SeverityCritical, Message: "no head revision: the graph is circular"})
+	}
+}
+
+// resolve turns a revision id or branch label into a revision id.
+func (g *Graph) resolve(ref string) string {
+	if _, ok := g.Revisions[ref]; ok {
+		return ref
+	}
+	if id, ok := g.labels[ref]; ok {
+		return id
+	}
+	return ""
+}
+
+// cycle returns one cycle through down revisions, or nil.
+func (g *Graph) cycle() []string {
+	state := map[string]int{} // 1 visiting, 2 done
+	var stack []string
+	var found []string
+	var visit func(id string) bool
+	visit = func(id string) bool {
+		switch state[id] {
+		case 1:
+			i := slices.Index(stack, id)
+			found = append(append([]string(nil), stack[i:]...), id)
+			return true
+		case 2:
+			return false
+		}
+		state[id] = 1
+		stack = append(stack, id)
+		for _, d := range g.Revisions[id].Down {
+			if _, ok := g.Revisions[d]; ok && visit(d) {
+				return true
+			}
+		}
+		stack = stack[:len(stack)-1]
+		state[id] = 2
+		return false
+	}
+	ids := append([]string(nil), g.Order...)
+	sort.Strings(ids)
+	for _, id := range ids {
+		if visit(id) {
+			return found
+		}
+	}
+	return nil
+}

@@ -1,0 +1,71 @@
+package alembic
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/opsdeck/opsdeck/sources"
+)
+
+// ReadVersion reads alembic_version: the revisions the database is at
+// (several when several heads were applied). hasTable is false when the
+// database is not under Alembic's control.
+func ReadVersion(ctx context.Context, conn *pgx.Conn) (current []string, hasTable bool, err error) {
+	rows, err := conn.Query(ctx, "SELECT version_num FROM alembic_version ORDER BY version_num", pgx.QueryExecModeSimpleProtocol)
+	if err != nil {
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "42P01" { // undefined_table
+			return nil, false, nil
+		}
+		return nil, false, err
+	}
+	current, err = pgx.CollectRows(rows, pgx.RowTo[string])
+	return current, err == nil, err
+}
+
+// State is where a database stands against the project.
+type State struct {
+	Status   string
+	Current  []string
+	Heads    []string
+	Pending  []sources.Revision
+	Problems []sources.Problem
+}
+
+// Judge compares a database's revisions with the graph.
+func (g *Graph) Judge(current []string, hasTable bool) State {
+	st := State{Current: current, Heads: g.Heads, Problems: append([]sources.Problem(nil), g.Problems...)}
+	if !hasTable {
+		st.Status = sources.MigrationsNoTable
+		st.Problems = append(st.Problems, sources.Problem{Severity: sources.SeverityWarning,
+			Message: "the database has no alembic_version table: it is not under Alembic's control (a fresh database needs `alembic upgrade head`; an existing one `alembic stamp`)"})
+		pending, _ := g.Pending(nil)
+		st.Pending = pending
+		return st
+	}
+	var unknown []string
+	for _, c := range current {
+		if g.Revisions[c] == nil {
+			unknown = append(unknown, c)
+		}
+	}
+	if len(unknown) > 0 {
+		st.Status = sources.MigrationsUnknownRevison
+		st.Problems = append(st.Problems, sources.Problem{Severity: sources.SeverityCritical,
+			Message: fmt.Sprintf("the database is at %s, which no migration file here declares: code older than the database (a rolled-back deploy) or another branch; do not run migrations until the code matches", strings.Join(unknown, ", "))})
+		return st
+	}
+	pending, _ := g.Pending(current)
+	st.Pending = pending
+	if len(pending) == 0 {
+		st.Status = sources.MigrationsUpToDate
+	} else {
+		st.Status = sources.MigrationsBehind
+	}
+	return st
+}
