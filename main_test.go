@@ -319,10 +319,24 @@ func TestSnapshotPostgresAndRedis(t *testing.T) {
 	if err := rd.Do(ctx, 0, tasks, []string{"SET", "k", "v"}); err != nil {
 		t.Fatal(err)
 	}
+	// A two-revision Alembic project, the database at the first one.
+	alembicDir := t.TempDir()
+	for name, src := range map[string]string{
+		"a1_first.py":  "\"\"\"first\"\"\"\nrevision = 'a1'\ndown_revision = None\n",
+		"b2_second.py": "\"\"\"second\"\"\"\nrevision = 'b2'\ndown_revision = 'a1'\n",
+	} {
+		if err := os.WriteFile(filepath.Join(alembicDir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := pg.Exec(ctx, "CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY); INSERT INTO alembic_version VALUES ('a1')"); err != nil {
+		t.Fatal(err)
+	}
 	cfg := writeFile(t, "snap.yaml", `environments:
   qa:
     postgres: {url: "`+pg.URL()+`", required_extensions: [vector]}
     redis: {url: "`+rd.URL(0)+`"}
+    alembic: {dir: "`+alembicDir+`"}
   down:
     postgres: {url: "postgresql://origin:canary-pg-pw@127.0.0.1:1/origin_db"}
     redis: {url: "redis://:canary-redis-pw@127.0.0.1:1/0"}
@@ -372,6 +386,15 @@ func TestSnapshotPostgresAndRedis(t *testing.T) {
 				Length int64  `json:"length"`
 			} `json:"queues"`
 		} `json:"redis"`
+		Migrations struct {
+			Status  string   `json:"status"`
+			Current []string `json:"current"`
+			Heads   []string `json:"heads"`
+			Pending []struct {
+				Revision string `json:"revision"`
+				Message  string `json:"message"`
+			} `json:"pending"`
+		} `json:"migrations"`
 	}
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatalf("not JSON: %v\n%s", err, out)
@@ -381,7 +404,13 @@ func TestSnapshotPostgresAndRedis(t *testing.T) {
 		p.Connections.Total < 1 || p.DatabaseSize <= 0 || p.Blocked == nil || *p.Blocked != 0 || p.Longest <= 0 || p.Replication == nil {
 		t.Errorf("postgres section: %+v", p)
 	}
-	if len(p.Tables) != 1 || p.Tables[0].Name != "public.items" || p.Tables[0].Rows != 100 || p.Tables[0].Size <= 0 {
+	var items int
+	for _, tb := range p.Tables {
+		if tb.Name == "public.items" && tb.Rows == 100 && tb.Size > 0 {
+			items++
+		}
+	}
+	if len(p.Tables) != 2 || items != 1 { // items and alembic_version
 		t.Errorf("tables: %+v", p.Tables)
 	}
 	if len(p.Extensions) == 0 || p.Extensions[0].Name != "plpgsql" || len(p.Missing) != 1 || p.Missing[0] != "vector" {
@@ -395,6 +424,11 @@ func TestSnapshotPostgresAndRedis(t *testing.T) {
 		t.Errorf("queues %+v keyspace %+v", r.Queues, r.Keyspace)
 	}
 
+	if m := doc.Migrations; m.Status != "behind" || len(m.Current) != 1 || m.Current[0] != "a1" || len(m.Heads) != 1 || m.Heads[0] != "b2" ||
+		len(m.Pending) != 1 || m.Pending[0].Revision != "b2" || m.Pending[0].Message != "second" {
+		t.Errorf("migrations section: %+v", m)
+	}
+
 	// Every field, nested ones included, is documented.
 	readme, err := os.ReadFile("README.md")
 	if err != nil {
@@ -404,7 +438,7 @@ func TestSnapshotPostgresAndRedis(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &raw); err != nil {
 		t.Fatal(err)
 	}
-	for f := range fieldNames(raw["postgres"], fieldNames(raw["redis"], map[string]bool{})) {
+	for f := range fieldNames(raw["migrations"], fieldNames(raw["postgres"], fieldNames(raw["redis"], map[string]bool{}))) {
 		if !strings.Contains(string(readme), "`"+f+"`") && !strings.Contains(string(readme), `"`+f+`"`) {
 			t.Errorf("README does not document the snapshot field %q", f)
 		}

@@ -25,6 +25,8 @@ type Environment struct {
 	CacheProblem    string
 	QueueThresholds Thresholds
 
+	// Migrations is nil when no Alembic directory is configured.
+	Migrations Migrations
 	AlembicDir string
 
 	// Scrubber masks this environment's secrets in any text shown.

@@ -1,5 +1,7 @@
 package sources
 
+import "context"
+
 // Migration statuses, as the snapshot spells them.
 const (
 	MigrationsUpToDate       = "up_to_date"
@@ -33,3 +35,29 @@ const (
 	SeverityWarning  = "warning"
 	SeverityInfo     = "info"
 )
+
+// Migrations reads an environment's Alembic project and where its database
+// stands in it.
+type Migrations interface {
+	Poll(ctx context.Context) (MigrationState, error)
+}
+
+// MigrationState is one reading. The JSON names are the snapshot's.
+type MigrationState struct {
+	Dir string `json:"-"`
+	// Status is up_to_date, behind, unknown_revision or no_table; "unknown"
+	// when no database is configured.
+	Status   string     `json:"status"`
+	Current  []string   `json:"current"`
+	Heads    []string   `json:"heads"`
+	Pending  []Revision `json:"pending"`
+	Problems []Problem  `json:"problems"`
+	// Revisions counts the revision files read.
+	Revisions int `json:"revisions"`
+	// DatabaseError says why the database side could not be read (the
+	// project side is still shown).
+	DatabaseError string `json:"database_error,omitempty"`
+}
+
+// MigrationsUnknown is the status when the database side is not known.
+const MigrationsUnknown = "unknown"

@@ -15,9 +15,9 @@ import (
 	"github.com/opsdeck/opsdeck/ui/alertstrip"
 	"github.com/opsdeck/opsdeck/ui/cachepane"
 	"github.com/opsdeck/opsdeck/ui/dbpane"
+	"github.com/opsdeck/opsdeck/ui/driftpane"
 	"github.com/opsdeck/opsdeck/ui/metricpane"
 	"github.com/opsdeck/opsdeck/ui/pane"
-	"github.com/opsdeck/opsdeck/ui/placeholder"
 	"github.com/opsdeck/opsdeck/ui/poll"
 	"github.com/opsdeck/opsdeck/ui/theme"
 )
@@ -140,9 +140,8 @@ func (m *Model) buildPanes() {
 			Keys: dbpane.Keys{Filter: m.keys.Filter, Sort: m.keys.Sort, Reverse: m.keys.Reverse, Up: m.keys.Up, Down: m.keys.Down}}),
 		cachepane.New(c, cachepane.Options{Source: env.Cache, Problem: firstNonEmpty(env.CacheProblem, m.envErr),
 			Target: env.RedisTarget, Scrubber: env.Scrubber, QueueThresholds: env.QueueThresholds}),
-		placeholder.New(c, "drift", "Schema drift",
-			"Alembic revision state and live schema against a reference arrive with issue #4.",
-			env.AlembicDir, "set alembic.dir or ALEMBIC_DIR"),
+		driftpane.New(c, driftpane.Options{Source: env.Migrations, Problem: firstNonEmpty(m.envErr, "no Alembic project: set alembic.dir in the config or ALEMBIC_DIR"),
+			Target: env.AlembicDir, Scrubber: env.Scrubber}),
 	)
 	m.alerts = alertstrip.New(c, env.Metrics, env.Scrubber)
 	m.byID = map[string]pane.Pane{m.alerts.ID(): m.alerts}

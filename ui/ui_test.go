@@ -92,6 +92,7 @@ type scheduled struct {
 type harness struct {
 	db     *fakeDB
 	cache  *fakeCache
+	mig    *fakeMigrations
 	closed int // environments closed (connections released)
 	t      *testing.T
 	m      *Model
@@ -101,7 +102,7 @@ type harness struct {
 }
 
 func newHarness(t *testing.T, src *fakeMetrics, envs []EnvChoice, noColor bool) *harness {
-	h := &harness{t: t, now: t0, db: &fakeDB{st: sampleDB()}, cache: &fakeCache{st: sampleCache()}}
+	h := &harness{t: t, now: t0, db: &fakeDB{st: sampleDB()}, cache: &fakeCache{st: sampleCache()}, mig: &fakeMigrations{st: sampleMigrations()}}
 	cfg, err := config.Parse("test.yaml", []byte(`
 environments:
   qa: {prometheus: {url: "http://prometheus.qa:9090"}, postgres: {url: "postgresql://app:s3cret@db.qa:6432/origin_db"}, redis: {url: "redis://cache.qa:6379/0"}, alembic: {dir: ./alembic}, disposable: true}
@@ -131,6 +132,9 @@ environments:
 			}
 			if env.Cache != nil {
 				env.Cache = h.cache
+			}
+			if env.Migrations != nil {
+				env.Migrations = h.mig
 			}
 			env.Close = func() { h.closed++ }
 			return env, nil
@@ -260,6 +264,7 @@ func TestViews(t *testing.T) {
 			})
 			h.db.err = errors.New("authentication failed for user app at db.qa:6432/origin_db")
 			h.cache.err = errors.New("connection refused by cache.qa:6379/0 (is Redis running there?)")
+			h.mig.err = errors.New("no Alembic project: alembic directory ./alembic: stat ./alembic: no such file or directory")
 			h.advance(12 * time.Second)
 		},
 		"no_data": func(h *harness, f *fakeMetrics) { h.advance(2 * time.Second) },
@@ -302,7 +307,7 @@ func TestOKScreenShowsValuesThresholdsAndAlerts(t *testing.T) {
 		"42.7 req/s", "3.10 % WARN", "2.40 s CRIT", "412 MiB ok",
 		"● 1 firing: OriginHighErrorRate (critical, 3m) High API error rate · 1 pending",
 		"env: qa", "disposable", "4/100 conn", "⚠ pid 4301 blocked by 4100", "⚠ queues celery 137",
-		"arrive with issue #4",
+		"⚠ behind: 2 pending · c7d0e5f19a24 → 1e9b7a6c5d40", "+ 5a0f3b8e2c61 add user facts",
 	} {
 		if !strings.Contains(s, want) {
 			t.Errorf("screen lacks %q", want)

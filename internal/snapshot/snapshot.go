@@ -30,6 +30,7 @@ type Document struct {
 	AlertsError string            `json:"alerts_error,omitempty"`
 	Postgres    Postgres          `json:"postgres"`
 	Redis       Redis             `json:"redis"`
+	Migrations  Migrations        `json:"migrations"`
 
 	order []string // metric keys in display order
 	specs map[string]sources.SignalSpec
@@ -75,6 +76,35 @@ type Redis struct {
 	Target    string `json:"target,omitempty"`
 	Error     string `json:"error,omitempty"`
 	*sources.CacheState
+}
+
+// Migrations is the Alembic section; error is set when the project could not
+// be read (the database side's trouble is database_error).
+type Migrations struct {
+	Dir   string `json:"dir,omitempty"`
+	Error string `json:"error,omitempty"`
+	*sources.MigrationState
+}
+
+func pollMigrations(ctx context.Context, env *sources.Environment) Migrations {
+	out := Migrations{Dir: env.AlembicDir}
+	if env.Migrations == nil {
+		out.Error = "no Alembic project: set alembic.dir in the config or ALEMBIC_DIR"
+		return out
+	}
+	st, err := env.Migrations.Poll(ctx)
+	if err != nil {
+		out.Error = env.Scrubber.Error(err)
+		return out
+	}
+	if st.Pending == nil {
+		st.Pending = []sources.Revision{}
+	}
+	if st.Problems == nil {
+		st.Problems = []sources.Problem{}
+	}
+	out.MigrationState = &st
+	return out
 }
 
 func pollPostgres(ctx context.Context, env *sources.Environment) Postgres {
@@ -127,6 +157,7 @@ func Take(ctx context.Context, env *sources.Environment, now time.Time) *Documen
 	var wg sync.WaitGroup
 	wg.Go(func() { d.Postgres = pollPostgres(ctx, env) })
 	wg.Go(func() { d.Redis = pollRedis(ctx, env) })
+	wg.Go(func() { d.Migrations = pollMigrations(ctx, env) })
 	for _, spec := range env.Signals {
 		d.order = append(d.order, spec.Key)
 		d.specs[spec.Key] = spec
@@ -237,7 +268,7 @@ func (d *Document) Text() string {
 			fmt.Fprintf(&b, "  %-7s %s (%s) %s\n", a.State, a.Name, a.Severity, a.Summary)
 		}
 	}
-	b.WriteString("\n" + d.Postgres.text() + "\n" + d.Redis.text())
+	b.WriteString("\n" + d.Postgres.text() + "\n" + d.Redis.text() + "\n" + d.Migrations.text())
 	return b.String()
 }
 
@@ -293,6 +324,26 @@ func (r Redis) text() string {
 	}
 	for _, k := range st.Keyspace {
 		fmt.Fprintf(&b, "  db%d: %d keys, %d expiring\n", k.DB, k.Keys, k.Expires)
+	}
+	return b.String()
+}
+
+func (m Migrations) text() string {
+	var b strings.Builder
+	if m.MigrationState == nil {
+		fmt.Fprintf(&b, "Migrations: unknown (%s)\n", m.Error)
+		return b.String()
+	}
+	st := m.MigrationState
+	fmt.Fprintf(&b, "Migrations: %s (database at %s; heads %s; %d revisions)\n", st.Status, strings.Join(st.Current, ", "), strings.Join(st.Heads, ", "), st.Revisions)
+	for _, r := range st.Pending {
+		fmt.Fprintf(&b, "  pending %s %s\n", r.ID, r.Message)
+	}
+	if st.DatabaseError != "" {
+		fmt.Fprintf(&b, "  database: %s\n", st.DatabaseError)
+	}
+	for _, p := range st.Problems {
+		fmt.Fprintf(&b, "  %s: %s\n", p.Severity, p.Message)
 	}
 	return b.String()
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/opsdeck/opsdeck/internal/redact"
 	"github.com/opsdeck/opsdeck/internal/units"
 	"github.com/opsdeck/opsdeck/sources"
+	"github.com/opsdeck/opsdeck/sources/alembic"
 	"github.com/opsdeck/opsdeck/sources/postgres"
 	"github.com/opsdeck/opsdeck/sources/prometheus"
 	"github.com/opsdeck/opsdeck/sources/redis"
@@ -58,6 +59,11 @@ func Open(cfg *config.Config, name, version string) (*sources.Environment, error
 	} else {
 		env.Cache, env.RedisTarget = cache, cache.Target()
 		closers = append(closers, cache.Close)
+	}
+	if e.Alembic.Dir != "" {
+		m := alembic.NewSource(e.Alembic.Dir, e.Postgres.URL, scrubber)
+		env.Migrations = m
+		closers = append(closers, m.Close)
 	}
 	p := e.Prometheus
 	if p.URL == "" {

@@ -1,13 +1,17 @@
 package alembic
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/opsdeck/opsdeck/internal/harness"
 )
 
 func TestParseFileForms(t *testing.T) {
@@ -185,5 +189,50 @@ func BenchmarkLoad(b *testing.B) {
 	b.ReportMetric(float64(worst.Microseconds())/1000, "worst-ms")
 	if per := b.Elapsed() / time.Duration(b.N); per > budget {
 		b.Errorf("%s per load: over the %s budget", per, budget)
+	}
+}
+
+// TestSourcePolls: the project side and the database side together, a
+// database without alembic_version, one that is down, and a missing project.
+func TestSourcePolls(t *testing.T) {
+	t.Parallel()
+	pg := harness.NewPostgres(t, harness.PostgresOptions{})
+	dir := t.TempDir()
+	write(t, dir, map[string]string{"a.py": plain("a", ""), "b.py": plain("b", "a"), "c.py": plain("c", "b")})
+	ctx := context.Background()
+
+	src := NewSource(dir, pg.URL(), nil)
+	defer src.Close()
+	st, err := src.Poll(ctx)
+	must(t, err)
+	if st.Status != "no_table" || len(st.Pending) != 3 || st.Revisions != 3 {
+		t.Errorf("no table: %+v", st)
+	}
+	must(t, pg.Exec(ctx, "CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY); INSERT INTO alembic_version VALUES ('a')"))
+	st, err = src.Poll(ctx)
+	must(t, err)
+	if st.Status != "behind" || len(st.Pending) != 2 || st.Pending[0].ID != "b" || !slices.Equal(st.Current, []string{"a"}) {
+		t.Errorf("behind: %+v", st)
+	}
+	// A new file is seen at once (the directory changed).
+	time.Sleep(10 * time.Millisecond)
+	write(t, dir, map[string]string{"d.py": plain("d", "c")})
+	st, err = src.Poll(ctx)
+	must(t, err)
+	if len(st.Pending) != 3 || !slices.Equal(st.Heads, []string{"d"}) {
+		t.Errorf("after adding d.py: heads %v pending %d", st.Heads, len(st.Pending))
+	}
+
+	port, err := harness.FreePort()
+	must(t, err)
+	down := NewSource(dir, "postgresql://u:s3cret-pw@127.0.0.1:"+strconv.Itoa(port)+"/db", nil)
+	defer down.Close()
+	st, err = down.Poll(ctx)
+	must(t, err)
+	if st.Status != "unknown" || !strings.Contains(st.DatabaseError, "connection refused") || strings.Contains(st.DatabaseError, "s3cret") || len(st.Heads) != 1 {
+		t.Errorf("database down: %+v", st)
+	}
+	if _, err := NewSource(filepath.Join(dir, "nope"), "", nil).Poll(ctx); err == nil || !strings.Contains(err.Error(), "nope") {
+		t.Errorf("missing project: %v", err)
 	}
 }
