@@ -50,7 +50,7 @@ func (f *fakeMigrations) Poll(context.Context) (sources.MigrationState, error) {
 
 func sampleMigrations() sources.MigrationState {
 	return sources.MigrationState{Status: "behind", Current: []string{"c7d0e5f19a24"}, Heads: []string{"1e9b7a6c5d40"}, Revisions: 5,
-		Pending: []sources.Revision{{ID: "5a0f3b8e2c61", Message: "add user facts"}, {ID: "1e9b7a6c5d40", Message: "message versions"}},
+		Pending:  []sources.Revision{{ID: "5a0f3b8e2c61", Message: "add user facts"}, {ID: "1e9b7a6c5d40", Message: "message versions"}},
 		Problems: []sources.Problem{{Severity: "warning", Message: "notes.py declares no revision: not a migration, or a broken one (Alembic refuses to load it)"}}}
 }
 
