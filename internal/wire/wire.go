@@ -61,9 +61,11 @@ func Open(cfg *config.Config, name, version string) (*sources.Environment, error
 		closers = append(closers, cache.Close)
 	}
 	if e.Alembic.Dir != "" {
-		m := alembic.NewSource(e.Alembic.Dir, e.Postgres.URL, scrubber)
-		env.Migrations = m
-		closers = append(closers, m.Close)
+		var db alembic.VersionReader
+		if pgc, ok := env.Database.(*postgres.Client); ok {
+			db = pgc // one pool per environment: alembic_version is read through it
+		}
+		env.Migrations = alembic.NewSource(e.Alembic.Dir, db)
 	}
 	p := e.Prometheus
 	if p.URL == "" {

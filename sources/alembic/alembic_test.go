@@ -13,9 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/opsdeck/opsdeck/internal/harness"
+	"github.com/opsdeck/opsdeck/sources/postgres"
 )
 
 // A fixture revision: how its file is written varies on purpose.
@@ -226,9 +225,9 @@ func TestAgreesWithAlembic(t *testing.T) {
 	for i, f := range fixtures {
 		t.Run(f.name, func(t *testing.T) {
 			dir := writeProject(t, f.revs)
-			db := fmt.Sprintf("fixture%d", i)
-			must(t, pg.Exec(context.Background(), "CREATE DATABASE "+db))
-			url := pg.URLFor(db)
+			dbName := fmt.Sprintf("fixture%d", i)
+			must(t, pg.Exec(context.Background(), "CREATE DATABASE "+dbName))
+			url := pg.URLFor(dbName)
 			g, err := Load(dir)
 			if err != nil {
 				t.Fatal(err)
@@ -260,10 +259,10 @@ func TestAgreesWithAlembic(t *testing.T) {
 			for _, s := range f.stamp {
 				alembic(t, dir, url, "stamp", s)
 			}
-			conn, err := pgx.Connect(context.Background(), url)
+			db, err := postgres.New(postgres.Options{URL: url})
 			must(t, err)
-			defer conn.Close(context.Background())
-			current, hasTable, err := ReadVersion(context.Background(), conn)
+			defer db.Close()
+			current, hasTable, err := db.AlembicVersion(context.Background())
 			must(t, err)
 			if want := ids(alembic(t, dir, url, "current")); !hasTable || !slices.Equal(sorted(current), want) {
 				t.Errorf("current %v (table %v), alembic current %v", current, hasTable, want)
@@ -280,7 +279,7 @@ func TestAgreesWithAlembic(t *testing.T) {
 			if st.Status != "behind" || !slices.Equal(pending, applied) || len(applied) == 0 {
 				t.Errorf("status %s, pending %v; alembic upgrade heads applied %v", st.Status, pending, applied)
 			}
-			current, _, err = ReadVersion(context.Background(), conn)
+			current, _, err = db.AlembicVersion(context.Background())
 			must(t, err)
 			if st := g.Judge(current, true); st.Status != "up_to_date" || len(st.Pending) != 0 {
 				t.Errorf("after upgrade: %s, pending %v", st.Status, st.Pending)

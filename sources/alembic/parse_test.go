@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/opsdeck/opsdeck/internal/harness"
+	"github.com/opsdeck/opsdeck/sources/postgres"
 )
 
 func TestParseFileForms(t *testing.T) {
@@ -201,8 +202,10 @@ func TestSourcePolls(t *testing.T) {
 	write(t, dir, map[string]string{"a.py": plain("a", ""), "b.py": plain("b", "a"), "c.py": plain("c", "b")})
 	ctx := context.Background()
 
-	src := NewSource(dir, pg.URL(), nil)
-	defer src.Close()
+	db, err := postgres.New(postgres.Options{URL: pg.URL()})
+	must(t, err)
+	defer db.Close()
+	src := NewSource(dir, db)
 	st, err := src.Poll(ctx)
 	must(t, err)
 	if st.Status != "no_table" || len(st.Pending) != 3 || st.Revisions != 3 {
@@ -225,14 +228,15 @@ func TestSourcePolls(t *testing.T) {
 
 	port, err := harness.FreePort()
 	must(t, err)
-	down := NewSource(dir, "postgresql://u:s3cret-pw@127.0.0.1:"+strconv.Itoa(port)+"/db", nil)
-	defer down.Close()
-	st, err = down.Poll(ctx)
+	downDB, err := postgres.New(postgres.Options{URL: "postgresql://u:s3cret-pw@127.0.0.1:" + strconv.Itoa(port) + "/db"})
+	must(t, err)
+	defer downDB.Close()
+	st, err = NewSource(dir, downDB).Poll(ctx)
 	must(t, err)
 	if st.Status != "unknown" || !strings.Contains(st.DatabaseError, "connection refused") || strings.Contains(st.DatabaseError, "s3cret") || len(st.Heads) != 1 {
 		t.Errorf("database down: %+v", st)
 	}
-	if _, err := NewSource(filepath.Join(dir, "nope"), "", nil).Poll(ctx); err == nil || !strings.Contains(err.Error(), "nope") {
+	if _, err := NewSource(filepath.Join(dir, "nope"), nil).Poll(ctx); err == nil || !strings.Contains(err.Error(), "nope") {
 		t.Errorf("missing project: %v", err)
 	}
 }

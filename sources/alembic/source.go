@@ -8,47 +8,34 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
-	"github.com/opsdeck/opsdeck/internal/redact"
 	"github.com/opsdeck/opsdeck/sources"
 )
 
+// VersionReader reads alembic_version (the environment's Postgres client
+// does, through its pool).
+type VersionReader interface {
+	AlembicVersion(ctx context.Context) (current []string, hasTable bool, err error)
+}
+
 // Source is an environment's Alembic project and database, polled.
 type Source struct {
-	dir      string
-	dbURL    string
-	scrubber *redact.Scrubber
-	timeout  time.Duration
+	dir     string
+	db      VersionReader // nil: project side only
+	timeout time.Duration
 
-	mu      sync.Mutex
-	graph   *Graph
-	stamp   string    // what the version directories looked like when graph was read
-	readAt  time.Time // when graph was read
-	conn    *pgx.Conn
-	connErr error
+	mu     sync.Mutex
+	graph  *Graph
+	stamp  string    // what the version directories looked like when graph was read
+	readAt time.Time // when graph was read
 }
 
 // rereadEvery bounds how long an edit inside an existing file can go unseen
 // (new and removed files are seen at once, through the directories' mtimes).
 const rereadEvery = 30 * time.Second
 
-// NewSource reads nothing yet. dbURL may be empty (project side only).
-func NewSource(dir, dbURL string, scrubber *redact.Scrubber) *Source {
-	if scrubber == nil {
-		scrubber = redact.NewScrubber(redact.SecretsOf(dbURL)...)
-	}
-	return &Source{dir: dir, dbURL: dbURL, scrubber: scrubber, timeout: 5 * time.Second}
-}
-
-// Close releases the database connection.
-func (s *Source) Close() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.conn != nil {
-		_ = s.conn.Close(context.Background())
-		s.conn = nil
-	}
+// NewSource reads nothing yet. db may be nil (project side only).
+func NewSource(dir string, db VersionReader) *Source {
+	return &Source{dir: dir, db: db, timeout: 5 * time.Second}
 }
 
 // Poll reads the project (when it changed) and the database's revisions.
@@ -63,13 +50,13 @@ func (s *Source) Poll(ctx context.Context) (sources.MigrationState, error) {
 	}
 	st := sources.MigrationState{Dir: strings.Join(g.Dirs, ", "), Status: sources.MigrationsUnknown, Heads: g.Heads,
 		Problems: append([]sources.Problem(nil), g.Problems...), Revisions: len(g.Revisions)}
-	if s.dbURL == "" {
+	if s.db == nil {
 		st.DatabaseError = "no database configured"
 		return st, nil
 	}
-	current, hasTable, err := s.readVersion(ctx)
+	current, hasTable, err := s.db.AlembicVersion(ctx)
 	if err != nil {
-		st.DatabaseError = s.scrubber.String(err.Error())
+		st.DatabaseError = "reading alembic_version: " + err.Error()
 		return st, nil
 	}
 	j := g.Judge(current, hasTable)
@@ -105,46 +92,4 @@ func (s *Source) dirStamp() string {
 		}
 	}
 	return b.String()
-}
-
-// readVersion keeps one connection (no pool: one query per poll).
-func (s *Source) readVersion(ctx context.Context) ([]string, bool, error) {
-	if s.conn == nil || s.conn.IsClosed() {
-		cfg, err := pgx.ParseConfig(driverless(s.dbURL))
-		if err != nil {
-			return nil, false, fmt.Errorf("database url %s: %s", redact.URL(s.dbURL), s.scrubber.String(err.Error()))
-		}
-		cfg.RuntimeParams["application_name"] = "opsdeck"
-		// Through pgbouncer in transaction mode: no prepared statements.
-		cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
-		conn, err := pgx.ConnectConfig(ctx, cfg)
-		if err != nil {
-			return nil, false, fmt.Errorf("reading alembic_version: %s", lastLine(err.Error()))
-		}
-		s.conn = conn
-	}
-	current, hasTable, err := ReadVersion(ctx, s.conn)
-	if err != nil {
-		_ = s.conn.Close(context.Background())
-		s.conn = nil
-		return nil, false, fmt.Errorf("reading alembic_version: %s", lastLine(err.Error()))
-	}
-	return current, hasTable, nil
-}
-
-func lastLine(s string) string {
-	if i := strings.LastIndex(s, ": "); i >= 0 && i < len(s)-2 && strings.Contains(s, "failed to connect") {
-		return s[i+2:]
-	}
-	return s
-}
-
-// driverless turns SQLAlchemy's postgresql+psycopg2:// into postgresql://.
-func driverless(u string) string {
-	if scheme, rest, ok := strings.Cut(u, "://"); ok {
-		if base, _, ok := strings.Cut(scheme, "+"); ok {
-			return base + "://" + rest
-		}
-	}
-	return u
 }

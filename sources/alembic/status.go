@@ -1,32 +1,11 @@
 package alembic
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"strings"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
-
 	"github.com/opsdeck/opsdeck/sources"
 )
-
-// ReadVersion reads alembic_version: the revisions the database is at
-// (several when several heads were applied). hasTable is false when the
-// database is not under Alembic's control.
-func ReadVersion(ctx context.Context, conn *pgx.Conn) (current []string, hasTable bool, err error) {
-	rows, err := conn.Query(ctx, "SELECT version_num FROM alembic_version ORDER BY version_num", pgx.QueryExecModeSimpleProtocol)
-	if err != nil {
-		var pgErr *pgconn.PgError
-		if errors.As(err, &pgErr) && pgErr.Code == "42P01" { // undefined_table
-			return nil, false, nil
-		}
-		return nil, false, err
-	}
-	current, err = pgx.CollectRows(rows, pgx.RowTo[string])
-	return current, err == nil, err
-}
 
 // State is where a database stands against the project.
 type State struct {

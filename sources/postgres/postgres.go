@@ -480,3 +480,31 @@ func decode(doc []byte) (st sources.DBState, size *int64, err error) {
 	}
 	return st, w.Size, nil
 }
+
+// AlembicVersion reads alembic_version through the pool: the revisions the
+// database is at. hasTable is false when the database is not under Alembic's
+// control. One round trip.
+func (c *Client) AlembicVersion(ctx context.Context) (current []string, hasTable bool, err error) {
+	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+	defer cancel()
+	conn, err := c.pool.Acquire(ctx)
+	if err != nil {
+		return nil, false, c.describe(ctx, err)
+	}
+	defer conn.Release()
+	results, err := conn.Conn().PgConn().Exec(ctx, "SELECT version_num FROM alembic_version ORDER BY 1").ReadAll()
+	if err != nil {
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "42P01" { // undefined_table
+			return nil, false, nil
+		}
+		return nil, false, c.describe(ctx, err)
+	}
+	current = []string{}
+	for _, r := range results {
+		for _, row := range r.Rows {
+			current = append(current, string(row[0]))
+		}
+	}
+	return current, true, nil
+}
