@@ -11,8 +11,6 @@ import (
 	"strings"
 	"time"
 
-	tea "charm.land/bubbletea/v2"
-
 	"github.com/opsdeck/opsdeck/internal/redact"
 	"github.com/opsdeck/opsdeck/internal/units"
 	"github.com/opsdeck/opsdeck/sources"
@@ -33,88 +31,28 @@ type Options struct {
 
 // Model is the Redis pane.
 type Model struct {
-	ctx     *pane.Context
-	o       Options
-	poll    poll.State[sources.CacheState]
-	w, h    int
-	version int
-	memo    frame.Memo
+	pane.Polled[sources.CacheState]
 }
 
 // New builds the pane.
 func New(ctx *pane.Context, o Options) *Model {
-	return &Model{ctx: ctx, o: o, poll: poll.State[sources.CacheState]{ID: ctx.ID("redis")}}
+	m := &Model{}
+	m.Polled = pane.Polled[sources.CacheState]{
+		Ctx: ctx, Poll: poll.State[sources.CacheState]{ID: ctx.ID("redis")}, Name: "Redis", Short: "redis",
+		Configured: o.Source != nil, Problem: o.Problem, Target: o.Target, Scrubber: o.Scrubber,
+		NewFetch: func() func(context.Context) (sources.CacheState, error) {
+			src := o.Source
+			return func(ctx context.Context) (sources.CacheState, error) { return src.Poll(ctx) }
+		},
+		Summary: func(st *theme.Styles, v sources.CacheState, w, _ int, stale bool) []string {
+			return summaryLines(st, v, o.QueueThresholds, w, stale, ctx.Now())
+		},
+	}
+	return m
 }
-
-func (m *Model) ID() string               { return m.poll.ID }
-func (m *Model) Title() string            { return "Redis" }
-func (m *Model) Start() tea.Cmd           { return m.fetch() }
-func (m *Model) SetSize(w, h int) tea.Cmd { m.w, m.h = w, h; m.version++; return nil }
-func (m *Model) Failing() bool            { return m.poll.Err != nil }
-func (m *Model) Loaded() bool             { return m.o.Source == nil || m.poll.HasLast || m.poll.Err != nil }
-func (m *Model) Ticking() bool            { return pane.Ticking(m.ctx, &m.poll) }
 
 // State is the last good state.
-func (m *Model) State() (sources.CacheState, bool) { return m.poll.Last, m.poll.HasLast }
-
-func (m *Model) fetch() tea.Cmd {
-	if m.o.Source == nil {
-		return nil
-	}
-	src := m.o.Source
-	return m.poll.Fetch(m.ctx.Base, pane.FetchGuard, m.ctx.Now, func(ctx context.Context) (sources.CacheState, error) {
-		return src.Poll(ctx)
-	})
-}
-
-// Update handles poll results, ticks and refreshes.
-func (m *Model) Update(msg tea.Msg) tea.Cmd {
-	m.version++
-	return m.poll.Update(msg, m.ctx.Scheduler(), m.fetch)
-}
-
-// View renders the pane.
-func (m *Model) View(focused bool) []string {
-	k := frame.MemoKey{W: m.w, H: m.h, Focused: focused, Version: m.version}
-	if m.Ticking() {
-		k.Second = m.ctx.Now().Unix()
-	}
-	return m.memo.Get(k, func() []string {
-		box := frame.Box{Title: "Redis", Info: pane.Info(m.ctx, m.o.Source != nil, &m.poll), Focused: focused}
-		return box.Render(m.ctx.Styles, m.w, m.h, m.body())
-	})
-}
-
-func (m *Model) body() []string {
-	st := m.ctx.Styles
-	iw, ih := frame.Inner(m.w), m.h-2
-	if iw < 1 || ih < 1 {
-		return nil
-	}
-	if m.o.Source == nil {
-		lines := []string{st.Muted.Render("not configured")}
-		for _, l := range frame.Wrap(m.o.Problem, iw) {
-			lines = append(lines, st.Muted.Render(l))
-		}
-		return lines
-	}
-	p := &m.poll
-	var lines []string
-	if p.Err != nil {
-		n := 1
-		if ih >= 10 {
-			n = 3
-		}
-		lines = pane.ErrorLines(m.ctx, "redis", m.o.Scrubber.Error(p.Err), p, iw, n)
-	}
-	if !p.HasLast {
-		if p.Err == nil {
-			return []string{st.Muted.Render("connecting…"), st.Faint.Render("to " + m.o.Target)}
-		}
-		return append(lines, st.Faint.Render("to "+m.o.Target))
-	}
-	return append(lines, summaryLines(st, p.Last, m.o.QueueThresholds, iw, p.Err != nil, m.ctx.Now())...)
-}
+func (m *Model) State() (sources.CacheState, bool) { return m.Poll.Last, m.Poll.HasLast }
 
 func summaryLines(st *theme.Styles, s sources.CacheState, th sources.Thresholds, w int, stale bool, now time.Time) []string {
 	dim := func(p theme.Paint) theme.Paint {

@@ -38,33 +38,25 @@ type Options struct {
 
 // Model is the Postgres pane.
 type Model struct {
-	ctx  *pane.Context
-	o    Options
-	poll poll.State[sources.DBState]
-	w, h int
-
+	pane.Polled[sources.DBState]
+	keys     Keys
 	zoomed   bool
 	sessions sessionView
-	version  int
-	memo     frame.Memo
 }
 
 // New builds the pane.
 func New(ctx *pane.Context, o Options) *Model {
-	return &Model{ctx: ctx, o: o, poll: poll.State[sources.DBState]{ID: ctx.ID("postgres")}, sessions: sessionView{sortBy: sortXact, desc: true}}
-}
-
-func (m *Model) ID() string    { return m.poll.ID }
-func (m *Model) Title() string { return "Postgres" }
-
-// Start fetches at once.
-func (m *Model) Start() tea.Cmd { return m.fetch() }
-
-// SetSize sets the outer size.
-func (m *Model) SetSize(w, h int) tea.Cmd {
-	m.w, m.h = w, h
-	m.version++
-	return nil
+	m := &Model{keys: o.Keys, sessions: sessionView{sortBy: sortXact, desc: true}}
+	m.Polled = pane.Polled[sources.DBState]{
+		Ctx: ctx, Poll: poll.State[sources.DBState]{ID: ctx.ID("postgres")}, Name: "Postgres", Short: "postgres",
+		Configured: o.Source != nil, Problem: o.Problem, Target: o.Target, Scrubber: o.Scrubber,
+		NewFetch: func() func(context.Context) (sources.DBState, error) {
+			src, req := o.Source, sources.DBRequest{Sessions: m.zoomed}
+			return func(ctx context.Context) (sources.DBState, error) { return src.Poll(ctx, req) }
+		},
+		Summary: m.summary,
+	}
+	return m
 }
 
 // SetZoomed switches the session list on; it needs a fetch with sessions.
@@ -74,82 +66,24 @@ func (m *Model) SetZoomed(z bool) tea.Cmd {
 	}
 	m.zoomed = z
 	m.sessions.filtering = false
-	m.version++
-	if z && m.o.Source != nil && m.poll.RefreshNow() {
-		return m.fetch()
+	m.Changed()
+	if z && m.Configured && m.Poll.RefreshNow() {
+		return m.Fetch()
 	}
 	return nil
 }
 
-func (m *Model) fetch() tea.Cmd {
-	if m.o.Source == nil {
-		return nil
-	}
-	src, req := m.o.Source, sources.DBRequest{Sessions: m.zoomed}
-	return m.poll.Fetch(m.ctx.Base, pane.FetchGuard, m.ctx.Now, func(ctx context.Context) (sources.DBState, error) {
-		return src.Poll(ctx, req)
-	})
-}
-
-// Update handles poll results, ticks and refreshes.
-func (m *Model) Update(msg tea.Msg) tea.Cmd {
-	m.version++
-	return m.poll.Update(msg, m.ctx.Scheduler(), m.fetch)
-}
-
-func (m *Model) Failing() bool { return m.poll.Err != nil }
-func (m *Model) Loaded() bool  { return m.o.Source == nil || m.poll.HasLast || m.poll.Err != nil }
-func (m *Model) Ticking() bool { return pane.Ticking(m.ctx, &m.poll) }
-
 // State is the last good state (for tests and the report).
-func (m *Model) State() (sources.DBState, bool) { return m.poll.Last, m.poll.HasLast }
+func (m *Model) State() (sources.DBState, bool) { return m.Poll.Last, m.Poll.HasLast }
 
-// View renders the pane.
-func (m *Model) View(focused bool) []string {
-	k := frame.MemoKey{W: m.w, H: m.h, Focused: focused, Version: m.version}
-	if m.Ticking() {
-		k.Second = m.ctx.Now().Unix()
-	}
-	return m.memo.Get(k, func() []string {
-		box := frame.Box{Title: "Postgres", Info: pane.Info(m.ctx, m.o.Source != nil, &m.poll), Focused: focused}
-		return box.Render(m.ctx.Styles, m.w, m.h, m.body())
-	})
-}
-
-func (m *Model) body() []string {
-	st := m.ctx.Styles
-	iw, ih := frame.Inner(m.w), m.h-2
-	if iw < 1 || ih < 1 {
-		return nil
-	}
-	if m.o.Source == nil {
-		return append([]string{st.Muted.Render("not configured")}, paint(st.Muted, frame.Wrap(m.o.Problem, iw))...)
-	}
-	p := &m.poll
-	var lines []string
-	if p.Err != nil {
-		n := 1
-		if ih >= 10 {
-			n = 3
-		}
-		lines = pane.ErrorLines(m.ctx, "postgres", m.o.Scrubber.Error(p.Err), p, iw, n)
-	}
-	if !p.HasLast {
-		if p.Err == nil {
-			return []string{st.Muted.Render("connecting…"), st.Faint.Render("to " + m.o.Target)}
-		}
-		return append(lines, st.Faint.Render("to "+m.o.Target))
-	}
-	summary := summaryLines(st, p.Last, iw, p.Err != nil, m.ctx.Now())
+// summary is the findings, and when zoomed the sessions below a few of them.
+func (m *Model) summary(st *theme.Styles, s sources.DBState, w, h int, stale bool) []string {
+	lines := summaryLines(st, s, w, stale, m.Ctx.Now())
 	if !m.zoomed {
-		return append(lines, summary...)
+		return lines
 	}
-	// Zoomed: a few summary lines, then the sessions.
-	keep := min(len(summary), max(ih/3, 4))
-	lines = append(lines, summary[:keep]...)
-	rest := ih - len(lines)
-	table := m.sessions.render(st, p.Last.Sessions, iw, rest, m.o.Keys)
-	return append(lines, table...)
+	keep := min(len(lines), max(h/3, 4))
+	return append(lines[:keep], m.sessions.render(st, s.Sessions, w, h-keep, m.keys)...)
 }
 
 // summaryLines are the pane's findings, most urgent first: a short pane
@@ -380,10 +314,10 @@ func (m *Model) Key(k tea.KeyPressMsg) (tea.Cmd, bool) {
 			}
 		}
 		v.cursor = 0
-		m.version++
+		m.Changed()
 		return nil, true
 	}
-	keys := m.o.Keys
+	keys := m.keys
 	switch {
 	case key.Matches(k, keys.Filter):
 		v.filtering = true
@@ -401,7 +335,7 @@ func (m *Model) Key(k tea.KeyPressMsg) (tea.Cmd, bool) {
 	default:
 		return nil, false
 	}
-	m.version++
+	m.Changed()
 	return nil, true
 }
 

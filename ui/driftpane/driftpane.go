@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"strings"
 
-	tea "charm.land/bubbletea/v2"
-
 	"github.com/opsdeck/opsdeck/internal/redact"
 	"github.com/opsdeck/opsdeck/sources"
 	"github.com/opsdeck/opsdeck/ui/frame"
@@ -28,84 +26,25 @@ type Options struct {
 
 // Model is the drift pane.
 type Model struct {
-	ctx     *pane.Context
-	o       Options
-	poll    poll.State[sources.MigrationState]
-	w, h    int
-	version int
-	memo    frame.Memo
+	pane.Polled[sources.MigrationState]
 }
 
 // New builds the pane.
 func New(ctx *pane.Context, o Options) *Model {
-	return &Model{ctx: ctx, o: o, poll: poll.State[sources.MigrationState]{ID: ctx.ID("drift")}}
-}
-
-func (m *Model) ID() string               { return m.poll.ID }
-func (m *Model) Title() string            { return "Schema drift" }
-func (m *Model) Start() tea.Cmd           { return m.fetch() }
-func (m *Model) SetSize(w, h int) tea.Cmd { m.w, m.h = w, h; m.version++; return nil }
-func (m *Model) Failing() bool            { return m.poll.Err != nil }
-func (m *Model) Loaded() bool             { return m.o.Source == nil || m.poll.HasLast || m.poll.Err != nil }
-func (m *Model) Ticking() bool            { return pane.Ticking(m.ctx, &m.poll) }
-
-func (m *Model) fetch() tea.Cmd {
-	if m.o.Source == nil {
-		return nil
+	m := &Model{}
+	m.Polled = pane.Polled[sources.MigrationState]{
+		Ctx: ctx, Poll: poll.State[sources.MigrationState]{ID: ctx.ID("drift")}, Name: "Schema drift", Short: "alembic",
+		Configured: o.Source != nil, Problem: o.Problem, Target: o.Target, Scrubber: o.Scrubber,
+		Loading: "reading migrations…", Where: "in ",
+		NewFetch: func() func(context.Context) (sources.MigrationState, error) {
+			src := o.Source
+			return func(ctx context.Context) (sources.MigrationState, error) { return src.Poll(ctx) }
+		},
+		Summary: func(st *theme.Styles, v sources.MigrationState, w, _ int, stale bool) []string {
+			return summaryLines(st, v, w, stale)
+		},
 	}
-	src := m.o.Source
-	return m.poll.Fetch(m.ctx.Base, pane.FetchGuard, m.ctx.Now, func(ctx context.Context) (sources.MigrationState, error) {
-		return src.Poll(ctx)
-	})
-}
-
-// Update handles poll results, ticks and refreshes.
-func (m *Model) Update(msg tea.Msg) tea.Cmd {
-	m.version++
-	return m.poll.Update(msg, m.ctx.Scheduler(), m.fetch)
-}
-
-// View renders the pane.
-func (m *Model) View(focused bool) []string {
-	k := frame.MemoKey{W: m.w, H: m.h, Focused: focused, Version: m.version}
-	if m.Ticking() {
-		k.Second = m.ctx.Now().Unix()
-	}
-	return m.memo.Get(k, func() []string {
-		box := frame.Box{Title: "Schema drift", Info: pane.Info(m.ctx, m.o.Source != nil, &m.poll), Focused: focused}
-		return box.Render(m.ctx.Styles, m.w, m.h, m.body())
-	})
-}
-
-func (m *Model) body() []string {
-	st := m.ctx.Styles
-	iw, ih := frame.Inner(m.w), m.h-2
-	if iw < 1 || ih < 1 {
-		return nil
-	}
-	if m.o.Source == nil {
-		lines := []string{st.Muted.Render("not configured")}
-		for _, l := range frame.Wrap(m.o.Problem, iw) {
-			lines = append(lines, st.Muted.Render(l))
-		}
-		return lines
-	}
-	p := &m.poll
-	var lines []string
-	if p.Err != nil {
-		n := 2
-		if ih >= 10 {
-			n = 4
-		}
-		lines = pane.ErrorLines(m.ctx, "alembic", m.o.Scrubber.Error(p.Err), p, iw, n)
-	}
-	if !p.HasLast {
-		if p.Err == nil {
-			return []string{st.Muted.Render("reading migrations…"), st.Faint.Render("in " + m.o.Target)}
-		}
-		return lines
-	}
-	return append(lines, summaryLines(st, p.Last, iw, p.Err != nil)...)
+	return m
 }
 
 func summaryLines(st *theme.Styles, s sources.MigrationState, w int, stale bool) []string {
