@@ -285,12 +285,6 @@ func nonEmpty(s, def string) string {
 // oneLine folds a query onto one line.
 func oneLine(q string) string { return strings.Join(strings.Fields(q), " ") }
 
-func paint(p theme.Paint, lines []string) []string {
-	for i, l := range lines {
-		lines[i] = p.Render(l)
-	}
-	return lines
-}
 
 // Key handles the drill-down's keys while zoomed.
 func (m *Model) Key(k tea.KeyPressMsg) (tea.Cmd, bool) {
