@@ -285,7 +285,6 @@ func nonEmpty(s, def string) string {
 // oneLine folds a query onto one line.
 func oneLine(q string) string { return strings.Join(strings.Fields(q), " ") }
 
-
 // Key handles the drill-down's keys while zoomed.
 func (m *Model) Key(k tea.KeyPressMsg) (tea.Cmd, bool) {
 	if !m.zoomed {
