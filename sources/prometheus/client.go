@@ -15,8 +15,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/prometheus/client_golang/api"
-	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"github.com/prometheus/common/model"
 
 	"github.com/opsdeck/opsdeck/internal/redact"
@@ -51,7 +49,8 @@ type TLS struct {
 
 // Client is safe for concurrent use by all panes.
 type Client struct {
-	api       v1.API
+	http      *http.Client
+	endpoint  string // base URL + /api/v1
 	transport *http.Transport
 	base      string // redacted, for messages
 	timeout   time.Duration
@@ -88,12 +87,13 @@ func New(o Options) (*Client, error) {
 		return nil, fmt.Errorf("prometheus client settings: %w", err)
 	}
 	scrubber := o.Scrubber.With(append(redact.SecretsOf(o.URL), o.BearerToken, basicPassword(o.BasicAuth))...)
-	c, err := api.NewClient(api.Config{Address: o.URL, RoundTripper: apiOnly{next: rt}})
+	endpoint, err := apiEndpoint(o.URL)
 	if err != nil {
 		return nil, fmt.Errorf("prometheus URL %s: %v", redact.URL(o.URL), err)
 	}
 	return &Client{
-		api:       v1.NewAPI(c),
+		http:      &http.Client{Transport: apiOnly{next: rt}},
+		endpoint:  endpoint,
 		transport: rt.next.(*http.Transport),
 		base:      redact.URL(o.URL),
 		timeout:   o.Timeout,
@@ -126,7 +126,7 @@ type Sample struct {
 func (c *Client) Instant(ctx context.Context, query string, at time.Time) ([]Sample, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	val, _, _, err := c.api.Query(ctx, query, at, v1.WithTimeout(c.timeout))
+	val, err := c.query(ctx, query, at)
 	if err != nil {
 		return nil, c.classify(ctx, err)
 	}
@@ -151,7 +151,7 @@ func (c *Client) Instant(ctx context.Context, query string, at time.Time) ([]Sam
 func (c *Client) Range(ctx context.Context, query string, w sources.Window) ([]float64, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	val, _, _, err := c.api.QueryRange(ctx, query, v1.Range{Start: w.Start(), End: w.End, Step: w.Step}, v1.WithTimeout(c.timeout))
+	val, err := c.queryRange(ctx, query, w.Start(), w.End, w.Step)
 	if err != nil {
 		return nil, c.classify(ctx, err)
 	}
@@ -248,13 +248,13 @@ func roundAge(d time.Duration) time.Duration {
 func (c *Client) Alerts(ctx context.Context) ([]sources.Alert, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	res, err := c.api.Alerts(ctx)
+	alerts, err := c.alerts(ctx)
 	if err != nil {
 		return nil, c.classify(ctx, err)
 	}
-	out := make([]sources.Alert, 0, len(res.Alerts))
-	for _, a := range res.Alerts {
-		if a.State != v1.AlertStateFiring && a.State != v1.AlertStatePending {
+	out := make([]sources.Alert, 0, len(alerts))
+	for _, a := range alerts {
+		if a.State != "firing" && a.State != "pending" {
 			continue
 		}
 		out = append(out, sources.Alert{
@@ -269,7 +269,7 @@ func (c *Client) Alerts(ctx context.Context) ([]sources.Alert, error) {
 	sort.SliceStable(out, func(i, j int) bool {
 		a, b := out[i], out[j]
 		if a.State != b.State {
-			return a.State == string(v1.AlertStateFiring)
+			return a.State == "firing"
 		}
 		if sa, sb := severityRank(a.Severity), severityRank(b.Severity); sa != sb {
 			return sa < sb

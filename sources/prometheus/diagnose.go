@@ -75,8 +75,7 @@ func (c *Client) explainSelector(ctx context.Context, sel promql.Selector, start
 		match = []string{name}
 	}
 	labelNames, err := c.withTimeout(ctx, func(ctx context.Context) ([]string, error) {
-		ln, _, _, err := c.api.LabelNames(ctx, match, start, end)
-		return stringsOf(ln), err
+		return c.labelNames(ctx, match, start, end)
 	})
 	if err != nil {
 		return ""
@@ -98,12 +97,7 @@ func (c *Client) explainSelector(ctx context.Context, sel promql.Selector, start
 			return msg + " (labels: " + strings.Join(candidates, ", ") + ")"
 		}
 		values, err := c.withTimeout(ctx, func(ctx context.Context) ([]string, error) {
-			lv, _, _, err := c.api.LabelValues(ctx, m.Name, match, start, end)
-			out := make([]string, len(lv))
-			for i, v := range lv {
-				out[i] = string(v)
-			}
-			return out, err
+			return c.labelValues(ctx, m.Name, match, start, end)
 		})
 		if err != nil {
 			return ""
@@ -124,7 +118,7 @@ func (c *Client) explainSelector(ctx context.Context, sel promql.Selector, start
 		}
 	}
 	series, err := c.withTimeout(ctx, func(ctx context.Context) ([]string, error) {
-		ls, _, _, err := c.api.Series(ctx, []string{sel.String()}, start, end)
+		ls, err := c.series(ctx, []string{sel.String()}, start, end)
 		out := make([]string, len(ls))
 		for i, l := range ls {
 			out[i] = l.String()
@@ -147,12 +141,7 @@ func (c *Client) metricNames(ctx context.Context, start, end time.Time) ([]strin
 	}
 	c.mu.Unlock()
 	names, err := c.withTimeout(ctx, func(ctx context.Context) ([]string, error) {
-		vals, _, _, err := c.api.LabelValues(ctx, metricNameLabel, nil, start, end)
-		out := make([]string, len(vals))
-		for i, v := range vals {
-			out[i] = string(v)
-		}
-		return out, err
+		return c.labelValues(ctx, metricNameLabel, nil, start, end)
 	})
 	if err != nil {
 		return nil, err
@@ -168,14 +157,6 @@ func (c *Client) withTimeout(ctx context.Context, f func(context.Context) ([]str
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	return f(ctx)
-}
-
-func stringsOf[T ~string](in []T) []string {
-	out := make([]string, len(in))
-	for i, v := range in {
-		out[i] = string(v)
-	}
-	return out
 }
 
 func contains(ss []string, s string) bool {

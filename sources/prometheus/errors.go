@@ -11,8 +11,6 @@ import (
 	"regexp"
 	"strings"
 	"syscall"
-
-	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
 )
 
 // Kind sorts failures so that the UI and tests can tell them apart.
@@ -89,7 +87,7 @@ func (c *Client) describe(ctx context.Context, err error) *Error {
 	if errors.Is(err, context.Canceled) {
 		return &Error{Kind: KindTimeout, Msg: "request cancelled"}
 	}
-	var apiErr *v1.Error
+	var apiErr *apiError
 	if errors.As(err, &apiErr) {
 		return describeAPI(apiErr)
 	}
@@ -146,21 +144,21 @@ func describeHTTP(he *httpError) *Error {
 	}
 }
 
-func describeAPI(e *v1.Error) *Error {
+func describeAPI(e *apiError) *Error {
 	switch e.Type {
-	case v1.ErrBadData:
+	case errBadData:
 		return &Error{Kind: KindQueryRejected, Msg: "query rejected: " + e.Msg}
-	case v1.ErrExec, v1.ErrTimeout, v1.ErrCanceled:
+	case errExec, errTimeout, errCanceled:
 		return &Error{Kind: KindQueryFailed, Msg: "query failed: " + e.Msg}
-	case v1.ErrBadResponse:
+	case errBadResponse:
 		msg := e.Msg
 		if strings.Contains(msg, "JSON") || strings.Contains(msg, "json") || strings.Contains(msg, "invalid character") || strings.Contains(msg, "unexpected end") {
 			return &Error{Kind: KindBadResponse, Msg: "answered invalid JSON (" + shorten(msg, 80) + "): not a Prometheus API, or a truncated reply"}
 		}
 		return &Error{Kind: KindBadResponse, Msg: "unexpected answer: " + shorten(msg, 100)}
-	case v1.ErrServer:
+	case errServer:
 		return &Error{Kind: KindHTTP, Msg: "server error: " + shorten(firstNonEmpty(e.Detail, e.Msg), 100)}
-	case v1.ErrClient:
+	case errClient:
 		return &Error{Kind: KindHTTP, Msg: shorten(e.Msg, 100)}
 	default:
 		return &Error{Kind: KindQueryFailed, Msg: shorten(string(e.Type)+": "+e.Msg, 120)}

@@ -1,0 +1,212 @@
+package prometheus
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/common/model"
+)
+
+// The HTTP API, spoken directly with encoding/json and prometheus/common's
+// model types. (client_golang's API client decodes with json-iterator under
+// Go 1.26, whose start-up tables cost 0.5 MiB of resident memory.) Error
+// handling follows that client: a JSON error body becomes an apiError with
+// the server's errorType, anything else an apiError of the HTTP class.
+
+// apiError is an error the API (or the HTTP layer in front of it) answered.
+type apiError struct {
+	Type   string // bad_data, execution, timeout, canceled, bad_response, server_error, client_error
+	Msg    string
+	Detail string
+}
+
+func (e *apiError) Error() string { return e.Type + ": " + e.Msg }
+
+const (
+	errBadData     = "bad_data"
+	errExec        = "execution"
+	errTimeout     = "timeout"
+	errCanceled    = "canceled"
+	errBadResponse = "bad_response"
+	errServer      = "server_error"
+	errClient      = "client_error"
+)
+
+// maxBody bounds what is read of one answer.
+const maxBody = 64 << 20
+
+type envelope struct {
+	Status    string          `json:"status"`
+	Data      json.RawMessage `json:"data"`
+	ErrorType string          `json:"errorType"`
+	Error     string          `json:"error"`
+}
+
+// call GETs an API endpoint and decodes its data into into.
+func (c *Client) call(ctx context.Context, endpoint string, params url.Values, into any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.endpoint+endpoint+"?"+params.Encode(), nil)
+	if err != nil {
+		return err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	if err != nil {
+		return err
+	}
+	code := resp.StatusCode
+	var env envelope
+	if code/100 != 2 {
+		// 400 and 422 carry the API's own error; any other code is the HTTP layer's.
+		if (code == http.StatusBadRequest || code == http.StatusUnprocessableEntity) && json.Unmarshal(body, &env) == nil && env.Status != "success" {
+			if env.ErrorType == "" {
+				env.ErrorType = errClient
+			}
+			if env.Error == "" {
+				env.Error = fmt.Sprintf("client error: %d", code)
+			}
+			return &apiError{Type: env.ErrorType, Msg: env.Error}
+		}
+		typ, msg := errBadResponse, fmt.Sprintf("bad response code %d", code)
+		switch code / 100 {
+		case 4:
+			typ, msg = errClient, fmt.Sprintf("client error: %d", code)
+		case 5:
+			typ, msg = errServer, fmt.Sprintf("server error: %d", code)
+		}
+		return &apiError{Type: typ, Msg: msg, Detail: string(body)}
+	}
+	if err := json.Unmarshal(body, &env); err != nil {
+		return &apiError{Type: errBadResponse, Msg: err.Error()}
+	}
+	if env.Status == "error" {
+		return &apiError{Type: env.ErrorType, Msg: env.Error}
+	}
+	if into == nil {
+		return nil
+	}
+	if err := json.Unmarshal(env.Data, into); err != nil {
+		return &apiError{Type: errBadResponse, Msg: err.Error()}
+	}
+	return nil
+}
+
+func apiTime(t time.Time) string {
+	return strconv.FormatFloat(float64(t.UnixMilli())/1000, 'f', -1, 64)
+}
+
+func (c *Client) timeoutParam() string {
+	return strconv.FormatFloat(c.timeout.Seconds(), 'f', -1, 64) + "s"
+}
+
+// queryResult is the data of /query and /query_range.
+type queryResult struct {
+	Type   model.ValueType `json:"resultType"`
+	Result json.RawMessage `json:"result"`
+}
+
+func (r queryResult) value() (model.Value, error) {
+	var err error
+	switch r.Type {
+	case model.ValVector:
+		var v model.Vector
+		err = json.Unmarshal(r.Result, &v)
+		return v, err
+	case model.ValMatrix:
+		var m model.Matrix
+		err = json.Unmarshal(r.Result, &m)
+		return m, err
+	case model.ValScalar:
+		var s model.Scalar
+		err = json.Unmarshal(r.Result, &s)
+		return &s, err
+	case model.ValString:
+		var s model.String
+		err = json.Unmarshal(r.Result, &s)
+		return &s, err
+	}
+	return nil, &apiError{Type: errBadResponse, Msg: fmt.Sprintf("unexpected result type %q", r.Type)}
+}
+
+func (c *Client) query(ctx context.Context, query string, at time.Time) (model.Value, error) {
+	var r queryResult
+	if err := c.call(ctx, "/query", url.Values{"query": {query}, "time": {apiTime(at)}, "timeout": {c.timeoutParam()}}, &r); err != nil {
+		return nil, err
+	}
+	return r.value()
+}
+
+func (c *Client) queryRange(ctx context.Context, query string, start, end time.Time, step time.Duration) (model.Value, error) {
+	var r queryResult
+	params := url.Values{"query": {query}, "start": {apiTime(start)}, "end": {apiTime(end)},
+		"step": {strconv.FormatFloat(step.Seconds(), 'f', -1, 64)}, "timeout": {c.timeoutParam()}}
+	if err := c.call(ctx, "/query_range", params, &r); err != nil {
+		return nil, err
+	}
+	return r.value()
+}
+
+// apiAlert is one entry of /alerts.
+type apiAlert struct {
+	Labels      model.LabelSet `json:"labels"`
+	Annotations model.LabelSet `json:"annotations"`
+	State       string         `json:"state"`
+	ActiveAt    time.Time      `json:"activeAt"`
+}
+
+func (c *Client) alerts(ctx context.Context) ([]apiAlert, error) {
+	var r struct {
+		Alerts []apiAlert `json:"alerts"`
+	}
+	err := c.call(ctx, "/alerts", nil, &r)
+	return r.Alerts, err
+}
+
+func rangeParams(match []string, start, end time.Time) url.Values {
+	p := url.Values{"start": {apiTime(start)}, "end": {apiTime(end)}}
+	for _, m := range match {
+		p.Add("match[]", m)
+	}
+	return p
+}
+
+func (c *Client) labelNames(ctx context.Context, match []string, start, end time.Time) ([]string, error) {
+	var names []string
+	err := c.call(ctx, "/labels", rangeParams(match, start, end), &names)
+	return names, err
+}
+
+func (c *Client) labelValues(ctx context.Context, label string, match []string, start, end time.Time) ([]string, error) {
+	var values []string
+	err := c.call(ctx, "/label/"+url.PathEscape(label)+"/values", rangeParams(match, start, end), &values)
+	return values, err
+}
+
+func (c *Client) series(ctx context.Context, match []string, start, end time.Time) ([]model.LabelSet, error) {
+	var sets []model.LabelSet
+	err := c.call(ctx, "/series", rangeParams(match, start, end), &sets)
+	return sets, err
+}
+
+// apiEndpoint is base + /api/v1, for any base path (/prometheus behind a proxy).
+func apiEndpoint(base string) (string, error) {
+	u, err := url.Parse(base)
+	if err != nil {
+		return "", err
+	}
+	if u.Scheme == "" || u.Host == "" {
+		return "", fmt.Errorf("not an absolute URL")
+	}
+	u.Path = strings.TrimRight(u.Path, "/") + "/api/v1"
+	return u.String(), nil
+}
