@@ -43,6 +43,7 @@ Try it with no setup: opsdeck demo`
 func commands() []*command {
 	var snap snapshotCmd
 	var dm demoCmd
+	var chk checkCmd
 	return []*command{
 		{path: "run", summary: "Open the console (the default command).", run: func(a *app, _ []string) error { return runCmd{}.Run(a) }},
 		{path: "snapshot", summary: "Poll every source once and print what the console would show.",
@@ -55,6 +56,17 @@ func commands() []*command {
 					return configError{fmt.Errorf("--format must be json or text, not %q", snap.Format)}
 				}
 				return snap.Run(a)
+			}},
+		{path: "check", summary: "Pre-deploy gate: exit 1 (saying why) unless the database is at the Alembic heads and the revision graph is sound.",
+			flags: func(fs *flag.FlagSet) {
+				fs.StringVar(&chk.Format, "format", "text", "output format: text or json")
+				fs.StringVar(&chk.Format, "f", "text", "shorthand for --format")
+			},
+			run: func(a *app, _ []string) error {
+				if chk.Format != "json" && chk.Format != "text" {
+					return configError{fmt.Errorf("--format must be text or json, not %q", chk.Format)}
+				}
+				return chk.Run(a)
 			}},
 		{path: "config print", summary: "Print the merged configuration, secrets redacted.", run: func(a *app, _ []string) error { return configPrintCmd{}.Run(a) }},
 		{path: "demo", summary: "Open the console against a self-contained sandbox (synthetic API, Prometheus, PostgreSQL, pgbouncer, Redis).",
@@ -89,14 +101,11 @@ type parsed struct {
 // parse finds the command and its flags in args.
 func parse(args []string, c *cli, lookupEnv func(string) (string, bool)) (p parsed, err error) {
 	cmds := commands()
-	// A throwaway flag set tells flags that take a value from boolean ones,
-	// so that positional words can be told from flag values.
-	probe := flag.NewFlagSet("opsdeck", flag.ContinueOnError)
-	globalFlags(probe, &cli{}, lookupEnv)
+	// Throwaway flag sets tell flags that take a value from boolean ones, so
+	// that positional words can be told from flag values.
+	takesValue := map[string]bool{}
 	for _, cm := range cmds {
-		if cm.flags != nil {
-			cm.flags(probe)
-		}
+		flagSet(cm, &cli{}, lookupEnv).VisitAll(func(f *flag.Flag) { takesValue[f.Name] = !isBool(f) })
 	}
 	var flags, words []string
 	for i := 0; i < len(args); i++ {
@@ -119,7 +128,7 @@ func parse(args []string, c *cli, lookupEnv func(string) (string, bool)) (p pars
 		if strings.Contains(name, "=") {
 			continue
 		}
-		if f := probe.Lookup(name); f != nil && !isBool(f) && i+1 < len(args) {
+		if takesValue[name] && i+1 < len(args) {
 			i++
 			flags = append(flags, args[i])
 		}

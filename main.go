@@ -150,6 +150,8 @@ func run(args []string, stdout, stderr io.Writer, lookupEnv func(string) (string
 		case errors.As(err, &ce):
 			fmt.Fprintln(stderr, "opsdeck:", ce.err)
 			return exitConfig
+		case errors.Is(err, errDrift{}):
+			return exitFail // what was found is already printed
 		default:
 			fmt.Fprintln(stderr, "opsdeck:", err)
 			return exitFail

@@ -482,3 +482,59 @@ func fieldNames(v any, into map[string]bool) map[string]bool {
 	}
 	return into
 }
+
+// TestCheckGate: `opsdeck check` exits 1 and says why while the database is
+// behind or the graph is broken, 0 once it is at the heads, 2 without a project.
+func TestCheckGate(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pg := harness.NewPostgres(t, harness.PostgresOptions{})
+	dir := t.TempDir()
+	for name, src := range map[string]string{
+		"a1_first.py":  "\"\"\"first\"\"\"\nrevision = 'a1'\ndown_revision = None\n",
+		"b2_second.py": "\"\"\"second\"\"\"\nrevision = 'b2'\ndown_revision = 'a1'\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := pg.Exec(ctx, "CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY); INSERT INTO alembic_version VALUES ('a1')"); err != nil {
+		t.Fatal(err)
+	}
+	cfg := writeFile(t, "check.yaml", `environments:
+  ci:
+    postgres: {url: "`+pg.URL()+`"}
+    alembic: {dir: "`+dir+`"}
+  none: {}
+`)
+	code, out, stderr := runCLI(t, nil, "--config", cfg, "--env", "ci", "check")
+	if code != 1 || !strings.Contains(out, "the database is behind: 1 revision(s) pending (b2)") || strings.Contains(out+stderr, pg.Password) {
+		t.Fatalf("behind: exit %d\n%s%s", code, out, stderr)
+	}
+	if err := pg.Exec(ctx, "UPDATE alembic_version SET version_num = 'b2'"); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ = runCLI(t, nil, "--config", cfg, "--env", "ci", "check", "--format", "json")
+	var res struct {
+		OK         bool     `json:"ok"`
+		Findings   []string `json:"findings"`
+		Migrations struct {
+			Status string `json:"status"`
+		} `json:"migrations"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil || code != 0 || !res.OK || res.Migrations.Status != "up_to_date" || len(res.Findings) != 0 {
+		t.Fatalf("at head: exit %d %v\n%s", code, err, out)
+	}
+	// A second head makes `alembic upgrade head` fail: the gate fails too.
+	if err := os.WriteFile(filepath.Join(dir, "c3_other.py"), []byte("revision = 'c3'\ndown_revision = 'a1'\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ = runCLI(t, nil, "--config", cfg, "--env", "ci", "check")
+	if code != 1 || !strings.Contains(out, "2 heads") {
+		t.Fatalf("two heads: exit %d\n%s", code, out)
+	}
+	code, _, stderr = runCLI(t, nil, "--config", cfg, "--env", "none", "check")
+	if code != 2 || !strings.Contains(stderr, "nothing to check in environment none") {
+		t.Fatalf("no project: exit %d %s", code, stderr)
+	}
+}

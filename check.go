@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/opsdeck/opsdeck/internal/wire"
+	"github.com/opsdeck/opsdeck/sources"
+)
+
+type checkCmd struct{ Format string }
+
+// errDrift makes `opsdeck check` exit 1 after it printed what it found.
+type errDrift struct{}
+
+func (errDrift) Error() string { return "" }
+
+// checkResult is `opsdeck check --format json`.
+type checkResult struct {
+	Environment string                  `json:"environment"`
+	OK          bool                    `json:"ok"`
+	Findings    []string                `json:"findings"`
+	Migrations  *sources.MigrationState `json:"migrations,omitempty"`
+}
+
+// Run checks the environment's migrations: the runbook's pre-deploy gate.
+// Problems of severity critical or warning fail it (Alembic itself refuses a
+// project with several heads or a file without a revision).
+func (c *checkCmd) Run(a *app) error {
+	cfg, err := a.load()
+	if err != nil {
+		return err
+	}
+	name, err := a.envName(cfg)
+	if err != nil {
+		return err
+	}
+	env, err := wire.Open(cfg, name, buildVersion())
+	if err != nil {
+		return err
+	}
+	if env.Close != nil {
+		defer env.Close()
+	}
+	if env.Migrations == nil {
+		return configError{fmt.Errorf("nothing to check in environment %s: set alembic.dir (or ALEMBIC_DIR) and postgres.url", name)}
+	}
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer cancel()
+	res := checkResult{Environment: name, Findings: []string{}}
+	st, err := env.Migrations.Poll(ctx)
+	if err != nil {
+		res.Findings = append(res.Findings, env.Scrubber.Error(err))
+	} else {
+		res.Migrations = &st
+		res.Findings = findings(st)
+	}
+	res.OK = len(res.Findings) == 0
+	if c.Format == "json" {
+		out, err := json.MarshalIndent(res, "", "  ")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(a.stdout, string(out))
+	} else {
+		fmt.Fprint(a.stdout, res.text())
+	}
+	if !res.OK {
+		return errDrift{}
+	}
+	return nil
+}
+
+// findings are the reasons the gate fails.
+func findings(st sources.MigrationState) []string {
+	var out []string
+	switch st.Status {
+	case sources.MigrationsUpToDate:
+	case sources.MigrationsBehind:
+		ids := make([]string, len(st.Pending))
+		for i, r := range st.Pending {
+			ids[i] = r.ID
+		}
+		out = append(out, fmt.Sprintf("the database is behind: %d revision(s) pending (%s); run `alembic upgrade head`", len(st.Pending), strings.Join(ids, ", ")))
+	case sources.MigrationsUnknown:
+		out = append(out, "the database's revision could not be read: "+st.DatabaseError)
+	}
+	for _, p := range st.Problems {
+		if p.Severity == sources.SeverityCritical || p.Severity == sources.SeverityWarning {
+			out = append(out, p.Severity+": "+p.Message)
+		}
+	}
+	return out
+}
+
+func (r checkResult) text() string {
+	var b strings.Builder
+	if r.OK {
+		fmt.Fprintf(&b, "ok: %s is at the Alembic heads (%s)\n", r.Environment, strings.Join(r.Migrations.Heads, ", "))
+		return b.String()
+	}
+	fmt.Fprintf(&b, "drift in %s:\n", r.Environment)
+	for _, f := range r.Findings {
+		fmt.Fprintf(&b, "  - %s\n", f)
+	}
+	return b.String()
+}
