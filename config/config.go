@@ -119,8 +119,10 @@ type Redis struct {
 	// Addrs are further cluster seed nodes, or the sentinels (host:port).
 	Addrs []string `yaml:"addrs,omitempty"`
 	// MasterName is the Sentinel master's name.
-	MasterName string   `yaml:"master_name,omitempty"`
-	Queues     []string `yaml:"queues"`
+	MasterName string `yaml:"master_name,omitempty"`
+	// SentinelPassword is the sentinels' own requirepass, when they have one.
+	SentinelPassword Secret   `yaml:"sentinel_password,omitempty"`
+	Queues           []string `yaml:"queues"`
 	// QueueThresholds colour queue lengths (tasks waiting).
 	QueueThresholds Threshold `yaml:"queue_thresholds"`
 }

@@ -42,7 +42,7 @@ func TestMergedGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, secret := range []string{"t0ken-abc", "qa-pass", "pr0d-s3cret", "r3dis-pw", "fallback-pass", "k3y-v4lue"} {
+			for _, secret := range []string{"t0ken-abc", "qa-pass", "pr0d-s3cret", "r3dis-pw", "fallback-pass", "k3y-v4lue", "s3ntinel-pw"} {
 				if strings.Contains(string(out), secret) {
 					t.Errorf("config print leaks %q", secret)
 				}
@@ -90,7 +90,7 @@ func TestFullValues(t *testing.T) {
 		t.Errorf("flags/queues: %+v %+v", prod, qa)
 	}
 	secrets := strings.Join(cfg.Secrets(), " ")
-	for _, s := range []string{"tok", "pr0d-s3cret", "r3dis-pw", "fallback-pass", "k3y-v4lue"} {
+	for _, s := range []string{"tok", "pr0d-s3cret", "r3dis-pw", "fallback-pass", "k3y-v4lue", "s3ntinel-pw"} {
 		if !strings.Contains(secrets, s) {
 			t.Errorf("Secrets() misses %q", s)
 		}
@@ -202,6 +202,7 @@ func TestErrors(t *testing.T) {
 		{"redis mode", "environments:\n  a:\n    redis: {mode: clustered}\n", `bad.yaml:3: environments.a.redis.mode: unknown mode "clustered": use single, sentinel or cluster`},
 		{"sentinel name", "environments:\n  a:\n    redis: {mode: sentinel, addrs: ['s1:26379']}\n", `bad.yaml:3: environments.a.redis.master_name: mode sentinel needs the master's name`},
 		{"redis addr", "environments:\n  a:\n    redis:\n      mode: cluster\n      addrs: [node1]\n", `bad.yaml:5: environments.a.redis.addrs[0]: "node1" is not host:port`},
+		{"sentinel password", "environments:\n  a:\n    redis: {sentinel_password: x}\n", `bad.yaml:3: environments.a.redis.sentinel_password: sentinel_password is for mode sentinel; mode is single`},
 		{"queue threshold", "environments:\n  a:\n    redis:\n      queue_thresholds: {warn: 5s}\n", `bad.yaml:4: environments.a.redis.queue_thresholds.warn: a queue length is a number of tasks`},
 		{"statement timeout", "environments:\n  a:\n    postgres: {statement_timeout: 5m}\n", `bad.yaml:3: environments.a.postgres.statement_timeout: 5m0s is out of range`},
 		{"bad pgbouncer url", "environments:\n  a:\n    postgres:\n      pgbouncer_url: 'pgbouncer:6432'\n", `bad.yaml:4: environments.a.postgres.pgbouncer_url: "pgbouncer:6432" is not a PostgreSQL URL`},

@@ -64,7 +64,7 @@ func (c *Config) Secrets() []string {
 		for _, u := range []string{e.Prometheus.URL, e.Postgres.URL, e.Postgres.PgbouncerURL, e.Redis.URL} {
 			out = append(out, redact.SecretsOf(u)...)
 		}
-		out = append(out, string(e.Prometheus.BearerToken))
+		out = append(out, string(e.Prometheus.BearerToken), string(e.Redis.SentinelPassword))
 		if e.Prometheus.BasicAuth != nil {
 			out = append(out, string(e.Prometheus.BasicAuth.Password))
 		}

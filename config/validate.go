@@ -181,11 +181,16 @@ func (v *validator) environment(name string, e *Environment) {
 	}
 	rb := base + ".redis"
 	switch e.Redis.Mode {
-	case RedisSingle:
+	case RedisSingle, RedisCluster:
+		if e.Redis.SentinelPassword != "" {
+			v.fail(rb+".sentinel_password", "sentinel_password is for mode sentinel; mode is %s", e.Redis.Mode)
+		}
+		if e.Redis.Mode == RedisCluster {
+			break
+		}
 		if len(e.Redis.Addrs) > 0 {
 			v.fail(rb+".addrs", "addrs is for mode cluster or sentinel; mode is %s", e.Redis.Mode)
 		}
-	case RedisCluster:
 	case RedisSentinel:
 		if e.Redis.MasterName == "" {
 			v.fail(rb+".master_name", "mode sentinel needs the master's name (master_name)")

@@ -94,14 +94,15 @@ func NewRedisCluster(t TB, masters int) *RedisCluster {
 	return startFor(t, "Redis Cluster", 60*time.Second, func(ctx context.Context) (*RedisCluster, error) { return StartRedisCluster(ctx, masters) })
 }
 
-// NewSentinel starts a Sentinel watching master under name, for one test.
-func NewSentinel(t TB, master *Redis, name string) *Redis {
+// NewSentinel starts a Sentinel watching master under name, for one test;
+// password is the sentinel's own ("" for none).
+func NewSentinel(t TB, master *Redis, name, password string) *Redis {
 	t.Helper()
 	conf := fmt.Sprintf("sentinel monitor %s 127.0.0.1 %d 1\n", name, master.Port)
 	if master.Password != "" {
 		conf += fmt.Sprintf("sentinel auth-pass %s %s\n", name, master.Password)
 	}
 	return startFor(t, "Redis Sentinel", 30*time.Second, func(ctx context.Context) (*Redis, error) {
-		return StartRedis(ctx, RedisOptions{NoPassword: true, Sentinel: true, Config: conf})
+		return StartRedis(ctx, RedisOptions{Password: password, NoPassword: password == "", Sentinel: true, Config: conf})
 	})
 }

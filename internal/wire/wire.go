@@ -54,7 +54,7 @@ func Open(cfg *config.Config, name, version string) (*sources.Environment, error
 	if e.Redis.URL == "" && len(e.Redis.Addrs) == 0 {
 		env.CacheProblem = "no Redis: set redis.url in the config or REDIS_URL"
 	} else if cache, err := redis.New(redis.Options{URL: e.Redis.URL, Mode: e.Redis.Mode, Addrs: e.Redis.Addrs,
-		MasterName: e.Redis.MasterName, Queues: e.Redis.Queues, Scrubber: scrubber}); err != nil {
+		MasterName: e.Redis.MasterName, SentinelPassword: string(e.Redis.SentinelPassword), Queues: e.Redis.Queues, Scrubber: scrubber}); err != nil {
 		env.CacheProblem = scrubber.String(err.Error())
 	} else {
 		env.Cache, env.RedisTarget = cache, cache.Target()

@@ -39,7 +39,9 @@ type Options struct {
 	// Addrs are more cluster seeds, or the sentinels.
 	Addrs      []string
 	MasterName string
-	Queues     []string
+	// SentinelPassword is the sentinels' requirepass ("" for none).
+	SentinelPassword string
+	Queues           []string
 	// Timeout bounds a whole poll (default 5s).
 	Timeout  time.Duration
 	Scrubber *redact.Scrubber
@@ -121,7 +123,7 @@ func New(o Options) (*Client, error) {
 		if o.MasterName == "" {
 			return nil, errors.New("redis mode sentinel needs master_name")
 		}
-		uo.Addrs, uo.MasterName = o.Addrs, o.MasterName
+		uo.Addrs, uo.MasterName, uo.SentinelPassword = o.Addrs, o.MasterName, o.SentinelPassword
 		if len(uo.Addrs) == 0 {
 			uo.Addrs = seeds
 		}
@@ -515,6 +517,8 @@ func describeErr(err error, where, user string) string {
 		user = "default"
 	}
 	switch {
+	case strings.Contains(s, "sentinels") && (strings.Contains(s, "NOAUTH") || strings.Contains(s, "WRONGPASS")):
+		return fmt.Sprintf("the sentinels refused the password (%s): set redis.sentinel_password", where)
 	case strings.HasPrefix(s, "WRONGPASS") || strings.Contains(s, "invalid password") || strings.Contains(s, "invalid username-password"):
 		return fmt.Sprintf("authentication failed for user %s at %s", user, where)
 	case strings.HasPrefix(s, "NOAUTH"):

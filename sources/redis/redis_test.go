@@ -14,6 +14,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/opsdeck/opsdeck/internal/harness"
+	"github.com/opsdeck/opsdeck/internal/redact"
 	"github.com/opsdeck/opsdeck/sources"
 )
 
@@ -303,13 +304,19 @@ func TestCluster(t *testing.T) {
 func TestSentinel(t *testing.T) {
 	t.Parallel()
 	master := harness.NewRedis(t, harness.RedisOptions{})
-	sentinel := harness.NewSentinel(t, master, "origin")
+	sentinel := harness.NewSentinel(t, master, "origin", "s3ntinel-pw")
 	must(t, master.Do(context.Background(), 0, []string{"RPUSH", "celery", "a", "b"}))
 	c := newClient(t, Options{URL: fmt.Sprintf("redis://:%s@%s/0", master.Password, sentinel.Addr()), Mode: Sentinel,
-		MasterName: "origin", Queues: []string{"celery"}})
+		MasterName: "origin", SentinelPassword: "s3ntinel-pw", Queues: []string{"celery"}})
 	st := poll(t, c)
 	if st.Role != "master" || st.Queues[0].Length != 2 || st.Version == "" {
 		t.Fatalf("through sentinel: role %q queue %+v version %q", st.Role, st.Queues[0], st.Version)
+	}
+	// Without the sentinel's password: said in words, no password shown.
+	_, err := newClient(t, Options{URL: fmt.Sprintf("redis://:%s@%s/0", master.Password, sentinel.Addr()), Mode: Sentinel,
+		MasterName: "origin", Scrubber: redact.NewScrubber(master.Password, "s3ntinel-pw")}).Poll(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "the sentinels refused the password (master origin via sentinel "+sentinel.Addr()+"): set redis.sentinel_password") {
+		t.Fatalf("sentinel without its password: %v", err)
 	}
 }
 
