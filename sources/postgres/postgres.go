@@ -508,3 +508,34 @@ func (c *Client) AlembicVersion(ctx context.Context) (current []string, hasTable
 	}
 	return current, true, nil
 }
+
+// Schema reads the database's structure (one round trip, catalogue only, in
+// a read-only transaction).
+func (c *Client) Schema(ctx context.Context) (sources.Schema, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+	defer cancel()
+	conn, err := c.pool.Acquire(ctx)
+	if err != nil {
+		return sources.Schema{}, c.describe(ctx, err)
+	}
+	defer conn.Release()
+	pc := conn.Conn().PgConn()
+	ms := max(c.opts.StatementTimeout.Milliseconds(), 1)
+	results, err := pc.Exec(ctx, fmt.Sprintf("BEGIN READ ONLY;\nSET LOCAL statement_timeout = %d;\n%s;\nCOMMIT", ms, schemaSQL)).ReadAll()
+	if err != nil {
+		if pc.TxStatus() == 'E' || pc.TxStatus() == 'T' {
+			_, _ = pc.Exec(ctx, "ROLLBACK").ReadAll()
+		}
+		return sources.Schema{}, c.describe(ctx, err)
+	}
+	for _, r := range results {
+		if len(r.Rows) == 1 && len(r.Rows[0]) == 1 {
+			var s sources.Schema
+			if err := json.Unmarshal(r.Rows[0][0], &s); err != nil {
+				return sources.Schema{}, fmt.Errorf("postgres answered an unreadable schema: %v", err)
+			}
+			return s, nil
+		}
+	}
+	return sources.Schema{}, errors.New("postgres answered no schema")
+}

@@ -104,3 +104,38 @@ SELECT json_build_object(
   'sessions', CASE WHEN $SESSIONS THEN (SELECT json_agg(` + sessionJSON + ` ORDER BY pid)
                                         FROM (SELECT * FROM act ORDER BY pid LIMIT 2000) a) END
 )`
+
+// schemaSQL reads the structure of every user table, its indexes and
+// constraints, the extensions and the sequences, from the catalogue only.
+// Objects that belong to an extension are left out (they come with it).
+const schemaSQL = `WITH rel AS (
+  SELECT c.oid, c.relkind,
+         CASE WHEN n.nspname = 'public' THEN c.relname ELSE n.nspname || '.' || c.relname END AS name
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind IN ('r', 'p', 'S')
+    AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+    AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%'
+    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+)
+SELECT json_build_object(
+  'tables', (SELECT coalesce(json_agg(t ORDER BY t.name), '[]') FROM (
+    SELECT r.name,
+      (SELECT coalesce(json_agg(json_build_object('name', a.attname, 'type', format_type(a.atttypid, a.atttypmod),
+                 'not_null', a.attnotnull, 'default', pg_get_expr(ad.adbin, ad.adrelid)) ORDER BY a.attnum), '[]')
+       FROM pg_attribute a LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+       WHERE a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns,
+      (SELECT coalesce(json_agg(json_build_object('name', i.relname, 'unique', x.indisunique,
+                 'definition', pg_get_indexdef(x.indexrelid)) ORDER BY i.relname), '[]')
+       FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+       WHERE x.indrelid = r.oid
+         AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid AND k.contype IN ('p', 'u', 'x'))) AS indexes,
+      (SELECT coalesce(json_agg(json_build_object('name', k.conname,
+                 'kind', CASE k.contype WHEN 'p' THEN 'primary key' WHEN 'u' THEN 'unique' WHEN 'f' THEN 'foreign key'
+                                        WHEN 'c' THEN 'check' ELSE 'exclusion' END,
+                 'definition', pg_get_constraintdef(k.oid)) ORDER BY k.conname), '[]')
+       FROM pg_constraint k WHERE k.conrelid = r.oid AND k.contype IN ('p', 'u', 'f', 'c', 'x')) AS constraints
+    FROM rel r WHERE r.relkind IN ('r', 'p')) t),
+  'extensions', (SELECT coalesce(json_agg(json_build_object('name', extname, 'version', extversion) ORDER BY extname), '[]')
+                 FROM pg_extension),
+  'sequences', (SELECT coalesce(json_agg(name ORDER BY name), '[]') FROM rel WHERE relkind = 'S')
+)`
