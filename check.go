@@ -26,6 +26,7 @@ type checkResult struct {
 	OK          bool                    `json:"ok"`
 	Findings    []string                `json:"findings"`
 	Migrations  *sources.MigrationState `json:"migrations,omitempty"`
+	SchemaDrift *sources.SchemaDrift    `json:"schema_drift,omitempty"`
 }
 
 // Run checks the environment's migrations: the runbook's pre-deploy gate.
@@ -47,18 +48,31 @@ func (c *checkCmd) Run(a *app) error {
 	if env.Close != nil {
 		defer env.Close()
 	}
-	if env.Migrations == nil {
-		return configError{fmt.Errorf("nothing to check in environment %s: set alembic.dir (or ALEMBIC_DIR) and postgres.url", name)}
+	if env.Migrations == nil && env.Drift == nil {
+		return configError{fmt.Errorf("nothing to check in environment %s: set alembic.dir (or ALEMBIC_DIR) and postgres.url, and/or schema_reference", name)}
 	}
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
 	res := checkResult{Environment: name, Findings: []string{}}
-	st, err := env.Migrations.Poll(ctx)
-	if err != nil {
-		res.Findings = append(res.Findings, env.Scrubber.Error(err))
-	} else {
-		res.Migrations = &st
-		res.Findings = findings(st)
+	if env.Migrations != nil {
+		st, err := env.Migrations.Poll(ctx)
+		if err != nil {
+			res.Findings = append(res.Findings, env.Scrubber.Error(err))
+		} else {
+			res.Migrations = &st
+			res.Findings = findings(st)
+		}
+	}
+	if env.Drift != nil {
+		d := env.Drift.Compare(ctx)
+		d.Error = env.Scrubber.String(d.Error)
+		res.SchemaDrift = &d
+		if d.Error != "" {
+			res.Findings = append(res.Findings, "the schema could not be compared with "+d.Reference+": "+d.Error)
+		}
+		for _, x := range d.Differences {
+			res.Findings = append(res.Findings, "schema: "+x.Detail)
+		}
 	}
 	res.OK = len(res.Findings) == 0
 	if c.Format == "json" {
@@ -101,7 +115,14 @@ func findings(st sources.MigrationState) []string {
 func (r checkResult) text() string {
 	var b strings.Builder
 	if r.OK {
-		fmt.Fprintf(&b, "ok: %s is at the Alembic heads (%s)\n", r.Environment, strings.Join(r.Migrations.Heads, ", "))
+		var parts []string
+		if r.Migrations != nil {
+			parts = append(parts, "at the Alembic heads ("+strings.Join(r.Migrations.Heads, ", ")+")")
+		}
+		if r.SchemaDrift != nil {
+			parts = append(parts, "schema equal to "+r.SchemaDrift.Reference)
+		}
+		fmt.Fprintf(&b, "ok: %s is %s\n", r.Environment, strings.Join(parts, "; "))
 		return b.String()
 	}
 	fmt.Fprintf(&b, "drift in %s:\n", r.Environment)
@@ -109,4 +130,39 @@ func (r checkResult) text() string {
 		fmt.Fprintf(&b, "  - %s\n", f)
 	}
 	return b.String()
+}
+
+// schemaDump prints the environment's schema, the format schema_reference reads.
+func schemaDump(a *app) error {
+	cfg, err := a.load()
+	if err != nil {
+		return err
+	}
+	name, err := a.envName(cfg)
+	if err != nil {
+		return err
+	}
+	env, err := wire.Open(cfg, name, buildVersion())
+	if err != nil {
+		return err
+	}
+	if env.Close != nil {
+		defer env.Close()
+	}
+	reader, ok := env.Database.(sources.SchemaReader)
+	if !ok {
+		return configError{fmt.Errorf("environment %s has no database: %s", name, env.DatabaseProblem)}
+	}
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer cancel()
+	s, err := reader.Schema(ctx)
+	if err != nil {
+		return err
+	}
+	out, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(a.stdout, string(out))
+	return err
 }

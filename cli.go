@@ -68,6 +68,8 @@ func commands() []*command {
 				}
 				return chk.Run(a)
 			}},
+		{path: "schema dump", summary: "Print the environment's database schema as JSON: a reference for schema_reference.",
+			run: func(a *app, _ []string) error { return schemaDump(a) }},
 		{path: "config print", summary: "Print the merged configuration, secrets redacted.", run: func(a *app, _ []string) error { return configPrintCmd{}.Run(a) }},
 		{path: "demo", summary: "Open the console against a self-contained sandbox (synthetic API, Prometheus, PostgreSQL, pgbouncer, Redis).",
 			flags: func(fs *flag.FlagSet) {
@@ -146,6 +148,9 @@ func parse(args []string, c *cli, lookupEnv func(string) (string, bool)) (p pars
 	if taken == 0 && len(words) > 0 {
 		if words[0] == "config" {
 			return p, errors.New("config needs a subcommand: config print")
+		}
+		if words[0] == "schema" {
+			return p, errors.New("schema needs a subcommand: schema dump")
 		}
 		return p, fmt.Errorf("unknown command %q", words[0])
 	}

@@ -36,6 +36,9 @@ type Environment struct {
 	Postgres   Postgres   `yaml:"postgres"`
 	Redis      Redis      `yaml:"redis"`
 	Alembic    Alembic    `yaml:"alembic"`
+	// SchemaReference is what the live schema is compared with: another
+	// environment's name, or a file written by `opsdeck schema dump`.
+	SchemaReference string `yaml:"schema_reference,omitempty"`
 	// Protected marks production: destructive actions are refused or need the
 	// environment's name typed in.
 	Protected bool `yaml:"protected"`

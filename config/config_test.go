@@ -203,6 +203,8 @@ func TestErrors(t *testing.T) {
 		{"sentinel name", "environments:\n  a:\n    redis: {mode: sentinel, addrs: ['s1:26379']}\n", `bad.yaml:3: environments.a.redis.master_name: mode sentinel needs the master's name`},
 		{"redis addr", "environments:\n  a:\n    redis:\n      mode: cluster\n      addrs: [node1]\n", `bad.yaml:5: environments.a.redis.addrs[0]: "node1" is not host:port`},
 		{"sentinel password", "environments:\n  a:\n    redis: {sentinel_password: x}\n", `bad.yaml:3: environments.a.redis.sentinel_password: sentinel_password is for mode sentinel; mode is single`},
+		{"schema reference", "environments:\n  a:\n    postgres: {url: 'postgresql://u@h/db'}\n    schema_reference: staging\n", `bad.yaml:4: environments.a.schema_reference: "staging" is neither an environment nor a readable file (write one with: opsdeck schema dump > staging)`},
+		{"schema reference self", "environments:\n  a:\n    postgres: {url: 'postgresql://u@h/db'}\n    schema_reference: a\n", `bad.yaml:4: environments.a.schema_reference: an environment cannot be its own reference`},
 		{"queue threshold", "environments:\n  a:\n    redis:\n      queue_thresholds: {warn: 5s}\n", `bad.yaml:4: environments.a.redis.queue_thresholds.warn: a queue length is a number of tasks`},
 		{"statement timeout", "environments:\n  a:\n    postgres: {statement_timeout: 5m}\n", `bad.yaml:3: environments.a.postgres.statement_timeout: 5m0s is out of range`},
 		{"bad pgbouncer url", "environments:\n  a:\n    postgres:\n      pgbouncer_url: 'pgbouncer:6432'\n", `bad.yaml:4: environments.a.postgres.pgbouncer_url: "pgbouncer:6432" is not a PostgreSQL URL`},

@@ -32,7 +32,7 @@ type Options struct {
 
 // ZeroConfigVars are the variables a zero-config environment is built from:
 // the names the Origin stack already uses.
-var zeroConfigVars = []string{"PROMETHEUS_URL", "DATABASE_URL", "REDIS_URL", "ALEMBIC_DIR"}
+var zeroConfigVars = []string{"PROMETHEUS_URL", "DATABASE_URL", "REDIS_URL", "ALEMBIC_DIR", "OPSDECK_SCHEMA_REFERENCE"}
 
 // Resolve returns the file Load would read: --config, else ./opsdeck.yaml, else
 // $XDG_CONFIG_HOME/opsdeck/config.yaml; "" when there is none (zero-config).
@@ -89,6 +89,8 @@ func FromEnv(lookup func(string) (string, bool)) (*Config, error) {
 		Postgres:   Postgres{URL: get("DATABASE_URL")},
 		Redis:      Redis{URL: get("REDIS_URL")},
 		Alembic:    Alembic{Dir: get("ALEMBIC_DIR")},
+		// Zero-config has one environment: the reference can only be a dump file.
+		SchemaReference: get("OPSDECK_SCHEMA_REFERENCE"),
 	}
 	cfg := &Config{
 		Source:             "environment variables (" + strings.Join(zeroConfigVars, ", ") + ")",
@@ -98,10 +100,11 @@ func FromEnv(lookup func(string) (string, bool)) (*Config, error) {
 	}
 	applyDefaults(cfg, presence{})
 	v := &validator{file: "environment", pos: presence{}, envField: map[string]string{
-		"environments.default.prometheus.url": "PROMETHEUS_URL",
-		"environments.default.postgres.url":   "DATABASE_URL",
-		"environments.default.redis.url":      "REDIS_URL",
-		"environments.default.alembic.dir":    "ALEMBIC_DIR",
+		"environments.default.prometheus.url":   "PROMETHEUS_URL",
+		"environments.default.postgres.url":     "DATABASE_URL",
+		"environments.default.redis.url":        "REDIS_URL",
+		"environments.default.alembic.dir":      "ALEMBIC_DIR",
+		"environments.default.schema_reference": "OPSDECK_SCHEMA_REFERENCE",
 	}}
 	v.config(cfg)
 	if len(v.errs) > 0 {

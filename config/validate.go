@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
@@ -38,6 +40,7 @@ func (q *Quantity) UnmarshalYAML(n *yaml.Node) error {
 // validator checks meaning once the shapes are right: URLs, ranges, PromQL,
 // cross-field rules. It reports each problem at the line of its field.
 type validator struct {
+	cfg  *Config
 	file string
 	pos  presence
 	errs Errors
@@ -71,6 +74,7 @@ const (
 )
 
 func (v *validator) config(c *Config) {
+	v.cfg = c
 	if r := c.Refresh.D(); r < minRefresh || r > maxRefresh {
 		v.fail("refresh", "%s is out of range: use %s to %s", r, minRefresh, maxRefresh)
 	}
@@ -169,6 +173,27 @@ func (v *validator) environment(name string, e *Environment) {
 	}
 	if e.Postgres.URL != "" {
 		v.postgresURL(base+".postgres.url", e.Postgres.URL)
+	}
+	if ref := e.SchemaReference; ref != "" {
+		_, isEnv := v.cfg.Environments[ref]
+		switch {
+		case ref == e.Name:
+			v.fail(base+".schema_reference", "an environment cannot be its own reference")
+		case isEnv && v.cfg.Environments[ref].Postgres.URL == "":
+			v.fail(base+".schema_reference", "environment %s has no postgres.url to compare with", ref)
+		case !isEnv:
+			// A relative path is relative to the configuration file.
+			if !filepath.IsAbs(ref) && v.file != "environment" && v.file != "command line" {
+				ref = filepath.Join(filepath.Dir(v.file), ref)
+				e.SchemaReference = ref
+			}
+			if _, err := os.Stat(ref); err != nil {
+				v.fail(base+".schema_reference", "%q is neither an environment nor a readable file (write one with: opsdeck schema dump > %s)", ref, ref)
+			}
+		}
+		if e.Postgres.URL == "" {
+			v.fail(base+".schema_reference", "a schema reference needs postgres.url: there is no live schema to compare")
+		}
 	}
 	if e.Postgres.PgbouncerURL != "" {
 		v.postgresURL(base+".postgres.pgbouncer_url", e.Postgres.PgbouncerURL)

@@ -25,6 +25,8 @@ type Environment struct {
 	CacheProblem    string
 	QueueThresholds Thresholds
 
+	// Drift is nil when no schema reference is configured.
+	Drift Drift
 	// Migrations is nil when no Alembic directory is configured.
 	Migrations Migrations
 	AlembicDir string

@@ -31,6 +31,7 @@ type Document struct {
 	Postgres    Postgres          `json:"postgres"`
 	Redis       Redis             `json:"redis"`
 	Migrations  Migrations        `json:"migrations"`
+	SchemaDrift SchemaDrift       `json:"schema_drift"`
 
 	order []string // metric keys in display order
 	specs map[string]sources.SignalSpec
@@ -107,6 +108,26 @@ func pollMigrations(ctx context.Context, env *sources.Environment) Migrations {
 	return out
 }
 
+// SchemaDrift is the live schema against the reference; error alone when
+// there is no reference or the comparison failed.
+type SchemaDrift struct {
+	Reference   string               `json:"reference,omitempty"`
+	Differences []sources.Difference `json:"differences,omitempty"`
+	Error       string               `json:"error,omitempty"`
+}
+
+func compareSchema(ctx context.Context, env *sources.Environment) SchemaDrift {
+	if env.Drift == nil {
+		return SchemaDrift{Error: "no schema reference: set schema_reference to another environment or a file from `opsdeck schema dump`"}
+	}
+	d := env.Drift.Compare(ctx)
+	out := SchemaDrift{Reference: d.Reference, Differences: d.Differences, Error: env.Scrubber.String(d.Error)}
+	if out.Error == "" && out.Differences == nil {
+		out.Differences = []sources.Difference{}
+	}
+	return out
+}
+
 func pollPostgres(ctx context.Context, env *sources.Environment) Postgres {
 	out := Postgres{Target: env.PostgresTarget}
 	if env.Database == nil {
@@ -158,6 +179,7 @@ func Take(ctx context.Context, env *sources.Environment, now time.Time) *Documen
 	wg.Go(func() { d.Postgres = pollPostgres(ctx, env) })
 	wg.Go(func() { d.Redis = pollRedis(ctx, env) })
 	wg.Go(func() { d.Migrations = pollMigrations(ctx, env) })
+	wg.Go(func() { d.SchemaDrift = compareSchema(ctx, env) })
 	for _, spec := range env.Signals {
 		d.order = append(d.order, spec.Key)
 		d.specs[spec.Key] = spec
@@ -268,7 +290,7 @@ func (d *Document) Text() string {
 			fmt.Fprintf(&b, "  %-7s %s (%s) %s\n", a.State, a.Name, a.Severity, a.Summary)
 		}
 	}
-	b.WriteString("\n" + d.Postgres.text() + "\n" + d.Redis.text() + "\n" + d.Migrations.text())
+	b.WriteString("\n" + d.Postgres.text() + "\n" + d.Redis.text() + "\n" + d.Migrations.text() + "\n" + d.SchemaDrift.text())
 	return b.String()
 }
 
@@ -344,6 +366,22 @@ func (m Migrations) text() string {
 	}
 	for _, p := range st.Problems {
 		fmt.Fprintf(&b, "  %s: %s\n", p.Severity, p.Message)
+	}
+	return b.String()
+}
+
+func (s SchemaDrift) text() string {
+	var b strings.Builder
+	switch {
+	case s.Error != "":
+		fmt.Fprintf(&b, "Schema: not compared (%s)\n", s.Error)
+	case len(s.Differences) == 0:
+		fmt.Fprintf(&b, "Schema: equal to %s\n", s.Reference)
+	default:
+		fmt.Fprintf(&b, "Schema: %d difference(s) from %s\n", len(s.Differences), s.Reference)
+		for _, d := range s.Differences {
+			fmt.Fprintf(&b, "  %s\n", d.Detail)
+		}
 	}
 	return b.String()
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/opsdeck/opsdeck/internal/units"
 	"github.com/opsdeck/opsdeck/sources"
 	"github.com/opsdeck/opsdeck/sources/alembic"
+	"github.com/opsdeck/opsdeck/sources/drift"
 	"github.com/opsdeck/opsdeck/sources/postgres"
 	"github.com/opsdeck/opsdeck/sources/prometheus"
 	"github.com/opsdeck/opsdeck/sources/redis"
@@ -59,6 +60,18 @@ func Open(cfg *config.Config, name, version string) (*sources.Environment, error
 	} else {
 		env.Cache, env.RedisTarget = cache, cache.Target()
 		closers = append(closers, cache.Close)
+	}
+	if ref := e.SchemaReference; ref != "" && env.Database != nil {
+		live := env.Database.(*postgres.Client)
+		if other, ok := cfg.Environments[ref]; ok {
+			refDB, err := postgres.New(postgres.Options{URL: other.Postgres.URL, StatementTimeout: other.Postgres.StatementTimeout.D(), Scrubber: scrubber})
+			if err == nil {
+				env.Drift = drift.AgainstDatabase(live, refDB, ref)
+				closers = append(closers, refDB.Close)
+			}
+		} else {
+			env.Drift = drift.AgainstFile(live, ref)
+		}
 	}
 	if e.Alembic.Dir != "" {
 		var db alembic.VersionReader
