@@ -68,3 +68,12 @@ type SchemaReader interface {
 type Drift interface {
 	Compare(ctx context.Context) SchemaDrift
 }
+
+// DriftReport is what the drift pane shows: the revision state and the
+// schema comparison, each when configured.
+type DriftReport struct {
+	Migrations *MigrationState
+	// MigrationsError says why the Alembic project could not be read.
+	MigrationsError string
+	Schema          *SchemaDrift
+}

@@ -54,6 +54,17 @@ func sampleMigrations() sources.MigrationState {
 		Problems: []sources.Problem{{Severity: "warning", Message: "notes.py declares no revision: not a migration, or a broken one (Alembic refuses to load it)"}}}
 }
 
+type fakeDrift struct{ d sources.SchemaDrift }
+
+func (f *fakeDrift) Compare(context.Context) sources.SchemaDrift { return f.d }
+
+func sampleDrift() sources.SchemaDrift {
+	return sources.SchemaDrift{Reference: "environment production", Differences: []sources.Difference{
+		{Kind: "extension_missing", Object: "vector", Detail: "extension vector 0.7.4 is not installed", SQL: "CREATE EXTENSION IF NOT EXISTS vector;"},
+		{Kind: "column_extra", Object: "users.legacy_flag", Detail: "column users.legacy_flag is not in the reference", SQL: "ALTER TABLE users DROP COLUMN legacy_flag;", Hazardous: true},
+	}}
+}
+
 type fakeCache struct {
 	mu  sync.Mutex
 	st  sources.CacheState
@@ -224,5 +235,29 @@ func TestStatePanesKeepDataWhenFailing(t *testing.T) {
 	h.advance(2 * time.Second)
 	if s := h.screen(); strings.Contains(s, "⚠ postgres") || strings.Contains(s, "⚠ redis") || strings.Contains(s, "failing") {
 		t.Errorf("not recovered within two refresh intervals:\n%s", s)
+	}
+}
+
+// TestDriftPaneZoomShowsSQL: zooming the drift pane shows the SQL that would
+// mend each schema difference, the hazardous ones marked.
+func TestDriftPaneZoomShowsSQL(t *testing.T) {
+	h := newHarness(t, healthy(), nil, false)
+	h.size(160, 48)
+	h.advance(0)
+	s := h.screen()
+	if !strings.Contains(s, "⚠ 2 schema differences (1 hazardous) vs production") || strings.Contains(s, "DROP COLUMN") {
+		t.Fatalf("drift pane:\n%s", s)
+	}
+	for i := 0; i < 6; i++ {
+		h.key("tab")
+	}
+	h.key("enter")
+	s = h.screen()
+	checkGeometry(t, s, 160, 48)
+	golden.RequireEqual(t, s)
+	for _, want := range []string{"CREATE EXTENSION IF NOT EXISTS vector;", "-- hazardous: drops or rewrites data", "ALTER TABLE users DROP COLUMN legacy_flag;", "+ 5a0f3b8e2c61 add user facts"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("zoomed drift pane lacks %q", want)
+		}
 	}
 }

@@ -140,7 +140,8 @@ func (m *Model) buildPanes() {
 			Keys: dbpane.Keys{Filter: m.keys.Filter, Sort: m.keys.Sort, Reverse: m.keys.Reverse, Up: m.keys.Up, Down: m.keys.Down}}),
 		cachepane.New(c, cachepane.Options{Source: env.Cache, Problem: firstNonEmpty(env.CacheProblem, m.envErr),
 			Target: env.RedisTarget, Scrubber: env.Scrubber, QueueThresholds: env.QueueThresholds}),
-		driftpane.New(c, driftpane.Options{Source: env.Migrations, Problem: firstNonEmpty(m.envErr, "no Alembic project: set alembic.dir in the config or ALEMBIC_DIR"),
+		driftpane.New(c, driftpane.Options{Source: env.Migrations, Drift: env.Drift,
+			Problem: firstNonEmpty(m.envErr, "no Alembic project and no schema reference: set alembic.dir (or ALEMBIC_DIR) and schema_reference"),
 			Target: env.AlembicDir, Scrubber: env.Scrubber}),
 	)
 	m.alerts = alertstrip.New(c, env.Metrics, env.Scrubber)

@@ -136,6 +136,9 @@ environments:
 			if env.Migrations != nil {
 				env.Migrations = h.mig
 			}
+			if name == "qa" {
+				env.Drift = &fakeDrift{d: sampleDrift()}
+			}
 			env.Close = func() { h.closed++ }
 			return env, nil
 		},

@@ -7,6 +7,9 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
+
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/opsdeck/opsdeck/internal/redact"
 	"github.com/opsdeck/opsdeck/sources"
@@ -19,6 +22,7 @@ import (
 // Options configure the pane.
 type Options struct {
 	Source   sources.Migrations // nil when no Alembic directory is configured
+	Drift    sources.Drift      // nil when no schema reference is configured
 	Problem  string
 	Target   string // the Alembic directory
 	Scrubber *redact.Scrubber
@@ -26,28 +30,123 @@ type Options struct {
 
 // Model is the drift pane.
 type Model struct {
-	pane.Polled[sources.MigrationState]
+	pane.Polled[sources.DriftReport]
+	zoomed bool
 }
 
 // New builds the pane.
 func New(ctx *pane.Context, o Options) *Model {
 	m := &Model{}
-	m.Polled = pane.Polled[sources.MigrationState]{
-		Ctx: ctx, Poll: poll.State[sources.MigrationState]{ID: ctx.ID("drift")}, Name: "Schema drift", Short: "alembic",
-		Configured: o.Source != nil, Problem: o.Problem, Target: o.Target, Scrubber: o.Scrubber,
+	m.Polled = pane.Polled[sources.DriftReport]{
+		Ctx: ctx, Poll: poll.State[sources.DriftReport]{ID: ctx.ID("drift")}, Name: "Schema drift", Short: "alembic",
+		Configured: o.Source != nil || o.Drift != nil, Problem: o.Problem, Target: o.Target, Scrubber: o.Scrubber,
 		Loading: "reading migrations…", Where: "in ",
-		NewFetch: func() func(context.Context) (sources.MigrationState, error) {
-			src := o.Source
-			return func(ctx context.Context) (sources.MigrationState, error) { return src.Poll(ctx) }
+		NewFetch: func() func(context.Context) (sources.DriftReport, error) {
+			mig, drift, scrub := o.Source, o.Drift, o.Scrubber
+			return func(ctx context.Context) (sources.DriftReport, error) { return fetch(ctx, mig, drift, scrub) }
 		},
-		Summary: func(st *theme.Styles, v sources.MigrationState, w, _ int, stale bool) []string {
-			return summaryLines(st, v, w, stale)
+		Summary: func(st *theme.Styles, v sources.DriftReport, w, _ int, stale bool) []string {
+			return summaryLines(st, v, w, stale, m.zoomed)
 		},
 	}
 	return m
 }
 
-func summaryLines(st *theme.Styles, s sources.MigrationState, w int, stale bool) []string {
+// fetch reads the revision state and compares the schema, concurrently. It
+// fails only when the one thing configured fails.
+func fetch(ctx context.Context, mig sources.Migrations, drift sources.Drift, scrub *redact.Scrubber) (sources.DriftReport, error) {
+	var r sources.DriftReport
+	var wg sync.WaitGroup
+	if drift != nil {
+		wg.Go(func() {
+			d := drift.Compare(ctx)
+			d.Error = scrub.String(d.Error)
+			r.Schema = &d
+		})
+	}
+	var err error
+	if mig != nil {
+		var st sources.MigrationState
+		if st, err = mig.Poll(ctx); err == nil {
+			r.Migrations = &st
+		} else {
+			r.MigrationsError = scrub.Error(err)
+		}
+	}
+	wg.Wait()
+	if err != nil && drift == nil {
+		return r, err
+	}
+	return r, nil
+}
+
+// SetZoomed shows each schema difference with the SQL that would mend it.
+func (m *Model) SetZoomed(z bool) tea.Cmd {
+	m.zoomed = z
+	m.Changed()
+	return nil
+}
+
+func summaryLines(st *theme.Styles, r sources.DriftReport, w int, stale, zoomed bool) []string {
+	var out []string
+	if r.Migrations != nil {
+		out = migrationLines(st, *r.Migrations, w, stale)
+	} else if r.MigrationsError != "" {
+		out = append(out, st.Warn.Render(frame.Fit("⚠ alembic: "+r.MigrationsError, w)))
+	}
+	if r.Schema != nil {
+		out = append(out, schemaLines(st, *r.Schema, w, stale, zoomed)...)
+	} else {
+		out = append(out, st.Faint.Render(frame.Fit("schema: no reference (set schema_reference)", w)))
+	}
+	return out
+}
+
+func schemaLines(st *theme.Styles, d sources.SchemaDrift, w int, stale, zoomed bool) []string {
+	dim := func(p theme.Paint) theme.Paint {
+		if stale {
+			return st.Faint
+		}
+		return p
+	}
+	var out []string
+	add := func(p theme.Paint, text string) { out = append(out, dim(p).Render(frame.Fit(text, w))) }
+	switch {
+	case d.Error != "":
+		for _, l := range frame.WrapN("⚠ schema not compared with "+d.Reference+": "+d.Error, w, 3) {
+			add(st.Warn, l)
+		}
+		return out
+	case len(d.Differences) == 0:
+		add(st.OK, "✔ schema equal to "+d.Reference)
+		return out
+	}
+	hazardous := 0
+	for _, x := range d.Differences {
+		if x.Hazardous {
+			hazardous++
+		}
+	}
+	add(st.Warn, fmt.Sprintf("⚠ %d schema differences (%d hazardous) vs %s", len(d.Differences), hazardous, strings.TrimPrefix(d.Reference, "environment ")))
+	for _, x := range d.Differences {
+		add(st.Text, "  "+x.Detail)
+		if !zoomed {
+			continue
+		}
+		if x.Hazardous {
+			add(st.Crit, "    -- hazardous: drops or rewrites data")
+		}
+		for _, l := range strings.Split(x.SQL, "\n") {
+			add(st.Muted, "    "+l)
+		}
+	}
+	if !zoomed {
+		add(st.Faint, "enter: the SQL that would mend each difference")
+	}
+	return out
+}
+
+func migrationLines(st *theme.Styles, s sources.MigrationState, w int, stale bool) []string {
 	dim := func(p theme.Paint) theme.Paint {
 		if stale {
 			return st.Faint
@@ -100,6 +199,5 @@ func summaryLines(st *theme.Styles, s sources.MigrationState, w int, stale bool)
 			}
 		}
 	}
-	add(st.Faint, "live schema vs a reference: coming with the rest of issue #4")
 	return out
 }
