@@ -142,7 +142,7 @@ func (m *Model) buildPanes() {
 			Target: env.RedisTarget, Scrubber: env.Scrubber, QueueThresholds: env.QueueThresholds}),
 		driftpane.New(c, driftpane.Options{Source: env.Migrations, Drift: env.Drift,
 			Problem: firstNonEmpty(m.envErr, "no Alembic project and no schema reference: set alembic.dir (or ALEMBIC_DIR) and schema_reference"),
-			Target: env.AlembicDir, Scrubber: env.Scrubber}),
+			Target:  env.AlembicDir, Scrubber: env.Scrubber}),
 	)
 	m.alerts = alertstrip.New(c, env.Metrics, env.Scrubber)
 	m.byID = map[string]pane.Pane{m.alerts.ID(): m.alerts}

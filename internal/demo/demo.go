@@ -7,6 +7,7 @@ package demo
 
 import (
 	"context"
+	"encoding/json"
 	"embed"
 	"errors"
 	"fmt"
@@ -23,6 +24,7 @@ import (
 
 	"github.com/opsdeck/opsdeck/internal/harness"
 	"github.com/opsdeck/opsdeck/internal/originapi"
+	"github.com/opsdeck/opsdeck/sources/postgres"
 )
 
 //go:embed alembic
@@ -170,11 +172,16 @@ func Start(ctx context.Context, o Options) (_ *Sandbox, err error) {
 		return nil, err
 	}
 	alembicDir := filepath.Join(dir, "alembic")
+	referencePath := filepath.Join(dir, "schema-at-head.json")
 	if err := step("Alembic upgrade to "+DemoRevision+" (of 5)", func() error {
 		if err := writeAlembicProject(alembicDir); err != nil {
 			return err
 		}
-		return runAlembic(ctx, alembicDir, s.Postgres.URL(), "upgrade", DemoRevision)
+		if err := runAlembic(ctx, alembicDir, s.Postgres.URL(), "upgrade", DemoRevision); err != nil {
+			return err
+		}
+		// The schema reference: a database at head, dumped as CI would.
+		return dumpHeadSchema(ctx, s.Postgres, alembicDir, referencePath)
 	}); err != nil {
 		return nil, err
 	}
@@ -199,7 +206,7 @@ func Start(ctx context.Context, o Options) (_ *Sandbox, err error) {
 	}
 	go s.driveQueue(runCtx, sched)
 	s.ConfigPath = filepath.Join(dir, "opsdeck.yaml")
-	if err := os.WriteFile(s.ConfigPath, []byte(s.config(alembicDir)), 0o600); err != nil {
+	if err := os.WriteFile(s.ConfigPath, []byte(s.config(alembicDir, referencePath)), 0o600); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -207,7 +214,7 @@ func Start(ctx context.Context, o Options) (_ *Sandbox, err error) {
 
 // config is the opsdeck.yaml of the sandbox. The environment is disposable:
 // it exists to be reset.
-func (s *Sandbox) config(alembicDir string) string {
+func (s *Sandbox) config(alembicDir, schemaReference string) string {
 	return fmt.Sprintf(`# Written by opsdeck demo; removed with the sandbox.
 refresh: 2s
 window: 15m
@@ -218,8 +225,9 @@ environments:
     postgres: {url: %q, pgbouncer_url: %q}
     redis: {url: %q, queues: [celery]}
     alembic: {dir: %q}
+    schema_reference: %q
     disposable: true
-`, s.Prometheus.URL(), s.Pgbouncer.URL(s.Postgres.Database, s.Postgres.User), s.Pgbouncer.URL("pgbouncer", s.Postgres.User), s.Redis.URL(0), alembicDir)
+`, s.Prometheus.URL(), s.Pgbouncer.URL(s.Postgres.Database, s.Postgres.User), s.Pgbouncer.URL("pgbouncer", s.Postgres.User), s.Redis.URL(0), alembicDir, schemaReference)
 }
 
 // Stop stops every server and removes the sandbox directory. Safe to call twice.
@@ -288,6 +296,32 @@ func runAlembic(ctx context.Context, dir, databaseURL string, args ...string) er
 		return fmt.Errorf("alembic %s: %v\n%s", strings.Join(args, " "), err, strings.ReplaceAll(string(out), databaseURL, "$DATABASE_URL"))
 	}
 	return nil
+}
+
+// dumpHeadSchema upgrades a second database to head and writes its schema
+// where schema_reference reads it, as `opsdeck schema dump` would.
+func dumpHeadSchema(ctx context.Context, pg *harness.Postgres, alembicDir, path string) error {
+	const head = "origin_db_head"
+	if err := pg.Exec(ctx, "CREATE DATABASE "+head); err != nil {
+		return err
+	}
+	if err := runAlembic(ctx, alembicDir, pg.URLFor(head), "upgrade", "head"); err != nil {
+		return err
+	}
+	c, err := postgres.New(postgres.Options{URL: pg.URLFor(head)})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	schema, err := c.Schema(ctx)
+	if err != nil {
+		return err
+	}
+	data, err := json.MarshalIndent(schema, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, data, 0o600)
 }
 
 func seedPostgres(ctx context.Context, pg *harness.Postgres) error {
