@@ -43,8 +43,9 @@ const (
 	SequenceExtra     = "sequence_extra"
 )
 
-// Diff lists how live differs from ref, extensions first (a missing pgvector
-// explains every vector column after it), then tables in name order.
+// Diff lists how live differs from ref in an order its SQL can run in:
+// extensions first (a missing pgvector explains every vector column after
+// it), then new sequences, then tables in name order, then extra sequences.
 func Diff(live, ref sources.Schema) []sources.Difference {
 	var out []sources.Difference
 	add := func(kind, object, detail, sql string, hazardous bool) {
@@ -73,6 +74,20 @@ func Diff(live, ref sources.Schema) []sources.Difference {
 		}
 	}
 
+	// Sequences before tables (a missing table's serial column needs its
+	// sequence); extra ones are dropped after the tables that use them.
+	liveSeq := map[string]bool{}
+	for _, s := range live.Sequences {
+		liveSeq[s] = true
+	}
+	refSeq := map[string]bool{}
+	for _, s := range ref.Sequences {
+		refSeq[s] = true
+		if !liveSeq[s] {
+			add(SequenceMissing, s, "sequence "+s+" does not exist", "CREATE SEQUENCE "+qualified(s)+";", false)
+		}
+	}
+
 	liveTables := map[string]*sources.Table{}
 	for i := range live.Tables {
 		liveTables[live.Tables[i].Name] = &live.Tables[i]
@@ -93,23 +108,12 @@ func Diff(live, ref sources.Schema) []sources.Difference {
 			add(TableExtra, t.Name, "table "+t.Name+" is not in the reference", "DROP TABLE "+qualified(t.Name)+";", true)
 		}
 	}
-
-	liveSeq := map[string]bool{}
-	for _, s := range live.Sequences {
-		liveSeq[s] = true
-	}
-	refSeq := map[string]bool{}
-	for _, s := range ref.Sequences {
-		refSeq[s] = true
-		if !liveSeq[s] {
-			add(SequenceMissing, s, "sequence "+s+" does not exist", "CREATE SEQUENCE "+qualified(s)+";", false)
-		}
-	}
 	for _, s := range live.Sequences {
 		if !refSeq[s] {
 			add(SequenceExtra, s, "sequence "+s+" is not in the reference", "DROP SEQUENCE "+qualified(s)+";", true)
 		}
 	}
+
 	return out
 }
 

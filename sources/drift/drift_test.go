@@ -120,20 +120,7 @@ func TestDiffAndReconcile(t *testing.T) {
 		}
 	}
 
-	// Apply the offered SQL: extensions first, then sequences (a missing
-	// table's serial column needs its sequence), then the rest.
-	order := func(d sources.Difference) int {
-		switch {
-		case strings.HasPrefix(d.Kind, "extension"):
-			return 0
-		case d.Kind == SequenceMissing:
-			return 1
-		case d.Kind == TableMissing:
-			return 2
-		}
-		return 3
-	}
-	sort.SliceStable(diffs, func(i, j int) bool { return order(diffs[i]) < order(diffs[j]) })
+	// The offered SQL, run in the order given, reconciles the two.
 	var script strings.Builder
 	for _, d := range diffs {
 		script.WriteString(d.SQL + "\n")
