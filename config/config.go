@@ -140,6 +140,12 @@ const (
 // Alembic project of an environment.
 type Alembic struct {
 	Dir string `yaml:"dir"`
+	// CheckCommand is the `alembic check` probe, run on demand in Dir with
+	// DATABASE_URL set (argv split on spaces; no shell).
+	CheckCommand string `yaml:"check_command"`
+	// Env are extra variables for Alembic commands (Origin's env.py needs
+	// DB_ENCRYPTION_KEY). Values are treated as secrets.
+	Env map[string]string `yaml:"env,omitempty"`
 }
 
 // Duration is a time.Duration written in Go syntax ("2s", "15m").

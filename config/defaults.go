@@ -16,6 +16,8 @@ const (
 	DefaultSelector    = `job="fastapi-app"`
 	DefaultEnvironment = "default"
 	DefaultQueue       = "celery"
+	// DefaultCheckCommand is the runbook's model-vs-migrations check.
+	DefaultCheckCommand = "alembic check"
 	// DefaultStatementTimeout keeps opsdeck's queries from ever weighing on production.
 	DefaultStatementTimeout = 2 * time.Second
 )

@@ -255,6 +255,9 @@ func applyDefaults(cfg *Config, pos presence) {
 		if !pos.has(qt + ".crit") {
 			env.Redis.QueueThresholds.Crit = dq.Crit
 		}
+		if strings.TrimSpace(env.Alembic.CheckCommand) == "" {
+			env.Alembic.CheckCommand = DefaultCheckCommand
+		}
 		if env.Postgres.StatementTimeout == 0 {
 			env.Postgres.StatementTimeout = Duration(DefaultStatementTimeout)
 		}

@@ -29,6 +29,12 @@ func (c *Config) Print() ([]byte, error) {
 			ba := *e.Prometheus.BasicAuth
 			cp.Prometheus.BasicAuth = &ba
 		}
+		if len(e.Alembic.Env) > 0 {
+			cp.Alembic.Env = map[string]string{}
+			for k := range e.Alembic.Env {
+				cp.Alembic.Env[k] = "<redacted>"
+			}
+		}
 		if len(e.Prometheus.Headers) > 0 {
 			cp.Prometheus.Headers = map[string]string{}
 			for k, v := range e.Prometheus.Headers {
@@ -67,6 +73,9 @@ func (c *Config) Secrets() []string {
 		out = append(out, string(e.Prometheus.BearerToken), string(e.Redis.SentinelPassword))
 		if e.Prometheus.BasicAuth != nil {
 			out = append(out, string(e.Prometheus.BasicAuth.Password))
+		}
+		for _, v := range e.Alembic.Env {
+			out = append(out, v)
 		}
 		for k, v := range e.Prometheus.Headers {
 			if sensitiveHeader.MatchString(k) {

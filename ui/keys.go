@@ -16,6 +16,8 @@ type KeyMap struct {
 	Filter  key.Binding
 	Sort    key.Binding
 	Reverse key.Binding
+	// In the drift pane, zoomed.
+	RunCheck key.Binding
 	// Inside overlays and lists.
 	Up     key.Binding
 	Down   key.Binding
@@ -36,6 +38,7 @@ func DefaultKeyMap() KeyMap {
 		Filter:    key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter sessions")),
 		Sort:      key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort by next column")),
 		Reverse:   key.NewBinding(key.WithKeys("S"), key.WithHelp("S", "reverse order")),
+		RunCheck:  key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "run alembic check")),
 		Up:        key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
 		Down:      key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
 		Select:    key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "choose")),
@@ -62,5 +65,6 @@ func (k KeyMap) FullHelp() []HelpGroup {
 		{"Console", []key.Binding{k.Help, k.Quit}},
 		{"In lists", []key.Binding{k.Up, k.Down, k.Select}},
 		{"Postgres zoomed", []key.Binding{k.Filter, k.Sort, k.Reverse}},
+		{"Drift zoomed", []key.Binding{k.RunCheck}},
 	}
 }

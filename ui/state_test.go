@@ -261,3 +261,46 @@ func TestDriftPaneZoomShowsSQL(t *testing.T) {
 		}
 	}
 }
+
+type fakeProbe struct{ runs int }
+
+func (f *fakeProbe) Run(context.Context) (sources.ProbeResult, error) {
+	f.runs++
+	return sources.ProbeResult{Command: "alembic check", ExitCode: 1, Took: 1200 * time.Millisecond,
+		Output: "INFO  [alembic.autogenerate.compare] Detected added column 'users.legacy_flag'\nERROR [alembic.util.messaging] New upgrade operations detected"}, nil
+}
+
+// TestDriftPaneRunsCheckOnDemand: `c` in the zoomed drift pane runs the
+// migration check once and shows its output; nothing runs by itself.
+func TestDriftPaneRunsCheckOnDemand(t *testing.T) {
+	h := newHarness(t, healthy(), nil, false)
+	probe := &fakeProbe{}
+	h.m.deps.Open = wrapOpen(h.m.deps.Open, func(env *sources.Environment) { env.Probe = probe })
+	h.m.openEnv("qa")
+	h.size(160, 48)
+	h.advance(0)
+	h.advance(2 * time.Second)
+	for i := 0; i < 6; i++ {
+		h.key("tab")
+	}
+	h.key("c") // not zoomed: not the drift pane's key
+	h.key("enter")
+	if probe.runs != 0 || !strings.Contains(h.screen(), "c: run the migration check") {
+		t.Fatalf("the check ran by itself (%d) or is not offered:\n%s", probe.runs, h.screen())
+	}
+	h.key("c")
+	s := h.screen()
+	if probe.runs != 1 || !strings.Contains(s, "✖ alembic check: exit 1 after 1.2s") || !strings.Contains(s, "New upgrade operations detected") {
+		t.Errorf("after c: %d runs\n%s", probe.runs, s)
+	}
+}
+
+func wrapOpen(open func(string) (*sources.Environment, error), change func(*sources.Environment)) func(string) (*sources.Environment, error) {
+	return func(name string) (*sources.Environment, error) {
+		env, err := open(name)
+		if err == nil {
+			change(env)
+		}
+		return env, err
+	}
+}

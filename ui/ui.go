@@ -140,7 +140,7 @@ func (m *Model) buildPanes() {
 			Keys: dbpane.Keys{Filter: m.keys.Filter, Sort: m.keys.Sort, Reverse: m.keys.Reverse, Up: m.keys.Up, Down: m.keys.Down}}),
 		cachepane.New(c, cachepane.Options{Source: env.Cache, Problem: firstNonEmpty(env.CacheProblem, m.envErr),
 			Target: env.RedisTarget, Scrubber: env.Scrubber, QueueThresholds: env.QueueThresholds}),
-		driftpane.New(c, driftpane.Options{Source: env.Migrations, Drift: env.Drift,
+		driftpane.New(c, driftpane.Options{Source: env.Migrations, Drift: env.Drift, Probe: env.Probe, RunCheck: m.keys.RunCheck,
 			Problem: firstNonEmpty(m.envErr, "no Alembic project and no schema reference: set alembic.dir (or ALEMBIC_DIR) and schema_reference"),
 			Target:  env.AlembicDir, Scrubber: env.Scrubber}),
 	)

@@ -5,6 +5,7 @@ package wire
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/opsdeck/opsdeck/config"
 	"github.com/opsdeck/opsdeck/internal/redact"
@@ -79,6 +80,8 @@ func Open(cfg *config.Config, name, version string) (*sources.Environment, error
 			db = pgc // one pool per environment: alembic_version is read through it
 		}
 		env.Migrations = alembic.NewSource(e.Alembic.Dir, db)
+		env.Probe = &alembic.Probe{Dir: e.Alembic.Dir, Command: strings.Fields(e.Alembic.CheckCommand),
+			DatabaseURL: e.Postgres.URL, Env: e.Alembic.Env, Scrubber: scrubber}
 	}
 	p := e.Prometheus
 	if p.URL == "" {

@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/opsdeck/opsdeck/internal/redact"
@@ -21,8 +23,11 @@ import (
 
 // Options configure the pane.
 type Options struct {
-	Source   sources.Migrations // nil when no Alembic directory is configured
-	Drift    sources.Drift      // nil when no schema reference is configured
+	Source sources.Migrations // nil when no Alembic directory is configured
+	Drift  sources.Drift      // nil when no schema reference is configured
+	Probe  sources.Prober     // `alembic check`, on demand; nil without a project
+	// RunCheck is the key that runs Probe while the pane is zoomed.
+	RunCheck key.Binding
 	Problem  string
 	Target   string // the Alembic directory
 	Scrubber *redact.Scrubber
@@ -31,12 +36,32 @@ type Options struct {
 // Model is the drift pane.
 type Model struct {
 	pane.Polled[sources.DriftReport]
-	zoomed bool
+	zoomed   bool
+	probe    sources.Prober
+	runCheck key.Binding
+	check    checkState
 }
+
+// checkState is the last run of the probe.
+type checkState struct {
+	running bool
+	res     sources.ProbeResult
+	err     error
+	done    bool
+}
+
+// checkDone carries the probe's result back to this pane.
+type checkDone struct {
+	id  string
+	res sources.ProbeResult
+	err error
+}
+
+func (c checkDone) PaneID() string { return c.id }
 
 // New builds the pane.
 func New(ctx *pane.Context, o Options) *Model {
-	m := &Model{}
+	m := &Model{probe: o.Probe, runCheck: o.RunCheck}
 	m.Polled = pane.Polled[sources.DriftReport]{
 		Ctx: ctx, Poll: poll.State[sources.DriftReport]{ID: ctx.ID("drift")}, Name: "Schema drift", Short: "alembic",
 		Configured: o.Source != nil || o.Drift != nil, Problem: o.Problem, Target: o.Target, Scrubber: o.Scrubber,
@@ -46,7 +71,11 @@ func New(ctx *pane.Context, o Options) *Model {
 			return func(ctx context.Context) (sources.DriftReport, error) { return fetch(ctx, mig, drift, scrub) }
 		},
 		Summary: func(st *theme.Styles, v sources.DriftReport, w, _ int, stale bool) []string {
-			return summaryLines(st, v, w, stale, m.zoomed)
+			lines := summaryLines(st, v, w, stale, m.zoomed)
+			if m.zoomed {
+				lines = append(lines, m.checkLines(st, w)...)
+			}
+			return lines
 		},
 	}
 	return m
@@ -85,6 +114,69 @@ func (m *Model) SetZoomed(z bool) tea.Cmd {
 	m.zoomed = z
 	m.Changed()
 	return nil
+}
+
+// Update also takes the probe's result.
+func (m *Model) Update(msg tea.Msg) tea.Cmd {
+	if d, ok := msg.(checkDone); ok {
+		m.check = checkState{res: d.res, err: d.err, done: true}
+		m.Changed()
+		return nil
+	}
+	return m.Polled.Update(msg)
+}
+
+// Key runs the probe while zoomed; it never runs on its own.
+func (m *Model) Key(k tea.KeyPressMsg) (tea.Cmd, bool) {
+	if !m.zoomed || m.probe == nil || !key.Matches(k, m.runCheck) {
+		return nil, false
+	}
+	if m.check.running {
+		return nil, true // one at a time
+	}
+	m.check = checkState{running: true}
+	m.Changed()
+	probe, id, base := m.probe, m.ID(), m.Ctx.Base
+	return func() tea.Msg {
+		res, err := probe.Run(base)
+		return checkDone{id: id, res: res, err: err}
+	}, true
+}
+
+// Capturing is false: the pane takes only its one key.
+func (m *Model) Capturing() bool { return false }
+
+// checkLines are the probe's state: how to run it, running, or its output.
+func (m *Model) checkLines(st *theme.Styles, w int) []string {
+	if m.probe == nil {
+		return nil
+	}
+	c := m.check
+	out := []string{st.Faint.Render(strings.Repeat("─", w))}
+	switch {
+	case c.running:
+		out = append(out, st.Muted.Render("running the migration check…"))
+	case !c.done:
+		out = append(out, st.Muted.Render(frame.Fit(m.runCheck.Help().Key+": run the migration check (alembic check) against this database", w)))
+	case c.err != nil:
+		out = append(out, st.Error.Render(frame.Fit("⚠ "+c.err.Error(), w)))
+	default:
+		head := fmt.Sprintf("✔ %s: passed in %s", c.res.Command, c.res.Took.Round(time.Millisecond))
+		paint := st.OK
+		if c.res.ExitCode != 0 {
+			head = fmt.Sprintf("✖ %s: exit %d after %s", c.res.Command, c.res.ExitCode, c.res.Took.Round(time.Millisecond))
+			paint = st.Crit
+		}
+		out = append(out, paint.Render(frame.Fit(head, w)))
+		lines := strings.Split(c.res.Output, "\n")
+		if len(lines) > 12 {
+			lines = append([]string{"…"}, lines[len(lines)-12:]...)
+		}
+		for _, l := range lines {
+			out = append(out, st.Muted.Render(frame.Fit("  "+l, w)))
+		}
+	}
+	return out
 }
 
 func summaryLines(st *theme.Styles, r sources.DriftReport, w int, stale, zoomed bool) []string {
