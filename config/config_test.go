@@ -133,6 +133,19 @@ func TestZeroConfig(t *testing.T) {
 		t.Errorf("source = %q", cfg.Source)
 	}
 
+	ref := filepath.Join(dir, "schema.json")
+	if err := os.WriteFile(ref, []byte("{}"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err = Load(Options{WorkDir: dir, LookupEnv: envOf("XDG_CONFIG_HOME", dir, "DATABASE_URL", "postgresql://u@h/db", "OPSDECK_SCHEMA_REFERENCE", ref)})
+	if err != nil || cfg.Environments["default"].SchemaReference != ref {
+		t.Fatalf("OPSDECK_SCHEMA_REFERENCE: %v", err)
+	}
+	_, err = Load(Options{WorkDir: dir, LookupEnv: envOf("XDG_CONFIG_HOME", dir, "DATABASE_URL", "postgresql://u@h/db", "OPSDECK_SCHEMA_REFERENCE", filepath.Join(dir, "nope.json"))})
+	if err == nil || !strings.Contains(err.Error(), "OPSDECK_SCHEMA_REFERENCE") || !strings.Contains(err.Error(), "is neither an environment nor a readable file") {
+		t.Fatalf("missing reference file: %v", err)
+	}
+
 	_, err = Load(Options{WorkDir: dir, LookupEnv: envOf("XDG_CONFIG_HOME", dir, "PROMETHEUS_URL", "prometheus:9090")})
 	var es Errors
 	if !errors.As(err, &es) || es[0].Field != "PROMETHEUS_URL" || es[0].File != "environment" {
