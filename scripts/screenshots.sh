@@ -74,3 +74,8 @@ for k in Escape Tab Tab Enter; do tmux -L "$sock" send-keys "$k"; sleep 0.3; don
 wait_for 'QUERY TEXT' 5
 sleep 2.5
 shot postgres-sessions
+# The drift pane zoomed: pending revisions, schema differences and their SQL.
+for k in Escape Tab Tab Enter; do tmux -L "$sock" send-keys "$k"; sleep 0.3; done
+wait_for 'CREATE TABLE' 5
+sleep 1
+shot drift
