@@ -1,15 +1,10 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 
-	"github.com/opsdeck/opsdeck/internal/wire"
 	"github.com/opsdeck/opsdeck/sources"
 )
 
@@ -33,27 +28,15 @@ type checkResult struct {
 // Problems of severity critical or warning fail it (Alembic itself refuses a
 // project with several heads or a file without a revision).
 func (c *checkCmd) Run(a *app) error {
-	cfg, err := a.load()
+	env, ctx, done, err := a.openEnv()
 	if err != nil {
 		return err
 	}
-	name, err := a.envName(cfg)
-	if err != nil {
-		return err
-	}
-	env, err := wire.Open(cfg, name, buildVersion())
-	if err != nil {
-		return err
-	}
-	if env.Close != nil {
-		defer env.Close()
-	}
+	defer done()
 	if env.Migrations == nil && env.Drift == nil {
-		return configError{fmt.Errorf("nothing to check in environment %s: set alembic.dir (or ALEMBIC_DIR) and postgres.url, and/or schema_reference", name)}
+		return configError{fmt.Errorf("nothing to check in environment %s: set alembic.dir (or ALEMBIC_DIR) and postgres.url, and/or schema_reference", env.Name)}
 	}
-	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer cancel()
-	res := checkResult{Environment: name, Findings: []string{}}
+	res := checkResult{Environment: env.Name, Findings: []string{}}
 	if env.Migrations != nil {
 		st, err := env.Migrations.Poll(ctx)
 		if err != nil {
@@ -134,27 +117,15 @@ func (r checkResult) text() string {
 
 // schemaDump prints the environment's schema, the format schema_reference reads.
 func schemaDump(a *app) error {
-	cfg, err := a.load()
+	env, ctx, done, err := a.openEnv()
 	if err != nil {
 		return err
 	}
-	name, err := a.envName(cfg)
-	if err != nil {
-		return err
-	}
-	env, err := wire.Open(cfg, name, buildVersion())
-	if err != nil {
-		return err
-	}
-	if env.Close != nil {
-		defer env.Close()
-	}
+	defer done()
 	reader, ok := env.Database.(sources.SchemaReader)
 	if !ok {
-		return configError{fmt.Errorf("environment %s has no database: %s", name, env.DatabaseProblem)}
+		return configError{fmt.Errorf("environment %s has no database: %s", env.Name, env.DatabaseProblem)}
 	}
-	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer cancel()
 	s, err := reader.Schema(ctx)
 	if err != nil {
 		return err

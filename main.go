@@ -202,24 +202,36 @@ func (configPrintCmd) Run(a *app) error {
 	return err
 }
 
-func (s *snapshotCmd) Run(a *app) error {
+// openEnv opens the chosen environment's sources for a one-shot command,
+// with a context that ends on ctrl+c; done releases both.
+func (a *app) openEnv() (env *sources.Environment, ctx context.Context, done func(), err error) {
 	cfg, err := a.load()
 	if err != nil {
-		return err
+		return nil, nil, nil, err
 	}
 	name, err := a.envName(cfg)
 	if err != nil {
-		return err
+		return nil, nil, nil, err
 	}
-	env, err := wire.Open(cfg, name, buildVersion())
+	env, err = wire.Open(cfg, name, buildVersion())
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	return env, ctx, func() {
+		cancel()
+		if env.Close != nil {
+			env.Close()
+		}
+	}, nil
+}
+
+func (s *snapshotCmd) Run(a *app) error {
+	env, ctx, done, err := a.openEnv()
 	if err != nil {
 		return err
 	}
-	if env.Close != nil {
-		defer env.Close()
-	}
-	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer cancel()
+	defer done()
 	doc := snapshot.Take(ctx, env, time.Now())
 	if s.Format == "text" {
 		_, err = io.WriteString(a.stdout, doc.Text())
