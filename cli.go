@@ -34,8 +34,8 @@ type command struct {
 }
 
 const description = `A terminal console for on-call engineers: RPS, error rate, P95 latency, memory and
-firing alerts from Prometheus, PostgreSQL and Redis state on one screen (schema drift and runbook
-actions are being built).
+firing alerts from Prometheus, PostgreSQL and Redis state, and schema drift (Alembic revisions and
+the live schema against a reference) on one screen. Runbook actions are being built.
 
 Try it with no setup: opsdeck demo`
 
