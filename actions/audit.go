@@ -1,0 +1,113 @@
+package actions
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+// Record is one line of the audit log. A run writes a "started" record
+// before it begins and a "finished" one after, so that a crash leaves a trace.
+type Record struct {
+	Time         time.Time `json:"time"`
+	Phase        string    `json:"phase"` // started or finished
+	User         string    `json:"user"`
+	Host         string    `json:"host"`
+	Environment  string    `json:"environment"`
+	Action       string    `json:"action"`
+	Command      string    `json:"command"`
+	Target       string    `json:"target"`       // redacted
+	Confirmation string    `json:"confirmation"` // what the guard asked and got
+	ExitCode     *int      `json:"exit_code,omitempty"`
+	DurationMS   int64     `json:"duration_ms,omitempty"`
+	Error        string    `json:"error,omitempty"`
+	OutputTail   []string  `json:"output_tail,omitempty"`
+}
+
+// Audit appends records to a JSON Lines file, created 0600 in a 0700
+// directory.
+type Audit struct {
+	Path string
+	mu   sync.Mutex
+}
+
+// DefaultAuditPath is $XDG_STATE_HOME/opsdeck/audit.jsonl (~/.local/state when unset).
+func DefaultAuditPath(lookup func(string) (string, bool)) string {
+	if dir, ok := lookup("XDG_STATE_HOME"); ok && dir != "" {
+		return filepath.Join(dir, "opsdeck", "audit.jsonl")
+	}
+	home, _ := lookup("HOME")
+	return filepath.Join(home, ".local", "state", "opsdeck", "audit.jsonl")
+}
+
+// auditTail is how many output lines a finished record keeps.
+const auditTail = 20
+
+// Write appends r, synced to disk before it returns.
+func (a *Audit) Write(r Record) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if len(r.OutputTail) > auditTail {
+		r.OutputTail = r.OutputTail[len(r.OutputTail)-auditTail:]
+	}
+	if err := os.MkdirAll(filepath.Dir(a.Path), 0o700); err != nil {
+		return fmt.Errorf("audit log: %w", err)
+	}
+	f, err := os.OpenFile(a.Path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return fmt.Errorf("audit log: %w", err)
+	}
+	defer f.Close()
+	// An existing file keeps its mode; make sure it is private.
+	if err := f.Chmod(0o600); err != nil {
+		return fmt.Errorf("audit log: %w", err)
+	}
+	line, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	// After a torn line (a crash mid-write), start on a fresh one.
+	if st, err := f.Stat(); err == nil && st.Size() > 0 {
+		last := make([]byte, 1)
+		if rf, err := os.Open(a.Path); err == nil {
+			if _, err := rf.ReadAt(last, st.Size()-1); err == nil && last[0] != '\n' {
+				line = append([]byte{'\n'}, line...)
+			}
+			rf.Close()
+		}
+	}
+	if _, err := f.Write(append(line, '\n')); err != nil {
+		return fmt.Errorf("audit log: %w", err)
+	}
+	return f.Sync()
+}
+
+// Recent returns the last n records, oldest first. A torn last line (a
+// crash mid-write) is skipped.
+func (a *Audit) Recent(n int) ([]Record, error) {
+	f, err := os.Open(a.Path)
+	if os.IsNotExist(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []Record
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64<<10), 4<<20)
+	for sc.Scan() {
+		var r Record
+		if json.Unmarshal(sc.Bytes(), &r) == nil {
+			out = append(out, r)
+			if len(out) > n {
+				out = out[1:]
+			}
+		}
+	}
+	return out, sc.Err()
+}

@@ -1,0 +1,194 @@
+package actions
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/opsdeck/opsdeck/internal/redact"
+)
+
+// Command is a process to run: an argv, or an explicit shell string (only
+// when the configuration says `shell:`; arguments never pass through a shell
+// otherwise).
+type Command struct {
+	Argv  []string
+	Shell string
+	Dir   string
+	// Env are extra KEY=value pairs on top of opsdeck's environment.
+	Env []string
+	// Timeout ends the command (0: none); Grace is how long SIGINT has
+	// before SIGKILL (default 5s).
+	Timeout, Grace time.Duration
+}
+
+// String is the command as shown and audited.
+func (c Command) String() string {
+	if c.Shell != "" {
+		return c.Shell
+	}
+	return strings.Join(c.Argv, " ")
+}
+
+// Stream names where a line came from.
+type Stream string
+
+const (
+	Stdout Stream = "stdout"
+	Stderr Stream = "stderr"
+)
+
+// Event is one line of output, or the end of the run.
+type Event struct {
+	Stream Stream
+	Line   string
+	// Done marks the last event: Exit is the exit status (-1 when the
+	// process did not exit by itself), Err says why it failed to run or was
+	// stopped.
+	Done    bool
+	Exit    int
+	Err     error
+	Elapsed time.Duration
+}
+
+// TailLines is how many lines of output a run keeps (for the audit log and
+// the output pane's scrollback).
+const TailLines = 200
+
+// Run is a started command.
+type Run struct {
+	// Events delivers output lines as they come, then one Done event, then closes.
+	Events <-chan Event
+
+	cancel context.CancelFunc
+	mu     sync.Mutex
+	tail   []string
+}
+
+// ErrCancelled is the Err of a run stopped by Cancel.
+var ErrCancelled = errors.New("cancelled")
+
+// Start runs c in its own process group. Secrets in its output are scrubbed
+// before anything sees them.
+func Start(ctx context.Context, c Command, scrub *redact.Scrubber) (*Run, error) {
+	argv := c.Argv
+	if c.Shell != "" {
+		argv = []string{"/bin/sh", "-c", c.Shell}
+	}
+	if len(argv) == 0 {
+		return nil, errors.New("empty command")
+	}
+	if c.Grace <= 0 {
+		c.Grace = 5 * time.Second
+	}
+	if _, err := exec.LookPath(argv[0]); err != nil {
+		return nil, fmt.Errorf("command not found: %s", argv[0])
+	}
+	runCtx, cancel := context.WithCancelCause(ctx)
+	if c.Timeout > 0 {
+		var stop context.CancelFunc
+		runCtx, stop = context.WithTimeoutCause(runCtx, c.Timeout, fmt.Errorf("timed out after %s", c.Timeout))
+		inner := cancel
+		cancel = func(cause error) { stop(); inner(cause) }
+	}
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Dir = c.Dir
+	cmd.Env = append(os.Environ(), c.Env...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		cancel(nil)
+		return nil, err
+	}
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		cancel(nil)
+		return nil, err
+	}
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		cancel(nil)
+		return nil, fmt.Errorf("cannot start %s: %s", argv[0], scrub.String(err.Error()))
+	}
+	events := make(chan Event, 64)
+	r := &Run{Events: events, cancel: func() { cancel(ErrCancelled) }}
+
+	var readers sync.WaitGroup
+	read := func(s Stream, pipe io.Reader) {
+		defer readers.Done()
+		sc := bufio.NewScanner(pipe)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			line := scrub.String(sc.Text())
+			r.keep(line)
+			events <- Event{Stream: s, Line: line}
+		}
+	}
+	readers.Add(2)
+	go read(Stdout, stdout)
+	go read(Stderr, stderr)
+
+	// Stop the whole group on cancel or timeout: SIGINT first, as a person
+	// pressing ctrl+c would, then SIGKILL.
+	exited := make(chan struct{})
+	go func() {
+		select {
+		case <-exited:
+			return
+		case <-runCtx.Done():
+		}
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGINT)
+		select {
+		case <-exited:
+		case <-time.After(c.Grace):
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		}
+	}()
+	go func() {
+		readers.Wait() // the pipes close when the process (and its children) close them
+		err := cmd.Wait()
+		close(exited)
+		ev := Event{Done: true, Exit: cmd.ProcessState.ExitCode(), Elapsed: time.Since(start)}
+		if cause := context.Cause(runCtx); cause != nil && runCtx.Err() != nil {
+			ev.Err = cause
+		} else if err != nil {
+			var exitErr *exec.ExitError
+			if !errors.As(err, &exitErr) {
+				ev.Err = err
+			}
+		}
+		// Children left holding nothing still die with the group.
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		cancel(nil)
+		events <- ev
+		close(events)
+	}()
+	return r, nil
+}
+
+// Cancel stops the run (SIGINT to its process group, SIGKILL after the grace).
+func (r *Run) Cancel() { r.cancel() }
+
+// Tail is the last TailLines lines of output.
+func (r *Run) Tail() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.tail...)
+}
+
+func (r *Run) keep(line string) {
+	r.mu.Lock()
+	r.tail = append(r.tail, line)
+	if len(r.tail) > TailLines {
+		r.tail = r.tail[len(r.tail)-TailLines:]
+	}
+	r.mu.Unlock()
+}

@@ -1,0 +1,124 @@
+package actions
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/opsdeck/opsdeck/internal/redact"
+)
+
+// collect reads a run to its end.
+func collect(t *testing.T, r *Run) (out []Event, done Event) {
+	t.Helper()
+	timeout := time.After(20 * time.Second)
+	for {
+		select {
+		case ev, ok := <-r.Events:
+			if !ok {
+				return out, done
+			}
+			if ev.Done {
+				done = ev
+			} else {
+				out = append(out, ev)
+			}
+		case <-timeout:
+			t.Fatal("the run did not end")
+		}
+	}
+}
+
+func TestRunStreamsBothStreamsAndExitStatus(t *testing.T) {
+	t.Parallel()
+	scrub := redact.NewScrubber("s3cret-token")
+	r, err := Start(context.Background(), Command{Shell: `echo one; echo two >&2; echo "token s3cret-token"; exit 3`}, scrub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, done := collect(t, r)
+	var stdout, stderr []string
+	for _, ev := range out {
+		if ev.Stream == Stdout {
+			stdout = append(stdout, ev.Line)
+		} else {
+			stderr = append(stderr, ev.Line)
+		}
+	}
+	if strings.Join(stdout, "|") != "one|token xxxxx" || strings.Join(stderr, "|") != "two" {
+		t.Errorf("stdout %q stderr %q", stdout, stderr)
+	}
+	if done.Exit != 3 || done.Err != nil || done.Elapsed <= 0 {
+		t.Errorf("done = %+v", done)
+	}
+	if tail := r.Tail(); len(tail) != 3 || strings.Contains(strings.Join(tail, " "), "s3cret") {
+		t.Errorf("tail = %q", tail)
+	}
+}
+
+func TestArgvIsNotAShell(t *testing.T) {
+	t.Parallel()
+	r, err := Start(context.Background(), Command{Argv: []string{"echo", "$HOME; rm -rf /"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, done := collect(t, r)
+	if len(out) != 1 || out[0].Line != "$HOME; rm -rf /" || done.Exit != 0 {
+		t.Errorf("argv went through a shell: %+v %+v", out, done)
+	}
+}
+
+// TestCancelStopsTheWholeGroup: a command and the children it started are
+// gone after Cancel, even one that ignores SIGINT (SIGKILL after the grace).
+func TestCancelStopsTheWholeGroup(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	pidFile := filepath.Join(dir, "child.pid")
+	script := `trap '' INT; sleep 60 & echo $! > ` + pidFile + `; echo started; wait`
+	r, err := Start(context.Background(), Command{Shell: script, Grace: 300 * time.Millisecond}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev := <-r.Events; ev.Line != "started" {
+		t.Fatalf("first line %+v", ev)
+	}
+	start := time.Now()
+	r.Cancel()
+	_, done := collect(t, r)
+	if !errors.Is(done.Err, ErrCancelled) || time.Since(start) > 10*time.Second {
+		t.Errorf("done = %+v after %s", done, time.Since(start))
+	}
+	data, err := os.ReadFile(pidFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(data)))
+	deadline := time.Now().Add(5 * time.Second)
+	for syscall.Kill(pid, 0) == nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("child %d still running after cancel", pid)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestTimeoutAndMissingCommand(t *testing.T) {
+	t.Parallel()
+	r, err := Start(context.Background(), Command{Argv: []string{"sleep", "30"}, Timeout: 200 * time.Millisecond, Grace: 200 * time.Millisecond}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, done := collect(t, r)
+	if done.Err == nil || done.Err.Error() != "timed out after 200ms" {
+		t.Errorf("timeout: %+v", done)
+	}
+	if _, err := Start(context.Background(), Command{Argv: []string{"no-such-tool-xyz"}}, nil); err == nil || err.Error() != "command not found: no-such-tool-xyz" {
+		t.Errorf("missing command: %v", err)
+	}
+}
