@@ -1,0 +1,155 @@
+package actions
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/opsdeck/opsdeck/internal/harness"
+	"github.com/opsdeck/opsdeck/internal/redact"
+)
+
+const resetSchema = `
+CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY);
+INSERT INTO alembic_version VALUES ('c7d0e5f19a24');
+CREATE TABLE users (id serial PRIMARY KEY, email text);
+CREATE TABLE conversations (id serial PRIMARY KEY, user_id int REFERENCES users(id));
+CREATE TABLE settings (k text PRIMARY KEY);
+INSERT INTO users (email) SELECT 'u' || g FROM generate_series(1, 30) g;
+INSERT INTO conversations (user_id) SELECT 1 + g % 30 FROM generate_series(1, 60) g;
+INSERT INTO settings VALUES ('kept');
+ANALYZE;`
+
+func count(t *testing.T, conn *pgx.Conn, table string) int {
+	t.Helper()
+	var n int
+	if err := conn.QueryRow(context.Background(), "SELECT count(*) FROM "+table).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func setup(t *testing.T) (*harness.Postgres, *harness.Redis, *pgx.Conn) {
+	t.Helper()
+	pg := harness.NewPostgres(t, harness.PostgresOptions{})
+	rd := harness.NewRedis(t, harness.RedisOptions{})
+	ctx := context.Background()
+	if err := pg.Exec(ctx, resetSchema); err != nil {
+		t.Fatal(err)
+	}
+	var cmds [][]string
+	for i := 0; i < 25; i++ {
+		cmds = append(cmds, []string{"SET", "k" + strconv.Itoa(i), "v"})
+	}
+	if err := rd.Do(ctx, 0, cmds...); err != nil {
+		t.Fatal(err)
+	}
+	if err := rd.Do(ctx, 1, []string{"SET", "result", "kept"}); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.Connect(ctx, pg.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return pg, rd, conn
+}
+
+// TestResetEmptiesWhatItShowed: every table but alembic_version and the
+// keep list is empty, identities restart, the configured Redis database is
+// empty and the others are untouched.
+func TestResetEmptiesWhatItShowed(t *testing.T) {
+	t.Parallel()
+	pg, rd, conn := setup(t)
+	ctx := context.Background()
+	r := &ResetAction{DatabaseURL: pg.URL(), Keep: []string{"settings"}, RedisURL: rd.URL(0), Scrubber: redact.NewScrubber(pg.Password, rd.Password)}
+	plan, err := r.Preview(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Tables) != 2 || plan.Tables[0].Name != "conversations" || plan.Tables[0].Rows != 60 || plan.Tables[1].Name != "users" ||
+		len(plan.Redis) != 1 || plan.Redis[0].DB != 0 || plan.Redis[0].Keys != 25 {
+		t.Fatalf("plan = %+v", plan)
+	}
+	if d := plan.Describe(); !strings.Contains(d, "truncate 2 table(s) in 127.0.0.1:") || strings.Contains(d, pg.Password) || !strings.Contains(d, "db 0 (25 keys)") {
+		t.Errorf("describe: %s", d)
+	}
+	res, err := r.Execute(ctx, plan)
+	if err != nil || res.RedisErr != "" || len(res.Truncated) != 2 || len(res.Flushed) != 1 {
+		t.Fatalf("execute: %+v %v", res, err)
+	}
+	if count(t, conn, "users") != 0 || count(t, conn, "conversations") != 0 || count(t, conn, "settings") != 1 {
+		t.Error("tables not as they should be after the reset")
+	}
+	var version string
+	if err := conn.QueryRow(ctx, "SELECT version_num FROM alembic_version").Scan(&version); err != nil || version != "c7d0e5f19a24" {
+		t.Errorf("alembic_version = %q %v", version, err)
+	}
+	var id int
+	if err := conn.QueryRow(ctx, "INSERT INTO users (email) VALUES ('new') RETURNING id").Scan(&id); err != nil || id != 1 {
+		t.Errorf("identity not restarted: id %d %v", id, err)
+	}
+	if n, _ := rd.Get(ctx, "DBSIZE"); n != "0" {
+		t.Errorf("redis db 0 has %s keys", n)
+	}
+	db1 := goredis.NewClient(&goredis.Options{Addr: rd.Addr(), Password: rd.Password, DB: 1, Protocol: 2})
+	defer db1.Close()
+	if v, err := db1.Get(ctx, "result").Result(); err != nil || v != "kept" {
+		t.Errorf("redis db 1 touched: %q %v", v, err)
+	}
+}
+
+// TestResetRefusesAChangedPlanAndIsAllOrNothing: a table created since the
+// preview makes it refuse with the new list; a truncate that cannot finish
+// truncates nothing; Redis lost after the truncate is said exactly.
+func TestResetRefusesAChangedPlanAndIsAllOrNothing(t *testing.T) {
+	t.Parallel()
+	pg, rd, conn := setup(t)
+	ctx := context.Background()
+	proxy := harness.NewProxy(t, rd.Addr())
+	r := &ResetAction{DatabaseURL: pg.URL(), RedisURL: strings.Replace(rd.URL(0), rd.Addr(), proxy.Addr(), 1)}
+	plan, err := r.Preview(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, "CREATE TABLE late (id int)"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = r.Execute(ctx, plan)
+	var changed *ErrPlanChanged
+	if !errors.As(err, &changed) || len(changed.New.Tables) != len(plan.Tables)+1 || count(t, conn, "users") != 30 {
+		t.Fatalf("changed plan: %v", err)
+	}
+	plan = changed.New
+
+	// Another session holds a lock: the truncate cannot finish in time.
+	locker, err := pgx.Connect(ctx, pg.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer locker.Close(context.Background())
+	if _, err := locker.Exec(ctx, "BEGIN; LOCK TABLE users IN ACCESS SHARE MODE"); err != nil {
+		t.Fatal(err)
+	}
+	short, cancel := context.WithTimeout(ctx, time.Second)
+	_, err = r.Execute(short, plan)
+	cancel()
+	if err == nil || !strings.Contains(err.Error(), "nothing was truncated") || count(t, conn, "conversations") != 60 || count(t, conn, "users") != 30 {
+		t.Fatalf("interrupted truncate: %v (conversations %d)", err, count(t, conn, "conversations"))
+	}
+	if _, err := locker.Exec(ctx, "ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+
+	proxy.Down() // Redis goes away after the preview
+	res, err := r.Execute(ctx, plan)
+	if err != nil || count(t, conn, "users") != 0 || !strings.Contains(res.RedisErr, "tables truncated, but redis db 0 was NOT flushed") || len(res.Flushed) != 0 {
+		t.Fatalf("redis lost: %+v %v", res, err)
+	}
+}
