@@ -46,6 +46,47 @@ type Environment struct {
 	Readonly bool `yaml:"readonly"`
 	// Disposable marks sandboxes and CI databases, where one-keystroke resets may be allowed.
 	Disposable bool `yaml:"disposable"`
+	// AllowReset lets a protected environment be reset at all (the name must still be typed).
+	AllowReset bool `yaml:"allow_reset,omitempty"`
+	// Confirm "none" makes actions in a disposable environment run on one keystroke.
+	Confirm string  `yaml:"confirm,omitempty"`
+	Actions Actions `yaml:"actions"`
+}
+
+// Actions configure what the action keys and `opsdeck run` do.
+type Actions struct {
+	Migrate  Migrate         `yaml:"migrate"`
+	Reset    Reset           `yaml:"reset"`
+	Commands []CustomCommand `yaml:"commands,omitempty"`
+}
+
+// Migrate runs in alembic.dir with DATABASE_URL and alembic.env.
+type Migrate struct {
+	// Command is argv split on spaces (default "alembic upgrade head").
+	Command string   `yaml:"command"`
+	Timeout Duration `yaml:"timeout"`
+}
+
+// Reset is Origin's clean_persistence_state.
+type Reset struct {
+	Schemas  []string `yaml:"schemas"`
+	Keep     []string `yaml:"keep,omitempty"`
+	RedisDBs []int    `yaml:"redis_dbs,omitempty"`
+}
+
+// CustomCommand is a runbook command bound to a key.
+type CustomCommand struct {
+	Name string `yaml:"name"`
+	Key  string `yaml:"key,omitempty"`
+	// Argv runs without a shell; Shell (exclusive with Argv) runs with /bin/sh -c.
+	Argv      []string          `yaml:"argv,omitempty"`
+	Shell     string            `yaml:"shell,omitempty"`
+	Dir       string            `yaml:"dir,omitempty"`
+	Env       map[string]string `yaml:"env,omitempty"`
+	Timeout   Duration          `yaml:"timeout,omitempty"`
+	Dangerous bool              `yaml:"dangerous,omitempty"`
+	// Confirm asks y/N even for a command that is not dangerous.
+	Confirm bool `yaml:"confirm,omitempty"`
 }
 
 // Prometheus says where the metrics live and how to ask for the golden signals.

@@ -16,6 +16,9 @@ const (
 	DefaultSelector    = `job="fastapi-app"`
 	DefaultEnvironment = "default"
 	DefaultQueue       = "celery"
+	// DefaultMigrateCommand is the runbook's deploy step.
+	DefaultMigrateCommand = "alembic upgrade head"
+	DefaultMigrateTimeout = 10 * time.Minute
 	// DefaultCheckCommand is the runbook's model-vs-migrations check.
 	DefaultCheckCommand = "alembic check"
 	// DefaultStatementTimeout keeps opsdeck's queries from ever weighing on production.

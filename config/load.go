@@ -255,6 +255,15 @@ func applyDefaults(cfg *Config, pos presence) {
 		if !pos.has(qt + ".crit") {
 			env.Redis.QueueThresholds.Crit = dq.Crit
 		}
+		if strings.TrimSpace(env.Actions.Migrate.Command) == "" {
+			env.Actions.Migrate.Command = DefaultMigrateCommand
+		}
+		if env.Actions.Migrate.Timeout == 0 {
+			env.Actions.Migrate.Timeout = Duration(DefaultMigrateTimeout)
+		}
+		if len(env.Actions.Reset.Schemas) == 0 {
+			env.Actions.Reset.Schemas = []string{"public"}
+		}
 		if strings.TrimSpace(env.Alembic.CheckCommand) == "" {
 			env.Alembic.CheckCommand = DefaultCheckCommand
 		}

@@ -29,6 +29,19 @@ func (c *Config) Print() ([]byte, error) {
 			ba := *e.Prometheus.BasicAuth
 			cp.Prometheus.BasicAuth = &ba
 		}
+		if len(e.Actions.Commands) > 0 {
+			cp.Actions.Commands = make([]CustomCommand, len(e.Actions.Commands))
+			for i, c := range e.Actions.Commands {
+				if len(c.Env) > 0 {
+					env := map[string]string{}
+					for k := range c.Env {
+						env[k] = "<redacted>"
+					}
+					c.Env = env
+				}
+				cp.Actions.Commands[i] = c
+			}
+		}
 		if len(e.Alembic.Env) > 0 {
 			cp.Alembic.Env = map[string]string{}
 			for k := range e.Alembic.Env {
@@ -76,6 +89,11 @@ func (c *Config) Secrets() []string {
 		}
 		for _, v := range e.Alembic.Env {
 			out = append(out, v)
+		}
+		for _, c := range e.Actions.Commands {
+			for _, v := range c.Env {
+				out = append(out, v)
+			}
 		}
 		for k, v := range e.Prometheus.Headers {
 			if sensitiveHeader.MatchString(k) {

@@ -174,6 +174,43 @@ func (v *validator) environment(name string, e *Environment) {
 	if e.Postgres.URL != "" {
 		v.postgresURL(base+".postgres.url", e.Postgres.URL)
 	}
+	switch e.Confirm {
+	case "":
+	case "none":
+		if !e.Disposable {
+			v.fail(base+".confirm", "confirm: none is only allowed with disposable: true (one keystroke must never wipe a real environment)")
+		}
+	default:
+		v.fail(base+".confirm", "unknown value %q: the only setting is none (disposable environments)", e.Confirm)
+	}
+	reservedKeys := map[string]bool{"m": true, "R": true, "q": true, "r": true, "e": true, "z": true, "c": true, "s": true, "S": true, "/": true, "?": true, "k": true, "j": true}
+	seenKeys := map[string]string{}
+	for i, c := range e.Actions.Commands {
+		cb := fmt.Sprintf("%s.actions.commands[%d]", base, i)
+		if strings.TrimSpace(c.Name) == "" {
+			v.fail(cb+".name", "a command needs a name")
+		}
+		if (len(c.Argv) == 0) == (c.Shell == "") {
+			v.fail(cb, "set exactly one of argv (run directly) or shell (run with /bin/sh -c)")
+		}
+		if c.Key != "" {
+			switch {
+			case len([]rune(c.Key)) != 1:
+				v.fail(cb+".key", "%q: a key is one character", c.Key)
+			case reservedKeys[c.Key]:
+				v.fail(cb+".key", "%q is taken by a built-in key", c.Key)
+			case seenKeys[c.Key] != "":
+				v.fail(cb+".key", "%q is also the key of %s", c.Key, seenKeys[c.Key])
+			default:
+				seenKeys[c.Key] = c.Name
+			}
+		}
+	}
+	for i, db := range e.Actions.Reset.RedisDBs {
+		if db < 0 || db > 15 {
+			v.fail(fmt.Sprintf("%s.actions.reset.redis_dbs[%d]", base, i), "%d is not a Redis database number (0-15)", db)
+		}
+	}
 	if ref := e.SchemaReference; ref != "" {
 		_, isEnv := v.cfg.Environments[ref]
 		switch {
