@@ -22,6 +22,7 @@ type cli struct {
 	Env        string
 	Refresh    time.Duration
 	Window     time.Duration
+	Readonly   bool
 }
 
 // command is one subcommand: its words, help, own flags and action.
@@ -44,8 +45,23 @@ func commands() []*command {
 	var snap snapshotCmd
 	var dm demoCmd
 	var chk checkCmd
+	var rf runFlags
+	auditLimit := 20
 	return []*command{
-		{path: "run", summary: "Open the console (the default command).", run: func(a *app, _ []string) error { return runCmd{}.Run(a) }},
+		{path: "run", args: "[ACTION]", summary: "Open the console (the default command); with ACTION (migrate, reset or a configured command), run it headless with the same guards and audit log.",
+			flags: func(fs *flag.FlagSet) {
+				fs.BoolVar(&rf.Yes, "yes", false, "answer the y/N confirmation")
+				fs.StringVar(&rf.ConfirmEnv, "confirm-env", "", "the environment's `NAME`, as typed to confirm in a protected environment")
+			},
+			run: func(a *app, args []string) error {
+				if len(args) == 0 {
+					return runCmd{}.Run(a)
+				}
+				if len(args) > 1 {
+					return configError{fmt.Errorf("run takes one action, got %q", args)}
+				}
+				return runAction(a, args[0], rf)
+			}},
 		{path: "snapshot", summary: "Poll every source once and print what the console would show.",
 			flags: func(fs *flag.FlagSet) {
 				fs.StringVar(&snap.Format, "format", "json", "output format: json or text")
@@ -70,6 +86,9 @@ func commands() []*command {
 			}},
 		{path: "schema dump", summary: "Print the environment's database schema as JSON: a reference for schema_reference.",
 			run: func(a *app, _ []string) error { return schemaDump(a) }},
+		{path: "audit", summary: "List recent actions from the audit log ($XDG_STATE_HOME/opsdeck/audit.jsonl).",
+			flags: func(fs *flag.FlagSet) { fs.IntVar(&auditLimit, "limit", 20, "how many entries") },
+			run:   func(a *app, _ []string) error { return showAudit(a, auditLimit) }},
 		{path: "config print", summary: "Print the merged configuration, secrets redacted.", run: func(a *app, _ []string) error { return configPrintCmd{}.Run(a) }},
 		{path: "demo", summary: "Open the console against a self-contained sandbox (synthetic API, Prometheus, PostgreSQL, pgbouncer, Redis).",
 			flags: func(fs *flag.FlagSet) {
@@ -90,6 +109,7 @@ func globalFlags(fs *flag.FlagSet, c *cli, lookupEnv func(string) (string, bool)
 	fs.StringVar(&c.Env, "e", def("OPSDECK_ENV"), "shorthand for --env")
 	fs.DurationVar(&c.Refresh, "refresh", 0, "poll interval, e.g. 2s (overrides the file's refresh)")
 	fs.DurationVar(&c.Window, "window", 0, "chart time window, e.g. 15m (overrides the file's window)")
+	fs.BoolVar(&c.Readonly, "readonly", false, "disable every action (migrations, resets, runbook commands)")
 }
 
 // parsed is a command line taken apart.

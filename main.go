@@ -152,6 +152,10 @@ func run(args []string, stdout, stderr io.Writer, lookupEnv func(string) (string
 			return exitConfig
 		case errors.Is(err, errDrift{}):
 			return exitFail // what was found is already printed
+		case errors.As(err, new(exitStatus)):
+			var st exitStatus
+			errors.As(err, &st)
+			return int(st) // the action's own status, already reported
 		default:
 			fmt.Fprintln(stderr, "opsdeck:", err)
 			return exitFail

@@ -74,3 +74,26 @@ func Decide(env Environment, kind Kind, readonly bool) Decision {
 		return Decision{Guard: Confirm}
 	}
 }
+
+// Spec is one action an environment offers: a process (migrate, a runbook
+// command) or the reset.
+type Spec struct {
+	Name string
+	Key  string // "" when it has no key
+	Kind Kind
+	// AlwaysConfirm asks y/N even where the kind needs nothing (confirm: true).
+	AlwaysConfirm bool
+	Command       *Command
+	Reset         *ResetAction
+	// Target is what it acts on, for the confirmation and the audit (redacted).
+	Target string
+}
+
+// Guard is the confirmation spec needs in env.
+func (s Spec) Guard(env Environment, readonly bool) Decision {
+	d := Decide(env, s.Kind, readonly)
+	if d.Guard == None && s.AlwaysConfirm {
+		d.Guard = Confirm
+	}
+	return d
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/opsdeck/opsdeck/actions"
 	"github.com/opsdeck/opsdeck/config"
 	"github.com/opsdeck/opsdeck/internal/redact"
 	"github.com/opsdeck/opsdeck/internal/units"
@@ -130,4 +131,63 @@ func Signals(p config.Prometheus) []sources.SignalSpec {
 		{Key: sources.P95Latency, Title: "P95 latency", Query: p.Queries.P95Latency, Unit: units.Seconds, Thresholds: th(p.Thresholds.P95Latency)},
 		{Key: sources.Memory, Title: "Memory (RSS)", Query: p.Queries.Memory, Unit: units.Bytes, Thresholds: th(p.Thresholds.Memory)},
 	}
+}
+
+// Actions are the named environment's actions, built from its configuration:
+// migrate and reset (when the environment has what they need) and the
+// runbook commands.
+func Actions(cfg *config.Config, name string) (actions.Environment, []actions.Spec, error) {
+	e, err := cfg.Get(name)
+	if err != nil {
+		return actions.Environment{}, nil, err
+	}
+	scrubber := redact.NewScrubber(cfg.Secrets()...)
+	env := actions.Environment{Name: name, Readonly: e.Readonly, Protected: e.Protected, Disposable: e.Disposable,
+		AllowReset: e.AllowReset, NoConfirm: e.Confirm == "none"}
+	var specs []actions.Spec
+	dbTarget := redact.URL(e.Postgres.URL)
+	if e.Alembic.Dir != "" && e.Postgres.URL != "" {
+		vars := []string{"DATABASE_URL=" + e.Postgres.URL}
+		for k, v := range e.Alembic.Env {
+			vars = append(vars, k+"="+v)
+		}
+		specs = append(specs, actions.Spec{Name: "migrate", Key: "m", Kind: actions.Dangerous, Target: dbTarget,
+			Command: &actions.Command{Argv: strings.Fields(e.Actions.Migrate.Command), Dir: e.Alembic.Dir, Env: vars, Timeout: e.Actions.Migrate.Timeout.D()}})
+	}
+	if e.Postgres.URL != "" {
+		r := e.Actions.Reset
+		target := dbTarget
+		if e.Redis.URL != "" {
+			target += " and " + redact.URL(e.Redis.URL)
+		}
+		specs = append(specs, actions.Spec{Name: "reset", Key: "R", Kind: actions.Reset, Target: target,
+			Reset: &actions.ResetAction{DatabaseURL: driverless(e.Postgres.URL), Schemas: r.Schemas, Keep: r.Keep,
+				RedisURL: e.Redis.URL, RedisDBs: r.RedisDBs, Scrubber: scrubber}})
+	}
+	for _, c := range e.Actions.Commands {
+		kind := actions.Safe
+		if c.Dangerous {
+			kind = actions.Dangerous
+		}
+		var vars []string
+		if e.Postgres.URL != "" {
+			vars = append(vars, "DATABASE_URL="+e.Postgres.URL)
+		}
+		for k, v := range c.Env {
+			vars = append(vars, k+"="+v)
+		}
+		specs = append(specs, actions.Spec{Name: c.Name, Key: c.Key, Kind: kind, AlwaysConfirm: c.Confirm, Target: name,
+			Command: &actions.Command{Argv: c.Argv, Shell: c.Shell, Dir: c.Dir, Env: vars, Timeout: c.Timeout.D()}})
+	}
+	return env, specs, nil
+}
+
+// driverless turns SQLAlchemy's postgresql+psycopg2:// into postgresql://.
+func driverless(u string) string {
+	if scheme, rest, ok := strings.Cut(u, "://"); ok {
+		if base, _, ok := strings.Cut(scheme, "+"); ok {
+			return base + "://" + rest
+		}
+	}
+	return u
 }
