@@ -47,7 +47,7 @@ func (c *checkCmd) Run(a *app) error {
 		}
 	}
 	if env.Drift != nil {
-		d := env.Drift.Compare(ctx)
+		d := env.Drift.Compare(ctx, true)
 		d.Error = env.Scrubber.String(d.Error)
 		res.SchemaDrift = &d
 		if d.Error != "" {

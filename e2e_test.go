@@ -235,6 +235,21 @@ func TestEndToEndDemo(t *testing.T) {
 	tm.run("send-keys", "Escape") // unzooms
 	tm.waitFor("the overview again", 5*time.Second, func(s string) bool { return !strings.Contains(s, "QUERY TEXT") && strings.Contains(s, "Requests/s") })
 
+	// m: the migration, confirmed, streamed; the drift pane then shows the
+	// database at head.
+	tm.run("send-keys", "m")
+	tm.waitFor("the migrate confirmation", 10*time.Second, func(s string) bool {
+		return strings.Contains(s, "run `alembic upgrade head`") && strings.Contains(s, "[y/N]")
+	})
+	tm.run("send-keys", "y")
+	tm.waitFor("the migration's end", 60*time.Second, func(s string) bool {
+		return strings.Contains(s, "Running upgrade c7d0e5f19a24 -> 1e9b7a6c5d40") && strings.Contains(s, "✔ done in")
+	})
+	tm.run("send-keys", "Escape")
+	tm.waitFor("the drift pane at head", 20*time.Second, func(s string) bool {
+		return strings.Contains(s, "✔ up to date at 5a0f3b8e2c61") && strings.Contains(s, "✔ schema equal to")
+	})
+
 	tm.run("send-keys", "?")
 	tm.waitFor("help overlay", 5*time.Second, func(s string) bool {
 		return strings.Contains(s, "any key closes this help") && strings.Contains(s, "refresh")

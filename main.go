@@ -19,12 +19,14 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/term"
 
+	"github.com/opsdeck/opsdeck/actions"
 	"github.com/opsdeck/opsdeck/config"
 	"github.com/opsdeck/opsdeck/internal/demo"
 	"github.com/opsdeck/opsdeck/internal/snapshot"
 	"github.com/opsdeck/opsdeck/internal/wire"
 	"github.com/opsdeck/opsdeck/sources"
 	"github.com/opsdeck/opsdeck/ui"
+	"github.com/opsdeck/opsdeck/ui/actionpane"
 	"github.com/opsdeck/opsdeck/ui/theme"
 )
 
@@ -276,7 +278,12 @@ func (a *app) console(cfg *config.Config) error {
 	if v, ok := a.lookupEnv("NO_COLOR"); ok && v != "" {
 		noColor = true
 	}
+	audit := &actions.Audit{Path: actions.DefaultAuditPath(a.lookupEnv)}
+	who := wire.Who{User: osUser(), Host: hostname()}
 	model := ui.New(ui.Deps{
+		Actions: func(n string) []actionpane.Action {
+			return wire.ConsoleActions(cfg, n, a.cli.Readonly, audit, who)
+		},
 		Environments: envs,
 		Initial:      name,
 		Open:         func(n string) (*sources.Environment, error) { return wire.Open(cfg, n, ver) },

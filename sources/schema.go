@@ -64,9 +64,10 @@ type SchemaReader interface {
 	Schema(ctx context.Context) (Schema, error)
 }
 
-// Drift compares an environment's live schema with its reference.
+// Drift compares an environment's live schema with its reference. A
+// comparison may be reused for a while unless fresh is set.
 type Drift interface {
-	Compare(ctx context.Context) SchemaDrift
+	Compare(ctx context.Context, fresh bool) SchemaDrift
 }
 
 // DriftReport is what the drift pane shows: the revision state and the

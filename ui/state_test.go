@@ -56,7 +56,7 @@ func sampleMigrations() sources.MigrationState {
 
 type fakeDrift struct{ d sources.SchemaDrift }
 
-func (f *fakeDrift) Compare(context.Context) sources.SchemaDrift { return f.d }
+func (f *fakeDrift) Compare(context.Context, bool) sources.SchemaDrift { return f.d }
 
 func sampleDrift() sources.SchemaDrift {
 	return sources.SchemaDrift{Reference: "environment production", Differences: []sources.Difference{
@@ -303,4 +303,10 @@ func wrapOpen(open func(string) (*sources.Environment, error), change func(*sour
 		}
 		return env, err
 	}
+}
+
+func (f *fakeDB) polls() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.reqs)
 }

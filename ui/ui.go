@@ -12,6 +12,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/opsdeck/opsdeck/sources"
+	"github.com/opsdeck/opsdeck/ui/actionpane"
 	"github.com/opsdeck/opsdeck/ui/alertstrip"
 	"github.com/opsdeck/opsdeck/ui/cachepane"
 	"github.com/opsdeck/opsdeck/ui/dbpane"
@@ -44,6 +45,8 @@ type Deps struct {
 	After    func(d time.Duration, msg tea.Msg) tea.Cmd
 	Version  string
 	Warnings []string // configuration warnings, shown in the footer
+	// Actions are an environment's action keys (nil: none).
+	Actions func(env string) []actionpane.Action
 }
 
 type overlay int
@@ -67,6 +70,7 @@ type Model struct {
 	pctx   *pane.Context
 	panes  []pane.Pane // focus order
 	alerts *alertstrip.Model
+	act    *actionpane.Model
 	byID   map[string]pane.Pane
 
 	focus   int
@@ -122,6 +126,11 @@ func (m *Model) openEnv(name string) {
 		env = &sources.Environment{Name: name}
 	}
 	m.env = env
+	var acts []actionpane.Action
+	if m.deps.Actions != nil && err == nil {
+		acts = m.deps.Actions(name)
+	}
+	m.act = actionpane.New(name, ctx, m.deps.Now, acts)
 	m.buildPanes()
 }
 
@@ -177,7 +186,7 @@ func (m *Model) ticking() bool {
 			return true
 		}
 	}
-	return false
+	return m.act.Running()
 }
 
 func (m *Model) start() tea.Cmd {
@@ -212,10 +221,21 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil // a result from an environment we left: dropped
 	}
+	if actionpane.Msg(msg) {
+		return m, m.act.Update(msg)
+	}
 	return m, nil
 }
 
 func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
+	// An action's question or output takes every key but ctrl+c.
+	if m.act.Active() && k.String() != "ctrl+c" {
+		cmd, refresh := m.act.Key(k)
+		if refresh {
+			return tea.Batch(cmd, m.broadcastRefresh())
+		}
+		return cmd
+	}
 	// A zoomed drill-down gets keys first; while a filter is typed it gets
 	// all of them but ctrl+c.
 	if m.zoomed && m.overlay == overlayNone && k.String() != "ctrl+c" {
@@ -234,6 +254,9 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case overlayEnvs:
 		return m.pickerKey(k)
+	}
+	if cmd, ok := m.act.Press(k.String()); ok {
+		return cmd
 	}
 	switch {
 	case key.Matches(k, m.keys.Quit):

@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/opsdeck/opsdeck/internal/units"
+	"github.com/opsdeck/opsdeck/ui/actionpane"
 	"github.com/opsdeck/opsdeck/ui/frame"
 )
 
@@ -147,6 +148,9 @@ func (m *Model) Render() string {
 	b.WriteByte('\n')
 	b.WriteString(m.footer())
 	screen := b.String()
+	if m.act.Active() {
+		return m.compose(screen, strings.Join(m.act.View(st, min(m.w-4, 140), m.h*2/3), "\n"))
+	}
 	switch m.overlay {
 	case overlayHelp:
 		return m.compose(screen, m.helpBox())
@@ -205,6 +209,9 @@ func (m *Model) footer() string {
 	if m.zoomed {
 		right = st.Muted.Render("zoomed: esc to return ") + right
 	}
+	if f := m.act.Flash(); f != "" {
+		right = st.Warn.Render(f+" ") + right
+	}
 	return frame.Spread(left, right, m.w)
 }
 
@@ -248,7 +255,30 @@ func (m *Model) helpBox() string {
 		}
 		cols = append(cols, strings.TrimRight(b.String(), "\n"))
 	}
-	grid := lipgloss.JoinHorizontal(lipgloss.Top, joinWithGap(cols, "    ")...)
+	if acts := m.act.Actions(); len(acts) > 0 {
+		var b strings.Builder
+		b.WriteString(st.Title.Render("Actions ("+m.env.Name+")") + "\n")
+		for _, a := range acts {
+			if a.Guard == actionpane.Refused {
+				b.WriteString(st.Faint.Render(a.Key+"  "+a.Name+": "+a.Reason) + "\n")
+			} else {
+				b.WriteString(st.Key.Render(a.Key) + "  " + st.Desc.Render(a.Name) + "\n")
+			}
+		}
+		cols = append(cols, strings.TrimRight(b.String(), "\n"))
+	}
+	// Columns side by side while they fit the screen, then on the next row.
+	var rows []string
+	var row []string
+	for _, c := range cols {
+		if len(row) > 0 && lipgloss.Width(lipgloss.JoinHorizontal(lipgloss.Top, joinWithGap(append(row, c), "    ")...)) > m.w-6 {
+			rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, joinWithGap(row, "    ")...))
+			row = nil
+		}
+		row = append(row, c)
+	}
+	rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, joinWithGap(row, "    ")...))
+	grid := strings.Join(rows, "\n\n")
 	title := st.Accent.Render("opsdeck " + m.deps.Version + " — keys")
 	footer := st.Muted.Render("any key closes this help")
 	return m.boxStyle().Render(title + "\n\n" + grid + "\n\n" + footer)

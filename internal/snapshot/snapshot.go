@@ -120,7 +120,7 @@ func compareSchema(ctx context.Context, env *sources.Environment) SchemaDrift {
 	if env.Drift == nil {
 		return SchemaDrift{Error: "no schema reference: set schema_reference to another environment or a file from `opsdeck schema dump`"}
 	}
-	d := env.Drift.Compare(ctx)
+	d := env.Drift.Compare(ctx, true)
 	out := SchemaDrift{Reference: d.Reference, Differences: d.Differences, Error: env.Scrubber.String(d.Error)}
 	if out.Error == "" && out.Differences == nil {
 		out.Differences = []sources.Difference{}

@@ -45,7 +45,7 @@ func BenchmarkCompare(b *testing.B) {
 	var worst time.Duration
 	for b.Loop() {
 		start := time.Now()
-		d := src.Compare(ctx)
+		d := src.Compare(ctx, false)
 		if d.Error != "" || len(d.Differences) != tables/50 {
 			b.Fatalf("%s: %d differences", d.Error, len(d.Differences))
 		}

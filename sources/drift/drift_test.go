@@ -150,13 +150,13 @@ func TestAgainstFileAndDatabase(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "schema.json")
 	must(t, os.WriteFile(path, data, 0o644))
 	for _, src := range []*Source{AgainstDatabase(live, ref, "staging"), AgainstFile(live, path)} {
-		d := src.Compare(ctx)
+		d := src.Compare(ctx, false)
 		if d.Error != "" || len(d.Differences) != 1 || d.Differences[0].Kind != ColumnExtra || d.Differences[0].SQL != "ALTER TABLE messages DROP COLUMN extra;" {
 			t.Errorf("%s: %+v", src.Reference(), d)
 		}
 	}
 	must(t, os.WriteFile(path, []byte("<html>"), 0o644))
-	if d := AgainstFile(live, path).Compare(ctx); !strings.Contains(d.Error, "is not a schema dump") {
+	if d := AgainstFile(live, path).Compare(ctx, false); !strings.Contains(d.Error, "is not a schema dump") {
 		t.Errorf("broken file: %+v", d)
 	}
 }

@@ -45,11 +45,11 @@ func AgainstFile(live sources.SchemaReader, path string) *Source {
 // Reference describes the reference.
 func (s *Source) Reference() string { return s.name }
 
-// Compare returns the differences (at most Reuse old).
-func (s *Source) Compare(ctx context.Context) sources.SchemaDrift {
+// Compare returns the differences, at most Reuse old unless fresh.
+func (s *Source) Compare(ctx context.Context, fresh bool) sources.SchemaDrift {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.lastAt.IsZero() && time.Since(s.lastAt) < s.every && s.last.Error == "" {
+	if !fresh && !s.lastAt.IsZero() && time.Since(s.lastAt) < s.every && s.last.Error == "" {
 		return s.last
 	}
 	out := sources.SchemaDrift{Reference: s.name, Differences: []sources.Difference{}}

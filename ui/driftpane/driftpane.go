@@ -6,8 +6,8 @@ package driftpane
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -68,7 +68,11 @@ func New(ctx *pane.Context, o Options) *Model {
 		Loading: "reading migrations…", Where: "in ",
 		NewFetch: func() func(context.Context) (sources.DriftReport, error) {
 			mig, drift, scrub := o.Source, o.Drift, o.Scrubber
-			return func(ctx context.Context) (sources.DriftReport, error) { return fetch(ctx, mig, drift, scrub) }
+			var before []string
+			if last := m.Poll.Last.Migrations; m.Poll.HasLast && last != nil {
+				before = append(before, last.Current...)
+			}
+			return func(ctx context.Context) (sources.DriftReport, error) { return fetch(ctx, mig, drift, scrub, before) }
 		},
 		Summary: func(st *theme.Styles, v sources.DriftReport, w, _ int, stale bool) []string {
 			lines := summaryLines(st, v, w, stale, m.zoomed)
@@ -81,28 +85,27 @@ func New(ctx *pane.Context, o Options) *Model {
 	return m
 }
 
-// fetch reads the revision state and compares the schema, concurrently. It
+// fetch reads the revision state, then compares the schema, afresh when the
+// database's revision moved since the last reading (a migration ran). It
 // fails only when the one thing configured fails.
-func fetch(ctx context.Context, mig sources.Migrations, drift sources.Drift, scrub *redact.Scrubber) (sources.DriftReport, error) {
+func fetch(ctx context.Context, mig sources.Migrations, drift sources.Drift, scrub *redact.Scrubber, before []string) (sources.DriftReport, error) {
 	var r sources.DriftReport
-	var wg sync.WaitGroup
-	if drift != nil {
-		wg.Go(func() {
-			d := drift.Compare(ctx)
-			d.Error = scrub.String(d.Error)
-			r.Schema = &d
-		})
-	}
 	var err error
+	fresh := false
 	if mig != nil {
 		var st sources.MigrationState
 		if st, err = mig.Poll(ctx); err == nil {
 			r.Migrations = &st
+			fresh = before != nil && !slices.Equal(before, st.Current)
 		} else {
 			r.MigrationsError = scrub.Error(err)
 		}
 	}
-	wg.Wait()
+	if drift != nil {
+		d := drift.Compare(ctx, fresh)
+		d.Error = scrub.String(d.Error)
+		r.Schema = &d
+	}
 	if err != nil && drift == nil {
 		return r, err
 	}

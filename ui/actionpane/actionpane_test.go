@@ -1,0 +1,58 @@
+package actionpane
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/opsdeck/opsdeck/ui/theme"
+)
+
+func press(s string) tea.KeyPressMsg { return tea.KeyPressMsg{Code: rune(s[0]), Text: s} }
+
+// TestRunningOneAtATimeAndCancel drives the model by hand: while an action
+// runs, a second press says so, x cancels it, the elapsed time moves.
+func TestRunningOneAtATimeAndCancel(t *testing.T) {
+	now := time.Date(2026, 11, 25, 14, 0, 0, 0, time.UTC)
+	cancelled := false
+	lines := make(chan Line)
+	m := New("qa", context.Background(), func() time.Time { return now }, []Action{{
+		Name: "tests", Key: "t", Guard: None,
+		Preview: func(context.Context) (string, any, error) { return "tests in qa", nil, nil },
+		Run: func(context.Context, any, string) (<-chan Line, func(), error) {
+			return lines, func() { cancelled = true }, nil
+		},
+	}})
+	cmd, ok := m.Press("t")
+	if !ok || cmd == nil {
+		t.Fatal("t is not an action key")
+	}
+	next := m.Update(cmd()) // preview -> no confirmation needed -> running
+	if !m.Running() || next == nil {
+		t.Fatalf("not running after the preview (phase %d)", m.phase)
+	}
+	if _, ok := m.Press("t"); !ok || !strings.Contains(m.Flash(), "tests is running (0s): one action at a time") {
+		t.Errorf("second press: %q", m.Flash())
+	}
+	now = now.Add(7 * time.Second)
+	st := theme.New(theme.Dark(), true)
+	if v := strings.Join(m.View(st, 100, 20), "\n"); !strings.Contains(v, "running 7s · x cancels") {
+		t.Errorf("view:\n%s", v)
+	}
+	m.Key(press("x"))
+	if !cancelled || !strings.Contains(m.Flash(), "cancelling tests") {
+		t.Error("x did not cancel")
+	}
+	m.Update(lineMsg{gen: m.gen, line: Line{Done: true, Exit: -1, Err: context.Canceled}, ok: true})
+	if v := strings.Join(m.View(st, 100, 20), "\n"); m.Running() || !strings.Contains(v, "✖ context canceled after 7s") {
+		t.Errorf("after cancel:\n%s", v)
+	}
+	// A message of an earlier run is ignored.
+	m.Update(lineMsg{gen: m.gen - 1, line: Line{Text: "stale"}, ok: true})
+	if len(m.lines) != 0 {
+		t.Error("a stale line was taken")
+	}
+}
