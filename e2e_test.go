@@ -239,7 +239,8 @@ func TestEndToEndDemo(t *testing.T) {
 	// database at head.
 	tm.run("send-keys", "m")
 	tm.waitFor("the migrate confirmation", 10*time.Second, func(s string) bool {
-		return strings.Contains(s, "run `alembic upgrade head`") && strings.Contains(s, "[y/N]")
+		return strings.Contains(s, "run `alembic upgrade head`") && strings.Contains(s, "[y/N]") &&
+			strings.Contains(s, "2 pending, applied in this order:") && strings.Contains(s, "1e9b7a6c5d40 add message versions")
 	})
 	tm.run("send-keys", "y")
 	tm.waitFor("the migration's end", 60*time.Second, func(s string) bool {

@@ -684,7 +684,8 @@ func TestHeadlessActions(t *testing.T) {
 		t.Fatalf("protected reset: exit %d %s", code, stderr)
 	}
 	code, out, stderr := runCLI(t, env, "--config", cfg, "--env", "prod", "run", "migrate", "--confirm-env", "prod")
-	if code != 0 || !strings.Contains(stderr, "Running upgrade  -> a1") || !strings.Contains(stderr, "Running upgrade a1 -> b2") {
+	if code != 0 || !strings.Contains(stderr, "Running upgrade  -> a1") || !strings.Contains(stderr, "Running upgrade a1 -> b2") ||
+		!strings.Contains(stderr, "migrate: 2 pending, applied in this order:\n  a1 users\n  b2 seed") {
 		t.Fatalf("migrate: exit %d\n%s\n%s", code, out, stderr)
 	}
 	if err := pg.Exec(ctx, "DO $$ BEGIN IF (SELECT version_num FROM alembic_version) <> 'b2' THEN RAISE 'not at head'; END IF; END $$"); err != nil {

@@ -63,6 +63,9 @@ func runAction(a *app, name string, f runFlags) error {
 
 	var plan actions.Plan
 	what := spec.Target
+	if spec.Pending != nil {
+		fmt.Fprintln(a.stderr, "opsdeck: "+spec.Name+": "+wire.PendingText(ctx, *spec))
+	}
 	if spec.Reset != nil {
 		if plan, err = spec.Reset.Preview(ctx); err != nil {
 			return err

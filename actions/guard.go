@@ -5,7 +5,10 @@
 // the audit log. The console's keys and `opsdeck run` come next.
 package actions
 
-import "fmt"
+import (
+	"context"
+	"fmt"
+)
 
 // Guard is what must happen before an action runs.
 type Guard int
@@ -87,6 +90,8 @@ type Spec struct {
 	Reset         *ResetAction
 	// Target is what it acts on, for the confirmation and the audit (redacted).
 	Target string
+	// Pending, for migrate, lists what it would apply ("rev message" lines).
+	Pending func(ctx context.Context) ([]string, error)
 }
 
 // Guard is the confirmation spec needs in env.

@@ -59,7 +59,11 @@ func preview(spec actions.Spec, env string) func(context.Context) (string, any, 
 			}
 			return text, plan, nil
 		}
-		return fmt.Sprintf("%s in %s: run `%s` against %s", spec.Name, env, spec.Command.String(), spec.Target), nil, nil
+		text := fmt.Sprintf("%s in %s: run `%s` against %s", spec.Name, env, spec.Command.String(), spec.Target)
+		if spec.Pending != nil {
+			text += "\n" + PendingText(ctx, spec)
+		}
+		return text, nil, nil
 	}
 }
 
@@ -135,4 +139,16 @@ func run(spec actions.Spec, env string, audit *actions.Audit, who Who) func(cont
 		}()
 		return out, r.Cancel, nil
 	}
+}
+
+// PendingText says what a migration would apply, or why that is not known.
+func PendingText(ctx context.Context, spec actions.Spec) string {
+	list, err := spec.Pending(ctx)
+	switch {
+	case err != nil:
+		return "pending revisions unknown: " + err.Error()
+	case len(list) == 0:
+		return "nothing pending: the database is at the heads"
+	}
+	return fmt.Sprintf("%d pending, applied in this order:\n  %s", len(list), strings.Join(list, "\n  "))
 }

@@ -4,6 +4,8 @@
 package wire
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -151,8 +153,10 @@ func Actions(cfg *config.Config, name string) (actions.Environment, []actions.Sp
 		for k, v := range e.Alembic.Env {
 			vars = append(vars, k+"="+v)
 		}
+		dir, url := e.Alembic.Dir, e.Postgres.URL
 		specs = append(specs, actions.Spec{Name: "migrate", Key: "m", Kind: actions.Dangerous, Target: dbTarget,
-			Command: &actions.Command{Argv: strings.Fields(e.Actions.Migrate.Command), Dir: e.Alembic.Dir, Env: vars, Timeout: e.Actions.Migrate.Timeout.D()}})
+			Command: &actions.Command{Argv: strings.Fields(e.Actions.Migrate.Command), Dir: e.Alembic.Dir, Env: vars, Timeout: e.Actions.Migrate.Timeout.D()},
+			Pending: func(ctx context.Context) ([]string, error) { return pending(ctx, dir, url, scrubber) }})
 	}
 	if e.Postgres.URL != "" {
 		r := e.Actions.Reset
@@ -190,4 +194,25 @@ func driverless(u string) string {
 		}
 	}
 	return u
+}
+
+// pending is what a migration would apply, read as the drift pane reads it.
+func pending(ctx context.Context, dir, url string, scrubber *redact.Scrubber) ([]string, error) {
+	db, err := postgres.New(postgres.Options{URL: url, Scrubber: scrubber})
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	st, err := alembic.NewSource(dir, db).Poll(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if st.DatabaseError != "" {
+		return nil, errors.New(st.DatabaseError)
+	}
+	out := make([]string, len(st.Pending))
+	for i, r := range st.Pending {
+		out[i] = r.ID + " " + r.Message
+	}
+	return out, nil
 }
