@@ -153,3 +153,62 @@ func TestResetRefusesAChangedPlanAndIsAllOrNothing(t *testing.T) {
 		t.Fatalf("redis lost: %+v %v", res, err)
 	}
 }
+
+// TestResetDatabaseLostMidwayTruncatesNothing: the connection is cut while
+// the truncate waits inside its transaction; nothing is truncated.
+func TestResetDatabaseLostMidwayTruncatesNothing(t *testing.T) {
+	t.Parallel()
+	pg, _, conn := setup(t)
+	ctx := context.Background()
+	proxy := harness.NewProxy(t, "127.0.0.1:"+strconv.Itoa(pg.Port))
+	r := &ResetAction{DatabaseURL: strings.Replace(pg.URL(), "127.0.0.1:"+strconv.Itoa(pg.Port), proxy.Addr(), 1)}
+	plan, err := r.Preview(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	locker, err := pgx.Connect(ctx, pg.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer locker.Close(context.Background())
+	if _, err := locker.Exec(ctx, "BEGIN; LOCK TABLE users IN ACCESS SHARE MODE"); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := r.Execute(ctx, plan); done <- err }()
+	// Wait until the reset's TRUNCATE is inside its transaction, waiting on the lock.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var waiting int
+		if err := conn.QueryRow(ctx, "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'opsdeck reset' AND wait_event_type = 'Lock'").Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the reset never reached its truncate")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	proxy.Down()
+	select {
+	case err = <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the reset did not notice the lost connection")
+	}
+	if _, rbErr := locker.Exec(ctx, "ROLLBACK"); rbErr != nil {
+		t.Fatal(rbErr)
+	}
+	if err == nil || !strings.Contains(err.Error(), "nothing was truncated") {
+		t.Errorf("error = %v", err)
+	}
+	// The server rolls the orphaned transaction back: every row is still there.
+	deadline = time.Now().Add(10 * time.Second)
+	for count(t, conn, "conversations") != 60 || count(t, conn, "users") != 30 {
+		if time.Now().After(deadline) {
+			t.Fatalf("rows lost: conversations %d users %d", count(t, conn, "conversations"), count(t, conn, "users"))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

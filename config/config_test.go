@@ -324,3 +324,15 @@ func TestBadSelectorReportedOnce(t *testing.T) {
 		t.Fatalf("want one selector error, got %v", err)
 	}
 }
+
+// TestExampleConfigLoads: the shipped example is valid as it stands.
+func TestExampleConfigLoads(t *testing.T) {
+	cfg, err := Load(Options{Path: filepath.Join("..", "opsdeck.example.yaml"), LookupEnv: envOf(
+		"QA_DATABASE_URL", "postgresql://u:p@db/qa", "PROD_DATABASE_URL", "postgresql://u:p@db/prod")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if qa := cfg.Environments["qa"]; len(qa.Actions.Commands) != 3 || qa.Actions.Migrate.Command != "alembic upgrade head" {
+		t.Errorf("qa actions = %+v", qa.Actions)
+	}
+}
