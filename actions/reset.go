@@ -4,9 +4,10 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/opsdeck/opsdeck/internal/redact"
@@ -95,14 +96,16 @@ WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY($1) AND NOT c.relispartition
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
 ORDER BY 1`
 
-func (r *ResetAction) connect(ctx context.Context) (*pgx.Conn, string, error) {
-	cfg, err := pgx.ParseConfig(r.DatabaseURL)
+// connect opens a plain protocol connection: the reset needs no type
+// mapping, and linking pgx's would cost the console 0.8 MB of code.
+func (r *ResetAction) connect(ctx context.Context) (*pgconn.PgConn, string, error) {
+	cfg, err := pgconn.ParseConfig(r.DatabaseURL)
 	if err != nil {
-		return nil, "", fmt.Errorf("database url %s: %s", redact.URL(r.DatabaseURL), r.Scrubber.String(err.Error()))
+		return nil, "", fmt.Errorf("database url %s: %s", redact.URL(r.DatabaseURL), r.Scrubber.String(lastPart(err.Error())))
 	}
 	cfg.RuntimeParams["application_name"] = "opsdeck reset"
 	target := fmt.Sprintf("%s:%d/%s", cfg.Host, cfg.Port, cfg.Database)
-	conn, err := pgx.ConnectConfig(ctx, cfg)
+	conn, err := pgconn.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return nil, target, fmt.Errorf("cannot connect to %s: %s", target, r.Scrubber.String(lastPart(err.Error())))
 	}
@@ -116,19 +119,32 @@ func lastPart(s string) string {
 	return s
 }
 
-func listTables(ctx context.Context, q interface {
-	Query(context.Context, string, ...any) (pgx.Rows, error)
-}, schemas, keep []string) ([]PlannedTable, error) {
-	// A nil list is NULL in SQL, and "= ANY(NULL)" would hide every table.
-	rows, err := q.Query(ctx, tablesSQL, append([]string{}, schemas...), append([]string{}, keep...))
-	if err != nil {
-		return nil, err
+// arrayParam is a text[] parameter in PostgreSQL's array syntax, every
+// element quoted: values are bound, never spliced into the SQL.
+func arrayParam(vals []string) []byte {
+	parts := make([]string, len(vals))
+	for i, v := range vals {
+		parts[i] = `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(v) + `"`
 	}
-	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (PlannedTable, error) {
-		var t PlannedTable
-		err := row.Scan(&t.Name, &t.Rows)
-		return t, err
-	})
+	return []byte("{" + strings.Join(parts, ",") + "}")
+}
+
+func listTables(ctx context.Context, conn *pgconn.PgConn, schemas, keep []string) ([]PlannedTable, error) {
+	res := conn.ExecParams(ctx, tablesSQL, [][]byte{arrayParam(schemas), arrayParam(keep)}, nil, nil, nil).Read()
+	if res.Err != nil {
+		return nil, res.Err
+	}
+	out := make([]PlannedTable, 0, len(res.Rows))
+	for _, row := range res.Rows {
+		n, _ := strconv.ParseInt(string(row[1]), 10, 64)
+		out = append(out, PlannedTable{Name: string(row[0]), Rows: n})
+	}
+	return out, nil
+}
+
+func sqlExec(ctx context.Context, conn *pgconn.PgConn, sql string) error {
+	_, err := conn.Exec(ctx, sql).ReadAll()
+	return err
 }
 
 // Preview reads the blast radius without changing anything.
@@ -171,16 +187,19 @@ func (r *ResetAction) Execute(ctx context.Context, plan Plan) (ResetResult, erro
 		return res, err
 	}
 	defer conn.Close(context.Background())
-	tx, err := conn.Begin(ctx)
-	if err != nil {
+	fail := func(format string, args ...any) (ResetResult, error) {
+		_ = sqlExec(context.Background(), conn, "ROLLBACK")
+		return res, fmt.Errorf(format, args...)
+	}
+	if err := sqlExec(ctx, conn, "BEGIN"); err != nil {
 		return res, fmt.Errorf("%s: %s", target, r.Scrubber.String(err.Error()))
 	}
-	defer tx.Rollback(context.Background()) //nolint:errcheck // after Commit it is a no-op
-	now, err := listTables(ctx, tx, r.schemas(), r.Keep)
+	now, err := listTables(ctx, conn, r.schemas(), r.Keep)
 	if err != nil {
-		return res, fmt.Errorf("listing tables in %s: %s", target, r.Scrubber.String(err.Error()))
+		return fail("listing tables in %s: %s", target, r.Scrubber.String(err.Error()))
 	}
 	if !sameTables(now, plan.Tables) {
+		_ = sqlExec(ctx, conn, "ROLLBACK")
 		fresh, perr := r.Preview(ctx)
 		if perr != nil {
 			fresh = Plan{Target: target, Tables: now}
@@ -194,15 +213,15 @@ func (r *ResetAction) Execute(ctx context.Context, plan Plan) (ResetResult, erro
 		}
 		// Triggers and foreign-key checks off for the transaction, as
 		// Origin's clean_persistence_state does (needs a superuser).
-		if _, err := tx.Exec(ctx, "SET LOCAL session_replication_role = replica"); err != nil {
-			return res, fmt.Errorf("%s: %s (the reset needs a role allowed to set session_replication_role)", target, r.Scrubber.String(err.Error()))
+		if err := sqlExec(ctx, conn, "SET LOCAL session_replication_role = replica"); err != nil {
+			return fail("%s: %s (the reset needs a role allowed to set session_replication_role)", target, r.Scrubber.String(err.Error()))
 		}
-		if _, err := tx.Exec(ctx, "TRUNCATE TABLE "+strings.Join(names, ", ")+" RESTART IDENTITY CASCADE"); err != nil {
-			return res, fmt.Errorf("truncating in %s: %s; nothing was truncated", target, r.Scrubber.String(err.Error()))
+		if err := sqlExec(ctx, conn, "TRUNCATE TABLE "+strings.Join(names, ", ")+" RESTART IDENTITY CASCADE"); err != nil {
+			return fail("truncating in %s: %s; nothing was truncated", target, r.Scrubber.String(err.Error()))
 		}
 	}
-	if err := tx.Commit(ctx); err != nil {
-		return res, fmt.Errorf("committing the truncate in %s: %s; nothing was truncated", target, r.Scrubber.String(err.Error()))
+	if err := sqlExec(ctx, conn, "COMMIT"); err != nil {
+		return fail("committing the truncate in %s: %s; nothing was truncated", target, r.Scrubber.String(err.Error()))
 	}
 	for _, t := range now {
 		res.Truncated = append(res.Truncated, t.Name)
