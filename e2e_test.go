@@ -247,6 +247,7 @@ func TestEndToEndDemo(t *testing.T) {
 		return strings.Contains(s, "Running upgrade c7d0e5f19a24 -> 1e9b7a6c5d40") && strings.Contains(s, "✔ done in")
 	})
 	tm.run("send-keys", "Escape")
+	tm.waitFor("the output closed", 5*time.Second, func(s string) bool { return !strings.Contains(s, "esc closes") })
 	tm.waitFor("the drift pane at head", 20*time.Second, func(s string) bool {
 		return strings.Contains(s, "✔ up to date at 5a0f3b8e2c61") && strings.Contains(s, "✔ schema equal to")
 	})
