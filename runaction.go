@@ -118,17 +118,10 @@ func runAction(a *app, name string, f runFlags) error {
 func execute(ctx context.Context, spec actions.Spec, plan actions.Plan, stdout, stderr io.Writer) (int, []string, error) {
 	if spec.Reset != nil {
 		res, err := spec.Reset.Execute(ctx, plan)
-		var changed *actions.ErrPlanChanged
-		switch {
-		case errors.As(err, &changed):
-			return 1, nil, fmt.Errorf("%v; it would now %s", err, changed.New.Describe())
-		case err != nil:
+		if err != nil {
 			return 1, nil, err
 		}
-		lines := []string{fmt.Sprintf("truncated %d table(s): %s", len(res.Truncated), strings.Join(res.Truncated, ", "))}
-		for _, db := range res.Flushed {
-			lines = append(lines, fmt.Sprintf("flushed redis db %d", db))
-		}
+		lines := res.Lines()
 		for _, l := range lines {
 			fmt.Fprintln(stdout, l)
 		}

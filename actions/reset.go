@@ -54,7 +54,7 @@ type PlannedDB struct {
 type ErrPlanChanged struct{ New Plan }
 
 func (e *ErrPlanChanged) Error() string {
-	return "the tables changed since the preview: confirm the new list"
+	return "the tables changed since the preview; nothing was done. Confirm the new list: it would now " + e.New.Describe()
 }
 
 // ResetResult says exactly what was and was not done.
@@ -244,6 +244,15 @@ func (r *ResetAction) Execute(ctx context.Context, plan Plan) (ResetResult, erro
 		res.Flushed = append(res.Flushed, db.DB)
 	}
 	return res, nil
+}
+
+// Lines say what was done, one line per step.
+func (r ResetResult) Lines() []string {
+	lines := []string{fmt.Sprintf("truncated %d table(s): %s", len(r.Truncated), strings.Join(r.Truncated, ", "))}
+	for _, db := range r.Flushed {
+		lines = append(lines, fmt.Sprintf("flushed redis db %d", db))
+	}
+	return lines
 }
 
 func sameTables(a, b []PlannedTable) bool {

@@ -97,19 +97,11 @@ func run(spec actions.Spec, env string, audit *actions.Audit, who Who) func(cont
 			go func() {
 				defer cancel()
 				res, err := spec.Reset.Execute(ctx, plan)
-				var changed *actions.ErrPlanChanged
-				switch {
-				case errors.As(err, &changed):
-					finish(1, nil, fmt.Errorf("%v; it would now %s", err, changed.New.Describe()))
-					return
-				case err != nil:
+				if err != nil {
 					finish(1, nil, err)
 					return
 				}
-				lines := []string{fmt.Sprintf("truncated %d table(s): %s", len(res.Truncated), strings.Join(res.Truncated, ", "))}
-				for _, db := range res.Flushed {
-					lines = append(lines, fmt.Sprintf("flushed redis db %d", db))
-				}
+				lines := res.Lines()
 				for _, l := range lines {
 					out <- actionpane.Line{Text: l}
 				}
