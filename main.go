@@ -279,7 +279,7 @@ func (a *app) console(cfg *config.Config) error {
 		noColor = true
 	}
 	audit := &actions.Audit{Path: actions.DefaultAuditPath(a.lookupEnv)}
-	who := wire.Who{User: osUser(), Host: hostname()}
+	who := actions.Who{User: osUser(), Host: hostname()}
 	model := ui.New(ui.Deps{
 		Actions: func(n string) []actionpane.Action {
 			return wire.ConsoleActions(cfg, n, a.cli.Readonly, audit, who)

@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/signal"
 	"os/user"
@@ -62,7 +60,6 @@ func runAction(a *app, name string, f runFlags) error {
 	defer cancel()
 
 	var plan actions.Plan
-	what := spec.Target
 	if spec.Pending != nil {
 		fmt.Fprintln(a.stderr, "opsdeck: "+spec.Name+": "+wire.PendingText(ctx, *spec))
 	}
@@ -70,8 +67,7 @@ func runAction(a *app, name string, f runFlags) error {
 		if plan, err = spec.Reset.Preview(ctx); err != nil {
 			return err
 		}
-		what = plan.Describe()
-		fmt.Fprintln(a.stderr, "opsdeck: reset will "+what)
+		fmt.Fprintln(a.stderr, "opsdeck: reset will "+plan.Describe())
 	}
 	confirmation := "none needed (" + d.Guard.String() + ")"
 	switch d.Guard {
@@ -88,21 +84,14 @@ func runAction(a *app, name string, f runFlags) error {
 	}
 
 	audit := &actions.Audit{Path: actions.DefaultAuditPath(a.lookupEnv)}
-	rec := actions.Record{Time: time.Now(), Phase: "started", User: osUser(), Host: hostname(), Environment: envName,
-		Action: spec.Name, Command: commandText(*spec), Target: what, Confirmation: confirmation}
-	if err := audit.Write(rec); err != nil {
-		return fmt.Errorf("refusing to run without an audit trail: %w", err)
-	}
-	start := time.Now()
-	exit, tail, runErr := execute(ctx, *spec, plan, a.stdout, a.stderr)
-	rec.Phase, rec.Time, rec.DurationMS, rec.OutputTail = "finished", time.Now(), time.Since(start).Milliseconds(), tail
-	rec.ExitCode = &exit
-	if runErr != nil {
-		rec.Error = runErr.Error()
-	}
-	if err := audit.Write(rec); err != nil {
-		fmt.Fprintln(a.stderr, "opsdeck: writing the audit log:", err)
-	}
+	exit, runErr := actions.Execute(ctx, *spec, plan, envName, confirmation, audit, actions.Who{User: osUser(), Host: hostname()},
+		func(s actions.Stream, line string) {
+			if s == actions.Stderr {
+				fmt.Fprintln(a.stderr, line)
+			} else {
+				fmt.Fprintln(a.stdout, line)
+			}
+		})
 	switch {
 	case runErr != nil:
 		return runErr
@@ -111,43 +100,6 @@ func runAction(a *app, name string, f runFlags) error {
 		return exitStatus(exit)
 	}
 	return nil
-}
-
-// execute runs the action, streaming output; it returns the exit status,
-// the output's tail and why it failed.
-func execute(ctx context.Context, spec actions.Spec, plan actions.Plan, stdout, stderr io.Writer) (int, []string, error) {
-	if spec.Reset != nil {
-		res, err := spec.Reset.Execute(ctx, plan)
-		if err != nil {
-			return 1, nil, err
-		}
-		lines := res.Lines()
-		for _, l := range lines {
-			fmt.Fprintln(stdout, l)
-		}
-		if res.RedisErr != "" {
-			return 1, lines, errors.New(res.RedisErr)
-		}
-		return 0, lines, nil
-	}
-	run, err := actions.Start(ctx, *spec.Command, nil)
-	if err != nil {
-		return 127, nil, err
-	}
-	for ev := range run.Events {
-		switch {
-		case ev.Done:
-			if ev.Err != nil {
-				return ev.Exit, run.Tail(), fmt.Errorf("%s: %w", spec.Name, ev.Err)
-			}
-			return ev.Exit, run.Tail(), nil
-		case ev.Stream == actions.Stderr:
-			fmt.Fprintln(stderr, ev.Line)
-		default:
-			fmt.Fprintln(stdout, ev.Line)
-		}
-	}
-	return 1, run.Tail(), errors.New("the run ended without a status")
 }
 
 func commandText(s actions.Spec) string {

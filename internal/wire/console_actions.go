@@ -2,22 +2,17 @@ package wire
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/opsdeck/opsdeck/actions"
 	"github.com/opsdeck/opsdeck/config"
 	"github.com/opsdeck/opsdeck/ui/actionpane"
 )
 
-// Who is recorded in the audit log.
-type Who struct{ User, Host string }
-
 // ConsoleActions are the environment's actions as the console's keys run
 // them: the same specs, guards and audit log as `opsdeck run`.
-func ConsoleActions(cfg *config.Config, name string, readonly bool, audit *actions.Audit, who Who) []actionpane.Action {
+func ConsoleActions(cfg *config.Config, name string, readonly bool, audit *actions.Audit, who actions.Who) []actionpane.Action {
 	env, specs, err := Actions(cfg, name)
 	if err != nil {
 		return nil
@@ -67,69 +62,20 @@ func preview(spec actions.Spec, env string) func(context.Context) (string, any, 
 	}
 }
 
-func run(spec actions.Spec, env string, audit *actions.Audit, who Who) func(context.Context, any, string) (<-chan actionpane.Line, func(), error) {
-	return func(ctx context.Context, token any, confirmation string) (<-chan actionpane.Line, func(), error) {
-		rec := actions.Record{Time: time.Now(), Phase: "started", User: who.User, Host: who.Host, Environment: env,
-			Action: spec.Name, Command: spec.Name, Target: spec.Target, Confirmation: confirmation}
-		if spec.Command != nil {
-			rec.Command = spec.Command.String()
-		}
-		if plan, ok := token.(actions.Plan); ok {
-			rec.Target = plan.Describe()
-		}
-		if err := audit.Write(rec); err != nil {
-			return nil, nil, fmt.Errorf("refusing to run without an audit trail: %w", err)
-		}
+func run(spec actions.Spec, env string, audit *actions.Audit, who actions.Who) func(context.Context, any, string) (<-chan actionpane.Line, func(), error) {
+	return func(base context.Context, token any, confirmation string) (<-chan actionpane.Line, func(), error) {
+		plan, _ := token.(actions.Plan)
+		ctx, cancel := context.WithCancelCause(base)
 		out := make(chan actionpane.Line, 64)
-		start := time.Now()
-		finish := func(exit int, tail []string, err error) {
-			rec.Phase, rec.Time, rec.DurationMS, rec.OutputTail, rec.ExitCode = "finished", time.Now(), time.Since(start).Milliseconds(), tail, &exit
-			if err != nil {
-				rec.Error = err.Error()
-			}
-			_ = audit.Write(rec) // the started record already stands
+		go func() {
+			defer cancel(nil)
+			exit, err := actions.Execute(ctx, spec, plan, env, confirmation, audit, who, func(s actions.Stream, line string) {
+				out <- actionpane.Line{Text: line, Stderr: s == actions.Stderr}
+			})
 			out <- actionpane.Line{Done: true, Exit: exit, Err: err}
 			close(out)
-		}
-		if spec.Reset != nil {
-			plan, _ := token.(actions.Plan)
-			ctx, cancel := context.WithCancel(ctx)
-			go func() {
-				defer cancel()
-				res, err := spec.Reset.Execute(ctx, plan)
-				if err != nil {
-					finish(1, nil, err)
-					return
-				}
-				lines := res.Lines()
-				for _, l := range lines {
-					out <- actionpane.Line{Text: l}
-				}
-				if res.RedisErr != "" {
-					finish(1, lines, errors.New(res.RedisErr))
-					return
-				}
-				finish(0, lines, nil)
-			}()
-			return out, cancel, nil
-		}
-		r, err := actions.Start(ctx, *spec.Command, nil)
-		if err != nil {
-			exit := 127
-			rec.Phase, rec.ExitCode, rec.Error = "finished", &exit, err.Error()
-			_ = audit.Write(rec)
-			return nil, nil, err
-		}
-		go func() {
-			for ev := range r.Events {
-				if ev.Done {
-					finish(ev.Exit, r.Tail(), ev.Err)
-					return
-				}
-				out <- actionpane.Line{Text: ev.Line, Stderr: ev.Stream == actions.Stderr}
-			}
 		}()
-		return out, r.Cancel, nil
+		return out, func() { cancel(actions.ErrCancelled) }, nil
 	}
 }
 

@@ -1,0 +1,72 @@
+package actions
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Who is recorded in the audit log.
+type Who struct{ User, Host string }
+
+// Execute runs spec once, audited: a started record before anything runs
+// (no record, no run), each output line to emit as it comes, then a
+// finished record. plan is the reset's confirmed preview. It returns the
+// exit status and why the run failed. The console and `opsdeck run` both
+// come through here, so they cannot audit or report differently.
+func Execute(ctx context.Context, spec Spec, plan Plan, env, confirmation string, audit *Audit, who Who, emit func(Stream, string)) (int, error) {
+	rec := Record{Time: time.Now(), Phase: "started", User: who.User, Host: who.Host, Environment: env,
+		Action: spec.Name, Command: spec.Name, Target: spec.Target, Confirmation: confirmation}
+	if spec.Command != nil {
+		rec.Command = spec.Command.String()
+	}
+	if spec.Reset != nil {
+		rec.Target = plan.Describe()
+	}
+	if err := audit.Write(rec); err != nil {
+		return -1, fmt.Errorf("refusing to run without an audit trail: %w", err)
+	}
+	start := time.Now()
+	exit, tail, err := run(ctx, spec, plan, emit)
+	rec.Phase, rec.Time, rec.DurationMS, rec.OutputTail, rec.ExitCode = "finished", time.Now(), time.Since(start).Milliseconds(), tail, &exit
+	if err != nil {
+		rec.Error = err.Error()
+	}
+	if werr := audit.Write(rec); werr != nil && err == nil {
+		err = fmt.Errorf("%s ran, but its end is not in the audit log: %w", spec.Name, werr)
+	}
+	return exit, err
+}
+
+// run does the work: the reset, or the command with its output streamed.
+func run(ctx context.Context, spec Spec, plan Plan, emit func(Stream, string)) (int, []string, error) {
+	if spec.Reset != nil {
+		res, err := spec.Reset.Execute(ctx, plan)
+		if err != nil {
+			return 1, nil, err
+		}
+		lines := res.Lines()
+		for _, l := range lines {
+			emit(Stdout, l)
+		}
+		if res.RedisErr != "" {
+			return 1, lines, errors.New(res.RedisErr)
+		}
+		return 0, lines, nil
+	}
+	r, err := Start(ctx, *spec.Command, nil)
+	if err != nil {
+		return 127, nil, err
+	}
+	for ev := range r.Events {
+		if ev.Done {
+			if ev.Err != nil {
+				return ev.Exit, r.Tail(), fmt.Errorf("%s: %w", spec.Name, ev.Err)
+			}
+			return ev.Exit, r.Tail(), nil
+		}
+		emit(ev.Stream, ev.Line)
+	}
+	return 1, r.Tail(), errors.New("the run ended without a status")
+}
