@@ -55,18 +55,12 @@ func New(ctx *pane.Context, o Options) *Model {
 func (m *Model) State() (sources.CacheState, bool) { return m.Poll.Last, m.Poll.HasLast }
 
 func summaryLines(st *theme.Styles, s sources.CacheState, th sources.Thresholds, w int, stale bool, now time.Time) []string {
-	dim := func(p theme.Paint) theme.Paint {
-		if stale {
-			return st.Faint
-		}
-		return p
-	}
-	var out []string
-	add := func(p theme.Paint, text string) { out = append(out, dim(p).Render(frame.Fit(text, w))) }
+	ls := frame.NewLines(st, w, stale)
+	add, dim := ls.Add, ls.Paint
 
 	head := fmt.Sprintf("Redis %s %s · up %s", s.Version, s.Role, units.Span(time.Duration(s.Uptime*float64(time.Second))))
 	ping := fmt.Sprintf("ping %s", units.Format(s.Ping.Seconds(), units.Seconds))
-	out = append(out, frame.Spread(dim(st.Text).Render(head), dim(st.Muted).Render(ping), w))
+	ls.Raw(frame.Spread(dim(st.Text).Render(head), dim(st.Muted).Render(ping), w))
 
 	// Queues first: a backed-up Celery queue is the question on-call asks.
 	if len(s.Queues) > 0 {
@@ -95,7 +89,7 @@ func summaryLines(st *theme.Styles, s sources.CacheState, th sources.Thresholds,
 		if worst != sources.StatusOK {
 			label = "⚠ queues "
 		}
-		out = append(out, frame.Fit(dim(st.ForStatus(worst)).Render(label)+strings.Join(parts, dim(st.Muted).Render(" · ")), w))
+		ls.Raw(frame.Fit(dim(st.ForStatus(worst)).Render(label)+strings.Join(parts, dim(st.Muted).Render(" · ")), w))
 	}
 
 	mem := "mem " + units.Format(float64(s.UsedMemory), units.Bytes)
@@ -140,13 +134,13 @@ func summaryLines(st *theme.Styles, s sources.CacheState, th sources.Thresholds,
 	}
 
 	ps := s.Persistence
-	persist := "rdb " + nonEmpty(ps.RDBLastStatus, "?")
+	persist := "rdb " + frame.Or(ps.RDBLastStatus, "?")
 	if !ps.RDBLastSave.IsZero() {
 		persist += " saved " + units.Age(now.Sub(ps.RDBLastSave)) + " ago"
 	}
 	persist += fmt.Sprintf(" (%s changes)", units.Count(ps.RDBChanges))
 	if ps.AOFEnabled {
-		persist += " · aof " + nonEmpty(ps.AOFLastWrite, "?")
+		persist += " · aof " + frame.Or(ps.AOFLastWrite, "?")
 	} else {
 		persist += " · aof off"
 	}
@@ -186,7 +180,7 @@ func summaryLines(st *theme.Styles, s sources.CacheState, th sources.Thresholds,
 	if len(s.SlowLog) > 0 {
 		add(st.Muted, "slowest commands")
 		for _, e := range s.SlowLog {
-			text := fmt.Sprintf("  %s %s", units.Format(e.Duration.Seconds(), units.Seconds), oneLine(e.Command))
+			text := fmt.Sprintf("  %s %s", units.Format(e.Duration.Seconds(), units.Seconds), frame.OneLine(e.Command))
 			if e.Node != "" {
 				text += " @" + e.Node
 			}
@@ -196,7 +190,7 @@ func summaryLines(st *theme.Styles, s sources.CacheState, th sources.Thresholds,
 	for _, h := range s.Hidden {
 		add(st.Muted, "ⓘ "+h)
 	}
-	return out
+	return ls.Out()
 }
 
 func rank(s sources.Status) int {
@@ -215,12 +209,3 @@ func ratio(p *float64) string {
 	}
 	return units.Format(*p, units.Ratio)
 }
-
-func nonEmpty(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
-}
-
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -89,14 +89,8 @@ func (m *Model) summary(st *theme.Styles, s sources.DBState, w, h int, stale boo
 // summaryLines are the pane's findings, most urgent first: a short pane
 // keeps the top ones.
 func summaryLines(st *theme.Styles, s sources.DBState, w int, stale bool, now time.Time) []string {
-	dim := func(p theme.Paint) theme.Paint {
-		if stale {
-			return st.Faint
-		}
-		return p
-	}
-	var out []string
-	add := func(p theme.Paint, text string) { out = append(out, dim(p).Render(frame.Fit(text, w))) }
+	ls := frame.NewLines(st, w, stale)
+	add, dim := ls.Add, ls.Paint
 	c := s.Connections
 
 	head := fmt.Sprintf("%s %s · up %s", shortVersion(s.Version), s.Role, units.Span(now.Sub(s.StartedAt)))
@@ -111,9 +105,9 @@ func summaryLines(st *theme.Styles, s sources.DBState, w int, stale bool, now ti
 	}
 	conn := fmt.Sprintf("%d/%d conn", c.Total, c.Max)
 	if w < 44 { // narrow: the connection count must not be the part that is dropped
-		out = append(out, dim(connPaint).Render(conn)+dim(st.Text).Render(frame.Fit(" · "+head, w-len(conn))))
+		ls.Raw(dim(connPaint).Render(conn) + dim(st.Text).Render(frame.Fit(" · "+head, w-len(conn))))
 	} else {
-		out = append(out, frame.Spread(dim(st.Text).Render(head), dim(connPaint).Render(conn), w))
+		ls.Raw(frame.Spread(dim(st.Text).Render(head), dim(connPaint).Render(conn), w))
 	}
 
 	states := fmt.Sprintf("%d active · %d idle · %d idle in tx", c.Active, c.Idle, c.IdleInTransaction)
@@ -137,7 +131,7 @@ func summaryLines(st *theme.Styles, s sources.DBState, w int, stale bool, now ti
 			add(st.Crit, fmt.Sprintf("  … %d more blocked", len(s.Blocked)-2))
 			break
 		}
-		add(st.Crit, fmt.Sprintf("⚠ pid %d blocked by %s for %s: %s", b.PID, pids(b.BlockedBy), units.Span(seconds(b.QueryAge)), oneLine(b.Query)))
+		add(st.Crit, fmt.Sprintf("⚠ pid %d blocked by %s for %s: %s", b.PID, pids(b.BlockedBy), units.Span(seconds(b.QueryAge)), frame.OneLine(b.Query)))
 	}
 	if t := s.LongestTransaction; t != nil {
 		p := st.Text
@@ -148,14 +142,14 @@ func summaryLines(st *theme.Styles, s sources.DBState, w int, stale bool, now ti
 		if q := s.LongestQuery; q != nil && q.PID == t.PID {
 			what = "longest query and tx"
 		}
-		add(p, fmt.Sprintf("%s %s pid %d %s (%s): %s", what, units.Span(seconds(t.XactAge)), t.PID, t.User, t.State, oneLine(t.Query)))
+		add(p, fmt.Sprintf("%s %s pid %d %s (%s): %s", what, units.Span(seconds(t.XactAge)), t.PID, t.User, t.State, frame.OneLine(t.Query)))
 	}
 	if q := s.LongestQuery; q != nil && (s.LongestTransaction == nil || q.PID != s.LongestTransaction.PID) {
 		p := st.Text
 		if q.QueryAge >= 30 {
 			p = st.Warn
 		}
-		add(p, fmt.Sprintf("longest query %s pid %d %s: %s", units.Span(seconds(q.QueryAge)), q.PID, q.User, oneLine(q.Query)))
+		add(p, fmt.Sprintf("longest query %s pid %d %s: %s", units.Span(seconds(q.QueryAge)), q.PID, q.User, frame.OneLine(q.Query)))
 	}
 	for _, m := range s.MissingExtensions {
 		add(st.Crit, "⚠ extension "+m+" is not installed")
@@ -198,7 +192,7 @@ func summaryLines(st *theme.Styles, s sources.DBState, w int, stale bool, now ti
 		add(p, text)
 	}
 	if u := s.Replication.Upstream; u != nil {
-		text := "replica of " + nonEmpty(u.Sender, "?") + " · " + nonEmpty(u.Status, "no WAL receiver")
+		text := "replica of " + frame.Or(u.Sender, "?") + " · " + frame.Or(u.Status, "no WAL receiver")
 		if u.LagBytes != nil {
 			text += " · behind " + units.Format(float64(*u.LagBytes), units.Bytes)
 		}
@@ -245,7 +239,7 @@ func summaryLines(st *theme.Styles, s sources.DBState, w int, stale bool, now ti
 			add(st.Muted, l)
 		}
 	}
-	return out
+	return ls.Out()
 }
 
 func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
@@ -274,16 +268,6 @@ func extensions(es []sources.DBExtension) string {
 	}
 	return strings.Join(s, ", ")
 }
-
-func nonEmpty(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
-}
-
-// oneLine folds a query onto one line.
-func oneLine(q string) string { return strings.Join(strings.Fields(q), " ") }
 
 // Key handles the drill-down's keys while zoomed.
 func (m *Model) Key(k tea.KeyPressMsg) (tea.Cmd, bool) {

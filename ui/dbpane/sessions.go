@@ -118,7 +118,7 @@ func (v *sessionView) render(st *theme.Styles, all []sources.DBSession, w, h int
 	for i := start; i < len(rows) && i < start+n; i++ {
 		s := rows[i]
 		line := fmt.Sprintf("%7d %-10s %-14s %-19s %-20s %7s %7s  %s", s.PID, cut(s.User, 10), cut(s.Application, 14), cut(s.State, 19),
-			cut(s.WaitEvent, 20), age(s.XactAge), age(s.QueryAge), oneLine(s.Query))
+			cut(s.WaitEvent, 20), age(s.XactAge), age(s.QueryAge), frame.OneLine(s.Query))
 		p := st.Text
 		switch {
 		case len(s.BlockedBy) > 0 || s.WaitEvent != "" && strings.HasPrefix(s.WaitEvent, "Lock:"):

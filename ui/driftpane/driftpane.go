@@ -198,23 +198,17 @@ func summaryLines(st *theme.Styles, r sources.DriftReport, w int, stale, zoomed 
 }
 
 func schemaLines(st *theme.Styles, d sources.SchemaDrift, w int, stale, zoomed bool) []string {
-	dim := func(p theme.Paint) theme.Paint {
-		if stale {
-			return st.Faint
-		}
-		return p
-	}
-	var out []string
-	add := func(p theme.Paint, text string) { out = append(out, dim(p).Render(frame.Fit(text, w))) }
+	ls := frame.NewLines(st, w, stale)
+	add := ls.Add
 	switch {
 	case d.Error != "":
 		for _, l := range frame.WrapN("⚠ schema not compared with "+d.Reference+": "+d.Error, w, 3) {
 			add(st.Warn, l)
 		}
-		return out
+		return ls.Out()
 	case len(d.Differences) == 0:
 		add(st.OK, "✔ schema equal to "+d.Reference)
-		return out
+		return ls.Out()
 	}
 	hazardous := 0
 	for _, x := range d.Differences {
@@ -238,18 +232,12 @@ func schemaLines(st *theme.Styles, d sources.SchemaDrift, w int, stale, zoomed b
 	if !zoomed {
 		add(st.Faint, "enter: the SQL that would mend each difference")
 	}
-	return out
+	return ls.Out()
 }
 
 func migrationLines(st *theme.Styles, s sources.MigrationState, w int, stale bool) []string {
-	dim := func(p theme.Paint) theme.Paint {
-		if stale {
-			return st.Faint
-		}
-		return p
-	}
-	var out []string
-	add := func(p theme.Paint, text string) { out = append(out, dim(p).Render(frame.Fit(text, w))) }
+	ls := frame.NewLines(st, w, stale)
+	add := ls.Add
 	heads := strings.Join(s.Heads, ", ")
 	switch s.Status {
 	case sources.MigrationsUpToDate:
@@ -294,5 +282,5 @@ func migrationLines(st *theme.Styles, s sources.MigrationState, w int, stale boo
 			}
 		}
 	}
-	return out
+	return ls.Out()
 }

@@ -186,3 +186,47 @@ func (m *Memo) Get(k MemoKey, render func() []string) []string {
 	}
 	return m.lines
 }
+
+// Lines collects a pane's body: every line fitted to the width and painted,
+// faintly when the data is stale (its source is failing).
+type Lines struct {
+	w     int
+	stale bool
+	faint theme.Paint
+	out   []string
+}
+
+// NewLines starts a body w cells wide.
+func NewLines(st *theme.Styles, w int, stale bool) *Lines {
+	return &Lines{w: w, stale: stale, faint: st.Faint}
+}
+
+// Paint is p, or the faint paint for stale data (for lines built in pieces).
+func (l *Lines) Paint(p theme.Paint) theme.Paint {
+	if l.stale {
+		return l.faint
+	}
+	return p
+}
+
+// Add fits text and paints it.
+func (l *Lines) Add(p theme.Paint, text string) {
+	l.out = append(l.out, l.Paint(p).Render(Fit(text, l.w)))
+}
+
+// Raw adds a line that is already painted and fitted.
+func (l *Lines) Raw(line string) { l.out = append(l.out, line) }
+
+// Out is the body.
+func (l *Lines) Out() []string { return l.out }
+
+// OneLine folds text (a query, a command) onto one line.
+func OneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// Or is s, or def when s is empty.
+func Or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
