@@ -43,15 +43,7 @@ func (b *Pgbouncer) URL(db, user string) string {
 // StartPgbouncer runs pgbouncer (as the service user: it refuses root) in
 // front of pg on a free loopback port.
 func StartPgbouncer(ctx context.Context, pg *Postgres, opts PgbouncerOptions) (*Pgbouncer, error) {
-	bin, err := LookPath("pgbouncer", "pgbouncer")
-	if err != nil {
-		return nil, err
-	}
-	su, err := lookupServiceUser()
-	if err != nil {
-		return nil, err
-	}
-	dir, err := makeDir("opsdeck-pgbouncer-", su)
+	bin, su, dir, err := prepare("pgbouncer", "pgbouncer", "opsdeck-pgbouncer-")
 	if err != nil {
 		return nil, err
 	}

@@ -146,15 +146,7 @@ func (p *Postgres) run(ctx context.Context, su *serviceUser, settings map[string
 // StartReplica makes a streaming replica of primary with pg_basebackup and
 // starts it on its own port. Stop it before the primary.
 func StartReplica(ctx context.Context, primary *Postgres) (*Postgres, error) {
-	basebackup, err := LookPath("pg_basebackup", "postgresql")
-	if err != nil {
-		return nil, err
-	}
-	su, err := lookupServiceUser()
-	if err != nil {
-		return nil, err
-	}
-	dir, err := makeDir("opsdeck-pgreplica-", su)
+	basebackup, su, dir, err := prepare("pg_basebackup", "postgresql", "opsdeck-pgreplica-")
 	if err != nil {
 		return nil, err
 	}

@@ -139,6 +139,21 @@ func lookupServiceUser() (*serviceUser, error) {
 	return &serviceUser{uid: uint32(uid), gid: uint32(gid), name: u.Username}, nil
 }
 
+// prepare finds a server's binary and the user to run it as, and makes its
+// directory: what every Start function does first.
+func prepare(bin, pkg, dirPrefix string) (path string, su *serviceUser, dir string, err error) {
+	if path, err = LookPath(bin, pkg); err != nil {
+		return "", nil, "", err
+	}
+	if su, err = lookupServiceUser(); err != nil {
+		return "", nil, "", err
+	}
+	if dir, err = makeDir(dirPrefix, su); err != nil {
+		return "", nil, "", err
+	}
+	return path, su, dir, nil
+}
+
 // makeDir creates a private temporary directory the service user can use.
 // 0o711 on the root lets the service user reach its own subdirectories.
 func makeDir(prefix string, su *serviceUser) (string, error) {

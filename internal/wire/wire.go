@@ -165,7 +165,7 @@ func Actions(cfg *config.Config, name string) (actions.Environment, []actions.Sp
 			target += " and " + redact.URL(e.Redis.URL)
 		}
 		specs = append(specs, actions.Spec{Name: "reset", Key: "R", Kind: actions.Reset, Target: target,
-			Reset: &actions.ResetAction{DatabaseURL: driverless(e.Postgres.URL), Schemas: r.Schemas, Keep: r.Keep,
+			Reset: &actions.ResetAction{DatabaseURL: postgres.Driverless(e.Postgres.URL), Schemas: r.Schemas, Keep: r.Keep,
 				RedisURL: e.Redis.URL, RedisDBs: r.RedisDBs, Scrubber: scrubber}})
 	}
 	for _, c := range e.Actions.Commands {
@@ -184,16 +184,6 @@ func Actions(cfg *config.Config, name string) (actions.Environment, []actions.Sp
 			Command: &actions.Command{Argv: c.Argv, Shell: c.Shell, Dir: c.Dir, Env: vars, Timeout: c.Timeout.D()}})
 	}
 	return env, specs, nil
-}
-
-// driverless turns SQLAlchemy's postgresql+psycopg2:// into postgresql://.
-func driverless(u string) string {
-	if scheme, rest, ok := strings.Cut(u, "://"); ok {
-		if base, _, ok := strings.Cut(scheme, "+"); ok {
-			return base + "://" + rest
-		}
-	}
-	return u
 }
 
 // pending is what a migration would apply, read as the drift pane reads it.

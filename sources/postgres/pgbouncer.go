@@ -28,7 +28,7 @@ type bouncer struct {
 }
 
 func newBouncer(o Options) (*bouncer, error) {
-	cfg, err := pgconn.ParseConfig(driverless(o.PgbouncerURL))
+	cfg, err := pgconn.ParseConfig(Driverless(o.PgbouncerURL))
 	if err != nil {
 		return nil, fmt.Errorf("pgbouncer url %s: %s", redact.URL(o.PgbouncerURL), o.Scrubber.String(lastPart(err.Error())))
 	}

@@ -72,7 +72,7 @@ func New(o Options) (*Client, error) {
 	if o.Scrubber == nil {
 		o.Scrubber = redact.NewScrubber(redact.SecretsOf(o.URL)...)
 	}
-	cfg, err := pgxpool.ParseConfig(driverless(o.URL))
+	cfg, err := pgxpool.ParseConfig(Driverless(o.URL))
 	if err != nil {
 		return nil, fmt.Errorf("postgres url %s: %s", redact.URL(o.URL), o.Scrubber.String(lastPart(err.Error())))
 	}
@@ -101,8 +101,9 @@ func New(o Options) (*Client, error) {
 	return c, nil
 }
 
-// driverless turns SQLAlchemy's postgresql+psycopg2:// into postgresql://.
-func driverless(u string) string {
+// Driverless turns SQLAlchemy's postgresql+psycopg2:// into the
+// postgresql:// that Go's drivers read.
+func Driverless(u string) string {
 	if scheme, rest, ok := strings.Cut(u, "://"); ok {
 		if base, _, ok := strings.Cut(scheme, "+"); ok {
 			return base + "://" + rest
