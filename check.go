@@ -1,14 +1,22 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
+
+	"github.com/opsdeck/opsdeck/internal/units"
 
 	"github.com/opsdeck/opsdeck/sources"
 )
 
-type checkCmd struct{ Format string }
+type checkCmd struct {
+	Format string
+	// Metrics adds the golden-signal gate: error rate and P95 under critical.
+	Metrics bool
+}
 
 // errDrift makes `opsdeck check` exit 1 after it printed what it found.
 type errDrift struct{}
@@ -21,7 +29,9 @@ type checkResult struct {
 	OK          bool                    `json:"ok"`
 	Findings    []string                `json:"findings"`
 	Migrations  *sources.MigrationState `json:"migrations,omitempty"`
-	SchemaDrift *sources.SchemaDrift    `json:"schema_drift,omitempty"`
+	// Signals are the error rate and P95 as read for --metrics.
+	Signals     []checkSignal        `json:"signals,omitempty"`
+	SchemaDrift *sources.SchemaDrift `json:"schema_drift,omitempty"`
 }
 
 // Run checks the environment's migrations: the runbook's pre-deploy gate.
@@ -33,7 +43,7 @@ func (c *checkCmd) Run(a *app) error {
 		return err
 	}
 	defer done()
-	if env.Migrations == nil && env.Drift == nil {
+	if env.Migrations == nil && env.Drift == nil && !c.Metrics {
 		return configError{fmt.Errorf("nothing to check in environment %s: set alembic.dir (or ALEMBIC_DIR) and postgres.url, and/or schema_reference", env.Name)}
 	}
 	res := checkResult{Environment: env.Name, Findings: []string{}}
@@ -57,6 +67,14 @@ func (c *checkCmd) Run(a *app) error {
 			res.Findings = append(res.Findings, "schema: "+x.Detail)
 		}
 	}
+	if c.Metrics {
+		res.Signals = readSignals(ctx, env)
+		for _, s := range res.Signals {
+			if s.Finding != "" {
+				res.Findings = append(res.Findings, s.Finding)
+			}
+		}
+	}
 	res.OK = len(res.Findings) == 0
 	if c.Format == "json" {
 		out, err := json.MarshalIndent(res, "", "  ")
@@ -71,6 +89,57 @@ func (c *checkCmd) Run(a *app) error {
 		return errDrift{}
 	}
 	return nil
+}
+
+// checkSignal is one golden signal against its critical threshold.
+type checkSignal struct {
+	Key      string   `json:"key"`
+	Value    *float64 `json:"value"`
+	Critical *float64 `json:"critical"`
+	Status   string   `json:"status"`
+	Finding  string   `json:"-"`
+}
+
+// readSignals reads the error rate and P95 once; a value at or over its
+// critical threshold fails the gate, and so does a source that cannot be read
+// (a gate that cannot see must not pass). No traffic (no value) passes.
+func readSignals(ctx context.Context, env *sources.Environment) []checkSignal {
+	if s, ok := env.Metrics.(sources.Sampler); ok && s.Scrape(ctx) == nil {
+		select { // direct mode needs two samples for a rate
+		case <-time.After(sources.SampleGap):
+		case <-ctx.Done():
+		}
+	}
+	var out []checkSignal
+	for _, spec := range env.Signals {
+		if spec.Key != sources.ErrorRate && spec.Key != sources.P95Latency {
+			continue
+		}
+		cs := checkSignal{Key: spec.Key, Critical: spec.Thresholds.Crit, Status: string(sources.StatusError)}
+		if env.Metrics == nil {
+			cs.Finding = spec.Title + ": cannot be read: " + env.MetricsProblem
+			out = append(out, cs)
+			continue
+		}
+		r, err := env.Metrics.Read(ctx, spec, sources.Window{})
+		switch {
+		case err != nil:
+			cs.Finding = spec.Title + ": cannot be read: " + env.Scrubber.Error(err)
+		default:
+			st := spec.Thresholds.Classify(r.Value)
+			cs.Status = string(st)
+			if r.HasValue() {
+				v := r.Value
+				cs.Value = &v
+			}
+			if st == sources.StatusCrit {
+				cs.Finding = fmt.Sprintf("%s is %s, at or over its critical threshold %s", spec.Title,
+					units.Format(r.Value, spec.Unit), units.Format(*spec.Thresholds.Crit, spec.Unit))
+			}
+		}
+		out = append(out, cs)
+	}
+	return out
 }
 
 // findings are the reasons the gate fails.
@@ -105,6 +174,13 @@ func (r checkResult) text() string {
 		if r.SchemaDrift != nil {
 			parts = append(parts, "schema equal to "+r.SchemaDrift.Reference)
 		}
+		for _, s := range r.Signals {
+			v := "no traffic"
+			if s.Value != nil {
+				v = units.Format(*s.Value, unitOf(s.Key))
+			}
+			parts = append(parts, s.Key+" "+v+" (ok)")
+		}
 		fmt.Fprintf(&b, "ok: %s is %s\n", r.Environment, strings.Join(parts, "; "))
 		return b.String()
 	}
@@ -136,4 +212,11 @@ func schemaDump(a *app) error {
 	}
 	_, err = fmt.Fprintln(a.stdout, string(out))
 	return err
+}
+
+func unitOf(key string) units.Unit {
+	if key == sources.ErrorRate {
+		return units.Ratio
+	}
+	return units.Seconds
 }

@@ -23,6 +23,8 @@ type cli struct {
 	Refresh    time.Duration
 	Window     time.Duration
 	Readonly   bool
+	Dashboard  string
+	Theme      string
 }
 
 // command is one subcommand: its words, help, own flags and action.
@@ -36,7 +38,8 @@ type command struct {
 
 const description = `A terminal console for on-call engineers: RPS, error rate, P95 latency, memory and
 firing alerts from Prometheus, PostgreSQL and Redis state, and schema drift (Alembic revisions and
-the live schema against a reference) on one screen. Runbook actions are being built.
+the live schema against a reference) on one screen, with guarded runbook actions (migrate, reset,
+your own commands) and incident reports in Markdown.
 
 Try it with no setup: opsdeck demo`
 
@@ -64,17 +67,18 @@ func commands() []*command {
 			}},
 		{path: "snapshot", summary: "Poll every source once and print what the console would show.",
 			flags: func(fs *flag.FlagSet) {
-				fs.StringVar(&snap.Format, "format", "json", "output format: json or text")
+				fs.StringVar(&snap.Format, "format", "json", "output format: json, text or markdown (the incident report, with recent actions)")
 				fs.StringVar(&snap.Format, "f", "json", "shorthand for --format")
 			},
 			run: func(a *app, _ []string) error {
-				if snap.Format != "json" && snap.Format != "text" {
-					return configError{fmt.Errorf("--format must be json or text, not %q", snap.Format)}
+				if !slices.Contains([]string{"json", "text", "markdown"}, snap.Format) {
+					return configError{fmt.Errorf("--format must be json, text or markdown, not %q", snap.Format)}
 				}
 				return snap.Run(a)
 			}},
-		{path: "check", summary: "Pre-deploy gate: exit 1 (saying why) unless the database is at the Alembic heads and the revision graph is sound.",
+		{path: "check", summary: "Pre-deploy gate: exit 1 (saying why) unless the database is at the Alembic heads, the revision graph is sound and the schema matches its reference; with --metrics, also unless error rate and P95 are under their critical thresholds.",
 			flags: func(fs *flag.FlagSet) {
+				fs.BoolVar(&chk.Metrics, "metrics", false, "also fail when the error rate or P95 latency is at or over its critical threshold (or cannot be read)")
 				fs.StringVar(&chk.Format, "format", "text", "output format: text or json")
 				fs.StringVar(&chk.Format, "f", "text", "shorthand for --format")
 			},
@@ -89,6 +93,13 @@ func commands() []*command {
 		{path: "audit", summary: "List recent actions from the audit log ($XDG_STATE_HOME/opsdeck/audit.jsonl).",
 			flags: func(fs *flag.FlagSet) { fs.IntVar(&auditLimit, "limit", 20, "how many entries") },
 			run:   func(a *app, _ []string) error { return showAudit(a, auditLimit) }},
+		{path: "dashboard lint", args: "FILE", summary: "Check a Grafana dashboard's Prometheus queries against the environment: exit 1 when one returns no series, naming the missing metric or label and the closest existing one.",
+			run: func(a *app, args []string) error {
+				if len(args) != 1 {
+					return configError{errors.New("dashboard lint takes one dashboard JSON file")}
+				}
+				return lintDashboard(a, args[0])
+			}},
 		{path: "config print", summary: "Print the merged configuration, secrets redacted.", run: func(a *app, _ []string) error { return configPrintCmd{}.Run(a) }},
 		{path: "demo", summary: "Open the console against a self-contained sandbox (synthetic API, Prometheus, PostgreSQL, pgbouncer, Redis).",
 			flags: func(fs *flag.FlagSet) {
@@ -110,6 +121,8 @@ func globalFlags(fs *flag.FlagSet, c *cli, lookupEnv func(string) (string, bool)
 	fs.DurationVar(&c.Refresh, "refresh", 0, "poll interval, e.g. 2s (overrides the file's refresh)")
 	fs.DurationVar(&c.Window, "window", 0, "chart time window, e.g. 15m (overrides the file's window)")
 	fs.BoolVar(&c.Readonly, "readonly", false, "disable every action (migrations, resets, runbook commands)")
+	fs.StringVar(&c.Dashboard, "grafana-dashboard", def("OPSDECK_GRAFANA_DASHBOARD"), "Grafana dashboard JSON `FILE` whose Prometheus panels become extra panes ($OPSDECK_GRAFANA_DASHBOARD; overrides the file's grafana_dashboard)")
+	fs.StringVar(&c.Theme, "theme", "", "colour theme: dark or light (overrides the file's theme; NO_COLOR drops colour)")
 }
 
 // parsed is a command line taken apart.
@@ -171,6 +184,9 @@ func parse(args []string, c *cli, lookupEnv func(string) (string, bool)) (p pars
 		}
 		if words[0] == "schema" {
 			return p, errors.New("schema needs a subcommand: schema dump")
+		}
+		if words[0] == "dashboard" {
+			return p, errors.New("dashboard needs a subcommand: dashboard lint FILE")
 		}
 		return p, fmt.Errorf("unknown command %q", words[0])
 	}

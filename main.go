@@ -22,6 +22,7 @@ import (
 	"github.com/opsdeck/opsdeck/actions"
 	"github.com/opsdeck/opsdeck/config"
 	"github.com/opsdeck/opsdeck/internal/demo"
+	"github.com/opsdeck/opsdeck/internal/grafana"
 	"github.com/opsdeck/opsdeck/internal/snapshot"
 	"github.com/opsdeck/opsdeck/internal/wire"
 	"github.com/opsdeck/opsdeck/sources"
@@ -63,6 +64,9 @@ func buildVersion() string {
 	}
 	return "dev"
 }
+
+// reportActions is how many recent actions a report lists.
+const reportActions = 10
 
 // Exit codes: 2 for anything wrong with what the user typed or wrote.
 const (
@@ -173,8 +177,15 @@ func (a *app) load() (*config.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := cfg.Override(a.cli.Refresh, a.cli.Window); err != nil {
+	if err := cfg.Override(config.Overrides{Refresh: a.cli.Refresh, Window: a.cli.Window, Theme: a.cli.Theme, Dashboard: a.cli.Dashboard}); err != nil {
 		return nil, err
+	}
+	// A dashboard that does not parse is a configuration error, found now
+	// rather than when an environment opens.
+	if path := cfg.GrafanaDashboard; path != "" {
+		if _, err := grafana.Load(path, grafana.Options{}); err != nil {
+			return nil, configError{err}
+		}
 	}
 	return cfg, nil
 }
@@ -239,8 +250,17 @@ func (s *snapshotCmd) Run(a *app) error {
 	}
 	defer done()
 	doc := snapshot.Take(ctx, env, time.Now())
-	if s.Format == "text" {
+	switch s.Format {
+	case "text":
 		_, err = io.WriteString(a.stdout, doc.Text())
+		return err
+	case "markdown":
+		// A report without its actions is still a report: a broken audit log
+		// is noted on stderr.
+		if err := doc.AddActions(&actions.Audit{Path: actions.DefaultAuditPath(a.lookupEnv)}, reportActions); err != nil {
+			fmt.Fprintln(a.stderr, "opsdeck: audit log:", err)
+		}
+		_, err = io.WriteString(a.stdout, doc.Markdown())
 		return err
 	}
 	out, err := doc.JSON()

@@ -19,12 +19,21 @@ type Config struct {
 	Window             Duration                `yaml:"window"`
 	DefaultEnvironment string                  `yaml:"default_environment"`
 	Environments       map[string]*Environment `yaml:"environments"`
+	// Keys remaps the console's keys: binding name -> keys (see internal/keys).
+	Keys map[string]KeyList `yaml:"keys,omitempty"`
+	// Theme is dark (default) or light; NO_COLOR drops colour from either.
+	Theme string `yaml:"theme,omitempty"`
+	// GrafanaDashboard is a dashboard JSON whose Prometheus panels become
+	// extra metric panes (relative to the configuration file).
+	GrafanaDashboard string `yaml:"grafana_dashboard,omitempty"`
 
 	// Source is the file the configuration came from, or a description of the
 	// zero-config origin ("environment variables").
 	Source string `yaml:"-"`
 	// Order lists environment names in file order (the UI cycles in this order).
 	Order []string `yaml:"-"`
+	// Bindings are the resolved keys of every binding (defaults + Keys).
+	Bindings map[string][]string `yaml:"-"`
 	// Warnings are non-fatal findings, such as ${VAR} references to unset variables.
 	Warnings []string `yaml:"-"`
 }
@@ -33,9 +42,12 @@ type Config struct {
 type Environment struct {
 	Name       string     `yaml:"-"`
 	Prometheus Prometheus `yaml:"prometheus"`
-	Postgres   Postgres   `yaml:"postgres"`
-	Redis      Redis      `yaml:"redis"`
-	Alembic    Alembic    `yaml:"alembic"`
+	// MetricsURL is the application's own /metrics, scraped directly when
+	// there is no Prometheus (direct mode).
+	MetricsURL string   `yaml:"metrics_url,omitempty"`
+	Postgres   Postgres `yaml:"postgres"`
+	Redis      Redis    `yaml:"redis"`
+	Alembic    Alembic  `yaml:"alembic"`
 	// SchemaReference is what the live schema is compared with: another
 	// environment's name, or a file written by `opsdeck schema dump`.
 	SchemaReference string `yaml:"schema_reference,omitempty"`
@@ -52,6 +64,15 @@ type Environment struct {
 	Confirm string  `yaml:"confirm,omitempty"`
 	Actions Actions `yaml:"actions"`
 }
+
+// KeyList is one binding's keys; a single key may be written without brackets.
+type KeyList []string
+
+// Theme names.
+const (
+	ThemeDark  = "dark"
+	ThemeLight = "light"
+)
 
 // Actions configure what the action keys and `opsdeck run` do.
 type Actions struct {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -211,6 +212,17 @@ func TestErrors(t *testing.T) {
 		{"tab", "environments:\n\ta: {}\n", `bad.yaml:2: YAML syntax:`},
 		{"mapping expected", "environments: [qa]\n", `bad.yaml:1: environments: want a mapping of names to values, got a list`},
 		{"empty", "", `bad.yaml: file is empty`},
+		{"key conflict", "keys:\n  refresh: [r]\n  pause: r\nenvironments: {a: {}}\n", `bad.yaml:3: keys.pause: "r" is bound to both refresh and pause`},
+		{"zoomed key hides global", "keys:\n  sort: q\nenvironments: {a: {}}\n", `bad.yaml:2: keys.sort: "q" is bound to both quit and sort`},
+		{"unknown binding", "keys:\n  refesh: x\nenvironments: {a: {}}\n", `bad.yaml:2: keys.refesh: no binding named "refesh" (did you mean "refresh"?)`},
+		{"bad key name", "keys:\n  quit: [ctrl+shift+banana]\nenvironments: {a: {}}\n", `bad.yaml:2: keys.quit: "ctrl+shift+banana" is not a key`},
+		{"action key single", "keys:\n  migrate: [m, M]\nenvironments: {a: {}}\n", `bad.yaml:2: keys.migrate: an action takes exactly one key`},
+		{"keys kind", "keys:\n  quit: {a: b}\nenvironments: {a: {}}\n", `bad.yaml:2: keys.quit: want a key or a list of keys`},
+		{"command key vs remapped", "keys:\n  pause: x\nenvironments:\n  a:\n    actions:\n      commands: [{name: n, key: x, argv: [true]}]\n", `bad.yaml:6: environments.a.actions.commands[0].key: "x" is taken by the built-in key pause`},
+		{"theme", "theme: solarized\nenvironments: {a: {}}\n", `bad.yaml:1: theme: unknown theme "solarized": use dark or light`},
+		{"dashboard", "grafana_dashboard: nope.json\nenvironments: {a: {}}\n", `bad.yaml:1: grafana_dashboard: "nope.json" is not a readable file`},
+		{"metrics and prometheus", "environments:\n  a:\n    prometheus: {url: 'http://p:9090'}\n    metrics_url: http://api:8000/metrics\n", `bad.yaml:4: environments.a.metrics_url: set either prometheus.url or metrics_url`},
+		{"metrics url", "environments:\n  a:\n    metrics_url: api:8000\n", `bad.yaml:3: environments.a.metrics_url: "api:8000" is not a valid URL`},
 		{"header", "environments:\n  a:\n    prometheus: {headers: {Authorization: Bearer x}}\n", `bad.yaml:3: environments.a.prometheus.headers.Authorization: set credentials with bearer_token`},
 		{"redis mode", "environments:\n  a:\n    redis: {mode: clustered}\n", `bad.yaml:3: environments.a.redis.mode: unknown mode "clustered": use single, sentinel or cluster`},
 		{"sentinel name", "environments:\n  a:\n    redis: {mode: sentinel, addrs: ['s1:26379']}\n", `bad.yaml:3: environments.a.redis.master_name: mode sentinel needs the master's name`},
@@ -220,7 +232,7 @@ func TestErrors(t *testing.T) {
 		{"schema reference self", "environments:\n  a:\n    postgres: {url: 'postgresql://u@h/db'}\n    schema_reference: a\n", `bad.yaml:4: environments.a.schema_reference: an environment cannot be its own reference`},
 		{"confirm none", "environments:\n  a:\n    confirm: none\n", `bad.yaml:3: environments.a.confirm: confirm: none is only allowed with disposable: true`},
 		{"command argv and shell", "environments:\n  a:\n    actions:\n      commands:\n        - {name: t, argv: [x], shell: y}\n", `bad.yaml:5: environments.a.actions.commands[0]: set exactly one of argv`},
-		{"command key", "environments:\n  a:\n    actions:\n      commands:\n        - {name: t, key: m, argv: [x]}\n", `bad.yaml:5: environments.a.actions.commands[0].key: "m" is taken by a built-in key`},
+		{"command key", "environments:\n  a:\n    actions:\n      commands:\n        - {name: t, key: m, argv: [x]}\n", `bad.yaml:5: environments.a.actions.commands[0].key: "m" is taken by the built-in key migrate`},
 		{"queue threshold", "environments:\n  a:\n    redis:\n      queue_thresholds: {warn: 5s}\n", `bad.yaml:4: environments.a.redis.queue_thresholds.warn: a queue length is a number of tasks`},
 		{"statement timeout", "environments:\n  a:\n    postgres: {statement_timeout: 5m}\n", `bad.yaml:3: environments.a.postgres.statement_timeout: 5m0s is out of range`},
 		{"bad pgbouncer url", "environments:\n  a:\n    postgres:\n      pgbouncer_url: 'pgbouncer:6432'\n", `bad.yaml:4: environments.a.postgres.pgbouncer_url: "pgbouncer:6432" is not a PostgreSQL URL`},
@@ -334,5 +346,38 @@ func TestExampleConfigLoads(t *testing.T) {
 	}
 	if qa := cfg.Environments["qa"]; len(qa.Actions.Commands) != 3 || qa.Actions.Migrate.Command != "alembic upgrade head" {
 		t.Errorf("qa actions = %+v", qa.Actions)
+	}
+}
+
+func TestKeyOverrides(t *testing.T) {
+	src := "keys:\n  quit: x\n  pause: [space]\n  migrate: M\nenvironments:\n  a:\n    actions:\n      commands: [{name: logs, key: q, argv: [true]}, {name: deploy, key: p, argv: [true]}]\n"
+	cfg, err := Parse("keys.yaml", []byte(src), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string][]string{"quit": {"x"}, "pause": {"space"}, "migrate": {"M"}, "refresh": {"r"}} {
+		if got := cfg.Bindings[name]; !slices.Equal(got, want) {
+			t.Errorf("%s: %v, want %v", name, got, want)
+		}
+	}
+}
+
+func TestMetricsURLFromEnvironment(t *testing.T) {
+	cfg, err := FromEnv(envOf("METRICS_URL", "http://api:8000/metrics"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Environments["default"].MetricsURL; got != "http://api:8000/metrics" {
+		t.Errorf("direct mode from METRICS_URL: %q", got)
+	}
+	cfg, err = FromEnv(envOf("METRICS_URL", "http://api:8000/metrics", "PROMETHEUS_URL", "http://p:9090"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := cfg.Environments["default"]; e.MetricsURL != "" || e.Prometheus.URL == "" || len(cfg.Warnings) != 1 {
+		t.Errorf("PROMETHEUS_URL must win over METRICS_URL, with a warning: %+v %v", e, cfg.Warnings)
+	}
+	if _, err := FromEnv(envOf("METRICS_URL", "api:8000")); err == nil || !strings.Contains(err.Error(), "METRICS_URL") {
+		t.Errorf("a bad METRICS_URL must be named: %v", err)
 	}
 }

@@ -32,7 +32,7 @@ type Options struct {
 
 // ZeroConfigVars are the variables a zero-config environment is built from:
 // the names the Origin stack already uses.
-var zeroConfigVars = []string{"PROMETHEUS_URL", "DATABASE_URL", "REDIS_URL", "ALEMBIC_DIR", "OPSDECK_SCHEMA_REFERENCE"}
+var zeroConfigVars = []string{"PROMETHEUS_URL", "METRICS_URL", "DATABASE_URL", "REDIS_URL", "ALEMBIC_DIR", "OPSDECK_SCHEMA_REFERENCE"}
 
 // Resolve returns the file Load would read: --config, else ./opsdeck.yaml, else
 // $XDG_CONFIG_HOME/opsdeck/config.yaml; "" when there is none (zero-config).
@@ -98,9 +98,18 @@ func FromEnv(lookup func(string) (string, bool)) (*Config, error) {
 		Environments:       map[string]*Environment{DefaultEnvironment: env},
 		Order:              []string{DefaultEnvironment},
 	}
+	// Direct /metrics mode only when there is no Prometheus to ask.
+	if m := get("METRICS_URL"); m != "" {
+		if env.Prometheus.URL == "" {
+			env.MetricsURL = m
+		} else {
+			cfg.Warnings = append(cfg.Warnings, "METRICS_URL is ignored: PROMETHEUS_URL is set")
+		}
+	}
 	applyDefaults(cfg, presence{})
 	v := &validator{file: "environment", pos: presence{}, envField: map[string]string{
 		"environments.default.prometheus.url":   "PROMETHEUS_URL",
+		"environments.default.metrics_url":      "METRICS_URL",
 		"environments.default.postgres.url":     "DATABASE_URL",
 		"environments.default.redis.url":        "REDIS_URL",
 		"environments.default.alembic.dir":      "ALEMBIC_DIR",
@@ -382,6 +391,7 @@ var (
 	durationType = reflect.TypeOf(Duration(0))
 	quantityType = reflect.TypeOf(Quantity{})
 	secretType   = reflect.TypeOf(Secret(""))
+	keyListType  = reflect.TypeOf(KeyList(nil))
 )
 
 func (w *walker) walk(n *yaml.Node, t reflect.Type, path string) {
@@ -413,6 +423,19 @@ func (w *walker) walk(n *yaml.Node, t reflect.Type, path string) {
 		}
 		if _, _, err := units.Parse(n.Value); err != nil {
 			w.fail(n, path, "%v", err)
+		}
+	case t == keyListType:
+		if n.Kind == yaml.ScalarNode {
+			return
+		}
+		if n.Kind != yaml.SequenceNode {
+			w.fail(n, path, "want a key or a list of keys like [q, ctrl+c], got %s", kindName(n))
+			return
+		}
+		for i, c := range n.Content {
+			if c.Kind != yaml.ScalarNode {
+				w.fail(c, fmt.Sprintf("%s[%d]", path, i), "want a key, got %s", kindName(c))
+			}
 		}
 	case t.Kind() == reflect.Struct:
 		w.walkStruct(n, t, path)

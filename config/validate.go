@@ -12,8 +12,10 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/opsdeck/opsdeck/internal/keys"
 	"github.com/opsdeck/opsdeck/internal/promql"
 	"github.com/opsdeck/opsdeck/internal/redact"
+	"github.com/opsdeck/opsdeck/internal/suggest"
 	"github.com/opsdeck/opsdeck/internal/units"
 )
 
@@ -24,6 +26,20 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 		return err
 	}
 	*d = Duration(v)
+	return nil
+}
+
+// UnmarshalYAML accepts one key (quit: x) or a list (quit: [x, ctrl+c]).
+func (k *KeyList) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		*k = KeyList{n.Value}
+		return nil
+	}
+	var list []string
+	if err := n.Decode(&list); err != nil {
+		return err
+	}
+	*k = list
 	return nil
 }
 
@@ -81,6 +97,20 @@ func (v *validator) config(c *Config) {
 	if w := c.Window.D(); w < minWindow || w > maxWindow {
 		v.fail("window", "%s is out of range: use %s to %s", w, minWindow, units.ShortDuration(maxWindow))
 	}
+	v.keys(c)
+	switch c.Theme {
+	case "":
+		c.Theme = ThemeDark
+	case ThemeDark, ThemeLight:
+	default:
+		v.fail("theme", "unknown theme %q: use %s or %s", c.Theme, ThemeDark, ThemeLight)
+	}
+	if d := c.GrafanaDashboard; d != "" {
+		c.GrafanaDashboard = v.relative(d)
+		if _, err := os.Stat(c.GrafanaDashboard); err != nil {
+			v.fail("grafana_dashboard", "%q is not a readable file", d)
+		}
+	}
 	if len(c.Environments) == 0 {
 		v.fail("environments", "no environments defined: add at least one under environments:")
 		return
@@ -102,6 +132,12 @@ func (v *validator) environment(name string, e *Environment) {
 	pb := base + ".prometheus"
 	if p.URL != "" {
 		v.httpURL(pb+".url", p.URL)
+	}
+	if e.MetricsURL != "" {
+		v.httpURL(base+".metrics_url", e.MetricsURL)
+		if p.URL != "" {
+			v.fail(base+".metrics_url", "set either prometheus.url or metrics_url (direct /metrics mode, for environments without a Prometheus), not both")
+		}
 	}
 	selectorOK := true
 	if strings.TrimSpace(p.Selector) != "" {
@@ -183,7 +219,7 @@ func (v *validator) environment(name string, e *Environment) {
 	default:
 		v.fail(base+".confirm", "unknown value %q: the only setting is none (disposable environments)", e.Confirm)
 	}
-	reservedKeys := map[string]bool{"m": true, "R": true, "q": true, "r": true, "e": true, "z": true, "c": true, "s": true, "S": true, "/": true, "?": true, "k": true, "j": true}
+	taken := keys.Taken(v.cfg.Bindings)
 	seenKeys := map[string]string{}
 	for i, c := range e.Actions.Commands {
 		cb := fmt.Sprintf("%s.actions.commands[%d]", base, i)
@@ -197,8 +233,8 @@ func (v *validator) environment(name string, e *Environment) {
 			switch {
 			case len([]rune(c.Key)) != 1:
 				v.fail(cb+".key", "%q: a key is one character", c.Key)
-			case reservedKeys[c.Key]:
-				v.fail(cb+".key", "%q is taken by a built-in key", c.Key)
+			case taken[c.Key] != "":
+				v.fail(cb+".key", "%q is taken by the built-in key %s (remap it under keys: or pick another)", c.Key, taken[c.Key])
 			case seenKeys[c.Key] != "":
 				v.fail(cb+".key", "%q is also the key of %s", c.Key, seenKeys[c.Key])
 			default:
@@ -219,11 +255,8 @@ func (v *validator) environment(name string, e *Environment) {
 		case isEnv && v.cfg.Environments[ref].Postgres.URL == "":
 			v.fail(base+".schema_reference", "environment %s has no postgres.url to compare with", ref)
 		case !isEnv:
-			// A relative path is relative to the configuration file.
-			if !filepath.IsAbs(ref) && v.file != "environment" && v.file != "command line" {
-				ref = filepath.Join(filepath.Dir(v.file), ref)
-				e.SchemaReference = ref
-			}
+			ref = v.relative(ref)
+			e.SchemaReference = ref
 			if _, err := os.Stat(ref); err != nil {
 				v.fail(base+".schema_reference", "%q is neither an environment nor a readable file (write one with: opsdeck schema dump > %s)", ref, ref)
 			}
@@ -277,6 +310,34 @@ func (v *validator) environment(name string, e *Environment) {
 		if strings.TrimSpace(q) == "" {
 			v.fail(fmt.Sprintf("%s.redis.queues[%d]", base, i), "empty queue name")
 		}
+	}
+}
+
+// relative resolves a path written in the file against the file's directory.
+func (v *validator) relative(p string) string {
+	if filepath.IsAbs(p) || v.file == "environment" || v.file == "command line" {
+		return p
+	}
+	return filepath.Join(filepath.Dir(v.file), p)
+}
+
+// keys resolves the key overrides against the console's table; each problem
+// is reported at the binding's line.
+func (v *validator) keys(c *Config) {
+	overrides := map[string][]string{}
+	for name, ks := range c.Keys {
+		overrides[name] = ks
+	}
+	resolved, probs := keys.Resolve(overrides)
+	c.Bindings = resolved
+	for _, p := range probs {
+		msg := p.Msg
+		if _, known := resolved[p.Name]; !known {
+			if s, ok := suggest.Closest(p.Name, keys.Names()); ok {
+				msg = fmt.Sprintf("no binding named %q (did you mean %q?)", p.Name, s)
+			}
+		}
+		v.fail("keys."+p.Name, "%s", msg)
 	}
 }
 
@@ -342,24 +403,47 @@ func (v *validator) redisURL(path, raw string) {
 	}
 }
 
-// Override applies command-line overrides (--refresh, --window) with the same
-// limits as the file; a bad value is an error naming the flag.
-func (c *Config) Override(refresh, window time.Duration) error {
-	v := &validator{file: "command line", pos: presence{}}
-	if refresh != 0 {
-		c.Refresh = Duration(refresh)
-		if refresh < minRefresh || refresh > maxRefresh {
-			v.errs = append(v.errs, &FieldError{File: "command line", Field: "--refresh", Msg: fmt.Sprintf("%s is out of range: use %s to %s", refresh, minRefresh, maxRefresh)})
+// Overrides are the command line's settings that replace the file's.
+type Overrides struct {
+	Refresh, Window  time.Duration
+	Theme, Dashboard string
+}
+
+// Override applies command-line overrides (--refresh, --window, --theme,
+// --grafana-dashboard) with the same checks as the file; a bad value is an
+// error naming the flag.
+func (c *Config) Override(o Overrides) error {
+	var errs Errors
+	bad := func(flag, format string, args ...any) {
+		errs = append(errs, &FieldError{File: "command line", Field: flag, Msg: fmt.Sprintf(format, args...)})
+	}
+	if o.Refresh != 0 {
+		c.Refresh = Duration(o.Refresh)
+		if o.Refresh < minRefresh || o.Refresh > maxRefresh {
+			bad("--refresh", "%s is out of range: use %s to %s", o.Refresh, minRefresh, maxRefresh)
 		}
 	}
-	if window != 0 {
-		c.Window = Duration(window)
-		if window < minWindow || window > maxWindow {
-			v.errs = append(v.errs, &FieldError{File: "command line", Field: "--window", Msg: fmt.Sprintf("%s is out of range: use %s to %s", window, minWindow, units.ShortDuration(maxWindow))})
+	if o.Window != 0 {
+		c.Window = Duration(o.Window)
+		if o.Window < minWindow || o.Window > maxWindow {
+			bad("--window", "%s is out of range: use %s to %s", o.Window, minWindow, units.ShortDuration(maxWindow))
 		}
 	}
-	if len(v.errs) > 0 {
-		return v.errs
+	switch o.Theme {
+	case "":
+	case ThemeDark, ThemeLight:
+		c.Theme = o.Theme
+	default:
+		bad("--theme", "unknown theme %q: use %s or %s", o.Theme, ThemeDark, ThemeLight)
+	}
+	if o.Dashboard != "" {
+		c.GrafanaDashboard = o.Dashboard
+		if _, err := os.Stat(o.Dashboard); err != nil {
+			bad("--grafana-dashboard", "%q is not a readable file", o.Dashboard)
+		}
+	}
+	if len(errs) > 0 {
+		return errs
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ package sources
 
 import (
 	"context"
+	"errors"
 	"math"
 	"time"
 
@@ -141,6 +142,20 @@ type Alert struct {
 	ActiveAt time.Time
 	Labels   map[string]string
 }
+
+// ErrNoAlerting is what a metrics source without alerting rules (direct
+// /metrics mode) answers when asked for alerts: not a failure.
+var ErrNoAlerting = errors.New("no alerts in direct /metrics mode: alerting rules live in Prometheus")
+
+// Sampler is a metrics source that computes rates from its own samples
+// (direct /metrics mode): a one-shot reader samples once, waits SampleGap and
+// reads, so that it has two samples to take a rate from.
+type Sampler interface {
+	Scrape(ctx context.Context) error
+}
+
+// SampleGap is how far apart a one-shot reader takes its two samples.
+const SampleGap = 3 * time.Second
 
 // Metrics is a source of golden signals and alerts (Prometheus, Thanos, Mimir,
 // VictoriaMetrics, later a direct /metrics scrape).

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -32,6 +33,9 @@ type Document struct {
 	Redis       Redis             `json:"redis"`
 	Migrations  Migrations        `json:"migrations"`
 	SchemaDrift SchemaDrift       `json:"schema_drift"`
+	// RecentActions are the environment's last finished actions from the
+	// audit log, newest first (absent when the audit log was not read).
+	RecentActions []Action `json:"recent_actions,omitempty"`
 
 	order []string // metric keys in display order
 	specs map[string]sources.SignalSpec
@@ -180,6 +184,16 @@ func Take(ctx context.Context, env *sources.Environment, now time.Time) *Documen
 	wg.Go(func() { d.Redis = pollRedis(ctx, env) })
 	wg.Go(func() { d.Migrations = pollMigrations(ctx, env) })
 	wg.Go(func() { d.SchemaDrift = compareSchema(ctx, env) })
+	// Direct /metrics mode computes rates from its own samples: take one now
+	// and read after a few seconds, so that there are two.
+	if s, ok := env.Metrics.(sources.Sampler); ok && s.Scrape(ctx) == nil {
+		select {
+		case <-time.After(sources.SampleGap):
+		case <-ctx.Done():
+		}
+		now = now.Add(sources.SampleGap)
+		d.TakenAt = now.UTC().Truncate(time.Millisecond).Format("2006-01-02T15:04:05.000Z07:00")
+	}
 	for _, spec := range env.Signals {
 		d.order = append(d.order, spec.Key)
 		d.specs[spec.Key] = spec
@@ -211,7 +225,7 @@ func Take(ctx context.Context, env *sources.Environment, now time.Time) *Documen
 	}
 	if env.Metrics != nil {
 		alerts, err := env.Metrics.Alerts(ctx)
-		if err != nil {
+		if err != nil && !errors.Is(err, sources.ErrNoAlerting) {
 			d.AlertsError = env.Scrubber.Error(err)
 		}
 		for _, a := range alerts {

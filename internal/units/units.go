@@ -20,7 +20,9 @@ const (
 	Ratio     Unit = "ratio"
 	Seconds   Unit = "seconds"
 	Bytes     Unit = "bytes"
-	None      Unit = ""
+	// Percentage is a value already multiplied by 100 (Grafana's "percent").
+	Percentage Unit = "percent"
+	None       Unit = ""
 )
 
 // Format renders v for a human: ratios as percent, seconds scaled to µs/ms/s/min,
@@ -40,6 +42,8 @@ func Format(v float64, u Unit) string {
 		return number(v) + " req/s"
 	case Ratio:
 		return percent(v * 100)
+	case Percentage:
+		return percent(v)
 	case Seconds:
 		return seconds(v)
 	case Bytes:

@@ -11,6 +11,7 @@ import (
 
 	"github.com/opsdeck/opsdeck/actions"
 	"github.com/opsdeck/opsdeck/config"
+	"github.com/opsdeck/opsdeck/internal/grafana"
 	"github.com/opsdeck/opsdeck/internal/redact"
 	"github.com/opsdeck/opsdeck/internal/units"
 	"github.com/opsdeck/opsdeck/sources"
@@ -19,6 +20,7 @@ import (
 	"github.com/opsdeck/opsdeck/sources/postgres"
 	"github.com/opsdeck/opsdeck/sources/prometheus"
 	"github.com/opsdeck/opsdeck/sources/redis"
+	"github.com/opsdeck/opsdeck/sources/scrape"
 )
 
 // Open builds the named environment's sources. It does no network I/O: a
@@ -87,8 +89,22 @@ func Open(cfg *config.Config, name, version string) (*sources.Environment, error
 			DatabaseURL: e.Postgres.URL, Env: e.Alembic.Env, Scrubber: scrubber}
 	}
 	p := e.Prometheus
+	if p.URL == "" && e.MetricsURL != "" {
+		src, err := scrape.New(scrape.Options{URL: e.MetricsURL, Timeout: p.Timeout.D(), RateWindow: p.RateWindow.D(),
+			Scrubber: scrubber, UserAgent: "opsdeck/" + version})
+		if err != nil {
+			env.MetricsProblem = scrubber.String(err.Error())
+			return env, nil
+		}
+		env.Metrics, env.MetricsTarget = src, src.String()+" (direct)"
+		for i := range env.Signals {
+			env.Signals[i].Query = "computed from " + src.String() + " (direct /metrics mode)"
+		}
+		closers = append(closers, src.Close)
+		return env, nil
+	}
 	if p.URL == "" {
-		env.MetricsProblem = "no Prometheus URL: set prometheus.url in the config or PROMETHEUS_URL (or try: opsdeck demo)"
+		env.MetricsProblem = "no Prometheus URL: set prometheus.url in the config or PROMETHEUS_URL, or metrics_url (METRICS_URL) to scrape the application directly (or try: opsdeck demo)"
 		return env, nil
 	}
 	env.MetricsTarget = redact.URL(p.URL)
@@ -108,7 +124,31 @@ func Open(cfg *config.Config, name, version string) (*sources.Environment, error
 	}
 	env.Metrics = client
 	closers = append(closers, client.Close)
+	if cfg.GrafanaDashboard != "" {
+		d, err := LoadDashboard(cfg.GrafanaDashboard, cfg, e)
+		if err != nil {
+			return nil, err
+		}
+		env.Signals = append(env.Signals, DashboardSignals(d)...)
+	}
 	return env, nil
+}
+
+// LoadDashboard reads a Grafana dashboard file for environment e, its rate
+// window standing in for $__rate_interval.
+func LoadDashboard(path string, cfg *config.Config, e *config.Environment) (*grafana.Dashboard, error) {
+	return grafana.Load(path, grafana.Options{RateWindow: e.Prometheus.RateWindow.D(), Range: cfg.Window.D()})
+}
+
+// DashboardSignals are a dashboard's queries as extra metric panes, keyed
+// grafana:N in dashboard order.
+func DashboardSignals(d *grafana.Dashboard) []sources.SignalSpec {
+	out := make([]sources.SignalSpec, len(d.Queries))
+	for i, q := range d.Queries {
+		out[i] = sources.SignalSpec{Key: fmt.Sprintf("grafana:%d", i+1), Title: q.Title, Query: q.Expr, Unit: q.Unit,
+			Thresholds: sources.Thresholds{Warn: q.Warn, Crit: q.Crit}}
+	}
+	return out
 }
 
 func threshold(t config.Threshold) sources.Thresholds {

@@ -2,6 +2,7 @@
 package alertstrip
 
 import (
+	"errors"
 	"context"
 	"fmt"
 	"strings"
@@ -54,7 +55,9 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 }
 
 // Failing reports whether the last fetch failed.
-func (m *Model) Failing() bool { return m.poll.Err != nil }
+func (m *Model) Failing() bool {
+	return m.poll.Err != nil && !errors.Is(m.poll.Err, sources.ErrNoAlerting)
+}
 
 // View renders one line.
 func (m *Model) View(bool) []string {
@@ -73,6 +76,8 @@ func (m *Model) render() []string {
 	switch {
 	case m.src == nil:
 		line = st.Muted.Render(" alerts: no Prometheus configured")
+	case errors.Is(p.Err, sources.ErrNoAlerting):
+		line = st.Muted.Render(" alerts: none in direct /metrics mode (alerting rules live in Prometheus)")
 	case !p.HasLast && p.Err == nil:
 		line = st.Muted.Render(" alerts: loading…")
 	case !p.HasLast:
@@ -144,4 +149,4 @@ func names(as []sources.Alert) string {
 func (m *Model) Loaded() bool { return m.src == nil || m.poll.HasLast || m.poll.Err != nil }
 
 // Ticking reports whether the strip shows an age that moves every second.
-func (m *Model) Ticking() bool { return m.poll.Err != nil }
+func (m *Model) Ticking() bool { return m.Failing() }
