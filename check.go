@@ -179,9 +179,12 @@ func (r checkResult) text() string {
 			if s.Value != nil {
 				v = units.Format(*s.Value, unitOf(s.Key))
 			}
-			parts = append(parts, s.Key+" "+v+" (ok)")
+			if s.Critical != nil {
+				v += ", critical at " + units.Format(*s.Critical, unitOf(s.Key))
+			}
+			parts = append(parts, strings.ReplaceAll(s.Key, "_", " ")+" "+v)
 		}
-		fmt.Fprintf(&b, "ok: %s is %s\n", r.Environment, strings.Join(parts, "; "))
+		fmt.Fprintf(&b, "ok: %s: %s\n", r.Environment, strings.Join(parts, "; "))
 		return b.String()
 	}
 	fmt.Fprintf(&b, "drift in %s:\n", r.Environment)

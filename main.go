@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
 	"runtime/pprof"
 	"syscall"
@@ -310,9 +311,13 @@ func (a *app) console(cfg *config.Config) error {
 		Refresh:      cfg.Refresh.D(),
 		Window:       cfg.Window.D(),
 		Now:          time.Now,
-		Styles:       theme.New(theme.Dark(), noColor),
-		Version:      ver,
-		Warnings:     cfg.Warnings,
+		Styles:       theme.New(theme.Named(cfg.Theme), noColor),
+		Keys:         ui.KeyMapFrom(cfg.Bindings),
+		Report: func(ctx context.Context, env *sources.Environment) (string, error) {
+			return writeReport(ctx, env, audit, time.Now())
+		},
+		Version:  ver,
+		Warnings: cfg.Warnings,
 	})
 	// The console's live heap is small (a few MiB, half of it the renderer's
 	// cell buffers) and the rest is garbage from decoding replies: collecting
@@ -329,6 +334,35 @@ func (a *app) console(cfg *config.Config) error {
 		return nil
 	}
 	return err
+}
+
+// writeReport writes env's Markdown report into the working directory, as
+// opsdeck-report-ENV-YYYYMMDD-HHMMSS.md, readable by its owner only (it may
+// hold query text and host names).
+func writeReport(ctx context.Context, env *sources.Environment, audit *actions.Audit, now time.Time) (string, error) {
+	doc := snapshot.Take(ctx, env, now)
+	auditErr := doc.AddActions(audit, reportActions)
+	text := doc.Markdown()
+	if auditErr != nil {
+		text += "\n(the audit log could not be read: " + env.Scrubber.Error(auditErr) + ")\n"
+	}
+	name := fmt.Sprintf("opsdeck-report-%s-%s.md", env.Name, now.Format("20060102-150405"))
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return "", err
+	}
+	if _, err := io.WriteString(f, text); err != nil {
+		f.Close()
+		os.Remove(name)
+		return "", err
+	}
+	if err := f.Close(); err != nil {
+		return "", err
+	}
+	if abs, err := filepath.Abs(name); err == nil {
+		name = abs
+	}
+	return name, nil
 }
 
 func (d *demoCmd) Run(a *app) error {

@@ -5,10 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -221,6 +224,111 @@ func TestSnapshotAgainstRealPrometheus(t *testing.T) {
 	code, out, _ = runCLI(t, nil, "--config", cfg, "snapshot", "--format", "text")
 	if code != 0 || !strings.Contains(out, "Requests/s") || !strings.Contains(out, "Alerts: 1 firing") {
 		t.Errorf("text snapshot:\n%s", out)
+	}
+	code, out, _ = runCLI(t, map[string]string{"XDG_STATE_HOME": t.TempDir()}, "--config", cfg, "snapshot", "--format", "markdown")
+	for _, want := range []string{"# opsdeck report: staging, ", "| Requests/s | ", "- 🔴 **Firing** firing, critical", "## PostgreSQL\n\nUnreachable: ", "## Recent actions\n\nNone recorded."} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("markdown report lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "canary-snap-pw") {
+		t.Error("the markdown report leaks a password")
+	}
+
+	// The golden-signal gate: the default thresholds pass; a P95 threshold
+	// below Origin's latency fails, saying by how much.
+	code, out, _ = runCLI(t, nil, "--config", cfg, "check", "--metrics")
+	if code != 0 || !regexp.MustCompile(`ok: staging: error rate [0-9.]+ %, critical at 5\.00 %; p95 latency [0-9.]+ ms, critical at 2\.00 s`).MatchString(out) {
+		t.Errorf("check --metrics on a healthy API: exit %d\n%s", code, out)
+	}
+	strict := writeFile(t, "strict.yaml", `environments:
+  staging:
+    prometheus:
+      url: "`+prom.URL()+`"
+      thresholds: {p95_latency: {warn: 5ms, crit: 10ms}}
+`)
+	code, out, _ = runCLI(t, nil, "--config", strict, "check", "--metrics")
+	if code != 1 || !strings.Contains(out, "P95 latency is ") || !strings.Contains(out, "at or over its critical threshold 10 ms") {
+		t.Errorf("check --metrics over threshold: exit %d\n%s", code, out)
+	}
+	code, _, stderr = runCLI(t, nil, "--config", strict, "check")
+	if code != 2 || !strings.Contains(stderr, "nothing to check in environment staging") {
+		t.Errorf("check without --metrics and nothing else to check must be a usage error: exit %d %s", code, stderr)
+	}
+
+	// dashboard lint on Origin's own dashboard: three queries are wrong, and
+	// each is named with the closest thing that exists.
+	code, out, _ = runCLI(t, nil, "--config", cfg, "dashboard", "lint", "testdata/grafana-origin-dashboard.json")
+	for _, want := range []string{
+		"✔ API RPS",
+		"✘ API Error Rate (%): no series: label status_code does not exist on http_requests_total; closest: status",
+		"✘ API Latency P95 (seconds): no series: metric http_requests_duration_seconds_bucket does not exist; closest: http_request_duration_seconds_bucket",
+		"✘ Memory Usage: no series: metric memory_usage_bytes does not exist; closest: origin_memory_usage_bytes",
+		"3 of 4 queries return no series.",
+	} {
+		if code != 1 || !strings.Contains(out, want) {
+			t.Errorf("dashboard lint (exit %d) lacks %q:\n%s", code, want, out)
+		}
+	}
+	// Imported as panes: the dashboard's queries join the snapshot.
+	code, out, stderr = runCLI(t, nil, "--config", cfg, "--grafana-dashboard", "testdata/grafana-origin-dashboard.json", "snapshot")
+	if code != 0 || !strings.Contains(out, `"title": "API Error Rate (%)"`) || !strings.Contains(out, `closest: origin_memory_usage_bytes`) {
+		t.Errorf("dashboard panes in the snapshot: exit %d %s\n%s", code, stderr, out)
+	}
+}
+
+// TestDirectMetricsMode: with METRICS_URL and no Prometheus, the snapshot
+// scrapes the application twice and computes the rates itself.
+func TestDirectMetricsMode(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	api := originapi.New()
+	addr, err := api.Serve(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go api.Run(ctx, originapi.Schedule{Start: time.Now(), Period: time.Hour}, 3)
+	env := map[string]string{"METRICS_URL": "http://" + addr + "/metrics"}
+	// A series' first sample has no increase (as in Prometheus): wait until
+	// the API has counted requests, as a running service has.
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		resp, err := http.Get(env["METRICS_URL"])
+		if err == nil {
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if strings.Contains(string(body), "http_requests_total{") {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the API counts no requests")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	code, out, stderr := runCLI(t, env, "snapshot")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var doc snapshotDoc
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	rps := doc.Metrics["rps"].Value
+	if rps == nil || *rps < 20 || *rps > 80 {
+		t.Errorf("rps from a direct scrape: %v (the simulator runs about 40/s)\n%s", rps, out)
+	}
+	for _, k := range []string{"error_rate", "p95_latency", "memory"} {
+		if doc.Metrics[k].Value == nil {
+			t.Errorf("%s has no value in direct mode:\n%s", k, out)
+		}
+	}
+	if !strings.Contains(out, `"prometheus": "http://`+addr+`/metrics (direct)"`) || strings.Contains(out, "alerts_error") {
+		t.Errorf("direct mode must name its source and not report alerts as an error:\n%s", out)
+	}
+	code, _, stderr = runCLI(t, env, "dashboard", "lint", "testdata/grafana-origin-dashboard.json")
+	if code != 2 || !strings.Contains(stderr, "dashboard lint asks Prometheus, and environment default has none") {
+		t.Errorf("lint in direct mode needs Prometheus: exit %d %s", code, stderr)
 	}
 }
 
@@ -730,5 +838,16 @@ func TestHeadlessActions(t *testing.T) {
 	code, out, _ = runCLI(t, env, "audit")
 	if code != 0 || !strings.Contains(out, "migrate") || !strings.Contains(out, "reset") || !strings.Contains(out, "failing") || !strings.Contains(out, "finished") {
 		t.Errorf("opsdeck audit: exit %d\n%s", code, out)
+	}
+
+	// The report lists the environment's own actions, newest first.
+	code, out, _ = runCLI(t, env, "--config", cfg, "--env", "qa", "snapshot", "--format", "markdown")
+	if code != 0 || !strings.Contains(out, "## Recent actions") || !strings.Contains(out, "| failing | ") || !strings.Contains(out, "exit 3") ||
+		strings.Contains(out, "| reset |") || strings.Contains(out, pg.Password) {
+		t.Errorf("qa report:\n%s", out)
+	}
+	code, out, _ = runCLI(t, env, "--config", cfg, "--env", "sandbox", "snapshot", "--format", "markdown")
+	if code != 0 || !strings.Contains(out, "| reset | ") || !strings.Contains(out, "exit 0") || !strings.Contains(out, "## Migrations\n\n- Status: **up to date**") {
+		t.Errorf("sandbox report:\n%s", out)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/opsdeck/opsdeck/internal/keys"
 	"github.com/opsdeck/opsdeck/internal/units"
 )
 
@@ -63,6 +64,19 @@ type Environment struct {
 	// Confirm "none" makes actions in a disposable environment run on one keystroke.
 	Confirm string  `yaml:"confirm,omitempty"`
 	Actions Actions `yaml:"actions"`
+}
+
+// Key is the first key of a binding (action keys have exactly one).
+func (c *Config) Key(name string) string {
+	if ks := c.Bindings[name]; len(ks) > 0 {
+		return ks[0]
+	}
+	for _, d := range keys.Table() {
+		if d.Name == name {
+			return d.Keys[0]
+		}
+	}
+	return ""
 }
 
 // KeyList is one binding's keys; a single key may be written without brackets.

@@ -47,6 +47,9 @@ type Deps struct {
 	Warnings []string // configuration warnings, shown in the footer
 	// Actions are an environment's action keys (nil: none).
 	Actions func(env string) []actionpane.Action
+	// Report writes the Markdown incident report of env and returns where
+	// (nil: the report key says it is not available).
+	Report func(ctx context.Context, env *sources.Environment) (path string, err error)
 }
 
 type overlay int
@@ -67,11 +70,13 @@ type Model struct {
 	cancel context.CancelFunc
 	epoch  int // bumped on every environment switch; part of every pane ID
 
-	pctx   *pane.Context
-	panes  []pane.Pane // focus order
-	alerts *alertstrip.Model
-	act    *actionpane.Model
-	byID   map[string]pane.Pane
+	pctx     *pane.Context
+	timeline *pane.Timeline // shared by every environment visited
+	panes    []pane.Pane    // focus order: metric panes first
+	metrics  int            // how many of panes are metric panes
+	alerts   *alertstrip.Model
+	act      *actionpane.Model
+	byID     map[string]pane.Pane
 
 	focus   int
 	zoomed  bool
@@ -81,7 +86,21 @@ type Model struct {
 	started bool
 
 	rowsCache []row // the body's layout, from layout()
+
+	// notice is a one-line message in the footer (a report written) until noticeUntil.
+	notice      string
+	noticeUntil time.Time
+	reporting   bool
 }
+
+// reportDone is the outcome of writing a report.
+type reportDone struct {
+	path string
+	err  error
+}
+
+// noticeFor is how long a footer notice stays.
+const noticeFor = 15 * time.Second
 
 // clockTick re-renders once a second so ages and the clock move.
 type clockTick struct{}
@@ -100,7 +119,7 @@ func New(deps Deps) *Model {
 	if deps.Keys.Quit.Keys() == nil {
 		deps.Keys = DefaultKeyMap()
 	}
-	m := &Model{deps: deps, keys: deps.Keys}
+	m := &Model{deps: deps, keys: deps.Keys, timeline: pane.NewTimeline(deps.Window)}
 	m.openEnv(deps.Initial)
 	return m
 }
@@ -118,7 +137,7 @@ func (m *Model) openEnv(name string) {
 	m.epoch++
 	ctx, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
-	m.pctx = &pane.Context{Styles: m.deps.Styles, Now: m.deps.Now, Refresh: m.deps.Refresh, Window: m.deps.Window, Base: ctx, After: m.deps.After, Epoch: m.epoch}
+	m.pctx = &pane.Context{Styles: m.deps.Styles, Now: m.deps.Now, Refresh: m.deps.Refresh, Time: m.timeline, Base: ctx, After: m.deps.After, Epoch: m.epoch}
 	env, err := m.deps.Open(name)
 	m.envErr = ""
 	if err != nil {
@@ -143,6 +162,7 @@ func (m *Model) buildPanes() {
 			Target: env.MetricsTarget, Scrubber: env.Scrubber,
 		}))
 	}
+	m.metrics = len(m.panes)
 	m.panes = append(m.panes,
 		dbpane.New(c, dbpane.Options{Source: env.Database, Problem: firstNonEmpty(env.DatabaseProblem, m.envErr),
 			Target: env.PostgresTarget, Scrubber: env.Scrubber,
@@ -215,6 +235,17 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.handleKey(msg)
 	case clockTick:
 		return m, m.tickClock()
+	case noticeExpired:
+		if m.notice != "" && !m.deps.Now().Before(m.noticeUntil) {
+			m.notice = ""
+		}
+		return m, nil
+	case reportDone:
+		m.reporting = false
+		if msg.err != nil {
+			return m, m.setNotice("⚠ report: " + m.env.Scrubber.Error(msg.err))
+		}
+		return m, m.setNotice("report written to " + msg.path)
 	case pane.Routed:
 		if p, ok := m.byID[msg.PaneID()]; ok {
 			return m, p.Update(msg)
@@ -270,11 +301,35 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, m.keys.Zoom):
 		return m.setZoom(!m.zoomed)
 	case key.Matches(k, m.keys.Close):
+		if !m.timeline.Cursor.IsZero() {
+			m.timeline.ClearCursor() // the cursor goes first; p resumes
+			return nil
+		}
 		if m.zoomed {
 			return m.setZoom(false)
 		}
 	case key.Matches(k, m.keys.Refresh):
 		return m.broadcastRefresh()
+	case key.Matches(k, m.keys.Pause):
+		if m.timeline.Paused {
+			m.timeline.Resume()
+			return m.refreshMetrics()
+		}
+		m.timeline.Pause(m.deps.Now())
+	case key.Matches(k, m.keys.WindowShorter):
+		if m.timeline.Zoom(-1) {
+			return m.refreshMetrics()
+		}
+	case key.Matches(k, m.keys.WindowLonger):
+		if m.timeline.Zoom(+1) {
+			return m.refreshMetrics()
+		}
+	case key.Matches(k, m.keys.CursorLeft):
+		m.timeline.MoveCursor(m.deps.Now(), -m.cursorStep())
+	case key.Matches(k, m.keys.CursorRight):
+		m.timeline.MoveCursor(m.deps.Now(), m.cursorStep())
+	case key.Matches(k, m.keys.Report):
+		return m.writeReport()
 	case key.Matches(k, m.keys.SwitchEnv):
 		if len(m.deps.Environments) > 1 {
 			m.overlay = overlayEnvs
@@ -305,6 +360,56 @@ func (m *Model) moveFocus(delta int) tea.Cmd {
 		cmds = append(cmds, zp.SetZoomed(true))
 	}
 	return tea.Batch(append(cmds, m.layout())...)
+}
+
+// refreshMetrics fetches the metric panes again (the timeline changed).
+func (m *Model) refreshMetrics() tea.Cmd {
+	var cmds []tea.Cmd
+	for _, p := range m.panes[:m.metrics] {
+		cmds = append(cmds, p.Update(poll.Refresh{}))
+	}
+	return tea.Batch(cmds...)
+}
+
+// cursorStep is one chart point of the focused metric pane (or the first):
+// the cursor lands on a point of every pane the same width.
+func (m *Model) cursorStep() time.Duration {
+	if m.metrics > 0 {
+		p := m.panes[0]
+		if m.focus < m.metrics {
+			p = m.panes[m.focus]
+		}
+		if s := p.(*metricpane.Model).Step(); s > 0 {
+			return s
+		}
+	}
+	return m.timeline.Window / 60
+}
+
+// writeReport writes the Markdown report in the background; one at a time.
+func (m *Model) writeReport() tea.Cmd {
+	if m.deps.Report == nil {
+		return m.setNotice("reports are not available here")
+	}
+	if m.reporting {
+		return nil
+	}
+	m.reporting = true
+	report, env, base := m.deps.Report, m.env, m.pctx.Base
+	return tea.Batch(m.setNotice("writing the report…"), func() tea.Msg {
+		ctx, cancel := context.WithTimeout(base, pane.FetchGuard)
+		defer cancel()
+		path, err := report(ctx, env)
+		return reportDone{path: path, err: err}
+	})
+}
+
+// noticeExpired clears the footer notice once its time is up.
+type noticeExpired struct{}
+
+func (m *Model) setNotice(s string) tea.Cmd {
+	m.notice, m.noticeUntil = s, m.deps.Now().Add(noticeFor)
+	return m.deps.After(noticeFor, noticeExpired{})
 }
 
 // broadcastRefresh is the one message every pane receives.

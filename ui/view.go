@@ -44,14 +44,23 @@ func (m *Model) layout() tea.Cmd {
 		m.rowsCache = []row{{h: body, cells: []cell{{pane: m.focus, w: m.w}}}}
 		return m.panes[m.focus].SetSize(m.w, body)
 	}
-	metrics := min(4, len(m.panes))
+	metrics := m.metrics
 	cols := 2
-	if m.w < 60 {
+	switch {
+	case m.w < 60:
 		cols = 1
+	case metrics > 4 && m.w >= 150:
+		cols = 3 // a dashboard's extra panes
 	}
 	showState := len(m.panes) > metrics && body >= 16
+	if metrics == 0 {
+		showState = len(m.panes) > 0
+	}
 	metricsH := body
-	if showState {
+	switch {
+	case metrics == 0:
+		metricsH = 0
+	case showState:
 		metricsH = body * 2 / 3
 	}
 	metricRows := (metrics + cols - 1) / cols
@@ -62,8 +71,9 @@ func (m *Model) layout() tea.Cmd {
 			h = metricsH - h*(metricRows-1)
 		}
 		var cells []cell
-		for c := 0; c < cols && idx < metrics; c++ {
-			cells = append(cells, cell{pane: idx, w: share(m.w, cols, c)})
+		n := min(cols, metrics-idx) // a short last row still spans the screen
+		for c := 0; c < n; c++ {
+			cells = append(cells, cell{pane: idx, w: share(m.w, n, c)})
 			idx++
 		}
 		m.rowsCache = append(m.rowsCache, row{h: h, cells: cells})
@@ -183,7 +193,14 @@ func (m *Model) header() string {
 		left += st.Error.Render(fmt.Sprintf("⚠ %d failing ", n))
 	}
 	right := st.Muted.Render(fmt.Sprintf("refresh %s · window %s · %s ",
-		units.ShortDuration(m.deps.Refresh), units.ShortDuration(m.deps.Window), m.deps.Now().Format("15:04")))
+		units.ShortDuration(m.deps.Refresh), units.ShortDuration(m.timeline.Window), m.deps.Now().Format("15:04")))
+	if t := m.timeline; t.Paused {
+		pause := " ⏸ PAUSED at " + t.At.Format("15:04:05")
+		if !t.Cursor.IsZero() {
+			pause += " · cursor " + t.Cursor.Format("15:04:05")
+		}
+		right = st.BadgeReadonly.Render(pause+" ") + " " + right
+	}
 	line := frame.Spread(left, right, m.w)
 	if env.Protected {
 		// Production must be unmistakable: the whole bar turns red.
@@ -211,6 +228,9 @@ func (m *Model) footer() string {
 	}
 	if f := m.act.Flash(); f != "" {
 		right = st.Warn.Render(f+" ") + right
+	}
+	if m.notice != "" {
+		right = st.Accent.Render(m.notice+" ") + right
 	}
 	return frame.Spread(left, right, m.w)
 }

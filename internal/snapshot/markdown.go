@@ -166,7 +166,11 @@ func (p Postgres) markdown() string {
 	fmt.Fprintf(&b, "- Connections: %d of %d (%d active, %d idle, %d idle in transaction)\n", c.Total, c.Max, c.Active, c.Idle, c.IdleInTransaction)
 	fmt.Fprintf(&b, "- Blocked sessions: %d\n", len(st.Blocked))
 	for _, bl := range st.Blocked {
-		fmt.Fprintf(&b, "  - pid %d blocked by %v: `%s`\n", bl.PID, bl.BlockedBy, oneLine(bl.Query))
+		by := make([]string, len(bl.BlockedBy))
+		for i, p := range bl.BlockedBy {
+			by[i] = fmt.Sprint(p)
+		}
+		fmt.Fprintf(&b, "  - pid %d blocked by pid %s: `%s`\n", bl.PID, strings.Join(by, ", "), oneLine(bl.Query))
 	}
 	if t := st.LongestTransaction; t != nil {
 		fmt.Fprintf(&b, "- Longest transaction: %s, pid %d %s (%s): `%s`\n", units.Span(seconds(t.XactAge)), t.PID, t.User, t.State, oneLine(t.Query))

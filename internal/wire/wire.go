@@ -194,7 +194,7 @@ func Actions(cfg *config.Config, name string) (actions.Environment, []actions.Sp
 			vars = append(vars, k+"="+v)
 		}
 		dir, url := e.Alembic.Dir, e.Postgres.URL
-		specs = append(specs, actions.Spec{Name: "migrate", Key: "m", Kind: actions.Dangerous, Target: dbTarget,
+		specs = append(specs, actions.Spec{Name: "migrate", Key: cfg.Key("migrate"), Kind: actions.Dangerous, Target: dbTarget,
 			Command: &actions.Command{Argv: strings.Fields(e.Actions.Migrate.Command), Dir: e.Alembic.Dir, Env: vars, Timeout: e.Actions.Migrate.Timeout.D()},
 			Pending: func(ctx context.Context) ([]string, error) { return pending(ctx, dir, url, scrubber) }})
 	}
@@ -204,7 +204,7 @@ func Actions(cfg *config.Config, name string) (actions.Environment, []actions.Sp
 		if e.Redis.URL != "" {
 			target += " and " + redact.URL(e.Redis.URL)
 		}
-		specs = append(specs, actions.Spec{Name: "reset", Key: "R", Kind: actions.Reset, Target: target,
+		specs = append(specs, actions.Spec{Name: "reset", Key: cfg.Key("reset"), Kind: actions.Reset, Target: target,
 			Reset: &actions.ResetAction{DatabaseURL: postgres.Driverless(e.Postgres.URL), Schemas: r.Schemas, Keep: r.Keep,
 				RedisURL: e.Redis.URL, RedisDBs: r.RedisDBs, Scrubber: scrubber}})
 	}

@@ -20,14 +20,18 @@ func (s *Source) Read(ctx context.Context, spec sources.SignalSpec, w sources.Wi
 	if !Computes(spec.Key) {
 		return sources.Reading{}, fmt.Errorf("direct /metrics mode computes the four golden signals only; %q needs Prometheus", spec.Title)
 	}
+	called := s.o.Now()
 	if err := s.Scrape(ctx); err != nil {
 		return sources.Reading{}, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// "Now" is the scrape this call just made (or reused), which is a little
+	// newer than the caller's clock; an older instant (a paused chart) is
+	// read as asked.
 	at := w.Now
-	if at.IsZero() || at.After(s.ring[len(s.ring)-1].at) {
-		at = s.ring[len(s.ring)-1].at
+	if newest := s.ring[len(s.ring)-1].at; at.IsZero() || !at.Before(called.Add(-s.o.MinInterval)) || at.After(newest) {
+		at = newest
 	}
 	r := sources.Reading{Key: spec.Key, At: at, Window: w}
 	r.Value = s.eval(spec.Key, at)

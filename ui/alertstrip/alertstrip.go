@@ -2,8 +2,8 @@
 package alertstrip
 
 import (
-	"errors"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 

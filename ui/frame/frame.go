@@ -177,6 +177,7 @@ type MemoKey struct {
 	Focused bool
 	Version int   // bumped by the pane on every state change
 	Second  int64 // ages ("3s ago") move once a second
+	Shared  int   // the version of shared state the pane shows (the timeline)
 }
 
 // Get returns the cached lines for k, or renders and caches them.

@@ -78,8 +78,9 @@ func (m *Model) fetch() tea.Cmd {
 	}
 	// Copy what the fetch needs: the closure runs on another goroutine.
 	src, spec := m.src, m.spec
-	now := m.ctx.Now()
-	win := sources.WindowFor(now, m.ctx.Window, chart.Columns(m.chartWidth()))
+	// Paused, the charts and values are read at the paused instant.
+	now := m.ctx.Time.End(m.ctx.Now())
+	win := sources.WindowFor(now, m.ctx.Time.Window, chart.Columns(m.chartWidth()))
 	// The chart only gains a point once per step (several polls at wide
 	// windows): until then ask for the current value alone and keep the chart.
 	var keep sources.Reading
@@ -98,7 +99,12 @@ func (m *Model) fetch() tea.Cmd {
 }
 
 // Update handles this pane's poll results and ticks, and refresh requests.
+// While the timeline is paused the polling ticks are dropped; the root sends
+// a refresh when it resumes or the window changes.
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
+	if _, tick := msg.(poll.Tick); tick && m.ctx.Time.Paused {
+		return nil
+	}
 	m.version++
 	return m.poll.Update(msg, m.ctx.Scheduler(), m.fetch)
 }
@@ -108,7 +114,7 @@ func (m *Model) Failing() bool { return m.poll.Err != nil }
 
 // View renders the pane.
 func (m *Model) View(focused bool) []string {
-	key := frame.MemoKey{W: m.w, H: m.h, Focused: focused, Version: m.version}
+	key := frame.MemoKey{W: m.w, H: m.h, Focused: focused, Version: m.version, Shared: m.ctx.Time.Version}
 	if m.Ticking() {
 		key.Second = m.ctx.Now().Unix()
 	}
@@ -125,6 +131,8 @@ func (m *Model) info() string {
 	switch {
 	case m.src == nil:
 		return st.Muted.Render("off")
+	case m.ctx.Time.Paused:
+		return st.Accent.Render("⏸ " + m.ctx.Time.At.Format("15:04:05"))
 	case p.Err != nil && p.HasLast:
 		return st.Error.Render("⚠ " + units.Age(now.Sub(p.LastOK)) + " old")
 	case p.Err != nil:
@@ -140,7 +148,24 @@ func (m *Model) info() string {
 
 // Ticking reports whether the pane shows an age that moves every second.
 func (m *Model) Ticking() bool {
+	if m.ctx.Time.Paused {
+		return false
+	}
 	return m.poll.Err != nil || m.poll.Stale(m.ctx.Now(), m.ctx.Refresh)
+}
+
+// Step is the time between two chart points, the cursor's natural step
+// (0 before the first chart).
+func (m *Model) Step() time.Duration { return m.poll.Last.Window.Step }
+
+// cursorIndex is the chart point under the timeline's cursor, or -1.
+func (m *Model) cursorIndex(r sources.Reading) int {
+	c := m.ctx.Time.Cursor
+	if c.IsZero() || r.Window.Step <= 0 || len(r.Points) == 0 {
+		return -1
+	}
+	i := int(math.Round(float64(c.Sub(r.Window.Start())) / float64(r.Window.Step)))
+	return min(max(i, 0), len(r.Points)-1)
 }
 
 func (m *Model) body() []string {
@@ -177,9 +202,22 @@ func (m *Model) body() []string {
 		lines = paintLines(st.Error, frame.WrapN(msg, iw, maxLines))
 	}
 
-	status := m.spec.Thresholds.Classify(r.Value)
+	cursor := m.cursorIndex(r)
+	shown := r.Value
+	if cursor >= 0 {
+		shown = r.Points[cursor]
+	}
+	status := m.spec.Thresholds.Classify(shown)
 	var left string
-	if r.HasValue() {
+	if cursor >= 0 {
+		at := r.Window.Start().Add(time.Duration(cursor) * r.Window.Step)
+		left = st.Accent.Render("▏"+at.Format("15:04:05")) + " "
+		if math.IsNaN(shown) {
+			left += st.NoData.Render("no data")
+		} else {
+			left += st.ValueFor(status).Render(units.Format(shown, m.spec.Unit)) + " " + st.ForStatus(status).Render(statusWord(status))
+		}
+	} else if r.HasValue() {
 		value := units.Format(r.Value, m.spec.Unit)
 		vp, sp := st.ValueFor(status), st.ForStatus(status)
 		if stale {
@@ -236,8 +274,12 @@ func (m *Model) body() []string {
 			if hi == lo && hi == 0 {
 				hi = 1 // all zeros: draw along the bottom
 			}
+			col := -1 // the cursor's cell column
+			if cursor >= 0 {
+				col = cursor * chart.Columns(iw) / len(r.Points) / 2
+			}
 			for _, l := range chart.Braille(r.Points, iw, chartH, lo, hi) {
-				lines = append(lines, chartPaint.Render(l))
+				lines = append(lines, markColumn(l, col, chartPaint, st.Selected))
 			}
 		} else {
 			for i := 0; i < chartH; i++ {
@@ -279,9 +321,23 @@ func (m *Model) details(iw int) []string {
 		th = append(th, "no thresholds")
 	}
 	out = append(out, st.Muted.Render(fmt.Sprintf("%s · window %s, one point every %s · from %s · updated %s",
-		strings.Join(th, " · "), units.ShortDuration(m.ctx.Window), units.ShortDuration(m.poll.Last.Window.Step), m.target,
+		strings.Join(th, " · "), units.ShortDuration(m.ctx.Time.Window), units.ShortDuration(m.poll.Last.Window.Step), m.target,
 		m.poll.LastOK.Format("15:04:05"))))
 	return out
+}
+
+// markColumn paints a chart line, with cell col (if any) in the cursor's
+// paint: a vertical bar through every line of the chart.
+func markColumn(line string, col int, paint, mark theme.Paint) string {
+	r := []rune(line)
+	if col < 0 || col >= len(r) {
+		return paint.Render(line)
+	}
+	cell := string(r[col])
+	if cell == " " {
+		cell = "│"
+	}
+	return paint.Render(string(r[:col])) + mark.Render(cell) + paint.Render(string(r[col+1:]))
 }
 
 // sourceName names where the data comes from in error lines.

@@ -14,14 +14,15 @@ import (
 	"github.com/opsdeck/opsdeck/ui/theme"
 )
 
-// Context is shared, read-only state: styles, the clock (injected so that
-// tests render deterministically), the refresh interval and chart window,
-// and the context that ends when the environment is left or the app quits.
+// Context is shared state panes read but never change: styles, the clock
+// (injected so that tests render deterministically), the refresh interval,
+// the timeline (chart window, pause, cursor: changed by the root model on
+// keys), and the context that ends when the environment is left or the app quits.
 type Context struct {
 	Styles  *theme.Styles
 	Now     func() time.Time
 	Refresh time.Duration
-	Window  time.Duration
+	Time    *Timeline
 	Base    context.Context
 	// After delivers msg after d: tea.Tick in the program, a recorder in tests.
 	After func(d time.Duration, msg tea.Msg) tea.Cmd

@@ -28,6 +28,25 @@ func Dark() Palette {
 	}
 }
 
+// Light is for light terminal backgrounds: darker, saturated foregrounds.
+func Light() Palette {
+	return Palette{
+		Text: lipgloss.Color("#2e3440"), Muted: lipgloss.Color("#4c566a"), Faint: lipgloss.Color("#8a93a5"),
+		Border: lipgloss.Color("#9aa3b5"), Focus: lipgloss.Color("#005f87"), Accent: lipgloss.Color("#8b3a8b"),
+		OK: lipgloss.Color("#2e7d32"), Warn: lipgloss.Color("#9a6700"), Crit: lipgloss.Color("#c62828"), NoData: lipgloss.Color("#6b7280"),
+		ProtectedBg: lipgloss.Color("#c62828"), ProtectedFg: lipgloss.Color("#ffffff"), Header: lipgloss.Color("#e5e9f0"),
+	}
+}
+
+// Named returns the palette of a theme name from the configuration ("dark"
+// for anything else).
+func Named(name string) Palette {
+	if name == "light" {
+		return Light()
+	}
+	return Dark()
+}
+
 // Paint wraps text in a style's escape sequences. It is a precomputed
 // prefix/suffix pair: much cheaper than rendering a lipgloss.Style per cell.
 type Paint struct{ pre, post string }

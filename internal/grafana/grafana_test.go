@@ -1,0 +1,112 @@
+package grafana
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/opsdeck/opsdeck/internal/units"
+)
+
+func TestOriginDashboard(t *testing.T) {
+	d, err := Load("../../testdata/grafana-origin-dashboard.json", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct{ title, expr string }{
+		{"API RPS", "sum(rate(http_requests_total[5m]))"},
+		{"API Error Rate (%)", `sum(rate(http_requests_total{status_code=~"5.."}[5m])) / sum(rate(http_requests_total[5m])) * 100`},
+		{"API Latency P95 (seconds)", "histogram_quantile(0.95, sum(rate(http_requests_duration_seconds_bucket[5m])) by (le))"},
+		{"Memory Usage", "memory_usage_bytes"},
+	}
+	if len(d.Queries) != len(want) {
+		t.Fatalf("%d queries: %+v", len(d.Queries), d.Queries)
+	}
+	for i, w := range want {
+		if q := d.Queries[i]; q.Title != w.title || q.Expr != w.expr {
+			t.Errorf("query %d: %q %q, want %q %q", i, q.Title, q.Expr, w.title, w.expr)
+		}
+	}
+}
+
+const modern = `{
+  "title": "Modern",
+  "templating": {"list": [
+    {"name": "job", "type": "query", "current": {"value": "fastapi-app"}},
+    {"name": "handler", "type": "custom", "current": {"value": ["/a", "/b"]}},
+    {"name": "env", "type": "constant", "query": "prod"},
+    {"name": "all", "type": "query", "current": {"value": "$__all"}}
+  ]},
+  "panels": [
+    {"type": "row", "title": "collapsed", "panels": [
+      {"type": "timeseries", "title": "Latency", "datasource": {"type": "prometheus", "uid": "x"},
+       "fieldConfig": {"defaults": {"unit": "ms", "thresholds": {"steps": [
+         {"color": "green", "value": null}, {"color": "orange", "value": 500}, {"color": "red", "value": 2000}]}}},
+       "targets": [{"refId": "A", "expr": "histogram_quantile(0.95, sum by (le) (rate(x_bucket{job=\"$job\",handler=~\"${handler}\"}[$__rate_interval])))"}]}
+    ]},
+    {"type": "stat", "title": "Two", "datasource": "${DS_PROMETHEUS}", "fieldConfig": {"defaults": {"unit": "percentunit"}},
+     "targets": [{"refId": "A", "expr": "up{env=\"[[env]]\",x=~\"$all\"}", "legendFormat": "up"}, {"refId": "B", "expr": "vector(1)"},
+                 {"refId": "C", "expr": "hidden", "hide": true}]},
+    {"type": "logs", "title": "Logs", "datasource": {"type": "loki"}, "targets": [{"expr": "{app=\"x\"}"}]},
+    {"type": "text", "title": "Notes"},
+    {"type": "timeseries", "title": "Unknown var", "targets": [{"expr": "rate(y{a=\"$missing\"}[$__interval])"}]}
+  ]
+}`
+
+func TestModernDashboardVariablesUnitsThresholds(t *testing.T) {
+	d, err := Parse([]byte(modern), Options{RateWindow: 2 * time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Queries) != 4 {
+		t.Fatalf("%d queries: %+v", len(d.Queries), d.Queries)
+	}
+	lat := d.Queries[0]
+	if lat.Expr != `(histogram_quantile(0.95, sum by (le) (rate(x_bucket{job="fastapi-app",handler=~"/a|/b"}[2m])))) / 1000` {
+		t.Errorf("latency expr: %s", lat.Expr)
+	}
+	if lat.Unit != units.Seconds || lat.Warn == nil || *lat.Warn != 0.5 || lat.Crit == nil || *lat.Crit != 2 {
+		t.Errorf("ms become seconds, thresholds too: %v %v %v", lat.Unit, lat.Warn, lat.Crit)
+	}
+	if q := d.Queries[1]; q.Title != "Two · up" || q.Expr != `up{env="prod",x=~".*"}` || q.Unit != units.Ratio {
+		t.Errorf("second: %+v", q)
+	}
+	if q := d.Queries[2]; q.Title != "Two · B" {
+		t.Errorf("a target without a legend is named by its refId: %q", q.Title)
+	}
+	if q := d.Queries[3]; len(q.Unresolved) != 1 || q.Unresolved[0] != "$missing" || !strings.Contains(q.Expr, "[2m]") {
+		t.Errorf("unknown variable: %+v", q)
+	}
+	skipped := strings.Join(d.Skipped, "; ")
+	if !strings.Contains(skipped, "Logs: a loki panel, not Prometheus") || !strings.Contains(skipped, "Notes: no Prometheus query") {
+		t.Errorf("skipped: %s", skipped)
+	}
+}
+
+func TestOldSchemaRowsAndExportWrapper(t *testing.T) {
+	old := `{"dashboard": {"title": "Old", "rows": [{"panels": [
+	  {"type": "graph", "title": "Req", "yaxes": [{"format": "reqps"}, {"format": "short"}], "targets": [{"expr": "sum(rate(r[1m]))"}]}]}]}}`
+	d, err := Parse([]byte(old), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Title != "Old" || len(d.Queries) != 1 || d.Queries[0].Unit != units.ReqPerSec {
+		t.Errorf("%+v", d)
+	}
+}
+
+func TestBadFilesSayWhere(t *testing.T) {
+	for _, c := range []struct{ src, want string }{
+		{"{\n  \"panels\": [\n    {\"title\": 3}\n  ]\n}", "line 3: panels.title has the wrong type"},
+		{"{\n  \"panels\": [\n", "not valid JSON"},
+		{`{"title": "x"}`, "no panels"},
+	} {
+		_, err := Parse([]byte(c.src), Options{})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: %v, want %q", c.src, err, c.want)
+		}
+	}
+	if _, err := Load("nope.json", Options{}); err == nil || !strings.Contains(err.Error(), "grafana dashboard nope.json") {
+		t.Errorf("missing file: %v", err)
+	}
+}

@@ -1,0 +1,105 @@
+package snapshot
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/exp/golden"
+
+	"github.com/opsdeck/opsdeck/actions"
+	"github.com/opsdeck/opsdeck/internal/units"
+	"github.com/opsdeck/opsdeck/sources"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+// sample is a document as an incident produces it: an error spike with a
+// firing alert, a blocked session, a growing queue, pending migrations and
+// drift.
+func sample() *Document {
+	d := &Document{
+		Environment: "production",
+		TakenAt:     "2026-11-25T14:32:10.123Z",
+		Prometheus:  "http://prometheus.prod:9090",
+		Metrics: map[string]Metric{
+			sources.RPS:        {Title: "Requests/s", Value: ptr(52.3), Unit: string(units.ReqPerSec), Status: "ok"},
+			sources.ErrorRate:  {Title: "Error rate (5xx)", Value: ptr(0.121), Unit: string(units.Ratio), Status: "crit"},
+			sources.P95Latency: {Title: "P95 latency", Value: ptr(1.4), Unit: string(units.Seconds), Status: "warn"},
+			sources.Memory:     {Title: "Memory (RSS)", Unit: string(units.Bytes), Status: "error", Error: "prometheus: no answer within 5s"},
+			"grafana:1":        {Title: "Memory Usage", Unit: "", Status: "no_data", Diagnosis: "metric memory_usage_bytes does not exist; closest: origin_memory_usage_bytes"},
+		},
+		order: []string{sources.RPS, sources.ErrorRate, sources.P95Latency, sources.Memory, "grafana:1"},
+		Alerts: []Alert{
+			{Name: "OriginHighErrorRate", State: "firing", Severity: "critical", Summary: "High API error rate", ActiveAt: "2026-11-25T14:25:00Z"},
+			{Name: "OriginP95LatencyDegraded", State: "pending", Severity: "warning"},
+		},
+		Postgres: Postgres{Reachable: true, Target: "postgresql://origin:xxxxx@db.prod:6432/origin_db", DBState: &sources.DBState{
+			Version: "16.4", Role: "primary", DatabaseSize: 2 << 30,
+			Connections:        sources.DBConnections{Total: 42, Max: 100, Active: 9, Idle: 30, IdleInTransaction: 3},
+			Blocked:            []sources.DBSession{{PID: 4301, BlockedBy: []int{4100}, Query: "UPDATE conversations SET title = $1\n WHERE id = $2"}},
+			LongestTransaction: &sources.DBSession{PID: 4100, User: "origin", State: "idle in transaction", XactAge: 312, Query: "SELECT * FROM messages | x"},
+			CacheHitRatio:      ptr(0.996),
+			MissingExtensions:  []string{"vector"},
+		}},
+		Redis: Redis{Reachable: true, Target: "redis://cache.prod:6379/0", CacheState: &sources.CacheState{
+			Version: "7.2.4", Role: "master", UsedMemory: 318 << 20, MaxMemory: 1 << 30, ConnectedClients: 23, OpsPerSec: 1840,
+			Queues:   []sources.Queue{{Name: "celery", Length: 1370, Growth: ptr(int64(1200)), GrowthOver: 10 * time.Minute}},
+			Keyspace: []sources.CacheDB{{DB: 0, Keys: 48210}},
+		}},
+		Migrations: Migrations{Dir: "/srv/origin/alembic", MigrationState: &sources.MigrationState{
+			Status: "behind", Current: []string{"c7d0e5f19a24"}, Heads: []string{"1e9b7a6c5d40"}, Revisions: 5,
+			Pending: []sources.Revision{{ID: "5a0f3b8e2c61", Message: "user facts"}, {ID: "1e9b7a6c5d40", Message: "message versions"}},
+		}},
+		SchemaDrift: SchemaDrift{Reference: "schema-at-head.json", Differences: []sources.Difference{
+			{Detail: "column users.legacy_flag is not in the reference", Hazardous: true},
+			{Detail: "index messages_created_idx is missing"},
+		}},
+		RecentActions: []Action{
+			{Time: "2026-11-25 14:20:03Z", Action: "migrate", User: "alice", Outcome: "exit 1: alembic failed", Duration: "12s"},
+			{Time: "2026-11-25 09:02:41Z", Action: "flush-sessions", User: "bob", Outcome: "exit 0", Duration: "1.2s"},
+		},
+	}
+	return d
+}
+
+func TestMarkdownReport(t *testing.T) {
+	golden.RequireEqual(t, []byte(sample().Markdown()))
+}
+
+func TestMarkdownOfAnEmptyEnvironment(t *testing.T) {
+	d := &Document{Environment: "laptop", TakenAt: "2026-11-25T14:32:10Z", Metrics: map[string]Metric{},
+		AlertsError: "no Prometheus URL", Postgres: Postgres{Error: "no PostgreSQL"}, Redis: Redis{Error: "no Redis"},
+		Migrations: Migrations{Error: "no Alembic project"}, SchemaDrift: SchemaDrift{Error: "no schema reference"}}
+	golden.RequireEqual(t, []byte(d.Markdown()))
+}
+
+func TestAddActionsFromAuditLog(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "audit.jsonl")
+	audit := &actions.Audit{Path: path}
+	at := time.Date(2026, 11, 25, 14, 0, 0, 0, time.UTC)
+	for i, r := range []actions.Record{
+		{Time: at, Phase: "started", Environment: "qa", Action: "migrate", User: "alice"},
+		{Time: at.Add(time.Second), Phase: "finished", Environment: "qa", Action: "migrate", User: "alice", ExitCode: ptr(0), DurationMS: 1000},
+		{Time: at.Add(2 * time.Second), Phase: "finished", Environment: "production", Action: "reset", User: "mallory", ExitCode: ptr(0)},
+		{Time: at.Add(3 * time.Second), Phase: "finished", Environment: "qa", Action: "reset", User: "bob", ExitCode: ptr(1), Error: "redis unreachable"},
+	} {
+		if err := audit.Write(r); err != nil {
+			t.Fatal(i, err)
+		}
+	}
+	d := &Document{Environment: "qa"}
+	if err := d.AddActions(audit, 10); err != nil {
+		t.Fatal(err)
+	}
+	if len(d.RecentActions) != 2 || d.RecentActions[0].Action != "reset" || d.RecentActions[0].Outcome != "exit 1: redis unreachable" ||
+		d.RecentActions[1].Outcome != "exit 0" || d.RecentActions[1].Duration != "1s" {
+		t.Errorf("recent actions of qa, newest first: %+v", d.RecentActions)
+	}
+	missing := &Document{Environment: "qa"}
+	if err := missing.AddActions(&actions.Audit{Path: filepath.Join(t.TempDir(), "none.jsonl")}, 10); err != nil || missing.RecentActions == nil || len(missing.RecentActions) != 0 {
+		t.Errorf("no audit log is an empty list: %v %+v", err, missing.RecentActions)
+	}
+	_ = os.Remove(path)
+}

@@ -1,0 +1,97 @@
+package pane
+
+import (
+	"slices"
+	"time"
+)
+
+// Timeline is the time the metric panes show: the chart window, whether live
+// updates are paused (and at which instant), and the cursor that reads exact
+// values at one point in time across every metric pane. The root model owns
+// it and changes it on key presses; panes only read it, on the UI goroutine.
+type Timeline struct {
+	// Windows are the zoom steps of the chart window.
+	Windows []time.Duration
+	Window  time.Duration
+	Paused  bool
+	At      time.Time // the paused instant
+	// Cursor is the instant read across panes; zero when there is none.
+	Cursor time.Time
+	// Version counts changes, so that panes know to render again.
+	Version int
+}
+
+// ZoomSteps are the chart windows the zoom keys step through.
+func ZoomSteps() []time.Duration {
+	return []time.Duration{5 * time.Minute, 15 * time.Minute, time.Hour, 6 * time.Hour, 24 * time.Hour}
+}
+
+// NewTimeline starts live, at window (added to the zoom steps if it is not one).
+func NewTimeline(window time.Duration) *Timeline {
+	steps := ZoomSteps()
+	if !slices.Contains(steps, window) {
+		steps = append(steps, window)
+		slices.Sort(steps)
+	}
+	return &Timeline{Windows: steps, Window: window}
+}
+
+// End is the newest instant the charts show: now, or the paused instant.
+func (t *Timeline) End(now time.Time) time.Time {
+	if t.Paused {
+		return t.At
+	}
+	return now
+}
+
+// Zoom steps the window by delta steps (-1 shorter, +1 longer) and reports
+// whether it changed.
+func (t *Timeline) Zoom(delta int) bool {
+	i := slices.Index(t.Windows, t.Window)
+	j := min(max(i+delta, 0), len(t.Windows)-1)
+	if j == i {
+		return false
+	}
+	t.Window = t.Windows[j]
+	t.clampCursor()
+	t.Version++
+	return true
+}
+
+// Pause freezes the charts at now; Resume goes live again and drops the cursor.
+func (t *Timeline) Pause(now time.Time) { t.Paused, t.At = true, now; t.Version++ }
+
+// Resume returns to live updates.
+func (t *Timeline) Resume() {
+	t.Paused, t.At, t.Cursor = false, time.Time{}, time.Time{}
+	t.Version++
+}
+
+// ClearCursor removes the cursor (the timeline stays paused).
+func (t *Timeline) ClearCursor() { t.Cursor = time.Time{}; t.Version++ }
+
+// MoveCursor moves the cursor by step (negative: back in time), pausing
+// first: values under a cursor must not slide away while they are read.
+func (t *Timeline) MoveCursor(now time.Time, step time.Duration) {
+	if !t.Paused {
+		t.Pause(now)
+	}
+	if t.Cursor.IsZero() {
+		t.Cursor = t.At
+	}
+	t.Cursor = t.Cursor.Add(step)
+	t.clampCursor()
+	t.Version++
+}
+
+func (t *Timeline) clampCursor() {
+	if t.Cursor.IsZero() {
+		return
+	}
+	if start := t.At.Add(-t.Window); t.Cursor.Before(start) {
+		t.Cursor = start
+	}
+	if t.Cursor.After(t.At) {
+		t.Cursor = t.At
+	}
+}
