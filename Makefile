@@ -18,10 +18,13 @@ deps:
 build:
 	$(BUILD) -o $(BIN) .
 
-## test: everything, against real PostgreSQL, Redis, Prometheus and tmux
-test: deps
+## test: everything, against real PostgreSQL, Redis, Prometheus and tmux;
+## then one real frame through the screenshot pipeline (smoke test)
+test: deps build
+	@scripts/deps.sh --screenshots
 	$(GO) vet ./...
 	$(GO) test -count=1 -race -timeout 15m ./...
+	scripts/screenshots.sh --smoke
 
 ## demo: the console against a throwaway sandbox (removed on exit)
 demo: deps build

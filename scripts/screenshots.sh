@@ -46,8 +46,8 @@ wait_for() { # wait_for <grep -E pattern> <seconds>
 }
 shot() { # shot <name>
   tmux -L "$sock" capture-pane -e -p >"$work/$1.ans"
-  # freeze reads SGR 39/49 (default colours) badly: reset instead.
-  sed -e 's/\x1b\[39m/\x1b[0m/g; s/\x1b\[49m/\x1b[0m/g' "$work/$1.ans" >"$work/$1.fixed"
+  # freeze reads SGR 39/49 (default colours) badly: spell them out.
+  scripts/sgr-defaults.pl "$work/$1.ans" >"$work/$1.fixed"
   "${freeze[@]}" --language ansi --font.family "DejaVu Sans Mono" --font.size 14 --window=false \
     --padding 12 --margin 0 --border.radius 6 --line-height 1.0 --background "#1f232b" -o "$work/$1.svg" <"$work/$1.fixed" >/dev/null
   # Braille (the charts) is not in DejaVu Sans Mono: pin glyphs to cells (14px x 0.602).
@@ -67,9 +67,14 @@ shot help
 for k in Escape Tab Tab Enter; do tmux -L "$sock" send-keys "$k"; sleep 0.3; done
 wait_for 'query: histogram_quantile' 5
 sleep 2.5
+# The time cursor, a few minutes back: every metric pane reads that instant.
+for _ in $(seq 1 40); do tmux -L "$sock" send-keys h; done
+wait_for 'cursor [0-9]' 5
+sleep 0.5
 shot zoom-latency
-# The Postgres sessions drill-down: from the zoomed latency pane, esc, then
-# focus Postgres (two more tabs) and zoom.
+# Live again (p), then the Postgres sessions drill-down: esc, focus Postgres
+# (two more tabs) and zoom.
+tmux -L "$sock" send-keys p; sleep 0.3
 for k in Escape Tab Tab Enter; do tmux -L "$sock" send-keys "$k"; sleep 0.3; done
 wait_for 'QUERY TEXT' 5
 sleep 2.5
@@ -79,3 +84,23 @@ for k in Escape Tab Tab Enter; do tmux -L "$sock" send-keys "$k"; sleep 0.3; don
 wait_for 'CREATE TABLE' 5
 sleep 1
 shot drift
+tmux -L "$sock" send-keys Escape; sleep 0.3
+# The reset's question: what it would empty, before anything happens.
+tmux -L "$sock" send-keys R
+wait_for 'truncate' 10
+sleep 0.5
+shot reset-confirm
+tmux -L "$sock" send-keys n; sleep 0.5
+# A migration, confirmed, its output streamed.
+tmux -L "$sock" send-keys m
+wait_for 'Run it\?' 20
+tmux -L "$sock" send-keys y
+wait_for '✔ done in' 60
+sleep 0.5
+shot action-output
+tmux -L "$sock" send-keys Escape; sleep 0.5
+# The demo's error spike comes a minute into each five-minute cycle; its
+# alert fires some 20 s later.
+wait_for '[0-9] firing:' 300
+sleep 2.5
+shot incident

@@ -36,7 +36,7 @@ func TestPauseFreezesMetricPanesAndResumes(t *testing.T) {
 	h := newHarness(t, src, nil, false)
 	h.size(160, 48)
 	h.key("p")
-	if s := h.screen(); !strings.Contains(s, "PAUSED at 14:30:00") || !strings.Contains(s, "⏸ 14:30:00") {
+	if s := h.screen(); !strings.Contains(s, "PAUSED at 14:30:00") || !strings.Contains(s, "‖ 14:30:00") {
 		t.Fatalf("paused screen must say so in the header and the panes:\n%s", s)
 	}
 	before := metricReads(src)
@@ -46,7 +46,7 @@ func TestPauseFreezesMetricPanesAndResumes(t *testing.T) {
 	if n := metricReads(src); n != before {
 		t.Fatalf("paused metric panes fetched %d times", n-before)
 	}
-	if s := h.screen(); strings.Count(s, "⏸ 14:30:00 ╮") != 4 {
+	if s := h.screen(); strings.Count(s, "‖ 14:30:00 ╮") != 4 {
 		t.Errorf("paused metric panes must keep showing the paused instant, not an age:\n%s", s)
 	}
 	h.key("p")
@@ -96,6 +96,9 @@ func TestCursorReadsEveryMetricPaneAtOneInstant(t *testing.T) {
 	at := h.m.timeline.Cursor
 	idx := int(math.Round(float64(at.Sub(w.Start())) / float64(w.Step)))
 	stamp := "▏" + w.Start().Add(time.Duration(idx)*w.Step).Format("15:04:05")
+	if !strings.Contains(s, "cursor "+strings.TrimPrefix(stamp, "▏")) {
+		t.Errorf("the header's cursor time must be the time of the point read (%s):\n%s", stamp, strings.SplitN(s, "\n", 2)[0])
+	}
 	if n := strings.Count(s, stamp); n != 4 {
 		t.Fatalf("every metric pane must read at %s, %d do:\n%s", stamp, n, s)
 	}

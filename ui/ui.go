@@ -324,10 +324,12 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 		if m.timeline.Zoom(+1) {
 			return m.refreshMetrics()
 		}
-	case key.Matches(k, m.keys.CursorLeft):
-		m.timeline.MoveCursor(m.deps.Now(), -m.cursorStep())
-	case key.Matches(k, m.keys.CursorRight):
-		m.timeline.MoveCursor(m.deps.Now(), m.cursorStep())
+	case key.Matches(k, m.keys.CursorLeft), key.Matches(k, m.keys.CursorRight):
+		origin, step := m.cursorGrid()
+		if key.Matches(k, m.keys.CursorLeft) {
+			step = -step
+		}
+		m.timeline.MoveCursor(m.deps.Now(), step, origin)
 	case key.Matches(k, m.keys.Report):
 		return m.writeReport()
 	case key.Matches(k, m.keys.SwitchEnv):
@@ -371,19 +373,20 @@ func (m *Model) refreshMetrics() tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
-// cursorStep is one chart point of the focused metric pane (or the first):
-// the cursor lands on a point of every pane the same width.
-func (m *Model) cursorStep() time.Duration {
+// cursorGrid is the chart grid of the focused metric pane (or the first):
+// the cursor steps one of its points, landing on a point of every pane the
+// same width.
+func (m *Model) cursorGrid() (origin time.Time, step time.Duration) {
 	if m.metrics > 0 {
 		p := m.panes[0]
 		if m.focus < m.metrics {
 			p = m.panes[m.focus]
 		}
-		if s := p.(*metricpane.Model).Step(); s > 0 {
-			return s
+		if origin, step = p.(*metricpane.Model).Grid(); step > 0 {
+			return origin, step
 		}
 	}
-	return m.timeline.Window / 60
+	return time.Time{}, m.timeline.Window / 60
 }
 
 // writeReport writes the Markdown report in the background; one at a time.

@@ -195,7 +195,7 @@ func (m *Model) header() string {
 	right := st.Muted.Render(fmt.Sprintf("refresh %s · window %s · %s ",
 		units.ShortDuration(m.deps.Refresh), units.ShortDuration(m.timeline.Window), m.deps.Now().Format("15:04")))
 	if t := m.timeline; t.Paused {
-		pause := " ⏸ PAUSED at " + t.At.Format("15:04:05")
+		pause := " ‖ PAUSED at " + t.At.Format("15:04:05")
 		if !t.Cursor.IsZero() {
 			pause += " · cursor " + t.Cursor.Format("15:04:05")
 		}

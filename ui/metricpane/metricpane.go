@@ -132,7 +132,7 @@ func (m *Model) info() string {
 	case m.src == nil:
 		return st.Muted.Render("off")
 	case m.ctx.Time.Paused:
-		return st.Accent.Render("⏸ " + m.ctx.Time.At.Format("15:04:05"))
+		return st.Accent.Render("‖ " + m.ctx.Time.At.Format("15:04:05"))
 	case p.Err != nil && p.HasLast:
 		return st.Error.Render("⚠ " + units.Age(now.Sub(p.LastOK)) + " old")
 	case p.Err != nil:
@@ -154,9 +154,15 @@ func (m *Model) Ticking() bool {
 	return m.poll.Err != nil || m.poll.Stale(m.ctx.Now(), m.ctx.Refresh)
 }
 
-// Step is the time between two chart points, the cursor's natural step
-// (0 before the first chart).
-func (m *Model) Step() time.Duration { return m.poll.Last.Window.Step }
+// Grid is the chart's first point and the time between points: the grid the
+// cursor moves on (zero before the first chart).
+func (m *Model) Grid() (start time.Time, step time.Duration) {
+	w := m.poll.Last.Window
+	if w.Step <= 0 {
+		return time.Time{}, 0
+	}
+	return w.Start(), w.Step
+}
 
 // cursorIndex is the chart point under the timeline's cursor, or -1.
 func (m *Model) cursorIndex(r sources.Reading) int {

@@ -71,8 +71,10 @@ func (t *Timeline) Resume() {
 func (t *Timeline) ClearCursor() { t.Cursor = time.Time{}; t.Version++ }
 
 // MoveCursor moves the cursor by step (negative: back in time), pausing
-// first: values under a cursor must not slide away while they are read.
-func (t *Timeline) MoveCursor(now time.Time, step time.Duration) {
+// first: values under a cursor must not slide away while they are read. The
+// cursor lands on the chart's grid (origin + k*|step|) when origin is set,
+// so that the time it shows is the time of the point read.
+func (t *Timeline) MoveCursor(now time.Time, step time.Duration, origin time.Time) {
 	if !t.Paused {
 		t.Pause(now)
 	}
@@ -80,6 +82,10 @@ func (t *Timeline) MoveCursor(now time.Time, step time.Duration) {
 		t.Cursor = t.At
 	}
 	t.Cursor = t.Cursor.Add(step)
+	if abs := max(step, -step); !origin.IsZero() && abs > 0 {
+		k := (t.Cursor.Sub(origin) + abs/2) / abs
+		t.Cursor = origin.Add(k * abs)
+	}
 	t.clampCursor()
 	t.Version++
 }
