@@ -180,8 +180,9 @@ func TestEndToEndDemo(t *testing.T) {
 	cfg := sandbox(t, bin)
 	tm := newTmux(t) // cleaned up first (LIFO), before the sandbox is checked
 	exitFile := filepath.Join(t.TempDir(), "exit")
+	reports := t.TempDir()
 	tm.run("new-session", "-d", "-x", "160", "-y", "48",
-		fmt.Sprintf("%s --config %s; echo exit=$? > %s; sleep 60", bin, cfg, exitFile))
+		fmt.Sprintf("cd %s && XDG_STATE_HOME=%s %s --config %s; echo exit=$? > %s; sleep 60", reports, t.TempDir(), bin, cfg, exitFile))
 
 	screen := tm.waitFor("four panes with numbers", 45*time.Second, func(s string) bool {
 		for _, re := range paneValues {
@@ -251,6 +252,38 @@ func TestEndToEndDemo(t *testing.T) {
 	tm.waitFor("the drift pane at head", 20*time.Second, func(s string) bool {
 		return strings.Contains(s, "✔ up to date at 5a0f3b8e2c61") && strings.Contains(s, "✔ schema equal to")
 	})
+
+	// w: the incident report, written next to where opsdeck runs, private,
+	// with the migration just run among its actions.
+	tm.run("send-keys", "w")
+	screen = tm.waitFor("the report written", 20*time.Second, func(s string) bool { return strings.Contains(s, "report written to ") })
+	path := regexp.MustCompile(`report written to (\S+\.md)`).FindStringSubmatch(screen)
+	if path == nil || filepath.Dir(path[1]) != reports {
+		t.Fatalf("report path not in %s:\n%s", reports, screen)
+	}
+	report, err := os.ReadFile(path[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"# opsdeck report: demo, ", "| Requests/s | ", "## Migrations\n\n- Status: **up to date**", "| migrate | "} {
+		if !strings.Contains(string(report), want) {
+			t.Errorf("report lacks %q:\n%s", want, report)
+		}
+	}
+	if st, _ := os.Stat(path[1]); st.Mode().Perm() != 0o600 {
+		t.Errorf("report mode %v, want 0600", st.Mode().Perm())
+	}
+
+	// Time: p pauses, - lengthens the window, ← reads an instant, p resumes.
+	tm.run("send-keys", "-")
+	tm.waitFor("the 1h window", 5*time.Second, func(s string) bool { return strings.Contains(s, "window 1h ") })
+	tm.run("send-keys", "Left")
+	tm.waitFor("the cursor", 5*time.Second, func(s string) bool {
+		return strings.Contains(s, "PAUSED at ") && regexp.MustCompile(`cursor \d\d:\d\d:\d\d`).MatchString(s) &&
+			strings.Count(s, "│ ▏") == 4
+	})
+	tm.run("send-keys", "p")
+	tm.waitFor("live again", 5*time.Second, func(s string) bool { return !strings.Contains(s, "PAUSED") && !strings.Contains(s, "▏") })
 
 	tm.run("send-keys", "?")
 	tm.waitFor("help overlay", 5*time.Second, func(s string) bool {

@@ -230,7 +230,8 @@ func (m *Model) footer() string {
 		right = st.Warn.Render(f+" ") + right
 	}
 	if m.notice != "" {
-		right = st.Accent.Render(m.notice+" ") + right
+		// A notice (where a report went) matters more than the key hints.
+		left = " " + st.Accent.Render(m.notice)
 	}
 	return frame.Spread(left, right, m.w)
 }
