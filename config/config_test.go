@@ -344,6 +344,9 @@ func TestExampleConfigLoads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if l := cfg.Environments["laptop"]; l == nil || l.MetricsURL != "http://localhost:8000/metrics" {
+		t.Errorf("laptop: direct mode expected: %+v", l)
+	}
 	if qa := cfg.Environments["qa"]; len(qa.Actions.Commands) != 3 || qa.Actions.Migrate.Command != "alembic upgrade head" {
 		t.Errorf("qa actions = %+v", qa.Actions)
 	}
