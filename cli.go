@@ -114,7 +114,7 @@ func commands() []*command {
 // globalFlags defines the flags every command takes.
 func globalFlags(fs *flag.FlagSet, c *cli, lookupEnv func(string) (string, bool)) {
 	def := func(name string) string { v, _ := lookupEnv(name); return v }
-	fs.StringVar(&c.ConfigFile, "config", def("OPSDECK_CONFIG"), "configuration `FILE` ($OPSDECK_CONFIG). Default: ./opsdeck.yaml, then $XDG_CONFIG_HOME/opsdeck/config.yaml;\nwith neither, one environment \"default\" is built from PROMETHEUS_URL, DATABASE_URL, REDIS_URL and ALEMBIC_DIR")
+	fs.StringVar(&c.ConfigFile, "config", def("OPSDECK_CONFIG"), "configuration `FILE` ($OPSDECK_CONFIG). Default: ./opsdeck.yaml, then $XDG_CONFIG_HOME/opsdeck/config.yaml;\nwith neither, one environment \"default\" is built from PROMETHEUS_URL (or METRICS_URL: direct /metrics mode), DATABASE_URL, REDIS_URL and ALEMBIC_DIR")
 	fs.StringVar(&c.ConfigFile, "c", def("OPSDECK_CONFIG"), "shorthand for --config")
 	fs.StringVar(&c.Env, "env", def("OPSDECK_ENV"), "environment `NAME` to open ($OPSDECK_ENV; default: the file's default_environment)")
 	fs.StringVar(&c.Env, "e", def("OPSDECK_ENV"), "shorthand for --env")
@@ -122,7 +122,7 @@ func globalFlags(fs *flag.FlagSet, c *cli, lookupEnv func(string) (string, bool)
 	fs.DurationVar(&c.Window, "window", 0, "chart time window, e.g. 15m (overrides the file's window)")
 	fs.BoolVar(&c.Readonly, "readonly", false, "disable every action (migrations, resets, runbook commands)")
 	fs.StringVar(&c.Dashboard, "grafana-dashboard", def("OPSDECK_GRAFANA_DASHBOARD"), "Grafana dashboard JSON `FILE` whose Prometheus panels become extra panes ($OPSDECK_GRAFANA_DASHBOARD; overrides the file's grafana_dashboard)")
-	fs.StringVar(&c.Theme, "theme", "", "colour theme: dark or light (overrides the file's theme; NO_COLOR drops colour)")
+	fs.StringVar(&c.Theme, "theme", "", "colour `THEME`: dark or light (overrides the file's theme; NO_COLOR drops colour)")
 }
 
 // parsed is a command line taken apart.

@@ -77,6 +77,11 @@ func TestBadInputExits2(t *testing.T) {
 		{[]string{"--config", good, "--env", "prod", "snapshot"}, []string{`no environment "prod"`}},
 		{[]string{"--config", good, "snapshot", "--format", "xml"}, []string{"--format"}},
 		{[]string{"no-such-command"}, []string{"opsdeck --help"}},
+		{[]string{"--config", good, "--theme", "solarized", "snapshot"}, []string{`command line: --theme: unknown theme "solarized"`}},
+		{[]string{"--config", good, "--grafana-dashboard", "nope.json", "snapshot"}, []string{`--grafana-dashboard: "nope.json" is not a readable file`}},
+		{[]string{"--config", good, "--grafana-dashboard", writeFile(t, "broken.json", "{\n  \"panels\": [\n"), "snapshot"}, []string{"grafana dashboard ", "broken.json: line 3: not valid JSON"}},
+		{[]string{"--config", writeFile(t, "keys.yaml", "keys:\n  quit: r\nenvironments: {qa: {}}\n"), "snapshot"}, []string{`keys.yaml:2: keys.quit: "r" is bound to both refresh and quit`}},
+		{[]string{"--config", good, "dashboard", "lint"}, []string{"dashboard lint takes one dashboard JSON file"}},
 	}
 	for _, c := range cases {
 		code, _, stderr := runCLI(t, map[string]string{}, c.args...)

@@ -597,3 +597,27 @@ func TestREADMEListsEveryKey(t *testing.T) {
 		}
 	}
 }
+
+// TestLightTheme: the light palette paints text dark (readable on a light
+// background), where the dark palette paints it light.
+func TestLightTheme(t *testing.T) {
+	light := newHarness(t, healthy(), nil, false)
+	light.m.deps.Styles = theme.New(theme.Light(), false)
+	light.m.openEnv("qa")
+	light.size(160, 48)
+	dark := newHarness(t, healthy(), nil, false)
+	dark.size(160, 48)
+	const lightText, darkText = "38;2;46;52;64", "38;2;216;222;233" // #2e3440, #d8dee9
+	if l := light.m.Render(); !strings.Contains(l, lightText) || strings.Contains(l, darkText) {
+		t.Error("the light theme must paint text dark, and only dark")
+	}
+	if d := dark.m.Render(); !strings.Contains(d, darkText) {
+		t.Error("the dark theme must paint text light")
+	}
+	if ansi.Strip(light.m.Render()) != ansi.Strip(dark.m.Render()) {
+		t.Error("a theme changes colours, never text")
+	}
+	if theme.Named("light") != theme.Light() || theme.Named("dark") != theme.Dark() || theme.Named("") != theme.Dark() {
+		t.Error("theme names")
+	}
+}
