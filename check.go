@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/opsdeck/opsdeck/internal/units"
 
@@ -98,24 +97,20 @@ type checkSignal struct {
 	Critical *float64 `json:"critical"`
 	Status   string   `json:"status"`
 	Finding  string   `json:"-"`
+	unit     units.Unit
 }
 
 // readSignals reads the error rate and P95 once; a value at or over its
 // critical threshold fails the gate, and so does a source that cannot be read
 // (a gate that cannot see must not pass). No traffic (no value) passes.
 func readSignals(ctx context.Context, env *sources.Environment) []checkSignal {
-	if s, ok := env.Metrics.(sources.Sampler); ok && s.Scrape(ctx) == nil {
-		select { // direct mode needs two samples for a rate
-		case <-time.After(sources.SampleGap):
-		case <-ctx.Done():
-		}
-	}
+	sources.Warm(ctx, env.Metrics) // direct mode needs two samples for a rate
 	var out []checkSignal
 	for _, spec := range env.Signals {
 		if spec.Key != sources.ErrorRate && spec.Key != sources.P95Latency {
 			continue
 		}
-		cs := checkSignal{Key: spec.Key, Critical: spec.Thresholds.Crit, Status: string(sources.StatusError)}
+		cs := checkSignal{Key: spec.Key, Critical: spec.Thresholds.Crit, Status: string(sources.StatusError), unit: spec.Unit}
 		if env.Metrics == nil {
 			cs.Finding = spec.Title + ": cannot be read: " + env.MetricsProblem
 			out = append(out, cs)
@@ -177,10 +172,10 @@ func (r checkResult) text() string {
 		for _, s := range r.Signals {
 			v := "no traffic"
 			if s.Value != nil {
-				v = units.Format(*s.Value, unitOf(s.Key))
+				v = units.Format(*s.Value, s.unit)
 			}
 			if s.Critical != nil {
-				v += ", critical at " + units.Format(*s.Critical, unitOf(s.Key))
+				v += ", critical at " + units.Format(*s.Critical, s.unit)
 			}
 			parts = append(parts, strings.ReplaceAll(s.Key, "_", " ")+" "+v)
 		}
@@ -215,11 +210,4 @@ func schemaDump(a *app) error {
 	}
 	_, err = fmt.Fprintln(a.stdout, string(out))
 	return err
-}
-
-func unitOf(key string) units.Unit {
-	if key == sources.ErrorRate {
-		return units.Ratio
-	}
-	return units.Seconds
 }

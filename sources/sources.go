@@ -157,6 +157,21 @@ type Sampler interface {
 // SampleGap is how far apart a one-shot reader takes its two samples.
 const SampleGap = 3 * time.Second
 
+// Warm readies m for a one-shot read: a Sampler takes its first sample and
+// waits SampleGap, so that the read that follows has a rate to report. It
+// reports whether it waited; other sources need nothing.
+func Warm(ctx context.Context, m Metrics) bool {
+	s, ok := m.(Sampler)
+	if !ok || s.Scrape(ctx) != nil {
+		return false
+	}
+	select {
+	case <-time.After(SampleGap):
+	case <-ctx.Done():
+	}
+	return true
+}
+
 // Metrics is a source of golden signals and alerts (Prometheus, Thanos, Mimir,
 // VictoriaMetrics, later a direct /metrics scrape).
 type Metrics interface {

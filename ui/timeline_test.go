@@ -190,3 +190,20 @@ func TestExtraMetricPanesLayout(t *testing.T) {
 		}
 	}
 }
+
+// samplerFake is a direct-mode source: a fake that samples.
+type samplerFake struct{ *fakeMetrics }
+
+func (samplerFake) Scrape(context.Context) error { return nil }
+
+func TestDirectModeNamesItsSource(t *testing.T) {
+	src := healthy()
+	src.err = errors.New("cannot reach http://api:8000/metrics: connection refused")
+	h := newHarness(t, src, nil, false)
+	h.m.env.Metrics = samplerFake{src}
+	h.m.buildPanes()
+	h.size(160, 48)
+	if s := h.screen(); !strings.Contains(s, "⚠ /metrics: cannot reach") || strings.Contains(s, "⚠ prometheus:") {
+		t.Errorf("direct mode's errors must name /metrics, not Prometheus:\n%s", s)
+	}
+}

@@ -156,10 +156,14 @@ func (m *Model) openEnv(name string) {
 func (m *Model) buildPanes() {
 	env, c := m.env, m.pctx
 	m.panes = m.panes[:0]
+	source := "prometheus"
+	if _, direct := env.Metrics.(sources.Sampler); direct {
+		source = "/metrics"
+	}
 	for _, spec := range env.Signals {
 		m.panes = append(m.panes, metricpane.New(c, metricpane.Options{
 			Spec: spec, Source: env.Metrics, Problem: firstNonEmpty(env.MetricsProblem, m.envErr),
-			Target: env.MetricsTarget, Scrubber: env.Scrubber,
+			Target: env.MetricsTarget, Scrubber: env.Scrubber, SourceName: source,
 		}))
 	}
 	m.metrics = len(m.panes)

@@ -181,17 +181,8 @@ func (p Postgres) markdown() string {
 	if r := st.CacheHitRatio; r != nil {
 		fmt.Fprintf(&b, "- Cache hit ratio: %s\n", units.Format(*r, units.Ratio))
 	}
-	for _, m := range st.MissingExtensions {
-		fmt.Fprintf(&b, "- Missing extension: %s\n", m)
-	}
-	for _, r := range st.Replication.Replicas {
-		fmt.Fprintf(&b, "- Replica %s (%s): %s\n", r.Name, r.Client, r.State)
-	}
-	if u := st.Replication.Upstream; u != nil {
-		fmt.Fprintf(&b, "- Replica of %s: %s\n", u.Sender, u.Status)
-	}
-	if bo := st.Pgbouncer; bo != nil && bo.Error != "" {
-		fmt.Fprintf(&b, "- pgbouncer: %s\n", bo.Error)
+	for _, d := range details(st) {
+		b.WriteString("- " + strings.ToUpper(d[:1]) + d[1:] + "\n")
 	}
 	b.WriteString("\n")
 	return b.String()

@@ -186,11 +186,7 @@ func Take(ctx context.Context, env *sources.Environment, now time.Time) *Documen
 	wg.Go(func() { d.SchemaDrift = compareSchema(ctx, env) })
 	// Direct /metrics mode computes rates from its own samples: take one now
 	// and read after a few seconds, so that there are two.
-	if s, ok := env.Metrics.(sources.Sampler); ok && s.Scrape(ctx) == nil {
-		select {
-		case <-time.After(sources.SampleGap):
-		case <-ctx.Done():
-		}
+	if sources.Warm(ctx, env.Metrics) {
 		now = now.Add(sources.SampleGap)
 		d.TakenAt = now.UTC().Truncate(time.Millisecond).Format("2006-01-02T15:04:05.000Z07:00")
 	}
@@ -324,22 +320,32 @@ func (p Postgres) text() string {
 	for _, bl := range st.Blocked {
 		fmt.Fprintf(&b, "  blocked: pid %d by %v: %s\n", bl.PID, bl.BlockedBy, strings.Join(strings.Fields(bl.Query), " "))
 	}
-	for _, m := range st.MissingExtensions {
-		fmt.Fprintf(&b, "  missing extension: %s\n", m)
-	}
-	for _, r := range st.Replication.Replicas {
-		fmt.Fprintf(&b, "  replica %s %s %s\n", r.Name, r.Client, r.State)
-	}
-	if u := st.Replication.Upstream; u != nil {
-		fmt.Fprintf(&b, "  replica of %s: %s\n", u.Sender, u.Status)
-	}
-	if bo := st.Pgbouncer; bo != nil && bo.Error != "" {
-		fmt.Fprintf(&b, "  pgbouncer: %s\n", bo.Error)
-	}
-	for _, h := range st.Hidden {
-		fmt.Fprintf(&b, "  note: %s\n", h)
+	for _, d := range details(st) {
+		b.WriteString("  " + d + "\n")
 	}
 	return b.String()
+}
+
+// details are the Postgres findings both the text and the Markdown list:
+// missing extensions, replication, pgbouncer trouble and what the role cannot see.
+func details(st *sources.DBState) []string {
+	var out []string
+	for _, m := range st.MissingExtensions {
+		out = append(out, "missing extension: "+m)
+	}
+	for _, r := range st.Replication.Replicas {
+		out = append(out, fmt.Sprintf("replica %s (%s): %s", r.Name, r.Client, r.State))
+	}
+	if u := st.Replication.Upstream; u != nil {
+		out = append(out, fmt.Sprintf("replica of %s: %s", u.Sender, u.Status))
+	}
+	if bo := st.Pgbouncer; bo != nil && bo.Error != "" {
+		out = append(out, "pgbouncer: "+bo.Error)
+	}
+	for _, h := range st.Hidden {
+		out = append(out, "note: "+h)
+	}
+	return out
 }
 
 func (r Redis) text() string {

@@ -29,6 +29,7 @@ type Model struct {
 	spec     sources.SignalSpec
 	src      sources.Metrics // nil when the environment has no Prometheus
 	problem  string          // why src is nil
+	srcName  string          // the source, as error lines name it
 	target   string          // where the data comes from, redacted
 	scrubber *redact.Scrubber
 	poll     poll.State[sources.Reading]
@@ -44,11 +45,16 @@ type Options struct {
 	Problem  string // shown when Source is nil
 	Target   string
 	Scrubber *redact.Scrubber
+	// SourceName names the source in error lines ("prometheus", "/metrics").
+	SourceName string
 }
 
 // New builds a pane; it starts polling on Start.
 func New(ctx *pane.Context, o Options) *Model {
-	return &Model{ctx: ctx, spec: o.Spec, src: o.Source, problem: o.Problem, target: o.Target,
+	if o.SourceName == "" {
+		o.SourceName = "prometheus"
+	}
+	return &Model{ctx: ctx, spec: o.Spec, src: o.Source, problem: o.Problem, target: o.Target, srcName: o.SourceName,
 		scrubber: o.Scrubber, poll: poll.State[sources.Reading]{ID: ctx.ID("metric:" + o.Spec.Key)}}
 }
 
@@ -186,7 +192,7 @@ func (m *Model) body() []string {
 	}
 	if !p.HasLast {
 		if p.Err != nil {
-			lines := paintLines(st.Error, frame.Wrap("⚠ "+m.sourceName()+": "+m.scrubber.Error(p.Err), iw))
+			lines := paintLines(st.Error, frame.Wrap("⚠ "+m.srcName+": "+m.scrubber.Error(p.Err), iw))
 			return append(lines, st.Muted.Render(fmt.Sprintf("retrying every %s", units.ShortDuration(p.Delay(m.ctx.Now(), m.ctx.Refresh).Round(time.Second)))))
 		}
 		return []string{st.Muted.Render("loading…"), st.Faint.Render("from " + m.target)}
@@ -204,7 +210,7 @@ func (m *Model) body() []string {
 		if ih >= 16 {
 			maxLines = 6
 		}
-		msg := fmt.Sprintf("⚠ %s: %s (last ok %s ago)", m.sourceName(), m.scrubber.Error(p.Err), units.Age(m.ctx.Now().Sub(p.LastOK)))
+		msg := fmt.Sprintf("⚠ %s: %s (last ok %s ago)", m.srcName, m.scrubber.Error(p.Err), units.Age(m.ctx.Now().Sub(p.LastOK)))
 		lines = paintLines(st.Error, frame.WrapN(msg, iw, maxLines))
 	}
 
@@ -345,9 +351,6 @@ func markColumn(line string, col int, paint, mark theme.Paint) string {
 	}
 	return paint.Render(string(r[:col])) + mark.Render(cell) + paint.Render(string(r[col+1:]))
 }
-
-// sourceName names where the data comes from in error lines.
-func (m *Model) sourceName() string { return "prometheus" }
 
 func statusWord(s sources.Status) string {
 	switch s {
