@@ -24,9 +24,11 @@ type KeyMap struct {
 	WindowLonger  key.Binding
 	CursorLeft    key.Binding
 	CursorRight   key.Binding
-	// Action keys (the actions themselves come from the environment).
+	// Action keys (the actions themselves come from the environment), and
+	// the key that cancels a running one.
 	Migrate key.Binding
 	Reset   key.Binding
+	Cancel  key.Binding
 	// In the Postgres sessions drill-down (Postgres pane zoomed).
 	Filter  key.Binding
 	Sort    key.Binding
@@ -67,7 +69,7 @@ func KeyMapFrom(bindings map[string][]string) KeyMap {
 		SwitchEnv: b("environment"), Report: b("report"), Help: b("help"), Quit: b("quit"),
 		Pause: b("pause"), WindowShorter: b("window_shorter"), WindowLonger: b("window_longer"),
 		CursorLeft: b("cursor_left"), CursorRight: b("cursor_right"),
-		Migrate: b("migrate"), Reset: b("reset"),
+		Migrate: b("migrate"), Reset: b("reset"), Cancel: b("cancel"),
 		Filter: b("filter"), Sort: b("sort"), Reverse: b("reverse"), RunCheck: b("run_check"),
 		Up: b("up"), Down: b("down"), Select: b("select"), Close: b("close"),
 	}
@@ -105,7 +107,7 @@ func (k KeyMap) FullHelp() []HelpGroup {
 		{"Data", []key.Binding{k.Refresh, k.SwitchEnv, k.Report}},
 		{"Time", []key.Binding{k.Pause, k.WindowShorter, k.WindowLonger, k.CursorLeft, k.CursorRight}},
 		{"Console", []key.Binding{k.Help, k.Quit}},
-		{"In lists", []key.Binding{k.Up, k.Down, k.Select}},
+		{"In lists", []key.Binding{k.Up, k.Down, k.Select, k.Cancel}},
 		{"Postgres zoomed", []key.Binding{k.Filter, k.Sort, k.Reverse}},
 		{"Drift zoomed", []key.Binding{k.RunCheck}},
 	}

@@ -149,7 +149,7 @@ func (m *Model) openEnv(name string) {
 	if m.deps.Actions != nil && err == nil {
 		acts = m.deps.Actions(name)
 	}
-	m.act = actionpane.New(name, ctx, m.deps.Now, acts)
+	m.act = actionpane.New(name, ctx, m.deps.Now, acts, actionpane.Keys{Cancel: m.keys.Cancel, Close: m.keys.Close})
 	m.buildPanes()
 }
 

@@ -60,6 +60,7 @@ func Table() []Def {
 		{Name: "up", Scopes: []Scope{Zoomed, Lists}, Keys: []string{"up", "k"}, Help: "up"},
 		{Name: "down", Scopes: []Scope{Zoomed, Lists}, Keys: []string{"down", "j"}, Help: "down"},
 		{Name: "select", Scopes: l, Keys: []string{"enter"}, Help: "choose"},
+		{Name: "cancel", Scopes: l, Keys: []string{"x"}, Help: "cancel a running action"},
 	}
 }
 

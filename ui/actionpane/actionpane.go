@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/opsdeck/opsdeck/ui/frame"
@@ -84,11 +85,24 @@ type Model struct {
 	ch      <-chan Line
 	flash   string // a one-line answer: refused, already running
 	gen     int    // discards messages of an earlier run
+	keys    Keys
+}
+
+// Keys are the overlay's remappable keys. The answer to the y/N question
+// stays y: a confirmation must read the same in every tool.
+type Keys struct {
+	Cancel, Close key.Binding
+}
+
+// DefaultKeys are x to cancel a run and esc to close.
+func DefaultKeys() Keys {
+	return Keys{Cancel: key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "cancel")),
+		Close: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "close"))}
 }
 
 // New builds the overlay for environment env.
-func New(env string, base context.Context, now func() time.Time, actions []Action) *Model {
-	return &Model{env: env, base: base, now: now, actions: actions}
+func New(env string, base context.Context, now func() time.Time, actions []Action, keys Keys) *Model {
+	return &Model{env: env, base: base, now: now, actions: actions, keys: keys}
 }
 
 // Actions lists the environment's actions (for the help screen).
@@ -217,20 +231,20 @@ func (m *Model) Key(k tea.KeyPressMsg) (cmd tea.Cmd, refreshAll bool) {
 	s := k.String()
 	switch m.phase {
 	case previewing:
-		if s == "esc" {
+		if key.Matches(k, m.keys.Close) {
 			m.phase = idle
 		}
 	case confirming:
 		if m.current.Guard == TypeName {
-			switch s {
-			case "esc":
+			switch {
+			case key.Matches(k, m.keys.Close):
 				m.phase = idle
-			case "enter":
+			case s == "enter":
 				if m.typed == m.env {
 					return m.start("environment name typed"), false
 				}
 				m.flash, m.phase = "name did not match: "+m.current.Name+" not run", idle
-			case "backspace":
+			case s == "backspace":
 				if r := []rune(m.typed); len(r) > 0 {
 					m.typed = string(r[:len(r)-1])
 				}
@@ -244,12 +258,12 @@ func (m *Model) Key(k tea.KeyPressMsg) (cmd tea.Cmd, refreshAll bool) {
 		}
 		m.phase, m.flash = idle, m.current.Name+" not run"
 	case running:
-		if s == "x" && m.cancel != nil {
+		if key.Matches(k, m.keys.Cancel) && m.cancel != nil {
 			m.cancel()
 			m.flash = "cancelling " + m.current.Name + "…"
 		}
 	case finished:
-		if s == "esc" || s == "enter" || s == "q" {
+		if key.Matches(k, m.keys.Close) || s == "enter" || s == "q" {
 			m.phase = idle
 			return nil, m.current.Refreshes
 		}
@@ -283,13 +297,13 @@ func (m *Model) View(st *theme.Styles, w, h int) []string {
 		add(st.Text, m.preview)
 		body = append(body, "")
 		if a.Guard == TypeName {
-			add(st.Crit, "⚠ "+m.env+" is protected. Type its name to run "+a.Name+", esc to cancel:")
+			add(st.Crit, "⚠ "+m.env+" is protected. Type its name to run "+a.Name+", "+m.keys.Close.Help().Key+" to cancel:")
 			body = append(body, st.Value.Render("> "+m.typed+"▏"))
 		} else {
 			add(st.Warn, "Run it? y to run, anything else cancels [y/N]")
 		}
 	case running, finished:
-		status := st.Muted.Render("running " + m.elapsed() + " · x cancels")
+		status := st.Muted.Render("running " + m.elapsed() + " · " + m.keys.Cancel.Help().Key + " cancels")
 		if m.phase == finished {
 			switch {
 			case m.done.Err != nil:
@@ -299,7 +313,7 @@ func (m *Model) View(st *theme.Styles, w, h int) []string {
 			default:
 				status = st.Crit.Render(fmt.Sprintf("✖ exit %d after %s", m.done.Exit, m.elapsed()))
 			}
-			status += st.Muted.Render(" · esc closes")
+			status += st.Muted.Render(" · " + m.keys.Close.Help().Key + " closes")
 		}
 		body = append(body, status, st.Faint.Render(strings.Repeat("─", iw)))
 		room := max(h-2-len(body), 1)

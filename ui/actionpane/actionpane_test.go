@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/opsdeck/opsdeck/ui/theme"
@@ -25,7 +26,7 @@ func TestRunningOneAtATimeAndCancel(t *testing.T) {
 		Run: func(context.Context, any, string) (<-chan Line, func(), error) {
 			return lines, func() { cancelled = true }, nil
 		},
-	}})
+	}}, DefaultKeys())
 	cmd, ok := m.Press("t")
 	if !ok || cmd == nil {
 		t.Fatal("t is not an action key")
@@ -54,5 +55,33 @@ func TestRunningOneAtATimeAndCancel(t *testing.T) {
 	m.Update(lineMsg{gen: m.gen - 1, line: Line{Text: "stale"}, ok: true})
 	if len(m.lines) != 0 {
 		t.Error("a stale line was taken")
+	}
+}
+
+// TestRemappedCancel: with cancel remapped, x is an ordinary key and the new
+// key cancels; the overlay says which.
+func TestRemappedCancel(t *testing.T) {
+	cancelled := false
+	keys := DefaultKeys()
+	keys.Cancel = key.NewBinding(key.WithKeys("k"), key.WithHelp("k", "cancel"))
+	m := New("qa", context.Background(), time.Now, []Action{{
+		Name: "tests", Key: "t", Guard: None,
+		Preview: func(context.Context) (string, any, error) { return "tests", nil, nil },
+		Run: func(context.Context, any, string) (<-chan Line, func(), error) {
+			return make(chan Line), func() { cancelled = true }, nil
+		},
+	}}, keys)
+	cmd, _ := m.Press("t")
+	m.Update(cmd())
+	if v := strings.Join(m.View(theme.New(theme.Dark(), true), 100, 20), "\n"); !strings.Contains(v, "k cancels") {
+		t.Errorf("view:\n%s", v)
+	}
+	m.Key(press("x"))
+	if cancelled {
+		t.Fatal("x still cancels after cancel was remapped")
+	}
+	m.Key(press("k"))
+	if !cancelled {
+		t.Error("k must cancel")
 	}
 }
