@@ -170,7 +170,7 @@ func (m *Model) buildPanes() {
 	m.panes = append(m.panes,
 		dbpane.New(c, dbpane.Options{Source: env.Database, Problem: firstNonEmpty(env.DatabaseProblem, m.envErr),
 			Target: env.PostgresTarget, Scrubber: env.Scrubber,
-			Keys: dbpane.Keys{Filter: m.keys.Filter, Sort: m.keys.Sort, Reverse: m.keys.Reverse, Up: m.keys.Up, Down: m.keys.Down}}),
+			Keys: dbpane.Keys{Filter: m.keys.Filter, Sort: m.keys.Sort, Reverse: m.keys.Reverse, Up: m.keys.Up, Down: m.keys.Down, Close: m.keys.Close}}),
 		cachepane.New(c, cachepane.Options{Source: env.Cache, Problem: firstNonEmpty(env.CacheProblem, m.envErr),
 			Target: env.RedisTarget, Scrubber: env.Scrubber, QueueThresholds: env.QueueThresholds}),
 		driftpane.New(c, driftpane.Options{Source: env.Migrations, Drift: env.Drift, Probe: env.Probe, RunCheck: m.keys.RunCheck,

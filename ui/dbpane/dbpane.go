@@ -24,7 +24,7 @@ import (
 
 // Keys of the sessions drill-down.
 type Keys struct {
-	Filter, Sort, Reverse, Up, Down key.Binding
+	Filter, Sort, Reverse, Up, Down, Close key.Binding
 }
 
 // Options configure the pane.
@@ -276,12 +276,12 @@ func (m *Model) Key(k tea.KeyPressMsg) (tea.Cmd, bool) {
 	}
 	v := &m.sessions
 	if v.filtering {
-		switch k.String() {
-		case "esc":
+		switch {
+		case key.Matches(k, m.keys.Close):
 			v.filtering, v.filter = false, ""
-		case "enter":
+		case k.String() == "enter":
 			v.filtering = false
-		case "backspace":
+		case k.String() == "backspace":
 			if r := []rune(v.filter); len(r) > 0 {
 				v.filter = string(r[:len(r)-1])
 			}
@@ -307,7 +307,7 @@ func (m *Model) Key(k tea.KeyPressMsg) (tea.Cmd, bool) {
 		v.cursor++
 	case key.Matches(k, keys.Up):
 		v.cursor = max(v.cursor-1, 0)
-	case k.String() == "esc" && v.filter != "":
+	case key.Matches(k, keys.Close) && v.filter != "":
 		v.filter = "" // first esc clears the filter, the next unzooms
 	default:
 		return nil, false
