@@ -110,3 +110,23 @@ func TestBadFilesSayWhere(t *testing.T) {
 		t.Errorf("missing file: %v", err)
 	}
 }
+
+// FuzzParse: no dashboard, however broken, makes the import panic; what it
+// returns is either an error or queries with titles.
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(modern))
+	f.Add([]byte(`{"rows": [{"panels": [{"targets": [{"expr": "up"}]}]}]}`))
+	f.Add([]byte(`{"panels": [{"type": "row", "panels": [{"title": "x", "targets": [{"expr": "$a ${b:raw} [[c]]"}]}]}]}`))
+	f.Add([]byte(`{"dashboard": {"panels": []}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		d, err := Parse(data, Options{})
+		if err != nil {
+			return
+		}
+		for _, q := range d.Queries {
+			if q.Title == "" || q.Expr == "" {
+				t.Errorf("a query without a title or expression: %+v", q)
+			}
+		}
+	})
+}

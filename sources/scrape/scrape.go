@@ -168,17 +168,22 @@ func (s *Source) fetch(ctx context.Context) (map[string]*dto.MetricFamily, error
 	if ct := strings.ToLower(resp.Header.Get("Content-Type")); strings.Contains(ct, "html") {
 		return nil, s.fail("%s answered with an HTML page, not Prometheus metrics: is metrics_url the /metrics endpoint?", s.target)
 	}
-	body := io.LimitReader(resp.Body, maxBody+1)
-	counted := &countingReader{r: body}
+	families, err := s.parse(resp.Body)
+	if err != nil && ctx.Err() != nil {
+		return nil, s.fail("no complete answer from %s within %s", s.target, s.o.Timeout)
+	}
+	return families, err
+}
+
+// parse reads Prometheus text format, at most maxBody bytes of it.
+func (s *Source) parse(r io.Reader) (map[string]*dto.MetricFamily, error) {
+	counted := &countingReader{r: io.LimitReader(r, maxBody+1)}
 	parser := expfmt.NewTextParser(model.UTF8Validation)
 	families, err := parser.TextToMetricFamilies(counted)
 	if counted.n > maxBody {
 		return nil, s.fail("the answer of %s is larger than %d MiB", s.target, maxBody>>20)
 	}
 	if err != nil {
-		if ctx.Err() != nil {
-			return nil, s.fail("no complete answer from %s within %s", s.target, s.o.Timeout)
-		}
 		return nil, s.fail("the answer of %s is not Prometheus text format: %v", s.target, err)
 	}
 	return families, nil

@@ -291,3 +291,31 @@ func TestQuantileMatchesPrometheus(t *testing.T) {
 		}
 	}
 }
+
+// FuzzScrape: whatever an endpoint answers, parsing returns an error or
+// families, and the signals computed from the ring never panic.
+func FuzzScrape(f *testing.F) {
+	f.Add(text(10, 1, map[string]float64{"0.1": 5, "0.5": 9, "1": 10, "+Inf": 10}, 1))
+	f.Add("# TYPE http_request_duration_seconds histogram\nhttp_request_duration_seconds_bucket{le=\"1\"} 3\nhttp_request_duration_seconds_count 2\n")
+	f.Add("http_requests_total{status=\"503\"} NaN\nhttp_requests_total{status=\"200\"} +Inf\n")
+	f.Add("<html><title>502</title></html>")
+	f.Fuzz(func(t *testing.T, body string) {
+		at := time.Unix(1_700_000_000, 0)
+		src, _ := New(Options{URL: "http://api/metrics"})
+		for range 2 {
+			families, err := src.parse(strings.NewReader(body))
+			if err != nil {
+				return
+			}
+			src.add(at, families)
+			at = at.Add(5 * time.Second)
+		}
+		w := sources.Window{Now: at, End: at, Length: time.Minute, Step: 10 * time.Second}
+		for _, spec := range golden {
+			src.eval(spec.Key, at)
+			for i := range w.Points() {
+				src.eval(spec.Key, w.Start().Add(time.Duration(i)*w.Step))
+			}
+		}
+	})
+}
