@@ -384,3 +384,20 @@ func TestMetricsURLFromEnvironment(t *testing.T) {
 		t.Errorf("a bad METRICS_URL must be named: %v", err)
 	}
 }
+
+func TestDashboardInDirectModeWarns(t *testing.T) {
+	dash := filepath.Join(t.TempDir(), "d.json")
+	if err := os.WriteFile(dash, []byte(`{"panels": []}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Parse(filepath.Join(filepath.Dir(dash), "c.yaml"), []byte("grafana_dashboard: d.json\nenvironments:\n  laptop: {metrics_url: 'http://api:8000/metrics'}\n  qa: {prometheus: {url: 'http://p:9090'}}\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.GrafanaDashboard != dash {
+		t.Errorf("the dashboard path is relative to the config file: %q", cfg.GrafanaDashboard)
+	}
+	if len(cfg.Warnings) != 1 || !strings.Contains(cfg.Warnings[0], "environment laptop scrapes /metrics directly") {
+		t.Errorf("warnings: %v", cfg.Warnings)
+	}
+}

@@ -120,6 +120,9 @@ func (v *validator) config(c *Config) {
 	}
 	for _, name := range c.Order {
 		v.environment(name, c.Environments[name])
+		if e := c.Environments[name]; c.GrafanaDashboard != "" && e.MetricsURL != "" && e.Prometheus.URL == "" {
+			c.Warnings = append(c.Warnings, fmt.Sprintf("environment %s scrapes /metrics directly: the Grafana dashboard's panes need Prometheus and are left out there", name))
+		}
 	}
 }
 
