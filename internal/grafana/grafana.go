@@ -23,13 +23,10 @@ type Query struct {
 	// Title is the panel's title, with the target's legend or refId when
 	// the panel has several queries.
 	Title string
-	Panel string
-	RefID string
-	// Expr is the PromQL with dashboard variables replaced; Raw is as written.
+	// Expr is the PromQL with dashboard variables replaced (and divided into
+	// Unit: milliseconds into seconds); Raw is as written.
 	Expr, Raw string
 	Unit      units.Unit
-	// Scale converts the panel's unit to Unit (1000 for milliseconds).
-	Divide float64
 	// Warn and Crit come from the panel's threshold steps (yellow/orange and
 	// red), nil when it has none.
 	Warn, Crit *float64
@@ -168,9 +165,9 @@ func Parse(data []byte, o Options) (*Dashboard, error) {
 			continue
 		}
 		unit, divide := unitOf(p)
-		warn, crit := thresholds(p)
+		warn, crit := thresholds(p, divide)
 		for _, t := range targets {
-			q := Query{Title: title, Panel: title, RefID: t.RefID, Raw: t.Expr, Unit: unit, Divide: divide, Warn: warn, Crit: crit}
+			q := Query{Title: title, Raw: t.Expr, Unit: unit, Warn: warn, Crit: crit}
 			if len(targets) > 1 {
 				q.Title += " · " + firstNonEmpty(t.LegendFormat, t.RefID)
 			}
@@ -235,10 +232,9 @@ func unitOf(p rawPanel) (units.Unit, float64) {
 	return units.None, 1
 }
 
-// thresholds reads the panel's threshold steps: the first red step is
-// critical, the first yellow or orange step a warning.
-func thresholds(p rawPanel) (warn, crit *float64) {
-	_, divide := unitOf(p)
+// thresholds reads the panel's threshold steps, in the panel's unit divided
+// by divide: the first red step is critical, the first yellow or orange step a warning.
+func thresholds(p rawPanel, divide float64) (warn, crit *float64) {
 	for _, s := range p.FieldConfig.Defaults.Thresholds.Steps {
 		if s.Value == nil {
 			continue // the base colour
