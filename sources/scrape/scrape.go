@@ -177,10 +177,10 @@ func (s *Source) fetch(ctx context.Context) (map[string]*dto.MetricFamily, error
 
 // parse reads Prometheus text format, at most maxBody bytes of it.
 func (s *Source) parse(r io.Reader) (map[string]*dto.MetricFamily, error) {
-	counted := &countingReader{r: io.LimitReader(r, maxBody+1)}
+	limited := &io.LimitedReader{R: r, N: maxBody + 1}
 	parser := expfmt.NewTextParser(model.UTF8Validation)
-	families, err := parser.TextToMetricFamilies(counted)
-	if counted.n > maxBody {
+	families, err := parser.TextToMetricFamilies(limited)
+	if limited.N <= 0 { // more than maxBody bytes were offered
 		return nil, s.fail("the answer of %s is larger than %d MiB", s.target, maxBody>>20)
 	}
 	if err != nil {
@@ -191,17 +191,6 @@ func (s *Source) parse(r io.Reader) (map[string]*dto.MetricFamily, error) {
 
 func (s *Source) fail(format string, args ...any) error {
 	return errors.New(s.o.Scrubber.String(fmt.Sprintf(format, args...)))
-}
-
-type countingReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
 }
 
 // rootCause drops the "Get URL:" wrapping (the URL may hold a password).

@@ -319,3 +319,16 @@ func FuzzScrape(f *testing.F) {
 		}
 	})
 }
+
+// TestOversizedAnswerRefused: an endpoint that answers without end is cut at
+// maxBody and said so, rather than read into memory.
+func TestOversizedAnswerRefused(t *testing.T) {
+	src, _ := New(Options{URL: "http://api/metrics"})
+	_, err := src.parse(strings.NewReader(strings.Repeat("# padding comment\n", maxBody/16+16)))
+	if err == nil || !strings.Contains(err.Error(), "larger than 32 MiB") {
+		t.Errorf("oversized answer: %v", err)
+	}
+	if _, err := src.parse(strings.NewReader(strings.Repeat("# padding comment\n", 1000))); err != nil {
+		t.Errorf("a small answer of comments is fine: %v", err)
+	}
+}
