@@ -26,7 +26,7 @@ func lintDashboard(a *app, path string) error {
 	if err != nil {
 		return configError{err}
 	}
-	env, ctx, done, err := a.openEnv()
+	env, ctx, done, err := a.openEnvOf(cfg)
 	if err != nil {
 		return err
 	}

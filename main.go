@@ -227,6 +227,11 @@ func (a *app) openEnv() (env *sources.Environment, ctx context.Context, done fun
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	return a.openEnvOf(cfg)
+}
+
+// openEnvOf is openEnv for a configuration already loaded.
+func (a *app) openEnvOf(cfg *config.Config) (env *sources.Environment, ctx context.Context, done func(), err error) {
 	name, err := a.envName(cfg)
 	if err != nil {
 		return nil, nil, nil, err
