@@ -10,9 +10,9 @@ import (
 // values at one point in time across every metric pane. The root model owns
 // it and changes it on key presses; panes only read it, on the UI goroutine.
 type Timeline struct {
-	// Windows are the zoom steps of the chart window.
-	Windows []time.Duration
+	// Window is the chart window, one of windows (the zoom steps).
 	Window  time.Duration
+	windows []time.Duration
 	Paused  bool
 	At      time.Time // the paused instant
 	// Cursor is the instant read across panes; zero when there is none.
@@ -21,19 +21,19 @@ type Timeline struct {
 	Version int
 }
 
-// ZoomSteps are the chart windows the zoom keys step through.
-func ZoomSteps() []time.Duration {
+// zoomSteps are the chart windows the zoom keys step through.
+func zoomSteps() []time.Duration {
 	return []time.Duration{5 * time.Minute, 15 * time.Minute, time.Hour, 6 * time.Hour, 24 * time.Hour}
 }
 
 // NewTimeline starts live, at window (added to the zoom steps if it is not one).
 func NewTimeline(window time.Duration) *Timeline {
-	steps := ZoomSteps()
+	steps := zoomSteps()
 	if !slices.Contains(steps, window) {
 		steps = append(steps, window)
 		slices.Sort(steps)
 	}
-	return &Timeline{Windows: steps, Window: window}
+	return &Timeline{windows: steps, Window: window}
 }
 
 // End is the newest instant the charts show: now, or the paused instant.
@@ -47,12 +47,12 @@ func (t *Timeline) End(now time.Time) time.Time {
 // Zoom steps the window by delta steps (-1 shorter, +1 longer) and reports
 // whether it changed.
 func (t *Timeline) Zoom(delta int) bool {
-	i := slices.Index(t.Windows, t.Window)
-	j := min(max(i+delta, 0), len(t.Windows)-1)
+	i := slices.Index(t.windows, t.Window)
+	j := min(max(i+delta, 0), len(t.windows)-1)
 	if j == i {
 		return false
 	}
-	t.Window = t.Windows[j]
+	t.Window = t.windows[j]
 	t.clampCursor()
 	t.Version++
 	return true
