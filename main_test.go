@@ -256,6 +256,21 @@ func TestSnapshotAgainstRealPrometheus(t *testing.T) {
 	if code != 1 || !strings.Contains(out, "P95 latency is ") || !strings.Contains(out, "at or over its critical threshold 10 ms") {
 		t.Errorf("check --metrics over threshold: exit %d\n%s", code, out)
 	}
+	code, out, _ = runCLI(t, nil, "--config", strict, "check", "--metrics", "--format", "json")
+	var gate struct {
+		OK      bool `json:"ok"`
+		Signals []struct {
+			Key      string   `json:"key"`
+			Value    *float64 `json:"value"`
+			Critical *float64 `json:"critical"`
+			Status   string   `json:"status"`
+		} `json:"signals"`
+	}
+	if err := json.Unmarshal([]byte(out), &gate); err != nil || code != 1 || gate.OK || len(gate.Signals) != 2 ||
+		gate.Signals[1].Key != "p95_latency" || gate.Signals[1].Status != "crit" || gate.Signals[1].Critical == nil ||
+		*gate.Signals[1].Critical != 0.01 || gate.Signals[1].Value == nil || *gate.Signals[1].Value <= 0.01 {
+		t.Errorf("check --metrics --format json: exit %d %v\n%s", code, err, out)
+	}
 	code, _, stderr = runCLI(t, nil, "--config", strict, "check")
 	if code != 2 || !strings.Contains(stderr, "nothing to check in environment staging") {
 		t.Errorf("check without --metrics and nothing else to check must be a usage error: exit %d %s", code, stderr)
