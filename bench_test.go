@@ -25,12 +25,7 @@ func BenchmarkFirstCompleteFrame(b *testing.B) {
 	const budget = 500 * time.Millisecond
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	api := originapi.New()
-	addr, err := api.Serve(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
-	go api.Run(ctx, originapi.Schedule{Start: time.Now(), Period: time.Hour}, 3)
+	addr := originapi.Start(b, originapi.Schedule{Start: time.Now(), Period: time.Hour}, 3)
 	prom := harness.NewPrometheus(b, harness.PrometheusOptions{Targets: []string{addr}})
 	wait, cancelWait := context.WithTimeout(ctx, 30*time.Second)
 	defer cancelWait()

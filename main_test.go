@@ -157,12 +157,7 @@ type snapshotDoc struct {
 func TestSnapshotAgainstRealPrometheus(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	api := originapi.New()
-	addr, err := api.Serve(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	go api.Run(ctx, originapi.Schedule{Start: time.Now(), Period: time.Hour}, 7)
+	addr := originapi.Start(t, originapi.Schedule{Start: time.Now(), Period: time.Hour}, 7)
 	prom := harness.NewPrometheus(t, harness.PrometheusOptions{Targets: []string{addr}, Rules: `groups:
   - name: t
     rules:
@@ -301,14 +296,7 @@ func TestSnapshotAgainstRealPrometheus(t *testing.T) {
 // scrapes the application twice and computes the rates itself.
 func TestDirectMetricsMode(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	api := originapi.New()
-	addr, err := api.Serve(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	go api.Run(ctx, originapi.Schedule{Start: time.Now(), Period: time.Hour}, 3)
+	addr := originapi.Start(t, originapi.Schedule{Start: time.Now(), Period: time.Hour}, 3)
 	env := map[string]string{"METRICS_URL": "http://" + addr + "/metrics"}
 	// A series' first sample has no increase (as in Prometheus): wait until
 	// the API has counted requests, as a running service has.

@@ -226,3 +226,26 @@ func (a *API) Run(ctx context.Context, sched Schedule, seed uint64) {
 		}
 	}
 }
+
+// TB is what Start needs of a test or benchmark.
+type TB interface {
+	Helper()
+	Fatalf(format string, args ...any)
+	Cleanup(func())
+}
+
+// Start serves a synthetic Origin API on a free loopback port, with traffic
+// following sched, for one test; it stops when the test ends. It returns the
+// address (host:port) whose /metrics Prometheus or direct mode scrape.
+func Start(t TB, sched Schedule, seed uint64) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	api := New()
+	addr, err := api.Serve(ctx)
+	if err != nil {
+		t.Fatalf("origin api: %v", err)
+	}
+	go api.Run(ctx, sched, seed)
+	return addr
+}

@@ -28,14 +28,9 @@ func TestAgreesWithPrometheus(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	api := originapi.New()
-	addr, err := api.Serve(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
 	// 13 minutes into an hour-long cycle is inside the error incident: a 12 %
 	// error ratio gives the numerator enough requests to compare.
-	go api.Run(ctx, originapi.Schedule{Start: time.Now().Add(-13 * time.Minute), Period: time.Hour}, 7)
+	addr := originapi.Start(t, originapi.Schedule{Start: time.Now().Add(-13 * time.Minute), Period: time.Hour}, 7)
 	prom := harness.NewPrometheus(t, harness.PrometheusOptions{Targets: []string{addr}})
 
 	const window = 30 * time.Second
