@@ -131,11 +131,13 @@ func (p *Postgres) run(ctx context.Context, su *serviceUser, settings map[string
 	for k, v := range settings {
 		args = append(args, "-c", k+"="+v)
 	}
-	proc, err := withPortRetry(func(port int) (*process, error) {
+	p.killSignal, p.port = syscall.SIGQUIT, &p.Port
+	p.relaunch = func(ctx context.Context, port int) (*process, error) {
 		p.Port = port
 		ready := func(ctx context.Context) error { return p.execIn(ctx, "postgres", "SELECT 1") }
 		return launch(ctx, "postgres", p.Dir, su, ready, postgresBin, append(args, "-p", strconv.Itoa(port))...)
-	})
+	}
+	proc, err := withPortRetry(func(port int) (*process, error) { return p.relaunch(ctx, port) })
 	if err != nil {
 		return err
 	}

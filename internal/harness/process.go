@@ -303,6 +303,40 @@ type server struct {
 	proc *process
 	// stopSignal asks for a clean shutdown (SIGINT is PostgreSQL's "fast" mode).
 	stopSignal syscall.Signal
+	// killSignal ends it at once (default SIGKILL; PostgreSQL's SIGQUIT is
+	// its immediate shutdown, which takes the backends down with it).
+	killSignal syscall.Signal
+	// relaunch starts the process again on port, and port is where the
+	// server's Port field lives (for Kill and Restart).
+	relaunch func(ctx context.Context, port int) (*process, error)
+	port     *int
+}
+
+// Kill ends the server abruptly, as a crash or an OOM kill does, keeping its
+// data directory for Restart.
+func (s *server) Kill() error {
+	sig := s.killSignal
+	if sig == 0 {
+		sig = syscall.SIGKILL
+	}
+	return s.proc.stop(sig, 10*time.Second)
+}
+
+// Restart starts a killed server again on its data, on the same port when it
+// is still free (else on another: read the port again).
+func (s *server) Restart(ctx context.Context) error {
+	if s.relaunch == nil {
+		return errors.New("harness: this server cannot be restarted")
+	}
+	proc, err := s.relaunch(ctx, *s.port)
+	if errors.Is(err, errPortTaken) {
+		proc, err = withPortRetry(func(port int) (*process, error) { return s.relaunch(ctx, port) })
+	}
+	if err != nil {
+		return err
+	}
+	s.proc = proc
+	return nil
 }
 
 // Pid is the server's process id.

@@ -86,14 +86,16 @@ func StartPrometheus(ctx context.Context, opts PrometheusOptions) (*Prometheus, 
 		}
 	}
 	p := &Prometheus{server: server{Dir: dir, stopSignal: syscall.SIGTERM}}
-	proc, err := withPortRetry(func(port int) (*process, error) {
+	p.port = &p.Port
+	p.relaunch = func(ctx context.Context, port int) (*process, error) {
 		p.Port = port
 		return launch(ctx, "prometheus", dir, nil, p.ready, bin,
 			"--config.file="+confPath,
 			"--storage.tsdb.path="+filepath.Join(dir, "data"),
 			"--web.listen-address=127.0.0.1:"+strconv.Itoa(port),
 			"--log.level=warn")
-	})
+	}
+	proc, err := withPortRetry(func(port int) (*process, error) { return p.relaunch(ctx, port) })
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err

@@ -69,14 +69,16 @@ func StartRedis(ctx context.Context, opts RedisOptions) (*Redis, error) {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	proc, err := withPortRetry(func(port int) (*process, error) {
+	r.port = &r.Port
+	r.relaunch = func(ctx context.Context, port int) (*process, error) {
 		r.Port = port
 		args := []string{confPath, "--port", strconv.Itoa(port)}
 		if opts.Sentinel {
 			args = append(args, "--sentinel")
 		}
 		return launch(ctx, "redis", dir, nil, r.ping, bin, args...)
-	})
+	}
+	proc, err := withPortRetry(func(port int) (*process, error) { return r.relaunch(ctx, port) })
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err
