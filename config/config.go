@@ -186,6 +186,9 @@ type Postgres struct {
 	PgbouncerURL string `yaml:"pgbouncer_url,omitempty"`
 	// StatementTimeout bounds every query opsdeck sends.
 	StatementTimeout Duration `yaml:"statement_timeout"`
+	// Timeout bounds a whole poll, connecting included: a hung server or
+	// network is reported after it.
+	Timeout Duration `yaml:"timeout"`
 	// RequiredExtensions are flagged when missing (Origin needs "vector").
 	RequiredExtensions []string `yaml:"required_extensions,omitempty"`
 }
@@ -193,6 +196,8 @@ type Postgres struct {
 // Redis connection of an environment and the Celery queue keys to watch.
 type Redis struct {
 	URL string `yaml:"url"`
+	// Timeout bounds a whole poll, connecting included.
+	Timeout Duration `yaml:"timeout"`
 	// Mode is single (default), sentinel or cluster.
 	Mode string `yaml:"mode"`
 	// Addrs are further cluster seed nodes, or the sentinels (host:port).

@@ -279,6 +279,12 @@ func applyDefaults(cfg *Config, pos presence) {
 		if env.Postgres.StatementTimeout == 0 {
 			env.Postgres.StatementTimeout = Duration(DefaultStatementTimeout)
 		}
+		if env.Postgres.Timeout == 0 {
+			env.Postgres.Timeout = Duration(DefaultTimeout)
+		}
+		if env.Redis.Timeout == 0 {
+			env.Redis.Timeout = Duration(DefaultTimeout)
+		}
 	}
 }
 

@@ -274,6 +274,14 @@ func (v *validator) environment(name string, e *Environment) {
 	if d := e.Postgres.StatementTimeout.D(); d < 10*time.Millisecond || d > time.Minute {
 		v.fail(base+".postgres.statement_timeout", "%s is out of range: use 10ms to 1m", d)
 	}
+	for _, t := range []struct {
+		field string
+		d     time.Duration
+	}{{".postgres.timeout", e.Postgres.Timeout.D()}, {".redis.timeout", e.Redis.Timeout.D()}} {
+		if t.d < 10*time.Millisecond || t.d > time.Minute {
+			v.fail(base+t.field, "%s is out of range: use 10ms to 1m", t.d)
+		}
+	}
 	if e.Redis.URL != "" {
 		v.redisURL(base+".redis.url", e.Redis.URL)
 	}

@@ -52,7 +52,7 @@ func Open(cfg *config.Config, name, version string) (*sources.Environment, error
 	if e.Postgres.URL == "" {
 		env.DatabaseProblem = "no PostgreSQL: set postgres.url in the config or DATABASE_URL"
 	} else if db, err := postgres.New(postgres.Options{URL: e.Postgres.URL, PgbouncerURL: e.Postgres.PgbouncerURL,
-		StatementTimeout: e.Postgres.StatementTimeout.D(), RequiredExtensions: e.Postgres.RequiredExtensions, Scrubber: scrubber}); err != nil {
+		StatementTimeout: e.Postgres.StatementTimeout.D(), Timeout: e.Postgres.Timeout.D(), RequiredExtensions: e.Postgres.RequiredExtensions, Scrubber: scrubber}); err != nil {
 		env.DatabaseProblem = scrubber.String(err.Error())
 	} else {
 		env.Database, env.PostgresTarget = db, db.Target()
@@ -61,7 +61,8 @@ func Open(cfg *config.Config, name, version string) (*sources.Environment, error
 	if e.Redis.URL == "" && len(e.Redis.Addrs) == 0 {
 		env.CacheProblem = "no Redis: set redis.url in the config or REDIS_URL"
 	} else if cache, err := redis.New(redis.Options{URL: e.Redis.URL, Mode: e.Redis.Mode, Addrs: e.Redis.Addrs,
-		MasterName: e.Redis.MasterName, SentinelPassword: string(e.Redis.SentinelPassword), Queues: e.Redis.Queues, Scrubber: scrubber}); err != nil {
+		MasterName: e.Redis.MasterName, SentinelPassword: string(e.Redis.SentinelPassword), Queues: e.Redis.Queues,
+		Timeout: e.Redis.Timeout.D(), Scrubber: scrubber}); err != nil {
 		env.CacheProblem = scrubber.String(err.Error())
 	} else {
 		env.Cache, env.RedisTarget = cache, cache.Target()
@@ -70,7 +71,8 @@ func Open(cfg *config.Config, name, version string) (*sources.Environment, error
 	if ref := e.SchemaReference; ref != "" && env.Database != nil {
 		live := env.Database.(*postgres.Client)
 		if other, ok := cfg.Environments[ref]; ok {
-			refDB, err := postgres.New(postgres.Options{URL: other.Postgres.URL, StatementTimeout: other.Postgres.StatementTimeout.D(), Scrubber: scrubber})
+			refDB, err := postgres.New(postgres.Options{URL: other.Postgres.URL, StatementTimeout: other.Postgres.StatementTimeout.D(),
+				Timeout: other.Postgres.Timeout.D(), Scrubber: scrubber})
 			if err == nil {
 				env.Drift = drift.AgainstDatabase(live, refDB, ref)
 				closers = append(closers, refDB.Close)
