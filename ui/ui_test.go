@@ -348,15 +348,15 @@ func TestErrorKeepsDataAndRecovers(t *testing.T) {
 	if !strings.Contains(s, "failing") {
 		t.Error("header does not flag failing sources")
 	}
-	// Backoff: after repeated failures the next try waits two intervals.
+	// Retries: a failing source is tried again within 1.25 intervals.
 	var delays []time.Duration
 	for _, tm := range h.timers {
 		if _, ok := tm.msg.(clockTick); !ok {
 			delays = append(delays, tm.d)
 		}
 	}
-	if len(delays) == 0 || delays[0] > 4*time.Second {
-		t.Errorf("retry delays %v (want capped at 2 refresh intervals)", delays)
+	if len(delays) == 0 || delays[0] > 2500*time.Millisecond {
+		t.Errorf("retry delays %v (want at most 1.25 refresh intervals)", delays)
 	}
 	// Recovery within two refresh intervals of the fault ending.
 	f.set(func(f *fakeMetrics) { f.err = nil; f.values[sources.RPS] = 50 })

@@ -4,7 +4,7 @@
 // timeout; the next one is scheduled only after the previous result arrived,
 // so fetches never overlap; every fetch and tick carries a generation number,
 // so that a refresh or an environment switch discards stale results; on error
-// the last good data is kept and the source is retried with a capped backoff.
+// the last good data is kept and the source is retried at the next interval.
 package poll
 
 import (
@@ -65,10 +65,6 @@ func (s *State[T]) Update(msg tea.Msg, sch Scheduler, fetch func() tea.Cmd) tea.
 	}
 	return nil
 }
-
-// maxBackoff is the cap, in refresh intervals: a failing source is retried at
-// most every two intervals, so it recovers within two intervals of the fault ending.
-const maxBackoff = 2
 
 // State is one pane's polling state.
 type State[T any] struct {
@@ -135,19 +131,20 @@ func (s *State[T]) Accept(r Result[T]) bool {
 }
 
 // Delay is how long to wait before the next fetch: until the next multiple
-// of the refresh interval on the wall clock (two intervals while the source
-// keeps failing). Aligning to the clock makes every pane fetch at the same
-// instants, so their results land in one redraw instead of five.
+// of the refresh interval on the wall clock. Aligning to the clock makes every
+// pane fetch at the same instants, so their results land in one redraw
+// instead of five.
+//
+// A failing source is retried on the same schedule, not with a growing
+// backoff: the wait is then at most 1.25 intervals, so a pane recovers within
+// two intervals of a fault ending. A source that hangs backs off by itself, as
+// the next fetch starts only when the hung one has timed out.
 func (s *State[T]) Delay(now time.Time, refresh time.Duration) time.Duration {
-	interval := refresh
-	if s.failures > 1 {
-		interval = refresh * maxBackoff
-	}
-	next := now.Truncate(interval).Add(interval)
+	next := now.Truncate(refresh).Add(refresh)
 	if d := next.Sub(now); d >= refresh/4 {
 		return d
 	}
-	return next.Add(interval).Sub(now) // a result just before a boundary waits for the one after
+	return next.Add(refresh).Sub(now) // a result just before a boundary waits for the one after
 }
 
 // Next is the tick for the next fetch and how long to wait for it; the pane
