@@ -105,8 +105,10 @@ func apiTime(t time.Time) string {
 	return strconv.FormatFloat(float64(t.UnixMilli())/1000, 'f', -1, 64)
 }
 
+// timeoutParam is the timeout in seconds as a bare number: Prometheus reads
+// "0.4" but refuses "0.4s".
 func (c *Client) timeoutParam() string {
-	return strconv.FormatFloat(c.timeout.Seconds(), 'f', -1, 64) + "s"
+	return strconv.FormatFloat(c.timeout.Seconds(), 'f', -1, 64)
 }
 
 // queryResult is the data of /query and /query_range.

@@ -427,3 +427,14 @@ func TestCredentialFilesReadPerRequest(t *testing.T) {
 		t.Fatalf("missing CA file: %v", err)
 	}
 }
+
+// TestSubSecondTimeout: a timeout under a second reaches Prometheus in a form
+// it accepts (it refuses "0.4s").
+func TestSubSecondTimeout(t *testing.T) {
+	t.Parallel()
+	c := newClient(t, Options{Timeout: 400 * time.Millisecond})
+	w := sources.WindowFor(time.Now().Add(-2*time.Second), 2*time.Minute, 30)
+	if _, err := c.Read(context.Background(), sources.SignalSpec{Key: "x", Query: `sum(rate(http_requests_total[1m]))`}, w); err != nil {
+		t.Fatal(err)
+	}
+}
