@@ -81,6 +81,10 @@ func New(o Options) (*Client, error) {
 	cfg.MinConns = 0
 	cfg.MaxConnIdleTime = 5 * time.Minute
 	cfg.HealthCheckPeriod = time.Minute
+	// No ping before each use: a ping that times out has the pool hold the
+	// dead connection's slot for 15 s (see exec, which finds dead connections
+	// by using them).
+	cfg.ShouldPing = func(context.Context, pgxpool.ShouldPingParams) bool { return false }
 	cc := cfg.ConnConfig
 	cc.RuntimeParams["application_name"] = "opsdeck"
 	if o.Dial != nil {
@@ -160,22 +164,12 @@ func (c *Client) Poll(ctx context.Context, req sources.DBRequest) (sources.DBSta
 }
 
 func (c *Client) poll(ctx context.Context, req sources.DBRequest) (sources.DBState, error) {
-	conn, err := c.pool.Acquire(ctx)
-	if err != nil {
-		return sources.DBState{}, c.describe(ctx, err)
-	}
-	defer conn.Release()
-	pc := conn.Conn().PgConn()
 	c.mu.Lock()
 	withSize := c.sizeAt.IsZero() || time.Since(c.sizeAt) >= sizeEvery
 	c.mu.Unlock()
-	results, err := pc.Exec(ctx, pollSQL(c.opts.StatementTimeout, req.Sessions, withSize)).ReadAll()
+	results, err := c.exec(ctx, pollSQL(c.opts.StatementTimeout, req.Sessions, withSize))
 	at := time.Now()
 	if err != nil {
-		if pc.TxStatus() == 'E' || pc.TxStatus() == 'T' {
-			// Leave the connection clean for the next poll instead of dropping it.
-			_, _ = pc.Exec(ctx, "ROLLBACK").ReadAll()
-		}
 		return sources.DBState{}, c.describe(ctx, err)
 	}
 	var doc []byte
@@ -245,6 +239,41 @@ func rates(prev, cur sources.DBState) *sources.DBRates {
 		r.CacheHitRatio = &ratio
 	}
 	return r
+}
+
+// exec runs sql (one simple-protocol message) on a pooled connection.
+//
+// A connection found dead (the server restarted, or the network lost it)
+// leaves the pool at once and the statement is tried once more on a fresh
+// one, within the same deadline. pgx says goodbye to a dead connection for up
+// to 15 s (a cancel request, then a drain) and the pool would hold the slot
+// all that time, keeping the pane down long after the fault ended. A failed
+// transaction is rolled back so that the connection stays usable.
+func (c *Client) exec(ctx context.Context, sql string) ([]*pgconn.Result, error) {
+	for attempt := 0; ; attempt++ {
+		conn, err := c.pool.Acquire(ctx)
+		if err != nil {
+			return nil, err
+		}
+		pc := conn.Conn().PgConn()
+		results, err := pc.Exec(ctx, sql).ReadAll()
+		switch {
+		case err == nil:
+			conn.Release()
+			return results, nil
+		case pc.IsClosed():
+			conn.Hijack() // already closing itself in the background
+			if attempt == 0 && ctx.Err() == nil {
+				continue
+			}
+		default:
+			if tx := pc.TxStatus(); tx == 'E' || tx == 'T' {
+				_, _ = pc.Exec(ctx, "ROLLBACK").ReadAll()
+			}
+			conn.Release()
+		}
+		return nil, err
+	}
 }
 
 // describe puts a failure in words: who could not connect where, and why.
@@ -488,12 +517,7 @@ func decode(doc []byte) (st sources.DBState, size *int64, err error) {
 func (c *Client) AlembicVersion(ctx context.Context) (current []string, hasTable bool, err error) {
 	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
-	conn, err := c.pool.Acquire(ctx)
-	if err != nil {
-		return nil, false, c.describe(ctx, err)
-	}
-	defer conn.Release()
-	results, err := conn.Conn().PgConn().Exec(ctx, "SELECT version_num FROM alembic_version ORDER BY 1").ReadAll()
+	results, err := c.exec(ctx, "SELECT version_num FROM alembic_version ORDER BY 1")
 	if err != nil {
 		var pgErr *pgconn.PgError
 		if errors.As(err, &pgErr) && pgErr.Code == "42P01" { // undefined_table
@@ -515,18 +539,9 @@ func (c *Client) AlembicVersion(ctx context.Context) (current []string, hasTable
 func (c *Client) Schema(ctx context.Context) (sources.Schema, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
-	conn, err := c.pool.Acquire(ctx)
-	if err != nil {
-		return sources.Schema{}, c.describe(ctx, err)
-	}
-	defer conn.Release()
-	pc := conn.Conn().PgConn()
 	ms := max(c.opts.StatementTimeout.Milliseconds(), 1)
-	results, err := pc.Exec(ctx, fmt.Sprintf("BEGIN READ ONLY;\nSET LOCAL statement_timeout = %d;\n%s;\nCOMMIT", ms, schemaSQL)).ReadAll()
+	results, err := c.exec(ctx, fmt.Sprintf("BEGIN READ ONLY;\nSET LOCAL statement_timeout = %d;\n%s;\nCOMMIT", ms, schemaSQL))
 	if err != nil {
-		if pc.TxStatus() == 'E' || pc.TxStatus() == 'T' {
-			_, _ = pc.Exec(ctx, "ROLLBACK").ReadAll()
-		}
 		return sources.Schema{}, c.describe(ctx, err)
 	}
 	for _, r := range results {
