@@ -504,7 +504,10 @@ func firstLine(s string) string {
 }
 
 func (c *Client) describe(ctx context.Context, err error) error {
-	if ctx.Err() != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+	// The connection's read deadline (the same timeout) can fire just before
+	// the context's: both are the one timeout, said the same way.
+	var netErr net.Error
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &netErr) && netErr.Timeout()) {
 		return errors.New(c.opts.Scrubber.String(fmt.Sprintf("no answer from %s within %s", c.target, c.opts.Timeout)))
 	}
 	return errors.New(c.opts.Scrubber.String(describeErr(err, c.target, c.user)))
