@@ -6,10 +6,12 @@ package ui
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/opsdeck/opsdeck/sources"
 	"github.com/opsdeck/opsdeck/ui/actionpane"
@@ -484,6 +486,18 @@ func (m *Model) Loaded() bool {
 		}
 	}
 	return true
+}
+
+// PaneTexts is each pane's text as drawn, by title, without colour: what a
+// fault test reads to know what one pane says, which the screen interleaves
+// with its neighbours' lines.
+func (m *Model) PaneTexts() map[string]string {
+	out := make(map[string]string, len(m.panes)+1)
+	out[m.alerts.Title()] = ansi.Strip(strings.Join(m.alerts.View(false), "\n"))
+	for _, p := range m.panes {
+		out[p.Title()] = ansi.Strip(strings.Join(p.View(false), "\n"))
+	}
+	return out
 }
 
 // failing counts panes whose source is failing, for the header.

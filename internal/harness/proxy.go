@@ -94,6 +94,13 @@ func (p *Proxy) SetWith(f Fault, delay time.Duration, h http.Handler) {
 		p.served.Close()
 		p.served = nil
 	}
+	if f == Serve || p.fault == Serve {
+		// Another server answers from now on: open connections end, as
+		// when a server is replaced, so that clients reconnect to it.
+		for c := range p.conns {
+			c.Close()
+		}
+	}
 	p.fault, p.delay, p.handler = f, delay, h
 	if f == Serve {
 		p.served = newChanListener(p.Addr())
