@@ -1,0 +1,602 @@
+package faulttest
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/opsdeck/opsdeck/config"
+	"github.com/opsdeck/opsdeck/internal/harness"
+	"github.com/opsdeck/opsdeck/internal/originapi"
+	"github.com/opsdeck/opsdeck/internal/wire"
+	"github.com/opsdeck/opsdeck/sources"
+	"github.com/opsdeck/opsdeck/ui"
+)
+
+// The console under test polls every second and gives every source 400 ms:
+// short enough that a hundred faults fit in a test run, long enough for a
+// poll over loopback (a few milliseconds).
+const (
+	refresh = time.Second
+	timeout = 400 * time.Millisecond
+	// keyBudget is the longest a key press may wait for the console
+	// (BenchmarkKeysDuringFaults holds it). This test, which runs under the
+	// race detector beside others on two cores, fails at the sources'
+	// timeout: a key that waited that long waited for a source.
+	keyBudget = 100 * time.Millisecond
+	// recoverWithin is how soon after a fault ends every pane must be well.
+	recoverWithin = 2 * refresh
+)
+
+// stack is the three real servers, each behind its own fault proxy.
+type stack struct {
+	prom *harness.Prometheus
+	pg   *harness.Postgres
+	rd   *harness.Redis
+
+	proxies map[string]*harness.Proxy // by source: prometheus, postgres, redis
+	servers map[string]server
+}
+
+// server is what Kill/Restart need of a harness server.
+type server interface {
+	Kill() error
+	Restart(ctx context.Context) error
+}
+
+func newStack(t testing.TB) *stack {
+	api := originapi.Start(t, originapi.Schedule{Start: time.Now(), Period: time.Hour}, 7)
+	s := &stack{
+		prom: harness.NewPrometheus(t, harness.PrometheusOptions{Targets: []string{api}}),
+		pg:   harness.NewPostgres(t, harness.PostgresOptions{}),
+		rd:   harness.NewRedis(t, harness.RedisOptions{}),
+	}
+	s.servers = map[string]server{"prometheus": s.prom, "postgres": s.pg, "redis": s.rd}
+	s.proxies = map[string]*harness.Proxy{
+		"prometheus": harness.NewProxy(t, "127.0.0.1:"+strconv.Itoa(s.prom.Port)),
+		"postgres":   harness.NewProxy(t, "127.0.0.1:"+strconv.Itoa(s.pg.Port)),
+		"redis":      harness.NewProxy(t, s.rd.Addr()),
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := s.prom.WaitFor(ctx, `count_over_time(up[1m]) >= 3`, func(r []harness.Sample) bool { return len(r) == 1 }); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// addr is where a restarted server listens now (it may have changed port).
+func (s *stack) addr(source string) string {
+	switch source {
+	case "prometheus":
+		return "127.0.0.1:"+strconv.Itoa(s.prom.Port)
+	case "postgres":
+		return "127.0.0.1:" + strconv.Itoa(s.pg.Port)
+	}
+	return s.rd.Addr()
+}
+
+// config is the console's configuration: every URL through a proxy.
+func (s *stack) config(t testing.TB, refresh, timeout time.Duration) *config.Config {
+	pgURL := url.URL{Scheme: "postgresql", User: url.UserPassword(s.pg.User, s.pg.Password),
+		Host: s.proxies["postgres"].Addr(), Path: "/" + s.pg.Database, RawQuery: "sslmode=disable"}
+	rdURL := url.URL{Scheme: "redis", User: url.UserPassword("", s.rd.Password), Host: s.proxies["redis"].Addr(), Path: "/0"}
+	yaml := fmt.Sprintf(`refresh: %s
+environments:
+  faults:
+    prometheus: {url: "http://%s", timeout: %s}
+    postgres: {url: %q, timeout: %s, statement_timeout: 300ms}
+    redis: {url: %q, timeout: %s}
+`, refresh, s.proxies["prometheus"].Addr(), timeout, pgURL.String(), timeout, rdURL.String(), timeout)
+	path := filepath.Join(t.TempDir(), "faults.yaml")
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(config.Options{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// console is the console running in a real Bubble Tea program (renderer,
+// frame rate and all), its output discarded, its state read after every
+// message.
+type console struct {
+	t    testing.TB
+	prog *tea.Program
+	done chan error
+
+	mu        sync.Mutex
+	panes     map[string]string
+	pressed   []time.Time // tab presses not yet handled, oldest first
+	latencies []time.Duration
+}
+
+// observed wraps the root model to record, after each message, what every
+// pane says and how long each tab press waited.
+type observed struct {
+	m *ui.Model
+	c *console
+}
+
+func (o observed) Init() tea.Cmd { return o.m.Init() }
+
+func (o observed) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	_, cmd := o.m.Update(msg)
+	panes := o.m.PaneTexts()
+	o.c.mu.Lock()
+	o.c.panes = panes
+	if k, ok := msg.(tea.KeyPressMsg); ok && k.Code == tea.KeyTab && len(o.c.pressed) > 0 {
+		o.c.latencies = append(o.c.latencies, time.Since(o.c.pressed[0]))
+		o.c.pressed = o.c.pressed[1:]
+	}
+	o.c.mu.Unlock()
+	return o, cmd
+}
+
+func (o observed) View() tea.View { return o.m.View() }
+
+func startConsole(t testing.TB, cfg *config.Config) *console {
+	c := &console{t: t, done: make(chan error, 1)}
+	m := ui.New(ui.Deps{
+		Environments: []ui.EnvChoice{{Name: "faults"}},
+		Initial:      "faults",
+		Open:         func(n string) (*sources.Environment, error) { return wire.Open(cfg, n, "test") },
+		Refresh:      cfg.Refresh.D(),
+		Window:       15 * time.Minute,
+	})
+	c.prog = tea.NewProgram(observed{m: m, c: c}, tea.WithInput(nil), tea.WithOutput(io.Discard),
+		tea.WithWindowSize(160, 48), tea.WithFPS(10), tea.WithoutSignals())
+	go func() {
+		_, err := c.prog.Run()
+		c.done <- err
+	}()
+	t.Cleanup(func() {
+		c.prog.Send(tea.KeyPressMsg{Code: 'q', Text: "q"}) // quitting closes the environment's connections
+		select {
+		case err := <-c.done:
+			if err != nil {
+				t.Errorf("console ended with %v", err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Error("the console did not quit within 5s")
+			c.prog.Kill()
+		}
+	})
+	return c
+}
+
+// pressTabs presses tab every 150 ms until ctx ends: key presses all
+// through the faults, each timed from send to handled.
+func (c *console) pressTabs(ctx context.Context) {
+	tick := time.NewTicker(150 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			c.mu.Lock()
+			c.pressed = append(c.pressed, time.Now())
+			c.mu.Unlock()
+			c.prog.Send(tea.KeyPressMsg{Code: tea.KeyTab})
+		}
+	}
+}
+
+// checkKeys fails the test if any tab press waited as long as a source's
+// timeout, or if presses went unhandled.
+func (c *console) checkKeys(limit time.Duration) {
+	c.t.Helper()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.latencies) < 10 {
+		c.t.Fatalf("only %d key presses were handled", len(c.latencies))
+	}
+	lat := append([]time.Duration(nil), c.latencies...)
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	worst := lat[len(lat)-1]
+	c.t.Logf("%d key presses during faults: median %v, worst %v", len(lat), lat[len(lat)/2], worst)
+	if worst >= limit {
+		c.t.Errorf("a key press waited %v for the console: as long as a source's timeout (%v)", worst, limit)
+	}
+	if len(c.pressed) > 2 {
+		c.t.Errorf("%d key presses never handled", len(c.pressed))
+	}
+}
+
+// waitFor polls the panes' text until cond holds and returns how long it took.
+func (c *console) waitFor(t testing.TB, what string, within time.Duration, cond func(map[string]string) bool) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for {
+		c.mu.Lock()
+		panes := c.panes
+		c.mu.Unlock()
+		if panes != nil && cond(panes) {
+			return time.Since(start)
+		}
+		if time.Since(start) > within {
+			t.Fatalf("%s: not within %v; the panes say:\n%s", what, within, dump(panes))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// errorLine is what a pane says about its source (its text from the ⚠ or,
+// without one, its first line).
+func (c *console) errorLine(title string) string {
+	c.mu.Lock()
+	text := flat(c.panes[title])
+	c.mu.Unlock()
+	if i := strings.Index(text, "⚠ "); i >= 0 {
+		text = text[i:]
+	}
+	return text[:min(len(text), 160)]
+}
+
+func dump(panes map[string]string) string {
+	var b strings.Builder
+	for _, k := range sortedKeys(panes) {
+		fmt.Fprintf(&b, "--- %s\n%s\n", k, panes[k])
+	}
+	return b.String()
+}
+
+func sortedKeys(m map[string]string) []string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+// panesOf are the titles of the panes fed by each source.
+var panesOf = map[string][]string{
+	"prometheus": {"Requests/s", "Error rate (5xx)", "P95 latency", "Memory (RSS)"},
+	"postgres":   {"Postgres"},
+	"redis":      {"Redis"},
+}
+
+// flat joins a pane's lines and squeezes its spaces and borders, so that a
+// message wrapped over several lines reads as one.
+func flat(s string) string {
+	s = strings.NewReplacer("│", " ", "╭", " ", "╮", " ", "╰", " ", "╯", " ", "─", " ").Replace(s)
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// ageOfLastData matches the error line's age of the last good data.
+var ageOfLastData = regexp.MustCompile(`last ok (\d+s|\d+m\d*s?) ago`)
+
+// failingWithAge: each pane of source names the source, says what is wrong
+// (want, when given) and how old its last data is, and still shows data.
+func failingWithAge(source, want string) func(map[string]string) bool {
+	return func(panes map[string]string) bool {
+		for _, title := range panesOf[source] {
+			text := flat(panes[title])
+			if !strings.Contains(text, "⚠ "+source+":") || !ageOfLastData.MatchString(text) {
+				return false
+			}
+			if want != "" && !strings.Contains(text, want) {
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// healthy: no pane of any source shows a warning, and each shows data.
+func healthy(panes map[string]string) bool {
+	for _, titles := range panesOf {
+		for _, title := range titles {
+			text := flat(panes[title])
+			if text == "" || strings.Contains(text, "⚠") || strings.Contains(text, "loading") || strings.Contains(text, "connecting") || strings.Contains(text, "series)") {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// fault is one way a source goes wrong, and how it ends.
+type fault struct {
+	name string
+	// want is a phrase the failing panes must show ("" to accept any message).
+	want string
+	// during, when set, replaces the check that the panes say the source is
+	// failing (an answer that is not an error, only more than expected).
+	during func(source string) func(map[string]string) bool
+	start func(t *testing.T, s *stack, source string)
+	end   func(t *testing.T, s *stack, source string)
+}
+
+func proxyFault(name, want string, f harness.Fault, delay time.Duration) fault {
+	return fault{
+		name:  name,
+		want:  want,
+		start: func(t *testing.T, s *stack, src string) { s.proxies[src].SetWith(f, delay, nil) },
+		end:   func(t *testing.T, s *stack, src string) { s.proxies[src].Set(harness.Pass) },
+	}
+}
+
+func restart(t *testing.T, s *stack, src string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := s.servers[src].Restart(ctx); err != nil {
+		t.Fatalf("restart %s: %v", src, err)
+	}
+	s.proxies[src].Retarget(s.addr(src))
+}
+
+// faultsFor is every fault of the issue for one source.
+func faultsFor(source string) []fault {
+	withinTimeout := "within " + timeout.String()
+	fs := []fault{
+		{
+			name:  "killed",
+			start: func(t *testing.T, s *stack, src string) { must(t, s.servers[src].Kill()) },
+			end:   restart,
+		},
+		proxyFault("hung", withinTimeout, harness.Stall, 0),
+		proxyFault("slow past the timeout", withinTimeout, harness.Slow, 2*timeout),
+		proxyFault("black hole", withinTimeout, harness.BlackHole, 0),
+		proxyFault("reset", "", harness.Reset, 0),
+		{
+			// A poll is held in the proxy, the server dies under it and comes
+			// back: the poll fails, and the next finds the new server.
+			name: "restarted mid-poll",
+			start: func(t *testing.T, s *stack, src string) {
+				s.proxies[src].Set(harness.Stall)
+				time.Sleep(refresh + refresh/4) // a poll starts and waits in the proxy
+				must(t, s.servers[src].Kill())
+				s.proxies[src].Set(harness.Pass)
+			},
+			end: restart,
+		},
+	}
+	if source != "prometheus" {
+		return fs
+	}
+	garbage := func(name, want string, h http.HandlerFunc) fault {
+		return fault{
+			name:  name,
+			want:  want,
+			start: func(t *testing.T, s *stack, src string) { s.proxies[src].SetWith(harness.Serve, 0, h) },
+			end:   func(t *testing.T, s *stack, src string) { s.proxies[src].Set(harness.Pass) },
+		}
+	}
+	return append(fs,
+		garbage("500", "500", func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, "internal server error", http.StatusInternalServerError)
+		}),
+		garbage("HTML", "", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			io.WriteString(w, "<!doctype html><html><body><h1>Sign in</h1></body></html>")
+		}),
+		garbage("truncated JSON", "", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			io.WriteString(w, `{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"val`)
+		}),
+		fault{
+			// Well-formed, but a query meant to give one series gives ten
+			// thousand: the panes show the largest and say how many there were.
+			name: "10,000 series",
+			start: func(t *testing.T, s *stack, src string) {
+				s.proxies[src].SetWith(harness.Serve, 0, manySeries(10000))
+			},
+			during: func(source string) func(map[string]string) bool {
+				return func(panes map[string]string) bool {
+					for _, title := range panesOf[source] {
+						if !strings.Contains(flat(panes[title]), "max of 10000 series") {
+							return false
+						}
+					}
+					return true
+				}
+			},
+			end: func(t *testing.T, s *stack, src string) { s.proxies[src].Set(harness.Pass) },
+		},
+	)
+}
+
+// manySeries answers every query with n series (three points each for a
+// range query) and the alerts endpoint with none.
+func manySeries(n int) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if strings.HasSuffix(r.URL.Path, "/alerts") {
+			io.WriteString(w, `{"status":"success","data":{"alerts":[]}}`)
+			return
+		}
+		now := float64(time.Now().Unix())
+		var b strings.Builder
+		ranged := strings.HasSuffix(r.URL.Path, "/query_range")
+		if ranged {
+			b.WriteString(`{"status":"success","data":{"resultType":"matrix","result":[`)
+		} else {
+			b.WriteString(`{"status":"success","data":{"resultType":"vector","result":[`)
+		}
+		for i := range n {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			v := float64(i%97) + 0.5
+			if ranged {
+				fmt.Fprintf(&b, `{"metric":{"pod":"p%d"},"values":[[%g,"%g"],[%g,"%g"],[%g,"%g"]]}`, i, now-20, v, now-10, v, now, v)
+			} else {
+				fmt.Fprintf(&b, `{"metric":{"pod":"p%d"},"value":[%g,"%g"]}`, i, now, v)
+			}
+		}
+		b.WriteString(`]}}`)
+		io.WriteString(w, b.String())
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestFaults: each source in turn is killed, hung, slowed past its timeout,
+// black-holed, reset, restarted mid-poll and (Prometheus) made to answer
+// garbage. Throughout, key presses are handled within 100 ms; during each
+// fault the source's panes say what is wrong and how old their data is; after
+// it, they recover by themselves within two refresh intervals.
+func TestFaults(t *testing.T) {
+	s := newStack(t)
+	c := startConsole(t, s.config(t, refresh, timeout))
+	c.waitFor(t, "first complete frame", 15*time.Second, healthy)
+
+	ctx, stop := context.WithCancel(context.Background())
+	var presser sync.WaitGroup
+	presser.Go(func() { c.pressTabs(ctx) })
+
+	var recoveries, said []string
+	for _, source := range []string{"prometheus", "postgres", "redis"} {
+		for _, f := range faultsFor(source) {
+			name := source + " " + f.name
+			t.Run(source+"/"+f.name, func(t *testing.T) {
+				f.start(t, s, source)
+				cond := failingWithAge(source, f.want)
+				if f.during != nil {
+					cond = f.during(source)
+				}
+				c.waitFor(t, "the panes say so with the age of their data", 2*refresh+3*timeout+time.Second, cond)
+				said = append(said, name+": "+c.errorLine(panesOf[source][0]))
+				f.end(t, s, source)
+				took := c.waitFor(t, "recovery", recoverWithin+time.Second, healthy)
+				recoveries = append(recoveries, fmt.Sprintf("%s %.2fs", name, took.Seconds()))
+				if took > recoverWithin {
+					t.Errorf("recovered %v after the fault ended (budget %v)", took, recoverWithin)
+				}
+			})
+		}
+	}
+	stop()
+	presser.Wait()
+	t.Logf("what the panes said:\n%s", strings.Join(said, "\n"))
+	t.Logf("recovered after: %s", strings.Join(recoveries, ", "))
+	c.checkKeys(timeout)
+}
+
+// goroutines counts the test process's goroutines outside the harness (its
+// proxies and servers' watchers come and go with connections).
+func goroutines() int {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	count := 0
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if !strings.Contains(g, "opsdeck/internal/harness.") {
+			count++
+		}
+	}
+	return count
+}
+
+// TestNoLeaksAfterAHundredFaults: a hundred cycles of every proxy fault on
+// all three sources at once, each followed by recovery, leave as many
+// goroutines and open connections as before.
+//
+// Not parallel: the goroutines counted are the whole test process's.
+func TestNoLeaksAfterAHundredFaults(t *testing.T) {
+	const (
+		refresh = 500 * time.Millisecond
+		timeout = 200 * time.Millisecond
+		cycles  = 100
+	)
+	s := newStack(t)
+	c := startConsole(t, s.config(t, refresh, timeout))
+	c.waitFor(t, "first complete frame", 15*time.Second, healthy)
+	faults := []harness.Fault{harness.Stall, harness.Slow, harness.BlackHole, harness.Reset, harness.Serve}
+	refreshNow := func() { c.prog.Send(tea.KeyPressMsg{Code: 'r', Text: "r"}) }
+	failing := func(panes map[string]string) bool {
+		for _, src := range []string{"prometheus", "postgres", "redis"} {
+			if !failingWithAge(src, "")(panes) {
+				return false
+			}
+		}
+		return true
+	}
+	cycle := func(i int) {
+		f := faults[i%len(faults)]
+		for src, p := range s.proxies {
+			switch {
+			case f == harness.Serve && src != "prometheus":
+				p.Set(harness.Reset) // only HTTP can be answered with garbage
+			case f == harness.Serve:
+				p.SetWith(f, 0, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					http.Error(w, "bad gateway", http.StatusBadGateway)
+				}))
+			default:
+				p.SetWith(f, 2*timeout, nil)
+			}
+		}
+		refreshNow()
+		c.waitFor(t, fmt.Sprintf("cycle %d (%v): failing", i, f), 2*refresh+2*timeout+time.Second, failing)
+		for _, p := range s.proxies {
+			p.Set(harness.Pass)
+		}
+		refreshNow()
+		c.waitFor(t, fmt.Sprintf("cycle %d (%v): recovered", i, f), 2*refresh+time.Second, healthy)
+	}
+	open := func() (n int) {
+		for _, p := range s.proxies {
+			n += p.Open()
+		}
+		return n
+	}
+	// Warm up: pools and keep-alive connections reach their working size.
+	for i := range len(faults) {
+		cycle(i)
+	}
+	// Counts are taken once they hold still for two seconds: pgx says
+	// goodbye to dead connections in the background for up to 15 s.
+	steady := func() (g, conns int) {
+		g, conns = goroutines(), open()
+		still := time.Now()
+		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline) && time.Since(still) < 2*time.Second; {
+			time.Sleep(250 * time.Millisecond)
+			if g2, c2 := goroutines(), open(); g2 != g || c2 != conns {
+				g, conns, still = g2, c2, time.Now()
+			}
+		}
+		return g, conns
+	}
+	gBefore, cBefore := steady()
+	for i := range cycles {
+		cycle(i)
+	}
+	gAfter, cAfter := steady()
+	t.Logf("after %d fault cycles: goroutines %d -> %d, open connections %d -> %d", cycles, gBefore, gAfter, cBefore, cAfter)
+	if gAfter > gBefore+4 {
+		t.Errorf("goroutines grew from %d to %d over %d fault cycles", gBefore, gAfter, cycles)
+	}
+	if cAfter > cBefore+1 {
+		t.Errorf("open connections grew from %d to %d over %d fault cycles", cBefore, cAfter, cycles)
+	}
+}
