@@ -83,7 +83,7 @@ func newStack(t testing.TB) *stack {
 func (s *stack) addr(source string) string {
 	switch source {
 	case "prometheus":
-		return "127.0.0.1:"+strconv.Itoa(s.prom.Port)
+		return "127.0.0.1:" + strconv.Itoa(s.prom.Port)
 	case "postgres":
 		return "127.0.0.1:" + strconv.Itoa(s.pg.Port)
 	}
@@ -322,8 +322,8 @@ type fault struct {
 	// during, when set, replaces the check that the panes say the source is
 	// failing (an answer that is not an error, only more than expected).
 	during func(source string) func(map[string]string) bool
-	start func(t *testing.T, s *stack, source string)
-	end   func(t *testing.T, s *stack, source string)
+	start  func(t *testing.T, s *stack, source string)
+	end    func(t *testing.T, s *stack, source string)
 }
 
 func proxyFault(name, want string, f harness.Fault, delay time.Duration) fault {
