@@ -235,6 +235,12 @@ func TestErrors(t *testing.T) {
 		{"command key", "environments:\n  a:\n    actions:\n      commands:\n        - {name: t, key: m, argv: [x]}\n", `bad.yaml:5: environments.a.actions.commands[0].key: "m" is taken by the built-in key migrate`},
 		{"queue threshold", "environments:\n  a:\n    redis:\n      queue_thresholds: {warn: 5s}\n", `bad.yaml:4: environments.a.redis.queue_thresholds.warn: a queue length is a number of tasks`},
 		{"statement timeout", "environments:\n  a:\n    postgres: {statement_timeout: 5m}\n", `bad.yaml:3: environments.a.postgres.statement_timeout: 5m0s is out of range`},
+		// Found by FuzzParse: this crashed the loader.
+		{"anchor instead of a name", "environments:\n &qa:\n    prometheus: {url: \"http://p:9090\"}\n", `bad.yaml:2: environments: a name here must be non-empty text, got ""`},
+		// Found by FuzzParse: this overflowed the stack.
+		{"anchor merged into itself", "environments:\n  a: &x {<<: *x}\n", `bad.yaml:2: environments.a: merges the mapping it is part of`},
+		// Found by FuzzParse: values are quoted in errors, and may be URLs with passwords.
+		{"password in a quoted value", "environments:\n  a:\n    postgres: \"postgresql://u:hunter2@db/x\"\n", `got "postgresql://u:xxxxx@db/x"`},
 		{"poll timeout", "environments:\n  a:\n    redis: {timeout: 1ns}\n", `bad.yaml:3: environments.a.redis.timeout: 1ns is out of range`},
 		{"bad pgbouncer url", "environments:\n  a:\n    postgres:\n      pgbouncer_url: 'pgbouncer:6432'\n", `bad.yaml:4: environments.a.postgres.pgbouncer_url: "pgbouncer:6432" is not a PostgreSQL URL`},
 		{"tls pair", "environments:\n  a:\n    prometheus:\n      tls: {cert_file: c.pem}\n", `bad.yaml:4: environments.a.prometheus.tls: cert_file and key_file go together`},

@@ -16,6 +16,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/opsdeck/opsdeck/internal/redact"
 	"github.com/opsdeck/opsdeck/internal/suggest"
 	"github.com/opsdeck/opsdeck/internal/units"
 )
@@ -140,7 +141,7 @@ func Parse(file string, data []byte, lookup func(string) (string, bool)) (*Confi
 	if root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
 		root = root.Content[0]
 	}
-	w := &walker{file: file, pos: presence{}, lookup: lookup, refs: refs}
+	w := &walker{file: file, pos: presence{}, lookup: lookup, refs: refs, merging: map[*yaml.Node]bool{}}
 	w.expand(root, "")
 	w.walk(root, reflect.TypeOf(Config{}), "")
 	cfg := &Config{}
@@ -164,6 +165,10 @@ func Parse(file string, data []byte, lookup func(string) (string, bool)) (*Confi
 	v.config(cfg)
 	if errs := append(w.errs, v.errs...); len(errs) > 0 {
 		sort.SliceStable(errs, func(i, j int) bool { return errs[i].Line < errs[j].Line })
+		for _, e := range errs {
+			// Messages quote what was written, and that may be a URL with its password.
+			e.Field, e.Msg = redact.Text(e.Field), redact.Text(e.Msg)
+		}
 		return nil, errs
 	}
 	return cfg, nil
@@ -298,8 +303,9 @@ type walker struct {
 	errs     Errors
 	warnings []string
 	envOrder []string
-	refs     []string // ${...} references, indexed by their placeholder number
-	failed   []string // paths already reported: later checks stay quiet about them
+	refs     []string            // ${...} references, indexed by their placeholder number
+	failed   []string            // paths already reported: later checks stay quiet about them
+	merging  map[*yaml.Node]bool // mappings whose merge keys are being walked
 }
 
 // fail records a problem and blanks the node, so that decoding and the
@@ -452,6 +458,14 @@ func (w *walker) walk(n *yaml.Node, t reflect.Type, path string) {
 		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
+			if k.Kind != yaml.ScalarNode || k.Value == "" || k.ShortTag() == "!!null" {
+				// A name that is not text (an anchor with no name after it, a
+				// list): refused, and left out of what is decoded.
+				w.fail(k, path, "a name here must be non-empty text, got %s", describe(k))
+				n.Content = append(n.Content[:i], n.Content[i+2:]...)
+				i -= 2
+				continue
+			}
 			p := join(path, k.Value)
 			w.pos[p] = k.Line
 			if path == "environments" {
@@ -503,6 +517,14 @@ func (w *walker) walkStruct(n *yaml.Node, t reflect.Type, path string) {
 			if merged.Kind == yaml.AliasNode {
 				merged = merged.Alias
 			}
+			if w.merging[merged] || w.merging[n] {
+				// An anchor merged into its own mapping would merge forever.
+				w.fail(k, path, "merges the mapping it is part of (an anchor used inside itself)")
+				n.Content = append(n.Content[:i], n.Content[i+2:]...)
+				i -= 2
+				continue
+			}
+			w.merging[n] = true
 			if merged.Kind == yaml.SequenceNode {
 				for _, m := range merged.Content {
 					w.walk(m, t, path)
@@ -510,6 +532,7 @@ func (w *walker) walkStruct(n *yaml.Node, t reflect.Type, path string) {
 			} else {
 				w.walk(merged, t, path)
 			}
+			delete(w.merging, n)
 			continue
 		}
 		p := join(path, k.Value)

@@ -59,6 +59,12 @@ func URL(raw string) string {
 	return strings.Replace(u.String(), url.QueryEscape(Mask), Mask, -1)
 }
 
+// Text masks the passwords of URLs and of libpq key=value strings found
+// anywhere in free text: for messages that quote what a user wrote.
+func Text(s string) string {
+	return dsnPassword.ReplaceAllString(maskUserinfo(s), "${1}"+Mask)
+}
+
 var userinfo = regexp.MustCompile(`(://[^:/@\s]*:)([^@\s]*)@`)
 
 func maskUserinfo(s string) string {
