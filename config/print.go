@@ -19,19 +19,30 @@ var sensitiveHeader = regexp.MustCompile(`(?i)auth|token|key|secret|cookie|passw
 func (c *Config) Print() ([]byte, error) {
 	out := *c
 	out.Environments = make(map[string]*Environment, len(c.Environments))
+	// Command lines are printed as written, less any secret in them (a URL
+	// with its password, a token from elsewhere in the file).
+	scrub := redact.NewScrubber(c.Secrets()...)
 	for name, e := range c.Environments {
 		cp := *e
 		cp.Prometheus.URL = redact.URL(e.Prometheus.URL)
 		cp.Postgres.URL = redact.URL(e.Postgres.URL)
 		cp.Redis.URL = redact.URL(e.Redis.URL)
+		cp.MetricsURL = redact.URL(e.MetricsURL)
 		cp.Postgres.PgbouncerURL = redact.URL(e.Postgres.PgbouncerURL)
 		if e.Prometheus.BasicAuth != nil {
 			ba := *e.Prometheus.BasicAuth
 			cp.Prometheus.BasicAuth = &ba
 		}
+		cp.Actions.Migrate.Command = scrub.String(e.Actions.Migrate.Command)
+		cp.Alembic.CheckCommand = scrub.String(e.Alembic.CheckCommand)
 		if len(e.Actions.Commands) > 0 {
 			cp.Actions.Commands = make([]CustomCommand, len(e.Actions.Commands))
 			for i, c := range e.Actions.Commands {
+				c.Shell = scrub.String(c.Shell)
+				c.Argv = append([]string(nil), c.Argv...)
+				for j := range c.Argv {
+					c.Argv[j] = scrub.String(c.Argv[j])
+				}
 				if len(c.Env) > 0 {
 					env := map[string]string{}
 					for k := range c.Env {
@@ -80,7 +91,7 @@ func (c *Config) Print() ([]byte, error) {
 func (c *Config) Secrets() []string {
 	var out []string
 	for _, e := range c.Environments {
-		for _, u := range []string{e.Prometheus.URL, e.Postgres.URL, e.Postgres.PgbouncerURL, e.Redis.URL} {
+		for _, u := range []string{e.Prometheus.URL, e.Postgres.URL, e.Postgres.PgbouncerURL, e.Redis.URL, e.MetricsURL} {
 			out = append(out, redact.SecretsOf(u)...)
 		}
 		out = append(out, string(e.Prometheus.BearerToken), string(e.Redis.SentinelPassword))
