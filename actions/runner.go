@@ -28,14 +28,18 @@ type Command struct {
 	// Timeout ends the command (0: none); Grace is how long SIGINT has
 	// before SIGKILL (default 5s).
 	Timeout, Grace time.Duration
+	// Scrub keeps the configuration's secrets out of the command as shown
+	// and audited, and out of its output (nil: URL passwords only).
+	Scrub *redact.Scrubber
 }
 
-// String is the command as shown and audited.
+// String is the command as shown and audited, secrets masked: a command
+// line may carry a URL with its password.
 func (c Command) String() string {
 	if c.Shell != "" {
-		return c.Shell
+		return c.Scrub.String(c.Shell)
 	}
-	return strings.Join(c.Argv, " ")
+	return c.Scrub.String(strings.Join(c.Argv, " "))
 }
 
 // Stream names where a line came from.
@@ -79,6 +83,9 @@ var ErrCancelled = errors.New("cancelled")
 // Start runs c in its own process group. Secrets in its output are scrubbed
 // before anything sees them.
 func Start(ctx context.Context, c Command, scrub *redact.Scrubber) (*Run, error) {
+	if scrub == nil {
+		scrub = c.Scrub
+	}
 	argv := c.Argv
 	if c.Shell != "" {
 		argv = []string{"/bin/sh", "-c", c.Shell}

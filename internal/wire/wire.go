@@ -197,7 +197,8 @@ func Actions(cfg *config.Config, name string) (actions.Environment, []actions.Sp
 		}
 		dir, url := e.Alembic.Dir, e.Postgres.URL
 		specs = append(specs, actions.Spec{Name: "migrate", Key: cfg.Key("migrate"), Kind: actions.Dangerous, Target: dbTarget,
-			Command: &actions.Command{Argv: strings.Fields(e.Actions.Migrate.Command), Dir: e.Alembic.Dir, Env: vars, Timeout: e.Actions.Migrate.Timeout.D()},
+			Command: &actions.Command{Argv: strings.Fields(e.Actions.Migrate.Command), Dir: e.Alembic.Dir, Env: vars,
+				Timeout: e.Actions.Migrate.Timeout.D(), Scrub: scrubber},
 			Pending: func(ctx context.Context) ([]string, error) { return pending(ctx, dir, url, scrubber) }})
 	}
 	if e.Postgres.URL != "" {
@@ -223,7 +224,7 @@ func Actions(cfg *config.Config, name string) (actions.Environment, []actions.Sp
 			vars = append(vars, k+"="+v)
 		}
 		specs = append(specs, actions.Spec{Name: c.Name, Key: c.Key, Kind: kind, AlwaysConfirm: c.Confirm, Target: name,
-			Command: &actions.Command{Argv: c.Argv, Shell: c.Shell, Dir: c.Dir, Env: vars, Timeout: c.Timeout.D()}})
+			Command: &actions.Command{Argv: c.Argv, Shell: c.Shell, Dir: c.Dir, Env: vars, Timeout: c.Timeout.D(), Scrub: scrubber}})
 	}
 	return env, specs, nil
 }
