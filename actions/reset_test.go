@@ -212,3 +212,38 @@ func TestResetDatabaseLostMidwayTruncatesNothing(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestResetValuesAreNeverSQL: the keep list and the schemas come from the
+// configuration, which may take them from the environment; table names come
+// from the database. Written to break out of SQL, each stays a name: the
+// kept table keeps its rows, the oddly named one is emptied, nothing else runs.
+func TestResetValuesAreNeverSQL(t *testing.T) {
+	t.Parallel()
+	pg, _, conn := setup(t)
+	ctx := context.Background()
+	weird := `odd"name'; DROP TABLE settings; --`
+	if err := pg.Exec(ctx, `CREATE TABLE "odd""name'; DROP TABLE settings; --" (id int); INSERT INTO "odd""name'; DROP TABLE settings; --" VALUES (1), (2); ANALYZE;`); err != nil {
+		t.Fatal(err)
+	}
+	r := &ResetAction{DatabaseURL: pg.URL(), Scrubber: redact.NewScrubber(pg.Password),
+		Keep:    []string{"settings", `x'); DROP TABLE settings; --`, `settings"; DROP TABLE settings; --`},
+		Schemas: []string{"public", `public'); DROP TABLE settings; --`}}
+	plan, err := r.Preview(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, tb := range plan.Tables {
+		names = append(names, tb.Name)
+	}
+	if strings.Join(names, "|") != "conversations|"+weird+"|users" {
+		t.Fatalf("plan = %q", names)
+	}
+	if _, err := r.Execute(ctx, plan); err != nil {
+		t.Fatal(err)
+	}
+	quoted := `"odd""name'; DROP TABLE settings; --"`
+	if count(t, conn, "settings") != 1 || count(t, conn, quoted) != 0 || count(t, conn, "users") != 0 {
+		t.Error("a value from the configuration ran as SQL, or the odd table was not emptied")
+	}
+}
