@@ -65,7 +65,7 @@ func Text(s string) string {
 	return dsnPassword.ReplaceAllString(maskUserinfo(s), "${1}"+Mask)
 }
 
-var userinfo = regexp.MustCompile(`(://[^:/@\s]*:)([^@\s]*)@`)
+var userinfo = regexp.MustCompile(`(://[^:/@\s]*:)([^@\s]+)@`)
 
 func maskUserinfo(s string) string {
 	return userinfo.ReplaceAllString(s, "${1}"+Mask+"@")
