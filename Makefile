@@ -8,7 +8,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 BUILD    := CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w -X main.version=$(VERSION)"
 FUZZTIME ?= 30s
 
-.PHONY: all build test demo bench lint screenshots measure deps clean
+.PHONY: all build test demo bench fuzz lint screenshots measure deps clean
 
 all: build
 
@@ -33,6 +33,16 @@ demo: deps build
 ## bench: performance budgets (docs/PERFORMANCE.md); fails when one is broken
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
+
+## fuzz: each fuzz target for FUZZTIME (default 30s); a crasher lands in the
+## package's testdata/fuzz and becomes a regression test that `make test` runs
+FUZZ_TARGETS := ./config:FuzzParse ./sources/alembic:FuzzParseFile ./sources/prometheus:FuzzResponse \
+	./sources/scrape:FuzzScrape ./internal/grafana:FuzzParse
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; fn=$${t##*:}; echo "== $$fn in $$pkg for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	done
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
