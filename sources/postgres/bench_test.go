@@ -13,17 +13,17 @@ import (
 	"github.com/opsdeck/opsdeck/sources"
 )
 
-// BenchmarkPoll: one poll of a server with 500 tables and 200 client
+// BenchmarkPoll: one poll of a server with 500 tables and 300 client
 // connections, on loopback. Budgets (docs/PERFORMANCE.md): at most 3 round
 // trips and 20 ms per poll.
 func BenchmarkPoll(b *testing.B) {
 	const (
-		tables, conns = 500, 200
+		tables, conns = 500, 300
 		budget        = 20 * time.Millisecond
 		maxRoundTrips = 3
 	)
 	ctx := context.Background()
-	pg := harness.NewPostgres(b, harness.PostgresOptions{Settings: map[string]string{"max_connections": "300"}})
+	pg := harness.NewPostgres(b, harness.PostgresOptions{Settings: map[string]string{"max_connections": "400"}})
 	var ddl strings.Builder
 	for i := 0; i < tables; i++ {
 		fmt.Fprintf(&ddl, "CREATE TABLE t%03d (id int PRIMARY KEY, v text); INSERT INTO t%03d SELECT g, 'x' FROM generate_series(1, %d) g;\n", i, i, 1+i%50)

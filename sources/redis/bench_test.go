@@ -3,22 +3,23 @@ package redis
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/opsdeck/opsdeck/internal/harness"
 )
 
-// BenchmarkPoll: one poll of a single server with 10,000 keys in 4 databases
-// and two queues. Budget (docs/PERFORMANCE.md): at most 2 round trips.
+// BenchmarkPoll: one poll of a single server with a million keys in 4
+// databases and two queues. Budget (docs/PERFORMANCE.md): at most 2 round
+// trips (the poll reads INFO and lengths, never the keys, so the key count
+// costs nothing).
 func BenchmarkPoll(b *testing.B) {
 	const maxRoundTrips = 2
 	ctx := context.Background()
 	srv := harness.NewRedis(b, harness.RedisOptions{})
+	const perDB = 250_000
 	for db := 0; db < 4; db++ {
-		cmds := make([][]string, 0, 2500)
-		for i := 0; i < 2500; i++ {
-			cmds = append(cmds, []string{"SET", "k" + itoa(i), "v"})
-		}
-		if err := srv.Do(ctx, db, cmds...); err != nil {
+		fill := "for i = 1, ARGV[1] do redis.call('SET', 'k' .. i, 'v') end"
+		if err := srv.Do(ctx, db, []string{"EVAL", fill, "0", itoa(perDB)}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -35,19 +36,23 @@ func BenchmarkPoll(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if len(st.Keyspace) != 4 || st.Keyspace[3].Keys != 2500 {
+	if len(st.Keyspace) != 4 || st.Keyspace[3].Keys != perDB {
 		b.Fatalf("keyspace %+v", st.Keyspace)
 	}
 	dial.reset()
 	n := 0
+	var worst time.Duration
 	b.ResetTimer()
 	for b.Loop() {
+		start := time.Now()
 		if _, err := c.Poll(ctx); err != nil {
 			b.Fatal(err)
 		}
+		worst = max(worst, time.Since(start))
 		n++
 	}
 	b.StopTimer()
+	b.ReportMetric(float64(worst.Microseconds())/1000, "worst-ms")
 	trips := float64(dial.writes.Load()) / float64(n)
 	b.ReportMetric(trips, "round-trips/op")
 	if trips > maxRoundTrips {
