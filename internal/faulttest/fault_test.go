@@ -274,6 +274,16 @@ var panesOf = map[string][]string{
 	"redis":      {"Redis"},
 }
 
+// lastData matches, per pane, the data a failing pane must go on showing.
+var lastData = map[string]*regexp.Regexp{
+	"Requests/s":       regexp.MustCompile(`\d req/s`),
+	"Error rate (5xx)": regexp.MustCompile(`(\d|<0\.01) %`),
+	"P95 latency":      regexp.MustCompile(`\d (ms|s|µs) `),
+	"Memory (RSS)":     regexp.MustCompile(`\d MiB`),
+	"Postgres":         regexp.MustCompile(`PG \d+\.\d+ primary`),
+	"Redis":            regexp.MustCompile(`Redis \d+\.\d+\.\d+ master`),
+}
+
 // flat joins a pane's lines and squeezes its spaces and borders, so that a
 // message wrapped over several lines reads as one.
 func flat(s string) string {
@@ -285,12 +295,12 @@ func flat(s string) string {
 var ageOfLastData = regexp.MustCompile(`last ok (\d+s|\d+m\d*s?) ago`)
 
 // failingWithAge: each pane of source names the source, says what is wrong
-// (want, when given) and how old its last data is, and still shows data.
+// (want, when given) and how old its last data is, and still shows that data.
 func failingWithAge(source, want string) func(map[string]string) bool {
 	return func(panes map[string]string) bool {
 		for _, title := range panesOf[source] {
 			text := flat(panes[title])
-			if !strings.Contains(text, "⚠ "+source+":") || !ageOfLastData.MatchString(text) {
+			if !strings.Contains(text, "⚠ "+source+":") || !ageOfLastData.MatchString(text) || !lastData[title].MatchString(text) {
 				return false
 			}
 			if want != "" && !strings.Contains(text, want) {
