@@ -21,7 +21,8 @@ import (
 // output opsdeck has (each command's stdout and stderr in every format, the
 // audit log, the report file, the console's screen) is searched for it, in
 // environments that work, that cannot connect and that use a wrong password,
-// and through a command whose own output prints the database URL.
+// and through a command whose own output prints the database URL. Also:
+// argv given in the configuration never passes through a shell.
 func TestCanaryPasswordNeverShown(t *testing.T) {
 	t.Parallel()
 	b := make([]byte, 6)
@@ -40,6 +41,7 @@ func TestCanaryPasswordNeverShown(t *testing.T) {
 		t.Fatal(err)
 	}
 	pgAt := "127.0.0.1:" + strconv.Itoa(pg.Port)
+	pwned := filepath.Join(t.TempDir(), "PWNED")
 	cfg := writeFile(t, "canary.yaml", fmt.Sprintf(`environments:
   good:
     prometheus: {url: "http://watcher:%[1]s@127.0.0.1:%[2]d"}
@@ -50,6 +52,7 @@ func TestCanaryPasswordNeverShown(t *testing.T) {
     actions:
       commands:
         - {name: leaky, key: L, argv: [sh, -c, 'echo "connecting to $DATABASE_URL"; echo "cache redis://:%[1]s@elsewhere:6379"; exit 3']}
+        - {name: literal, argv: [echo, "$(touch %[7]s); `+"`touch %[7]s`"+`; $DATABASE_URL"]}
   direct:
     metrics_url: "http://scraper:%[1]s@%[5]s/metrics"
   broken:
@@ -60,7 +63,7 @@ func TestCanaryPasswordNeverShown(t *testing.T) {
     postgres: {url: "postgresql://opsdeck:%[1]sX@%[3]s/opsdeck?sslmode=disable"}
     redis: {url: "redis://:%[1]sX@%[4]s/0"}
     schema_reference: good
-`, canary, prom.Port, pgAt, rd.Addr(), api, dead))
+`, canary, prom.Port, pgAt, rd.Addr(), api, dead, pwned))
 	state := t.TempDir()
 	env := map[string]string{"XDG_STATE_HOME": state}
 
@@ -92,6 +95,13 @@ func TestCanaryPasswordNeverShown(t *testing.T) {
 	}
 	if code, out := cli("--env", "good", "run", "leaky", "--yes"); code != 3 || !strings.Contains(out, "connecting to postgresql://opsdeck:xxxxx@") {
 		t.Errorf("the command's output, scrubbed, should be shown (exit %d):\n%s", code, out)
+	}
+	// argv is never a shell: the line comes back as written, nothing ran.
+	if code, out := cli("--env", "good", "run", "literal", "--yes"); code != 0 || !strings.Contains(out, "$(touch "+pwned+"); `touch "+pwned+"`; $DATABASE_URL") {
+		t.Errorf("argv went through a shell (exit %d):\n%s", code, out)
+	}
+	if _, err := os.Stat(pwned); err == nil {
+		t.Error("a command substitution in argv ran")
 	}
 	if code, out := cli("--env", "good", "run", "reset", "--yes"); code != 0 {
 		t.Errorf("reset: exit %d\n%s", code, out)
