@@ -55,7 +55,7 @@ func run(ctx context.Context, spec Spec, plan Plan, emit func(Stream, string)) (
 		}
 		return 0, lines, nil
 	}
-	r, err := Start(ctx, *spec.Command, nil)
+	r, err := Start(ctx, *spec.Command)
 	if err != nil {
 		return 127, nil, err
 	}

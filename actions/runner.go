@@ -81,11 +81,9 @@ type Run struct {
 var ErrCancelled = errors.New("cancelled")
 
 // Start runs c in its own process group. Secrets in its output are scrubbed
-// before anything sees them.
-func Start(ctx context.Context, c Command, scrub *redact.Scrubber) (*Run, error) {
-	if scrub == nil {
-		scrub = c.Scrub
-	}
+// (c.Scrub) before anything sees them.
+func Start(ctx context.Context, c Command) (*Run, error) {
+	scrub := c.Scrub
 	argv := c.Argv
 	if c.Shell != "" {
 		argv = []string{"/bin/sh", "-c", c.Shell}

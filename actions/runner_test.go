@@ -38,7 +38,7 @@ func collect(t *testing.T, r *Run) (out []Event, done Event) {
 func TestRunStreamsBothStreamsAndExitStatus(t *testing.T) {
 	t.Parallel()
 	scrub := redact.NewScrubber("s3cret-token")
-	r, err := Start(context.Background(), Command{Shell: `echo one; echo two >&2; echo "token s3cret-token"; exit 3`}, scrub)
+	r, err := Start(context.Background(), Command{Shell: `echo one; echo two >&2; echo "token s3cret-token"; exit 3`, Scrub: scrub})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +64,7 @@ func TestRunStreamsBothStreamsAndExitStatus(t *testing.T) {
 
 func TestArgvIsNotAShell(t *testing.T) {
 	t.Parallel()
-	r, err := Start(context.Background(), Command{Argv: []string{"echo", "$HOME; rm -rf /"}}, nil)
+	r, err := Start(context.Background(), Command{Argv: []string{"echo", "$HOME; rm -rf /"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +81,7 @@ func TestCancelStopsTheWholeGroup(t *testing.T) {
 	dir := t.TempDir()
 	pidFile := filepath.Join(dir, "child.pid")
 	script := `trap '' INT; sleep 60 & echo $! > ` + pidFile + `; echo started; wait`
-	r, err := Start(context.Background(), Command{Shell: script, Grace: 300 * time.Millisecond}, nil)
+	r, err := Start(context.Background(), Command{Shell: script, Grace: 300 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +110,7 @@ func TestCancelStopsTheWholeGroup(t *testing.T) {
 
 func TestTimeoutAndMissingCommand(t *testing.T) {
 	t.Parallel()
-	r, err := Start(context.Background(), Command{Argv: []string{"sleep", "30"}, Timeout: 200 * time.Millisecond, Grace: 200 * time.Millisecond}, nil)
+	r, err := Start(context.Background(), Command{Argv: []string{"sleep", "30"}, Timeout: 200 * time.Millisecond, Grace: 200 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +118,7 @@ func TestTimeoutAndMissingCommand(t *testing.T) {
 	if done.Err == nil || done.Err.Error() != "timed out after 200ms" {
 		t.Errorf("timeout: %+v", done)
 	}
-	if _, err := Start(context.Background(), Command{Argv: []string{"no-such-tool-xyz"}}, nil); err == nil || err.Error() != "command not found: no-such-tool-xyz" {
+	if _, err := Start(context.Background(), Command{Argv: []string{"no-such-tool-xyz"}}); err == nil || err.Error() != "command not found: no-such-tool-xyz" {
 		t.Errorf("missing command: %v", err)
 	}
 }
