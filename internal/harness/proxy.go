@@ -48,7 +48,6 @@ type Proxy struct {
 	conns   map[net.Conn]struct{}
 	fault   Fault
 	delay   time.Duration
-	handler http.Handler
 	changed chan struct{} // closed and replaced whenever the fault changes
 	served  *chanListener // connections for Handler, while Serve lasts
 }
@@ -101,7 +100,7 @@ func (p *Proxy) SetWith(f Fault, delay time.Duration, h http.Handler) {
 			c.Close()
 		}
 	}
-	p.fault, p.delay, p.handler = f, delay, h
+	p.fault, p.delay = f, delay
 	if f == Serve {
 		p.served = newChanListener(p.Addr())
 		go (&http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}).Serve(p.served)
