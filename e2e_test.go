@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -124,13 +125,16 @@ type tmux struct {
 	socket string
 }
 
+var tmuxServers atomic.Int64
+
 func newTmux(t *testing.T) *tmux {
 	t.Helper()
 	bin, err := harness.LookPath("tmux", "tmux")
 	if err != nil {
 		t.Fatalf("end-to-end test: %v", err)
 	}
-	tm := &tmux{t: t, bin: bin, socket: fmt.Sprintf("opsdeck-e2e-%d", os.Getpid())}
+	// A server of its own, so that tests running in parallel never share one.
+	tm := &tmux{t: t, bin: bin, socket: fmt.Sprintf("opsdeck-e2e-%d-%d", os.Getpid(), tmuxServers.Add(1))}
 	t.Cleanup(func() { exec.Command(bin, "-L", tm.socket, "kill-server").Run() })
 	return tm
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -124,17 +123,13 @@ func TestCanaryPasswordNeverShown(t *testing.T) {
 
 	// The console, in each environment; the report key in the working one.
 	bin := binary(t)
-	tmuxBin, err := harness.LookPath("tmux", "tmux")
-	if err != nil {
-		t.Fatal(err)
-	}
 	work := t.TempDir()
 	for _, e := range []struct{ name, until string }{
 		{"good", "req/s"},
 		{"broken", "connection refused"},
 		{"wrongpw", "authentication failed"},
 	} {
-		tm := &tmux{t: t, bin: tmuxBin, socket: fmt.Sprintf("opsdeck-canary-%d-%s", os.Getpid(), e.name)}
+		tm := newTmux(t)
 		tm.run("new-session", "-d", "-x", "160", "-y", "48", "-c", work,
 			fmt.Sprintf("XDG_STATE_HOME=%s %s --config %s --env %s; sleep 30", state, bin, cfg, e.name))
 		screen := tm.waitFor(e.name+" on screen", 20*time.Second, func(s string) bool { return strings.Contains(s, e.until) })
@@ -150,7 +145,6 @@ func TestCanaryPasswordNeverShown(t *testing.T) {
 			}))
 		}
 		tm.run("send-keys", "q")
-		exec.Command(tmuxBin, "-L", tm.socket, "kill-server").Run()
 	}
 	reports, _ := filepath.Glob(filepath.Join(work, "opsdeck-report-*.md"))
 	if len(reports) != 1 {
