@@ -72,7 +72,6 @@ type State[T any] struct {
 
 	gen      int
 	inflight bool
-	failures int
 
 	Last    T         // last good value
 	HasLast bool      // whether Last holds anything
@@ -92,9 +91,6 @@ func (s *State[T]) FailingSince() time.Time {
 
 // InFlight reports whether a fetch is running.
 func (s *State[T]) InFlight() bool { return s.inflight }
-
-// Failures is the number of consecutive failed fetches.
-func (s *State[T]) Failures() int { return s.failures }
 
 // Fetch starts a fetch now. fn must only use values copied into it: it runs on
 // another goroutine. The context ends after timeout (or when base ends).
@@ -117,14 +113,12 @@ func (s *State[T]) Accept(r Result[T]) bool {
 	}
 	s.inflight = false
 	if r.Err != nil {
-		if s.failures == 0 {
+		if s.Err == nil {
 			s.since = r.At
 		}
-		s.failures++
 		s.Err, s.ErrAt = r.Err, r.At
 		return true
 	}
-	s.failures = 0
 	s.Err = nil
 	s.Last, s.HasLast, s.LastOK = r.Value, true, r.At
 	return true
@@ -173,7 +167,6 @@ func (s *State[T]) Reset() {
 	var zero T
 	s.gen++
 	s.inflight = false
-	s.failures = 0
 	s.Last, s.HasLast, s.LastOK = zero, false, time.Time{}
 	s.Err, s.ErrAt = nil, time.Time{}
 }

@@ -23,7 +23,7 @@ func TestSuccessThenFailureKeepsLastData(t *testing.T) {
 	boom := errors.New("boom")
 	msg = s.Fetch(context.Background(), time.Second, clock, func(context.Context) (int, error) { return 0, boom })()
 	s.Accept(msg.(Result[int]))
-	if s.Last != 7 || !errors.Is(s.Err, boom) || s.Failures() != 1 {
+	if s.Last != 7 || !errors.Is(s.Err, boom) || s.FailingSince() != msg.(Result[int]).At {
 		t.Fatalf("after failure the last data must stay: %+v", s)
 	}
 }
