@@ -95,32 +95,47 @@ func valueAfterEquals(line string) string {
 // depth is the bracket balance of a Python expression, strings and comments aside.
 func depth(s string) int {
 	d := 0
-	var quote rune
-	esc := false
-	for _, r := range s {
-		switch {
-		case quote != 0:
-			if esc {
-				esc = false
-			} else if r == '\\' {
-				esc = true
-			} else if r == quote {
-				quote = 0
-			} else if r == '\n' {
-				quote = 0 // an unterminated string ends with its line
-			}
-		case r == '#':
-			// a comment runs to the end of the line
-			quote = '\n'
-		case r == '\'' || r == '"':
-			quote = r
-		case r == '(' || r == '[' || r == '{':
+	eachCodeRune(s, func(_ int, r rune) bool {
+		switch r {
+		case '(', '[', '{':
 			d++
-		case r == ')' || r == ']' || r == '}':
+		case ')', ']', '}':
 			d--
 		}
-	}
+		return true
+	})
 	return d
+}
+
+// eachCodeRune calls fn with each rune of Python source that is outside
+// string literals and comments, and with the '#' that opens a comment (the
+// rest of the comment's line is skipped), until fn returns false. A string
+// left open ends with its line.
+func eachCodeRune(s string, fn func(i int, r rune) bool) {
+	var quote rune // the open string's quote, or '\n' inside a comment
+	esc := false
+	for i, r := range s {
+		if quote != 0 {
+			switch {
+			case esc:
+				esc = false
+			case r == '\\':
+				esc = true
+			case r == quote || r == '\n':
+				quote = 0
+			}
+			continue
+		}
+		if !fn(i, r) {
+			return
+		}
+		switch r {
+		case '#':
+			quote = '\n'
+		case '\'', '"':
+			quote = r
+		}
+	}
 }
 
 // literal reads None, a string, or a tuple/list of strings.
@@ -155,25 +170,15 @@ func literal(expr string) (vals []string, isNone bool, err error) {
 
 // stripComment drops a # comment outside strings.
 func stripComment(line string) string {
-	var quote rune
-	esc := false
-	for i, r := range line {
-		switch {
-		case quote != 0:
-			if esc {
-				esc = false
-			} else if r == '\\' {
-				esc = true
-			} else if r == quote {
-				quote = 0
-			}
-		case r == '\'' || r == '"':
-			quote = r
-		case r == '#':
-			return line[:i]
+	end := len(line)
+	eachCodeRune(line, func(i int, r rune) bool {
+		if r == '#' {
+			end = i
+			return false
 		}
-	}
-	return line
+		return true
+	})
+	return line[:end]
 }
 
 // docstring is the first paragraph of the module docstring, as Alembic's
