@@ -283,7 +283,7 @@ func (c *Client) assemble(nodes []nodeResult) sources.CacheState {
 	ok := 0
 	for _, n := range nodes {
 		if n.err != nil {
-			st.Nodes = append(st.Nodes, sources.CacheNode{Addr: n.addr, Error: c.opts.Scrubber.String(describeErr(n.err, n.addr, c.user))})
+			st.Nodes = append(st.Nodes, sources.CacheNode{Addr: n.addr, Error: c.opts.Scrubber.String(c.describeErr(n.err, n.addr))})
 			rated = false
 			continue
 		}
@@ -504,21 +504,24 @@ func firstLine(s string) string {
 }
 
 func (c *Client) describe(ctx context.Context, err error) error {
-	// The connection's read deadline (the same timeout) can fire just before
-	// the context's: both are the one timeout, said the same way.
-	var netErr net.Error
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &netErr) && netErr.Timeout()) {
-		return errors.New(c.opts.Scrubber.String(fmt.Sprintf("no answer from %s within %s", c.target, c.opts.Timeout)))
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		err = context.DeadlineExceeded // the poll's own deadline, whatever the driver made of it
 	}
-	return errors.New(c.opts.Scrubber.String(describeErr(err, c.target, c.user)))
+	return errors.New(c.opts.Scrubber.String(c.describeErr(err, c.target)))
 }
 
-// describeErr puts a go-redis failure in words.
-func describeErr(err error, where, user string) string {
+// describeErr puts a go-redis failure at where (a node, or the whole
+// target) in words.
+func (c *Client) describeErr(err error, where string) string {
 	s := err.Error()
+	user := c.user
 	if user == "" {
 		user = "default"
 	}
+	// The connection's read deadline is the same timeout as the poll's and
+	// can fire just before it: one timeout, said one way.
+	var netErr net.Error
+	timedOut := errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &netErr) && netErr.Timeout()) || strings.Contains(s, "i/o timeout")
 	switch {
 	case strings.Contains(s, "sentinels") && (strings.Contains(s, "NOAUTH") || strings.Contains(s, "WRONGPASS")):
 		return fmt.Sprintf("the sentinels refused the password (%s): set redis.sentinel_password", where)
@@ -532,8 +535,8 @@ func describeErr(err error, where, user string) string {
 		return fmt.Sprintf("connection refused by %s (is Redis running there?)", where)
 	case strings.Contains(s, "no such host"):
 		return fmt.Sprintf("cannot resolve the host of %s", where)
-	case strings.Contains(s, "i/o timeout") || errors.Is(err, context.DeadlineExceeded):
-		return fmt.Sprintf("no answer from %s in time", where)
+	case timedOut:
+		return fmt.Sprintf("no answer from %s within %s", where, c.opts.Timeout)
 	case strings.Contains(s, "EOF") || strings.Contains(s, "connection reset") || strings.Contains(s, "broken pipe"):
 		return fmt.Sprintf("%s closed the connection", where)
 	case strings.Contains(s, "all sentinels") || strings.Contains(s, "sentinel"):
