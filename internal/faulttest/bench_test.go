@@ -2,7 +2,6 @@ package faulttest
 
 import (
 	"context"
-	"net/http"
 	"sort"
 	"testing"
 	"time"
@@ -27,20 +26,11 @@ func BenchmarkKeysDuringFaults(b *testing.B) {
 	go func() {
 		defer close(storm)
 		faults := []harness.Fault{harness.Stall, harness.Slow, harness.Reset, harness.BlackHole, harness.Serve, harness.Pass}
-		bad := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.Error(w, "bad gateway", http.StatusBadGateway) })
 		for i := 0; ; i++ {
-			for src, p := range s.proxies {
-				f := faults[i%len(faults)]
-				if f == harness.Serve && src != "prometheus" {
-					f = harness.Reset
-				}
-				p.SetWith(f, 2*timeout, bad)
-			}
+			s.setAll(faults[i%len(faults)], 2*timeout)
 			select {
 			case <-ctx.Done():
-				for _, p := range s.proxies {
-					p.Set(harness.Pass)
-				}
+				s.setAll(harness.Pass, 0)
 				return
 			case <-time.After(150 * time.Millisecond):
 			}

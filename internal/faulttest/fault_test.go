@@ -66,10 +66,9 @@ func newStack(t testing.TB) *stack {
 		rd:   harness.NewRedis(t, harness.RedisOptions{}),
 	}
 	s.servers = map[string]server{"prometheus": s.prom, "postgres": s.pg, "redis": s.rd}
-	s.proxies = map[string]*harness.Proxy{
-		"prometheus": harness.NewProxy(t, "127.0.0.1:"+strconv.Itoa(s.prom.Port)),
-		"postgres":   harness.NewProxy(t, "127.0.0.1:"+strconv.Itoa(s.pg.Port)),
-		"redis":      harness.NewProxy(t, s.rd.Addr()),
+	s.proxies = map[string]*harness.Proxy{}
+	for src := range s.servers {
+		s.proxies[src] = harness.NewProxy(t, s.addr(src))
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -79,7 +78,7 @@ func newStack(t testing.TB) *stack {
 	return s
 }
 
-// addr is where a restarted server listens now (it may have changed port).
+// addr is where a source's server listens (a restarted one may have changed port).
 func (s *stack) addr(source string) string {
 	switch source {
 	case "prometheus":
@@ -88,6 +87,23 @@ func (s *stack) addr(source string) string {
 		return "127.0.0.1:" + strconv.Itoa(s.pg.Port)
 	}
 	return s.rd.Addr()
+}
+
+// badGateway answers every request with a 502: a proxy in front of a dead API.
+var badGateway = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	http.Error(w, "bad gateway", http.StatusBadGateway)
+})
+
+// setAll puts fault f on every source at once: Slow delays by delay, and
+// Serve answers 502 where HTTP is spoken (Prometheus) and resets elsewhere.
+func (s *stack) setAll(f harness.Fault, delay time.Duration) {
+	for src, p := range s.proxies {
+		if f == harness.Serve && src != "prometheus" {
+			p.Set(harness.Reset)
+			continue
+		}
+		p.SetWith(f, delay, badGateway)
+	}
 }
 
 // config is the console's configuration: every URL through a proxy.
@@ -391,6 +407,19 @@ func faultsFor(source string) []fault {
 			end:   func(t *testing.T, s *stack, src string) { s.proxies[src].Set(harness.Pass) },
 		}
 	}
+	// Well-formed, but a query meant to give one series gives ten thousand:
+	// the panes show the largest and say how many there were.
+	many := garbage("10,000 series", "", manySeries(10000))
+	many.during = func(source string) func(map[string]string) bool {
+		return func(panes map[string]string) bool {
+			for _, title := range panesOf[source] {
+				if !strings.Contains(flat(panes[title]), "max of 10000 series") {
+					return false
+				}
+			}
+			return true
+		}
+	}
 	return append(fs,
 		garbage("500", "500", func(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "internal server error", http.StatusInternalServerError)
@@ -403,25 +432,7 @@ func faultsFor(source string) []fault {
 			w.Header().Set("Content-Type", "application/json")
 			io.WriteString(w, `{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"val`)
 		}),
-		fault{
-			// Well-formed, but a query meant to give one series gives ten
-			// thousand: the panes show the largest and say how many there were.
-			name: "10,000 series",
-			start: func(t *testing.T, s *stack, src string) {
-				s.proxies[src].SetWith(harness.Serve, 0, manySeries(10000))
-			},
-			during: func(source string) func(map[string]string) bool {
-				return func(panes map[string]string) bool {
-					for _, title := range panesOf[source] {
-						if !strings.Contains(flat(panes[title]), "max of 10000 series") {
-							return false
-						}
-					}
-					return true
-				}
-			},
-			end: func(t *testing.T, s *stack, src string) { s.proxies[src].Set(harness.Pass) },
-		},
+		many,
 	)
 }
 
@@ -554,23 +565,10 @@ func TestNoLeaksAfterAHundredFaults(t *testing.T) {
 	}
 	cycle := func(i int) {
 		f := faults[i%len(faults)]
-		for src, p := range s.proxies {
-			switch {
-			case f == harness.Serve && src != "prometheus":
-				p.Set(harness.Reset) // only HTTP can be answered with garbage
-			case f == harness.Serve:
-				p.SetWith(f, 0, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-					http.Error(w, "bad gateway", http.StatusBadGateway)
-				}))
-			default:
-				p.SetWith(f, 2*timeout, nil)
-			}
-		}
+		s.setAll(f, 2*timeout)
 		refreshNow()
 		c.waitFor(t, fmt.Sprintf("cycle %d (%v): failing", i, f), 2*refresh+2*timeout+time.Second, failing)
-		for _, p := range s.proxies {
-			p.Set(harness.Pass)
-		}
+		s.setAll(harness.Pass, 0)
 		refreshNow()
 		c.waitFor(t, fmt.Sprintf("cycle %d (%v): recovered", i, f), 2*refresh+time.Second, healthy)
 	}
