@@ -61,6 +61,23 @@ func setup(t *testing.T) (*harness.Postgres, *harness.Redis, *pgx.Conn) {
 	return pg, rd, conn
 }
 
+// lockUsers holds a lock on users from another session, in an open
+// transaction, until the test ends or the caller rolls back: a TRUNCATE
+// waits for it.
+func lockUsers(t *testing.T, pg *harness.Postgres) *pgx.Conn {
+	t.Helper()
+	ctx := context.Background()
+	locker, err := pgx.Connect(ctx, pg.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { locker.Close(context.Background()) })
+	if _, err := locker.Exec(ctx, "BEGIN; LOCK TABLE users IN ACCESS SHARE MODE"); err != nil {
+		t.Fatal(err)
+	}
+	return locker
+}
+
 // TestResetEmptiesWhatItShowed: every table but alembic_version and the
 // keep list is empty, identities restart, the configured Redis database is
 // empty and the others are untouched.
@@ -129,14 +146,7 @@ func TestResetRefusesAChangedPlanAndIsAllOrNothing(t *testing.T) {
 	plan = changed.New
 
 	// Another session holds a lock: the truncate cannot finish in time.
-	locker, err := pgx.Connect(ctx, pg.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer locker.Close(context.Background())
-	if _, err := locker.Exec(ctx, "BEGIN; LOCK TABLE users IN ACCESS SHARE MODE"); err != nil {
-		t.Fatal(err)
-	}
+	locker := lockUsers(t, pg)
 	short, cancel := context.WithTimeout(ctx, time.Second)
 	_, err = r.Execute(short, plan)
 	cancel()
@@ -166,14 +176,7 @@ func TestResetDatabaseLostMidwayTruncatesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	locker, err := pgx.Connect(ctx, pg.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer locker.Close(context.Background())
-	if _, err := locker.Exec(ctx, "BEGIN; LOCK TABLE users IN ACCESS SHARE MODE"); err != nil {
-		t.Fatal(err)
-	}
+	locker := lockUsers(t, pg)
 	done := make(chan error, 1)
 	go func() { _, err := r.Execute(ctx, plan); done <- err }()
 	// Wait until the reset's TRUNCATE is inside its transaction, waiting on the lock.
