@@ -305,7 +305,7 @@ type walker struct {
 	envOrder []string
 	refs     []string            // ${...} references, indexed by their placeholder number
 	failed   []string            // paths already reported: later checks stay quiet about them
-	merging  map[*yaml.Node]bool // mappings whose merge keys are being walked
+	merging  map[*yaml.Node]bool // what merge keys are merging in, while it is walked
 }
 
 // fail records a problem and blanks the node, so that decoding and the
@@ -517,14 +517,14 @@ func (w *walker) walkStruct(n *yaml.Node, t reflect.Type, path string) {
 			if merged.Kind == yaml.AliasNode {
 				merged = merged.Alias
 			}
-			if w.merging[merged] || w.merging[n] {
+			if w.merging[merged] {
 				// An anchor merged into its own mapping would merge forever.
 				w.fail(k, path, "merges the mapping it is part of (an anchor used inside itself)")
 				n.Content = append(n.Content[:i], n.Content[i+2:]...)
 				i -= 2
 				continue
 			}
-			w.merging[n] = true
+			w.merging[merged] = true
 			if merged.Kind == yaml.SequenceNode {
 				for _, m := range merged.Content {
 					w.walk(m, t, path)
@@ -532,7 +532,7 @@ func (w *walker) walkStruct(n *yaml.Node, t reflect.Type, path string) {
 			} else {
 				w.walk(merged, t, path)
 			}
-			delete(w.merging, n)
+			delete(w.merging, merged)
 			continue
 		}
 		p := join(path, k.Value)
