@@ -182,40 +182,32 @@ func (p *Proxy) handle(c net.Conn) {
 	p.mu.Lock()
 	fault, served, target := p.fault, p.served, p.target
 	p.mu.Unlock()
+	// The HTTP server owns a served connection and untracks it when it closes.
+	if fault == Serve && served.put(&trackedConn{Conn: c, done: func() { p.track(c, false) }}) {
+		return
+	}
+	defer p.track(c, false)
 	switch fault {
 	case Reset:
 		resetConn(c)
-		p.track(c, false)
 		return
 	case BlackHole:
 		swallow(c)
-		p.track(c, false)
 		return
-	case Serve:
-		// The HTTP server owns the connection now; untrack it when it closes.
-		if served.put(&trackedConn{Conn: c, done: func() { p.track(c, false) }}) {
-			return
-		}
 	}
 	s, err := net.DialTimeout("tcp", target, 5*time.Second)
 	if err != nil {
 		c.Close() // as a dead server looks through a proxy: accepted, then closed
-		p.track(c, false)
 		return
 	}
+	// Whichever direction ends first closes both connections, which ends the
+	// other, and closes done, which releases a direction held by Stall.
 	done := make(chan struct{})
 	var once sync.Once
-	closeBoth := func() {
-		once.Do(func() {
-			close(done)
-			c.Close()
-			s.Close()
-			p.track(c, false)
-		})
-	}
-	go func() { p.pipe(s, c, done); closeBoth() }()
+	end := func() { once.Do(func() { close(done); c.Close(); s.Close() }) }
+	go func() { p.pipe(s, c, done); end() }()
 	p.pipe(c, s, done)
-	closeBoth()
+	end()
 }
 
 // pipe copies from src to dst chunk by chunk, applying the fault in force
