@@ -16,6 +16,11 @@ type Who struct{ User, Host string }
 // exit status and why the run failed. The console and `opsdeck run` both
 // come through here, so they cannot audit or report differently.
 func Execute(ctx context.Context, spec Spec, plan Plan, env, confirmation string, audit *Audit, who Who, emit func(Stream, string)) (int, error) {
+	// A plan belongs to one environment: one made before a switch is never
+	// carried out in the next.
+	if spec.Reset != nil && (plan.Environment != env || spec.Reset.Environment != env) {
+		return -1, fmt.Errorf("reset refused, nothing was done: the plan was made for environment %q and the action runs in %q", plan.Environment, env)
+	}
 	rec := Record{Time: time.Now(), Phase: "started", User: who.User, Host: who.Host, Environment: env,
 		Action: spec.Name, Command: spec.Name, Target: spec.Target, Confirmation: confirmation}
 	if spec.Command != nil {

@@ -2,44 +2,96 @@ package actions
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"maps"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/opsdeck/opsdeck/internal/redact"
 )
 
-// ResetAction is Origin's clean_persistence_state: truncate every table of the
+// ResetAction is Origin's clean_persistence_state: empty every table of the
 // configured schemas except alembic_version and a keep list, in one
-// transaction with triggers and foreign keys off, then FLUSHDB the
-// environment's Redis database (never FLUSHALL).
+// transaction with triggers off, then FLUSHDB the environment's Redis
+// databases (never FLUSHALL).
+//
+// What a TRUNCATE empties is worked out from the catalogue before anything
+// runs: the tables named, their partitions and inheritance children, and every
+// table that references one of them by a foreign key, transitively. When that
+// closure reaches a table outside the plan (a keep table, alembic_version, a
+// table of another schema), the reset refuses. The statement then names every
+// table of the closure and no CASCADE, so the server itself refuses to empty
+// anything the plan did not list.
 type ResetAction struct {
+	// Environment is the environment the reset belongs to: a plan made for
+	// another is refused.
+	Environment string
 	DatabaseURL string
 	Schemas     []string // default public
-	Keep        []string // tables never truncated, besides alembic_version
+	Keep        []string // tables never emptied besides alembic_version: name or schema.name
 	RedisURL    string   // "" for none
 	// RedisDBs are flushed; default the database of RedisURL.
 	RedisDBs []int
-	Scrubber *redact.Scrubber
+	// LockTimeout bounds the wait for the tables' locks (default 5s): a reset
+	// queued behind a long transaction would queue every query behind itself.
+	LockTimeout time.Duration
+	Scrubber    *redact.Scrubber
 }
 
-// Plan is the blast radius, shown before confirming. Execute acts on exactly
-// these tables or refuses.
+// DefaultResetLockTimeout is how long a reset waits for its locks.
+const DefaultResetLockTimeout = 5 * time.Second
+
+// TableID names one table for good: its OID, schema and name as the
+// catalogue has them. SQL is built from these parts, never from display text.
+type TableID struct {
+	OID    uint32
+	Schema string
+	Name   string
+}
+
+// plainIdent is an identifier that reads the same quoted and unquoted.
+var plainIdent = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
+
+func displayIdent(s string) string {
+	if plainIdent.MatchString(s) {
+		return s
+	}
+	return pgx.Identifier{s}.Sanitize()
+}
+
+// String is schema.table, each part quoted when it needs to be, so that the
+// table "a.b" of public (public."a.b") never reads like table b of schema a.
+func (t TableID) String() string { return displayIdent(t.Schema) + "." + displayIdent(t.Name) }
+
+// SQL is the table's name for a statement, quoted by the driver.
+func (t TableID) SQL() string { return pgx.Identifier{t.Schema, t.Name}.Sanitize() }
+
+// Plan is the blast radius, shown before confirming. It belongs to one
+// environment and one database: Execute acts on exactly these tables, in
+// that database, or refuses.
 type Plan struct {
-	Target   string // host:port/database
-	Tables   []PlannedTable
-	Redis    []PlannedDB
-	RedisErr string // why Redis could not be previewed
+	Environment string
+	Target      string // host:port/database
+	Tables      []PlannedTable
+	Redis       []PlannedDB
+	RedisErr    string // why Redis could not be previewed
 }
 
-// PlannedTable is a table to truncate with its estimated rows.
+// PlannedTable is a table to empty with its estimated rows.
 type PlannedTable struct {
-	Name string
-	Rows int64
+	TableID
+	// Rows is the table's own estimate; Total adds its partitions and
+	// inheritance children, which a TRUNCATE of it empties too.
+	Rows, Total int64
+	Children    int
 }
 
 // PlannedDB is a Redis database to flush with its key count.
@@ -57,6 +109,14 @@ func (e *ErrPlanChanged) Error() string {
 	return "the tables changed since the preview; nothing was done. Confirm the new list: it would now " + e.New.Describe()
 }
 
+// ErrUnsafeReset is a reset refused before anything ran: emptying the
+// planned tables would also empty tables the plan must not touch.
+type ErrUnsafeReset struct{ Reasons []string }
+
+func (e *ErrUnsafeReset) Error() string {
+	return "reset refused, nothing was done: " + strings.Join(e.Reasons, "; ")
+}
+
 // ResetResult says exactly what was and was not done.
 type ResetResult struct {
 	Truncated []string
@@ -70,6 +130,13 @@ func (r *ResetAction) schemas() []string {
 		return []string{"public"}
 	}
 	return r.Schemas
+}
+
+func (r *ResetAction) lockTimeout() time.Duration {
+	if r.LockTimeout <= 0 {
+		return DefaultResetLockTimeout
+	}
+	return r.LockTimeout
 }
 
 func (r *ResetAction) redisDBs() ([]int, *goredis.Options, error) {
@@ -87,17 +154,23 @@ func (r *ResetAction) redisDBs() ([]int, *goredis.Options, error) {
 	return dbs, opts, nil
 }
 
-// tablesSQL lists the tables to truncate with their estimated rows.
-const tablesSQL = `SELECT CASE WHEN n.nspname = 'public' THEN c.relname ELSE n.nspname || '.' || c.relname END,
-       CASE WHEN c.reltuples >= 0 THEN c.reltuples::bigint ELSE pg_stat_get_live_tuples(c.oid) END
+// catalogTablesSQL lists every table a TRUNCATE could reach, with what the
+// plan needs to judge it.
+const catalogTablesSQL = `SELECT c.oid, n.nspname, c.relname, c.relkind, c.relispartition,
+       CASE WHEN c.reltuples >= 0 THEN c.reltuples::bigint ELSE pg_stat_get_live_tuples(c.oid) END,
+       EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY($1) AND NOT c.relispartition
-  AND c.relname <> 'alembic_version' AND NOT (c.relname = ANY($2))
-  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
-ORDER BY 1`
+WHERE c.relkind IN ('r', 'p', 'f') AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_'`
+
+// catalogEdgesSQL is what a TRUNCATE of a table also empties: its
+// inheritance children and partitions ('i'), and, with CASCADE, the tables
+// whose foreign keys reference it ('f').
+const catalogEdgesSQL = `SELECT inhparent, inhrelid, 'i' FROM pg_inherits
+UNION ALL
+SELECT confrelid, conrelid, 'f' FROM pg_constraint WHERE contype = 'f' AND conrelid <> confrelid`
 
 // connect opens a plain protocol connection: the reset needs no type
-// mapping, and linking pgx's would cost the console 0.8 MB of code.
+// mapping.
 func (r *ResetAction) connect(ctx context.Context) (*pgconn.PgConn, string, error) {
 	cfg, err := pgconn.ParseConfig(r.DatabaseURL)
 	if err != nil {
@@ -119,26 +192,141 @@ func lastPart(s string) string {
 	return s
 }
 
-// arrayParam is a text[] parameter in PostgreSQL's array syntax, every
-// element quoted: values are bound, never spliced into the SQL.
-func arrayParam(vals []string) []byte {
-	parts := make([]string, len(vals))
-	for i, v := range vals {
-		parts[i] = `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(v) + `"`
-	}
-	return []byte("{" + strings.Join(parts, ",") + "}")
+type catalogTable struct {
+	TableID
+	kind      byte
+	partition bool
+	rows      int64
+	extension bool
 }
 
-func listTables(ctx context.Context, conn *pgconn.PgConn, schemas, keep []string) ([]PlannedTable, error) {
-	res := conn.ExecParams(ctx, tablesSQL, [][]byte{arrayParam(schemas), arrayParam(keep)}, nil, nil, nil).Read()
-	if res.Err != nil {
-		return nil, res.Err
+type edge struct {
+	child uint32
+	fk    bool
+}
+
+func query(ctx context.Context, conn *pgconn.PgConn, sql string) ([][][]byte, error) {
+	res := conn.ExecParams(ctx, sql, nil, nil, nil, nil).Read()
+	return res.Rows, res.Err
+}
+
+func parseOID(b []byte) uint32 {
+	n, _ := strconv.ParseUint(string(b), 10, 32)
+	return uint32(n)
+}
+
+// plan reads the catalogue and works out what the reset would empty, or
+// why it must not run.
+func (r *ResetAction) plan(ctx context.Context, conn *pgconn.PgConn) ([]PlannedTable, error) {
+	rows, err := query(ctx, conn, catalogTablesSQL)
+	if err != nil {
+		return nil, err
 	}
-	out := make([]PlannedTable, 0, len(res.Rows))
-	for _, row := range res.Rows {
-		n, _ := strconv.ParseInt(string(row[1]), 10, 64)
-		out = append(out, PlannedTable{Name: string(row[0]), Rows: n})
+	tables := make(map[uint32]*catalogTable, len(rows))
+	for _, row := range rows {
+		n, _ := strconv.ParseInt(string(row[5]), 10, 64)
+		t := &catalogTable{TableID: TableID{OID: parseOID(row[0]), Schema: string(row[1]), Name: string(row[2])},
+			kind: row[3][0], partition: string(row[4]) == "t", rows: n, extension: string(row[6]) == "t"}
+		if t.kind == 'p' {
+			t.rows = 0 // a partitioned table holds no rows; its estimate counts its partitions'
+		}
+		tables[t.OID] = t
 	}
+	rows, err = query(ctx, conn, catalogEdgesSQL)
+	if err != nil {
+		return nil, err
+	}
+	edges := map[uint32][]edge{}
+	for _, row := range rows {
+		parent, child := parseOID(row[0]), parseOID(row[1])
+		if tables[parent] == nil || tables[child] == nil {
+			continue // index inheritance, or a relation that is not a table
+		}
+		edges[parent] = append(edges[parent], edge{child: child, fk: string(row[2]) == "f"})
+	}
+
+	schemas := r.schemas()
+	kept := func(t *catalogTable) bool {
+		return t.Name == "alembic_version" || slices.Contains(r.Keep, t.Name) || slices.Contains(r.Keep, t.Schema+"."+t.Name)
+	}
+	seed := func(t *catalogTable) bool {
+		return t.kind != 'f' && slices.Contains(schemas, t.Schema) && !kept(t) && !t.extension
+	}
+	// Every table of the closure, with how it was reached from a planned one.
+	planned := map[uint32]bool{}
+	var queue []uint32
+	for oid, t := range tables {
+		if seed(t) {
+			planned[oid] = true
+			queue = append(queue, oid)
+		}
+	}
+	slices.Sort(queue)
+	why := map[uint32]string{}
+	seen := maps.Clone(planned)
+	for len(queue) > 0 {
+		oid := queue[0]
+		queue = queue[1:]
+		for _, e := range edges[oid] {
+			if seen[e.child] {
+				continue
+			}
+			seen[e.child] = true
+			queue = append(queue, e.child)
+			child, parent := tables[e.child], tables[oid]
+			switch {
+			case e.fk:
+				why[e.child] = fmt.Sprintf("%s has a foreign key to %s", child, parent)
+			case child.partition:
+				why[e.child] = fmt.Sprintf("%s is a partition of %s", child, parent)
+			default:
+				why[e.child] = fmt.Sprintf("%s inherits from %s", child, parent)
+			}
+		}
+	}
+	var reasons []string
+	for oid, reason := range why {
+		t := tables[oid]
+		switch {
+		case kept(t) && t.Name == "alembic_version":
+			reasons = append(reasons, reason+", and alembic_version is never emptied")
+		case kept(t):
+			reasons = append(reasons, reason+", and it is in keep:")
+		case t.extension:
+			reasons = append(reasons, reason+", and it belongs to an extension")
+		case t.kind == 'f':
+			reasons = append(reasons, reason+", and it is a foreign table")
+		default:
+			reasons = append(reasons, reason+fmt.Sprintf(", and schema %s is not in reset.schemas (%s)", displayIdent(t.Schema), strings.Join(schemas, ", ")))
+		}
+	}
+	if len(reasons) > 0 {
+		slices.Sort(reasons)
+		return nil, &ErrUnsafeReset{Reasons: append(reasons, "emptying the planned tables would empty it too")}
+	}
+
+	// Estimates include what a TRUNCATE of the table also empties beneath it.
+	var total func(oid uint32, seen map[uint32]bool) (int64, int)
+	total = func(oid uint32, seen map[uint32]bool) (int64, int) {
+		n, kids := tables[oid].rows, 0
+		for _, e := range edges[oid] {
+			if !e.fk && !seen[e.child] {
+				seen[e.child] = true
+				rows, k := total(e.child, seen)
+				n, kids = n+max(rows, 0), kids+k+1
+			}
+		}
+		return max(n, 0), kids
+	}
+	out := make([]PlannedTable, 0, len(planned))
+	for oid := range planned {
+		t := tables[oid]
+		sum, kids := total(oid, map[uint32]bool{oid: true})
+		out = append(out, PlannedTable{TableID: t.TableID, Rows: max(t.rows, 0), Total: sum, Children: kids})
+	}
+	slices.SortFunc(out, func(a, b PlannedTable) int {
+		return strings.Compare(a.Schema+"\x00"+a.Name, b.Schema+"\x00"+b.Name)
+	})
 	return out, nil
 }
 
@@ -154,9 +342,9 @@ func (r *ResetAction) Preview(ctx context.Context) (Plan, error) {
 		return Plan{}, err
 	}
 	defer conn.Close(context.Background())
-	p := Plan{Target: target}
-	if p.Tables, err = listTables(ctx, conn, r.schemas(), r.Keep); err != nil {
-		return Plan{}, fmt.Errorf("listing tables in %s: %s", target, r.Scrubber.String(err.Error()))
+	p := Plan{Environment: r.Environment, Target: target}
+	if p.Tables, err = r.plan(ctx, conn); err != nil {
+		return Plan{}, r.catalogError(target, err)
 	}
 	dbs, opts, err := r.redisDBs()
 	if err != nil {
@@ -178,15 +366,36 @@ func (r *ResetAction) Preview(ctx context.Context) (Plan, error) {
 	return p, nil
 }
 
-// Execute truncates exactly the planned tables in one transaction, or
-// nothing; then flushes the planned Redis databases.
+func (r *ResetAction) catalogError(target string, err error) error {
+	var unsafe *ErrUnsafeReset
+	if errors.As(err, &unsafe) {
+		return err
+	}
+	return fmt.Errorf("reading the tables of %s: %s", target, r.Scrubber.String(err.Error()))
+}
+
+// Execute empties exactly the planned tables in one transaction, or
+// nothing; then flushes the planned Redis databases. A plan made for another
+// environment or database is refused before anything runs.
 func (r *ResetAction) Execute(ctx context.Context, plan Plan) (ResetResult, error) {
 	var res ResetResult
+	if plan.Environment != r.Environment {
+		return res, fmt.Errorf("reset refused, nothing was done: the plan was made for environment %q, not %q", plan.Environment, r.Environment)
+	}
+	_, opts, rerr := r.redisDBs()
+	for _, db := range plan.Redis {
+		if opts == nil || db.Addr != opts.Addr {
+			return res, fmt.Errorf("reset refused, nothing was done: the plan flushes redis %s, which is not this environment's Redis", db.Addr)
+		}
+	}
 	conn, target, err := r.connect(ctx)
 	if err != nil {
 		return res, err
 	}
 	defer conn.Close(context.Background())
+	if target != plan.Target {
+		return res, fmt.Errorf("reset refused, nothing was done: the plan was made for %s, and %s's database is %s", plan.Target, r.Environment, target)
+	}
 	fail := func(format string, args ...any) (ResetResult, error) {
 		_ = sqlExec(context.Background(), conn, "ROLLBACK")
 		return res, fmt.Errorf(format, args...)
@@ -194,29 +403,40 @@ func (r *ResetAction) Execute(ctx context.Context, plan Plan) (ResetResult, erro
 	if err := sqlExec(ctx, conn, "BEGIN"); err != nil {
 		return res, fmt.Errorf("%s: %s", target, r.Scrubber.String(err.Error()))
 	}
-	now, err := listTables(ctx, conn, r.schemas(), r.Keep)
+	now, err := r.plan(ctx, conn)
 	if err != nil {
-		return fail("listing tables in %s: %s", target, r.Scrubber.String(err.Error()))
+		_ = sqlExec(context.Background(), conn, "ROLLBACK")
+		return res, r.catalogError(target, err)
 	}
 	if !sameTables(now, plan.Tables) {
 		_ = sqlExec(ctx, conn, "ROLLBACK")
 		fresh, perr := r.Preview(ctx)
 		if perr != nil {
-			fresh = Plan{Target: target, Tables: now}
+			fresh = Plan{Environment: r.Environment, Target: target, Tables: now}
 		}
 		return res, &ErrPlanChanged{New: fresh}
 	}
 	if len(now) > 0 {
 		names := make([]string, len(now))
 		for i, t := range now {
-			names[i] = quoteName(t.Name)
+			names[i] = t.SQL()
 		}
-		// Triggers and foreign-key checks off for the transaction, as
-		// Origin's clean_persistence_state does (needs a superuser).
+		wait := r.lockTimeout()
+		if err := sqlExec(ctx, conn, fmt.Sprintf("SET LOCAL lock_timeout = %d", wait.Milliseconds())); err != nil {
+			return fail("%s: %s", target, r.Scrubber.String(err.Error()))
+		}
+		// Triggers off for the transaction, as Origin's
+		// clean_persistence_state does (needs a superuser).
 		if err := sqlExec(ctx, conn, "SET LOCAL session_replication_role = replica"); err != nil {
 			return fail("%s: %s (the reset needs a role allowed to set session_replication_role)", target, r.Scrubber.String(err.Error()))
 		}
-		if err := sqlExec(ctx, conn, "TRUNCATE TABLE "+strings.Join(names, ", ")+" RESTART IDENTITY CASCADE"); err != nil {
+		// No CASCADE: every table the statement may empty is named, so a
+		// foreign key created since the plan makes it fail, not spread.
+		if err := sqlExec(ctx, conn, "TRUNCATE TABLE "+strings.Join(names, ", ")+" RESTART IDENTITY"); err != nil {
+			var pgErr *pgconn.PgError
+			if errors.As(err, &pgErr) && pgErr.Code == "55P03" {
+				return fail("gave up after %s waiting for the tables' locks in %s (another session holds one: see the Postgres pane's blocked sessions); nothing was truncated", wait, target)
+			}
 			return fail("truncating in %s: %s; nothing was truncated", target, r.Scrubber.String(err.Error()))
 		}
 	}
@@ -224,11 +444,10 @@ func (r *ResetAction) Execute(ctx context.Context, plan Plan) (ResetResult, erro
 		return fail("committing the truncate in %s: %s; nothing was truncated", target, r.Scrubber.String(err.Error()))
 	}
 	for _, t := range now {
-		res.Truncated = append(res.Truncated, t.Name)
+		res.Truncated = append(res.Truncated, t.String())
 	}
-	_, opts, err := r.redisDBs()
-	if err != nil {
-		res.RedisErr = err.Error()
+	if rerr != nil {
+		res.RedisErr = rerr.Error()
 		return res, nil
 	}
 	for _, db := range plan.Redis {
@@ -255,28 +474,43 @@ func (r ResetResult) Lines() []string {
 	return lines
 }
 
+// sameTables compares by identity: a table dropped and created again under
+// the same name is another table.
 func sameTables(a, b []PlannedTable) bool {
-	return slices.EqualFunc(a, b, func(x, y PlannedTable) bool { return x.Name == y.Name })
+	return slices.EqualFunc(a, b, func(x, y PlannedTable) bool { return x.TableID == y.TableID })
 }
 
-// quoteName quotes schema.table for SQL.
-func quoteName(name string) string {
-	q := func(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
-	if schema, rel, ok := strings.Cut(name, "."); ok {
-		return q(schema) + "." + q(rel)
-	}
-	return q(name)
-}
-
-// Describe is the plan in words, for the confirmation.
-func (p Plan) Describe() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "truncate %d table(s) in %s (alembic_version kept):", len(p.Tables), p.Target)
+// Summary is the plan's first line: where, how much, and what is spared.
+func (p Plan) Summary() string {
+	var rows int64
 	for _, t := range p.Tables {
-		fmt.Fprintf(&b, " %s (~%d rows)", t.Name, t.Rows)
+		rows += t.Rows
 	}
+	s := fmt.Sprintf("environment %s: empty %d table(s), ~%d rows, in %s (alembic_version and keep: spared)", p.Environment, len(p.Tables), rows, p.Target)
 	for _, d := range p.Redis {
-		fmt.Fprintf(&b, "; FLUSHDB redis %s db %d (%d keys)", d.Addr, d.DB, d.Keys)
+		s += fmt.Sprintf("; FLUSHDB redis %s db %d (%d keys)", d.Addr, d.DB, d.Keys)
 	}
-	return b.String()
+	return s
+}
+
+// Items are the tables one per line, as the confirmation lists them.
+func (p Plan) Items() []string {
+	out := make([]string, len(p.Tables))
+	for i, t := range p.Tables {
+		out[i] = fmt.Sprintf("%s (~%d rows)", t, t.Total)
+		if t.Children > 0 {
+			out[i] = fmt.Sprintf("%s (~%d rows with its %d partition(s)/child table(s))", t, t.Total, t.Children)
+		}
+	}
+	return out
+}
+
+// Describe is the whole plan in one line, for the audit log and the
+// command line.
+func (p Plan) Describe() string {
+	items := p.Items()
+	if len(items) == 0 {
+		return p.Summary()
+	}
+	return p.Summary() + ": " + strings.Join(items, ", ")
 }

@@ -94,7 +94,7 @@ func TestResetEmptiesWhatItShowed(t *testing.T) {
 		len(plan.Redis) != 1 || plan.Redis[0].DB != 0 || plan.Redis[0].Keys != 25 {
 		t.Fatalf("plan = %+v", plan)
 	}
-	if d := plan.Describe(); !strings.Contains(d, "truncate 2 table(s) in 127.0.0.1:") || strings.Contains(d, pg.Password) || !strings.Contains(d, "db 0 (25 keys)") {
+	if d := plan.Describe(); !strings.Contains(d, "empty 2 table(s), ~90 rows, in 127.0.0.1:") || strings.Contains(d, pg.Password) || !strings.Contains(d, "db 0 (25 keys)") {
 		t.Errorf("describe: %s", d)
 	}
 	res, err := r.Execute(ctx, plan)

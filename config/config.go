@@ -79,6 +79,10 @@ func (c *Config) Key(name string) string {
 	return ""
 }
 
+// BuiltinActions are the names of the actions opsdeck defines; a custom
+// command may not take one.
+var BuiltinActions = []string{"migrate", "reset", "alembic-check"}
+
 // KeyList is one binding's keys; a single key may be written without brackets.
 type KeyList []string
 
@@ -107,6 +111,9 @@ type Reset struct {
 	Schemas  []string `yaml:"schemas"`
 	Keep     []string `yaml:"keep,omitempty"`
 	RedisDBs []int    `yaml:"redis_dbs,omitempty"`
+	// LockTimeout is how long the truncate waits for its tables' locks
+	// before giving up (default 5s).
+	LockTimeout Duration `yaml:"lock_timeout,omitempty"`
 }
 
 // CustomCommand is a runbook command bound to a key.

@@ -243,6 +243,16 @@ func TestErrors(t *testing.T) {
 		{"password in a quoted value", "environments:\n  a:\n    postgres: \"postgresql://u:hunter2@db/x\"\n", `got "postgresql://u:xxxxx@db/x"`},
 		{"poll timeout", "environments:\n  a:\n    redis: {timeout: 1ns}\n", `bad.yaml:3: environments.a.redis.timeout: 1ns is out of range`},
 		{"bad pgbouncer url", "environments:\n  a:\n    postgres:\n      pgbouncer_url: 'pgbouncer:6432'\n", `bad.yaml:4: environments.a.postgres.pgbouncer_url: "pgbouncer:6432" is not a PostgreSQL URL`},
+		{"built-in action name", "environments:\n  a:\n    actions:\n      commands:\n        - {name: reset, argv: [./wipe.sh]}\n", `bad.yaml:5: environments.a.actions.commands[0].name: "reset" is the name of a built-in action`},
+		{"duplicate command name", "environments:\n  a:\n    actions:\n      commands:\n        - {name: t, argv: [x]}\n        - {name: t, argv: [y]}\n", `bad.yaml:6: environments.a.actions.commands[1].name: "t" is also the name of commands[0]`},
+		{"action key answers y/N", "keys:\n  reset: y\nenvironments: {a: {}}\n", `bad.yaml:2: keys.reset: "y" answers the y/N question`},
+		{"command key answers y/N", "environments:\n  a:\n    actions:\n      commands:\n        - {name: t, key: Y, argv: [x]}\n", `bad.yaml:5: environments.a.actions.commands[0].key: "Y" answers the y/N question`},
+		{"space as itself", "keys:\n  pause: ' '\nenvironments: {a: {}}\n", `bad.yaml:2: keys.pause: " " is not a key a terminal sends as itself`},
+		{"tab as itself", "keys:\n  refresh: \"\\t\"\nenvironments: {a: {}}\n", `bad.yaml:2: keys.refresh: "\t" is not a key a terminal sends as itself`},
+		{"command key tab", "environments:\n  a:\n    actions:\n      commands:\n        - {name: t, key: \"\\t\", argv: [x]}\n", `bad.yaml:5: environments.a.actions.commands[0].key: "\t" is not a key a terminal sends as itself`},
+		{"guard flag from an unset variable", "environments:\n  a:\n    protected: ${PROD_PROTECTED}\n", `bad.yaml:3: environments.a.protected: ${PROD_PROTECTED} must expand to true or false`},
+		{"guard flag from a default", "environments:\n  a:\n    readonly: \"${RO:-maybe}\"\n", `bad.yaml:3: environments.a.readonly: ${RO:-maybe} must expand to true or false`},
+		{"reset lock timeout", "environments:\n  a:\n    actions:\n      reset: {lock_timeout: 1h}\n", `bad.yaml:4: environments.a.actions.reset.lock_timeout: 1h0m0s is out of range`},
 		{"tls pair", "environments:\n  a:\n    prometheus:\n      tls: {cert_file: c.pem}\n", `bad.yaml:4: environments.a.prometheus.tls: cert_file and key_file go together`},
 	}
 	for _, c := range cases {
@@ -262,6 +272,19 @@ func TestErrors(t *testing.T) {
 				t.Fatalf("error leaks a password: %v", err)
 			}
 		})
+	}
+}
+
+// TestGuardFlagsFromVariables: a flag set by a variable works when the
+// variable says true or false, quoted or not.
+func TestGuardFlagsFromVariables(t *testing.T) {
+	cfg, err := Parse("ok.yaml", []byte("environments:\n  prod:\n    protected: ${P}\n    readonly: \"${R}\"\n    allow_reset: ${A:-false}\n"),
+		envOf("P", "true", "R", "false"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := cfg.Environments["prod"]; !e.Protected || e.Readonly || e.AllowReset {
+		t.Fatalf("flags: %+v", e)
 	}
 }
 
@@ -354,7 +377,7 @@ func TestExampleConfigLoads(t *testing.T) {
 	if l := cfg.Environments["laptop"]; l == nil || l.MetricsURL != "http://localhost:8000/metrics" {
 		t.Errorf("laptop: direct mode expected: %+v", l)
 	}
-	if qa := cfg.Environments["qa"]; len(qa.Actions.Commands) != 3 || qa.Actions.Migrate.Command != "alembic upgrade head" {
+	if qa := cfg.Environments["qa"]; len(qa.Actions.Commands) != 2 || qa.Actions.Migrate.Command != "alembic upgrade head" {
 		t.Errorf("qa actions = %+v", qa.Actions)
 	}
 }

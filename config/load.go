@@ -141,7 +141,7 @@ func Parse(file string, data []byte, lookup func(string) (string, bool)) (*Confi
 	if root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
 		root = root.Content[0]
 	}
-	w := &walker{file: file, pos: presence{}, lookup: lookup, refs: refs, merging: map[*yaml.Node]bool{}}
+	w := &walker{file: file, pos: presence{}, lookup: lookup, refs: refs, merging: map[*yaml.Node]bool{}, expanded: map[*yaml.Node][]string{}}
 	w.expand(root, "")
 	w.walk(root, reflect.TypeOf(Config{}), "")
 	cfg := &Config{}
@@ -306,6 +306,9 @@ type walker struct {
 	refs     []string            // ${...} references, indexed by their placeholder number
 	failed   []string            // paths already reported: later checks stay quiet about them
 	merging  map[*yaml.Node]bool // what merge keys are merging in, while it is walked
+	// expanded maps each scalar that held a ${...} reference to the
+	// references it held: a guard flag must not depend on what they gave.
+	expanded map[*yaml.Node][]string
 }
 
 // fail records a problem and blanks the node, so that decoding and the
@@ -356,9 +359,11 @@ func (w *walker) expand(n *yaml.Node, path string) {
 		if !strings.Contains(n.Value, "$") && !strings.Contains(n.Value, "OPSDECKREF") {
 			return
 		}
+		var used []string
 		// Unescape $$ first so that a variable's value is never unescaped.
 		n.Value = placeholder.ReplaceAllStringFunc(strings.ReplaceAll(n.Value, "$$", "$"), func(m string) string {
 			ref := w.refs[atoi(placeholder.FindStringSubmatch(m)[1])]
+			used = append(used, ref)
 			sub := varRef.FindStringSubmatch(ref)
 			if sub == nil {
 				w.errs = append(w.errs, &FieldError{File: w.file, Line: n.Line, Field: path,
@@ -374,6 +379,9 @@ func (w *walker) expand(n *yaml.Node, path string) {
 			w.warnings = append(w.warnings, fmt.Sprintf("%s:%d: %s: ${%s} is not set; using an empty value", w.file, n.Line, path, sub[1]))
 			return ""
 		})
+		if len(used) > 0 {
+			w.expanded[n] = used
+		}
 		if n.Style == 0 {
 			n.Tag = "" // let "${FLAG}" -> "true" resolve to a bool
 		}
@@ -412,6 +420,16 @@ func (w *walker) walk(n *yaml.Node, t reflect.Type, path string) {
 	}
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
+	}
+	if refs, ok := w.expanded[n]; ok && t.Kind() == reflect.Bool {
+		// A guard flag that a variable turned off by being unset would
+		// silently unprotect production: it must come out true or false.
+		if n.Value != "true" && n.Value != "false" {
+			w.fail(n, path, "%s must expand to true or false, and it did not (unset or another value): a guard flag never falls back to a default", strings.Join(refs, ", "))
+			return
+		}
+		n.Tag = "!!bool"
+		return
 	}
 	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {
 		return // an empty value keeps the default

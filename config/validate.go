@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -224,10 +225,18 @@ func (v *validator) environment(name string, e *Environment) {
 	}
 	taken := keys.Taken(v.cfg.Bindings)
 	seenKeys := map[string]string{}
+	seenNames := map[string]int{}
 	for i, c := range e.Actions.Commands {
 		cb := fmt.Sprintf("%s.actions.commands[%d]", base, i)
-		if strings.TrimSpace(c.Name) == "" {
+		switch first, dup := seenNames[c.Name]; {
+		case strings.TrimSpace(c.Name) == "":
 			v.fail(cb+".name", "a command needs a name")
+		case slices.Contains(BuiltinActions, c.Name):
+			v.fail(cb+".name", "%q is the name of a built-in action (%s): `opsdeck run %s` must mean the built-in; pick another name", c.Name, strings.Join(BuiltinActions, ", "), c.Name)
+		case dup:
+			v.fail(cb+".name", "%q is also the name of commands[%d]: `opsdeck run` picks a command by its name, so names must be unique", c.Name, first)
+		default:
+			seenNames[c.Name] = i
 		}
 		if (len(c.Argv) == 0) == (c.Shell == "") {
 			v.fail(cb, "set exactly one of argv (run directly) or shell (run with /bin/sh -c)")
@@ -236,6 +245,10 @@ func (v *validator) environment(name string, e *Environment) {
 			switch {
 			case len([]rune(c.Key)) != 1:
 				v.fail(cb+".key", "%q: a key is one character", c.Key)
+			case keys.Valid(c.Key) != nil:
+				v.fail(cb+".key", "%v", keys.Valid(c.Key))
+			case keys.Answer(c.Key):
+				v.fail(cb+".key", "%q answers the y/N question: an action on it would confirm itself on a second press", c.Key)
 			case taken[c.Key] != "":
 				v.fail(cb+".key", "%q is taken by the built-in key %s (remap it under keys: or pick another)", c.Key, taken[c.Key])
 			case seenKeys[c.Key] != "":
@@ -270,6 +283,9 @@ func (v *validator) environment(name string, e *Environment) {
 	}
 	if e.Postgres.PgbouncerURL != "" {
 		v.postgresURL(base+".postgres.pgbouncer_url", e.Postgres.PgbouncerURL)
+	}
+	if d := e.Actions.Reset.LockTimeout.D(); d != 0 && (d < 10*time.Millisecond || d > 10*time.Minute) {
+		v.fail(base+".actions.reset.lock_timeout", "%s is out of range: use 10ms to 10m", d)
 	}
 	if d := e.Postgres.StatementTimeout.D(); d < 10*time.Millisecond || d > time.Minute {
 		v.fail(base+".postgres.statement_timeout", "%s is out of range: use 10ms to 1m", d)

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode"
 )
 
 // Scope says when a binding is live. A zoomed pane takes its keys before the
@@ -110,6 +111,9 @@ func Resolve(overrides map[string][]string) (map[string][]string, []Problem) {
 		case d.Single && len(ks) != 1:
 			probs = append(probs, Problem{Name: name, Msg: "an action takes exactly one key"})
 			continue
+		case d.Single && Answer(ks[0]):
+			probs = append(probs, Problem{Name: name, Msg: fmt.Sprintf("%q answers the y/N question: an action on it would confirm itself on a second press", ks[0])})
+			continue
 		}
 		bad := false
 		for _, k := range ks {
@@ -174,11 +178,20 @@ func Taken(resolved map[string][]string) map[string]string {
 
 var named = regexp.MustCompile(`^((ctrl|alt|shift)\+)*(tab|enter|esc|space|backspace|delete|insert|home|end|pgup|pgdown|up|down|left|right|f([1-9]|1[0-2])|.)$`)
 
-// Valid checks that k is a key as Bubble Tea names it: one character, or a
-// named key with modifiers ("ctrl+r", "shift+tab", "f5").
+// Answer reports whether k answers a y/N question: an action bound to it
+// would confirm itself when pressed twice.
+func Answer(k string) bool { return k == "y" || k == "Y" }
+
+// Valid checks that k is a key as Bubble Tea names it: one printable
+// character, or a named key with modifiers ("ctrl+r", "shift+tab", "f5").
+// A space, a tab or a control character written as itself is refused: no
+// terminal sends it under that name (write space, tab).
 func Valid(k string) error {
 	if k == "" {
 		return fmt.Errorf("an empty key")
+	}
+	if r := []rune(k); len(r) == 1 && !unicode.IsGraphic(r[0]) || k == " " {
+		return fmt.Errorf("%q is not a key a terminal sends as itself: write space, tab or enter, or pick a printable character", k)
 	}
 	if !named.MatchString(k) {
 		return fmt.Errorf("%q is not a key: use one character or a name like tab, esc, space, left, f5, ctrl+r", k)

@@ -208,8 +208,8 @@ func Actions(cfg *config.Config, name string) (actions.Environment, []actions.Sp
 			target += " and " + redact.URL(e.Redis.URL)
 		}
 		specs = append(specs, actions.Spec{Name: "reset", Key: cfg.Key("reset"), Kind: actions.Reset, Target: target,
-			Reset: &actions.ResetAction{DatabaseURL: postgres.Driverless(e.Postgres.URL), Schemas: r.Schemas, Keep: r.Keep,
-				RedisURL: e.Redis.URL, RedisDBs: r.RedisDBs, Scrubber: scrubber}})
+			Reset: &actions.ResetAction{Environment: name, DatabaseURL: postgres.Driverless(e.Postgres.URL), Schemas: r.Schemas, Keep: r.Keep,
+				RedisURL: e.Redis.URL, RedisDBs: r.RedisDBs, LockTimeout: r.LockTimeout.D(), Scrubber: scrubber}})
 	}
 	for _, c := range e.Actions.Commands {
 		kind := actions.Safe
