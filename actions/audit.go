@@ -13,8 +13,13 @@ import (
 // Record is one line of the audit log. A run writes a "started" record
 // before it begins and a "finished" one after, so that a crash leaves a trace.
 type Record struct {
+	// ID ties a run's records together; PID is the opsdeck process that ran
+	// it, so that a later start can tell a run still going from one whose
+	// opsdeck was killed.
+	ID           string    `json:"id,omitempty"`
+	PID          int       `json:"pid,omitempty"`
 	Time         time.Time `json:"time"`
-	Phase        string    `json:"phase"` // started or finished
+	Phase        string    `json:"phase"` // started, finished, or abandoned (its opsdeck died mid-run)
 	User         string    `json:"user"`
 	Host         string    `json:"host"`
 	Environment  string    `json:"environment"`
@@ -84,6 +89,54 @@ func (a *Audit) Write(r Record) error {
 		return fmt.Errorf("audit log: %w", err)
 	}
 	return f.Sync()
+}
+
+// Abandoned finds runs of this host that started and never finished while
+// the opsdeck that ran them is gone (killed, or its machine restarted), marks
+// each with an "abandoned" record so that it is reported once, and returns
+// them.
+func (a *Audit) Abandoned(host string, alive func(pid int) bool) ([]Record, error) {
+	f, err := os.Open(a.Path)
+	if os.IsNotExist(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	open := map[string]Record{}
+	var order []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64<<10), 4<<20)
+	for sc.Scan() {
+		var r Record
+		if json.Unmarshal(sc.Bytes(), &r) != nil || r.ID == "" {
+			continue
+		}
+		if r.Phase == "started" {
+			open[r.ID] = r
+			order = append(order, r.ID)
+		} else {
+			delete(open, r.ID)
+		}
+	}
+	f.Close()
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	var out []Record
+	for _, id := range order {
+		r, ok := open[id]
+		if !ok || r.Host != host || alive(r.PID) {
+			continue
+		}
+		out = append(out, r)
+		mark := r
+		mark.Phase, mark.Time, mark.Error = "abandoned", time.Now(), "the opsdeck that ran it ended without recording how it ended (killed?); what it did is unknown"
+		if err := a.Write(mark); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
 }
 
 // Recent returns the last n records, oldest first. A torn last line (a

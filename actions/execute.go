@@ -2,10 +2,44 @@ package actions
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
+	"syscall"
 	"time"
 )
+
+func newRunID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// ProcessAlive reports whether pid is a running process of this machine.
+func ProcessAlive(pid int) bool {
+	if pid <= 0 {
+		return false
+	}
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
+}
+
+// AbandonedWarnings are the runs an earlier opsdeck left unfinished, in
+// words, each reported once.
+func AbandonedWarnings(audit *Audit, host string) []string {
+	recs, err := audit.Abandoned(host, ProcessAlive)
+	var out []string
+	for _, r := range recs {
+		out = append(out, fmt.Sprintf("audit log: %s in %s, started %s by %s, never finished: the opsdeck running it was killed; check what it did",
+			r.Action, r.Environment, r.Time.Local().Format("2006-01-02 15:04:05"), r.User))
+	}
+	if err != nil {
+		out = append(out, "audit log: "+err.Error())
+	}
+	return out
+}
 
 // Who is recorded in the audit log.
 type Who struct{ User, Host string }
@@ -21,7 +55,7 @@ func Execute(ctx context.Context, spec Spec, plan Plan, env, confirmation string
 	if spec.Reset != nil && (plan.Environment != env || spec.Reset.Environment != env) {
 		return -1, fmt.Errorf("reset refused, nothing was done: the plan was made for environment %q and the action runs in %q", plan.Environment, env)
 	}
-	rec := Record{Time: time.Now(), Phase: "started", User: who.User, Host: who.Host, Environment: env,
+	rec := Record{ID: newRunID(), PID: os.Getpid(), Time: time.Now(), Phase: "started", User: who.User, Host: who.Host, Environment: env,
 		Action: spec.Name, Command: spec.Name, Target: spec.Target, Confirmation: confirmation}
 	if spec.Command != nil {
 		rec.Command = spec.Command.String()

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -107,7 +108,9 @@ func Start(ctx context.Context, c Command) (*Run, error) {
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = c.Dir
 	cmd.Env = append(os.Environ(), c.Env...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Pdeathsig: the command dies with opsdeck, even a kill -9 of it, rather
+	// than run on unwatched with only a "started" record.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		cancel(nil)
@@ -119,7 +122,12 @@ func Start(ctx context.Context, c Command) (*Run, error) {
 		return nil, err
 	}
 	start := time.Now()
-	if err := cmd.Start(); err != nil {
+	// The parent-death signal follows the thread that forked, not the
+	// process: fork from a thread the runtime keeps.
+	runtime.LockOSThread()
+	err = cmd.Start()
+	runtime.UnlockOSThread()
+	if err != nil {
 		cancel(nil)
 		return nil, fmt.Errorf("cannot start %s: %s", argv[0], scrub.String(err.Error()))
 	}

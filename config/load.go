@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -41,6 +42,15 @@ func Resolve(opts Options) string {
 	if opts.Path != "" {
 		return opts.Path
 	}
+	if found := present(opts); len(found) > 0 {
+		return found[0]
+	}
+	return ""
+}
+
+// present lists the implicit candidates that exist, in the order Load
+// prefers them.
+func present(opts Options) []string {
 	lookup := opts.lookup()
 	candidates := []string{filepath.Join(opts.WorkDir, "opsdeck.yaml")}
 	if home, ok := lookup("XDG_CONFIG_HOME"); ok && home != "" {
@@ -48,12 +58,13 @@ func Resolve(opts Options) string {
 	} else if home, ok := lookup("HOME"); ok && home != "" {
 		candidates = append(candidates, filepath.Join(home, ".config", "opsdeck", "config.yaml"))
 	}
+	var out []string
 	for _, c := range candidates {
 		if st, err := os.Stat(c); err == nil && !st.IsDir() {
-			return c
+			out = append(out, c)
 		}
 	}
-	return ""
+	return out
 }
 
 func (o Options) lookup() func(string) (string, bool) {
@@ -69,7 +80,7 @@ func Load(opts Options) (*Config, error) {
 	if path == "" {
 		return FromEnv(opts.lookup())
 	}
-	data, err := os.ReadFile(path)
+	data, err := readConfig(path)
 	if err != nil {
 		msg := err.Error()
 		if errors.Is(err, fs.ErrNotExist) {
@@ -77,7 +88,16 @@ func Load(opts Options) (*Config, error) {
 		}
 		return nil, Errors{{File: path, Msg: msg}}
 	}
-	return Parse(path, data, opts.lookup())
+	cfg, err := Parse(path, data, opts.lookup())
+	if err != nil || opts.Path != "" {
+		return cfg, err
+	}
+	// A ./opsdeck.yaml silently standing in for the user's own file (where
+	// production is protected) must be seen.
+	for _, other := range present(opts)[1:] {
+		cfg.Warnings = append(cfg.Warnings, fmt.Sprintf("%s is in use; %s also exists and is ignored (--config picks one)", path, other))
+	}
+	return cfg, nil
 }
 
 // FromEnv builds the single environment "default" from PROMETHEUS_URL,
@@ -128,7 +148,7 @@ func Parse(file string, data []byte, lookup func(string) (string, bool)) (*Confi
 	if lookup == nil {
 		lookup = func(string) (string, bool) { return "", false }
 	}
-	data, refs := protectRefs(data)
+	data, ph := protectRefs(data)
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil {
@@ -141,9 +161,12 @@ func Parse(file string, data []byte, lookup func(string) (string, bool)) (*Confi
 	if root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
 		root = root.Content[0]
 	}
-	w := &walker{file: file, pos: presence{}, lookup: lookup, refs: refs, merging: map[*yaml.Node]bool{}, expanded: map[*yaml.Node][]string{}}
+	w := &walker{file: file, pos: presence{}, lookup: lookup, ph: ph, merging: map[*yaml.Node]bool{}, expanded: map[*yaml.Node][]string{}}
 	w.expand(root, "")
 	w.walk(root, reflect.TypeOf(Config{}), "")
+	if w.visits > maxNodes {
+		return nil, w.errs // decoding would expand the same tree
+	}
 	cfg := &Config{}
 	if err := root.Decode(cfg); err != nil {
 		// The walker blanks every node the decoder could refuse, so this is a
@@ -175,6 +198,38 @@ func Parse(file string, data []byte, lookup func(string) (string, bool)) (*Confi
 }
 
 var errEOF = errors.New("EOF")
+
+// Bounds on what a configuration may be: far above any real one, far
+// below what would hang or exhaust the console.
+const (
+	maxConfigBytes = 1 << 20
+	maxNodes       = 20_000
+)
+
+// readConfig reads a configuration file: a regular file (a FIFO would hang,
+// /dev/zero never end) of at most maxConfigBytes.
+func readConfig(path string) ([]byte, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("not a regular file (%s)", st.Mode().Type())
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxConfigBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxConfigBytes {
+		return nil, fmt.Errorf("larger than %d KiB: is this a configuration file?", maxConfigBytes>>10)
+	}
+	return data, nil
+}
 
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
@@ -303,7 +358,8 @@ type walker struct {
 	errs     Errors
 	warnings []string
 	envOrder []string
-	refs     []string            // ${...} references, indexed by their placeholder number
+	ph       placeholders        // the ${...} references, as the parser saw them
+	visits   int                 // nodes walked, aliases and merges followed included
 	failed   []string            // paths already reported: later checks stay quiet about them
 	merging  map[*yaml.Node]bool // what merge keys are merging in, while it is walked
 	// expanded maps each scalar that held a ${...} reference to the
@@ -322,21 +378,36 @@ func (w *walker) fail(n *yaml.Node, path, format string, args ...any) {
 // refPattern finds ${VAR} and ${VAR:-default}; "$$" escapes a dollar.
 var refPattern = regexp.MustCompile(`\$\$|\$\{[^}\n]*\}`)
 
-// placeholder stands for a ${...} reference while the YAML is parsed: the
-// braces of "${TOKEN}" would otherwise break flow mappings such as
-// {bearer_token: ${PROM_TOKEN}}, the shape the docs show.
-var placeholder = regexp.MustCompile(`OPSDECKREF([0-9]+)Z`)
+// placeholders stand for the ${...} references while the YAML is parsed:
+// the braces of "${TOKEN}" would otherwise break flow mappings such as
+// {bearer_token: ${PROM_TOKEN}}, the shape the docs show. The marker is
+// chosen so that it occurs nowhere in the file: text that looks like a
+// placeholder stays text.
+type placeholders struct {
+	marker string
+	re     *regexp.Regexp
+	refs   []string // indexed by the placeholder's number
+}
 
-func protectRefs(data []byte) ([]byte, []string) {
-	var refs []string
+func protectRefs(data []byte) ([]byte, placeholders) {
+	ph := placeholders{marker: "OPSDECKREF"}
+	for bytes.Contains(data, []byte(ph.marker)) {
+		ph.marker += "Q"
+	}
+	ph.re = regexp.MustCompile(ph.marker + `([0-9]+)Z`)
 	out := refPattern.ReplaceAllFunc(data, func(m []byte) []byte {
 		if string(m) == "$$" {
 			return m
 		}
-		refs = append(refs, string(m))
-		return []byte(fmt.Sprintf("OPSDECKREF%dZ", len(refs)-1))
+		ph.refs = append(ph.refs, string(m))
+		return []byte(fmt.Sprintf("%s%dZ", ph.marker, len(ph.refs)-1))
 	})
-	return out, refs
+	return out, ph
+}
+
+// ref is the reference a placeholder stands for.
+func (ph placeholders) ref(m string) string {
+	return ph.refs[atoi(ph.re.FindStringSubmatch(m)[1])]
 }
 
 var varRef = regexp.MustCompile(`^\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?\}$`)
@@ -356,13 +427,13 @@ func (w *walker) expand(n *yaml.Node, path string) {
 			w.expand(n.Content[i+1], join(path, k.Value))
 		}
 	case yaml.ScalarNode:
-		if !strings.Contains(n.Value, "$") && !strings.Contains(n.Value, "OPSDECKREF") {
+		if !strings.Contains(n.Value, "$") && !strings.Contains(n.Value, w.ph.marker) {
 			return
 		}
 		var used []string
 		// Unescape $$ first so that a variable's value is never unescaped.
-		n.Value = placeholder.ReplaceAllStringFunc(strings.ReplaceAll(n.Value, "$$", "$"), func(m string) string {
-			ref := w.refs[atoi(placeholder.FindStringSubmatch(m)[1])]
+		n.Value = w.ph.re.ReplaceAllStringFunc(strings.ReplaceAll(n.Value, "$$", "$"), func(m string) string {
+			ref := w.ph.ref(m)
 			used = append(used, ref)
 			sub := varRef.FindStringSubmatch(ref)
 			if sub == nil {
@@ -390,9 +461,7 @@ func (w *walker) expand(n *yaml.Node, path string) {
 
 // restore puts the original ${...} text back (used for keys).
 func (w *walker) restore(s string) string {
-	return placeholder.ReplaceAllStringFunc(s, func(m string) string {
-		return w.refs[atoi(placeholder.FindStringSubmatch(m)[1])]
-	})
+	return w.ph.re.ReplaceAllStringFunc(s, w.ph.ref)
 }
 
 func atoi(s string) int {
@@ -415,6 +484,15 @@ var (
 )
 
 func (w *walker) walk(n *yaml.Node, t reflect.Type, path string) {
+	// Aliases and merge keys can make a small file a huge tree (a
+	// "billion laughs"): past a bound no real configuration reaches, stop.
+	if w.visits++; w.visits > maxNodes {
+		if w.visits == maxNodes+1 {
+			w.errs = append(w.errs, &FieldError{File: w.file, Line: n.Line, Field: path,
+				Msg: fmt.Sprintf("aliases and merge keys expand to more than %d values: simplify the anchors", maxNodes)})
+		}
+		return
+	}
 	if n.Kind == yaml.AliasNode {
 		n = n.Alias
 	}

@@ -3,8 +3,11 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
+
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/opsdeck/opsdeck/ui/actionpane"
 )
@@ -18,8 +21,8 @@ type fakeAction struct {
 
 func (f *fakeAction) action(name, key string, guard actionpane.Guard) actionpane.Action {
 	return actionpane.Action{Name: name, Key: key, Guard: guard, Reason: "environment qa is read-only", Refreshes: true,
-		Preview: func(context.Context) (string, any, error) {
-			return name + " in qa: run `alembic upgrade head` against db.qa:6432/origin_db", "token", nil
+		Preview: func(context.Context) (actionpane.Preview, any, error) {
+			return actionpane.Preview{Head: []string{name + " in qa: run `alembic upgrade head` against db.qa:6432/origin_db"}}, "token", nil
 		},
 		Run: func(_ context.Context, token any, confirmation string) (<-chan actionpane.Line, func(), error) {
 			if token != "token" {
@@ -112,5 +115,132 @@ func TestActionGuards(t *testing.T) {
 	h.key("enter")
 	if f.runs != 1 || f.confirmed[0] != "environment name typed" || !strings.Contains(h.screen(), "✖ exit 2") {
 		t.Fatalf("typed name: runs %d %v\n%s", f.runs, f.confirmed, h.screen())
+	}
+}
+
+// TestSwitchingEnvironmentDropsThePendingPreview: a preview asked for in one
+// environment and answered after a switch is never shown, confirmed or run
+// as the next environment's, even though both overlays count from 1.
+func TestSwitchingEnvironmentDropsThePendingPreview(t *testing.T) {
+	envs := []EnvChoice{{Name: "qa"}, {Name: "production"}}
+	h := newHarness(t, healthy(), envs, false)
+	var ran []any
+	h.m.deps.Actions = func(env string) []actionpane.Action {
+		return []actionpane.Action{{Name: "reset", Key: "R", Guard: actionpane.Confirm,
+			Preview: func(context.Context) (actionpane.Preview, any, error) {
+				return actionpane.Preview{Head: []string{"Reset environment " + env + ": plan of " + env}}, "plan of " + env, nil
+			},
+			Run: func(_ context.Context, token any, _ string) (<-chan actionpane.Line, func(), error) {
+				ran = append(ran, token)
+				ch := make(chan actionpane.Line, 1)
+				ch <- actionpane.Line{Done: true}
+				close(ch)
+				return ch, func() {}, nil
+			}}}
+	}
+	h.m.openEnv("qa")
+	h.size(160, 48)
+	// R in qa: the preview is asked for, and has not answered yet.
+	_, pending := h.m.Update(tea.KeyPressMsg{Code: 'R', Text: "R"})
+	h.key("esc")
+	h.key("e")
+	h.key("down")
+	h.key("enter")
+	if h.m.Environment().Name != "production" {
+		t.Fatalf("switched to %s", h.m.Environment().Name)
+	}
+	h.run(pending) // qa's preview answers now
+	if s := h.screen(); strings.Contains(s, "plan of qa") || h.m.act.Active() {
+		t.Fatalf("qa's preview was shown in production:\n%s", s)
+	}
+	h.key("R")
+	h.run(pending) // and once more, while production's own question is up
+	s := h.screen()
+	if !strings.Contains(s, "plan of production") || strings.Contains(s, "plan of qa") {
+		t.Fatalf("confirmation:\n%s", s)
+	}
+	h.key("y")
+	if len(ran) != 1 || ran[0] != "plan of production" {
+		t.Fatalf("ran %v", ran)
+	}
+}
+
+// TestLongPreviewKeepsTargetCountsAndQuestionInView: 5,000 tables do not push
+// the target, the counts or the question off the overlay; the list scrolls
+// and scrolling does not answer the question.
+func TestLongPreviewKeepsTargetCountsAndQuestionInView(t *testing.T) {
+	items := make([]string, 5000)
+	for i := range items {
+		items[i] = fmt.Sprintf("public.t%04d (~%d rows)", i, i)
+	}
+	runs := 0
+	h, _ := actionHarness(t, func(*fakeAction) []actionpane.Action {
+		return []actionpane.Action{{Name: "reset", Key: "R", Guard: actionpane.Confirm,
+			Preview: func(context.Context) (actionpane.Preview, any, error) {
+				return actionpane.Preview{Head: []string{"Reset environment qa: empty 5000 table(s), ~12497500 rows, in db.qa:6432/origin_db"}, Items: items}, nil, nil
+			},
+			Run: func(context.Context, any, string) (<-chan actionpane.Line, func(), error) {
+				runs++
+				ch := make(chan actionpane.Line, 1)
+				ch <- actionpane.Line{Done: true}
+				close(ch)
+				return ch, func() {}, nil
+			}}}
+	})
+	h.key("R")
+	s := h.screen()
+	checkGeometry(t, s, 160, 48)
+	for _, want := range []string{"empty 5000 table(s), ~12497500 rows, in db.qa:6432/origin_db", "public.t0000 (~0 rows)", "of 5000", "[y/N]"} {
+		if !strings.Contains(s, want) {
+			t.Fatalf("%q not in view:\n%s", want, s)
+		}
+	}
+	for range 3 {
+		h.key("down")
+	}
+	s = h.screen()
+	if strings.Contains(s, "public.t0000 ") || !strings.Contains(s, "public.t0003 (~3 rows)") || !strings.Contains(s, "[y/N]") || !h.m.act.Active() {
+		t.Fatalf("after scrolling:\n%s", s)
+	}
+	h.key("y")
+	if runs != 1 {
+		t.Fatal("y after scrolling did not run it")
+	}
+}
+
+// TestCtrlCWhileAnActionRunsAsksFirst: the first ctrl+c asks, another key
+// keeps the action running, a second ctrl+c stops it and quits.
+func TestCtrlCWhileAnActionRunsAsksFirst(t *testing.T) {
+	cancelled := 0
+	h, _ := actionHarness(t, func(*fakeAction) []actionpane.Action {
+		return []actionpane.Action{{Name: "migrate", Key: "m", Guard: actionpane.None,
+			Preview: func(context.Context) (actionpane.Preview, any, error) { return actionpane.Preview{}, nil, nil },
+			Run: func(context.Context, any, string) (<-chan actionpane.Line, func(), error) {
+				return make(chan actionpane.Line), func() { cancelled++ }, nil
+			}}}
+	})
+	// The run never ends: its Cmds (which wait for output) are not run.
+	_, preview := h.m.Update(tea.KeyPressMsg{Code: 'm', Text: "m"})
+	h.m.Update(preview())
+	if !h.m.act.Running() {
+		t.Fatal("not running")
+	}
+	ctrlC := func() (quit bool) {
+		_, cmd := h.m.Update(tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl})
+		if cmd == nil {
+			return false
+		}
+		_, quit = cmd().(tea.QuitMsg)
+		return quit
+	}
+	if ctrlC() || cancelled != 0 || !strings.Contains(h.screen(), "migrate is running: ctrl+c again stops it and quits") {
+		t.Fatalf("first ctrl+c: cancelled %d\n%s", cancelled, h.screen())
+	}
+	h.m.Update(tea.KeyPressMsg{Code: 'a', Text: "a"})
+	if ctrlC() || cancelled != 0 {
+		t.Fatal("the question was not asked again after the answer no")
+	}
+	if !ctrlC() || cancelled != 1 {
+		t.Fatalf("second ctrl+c: cancelled %d", cancelled)
 	}
 }

@@ -151,7 +151,7 @@ func (m *Model) openEnv(name string) {
 	if m.deps.Actions != nil && err == nil {
 		acts = m.deps.Actions(name)
 	}
-	m.act = actionpane.New(name, ctx, m.deps.Now, acts, actionpane.Keys{Cancel: m.keys.Cancel, Close: m.keys.Close})
+	m.act = actionpane.New(name, ctx, m.deps.Now, acts, actionpane.Keys{Cancel: m.keys.Cancel, Close: m.keys.Close, Up: m.keys.Up, Down: m.keys.Down})
 	m.buildPanes()
 }
 
@@ -265,6 +265,13 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 }
 
 func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
+	// ctrl+c while an action runs asks first: quitting would stop it.
+	if k.String() == "ctrl+c" && m.act.Running() {
+		if m.act.AskQuit() {
+			return m.quit()
+		}
+		return nil
+	}
 	// An action's question or output takes every key but ctrl+c.
 	if m.act.Active() && k.String() != "ctrl+c" {
 		cmd, refresh := m.act.Key(k)

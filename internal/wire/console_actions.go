@@ -41,25 +41,39 @@ func ConsoleActions(cfg *config.Config, name string, readonly bool, audit *actio
 	return out
 }
 
-func preview(spec actions.Spec, env string) func(context.Context) (string, any, error) {
-	return func(ctx context.Context) (string, any, error) {
+func preview(spec actions.Spec, env string) func(context.Context) (actionpane.Preview, any, error) {
+	return func(ctx context.Context) (actionpane.Preview, any, error) {
 		if spec.Reset != nil {
 			plan, err := spec.Reset.Preview(ctx)
 			if err != nil {
-				return "", nil, err
+				return actionpane.Preview{}, nil, err
 			}
-			text := "Reset " + env + ": " + plan.Describe()
+			p := actionpane.Preview{Head: []string{"Reset " + plan.Summary()}, Items: plan.Items()}
 			if plan.RedisErr != "" {
-				text += " (redis: " + plan.RedisErr + ")"
+				p.Head = append(p.Head, "redis: "+plan.RedisErr)
 			}
-			return text, plan, nil
+			return p, plan, nil
 		}
-		text := fmt.Sprintf("%s in %s: run `%s` against %s", spec.Name, env, spec.Command.String(), spec.Target)
+		p := actionpane.Preview{Head: []string{fmt.Sprintf("%s in %s: run `%s` against %s", spec.Name, env, spec.Command.String(), spec.Target)}}
 		if spec.Pending != nil {
-			text += "\n" + PendingText(ctx, spec)
+			list, err := spec.Pending(ctx)
+			p.Head = append(p.Head, pendingHead(list, err))
+			p.Items = list
 		}
-		return text, nil, nil
+		return p, nil, nil
 	}
+}
+
+// pendingHead says how many revisions a migration applies, or why that is
+// not known.
+func pendingHead(list []string, err error) string {
+	switch {
+	case err != nil:
+		return "pending revisions unknown: " + err.Error()
+	case len(list) == 0:
+		return "nothing pending: the database is at the heads"
+	}
+	return fmt.Sprintf("%d pending, applied in this order:", len(list))
 }
 
 func run(spec actions.Spec, env string, audit *actions.Audit, who actions.Who) func(context.Context, any, string) (<-chan actionpane.Line, func(), error) {
@@ -82,11 +96,8 @@ func run(spec actions.Spec, env string, audit *actions.Audit, who actions.Who) f
 // PendingText says what a migration would apply, or why that is not known.
 func PendingText(ctx context.Context, spec actions.Spec) string {
 	list, err := spec.Pending(ctx)
-	switch {
-	case err != nil:
-		return "pending revisions unknown: " + err.Error()
-	case len(list) == 0:
-		return "nothing pending: the database is at the heads"
+	if len(list) == 0 {
+		return pendingHead(list, err)
 	}
-	return fmt.Sprintf("%d pending, applied in this order:\n  %s", len(list), strings.Join(list, "\n  "))
+	return pendingHead(list, err) + "\n  " + strings.Join(list, "\n  ")
 }

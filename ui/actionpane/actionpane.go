@@ -37,6 +37,14 @@ type Line struct {
 	Err    error
 }
 
+// Preview is what an action will do, as the confirmation shows it: the head
+// (target, counts) always stays in view, the items (every table a reset
+// empties, every revision a migration applies) scroll beneath it.
+type Preview struct {
+	Head  []string
+	Items []string
+}
+
 // Action is one key's action in the current environment.
 type Action struct {
 	Name, Key string
@@ -44,7 +52,7 @@ type Action struct {
 	Reason    string // why it is refused
 	// Preview says what will happen (the reset's blast radius); the token
 	// it returns is handed to Run, which must act on exactly that.
-	Preview func(ctx context.Context) (text string, token any, err error)
+	Preview func(ctx context.Context) (p Preview, token any, err error)
 	// Run starts the action (audited); lines arrive on the channel, the last
 	// one Done, then it closes. Cancel stops it.
 	Run func(ctx context.Context, token any, confirmation string) (lines <-chan Line, cancel func(), err error)
@@ -74,7 +82,8 @@ type Model struct {
 
 	phase   phase
 	current *Action
-	preview string
+	preview Preview
+	scroll  int // first item of the preview's list in view
 	token   any
 	typed   string
 	lines   []Line
@@ -86,18 +95,23 @@ type Model struct {
 	flash   string // a one-line answer: refused, already running
 	gen     int    // discards messages of an earlier run
 	keys    Keys
+	// quitAsked is set by a first ctrl+c while an action runs: a second
+	// one stops it and quits, any other key keeps it running.
+	quitAsked bool
 }
 
 // Keys are the overlay's remappable keys. The answer to the y/N question
 // stays y: a confirmation must read the same in every tool.
 type Keys struct {
-	Cancel, Close key.Binding
+	Cancel, Close, Up, Down key.Binding
 }
 
-// DefaultKeys are x to cancel a run and esc to close.
+// DefaultKeys are x to cancel a run, esc to close, up/down to scroll.
 func DefaultKeys() Keys {
 	return Keys{Cancel: key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "cancel")),
-		Close: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "close"))}
+		Close: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "close")),
+		Up:    key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑", "up")),
+		Down:  key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓", "down"))}
 }
 
 // New builds the overlay for environment env.
@@ -117,17 +131,22 @@ func (m *Model) Flash() string { return m.flash }
 // Running reports whether an action runs (the clock must tick for its elapsed time).
 func (m *Model) Running() bool { return m.phase == running }
 
+// Messages carry the overlay that asked for them: an overlay is made per
+// environment, and a preview of the one left behind must never be taken for
+// the next one's (both count their runs from 1).
 type previewMsg struct {
-	gen   int
-	text  string
-	token any
-	err   error
+	owner   *Model
+	gen     int
+	preview Preview
+	token   any
+	err     error
 }
 
 type lineMsg struct {
-	gen  int
-	line Line
-	ok   bool
+	owner *Model
+	gen   int
+	line  Line
+	ok    bool
 }
 
 // Msg reports whether msg belongs to this overlay.
@@ -161,12 +180,12 @@ func (m *Model) Press(key string) (tea.Cmd, bool) {
 		return nil, true
 	}
 	m.gen++
-	m.current, m.typed, m.lines, m.token, m.preview = a, "", nil, nil, ""
+	m.current, m.typed, m.lines, m.token, m.preview, m.scroll = a, "", nil, nil, Preview{}, 0
 	m.phase = previewing
-	gen, preview, base := m.gen, a.Preview, m.base
+	owner, gen, preview, base := m, m.gen, a.Preview, m.base
 	return func() tea.Msg {
-		text, token, err := preview(base)
-		return previewMsg{gen: gen, text: text, token: token, err: err}
+		p, token, err := preview(base)
+		return previewMsg{owner: owner, gen: gen, preview: p, token: token, err: err}
 	}, true
 }
 
@@ -174,20 +193,20 @@ func (m *Model) Press(key string) (tea.Cmd, bool) {
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case previewMsg:
-		if msg.gen != m.gen || m.phase != previewing {
+		if msg.owner != m || msg.gen != m.gen || m.phase != previewing {
 			return nil
 		}
 		if msg.err != nil {
 			m.phase, m.flash = idle, m.current.Name+": "+msg.err.Error()
 			return nil
 		}
-		m.preview, m.token = msg.text, msg.token
+		m.preview, m.token = msg.preview, msg.token
 		if m.current.Guard == None {
 			return m.start("no confirmation (disposable environment)")
 		}
 		m.phase = confirming
 	case lineMsg:
-		if msg.gen != m.gen {
+		if msg.owner != m || msg.gen != m.gen {
 			return nil
 		}
 		if !msg.ok || msg.line.Done {
@@ -218,23 +237,65 @@ func (m *Model) start(confirmation string) tea.Cmd {
 
 // next waits for the run's next line (the realtime pattern: one Cmd per event).
 func (m *Model) next(gen int) tea.Cmd {
-	ch := m.ch
+	ch, owner := m.ch, m
 	return func() tea.Msg {
 		l, ok := <-ch
-		return lineMsg{gen: gen, line: l, ok: ok}
+		return lineMsg{owner: owner, gen: gen, line: l, ok: ok}
 	}
+}
+
+// AskQuit is a ctrl+c while an action runs: the first asks, the second
+// stops the action and reports true (quit now).
+func (m *Model) AskQuit() bool {
+	if m.phase != running {
+		return true
+	}
+	if m.quitAsked {
+		if m.cancel != nil {
+			m.cancel()
+		}
+		return true
+	}
+	m.quitAsked = true
+	m.flash = m.current.Name + " is running: ctrl+c again stops it and quits; any other key keeps it running"
+	return false
+}
+
+// scrollList moves the preview's list; it reports whether k was a scroll key.
+func (m *Model) scrollList(k tea.KeyPressMsg) bool {
+	switch {
+	case key.Matches(k, m.keys.Up):
+		m.scroll--
+	case key.Matches(k, m.keys.Down):
+		m.scroll++
+	case k.String() == "pgup":
+		m.scroll -= 10
+	case k.String() == "pgdown":
+		m.scroll += 10
+	default:
+		return false
+	}
+	m.scroll = max(0, min(m.scroll, len(m.preview.Items)-1))
+	return true
 }
 
 // Key handles a key while the overlay is up. RefreshAll is true when the
 // panes should re-read their sources (the overlay closed after a migration).
 func (m *Model) Key(k tea.KeyPressMsg) (cmd tea.Cmd, refreshAll bool) {
 	s := k.String()
+	if m.quitAsked {
+		m.quitAsked, m.flash = false, ""
+		return nil, false // the answer to "quit?" was no; the key does nothing else
+	}
 	switch m.phase {
 	case previewing:
 		if key.Matches(k, m.keys.Close) {
 			m.phase = idle
 		}
 	case confirming:
+		if len(m.preview.Items) > 0 && m.scrollList(k) {
+			return nil, false
+		}
 		if m.current.Guard == TypeName {
 			switch {
 			case key.Matches(k, m.keys.Close):
@@ -294,14 +355,27 @@ func (m *Model) View(st *theme.Styles, w, h int) []string {
 	case previewing:
 		add(st.Muted, "reading what "+a.Name+" would do…")
 	case confirming:
-		add(st.Text, m.preview)
-		body = append(body, "")
-		if a.Guard == TypeName {
-			add(st.Crit, "⚠ "+m.env+" is protected. Type its name to run "+a.Name+", "+m.keys.Close.Help().Key+" to cancel:")
-			body = append(body, st.Value.Render("> "+m.typed+"▏"))
-		} else {
-			add(st.Warn, "Run it? y to run, anything else cancels [y/N]")
+		for _, l := range m.preview.Head {
+			add(st.Text, l)
 		}
+		var question []string
+		ask := func(p theme.Paint, text string) {
+			for _, l := range frame.Wrap(text, iw) {
+				question = append(question, p.Render(l))
+			}
+		}
+		if a.Guard == TypeName {
+			ask(st.Crit, "⚠ "+m.env+" is protected. Type its name to run "+a.Name+", "+m.keys.Close.Help().Key+" to cancel:")
+			question = append(question, st.Value.Render("> "+m.typed+"▏"))
+		} else {
+			ask(st.Warn, "Run it? y to run, anything else cancels [y/N]")
+		}
+		// The head and the question always stay in view; the list takes
+		// what room is left and scrolls.
+		room := h - 2 - len(body) - len(question) - 1
+		body = append(body, m.listView(st, iw, room)...)
+		body = append(body, "")
+		body = append(body, question...)
 	case running, finished:
 		status := st.Muted.Render("running " + m.elapsed() + " · " + m.keys.Cancel.Help().Key + " cancels")
 		if m.phase == finished {
@@ -315,7 +389,11 @@ func (m *Model) View(st *theme.Styles, w, h int) []string {
 			}
 			status += st.Muted.Render(" · " + m.keys.Close.Help().Key + " closes")
 		}
-		body = append(body, status, st.Faint.Render(strings.Repeat("─", iw)))
+		body = append(body, status)
+		if m.quitAsked {
+			add(st.Crit, "⚠ "+m.flash)
+		}
+		body = append(body, st.Faint.Render(strings.Repeat("─", iw)))
 		room := max(h-2-len(body), 1)
 		shown := m.lines
 		if len(shown) > room {
@@ -333,4 +411,29 @@ func (m *Model) View(st *theme.Styles, w, h int) []string {
 		body = body[len(body)-(h-2):]
 	}
 	return frame.Box{Title: title, Focused: true}.Render(st, w, len(body)+2, body)
+}
+
+// listView is the preview's items in room lines, from the scroll position,
+// with a line saying what is above and below.
+func (m *Model) listView(st *theme.Styles, iw, room int) []string {
+	items := m.preview.Items
+	if len(items) == 0 || room <= 0 {
+		return nil
+	}
+	if len(items) <= room {
+		out := make([]string, len(items))
+		for i, it := range items {
+			out[i] = st.Text.Render(frame.Fit("  "+it, iw))
+		}
+		return out
+	}
+	shown := max(room-1, 1)
+	first := min(m.scroll, len(items)-shown)
+	out := make([]string, 0, room)
+	for _, it := range items[first : first+shown] {
+		out = append(out, st.Text.Render(frame.Fit("  "+it, iw)))
+	}
+	more := fmt.Sprintf("  %d-%d of %d · %s/%s, pgup/pgdown scroll", first+1, first+shown, len(items),
+		m.keys.Up.Help().Key, m.keys.Down.Help().Key)
+	return append(out, st.Muted.Render(frame.Fit(more, iw)))
 }

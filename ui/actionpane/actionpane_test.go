@@ -22,7 +22,7 @@ func TestRunningOneAtATimeAndCancel(t *testing.T) {
 	lines := make(chan Line)
 	m := New("qa", context.Background(), func() time.Time { return now }, []Action{{
 		Name: "tests", Key: "t", Guard: None,
-		Preview: func(context.Context) (string, any, error) { return "tests in qa", nil, nil },
+		Preview: func(context.Context) (Preview, any, error) { return Preview{Head: []string{"tests in qa"}}, nil, nil },
 		Run: func(context.Context, any, string) (<-chan Line, func(), error) {
 			return lines, func() { cancelled = true }, nil
 		},
@@ -47,12 +47,12 @@ func TestRunningOneAtATimeAndCancel(t *testing.T) {
 	if !cancelled || !strings.Contains(m.Flash(), "cancelling tests") {
 		t.Error("x did not cancel")
 	}
-	m.Update(lineMsg{gen: m.gen, line: Line{Done: true, Exit: -1, Err: context.Canceled}, ok: true})
+	m.Update(lineMsg{owner: m, gen: m.gen, line: Line{Done: true, Exit: -1, Err: context.Canceled}, ok: true})
 	if v := strings.Join(m.View(st, 100, 20), "\n"); m.Running() || !strings.Contains(v, "✖ context canceled after 7s") {
 		t.Errorf("after cancel:\n%s", v)
 	}
 	// A message of an earlier run is ignored.
-	m.Update(lineMsg{gen: m.gen - 1, line: Line{Text: "stale"}, ok: true})
+	m.Update(lineMsg{owner: m, gen: m.gen - 1, line: Line{Text: "stale"}, ok: true})
 	if len(m.lines) != 0 {
 		t.Error("a stale line was taken")
 	}
@@ -66,7 +66,7 @@ func TestRemappedCancel(t *testing.T) {
 	keys.Cancel = key.NewBinding(key.WithKeys("k"), key.WithHelp("k", "cancel"))
 	m := New("qa", context.Background(), time.Now, []Action{{
 		Name: "tests", Key: "t", Guard: None,
-		Preview: func(context.Context) (string, any, error) { return "tests", nil, nil },
+		Preview: func(context.Context) (Preview, any, error) { return Preview{Head: []string{"tests"}}, nil, nil },
 		Run: func(context.Context, any, string) (<-chan Line, func(), error) {
 			return make(chan Line), func() { cancelled = true }, nil
 		},
