@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"runtime/pprof"
 	"syscall"
 	"time"
@@ -82,6 +83,9 @@ type app struct {
 	stdout, stderr io.Writer
 	lookupEnv      func(string) (string, bool)
 	cli            *cli
+	// console is set by the commands that open the console, which show the
+	// configuration's file and warnings on screen rather than on stderr.
+	onScreen bool
 }
 
 type runCmd struct{}
@@ -182,6 +186,13 @@ func (a *app) load() (*config.Config, error) {
 	if err := cfg.Override(config.Overrides{Refresh: a.cli.Refresh, Window: a.cli.Window, Theme: a.cli.Theme, Dashboard: a.cli.Dashboard}); err != nil {
 		return nil, err
 	}
+	if !a.onScreen {
+		// Which file is in force decides what is protected: say it.
+		fmt.Fprintln(a.stderr, "opsdeck: configuration:", cfg.Source)
+		for _, w := range cfg.Warnings {
+			fmt.Fprintln(a.stderr, "opsdeck: warning:", w)
+		}
+	}
 	// A dashboard that does not parse is a configuration error, found now
 	// rather than when an environment opens.
 	if path := cfg.GrafanaDashboard; path != "" {
@@ -279,6 +290,7 @@ func (s *snapshotCmd) Run(a *app) error {
 }
 
 func (runCmd) Run(a *app) error {
+	a.onScreen = true
 	cfg, err := a.load()
 	if err != nil {
 		return err
@@ -307,6 +319,7 @@ func (a *app) console(cfg *config.Config) error {
 	}
 	audit := &actions.Audit{Path: actions.DefaultAuditPath(a.lookupEnv)}
 	who := actions.Who{User: osUser(), Host: hostname()}
+	warnings := append(slices.Clone(cfg.Warnings), actions.AbandonedWarnings(audit, who.Host)...)
 	model := ui.New(ui.Deps{
 		Actions: func(n string) []actionpane.Action {
 			return wire.ConsoleActions(cfg, n, a.cli.Readonly, audit, who)
@@ -322,8 +335,9 @@ func (a *app) console(cfg *config.Config) error {
 		Report: func(ctx context.Context, env *sources.Environment) (string, error) {
 			return writeReport(ctx, env, audit, time.Now())
 		},
-		Version:  ver,
-		Warnings: cfg.Warnings,
+		Version:      ver,
+		Warnings:     warnings,
+		ConfigSource: cfg.Source,
 	})
 	// The console's live heap is small (a few MiB, half of it the renderer's
 	// cell buffers) and the rest is garbage from decoding replies: collecting
@@ -396,6 +410,7 @@ func (d *demoCmd) Run(a *app) error {
 		return nil
 	}
 	a.cli.ConfigFile = sb.ConfigPath
+	a.onScreen = true
 	cfg, err := a.load()
 	if err != nil {
 		return err

@@ -809,7 +809,8 @@ func TestHeadlessActions(t *testing.T) {
 	}
 
 	code, out, stderr = runCLI(t, env, "--config", cfg, "--env", "sandbox", "run", "reset")
-	if code != 0 || !strings.Contains(out, "truncated 1 table(s): users") || !strings.Contains(out, "flushed redis db 0") || !strings.Contains(stderr, "reset will truncate 1 table(s)") {
+	if code != 0 || !strings.Contains(out, "truncated 1 table(s): public.users") || !strings.Contains(out, "flushed redis db 0") ||
+		!strings.Contains(stderr, "reset plan: environment sandbox: empty 1 table(s), ~2 rows") || !strings.Contains(stderr, "opsdeck: configuration: "+cfg) {
 		t.Fatalf("reset: exit %d\n%s\n%s", code, out, stderr)
 	}
 	if err := pg.Exec(ctx, "DO $$ BEGIN IF (SELECT count(*) FROM users) <> 0 OR (SELECT count(*) FROM alembic_version) <> 1 THEN RAISE 'reset wrong'; END IF; END $$"); err != nil {

@@ -67,7 +67,7 @@ func runAction(a *app, name string, f runFlags) error {
 		if plan, err = spec.Reset.Preview(ctx); err != nil {
 			return err
 		}
-		fmt.Fprintln(a.stderr, "opsdeck: reset will "+plan.Describe())
+		fmt.Fprintln(a.stderr, "opsdeck: reset plan: "+plan.Describe())
 	}
 	confirmation := "none needed (" + d.Guard.String() + ")"
 	switch d.Guard {
@@ -84,6 +84,9 @@ func runAction(a *app, name string, f runFlags) error {
 	}
 
 	audit := &actions.Audit{Path: actions.DefaultAuditPath(a.lookupEnv)}
+	for _, w := range actions.AbandonedWarnings(audit, hostname()) {
+		fmt.Fprintln(a.stderr, "opsdeck: warning:", w)
+	}
 	exit, runErr := actions.Execute(ctx, *spec, plan, envName, confirmation, audit, actions.Who{User: osUser(), Host: hostname()},
 		func(s actions.Stream, line string) {
 			if s == actions.Stderr {
@@ -124,6 +127,9 @@ func hostname() string {
 // showAudit is `opsdeck audit`: recent entries, oldest first.
 func showAudit(a *app, limit int) error {
 	audit := &actions.Audit{Path: actions.DefaultAuditPath(a.lookupEnv)}
+	for _, w := range actions.AbandonedWarnings(audit, hostname()) {
+		fmt.Fprintln(a.stderr, "opsdeck: warning:", w)
+	}
 	recs, err := audit.Recent(limit)
 	if err != nil {
 		return err

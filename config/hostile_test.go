@@ -79,3 +79,31 @@ func TestHostileConfigurations(t *testing.T) {
 		}
 	}
 }
+
+// TestAnotherCandidateFileIsAWarning: a ./opsdeck.yaml in force while the
+// user's own file exists says so; --config picks one and says nothing.
+func TestAnotherCandidateFileIsAWarning(t *testing.T) {
+	work, home := t.TempDir(), t.TempDir()
+	local := filepath.Join(work, "opsdeck.yaml")
+	user := filepath.Join(home, "opsdeck", "config.yaml")
+	for _, p := range []string{local, user} {
+		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("environments: {a: {}}\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg, err := Load(Options{WorkDir: work, LookupEnv: envOf("XDG_CONFIG_HOME", home)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := local + " is in use; " + user + " also exists and is ignored"
+	if cfg.Source != local || len(cfg.Warnings) != 1 || !strings.Contains(cfg.Warnings[0], want) {
+		t.Fatalf("source %s, warnings %q", cfg.Source, cfg.Warnings)
+	}
+	cfg, err = Load(Options{Path: user, WorkDir: work, LookupEnv: envOf("XDG_CONFIG_HOME", home)})
+	if err != nil || cfg.Source != user || len(cfg.Warnings) != 0 {
+		t.Fatalf("explicit: %v %q", err, cfg.Warnings)
+	}
+}

@@ -244,3 +244,18 @@ func TestCtrlCWhileAnActionRunsAsksFirst(t *testing.T) {
 		t.Fatalf("second ctrl+c: cancelled %d", cancelled)
 	}
 }
+
+// TestHeaderNamesTheConfigurationFile: which file is in force decides what
+// is protected, so the header says it, keeping the file's name when short of room.
+func TestHeaderNamesTheConfigurationFile(t *testing.T) {
+	h := newHarness(t, healthy(), nil, false)
+	h.m.deps.ConfigSource = "/home/oncall/.config/opsdeck/config.yaml"
+	h.size(160, 48)
+	if head := strings.SplitN(h.screen(), "\n", 2)[0]; !strings.Contains(head, "config /home/oncall/.config/opsdeck/config.yaml") {
+		t.Fatalf("header: %s", head)
+	}
+	h.m.deps.ConfigSource = "/tmp/a/very/long/path/that/does/not/fit/in/a/quarter/of/the/screen/opsdeck.yaml"
+	if head := strings.SplitN(h.screen(), "\n", 2)[0]; !strings.Contains(head, "…") || !strings.Contains(head, "/screen/opsdeck.yaml") {
+		t.Fatalf("header: %s", head)
+	}
+}

@@ -47,6 +47,9 @@ type Deps struct {
 	After    func(d time.Duration, msg tea.Msg) tea.Cmd
 	Version  string
 	Warnings []string // configuration warnings, shown in the footer
+	// ConfigSource is the file the configuration came from, shown in the
+	// header: which file is in force decides what is protected.
+	ConfigSource string
 	// Actions are an environment's action keys (nil: none).
 	Actions func(env string) []actionpane.Action
 	// Report writes the Markdown incident report of env and returns where

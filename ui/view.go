@@ -194,6 +194,13 @@ func (m *Model) header() string {
 	}
 	right := st.Muted.Render(fmt.Sprintf("refresh %s · window %s · %s ",
 		units.ShortDuration(m.deps.Refresh), units.ShortDuration(m.timeline.Window), m.deps.Now().Format("15:04")))
+	if src := m.deps.ConfigSource; src != "" && m.w >= 120 {
+		// The file's name is at the end of its path: keep that end.
+		if n, room := ansi.StringWidth(src), m.w/4; n > room {
+			src = ansi.TruncateLeft(src, n-room+1, "…")
+		}
+		right = st.Faint.Render("config "+src+" · ") + right
+	}
 	if t := m.timeline; t.Paused {
 		pause := " ‖ PAUSED at " + t.At.Format("15:04:05")
 		if !t.Cursor.IsZero() {
