@@ -13,8 +13,8 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
-	"slices"
 	"runtime/pprof"
+	"slices"
 	"syscall"
 	"time"
 

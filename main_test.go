@@ -779,6 +779,10 @@ func TestHeadlessActions(t *testing.T) {
     `+common+`
     disposable: true
     confirm: none
+  checkprod:
+    postgres: {url: "`+pg.URL()+`"}
+    alembic: {dir: "`+dir+`", env: {DB_ENCRYPTION_KEY: k3y}, check_command: alembic upgrade head}
+    protected: true
 `)
 	state := t.TempDir()
 	env := map[string]string{"XDG_STATE_HOME": state}
@@ -799,7 +803,24 @@ func TestHeadlessActions(t *testing.T) {
 	if code != 2 || !strings.Contains(stderr, "refused: environment prod is protected; resets need allow_reset: true") {
 		t.Fatalf("protected reset: exit %d %s", code, stderr)
 	}
-	code, out, stderr := runCLI(t, env, "--config", cfg, "--env", "prod", "run", "migrate", "--confirm-env", "prod")
+	// The drift pane's check is a command like any other: guarded, audited.
+	code, _, stderr = runCLI(t, env, "--config", cfg, "--readonly", "--env", "qa", "run", "alembic-check")
+	if code != 2 || !strings.Contains(stderr, "refused: opsdeck runs with --readonly") {
+		t.Fatalf("readonly check: exit %d %s", code, stderr)
+	}
+	code, _, stderr = runCLI(t, env, "--config", cfg, "--env", "checkprod", "run", "alembic-check", "--yes")
+	if code != 2 || !strings.Contains(stderr, "checkprod is protected: repeat its name with --confirm-env checkprod") {
+		t.Fatalf("a check configured to migrate, in a protected environment: exit %d %s", code, stderr)
+	}
+	if err := pg.Exec(ctx, "DO $$ BEGIN IF to_regclass('alembic_version') IS NOT NULL THEN RAISE 'migrated'; END IF; END $$"); err != nil {
+		t.Fatalf("the refused check ran: %v", err)
+	}
+	code, out, stderr := runCLI(t, env, "--config", cfg, "--env", "qa", "run", "alembic-check")
+	// (Debian's alembic predates `alembic check`: it runs, and says so.)
+	if strings.Contains(stderr, "refused") || !strings.Contains(stderr+out, "alembic") {
+		t.Fatalf("alembic check in qa: exit %d\n%s%s", code, out, stderr)
+	}
+	code, out, stderr = runCLI(t, env, "--config", cfg, "--env", "prod", "run", "migrate", "--confirm-env", "prod")
 	if code != 0 || !strings.Contains(stderr, "Running upgrade  -> a1") || !strings.Contains(stderr, "Running upgrade a1 -> b2") ||
 		!strings.Contains(stderr, "migrate: 2 pending, applied in this order:\n  a1 users\n  b2 seed") {
 		t.Fatalf("migrate: exit %d\n%s\n%s", code, out, stderr)
@@ -825,7 +846,7 @@ func TestHeadlessActions(t *testing.T) {
 		t.Fatalf("failing command: exit %d %s", code, out)
 	}
 	code, _, stderr = runCLI(t, env, "--config", cfg, "--env", "qa", "run", "nope")
-	if code != 2 || !strings.Contains(stderr, `no action "nope" in environment qa (have: migrate, reset, failing)`) {
+	if code != 2 || !strings.Contains(stderr, `no action "nope" in environment qa (have: migrate, alembic-check, reset, failing)`) {
 		t.Fatalf("unknown action: exit %d %s", code, stderr)
 	}
 
@@ -841,7 +862,7 @@ func TestHeadlessActions(t *testing.T) {
 	if strings.Contains(string(data), pg.Password) || strings.Contains(string(data), rd.Password) {
 		t.Error("the audit log holds a password")
 	}
-	if n := strings.Count(string(data), `"phase":"started"`); n != 3 || strings.Count(string(data), `"phase":"finished"`) != 3 {
+	if n := strings.Count(string(data), `"phase":"started"`); n != 4 || strings.Count(string(data), `"phase":"finished"`) != 4 || !strings.Contains(string(data), `"action":"alembic-check"`) {
 		t.Errorf("audit records:\n%s", data)
 	}
 	code, out, _ = runCLI(t, env, "audit")

@@ -27,9 +27,6 @@ type Environment struct {
 
 	// Drift is nil when no schema reference is configured.
 	Drift Drift
-	// Probe runs `alembic check` (or the configured command) on demand; nil
-	// without an Alembic directory.
-	Probe Prober
 	// Migrations is nil when no Alembic directory is configured.
 	Migrations Migrations
 	AlembicDir string

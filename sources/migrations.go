@@ -2,7 +2,6 @@ package sources
 
 import (
 	"context"
-	"time"
 )
 
 // Migration statuses, as the snapshot spells them.
@@ -65,15 +64,3 @@ type MigrationState struct {
 // MigrationsUnknown is the status when the database side is not known.
 const MigrationsUnknown = "unknown"
 
-// Prober runs the project's own migration check on demand.
-type Prober interface {
-	Run(ctx context.Context) (ProbeResult, error)
-}
-
-// ProbeResult is what the check command said.
-type ProbeResult struct {
-	Command  string
-	Output   string // stdout and stderr, scrubbed, the last 16 KiB
-	ExitCode int
-	Took     time.Duration
-}

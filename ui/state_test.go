@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/opsdeck/opsdeck/sources"
+	"github.com/opsdeck/opsdeck/ui/actionpane"
 )
 
 // fakeDB and fakeCache answer what the test sets. UI tests only: the sources
@@ -262,36 +263,47 @@ func TestDriftPaneZoomShowsSQL(t *testing.T) {
 	}
 }
 
-type fakeProbe struct{ runs int }
-
-func (f *fakeProbe) Run(context.Context) (sources.ProbeResult, error) {
-	f.runs++
-	return sources.ProbeResult{Command: "alembic check", ExitCode: 1, Took: 1200 * time.Millisecond,
-		Output: "INFO  [alembic.autogenerate.compare] Detected added column 'users.legacy_flag'\nERROR [alembic.util.messaging] New upgrade operations detected"}, nil
-}
-
-// TestDriftPaneRunsCheckOnDemand: `c` in the zoomed drift pane runs the
-// migration check once and shows its output; nothing runs by itself.
-func TestDriftPaneRunsCheckOnDemand(t *testing.T) {
-	h := newHarness(t, healthy(), nil, false)
-	probe := &fakeProbe{}
-	h.m.deps.Open = wrapOpen(h.m.deps.Open, func(env *sources.Environment) { env.Probe = probe })
-	h.m.openEnv("qa")
-	h.size(160, 48)
-	h.advance(0)
-	h.advance(2 * time.Second)
-	for i := 0; i < 6; i++ {
-		h.key("tab")
-	}
-	h.key("c") // not zoomed: not the drift pane's key
-	h.key("enter")
-	if probe.runs != 0 || !strings.Contains(h.screen(), "c: run the migration check") {
-		t.Fatalf("the check ran by itself (%d) or is not offered:\n%s", probe.runs, h.screen())
-	}
-	h.key("c")
-	s := h.screen()
-	if probe.runs != 1 || !strings.Contains(s, "✖ alembic check: exit 1 after 1.2s") || !strings.Contains(s, "New upgrade operations detected") {
-		t.Errorf("after c: %d runs\n%s", probe.runs, s)
+// TestDriftPaneCheckGoesThroughTheGuard: `c` in the zoomed drift pane asks
+// for the migration check as an action: refused where the guard refuses it,
+// confirmed where it asks, run and shown in the action overlay otherwise;
+// nothing runs by itself.
+func TestDriftPaneCheckGoesThroughTheGuard(t *testing.T) {
+	for _, c := range []struct {
+		guard   actionpane.Guard
+		after   string
+		runs    int
+		answerY bool
+	}{
+		{actionpane.Refused, "alembic-check refused: opsdeck runs with --readonly", 0, false},
+		{actionpane.Confirm, "[y/N]", 0, false},
+		{actionpane.Confirm, "New upgrade operations detected", 1, true},
+		{actionpane.None, "New upgrade operations detected", 1, false},
+	} {
+		h := newHarness(t, healthy(), nil, false)
+		f := &fakeAction{queue: []actionpane.Line{{Text: "ERROR [alembic.util.messaging] New upgrade operations detected"}, {Done: true, Exit: 1}}}
+		h.m.deps.Actions = func(string) []actionpane.Action {
+			a := f.action(CheckAction, "", c.guard)
+			a.Reason = "opsdeck runs with --readonly"
+			return []actionpane.Action{a}
+		}
+		h.m.openEnv("qa")
+		h.size(160, 48)
+		h.advance(0)
+		for i := 0; i < 6; i++ {
+			h.key("tab")
+		}
+		h.key("c") // not zoomed: not the drift pane's key
+		h.key("enter")
+		if f.runs != 0 || !strings.Contains(h.screen(), "c: run the migration check") {
+			t.Fatalf("the check ran by itself (%d) or is not offered:\n%s", f.runs, h.screen())
+		}
+		h.key("c")
+		if c.answerY {
+			h.key("y")
+		}
+		if s := h.screen(); f.runs != c.runs || !strings.Contains(s, c.after) {
+			t.Errorf("guard %d: %d runs\n%s", c.guard, f.runs, s)
+		}
 	}
 }
 

@@ -25,6 +25,9 @@ import (
 	"github.com/opsdeck/opsdeck/ui/theme"
 )
 
+// CheckAction is the action the drift pane's run_check key starts.
+const CheckAction = "alembic-check"
+
 // EnvChoice is an environment as the picker lists it.
 type EnvChoice struct {
 	Name                            string
@@ -178,7 +181,7 @@ func (m *Model) buildPanes() {
 			Keys: dbpane.Keys{Filter: m.keys.Filter, Sort: m.keys.Sort, Reverse: m.keys.Reverse, Up: m.keys.Up, Down: m.keys.Down, Close: m.keys.Close}}),
 		cachepane.New(c, cachepane.Options{Source: env.Cache, Problem: firstNonEmpty(env.CacheProblem, m.envErr),
 			Target: env.RedisTarget, Scrubber: env.Scrubber, QueueThresholds: env.QueueThresholds}),
-		driftpane.New(c, driftpane.Options{Source: env.Migrations, Drift: env.Drift, Probe: env.Probe, RunCheck: m.keys.RunCheck,
+		driftpane.New(c, driftpane.Options{Source: env.Migrations, Drift: env.Drift, Check: m.act.Has(CheckAction), RunCheck: m.keys.RunCheck,
 			Problem: firstNonEmpty(m.envErr, "no Alembic project and no schema reference: set alembic.dir (or ALEMBIC_DIR) and schema_reference"),
 			Target:  env.AlembicDir, Scrubber: env.Scrubber}),
 	)
@@ -255,6 +258,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, m.setNotice("⚠ report: " + m.env.Scrubber.Error(msg.err))
 		}
 		return m, m.setNotice("report written to " + msg.path)
+	case pane.RunAction:
+		cmd, _ := m.act.PressName(msg.Name)
+		return m, cmd
 	case pane.Routed:
 		if p, ok := m.byID[msg.PaneID()]; ok {
 			return m, p.Update(msg)

@@ -287,6 +287,9 @@ func (m *Model) helpBox() string {
 		var b strings.Builder
 		b.WriteString(st.Title.Render("Actions ("+m.env.Name+")") + "\n")
 		for _, a := range acts {
+			if a.Key == "" {
+				continue // started from its pane (the migration check)
+			}
 			if a.Guard == actionpane.Refused {
 				b.WriteString(st.Faint.Render(a.Key+"  "+a.Name+": "+a.Reason) + "\n")
 			} else {

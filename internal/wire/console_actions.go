@@ -19,11 +19,8 @@ func ConsoleActions(cfg *config.Config, name string, readonly bool, audit *actio
 	}
 	out := make([]actionpane.Action, 0, len(specs))
 	for _, spec := range specs {
-		if spec.Key == "" {
-			continue
-		}
 		d := spec.Guard(env, readonly)
-		a := actionpane.Action{Name: spec.Name, Key: spec.Key, Reason: d.Reason, Refreshes: spec.Name == "migrate" || spec.Name == "reset"}
+		a := actionpane.Action{Name: spec.Name, Key: spec.Key, Reason: d.Reason, Refreshes: spec.Kind != actions.Safe}
 		switch d.Guard {
 		case actions.Refused:
 			a.Guard = actionpane.Refused

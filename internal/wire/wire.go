@@ -7,7 +7,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/opsdeck/opsdeck/actions"
 	"github.com/opsdeck/opsdeck/config"
@@ -87,8 +90,6 @@ func Open(cfg *config.Config, name, version string) (*sources.Environment, error
 			db = pgc // one pool per environment: alembic_version is read through it
 		}
 		env.Migrations = alembic.NewSource(e.Alembic.Dir, db)
-		env.Probe = &alembic.Probe{Dir: e.Alembic.Dir, Command: strings.Fields(e.Alembic.CheckCommand),
-			DatabaseURL: e.Postgres.URL, Env: e.Alembic.Env, Scrubber: scrubber}
 	}
 	p := e.Prometheus
 	if p.URL == "" && e.MetricsURL != "" {
@@ -200,6 +201,17 @@ func Actions(cfg *config.Config, name string) (actions.Environment, []actions.Sp
 			Command: &actions.Command{Argv: strings.Fields(e.Actions.Migrate.Command), Dir: e.Alembic.Dir, Env: vars,
 				Timeout: e.Actions.Migrate.Timeout.D(), Scrub: scrubber},
 			Pending: func(ctx context.Context) ([]string, error) { return pending(ctx, dir, url, scrubber) }})
+		// The drift pane's migration check: a command like any other, so it
+		// passes the same guard and lands in the same audit log. Configured
+		// as something other than a read-only alembic command, it is
+		// treated as one that changes the database.
+		check := strings.Fields(e.Alembic.CheckCommand)
+		kind := actions.Dangerous
+		if readOnlyAlembic(check) {
+			kind = actions.Safe
+		}
+		specs = append(specs, actions.Spec{Name: "alembic-check", Kind: kind, Target: dbTarget,
+			Command: &actions.Command{Argv: check, Dir: e.Alembic.Dir, Env: vars, Timeout: 2 * time.Minute, Scrub: scrubber}})
 	}
 	if e.Postgres.URL != "" {
 		r := e.Actions.Reset
@@ -227,6 +239,21 @@ func Actions(cfg *config.Config, name string) (actions.Environment, []actions.Sp
 			Command: &actions.Command{Argv: c.Argv, Shell: c.Shell, Dir: c.Dir, Env: vars, Timeout: c.Timeout.D(), Scrub: scrubber}})
 	}
 	return env, specs, nil
+}
+
+// readOnlyAlembic reports whether argv is an alembic command that only
+// reads: check, current, heads, history, show or branches.
+func readOnlyAlembic(argv []string) bool {
+	if len(argv) < 2 || filepath.Base(argv[0]) != "alembic" {
+		return false
+	}
+	for _, a := range argv[1:] {
+		if strings.HasPrefix(a, "-") {
+			return false // options may name another configuration; judge it as a change
+		}
+		return slices.Contains([]string{"check", "current", "heads", "history", "show", "branches"}, a)
+	}
+	return false
 }
 
 // pending is what a migration would apply, read as the drift pane reads it.

@@ -158,15 +158,36 @@ func Msg(msg tea.Msg) bool {
 	return false
 }
 
+// Has is name when the environment has that action, else "".
+func (m *Model) Has(name string) string {
+	if m.find(func(a *Action) bool { return a.Name == name }) != nil {
+		return name
+	}
+	return ""
+}
+
+func (m *Model) find(match func(*Action) bool) *Action {
+	for i := range m.actions {
+		if match(&m.actions[i]) {
+			return &m.actions[i]
+		}
+	}
+	return nil
+}
+
 // Press handles an action key from the main screen; handled is false when
 // no action has that key.
 func (m *Model) Press(key string) (tea.Cmd, bool) {
-	var a *Action
-	for i := range m.actions {
-		if m.actions[i].Key == key {
-			a = &m.actions[i]
-		}
-	}
+	return m.begin(m.find(func(a *Action) bool { return a.Key != "" && a.Key == key }))
+}
+
+// PressName starts the named action as its key would (for actions a pane
+// starts, such as the drift pane's migration check).
+func (m *Model) PressName(name string) (tea.Cmd, bool) {
+	return m.begin(m.find(func(a *Action) bool { return a.Name == name }))
+}
+
+func (m *Model) begin(a *Action) (tea.Cmd, bool) {
 	if a == nil {
 		return nil, false
 	}

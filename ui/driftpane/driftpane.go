@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -25,8 +24,10 @@ import (
 type Options struct {
 	Source sources.Migrations // nil when no Alembic directory is configured
 	Drift  sources.Drift      // nil when no schema reference is configured
-	Probe  sources.Prober     // `alembic check`, on demand; nil without a project
-	// RunCheck is the key that runs Probe while the pane is zoomed.
+	// Check is the migration check (alembic.check_command) as the action
+	// overlay runs it, guarded and audited; "" when the environment has none.
+	Check string
+	// RunCheck is the key that asks for Check while the pane is zoomed.
 	RunCheck key.Binding
 	Problem  string
 	Target   string // the Alembic directory
@@ -37,31 +38,13 @@ type Options struct {
 type Model struct {
 	pane.Polled[sources.DriftReport]
 	zoomed   bool
-	probe    sources.Prober
+	check    string
 	runCheck key.Binding
-	check    checkState
 }
-
-// checkState is the last run of the probe.
-type checkState struct {
-	running bool
-	res     sources.ProbeResult
-	err     error
-	done    bool
-}
-
-// checkDone carries the probe's result back to this pane.
-type checkDone struct {
-	id  string
-	res sources.ProbeResult
-	err error
-}
-
-func (c checkDone) PaneID() string { return c.id }
 
 // New builds the pane.
 func New(ctx *pane.Context, o Options) *Model {
-	m := &Model{probe: o.Probe, runCheck: o.RunCheck}
+	m := &Model{check: o.Check, runCheck: o.RunCheck}
 	m.Polled = pane.Polled[sources.DriftReport]{
 		Ctx: ctx, Poll: poll.State[sources.DriftReport]{ID: ctx.ID("drift")}, Name: "Schema drift", Short: "alembic",
 		Configured: o.Source != nil || o.Drift != nil, Problem: o.Problem, Target: o.Target, Scrubber: o.Scrubber,
@@ -119,67 +102,27 @@ func (m *Model) SetZoomed(z bool) tea.Cmd {
 	return nil
 }
 
-// Update also takes the probe's result.
-func (m *Model) Update(msg tea.Msg) tea.Cmd {
-	if d, ok := msg.(checkDone); ok {
-		m.check = checkState{res: d.res, err: d.err, done: true}
-		m.Changed()
-		return nil
-	}
-	return m.Polled.Update(msg)
-}
-
-// Key runs the probe while zoomed; it never runs on its own.
+// Key asks the root to run the migration check while zoomed: it runs as
+// every command does, through the environment's guard and the audit log, its
+// output in the action overlay. It never runs on its own.
 func (m *Model) Key(k tea.KeyPressMsg) (tea.Cmd, bool) {
-	if !m.zoomed || m.probe == nil || !key.Matches(k, m.runCheck) {
+	if !m.zoomed || m.check == "" || !key.Matches(k, m.runCheck) {
 		return nil, false
 	}
-	if m.check.running {
-		return nil, true // one at a time
-	}
-	m.check = checkState{running: true}
-	m.Changed()
-	probe, id, base := m.probe, m.ID(), m.Ctx.Base
-	return func() tea.Msg {
-		res, err := probe.Run(base)
-		return checkDone{id: id, res: res, err: err}
-	}, true
+	name := m.check
+	return func() tea.Msg { return pane.RunAction{Name: name} }, true
 }
 
 // Capturing is false: the pane takes only its one key.
 func (m *Model) Capturing() bool { return false }
 
-// checkLines are the probe's state: how to run it, running, or its output.
+// checkLines say how to run the migration check.
 func (m *Model) checkLines(st *theme.Styles, w int) []string {
-	if m.probe == nil {
+	if m.check == "" {
 		return nil
 	}
-	c := m.check
-	out := []string{st.Faint.Render(strings.Repeat("─", w))}
-	switch {
-	case c.running:
-		out = append(out, st.Muted.Render("running the migration check…"))
-	case !c.done:
-		out = append(out, st.Muted.Render(frame.Fit(m.runCheck.Help().Key+": run the migration check (alembic check) against this database", w)))
-	case c.err != nil:
-		out = append(out, st.Error.Render(frame.Fit("⚠ "+c.err.Error(), w)))
-	default:
-		head := fmt.Sprintf("✔ %s: passed in %s", c.res.Command, c.res.Took.Round(time.Millisecond))
-		paint := st.OK
-		if c.res.ExitCode != 0 {
-			head = fmt.Sprintf("✖ %s: exit %d after %s", c.res.Command, c.res.ExitCode, c.res.Took.Round(time.Millisecond))
-			paint = st.Crit
-		}
-		out = append(out, paint.Render(frame.Fit(head, w)))
-		lines := strings.Split(c.res.Output, "\n")
-		if len(lines) > 12 {
-			lines = append([]string{"…"}, lines[len(lines)-12:]...)
-		}
-		for _, l := range lines {
-			out = append(out, st.Muted.Render(frame.Fit("  "+l, w)))
-		}
-	}
-	return out
+	return []string{st.Faint.Render(strings.Repeat("─", w)),
+		st.Muted.Render(frame.Fit(m.runCheck.Help().Key+": run the migration check (alembic.check_command) against this database, guarded and audited", w))}
 }
 
 func summaryLines(st *theme.Styles, r sources.DriftReport, w int, stale, zoomed bool) []string {

@@ -72,3 +72,7 @@ const FetchGuard = 30 * time.Second
 func Schedule(d time.Duration, msg tea.Msg) tea.Cmd {
 	return tea.Tick(d, func(time.Time) tea.Msg { return msg })
 }
+
+// RunAction asks the root to start the named action of the environment, as
+// its key would: through the guard, the confirmation and the audit log.
+type RunAction struct{ Name string }
