@@ -63,4 +63,3 @@ type MigrationState struct {
 
 // MigrationsUnknown is the status when the database side is not known.
 const MigrationsUnknown = "unknown"
-

@@ -240,4 +240,3 @@ func TestSourcePolls(t *testing.T) {
 		t.Errorf("missing project: %v", err)
 	}
 }
-
