@@ -26,6 +26,7 @@ import (
 	"github.com/opsdeck/opsdeck/internal/demo"
 	"github.com/opsdeck/opsdeck/internal/grafana"
 	"github.com/opsdeck/opsdeck/internal/residency"
+	"github.com/opsdeck/opsdeck/internal/safetext"
 	"github.com/opsdeck/opsdeck/internal/snapshot"
 	"github.com/opsdeck/opsdeck/internal/wire"
 	"github.com/opsdeck/opsdeck/sources"
@@ -109,7 +110,9 @@ func (e configError) Unwrap() error { return e.err }
 
 func main() {
 	stop := profile(os.Getenv("OPSDECK_CPUPROFILE"), os.Getenv("OPSDECK_MEMPROFILE"))
-	code := run(os.Args[1:], os.Stdout, os.Stderr, os.LookupEnv)
+	// Headless output prints what sources said: it reaches the terminal as
+	// text, never as controls. (The console draws through its own renderer.)
+	code := run(os.Args[1:], safetext.Writer{W: os.Stdout}, safetext.Writer{W: os.Stderr}, os.LookupEnv)
 	stop()
 	os.Exit(code)
 }

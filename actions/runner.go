@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/opsdeck/opsdeck/internal/redact"
+	"github.com/opsdeck/opsdeck/internal/safetext"
 )
 
 // Command is a process to run: an argv, or an explicit shell string (only
@@ -140,7 +141,8 @@ func Start(ctx context.Context, c Command) (*Run, error) {
 		sc := bufio.NewScanner(pipe)
 		sc.Buffer(make([]byte, 64<<10), 1<<20)
 		for sc.Scan() {
-			line := scrub.String(sc.Text())
+			// Output is shown in the console: text, never terminal controls.
+			line := safetext.String(scrub.String(sc.Text()))
 			r.keep(line)
 			events <- Event{Stream: s, Line: line}
 		}

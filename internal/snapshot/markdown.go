@@ -1,6 +1,8 @@
 package snapshot
 
 import (
+	"github.com/opsdeck/opsdeck/internal/safetext"
+
 	"fmt"
 	"sort"
 	"strings"
@@ -28,6 +30,7 @@ func (d *Document) AddActions(audit *actions.Audit, n int) error {
 		if r.DurationMS > 0 {
 			a.Duration = units.Span(time.Duration(r.DurationMS) * time.Millisecond)
 		}
+		safetext.Value(&a) // the audit log is a file anyone with access may have edited
 		d.RecentActions = append(d.RecentActions, a)
 	}
 	return err

@@ -3,6 +3,8 @@
 package snapshot
 
 import (
+	"github.com/opsdeck/opsdeck/internal/safetext"
+
 	"bytes"
 	"context"
 	"encoding/json"
@@ -235,6 +237,9 @@ func Take(ctx context.Context, env *sources.Environment, now time.Time) *Documen
 		d.AlertsError = env.MetricsProblem
 	}
 	wg.Wait()
+	// Text reports are read in terminals: what the sources said is made
+	// safe once, here, for every format.
+	safetext.Value(d)
 	return d
 }
 

@@ -14,6 +14,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/opsdeck/opsdeck/internal/safetext"
 	"github.com/opsdeck/opsdeck/ui/frame"
 	"github.com/opsdeck/opsdeck/ui/theme"
 )
@@ -218,9 +219,12 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		if msg.err != nil {
-			m.phase, m.flash = idle, m.current.Name+": "+msg.err.Error()
+			m.phase, m.flash = idle, m.current.Name+": "+safetext.String(msg.err.Error())
 			return nil
 		}
+		// Table names and revision messages come from the database and the
+		// project: shown as text.
+		safetext.Value(&msg.preview)
 		m.preview, m.token = msg.preview, msg.token
 		if m.current.Guard == None {
 			return m.start("no confirmation (disposable environment)")
@@ -237,6 +241,7 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 			}
 			return nil
 		}
+		msg.line.Text = safetext.String(msg.line.Text)
 		m.lines = append(m.lines, msg.line)
 		if len(m.lines) > maxLines {
 			m.lines = m.lines[len(m.lines)-maxLines:]

@@ -8,6 +8,8 @@
 package poll
 
 import (
+	"github.com/opsdeck/opsdeck/internal/safetext"
+
 	"context"
 	"time"
 
@@ -101,7 +103,10 @@ func (s *State[T]) Fetch(base context.Context, timeout time.Duration, now func()
 		ctx, cancel := context.WithTimeout(base, timeout)
 		defer cancel()
 		v, err := fn(ctx)
-		return Result[T]{ID: id, Gen: gen, Value: v, Err: err, At: now()}
+		// What a source sent is text to show, never instructions to the
+		// terminal: made safe here, once, for every pane.
+		safetext.Value(&v)
+		return Result[T]{ID: id, Gen: gen, Value: v, Err: safetext.Error(err), At: now()}
 	}
 }
 

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/opsdeck/opsdeck/internal/harness"
+)
+
+// evil moves the cursor, clears the screen and writes the clipboard when a
+// terminal reads it raw.
+const evil = "\n\r\x1b[1A\x1b[K\x1b]52;c;cHduZWQ=\x07\x1b[2J\u009b31m"
+
+// controlChar finds a control character other than a line break or tab.
+func controlChar(s string) (rune, bool) {
+	for _, r := range s {
+		if (r < 0x20 && r != '\n' && r != '\t') || r == 0x7f || (r >= 0x80 && r <= 0x9f) {
+			return r, true
+		}
+	}
+	return 0, false
+}
+
+// TestHostileSourcesInReports: a query text with escapes in a live session,
+// a Redis key with escapes in the slow log, and a Prometheus whose alerts and
+// error bodies carry escapes: the text and Markdown reports show them as
+// text, with no control character in them.
+func TestHostileSourcesInReports(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pg := harness.NewPostgres(t, harness.PostgresOptions{})
+	rd := harness.NewRedis(t, harness.RedisOptions{})
+	sess, err := pg.StartSession("hostile", "SELECT pg_sleep(60) /* "+strings.ReplaceAll(evil, "*/", "")+" */")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Stop()
+	if err := rd.Do(ctx, 0, []string{"CONFIG", "SET", "slowlog-log-slower-than", "0"}, []string{"SET", "key" + evil, "v"}); err != nil {
+		t.Fatal(err)
+	}
+	prom := harness.NewProxy(t, "127.0.0.1:1")
+	prom.SetWith(harness.Serve, 0, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/alerts") {
+			fmt.Fprintf(w, `{"status":"success","data":{"alerts":[{"labels":{"alertname":"Disk%s","severity":"critical"},"annotations":{"summary":"full%s"},"state":"firing","activeAt":"2026-11-29T10:00:00Z"}]}}`,
+				jsonEscape(evil), jsonEscape(evil))
+			return
+		}
+		w.WriteHeader(http.StatusBadGateway)
+		fmt.Fprint(w, "upstream said"+evil)
+	}))
+	cfg := writeFile(t, "hostile.yaml", `environments:
+  qa:
+    prometheus: {url: "http://`+prom.Addr()+`", timeout: 2s}
+    postgres: {url: "`+pg.URL()+`"}
+    redis: {url: "`+rd.URL(0)+`"}
+`)
+	// The session must be running before the snapshot reads it.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		_, out, _ := runCLI(t, nil, "--config", cfg, "snapshot", "--format", "text")
+		if strings.Contains(out, "pg_sleep(60)") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the hostile session never showed:\n%s", out)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	for _, format := range []string{"text", "markdown"} {
+		code, out, stderr := runCLI(t, nil, "--config", cfg, "snapshot", "--format", format)
+		if code != 0 {
+			t.Fatalf("%s: exit %d %s", format, code, stderr)
+		}
+		if r, bad := controlChar(out + stderr); bad {
+			t.Errorf("%s: control %U in the report:\n%q", format, r, out)
+		}
+		for _, want := range []string{"pg_sleep(60) /* ␛[1A␛[K␛]52;c;cHduZWQ=␇␛[2J", "Disk  ␛[1A", "upstream said"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%s: %q not shown as text:\n%s", format, want, out)
+			}
+		}
+	}
+}
+
+func jsonEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r < 0x20 || (r >= 0x7f && r <= 0x9f) {
+			fmt.Fprintf(&b, `\u%04x`, r)
+		} else {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}

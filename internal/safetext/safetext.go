@@ -1,0 +1,212 @@
+// Package safetext keeps what a source sends from acting on the terminal.
+// Labels, annotations, error bodies, query texts, application names, key
+// names and command output are text to show, never instructions: an ESC
+// could move the cursor, rewrite the screen or (OSC 52) set the clipboard.
+// Control characters become visible stand-ins; the rest of the text stays.
+package safetext
+
+import (
+	"io"
+	"reflect"
+	"strings"
+	"sync"
+	"unicode/utf8"
+)
+
+// String returns s with every C0 control, DEL and C1 control replaced by a
+// visible stand-in (ESC becomes ␛), tabs and line breaks by a space, and
+// bytes that are not UTF-8 by U+FFFD. Text without any is returned as is,
+// without allocating.
+func String(s string) string {
+	if clean(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b.WriteRune(utf8.RuneError)
+		case r == '\t' || r == '\n' || r == '\r':
+			b.WriteByte(' ')
+		case r < 0x20:
+			b.WriteRune(0x2400 + r) // the Control Pictures block: ␛ for ESC
+		case r == 0x7f:
+			b.WriteRune('␡')
+		case r >= 0x80 && r <= 0x9f:
+			b.WriteRune(utf8.RuneError)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// Text is String for text of several lines: line breaks and tabs stay,
+// a carriage return (which would overwrite the line) does not.
+func Text(s string) string {
+	if !strings.ContainsAny(s, "\n\t") {
+		return String(s)
+	}
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		parts := strings.Split(l, "\t")
+		for j, p := range parts {
+			parts[j] = String(p)
+		}
+		lines[i] = strings.Join(parts, "\t")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Writer passes what is written through Text: the headless commands'
+// output, which prints what sources said, reaches the terminal safe.
+type Writer struct{ W io.Writer }
+
+func (w Writer) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(w.W, Text(string(p))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// clean reports whether s needs no change.
+func clean(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c == 0x7f {
+			return false
+		}
+		if c >= 0x80 {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if (r == utf8.RuneError && size == 1) || (r >= 0x80 && r <= 0x9f) {
+				return false
+			}
+			i += size - 1
+		}
+	}
+	return true
+}
+
+// Error is err with a safe message; errors.Is and errors.As still see the
+// original.
+func Error(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	if clean(msg) {
+		return err
+	}
+	return &safeError{msg: String(msg), err: err}
+}
+
+type safeError struct {
+	msg string
+	err error
+}
+
+func (e *safeError) Error() string { return e.msg }
+func (e *safeError) Unwrap() error { return e.err }
+
+
+// Value makes every string reachable from ptr safe, in place: struct fields,
+// slices, arrays, maps (keys too) and pointers. Types that hold no string
+// are skipped without being walked.
+func Value(ptr any) {
+	v := reflect.ValueOf(ptr)
+	if v.Kind() != reflect.Pointer || v.IsNil() {
+		return
+	}
+	walk(v.Elem())
+}
+
+func walk(v reflect.Value) {
+	if !holdsStrings(v.Type()) {
+		return
+	}
+	switch v.Kind() {
+	case reflect.String:
+		if v.CanSet() {
+			if s := v.String(); !clean(s) {
+				v.SetString(String(s))
+			}
+		}
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			e := v.Elem()
+			if v.Kind() == reflect.Interface {
+				// What an interface holds cannot be set in place: copy, clean, put back.
+				if !holdsStrings(e.Type()) || !v.CanSet() {
+					return
+				}
+				c := reflect.New(e.Type()).Elem()
+				c.Set(e)
+				walk(c)
+				v.Set(c)
+				return
+			}
+			walk(e)
+		}
+	case reflect.Struct:
+		for i := 0; i < v.NumField(); i++ {
+			if f := v.Field(i); f.CanSet() {
+				walk(f)
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		for i := 0; i < v.Len(); i++ {
+			walk(v.Index(i))
+		}
+	case reflect.Map:
+		if v.IsNil() {
+			return
+		}
+		kt, vt := v.Type().Key(), v.Type().Elem()
+		if !holdsStrings(kt) && !holdsStrings(vt) {
+			return
+		}
+		it := v.MapRange()
+		type kv struct{ k, v reflect.Value }
+		var pairs []kv
+		for it.Next() {
+			k, e := reflect.New(kt).Elem(), reflect.New(vt).Elem()
+			k.Set(it.Key())
+			e.Set(it.Value())
+			walk(k)
+			walk(e)
+			pairs = append(pairs, kv{k, e})
+		}
+		v.Clear()
+		for _, p := range pairs {
+			v.SetMapIndex(p.k, p.v)
+		}
+	}
+}
+
+var stringTypes sync.Map // reflect.Type -> bool
+
+// holdsStrings reports whether a value of t can hold a string somewhere.
+func holdsStrings(t reflect.Type) bool {
+	if v, ok := stringTypes.Load(t); ok {
+		return v.(bool)
+	}
+	stringTypes.Store(t, true) // a recursive type is assumed to, while it is looked at
+	has := false
+	switch t.Kind() {
+	case reflect.String, reflect.Interface:
+		has = true
+	case reflect.Pointer, reflect.Slice, reflect.Array:
+		has = holdsStrings(t.Elem())
+	case reflect.Map:
+		has = holdsStrings(t.Key()) || holdsStrings(t.Elem())
+	case reflect.Struct:
+		for i := 0; i < t.NumField() && !has; i++ {
+			has = t.Field(i).IsExported() && holdsStrings(t.Field(i).Type)
+		}
+	}
+	stringTypes.Store(t, has)
+	return has
+}

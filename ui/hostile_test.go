@@ -1,0 +1,124 @@
+package ui
+
+import (
+	"errors"
+	"reflect"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+)
+
+// poison appends s to every string reachable from ptr: every field a source
+// fills is a field a hostile server can fill.
+func poison(ptr any, s string) {
+	var walk func(v reflect.Value)
+	walk = func(v reflect.Value) {
+		switch v.Kind() {
+		case reflect.String:
+			if v.CanSet() {
+				v.SetString(v.String() + s)
+			}
+		case reflect.Pointer:
+			if !v.IsNil() {
+				walk(v.Elem())
+			}
+		case reflect.Struct:
+			for i := 0; i < v.NumField(); i++ {
+				walk(v.Field(i))
+			}
+		case reflect.Slice:
+			for i := 0; i < v.Len(); i++ {
+				walk(v.Index(i))
+			}
+		case reflect.Map:
+			if v.Type().Elem().Kind() == reflect.String && !v.IsNil() {
+				for _, k := range v.MapKeys() {
+					v.SetMapIndex(k, reflect.ValueOf(v.MapIndex(k).String()+s).Convert(v.Type().Elem()))
+				}
+			}
+		}
+	}
+	walk(reflect.ValueOf(ptr).Elem())
+}
+
+// ourSGR is the styling the console itself writes; whatever else is left
+// after removing it must hold no control character.
+var ourSGR = regexp.MustCompile("\x1b\\[[0-9;:]*m")
+
+func controlIn(s string) (rune, bool) {
+	for _, r := range ourSGR.ReplaceAllString(s, "") {
+		if (r < 0x20 && r != '\n') || r == 0x7f || (r >= 0x80 && r <= 0x9f) {
+			return r, true
+		}
+	}
+	return 0, false
+}
+
+// FuzzNoSourceStringReachesTheTerminalRaw: whatever a source puts in any
+// field it fills (alert labels and annotations, error bodies, queries,
+// application names, key names, revision messages), the screen holds no
+// control character but the console's own colours.
+func FuzzNoSourceStringReachesTheTerminalRaw(f *testing.F) {
+	for _, seed := range []string{"\n\r\x1b[1A\x1b[K", "\x1b]52;c;aGVsbG8=\x07", "\x9b31m", "\x1bP+q\x1b\\", "\xff\xfe", "\x00\x7f\t"} {
+		f.Add(seed, false)
+		f.Add(seed, true)
+	}
+	f.Fuzz(func(t *testing.T, evil string, failing bool) {
+		src := healthy()
+		h := newHarness(t, src, nil, false)
+		src.set(func(m *fakeMetrics) {
+			for i := range m.alerts {
+				m.alerts[i].Labels = map[string]string{"alertname": m.alerts[i].Name, "instance": "api-1"}
+				poison(&m.alerts[i], evil)
+			}
+			m.diag = "no series" + evil
+			if failing {
+				m.err = errors.New("prometheus said: " + evil)
+			}
+		})
+		db, cache, mig := sampleDB(), sampleCache(), sampleMigrations()
+		poison(&db, evil)
+		poison(&cache, evil)
+		poison(&mig, evil)
+		h.db.st, h.cache.st, h.mig.st = db, cache, mig
+		if failing {
+			h.db.err = errors.New("FATAL: " + evil)
+		}
+		h.size(160, 48)
+		h.advance(0)
+		h.advance(2 * time.Second)
+		screens := []string{h.m.Render()}
+		for i := 0; i < len(h.m.panes); i++ { // every pane zoomed: the drill-downs show more fields
+			h.key("enter")
+			screens = append(screens, h.m.Render())
+			h.key("esc")
+			h.key("tab")
+		}
+		for _, s := range screens {
+			if r, bad := controlIn(s); bad {
+				t.Fatalf("control %U reached the screen:\n%q", r, s)
+			}
+		}
+	})
+}
+
+// TestControlCharactersShownAsText: an annotation that would move the cursor
+// and clear a line is shown, visibly, as text, and the layout holds.
+func TestControlCharactersShownAsText(t *testing.T) {
+	src := healthy()
+	src.alerts[0].Summary = "disk full\n\r\x1b[1A\x1b[K\x1b]52;c;cHduZWQ=\x07"
+	h := newHarness(t, src, nil, false)
+	h.size(160, 48)
+	h.advance(0)
+	raw := h.m.Render()
+	if r, bad := controlIn(raw); bad {
+		t.Fatalf("control %U on screen", r)
+	}
+	s := h.screen()
+	checkGeometry(t, s, 160, 48)
+	if !strings.Contains(s, "disk full  ␛[1A␛[K␛]52;c;cHduZWQ=␇") {
+		t.Fatalf("alert strip: %s", strings.Split(s, "\n")[1])
+	}
+}
