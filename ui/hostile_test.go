@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
 )
 
 // poison appends s to every string reachable from ptr: every field a source

@@ -111,7 +111,6 @@ type safeError struct {
 func (e *safeError) Error() string { return e.msg }
 func (e *safeError) Unwrap() error { return e.err }
 
-
 // Value makes every string reachable from ptr safe, in place: struct fields,
 // slices, arrays, maps (keys too) and pointers. Types that hold no string
 // are skipped without being walked.
