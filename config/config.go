@@ -144,6 +144,9 @@ type Prometheus struct {
 	TLS             TLS               `yaml:"tls,omitempty"`
 	Queries         Queries           `yaml:"queries"`
 	Thresholds      Thresholds        `yaml:"thresholds"`
+	// MaxResponseBytes bounds one answer of the server (and of metrics_url's
+	// /metrics); larger ones are refused and the server is asked less often.
+	MaxResponseBytes Quantity `yaml:"max_response_bytes,omitempty"`
 }
 
 // BasicAuth is HTTP basic authentication for Prometheus (or a proxy in front of it).

@@ -181,6 +181,9 @@ func (v *validator) environment(name string, e *Environment) {
 			v.fail(pb+".headers."+h, "set credentials with bearer_token or basic_auth, not a raw Authorization header")
 		}
 	}
+	if q := p.MaxResponseBytes; q.Value != 0 && (!units.Accepts(units.Bytes, q.Kind) || q.Value < 64<<10 || q.Value > 1<<30) {
+		v.fail(pb+".max_response_bytes", "write a size from 64KiB to 1GiB, like 8MiB")
+	}
 	if (p.TLS.CertFile == "") != (p.TLS.KeyFile == "") {
 		v.fail(pb+".tls", "cert_file and key_file go together")
 	}

@@ -7,6 +7,7 @@
 package redact
 
 import (
+	"encoding/base64"
 	"net/url"
 	"regexp"
 	"sort"
@@ -127,10 +128,30 @@ func NewScrubber(secrets ...string) *Scrubber {
 		add(url.QueryEscape(s))
 		add(url.PathEscape(s))
 		add(url.UserPassword("u", s).String()[2:])
+		// A header or a body may carry it base64-encoded; short encodings
+		// would match ordinary words.
+		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
+			if e := enc.EncodeToString([]byte(s)); len(e) >= 8 {
+				add(e)
+			}
+		}
 	}
 	sort.Slice(all, func(i, j int) bool { return len(all[i]) > len(all[j]) })
 	return &Scrubber{secrets: all}
 }
+
+// BasicAuth is the secret an HTTP basic-auth header carries: the base64 of
+// user:password, which holds no encoding of the password alone.
+func BasicAuth(user, password string) string {
+	if password == "" {
+		return ""
+	}
+	return base64.StdEncoding.EncodeToString([]byte(user + ":" + password))
+}
+
+// authHeader is a credential as an Authorization header writes it, echoed
+// back by a server: masked whoever it belongs to.
+var authHeader = regexp.MustCompile(`(?i)\b(basic|bearer)(\s+)[A-Za-z0-9+/._~=-]{8,}`)
 
 // With returns a scrubber that also knows the given secrets.
 func (s *Scrubber) With(secrets ...string) *Scrubber {
@@ -149,6 +170,7 @@ func (s *Scrubber) String(text string) string {
 			}
 		}
 	}
+	text = authHeader.ReplaceAllString(text, "${1}${2}"+Mask)
 	return maskUserinfo(dsnPassword.ReplaceAllString(text, "${1}"+Mask))
 }
 

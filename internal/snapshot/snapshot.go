@@ -249,8 +249,12 @@ func (d *Document) JSON() ([]byte, error) {
 	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	err := enc.Encode(d)
-	return buf.Bytes(), err
+	if err := enc.Encode(d); err != nil {
+		// A figure JSON cannot hold (Redis said inf, a save time in year
+		// 3170843): written as null with the reason, the rest stands.
+		return encodeSafe(d)
+	}
+	return buf.Bytes(), nil
 }
 
 // Text renders a human summary.

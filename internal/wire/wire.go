@@ -93,7 +93,7 @@ func Open(cfg *config.Config, name, version string) (*sources.Environment, error
 	}
 	p := e.Prometheus
 	if p.URL == "" && e.MetricsURL != "" {
-		src, err := scrape.New(scrape.Options{URL: e.MetricsURL, Timeout: p.Timeout.D(), RateWindow: p.RateWindow.D(),
+		src, err := scrape.New(scrape.Options{URL: e.MetricsURL, Timeout: p.Timeout.D(), RateWindow: p.RateWindow.D(), MaxBody: int64(p.MaxResponseBytes.Value),
 			Scrubber: scrubber, UserAgent: "opsdeck/" + version})
 		if err != nil {
 			env.MetricsProblem = scrubber.String(err.Error())
@@ -113,7 +113,7 @@ func Open(cfg *config.Config, name, version string) (*sources.Environment, error
 	env.MetricsTarget = redact.URL(p.URL)
 	opts := prometheus.Options{
 		URL: p.URL, Timeout: p.Timeout.D(), BearerToken: string(p.BearerToken), BearerTokenFile: p.BearerTokenFile,
-		Headers: p.Headers, Scrubber: scrubber, UserAgent: "opsdeck/" + version,
+		Headers: p.Headers, Scrubber: scrubber, UserAgent: "opsdeck/" + version, MaxResponseBytes: int64(p.MaxResponseBytes.Value),
 		TLS: prometheus.TLS{CAFile: p.TLS.CAFile, CertFile: p.TLS.CertFile, KeyFile: p.TLS.KeyFile,
 			ServerName: p.TLS.ServerName, InsecureSkipVerify: p.TLS.InsecureSkipVerify},
 	}

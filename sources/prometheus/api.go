@@ -39,8 +39,17 @@ const (
 	errClient      = "client_error"
 )
 
-// maxBody bounds what is read of one answer.
-const maxBody = 64 << 20
+// DefaultMaxResponseBytes bounds one answer: the console's queries are
+// aggregates (a few KiB); the largest real answers (every metric name, for a
+// diagnosis) are a few MiB.
+const DefaultMaxResponseBytes = 8 << 20
+
+// oversizeBackoff is how long a server whose answer was too large is left
+// alone, doubling while it goes on, up to maxOversizeBackoff.
+const (
+	oversizeBackoff    = time.Second
+	maxOversizeBackoff = time.Minute
+)
 
 type envelope struct {
 	Status    string          `json:"status"`
@@ -51,6 +60,21 @@ type envelope struct {
 
 // call GETs an API endpoint and decodes its data into into.
 func (c *Client) call(ctx context.Context, endpoint string, params url.Values, into any) error {
+	c.oversize.mu.Lock()
+	if time.Now().Before(c.oversize.until) {
+		err := c.oversize.err
+		c.oversize.mu.Unlock()
+		return err
+	}
+	c.oversize.mu.Unlock()
+	if params == nil {
+		params = url.Values{}
+	}
+	for k, vs := range c.baseQuery {
+		if !params.Has(k) {
+			params[k] = vs
+		}
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.endpoint+endpoint+"?"+params.Encode(), nil)
 	if err != nil {
 		return err
@@ -60,10 +84,19 @@ func (c *Client) call(ctx context.Context, endpoint string, params url.Values, i
 		return err
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	if err != nil {
-		return err
+	var body []byte
+	if resp.ContentLength <= c.maxBody {
+		body, err = io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
+		if err != nil {
+			return err
+		}
 	}
+	if resp.ContentLength > c.maxBody || int64(len(body)) > c.maxBody {
+		return c.tooLarge()
+	}
+	c.oversize.mu.Lock()
+	c.oversize.streak = 0
+	c.oversize.mu.Unlock()
 	code := resp.StatusCode
 	var env envelope
 	if code/100 != 2 {
@@ -200,15 +233,31 @@ func (c *Client) series(ctx context.Context, match []string, start, end time.Tim
 	return sets, err
 }
 
-// apiEndpoint is base + /api/v1, for any base path (/prometheus behind a proxy).
-func apiEndpoint(base string) (string, error) {
+// tooLarge records an answer over the limit and backs off: the next calls
+// fail at once with the same words until the back-off ends.
+func (c *Client) tooLarge() error {
+	c.oversize.mu.Lock()
+	defer c.oversize.mu.Unlock()
+	wait := min(oversizeBackoff<<min(c.oversize.streak, 6), maxOversizeBackoff)
+	c.oversize.streak++
+	c.oversize.until = time.Now().Add(wait)
+	c.oversize.err = &apiError{Type: errBadResponse, Msg: fmt.Sprintf("the answer is larger than %d MiB (prometheus.max_response_bytes); not asked again for %s", c.maxBody>>20, wait)}
+	return c.oversize.err
+}
+
+// apiEndpoint is base + /api/v1, for any base path (/prometheus behind a
+// proxy), and the base's own query parameters, which every request keeps.
+func apiEndpoint(base string) (string, url.Values, error) {
 	u, err := url.Parse(base)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	if u.Scheme == "" || u.Host == "" {
-		return "", fmt.Errorf("not an absolute URL")
+		return "", nil, fmt.Errorf("not an absolute URL")
 	}
+	q := u.Query()
+	u.RawQuery, u.Fragment = "", ""
 	u.Path = strings.TrimRight(u.Path, "/") + "/api/v1"
-	return u.String(), nil
+	u.RawPath = ""
+	return u.String(), q, nil
 }

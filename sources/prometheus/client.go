@@ -34,6 +34,8 @@ type Options struct {
 	Scrubber *redact.Scrubber
 	// UserAgent identifies opsdeck in server logs.
 	UserAgent string
+	// MaxResponseBytes bounds one answer (default DefaultMaxResponseBytes).
+	MaxResponseBytes int64
 }
 
 // BasicAuth credentials; PasswordFile is read on every request (rotation-safe).
@@ -50,7 +52,18 @@ type TLS struct {
 // Client is safe for concurrent use by all panes.
 type Client struct {
 	http      *http.Client
-	endpoint  string // base URL + /api/v1
+	endpoint  string     // base URL + /api/v1, without its query
+	baseQuery url.Values // the base URL's own query (a token a proxy wants), sent with every request
+	maxBody   int64
+	// oversize backs off a server that keeps sending answers over maxBody:
+	// each costs a read of maxBody bytes, so it is not asked again until
+	// the time is up.
+	oversize struct {
+		mu     sync.Mutex
+		until  time.Time
+		streak int
+		err    error
+	}
 	transport *http.Transport
 	base      string // redacted, for messages
 	timeout   time.Duration
@@ -86,20 +99,32 @@ func New(o Options) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("prometheus client settings: %w", err)
 	}
-	scrubber := o.Scrubber.With(append(redact.SecretsOf(o.URL), o.BearerToken, basicPassword(o.BasicAuth))...)
-	endpoint, err := apiEndpoint(o.URL)
+	scrubber := o.Scrubber.With(append(redact.SecretsOf(o.URL), o.BearerToken, basicPassword(o.BasicAuth), basicHeader(o.BasicAuth))...)
+	endpoint, query, err := apiEndpoint(o.URL)
 	if err != nil {
 		return nil, fmt.Errorf("prometheus URL %s: %v", redact.URL(o.URL), err)
+	}
+	if o.MaxResponseBytes <= 0 {
+		o.MaxResponseBytes = DefaultMaxResponseBytes
 	}
 	return &Client{
 		http:      &http.Client{Transport: apiOnly{next: rt}},
 		endpoint:  endpoint,
+		baseQuery: query,
+		maxBody:   o.MaxResponseBytes,
 		transport: rt.next.(*http.Transport),
 		base:      redact.URL(o.URL),
 		timeout:   o.Timeout,
 		scrubber:  scrubber,
 		diagnoses: map[string]diagnosis{},
 	}, nil
+}
+
+func basicHeader(b *BasicAuth) string {
+	if b == nil {
+		return ""
+	}
+	return redact.BasicAuth(b.Username, b.Password)
 }
 
 func basicPassword(b *BasicAuth) string {

@@ -47,13 +47,15 @@ type Options struct {
 	UserAgent   string
 	// Now is the clock (tests); default time.Now.
 	Now func() time.Time
+	// MaxBody bounds one answer (default DefaultMaxBody).
+	MaxBody int64
 }
 
 // maxSamples bounds the ring; older samples are thinned to stay under it.
 const maxSamples = 1800
 
-// maxBody bounds one /metrics answer (10,000 series are about 1 MiB).
-const maxBody = 32 << 20
+// DefaultMaxBody bounds one /metrics answer (10,000 series are about 1 MiB).
+const DefaultMaxBody = 8 << 20
 
 // Source is safe for concurrent use by all panes.
 type Source struct {
@@ -109,6 +111,9 @@ func New(o Options) (*Source, error) {
 	if o.UserAgent == "" {
 		o.UserAgent = "opsdeck"
 	}
+	if o.MaxBody <= 0 {
+		o.MaxBody = DefaultMaxBody
+	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -138,7 +143,10 @@ func (s *Source) Scrape(ctx context.Context) error {
 	families, err := s.fetch(ctx)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.lastTry, s.lastErr = now, err
+	// The try counts from when its outcome is known: panes that waited for
+	// it take its answer, or its failure, rather than each waiting out the
+	// timeout again.
+	s.lastTry, s.lastErr = s.o.Now(), err
 	if err == nil {
 		s.add(now, families)
 	}
@@ -175,13 +183,14 @@ func (s *Source) fetch(ctx context.Context) (map[string]*dto.MetricFamily, error
 	return families, err
 }
 
-// parse reads Prometheus text format, at most maxBody bytes of it.
+// parse reads Prometheus text format, at most MaxBody bytes of it.
 func (s *Source) parse(r io.Reader) (map[string]*dto.MetricFamily, error) {
+	maxBody := s.o.MaxBody
 	limited := &io.LimitedReader{R: r, N: maxBody + 1}
 	parser := expfmt.NewTextParser(model.UTF8Validation)
 	families, err := parser.TextToMetricFamilies(limited)
 	if limited.N <= 0 { // more than maxBody bytes were offered
-		return nil, s.fail("the answer of %s is larger than %d MiB", s.target, maxBody>>20)
+		return nil, s.fail("the answer of %s is larger than %d MiB (max_response_bytes): opsdeck reads at most that much", s.target, maxBody>>20)
 	}
 	if err != nil {
 		return nil, s.fail("the answer of %s is not Prometheus text format: %v", s.target, err)

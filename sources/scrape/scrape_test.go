@@ -319,8 +319,8 @@ func FuzzScrape(f *testing.F) {
 // maxBody and said so, rather than read into memory.
 func TestOversizedAnswerRefused(t *testing.T) {
 	src, _ := New(Options{URL: "http://api/metrics"})
-	_, err := src.parse(strings.NewReader(strings.Repeat("# padding comment\n", maxBody/16+16)))
-	if err == nil || !strings.Contains(err.Error(), "larger than 32 MiB") {
+	_, err := src.parse(strings.NewReader(strings.Repeat("# padding comment\n", DefaultMaxBody/16+16)))
+	if err == nil || !strings.Contains(err.Error(), "larger than 8 MiB (max_response_bytes)") {
 		t.Errorf("oversized answer: %v", err)
 	}
 	if _, err := src.parse(strings.NewReader(strings.Repeat("# padding comment\n", 1000))); err != nil {
