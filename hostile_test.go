@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -96,4 +98,83 @@ func jsonEscape(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// TestSnapshotJSONSurvivesOddFigures: inf and nan in Redis INFO and a save
+// time in year 3170843 give a JSON document with those figures null and
+// listed, not "json: unsupported value" and exit 1.
+func TestSnapshotJSONSurvivesOddFigures(t *testing.T) {
+	t.Parallel()
+	srv := harness.NewRESPServer(t, func(cmd []string) string {
+		switch strings.ToUpper(cmd[0]) {
+		case "INFO":
+			return harness.Bulk("# Server\r\nredis_version:7.0.15\r\nmem_fragmentation_ratio:inf\r\ninstantaneous_ops_per_sec:nan\r\nrdb_last_save_time:99999999999999\r\n")
+		case "SLOWLOG":
+			return "*0\r\n"
+		case "LLEN":
+			return ":0\r\n"
+		case "PING":
+			return "+PONG\r\n"
+		}
+		return ""
+	})
+	cfg := writeFile(t, "odd.yaml", "environments:\n  qa:\n    redis: {url: \"redis://"+srv.Addr()+"/0\"}\n")
+	code, out, stderr := runCLI(t, nil, "--config", cfg, "snapshot")
+	var doc struct {
+		Environment string `json:"environment"`
+		Redis       struct {
+			Reachable bool     `json:"reachable"`
+			Version   string   `json:"version"`
+			Frag      *float64 `json:"fragmentation_ratio"`
+		} `json:"redis"`
+		Unrepresentable []struct{ Field, Reason string } `json:"unrepresentable"`
+	}
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("%v:\n%s", err, out)
+	}
+	if doc.Environment != "qa" || !doc.Redis.Reachable || doc.Redis.Version != "7.0.15" || doc.Redis.Frag != nil || len(doc.Unrepresentable) != 3 {
+		t.Fatalf("document: %+v\n%s", doc, out)
+	}
+}
+
+// TestDirectModeKeepsItsTimeout: an endpoint that never answers costs a
+// snapshot and a check about one timeout, not one per golden signal.
+func TestDirectModeKeepsItsTimeout(t *testing.T) {
+	t.Parallel()
+	// A server that accepts and never answers.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		var held []net.Conn
+		defer func() {
+			for _, c := range held {
+				c.Close()
+			}
+		}()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			held = append(held, c)
+		}
+	}()
+	cfg := writeFile(t, "hung.yaml", "environments:\n  qa:\n    metrics_url: http://"+ln.Addr().String()+"/metrics\n    prometheus: {timeout: 1s}\n")
+	for _, args := range [][]string{{"snapshot", "--format", "text"}, {"check", "--metrics"}} {
+		// (direct mode has no alerts to read: it must not say "none firing")
+		start := time.Now()
+		_, out, stderr := runCLI(t, nil, append([]string{"--config", cfg}, args...)...)
+		if took := time.Since(start); took > 3500*time.Millisecond {
+			t.Errorf("%v took %s with a 1s timeout", args, took)
+		}
+		if !strings.Contains(out+stderr, "no answer from") || strings.Contains(out, "none firing") {
+			t.Errorf("%v says:\n%s%s", args, out, stderr)
+		}
+	}
 }

@@ -253,6 +253,8 @@ func TestErrors(t *testing.T) {
 		{"guard flag from an unset variable", "environments:\n  a:\n    protected: ${PROD_PROTECTED}\n", `bad.yaml:3: environments.a.protected: ${PROD_PROTECTED} must expand to true or false`},
 		{"guard flag from a default", "environments:\n  a:\n    readonly: \"${RO:-maybe}\"\n", `bad.yaml:3: environments.a.readonly: ${RO:-maybe} must expand to true or false`},
 		{"reset lock timeout", "environments:\n  a:\n    actions:\n      reset: {lock_timeout: 1h}\n", `bad.yaml:4: environments.a.actions.reset.lock_timeout: 1h0m0s is out of range`},
+		{"redis database out of range", "environments:\n  a:\n    redis: {url: 'redis://r:6379/99'}\n", `bad.yaml:3: environments.a.redis.url: "redis://r:6379/99": the database after the last / must be a number from 0 to 15`},
+		{"redis database not a number", "environments:\n  a:\n    redis: {url: 'redis://r:6379/abc'}\n", `bad.yaml:3: environments.a.redis.url: "redis://r:6379/abc": the database`},
 		{"tls pair", "environments:\n  a:\n    prometheus:\n      tls: {cert_file: c.pem}\n", `bad.yaml:4: environments.a.prometheus.tls: cert_file and key_file go together`},
 	}
 	for _, c := range cases {

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -426,6 +427,11 @@ func (v *validator) redisURL(path, raw string) {
 	case "redis", "rediss":
 		if u.Host == "" {
 			v.fail(path, "%q is not a valid URL: it has no host", redact.URL(raw))
+		}
+		if db := strings.Trim(u.Path, "/"); db != "" {
+			if n, err := strconv.Atoi(db); err != nil || n < 0 || n > 15 {
+				v.fail(path, "%q: the database after the last / must be a number from 0 to 15", redact.URL(raw))
+			}
 		}
 	case "unix":
 	default:

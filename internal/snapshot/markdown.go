@@ -130,6 +130,8 @@ func (d *Document) alertsMarkdown() string {
 	switch {
 	case d.AlertsError != "":
 		fmt.Fprintf(&b, "Unknown: %s\n\n", d.AlertsError)
+	case d.AlertsNote != "":
+		fmt.Fprintf(&b, "None to read: %s\n\n", d.AlertsNote)
 		return b.String()
 	case len(d.Alerts) == 0:
 		b.WriteString("None firing.\n\n")

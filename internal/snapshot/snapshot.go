@@ -31,6 +31,8 @@ type Document struct {
 	Metrics     map[string]Metric `json:"metrics"`
 	Alerts      []Alert           `json:"alerts"`
 	AlertsError string            `json:"alerts_error,omitempty"`
+	// AlertsNote says why there are no alerts to read (direct /metrics mode).
+	AlertsNote string `json:"alerts_note,omitempty"`
 	Postgres    Postgres          `json:"postgres"`
 	Redis       Redis             `json:"redis"`
 	Migrations  Migrations        `json:"migrations"`
@@ -223,7 +225,10 @@ func Take(ctx context.Context, env *sources.Environment, now time.Time) *Documen
 	}
 	if env.Metrics != nil {
 		alerts, err := env.Metrics.Alerts(ctx)
-		if err != nil && !errors.Is(err, sources.ErrNoAlerting) {
+		switch {
+		case errors.Is(err, sources.ErrNoAlerting):
+			d.AlertsNote = err.Error()
+		case err != nil:
 			d.AlertsError = env.Scrubber.Error(err)
 		}
 		for _, a := range alerts {
@@ -301,6 +306,8 @@ func (d *Document) Text() string {
 	switch {
 	case d.AlertsError != "":
 		fmt.Fprintf(&b, "Alerts: unknown (%s)\n", d.AlertsError)
+	case d.AlertsNote != "":
+		fmt.Fprintf(&b, "Alerts: none to read (%s)\n", d.AlertsNote)
 	case len(d.Alerts) == 0:
 		b.WriteString("Alerts: none firing\n")
 	default:

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -63,6 +64,7 @@ type Client struct {
 	target string
 	user   string
 	db     int
+	tls    bool // rediss://: a plain server answers the handshake with silence
 
 	mu      sync.Mutex
 	prev    map[string]counters // by node address
@@ -113,6 +115,7 @@ func New(o Options) (*Client, error) {
 		}
 		seeds = append(seeds, po.Addr)
 		uo.Username, uo.Password, uo.DB, uo.TLSConfig = po.Username, po.Password, po.DB, po.TLSConfig
+		c.tls = po.TLSConfig != nil
 		if po.Network == "unix" {
 			uo.Dialer = unixDialer(po.Addr, o.Dial)
 		}
@@ -251,6 +254,11 @@ func pollNode(ctx context.Context, node goredis.Cmdable, addr string, queues []s
 	}
 	_ = err // per-command errors are read below
 	r.info = parseInfo(info.Val())
+	if r.info["redis_version"] == "" {
+		// Zeros read from garbage would say "reachable, empty": say what it is.
+		r.err = errNotRedis
+		return r
+	}
 	if err := slow.Err(); err != nil {
 		r.hidden = append(r.hidden, "SLOWLOG refused: "+firstLine(err.Error()))
 	} else {
@@ -488,6 +496,24 @@ func parseKeyspace(in map[string]string) []sources.CacheDB {
 	return out
 }
 
+// errNotRedis is an INFO answer without the fields every Redis sends.
+var errNotRedis = errors.New("answered INFO without redis_version: not a Redis server (or a proxy that hides INFO)")
+
+// maxErrorText bounds a server's error as shown: a 100 KB reply is a
+// hostile or broken server, and its length says nothing more.
+const maxErrorText = 300
+
+func shorten(s string) string {
+	if len(s) <= maxErrorText {
+		return s
+	}
+	cut := maxErrorText
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + fmt.Sprintf("… (%d bytes in all)", len(s))
+}
+
 func i64(s string) int64 {
 	n, _ := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
 	return n
@@ -535,12 +561,15 @@ func (c *Client) describeErr(err error, where string) string {
 		return fmt.Sprintf("connection refused by %s (is Redis running there?)", where)
 	case strings.Contains(s, "no such host"):
 		return fmt.Sprintf("cannot resolve the host of %s", where)
+	case c.tls && (timedOut || strings.Contains(s, "tls:") || strings.Contains(s, "EOF")):
+		// A plain server reads the TLS hello as a command and waits for its end.
+		return fmt.Sprintf("no TLS handshake with %s within %s: the URL says rediss:// (TLS); if the server speaks plain Redis, use redis://", where, c.opts.Timeout)
 	case timedOut:
 		return fmt.Sprintf("no answer from %s within %s", where, c.opts.Timeout)
 	case strings.Contains(s, "EOF") || strings.Contains(s, "connection reset") || strings.Contains(s, "broken pipe"):
 		return fmt.Sprintf("%s closed the connection", where)
 	case strings.Contains(s, "all sentinels") || strings.Contains(s, "sentinel"):
-		return fmt.Sprintf("no sentinel knows the master: %s", firstLine(s))
+		return fmt.Sprintf("no sentinel knows the master: %s", shorten(firstLine(s)))
 	}
-	return firstLine(s)
+	return shorten(firstLine(s))
 }
