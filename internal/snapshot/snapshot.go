@@ -32,11 +32,11 @@ type Document struct {
 	Alerts      []Alert           `json:"alerts"`
 	AlertsError string            `json:"alerts_error,omitempty"`
 	// AlertsNote says why there are no alerts to read (direct /metrics mode).
-	AlertsNote string `json:"alerts_note,omitempty"`
-	Postgres    Postgres          `json:"postgres"`
-	Redis       Redis             `json:"redis"`
-	Migrations  Migrations        `json:"migrations"`
-	SchemaDrift SchemaDrift       `json:"schema_drift"`
+	AlertsNote  string      `json:"alerts_note,omitempty"`
+	Postgres    Postgres    `json:"postgres"`
+	Redis       Redis       `json:"redis"`
+	Migrations  Migrations  `json:"migrations"`
+	SchemaDrift SchemaDrift `json:"schema_drift"`
 	// RecentActions are the environment's last finished actions from the
 	// audit log, newest first (absent when the audit log was not read).
 	RecentActions []Action `json:"recent_actions,omitempty"`
