@@ -255,6 +255,7 @@ func TestErrors(t *testing.T) {
 		{"reset lock timeout", "environments:\n  a:\n    actions:\n      reset: {lock_timeout: 1h}\n", `bad.yaml:4: environments.a.actions.reset.lock_timeout: 1h0m0s is out of range`},
 		{"redis database out of range", "environments:\n  a:\n    redis: {url: 'redis://r:6379/99'}\n", `bad.yaml:3: environments.a.redis.url: "redis://r:6379/99": the database after the last / must be a number from 0 to 15`},
 		{"redis database not a number", "environments:\n  a:\n    redis: {url: 'redis://r:6379/abc'}\n", `bad.yaml:3: environments.a.redis.url: "redis://r:6379/abc": the database`},
+		{"integer field", "environments:\n  a:\n    actions:\n      reset: {redis_dbs: [a]}\n", `bad.yaml:4: environments.a.actions.reset.redis_dbs[0]: want a whole number, got "a"`},
 		{"tls pair", "environments:\n  a:\n    prometheus:\n      tls: {cert_file: c.pem}\n", `bad.yaml:4: environments.a.prometheus.tls: cert_file and key_file go together`},
 	}
 	for _, c := range cases {
@@ -274,6 +275,18 @@ func TestErrors(t *testing.T) {
 				t.Fatalf("error leaks a password: %v", err)
 			}
 		})
+	}
+}
+
+// TestExpandedValuesNeverQuoted: a variable's value in the wrong place is
+// named by its variable, never shown: it may be a secret.
+func TestExpandedValuesNeverQuoted(t *testing.T) {
+	_, err := Parse("x.yaml", []byte("environments:\n  a:\n    prometheus: ${PROM}\n    refresh: x\n    postgres: {timeout: \"${T}\"}\n"),
+		envOf("PROM", "s3cretvalue-abc", "T", "tok3n-xyz"))
+	if err == nil || strings.Contains(err.Error(), "s3cretvalue") || strings.Contains(err.Error(), "tok3n") ||
+		!strings.Contains(err.Error(), "environments.a.prometheus: want a mapping (key: value lines), got the value of ${PROM} (not shown") ||
+		!strings.Contains(err.Error(), "environments.a.postgres.timeout: the value of ${T} (not shown: it may be a secret) is not a duration") {
+		t.Fatalf("%v", err)
 	}
 }
 

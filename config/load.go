@@ -520,9 +520,9 @@ func (w *walker) walk(n *yaml.Node, t reflect.Type, path string) {
 		}
 		d, err := time.ParseDuration(n.Value)
 		if err != nil {
-			w.fail(n, path, "%q is not a duration: write it like 500ms, 2s or 15m", n.Value)
+			w.fail(n, path, "%s is not a duration: write it like 500ms, 2s or 15m", w.quote(n))
 		} else if d < 0 {
-			w.fail(n, path, "%q is negative", n.Value)
+			w.fail(n, path, "%s is negative", w.quote(n))
 		}
 	case t == quantityType:
 		if n.Kind != yaml.ScalarNode {
@@ -530,26 +530,30 @@ func (w *walker) walk(n *yaml.Node, t reflect.Type, path string) {
 			return
 		}
 		if _, _, err := units.Parse(n.Value); err != nil {
-			w.fail(n, path, "%v", err)
+			if _, expanded := w.expanded[n]; expanded {
+				w.fail(n, path, "%s is not a number, a percentage (5%%), a duration (2s) or a size (1GiB)", w.quote(n))
+			} else {
+				w.fail(n, path, "%v", err)
+			}
 		}
 	case t == keyListType:
 		if n.Kind == yaml.ScalarNode {
 			return
 		}
 		if n.Kind != yaml.SequenceNode {
-			w.fail(n, path, "want a key or a list of keys like [q, ctrl+c], got %s", kindName(n))
+			w.fail(n, path, "want a key or a list of keys like [q, ctrl+c], got %s", w.kindName(n))
 			return
 		}
 		for i, c := range n.Content {
 			if c.Kind != yaml.ScalarNode {
-				w.fail(c, fmt.Sprintf("%s[%d]", path, i), "want a key, got %s", kindName(c))
+				w.fail(c, fmt.Sprintf("%s[%d]", path, i), "want a key, got %s", w.kindName(c))
 			}
 		}
 	case t.Kind() == reflect.Struct:
 		w.walkStruct(n, t, path)
 	case t.Kind() == reflect.Map:
 		if n.Kind != yaml.MappingNode {
-			w.fail(n, path, "want a mapping of names to values, got %s", kindName(n))
+			w.fail(n, path, "want a mapping of names to values, got %s", w.kindName(n))
 			return
 		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
@@ -557,7 +561,7 @@ func (w *walker) walk(n *yaml.Node, t reflect.Type, path string) {
 			if k.Kind != yaml.ScalarNode || k.Value == "" || k.ShortTag() == "!!null" {
 				// A name that is not text (an anchor with no name after it, a
 				// list): refused, and left out of what is decoded.
-				w.fail(k, path, "a name here must be non-empty text, got %s", describe(k))
+				w.fail(k, path, "a name here must be non-empty text, got %s", w.describe(k))
 				n.Content = append(n.Content[:i], n.Content[i+2:]...)
 				i -= 2
 				continue
@@ -571,7 +575,7 @@ func (w *walker) walk(n *yaml.Node, t reflect.Type, path string) {
 		}
 	case t.Kind() == reflect.Slice:
 		if n.Kind != yaml.SequenceNode {
-			w.fail(n, path, "want a list like [a, b], got %s", kindName(n))
+			w.fail(n, path, "want a list like [a, b], got %s", w.kindName(n))
 			return
 		}
 		for i, c := range n.Content {
@@ -579,20 +583,24 @@ func (w *walker) walk(n *yaml.Node, t reflect.Type, path string) {
 			w.pos[p] = c.Line
 			w.walk(c, t.Elem(), p)
 		}
+	case t.Kind() >= reflect.Int && t.Kind() <= reflect.Int64:
+		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!int" {
+			w.fail(n, path, "want a whole number, got %s", w.describe(n))
+		}
 	case t.Kind() == reflect.Bool:
 		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!bool" {
-			w.fail(n, path, "want true or false, got %s", describe(n))
+			w.fail(n, path, "want true or false, got %s", w.describe(n))
 		}
 	case t.Kind() == reflect.String || t == secretType:
 		if n.Kind != yaml.ScalarNode {
-			w.fail(n, path, "want a single value, got %s", kindName(n))
+			w.fail(n, path, "want a single value, got %s", w.kindName(n))
 		}
 	}
 }
 
 func (w *walker) walkStruct(n *yaml.Node, t reflect.Type, path string) {
 	if n.Kind != yaml.MappingNode {
-		w.fail(n, path, "want a mapping (key: value lines), got %s", describe(n))
+		w.fail(n, path, "want a mapping (key: value lines), got %s", w.describe(n))
 		return
 	}
 	fields := map[string]reflect.Type{}
@@ -664,6 +672,29 @@ func kindName(n *yaml.Node) string {
 func describe(n *yaml.Node) string {
 	if n.Kind == yaml.ScalarNode {
 		return fmt.Sprintf("%q", n.Value)
+	}
+	return kindName(n)
+}
+
+// quote is n's value quoted for an error, unless it came from a variable:
+// an expanded value may be a secret, so the error names the variable.
+func (w *walker) quote(n *yaml.Node) string {
+	if refs, ok := w.expanded[n]; ok {
+		return "the value of " + strings.Join(refs, ", ") + " (not shown: it may be a secret)"
+	}
+	return fmt.Sprintf("%q", n.Value)
+}
+
+func (w *walker) describe(n *yaml.Node) string {
+	if n.Kind == yaml.ScalarNode {
+		return w.quote(n)
+	}
+	return describe(n)
+}
+
+func (w *walker) kindName(n *yaml.Node) string {
+	if n.Kind == yaml.ScalarNode {
+		return w.quote(n)
 	}
 	return kindName(n)
 }
