@@ -228,7 +228,7 @@ func TestAgreesWithAlembic(t *testing.T) {
 			dbName := fmt.Sprintf("fixture%d", i)
 			must(t, pg.Exec(context.Background(), "CREATE DATABASE "+dbName))
 			url := pg.URLFor(dbName)
-			g, err := Load(dir)
+			g, err := Load(context.Background(), dir)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,12 +1,15 @@
 package alembic
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
+	"syscall"
 
 	"github.com/opsdeck/opsdeck/sources"
 )
@@ -29,29 +32,32 @@ type Graph struct {
 	labels   map[string]string // branch label -> revision
 }
 
+// Bounds on what a project may hold: far above any real one, far below
+// what would hang the console or fill its memory.
+const (
+	maxRevisionFile = 1 << 20
+	maxProjectFiles = 20_000
+)
+
 // Load reads the project at dir: a directory holding alembic.ini (its
 // script_location and version_locations), a script directory (env.py and
-// versions/), or a versions directory itself. Sub-folders are walked.
-func Load(dir string) (*Graph, error) {
+// versions/), or a versions directory itself. Sub-folders are walked, each
+// directory once however many links lead to it; only regular files are
+// read, each up to maxRevisionFile; the rest is reported as problems. ctx
+// ends the walk.
+func Load(ctx context.Context, dir string) (*Graph, error) {
 	dirs, err := versionDirs(dir)
 	if err != nil {
 		return nil, err
 	}
 	g := &Graph{Dirs: dirs}
 	var revs []sources.Revision
-	seenFile := map[string]bool{}
+	w := &walker{ctx: ctx, seenDir: map[fileID]bool{}, seenFile: map[fileID]bool{}}
+	w.problem = func(path, msg string) {
+		g.Problems = append(g.Problems, sources.Problem{Severity: sources.SeverityWarning, File: path, Message: msg})
+	}
 	for _, d := range dirs {
-		err := walk(d, func(path string) error {
-			real, _ := filepath.EvalSymlinks(path)
-			if seenFile[real] {
-				return nil
-			}
-			seenFile[real] = true
-			src, err := os.ReadFile(path)
-			if err != nil {
-				g.Problems = append(g.Problems, sources.Problem{Severity: sources.SeverityWarning, File: path, Message: err.Error()})
-				return nil
-			}
+		err := w.walk(d, func(path string, src []byte) {
 			rev, ok, problems := ParseFile(path, src)
 			g.Problems = append(g.Problems, problems...)
 			if ok {
@@ -60,7 +66,6 @@ func Load(dir string) (*Graph, error) {
 				g.Problems = append(g.Problems, sources.Problem{Severity: sources.SeverityWarning, File: path,
 					Message: fmt.Sprintf("%s declares no revision: not a migration, or a broken one (Alembic refuses to load it)", path)})
 			}
-			return nil
 		})
 		if err != nil {
 			return nil, err
@@ -70,9 +75,40 @@ func Load(dir string) (*Graph, error) {
 	return g, nil
 }
 
+// fileID is a file's identity, whatever path or link led to it.
+type fileID struct{ dev, ino uint64 }
+
+func idOf(st os.FileInfo) (fileID, bool) {
+	sys, ok := st.Sys().(*syscall.Stat_t)
+	if !ok {
+		return fileID{}, false
+	}
+	return fileID{uint64(sys.Dev), sys.Ino}, true
+}
+
+type walker struct {
+	ctx               context.Context
+	seenDir, seenFile map[fileID]bool
+	files             int
+	problem           func(path, msg string)
+}
+
 // walk calls fn for every .py file under dir, in directory order (as Alembic
 // lists them), sub-folders after the files of their parent.
-func walk(dir string, fn func(path string) error) error {
+func (w *walker) walk(dir string, fn func(path string, src []byte)) error {
+	if err := w.ctx.Err(); err != nil {
+		return err
+	}
+	st, err := os.Stat(dir)
+	if err != nil {
+		return err
+	}
+	if id, ok := idOf(st); ok {
+		if w.seenDir[id] {
+			return nil // a link back to a directory already walked
+		}
+		w.seenDir[id] = true
+	}
 	f, err := os.Open(dir)
 	if err != nil {
 		return err
@@ -84,6 +120,9 @@ func walk(dir string, fn func(path string) error) error {
 	}
 	var subdirs []string
 	for _, n := range names {
+		if err := w.ctx.Err(); err != nil {
+			return err
+		}
 		p := filepath.Join(dir, n)
 		st, err := os.Stat(p)
 		if err != nil {
@@ -95,18 +134,56 @@ func walk(dir string, fn func(path string) error) error {
 			}
 			continue
 		}
-		if strings.HasSuffix(n, ".py") && !strings.HasPrefix(n, "__init__") && !strings.HasPrefix(n, ".") {
-			if err := fn(p); err != nil {
-				return err
-			}
+		if !strings.HasSuffix(n, ".py") || strings.HasPrefix(n, "__init__") || strings.HasPrefix(n, ".") {
+			continue
 		}
+		if w.files++; w.files > maxProjectFiles {
+			w.problem(p, fmt.Sprintf("more than %d files: the rest is not read", maxProjectFiles))
+			return nil
+		}
+		if id, ok := idOf(st); ok {
+			if w.seenFile[id] {
+				continue
+			}
+			w.seenFile[id] = true
+		}
+		src, err := readRevision(p, st)
+		if err != nil {
+			w.problem(p, err.Error())
+			continue
+		}
+		fn(p, src)
 	}
 	for _, s := range subdirs {
-		if err := walk(s, fn); err != nil {
+		if err := w.walk(s, fn); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// readRevision reads a regular file of at most maxRevisionFile bytes; a
+// FIFO would hang the read, a link to /dev/zero never end it.
+func readRevision(path string, st os.FileInfo) ([]byte, error) {
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file (%s): not read", path, st.Mode().Type())
+	}
+	if st.Size() > maxRevisionFile {
+		return nil, fmt.Errorf("%s is larger than %d KiB: not read", path, maxRevisionFile>>10)
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	src, err := io.ReadAll(io.LimitReader(f, maxRevisionFile+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(src) > maxRevisionFile {
+		return nil, fmt.Errorf("%s is larger than %d KiB: not read", path, maxRevisionFile>>10)
+	}
+	return src, nil
 }
 
 // versionDirs finds where the revision files are.

@@ -80,7 +80,7 @@ func TestGraphProblems(t *testing.T) {
 		"__init__.py": "",
 		"broken.py":   "revision = 'z'\ndown_revision = parent()\n",
 	})
-	g, err := Load(dir)
+	g, err := Load(context.Background(), dir)
 	must(t, err)
 	var msgs []string
 	for _, p := range g.Problems {
@@ -120,18 +120,18 @@ func TestLocateProject(t *testing.T) {
 		"extra/b.py":               plain("b", "a"),
 	})
 	for _, start := range []string{dir, filepath.Join(dir, "alembic.ini")} {
-		g, err := Load(start)
+		g, err := Load(context.Background(), start)
 		must(t, err)
 		if len(g.Revisions) != 2 || !slices.Equal(g.Heads, []string{"b"}) {
 			t.Errorf("from %s: dirs %v revisions %d heads %v", start, g.Dirs, len(g.Revisions), g.Heads)
 		}
 	}
-	g, err := Load(filepath.Join(dir, "migrations"))
+	g, err := Load(context.Background(), filepath.Join(dir, "migrations"))
 	must(t, err)
 	if len(g.Revisions) != 1 {
 		t.Errorf("script directory: %v", g.Dirs)
 	}
-	if _, err := Load(filepath.Join(dir, "missing")); err == nil || !strings.Contains(err.Error(), "missing") {
+	if _, err := Load(context.Background(), filepath.Join(dir, "missing")); err == nil || !strings.Contains(err.Error(), "missing") {
 		t.Errorf("missing directory: %v", err)
 	}
 }
@@ -178,7 +178,7 @@ func BenchmarkLoad(b *testing.B) {
 	var worst time.Duration
 	for b.Loop() {
 		start := time.Now()
-		g, err := Load(dir)
+		g, err := Load(context.Background(), dir)
 		if err != nil || len(g.Revisions) != n || len(g.Heads) != 1 {
 			b.Fatalf("%v: %d revisions, heads %v", err, len(g.Revisions), g.Heads)
 		}

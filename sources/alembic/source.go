@@ -44,7 +44,7 @@ func (s *Source) Poll(ctx context.Context) (sources.MigrationState, error) {
 	defer cancel()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	g, err := s.project()
+	g, err := s.project(ctx)
 	if err != nil {
 		return sources.MigrationState{}, err
 	}
@@ -68,12 +68,12 @@ func (s *Source) Poll(ctx context.Context) (sources.MigrationState, error) {
 }
 
 // project returns the graph, re-reading it when the directories changed.
-func (s *Source) project() (*Graph, error) {
+func (s *Source) project(ctx context.Context) (*Graph, error) {
 	stamp := s.dirStamp()
 	if s.graph != nil && stamp == s.stamp && time.Since(s.readAt) < rereadEvery {
 		return s.graph, nil
 	}
-	g, err := Load(s.dir)
+	g, err := Load(ctx, s.dir)
 	if err != nil {
 		return nil, fmt.Errorf("no Alembic project: %w (looked for alembic.ini, env.py with versions/, or revision files)", err)
 	}

@@ -39,6 +39,13 @@ func (g *Graph) Judge(current []string, hasTable bool) State {
 			Message: fmt.Sprintf("the database is at %s, which no migration file here declares: code older than the database (a rolled-back deploy) or another branch; do not run migrations until the code matches", strings.Join(unknown, ", "))})
 		return st
 	}
+	if len(g.Heads) == 0 && len(g.Revisions) > 0 {
+		// Every revision has a child: a cycle. "Up to date" would be a lie.
+		st.Status = sources.MigrationsUnknown
+		st.Problems = append(st.Problems, sources.Problem{Severity: sources.SeverityCritical,
+			Message: "the revision graph has no head (its revisions form a cycle): Alembic cannot upgrade, and where the database stands is unknown"})
+		return st
+	}
 	pending, _ := g.Pending(current)
 	st.Pending = pending
 	if len(pending) == 0 {
