@@ -191,20 +191,43 @@ func (c *Client) queryRange(ctx context.Context, query string, start, end time.T
 	return r.value()
 }
 
-// apiAlert is one entry of /alerts.
+// apiAlert is one entry of /alerts, read leniently: one odd field of one
+// alert must not cost the whole list.
 type apiAlert struct {
-	Labels      model.LabelSet `json:"labels"`
-	Annotations model.LabelSet `json:"annotations"`
-	State       string         `json:"state"`
-	ActiveAt    time.Time      `json:"activeAt"`
+	Labels      map[string]string `json:"labels"`
+	Annotations map[string]string `json:"annotations"`
+	State       string            `json:"state"`
+	ActiveAt    lenientTime       `json:"activeAt"`
 }
 
+// lenientTime is an RFC 3339 time, or zero when it is anything else.
+type lenientTime struct{ time.Time }
+
+func (t *lenientTime) UnmarshalJSON(b []byte) error {
+	var s string
+	if json.Unmarshal(b, &s) == nil {
+		t.Time, _ = time.Parse(time.RFC3339Nano, s)
+	}
+	return nil
+}
+
+// alerts returns the alerts that could be read: an entry that is not an
+// alert at all is left out, and the others stand.
 func (c *Client) alerts(ctx context.Context) ([]apiAlert, error) {
 	var r struct {
-		Alerts []apiAlert `json:"alerts"`
+		Alerts []json.RawMessage `json:"alerts"`
 	}
-	err := c.call(ctx, "/alerts", nil, &r)
-	return r.Alerts, err
+	if err := c.call(ctx, "/alerts", nil, &r); err != nil {
+		return nil, err
+	}
+	out := make([]apiAlert, 0, len(r.Alerts))
+	for _, raw := range r.Alerts {
+		var a apiAlert
+		if json.Unmarshal(raw, &a) == nil {
+			out = append(out, a)
+		}
+	}
+	return out, nil
 }
 
 func rangeParams(match []string, start, end time.Time) url.Values {

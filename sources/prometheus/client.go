@@ -283,14 +283,15 @@ func (c *Client) Alerts(ctx context.Context) ([]sources.Alert, error) {
 			continue
 		}
 		out = append(out, sources.Alert{
-			Name:     string(a.Labels[model.AlertNameLabel]),
-			State:    string(a.State),
-			Severity: string(a.Labels["severity"]),
-			Summary:  string(a.Annotations["summary"]),
-			ActiveAt: a.ActiveAt,
-			Labels:   labelsOf(model.Metric(a.Labels)),
+			Name:     a.Labels[model.AlertNameLabel],
+			State:    a.State,
+			Severity: a.Labels["severity"],
+			Summary:  a.Annotations["summary"],
+			ActiveAt: a.ActiveAt.Time,
+			Labels:   a.Labels,
 		})
 	}
+
 	sort.SliceStable(out, func(i, j int) bool {
 		a, b := out[i], out[j]
 		if a.State != b.State {

@@ -118,3 +118,29 @@ func TestEchoedCredentialsScrubbed(t *testing.T) {
 }
 
 func windowNow() sources.Window { return sources.WindowFor(time.Now(), time.Minute, 10) }
+
+// TestOneBadAlertKeepsTheRest: an alert with an activeAt that is not a time,
+// and an entry that is not an alert, do not cost the other alerts.
+func TestOneBadAlertKeepsTheRest(t *testing.T) {
+	t.Parallel()
+	odd := harness.NewProxy(t, "127.0.0.1:1")
+	odd.SetWith(harness.Serve, 0, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"status":"success","data":{"alerts":[
+			{"labels":{"alertname":"Good","severity":"critical"},"annotations":{"summary":"ok"},"state":"firing","activeAt":"2026-11-29T10:00:00Z"},
+			{"labels":{"alertname":"BadTime","severity":"warning"},"annotations":{},"state":"firing","activeAt":"yesterday-ish"},
+			"not an alert",
+			{"labels":{"alertname":"Pending"},"state":"pending","activeAt":12}]}}`)
+	}))
+	alerts, err := newClient(t, Options{URL: "http://" + odd.Addr()}).Alerts(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, a := range alerts {
+		names = append(names, a.Name)
+	}
+	if strings.Join(names, ",") != "Good,BadTime,Pending" || !alerts[1].ActiveAt.IsZero() || alerts[0].ActiveAt.IsZero() {
+		t.Fatalf("alerts: %+v", alerts)
+	}
+}
