@@ -104,3 +104,19 @@ func TestKilledConsoleTakesItsCommandAlong(t *testing.T) {
 		t.Errorf("no abandoned record:\n%s", data)
 	}
 }
+
+// TestNoRunWithoutAnAuditTrail: an audit log that cannot be written stops
+// the action before it starts, with exit 1 (a runtime failure, as the README says).
+func TestNoRunWithoutAnAuditTrail(t *testing.T) {
+	t.Parallel()
+	notADir := writeFile(t, "state", "a file where the state directory should be")
+	marker := filepath.Join(t.TempDir(), "ran")
+	cfg := writeFile(t, "a.yaml", "environments:\n  qa:\n    actions:\n      commands:\n        - {name: touch, argv: [touch, \""+marker+"\"]}\n")
+	code, _, stderr := runCLI(t, map[string]string{"XDG_STATE_HOME": notADir}, "--config", cfg, "run", "touch")
+	if code != 1 || !strings.Contains(stderr, "refusing to run without an audit trail") {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Fatal("the command ran without an audit record")
+	}
+}

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"strings"
 	"testing"
@@ -20,6 +21,13 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("environments:\n  a: &x {redis: {url: \"redis://:fuzz-secret@r:6379/0\"}}\n  b: {<<: *x, protected: yes}\n"))
 	f.Add([]byte("keys: {quit: [q, q]}\nenvironments: {a: {}}\n"))
 	f.Add([]byte("environments:\n  a:\n    actions: {commands: [{name: x, argv: [\"${PASSWORD}\"]}]}\n"))
+	// Findings of the hostile review: a merge-key bomb, text that reads like
+	// the loader's placeholders, a guard flag from an unset variable, a
+	// variable's value where a mapping belongs.
+	f.Add([]byte(mergeBomb(9, 9)))
+	f.Add([]byte("environments:\n  OPSDECKREF7Z:\n    prometheus: {selector: 'job=\"OPSDECKREF99Z\"'}\n"))
+	f.Add([]byte("environments:\n  prod:\n    protected: ${PROD_PROTECTED}\n"))
+	f.Add([]byte("environments:\n  a:\n    prometheus: ${PASSWORD}\n    refresh: ${PASSWORD}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		done := make(chan struct{})
 		go func() {
@@ -47,6 +55,9 @@ func FuzzParse(f *testing.F) {
 				}
 				if redact.Text(e.Error()) != e.Error() {
 					t.Errorf("a URL's password in an error: %q", e.Error())
+				}
+				if !bytes.Contains(data, []byte("fuzz-secret")) && strings.Contains(e.Error(), "fuzz-secret") {
+					t.Errorf("a variable's value quoted in an error: %q", e.Error())
 				}
 			}
 		}()

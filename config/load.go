@@ -165,13 +165,13 @@ func Parse(file string, data []byte, lookup func(string) (string, bool)) (*Confi
 	w.expand(root, "")
 	w.walk(root, reflect.TypeOf(Config{}), "")
 	if w.visits > maxNodes {
-		return nil, w.errs // decoding would expand the same tree
+		return nil, finish(w.errs) // decoding would expand the same tree
 	}
 	cfg := &Config{}
 	if err := root.Decode(cfg); err != nil {
 		// The walker blanks every node the decoder could refuse, so this is a
 		// bug in opsdeck rather than in the file; still report it with the file.
-		return nil, append(w.errs, &FieldError{File: file, Msg: err.Error()})
+		return nil, finish(append(w.errs, &FieldError{File: file, Msg: err.Error()}))
 	}
 	cfg.Source = file
 	cfg.Warnings = w.warnings
@@ -187,14 +187,20 @@ func Parse(file string, data []byte, lookup func(string) (string, bool)) (*Confi
 	v := &validator{file: file, pos: w.pos, quiet: w.failed}
 	v.config(cfg)
 	if errs := append(w.errs, v.errs...); len(errs) > 0 {
-		sort.SliceStable(errs, func(i, j int) bool { return errs[i].Line < errs[j].Line })
-		for _, e := range errs {
-			// Messages quote what was written, and that may be a URL with its password.
-			e.Field, e.Msg = redact.Text(e.Field), redact.Text(e.Msg)
-		}
-		return nil, errs
+		return nil, finish(errs)
 	}
 	return cfg, nil
+}
+
+// finish orders errors by line and masks what they quote: a message quotes
+// what was written, and that may be a URL with its password. Every way out
+// of Parse with errors comes through here.
+func finish(errs Errors) Errors {
+	sort.SliceStable(errs, func(i, j int) bool { return errs[i].Line < errs[j].Line })
+	for _, e := range errs {
+		e.Field, e.Msg = redact.Text(e.Field), redact.Text(e.Msg)
+	}
+	return errs
 }
 
 var errEOF = errors.New("EOF")

@@ -6,6 +6,7 @@
 package safetext
 
 import (
+	"fmt"
 	"io"
 	"reflect"
 	"strings"
@@ -90,17 +91,34 @@ func clean(s string) bool {
 	return true
 }
 
-// Error is err with a safe message; errors.Is and errors.As still see the
-// original.
+// MaxError bounds an error's message as shown: a server answering 100 KB of
+// error says nothing more for it, and costs every frame that draws it.
+const MaxError = 1000
+
+// Error is err with a safe message of at most MaxError bytes; errors.Is and
+// errors.As still see the original.
 func Error(err error) error {
 	if err == nil {
 		return nil
 	}
 	msg := err.Error()
-	if clean(msg) {
+	if clean(msg) && len(msg) <= MaxError {
 		return err
 	}
-	return &safeError{msg: String(msg), err: err}
+	return &safeError{msg: Shorten(String(msg), MaxError), err: err}
+}
+
+// Shorten cuts s to at most n bytes on a character boundary, saying how
+// long it was.
+func Shorten(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + fmt.Sprintf("… (%d bytes in all)", len(s))
 }
 
 type safeError struct {
@@ -156,6 +174,9 @@ func walk(v reflect.Value) {
 			}
 		}
 	case reflect.Slice, reflect.Array:
+		if !holdsStrings(v.Type().Elem()) {
+			return // points of a chart: nothing to look at
+		}
 		for i := 0; i < v.Len(); i++ {
 			walk(v.Index(i))
 		}

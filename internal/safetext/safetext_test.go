@@ -75,3 +75,11 @@ func FuzzString(f *testing.F) {
 		}
 	})
 }
+
+func TestLongErrorsShortened(t *testing.T) {
+	base := errors.New(strings.Repeat("é", 100_000))
+	err := Error(base)
+	if len(err.Error()) > MaxError+40 || !strings.HasSuffix(err.Error(), "… (200000 bytes in all)") || !utf8.ValidString(err.Error()) || !errors.Is(err, base) {
+		t.Fatalf("%.80q… (%d bytes)", err.Error(), len(err.Error()))
+	}
+}

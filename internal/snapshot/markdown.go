@@ -130,6 +130,7 @@ func (d *Document) alertsMarkdown() string {
 	switch {
 	case d.AlertsError != "":
 		fmt.Fprintf(&b, "Unknown: %s\n\n", d.AlertsError)
+		return b.String()
 	case d.AlertsNote != "":
 		fmt.Fprintf(&b, "None to read: %s\n\n", d.AlertsNote)
 		return b.String()

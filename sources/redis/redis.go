@@ -17,11 +17,11 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/opsdeck/opsdeck/internal/redact"
+	"github.com/opsdeck/opsdeck/internal/safetext"
 	"github.com/opsdeck/opsdeck/sources"
 )
 
@@ -252,7 +252,10 @@ func pollNode(ctx context.Context, node goredis.Cmdable, addr string, queues []s
 		r.err = info.Err()
 		return r
 	}
-	_ = err // per-command errors are read below
+	if info.Val() == "" && err != nil {
+		r.err = err // the connection failed before INFO was asked (a refused password)
+		return r
+	}
 	r.info = parseInfo(info.Val())
 	if r.info["redis_version"] == "" {
 		// Zeros read from garbage would say "reachable, empty": say what it is.
@@ -503,16 +506,7 @@ var errNotRedis = errors.New("answered INFO without redis_version: not a Redis s
 // hostile or broken server, and its length says nothing more.
 const maxErrorText = 300
 
-func shorten(s string) string {
-	if len(s) <= maxErrorText {
-		return s
-	}
-	cut := maxErrorText
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + fmt.Sprintf("… (%d bytes in all)", len(s))
-}
+func shorten(s string) string { return safetext.Shorten(s, maxErrorText) }
 
 func i64(s string) int64 {
 	n, _ := strconv.ParseInt(strings.TrimSpace(s), 10, 64)

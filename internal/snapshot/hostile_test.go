@@ -1,0 +1,125 @@
+package snapshot
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/opsdeck/opsdeck/sources"
+)
+
+// poison appends s to every string reachable from ptr.
+func poison(ptr any, s string) {
+	var walk func(v reflect.Value)
+	walk = func(v reflect.Value) {
+		switch v.Kind() {
+		case reflect.String:
+			if v.CanSet() {
+				v.SetString(v.String() + s)
+			}
+		case reflect.Pointer:
+			if !v.IsNil() {
+				walk(v.Elem())
+			}
+		case reflect.Struct:
+			for i := 0; i < v.NumField(); i++ {
+				walk(v.Field(i))
+			}
+		case reflect.Slice:
+			for i := 0; i < v.Len(); i++ {
+				walk(v.Index(i))
+			}
+		case reflect.Map:
+			if v.Type().Elem().Kind() == reflect.String && !v.IsNil() {
+				for _, k := range v.MapKeys() {
+					v.SetMapIndex(k, reflect.ValueOf(v.MapIndex(k).String()+s))
+				}
+			}
+		}
+	}
+	walk(reflect.ValueOf(ptr).Elem())
+}
+
+type evilSources struct{ s string }
+
+func (e evilSources) Read(context.Context, sources.SignalSpec, sources.Window) (sources.Reading, error) {
+	r := sources.Reading{Value: 1, Series: 1, Diagnosis: "d"}
+	poison(&r, e.s)
+	return r, nil
+}
+
+func (e evilSources) Alerts(context.Context) ([]sources.Alert, error) {
+	a := []sources.Alert{{Name: "A", State: "firing", Severity: "critical", Summary: "s", Labels: map[string]string{"alertname": "A"}}}
+	poison(&a, e.s)
+	return a, nil
+}
+
+func (e evilSources) Poll(_ context.Context, _ sources.DBRequest) (sources.DBState, error) {
+	q := sources.DBSession{PID: 1, User: "u", Application: "app", State: "active", Query: "SELECT 1", BlockedBy: []int{2}}
+	st := sources.DBState{Version: "15", Role: "primary", Database: "db", User: "u", LongestQuery: &q, LongestTransaction: &q,
+		Blocked: []sources.DBSession{q}, Tables: []sources.DBTable{{Name: "public.t"}}, Extensions: []sources.DBExtension{{Name: "x", Version: "1"}}}
+	poison(&st, e.s)
+	return st, nil
+}
+
+type evilCache struct{ s string }
+
+func (e evilCache) Poll(context.Context) (sources.CacheState, error) {
+	st := sources.CacheState{Mode: "single", Version: "7", Role: "master", MaxMemoryPolicy: "noeviction",
+		SlowLog: []sources.SlowEntry{{ID: 1, Command: "GET k", At: time.Unix(1, 0)}}, Queues: []sources.Queue{{Name: "celery", Error: "WRONGTYPE"}},
+		Nodes: []sources.CacheNode{{Addr: "a", Error: "e"}}, Hidden: []string{"h"}}
+	poison(&st, e.s)
+	return st, nil
+}
+
+type evilMigrations struct{ s string }
+
+func (e evilMigrations) Poll(context.Context) (sources.MigrationState, error) {
+	st := sources.MigrationState{Status: "behind", Dir: "d", Current: []string{"a"}, Heads: []string{"b"},
+		Pending: []sources.Revision{{ID: "b", Message: "m", File: "f"}}, Problems: []sources.Problem{{Severity: "warning", Message: "p"}}}
+	poison(&st, e.s)
+	return st, nil
+}
+
+func (e evilMigrations) Compare(context.Context, bool) sources.SchemaDrift {
+	d := sources.SchemaDrift{Reference: "r", Differences: []sources.Difference{{Kind: "table_extra", Object: "o", Detail: "d", SQL: "DROP TABLE o;"}}}
+	poison(&d, e.s)
+	return d
+}
+
+type failing struct{ s string }
+
+func (f failing) Read(context.Context, sources.SignalSpec, sources.Window) (sources.Reading, error) {
+	return sources.Reading{}, errors.New("bad: " + f.s)
+}
+func (f failing) Alerts(context.Context) ([]sources.Alert, error) { return nil, errors.New("bad: " + f.s) }
+func (f failing) Poll(context.Context) (sources.CacheState, error) {
+	return sources.CacheState{}, errors.New("bad: " + f.s)
+}
+
+// FuzzReportsHoldNoControls: whatever the sources put in any field, or in
+// their errors, the text and Markdown reports hold no control character
+// but line breaks and tabs.
+func FuzzReportsHoldNoControls(f *testing.F) {
+	for _, s := range []string{"\n\r\x1b[1A\x1b[K", "\x1b]52;c;aGk=\x07", "\u009b2J", "\xff", "\x00\x7f"} {
+		f.Add(s, false)
+		f.Add(s, true)
+	}
+	f.Fuzz(func(t *testing.T, evil string, fail bool) {
+		env := &sources.Environment{Name: "qa", Signals: []sources.SignalSpec{{Key: sources.RPS, Title: "Requests/s", Query: "q"}},
+			Metrics: evilSources{evil}, Database: evilSources{evil}, Cache: evilCache{evil}, Migrations: evilMigrations{evil}, Drift: evilMigrations{evil}}
+		if fail {
+			env.Metrics, env.Cache = failing{evil}, failing{evil}
+		}
+		d := Take(context.Background(), env, time.Unix(1_700_000_000, 0))
+		for name, out := range map[string]string{"text": d.Text(), "markdown": d.Markdown()} {
+			for _, r := range out {
+				if (r < 0x20 && r != '\n' && r != '\t') || r == 0x7f || (r >= 0x80 && r <= 0x9f) {
+					t.Fatalf("%s report holds %U:\n%q", name, r, out)
+				}
+			}
+		}
+	})
+}
