@@ -94,7 +94,9 @@ type failing struct{ s string }
 func (f failing) Read(context.Context, sources.SignalSpec, sources.Window) (sources.Reading, error) {
 	return sources.Reading{}, errors.New("bad: " + f.s)
 }
-func (f failing) Alerts(context.Context) ([]sources.Alert, error) { return nil, errors.New("bad: " + f.s) }
+func (f failing) Alerts(context.Context) ([]sources.Alert, error) {
+	return nil, errors.New("bad: " + f.s)
+}
 func (f failing) Poll(context.Context) (sources.CacheState, error) {
 	return sources.CacheState{}, errors.New("bad: " + f.s)
 }
