@@ -196,7 +196,7 @@ func TestEndToEndDemo(t *testing.T) {
 		}
 		return true
 	})
-	for _, want := range []string{"env: demo", "disposable", "alerts", "Postgres", "Redis", "Schema drift"} {
+	for _, want := range []string{"env: demo", "disposable", "alerts", "Postgres", "Redis", "Schema drift", "config "} {
 		if !strings.Contains(strings.ToLower(screen), strings.ToLower(want)) {
 			t.Errorf("screen lacks %q", want)
 		}
@@ -239,6 +239,15 @@ func TestEndToEndDemo(t *testing.T) {
 	time.Sleep(150 * time.Millisecond)
 	tm.run("send-keys", "Escape") // unzooms
 	tm.waitFor("the overview again", 5*time.Second, func(s string) bool { return !strings.Contains(s, "QUERY TEXT") && strings.Contains(s, "Requests/s") })
+
+	// R: the reset's question names the environment, the database and every
+	// table, and n leaves everything as it was.
+	tm.run("send-keys", "R")
+	tm.waitFor("the reset confirmation", 10*time.Second, func(s string) bool {
+		return strings.Contains(s, "Reset environment demo: empty") && strings.Contains(s, "[y/N]") && strings.Contains(s, "public.")
+	})
+	tm.run("send-keys", "n")
+	tm.waitFor("the reset not run", 5*time.Second, func(s string) bool { return !strings.Contains(s, "[y/N]") && strings.Contains(s, "reset not run") })
 
 	// m: the migration, confirmed, streamed; the drift pane then shows the
 	// database at head.

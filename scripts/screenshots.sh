@@ -87,7 +87,7 @@ shot drift
 tmux -L "$sock" send-keys Escape; sleep 0.3
 # The reset's question: what it would empty, before anything happens.
 tmux -L "$sock" send-keys R
-wait_for 'truncate' 10
+wait_for 'empty [0-9]+ table' 10
 sleep 0.5
 shot reset-confirm
 tmux -L "$sock" send-keys n; sleep 0.5
