@@ -259,3 +259,30 @@ func TestHeaderNamesTheConfigurationFile(t *testing.T) {
 		t.Fatalf("header: %s", head)
 	}
 }
+
+// TestLongPreviewScrollStopsAtTheLastPage: scrolling past the end keeps the
+// last page in view, and one press up moves it at once.
+func TestLongPreviewScrollStopsAtTheLastPage(t *testing.T) {
+	items := make([]string, 50)
+	for i := range items {
+		items[i] = fmt.Sprintf("public.t%02d", i)
+	}
+	h, _ := actionHarness(t, func(*fakeAction) []actionpane.Action {
+		return []actionpane.Action{{Name: "reset", Key: "R", Guard: actionpane.Confirm,
+			Preview: func(context.Context) (actionpane.Preview, any, error) {
+				return actionpane.Preview{Head: []string{"Reset environment qa"}, Items: items}, nil, nil
+			}}}
+	})
+	h.key("R")
+	for range 200 {
+		h.key("down")
+	}
+	if s := h.screen(); !strings.Contains(s, "public.t49") || !strings.Contains(s, "of 50") {
+		t.Fatalf("after scrolling past the end:\n%s", s)
+	}
+	before := h.screen()
+	h.key("up")
+	if h.screen() == before {
+		t.Fatal("up after the end did not move the list")
+	}
+}

@@ -36,6 +36,7 @@ type cell struct {
 func (m *Model) layout() tea.Cmd {
 	body := m.h - 3 // header, alert strip, footer
 	m.rowsCache = nil
+	m.act.SetSize(m.actionSize())
 	if m.w < minWidth || m.h < minHeight || len(m.panes) == 0 {
 		return nil
 	}
@@ -101,6 +102,9 @@ func (m *Model) layout() tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
+// actionSize is the action overlay's largest size.
+func (m *Model) actionSize() (w, h int) { return min(m.w-4, 140), m.h * 2 / 3 }
+
 // share splits total into n near-equal parts; part i gets the remainder last.
 func share(total, n, i int) int {
 	w := total / n
@@ -159,7 +163,8 @@ func (m *Model) Render() string {
 	b.WriteString(m.footer())
 	screen := b.String()
 	if m.act.Active() {
-		return m.compose(screen, strings.Join(m.act.View(st, min(m.w-4, 140), m.h*2/3), "\n"))
+		w, h := m.actionSize()
+		return m.compose(screen, strings.Join(m.act.View(st, w, h), "\n"))
 	}
 	switch m.overlay {
 	case overlayHelp:

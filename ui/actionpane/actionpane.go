@@ -96,6 +96,7 @@ type Model struct {
 	flash   string // a one-line answer: refused, already running
 	gen     int    // discards messages of an earlier run
 	keys    Keys
+	w, h    int // the overlay's size, from SetSize
 	// quitAsked is set by a first ctrl+c while an action runs: a second
 	// one stops it and quits, any other key keeps it running.
 	quitAsked bool
@@ -301,7 +302,11 @@ func (m *Model) scrollList(k tea.KeyPressMsg) bool {
 	default:
 		return false
 	}
-	m.scroll = max(0, min(m.scroll, len(m.preview.Items)-1))
+	last := len(m.preview.Items) - 1
+	if room := m.listRoom(max(m.w-4, 10), m.h); m.h > 0 && len(m.preview.Items) > room {
+		last = len(m.preview.Items) - max(room-1, 1) // the last page in view
+	}
+	m.scroll = max(0, min(m.scroll, last))
 	return true
 }
 
@@ -381,27 +386,27 @@ func (m *Model) View(st *theme.Styles, w, h int) []string {
 	case previewing:
 		add(st.Muted, "reading what "+a.Name+" would do…")
 	case confirming:
-		for _, l := range m.preview.Head {
-			add(st.Text, l)
+		head, question := m.confirmText(iw)
+		for _, l := range head {
+			body = append(body, st.Text.Render(l))
 		}
-		var question []string
-		ask := func(p theme.Paint, text string) {
-			for _, l := range frame.Wrap(text, iw) {
-				question = append(question, p.Render(l))
-			}
+		ask := st.Warn
+		if a.Guard == TypeName {
+			ask = st.Crit
+		}
+		var q []string
+		for _, l := range question {
+			q = append(q, ask.Render(l))
 		}
 		if a.Guard == TypeName {
-			ask(st.Crit, "⚠ "+m.env+" is protected. Type its name to run "+a.Name+", "+m.keys.Close.Help().Key+" to cancel:")
-			question = append(question, st.Value.Render("> "+m.typed+"▏"))
-		} else {
-			ask(st.Warn, "Run it? y to run, anything else cancels [y/N]")
+			q = append(q, st.Value.Render("> "+m.typed+"▏"))
 		}
 		// The head and the question always stay in view; the list takes
 		// what room is left and scrolls.
-		room := h - 2 - len(body) - len(question) - 1
+		room := m.listRoom(iw, h)
 		body = append(body, m.listView(st, iw, room)...)
 		body = append(body, "")
-		body = append(body, question...)
+		body = append(body, q...)
 	case running, finished:
 		status := st.Muted.Render("running " + m.elapsed() + " · " + m.keys.Cancel.Help().Key + " cancels")
 		if m.phase == finished {
@@ -438,6 +443,33 @@ func (m *Model) View(st *theme.Styles, w, h int) []string {
 	}
 	return frame.Box{Title: title, Focused: true}.Render(st, w, len(body)+2, body)
 }
+
+// confirmText is the confirmation's head and question, wrapped to iw.
+func (m *Model) confirmText(iw int) (head, question []string) {
+	for _, l := range m.preview.Head {
+		head = append(head, frame.Wrap(l, iw)...)
+	}
+	if m.current.Guard == TypeName {
+		question = frame.Wrap("⚠ "+m.env+" is protected. Type its name to run "+m.current.Name+", "+m.keys.Close.Help().Key+" to cancel:", iw)
+	} else {
+		question = frame.Wrap("Run it? y to run, anything else cancels [y/N]", iw)
+	}
+	return head, question
+}
+
+// listRoom is how many lines the preview's list has in an overlay w x h.
+func (m *Model) listRoom(iw, h int) int {
+	head, question := m.confirmText(iw)
+	room := h - 2 - len(head) - len(question) - 1
+	if m.current.Guard == TypeName {
+		room-- // the typed name's line
+	}
+	return room
+}
+
+// SetSize is the overlay's largest size, as the root lays it out: scrolling
+// stops where the list's last page is in view.
+func (m *Model) SetSize(w, h int) { m.w, m.h = w, h }
 
 // listView is the preview's items in room lines, from the scroll position,
 // with a line saying what is above and below.
