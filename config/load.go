@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -18,6 +17,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/opsdeck/opsdeck/internal/redact"
+	"github.com/opsdeck/opsdeck/internal/safefile"
 	"github.com/opsdeck/opsdeck/internal/suggest"
 	"github.com/opsdeck/opsdeck/internal/units"
 )
@@ -80,7 +80,7 @@ func Load(opts Options) (*Config, error) {
 	if path == "" {
 		return FromEnv(opts.lookup())
 	}
-	data, err := readConfig(path)
+	data, err := safefile.Read(path, maxConfigBytes)
 	if err != nil {
 		msg := err.Error()
 		if errors.Is(err, fs.ErrNotExist) {
@@ -211,31 +211,6 @@ const (
 	maxConfigBytes = 1 << 20
 	maxNodes       = 20_000
 )
-
-// readConfig reads a configuration file: a regular file (a FIFO would hang,
-// /dev/zero never end) of at most maxConfigBytes.
-func readConfig(path string) ([]byte, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("not a regular file (%s)", st.Mode().Type())
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxConfigBytes+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > maxConfigBytes {
-		return nil, fmt.Errorf("larger than %d KiB: is this a configuration file?", maxConfigBytes>>10)
-	}
-	return data, nil
-}
 
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 

@@ -3,7 +3,6 @@ package alembic
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/opsdeck/opsdeck/internal/safefile"
 	"github.com/opsdeck/opsdeck/sources"
 )
 
@@ -147,9 +147,9 @@ func (w *walker) walk(dir string, fn func(path string, src []byte)) error {
 			}
 			w.seenFile[id] = true
 		}
-		src, err := readRevision(p, st)
+		src, err := safefile.Read(p, maxRevisionFile)
 		if err != nil {
-			w.problem(p, err.Error())
+			w.problem(p, fmt.Sprintf("%s: %v: not read", p, err))
 			continue
 		}
 		fn(p, src)
@@ -160,30 +160,6 @@ func (w *walker) walk(dir string, fn func(path string, src []byte)) error {
 		}
 	}
 	return nil
-}
-
-// readRevision reads a regular file of at most maxRevisionFile bytes; a
-// FIFO would hang the read, a link to /dev/zero never end it.
-func readRevision(path string, st os.FileInfo) ([]byte, error) {
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file (%s): not read", path, st.Mode().Type())
-	}
-	if st.Size() > maxRevisionFile {
-		return nil, fmt.Errorf("%s is larger than %d KiB: not read", path, maxRevisionFile>>10)
-	}
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	src, err := io.ReadAll(io.LimitReader(f, maxRevisionFile+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(src) > maxRevisionFile {
-		return nil, fmt.Errorf("%s is larger than %d KiB: not read", path, maxRevisionFile>>10)
-	}
-	return src, nil
 }
 
 // versionDirs finds where the revision files are.

@@ -43,7 +43,7 @@ func TestHostileProjectDirectory(t *testing.T) {
 		msgs = append(msgs, p.Message)
 	}
 	all := strings.Join(msgs, "\n")
-	if len(g.Revisions) != 1 || !strings.Contains(all, "x.py is not a regular file (p---------)") || !strings.Contains(all, "zero.py is not a regular file") {
+	if len(g.Revisions) != 1 || !strings.Contains(all, "x.py: not a regular file (p---------)") || !strings.Contains(all, "zero.py: not a regular file") {
 		t.Fatalf("revisions %d, problems:\n%s", len(g.Revisions), all)
 	}
 	if strings.Contains(all, "duplicate") {
