@@ -105,19 +105,7 @@ func jsonEscape(s string) string {
 // listed, not "json: unsupported value" and exit 1.
 func TestSnapshotJSONSurvivesOddFigures(t *testing.T) {
 	t.Parallel()
-	srv := harness.NewRESPServer(t, func(cmd []string) string {
-		switch strings.ToUpper(cmd[0]) {
-		case "INFO":
-			return harness.Bulk("# Server\r\nredis_version:7.0.15\r\nmem_fragmentation_ratio:inf\r\ninstantaneous_ops_per_sec:nan\r\nrdb_last_save_time:99999999999999\r\n")
-		case "SLOWLOG":
-			return "*0\r\n"
-		case "LLEN":
-			return ":0\r\n"
-		case "PING":
-			return "+PONG\r\n"
-		}
-		return ""
-	})
+	srv := harness.NewRESPServer(t, harness.RedisAnswers(harness.Bulk("# Server\r\nredis_version:7.0.15\r\nmem_fragmentation_ratio:inf\r\ninstantaneous_ops_per_sec:nan\r\nrdb_last_save_time:99999999999999\r\n")))
 	cfg := writeFile(t, "odd.yaml", "environments:\n  qa:\n    redis: {url: \"redis://"+srv.Addr()+"/0\"}\n")
 	code, out, stderr := runCLI(t, nil, "--config", cfg, "snapshot")
 	var doc struct {

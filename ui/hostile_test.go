@@ -2,45 +2,13 @@ package ui
 
 import (
 	"errors"
-	"reflect"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
-)
 
-// poison appends s to every string reachable from ptr: every field a source
-// fills is a field a hostile server can fill.
-func poison(ptr any, s string) {
-	var walk func(v reflect.Value)
-	walk = func(v reflect.Value) {
-		switch v.Kind() {
-		case reflect.String:
-			if v.CanSet() {
-				v.SetString(v.String() + s)
-			}
-		case reflect.Pointer:
-			if !v.IsNil() {
-				walk(v.Elem())
-			}
-		case reflect.Struct:
-			for i := 0; i < v.NumField(); i++ {
-				walk(v.Field(i))
-			}
-		case reflect.Slice:
-			for i := 0; i < v.Len(); i++ {
-				walk(v.Index(i))
-			}
-		case reflect.Map:
-			if v.Type().Elem().Kind() == reflect.String && !v.IsNil() {
-				for _, k := range v.MapKeys() {
-					v.SetMapIndex(k, reflect.ValueOf(v.MapIndex(k).String()+s).Convert(v.Type().Elem()))
-				}
-			}
-		}
-	}
-	walk(reflect.ValueOf(ptr).Elem())
-}
+	hostile "github.com/opsdeck/opsdeck/internal/harness"
+)
 
 // ourSGR is the styling the console itself writes; whatever else is left
 // after removing it must hold no control character.
@@ -70,7 +38,7 @@ func FuzzNoSourceStringReachesTheTerminalRaw(f *testing.F) {
 		src.set(func(m *fakeMetrics) {
 			for i := range m.alerts {
 				m.alerts[i].Labels = map[string]string{"alertname": m.alerts[i].Name, "instance": "api-1"}
-				poison(&m.alerts[i], evil)
+				hostile.Poison(&m.alerts[i], evil)
 			}
 			m.diag = "no series" + evil
 			if failing {
@@ -78,9 +46,9 @@ func FuzzNoSourceStringReachesTheTerminalRaw(f *testing.F) {
 			}
 		})
 		db, cache, mig := sampleDB(), sampleCache(), sampleMigrations()
-		poison(&db, evil)
-		poison(&cache, evil)
-		poison(&mig, evil)
+		hostile.Poison(&db, evil)
+		hostile.Poison(&cache, evil)
+		hostile.Poison(&mig, evil)
 		h.db.st, h.cache.st, h.mig.st = db, cache, mig
 		if failing {
 			h.db.err = errors.New("FATAL: " + evil)

@@ -96,3 +96,21 @@ func readCommand(r *bufio.Reader) ([]string, error) {
 
 // Bulk is a RESP bulk string.
 func Bulk(s string) string { return fmt.Sprintf("$%d\r\n%s\r\n", len(s), s) }
+
+// RedisAnswers answers a poll as a Redis would, but with info as INFO's
+// reply (raw RESP): an empty slow log, empty queues, PONG.
+func RedisAnswers(info string) func(cmd []string) string {
+	return func(cmd []string) string {
+		switch strings.ToUpper(cmd[0]) {
+		case "INFO":
+			return info
+		case "SLOWLOG":
+			return "*0\r\n"
+		case "LLEN":
+			return ":0\r\n"
+		case "PING":
+			return "+PONG\r\n"
+		}
+		return ""
+	}
+}

@@ -23,19 +23,7 @@ func TestHostileRedisAnswers(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			srv := harness.NewRESPServer(t, func(cmd []string) string {
-				switch strings.ToUpper(cmd[0]) {
-				case "INFO":
-					return c.info
-				case "SLOWLOG":
-					return "*0\r\n"
-				case "LLEN":
-					return ":0\r\n"
-				case "PING":
-					return "+PONG\r\n"
-				}
-				return ""
-			})
+			srv := harness.NewRESPServer(t, harness.RedisAnswers(c.info))
 			_, err := newClient(t, Options{URL: "redis://" + srv.Addr() + "/0"}).Poll(context.Background())
 			if err == nil || !strings.Contains(err.Error(), c.want) || len(err.Error()) > 500 {
 				t.Fatalf("poll: %.600v", err)
@@ -44,19 +32,7 @@ func TestHostileRedisAnswers(t *testing.T) {
 	}
 	t.Run("odd figures", func(t *testing.T) {
 		t.Parallel()
-		srv := harness.NewRESPServer(t, func(cmd []string) string {
-			switch strings.ToUpper(cmd[0]) {
-			case "INFO":
-				return harness.Bulk(realInfo + "mem_fragmentation_ratio:inf\r\ninstantaneous_ops_per_sec:nan\r\nrdb_last_save_time:99999999999999\r\n")
-			case "SLOWLOG":
-				return "*0\r\n"
-			case "LLEN":
-				return ":0\r\n"
-			case "PING":
-				return "+PONG\r\n"
-			}
-			return ""
-		})
+		srv := harness.NewRESPServer(t, harness.RedisAnswers(harness.Bulk(realInfo+"mem_fragmentation_ratio:inf\r\ninstantaneous_ops_per_sec:nan\r\nrdb_last_save_time:99999999999999\r\n")))
 		st, err := newClient(t, Options{URL: "redis://" + srv.Addr() + "/0"}).Poll(context.Background())
 		if err != nil || st.Version != "7.0.15" {
 			t.Fatalf("poll: %+v %v", st, err)
