@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"runtime/pprof"
-	"slices"
 	"syscall"
 	"time"
 
@@ -322,7 +321,6 @@ func (a *app) console(cfg *config.Config) error {
 	}
 	audit := &actions.Audit{Path: actions.DefaultAuditPath(a.lookupEnv)}
 	who := actions.Who{User: osUser(), Host: hostname()}
-	warnings := append(slices.Clone(cfg.Warnings), actions.AbandonedWarnings(audit, who.Host)...)
 	model := ui.New(ui.Deps{
 		Actions: func(n string) []actionpane.Action {
 			return wire.ConsoleActions(cfg, n, a.cli.Readonly, audit, who)
@@ -339,7 +337,8 @@ func (a *app) console(cfg *config.Config) error {
 			return writeReport(ctx, env, audit, time.Now())
 		},
 		Version:      ver,
-		Warnings:     warnings,
+		Warnings:     cfg.Warnings,
+		Notices:      actions.AbandonedWarnings(audit, who.Host),
 		ConfigSource: cfg.Source,
 	})
 	// The console's live heap is small (a few MiB, half of it the renderer's

@@ -286,3 +286,15 @@ func TestLongPreviewScrollStopsAtTheLastPage(t *testing.T) {
 		t.Fatal("up after the end did not move the list")
 	}
 }
+
+// TestNoticesAtStart: a run an earlier opsdeck left unfinished is said in
+// the footer when the console opens.
+func TestNoticesAtStart(t *testing.T) {
+	h := newHarness(t, healthy(), nil, false)
+	h.m.deps.Notices = []string{"audit log: reset in qa, started 2026-11-29 10:00:00 by alice, never finished"}
+	h.run(h.m.Init())
+	h.size(160, 48)
+	if s := h.screen(); !strings.Contains(s, "⚠ audit log: reset in qa, started 2026-11-29 10:00:00 by alice, never finished") {
+		t.Fatalf("footer:\n%s", s)
+	}
+}

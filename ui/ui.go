@@ -50,6 +50,9 @@ type Deps struct {
 	After    func(d time.Duration, msg tea.Msg) tea.Cmd
 	Version  string
 	Warnings []string // configuration warnings, shown in the footer
+	// Notices are shown in the footer at start (runs an earlier opsdeck
+	// left without an end).
+	Notices []string
 	// ConfigSource is the file the configuration came from, shown in the
 	// header: which file is in force decides what is protected.
 	ConfigSource string
@@ -198,7 +201,12 @@ func (m *Model) buildPanes() {
 
 // Init starts the clock; polling starts with the first window size, so that
 // the first fetch already asks for as many points as the charts can draw.
-func (m *Model) Init() tea.Cmd { return m.tickClock() }
+func (m *Model) Init() tea.Cmd {
+	if len(m.deps.Notices) == 0 {
+		return m.tickClock()
+	}
+	return tea.Batch(m.tickClock(), m.setNotice("⚠ "+strings.Join(m.deps.Notices, " · ")))
+}
 
 // tickClock schedules the next redraw of the clock: every second while some
 // pane shows a moving age (a failing or late source), else at the next minute.
