@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -164,5 +165,25 @@ func TestDirectModeKeepsItsTimeout(t *testing.T) {
 		if !strings.Contains(out+stderr, "no answer from") || strings.Contains(out, "none firing") {
 			t.Errorf("%v says:\n%s%s", args, out, stderr)
 		}
+	}
+}
+
+// TestDirectModeSaysItsLimit: an endpoint with 300,000 series is refused in
+// words naming the limit, not read as "no requests".
+func TestDirectModeSaysItsLimit(t *testing.T) {
+	t.Parallel()
+	var body strings.Builder
+	for i := range 300_000 {
+		fmt.Fprintf(&body, "http_requests_total{handler=\"/h%d\",status=\"200\"} %d\n", i, i)
+	}
+	big := harness.NewProxy(t, "127.0.0.1:1")
+	big.SetWith(harness.Serve, 0, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
+		io.WriteString(w, body.String())
+	}))
+	cfg := writeFile(t, "big.yaml", "environments:\n  qa:\n    metrics_url: http://"+big.Addr()+"/metrics\n")
+	_, out, stderr := runCLI(t, nil, "--config", cfg, "snapshot", "--format", "text")
+	if !strings.Contains(out, "larger than 8 MiB (max_response_bytes)") || strings.Contains(out, "no requests") {
+		t.Fatalf("snapshot:\n%s%s", out, stderr)
 	}
 }
