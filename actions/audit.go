@@ -3,10 +3,12 @@ package actions
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -137,6 +139,30 @@ func (a *Audit) Abandoned(host string, alive func(pid int) bool) ([]Record, erro
 		}
 	}
 	return out, nil
+}
+
+// ProcessAlive reports whether pid is a running process of this machine.
+func ProcessAlive(pid int) bool {
+	if pid <= 0 {
+		return false
+	}
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
+}
+
+// AbandonedWarnings are the runs an earlier opsdeck left unfinished, in
+// words, each reported once.
+func AbandonedWarnings(audit *Audit, host string) []string {
+	recs, err := audit.Abandoned(host, ProcessAlive)
+	var out []string
+	for _, r := range recs {
+		out = append(out, fmt.Sprintf("audit log: %s in %s, started %s by %s, never finished: the opsdeck running it was killed; check what it did",
+			r.Action, r.Environment, r.Time.Local().Format("2006-01-02 15:04:05"), r.User))
+	}
+	if err != nil {
+		out = append(out, "audit log: "+err.Error())
+	}
+	return out
 }
 
 // Recent returns the last n records, oldest first. A torn last line (a

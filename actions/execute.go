@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"syscall"
 	"time"
 )
 
@@ -15,30 +14,6 @@ func newRunID() string {
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
-}
-
-// ProcessAlive reports whether pid is a running process of this machine.
-func ProcessAlive(pid int) bool {
-	if pid <= 0 {
-		return false
-	}
-	err := syscall.Kill(pid, 0)
-	return err == nil || errors.Is(err, syscall.EPERM)
-}
-
-// AbandonedWarnings are the runs an earlier opsdeck left unfinished, in
-// words, each reported once.
-func AbandonedWarnings(audit *Audit, host string) []string {
-	recs, err := audit.Abandoned(host, ProcessAlive)
-	var out []string
-	for _, r := range recs {
-		out = append(out, fmt.Sprintf("audit log: %s in %s, started %s by %s, never finished: the opsdeck running it was killed; check what it did",
-			r.Action, r.Environment, r.Time.Local().Format("2006-01-02 15:04:05"), r.User))
-	}
-	if err != nil {
-		out = append(out, "audit log: "+err.Error())
-	}
-	return out
 }
 
 // Who is recorded in the audit log.
