@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -165,13 +166,13 @@ func Parse(file string, data []byte, lookup func(string) (string, bool)) (*Confi
 	w.expand(root, "")
 	w.walk(root, reflect.TypeOf(Config{}), "")
 	if w.visits > maxNodes {
-		return nil, finish(w.errs) // decoding would expand the same tree
+		return nil, w.finish(w.errs) // decoding would expand the same tree
 	}
 	cfg := &Config{}
 	if err := root.Decode(cfg); err != nil {
 		// The walker blanks every node the decoder could refuse, so this is a
 		// bug in opsdeck rather than in the file; still report it with the file.
-		return nil, finish(append(w.errs, &FieldError{File: file, Msg: err.Error()}))
+		return nil, w.finish(append(w.errs, &FieldError{File: file, Msg: err.Error()}))
 	}
 	cfg.Source = file
 	cfg.Warnings = w.warnings
@@ -187,7 +188,7 @@ func Parse(file string, data []byte, lookup func(string) (string, bool)) (*Confi
 	v := &validator{file: file, pos: w.pos, quiet: w.failed}
 	v.config(cfg)
 	if errs := append(w.errs, v.errs...); len(errs) > 0 {
-		return nil, finish(errs)
+		return nil, w.finish(errs)
 	}
 	return cfg, nil
 }
@@ -195,10 +196,13 @@ func Parse(file string, data []byte, lookup func(string) (string, bool)) (*Confi
 // finish orders errors by line and masks what they quote: a message quotes
 // what was written, and that may be a URL with its password. Every way out
 // of Parse with errors comes through here.
-func finish(errs Errors) Errors {
+func (w *walker) finish(errs Errors) Errors {
 	sort.SliceStable(errs, func(i, j int) bool { return errs[i].Line < errs[j].Line })
 	for _, e := range errs {
 		e.Field, e.Msg = redact.Text(e.Field), redact.Text(e.Msg)
+	}
+	if w.dropped > 0 {
+		errs = append(errs, &FieldError{File: w.file, Msg: fmt.Sprintf("and %d more problems, not listed", w.dropped)})
 	}
 	return errs
 }
@@ -209,7 +213,7 @@ var errEOF = errors.New("EOF")
 // below what would hang or exhaust the console.
 const (
 	maxConfigBytes = 1 << 20
-	maxNodes       = 20_000
+	maxNodes       = 5_000
 )
 
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
@@ -339,8 +343,11 @@ type walker struct {
 	errs     Errors
 	warnings []string
 	envOrder []string
-	ph       placeholders        // the ${...} references, as the parser saw them
-	visits   int                 // nodes walked, aliases and merges followed included
+	ph       placeholders // the ${...} references, as the parser saw them
+	visits   int          // nodes walked, aliases and merges followed included
+	fields   map[reflect.Type]structFields
+	dropped  int                 // errors past maxErrors, counted and not listed
+	said     map[string]bool     // errors listed, so that a mistake merged in many places is listed once
 	failed   []string            // paths already reported: later checks stay quiet about them
 	merging  map[*yaml.Node]bool // what merge keys are merging in, while it is walked
 	// expanded maps each scalar that held a ${...} reference to the
@@ -351,7 +358,7 @@ type walker struct {
 // fail records a problem and blanks the node, so that decoding and the
 // semantic checks can still run and report every other problem at once.
 func (w *walker) fail(n *yaml.Node, path, format string, args ...any) {
-	w.errs = append(w.errs, &FieldError{File: w.file, Line: n.Line, Field: path, Msg: fmt.Sprintf(format, args...)})
+	w.add(&FieldError{File: w.file, Line: n.Line, Field: path, Msg: fmt.Sprintf(format, args...)})
 	w.failed = append(w.failed, path)
 	*n = yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Line: n.Line, Column: n.Column}
 }
@@ -418,7 +425,7 @@ func (w *walker) expand(n *yaml.Node, path string) {
 			used = append(used, ref)
 			sub := varRef.FindStringSubmatch(ref)
 			if sub == nil {
-				w.errs = append(w.errs, &FieldError{File: w.file, Line: n.Line, Field: path,
+				w.add(&FieldError{File: w.file, Line: n.Line, Field: path,
 					Msg: fmt.Sprintf("%s is not a variable reference: write ${NAME} or ${NAME:-default} ($$ for a literal $)", ref)})
 				return ""
 			}
@@ -469,7 +476,7 @@ func (w *walker) walk(n *yaml.Node, t reflect.Type, path string) {
 	// "billion laughs"): past a bound no real configuration reaches, stop.
 	if w.visits++; w.visits > maxNodes {
 		if w.visits == maxNodes+1 {
-			w.errs = append(w.errs, &FieldError{File: w.file, Line: n.Line, Field: path,
+			w.add(&FieldError{File: w.file, Line: n.Line, Field: path,
 				Msg: fmt.Sprintf("aliases and merge keys expand to more than %d values: simplify the anchors", maxNodes)})
 		}
 		return
@@ -584,17 +591,7 @@ func (w *walker) walkStruct(n *yaml.Node, t reflect.Type, path string) {
 		w.fail(n, path, "want a mapping (key: value lines), got %s", w.describe(n))
 		return
 	}
-	fields := map[string]reflect.Type{}
-	var names []string
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
-		if name == "" || name == "-" {
-			continue
-		}
-		fields[name] = f.Type
-		names = append(names, name)
-	}
+	fields, names := w.fieldsOf(t)
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		if k.Value == "<<" { // YAML merge key: the merged mappings are part of this one
@@ -623,20 +620,80 @@ func (w *walker) walkStruct(n *yaml.Node, t reflect.Type, path string) {
 		p := join(path, k.Value)
 		ft, ok := fields[k.Value]
 		if !ok {
+			w.failed = append(w.failed, p)
+			if w.said[fmt.Sprintf("%s:%d: %s: unknown", w.file, k.Line, p)] || w.full() {
+				continue // no suggestion worked out for an error not listed
+			}
+			if w.said == nil {
+				w.said = map[string]bool{}
+			}
+			w.said[fmt.Sprintf("%s:%d: %s: unknown", w.file, k.Line, p)] = true
 			msg := fmt.Sprintf("unknown key %q", k.Value)
 			if s, ok := suggest.Closest(k.Value, names); ok {
 				msg += fmt.Sprintf(" (did you mean %q?)", s)
 			} else {
-				sort.Strings(names)
-				msg += " (known keys: " + strings.Join(names, ", ") + ")"
+				msg += " (known keys: " + strings.Join(slices.Sorted(slices.Values(names)), ", ") + ")"
 			}
-			w.errs = append(w.errs, &FieldError{File: w.file, Line: k.Line, Field: p, Msg: msg})
-			w.failed = append(w.failed, p)
+			w.add(&FieldError{File: w.file, Line: k.Line, Field: p, Msg: msg})
 			continue
 		}
 		w.pos[p] = k.Line
 		w.walk(v, ft, p)
 	}
+}
+
+// maxErrors bounds the problems listed: a file with thousands (a merge
+// bomb's copies of one mistake) says how many more there are.
+const maxErrors = 50
+
+// full reports whether no more errors are listed, counting the one not listed.
+func (w *walker) full() bool {
+	if len(w.errs) >= maxErrors {
+		w.dropped++
+		return true
+	}
+	return false
+}
+
+// add lists e once: a merged mapping repeats its mistakes wherever it is merged.
+func (w *walker) add(e *FieldError) {
+	key := e.Error()
+	if w.said[key] || w.full() {
+		return
+	}
+	if w.said == nil {
+		w.said = map[string]bool{}
+	}
+	w.said[key] = true
+	w.errs = append(w.errs, e)
+}
+
+// fieldsOf is t's YAML field names and types, worked out once per type:
+// merge keys can make the walk visit the same structs many times.
+func (w *walker) fieldsOf(t reflect.Type) (map[string]reflect.Type, []string) {
+	if f, ok := w.fields[t]; ok {
+		return f.types, f.names
+	}
+	f := structFields{types: map[string]reflect.Type{}}
+	for i := 0; i < t.NumField(); i++ {
+		sf := t.Field(i)
+		name, _, _ := strings.Cut(sf.Tag.Get("yaml"), ",")
+		if name == "" || name == "-" {
+			continue
+		}
+		f.types[name] = sf.Type
+		f.names = append(f.names, name)
+	}
+	if w.fields == nil {
+		w.fields = map[reflect.Type]structFields{}
+	}
+	w.fields[t] = f
+	return f.types, f.names
+}
+
+type structFields struct {
+	types map[string]reflect.Type
+	names []string
 }
 
 func kindName(n *yaml.Node) string {
