@@ -7,7 +7,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -185,5 +187,38 @@ func TestDirectModeSaysItsLimit(t *testing.T) {
 	_, out, stderr := runCLI(t, nil, "--config", cfg, "snapshot", "--format", "text")
 	if !strings.Contains(out, "larger than 8 MiB (max_response_bytes)") || strings.Contains(out, "no requests") {
 		t.Fatalf("snapshot:\n%s%s", out, stderr)
+	}
+}
+
+// TestFIFOsAreNotRead: a FIFO where a file is expected (a dashboard, a
+// token file, a schema dump) is said to be one; nothing waits for a writer.
+func TestFIFOsAreNotRead(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pg := harness.NewPostgres(t, harness.PostgresOptions{})
+	cases := []struct{ name, yaml, args, want string }{
+		{"dashboard", "grafana_dashboard: " + fifo + "\nenvironments: {qa: {}}\n", "config print", "not a regular file"},
+		{"token file", "environments:\n  qa:\n    prometheus: {url: 'http://127.0.0.1:1', bearer_token_file: " + fifo + "}\n", "snapshot --format text", "not a regular file"},
+		{"schema dump", "environments:\n  qa:\n    postgres: {url: '" + pg.URL() + "'}\n    schema_reference: " + fifo + "\n", "snapshot --format text", "not a regular file"},
+	}
+	for _, c := range cases {
+		cfg := writeFile(t, c.name+".yaml", c.yaml)
+		done := make(chan string, 1)
+		go func() {
+			_, out, stderr := runCLI(t, nil, append([]string{"--config", cfg}, strings.Fields(c.args)...)...)
+			done <- out + stderr
+		}()
+		select {
+		case said := <-done:
+			if !strings.Contains(said, c.want) {
+				t.Errorf("%s: %s", c.name, said)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatalf("%s: waits on the FIFO", c.name)
+		}
 	}
 }

@@ -9,12 +9,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"regexp"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/opsdeck/opsdeck/internal/safefile"
 	"github.com/opsdeck/opsdeck/internal/units"
 )
 
@@ -107,7 +107,7 @@ type Options struct {
 // Load reads a dashboard file. Errors name the file and, for JSON syntax,
 // the line.
 func Load(path string, o Options) (*Dashboard, error) {
-	data, err := os.ReadFile(path)
+	data, err := safefile.Read(path, 16<<20)
 	if err != nil {
 		return nil, fmt.Errorf("grafana dashboard %s: %w", path, err)
 	}

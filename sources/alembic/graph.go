@@ -190,7 +190,7 @@ func exists(p string) bool { _, err := os.Stat(p); return err == nil }
 
 // fromIni reads script_location and version_locations from [alembic].
 func fromIni(path string) ([]string, error) {
-	data, err := os.ReadFile(path)
+	data, err := safefile.Read(path, maxRevisionFile)
 	if err != nil {
 		return nil, err
 	}

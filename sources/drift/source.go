@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/opsdeck/opsdeck/internal/safefile"
 	"github.com/opsdeck/opsdeck/sources"
 )
 
@@ -28,6 +29,10 @@ type Source struct {
 	fileMod time.Time
 	file    sources.Schema
 }
+
+// maxSchemaDump bounds a reference file: a dump of a thousand tables is a
+// few MiB.
+const maxSchemaDump = 64 << 20
 
 // Reuse is how long a comparison is reused.
 const Reuse = 30 * time.Second
@@ -85,7 +90,7 @@ func (s *Source) reference(ctx context.Context) (sources.Schema, error) {
 	if st.ModTime().Equal(s.fileMod) {
 		return s.file, nil
 	}
-	data, err := os.ReadFile(s.refFile)
+	data, err := safefile.Read(s.refFile, maxSchemaDump)
 	if err != nil {
 		return sources.Schema{}, err
 	}

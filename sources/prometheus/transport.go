@@ -6,9 +6,10 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"time"
+
+	"github.com/opsdeck/opsdeck/internal/safefile"
 )
 
 // newTransport builds the HTTP transport for a Prometheus-compatible server:
@@ -18,7 +19,7 @@ import (
 func newTransport(o Options) (*credentials, error) {
 	tlsCfg := &tls.Config{ServerName: o.TLS.ServerName, InsecureSkipVerify: o.TLS.InsecureSkipVerify} //nolint:gosec // only when configured
 	if o.TLS.CAFile != "" {
-		pem, err := os.ReadFile(o.TLS.CAFile)
+		pem, err := safefile.Read(o.TLS.CAFile, 1<<20)
 		if err != nil {
 			return nil, fmt.Errorf("tls.ca_file: %w", err)
 		}
@@ -84,8 +85,10 @@ func (c *credentials) RoundTrip(req *http.Request) (*http.Response, error) {
 	return c.next.RoundTrip(req)
 }
 
+// readSecret reads a credential file on every request (rotation-safe):
+// bounded, and never a FIFO that would hang the poll.
 func readSecret(path string) (string, error) {
-	b, err := os.ReadFile(path)
+	b, err := safefile.Read(path, 64<<10)
 	if err != nil {
 		return "", err
 	}
