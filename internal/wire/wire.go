@@ -76,7 +76,10 @@ func Open(cfg *config.Config, name, version string) (*sources.Environment, error
 		if other, ok := cfg.Environments[ref]; ok {
 			refDB, err := postgres.New(postgres.Options{URL: other.Postgres.URL, StatementTimeout: other.Postgres.StatementTimeout.D(),
 				Timeout: other.Postgres.Timeout.D(), Scrubber: scrubber})
-			if err == nil {
+			if err != nil {
+				// Said in the drift pane, rather than a pane that says nothing.
+				env.Drift = drift.Unavailable("environment "+ref, scrubber.String(err.Error()))
+			} else {
 				env.Drift = drift.AgainstDatabase(live, refDB, ref)
 				closers = append(closers, refDB.Close)
 			}
@@ -130,6 +133,7 @@ func Open(cfg *config.Config, name, version string) (*sources.Environment, error
 	if cfg.GrafanaDashboard != "" {
 		d, err := LoadDashboard(cfg.GrafanaDashboard, cfg, e)
 		if err != nil {
+			env.Close() // what was opened before is released, not leaked
 			return nil, err
 		}
 		env.Signals = append(env.Signals, DashboardSignals(d)...)

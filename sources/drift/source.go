@@ -47,6 +47,16 @@ func AgainstFile(live sources.SchemaReader, path string) *Source {
 	return &Source{live: live, refFile: path, name: path, every: Reuse}
 }
 
+// Unavailable is a reference that cannot be read at all (its environment's
+// database URL does not parse): every comparison says why.
+func Unavailable(name, why string) sources.Drift { return unavailable{name, why} }
+
+type unavailable struct{ name, why string }
+
+func (u unavailable) Compare(context.Context, bool) sources.SchemaDrift {
+	return sources.SchemaDrift{Reference: u.name, Differences: []sources.Difference{}, Error: "reference: " + u.why}
+}
+
 // Reference describes the reference.
 func (s *Source) Reference() string { return s.name }
 
