@@ -298,3 +298,42 @@ func TestNoticesAtStart(t *testing.T) {
 		t.Fatalf("footer:\n%s", s)
 	}
 }
+
+// TestOverlayKeysActOrSayWhy: with an action's output open, another
+// action's key starts that action; any other key says what the overlay
+// takes, while it runs and after.
+func TestOverlayKeysActOrSayWhy(t *testing.T) {
+	h, f := actionHarness(t, func(f *fakeAction) []actionpane.Action {
+		return []actionpane.Action{f.action("migrate", "m", actionpane.None), f.action("reset", "R", actionpane.Confirm)}
+	})
+	f.queue = []actionpane.Line{{Text: "done"}, {Done: true}}
+	h.key("m")
+	if s := h.screen(); !strings.Contains(s, "✔ done in") {
+		t.Fatalf("migrate did not finish:\n%s", s)
+	}
+	h.key("z")
+	if s := h.screen(); !strings.Contains(s, "esc closes migrate's output") {
+		t.Fatalf("z with the output open:\n%s", s)
+	}
+	h.key("R")
+	if s := h.screen(); !strings.Contains(s, "reset in qa: run") || !strings.Contains(s, "[y/N]") {
+		t.Fatalf("R with migrate's output open:\n%s", s)
+	}
+}
+
+// TestKeysWhileRunningSayWhy: a key an action's run does not take says so.
+func TestKeysWhileRunningSayWhy(t *testing.T) {
+	h, _ := actionHarness(t, func(*fakeAction) []actionpane.Action {
+		return []actionpane.Action{{Name: "migrate", Key: "m", Guard: actionpane.None,
+			Preview: func(context.Context) (actionpane.Preview, any, error) { return actionpane.Preview{}, nil, nil },
+			Run: func(context.Context, any, string) (<-chan actionpane.Line, func(), error) {
+				return make(chan actionpane.Line), func() {}, nil
+			}}}
+	})
+	_, preview := h.m.Update(tea.KeyPressMsg{Code: 'm', Text: "m"})
+	h.m.Update(preview())
+	h.m.Update(tea.KeyPressMsg{Code: 'z', Text: "z"})
+	if s := h.screen(); !strings.Contains(s, "migrate is running: x cancels it; one action at a time") {
+		t.Fatalf("z while running:\n%s", s)
+	}
+}

@@ -237,6 +237,9 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		}
 		if !msg.ok || msg.line.Done {
 			m.phase, m.ended, m.cancel = finished, m.now(), nil
+			if !m.quitAsked {
+				m.flash = ""
+			}
 			if msg.ok {
 				m.done = msg.line
 			}
@@ -322,7 +325,9 @@ func (m *Model) Key(k tea.KeyPressMsg) (cmd tea.Cmd, refreshAll bool) {
 	case previewing:
 		if key.Matches(k, m.keys.Close) {
 			m.phase = idle
+			return nil, false
 		}
+		m.flash = "reading what " + m.current.Name + " would do; " + m.keys.Close.Help().Key + " cancels"
 	case confirming:
 		if len(m.preview.Items) > 0 && m.scrollList(k) {
 			return nil, false
@@ -350,15 +355,26 @@ func (m *Model) Key(k tea.KeyPressMsg) (cmd tea.Cmd, refreshAll bool) {
 		}
 		m.phase, m.flash = idle, m.current.Name+" not run"
 	case running:
-		if key.Matches(k, m.keys.Cancel) && m.cancel != nil {
+		switch {
+		case key.Matches(k, m.keys.Cancel) && m.cancel != nil:
 			m.cancel()
 			m.flash = "cancelling " + m.current.Name + "…"
+		case m.cancel != nil:
+			m.flash = m.current.Name + " is running: " + m.keys.Cancel.Help().Key + " cancels it; one action at a time"
 		}
 	case finished:
 		if key.Matches(k, m.keys.Close) || s == "enter" || s == "q" {
 			m.phase = idle
 			return nil, m.current.Refreshes
 		}
+		// Another action's key closes this output and starts that action.
+		if a := m.find(func(a *Action) bool { return a.Key != "" && a.Key == s }); a != nil {
+			refresh := m.current.Refreshes
+			m.phase = idle
+			cmd, _ := m.begin(a)
+			return cmd, refresh
+		}
+		m.flash = m.keys.Close.Help().Key + " closes " + m.current.Name + "'s output"
 	}
 	return nil, false
 }
@@ -385,6 +401,9 @@ func (m *Model) View(st *theme.Styles, w, h int) []string {
 	switch m.phase {
 	case previewing:
 		add(st.Muted, "reading what "+a.Name+" would do…")
+		if m.flash != "" {
+			add(st.Warn, "⚠ "+m.flash)
+		}
 	case confirming:
 		head, question := m.confirmText(iw)
 		for _, l := range head {
@@ -421,8 +440,8 @@ func (m *Model) View(st *theme.Styles, w, h int) []string {
 			status += st.Muted.Render(" · " + m.keys.Close.Help().Key + " closes")
 		}
 		body = append(body, status)
-		if m.quitAsked {
-			add(st.Crit, "⚠ "+m.flash)
+		if m.flash != "" {
+			add(st.Warn, "⚠ "+m.flash)
 		}
 		body = append(body, st.Faint.Render(strings.Repeat("─", iw)))
 		room := max(h-2-len(body), 1)
