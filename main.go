@@ -24,7 +24,6 @@ import (
 	"github.com/opsdeck/opsdeck/config"
 	"github.com/opsdeck/opsdeck/internal/demo"
 	"github.com/opsdeck/opsdeck/internal/grafana"
-	"github.com/opsdeck/opsdeck/internal/residency"
 	"github.com/opsdeck/opsdeck/internal/safetext"
 	"github.com/opsdeck/opsdeck/internal/snapshot"
 	"github.com/opsdeck/opsdeck/internal/wire"
@@ -348,12 +347,6 @@ func (a *app) console(cfg *config.Config) error {
 	if _, set := a.lookupEnv("GOGC"); !set {
 		debug.SetGCPercent(25)
 	}
-	// Five seconds in, start-up is over (the first frame takes 0.2 s): the
-	// code that ran only then (configuration, flags, package initialisation)
-	// stops counting as resident, about 3 MiB (docs/PERFORMANCE.md). Best
-	// effort: a failure costs memory, not function.
-	trim := time.AfterFunc(5*time.Second, func() { _, _ = residency.TrimCode() })
-	defer trim.Stop()
 	// The renderer wakes up this often even when nothing changed; 10 frames a
 	// second keeps a key press on screen within 100 ms at a sixth of the idle
 	// CPU of the default 60.

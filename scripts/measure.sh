@@ -57,5 +57,10 @@ after=$(ticks)
 kill -0 "$pid" 2>/dev/null || { echo "measure: opsdeck exited during the run" >&2; exit 1; }
 hwm=$(awk '/^VmHWM/{print $2}' "/proc/$pid/status")
 rss=$(awk '/^VmRSS/{print $2}' "/proc/$pid/status")
-printf 'opsdeck idle %ss at 2s refresh: %.2f CPU-s, peak RSS %.1f MiB, RSS %.1f MiB, first complete frame %.2f s after start\n' \
-  "$duration" "$(echo "($after - $before) / $hz" | bc -l)" "$(echo "$hwm / 1024" | bc -l)" "$(echo "$rss / 1024" | bc -l)" "$first"
+# RssAnon is the memory the process itself filled (heap, stacks); RSS adds
+# the binary's pages it has touched; PSS shares those with other processes.
+anon=$(awk '/^RssAnon/{print $2}' "/proc/$pid/status")
+pss=$(awk '/^Pss:/{print $2}' "/proc/$pid/smaps_rollup")
+printf 'opsdeck idle %ss at 2s refresh: %.2f CPU-s, peak RSS %.1f MiB, RSS %.1f MiB, RssAnon %.1f MiB, PSS %.1f MiB, first complete frame %.2f s after start\n' \
+  "$duration" "$(echo "($after - $before) / $hz" | bc -l)" "$(echo "$hwm / 1024" | bc -l)" "$(echo "$rss / 1024" | bc -l)" \
+  "$(echo "$anon / 1024" | bc -l)" "$(echo "$pss / 1024" | bc -l)" "$first"
