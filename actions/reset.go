@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/opsdeck/opsdeck/internal/errtext"
 	"github.com/opsdeck/opsdeck/internal/redact"
 )
 
@@ -174,22 +175,15 @@ SELECT confrelid, conrelid, 'f' FROM pg_constraint WHERE contype = 'f' AND conre
 func (r *ResetAction) connect(ctx context.Context) (*pgconn.PgConn, string, error) {
 	cfg, err := pgconn.ParseConfig(r.DatabaseURL)
 	if err != nil {
-		return nil, "", fmt.Errorf("database url %s: %s", redact.URL(r.DatabaseURL), r.Scrubber.String(lastPart(err.Error())))
+		return nil, "", fmt.Errorf("database url %s: %s", redact.URL(r.DatabaseURL), r.Scrubber.String(errtext.Cause(err.Error())))
 	}
 	cfg.RuntimeParams["application_name"] = "opsdeck reset"
 	target := fmt.Sprintf("%s:%d/%s", cfg.Host, cfg.Port, cfg.Database)
 	conn, err := pgconn.ConnectConfig(ctx, cfg)
 	if err != nil {
-		return nil, target, fmt.Errorf("cannot connect to %s: %s", target, r.Scrubber.String(lastPart(err.Error())))
+		return nil, target, fmt.Errorf("cannot connect to %s: %s", target, r.Scrubber.String(errtext.Cause(err.Error())))
 	}
 	return conn, target, nil
-}
-
-func lastPart(s string) string {
-	if i := strings.LastIndex(s, ": "); i >= 0 && i < len(s)-2 {
-		return s[i+2:]
-	}
-	return s
 }
 
 type catalogTable struct {

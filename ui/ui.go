@@ -5,6 +5,7 @@
 package ui
 
 import (
+	"cmp"
 	"context"
 	"strings"
 	"time"
@@ -173,19 +174,19 @@ func (m *Model) buildPanes() {
 	}
 	for _, spec := range env.Signals {
 		m.panes = append(m.panes, metricpane.New(c, metricpane.Options{
-			Spec: spec, Source: env.Metrics, Problem: firstNonEmpty(env.MetricsProblem, m.envErr),
+			Spec: spec, Source: env.Metrics, Problem: cmp.Or(env.MetricsProblem, m.envErr),
 			Target: env.MetricsTarget, Scrubber: env.Scrubber, SourceName: source,
 		}))
 	}
 	m.metrics = len(m.panes)
 	m.panes = append(m.panes,
-		dbpane.New(c, dbpane.Options{Source: env.Database, Problem: firstNonEmpty(env.DatabaseProblem, m.envErr),
+		dbpane.New(c, dbpane.Options{Source: env.Database, Problem: cmp.Or(env.DatabaseProblem, m.envErr),
 			Target: env.PostgresTarget, Scrubber: env.Scrubber,
 			Keys: dbpane.Keys{Filter: m.keys.Filter, Sort: m.keys.Sort, Reverse: m.keys.Reverse, Up: m.keys.Up, Down: m.keys.Down, Close: m.keys.Close}}),
-		cachepane.New(c, cachepane.Options{Source: env.Cache, Problem: firstNonEmpty(env.CacheProblem, m.envErr),
+		cachepane.New(c, cachepane.Options{Source: env.Cache, Problem: cmp.Or(env.CacheProblem, m.envErr),
 			Target: env.RedisTarget, Scrubber: env.Scrubber, QueueThresholds: env.QueueThresholds}),
 		driftpane.New(c, driftpane.Options{Source: env.Migrations, Drift: env.Drift, Check: m.act.Has(CheckAction), RunCheck: m.keys.RunCheck,
-			Problem: firstNonEmpty(m.envErr, "no Alembic project and no schema reference: set alembic.dir (or ALEMBIC_DIR) and schema_reference"),
+			Problem: cmp.Or(m.envErr, "no Alembic project and no schema reference: set alembic.dir (or ALEMBIC_DIR) and schema_reference"),
 			Target:  env.AlembicDir, Scrubber: env.Scrubber}),
 	)
 	m.alerts = alertstrip.New(c, env.Metrics, env.Scrubber)
@@ -533,13 +534,4 @@ func (m *Model) failing() int {
 		}
 	}
 	return n
-}
-
-func firstNonEmpty(ss ...string) string {
-	for _, s := range ss {
-		if s != "" {
-			return s
-		}
-	}
-	return ""
 }

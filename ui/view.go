@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -12,6 +11,7 @@ import (
 	"github.com/opsdeck/opsdeck/internal/units"
 	"github.com/opsdeck/opsdeck/ui/actionpane"
 	"github.com/opsdeck/opsdeck/ui/frame"
+	"github.com/opsdeck/opsdeck/ui/pane"
 )
 
 // Smallest usable screen; below it the console says so instead of garbling.
@@ -350,16 +350,8 @@ func (m *Model) envBox() string {
 		}
 		b.WriteString(line + "\n")
 	}
-	b.WriteString("\n" + st.Muted.Render(helpLine(m.keys.Up, m.keys.Down, m.keys.Select, m.keys.Close)))
+	b.WriteString("\n" + st.Muted.Render(pane.HelpLine(m.keys.Up, m.keys.Down, m.keys.Select, m.keys.Close)))
 	return m.boxStyle().Render(b.String())
-}
-
-func helpLine(bs ...key.Binding) string {
-	parts := make([]string, len(bs))
-	for i, b := range bs {
-		parts[i] = b.Help().Key + " " + b.Help().Desc
-	}
-	return strings.Join(parts, " · ")
 }
 
 func padRight(s string, w int) string {

@@ -6,6 +6,7 @@
 package grafana
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -169,7 +170,7 @@ func Parse(data []byte, o Options) (*Dashboard, error) {
 		for _, t := range targets {
 			q := Query{Title: title, Raw: t.Expr, Unit: unit, Warn: warn, Crit: crit}
 			if len(targets) > 1 {
-				q.Title += " · " + firstNonEmpty(t.LegendFormat, t.RefID)
+				q.Title += " · " + cmp.Or(t.LegendFormat, t.RefID)
 			}
 			q.Expr, q.Unresolved = substitute(t.Expr, vars)
 			if divide != 1 {
@@ -299,7 +300,7 @@ func substitute(expr string, vars map[string]string) (string, []string) {
 	var missing []string
 	out := variable.ReplaceAllStringFunc(expr, func(m string) string {
 		sub := variable.FindStringSubmatch(m)
-		name := firstNonEmpty(sub[1], sub[2], sub[3])
+		name := cmp.Or(sub[1], sub[2], sub[3])
 		if v, ok := vars[name]; ok {
 			return v
 		}
@@ -335,13 +336,4 @@ func lineAt(data []byte, off int64) int {
 		off = int64(len(data))
 	}
 	return strings.Count(string(data[:off]), "\n") + 1
-}
-
-func firstNonEmpty(ss ...string) string {
-	for _, s := range ss {
-		if s != "" {
-			return s
-		}
-	}
-	return ""
 }

@@ -12,6 +12,8 @@ import (
 
 	"github.com/opsdeck/opsdeck/internal/redact"
 	"github.com/opsdeck/opsdeck/sources"
+
+	"github.com/opsdeck/opsdeck/internal/errtext"
 )
 
 // bouncer reads pgbouncer's admin console (SHOW POOLS, SHOW STATS) over one
@@ -30,7 +32,7 @@ type bouncer struct {
 func newBouncer(o Options) (*bouncer, error) {
 	cfg, err := pgconn.ParseConfig(Driverless(o.PgbouncerURL))
 	if err != nil {
-		return nil, fmt.Errorf("pgbouncer url %s: %s", redact.URL(o.PgbouncerURL), o.Scrubber.String(lastPart(err.Error())))
+		return nil, fmt.Errorf("pgbouncer url %s: %s", redact.URL(o.PgbouncerURL), o.Scrubber.String(errtext.Cause(err.Error())))
 	}
 	if o.Dial != nil {
 		cfg.DialFunc = o.Dial

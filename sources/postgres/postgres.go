@@ -22,6 +22,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/opsdeck/opsdeck/internal/errtext"
 	"github.com/opsdeck/opsdeck/internal/redact"
 	"github.com/opsdeck/opsdeck/sources"
 )
@@ -74,7 +75,7 @@ func New(o Options) (*Client, error) {
 	}
 	cfg, err := pgxpool.ParseConfig(Driverless(o.URL))
 	if err != nil {
-		return nil, fmt.Errorf("postgres url %s: %s", redact.URL(o.URL), o.Scrubber.String(lastPart(err.Error())))
+		return nil, fmt.Errorf("postgres url %s: %s", redact.URL(o.URL), o.Scrubber.String(errtext.Cause(err.Error())))
 	}
 	// Two connections at most: one poll at a time, plus a snapshot or drill-down.
 	cfg.MaxConns = 2
@@ -326,15 +327,7 @@ func describeNet(err error, where, what string) string {
 	case strings.Contains(s, "EOF") || strings.Contains(s, "connection reset") || strings.Contains(s, "broken pipe") || strings.Contains(s, "conn closed"):
 		return fmt.Sprintf("%s closed the connection", where)
 	}
-	return lastPart(s)
-}
-
-// lastPart drops pgx's "failed to connect to `...`:" prefixes.
-func lastPart(s string) string {
-	if i := strings.LastIndex(s, ": "); i >= 0 && i < len(s)-2 {
-		return s[i+2:]
-	}
-	return s
+	return errtext.Cause(s)
 }
 
 // wire is the JSON the poll query answers with.

@@ -3,6 +3,7 @@ package prometheus
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -62,7 +63,7 @@ func (c *Client) explainSelector(ctx context.Context, sel promql.Selector, start
 		if err != nil {
 			return "" // cannot tell; the query error (if any) says more
 		}
-		if !contains(names, name) {
+		if !slices.Contains(names, name) {
 			msg := fmt.Sprintf("metric %s does not exist", name)
 			if best, ok := suggest.Closest(name, names); ok {
 				msg += fmt.Sprintf("; closest: %s", best)
@@ -85,7 +86,7 @@ func (c *Client) explainSelector(ctx context.Context, sel promql.Selector, start
 		subject = "the selector"
 	}
 	for _, m := range others {
-		if !contains(labelNames, m.Name) {
+		if !slices.Contains(labelNames, m.Name) {
 			if m.Matches("") {
 				continue // {x=""} or {x!="..."} match series without the label
 			}
@@ -157,15 +158,6 @@ func (c *Client) withTimeout(ctx context.Context, f func(context.Context) ([]str
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	return f(ctx)
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func without(ss []string, drop string) []string {

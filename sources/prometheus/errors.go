@@ -1,6 +1,7 @@
 package prometheus
 
 import (
+	"cmp"
 	"context"
 	"crypto/x509"
 	"errors"
@@ -11,6 +12,8 @@ import (
 	"regexp"
 	"strings"
 	"syscall"
+
+	"github.com/opsdeck/opsdeck/internal/errtext"
 )
 
 // Kind sorts failures so that the UI and tests can tell them apart.
@@ -109,21 +112,13 @@ func (c *Client) describe(ctx context.Context, err error) *Error {
 	case errors.As(err, &hostErr):
 		return &Error{Kind: KindTLS, Msg: "TLS: " + hostErr.Error() + " (set tls.server_name)"}
 	case strings.Contains(err.Error(), "tls:") || strings.Contains(err.Error(), "x509:"):
-		return &Error{Kind: KindTLS, Msg: "TLS: " + lastPart(err.Error())}
+		return &Error{Kind: KindTLS, Msg: "TLS: " + errtext.Cause(err.Error())}
 	}
 	var netErr net.Error
 	if errors.As(err, &netErr) && netErr.Timeout() {
 		return &Error{Kind: KindTimeout, Msg: fmt.Sprintf("no answer from %s within %s", c.base, c.timeout)}
 	}
-	return &Error{Kind: KindUnreachable, Msg: lastPart(err.Error())}
-}
-
-// lastPart drops Go's "Post \"url\": dial tcp ...:" prefixes, keeping the cause.
-func lastPart(s string) string {
-	if i := strings.LastIndex(s, ": "); i >= 0 && i < len(s)-2 {
-		return s[i+2:]
-	}
-	return s
+	return &Error{Kind: KindUnreachable, Msg: errtext.Cause(err.Error())}
 }
 
 func describeHTTP(he *httpError) *Error {
@@ -157,21 +152,12 @@ func describeAPI(e *apiError) *Error {
 		}
 		return &Error{Kind: KindBadResponse, Msg: "unexpected answer: " + shorten(msg, 100)}
 	case errServer:
-		return &Error{Kind: KindHTTP, Msg: "server error: " + shorten(firstNonEmpty(e.Detail, e.Msg), 100)}
+		return &Error{Kind: KindHTTP, Msg: "server error: " + shorten(cmp.Or(e.Detail, e.Msg), 100)}
 	case errClient:
 		return &Error{Kind: KindHTTP, Msg: shorten(e.Msg, 100)}
 	default:
 		return &Error{Kind: KindQueryFailed, Msg: shorten(string(e.Type)+": "+e.Msg, 120)}
 	}
-}
-
-func firstNonEmpty(ss ...string) string {
-	for _, s := range ss {
-		if strings.TrimSpace(s) != "" {
-			return strings.TrimSpace(s)
-		}
-	}
-	return ""
 }
 
 func shorten(s string, n int) string {

@@ -1,16 +1,16 @@
 package dbpane
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 
-	"charm.land/bubbles/v2/key"
-
 	"github.com/opsdeck/opsdeck/internal/units"
 	"github.com/opsdeck/opsdeck/sources"
 	"github.com/opsdeck/opsdeck/ui/frame"
+	"github.com/opsdeck/opsdeck/ui/pane"
 	"github.com/opsdeck/opsdeck/ui/theme"
 )
 
@@ -50,9 +50,9 @@ func (v *sessionView) visible(all []sources.DBSession) []sources.DBSession {
 	cmp := func(a, b sources.DBSession) int {
 		switch v.sortBy {
 		case sortXact:
-			return cmpFloat(a.XactAge, b.XactAge)
+			return cmp.Compare(a.XactAge, b.XactAge)
 		case sortQuery:
-			return cmpFloat(a.QueryAge, b.QueryAge)
+			return cmp.Compare(a.QueryAge, b.QueryAge)
 		case sortUser:
 			return strings.Compare(a.User, b.User)
 		case sortState:
@@ -76,16 +76,6 @@ func (v *sessionView) visible(all []sources.DBSession) []sources.DBSession {
 		return c
 	})
 	return out
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // render draws the list in h lines: a status line, a header, rows, the keys.
@@ -137,21 +127,11 @@ func (v *sessionView) render(st *theme.Styles, all []sources.DBSession, w, h int
 	for len(out) < h-1 {
 		out = append(out, "")
 	}
-	hint := helpLine(keys.Filter, keys.Sort, keys.Reverse, keys.Up, keys.Down) + " · esc back"
+	hint := pane.HelpLine(keys.Filter, keys.Sort, keys.Reverse, keys.Up, keys.Down) + " · esc back"
 	if v.filtering {
 		hint = "type to filter · enter keep · esc clear"
 	}
 	return append(out, st.Muted.Render(frame.Fit(hint, w)))
-}
-
-func helpLine(bs ...key.Binding) string {
-	parts := make([]string, 0, len(bs))
-	for _, b := range bs {
-		if b.Help().Key != "" {
-			parts = append(parts, b.Help().Key+" "+b.Help().Desc)
-		}
-	}
-	return strings.Join(parts, " · ")
 }
 
 func age(s float64) string {
