@@ -209,29 +209,34 @@ func TestLongPreviewKeepsTargetCountsAndQuestionInView(t *testing.T) {
 }
 
 // TestCtrlCWhileAnActionRunsAsksFirst: the first ctrl+c asks, another key
-// keeps the action running, a second ctrl+c stops it and quits.
+// keeps the action running, a second ctrl+c stops it and the console quits
+// when it has ended (its end audited); a third would quit at once.
 func TestCtrlCWhileAnActionRunsAsksFirst(t *testing.T) {
 	cancelled := 0
+	lines := make(chan actionpane.Line, 1)
 	h, _ := actionHarness(t, func(*fakeAction) []actionpane.Action {
 		return []actionpane.Action{{Name: "migrate", Key: "m", Guard: actionpane.None,
 			Preview: func(context.Context) (actionpane.Preview, any, error) { return actionpane.Preview{}, nil, nil },
 			Run: func(context.Context, any, string) (<-chan actionpane.Line, func(), error) {
-				return make(chan actionpane.Line), func() { cancelled++ }, nil
+				return lines, func() { cancelled++ }, nil
 			}}}
 	})
-	// The run never ends: its Cmds (which wait for output) are not run.
+	// The run's Cmd (which waits for its output) is held, not run.
 	_, preview := h.m.Update(tea.KeyPressMsg{Code: 'm', Text: "m"})
-	h.m.Update(preview())
+	_, next := h.m.Update(preview())
 	if !h.m.act.Running() {
 		t.Fatal("not running")
 	}
-	ctrlC := func() (quit bool) {
-		_, cmd := h.m.Update(tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl})
+	quits := func(cmd tea.Cmd) bool {
 		if cmd == nil {
 			return false
 		}
-		_, quit = cmd().(tea.QuitMsg)
+		_, quit := cmd().(tea.QuitMsg)
 		return quit
+	}
+	ctrlC := func() bool {
+		_, cmd := h.m.Update(tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl})
+		return quits(cmd)
 	}
 	if ctrlC() || cancelled != 0 || !strings.Contains(h.screen(), "migrate is running: ctrl+c again stops it and quits") {
 		t.Fatalf("first ctrl+c: cancelled %d\n%s", cancelled, h.screen())
@@ -240,8 +245,12 @@ func TestCtrlCWhileAnActionRunsAsksFirst(t *testing.T) {
 	if ctrlC() || cancelled != 0 {
 		t.Fatal("the question was not asked again after the answer no")
 	}
-	if !ctrlC() || cancelled != 1 {
-		t.Fatalf("second ctrl+c: cancelled %d", cancelled)
+	if ctrlC() || cancelled != 1 || !strings.Contains(h.screen(), "stopping migrate, then quitting") {
+		t.Fatalf("second ctrl+c: cancelled %d\n%s", cancelled, h.screen())
+	}
+	lines <- actionpane.Line{Done: true, Exit: -1, Err: errors.New("cancelled")}
+	if _, cmd := h.m.Update(next()); !quits(cmd) {
+		t.Fatal("the stopped action ended and the console did not quit")
 	}
 }
 
@@ -335,5 +344,29 @@ func TestKeysWhileRunningSayWhy(t *testing.T) {
 	h.m.Update(tea.KeyPressMsg{Code: 'z', Text: "z"})
 	if s := h.screen(); !strings.Contains(s, "migrate is running: x cancels it; one action at a time") {
 		t.Fatalf("z while running:\n%s", s)
+	}
+}
+
+// TestThirdCtrlCQuitsAtOnce: when a stopped action does not end, a third
+// ctrl+c quits without waiting for it.
+func TestThirdCtrlCQuitsAtOnce(t *testing.T) {
+	h, _ := actionHarness(t, func(*fakeAction) []actionpane.Action {
+		return []actionpane.Action{{Name: "migrate", Key: "m", Guard: actionpane.None,
+			Preview: func(context.Context) (actionpane.Preview, any, error) { return actionpane.Preview{}, nil, nil },
+			Run: func(context.Context, any, string) (<-chan actionpane.Line, func(), error) {
+				return make(chan actionpane.Line), func() {}, nil
+			}}}
+	})
+	_, preview := h.m.Update(tea.KeyPressMsg{Code: 'm', Text: "m"})
+	h.m.Update(preview())
+	var cmd tea.Cmd
+	for range 3 {
+		_, cmd = h.m.Update(tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl})
+	}
+	if cmd == nil {
+		t.Fatal("the third ctrl+c did not quit")
+	}
+	if _, quit := cmd().(tea.QuitMsg); !quit {
+		t.Fatal("the third ctrl+c did not quit")
 	}
 }

@@ -277,7 +277,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil // a result from an environment we left: dropped
 	}
 	if actionpane.Msg(msg) {
-		return m, m.act.Update(msg)
+		cmd := m.act.Update(msg)
+		if m.act.QuitNow() {
+			return m, m.quit()
+		}
+		return m, cmd
 	}
 	return m, nil
 }

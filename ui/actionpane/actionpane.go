@@ -98,8 +98,10 @@ type Model struct {
 	keys    Keys
 	w, h    int // the overlay's size, from SetSize
 	// quitAsked is set by a first ctrl+c while an action runs: a second
-	// one stops it and quits, any other key keeps it running.
-	quitAsked bool
+	// one stops it and quits once it has ended (its end audited), any
+	// other key keeps it running. stopping is that second press; quitNow
+	// says the run it stopped has ended.
+	quitAsked, stopping, quitNow bool
 }
 
 // Keys are the overlay's remappable keys. The answer to the y/N question
@@ -237,6 +239,7 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		}
 		if !msg.ok || msg.line.Done {
 			m.phase, m.ended, m.cancel = finished, m.now(), nil
+			m.quitNow = m.stopping
 			if !m.quitAsked {
 				m.flash = ""
 			}
@@ -274,22 +277,29 @@ func (m *Model) next(gen int) tea.Cmd {
 	}
 }
 
-// AskQuit is a ctrl+c while an action runs: the first asks, the second
-// stops the action and reports true (quit now).
+// AskQuit is a ctrl+c while an action runs: the first asks; the second
+// stops the action, and the console quits when it has ended (QuitNow), so
+// that its end is in the audit log; a third quits at once. It reports
+// whether to quit now.
 func (m *Model) AskQuit() bool {
-	if m.phase != running {
+	switch {
+	case m.phase != running || m.stopping:
 		return true
-	}
-	if m.quitAsked {
+	case m.quitAsked:
+		m.stopping = true
 		if m.cancel != nil {
 			m.cancel()
 		}
-		return true
+		m.flash = "stopping " + m.current.Name + ", then quitting (ctrl+c again quits at once)"
+		return false
 	}
 	m.quitAsked = true
 	m.flash = m.current.Name + " is running: ctrl+c again stops it and quits; any other key keeps it running"
 	return false
 }
+
+// QuitNow reports that the action a second ctrl+c stopped has ended.
+func (m *Model) QuitNow() bool { return m.quitNow }
 
 // scrollList moves the preview's list; it reports whether k was a scroll key.
 func (m *Model) scrollList(k tea.KeyPressMsg) bool {
@@ -317,7 +327,7 @@ func (m *Model) scrollList(k tea.KeyPressMsg) bool {
 // panes should re-read their sources (the overlay closed after a migration).
 func (m *Model) Key(k tea.KeyPressMsg) (cmd tea.Cmd, refreshAll bool) {
 	s := k.String()
-	if m.quitAsked {
+	if m.quitAsked && !m.stopping {
 		m.quitAsked, m.flash = false, ""
 		return nil, false // the answer to "quit?" was no; the key does nothing else
 	}
