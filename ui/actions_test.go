@@ -214,19 +214,7 @@ func TestLongPreviewKeepsTargetCountsAndQuestionInView(t *testing.T) {
 func TestCtrlCWhileAnActionRunsAsksFirst(t *testing.T) {
 	cancelled := 0
 	lines := make(chan actionpane.Line, 1)
-	h, _ := actionHarness(t, func(*fakeAction) []actionpane.Action {
-		return []actionpane.Action{{Name: "migrate", Key: "m", Guard: actionpane.None,
-			Preview: func(context.Context) (actionpane.Preview, any, error) { return actionpane.Preview{}, nil, nil },
-			Run: func(context.Context, any, string) (<-chan actionpane.Line, func(), error) {
-				return lines, func() { cancelled++ }, nil
-			}}}
-	})
-	// The run's Cmd (which waits for its output) is held, not run.
-	_, preview := h.m.Update(tea.KeyPressMsg{Code: 'm', Text: "m"})
-	_, next := h.m.Update(preview())
-	if !h.m.act.Running() {
-		t.Fatal("not running")
-	}
+	h, next := running(t, lines, func() { cancelled++ })
 	quits := func(cmd tea.Cmd) bool {
 		if cmd == nil {
 			return false
@@ -332,15 +320,7 @@ func TestOverlayKeysActOrSayWhy(t *testing.T) {
 
 // TestKeysWhileRunningSayWhy: a key an action's run does not take says so.
 func TestKeysWhileRunningSayWhy(t *testing.T) {
-	h, _ := actionHarness(t, func(*fakeAction) []actionpane.Action {
-		return []actionpane.Action{{Name: "migrate", Key: "m", Guard: actionpane.None,
-			Preview: func(context.Context) (actionpane.Preview, any, error) { return actionpane.Preview{}, nil, nil },
-			Run: func(context.Context, any, string) (<-chan actionpane.Line, func(), error) {
-				return make(chan actionpane.Line), func() {}, nil
-			}}}
-	})
-	_, preview := h.m.Update(tea.KeyPressMsg{Code: 'm', Text: "m"})
-	h.m.Update(preview())
+	h, _ := running(t, make(chan actionpane.Line), func() {})
 	h.m.Update(tea.KeyPressMsg{Code: 'z', Text: "z"})
 	if s := h.screen(); !strings.Contains(s, "migrate is running: x cancels it; one action at a time") {
 		t.Fatalf("z while running:\n%s", s)
@@ -350,15 +330,7 @@ func TestKeysWhileRunningSayWhy(t *testing.T) {
 // TestThirdCtrlCQuitsAtOnce: when a stopped action does not end, a third
 // ctrl+c quits without waiting for it.
 func TestThirdCtrlCQuitsAtOnce(t *testing.T) {
-	h, _ := actionHarness(t, func(*fakeAction) []actionpane.Action {
-		return []actionpane.Action{{Name: "migrate", Key: "m", Guard: actionpane.None,
-			Preview: func(context.Context) (actionpane.Preview, any, error) { return actionpane.Preview{}, nil, nil },
-			Run: func(context.Context, any, string) (<-chan actionpane.Line, func(), error) {
-				return make(chan actionpane.Line), func() {}, nil
-			}}}
-	})
-	_, preview := h.m.Update(tea.KeyPressMsg{Code: 'm', Text: "m"})
-	h.m.Update(preview())
+	h, _ := running(t, make(chan actionpane.Line), func() {})
 	var cmd tea.Cmd
 	for range 3 {
 		_, cmd = h.m.Update(tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl})
@@ -369,4 +341,22 @@ func TestThirdCtrlCQuitsAtOnce(t *testing.T) {
 	if _, quit := cmd().(tea.QuitMsg); !quit {
 		t.Fatal("the third ctrl+c did not quit")
 	}
+}
+
+// running is a console whose migrate is running and never ends by itself:
+// lines feeds it; next is the held Cmd that waits for its next line.
+func running(t *testing.T, lines chan actionpane.Line, cancel func()) (h *harness, next tea.Cmd) {
+	h, _ = actionHarness(t, func(*fakeAction) []actionpane.Action {
+		return []actionpane.Action{{Name: "migrate", Key: "m", Guard: actionpane.None,
+			Preview: func(context.Context) (actionpane.Preview, any, error) { return actionpane.Preview{}, nil, nil },
+			Run: func(context.Context, any, string) (<-chan actionpane.Line, func(), error) {
+				return lines, cancel, nil
+			}}}
+	})
+	_, preview := h.m.Update(tea.KeyPressMsg{Code: 'm', Text: "m"})
+	_, next = h.m.Update(preview())
+	if !h.m.act.Running() {
+		t.Fatal("not running")
+	}
+	return h, next
 }
