@@ -48,6 +48,7 @@ func binary(t *testing.T) string {
 // sandbox runs `opsdeck demo --serve` and returns the config path; the
 // sandbox is stopped (SIGINT) and checked for leftovers when the test ends.
 func sandbox(t *testing.T, bin string) string {
+	harness.SkipServers(t, "demo sandbox")
 	t.Helper()
 	cmd := exec.Command(bin, "demo", "--serve", "--incident-every", "2m")
 	stdout, err := cmd.StdoutPipe()

@@ -34,6 +34,7 @@ func gone(t *testing.T, what string, pid int, dir string) {
 }
 
 func TestPostgresStartsAnswersAndCleansUp(t *testing.T) {
+	SkipServers(t, "PostgreSQL")
 	t.Parallel()
 	ctx := context.Background()
 	pg, err := StartPostgres(ctx, PostgresOptions{User: "app", Password: "pw-123", Database: "origin_db"})
@@ -68,6 +69,7 @@ func TestPostgresStartsAnswersAndCleansUp(t *testing.T) {
 }
 
 func TestRedisStartsAnswersAndCleansUp(t *testing.T) {
+	SkipServers(t, "Redis")
 	t.Parallel()
 	r, err := StartRedis(context.Background(), RedisOptions{})
 	if err != nil {
@@ -93,6 +95,7 @@ func TestRedisStartsAnswersAndCleansUp(t *testing.T) {
 }
 
 func TestPrometheusScrapesTarget(t *testing.T) {
+	SkipServers(t, "Prometheus")
 	t.Parallel()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"net"
 	"os"
@@ -31,6 +32,23 @@ type TB interface {
 	Fatalf(format string, args ...any)
 	Cleanup(func())
 	Logf(format string, args ...any)
+	Skip(args ...any)
+}
+
+// Short reports whether the tests run with -short: the unit tests alone,
+// in seconds, without any server. It reads the test binary's flag, so
+// that this package need not import package testing.
+func Short() bool {
+	f := flag.Lookup("test.short")
+	return f != nil && f.Value.String() == "true"
+}
+
+// SkipServers skips a test that needs real servers in a -short run; make
+// test runs without -short, so nothing is skipped there.
+func SkipServers(t TB, what string) {
+	if Short() {
+		t.Skip("-short: needs a real " + what + " (make test runs it)")
+	}
 }
 
 // MissingBinaryError says which binary is missing and which Debian package has it.
@@ -354,6 +372,7 @@ func (s *server) stop() error {
 // startFor starts a server for one test and stops it when the test ends.
 func startFor[T interface{ Stop() error }](t TB, what string, timeout time.Duration, start func(context.Context) (T, error)) T {
 	t.Helper()
+	SkipServers(t, what)
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	srv, err := start(ctx)

@@ -21,7 +21,7 @@ import (
 // ?token=x gets it on every request, and the paths stay /api/v1/...
 func TestBaseURLQueryKeptOnEveryRequest(t *testing.T) {
 	t.Parallel()
-	target, _ := url.Parse(stack.prom.URL())
+	target, _ := url.Parse(promURL(t))
 	real := httputil.NewSingleHostReverseProxy(target)
 	var bad atomic.Value
 	gate := harness.NewProxy(t, "127.0.0.1:1")

@@ -48,8 +48,8 @@ const testRules = `groups:
 func TestMain(m *testing.M) {
 	// A fuzzing run needs no servers: its targets answer from memory.
 	flag.Parse()
-	if f := flag.Lookup("test.fuzz"); f != nil && f.Value.String() != "" {
-		os.Exit(m.Run())
+	if f := flag.Lookup("test.fuzz"); (f != nil && f.Value.String() != "") || harness.Short() {
+		os.Exit(m.Run()) // the tests that need the shared Prometheus skip (promURL)
 	}
 	os.Exit(func() int {
 		ctx, cancel := context.WithCancel(context.Background())
@@ -83,10 +83,20 @@ func TestMain(m *testing.M) {
 	}())
 }
 
+// promURL is the shared Prometheus's URL; a -short run has none.
+func promURL(t *testing.T) string {
+	t.Helper()
+	if stack.prom == nil {
+		harness.SkipServers(t, "Prometheus")
+		t.Fatal("no shared Prometheus")
+	}
+	return stack.prom.URL()
+}
+
 func newClient(t *testing.T, o Options) *Client {
 	t.Helper()
 	if o.URL == "" {
-		o.URL = stack.prom.URL()
+		o.URL = promURL(t)
 	}
 	c, err := New(o)
 	if err != nil {
@@ -234,7 +244,7 @@ func TestQueryRejectedInWords(t *testing.T) {
 // Prometheus, the way Mimir or an authenticating proxy would.
 func authProxy(t *testing.T, check func(*http.Request) bool, useTLS bool) *httptest.Server {
 	t.Helper()
-	target, _ := url.Parse(stack.prom.URL())
+	target, _ := url.Parse(promURL(t))
 	rp := httputil.NewSingleHostReverseProxy(target)
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !check(r) {
