@@ -338,7 +338,7 @@ func (a *app) console(cfg *config.Config) error {
 		Version:      ver,
 		Warnings:     cfg.Warnings,
 		Notices:      actions.AbandonedWarnings(audit, who.Host),
-		ConfigSource: cfg.Source,
+		ConfigSource: configSource(cfg),
 	})
 	// The console's live heap is small (a few MiB, half of it the renderer's
 	// cell buffers) and the rest is garbage from decoding replies: collecting
@@ -355,6 +355,15 @@ func (a *app) console(cfg *config.Config) error {
 		return nil
 	}
 	return err
+}
+
+// configSource is where the configuration came from, short enough for the
+// header: a file's path, or "environment variables" (zero-config).
+func configSource(cfg *config.Config) string {
+	if cfg.FromEnvironment() {
+		return "environment variables"
+	}
+	return cfg.Source
 }
 
 // writeReport writes env's Markdown report into the working directory, as

@@ -37,6 +37,8 @@ type Config struct {
 	Bindings map[string][]string `yaml:"-"`
 	// Warnings are non-fatal findings, such as ${VAR} references to unset variables.
 	Warnings []string `yaml:"-"`
+
+	fromEnv bool
 }
 
 // Environment is one deployment opsdeck can watch: qa, staging, production...
@@ -65,6 +67,10 @@ type Environment struct {
 	Confirm string  `yaml:"confirm,omitempty"`
 	Actions Actions `yaml:"actions"`
 }
+
+// FromEnvironment reports whether the configuration was built from
+// environment variables, with no file (zero-config).
+func (c *Config) FromEnvironment() bool { return c.fromEnv }
 
 // Key is the first key of a binding (action keys have exactly one).
 func (c *Config) Key(name string) string {

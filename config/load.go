@@ -116,6 +116,7 @@ func FromEnv(lookup func(string) (string, bool)) (*Config, error) {
 	}
 	cfg := &Config{
 		Source:             "environment variables (" + strings.Join(zeroConfigVars, ", ") + ")",
+		fromEnv:            true,
 		DefaultEnvironment: DefaultEnvironment,
 		Environments:       map[string]*Environment{DefaultEnvironment: env},
 		Order:              []string{DefaultEnvironment},
