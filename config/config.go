@@ -207,6 +207,17 @@ type Postgres struct {
 	Timeout Duration `yaml:"timeout"`
 	// RequiredExtensions are flagged when missing (Origin needs "vector").
 	RequiredExtensions []string `yaml:"required_extensions,omitempty"`
+	// Thresholds colour the pane's figures.
+	Thresholds PostgresThresholds `yaml:"thresholds"`
+}
+
+// PostgresThresholds colour the Postgres pane: connections as a share of
+// the usable max_connections, and the ages of the longest transaction and
+// query.
+type PostgresThresholds struct {
+	Connections    Threshold `yaml:"connections"`
+	TransactionAge Threshold `yaml:"transaction_age"`
+	QueryAge       Threshold `yaml:"query_age"`
 }
 
 // Redis connection of an environment and the Celery queue keys to watch.
@@ -225,6 +236,8 @@ type Redis struct {
 	Queues           []string `yaml:"queues"`
 	// QueueThresholds colour queue lengths (tasks waiting).
 	QueueThresholds Threshold `yaml:"queue_thresholds"`
+	// MemoryThresholds colour used memory as a share of maxmemory.
+	MemoryThresholds Threshold `yaml:"memory_thresholds"`
 }
 
 // Redis modes.

@@ -256,6 +256,9 @@ func TestErrors(t *testing.T) {
 		{"redis database out of range", "environments:\n  a:\n    redis: {url: 'redis://r:6379/99'}\n", `bad.yaml:3: environments.a.redis.url: "redis://r:6379/99": the database after the last / must be a number from 0 to 15`},
 		{"redis database not a number", "environments:\n  a:\n    redis: {url: 'redis://r:6379/abc'}\n", `bad.yaml:3: environments.a.redis.url: "redis://r:6379/abc": the database`},
 		{"integer field", "environments:\n  a:\n    actions:\n      reset: {redis_dbs: [a]}\n", `bad.yaml:4: environments.a.actions.reset.redis_dbs[0]: want a whole number, got "a"`},
+		{"postgres threshold unit", "environments:\n  a:\n    postgres:\n      thresholds:\n        query_age: {warn: 5%}\n", `bad.yaml:5: environments.a.postgres.thresholds.query_age.warn: cannot be`},
+		{"postgres threshold order", "environments:\n  a:\n    postgres:\n      thresholds:\n        connections: {warn: 90%, crit: 50%}\n", `bad.yaml:5: environments.a.postgres.thresholds.connections: warn (0.9) is above crit (0.5)`},
+		{"redis memory threshold unit", "environments:\n  a:\n    redis:\n      memory_thresholds: {crit: 2s}\n", `bad.yaml:4: environments.a.redis.memory_thresholds.crit: cannot be`},
 		{"tls pair", "environments:\n  a:\n    prometheus:\n      tls: {cert_file: c.pem}\n", `bad.yaml:4: environments.a.prometheus.tls: cert_file and key_file go together`},
 	}
 	for _, c := range cases {

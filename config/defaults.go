@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/opsdeck/opsdeck/internal/units"
 )
 
 // Defaults used where the file (or environment) says nothing. The thresholds
@@ -28,6 +30,23 @@ const (
 // DefaultQueueThresholds: Origin's CeleryQueueBacklog alert fires when more
 // than 100 tasks pile up; ten times that is an outage.
 func DefaultQueueThresholds() Threshold { return Threshold{Warn: Q(100), Crit: Q(1000)} }
+
+// DefaultPostgresThresholds: connections near the limit, and a transaction
+// or query long enough to hold locks others wait on.
+func DefaultPostgresThresholds() PostgresThresholds {
+	return PostgresThresholds{
+		Connections:    Threshold{Warn: percent(0.8), Crit: percent(0.95)},
+		TransactionAge: Threshold{Warn: seconds(60)},
+		QueryAge:       Threshold{Warn: seconds(30)},
+	}
+}
+
+// DefaultMemoryThresholds: Redis near its maxmemory starts evicting.
+func DefaultMemoryThresholds() Threshold { return Threshold{Warn: percent(0.8), Crit: percent(0.95)} }
+
+// percent and seconds are defaults as a person would write them (80%, 1m0s).
+func percent(v float64) *Quantity { return &Quantity{Value: v, Kind: units.Percent} }
+func seconds(v float64) *Quantity { return &Quantity{Value: v, Kind: units.Duration} }
 
 // DefaultThresholds are Origin's alerting levels; RPS and memory have none
 // until a team sets its own.

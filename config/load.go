@@ -303,12 +303,24 @@ func applyDefaults(cfg *Config, pos presence) {
 		if env.Redis.Mode == "" {
 			env.Redis.Mode = RedisSingle
 		}
-		qt, dq := "environments."+name+".redis.queue_thresholds", DefaultQueueThresholds()
-		if !pos.has(qt + ".warn") {
-			env.Redis.QueueThresholds.Warn = dq.Warn
-		}
-		if !pos.has(qt + ".crit") {
-			env.Redis.QueueThresholds.Crit = dq.Crit
+		dp := DefaultPostgresThresholds()
+		for _, d := range []struct {
+			path      string
+			t, defult *Threshold
+		}{
+			{".redis.queue_thresholds", &env.Redis.QueueThresholds, ptr(DefaultQueueThresholds())},
+			{".redis.memory_thresholds", &env.Redis.MemoryThresholds, ptr(DefaultMemoryThresholds())},
+			{".postgres.thresholds.connections", &env.Postgres.Thresholds.Connections, &dp.Connections},
+			{".postgres.thresholds.transaction_age", &env.Postgres.Thresholds.TransactionAge, &dp.TransactionAge},
+			{".postgres.thresholds.query_age", &env.Postgres.Thresholds.QueryAge, &dp.QueryAge},
+		} {
+			// A level written stays (even empty: no colour); one not written is the default.
+			if !pos.has("environments." + name + d.path + ".warn") {
+				d.t.Warn = d.defult.Warn
+			}
+			if !pos.has("environments." + name + d.path + ".crit") {
+				d.t.Crit = d.defult.Crit
+			}
 		}
 		if strings.TrimSpace(env.Actions.Migrate.Command) == "" {
 			env.Actions.Migrate.Command = DefaultMigrateCommand
@@ -333,6 +345,8 @@ func applyDefaults(cfg *Config, pos presence) {
 		}
 	}
 }
+
+func ptr[T any](v T) *T { return &v }
 
 // walker checks the YAML tree against the Config types before decoding: unknown
 // keys, wrong kinds and unparseable scalars, each with its line and path. It

@@ -332,6 +332,18 @@ func (v *validator) environment(name string, e *Environment) {
 	if t := e.Redis.QueueThresholds; t.Warn != nil && t.Crit != nil && t.Warn.Value > t.Crit.Value {
 		v.fail(rb+".queue_thresholds", "warn (%v) is above crit (%v)", t.Warn.Value, t.Crit.Value)
 	}
+	for _, th := range []struct {
+		path string
+		t    Threshold
+		u    units.Unit
+	}{
+		{rb + ".memory_thresholds", e.Redis.MemoryThresholds, units.Ratio},
+		{base + ".postgres.thresholds.connections", e.Postgres.Thresholds.Connections, units.Ratio},
+		{base + ".postgres.thresholds.transaction_age", e.Postgres.Thresholds.TransactionAge, units.Seconds},
+		{base + ".postgres.thresholds.query_age", e.Postgres.Thresholds.QueryAge, units.Seconds},
+	} {
+		v.threshold(th.path, th.t, th.u)
+	}
 	for level, q := range map[string]*Quantity{"warn": e.Redis.QueueThresholds.Warn, "crit": e.Redis.QueueThresholds.Crit} {
 		if q != nil && q.Kind != units.Plain {
 			v.fail(rb+".queue_thresholds."+level, "a queue length is a number of tasks, not %s", q.Kind)
@@ -482,4 +494,16 @@ func (c *Config) Override(o Overrides) error {
 		return errs
 	}
 	return nil
+}
+
+// threshold checks one warn/crit pair against the unit it is measured in.
+func (v *validator) threshold(path string, t Threshold, u units.Unit) {
+	for level, q := range map[string]*Quantity{"warn": t.Warn, "crit": t.Crit} {
+		if q != nil && !units.Accepts(u, q.Kind) {
+			v.fail(path+"."+level, "cannot be %s; it is measured in %s", q.Kind, u)
+		}
+	}
+	if t.Warn != nil && t.Crit != nil && t.Warn.Value > t.Crit.Value {
+		v.fail(path, "warn (%v) is above crit (%v)", t.Warn.Value, t.Crit.Value)
+	}
 }

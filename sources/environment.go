@@ -24,6 +24,10 @@ type Environment struct {
 	RedisTarget     string
 	CacheProblem    string
 	QueueThresholds Thresholds
+	// MemoryThresholds colour Redis memory as a share of maxmemory.
+	MemoryThresholds Thresholds
+	// DBThresholds colour the Postgres pane.
+	DBThresholds DBThresholds
 
 	// Drift is nil when no schema reference is configured.
 	Drift Drift
@@ -35,4 +39,11 @@ type Environment struct {
 	Scrubber *redact.Scrubber
 	// Close releases connections; nil when there is nothing to release.
 	Close func()
+}
+
+// DBThresholds colour the Postgres pane: connections as a share of the
+// usable max_connections, and the longest transaction's and query's ages in
+// seconds.
+type DBThresholds struct {
+	Connections, TransactionAge, QueryAge Thresholds
 }

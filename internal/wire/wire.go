@@ -52,6 +52,9 @@ func Open(cfg *config.Config, name, version string) (*sources.Environment, error
 		}
 	}
 	env.QueueThresholds = threshold(e.Redis.QueueThresholds)
+	env.MemoryThresholds = threshold(e.Redis.MemoryThresholds)
+	pt := e.Postgres.Thresholds
+	env.DBThresholds = sources.DBThresholds{Connections: threshold(pt.Connections), TransactionAge: threshold(pt.TransactionAge), QueryAge: threshold(pt.QueryAge)}
 	if e.Postgres.URL == "" {
 		env.DatabaseProblem = "no PostgreSQL: set postgres.url in the config or DATABASE_URL"
 	} else if db, err := postgres.New(postgres.Options{URL: e.Postgres.URL, PgbouncerURL: e.Postgres.PgbouncerURL,

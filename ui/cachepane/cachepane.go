@@ -27,6 +27,8 @@ type Options struct {
 	Target          string
 	Scrubber        *redact.Scrubber
 	QueueThresholds sources.Thresholds
+	// MemoryThresholds colour used memory as a share of maxmemory.
+	MemoryThresholds sources.Thresholds
 }
 
 // Model is the Redis pane.
@@ -45,7 +47,7 @@ func New(ctx *pane.Context, o Options) *Model {
 			return func(ctx context.Context) (sources.CacheState, error) { return src.Poll(ctx) }
 		},
 		Summary: func(st *theme.Styles, v sources.CacheState, w, _ int, stale bool) []string {
-			return summaryLines(st, v, o.QueueThresholds, w, stale, ctx.Now())
+			return summaryLines(st, v, o.QueueThresholds, o.MemoryThresholds, w, stale, ctx.Now())
 		},
 	}
 	return m
@@ -54,7 +56,7 @@ func New(ctx *pane.Context, o Options) *Model {
 // State is the last good state.
 func (m *Model) State() (sources.CacheState, bool) { return m.Poll.Last, m.Poll.HasLast }
 
-func summaryLines(st *theme.Styles, s sources.CacheState, th sources.Thresholds, w int, stale bool, now time.Time) []string {
+func summaryLines(st *theme.Styles, s sources.CacheState, th, memTh sources.Thresholds, w int, stale bool, now time.Time) []string {
 	ls := frame.NewLines(st, w, stale)
 	add, dim := ls.Add, ls.Paint
 
@@ -97,12 +99,7 @@ func summaryLines(st *theme.Styles, s sources.CacheState, th sources.Thresholds,
 	if s.MaxMemory > 0 {
 		use := float64(s.UsedMemory) / float64(s.MaxMemory)
 		mem += fmt.Sprintf(" / %s (%s, %s)", units.Format(float64(s.MaxMemory), units.Bytes), units.Format(use, units.Ratio), s.MaxMemoryPolicy)
-		switch {
-		case use >= 0.95:
-			memPaint = st.Crit
-		case use >= 0.8:
-			memPaint = st.Warn
-		}
+		memPaint = st.Status(memTh.Classify(use), st.Text)
 	} else {
 		mem += " (no maxmemory)"
 	}

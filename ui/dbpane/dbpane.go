@@ -34,19 +34,22 @@ type Options struct {
 	Target   string
 	Scrubber *redact.Scrubber
 	Keys     Keys
+	// Thresholds colour the connections and the longest transaction and query.
+	Thresholds sources.DBThresholds
 }
 
 // Model is the Postgres pane.
 type Model struct {
 	pane.Polled[sources.DBState]
 	keys     Keys
+	th       sources.DBThresholds
 	zoomed   bool
 	sessions sessionView
 }
 
 // New builds the pane.
 func New(ctx *pane.Context, o Options) *Model {
-	m := &Model{keys: o.Keys, sessions: sessionView{sortBy: sortXact, desc: true}}
+	m := &Model{keys: o.Keys, th: o.Thresholds, sessions: sessionView{sortBy: sortXact, desc: true}}
 	m.Polled = pane.Polled[sources.DBState]{
 		Ctx: ctx, Poll: poll.State[sources.DBState]{ID: ctx.ID("postgres")}, Name: "Postgres", Short: "postgres",
 		Configured: o.Source != nil, Problem: o.Problem, Target: o.Target, Scrubber: o.Scrubber,
@@ -78,7 +81,7 @@ func (m *Model) State() (sources.DBState, bool) { return m.Poll.Last, m.Poll.Has
 
 // summary is the findings, and when zoomed the sessions below a few of them.
 func (m *Model) summary(st *theme.Styles, s sources.DBState, w, h int, stale bool) []string {
-	lines := summaryLines(st, s, w, stale, m.Ctx.Now())
+	lines := summaryLines(st, s, m.th, w, stale, m.Ctx.Now())
 	if !m.zoomed {
 		return lines
 	}
@@ -88,7 +91,7 @@ func (m *Model) summary(st *theme.Styles, s sources.DBState, w, h int, stale boo
 
 // summaryLines are the pane's findings, most urgent first: a short pane
 // keeps the top ones.
-func summaryLines(st *theme.Styles, s sources.DBState, w int, stale bool, now time.Time) []string {
+func summaryLines(st *theme.Styles, s sources.DBState, th sources.DBThresholds, w int, stale bool, now time.Time) []string {
 	ls := frame.NewLines(st, w, stale)
 	add, dim := ls.Add, ls.Paint
 	c := s.Connections
@@ -96,13 +99,7 @@ func summaryLines(st *theme.Styles, s sources.DBState, w int, stale bool, now ti
 	head := fmt.Sprintf("%s %s · up %s", shortVersion(s.Version), s.Role, units.Span(now.Sub(s.StartedAt)))
 	usable := max(c.Max-c.Reserved, 1)
 	use := float64(c.Total) / float64(usable)
-	connPaint := st.OK
-	switch {
-	case use >= 0.95:
-		connPaint = st.Crit
-	case use >= 0.8:
-		connPaint = st.Warn
-	}
+	connPaint := st.Status(th.Connections.Classify(use), st.OK)
 	conn := fmt.Sprintf("%d/%d conn", c.Total, c.Max)
 	if w < 44 { // narrow: the connection count must not be the part that is dropped
 		ls.Raw(dim(connPaint).Render(conn) + dim(st.Text).Render(frame.Fit(" · "+head, w-len(conn))))
@@ -134,10 +131,7 @@ func summaryLines(st *theme.Styles, s sources.DBState, w int, stale bool, now ti
 		add(st.Crit, fmt.Sprintf("⚠ pid %d blocked by %s for %s: %s", b.PID, pids(b.BlockedBy), units.Span(seconds(b.QueryAge)), frame.OneLine(b.Query)))
 	}
 	if t := s.LongestTransaction; t != nil {
-		p := st.Text
-		if t.XactAge >= 60 {
-			p = st.Warn
-		}
+		p := st.Status(th.TransactionAge.Classify(t.XactAge), st.Text)
 		what := "longest tx"
 		if q := s.LongestQuery; q != nil && q.PID == t.PID {
 			what = "longest query and tx"
@@ -145,10 +139,7 @@ func summaryLines(st *theme.Styles, s sources.DBState, w int, stale bool, now ti
 		add(p, fmt.Sprintf("%s %s pid %d %s (%s): %s", what, units.Span(seconds(t.XactAge)), t.PID, t.User, t.State, frame.OneLine(t.Query)))
 	}
 	if q := s.LongestQuery; q != nil && (s.LongestTransaction == nil || q.PID != s.LongestTransaction.PID) {
-		p := st.Text
-		if q.QueryAge >= 30 {
-			p = st.Warn
-		}
+		p := st.Status(th.QueryAge.Classify(q.QueryAge), st.Text)
 		add(p, fmt.Sprintf("longest query %s pid %d %s: %s", units.Span(seconds(q.QueryAge)), q.PID, q.User, frame.OneLine(q.Query)))
 	}
 	for _, m := range s.MissingExtensions {

@@ -146,6 +146,18 @@ func (s *Styles) ForStatus(st sources.Status) Paint {
 	}
 }
 
+// Status is the paint of a figure judged by thresholds: Warn or Crit when
+// it is over one, calm otherwise.
+func (s *Styles) Status(st sources.Status, calm Paint) Paint {
+	switch st {
+	case sources.StatusWarn:
+		return s.Warn
+	case sources.StatusCrit:
+		return s.Crit
+	}
+	return calm
+}
+
 // ValueFor is the paint of a big current value with status st.
 func (s *Styles) ValueFor(st sources.Status) Paint {
 	switch st {
