@@ -397,27 +397,54 @@ func (r *ResetAction) Execute(ctx context.Context, plan Plan) (ResetResult, erro
 	if err := sqlExec(ctx, conn, "BEGIN"); err != nil {
 		return res, fmt.Errorf("%s: %s", target, r.Scrubber.String(err.Error()))
 	}
-	now, err := r.plan(ctx, conn)
-	if err != nil {
-		_ = sqlExec(context.Background(), conn, "ROLLBACK")
-		return res, r.catalogError(target, err)
+	wait := r.lockTimeout()
+	if err := sqlExec(ctx, conn, fmt.Sprintf("SET LOCAL lock_timeout = %d", wait.Milliseconds())); err != nil {
+		return fail("%s: %s", target, r.Scrubber.String(err.Error()))
 	}
-	if !sameTables(now, plan.Tables) {
-		_ = sqlExec(ctx, conn, "ROLLBACK")
+	gaveUp := func(err error) bool {
+		var pgErr *pgconn.PgError
+		return errors.As(err, &pgErr) && pgErr.Code == "55P03"
+	}
+	changed := func(now []PlannedTable) (ResetResult, error) {
+		_ = sqlExec(context.Background(), conn, "ROLLBACK")
 		fresh, perr := r.Preview(ctx)
 		if perr != nil {
 			fresh = Plan{Environment: r.Environment, Target: target, Tables: now}
 		}
 		return res, &ErrPlanChanged{New: fresh}
 	}
+	// The planned tables are locked before the catalogue is read again:
+	// while they are held, no partition can be attached to them and no
+	// foreign key added to them, so what is read is what the TRUNCATE
+	// empties.
+	if len(plan.Tables) > 0 {
+		names := make([]string, len(plan.Tables))
+		for i, t := range plan.Tables {
+			names[i] = t.SQL()
+		}
+		if err := sqlExec(ctx, conn, "LOCK TABLE "+strings.Join(names, ", ")+" IN ACCESS EXCLUSIVE MODE"); err != nil {
+			var pgErr *pgconn.PgError
+			switch {
+			case gaveUp(err):
+				return fail("gave up after %s waiting for the tables' locks in %s (another session holds one: see the Postgres pane's blocked sessions); nothing was truncated", wait, target)
+			case errors.As(err, &pgErr) && pgErr.Code == "42P01": // a planned table is gone
+				return changed(nil)
+			}
+			return fail("locking the tables in %s: %s; nothing was truncated", target, r.Scrubber.String(err.Error()))
+		}
+	}
+	now, err := r.plan(ctx, conn)
+	if err != nil {
+		_ = sqlExec(context.Background(), conn, "ROLLBACK")
+		return res, r.catalogError(target, err)
+	}
+	if !sameTables(now, plan.Tables) {
+		return changed(now)
+	}
 	if len(now) > 0 {
 		names := make([]string, len(now))
 		for i, t := range now {
 			names[i] = t.SQL()
-		}
-		wait := r.lockTimeout()
-		if err := sqlExec(ctx, conn, fmt.Sprintf("SET LOCAL lock_timeout = %d", wait.Milliseconds())); err != nil {
-			return fail("%s: %s", target, r.Scrubber.String(err.Error()))
 		}
 		// Triggers off for the transaction, as Origin's
 		// clean_persistence_state does (needs a superuser).
@@ -427,8 +454,7 @@ func (r *ResetAction) Execute(ctx context.Context, plan Plan) (ResetResult, erro
 		// No CASCADE: every table the statement may empty is named, so a
 		// foreign key created since the plan makes it fail, not spread.
 		if err := sqlExec(ctx, conn, "TRUNCATE TABLE "+strings.Join(names, ", ")+" RESTART IDENTITY"); err != nil {
-			var pgErr *pgconn.PgError
-			if errors.As(err, &pgErr) && pgErr.Code == "55P03" {
+			if gaveUp(err) {
 				return fail("gave up after %s waiting for the tables' locks in %s (another session holds one: see the Postgres pane's blocked sessions); nothing was truncated", wait, target)
 			}
 			return fail("truncating in %s: %s; nothing was truncated", target, r.Scrubber.String(err.Error()))

@@ -223,3 +223,37 @@ func TestResetRefusesAnotherEnvironmentsPlan(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestResetLocksBeforeItRereads: a planned table dropped since the preview,
+// or a partition attached to a planned table in another schema, makes the
+// reset refuse with the new plan; nothing is emptied.
+func TestResetLocksBeforeItRereads(t *testing.T) {
+	t.Parallel()
+	pg, conn := scopeDB(t, `CREATE TABLE users (id int); INSERT INTO users VALUES (1);
+CREATE TABLE gone (id int); CREATE TABLE events (at int) PARTITION BY RANGE (at);
+CREATE SCHEMA other; CREATE TABLE other.events_2 (at int); INSERT INTO other.events_2 VALUES (150)`)
+	ctx := context.Background()
+	r := &ResetAction{Environment: "qa", DatabaseURL: pg.URL()}
+	plan, err := r.Preview(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, "DROP TABLE gone"); err != nil {
+		t.Fatal(err)
+	}
+	var changed *ErrPlanChanged
+	if _, err := r.Execute(ctx, plan); !errors.As(err, &changed) || len(changed.New.Tables) != len(plan.Tables)-1 {
+		t.Fatalf("a dropped table: %v", err)
+	}
+	plan = changed.New
+	if _, err := conn.Exec(ctx, "ALTER TABLE events ATTACH PARTITION other.events_2 FOR VALUES FROM (100) TO (200)"); err != nil {
+		t.Fatal(err)
+	}
+	var unsafe *ErrUnsafeReset
+	if _, err := r.Execute(ctx, plan); !errors.As(err, &unsafe) || !strings.Contains(err.Error(), "other.events_2 is a partition of public.events") {
+		t.Fatalf("an attached partition: %v", err)
+	}
+	if count(t, conn, "users") != 1 || count(t, conn, "other.events_2") != 1 {
+		t.Fatal("rows lost")
+	}
+}
