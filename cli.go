@@ -108,6 +108,18 @@ func commands() []*command {
 			},
 			run: func(a *app, _ []string) error { return dm.Run(a) }},
 		{path: "version", summary: "Print the version.", run: func(a *app, _ []string) error { return versionCmd{}.Run(a) }},
+		{path: "completion", args: "SHELL", summary: "Print the shell completion script for bash, zsh or fish (bash: source <(opsdeck completion bash)).",
+			run: func(a *app, args []string) error {
+				if len(args) != 1 {
+					return configError{errors.New("completion takes one shell: bash, zsh or fish")}
+				}
+				script, err := completionScript(args[0], a.lookupEnv)
+				if err != nil {
+					return err
+				}
+				_, err = fmt.Fprint(a.stdout, script)
+				return err
+			}},
 	}
 }
 
