@@ -82,7 +82,7 @@ type app struct {
 	stdout, stderr io.Writer
 	lookupEnv      func(string) (string, bool)
 	cli            *cli
-	// console is set by the commands that open the console, which show the
+	// onScreen is set by the commands that open the console, which show the
 	// configuration's file and warnings on screen rather than on stderr.
 	onScreen bool
 }

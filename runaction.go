@@ -84,9 +84,7 @@ func runAction(a *app, name string, f runFlags) error {
 	}
 
 	audit := &actions.Audit{Path: actions.DefaultAuditPath(a.lookupEnv)}
-	for _, w := range actions.AbandonedWarnings(audit, hostname()) {
-		fmt.Fprintln(a.stderr, "opsdeck: warning:", w)
-	}
+	a.reportAbandoned(audit)
 	exit, runErr := actions.Execute(ctx, *spec, plan, envName, confirmation, audit, actions.Who{User: osUser(), Host: hostname()},
 		func(s actions.Stream, line string) {
 			if s == actions.Stderr {
@@ -127,9 +125,7 @@ func hostname() string {
 // showAudit is `opsdeck audit`: recent entries, oldest first.
 func showAudit(a *app, limit int) error {
 	audit := &actions.Audit{Path: actions.DefaultAuditPath(a.lookupEnv)}
-	for _, w := range actions.AbandonedWarnings(audit, hostname()) {
-		fmt.Fprintln(a.stderr, "opsdeck: warning:", w)
-	}
+	a.reportAbandoned(audit)
 	recs, err := audit.Recent(limit)
 	if err != nil {
 		return err
@@ -149,4 +145,12 @@ func showAudit(a *app, limit int) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Time.Local().Format("2006-01-02 15:04:05"), r.Phase, r.Environment, r.Action, r.User, exit, took, r.Command)
 	}
 	return tw.Flush()
+}
+
+// reportAbandoned says, once, which runs an earlier opsdeck left without an
+// end (it was killed mid-run).
+func (a *app) reportAbandoned(audit *actions.Audit) {
+	for _, w := range actions.AbandonedWarnings(audit, hostname()) {
+		fmt.Fprintln(a.stderr, "opsdeck: warning:", w)
+	}
 }
