@@ -163,8 +163,7 @@ func (m *Model) Render() string {
 	b.WriteString(m.footer())
 	screen := b.String()
 	if m.act.Active() {
-		w, h := m.actionSize()
-		return m.compose(screen, strings.Join(m.act.View(st, w, h), "\n"))
+		return m.compose(screen, strings.Join(m.act.View(st), "\n"))
 	}
 	switch m.overlay {
 	case overlayHelp:

@@ -397,8 +397,9 @@ func (m *Model) elapsed() string {
 	return end.Sub(m.started).Round(time.Second).String()
 }
 
-// View draws the overlay box, w x h at most.
-func (m *Model) View(st *theme.Styles, w, h int) []string {
+// View draws the overlay box within the size SetSize gave.
+func (m *Model) View(st *theme.Styles) []string {
+	w, h := m.w, m.h
 	iw := max(w-4, 10)
 	var body []string
 	add := func(p theme.Paint, text string) {
@@ -496,8 +497,8 @@ func (m *Model) listRoom(iw, h int) int {
 	return room
 }
 
-// SetSize is the overlay's largest size, as the root lays it out: scrolling
-// stops where the list's last page is in view.
+// SetSize is the overlay's largest size, as the root lays it out: View
+// draws within it, and scrolling stops where the list's last page is in view.
 func (m *Model) SetSize(w, h int) { m.w, m.h = w, h }
 
 // listView is the preview's items in room lines, from the scroll position,

@@ -27,6 +27,7 @@ func TestRunningOneAtATimeAndCancel(t *testing.T) {
 			return lines, func() { cancelled = true }, nil
 		},
 	}}, DefaultKeys())
+	m.SetSize(100, 20)
 	cmd, ok := m.Press("t")
 	if !ok || cmd == nil {
 		t.Fatal("t is not an action key")
@@ -40,7 +41,7 @@ func TestRunningOneAtATimeAndCancel(t *testing.T) {
 	}
 	now = now.Add(7 * time.Second)
 	st := theme.New(theme.Dark(), true)
-	if v := strings.Join(m.View(st, 100, 20), "\n"); !strings.Contains(v, "running 7s · x cancels") {
+	if v := strings.Join(m.View(st), "\n"); !strings.Contains(v, "running 7s · x cancels") {
 		t.Errorf("view:\n%s", v)
 	}
 	m.Key(press("x"))
@@ -48,7 +49,7 @@ func TestRunningOneAtATimeAndCancel(t *testing.T) {
 		t.Error("x did not cancel")
 	}
 	m.Update(lineMsg{owner: m, gen: m.gen, line: Line{Done: true, Exit: -1, Err: context.Canceled}, ok: true})
-	if v := strings.Join(m.View(st, 100, 20), "\n"); m.Running() || !strings.Contains(v, "✖ context canceled after 7s") {
+	if v := strings.Join(m.View(st), "\n"); m.Running() || !strings.Contains(v, "✖ context canceled after 7s") {
 		t.Errorf("after cancel:\n%s", v)
 	}
 	// A message of an earlier run is ignored.
@@ -71,9 +72,10 @@ func TestRemappedCancel(t *testing.T) {
 			return make(chan Line), func() { cancelled = true }, nil
 		},
 	}}, keys)
+	m.SetSize(100, 20)
 	cmd, _ := m.Press("t")
 	m.Update(cmd())
-	if v := strings.Join(m.View(theme.New(theme.Dark(), true), 100, 20), "\n"); !strings.Contains(v, "k cancels") {
+	if v := strings.Join(m.View(theme.New(theme.Dark(), true)), "\n"); !strings.Contains(v, "k cancels") {
 		t.Errorf("view:\n%s", v)
 	}
 	m.Key(press("x"))
