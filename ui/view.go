@@ -36,7 +36,7 @@ type cell struct {
 func (m *Model) layout() tea.Cmd {
 	body := m.h - 3 // header, alert strip, footer
 	m.rowsCache = nil
-	m.act.SetSize(m.actionSize())
+	m.act.SetSize(min(m.w-4, 140), m.h*2/3) // the action overlay's largest size
 	if m.w < minWidth || m.h < minHeight || len(m.panes) == 0 {
 		return nil
 	}
@@ -101,9 +101,6 @@ func (m *Model) layout() tea.Cmd {
 	}
 	return tea.Batch(cmds...)
 }
-
-// actionSize is the action overlay's largest size.
-func (m *Model) actionSize() (w, h int) { return min(m.w-4, 140), m.h * 2 / 3 }
 
 // share splits total into n near-equal parts; part i gets the remainder last.
 func share(total, n, i int) int {
