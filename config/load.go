@@ -163,7 +163,7 @@ func Parse(file string, data []byte, lookup func(string) (string, bool)) (*Confi
 	if root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
 		root = root.Content[0]
 	}
-	w := &walker{file: file, pos: presence{}, lookup: lookup, ph: ph, merging: map[*yaml.Node]bool{}, expanded: map[*yaml.Node][]string{}}
+	w := &walker{file: file, pos: presence{}, lookup: lookup, ph: ph, merging: map[*yaml.Node]bool{}, expanded: map[*yaml.Node][]string{}, said: map[string]bool{}, fields: map[reflect.Type]structFields{}}
 	w.expand(root, "")
 	w.walk(root, reflect.TypeOf(Config{}), "")
 	if w.visits > maxNodes {
@@ -636,13 +636,9 @@ func (w *walker) walkStruct(n *yaml.Node, t reflect.Type, path string) {
 		ft, ok := fields[k.Value]
 		if !ok {
 			w.failed = append(w.failed, p)
-			if w.said[fmt.Sprintf("%s:%d: %s: unknown", w.file, k.Line, p)] || w.full() {
+			if !w.once(fmt.Sprintf("%d %s: unknown", k.Line, p)) || w.full() {
 				continue // no suggestion worked out for an error not listed
 			}
-			if w.said == nil {
-				w.said = map[string]bool{}
-			}
-			w.said[fmt.Sprintf("%s:%d: %s: unknown", w.file, k.Line, p)] = true
 			msg := fmt.Sprintf("unknown key %q", k.Value)
 			if s, ok := suggest.Closest(k.Value, names); ok {
 				msg += fmt.Sprintf(" (did you mean %q?)", s)
@@ -672,15 +668,18 @@ func (w *walker) full() bool {
 
 // add lists e once: a merged mapping repeats its mistakes wherever it is merged.
 func (w *walker) add(e *FieldError) {
-	key := e.Error()
-	if w.said[key] || w.full() {
-		return
+	if w.once(e.Error()) && !w.full() {
+		w.errs = append(w.errs, e)
 	}
-	if w.said == nil {
-		w.said = map[string]bool{}
+}
+
+// once reports whether key is said for the first time, and records it.
+func (w *walker) once(key string) bool {
+	if w.said[key] {
+		return false
 	}
 	w.said[key] = true
-	w.errs = append(w.errs, e)
+	return true
 }
 
 // fieldsOf is t's YAML field names and types, worked out once per type:
@@ -698,9 +697,6 @@ func (w *walker) fieldsOf(t reflect.Type) (map[string]reflect.Type, []string) {
 		}
 		f.types[name] = sf.Type
 		f.names = append(f.names, name)
-	}
-	if w.fields == nil {
-		w.fields = map[reflect.Type]structFields{}
 	}
 	w.fields[t] = f
 	return f.types, f.names
