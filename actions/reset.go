@@ -405,6 +405,9 @@ func (r *ResetAction) Execute(ctx context.Context, plan Plan) (ResetResult, erro
 		var pgErr *pgconn.PgError
 		return errors.As(err, &pgErr) && pgErr.Code == "55P03"
 	}
+	waitedTooLong := func() (ResetResult, error) {
+		return fail("gave up after %s waiting for the tables' locks in %s (another session holds one: see the Postgres pane's blocked sessions); nothing was truncated", wait, target)
+	}
 	changed := func(now []PlannedTable) (ResetResult, error) {
 		_ = sqlExec(context.Background(), conn, "ROLLBACK")
 		fresh, perr := r.Preview(ctx)
@@ -426,7 +429,7 @@ func (r *ResetAction) Execute(ctx context.Context, plan Plan) (ResetResult, erro
 			var pgErr *pgconn.PgError
 			switch {
 			case gaveUp(err):
-				return fail("gave up after %s waiting for the tables' locks in %s (another session holds one: see the Postgres pane's blocked sessions); nothing was truncated", wait, target)
+				return waitedTooLong()
 			case errors.As(err, &pgErr) && pgErr.Code == "42P01": // a planned table is gone
 				return changed(nil)
 			}
@@ -455,7 +458,7 @@ func (r *ResetAction) Execute(ctx context.Context, plan Plan) (ResetResult, erro
 		// foreign key created since the plan makes it fail, not spread.
 		if err := sqlExec(ctx, conn, "TRUNCATE TABLE "+strings.Join(names, ", ")+" RESTART IDENTITY"); err != nil {
 			if gaveUp(err) {
-				return fail("gave up after %s waiting for the tables' locks in %s (another session holds one: see the Postgres pane's blocked sessions); nothing was truncated", wait, target)
+				return waitedTooLong()
 			}
 			return fail("truncating in %s: %s; nothing was truncated", target, r.Scrubber.String(err.Error()))
 		}
