@@ -179,13 +179,17 @@ func (m *Model) buildPanes() {
 		}))
 	}
 	m.metrics = len(m.panes)
+	check := "" // the drift pane offers the migration check only where there is one
+	if m.act.Has(CheckAction) {
+		check = CheckAction
+	}
 	m.panes = append(m.panes,
 		dbpane.New(c, dbpane.Options{Source: env.Database, Thresholds: env.DBThresholds, Problem: cmp.Or(env.DatabaseProblem, m.envErr),
 			Target: env.PostgresTarget, Scrubber: env.Scrubber,
 			Keys: dbpane.Keys{Filter: m.keys.Filter, Sort: m.keys.Sort, Reverse: m.keys.Reverse, Up: m.keys.Up, Down: m.keys.Down, Close: m.keys.Close}}),
 		cachepane.New(c, cachepane.Options{Source: env.Cache, Problem: cmp.Or(env.CacheProblem, m.envErr),
 			Target: env.RedisTarget, Scrubber: env.Scrubber, QueueThresholds: env.QueueThresholds, MemoryThresholds: env.MemoryThresholds}),
-		driftpane.New(c, driftpane.Options{Source: env.Migrations, Drift: env.Drift, Check: m.act.Has(CheckAction), RunCheck: m.keys.RunCheck,
+		driftpane.New(c, driftpane.Options{Source: env.Migrations, Drift: env.Drift, Check: check, RunCheck: m.keys.RunCheck,
 			Problem: cmp.Or(m.envErr, "no Alembic project and no schema reference: set alembic.dir (or ALEMBIC_DIR) and schema_reference"),
 			Target:  env.AlembicDir, Scrubber: env.Scrubber}),
 	)

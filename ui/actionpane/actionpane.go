@@ -162,12 +162,9 @@ func Msg(msg tea.Msg) bool {
 	return false
 }
 
-// Has is name when the environment has that action, else "".
-func (m *Model) Has(name string) string {
-	if m.find(func(a *Action) bool { return a.Name == name }) != nil {
-		return name
-	}
-	return ""
+// Has reports whether the environment has the named action.
+func (m *Model) Has(name string) bool {
+	return m.find(func(a *Action) bool { return a.Name == name }) != nil
 }
 
 func (m *Model) find(match func(*Action) bool) *Action {
