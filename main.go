@@ -180,7 +180,7 @@ func run(args []string, stdout, stderr io.Writer, lookupEnv func(string) (string
 // load reads the configuration and applies the global flags.
 func (a *app) load() (*config.Config, error) {
 	wd, _ := os.Getwd()
-	cfg, err := config.Load(config.Options{Path: a.cli.ConfigFile, LookupEnv: a.lookupEnv, WorkDir: wd})
+	cfg, err := config.Load(config.Options{Path: a.cli.ConfigFile, LookupEnv: a.lookupEnv, WorkDir: wd, Bindings: ui.Specs()})
 	if err != nil {
 		return nil, err
 	}
@@ -331,7 +331,7 @@ func (a *app) console(cfg *config.Config) error {
 		Window:       cfg.Window.D(),
 		Now:          time.Now,
 		Styles:       theme.New(theme.Named(cfg.Theme), noColor),
-		Keys:         ui.KeyMapFrom(cfg.Bindings),
+		Bindings:     cfg.Bindings,
 		Report: func(ctx context.Context, env *sources.Environment) (string, error) {
 			return writeReport(ctx, env, audit, time.Now())
 		},

@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/opsdeck/opsdeck/internal/keys"
 	"github.com/opsdeck/opsdeck/internal/units"
 )
 
@@ -20,7 +19,7 @@ type Config struct {
 	Window             Duration                `yaml:"window"`
 	DefaultEnvironment string                  `yaml:"default_environment"`
 	Environments       map[string]*Environment `yaml:"environments"`
-	// Keys remaps the console's keys: binding name -> keys (see internal/keys).
+	// Keys remaps the console's keys: binding name -> keys (see ui.Bindings).
 	Keys map[string]KeyList `yaml:"keys,omitempty"`
 	// Theme is dark (default) or light; NO_COLOR drops colour from either.
 	Theme string `yaml:"theme,omitempty"`
@@ -72,15 +71,11 @@ type Environment struct {
 // environment variables, with no file (zero-config).
 func (c *Config) FromEnvironment() bool { return c.fromEnv }
 
-// Key is the first key of a binding (action keys have exactly one).
+// Key is the first key of a binding (action keys have exactly one); "" when
+// the configuration was loaded without the console's bindings.
 func (c *Config) Key(name string) string {
 	if ks := c.Bindings[name]; len(ks) > 0 {
 		return ks[0]
-	}
-	for _, d := range keys.Table() {
-		if d.Name == name {
-			return d.Keys[0]
-		}
 	}
 	return ""
 }

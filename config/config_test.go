@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"github.com/opsdeck/opsdeck/ui"
 	"os"
 	"path/filepath"
 	"slices"
@@ -22,7 +23,7 @@ func envOf(kv ...string) func(string) (string, bool) {
 
 func loadTestdata(t *testing.T, name string, lookup func(string) (string, bool)) *Config {
 	t.Helper()
-	cfg, err := Load(Options{Path: filepath.Join("testdata", name), LookupEnv: lookup})
+	cfg, err := Load(Options{Bindings: ui.Specs(), Path: filepath.Join("testdata", name), LookupEnv: lookup})
 	if err != nil {
 		t.Fatalf("load %s: %v", name, err)
 	}
@@ -114,7 +115,7 @@ func TestEmptySelectorMeansNoSelector(t *testing.T) {
 
 func TestZeroConfig(t *testing.T) {
 	dir := t.TempDir() // no opsdeck.yaml here, and no XDG config
-	cfg, err := Load(Options{WorkDir: dir, LookupEnv: envOf(
+	cfg, err := Load(Options{Bindings: ui.Specs(), WorkDir: dir, LookupEnv: envOf(
 		"XDG_CONFIG_HOME", dir,
 		"PROMETHEUS_URL", "http://127.0.0.1:9091",
 		"DATABASE_URL", "postgresql+psycopg2://u:pw@127.0.0.1:5433/app",
@@ -138,16 +139,16 @@ func TestZeroConfig(t *testing.T) {
 	if err := os.WriteFile(ref, []byte("{}"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err = Load(Options{WorkDir: dir, LookupEnv: envOf("XDG_CONFIG_HOME", dir, "DATABASE_URL", "postgresql://u@h/db", "OPSDECK_SCHEMA_REFERENCE", ref)})
+	cfg, err = Load(Options{Bindings: ui.Specs(), WorkDir: dir, LookupEnv: envOf("XDG_CONFIG_HOME", dir, "DATABASE_URL", "postgresql://u@h/db", "OPSDECK_SCHEMA_REFERENCE", ref)})
 	if err != nil || cfg.Environments["default"].SchemaReference != ref {
 		t.Fatalf("OPSDECK_SCHEMA_REFERENCE: %v", err)
 	}
-	_, err = Load(Options{WorkDir: dir, LookupEnv: envOf("XDG_CONFIG_HOME", dir, "DATABASE_URL", "postgresql://u@h/db", "OPSDECK_SCHEMA_REFERENCE", filepath.Join(dir, "nope.json"))})
+	_, err = Load(Options{Bindings: ui.Specs(), WorkDir: dir, LookupEnv: envOf("XDG_CONFIG_HOME", dir, "DATABASE_URL", "postgresql://u@h/db", "OPSDECK_SCHEMA_REFERENCE", filepath.Join(dir, "nope.json"))})
 	if err == nil || !strings.Contains(err.Error(), "OPSDECK_SCHEMA_REFERENCE") || !strings.Contains(err.Error(), "is neither an environment nor a readable file") {
 		t.Fatalf("missing reference file: %v", err)
 	}
 
-	_, err = Load(Options{WorkDir: dir, LookupEnv: envOf("XDG_CONFIG_HOME", dir, "PROMETHEUS_URL", "prometheus:9090")})
+	_, err = Load(Options{Bindings: ui.Specs(), WorkDir: dir, LookupEnv: envOf("XDG_CONFIG_HOME", dir, "PROMETHEUS_URL", "prometheus:9090")})
 	var es Errors
 	if !errors.As(err, &es) || es[0].Field != "PROMETHEUS_URL" || es[0].File != "environment" {
 		t.Fatalf("bad PROMETHEUS_URL: %v", err)
@@ -161,7 +162,7 @@ func TestResolveOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	os.WriteFile(xdgFile, []byte("environments: {x: {}}\n"), 0o644)
-	opts := Options{WorkDir: work, LookupEnv: envOf("XDG_CONFIG_HOME", xdg)}
+	opts := Options{Bindings: ui.Specs(), WorkDir: work, LookupEnv: envOf("XDG_CONFIG_HOME", xdg)}
 	if got := Resolve(opts); got != xdgFile {
 		t.Errorf("with only the XDG file: %q", got)
 	}
@@ -174,7 +175,7 @@ func TestResolveOrder(t *testing.T) {
 	if got := Resolve(opts); got != "/explicit.yaml" {
 		t.Errorf("--config should win: %q", got)
 	}
-	cfg, err := Load(Options{WorkDir: work, LookupEnv: envOf("XDG_CONFIG_HOME", xdg)})
+	cfg, err := Load(Options{Bindings: ui.Specs(), WorkDir: work, LookupEnv: envOf("XDG_CONFIG_HOME", xdg)})
 	if err != nil || cfg.Order[0] != "y" {
 		t.Fatalf("load local: %v %v", cfg, err)
 	}
@@ -263,7 +264,7 @@ func TestErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := Parse("bad.yaml", []byte(c.yaml), nil)
+			_, err := Parse("bad.yaml", []byte(c.yaml), nil, ui.Specs())
 			if err == nil {
 				t.Fatal("accepted bad config")
 			}
@@ -285,7 +286,7 @@ func TestErrors(t *testing.T) {
 // named by its variable, never shown: it may be a secret.
 func TestExpandedValuesNeverQuoted(t *testing.T) {
 	_, err := Parse("x.yaml", []byte("environments:\n  a:\n    prometheus: ${PROM}\n    refresh: x\n    postgres: {timeout: \"${T}\"}\n"),
-		envOf("PROM", "s3cretvalue-abc", "T", "tok3n-xyz"))
+		envOf("PROM", "s3cretvalue-abc", "T", "tok3n-xyz"), ui.Specs())
 	if err == nil || strings.Contains(err.Error(), "s3cretvalue") || strings.Contains(err.Error(), "tok3n") ||
 		!strings.Contains(err.Error(), "environments.a.prometheus: want a mapping (key: value lines), got the value of ${PROM} (not shown") ||
 		!strings.Contains(err.Error(), "environments.a.postgres.timeout: the value of ${T} (not shown: it may be a secret) is not a duration") {
@@ -297,7 +298,7 @@ func TestExpandedValuesNeverQuoted(t *testing.T) {
 // variable says true or false, quoted or not.
 func TestGuardFlagsFromVariables(t *testing.T) {
 	cfg, err := Parse("ok.yaml", []byte("environments:\n  prod:\n    protected: ${P}\n    readonly: \"${R}\"\n    allow_reset: ${A:-false}\n"),
-		envOf("P", "true", "R", "false"))
+		envOf("P", "true", "R", "false"), ui.Specs())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -307,7 +308,7 @@ func TestGuardFlagsFromVariables(t *testing.T) {
 }
 
 func TestAllErrorsReportedAtOnce(t *testing.T) {
-	_, err := Parse("bad.yaml", []byte("refresh: x\nwindow: y\nenvironments:\n  a:\n    protected: 1\n"), nil)
+	_, err := Parse("bad.yaml", []byte("refresh: x\nwindow: y\nenvironments:\n  a:\n    protected: 1\n"), nil, ui.Specs())
 	var es Errors
 	if !errors.As(err, &es) || len(es) != 3 {
 		t.Fatalf("want 3 errors, got %v", err)
@@ -315,7 +316,7 @@ func TestAllErrorsReportedAtOnce(t *testing.T) {
 }
 
 func TestMissingFile(t *testing.T) {
-	_, err := Load(Options{Path: filepath.Join(t.TempDir(), "nope.yaml")})
+	_, err := Load(Options{Bindings: ui.Specs(), Path: filepath.Join(t.TempDir(), "nope.yaml")})
 	if err == nil || !strings.Contains(err.Error(), "nope.yaml: file not found") {
 		t.Fatalf("err = %v", err)
 	}
@@ -330,7 +331,7 @@ environments:
     <<: *base
     protected: true
 `
-	_, err := Parse("anchors.yaml", []byte(src), nil)
+	_, err := Parse("anchors.yaml", []byte(src), nil, ui.Specs())
 	if err == nil || !strings.Contains(err.Error(), `x-base: unknown key`) {
 		t.Fatalf("top-level x-base should be reported as unknown, got %v", err)
 	}
@@ -342,7 +343,7 @@ environments:
     <<: *base
     protected: true
 `
-	cfg, err := Parse("anchors.yaml", []byte(src), nil)
+	cfg, err := Parse("anchors.yaml", []byte(src), nil, ui.Specs())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -354,7 +355,7 @@ environments:
 
 func TestExpansionEdgeCases(t *testing.T) {
 	src := "environments:\n  a:\n    prometheus: {url: 'http://p:9090', bearer_token: ${TOK}, selector: 'job=\"$${X}\"'}\n    protected: ${PROT}\n    redis: {url: \"${R:-redis://127.0.0.1:6390/0}\"}\n"
-	cfg, err := Parse("x.yaml", []byte(src), envOf("TOK", "a$$b", "PROT", "true"))
+	cfg, err := Parse("x.yaml", []byte(src), envOf("TOK", "a$$b", "PROT", "true"), ui.Specs())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -371,14 +372,14 @@ func TestExpansionEdgeCases(t *testing.T) {
 	if a.Redis.URL != "redis://127.0.0.1:6390/0" {
 		t.Errorf("default not used: %q", a.Redis.URL)
 	}
-	_, err = Parse("x.yaml", []byte("environments:\n  a:\n    redis: {url: '${not a var}'}\n"), nil)
+	_, err = Parse("x.yaml", []byte("environments:\n  a:\n    redis: {url: '${not a var}'}\n"), nil, ui.Specs())
 	if err == nil || !strings.Contains(err.Error(), "x.yaml:3: environments.a.redis.url: ${not a var} is not a variable reference") {
 		t.Fatalf("bad reference: %v", err)
 	}
 }
 
 func TestBadSelectorReportedOnce(t *testing.T) {
-	_, err := Parse("s.yaml", []byte("environments:\n  a:\n    prometheus: {selector: 'job=api'}\n"), nil)
+	_, err := Parse("s.yaml", []byte("environments:\n  a:\n    prometheus: {selector: 'job=api'}\n"), nil, ui.Specs())
 	var es Errors
 	if !errors.As(err, &es) || len(es) != 1 || es[0].Field != "environments.a.prometheus.selector" {
 		t.Fatalf("want one selector error, got %v", err)
@@ -387,7 +388,7 @@ func TestBadSelectorReportedOnce(t *testing.T) {
 
 // TestExampleConfigLoads: the shipped example is valid as it stands.
 func TestExampleConfigLoads(t *testing.T) {
-	cfg, err := Load(Options{Path: filepath.Join("..", "opsdeck.example.yaml"), LookupEnv: envOf(
+	cfg, err := Load(Options{Bindings: ui.Specs(), Path: filepath.Join("..", "opsdeck.example.yaml"), LookupEnv: envOf(
 		"QA_DATABASE_URL", "postgresql://u:p@db/qa", "PROD_DATABASE_URL", "postgresql://u:p@db/prod")})
 	if err != nil {
 		t.Fatal(err)
@@ -402,7 +403,7 @@ func TestExampleConfigLoads(t *testing.T) {
 
 func TestKeyOverrides(t *testing.T) {
 	src := "keys:\n  quit: x\n  pause: [space]\n  migrate: M\nenvironments:\n  a:\n    actions:\n      commands: [{name: logs, key: q, argv: [true]}, {name: deploy, key: p, argv: [true]}]\n"
-	cfg, err := Parse("keys.yaml", []byte(src), nil)
+	cfg, err := Parse("keys.yaml", []byte(src), nil, ui.Specs())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -414,21 +415,21 @@ func TestKeyOverrides(t *testing.T) {
 }
 
 func TestMetricsURLFromEnvironment(t *testing.T) {
-	cfg, err := FromEnv(envOf("METRICS_URL", "http://api:8000/metrics"))
+	cfg, err := FromEnv(envOf("METRICS_URL", "http://api:8000/metrics"), ui.Specs())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := cfg.Environments["default"].MetricsURL; got != "http://api:8000/metrics" {
 		t.Errorf("direct mode from METRICS_URL: %q", got)
 	}
-	cfg, err = FromEnv(envOf("METRICS_URL", "http://api:8000/metrics", "PROMETHEUS_URL", "http://p:9090"))
+	cfg, err = FromEnv(envOf("METRICS_URL", "http://api:8000/metrics", "PROMETHEUS_URL", "http://p:9090"), ui.Specs())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if e := cfg.Environments["default"]; e.MetricsURL != "" || e.Prometheus.URL == "" || len(cfg.Warnings) != 1 {
 		t.Errorf("PROMETHEUS_URL must win over METRICS_URL, with a warning: %+v %v", e, cfg.Warnings)
 	}
-	if _, err := FromEnv(envOf("METRICS_URL", "api:8000")); err == nil || !strings.Contains(err.Error(), "METRICS_URL") {
+	if _, err := FromEnv(envOf("METRICS_URL", "api:8000"), ui.Specs()); err == nil || !strings.Contains(err.Error(), "METRICS_URL") {
 		t.Errorf("a bad METRICS_URL must be named: %v", err)
 	}
 }
@@ -438,7 +439,7 @@ func TestDashboardInDirectModeWarns(t *testing.T) {
 	if err := os.WriteFile(dash, []byte(`{"panels": []}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := Parse(filepath.Join(filepath.Dir(dash), "c.yaml"), []byte("grafana_dashboard: d.json\nenvironments:\n  laptop: {metrics_url: 'http://api:8000/metrics'}\n  qa: {prometheus: {url: 'http://p:9090'}}\n"), nil)
+	cfg, err := Parse(filepath.Join(filepath.Dir(dash), "c.yaml"), []byte("grafana_dashboard: d.json\nenvironments:\n  laptop: {metrics_url: 'http://api:8000/metrics'}\n  qa: {prometheus: {url: 'http://p:9090'}}\n"), nil, ui.Specs())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package config
 import (
 	"bytes"
 	"errors"
+	"github.com/opsdeck/opsdeck/ui"
 	"strings"
 	"testing"
 	"time"
@@ -33,7 +34,7 @@ func FuzzParse(f *testing.F) {
 		go func() {
 			defer close(done)
 			lookup := func(k string) (string, bool) { return "fuzz-secret", k == "PASSWORD" }
-			cfg, err := Parse("fuzz.yaml", data, lookup)
+			cfg, err := Parse("fuzz.yaml", data, lookup, ui.Specs())
 			if err == nil {
 				if cfg == nil || len(cfg.Environments) == 0 {
 					t.Errorf("loaded without environments: %+v", cfg)

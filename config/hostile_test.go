@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"github.com/opsdeck/opsdeck/ui"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,7 +33,7 @@ func TestHostileConfigurations(t *testing.T) {
 	for _, depth := range []int{7, 9, 12} {
 		bomb := mergeBomb(depth, 9)
 		start := time.Now()
-		_, err := Parse("bomb.yaml", []byte(bomb), nil)
+		_, err := Parse("bomb.yaml", []byte(bomb), nil, ui.Specs())
 		if took := time.Since(start); took > 5*time.Second {
 			t.Errorf("merge bomb of depth %d (%d bytes) took %s", depth, len(bomb), took)
 		}
@@ -43,7 +44,7 @@ func TestHostileConfigurations(t *testing.T) {
 	}
 	// Text that reads like the loader's own placeholders stays text.
 	cfg, err := Parse("p.yaml", []byte("environments:\n  OPSDECKREF7Z:\n    prometheus: {url: 'http://p:9090', selector: 'job=\"OPSDECKREF99Z\"'}\n    postgres: {url: \"${DB}\"}\n"),
-		envOf("DB", "postgresql://u@h/db"))
+		envOf("DB", "postgresql://u@h/db"), ui.Specs())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +68,7 @@ func TestHostileConfigurations(t *testing.T) {
 		{dir, "not a regular file"},
 	} {
 		done := make(chan error, 1)
-		go func() { _, err := Load(Options{Path: c.path}); done <- err }()
+		go func() { _, err := Load(Options{Bindings: ui.Specs(), Path: c.path}); done <- err }()
 		select {
 		case err := <-done:
 			var es Errors
@@ -94,7 +95,7 @@ func TestAnotherCandidateFileIsAWarning(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	cfg, err := Load(Options{WorkDir: work, LookupEnv: envOf("XDG_CONFIG_HOME", home)})
+	cfg, err := Load(Options{Bindings: ui.Specs(), WorkDir: work, LookupEnv: envOf("XDG_CONFIG_HOME", home)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +103,7 @@ func TestAnotherCandidateFileIsAWarning(t *testing.T) {
 	if cfg.Source != local || len(cfg.Warnings) != 1 || !strings.Contains(cfg.Warnings[0], want) {
 		t.Fatalf("source %s, warnings %q", cfg.Source, cfg.Warnings)
 	}
-	cfg, err = Load(Options{Path: user, WorkDir: work, LookupEnv: envOf("XDG_CONFIG_HOME", home)})
+	cfg, err = Load(Options{Bindings: ui.Specs(), Path: user, WorkDir: work, LookupEnv: envOf("XDG_CONFIG_HOME", home)})
 	if err != nil || cfg.Source != user || len(cfg.Warnings) != 0 {
 		t.Fatalf("explicit: %v %q", err, cfg.Warnings)
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/opsdeck/opsdeck/internal/safefile"
 	"github.com/opsdeck/opsdeck/internal/suggest"
 	"github.com/opsdeck/opsdeck/internal/units"
+	"github.com/opsdeck/opsdeck/ui/binding"
 )
 
 // Options says where to look for configuration.
@@ -31,6 +32,9 @@ type Options struct {
 	LookupEnv func(string) (string, bool)
 	// WorkDir is where ./opsdeck.yaml is looked for; "" means the current directory.
 	WorkDir string
+	// Bindings are the console's key bindings (ui.Specs): keys: overrides
+	// and command keys are checked against them.
+	Bindings []binding.Spec
 }
 
 // ZeroConfigVars are the variables a zero-config environment is built from:
@@ -79,7 +83,7 @@ func (o Options) lookup() func(string) (string, bool) {
 func Load(opts Options) (*Config, error) {
 	path := Resolve(opts)
 	if path == "" {
-		return FromEnv(opts.lookup())
+		return FromEnv(opts.lookup(), opts.Bindings)
 	}
 	data, err := safefile.Read(path, maxConfigBytes)
 	if err != nil {
@@ -89,7 +93,7 @@ func Load(opts Options) (*Config, error) {
 		}
 		return nil, Errors{{File: path, Msg: msg}}
 	}
-	cfg, err := Parse(path, data, opts.lookup())
+	cfg, err := Parse(path, data, opts.lookup(), opts.Bindings)
 	if err != nil || opts.Path != "" {
 		return cfg, err
 	}
@@ -103,7 +107,7 @@ func Load(opts Options) (*Config, error) {
 
 // FromEnv builds the single environment "default" from PROMETHEUS_URL,
 // DATABASE_URL, REDIS_URL and ALEMBIC_DIR.
-func FromEnv(lookup func(string) (string, bool)) (*Config, error) {
+func FromEnv(lookup func(string) (string, bool), specs []binding.Spec) (*Config, error) {
 	get := func(k string) string { v, _ := lookup(k); return strings.TrimSpace(v) }
 	env := &Environment{
 		Name:       DefaultEnvironment,
@@ -130,7 +134,7 @@ func FromEnv(lookup func(string) (string, bool)) (*Config, error) {
 		}
 	}
 	applyDefaults(cfg, presence{})
-	v := &validator{file: "environment", pos: presence{}, envField: map[string]string{
+	v := &validator{file: "environment", pos: presence{}, specs: specs, envField: map[string]string{
 		"environments.default.prometheus.url":   "PROMETHEUS_URL",
 		"environments.default.metrics_url":      "METRICS_URL",
 		"environments.default.postgres.url":     "DATABASE_URL",
@@ -146,7 +150,7 @@ func FromEnv(lookup func(string) (string, bool)) (*Config, error) {
 }
 
 // Parse reads configuration text; file names the source in errors.
-func Parse(file string, data []byte, lookup func(string) (string, bool)) (*Config, error) {
+func Parse(file string, data []byte, lookup func(string) (string, bool), specs []binding.Spec) (*Config, error) {
 	if lookup == nil {
 		lookup = func(string) (string, bool) { return "", false }
 	}
@@ -186,7 +190,7 @@ func Parse(file string, data []byte, lookup func(string) (string, bool)) (*Confi
 		env.Name = name
 	}
 	applyDefaults(cfg, w.pos)
-	v := &validator{file: file, pos: w.pos, quiet: w.failed}
+	v := &validator{file: file, pos: w.pos, quiet: w.failed, specs: specs}
 	v.config(cfg)
 	if errs := append(w.errs, v.errs...); len(errs) > 0 {
 		return nil, w.finish(errs)

@@ -14,11 +14,11 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/opsdeck/opsdeck/internal/keys"
 	"github.com/opsdeck/opsdeck/internal/promql"
 	"github.com/opsdeck/opsdeck/internal/redact"
 	"github.com/opsdeck/opsdeck/internal/suggest"
 	"github.com/opsdeck/opsdeck/internal/units"
+	"github.com/opsdeck/opsdeck/ui/binding"
 )
 
 // UnmarshalYAML parses Go duration syntax.
@@ -66,6 +66,8 @@ type validator struct {
 	envField map[string]string
 	// quiet are paths whose problem was already reported while reading the file.
 	quiet []string
+	// specs are the console's bindings (Options.Bindings).
+	specs []binding.Spec
 }
 
 func (v *validator) fail(path, format string, args ...any) {
@@ -227,7 +229,7 @@ func (v *validator) environment(name string, e *Environment) {
 	default:
 		v.fail(base+".confirm", "unknown value %q: the only setting is none (disposable environments)", e.Confirm)
 	}
-	taken := keys.Taken(v.cfg.Bindings)
+	taken := binding.Taken(v.specs, v.cfg.Bindings)
 	seenKeys := map[string]string{}
 	seenNames := map[string]int{}
 	for i, c := range e.Actions.Commands {
@@ -249,9 +251,9 @@ func (v *validator) environment(name string, e *Environment) {
 			switch {
 			case len([]rune(c.Key)) != 1:
 				v.fail(cb+".key", "%q: a key is one character", c.Key)
-			case keys.Valid(c.Key) != nil:
-				v.fail(cb+".key", "%v", keys.Valid(c.Key))
-			case keys.Answer(c.Key):
+			case binding.Valid(c.Key) != nil:
+				v.fail(cb+".key", "%v", binding.Valid(c.Key))
+			case binding.Answer(c.Key):
 				v.fail(cb+".key", "%q answers the y/N question: an action on it would confirm itself on a second press", c.Key)
 			case taken[c.Key] != "":
 				v.fail(cb+".key", "%q is taken by the built-in key %s (remap it under keys: or pick another)", c.Key, taken[c.Key])
@@ -371,12 +373,12 @@ func (v *validator) keys(c *Config) {
 	for name, ks := range c.Keys {
 		overrides[name] = ks
 	}
-	resolved, probs := keys.Resolve(overrides)
+	resolved, probs := binding.Resolve(v.specs, overrides)
 	c.Bindings = resolved
 	for _, p := range probs {
 		msg := p.Msg
 		if _, known := resolved[p.Name]; !known {
-			if s, ok := suggest.Closest(p.Name, keys.Names()); ok {
+			if s, ok := suggest.Closest(p.Name, binding.Names(v.specs)); ok {
 				msg = fmt.Sprintf("no binding named %q (did you mean %q?)", p.Name, s)
 			}
 		}

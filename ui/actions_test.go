@@ -15,27 +15,29 @@ import (
 // fakeAction records runs and plays back the lines the test queued.
 type fakeAction struct {
 	runs      int
+	previews  int
 	confirmed []string
+	ranPlan   []int // the preview each run acted on
 	queue     []actionpane.Line
 }
 
 func (f *fakeAction) action(name, key string, guard actionpane.Guard) actionpane.Action {
 	return actionpane.Action{Name: name, Key: key, Guard: guard, Reason: "environment qa is read-only", Refreshes: true,
-		Preview: func(context.Context) (actionpane.Preview, any, error) {
-			return actionpane.Preview{Head: []string{name + " in qa: run `alembic upgrade head` against db.qa:6432/origin_db"}}, "token", nil
-		},
-		Run: func(_ context.Context, token any, confirmation string) (<-chan actionpane.Line, func(), error) {
-			if token != "token" {
-				return nil, nil, errors.New("the token of the preview was not passed on")
-			}
-			f.runs++
-			f.confirmed = append(f.confirmed, confirmation)
-			ch := make(chan actionpane.Line, len(f.queue))
-			for _, l := range f.queue {
-				ch <- l
-			}
-			close(ch)
-			return ch, func() {}, nil
+		Preview: func(context.Context) (actionpane.Preview, error) {
+			f.previews++
+			plan := f.previews
+			return actionpane.Preview{Head: []string{name + " in qa: run `alembic upgrade head` against db.qa:6432/origin_db"},
+				Run: func(_ context.Context, confirmation string) (<-chan actionpane.Line, func(), error) {
+					f.runs++
+					f.ranPlan = append(f.ranPlan, plan)
+					f.confirmed = append(f.confirmed, confirmation)
+					ch := make(chan actionpane.Line, len(f.queue))
+					for _, l := range f.queue {
+						ch <- l
+					}
+					close(ch)
+					return ch, func() {}, nil
+				}}, nil
 		}}
 }
 
@@ -124,18 +126,18 @@ func TestActionGuards(t *testing.T) {
 func TestSwitchingEnvironmentDropsThePendingPreview(t *testing.T) {
 	envs := []EnvChoice{{Name: "qa"}, {Name: "production"}}
 	h := newHarness(t, healthy(), envs, false)
-	var ran []any
+	var ran []string
 	h.m.deps.Actions = func(env string) []actionpane.Action {
 		return []actionpane.Action{{Name: "reset", Key: "R", Guard: actionpane.Confirm,
-			Preview: func(context.Context) (actionpane.Preview, any, error) {
-				return actionpane.Preview{Head: []string{"Reset environment " + env + ": plan of " + env}}, "plan of " + env, nil
-			},
-			Run: func(_ context.Context, token any, _ string) (<-chan actionpane.Line, func(), error) {
-				ran = append(ran, token)
-				ch := make(chan actionpane.Line, 1)
-				ch <- actionpane.Line{Done: true}
-				close(ch)
-				return ch, func() {}, nil
+			Preview: func(context.Context) (actionpane.Preview, error) {
+				return actionpane.Preview{Head: []string{"Reset environment " + env + ": plan of " + env},
+					Run: func(context.Context, string) (<-chan actionpane.Line, func(), error) {
+						ran = append(ran, "plan of "+env)
+						ch := make(chan actionpane.Line, 1)
+						ch <- actionpane.Line{Done: true}
+						close(ch)
+						return ch, func() {}, nil
+					}}, nil
 			}}}
 	}
 	h.m.openEnv("qa")
@@ -176,15 +178,15 @@ func TestLongPreviewKeepsTargetCountsAndQuestionInView(t *testing.T) {
 	runs := 0
 	h, _ := actionHarness(t, func(*fakeAction) []actionpane.Action {
 		return []actionpane.Action{{Name: "reset", Key: "R", Guard: actionpane.Confirm,
-			Preview: func(context.Context) (actionpane.Preview, any, error) {
-				return actionpane.Preview{Head: []string{"Reset environment qa: empty 5000 table(s), ~12497500 rows, in db.qa:6432/origin_db"}, Items: items}, nil, nil
-			},
-			Run: func(context.Context, any, string) (<-chan actionpane.Line, func(), error) {
-				runs++
-				ch := make(chan actionpane.Line, 1)
-				ch <- actionpane.Line{Done: true}
-				close(ch)
-				return ch, func() {}, nil
+			Preview: func(context.Context) (actionpane.Preview, error) {
+				return actionpane.Preview{Head: []string{"Reset environment qa: empty 5000 table(s), ~12497500 rows, in db.qa:6432/origin_db"}, Items: items,
+					Run: func(context.Context, string) (<-chan actionpane.Line, func(), error) {
+						runs++
+						ch := make(chan actionpane.Line, 1)
+						ch <- actionpane.Line{Done: true}
+						close(ch)
+						return ch, func() {}, nil
+					}}, nil
 			}}}
 	})
 	h.key("R")
@@ -266,8 +268,8 @@ func TestLongPreviewScrollStopsAtTheLastPage(t *testing.T) {
 	}
 	h, _ := actionHarness(t, func(*fakeAction) []actionpane.Action {
 		return []actionpane.Action{{Name: "reset", Key: "R", Guard: actionpane.Confirm,
-			Preview: func(context.Context) (actionpane.Preview, any, error) {
-				return actionpane.Preview{Head: []string{"Reset environment qa"}, Items: items}, nil, nil
+			Preview: func(context.Context) (actionpane.Preview, error) {
+				return actionpane.Preview{Head: []string{"Reset environment qa"}, Items: items}, nil
 			}}}
 	})
 	h.key("R")
@@ -348,9 +350,10 @@ func TestThirdCtrlCQuitsAtOnce(t *testing.T) {
 func running(t *testing.T, lines chan actionpane.Line, cancel func()) (h *harness, next tea.Cmd) {
 	h, _ = actionHarness(t, func(*fakeAction) []actionpane.Action {
 		return []actionpane.Action{{Name: "migrate", Key: "m", Guard: actionpane.None,
-			Preview: func(context.Context) (actionpane.Preview, any, error) { return actionpane.Preview{}, nil, nil },
-			Run: func(context.Context, any, string) (<-chan actionpane.Line, func(), error) {
-				return lines, cancel, nil
+			Preview: func(context.Context) (actionpane.Preview, error) {
+				return actionpane.Preview{Run: func(context.Context, string) (<-chan actionpane.Line, func(), error) {
+					return lines, cancel, nil
+				}}, nil
 			}}}
 	})
 	_, preview := h.m.Update(tea.KeyPressMsg{Code: 'm', Text: "m"})

@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"math"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/opsdeck/opsdeck/internal/keys"
 	"github.com/opsdeck/opsdeck/internal/units"
 	"github.com/opsdeck/opsdeck/sources"
 )
@@ -115,33 +113,6 @@ func TestCursorReadsEveryMetricPaneAtOneInstant(t *testing.T) {
 	h.key("esc")
 	if s := h.screen(); strings.Contains(s, "▏") || !strings.Contains(s, "PAUSED") {
 		t.Errorf("esc removes the cursor and stays paused:\n%s", s)
-	}
-}
-
-func TestRemappedKeys(t *testing.T) {
-	h := newHarness(t, healthy(), nil, false)
-	resolved, probs := keys.Resolve(map[string][]string{"quit": {"x", "ctrl+c"}, "pause": {"P"}})
-	if len(probs) > 0 {
-		t.Fatal(probs)
-	}
-	h.m.keys = KeyMapFrom(resolved)
-	h.size(160, 48)
-	h.key("q")
-	if h.quit {
-		t.Fatal("q still quits after quit was remapped to x")
-	}
-	h.key("P")
-	if !h.m.timeline.Paused {
-		t.Error("P must pause")
-	}
-	h.key("?")
-	if s := h.screen(); !regexp.MustCompile(`x\s+quit`).MatchString(s) || !regexp.MustCompile(`P\s+pause`).MatchString(s) {
-		t.Errorf("help must show the remapped keys:\n%s", s)
-	}
-	h.key("a") // closes help
-	h.key("x")
-	if !h.quit {
-		t.Error("x must quit")
 	}
 }
 

@@ -10,13 +10,14 @@ import (
 	"strings"
 	"time"
 
-	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/opsdeck/opsdeck/internal/units"
 	"github.com/opsdeck/opsdeck/sources"
 	"github.com/opsdeck/opsdeck/ui/actionpane"
 	"github.com/opsdeck/opsdeck/ui/alertstrip"
+	"github.com/opsdeck/opsdeck/ui/binding"
 	"github.com/opsdeck/opsdeck/ui/cachepane"
 	"github.com/opsdeck/opsdeck/ui/dbpane"
 	"github.com/opsdeck/opsdeck/ui/driftpane"
@@ -46,7 +47,9 @@ type Deps struct {
 	Window  time.Duration
 	Now     func() time.Time
 	Styles  *theme.Styles
-	Keys    KeyMap
+	// Bindings are the keys of each binding as configured (config.Bindings);
+	// a binding missing here keeps its default keys.
+	Bindings map[string][]string
 	// After schedules a delayed message; nil means real timers (tea.Tick).
 	After    func(d time.Duration, msg tea.Msg) tea.Cmd
 	Version  string
@@ -74,8 +77,9 @@ const (
 
 // Model is the root model.
 type Model struct {
-	deps Deps
-	keys KeyMap
+	deps     Deps
+	bindings []Binding
+	keys     keymap
 
 	env    *sources.Environment
 	envErr string
@@ -83,12 +87,17 @@ type Model struct {
 	epoch  int // bumped on every environment switch; part of every pane ID
 
 	pctx     *pane.Context
-	timeline *pane.Timeline // shared by every environment visited
-	panes    []pane.Pane    // focus order: metric panes first
-	metrics  int            // how many of panes are metric panes
+	timeline *pane.Timeline      // shared by every environment visited
+	panes    []pane.Pane         // focus order: metric panes first
+	charts   []*metricpane.Model // the metric panes, first in panes
+	metrics  int                 // len(charts)
 	alerts   *alertstrip.Model
 	act      *actionpane.Model
 	byID     map[string]pane.Pane
+	// The panes with a drill-down of their own, and where they are in panes.
+	dbPane              *dbpane.Model
+	driftPane           *driftpane.Model
+	dbIndex, driftIndex int
 
 	focus   int
 	zoomed  bool
@@ -99,6 +108,8 @@ type Model struct {
 
 	rowsCache []row // the body's layout, from layout()
 
+	// flash says why the last key did nothing; the next key clears it.
+	flash string
 	// notice is a one-line message in the footer (a report written) until noticeUntil.
 	notice      string
 	noticeUntil time.Time
@@ -128,10 +139,7 @@ func New(deps Deps) *Model {
 	if deps.After == nil {
 		deps.After = pane.Schedule
 	}
-	if deps.Keys.Quit.Keys() == nil {
-		deps.Keys = DefaultKeyMap()
-	}
-	m := &Model{deps: deps, keys: deps.Keys, timeline: pane.NewTimeline(deps.Window)}
+	m := &Model{deps: deps, bindings: Bindings(), keys: newKeymap(deps.Bindings), timeline: pane.NewTimeline(deps.Window)}
 	m.openEnv(deps.Initial)
 	return m
 }
@@ -161,7 +169,9 @@ func (m *Model) openEnv(name string) {
 	if m.deps.Actions != nil && err == nil {
 		acts = m.deps.Actions(name)
 	}
-	m.act = actionpane.New(name, ctx, m.deps.Now, acts, actionpane.Keys{Cancel: m.keys.Cancel, Close: m.keys.Close, Up: m.keys.Up, Down: m.keys.Down})
+	km := m.keys
+	m.act = actionpane.New(name, ctx, m.deps.Now, acts, actionpane.Keys{Cancel: km["cancel"], Close: km["close"], Select: km["select"],
+		Up: km["up"], Down: km["down"], PageUp: km["page_up"], PageDown: km["page_down"], Interrupt: km["interrupt"]})
 	m.buildPanes()
 }
 
@@ -172,27 +182,34 @@ func (m *Model) buildPanes() {
 	if _, direct := env.Metrics.(sources.Sampler); direct {
 		source = "/metrics"
 	}
+	m.charts = m.charts[:0]
 	for _, spec := range env.Signals {
-		m.panes = append(m.panes, metricpane.New(c, metricpane.Options{
+		p := metricpane.New(c, metricpane.Options{
 			Spec: spec, Source: env.Metrics, Problem: cmp.Or(env.MetricsProblem, m.envErr),
 			Target: env.MetricsTarget, Scrubber: env.Scrubber, SourceName: source,
-		}))
+		})
+		m.charts = append(m.charts, p)
+		m.panes = append(m.panes, p)
 	}
 	m.metrics = len(m.panes)
 	check := "" // the drift pane offers the migration check only where there is one
 	if m.act.Has(CheckAction) {
 		check = CheckAction
 	}
-	m.panes = append(m.panes,
-		dbpane.New(c, dbpane.Options{Source: env.Database, Thresholds: env.DBThresholds, Problem: cmp.Or(env.DatabaseProblem, m.envErr),
-			Target: env.PostgresTarget, Scrubber: env.Scrubber,
-			Keys: dbpane.Keys{Filter: m.keys.Filter, Sort: m.keys.Sort, Reverse: m.keys.Reverse, Up: m.keys.Up, Down: m.keys.Down, Close: m.keys.Close}}),
+	km := m.keys
+	m.dbPane = dbpane.New(c, dbpane.Options{Source: env.Database, Thresholds: env.DBThresholds, Problem: cmp.Or(env.DatabaseProblem, m.envErr),
+		Target: env.PostgresTarget, Scrubber: env.Scrubber,
+		Hints: dbpane.Hints{Browse: km.hint("filter", "sort", "reverse", "up", "down") + " · " + km.key("close") + " back",
+			Typing: "type to filter · " + km.key("select") + " keep · " + km.key("close") + " clear"}})
+	m.driftPane = driftpane.New(c, driftpane.Options{Source: env.Migrations, Drift: env.Drift, Check: check,
+		Hints:   driftpane.Hints{Zoom: km.key("zoom"), Check: km.key("run_check")},
+		Problem: cmp.Or(m.envErr, "no Alembic project and no schema reference: set alembic.dir (or ALEMBIC_DIR) and schema_reference"),
+		Target:  env.AlembicDir, Scrubber: env.Scrubber})
+	m.dbIndex, m.driftIndex = len(m.panes), len(m.panes)+2
+	m.panes = append(m.panes, m.dbPane,
 		cachepane.New(c, cachepane.Options{Source: env.Cache, Problem: cmp.Or(env.CacheProblem, m.envErr),
 			Target: env.RedisTarget, Scrubber: env.Scrubber, QueueThresholds: env.QueueThresholds, MemoryThresholds: env.MemoryThresholds}),
-		driftpane.New(c, driftpane.Options{Source: env.Migrations, Drift: env.Drift, Check: check, RunCheck: m.keys.RunCheck,
-			Problem: cmp.Or(m.envErr, "no Alembic project and no schema reference: set alembic.dir (or ALEMBIC_DIR) and schema_reference"),
-			Target:  env.AlembicDir, Scrubber: env.Scrubber}),
-	)
+		m.driftPane)
 	m.alerts = alertstrip.New(c, env.Metrics, env.Scrubber)
 	m.byID = map[string]pane.Pane{m.alerts.ID(): m.alerts}
 	for _, p := range m.panes {
@@ -258,6 +275,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, resized
 	case tea.KeyPressMsg:
 		return m, m.handleKey(msg)
+	case tea.PasteMsg:
+		if m.scope() == binding.Typing && !m.act.Active() {
+			return m, m.db().Type(msg)
+		}
+		return m, nil
 	case clockTick:
 		return m, m.tickClock()
 	case noticeExpired:
@@ -290,96 +312,6 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
-func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
-	// ctrl+c while an action runs asks first: quitting would stop it.
-	if k.String() == "ctrl+c" && m.act.Running() {
-		if m.act.AskQuit() {
-			return m.quit()
-		}
-		return nil
-	}
-	// An action's question or output takes every key but ctrl+c.
-	if m.act.Active() && k.String() != "ctrl+c" {
-		cmd, refresh := m.act.Key(k)
-		if refresh {
-			return tea.Batch(cmd, m.broadcastRefresh())
-		}
-		return cmd
-	}
-	// A zoomed drill-down gets keys first; while a filter is typed it gets
-	// all of them but ctrl+c.
-	if m.zoomed && m.overlay == overlayNone && k.String() != "ctrl+c" {
-		if kp, ok := m.panes[m.focus].(pane.Keyed); ok {
-			if cmd, handled := kp.Key(k); handled || kp.Capturing() {
-				return cmd
-			}
-		}
-	}
-	switch m.overlay {
-	case overlayHelp:
-		if key.Matches(k, m.keys.Quit) && k.String() == "ctrl+c" {
-			return m.quit()
-		}
-		m.overlay = overlayNone // any key closes help
-		return nil
-	case overlayEnvs:
-		return m.pickerKey(k)
-	}
-	if cmd, ok := m.act.Press(k.String()); ok {
-		return cmd
-	}
-	switch {
-	case key.Matches(k, m.keys.Quit):
-		return m.quit()
-	case key.Matches(k, m.keys.Help):
-		m.overlay = overlayHelp
-	case key.Matches(k, m.keys.NextPane):
-		return m.moveFocus(1)
-	case key.Matches(k, m.keys.PrevPane):
-		return m.moveFocus(len(m.panes) - 1)
-	case key.Matches(k, m.keys.Zoom):
-		return m.setZoom(!m.zoomed)
-	case key.Matches(k, m.keys.Close):
-		if !m.timeline.Cursor.IsZero() {
-			m.timeline.ClearCursor() // the cursor goes first; p resumes
-			return nil
-		}
-		if m.zoomed {
-			return m.setZoom(false)
-		}
-	case key.Matches(k, m.keys.Refresh):
-		return m.broadcastRefresh()
-	case key.Matches(k, m.keys.Pause):
-		if m.timeline.Paused {
-			m.timeline.Resume()
-			return m.refreshMetrics()
-		}
-		m.timeline.Pause(m.deps.Now())
-	case key.Matches(k, m.keys.WindowShorter):
-		if m.timeline.Zoom(-1) {
-			return m.refreshMetrics()
-		}
-	case key.Matches(k, m.keys.WindowLonger):
-		if m.timeline.Zoom(+1) {
-			return m.refreshMetrics()
-		}
-	case key.Matches(k, m.keys.CursorLeft), key.Matches(k, m.keys.CursorRight):
-		origin, step := m.cursorGrid()
-		if key.Matches(k, m.keys.CursorLeft) {
-			step = -step
-		}
-		m.timeline.MoveCursor(m.deps.Now(), step, origin)
-	case key.Matches(k, m.keys.Report):
-		return m.writeReport()
-	case key.Matches(k, m.keys.SwitchEnv):
-		if len(m.deps.Environments) > 1 {
-			m.overlay = overlayEnvs
-			m.picker = m.currentEnvIndex()
-		}
-	}
-	return nil
-}
-
 // setZoom zooms the focused pane in or out; a pane with a drill-down is told.
 func (m *Model) setZoom(z bool) tea.Cmd {
 	m.zoomed = z
@@ -406,7 +338,7 @@ func (m *Model) moveFocus(delta int) tea.Cmd {
 // refreshMetrics fetches the metric panes again (the timeline changed).
 func (m *Model) refreshMetrics() tea.Cmd {
 	var cmds []tea.Cmd
-	for _, p := range m.panes[:m.metrics] {
+	for _, p := range m.charts {
 		cmds = append(cmds, p.Update(poll.Refresh{}))
 	}
 	return tea.Batch(cmds...)
@@ -416,16 +348,32 @@ func (m *Model) refreshMetrics() tea.Cmd {
 // the cursor steps one of its points, landing on a point of every pane the
 // same width.
 func (m *Model) cursorGrid() (origin time.Time, step time.Duration) {
-	if m.metrics > 0 {
-		p := m.panes[0]
-		if m.focus < m.metrics {
-			p = m.panes[m.focus]
+	if len(m.charts) > 0 {
+		p := m.charts[0]
+		if m.focus < len(m.charts) {
+			p = m.charts[m.focus]
 		}
-		if origin, step = p.(*metricpane.Model).Grid(); step > 0 {
+		if origin, step = p.Grid(); step > 0 {
 			return origin, step
 		}
 	}
 	return time.Time{}, m.timeline.Window / 60
+}
+
+// zoomWindow makes the chart window shorter (-1) or longer (+1).
+func (m *Model) zoomWindow(delta int) tea.Cmd {
+	if !m.timeline.Zoom(delta) {
+		m.flash = "the chart window is at its limit (" + units.Span(m.timeline.Window) + ")"
+		return nil
+	}
+	return m.refreshMetrics()
+}
+
+// moveCursor steps the time cursor by one chart point (pausing first).
+func (m *Model) moveCursor(dir int) tea.Cmd {
+	origin, step := m.cursorGrid()
+	m.timeline.MoveCursor(m.deps.Now(), time.Duration(dir)*step, origin)
+	return nil
 }
 
 // writeReport writes the Markdown report in the background; one at a time.
@@ -470,30 +418,6 @@ func (m *Model) currentEnvIndex() int {
 		}
 	}
 	return 0
-}
-
-func (m *Model) pickerKey(k tea.KeyPressMsg) tea.Cmd {
-	n := len(m.deps.Environments)
-	switch {
-	case key.Matches(k, m.keys.Close) || (key.Matches(k, m.keys.Quit) && k.String() == "q"):
-		m.overlay = overlayNone
-	case k.String() == "ctrl+c":
-		return m.quit()
-	case key.Matches(k, m.keys.Up):
-		m.picker = (m.picker + n - 1) % n
-	case key.Matches(k, m.keys.Down), key.Matches(k, m.keys.SwitchEnv):
-		m.picker = (m.picker + 1) % n
-	case key.Matches(k, m.keys.Select):
-		m.overlay = overlayNone
-		name := m.deps.Environments[m.picker].Name
-		if name == m.env.Name {
-			return nil
-		}
-		m.openEnv(name)
-		m.layout()
-		return m.start()
-	}
-	return nil
 }
 
 func (m *Model) quit() tea.Cmd {

@@ -20,6 +20,7 @@ import (
 	"github.com/opsdeck/opsdeck/internal/redact"
 	"github.com/opsdeck/opsdeck/internal/wire"
 	"github.com/opsdeck/opsdeck/sources"
+	"github.com/opsdeck/opsdeck/ui/binding"
 	"github.com/opsdeck/opsdeck/ui/chart"
 	"github.com/opsdeck/opsdeck/ui/frame"
 	"github.com/opsdeck/opsdeck/ui/theme"
@@ -107,7 +108,7 @@ environments:
   qa: {prometheus: {url: "http://prometheus.qa:9090"}, postgres: {url: "postgresql://app:s3cret@db.qa:6432/origin_db"}, redis: {url: "redis://cache.qa:6379/0"}, alembic: {dir: ./alembic}, disposable: true}
   production: {prometheus: {url: "http://prometheus.prod:9090"}, protected: true}
   empty: {}
-`), nil)
+`), nil, Specs())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,6 +148,10 @@ environments:
 		Styles:  theme.New(theme.Dark(), noColor),
 		After:   func(d time.Duration, msg tea.Msg) tea.Cmd { return func() tea.Msg { return scheduled{d, msg} } },
 		Version: "test",
+		// The program always has a report writer; TestReportKey installs its own.
+		Report: func(context.Context, *sources.Environment) (string, error) {
+			return "", errors.New("no reports in this test")
+		},
 	})
 	h.run(h.m.Init())
 	return h
@@ -198,7 +203,13 @@ func (h *harness) key(k string) {
 		msg = tea.KeyPressMsg{Code: tea.KeyDown}
 	case "ctrl+c":
 		msg = tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
+	case "pgdown":
+		msg = tea.KeyPressMsg{Code: tea.KeyPgDown}
 	default:
+		if r, ok := strings.CutPrefix(k, "alt+"); ok {
+			msg = tea.KeyPressMsg{Code: rune(r[0]), Mod: tea.ModAlt}
+			break
+		}
 		msg = tea.KeyPressMsg{Code: rune(k[0]), Text: k}
 	}
 	if msg.String() != k {
@@ -563,32 +574,58 @@ func TestChartRefetchedOncePerStep(t *testing.T) {
 	}
 }
 
-// TestREADMEListsEveryKey keeps the README's key table true to the key map.
+// TestREADMEListsEveryKey keeps the README's key tables true to the one list
+// of bindings: the table of binding names is generated from it (run with
+// OPSDECK_UPDATE_README=1 to rewrite it), and the Keys section mentions
+// every default key.
 func TestREADMEListsEveryKey(t *testing.T) {
 	readme, err := os.ReadFile("../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	section := string(readme)
-	if i := strings.Index(section, "## Keys"); i >= 0 {
-		section = section[i:]
-		if j := strings.Index(section[3:], "\n## "); j >= 0 {
-			section = section[:j+3]
-		}
+	const begin, end = "<!-- bindings: generated from ui.Bindings -->\n", "<!-- end of bindings -->"
+	text := string(readme)
+	i, j := strings.Index(text, begin), strings.Index(text, end)
+	if i < 0 || j < i {
+		t.Fatalf("README lacks the generated bindings table between %q and %q", begin, end)
 	}
-	km := DefaultKeyMap()
-	for _, g := range km.FullHelp() {
-		for _, b := range g.Bindings {
-			for _, k := range b.Keys() {
-				if k == "up" || k == "down" || k == "k" || k == "j" {
-					continue // list navigation, shown inside the picker
-				}
-				if !strings.Contains(section, "`"+k+"`") {
-					t.Errorf("README's Keys section does not mention `%s` (%s)", k, b.Help().Desc)
-				}
+	want := bindingsTable()
+	if got := text[i+len(begin) : j]; got != want {
+		if os.Getenv("OPSDECK_UPDATE_README") == "1" {
+			if err := os.WriteFile("../README.md", []byte(text[:i+len(begin)]+want+text[j:]), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+		t.Errorf("README's bindings table is out of date (OPSDECK_UPDATE_README=1 go test ./ui -run README rewrites it); want:\n%s", want)
+	}
+	section := text[strings.Index(text, "## Keys"):i]
+	for _, b := range Bindings() {
+		for _, k := range b.Keys {
+			if !strings.Contains(section, "`"+k+"`") {
+				t.Errorf("README's Keys section does not mention `%s` (%s)", k, b.Help)
 			}
 		}
 	}
+}
+
+// bindingsTable is the README's table of bindings, from the list.
+func bindingsTable() string {
+	scopes := map[binding.Scope]string{binding.Main: "main screen", binding.Postgres: "Postgres zoomed", binding.Drift: "drift zoomed",
+		binding.Picker: "environment picker", binding.Overlay: "action overlay", binding.Typing: "typing"}
+	var b strings.Builder
+	b.WriteString("| Binding | Default keys | Where | What it does |\n|---|---|---|---|\n")
+	for _, x := range Bindings() {
+		var ks, where []string
+		for _, k := range x.Keys {
+			ks = append(ks, "`"+k+"`")
+		}
+		for _, s := range x.Scopes {
+			where = append(where, scopes[s])
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", x.Name, strings.Join(ks, ", "), strings.Join(where, ", "), x.Help)
+	}
+	return b.String()
 }
 
 // TestLightTheme: the light palette paints text dark (readable on a light

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 
@@ -11,7 +12,6 @@ import (
 	"github.com/opsdeck/opsdeck/internal/units"
 	"github.com/opsdeck/opsdeck/ui/actionpane"
 	"github.com/opsdeck/opsdeck/ui/frame"
-	"github.com/opsdeck/opsdeck/ui/pane"
 )
 
 // Smallest usable screen; below it the console says so instead of garbling.
@@ -220,11 +220,11 @@ func (m *Model) header() string {
 func (m *Model) footer() string {
 	st := m.deps.Styles
 	var parts []string
-	for _, b := range m.keys.ShortHelp() {
-		if !b.Enabled() || (b.Help().Key == m.keys.SwitchEnv.Help().Key && len(m.deps.Environments) < 2) {
+	for _, b := range m.bindings {
+		if !b.Footer || (b.Disabled != nil && b.Disabled(m) != "") {
 			continue
 		}
-		parts = append(parts, st.Key.Render(b.Help().Key)+" "+st.Muted.Render(b.Help().Desc))
+		parts = append(parts, st.Key.Render(m.keys.key(b.Name))+" "+st.Muted.Render(b.Help))
 	}
 	left := " " + strings.Join(parts, st.Faint.Render(" · "))
 	right := ""
@@ -232,9 +232,9 @@ func (m *Model) footer() string {
 		right = st.Warn.Render(fmt.Sprintf("⚠ %d config warning(s): opsdeck config print ", len(m.deps.Warnings)))
 	}
 	if m.zoomed {
-		right = st.Muted.Render("zoomed: esc to return ") + right
+		right = st.Muted.Render("zoomed: "+m.keys.key("close")+" to return ") + right
 	}
-	if f := m.act.Flash(); f != "" {
+	if f := cmp.Or(m.flash, m.act.Flash()); f != "" {
 		right = st.Warn.Render(f+" ") + right
 	}
 	if m.notice != "" {
@@ -272,15 +272,21 @@ func (m *Model) boxStyle() lipgloss.Style {
 func (m *Model) helpBox() string {
 	st := m.deps.Styles
 	var cols []string
-	for _, g := range m.keys.FullHelp() {
+	for _, g := range m.helpGroups() {
 		var b strings.Builder
-		b.WriteString(st.Title.Render(g.Title) + "\n")
+		b.WriteString(st.Title.Render(g[0].Group) + "\n")
 		width := 0
-		for _, k := range g.Bindings {
-			width = max(width, ansi.StringWidth(k.Help().Key))
+		for _, k := range g {
+			width = max(width, ansi.StringWidth(m.keys.key(k.Name)))
 		}
-		for _, k := range g.Bindings {
-			b.WriteString(st.Key.Render(padRight(k.Help().Key, width)) + "  " + st.Desc.Render(k.Help().Desc) + "\n")
+		for _, k := range g {
+			line := st.Key.Render(padRight(m.keys.key(k.Name), width)) + "  " + st.Desc.Render(k.Help)
+			if k.Disabled != nil {
+				if why := k.Disabled(m); why != "" {
+					line = st.Faint.Render(padRight(m.keys.key(k.Name), width) + "  " + k.Help + ": " + why)
+				}
+			}
+			b.WriteString(line + "\n")
 		}
 		cols = append(cols, strings.TrimRight(b.String(), "\n"))
 	}
@@ -346,8 +352,24 @@ func (m *Model) envBox() string {
 		}
 		b.WriteString(line + "\n")
 	}
-	b.WriteString("\n" + st.Muted.Render(pane.HelpLine(m.keys.Up, m.keys.Down, m.keys.Select, m.keys.Close)))
+	b.WriteString("\n" + st.Muted.Render(m.keys.hint("up", "down", "select", "close")))
 	return m.boxStyle().Render(b.String())
+}
+
+// helpGroups are the bindings by help column, in the list's order.
+func (m *Model) helpGroups() [][]Binding {
+	var groups [][]Binding
+	at := map[string]int{}
+	for _, b := range m.bindings {
+		i, ok := at[b.Group]
+		if !ok {
+			i = len(groups)
+			at[b.Group] = i
+			groups = append(groups, nil)
+		}
+		groups[i] = append(groups[i], b)
+	}
+	return groups
 }
 
 func padRight(s string, w int) string {

@@ -31,33 +31,35 @@ func ConsoleActions(cfg *config.Config, name string, readonly bool, audit *actio
 		default:
 			a.Guard = actionpane.None
 		}
-		a.Preview = preview(spec, name)
-		a.Run = run(spec, name, audit, who)
+		a.Preview = preview(spec, name, audit, who)
 		out = append(out, a)
 	}
 	return out
 }
 
-func preview(spec actions.Spec, env string) func(context.Context) (actionpane.Preview, any, error) {
-	return func(ctx context.Context) (actionpane.Preview, any, error) {
+// preview reads what the action would do; the Run it returns does exactly
+// that: a reset executes the plan it showed.
+func preview(spec actions.Spec, env string, audit *actions.Audit, who actions.Who) func(context.Context) (actionpane.Preview, error) {
+	return func(ctx context.Context) (actionpane.Preview, error) {
 		if spec.Reset != nil {
 			plan, err := spec.Reset.Preview(ctx)
 			if err != nil {
-				return actionpane.Preview{}, nil, err
+				return actionpane.Preview{}, err
 			}
-			p := actionpane.Preview{Head: []string{"Reset " + plan.Summary()}, Items: plan.Items()}
+			p := actionpane.Preview{Head: []string{"Reset " + plan.Summary()}, Items: plan.Items(), Run: run(spec, plan, env, audit, who)}
 			if plan.RedisErr != "" {
 				p.Head = append(p.Head, "redis: "+plan.RedisErr)
 			}
-			return p, plan, nil
+			return p, nil
 		}
-		p := actionpane.Preview{Head: []string{fmt.Sprintf("%s in %s: run `%s` against %s", spec.Name, env, spec.Command.String(), spec.Target)}}
+		p := actionpane.Preview{Head: []string{fmt.Sprintf("%s in %s: run `%s` against %s", spec.Name, env, spec.Command.String(), spec.Target)},
+			Run: run(spec, actions.Plan{}, env, audit, who)}
 		if spec.Pending != nil {
 			list, err := spec.Pending(ctx)
 			p.Head = append(p.Head, pendingHead(list, err))
 			p.Items = list
 		}
-		return p, nil, nil
+		return p, nil
 	}
 }
 
@@ -73,9 +75,8 @@ func pendingHead(list []string, err error) string {
 	return fmt.Sprintf("%d pending, applied in this order:", len(list))
 }
 
-func run(spec actions.Spec, env string, audit *actions.Audit, who actions.Who) func(context.Context, any, string) (<-chan actionpane.Line, func(), error) {
-	return func(base context.Context, token any, confirmation string) (<-chan actionpane.Line, func(), error) {
-		plan, _ := token.(actions.Plan)
+func run(spec actions.Spec, plan actions.Plan, env string, audit *actions.Audit, who actions.Who) func(context.Context, string) (<-chan actionpane.Line, func(), error) {
+	return func(base context.Context, confirmation string) (<-chan actionpane.Line, func(), error) {
 		ctx, cancel := context.WithCancelCause(base)
 		out := make(chan actionpane.Line, 64)
 		go func() {

@@ -10,11 +10,12 @@ import (
 	"time"
 
 	"github.com/opsdeck/opsdeck/config"
+	"github.com/opsdeck/opsdeck/ui"
 )
 
 func parse(t *testing.T, yaml string) *config.Config {
 	t.Helper()
-	cfg, err := config.Parse(filepath.Join(t.TempDir(), "opsdeck.yaml"), []byte(yaml), nil)
+	cfg, err := config.Parse(filepath.Join(t.TempDir(), "opsdeck.yaml"), []byte(yaml), nil, ui.Specs())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -40,10 +40,14 @@ type Line struct {
 
 // Preview is what an action will do, as the confirmation shows it: the head
 // (target, counts) always stays in view, the items (every table a reset
-// empties, every revision a migration applies) scroll beneath it.
+// empties, every revision a migration applies) scroll beneath it. Run does
+// exactly that (audited): the plan it acts on is inside it, never handed
+// through the UI; its lines arrive on the channel, the last one Done, then
+// it closes; cancel stops it.
 type Preview struct {
 	Head  []string
 	Items []string
+	Run   func(ctx context.Context, confirmation string) (lines <-chan Line, cancel func(), err error)
 }
 
 // Action is one key's action in the current environment.
@@ -51,12 +55,9 @@ type Action struct {
 	Name, Key string
 	Guard     Guard
 	Reason    string // why it is refused
-	// Preview says what will happen (the reset's blast radius); the token
-	// it returns is handed to Run, which must act on exactly that.
-	Preview func(ctx context.Context) (p Preview, token any, err error)
-	// Run starts the action (audited); lines arrive on the channel, the last
-	// one Done, then it closes. Cancel stops it.
-	Run func(ctx context.Context, token any, confirmation string) (lines <-chan Line, cancel func(), err error)
+	// Preview says what will happen (the reset's blast radius) and how to
+	// do exactly that.
+	Preview func(ctx context.Context) (Preview, error)
 	// Refreshes says the panes should re-read their sources when it ends (migrate).
 	Refreshes bool
 }
@@ -85,7 +86,6 @@ type Model struct {
 	current *Action
 	preview Preview
 	scroll  int // first item of the preview's list in view
-	token   any
 	typed   string
 	lines   []Line
 	started time.Time
@@ -104,18 +104,11 @@ type Model struct {
 	quitAsked, stopping, quitNow bool
 }
 
-// Keys are the overlay's remappable keys. The answer to the y/N question
-// stays y: a confirmation must read the same in every tool.
+// Keys are the overlay's keys, as the root's bindings have them (remapped or
+// not). The answer to the y/N question stays y: a confirmation must read the
+// same in every tool.
 type Keys struct {
-	Cancel, Close, Up, Down key.Binding
-}
-
-// DefaultKeys are x to cancel a run, esc to close, up/down to scroll.
-func DefaultKeys() Keys {
-	return Keys{Cancel: key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "cancel")),
-		Close: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "close")),
-		Up:    key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑", "up")),
-		Down:  key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓", "down"))}
+	Cancel, Close, Select, Up, Down, PageUp, PageDown, Interrupt key.Binding
 }
 
 // New builds the overlay for environment env.
@@ -142,7 +135,6 @@ type previewMsg struct {
 	owner   *Model
 	gen     int
 	preview Preview
-	token   any
 	err     error
 }
 
@@ -176,6 +168,24 @@ func (m *Model) find(match func(*Action) bool) *Action {
 	return nil
 }
 
+// Unavailable says why the named action's key does nothing here: the
+// environment has no such action, or its guard refuses it ("" when it runs).
+func (m *Model) Unavailable(name string) string {
+	a := m.find(func(a *Action) bool { return a.Name == name })
+	switch {
+	case a == nil:
+		return m.env + " has no " + name + " action (nothing is configured for it)"
+	case a.Guard == Refused:
+		return name + " refused: " + a.Reason
+	}
+	return ""
+}
+
+// Typing reports whether the environment's name is being typed to confirm.
+func (m *Model) Typing() bool {
+	return m.phase == confirming && m.current.Guard == TypeName
+}
+
 // Press handles an action key from the main screen; handled is false when
 // no action has that key.
 func (m *Model) Press(key string) (tea.Cmd, bool) {
@@ -202,12 +212,12 @@ func (m *Model) begin(a *Action) (tea.Cmd, bool) {
 		return nil, true
 	}
 	m.gen++
-	m.current, m.typed, m.lines, m.token, m.preview, m.scroll = a, "", nil, nil, Preview{}, 0
+	m.current, m.typed, m.lines, m.preview, m.scroll = a, "", nil, Preview{}, 0
 	m.phase = previewing
 	owner, gen, preview, base := m, m.gen, a.Preview, m.base
 	return func() tea.Msg {
-		p, token, err := preview(base)
-		return previewMsg{owner: owner, gen: gen, preview: p, token: token, err: err}
+		p, err := preview(base)
+		return previewMsg{owner: owner, gen: gen, preview: p, err: err}
 	}, true
 }
 
@@ -225,7 +235,7 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		// Table names and revision messages come from the database and the
 		// project: shown as text.
 		safetext.Value(&msg.preview)
-		m.preview, m.token = msg.preview, msg.token
+		m.preview = msg.preview
 		if m.current.Guard == None {
 			return m.start("no confirmation (disposable environment)")
 		}
@@ -256,7 +266,7 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 }
 
 func (m *Model) start(confirmation string) tea.Cmd {
-	ch, cancel, err := m.current.Run(m.base, m.token, confirmation)
+	ch, cancel, err := m.preview.Run(m.base, confirmation)
 	if err != nil {
 		m.phase, m.done, m.ended = finished, Line{Done: true, Exit: -1, Err: err}, m.now()
 		return nil
@@ -287,11 +297,11 @@ func (m *Model) AskQuit() bool {
 		if m.cancel != nil {
 			m.cancel()
 		}
-		m.flash = "stopping " + m.current.Name + ", then quitting (ctrl+c again quits at once)"
+		m.flash = "stopping " + m.current.Name + ", then quitting (" + m.keys.Interrupt.Help().Key + " again quits at once)"
 		return false
 	}
 	m.quitAsked = true
-	m.flash = m.current.Name + " is running: ctrl+c again stops it and quits; any other key keeps it running"
+	m.flash = m.current.Name + " is running: " + m.keys.Interrupt.Help().Key + " again stops it and quits; any other key keeps it running"
 	return false
 }
 
@@ -305,9 +315,9 @@ func (m *Model) scrollList(k tea.KeyPressMsg) bool {
 		m.scroll--
 	case key.Matches(k, m.keys.Down):
 		m.scroll++
-	case k.String() == "pgup":
+	case key.Matches(k, m.keys.PageUp):
 		m.scroll -= 10
-	case k.String() == "pgdown":
+	case key.Matches(k, m.keys.PageDown):
 		m.scroll += 10
 	default:
 		return false
@@ -343,12 +353,12 @@ func (m *Model) Key(k tea.KeyPressMsg) (cmd tea.Cmd, refreshAll bool) {
 			switch {
 			case key.Matches(k, m.keys.Close):
 				m.phase = idle
-			case s == "enter":
+			case key.Matches(k, m.keys.Select):
 				if m.typed == m.env {
 					return m.start("environment name typed"), false
 				}
 				m.flash, m.phase = "name did not match: "+m.current.Name+" not run", idle
-			case s == "backspace":
+			case s == "backspace": // editing the typed name, not a binding
 				if r := []rune(m.typed); len(r) > 0 {
 					m.typed = string(r[:len(r)-1])
 				}
@@ -370,7 +380,7 @@ func (m *Model) Key(k tea.KeyPressMsg) (cmd tea.Cmd, refreshAll bool) {
 			m.flash = m.current.Name + " is running: " + m.keys.Cancel.Help().Key + " cancels it; one action at a time"
 		}
 	case finished:
-		if key.Matches(k, m.keys.Close) || s == "enter" || s == "q" {
+		if key.Matches(k, m.keys.Close) || key.Matches(k, m.keys.Select) {
 			m.phase = idle
 			return nil, m.current.Refreshes
 		}

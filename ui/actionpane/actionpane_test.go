@@ -22,11 +22,12 @@ func TestRunningOneAtATimeAndCancel(t *testing.T) {
 	lines := make(chan Line)
 	m := New("qa", context.Background(), func() time.Time { return now }, []Action{{
 		Name: "tests", Key: "t", Guard: None,
-		Preview: func(context.Context) (Preview, any, error) { return Preview{Head: []string{"tests in qa"}}, nil, nil },
-		Run: func(context.Context, any, string) (<-chan Line, func(), error) {
-			return lines, func() { cancelled = true }, nil
+		Preview: func(context.Context) (Preview, error) {
+			return Preview{Head: []string{"tests in qa"}, Run: func(context.Context, string) (<-chan Line, func(), error) {
+				return lines, func() { cancelled = true }, nil
+			}}, nil
 		},
-	}}, DefaultKeys())
+	}}, testKeys())
 	m.SetSize(100, 20)
 	cmd, ok := m.Press("t")
 	if !ok || cmd == nil {
@@ -63,13 +64,14 @@ func TestRunningOneAtATimeAndCancel(t *testing.T) {
 // key cancels; the overlay says which.
 func TestRemappedCancel(t *testing.T) {
 	cancelled := false
-	keys := DefaultKeys()
+	keys := testKeys()
 	keys.Cancel = key.NewBinding(key.WithKeys("k"), key.WithHelp("k", "cancel"))
 	m := New("qa", context.Background(), time.Now, []Action{{
 		Name: "tests", Key: "t", Guard: None,
-		Preview: func(context.Context) (Preview, any, error) { return Preview{Head: []string{"tests"}}, nil, nil },
-		Run: func(context.Context, any, string) (<-chan Line, func(), error) {
-			return make(chan Line), func() { cancelled = true }, nil
+		Preview: func(context.Context) (Preview, error) {
+			return Preview{Head: []string{"tests"}, Run: func(context.Context, string) (<-chan Line, func(), error) {
+				return make(chan Line), func() { cancelled = true }, nil
+			}}, nil
 		},
 	}}, keys)
 	m.SetSize(100, 20)
@@ -86,4 +88,13 @@ func TestRemappedCancel(t *testing.T) {
 	if !cancelled {
 		t.Error("k must cancel")
 	}
+}
+
+// testKeys are the overlay's keys as the console binds them by default.
+func testKeys() Keys {
+	b := func(help string, ks ...string) key.Binding {
+		return key.NewBinding(key.WithKeys(ks...), key.WithHelp(ks[0], help))
+	}
+	return Keys{Cancel: b("cancel", "x"), Close: b("close", "esc"), Select: b("choose", "enter"), Up: b("up", "up", "k"), Down: b("down", "down", "j"),
+		PageUp: b("ten up", "pgup"), PageDown: b("ten down", "pgdown"), Interrupt: b("quit", "ctrl+c")}
 }

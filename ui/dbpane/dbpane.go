@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/opsdeck/opsdeck/internal/redact"
@@ -22,9 +21,10 @@ import (
 	"github.com/opsdeck/opsdeck/ui/theme"
 )
 
-// Keys of the sessions drill-down.
-type Keys struct {
-	Filter, Sort, Reverse, Up, Down, Close key.Binding
+// Hints are the drill-down's key hints, written by the root from its
+// bindings (so that they name the keys as remapped).
+type Hints struct {
+	Browse, Typing string
 }
 
 // Options configure the pane.
@@ -33,7 +33,7 @@ type Options struct {
 	Problem  string           // why Source is nil
 	Target   string
 	Scrubber *redact.Scrubber
-	Keys     Keys
+	Hints    Hints
 	// Thresholds colour the connections and the longest transaction and query.
 	Thresholds sources.DBThresholds
 }
@@ -41,7 +41,7 @@ type Options struct {
 // Model is the Postgres pane.
 type Model struct {
 	pane.Polled[sources.DBState]
-	keys     Keys
+	hints    Hints
 	th       sources.DBThresholds
 	zoomed   bool
 	sessions sessionView
@@ -49,7 +49,7 @@ type Model struct {
 
 // New builds the pane.
 func New(ctx *pane.Context, o Options) *Model {
-	m := &Model{keys: o.Keys, th: o.Thresholds, sessions: sessionView{sortBy: sortXact, desc: true}}
+	m := &Model{hints: o.Hints, th: o.Thresholds, sessions: newSessionView()}
 	m.Polled = pane.Polled[sources.DBState]{
 		Ctx: ctx, Poll: poll.State[sources.DBState]{ID: ctx.ID("postgres")}, Name: "Postgres", Short: "postgres",
 		Configured: o.Source != nil, Problem: o.Problem, Target: o.Target, Scrubber: o.Scrubber,
@@ -68,7 +68,7 @@ func (m *Model) SetZoomed(z bool) tea.Cmd {
 		return nil
 	}
 	m.zoomed = z
-	m.sessions.filtering = false
+	m.sessions.input.Blur()
 	m.Changed()
 	if z && m.Configured && m.Poll.RefreshNow() {
 		return m.Fetch()
@@ -86,7 +86,7 @@ func (m *Model) summary(st *theme.Styles, s sources.DBState, w, h int, stale boo
 		return lines
 	}
 	keep := min(len(lines), max(h/3, 4))
-	return append(lines[:keep], m.sessions.render(st, s.Sessions, w, h-keep, m.keys)...)
+	return append(lines[:keep], m.sessions.render(st, s.Sessions, w, h-keep, m.hints)...)
 }
 
 // summaryLines are the pane's findings, most urgent first: a short pane
@@ -260,52 +260,62 @@ func extensions(es []sources.DBExtension) string {
 	return strings.Join(s, ", ")
 }
 
-// Key handles the drill-down's keys while zoomed.
-func (m *Model) Key(k tea.KeyPressMsg) (tea.Cmd, bool) {
-	if !m.zoomed {
-		return nil, false
-	}
+// The drill-down's operations, which the root's bindings call while the
+// pane is zoomed.
+
+// StartFilter starts typing a filter.
+func (m *Model) StartFilter() tea.Cmd { m.Changed(); return m.sessions.input.Focus() }
+
+// NextSort sorts by the next column, longest first for the ages.
+func (m *Model) NextSort() {
 	v := &m.sessions
-	if v.filtering {
-		switch {
-		case key.Matches(k, m.keys.Close):
-			v.filtering, v.filter = false, ""
-		case k.String() == "enter":
-			v.filtering = false
-		case k.String() == "backspace":
-			if r := []rune(v.filter); len(r) > 0 {
-				v.filter = string(r[:len(r)-1])
-			}
-		default:
-			if t := k.Key().Text; t != "" {
-				v.filter += t
-			}
-		}
-		v.cursor = 0
-		m.Changed()
-		return nil, true
-	}
-	keys := m.keys
-	switch {
-	case key.Matches(k, keys.Filter):
-		v.filtering = true
-	case key.Matches(k, keys.Sort):
-		v.sortBy = (v.sortBy + 1) % sortCount
-		v.desc = v.sortBy == sortXact || v.sortBy == sortQuery
-	case key.Matches(k, keys.Reverse):
-		v.desc = !v.desc
-	case key.Matches(k, keys.Down):
-		v.cursor++
-	case key.Matches(k, keys.Up):
-		v.cursor = max(v.cursor-1, 0)
-	case key.Matches(k, keys.Close) && v.filter != "":
-		v.filter = "" // first esc clears the filter, the next unzooms
-	default:
-		return nil, false
-	}
+	v.sortBy = (v.sortBy + 1) % sortCount
+	v.desc = v.sortBy == sortXact || v.sortBy == sortQuery
 	m.Changed()
-	return nil, true
+}
+
+// Reverse reverses the order.
+func (m *Model) Reverse() { m.sessions.desc = !m.sessions.desc; m.Changed() }
+
+// Move moves the cursor by delta rows.
+func (m *Model) Move(delta int) { m.sessions.cursor = max(m.sessions.cursor+delta, 0); m.Changed() }
+
+// ClearFilter drops the filter; it reports whether there was one (the
+// close key clears it first, and unzooms only then).
+func (m *Model) ClearFilter() bool {
+	had := m.sessions.input.Value() != "" || m.sessions.input.Focused()
+	m.sessions.input.Reset()
+	m.sessions.input.Blur()
+	m.sessions.cursor = 0
+	m.Changed()
+	return had
+}
+
+// KeepFilter ends typing and keeps what was typed.
+func (m *Model) KeepFilter() { m.sessions.input.Blur(); m.Changed() }
+
+// Type hands a key or a paste to the filter being typed.
+func (m *Model) Type(msg tea.Msg) tea.Cmd {
+	var cmd tea.Cmd
+	m.sessions.input, cmd = m.sessions.input.Update(msg)
+	m.sessions.cursor = 0
+	m.Changed()
+	return cmd
+}
+
+// SessionsState is what the drill-down shows, as fields.
+type SessionsState struct {
+	Sort         string
+	Desc, Typing bool
+	Filter       string
+	Cursor       int
+}
+
+// Sessions is the drill-down's state.
+func (m *Model) Sessions() SessionsState {
+	v := &m.sessions
+	return SessionsState{Sort: sortNames[v.sortBy], Desc: v.desc, Typing: v.input.Focused(), Filter: v.input.Value(), Cursor: v.cursor}
 }
 
 // Capturing reports whether a filter is being typed.
-func (m *Model) Capturing() bool { return m.zoomed && m.sessions.filtering }
+func (m *Model) Capturing() bool { return m.zoomed && m.sessions.input.Focused() }

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 
-	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/opsdeck/opsdeck/internal/redact"
@@ -20,6 +19,11 @@ import (
 	"github.com/opsdeck/opsdeck/ui/theme"
 )
 
+// Hints are the keys the pane names, as the root has them bound.
+type Hints struct {
+	Zoom, Check string
+}
+
 // Options configure the pane.
 type Options struct {
 	Source sources.Migrations // nil when no Alembic directory is configured
@@ -27,8 +31,8 @@ type Options struct {
 	// Check is the migration check (alembic.check_command) as the action
 	// overlay runs it, guarded and audited; "" when the environment has none.
 	Check string
-	// RunCheck is the key that asks for Check while the pane is zoomed.
-	RunCheck key.Binding
+	// Hints name the keys as bound: the zoom key and the check's key.
+	Hints    Hints
 	Problem  string
 	Target   string // the Alembic directory
 	Scrubber *redact.Scrubber
@@ -37,14 +41,14 @@ type Options struct {
 // Model is the drift pane.
 type Model struct {
 	pane.Polled[sources.DriftReport]
-	zoomed   bool
-	check    string
-	runCheck key.Binding
+	zoomed bool
+	check  string
+	hints  Hints
 }
 
 // New builds the pane.
 func New(ctx *pane.Context, o Options) *Model {
-	m := &Model{check: o.Check, runCheck: o.RunCheck}
+	m := &Model{check: o.Check, hints: o.Hints}
 	m.Polled = pane.Polled[sources.DriftReport]{
 		Ctx: ctx, Poll: poll.State[sources.DriftReport]{ID: ctx.ID("drift")}, Name: "Schema drift", Short: "alembic",
 		Configured: o.Source != nil || o.Drift != nil, Problem: o.Problem, Target: o.Target, Scrubber: o.Scrubber,
@@ -58,7 +62,7 @@ func New(ctx *pane.Context, o Options) *Model {
 			return func(ctx context.Context) (sources.DriftReport, error) { return fetch(ctx, mig, drift, scrub, before) }
 		},
 		Summary: func(st *theme.Styles, v sources.DriftReport, w, _ int, stale bool) []string {
-			lines := summaryLines(st, v, w, stale, m.zoomed)
+			lines := summaryLines(st, v, w, stale, m.zoomed, m.hints.Zoom)
 			if m.zoomed {
 				lines = append(lines, m.checkLines(st, w)...)
 			}
@@ -102,19 +106,13 @@ func (m *Model) SetZoomed(z bool) tea.Cmd {
 	return nil
 }
 
-// Key asks the root to run the migration check while zoomed: it runs as
-// every command does, through the environment's guard and the audit log, its
-// output in the action overlay. It never runs on its own.
-func (m *Model) Key(k tea.KeyPressMsg) (tea.Cmd, bool) {
-	if !m.zoomed || m.check == "" || !key.Matches(k, m.runCheck) {
-		return nil, false
-	}
-	name := m.check
-	return func() tea.Msg { return pane.RunAction{Name: name} }, true
-}
+// Check is the migration check's action name, "" when there is none: the
+// root's run_check binding starts it while the pane is zoomed, guarded and
+// audited like every command, its output in the action overlay.
+func (m *Model) Check() string { return m.check }
 
-// Capturing is false: the pane takes only its one key.
-func (m *Model) Capturing() bool { return false }
+// Zoomed reports whether the pane is zoomed.
+func (m *Model) Zoomed() bool { return m.zoomed }
 
 // checkLines say how to run the migration check.
 func (m *Model) checkLines(st *theme.Styles, w int) []string {
@@ -122,10 +120,10 @@ func (m *Model) checkLines(st *theme.Styles, w int) []string {
 		return nil
 	}
 	return []string{st.Faint.Render(strings.Repeat("─", w)),
-		st.Muted.Render(frame.Fit(m.runCheck.Help().Key+": run the migration check (alembic.check_command) against this database, guarded and audited", w))}
+		st.Muted.Render(frame.Fit(m.hints.Check+": run the migration check (alembic.check_command) against this database, guarded and audited", w))}
 }
 
-func summaryLines(st *theme.Styles, r sources.DriftReport, w int, stale, zoomed bool) []string {
+func summaryLines(st *theme.Styles, r sources.DriftReport, w int, stale, zoomed bool, zoomKey string) []string {
 	var out []string
 	if r.Migrations != nil {
 		out = migrationLines(st, *r.Migrations, w, stale)
@@ -133,14 +131,14 @@ func summaryLines(st *theme.Styles, r sources.DriftReport, w int, stale, zoomed 
 		out = append(out, st.Warn.Render(frame.Fit("⚠ alembic: "+r.MigrationsError, w)))
 	}
 	if r.Schema != nil {
-		out = append(out, schemaLines(st, *r.Schema, w, stale, zoomed)...)
+		out = append(out, schemaLines(st, *r.Schema, w, stale, zoomed, zoomKey)...)
 	} else {
 		out = append(out, st.Faint.Render(frame.Fit("schema: no reference (set schema_reference)", w)))
 	}
 	return out
 }
 
-func schemaLines(st *theme.Styles, d sources.SchemaDrift, w int, stale, zoomed bool) []string {
+func schemaLines(st *theme.Styles, d sources.SchemaDrift, w int, stale, zoomed bool, zoomKey string) []string {
 	ls := frame.NewLines(st, w, stale)
 	add := ls.Add
 	switch {
@@ -173,7 +171,7 @@ func schemaLines(st *theme.Styles, d sources.SchemaDrift, w int, stale, zoomed b
 		}
 	}
 	if !zoomed {
-		add(st.Faint, "enter: the SQL that would mend each difference")
+		add(st.Faint, zoomKey+": the SQL that would mend each difference")
 	}
 	return ls.Out()
 }

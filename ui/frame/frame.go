@@ -27,6 +27,14 @@ func Fit(s string, w int) string {
 	return s
 }
 
+// FitRight is Fit aligned right: numbers in a column.
+func FitRight(s string, w int) string {
+	if n := ansi.StringWidth(s); n < w {
+		return strings.Repeat(" ", w-n) + s
+	}
+	return Fit(s, w)
+}
+
 // Spread places left and right text in w cells. The left part wins: the
 // right part is dropped when both do not fit (it is the less important one).
 func Spread(left, right string, w int) string {

@@ -4,10 +4,8 @@
 package pane
 
 import (
-	"charm.land/bubbles/v2/key"
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -78,15 +76,3 @@ func Schedule(d time.Duration, msg tea.Msg) tea.Cmd {
 // RunAction asks the root to start the named action of the environment, as
 // its key would: through the guard, the confirmation and the audit log.
 type RunAction struct{ Name string }
-
-// HelpLine is the hints of bindings, "key what · key what", as lists and
-// overlays show them; a binding without a key (remapped away) is left out.
-func HelpLine(bs ...key.Binding) string {
-	parts := make([]string, 0, len(bs))
-	for _, b := range bs {
-		if b.Help().Key != "" {
-			parts = append(parts, b.Help().Key+" "+b.Help().Desc)
-		}
-	}
-	return strings.Join(parts, " · ")
-}

@@ -1,0 +1,332 @@
+package ui
+
+import (
+	"slices"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/opsdeck/opsdeck/ui/binding"
+	"github.com/opsdeck/opsdeck/ui/dbpane"
+	"github.com/opsdeck/opsdeck/ui/driftpane"
+)
+
+// Binding is one key binding of the console: what it is (name, default keys,
+// scopes, help) and what it does. Handler runs when one of its keys is
+// pressed in one of its scopes; Disabled, when set, says why the key does
+// nothing now ("" when it acts), and that reason is shown instead.
+type Binding struct {
+	binding.Spec
+	Handler  func(m *Model, k tea.KeyPressMsg) tea.Cmd
+	Disabled func(m *Model) string
+}
+
+// Bindings is the console's one list of bindings, in help order. The footer,
+// the help overlay, the README's key table, the configuration's check of
+// keys: and the dispatch of every key press all read it.
+func Bindings() []Binding {
+	main, lists := []binding.Scope{binding.Main}, []binding.Scope{binding.Picker, binding.Overlay}
+	every := []binding.Scope{binding.Main, binding.Postgres, binding.Drift, binding.Picker, binding.Overlay, binding.Typing}
+	return []Binding{
+		{Spec: binding.Spec{Name: "focus", Keys: []string{"tab"}, Scopes: main, Help: "focus", Group: "Navigate", Footer: true},
+			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.moveFocus(1) }},
+		{Spec: binding.Spec{Name: "focus_back", Keys: []string{"shift+tab"}, Scopes: main, Help: "focus back", Group: "Navigate"},
+			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.moveFocus(len(m.panes) - 1) }},
+		{Spec: binding.Spec{Name: "zoom", Keys: []string{"enter", "z"}, Scopes: main, Help: "zoom", Group: "Navigate", Footer: true},
+			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.setZoom(!m.zoomed) }},
+		{Spec: binding.Spec{Name: "close", Keys: []string{"esc"}, Scopes: every, Help: "unzoom / close / clear", Group: "Navigate"},
+			Handler: (*Model).close},
+		{Spec: binding.Spec{Name: "refresh", Keys: []string{"r"}, Scopes: main, Help: "refresh", Group: "Data", Footer: true},
+			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.broadcastRefresh() }},
+		{Spec: binding.Spec{Name: "environment", Keys: []string{"e"}, Scopes: []binding.Scope{binding.Main, binding.Picker}, Help: "environment", Group: "Data", Footer: true},
+			Handler: (*Model).environment,
+			Disabled: func(m *Model) string {
+				if len(m.deps.Environments) < 2 {
+					return "only one environment is configured"
+				}
+				return ""
+			}},
+		{Spec: binding.Spec{Name: "pause", Keys: []string{"p", "space"}, Scopes: main, Help: "pause", Group: "Time", Footer: true},
+			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd {
+				if m.timeline.Paused {
+					m.timeline.Resume()
+					return m.refreshMetrics()
+				}
+				m.timeline.Pause(m.deps.Now())
+				return nil
+			}},
+		{Spec: binding.Spec{Name: "report", Keys: []string{"w"}, Scopes: main, Help: "write report", Group: "Data", Footer: true},
+			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.writeReport() },
+			Disabled: func(m *Model) string {
+				switch {
+				case m.deps.Report == nil:
+					return "reports are not available here"
+				case m.reporting:
+					return "a report is being written"
+				}
+				return ""
+			}},
+		{Spec: binding.Spec{Name: "window_shorter", Keys: []string{"+", "="}, Scopes: main, Help: "shorter chart window", Group: "Time"},
+			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.zoomWindow(-1) }},
+		{Spec: binding.Spec{Name: "window_longer", Keys: []string{"-"}, Scopes: main, Help: "longer chart window", Group: "Time"},
+			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.zoomWindow(+1) }},
+		{Spec: binding.Spec{Name: "cursor_left", Keys: []string{"left", "h"}, Scopes: main, Help: "cursor back in time", Group: "Time"},
+			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.moveCursor(-1) }, Disabled: noMetrics},
+		{Spec: binding.Spec{Name: "cursor_right", Keys: []string{"right", "l"}, Scopes: main, Help: "cursor forward", Group: "Time"},
+			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.moveCursor(+1) }, Disabled: noMetrics},
+		{Spec: binding.Spec{Name: "help", Keys: []string{"?"}, Scopes: main, Help: "help", Group: "Console", Footer: true},
+			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { m.overlay = overlayHelp; return nil }},
+		{Spec: binding.Spec{Name: "quit", Keys: []string{"q"}, Scopes: main, Help: "quit", Group: "Console", Footer: true},
+			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.quit() }},
+		{Spec: binding.Spec{Name: "interrupt", Keys: []string{"ctrl+c"}, Scopes: every, Help: "quit, from anywhere (asks while an action runs)", Group: "Console"},
+			Handler: (*Model).interrupt},
+		{Spec: binding.Spec{Name: "migrate", Keys: []string{"m"}, Scopes: main, Help: "migrate", Group: "Actions", Single: true},
+			Handler:  func(m *Model, _ tea.KeyPressMsg) tea.Cmd { cmd, _ := m.act.PressName("migrate"); return cmd },
+			Disabled: func(m *Model) string { return m.act.Unavailable("migrate") }},
+		{Spec: binding.Spec{Name: "reset", Keys: []string{"R"}, Scopes: main, Help: "reset", Group: "Actions", Single: true},
+			Handler:  func(m *Model, _ tea.KeyPressMsg) tea.Cmd { cmd, _ := m.act.PressName("reset"); return cmd },
+			Disabled: func(m *Model) string { return m.act.Unavailable("reset") }},
+		{Spec: binding.Spec{Name: "cancel", Keys: []string{"x"}, Scopes: []binding.Scope{binding.Overlay}, Help: "cancel a running action", Group: "Actions"},
+			Handler: (*Model).overlayKey},
+		{Spec: binding.Spec{Name: "filter", Keys: []string{"/"}, Scopes: []binding.Scope{binding.Postgres}, Help: "filter sessions", Group: "Postgres zoomed"},
+			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.db().StartFilter() }},
+		{Spec: binding.Spec{Name: "sort", Keys: []string{"s"}, Scopes: []binding.Scope{binding.Postgres}, Help: "sort by next column", Group: "Postgres zoomed"},
+			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { m.db().NextSort(); return nil }},
+		{Spec: binding.Spec{Name: "reverse", Keys: []string{"S"}, Scopes: []binding.Scope{binding.Postgres}, Help: "reverse order", Group: "Postgres zoomed"},
+			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { m.db().Reverse(); return nil }},
+		{Spec: binding.Spec{Name: "run_check", Keys: []string{"c"}, Scopes: []binding.Scope{binding.Drift}, Help: "run the migration check", Group: "Drift zoomed"},
+			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { cmd, _ := m.act.PressName(m.drift().Check()); return cmd },
+			Disabled: func(m *Model) string {
+				if m.drift().Check() == "" {
+					return "this environment has no migration check (alembic.check_command)"
+				}
+				return m.act.Unavailable(m.drift().Check())
+			}},
+		{Spec: binding.Spec{Name: "up", Keys: []string{"up", "k"}, Scopes: append([]binding.Scope{binding.Postgres}, lists...), Help: "up", Group: "In lists"},
+			Handler: func(m *Model, k tea.KeyPressMsg) tea.Cmd { return m.listMove(k, -1) }},
+		{Spec: binding.Spec{Name: "down", Keys: []string{"down", "j"}, Scopes: append([]binding.Scope{binding.Postgres}, lists...), Help: "down", Group: "In lists"},
+			Handler: func(m *Model, k tea.KeyPressMsg) tea.Cmd { return m.listMove(k, +1) }},
+		{Spec: binding.Spec{Name: "page_up", Keys: []string{"pgup"}, Scopes: []binding.Scope{binding.Overlay}, Help: "ten up", Group: "In lists"},
+			Handler: (*Model).overlayKey},
+		{Spec: binding.Spec{Name: "page_down", Keys: []string{"pgdown"}, Scopes: []binding.Scope{binding.Overlay}, Help: "ten down", Group: "In lists"},
+			Handler: (*Model).overlayKey},
+		{Spec: binding.Spec{Name: "select", Keys: []string{"enter"}, Scopes: []binding.Scope{binding.Picker, binding.Overlay, binding.Typing}, Help: "choose / keep", Group: "In lists"},
+			Handler: (*Model).choose},
+	}
+}
+
+// Specs are the bindings without their handlers: what the configuration
+// checks keys: against.
+func Specs() []binding.Spec {
+	bs := Bindings()
+	out := make([]binding.Spec, len(bs))
+	for i, b := range bs {
+		out[i] = b.Spec
+	}
+	return out
+}
+
+func noMetrics(m *Model) string {
+	if m.metrics == 0 {
+		return "there are no metric panes"
+	}
+	return ""
+}
+
+// keymap is the bindings with their keys as resolved (defaults and the
+// configuration's keys:), as bubbles key.Bindings for matching and help.
+type keymap map[string]key.Binding
+
+func newKeymap(resolved map[string][]string) keymap {
+	km := keymap{}
+	for _, b := range Bindings() {
+		ks := resolved[b.Name]
+		if len(ks) == 0 {
+			ks = b.Keys
+		}
+		km[b.Name] = key.NewBinding(key.WithKeys(ks...), key.WithHelp(binding.Display(ks), b.Help))
+	}
+	return km
+}
+
+// key is a binding's shown key ("esc", "↑/k").
+func (km keymap) key(name string) string { return km[name].Help().Key }
+
+// hint is "key desc · key desc" for the named bindings, as bound.
+func (km keymap) hint(names ...string) string {
+	parts := make([]string, 0, len(names))
+	for _, n := range names {
+		parts = append(parts, km[n].Help().Key+" "+km[n].Help().Desc)
+	}
+	return strings.Join(parts, " · ")
+}
+
+// scope is where keys go now: the overlay or list that is up, a zoomed
+// pane's drill-down, or the main screen.
+func (m *Model) scope() binding.Scope {
+	switch {
+	case m.act.Typing():
+		return binding.Typing
+	case m.act.Active():
+		return binding.Overlay
+	case m.overlay == overlayEnvs:
+		return binding.Picker
+	case m.zoomed && m.focus == m.dbIndex && m.db().Capturing():
+		return binding.Typing
+	case m.zoomed && m.focus == m.dbIndex:
+		return binding.Postgres
+	case m.zoomed && m.focus == m.driftIndex:
+		return binding.Drift
+	}
+	return binding.Main
+}
+
+// inScope reports whether scope s takes b: a zoomed pane takes its own
+// bindings and the main screen's.
+func inScope(b Binding, s binding.Scope) bool {
+	for _, x := range b.Scopes {
+		if x == s || (x == binding.Main && (s == binding.Postgres || s == binding.Drift)) {
+			return true
+		}
+	}
+	return false
+}
+
+// handleKey is the one dispatch of key presses: the first binding of the
+// current scope with the key acts, or says why it does not.
+func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
+	m.flash = ""
+	s := m.scope()
+	if m.overlay == overlayHelp && s == binding.Main {
+		if key.Matches(k, m.keys["interrupt"]) {
+			return m.interrupt(k)
+		}
+		m.overlay = overlayNone // any other key closes help
+		return nil
+	}
+	// A zoomed pane's own bindings come before the main screen's.
+	for _, own := range []bool{true, false} {
+		for _, b := range m.bindings {
+			if !inScope(b, s) || own != slices.Contains(b.Scopes, s) || !key.Matches(k, m.keys[b.Name]) {
+				continue
+			}
+			if b.Disabled != nil {
+				if why := b.Disabled(m); why != "" {
+					m.flash = m.keys.key(b.Name) + ": " + why
+					return nil
+				}
+			}
+			return b.Handler(m, k)
+		}
+	}
+	switch s {
+	case binding.Typing:
+		if m.act.Typing() {
+			return m.overlayKey(k)
+		}
+		return m.db().Type(k)
+	case binding.Overlay:
+		return m.overlayKey(k) // answers, action keys, and the overlay's "why not"
+	case binding.Picker:
+		m.flash = k.String() + " does nothing here: " + m.keys.hint("select", "close")
+		return nil
+	}
+	cmd, _ := m.act.Press(k.String()) // a runbook command's key
+	return cmd
+}
+
+// overlayKey hands a key to the action overlay; it re-reads every source
+// when the output of a migration closes.
+func (m *Model) overlayKey(k tea.KeyPressMsg) tea.Cmd {
+	cmd, refresh := m.act.Key(k)
+	if refresh {
+		return tea.Batch(cmd, m.broadcastRefresh())
+	}
+	return cmd
+}
+
+// close unzooms, clears the time cursor, a filter, or closes what is open.
+func (m *Model) close(k tea.KeyPressMsg) tea.Cmd {
+	switch m.scope() {
+	case binding.Overlay, binding.Typing:
+		if m.act.Active() {
+			return m.overlayKey(k)
+		}
+		m.db().ClearFilter()
+		return nil
+	case binding.Picker:
+		m.overlay = overlayNone
+		return nil
+	case binding.Postgres:
+		if m.db().ClearFilter() {
+			return nil // the first close clears the filter, the next unzooms
+		}
+	}
+	if !m.timeline.Cursor.IsZero() {
+		m.timeline.ClearCursor() // the cursor goes first; pause stays
+		return nil
+	}
+	if m.zoomed {
+		return m.setZoom(false)
+	}
+	return nil
+}
+
+// choose picks the environment in the picker, keeps a typed filter, or
+// answers the action overlay.
+func (m *Model) choose(k tea.KeyPressMsg) tea.Cmd {
+	switch m.scope() {
+	case binding.Picker:
+		m.overlay = overlayNone
+		name := m.deps.Environments[m.picker].Name
+		if name == m.env.Name {
+			return nil
+		}
+		m.openEnv(name)
+		m.layout()
+		return m.start()
+	case binding.Typing:
+		if !m.act.Active() {
+			m.db().KeepFilter()
+			return nil
+		}
+	}
+	return m.overlayKey(k)
+}
+
+// listMove moves in the list that has the keys.
+func (m *Model) listMove(k tea.KeyPressMsg, delta int) tea.Cmd {
+	switch m.scope() {
+	case binding.Picker:
+		n := len(m.deps.Environments)
+		m.picker = (m.picker + n + delta) % n
+	case binding.Postgres:
+		m.db().Move(delta)
+	default:
+		return m.overlayKey(k)
+	}
+	return nil
+}
+
+// environment opens the picker, or moves down in it.
+func (m *Model) environment(k tea.KeyPressMsg) tea.Cmd {
+	if m.overlay == overlayEnvs {
+		return m.listMove(k, +1)
+	}
+	m.overlay = overlayEnvs
+	m.picker = m.currentEnvIndex()
+	return nil
+}
+
+// interrupt quits from anywhere; while an action runs it asks first.
+func (m *Model) interrupt(tea.KeyPressMsg) tea.Cmd {
+	if m.act.Running() && !m.act.AskQuit() {
+		return nil
+	}
+	return m.quit()
+}
+
+// db and drift are the panes the zoomed scopes belong to.
+func (m *Model) db() *dbpane.Model       { return m.dbPane }
+func (m *Model) drift() *driftpane.Model { return m.driftPane }
