@@ -5,7 +5,7 @@ GO       ?= go
 BIN      := bin/opsdeck
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 # A static binary: no libc mapped in, 2 MiB less resident memory.
-BUILD    := CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w -X main.version=$(VERSION)"
+BUILD    := CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w -X github.com/opsdeck/opsdeck/cli.version=$(VERSION)"
 FUZZTIME ?= 30s
 
 .PHONY: all build test demo bench fuzz lint screenshots measure deps clean

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/opsdeck/opsdeck/internal/harness"
+	"github.com/opsdeck/opsdeck/internal/testenv/harness"
 )
 
 // BenchmarkResetPreviewAt5000Tables: the reset's plan, closure included, in

@@ -10,8 +10,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/opsdeck/opsdeck/internal/harness"
 	"github.com/opsdeck/opsdeck/internal/redact"
+	"github.com/opsdeck/opsdeck/internal/testenv/harness"
 )
 
 // scopeDB is a database whose names read alike: table b of schema a beside

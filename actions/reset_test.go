@@ -11,8 +11,9 @@ import (
 	"github.com/jackc/pgx/v5"
 	goredis "github.com/redis/go-redis/v9"
 
-	"github.com/opsdeck/opsdeck/internal/harness"
 	"github.com/opsdeck/opsdeck/internal/redact"
+	"github.com/opsdeck/opsdeck/internal/testenv/faults"
+	"github.com/opsdeck/opsdeck/internal/testenv/harness"
 )
 
 const resetSchema = `
@@ -129,7 +130,7 @@ func TestResetRefusesAChangedPlanAndIsAllOrNothing(t *testing.T) {
 	t.Parallel()
 	pg, rd, conn := setup(t)
 	ctx := context.Background()
-	proxy := harness.NewProxy(t, rd.Addr())
+	proxy := faults.NewProxy(t, rd.Addr())
 	r := &ResetAction{DatabaseURL: pg.URL(), RedisURL: strings.Replace(rd.URL(0), rd.Addr(), proxy.Addr(), 1)}
 	plan, err := r.Preview(ctx)
 	if err != nil {
@@ -170,7 +171,7 @@ func TestResetDatabaseLostMidwayTruncatesNothing(t *testing.T) {
 	t.Parallel()
 	pg, _, conn := setup(t)
 	ctx := context.Background()
-	proxy := harness.NewProxy(t, "127.0.0.1:"+strconv.Itoa(pg.Port))
+	proxy := faults.NewProxy(t, "127.0.0.1:"+strconv.Itoa(pg.Port))
 	r := &ResetAction{DatabaseURL: strings.Replace(pg.URL(), "127.0.0.1:"+strconv.Itoa(pg.Port), proxy.Addr(), 1)}
 	plan, err := r.Preview(ctx)
 	if err != nil {

@@ -51,7 +51,7 @@ shot() { # shot <name>
   "${freeze[@]}" --language ansi --font.family "DejaVu Sans Mono" --font.size 14 --window=false \
     --padding 12 --margin 0 --border.radius 6 --line-height 1.0 --background "#1f232b" -o "$work/$1.svg" <"$work/$1.fixed" >/dev/null
   # Braille (the charts) is not in DejaVu Sans Mono: pin glyphs to cells (14px x 0.602).
-  go run ./internal/tools/svgcells -cell 8.428 <"$work/$1.svg" >"$work/$1.cells.svg"
+  go run ./tools/svgcells -cell 8.428 <"$work/$1.svg" >"$work/$1.cells.svg"
   rsvg-convert "$work/$1.cells.svg" -o "$out/$1.png"
   echo "  $out/$1.png"
 }

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	hostile "github.com/opsdeck/opsdeck/internal/harness"
+	hostile "github.com/opsdeck/opsdeck/internal/testenv/faults"
 )
 
 // ourSGR is the styling the console itself writes; whatever else is left

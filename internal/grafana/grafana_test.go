@@ -9,7 +9,7 @@ import (
 )
 
 func TestOriginDashboard(t *testing.T) {
-	d, err := Load("../../testdata/grafana-origin-dashboard.json", Options{})
+	d, err := Load("../../cli/testdata/grafana-origin-dashboard.json", Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,8 +1,3 @@
-// Package safetext keeps what a source sends from acting on the terminal.
-// Labels, annotations, error bodies, query texts, application names, key
-// names and command output are text to show, never instructions: an ESC
-// could move the cursor, rewrite the screen or (OSC 52) set the clipboard.
-// Control characters become visible stand-ins; the rest of the text stays.
 package safetext
 
 import (

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/opsdeck/opsdeck/internal/harness"
+	"github.com/opsdeck/opsdeck/internal/testenv/faults"
 	"github.com/opsdeck/opsdeck/sources"
 )
 
@@ -14,13 +14,13 @@ type evilSources struct{ s string }
 
 func (e evilSources) Read(context.Context, sources.SignalSpec, sources.Window) (sources.Reading, error) {
 	r := sources.Reading{Value: 1, Series: 1, Diagnosis: "d"}
-	harness.Poison(&r, e.s)
+	faults.Poison(&r, e.s)
 	return r, nil
 }
 
 func (e evilSources) Alerts(context.Context) ([]sources.Alert, error) {
 	a := []sources.Alert{{Name: "A", State: "firing", Severity: "critical", Summary: "s", Labels: map[string]string{"alertname": "A"}}}
-	harness.Poison(&a, e.s)
+	faults.Poison(&a, e.s)
 	return a, nil
 }
 
@@ -28,7 +28,7 @@ func (e evilSources) Poll(_ context.Context, _ sources.DBRequest) (sources.DBSta
 	q := sources.DBSession{PID: 1, User: "u", Application: "app", State: "active", Query: "SELECT 1", BlockedBy: []int{2}}
 	st := sources.DBState{Version: "15", Role: "primary", Database: "db", User: "u", LongestQuery: &q, LongestTransaction: &q,
 		Blocked: []sources.DBSession{q}, Tables: []sources.DBTable{{Name: "public.t"}}, Extensions: []sources.DBExtension{{Name: "x", Version: "1"}}}
-	harness.Poison(&st, e.s)
+	faults.Poison(&st, e.s)
 	return st, nil
 }
 
@@ -38,7 +38,7 @@ func (e evilCache) Poll(context.Context) (sources.CacheState, error) {
 	st := sources.CacheState{Mode: "single", Version: "7", Role: "master", MaxMemoryPolicy: "noeviction",
 		SlowLog: []sources.SlowEntry{{ID: 1, Command: "GET k", At: time.Unix(1, 0)}}, Queues: []sources.Queue{{Name: "celery", Error: "WRONGTYPE"}},
 		Nodes: []sources.CacheNode{{Addr: "a", Error: "e"}}, Hidden: []string{"h"}}
-	harness.Poison(&st, e.s)
+	faults.Poison(&st, e.s)
 	return st, nil
 }
 
@@ -47,13 +47,13 @@ type evilMigrations struct{ s string }
 func (e evilMigrations) Poll(context.Context) (sources.MigrationState, error) {
 	st := sources.MigrationState{Status: "behind", Dir: "d", Current: []string{"a"}, Heads: []string{"b"},
 		Pending: []sources.Revision{{ID: "b", Message: "m", File: "f"}}, Problems: []sources.Problem{{Severity: "warning", Message: "p"}}}
-	harness.Poison(&st, e.s)
+	faults.Poison(&st, e.s)
 	return st, nil
 }
 
 func (e evilMigrations) Compare(context.Context, bool) sources.SchemaDrift {
 	d := sources.SchemaDrift{Reference: "r", Differences: []sources.Difference{{Kind: "table_extra", Object: "o", Detail: "d", SQL: "DROP TABLE o;"}}}
-	harness.Poison(&d, e.s)
+	faults.Poison(&d, e.s)
 	return d
 }
 

@@ -1,5 +1,3 @@
-// Package snapshot polls every source of an environment once and renders the
-// result as JSON (documented in the README) or text: `opsdeck snapshot`.
 package snapshot
 
 import (
@@ -172,6 +170,29 @@ func pollRedis(ctx context.Context, env *sources.Environment) Redis {
 
 // Take polls env's sources once, concurrently. Failures are recorded in the
 // document, never returned: a snapshot of a broken environment is the point.
+// ReadMetric reads one golden signal at now (zero: the latest) as the
+// snapshot reports it: its value, status against its thresholds, or the
+// error in words.
+func ReadMetric(ctx context.Context, env *sources.Environment, spec sources.SignalSpec, now time.Time) Metric {
+	m := Metric{Title: spec.Title, Query: spec.Query, Unit: string(spec.Unit)}
+	if env.Metrics == nil {
+		m.Status, m.Error = string(sources.StatusError), env.MetricsProblem
+		return m
+	}
+	r, err := env.Metrics.Read(ctx, spec, sources.Window{Now: now})
+	if err != nil {
+		m.Status, m.Error = string(sources.StatusError), env.Scrubber.Error(err)
+		return m
+	}
+	m.Series, m.Diagnosis = r.Series, env.Scrubber.String(r.Diagnosis)
+	m.Status = string(spec.Thresholds.Classify(r.Value))
+	if r.HasValue() && !math.IsInf(r.Value, 0) {
+		v := r.Value
+		m.Value = &v
+	}
+	return m
+}
+
 func Take(ctx context.Context, env *sources.Environment, now time.Time) *Document {
 	d := &Document{
 		Environment: env.Name,
@@ -197,27 +218,14 @@ func Take(ctx context.Context, env *sources.Environment, now time.Time) *Documen
 	for _, spec := range env.Signals {
 		d.order = append(d.order, spec.Key)
 		d.specs[spec.Key] = spec
-		m := Metric{Title: spec.Title, Query: spec.Query, Unit: string(spec.Unit)}
 		if env.Metrics == nil {
-			m.Status, m.Error = string(sources.StatusError), env.MetricsProblem
-			d.Metrics[spec.Key] = m
+			d.Metrics[spec.Key] = ReadMetric(ctx, env, spec, now)
 			continue
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r, err := env.Metrics.Read(ctx, spec, sources.Window{Now: now})
-			switch {
-			case err != nil:
-				m.Status, m.Error = string(sources.StatusError), env.Scrubber.Error(err)
-			default:
-				m.Series, m.Diagnosis = r.Series, env.Scrubber.String(r.Diagnosis)
-				m.Status = string(spec.Thresholds.Classify(r.Value))
-				if r.HasValue() && !math.IsInf(r.Value, 0) {
-					v := r.Value
-					m.Value = &v
-				}
-			}
+			m := ReadMetric(ctx, env, spec, now)
 			mu.Lock()
 			d.Metrics[spec.Key] = m
 			mu.Unlock()

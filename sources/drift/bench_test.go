@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/opsdeck/opsdeck/internal/harness"
+	"github.com/opsdeck/opsdeck/internal/testenv/harness"
 )
 
 // BenchmarkCompare: read two schemas of 500 tables x 20 columns from real

@@ -9,7 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/opsdeck/opsdeck/internal/harness"
+	"github.com/opsdeck/opsdeck/internal/testenv/harness"
 	"github.com/opsdeck/opsdeck/sources"
 )
 

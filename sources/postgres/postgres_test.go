@@ -12,7 +12,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/opsdeck/opsdeck/internal/harness"
+	"github.com/opsdeck/opsdeck/internal/testenv/faults"
+	"github.com/opsdeck/opsdeck/internal/testenv/harness"
 	"github.com/opsdeck/opsdeck/sources"
 )
 
@@ -426,7 +427,7 @@ func TestPgbouncerPools(t *testing.T) {
 func TestRecoversWhenTheServerReturns(t *testing.T) {
 	t.Parallel()
 	pg := harness.NewPostgres(t, harness.PostgresOptions{})
-	proxy := harness.NewProxy(t, "127.0.0.1:"+itoa(pg.Port))
+	proxy := faults.NewProxy(t, "127.0.0.1:"+itoa(pg.Port))
 	url := strings.Replace(pg.URL(), "127.0.0.1:"+itoa(pg.Port), proxy.Addr(), 1)
 	c := newClient(t, Options{URL: url, Timeout: 2 * time.Second})
 	poll(t, c, sources.DBRequest{})

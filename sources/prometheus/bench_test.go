@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/opsdeck/opsdeck/internal/harness"
-	"github.com/opsdeck/opsdeck/internal/originapi"
+	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/testenv/originapi"
 	"github.com/opsdeck/opsdeck/sources"
 )
 

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/opsdeck/opsdeck/internal/harness"
 	"github.com/opsdeck/opsdeck/internal/redact"
+	"github.com/opsdeck/opsdeck/internal/testenv/faults"
 	"github.com/opsdeck/opsdeck/sources"
 )
 
@@ -24,8 +24,8 @@ func TestBaseURLQueryKeptOnEveryRequest(t *testing.T) {
 	target, _ := url.Parse(promURL(t))
 	real := httputil.NewSingleHostReverseProxy(target)
 	var bad atomic.Value
-	gate := harness.NewProxy(t, "127.0.0.1:1")
-	gate.SetWith(harness.Serve, 0, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	gate := faults.NewProxy(t, "127.0.0.1:1")
+	gate.SetWith(faults.Serve, 0, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Get("token") != "x" || !strings.HasPrefix(r.URL.Path, "/prom/api/v1/") {
 			bad.Store(r.URL.String())
 			http.Error(w, "forbidden", http.StatusForbidden)
@@ -57,8 +57,8 @@ func TestBaseURLQueryKeptOnEveryRequest(t *testing.T) {
 func TestOversizedAnswersCappedAndBackedOff(t *testing.T) {
 	t.Parallel()
 	var asked atomic.Int64
-	hostile := harness.NewProxy(t, "127.0.0.1:1")
-	hostile.SetWith(harness.Serve, 0, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	hostile := faults.NewProxy(t, "127.0.0.1:1")
+	hostile.SetWith(faults.Serve, 0, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		asked.Add(1)
 		w.Header().Set("Content-Type", "application/json")
 		w.Write([]byte(`{"status":"success","data":{"resultType":"vector","result":[`))
@@ -93,8 +93,8 @@ func TestOversizedAnswersCappedAndBackedOff(t *testing.T) {
 // header in its error shows neither the base64 of user:password nor a token.
 func TestEchoedCredentialsScrubbed(t *testing.T) {
 	t.Parallel()
-	echo := harness.NewProxy(t, "127.0.0.1:1")
-	echo.SetWith(harness.Serve, 0, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	echo := faults.NewProxy(t, "127.0.0.1:1")
+	echo.SetWith(faults.Serve, 0, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusBadGateway)
 		fmt.Fprintf(w, "bad gateway; you sent Authorization: %s", r.Header.Get("Authorization"))
 	}))
@@ -123,8 +123,8 @@ func windowNow() sources.Window { return sources.WindowFor(time.Now(), time.Minu
 // and an entry that is not an alert, do not cost the other alerts.
 func TestOneBadAlertKeepsTheRest(t *testing.T) {
 	t.Parallel()
-	odd := harness.NewProxy(t, "127.0.0.1:1")
-	odd.SetWith(harness.Serve, 0, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	odd := faults.NewProxy(t, "127.0.0.1:1")
+	odd.SetWith(faults.Serve, 0, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprint(w, `{"status":"success","data":{"alerts":[
 			{"labels":{"alertname":"Good","severity":"critical"},"annotations":{"summary":"ok"},"state":"firing","activeAt":"2026-11-29T10:00:00Z"},

@@ -20,9 +20,9 @@ import (
 	"time"
 
 	"github.com/opsdeck/opsdeck/config"
-	"github.com/opsdeck/opsdeck/internal/harness"
-	"github.com/opsdeck/opsdeck/internal/originapi"
 	"github.com/opsdeck/opsdeck/internal/redact"
+	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/testenv/originapi"
 	"github.com/opsdeck/opsdeck/sources"
 )
 

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/opsdeck/opsdeck/internal/harness"
+	"github.com/opsdeck/opsdeck/internal/testenv/harness"
 )
 
 // BenchmarkPoll: one poll of a single server with a million keys in 4

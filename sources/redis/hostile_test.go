@@ -5,7 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/opsdeck/opsdeck/internal/harness"
+	"github.com/opsdeck/opsdeck/internal/testenv/faults"
+	"github.com/opsdeck/opsdeck/internal/testenv/harness"
 )
 
 const realInfo = "# Server\r\nredis_version:7.0.15\r\nuptime_in_seconds:10\r\n# Clients\r\nconnected_clients:1\r\n"
@@ -17,13 +18,13 @@ func TestHostileRedisAnswers(t *testing.T) {
 	cases := []struct {
 		name, info, want string
 	}{
-		{"garbage INFO", harness.Bulk("hello: I am not redis\r\n"), "answered INFO without redis_version: not a Redis server"},
+		{"garbage INFO", faults.Bulk("hello: I am not redis\r\n"), "answered INFO without redis_version: not a Redis server"},
 		{"huge error", "-ERR " + strings.Repeat("x", 100_000) + "\r\n", "… (100004 bytes in all)"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			srv := harness.NewRESPServer(t, harness.RedisAnswers(c.info))
+			srv := faults.NewRESPServer(t, faults.RedisAnswers(c.info))
 			_, err := newClient(t, Options{URL: "redis://" + srv.Addr() + "/0"}).Poll(context.Background())
 			if err == nil || !strings.Contains(err.Error(), c.want) || len(err.Error()) > 500 {
 				t.Fatalf("poll: %.600v", err)
@@ -32,7 +33,7 @@ func TestHostileRedisAnswers(t *testing.T) {
 	}
 	t.Run("odd figures", func(t *testing.T) {
 		t.Parallel()
-		srv := harness.NewRESPServer(t, harness.RedisAnswers(harness.Bulk(realInfo+"mem_fragmentation_ratio:inf\r\ninstantaneous_ops_per_sec:nan\r\nrdb_last_save_time:99999999999999\r\n")))
+		srv := faults.NewRESPServer(t, faults.RedisAnswers(faults.Bulk(realInfo+"mem_fragmentation_ratio:inf\r\ninstantaneous_ops_per_sec:nan\r\nrdb_last_save_time:99999999999999\r\n")))
 		st, err := newClient(t, Options{URL: "redis://" + srv.Addr() + "/0"}).Poll(context.Background())
 		if err != nil || st.Version != "7.0.15" {
 			t.Fatalf("poll: %+v %v", st, err)

@@ -13,8 +13,9 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
-	"github.com/opsdeck/opsdeck/internal/harness"
 	"github.com/opsdeck/opsdeck/internal/redact"
+	"github.com/opsdeck/opsdeck/internal/testenv/faults"
+	"github.com/opsdeck/opsdeck/internal/testenv/harness"
 	"github.com/opsdeck/opsdeck/sources"
 )
 
@@ -324,7 +325,7 @@ func TestSentinel(t *testing.T) {
 func TestRecoversWhenTheServerReturns(t *testing.T) {
 	t.Parallel()
 	srv := harness.NewRedis(t, harness.RedisOptions{})
-	proxy := harness.NewProxy(t, srv.Addr())
+	proxy := faults.NewProxy(t, srv.Addr())
 	c := newClient(t, Options{URL: strings.Replace(srv.URL(0), srv.Addr(), proxy.Addr(), 1), Timeout: 2 * time.Second})
 	poll(t, c)
 	proxy.Down()

@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/opsdeck/opsdeck/internal/harness"
-	"github.com/opsdeck/opsdeck/internal/originapi"
 	"github.com/opsdeck/opsdeck/internal/redact"
+	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/testenv/originapi"
 	"github.com/opsdeck/opsdeck/sources"
 )
 

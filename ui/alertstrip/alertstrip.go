@@ -1,4 +1,3 @@
-// Package alertstrip is the one-line strip of firing alerts under the header.
 package alertstrip
 
 import (

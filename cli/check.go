@@ -1,0 +1,180 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/opsdeck/opsdeck/internal/snapshot"
+	"github.com/opsdeck/opsdeck/internal/units"
+	"github.com/opsdeck/opsdeck/sources"
+)
+
+// checkFlags are `opsdeck check`'s own flags.
+type checkFlags struct {
+	Format string
+	// Metrics adds the golden-signal gate: error rate and P95 under critical.
+	Metrics bool
+}
+
+// checkResult is `opsdeck check --format json`.
+type checkResult struct {
+	Environment string                  `json:"environment"`
+	OK          bool                    `json:"ok"`
+	Findings    []string                `json:"findings"`
+	Migrations  *sources.MigrationState `json:"migrations,omitempty"`
+	// Signals are the error rate and P95 as read for --metrics.
+	Signals     []checkSignal        `json:"signals,omitempty"`
+	SchemaDrift *sources.SchemaDrift `json:"schema_drift,omitempty"`
+}
+
+// runCheck is `opsdeck check`, the runbook's pre-deploy gate.
+// Problems of severity critical or warning fail it (Alembic itself refuses a
+// project with several heads or a file without a revision).
+func runCheck(a *app, c checkFlags) error {
+	env, ctx, done, err := a.openEnv()
+	if err != nil {
+		return err
+	}
+	defer done()
+	if env.Migrations == nil && env.Drift == nil && !c.Metrics {
+		return usageError(fmt.Errorf("nothing to check in environment %s: set alembic.dir (or ALEMBIC_DIR) and postgres.url, and/or schema_reference", env.Name))
+	}
+	res := checkResult{Environment: env.Name, Findings: []string{}}
+	if env.Migrations != nil {
+		st, err := env.Migrations.Poll(ctx)
+		if err != nil {
+			res.Findings = append(res.Findings, env.Scrubber.Error(err))
+		} else {
+			res.Migrations = &st
+			res.Findings = findings(st)
+		}
+	}
+	if env.Drift != nil {
+		d := env.Drift.Compare(ctx, true)
+		d.Error = env.Scrubber.String(d.Error)
+		res.SchemaDrift = &d
+		if d.Error != "" {
+			res.Findings = append(res.Findings, "the schema could not be compared with "+d.Reference+": "+d.Error)
+		}
+		for _, x := range d.Differences {
+			res.Findings = append(res.Findings, "schema: "+x.Detail)
+		}
+	}
+	if c.Metrics {
+		res.Signals = readSignals(ctx, env)
+		for _, s := range res.Signals {
+			if s.Finding != "" {
+				res.Findings = append(res.Findings, s.Finding)
+			}
+		}
+	}
+	res.OK = len(res.Findings) == 0
+	if c.Format == "json" {
+		out, err := json.MarshalIndent(res, "", "  ")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(a.stdout, string(out))
+	} else {
+		fmt.Fprint(a.stdout, res.text())
+	}
+	if !res.OK {
+		return found()
+	}
+	return nil
+}
+
+// checkSignal is one golden signal against its critical threshold.
+type checkSignal struct {
+	Key      string   `json:"key"`
+	Value    *float64 `json:"value"`
+	Critical *float64 `json:"critical"`
+	Status   string   `json:"status"`
+	Finding  string   `json:"-"`
+	unit     units.Unit
+}
+
+// readSignals reads the error rate and P95 once, as the snapshot reads
+// them; a value at or over its critical threshold fails the gate, and so
+// does a source that cannot be read (a gate that cannot see must not pass).
+// No traffic (no value) passes.
+func readSignals(ctx context.Context, env *sources.Environment) []checkSignal {
+	sources.Warm(ctx, env.Metrics) // direct mode needs two samples for a rate
+	var out []checkSignal
+	for _, spec := range env.Signals {
+		if spec.Key != sources.ErrorRate && spec.Key != sources.P95Latency {
+			continue
+		}
+		m := snapshot.ReadMetric(ctx, env, spec, time.Time{})
+		cs := checkSignal{Key: spec.Key, Critical: spec.Thresholds.Crit, Status: m.Status, Value: m.Value, unit: spec.Unit}
+		switch {
+		case m.Error != "":
+			cs.Finding = spec.Title + ": cannot be read: " + m.Error
+		case m.Status == string(sources.StatusCrit):
+			v := math.Inf(1) // the one critical value the snapshot leaves out of JSON
+			if m.Value != nil {
+				v = *m.Value
+			}
+			cs.Finding = fmt.Sprintf("%s is %s, at or over its critical threshold %s", spec.Title,
+				units.Format(v, spec.Unit), units.Format(*spec.Thresholds.Crit, spec.Unit))
+		}
+		out = append(out, cs)
+	}
+	return out
+}
+
+// findings are the reasons the gate fails.
+func findings(st sources.MigrationState) []string {
+	var out []string
+	switch st.Status {
+	case sources.MigrationsUpToDate:
+	case sources.MigrationsBehind:
+		ids := make([]string, len(st.Pending))
+		for i, r := range st.Pending {
+			ids[i] = r.ID
+		}
+		out = append(out, fmt.Sprintf("the database is behind: %d revision(s) pending (%s); run `alembic upgrade head`", len(st.Pending), strings.Join(ids, ", ")))
+	case sources.MigrationsUnknown:
+		out = append(out, "the database's revision could not be read: "+st.DatabaseError)
+	}
+	for _, p := range st.Problems {
+		if p.Severity == sources.SeverityCritical || p.Severity == sources.SeverityWarning {
+			out = append(out, p.Severity+": "+p.Message)
+		}
+	}
+	return out
+}
+
+func (r checkResult) text() string {
+	var b strings.Builder
+	if r.OK {
+		var parts []string
+		if r.Migrations != nil {
+			parts = append(parts, "at the Alembic heads ("+strings.Join(r.Migrations.Heads, ", ")+")")
+		}
+		if r.SchemaDrift != nil {
+			parts = append(parts, "schema equal to "+r.SchemaDrift.Reference)
+		}
+		for _, s := range r.Signals {
+			v := "no traffic"
+			if s.Value != nil {
+				v = units.Format(*s.Value, s.unit)
+			}
+			if s.Critical != nil {
+				v += ", critical at " + units.Format(*s.Critical, s.unit)
+			}
+			parts = append(parts, strings.ReplaceAll(s.Key, "_", " ")+" "+v)
+		}
+		fmt.Fprintf(&b, "ok: %s: %s\n", r.Environment, strings.Join(parts, "; "))
+		return b.String()
+	}
+	fmt.Fprintf(&b, "drift in %s:\n", r.Environment)
+	for _, f := range r.Findings {
+		fmt.Fprintf(&b, "  - %s\n", f)
+	}
+	return b.String()
+}

@@ -1,0 +1,102 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/opsdeck/opsdeck/actions"
+	"github.com/opsdeck/opsdeck/config"
+	"github.com/opsdeck/opsdeck/internal/wire"
+	"github.com/opsdeck/opsdeck/ui/actionpane"
+)
+
+// consoleActions are the environment's actions as the console's keys run
+// them: the same specs, guards and audit log as `opsdeck run`.
+func consoleActions(cfg *config.Config, name string, readonly bool, audit *actions.Audit, who actions.Who) []actionpane.Action {
+	env, specs, err := wire.Actions(cfg, name)
+	if err != nil {
+		return nil
+	}
+	out := make([]actionpane.Action, 0, len(specs))
+	for _, spec := range specs {
+		d := spec.Guard(env, readonly)
+		a := actionpane.Action{Name: spec.Name, Key: spec.Key, Reason: d.Reason, Refreshes: spec.Kind != actions.Safe}
+		switch d.Guard {
+		case actions.Refused:
+			a.Guard = actionpane.Refused
+		case actions.TypeName:
+			a.Guard = actionpane.TypeName
+		case actions.Confirm:
+			a.Guard = actionpane.Confirm
+		default:
+			a.Guard = actionpane.None
+		}
+		a.Preview = preview(spec, name, audit, who)
+		out = append(out, a)
+	}
+	return out
+}
+
+// preview reads what the action would do; the Run it returns does exactly
+// that: a reset executes the plan it showed.
+func preview(spec actions.Spec, env string, audit *actions.Audit, who actions.Who) func(context.Context) (actionpane.Preview, error) {
+	return func(ctx context.Context) (actionpane.Preview, error) {
+		if spec.Reset != nil {
+			plan, err := spec.Reset.Preview(ctx)
+			if err != nil {
+				return actionpane.Preview{}, err
+			}
+			p := actionpane.Preview{Head: []string{"Reset " + plan.Summary()}, Items: plan.Items(), Run: runner(spec, plan, env, audit, who)}
+			if plan.RedisErr != "" {
+				p.Head = append(p.Head, "redis: "+plan.RedisErr)
+			}
+			return p, nil
+		}
+		p := actionpane.Preview{Head: []string{fmt.Sprintf("%s in %s: run `%s` against %s", spec.Name, env, spec.Command.String(), spec.Target)},
+			Run: runner(spec, actions.Plan{}, env, audit, who)}
+		if spec.Pending != nil {
+			list, err := spec.Pending(ctx)
+			p.Head = append(p.Head, pendingHead(list, err))
+			p.Items = list
+		}
+		return p, nil
+	}
+}
+
+// pendingHead says how many revisions a migration applies, or why that is
+// not known.
+func pendingHead(list []string, err error) string {
+	switch {
+	case err != nil:
+		return "pending revisions unknown: " + err.Error()
+	case len(list) == 0:
+		return "nothing pending: the database is at the heads"
+	}
+	return fmt.Sprintf("%d pending, applied in this order:", len(list))
+}
+
+func runner(spec actions.Spec, plan actions.Plan, env string, audit *actions.Audit, who actions.Who) func(context.Context, string) (<-chan actionpane.Line, func(), error) {
+	return func(base context.Context, confirmation string) (<-chan actionpane.Line, func(), error) {
+		ctx, cancel := context.WithCancelCause(base)
+		out := make(chan actionpane.Line, 64)
+		go func() {
+			defer cancel(nil)
+			exit, err := actions.Execute(ctx, spec, plan, env, confirmation, audit, who, func(s actions.Stream, line string) {
+				out <- actionpane.Line{Text: line, Stderr: s == actions.Stderr}
+			})
+			out <- actionpane.Line{Done: true, Exit: exit, Err: err}
+			close(out)
+		}()
+		return out, func() { cancel(actions.ErrCancelled) }, nil
+	}
+}
+
+// pendingText says what a migration would apply, or why that is not known.
+func pendingText(ctx context.Context, spec actions.Spec) string {
+	list, err := spec.Pending(ctx)
+	if len(list) == 0 {
+		return pendingHead(list, err)
+	}
+	return pendingHead(list, err) + "\n  " + strings.Join(list, "\n  ")
+}

@@ -1,0 +1,116 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"os/user"
+	"strings"
+	"syscall"
+
+	"github.com/opsdeck/opsdeck/actions"
+	"github.com/opsdeck/opsdeck/internal/wire"
+)
+
+// runFlags are `opsdeck run ACTION`'s confirmations.
+type runFlags struct {
+	Yes        bool
+	ConfirmEnv string
+}
+
+// runAction is `opsdeck run ACTION`: the same guards and audit as the keys,
+// output streamed, the action's exit status returned.
+func runAction(a *app, name string, f runFlags) error {
+	cfg, err := a.load()
+	if err != nil {
+		return err
+	}
+	envName, err := a.envName(cfg)
+	if err != nil {
+		return err
+	}
+	env, specs, err := wire.Actions(cfg, envName)
+	if err != nil {
+		return err
+	}
+	var spec *actions.Spec
+	var names []string
+	for i := range specs {
+		names = append(names, specs[i].Name)
+		if specs[i].Name == name {
+			spec = &specs[i]
+		}
+	}
+	if spec == nil {
+		return usageError(fmt.Errorf("no action %q in environment %s (have: %s)", name, envName, strings.Join(names, ", ")))
+	}
+	d := spec.Guard(env, a.cli.Readonly)
+	if d.Guard == actions.Refused {
+		return usageError(fmt.Errorf("refused: %s", d.Reason))
+	}
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer cancel()
+
+	var plan actions.Plan
+	if spec.Pending != nil {
+		fmt.Fprintln(a.stderr, "opsdeck: "+spec.Name+": "+pendingText(ctx, *spec))
+	}
+	if spec.Reset != nil {
+		if plan, err = spec.Reset.Preview(ctx); err != nil {
+			return err
+		}
+		fmt.Fprintln(a.stderr, "opsdeck: reset plan: "+plan.Describe())
+	}
+	confirmation := "none needed (" + d.Guard.String() + ")"
+	switch d.Guard {
+	case actions.TypeName:
+		if f.ConfirmEnv != envName {
+			return usageError(fmt.Errorf("%s is protected: repeat its name with --confirm-env %s to %s", envName, envName, spec.Name))
+		}
+		confirmation = "environment name typed (--confirm-env)"
+	case actions.Confirm:
+		if !f.Yes {
+			return usageError(fmt.Errorf("%s in %s needs confirmation: add --yes (it will run: %s)", spec.Name, envName, commandText(*spec)))
+		}
+		confirmation = "confirmed (--yes)"
+	}
+
+	audit := &actions.Audit{Path: actions.DefaultAuditPath(a.lookupEnv)}
+	a.reportAbandoned(audit)
+	status, runErr := actions.Execute(ctx, *spec, plan, envName, confirmation, audit, actions.Who{User: osUser(), Host: hostname()},
+		func(s actions.Stream, line string) {
+			if s == actions.Stderr {
+				fmt.Fprintln(a.stderr, line)
+			} else {
+				fmt.Fprintln(a.stdout, line)
+			}
+		})
+	switch {
+	case runErr != nil:
+		return runErr
+	case status != 0:
+		fmt.Fprintf(a.stderr, "opsdeck: %s exited with status %d\n", spec.Name, status)
+		return exit{code: ExitCode(status)} // the action's own status
+	}
+	return nil
+}
+
+func commandText(s actions.Spec) string {
+	if s.Command != nil {
+		return s.Command.String()
+	}
+	return s.Name
+}
+
+func osUser() string {
+	if u, err := user.Current(); err == nil {
+		return u.Username
+	}
+	return os.Getenv("USER")
+}
+
+func hostname() string {
+	h, _ := os.Hostname()
+	return h
+}

@@ -1,0 +1,162 @@
+package cli
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/testenv/originapi"
+)
+
+// TestCanaryPasswordNeverShown: one password, the canary, is in every URL of
+// the configuration and is the real password of PostgreSQL and Redis. Every
+// output opsdeck has (each command's stdout and stderr in every format, the
+// audit log, the report file, the console's screen) is searched for it, in
+// environments that work, that cannot connect and that use a wrong password,
+// and through a command whose own output prints the database URL. Also:
+// argv given in the configuration never passes through a shell.
+func TestCanaryPasswordNeverShown(t *testing.T) {
+	t.Parallel()
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	canary := "Canary" + hex.EncodeToString(b)
+
+	api := originapi.Start(t, originapi.Schedule{Start: time.Now(), Period: time.Hour}, 11)
+	prom := harness.NewPrometheus(t, harness.PrometheusOptions{Targets: []string{api}})
+	pg := harness.NewPostgres(t, harness.PostgresOptions{Password: canary})
+	rd := harness.NewRedis(t, harness.RedisOptions{Password: canary})
+	if err := pg.Exec(t.Context(), "CREATE TABLE users (id int); INSERT INTO users VALUES (1);"); err != nil {
+		t.Fatal(err)
+	}
+	dead, err := harness.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pgAt := "127.0.0.1:" + strconv.Itoa(pg.Port)
+	pwned := filepath.Join(t.TempDir(), "PWNED")
+	cfg := writeFile(t, "canary.yaml", fmt.Sprintf(`environments:
+  good:
+    prometheus: {url: "http://watcher:%[1]s@127.0.0.1:%[2]d"}
+    postgres: {url: "postgresql://opsdeck:%[1]s@%[3]s/opsdeck?sslmode=disable", pgbouncer_url: "postgresql://opsdeck:%[1]s@%[3]s/pgbouncer?sslmode=disable"}
+    redis: {url: "redis://:%[1]s@%[4]s/0"}
+    disposable: true
+    confirm: none
+    actions:
+      commands:
+        - {name: leaky, key: L, argv: [sh, -c, 'echo "connecting to $DATABASE_URL"; echo "cache redis://:%[1]s@elsewhere:6379"; exit 3']}
+        - {name: literal, argv: [echo, "$(touch %[7]s); `+"`touch %[7]s`"+`; $DATABASE_URL"]}
+  direct:
+    metrics_url: "http://scraper:%[1]s@%[5]s/metrics"
+  broken:
+    prometheus: {url: "http://watcher:%[1]s@127.0.0.1:%[6]d", timeout: 1s}
+    postgres: {url: "postgresql://opsdeck:%[1]s@127.0.0.1:%[6]d/opsdeck", timeout: 1s}
+    redis: {url: "redis://:%[1]s@127.0.0.1:%[6]d/0", timeout: 1s}
+  wrongpw:
+    postgres: {url: "postgresql://opsdeck:%[1]sX@%[3]s/opsdeck?sslmode=disable"}
+    redis: {url: "redis://:%[1]sX@%[4]s/0"}
+    schema_reference: good
+`, canary, prom.Port, pgAt, rd.Addr(), api, dead, pwned))
+	state := t.TempDir()
+	env := map[string]string{"XDG_STATE_HOME": state}
+
+	var searched []string
+	check := func(what, text string) {
+		t.Helper()
+		searched = append(searched, what)
+		if strings.Contains(text, canary) {
+			i := strings.Index(text, canary)
+			t.Errorf("the canary is in %s: …%s…", what, text[max(0, i-80):min(len(text), i+40)])
+		}
+	}
+	cli := func(args ...string) (int, string) {
+		t.Helper()
+		code, stdout, stderr := runCLI(t, env, append([]string{"--config", cfg}, args...)...)
+		check(strings.Join(args, " "), stdout+stderr)
+		return code, stdout + stderr
+	}
+
+	cli("config", "print")
+	for _, e := range []string{"good", "direct", "broken", "wrongpw"} {
+		for _, f := range []string{"json", "text", "markdown"} {
+			cli("--env", e, "snapshot", "--format", f)
+		}
+		cli("--env", e, "check", "--metrics")
+		cli("--env", e, "check", "--format", "json")
+		cli("--env", e, "schema", "dump")
+		cli("--env", e, "dashboard", "lint", "testdata/grafana-origin-dashboard.json")
+	}
+	if code, out := cli("--env", "good", "run", "leaky", "--yes"); code != 3 || !strings.Contains(out, "connecting to postgresql://opsdeck:xxxxx@") {
+		t.Errorf("the command's output, scrubbed, should be shown (exit %d):\n%s", code, out)
+	}
+	// argv is never a shell: the line comes back as written, nothing ran.
+	if code, out := cli("--env", "good", "run", "literal", "--yes"); code != 0 || !strings.Contains(out, "$(touch "+pwned+"); `touch "+pwned+"`; $DATABASE_URL") {
+		t.Errorf("argv went through a shell (exit %d):\n%s", code, out)
+	}
+	if _, err := os.Stat(pwned); err == nil {
+		t.Error("a command substitution in argv ran")
+	}
+	if code, out := cli("--env", "good", "run", "reset", "--yes"); code != 0 {
+		t.Errorf("reset: exit %d\n%s", code, out)
+	}
+	cli("--env", "good", "audit")
+	logs, _ := filepath.Glob(filepath.Join(state, "opsdeck", "*"))
+	if len(logs) == 0 {
+		t.Fatalf("no audit log under %s", state)
+	}
+	for _, l := range logs {
+		data, err := os.ReadFile(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(data), "leaky") {
+			t.Errorf("the audit log %s does not record the command", l)
+		}
+		check("audit log "+l, string(data))
+	}
+
+	// The console, in each environment; the report key in the working one.
+	bin := binary(t)
+	work := t.TempDir()
+	for _, e := range []struct{ name, until string }{
+		{"good", "req/s"},
+		{"broken", "connection refused"},
+		{"wrongpw", "authentication failed"},
+	} {
+		tm := newTmux(t)
+		tm.run("new-session", "-d", "-x", "160", "-y", "48", "-c", work,
+			fmt.Sprintf("XDG_STATE_HOME=%s %s --config %s --env %s; sleep 30", state, bin, cfg, e.name))
+		screen := tm.waitFor(e.name+" on screen", 20*time.Second, func(s string) bool { return strings.Contains(s, e.until) })
+		check("the screen in "+e.name, screen)
+		if e.name == "good" {
+			tm.run("send-keys", "w")
+			tm.waitFor("the report written", 20*time.Second, func(s string) bool { return strings.Contains(s, "opsdeck-report-good-") })
+			tm.run("send-keys", "L")
+			tm.waitFor("the command's confirmation", 5*time.Second, func(s string) bool { return strings.Contains(s, "leaky") })
+			tm.run("send-keys", "y")
+			check("the command's output on screen", tm.waitFor("the command's output", 10*time.Second, func(s string) bool {
+				return strings.Contains(s, "connecting to")
+			}))
+		}
+		tm.run("send-keys", "q")
+	}
+	reports, _ := filepath.Glob(filepath.Join(work, "opsdeck-report-*.md"))
+	if len(reports) != 1 {
+		t.Fatalf("reports written: %v", reports)
+	}
+	data, err := os.ReadFile(reports[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info, _ := os.Stat(reports[0]); info.Mode().Perm() != 0o600 {
+		t.Errorf("report mode %v, want 0600", info.Mode().Perm())
+	}
+	check("the report", string(data))
+	t.Logf("searched %d outputs", len(searched))
+}

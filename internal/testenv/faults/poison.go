@@ -1,0 +1,37 @@
+package faults
+
+import "reflect"
+
+// Poison appends s to every string reachable from ptr (fields, slices,
+// pointers, map values): every field a source fills is a field a hostile
+// server can fill.
+func Poison(ptr any, s string) {
+	var walk func(v reflect.Value)
+	walk = func(v reflect.Value) {
+		switch v.Kind() {
+		case reflect.String:
+			if v.CanSet() {
+				v.SetString(v.String() + s)
+			}
+		case reflect.Pointer:
+			if !v.IsNil() {
+				walk(v.Elem())
+			}
+		case reflect.Struct:
+			for i := 0; i < v.NumField(); i++ {
+				walk(v.Field(i))
+			}
+		case reflect.Slice:
+			for i := 0; i < v.Len(); i++ {
+				walk(v.Index(i))
+			}
+		case reflect.Map:
+			if v.Type().Elem().Kind() == reflect.String && !v.IsNil() {
+				for _, k := range v.MapKeys() {
+					v.SetMapIndex(k, reflect.ValueOf(v.MapIndex(k).String()+s).Convert(v.Type().Elem()))
+				}
+			}
+		}
+	}
+	walk(reflect.ValueOf(ptr).Elem())
+}

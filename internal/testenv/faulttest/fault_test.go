@@ -1,0 +1,689 @@
+package faulttest
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/opsdeck/opsdeck/config"
+	"github.com/opsdeck/opsdeck/internal/testenv/faults"
+	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/testenv/originapi"
+	"github.com/opsdeck/opsdeck/internal/wire"
+	"github.com/opsdeck/opsdeck/sources"
+	"github.com/opsdeck/opsdeck/ui"
+)
+
+// keyBudget is the longest a key press may wait for the console
+// (BenchmarkKeysDuringFaults holds it). TestFaults, which runs under the
+// race detector beside others on two cores, fails at the sources' timeout:
+// a key that waited that long waited for a source.
+const keyBudget = 100 * time.Millisecond
+
+// pace is how often the console under test polls and how long it gives a
+// source. On a quiet machine a poll over loopback takes a few
+// milliseconds, and 1 s and 400 ms let a hundred faults fit in a test run;
+// beside busy processes and under the race detector polls take longer, and
+// the pace follows what they were measured to take, so that the claims (say
+// so within the timeout, recover within two intervals) are held against
+// the machine as it is rather than a guess.
+type pace struct{ refresh, timeout time.Duration }
+
+// recoverWithin is how soon after a fault ends every pane must be well.
+func (p pace) recoverWithin() time.Duration { return 2 * p.refresh }
+
+// stack is the three real servers, each behind its own fault proxy.
+type stack struct {
+	prom *harness.Prometheus
+	pg   *harness.Postgres
+	rd   *harness.Redis
+
+	proxies map[string]*faults.Proxy // by source: prometheus, postgres, redis
+	servers map[string]server
+}
+
+// server is what Kill/Restart need of a harness server.
+type server interface {
+	Kill() error
+	Restart(ctx context.Context) error
+}
+
+func newStack(t testing.TB) *stack {
+	api := originapi.Start(t, originapi.Schedule{Start: time.Now(), Period: time.Hour}, 7)
+	s := &stack{
+		prom: harness.NewPrometheus(t, harness.PrometheusOptions{Targets: []string{api}}),
+		pg:   harness.NewPostgres(t, harness.PostgresOptions{}),
+		rd:   harness.NewRedis(t, harness.RedisOptions{}),
+	}
+	s.servers = map[string]server{"prometheus": s.prom, "postgres": s.pg, "redis": s.rd}
+	s.proxies = map[string]*faults.Proxy{}
+	for src := range s.servers {
+		s.proxies[src] = faults.NewProxy(t, s.addr(src))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := s.prom.WaitFor(ctx, `count_over_time(up[1m]) >= 3`, func(r []harness.Sample) bool { return len(r) == 1 }); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// measurePace polls every source as the console does (after one poll that
+// opens the connections) and derives the pace from the slowest poll; with
+// heavy, Prometheus answers 10,000 series meanwhile, the heaviest answer a
+// case sends.
+func measurePace(t *testing.T, s *stack, heavy bool) pace {
+	cfg := s.config(t, time.Second, 20*time.Second)
+	env, err := wire.Open(cfg, "faults", "test")
+	must(t, err)
+	defer env.Close()
+	ctx := context.Background()
+	poll := func() time.Duration {
+		start := time.Now()
+		var wg sync.WaitGroup
+		for _, spec := range env.Signals {
+			wg.Go(func() { _, _ = env.Metrics.Read(ctx, spec, sources.WindowFor(time.Now(), 15*time.Minute, 150)) })
+		}
+		wg.Go(func() { _, _ = env.Metrics.Alerts(ctx) })
+		wg.Go(func() { _, _ = env.Database.Poll(ctx, sources.DBRequest{}) })
+		wg.Go(func() { _, _ = env.Cache.Poll(ctx) })
+		wg.Wait()
+		return time.Since(start)
+	}
+	poll()
+	var worst time.Duration
+	for range 3 {
+		worst = max(worst, poll())
+	}
+	factor := time.Duration(10) // a healthy poll is milliseconds: room for the console's own work
+	if heavy {
+		s.proxies["prometheus"].SetWith(faults.Serve, 0, manySeries(10000))
+		defer s.proxies["prometheus"].Set(faults.Pass)
+		worst, factor = 0, 2
+		for range 2 {
+			worst = max(worst, poll())
+		}
+	}
+	p := pace{timeout: max(400*time.Millisecond, (factor * worst).Round(100*time.Millisecond))}
+	p.refresh = max(time.Second, (5 * p.timeout / 2).Round(100*time.Millisecond))
+	t.Logf("slowest poll %v: refresh %v, timeout %v", worst.Round(time.Millisecond), p.refresh, p.timeout)
+	return p
+}
+
+// addr is where a source's server listens (a restarted one may have changed port).
+func (s *stack) addr(source string) string {
+	switch source {
+	case "prometheus":
+		return "127.0.0.1:" + strconv.Itoa(s.prom.Port)
+	case "postgres":
+		return "127.0.0.1:" + strconv.Itoa(s.pg.Port)
+	}
+	return s.rd.Addr()
+}
+
+// badGateway answers every request with a 502: a proxy in front of a dead API.
+var badGateway = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	http.Error(w, "bad gateway", http.StatusBadGateway)
+})
+
+// setAll puts fault f on every source at once: Slow delays by delay, and
+// Serve answers 502 where HTTP is spoken (Prometheus) and resets elsewhere.
+func (s *stack) setAll(f faults.Fault, delay time.Duration) {
+	for src, p := range s.proxies {
+		if f == faults.Serve && src != "prometheus" {
+			p.Set(faults.Reset)
+			continue
+		}
+		p.SetWith(f, delay, badGateway)
+	}
+}
+
+// config is the console's configuration: every URL through a proxy.
+func (s *stack) config(t testing.TB, refresh, timeout time.Duration) *config.Config {
+	pgURL := url.URL{Scheme: "postgresql", User: url.UserPassword(s.pg.User, s.pg.Password),
+		Host: s.proxies["postgres"].Addr(), Path: "/" + s.pg.Database, RawQuery: "sslmode=disable"}
+	rdURL := url.URL{Scheme: "redis", User: url.UserPassword("", s.rd.Password), Host: s.proxies["redis"].Addr(), Path: "/0"}
+	yaml := fmt.Sprintf(`refresh: %s
+environments:
+  faults:
+    prometheus: {url: "http://%s", timeout: %s}
+    postgres: {url: %q, timeout: %s, statement_timeout: %s}
+    redis: {url: %q, timeout: %s}
+`, refresh, s.proxies["prometheus"].Addr(), timeout, pgURL.String(), timeout, max(10*time.Millisecond, timeout*3/4), rdURL.String(), timeout)
+	path := filepath.Join(t.TempDir(), "faults.yaml")
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(config.Options{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// console is the console running in a real Bubble Tea program (renderer,
+// frame rate and all), its output discarded, its state read after every
+// message.
+type console struct {
+	t    testing.TB
+	prog *tea.Program
+	done chan error
+
+	mu        sync.Mutex
+	panes     map[string]string
+	pressed   []time.Time // tab presses not yet handled, oldest first
+	latencies []time.Duration
+}
+
+// observed wraps the root model to record, after each message, what every
+// pane says and how long each tab press waited.
+type observed struct {
+	m *ui.Model
+	c *console
+}
+
+func (o observed) Init() tea.Cmd { return o.m.Init() }
+
+func (o observed) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	_, cmd := o.m.Update(msg)
+	panes := o.m.PaneTexts()
+	o.c.mu.Lock()
+	o.c.panes = panes
+	if k, ok := msg.(tea.KeyPressMsg); ok && k.Code == tea.KeyTab && len(o.c.pressed) > 0 {
+		o.c.latencies = append(o.c.latencies, time.Since(o.c.pressed[0]))
+		o.c.pressed = o.c.pressed[1:]
+	}
+	o.c.mu.Unlock()
+	return o, cmd
+}
+
+func (o observed) View() tea.View { return o.m.View() }
+
+func startConsole(t testing.TB, cfg *config.Config) *console {
+	c := &console{t: t, done: make(chan error, 1)}
+	m := ui.New(ui.Deps{
+		Environments: []ui.EnvChoice{{Name: "faults"}},
+		Initial:      "faults",
+		Open:         func(n string) (*sources.Environment, error) { return wire.Open(cfg, n, "test") },
+		Refresh:      cfg.Refresh.D(),
+		Window:       15 * time.Minute,
+	})
+	c.prog = tea.NewProgram(observed{m: m, c: c}, tea.WithInput(nil), tea.WithOutput(io.Discard),
+		tea.WithWindowSize(160, 48), tea.WithFPS(10), tea.WithoutSignals())
+	go func() {
+		_, err := c.prog.Run()
+		c.done <- err
+	}()
+	t.Cleanup(func() {
+		c.prog.Send(tea.KeyPressMsg{Code: 'q', Text: "q"}) // quitting closes the environment's connections
+		select {
+		case err := <-c.done:
+			if err != nil {
+				t.Errorf("console ended with %v", err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Error("the console did not quit within 5s")
+			c.prog.Kill()
+		}
+	})
+	return c
+}
+
+// pressTabs presses tab every 150 ms until ctx ends: key presses all
+// through the faults, each timed from send to handled.
+func (c *console) pressTabs(ctx context.Context) {
+	tick := time.NewTicker(150 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			c.mu.Lock()
+			c.pressed = append(c.pressed, time.Now())
+			c.mu.Unlock()
+			c.prog.Send(tea.KeyPressMsg{Code: tea.KeyTab})
+		}
+	}
+}
+
+// checkKeys fails the test if any tab press waited as long as a source's
+// timeout, or if presses went unhandled.
+func (c *console) checkKeys(limit time.Duration) {
+	c.t.Helper()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.latencies) < 10 {
+		c.t.Fatalf("only %d key presses were handled", len(c.latencies))
+	}
+	lat := append([]time.Duration(nil), c.latencies...)
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	worst := lat[len(lat)-1]
+	c.t.Logf("%d key presses during faults: median %v, worst %v", len(lat), lat[len(lat)/2], worst)
+	if worst >= limit {
+		c.t.Errorf("a key press waited %v for the console: as long as a source's timeout (%v)", worst, limit)
+	}
+	if len(c.pressed) > 2 {
+		c.t.Errorf("%d key presses never handled", len(c.pressed))
+	}
+}
+
+// waitFor polls the panes' text until cond holds and returns how long it took.
+func (c *console) waitFor(t testing.TB, what string, within time.Duration, cond func(map[string]string) bool) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for {
+		c.mu.Lock()
+		panes := c.panes
+		c.mu.Unlock()
+		if panes != nil && cond(panes) {
+			return time.Since(start)
+		}
+		if time.Since(start) > within {
+			t.Fatalf("%s: not within %v; the panes say:\n%s", what, within, dump(panes))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// errorLine is what a pane says about its source (its text from the ⚠ or,
+// without one, its first line).
+func (c *console) errorLine(title string) string {
+	c.mu.Lock()
+	text := flat(c.panes[title])
+	c.mu.Unlock()
+	if i := strings.Index(text, "⚠ "); i >= 0 {
+		text = text[i:]
+	}
+	return text[:min(len(text), 160)]
+}
+
+func dump(panes map[string]string) string {
+	var b strings.Builder
+	for _, k := range sortedKeys(panes) {
+		fmt.Fprintf(&b, "--- %s\n%s\n", k, panes[k])
+	}
+	return b.String()
+}
+
+func sortedKeys(m map[string]string) []string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+// panesOf are the titles of the panes fed by each source.
+var panesOf = map[string][]string{
+	"prometheus": {"Requests/s", "Error rate (5xx)", "P95 latency", "Memory (RSS)"},
+	"postgres":   {"Postgres"},
+	"redis":      {"Redis"},
+}
+
+// lastData matches, per pane, the data a failing pane must go on showing.
+var lastData = map[string]*regexp.Regexp{
+	"Requests/s":       regexp.MustCompile(`\d req/s`),
+	"Error rate (5xx)": regexp.MustCompile(`(\d|<0\.01) %`),
+	"P95 latency":      regexp.MustCompile(`\d (ms|s|µs) `),
+	"Memory (RSS)":     regexp.MustCompile(`\d MiB`),
+	"Postgres":         regexp.MustCompile(`PG \d+\.\d+ primary`),
+	"Redis":            regexp.MustCompile(`Redis \d+\.\d+\.\d+ master`),
+}
+
+// flat joins a pane's lines and squeezes its spaces and borders, so that a
+// message wrapped over several lines reads as one.
+func flat(s string) string {
+	s = strings.NewReplacer("│", " ", "╭", " ", "╮", " ", "╰", " ", "╯", " ", "─", " ").Replace(s)
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// ageOfLastData matches the error line's age of the last good data.
+var ageOfLastData = regexp.MustCompile(`last ok (\d+s|\d+m\d*s?) ago`)
+
+// failingWithAge: each pane of source names the source, says what is wrong
+// (want, when given) and how old its last data is, and still shows that data.
+func failingWithAge(source, want string) func(map[string]string) bool {
+	return func(panes map[string]string) bool {
+		for _, title := range panesOf[source] {
+			text := flat(panes[title])
+			if !strings.Contains(text, "⚠ "+source+":") || !ageOfLastData.MatchString(text) || !lastData[title].MatchString(text) {
+				return false
+			}
+			if want != "" && !strings.Contains(text, want) {
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// healthy: no pane of any source shows a warning, and each shows data.
+func healthy(panes map[string]string) bool {
+	for _, titles := range panesOf {
+		for _, title := range titles {
+			text := flat(panes[title])
+			if text == "" || strings.Contains(text, "⚠") || strings.Contains(text, "loading") || strings.Contains(text, "connecting") || strings.Contains(text, "series)") {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// fault is one way a source goes wrong, and how it ends.
+type fault struct {
+	name string
+	// want is a phrase the failing panes must show ("" to accept any message).
+	want string
+	// during, when set, replaces the check that the panes say the source is
+	// failing (an answer that is not an error, only more than expected).
+	during func(source string) func(map[string]string) bool
+	start  func(t *testing.T, s *stack, source string)
+	end    func(t *testing.T, s *stack, source string)
+}
+
+func proxyFault(name, want string, f faults.Fault, delay time.Duration) fault {
+	return fault{
+		name:  name,
+		want:  want,
+		start: func(t *testing.T, s *stack, src string) { s.proxies[src].SetWith(f, delay, nil) },
+		end:   func(t *testing.T, s *stack, src string) { s.proxies[src].Set(faults.Pass) },
+	}
+}
+
+func restart(t *testing.T, s *stack, src string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := s.servers[src].Restart(ctx); err != nil {
+		t.Fatalf("restart %s: %v", src, err)
+	}
+	s.proxies[src].Retarget(s.addr(src))
+}
+
+// faultsFor is every fault of the issue for one source, at pace p.
+func faultsFor(source string, p pace) []fault {
+	withinTimeout := "within " + p.timeout.String()
+	fs := []fault{
+		{
+			name:  "killed",
+			start: func(t *testing.T, s *stack, src string) { must(t, s.servers[src].Kill()) },
+			end:   restart,
+		},
+		proxyFault("hung", withinTimeout, faults.Stall, 0),
+		proxyFault("slow past the timeout", withinTimeout, faults.Slow, 2*p.timeout),
+		proxyFault("black hole", withinTimeout, faults.BlackHole, 0),
+		proxyFault("reset", "", faults.Reset, 0),
+		{
+			// A poll is held in the proxy, the server dies under it and comes
+			// back: the poll fails, and the next finds the new server.
+			name: "restarted mid-poll",
+			start: func(t *testing.T, s *stack, src string) {
+				s.proxies[src].Set(faults.Stall)
+				time.Sleep(p.refresh + p.refresh/4) // a poll starts and waits in the proxy
+				must(t, s.servers[src].Kill())
+				s.proxies[src].Set(faults.Pass)
+			},
+			end: restart,
+		},
+	}
+	if source != "prometheus" {
+		return fs
+	}
+	garbage := func(name, want string, h http.HandlerFunc) fault {
+		return fault{
+			name:  name,
+			want:  want,
+			start: func(t *testing.T, s *stack, src string) { s.proxies[src].SetWith(faults.Serve, 0, h) },
+			end:   func(t *testing.T, s *stack, src string) { s.proxies[src].Set(faults.Pass) },
+		}
+	}
+	return append(fs,
+		garbage("500", "500", func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, "internal server error", http.StatusInternalServerError)
+		}),
+		garbage("HTML", "", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			io.WriteString(w, "<!doctype html><html><body><h1>Sign in</h1></body></html>")
+		}),
+		garbage("truncated JSON", "", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			io.WriteString(w, `{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"val`)
+		}),
+	)
+}
+
+// tenThousandSeries is well-formed, but a query meant to give one series
+// gives ten thousand: the panes show the largest and say how many there
+// were. It is the one heavy case (each poll decodes megabytes), so it runs
+// in a test of its own, at a pace measured with it.
+func tenThousandSeries() fault {
+	return fault{
+		name:  "10,000 series",
+		start: func(t *testing.T, s *stack, src string) { s.proxies[src].SetWith(faults.Serve, 0, manySeries(10000)) },
+		end:   func(t *testing.T, s *stack, src string) { s.proxies[src].Set(faults.Pass) },
+		during: func(source string) func(map[string]string) bool {
+			return func(panes map[string]string) bool {
+				for _, title := range panesOf[source] {
+					if !strings.Contains(flat(panes[title]), "max of 10000 series") {
+						return false
+					}
+				}
+				return true
+			}
+		},
+	}
+}
+
+// manySeries answers every query with n series (three points each for a
+// range query) and the alerts endpoint with none.
+func manySeries(n int) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if strings.HasSuffix(r.URL.Path, "/alerts") {
+			io.WriteString(w, `{"status":"success","data":{"alerts":[]}}`)
+			return
+		}
+		now := float64(time.Now().Unix())
+		var b strings.Builder
+		ranged := strings.HasSuffix(r.URL.Path, "/query_range")
+		if ranged {
+			b.WriteString(`{"status":"success","data":{"resultType":"matrix","result":[`)
+		} else {
+			b.WriteString(`{"status":"success","data":{"resultType":"vector","result":[`)
+		}
+		for i := range n {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			v := float64(i%97) + 0.5
+			if ranged {
+				fmt.Fprintf(&b, `{"metric":{"pod":"p%d"},"values":[[%g,"%g"],[%g,"%g"],[%g,"%g"]]}`, i, now-20, v, now-10, v, now, v)
+			} else {
+				fmt.Fprintf(&b, `{"metric":{"pod":"p%d"},"value":[%g,"%g"]}`, i, now, v)
+			}
+		}
+		b.WriteString(`]}}`)
+		io.WriteString(w, b.String())
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestFaults: each source in turn is killed, hung, slowed past its timeout,
+// black-holed, reset, restarted mid-poll and (Prometheus) made to answer
+// garbage. Throughout, key presses are handled within 100 ms; during each
+// fault the source's panes say what is wrong and how old their data is; after
+// it, they recover by themselves within two refresh intervals.
+func TestFaults(t *testing.T) {
+	s := newStack(t)
+	p := measurePace(t, s, false)
+	var cases []sourceFault
+	for _, source := range []string{"prometheus", "postgres", "redis"} {
+		for _, f := range faultsFor(source, p) {
+			cases = append(cases, sourceFault{source, f})
+		}
+	}
+	runFaults(t, s, p, cases)
+}
+
+// TestTenThousandSeries: a Prometheus answering ten thousand series where
+// one was meant: the panes say so, and recover when it ends.
+func TestTenThousandSeries(t *testing.T) {
+	s := newStack(t)
+	p := measurePace(t, s, true)
+	runFaults(t, s, p, []sourceFault{{"prometheus", tenThousandSeries()}})
+}
+
+type sourceFault struct {
+	source string
+	f      fault
+}
+
+// runFaults runs a console at pace p and puts each case to it in turn,
+// pressing keys throughout.
+func runFaults(t *testing.T, s *stack, p pace, cases []sourceFault) {
+	c := startConsole(t, s.config(t, p.refresh, p.timeout))
+	c.waitFor(t, "first complete frame", 15*time.Second+3*p.refresh, healthy)
+
+	ctx, stop := context.WithCancel(context.Background())
+	var presser sync.WaitGroup
+	presser.Go(func() { c.pressTabs(ctx) })
+
+	var recoveries, said []string
+	for _, sf := range cases {
+		source, f := sf.source, sf.f
+		name := source + " " + f.name
+		t.Run(source+"/"+f.name, func(t *testing.T) {
+			f.start(t, s, source)
+			cond := failingWithAge(source, f.want)
+			if f.during != nil {
+				cond = f.during(source)
+			}
+			c.waitFor(t, "the panes say so with the age of their data", 2*p.refresh+3*p.timeout+time.Second, cond)
+			said = append(said, name+": "+c.errorLine(panesOf[source][0]))
+			f.end(t, s, source)
+			took := c.waitFor(t, "recovery", p.recoverWithin()+time.Second, healthy)
+			recoveries = append(recoveries, fmt.Sprintf("%s %.2fs", name, took.Seconds()))
+			if took > p.recoverWithin() {
+				t.Errorf("recovered %v after the fault ended (budget %v)", took, p.recoverWithin())
+			}
+		})
+	}
+	stop()
+	presser.Wait()
+	t.Logf("what the panes said:\n%s", strings.Join(said, "\n"))
+	t.Logf("recovered after: %s", strings.Join(recoveries, ", "))
+	c.checkKeys(p.timeout)
+}
+
+// goroutines counts the test process's goroutines outside the harness (its
+// proxies and servers' watchers come and go with connections).
+func goroutines() int {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	count := 0
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if !strings.Contains(g, "opsdeck/internal/testenv/harness.") {
+			count++
+		}
+	}
+	return count
+}
+
+// TestNoLeaksAfterAHundredFaults: a hundred cycles of every proxy fault on
+// all three sources at once, each followed by recovery, leave as many
+// goroutines and open connections as before.
+//
+// Not parallel: the goroutines counted are the whole test process's.
+func TestNoLeaksAfterAHundredFaults(t *testing.T) {
+	const (
+		refresh = 500 * time.Millisecond
+		timeout = 200 * time.Millisecond
+		cycles  = 100
+	)
+	s := newStack(t)
+	c := startConsole(t, s.config(t, refresh, timeout))
+	c.waitFor(t, "first complete frame", 15*time.Second, healthy)
+	kinds := []faults.Fault{faults.Stall, faults.Slow, faults.BlackHole, faults.Reset, faults.Serve}
+	refreshNow := func() { c.prog.Send(tea.KeyPressMsg{Code: 'r', Text: "r"}) }
+	failing := func(panes map[string]string) bool {
+		for _, src := range []string{"prometheus", "postgres", "redis"} {
+			if !failingWithAge(src, "")(panes) {
+				return false
+			}
+		}
+		return true
+	}
+	cycle := func(i int) {
+		f := kinds[i%len(kinds)]
+		s.setAll(f, 2*timeout)
+		refreshNow()
+		c.waitFor(t, fmt.Sprintf("cycle %d (%v): failing", i, f), 2*refresh+2*timeout+time.Second, failing)
+		s.setAll(faults.Pass, 0)
+		refreshNow()
+		c.waitFor(t, fmt.Sprintf("cycle %d (%v): recovered", i, f), 2*refresh+time.Second, healthy)
+	}
+	open := func() (n int) {
+		for _, p := range s.proxies {
+			n += p.Open()
+		}
+		return n
+	}
+	// Warm up: pools and keep-alive connections reach their working size.
+	for i := range len(kinds) {
+		cycle(i)
+	}
+	// Counts are taken once they hold still for two seconds: pgx says
+	// goodbye to dead connections in the background for up to 15 s.
+	steady := func() (g, conns int) {
+		g, conns = goroutines(), open()
+		still := time.Now()
+		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline) && time.Since(still) < 2*time.Second; {
+			time.Sleep(250 * time.Millisecond)
+			if g2, c2 := goroutines(), open(); g2 != g || c2 != conns {
+				g, conns, still = g2, c2, time.Now()
+			}
+		}
+		return g, conns
+	}
+	gBefore, cBefore := steady()
+	for i := range cycles {
+		cycle(i)
+	}
+	gAfter, cAfter := steady()
+	t.Logf("after %d fault cycles: goroutines %d -> %d, open connections %d -> %d", cycles, gBefore, gAfter, cBefore, cAfter)
+	if gAfter > gBefore+4 {
+		t.Errorf("goroutines grew from %d to %d over %d fault cycles", gBefore, gAfter, cycles)
+	}
+	if cAfter > cBefore+1 {
+		t.Errorf("open connections grew from %d to %d over %d fault cycles", cBefore, cAfter, cycles)
+	}
+}

@@ -1,0 +1,2 @@
+// Package alertstrip is the one-line strip of firing alerts under the header.
+package alertstrip
