@@ -359,7 +359,7 @@ func TestHungSourceKeepsKeysResponsive(t *testing.T) {
 	exitFile := filepath.Join(t.TempDir(), "exit")
 	tm := newTmux(t)
 	tm.run("new-session", "-d", "-x", "120", "-y", "36", fmt.Sprintf("%s --config %s; echo exit=$? > %s; sleep 60", bin, cfg, exitFile))
-	tm.waitFor("panes loading", 10*time.Second, func(s string) bool { return strings.Contains(s, "loading…") })
+	tm.waitFor("panes loading", 10*time.Second, func(s string) bool { return strings.Contains(s, "connecting…") })
 
 	start := time.Now()
 	tm.run("send-keys", "?")

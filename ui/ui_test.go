@@ -352,7 +352,7 @@ func TestErrorKeepsDataAndRecovers(t *testing.T) {
 	if !strings.Contains(s, "42.7 req/s") {
 		t.Error("last good value dropped on error")
 	}
-	if flat := strings.Join(strings.Fields(s), " "); !strings.Contains(flat, "⚠ prometheus: no answer from http://prometheus.qa:9090 within 5s (last ok │ │ 12s ago)") {
+	if flat := strings.Join(strings.Fields(s), " "); !strings.Contains(flat, "⚠ prometheus: no answer from http://prometheus.qa:9090 within 5s (last ok │ │ 12s ago; since 14:30:02)") {
 		t.Errorf("error with age missing:\n%s", s)
 	}
 	if !strings.Contains(s, "failing") {

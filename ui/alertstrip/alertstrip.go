@@ -18,82 +18,71 @@ import (
 
 // Model polls alerts and renders them on one line.
 type Model struct {
-	ctx      *pane.Context
-	src      sources.Metrics
-	scrubber *redact.Scrubber
-	poll     poll.State[[]sources.Alert]
-	w        int
-	version  int
-	memo     frame.Memo
+	pane.Polled[[]sources.Alert]
+	w int
 }
 
 // New builds the strip; src may be nil (no Prometheus configured).
 func New(ctx *pane.Context, src sources.Metrics, scrubber *redact.Scrubber) *Model {
-	return &Model{ctx: ctx, src: src, scrubber: scrubber, poll: poll.State[[]sources.Alert]{ID: ctx.ID("alerts")}}
-}
-
-func (m *Model) ID() string               { return m.poll.ID }
-func (m *Model) Title() string            { return "Alerts" }
-func (m *Model) SetSize(w, _ int) tea.Cmd { m.w = w; return nil }
-func (m *Model) Start() tea.Cmd           { return m.fetch() }
-
-func (m *Model) fetch() tea.Cmd {
-	if m.src == nil {
-		return nil
+	m := &Model{}
+	m.Polled = pane.Polled[[]sources.Alert]{
+		Ctx: ctx, Poll: poll.State[[]sources.Alert]{ID: ctx.ID("alerts")}, Name: "Alerts", Short: "alerts",
+		Configured: src != nil, Scrubber: scrubber,
+		NewFetch: func() func(context.Context) ([]sources.Alert, error) { return src.Alerts },
 	}
-	src := m.src
-	return m.poll.Fetch(m.ctx.Base, pane.FetchGuard, m.ctx.Now, func(ctx context.Context) ([]sources.Alert, error) {
-		return src.Alerts(ctx)
-	})
+	return m
 }
 
-// Update handles the strip's poll results and ticks, and refresh requests.
-func (m *Model) Update(msg tea.Msg) tea.Cmd {
-	m.version++
-	return m.poll.Update(msg, m.ctx.Scheduler(), m.fetch)
-}
+// SetSize sets the strip's width; it is one line high.
+func (m *Model) SetSize(w, _ int) tea.Cmd { m.w = w; m.Changed(); return nil }
 
-// Failing reports whether the last fetch failed.
+// Failing reports whether the last fetch failed (direct /metrics mode has
+// no alerts to fetch: that is not a failure).
 func (m *Model) Failing() bool {
-	return m.poll.Err != nil && !errors.Is(m.poll.Err, sources.ErrNoAlerting)
+	return m.Poll.Err != nil && !errors.Is(m.Poll.Err, sources.ErrNoAlerting)
 }
+
+// Ticking reports whether the strip shows an age that moves every second.
+func (m *Model) Ticking() bool { return m.Failing() }
 
 // View renders one line.
 func (m *Model) View(bool) []string {
 	// Firing alerts show how long they have fired, in minutes.
-	key := frame.MemoKey{W: m.w, H: 1, Version: m.version, Second: m.ctx.Now().Unix() / 60}
-	if m.poll.Err != nil {
-		key.Second = m.ctx.Now().Unix()
+	now := m.Ctx.Now()
+	key := frame.MemoKey{W: m.w, H: 1, Version: m.Version(), Second: now.Unix() / 60}
+	if m.Poll.Err != nil {
+		key.Second = now.Unix()
 	}
-	return m.memo.Get(key, m.render)
+	return m.Memo().Get(key, m.render)
 }
 
 func (m *Model) render() []string {
-	st := m.ctx.Styles
-	p := &m.poll
+	st := m.Ctx.Styles
+	p := &m.Poll
 	var line string
 	switch {
-	case m.src == nil:
+	case !m.Configured:
 		line = st.Muted.Render(" alerts: no Prometheus configured")
 	case errors.Is(p.Err, sources.ErrNoAlerting):
 		line = st.Muted.Render(" alerts: none in direct /metrics mode (alerting rules live in Prometheus)")
 	case !p.HasLast && p.Err == nil:
-		line = st.Muted.Render(" alerts: loading…")
-	case !p.HasLast:
-		line = st.Error.Render(" ⚠ alerts: " + m.scrubber.Error(p.Err))
+		line = st.Muted.Render(" alerts: " + pane.Connecting)
+	case p.Err != nil:
+		// The words every pane uses for a failing source, on one line.
+		line = " " + pane.ErrorLines(m.Ctx, m.Short, m.Scrubber.Error(p.Err), p, m.w, 1)[0]
+		if p.HasLast {
+			line += "  " + m.summary()
+		}
 	default:
 		line = m.summary()
-		if p.Err != nil {
-			line = st.Error.Render(fmt.Sprintf(" ⚠ alerts: %s (last ok %s ago)", m.scrubber.Error(p.Err), units.Age(m.ctx.Now().Sub(p.LastOK)))) + "  " + line
-		}
 	}
 	return []string{frame.Fit(line, m.w)}
 }
 
 func (m *Model) summary() string {
-	st := m.ctx.Styles
+	st := m.Ctx.Styles
 	var firing, pending []sources.Alert
-	for _, a := range m.poll.Last {
+	for _, a := range m.Poll.Last {
 		if a.State == "firing" {
 			firing = append(firing, a)
 		} else {
@@ -107,7 +96,7 @@ func (m *Model) summary() string {
 		}
 		return s
 	}
-	now := m.ctx.Now()
+	now := m.Ctx.Now()
 	var b strings.Builder
 	b.WriteString(st.Crit.Render(fmt.Sprintf(" ● %d firing:", len(firing))))
 	for i, a := range firing {
@@ -143,9 +132,3 @@ func names(as []sources.Alert) string {
 	}
 	return strings.Join(n, ", ")
 }
-
-// Loaded reports whether the first fetch has come back (or there is nothing to fetch).
-func (m *Model) Loaded() bool { return m.src == nil || m.poll.HasLast || m.poll.Err != nil }
-
-// Ticking reports whether the strip shows an age that moves every second.
-func (m *Model) Ticking() bool { return m.Failing() }

@@ -49,7 +49,6 @@ func New(ctx *pane.Context, o Options) *Model {
 	m.Polled = pane.Polled[sources.DriftReport]{
 		Ctx: ctx, Poll: poll.State[sources.DriftReport]{ID: ctx.ID("drift")}, Name: "Schema drift", Short: "alembic",
 		Configured: o.Source != nil || o.Drift != nil, Problem: o.Problem, Target: o.Target, Scrubber: o.Scrubber,
-		Loading: "reading migrations…", Where: "in ",
 		NewFetch: func() func(context.Context) (sources.DriftReport, error) {
 			mig, drift, scrub := o.Source, o.Drift, o.Scrubber
 			var before []string

@@ -1,6 +1,7 @@
 package metricpane
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -23,17 +24,9 @@ import (
 
 // Model is one metric pane.
 type Model struct {
-	ctx      *pane.Context
-	spec     sources.SignalSpec
-	src      sources.Metrics // nil when the environment has no Prometheus
-	problem  string          // why src is nil
-	srcName  string          // the source, as error lines name it
-	target   string          // where the data comes from, redacted
-	scrubber *redact.Scrubber
-	poll     poll.State[sources.Reading]
-	w, h     int
-	version  int // bumped on every change of what View shows
-	memo     frame.Memo
+	pane.Polled[sources.Reading]
+	spec sources.SignalSpec
+	src  sources.Metrics // nil when the environment has no Prometheus
 }
 
 // Options configure a pane.
@@ -49,119 +42,67 @@ type Options struct {
 
 // New builds a pane; it starts polling on Start.
 func New(ctx *pane.Context, o Options) *Model {
-	if o.SourceName == "" {
-		o.SourceName = "prometheus"
+	m := &Model{spec: o.Spec, src: o.Source}
+	m.Polled = pane.Polled[sources.Reading]{
+		Ctx: ctx, Poll: poll.State[sources.Reading]{ID: ctx.ID("metric:" + o.Spec.Key)}, Name: o.Spec.Title,
+		Short: cmp.Or(o.SourceName, "prometheus"), Configured: o.Source != nil, Problem: o.Problem, Target: o.Target, Scrubber: o.Scrubber,
+		NewFetch: m.newFetch,
+		Summary:  m.summary,
+		// Paused, the panes show the paused instant and stop polling; the
+		// root refreshes them when the timeline moves.
+		Hold: func() string {
+			if ctx.Time.Paused {
+				return "‖ " + ctx.Time.At.Format("15:04:05")
+			}
+			return ""
+		},
+		Shared: func() int { return ctx.Time.Version },
 	}
-	return &Model{ctx: ctx, spec: o.Spec, src: o.Source, problem: o.Problem, target: o.Target, srcName: o.SourceName,
-		scrubber: o.Scrubber, poll: poll.State[sources.Reading]{ID: ctx.ID("metric:" + o.Spec.Key)}}
+	return m
 }
-
-func (m *Model) ID() string    { return m.poll.ID }
-func (m *Model) Title() string { return m.spec.Title }
 
 // SetSize sets the outer size, border included. A chart that became wider
 // than its data refetches at once (zoom), rather than stretching old points.
 func (m *Model) SetSize(w, h int) tea.Cmd {
-	grew := w > m.w && m.w > 0
-	m.w, m.h = w, h
-	m.version++
-	if grew && m.src != nil && m.poll.HasLast && m.poll.RefreshNow() {
-		return m.fetch()
+	ow, _ := m.Size()
+	m.Polled.SetSize(w, h)
+	if w > ow && ow > 0 && m.Configured && m.Poll.HasLast && m.Poll.RefreshNow() {
+		return m.Fetch()
 	}
 	return nil
 }
 
-// Start fetches at once.
-func (m *Model) Start() tea.Cmd { return m.fetch() }
+func (m *Model) chartWidth() int { w, _ := m.Size(); return max(frame.Inner(w), 1) }
 
-func (m *Model) chartWidth() int { return max(frame.Inner(m.w), 1) }
-
-func (m *Model) fetch() tea.Cmd {
-	if m.src == nil {
-		return nil
-	}
+// newFetch is the next read: the chart's window at the timeline's instant,
+// or (between chart steps) the current value alone, keeping the chart.
+func (m *Model) newFetch() func(context.Context) (sources.Reading, error) {
 	// Copy what the fetch needs: the closure runs on another goroutine.
-	src, spec := m.src, m.spec
+	src, spec, ctx := m.src, m.spec, m.Ctx
 	// Paused, the charts and values are read at the paused instant.
-	now := m.ctx.Time.End(m.ctx.Now())
-	win := sources.WindowFor(now, m.ctx.Time.Window, chart.Columns(m.chartWidth()))
+	now := ctx.Time.End(ctx.Now())
+	win := sources.WindowFor(now, ctx.Time.Window, chart.Columns(m.chartWidth()))
 	// The chart only gains a point once per step (several polls at wide
 	// windows): until then ask for the current value alone and keep the chart.
 	var keep sources.Reading
-	if last := m.poll.Last; m.poll.HasLast && m.poll.Err == nil && last.Window.End.Equal(win.End) &&
+	if last := m.Poll.Last; m.Poll.HasLast && m.Poll.Err == nil && last.Window.End.Equal(win.End) &&
 		last.Window.Step == win.Step && len(last.Points) == win.Points() {
 		keep = last
 		win = sources.Window{Now: now}
 	}
-	return m.poll.Fetch(m.ctx.Base, pane.FetchGuard, m.ctx.Now, func(ctx context.Context) (sources.Reading, error) {
+	return func(ctx context.Context) (sources.Reading, error) {
 		r, err := src.Read(ctx, spec, win)
 		if err == nil && keep.Points != nil {
 			r.Points, r.Window = keep.Points, keep.Window
 		}
 		return r, err
-	})
-}
-
-// Update handles this pane's poll results and ticks, and refresh requests.
-// While the timeline is paused the polling ticks are dropped; the root sends
-// a refresh when it resumes or the window changes.
-func (m *Model) Update(msg tea.Msg) tea.Cmd {
-	if _, tick := msg.(poll.Tick); tick && m.ctx.Time.Paused {
-		return nil
 	}
-	m.version++
-	return m.poll.Update(msg, m.ctx.Scheduler(), m.fetch)
-}
-
-// Failing reports whether the last fetch failed.
-func (m *Model) Failing() bool { return m.poll.Err != nil }
-
-// View renders the pane.
-func (m *Model) View(focused bool) []string {
-	key := frame.MemoKey{W: m.w, H: m.h, Focused: focused, Version: m.version, Shared: m.ctx.Time.Version}
-	if m.Ticking() {
-		key.Second = m.ctx.Now().Unix()
-	}
-	return m.memo.Get(key, func() []string {
-		box := frame.Box{Title: m.spec.Title, Info: m.info(), Focused: focused}
-		return box.Render(m.ctx.Styles, m.w, m.h, m.body())
-	})
-}
-
-func (m *Model) info() string {
-	st := m.ctx.Styles
-	p := &m.poll
-	now := m.ctx.Now()
-	switch {
-	case m.src == nil:
-		return st.Muted.Render("off")
-	case m.ctx.Time.Paused:
-		return st.Accent.Render("‖ " + m.ctx.Time.At.Format("15:04:05"))
-	case p.Err != nil && p.HasLast:
-		return st.Error.Render("⚠ " + units.Age(now.Sub(p.LastOK)) + " old")
-	case p.Err != nil:
-		return st.Error.Render("⚠ down")
-	case !p.HasLast:
-		return st.Muted.Render("…")
-	case p.Stale(now, m.ctx.Refresh):
-		return st.Warn.Render(units.Age(now.Sub(p.LastOK)) + " ago")
-	default:
-		return st.Muted.Render("live")
-	}
-}
-
-// Ticking reports whether the pane shows an age that moves every second.
-func (m *Model) Ticking() bool {
-	if m.ctx.Time.Paused {
-		return false
-	}
-	return m.poll.Err != nil || m.poll.Stale(m.ctx.Now(), m.ctx.Refresh)
 }
 
 // Grid is the chart's first point and the time between points: the grid the
 // cursor moves on (zero before the first chart).
 func (m *Model) Grid() (start time.Time, step time.Duration) {
-	w := m.poll.Last.Window
+	w := m.Poll.Last.Window
 	if w.Step <= 0 {
 		return time.Time{}, 0
 	}
@@ -170,7 +111,7 @@ func (m *Model) Grid() (start time.Time, step time.Duration) {
 
 // cursorIndex is the chart point under the timeline's cursor, or -1.
 func (m *Model) cursorIndex(r sources.Reading) int {
-	c := m.ctx.Time.Cursor
+	c := m.Ctx.Time.Cursor
 	if c.IsZero() || r.Window.Step <= 0 || len(r.Points) == 0 {
 		return -1
 	}
@@ -178,40 +119,10 @@ func (m *Model) cursorIndex(r sources.Reading) int {
 	return min(max(i, 0), len(r.Points)-1)
 }
 
-func (m *Model) body() []string {
-	st := m.ctx.Styles
-	iw, ih := frame.Inner(m.w), m.h-2
-	if iw < 1 || ih < 1 {
-		return nil
-	}
-	p := &m.poll
-	if m.src == nil {
-		return append([]string{st.Muted.Render("not configured")}, paintLines(st.Muted, frame.Wrap(m.problem, iw))...)
-	}
-	if !p.HasLast {
-		if p.Err != nil {
-			lines := paintLines(st.Error, frame.Wrap("⚠ "+m.srcName+": "+m.scrubber.Error(p.Err), iw))
-			return append(lines, st.Muted.Render(fmt.Sprintf("retrying every %s", units.ShortDuration(p.Delay(m.ctx.Now(), m.ctx.Refresh).Round(time.Second)))))
-		}
-		return []string{st.Muted.Render("loading…"), st.Faint.Render("from " + m.target)}
-	}
-
-	r := p.Last
+// summary is the value, its range and the chart of the last good reading
+// (dimmed when stale), in iw x ih cells; zoomed, the query and thresholds.
+func (m *Model) summary(st *theme.Styles, r sources.Reading, iw, ih int, stale bool) []string {
 	var lines []string
-	stale := p.Err != nil
-	if stale {
-		// Small panes give the error one line (zoom shows it whole).
-		maxLines := 1
-		if ih >= 8 {
-			maxLines = 2
-		}
-		if ih >= 16 {
-			maxLines = 6
-		}
-		msg := fmt.Sprintf("⚠ %s: %s (last ok %s ago)", m.srcName, m.scrubber.Error(p.Err), units.Age(m.ctx.Now().Sub(p.LastOK)))
-		lines = paintLines(st.Error, frame.WrapN(msg, iw, maxLines))
-	}
-
 	cursor := m.cursorIndex(r)
 	shown := r.Value
 	if cursor >= 0 {
@@ -314,7 +225,7 @@ func (m *Model) minMax(r sources.Reading) (lo, hi float64, ok bool) {
 }
 
 func (m *Model) details(iw int) []string {
-	st := m.ctx.Styles
+	st := m.Ctx.Styles
 	var out []string
 	out = append(out, st.Faint.Render(strings.Repeat("─", iw)))
 	for _, l := range frame.Wrap("query: "+m.spec.Query, iw) {
@@ -331,8 +242,8 @@ func (m *Model) details(iw int) []string {
 		th = append(th, "no thresholds")
 	}
 	out = append(out, st.Muted.Render(fmt.Sprintf("%s · window %s, one point every %s · from %s · updated %s",
-		strings.Join(th, " · "), units.ShortDuration(m.ctx.Time.Window), units.ShortDuration(m.poll.Last.Window.Step), m.target,
-		m.poll.LastOK.Format("15:04:05"))))
+		strings.Join(th, " · "), units.ShortDuration(m.Ctx.Time.Window), units.ShortDuration(m.Poll.Last.Window.Step), m.Target,
+		m.Poll.LastOK.Format("15:04:05"))))
 	return out
 }
 
@@ -369,6 +280,3 @@ func paintLines(p theme.Paint, lines []string) []string {
 	}
 	return lines
 }
-
-// Loaded reports whether the first fetch has come back (or there is nothing to fetch).
-func (m *Model) Loaded() bool { return m.src == nil || m.poll.HasLast || m.poll.Err != nil }

@@ -11,6 +11,9 @@ import (
 	"github.com/opsdeck/opsdeck/ui/theme"
 )
 
+// Connecting is what every pane says before its source's first answer.
+const Connecting = "connecting…"
+
 // Polled is what a pane over one polled source shares: the poll state
 // machine, its size, the memoised frame, the status badge, and the lines for
 // "not configured", "connecting" and a failing source. A pane embeds it and
@@ -25,9 +28,13 @@ type Polled[T any] struct {
 	Problem    string
 	Target     string
 	Scrubber   *redact.Scrubber
-	// Loading is shown before the first answer ("connecting…" by default),
-	// above Where+Target ("to " by default).
-	Loading, Where string
+	// Hold, when set and not "", is the badge of a pane held still (the
+	// metric panes while the timeline is paused): its polling ticks are
+	// dropped and no age moves.
+	Hold func() string
+	// Shared is a version of state the pane shares with others (the
+	// timeline): a change redraws it.
+	Shared func() int
 	// NewFetch is called on the UI goroutine and returns the work for the
 	// fetch goroutine: copy what it needs, never read the pane from it.
 	NewFetch func() func(context.Context) (T, error)
@@ -44,7 +51,14 @@ func (p *Polled[T]) Title() string  { return p.Name }
 func (p *Polled[T]) Start() tea.Cmd { return p.Fetch() }
 func (p *Polled[T]) Failing() bool  { return p.Poll.Err != nil }
 func (p *Polled[T]) Loaded() bool   { return !p.Configured || p.Poll.HasLast || p.Poll.Err != nil }
-func (p *Polled[T]) Ticking() bool  { return Ticking(p.Ctx, &p.Poll) }
+func (p *Polled[T]) Ticking() bool  { return p.held() == "" && Ticking(p.Ctx, &p.Poll) }
+
+func (p *Polled[T]) held() string {
+	if p.Hold == nil {
+		return ""
+	}
+	return p.Hold()
+}
 
 // SetSize sets the outer size.
 func (p *Polled[T]) SetSize(w, h int) tea.Cmd {
@@ -55,6 +69,12 @@ func (p *Polled[T]) SetSize(w, h int) tea.Cmd {
 
 // Size is the outer size.
 func (p *Polled[T]) Size() (w, h int) { return p.w, p.h }
+
+// Version counts changes of what the pane shows (for a pane's own memo key).
+func (p *Polled[T]) Version() int { return p.version }
+
+// Memo is the pane's memoised frame, for a pane that draws itself.
+func (p *Polled[T]) Memo() *frame.Memo { return &p.memo }
 
 // Changed invalidates the memoised frame (the pane's own state changed).
 func (p *Polled[T]) Changed() { p.version++ }
@@ -69,6 +89,9 @@ func (p *Polled[T]) Fetch() tea.Cmd {
 
 // Update handles poll results, ticks and refreshes.
 func (p *Polled[T]) Update(msg tea.Msg) tea.Cmd {
+	if _, tick := msg.(poll.Tick); tick && p.held() != "" {
+		return nil // held: the root refreshes when it lets go
+	}
 	p.Changed()
 	return p.Poll.Update(msg, p.Ctx.Scheduler(), p.Fetch)
 }
@@ -76,11 +99,18 @@ func (p *Polled[T]) Update(msg tea.Msg) tea.Cmd {
 // View renders the box; body replaces the standard body when not nil.
 func (p *Polled[T]) View(focused bool) []string {
 	k := frame.MemoKey{W: p.w, H: p.h, Focused: focused, Version: p.version}
+	if p.Shared != nil {
+		k.Shared = p.Shared()
+	}
 	if p.Ticking() {
 		k.Second = p.Ctx.Now().Unix()
 	}
 	return p.memo.Get(k, func() []string {
-		box := frame.Box{Title: p.Name, Info: Info(p.Ctx, p.Configured, &p.Poll), Focused: focused}
+		info := Info(p.Ctx, p.Configured, &p.Poll)
+		if h := p.held(); h != "" && p.Configured {
+			info = p.Ctx.Styles.Accent.Render(h)
+		}
+		box := frame.Box{Title: p.Name, Info: info, Focused: focused}
 		return box.Render(p.Ctx.Styles, p.w, p.h, p.Body(frame.Inner(p.w), p.h-2))
 	})
 }
@@ -108,14 +138,10 @@ func (p *Polled[T]) Body(iw, ih int) []string {
 		lines = ErrorLines(p.Ctx, p.Short, p.Scrubber.Error(p.Poll.Err), &p.Poll, iw, n)
 	}
 	if !p.Poll.HasLast {
-		loading, where := p.Loading, p.Where
-		if loading == "" {
-			loading, where = "connecting…", "to "
-		}
 		if p.Poll.Err == nil {
-			return []string{st.Muted.Render(loading), st.Faint.Render(where + p.Target)}
+			return []string{st.Muted.Render(Connecting), st.Faint.Render("to " + p.Target)}
 		}
-		return append(lines, st.Faint.Render(where+p.Target))
+		return append(lines, st.Faint.Render("to "+p.Target))
 	}
 	return append(lines, p.Summary(st, p.Poll.Last, iw, ih-len(lines), p.Poll.Err != nil)...)
 }

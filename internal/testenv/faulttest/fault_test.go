@@ -378,7 +378,7 @@ func healthy(panes map[string]string) bool {
 	for _, titles := range panesOf {
 		for _, title := range titles {
 			text := flat(panes[title])
-			if text == "" || strings.Contains(text, "⚠") || strings.Contains(text, "loading") || strings.Contains(text, "connecting") || strings.Contains(text, "series)") {
+			if text == "" || strings.Contains(text, "⚠") || strings.Contains(text, "connecting") || strings.Contains(text, "series)") {
 				return false
 			}
 		}

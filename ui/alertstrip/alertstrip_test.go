@@ -1,0 +1,69 @@
+package alertstrip
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/opsdeck/opsdeck/sources"
+	"github.com/opsdeck/opsdeck/ui/pane"
+	"github.com/opsdeck/opsdeck/ui/theme"
+)
+
+var t0 = time.Date(2026, 11, 30, 14, 30, 0, 0, time.UTC)
+
+type alerts struct {
+	list []sources.Alert
+	err  error
+}
+
+func (a *alerts) Read(context.Context, sources.SignalSpec, sources.Window) (sources.Reading, error) {
+	return sources.Reading{}, nil
+}
+func (a *alerts) Alerts(context.Context) ([]sources.Alert, error) { return a.list, a.err }
+
+func strip(src sources.Metrics) *Model {
+	ctx := &pane.Context{Styles: theme.New(theme.Dark(), true), Now: func() time.Time { return t0 }, Refresh: 2 * time.Second,
+		Time: pane.NewTimeline(15 * time.Minute), Base: context.Background(), After: func(time.Duration, tea.Msg) tea.Cmd { return nil }}
+	m := New(ctx, src, nil)
+	m.SetSize(200, 1)
+	return m
+}
+
+func line(m *Model) string {
+	if cmd := m.Start(); cmd != nil {
+		m.Update(cmd())
+	}
+	return strings.TrimSpace(ansi.Strip(m.View(false)[0]))
+}
+
+func TestStripFields(t *testing.T) {
+	src := &alerts{list: []sources.Alert{
+		{Name: "OriginHighErrorRate", State: "firing", Severity: "critical", Summary: "High API error rate", ActiveAt: t0.Add(-3 * time.Minute)},
+		{Name: "OriginP95LatencyDegraded", State: "pending", Severity: "warning"},
+	}}
+	if got := line(strip(src)); got != "● 1 firing: OriginHighErrorRate (critical, 3m) High API error rate · 1 pending" {
+		t.Errorf("firing: %q", got)
+	}
+	src.list = src.list[1:]
+	if got := line(strip(src)); got != "✔ no alerts firing · 1 pending: OriginP95LatencyDegraded" {
+		t.Errorf("pending only: %q", got)
+	}
+	src.err = errors.New("connection refused")
+	m := strip(src)
+	if got := line(m); got != "⚠ alerts: connection refused (since 14:30:00)" || !m.Failing() {
+		t.Errorf("failing: %q", got)
+	}
+	src.err = sources.ErrNoAlerting
+	if m = strip(src); !strings.Contains(line(m), "none in direct /metrics mode") || m.Failing() {
+		t.Error("direct mode is not a failure")
+	}
+	if got := line(strip(nil)); got != "alerts: no Prometheus configured" {
+		t.Errorf("no source: %q", got)
+	}
+}
