@@ -112,6 +112,9 @@ type Reading struct {
 	Window Window
 	// Diagnosis explains an empty result in words (which metric or label is missing).
 	Diagnosis string
+	// Notes are the warnings and infos the source attached to its answer
+	// ("warning: …" for a partial result, "info: …" for PromQL's hints).
+	Notes []string
 }
 
 // HasValue reports whether there is a current value.

@@ -54,6 +54,8 @@ type Metric struct {
 	Error     string   `json:"error"`
 	Diagnosis string   `json:"diagnosis,omitempty"`
 	Series    int      `json:"series"`
+	// Notes are the warnings and infos Prometheus attached to its answer.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // Alert is a firing or pending alert.
@@ -185,6 +187,9 @@ func ReadMetric(ctx context.Context, env *sources.Environment, spec sources.Sign
 		return m
 	}
 	m.Series, m.Diagnosis = r.Series, env.Scrubber.String(r.Diagnosis)
+	for _, n := range r.Notes {
+		m.Notes = append(m.Notes, env.Scrubber.String(n))
+	}
 	m.Status = string(spec.Thresholds.Classify(r.Value))
 	if r.HasValue() && !math.IsInf(r.Value, 0) {
 		v := r.Value

@@ -56,15 +56,37 @@ type envelope struct {
 	Data      json.RawMessage `json:"data"`
 	ErrorType string          `json:"errorType"`
 	Error     string          `json:"error"`
+	// Warnings and infos come with a successful answer: a partial result,
+	// a counter that may not be one (PromQL's annotations).
+	Warnings []string `json:"warnings"`
+	Infos    []string `json:"infos"`
+}
+
+// notes are an answer's warnings and infos, as shown.
+func (e envelope) notes() []string {
+	var out []string
+	for _, w := range e.Warnings {
+		out = append(out, "warning: "+w)
+	}
+	for _, i := range e.Infos {
+		out = append(out, "info: "+i)
+	}
+	return out
 }
 
 // call GETs an API endpoint and decodes its data into into.
 func (c *Client) call(ctx context.Context, endpoint string, params url.Values, into any) error {
+	_, err := c.callNoted(ctx, endpoint, params, into)
+	return err
+}
+
+// callNoted is call that also returns the answer's warnings and infos.
+func (c *Client) callNoted(ctx context.Context, endpoint string, params url.Values, into any) (notes []string, err error) {
 	c.oversize.mu.Lock()
 	if time.Now().Before(c.oversize.until) {
 		err := c.oversize.err
 		c.oversize.mu.Unlock()
-		return err
+		return nil, err
 	}
 	c.oversize.mu.Unlock()
 	if params == nil {
@@ -77,22 +99,22 @@ func (c *Client) call(ctx context.Context, endpoint string, params url.Values, i
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.endpoint+endpoint+"?"+params.Encode(), nil)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer resp.Body.Close()
 	var body []byte
 	if resp.ContentLength <= c.maxBody {
 		body, err = io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
 		if err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if resp.ContentLength > c.maxBody || int64(len(body)) > c.maxBody {
-		return c.tooLarge()
+		return nil, c.tooLarge()
 	}
 	c.oversize.mu.Lock()
 	c.oversize.streak = 0
@@ -108,7 +130,7 @@ func (c *Client) call(ctx context.Context, endpoint string, params url.Values, i
 			if env.Error == "" {
 				env.Error = fmt.Sprintf("client error: %d", code)
 			}
-			return &apiError{Type: env.ErrorType, Msg: env.Error}
+			return nil, &apiError{Type: env.ErrorType, Msg: env.Error}
 		}
 		typ, msg := errBadResponse, fmt.Sprintf("bad response code %d", code)
 		switch code / 100 {
@@ -117,21 +139,21 @@ func (c *Client) call(ctx context.Context, endpoint string, params url.Values, i
 		case 5:
 			typ, msg = errServer, fmt.Sprintf("server error: %d", code)
 		}
-		return &apiError{Type: typ, Msg: msg, Detail: string(body)}
+		return nil, &apiError{Type: typ, Msg: msg, Detail: string(body)}
 	}
 	if err := json.Unmarshal(body, &env); err != nil {
-		return &apiError{Type: errBadResponse, Msg: err.Error()}
+		return nil, &apiError{Type: errBadResponse, Msg: err.Error()}
 	}
 	if env.Status == "error" {
-		return &apiError{Type: env.ErrorType, Msg: env.Error}
+		return nil, &apiError{Type: env.ErrorType, Msg: env.Error}
 	}
 	if into == nil {
-		return nil
+		return env.notes(), nil
 	}
 	if err := json.Unmarshal(env.Data, into); err != nil {
-		return &apiError{Type: errBadResponse, Msg: err.Error()}
+		return nil, &apiError{Type: errBadResponse, Msg: err.Error()}
 	}
-	return nil
+	return env.notes(), nil
 }
 
 func apiTime(t time.Time) string {
@@ -173,22 +195,26 @@ func (r queryResult) value() (model.Value, error) {
 	return nil, &apiError{Type: errBadResponse, Msg: fmt.Sprintf("unexpected result type %q", r.Type)}
 }
 
-func (c *Client) query(ctx context.Context, query string, at time.Time) (model.Value, error) {
+func (c *Client) query(ctx context.Context, query string, at time.Time) (model.Value, []string, error) {
 	var r queryResult
-	if err := c.call(ctx, "/query", url.Values{"query": {query}, "time": {apiTime(at)}, "timeout": {c.timeoutParam()}}, &r); err != nil {
-		return nil, err
+	notes, err := c.callNoted(ctx, "/query", url.Values{"query": {query}, "time": {apiTime(at)}, "timeout": {c.timeoutParam()}}, &r)
+	if err != nil {
+		return nil, nil, err
 	}
-	return r.value()
+	v, err := r.value()
+	return v, notes, err
 }
 
-func (c *Client) queryRange(ctx context.Context, query string, start, end time.Time, step time.Duration) (model.Value, error) {
+func (c *Client) queryRange(ctx context.Context, query string, start, end time.Time, step time.Duration) (model.Value, []string, error) {
 	var r queryResult
 	params := url.Values{"query": {query}, "start": {apiTime(start)}, "end": {apiTime(end)},
 		"step": {strconv.FormatFloat(step.Seconds(), 'f', -1, 64)}, "timeout": {c.timeoutParam()}}
-	if err := c.call(ctx, "/query_range", params, &r); err != nil {
-		return nil, err
+	notes, err := c.callNoted(ctx, "/query_range", params, &r)
+	if err != nil {
+		return nil, nil, err
 	}
-	return r.value()
+	v, err := r.value()
+	return v, notes, err
 }
 
 // apiAlert is one entry of /alerts, read leniently: one odd field of one

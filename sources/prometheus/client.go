@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -144,12 +145,13 @@ type Sample struct {
 }
 
 // Instant evaluates query at time at.
-func (c *Client) Instant(ctx context.Context, query string, at time.Time) ([]Sample, error) {
+// Its notes are the warnings and infos Prometheus attached to the answer.
+func (c *Client) Instant(ctx context.Context, query string, at time.Time) (samples []Sample, notes []string, err error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	val, err := c.query(ctx, query, at)
+	val, notes, err := c.query(ctx, query, at)
 	if err != nil {
-		return nil, c.classify(ctx, err)
+		return nil, nil, c.classify(ctx, err)
 	}
 	switch v := val.(type) {
 	case model.Vector:
@@ -157,32 +159,33 @@ func (c *Client) Instant(ctx context.Context, query string, at time.Time) ([]Sam
 		for i, s := range v {
 			out[i] = Sample{Labels: labelsOf(s.Metric), Value: float64(s.Value)}
 		}
-		return out, nil
+		return out, notes, nil
 	case *model.Scalar:
-		return []Sample{{Value: float64(v.Value)}}, nil
+		return []Sample{{Value: float64(v.Value)}}, notes, nil
 	case nil:
-		return nil, nil
+		return nil, notes, nil
 	default:
-		return nil, &Error{Kind: KindBadResponse, Msg: fmt.Sprintf("query returned a %s, want an instant vector or scalar", val.Type())}
+		return nil, nil, &Error{Kind: KindBadResponse, Msg: fmt.Sprintf("query returned a %s, want an instant vector or scalar", val.Type())}
 	}
 }
 
 // Range evaluates query over w and folds the result onto w's points, taking the
 // largest value where several series share a point.
-func (c *Client) Range(ctx context.Context, query string, w sources.Window) ([]float64, error) {
+// Its notes are the warnings and infos Prometheus attached to the answer.
+func (c *Client) Range(ctx context.Context, query string, w sources.Window) (points []float64, notes []string, err error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	val, err := c.queryRange(ctx, query, w.Start(), w.End, w.Step)
+	val, notes, err := c.queryRange(ctx, query, w.Start(), w.End, w.Step)
 	if err != nil {
-		return nil, c.classify(ctx, err)
+		return nil, nil, c.classify(ctx, err)
 	}
-	points := make([]float64, w.Points())
+	points = make([]float64, w.Points())
 	for i := range points {
 		points[i] = math.NaN()
 	}
 	m, ok := val.(model.Matrix)
 	if !ok {
-		return nil, &Error{Kind: KindBadResponse, Msg: fmt.Sprintf("range query returned a %s, want a matrix", val.Type())}
+		return nil, nil, &Error{Kind: KindBadResponse, Msg: fmt.Sprintf("range query returned a %s, want a matrix", val.Type())}
 	}
 	start := w.Start()
 	for _, series := range m {
@@ -197,7 +200,7 @@ func (c *Client) Range(ctx context.Context, query string, w sources.Window) ([]f
 			}
 		}
 	}
-	return points, nil
+	return points, notes, nil
 }
 
 // Read polls one golden signal: the current value (instant query) and the
@@ -210,18 +213,19 @@ func (c *Client) Read(ctx context.Context, spec sources.SignalSpec, w sources.Wi
 	// Prometheus evaluates at millisecond precision; report the instant it used.
 	r.At = r.At.Truncate(time.Millisecond)
 	var (
-		wg       sync.WaitGroup
-		points   []float64
-		rangeErr error
+		wg         sync.WaitGroup
+		points     []float64
+		rangeNotes []string
+		rangeErr   error
 	)
 	if w.Step > 0 { // a window without a step wants the current value only
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			points, rangeErr = c.Range(ctx, spec.Query, w)
+			points, rangeNotes, rangeErr = c.Range(ctx, spec.Query, w)
 		}()
 	}
-	samples, err := c.Instant(ctx, spec.Query, r.At)
+	samples, notes, err := c.Instant(ctx, spec.Query, r.At)
 	wg.Wait()
 	if err != nil {
 		return r, err
@@ -231,6 +235,12 @@ func (c *Client) Read(ctx context.Context, spec sources.SignalSpec, w sources.Wi
 	}
 	r.Points = points
 	r.Series = len(samples)
+	r.Notes = notes
+	for _, n := range rangeNotes {
+		if !slices.Contains(r.Notes, n) {
+			r.Notes = append(r.Notes, n)
+		}
+	}
 	for _, s := range samples {
 		if math.IsNaN(r.Value) || s.Value > r.Value {
 			r.Value = s.Value

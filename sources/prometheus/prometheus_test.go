@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -452,5 +453,32 @@ func TestSubSecondTimeout(t *testing.T) {
 	w := sources.WindowFor(time.Now().Add(-2*time.Second), 2*time.Minute, 30)
 	if _, err := c.Read(context.Background(), sources.SignalSpec{Key: "x", Query: `sum(rate(http_requests_total[1m]))`}, w); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestWarningsAndInfosKept: the warnings and infos Prometheus attaches to an
+// answer (a partial result, PromQL's hints) reach the reading, once each
+// though both queries carry them. (The Prometheus packaged here predates
+// PromQL's infos, so a server answering as a newer one stands in.)
+func TestWarningsAndInfosKept(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		result := `{"resultType":"vector","result":[{"metric":{},"value":[1700000000,"3"]}]}`
+		if strings.HasSuffix(r.URL.Path, "/query_range") {
+			result = `{"resultType":"matrix","result":[]}`
+		}
+		fmt.Fprintf(w, `{"status":"success","data":%s,"warnings":["remote store answered partially"],"infos":["PromQL info: metric might not be a counter, name does not end in _total/_sum/_count/_bucket: \"up\""]}`, result)
+	}))
+	defer srv.Close()
+	c := newClient(t, Options{URL: srv.URL})
+	now := time.Now()
+	r, err := c.Read(context.Background(), sources.SignalSpec{Key: "rps", Query: "rate(up[1m])"}, sources.WindowFor(now, 5*time.Minute, 10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"warning: remote store answered partially", `info: PromQL info: metric might not be a counter, name does not end in _total/_sum/_count/_bucket: "up"`}
+	if !slices.Equal(r.Notes, want) || r.Value != 3 {
+		t.Errorf("notes %q (value %v), want %q", r.Notes, r.Value, want)
 	}
 }

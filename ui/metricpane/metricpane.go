@@ -175,6 +175,21 @@ func (m *Model) summary(st *theme.Styles, r sources.Reading, iw, ih int, stale b
 	} else {
 		lines = append(lines, frame.Spread(left, right, iw))
 	}
+	// What the source said beside the answer (a partial result, a PromQL
+	// hint): one line, every note when the pane is tall.
+	if len(r.Notes) > 0 {
+		if ih >= 16 {
+			for _, n := range r.Notes {
+				lines = append(lines, paintLines(st.Muted, frame.WrapN("ⓘ "+n, iw, 2))...)
+			}
+		} else {
+			note := "ⓘ " + r.Notes[0]
+			if len(r.Notes) > 1 {
+				note = fmt.Sprintf("ⓘ %d notes: %s", len(r.Notes), r.Notes[0])
+			}
+			lines = append(lines, st.Muted.Render(frame.Fit(note, iw)))
+		}
+	}
 
 	// Details go below the chart when the pane is tall (zoomed).
 	var details []string

@@ -97,3 +97,17 @@ func TestZoomedDetails(t *testing.T) {
 		t.Errorf("zoomed:\n%s", got)
 	}
 }
+
+// TestNotesShown: what Prometheus said beside its answer is on the pane:
+// the first note small, every note zoomed.
+func TestNotesShown(t *testing.T) {
+	notes := []string{"warning: remote store answered partially", "info: metric might not be a counter"}
+	m, _ := newPane(&reading{r: sources.Reading{Value: 0.5, Notes: notes}}, p95(1, 2))
+	if got := fetched(m); !strings.Contains(got, "ⓘ 2 notes: warning: remote store answered partially") {
+		t.Errorf("small:\n%s", got)
+	}
+	m.SetSize(120, 30)
+	if got := fetched(m); !strings.Contains(got, "ⓘ warning: remote store answered partially") || !strings.Contains(got, "ⓘ info: metric might not be a counter") {
+		t.Errorf("zoomed:\n%s", got)
+	}
+}
