@@ -2,12 +2,19 @@ package prometheus
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"math"
+	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -17,6 +24,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -480,5 +488,77 @@ func TestWarningsAndInfosKept(t *testing.T) {
 	want := []string{"warning: remote store answered partially", `info: PromQL info: metric might not be a counter, name does not end in _total/_sum/_count/_bucket: "up"`}
 	if !slices.Equal(r.Notes, want) || r.Value != 3 {
 		t.Errorf("notes %q (value %v), want %q", r.Notes, r.Value, want)
+	}
+}
+
+// selfSigned writes a fresh self-signed certificate for cn and its key.
+func selfSigned(t *testing.T, dir, cn string) (certFile, keyFile string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: cn}, DNSNames: []string{cn},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth, x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kder, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600)
+	return certFile, keyFile
+}
+
+// TestRotatedCertificatesNeedNoRestart: a CA file and a client certificate
+// rewritten on disk are used from the next connection on, by the same client.
+func TestRotatedCertificatesNeedNoRestart(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var seen []string
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, r.TLS.PeerCertificates[0].Subject.CommonName)
+		mu.Unlock()
+		w.Header().Set("Connection", "close") // each poll shakes hands anew
+		w.Header().Set("Content-Type", "application/json")
+		if strings.HasSuffix(r.URL.Path, "/query_range") {
+			fmt.Fprint(w, `{"status":"success","data":{"resultType":"matrix","result":[]}}`)
+			return
+		}
+		fmt.Fprint(w, `{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1700000000,"1"]}]}}`)
+	}))
+	srv.TLS = &tls.Config{ClientAuth: tls.RequireAnyClientCert}
+	srv.StartTLS()
+	defer srv.Close()
+
+	dir := t.TempDir()
+	wrongCA, _ := selfSigned(t, t.TempDir(), "example.com")
+	ca := filepath.Join(dir, "ca.pem")
+	pemOf := func(path string) []byte { b, _ := os.ReadFile(path); return b }
+	os.WriteFile(ca, pemOf(wrongCA), 0o600)
+	certFile, keyFile := selfSigned(t, dir, "first")
+	c := newClient(t, Options{URL: srv.URL, TLS: TLS{CAFile: ca, ServerName: "example.com", CertFile: certFile, KeyFile: keyFile}})
+
+	if _, err := readRPS(c); kindOf(err) != KindTLS {
+		t.Fatalf("with the wrong CA: %v", err)
+	}
+	os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600)
+	if _, err := readRPS(c); err != nil {
+		t.Fatalf("the CA file was rewritten, but the client still uses the old one: %v", err)
+	}
+	time.Sleep(10 * time.Millisecond) // a new modification time, even on coarse clocks
+	selfSigned(t, dir, "second")
+	if _, err := readRPS(c); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) < 2 || seen[0] != "first" || seen[len(seen)-1] != "second" {
+		t.Errorf("client certificates presented: %v, want first … second", seen)
 	}
 }

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/opsdeck/opsdeck/internal/safefile"
@@ -18,23 +20,23 @@ import (
 // 2 MiB of resident memory through its tracing and template dependencies.)
 func newTransport(o Options) (*credentials, error) {
 	tlsCfg := &tls.Config{ServerName: o.TLS.ServerName, InsecureSkipVerify: o.TLS.InsecureSkipVerify} //nolint:gosec // only when configured
+	files := &tlsFiles{o: o.TLS}
 	if o.TLS.CAFile != "" {
-		pem, err := safefile.Read(o.TLS.CAFile, 1<<20)
-		if err != nil {
-			return nil, fmt.Errorf("tls.ca_file: %w", err)
+		if _, err := files.roots(); err != nil {
+			return nil, err
 		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("tls.ca_file %s: no PEM certificate in it", o.TLS.CAFile)
+		if !o.TLS.InsecureSkipVerify {
+			// The server's chain is verified here, against the CA file as it
+			// is now (crypto/tls's own check would keep the first one read).
+			tlsCfg.InsecureSkipVerify = true //nolint:gosec // VerifyConnection verifies
+			tlsCfg.VerifyConnection = files.verify
 		}
-		tlsCfg.RootCAs = pool
 	}
 	if o.TLS.CertFile != "" || o.TLS.KeyFile != "" {
-		cert, err := tls.LoadX509KeyPair(o.TLS.CertFile, o.TLS.KeyFile)
-		if err != nil {
-			return nil, fmt.Errorf("tls.cert_file/key_file: %w", err)
+		if _, err := files.clientCert(nil); err != nil {
+			return nil, err
 		}
-		tlsCfg.Certificates = []tls.Certificate{cert}
+		tlsCfg.GetClientCertificate = files.clientCert
 	}
 	base := &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
@@ -93,4 +95,85 @@ func readSecret(path string) (string, error) {
 		return "", err
 	}
 	return strings.TrimSpace(string(b)), nil
+}
+
+// tlsFiles reads the CA and the client certificate again when their files
+// change, so that rotated certificates are used from the next connection on,
+// without a restart. (Connections already open keep what they were made with.)
+type tlsFiles struct {
+	o TLS
+
+	mu                 sync.Mutex
+	caStamp, certStamp string
+	pool               *x509.CertPool
+	cert               *tls.Certificate
+}
+
+// stamp identifies the files' current contents cheaply: size and time of
+// the last change.
+func stamp(paths ...string) string {
+	var b strings.Builder
+	for _, p := range paths {
+		if st, err := os.Stat(p); err == nil {
+			fmt.Fprintf(&b, "%d/%d;", st.Size(), st.ModTime().UnixNano())
+		}
+		b.WriteString("|")
+	}
+	return b.String()
+}
+
+func (f *tlsFiles) roots() (*x509.CertPool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if s := stamp(f.o.CAFile); f.pool == nil || s != f.caStamp {
+		pem, err := safefile.Read(f.o.CAFile, 1<<20)
+		if err != nil {
+			return nil, fmt.Errorf("tls.ca_file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("tls.ca_file %s: no PEM certificate in it", f.o.CAFile)
+		}
+		f.pool, f.caStamp = pool, s
+	}
+	return f.pool, nil
+}
+
+// verify checks the server's chain against the CA file, as crypto/tls
+// would with RootCAs set.
+func (f *tlsFiles) verify(cs tls.ConnectionState) error {
+	pool, err := f.roots()
+	if err != nil {
+		return err
+	}
+	if len(cs.PeerCertificates) == 0 {
+		return fmt.Errorf("tls: the server sent no certificate")
+	}
+	opts := x509.VerifyOptions{DNSName: cs.ServerName, Roots: pool, Intermediates: x509.NewCertPool()}
+	for _, c := range cs.PeerCertificates[1:] {
+		opts.Intermediates.AddCert(c)
+	}
+	_, err = cs.PeerCertificates[0].Verify(opts)
+	return err
+}
+
+func (f *tlsFiles) clientCert(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if s := stamp(f.o.CertFile, f.o.KeyFile); f.cert == nil || s != f.certStamp {
+		certPEM, err := safefile.Read(f.o.CertFile, 1<<20)
+		if err != nil {
+			return nil, fmt.Errorf("tls.cert_file: %w", err)
+		}
+		keyPEM, err := safefile.Read(f.o.KeyFile, 1<<20)
+		if err != nil {
+			return nil, fmt.Errorf("tls.key_file: %w", err)
+		}
+		cert, err := tls.X509KeyPair(certPEM, keyPEM)
+		if err != nil {
+			return nil, fmt.Errorf("tls.cert_file/key_file: %w", err)
+		}
+		f.cert, f.certStamp = &cert, s
+	}
+	return f.cert, nil
 }
