@@ -172,7 +172,7 @@ func Warm(ctx context.Context, m Metrics) bool {
 }
 
 // Metrics is a source of golden signals and alerts (Prometheus, Thanos, Mimir,
-// VictoriaMetrics, later a direct /metrics scrape).
+// VictoriaMetrics) or the application's own /metrics (package scrape).
 type Metrics interface {
 	Read(ctx context.Context, spec SignalSpec, w Window) (Reading, error)
 	Alerts(ctx context.Context) ([]Alert, error)

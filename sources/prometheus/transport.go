@@ -16,8 +16,9 @@ import (
 
 // newTransport builds the HTTP transport for a Prometheus-compatible server:
 // TLS options, then credentials and extra headers on every request. (A small
-// hand-written piece: prometheus/common/config does the same but adds more than
-// 2 MiB of resident memory through its tracing and template dependencies.)
+// hand-written piece: prometheus/common/config does the same but adds about
+// 1 MiB of resident memory through its tracing and template dependencies;
+// docs/PERFORMANCE.md, "Libraries weighed".)
 func newTransport(o Options) (*credentials, error) {
 	tlsCfg := &tls.Config{ServerName: o.TLS.ServerName, InsecureSkipVerify: o.TLS.InsecureSkipVerify} //nolint:gosec // only when configured
 	files := &tlsFiles{o: o.TLS}
