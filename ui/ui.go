@@ -166,7 +166,7 @@ func (m *Model) openEnv(name string) {
 		acts = m.deps.Actions(name)
 	}
 	km := m.keys
-	m.act = actionpane.New(name, ctx, m.deps.Now, acts, actionpane.Keys{Cancel: km["cancel"], Close: km["close"], Select: km["select"],
+	m.act = actionpane.New(name, ctx, m.deps.Now, acts, actionpane.Bindings{Cancel: km["cancel"], Close: km["close"], Select: km["select"],
 		Up: km["up"], Down: km["down"], PageUp: km["page_up"], PageDown: km["page_down"], Interrupt: km["interrupt"]})
 	m.buildPanes()
 }

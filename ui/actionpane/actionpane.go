@@ -90,7 +90,7 @@ type Model struct {
 	ch      <-chan Line
 	flash   string // a one-line answer: refused, already running
 	gen     int    // discards messages of an earlier run
-	keys    Keys
+	keys    Bindings
 	w, h    int // the overlay's size, from SetSize
 	// quitAsked is set by a first ctrl+c while an action runs: a second
 	// one stops it and quits once it has ended (its end audited), any
@@ -99,15 +99,15 @@ type Model struct {
 	quitAsked, stopping, quitNow bool
 }
 
-// Keys are the overlay's keys, as the root's bindings have them (remapped or
+// Bindings are the overlay's keys, as the root's list has them (remapped or
 // not). The answer to the y/N question stays y: a confirmation must read the
 // same in every tool.
-type Keys struct {
+type Bindings struct {
 	Cancel, Close, Select, Up, Down, PageUp, PageDown, Interrupt key.Binding
 }
 
 // New builds the overlay for environment env.
-func New(env string, base context.Context, now func() time.Time, actions []Action, keys Keys) *Model {
+func New(env string, base context.Context, now func() time.Time, actions []Action, keys Bindings) *Model {
 	return &Model{env: env, base: base, now: now, actions: actions, keys: keys}
 }
 

@@ -91,10 +91,10 @@ func TestRemappedCancel(t *testing.T) {
 }
 
 // testKeys are the overlay's keys as the console binds them by default.
-func testKeys() Keys {
+func testKeys() Bindings {
 	b := func(help string, ks ...string) key.Binding {
 		return key.NewBinding(key.WithKeys(ks...), key.WithHelp(ks[0], help))
 	}
-	return Keys{Cancel: b("cancel", "x"), Close: b("close", "esc"), Select: b("choose", "enter"), Up: b("up", "up", "k"), Down: b("down", "down", "j"),
+	return Bindings{Cancel: b("cancel", "x"), Close: b("close", "esc"), Select: b("choose", "enter"), Up: b("up", "up", "k"), Down: b("down", "down", "j"),
 		PageUp: b("ten up", "pgup"), PageDown: b("ten down", "pgdown"), Interrupt: b("quit", "ctrl+c")}
 }

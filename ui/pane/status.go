@@ -58,14 +58,6 @@ func paint(f func(string) string, lines []string) []string {
 	return lines
 }
 
-// Keyed is a pane that takes keys while zoomed (a drill-down).
-type Keyed interface {
-	// Key handles k and reports whether it did; an unhandled key goes to the root.
-	Key(k tea.KeyPressMsg) (tea.Cmd, bool)
-	// Capturing reports whether the pane takes every key (typing a filter).
-	Capturing() bool
-}
-
 // Zoomer is a pane that shows more when zoomed (and may fetch more for it).
 type Zoomer interface {
 	SetZoomed(zoomed bool) tea.Cmd
