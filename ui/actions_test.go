@@ -85,7 +85,7 @@ func TestActionConfirmRunStreamRefresh(t *testing.T) {
 
 func TestActionGuards(t *testing.T) {
 	h, f := actionHarness(t, func(f *fakeAction) []actionpane.Action {
-		return []actionpane.Action{f.action("reset", "R", actionpane.Refused), f.action("migrate", "m", actionpane.TypeName)}
+		return []actionpane.Action{f.action("reset", "R", actionpane.Refused), f.action("migrate", "m", actionpane.TypeName), f.action("tests", "t", actionpane.Confirm)}
 	})
 	f.queue = []actionpane.Line{{Done: true, Exit: 2}}
 	h.key("R")
@@ -93,7 +93,8 @@ func TestActionGuards(t *testing.T) {
 		t.Fatalf("refused action ran or said nothing:\n%s", h.screen())
 	}
 	h.key("?")
-	if s := h.screen(); !strings.Contains(s, "R  reset: environment qa is read-only") || !strings.Contains(s, "Actions (qa)") {
+	if s := h.screen(); !strings.Contains(s, "R  reset (reset refused: environment qa is read-only)") || !strings.Contains(s, "Commands (qa)") ||
+		!strings.Contains(s, "t  tests") || strings.Count(s, "m  migrate") != 1 {
 		t.Errorf("help does not show the refused action with its reason:\n%s", s)
 	}
 	h.key("esc")

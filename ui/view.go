@@ -283,27 +283,27 @@ func (m *Model) helpBox() string {
 			line := st.Key.Render(padRight(m.keys.key(k.Name), width)) + "  " + st.Desc.Render(k.Help)
 			if k.Disabled != nil {
 				if why := k.Disabled(m); why != "" {
-					line = st.Faint.Render(padRight(m.keys.key(k.Name), width) + "  " + k.Help + ": " + why)
+					line = st.Faint.Render(padRight(m.keys.key(k.Name), width) + "  " + k.Help + " (" + why + ")")
 				}
 			}
 			b.WriteString(line + "\n")
 		}
 		cols = append(cols, strings.TrimRight(b.String(), "\n"))
 	}
-	if acts := m.act.Actions(); len(acts) > 0 {
-		var b strings.Builder
-		b.WriteString(st.Title.Render("Actions ("+m.env.Name+")") + "\n")
-		for _, a := range acts {
-			if a.Key == "" {
-				continue // started from its pane (the migration check)
-			}
-			if a.Guard == actionpane.Refused {
-				b.WriteString(st.Faint.Render(a.Key+"  "+a.Name+": "+a.Reason) + "\n")
-			} else {
-				b.WriteString(st.Key.Render(a.Key) + "  " + st.Desc.Render(a.Name) + "\n")
-			}
+	// The environment's own commands; migrate and reset are in the list above.
+	var cmds strings.Builder
+	for _, a := range m.act.Actions() {
+		if a.Key == "" || m.isBinding(a.Name) {
+			continue // started from its pane (the migration check), or bound above
 		}
-		cols = append(cols, strings.TrimRight(b.String(), "\n"))
+		if a.Guard == actionpane.Refused {
+			cmds.WriteString(st.Faint.Render(a.Key+"  "+a.Name+": "+a.Reason) + "\n")
+		} else {
+			cmds.WriteString(st.Key.Render(a.Key) + "  " + st.Desc.Render(a.Name) + "\n")
+		}
+	}
+	if cmds.Len() > 0 {
+		cols = append(cols, st.Title.Render("Commands ("+m.env.Name+")")+"\n"+strings.TrimRight(cmds.String(), "\n"))
 	}
 	// Columns side by side while they fit the screen, then on the next row.
 	var rows []string
@@ -354,6 +354,16 @@ func (m *Model) envBox() string {
 	}
 	b.WriteString("\n" + st.Muted.Render(m.keys.hint("up", "down", "select", "close")))
 	return m.boxStyle().Render(b.String())
+}
+
+// isBinding reports whether name is one of the console's bindings.
+func (m *Model) isBinding(name string) bool {
+	for _, b := range m.bindings {
+		if b.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // helpGroups are the bindings by help column, in the list's order.
