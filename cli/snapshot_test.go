@@ -126,11 +126,11 @@ func TestSnapshotAgainstRealPrometheus(t *testing.T) {
 			t.Errorf("check --metrics on a healthy API: exit %d\n%s", code, out)
 		}
 		strict := writeFile(t, "strict.yaml", `environments:
-	  staging:
-	    prometheus:
-	      url: "`+prom.URL()+`"
-	      thresholds: {p95_latency: {warn: 5ms, crit: 10ms}}
-	`)
+  staging:
+    prometheus:
+      url: "`+prom.URL()+`"
+      thresholds: {p95_latency: {warn: 5ms, crit: 10ms}}
+`)
 		code, out, _ = runCLI(t, nil, "--config", strict, "check", "--metrics")
 		if code != 1 || !strings.Contains(out, "P95 latency is ") || !strings.Contains(out, "at or over its critical threshold 10 ms") {
 			t.Errorf("check --metrics over threshold: exit %d\n%s", code, out)

@@ -211,7 +211,7 @@ func TestEveryBindingRemapped(t *testing.T) {
 		t.Error("quit")
 	}
 
-	old := regexp.MustCompile(`(^|[\s·(])(esc|enter|ctrl\+c|tab|shift\+tab|pgup|pgdown|↑/k|↓/j|x cancels|/ filter|s sort|c: run)([\s:·)]|$)`)
+	old := regexp.MustCompile(`(^|[\s·(/,])(esc|enter|ctrl\+c|tab|shift\+tab|pgup|pgdown|↑/k|↓/j|x cancels|/ filter|s sort|c: run)([\s:·)/,]|$)`)
 	for _, s := range screens {
 		if m := old.FindString(s); m != "" {
 			t.Errorf("a screen names the old key %q after every binding was remapped:\n%s", m, s)

@@ -523,7 +523,7 @@ func (m *Model) listView(st *theme.Styles, iw, room int) []string {
 	for _, it := range items[first : first+shown] {
 		out = append(out, st.Text.Render(frame.Fit("  "+it, iw)))
 	}
-	more := fmt.Sprintf("  %d-%d of %d · %s/%s, pgup/pgdown scroll", first+1, first+shown, len(items),
-		m.keys.Up.Help().Key, m.keys.Down.Help().Key)
+	more := fmt.Sprintf("  %d-%d of %d · %s/%s, %s/%s scroll", first+1, first+shown, len(items),
+		m.keys.Up.Help().Key, m.keys.Down.Help().Key, m.keys.PageUp.Help().Key, m.keys.PageDown.Help().Key)
 	return append(out, st.Muted.Render(frame.Fit(more, iw)))
 }
