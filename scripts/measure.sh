@@ -22,6 +22,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
+: >"$work/demo.out" # exists before the loop reads it, however busy the machine
 "$bin" demo --serve >"$work/demo.out" 2>"$work/demo.err" &
 demo_pid=$!
 for _ in $(seq 1 600); do

@@ -27,6 +27,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# The files exist before the demo starts: on a busy machine the loop below
+# can read them before the background shell has opened them.
+: >"$work/demo.out"
 "$bin" demo --serve >"$work/demo.out" 2>"$work/demo.err" &
 demo_pid=$!
 for _ in $(seq 1 600); do
