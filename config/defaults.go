@@ -1,6 +1,7 @@
 package config
 
 import (
+	"github.com/opsdeck/opsdeck/sources"
 	"strconv"
 	"strings"
 	"time"
@@ -81,6 +82,27 @@ func DefaultQueries(selector string, rateWindow time.Duration) Queries {
 		ErrorRate:  "(sum(rate(" + errors + w + ")) or vector(0)) / sum(rate(" + requests + w + "))",
 		P95Latency: "histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket" + sel() + w + ")))",
 		Memory:     "sum(process_resident_memory_bytes" + sel() + ")",
+	}
+}
+
+// DefaultSplits are the golden signals split by one label, each the right
+// way for what it measures (sources.SplitLabel stands for the label): rates
+// summed by it; the error rate as each value's 5xx rate over its own total
+// (0 where it has no errors); P95 from the buckets summed by le and it;
+// memory summed by it.
+func DefaultSplits(selector string, rateWindow time.Duration) Queries {
+	q := DefaultQueries(selector, rateWindow)
+	by := sources.SplitLabel
+	requests := strings.TrimSuffix(strings.TrimPrefix(q.RPS, "sum(rate("), "))")
+	errorsSel := strings.TrimSuffix(strings.TrimPrefix(strings.SplitN(q.ErrorRate, " or ", 2)[0], "(sum(rate("), "))")
+	bucket := strings.TrimSuffix(strings.TrimPrefix(q.P95Latency, "histogram_quantile(0.95, sum by (le) (rate("), ")))")
+	memory := strings.TrimSuffix(strings.TrimPrefix(q.Memory, "sum("), ")")
+	total := "sum by (" + by + ") (rate(" + requests + "))"
+	return Queries{
+		RPS:        total,
+		ErrorRate:  "(sum by (" + by + ") (rate(" + errorsSel + ")) or 0 * " + total + ") / " + total,
+		P95Latency: "histogram_quantile(0.95, sum by (le, " + by + ") (rate(" + bucket + ")))",
+		Memory:     "sum by (" + by + ") (" + memory + ")",
 	}
 }
 

@@ -55,6 +55,52 @@ type SignalSpec struct {
 	Query      string
 	Unit       units.Unit
 	Thresholds Thresholds
+	// Split is Query split by one label, SplitLabel standing for it, when
+	// splitting needs more than summing the query by the label (a ratio, a
+	// quantile); "" splits by summing the query by the label.
+	Split string
+	// Additive says the values add up (a rate, bytes), so that a part's
+	// share of the total means something.
+	Additive bool
+}
+
+// SplitLabel stands for the label in a SignalSpec's Split query.
+const SplitLabel = "__split_by__"
+
+// Breakdown is a signal split by one label: its values ranked by their
+// current value, each with its chart over the window.
+type Breakdown struct {
+	Label string
+	// Labels are the labels the query's series carry, best choices first;
+	// Label is one of them.
+	Labels []string
+	// Rows are the largest values first, at most MaxBreakdownRows; Others
+	// counts the rest.
+	Rows   []BreakdownRow
+	Others int
+	// Total is the sum of every value's current value (NaN unless the
+	// signal is additive).
+	Total  float64
+	Query  string
+	Window Window
+	// Notes are what the source attached to its answers.
+	Notes []string
+}
+
+// BreakdownRow is one value of the label.
+type BreakdownRow struct {
+	Value    string
+	Current  float64 // NaN when there is none now
+	Min, Max float64 // over the window, current included (NaN when none)
+	Points   []float64
+}
+
+// MaxBreakdownRows bounds a breakdown: the top ten.
+const MaxBreakdownRows = 10
+
+// Splitter splits a signal by a label (label "" takes the first choice).
+type Splitter interface {
+	Breakdown(ctx context.Context, spec SignalSpec, label string, w Window) (Breakdown, error)
 }
 
 // Window is the time range a chart covers. Step is sized by the caller to the

@@ -153,7 +153,7 @@ func DashboardSignals(d *grafana.Dashboard) []sources.SignalSpec {
 	out := make([]sources.SignalSpec, len(d.Queries))
 	for i, q := range d.Queries {
 		out[i] = sources.SignalSpec{Key: fmt.Sprintf("grafana:%d", i+1), Title: q.Title, Query: q.Expr, Unit: q.Unit,
-			Thresholds: sources.Thresholds{Warn: q.Warn, Crit: q.Crit}}
+			Thresholds: sources.Thresholds{Warn: q.Warn, Crit: q.Crit}, Additive: q.Unit == units.ReqPerSec || q.Unit == units.Bytes}
 	}
 	return out
 }
@@ -174,11 +174,24 @@ func threshold(t config.Threshold) sources.Thresholds {
 // Signals are the four golden signals of an environment, in display order.
 func Signals(p config.Prometheus) []sources.SignalSpec {
 	th := threshold
+	// A query left at its default splits the right way for what it
+	// measures; one the user wrote is split by summing it by the label.
+	def, splits := config.DefaultQueries(p.Selector, p.RateWindow.D()), config.DefaultSplits(p.Selector, p.RateWindow.D())
+	split := func(q, d, s string) string {
+		if q == d {
+			return s
+		}
+		return ""
+	}
 	return []sources.SignalSpec{
-		{Key: sources.RPS, Title: "Requests/s", Query: p.Queries.RPS, Unit: units.ReqPerSec, Thresholds: th(p.Thresholds.RPS)},
-		{Key: sources.ErrorRate, Title: "Error rate (5xx)", Query: p.Queries.ErrorRate, Unit: units.Ratio, Thresholds: th(p.Thresholds.ErrorRate)},
-		{Key: sources.P95Latency, Title: "P95 latency", Query: p.Queries.P95Latency, Unit: units.Seconds, Thresholds: th(p.Thresholds.P95Latency)},
-		{Key: sources.Memory, Title: "Memory (RSS)", Query: p.Queries.Memory, Unit: units.Bytes, Thresholds: th(p.Thresholds.Memory)},
+		{Key: sources.RPS, Title: "Requests/s", Query: p.Queries.RPS, Unit: units.ReqPerSec, Thresholds: th(p.Thresholds.RPS),
+			Split: split(p.Queries.RPS, def.RPS, splits.RPS), Additive: true},
+		{Key: sources.ErrorRate, Title: "Error rate (5xx)", Query: p.Queries.ErrorRate, Unit: units.Ratio, Thresholds: th(p.Thresholds.ErrorRate),
+			Split: split(p.Queries.ErrorRate, def.ErrorRate, splits.ErrorRate)},
+		{Key: sources.P95Latency, Title: "P95 latency", Query: p.Queries.P95Latency, Unit: units.Seconds, Thresholds: th(p.Thresholds.P95Latency),
+			Split: split(p.Queries.P95Latency, def.P95Latency, splits.P95Latency)},
+		{Key: sources.Memory, Title: "Memory (RSS)", Query: p.Queries.Memory, Unit: units.Bytes, Thresholds: th(p.Thresholds.Memory),
+			Split: split(p.Queries.Memory, def.Memory, splits.Memory), Additive: true},
 	}
 }
 

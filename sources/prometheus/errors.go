@@ -28,6 +28,7 @@ const (
 	KindBadResponse   Kind = "bad_response"   // invalid or unexpected JSON
 	KindQueryRejected Kind = "query_rejected" // PromQL the server refused (bad_data)
 	KindQueryFailed   Kind = "query_failed"   // the server failed evaluating it
+	KindCannotSplit   Kind = "cannot_split"   // a breakdown the query does not allow
 )
 
 // Error is a failure put in words an on-call engineer can act on. Its text has

@@ -123,6 +123,12 @@ type Profile struct {
 type Schedule struct {
 	Period time.Duration // one incident cycle; default 5m
 	Start  time.Time
+	// Hit is the handler the incidents hit ("" every handler): the others
+	// keep the calm profile, as when one route's dependency fails.
+	Hit string
+	// Always holds one incident for the whole run ("errors", "latency" or
+	// "both"), for tests that need it steady.
+	Always string
 }
 
 // At gives the traffic profile t after the start.
@@ -131,21 +137,39 @@ func (s Schedule) At(t time.Time) Profile {
 	if period <= 0 {
 		period = 5 * time.Minute
 	}
-	since := t.Sub(s.Start)
-	phase := since % period
-	wave := math.Sin(2 * math.Pi * since.Seconds() / 600)
-	p := Profile{RPS: 40 + 8*wave, ErrorRatio: 0.004, MedianLatency: 80 * time.Millisecond}
+	phase := t.Sub(s.Start) % period
+	p := s.calm(t)
 	// Incidents start one minute in, so a newcomer sees one soon.
 	errStart, errEnd := period/5, period/5+period*3/10
 	latStart, latEnd := period*11/20, period*17/20
+	// One route failing fails harder than the whole API would.
+	errRatio := 0.12
+	if s.Hit != "" {
+		errRatio = 0.5
+	}
 	switch {
+	case s.Always != "":
+		p.Incident = s.Always
+		if s.Always != "latency" {
+			p.ErrorRatio = errRatio
+		}
+		if s.Always != "errors" {
+			p.MedianLatency = 1400 * time.Millisecond
+		}
 	case phase >= errStart && phase < errEnd:
-		p.ErrorRatio, p.Incident = 0.12, "errors"
+		p.ErrorRatio, p.Incident = errRatio, "errors"
 		p.RPS *= 1.3 // clients retrying
 	case phase >= latStart && phase < latEnd:
 		p.MedianLatency, p.Incident = 1400*time.Millisecond, "latency"
 	}
 	return p
+}
+
+// calm is the profile at t without its incident: steady traffic with a
+// gentle wave, what the handlers an incident does not hit see.
+func (s Schedule) calm(t time.Time) Profile {
+	wave := math.Sin(2 * math.Pi * t.Sub(s.Start).Seconds() / 600)
+	return Profile{RPS: 40 + 8*wave, ErrorRatio: 0.004, MedianLatency: 80 * time.Millisecond}
 }
 
 // Simulator produces the schedule's traffic into an API's instruments. The
@@ -171,9 +195,14 @@ var handlers = []struct{ path, method string }{
 func (s *Simulator) Step(now time.Time, dt time.Duration) {
 	a, rng := s.api, s.rng
 	p := s.sched.At(now)
+	calm := s.sched.calm(now)
 	s.carry += p.RPS * dt.Seconds()
 	for ; s.carry >= 1; s.carry-- {
 		h := handlers[rng.IntN(len(handlers))]
+		p := p
+		if h.path != s.sched.Hit && s.sched.Hit != "" {
+			p = calm
+		}
 		code := 200
 		switch r := rng.Float64(); {
 		case r < p.ErrorRatio:

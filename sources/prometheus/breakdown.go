@@ -1,0 +1,209 @@
+package prometheus
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/prometheus/common/model"
+
+	"github.com/opsdeck/opsdeck/internal/promql"
+	"github.com/opsdeck/opsdeck/sources"
+)
+
+// preferredLabels are the first choices to split by: where a request went,
+// how it ended, how it was made, where it ran.
+var preferredLabels = []string{"handler", "route", "path", "endpoint", "status", "code", "method", "instance", "pod"}
+
+// labelName is what PromQL accepts as a label name (the split label is
+// written into a query).
+var labelName = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
+
+// SplitQuery is spec's query split by label: its own Split when it has one,
+// else the query summed by the label.
+func SplitQuery(spec sources.SignalSpec, label string) (string, error) {
+	if !labelName.MatchString(label) {
+		return "", fmt.Errorf("%q is not a label name", label)
+	}
+	if spec.Split != "" {
+		return strings.ReplaceAll(spec.Split, sources.SplitLabel, label), nil
+	}
+	return "sum by (" + label + ") (" + spec.Query + ")", nil
+}
+
+// Labels are the labels the series of spec's query carry over w, best
+// choices first (the preferred ones, then the rest by name); never the
+// metric name or a histogram's le.
+func (c *Client) Labels(ctx context.Context, spec sources.SignalSpec, w sources.Window) ([]string, error) {
+	sels, err := promql.Selectors(spec.Query)
+	if err != nil {
+		return nil, &Error{Kind: KindCannotSplit, Msg: "the query cannot be read: " + err.Error()}
+	}
+	var match []string
+	for _, s := range sels {
+		match = append(match, s.String())
+	}
+	if len(match) == 0 {
+		return nil, &Error{Kind: KindCannotSplit, Msg: "the query reads no series: there is nothing to split"}
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	names, err := c.labelNames(ctx, match, w.Start(), w.End)
+	if err != nil {
+		return nil, c.classify(ctx, err)
+	}
+	names = slices.DeleteFunc(names, func(n string) bool { return n == model.MetricNameLabel || n == model.BucketLabel })
+	rank := func(n string) int {
+		if i := slices.Index(preferredLabels, n); i >= 0 {
+			return i
+		}
+		return len(preferredLabels)
+	}
+	sort.SliceStable(names, func(i, j int) bool {
+		if ri, rj := rank(names[i]), rank(names[j]); ri != rj {
+			return ri < rj
+		}
+		return names[i] < names[j]
+	})
+	return names, nil
+}
+
+// Breakdown splits spec by label over w: the current value of each of the
+// label's values (instant query at w.Now) and its chart (range query over
+// w), the ten largest first. Label "" takes the first choice of Labels.
+func (c *Client) Breakdown(ctx context.Context, spec sources.SignalSpec, label string, w sources.Window) (sources.Breakdown, error) {
+	b := sources.Breakdown{Label: label, Window: w, Total: math.NaN()}
+	labels, err := c.Labels(ctx, spec, w)
+	if err != nil {
+		return b, err
+	}
+	b.Labels = labels
+	if b.Label == "" {
+		if len(labels) == 0 {
+			return b, &Error{Kind: KindCannotSplit, Msg: "the query's series carry no label to split by"}
+		}
+		b.Label = labels[0]
+	}
+	query, err := SplitQuery(spec, b.Label)
+	if err != nil {
+		return b, &Error{Kind: KindCannotSplit, Msg: err.Error()}
+	}
+	b.Query = query
+	at := w.Now
+	if at.IsZero() {
+		at = w.End
+	}
+	var (
+		wg        sync.WaitGroup
+		matrix    model.Matrix
+		rangeErr  error
+		rangeNote []string
+	)
+	if w.Step > 0 {
+		wg.Go(func() {
+			ctx, cancel := context.WithTimeout(ctx, c.timeout)
+			defer cancel()
+			var v model.Value
+			v, rangeNote, rangeErr = c.queryRange(ctx, query, w.Start(), w.End, w.Step)
+			if rangeErr != nil {
+				rangeErr = c.classify(ctx, rangeErr)
+			} else if m, ok := v.(model.Matrix); ok {
+				matrix = m
+			}
+		})
+	}
+	ictx, cancel := context.WithTimeout(ctx, c.timeout)
+	v, notes, err := c.query(ictx, query, at)
+	if err != nil {
+		err = c.classify(ictx, err)
+	}
+	cancel()
+	wg.Wait()
+	if err != nil {
+		return b, err
+	}
+	if rangeErr != nil {
+		return b, rangeErr
+	}
+	b.Notes = append(notes, rangeNote...)
+	vec, _ := v.(model.Vector)
+	rows := map[string]*sources.BreakdownRow{}
+	row := func(m model.Metric) *sources.BreakdownRow {
+		key := string(m[model.LabelName(b.Label)])
+		r := rows[key]
+		if r == nil {
+			r = &sources.BreakdownRow{Value: key, Current: math.NaN()}
+			if w.Step > 0 {
+				r.Points = make([]float64, w.Points())
+				for i := range r.Points {
+					r.Points[i] = math.NaN()
+				}
+			}
+			rows[key] = r
+		}
+		return r
+	}
+	for _, s := range vec {
+		r := row(s.Metric)
+		if f := float64(s.Value); math.IsNaN(r.Current) || f > r.Current {
+			r.Current = f
+		}
+	}
+	start := w.Start()
+	for _, series := range matrix {
+		r := row(series.Metric)
+		for _, p := range series.Values {
+			i := int(math.Round(float64(p.Timestamp.Time().Sub(start)) / float64(w.Step)))
+			if i >= 0 && i < len(r.Points) && (math.IsNaN(r.Points[i]) || float64(p.Value) > r.Points[i]) {
+				r.Points[i] = float64(p.Value)
+			}
+		}
+	}
+	if _, blank := rows[""]; blank && len(rows) == 1 {
+		return b, &Error{Kind: KindCannotSplit, Msg: fmt.Sprintf("this query cannot be split by %s: it aggregates the label away (split a query that keeps it, such as sum by (%s) (…))", b.Label, b.Label)}
+	}
+	all := make([]sources.BreakdownRow, 0, len(rows))
+	total := 0.0
+	for _, r := range rows {
+		r.Min, r.Max = math.NaN(), math.NaN()
+		for _, x := range append(slices.Clone(r.Points), r.Current) {
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				continue
+			}
+			if math.IsNaN(r.Min) || x < r.Min {
+				r.Min = x
+			}
+			if math.IsNaN(r.Max) || x > r.Max {
+				r.Max = x
+			}
+		}
+		if !math.IsNaN(r.Current) {
+			total += r.Current
+		}
+		all = append(all, *r)
+	}
+	if spec.Additive {
+		b.Total = total
+	}
+	sort.Slice(all, func(i, j int) bool {
+		a, c := all[i].Current, all[j].Current
+		switch {
+		case math.IsNaN(a) != math.IsNaN(c):
+			return !math.IsNaN(a)
+		case a != c:
+			return a > c
+		}
+		return all[i].Value < all[j].Value
+	})
+	if len(all) > sources.MaxBreakdownRows {
+		b.Others = len(all) - sources.MaxBreakdownRows
+		all = all[:sources.MaxBreakdownRows]
+	}
+	b.Rows = all
+	return b, nil
+}

@@ -1,0 +1,143 @@
+package prometheus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/opsdeck/opsdeck/config"
+	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/testenv/originapi"
+	"github.com/opsdeck/opsdeck/internal/units"
+	"github.com/opsdeck/opsdeck/sources"
+)
+
+// goldenSpecs are the golden signals as the console builds them, splits
+// included.
+func goldenSpecs() map[string]sources.SignalSpec {
+	q := config.DefaultQueries(config.DefaultSelector, config.DefaultRateWindow)
+	s := config.DefaultSplits(config.DefaultSelector, config.DefaultRateWindow)
+	return map[string]sources.SignalSpec{
+		sources.RPS:        {Key: sources.RPS, Query: q.RPS, Split: s.RPS, Unit: units.ReqPerSec, Additive: true},
+		sources.ErrorRate:  {Key: sources.ErrorRate, Query: q.ErrorRate, Split: s.ErrorRate, Unit: units.Ratio},
+		sources.P95Latency: {Key: sources.P95Latency, Query: q.P95Latency, Split: s.P95Latency, Unit: units.Seconds},
+		sources.Memory:     {Key: sources.Memory, Query: q.Memory, Split: s.Memory, Unit: units.Bytes, Additive: true},
+	}
+}
+
+// TestBreakdownFindsTheFaultyRouteAndInstance: two instances of the API,
+// one route of one of them failing (errors and latency). The breakdown
+// ranks that route first for errors and latency, the split by instance
+// names the faulty one, and every figure equals Prometheus's own answer to
+// the equivalent query, written out per value.
+func TestBreakdownFindsTheFaultyRouteAndInstance(t *testing.T) {
+	t.Parallel()
+	harness.SkipServers(t, "Prometheus")
+	now := time.Now()
+	calm := originapi.Start(t, originapi.Schedule{Start: now, Period: time.Hour}, 11)
+	faulty := originapi.Start(t, originapi.Schedule{Start: now, Period: time.Hour, Hit: "/api/chat", Always: "both"}, 12)
+	prom := harness.NewPrometheus(t, harness.PrometheusOptions{Targets: []string{calm, faulty}})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := prom.WaitFor(ctx, `count_over_time(up[1m]) >= 8`, func(s []harness.Sample) bool { return len(s) == 2 }); err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, Options{URL: prom.URL()})
+	at := time.Now().Add(-time.Second).Truncate(time.Millisecond)
+	w := sources.WindowFor(at, 2*time.Minute, 30)
+	w.Now = at
+	specs := goldenSpecs()
+	// within1 fails unless got is within 1 % of Prometheus's answer to want at the same instant.
+	within1 := func(what string, got float64, want string) {
+		t.Helper()
+		s, err := prom.Query(ctx, want, at)
+		if err != nil || len(s) != 1 {
+			t.Errorf("%s: Prometheus: %v %v (%s)", what, s, err, want)
+			return
+		}
+		if d := math.Abs(got - s[0].Value); d > 0.01*math.Abs(s[0].Value) && d > 1e-9 {
+			t.Errorf("%s: breakdown %v, Prometheus %v (%s)", what, got, s[0].Value, want)
+		}
+	}
+	rate := config.DefaultRateWindow.String()
+	rate = rate[:len(rate)-2] // "1m0s" -> "1m"
+
+	errs, err := c.Breakdown(ctx, specs[sources.ErrorRate], "handler", w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(errs.Rows) == 0 || errs.Rows[0].Value != "/api/chat" {
+		t.Fatalf("error rate by handler: %+v", errs.Rows)
+	}
+	for _, r := range errs.Rows {
+		sel := fmt.Sprintf(`job="fastapi-app", handler=%q`, r.Value)
+		within1("error rate of "+r.Value, r.Current, fmt.Sprintf(`(sum(rate(http_requests_total{%s, status=~"5.."}[%s])) or vector(0)) / sum(rate(http_requests_total{%s}[%s]))`, sel, rate, sel, rate))
+	}
+	lat, err := c.Breakdown(ctx, specs[sources.P95Latency], "handler", w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lat.Rows) == 0 || lat.Rows[0].Value != "/api/chat" {
+		t.Fatalf("P95 by handler: %+v", lat.Rows)
+	}
+	for _, r := range lat.Rows {
+		within1("P95 of "+r.Value, r.Current, fmt.Sprintf(`histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{job="fastapi-app", handler=%q}[%s])))`, r.Value, rate))
+	}
+	inst, err := c.Breakdown(ctx, specs[sources.ErrorRate], "instance", w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(inst.Rows) != 2 || inst.Rows[0].Value != faulty {
+		t.Fatalf("error rate by instance: %+v, want %s first", inst.Rows, faulty)
+	}
+	rps, err := c.Breakdown(ctx, specs[sources.RPS], "handler", w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := 0.0
+	for _, r := range rps.Rows {
+		sum += r.Current
+		within1("RPS of "+r.Value, r.Current, fmt.Sprintf(`sum(rate(http_requests_total{job="fastapi-app", handler=%q}[%s]))`, r.Value, rate))
+		if len(r.Points) != w.Points() || math.IsNaN(r.Min) || r.Min > r.Current || r.Max < r.Current {
+			t.Errorf("RPS of %s: %d points, min %v max %v current %v", r.Value, len(r.Points), r.Min, r.Max, r.Current)
+		}
+	}
+	if math.Abs(sum-rps.Total) > 1e-9 || len(rps.Rows) != 5 { // five paths; /api/messages has two methods
+		t.Errorf("RPS rows %d, total %v, sum of rows %v", len(rps.Rows), rps.Total, sum)
+	}
+	if !math.IsNaN(errs.Total) {
+		t.Errorf("a ratio has no total: %v", errs.Total)
+	}
+	mem, err := c.Breakdown(ctx, specs[sources.Memory], "", w)
+	if err != nil || mem.Label != "instance" || len(mem.Rows) != 2 {
+		t.Errorf("memory splits by instance first (its series have no handler): %q %+v %v", mem.Label, mem.Rows, err)
+	}
+	if !slices.Contains(rps.Labels, "handler") || rps.Labels[0] != "handler" || slices.Contains(rps.Labels, "__name__") {
+		t.Errorf("labels to split by: %v", rps.Labels)
+	}
+}
+
+// TestBreakdownOfAQueryThatCannotSplit: a query that aggregates the label
+// away says so; one that keeps it splits by summing.
+func TestBreakdownOfAQueryThatCannotSplit(t *testing.T) {
+	t.Parallel()
+	c := newClient(t, Options{})
+	w := sources.WindowFor(time.Now(), time.Minute, 10)
+	_, err := c.Breakdown(context.Background(), sources.SignalSpec{Query: `sum(rate(http_requests_total{job="fastapi-app"}[1m]))`}, "handler", w)
+	var e *Error
+	if !errors.As(err, &e) || e.Kind != KindCannotSplit || !strings.Contains(e.Msg, "cannot be split by handler") || !strings.Contains(e.Msg, "aggregates the label away") {
+		t.Fatalf("aggregated query: %v", err)
+	}
+	b, err := c.Breakdown(context.Background(), sources.SignalSpec{Query: `rate(http_requests_total{job="fastapi-app"}[1m])`, Additive: true}, "handler", w)
+	if err != nil || len(b.Rows) < 2 || b.Query != `sum by (handler) (rate(http_requests_total{job="fastapi-app"}[1m]))` {
+		t.Fatalf("a query that keeps the label: %q %+v %v", b.Query, b.Rows, err)
+	}
+	if _, err := c.Breakdown(context.Background(), sources.SignalSpec{Query: "vector(1)"}, "x) or vector(1", w); err == nil {
+		t.Error("a label that is not a label name was written into a query")
+	}
+}
