@@ -107,3 +107,11 @@ tmux -L "$sock" send-keys Escape; sleep 0.5
 wait_for '[0-9] firing:' 300
 sleep 2.5
 shot incident
+# The breakdown during the incident: the error rate by handler names the
+# route the incident hits.
+for k in Tab Tab; do tmux -L "$sock" send-keys "$k"; sleep 0.3; done
+tmux -L "$sock" send-keys b
+wait_for 'Error rate \(5xx\) by handler' 10
+wait_for 'OVER 15m' 10
+sleep 0.5
+shot breakdown

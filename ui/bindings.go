@@ -7,7 +7,9 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/opsdeck/opsdeck/sources"
 	"github.com/opsdeck/opsdeck/ui/binding"
+	"github.com/opsdeck/opsdeck/ui/breakdown"
 	"github.com/opsdeck/opsdeck/ui/dbpane"
 	"github.com/opsdeck/opsdeck/ui/driftpane"
 )
@@ -26,8 +28,8 @@ type Binding struct {
 // the help overlay, the README's key table, the configuration's check of
 // keys: and the dispatch of every key press all read it.
 func Bindings() []Binding {
-	main, lists := []binding.Scope{binding.Main}, []binding.Scope{binding.Picker, binding.Overlay}
-	every := []binding.Scope{binding.Main, binding.Postgres, binding.Drift, binding.Picker, binding.Overlay, binding.Typing}
+	main, lists := []binding.Scope{binding.Main}, []binding.Scope{binding.Picker, binding.Overlay, binding.Breakdown}
+	every := []binding.Scope{binding.Main, binding.Postgres, binding.Drift, binding.Picker, binding.Overlay, binding.Typing, binding.Breakdown}
 	return []Binding{
 		{Spec: binding.Spec{Name: "focus", Keys: []string{"tab"}, Scopes: main, Help: "focus", Group: "Navigate", Footer: true},
 			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.moveFocus(1) }},
@@ -37,8 +39,15 @@ func Bindings() []Binding {
 			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.setZoom(!m.zoomed) }},
 		{Spec: binding.Spec{Name: "close", Keys: []string{"esc"}, Scopes: every, Help: "unzoom / close / clear", Group: "Navigate"},
 			Handler: (*Model).close},
-		{Spec: binding.Spec{Name: "refresh", Keys: []string{"r"}, Scopes: main, Help: "refresh", Group: "Data", Footer: true},
-			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.broadcastRefresh() }},
+		{Spec: binding.Spec{Name: "refresh", Keys: []string{"r"}, Scopes: []binding.Scope{binding.Main, binding.Breakdown}, Help: "refresh", Group: "Data", Footer: true},
+			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd {
+				if m.bd != nil {
+					return m.bd.Fetch()
+				}
+				return m.broadcastRefresh()
+			}},
+		{Spec: binding.Spec{Name: "breakdown", Keys: []string{"b"}, Scopes: main, Help: "split by a label (breakdown)", Group: "Data"},
+			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.openBreakdown() }, Disabled: (*Model).noBreakdown},
 		{Spec: binding.Spec{Name: "environment", Keys: []string{"e"}, Scopes: []binding.Scope{binding.Main, binding.Picker}, Help: "environment", Group: "Data", Footer: true},
 			Handler: (*Model).environment,
 			Disabled: func(m *Model) string {
@@ -91,8 +100,15 @@ func Bindings() []Binding {
 			Handler: (*Model).overlayKey},
 		{Spec: binding.Spec{Name: "filter", Keys: []string{"/"}, Scopes: []binding.Scope{binding.Postgres}, Help: "filter sessions", Group: "Postgres zoomed"},
 			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.db().StartFilter() }},
-		{Spec: binding.Spec{Name: "sort", Keys: []string{"s"}, Scopes: []binding.Scope{binding.Postgres}, Help: "sort by next column", Group: "Postgres zoomed"},
-			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { m.db().NextSort(); return nil }},
+		{Spec: binding.Spec{Name: "sort", Keys: []string{"s"}, Scopes: []binding.Scope{binding.Postgres, binding.Breakdown}, Help: "sort by next column", Group: "Postgres zoomed"},
+			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd {
+				if m.bd != nil {
+					m.bd.NextOrder()
+				} else {
+					m.db().NextSort()
+				}
+				return nil
+			}},
 		{Spec: binding.Spec{Name: "reverse", Keys: []string{"S"}, Scopes: []binding.Scope{binding.Postgres}, Help: "reverse order", Group: "Postgres zoomed"},
 			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { m.db().Reverse(); return nil }},
 		{Spec: binding.Spec{Name: "run_check", Keys: []string{"c"}, Scopes: []binding.Scope{binding.Drift}, Help: "run the migration check", Group: "Drift zoomed"},
@@ -103,6 +119,10 @@ func Bindings() []Binding {
 				}
 				return m.act.Unavailable(m.drift().Check())
 			}},
+		{Spec: binding.Spec{Name: "next_label", Keys: []string{"tab"}, Scopes: []binding.Scope{binding.Breakdown}, Help: "split by the next label", Group: "Breakdown"},
+			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.bd.NextLabel(+1) }},
+		{Spec: binding.Spec{Name: "previous_label", Keys: []string{"shift+tab"}, Scopes: []binding.Scope{binding.Breakdown}, Help: "split by the previous label", Group: "Breakdown"},
+			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.bd.NextLabel(-1) }},
 		{Spec: binding.Spec{Name: "up", Keys: []string{"up", "k"}, Scopes: append([]binding.Scope{binding.Postgres}, lists...), Help: "up", Group: "In lists"},
 			Handler: func(m *Model, k tea.KeyPressMsg) tea.Cmd { return m.listMove(k, -1) }},
 		{Spec: binding.Spec{Name: "down", Keys: []string{"down", "j"}, Scopes: append([]binding.Scope{binding.Postgres}, lists...), Help: "down", Group: "In lists"},
@@ -170,6 +190,8 @@ func (m *Model) scope() binding.Scope {
 		return binding.Typing
 	case m.act.Active():
 		return binding.Overlay
+	case m.bd != nil:
+		return binding.Breakdown
 	case m.overlay == overlayEnvs:
 		return binding.Picker
 	case m.zoomed && m.focus == m.dbIndex && m.db().Capturing():
@@ -231,6 +253,9 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 	case binding.Picker:
 		m.flash = k.String() + " does nothing here: " + m.keys.hint("select", "close")
 		return nil
+	case binding.Breakdown:
+		m.flash = k.String() + " does nothing here: " + m.keys.hint("next_label", "sort", "close")
+		return nil
 	}
 	cmd, _ := m.act.Press(k.String()) // a runbook command's key
 	return cmd
@@ -257,6 +282,9 @@ func (m *Model) close(k tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case binding.Picker:
 		m.overlay = overlayNone
+		return nil
+	case binding.Breakdown:
+		m.bd = nil
 		return nil
 	case binding.Postgres:
 		if m.db().ClearFilter() {
@@ -303,6 +331,8 @@ func (m *Model) listMove(k tea.KeyPressMsg, delta int) tea.Cmd {
 		m.picker = (m.picker + n + delta) % n
 	case binding.Postgres:
 		m.db().Move(delta)
+	case binding.Breakdown:
+		m.bd.Move(delta)
 	default:
 		return m.overlayKey(k)
 	}
@@ -330,3 +360,24 @@ func (m *Model) interrupt(tea.KeyPressMsg) tea.Cmd {
 // db and drift are the panes the zoomed scopes belong to.
 func (m *Model) db() *dbpane.Model       { return m.dbPane }
 func (m *Model) drift() *driftpane.Model { return m.driftPane }
+
+// noBreakdown says why the focused pane cannot be split.
+func (m *Model) noBreakdown() string {
+	if m.focus >= len(m.charts) {
+		return "focus a metric pane to split it by a label"
+	}
+	if _, ok := m.env.Metrics.(sources.Splitter); !ok {
+		return "splitting needs Prometheus: direct /metrics mode reads one endpoint's own totals"
+	}
+	return ""
+}
+
+// openBreakdown splits the focused metric pane's signal.
+func (m *Model) openBreakdown() tea.Cmd {
+	src, _ := m.env.Metrics.(sources.Splitter)
+	km := m.keys
+	m.bd = breakdown.New(m.pctx, src, m.charts[m.focus].Spec(), m.env.Scrubber,
+		km.hint("next_label", "sort", "up", "down", "refresh", "close"))
+	m.layout()
+	return m.bd.Fetch()
+}

@@ -108,6 +108,31 @@ func TestEveryBindingRemapped(t *testing.T) {
 	if !h.m.timeline.Cursor.IsZero() || h.m.timeline.Paused {
 		t.Error("close did not clear the cursor")
 	}
+	// The breakdown of the focused metric pane.
+	h.key(K("breakdown"))
+	if s := look(); h.m.bd == nil || !strings.Contains(s, "Requests/s by handler") || !strings.Contains(s, "/api/chat") {
+		t.Fatalf("breakdown:\n%s", s)
+	}
+	h.key(K("next_label"))
+	h.key(K("previous_label"))
+	h.key(K("next_label"))
+	if s := look(); !strings.Contains(s, "Requests/s by instance") {
+		t.Errorf("next_label:\n%s", s)
+	}
+	h.key(K("sort"))
+	if !strings.Contains(h.screen(), "sorted by change over the window") {
+		t.Error("sort in the breakdown")
+	}
+	asked := len(src.splits)
+	h.key(K("refresh"))
+	h.key(K("down"))
+	if len(src.splits) != asked+1 || !strings.Contains(look(), "api-2:8000") {
+		t.Error("refresh in the breakdown")
+	}
+	h.key(K("close"))
+	if h.m.bd != nil {
+		t.Error("close did not close the breakdown")
+	}
 	h.key(K("zoom"))
 	if look(); !h.m.zoomed {
 		t.Error("zoom")

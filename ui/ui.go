@@ -14,6 +14,7 @@ import (
 	"github.com/opsdeck/opsdeck/ui/actionpane"
 	"github.com/opsdeck/opsdeck/ui/alertstrip"
 	"github.com/opsdeck/opsdeck/ui/binding"
+	"github.com/opsdeck/opsdeck/ui/breakdown"
 	"github.com/opsdeck/opsdeck/ui/cachepane"
 	"github.com/opsdeck/opsdeck/ui/dbpane"
 	"github.com/opsdeck/opsdeck/ui/driftpane"
@@ -89,6 +90,7 @@ type Model struct {
 	metrics  int                 // len(charts)
 	alerts   *alertstrip.Model
 	act      *actionpane.Model
+	bd       *breakdown.Model // the breakdown overlay, while open
 	byID     map[string]pane.Pane
 	// The panes with a drill-down of their own, and where they are in panes.
 	dbPane              *dbpane.Model
@@ -151,6 +153,7 @@ func (m *Model) openEnv(name string) {
 		m.env.Close()
 	}
 	m.epoch++
+	m.bd = nil
 	ctx, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
 	m.pctx = &pane.Context{Styles: m.deps.Styles, Now: m.deps.Now, Refresh: m.deps.Refresh, Time: m.timeline, Base: ctx, After: m.deps.After, Epoch: m.epoch}
@@ -297,6 +300,12 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, p.Update(msg)
 		}
 		return m, nil // a result from an environment we left: dropped
+	}
+	if breakdown.Msg(msg) {
+		if m.bd == nil {
+			return m, nil // an overlay closed before its answer came
+		}
+		return m, m.bd.Update(msg)
 	}
 	if actionpane.Msg(msg) {
 		cmd := m.act.Update(msg)

@@ -38,6 +38,7 @@ type fakeMetrics struct {
 	alerts  []sources.Alert
 	reads   int
 	windows []sources.Window
+	splits  []string // the labels breakdowns were asked for
 }
 
 func (f *fakeMetrics) Read(_ context.Context, spec sources.SignalSpec, w sources.Window) (sources.Reading, error) {
@@ -73,6 +74,30 @@ func (f *fakeMetrics) Alerts(context.Context) ([]sources.Alert, error) {
 		return nil, f.err
 	}
 	return f.alerts, nil
+}
+
+// Breakdown splits by one of two labels: four handlers or two instances,
+// each figure a share of the signal's value.
+func (f *fakeMetrics) Breakdown(_ context.Context, spec sources.SignalSpec, label string, w sources.Window) (sources.Breakdown, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.splits = append(f.splits, label)
+	labels := []string{"handler", "instance"}
+	if label == "" {
+		label = labels[0]
+	}
+	values := map[string][]string{"handler": {"/api/chat", "/api/messages", "/health", "/api/users/me"}, "instance": {"api-1:8000", "api-2:8000"}}[label]
+	b := sources.Breakdown{Label: label, Labels: labels, Total: f.values[spec.Key], Window: w,
+		Query: "sum by (" + label + ") (" + spec.Query + ")"}
+	for i, v := range values {
+		cur := f.values[spec.Key] * float64(len(values)-i) / float64(len(values)*(len(values)+1)/2)
+		pts := make([]float64, w.Points())
+		for j := range pts {
+			pts[j] = cur * float64(j+1) / float64(len(pts))
+		}
+		b.Rows = append(b.Rows, sources.BreakdownRow{Value: v, Current: cur, Min: pts[0], Max: cur, Points: pts})
+	}
+	return b, nil
 }
 
 func (f *fakeMetrics) set(fn func(*fakeMetrics)) {

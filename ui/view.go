@@ -37,6 +37,9 @@ func (m *Model) layout() tea.Cmd {
 	body := m.h - 3 // header, alert strip, footer
 	m.rowsCache = nil
 	m.act.SetSize(min(m.w-4, 140), m.h*2/3) // the action overlay's largest size
+	if m.bd != nil {
+		m.bd.SetSize(min(m.w-4, 120), m.h-6)
+	}
 	if m.w < minWidth || m.h < minHeight || len(m.panes) == 0 {
 		return nil
 	}
@@ -161,6 +164,9 @@ func (m *Model) Render() string {
 	screen := b.String()
 	if m.act.Active() {
 		return m.compose(screen, strings.Join(m.act.View(st), "\n"))
+	}
+	if m.bd != nil {
+		return m.compose(screen, m.breakdownBox())
 	}
 	switch m.overlay {
 	case overlayHelp:
@@ -320,6 +326,12 @@ func (m *Model) helpBox() string {
 	title := st.Accent.Render("opsdeck " + m.deps.Version + " — keys")
 	footer := st.Muted.Render("any key closes this help")
 	return m.boxStyle().Render(title + "\n\n" + grid + "\n\n" + footer)
+}
+
+// breakdownBox is the breakdown overlay in its box, titled by what it splits.
+func (m *Model) breakdownBox() string {
+	st := m.deps.Styles
+	return m.boxStyle().Render(st.Title.Render(m.bd.Title()) + "\n\n" + strings.Join(m.bd.View(st), "\n"))
 }
 
 func (m *Model) envBox() string {

@@ -129,20 +129,35 @@ func Start(ctx context.Context, o Options) (_ *Sandbox, err error) {
 
 	// The demo's story starts half an hour ago, so that charts open full and
 	// history already holds an incident or two.
+	// Two instances: the incidents hit one route of the first, so that a
+	// breakdown has something to find; the second stays healthy.
 	now := time.Now()
-	sched := originapi.Schedule{Start: now.Add(-History), Period: o.IncidentEvery}
-	api := originapi.New()
-	if err := step("synthetic Origin API", func() error {
-		addr, err := api.Serve(runCtx)
-		s.APIAddr = addr
-		go api.Run(runCtx, sched, uint64(now.UnixNano()))
-		return err
+	sched := originapi.Schedule{Start: now.Add(-History), Period: o.IncidentEvery, Hit: "/api/chat"}
+	quiet := originapi.Schedule{Start: sched.Start, Quiet: true}
+	var second string
+	if err := step("synthetic Origin API, two instances", func() error {
+		for i, sc := range []originapi.Schedule{sched, quiet} {
+			api := originapi.New()
+			addr, err := api.Serve(runCtx)
+			if err != nil {
+				return err
+			}
+			if i == 0 {
+				s.APIAddr = addr
+			} else {
+				second = addr
+			}
+			go api.Run(runCtx, sc, uint64(now.UnixNano())+uint64(i))
+		}
+		return nil
 	}); err != nil {
 		return nil, err
 	}
 	history := func(w io.Writer) error {
-		return originapi.Backfill(w, sched, sched.Start, now, 5*time.Second,
-			map[string]string{"job": "fastapi-app", "instance": s.APIAddr}, uint64(now.UnixNano())+1)
+		seed := uint64(now.UnixNano()) + 2
+		return originapi.Backfill(w, sched.Start, now, 5*time.Second,
+			originapi.Instance{Sched: sched, Labels: map[string]string{"job": "fastapi-app", "instance": s.APIAddr}, Seed: seed},
+			originapi.Instance{Sched: quiet, Labels: map[string]string{"job": "fastapi-app", "instance": second}, Seed: seed + 1})
 	}
 
 	// The three servers start in parallel; each takes a second or two.
@@ -152,7 +167,7 @@ func Start(ctx context.Context, o Options) (_ *Sandbox, err error) {
 	go func() {
 		defer wg.Done()
 		s.Prometheus, errs[0] = harness.StartPrometheus(ctx, harness.PrometheusOptions{
-			Targets: []string{s.APIAddr}, Job: "fastapi-app", Rules: DemoRules, History: history,
+			Targets: []string{s.APIAddr, second}, Job: "fastapi-app", Rules: DemoRules, History: history,
 		})
 	}()
 	go func() {

@@ -13,12 +13,13 @@ import (
 type Scope int
 
 const (
-	Main     Scope = iota // the main screen, a pane zoomed or not
-	Postgres              // the Postgres pane zoomed: its sessions
-	Drift                 // the drift pane zoomed
-	Picker                // the environment picker
-	Overlay               // an action's question or output
-	Typing                // a filter or an environment name being typed
+	Main      Scope = iota // the main screen, a pane zoomed or not
+	Postgres               // the Postgres pane zoomed: its sessions
+	Drift                  // the drift pane zoomed
+	Picker                 // the environment picker
+	Overlay                // an action's question or output
+	Typing                 // a filter or an environment name being typed
+	Breakdown              // a metric pane split by a label
 )
 
 // zoomed scopes are entered from the main screen and take their keys before

@@ -61,6 +61,9 @@ func New(ctx *pane.Context, o Options) *Model {
 	return m
 }
 
+// Spec is the signal the pane shows.
+func (m *Model) Spec() sources.SignalSpec { return m.spec }
+
 // SetSize sets the outer size, border included. A chart that became wider
 // than its data refetches at once (zoom), rather than stretching old points.
 func (m *Model) SetSize(w, h int) tea.Cmd {

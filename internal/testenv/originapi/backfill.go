@@ -13,32 +13,44 @@ import (
 	dto "github.com/prometheus/client_model/go"
 )
 
-// Backfill simulates the schedule over [from, to) with a fresh set of
+// Instance is one API whose history Backfill writes: its schedule, the
+// labels its samples carry (job, instance) and its random seed.
+type Instance struct {
+	Sched  Schedule
+	Labels map[string]string
+	Seed   uint64
+}
+
+// Backfill simulates each instance over [from, to) with a fresh set of
 // instruments and writes what a scraper would have collected every interval,
 // as OpenMetrics text with timestamps: the input of
-// `promtool tsdb create-blocks-from openmetrics`. labels (job, instance) are
-// added to every sample so that history and live scrapes are one series.
-func Backfill(w io.Writer, sched Schedule, from, to time.Time, interval time.Duration, labels map[string]string, seed uint64) error {
-	api := New()
-	sim := NewSimulator(api, sched, seed)
+// `promtool tsdb create-blocks-from openmetrics`. An instance's labels are
+// added to each of its samples so that history and live scrapes are one series.
+func Backfill(w io.Writer, from, to time.Time, interval time.Duration, instances ...Instance) error {
 	type sample struct {
-		t   time.Time
-		fam *dto.MetricFamily
+		t      time.Time
+		fam    *dto.MetricFamily
+		labels string
 	}
 	var scrapes []sample
 	step := 100 * time.Millisecond
-	next := from
-	for now := from; now.Before(to); now = now.Add(step) {
-		sim.Step(now, step)
-		if !now.Before(next) {
-			fams, err := api.Registry.Gather()
-			if err != nil {
-				return err
+	for _, in := range instances {
+		api := New()
+		sim := NewSimulator(api, in.Sched, in.Seed)
+		extra := labelPairs(in.Labels)
+		next := from
+		for now := from; now.Before(to); now = now.Add(step) {
+			sim.Step(now, step)
+			if !now.Before(next) {
+				fams, err := api.Registry.Gather()
+				if err != nil {
+					return err
+				}
+				for _, f := range fams {
+					scrapes = append(scrapes, sample{now, f, extra})
+				}
+				next = next.Add(interval)
 			}
-			for _, f := range fams {
-				scrapes = append(scrapes, sample{now, f})
-			}
-			next = next.Add(interval)
 		}
 	}
 	// OpenMetrics wants each family's samples together, each series in time order.
@@ -52,7 +64,6 @@ func Backfill(w io.Writer, sched Schedule, from, to time.Time, interval time.Dur
 		byFamily[n] = append(byFamily[n], s)
 	}
 	sort.Strings(names)
-	extra := labelPairs(labels)
 	bw := bufio.NewWriter(w)
 	for _, name := range names {
 		ss := byFamily[name]
@@ -72,7 +83,7 @@ func Backfill(w io.Writer, sched Schedule, from, to time.Time, interval time.Dur
 		for _, s := range ss {
 			ts := strconv.FormatFloat(float64(s.t.UnixMilli())/1000, 'f', 3, 64)
 			for _, m := range s.fam.GetMetric() {
-				lbl := extra + labelPairsDTO(m.GetLabel())
+				lbl := s.labels + labelPairsDTO(m.GetLabel())
 				switch typ {
 				case dto.MetricType_COUNTER:
 					fmt.Fprintf(bw, "%s_total{%s} %s %s\n", family, trimComma(lbl), num(m.GetCounter().GetValue()), ts)

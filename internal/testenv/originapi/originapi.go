@@ -129,6 +129,8 @@ type Schedule struct {
 	// Always holds one incident for the whole run ("errors", "latency" or
 	// "both"), for tests that need it steady.
 	Always string
+	// Quiet has no incidents: a healthy instance beside a failing one.
+	Quiet bool
 }
 
 // At gives the traffic profile t after the start.
@@ -142,25 +144,27 @@ func (s Schedule) At(t time.Time) Profile {
 	// Incidents start one minute in, so a newcomer sees one soon.
 	errStart, errEnd := period/5, period/5+period*3/10
 	latStart, latEnd := period*11/20, period*17/20
-	// One route failing fails harder than the whole API would.
-	errRatio := 0.12
+	// One route failing fails harder than the whole API would: hard enough
+	// that the API as a whole crosses Origin's thresholds (5 %, P95 2 s).
+	errRatio, slow := 0.12, 1400*time.Millisecond
 	if s.Hit != "" {
-		errRatio = 0.5
+		errRatio, slow = 0.8, 4*time.Second
 	}
 	switch {
+	case s.Quiet:
 	case s.Always != "":
 		p.Incident = s.Always
 		if s.Always != "latency" {
 			p.ErrorRatio = errRatio
 		}
 		if s.Always != "errors" {
-			p.MedianLatency = 1400 * time.Millisecond
+			p.MedianLatency = slow
 		}
 	case phase >= errStart && phase < errEnd:
 		p.ErrorRatio, p.Incident = errRatio, "errors"
 		p.RPS *= 1.3 // clients retrying
 	case phase >= latStart && phase < latEnd:
-		p.MedianLatency, p.Incident = 1400*time.Millisecond, "latency"
+		p.MedianLatency, p.Incident = slow, "latency"
 	}
 	return p
 }

@@ -34,7 +34,7 @@ func TestBackfillLoadsIntoPrometheus(t *testing.T) {
 	now := time.Now()
 	sched := Schedule{Start: now.Add(-20 * time.Minute), Period: 5 * time.Minute}
 	history := func(w io.Writer) error {
-		return Backfill(w, sched, sched.Start, now, 5*time.Second, map[string]string{"job": "fastapi-app", "instance": "127.0.0.1:1"}, 42)
+		return Backfill(w, sched.Start, now, 5*time.Second, Instance{Sched: sched, Labels: map[string]string{"job": "fastapi-app", "instance": "127.0.0.1:1"}, Seed: 42})
 	}
 	var text strings.Builder
 	if err := history(&text); err != nil {
