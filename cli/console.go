@@ -31,11 +31,12 @@ func openConsole(a *app) error {
 	if err != nil {
 		return err
 	}
-	return a.console(cfg)
+	return a.console(context.Background(), cfg)
 }
 
-// console runs the UI until the user quits.
-func (a *app) console(cfg *config.Config) error {
+// console runs the UI until the user quits or ctx ends (the demo's sandbox
+// going away: a hung-up terminal must not leave it running).
+func (a *app) console(ctx context.Context, cfg *config.Config) error {
 	name, err := a.envName(cfg)
 	if err != nil {
 		return err
@@ -85,8 +86,8 @@ func (a *app) console(cfg *config.Config) error {
 	// The renderer wakes up this often even when nothing changed; 10 frames a
 	// second keeps a key press on screen within 100 ms at a sixth of the idle
 	// CPU of the default 60.
-	_, err = tea.NewProgram(model, tea.WithFPS(10)).Run()
-	if errors.Is(err, tea.ErrInterrupted) {
+	_, err = tea.NewProgram(model, tea.WithFPS(10), tea.WithContext(ctx)).Run()
+	if errors.Is(err, tea.ErrInterrupted) || (errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil) {
 		return nil
 	}
 	return err

@@ -42,5 +42,5 @@ func runDemo(a *app, d demoFlags) error {
 	if err != nil {
 		return err
 	}
-	return a.console(cfg)
+	return a.console(ctx, cfg)
 }

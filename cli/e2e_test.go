@@ -381,3 +381,41 @@ func TestHungSourceKeepsKeysResponsive(t *testing.T) {
 	}
 	t.Fatal("q did not quit while the source hung")
 }
+
+// TestHungUpDemoStopsItsSandbox: the terminal of `opsdeck demo` going away
+// (its tmux server killed, the console hung up) stops the console and the
+// sandbox with it: no server is left running.
+func TestHungUpDemoStopsItsSandbox(t *testing.T) {
+	t.Parallel()
+	// The binary under a path of this test's own, and the sandbox in its
+	// TMPDIR, so that every process they start names tmp. (Short: a
+	// PostgreSQL socket path must fit in 107 bytes.)
+	tmp, err := os.MkdirTemp("", "od")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(tmp) })
+	if err := os.Chmod(tmp, 0o755); err != nil { // the servers may run as postgres
+		t.Fatal(err)
+	}
+	bin := filepath.Join(tmp, "opsdeck")
+	if err := os.Symlink(binary(t), bin); err != nil {
+		t.Fatal(err)
+	}
+	tm := newTmux(t)
+	tm.run("new-session", "-d", "-x", "120", "-y", "36", fmt.Sprintf("TMPDIR=%s %s demo 2>%s/err", tmp, bin, tmp))
+	tm.waitFor("the demo's console", 90*time.Second, func(s string) bool { return strings.Contains(s, "req/s") })
+	if len(processesMentioning(tmp)) < 3 {
+		errs, _ := os.ReadFile(filepath.Join(tmp, "err"))
+		t.Logf("demo's stderr:\n%s", errs)
+		t.Fatalf("the demo and its servers are not running under %s: %v", tmp, processesMentioning(tmp))
+	}
+	tm.run("kill-server")
+	deadline := time.Now().Add(30 * time.Second)
+	for len(processesMentioning(tmp)) > 0 && time.Now().Before(deadline) {
+		time.Sleep(200 * time.Millisecond)
+	}
+	if left := processesMentioning(tmp); len(left) > 0 {
+		t.Errorf("after the terminal hung up, still running: %v", left)
+	}
+}

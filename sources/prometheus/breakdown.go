@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -98,39 +99,57 @@ func (c *Client) Breakdown(ctx context.Context, spec sources.SignalSpec, label s
 	if at.IsZero() {
 		at = w.End
 	}
+	// Prometheus ranks and counts: only the ten largest values travel, and
+	// the chart then asks for exactly those, so a label of a hundred
+	// thousand values costs what ten do.
+	n := strconv.Itoa(sources.MaxBreakdownRows)
+	queries := map[string]string{
+		"top":   "topk(" + n + ", " + query + ")",
+		"count": "count(" + query + ")",
+	}
+	if spec.Additive {
+		queries["sum"] = "sum(" + query + ")"
+	}
 	var (
-		wg        sync.WaitGroup
-		matrix    model.Matrix
-		rangeErr  error
-		rangeNote []string
+		mu      sync.Mutex
+		wg      sync.WaitGroup
+		answers = map[string]model.Value{}
+		errs    []error
 	)
-	if w.Step > 0 {
+	ask := func(name string, run func(ctx context.Context) (model.Value, []string, error)) {
 		wg.Go(func() {
 			ctx, cancel := context.WithTimeout(ctx, c.timeout)
 			defer cancel()
-			var v model.Value
-			v, rangeNote, rangeErr = c.queryRange(ctx, query, w.Start(), w.End, w.Step)
-			if rangeErr != nil {
-				rangeErr = c.classify(ctx, rangeErr)
-			} else if m, ok := v.(model.Matrix); ok {
-				matrix = m
+			v, notes, err := run(ctx)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, c.classify(ctx, err))
+				return
+			}
+			answers[name] = v
+			for _, note := range notes {
+				if !slices.Contains(b.Notes, note) {
+					b.Notes = append(b.Notes, note)
+				}
 			}
 		})
 	}
-	ictx, cancel := context.WithTimeout(ctx, c.timeout)
-	v, notes, err := c.query(ictx, query, at)
-	if err != nil {
-		err = c.classify(ictx, err)
+	for name, q := range queries {
+		ask(name, func(ctx context.Context) (model.Value, []string, error) { return c.query(ctx, q, at) })
 	}
-	cancel()
 	wg.Wait()
-	if err != nil {
-		return b, err
+	if top, ok := answers["top"].(model.Vector); ok && len(top) > 0 && w.Step > 0 && len(errs) == 0 {
+		ask("chart", func(ctx context.Context) (model.Value, []string, error) {
+			return c.queryRange(ctx, "("+query+") and on ("+b.Label+") ("+only(b.Label, top)+")", w.Start(), w.End, w.Step)
+		})
+		wg.Wait()
 	}
-	if rangeErr != nil {
-		return b, rangeErr
+	if len(errs) > 0 {
+		return b, errs[0]
 	}
-	b.Notes = append(notes, rangeNote...)
+	v := answers["top"]
+	matrix, _ := answers["chart"].(model.Matrix)
 	vec, _ := v.(model.Vector)
 	rows := map[string]*sources.BreakdownRow{}
 	row := func(m model.Metric) *sources.BreakdownRow {
@@ -168,7 +187,6 @@ func (c *Client) Breakdown(ctx context.Context, spec sources.SignalSpec, label s
 		return b, &Error{Kind: KindCannotSplit, Msg: fmt.Sprintf("this query cannot be split by %s: it aggregates the label away (split a query that keeps it, such as sum by (%s) (…))", b.Label, b.Label)}
 	}
 	all := make([]sources.BreakdownRow, 0, len(rows))
-	total := 0.0
 	for _, r := range rows {
 		r.Min, r.Max = math.NaN(), math.NaN()
 		for _, x := range append(slices.Clone(r.Points), r.Current) {
@@ -182,13 +200,13 @@ func (c *Client) Breakdown(ctx context.Context, spec sources.SignalSpec, label s
 				r.Max = x
 			}
 		}
-		if !math.IsNaN(r.Current) {
-			total += r.Current
-		}
 		all = append(all, *r)
 	}
-	if spec.Additive {
-		b.Total = total
+	if sum, ok := answers["sum"].(model.Vector); ok && len(sum) == 1 {
+		b.Total = float64(sum[0].Value)
+	}
+	if count, ok := answers["count"].(model.Vector); ok && len(count) == 1 {
+		b.Others = max(int(count[0].Value)-len(all), 0)
 	}
 	sort.Slice(all, func(i, j int) bool {
 		a, c := all[i].Current, all[j].Current
@@ -200,10 +218,26 @@ func (c *Client) Breakdown(ctx context.Context, spec sources.SignalSpec, label s
 		}
 		return all[i].Value < all[j].Value
 	})
-	if len(all) > sources.MaxBreakdownRows {
-		b.Others = len(all) - sources.MaxBreakdownRows
+	if len(all) > sources.MaxBreakdownRows { // several series of one value
 		all = all[:sources.MaxBreakdownRows]
 	}
 	b.Rows = all
 	return b, nil
+}
+
+// only is a vector holding one sample per value of label in top, for
+// "and on (label)" to keep just those (PromQL has no "in" for a computed
+// vector's labels).
+func only(label string, top model.Vector) string {
+	var parts []string
+	seen := map[string]bool{}
+	for _, s := range top {
+		v := string(s.Metric[model.LabelName(label)])
+		if seen[v] {
+			continue
+		}
+		seen[v] = true
+		parts = append(parts, fmt.Sprintf("label_replace(vector(1), %q, %s, \"\", \"\")", label, strconv.Quote(v)))
+	}
+	return strings.Join(parts, " or ")
 }
