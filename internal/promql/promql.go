@@ -83,11 +83,46 @@ var aggregations = map[string]bool{
 // Selectors returns the vector selectors of query in order of appearance, or
 // an error when the query is malformed.
 func Selectors(query string) ([]Selector, error) {
+	sels, _, err := selectors(query)
+	return sels, err
+}
+
+// AddMatcher adds m to every vector selector of query: the query read over
+// fewer series (a breakdown's chart, over the values it shows).
+func AddMatcher(query string, m Matcher) (string, error) {
+	_, at, err := selectors(query)
+	if err != nil {
+		return "", err
+	}
+	out := query
+	for i := len(at) - 1; i >= 0; i-- { // from the end, so positions hold
+		ins := at[i]
+		text := m.String()
+		switch {
+		case ins.bare:
+			text = "{" + text + "}"
+		case ins.more:
+			text = ", " + text
+		}
+		out = out[:ins.pos] + text + out[ins.pos:]
+	}
+	return out, nil
+}
+
+// insertion is where a matcher goes in a selector: before its closing brace
+// (after others when more), or after a bare metric name (bare).
+type insertion struct {
+	pos        int
+	bare, more bool
+}
+
+func selectors(query string) ([]Selector, []insertion, error) {
 	toks, err := lex(query)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var out []Selector
+	var at []insertion
 	var stack []token // open brackets, for balance
 	for i := 0; i < len(toks); i++ {
 		t := toks[i]
@@ -100,7 +135,7 @@ func Selectors(query string) ([]Selector, error) {
 				if next.text == "(" {
 					j, err := skipGroup(toks, i+1, "(", ")")
 					if err != nil {
-						return nil, err
+						return nil, nil, err
 					}
 					i = j
 				}
@@ -109,48 +144,52 @@ func Selectors(query string) ([]Selector, error) {
 				// a function call or aggregation: its arguments follow
 			default:
 				sel := Selector{Name: t.text}
+				ins := insertion{pos: t.pos + len(t.text), bare: true}
 				if next.text == "{" {
 					ms, name, j, err := matchers(toks, i+1)
 					if err != nil {
-						return nil, err
+						return nil, nil, err
 					}
 					if name != "" {
-						return nil, &Error{t.pos, "metric name given twice"}
+						return nil, nil, &Error{t.pos, "metric name given twice"}
 					}
 					sel.Matchers, i = ms, j
+					ins = insertion{pos: toks[j].pos, more: len(ms) > 0}
 				}
 				out = append(out, sel)
+				at = append(at, ins)
 			}
 		case tPunct:
 			switch t.text {
 			case "{":
 				ms, name, j, err := matchers(toks, i)
 				if err != nil {
-					return nil, err
+					return nil, nil, err
 				}
 				if name == "" && len(ms) == 0 {
-					return nil, &Error{t.pos, "a selector needs a metric name or a matcher"}
+					return nil, nil, &Error{t.pos, "a selector needs a metric name or a matcher"}
 				}
 				out = append(out, Selector{Name: name, Matchers: ms})
+				at = append(at, insertion{pos: toks[j].pos, more: true})
 				i = j
 			case "(", "[":
 				stack = append(stack, t)
 			case ")", "]":
 				want := map[string]string{")": "(", "]": "["}[t.text]
 				if len(stack) == 0 || stack[len(stack)-1].text != want {
-					return nil, &Error{t.pos, "unexpected " + t.text}
+					return nil, nil, &Error{t.pos, "unexpected " + t.text}
 				}
 				stack = stack[:len(stack)-1]
 			case "}":
-				return nil, &Error{t.pos, "unexpected }"}
+				return nil, nil, &Error{t.pos, "unexpected }"}
 			}
 		}
 	}
 	if len(stack) > 0 {
 		open := stack[len(stack)-1]
-		return nil, &Error{open.pos, "unclosed " + open.text}
+		return nil, nil, &Error{open.pos, "unclosed " + open.text}
 	}
-	return out, nil
+	return out, at, nil
 }
 
 // Check reports whether query is well formed as far as this package can tell.

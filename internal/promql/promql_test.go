@@ -103,3 +103,25 @@ func TestMatches(t *testing.T) {
 		}
 	}
 }
+
+func TestAddMatcher(t *testing.T) {
+	m := Matcher{Name: "handler", Op: "=~", Value: "/api/chat|/health"}
+	for q, want := range map[string]string{
+		`sum by (handler) (rate(http_requests_total{job="api"}[1m]))`:        `sum by (handler) (rate(http_requests_total{job="api", handler=~"/api/chat|/health"}[1m]))`,
+		`sum(up)`:                                   `sum(up{handler=~"/api/chat|/health"})`,
+		`rate(x{}[5m]) / on (handler) y`:            `rate(x{handler=~"/api/chat|/health"}[5m]) / on (handler) y{handler=~"/api/chat|/health"}`,
+		`{__name__="a:b", job="x"}`:                 `{__name__="a:b", job="x", handler=~"/api/chat|/health"}`,
+		`histogram_quantile(0.95, sum by (le) (b))`: `histogram_quantile(0.95, sum by (le) (b{handler=~"/api/chat|/health"}))`,
+	} {
+		got, err := AddMatcher(q, m)
+		if err != nil || got != want {
+			t.Errorf("AddMatcher(%s) = %s, %v; want %s", q, got, err, want)
+		}
+		if _, err := Selectors(got); err != nil {
+			t.Errorf("the result does not read: %s: %v", got, err)
+		}
+	}
+	if _, err := AddMatcher(`sum(rate(x[1m]`, m); err == nil {
+		t.Error("a malformed query was rewritten")
+	}
+}

@@ -140,8 +140,9 @@ func (c *Client) Breakdown(ctx context.Context, spec sources.SignalSpec, label s
 	}
 	wg.Wait()
 	if top, ok := answers["top"].(model.Vector); ok && len(top) > 0 && w.Step > 0 && len(errs) == 0 {
+		chart := chartQuery(query, b.Label, top)
 		ask("chart", func(ctx context.Context) (model.Value, []string, error) {
-			return c.queryRange(ctx, "("+query+") and on ("+b.Label+") ("+only(b.Label, top)+")", w.Start(), w.End, w.Step)
+			return c.queryRange(ctx, chart, w.Start(), w.End, w.Step)
 		})
 		wg.Wait()
 	}
@@ -225,19 +226,27 @@ func (c *Client) Breakdown(ctx context.Context, spec sources.SignalSpec, label s
 	return b, nil
 }
 
-// only is a vector holding one sample per value of label in top, for
-// "and on (label)" to keep just those (PromQL has no "in" for a computed
-// vector's labels).
-func only(label string, top model.Vector) string {
-	var parts []string
-	seen := map[string]bool{}
+// chartQuery is query over the values of label in top alone: a matcher on
+// every selector, so that Prometheus reads ten values' series rather than
+// every value's; failing that, the whole query filtered by a vector holding
+// one sample per value (PromQL has no "in" for a computed vector's labels).
+func chartQuery(query, label string, top model.Vector) string {
+	var values []string
 	for _, s := range top {
-		v := string(s.Metric[model.LabelName(label)])
-		if seen[v] {
-			continue
+		if v := string(s.Metric[model.LabelName(label)]); !slices.Contains(values, v) {
+			values = append(values, v)
 		}
-		seen[v] = true
-		parts = append(parts, fmt.Sprintf("label_replace(vector(1), %q, %s, \"\", \"\")", label, strconv.Quote(v)))
 	}
-	return strings.Join(parts, " or ")
+	alts := make([]string, len(values))
+	for i, v := range values {
+		alts[i] = regexp.QuoteMeta(v)
+	}
+	if q, err := promql.AddMatcher(query, promql.Matcher{Name: label, Op: "=~", Value: strings.Join(alts, "|")}); err == nil {
+		return q
+	}
+	only := make([]string, len(values))
+	for i, v := range values {
+		only[i] = fmt.Sprintf("label_replace(vector(1), %q, %s, \"\", \"\")", label, strconv.Quote(v))
+	}
+	return "(" + query + ") and on (" + label + ") (" + strings.Join(only, " or ") + ")"
 }

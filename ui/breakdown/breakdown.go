@@ -77,7 +77,7 @@ func (m *Model) Fetch() tea.Cmd {
 	owner, gen, src, spec, label, base := m, m.gen, m.src, m.spec, m.label, m.ctx.Base
 	now := m.ctx.Time.End(m.ctx.Now())
 	m.window = m.ctx.Time.Window
-	w := sources.WindowFor(now, m.window, sparkWidth)
+	w := sources.WindowFor(now, m.window, chart.Columns(sparkWidth))
 	w.Now = now
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(base, pane.FetchGuard)
@@ -155,7 +155,8 @@ func (m *Model) Rows() []sources.BreakdownRow {
 	return rows
 }
 
-// sparkWidth is how many cells (and points) a row's sparkline takes.
+// sparkWidth is how many cells a row's sparkline takes (braille: two
+// points a cell, like the charts).
 const sparkWidth = 24
 
 // Fields are one row as the table shows it, a field per column: the value,
@@ -176,7 +177,14 @@ func Fields(r sources.BreakdownRow, unit units.Unit, total float64) []string {
 	if !math.IsNaN(r.Min) {
 		rng = units.FormatShort(r.Min, unit) + "–" + units.FormatShort(r.Max, unit)
 	}
-	return []string{frame.OneLine(name), cur, share, rng, chart.Sparkline(r.Points, sparkWidth, r.Min, r.Max)}
+	spark := strings.Repeat(" ", sparkWidth)
+	if lo, hi := r.Min, r.Max; !math.IsNaN(lo) {
+		if hi == lo {
+			hi = lo + 1 // flat: along the bottom
+		}
+		spark = chart.Braille(r.Points, sparkWidth, 1, lo, hi)[0]
+	}
+	return []string{frame.OneLine(name), cur, share, rng, spark}
 }
 
 // View draws the overlay within its size.

@@ -116,26 +116,3 @@ func resample(values []float64, cols int) []float64 {
 	}
 	return out
 }
-
-// Sparkline draws values in w cells of block elements, scaled from lo to
-// hi; a cell without a value is blank.
-func Sparkline(values []float64, w int, lo, hi float64) string {
-	if w <= 0 {
-		return ""
-	}
-	const blocks = "▁▂▃▄▅▆▇█"
-	levels := []rune(blocks)
-	var b strings.Builder
-	for _, v := range resample(values, w) {
-		switch {
-		case math.IsNaN(v) || math.IsInf(v, 0):
-			b.WriteByte(' ')
-		case hi <= lo:
-			b.WriteRune(levels[0])
-		default:
-			i := int(math.Round((v - lo) / (hi - lo) * float64(len(levels)-1)))
-			b.WriteRune(levels[min(max(i, 0), len(levels)-1)])
-		}
-	}
-	return b.String()
-}

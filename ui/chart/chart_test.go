@@ -71,16 +71,3 @@ func TestNoPanicOnOddSizes(t *testing.T) {
 		}
 	}
 }
-
-func TestSparkline(t *testing.T) {
-	nan := math.NaN()
-	if got := Sparkline([]float64{0, 1, 2, 3, 4, 5, 6, 7}, 8, 0, 7); got != "▁▂▃▄▅▆▇█" {
-		t.Errorf("ramp: %q", got)
-	}
-	if got := Sparkline([]float64{nan, 3, nan}, 3, 0, 3); got != " █ " {
-		t.Errorf("gaps: %q", got)
-	}
-	if got := Sparkline([]float64{2, 2}, 2, 2, 2); got != "▁▁" {
-		t.Errorf("flat: %q", got)
-	}
-}
