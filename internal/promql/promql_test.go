@@ -107,7 +107,7 @@ func TestMatches(t *testing.T) {
 func TestAddMatcher(t *testing.T) {
 	m := Matcher{Name: "handler", Op: "=~", Value: "/api/chat|/health"}
 	for q, want := range map[string]string{
-		`sum by (handler) (rate(http_requests_total{job="api"}[1m]))`:        `sum by (handler) (rate(http_requests_total{job="api", handler=~"/api/chat|/health"}[1m]))`,
+		`sum by (handler) (rate(http_requests_total{job="api"}[1m]))`: `sum by (handler) (rate(http_requests_total{job="api", handler=~"/api/chat|/health"}[1m]))`,
 		`sum(up)`:                                   `sum(up{handler=~"/api/chat|/health"})`,
 		`rate(x{}[5m]) / on (handler) y`:            `rate(x{handler=~"/api/chat|/health"}[5m]) / on (handler) y{handler=~"/api/chat|/health"}`,
 		`{__name__="a:b", job="x"}`:                 `{__name__="a:b", job="x", handler=~"/api/chat|/health"}`,
