@@ -184,9 +184,12 @@ func TestDirectModeSaysItsLimit(t *testing.T) {
 		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
 		io.WriteString(w, body.String())
 	}))
-	cfg := writeFile(t, "big.yaml", "environments:\n  qa:\n    metrics_url: http://"+big.Addr()+"/metrics\n")
+	// A limit of 1 MiB: the refusal comes after 1 MiB read, well within the
+	// timeout on a busy machine too (the default 8 MiB took longer than 5 s
+	// through the proxy beside two busy loops).
+	cfg := writeFile(t, "big.yaml", "environments:\n  qa:\n    metrics_url: http://"+big.Addr()+"/metrics\n    prometheus: {max_response_bytes: 1MiB}\n")
 	_, out, stderr := runCLI(t, nil, "--config", cfg, "snapshot", "--format", "text")
-	if !strings.Contains(out, "larger than 8 MiB (max_response_bytes)") || strings.Contains(out, "no requests") {
+	if !strings.Contains(out, "larger than 1 MiB (max_response_bytes)") || strings.Contains(out, "no requests") {
 		t.Fatalf("snapshot:\n%s%s", out, stderr)
 	}
 }

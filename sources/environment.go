@@ -13,6 +13,8 @@ type Environment struct {
 	MetricsTarget  string
 	MetricsProblem string
 	Signals        []SignalSpec
+	// Focus is the one value of a label the signals read (none: every value).
+	Focus Focus
 
 	// Database is nil when no PostgreSQL is configured; DatabaseProblem says why.
 	Database        Database

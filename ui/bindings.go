@@ -131,7 +131,7 @@ func Bindings() []Binding {
 			Handler: (*Model).overlayKey},
 		{Spec: binding.Spec{Name: "page_down", Keys: []string{"pgdown"}, Scopes: []binding.Scope{binding.Overlay}, Help: "ten down", Group: "In lists"},
 			Handler: (*Model).overlayKey},
-		{Spec: binding.Spec{Name: "select", Keys: []string{"enter"}, Scopes: []binding.Scope{binding.Picker, binding.Overlay, binding.Typing}, Help: "choose / keep", Group: "In lists"},
+		{Spec: binding.Spec{Name: "select", Keys: []string{"enter"}, Scopes: []binding.Scope{binding.Picker, binding.Overlay, binding.Typing, binding.Breakdown}, Help: "choose / keep / focus", Group: "In lists"},
 			Handler: (*Model).choose},
 	}
 }
@@ -298,6 +298,9 @@ func (m *Model) close(k tea.KeyPressMsg) tea.Cmd {
 	if m.zoomed {
 		return m.setZoom(false)
 	}
+	if m.narrow.Label != "" {
+		return m.setNarrow(sources.Focus{})
+	}
 	return nil
 }
 
@@ -319,6 +322,14 @@ func (m *Model) choose(k tea.KeyPressMsg) tea.Cmd {
 			m.db().KeepFilter()
 			return nil
 		}
+	case binding.Breakdown:
+		label, row, ok := m.bd.Selected()
+		if !ok {
+			m.flash = "nothing to focus on yet"
+			return nil
+		}
+		m.bd = nil
+		return m.setNarrow(sources.Focus{Label: label, Value: row.Value})
 	}
 	return m.overlayKey(k)
 }

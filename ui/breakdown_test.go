@@ -31,6 +31,23 @@ func TestBreakdownOverlay(t *testing.T) {
 	if h.m.bd != nil || strings.Contains(h.screen(), "by handler") {
 		t.Error("a closed breakdown came back")
 	}
+	// enter focuses every metric pane on the row under the cursor.
+	h.key("b")
+	h.key("down")
+	h.key("enter")
+	s = h.screen()
+	if h.m.bd != nil || !strings.Contains(s, `◎ handler="/api/messages" (esc clears)`) {
+		t.Fatalf("focus:\n%s", s)
+	}
+	for _, p := range h.m.charts {
+		if !strings.Contains(p.Spec().Query, `handler="/api/messages"`) {
+			t.Errorf("%s is not focused: %s", p.Spec().Title, p.Spec().Query)
+		}
+	}
+	h.key("esc")
+	if strings.Contains(h.screen(), "◎") || strings.Contains(h.m.charts[0].Spec().Query, "handler=") {
+		t.Error("esc did not clear the focus")
+	}
 	for h.m.focus != h.m.dbIndex {
 		h.key("tab")
 	}

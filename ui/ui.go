@@ -91,6 +91,7 @@ type Model struct {
 	alerts   *alertstrip.Model
 	act      *actionpane.Model
 	bd       *breakdown.Model // the breakdown overlay, while open
+	narrow   sources.Focus    // the metric panes read one value of a label (none: every value)
 	byID     map[string]pane.Pane
 	// The panes with a drill-down of their own, and where they are in panes.
 	dbPane              *dbpane.Model
@@ -153,7 +154,7 @@ func (m *Model) openEnv(name string) {
 		m.env.Close()
 	}
 	m.epoch++
-	m.bd = nil
+	m.bd, m.narrow = nil, sources.Focus{} // another environment's labels may differ
 	ctx, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
 	m.pctx = &pane.Context{Styles: m.deps.Styles, Now: m.deps.Now, Refresh: m.deps.Refresh, Time: m.timeline, Base: ctx, After: m.deps.After, Epoch: m.epoch}
@@ -177,17 +178,8 @@ func (m *Model) openEnv(name string) {
 func (m *Model) buildPanes() {
 	env, c := m.env, m.pctx
 	m.panes = m.panes[:0]
-	source := "prometheus"
-	if _, direct := env.Metrics.(sources.Sampler); direct {
-		source = "/metrics"
-	}
-	m.charts = m.charts[:0]
-	for _, spec := range env.Signals {
-		p := metricpane.New(c, metricpane.Options{
-			Spec: spec, Source: env.Metrics, Problem: cmp.Or(env.MetricsProblem, m.envErr),
-			Target: env.MetricsTarget, Scrubber: env.Scrubber, SourceName: source,
-		})
-		m.charts = append(m.charts, p)
+	m.charts = m.metricPanes()
+	for _, p := range m.charts {
 		m.panes = append(m.panes, p)
 	}
 	m.metrics = len(m.panes)
@@ -210,14 +202,57 @@ func (m *Model) buildPanes() {
 			Target: env.RedisTarget, Scrubber: env.Scrubber, QueueThresholds: env.QueueThresholds, MemoryThresholds: env.MemoryThresholds}),
 		m.driftPane)
 	m.alerts = alertstrip.New(c, env.Metrics, env.Scrubber)
-	m.byID = map[string]pane.Pane{m.alerts.ID(): m.alerts}
-	for _, p := range m.panes {
-		m.byID[p.ID()] = p
-	}
+	m.route()
 	if m.focus >= len(m.panes) {
 		m.focus = 0
 	}
 	m.started = false
+}
+
+// metricPanes are a pane per signal, each read for the focus (every value
+// of the breakdown's label, or one).
+func (m *Model) metricPanes() []*metricpane.Model {
+	env, c := m.env, m.pctx
+	source := "prometheus"
+	if _, direct := env.Metrics.(sources.Sampler); direct {
+		source = "/metrics"
+	}
+	var out []*metricpane.Model
+	for _, spec := range env.Signals {
+		spec, err := sources.Focused(spec, m.narrow)
+		if err != nil {
+			m.flash = err.Error()
+		}
+		out = append(out, metricpane.New(c, metricpane.Options{
+			Spec: spec, Source: env.Metrics, Problem: cmp.Or(env.MetricsProblem, m.envErr),
+			Target: env.MetricsTarget, Scrubber: env.Scrubber, SourceName: source, Focus: m.narrow.String(),
+		}))
+	}
+	return out
+}
+
+// route maps pane IDs to panes, for the results each pane's fetches bring.
+func (m *Model) route() {
+	m.byID = map[string]pane.Pane{m.alerts.ID(): m.alerts}
+	for _, p := range m.panes {
+		m.byID[p.ID()] = p
+	}
+}
+
+// setNarrow focuses every metric pane on f (the zero Focus: every value):
+// the metric panes are made again for it and read their whole window anew.
+func (m *Model) setNarrow(f sources.Focus) tea.Cmd {
+	m.narrow = f
+	m.charts = m.metricPanes()
+	for i, p := range m.charts {
+		m.panes[i] = p
+	}
+	m.route()
+	cmds := []tea.Cmd{m.layout()}
+	for _, p := range m.charts {
+		cmds = append(cmds, p.Start())
+	}
+	return tea.Batch(cmds...)
 }
 
 // Init starts the clock; polling starts with the first window size, so that
@@ -390,11 +425,17 @@ func (m *Model) writeReport() tea.Cmd {
 		return nil
 	}
 	m.reporting = true
-	report, env, base := m.deps.Report, m.env, m.pctx.Base
+	// The report reads what the panes read: the focus included.
+	env := *m.env
+	env.Focus, env.Signals = m.narrow, nil
+	for _, p := range m.charts {
+		env.Signals = append(env.Signals, p.Spec())
+	}
+	report, base := m.deps.Report, m.pctx.Base
 	return tea.Batch(m.setNotice("writing the report…"), func() tea.Msg {
 		ctx, cancel := context.WithTimeout(base, pane.FetchGuard)
 		defer cancel()
-		path, err := report(ctx, env)
+		path, err := report(ctx, &env)
 		return reportDone{path: path, err: err}
 	})
 }

@@ -196,6 +196,9 @@ func (m *Model) header() string {
 		envPaint = st.BadgeProtected
 	}
 	left += envPaint.Render(" env: "+env.Name+" ") + " " + strings.Join(badges, "")
+	if f := m.narrow.String(); f != "" {
+		left += st.Accent.Render("◎ "+f) + st.Faint.Render(" ("+m.keys.key("close")+" clears) ")
+	}
 	if n := m.failing(); n > 0 {
 		left += st.Error.Render(fmt.Sprintf("⚠ %d failing ", n))
 	}

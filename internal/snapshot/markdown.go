@@ -61,6 +61,9 @@ func (d *Document) Markdown() string {
 	if d.Prometheus != "" {
 		fmt.Fprintf(&b, "Metrics from `%s`.\n\n", d.Prometheus)
 	}
+	if d.Focus != "" {
+		fmt.Fprintf(&b, "**Focused on `%s`**: the golden signals below are that value's alone.\n\n", d.Focus)
+	}
 	b.WriteString(d.signalsMarkdown())
 	b.WriteString(d.alertsMarkdown())
 	b.WriteString(d.Postgres.markdown())

@@ -23,8 +23,11 @@ import (
 // added, never renamed. Later issues add postgres, redis, migrations and
 // schema_drift sections.
 type Document struct {
-	Environment string            `json:"environment"`
-	TakenAt     string            `json:"taken_at"`
+	Environment string `json:"environment"`
+	TakenAt     string `json:"taken_at"`
+	// Focus is the label value the golden signals were read for, when the
+	// console had one (handler="/api/chat").
+	Focus       string            `json:"focus,omitempty"`
 	Prometheus  string            `json:"prometheus"`
 	Metrics     map[string]Metric `json:"metrics"`
 	Alerts      []Alert           `json:"alerts"`
@@ -204,6 +207,7 @@ func Take(ctx context.Context, env *sources.Environment, now time.Time) *Documen
 		// Millisecond precision: the instant Prometheus evaluated the queries at.
 		TakenAt:    now.UTC().Truncate(time.Millisecond).Format("2006-01-02T15:04:05.000Z07:00"),
 		Prometheus: env.MetricsTarget,
+		Focus:      env.Focus.String(),
 		Metrics:    map[string]Metric{},
 		Alerts:     []Alert{},
 		specs:      map[string]sources.SignalSpec{},
@@ -281,6 +285,9 @@ func (d *Document) Text() string {
 	fmt.Fprintf(&b, "opsdeck snapshot of %s at %s", d.Environment, d.TakenAt)
 	if d.Prometheus != "" {
 		fmt.Fprintf(&b, " (prometheus %s)", d.Prometheus)
+	}
+	if d.Focus != "" {
+		fmt.Fprintf(&b, ", focused on %s", d.Focus)
 	}
 	b.WriteString("\n\n")
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)

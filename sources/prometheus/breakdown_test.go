@@ -113,6 +113,22 @@ func TestBreakdownFindsTheFaultyRouteAndInstance(t *testing.T) {
 	if !math.IsNaN(errs.Total) {
 		t.Errorf("a ratio has no total: %v", errs.Total)
 	}
+	// A focus on the faulty route: every signal reads that route alone.
+	for key, want := range map[string]string{
+		sources.RPS:        `sum(rate(http_requests_total{job="fastapi-app", handler="/api/chat"}[` + rate + `]))`,
+		sources.ErrorRate:  `(sum(rate(http_requests_total{job="fastapi-app", status=~"5..", handler="/api/chat"}[` + rate + `])) or vector(0)) / sum(rate(http_requests_total{job="fastapi-app", handler="/api/chat"}[` + rate + `]))`,
+		sources.P95Latency: `histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{job="fastapi-app", handler="/api/chat"}[` + rate + `])))`,
+	} {
+		focused, err := sources.Focused(specs[key], sources.Focus{Label: "handler", Value: "/api/chat"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := c.Read(ctx, focused, sources.Window{Now: at})
+		if err != nil {
+			t.Fatal(err)
+		}
+		within1(key+" focused on /api/chat", r.Value, want)
+	}
 	mem, err := c.Breakdown(ctx, specs[sources.Memory], "", w)
 	if err != nil || mem.Label != "instance" || len(mem.Rows) != 2 {
 		t.Errorf("memory splits by instance first (its series have no handler): %q %+v %v", mem.Label, mem.Rows, err)

@@ -28,7 +28,7 @@ func TestConflictsAndShadowing(t *testing.T) {
 		// A zoomed pane takes its keys first: "q" there would hide quit.
 		{map[string][]string{"filter": {"q"}}, `"q" is bound to both quit and filter`},
 		// The picker is a different scope from the main screen: no clash.
-		{map[string][]string{"select": {"r"}}, ""},
+		{map[string][]string{"select": {"q"}}, ""},
 		{map[string][]string{"select": {"esc"}}, `"esc" is bound to both close and select`},
 		// ctrl+c works everywhere, typing included: nothing may take it.
 		{map[string][]string{"cancel": {"ctrl+c"}}, `"ctrl+c" is bound to both interrupt and cancel`},

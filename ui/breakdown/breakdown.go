@@ -126,6 +126,15 @@ func (m *Model) Move(delta int) {
 	m.cursor = min(max(m.cursor+delta, 0), max(len(m.b.Rows)-1, 0))
 }
 
+// Selected is the label and the row under the cursor, in the order shown.
+func (m *Model) Selected() (label string, row sources.BreakdownRow, ok bool) {
+	rows := m.Rows()
+	if !m.has || m.cursor >= len(rows) {
+		return "", sources.BreakdownRow{}, false
+	}
+	return m.label, rows[m.cursor], true
+}
+
 // SetSize sets the overlay's outer size.
 func (m *Model) SetSize(w, h int) { m.w, m.h = w, h }
 

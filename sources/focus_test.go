@@ -1,0 +1,33 @@
+package sources_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/opsdeck/opsdeck/config"
+	"github.com/opsdeck/opsdeck/sources"
+)
+
+func TestFocused(t *testing.T) {
+	q := config.DefaultQueries(config.DefaultSelector, time.Minute)
+	s := config.DefaultSplits(config.DefaultSelector, time.Minute)
+	spec := sources.SignalSpec{Title: "Error rate", Query: q.ErrorRate, Split: s.ErrorRate}
+	got, err := sources.Focused(spec, sources.Focus{Label: "handler", Value: "/api/chat"})
+	want := `(sum(rate(http_requests_total{job="fastapi-app", status=~"5..", handler="/api/chat"}[1m])) or vector(0)) / sum(rate(http_requests_total{job="fastapi-app", handler="/api/chat"}[1m]))`
+	if err != nil || got.Query != want {
+		t.Errorf("query:\n%s\nwant\n%s (%v)", got.Query, want, err)
+	}
+	wantSplit := `(sum by (` + sources.SplitLabel + `) (rate(http_requests_total{job="fastapi-app", status=~"5..", handler="/api/chat"}[1m])) or 0 * sum by (` + sources.SplitLabel + `) (rate(http_requests_total{job="fastapi-app", handler="/api/chat"}[1m]))) / sum by (` + sources.SplitLabel + `) (rate(http_requests_total{job="fastapi-app", handler="/api/chat"}[1m]))`
+	if got.Split != wantSplit {
+		t.Errorf("split:\n%s\nwant\n%s", got.Split, wantSplit)
+	}
+	if same, err := sources.Focused(spec, sources.Focus{}); err != nil || same != spec {
+		t.Error("no focus changes nothing")
+	}
+	if _, err := sources.Focused(sources.SignalSpec{Title: "Broken", Query: "sum(rate(x[1m]"}, sources.Focus{Label: "handler", Value: "/"}); err == nil {
+		t.Error("a query that does not read was focused")
+	}
+	if f := (sources.Focus{Label: "handler", Value: `/a"b`}); f.String() != `handler="/a\"b"` {
+		t.Errorf("String: %s", f.String())
+	}
+}
