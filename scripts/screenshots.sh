@@ -115,3 +115,8 @@ wait_for 'Error rate \(5xx\) by handler' 10
 wait_for 'OVER 15m' 10
 sleep 0.5
 shot breakdown
+# enter focuses every metric pane on that route.
+tmux -L "$sock" send-keys Enter
+wait_for '◎ handler=' 10
+sleep 2.5
+shot focus

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -40,7 +41,13 @@ type Dashboard struct {
 }
 
 type rawDashboard struct {
-	Title      string     `json:"title"`
+	Title string `json:"title"`
+	// Inputs are an export's constants (`${VAR_JOB}`) and data sources.
+	Inputs []struct {
+		Name  string `json:"name"`
+		Type  string `json:"type"`
+		Value string `json:"value"`
+	} `json:"__inputs"`
 	Panels     []rawPanel `json:"panels"`
 	Rows       []rawRow   `json:"rows"`
 	Templating struct {
@@ -84,9 +91,10 @@ type rawTarget struct {
 }
 
 type rawVariable struct {
-	Name    string `json:"name"`
-	Type    string `json:"type"`
-	Current struct {
+	Name       string `json:"name"`
+	Type       string `json:"type"`
+	IncludeAll bool   `json:"includeAll"`
+	Current    struct {
 		Value json.RawMessage `json:"value"`
 	} `json:"current"`
 	Query json.RawMessage `json:"query"`
@@ -129,6 +137,12 @@ func Parse(data []byte, o Options) (*Dashboard, error) {
 	if raw.Dashboard != nil && len(raw.Panels) == 0 && len(raw.Rows) == 0 {
 		raw = *raw.Dashboard
 	}
+	inputs := map[string]string{}
+	for _, in := range raw.Inputs {
+		if in.Type == "constant" {
+			inputs[in.Name] = in.Value
+		}
+	}
 	panels := flatten(raw.Panels)
 	for _, r := range raw.Rows {
 		panels = append(panels, flatten(r.Panels)...)
@@ -137,6 +151,11 @@ func Parse(data []byte, o Options) (*Dashboard, error) {
 		return nil, fmt.Errorf("no panels: is this a Grafana dashboard JSON (Share → Export)?")
 	}
 	vars := variables(raw.Templating.List, o)
+	for name, value := range inputs {
+		if _, ok := vars[name]; !ok {
+			vars[name] = value
+		}
+	}
 	d := &Dashboard{Title: raw.Title}
 	for _, p := range panels {
 		title := strings.TrimSpace(p.Title)
@@ -162,10 +181,10 @@ func Parse(data []byte, o Options) (*Dashboard, error) {
 		}
 		unit, divide := unitOf(p)
 		warn, crit := thresholds(p, divide)
-		for _, t := range targets {
+		for i, t := range targets {
 			q := Query{Title: title, Raw: t.Expr, Unit: unit, Warn: warn, Crit: crit}
 			if len(targets) > 1 {
-				q.Title += " · " + cmp.Or(t.LegendFormat, t.RefID)
+				q.Title += " · " + cmp.Or(legend(t.LegendFormat), strings.TrimSpace(t.RefID), fmt.Sprintf("query %d", i+1))
 			}
 			q.Expr, q.Unresolved = substitute(t.Expr, vars)
 			if divide != 1 {
@@ -253,12 +272,15 @@ func variables(list []rawVariable, o Options) map[string]string {
 	vars := map[string]string{
 		"__rate_interval": promDuration(o.RateWindow),
 		"__interval":      promDuration(o.RateWindow),
+		"__interval_ms":   fmt.Sprint(o.RateWindow.Milliseconds()),
 		"__range":         promDuration(o.Range),
 		"__range_s":       fmt.Sprint(int(o.Range.Seconds())),
 	}
 	for _, v := range list {
 		if value, ok := currentValue(v.Current.Value); ok {
 			vars[v.Name] = value
+		} else if v.IncludeAll {
+			vars[v.Name] = ".*" // no selection where "All" is allowed: Grafana's default
 		} else if v.Type == "constant" || v.Type == "textbox" {
 			var s string
 			if json.Unmarshal(v.Query, &s) == nil {
@@ -296,14 +318,32 @@ func substitute(expr string, vars map[string]string) (string, []string) {
 	out := variable.ReplaceAllStringFunc(expr, func(m string) string {
 		sub := variable.FindStringSubmatch(m)
 		name := cmp.Or(sub[1], sub[2], sub[3])
+		if strings.Trim(name, "0123456789") == "" {
+			return m // $1, ${1}: a regex group in label_replace, not a variable
+		}
 		if v, ok := vars[name]; ok {
 			return v
 		}
-		missing = append(missing, "$"+name)
+		what := "$" + name
+		if strings.HasPrefix(name, "VAR_") {
+			what = "${" + name + "} (an export constant missing from __inputs)"
+		}
+		if !slices.Contains(missing, what) {
+			missing = append(missing, what)
+		}
 		return m
 	})
 	sort.Strings(missing)
 	return out, missing
+}
+
+// template is a legend's {{label}} placeholders.
+var template = regexp.MustCompile(`\{\{\s*([^}]*?)\s*\}\}`)
+
+// legend is a target's legend as a title: its placeholders by their label
+// names ("{{handler}} 5xx" is "handler 5xx"); "" when nothing is left.
+func legend(format string) string {
+	return strings.Join(strings.Fields(template.ReplaceAllString(format, "$1")), " ")
 }
 
 func promDuration(d time.Duration) string {

@@ -130,3 +130,38 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestRealDashboardsImport: what real exported dashboards hold. Regex groups
+// in label_replace are not variables; a missing variable is listed once;
+// export constants come from __inputs or are named as such; $__interval_ms
+// is known; "All" with no selection is .*; a multi-query panel is titled by
+// its legend without {{…}}, else its refId, never an empty suffix.
+func TestRealDashboardsImport(t *testing.T) {
+	d, err := Parse([]byte(`{
+  "__inputs": [{"name": "DS_PROM", "type": "datasource"}, {"name": "VAR_JOB", "type": "constant", "value": "fastapi-app"}],
+  "templating": {"list": [{"name": "route", "type": "query", "includeAll": true, "current": {}}]},
+  "panels": [
+    {"title": "Routes", "type": "timeseries", "targets": [
+      {"expr": "label_replace(rate(x{job=\"${VAR_JOB}\", route=~\"$route\"}[$__rate_interval]), \"r\", \"$1\", \"route\", \"/(.*)\")", "refId": "A", "legendFormat": "{{ route }} rps"},
+      {"expr": "sum(rate(y{zone=\"$zone\", other=\"$zone\"}[${__interval_ms}ms])) + ${1}", "refId": "B", "legendFormat": "{{}}"},
+      {"expr": "z{j=\"${VAR_MISSING}\"}", "refId": "", "legendFormat": ""}
+    ]}
+  ]}`), Options{RateWindow: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Queries) != 3 {
+		t.Fatalf("%+v", d.Queries)
+	}
+	a, b, c := d.Queries[0], d.Queries[1], d.Queries[2]
+	if a.Title != "Routes · route rps" || a.Expr != `label_replace(rate(x{job="fastapi-app", route=~".*"}[1m]), "r", "$1", "route", "/(.*)")` || len(a.Unresolved) != 0 {
+		t.Errorf("A: %q %q %v", a.Title, a.Expr, a.Unresolved)
+	}
+	if b.Title != "Routes · B" || !strings.Contains(b.Expr, "[60000ms]") || !strings.Contains(b.Expr, "${1}") ||
+		strings.Join(b.Unresolved, ",") != "$zone" {
+		t.Errorf("B: %q %q %v", b.Title, b.Expr, b.Unresolved)
+	}
+	if c.Title != "Routes · query 3" || strings.Join(c.Unresolved, ",") != "${VAR_MISSING} (an export constant missing from __inputs)" {
+		t.Errorf("C: %q %v", c.Title, c.Unresolved)
+	}
+}

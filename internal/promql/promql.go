@@ -131,6 +131,8 @@ func selectors(query string) ([]Selector, []insertion, error) {
 			lower := strings.ToLower(t.text)
 			next := peek(toks, i+1)
 			switch {
+			case len(stack) > 0 && stack[len(stack)-1].text == "[":
+				// a range or a subquery's step ([5m :1m]): a duration, not a selector
 			case labelListKeywords[lower]:
 				if next.text == "(" {
 					j, err := skipGroup(toks, i+1, "(", ")")
@@ -140,7 +142,7 @@ func selectors(query string) ([]Selector, []insertion, error) {
 					i = j
 				}
 			case operatorWords[lower]:
-			case next.text == "(" || (aggregations[lower] && (next.text == "by" || next.text == "without")):
+			case next.text == "(" || (aggregations[lower] && (strings.EqualFold(next.text, "by") || strings.EqualFold(next.text, "without"))):
 				// a function call or aggregation: its arguments follow
 			default:
 				sel := Selector{Name: t.text}

@@ -125,3 +125,25 @@ func TestAddMatcher(t *testing.T) {
 		t.Error("a malformed query was rewritten")
 	}
 }
+
+// TestKeywordsInAnyCaseAndSubquerySteps: PromQL's keywords are read in any
+// case, and a subquery's step is not a selector, with or without spaces.
+func TestKeywordsInAnyCaseAndSubquerySteps(t *testing.T) {
+	for q, want := range map[string]string{
+		`SUM BY (job) (rate(x[5m]))`:                 "x",
+		`sum By (job) (x)`:                           "x",
+		`Sum(x) WITHOUT (a)`:                         "x",
+		`max_over_time(rate(x[1m])[5m :1m])`:         "x",
+		`max_over_time(rate(x[1m])[5m: 1m])`:         "x",
+		`max_over_time(rate(job:x:rate1m[5m])[1h:])`: "job:x:rate1m",
+	} {
+		sels, err := Selectors(q)
+		var names []string
+		for _, s := range sels {
+			names = append(names, s.Name)
+		}
+		if err != nil || strings.Join(names, ",") != want {
+			t.Errorf("Selectors(%s) = %v, %v; want %s", q, names, err, want)
+		}
+	}
+}
