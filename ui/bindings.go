@@ -388,7 +388,7 @@ func (m *Model) openBreakdown() tea.Cmd {
 	src, _ := m.env.Metrics.(sources.Splitter)
 	km := m.keys
 	m.bd = breakdown.New(m.pctx, src, m.charts[m.focus].Spec(), m.env.Scrubber,
-		km.hint("next_label", "sort", "up", "down", "refresh", "close"))
+		km.hint("next_label", "sort", "up", "down", "select", "refresh", "close"))
 	m.layout()
 	return m.bd.Fetch()
 }
