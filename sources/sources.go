@@ -131,16 +131,14 @@ func WindowFor(now time.Time, length time.Duration, points int) Window {
 	if points < 2 {
 		points = 2
 	}
-	step := length / time.Duration(points-1)
-	if step < time.Second {
-		step = time.Second
-	}
-	step = step.Round(time.Second)
-	if step*time.Duration(points-1) < length {
-		step += time.Second
-	}
+	// Whole seconds a step, at least as many as the points allow; then only
+	// as many points as cover length, so that the window stays length
+	// (a narrow chart at 5m is not 6m50s).
+	step := max((length+time.Duration(points-2))/time.Duration(points-1), time.Second)
+	step = (step + time.Second - 1).Truncate(time.Second)
+	n := (length + step - 1) / step
 	end := now.Truncate(step)
-	return Window{Now: now, End: end, Length: step * time.Duration(points-1), Step: step}
+	return Window{Now: now, End: end, Length: step * n, Step: step}
 }
 
 // Reading is one poll of one golden signal.

@@ -22,7 +22,7 @@ import (
 	"github.com/opsdeck/opsdeck/sources"
 	"github.com/opsdeck/opsdeck/ui/binding"
 	"github.com/opsdeck/opsdeck/ui/chart"
-	"github.com/opsdeck/opsdeck/ui/frame"
+	"github.com/opsdeck/opsdeck/ui/metricpane"
 	"github.com/opsdeck/opsdeck/ui/theme"
 )
 
@@ -355,7 +355,7 @@ func TestOKScreenShowsValuesThresholdsAndAlerts(t *testing.T) {
 		t.Fatal("password on screen")
 	}
 	// The chart fetch asked for as many points as the pane draws, no more.
-	drawn := chart.Columns(frame.Inner(80)) // a metric pane is 80 wide at 160x48
+	drawn := chart.Columns(metricpane.ChartWidth(80)) // a metric pane is 80 wide at 160x48
 	for _, w := range f.windows {
 		if w.Points() > drawn || w.Points() < drawn*9/10 {
 			t.Errorf("fetched %d points for a chart %d dots wide", w.Points(), drawn)

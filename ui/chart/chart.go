@@ -3,6 +3,7 @@ package chart
 import (
 	"math"
 	"strings"
+	"time"
 )
 
 // dotBits[y][x] is the braille bit of the dot at column x (0..1), row y (0..3).
@@ -115,4 +116,38 @@ func resample(values []float64, cols int) []float64 {
 		out[x] = peak
 	}
 	return out
+}
+
+// TimeAxis is a line of w cells under a chart of the window [start,
+// start+length]: clock labels at round times, as many as fit with room
+// between them.
+func TimeAxis(start time.Time, length time.Duration, w int) string {
+	if w <= 0 || length <= 0 {
+		return strings.Repeat(" ", max(w, 0))
+	}
+	const label = 5 // "15:04"
+	steps := []time.Duration{time.Minute, 2 * time.Minute, 5 * time.Minute, 10 * time.Minute, 15 * time.Minute, 30 * time.Minute,
+		time.Hour, 2 * time.Hour, 3 * time.Hour, 6 * time.Hour, 12 * time.Hour, 24 * time.Hour}
+	step := steps[len(steps)-1]
+	for _, s := range steps {
+		if float64(w)/(float64(length)/float64(s)) >= 3*label {
+			step = s
+			break
+		}
+	}
+	line := []rune(strings.Repeat(" ", w))
+	next := 0 // the first cell a label may use
+	for t := start.Truncate(step); !t.After(start.Add(length)); t = t.Add(step) {
+		if t.Before(start) {
+			continue
+		}
+		x := int(math.Round(float64(t.Sub(start))/float64(length)*float64(w-1))) - label/2
+		x = min(max(x, 0), w-label)
+		if x < next || x < 0 {
+			continue
+		}
+		copy(line[x:], []rune(t.Format("15:04")))
+		next = x + label + 1
+	}
+	return string(line)
 }

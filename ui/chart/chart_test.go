@@ -4,6 +4,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -69,5 +70,21 @@ func TestNoPanicOnOddSizes(t *testing.T) {
 				t.Errorf("%dx%d: %d lines", w, h, len(got))
 			}
 		}
+	}
+}
+
+func TestTimeAxis(t *testing.T) {
+	start := time.Date(2026, 11, 30, 14, 15, 0, 0, time.UTC)
+	got := TimeAxis(start, 15*time.Minute, 76)
+	if len([]rune(got)) != 76 || !strings.HasPrefix(got, "14:15") || !strings.Contains(got, "14:20") || !strings.Contains(got, "14:25") || !strings.HasSuffix(got, "14:30") {
+		t.Errorf("15 minutes in 76 cells: %q", got)
+	}
+	narrow := TimeAxis(start, 15*time.Minute, 20)
+	if strings.Count(narrow, ":") > 2 || len([]rune(narrow)) != 20 {
+		t.Errorf("labels must not crowd a narrow chart: %q", narrow)
+	}
+	day := TimeAxis(start, 24*time.Hour, 150)
+	if !strings.Contains(day, "18:00") || strings.Contains(day, "14:20") {
+		t.Errorf("a day: %q", day)
 	}
 }

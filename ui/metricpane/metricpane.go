@@ -79,7 +79,14 @@ func (m *Model) SetSize(w, h int) tea.Cmd {
 	return nil
 }
 
-func (m *Model) chartWidth() int { w, _ := m.Size(); return max(frame.Inner(w), 1) }
+func (m *Model) chartWidth() int { w, _ := m.Size(); return ChartWidth(w) }
+
+// ChartWidth is the width in cells of the chart of a pane w cells wide: its
+// inside, the value scale left out.
+func ChartWidth(w int) int {
+	iw := frame.Inner(w)
+	return max(iw-scaleWidth(iw), 1)
+}
 
 // newFetch is the next read: the chart's window at the timeline's instant,
 // or (between chart steps) the current value alone, keeping the chart.
@@ -217,12 +224,20 @@ func (m *Model) summary(st *theme.Styles, r sources.Reading, iw, ih int, stale b
 			if hi == lo && hi == 0 {
 				hi = 1 // all zeros: draw along the bottom
 			}
+			sw, cw := scaleWidth(iw), iw-scaleWidth(iw)
+			timeAxis := sw > 0 && chartH >= 4
+			if timeAxis {
+				chartH--
+			}
 			col := -1 // the cursor's cell column
 			if cursor >= 0 {
-				col = cursor * chart.Columns(iw) / len(r.Points) / 2
+				col = cursor * chart.Columns(cw) / len(r.Points) / 2
 			}
-			for _, l := range chart.Braille(r.Points, iw, chartH, lo, hi) {
-				lines = append(lines, markColumn(l, col, chartPaint, st.Selected))
+			for i, l := range chart.Braille(r.Points, cw, chartH, lo, hi) {
+				lines = append(lines, scaleLabel(st, sw, i, chartH, lo, hi, m.spec.Unit)+markColumn(l, col, chartPaint, st.Selected))
+			}
+			if timeAxis {
+				lines = append(lines, st.Muted.Render(strings.Repeat(" ", sw-1)+"└"+chart.TimeAxis(r.Window.Start(), r.Window.End.Sub(r.Window.Start()), cw)))
 			}
 		} else {
 			for i := 0; i < chartH; i++ {
@@ -231,6 +246,33 @@ func (m *Model) summary(st *theme.Styles, r sources.Reading, iw, ih int, stale b
 		}
 	}
 	return append(lines, details...)
+}
+
+// scaleWidth is the value scale's width left of a chart iw cells wide: none
+// when the pane is too narrow to spare it.
+func scaleWidth(iw int) int {
+	if iw < 40 {
+		return 0
+	}
+	return 9
+}
+
+// scaleLabel is the value scale beside chart line i of h: the top, middle
+// and bottom values, in the signal's unit.
+func scaleLabel(st *theme.Styles, sw, i, h int, lo, hi float64, u units.Unit) string {
+	if sw == 0 {
+		return ""
+	}
+	label := ""
+	switch {
+	case i == 0:
+		label = units.FormatShort(hi, u)
+	case i == h-1:
+		label = units.FormatShort(lo, u)
+	case h >= 5 && i == h/2:
+		label = units.FormatShort((lo+hi)/2, u)
+	}
+	return st.Muted.Render(frame.FitRight(label, sw-1) + "│")
 }
 
 // minMax is the range over the window, current value included (it is the
