@@ -307,16 +307,6 @@ func TestDriftPaneCheckGoesThroughTheGuard(t *testing.T) {
 	}
 }
 
-func wrapOpen(open func(string) (*sources.Environment, error), change func(*sources.Environment)) func(string) (*sources.Environment, error) {
-	return func(name string) (*sources.Environment, error) {
-		env, err := open(name)
-		if err == nil {
-			change(env)
-		}
-		return env, err
-	}
-}
-
 func (f *fakeDB) polls() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -264,13 +264,10 @@ func readOnlyAlembic(argv []string) bool {
 	if len(argv) < 2 || filepath.Base(argv[0]) != "alembic" {
 		return false
 	}
-	for _, a := range argv[1:] {
-		if strings.HasPrefix(a, "-") {
-			return false // options may name another configuration; judge it as a change
-		}
-		return slices.Contains([]string{"check", "current", "heads", "history", "show", "branches"}, a)
+	if strings.HasPrefix(argv[1], "-") {
+		return false // options may name another configuration; judge it as a change
 	}
-	return false
+	return slices.Contains([]string{"check", "current", "heads", "history", "show", "branches"}, argv[1])
 }
 
 // pending is what a migration would apply, read as the drift pane reads it.
