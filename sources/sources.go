@@ -165,9 +165,13 @@ type Reading struct {
 func (r Reading) HasValue() bool { return !math.IsNaN(r.Value) }
 
 // MinMax is the range of the chart's finite points; ok is false when there are none.
-func (r Reading) MinMax() (lo, hi float64, ok bool) {
+func (r Reading) MinMax() (lo, hi float64, ok bool) { return MinMax(r.Points...) }
+
+// MinMax is the range of values, gaps (NaN) and infinities left out; ok is
+// false when none is left.
+func MinMax(values ...float64) (lo, hi float64, ok bool) {
 	lo, hi = math.Inf(1), math.Inf(-1)
-	for _, v := range r.Points {
+	for _, v := range values {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			continue
 		}

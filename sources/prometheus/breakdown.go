@@ -25,9 +25,9 @@ var preferredLabels = []string{"handler", "route", "path", "endpoint", "status",
 // written into a query).
 var labelName = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
 
-// SplitQuery is spec's query split by label: its own Split when it has one,
+// splitQuery is spec's query split by label: its own Split when it has one,
 // else the query summed by the label.
-func SplitQuery(spec sources.SignalSpec, label string) (string, error) {
+func splitQuery(spec sources.SignalSpec, label string) (string, error) {
 	if !labelName.MatchString(label) {
 		return "", fmt.Errorf("%q is not a label name", label)
 	}
@@ -37,10 +37,10 @@ func SplitQuery(spec sources.SignalSpec, label string) (string, error) {
 	return "sum by (" + label + ") (" + spec.Query + ")", nil
 }
 
-// Labels are the labels the series of spec's query carry over w, best
+// splitLabels are the labels the series of spec's query carry over w, best
 // choices first (the preferred ones, then the rest by name); never the
 // metric name or a histogram's le.
-func (c *Client) Labels(ctx context.Context, spec sources.SignalSpec, w sources.Window) ([]string, error) {
+func (c *Client) splitLabels(ctx context.Context, spec sources.SignalSpec, w sources.Window) ([]string, error) {
 	sels, err := promql.Selectors(spec.Query)
 	if err != nil {
 		return nil, &Error{Kind: KindCannotSplit, Msg: "the query cannot be read: " + err.Error()}
@@ -79,7 +79,7 @@ func (c *Client) Labels(ctx context.Context, spec sources.SignalSpec, w sources.
 // w), the ten largest first. Label "" takes the first choice of Labels.
 func (c *Client) Breakdown(ctx context.Context, spec sources.SignalSpec, label string, w sources.Window) (sources.Breakdown, error) {
 	b := sources.Breakdown{Label: label, Window: w, Total: math.NaN()}
-	labels, err := c.Labels(ctx, spec, w)
+	labels, err := c.splitLabels(ctx, spec, w)
 	if err != nil {
 		return b, err
 	}
@@ -90,7 +90,7 @@ func (c *Client) Breakdown(ctx context.Context, spec sources.SignalSpec, label s
 		}
 		b.Label = labels[0]
 	}
-	query, err := SplitQuery(spec, b.Label)
+	query, err := splitQuery(spec, b.Label)
 	if err != nil {
 		return b, &Error{Kind: KindCannotSplit, Msg: err.Error()}
 	}
@@ -149,9 +149,8 @@ func (c *Client) Breakdown(ctx context.Context, spec sources.SignalSpec, label s
 	if len(errs) > 0 {
 		return b, errs[0]
 	}
-	v := answers["top"]
+	vec, _ := answers["top"].(model.Vector)
 	matrix, _ := answers["chart"].(model.Matrix)
-	vec, _ := v.(model.Vector)
 	rows := map[string]*sources.BreakdownRow{}
 	row := func(m model.Metric) *sources.BreakdownRow {
 		key := string(m[model.LabelName(b.Label)])
@@ -159,10 +158,7 @@ func (c *Client) Breakdown(ctx context.Context, spec sources.SignalSpec, label s
 		if r == nil {
 			r = &sources.BreakdownRow{Value: key, Current: math.NaN()}
 			if w.Step > 0 {
-				r.Points = make([]float64, w.Points())
-				for i := range r.Points {
-					r.Points[i] = math.NaN()
-				}
+				r.Points = gaps(w)
 			}
 			rows[key] = r
 		}
@@ -174,15 +170,8 @@ func (c *Client) Breakdown(ctx context.Context, spec sources.SignalSpec, label s
 			r.Current = f
 		}
 	}
-	start := w.Start()
 	for _, series := range matrix {
-		r := row(series.Metric)
-		for _, p := range series.Values {
-			i := int(math.Round(float64(p.Timestamp.Time().Sub(start)) / float64(w.Step)))
-			if i >= 0 && i < len(r.Points) && (math.IsNaN(r.Points[i]) || float64(p.Value) > r.Points[i]) {
-				r.Points[i] = float64(p.Value)
-			}
-		}
+		fold(row(series.Metric).Points, series.Values, w)
 	}
 	if _, blank := rows[""]; blank && len(rows) == 1 {
 		return b, &Error{Kind: KindCannotSplit, Msg: fmt.Sprintf("this query cannot be split by %s: it aggregates the label away (split a query that keeps it, such as sum by (%s) (…))", b.Label, b.Label)}
@@ -190,16 +179,8 @@ func (c *Client) Breakdown(ctx context.Context, spec sources.SignalSpec, label s
 	all := make([]sources.BreakdownRow, 0, len(rows))
 	for _, r := range rows {
 		r.Min, r.Max = math.NaN(), math.NaN()
-		for _, x := range append(slices.Clone(r.Points), r.Current) {
-			if math.IsNaN(x) || math.IsInf(x, 0) {
-				continue
-			}
-			if math.IsNaN(r.Min) || x < r.Min {
-				r.Min = x
-			}
-			if math.IsNaN(r.Max) || x > r.Max {
-				r.Max = x
-			}
+		if lo, hi, ok := sources.MinMax(append(slices.Clone(r.Points), r.Current)...); ok {
+			r.Min, r.Max = lo, hi
 		}
 		all = append(all, *r)
 	}

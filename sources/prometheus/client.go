@@ -179,28 +179,36 @@ func (c *Client) Range(ctx context.Context, query string, w sources.Window) (poi
 	if err != nil {
 		return nil, nil, c.classify(ctx, err)
 	}
-	points = make([]float64, w.Points())
-	for i := range points {
-		points[i] = math.NaN()
-	}
 	m, ok := val.(model.Matrix)
 	if !ok {
 		return nil, nil, &Error{Kind: KindBadResponse, Msg: fmt.Sprintf("range query returned a %s, want a matrix", val.Type())}
 	}
-	start := w.Start()
+	points = gaps(w)
 	for _, series := range m {
-		for _, p := range series.Values {
-			i := int(math.Round(float64(p.Timestamp.Time().Sub(start)) / float64(w.Step)))
-			if i < 0 || i >= len(points) {
-				continue
-			}
-			v := float64(p.Value)
-			if math.IsNaN(points[i]) || v > points[i] {
-				points[i] = v
-			}
-		}
+		fold(points, series.Values, w)
 	}
 	return points, notes, nil
+}
+
+// gaps is w's points, none with a value yet.
+func gaps(w sources.Window) []float64 {
+	points := make([]float64, w.Points())
+	for i := range points {
+		points[i] = math.NaN()
+	}
+	return points
+}
+
+// fold puts a series' samples on w's points, keeping the largest value where
+// several samples (or series) share a point.
+func fold(points []float64, samples []model.SamplePair, w sources.Window) {
+	start := w.Start()
+	for _, p := range samples {
+		i := int(math.Round(float64(p.Timestamp.Time().Sub(start)) / float64(w.Step)))
+		if v := float64(p.Value); i >= 0 && i < len(points) && (math.IsNaN(points[i]) || v > points[i]) {
+			points[i] = v
+		}
+	}
 }
 
 // Read polls one golden signal: the current value (instant query) and the

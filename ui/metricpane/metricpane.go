@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -278,14 +279,7 @@ func scaleLabel(st *theme.Styles, sw, i, h int, lo, hi float64, u units.Unit) st
 // minMax is the range over the window, current value included (it is the
 // window's newest point, newer than the chart's last step).
 func (m *Model) minMax(r sources.Reading) (lo, hi float64, ok bool) {
-	lo, hi, ok = r.MinMax()
-	if r.HasValue() && !math.IsInf(r.Value, 0) {
-		if !ok {
-			return r.Value, r.Value, true
-		}
-		lo, hi = math.Min(lo, r.Value), math.Max(hi, r.Value)
-	}
-	return lo, hi, ok
+	return sources.MinMax(append(slices.Clone(r.Points), r.Value)...)
 }
 
 func (m *Model) details(iw int) []string {
