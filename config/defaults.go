@@ -58,11 +58,13 @@ func DefaultThresholds() Thresholds {
 	}
 }
 
-// DefaultQueries builds the golden-signal PromQL for the metrics the Origin API
-// exports (prometheus-fastapi-instrumentator plus the process collector).
-// The error-rate numerator falls back to 0 when no 5xx series exists yet, so a
-// healthy service reads 0 % rather than "no data".
-func DefaultQueries(selector string, rateWindow time.Duration) Queries {
+// goldenSeries are the series the golden signals read, with the rate window
+// where one applies: the parts DefaultQueries and DefaultSplits both build on.
+type goldenSeries struct {
+	requests, errors, buckets, memory string
+}
+
+func seriesOf(selector string, rateWindow time.Duration) goldenSeries {
 	w := "[" + promDuration(rateWindow) + "]"
 	sel := func(extra ...string) string {
 		var parts []string
@@ -75,13 +77,25 @@ func DefaultQueries(selector string, rateWindow time.Duration) Queries {
 		}
 		return "{" + strings.Join(parts, ", ") + "}"
 	}
-	requests := "http_requests_total" + sel()
-	errors := "http_requests_total" + sel(`status=~"5.."`)
+	return goldenSeries{
+		requests: "http_requests_total" + sel() + w,
+		errors:   "http_requests_total" + sel(`status=~"5.."`) + w,
+		buckets:  "http_request_duration_seconds_bucket" + sel() + w,
+		memory:   "process_resident_memory_bytes" + sel(),
+	}
+}
+
+// DefaultQueries builds the golden-signal PromQL for the metrics the Origin API
+// exports (prometheus-fastapi-instrumentator plus the process collector).
+// The error-rate numerator falls back to 0 when no 5xx series exists yet, so a
+// healthy service reads 0 % rather than "no data".
+func DefaultQueries(selector string, rateWindow time.Duration) Queries {
+	g := seriesOf(selector, rateWindow)
 	return Queries{
-		RPS:        "sum(rate(" + requests + w + "))",
-		ErrorRate:  "(sum(rate(" + errors + w + ")) or vector(0)) / sum(rate(" + requests + w + "))",
-		P95Latency: "histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket" + sel() + w + ")))",
-		Memory:     "sum(process_resident_memory_bytes" + sel() + ")",
+		RPS:        "sum(rate(" + g.requests + "))",
+		ErrorRate:  "(sum(rate(" + g.errors + ")) or vector(0)) / sum(rate(" + g.requests + "))",
+		P95Latency: "histogram_quantile(0.95, sum by (le) (rate(" + g.buckets + ")))",
+		Memory:     "sum(" + g.memory + ")",
 	}
 }
 
@@ -91,18 +105,13 @@ func DefaultQueries(selector string, rateWindow time.Duration) Queries {
 // (0 where it has no errors); P95 from the buckets summed by le and it;
 // memory summed by it.
 func DefaultSplits(selector string, rateWindow time.Duration) Queries {
-	q := DefaultQueries(selector, rateWindow)
-	by := sources.SplitLabel
-	requests := strings.TrimSuffix(strings.TrimPrefix(q.RPS, "sum(rate("), "))")
-	errorsSel := strings.TrimSuffix(strings.TrimPrefix(strings.SplitN(q.ErrorRate, " or ", 2)[0], "(sum(rate("), "))")
-	bucket := strings.TrimSuffix(strings.TrimPrefix(q.P95Latency, "histogram_quantile(0.95, sum by (le) (rate("), ")))")
-	memory := strings.TrimSuffix(strings.TrimPrefix(q.Memory, "sum("), ")")
-	total := "sum by (" + by + ") (rate(" + requests + "))"
+	g, by := seriesOf(selector, rateWindow), sources.SplitLabel
+	total := "sum by (" + by + ") (rate(" + g.requests + "))"
 	return Queries{
 		RPS:        total,
-		ErrorRate:  "(sum by (" + by + ") (rate(" + errorsSel + ")) or 0 * " + total + ") / " + total,
-		P95Latency: "histogram_quantile(0.95, sum by (le, " + by + ") (rate(" + bucket + ")))",
-		Memory:     "sum by (" + by + ") (" + memory + ")",
+		ErrorRate:  "(sum by (" + by + ") (rate(" + g.errors + ")) or 0 * " + total + ") / " + total,
+		P95Latency: "histogram_quantile(0.95, sum by (le, " + by + ") (rate(" + g.buckets + ")))",
+		Memory:     "sum by (" + by + ") (" + g.memory + ")",
 	}
 }
 
