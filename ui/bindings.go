@@ -10,8 +10,7 @@ import (
 	"github.com/opsdeck/opsdeck/sources"
 	"github.com/opsdeck/opsdeck/ui/binding"
 	"github.com/opsdeck/opsdeck/ui/breakdown"
-	"github.com/opsdeck/opsdeck/ui/dbpane"
-	"github.com/opsdeck/opsdeck/ui/driftpane"
+	"github.com/opsdeck/opsdeck/ui/pane"
 )
 
 // Binding is one key binding of the console: what it is (name, default keys,
@@ -99,25 +98,25 @@ func Bindings() []Binding {
 		{Spec: binding.Spec{Name: "cancel", Keys: []string{"x"}, Scopes: []binding.Scope{binding.Overlay}, Help: "cancel a running action", Group: "Actions"},
 			Handler: (*Model).overlayKey},
 		{Spec: binding.Spec{Name: "filter", Keys: []string{"/"}, Scopes: []binding.Scope{binding.Postgres}, Help: "filter sessions", Group: "Postgres zoomed"},
-			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.db().StartFilter() }},
+			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.dbPane.StartFilter() }},
 		{Spec: binding.Spec{Name: "sort", Keys: []string{"s"}, Scopes: []binding.Scope{binding.Postgres, binding.Breakdown}, Help: "sort by next column", Group: "Postgres zoomed"},
 			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd {
 				if m.bd != nil {
 					m.bd.NextOrder()
 				} else {
-					m.db().NextSort()
+					m.dbPane.NextSort()
 				}
 				return nil
 			}},
 		{Spec: binding.Spec{Name: "reverse", Keys: []string{"S"}, Scopes: []binding.Scope{binding.Postgres}, Help: "reverse order", Group: "Postgres zoomed"},
-			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { m.db().Reverse(); return nil }},
+			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { m.dbPane.Reverse(); return nil }},
 		{Spec: binding.Spec{Name: "run_check", Keys: []string{"c"}, Scopes: []binding.Scope{binding.Drift}, Help: "run the migration check", Group: "Drift zoomed"},
-			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { cmd, _ := m.act.PressName(m.drift().Check()); return cmd },
+			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { cmd, _ := m.act.PressName(m.driftPane.Check()); return cmd },
 			Disabled: func(m *Model) string {
-				if m.drift().Check() == "" {
+				if m.driftPane.Check() == "" {
 					return "this environment has no migration check (alembic.check_command)"
 				}
-				return m.act.Unavailable(m.drift().Check())
+				return m.act.Unavailable(m.driftPane.Check())
 			}},
 		{Spec: binding.Spec{Name: "next_label", Keys: []string{"tab"}, Scopes: []binding.Scope{binding.Breakdown}, Help: "split by the next label", Group: "Breakdown"},
 			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.bd.NextLabel(+1) }},
@@ -148,7 +147,7 @@ func Specs() []binding.Spec {
 }
 
 func noMetrics(m *Model) string {
-	if m.metrics == 0 {
+	if len(m.charts) == 0 {
 		return "there are no metric panes"
 	}
 	return ""
@@ -194,11 +193,11 @@ func (m *Model) scope() binding.Scope {
 		return binding.Breakdown
 	case m.overlay == overlayEnvs:
 		return binding.Picker
-	case m.zoomed && m.focus == m.dbIndex && m.db().Capturing():
+	case m.zoomed && m.focused(m.dbPane) && m.dbPane.Capturing():
 		return binding.Typing
-	case m.zoomed && m.focus == m.dbIndex:
+	case m.zoomed && m.focused(m.dbPane):
 		return binding.Postgres
-	case m.zoomed && m.focus == m.driftIndex:
+	case m.zoomed && m.focused(m.driftPane):
 		return binding.Drift
 	}
 	return binding.Main
@@ -247,7 +246,7 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 		if m.act.Typing() {
 			return m.overlayKey(k)
 		}
-		return m.db().Type(k)
+		return m.dbPane.Type(k)
 	case binding.Overlay:
 		return m.overlayKey(k) // answers, action keys, and the overlay's "why not"
 	case binding.Picker:
@@ -278,7 +277,7 @@ func (m *Model) close(k tea.KeyPressMsg) tea.Cmd {
 		if m.act.Active() {
 			return m.overlayKey(k)
 		}
-		m.db().ClearFilter()
+		m.dbPane.ClearFilter()
 		return nil
 	case binding.Picker:
 		m.overlay = overlayNone
@@ -287,7 +286,7 @@ func (m *Model) close(k tea.KeyPressMsg) tea.Cmd {
 		m.bd = nil
 		return nil
 	case binding.Postgres:
-		if m.db().ClearFilter() {
+		if m.dbPane.ClearFilter() {
 			return nil // the first close clears the filter, the next unzooms
 		}
 	}
@@ -319,7 +318,7 @@ func (m *Model) choose(k tea.KeyPressMsg) tea.Cmd {
 		return m.start()
 	case binding.Typing:
 		if !m.act.Active() {
-			m.db().KeepFilter()
+			m.dbPane.KeepFilter()
 			return nil
 		}
 	case binding.Breakdown:
@@ -341,7 +340,7 @@ func (m *Model) listMove(k tea.KeyPressMsg, delta int) tea.Cmd {
 		n := len(m.deps.Environments)
 		m.picker = (m.picker + n + delta) % n
 	case binding.Postgres:
-		m.db().Move(delta)
+		m.dbPane.Move(delta)
 	case binding.Breakdown:
 		m.bd.Move(delta)
 	default:
@@ -368,9 +367,8 @@ func (m *Model) interrupt(tea.KeyPressMsg) tea.Cmd {
 	return m.quit()
 }
 
-// db and drift are the panes the zoomed scopes belong to.
-func (m *Model) db() *dbpane.Model       { return m.dbPane }
-func (m *Model) drift() *driftpane.Model { return m.driftPane }
+// focused reports whether p has the focus.
+func (m *Model) focused(p pane.Pane) bool { return m.panes[m.focus] == p }
 
 // noBreakdown says why the focused pane cannot be split.
 func (m *Model) noBreakdown() string {

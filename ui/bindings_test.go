@@ -1,11 +1,12 @@
 package ui
 
 import (
-	tea "charm.land/bubbletea/v2"
 	"context"
 	"regexp"
 	"strings"
 	"testing"
+
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/opsdeck/opsdeck/ui/actionpane"
 	"github.com/opsdeck/opsdeck/ui/binding"
@@ -143,7 +144,7 @@ func TestEveryBindingRemapped(t *testing.T) {
 	}
 
 	// The Postgres drill-down.
-	for h.m.focus != h.m.dbIndex {
+	for !h.m.focused(h.m.dbPane) {
 		h.key(K("focus"))
 	}
 	h.key(K("zoom"))
@@ -152,30 +153,30 @@ func TestEveryBindingRemapped(t *testing.T) {
 	h.key("x")
 	look()
 	h.key(K("select"))
-	if h.m.db().Capturing() || !strings.Contains(h.screen(), "filter: x") {
+	if h.m.dbPane.Capturing() || !strings.Contains(h.screen(), "filter: x") {
 		t.Error("select did not keep the filter")
 	}
 	h.key(K("close"))
 	if !h.m.zoomed || strings.Contains(h.screen(), "filter: x") {
 		t.Error("the first close clears the filter and stays zoomed")
 	}
-	was := h.m.db().Sessions()
+	was := h.m.dbPane.Sessions()
 	h.key(K("sort"))
-	sorted := h.m.db().Sessions()
+	sorted := h.m.dbPane.Sessions()
 	h.key(K("reverse"))
-	if now := h.m.db().Sessions(); sorted.Sort == was.Sort || now.Desc == sorted.Desc {
+	if now := h.m.dbPane.Sessions(); sorted.Sort == was.Sort || now.Desc == sorted.Desc {
 		t.Errorf("sort/reverse: %+v, %+v, %+v", was, sorted, now)
 	}
 	h.key(K("down"))
 	h.key(K("down"))
 	h.key(K("up"))
-	if c := h.m.db().Sessions().Cursor; c != 1 {
+	if c := h.m.dbPane.Sessions().Cursor; c != 1 {
 		t.Errorf("up/down: cursor %d", c)
 	}
 	h.key(K("close"))
 
 	// The drift pane's check goes through the overlay.
-	for h.m.focus != h.m.driftIndex {
+	for !h.m.focused(h.m.driftPane) {
 		h.key(K("focus"))
 	}
 	h.key(K("zoom"))

@@ -48,7 +48,7 @@ func TestBreakdownOverlay(t *testing.T) {
 	if strings.Contains(h.screen(), "◎") || strings.Contains(h.m.charts[0].Spec().Query, "handler=") {
 		t.Error("esc did not clear the focus")
 	}
-	for h.m.focus != h.m.dbIndex {
+	for !h.m.focused(h.m.dbPane) {
 		h.key("tab")
 	}
 	h.key("b")

@@ -93,10 +93,9 @@ type Model struct {
 	bd       *breakdown.Model // the breakdown overlay, while open
 	narrow   sources.Focus    // the metric panes read one value of a label (none: every value)
 	byID     map[string]pane.Pane
-	// The panes with a drill-down of their own, and where they are in panes.
-	dbPane              *dbpane.Model
-	driftPane           *driftpane.Model
-	dbIndex, driftIndex int
+	// The panes with a drill-down of their own.
+	dbPane    *dbpane.Model
+	driftPane *driftpane.Model
 
 	focus   int
 	zoomed  bool
@@ -182,7 +181,6 @@ func (m *Model) buildPanes() {
 	for _, p := range m.charts {
 		m.panes = append(m.panes, p)
 	}
-	m.metrics = len(m.panes)
 	check := "" // the drift pane offers the migration check only where there is one
 	if m.act.Has(CheckAction) {
 		check = CheckAction
@@ -196,7 +194,6 @@ func (m *Model) buildPanes() {
 		Hints:   driftpane.Hints{Zoom: km.key("zoom"), Check: km.key("run_check")},
 		Problem: cmp.Or(m.envErr, "no Alembic project and no schema reference: set alembic.dir (or ALEMBIC_DIR) and schema_reference"),
 		Target:  env.AlembicDir, Scrubber: env.Scrubber})
-	m.dbIndex, m.driftIndex = len(m.panes), len(m.panes)+2
 	m.panes = append(m.panes, m.dbPane,
 		cachepane.New(c, cachepane.Options{Source: env.Cache, Problem: cmp.Or(env.CacheProblem, m.envErr),
 			Target: env.RedisTarget, Scrubber: env.Scrubber, QueueThresholds: env.QueueThresholds, MemoryThresholds: env.MemoryThresholds}),
@@ -311,7 +308,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.handleKey(msg)
 	case tea.PasteMsg:
 		if m.scope() == binding.Typing && !m.act.Active() {
-			return m, m.db().Type(msg)
+			return m, m.dbPane.Type(msg)
 		}
 		return m, nil
 	case clockTick:

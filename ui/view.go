@@ -48,7 +48,7 @@ func (m *Model) layout() tea.Cmd {
 		m.rowsCache = []row{{h: body, cells: []cell{{pane: m.focus, w: m.w}}}}
 		return m.panes[m.focus].SetSize(m.w, body)
 	}
-	metrics := m.metrics
+	metrics := len(m.charts)
 	cols := 2
 	switch {
 	case m.w < 60:
