@@ -461,6 +461,12 @@ func TestProtectedEnvironmentAndSwitch(t *testing.T) {
 	if !strings.Contains(s, "Switch environment") || !strings.Contains(s, "production  (protected)") {
 		t.Fatalf("picker:\n%s", s)
 	}
+	// A key the picker does not take says which ones it does; it neither
+	// quits nor closes the picker.
+	h.key("q")
+	if h.quit || h.m.overlay != overlayEnvs || !strings.Contains(h.screen(), "q does nothing here: enter choose / keep / focus · esc unzoom / close / clear") {
+		t.Fatalf("q in the picker:\n%s", h.screen())
+	}
 	h.key("down")
 	h.key("enter")
 	if h.m.Environment().Name != "production" {

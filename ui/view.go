@@ -243,11 +243,13 @@ func (m *Model) footer() string {
 	if m.zoomed {
 		right = st.Muted.Render("zoomed: "+m.keys.key("close")+" to return ") + right
 	}
-	if f := cmp.Or(m.flash, m.act.Flash()); f != "" {
-		right = st.Warn.Render(f+" ") + right
-	}
-	if m.notice != "" {
-		// A notice (where a report went) matters more than the key hints.
+	// The answer to the last key, then a notice (where a report went),
+	// matter more than the key hints: they take their place, where no
+	// width can drop them.
+	switch f := cmp.Or(m.flash, m.act.Flash()); {
+	case f != "":
+		left = " " + st.Warn.Render(f)
+	case m.notice != "":
 		left = " " + st.Accent.Render(m.notice)
 	}
 	return frame.Spread(left, right, m.w)
