@@ -1,8 +1,10 @@
 package snapshot
 
 import (
+	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -102,4 +104,28 @@ func TestAddActionsFromAuditLog(t *testing.T) {
 		t.Errorf("no audit log is an empty list: %v %+v", err, missing.RecentActions)
 	}
 	_ = os.Remove(path)
+}
+
+// TestFocusIsSaid: a report taken while the console was focused on one
+// value says so, in every format, before the figures it qualifies.
+func TestFocusIsSaid(t *testing.T) {
+	env := &sources.Environment{Name: "qa", Focus: sources.Focus{Label: "handler", Value: "/api/chat"},
+		MetricsProblem: "no Prometheus", DatabaseProblem: "-", CacheProblem: "-"}
+	d := Take(context.Background(), env, time.Unix(1_700_000_000, 0))
+	if d.Focus != `handler="/api/chat"` {
+		t.Fatalf("focus %q", d.Focus)
+	}
+	if md := d.Markdown(); !strings.Contains(md, "**Focused on `handler=\"/api/chat\"`**") {
+		t.Errorf("markdown:\n%s", md)
+	}
+	if txt := d.Text(); !strings.Contains(txt, `focused on handler="/api/chat"`) {
+		t.Errorf("text:\n%s", txt)
+	}
+	out, err := d.JSON()
+	if err != nil || !strings.Contains(string(out), `"focus": "handler=\"/api/chat\""`) {
+		t.Errorf("json: %v\n%s", err, out)
+	}
+	if d := Take(context.Background(), &sources.Environment{Name: "qa"}, time.Unix(1_700_000_000, 0)); d.Focus != "" || strings.Contains(d.Markdown(), "Focused") {
+		t.Error("no focus, no word of one")
+	}
 }

@@ -111,3 +111,21 @@ func TestNotesShown(t *testing.T) {
 		t.Errorf("zoomed:\n%s", got)
 	}
 }
+
+// TestAxes: a pane 40 cells wide or more has a value scale in the signal's
+// unit (top, middle, bottom) and a clock axis under its chart; a narrower
+// one has neither.
+func TestAxes(t *testing.T) {
+	m, _ := newPane(&reading{r: sources.Reading{Value: 3}}, p95(1, 2))
+	m.SetSize(80, 14)
+	got := fetched(m)
+	for _, want := range []string{"4.00 s│", "0 s│", "└", "14:20", "14:25"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("%q missing:\n%s", want, got)
+		}
+	}
+	m.SetSize(40, 14)
+	if got := fetched(m); strings.Contains(got, "s│") || strings.Contains(got, "└") {
+		t.Errorf("a narrow pane keeps the plain chart:\n%s", got)
+	}
+}
