@@ -43,25 +43,33 @@ func loadTarget(b *testing.B, handlers int) string {
 	return l.Addr().String()
 }
 
-// BenchmarkReadAtTenThousandSeries: the four golden signals read (value and
-// chart, as a pane does each poll) from a Prometheus holding 10,000 series of
-// the job; and one query that answers with all 10,000 series, as a wrong
-// query in a Grafana import could. No budget was set for a Prometheus read;
-// the figures are in docs/PERFORMANCE.md.
-func BenchmarkReadAtTenThousandSeries(b *testing.B) {
+// loaded is a client of a Prometheus scraping the synthetic API and a load
+// target of 4 series per handler, once both have been scraped scrapes times.
+func loaded(b *testing.B, handlers int, interval time.Duration, scrapes int) *Client {
 	api := originapi.Start(b, originapi.Schedule{Start: time.Now(), Period: time.Hour}, 5)
-	prom := harness.NewPrometheus(b, harness.PrometheusOptions{Targets: []string{api, loadTarget(b, 2500)}})
-	ctx := context.Background()
-	wait, cancel := context.WithTimeout(ctx, 60*time.Second)
+	prom := harness.NewPrometheus(b, harness.PrometheusOptions{Targets: []string{api, loadTarget(b, handlers)}, ScrapeInterval: interval})
+	wait, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
-	if err := prom.WaitFor(wait, `count({job="fastapi-app", handler=~"/load/.*"}) >= 10000 and on() count(count_over_time(up[1m]) >= 4) == 2`, func(s []harness.Sample) bool { return len(s) == 1 }); err != nil {
+	ready := fmt.Sprintf(`count({job="fastapi-app", handler=~"/load/.*"}) >= %d and on() count(count_over_time(up[1m]) >= %d) == 2`, 4*handlers, scrapes)
+	if err := prom.WaitFor(wait, ready, func(s []harness.Sample) bool { return len(s) == 1 }); err != nil {
 		b.Fatal(err)
 	}
 	c, err := New(Options{URL: prom.URL()})
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer c.Close()
+	b.Cleanup(c.Close)
+	return c
+}
+
+// BenchmarkReadAtTenThousandSeries: the four golden signals read (value and
+// chart, as a pane does each poll) from a Prometheus holding 10,000 series of
+// the job; and one query that answers with all 10,000 series, as a wrong
+// query in a Grafana import could. No budget was set for a Prometheus read;
+// the figures are in docs/PERFORMANCE.md.
+func BenchmarkReadAtTenThousandSeries(b *testing.B) {
+	c := loaded(b, 2500, time.Second, 4)
+	ctx := context.Background()
 	// A 15-minute window at 160 columns, as the console asks for.
 	window := func() sources.Window { return sources.WindowFor(time.Now(), 15*time.Minute, 150) }
 
@@ -100,19 +108,8 @@ func BenchmarkReadAtTenThousandSeries(b *testing.B) {
 // handler, from a Prometheus holding 100,000 series of the job (25,000
 // handlers). Budget: 300 ms from the key to ten rows on screen.
 func BenchmarkBreakdownAt100kSeries(b *testing.B) {
-	api := originapi.Start(b, originapi.Schedule{Start: time.Now(), Period: time.Hour}, 5)
-	prom := harness.NewPrometheus(b, harness.PrometheusOptions{Targets: []string{api, loadTarget(b, 25000)}, ScrapeInterval: 2 * time.Second})
+	c := loaded(b, 25000, 2*time.Second, 3)
 	ctx := context.Background()
-	wait, cancel := context.WithTimeout(ctx, 120*time.Second)
-	defer cancel()
-	if err := prom.WaitFor(wait, `count({job="fastapi-app", handler=~"/load/.*"}) >= 100000 and on() count(count_over_time(up[1m]) >= 3) == 2`, func(s []harness.Sample) bool { return len(s) == 1 }); err != nil {
-		b.Fatal(err)
-	}
-	c, err := New(Options{URL: prom.URL()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer c.Close()
 	specs := goldenSpecs()
 	for _, key := range []string{sources.RPS, sources.ErrorRate, sources.P95Latency} {
 		b.Run(key, func(b *testing.B) {
