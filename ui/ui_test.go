@@ -20,7 +20,6 @@ import (
 	"github.com/opsdeck/opsdeck/internal/redact"
 	"github.com/opsdeck/opsdeck/internal/wire"
 	"github.com/opsdeck/opsdeck/sources"
-	"github.com/opsdeck/opsdeck/ui/binding"
 	"github.com/opsdeck/opsdeck/ui/chart"
 	"github.com/opsdeck/opsdeck/ui/metricpane"
 	"github.com/opsdeck/opsdeck/ui/theme"
@@ -642,8 +641,6 @@ func TestREADMEListsEveryKey(t *testing.T) {
 
 // bindingsTable is the README's table of bindings, from the list.
 func bindingsTable() string {
-	scopes := map[binding.Scope]string{binding.Main: "main screen", binding.Postgres: "Postgres zoomed", binding.Drift: "drift zoomed",
-		binding.Picker: "environment picker", binding.Overlay: "action overlay", binding.Typing: "typing"}
 	var b strings.Builder
 	b.WriteString("| Binding | Default keys | Where | What it does |\n|---|---|---|---|\n")
 	for _, x := range Bindings() {
@@ -652,7 +649,7 @@ func bindingsTable() string {
 			ks = append(ks, "`"+k+"`")
 		}
 		for _, s := range x.Scopes {
-			where = append(where, scopes[s])
+			where = append(where, s.String())
 		}
 		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", x.Name, strings.Join(ks, ", "), strings.Join(where, ", "), x.Help)
 	}

@@ -22,6 +22,12 @@ const (
 	Breakdown              // a metric pane split by a label
 )
 
+var scopeNames = [...]string{Main: "main screen", Postgres: "Postgres zoomed", Drift: "drift zoomed", Picker: "environment picker",
+	Overlay: "action overlay", Typing: "typing", Breakdown: "breakdown"}
+
+// String names the scope as the help and the README do.
+func (s Scope) String() string { return scopeNames[s] }
+
 // zoomed scopes are entered from the main screen and take their keys before
 // it: a key of theirs equal to a main-screen key would hide that one.
 func (s Scope) zoomed() bool { return s == Postgres || s == Drift }

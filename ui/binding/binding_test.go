@@ -79,3 +79,15 @@ func TestDisplay(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryScopeHasAName: the help and the README name each scope a binding
+// lives in.
+func TestEveryScopeHasAName(t *testing.T) {
+	for _, b := range ui.Specs() {
+		for _, s := range b.Scopes {
+			if s.String() == "" {
+				t.Errorf("%s: scope %d has no name", b.Name, s)
+			}
+		}
+	}
+}
