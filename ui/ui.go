@@ -87,7 +87,6 @@ type Model struct {
 	timeline *pane.Timeline      // shared by every environment visited
 	panes    []pane.Pane         // focus order: metric panes first
 	charts   []*metricpane.Model // the metric panes, first in panes
-	metrics  int                 // len(charts)
 	alerts   *alertstrip.Model
 	act      *actionpane.Model
 	bd       *breakdown.Model // the breakdown overlay, while open
