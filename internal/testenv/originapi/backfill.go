@@ -21,35 +21,52 @@ type Instance struct {
 	Seed   uint64
 }
 
+// Span is a stretch of history Backfill writes, scraped every Interval.
+type Span struct {
+	From, To time.Time
+	Interval time.Duration
+}
+
 // Backfill simulates each instance over [from, to) with a fresh set of
 // instruments and writes what a scraper would have collected every interval,
 // as OpenMetrics text with timestamps: the input of
 // `promtool tsdb create-blocks-from openmetrics`. An instance's labels are
 // added to each of its samples so that history and live scrapes are one series.
 func Backfill(w io.Writer, from, to time.Time, interval time.Duration, instances ...Instance) error {
+	return BackfillSpans(w, []Span{{From: from, To: to, Interval: interval}}, instances...)
+}
+
+// BackfillSpans is Backfill over several stretches (oldest first): the hour
+// a day and a week ago that a comparison with the past reads, without
+// simulating the week between.
+func BackfillSpans(w io.Writer, spans []Span, instances ...Instance) error {
 	type sample struct {
 		t      time.Time
 		fam    *dto.MetricFamily
 		labels string
 	}
 	var scrapes []sample
-	step := 100 * time.Millisecond
 	for _, in := range instances {
 		api := New()
 		sim := NewSimulator(api, in.Sched, in.Seed)
 		extra := labelPairs(in.Labels)
-		next := from
-		for now := from; now.Before(to); now = now.Add(step) {
-			sim.Step(now, step)
-			if !now.Before(next) {
-				fams, err := api.Registry.Gather()
-				if err != nil {
-					return err
+		for _, sp := range spans {
+			// Fifty steps a scrape: enough requests between scrapes for
+			// smooth rates, few enough that a week-old hour costs little.
+			step := max(sp.Interval/50, 100*time.Millisecond)
+			next := sp.From
+			for now := sp.From; now.Before(sp.To); now = now.Add(step) {
+				sim.Step(now, step)
+				if !now.Before(next) {
+					fams, err := api.Registry.Gather()
+					if err != nil {
+						return err
+					}
+					for _, f := range fams {
+						scrapes = append(scrapes, sample{now, f, extra})
+					}
+					next = next.Add(sp.Interval)
 				}
-				for _, f := range fams {
-					scrapes = append(scrapes, sample{now, f, extra})
-				}
-				next = next.Add(interval)
 			}
 		}
 	}

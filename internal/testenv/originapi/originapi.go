@@ -26,6 +26,9 @@ type API struct {
 	llmLatency prometheus.Histogram
 	dbQuery    prometheus.Histogram
 	sse        prometheus.Gauge
+	build      *prometheus.GaugeVec
+	started    prometheus.Gauge
+	version    string
 
 	mu       sync.Mutex
 	rss      float64 // simulated resident memory of the API process
@@ -54,10 +57,16 @@ func New() *API {
 		sse: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "origin_sse_sessions_active", Help: "Open server-sent-event sessions.",
 		}),
+		build: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "origin_build_info", Help: "The running build: always 1, its version as a label.",
+		}, []string{"version"}),
+		started: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "process_start_time_seconds", Help: "Start time of the process since unix epoch in seconds.",
+		}),
 		rss:      380 << 20,
 		appBytes: 210 << 20,
 	}
-	a.Registry.MustRegister(a.requests, a.duration, a.llmCalls, a.llmLatency, a.dbQuery, a.sse,
+	a.Registry.MustRegister(a.requests, a.duration, a.llmCalls, a.llmLatency, a.dbQuery, a.sse, a.build, a.started,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "process_resident_memory_bytes", Help: "Resident memory size in bytes.",
 		}, func() float64 { a.mu.Lock(); defer a.mu.Unlock(); return a.rss }),
@@ -77,6 +86,19 @@ func StatusGroup(code int) string {
 func (a *API) Record(handler, method string, code int, d time.Duration) {
 	a.requests.WithLabelValues(handler, method, StatusGroup(code)).Inc()
 	a.duration.WithLabelValues(handler, method).Observe(d.Seconds())
+}
+
+// SetBuild says which build runs and since when: a deploy or a restart
+// changes the start time, a deploy the version too.
+func (a *API) SetBuild(version string, started time.Time) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if version != a.version {
+		a.build.Reset()
+		a.build.WithLabelValues(version).Set(1)
+		a.version = version
+	}
+	a.started.Set(float64(started.UnixMilli()) / 1000)
 }
 
 // SetMemory sets the simulated process and application memory.
@@ -131,6 +153,29 @@ type Schedule struct {
 	Always string
 	// Quiet has no incidents: a healthy instance beside a failing one.
 	Quiet bool
+	// Deploys are the builds rolled out during the run, oldest first; before
+	// the first, BaseVersion has run for a month.
+	Deploys []Deploy
+}
+
+// Deploy is a new build starting at At.
+type Deploy struct {
+	At      time.Time
+	Version string
+}
+
+// BaseVersion is the build that runs before a schedule's first deploy.
+const BaseVersion = "1.4.1"
+
+// Build is the version running at t and when its process started.
+func (s Schedule) Build(t time.Time) (version string, started time.Time) {
+	version, started = BaseVersion, s.Start.Add(-30*24*time.Hour)
+	for _, d := range s.Deploys {
+		if !t.Before(d.At) {
+			version, started = d.Version, d.At
+		}
+	}
+	return version, started
 }
 
 // At gives the traffic profile t after the start.
@@ -236,6 +281,7 @@ func (s *Simulator) Step(now time.Time, dt time.Duration) {
 	saw := math.Mod(since, 180) / 180 * (60 << 20)
 	a.SetMemory(380<<20+saw+growth, 210<<20+saw/2+growth/2)
 	a.sse.Set(float64(20 + int(6*math.Sin(since/40))))
+	a.SetBuild(s.sched.Build(now))
 }
 
 // Run simulates traffic following sched in real time until ctx ends.

@@ -1,0 +1,199 @@
+package prometheus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/common/model"
+
+	"github.com/opsdeck/opsdeck/sources"
+)
+
+// Earlier reads spec's chart over w moved back by offset, with its points
+// put on w's grid: the same answer as the query with `offset` on each of its
+// selectors, without rewriting a query that may not allow one.
+func (c *Client) Earlier(ctx context.Context, spec sources.SignalSpec, w sources.Window, offset time.Duration) ([]float64, error) {
+	then := w
+	then.End = w.End.Add(-offset)
+	points, _, err := c.Range(ctx, spec.Query, then)
+	return points, err
+}
+
+// The queries marks are read from: alerts as the rule manager records them,
+// process starts, and build information series (one per version running).
+const (
+	alertsQuery = `ALERTS{alertstate="firing"}`
+	startsQuery = `process_start_time_seconds`
+	buildsQuery = `{__name__=~".+_build_info"}`
+)
+
+// Changes reads the marks of w: alerts that started or resolved in it,
+// processes that (re)started in it, and builds that appeared in it beside an
+// older one of the same instance (a deploy). A query that fails is named in
+// the error; the marks of the others are still returned.
+func (c *Client) Changes(ctx context.Context, w sources.Window) ([]sources.Mark, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	readers := []struct {
+		query string
+		marks func(model.Matrix, sources.Window) []sources.Mark
+	}{{alertsQuery, alertMarks}, {startsQuery, restartMarks}, {buildsQuery, deployMarks}}
+	var (
+		mu    sync.Mutex
+		wg    sync.WaitGroup
+		marks []sources.Mark
+		errs  []error
+	)
+	for _, r := range readers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			val, _, err := c.queryRange(ctx, r.query, w.Start(), w.End, w.Step)
+			var found []sources.Mark
+			if err == nil {
+				if m, ok := val.(model.Matrix); ok {
+					found = r.marks(m, w)
+				} else {
+					err = &Error{Kind: KindBadResponse, Msg: fmt.Sprintf("range query returned a %s, want a matrix", val.Type())}
+				}
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			marks = append(marks, found...)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", r.query, c.classify(ctx, err)))
+			}
+		}()
+	}
+	wg.Wait()
+	return sources.SortMarks(marks), errors.Join(errs...)
+}
+
+// runs are a series' stretches of presence: a gap of more than one and a
+// half steps ends one.
+func runs(values []model.SamplePair, step time.Duration) (starts, ends []time.Time) {
+	for i, v := range values {
+		t := v.Timestamp.Time()
+		if i == 0 || t.Sub(values[i-1].Timestamp.Time()) > step*3/2 {
+			if i > 0 {
+				ends = append(ends, values[i-1].Timestamp.Time())
+			}
+			starts = append(starts, t)
+		}
+	}
+	if len(values) > 0 {
+		ends = append(ends, values[len(values)-1].Timestamp.Time())
+	}
+	return starts, ends
+}
+
+// alertMarks: an alert present after the window's first point started
+// there; one gone before its last point resolved a step after its last.
+func alertMarks(m model.Matrix, w sources.Window) []sources.Mark {
+	var out []sources.Mark
+	first, last := w.Start(), w.End
+	for _, s := range m {
+		name := describe(s.Metric, "alertname", "severity")
+		starts, ends := runs(s.Values, w.Step)
+		for _, t := range starts {
+			if t.After(first) {
+				out = append(out, sources.Mark{At: t, Kind: sources.MarkAlert, Text: name + " firing"})
+			}
+		}
+		for _, t := range ends {
+			if t.Before(last) {
+				out = append(out, sources.Mark{At: t.Add(w.Step), Kind: sources.MarkResolved, Text: name + " resolved"})
+			}
+		}
+	}
+	return out
+}
+
+// restartMarks: each start time a process reported that falls inside the
+// window is a (re)start at that instant, seen however briefly it ran.
+func restartMarks(m model.Matrix, w sources.Window) []sources.Mark {
+	var out []sources.Mark
+	for _, s := range m {
+		seen := map[model.SampleValue]bool{}
+		for _, v := range s.Values {
+			if seen[v.Value] || math.IsNaN(float64(v.Value)) || math.IsInf(float64(v.Value), 0) {
+				continue
+			}
+			seen[v.Value] = true
+			sec, frac := math.Modf(float64(v.Value))
+			at := time.Unix(int64(sec), int64(frac*1e9))
+			if at.After(w.Start()) && !at.After(w.End) {
+				out = append(out, sources.Mark{At: at, Kind: sources.MarkRestart, Text: "restart " + describe(s.Metric, "instance", "job")})
+			}
+		}
+	}
+	return out
+}
+
+// deployMarks: a build series that appears in the window while its instance
+// already ran another build is a deploy of the new one.
+func deployMarks(m model.Matrix, w sources.Window) []sources.Mark {
+	byInstance := map[string][]*model.SampleStream{}
+	for _, s := range m {
+		k := string(s.Metric[model.MetricNameLabel]) + "|" + string(s.Metric["job"]) + "|" + string(s.Metric["instance"])
+		byInstance[k] = append(byInstance[k], s)
+	}
+	var out []sources.Mark
+	for _, streams := range byInstance {
+		if len(streams) < 2 {
+			continue // one build all along (or newly scraped): nothing changed
+		}
+		for _, s := range streams {
+			if len(s.Values) == 0 {
+				continue
+			}
+			t := s.Values[0].Timestamp.Time()
+			if !t.After(w.Start()) {
+				continue
+			}
+			out = append(out, sources.Mark{At: t, Kind: sources.MarkDeploy, Text: "deploy " + buildOf(s.Metric) + " on " + describe(s.Metric, "instance", "job")})
+		}
+	}
+	return out
+}
+
+// buildOf is a build series' version: the labels that are neither the
+// series' name nor where it runs.
+func buildOf(m model.Metric) string {
+	var parts []string
+	for k, v := range m {
+		switch k {
+		case model.MetricNameLabel, "job", "instance":
+			continue
+		}
+		parts = append(parts, string(k)+"="+string(v))
+	}
+	sort.Strings(parts)
+	if len(parts) == 0 {
+		return string(m[model.MetricNameLabel])
+	}
+	return strings.Join(parts, " ")
+}
+
+// describe is the first label of names the series has, else its labels.
+func describe(m model.Metric, names ...string) string {
+	var parts []string
+	for _, n := range names {
+		if v, ok := m[model.LabelName(n)]; ok && v != "" {
+			parts = append(parts, string(v))
+		}
+	}
+	if len(parts) == 0 {
+		return m.String()
+	}
+	if len(parts) == 1 {
+		return parts[0]
+	}
+	return parts[0] + " (" + strings.Join(parts[1:], ", ") + ")"
+}
