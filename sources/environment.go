@@ -15,6 +15,9 @@ type Environment struct {
 	Signals        []SignalSpec
 	// Focus is the one value of a label the signals read (none: every value).
 	Focus Focus
+	// Marks are the changes the console saw in its window (migrations it
+	// watched happen among them), for the report; a snapshot reads its own.
+	Marks []Mark
 
 	// Database is nil when no PostgreSQL is configured; DatabaseProblem says why.
 	Database        Database

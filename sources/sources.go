@@ -159,6 +159,12 @@ type Reading struct {
 	// Notes are the warnings and infos the source attached to its answer
 	// ("warning: …" for a partial result, "info: …" for PromQL's hints).
 	Notes []string
+	// Earlier is the chart EarlierBy before (a day, a week), on the same
+	// grid as Points: the ghost line. EarlierNote says, in words, why there
+	// is none (no history that far back, a source without history).
+	Earlier     []float64
+	EarlierBy   time.Duration
+	EarlierNote string
 }
 
 // HasValue reports whether there is a current value.

@@ -79,6 +79,17 @@ func Bindings() []Binding {
 			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.zoomWindow(-1) }},
 		{Spec: binding.Spec{Name: "window_longer", Keys: []string{"-"}, Scopes: main, Help: "longer chart window", Group: "Time"},
 			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.zoomWindow(+1) }},
+		{Spec: binding.Spec{Name: "compare", Keys: []string{"g"}, Scopes: main, Help: "ghost line: a day earlier, a week earlier, none", Group: "Time"},
+			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd {
+				m.timeline.CycleCompare()
+				return m.refreshMetrics()
+			},
+			Disabled: func(m *Model) string {
+				if m.env.Metrics == nil {
+					return "no metrics source to compare with the past"
+				}
+				return ""
+			}},
 		{Spec: binding.Spec{Name: "cursor_left", Keys: []string{"left", "h"}, Scopes: main, Help: "cursor back in time", Group: "Time"},
 			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.moveCursor(-1) }, Disabled: noMetrics},
 		{Spec: binding.Spec{Name: "cursor_right", Keys: []string{"right", "l"}, Scopes: main, Help: "cursor forward", Group: "Time"},

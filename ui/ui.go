@@ -15,6 +15,7 @@ import (
 	"github.com/opsdeck/opsdeck/ui/alertstrip"
 	"github.com/opsdeck/opsdeck/ui/binding"
 	"github.com/opsdeck/opsdeck/ui/breakdown"
+	"github.com/opsdeck/opsdeck/ui/changes"
 	"github.com/opsdeck/opsdeck/ui/cachepane"
 	"github.com/opsdeck/opsdeck/ui/dbpane"
 	"github.com/opsdeck/opsdeck/ui/driftpane"
@@ -59,6 +60,8 @@ type Deps struct {
 	ConfigSource string
 	// Actions are an environment's action keys (nil: none).
 	Actions func(env string) []actionpane.Action
+	// AuditMarks are env's runs in the audit log, as marks (nil: none).
+	AuditMarks func(ctx context.Context, env string) ([]sources.Mark, error)
 	// Report writes the Markdown incident report of env and returns where
 	// (nil: the report key says it is not available).
 	Report func(ctx context.Context, env *sources.Environment) (path string, err error)
@@ -88,6 +91,7 @@ type Model struct {
 	panes    []pane.Pane         // focus order: metric panes first
 	charts   []*metricpane.Model // the metric panes, first in panes
 	alerts   *alertstrip.Model
+	changes  *changes.Model // what the charts mark on their time axis
 	act      *actionpane.Model
 	bd       *breakdown.Model // the breakdown overlay, while open
 	narrow   sources.Focus    // the metric panes read one value of a label (none: every value)
@@ -198,6 +202,15 @@ func (m *Model) buildPanes() {
 			Target: env.RedisTarget, Scrubber: env.Scrubber, QueueThresholds: env.QueueThresholds, MemoryThresholds: env.MemoryThresholds}),
 		m.driftPane)
 	m.alerts = alertstrip.New(c, env.Metrics, env.Scrubber)
+	co := changes.Options{Scrubber: env.Scrubber}
+	if src, ok := env.Metrics.(sources.Changes); ok {
+		co.Source = src
+	}
+	if read, name := m.deps.AuditMarks, env.Name; read != nil && m.envErr == "" {
+		co.Audit = func(ctx context.Context) ([]sources.Mark, error) { return read(ctx, name) }
+	}
+	m.changes = changes.New(c, co)
+	m.timeline.SetMarks(nil, "") // another environment's changes are not this one's
 	m.route()
 	if m.focus >= len(m.panes) {
 		m.focus = 0
@@ -229,7 +242,7 @@ func (m *Model) metricPanes() []*metricpane.Model {
 
 // route maps pane IDs to panes, for the results each pane's fetches bring.
 func (m *Model) route() {
-	m.byID = map[string]pane.Pane{m.alerts.ID(): m.alerts}
+	m.byID = map[string]pane.Pane{m.alerts.ID(): m.alerts, m.changes.ID(): m.changes}
 	for _, p := range m.panes {
 		m.byID[p.ID()] = p
 	}
@@ -286,7 +299,7 @@ func (m *Model) start() tea.Cmd {
 		return nil
 	}
 	m.started = true
-	cmds := []tea.Cmd{m.alerts.Start()}
+	cmds := []tea.Cmd{m.alerts.Start(), m.changes.Start()}
 	for _, p := range m.panes {
 		cmds = append(cmds, p.Start())
 	}
@@ -327,10 +340,15 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		cmd, _ := m.act.PressName(msg.Name)
 		return m, cmd
 	case pane.Routed:
-		if p, ok := m.byID[msg.PaneID()]; ok {
-			return m, p.Update(msg)
+		p, ok := m.byID[msg.PaneID()]
+		if !ok {
+			return m, nil // a result from an environment we left: dropped
 		}
-		return m, nil // a result from an environment we left: dropped
+		cmd := p.Update(msg)
+		if p == m.changes || p == pane.Pane(m.driftPane) {
+			m.noteChanges()
+		}
+		return m, cmd
 	}
 	if breakdown.Msg(msg) {
 		if m.bd == nil {
@@ -346,6 +364,16 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, cmd
 	}
 	return m, nil
+}
+
+// noteChanges passes the database's revision to the gatherer of changes (a
+// migration is a revision that moved between two polls) and the marks to
+// the charts.
+func (m *Model) noteChanges() {
+	if rev, ok := m.driftPane.Revision(); ok {
+		m.changes.Observe(rev, m.deps.Now())
+	}
+	m.timeline.SetMarks(m.changes.Marks(), m.changes.Problem())
 }
 
 // setZoom zooms the focused pane in or out; a pane with a drill-down is told.
@@ -377,7 +405,7 @@ func (m *Model) refreshMetrics() tea.Cmd {
 	for _, p := range m.charts {
 		cmds = append(cmds, p.Update(poll.Refresh{}))
 	}
-	return tea.Batch(cmds...)
+	return tea.Batch(append(cmds, m.changes.Update(poll.Refresh{}))...)
 }
 
 // cursorGrid is the chart grid of the focused metric pane (or the first):
@@ -423,7 +451,7 @@ func (m *Model) writeReport() tea.Cmd {
 	m.reporting = true
 	// The report reads what the panes read: the focus included.
 	env := *m.env
-	env.Focus, env.Signals = m.narrow, nil
+	env.Focus, env.Signals, env.Marks = m.narrow, nil, m.timeline.Marks
 	for _, p := range m.charts {
 		env.Signals = append(env.Signals, p.Spec())
 	}

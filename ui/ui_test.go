@@ -38,6 +38,34 @@ type fakeMetrics struct {
 	reads   int
 	windows []sources.Window
 	splits  []string // the labels breakdowns were asked for
+	// earlier is the ghost line's share of the value per offset (absent:
+	// no history that far back); earlierReads counts its reads.
+	earlier      map[time.Duration]float64
+	earlierReads int
+	marks        []sources.Mark
+	changeReads  int
+}
+
+func (f *fakeMetrics) Earlier(_ context.Context, spec sources.SignalSpec, w sources.Window, by time.Duration) ([]float64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.earlierReads++
+	share, ok := f.earlier[by]
+	out := make([]float64, w.Points())
+	for i := range out {
+		out[i] = math.NaN()
+		if ok {
+			out[i] = f.values[spec.Key] * share
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeMetrics) Changes(_ context.Context, w sources.Window) ([]sources.Mark, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.changeReads++
+	return sources.MarksIn(f.marks, w.Start(), w.End), nil
 }
 
 func (f *fakeMetrics) Read(_ context.Context, spec sources.SignalSpec, w sources.Window) (sources.Reading, error) {

@@ -204,6 +204,9 @@ func (m *Model) header() string {
 	}
 	right := st.Muted.Render(fmt.Sprintf("refresh %s · window %s · %s ",
 		units.ShortDuration(m.deps.Refresh), units.ShortDuration(m.timeline.Window), m.deps.Now().Format("15:04")))
+	if by := m.timeline.Compare; by > 0 {
+		right = st.Accent.Render("vs "+units.Offset(by)+" ") + st.Faint.Render("· ") + right
+	}
 	if src := m.deps.ConfigSource; src != "" && m.w >= 120 {
 		// The file's name is at the end of its path: keep that end.
 		if n, room := ansi.StringWidth(src), m.w/4; n > room {

@@ -268,3 +268,12 @@ func Count(n int64) string {
 	}
 	return number(float64(n))
 }
+
+// Offset names how far back a comparison looks, as PromQL's offset would:
+// "1d", "7d", "6h".
+func Offset(d time.Duration) string {
+	if day := 24 * time.Hour; d >= day && d%day == 0 {
+		return strconv.Itoa(int(d/day)) + "d"
+	}
+	return ShortDuration(d)
+}

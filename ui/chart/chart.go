@@ -17,9 +17,49 @@ func Columns(w int) int { return 2 * w }
 // so the line reads as a line. Values are resampled to the chart's 2w dot
 // columns, keeping each column's peak.
 func Braille(values []float64, w, h int, lo, hi float64) []string {
+	lines, _ := Layers(w, h, lo, hi, values)
+	return lines
+}
+
+// Layers draws several lines on one chart, each as Braille would, and says
+// which layer each cell shows: the first layer drawn there (owner -1: an
+// empty cell). A cell two layers cross holds both layers' dots.
+func Layers(w, h int, lo, hi float64, layers ...[]float64) (lines []string, owner [][]int8) {
 	if w <= 0 || h <= 0 {
-		return nil
+		return nil, nil
 	}
+	grid := make([]rune, w*h)
+	own := make([]int8, w*h)
+	for i := range own {
+		own[i] = -1
+	}
+	for li, values := range layers {
+		g := plot(values, w, h, lo, hi)
+		for i, bits := range g {
+			if bits != 0 && own[i] < 0 {
+				own[i] = int8(li)
+			}
+			grid[i] |= bits
+		}
+	}
+	lines, owner = make([]string, h), make([][]int8, h)
+	var b strings.Builder
+	for row := 0; row < h; row++ {
+		b.Reset()
+		for _, r := range grid[row*w : (row+1)*w] {
+			if r == 0 {
+				b.WriteByte(' ')
+			} else {
+				b.WriteRune(0x2800 + r)
+			}
+		}
+		lines[row], owner[row] = b.String(), own[row*w:(row+1)*w]
+	}
+	return lines, owner
+}
+
+// plot is values' braille dots on a w x h grid of cells.
+func plot(values []float64, w, h int, lo, hi float64) []rune {
 	cols, rows := 2*w, 4*h
 	ys := resample(values, cols)
 	if hi < lo || math.IsNaN(lo) || math.IsNaN(hi) || math.IsInf(lo, 0) || math.IsInf(hi, 0) {
@@ -65,20 +105,7 @@ func Braille(values []float64, w, h int, lo, hi float64) []string {
 		}
 		prev = l
 	}
-	lines := make([]string, h)
-	var b strings.Builder
-	for row := 0; row < h; row++ {
-		b.Reset()
-		for _, r := range grid[row*w : (row+1)*w] {
-			if r == 0 {
-				b.WriteByte(' ')
-			} else {
-				b.WriteRune(0x2800 + r)
-			}
-		}
-		lines[row] = b.String()
-	}
-	return lines
+	return grid
 }
 
 // resample maps n values onto cols columns: each column takes the largest
@@ -150,4 +177,13 @@ func TimeAxis(start time.Time, length time.Duration, w int) string {
 		next = x + label + 1
 	}
 	return string(line)
+}
+
+// Column is the cell of a chart w cells wide, over [start, start+length],
+// that instant t falls in; ok is false outside the window.
+func Column(start time.Time, length time.Duration, w int, t time.Time) (x int, ok bool) {
+	if w <= 0 || length <= 0 || t.Before(start) || t.After(start.Add(length)) {
+		return 0, false
+	}
+	return int(math.Round(float64(t.Sub(start)) / float64(length) * float64(w-1))), true
 }

@@ -95,6 +95,15 @@ func fetch(ctx context.Context, mig sources.Migrations, drift sources.Drift, scr
 	return r, nil
 }
 
+// Revision is the database's revision at the last good poll; ok is false
+// before one, or when the database could not be read.
+func (m *Model) Revision() (current []string, ok bool) {
+	if !m.Poll.HasLast || m.Poll.Last.Migrations == nil || m.Poll.Last.Migrations.DatabaseError != "" {
+		return nil, false
+	}
+	return m.Poll.Last.Migrations.Current, true
+}
+
 // SetZoomed shows each schema difference with the SQL that would mend it.
 func (m *Model) SetZoomed(z bool) tea.Cmd {
 	m.zoomed = z

@@ -97,21 +97,57 @@ func (m *Model) newFetch() func(context.Context) (sources.Reading, error) {
 	// Paused, the charts and values are read at the paused instant.
 	now := ctx.Time.End(ctx.Now())
 	win := sources.WindowFor(now, ctx.Time.Window, chart.Columns(m.chartWidth()))
+	compare := ctx.Time.Compare
 	// The chart only gains a point once per step (several polls at wide
-	// windows): until then ask for the current value alone and keep the chart.
+	// windows): until then ask for the current value alone and keep the
+	// chart and its ghost line.
 	var keep sources.Reading
 	if last := m.Poll.Last; m.Poll.HasLast && m.Poll.Err == nil && last.Window.End.Equal(win.End) &&
-		last.Window.Step == win.Step && len(last.Points) == win.Points() {
+		last.Window.Step == win.Step && len(last.Points) == win.Points() && last.EarlierBy == compare {
 		keep = last
 		win = sources.Window{Now: now}
 	}
 	return func(ctx context.Context) (sources.Reading, error) {
+		var (
+			earlier []float64
+			note    string
+			done    = make(chan struct{})
+		)
+		go func() { // the ghost line is read beside the chart, not after it
+			defer close(done)
+			if keep.Points == nil && compare > 0 {
+				earlier, note = readEarlier(ctx, src, spec, win, compare)
+			}
+		}()
 		r, err := src.Read(ctx, spec, win)
-		if err == nil && keep.Points != nil {
+		<-done
+		switch {
+		case err != nil:
+		case keep.Points != nil:
 			r.Points, r.Window = keep.Points, keep.Window
+			r.Earlier, r.EarlierBy, r.EarlierNote = keep.Earlier, keep.EarlierBy, keep.EarlierNote
+		case compare > 0:
+			r.Earlier, r.EarlierBy, r.EarlierNote = earlier, compare, note
 		}
 		return r, err
 	}
+}
+
+// readEarlier is the ghost line of spec over win, by back, or in words why
+// there is none.
+func readEarlier(ctx context.Context, src sources.Metrics, spec sources.SignalSpec, win sources.Window, by time.Duration) ([]float64, string) {
+	e, ok := src.(sources.Earlier)
+	if !ok {
+		return nil, "no history to compare with in direct /metrics mode"
+	}
+	points, err := e.Earlier(ctx, spec, win, by)
+	if err != nil {
+		return nil, "the comparison with " + units.Offset(by) + " earlier failed: " + err.Error()
+	}
+	if _, _, any := sources.MinMax(points...); !any {
+		return nil, "no history " + units.Offset(by) + " earlier"
+	}
+	return points, ""
 }
 
 // Grid is the chart's first point and the time between points: the grid the
@@ -166,6 +202,17 @@ func (m *Model) summary(st *theme.Styles, r sources.Reading, iw, ih int, stale b
 	} else {
 		left = st.NoData.Render("no data")
 	}
+	if c := m.comparison(r, cursor); c != "" {
+		left += " " + st.Accent.Render(c)
+	}
+	if cursor >= 0 {
+		if near := marksNear(m.Ctx.Time.Marks, r.Window.Start().Add(time.Duration(cursor)*r.Window.Step), r.Window.Step); len(near) > 0 {
+			left += " " + st.Warn.Render(MarkGlyph(near[0].Kind)+" "+near[0].Text)
+			if len(near) > 1 {
+				left += st.Muted.Render(fmt.Sprintf(" +%d", len(near)-1))
+			}
+		}
+	}
 	right := ""
 	if lo, hi, ok := m.minMax(r); ok {
 		u := m.spec.Unit
@@ -217,7 +264,7 @@ func (m *Model) summary(st *theme.Styles, r sources.Reading, iw, ih int, stale b
 		if stale || status == sources.StatusNoData {
 			chartPaint = st.Faint
 		}
-		lo, hi, ok := r.MinMax()
+		lo, hi, ok := sources.MinMax(append(slices.Clone(r.Points), r.Earlier...)...)
 		if ok {
 			if m.spec.Unit != units.Bytes && lo >= 0 {
 				lo = 0 // rates, ratios and latencies read best from zero
@@ -226,7 +273,7 @@ func (m *Model) summary(st *theme.Styles, r sources.Reading, iw, ih int, stale b
 				hi = 1 // all zeros: draw along the bottom
 			}
 			sw, cw := scaleWidth(iw), iw-scaleWidth(iw)
-			timeAxis := sw > 0 && chartH >= 4
+			timeAxis := chartH >= 4
 			if timeAxis {
 				chartH--
 			}
@@ -234,11 +281,22 @@ func (m *Model) summary(st *theme.Styles, r sources.Reading, iw, ih int, stale b
 			if cursor >= 0 {
 				col = cursor * chart.Columns(cw) / len(r.Points) / 2
 			}
-			for i, l := range chart.Braille(r.Points, cw, chartH, lo, hi) {
-				lines = append(lines, scaleLabel(st, sw, i, chartH, lo, hi, m.spec.Unit)+markColumn(l, col, chartPaint, st.Selected))
+			// The ghost line is drawn under the chart, faint.
+			plotted, owner := chart.Layers(cw, chartH, lo, hi, r.Points, r.Earlier)
+			paints := []theme.Paint{chartPaint, st.Faint}
+			for i, l := range plotted {
+				lines = append(lines, scaleLabel(st, sw, i, chartH, lo, hi, m.spec.Unit)+paintCells(l, owner[i], paints, col, st.Selected))
 			}
 			if timeAxis {
-				lines = append(lines, st.Muted.Render(strings.Repeat(" ", sw-1)+"└"+chart.TimeAxis(r.Window.Start(), r.Window.End.Sub(r.Window.Start()), cw)))
+				start, length := r.Window.Start(), r.Window.End.Sub(r.Window.Start())
+				axis := st.Muted.Render(chart.TimeAxis(start, length, cw))
+				if marks := sources.MarksIn(m.Ctx.Time.Marks, start, r.Window.End); len(marks) > 0 {
+					axis = markAxis(st, chart.TimeAxis(start, length, cw), marks, start, length)
+				}
+				if sw > 0 {
+					axis = st.Muted.Render(strings.Repeat(" ", sw-1)+"└") + axis
+				}
+				lines = append(lines, axis)
 			}
 		} else {
 			for i := 0; i < chartH; i++ {
@@ -247,6 +305,142 @@ func (m *Model) summary(st *theme.Styles, r sources.Reading, iw, ih int, stale b
 		}
 	}
 	return append(lines, details...)
+}
+
+// comparison is the change of the value shown (the cursor's, else the
+// current one) against the ghost line at the same point, "+240 % vs 1d",
+// or in words why there is nothing to compare with.
+func (m *Model) comparison(r sources.Reading, cursor int) string {
+	if r.EarlierBy <= 0 {
+		return ""
+	}
+	by := units.Offset(r.EarlierBy)
+	if r.EarlierNote != "" {
+		return "(" + r.EarlierNote + ")"
+	}
+	now, then := r.Value, math.NaN()
+	if cursor >= 0 {
+		now = r.Points[cursor]
+		if cursor < len(r.Earlier) {
+			then = r.Earlier[cursor]
+		}
+	} else {
+		// The value is newer than the chart's last point; the ghost's last
+		// point is its closest past.
+		for i := len(r.Earlier) - 1; i >= 0 && math.IsNaN(then); i-- {
+			then = r.Earlier[i]
+		}
+	}
+	return Change(now, then, by)
+}
+
+// Change is now against then as a signed percentage, "+240 % vs 1d".
+func Change(now, then float64, by string) string {
+	switch {
+	case math.IsNaN(then):
+		return "(no value " + by + " earlier)"
+	case math.IsNaN(now):
+		return ""
+	case then == 0 && now == 0:
+		return "±0 % vs " + by
+	case then == 0:
+		return "new vs " + by + " (was 0)"
+	}
+	pct := (now - then) / math.Abs(then) * 100
+	switch {
+	case math.Abs(pct) < 0.5:
+		return "±0 % vs " + by
+	case pct > 0:
+		return fmt.Sprintf("+%.0f %% vs %s", pct, by)
+	default:
+		return fmt.Sprintf("−%.0f %% vs %s", -pct, by)
+	}
+}
+
+// MarkGlyph is a mark's one-cell sign on the time axis.
+func MarkGlyph(k sources.MarkKind) string {
+	switch k {
+	case sources.MarkAction:
+		return "A"
+	case sources.MarkAlert:
+		return "!"
+	case sources.MarkResolved:
+		return "✓"
+	case sources.MarkRestart:
+		return "R"
+	case sources.MarkDeploy:
+		return "D"
+	case sources.MarkMigration:
+		return "M"
+	}
+	return "•"
+}
+
+// markAxis is the time axis with each mark's sign over its instant (the
+// newest wins a cell several share); the signs outrank the clock labels.
+func markAxis(st *theme.Styles, axis string, marks []sources.Mark, start time.Time, length time.Duration) string {
+	cells := []rune(axis)
+	signs := make([]string, len(cells))
+	for _, k := range marks {
+		if x, ok := chart.Column(start, length, len(cells), k.At); ok {
+			signs[x] = MarkGlyph(k.Kind)
+		}
+	}
+	var b strings.Builder
+	run := 0 // start of the current run of plain cells
+	for x := range cells {
+		if signs[x] == "" {
+			continue
+		}
+		b.WriteString(st.Muted.Render(string(cells[run:x])))
+		b.WriteString(st.Warn.Render(signs[x]))
+		run = x + 1
+	}
+	b.WriteString(st.Muted.Render(string(cells[run:])))
+	return b.String()
+}
+
+// marksNear are the marks within half a step of t, newest first.
+func marksNear(marks []sources.Mark, t time.Time, step time.Duration) []sources.Mark {
+	var out []sources.Mark
+	for i := len(marks) - 1; i >= 0; i-- {
+		if d := marks[i].At.Sub(t); d >= -step/2 && d < step-step/2 {
+			out = append(out, marks[i])
+		}
+	}
+	return out
+}
+
+// paintCells paints a chart line cell by cell in its layer's paint (a
+// blank cell in the first's), with cell col (if any) in the cursor's paint:
+// a vertical bar through every line of the chart.
+func paintCells(line string, owner []int8, paints []theme.Paint, col int, mark theme.Paint) string {
+	cells := []rune(line)
+	var b strings.Builder
+	paintOf := func(x int) int {
+		if x == col {
+			return -1
+		}
+		return max(int(owner[x]), 0)
+	}
+	for x := 0; x < len(cells); {
+		p := paintOf(x)
+		end := x + 1
+		for end < len(cells) && paintOf(end) == p {
+			end++
+		}
+		run := string(cells[x:end])
+		if p < 0 {
+			if run == " " {
+				run = "│"
+			}
+			b.WriteString(mark.Render(run))
+		} else {
+			b.WriteString(paints[p].Render(run))
+		}
+		x = end
+	}
+	return b.String()
 }
 
 // scaleWidth is the value scale's width left of a chart iw cells wide: none
@@ -302,21 +496,37 @@ func (m *Model) details(iw int) []string {
 	out = append(out, st.Muted.Render(fmt.Sprintf("%s · window %s, one point every %s · from %s · updated %s",
 		strings.Join(th, " · "), units.ShortDuration(m.Ctx.Time.Window), units.ShortDuration(m.Poll.Last.Window.Step), m.Target,
 		m.Poll.LastOK.Format("15:04:05"))))
-	return out
+	if by := m.Ctx.Time.Compare; by > 0 {
+		out = append(out, st.Faint.Render(frame.Fit("dim line: the same window "+units.Offset(by)+" earlier", iw)))
+	}
+	return append(out, m.changeLines(iw)...)
 }
 
-// markColumn paints a chart line, with cell col (if any) in the cursor's
-// paint: a vertical bar through every line of the chart.
-func markColumn(line string, col int, paint, mark theme.Paint) string {
-	r := []rune(line)
-	if col < 0 || col >= len(r) {
-		return paint.Render(line)
+// maxChangeLines bounds the list of changes under a zoomed chart.
+const maxChangeLines = 6
+
+// changeLines list the marks in the chart's window, newest last, with the
+// sign each has on the time axis.
+func (m *Model) changeLines(iw int) []string {
+	st, r := m.Ctx.Styles, m.Poll.Last
+	var out []string
+	if p := m.Ctx.Time.MarksProblem; p != "" {
+		out = append(out, st.Warn.Render(frame.Fit("⚠ "+p, iw)))
 	}
-	cell := string(r[col])
-	if cell == " " {
-		cell = "│"
+	marks := sources.MarksIn(m.Ctx.Time.Marks, r.Window.Start(), m.Ctx.Time.End(m.Ctx.Now()))
+	if r.Window.Step <= 0 || len(marks) == 0 {
+		return out
 	}
-	return paint.Render(string(r[:col])) + mark.Render(cell) + paint.Render(string(r[col+1:]))
+	head := fmt.Sprintf("what changed (%d):", len(marks))
+	if len(marks) > maxChangeLines {
+		head = fmt.Sprintf("what changed (%d, the last %d):", len(marks), maxChangeLines)
+		marks = marks[len(marks)-maxChangeLines:]
+	}
+	out = append(out, st.Muted.Render(head))
+	for _, k := range marks {
+		out = append(out, st.Warn.Render(MarkGlyph(k.Kind))+" "+st.Muted.Render(frame.Fit(k.At.Format("15:04:05")+" "+k.Text, iw-2)))
+	}
+	return out
 }
 
 func statusWord(s sources.Status) string {

@@ -3,6 +3,8 @@ package pane
 import (
 	"slices"
 	"time"
+
+	"github.com/opsdeck/opsdeck/sources"
 )
 
 // Timeline is the time the metric panes show: the chart window, whether live
@@ -17,8 +19,42 @@ type Timeline struct {
 	At      time.Time // the paused instant
 	// Cursor is the instant read across panes; zero when there is none.
 	Cursor time.Time
+	// Compare is how far back the ghost line each chart is compared with
+	// lies (a day, a week); zero draws none.
+	Compare time.Duration
+	// Marks are what changed (deploys, alerts, migrations, the console's
+	// own actions), oldest first: the charts mark them on their time axis.
+	Marks []sources.Mark
+	// MarksProblem says why the marks may be incomplete ("" when they are not).
+	MarksProblem string
 	// Version counts changes, so that panes know to render again.
 	Version int
+}
+
+// CompareSteps are the ghost lines the compare key cycles through after none.
+func CompareSteps() []time.Duration { return []time.Duration{24 * time.Hour, 7 * 24 * time.Hour} }
+
+// CycleCompare moves to the next ghost line: a day earlier, a week earlier,
+// none.
+func (t *Timeline) CycleCompare() {
+	steps := CompareSteps()
+	i := slices.Index(steps, t.Compare)
+	t.Compare = 0
+	if i+1 < len(steps) {
+		t.Compare = steps[i+1]
+	}
+	t.Version++
+}
+
+// SetMarks replaces the marks; the charts redraw only when they changed.
+func (t *Timeline) SetMarks(marks []sources.Mark, problem string) {
+	if problem == t.MarksProblem && slices.EqualFunc(marks, t.Marks, func(a, b sources.Mark) bool {
+		return a.At.Equal(b.At) && a.Kind == b.Kind && a.Text == b.Text
+	}) {
+		return
+	}
+	t.Marks, t.MarksProblem = marks, problem
+	t.Version++
 }
 
 // zoomSteps are the chart windows the zoom keys step through.

@@ -1,0 +1,152 @@
+package changes
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/opsdeck/opsdeck/internal/redact"
+	"github.com/opsdeck/opsdeck/sources"
+	"github.com/opsdeck/opsdeck/ui/pane"
+	"github.com/opsdeck/opsdeck/ui/poll"
+)
+
+// Options configure the gatherer; every source may be nil.
+type Options struct {
+	Source sources.Changes
+	// Audit reads the environment's runs from the audit log.
+	Audit    func(ctx context.Context) ([]sources.Mark, error)
+	Scrubber *redact.Scrubber
+}
+
+// Model polls the sources of marks at the refresh interval and keeps the
+// migrations it is told of. It draws nothing: the charts do.
+type Model struct {
+	pane.Polled[Found]
+	seen     []sources.Mark // migrations observed, oldest first
+	revision []string
+	known    bool
+}
+
+// maxSeen bounds the migrations kept: a console left open for weeks.
+const maxSeen = 200
+
+// points is how finely the marks are placed: a step of the chart window
+// divided into this many.
+const points = 240
+
+// New builds the gatherer.
+func New(ctx *pane.Context, o Options) *Model {
+	m := &Model{}
+	src, audit := o.Source, o.Audit
+	m.Polled = pane.Polled[Found]{
+		Ctx: ctx, Poll: poll.State[Found]{ID: ctx.ID("changes")}, Name: "Changes", Short: "changes",
+		Configured: src != nil || audit != nil, Scrubber: o.Scrubber,
+		NewFetch: func() func(context.Context) (Found, error) {
+			w := sources.WindowFor(ctx.Time.End(ctx.Now()), ctx.Time.Window, points)
+			return func(ctx context.Context) (Found, error) { return read(ctx, src, audit, w) }
+		},
+		// Paused, the charts stand still and so do their marks.
+		Hold: func() string {
+			if ctx.Time.Paused {
+				return "paused"
+			}
+			return ""
+		},
+	}
+	return m
+}
+
+// Found is one reading: the marks, and what could not be read.
+type Found struct {
+	Marks   []sources.Mark
+	Problem string
+}
+
+// read gathers the marks of w; it fails only when every source failed.
+func read(ctx context.Context, src sources.Changes, audit func(context.Context) ([]sources.Mark, error), w sources.Window) (Found, error) {
+	var marks []sources.Mark
+	var errs []error
+	if src != nil {
+		found, err := src.Changes(ctx, w)
+		marks = append(marks, found...)
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if audit != nil {
+		found, err := audit(ctx)
+		marks = append(marks, sources.MarksIn(found, w.Start(), w.Now)...)
+		if err != nil {
+			errs = append(errs, errors.New("audit log: "+err.Error()))
+		}
+	}
+	err := errors.Join(errs...)
+	if err != nil && len(errs) == boolCount(src != nil, audit != nil) {
+		return Found{}, err
+	}
+	f := Found{Marks: sources.SortMarks(marks)}
+	if err != nil {
+		f.Problem = err.Error()
+	}
+	return f, nil
+}
+
+func boolCount(bs ...bool) int {
+	n := 0
+	for _, b := range bs {
+		if b {
+			n++
+		}
+	}
+	return n
+}
+
+// Observe is told the database's revision at each poll: a change from the
+// revision seen before is a migration, whoever ran it. It reports whether
+// that made a new mark.
+func (m *Model) Observe(revision []string, at time.Time) bool {
+	if !m.known {
+		m.revision, m.known = slices.Clone(revision), true
+		return false
+	}
+	if slices.Equal(revision, m.revision) {
+		return false
+	}
+	text := "migration " + orNone(m.revision) + " → " + orNone(revision)
+	m.revision = slices.Clone(revision)
+	m.seen = append(m.seen, sources.Mark{At: at, Kind: sources.MarkMigration, Text: text})
+	if len(m.seen) > maxSeen {
+		m.seen = slices.Delete(m.seen, 0, len(m.seen)-maxSeen)
+	}
+	return true
+}
+
+func orNone(revs []string) string {
+	if len(revs) == 0 {
+		return "(none)"
+	}
+	return strings.Join(revs, "+")
+}
+
+// Marks are every mark known, oldest first.
+func (m *Model) Marks() []sources.Mark {
+	var all []sources.Mark
+	if m.Poll.HasLast {
+		all = append(all, m.Poll.Last.Marks...)
+	}
+	return sources.SortMarks(append(all, m.seen...))
+}
+
+// Problem says, in words, why the marks may be incomplete ("" when all is well).
+func (m *Model) Problem() string {
+	switch {
+	case m.Poll.Err != nil:
+		return "the marks could not be read: " + m.Scrubber.Error(m.Poll.Err)
+	case m.Poll.Last.Problem != "":
+		return "some marks could not be read: " + m.Scrubber.String(m.Poll.Last.Problem)
+	}
+	return ""
+}
