@@ -10,6 +10,9 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/opsdeck/opsdeck/internal/safetext"
+	"github.com/opsdeck/opsdeck/sources"
 )
 
 // Record is one line of the audit log. A run writes a "started" record
@@ -40,6 +43,12 @@ type Record struct {
 type Audit struct {
 	Path string
 	mu   sync.Mutex
+
+	// The marks of the last read, kept while the file is unchanged: the
+	// console asks at every refresh.
+	marksMu  sync.Mutex
+	marksKey [2]int64 // size, modification time
+	marks    []envMark
 }
 
 // DefaultAuditPath is $XDG_STATE_HOME/opsdeck/audit.jsonl (~/.local/state when unset).
@@ -189,4 +198,86 @@ func (a *Audit) Recent(n int) ([]Record, error) {
 		}
 	}
 	return out, sc.Err()
+}
+
+// marksRead bounds how many records a read for marks looks at: the newest.
+const marksRead = 2000
+
+// Marks are env's runs in the log as marks on the charts: each at its
+// start, saying what ran, who ran it and how it ended. The file is read
+// again only when it changed.
+func (a *Audit) Marks(env string) ([]sources.Mark, error) {
+	fi, err := os.Stat(a.Path)
+	if os.IsNotExist(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	a.marksMu.Lock()
+	defer a.marksMu.Unlock()
+	key := [2]int64{fi.Size(), fi.ModTime().UnixNano()}
+	if key != a.marksKey || a.marks == nil {
+		recs, err := a.Recent(marksRead)
+		if err != nil {
+			return nil, err
+		}
+		a.marks, a.marksKey = recordMarks(recs), key
+	}
+	var out []sources.Mark
+	for _, m := range a.marks {
+		if m.Env == env {
+			out = append(out, m.Mark)
+		}
+	}
+	return out, nil
+}
+
+// envMark is a mark and the environment it happened in.
+type envMark struct {
+	sources.Mark
+	Env string
+}
+
+// recordMarks turns records into marks, one per run, at its start. A run
+// is its records with one ID; a record without one (older logs) stands for
+// its run when it says how the run ended.
+func recordMarks(recs []Record) []envMark {
+	byID := map[string]int{}
+	base := map[string]string{} // a run's words, from its first record
+	var out []envMark
+	for _, r := range recs {
+		text := safetext.String(r.Action + " by " + r.User)
+		if i, ok := byID[r.ID]; ok && r.ID != "" {
+			out[i].Text = base[r.ID] + outcome(r)
+			continue
+		}
+		if r.ID == "" && r.Phase == "started" {
+			continue // its finished record will stand for it
+		}
+		at := r.Time
+		if r.Phase != "started" && r.DurationMS > 0 { // a finished record alone
+			at = at.Add(-time.Duration(r.DurationMS) * time.Millisecond)
+		}
+		byID[r.ID], base[r.ID] = len(out), text
+		out = append(out, envMark{Mark: sources.Mark{At: at, Kind: sources.MarkAction, Text: text + outcome(r)}, Env: r.Environment})
+	}
+	return out
+}
+
+// outcome is how a record says its run ended, as a suffix.
+func outcome(r Record) string {
+	switch {
+	case r.Phase == "started":
+		return ": running"
+	case r.Phase == "abandoned":
+		return ": never finished"
+	case r.ExitCode != nil && *r.ExitCode == 0:
+		return ": done"
+	case r.ExitCode != nil:
+		return fmt.Sprintf(": exit %d", *r.ExitCode)
+	case r.Error != "":
+		return ": " + safetext.String(r.Error)
+	}
+	return ""
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/opsdeck/opsdeck/sources"
 )
 
 func TestAuditAppendsPrivatelyAndReadsBack(t *testing.T) {
@@ -49,5 +51,49 @@ func TestAuditAppendsPrivatelyAndReadsBack(t *testing.T) {
 	}
 	if got := DefaultAuditPath(func(k string) (string, bool) { return map[string]string{"HOME": "/home/x"}[k], k == "HOME" }); !strings.HasSuffix(got, "/home/x/.local/state/opsdeck/audit.jsonl") {
 		t.Errorf("default path %s", got)
+	}
+}
+
+// TestAuditMarks: each run of one environment is one mark at its start,
+// saying how it ended; other environments' runs are not its marks; a
+// change to the file is read, an unchanged file is not read again.
+func TestAuditMarks(t *testing.T) {
+	a := &Audit{Path: filepath.Join(t.TempDir(), "audit.jsonl")}
+	if m, err := a.Marks("qa"); err != nil || len(m) != 0 {
+		t.Fatalf("no log: %v %v", m, err)
+	}
+	start := time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)
+	zero, one := 0, 1
+	for _, r := range []Record{
+		{ID: "1", Time: start, Phase: "started", User: "ana", Environment: "qa", Action: "migrate"},
+		{ID: "2", Time: start.Add(time.Minute), Phase: "started", User: "bo", Environment: "prod", Action: "reset"},
+		{ID: "1", Time: start.Add(30 * time.Second), Phase: "finished", User: "ana", Environment: "qa", Action: "migrate", ExitCode: &zero},
+		{ID: "3", Time: start.Add(2 * time.Minute), Phase: "started", User: "ana", Environment: "qa", Action: "reset\x1b[2J"},
+	} {
+		if err := a.Write(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	marks, err := a.Marks("qa")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []sources.Mark{
+		{At: start, Kind: sources.MarkAction, Text: "migrate by ana: done"},
+		{At: start.Add(2 * time.Minute), Kind: sources.MarkAction, Text: "reset␛[2J by ana: running"},
+	}
+	if len(marks) != len(want) {
+		t.Fatalf("marks %+v, want %+v", marks, want)
+	}
+	for i := range want {
+		if !marks[i].At.Equal(want[i].At) || marks[i].Text != want[i].Text || marks[i].Kind != want[i].Kind {
+			t.Errorf("mark %d: %+v, want %+v", i, marks[i], want[i])
+		}
+	}
+	if err := a.Write(Record{ID: "3", Time: start.Add(3 * time.Minute), Phase: "finished", User: "ana", Environment: "qa", Action: "reset", ExitCode: &one}); err != nil {
+		t.Fatal(err)
+	}
+	if marks, _ = a.Marks("qa"); len(marks) != 2 || marks[1].Text != "reset␛[2J by ana: exit 1" {
+		t.Errorf("after the run ended: %+v", marks)
 	}
 }

@@ -68,6 +68,7 @@ func (a *app) console(ctx context.Context, cfg *config.Config) error {
 		Now:          time.Now,
 		Styles:       theme.New(theme.Named(cfg.Theme), noColor),
 		Bindings:     cfg.Bindings,
+		AuditMarks:   func(_ context.Context, env string) ([]sources.Mark, error) { return audit.Marks(env) },
 		Report: func(ctx context.Context, env *sources.Environment) (string, error) {
 			return writeReport(ctx, env, audit, time.Now())
 		},

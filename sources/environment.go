@@ -1,6 +1,10 @@
 package sources
 
-import "github.com/opsdeck/opsdeck/internal/redact"
+import (
+	"time"
+
+	"github.com/opsdeck/opsdeck/internal/redact"
+)
 
 // Environment is one environment's sources, opened, as the console and the
 // snapshot read them. Targets are for display and already redacted.
@@ -18,6 +22,8 @@ type Environment struct {
 	// Marks are the changes the console saw in its window (migrations it
 	// watched happen among them), for the report; a snapshot reads its own.
 	Marks []Mark
+	// MarksWindow is how far back Marks reach (the console's chart window).
+	MarksWindow time.Duration
 
 	// Database is nil when no PostgreSQL is configured; DatabaseProblem says why.
 	Database        Database

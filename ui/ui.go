@@ -451,7 +451,7 @@ func (m *Model) writeReport() tea.Cmd {
 	m.reporting = true
 	// The report reads what the panes read: the focus included.
 	env := *m.env
-	env.Focus, env.Signals, env.Marks = m.narrow, nil, m.timeline.Marks
+	env.Focus, env.Signals, env.Marks, env.MarksWindow = m.narrow, nil, m.timeline.Marks, m.timeline.Window
 	for _, p := range m.charts {
 		env.Signals = append(env.Signals, p.Spec())
 	}

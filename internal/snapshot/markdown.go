@@ -1,14 +1,14 @@
 package snapshot
 
 import (
-	"github.com/opsdeck/opsdeck/internal/safetext"
-
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/opsdeck/opsdeck/actions"
+	"github.com/opsdeck/opsdeck/internal/safetext"
 	"github.com/opsdeck/opsdeck/internal/units"
 )
 
@@ -33,7 +33,10 @@ func (d *Document) AddActions(audit *actions.Audit, n int) error {
 		safetext.Value(&a) // the audit log is a file anyone with access may have edited
 		d.RecentActions = append(d.RecentActions, a)
 	}
-	return err
+	// The runs are changes too.
+	marks, merr := audit.Marks(d.Environment)
+	d.setChanges(marks)
+	return errors.Join(err, merr)
 }
 
 // Action is one finished action from the audit log, as the report lists it.
@@ -66,11 +69,43 @@ func (d *Document) Markdown() string {
 	}
 	b.WriteString(d.signalsMarkdown())
 	b.WriteString(d.alertsMarkdown())
+	b.WriteString(d.changesMarkdown())
 	b.WriteString(d.Postgres.markdown())
 	b.WriteString(d.Redis.markdown())
 	b.WriteString(d.Migrations.markdown())
 	b.WriteString(d.SchemaDrift.markdown())
 	b.WriteString(d.actionsMarkdown())
+	return b.String()
+}
+
+// changesMarkdown lists what changed in the window, oldest first.
+func (d *Document) changesMarkdown() string {
+	var b strings.Builder
+	b.WriteString("## What changed\n\n")
+	since := d.ChangesSince
+	if t, err := time.Parse(time.RFC3339, since); err == nil {
+		since = t.UTC().Format("15:04:05 UTC")
+	}
+	if d.ChangesError != "" {
+		fmt.Fprintf(&b, "Not every change could be read: %s\n\n", oneLine(d.ChangesError))
+	}
+	if len(d.Changes) == 0 {
+		b.WriteString("Nothing marked")
+		if since != "" {
+			b.WriteString(" since " + since)
+		}
+		b.WriteString(" (alerts, restarts, deploys, migrations, actions).\n\n")
+		return b.String()
+	}
+	fmt.Fprintf(&b, "Since %s, oldest first:\n\n| Time (UTC) | Change | What |\n|---|---|---|\n", since)
+	for _, c := range d.Changes {
+		at := c.Time
+		if t, err := time.Parse(time.RFC3339, at); err == nil {
+			at = t.UTC().Format("15:04:05")
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", at, c.Kind, cell(c.Text))
+	}
+	b.WriteString("\n")
 	return b.String()
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -58,6 +59,10 @@ func sample() *Document {
 			{Detail: "column users.legacy_flag is not in the reference", Hazardous: true},
 			{Detail: "index messages_created_idx is missing"},
 		}},
+		ChangesSince: "2026-11-25T14:17:10Z",
+		Changes: []Change{{Time: "2026-11-25T14:20:05Z", Kind: sources.MarkDeploy, Text: "deploy version=1.4.2 on api-1:8000"},
+			{Time: "2026-11-25T14:25:00Z", Kind: sources.MarkAlert, Text: "OriginHighErrorRate (critical) firing"},
+			{Time: "2026-11-25T14:28:40Z", Kind: sources.MarkMigration, Text: "migration c7d0 → 5a0f | with a pipe"}},
 		RecentActions: []Action{
 			{Time: "2026-11-25 14:20:03Z", Action: "migrate", User: "alice", Outcome: "exit 1: alembic failed", Duration: "12s"},
 			{Time: "2026-11-25 09:02:41Z", Action: "flush-sessions", User: "bob", Outcome: "exit 0", Duration: "1.2s"},
@@ -91,9 +96,15 @@ func TestAddActionsFromAuditLog(t *testing.T) {
 			t.Fatal(i, err)
 		}
 	}
-	d := &Document{Environment: "qa"}
+	d := &Document{Environment: "qa", TakenAt: "2026-11-25T14:30:00Z", ChangesSince: "2026-11-25T13:30:00Z"}
 	if err := d.AddActions(audit, 10); err != nil {
 		t.Fatal(err)
+	}
+	// The runs are changes too: qa's alone, one each, at their start.
+	want := []Change{{Time: "2026-11-25T14:00:00Z", Kind: sources.MarkAction, Text: "migrate by alice: done"},
+		{Time: "2026-11-25T14:00:03Z", Kind: sources.MarkAction, Text: "reset by bob: exit 1"}}
+	if !slices.Equal(d.Changes, want) {
+		t.Errorf("changes %+v, want %+v", d.Changes, want)
 	}
 	if len(d.RecentActions) != 2 || d.RecentActions[0].Action != "reset" || d.RecentActions[0].Outcome != "exit 1: redis unreachable" ||
 		d.RecentActions[1].Outcome != "exit 0" || d.RecentActions[1].Duration != "1s" {

@@ -1,6 +1,8 @@
 package snapshot
 
 import (
+	"cmp"
+
 	"github.com/opsdeck/opsdeck/internal/safetext"
 
 	"bytes"
@@ -41,9 +43,41 @@ type Document struct {
 	// RecentActions are the environment's last finished actions from the
 	// audit log, newest first (absent when the audit log was not read).
 	RecentActions []Action `json:"recent_actions,omitempty"`
+	// Changes are what changed since ChangesSince, oldest first: alerts,
+	// restarts, deploys, migrations and the console's own actions.
+	Changes      []Change `json:"changes"`
+	ChangesSince string   `json:"changes_since"`
+	ChangesError string   `json:"changes_error,omitempty"`
 
 	order []string // metric keys in display order
 	specs map[string]sources.SignalSpec
+}
+
+// Change is one mark of what changed.
+type Change struct {
+	Time string           `json:"time"`
+	Kind sources.MarkKind `json:"kind"`
+	Text string           `json:"text"`
+}
+
+// ChangesWindow is how far back a snapshot looks for changes when the
+// console did not say (its chart window).
+const ChangesWindow = time.Hour
+
+// setChanges merges marks into Changes, in the window, oldest first.
+func (d *Document) setChanges(marks []sources.Mark) {
+	since, _ := time.Parse(time.RFC3339Nano, d.ChangesSince)
+	taken, _ := time.Parse(time.RFC3339Nano, d.TakenAt)
+	all := make([]sources.Mark, 0, len(d.Changes)+len(marks))
+	for _, c := range d.Changes {
+		at, _ := time.Parse(time.RFC3339Nano, c.Time)
+		all = append(all, sources.Mark{At: at, Kind: c.Kind, Text: c.Text})
+	}
+	all = sources.SortMarks(append(all, sources.MarksIn(marks, since, taken)...))
+	d.Changes = make([]Change, len(all))
+	for i, m := range all {
+		d.Changes[i] = Change{Time: m.At.UTC().Format(time.RFC3339), Kind: m.Kind, Text: safetext.String(m.Text)}
+	}
 }
 
 // Metric is one golden signal.
@@ -239,6 +273,22 @@ func Take(ctx context.Context, env *sources.Environment, now time.Time) *Documen
 			d.Metrics[spec.Key] = m
 			mu.Unlock()
 		}()
+	}
+	window := cmp.Or(env.MarksWindow, ChangesWindow)
+	d.ChangesSince, d.Changes = now.Add(-window).UTC().Format(time.RFC3339), []Change{}
+	switch src, ok := env.Metrics.(sources.Changes); {
+	case env.Marks != nil:
+		d.setChanges(env.Marks) // what the console showed
+	case ok:
+		wg.Go(func() {
+			marks, err := src.Changes(ctx, sources.WindowFor(now, window, 240))
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				d.ChangesError = env.Scrubber.Error(err)
+			}
+			d.setChanges(marks)
+		})
 	}
 	if env.Metrics != nil {
 		alerts, err := env.Metrics.Alerts(ctx)
