@@ -187,7 +187,7 @@ func Start(ctx context.Context, o Options) (_ *Sandbox, err error) {
 		if err := writeAlembicProject(alembicDir); err != nil {
 			return err
 		}
-		if err := runAlembic(ctx, alembicDir, s.Postgres.URL(), "upgrade", DemoRevision); err != nil {
+		if err := harness.Alembic(ctx, alembicDir, s.Postgres.URL(), "upgrade", DemoRevision); err != nil {
 			return err
 		}
 		// The schema reference: a database at head, dumped as CI would.
@@ -292,22 +292,6 @@ func writeAlembicProject(dir string) error {
 	})
 }
 
-// runAlembic runs Debian's alembic in dir with DATABASE_URL set, as Origin's runbook does.
-func runAlembic(ctx context.Context, dir, databaseURL string, args ...string) error {
-	bin, err := harness.LookPath("alembic", "alembic")
-	if err != nil {
-		return err
-	}
-	cmd := exec.CommandContext(ctx, bin, append([]string{"-c", filepath.Join(dir, "alembic.ini")}, args...)...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "DATABASE_URL="+databaseURL, "PYTHONDONTWRITEBYTECODE=1")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		return fmt.Errorf("alembic %s: %v\n%s", strings.Join(args, " "), err, strings.ReplaceAll(string(out), databaseURL, "$DATABASE_URL"))
-	}
-	return nil
-}
-
 // dumpHeadSchema upgrades a second database to head and writes its schema
 // where schema_reference reads it, as `opsdeck schema dump` would.
 func dumpHeadSchema(ctx context.Context, pg *harness.Postgres, alembicDir, path string) error {
@@ -315,7 +299,7 @@ func dumpHeadSchema(ctx context.Context, pg *harness.Postgres, alembicDir, path 
 	if err := pg.Exec(ctx, "CREATE DATABASE "+head); err != nil {
 		return err
 	}
-	if err := runAlembic(ctx, alembicDir, pg.URLFor(head), "upgrade", "head"); err != nil {
+	if err := harness.Alembic(ctx, alembicDir, pg.URLFor(head), "upgrade", "head"); err != nil {
 		return err
 	}
 	c, err := postgres.New(postgres.Options{URL: pg.URLFor(head)})
