@@ -28,6 +28,14 @@ var alembicProject embed.FS
 // History is how much simulated past the sandbox's Prometheus starts with.
 const History = 30 * time.Minute
 
+// PastBefore and PastAfter are the stretch around this moment a day and a
+// week ago that the sandbox also holds: the ghost line's history for every
+// chart window up to an hour, for the first hour of the demo.
+const (
+	PastBefore = 75 * time.Minute
+	PastAfter  = time.Hour
+)
+
 // DemoRevision is where the sandbox database stops: two migrations short of
 // head, so the drift pane has something to say.
 const DemoRevision = "c7d0e5f19a24"
@@ -133,7 +141,10 @@ func Start(ctx context.Context, o Options) (_ *Sandbox, err error) {
 	// breakdown has something to find; the second stays healthy.
 	now := time.Now()
 	sched := originapi.Schedule{Start: now.Add(-History), Period: o.IncidentEvery, Hit: "/api/chat"}
-	quiet := originapi.Schedule{Start: sched.Start, Quiet: true}
+	// The healthy instance was deployed a few minutes into the story: a
+	// restart and a deploy for the charts to mark.
+	quiet := originapi.Schedule{Start: sched.Start, Quiet: true,
+		Deploys: []originapi.Deploy{{At: now.Add(-History / 4).Truncate(time.Second), Version: "1.4.2"}}}
 	var second string
 	if err := step("synthetic Origin API, two instances", func() error {
 		for i, sc := range []originapi.Schedule{sched, quiet} {
@@ -155,7 +166,14 @@ func Start(ctx context.Context, o Options) (_ *Sandbox, err error) {
 	}
 	history := func(w io.Writer) error {
 		seed := uint64(now.UnixNano()) + 2
-		return originapi.Backfill(w, sched.Start, now, 5*time.Second,
+		// An ordinary hour and more a day and a week ago, for the ghost line
+		// (g), then the story's own past.
+		var spans []originapi.Span
+		for _, ago := range []time.Duration{7 * 24 * time.Hour, 24 * time.Hour} {
+			spans = append(spans, originapi.Span{From: now.Add(-ago - PastBefore), To: now.Add(-ago + PastAfter), Interval: 15 * time.Second, Quiet: true})
+		}
+		spans = append(spans, originapi.Span{From: sched.Start, To: now, Interval: 5 * time.Second})
+		return originapi.BackfillSpans(w, spans,
 			originapi.Instance{Sched: sched, Labels: map[string]string{"job": "fastapi-app", "instance": s.APIAddr}, Seed: seed},
 			originapi.Instance{Sched: quiet, Labels: map[string]string{"job": "fastapi-app", "instance": second}, Seed: seed + 1})
 	}

@@ -136,28 +136,32 @@ func restartMarks(m model.Matrix, w sources.Window) []sources.Mark {
 	return out
 }
 
-// deployMarks: a build series that appears in the window while its instance
-// already ran another build is a deploy of the new one.
+// deployMarks: a build series that appears in the window after another
+// build of its instance had run is a deploy of the new one (the first
+// build seen is no deploy: it may only be where history begins).
 func deployMarks(m model.Matrix, w sources.Window) []sources.Mark {
 	byInstance := map[string][]*model.SampleStream{}
 	for _, s := range m {
+		if len(s.Values) == 0 {
+			continue
+		}
 		k := string(s.Metric[model.MetricNameLabel]) + "|" + string(s.Metric["job"]) + "|" + string(s.Metric["instance"])
 		byInstance[k] = append(byInstance[k], s)
 	}
 	var out []sources.Mark
 	for _, streams := range byInstance {
-		if len(streams) < 2 {
-			continue // one build all along (or newly scraped): nothing changed
-		}
 		for _, s := range streams {
-			if len(s.Values) == 0 {
+			first := s.Values[0].Timestamp
+			if !first.Time().After(w.Start()) {
 				continue
 			}
-			t := s.Values[0].Timestamp.Time()
-			if !t.After(w.Start()) {
-				continue
+			after := false
+			for _, o := range streams {
+				after = after || (o != s && o.Values[0].Timestamp < first)
 			}
-			out = append(out, sources.Mark{At: t, Kind: sources.MarkDeploy, Text: "deploy " + buildOf(s.Metric) + " on " + describe(s.Metric, "instance", "job")})
+			if after {
+				out = append(out, sources.Mark{At: first.Time(), Kind: sources.MarkDeploy, Text: "deploy " + buildOf(s.Metric) + " on " + describe(s.Metric, "instance", "job")})
+			}
 		}
 	}
 	return out

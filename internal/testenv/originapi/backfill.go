@@ -22,9 +22,11 @@ type Instance struct {
 }
 
 // Span is a stretch of history Backfill writes, scraped every Interval.
+// Quiet leaves the schedule's incidents out: an ordinary day to compare with.
 type Span struct {
 	From, To time.Time
 	Interval time.Duration
+	Quiet    bool
 }
 
 // Backfill simulates each instance over [from, to) with a fresh set of
@@ -51,6 +53,8 @@ func BackfillSpans(w io.Writer, spans []Span, instances ...Instance) error {
 		sim := NewSimulator(api, in.Sched, in.Seed)
 		extra := labelPairs(in.Labels)
 		for _, sp := range spans {
+			sim.sched = in.Sched
+			sim.sched.Quiet = in.Sched.Quiet || sp.Quiet
 			// Fifty steps a scrape: enough requests between scrapes for
 			// smooth rates, few enough that a week-old hour costs little.
 			step := max(sp.Interval/50, 100*time.Millisecond)
