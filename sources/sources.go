@@ -62,6 +62,9 @@ type SignalSpec struct {
 	// Additive says the values add up (a rate, bytes), so that a part's
 	// share of the total means something.
 	Additive bool
+	// Group is the set the pane is shown with when the panes take several
+	// pages: a dashboard's row ("" for the golden signals, always first).
+	Group string
 }
 
 // SplitLabel stands for the label in a SignalSpec's Split query.

@@ -102,6 +102,8 @@ type Model struct {
 
 	focus   int
 	zoomed  bool
+	pages   []page // the metric panes' pages, from layout()
+	page    int    // the page shown
 	overlay overlay
 	picker  int
 	w, h    int

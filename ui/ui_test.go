@@ -44,6 +44,7 @@ type fakeMetrics struct {
 	earlierReads int
 	marks        []sources.Mark
 	changeReads  int
+	readKeys     map[string]int // reads per signal
 }
 
 func (f *fakeMetrics) Earlier(_ context.Context, spec sources.SignalSpec, w sources.Window, by time.Duration) ([]float64, error) {
@@ -73,6 +74,10 @@ func (f *fakeMetrics) Read(_ context.Context, spec sources.SignalSpec, w sources
 	defer f.mu.Unlock()
 	f.reads++
 	f.windows = append(f.windows, w)
+	if f.readKeys == nil {
+		f.readKeys = map[string]int{}
+	}
+	f.readKeys[spec.Key]++
 	if f.err != nil {
 		return sources.Reading{}, f.err
 	}

@@ -3,6 +3,7 @@ package ui
 import (
 	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
@@ -44,18 +45,7 @@ func (m *Model) layout() tea.Cmd {
 		return nil
 	}
 	m.alerts.SetSize(m.w, 1)
-	if m.zoomed {
-		m.rowsCache = []row{{h: body, cells: []cell{{pane: m.focus, w: m.w}}}}
-		return m.panes[m.focus].SetSize(m.w, body)
-	}
 	metrics := len(m.charts)
-	cols := 2
-	switch {
-	case m.w < 60:
-		cols = 1
-	case metrics > 4 && m.w >= 150:
-		cols = 3 // a dashboard's extra panes
-	}
 	showState := len(m.panes) > metrics && body >= 16
 	if metrics == 0 {
 		showState = len(m.panes) > 0
@@ -67,7 +57,28 @@ func (m *Model) layout() tea.Cmd {
 	case showState:
 		metricsH = body * 2 / 3
 	}
-	metricRows := (metrics + cols - 1) / cols
+	// Pages, when the panes would be drawn smaller than they can show; the
+	// page follows the focus.
+	groups := make([]string, metrics)
+	for i, c := range m.charts {
+		groups[i] = c.Spec().Group
+	}
+	m.pages = paginate(groups, chartCols(m.w, metrics)*max(metricsH/minChartH, 1))
+	if m.focus < metrics {
+		m.page = pageOf(m.pages, m.focus)
+	}
+	m.page = min(m.page, len(m.pages)-1)
+	shown := m.pages[m.page].charts
+	var cmds []tea.Cmd
+	for i, c := range m.charts {
+		cmds = append(cmds, c.SetHidden(metrics > 0 && !slices.Contains(shown, i)))
+	}
+	if m.zoomed {
+		m.rowsCache = []row{{h: body, cells: []cell{{pane: m.focus, w: m.w}}}}
+		return tea.Batch(append(cmds, m.panes[m.focus].SetSize(m.w, body))...)
+	}
+	cols := chartCols(m.w, len(shown))
+	metricRows := (len(shown) + cols - 1) / cols
 	idx := 0
 	for r := 0; r < metricRows; r++ {
 		h := metricsH / metricRows
@@ -75,9 +86,9 @@ func (m *Model) layout() tea.Cmd {
 			h = metricsH - h*(metricRows-1)
 		}
 		var cells []cell
-		n := min(cols, metrics-idx) // a short last row still spans the screen
+		n := min(cols, len(shown)-idx) // a short last row still spans the screen
 		for c := 0; c < n; c++ {
-			cells = append(cells, cell{pane: idx, w: share(m.w, n, c)})
+			cells = append(cells, cell{pane: shown[idx], w: share(m.w, n, c)})
 			idx++
 		}
 		m.rowsCache = append(m.rowsCache, row{h: h, cells: cells})
@@ -90,7 +101,6 @@ func (m *Model) layout() tea.Cmd {
 		}
 		m.rowsCache = append(m.rowsCache, row{h: body - metricsH, cells: cells})
 	}
-	var cmds []tea.Cmd
 	for _, r := range m.rowsCache {
 		for _, c := range r.cells {
 			cmds = append(cmds, m.panes[c.pane].SetSize(c.w, r.h))
@@ -198,6 +208,9 @@ func (m *Model) header() string {
 	left += envPaint.Render(" env: "+env.Name+" ") + " " + strings.Join(badges, "")
 	if f := m.narrow.String(); f != "" {
 		left += st.Accent.Render("◎ "+f) + st.Faint.Render(" ("+m.keys.key("close")+" clears) ")
+	}
+	if n := len(m.pages); n > 1 {
+		left += st.Accent.Render(fmt.Sprintf("page %d/%d ", m.page+1, n)) + st.Muted.Render(m.pages[m.page].title+" ")
 	}
 	if n := m.failing(); n > 0 {
 		left += st.Error.Render(fmt.Sprintf("⚠ %d failing ", n))

@@ -29,6 +29,9 @@ type Query struct {
 	Warn, Crit *float64
 	// Unresolved lists variables with no value to substitute.
 	Unresolved []string
+	// Row is the title of the dashboard row the panel sits in, "" above
+	// the first row.
+	Row string
 }
 
 // Dashboard is what opsdeck takes from a dashboard file.
@@ -57,6 +60,7 @@ type rawDashboard struct {
 }
 
 type rawRow struct {
+	Title  string     `json:"title"`
 	Panels []rawPanel `json:"panels"`
 }
 
@@ -143,9 +147,9 @@ func Parse(data []byte, o Options) (*Dashboard, error) {
 			inputs[in.Name] = in.Value
 		}
 	}
-	panels := flatten(raw.Panels)
+	panels := flatten(raw.Panels, "")
 	for _, r := range raw.Rows {
-		panels = append(panels, flatten(r.Panels)...)
+		panels = append(panels, flatten(r.Panels, rowTitle(r.Title))...)
 	}
 	if len(panels) == 0 {
 		return nil, fmt.Errorf("no panels: is this a Grafana dashboard JSON (Share → Export)?")
@@ -179,10 +183,10 @@ func Parse(data []byte, o Options) (*Dashboard, error) {
 			d.Skipped = append(d.Skipped, title+": no Prometheus query")
 			continue
 		}
-		unit, divide := unitOf(p)
-		warn, crit := thresholds(p, divide)
+		unit, divide := unitOf(p.rawPanel)
+		warn, crit := thresholds(p.rawPanel, divide)
 		for i, t := range targets {
-			q := Query{Title: title, Raw: t.Expr, Unit: unit, Warn: warn, Crit: crit}
+			q := Query{Title: title, Raw: t.Expr, Unit: unit, Warn: warn, Crit: crit, Row: p.row}
 			if len(targets) > 1 {
 				q.Title += " · " + cmp.Or(legend(t.LegendFormat), strings.TrimSpace(t.RefID), fmt.Sprintf("query %d", i+1))
 			}
@@ -196,17 +200,31 @@ func Parse(data []byte, o Options) (*Dashboard, error) {
 	return d, nil
 }
 
-func flatten(ps []rawPanel) []rawPanel {
-	var out []rawPanel
+// placed is a panel and the row it sits in ("" above the first row).
+type placed struct {
+	rawPanel
+	row string
+}
+
+// flatten lists the panels in dashboard order with their rows: a row panel
+// starts a row that holds the panels after it (and, collapsed, the ones
+// nested in it).
+func flatten(ps []rawPanel, row string) []placed {
+	var out []placed
 	for _, p := range ps {
 		if p.Type == "row" {
-			out = append(out, flatten(p.Panels)...)
+			row = rowTitle(p.Title)
+			out = append(out, flatten(p.Panels, row)...)
 			continue
 		}
-		out = append(out, p)
+		out = append(out, placed{p, row})
 	}
 	return out
 }
+
+// rowTitle is a row's title, named when the dashboard left it blank (a row
+// still separates its panels from the others).
+func rowTitle(t string) string { return cmp.Or(strings.TrimSpace(t), "untitled row") }
 
 // sourceType is the data source's type when the panel says it; "" when it
 // is the default, a variable (${DS_PROMETHEUS}) or a bare name.

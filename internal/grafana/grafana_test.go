@@ -68,6 +68,12 @@ func TestModernDashboardVariablesUnitsThresholds(t *testing.T) {
 	if lat.Unit != units.Seconds || lat.Warn == nil || *lat.Warn != 0.5 || lat.Crit == nil || *lat.Crit != 2 {
 		t.Errorf("ms become seconds, thresholds too: %v %v %v", lat.Unit, lat.Warn, lat.Crit)
 	}
+	// A collapsed row holds its panels; the panels after a row are its own.
+	for _, q := range d.Queries {
+		if q.Row != "collapsed" {
+			t.Errorf("%s: row %q, want collapsed", q.Title, q.Row)
+		}
+	}
 	if q := d.Queries[1]; q.Title != "Two · up" || q.Expr != `up{env="prod",x=~".*"}` || q.Unit != units.Ratio {
 		t.Errorf("second: %+v", q)
 	}
@@ -84,14 +90,18 @@ func TestModernDashboardVariablesUnitsThresholds(t *testing.T) {
 }
 
 func TestOldSchemaRowsAndExportWrapper(t *testing.T) {
-	old := `{"dashboard": {"title": "Old", "rows": [{"panels": [
-	  {"type": "graph", "title": "Req", "yaxes": [{"format": "reqps"}, {"format": "short"}], "targets": [{"expr": "sum(rate(r[1m]))"}]}]}]}}`
+	old := `{"dashboard": {"title": "Old", "rows": [{"title": "Traffic", "panels": [
+	  {"type": "graph", "title": "Req", "yaxes": [{"format": "reqps"}, {"format": "short"}], "targets": [{"expr": "sum(rate(r[1m]))"}]}]},
+	  {"panels": [{"title": "Up", "targets": [{"expr": "up"}]}]}]}}`
 	d, err := Parse([]byte(old), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.Title != "Old" || len(d.Queries) != 1 || d.Queries[0].Unit != units.ReqPerSec {
-		t.Errorf("%+v", d)
+	if d.Title != "Old" || len(d.Queries) != 2 || d.Queries[0].Unit != units.ReqPerSec {
+		t.Fatalf("%+v", d)
+	}
+	if d.Queries[0].Row != "Traffic" || d.Queries[1].Row != "untitled row" {
+		t.Errorf("rows: %q, %q", d.Queries[0].Row, d.Queries[1].Row)
 	}
 }
 

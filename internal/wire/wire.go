@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -148,12 +149,14 @@ func LoadDashboard(path string, cfg *config.Config, e *config.Environment) (*gra
 }
 
 // DashboardSignals are a dashboard's queries as extra metric panes, keyed
-// grafana:N in dashboard order.
+// grafana:N in dashboard order, grouped by their row (the panels above the
+// first row by the dashboard's title).
 func DashboardSignals(d *grafana.Dashboard) []sources.SignalSpec {
 	out := make([]sources.SignalSpec, len(d.Queries))
 	for i, q := range d.Queries {
 		out[i] = sources.SignalSpec{Key: fmt.Sprintf("grafana:%d", i+1), Title: q.Title, Query: q.Expr, Unit: q.Unit,
-			Thresholds: sources.Thresholds{Warn: q.Warn, Crit: q.Crit}, Additive: q.Unit == units.ReqPerSec || q.Unit == units.Bytes}
+			Thresholds: sources.Thresholds{Warn: q.Warn, Crit: q.Crit}, Additive: q.Unit == units.ReqPerSec || q.Unit == units.Bytes,
+			Group: cmp.Or(q.Row, d.Title, "dashboard")}
 	}
 	return out
 }

@@ -28,6 +28,9 @@ type Model struct {
 	pane.Polled[sources.Reading]
 	spec sources.SignalSpec
 	src  sources.Metrics // nil when the environment has no Prometheus
+	// hidden: on another page, the pane does not poll (a dashboard of
+	// dozens of panels costs the page shown, as in Grafana).
+	hidden bool
 }
 
 // Options configure a pane.
@@ -59,11 +62,33 @@ func New(ctx *pane.Context, o Options) *Model {
 			if ctx.Time.Paused {
 				return "‖ " + ctx.Time.At.Format("15:04:05")
 			}
+			if m.hidden {
+				return "hidden"
+			}
 			return ""
 		},
 		Shared: func() int { return ctx.Time.Version },
 	}
 	return m
+}
+
+// SetHidden stops polling while the pane is on another page; shown again,
+// it reads at once when its data is older than a refresh.
+func (m *Model) SetHidden(h bool) tea.Cmd {
+	was := m.hidden
+	m.hidden = h
+	if was && !h && m.Configured && !m.Ctx.Time.Paused && m.Poll.RefreshNow() {
+		return m.Fetch()
+	}
+	return nil
+}
+
+// Start begins polling, unless the pane is on a page not shown.
+func (m *Model) Start() tea.Cmd {
+	if m.hidden {
+		return nil
+	}
+	return m.Polled.Start()
 }
 
 // Spec is the signal the pane shows.
