@@ -342,6 +342,11 @@ func (m *Model) choose(k tea.KeyPressMsg) tea.Cmd {
 			m.flash = "nothing to focus on yet"
 			return nil
 		}
+		if _, direct := m.env.Metrics.(sources.Sampler); direct {
+			// Its panes read the endpoint's totals, not a query a matcher narrows.
+			m.flash = "a focus needs Prometheus: direct /metrics mode reads the whole endpoint (the breakdown shows each value)"
+			return nil
+		}
 		m.bd = nil
 		return m.setNarrow(sources.Focus{Label: label, Value: row.Value})
 	}
@@ -391,7 +396,7 @@ func (m *Model) noBreakdown() string {
 		return "focus a metric pane to split it by a label"
 	}
 	if _, ok := m.env.Metrics.(sources.Splitter); !ok {
-		return "splitting needs Prometheus: direct /metrics mode reads one endpoint's own totals"
+		return "this metrics source cannot split a signal by a label"
 	}
 	return ""
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -54,5 +55,28 @@ func TestBreakdownOverlay(t *testing.T) {
 	h.key("b")
 	if h.m.bd != nil || !strings.Contains(h.screen(), "b: focus a metric pane to split it by a label") {
 		t.Errorf("b on the Postgres pane:\n%s", h.screen())
+	}
+}
+
+// directFake is a metrics source in direct /metrics mode (UI test only).
+type directFake struct{ *fakeMetrics }
+
+func (directFake) Scrape(context.Context) error { return nil }
+
+// TestDirectModeBreakdownWithoutFocus: direct /metrics mode splits, but a
+// focus (which narrows a query) says it needs Prometheus and keeps the
+// breakdown open.
+func TestDirectModeBreakdownWithoutFocus(t *testing.T) {
+	h := newHarness(t, healthy(), nil, false)
+	h.m.env.Metrics = directFake{h.m.env.Metrics.(*fakeMetrics)}
+	h.m.buildPanes()
+	h.size(160, 48)
+	h.key("b")
+	if s := h.screen(); !strings.Contains(s, "Requests/s by handler") {
+		t.Fatalf("no breakdown in direct mode:\n%s", s)
+	}
+	h.key("enter")
+	if s := h.screen(); h.m.bd == nil || !strings.Contains(s, "a focus needs Prometheus") || strings.Contains(s, "◎") {
+		t.Errorf("enter in direct mode must say why it does not focus:\n%s", s)
 	}
 }

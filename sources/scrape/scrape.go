@@ -60,12 +60,17 @@ type Source struct {
 
 	scrapeMu sync.Mutex // one scrape at a time; waiters reuse its result
 
-	mu      sync.Mutex
-	ring    []sample
-	prev    map[string]float64 // last raw value per counter series, for increments
-	totals  totals
-	lastTry time.Time
-	lastErr error
+	mu     sync.Mutex
+	ring   []sample
+	prev   map[string]float64 // last raw value per counter series, for increments
+	totals totals
+	// The same totals per value of each label the breakdown splits by, and
+	// their own (shorter) ring.
+	parts        map[part]*totals
+	partRing     []partSample
+	partsTooWide bool // a histogram with more than maxPartBounds buckets
+	lastTry      time.Time
+	lastErr      error
 }
 
 // totals are counters summed over series since the first scrape, each series
@@ -216,9 +221,16 @@ func (s *Source) add(at time.Time, families map[string]*dto.MetricFamily) {
 		for _, m := range f.GetMetric() {
 			v := counterValue(m)
 			inc := s.increment(RequestsMetric+labelKey(m, ""), v)
+			bad := isServerError(m)
 			s.totals.requests += inc
-			if isServerError(m) {
+			if bad {
 				s.totals.errors += inc
+			}
+			for _, t := range s.partsOf(m) {
+				t.requests += inc
+				if bad {
+					t.errors += inc
+				}
 			}
 		}
 	}
@@ -228,13 +240,26 @@ func (s *Source) add(at time.Time, families map[string]*dto.MetricFamily) {
 			h := m.GetHistogram()
 			key := DurationMetric + labelKey(m, "")
 			sawInf := false
+			parts := s.partsOf(m)
+			add := func(up, inc float64) {
+				s.totals.addBucket(up, inc)
+				if len(s.totals.bounds) > maxPartBounds {
+					s.partsTooWide = true
+				}
+				if s.partsTooWide {
+					return
+				}
+				for _, t := range parts {
+					t.addBucket(up, inc)
+				}
+			}
 			for _, b := range h.GetBucket() {
 				up := b.GetUpperBound()
 				sawInf = sawInf || math.IsInf(up, 1)
-				s.addBucket(up, s.increment(fmt.Sprintf("%s|%g", key, up), float64(b.GetCumulativeCount())))
+				add(up, s.increment(fmt.Sprintf("%s|%g", key, up), float64(b.GetCumulativeCount())))
 			}
 			if !sawInf {
-				s.addBucket(math.Inf(1), s.increment(key+"|+Inf", float64(h.GetSampleCount())))
+				add(math.Inf(1), s.increment(key+"|+Inf", float64(h.GetSampleCount())))
 			}
 		}
 	}
@@ -251,6 +276,7 @@ func (s *Source) add(at time.Time, families map[string]*dto.MetricFamily) {
 	smp.bounds, smp.buckets = s.totals.bounds, append([]float64(nil), s.totals.buckets...)
 	s.ring = append(s.ring, smp)
 	s.prune(at)
+	s.snapshotParts(at)
 }
 
 // increment is how much a counter series grew since the last scrape: nothing
@@ -269,18 +295,18 @@ func (s *Source) increment(series string, v float64) float64 {
 	}
 }
 
-func (s *Source) addBucket(upper, inc float64) {
-	b := s.totals.bounds
+func (t *totals) addBucket(upper, inc float64) {
+	b := t.bounds
 	i := sort.SearchFloat64s(b, upper)
 	if i == len(b) || b[i] != upper {
 		// A new bound: copy, so that older samples keep the bounds they had.
 		nb := make([]float64, 0, len(b)+1)
 		nb = append(append(append(nb, b[:i]...), upper), b[i:]...)
 		nc := make([]float64, 0, len(b)+1)
-		nc = append(append(append(nc, s.totals.buckets[:i]...), 0), s.totals.buckets[i:]...)
-		s.totals.bounds, s.totals.buckets = nb, nc
+		nc = append(append(append(nc, t.buckets[:i]...), 0), t.buckets[i:]...)
+		t.bounds, t.buckets = nb, nc
 	}
-	s.totals.buckets[i] += inc
+	t.buckets[i] += inc
 }
 
 // prune drops samples older than the retention and thins the oldest half when
