@@ -2,12 +2,10 @@ package prometheus
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/prometheus/common/model"
@@ -25,54 +23,38 @@ func (c *Client) Earlier(ctx context.Context, spec sources.SignalSpec, w sources
 	return points, err
 }
 
-// The queries marks are read from: alerts as the rule manager records them,
-// process starts, and build information series (one per version running).
-const (
-	alertsQuery = `ALERTS{alertstate="firing"}`
-	startsQuery = `process_start_time_seconds`
-	buildsQuery = `{__name__=~".+_build_info"}`
-)
+// changesQuery reads every series marks come from in one range query:
+// alerts as the rule manager records them, process start times, and build
+// information series (one per version running).
+const changesQuery = `ALERTS{alertstate="firing"} or process_start_time_seconds or {__name__=~".+_build_info"}`
 
 // Changes reads the marks of w: alerts that started or resolved in it,
-// processes that (re)started in it, and builds that appeared in it beside an
-// older one of the same instance (a deploy). A query that fails is named in
-// the error; the marks of the others are still returned.
+// processes that (re)started in it, and builds that appeared in it after
+// another of the same instance (a deploy).
 func (c *Client) Changes(ctx context.Context, w sources.Window) ([]sources.Mark, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	readers := []struct {
-		query string
-		marks func(model.Matrix, sources.Window) []sources.Mark
-	}{{alertsQuery, alertMarks}, {startsQuery, restartMarks}, {buildsQuery, deployMarks}}
-	var (
-		mu    sync.Mutex
-		wg    sync.WaitGroup
-		marks []sources.Mark
-		errs  []error
-	)
-	for _, r := range readers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			val, _, err := c.queryRange(ctx, r.query, w.Start(), w.End, w.Step)
-			var found []sources.Mark
-			if err == nil {
-				if m, ok := val.(model.Matrix); ok {
-					found = r.marks(m, w)
-				} else {
-					err = &Error{Kind: KindBadResponse, Msg: fmt.Sprintf("range query returned a %s, want a matrix", val.Type())}
-				}
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			marks = append(marks, found...)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", r.query, c.classify(ctx, err)))
-			}
-		}()
+	val, _, err := c.queryRange(ctx, changesQuery, w.Start(), w.End, w.Step)
+	if err != nil {
+		return nil, c.classify(ctx, err)
 	}
-	wg.Wait()
-	return sources.SortMarks(marks), errors.Join(errs...)
+	m, ok := val.(model.Matrix)
+	if !ok {
+		return nil, &Error{Kind: KindBadResponse, Msg: fmt.Sprintf("range query returned a %s, want a matrix", val.Type())}
+	}
+	var alerts, starts, builds model.Matrix
+	for _, s := range m {
+		switch name := string(s.Metric[model.MetricNameLabel]); {
+		case name == "ALERTS":
+			alerts = append(alerts, s)
+		case name == "process_start_time_seconds":
+			starts = append(starts, s)
+		case strings.HasSuffix(name, "_build_info"):
+			builds = append(builds, s)
+		}
+	}
+	marks := append(alertMarks(alerts, w), restartMarks(starts, w)...)
+	return sources.SortMarks(append(marks, deployMarks(builds, w)...)), nil
 }
 
 // runs are a series' stretches of presence: a gap of more than one and a

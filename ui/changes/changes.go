@@ -35,7 +35,7 @@ const maxSeen = 200
 
 // points is how finely the marks are placed: a step of the chart window
 // divided into this many.
-const points = 240
+const points = 120
 
 // New builds the gatherer.
 func New(ctx *pane.Context, o Options) *Model {
@@ -46,7 +46,13 @@ func New(ctx *pane.Context, o Options) *Model {
 		Configured: src != nil || audit != nil, Scrubber: o.Scrubber,
 		NewFetch: func() func(context.Context) (Found, error) {
 			w := sources.WindowFor(ctx.Time.End(ctx.Now()), ctx.Time.Window, points)
-			return func(ctx context.Context) (Found, error) { return read(ctx, src, audit, w) }
+			// Prometheus's marks only move when the window gains a step:
+			// until then keep them and read the audit log alone.
+			var keep *Found
+			if last := m.Poll.Last; m.Poll.HasLast && m.Poll.Err == nil && last.Problem == "" && last.Window.End.Equal(w.End) && last.Window.Step == w.Step {
+				keep = &last
+			}
+			return func(ctx context.Context) (Found, error) { return read(ctx, src, audit, w, keep) }
 		},
 		// Paused, the charts stand still and so do their marks.
 		Hold: func() string {
@@ -63,19 +69,29 @@ func New(ctx *pane.Context, o Options) *Model {
 type Found struct {
 	Marks   []sources.Mark
 	Problem string
+	// Window and Source are the window read and the source's own marks in
+	// it, kept until the window moves.
+	Window sources.Window
+	Source []sources.Mark
 }
 
-// read gathers the marks of w; it fails only when every source failed.
-func read(ctx context.Context, src sources.Changes, audit func(context.Context) ([]sources.Mark, error), w sources.Window) (Found, error) {
-	var marks []sources.Mark
+// read gathers the marks of w (the source's kept from keep, when given);
+// it fails only when every source failed.
+func read(ctx context.Context, src sources.Changes, audit func(context.Context) ([]sources.Mark, error), w sources.Window, keep *Found) (Found, error) {
+	f := Found{Window: w}
 	var errs []error
-	if src != nil {
+	switch {
+	case src == nil:
+	case keep != nil:
+		f.Source = keep.Source
+	default:
 		found, err := src.Changes(ctx, w)
-		marks = append(marks, found...)
+		f.Source = found
 		if err != nil {
 			errs = append(errs, err)
 		}
 	}
+	marks := slices.Clone(f.Source)
 	if audit != nil {
 		found, err := audit(ctx)
 		marks = append(marks, sources.MarksIn(found, w.Start(), w.Now)...)
@@ -87,7 +103,7 @@ func read(ctx context.Context, src sources.Changes, audit func(context.Context) 
 	if err != nil && len(errs) == boolCount(src != nil, audit != nil) {
 		return Found{}, err
 	}
-	f := Found{Marks: sources.SortMarks(marks)}
+	f.Marks = sources.SortMarks(marks)
 	if err != nil {
 		f.Problem = err.Error()
 	}
