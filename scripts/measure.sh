@@ -5,6 +5,7 @@
 # from start to the first frame with numbers in all four metric panes.
 #
 #   scripts/measure.sh [seconds]       (make measure)
+#   OPSDECK_MEASURE_KEYS=g scripts/measure.sh   keys pressed first (g: the ghost line)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-60}
@@ -50,6 +51,11 @@ for _ in $(seq 1 300); do
   sleep 0.02
 done
 [[ -n $first ]] || { echo "measure: no complete frame within 6 s" >&2; tmux -L "$sock" capture-pane -p >&2; exit 1; }
+
+if [[ -n ${OPSDECK_MEASURE_KEYS:-} ]]; then
+  tmux -L "$sock" send-keys "$OPSDECK_MEASURE_KEYS"
+  sleep 3
+fi
 
 ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
 before=$(ticks)

@@ -136,16 +136,20 @@ func (c *Client) Breakdown(ctx context.Context, spec sources.SignalSpec, label s
 		})
 	}
 	for name, q := range queries {
-		ask(name, func(ctx context.Context) (model.Value, []string, error) { return c.query(ctx, q, at) })
+		ask(name, func(ctx context.Context) (model.Value, []string, error) {
+			v, notes, err := c.query(ctx, q, at)
+			// The chart needs the top values alone: it is asked for as soon
+			// as they come, while the count and the sum are still running.
+			if top, ok := v.(model.Vector); ok && name == "top" && len(top) > 0 && w.Step > 0 && err == nil {
+				chart := chartQuery(query, b.Label, top)
+				ask("chart", func(ctx context.Context) (model.Value, []string, error) {
+					return c.queryRange(ctx, chart, w.Start(), w.End, w.Step)
+				})
+			}
+			return v, notes, err
+		})
 	}
 	wg.Wait()
-	if top, ok := answers["top"].(model.Vector); ok && len(top) > 0 && w.Step > 0 && len(errs) == 0 {
-		chart := chartQuery(query, b.Label, top)
-		ask("chart", func(ctx context.Context) (model.Value, []string, error) {
-			return c.queryRange(ctx, chart, w.Start(), w.End, w.Step)
-		})
-		wg.Wait()
-	}
 	if len(errs) > 0 {
 		return b, errs[0]
 	}
