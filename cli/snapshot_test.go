@@ -31,7 +31,10 @@ type snapshotDoc struct {
 		Status string   `json:"status"`
 		Error  *string  `json:"error"`
 	} `json:"metrics"`
-	Alerts []map[string]any `json:"alerts"`
+	Alerts  []map[string]any `json:"alerts"`
+	Changes []struct {
+		Time, Kind, Text string
+	} `json:"changes"`
 }
 
 func TestSnapshotAgainstRealPrometheus(t *testing.T) {
@@ -102,6 +105,12 @@ func TestSnapshotAgainstRealPrometheus(t *testing.T) {
 		if len(doc.Alerts) != 1 || doc.Alerts[0]["name"] != "Firing" || doc.Alerts[0]["state"] != "firing" {
 			t.Errorf("alerts = %v", doc.Alerts)
 		}
+		// The alert started with the server, inside the last hour: a change.
+		if len(doc.Changes) != 1 || doc.Changes[0].Kind != "alert" || doc.Changes[0].Text != "Firing (critical) firing" {
+			t.Errorf("changes = %+v", doc.Changes)
+		} else if ct, err := time.Parse(time.RFC3339, doc.Changes[0].Time); err != nil || ct.After(at) || at.Sub(ct) > time.Minute {
+			t.Errorf("the alert's start %q is not within the minute before %s", doc.Changes[0].Time, doc.TakenAt)
+		}
 	})
 	t.Run("snapshot text and markdown", func(t *testing.T) {
 		code, out, _ := runCLI(t, nil, "--config", cfg, "snapshot", "--format", "text")
@@ -109,7 +118,8 @@ func TestSnapshotAgainstRealPrometheus(t *testing.T) {
 			t.Errorf("text snapshot:\n%s", out)
 		}
 		code, out, _ = runCLI(t, map[string]string{"XDG_STATE_HOME": t.TempDir()}, "--config", cfg, "snapshot", "--format", "markdown")
-		for _, want := range []string{"# opsdeck report: staging, ", "| Requests/s | ", "- 🔴 **Firing** firing, critical", "## PostgreSQL\n\nUnreachable: ", "## Recent actions\n\nNone recorded."} {
+		for _, want := range []string{"# opsdeck report: staging, ", "| Requests/s | ", "- 🔴 **Firing** firing, critical", "## PostgreSQL\n\nUnreachable: ", "## Recent actions\n\nNone recorded.",
+			"## What changed\n\nSince ", "| alert | Firing (critical) firing |"} {
 			if code != 0 || !strings.Contains(out, want) {
 				t.Errorf("markdown report lacks %q:\n%s", want, out)
 			}

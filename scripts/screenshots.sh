@@ -115,8 +115,18 @@ wait_for 'Error rate \(5xx\) by handler' 10
 wait_for 'OVER 15m' 10
 sleep 0.5
 shot breakdown
-# enter focuses every metric pane on that route.
+# enter focuses every metric pane on that route; g draws the same window a
+# day earlier under every chart, and the time axes mark what changed (the
+# migration run above, the alerts, the healthy instance's deploy).
 tmux -L "$sock" send-keys Enter
 wait_for '◎ handler=' 10
+tmux -L "$sock" send-keys g
+wait_for 'vs 1d ·' 5
+wait_for '% vs 1d' 10
 sleep 2.5
 shot focus
+# The focused error rate zoomed: its ghost line and the list of changes.
+tmux -L "$sock" send-keys Enter
+wait_for 'what changed \(' 10
+sleep 1
+shot changes

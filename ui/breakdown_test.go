@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 )
@@ -78,5 +79,28 @@ func TestDirectModeBreakdownWithoutFocus(t *testing.T) {
 	h.key("enter")
 	if s := h.screen(); h.m.bd == nil || !strings.Contains(s, "a focus needs Prometheus") || strings.Contains(s, "◎") {
 		t.Errorf("enter in direct mode must say why it does not focus:\n%s", s)
+	}
+}
+
+// TestFocusCostsNoExtraQuery: focused, each pane still reads once a
+// refresh (the focused query instead of the plain one).
+func TestFocusCostsNoExtraQuery(t *testing.T) {
+	src := healthy()
+	h := newHarness(t, src, nil, false)
+	h.size(160, 48)
+	perRefresh := func() int {
+		h.advance(2 * time.Second) // settle onto the refresh schedule
+		before := metricReads(src)
+		h.advance(2 * time.Second)
+		return metricReads(src) - before
+	}
+	plain := perRefresh()
+	h.key("b")
+	h.key("enter")
+	if !strings.Contains(h.screen(), "◎ handler=") {
+		t.Fatal("no focus")
+	}
+	if focused := perRefresh(); focused != plain || plain != 4 {
+		t.Errorf("reads a refresh: %d plain, %d focused; want 4 and 4", plain, focused)
 	}
 }

@@ -281,7 +281,10 @@ func Take(ctx context.Context, env *sources.Environment, now time.Time) *Documen
 		d.setChanges(env.Marks) // what the console showed
 	case ok:
 		wg.Go(func() {
-			marks, err := src.Changes(ctx, sources.WindowFor(now, window, 240))
+			// Up to the instant itself, not the last whole step: a change of
+			// the last seconds is in the report.
+			w := sources.Window{Now: now, End: now, Length: window, Step: max(window/240, time.Second)}
+			marks, err := src.Changes(ctx, w)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -384,6 +387,15 @@ func (d *Document) Text() string {
 		fmt.Fprintf(&b, "Alerts: %d firing, %d pending\n", firing, len(d.Alerts)-firing)
 		for _, a := range d.Alerts {
 			fmt.Fprintf(&b, "  %-7s %s (%s) %s\n", a.State, a.Name, a.Severity, a.Summary)
+		}
+	}
+	if d.ChangesError != "" {
+		fmt.Fprintf(&b, "Changes: not all read (%s)\n", d.ChangesError)
+	}
+	if len(d.Changes) > 0 {
+		fmt.Fprintf(&b, "Changes since %s: %d\n", d.ChangesSince, len(d.Changes))
+		for _, c := range d.Changes {
+			fmt.Fprintf(&b, "  %s %-9s %s\n", c.Time, c.Kind, c.Text)
 		}
 	}
 	b.WriteString("\n" + d.Postgres.text() + "\n" + d.Redis.text() + "\n" + d.Migrations.text() + "\n" + d.SchemaDrift.text())

@@ -411,6 +411,22 @@ func markAxis(st *theme.Styles, axis string, marks []sources.Mark, start time.Ti
 			signs[x] = MarkGlyph(k.Kind)
 		}
 	}
+	// A sign inside a clock label would garble it ("03M30"): the label goes.
+	for x := range cells {
+		if signs[x] == "" || cells[x] == ' ' {
+			continue
+		}
+		from, to := x, x
+		for from > 0 && cells[from-1] != ' ' {
+			from--
+		}
+		for to < len(cells)-1 && cells[to+1] != ' ' {
+			to++
+		}
+		for i := from; i <= to; i++ {
+			cells[i] = ' '
+		}
+	}
 	var b strings.Builder
 	run := 0 // start of the current run of plain cells
 	for x := range cells {

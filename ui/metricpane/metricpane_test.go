@@ -129,3 +129,37 @@ func TestAxes(t *testing.T) {
 		t.Errorf("a narrow pane keeps the plain chart:\n%s", got)
 	}
 }
+
+// TestMarksOnTheTimeAxis: each mark's sign sits at its instant; one inside
+// a clock label takes the label's place rather than garbling it; marks
+// outside the window are not drawn.
+func TestMarksOnTheTimeAxis(t *testing.T) {
+	st := theme.New(theme.Dark(), true)
+	start, length := t0.Add(-10*time.Minute), 10*time.Minute
+	axis := "          14:22          14:24          14:26          14:28 "
+	marks := []sources.Mark{
+		{At: t0.Add(-10 * time.Minute), Kind: sources.MarkDeploy},
+		{At: t0.Add(-8 * time.Minute), Kind: sources.MarkMigration}, // 14:22, on its label
+		{At: t0.Add(time.Minute), Kind: sources.MarkAlert},          // after the window
+	}
+	got := ansi.Strip(markAxis(st, axis, marks, start, length))
+	want := "D           M            14:24          14:26          14:28 "
+	if got != want {
+		t.Errorf("axis\n got %q\nwant %q", got, want)
+	}
+}
+
+// TestChangeAgainstThePast: the value line's comparison with the ghost.
+func TestChangeAgainstThePast(t *testing.T) {
+	for _, c := range []struct {
+		now, then float64
+		want      string
+	}{
+		{3.4, 1, "+240 % vs 1d"}, {0.5, 1, "−50 % vs 1d"}, {1, 1, "±0 % vs 1d"}, {0, 0, "±0 % vs 1d"},
+		{2, 0, "new vs 1d (was 0)"}, {2, math.NaN(), "(no value 1d earlier)"}, {math.NaN(), 1, ""},
+	} {
+		if got := Change(c.now, c.then, "1d"); got != c.want {
+			t.Errorf("Change(%v, %v) = %q, want %q", c.now, c.then, got, c.want)
+		}
+	}
+}
