@@ -118,3 +118,22 @@ func TestSmallDashboardOnePage(t *testing.T) {
 		t.Errorf("] on one page must say why it does nothing:\n%s", s)
 	}
 }
+
+// TestHelpFitsEveryScreen: the help overlay always says how to close it,
+// and shows every key it can: the reasons a key is off go first on a
+// short screen.
+func TestHelpFitsEveryScreen(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {120, 36}, {160, 48}} {
+		h := newHarness(t, healthy(), nil, false)
+		h.size(size[0], size[1])
+		h.key("?")
+		s := h.screen()
+		checkGeometry(t, s, size[0], size[1])
+		if !strings.Contains(s, "any key closes this help") {
+			t.Errorf("%dx%d: the help's last line is cut off:\n%s", size[0], size[1], s)
+		}
+		if size[1] >= 36 && (strings.Contains(s, "a taller terminal") || !strings.Contains(s, "ghost line")) {
+			t.Errorf("%dx%d: keys left out:\n%s", size[0], size[1], s)
+		}
+	}
+}

@@ -298,6 +298,26 @@ func (m *Model) boxStyle() lipgloss.Style {
 // helpBox is generated from the keymap, so it lists exactly what keys do.
 func (m *Model) helpBox() string {
 	st := m.deps.Styles
+	title := st.Accent.Render("opsdeck " + m.deps.Version + " — keys")
+	footer := st.Muted.Render("any key closes this help")
+	// Why a key is off makes the columns wide: on a short screen they go
+	// (the key stays, greyed), and what still does not fit is cut above
+	// the last line, which always says how to close.
+	room := max(m.h-6, 3) // the box's border and padding, title and footer
+	grid := m.helpGrid(true)
+	if lipgloss.Height(grid) > room {
+		grid = m.helpGrid(false)
+	}
+	if lines := strings.Split(grid, "\n"); len(lines) > room {
+		grid = strings.Join(append(lines[:room-1], st.Muted.Render("… (a taller terminal shows every key)")), "\n")
+	}
+	return m.boxStyle().Render(title + "\n\n" + grid + "\n\n" + footer)
+}
+
+// helpGrid is the bindings by group in columns, side by side while they fit
+// the screen; reasons says why a disabled key does nothing.
+func (m *Model) helpGrid(reasons bool) string {
+	st := m.deps.Styles
 	var cols []string
 	for _, g := range m.helpGroups() {
 		var b strings.Builder
@@ -310,7 +330,11 @@ func (m *Model) helpBox() string {
 			line := st.Key.Render(padRight(m.keys.key(k.Name), width)) + "  " + st.Desc.Render(k.Help)
 			if k.Disabled != nil {
 				if why := k.Disabled(m); why != "" {
-					line = st.Faint.Render(padRight(m.keys.key(k.Name), width) + "  " + k.Help + " (" + why + ")")
+					line = padRight(m.keys.key(k.Name), width) + "  " + k.Help
+					if reasons {
+						line += " (" + why + ")"
+					}
+					line = st.Faint.Render(line)
 				}
 			}
 			b.WriteString(line + "\n")
@@ -323,16 +347,18 @@ func (m *Model) helpBox() string {
 		if a.Key == "" || m.isBinding(a.Name) {
 			continue // started from its pane (the migration check), or bound above
 		}
-		if a.Guard == actionpane.Refused {
+		switch {
+		case a.Guard == actionpane.Refused && reasons:
 			cmds.WriteString(st.Faint.Render(a.Key+"  "+a.Name+": "+a.Reason) + "\n")
-		} else {
+		case a.Guard == actionpane.Refused:
+			cmds.WriteString(st.Faint.Render(a.Key+"  "+a.Name) + "\n")
+		default:
 			cmds.WriteString(st.Key.Render(a.Key) + "  " + st.Desc.Render(a.Name) + "\n")
 		}
 	}
 	if cmds.Len() > 0 {
 		cols = append(cols, st.Title.Render("Commands ("+m.env.Name+")")+"\n"+strings.TrimRight(cmds.String(), "\n"))
 	}
-	// Columns side by side while they fit the screen, then on the next row.
 	var rows []string
 	var row []string
 	for _, c := range cols {
@@ -343,10 +369,7 @@ func (m *Model) helpBox() string {
 		row = append(row, c)
 	}
 	rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, joinWithGap(row, "    ")...))
-	grid := strings.Join(rows, "\n\n")
-	title := st.Accent.Render("opsdeck " + m.deps.Version + " — keys")
-	footer := st.Muted.Render("any key closes this help")
-	return m.boxStyle().Render(title + "\n\n" + grid + "\n\n" + footer)
+	return strings.Join(rows, "\n\n")
 }
 
 // breakdownBox is the breakdown overlay in its box, titled by what it splits.
