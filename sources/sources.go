@@ -88,6 +88,8 @@ type Breakdown struct {
 	Window Window
 	// Notes are what the source attached to its answers.
 	Notes []string
+	// Partial: the rows and their figures now, the rest still coming.
+	Partial bool
 }
 
 // BreakdownRow is one value of the label.
@@ -104,6 +106,15 @@ const MaxBreakdownRows = 10
 // Splitter splits a signal by a label (label "" takes the first choice).
 type Splitter interface {
 	Breakdown(ctx context.Context, spec SignalSpec, label string, w Window) (Breakdown, error)
+}
+
+// EarlySplitter is a Splitter that can hand over the rows (the values and
+// their figures now) as soon as it has them, before their share, range,
+// sparklines and the count of the others: early is called at most once,
+// from another goroutine, with Partial set.
+type EarlySplitter interface {
+	Splitter
+	BreakdownEarly(ctx context.Context, spec SignalSpec, label string, w Window, early func(Breakdown)) (Breakdown, error)
 }
 
 // Window is the time range a chart covers. Step is sized by the caller to the

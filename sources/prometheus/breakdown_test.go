@@ -67,9 +67,20 @@ func TestBreakdownFindsTheFaultyRouteAndInstance(t *testing.T) {
 	rate := config.DefaultRateWindow.String()
 	rate = rate[:len(rate)-2] // "1m0s" -> "1m"
 
-	errs, err := c.Breakdown(ctx, specs[sources.ErrorRate], "handler", w)
+	// Read with the rows handed over first: they are the final rows' values
+	// and figures, without the range and sparkline that come after.
+	var early []sources.Breakdown
+	errs, err := c.BreakdownEarly(ctx, specs[sources.ErrorRate], "handler", w, func(b sources.Breakdown) { early = append(early, b) })
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(early) != 1 || !early[0].Partial || errs.Partial || len(early[0].Rows) != len(errs.Rows) {
+		t.Fatalf("early rows %+v, final %+v", early, errs)
+	}
+	for i, r := range early[0].Rows {
+		if f := errs.Rows[i]; r.Value != f.Value || r.Current != f.Current || !math.IsNaN(r.Min) || r.Points != nil {
+			t.Errorf("early row %d %+v, final %+v", i, r, f)
+		}
 	}
 	if len(errs.Rows) == 0 || errs.Rows[0].Value != "/api/chat" {
 		t.Fatalf("error rate by handler: %+v", errs.Rows)

@@ -64,6 +64,8 @@ type result struct {
 	gen   int
 	b     sources.Breakdown
 	err   error
+	// next waits for the rest when b is partial (the rows first).
+	next tea.Cmd
 }
 
 // Msg reports whether msg is an overlay's result.
@@ -79,19 +81,51 @@ func (m *Model) Fetch() tea.Cmd {
 	m.window = m.ctx.Time.Window
 	w := sources.WindowFor(now, m.window, chart.Columns(sparkWidth))
 	w.Now = now
-	return func() tea.Msg {
+	es, early := src.(sources.EarlySplitter)
+	if !early {
+		return func() tea.Msg {
+			ctx, cancel := context.WithTimeout(base, pane.FetchGuard)
+			defer cancel()
+			b, err := src.Breakdown(ctx, spec, label, w)
+			return result{owner: owner, gen: gen, b: b, err: err}
+		}
+	}
+	// The rows as soon as the source has them, the rest after: two results
+	// through one channel.
+	ch := make(chan result, 2)
+	var wait tea.Cmd
+	wait = func() tea.Msg {
+		r := <-ch
+		if r.b.Partial && r.err == nil {
+			r.next = wait
+		}
+		return r
+	}
+	return tea.Batch(func() tea.Msg {
 		ctx, cancel := context.WithTimeout(base, pane.FetchGuard)
 		defer cancel()
-		b, err := src.Breakdown(ctx, spec, label, w)
-		return result{owner: owner, gen: gen, b: b, err: err}
-	}
+		b, err := es.BreakdownEarly(ctx, spec, label, w, func(first sources.Breakdown) {
+			ch <- result{owner: owner, gen: gen, b: first}
+		})
+		b.Partial = false
+		ch <- result{owner: owner, gen: gen, b: b, err: err}
+		return nil
+	}, wait)
 }
 
 // Update takes a result of this overlay's latest read.
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	r, ok := msg.(result)
 	if !ok || r.owner != m || r.gen != m.gen {
+		if ok {
+			return r.next // an older read's rest: taken, to free its reader
+		}
 		return nil
+	}
+	if r.b.Partial {
+		m.err, m.b, m.has, m.label = nil, r.b, true, r.b.Label
+		m.cursor = min(m.cursor, max(len(m.b.Rows)-1, 0))
+		return r.next
 	}
 	m.loading = false
 	if r.err != nil {
