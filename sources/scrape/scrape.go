@@ -312,20 +312,27 @@ func (t *totals) addBucket(upper, inc float64) {
 // prune drops samples older than the retention and thins the oldest half when
 // the ring is full, so memory stays bounded at any refresh rate.
 func (s *Source) prune(now time.Time) {
-	cut := sort.Search(len(s.ring), func(i int) bool { return now.Sub(s.ring[i].at) <= s.o.Retention })
+	s.ring = thin(s.ring, func(smp sample) time.Time { return smp.at }, now, s.o.Retention, maxSamples)
+}
+
+// thin drops the entries of ring older than retention at now, then every
+// other one of the oldest half while more than limit are left.
+func thin[T any](ring []T, at func(T) time.Time, now time.Time, retention time.Duration, limit int) []T {
+	cut := sort.Search(len(ring), func(i int) bool { return now.Sub(at(ring[i])) <= retention })
 	if cut > 0 {
-		s.ring = append(s.ring[:0], s.ring[cut:]...)
+		ring = append(ring[:0], ring[cut:]...)
 	}
-	if len(s.ring) > maxSamples {
-		half := len(s.ring) / 2
-		kept := s.ring[:0]
-		for i, smp := range s.ring {
+	if len(ring) > limit {
+		half := len(ring) / 2
+		kept := ring[:0]
+		for i, e := range ring {
 			if i >= half || i%2 == 0 {
-				kept = append(kept, smp)
+				kept = append(kept, e)
 			}
 		}
-		s.ring = kept
+		ring = kept
 	}
+	return ring
 }
 
 func labelKey(m *dto.Metric, skip string) string {

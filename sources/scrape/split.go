@@ -84,21 +84,7 @@ func (s *Source) snapshotParts(at time.Time) {
 	for p, t := range s.parts {
 		snap.totals[p] = totals{requests: t.requests, errors: t.errors, bounds: t.bounds, buckets: slices.Clone(t.buckets)}
 	}
-	s.partRing = append(s.partRing, snap)
-	cut := sort.Search(len(s.partRing), func(i int) bool { return at.Sub(s.partRing[i].at) <= s.o.Retention })
-	if cut > 0 {
-		s.partRing = append(s.partRing[:0], s.partRing[cut:]...)
-	}
-	if len(s.partRing) > maxPartSamples {
-		half := len(s.partRing) / 2
-		kept := s.partRing[:0]
-		for i, smp := range s.partRing {
-			if i >= half || i%2 == 0 {
-				kept = append(kept, smp)
-			}
-		}
-		s.partRing = kept
-	}
+	s.partRing = thin(append(s.partRing, snap), func(p partSample) time.Time { return p.at }, at, s.o.Retention, maxPartSamples)
 }
 
 // evalPart is key for part p at t, from the split ring, as eval computes it
