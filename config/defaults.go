@@ -115,6 +115,14 @@ func DefaultSplits(selector string, rateWindow time.Duration) Queries {
 	}
 }
 
+// DefaultRanks are the splits' cheaper rankings, where there is one: the
+// error rate of the values that have errors evaluates the total rate once,
+// where its split (which keeps the others at 0 %) evaluates it twice.
+func DefaultRanks(selector string, rateWindow time.Duration) Queries {
+	g, by := seriesOf(selector, rateWindow), sources.SplitLabel
+	return Queries{ErrorRate: "sum by (" + by + ") (rate(" + g.errors + ")) / sum by (" + by + ") (rate(" + g.requests + "))"}
+}
+
 // promDuration writes a duration in PromQL syntax (1m, 90s, 1h30m).
 func promDuration(d time.Duration) string {
 	if d <= 0 {

@@ -40,5 +40,10 @@ func Focused(spec SignalSpec, f Focus) (SignalSpec, error) {
 			out.Split = "" // split by summing the focused query instead
 		}
 	}
+	if spec.Rank != "" {
+		if out.Rank, err = promql.AddMatcher(spec.Rank, m); err != nil || out.Split == "" {
+			out.Rank = "" // rank with the split
+		}
+	}
 	return out, nil
 }

@@ -59,6 +59,10 @@ type SignalSpec struct {
 	// splitting needs more than summing the query by the label (a ratio, a
 	// quantile); "" splits by summing the query by the label.
 	Split string
+	// Rank is Split without the values at zero, cheaper to evaluate and
+	// ranking the largest values the same (the error rate of the routes
+	// that have errors); "" ranks with Split.
+	Rank string
 	// Additive says the values add up (a rate, bytes), so that a part's
 	// share of the total means something.
 	Additive bool

@@ -180,6 +180,7 @@ func Signals(p config.Prometheus) []sources.SignalSpec {
 	// A query left at its default splits the right way for what it
 	// measures; one the user wrote is split by summing it by the label.
 	def, splits := config.DefaultQueries(p.Selector, p.RateWindow.D()), config.DefaultSplits(p.Selector, p.RateWindow.D())
+	ranks := config.DefaultRanks(p.Selector, p.RateWindow.D())
 	split := func(q, d, s string) string {
 		if q == d {
 			return s
@@ -190,7 +191,7 @@ func Signals(p config.Prometheus) []sources.SignalSpec {
 		{Key: sources.RPS, Title: "Requests/s", Query: p.Queries.RPS, Unit: units.ReqPerSec, Thresholds: th(p.Thresholds.RPS),
 			Split: split(p.Queries.RPS, def.RPS, splits.RPS), Additive: true},
 		{Key: sources.ErrorRate, Title: "Error rate (5xx)", Query: p.Queries.ErrorRate, Unit: units.Ratio, Thresholds: th(p.Thresholds.ErrorRate),
-			Split: split(p.Queries.ErrorRate, def.ErrorRate, splits.ErrorRate)},
+			Split: split(p.Queries.ErrorRate, def.ErrorRate, splits.ErrorRate), Rank: split(p.Queries.ErrorRate, def.ErrorRate, ranks.ErrorRate)},
 		{Key: sources.P95Latency, Title: "P95 latency", Query: p.Queries.P95Latency, Unit: units.Seconds, Thresholds: th(p.Thresholds.P95Latency),
 			Split: split(p.Queries.P95Latency, def.P95Latency, splits.P95Latency)},
 		{Key: sources.Memory, Title: "Memory (RSS)", Query: p.Queries.Memory, Unit: units.Bytes, Thresholds: th(p.Thresholds.Memory),

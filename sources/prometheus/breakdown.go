@@ -37,6 +37,14 @@ func splitQuery(spec sources.SignalSpec, label string) (string, error) {
 	return "sum by (" + label + ") (" + spec.Query + ")", nil
 }
 
+// rankQuery is spec's cheaper ranking split by label, "" when it has none.
+func rankQuery(spec sources.SignalSpec, label string) string {
+	if spec.Rank == "" || spec.Split == "" || !labelName.MatchString(label) {
+		return ""
+	}
+	return strings.ReplaceAll(spec.Rank, sources.SplitLabel, label)
+}
+
 // splitLabels are the labels the series of spec's query carry over w, best
 // choices first (the preferred ones, then the rest by name); never the
 // metric name or a histogram's le.
@@ -150,7 +158,18 @@ func (c *Client) BreakdownEarly(ctx context.Context, spec sources.SignalSpec, la
 		}
 	}
 	ask("top", func(ctx context.Context) (model.Value, []string, error) {
-		v, notes, err := c.query(ctx, queries["top"], at)
+		// Ranked the cheap way when there is one; it leaves out the values at
+		// zero, so with fewer than ten left the split itself ranks them.
+		rank := rankQuery(spec, b.Label)
+		var v model.Value
+		var notes []string
+		var err error
+		if rank != "" {
+			v, notes, err = c.query(ctx, "topk("+n+", "+rank+")", at)
+		}
+		if top, ok := v.(model.Vector); rank == "" || err != nil || !ok || len(top) < sources.MaxBreakdownRows {
+			v, notes, err = c.query(ctx, queries["top"], at)
+		}
 		// The chart needs the top values alone: it is asked for as soon
 		// as they come, while the count and the sum are still running.
 		if top, ok := v.(model.Vector); ok && len(top) > 0 && err == nil {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -22,9 +24,10 @@ import (
 func goldenSpecs() map[string]sources.SignalSpec {
 	q := config.DefaultQueries(config.DefaultSelector, config.DefaultRateWindow)
 	s := config.DefaultSplits(config.DefaultSelector, config.DefaultRateWindow)
+	r := config.DefaultRanks(config.DefaultSelector, config.DefaultRateWindow)
 	return map[string]sources.SignalSpec{
 		sources.RPS:        {Key: sources.RPS, Query: q.RPS, Split: s.RPS, Unit: units.ReqPerSec, Additive: true},
-		sources.ErrorRate:  {Key: sources.ErrorRate, Query: q.ErrorRate, Split: s.ErrorRate, Unit: units.Ratio},
+		sources.ErrorRate:  {Key: sources.ErrorRate, Query: q.ErrorRate, Split: s.ErrorRate, Rank: r.ErrorRate, Unit: units.Ratio},
 		sources.P95Latency: {Key: sources.P95Latency, Query: q.P95Latency, Split: s.P95Latency, Unit: units.Seconds},
 		sources.Memory:     {Key: sources.Memory, Query: q.Memory, Split: s.Memory, Unit: units.Bytes, Additive: true},
 	}
@@ -166,5 +169,102 @@ func TestBreakdownOfAQueryThatCannotSplit(t *testing.T) {
 	}
 	if _, err := c.Breakdown(context.Background(), sources.SignalSpec{Query: "vector(1)"}, "x) or vector(1", w); err == nil {
 		t.Error("a label that is not a label name was written into a query")
+	}
+}
+
+// routes serves request counters for n routes, the first failing of them
+// failing at rates that grow with their number: route i has i % 7 + 1
+// requests a second, and (when failing) a tenth of a request a second per
+// its number in errors.
+func routes(t *testing.T, n, failing int) string {
+	start := time.Now()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		at := time.Since(start).Seconds()
+		var b strings.Builder
+		b.WriteString("# TYPE http_requests_total counter\n")
+		for i := range n {
+			fmt.Fprintf(&b, "http_requests_total{handler=\"/r/%d\",status=\"2xx\"} %g\n", i, at*float64(i%7+1))
+			if i < failing {
+				fmt.Fprintf(&b, "http_requests_total{handler=\"/r/%d\",status=\"5xx\"} %g\n", i, at*0.1*float64(i+1))
+			}
+		}
+		w.Write([]byte(b.String()))
+	})}
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
+	return l.Addr().String()
+}
+
+// TestCheapRankingAgreesWithTheSplit: the error rate's rows ranked the
+// cheap way (the routes with errors alone) are the split's own rows; with
+// fewer than ten routes failing, the split ranks them, the routes without
+// errors at 0 % included.
+func TestCheapRankingAgreesWithTheSplit(t *testing.T) {
+	t.Parallel()
+	harness.SkipServers(t, "Prometheus")
+	many, few := routes(t, 15, 12), routes(t, 15, 4)
+	prom := harness.NewPrometheus(t, harness.PrometheusOptions{Targets: []string{many, few}})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := prom.WaitFor(ctx, `count_over_time(up[1m]) >= 6`, func(s []harness.Sample) bool { return len(s) == 2 }); err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, Options{URL: prom.URL()})
+	at := time.Now().Add(-time.Second)
+	w := sources.WindowFor(at, time.Minute, 12)
+	w.Now = at
+	for _, target := range []string{many, few} {
+		spec := goldenSpecs()[sources.ErrorRate]
+		spec.Query = fmt.Sprintf(`sum(rate(http_requests_total{instance=%q, status=~"5.."}[1m])) / sum(rate(http_requests_total{instance=%q}[1m]))`, target, target)
+		cheap, err := sources.Focused(spec, sources.Focus{Label: "instance", Value: target})
+		if err != nil || cheap.Rank == "" {
+			t.Fatalf("focused ranking %q: %v", cheap.Rank, err)
+		}
+		full := cheap
+		full.Rank = ""
+		a, err := c.BreakdownEarly(ctx, cheap, "handler", w, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := c.BreakdownEarly(ctx, full, "handler", w, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(a.Rows) != 10 || len(b.Rows) != 10 || a.Others != 5 {
+			t.Fatalf("%s: %d and %d rows, %d others", target, len(a.Rows), len(b.Rows), a.Others)
+		}
+		for i := range a.Rows {
+			if a.Rows[i].Value != b.Rows[i].Value || a.Rows[i].Current != b.Rows[i].Current {
+				t.Errorf("%s row %d: ranked %+v, split %+v", target, i, a.Rows[i], b.Rows[i])
+			}
+		}
+		zeros := 0
+		for _, r := range a.Rows {
+			if r.Current == 0 {
+				zeros++
+			}
+		}
+		if want := map[string]int{many: 0, few: 6}[target]; zeros != want {
+			t.Errorf("%s: %d rows at 0 %%, want %d: %+v", target, zeros, want, a.Rows)
+		}
+		// Which query ranked: a ranking that doubles its figures shows
+		// where it was used (twelve failing routes) and where the split took
+		// over (four).
+		doubled := cheap
+		doubled.Rank = "2 * (" + cheap.Rank + ")"
+		d, err := c.BreakdownEarly(ctx, doubled, "handler", w, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		factor := map[string]float64{many: 2, few: 1}[target]
+		for i := range d.Rows {
+			if d.Rows[i].Value != b.Rows[i].Value || d.Rows[i].Current != factor*b.Rows[i].Current {
+				t.Errorf("%s row %d: doubled ranking %+v, split %+v (want ×%v)", target, i, d.Rows[i], b.Rows[i], factor)
+			}
+		}
 	}
 }
