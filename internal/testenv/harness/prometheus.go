@@ -30,6 +30,9 @@ type PrometheusOptions struct {
 	// History, if set, writes OpenMetrics text with timestamps that is
 	// loaded as past data before the server starts (promtool backfill).
 	History func(w io.Writer) error
+	// Exemplars turns exemplar storage on (the targets must serve
+	// OpenMetrics for their exemplars to be kept).
+	Exemplars bool
 }
 
 // Prometheus is a running throwaway Prometheus server.
@@ -89,11 +92,14 @@ func StartPrometheus(ctx context.Context, opts PrometheusOptions) (*Prometheus, 
 	p.port = &p.Port
 	p.relaunch = func(ctx context.Context, port int) (*process, error) {
 		p.Port = port
-		return launch(ctx, "prometheus", dir, nil, p.ready, bin,
-			"--config.file="+confPath,
-			"--storage.tsdb.path="+filepath.Join(dir, "data"),
-			"--web.listen-address=127.0.0.1:"+strconv.Itoa(port),
-			"--log.level=warn")
+		args := []string{"--config.file=" + confPath,
+			"--storage.tsdb.path=" + filepath.Join(dir, "data"),
+			"--web.listen-address=127.0.0.1:" + strconv.Itoa(port),
+			"--log.level=warn"}
+		if opts.Exemplars {
+			args = append(args, "--enable-feature=exemplar-storage")
+		}
+		return launch(ctx, "prometheus", dir, nil, p.ready, bin, args...)
 	}
 	proc, err := withPortRetry(func(port int) (*process, error) { return p.relaunch(ctx, port) })
 	if err != nil {

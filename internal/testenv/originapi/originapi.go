@@ -2,6 +2,7 @@ package originapi
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"net"
@@ -82,10 +83,23 @@ func StatusGroup(code int) string {
 	return string(rune('0'+code/100)) + "xx"
 }
 
-// Record counts one request.
-func (a *API) Record(handler, method string, code int, d time.Duration) {
-	a.requests.WithLabelValues(handler, method, StatusGroup(code)).Inc()
-	a.duration.WithLabelValues(handler, method).Observe(d.Seconds())
+// Record counts one request. With a trace id, the request is an exemplar
+// of its latency bucket and (when it failed) of the error counter: what an
+// instrumented application records for its traced requests.
+func (a *API) Record(handler, method string, code int, d time.Duration, traceID string) {
+	status := StatusGroup(code)
+	if traceID == "" {
+		a.requests.WithLabelValues(handler, method, status).Inc()
+		a.duration.WithLabelValues(handler, method).Observe(d.Seconds())
+		return
+	}
+	ex := prometheus.Labels{"trace_id": traceID}
+	if code >= 500 {
+		a.requests.WithLabelValues(handler, method, status).(prometheus.ExemplarAdder).AddWithExemplar(1, ex)
+	} else {
+		a.requests.WithLabelValues(handler, method, status).Inc()
+	}
+	a.duration.WithLabelValues(handler, method).(prometheus.ExemplarObserver).ObserveWithExemplar(d.Seconds(), ex)
 }
 
 // SetBuild says which build runs and since when: a deploy or a restart
@@ -111,7 +125,9 @@ func (a *API) SetMemory(rss, app float64) {
 // Handler serves /metrics.
 func (a *API) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttp.HandlerFor(a.Registry, promhttp.HandlerOpts{}))
+	// OpenMetrics when the scraper asks for it (Prometheus does): the only
+	// format that carries exemplars.
+	mux.Handle("/metrics", promhttp.HandlerFor(a.Registry, promhttp.HandlerOpts{EnableOpenMetrics: true}))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
 	return mux
 }
@@ -261,7 +277,7 @@ func (s *Simulator) Step(now time.Time, dt time.Duration) {
 		}
 		// Lognormal latency: sigma 0.6 puts P95 near 2.7x the median.
 		lat := time.Duration(float64(p.MedianLatency) * math.Exp(0.6*rng.NormFloat64()))
-		a.Record(h.path, h.method, code, lat)
+		a.Record(h.path, h.method, code, lat, s.traceID())
 		a.dbQuery.Observe(lat.Seconds() / 8)
 		if h.path == "/api/chat" {
 			outcome := "ok"
@@ -282,6 +298,11 @@ func (s *Simulator) Step(now time.Time, dt time.Duration) {
 	a.SetMemory(380<<20+saw+growth, 210<<20+saw/2+growth/2)
 	a.sse.Set(float64(20 + int(6*math.Sin(since/40))))
 	a.SetBuild(s.sched.Build(now))
+}
+
+// traceID is a random W3C trace id (32 hex digits), as a tracer makes one.
+func (s *Simulator) traceID() string {
+	return fmt.Sprintf("%016x%016x", s.rng.Uint64(), s.rng.Uint64())
 }
 
 // Run simulates traffic following sched in real time until ctx ends.
