@@ -183,7 +183,14 @@ type Reading struct {
 	Earlier     []float64
 	EarlierBy   time.Duration
 	EarlierNote string
+	// Exemplars are the requests the application singled out in the window
+	// (P95 and the error rate, where the source keeps them): dots on the chart.
+	Exemplars []Exemplar
 }
+
+// MarksExemplars says whether a signal's chart shows exemplars: the
+// latency and the failures are what a trace explains.
+func MarksExemplars(key string) bool { return key == P95Latency || key == ErrorRate }
 
 // HasValue reports whether there is a current value.
 func (r Reading) HasValue() bool { return !math.IsNaN(r.Value) }

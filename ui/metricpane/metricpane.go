@@ -134,25 +134,39 @@ func (m *Model) newFetch() func(context.Context) (sources.Reading, error) {
 	}
 	return func(ctx context.Context) (sources.Reading, error) {
 		var (
-			earlier []float64
-			note    string
-			done    = make(chan struct{})
+			earlier   []float64
+			note      string
+			exemplars []sources.Exemplar
+			done      = make(chan struct{}, 2)
 		)
-		go func() { // the ghost line is read beside the chart, not after it
-			defer close(done)
+		// The ghost line and the exemplars are read beside the chart, not after it.
+		go func() {
+			defer func() { done <- struct{}{} }()
 			if keep.Points == nil && compare > 0 {
 				earlier, note = readEarlier(ctx, src, spec, win, compare)
 			}
 		}()
+		go func() {
+			defer func() { done <- struct{}{} }()
+			if ex, ok := src.(sources.Exemplars); ok && keep.Points == nil && win.Step > 0 && sources.MarksExemplars(spec.Key) {
+				if got, err := ex.Exemplars(ctx, spec, win.Start(), win.End); err == nil {
+					exemplars = got.Exemplars // dots only: the list (t) says what failed
+				}
+			}
+		}()
 		r, err := src.Read(ctx, spec, win)
+		<-done
 		<-done
 		switch {
 		case err != nil:
 		case keep.Points != nil:
-			r.Points, r.Window = keep.Points, keep.Window
+			r.Points, r.Window, r.Exemplars = keep.Points, keep.Window, keep.Exemplars
 			r.Earlier, r.EarlierBy, r.EarlierNote = keep.Earlier, keep.EarlierBy, keep.EarlierNote
-		case compare > 0:
-			r.Earlier, r.EarlierBy, r.EarlierNote = earlier, compare, note
+		default:
+			r.Exemplars = exemplars
+			if compare > 0 {
+				r.Earlier, r.EarlierBy, r.EarlierNote = earlier, compare, note
+			}
 		}
 		return r, err
 	}
@@ -306,11 +320,12 @@ func (m *Model) summary(st *theme.Styles, r sources.Reading, iw, ih int, stale b
 			if cursor >= 0 {
 				col = cursor * chart.Columns(cw) / len(r.Points) / 2
 			}
-			// The ghost line is drawn under the chart, faint.
+			// The ghost line is drawn under the chart, faint; exemplars over it.
 			plotted, owner := chart.Layers(cw, chartH, lo, hi, r.Points, r.Earlier)
 			paints := []theme.Paint{chartPaint, st.Faint}
+			dots := exemplarDots(r, cw, chartH, lo, hi)
 			for i, l := range plotted {
-				lines = append(lines, scaleLabel(st, sw, i, chartH, lo, hi, m.spec.Unit)+paintCells(l, owner[i], paints, col, st.Selected))
+				lines = append(lines, scaleLabel(st, sw, i, chartH, lo, hi, m.spec.Unit)+paintCells(l, owner[i], paints, col, st.Selected, dots[i], st.Accent))
 			}
 			if timeAxis {
 				start, length := r.Window.Start(), r.Window.End.Sub(r.Window.Start())
@@ -452,15 +467,55 @@ func marksNear(marks []sources.Mark, t time.Time, step time.Duration) []sources.
 	return out
 }
 
+// exemplarDots are the cells of a chart cw x h (over lo..hi) that hold an
+// exemplar, by line: a latency at its value, a failure on the line at its
+// time (its value is a count, not on the chart's scale).
+func exemplarDots(r sources.Reading, cw, h int, lo, hi float64) [][]bool {
+	dots := make([][]bool, h)
+	if len(r.Exemplars) == 0 || r.Window.Step <= 0 || len(r.Points) == 0 || h < 1 {
+		return dots
+	}
+	start, length := r.Window.Start(), r.Window.End.Sub(r.Window.Start())
+	for _, e := range r.Exemplars {
+		x, ok := chart.Column(start, length, cw, e.At)
+		if !ok {
+			continue
+		}
+		v := e.Value
+		if r.Key != sources.P95Latency {
+			i := min(max(int(math.Round(float64(e.At.Sub(start))/float64(r.Window.Step))), 0), len(r.Points)-1)
+			v = r.Points[i]
+		}
+		if math.IsNaN(v) {
+			continue
+		}
+		y := 0
+		if hi > lo {
+			y = h - 1 - int(math.Round((v-lo)/(hi-lo)*float64(h-1)))
+		}
+		y = min(max(y, 0), h-1)
+		if dots[y] == nil {
+			dots[y] = make([]bool, cw)
+		}
+		dots[y][x] = true
+	}
+	return dots
+}
+
 // paintCells paints a chart line cell by cell in its layer's paint (a
-// blank cell in the first's), with cell col (if any) in the cursor's paint:
-// a vertical bar through every line of the chart.
-func paintCells(line string, owner []int8, paints []theme.Paint, col int, mark theme.Paint) string {
+// blank cell in the first's), with cell col (if any) in the cursor's paint
+// (a vertical bar through every line of the chart) and the cells of dots
+// as exemplars.
+func paintCells(line string, owner []int8, paints []theme.Paint, col int, mark theme.Paint, dots []bool, dot theme.Paint) string {
 	cells := []rune(line)
 	var b strings.Builder
+	const cursor, exemplar = -1, -2
 	paintOf := func(x int) int {
-		if x == col {
-			return -1
+		switch {
+		case x < len(dots) && dots[x]:
+			return exemplar
+		case x == col:
+			return cursor
 		}
 		return max(int(owner[x]), 0)
 	}
@@ -471,12 +526,15 @@ func paintCells(line string, owner []int8, paints []theme.Paint, col int, mark t
 			end++
 		}
 		run := string(cells[x:end])
-		if p < 0 {
+		switch p {
+		case exemplar:
+			b.WriteString(dot.Render(strings.Repeat("•", end-x)))
+		case cursor:
 			if run == " " {
 				run = "│"
 			}
 			b.WriteString(mark.Render(run))
-		} else {
+		default:
 			b.WriteString(paints[p].Render(run))
 		}
 		x = end

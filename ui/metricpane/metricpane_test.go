@@ -163,3 +163,34 @@ func TestChangeAgainstThePast(t *testing.T) {
 		}
 	}
 }
+
+// TestExemplarDots: a latency exemplar sits at its time and value; a
+// failure's on the line at its time; one outside the window is not drawn.
+func TestExemplarDots(t *testing.T) {
+	w := sources.Window{End: t0, Length: 10 * time.Minute, Step: time.Minute}
+	r := sources.Reading{Key: sources.P95Latency, Window: w, Points: []float64{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, Exemplars: []sources.Exemplar{
+		{At: t0.Add(-10 * time.Minute), Value: 10}, // top left
+		{At: t0, Value: 0},                         // bottom right
+		{At: t0.Add(time.Minute), Value: 5},        // after the window
+	}}
+	dots := exemplarDots(r, 11, 5, 0, 10)
+	if !dots[0][0] || !dots[4][10] {
+		t.Errorf("latency exemplars not at their values: %v", dots)
+	}
+	n := 0
+	for _, row := range dots {
+		for _, d := range row {
+			if d {
+				n++
+			}
+		}
+	}
+	if n != 2 {
+		t.Errorf("%d dots, want 2", n)
+	}
+	r.Key = sources.ErrorRate
+	r.Exemplars = []sources.Exemplar{{At: t0.Add(-5 * time.Minute), Value: 1}} // a count: drawn on the line (5 of 10)
+	if dots := exemplarDots(r, 11, 5, 0, 10); !dots[2][5] {
+		t.Errorf("a failure's exemplar is not on the line: %v", dots)
+	}
+}
