@@ -11,6 +11,7 @@ import (
 	"github.com/opsdeck/opsdeck/ui/binding"
 	"github.com/opsdeck/opsdeck/ui/breakdown"
 	"github.com/opsdeck/opsdeck/ui/pane"
+	"github.com/opsdeck/opsdeck/ui/traces"
 )
 
 // Binding is one key binding of the console: what it is (name, default keys,
@@ -27,8 +28,8 @@ type Binding struct {
 // the help overlay, the README's key table, the configuration's check of
 // keys: and the dispatch of every key press all read it.
 func Bindings() []Binding {
-	main, lists := []binding.Scope{binding.Main}, []binding.Scope{binding.Picker, binding.Overlay, binding.Breakdown}
-	every := []binding.Scope{binding.Main, binding.Postgres, binding.Drift, binding.Picker, binding.Overlay, binding.Typing, binding.Breakdown}
+	main, lists := []binding.Scope{binding.Main}, []binding.Scope{binding.Picker, binding.Overlay, binding.Breakdown, binding.Traces}
+	every := []binding.Scope{binding.Main, binding.Postgres, binding.Drift, binding.Picker, binding.Overlay, binding.Typing, binding.Breakdown, binding.Traces}
 	return []Binding{
 		{Spec: binding.Spec{Name: "focus", Keys: []string{"tab"}, Scopes: main, Help: "focus", Group: "Navigate", Footer: true},
 			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.moveFocus(1) }},
@@ -42,15 +43,20 @@ func Bindings() []Binding {
 			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.turnPage(-1) }, Disabled: (*Model).onePage},
 		{Spec: binding.Spec{Name: "close", Keys: []string{"esc"}, Scopes: every, Help: "unzoom / close / clear", Group: "Navigate"},
 			Handler: (*Model).close},
-		{Spec: binding.Spec{Name: "refresh", Keys: []string{"r"}, Scopes: []binding.Scope{binding.Main, binding.Breakdown}, Help: "refresh", Group: "Data", Footer: true},
+		{Spec: binding.Spec{Name: "refresh", Keys: []string{"r"}, Scopes: []binding.Scope{binding.Main, binding.Breakdown, binding.Traces}, Help: "refresh", Group: "Data", Footer: true},
 			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd {
 				if m.bd != nil {
 					return m.bd.Fetch()
+				}
+				if m.tr != nil {
+					return m.tr.Fetch()
 				}
 				return m.broadcastRefresh()
 			}},
 		{Spec: binding.Spec{Name: "breakdown", Keys: []string{"b"}, Scopes: main, Help: "split by a label (breakdown)", Group: "Data"},
 			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.openBreakdown() }, Disabled: (*Model).noBreakdown},
+		{Spec: binding.Spec{Name: "traces", Keys: []string{"t"}, Scopes: main, Help: "traced requests (exemplars) of the pane", Group: "Data"},
+			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.openTraces() }, Disabled: (*Model).noTraces},
 		{Spec: binding.Spec{Name: "environment", Keys: []string{"e"}, Scopes: []binding.Scope{binding.Main, binding.Picker}, Help: "environment", Group: "Data", Footer: true},
 			Handler: (*Model).environment,
 			Disabled: func(m *Model) string {
@@ -145,7 +151,7 @@ func Bindings() []Binding {
 			Handler: (*Model).overlayKey},
 		{Spec: binding.Spec{Name: "page_down", Keys: []string{"pgdown"}, Scopes: []binding.Scope{binding.Overlay}, Help: "ten down", Group: "In lists"},
 			Handler: (*Model).overlayKey},
-		{Spec: binding.Spec{Name: "select", Keys: []string{"enter"}, Scopes: []binding.Scope{binding.Picker, binding.Overlay, binding.Typing, binding.Breakdown}, Help: "choose / keep / focus", Group: "In lists"},
+		{Spec: binding.Spec{Name: "select", Keys: []string{"enter"}, Scopes: []binding.Scope{binding.Picker, binding.Overlay, binding.Typing, binding.Breakdown, binding.Traces}, Help: "choose / keep / focus / open", Group: "In lists"},
 			Handler: (*Model).choose},
 	}
 }
@@ -206,6 +212,8 @@ func (m *Model) scope() binding.Scope {
 		return binding.Overlay
 	case m.bd != nil:
 		return binding.Breakdown
+	case m.tr != nil:
+		return binding.Traces
 	case m.overlay == overlayEnvs:
 		return binding.Picker
 	case m.zoomed && m.focused(m.dbPane) && m.dbPane.Capturing():
@@ -300,6 +308,9 @@ func (m *Model) close(k tea.KeyPressMsg) tea.Cmd {
 	case binding.Breakdown:
 		m.bd = nil
 		return nil
+	case binding.Traces:
+		m.tr = nil
+		return nil
 	case binding.Postgres:
 		if m.dbPane.ClearFilter() {
 			return nil // the first close clears the filter, the next unzooms
@@ -349,6 +360,14 @@ func (m *Model) choose(k tea.KeyPressMsg) tea.Cmd {
 		}
 		m.bd = nil
 		return m.setNarrow(sources.Focus{Label: label, Value: row.Value})
+	case binding.Traces:
+		e, ok := m.tr.Selected()
+		if !ok || e.TraceID == "" {
+			m.flash = "no trace to open here"
+			return nil
+		}
+		// The trace id stays on screen to be copied into the team's trace UI.
+		return m.setNotice("trace " + e.TraceID + ": no trace backend is configured to open it here")
 	}
 	return m.overlayKey(k)
 }
@@ -363,6 +382,8 @@ func (m *Model) listMove(k tea.KeyPressMsg, delta int) tea.Cmd {
 		m.dbPane.Move(delta)
 	case binding.Breakdown:
 		m.bd.Move(delta)
+	case binding.Traces:
+		m.tr.Move(delta)
 	default:
 		return m.overlayKey(k)
 	}
@@ -399,6 +420,25 @@ func (m *Model) noBreakdown() string {
 		return "this metrics source cannot split a signal by a label"
 	}
 	return ""
+}
+
+// noTraces says why the focused pane has no exemplar list.
+func (m *Model) noTraces() string {
+	if m.focus >= len(m.charts) {
+		return "focus a metric pane to list its traced requests"
+	}
+	if _, ok := m.env.Metrics.(sources.Exemplars); !ok {
+		return "exemplars need Prometheus: direct /metrics mode reads none"
+	}
+	return ""
+}
+
+// openTraces lists the focused metric pane's exemplars.
+func (m *Model) openTraces() tea.Cmd {
+	src, _ := m.env.Metrics.(sources.Exemplars)
+	m.tr = traces.New(m.pctx, src, m.charts[m.focus].Spec(), m.env.Scrubber, m.keys.hint("up", "down", "select", "refresh", "close"))
+	m.layout()
+	return m.tr.Fetch()
 }
 
 // openBreakdown splits the focused metric pane's signal.

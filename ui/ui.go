@@ -23,6 +23,7 @@ import (
 	"github.com/opsdeck/opsdeck/ui/pane"
 	"github.com/opsdeck/opsdeck/ui/poll"
 	"github.com/opsdeck/opsdeck/ui/theme"
+	"github.com/opsdeck/opsdeck/ui/traces"
 )
 
 // CheckAction is the action the drift pane's run_check key starts.
@@ -94,6 +95,7 @@ type Model struct {
 	changes  *changes.Model // what the charts mark on their time axis
 	act      *actionpane.Model
 	bd       *breakdown.Model // the breakdown overlay, while open
+	tr       *traces.Model    // the exemplar list, while open
 	narrow   sources.Focus    // the metric panes read one value of a label (none: every value)
 	byID     map[string]pane.Pane
 	// The panes with a drill-down of their own.
@@ -158,7 +160,7 @@ func (m *Model) openEnv(name string) {
 		m.env.Close()
 	}
 	m.epoch++
-	m.bd, m.narrow = nil, sources.Focus{} // another environment's labels may differ
+	m.bd, m.tr, m.narrow = nil, nil, sources.Focus{} // another environment's labels may differ
 	ctx, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
 	m.pctx = &pane.Context{Styles: m.deps.Styles, Now: m.deps.Now, Refresh: m.deps.Refresh, Time: m.timeline, Base: ctx, After: m.deps.After, Epoch: m.epoch}
@@ -351,6 +353,12 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.noteChanges()
 		}
 		return m, cmd
+	}
+	if traces.Msg(msg) {
+		if m.tr == nil {
+			return m, nil // closed before its answer came
+		}
+		return m, m.tr.Update(msg)
 	}
 	if breakdown.Msg(msg) {
 		if m.bd == nil {

@@ -45,6 +45,23 @@ type fakeMetrics struct {
 	marks        []sources.Mark
 	changeReads  int
 	readKeys     map[string]int // reads per signal
+	exemplars    []sources.Exemplar
+	noExemplars  string // the diagnosis when there are none
+}
+
+func (f *fakeMetrics) Exemplars(_ context.Context, spec sources.SignalSpec, start, end time.Time) (sources.ExemplarReading, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var r sources.ExemplarReading
+	for _, e := range f.exemplars {
+		if !e.At.Before(start) && !e.At.After(end) {
+			r.Exemplars = append(r.Exemplars, e)
+		}
+	}
+	if len(r.Exemplars) == 0 {
+		r.Diagnosis = f.noExemplars
+	}
+	return r, nil
 }
 
 func (f *fakeMetrics) Earlier(_ context.Context, spec sources.SignalSpec, w sources.Window, by time.Duration) ([]float64, error) {
@@ -496,7 +513,7 @@ func TestProtectedEnvironmentAndSwitch(t *testing.T) {
 	// A key the picker does not take says which ones it does; it neither
 	// quits nor closes the picker.
 	h.key("q")
-	if h.quit || h.m.overlay != overlayEnvs || !strings.Contains(h.screen(), "q does nothing here: enter choose / keep / focus · esc unzoom / close / clear") {
+	if h.quit || h.m.overlay != overlayEnvs || !strings.Contains(h.screen(), "q does nothing here: enter choose / keep / focus / open · esc unzoom / close / clear") {
 		t.Fatalf("q in the picker:\n%s", h.screen())
 	}
 	h.key("down")

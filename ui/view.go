@@ -41,6 +41,9 @@ func (m *Model) layout() tea.Cmd {
 	if m.bd != nil {
 		m.bd.SetSize(min(m.w-4, 120), m.h-6)
 	}
+	if m.tr != nil {
+		m.tr.SetSize(min(m.w-4, 140), m.h-6)
+	}
 	if m.w < minWidth || m.h < minHeight || len(m.panes) == 0 {
 		return nil
 	}
@@ -177,6 +180,10 @@ func (m *Model) Render() string {
 	}
 	if m.bd != nil {
 		return m.compose(screen, m.breakdownBox())
+	}
+	if m.tr != nil {
+		st := m.deps.Styles
+		return m.compose(screen, m.boxStyle().Render(st.Title.Render(m.tr.Title())+"\n\n"+strings.Join(m.tr.View(st), "\n")))
 	}
 	switch m.overlay {
 	case overlayHelp:

@@ -185,7 +185,7 @@ func Start(ctx context.Context, o Options) (_ *Sandbox, err error) {
 	go func() {
 		defer wg.Done()
 		s.Prometheus, errs[0] = harness.StartPrometheus(ctx, harness.PrometheusOptions{
-			Targets: []string{s.APIAddr, second}, Job: "fastapi-app", Rules: DemoRules, History: history,
+			Targets: []string{s.APIAddr, second}, Job: "fastapi-app", Rules: DemoRules, History: history, Exemplars: true,
 		})
 	}()
 	go func() {

@@ -20,10 +20,11 @@ const (
 	Overlay                // an action's question or output
 	Typing                 // a filter or an environment name being typed
 	Breakdown              // a metric pane split by a label
+	Traces                 // a metric pane's exemplars: its traced requests
 )
 
 var scopeNames = [...]string{Main: "main screen", Postgres: "Postgres zoomed", Drift: "drift zoomed", Picker: "environment picker",
-	Overlay: "action overlay", Typing: "typing", Breakdown: "breakdown"}
+	Overlay: "action overlay", Typing: "typing", Breakdown: "breakdown", Traces: "trace list"}
 
 // String names the scope as the help and the README do.
 func (s Scope) String() string { return scopeNames[s] }
