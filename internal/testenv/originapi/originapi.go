@@ -12,6 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // LatencyBuckets cover Origin's 2 s alert threshold with room on both sides.
@@ -32,8 +33,9 @@ type API struct {
 	version    string
 
 	mu       sync.Mutex
-	rss      float64 // simulated resident memory of the API process
-	appBytes float64 // origin_memory_usage_bytes
+	tracer   trace.Tracer // nil unless ExportSpans was called
+	rss      float64      // simulated resident memory of the API process
+	appBytes float64      // origin_memory_usage_bytes
 }
 
 // New registers the Origin metric families on a fresh registry.
@@ -277,7 +279,14 @@ func (s *Simulator) Step(now time.Time, dt time.Duration) {
 		}
 		// Lognormal latency: sigma 0.6 puts P95 near 2.7x the median.
 		lat := time.Duration(float64(p.MedianLatency) * math.Exp(0.6*rng.NormFloat64()))
-		a.Record(h.path, h.method, code, lat, s.traceID())
+		// One request in TraceEvery is traced: its trace id is its
+		// exemplar, and its spans go to the trace backend.
+		var id string
+		if s.rng.IntN(TraceEvery) == 0 {
+			id = s.traceID()
+			a.traceRequest(id, h.path, h.method, code, lat, now)
+		}
+		a.Record(h.path, h.method, code, lat, id)
 		a.dbQuery.Observe(lat.Seconds() / 8)
 		if h.path == "/api/chat" {
 			outcome := "ok"

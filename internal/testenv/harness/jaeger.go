@@ -1,0 +1,213 @@
+package harness
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+// JaegerVersion is the Jaeger tools/jaeger pins: built from the module
+// proxy (Debian has no package), once, into the user's cache.
+const JaegerVersion = "v1.76.0"
+
+// JaegerPath is where the built jaeger binary is cached.
+func JaegerPath() (string, error) {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, "opsdeck", "jaeger-"+JaegerVersion, "jaeger"), nil
+}
+
+// BuildJaeger builds jaeger into the cache when it is not there yet (some
+// minutes the first time: a large build), one build at a time across
+// processes. The module is found from the working directory upwards.
+func BuildJaeger(ctx context.Context) (string, error) {
+	bin, err := JaegerPath()
+	if err != nil {
+		return "", err
+	}
+	if isExecutable(bin) {
+		return bin, nil
+	}
+	if err := os.MkdirAll(filepath.Dir(bin), 0o755); err != nil {
+		return "", err
+	}
+	lock, err := os.OpenFile(filepath.Join(filepath.Dir(bin), "build.lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return "", err
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		return "", err
+	}
+	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
+	if isExecutable(bin) { // another process built it while this one waited
+		return bin, nil
+	}
+	mod, err := jaegerModule()
+	if err != nil {
+		return "", err
+	}
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		return "", &MissingBinaryError{Binary: "go (to build jaeger " + JaegerVersion + ")", Package: "golang"}
+	}
+	tmp := bin + ".tmp"
+	cmd := exec.CommandContext(ctx, goBin, "build", "-trimpath", "-o", tmp, "github.com/jaegertracing/jaeger/cmd/jaeger")
+	cmd.Dir = mod
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=-mod=mod")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		os.Remove(tmp)
+		return "", fmt.Errorf("building jaeger %s in %s: %v\n%s", JaegerVersion, mod, err, lastLines(string(out), 12))
+	}
+	return bin, os.Rename(tmp, bin)
+}
+
+// jaegerModule is tools/jaeger of this repository, looked for from the
+// working directory upwards (tests run in their package's directory).
+func jaegerModule() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "tools", "jaeger", "go.mod")); err == nil {
+			return filepath.Join(dir, "tools", "jaeger"), nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("jaeger is not built and tools/jaeger (its module) is not above the working directory: run `make jaeger` in the opsdeck checkout")
+		}
+		dir = parent
+	}
+}
+
+// Jaeger is a running throwaway Jaeger: OTLP in, its query API out, traces
+// kept in memory.
+type Jaeger struct {
+	server
+	// QueryPort serves the UI and the HTTP query API; OTLPPort takes
+	// OTLP/HTTP (/v1/traces).
+	QueryPort, OTLPPort, grpcPort int
+}
+
+// QueryURL is the base URL of the query API (/api/traces/{id}).
+func (j *Jaeger) QueryURL() string { return "http://127.0.0.1:" + strconv.Itoa(j.QueryPort) }
+
+// OTLPEndpoint is where OTLP/HTTP exporters send spans (host:port).
+func (j *Jaeger) OTLPEndpoint() string { return "127.0.0.1:" + strconv.Itoa(j.OTLPPort) }
+
+// jaegerConfig keeps traces in memory and binds everything to loopback
+// ports of its own; no telemetry, no sampling endpoints.
+const jaegerConfig = `service:
+  extensions: [jaeger_storage, jaeger_query]
+  pipelines:
+    traces:
+      receivers: [otlp]
+      processors: [batch]
+      exporters: [jaeger_storage_exporter]
+  telemetry:
+    metrics:
+      level: none
+    logs:
+      level: warn
+extensions:
+  jaeger_query:
+    storage:
+      traces: memstore
+    http:
+      endpoint: 127.0.0.1:%d
+    grpc:
+      endpoint: 127.0.0.1:%d
+  jaeger_storage:
+    backends:
+      memstore:
+        memory:
+          max_traces: 20000
+receivers:
+  otlp:
+    protocols:
+      http:
+        endpoint: 127.0.0.1:%d
+processors:
+  batch:
+    timeout: 200ms
+exporters:
+  jaeger_storage_exporter:
+    trace_storage: memstore
+`
+
+// StartJaeger runs Jaeger, building it first when the cache has none.
+func StartJaeger(ctx context.Context) (*Jaeger, error) {
+	bin, err := BuildJaeger(ctx)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := makeDir("opsdeck-jaeger-", nil)
+	if err != nil {
+		return nil, err
+	}
+	j := &Jaeger{server: server{Dir: dir, stopSignal: syscall.SIGTERM}}
+	j.port = &j.QueryPort
+	j.relaunch = func(ctx context.Context, port int) (*process, error) {
+		j.QueryPort = port
+		var err error
+		if j.OTLPPort, err = FreePort(); err != nil {
+			return nil, err
+		}
+		if j.grpcPort, err = FreePort(); err != nil {
+			return nil, err
+		}
+		conf := filepath.Join(dir, "jaeger.yaml")
+		if err := os.WriteFile(conf, fmt.Appendf(nil, jaegerConfig, port, j.grpcPort, j.OTLPPort), 0o644); err != nil {
+			return nil, err
+		}
+		return launch(ctx, "jaeger", dir, nil, j.ready, bin, "--config=file:"+conf)
+	}
+	proc, err := withPortRetry(func(port int) (*process, error) { return j.relaunch(ctx, port) })
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	j.proc = proc
+	return j, nil
+}
+
+// ready: the query API answers and the OTLP receiver accepts connections.
+func (j *Jaeger) ready(ctx context.Context) error {
+	for _, u := range []string{j.QueryURL() + "/api/services", "http://" + j.OTLPEndpoint() + "/v1/traces"} {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode >= 500 {
+			return fmt.Errorf("%s: %s", u, resp.Status)
+		}
+	}
+	return nil
+}
+
+// Stop shuts Jaeger down and removes its directory.
+func (j *Jaeger) Stop() error {
+	if j == nil {
+		return nil
+	}
+	return j.stop()
+}
+
+// NewJaeger starts Jaeger for one test and stops it when the test ends. A
+// first build takes minutes: the timeout allows for it.
+func NewJaeger(t TB) *Jaeger {
+	t.Helper()
+	return startFor(t, "Jaeger", 20*time.Minute, StartJaeger)
+}

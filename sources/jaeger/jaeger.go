@@ -1,0 +1,212 @@
+package jaeger
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/opsdeck/opsdeck/internal/redact"
+	"github.com/opsdeck/opsdeck/internal/safetext"
+	"github.com/opsdeck/opsdeck/sources"
+)
+
+// Options configure a client.
+type Options struct {
+	URL      string // the query service, http://jaeger:16686
+	Timeout  time.Duration
+	MaxBody  int64 // bounds one answer (default 8 MiB)
+	Scrubber *redact.Scrubber
+}
+
+// Client reads one Jaeger.
+type Client struct {
+	o    Options
+	base string
+	http *http.Client
+}
+
+// New builds a client; it does no I/O.
+func New(o Options) (*Client, error) {
+	u, err := url.Parse(o.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("jaeger URL %q: want http(s)://host:port", redact.URL(o.URL))
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 5 * time.Second
+	}
+	if o.MaxBody <= 0 {
+		o.MaxBody = 8 << 20
+	}
+	return &Client{o: o, base: strings.TrimRight(o.URL, "/"), http: &http.Client{Timeout: o.Timeout}}, nil
+}
+
+// traceID is what a trace id may be: hex, 1 to 32 digits.
+var traceID = regexp.MustCompile(`^[0-9a-fA-F]{1,32}$`)
+
+type apiTrace struct {
+	Data []struct {
+		TraceID string `json:"traceID"`
+		Spans   []struct {
+			SpanID        string `json:"spanID"`
+			OperationName string `json:"operationName"`
+			References    []struct {
+				RefType string `json:"refType"`
+				SpanID  string `json:"spanID"`
+			} `json:"references"`
+			StartTime int64 `json:"startTime"` // µs
+			Duration  int64 `json:"duration"`  // µs
+			Tags      []struct {
+				Key   string `json:"key"`
+				Value any    `json:"value"`
+			} `json:"tags"`
+			ProcessID string `json:"processID"`
+		} `json:"spans"`
+		Processes map[string]struct {
+			ServiceName string `json:"serviceName"`
+		} `json:"processes"`
+	} `json:"data"`
+	Errors []struct {
+		Code int    `json:"code"`
+		Msg  string `json:"msg"`
+	} `json:"errors"`
+}
+
+// Trace reads trace id, its spans in tree order.
+func (c *Client) Trace(ctx context.Context, id string) (sources.Trace, error) {
+	if !traceID.MatchString(id) {
+		return sources.Trace{}, fmt.Errorf("%q is not a trace id", safetext.String(id))
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.o.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/api/traces/"+id, nil)
+	if err != nil {
+		return sources.Trace{}, err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return sources.Trace{}, fmt.Errorf("no answer from %s within %s", redact.URL(c.base), c.o.Timeout)
+		}
+		return sources.Trace{}, errors.New(c.o.Scrubber.Error(err))
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, c.o.MaxBody+1))
+	if err != nil {
+		return sources.Trace{}, errors.New(c.o.Scrubber.Error(err))
+	}
+	if int64(len(body)) > c.o.MaxBody {
+		return sources.Trace{}, fmt.Errorf("the trace from %s is larger than %d MiB: opsdeck reads at most that much", redact.URL(c.base), c.o.MaxBody>>20)
+	}
+	var raw apiTrace
+	jsonErr := json.Unmarshal(body, &raw)
+	switch {
+	case resp.StatusCode == http.StatusNotFound:
+		return sources.Trace{}, fmt.Errorf("trace %s is not in Jaeger (not kept, or not sent yet)", id)
+	case resp.StatusCode/100 != 2 && jsonErr == nil && len(raw.Errors) > 0:
+		return sources.Trace{}, fmt.Errorf("jaeger: %s", safetext.Shorten(safetext.String(raw.Errors[0].Msg), 300))
+	case resp.StatusCode/100 != 2:
+		return sources.Trace{}, fmt.Errorf("jaeger answered %s", resp.Status)
+	case jsonErr != nil:
+		return sources.Trace{}, fmt.Errorf("jaeger's answer is not its JSON API: %s", safetext.Shorten(safetext.String(jsonErr.Error()), 200))
+	case len(raw.Data) == 0:
+		return sources.Trace{}, fmt.Errorf("trace %s is not in Jaeger (not kept, or not sent yet)", id)
+	}
+	d := raw.Data[0]
+	t := sources.Trace{ID: safetext.String(d.TraceID)}
+	var spans []sources.Span
+	for _, s := range d.Spans {
+		sp := sources.Span{ID: safetext.String(s.SpanID), Service: safetext.String(d.Processes[s.ProcessID].ServiceName),
+			Operation: safetext.String(s.OperationName), Start: time.UnixMicro(s.StartTime), Duration: time.Duration(s.Duration) * time.Microsecond,
+			Attributes: map[string]string{}}
+		for _, r := range s.References {
+			if r.RefType == "CHILD_OF" || sp.Parent == "" {
+				sp.Parent = safetext.String(r.SpanID)
+			}
+		}
+		for _, tag := range s.Tags {
+			v := safetext.Shorten(safetext.String(tagValue(tag.Value)), 2000)
+			sp.Attributes[safetext.String(tag.Key)] = v
+			if (tag.Key == "error" && v == "true") || (tag.Key == "otel.status_code" && v == "ERROR") {
+				sp.Error = true
+			}
+		}
+		spans = append(spans, sp)
+	}
+	t.Spans = treeOrder(spans)
+	if n := len(t.Spans); n > sources.MaxSpans {
+		t.Dropped, t.Spans = n-sources.MaxSpans, t.Spans[:sources.MaxSpans]
+	}
+	return t, nil
+}
+
+func tagValue(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case bool:
+		return strconv.FormatBool(x)
+	case nil:
+		return ""
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// treeOrder puts each parent before its children, siblings by start time;
+// a span whose parent is not in the trace is a root. A cycle in the
+// references cannot loop: each span is placed once.
+func treeOrder(spans []sources.Span) []sources.Span {
+	byID := map[string]bool{}
+	for _, s := range spans {
+		byID[s.ID] = true
+	}
+	children := map[string][]sources.Span{}
+	var roots []sources.Span
+	for _, s := range spans {
+		if s.Parent == "" || !byID[s.Parent] || s.Parent == s.ID {
+			roots = append(roots, s)
+			continue
+		}
+		children[s.Parent] = append(children[s.Parent], s)
+	}
+	byStart := func(a, b sources.Span) int { return cmp.Or(a.Start.Compare(b.Start), strings.Compare(a.ID, b.ID)) }
+	slices.SortFunc(roots, byStart)
+	out := make([]sources.Span, 0, len(spans))
+	placed := map[string]bool{}
+	var walk func(s sources.Span, depth int)
+	walk = func(s sources.Span, depth int) {
+		if placed[s.ID] {
+			return
+		}
+		placed[s.ID] = true
+		s.Depth = depth
+		out = append(out, s)
+		kids := children[s.ID]
+		slices.SortFunc(kids, byStart)
+		for _, k := range kids {
+			walk(k, depth+1)
+		}
+	}
+	for _, r := range roots {
+		walk(r, 0)
+	}
+	// Spans only reachable through a cycle: shown as roots.
+	for _, s := range spans {
+		if !placed[s.ID] {
+			walk(s, 0)
+		}
+	}
+	return out
+}
