@@ -8,7 +8,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 BUILD    := CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w -X github.com/opsdeck/opsdeck/cli.version=$(VERSION)"
 FUZZTIME ?= 30s
 
-.PHONY: all build test demo bench fuzz lint screenshots measure deps clean
+.PHONY: all build test demo bench fuzz lint screenshots measure deps clean jaeger
 
 all: build
 
@@ -18,20 +18,25 @@ deps:
 build:
 	$(BUILD) -o $(BIN) .
 
+## jaeger: the trace backend of the tests and the demo, built once into the
+## user's cache from tools/jaeger (Debian has no package)
+jaeger:
+	@$(GO) run ./tools/jaegerbuild >/dev/null
+
 ## test: everything, against real PostgreSQL, Redis, Prometheus and tmux;
 ## then one real frame through the screenshot pipeline (smoke test)
-test: deps build
+test: deps build jaeger
 	@scripts/deps.sh --screenshots
 	$(GO) vet ./...
 	$(GO) test -count=1 -race -timeout 15m ./...
 	scripts/screenshots.sh --smoke
 
 ## demo: the console against a throwaway sandbox (removed on exit)
-demo: deps build
+demo: deps build jaeger
 	./$(BIN) demo
 
 ## bench: performance budgets (docs/PERFORMANCE.md); fails when one is broken
-bench: deps
+bench: deps jaeger
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
 
 ## fuzz: each fuzz target for FUZZTIME (default 30s); a crasher lands in the
@@ -51,12 +56,12 @@ lint:
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
 ## screenshots: real frames of the console against the demo, as PNGs in screenshots/
-screenshots: build
+screenshots: build jaeger
 	@scripts/deps.sh --screenshots
 	scripts/screenshots.sh
 
 ## measure: CPU seconds and RSS of the idle console against the demo (60 s)
-measure: deps build
+measure: deps build jaeger
 	scripts/measure.sh
 
 clean:

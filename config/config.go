@@ -62,6 +62,19 @@ type Environment struct {
 	// Confirm "none" makes actions in a disposable environment run on one keystroke.
 	Confirm string  `yaml:"confirm,omitempty"`
 	Actions Actions `yaml:"actions"`
+	// Tracing is where the requests' traces are read.
+	Tracing Tracing `yaml:"tracing"`
+}
+
+// Tracing is the trace backend: Jaeger's query service, the team's own
+// trace UI, and the service whose traces are searched.
+type Tracing struct {
+	JaegerURL string `yaml:"jaeger_url"`
+	// UIURL is the team's trace page, {trace_id} standing for the id
+	// (https://jaeger.example.com/trace/{trace_id}).
+	UIURL   string   `yaml:"ui_url,omitempty"`
+	Service string   `yaml:"service,omitempty"`
+	Timeout Duration `yaml:"timeout"`
 }
 
 // FromEnvironment reports whether the configuration was built from

@@ -236,6 +236,9 @@ func TestErrors(t *testing.T) {
 		{"command key", "environments:\n  a:\n    actions:\n      commands:\n        - {name: t, key: m, argv: [x]}\n", `bad.yaml:5: environments.a.actions.commands[0].key: "m" is taken by the built-in key migrate`},
 		{"queue threshold", "environments:\n  a:\n    redis:\n      queue_thresholds: {warn: 5s}\n", `bad.yaml:4: environments.a.redis.queue_thresholds.warn: a queue length is a number of tasks`},
 		{"statement timeout", "environments:\n  a:\n    postgres: {statement_timeout: 5m}\n", `bad.yaml:3: environments.a.postgres.statement_timeout: 5m0s is out of range`},
+		{"jaeger url", "environments:\n  a:\n    tracing:\n      jaeger_url: jaeger:16686\n", `bad.yaml:4: environments.a.tracing.jaeger_url: "jaeger:16686" is not a valid URL: the scheme must be http or https`},
+		{"trace ui without the id", "environments:\n  a:\n    tracing:\n      ui_url: https://j.example.com/trace/\n", `bad.yaml:4: environments.a.tracing.ui_url: "https://j.example.com/trace/" has no {trace_id}`},
+		{"tracing timeout", "environments:\n  a:\n    tracing: {timeout: 5m}\n", `bad.yaml:3: environments.a.tracing.timeout: 5m0s is out of range`},
 		// Found by FuzzParse: this crashed the loader.
 		{"anchor instead of a name", "environments:\n &qa:\n    prometheus: {url: \"http://p:9090\"}\n", `bad.yaml:2: environments: a name here must be non-empty text, got ""`},
 		// Found by FuzzParse: this overflowed the stack.

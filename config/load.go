@@ -39,7 +39,7 @@ type Options struct {
 
 // ZeroConfigVars are the variables a zero-config environment is built from:
 // the names the Origin stack already uses.
-var zeroConfigVars = []string{"PROMETHEUS_URL", "METRICS_URL", "DATABASE_URL", "REDIS_URL", "ALEMBIC_DIR", "OPSDECK_SCHEMA_REFERENCE"}
+var zeroConfigVars = []string{"PROMETHEUS_URL", "METRICS_URL", "DATABASE_URL", "REDIS_URL", "ALEMBIC_DIR", "OPSDECK_SCHEMA_REFERENCE", "JAEGER_URL", "OTEL_SERVICE_NAME"}
 
 // Resolve returns the file Load would read: --config, else ./opsdeck.yaml, else
 // $XDG_CONFIG_HOME/opsdeck/config.yaml; "" when there is none (zero-config).
@@ -117,6 +117,7 @@ func FromEnv(lookup func(string) (string, bool), specs []binding.Spec) (*Config,
 		Alembic:    Alembic{Dir: get("ALEMBIC_DIR")},
 		// Zero-config has one environment: the reference can only be a dump file.
 		SchemaReference: get("OPSDECK_SCHEMA_REFERENCE"),
+		Tracing:         Tracing{JaegerURL: get("JAEGER_URL"), Service: get("OTEL_SERVICE_NAME")},
 	}
 	cfg := &Config{
 		Source:             "environment variables (" + strings.Join(zeroConfigVars, ", ") + ")",
@@ -135,12 +136,13 @@ func FromEnv(lookup func(string) (string, bool), specs []binding.Spec) (*Config,
 	}
 	applyDefaults(cfg, presence{})
 	v := &validator{file: "environment", pos: presence{}, specs: specs, envField: map[string]string{
-		"environments.default.prometheus.url":   "PROMETHEUS_URL",
-		"environments.default.metrics_url":      "METRICS_URL",
-		"environments.default.postgres.url":     "DATABASE_URL",
-		"environments.default.redis.url":        "REDIS_URL",
-		"environments.default.alembic.dir":      "ALEMBIC_DIR",
-		"environments.default.schema_reference": "OPSDECK_SCHEMA_REFERENCE",
+		"environments.default.prometheus.url":     "PROMETHEUS_URL",
+		"environments.default.metrics_url":        "METRICS_URL",
+		"environments.default.postgres.url":       "DATABASE_URL",
+		"environments.default.redis.url":          "REDIS_URL",
+		"environments.default.alembic.dir":        "ALEMBIC_DIR",
+		"environments.default.schema_reference":   "OPSDECK_SCHEMA_REFERENCE",
+		"environments.default.tracing.jaeger_url": "JAEGER_URL",
 	}}
 	v.config(cfg)
 	if len(v.errs) > 0 {
@@ -343,6 +345,9 @@ func applyDefaults(cfg *Config, pos presence) {
 		}
 		if env.Postgres.Timeout == 0 {
 			env.Postgres.Timeout = Duration(DefaultTimeout)
+		}
+		if env.Tracing.Timeout == 0 {
+			env.Tracing.Timeout = Duration(DefaultTimeout)
 		}
 		if env.Redis.Timeout == 0 {
 			env.Redis.Timeout = Duration(DefaultTimeout)

@@ -91,7 +91,7 @@ func (c *Config) Print() ([]byte, error) {
 func (c *Config) Secrets() []string {
 	var out []string
 	for _, e := range c.Environments {
-		for _, u := range []string{e.Prometheus.URL, e.Postgres.URL, e.Postgres.PgbouncerURL, e.Redis.URL, e.MetricsURL} {
+		for _, u := range []string{e.Prometheus.URL, e.Postgres.URL, e.Postgres.PgbouncerURL, e.Redis.URL, e.MetricsURL, e.Tracing.JaegerURL, e.Tracing.UIURL} {
 			out = append(out, redact.SecretsOf(u)...)
 		}
 		out = append(out, string(e.Prometheus.BearerToken), string(e.Redis.SentinelPassword))

@@ -299,9 +299,18 @@ func (v *validator) environment(name string, e *Environment) {
 	for _, t := range []struct {
 		field string
 		d     time.Duration
-	}{{".postgres.timeout", e.Postgres.Timeout.D()}, {".redis.timeout", e.Redis.Timeout.D()}} {
+	}{{".postgres.timeout", e.Postgres.Timeout.D()}, {".redis.timeout", e.Redis.Timeout.D()}, {".tracing.timeout", e.Tracing.Timeout.D()}} {
 		if t.d < 10*time.Millisecond || t.d > time.Minute {
 			v.fail(base+t.field, "%s is out of range: use 10ms to 1m", t.d)
+		}
+	}
+	if t := e.Tracing; t.JaegerURL != "" {
+		v.httpURL(base+".tracing.jaeger_url", t.JaegerURL)
+	}
+	if u := e.Tracing.UIURL; u != "" {
+		v.httpURL(base+".tracing.ui_url", strings.ReplaceAll(u, "{trace_id}", "0"))
+		if !strings.Contains(u, "{trace_id}") {
+			v.fail(base+".tracing.ui_url", "%q has no {trace_id}: write where the trace's id goes (https://jaeger.example.com/trace/{trace_id})", redact.URL(u))
 		}
 	}
 	if e.Redis.URL != "" {

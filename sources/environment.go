@@ -30,6 +30,12 @@ type Environment struct {
 	PostgresTarget  string
 	DatabaseProblem string
 
+	// Traces is nil when no trace backend is configured; TraceUI is the
+	// team's trace page ({trace_id} standing for the id), "" when none.
+	Traces       Traces
+	TracesTarget string
+	TraceUI      string
+
 	// Cache is nil when no Redis is configured; CacheProblem says why.
 	Cache           Cache
 	RedisTarget     string

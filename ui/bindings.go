@@ -309,7 +309,9 @@ func (m *Model) close(k tea.KeyPressMsg) tea.Cmd {
 		m.bd = nil
 		return nil
 	case binding.Traces:
-		m.tr = nil
+		if !m.tr.Back() {
+			m.tr = nil
+		}
 		return nil
 	case binding.Postgres:
 		if m.dbPane.ClearFilter() {
@@ -361,13 +363,16 @@ func (m *Model) choose(k tea.KeyPressMsg) tea.Cmd {
 		m.bd = nil
 		return m.setNarrow(sources.Focus{Label: label, Value: row.Value})
 	case binding.Traces:
-		e, ok := m.tr.Selected()
-		if !ok || e.TraceID == "" {
-			m.flash = "no trace to open here"
-			return nil
+		if m.tr.Opened() {
+			return nil // enter on a span: its attributes already show
 		}
-		// The trace id stays on screen to be copied into the team's trace UI.
-		return m.setNotice("trace " + e.TraceID + ": no trace backend is configured to open it here")
+		cmd, say := m.tr.Open()
+		if say != "" {
+			// The trace id (or its page) stays on screen to be copied.
+			return m.setNotice(say)
+		}
+		m.layout()
+		return cmd
 	}
 	return m.overlayKey(k)
 }
@@ -436,7 +441,8 @@ func (m *Model) noTraces() string {
 // openTraces lists the focused metric pane's exemplars.
 func (m *Model) openTraces() tea.Cmd {
 	src, _ := m.env.Metrics.(sources.Exemplars)
-	m.tr = traces.New(m.pctx, src, m.charts[m.focus].Spec(), m.env.Scrubber, m.keys.hint("up", "down", "select", "refresh", "close"))
+	m.tr = traces.New(m.pctx, src, m.charts[m.focus].Spec(), m.env.Scrubber, m.keys.hint("up", "down", "select", "refresh", "close"),
+		m.env.Traces, m.env.TraceUI)
 	m.layout()
 	return m.tr.Fetch()
 }

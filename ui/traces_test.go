@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -56,5 +57,66 @@ func TestTraceList(t *testing.T) {
 	h.key("t")
 	if s := h.screen(); h.m.tr != nil || !strings.Contains(s, "t: focus a metric pane to list its traced requests") {
 		t.Errorf("t on the Postgres pane:\n%s", s)
+	}
+}
+
+// fakeTraces is a trace backend (UI test only): the trace asked for, three
+// spans deep, the database span failing.
+type fakeTraces struct{ asked []string }
+
+func (f *fakeTraces) Trace(_ context.Context, id string) (sources.Trace, error) {
+	f.asked = append(f.asked, id)
+	return sources.Trace{ID: id, Spans: []sources.Span{
+		{ID: "a", Service: "origin-api", Operation: "POST /api/chat", Start: t0, Duration: 4 * time.Second},
+		{ID: "b", Parent: "a", Depth: 1, Service: "origin-api", Operation: "GET", Start: t0, Duration: 200 * time.Millisecond},
+		{ID: "c", Parent: "a", Depth: 1, Service: "origin-api", Operation: "SELECT origin_db", Start: t0.Add(200 * time.Millisecond), Duration: 3600 * time.Millisecond,
+			Error: true, Attributes: map[string]string{"db.statement": "SELECT m.id FROM messages m", "db.system": "postgresql"}},
+	}}, nil
+}
+
+// TestTraceWaterfall: enter on an exemplar opens its trace from the
+// backend as a waterfall, the selected span's statement below; esc goes
+// back to the list, then closes it. Without a backend, enter gives the
+// team's trace page.
+func TestTraceWaterfall(t *testing.T) {
+	src := healthy()
+	src.exemplars = []sources.Exemplar{{At: t0.Add(-time.Minute), Value: 4, TraceID: "4bf92f3577b34da6a3ce929d0e0e4736", Labels: map[string]string{"handler": "/api/chat"}}}
+	h := newHarness(t, src, nil, false)
+	backend := &fakeTraces{}
+	h.m.env.Traces, h.m.env.TraceUI = backend, "https://jaeger.example.com/trace/{trace_id}"
+	h.size(160, 48)
+	h.key("tab")
+	h.key("tab")
+	h.key("t")
+	h.key("enter")
+	s := h.screen()
+	checkGeometry(t, s, 160, 48)
+	for _, want := range []string{"Trace 4bf92f3577b34da6a3ce929d0e0e4736", "3 spans · 4.00 s · origin-api", "https://jaeger.example.com/trace/4bf92f3577b34da6a3ce929d0e0e4736",
+		"POST /api/chat (origin-api)", "  GET", "  SELECT origin_db", "████"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("%q missing:\n%s", want, s)
+		}
+	}
+	if len(backend.asked) != 1 || backend.asked[0] != "4bf92f3577b34da6a3ce929d0e0e4736" {
+		t.Errorf("the backend was asked for %v", backend.asked)
+	}
+	h.key("down")
+	h.key("down")
+	if s := h.screen(); !strings.Contains(s, "db.statement: SELECT m.id FROM messages m") {
+		t.Errorf("the selected span's statement is not shown:\n%s", s)
+	}
+	h.key("esc")
+	if s := h.screen(); h.m.tr == nil || !strings.Contains(s, "Slow requests: P95 latency") {
+		t.Fatalf("esc must go back to the list:\n%s", s)
+	}
+	h.key("esc")
+	if h.m.tr != nil {
+		t.Fatal("the second esc must close the list")
+	}
+	h.m.env.Traces = nil
+	h.key("t")
+	h.key("enter")
+	if s := h.screen(); !strings.Contains(s, "trace 4bf92f3577b34da6a3ce929d0e0e4736: https://jaeger.example.com/trace/4bf92f3577b34da6a3ce929d0e0e4736") {
+		t.Errorf("without a backend, enter must give the trace's page:\n%s", s)
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/opsdeck/opsdeck/sources"
 	"github.com/opsdeck/opsdeck/sources/alembic"
 	"github.com/opsdeck/opsdeck/sources/drift"
+	"github.com/opsdeck/opsdeck/sources/jaeger"
 	"github.com/opsdeck/opsdeck/sources/postgres"
 	"github.com/opsdeck/opsdeck/sources/prometheus"
 	"github.com/opsdeck/opsdeck/sources/redis"
@@ -72,6 +73,12 @@ func Open(cfg *config.Config, name, version string) (*sources.Environment, error
 		env.Cache, env.RedisTarget = cache, cache.Target()
 		closers = append(closers, cache.Close)
 	}
+	if t := e.Tracing; t.JaegerURL != "" {
+		if jc, err := jaeger.New(jaeger.Options{URL: t.JaegerURL, Timeout: t.Timeout.D(), Scrubber: scrubber}); err == nil {
+			env.Traces, env.TracesTarget = jc, redact.URL(t.JaegerURL)
+		}
+	}
+	env.TraceUI = e.Tracing.UIURL
 	if ref := e.SchemaReference; ref != "" && env.Database != nil {
 		live := env.Database.(*postgres.Client)
 		if other, ok := cfg.Environments[ref]; ok {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -34,11 +35,74 @@ type Model struct {
 	cursor   int
 	from, to time.Time
 	w, h     int
+
+	backend sources.Traces // nil: no trace backend
+	ui      string         // the team's trace page, {trace_id} for the id
+	open    *waterfall     // the trace opened from the list, while shown
 }
 
-// New opens the overlay on spec; Fetch reads the exemplars.
-func New(ctx *pane.Context, src sources.Exemplars, spec sources.SignalSpec, scrub *redact.Scrubber, hints string) *Model {
-	return &Model{ctx: ctx, src: src, spec: spec, scrub: scrub, hints: hints}
+// waterfall is one trace opened from the list.
+type waterfall struct {
+	id      string
+	t       sources.Trace
+	has     bool
+	err     error
+	loading bool
+	cursor  int
+}
+
+// New opens the overlay on spec; Fetch reads the exemplars. backend (nil
+// when there is none) opens a trace; ui is the team's trace page.
+func New(ctx *pane.Context, src sources.Exemplars, spec sources.SignalSpec, scrub *redact.Scrubber, hints string, backend sources.Traces, ui string) *Model {
+	return &Model{ctx: ctx, src: src, spec: spec, scrub: scrub, hints: hints, backend: backend, ui: ui}
+}
+
+// traceResult is a trace read for the waterfall.
+type traceResult struct {
+	owner *Model
+	gen   int
+	t     sources.Trace
+	err   error
+}
+
+// Open reads the selected exemplar's trace into a waterfall. Without a
+// trace backend it says where the trace can be seen instead ("" when
+// there is nothing to open).
+func (m *Model) Open() (tea.Cmd, string) {
+	e, ok := m.Selected()
+	switch {
+	case !ok || e.TraceID == "":
+		return nil, "no trace to open here"
+	case m.backend == nil && m.ui != "":
+		return nil, "trace " + e.TraceID + ": " + TraceURL(m.ui, e.TraceID)
+	case m.backend == nil:
+		return nil, "trace " + e.TraceID + ": no trace backend is configured (tracing.jaeger_url)"
+	}
+	m.gen++
+	m.open = &waterfall{id: e.TraceID, loading: true}
+	owner, gen, backend, base, id := m, m.gen, m.backend, m.ctx.Base, e.TraceID
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(base, pane.FetchGuard)
+		defer cancel()
+		t, err := backend.Trace(ctx, id)
+		return traceResult{owner: owner, gen: gen, t: t, err: err}
+	}, ""
+}
+
+// Opened reports whether a trace is open (rather than the list).
+func (m *Model) Opened() bool { return m.open != nil }
+
+// TraceURL is the team's trace page for id.
+func TraceURL(ui, id string) string { return strings.ReplaceAll(ui, "{trace_id}", id) }
+
+// Back closes an open trace, back to the list; false when none was open.
+func (m *Model) Back() bool {
+	if m.open == nil {
+		return false
+	}
+	m.open = nil
+	m.gen++ // a trace still coming is dropped
+	return true
 }
 
 // result is a reading; it carries its overlay and generation so that a
@@ -51,7 +115,13 @@ type result struct {
 }
 
 // Msg reports whether msg is an overlay's result.
-func Msg(msg tea.Msg) bool { _, ok := msg.(result); return ok }
+func Msg(msg tea.Msg) bool {
+	switch msg.(type) {
+	case result, traceResult:
+		return true
+	}
+	return false
+}
 
 // around is how much of the window on each side of the time cursor the
 // list covers when there is a cursor.
@@ -79,6 +149,12 @@ func (m *Model) Fetch() tea.Cmd {
 
 // Update takes a result of this overlay's latest read.
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
+	if t, ok := msg.(traceResult); ok {
+		if t.owner == m && t.gen == m.gen && m.open != nil {
+			m.open.loading, m.open.t, m.open.err, m.open.has = false, t.t, t.err, t.err == nil
+		}
+		return nil
+	}
 	r, ok := msg.(result)
 	if !ok || r.owner != m || r.gen != m.gen {
 		return nil
@@ -93,8 +169,12 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
-// Move moves the selected row.
+// Move moves the selected row (the span, in a trace).
 func (m *Model) Move(delta int) {
+	if w := m.open; w != nil {
+		w.cursor = min(max(w.cursor+delta, 0), max(len(w.t.Spans)-1, 0))
+		return
+	}
 	m.cursor = min(max(m.cursor+delta, 0), max(len(m.r.Exemplars)-1, 0))
 }
 
@@ -111,6 +191,9 @@ func (m *Model) SetSize(w, h int) { m.w, m.h = w, h }
 
 // Title names what the list holds.
 func (m *Model) Title() string {
+	if m.open != nil {
+		return "Trace " + m.open.id
+	}
 	what := "Traced requests"
 	switch m.spec.Key {
 	case sources.P95Latency:
@@ -157,6 +240,9 @@ func first(labels map[string]string, names ...string) string {
 
 // View draws the overlay within its size.
 func (m *Model) View(st *theme.Styles) []string {
+	if m.open != nil {
+		return m.waterfallView(st)
+	}
 	iw := max(m.w-4, 20)
 	var out []string
 	add := func(p theme.Paint, s string) { out = append(out, p.Render(frame.Fit(s, iw))) }
@@ -223,5 +309,125 @@ func (m *Model) View(st *theme.Styles) []string {
 	}
 	add(st.Faint, "query: "+m.spec.Query)
 	add(st.Muted, m.hints)
+	return out
+}
+
+// waterfallView is the open trace: a row per span, indented by depth, its
+// bar on the trace's time scale, errors in the error colour; the selected
+// span's attributes below.
+func (m *Model) waterfallView(st *theme.Styles) []string {
+	w := m.open
+	iw := max(m.w-4, 30)
+	var out []string
+	add := func(p theme.Paint, s string) { out = append(out, p.Render(frame.Fit(s, iw))) }
+	switch {
+	case w.loading:
+		add(st.Muted, "reading the trace…")
+	case w.err != nil:
+		for _, l := range frame.WrapN("⚠ "+m.scrub.Error(w.err), iw, 3) {
+			add(st.Error, l)
+		}
+	}
+	if !w.has {
+		add(st.Muted, m.hints)
+		return out
+	}
+	spans := w.t.Spans
+	start, end := Extent(spans)
+	total := end.Sub(start)
+	services := map[string]bool{}
+	for _, s := range spans {
+		services[s.Service] = true
+	}
+	head := fmt.Sprintf("%d spans · %s · %s", len(spans), seconds(total), strings.Join(slices.Sorted(maps.Keys(services)), ", "))
+	if w.t.Dropped > 0 {
+		head += fmt.Sprintf(" · %d more spans not shown", w.t.Dropped)
+	}
+	if m.ui != "" {
+		head += " · " + TraceURL(m.ui, w.id)
+	}
+	add(st.Muted, head)
+	nameW := min(max(iw/3, 20), 48)
+	durW := 9
+	barW := max(iw-nameW-durW-2, 10)
+	add(st.Muted, frame.Fit("SPAN", nameW)+" "+frame.Fit("0 s", barW/2)+frame.FitRight(seconds(total), barW-barW/2)+" "+frame.FitRight("DURATION", durW))
+	// The selected span's attributes take the bottom; the spans what is left.
+	attrs := spanAttributes(spans, w.cursor)
+	room := max(m.h-8-len(out)-min(len(attrs), 6), 3)
+	top := min(max(w.cursor-room+1, 0), max(len(spans)-room, 0))
+	for i := top; i < min(top+room, len(spans)); i++ {
+		s := spans[i]
+		name := frame.OneLine(s.Operation)
+		if s.Depth == 0 || (i > 0 && spans[i-1].Service != s.Service) {
+			name += " (" + frame.OneLine(s.Service) + ")"
+		}
+		name = strings.Repeat("  ", min(s.Depth, 12)) + name
+		line := frame.Fit(name, nameW) + " " + Bar(s, start, total, barW) + " " + frame.FitRight(seconds(s.Duration), durW)
+		p := st.Text
+		switch {
+		case i == w.cursor:
+			p = st.Selected
+		case s.Error:
+			p = st.Error
+		}
+		add(p, line)
+	}
+	if len(spans) > room {
+		add(st.Muted, fmt.Sprintf("span %d of %d", w.cursor+1, len(spans)))
+	}
+	for i, a := range attrs {
+		if i == 6 {
+			break
+		}
+		add(st.Muted, a)
+	}
+	add(st.Muted, m.hints)
+	return out
+}
+
+// seconds is a duration as the latency panes write one: "4.00 s", "200 ms".
+func seconds(d time.Duration) string { return units.Format(d.Seconds(), units.Seconds) }
+
+// Extent is the time the spans cover.
+func Extent(spans []sources.Span) (start, end time.Time) {
+	for i, s := range spans {
+		if i == 0 || s.Start.Before(start) {
+			start = s.Start
+		}
+		if e := s.Start.Add(s.Duration); i == 0 || e.After(end) {
+			end = e
+		}
+	}
+	return start, end
+}
+
+// Bar is a span on a w-cell time scale over [start, start+total]: at least
+// one cell, so that the shortest still shows where it happened.
+func Bar(s sources.Span, start time.Time, total time.Duration, w int) string {
+	if total <= 0 {
+		return strings.Repeat("█", w)
+	}
+	from := int(float64(s.Start.Sub(start)) / float64(total) * float64(w))
+	n := int(math.Round(float64(s.Duration) / float64(total) * float64(w)))
+	from = min(max(from, 0), w-1)
+	n = min(max(n, 1), w-from)
+	return strings.Repeat(" ", from) + strings.Repeat("█", n) + strings.Repeat(" ", w-from-n)
+}
+
+// spanAttributes are the selected span's attributes, the statement first.
+func spanAttributes(spans []sources.Span, i int) []string {
+	if i >= len(spans) {
+		return nil
+	}
+	s := spans[i]
+	var out []string
+	if st := s.Attributes["db.statement"]; st != "" {
+		out = append(out, "db.statement: "+frame.OneLine(st))
+	}
+	for _, k := range slices.Sorted(maps.Keys(s.Attributes)) {
+		if k != "db.statement" {
+			out = append(out, k+": "+frame.OneLine(s.Attributes[k]))
+		}
+	}
 	return out
 }

@@ -1,12 +1,16 @@
 package traces
 
 import (
+	"context"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/opsdeck/opsdeck/internal/units"
 	"github.com/opsdeck/opsdeck/sources"
+	"github.com/opsdeck/opsdeck/ui/pane"
+	"github.com/opsdeck/opsdeck/ui/theme"
 )
 
 // TestFields: an exemplar's row: time, value in the signal's unit (a
@@ -26,5 +30,55 @@ func TestFields(t *testing.T) {
 	}
 	if f := Fields(sources.Exemplar{At: at, Value: 1}, units.Seconds, sources.P95Latency); f[4] != "(no trace id)" {
 		t.Errorf("no trace id: %q", f[4])
+	}
+}
+
+// TestBar: a span's bar on the trace's scale, never empty.
+func TestBar(t *testing.T) {
+	start := time.Unix(1e9, 0)
+	for _, c := range []struct {
+		from, dur time.Duration
+		want      string
+	}{
+		{0, 10 * time.Second, "██████████"},
+		{5 * time.Second, 5 * time.Second, "     █████"},
+		{2 * time.Second, time.Millisecond, "  █       "}, // too short to see: one cell
+		{10 * time.Second, 0, "         █"},               // at the very end: still inside
+	} {
+		if got := Bar(sources.Span{Start: start.Add(c.from), Duration: c.dur}, start, 10*time.Second, 10); got != c.want {
+			t.Errorf("bar from %v for %v = %q, want %q", c.from, c.dur, got, c.want)
+		}
+	}
+	s, e := Extent([]sources.Span{{Start: start.Add(time.Second), Duration: time.Second}, {Start: start, Duration: 500 * time.Millisecond}})
+	if !s.Equal(start) || !e.Equal(start.Add(2*time.Second)) {
+		t.Errorf("extent %v–%v", s, e)
+	}
+}
+
+// BenchmarkWaterfallView: a 500-span trace drawn in a 160x48 terminal.
+// Budget: 2 ms.
+func BenchmarkWaterfallView(b *testing.B) {
+	start := time.Unix(1e9, 0)
+	spans := make([]sources.Span, 500)
+	for i := range spans {
+		spans[i] = sources.Span{ID: strconv.Itoa(i), Depth: i % 6, Service: "origin-api", Operation: "SELECT origin_db " + strconv.Itoa(i),
+			Start: start.Add(time.Duration(i) * time.Millisecond), Duration: time.Duration(500-i) * time.Millisecond,
+			Attributes: map[string]string{"db.statement": "SELECT 1", "db.system": "postgresql"}}
+	}
+	ctx := &pane.Context{Styles: theme.New(theme.Dark(), false), Now: func() time.Time { return start }, Time: pane.NewTimeline(15 * time.Minute), Base: context.Background()}
+	m := New(ctx, nil, sources.SignalSpec{Key: sources.P95Latency}, nil, "esc back", nil, "")
+	m.SetSize(140, 42)
+	m.open = &waterfall{id: "x", has: true, t: sources.Trace{ID: "x", Spans: spans}, cursor: 250}
+	var worst time.Duration
+	for b.Loop() {
+		t0 := time.Now()
+		if len(m.View(ctx.Styles)) < 20 {
+			b.Fatal("too few lines")
+		}
+		worst = max(worst, time.Since(t0))
+	}
+	b.ReportMetric(float64(worst.Microseconds())/1000, "worst-ms")
+	if worst > 2*time.Millisecond {
+		b.Errorf("worst %v: budget 2 ms", worst)
 	}
 }
