@@ -56,8 +56,10 @@ type Sandbox struct {
 	Postgres   *harness.Postgres
 	Redis      *harness.Redis
 	Pgbouncer  *harness.Pgbouncer
-	APIAddr    string
-	worker     *harness.Session // a long-running query, as a Celery worker's
+	// Jaeger is nil when it has not been built (make jaeger).
+	Jaeger  *harness.Jaeger
+	APIAddr string
+	worker  *harness.Session // a long-running query, as a Celery worker's
 
 	cancel context.CancelFunc
 	once   sync.Once
@@ -146,9 +148,12 @@ func Start(ctx context.Context, o Options) (_ *Sandbox, err error) {
 	quiet := originapi.Schedule{Start: sched.Start, Quiet: true,
 		Deploys: []originapi.Deploy{{At: now.Add(-History / 4).Truncate(time.Second), Version: "1.4.2"}}}
 	var second string
+	var apis []*originapi.API
+	var runs []func()
 	if err := step("synthetic Origin API, two instances", func() error {
 		for i, sc := range []originapi.Schedule{sched, quiet} {
 			api := originapi.New()
+			apis = append(apis, api)
 			addr, err := api.Serve(runCtx)
 			if err != nil {
 				return err
@@ -158,7 +163,10 @@ func Start(ctx context.Context, o Options) (_ *Sandbox, err error) {
 			} else {
 				second = addr
 			}
-			go api.Run(runCtx, sc, uint64(now.UnixNano())+uint64(i))
+			// Its traffic starts once its traces have somewhere to go: an
+			// exemplar must name a trace the backend has.
+			seed := uint64(now.UnixNano()) + uint64(i)
+			runs = append(runs, func() { go api.Run(runCtx, sc, seed) })
 		}
 		return nil
 	}); err != nil {
@@ -178,9 +186,15 @@ func Start(ctx context.Context, o Options) (_ *Sandbox, err error) {
 			originapi.Instance{Sched: quiet, Labels: map[string]string{"job": "fastapi-app", "instance": second}, Seed: seed + 1})
 	}
 
-	// The three servers start in parallel; each takes a second or two.
+	// The servers start in parallel; each takes a second or two. Jaeger
+	// only when it was built (a build takes minutes: make jaeger).
 	var wg sync.WaitGroup
-	errs := make([]error, 3)
+	errs := make([]error, 4)
+	if bin, err := harness.JaegerPath(); err == nil && isFile(bin) {
+		wg.Go(func() { s.Jaeger, errs[3] = harness.StartJaeger(ctx) })
+	} else {
+		fmt.Fprintln(o.Log, "  (no traces: Jaeger is not built; `make jaeger` builds it once)")
+	}
 	wg.Add(3)
 	go func() {
 		defer wg.Done()
@@ -196,8 +210,18 @@ func Start(ctx context.Context, o Options) (_ *Sandbox, err error) {
 		defer wg.Done()
 		s.Redis, errs[2] = harness.StartRedis(ctx, harness.RedisOptions{})
 	}()
-	if err := step("Prometheus, PostgreSQL and Redis", func() error { wg.Wait(); return errors.Join(errs...) }); err != nil {
+	if err := step("Prometheus, PostgreSQL, Redis and Jaeger", func() error { wg.Wait(); return errors.Join(errs...) }); err != nil {
 		return nil, err
+	}
+	if s.Jaeger != nil {
+		for _, api := range apis {
+			if err := api.ExportSpans(runCtx, s.Jaeger.OTLPEndpoint()); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, run := range runs {
+		run()
 	}
 	alembicDir := filepath.Join(dir, "alembic")
 	referencePath := filepath.Join(dir, "schema-at-head.json")
@@ -255,8 +279,18 @@ environments:
     alembic: {dir: %q}
     schema_reference: %q
     disposable: true
-`, s.Prometheus.URL(), s.Pgbouncer.URL(s.Postgres.Database, s.Postgres.User), s.Pgbouncer.URL("pgbouncer", s.Postgres.User), s.Redis.URL(0), alembicDir, schemaReference)
+%s`, s.Prometheus.URL(), s.Pgbouncer.URL(s.Postgres.Database, s.Postgres.User), s.Pgbouncer.URL("pgbouncer", s.Postgres.User), s.Redis.URL(0), alembicDir, schemaReference, s.tracing())
 }
+
+// tracing is the sandbox's tracing block: its Jaeger, when it has one.
+func (s *Sandbox) tracing() string {
+	if s.Jaeger == nil {
+		return ""
+	}
+	return fmt.Sprintf("    tracing: {jaeger_url: %q, ui_url: %q, service: %s}\n", s.Jaeger.QueryURL(), s.Jaeger.QueryURL()+"/trace/{trace_id}", originapi.ServiceName)
+}
+
+func isFile(p string) bool { st, err := os.Stat(p); return err == nil && !st.IsDir() }
 
 // Stop stops every server and removes the sandbox directory. Safe to call twice.
 func (s *Sandbox) Stop() {
@@ -265,7 +299,7 @@ func (s *Sandbox) Stop() {
 		var wg sync.WaitGroup
 		_ = s.worker.Stop()
 		_ = s.Pgbouncer.Stop()
-		for _, stop := range []func() error{s.Prometheus.Stop, s.Postgres.Stop, s.Redis.Stop} {
+		for _, stop := range []func() error{s.Prometheus.Stop, s.Postgres.Stop, s.Redis.Stop, s.Jaeger.Stop} {
 			wg.Add(1)
 			go func() { defer wg.Done(); _ = stop() }()
 		}
