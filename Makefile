@@ -42,7 +42,7 @@ bench: deps jaeger
 ## fuzz: each fuzz target for FUZZTIME (default 30s); a crasher lands in the
 ## package's testdata/fuzz and becomes a regression test that `make test` runs
 FUZZ_TARGETS := ./config:FuzzParse ./sources/alembic:FuzzParseFile ./sources/prometheus:FuzzResponse \
-	./sources/scrape:FuzzScrape ./internal/grafana:FuzzParse ./internal/safetext:FuzzString \
+	./sources/scrape:FuzzScrape ./sources/jaeger:FuzzTrace ./internal/grafana:FuzzParse ./internal/safetext:FuzzString \
 	./internal/snapshot:FuzzReportsHoldNoControls ./ui:FuzzNoSourceStringReachesTheTerminalRaw
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \

@@ -107,15 +107,21 @@ func (c *Client) Trace(ctx context.Context, id string) (sources.Trace, error) {
 	if int64(len(body)) > c.o.MaxBody {
 		return sources.Trace{}, fmt.Errorf("the trace from %s is larger than %d MiB: opsdeck reads at most that much", redact.URL(c.base), c.o.MaxBody>>20)
 	}
+	return decode(body, resp.StatusCode, resp.Status, id)
+}
+
+// decode reads Jaeger's answer for trace id: its spans in tree order, every
+// text made safe to show, at most MaxSpans.
+func decode(body []byte, code int, status, id string) (sources.Trace, error) {
 	var raw apiTrace
 	jsonErr := json.Unmarshal(body, &raw)
 	switch {
-	case resp.StatusCode == http.StatusNotFound:
+	case code == http.StatusNotFound:
 		return sources.Trace{}, fmt.Errorf("trace %s is not in Jaeger (not kept, or not sent yet)", id)
-	case resp.StatusCode/100 != 2 && jsonErr == nil && len(raw.Errors) > 0:
+	case code/100 != 2 && jsonErr == nil && len(raw.Errors) > 0:
 		return sources.Trace{}, fmt.Errorf("jaeger: %s", safetext.Shorten(safetext.String(raw.Errors[0].Msg), 300))
-	case resp.StatusCode/100 != 2:
-		return sources.Trace{}, fmt.Errorf("jaeger answered %s", resp.Status)
+	case code/100 != 2:
+		return sources.Trace{}, fmt.Errorf("jaeger answered %s", safetext.Shorten(safetext.String(status), 100))
 	case jsonErr != nil:
 		return sources.Trace{}, fmt.Errorf("jaeger's answer is not its JSON API: %s", safetext.Shorten(safetext.String(jsonErr.Error()), 200))
 	case len(raw.Data) == 0:
@@ -126,7 +132,7 @@ func (c *Client) Trace(ctx context.Context, id string) (sources.Trace, error) {
 	var spans []sources.Span
 	for _, s := range d.Spans {
 		sp := sources.Span{ID: safetext.String(s.SpanID), Service: safetext.String(d.Processes[s.ProcessID].ServiceName),
-			Operation: safetext.String(s.OperationName), Start: time.UnixMicro(s.StartTime), Duration: time.Duration(s.Duration) * time.Microsecond,
+			Operation: safetext.String(s.OperationName), Start: time.UnixMicro(s.StartTime), Duration: max(time.Duration(s.Duration)*time.Microsecond, 0),
 			Attributes: map[string]string{}}
 		for _, r := range s.References {
 			if r.RefType == "CHILD_OF" || sp.Parent == "" {
