@@ -120,3 +120,32 @@ func TestTraceWaterfall(t *testing.T) {
 		t.Errorf("without a backend, enter must give the trace's page:\n%s", s)
 	}
 }
+
+// TestExemplarDotsReadIncrementally: once a chart has its exemplars, a
+// window that moved asks only for what it gained; the dots of exemplars
+// still inside stay.
+func TestExemplarDotsReadIncrementally(t *testing.T) {
+	src := healthy()
+	src.exemplars = []sources.Exemplar{{At: t0.Add(-5 * time.Minute), Value: 2, TraceID: "4bf92f3577b34da6a3ce929d0e0e4736"}}
+	h := newHarness(t, src, nil, false)
+	h.size(160, 48)
+	first := len(src.exRanges)
+	if first != 2 { // the P95 and error-rate panes
+		t.Fatalf("%d exemplar reads at start, want 2", first)
+	}
+	w := lastWindow(src)
+	for lastWindow(src).End.Equal(w.End) {
+		h.advance(2 * time.Second)
+	}
+	if n := len(src.exRanges); n != first+2 {
+		t.Fatalf("%d exemplar reads after the window moved, want 2 more", n-first)
+	}
+	for _, r := range src.exRanges[first:] {
+		if !r[0].After(w.End) || r[1].Sub(r[0]) > 2*w.Step {
+			t.Errorf("asked for %s–%s after the window moved from %s: want only what it gained", r[0].Format(time.TimeOnly), r[1].Format(time.TimeOnly), w.End.Format(time.TimeOnly))
+		}
+	}
+	if n := strings.Count(h.screen(), "•"); n < 2 {
+		t.Errorf("the dots of the exemplars still inside the window are gone (%d)", n)
+	}
+}

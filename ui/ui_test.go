@@ -46,12 +46,14 @@ type fakeMetrics struct {
 	changeReads  int
 	readKeys     map[string]int // reads per signal
 	exemplars    []sources.Exemplar
-	noExemplars  string // the diagnosis when there are none
+	noExemplars  string         // the diagnosis when there are none
+	exRanges     [][2]time.Time // the spans exemplars were asked for
 }
 
 func (f *fakeMetrics) Exemplars(_ context.Context, spec sources.SignalSpec, start, end time.Time) (sources.ExemplarReading, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.exRanges = append(f.exRanges, [2]time.Time{start, end})
 	var r sources.ExemplarReading
 	for _, e := range f.exemplars {
 		if !e.At.Before(start) && !e.At.After(end) {

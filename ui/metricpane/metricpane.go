@@ -132,6 +132,18 @@ func (m *Model) newFetch() func(context.Context) (sources.Reading, error) {
 		keep = last
 		win = sources.Window{Now: now}
 	}
+	// Exemplars: only what the window gained since the last chart is read;
+	// those still inside it are kept (a window holds thousands of them).
+	exFrom, exKeep := win.Start(), []sources.Exemplar(nil)
+	if last := m.Poll.Last; keep.Points == nil && m.Poll.HasLast && last.Window.Step == win.Step &&
+		last.Window.End.Before(win.End) && last.Window.End.After(win.Start()) {
+		exFrom = last.Window.End.Add(time.Millisecond)
+		for _, e := range last.Exemplars {
+			if !e.At.Before(win.Start()) {
+				exKeep = append(exKeep, e)
+			}
+		}
+	}
 	return func(ctx context.Context) (sources.Reading, error) {
 		var (
 			earlier   []float64
@@ -149,8 +161,12 @@ func (m *Model) newFetch() func(context.Context) (sources.Reading, error) {
 		go func() {
 			defer func() { done <- struct{}{} }()
 			if ex, ok := src.(sources.Exemplars); ok && keep.Points == nil && win.Step > 0 && sources.MarksExemplars(spec.Key) {
-				if got, err := ex.Exemplars(ctx, spec, win.Start(), win.End); err == nil {
-					exemplars = got.Exemplars // dots only: the list (t) says what failed
+				exemplars = exKeep
+				if got, err := ex.Exemplars(ctx, spec, exFrom, win.End); err == nil {
+					exemplars = append(exemplars, got.Exemplars...) // dots only: the list (t) says what failed
+				}
+				if n := len(exemplars); n > maxDots {
+					exemplars = exemplars[n-maxDots:]
 				}
 			}
 		}()
@@ -171,6 +187,9 @@ func (m *Model) newFetch() func(context.Context) (sources.Reading, error) {
 		return r, err
 	}
 }
+
+// maxDots bounds the exemplars a chart keeps for its dots.
+const maxDots = 1000
 
 // readEarlier is the ghost line of spec over win, by back, or in words why
 // there is none.

@@ -12,7 +12,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"go.opentelemetry.io/otel/trace"
 )
 
 // LatencyBuckets cover Origin's 2 s alert threshold with room on both sides.
@@ -33,9 +32,9 @@ type API struct {
 	version    string
 
 	mu       sync.Mutex
-	tracer   trace.Tracer // nil unless ExportSpans was called
-	rss      float64      // simulated resident memory of the API process
-	appBytes float64      // origin_memory_usage_bytes
+	spans    *exporter // nil unless ExportSpans was called
+	rss      float64   // simulated resident memory of the API process
+	appBytes float64   // origin_memory_usage_bytes
 }
 
 // New registers the Origin metric families on a fresh registry.

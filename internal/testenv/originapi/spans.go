@@ -1,18 +1,15 @@
 package originapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"net/http"
+	"strconv"
+	"sync"
 	"time"
-
-	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/codes"
-	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
-	"go.opentelemetry.io/otel/sdk/resource"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	semconv "go.opentelemetry.io/otel/semconv/v1.26.0"
-	"go.opentelemetry.io/otel/trace"
 )
 
 // ServiceName is the synthetic API's service in its traces.
@@ -22,89 +19,147 @@ const ServiceName = "origin-api"
 // as a production tracer keeps, and only those are exemplars.
 const TraceEvery = 4
 
-// ExportSpans sends the API's traces over OTLP/HTTP to endpoint (host:port)
-// until ctx ends: a server span per traced request, with a PostgreSQL span
-// (its statement), a Redis span and, on the slow path, the slow query.
-func (a *API) ExportSpans(ctx context.Context, endpoint string) error {
-	exp, err := otlptracehttp.New(ctx, otlptracehttp.WithEndpoint(endpoint), otlptracehttp.WithInsecure())
-	if err != nil {
-		return err
+// The OTLP span kinds and status code used here (opentelemetry-proto).
+const (
+	kindServer  = 2
+	kindClient  = 3
+	statusError = 2
+)
+
+// otlpSpan is one span in OTLP/JSON: ids in hex, times in nanoseconds as
+// decimal strings.
+type otlpSpan struct {
+	TraceID      string      `json:"traceId"`
+	SpanID       string      `json:"spanId"`
+	ParentSpanID string      `json:"parentSpanId,omitempty"`
+	Name         string      `json:"name"`
+	Kind         int         `json:"kind"`
+	Start        string      `json:"startTimeUnixNano"`
+	End          string      `json:"endTimeUnixNano"`
+	Attributes   []otlpAttr  `json:"attributes,omitempty"`
+	Status       *otlpStatus `json:"status,omitempty"`
+}
+
+type otlpAttr struct {
+	Key   string            `json:"key"`
+	Value map[string]string `json:"value"`
+}
+
+type otlpStatus struct {
+	Code    int    `json:"code"`
+	Message string `json:"message,omitempty"`
+}
+
+func str(k, v string) otlpAttr { return otlpAttr{k, map[string]string{"stringValue": v}} }
+func intAttr(k string, v int) otlpAttr {
+	return otlpAttr{k, map[string]string{"intValue": strconv.Itoa(v)}}
+}
+func nanos(t time.Time) string { return strconv.FormatInt(t.UnixNano(), 10) }
+
+// exporter batches spans and posts them as OTLP/JSON over HTTP, as an
+// OpenTelemetry SDK's exporter does, without linking one into opsdeck.
+type exporter struct {
+	url    string
+	client *http.Client
+	mu     sync.Mutex
+	spans  []otlpSpan
+}
+
+// maxPending bounds the spans waiting for a backend that does not answer.
+const maxPending = 10000
+
+func (e *exporter) add(spans ...otlpSpan) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if len(e.spans)+len(spans) <= maxPending {
+		e.spans = append(e.spans, spans...)
 	}
-	res := resource.NewSchemaless(attribute.String("service.name", ServiceName))
-	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp, sdktrace.WithBatchTimeout(200*time.Millisecond)),
-		sdktrace.WithResource(res), sdktrace.WithIDGenerator(chosenIDs{}))
+}
+
+func (e *exporter) flush(ctx context.Context) {
+	e.mu.Lock()
+	spans := e.spans
+	e.spans = nil
+	e.mu.Unlock()
+	if len(spans) == 0 {
+		return
+	}
+	body, err := json.Marshal(map[string]any{"resourceSpans": []any{map[string]any{
+		"resource":   map[string]any{"attributes": []otlpAttr{str("service.name", ServiceName)}},
+		"scopeSpans": []any{map[string]any{"scope": map[string]string{"name": "originapi"}, "spans": spans}},
+	}}})
+	if err != nil {
+		return
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.url, bytes.NewReader(body))
+	if err != nil {
+		return
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if resp, err := e.client.Do(req); err == nil {
+		resp.Body.Close()
+	}
+}
+
+// ExportSpans sends the API's traces over OTLP/HTTP (JSON) to endpoint
+// (host:port) until ctx ends: a server span per traced request, with a
+// Redis span and a PostgreSQL span (its statement; the slow query on the
+// slow path).
+func (a *API) ExportSpans(ctx context.Context, endpoint string) error {
+	e := &exporter{url: "http://" + endpoint + "/v1/traces", client: &http.Client{Timeout: 2 * time.Second}}
 	go func() {
-		<-ctx.Done()
-		shut, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		tp.Shutdown(shut)
+		tick := time.NewTicker(200 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				e.flush(ctx)
+			}
+		}
 	}()
 	a.mu.Lock()
-	a.tracer = tp.Tracer("originapi")
+	a.spans = e
 	a.mu.Unlock()
 	return nil
 }
 
-// traceKey carries the trace id a request's exemplar already named.
-type traceKey struct{}
-
-// chosenIDs makes the trace id the one in the context (the exemplar's),
-// span ids from it and a counter.
-type chosenIDs struct{}
-
-func (chosenIDs) NewIDs(ctx context.Context) (trace.TraceID, trace.SpanID) {
-	tid, _ := ctx.Value(traceKey{}).(trace.TraceID)
-	return tid, spanID(tid, 0)
-}
-
-func (chosenIDs) NewSpanID(ctx context.Context, tid trace.TraceID) trace.SpanID {
-	n, _ := ctx.Value(spanKey{}).(byte)
-	return spanID(tid, n)
-}
-
-type spanKey struct{}
-
-func spanID(tid trace.TraceID, n byte) trace.SpanID {
-	var s trace.SpanID
-	copy(s[:], tid[8:])
-	s[7] ^= n + 1
-	return s
+// spanID is the trace's n-th span id: derived from the trace id, so that a
+// trace's spans are known from its exemplar alone.
+func spanID(traceID string, n byte) string {
+	b, _ := hex.DecodeString(traceID[16:])
+	b[7] ^= n + 1
+	return hex.EncodeToString(b)
 }
 
 // traceRequest records one traced request's spans, ending at end.
 func (a *API) traceRequest(traceID, handler, method string, code int, lat time.Duration, end time.Time) {
 	a.mu.Lock()
-	tr := a.tracer
+	e := a.spans
 	a.mu.Unlock()
-	if tr == nil {
+	if e == nil || len(traceID) != 32 {
 		return
-	}
-	var tid trace.TraceID
-	if b, err := hex.DecodeString(traceID); err != nil || len(b) != 16 {
-		return
-	} else {
-		copy(tid[:], b)
 	}
 	start := end.Add(-lat)
-	ctx := context.WithValue(context.Background(), traceKey{}, tid)
-	ctx, root := tr.Start(ctx, method+" "+handler, trace.WithSpanKind(trace.SpanKindServer), trace.WithTimestamp(start),
-		trace.WithAttributes(semconv.HTTPRequestMethodKey.String(method), semconv.HTTPRoute(handler), semconv.HTTPResponseStatusCode(code)))
-	child := func(n byte, name string, from, to time.Time, attrs ...attribute.KeyValue) {
-		_, s := tr.Start(context.WithValue(ctx, spanKey{}, n), name, trace.WithSpanKind(trace.SpanKindClient), trace.WithTimestamp(from), trace.WithAttributes(attrs...))
-		s.End(trace.WithTimestamp(to))
+	root := otlpSpan{TraceID: traceID, SpanID: spanID(traceID, 0), Name: method + " " + handler, Kind: kindServer,
+		Start: nanos(start), End: nanos(end),
+		Attributes: []otlpAttr{str("http.request.method", method), str("http.route", handler), intAttr("http.response.status_code", code)}}
+	if code >= 500 {
+		root.Status = &otlpStatus{Code: statusError, Message: fmt.Sprintf("%d from the LLM provider", code)}
+	}
+	child := func(n byte, name string, from, to time.Time, attrs ...otlpAttr) otlpSpan {
+		return otlpSpan{TraceID: traceID, SpanID: spanID(traceID, n), ParentSpanID: root.SpanID, Name: name, Kind: kindClient,
+			Start: nanos(from), End: nanos(to), Attributes: attrs}
 	}
 	// The cache first, then the database; a slow request spends its time in
 	// one slow query.
 	cacheEnd := start.Add(lat / 20)
-	child(1, "GET", start, cacheEnd, semconv.DBSystemRedis, attribute.String("db.statement", "GET cache:"+handler))
 	query := "SELECT id, role, content FROM messages WHERE conversation_id = $1 ORDER BY created_at LIMIT 50"
 	if lat > time.Second {
 		query = "SELECT m.id, m.content FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.user_id = $1 ORDER BY m.created_at DESC"
 	}
-	child(2, "SELECT origin_db", cacheEnd, start.Add(lat*9/10), semconv.DBSystemPostgreSQL, attribute.String("db.statement", query),
-		attribute.String("db.name", "origin_db"))
-	if code >= 500 {
-		root.SetStatus(codes.Error, fmt.Sprintf("%d from the LLM provider", code))
-	}
-	root.End(trace.WithTimestamp(end))
+	e.add(root,
+		child(1, "GET", start, cacheEnd, str("db.system", "redis"), str("db.statement", "GET cache:"+handler)),
+		child(2, "SELECT origin_db", cacheEnd, start.Add(lat*9/10), str("db.system", "postgresql"), str("db.statement", query), str("db.name", "origin_db")))
 }
