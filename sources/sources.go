@@ -184,8 +184,10 @@ type Reading struct {
 	EarlierBy   time.Duration
 	EarlierNote string
 	// Exemplars are the requests the application singled out in the window
-	// (P95 and the error rate, where the source keeps them): dots on the chart.
-	Exemplars []Exemplar
+	// (P95 and the error rate, where the source keeps them): dots on the
+	// chart, read up to ExemplarsTo.
+	Exemplars   []Exemplar
+	ExemplarsTo time.Time
 }
 
 // MarksExemplars says whether a signal's chart shows exemplars: the

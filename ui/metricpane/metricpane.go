@@ -132,16 +132,21 @@ func (m *Model) newFetch() func(context.Context) (sources.Reading, error) {
 		keep = last
 		win = sources.Window{Now: now}
 	}
-	// Exemplars: only what the window gained since the last chart is read;
-	// those still inside it are kept (a window holds thousands of them).
-	exFrom, exKeep := win.Start(), []sources.Exemplar(nil)
-	if last := m.Poll.Last; keep.Points == nil && m.Poll.HasLast && last.Window.Step == win.Step &&
-		last.Window.End.Before(win.End) && last.Window.End.After(win.Start()) {
-		exFrom = last.Window.End.Add(time.Millisecond)
+	// Exemplars: only what the window gained since the last read, and at
+	// most every exemplarEvery (a window holds thousands; decoding them
+	// each chart step cost a sixth of the idle budget); those still inside
+	// the window are kept.
+	exFrom, exKeep, exRead := win.Start(), []sources.Exemplar(nil), true
+	if last := m.Poll.Last; keep.Points == nil && m.Poll.HasLast && last.Window.Step == win.Step && !last.ExemplarsTo.IsZero() &&
+		last.ExemplarsTo.Before(win.End) && last.ExemplarsTo.After(win.Start()) {
+		exFrom, exRead = last.ExemplarsTo.Add(time.Millisecond), win.End.Sub(last.ExemplarsTo) >= exemplarEvery
 		for _, e := range last.Exemplars {
 			if !e.At.Before(win.Start()) {
 				exKeep = append(exKeep, e)
 			}
+		}
+		if !exRead {
+			exFrom = last.ExemplarsTo
 		}
 	}
 	return func(ctx context.Context) (sources.Reading, error) {
@@ -149,6 +154,7 @@ func (m *Model) newFetch() func(context.Context) (sources.Reading, error) {
 			earlier   []float64
 			note      string
 			exemplars []sources.Exemplar
+			exTo      time.Time
 			done      = make(chan struct{}, 2)
 		)
 		// The ghost line and the exemplars are read beside the chart, not after it.
@@ -161,9 +167,12 @@ func (m *Model) newFetch() func(context.Context) (sources.Reading, error) {
 		go func() {
 			defer func() { done <- struct{}{} }()
 			if ex, ok := src.(sources.Exemplars); ok && keep.Points == nil && win.Step > 0 && sources.MarksExemplars(spec.Key) {
-				exemplars = exKeep
+				exemplars, exTo = exKeep, exFrom
+				if !exRead {
+					return
+				}
 				if got, err := ex.Exemplars(ctx, spec, exFrom, win.End); err == nil {
-					exemplars = append(exemplars, got.Exemplars...) // dots only: the list (t) says what failed
+					exemplars, exTo = append(exemplars, got.Exemplars...), win.End // dots only: the list (t) says what failed
 				}
 				if n := len(exemplars); n > maxDots {
 					exemplars = exemplars[n-maxDots:]
@@ -176,10 +185,10 @@ func (m *Model) newFetch() func(context.Context) (sources.Reading, error) {
 		switch {
 		case err != nil:
 		case keep.Points != nil:
-			r.Points, r.Window, r.Exemplars = keep.Points, keep.Window, keep.Exemplars
+			r.Points, r.Window, r.Exemplars, r.ExemplarsTo = keep.Points, keep.Window, keep.Exemplars, keep.ExemplarsTo
 			r.Earlier, r.EarlierBy, r.EarlierNote = keep.Earlier, keep.EarlierBy, keep.EarlierNote
 		default:
-			r.Exemplars = exemplars
+			r.Exemplars, r.ExemplarsTo = exemplars, exTo
 			if compare > 0 {
 				r.Earlier, r.EarlierBy, r.EarlierNote = earlier, compare, note
 			}
@@ -190,6 +199,9 @@ func (m *Model) newFetch() func(context.Context) (sources.Reading, error) {
 
 // maxDots bounds the exemplars a chart keeps for its dots.
 const maxDots = 1000
+
+// exemplarEvery is how often a chart reads the exemplars its window gained.
+const exemplarEvery = 30 * time.Second
 
 // readEarlier is the ghost line of spec over win, by back, or in words why
 // there is none.
