@@ -35,13 +35,18 @@ type snapshotDoc struct {
 	Changes []struct {
 		Time, Kind, Text string
 	} `json:"changes"`
+	SlowTraces []struct {
+		Seconds float64 `json:"seconds"`
+		Route   string  `json:"route"`
+		TraceID string  `json:"trace_id"`
+	} `json:"slow_traces"`
 }
 
 func TestSnapshotAgainstRealPrometheus(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	addr := originapi.Start(t, originapi.Schedule{Start: time.Now(), Period: time.Hour}, 7)
-	prom := harness.NewPrometheus(t, harness.PrometheusOptions{Targets: []string{addr}, Rules: `groups:
+	prom := harness.NewPrometheus(t, harness.PrometheusOptions{Targets: []string{addr}, Exemplars: true, Rules: `groups:
   - name: t
     rules:
       - alert: Firing
@@ -104,6 +109,15 @@ func TestSnapshotAgainstRealPrometheus(t *testing.T) {
 		}
 		if len(doc.Alerts) != 1 || doc.Alerts[0]["name"] != "Firing" || doc.Alerts[0]["state"] != "firing" {
 			t.Errorf("alerts = %v", doc.Alerts)
+		}
+		// The slowest traced requests, from the P95's exemplars.
+		if len(doc.SlowTraces) == 0 || len(doc.SlowTraces) > 5 {
+			t.Errorf("slow_traces = %+v", doc.SlowTraces)
+		}
+		for i, st := range doc.SlowTraces {
+			if !regexp.MustCompile(`^[0-9a-f]{32}$`).MatchString(st.TraceID) || st.Route == "" || (i > 0 && st.Seconds > doc.SlowTraces[i-1].Seconds) {
+				t.Errorf("slow trace %d: %+v", i, st)
+			}
 		}
 		// The alert started with the server, inside the last hour: a change.
 		if len(doc.Changes) != 1 || doc.Changes[0].Kind != "alert" || doc.Changes[0].Text != "Firing (critical) firing" {

@@ -70,11 +70,39 @@ func (d *Document) Markdown() string {
 	b.WriteString(d.signalsMarkdown())
 	b.WriteString(d.alertsMarkdown())
 	b.WriteString(d.changesMarkdown())
+	b.WriteString(d.tracesMarkdown())
 	b.WriteString(d.Postgres.markdown())
 	b.WriteString(d.Redis.markdown())
 	b.WriteString(d.Migrations.markdown())
 	b.WriteString(d.SchemaDrift.markdown())
 	b.WriteString(d.actionsMarkdown())
+	return b.String()
+}
+
+// tracesMarkdown lists the slowest traced requests, with their traces.
+func (d *Document) tracesMarkdown() string {
+	if len(d.SlowTraces) == 0 && d.TracesNote == "" {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("## Slowest traced requests\n\n")
+	if len(d.SlowTraces) == 0 {
+		fmt.Fprintf(&b, "None: %s\n\n", oneLine(d.TracesNote))
+		return b.String()
+	}
+	b.WriteString("| Time (UTC) | Latency | Route | Trace |\n|---|---:|---|---|\n")
+	for _, t := range d.SlowTraces {
+		at := t.Time
+		if tt, err := time.Parse(time.RFC3339, at); err == nil {
+			at = tt.UTC().Format("15:04:05")
+		}
+		trace := "`" + t.TraceID + "`"
+		if t.URL != "" {
+			trace = "[" + t.TraceID + "](" + t.URL + ")"
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", at, units.Format(t.Seconds, units.Seconds), cell(t.Route), trace)
+	}
+	b.WriteString("\n")
 	return b.String()
 }
 

@@ -59,6 +59,8 @@ func sample() *Document {
 			{Detail: "column users.legacy_flag is not in the reference", Hazardous: true},
 			{Detail: "index messages_created_idx is missing"},
 		}},
+		SlowTraces: []SlowTrace{{Time: "2026-11-25T14:31:02Z", Seconds: 4.2, Route: "/api/chat", TraceID: "4bf92f3577b34da6a3ce929d0e0e4736",
+			URL: "https://jaeger.example.com/trace/4bf92f3577b34da6a3ce929d0e0e4736"}, {Time: "2026-11-25T14:30:40Z", Seconds: 0.9, Route: "/api/messages", TraceID: "00f067aa0ba902b7"}},
 		ChangesSince: "2026-11-25T14:17:10Z",
 		Changes: []Change{{Time: "2026-11-25T14:20:05Z", Kind: sources.MarkDeploy, Text: "deploy version=1.4.2 on api-1:8000"},
 			{Time: "2026-11-25T14:25:00Z", Kind: sources.MarkAlert, Text: "OriginHighErrorRate (critical) firing"},

@@ -48,6 +48,10 @@ type Document struct {
 	Changes      []Change `json:"changes"`
 	ChangesSince string   `json:"changes_since"`
 	ChangesError string   `json:"changes_error,omitempty"`
+	// SlowTraces are the slowest traced requests (the P95's exemplars) since
+	// ChangesSince, slowest first; TracesNote says why there are none.
+	SlowTraces []SlowTrace `json:"slow_traces"`
+	TracesNote string      `json:"traces_note,omitempty"`
 
 	order []string // metric keys in display order
 	specs map[string]sources.SignalSpec
@@ -58,6 +62,55 @@ type Change struct {
 	Time string           `json:"time"`
 	Kind sources.MarkKind `json:"kind"`
 	Text string           `json:"text"`
+}
+
+// SlowTrace is one traced request: when, how long, where, and its trace.
+type SlowTrace struct {
+	Time    string  `json:"time"`
+	Seconds float64 `json:"seconds"`
+	Route   string  `json:"route,omitempty"`
+	TraceID string  `json:"trace_id"`
+	URL     string  `json:"url,omitempty"`
+}
+
+// slowTraces is how many traced requests a snapshot lists.
+const slowTraces = 5
+
+// readSlowTraces fills SlowTraces from the P95 signal's exemplars.
+func (d *Document) readSlowTraces(ctx context.Context, env *sources.Environment, from, to time.Time) {
+	d.SlowTraces = []SlowTrace{}
+	src, ok := env.Metrics.(sources.Exemplars)
+	var p95 *sources.SignalSpec
+	for i := range env.Signals {
+		if env.Signals[i].Key == sources.P95Latency {
+			p95 = &env.Signals[i]
+		}
+	}
+	switch {
+	case !ok:
+		d.TracesNote = "no exemplars to read: they are Prometheus's"
+		return
+	case p95 == nil:
+		return
+	}
+	r, err := src.Exemplars(ctx, *p95, from, to)
+	switch {
+	case err != nil:
+		d.TracesNote = "exemplars: " + env.Scrubber.Error(err)
+		return
+	case r.Diagnosis != "":
+		d.TracesNote = r.Diagnosis
+	}
+	for _, e := range r.Exemplars {
+		if len(d.SlowTraces) == slowTraces || e.TraceID == "" {
+			break
+		}
+		t := SlowTrace{Time: e.At.UTC().Format(time.RFC3339), Seconds: e.Value, Route: cmp.Or(e.Labels["handler"], e.Labels["route"], e.Labels["path"]), TraceID: e.TraceID}
+		if env.TraceUI != "" {
+			t.URL = strings.ReplaceAll(env.TraceUI, "{trace_id}", e.TraceID)
+		}
+		d.SlowTraces = append(d.SlowTraces, t)
+	}
 }
 
 // ChangesWindow is how far back a snapshot looks for changes when the
@@ -276,6 +329,7 @@ func Take(ctx context.Context, env *sources.Environment, now time.Time) *Documen
 	}
 	window := cmp.Or(env.MarksWindow, ChangesWindow)
 	d.ChangesSince, d.Changes = now.Add(-window).UTC().Format(time.RFC3339), []Change{}
+	wg.Go(func() { d.readSlowTraces(ctx, env, now.Add(-window), now) })
 	switch src, ok := env.Metrics.(sources.Changes); {
 	case env.Marks != nil:
 		d.setChanges(env.Marks) // what the console showed
