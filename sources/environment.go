@@ -35,6 +35,7 @@ type Environment struct {
 	Traces       Traces
 	TracesTarget string
 	TraceUI      string
+	TraceService string // the application's service in its traces
 
 	// Cache is nil when no Redis is configured; CacheProblem says why.
 	Cache           Cache

@@ -35,3 +35,12 @@ const MaxSpans = 5000
 type Traces interface {
 	Trace(ctx context.Context, id string) (Trace, error)
 }
+
+// TraceSearch finds traces of a service over a time range (Jaeger's search):
+// the list of traced requests when a signal has no exemplars.
+type TraceSearch interface {
+	// Search returns the service's traces in [from, to] as exemplars: the
+	// root span's start, its duration in seconds, route and an "error"
+	// status when a span failed; slowest first, at most limit.
+	Search(ctx context.Context, service string, from, to time.Time, limit int) ([]Exemplar, error)
+}

@@ -149,3 +149,29 @@ func TestExemplarDotsReadIncrementally(t *testing.T) {
 		t.Errorf("the dots of the exemplars still inside the window are gone (%d)", n)
 	}
 }
+
+// searchingTraces is a backend that also searches (UI test only).
+type searchingTraces struct{ fakeTraces }
+
+func (*searchingTraces) Search(_ context.Context, service string, from, to time.Time, limit int) ([]sources.Exemplar, error) {
+	return []sources.Exemplar{{At: t0.Add(-time.Minute), Value: 3.5, TraceID: "aaaa0000bbbb1111cccc2222dddd3333", Labels: map[string]string{"route": "POST /api/chat", "status": "error"}}}, nil
+}
+
+// TestTraceListFallsBackToSearch: a pane without exemplars lists the
+// service's traces from the backend's search, saying so.
+func TestTraceListFallsBackToSearch(t *testing.T) {
+	src := healthy()
+	src.noExemplars = "exemplar storage is off"
+	h := newHarness(t, src, nil, false)
+	h.m.env.Traces, h.m.env.TraceService = &searchingTraces{}, "origin-api"
+	h.size(160, 48)
+	h.key("tab")
+	h.key("tab")
+	h.key("t")
+	s := h.screen()
+	for _, want := range []string{"no exemplars: exemplar storage is off", "instead, origin-api's traces from Jaeger's search", "POST /api/chat", "error", "aaaa0000bbbb1111cccc2222dddd3333"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("%q missing:\n%s", want, s)
+		}
+	}
+}

@@ -78,7 +78,7 @@ func Open(cfg *config.Config, name, version string) (*sources.Environment, error
 			env.Traces, env.TracesTarget = jc, redact.URL(t.JaegerURL)
 		}
 	}
-	env.TraceUI = e.Tracing.UIURL
+	env.TraceUI, env.TraceService = e.Tracing.UIURL, e.Tracing.Service
 	if ref := e.SchemaReference; ref != "" && env.Database != nil {
 		live := env.Database.(*postgres.Client)
 		if other, ok := cfg.Environments[ref]; ok {

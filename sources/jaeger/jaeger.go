@@ -81,6 +81,82 @@ type apiTrace struct {
 	} `json:"errors"`
 }
 
+// searchLimit bounds a search: Jaeger returns whole traces.
+const searchLimit = 100
+
+// Search finds service's traces in [from, to]: each as its root span's
+// start, duration and route, "error" when one of its spans failed; the
+// slowest first, at most limit.
+func (c *Client) Search(ctx context.Context, service string, from, to time.Time, limit int) ([]sources.Exemplar, error) {
+	if service == "" {
+		return nil, errors.New("no service to search: set tracing.service (or OTEL_SERVICE_NAME)")
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.o.Timeout)
+	defer cancel()
+	q := url.Values{"service": {service}, "start": {strconv.FormatInt(from.UnixMicro(), 10)}, "end": {strconv.FormatInt(to.UnixMicro(), 10)},
+		"limit": {strconv.Itoa(searchLimit)}}
+	body, code, status, err := c.get(ctx, "/api/traces?"+q.Encode())
+	if err != nil {
+		return nil, err
+	}
+	var raw apiTrace
+	if err := json.Unmarshal(body, &raw); err != nil || code/100 != 2 {
+		_, derr := decode(body, code, status, "")
+		if derr == nil {
+			derr = fmt.Errorf("jaeger's search answer is not its JSON API")
+		}
+		return nil, derr
+	}
+	var out []sources.Exemplar
+	for i := range raw.Data {
+		one := apiTrace{Data: raw.Data[i : i+1]}
+		b, _ := json.Marshal(one)
+		t, err := decode(b, http.StatusOK, "", "")
+		if err != nil || len(t.Spans) == 0 {
+			continue
+		}
+		root := t.Spans[0]
+		e := sources.Exemplar{At: root.Start, Value: root.Duration.Seconds(), TraceID: t.ID, Labels: map[string]string{"route": root.Operation}}
+		for _, s := range t.Spans {
+			if s.Error {
+				e.Labels["status"] = "error"
+			}
+		}
+		out = append(out, e)
+	}
+	slices.SortFunc(out, func(a, b sources.Exemplar) int {
+		return cmp.Or(cmp.Compare(b.Value, a.Value), strings.Compare(a.TraceID, b.TraceID))
+	})
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+// get fetches path from the query service, bounded.
+func (c *Client) get(ctx context.Context, path string) (body []byte, code int, status string, err error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+path, nil)
+	if err != nil {
+		return nil, 0, "", err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return nil, 0, "", fmt.Errorf("no answer from %s within %s", redact.URL(c.base), c.o.Timeout)
+		}
+		return nil, 0, "", errors.New(c.o.Scrubber.Error(err))
+	}
+	defer resp.Body.Close()
+	body, err = io.ReadAll(io.LimitReader(resp.Body, c.o.MaxBody+1))
+	if err != nil {
+		return nil, 0, "", errors.New(c.o.Scrubber.Error(err))
+	}
+	if int64(len(body)) > c.o.MaxBody {
+		return nil, 0, "", fmt.Errorf("the answer of %s is larger than %d MiB: opsdeck reads at most that much", redact.URL(c.base), c.o.MaxBody>>20)
+	}
+	return body, resp.StatusCode, resp.Status, nil
+}
+
 // Trace reads trace id, its spans in tree order.
 func (c *Client) Trace(ctx context.Context, id string) (sources.Trace, error) {
 	if !traceID.MatchString(id) {
@@ -88,26 +164,11 @@ func (c *Client) Trace(ctx context.Context, id string) (sources.Trace, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.o.Timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/api/traces/"+id, nil)
+	body, code, status, err := c.get(ctx, "/api/traces/"+id)
 	if err != nil {
 		return sources.Trace{}, err
 	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return sources.Trace{}, fmt.Errorf("no answer from %s within %s", redact.URL(c.base), c.o.Timeout)
-		}
-		return sources.Trace{}, errors.New(c.o.Scrubber.Error(err))
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, c.o.MaxBody+1))
-	if err != nil {
-		return sources.Trace{}, errors.New(c.o.Scrubber.Error(err))
-	}
-	if int64(len(body)) > c.o.MaxBody {
-		return sources.Trace{}, fmt.Errorf("the trace from %s is larger than %d MiB: opsdeck reads at most that much", redact.URL(c.base), c.o.MaxBody>>20)
-	}
-	return decode(body, resp.StatusCode, resp.Status, id)
+	return decode(body, code, status, id)
 }
 
 // decode reads Jaeger's answer for trace id: its spans in tree order, every

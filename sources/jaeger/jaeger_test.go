@@ -113,6 +113,23 @@ func TestExemplarToTrace(t *testing.T) {
 	if root.Depth != 0 || root.Operation != "POST /api/chat" || root.Service != originapi.ServiceName || root.Duration.Seconds() < ex.Value*0.99 {
 		t.Errorf("root %+v (exemplar %v s)", root, ex.Value)
 	}
+	// Jaeger's search, the list's fallback when a signal has no exemplars:
+	// the service's traces, the slow route's first.
+	found, err := jc.Search(ctx, originapi.ServiceName, time.Now().Add(-time.Minute), time.Now(), 10)
+	if err != nil || len(found) == 0 {
+		t.Fatalf("search: %v %v", found, err)
+	}
+	if top := found[0]; top.Labels["route"] != "POST /api/chat" || top.Value < 1 || len(top.TraceID) != 32 {
+		t.Errorf("the slowest trace found: %+v", top)
+	}
+	for i := 1; i < len(found); i++ {
+		if found[i].Value > found[i-1].Value {
+			t.Errorf("search result %d is slower than the one before it", i)
+		}
+	}
+	if _, err := jc.Search(ctx, "", time.Now().Add(-time.Minute), time.Now(), 10); err == nil || !strings.Contains(err.Error(), "tracing.service") {
+		t.Errorf("a search without a service: %v", err)
+	}
 	db := tr.Spans[2]
 	if db.Depth != 1 || db.Parent != root.ID || !strings.HasPrefix(db.Attributes["db.statement"], "SELECT m.id") || db.Attributes["db.system"] != "postgresql" {
 		t.Errorf("the database span: %+v", db)

@@ -38,7 +38,10 @@ type Model struct {
 
 	backend sources.Traces // nil: no trace backend
 	ui      string         // the team's trace page, {trace_id} for the id
+	service string         // searched when the signal has no exemplars
 	open    *waterfall     // the trace opened from the list, while shown
+	// searched: the list is Jaeger's search, the signal having no exemplars.
+	searched bool
 }
 
 // waterfall is one trace opened from the list.
@@ -53,8 +56,8 @@ type waterfall struct {
 
 // New opens the overlay on spec; Fetch reads the exemplars. backend (nil
 // when there is none) opens a trace; ui is the team's trace page.
-func New(ctx *pane.Context, src sources.Exemplars, spec sources.SignalSpec, scrub *redact.Scrubber, hints string, backend sources.Traces, ui string) *Model {
-	return &Model{ctx: ctx, src: src, spec: spec, scrub: scrub, hints: hints, backend: backend, ui: ui}
+func New(ctx *pane.Context, src sources.Exemplars, spec sources.SignalSpec, scrub *redact.Scrubber, hints string, backend sources.Traces, ui, service string) *Model {
+	return &Model{ctx: ctx, src: src, spec: spec, scrub: scrub, hints: hints, backend: backend, ui: ui, service: service}
 }
 
 // traceResult is a trace read for the waterfall.
@@ -108,10 +111,11 @@ func (m *Model) Back() bool {
 // result is a reading; it carries its overlay and generation so that a
 // closed overlay's or an older read's answer is dropped.
 type result struct {
-	owner *Model
-	gen   int
-	r     sources.ExemplarReading
-	err   error
+	owner    *Model
+	gen      int
+	r        sources.ExemplarReading
+	err      error
+	searched bool
 }
 
 // Msg reports whether msg is an overlay's result.
@@ -139,11 +143,23 @@ func (m *Model) Fetch() tea.Cmd {
 		m.from, m.to = t.Cursor.Add(-t.Window/around), t.Cursor.Add(t.Window/around)
 	}
 	owner, gen, src, spec, from, to, base := m, m.gen, m.src, m.spec, m.from, m.to, m.ctx.Base
+	search, _ := m.backend.(sources.TraceSearch)
+	service := m.service
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(base, pane.FetchGuard)
 		defer cancel()
 		r, err := src.Exemplars(ctx, spec, from, to)
-		return result{owner: owner, gen: gen, r: r, err: err}
+		if err != nil || len(r.Exemplars) > 0 || search == nil || service == "" {
+			return result{owner: owner, gen: gen, r: r, err: err}
+		}
+		// No exemplars: the service's traces from the backend's search.
+		found, serr := search.Search(ctx, service, from, to, sources.MaxExemplars)
+		if serr != nil {
+			r.Diagnosis += "; Jaeger's search failed: " + serr.Error()
+			return result{owner: owner, gen: gen, r: r}
+		}
+		r.Exemplars = found
+		return result{owner: owner, gen: gen, r: r, searched: true}
 	}
 }
 
@@ -164,7 +180,7 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		m.err = r.err
 		return nil
 	}
-	m.err, m.r, m.has = nil, r.r, true
+	m.err, m.r, m.has, m.searched = nil, r.r, true, r.searched
 	m.cursor = min(m.cursor, max(len(m.r.Exemplars)-1, 0))
 	return nil
 }
@@ -267,8 +283,11 @@ func (m *Model) View(st *theme.Styles) []string {
 		for _, l := range frame.WrapN("no exemplars: "+m.r.Diagnosis, iw, 3) {
 			add(st.Warn, l)
 		}
-		add(st.Muted, m.hints)
-		return out
+		if !m.searched {
+			add(st.Muted, m.hints)
+			return out
+		}
+		add(st.Muted, frame.Fit(fmt.Sprintf("instead, %s's traces from Jaeger's search, slowest first:", m.service), iw))
 	}
 	cols := []int{8, 10, 24, 6, 32}
 	rest := iw - len(cols)

@@ -66,7 +66,7 @@ func BenchmarkWaterfallView(b *testing.B) {
 			Attributes: map[string]string{"db.statement": "SELECT 1", "db.system": "postgresql"}}
 	}
 	ctx := &pane.Context{Styles: theme.New(theme.Dark(), false), Now: func() time.Time { return start }, Time: pane.NewTimeline(15 * time.Minute), Base: context.Background()}
-	m := New(ctx, nil, sources.SignalSpec{Key: sources.P95Latency}, nil, "esc back", nil, "")
+	m := New(ctx, nil, sources.SignalSpec{Key: sources.P95Latency}, nil, "esc back", nil, "", "")
 	m.SetSize(140, 42)
 	m.open = &waterfall{id: "x", has: true, t: sources.Trace{ID: "x", Spans: spans}, cursor: 250}
 	var worst time.Duration
