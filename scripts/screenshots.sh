@@ -130,3 +130,15 @@ tmux -L "$sock" send-keys Enter
 wait_for 'what changed \(' 10
 sleep 1
 shot changes
+# Back to every route; the P95 pane's traced requests, then the slowest
+# one's trace from Jaeger.
+for k in Escape Escape Tab; do tmux -L "$sock" send-keys "$k"; sleep 0.5; done
+tmux -L "$sock" send-keys t
+wait_for 'TRACE ID' 10
+sleep 0.5
+shot traces
+tmux -L "$sock" send-keys Enter
+wait_for '[0-9] spans · ' 10
+for k in Down Down; do tmux -L "$sock" send-keys "$k"; sleep 0.3; done
+wait_for 'db.statement' 5
+shot waterfall
