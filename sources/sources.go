@@ -183,6 +183,9 @@ type Reading struct {
 	Earlier     []float64
 	EarlierBy   time.Duration
 	EarlierNote string
+	// EarlierAt is the window's end when the ghost line was read (it is
+	// read again every so often, shifted along in between).
+	EarlierAt time.Time
 	// Exemplars are the requests the application singled out in the window
 	// (P95 and the error rate, where the source keeps them): dots on the
 	// chart, read up to ExemplarsTo.

@@ -17,7 +17,7 @@ func earlierReads(f *fakeMetrics) int {
 // TestGhostLineCycles: the compare key draws the same window a day
 // earlier, then a week earlier, then none; each pane's value line says
 // the change, or in words that there is no history; the ghost costs one
-// read per pane when the chart's window moves, not one per refresh.
+// read per pane every 30 s, shifted along as the window moves between.
 func TestGhostLineCycles(t *testing.T) {
 	src := healthy()
 	src.earlier = map[time.Duration]float64{24 * time.Hour: 0.5}
@@ -58,9 +58,20 @@ func TestGhostLineCycles(t *testing.T) {
 	if s := h.screen(); strings.Count(s, "+100 % vs 1d") != 4 {
 		t.Errorf("the ghost line was lost between chart steps:\n%s", s)
 	}
+	// The window moved: the ghost line is shifted along, not read, until
+	// 30 s have passed; then it is read again, once per pane.
 	h.advance(2 * time.Second)
+	if n := earlierReads(src) - before; n != 0 {
+		t.Errorf("%d ghost reads one step on, want none (shifted)", n)
+	}
+	if s := h.screen(); strings.Count(s, "+100 % vs 1d") != 4 {
+		t.Errorf("the shifted ghost line lost its comparison:\n%s", s)
+	}
+	for range 15 {
+		h.advance(2 * time.Second)
+	}
 	if n := earlierReads(src) - before; n != 4 {
-		t.Errorf("%d ghost reads once the window moved, want one per pane", n)
+		t.Errorf("%d ghost reads in 32 s, want one per pane", n)
 	}
 
 	h.key("g")

@@ -149,6 +149,21 @@ func (m *Model) newFetch() func(context.Context) (sources.Reading, error) {
 			exFrom = last.ExemplarsTo
 		}
 	}
+	// The ghost line: read again every ghostEvery; between, the one read
+	// is shifted along by the steps the window moved (the past does not
+	// change), its newest points left empty until the next read.
+	var ghostKeep *sources.Reading
+	if last := m.Poll.Last; keep.Points == nil && compare > 0 && m.Poll.HasLast && last.EarlierBy == compare && last.Window.Step == win.Step &&
+		len(last.Earlier) == win.Points() && !last.EarlierAt.IsZero() && win.End.Sub(last.EarlierAt) < ghostEvery {
+		if k := int(win.End.Sub(last.Window.End) / win.Step); k >= 0 && k < len(last.Earlier) {
+			shifted := make([]float64, len(last.Earlier))
+			n := copy(shifted, last.Earlier[k:])
+			for i := n; i < len(shifted); i++ {
+				shifted[i] = math.NaN()
+			}
+			ghostKeep = &sources.Reading{Earlier: shifted, EarlierNote: last.EarlierNote, EarlierAt: last.EarlierAt}
+		}
+	}
 	return func(ctx context.Context) (sources.Reading, error) {
 		var (
 			earlier   []float64
@@ -160,7 +175,7 @@ func (m *Model) newFetch() func(context.Context) (sources.Reading, error) {
 		// The ghost line and the exemplars are read beside the chart, not after it.
 		go func() {
 			defer func() { done <- struct{}{} }()
-			if keep.Points == nil && compare > 0 {
+			if keep.Points == nil && compare > 0 && ghostKeep == nil {
 				earlier, note = readEarlier(ctx, src, spec, win, compare)
 			}
 		}()
@@ -186,11 +201,14 @@ func (m *Model) newFetch() func(context.Context) (sources.Reading, error) {
 		case err != nil:
 		case keep.Points != nil:
 			r.Points, r.Window, r.Exemplars, r.ExemplarsTo = keep.Points, keep.Window, keep.Exemplars, keep.ExemplarsTo
-			r.Earlier, r.EarlierBy, r.EarlierNote = keep.Earlier, keep.EarlierBy, keep.EarlierNote
+			r.Earlier, r.EarlierBy, r.EarlierNote, r.EarlierAt = keep.Earlier, keep.EarlierBy, keep.EarlierNote, keep.EarlierAt
 		default:
 			r.Exemplars, r.ExemplarsTo = exemplars, exTo
-			if compare > 0 {
-				r.Earlier, r.EarlierBy, r.EarlierNote = earlier, compare, note
+			switch {
+			case ghostKeep != nil:
+				r.Earlier, r.EarlierBy, r.EarlierNote, r.EarlierAt = ghostKeep.Earlier, compare, ghostKeep.EarlierNote, ghostKeep.EarlierAt
+			case compare > 0:
+				r.Earlier, r.EarlierBy, r.EarlierNote, r.EarlierAt = earlier, compare, note, win.End
 			}
 		}
 		return r, err
@@ -202,6 +220,9 @@ const maxDots = 1000
 
 // exemplarEvery is how often a chart reads the exemplars its window gained.
 const exemplarEvery = 30 * time.Second
+
+// ghostEvery is how often a chart reads its ghost line again.
+const ghostEvery = 30 * time.Second
 
 // readEarlier is the ghost line of spec over win, by back, or in words why
 // there is none.

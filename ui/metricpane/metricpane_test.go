@@ -194,3 +194,50 @@ func TestExemplarDots(t *testing.T) {
 		t.Errorf("a failure's exemplar is not on the line: %v", dots)
 	}
 }
+
+// past answers the ghost line with each point's own time (in seconds), so
+// that a shifted line can be told from a fresh one.
+type past struct {
+	reading
+	reads int
+}
+
+func (p *past) Earlier(_ context.Context, _ sources.SignalSpec, w sources.Window, by time.Duration) ([]float64, error) {
+	p.reads++
+	out := make([]float64, w.Points())
+	for i := range out {
+		out[i] = float64(w.Start().Add(time.Duration(i) * w.Step).Add(-by).Unix())
+	}
+	return out, nil
+}
+
+// TestGhostShiftedAlong: between two reads of the ghost line, the one read
+// is shifted by the steps the window moved, each point still the past of
+// the chart point above it; the newest ones are left empty.
+func TestGhostShiftedAlong(t *testing.T) {
+	src := &past{reading: reading{r: sources.Reading{Value: 1}}}
+	now := t0
+	m, ctx := newPane(src, p95(1, 2))
+	ctx.Now = func() time.Time { return now }
+	ctx.Time.Compare = 24 * time.Hour
+	m.Update(m.Start()())
+	first := m.Poll.Last
+	if src.reads != 1 || len(first.Earlier) == 0 {
+		t.Fatalf("%d ghost reads, %d points", src.reads, len(first.Earlier))
+	}
+	now = now.Add(3 * first.Window.Step) // three steps on, well inside 30 s
+	m.Update(m.Fetch()())
+	r := m.Poll.Last
+	if src.reads != 1 {
+		t.Fatalf("the ghost was read again %d steps on", 3)
+	}
+	for i, v := range r.Earlier {
+		want := float64(r.Window.Start().Add(time.Duration(i) * r.Window.Step).Add(-24 * time.Hour).Unix())
+		switch {
+		case i >= len(r.Earlier)-3 && !math.IsNaN(v):
+			t.Errorf("point %d is %v, want empty until the next read", i, v)
+		case i < len(r.Earlier)-3 && v != want:
+			t.Errorf("point %d is %v, want %v (a day before its chart point)", i, v, want)
+		}
+	}
+}
