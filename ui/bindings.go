@@ -143,6 +143,17 @@ func Bindings() []Binding {
 			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.bd.NextLabel(+1) }},
 		{Spec: binding.Spec{Name: "previous_label", Keys: []string{"shift+tab"}, Scopes: []binding.Scope{binding.Breakdown}, Help: "split by the previous label", Group: "Breakdown"},
 			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.bd.NextLabel(-1) }},
+		{Spec: binding.Spec{Name: "copy_trace", Keys: []string{"y"}, Scopes: []binding.Scope{binding.Traces}, Help: "copy the trace's link (OSC 52)", Group: "Traces"},
+			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd {
+				link, ok := m.tr.Link()
+				if !ok {
+					m.flash = "no trace to copy here"
+					return nil
+				}
+				// OSC 52: the terminal's clipboard, over ssh too, where the
+				// terminal supports it.
+				return tea.Batch(tea.SetClipboard(link), m.setNotice("copied "+link+" (OSC 52: if the terminal allows it)"))
+			}},
 		{Spec: binding.Spec{Name: "up", Keys: []string{"up", "k"}, Scopes: append([]binding.Scope{binding.Postgres}, lists...), Help: "up", Group: "In lists"},
 			Handler: func(m *Model, k tea.KeyPressMsg) tea.Cmd { return m.listMove(k, -1) }},
 		{Spec: binding.Spec{Name: "down", Keys: []string{"down", "j"}, Scopes: append([]binding.Scope{binding.Postgres}, lists...), Help: "down", Group: "In lists"},
@@ -441,7 +452,7 @@ func (m *Model) noTraces() string {
 // openTraces lists the focused metric pane's exemplars.
 func (m *Model) openTraces() tea.Cmd {
 	src, _ := m.env.Metrics.(sources.Exemplars)
-	m.tr = traces.New(m.pctx, src, m.charts[m.focus].Spec(), m.env.Scrubber, m.keys.hint("up", "down", "select", "refresh", "close"),
+	m.tr = traces.New(m.pctx, src, m.charts[m.focus].Spec(), m.env.Scrubber, m.keys.hint("up", "down", "select", "copy_trace", "refresh", "close"),
 		m.env.Traces, m.env.TraceUI, m.env.TraceService)
 	m.layout()
 	return m.tr.Fetch()

@@ -2,10 +2,12 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/opsdeck/opsdeck/sources"
 )
 
@@ -173,5 +175,45 @@ func TestTraceListFallsBackToSearch(t *testing.T) {
 		if !strings.Contains(s, want) {
 			t.Errorf("%q missing:\n%s", want, s)
 		}
+	}
+}
+
+// TestCopyTraceLink: y copies the selected trace's page to the clipboard
+// (an OSC 52 command) and says so.
+func TestCopyTraceLink(t *testing.T) {
+	src := healthy()
+	src.exemplars = []sources.Exemplar{{At: t0.Add(-time.Minute), Value: 4, TraceID: "4bf92f3577b34da6a3ce929d0e0e4736"}}
+	h := newHarness(t, src, nil, false)
+	h.m.env.TraceUI = "https://jaeger.example.com/trace/{trace_id}"
+	h.size(160, 48)
+	h.key("tab")
+	h.key("tab")
+	h.key("t")
+	_, cmd := h.m.Update(tea.KeyPressMsg{Code: 'y', Text: "y"})
+	var msgs []tea.Msg
+	queue := []tea.Cmd{cmd}
+	for len(queue) > 0 {
+		c := queue[0]
+		queue = queue[1:]
+		if c == nil {
+			continue
+		}
+		switch m := c().(type) {
+		case tea.BatchMsg:
+			queue = append(queue, m...)
+		default:
+			msgs = append(msgs, m)
+		}
+	}
+	want := fmt.Sprint(tea.SetClipboard("https://jaeger.example.com/trace/4bf92f3577b34da6a3ce929d0e0e4736")())
+	found := false
+	for _, m := range msgs {
+		found = found || fmt.Sprint(m) == want
+	}
+	if !found {
+		t.Errorf("no clipboard command for the trace's page among %v", msgs)
+	}
+	if s := h.screen(); !strings.Contains(s, "copied https://jaeger.example.com/trace/4bf92f3577b34da6a3ce929d0e0e4736") {
+		t.Errorf("the copy is not said:\n%s", s)
 	}
 }

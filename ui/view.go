@@ -339,7 +339,9 @@ func (m *Model) helpGrid(reasons bool) string {
 				if why := k.Disabled(m); why != "" {
 					line = padRight(m.keys.key(k.Name), width) + "  " + k.Help
 					if reasons {
-						line += " (" + why + ")"
+						// Cut, so that one long reason does not take the
+						// columns' room: the footer gives it whole.
+						line = frame.Fit(line+" ("+why+")", helpLine)
 					}
 					line = st.Faint.Render(line)
 				}
@@ -366,17 +368,51 @@ func (m *Model) helpGrid(reasons bool) string {
 	if cmds.Len() > 0 {
 		cols = append(cols, st.Title.Render("Commands ("+m.env.Name+")")+"\n"+strings.TrimRight(cmds.String(), "\n"))
 	}
-	var rows []string
-	var row []string
-	for _, c := range cols {
-		if len(row) > 0 && lipgloss.Width(lipgloss.JoinHorizontal(lipgloss.Top, joinWithGap(append(row, c), "    ")...)) > m.w-6 {
-			rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, joinWithGap(row, "    ")...))
-			row = nil
-		}
-		row = append(row, c)
+	return stack(cols, m.w-6)
+}
+
+// helpLine is the widest a help line with its reason may be.
+const helpLine = 64
+
+// stack lays groups out in as many columns as fit width, each group going
+// under the shortest column so far (in order): the help's height is about
+// the groups' total over the columns, not the sum of each row's tallest.
+func stack(groups []string, width int) string {
+	const gap = "    "
+	widest := 0
+	for _, g := range groups {
+		widest = max(widest, lipgloss.Width(g))
 	}
-	rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, joinWithGap(row, "    ")...))
-	return strings.Join(rows, "\n\n")
+	n := max(min((width+len(gap))/(widest+len(gap)), len(groups)), 1)
+	for ; n > 1; n-- { // the columns are as wide as their widest group
+		if cols := fill(groups, n); lipgloss.Width(lipgloss.JoinHorizontal(lipgloss.Top, joinWithGap(cols, gap)...)) <= width {
+			return lipgloss.JoinHorizontal(lipgloss.Top, joinWithGap(cols, gap)...)
+		}
+	}
+	return strings.Join(groups, "\n\n")
+}
+
+// fill puts each group under the shortest of n columns.
+func fill(groups []string, n int) []string {
+	cols := make([][]string, n)
+	heights := make([]int, n)
+	for _, g := range groups {
+		i := 0
+		for j := range heights {
+			if heights[j] < heights[i] {
+				i = j
+			}
+		}
+		cols[i] = append(cols[i], g)
+		heights[i] += lipgloss.Height(g) + 1
+	}
+	out := make([]string, 0, n)
+	for _, c := range cols {
+		if len(c) > 0 {
+			out = append(out, strings.Join(c, "\n\n"))
+		}
+	}
+	return out
 }
 
 // breakdownBox is the breakdown overlay in its box, titled by what it splits.

@@ -92,6 +92,24 @@ func (m *Model) Open() (tea.Cmd, string) {
 	}, ""
 }
 
+// Link is the selected trace's page (with a ui_url) or its id: what the
+// copy key puts on the clipboard.
+func (m *Model) Link() (string, bool) {
+	id := ""
+	if m.open != nil {
+		id = m.open.id
+	} else if e, ok := m.Selected(); ok {
+		id = e.TraceID
+	}
+	switch {
+	case id == "":
+		return "", false
+	case m.ui != "":
+		return TraceURL(m.ui, id), true
+	}
+	return id, true
+}
+
 // Opened reports whether a trace is open (rather than the list).
 func (m *Model) Opened() bool { return m.open != nil }
 
