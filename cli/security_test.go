@@ -46,6 +46,7 @@ func TestCanaryPasswordNeverShown(t *testing.T) {
     prometheus: {url: "http://watcher:%[1]s@127.0.0.1:%[2]d"}
     postgres: {url: "postgresql://opsdeck:%[1]s@%[3]s/opsdeck?sslmode=disable", pgbouncer_url: "postgresql://opsdeck:%[1]s@%[3]s/pgbouncer?sslmode=disable"}
     redis: {url: "redis://:%[1]s@%[4]s/0"}
+    tracing: {jaeger_url: "http://tracer:%[1]s@127.0.0.1:%[6]d", ui_url: "https://viewer:%[1]s@jaeger.example.com/trace/{trace_id}", service: origin-api, timeout: 1s}
     disposable: true
     confirm: none
     actions:
@@ -143,6 +144,18 @@ func TestCanaryPasswordNeverShown(t *testing.T) {
 			check("the command's output on screen", tm.waitFor("the command's output", 10*time.Second, func(s string) bool {
 				return strings.Contains(s, "connecting to")
 			}))
+			// The trace list: no exemplars here, and the search asks a
+			// Jaeger that is not there, whose URL holds the canary.
+			tm.waitFor("the command's end", 10*time.Second, func(s string) bool { return strings.Contains(s, "esc closes") })
+			tm.run("send-keys", "Escape")
+			tm.waitFor("the output closed", 5*time.Second, func(s string) bool { return !strings.Contains(s, "connecting to") })
+			tm.run("send-keys", "Tab")
+			tm.run("send-keys", "Tab")
+			tm.run("send-keys", "t")
+			check("the trace list", tm.waitFor("the trace list", 10*time.Second, func(s string) bool {
+				return strings.Contains(s, "search failed")
+			}))
+			tm.run("send-keys", "Escape")
 		}
 		tm.run("send-keys", "q")
 	}

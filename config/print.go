@@ -29,6 +29,9 @@ func (c *Config) Print() ([]byte, error) {
 		cp.Redis.URL = redact.URL(e.Redis.URL)
 		cp.MetricsURL = redact.URL(e.MetricsURL)
 		cp.Postgres.PgbouncerURL = redact.URL(e.Postgres.PgbouncerURL)
+		cp.Tracing.JaegerURL = redact.URL(e.Tracing.JaegerURL)
+		// The {trace_id} placeholder must survive the URL's re-encoding.
+		cp.Tracing.UIURL = strings.ReplaceAll(redact.URL(strings.ReplaceAll(e.Tracing.UIURL, "{trace_id}", "TRACEID")), "TRACEID", "{trace_id}")
 		if e.Prometheus.BasicAuth != nil {
 			ba := *e.Prometheus.BasicAuth
 			cp.Prometheus.BasicAuth = &ba

@@ -107,7 +107,7 @@ func (d *Document) readSlowTraces(ctx context.Context, env *sources.Environment,
 		}
 		t := SlowTrace{Time: e.At.UTC().Format(time.RFC3339), Seconds: e.Value, Route: cmp.Or(e.Labels["handler"], e.Labels["route"], e.Labels["path"]), TraceID: e.TraceID}
 		if env.TraceUI != "" {
-			t.URL = strings.ReplaceAll(env.TraceUI, "{trace_id}", e.TraceID)
+			t.URL = env.Scrubber.String(strings.ReplaceAll(env.TraceUI, "{trace_id}", e.TraceID))
 		}
 		d.SlowTraces = append(d.SlowTraces, t)
 	}

@@ -77,7 +77,7 @@ func (m *Model) Open() (tea.Cmd, string) {
 	case !ok || e.TraceID == "":
 		return nil, "no trace to open here"
 	case m.backend == nil && m.ui != "":
-		return nil, "trace " + e.TraceID + ": " + TraceURL(m.ui, e.TraceID)
+		return nil, "trace " + e.TraceID + ": " + m.scrub.String(TraceURL(m.ui, e.TraceID))
 	case m.backend == nil:
 		return nil, "trace " + e.TraceID + ": no trace backend is configured (tracing.jaeger_url)"
 	}
@@ -105,7 +105,9 @@ func (m *Model) Link() (string, bool) {
 	case id == "":
 		return "", false
 	case m.ui != "":
-		return TraceURL(m.ui, id), true
+		// A password in the page's URL is masked here too: the clipboard
+		// (OSC 52, base64 through the terminal) is one more way out.
+		return m.scrub.String(TraceURL(m.ui, id)), true
 	}
 	return id, true
 }
@@ -381,7 +383,7 @@ func (m *Model) waterfallView(st *theme.Styles) []string {
 		head += fmt.Sprintf(" · %d more spans not shown", w.t.Dropped)
 	}
 	if m.ui != "" {
-		head += " · " + TraceURL(m.ui, w.id)
+		head += " · " + m.scrub.String(TraceURL(m.ui, w.id))
 	}
 	add(st.Muted, head)
 	nameW := min(max(iw/3, 20), 48)
