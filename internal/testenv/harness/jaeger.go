@@ -155,7 +155,9 @@ func StartJaeger(ctx context.Context) (*Jaeger, error) {
 	if err != nil {
 		return nil, err
 	}
-	j := &Jaeger{server: server{Dir: dir, stopSignal: syscall.SIGTERM}}
+	// Its storage is memory: nothing to flush, and its graceful shutdown
+	// can outwait the grace period with an exporter still connected.
+	j := &Jaeger{server: server{Dir: dir, stopSignal: syscall.SIGKILL}}
 	j.port = &j.QueryPort
 	j.relaunch = func(ctx context.Context, port int) (*process, error) {
 		j.QueryPort = port

@@ -163,3 +163,25 @@ func (a *API) traceRequest(traceID, handler, method string, code int, lat time.D
 		child(1, "GET", start, cacheEnd, str("db.system", "redis"), str("db.statement", "GET cache:"+handler)),
 		child(2, "SELECT origin_db", cacheEnd, start.Add(lat*9/10), str("db.system", "postgresql"), str("db.statement", query), str("db.name", "origin_db")))
 }
+
+// DeepTrace sends one trace of n spans ending now, for the waterfall's
+// budget: a server span and n-1 nested and sibling database calls.
+func (a *API) DeepTrace(traceID string, n int) {
+	a.mu.Lock()
+	e := a.spans
+	a.mu.Unlock()
+	if e == nil || len(traceID) != 32 || n < 1 {
+		return
+	}
+	end := time.Now()
+	start := end.Add(-time.Duration(n) * time.Millisecond)
+	id := func(i int) string { return fmt.Sprintf("%016x", uint64(i)+1) }
+	spans := []otlpSpan{{TraceID: traceID, SpanID: id(0), Name: "POST /api/chat", Kind: kindServer, Start: nanos(start), End: nanos(end)}}
+	for i := 1; i < n; i++ {
+		parent := id((i - 1) / 4) // four children a span: a tree some levels deep
+		from := start.Add(time.Duration(i) * time.Millisecond / 2)
+		spans = append(spans, otlpSpan{TraceID: traceID, SpanID: id(i), ParentSpanID: parent, Name: fmt.Sprintf("SELECT origin_db %d", i),
+			Kind: kindClient, Start: nanos(from), End: nanos(from.Add(time.Millisecond)), Attributes: []otlpAttr{str("db.statement", "SELECT 1")}})
+	}
+	e.add(spans...)
+}
