@@ -154,6 +154,14 @@ func Bindings() []Binding {
 				// terminal supports it.
 				return tea.Batch(tea.SetClipboard(link), m.setNotice("copied "+link+" (OSC 52: if the terminal allows it)"))
 			}},
+		{Spec: binding.Spec{Name: "find_statement", Keys: []string{"f"}, Scopes: []binding.Scope{binding.Traces}, Help: "find the span's statement among Postgres sessions", Group: "Traces"},
+			Handler: (*Model).findStatement,
+			Disabled: func(m *Model) string {
+				if _, ok := m.tr.Statement(); !ok {
+					return "open a trace and select a database span"
+				}
+				return ""
+			}},
 		{Spec: binding.Spec{Name: "up", Keys: []string{"up", "k"}, Scopes: append([]binding.Scope{binding.Postgres}, lists...), Help: "up", Group: "In lists"},
 			Handler: func(m *Model, k tea.KeyPressMsg) tea.Cmd { return m.listMove(k, -1) }},
 		{Spec: binding.Spec{Name: "down", Keys: []string{"down", "j"}, Scopes: append([]binding.Scope{binding.Postgres}, lists...), Help: "down", Group: "In lists"},
@@ -436,6 +444,31 @@ func (m *Model) noBreakdown() string {
 		return "this metrics source cannot split a signal by a label"
 	}
 	return ""
+}
+
+// statementFilter is how much of a statement the sessions are filtered by:
+// enough to tell queries apart, short of what the application may vary.
+const statementFilter = 48
+
+// findStatement shows the Postgres sessions running the selected span's
+// statement: the trace closed, the drill-down filtered by its beginning.
+func (m *Model) findStatement(tea.KeyPressMsg) tea.Cmd {
+	st, _ := m.tr.Statement()
+	if r := []rune(st); len(r) > statementFilter {
+		st = string(r[:statementFilter])
+	}
+	m.tr = nil
+	var cmds []tea.Cmd
+	if m.zoomed {
+		cmds = append(cmds, m.setZoom(false))
+	}
+	for i, p := range m.panes {
+		if p == pane.Pane(m.dbPane) {
+			m.focus = i
+		}
+	}
+	m.dbPane.SetFilter(st)
+	return tea.Batch(append(cmds, m.setZoom(true), m.setNotice("sessions running: "+st))...)
 }
 
 // noTraces says why the focused pane has no exemplar list.

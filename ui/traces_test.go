@@ -217,3 +217,31 @@ func TestCopyTraceLink(t *testing.T) {
 		t.Errorf("the copy is not said:\n%s", s)
 	}
 }
+
+// TestFindStatementAmongSessions: f on a database span of an open trace
+// shows the Postgres sessions filtered by its statement; elsewhere it says
+// why it does nothing.
+func TestFindStatementAmongSessions(t *testing.T) {
+	src := healthy()
+	src.exemplars = []sources.Exemplar{{At: t0.Add(-time.Minute), Value: 4, TraceID: "4bf92f3577b34da6a3ce929d0e0e4736"}}
+	h := newHarness(t, src, nil, false)
+	h.m.env.Traces = &fakeTraces{}
+	h.size(160, 48)
+	h.key("tab")
+	h.key("tab")
+	h.key("t")
+	h.key("f")
+	if s := h.screen(); h.m.tr == nil || !strings.Contains(s, "f: open a trace and select a database span") {
+		t.Fatalf("f on the list:\n%s", s)
+	}
+	h.key("enter")
+	h.key("down")
+	h.key("down") // the SELECT span
+	h.key("f")
+	if h.m.tr != nil || !h.m.zoomed || !h.m.focused(h.m.dbPane) {
+		t.Fatalf("f did not open the Postgres sessions:\n%s", h.screen())
+	}
+	if got := h.m.dbPane.Sessions().Filter; got != "SELECT m.id FROM messages m" {
+		t.Errorf("the sessions are filtered by %q", got)
+	}
+}

@@ -287,6 +287,14 @@ func (m *Model) ClearFilter() bool {
 	return had
 }
 
+// SetFilter filters the sessions by text, as if it had been typed and kept.
+func (m *Model) SetFilter(text string) {
+	m.sessions.input.SetValue(text)
+	m.sessions.input.Blur()
+	m.sessions.cursor = 0
+	m.Changed()
+}
+
 // KeepFilter ends typing and keeps what was typed.
 func (m *Model) KeepFilter() { m.sessions.input.Blur(); m.Changed() }
 

@@ -112,6 +112,16 @@ func (m *Model) Link() (string, bool) {
 	return id, true
 }
 
+// Statement is the selected span's database statement, when a trace is
+// open and the span has one.
+func (m *Model) Statement() (string, bool) {
+	if m == nil || m.open == nil || m.open.cursor >= len(m.open.t.Spans) {
+		return "", false
+	}
+	st := strings.Join(strings.Fields(m.open.t.Spans[m.open.cursor].Attributes["db.statement"]), " ")
+	return st, st != ""
+}
+
 // Opened reports whether a trace is open (rather than the list).
 func (m *Model) Opened() bool { return m.open != nil }
 
