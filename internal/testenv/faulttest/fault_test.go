@@ -199,14 +199,22 @@ type observed struct {
 func (o observed) Init() tea.Cmd { return o.m.Init() }
 
 func (o observed) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	// A press waited from its sending until the console took it up: the
+	// time it spent behind other messages, not this one's handling.
+	if k, ok := msg.(tea.KeyPressMsg); ok && k.Code == tea.KeyTab {
+		o.c.mu.Lock()
+		if len(o.c.pressed) > 0 {
+			o.c.latencies = append(o.c.latencies, time.Since(o.c.pressed[0]))
+			o.c.pressed = o.c.pressed[1:]
+		}
+		o.c.mu.Unlock()
+		_, cmd := o.m.Update(msg)
+		return o, cmd // a tab moves the focus; what the panes say is unchanged
+	}
 	_, cmd := o.m.Update(msg)
 	panes := o.m.PaneTexts()
 	o.c.mu.Lock()
 	o.c.panes = panes
-	if k, ok := msg.(tea.KeyPressMsg); ok && k.Code == tea.KeyTab && len(o.c.pressed) > 0 {
-		o.c.latencies = append(o.c.latencies, time.Since(o.c.pressed[0]))
-		o.c.pressed = o.c.pressed[1:]
-	}
 	o.c.mu.Unlock()
 	return o, cmd
 }
