@@ -54,31 +54,34 @@ func New(o Options) (*Client, error) {
 var traceID = regexp.MustCompile(`^[0-9a-fA-F]{1,32}$`)
 
 type apiTrace struct {
-	Data []struct {
-		TraceID string `json:"traceID"`
-		Spans   []struct {
-			SpanID        string `json:"spanID"`
-			OperationName string `json:"operationName"`
-			References    []struct {
-				RefType string `json:"refType"`
-				SpanID  string `json:"spanID"`
-			} `json:"references"`
-			StartTime int64 `json:"startTime"` // µs
-			Duration  int64 `json:"duration"`  // µs
-			Tags      []struct {
-				Key   string `json:"key"`
-				Value any    `json:"value"`
-			} `json:"tags"`
-			ProcessID string `json:"processID"`
-		} `json:"spans"`
-		Processes map[string]struct {
-			ServiceName string `json:"serviceName"`
-		} `json:"processes"`
-	} `json:"data"`
+	Data   []apiTraceData `json:"data"`
 	Errors []struct {
 		Code int    `json:"code"`
 		Msg  string `json:"msg"`
 	} `json:"errors"`
+}
+
+// apiTraceData is one trace of an answer.
+type apiTraceData struct {
+	TraceID string `json:"traceID"`
+	Spans   []struct {
+		SpanID        string `json:"spanID"`
+		OperationName string `json:"operationName"`
+		References    []struct {
+			RefType string `json:"refType"`
+			SpanID  string `json:"spanID"`
+		} `json:"references"`
+		StartTime int64 `json:"startTime"` // µs
+		Duration  int64 `json:"duration"`  // µs
+		Tags      []struct {
+			Key   string `json:"key"`
+			Value any    `json:"value"`
+		} `json:"tags"`
+		ProcessID string `json:"processID"`
+	} `json:"spans"`
+	Processes map[string]struct {
+		ServiceName string `json:"serviceName"`
+	} `json:"processes"`
 }
 
 // searchLimit bounds a search: Jaeger returns whole traces.
@@ -99,20 +102,14 @@ func (c *Client) Search(ctx context.Context, service string, from, to time.Time,
 	if err != nil {
 		return nil, err
 	}
-	var raw apiTrace
-	if err := json.Unmarshal(body, &raw); err != nil || code/100 != 2 {
-		_, derr := decode(body, code, status, "")
-		if derr == nil {
-			derr = fmt.Errorf("jaeger's search answer is not its JSON API")
-		}
-		return nil, derr
+	raw, err := answer(body, code, status, "")
+	if err != nil {
+		return nil, err
 	}
 	var out []sources.Exemplar
-	for i := range raw.Data {
-		one := apiTrace{Data: raw.Data[i : i+1]}
-		b, _ := json.Marshal(one)
-		t, err := decode(b, http.StatusOK, "", "")
-		if err != nil || len(t.Spans) == 0 {
+	for _, d := range raw.Data {
+		t := traceOf(d)
+		if len(t.Spans) == 0 {
 			continue
 		}
 		root := t.Spans[0]
@@ -174,21 +171,36 @@ func (c *Client) Trace(ctx context.Context, id string) (sources.Trace, error) {
 // decode reads Jaeger's answer for trace id: its spans in tree order, every
 // text made safe to show, at most MaxSpans.
 func decode(body []byte, code int, status, id string) (sources.Trace, error) {
+	raw, err := answer(body, code, status, id)
+	switch {
+	case err != nil:
+		return sources.Trace{}, err
+	case len(raw.Data) == 0:
+		return sources.Trace{}, fmt.Errorf("trace %s is not in Jaeger (not kept, or not sent yet)", id)
+	}
+	return traceOf(raw.Data[0]), nil
+}
+
+// answer is Jaeger's answer read, or in words what is wrong with it.
+func answer(body []byte, code int, status, id string) (apiTrace, error) {
 	var raw apiTrace
 	jsonErr := json.Unmarshal(body, &raw)
 	switch {
 	case code == http.StatusNotFound:
-		return sources.Trace{}, fmt.Errorf("trace %s is not in Jaeger (not kept, or not sent yet)", id)
+		return raw, fmt.Errorf("trace %s is not in Jaeger (not kept, or not sent yet)", id)
 	case code/100 != 2 && jsonErr == nil && len(raw.Errors) > 0:
-		return sources.Trace{}, fmt.Errorf("jaeger: %s", safetext.Shorten(safetext.String(raw.Errors[0].Msg), 300))
+		return raw, fmt.Errorf("jaeger: %s", safetext.Shorten(safetext.String(raw.Errors[0].Msg), 300))
 	case code/100 != 2:
-		return sources.Trace{}, fmt.Errorf("jaeger answered %s", safetext.Shorten(safetext.String(status), 100))
+		return raw, fmt.Errorf("jaeger answered %s", safetext.Shorten(safetext.String(status), 100))
 	case jsonErr != nil:
-		return sources.Trace{}, fmt.Errorf("jaeger's answer is not its JSON API: %s", safetext.Shorten(safetext.String(jsonErr.Error()), 200))
-	case len(raw.Data) == 0:
-		return sources.Trace{}, fmt.Errorf("trace %s is not in Jaeger (not kept, or not sent yet)", id)
+		return raw, fmt.Errorf("jaeger's answer is not its JSON API: %s", safetext.Shorten(safetext.String(jsonErr.Error()), 200))
 	}
-	d := raw.Data[0]
+	return raw, nil
+}
+
+// traceOf is one trace's spans in tree order, every text made safe to
+// show, at most MaxSpans.
+func traceOf(d apiTraceData) sources.Trace {
 	t := sources.Trace{ID: safetext.String(d.TraceID)}
 	var spans []sources.Span
 	for _, s := range d.Spans {
@@ -213,7 +225,7 @@ func decode(body []byte, code int, status, id string) (sources.Trace, error) {
 	if n := len(t.Spans); n > sources.MaxSpans {
 		t.Dropped, t.Spans = n-sources.MaxSpans, t.Spans[:sources.MaxSpans]
 	}
-	return t, nil
+	return t
 }
 
 func tagValue(v any) string {
