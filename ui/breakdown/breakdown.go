@@ -235,24 +235,16 @@ func (m *Model) View(st *theme.Styles) []string {
 	iw := max(m.w-4, 20)
 	var out []string
 	add := func(p theme.Paint, s string) { out = append(out, p.Render(frame.Fit(s, iw))) }
-	status := fmt.Sprintf("split by %s · sorted by %s", frame.Or(m.label, "…"), orderNames[m.order])
-	if m.loading {
-		status += " · reading…"
-	}
-	add(st.Muted, status)
+	head := pane.OverlayHead{Status: fmt.Sprintf("split by %s · sorted by %s", frame.Or(m.label, "…"), orderNames[m.order]),
+		Loading: m.loading, Has: m.has, Hints: m.hints}
 	if ls := m.b.Labels; len(ls) > 1 {
-		add(st.Faint, "labels: "+strings.Join(ls, ", "))
+		head.Note = "labels: " + strings.Join(ls, ", ")
 	}
 	if m.err != nil {
-		for _, l := range frame.WrapN("⚠ "+m.scrub.Error(m.err), iw, 3) {
-			add(st.Error, l)
-		}
+		head.Err = m.scrub.Error(m.err)
 	}
-	if !m.has {
-		if m.err == nil {
-			add(st.Muted, pane.Connecting)
-		}
-		add(st.Muted, m.hints)
+	lines, done := head.Lines(st, iw)
+	if out = append(out, lines...); done {
 		return out
 	}
 	cols := []int{12, 8, 17, sparkWidth}

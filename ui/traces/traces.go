@@ -292,21 +292,13 @@ func (m *Model) View(st *theme.Styles) []string {
 	iw := max(m.w-4, 20)
 	var out []string
 	add := func(p theme.Paint, s string) { out = append(out, p.Render(frame.Fit(s, iw))) }
-	status := fmt.Sprintf("%s – %s, largest first", m.from.Format("15:04:05"), m.to.Format("15:04:05"))
-	if m.loading {
-		status += " · reading…"
-	}
-	add(st.Muted, status)
+	head := pane.OverlayHead{Status: fmt.Sprintf("%s – %s, largest first", m.from.Format("15:04:05"), m.to.Format("15:04:05")),
+		Loading: m.loading, Has: m.has, Hints: m.hints}
 	if m.err != nil {
-		for _, l := range frame.WrapN("⚠ "+m.scrub.Error(m.err), iw, 3) {
-			add(st.Error, l)
-		}
+		head.Err = m.scrub.Error(m.err)
 	}
-	if !m.has {
-		if m.err == nil {
-			add(st.Muted, pane.Connecting)
-		}
-		add(st.Muted, m.hints)
+	lines, done := head.Lines(st, iw)
+	if out = append(out, lines...); done {
 		return out
 	}
 	if m.r.Diagnosis != "" {
