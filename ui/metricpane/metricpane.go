@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -123,96 +124,103 @@ func (m *Model) newFetch() func(context.Context) (sources.Reading, error) {
 	now := ctx.Time.End(ctx.Now())
 	win := sources.WindowFor(now, ctx.Time.Window, chart.Columns(m.chartWidth()))
 	compare := ctx.Time.Compare
+	last, hasLast := m.Poll.Last, m.Poll.HasLast && m.Poll.Err == nil
 	// The chart only gains a point once per step (several polls at wide
 	// windows): until then ask for the current value alone and keep the
-	// chart and its ghost line.
-	var keep sources.Reading
-	if last := m.Poll.Last; m.Poll.HasLast && m.Poll.Err == nil && last.Window.End.Equal(win.End) &&
-		last.Window.Step == win.Step && len(last.Points) == win.Points() && last.EarlierBy == compare {
-		keep = last
-		win = sources.Window{Now: now}
-	}
-	// Exemplars: only what the window gained since the last read, and at
-	// most every exemplarEvery (a window holds thousands; decoding them
-	// each chart step cost a sixth of the idle budget); those still inside
-	// the window are kept.
-	exFrom, exKeep, exRead := win.Start(), []sources.Exemplar(nil), true
-	if last := m.Poll.Last; keep.Points == nil && m.Poll.HasLast && last.Window.Step == win.Step && !last.ExemplarsTo.IsZero() &&
-		last.ExemplarsTo.Before(win.End) && last.ExemplarsTo.After(win.Start()) {
-		exFrom, exRead = last.ExemplarsTo.Add(time.Millisecond), win.End.Sub(last.ExemplarsTo) >= exemplarEvery
-		for _, e := range last.Exemplars {
-			if !e.At.Before(win.Start()) {
-				exKeep = append(exKeep, e)
+	// chart, its ghost line and its exemplars.
+	if hasLast && last.Window.End.Equal(win.End) && last.Window.Step == win.Step && len(last.Points) == win.Points() && last.EarlierBy == compare {
+		return func(ctx context.Context) (sources.Reading, error) {
+			r, err := src.Read(ctx, spec, sources.Window{Now: now})
+			if err == nil {
+				r.Points, r.Window, r.Exemplars, r.ExemplarsTo = last.Points, last.Window, last.Exemplars, last.ExemplarsTo
+				r.Earlier, r.EarlierBy, r.EarlierNote, r.EarlierAt = last.Earlier, last.EarlierBy, last.EarlierNote, last.EarlierAt
 			}
-		}
-		if !exRead {
-			exFrom = last.ExemplarsTo
+			return r, err
 		}
 	}
-	// The ghost line: read again every ghostEvery; between, the one read
-	// is shifted along by the steps the window moved (the past does not
-	// change), its newest points left empty until the next read.
-	var ghostKeep *sources.Reading
-	if last := m.Poll.Last; keep.Points == nil && compare > 0 && m.Poll.HasLast && last.EarlierBy == compare && last.Window.Step == win.Step &&
-		len(last.Earlier) == win.Points() && !last.EarlierAt.IsZero() && win.End.Sub(last.EarlierAt) < ghostEvery {
-		if k := int(win.End.Sub(last.Window.End) / win.Step); k >= 0 && k < len(last.Earlier) {
-			shifted := make([]float64, len(last.Earlier))
-			n := copy(shifted, last.Earlier[k:])
-			for i := n; i < len(shifted); i++ {
-				shifted[i] = math.NaN()
-			}
-			ghostKeep = &sources.Reading{Earlier: shifted, EarlierNote: last.EarlierNote, EarlierAt: last.EarlierAt}
-		}
-	}
+	ghost, exs := planGhost(last, hasLast, win, compare), planExemplars(last, hasLast, win)
+	ex, marks := src.(sources.Exemplars)
+	marks = marks && sources.MarksExemplars(spec.Key)
 	return func(ctx context.Context) (sources.Reading, error) {
-		var (
-			earlier   []float64
-			note      string
-			exemplars []sources.Exemplar
-			exTo      time.Time
-			done      = make(chan struct{}, 2)
-		)
 		// The ghost line and the exemplars are read beside the chart, not after it.
-		go func() {
-			defer func() { done <- struct{}{} }()
-			if keep.Points == nil && compare > 0 && ghostKeep == nil {
-				earlier, note = readEarlier(ctx, src, spec, win, compare)
-			}
-		}()
-		go func() {
-			defer func() { done <- struct{}{} }()
-			if ex, ok := src.(sources.Exemplars); ok && keep.Points == nil && win.Step > 0 && sources.MarksExemplars(spec.Key) {
-				exemplars, exTo = exKeep, exFrom
-				if !exRead {
-					return
+		var wg sync.WaitGroup
+		if compare > 0 && ghost.read {
+			wg.Go(func() { ghost.points, ghost.note = readEarlier(ctx, src, spec, win, compare) })
+		}
+		if marks && exs.read {
+			wg.Go(func() {
+				if got, err := ex.Exemplars(ctx, spec, exs.from, win.End); err == nil {
+					exs.keep, exs.from = append(exs.keep, got.Exemplars...), win.End // dots only: the list (t) says what failed
 				}
-				if got, err := ex.Exemplars(ctx, spec, exFrom, win.End); err == nil {
-					exemplars, exTo = append(exemplars, got.Exemplars...), win.End // dots only: the list (t) says what failed
-				}
-				if n := len(exemplars); n > maxDots {
-					exemplars = exemplars[n-maxDots:]
-				}
-			}
-		}()
+			})
+		}
 		r, err := src.Read(ctx, spec, win)
-		<-done
-		<-done
-		switch {
-		case err != nil:
-		case keep.Points != nil:
-			r.Points, r.Window, r.Exemplars, r.ExemplarsTo = keep.Points, keep.Window, keep.Exemplars, keep.ExemplarsTo
-			r.Earlier, r.EarlierBy, r.EarlierNote, r.EarlierAt = keep.Earlier, keep.EarlierBy, keep.EarlierNote, keep.EarlierAt
-		default:
-			r.Exemplars, r.ExemplarsTo = exemplars, exTo
-			switch {
-			case ghostKeep != nil:
-				r.Earlier, r.EarlierBy, r.EarlierNote, r.EarlierAt = ghostKeep.Earlier, compare, ghostKeep.EarlierNote, ghostKeep.EarlierAt
-			case compare > 0:
-				r.Earlier, r.EarlierBy, r.EarlierNote, r.EarlierAt = earlier, compare, note, win.End
-			}
+		wg.Wait()
+		if err != nil {
+			return r, err
+		}
+		if marks {
+			r.Exemplars, r.ExemplarsTo = exs.keep[max(len(exs.keep)-maxDots, 0):], exs.from
+		}
+		if compare > 0 {
+			r.Earlier, r.EarlierBy, r.EarlierNote, r.EarlierAt = ghost.points, compare, ghost.note, ghost.at
 		}
 		return r, err
 	}
+}
+
+// ghostPlan is what a chart read does for its ghost line: read it (read),
+// or shift the last one along by the steps the window moved (the past does
+// not change), its newest points left empty until the next read.
+type ghostPlan struct {
+	points []float64
+	note   string
+	at     time.Time // the window's end when the line was read
+	read   bool
+}
+
+func planGhost(last sources.Reading, hasLast bool, win sources.Window, compare time.Duration) ghostPlan {
+	fresh := ghostPlan{read: true, at: win.End}
+	if !hasLast || compare <= 0 || last.EarlierBy != compare || last.Window.Step != win.Step || len(last.Earlier) != win.Points() ||
+		last.EarlierAt.IsZero() || win.End.Sub(last.EarlierAt) >= ghostEvery {
+		return fresh
+	}
+	k := int(win.End.Sub(last.Window.End) / win.Step)
+	if k < 0 || k >= len(last.Earlier) {
+		return fresh
+	}
+	shifted := make([]float64, len(last.Earlier))
+	for i := copy(shifted, last.Earlier[k:]); i < len(shifted); i++ {
+		shifted[i] = math.NaN()
+	}
+	return ghostPlan{points: shifted, note: last.EarlierNote, at: last.EarlierAt}
+}
+
+// exemplarPlan is what a chart read does for its exemplar dots: keep those
+// still inside the window and, at most every exemplarEvery, read what the
+// window gained since from (a window holds thousands; decoding them each
+// chart step cost a sixth of the idle budget).
+type exemplarPlan struct {
+	keep []sources.Exemplar
+	from time.Time
+	read bool
+}
+
+func planExemplars(last sources.Reading, hasLast bool, win sources.Window) exemplarPlan {
+	to := last.ExemplarsTo
+	if !hasLast || last.Window.Step != win.Step || to.IsZero() || !to.Before(win.End) || !to.After(win.Start()) {
+		return exemplarPlan{from: win.Start(), read: true}
+	}
+	p := exemplarPlan{from: to, read: win.End.Sub(to) >= exemplarEvery}
+	for _, e := range last.Exemplars {
+		if !e.At.Before(win.Start()) {
+			p.keep = append(p.keep, e)
+		}
+	}
+	if p.read {
+		p.from = to.Add(time.Millisecond)
+	}
+	return p
 }
 
 // maxDots bounds the exemplars a chart keeps for its dots.
