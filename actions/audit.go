@@ -200,8 +200,8 @@ func (a *Audit) Recent(n int) ([]Record, error) {
 	return out, sc.Err()
 }
 
-// marksRead bounds how many records a read for marks looks at: the newest.
-const marksRead = 2000
+// MarksRead bounds how many records a read for marks looks at: the newest.
+const MarksRead = 2000
 
 // Marks are env's runs in the log as marks on the charts: each at its
 // start, saying what ran, who ran it and how it ended. The file is read
@@ -218,19 +218,27 @@ func (a *Audit) Marks(env string) ([]sources.Mark, error) {
 	defer a.marksMu.Unlock()
 	key := [2]int64{fi.Size(), fi.ModTime().UnixNano()}
 	if key != a.marksKey || a.marks == nil {
-		recs, err := a.Recent(marksRead)
+		recs, err := a.Recent(MarksRead)
 		if err != nil {
 			return nil, err
 		}
 		a.marks, a.marksKey = recordMarks(recs), key
 	}
+	return only(a.marks, env), nil
+}
+
+// MarksOf are env's runs among recs, as marks.
+func MarksOf(recs []Record, env string) []sources.Mark { return only(recordMarks(recs), env) }
+
+// only are env's marks.
+func only(marks []envMark, env string) []sources.Mark {
 	var out []sources.Mark
-	for _, m := range a.marks {
+	for _, m := range marks {
 		if m.Env == env {
 			out = append(out, m.Mark)
 		}
 	}
-	return out, nil
+	return out
 }
 
 // envMark is a mark and the environment it happened in.

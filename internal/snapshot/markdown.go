@@ -1,7 +1,6 @@
 package snapshot
 
 import (
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -15,7 +14,9 @@ import (
 // AddActions fills RecentActions with env's last n finished actions from an
 // audit log, newest first. A missing log is an empty list.
 func (d *Document) AddActions(audit *actions.Audit, n int) error {
-	recs, err := audit.Recent(50 * n) // started and finished, other environments too
+	// One read serves the actions and the marks: started and finished
+	// records, other environments' too.
+	recs, err := audit.Recent(max(50*n, actions.MarksRead))
 	d.RecentActions = []Action{}
 	for i := len(recs) - 1; i >= 0 && len(d.RecentActions) < n; i-- {
 		r := recs[i]
@@ -33,10 +34,8 @@ func (d *Document) AddActions(audit *actions.Audit, n int) error {
 		safetext.Value(&a) // the audit log is a file anyone with access may have edited
 		d.RecentActions = append(d.RecentActions, a)
 	}
-	// The runs are changes too.
-	marks, merr := audit.Marks(d.Environment)
-	d.setChanges(marks)
-	return errors.Join(err, merr)
+	d.setChanges(actions.MarksOf(recs, d.Environment)) // the runs are changes too
+	return err
 }
 
 // Action is one finished action from the audit log, as the report lists it.
