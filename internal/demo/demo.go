@@ -190,7 +190,7 @@ func Start(ctx context.Context, o Options) (_ *Sandbox, err error) {
 	// only when it was built (a build takes minutes: make jaeger).
 	var wg sync.WaitGroup
 	errs := make([]error, 4)
-	if bin, err := harness.JaegerPath(); err == nil && isFile(bin) {
+	if harness.JaegerBuilt() {
 		wg.Go(func() { s.Jaeger, errs[3] = harness.StartJaeger(ctx) })
 	} else {
 		fmt.Fprintln(o.Log, "  (no traces: Jaeger is not built; `make jaeger` builds it once)")
@@ -289,8 +289,6 @@ func (s *Sandbox) tracing() string {
 	}
 	return fmt.Sprintf("    tracing: {jaeger_url: %q, ui_url: %q, service: %s}\n", s.Jaeger.QueryURL(), s.Jaeger.QueryURL()+"/trace/{trace_id}", originapi.ServiceName)
 }
-
-func isFile(p string) bool { st, err := os.Stat(p); return err == nil && !st.IsDir() }
 
 // Stop stops every server and removes the sandbox directory. Safe to call twice.
 func (s *Sandbox) Stop() {

@@ -26,6 +26,12 @@ func JaegerPath() (string, error) {
 	return filepath.Join(dir, "opsdeck", "jaeger-"+JaegerVersion, "jaeger"), nil
 }
 
+// JaegerBuilt reports whether the cache holds a built jaeger.
+func JaegerBuilt() bool {
+	bin, err := JaegerPath()
+	return err == nil && isExecutable(bin)
+}
+
 // BuildJaeger builds jaeger into the cache when it is not there yet (some
 // minutes the first time: a large build), one build at a time across
 // processes. The module is found from the working directory upwards.
@@ -34,7 +40,7 @@ func BuildJaeger(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if isExecutable(bin) {
+	if JaegerBuilt() {
 		return bin, nil
 	}
 	if err := os.MkdirAll(filepath.Dir(bin), 0o755); err != nil {
@@ -49,7 +55,7 @@ func BuildJaeger(ctx context.Context) (string, error) {
 		return "", err
 	}
 	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
-	if isExecutable(bin) { // another process built it while this one waited
+	if JaegerBuilt() { // another process built it while this one waited
 		return bin, nil
 	}
 	mod, err := jaegerModule()
