@@ -52,6 +52,26 @@ type waterfall struct {
 	err     error
 	loading bool
 	cursor  int
+	// Worked out once, when the trace comes: the time it covers and what
+	// the head says of it.
+	start time.Time
+	total time.Duration
+	head  string
+}
+
+// set takes the trace read, or why it could not be.
+func (w *waterfall) set(t sources.Trace, err error) {
+	w.loading, w.t, w.err, w.has = false, t, err, err == nil
+	start, end := Extent(t.Spans)
+	w.start, w.total = start, end.Sub(start)
+	services := map[string]bool{}
+	for _, s := range t.Spans {
+		services[s.Service] = true
+	}
+	w.head = fmt.Sprintf("%d spans · %s · %s", len(t.Spans), seconds(w.total), strings.Join(slices.Sorted(maps.Keys(services)), ", "))
+	if t.Dropped > 0 {
+		w.head += fmt.Sprintf(" · %d more spans not shown", t.Dropped)
+	}
 }
 
 // New opens the overlay on spec; Fetch reads the exemplars. backend (nil
@@ -197,7 +217,7 @@ func (m *Model) Fetch() tea.Cmd {
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	if t, ok := msg.(traceResult); ok {
 		if t.owner == m && t.gen == m.gen && m.open != nil {
-			m.open.loading, m.open.t, m.open.err, m.open.has = false, t.t, t.err, t.err == nil
+			m.open.set(t.t, t.err)
 		}
 		return nil
 	}
@@ -373,17 +393,7 @@ func (m *Model) waterfallView(st *theme.Styles) []string {
 		add(st.Muted, m.hints)
 		return out
 	}
-	spans := w.t.Spans
-	start, end := Extent(spans)
-	total := end.Sub(start)
-	services := map[string]bool{}
-	for _, s := range spans {
-		services[s.Service] = true
-	}
-	head := fmt.Sprintf("%d spans · %s · %s", len(spans), seconds(total), strings.Join(slices.Sorted(maps.Keys(services)), ", "))
-	if w.t.Dropped > 0 {
-		head += fmt.Sprintf(" · %d more spans not shown", w.t.Dropped)
-	}
+	spans, start, total, head := w.t.Spans, w.start, w.total, w.head
 	if m.ui != "" {
 		head += " · " + m.scrub.String(TraceURL(m.ui, w.id))
 	}

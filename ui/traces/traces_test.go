@@ -68,7 +68,8 @@ func BenchmarkWaterfallView(b *testing.B) {
 	ctx := &pane.Context{Styles: theme.New(theme.Dark(), false), Now: func() time.Time { return start }, Time: pane.NewTimeline(15 * time.Minute), Base: context.Background()}
 	m := New(ctx, nil, sources.SignalSpec{Key: sources.P95Latency}, nil, "esc back", nil, "", "")
 	m.SetSize(140, 42)
-	m.open = &waterfall{id: "x", has: true, t: sources.Trace{ID: "x", Spans: spans}, cursor: 250}
+	m.open = &waterfall{id: "x", cursor: 250}
+	m.open.set(sources.Trace{ID: "x", Spans: spans}, nil)
 	var worst time.Duration
 	for b.Loop() {
 		t0 := time.Now()
