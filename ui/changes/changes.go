@@ -80,6 +80,13 @@ type Found struct {
 func read(ctx context.Context, src sources.Changes, audit func(context.Context) ([]sources.Mark, error), w sources.Window, keep *Found) (Found, error) {
 	f := Found{Window: w}
 	var errs []error
+	asked := 0 // the sources there are; all of them failing is an error
+	if src != nil {
+		asked++
+	}
+	if audit != nil {
+		asked++
+	}
 	switch {
 	case src == nil:
 	case keep != nil:
@@ -100,7 +107,7 @@ func read(ctx context.Context, src sources.Changes, audit func(context.Context) 
 		}
 	}
 	err := errors.Join(errs...)
-	if err != nil && len(errs) == boolCount(src != nil, audit != nil) {
+	if err != nil && len(errs) == asked {
 		return Found{}, err
 	}
 	f.Marks = sources.SortMarks(marks)
@@ -108,16 +115,6 @@ func read(ctx context.Context, src sources.Changes, audit func(context.Context) 
 		f.Problem = err.Error()
 	}
 	return f, nil
-}
-
-func boolCount(bs ...bool) int {
-	n := 0
-	for _, b := range bs {
-		if b {
-			n++
-		}
-	}
-	return n
 }
 
 // Observe is told the database's revision at each poll: a change from the
