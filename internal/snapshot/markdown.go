@@ -91,10 +91,7 @@ func (d *Document) tracesMarkdown() string {
 	}
 	b.WriteString("| Time (UTC) | Latency | Route | Trace |\n|---|---:|---|---|\n")
 	for _, t := range d.SlowTraces {
-		at := t.Time
-		if tt, err := time.Parse(time.RFC3339, at); err == nil {
-			at = tt.UTC().Format("15:04:05")
-		}
+		at := clock(t.Time, "15:04:05")
 		trace := "`" + t.TraceID + "`"
 		if t.URL != "" {
 			trace = "[" + t.TraceID + "](" + t.URL + ")"
@@ -109,10 +106,7 @@ func (d *Document) tracesMarkdown() string {
 func (d *Document) changesMarkdown() string {
 	var b strings.Builder
 	b.WriteString("## What changed\n\n")
-	since := d.ChangesSince
-	if t, err := time.Parse(time.RFC3339, since); err == nil {
-		since = t.UTC().Format("15:04:05 UTC")
-	}
+	since := clock(d.ChangesSince, "15:04:05 UTC")
 	if d.ChangesError != "" {
 		fmt.Fprintf(&b, "Not every change could be read: %s\n\n", oneLine(d.ChangesError))
 	}
@@ -126,10 +120,7 @@ func (d *Document) changesMarkdown() string {
 	}
 	fmt.Fprintf(&b, "Since %s, oldest first:\n\n| Time (UTC) | Change | What |\n|---|---|---|\n", since)
 	for _, c := range d.Changes {
-		at := c.Time
-		if t, err := time.Parse(time.RFC3339, at); err == nil {
-			at = t.UTC().Format("15:04:05")
-		}
+		at := clock(c.Time, "15:04:05")
 		fmt.Fprintf(&b, "| %s | %s | %s |\n", at, c.Kind, cell(c.Text))
 	}
 	b.WriteString("\n")
@@ -352,6 +343,15 @@ func (d *Document) actionsMarkdown() string {
 }
 
 // cell keeps a value from breaking a Markdown table row.
+// clock is an RFC 3339 time as layout writes it in UTC; the text as it is
+// when it is not one.
+func clock(rfc3339, layout string) string {
+	if t, err := time.Parse(time.RFC3339, rfc3339); err == nil {
+		return t.UTC().Format(layout)
+	}
+	return rfc3339
+}
+
 func cell(s string) string {
 	return strings.ReplaceAll(oneLine(s), "|", `\|`)
 }
