@@ -33,7 +33,6 @@ type Environment struct {
 	// Traces is nil when no trace backend is configured; TraceUI is the
 	// team's trace page ({trace_id} standing for the id), "" when none.
 	Traces       Traces
-	TracesTarget string
 	TraceUI      string
 	TraceService string // the application's service in its traces
 

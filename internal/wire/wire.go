@@ -74,8 +74,9 @@ func Open(cfg *config.Config, name, version string) (*sources.Environment, error
 		closers = append(closers, cache.Close)
 	}
 	if t := e.Tracing; t.JaegerURL != "" {
+		// The configuration checked the URL as New does: it cannot fail here.
 		if jc, err := jaeger.New(jaeger.Options{URL: t.JaegerURL, Timeout: t.Timeout.D(), Scrubber: scrubber}); err == nil {
-			env.Traces, env.TracesTarget = jc, redact.URL(t.JaegerURL)
+			env.Traces = jc
 		}
 	}
 	env.TraceUI, env.TraceService = e.Tracing.UIURL, e.Tracing.Service
