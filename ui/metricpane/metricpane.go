@@ -306,7 +306,7 @@ func (m *Model) summary(st *theme.Styles, r sources.Reading, iw, ih int, stale b
 	}
 	if cursor >= 0 {
 		if near := marksNear(m.Ctx.Time.Marks, r.Window.Start().Add(time.Duration(cursor)*r.Window.Step), r.Window.Step); len(near) > 0 {
-			left += " " + st.Warn.Render(MarkGlyph(near[0].Kind)+" "+near[0].Text)
+			left += " " + st.Warn.Render(markGlyph(near[0].Kind)+" "+near[0].Text)
 			if len(near) > 1 {
 				left += st.Muted.Render(fmt.Sprintf(" +%d", len(near)-1))
 			}
@@ -457,8 +457,8 @@ func Change(now, then float64, by string) string {
 	}
 }
 
-// MarkGlyph is a mark's one-cell sign on the time axis.
-func MarkGlyph(k sources.MarkKind) string {
+// markGlyph is a mark's one-cell sign on the time axis.
+func markGlyph(k sources.MarkKind) string {
 	switch k {
 	case sources.MarkAction:
 		return "A"
@@ -483,7 +483,7 @@ func markAxis(st *theme.Styles, axis string, marks []sources.Mark, start time.Ti
 	signs := make([]string, len(cells))
 	for _, k := range marks {
 		if x, ok := chart.Column(start, length, len(cells), k.At); ok {
-			signs[x] = MarkGlyph(k.Kind)
+			signs[x] = markGlyph(k.Kind)
 		}
 	}
 	// A sign inside a clock label would garble it ("03M30"): the label goes.
@@ -683,7 +683,7 @@ func (m *Model) changeLines(iw int) []string {
 	}
 	out = append(out, st.Muted.Render(head))
 	for _, k := range marks {
-		out = append(out, st.Warn.Render(MarkGlyph(k.Kind))+" "+st.Muted.Render(frame.Fit(k.At.Format("15:04:05")+" "+k.Text, iw-2)))
+		out = append(out, st.Warn.Render(markGlyph(k.Kind))+" "+st.Muted.Render(frame.Fit(k.At.Format("15:04:05")+" "+k.Text, iw-2)))
 	}
 	return out
 }

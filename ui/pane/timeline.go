@@ -31,13 +31,13 @@ type Timeline struct {
 	Version int
 }
 
-// CompareSteps are the ghost lines the compare key cycles through after none.
-func CompareSteps() []time.Duration { return []time.Duration{24 * time.Hour, 7 * 24 * time.Hour} }
+// compareSteps are the ghost lines the compare key cycles through after none.
+func compareSteps() []time.Duration { return []time.Duration{24 * time.Hour, 7 * 24 * time.Hour} }
 
 // CycleCompare moves to the next ghost line: a day earlier, a week earlier,
 // none.
 func (t *Timeline) CycleCompare() {
-	steps := CompareSteps()
+	steps := compareSteps()
 	i := slices.Index(steps, t.Compare)
 	t.Compare = 0
 	if i+1 < len(steps) {

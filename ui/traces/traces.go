@@ -97,7 +97,7 @@ func (m *Model) Open() (tea.Cmd, string) {
 	case !ok || e.TraceID == "":
 		return nil, "no trace to open here"
 	case m.backend == nil && m.ui != "":
-		return nil, "trace " + e.TraceID + ": " + m.scrub.String(TraceURL(m.ui, e.TraceID))
+		return nil, "trace " + e.TraceID + ": " + m.scrub.String(traceURL(m.ui, e.TraceID))
 	case m.backend == nil:
 		return nil, "trace " + e.TraceID + ": no trace backend is configured (tracing.jaeger_url)"
 	}
@@ -127,7 +127,7 @@ func (m *Model) Link() (string, bool) {
 	case m.ui != "":
 		// A password in the page's URL is masked here too: the clipboard
 		// (OSC 52, base64 through the terminal) is one more way out.
-		return m.scrub.String(TraceURL(m.ui, id)), true
+		return m.scrub.String(traceURL(m.ui, id)), true
 	}
 	return id, true
 }
@@ -145,8 +145,8 @@ func (m *Model) Statement() (string, bool) {
 // Opened reports whether a trace is open (rather than the list).
 func (m *Model) Opened() bool { return m.open != nil }
 
-// TraceURL is the team's trace page for id.
-func TraceURL(ui, id string) string { return strings.ReplaceAll(ui, "{trace_id}", id) }
+// traceURL is the team's trace page for id.
+func traceURL(ui, id string) string { return strings.ReplaceAll(ui, "{trace_id}", id) }
 
 // Back closes an open trace, back to the list; false when none was open.
 func (m *Model) Back() bool {
@@ -395,7 +395,7 @@ func (m *Model) waterfallView(st *theme.Styles) []string {
 	}
 	spans, start, total, head := w.t.Spans, w.start, w.total, w.head
 	if m.ui != "" {
-		head += " · " + m.scrub.String(TraceURL(m.ui, w.id))
+		head += " · " + m.scrub.String(traceURL(m.ui, w.id))
 	}
 	add(st.Muted, head)
 	nameW := min(max(iw/3, 20), 48)
