@@ -59,6 +59,7 @@ func TestCanaryPasswordNeverShown(t *testing.T) {
     prometheus: {url: "http://watcher:%[1]s@127.0.0.1:%[6]d", timeout: 1s}
     postgres: {url: "postgresql://opsdeck:%[1]s@127.0.0.1:%[6]d/opsdeck", timeout: 1s}
     redis: {url: "redis://:%[1]s@127.0.0.1:%[6]d/0", timeout: 1s}
+    tracing: {jaeger_url: "http://127.0.0.1:%[6]d", bearer_token: "%[1]s", timeout: 1s}
   wrongpw:
     postgres: {url: "postgresql://opsdeck:%[1]sX@%[3]s/opsdeck?sslmode=disable"}
     redis: {url: "redis://:%[1]sX@%[4]s/0"}

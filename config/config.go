@@ -72,9 +72,10 @@ type Tracing struct {
 	JaegerURL string `yaml:"jaeger_url"`
 	// UIURL is the team's trace page, {trace_id} standing for the id
 	// (https://jaeger.example.com/trace/{trace_id}).
-	UIURL   string   `yaml:"ui_url,omitempty"`
-	Service string   `yaml:"service,omitempty"`
-	Timeout Duration `yaml:"timeout"`
+	UIURL    string   `yaml:"ui_url,omitempty"`
+	Service  string   `yaml:"service,omitempty"`
+	Timeout  Duration `yaml:"timeout"`
+	HTTPAuth `yaml:",inline"`
 }
 
 // FromEnvironment reports whether the configuration was built from
@@ -144,30 +145,37 @@ type CustomCommand struct {
 
 // Prometheus says where the metrics live and how to ask for the golden signals.
 type Prometheus struct {
-	URL             string            `yaml:"url"`
-	Selector        string            `yaml:"selector"`
-	Timeout         Duration          `yaml:"timeout"`
-	RateWindow      Duration          `yaml:"rate_window"`
-	BearerToken     Secret            `yaml:"bearer_token,omitempty"`
-	BearerTokenFile string            `yaml:"bearer_token_file,omitempty"`
-	BasicAuth       *BasicAuth        `yaml:"basic_auth,omitempty"`
-	Headers         map[string]string `yaml:"headers,omitempty"`
-	TLS             TLS               `yaml:"tls,omitempty"`
-	Queries         Queries           `yaml:"queries"`
-	Thresholds      Thresholds        `yaml:"thresholds"`
+	URL        string   `yaml:"url"`
+	Selector   string   `yaml:"selector"`
+	Timeout    Duration `yaml:"timeout"`
+	RateWindow Duration `yaml:"rate_window"`
+	HTTPAuth   `yaml:",inline"`
+	Queries    Queries    `yaml:"queries"`
+	Thresholds Thresholds `yaml:"thresholds"`
 	// MaxResponseBytes bounds one answer of the server (and of metrics_url's
 	// /metrics); larger ones are refused and the server is asked less often.
 	MaxResponseBytes Quantity `yaml:"max_response_bytes,omitempty"`
 }
 
-// BasicAuth is HTTP basic authentication for Prometheus (or a proxy in front of it).
+// HTTPAuth is how an HTTP server (Prometheus, Jaeger, or a proxy in front
+// of one) wants to be spoken to: at most one of the token, the token file
+// and basic auth; extra headers; TLS.
+type HTTPAuth struct {
+	BearerToken     Secret            `yaml:"bearer_token,omitempty"`
+	BearerTokenFile string            `yaml:"bearer_token_file,omitempty"`
+	BasicAuth       *BasicAuth        `yaml:"basic_auth,omitempty"`
+	Headers         map[string]string `yaml:"headers,omitempty"`
+	TLS             TLS               `yaml:"tls,omitempty"`
+}
+
+// BasicAuth is HTTP basic authentication.
 type BasicAuth struct {
 	Username     string `yaml:"username"`
 	Password     Secret `yaml:"password,omitempty"`
 	PasswordFile string `yaml:"password_file,omitempty"`
 }
 
-// TLS options for Prometheus-compatible servers behind TLS (Thanos, Mimir, VictoriaMetrics).
+// TLS options for servers behind TLS (Thanos, Mimir, VictoriaMetrics, Jaeger).
 type TLS struct {
 	CAFile             string `yaml:"ca_file,omitempty"`
 	CertFile           string `yaml:"cert_file,omitempty"`

@@ -44,7 +44,7 @@ func TestMergedGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, secret := range []string{"t0ken-abc", "qa-pass", "pr0d-s3cret", "r3dis-pw", "fallback-pass", "k3y-v4lue", "s3ntinel-pw", "3ncrypt-k3y"} {
+			for _, secret := range []string{"t0ken-abc", "qa-pass", "pr0d-s3cret", "r3dis-pw", "fallback-pass", "k3y-v4lue", "s3ntinel-pw", "3ncrypt-k3y", "j4eger-t0ken"} {
 				if strings.Contains(string(out), secret) {
 					t.Errorf("config print leaks %q", secret)
 				}
@@ -92,7 +92,7 @@ func TestFullValues(t *testing.T) {
 		t.Errorf("flags/queues: %+v %+v", prod, qa)
 	}
 	secrets := strings.Join(cfg.Secrets(), " ")
-	for _, s := range []string{"tok", "pr0d-s3cret", "r3dis-pw", "fallback-pass", "k3y-v4lue", "s3ntinel-pw", "3ncrypt-k3y"} {
+	for _, s := range []string{"tok", "pr0d-s3cret", "r3dis-pw", "fallback-pass", "k3y-v4lue", "s3ntinel-pw", "3ncrypt-k3y", "j4eger-t0ken"} {
 		if !strings.Contains(secrets, s) {
 			t.Errorf("Secrets() misses %q", s)
 		}
@@ -239,6 +239,9 @@ func TestErrors(t *testing.T) {
 		{"jaeger url", "environments:\n  a:\n    tracing:\n      jaeger_url: jaeger:16686\n", `bad.yaml:4: environments.a.tracing.jaeger_url: "jaeger:16686" is not a valid URL: the scheme must be http or https`},
 		{"trace ui without the id", "environments:\n  a:\n    tracing:\n      ui_url: https://j.example.com/trace/\n", `bad.yaml:4: environments.a.tracing.ui_url: "https://j.example.com/trace/" has no {trace_id}`},
 		{"tracing timeout", "environments:\n  a:\n    tracing: {timeout: 5m}\n", `bad.yaml:3: environments.a.tracing.timeout: 5m0s is out of range`},
+		{"tracing credentials", "environments:\n  a:\n    tracing:\n      bearer_token: t\n      basic_auth: {username: u, password: p}\n", `bad.yaml:3: environments.a.tracing: set only one of bearer_token, bearer_token_file and basic_auth`},
+		{"tracing client certificate", "environments:\n  a:\n    tracing:\n      tls: {cert_file: c.pem}\n", `bad.yaml:4: environments.a.tracing.tls: cert_file and key_file go together`},
+		{"tracing auth key", "environments:\n  a:\n    tracing:\n      bearer_tokn: t\n", `bad.yaml:4: environments.a.tracing.bearer_tokn: unknown key "bearer_tokn" (did you mean "bearer_token"?)`},
 		// Found by FuzzParse: this crashed the loader.
 		{"anchor instead of a name", "environments:\n &qa:\n    prometheus: {url: \"http://p:9090\"}\n", `bad.yaml:2: environments: a name here must be non-empty text, got ""`},
 		// Found by FuzzParse: this overflowed the stack.

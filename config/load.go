@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -700,7 +701,13 @@ func (w *walker) fieldsOf(t reflect.Type) (map[string]reflect.Type, []string) {
 	f := structFields{types: map[string]reflect.Type{}}
 	for i := 0; i < t.NumField(); i++ {
 		sf := t.Field(i)
-		name, _, _ := strings.Cut(sf.Tag.Get("yaml"), ",")
+		name, opts, _ := strings.Cut(sf.Tag.Get("yaml"), ",")
+		if name == "" && opts == "inline" { // its fields are this mapping's keys
+			types, names := w.fieldsOf(sf.Type)
+			maps.Copy(f.types, types)
+			f.names = append(f.names, names...)
+			continue
+		}
 		if name == "" || name == "-" {
 			continue
 		}

@@ -32,10 +32,8 @@ func (c *Config) Print() ([]byte, error) {
 		cp.Tracing.JaegerURL = redact.URL(e.Tracing.JaegerURL)
 		// The {trace_id} placeholder must survive the URL's re-encoding.
 		cp.Tracing.UIURL = strings.ReplaceAll(redact.URL(strings.ReplaceAll(e.Tracing.UIURL, "{trace_id}", "TRACEID")), "TRACEID", "{trace_id}")
-		if e.Prometheus.BasicAuth != nil {
-			ba := *e.Prometheus.BasicAuth
-			cp.Prometheus.BasicAuth = &ba
-		}
+		cp.Prometheus.HTTPAuth = e.Prometheus.HTTPAuth.printable()
+		cp.Tracing.HTTPAuth = e.Tracing.HTTPAuth.printable()
 		cp.Actions.Migrate.Command = scrub.String(e.Actions.Migrate.Command)
 		cp.Alembic.CheckCommand = scrub.String(e.Alembic.CheckCommand)
 		if len(e.Actions.Commands) > 0 {
@@ -60,15 +58,6 @@ func (c *Config) Print() ([]byte, error) {
 			cp.Alembic.Env = map[string]string{}
 			for k := range e.Alembic.Env {
 				cp.Alembic.Env[k] = "<redacted>"
-			}
-		}
-		if len(e.Prometheus.Headers) > 0 {
-			cp.Prometheus.Headers = map[string]string{}
-			for k, v := range e.Prometheus.Headers {
-				if sensitiveHeader.MatchString(k) {
-					v = "<redacted>"
-				}
-				cp.Prometheus.Headers[k] = v
 			}
 		}
 		out.Environments[name] = &cp
@@ -97,20 +86,14 @@ func (c *Config) Secrets() []string {
 		for _, u := range []string{e.Prometheus.URL, e.Postgres.URL, e.Postgres.PgbouncerURL, e.Redis.URL, e.MetricsURL, e.Tracing.JaegerURL, e.Tracing.UIURL} {
 			out = append(out, redact.SecretsOf(u)...)
 		}
-		out = append(out, string(e.Prometheus.BearerToken), string(e.Redis.SentinelPassword))
-		if e.Prometheus.BasicAuth != nil {
-			out = append(out, string(e.Prometheus.BasicAuth.Password))
-		}
+		out = append(out, string(e.Redis.SentinelPassword))
+		out = append(out, e.Prometheus.HTTPAuth.secrets()...)
+		out = append(out, e.Tracing.HTTPAuth.secrets()...)
 		for _, v := range e.Alembic.Env {
 			out = append(out, v)
 		}
 		for _, c := range e.Actions.Commands {
 			for _, v := range c.Env {
-				out = append(out, v)
-			}
-		}
-		for k, v := range e.Prometheus.Headers {
-			if sensitiveHeader.MatchString(k) {
 				out = append(out, v)
 			}
 		}
@@ -122,4 +105,38 @@ func (c *Config) Secrets() []string {
 		}
 	}
 	return nonEmpty
+}
+
+// printable is a copy of a that Print may change (Secret fields print as
+// <redacted> by themselves) with its sensitive headers' values redacted.
+func (a HTTPAuth) printable() HTTPAuth {
+	if a.BasicAuth != nil {
+		ba := *a.BasicAuth
+		a.BasicAuth = &ba
+	}
+	if len(a.Headers) > 0 {
+		h := make(map[string]string, len(a.Headers))
+		for k, v := range a.Headers {
+			if sensitiveHeader.MatchString(k) {
+				v = "<redacted>"
+			}
+			h[k] = v
+		}
+		a.Headers = h
+	}
+	return a
+}
+
+// secrets are a's token, password and sensitive headers' values.
+func (a HTTPAuth) secrets() []string {
+	out := []string{string(a.BearerToken)}
+	if a.BasicAuth != nil {
+		out = append(out, string(a.BasicAuth.Password))
+	}
+	for k, v := range a.Headers {
+		if sensitiveHeader.MatchString(k) {
+			out = append(out, v)
+		}
+	}
+	return out
 }

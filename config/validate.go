@@ -159,36 +159,9 @@ func (v *validator) environment(name string, e *Environment) {
 	if p.RateWindow.D() < time.Second {
 		v.fail(pb+".rate_window", "%s is too short: rate() needs at least two samples (use 1m or more)", p.RateWindow.D())
 	}
-	auth := 0
-	for _, set := range []bool{p.BearerToken != "", p.BearerTokenFile != "", p.BasicAuth != nil} {
-		if set {
-			auth++
-		}
-	}
-	if auth > 1 {
-		v.fail(pb, "set only one of bearer_token, bearer_token_file and basic_auth")
-	}
-	if p.BasicAuth != nil {
-		if p.BasicAuth.Username == "" {
-			v.fail(pb+".basic_auth.username", "basic_auth needs a username")
-		}
-		if p.BasicAuth.Password != "" && p.BasicAuth.PasswordFile != "" {
-			v.fail(pb+".basic_auth", "set only one of password and password_file")
-		}
-	}
-	for h := range p.Headers {
-		if !headerName.MatchString(h) {
-			v.fail(pb+".headers."+h, "%q is not a valid HTTP header name", h)
-		}
-		if strings.EqualFold(h, "Authorization") {
-			v.fail(pb+".headers."+h, "set credentials with bearer_token or basic_auth, not a raw Authorization header")
-		}
-	}
+	v.httpAuth(pb, p.HTTPAuth)
 	if q := p.MaxResponseBytes; q.Value != 0 && (!units.Accepts(units.Bytes, q.Kind) || q.Value < 64<<10 || q.Value > 1<<30) {
 		v.fail(pb+".max_response_bytes", "write a size from 64KiB to 1GiB, like 8MiB")
-	}
-	if (p.TLS.CertFile == "") != (p.TLS.KeyFile == "") {
-		v.fail(pb+".tls", "cert_file and key_file go together")
 	}
 	for key, q := range map[string]string{"rps": p.Queries.RPS, "error_rate": p.Queries.ErrorRate, "p95_latency": p.Queries.P95Latency, "memory": p.Queries.Memory} {
 		written := v.pos.has(pb + ".queries." + key)
@@ -304,6 +277,7 @@ func (v *validator) environment(name string, e *Environment) {
 			v.fail(base+t.field, "%s is out of range: use 10ms to 1m", t.d)
 		}
 	}
+	v.httpAuth(base+".tracing", e.Tracing.HTTPAuth)
 	if t := e.Tracing; t.JaegerURL != "" {
 		v.httpURL(base+".tracing.jaeger_url", t.JaegerURL)
 	}
@@ -516,5 +490,37 @@ func (v *validator) threshold(path string, t Threshold, u units.Unit) {
 	}
 	if t.Warn != nil && t.Crit != nil && t.Warn.Value > t.Crit.Value {
 		v.fail(path, "warn (%v) is above crit (%v)", t.Warn.Value, t.Crit.Value)
+	}
+}
+
+// httpAuth checks the credentials, headers and TLS of the server at path.
+func (v *validator) httpAuth(pb string, p HTTPAuth) {
+	auth := 0
+	for _, set := range []bool{p.BearerToken != "", p.BearerTokenFile != "", p.BasicAuth != nil} {
+		if set {
+			auth++
+		}
+	}
+	if auth > 1 {
+		v.fail(pb, "set only one of bearer_token, bearer_token_file and basic_auth")
+	}
+	if p.BasicAuth != nil {
+		if p.BasicAuth.Username == "" {
+			v.fail(pb+".basic_auth.username", "basic_auth needs a username")
+		}
+		if p.BasicAuth.Password != "" && p.BasicAuth.PasswordFile != "" {
+			v.fail(pb+".basic_auth", "set only one of password and password_file")
+		}
+	}
+	for h := range p.Headers {
+		if !headerName.MatchString(h) {
+			v.fail(pb+".headers."+h, "%q is not a valid HTTP header name", h)
+		}
+		if strings.EqualFold(h, "Authorization") {
+			v.fail(pb+".headers."+h, "set credentials with bearer_token or basic_auth, not a raw Authorization header")
+		}
+	}
+	if (p.TLS.CertFile == "") != (p.TLS.KeyFile == "") {
+		v.fail(pb+".tls", "cert_file and key_file go together")
 	}
 }

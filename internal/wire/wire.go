@@ -18,6 +18,7 @@ import (
 	"github.com/opsdeck/opsdeck/sources"
 	"github.com/opsdeck/opsdeck/sources/alembic"
 	"github.com/opsdeck/opsdeck/sources/drift"
+	"github.com/opsdeck/opsdeck/sources/httpauth"
 	"github.com/opsdeck/opsdeck/sources/jaeger"
 	"github.com/opsdeck/opsdeck/sources/postgres"
 	"github.com/opsdeck/opsdeck/sources/prometheus"
@@ -75,8 +76,15 @@ func Open(cfg *config.Config, name, version string) (*sources.Environment, error
 	}
 	if t := e.Tracing; t.JaegerURL != "" {
 		// The configuration checked the URL as New does: it cannot fail here.
-		if jc, err := jaeger.New(jaeger.Options{URL: t.JaegerURL, Timeout: t.Timeout.D(), Scrubber: scrubber}); err == nil {
+		jc, err := jaeger.New(jaeger.Options{URL: t.JaegerURL, Timeout: t.Timeout.D(), Auth: httpAuth(t.HTTPAuth),
+			UserAgent: "opsdeck/" + version, Scrubber: scrubber})
+		if err != nil {
+			// A CA or certificate file that cannot be read: said where a
+			// trace would be.
+			env.Traces = jaeger.Unusable(scrubber.String(err.Error()))
+		} else {
 			env.Traces = jc
+			closers = append(closers, jc.Close)
 		}
 	}
 	env.TraceUI, env.TraceService = e.Tracing.UIURL, e.Tracing.Service
@@ -124,13 +132,8 @@ func Open(cfg *config.Config, name, version string) (*sources.Environment, error
 	}
 	env.MetricsTarget = redact.URL(p.URL)
 	opts := prometheus.Options{
-		URL: p.URL, Timeout: p.Timeout.D(), BearerToken: string(p.BearerToken), BearerTokenFile: p.BearerTokenFile,
-		Headers: p.Headers, Scrubber: scrubber, UserAgent: "opsdeck/" + version, MaxResponseBytes: int64(p.MaxResponseBytes.Value),
-		TLS: prometheus.TLS{CAFile: p.TLS.CAFile, CertFile: p.TLS.CertFile, KeyFile: p.TLS.KeyFile,
-			ServerName: p.TLS.ServerName, InsecureSkipVerify: p.TLS.InsecureSkipVerify},
-	}
-	if p.BasicAuth != nil {
-		opts.BasicAuth = &prometheus.BasicAuth{Username: p.BasicAuth.Username, Password: string(p.BasicAuth.Password), PasswordFile: p.BasicAuth.PasswordFile}
+		URL: p.URL, Timeout: p.Timeout.D(), Auth: httpAuth(p.HTTPAuth),
+		Scrubber: scrubber, UserAgent: "opsdeck/" + version, MaxResponseBytes: int64(p.MaxResponseBytes.Value),
 	}
 	client, err := prometheus.New(opts)
 	if err != nil {
@@ -148,6 +151,17 @@ func Open(cfg *config.Config, name, version string) (*sources.Environment, error
 		env.Signals = append(env.Signals, DashboardSignals(d)...)
 	}
 	return env, nil
+}
+
+// httpAuth is a server's credentials, headers and TLS as its client takes them.
+func httpAuth(a config.HTTPAuth) httpauth.Auth {
+	out := httpauth.Auth{BearerToken: string(a.BearerToken), BearerTokenFile: a.BearerTokenFile, Headers: a.Headers,
+		TLS: httpauth.TLS{CAFile: a.TLS.CAFile, CertFile: a.TLS.CertFile, KeyFile: a.TLS.KeyFile,
+			ServerName: a.TLS.ServerName, InsecureSkipVerify: a.TLS.InsecureSkipVerify}}
+	if b := a.BasicAuth; b != nil {
+		out.BasicAuth = &httpauth.BasicAuth{Username: b.Username, Password: string(b.Password), PasswordFile: b.PasswordFile}
+	}
+	return out
 }
 
 // LoadDashboard reads a Grafana dashboard file for environment e, its rate

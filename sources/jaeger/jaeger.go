@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -15,24 +16,31 @@ import (
 	"strings"
 	"time"
 
+	"github.com/opsdeck/opsdeck/internal/errtext"
 	"github.com/opsdeck/opsdeck/internal/redact"
 	"github.com/opsdeck/opsdeck/internal/safetext"
 	"github.com/opsdeck/opsdeck/sources"
+	"github.com/opsdeck/opsdeck/sources/httpauth"
 )
 
 // Options configure a client.
 type Options struct {
-	URL      string // the query service, http://jaeger:16686
-	Timeout  time.Duration
-	MaxBody  int64 // bounds one answer (default 8 MiB)
-	Scrubber *redact.Scrubber
+	URL     string // the query service, http://jaeger:16686
+	Timeout time.Duration
+	// Auth is the credentials, headers and TLS the query service (or the
+	// proxy in front of it) wants.
+	Auth      httpauth.Auth
+	UserAgent string
+	MaxBody   int64 // bounds one answer (default 8 MiB)
+	Scrubber  *redact.Scrubber
 }
 
 // Client reads one Jaeger.
 type Client struct {
-	o    Options
-	base string
-	http *http.Client
+	o         Options
+	base      string
+	http      *http.Client
+	transport *httpauth.Transport
 }
 
 // New builds a client; it does no I/O.
@@ -47,8 +55,16 @@ func New(o Options) (*Client, error) {
 	if o.MaxBody <= 0 {
 		o.MaxBody = 8 << 20
 	}
-	return &Client{o: o, base: strings.TrimRight(o.URL, "/"), http: &http.Client{Timeout: o.Timeout}}, nil
+	rt, err := httpauth.New(o.Auth, o.Timeout, o.UserAgent)
+	if err != nil {
+		return nil, fmt.Errorf("jaeger client settings: %w", err)
+	}
+	o.Scrubber = o.Scrubber.With(append(redact.SecretsOf(o.URL), o.Auth.Secrets()...)...)
+	return &Client{o: o, base: strings.TrimRight(o.URL, "/"), http: &http.Client{Transport: rt}, transport: rt}, nil
 }
+
+// Close releases the client's idle connections.
+func (c *Client) Close() { c.transport.Close() }
 
 // traceID is what a trace id may be: hex, 1 to 32 digits.
 var traceID = regexp.MustCompile(`^[0-9a-fA-F]{1,32}$`)
@@ -104,7 +120,7 @@ func (c *Client) Search(ctx context.Context, service string, from, to time.Time,
 	}
 	raw, err := answer(body, code, status, "")
 	if err != nil {
-		return nil, err
+		return nil, c.scrubbed(err)
 	}
 	var out []sources.Exemplar
 	for _, d := range raw.Data {
@@ -138,10 +154,13 @@ func (c *Client) get(ctx context.Context, path string) (body []byte, code int, s
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		// The deadline, or the transport's own wait for the answer's
+		// headers: either way the server did not answer in time.
+		var ne net.Error
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
 			return nil, 0, "", fmt.Errorf("no answer from %s within %s", redact.URL(c.base), c.o.Timeout)
 		}
-		return nil, 0, "", errors.New(c.o.Scrubber.Error(err))
+		return nil, 0, "", fmt.Errorf("cannot reach %s: %s", redact.URL(c.base), c.o.Scrubber.String(errtext.Cause(err.Error())))
 	}
 	defer resp.Body.Close()
 	body, err = io.ReadAll(io.LimitReader(resp.Body, c.o.MaxBody+1))
@@ -165,7 +184,17 @@ func (c *Client) Trace(ctx context.Context, id string) (sources.Trace, error) {
 	if err != nil {
 		return sources.Trace{}, err
 	}
-	return decode(body, code, status, id)
+	t, err := decode(body, code, status, id)
+	return t, c.scrubbed(err)
+}
+
+// scrubbed is err with every secret the server might echo (a proxy's
+// error page quoting the Authorization header) masked.
+func (c *Client) scrubbed(err error) error {
+	if err == nil {
+		return nil
+	}
+	return errors.New(c.o.Scrubber.Error(err))
 }
 
 // decode reads Jaeger's answer for trace id: its spans in tree order, every
@@ -288,4 +317,19 @@ func treeOrder(spans []sources.Span) []sources.Span {
 		}
 	}
 	return out
+}
+
+// unusable is a trace backend whose client could not be built: every read
+// says why.
+type unusable struct{ reason string }
+
+// Unusable is a backend that answers every read with reason.
+func Unusable(reason string) sources.Traces { return unusable{reason} }
+
+func (u unusable) Trace(context.Context, string) (sources.Trace, error) {
+	return sources.Trace{}, errors.New(u.reason)
+}
+
+func (u unusable) Search(context.Context, string, time.Time, time.Time, int) ([]sources.Exemplar, error) {
+	return nil, errors.New(u.reason)
 }

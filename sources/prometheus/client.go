@@ -16,34 +16,21 @@ import (
 
 	"github.com/opsdeck/opsdeck/internal/redact"
 	"github.com/opsdeck/opsdeck/sources"
+	"github.com/opsdeck/opsdeck/sources/httpauth"
 )
 
 // Options configure a client. They mirror the environment's prometheus: block.
 type Options struct {
-	URL             string
-	Timeout         time.Duration
-	BearerToken     string
-	BearerTokenFile string
-	BasicAuth       *BasicAuth
-	Headers         map[string]string
-	TLS             TLS
+	URL     string
+	Timeout time.Duration
+	// Auth is the credentials, headers and TLS the server wants.
+	Auth httpauth.Auth
 	// Scrubber removes secrets from error text (server replies may echo them).
 	Scrubber *redact.Scrubber
 	// UserAgent identifies opsdeck in server logs.
 	UserAgent string
 	// MaxResponseBytes bounds one answer (default DefaultMaxResponseBytes).
 	MaxResponseBytes int64
-}
-
-// BasicAuth credentials; PasswordFile is read on every request (rotation-safe).
-type BasicAuth struct {
-	Username, Password, PasswordFile string
-}
-
-// TLS options for servers behind TLS.
-type TLS struct {
-	CAFile, CertFile, KeyFile, ServerName string
-	InsecureSkipVerify                    bool
 }
 
 // Client is safe for concurrent use by all panes.
@@ -61,7 +48,7 @@ type Client struct {
 		streak int
 		err    error
 	}
-	transport *http.Transport
+	transport *httpauth.Transport
 	base      string // redacted, for messages
 	timeout   time.Duration
 	scrubber  *redact.Scrubber
@@ -92,11 +79,11 @@ func New(o Options) (*Client, error) {
 	if o.UserAgent == "" {
 		o.UserAgent = "opsdeck"
 	}
-	rt, err := newTransport(o)
+	rt, err := httpauth.New(o.Auth, o.Timeout, o.UserAgent)
 	if err != nil {
 		return nil, fmt.Errorf("prometheus client settings: %w", err)
 	}
-	scrubber := o.Scrubber.With(append(redact.SecretsOf(o.URL), o.BearerToken, basicPassword(o.BasicAuth), basicHeader(o.BasicAuth))...)
+	scrubber := o.Scrubber.With(append(redact.SecretsOf(o.URL), o.Auth.Secrets()...)...)
 	endpoint, query, err := apiEndpoint(o.URL)
 	if err != nil {
 		return nil, fmt.Errorf("prometheus URL %s: %v", redact.URL(o.URL), err)
@@ -109,7 +96,7 @@ func New(o Options) (*Client, error) {
 		endpoint:  endpoint,
 		baseQuery: query,
 		maxBody:   o.MaxResponseBytes,
-		transport: rt.next.(*http.Transport),
+		transport: rt,
 		base:      redact.URL(o.URL),
 		timeout:   o.Timeout,
 		scrubber:  scrubber,
@@ -117,23 +104,9 @@ func New(o Options) (*Client, error) {
 	}, nil
 }
 
-func basicHeader(b *BasicAuth) string {
-	if b == nil {
-		return ""
-	}
-	return redact.BasicAuth(b.Username, b.Password)
-}
-
-func basicPassword(b *BasicAuth) string {
-	if b == nil {
-		return ""
-	}
-	return b.Password
-}
-
 // Close releases the client's idle connections (an environment switch or
 // quit); requests in flight finish on their own.
-func (c *Client) Close() { c.transport.CloseIdleConnections() }
+func (c *Client) Close() { c.transport.Close() }
 
 // String is the server's URL with any password masked.
 func (c *Client) String() string { return c.base }
