@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -152,10 +153,17 @@ func TestExemplarDotsReadIncrementally(t *testing.T) {
 	}
 }
 
-// searchingTraces is a backend that also searches (UI test only).
-type searchingTraces struct{ fakeTraces }
+// searchingTraces is a backend that also searches (UI test only); failing
+// makes the search fail.
+type searchingTraces struct {
+	fakeTraces
+	failing error
+}
 
-func (*searchingTraces) Search(_ context.Context, service string, from, to time.Time, limit int) ([]sources.Exemplar, error) {
+func (s *searchingTraces) Search(_ context.Context, service string, from, to time.Time, limit int) ([]sources.Exemplar, error) {
+	if s.failing != nil {
+		return nil, s.failing
+	}
 	return []sources.Exemplar{{At: t0.Add(-time.Minute), Value: 3.5, TraceID: "aaaa0000bbbb1111cccc2222dddd3333", Labels: map[string]string{"route": "POST /api/chat", "status": "error"}}}, nil
 }
 
@@ -173,6 +181,36 @@ func TestTraceListFallsBackToSearch(t *testing.T) {
 	s := h.screen()
 	for _, want := range []string{"no exemplars: exemplar storage is off", "instead, origin-api's traces from Jaeger's search", "POST /api/chat", "error", "aaaa0000bbbb1111cccc2222dddd3333"} {
 		if !strings.Contains(s, want) {
+			t.Errorf("%q missing:\n%s", want, s)
+		}
+	}
+}
+
+// TestFailedSearchKeepsTheList: the search failing on a refresh says so
+// in words, and the traces listed before stay listed.
+func TestFailedSearchKeepsTheList(t *testing.T) {
+	src := healthy()
+	src.noExemplars = "exemplar storage is off"
+	h := newHarness(t, src, nil, false)
+	backend := &searchingTraces{}
+	h.m.env.Traces, h.m.env.TraceService = backend, "origin-api"
+	h.size(160, 48)
+	h.key("tab")
+	h.key("tab")
+	h.key("t")
+	backend.failing = errors.New("no answer from http://jaeger:16686 within 5s")
+	h.key("esc")
+	h.key("t")
+	if s := strings.Join(strings.Fields(h.screen()), " "); !strings.Contains(s, "no exemplars (exemplar storage is off); Jaeger's search failed: no answer from") {
+		t.Errorf("with nothing listed, the error says why there are no exemplars:\n%s", h.screen())
+	}
+	backend.failing = nil
+	h.key("r")
+	backend.failing = errors.New("no answer from http://jaeger:16686 within 5s")
+	h.key("r")
+	s := h.screen()
+	for _, want := range []string{"Jaeger's search failed: no answer from http://jaeger:16686 within 5s", "exemplar storage is off", "aaaa0000bbbb1111cccc2222dddd3333"} {
+		if !strings.Contains(strings.Join(strings.Fields(s), " "), want) {
 			t.Errorf("%q missing:\n%s", want, s)
 		}
 	}

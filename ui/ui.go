@@ -525,14 +525,20 @@ func (m *Model) Loaded() bool {
 	return true
 }
 
-// PaneTexts is each pane's text as drawn, by title, without colour: what a
-// fault test reads to know what one pane says, which the screen interleaves
-// with its neighbours' lines.
+// TraceOverlay is the trace list's (or open trace's) key in PaneTexts.
+const TraceOverlay = "trace list"
+
+// PaneTexts is each pane's text as drawn, by title, without colour (and the
+// trace list's, while open): what a fault test reads to know what one pane
+// says, which the screen interleaves with its neighbours' lines.
 func (m *Model) PaneTexts() map[string]string {
 	out := make(map[string]string, len(m.panes)+1)
 	out[m.alerts.Title()] = ansi.Strip(strings.Join(m.alerts.View(false), "\n"))
 	for _, p := range m.panes {
 		out[p.Title()] = ansi.Strip(strings.Join(p.View(false), "\n"))
+	}
+	if m.tr != nil {
+		out[TraceOverlay] = ansi.Strip(strings.Join(m.tr.View(m.pctx.Styles), "\n"))
 	}
 	return out
 }

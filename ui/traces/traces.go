@@ -166,6 +166,9 @@ type result struct {
 	r        sources.ExemplarReading
 	err      error
 	searched bool
+	// diagnosis is why there were no exemplars, when the search that
+	// stood in for them failed.
+	diagnosis string
 }
 
 // Msg reports whether msg is an overlay's result.
@@ -205,8 +208,9 @@ func (m *Model) Fetch() tea.Cmd {
 		// No exemplars: the service's traces from the backend's search.
 		found, serr := search.Search(ctx, service, from, to, sources.MaxExemplars)
 		if serr != nil {
-			r.Diagnosis += "; Jaeger's search failed: " + serr.Error()
-			return result{owner: owner, gen: gen, r: r}
+			// An error, so that the list read before stays on screen.
+			//lint:ignore ST1005 Jaeger is a name
+			return result{owner: owner, gen: gen, err: fmt.Errorf("Jaeger's search failed: %w", serr), diagnosis: r.Diagnosis}
 		}
 		r.Exemplars = found
 		return result{owner: owner, gen: gen, r: r, searched: true}
@@ -228,6 +232,10 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	m.loading = false
 	if r.err != nil {
 		m.err = r.err
+		if r.diagnosis != "" && !m.has {
+			// Nothing listed says why there are no exemplars: the error does.
+			m.err = fmt.Errorf("no exemplars (%s); %w", r.diagnosis, r.err)
+		}
 		return nil
 	}
 	m.err, m.r, m.has, m.searched = nil, r.r, true, r.searched

@@ -54,6 +54,9 @@ type stack struct {
 
 	proxies map[string]*faults.Proxy // by source: prometheus, postgres, redis
 	servers map[string]server
+	// tracing, when set, is the environment's tracing: block (one line of
+	// YAML flow mapping).
+	tracing string
 }
 
 // server is what Kill/Restart need of a harness server.
@@ -164,6 +167,9 @@ environments:
     postgres: {url: %q, timeout: %s, statement_timeout: %s}
     redis: {url: %q, timeout: %s}
 `, refresh, s.proxies["prometheus"].Addr(), timeout, pgURL.String(), timeout, max(10*time.Millisecond, timeout*3/4), rdURL.String(), timeout)
+	if s.tracing != "" {
+		yaml += "    tracing: " + s.tracing + "\n"
+	}
 	path := filepath.Join(t.TempDir(), "faults.yaml")
 	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
