@@ -13,6 +13,7 @@ declare -A want=(
   [redis-server]=redis-server
   [prometheus]=prometheus
   [promtool]=prometheus
+  [prometheus-alertmanager]=prometheus-alertmanager
   [alembic]=alembic
   [pgbouncer]=pgbouncer
   [tmux]=tmux

@@ -216,15 +216,29 @@ func MinMax(values ...float64) (lo, hi float64, ok bool) {
 	return lo, hi, ok
 }
 
-// Alert is an alert as Prometheus reports it.
+// Alert is an alert as Prometheus or Alertmanager reports it.
 type Alert struct {
-	Name     string
-	State    string // "firing" or "pending"
+	Name string
+	// State is "firing" or "pending" from Prometheus; active, suppressed or
+	// unprocessed from Alertmanager (AlertActive...).
+	State    string
 	Severity string
 	Summary  string
 	ActiveAt time.Time
 	Labels   map[string]string
+
+	// From Alertmanager only: the alert's identity, its annotations' other
+	// texts, when it ends, and what suppresses it.
+	Fingerprint string
+	Description string
+	RunbookURL  string
+	EndsAt      time.Time
+	SilencedBy  []string // silence IDs
+	InhibitedBy []string // fingerprints of the inhibiting alerts
 }
+
+// Firing reports whether a is firing and not suppressed: what pages.
+func (a Alert) Firing() bool { return a.State == "firing" || a.State == AlertActive }
 
 // ErrNoAlerting is what a metrics source without alerting rules (direct
 // /metrics mode) answers when asked for alerts: not a failure.

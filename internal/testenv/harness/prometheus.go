@@ -33,6 +33,9 @@ type PrometheusOptions struct {
 	// Exemplars turns exemplar storage on (the targets must serve
 	// OpenMetrics for their exemplars to be kept).
 	Exemplars bool
+	// Alertmanager, when set (host:port), receives the firing alerts,
+	// resent every second rather than every minute.
+	Alertmanager string
 }
 
 // Prometheus is a running throwaway Prometheus server.
@@ -69,6 +72,9 @@ func StartPrometheus(ctx context.Context, opts PrometheusOptions) (*Prometheus, 
 		}
 		cfg.WriteString("rule_files: [rules.yml]\n")
 	}
+	if opts.Alertmanager != "" {
+		fmt.Fprintf(&cfg, "alerting:\n  alertmanagers:\n    - static_configs:\n        - targets: [%q]\n", opts.Alertmanager)
+	}
 	fmt.Fprintf(&cfg, "scrape_configs:\n  - job_name: %q\n    static_configs:\n      - targets: [", opts.Job)
 	for i, t := range opts.Targets {
 		if i > 0 {
@@ -98,6 +104,9 @@ func StartPrometheus(ctx context.Context, opts PrometheusOptions) (*Prometheus, 
 			"--log.level=warn"}
 		if opts.Exemplars {
 			args = append(args, "--enable-feature=exemplar-storage")
+		}
+		if opts.Alertmanager != "" {
+			args = append(args, "--rules.alert.resend-delay=1s")
 		}
 		return launch(ctx, "prometheus", dir, nil, p.ready, bin, args...)
 	}

@@ -1,0 +1,398 @@
+package alertmanager
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/opsdeck/opsdeck/internal/errtext"
+	"github.com/opsdeck/opsdeck/internal/redact"
+	"github.com/opsdeck/opsdeck/internal/safetext"
+	"github.com/opsdeck/opsdeck/sources"
+	"github.com/opsdeck/opsdeck/sources/httpauth"
+)
+
+// Options configure a client.
+type Options struct {
+	URL     string // http://alertmanager:9093
+	Timeout time.Duration
+	// Auth is the credentials, headers and TLS the server (or the proxy
+	// in front of it) wants.
+	Auth      httpauth.Auth
+	UserAgent string
+	MaxBody   int64 // bounds one answer (default 8 MiB)
+	Scrubber  *redact.Scrubber
+}
+
+// Client speaks to one Alertmanager.
+type Client struct {
+	o         Options
+	base      string
+	http      *http.Client
+	transport *httpauth.Transport
+}
+
+// New builds a client; it does no I/O.
+func New(o Options) (*Client, error) {
+	u, err := url.Parse(o.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("alertmanager URL %q: want http(s)://host:port", redact.URL(o.URL))
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 5 * time.Second
+	}
+	if o.MaxBody <= 0 {
+		o.MaxBody = 8 << 20
+	}
+	rt, err := httpauth.New(o.Auth, o.Timeout, o.UserAgent)
+	if err != nil {
+		return nil, fmt.Errorf("alertmanager client settings: %w", err)
+	}
+	o.Scrubber = o.Scrubber.With(append(redact.SecretsOf(o.URL), o.Auth.Secrets()...)...)
+	return &Client{o: o, base: strings.TrimRight(o.URL, "/"), http: &http.Client{Transport: rt}, transport: rt}, nil
+}
+
+// Close releases the client's idle connections.
+func (c *Client) Close() { c.transport.Close() }
+
+// String is the server's URL with any password masked.
+func (c *Client) String() string { return redact.URL(c.base) }
+
+// Groups reads the alert groups, every alert with its state; groups and
+// their alerts sorted (most active first, then by name).
+func (c *Client) Groups(ctx context.Context) ([]sources.AlertGroup, error) {
+	var raw []apiGroup
+	if err := c.do(ctx, http.MethodGet, "/api/v2/alerts/groups", nil, &raw); err != nil {
+		return nil, err
+	}
+	return groupsOf(raw), nil
+}
+
+// Silences reads every silence Alertmanager keeps (expired ones too, for a
+// while); active first, then pending, then expired, each by end.
+func (c *Client) Silences(ctx context.Context) ([]sources.Silence, error) {
+	var raw []apiSilence
+	if err := c.do(ctx, http.MethodGet, "/api/v2/silences", nil, &raw); err != nil {
+		return nil, err
+	}
+	return silencesOf(raw), nil
+}
+
+// Matching reads the alerts ms matches now, suppressed ones included:
+// Alertmanager's own matching (the count a silence would cover).
+func (c *Client) Matching(ctx context.Context, ms []sources.Matcher) ([]sources.Alert, error) {
+	q := url.Values{"active": {"true"}, "silenced": {"true"}, "inhibited": {"true"}, "unprocessed": {"true"}}
+	for _, m := range ms {
+		q.Add("filter", m.String())
+	}
+	var raw []apiAlert
+	if err := c.do(ctx, http.MethodGet, "/api/v2/alerts?"+q.Encode(), nil, &raw); err != nil {
+		return nil, err
+	}
+	out := make([]sources.Alert, 0, len(raw))
+	for _, a := range raw {
+		out = append(out, alertOf(a))
+	}
+	return out, nil
+}
+
+// CreateSilence makes s and returns its ID.
+func (c *Client) CreateSilence(ctx context.Context, s sources.Silence) (string, error) {
+	if err := Check(s, time.Now()); err != nil {
+		return "", err
+	}
+	body := apiSilence{StartsAt: s.StartsAt.UTC(), EndsAt: s.EndsAt.UTC(), CreatedBy: s.CreatedBy, Comment: s.Comment}
+	for _, m := range s.Matchers {
+		body.Matchers = append(body.Matchers, apiMatcher{Name: m.Name, Value: m.Value, IsRegex: m.IsRegex, IsEqual: ptr(m.IsEqual)})
+	}
+	var out struct {
+		SilenceID string `json:"silenceID"`
+	}
+	if err := c.do(ctx, http.MethodPost, "/api/v2/silences", body, &out); err != nil {
+		return "", err
+	}
+	if !silenceID.MatchString(out.SilenceID) {
+		return "", fmt.Errorf("alertmanager answered no silence ID (%q): the silence may not exist", safetext.Shorten(safetext.String(out.SilenceID), 60))
+	}
+	return out.SilenceID, nil
+}
+
+// ExpireSilence ends silence id now.
+func (c *Client) ExpireSilence(ctx context.Context, id string) error {
+	if !silenceID.MatchString(id) {
+		return fmt.Errorf("%q is not a silence ID", safetext.Shorten(safetext.String(id), 60))
+	}
+	return c.do(ctx, http.MethodDelete, "/api/v2/silence/"+id, nil, nil)
+}
+
+// silenceID is what a silence ID looks like: a UUID.
+var silenceID = regexp.MustCompile(`^[0-9a-fA-F-]{1,64}$`)
+
+// Check refuses a silence Alertmanager should not be sent: no matcher, a
+// matcher that matches every value, an end not after its start or in the
+// past, no comment.
+func Check(s sources.Silence, now time.Time) error {
+	switch {
+	case len(s.Matchers) == 0:
+		return errors.New("a silence needs at least one matcher")
+	case !s.EndsAt.After(now):
+		return fmt.Errorf("the silence would end in the past (%s)", s.EndsAt.Local().Format("2006-01-02 15:04"))
+	case !s.EndsAt.After(s.StartsAt):
+		return errors.New("the silence would end before it starts")
+	case strings.TrimSpace(s.Comment) == "":
+		return errors.New("a silence needs a comment: say why")
+	case strings.TrimSpace(s.CreatedBy) == "":
+		return errors.New("a silence needs its creator")
+	}
+	for _, m := range s.Matchers {
+		if m.Matches(map[string]string{}) {
+			// Alertmanager refuses these too: they would match alerts
+			// without the label, every alert at worst.
+			return fmt.Errorf("%s matches an empty value: it would silence every alert without the label", m)
+		}
+	}
+	return nil
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// do sends one request (body as JSON when not nil) and decodes the answer
+// into out (when not nil), bounded, every failure said in words.
+func (c *Client) do(ctx context.Context, method, path string, body, out any) error {
+	ctx, cancel := context.WithTimeout(ctx, c.o.Timeout)
+	defer cancel()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		var ne net.Error
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+			return fmt.Errorf("no answer from %s within %s", c.String(), c.o.Timeout)
+		}
+		return fmt.Errorf("cannot reach %s: %s", c.String(), c.o.Scrubber.String(errtext.Cause(err.Error())))
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, c.o.MaxBody+1))
+	if err != nil {
+		return fmt.Errorf("reading the answer of %s: %s", c.String(), c.o.Scrubber.String(errtext.Cause(err.Error())))
+	}
+	if int64(len(b)) > c.o.MaxBody {
+		return fmt.Errorf("the answer of %s is larger than %d MiB: opsdeck reads at most that much", c.String(), c.o.MaxBody>>20)
+	}
+	if err := decode(b, resp.StatusCode, resp.Status, out); err != nil {
+		// An error page may quote what it was sent (a token, a password).
+		return errors.New(c.o.Scrubber.Error(err))
+	}
+	return nil
+}
+
+// decode reads an answer into out, or says in words what is wrong with it.
+func decode(b []byte, code int, status string, out any) error {
+	if code/100 != 2 {
+		// Alertmanager's errors are a JSON string or plain text.
+		var msg string
+		if json.Unmarshal(b, &msg) != nil {
+			msg = string(b)
+		}
+		msg = safetext.Shorten(safetext.String(strings.TrimSpace(msg)), 300)
+		if msg == "" {
+			return fmt.Errorf("alertmanager answered %s", safetext.Shorten(safetext.String(status), 100))
+		}
+		return fmt.Errorf("alertmanager answered %s: %s", safetext.Shorten(safetext.String(status), 100), msg)
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(b, out); err != nil {
+		return fmt.Errorf("alertmanager's answer is not its API v2: %s", safetext.Shorten(safetext.String(err.Error()), 200))
+	}
+	return nil
+}
+
+type apiMatcher struct {
+	Name    string `json:"name"`
+	Value   string `json:"value"`
+	IsRegex bool   `json:"isRegex"`
+	IsEqual *bool  `json:"isEqual,omitempty"`
+}
+
+type apiSilence struct {
+	ID     string `json:"id,omitempty"`
+	Status *struct {
+		State string `json:"state"`
+	} `json:"status,omitempty"`
+	Matchers  []apiMatcher `json:"matchers"`
+	StartsAt  time.Time    `json:"startsAt"`
+	EndsAt    time.Time    `json:"endsAt"`
+	CreatedBy string       `json:"createdBy"`
+	Comment   string       `json:"comment"`
+}
+
+type apiAlert struct {
+	Labels      map[string]string `json:"labels"`
+	Annotations map[string]string `json:"annotations"`
+	StartsAt    time.Time         `json:"startsAt"`
+	EndsAt      time.Time         `json:"endsAt"`
+	Fingerprint string            `json:"fingerprint"`
+	Status      struct {
+		State       string   `json:"state"`
+		SilencedBy  []string `json:"silencedBy"`
+		InhibitedBy []string `json:"inhibitedBy"`
+	} `json:"status"`
+}
+
+type apiGroup struct {
+	Labels   map[string]string `json:"labels"`
+	Receiver struct {
+		Name string `json:"name"`
+	} `json:"receiver"`
+	Alerts []apiAlert `json:"alerts"`
+}
+
+// Bounds on what one answer may put on screen.
+const (
+	maxGroups     = 500
+	maxAlerts     = 2000 // over all groups
+	maxSilences   = 1000
+	maxMatchers   = 50
+	maxLabels     = 64
+	maxTextLength = 2000
+)
+
+func text(s string) string { return safetext.Shorten(safetext.String(s), maxTextLength) }
+
+func labelsOf(in map[string]string) map[string]string {
+	out := make(map[string]string, min(len(in), maxLabels))
+	for _, k := range slices.Sorted(maps.Keys(in)) {
+		if len(out) == maxLabels {
+			break
+		}
+		out[text(k)] = text(in[k])
+	}
+	return out
+}
+
+func ids(in []string) []string {
+	out := make([]string, 0, min(len(in), maxMatchers))
+	for _, s := range in[:min(len(in), maxMatchers)] {
+		out = append(out, safetext.Shorten(safetext.String(s), 64))
+	}
+	return out
+}
+
+// alertOf is one alert, every text made safe.
+func alertOf(a apiAlert) sources.Alert {
+	labels := labelsOf(a.Labels)
+	state := a.Status.State
+	switch state {
+	case sources.AlertActive, sources.AlertSuppressed, sources.AlertUnprocessed:
+	default:
+		state = sources.AlertUnprocessed
+	}
+	return sources.Alert{
+		Name: labels["alertname"], State: state, Severity: labels["severity"],
+		Summary: text(a.Annotations["summary"]), Description: text(a.Annotations["description"]), RunbookURL: text(a.Annotations["runbook_url"]),
+		ActiveAt: a.StartsAt, EndsAt: a.EndsAt, Labels: labels, Fingerprint: safetext.Shorten(safetext.String(a.Fingerprint), 64),
+		SilencedBy: ids(a.Status.SilencedBy), InhibitedBy: ids(a.Status.InhibitedBy),
+	}
+}
+
+// stateRank orders alerts: active before unprocessed before suppressed.
+func stateRank(state string) int {
+	switch state {
+	case sources.AlertActive:
+		return 0
+	case sources.AlertUnprocessed:
+		return 1
+	}
+	return 2
+}
+
+// groupsOf is the answer's groups, bounded, sorted: the groups with active
+// alerts first; in each, active alerts first, then by name and start.
+func groupsOf(raw []apiGroup) []sources.AlertGroup {
+	out := make([]sources.AlertGroup, 0, min(len(raw), maxGroups))
+	alerts := 0
+	for _, g := range raw[:min(len(raw), maxGroups)] {
+		grp := sources.AlertGroup{Labels: labelsOf(g.Labels), Receiver: text(g.Receiver.Name)}
+		for _, a := range g.Alerts {
+			if alerts == maxAlerts {
+				break
+			}
+			grp.Alerts = append(grp.Alerts, alertOf(a))
+			alerts++
+		}
+		slices.SortFunc(grp.Alerts, func(a, b sources.Alert) int {
+			return cmp.Or(cmp.Compare(stateRank(a.State), stateRank(b.State)), strings.Compare(a.Name, b.Name), a.ActiveAt.Compare(b.ActiveAt), strings.Compare(a.Fingerprint, b.Fingerprint))
+		})
+		out = append(out, grp)
+	}
+	best := func(g sources.AlertGroup) int {
+		r := 3
+		for _, a := range g.Alerts {
+			r = min(r, stateRank(a.State))
+		}
+		return r
+	}
+	slices.SortStableFunc(out, func(a, b sources.AlertGroup) int {
+		return cmp.Or(cmp.Compare(best(a), best(b)), strings.Compare(fmt.Sprint(a.Labels), fmt.Sprint(b.Labels)))
+	})
+	return out
+}
+
+// silenceRank orders silences: active, pending, expired.
+func silenceRank(state string) int {
+	switch state {
+	case "active":
+		return 0
+	case "pending":
+		return 1
+	}
+	return 2
+}
+
+// silencesOf is the answer's silences, bounded and sorted.
+func silencesOf(raw []apiSilence) []sources.Silence {
+	out := make([]sources.Silence, 0, min(len(raw), maxSilences))
+	for _, s := range raw[:min(len(raw), maxSilences)] {
+		sil := sources.Silence{ID: safetext.Shorten(safetext.String(s.ID), 64), StartsAt: s.StartsAt, EndsAt: s.EndsAt,
+			CreatedBy: text(s.CreatedBy), Comment: text(s.Comment), State: "expired"}
+		if s.Status != nil {
+			sil.State = safetext.Shorten(safetext.String(s.Status.State), 20)
+		}
+		for _, m := range s.Matchers[:min(len(s.Matchers), maxMatchers)] {
+			sil.Matchers = append(sil.Matchers, sources.Matcher{Name: text(m.Name), Value: text(m.Value), IsRegex: m.IsRegex, IsEqual: m.IsEqual == nil || *m.IsEqual})
+		}
+		out = append(out, sil)
+	}
+	slices.SortStableFunc(out, func(a, b sources.Silence) int {
+		return cmp.Or(cmp.Compare(silenceRank(a.State), silenceRank(b.State)), a.EndsAt.Compare(b.EndsAt), strings.Compare(a.ID, b.ID))
+	})
+	return out
+}

@@ -1,0 +1,144 @@
+package alertmanager
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/opsdeck/opsdeck/internal/redact"
+	"github.com/opsdeck/opsdeck/sources"
+	"github.com/opsdeck/opsdeck/sources/httpauth"
+)
+
+// hasControl reports a C0/C1 control or DEL in s.
+func hasControl(s string) bool {
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) {
+			return true
+		}
+	}
+	return false
+}
+
+func alertTexts(a sources.Alert) []string {
+	out := []string{a.Name, a.State, a.Severity, a.Summary, a.Description, a.RunbookURL, a.Fingerprint}
+	out = append(out, a.SilencedBy...)
+	out = append(out, a.InhibitedBy...)
+	for k, v := range a.Labels {
+		out = append(out, k, v)
+	}
+	return out
+}
+
+// FuzzDecode: whatever Alertmanager answers, decoding its groups and
+// silences neither panics nor lets a control character through, and what
+// is kept stays bounded.
+func FuzzDecode(f *testing.F) {
+	f.Add([]byte(`[{"labels":{"alertname":"X\u001b[2J"},"receiver":{"name":"r"},"alerts":[{"labels":{"alertname":"X","severity":"critical\u0007"},"annotations":{"summary":"s\u009b31m"},"fingerprint":"f","status":{"state":"suppressed","silencedBy":["a\u001b]0;x"]}}]}]`), 200)
+	f.Add([]byte(`[{"id":"1","status":{"state":"active"},"matchers":[{"name":"a","value":"b\u0000","isRegex":false}],"createdBy":"\u001b[31m","comment":"c"}]`), 200)
+	f.Add([]byte(`"silence not found \u001b[2J"`), 404)
+	f.Add([]byte(`<html>login</html>`), 200)
+	f.Fuzz(func(t *testing.T, body []byte, code int) {
+		var groups []apiGroup
+		if err := decode(body, code, "status", &groups); err != nil {
+			if hasControl(err.Error()) {
+				t.Fatalf("control character in %q", err.Error())
+			}
+		} else {
+			gs := groupsOf(groups)
+			n := 0
+			for _, g := range gs {
+				for _, a := range g.Alerts {
+					n++
+					for _, s := range alertTexts(a) {
+						if hasControl(s) {
+							t.Fatalf("control character in %q", s)
+						}
+					}
+				}
+			}
+			if len(gs) > maxGroups || n > maxAlerts {
+				t.Fatalf("%d groups, %d alerts kept", len(gs), n)
+			}
+		}
+		var sils []apiSilence
+		if decode(body, code, "status", &sils) == nil {
+			for _, s := range silencesOf(sils) {
+				for _, x := range append([]string{s.ID, s.State, s.CreatedBy, s.Comment}, matcherTexts(s.Matchers)...) {
+					if hasControl(x) {
+						t.Fatalf("control character in %q", x)
+					}
+				}
+			}
+		}
+	})
+}
+
+func matcherTexts(ms []sources.Matcher) []string {
+	var out []string
+	for _, m := range ms {
+		out = append(out, m.Name, m.Value)
+	}
+	return out
+}
+
+// TestHungOrEchoingAlertmanager: a server that never answers is reported
+// within the timeout, in words; one whose error page quotes the
+// Authorization header it was sent never gets the token on screen.
+func TestHungOrEchoingAlertmanager(t *testing.T) {
+	t.Parallel()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+		}
+	}()
+	u := "http://ops:canary-am-pw@" + l.Addr().String()
+	c, err := New(Options{URL: u, Timeout: 300 * time.Millisecond, Scrubber: redact.NewScrubber()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, err = c.Groups(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "no answer from") || strings.Contains(err.Error(), "canary-am-pw") {
+		t.Errorf("hung Alertmanager: %v", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("took %v with a 300ms timeout", d)
+	}
+
+	echo := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusBadGateway)
+		fmt.Fprintf(w, "bad gateway; you sent %s", r.Header.Get("Authorization"))
+	}))
+	defer echo.Close()
+	for _, a := range []httpauth.Auth{{BearerToken: "t0ken-am-123"}, {BasicAuth: &httpauth.BasicAuth{Username: "oncall", Password: "hunter2-am"}}} {
+		c, err := New(Options{URL: echo.URL, Auth: a, Scrubber: redact.NewScrubber()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.Silences(context.Background())
+		msg := fmt.Sprint(err)
+		if !strings.Contains(msg, "502") {
+			t.Errorf("the status is not said: %s", msg)
+		}
+		for _, secret := range append(a.Secrets(), "hunter2-am", "t0ken-am-123") {
+			if secret != "" && strings.Contains(msg, secret) {
+				t.Errorf("a secret in %q", msg)
+			}
+		}
+	}
+}
