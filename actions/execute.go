@@ -69,6 +69,16 @@ func run(ctx context.Context, spec Spec, plan Plan, emit func(Stream, string)) (
 		}
 		return 0, lines, nil
 	}
+	if spec.Call != nil {
+		lines, err := spec.Call(ctx)
+		for _, l := range lines {
+			emit(Stdout, l)
+		}
+		if err != nil {
+			return 1, lines, err
+		}
+		return 0, lines, nil
+	}
 	r, err := Start(ctx, *spec.Command)
 	if err != nil {
 		return 127, nil, err

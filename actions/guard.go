@@ -45,6 +45,10 @@ const (
 	Dangerous
 	// Reset destroys data (truncate every table, flush Redis).
 	Reset
+	// Silence changes who is paged and destroys nothing: it is asked y/N
+	// everywhere (production included, the question naming it), refused
+	// only where nothing may be changed.
+	Silence
 )
 
 // Decision is the guard an action gets and, when refused, why.
@@ -60,6 +64,8 @@ func Decide(env Environment, kind Kind, readonly bool) Decision {
 		return Decision{Refused, "opsdeck runs with --readonly"}
 	case env.Readonly:
 		return Decision{Refused, fmt.Sprintf("environment %s is read-only", env.Name)}
+	case kind == Silence:
+		return Decision{Guard: Confirm}
 	case env.Protected && kind == Reset && !env.AllowReset:
 		return Decision{Refused, fmt.Sprintf("environment %s is protected; resets need allow_reset: true", env.Name)}
 	case env.Protected && kind != Safe:
@@ -87,6 +93,9 @@ type Spec struct {
 	Target string
 	// Pending, for migrate, lists what it would apply ("rev message" lines).
 	Pending func(ctx context.Context) ([]string, error)
+	// Call is work done in process rather than by a command (making or
+	// expiring a silence): its lines are the run's output.
+	Call func(ctx context.Context) ([]string, error)
 }
 
 // Guard is the confirmation spec needs in env.

@@ -27,6 +27,10 @@ func TestDecide(t *testing.T) {
 		{"qa migration asks", qa, Dangerous, false, Confirm, ""},
 		{"confirm none ignored outside disposable", Environment{Name: "qa", NoConfirm: true}, Reset, false, Confirm, ""},
 		{"sandbox one-keystroke reset", sandbox, Reset, false, None, ""},
+		{"a silence in production asks y/N", prod, Silence, false, Confirm, ""},
+		{"a silence in a sandbox still asks", sandbox, Silence, false, Confirm, ""},
+		{"no silence in a read-only environment", Environment{Name: "audit", Readonly: true}, Silence, false, Refused, "read-only"},
+		{"no silence with --readonly", qa, Silence, true, Refused, "--readonly"},
 		{"protected beats disposable", Environment{Name: "x", Protected: true, Disposable: true, NoConfirm: true, AllowReset: true}, Reset, false, TypeName, ""},
 	}
 	for _, c := range cases {

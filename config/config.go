@@ -64,6 +64,18 @@ type Environment struct {
 	Actions Actions `yaml:"actions"`
 	// Tracing is where the requests' traces are read.
 	Tracing Tracing `yaml:"tracing"`
+	// Alertmanager is where alerts are read and silenced.
+	Alertmanager Alertmanager `yaml:"alertmanager"`
+}
+
+// Alertmanager is the environment's Alertmanager: the alert strip and the
+// alerts view read it when set, and silences are made there.
+type Alertmanager struct {
+	URL     string   `yaml:"url"`
+	Timeout Duration `yaml:"timeout"`
+	// AckDuration is how long the acknowledge key's silence lasts.
+	AckDuration Duration `yaml:"ack_duration"`
+	HTTPAuth    `yaml:",inline"`
 }
 
 // Tracing is the trace backend: Jaeger's query service, the team's own

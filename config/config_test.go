@@ -44,7 +44,7 @@ func TestMergedGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, secret := range []string{"t0ken-abc", "qa-pass", "pr0d-s3cret", "r3dis-pw", "fallback-pass", "k3y-v4lue", "s3ntinel-pw", "3ncrypt-k3y", "j4eger-t0ken"} {
+			for _, secret := range []string{"t0ken-abc", "qa-pass", "pr0d-s3cret", "r3dis-pw", "fallback-pass", "k3y-v4lue", "s3ntinel-pw", "3ncrypt-k3y", "j4eger-t0ken", "4lertm4n-pw"} {
 				if strings.Contains(string(out), secret) {
 					t.Errorf("config print leaks %q", secret)
 				}
@@ -92,7 +92,7 @@ func TestFullValues(t *testing.T) {
 		t.Errorf("flags/queues: %+v %+v", prod, qa)
 	}
 	secrets := strings.Join(cfg.Secrets(), " ")
-	for _, s := range []string{"tok", "pr0d-s3cret", "r3dis-pw", "fallback-pass", "k3y-v4lue", "s3ntinel-pw", "3ncrypt-k3y", "j4eger-t0ken"} {
+	for _, s := range []string{"tok", "pr0d-s3cret", "r3dis-pw", "fallback-pass", "k3y-v4lue", "s3ntinel-pw", "3ncrypt-k3y", "j4eger-t0ken", "4lertm4n-pw"} {
 		if !strings.Contains(secrets, s) {
 			t.Errorf("Secrets() misses %q", s)
 		}
@@ -121,11 +121,15 @@ func TestZeroConfig(t *testing.T) {
 		"DATABASE_URL", "postgresql+psycopg2://u:pw@127.0.0.1:5433/app",
 		"REDIS_URL", "redis://127.0.0.1:6380/1",
 		"ALEMBIC_DIR", "/srv/app/alembic",
+		"ALERTMANAGER_URL", "http://127.0.0.1:9094",
 	)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	env := cfg.Environments["default"]
+	if env.Alertmanager.URL != "http://127.0.0.1:9094" || env.Alertmanager.AckDuration.D() != 30*time.Minute {
+		t.Errorf("ALERTMANAGER_URL: %+v", env.Alertmanager)
+	}
 	if cfg.DefaultEnvironment != "default" || env.Prometheus.URL != "http://127.0.0.1:9091" ||
 		env.Postgres.URL != "postgresql+psycopg2://u:pw@127.0.0.1:5433/app" || env.Redis.URL != "redis://127.0.0.1:6380/1" ||
 		env.Alembic.Dir != "/srv/app/alembic" || env.Prometheus.Selector != DefaultSelector {
@@ -152,6 +156,10 @@ func TestZeroConfig(t *testing.T) {
 	var es Errors
 	if !errors.As(err, &es) || es[0].Field != "PROMETHEUS_URL" || es[0].File != "environment" {
 		t.Fatalf("bad PROMETHEUS_URL: %v", err)
+	}
+	_, err = Load(Options{Bindings: ui.Specs(), WorkDir: dir, LookupEnv: envOf("XDG_CONFIG_HOME", dir, "ALERTMANAGER_URL", "am:9093")})
+	if !errors.As(err, &es) || es[0].Field != "ALERTMANAGER_URL" {
+		t.Fatalf("bad ALERTMANAGER_URL: %v", err)
 	}
 }
 
@@ -241,6 +249,8 @@ func TestErrors(t *testing.T) {
 		{"tracing timeout", "environments:\n  a:\n    tracing: {timeout: 5m}\n", `bad.yaml:3: environments.a.tracing.timeout: 5m0s is out of range`},
 		{"tracing credentials", "environments:\n  a:\n    tracing:\n      bearer_token: t\n      basic_auth: {username: u, password: p}\n", `bad.yaml:3: environments.a.tracing: set only one of bearer_token, bearer_token_file and basic_auth`},
 		{"tracing client certificate", "environments:\n  a:\n    tracing:\n      tls: {cert_file: c.pem}\n", `bad.yaml:4: environments.a.tracing.tls: cert_file and key_file go together`},
+		{"alertmanager url", "environments:\n  a:\n    alertmanager: {url: 'am:9093'}\n", `bad.yaml:3: environments.a.alertmanager.url: "am:9093" is not a valid URL`},
+		{"ack duration", "environments:\n  a:\n    alertmanager: {ack_duration: 10s}\n", `bad.yaml:3: environments.a.alertmanager.ack_duration: 10s is out of range: use 1m to 24h`},
 		{"tracing auth key", "environments:\n  a:\n    tracing:\n      bearer_tokn: t\n", `bad.yaml:4: environments.a.tracing.bearer_tokn: unknown key "bearer_tokn" (did you mean "bearer_token"?)`},
 		// Found by FuzzParse: this crashed the loader.
 		{"anchor instead of a name", "environments:\n &qa:\n    prometheus: {url: \"http://p:9090\"}\n", `bad.yaml:2: environments: a name here must be non-empty text, got ""`},

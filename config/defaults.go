@@ -12,9 +12,11 @@ import (
 // Defaults used where the file (or environment) says nothing. The thresholds
 // come from Origin's alert rules: error rate > 5 % is critical, P95 > 2 s degraded.
 const (
-	DefaultRefresh     = 2 * time.Second
-	DefaultWindow      = 15 * time.Minute
-	DefaultTimeout     = 5 * time.Second
+	DefaultRefresh = 2 * time.Second
+	DefaultWindow  = 15 * time.Minute
+	DefaultTimeout = 5 * time.Second
+	// DefaultAckDuration is how long an acknowledgement silences an alert.
+	DefaultAckDuration = 30 * time.Minute
 	DefaultRateWindow  = time.Minute
 	DefaultSelector    = `job="fastapi-app"`
 	DefaultEnvironment = "default"

@@ -40,7 +40,7 @@ type Options struct {
 
 // ZeroConfigVars are the variables a zero-config environment is built from:
 // the names the Origin stack already uses.
-var zeroConfigVars = []string{"PROMETHEUS_URL", "METRICS_URL", "DATABASE_URL", "REDIS_URL", "ALEMBIC_DIR", "OPSDECK_SCHEMA_REFERENCE", "JAEGER_URL", "OTEL_SERVICE_NAME"}
+var zeroConfigVars = []string{"PROMETHEUS_URL", "METRICS_URL", "DATABASE_URL", "REDIS_URL", "ALEMBIC_DIR", "OPSDECK_SCHEMA_REFERENCE", "JAEGER_URL", "OTEL_SERVICE_NAME", "ALERTMANAGER_URL"}
 
 // Resolve returns the file Load would read: --config, else ./opsdeck.yaml, else
 // $XDG_CONFIG_HOME/opsdeck/config.yaml; "" when there is none (zero-config).
@@ -119,6 +119,7 @@ func FromEnv(lookup func(string) (string, bool), specs []binding.Spec) (*Config,
 		// Zero-config has one environment: the reference can only be a dump file.
 		SchemaReference: get("OPSDECK_SCHEMA_REFERENCE"),
 		Tracing:         Tracing{JaegerURL: get("JAEGER_URL"), Service: get("OTEL_SERVICE_NAME")},
+		Alertmanager:    Alertmanager{URL: get("ALERTMANAGER_URL")},
 	}
 	cfg := &Config{
 		Source:             "environment variables (" + strings.Join(zeroConfigVars, ", ") + ")",
@@ -144,6 +145,7 @@ func FromEnv(lookup func(string) (string, bool), specs []binding.Spec) (*Config,
 		"environments.default.alembic.dir":        "ALEMBIC_DIR",
 		"environments.default.schema_reference":   "OPSDECK_SCHEMA_REFERENCE",
 		"environments.default.tracing.jaeger_url": "JAEGER_URL",
+		"environments.default.alertmanager.url":   "ALERTMANAGER_URL",
 	}}
 	v.config(cfg)
 	if len(v.errs) > 0 {
@@ -349,6 +351,12 @@ func applyDefaults(cfg *Config, pos presence) {
 		}
 		if env.Tracing.Timeout == 0 {
 			env.Tracing.Timeout = Duration(DefaultTimeout)
+		}
+		if env.Alertmanager.Timeout == 0 {
+			env.Alertmanager.Timeout = Duration(DefaultTimeout)
+		}
+		if env.Alertmanager.AckDuration == 0 {
+			env.Alertmanager.AckDuration = Duration(DefaultAckDuration)
 		}
 		if env.Redis.Timeout == 0 {
 			env.Redis.Timeout = Duration(DefaultTimeout)

@@ -34,6 +34,8 @@ func (c *Config) Print() ([]byte, error) {
 		cp.Tracing.UIURL = strings.ReplaceAll(redact.URL(strings.ReplaceAll(e.Tracing.UIURL, "{trace_id}", "TRACEID")), "TRACEID", "{trace_id}")
 		cp.Prometheus.HTTPAuth = e.Prometheus.HTTPAuth.printable()
 		cp.Tracing.HTTPAuth = e.Tracing.HTTPAuth.printable()
+		cp.Alertmanager.URL = redact.URL(e.Alertmanager.URL)
+		cp.Alertmanager.HTTPAuth = e.Alertmanager.HTTPAuth.printable()
 		cp.Actions.Migrate.Command = scrub.String(e.Actions.Migrate.Command)
 		cp.Alembic.CheckCommand = scrub.String(e.Alembic.CheckCommand)
 		if len(e.Actions.Commands) > 0 {
@@ -83,12 +85,13 @@ func (c *Config) Print() ([]byte, error) {
 func (c *Config) Secrets() []string {
 	var out []string
 	for _, e := range c.Environments {
-		for _, u := range []string{e.Prometheus.URL, e.Postgres.URL, e.Postgres.PgbouncerURL, e.Redis.URL, e.MetricsURL, e.Tracing.JaegerURL, e.Tracing.UIURL} {
+		for _, u := range []string{e.Prometheus.URL, e.Postgres.URL, e.Postgres.PgbouncerURL, e.Redis.URL, e.MetricsURL, e.Tracing.JaegerURL, e.Tracing.UIURL, e.Alertmanager.URL} {
 			out = append(out, redact.SecretsOf(u)...)
 		}
 		out = append(out, string(e.Redis.SentinelPassword))
 		out = append(out, e.Prometheus.HTTPAuth.secrets()...)
 		out = append(out, e.Tracing.HTTPAuth.secrets()...)
+		out = append(out, e.Alertmanager.HTTPAuth.secrets()...)
 		for _, v := range e.Alembic.Env {
 			out = append(out, v)
 		}

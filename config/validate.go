@@ -272,12 +272,19 @@ func (v *validator) environment(name string, e *Environment) {
 	for _, t := range []struct {
 		field string
 		d     time.Duration
-	}{{".postgres.timeout", e.Postgres.Timeout.D()}, {".redis.timeout", e.Redis.Timeout.D()}, {".tracing.timeout", e.Tracing.Timeout.D()}} {
+	}{{".postgres.timeout", e.Postgres.Timeout.D()}, {".redis.timeout", e.Redis.Timeout.D()}, {".tracing.timeout", e.Tracing.Timeout.D()}, {".alertmanager.timeout", e.Alertmanager.Timeout.D()}} {
 		if t.d < 10*time.Millisecond || t.d > time.Minute {
 			v.fail(base+t.field, "%s is out of range: use 10ms to 1m", t.d)
 		}
 	}
 	v.httpAuth(base+".tracing", e.Tracing.HTTPAuth)
+	v.httpAuth(base+".alertmanager", e.Alertmanager.HTTPAuth)
+	if u := e.Alertmanager.URL; u != "" {
+		v.httpURL(base+".alertmanager.url", u)
+	}
+	if d := e.Alertmanager.AckDuration.D(); d < time.Minute || d > 24*time.Hour {
+		v.fail(base+".alertmanager.ack_duration", "%s is out of range: use 1m to 24h", d)
+	}
 	if t := e.Tracing; t.JaegerURL != "" {
 		v.httpURL(base+".tracing.jaeger_url", t.JaegerURL)
 	}

@@ -114,6 +114,8 @@ func MatchesAll(ms []Matcher, labels map[string]string) bool {
 type Alerting interface {
 	Groups(ctx context.Context) ([]AlertGroup, error)
 	Silences(ctx context.Context) ([]Silence, error)
+	// Matching is the alerts ms matches now, suppressed ones included.
+	Matching(ctx context.Context, ms []Matcher) ([]Alert, error)
 	// CreateSilence makes s (its ID empty) and returns the new ID.
 	CreateSilence(ctx context.Context, s Silence) (string, error)
 	ExpireSilence(ctx context.Context, id string) error

@@ -30,6 +30,12 @@ type Environment struct {
 	PostgresTarget  string
 	DatabaseProblem string
 
+	// Alerting is nil when no Alertmanager is configured (the alerts then
+	// come from Prometheus); AckDuration is how long an acknowledgement
+	// silences an alert.
+	Alerting    Alerting
+	AckDuration time.Duration
+
 	// Traces is nil when no trace backend is configured; TraceUI is the
 	// team's trace page ({trace_id} standing for the id), "" when none.
 	Traces       Traces

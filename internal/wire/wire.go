@@ -17,6 +17,7 @@ import (
 	"github.com/opsdeck/opsdeck/internal/units"
 	"github.com/opsdeck/opsdeck/sources"
 	"github.com/opsdeck/opsdeck/sources/alembic"
+	"github.com/opsdeck/opsdeck/sources/alertmanager"
 	"github.com/opsdeck/opsdeck/sources/drift"
 	"github.com/opsdeck/opsdeck/sources/httpauth"
 	"github.com/opsdeck/opsdeck/sources/jaeger"
@@ -88,6 +89,19 @@ func Open(cfg *config.Config, name, version string) (*sources.Environment, error
 		}
 	}
 	env.TraceUI, env.TraceService = e.Tracing.UIURL, e.Tracing.Service
+	if a := e.Alertmanager; a.URL != "" {
+		am, err := alertmanager.New(alertmanager.Options{URL: a.URL, Timeout: a.Timeout.D(), Auth: httpAuth(a.HTTPAuth),
+			UserAgent: "opsdeck/" + version, Scrubber: scrubber})
+		env.AckDuration = a.AckDuration.D()
+		if err != nil {
+			// A CA or certificate file that cannot be read: said where the
+			// alerts would be.
+			env.Alerting = alertmanager.Unusable(a.URL, scrubber.String(err.Error()))
+		} else {
+			env.Alerting = am
+			closers = append(closers, am.Close)
+		}
+	}
 	if ref := e.SchemaReference; ref != "" && env.Database != nil {
 		live := env.Database.(*postgres.Client)
 		if other, ok := cfg.Environments[ref]; ok {

@@ -396,3 +396,26 @@ func silencesOf(raw []apiSilence) []sources.Silence {
 	})
 	return out
 }
+
+// unusable is an Alertmanager whose client could not be built: every call
+// says why.
+type unusable struct{ target, reason string }
+
+// Unusable is an Alertmanager at url that answers every call with reason.
+func Unusable(url, reason string) sources.Alerting { return unusable{redact.URL(url), reason} }
+
+func (u unusable) err() error { return errors.New(u.reason) }
+
+func (u unusable) String() string { return u.target }
+
+func (u unusable) Groups(context.Context) ([]sources.AlertGroup, error) { return nil, u.err() }
+
+func (u unusable) Silences(context.Context) ([]sources.Silence, error) { return nil, u.err() }
+
+func (u unusable) Matching(context.Context, []sources.Matcher) ([]sources.Alert, error) {
+	return nil, u.err()
+}
+
+func (u unusable) CreateSilence(context.Context, sources.Silence) (string, error) { return "", u.err() }
+
+func (u unusable) ExpireSilence(context.Context, string) error { return u.err() }
