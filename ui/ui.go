@@ -205,7 +205,7 @@ func (m *Model) buildPanes() {
 		cachepane.New(c, cachepane.Options{Source: env.Cache, Problem: cmp.Or(env.CacheProblem, m.envErr),
 			Target: env.RedisTarget, Scrubber: env.Scrubber, QueueThresholds: env.QueueThresholds, MemoryThresholds: env.MemoryThresholds}),
 		m.driftPane)
-	m.alerts = alertstrip.New(c, env.Metrics, env.Scrubber)
+	m.alerts = alertstrip.New(c, env.Metrics, env.Alerting, env.Scrubber)
 	co := changes.Options{Scrubber: env.Scrubber}
 	if src, ok := env.Metrics.(sources.Changes); ok {
 		co.Source = src

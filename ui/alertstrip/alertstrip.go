@@ -22,15 +22,42 @@ type Model struct {
 	w int
 }
 
-// New builds the strip; src may be nil (no Prometheus configured).
-func New(ctx *pane.Context, src sources.Metrics, scrubber *redact.Scrubber) *Model {
+// New builds the strip. It reads am (Alertmanager: which alerts are
+// silenced) when there is one, else src (Prometheus); both may be nil.
+func New(ctx *pane.Context, src sources.Metrics, am sources.Alerting, scrubber *redact.Scrubber) *Model {
 	m := &Model{}
 	m.Polled = pane.Polled[[]sources.Alert]{
 		Ctx: ctx, Poll: poll.State[[]sources.Alert]{ID: ctx.ID("alerts")}, Name: "Alerts", Short: "alerts",
-		Configured: src != nil, Scrubber: scrubber,
+		Configured: src != nil || am != nil, Scrubber: scrubber,
 		NewFetch: func() func(context.Context) ([]sources.Alert, error) { return src.Alerts },
 	}
+	if am != nil {
+		m.Short = "alertmanager"
+		m.NewFetch = func() func(context.Context) ([]sources.Alert, error) {
+			return func(ctx context.Context) ([]sources.Alert, error) {
+				gs, err := am.Groups(ctx)
+				return Flatten(gs), err
+			}
+		}
+	}
 	return m
+}
+
+// Flatten is the alerts of groups, each once (an alert routed to two
+// receivers is in two groups), in the groups' order.
+func Flatten(gs []sources.AlertGroup) []sources.Alert {
+	var out []sources.Alert
+	seen := map[string]bool{}
+	for _, g := range gs {
+		for _, a := range g.Alerts {
+			if a.Fingerprint != "" && seen[a.Fingerprint] {
+				continue
+			}
+			seen[a.Fingerprint] = true
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // SetSize sets the strip's width; it is one line high.
@@ -81,20 +108,28 @@ func (m *Model) render() []string {
 
 func (m *Model) summary() string {
 	st := m.Ctx.Styles
-	var firing, pending []sources.Alert
+	var firing, pending, silenced []sources.Alert
 	for _, a := range m.Poll.Last {
-		if a.State == "firing" {
+		switch {
+		case a.Firing():
 			firing = append(firing, a)
-		} else {
+		case a.State == sources.AlertSuppressed:
+			silenced = append(silenced, a)
+		default:
 			pending = append(pending, a)
 		}
+	}
+	// Alertmanager's silenced alerts page no one: counted, apart.
+	quiet := ""
+	if len(silenced) > 0 {
+		quiet = fmt.Sprintf(" · %d silenced: %s", len(silenced), names(silenced))
 	}
 	if len(firing) == 0 {
 		s := st.OK.Render(" ✔ no alerts firing")
 		if len(pending) > 0 {
 			s += st.Muted.Render(fmt.Sprintf(" · %d pending: %s", len(pending), names(pending)))
 		}
-		return s
+		return s + st.Muted.Render(quiet)
 	}
 	now := m.Ctx.Now()
 	var b strings.Builder
@@ -122,6 +157,7 @@ func (m *Model) summary() string {
 	if len(pending) > 0 {
 		b.WriteString(st.Muted.Render(fmt.Sprintf(" · %d pending", len(pending))))
 	}
+	b.WriteString(st.Muted.Render(quiet))
 	return b.String()
 }
 

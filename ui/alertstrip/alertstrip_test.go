@@ -27,10 +27,12 @@ func (a *alerts) Read(context.Context, sources.SignalSpec, sources.Window) (sour
 }
 func (a *alerts) Alerts(context.Context) ([]sources.Alert, error) { return a.list, a.err }
 
-func strip(src sources.Metrics) *Model {
+func strip(src sources.Metrics) *Model { return stripOf(src, nil) }
+
+func stripOf(src sources.Metrics, am sources.Alerting) *Model {
 	ctx := &pane.Context{Styles: theme.New(theme.Dark(), true), Now: func() time.Time { return t0 }, Refresh: 2 * time.Second,
 		Time: pane.NewTimeline(15 * time.Minute), Base: context.Background(), After: func(time.Duration, tea.Msg) tea.Cmd { return nil }}
-	m := New(ctx, src, nil)
+	m := New(ctx, src, am, nil)
 	m.SetSize(200, 1)
 	return m
 }
@@ -40,6 +42,31 @@ func line(m *Model) string {
 		m.Update(cmd())
 	}
 	return strings.TrimSpace(ansi.Strip(m.View(false)[0]))
+}
+
+// manager is an Alertmanager's groups (UI test only).
+type manager struct {
+	sources.Alerting
+	groups []sources.AlertGroup
+}
+
+func (m *manager) Groups(context.Context) ([]sources.AlertGroup, error) { return m.groups, nil }
+
+// TestStripFromAlertmanager: with an Alertmanager the strip counts its
+// silenced alerts apart from those that page, each alert once though two
+// groups hold it.
+func TestStripFromAlertmanager(t *testing.T) {
+	errRate := sources.Alert{Name: "OriginHighErrorRate", State: sources.AlertActive, Severity: "critical", ActiveAt: t0.Add(-2 * time.Minute), Fingerprint: "a1"}
+	disk := sources.Alert{Name: "DiskFilling", State: sources.AlertSuppressed, Severity: "warning", Fingerprint: "d1", SilencedBy: []string{"s1"}}
+	am := &manager{groups: []sources.AlertGroup{{Alerts: []sources.Alert{errRate, disk}}, {Alerts: []sources.Alert{errRate}}}}
+	if got := line(stripOf(&alerts{err: errors.New("Prometheus is not asked")}, am)); got != "● 1 firing: OriginHighErrorRate (critical, 2m) · 1 silenced: DiskFilling" {
+		t.Errorf("from Alertmanager: %q", got)
+	}
+	am.groups = am.groups[:1]
+	am.groups[0].Alerts = []sources.Alert{disk}
+	if got := line(stripOf(nil, am)); got != "✔ no alerts firing · 1 silenced: DiskFilling" {
+		t.Errorf("only silenced: %q", got)
+	}
 }
 
 func TestStripFields(t *testing.T) {
