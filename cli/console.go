@@ -60,6 +60,9 @@ func (a *app) console(ctx context.Context, cfg *config.Config) error {
 		Actions: func(n string) []actionpane.Action {
 			return consoleActions(cfg, n, a.cli.Readonly, audit, who)
 		},
+		Silences: func(n string) ui.SilenceActions {
+			return consoleSilences(cfg, n, a.cli.Readonly, audit, who)
+		},
 		Environments: envs,
 		Initial:      name,
 		Open:         func(n string) (*sources.Environment, error) { return wire.Open(cfg, n, ver) },

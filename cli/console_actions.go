@@ -21,17 +21,7 @@ func consoleActions(cfg *config.Config, name string, readonly bool, audit *actio
 	out := make([]actionpane.Action, 0, len(specs))
 	for _, spec := range specs {
 		d := spec.Guard(env, readonly)
-		a := actionpane.Action{Name: spec.Name, Key: spec.Key, Reason: d.Reason, Refreshes: spec.Kind != actions.Safe}
-		switch d.Guard {
-		case actions.Refused:
-			a.Guard = actionpane.Refused
-		case actions.TypeName:
-			a.Guard = actionpane.TypeName
-		case actions.Confirm:
-			a.Guard = actionpane.Confirm
-		default:
-			a.Guard = actionpane.None
-		}
+		a := actionpane.Action{Name: spec.Name, Key: spec.Key, Reason: d.Reason, Refreshes: spec.Kind != actions.Safe, Guard: paneGuard(d.Guard)}
 		a.Preview = preview(spec, name, audit, who)
 		out = append(out, a)
 	}

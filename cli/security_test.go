@@ -60,6 +60,7 @@ func TestCanaryPasswordNeverShown(t *testing.T) {
     postgres: {url: "postgresql://opsdeck:%[1]s@127.0.0.1:%[6]d/opsdeck", timeout: 1s}
     redis: {url: "redis://:%[1]s@127.0.0.1:%[6]d/0", timeout: 1s}
     tracing: {jaeger_url: "http://127.0.0.1:%[6]d", bearer_token: "%[1]s", timeout: 1s}
+    alertmanager: {url: "http://am:%[1]s@127.0.0.1:%[6]d", timeout: 1s, basic_auth: {username: am, password: "%[1]s"}}
   wrongpw:
     postgres: {url: "postgresql://opsdeck:%[1]sX@%[3]s/opsdeck?sslmode=disable"}
     redis: {url: "redis://:%[1]sX@%[4]s/0"}
@@ -154,7 +155,7 @@ func TestCanaryPasswordNeverShown(t *testing.T) {
 			tm.run("send-keys", "Tab")
 			tm.run("send-keys", "t")
 			check("the trace list", tm.waitFor("the trace list", 10*time.Second, func(s string) bool {
-				return strings.Contains(s, "search failed")
+				return strings.Contains(s, "cannot reach http://tracer:xxxxx@")
 			}))
 			tm.run("send-keys", "Escape")
 		}

@@ -28,8 +28,8 @@ type Binding struct {
 // the help overlay, the README's key table, the configuration's check of
 // keys: and the dispatch of every key press all read it.
 func Bindings() []Binding {
-	main, lists := []binding.Scope{binding.Main}, []binding.Scope{binding.Picker, binding.Overlay, binding.Breakdown, binding.Traces}
-	every := []binding.Scope{binding.Main, binding.Postgres, binding.Drift, binding.Picker, binding.Overlay, binding.Typing, binding.Breakdown, binding.Traces}
+	main, lists := []binding.Scope{binding.Main}, []binding.Scope{binding.Picker, binding.Overlay, binding.Breakdown, binding.Traces, binding.Alerts}
+	every := []binding.Scope{binding.Main, binding.Postgres, binding.Drift, binding.Picker, binding.Overlay, binding.Typing, binding.Breakdown, binding.Traces, binding.Alerts}
 	return []Binding{
 		{Spec: binding.Spec{Name: "focus", Keys: []string{"tab"}, Scopes: main, Help: "focus", Group: "Navigate", Footer: true},
 			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.moveFocus(1) }},
@@ -43,7 +43,7 @@ func Bindings() []Binding {
 			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.turnPage(-1) }, Disabled: (*Model).onePage},
 		{Spec: binding.Spec{Name: "close", Keys: []string{"esc"}, Scopes: every, Help: "unzoom / close / clear", Group: "Navigate"},
 			Handler: (*Model).close},
-		{Spec: binding.Spec{Name: "refresh", Keys: []string{"r"}, Scopes: []binding.Scope{binding.Main, binding.Breakdown, binding.Traces}, Help: "refresh", Group: "Data", Footer: true},
+		{Spec: binding.Spec{Name: "refresh", Keys: []string{"r"}, Scopes: []binding.Scope{binding.Main, binding.Breakdown, binding.Traces, binding.Alerts}, Help: "refresh", Group: "Data", Footer: true},
 			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd {
 				if m.bd != nil {
 					return m.bd.Fetch()
@@ -51,12 +51,17 @@ func Bindings() []Binding {
 				if m.tr != nil {
 					return m.tr.Fetch()
 				}
+				if m.av != nil {
+					return tea.Batch(m.av.Fetch(), m.broadcastRefresh())
+				}
 				return m.broadcastRefresh()
 			}},
 		{Spec: binding.Spec{Name: "breakdown", Keys: []string{"b"}, Scopes: main, Help: "split by a label (breakdown)", Group: "Data"},
 			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.openBreakdown() }, Disabled: (*Model).noBreakdown},
-		{Spec: binding.Spec{Name: "traces", Keys: []string{"t"}, Scopes: main, Help: "traced requests (exemplars) of the pane", Group: "Data"},
+		{Spec: binding.Spec{Name: "traces", Keys: []string{"t"}, Scopes: main, Help: "traced requests (exemplars)", Group: "Data"},
 			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.openTraces() }, Disabled: (*Model).noTraces},
+		{Spec: binding.Spec{Name: "alerts", Keys: []string{"A"}, Scopes: main, Help: "alerts and silences", Group: "Data"},
+			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.openAlerts() }, Disabled: (*Model).noAlertmanager},
 		{Spec: binding.Spec{Name: "environment", Keys: []string{"e"}, Scopes: []binding.Scope{binding.Main, binding.Picker}, Help: "environment", Group: "Data", Footer: true},
 			Handler: (*Model).environment,
 			Disabled: func(m *Model) string {
@@ -89,7 +94,7 @@ func Bindings() []Binding {
 			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.zoomWindow(-1) }},
 		{Spec: binding.Spec{Name: "window_longer", Keys: []string{"-"}, Scopes: main, Help: "longer chart window", Group: "Time"},
 			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.zoomWindow(+1) }},
-		{Spec: binding.Spec{Name: "compare", Keys: []string{"g"}, Scopes: main, Help: "ghost line: a day earlier, a week earlier, none", Group: "Time"},
+		{Spec: binding.Spec{Name: "compare", Keys: []string{"g"}, Scopes: main, Help: "ghost line: 1d, 7d, off", Group: "Time"},
 			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd {
 				m.timeline.CycleCompare()
 				return m.refreshMetrics()
@@ -108,7 +113,7 @@ func Bindings() []Binding {
 			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { m.overlay = overlayHelp; return nil }},
 		{Spec: binding.Spec{Name: "quit", Keys: []string{"q"}, Scopes: main, Help: "quit", Group: "Console", Footer: true},
 			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.quit() }},
-		{Spec: binding.Spec{Name: "interrupt", Keys: []string{"ctrl+c"}, Scopes: every, Help: "quit, from anywhere (asks while an action runs)", Group: "Console"},
+		{Spec: binding.Spec{Name: "interrupt", Keys: []string{"ctrl+c"}, Scopes: every, Help: "quit from anywhere", Group: "Console"},
 			Handler: (*Model).interrupt},
 		{Spec: binding.Spec{Name: "migrate", Keys: []string{"m"}, Scopes: main, Help: "migrate", Group: "Actions", Single: true},
 			Handler:  func(m *Model, _ tea.KeyPressMsg) tea.Cmd { cmd, _ := m.act.PressName("migrate"); return cmd },
@@ -141,7 +146,7 @@ func Bindings() []Binding {
 			}},
 		{Spec: binding.Spec{Name: "next_label", Keys: []string{"tab"}, Scopes: []binding.Scope{binding.Breakdown}, Help: "split by the next label", Group: "Breakdown"},
 			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.bd.NextLabel(+1) }},
-		{Spec: binding.Spec{Name: "previous_label", Keys: []string{"shift+tab"}, Scopes: []binding.Scope{binding.Breakdown}, Help: "split by the previous label", Group: "Breakdown"},
+		{Spec: binding.Spec{Name: "previous_label", Keys: []string{"shift+tab"}, Scopes: []binding.Scope{binding.Breakdown}, Help: "previous label", Group: "Breakdown"},
 			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.bd.NextLabel(-1) }},
 		{Spec: binding.Spec{Name: "copy_trace", Keys: []string{"y"}, Scopes: []binding.Scope{binding.Traces}, Help: "copy the trace's link (OSC 52)", Group: "Traces"},
 			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd {
@@ -154,7 +159,7 @@ func Bindings() []Binding {
 				// terminal supports it.
 				return tea.Batch(tea.SetClipboard(link), m.setNotice("copied "+link+" (OSC 52: if the terminal allows it)"))
 			}},
-		{Spec: binding.Spec{Name: "find_statement", Keys: []string{"f"}, Scopes: []binding.Scope{binding.Traces}, Help: "find the span's statement among Postgres sessions", Group: "Traces"},
+		{Spec: binding.Spec{Name: "find_statement", Keys: []string{"f"}, Scopes: []binding.Scope{binding.Traces}, Help: "find its query in Postgres", Group: "Traces"},
 			Handler: (*Model).findStatement,
 			Disabled: func(m *Model) string {
 				if _, ok := m.tr.Statement(); !ok {
@@ -162,6 +167,14 @@ func Bindings() []Binding {
 				}
 				return ""
 			}},
+		{Spec: binding.Spec{Name: "alerts_tab", Keys: []string{"tab"}, Scopes: []binding.Scope{binding.Alerts}, Help: "alerts / silences", Group: "Alerts"},
+			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { m.av.NextTab(); return nil }},
+		{Spec: binding.Spec{Name: "silence", Keys: []string{"s"}, Scopes: []binding.Scope{binding.Alerts}, Help: "silence the alert", Group: "Alerts"},
+			Handler: (*Model).silenceForm, Disabled: (*Model).noSilence},
+		{Spec: binding.Spec{Name: "acknowledge", Keys: []string{"a"}, Scopes: []binding.Scope{binding.Alerts}, Help: "acknowledge (a short silence)", Group: "Alerts"},
+			Handler: (*Model).acknowledge, Disabled: (*Model).noSilence},
+		{Spec: binding.Spec{Name: "expire", Keys: []string{"u"}, Scopes: []binding.Scope{binding.Alerts}, Help: "expire the silence", Group: "Alerts"},
+			Handler: (*Model).expireSilence, Disabled: (*Model).noExpire},
 		{Spec: binding.Spec{Name: "up", Keys: []string{"up", "k"}, Scopes: append([]binding.Scope{binding.Postgres}, lists...), Help: "up", Group: "In lists"},
 			Handler: func(m *Model, k tea.KeyPressMsg) tea.Cmd { return m.listMove(k, -1) }},
 		{Spec: binding.Spec{Name: "down", Keys: []string{"down", "j"}, Scopes: append([]binding.Scope{binding.Postgres}, lists...), Help: "down", Group: "In lists"},
@@ -170,7 +183,7 @@ func Bindings() []Binding {
 			Handler: (*Model).overlayKey},
 		{Spec: binding.Spec{Name: "page_down", Keys: []string{"pgdown"}, Scopes: []binding.Scope{binding.Overlay}, Help: "ten down", Group: "In lists"},
 			Handler: (*Model).overlayKey},
-		{Spec: binding.Spec{Name: "select", Keys: []string{"enter"}, Scopes: []binding.Scope{binding.Picker, binding.Overlay, binding.Typing, binding.Breakdown, binding.Traces}, Help: "choose / keep / focus / open", Group: "In lists"},
+		{Spec: binding.Spec{Name: "select", Keys: []string{"enter"}, Scopes: []binding.Scope{binding.Picker, binding.Overlay, binding.Typing, binding.Breakdown, binding.Traces}, Help: "choose / keep / open", Group: "In lists"},
 			Handler: (*Model).choose},
 	}
 }
@@ -229,10 +242,14 @@ func (m *Model) scope() binding.Scope {
 		return binding.Typing
 	case m.act.Active():
 		return binding.Overlay
+	case m.av != nil && m.av.Form() != nil:
+		return binding.Typing
 	case m.bd != nil:
 		return binding.Breakdown
 	case m.tr != nil:
 		return binding.Traces
+	case m.av != nil:
+		return binding.Alerts
 	case m.overlay == overlayEnvs:
 		return binding.Picker
 	case m.zoomed && m.focused(m.dbPane) && m.dbPane.Capturing():
@@ -288,6 +305,9 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 		if m.act.Typing() {
 			return m.overlayKey(k)
 		}
+		if m.av != nil && m.av.Form() != nil {
+			return m.av.Form().Type(k)
+		}
 		return m.dbPane.Type(k)
 	case binding.Overlay:
 		return m.overlayKey(k) // answers, action keys, and the overlay's "why not"
@@ -296,6 +316,9 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case binding.Breakdown:
 		m.flash = k.String() + " does nothing here: " + m.keys.hint("next_label", "sort", "close")
+		return nil
+	case binding.Alerts:
+		m.flash = k.String() + " does nothing here: " + m.keys.hint("alerts_tab", "silence", "acknowledge", "expire", "close")
 		return nil
 	}
 	cmd, _ := m.act.Press(k.String()) // a runbook command's key
@@ -319,7 +342,14 @@ func (m *Model) close(k tea.KeyPressMsg) tea.Cmd {
 		if m.act.Active() {
 			return m.overlayKey(k)
 		}
+		if m.av != nil && m.av.Form() != nil {
+			m.av.CloseForm() // nothing was sent
+			return nil
+		}
 		m.dbPane.ClearFilter()
+		return nil
+	case binding.Alerts:
+		m.av = nil
 		return nil
 	case binding.Picker:
 		m.overlay = overlayNone
@@ -364,6 +394,9 @@ func (m *Model) choose(k tea.KeyPressMsg) tea.Cmd {
 		m.layout()
 		return m.start()
 	case binding.Typing:
+		if !m.act.Active() && m.av != nil && m.av.Form() != nil {
+			return m.submitSilence()
+		}
 		if !m.act.Active() {
 			m.dbPane.KeepFilter()
 			return nil
@@ -408,6 +441,8 @@ func (m *Model) listMove(k tea.KeyPressMsg, delta int) tea.Cmd {
 		m.bd.Move(delta)
 	case binding.Traces:
 		m.tr.Move(delta)
+	case binding.Alerts:
+		m.av.Move(delta)
 	default:
 		return m.overlayKey(k)
 	}

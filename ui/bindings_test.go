@@ -16,7 +16,7 @@ import (
 // its job on the new key, the old keys do nothing, and no screen (footer,
 // help, drill-down hints, overlays, picker) names an old key.
 func TestEveryBindingRemapped(t *testing.T) {
-	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOP"
 	remap := map[string][]string{}
 	for i, b := range Bindings() {
 		remap[b.Name] = []string{"alt+" + alphabet[i:i+1]}

@@ -13,6 +13,7 @@ import (
 	"github.com/opsdeck/opsdeck/sources"
 	"github.com/opsdeck/opsdeck/ui/actionpane"
 	"github.com/opsdeck/opsdeck/ui/alertstrip"
+	"github.com/opsdeck/opsdeck/ui/alertsview"
 	"github.com/opsdeck/opsdeck/ui/binding"
 	"github.com/opsdeck/opsdeck/ui/breakdown"
 	"github.com/opsdeck/opsdeck/ui/cachepane"
@@ -66,6 +67,24 @@ type Deps struct {
 	// Report writes the Markdown incident report of env and returns where
 	// (nil: the report key says it is not available).
 	Report func(ctx context.Context, env *sources.Environment) (path string, err error)
+	// Silences are an environment's silence actions (nil: none).
+	Silences func(env string) SilenceActions
+}
+
+// SilenceActions make the alerts view's actions in one environment, each
+// guarded, confirmed and audited as the action keys are.
+type SilenceActions struct {
+	// Make is silence s of am; group holds the fingerprints of the alerts
+	// of the selected alert's group (the preview tells matches in it from
+	// matches beyond it).
+	Make func(am sources.Alerting, s sources.Silence, group []string) actionpane.Action
+	// Expire ends silence s of am now.
+	Expire func(am sources.Alerting, s sources.Silence) actionpane.Action
+	// Who is a silence's creator: user@host.
+	Who string
+	// Refused says why no silence may be made or expired here ("" when
+	// they may).
+	Refused string
 }
 
 type overlay int
@@ -94,9 +113,11 @@ type Model struct {
 	alerts   *alertstrip.Model
 	changes  *changes.Model // what the charts mark on their time axis
 	act      *actionpane.Model
-	bd       *breakdown.Model // the breakdown overlay, while open
-	tr       *traces.Model    // the exemplar list, while open
-	narrow   sources.Focus    // the metric panes read one value of a label (none: every value)
+	bd       *breakdown.Model  // the breakdown overlay, while open
+	tr       *traces.Model     // the exemplar list, while open
+	av       *alertsview.Model // the alerts view, while open
+	silences SilenceActions
+	narrow   sources.Focus // the metric panes read one value of a label (none: every value)
 	byID     map[string]pane.Pane
 	// The panes with a drill-down of their own.
 	dbPane    *dbpane.Model
@@ -160,7 +181,7 @@ func (m *Model) openEnv(name string) {
 		m.env.Close()
 	}
 	m.epoch++
-	m.bd, m.tr, m.narrow = nil, nil, sources.Focus{} // another environment's labels may differ
+	m.bd, m.tr, m.av, m.narrow = nil, nil, nil, sources.Focus{} // another environment's labels may differ
 	ctx, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
 	m.pctx = &pane.Context{Styles: m.deps.Styles, Now: m.deps.Now, Refresh: m.deps.Refresh, Time: m.timeline, Base: ctx, After: m.deps.After, Epoch: m.epoch}
@@ -174,6 +195,10 @@ func (m *Model) openEnv(name string) {
 	var acts []actionpane.Action
 	if m.deps.Actions != nil && err == nil {
 		acts = m.deps.Actions(name)
+	}
+	m.silences = SilenceActions{}
+	if m.deps.Silences != nil && err == nil {
+		m.silences = m.deps.Silences(name)
 	}
 	km := m.keys
 	m.act = actionpane.New(name, ctx, m.deps.Now, acts, actionpane.Bindings{Cancel: km["cancel"], Close: km["close"], Select: km["select"],
@@ -354,6 +379,12 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, cmd
 	}
+	if alertsview.Msg(msg) {
+		if m.av == nil {
+			return m, nil // closed before its answer came
+		}
+		return m, m.av.Update(msg)
+	}
 	if traces.Msg(msg) {
 		if m.tr == nil {
 			return m, nil // closed before its answer came
@@ -528,6 +559,9 @@ func (m *Model) Loaded() bool {
 // TraceOverlay is the trace list's (or open trace's) key in PaneTexts.
 const TraceOverlay = "trace list"
 
+// AlertsOverlay is the alerts view's key in PaneTexts.
+const AlertsOverlay = "alerts view"
+
 // PaneTexts is each pane's text as drawn, by title, without colour (and the
 // trace list's, while open): what a fault test reads to know what one pane
 // says, which the screen interleaves with its neighbours' lines.
@@ -539,6 +573,9 @@ func (m *Model) PaneTexts() map[string]string {
 	}
 	if m.tr != nil {
 		out[TraceOverlay] = ansi.Strip(strings.Join(m.tr.View(m.pctx.Styles), "\n"))
+	}
+	if m.av != nil {
+		out[AlertsOverlay] = ansi.Strip(strings.Join(m.av.View(m.pctx.Styles), "\n"))
 	}
 	return out
 }

@@ -44,6 +44,9 @@ func (m *Model) layout() tea.Cmd {
 	if m.tr != nil {
 		m.tr.SetSize(min(m.w-4, 140), m.h-6)
 	}
+	if m.av != nil {
+		m.av.SetSize(min(m.w-4, 150), m.h-6)
+	}
 	if m.w < minWidth || m.h < minHeight || len(m.panes) == 0 {
 		return nil
 	}
@@ -184,6 +187,10 @@ func (m *Model) Render() string {
 	if m.tr != nil {
 		st := m.deps.Styles
 		return m.compose(screen, m.boxStyle().Render(st.Title.Render(m.tr.Title())+"\n\n"+strings.Join(m.tr.View(st), "\n")))
+	}
+	if m.av != nil {
+		st := m.deps.Styles
+		return m.compose(screen, m.boxStyle().Render(st.Title.Render(m.av.Title())+"\n\n"+strings.Join(m.av.View(st), "\n")))
 	}
 	switch m.overlay {
 	case overlayHelp:

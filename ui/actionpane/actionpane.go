@@ -193,6 +193,13 @@ func (m *Model) PressName(name string) (tea.Cmd, bool) {
 	return m.begin(m.find(func(a *Action) bool { return a.Name == name }))
 }
 
+// Begin starts an action made for the moment (a silence of the alert the
+// cursor is on): its preview, guard, question and audit as any other's.
+func (m *Model) Begin(a Action) tea.Cmd {
+	cmd, _ := m.begin(&a)
+	return cmd
+}
+
 func (m *Model) begin(a *Action) (tea.Cmd, bool) {
 	if a == nil {
 		return nil, false

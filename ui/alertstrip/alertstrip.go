@@ -18,30 +18,46 @@ import (
 
 // Model polls alerts and renders them on one line.
 type Model struct {
-	pane.Polled[[]sources.Alert]
+	pane.Polled[Alerts]
 	w int
+}
+
+// Alerts are what one poll read: the alerts, and Alertmanager's groups
+// they came in (none from Prometheus).
+type Alerts struct {
+	List   []sources.Alert
+	Groups []sources.AlertGroup
 }
 
 // New builds the strip. It reads am (Alertmanager: which alerts are
 // silenced) when there is one, else src (Prometheus); both may be nil.
 func New(ctx *pane.Context, src sources.Metrics, am sources.Alerting, scrubber *redact.Scrubber) *Model {
 	m := &Model{}
-	m.Polled = pane.Polled[[]sources.Alert]{
-		Ctx: ctx, Poll: poll.State[[]sources.Alert]{ID: ctx.ID("alerts")}, Name: "Alerts", Short: "alerts",
+	m.Polled = pane.Polled[Alerts]{
+		Ctx: ctx, Poll: poll.State[Alerts]{ID: ctx.ID("alerts")}, Name: "Alerts", Short: "alerts",
 		Configured: src != nil || am != nil, Scrubber: scrubber,
-		NewFetch: func() func(context.Context) ([]sources.Alert, error) { return src.Alerts },
+		NewFetch: func() func(context.Context) (Alerts, error) {
+			return func(ctx context.Context) (Alerts, error) {
+				list, err := src.Alerts(ctx)
+				return Alerts{List: list}, err
+			}
+		},
 	}
 	if am != nil {
 		m.Short = "alertmanager"
-		m.NewFetch = func() func(context.Context) ([]sources.Alert, error) {
-			return func(ctx context.Context) ([]sources.Alert, error) {
+		m.NewFetch = func() func(context.Context) (Alerts, error) {
+			return func(ctx context.Context) (Alerts, error) {
 				gs, err := am.Groups(ctx)
-				return Flatten(gs), err
+				return Alerts{List: Flatten(gs), Groups: gs}, err
 			}
 		}
 	}
 	return m
 }
+
+// Groups are Alertmanager's alert groups as last read, and whether any
+// read has succeeded yet.
+func (m *Model) Groups() ([]sources.AlertGroup, bool) { return m.Poll.Last.Groups, m.Poll.HasLast }
 
 // Flatten is the alerts of groups, each once (an alert routed to two
 // receivers is in two groups), in the groups' order.
@@ -109,7 +125,7 @@ func (m *Model) render() []string {
 func (m *Model) summary() string {
 	st := m.Ctx.Styles
 	var firing, pending, silenced []sources.Alert
-	for _, a := range m.Poll.Last {
+	for _, a := range m.Poll.Last.List {
 		switch {
 		case a.Firing():
 			firing = append(firing, a)

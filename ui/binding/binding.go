@@ -21,10 +21,11 @@ const (
 	Typing                 // a filter or an environment name being typed
 	Breakdown              // a metric pane split by a label
 	Traces                 // a metric pane's exemplars: its traced requests
+	Alerts                 // Alertmanager's alerts and silences
 )
 
 var scopeNames = [...]string{Main: "main screen", Postgres: "Postgres zoomed", Drift: "drift zoomed", Picker: "environment picker",
-	Overlay: "action overlay", Typing: "typing", Breakdown: "breakdown", Traces: "trace list"}
+	Overlay: "action overlay", Typing: "typing", Breakdown: "breakdown", Traces: "trace list", Alerts: "alerts view"}
 
 // String names the scope as the help and the README do.
 func (s Scope) String() string { return scopeNames[s] }

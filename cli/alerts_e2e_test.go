@@ -1,0 +1,246 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/testenv/originapi"
+)
+
+// silenceRules: one alert from the synthetic API's errors, three from one
+// rule, and one more of the storage team.
+const silenceRules = `groups:
+  - name: t
+    rules:
+      - alert: OriginHighErrorRate
+        expr: sum(rate(http_requests_total{status=~"5.."}[1m])) > 0
+        labels: {severity: critical, team: api}
+        annotations:
+          summary: High API error rate
+          runbook_url: https://runbooks.example.com/high-error-rate
+      - alert: DiskFilling
+        expr: label_replace(vector(1), "volume", "v1", "", "") or label_replace(vector(2), "volume", "v2", "", "") or label_replace(vector(3), "volume", "v3", "", "")
+        labels: {severity: warning, team: storage}
+      - alert: BackupLate
+        expr: vector(1)
+        labels: {severity: warning, team: storage}
+`
+
+// amSilence is a silence as Alertmanager's API lists it.
+type amSilence struct {
+	ID       string
+	Status   struct{ State string }
+	Matchers []struct {
+		Name, Value string
+		IsRegex     bool
+	}
+	StartsAt, EndsAt time.Time
+	CreatedBy        string
+	Comment          string
+}
+
+func amSilences(t *testing.T, url string) []amSilence {
+	t.Helper()
+	resp, err := http.Get(url + "/api/v2/silences")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out []amSilence
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func activeSilences(t *testing.T, url string) []amSilence {
+	var out []amSilence
+	for _, s := range amSilences(t, url) {
+		if s.Status.State == "active" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// stripOf is the alert strip: the screen's second line.
+func stripOf(screen string) string {
+	lines := strings.Split(screen, "\n")
+	if len(lines) < 2 {
+		return ""
+	}
+	return lines[1]
+}
+
+// TestSilencesFromTheConsole: real Prometheus rules fire from the synthetic
+// API's errors into a real Alertmanager. In the console's alerts view, a
+// matcher matching three alerts says three before anything is made (and
+// cancelling makes nothing); an empty comment is refused in the form; s with
+// a comment makes the silence Alertmanager lists with the alert's labels as
+// matchers, and the strip shows the alert silenced within two refreshes; u
+// expires it and the alert pages again; a makes the short "ack" silence. A
+// read-only environment refuses at the key. Every step is in the audit log.
+func TestSilencesFromTheConsole(t *testing.T) {
+	harness.SkipServers(t, "Prometheus and Alertmanager")
+	t.Parallel()
+	am := harness.NewAlertmanager(t)
+	api := originapi.Start(t, originapi.Schedule{Start: time.Now(), Period: time.Hour, Always: "errors"}, 9)
+	prom := harness.NewPrometheus(t, harness.PrometheusOptions{Targets: []string{api}, Rules: silenceRules, Alertmanager: am.Addr()})
+	cfg := writeFile(t, "alerts.yaml", fmt.Sprintf(`refresh: 1s
+environments:
+  prod:
+    protected: true
+    prometheus: {url: %q}
+    alertmanager: {url: %q, ack_duration: 10m}
+  audit:
+    readonly: true
+    prometheus: {url: %q}
+    alertmanager: {url: %q}
+`, prom.URL(), am.URL(), prom.URL(), am.URL()))
+	state := t.TempDir()
+	bin := binary(t)
+	tm := newTmux(t)
+	tm.run("new-session", "-d", "-x", "160", "-y", "48", fmt.Sprintf("XDG_STATE_HOME=%s %s --config %s --env prod; sleep 30", state, bin, cfg))
+	keys := func(k ...string) { tm.run(append([]string{"send-keys"}, k...)...) }
+	typed := func(s string) { tm.run("send-keys", "-l", s) }
+	has := func(parts ...string) func(string) bool {
+		return func(s string) bool {
+			for _, p := range parts {
+				if !strings.Contains(s, p) {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	tm.waitFor("every alert firing in the strip", 120*time.Second, func(s string) bool {
+		return strings.Contains(stripOf(s), "5 firing")
+	})
+	keys("A")
+	tm.waitFor("the alerts view", 10*time.Second, has("Alerts · http://127.0.0.1", "BackupLate", "volume=v1}", "OriginHighErrorRate", "[alerts] silences"))
+
+	// Three matched, said before anything is made; cancelling makes nothing.
+	keys("Down") // BackupLate, then the three DiskFilling
+	keys("s")
+	tm.waitFor("the silence form", 5*time.Second, has("New silence", `alertname="DiskFilling"`, `volume="v`))
+	keys("Tab") // comment -> matchers
+	keys("C-u")
+	typed(`alertname="DiskFilling"`)
+	keys("Tab", "Tab")
+	typed("disk work")
+	keys("Enter")
+	tm.waitFor("the reach of the silence", 10*time.Second, has("Silence alerts in prod (protected)", "it matches 3 alerts now: 3 in this alert's group, 0 in other groups", "Run it? y to run"))
+	keys("n")
+	time.Sleep(500 * time.Millisecond)
+	if s := activeSilences(t, am.URL()); len(s) != 0 {
+		t.Fatalf("a cancelled silence was made: %+v", s)
+	}
+
+	// An empty comment: refused in the form, nothing sent.
+	keys("A")
+	tm.waitFor("the alerts view again", 10*time.Second, has("[alerts] silences", "OriginHighErrorRate"))
+	for range 4 {
+		keys("Down")
+	}
+	keys("s")
+	tm.waitFor("the form on the error-rate alert", 5*time.Second, has("New silence", `alertname="OriginHighErrorRate"`))
+	keys("Enter")
+	tm.waitFor("the refusal", 5*time.Second, has("⚠ comment: say why", "(nothing was sent)"))
+	if s := amSilences(t, am.URL()); len(s) != 0 {
+		t.Fatalf("a refused silence reached Alertmanager: %+v", s)
+	}
+
+	// Made: listed by Alertmanager with the alert's labels, shown silenced.
+	typed("rollback in progress")
+	keys("Enter")
+	tm.waitFor("the confirmation", 10*time.Second, has("it matches 1 alert now: 1 in this alert's group, 0 in other groups", "Run it? y to run"))
+	keys("y")
+	tm.waitFor("the silence made", 10*time.Second, has("silence ", " made: ", "✔ done"))
+	made := time.Now()
+	sils := activeSilences(t, am.URL())
+	if len(sils) != 1 || sils[0].Comment != "rollback in progress" || !strings.HasSuffix(sils[0].CreatedBy, "@"+hostname()) ||
+		sils[0].EndsAt.Sub(sils[0].StartsAt).Round(time.Minute) != time.Hour {
+		t.Fatalf("Alertmanager's silences: %+v", sils)
+	}
+	matchers := map[string]string{}
+	for _, m := range sils[0].Matchers {
+		matchers[m.Name] = m.Value
+	}
+	if len(matchers) != 3 || matchers["alertname"] != "OriginHighErrorRate" || matchers["severity"] != "critical" || matchers["team"] != "api" {
+		t.Errorf("the silence's matchers are not the alert's labels: %+v", sils[0].Matchers)
+	}
+	keys("Escape")
+	tm.waitFor("the view under the output", 3*time.Second, has("[alerts] silences"))
+	tm.waitFor("the strip says it is silenced", 3*time.Second, func(s string) bool {
+		return strings.Contains(stripOf(s), "4 firing") && strings.Contains(stripOf(s), "1 silenced: OriginHighErrorRate")
+	})
+	t.Logf("shown silenced %v after the silence was made (refresh 1s)", time.Since(made).Round(10*time.Millisecond))
+	tm.waitFor("the view says who silenced it, until when and why", 3*time.Second, has("silenced by "+sils[0].CreatedBy+" until", `"rollback in progress"`, "◌ critical"))
+
+	// The silences tab lists it; u expires it; the alert pages again. (The
+	// view stays open under an action's output.)
+	keys("Tab")
+	tm.waitFor("the silences tab", 10*time.Second, has("alerts [silences]", "rollback in progress", `alertname="OriginHighErrorRate"`, "59m left"))
+	keys("u")
+	tm.waitFor("the expiry's confirmation", 10*time.Second, has("Expire silence "+sils[0].ID, "1 alert would page again", "Run it?"))
+	keys("y")
+	tm.waitFor("the silence expired", 10*time.Second, has("expired: the alerts it matched page again", "✔ done"))
+	if s := activeSilences(t, am.URL()); len(s) != 0 {
+		t.Fatalf("the expired silence is still active: %+v", s)
+	}
+	keys("Escape")
+	tm.waitFor("the alert firing again", 3*time.Second, func(s string) bool { return strings.Contains(stripOf(s), "5 firing") })
+
+	// a: the short silence, comment "ack", the configured 10 minutes.
+	keys("Tab")
+	tm.waitFor("the alerts tab", 10*time.Second, has("[alerts] silences"))
+	for range 4 {
+		keys("Up")
+	}
+	keys("a")
+	tm.waitFor("the acknowledgement's confirmation", 10*time.Second, has(`"ack"`, "alertname=\"BackupLate\"", "it matches 1 alert now"))
+	keys("y")
+	tm.waitFor("the acknowledgement made", 10*time.Second, has("✔ done"))
+	sils = activeSilences(t, am.URL())
+	if len(sils) != 1 || sils[0].Comment != "ack" || sils[0].EndsAt.Sub(sils[0].StartsAt).Round(time.Minute) != 10*time.Minute {
+		t.Fatalf("the acknowledgement: %+v", sils)
+	}
+	keys("Escape", "Escape", "q")
+
+	// Read-only: refused at the key, before any form.
+	tm2 := newTmux(t)
+	tm2.run("new-session", "-d", "-x", "160", "-y", "48", fmt.Sprintf("XDG_STATE_HOME=%s %s --config %s --env audit; sleep 30", state, bin, cfg))
+	tm2.waitFor("alerts in the read-only environment", 60*time.Second, func(s string) bool { return strings.Contains(stripOf(s), "firing") })
+	tm2.run("send-keys", "A")
+	tm2.waitFor("the alerts view", 10*time.Second, has("[alerts] silences"))
+	tm2.run("send-keys", "s")
+	tm2.waitFor("the refusal", 5*time.Second, has("s: refused: environment audit is read-only"))
+	if strings.Contains(tm2.capture(), "New silence") {
+		t.Error("the form opened in a read-only environment")
+	}
+
+	logs, _ := filepath.Glob(filepath.Join(state, "opsdeck", "*"))
+	var audit string
+	for _, l := range logs {
+		b, _ := os.ReadFile(l)
+		audit += string(b)
+	}
+	for _, want := range []string{`"action":"silence"`, `"action":"expire-silence"`, "rollback in progress", `\"ack\"`} {
+		if !strings.Contains(audit, want) {
+			t.Errorf("the audit log lacks %s:\n%s", want, audit)
+		}
+	}
+	if n := len(regexp.MustCompile(`"phase":"finished"`).FindAllString(audit, -1)); n != 3 {
+		t.Errorf("%d finished runs in the audit log, want 3 (silence, expiry, ack)", n)
+	}
+	_ = context.Background
+}

@@ -1,0 +1,102 @@
+package ui
+
+import (
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/opsdeck/opsdeck/sources"
+	"github.com/opsdeck/opsdeck/ui/alertsview"
+)
+
+// noAlertmanager says why there is no alerts view.
+func (m *Model) noAlertmanager() string {
+	if m.env.Alerting == nil {
+		return "the alerts view reads Alertmanager: set alertmanager.url (or ALERTMANAGER_URL)"
+	}
+	return ""
+}
+
+// openAlerts opens the alerts view: the strip's groups, the silences read
+// while it is open.
+func (m *Model) openAlerts() tea.Cmd {
+	strip := m.alerts
+	groups := func() ([]sources.AlertGroup, bool, error) {
+		gs, has := strip.Groups()
+		return gs, has, strip.Poll.Err
+	}
+	km := m.keys
+	m.av = alertsview.New(m.pctx, m.env.Alerting, m.env.Scrubber, groups,
+		km.hint("up", "down", "silence", "acknowledge", "alerts_tab", "refresh", "close"),
+		km.hint("up", "down", "expire", "alerts_tab", "refresh", "close"))
+	m.layout()
+	return m.av.Fetch()
+}
+
+// noSilence says why the selected alert cannot be silenced here.
+func (m *Model) noSilence() string {
+	switch {
+	case m.silences.Make == nil:
+		return "silences are not available here"
+	case m.silences.Refused != "":
+		return "refused: " + m.silences.Refused
+	case m.av.Tab() != alertsview.AlertsTab:
+		return "select an alert (" + m.keys.key("alerts_tab") + " shows the alerts)"
+	}
+	if _, _, ok := m.av.Selected(); !ok {
+		return "no alert selected"
+	}
+	return ""
+}
+
+// noExpire says why no silence can be expired here.
+func (m *Model) noExpire() string {
+	switch {
+	case m.silences.Expire == nil:
+		return "silences are not available here"
+	case m.silences.Refused != "":
+		return "refused: " + m.silences.Refused
+	case m.av.Tab() != alertsview.SilencesTab:
+		return "select a silence (" + m.keys.key("alerts_tab") + " shows the silences)"
+	}
+	if _, ok := m.av.SelectedSilence(); !ok {
+		return "no silence selected"
+	}
+	return ""
+}
+
+// silenceForm opens the silence form on the selected alert.
+func (m *Model) silenceForm(tea.KeyPressMsg) tea.Cmd {
+	cmd, _ := m.av.OpenForm(0, "")
+	return cmd
+}
+
+// submitSilence reads the form: a silence that cannot be made says why in
+// the form and nothing is sent; one that can goes to its confirmation.
+func (m *Model) submitSilence() tea.Cmd {
+	f := m.av.Form()
+	s, err := f.Silence(m.deps.Now(), m.silences.Who)
+	if err != nil {
+		f.Refuse(err)
+		return nil
+	}
+	m.av.CloseForm()
+	return m.act.Begin(m.silences.Make(m.env.Alerting, s, f.Group()))
+}
+
+// acknowledge silences the selected alert for the environment's ack
+// duration, the comment "ack": the form skipped, the confirmation not.
+func (m *Model) acknowledge(tea.KeyPressMsg) tea.Cmd {
+	a, group, _ := m.av.Selected()
+	f := alertsview.NewForm(a, group, m.env.AckDuration, "ack")
+	s, err := f.Silence(m.deps.Now(), m.silences.Who)
+	if err != nil {
+		m.flash = "acknowledge: " + err.Error()
+		return nil
+	}
+	return m.act.Begin(m.silences.Make(m.env.Alerting, s, group))
+}
+
+// expireSilence ends the selected silence, once confirmed.
+func (m *Model) expireSilence(tea.KeyPressMsg) tea.Cmd {
+	s, _ := m.av.SelectedSilence()
+	return m.act.Begin(m.silences.Expire(m.env.Alerting, s))
+}

@@ -1,0 +1,478 @@
+package alertsview
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/opsdeck/opsdeck/internal/redact"
+	"github.com/opsdeck/opsdeck/internal/units"
+	"github.com/opsdeck/opsdeck/sources"
+	"github.com/opsdeck/opsdeck/ui/frame"
+	"github.com/opsdeck/opsdeck/ui/pane"
+	"github.com/opsdeck/opsdeck/ui/theme"
+)
+
+// Tabs of the view.
+const (
+	AlertsTab = iota
+	SilencesTab
+)
+
+// Model is the view of one environment's Alertmanager.
+type Model struct {
+	ctx   *pane.Context
+	src   sources.Alerting
+	scrub *redact.Scrubber
+	hints [2]string // per tab
+	// groups reads the alert strip's last groups: the view does not ask
+	// Alertmanager for them a second time.
+	groups func() ([]sources.AlertGroup, bool, error)
+
+	tab    int
+	cursor [2]int
+
+	silences []sources.Silence
+	has      bool
+	err      error
+	loading  bool
+	gen      int
+
+	form *Form // the silence being written, while open
+	w, h int
+}
+
+// New opens the view on src. groups gives the strip's last groups, whether
+// one has come, and the strip's last error; hints are each tab's keys.
+func New(ctx *pane.Context, src sources.Alerting, scrub *redact.Scrubber, groups func() ([]sources.AlertGroup, bool, error), alertHints, silenceHints string) *Model {
+	return &Model{ctx: ctx, src: src, scrub: scrub, groups: groups, hints: [2]string{alertHints, silenceHints}}
+}
+
+type result struct {
+	owner    *Model
+	gen      int
+	silences []sources.Silence
+	err      error
+}
+
+// tick is the view's next read of the silences.
+type tick struct {
+	owner *Model
+	gen   int
+}
+
+// Msg reports whether msg is the view's.
+func Msg(msg tea.Msg) bool {
+	switch msg.(type) {
+	case result, tick:
+		return true
+	}
+	return false
+}
+
+// Fetch reads the silences now; the next read follows a refresh after the
+// answer, while the view is open (the only time they are read).
+func (m *Model) Fetch() tea.Cmd {
+	m.gen++
+	m.loading = true
+	owner, gen, src, base := m, m.gen, m.src, m.ctx.Base
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(base, pane.FetchGuard)
+		defer cancel()
+		s, err := src.Silences(ctx)
+		return result{owner: owner, gen: gen, silences: s, err: err}
+	}
+}
+
+// Update takes the view's messages.
+func (m *Model) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case tick:
+		if msg.owner == m && msg.gen == m.gen {
+			return m.Fetch()
+		}
+	case result:
+		if msg.owner != m || msg.gen != m.gen {
+			return nil
+		}
+		m.loading = false
+		if msg.err != nil {
+			m.err = msg.err
+		} else {
+			m.err, m.silences, m.has = nil, msg.silences, true
+		}
+		m.clamp()
+		return m.ctx.After(m.ctx.Refresh, tick{owner: m, gen: m.gen})
+	}
+	return nil
+}
+
+// SetSize sets the view's outer size.
+func (m *Model) SetSize(w, h int) { m.w, m.h = w, h }
+
+// Tab is the tab shown.
+func (m *Model) Tab() int { return m.tab }
+
+// NextTab shows the other tab.
+func (m *Model) NextTab() { m.tab = 1 - m.tab; m.clamp() }
+
+// Move moves the cursor of the tab shown.
+func (m *Model) Move(delta int) { m.cursor[m.tab] += delta; m.clamp() }
+
+func (m *Model) clamp() {
+	n := [2]int{len(m.alertRows()), len(m.active())}
+	for t := range m.cursor {
+		m.cursor[t] = min(max(m.cursor[t], 0), max(n[t]-1, 0))
+	}
+}
+
+// alertRow is one alert of the list, with its group.
+type alertRow struct {
+	group int
+	alert sources.Alert
+}
+
+func (m *Model) alertRows() []alertRow {
+	gs, _, _ := m.groups()
+	var out []alertRow
+	for i, g := range gs {
+		for _, a := range g.Alerts {
+			out = append(out, alertRow{group: i, alert: a})
+		}
+	}
+	return out
+}
+
+// active are the silences the view lists: active and pending ones (the
+// expired are history).
+func (m *Model) active() []sources.Silence {
+	var out []sources.Silence
+	for _, s := range m.silences {
+		if s.State == "active" || s.State == "pending" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Selected is the alert under the cursor and the fingerprints of its
+// group's alerts (to tell a silence's reach in and beyond it).
+func (m *Model) Selected() (sources.Alert, []string, bool) {
+	rows := m.alertRows()
+	if m.tab != AlertsTab || m.cursor[AlertsTab] >= len(rows) {
+		return sources.Alert{}, nil, false
+	}
+	r := rows[m.cursor[AlertsTab]]
+	gs, _, _ := m.groups()
+	var group []string
+	for _, a := range gs[r.group].Alerts {
+		group = append(group, a.Fingerprint)
+	}
+	return r.alert, group, true
+}
+
+// SelectedSilence is the silence under the cursor.
+func (m *Model) SelectedSilence() (sources.Silence, bool) {
+	act := m.active()
+	if m.tab != SilencesTab || m.cursor[SilencesTab] >= len(act) {
+		return sources.Silence{}, false
+	}
+	return act[m.cursor[SilencesTab]], true
+}
+
+// OpenForm starts a silence of the selected alert: its matchers are the
+// alert's labels (exactly this alert; edit them to reach more), for dur
+// (0: the form's default), with comment.
+func (m *Model) OpenForm(dur time.Duration, comment string) (tea.Cmd, bool) {
+	a, group, ok := m.Selected()
+	if !ok {
+		return nil, false
+	}
+	m.form = NewForm(a, group, dur, comment)
+	return m.form.Focus(), true
+}
+
+// Form is the silence being written, nil when none.
+func (m *Model) Form() *Form { return m.form }
+
+// CloseForm drops the silence being written.
+func (m *Model) CloseForm() { m.form = nil }
+
+// Title names the view.
+func (m *Model) Title() string {
+	if m.form != nil {
+		return "New silence"
+	}
+	return "Alerts · " + m.src.String()
+}
+
+// silencesOf maps silence IDs to silences.
+func (m *Model) silenceByID() map[string]sources.Silence {
+	out := make(map[string]sources.Silence, len(m.silences))
+	for _, s := range m.silences {
+		out[s.ID] = s
+	}
+	return out
+}
+
+// AlertFields are one alert as the list shows it: its state's mark, its
+// severity, its name with the labels that tell it from its group's
+// others, how long it has been firing, and its summary or why it is quiet.
+func AlertFields(a sources.Alert, group map[string]string, now time.Time, silences map[string]sources.Silence) []string {
+	mark := map[string]string{sources.AlertActive: "●", sources.AlertSuppressed: "◌", sources.AlertUnprocessed: "…"}[a.State]
+	var extra []string
+	for _, k := range slices.Sorted(maps.Keys(a.Labels)) {
+		if _, ok := group[k]; ok || k == "alertname" || k == "severity" {
+			continue
+		}
+		extra = append(extra, k+"="+a.Labels[k])
+	}
+	name := a.Name
+	if len(extra) > 0 {
+		name += " {" + strings.Join(extra, ", ") + "}"
+	}
+	age := ""
+	if !a.ActiveAt.IsZero() {
+		age = units.Age(now.Sub(a.ActiveAt))
+	}
+	note := a.Summary
+	switch {
+	case len(a.SilencedBy) > 0:
+		note = "silenced"
+		if s, ok := silences[a.SilencedBy[0]]; ok {
+			note = fmt.Sprintf("silenced by %s until %s", s.CreatedBy, s.EndsAt.In(now.Location()).Format("15:04"))
+		}
+	case len(a.InhibitedBy) > 0:
+		note = "inhibited by another alert"
+	}
+	return []string{mark, a.Severity, frame.OneLine(name), age, frame.OneLine(note)}
+}
+
+// SilenceFields are one silence as the list shows it: its state, when it
+// ends and how long is left, who made it, its matchers, how many of the
+// alerts it matches and why it was made.
+func SilenceFields(s sources.Silence, now time.Time, alerts []sources.Alert) []string {
+	ms := make([]string, len(s.Matchers))
+	for i, m := range s.Matchers {
+		ms[i] = m.String()
+	}
+	matched := 0
+	for _, a := range alerts {
+		if sources.MatchesAll(s.Matchers, a.Labels) {
+			matched++
+		}
+	}
+	left := "ended"
+	switch {
+	case s.State == "pending":
+		left = "starts in " + units.Age(s.StartsAt.Sub(now))
+	case s.EndsAt.After(now):
+		left = units.Age(s.EndsAt.Sub(now)) + " left"
+	}
+	return []string{s.State, s.EndsAt.In(now.Location()).Format("01-02 15:04"), left, frame.OneLine(s.CreatedBy),
+		frame.OneLine(strings.Join(ms, ", ")), fmt.Sprint(matched), frame.OneLine(s.Comment)}
+}
+
+// View draws the view within its size.
+func (m *Model) View(st *theme.Styles) []string {
+	iw := max(m.w-4, 30)
+	if m.form != nil {
+		return m.form.View(st, iw, m.ctx.Now())
+	}
+	var out []string
+	add := func(p theme.Paint, s string) { out = append(out, p.Render(frame.Fit(s, iw))) }
+	gs, hasGroups, gerr := m.groups()
+	var all []sources.Alert
+	for _, g := range gs {
+		all = append(all, g.Alerts...)
+	}
+	counts := map[string]int{}
+	for _, a := range all {
+		counts[a.State]++
+	}
+	tabs := "[alerts] silences"
+	if m.tab == SilencesTab {
+		tabs = "alerts [silences]"
+	}
+	status := fmt.Sprintf("%s · %d active, %d silenced or inhibited", tabs, counts[sources.AlertActive], counts[sources.AlertSuppressed])
+	if m.has {
+		status += fmt.Sprintf(" · %d silences", len(m.active()))
+	}
+	errText := ""
+	switch {
+	case gerr != nil:
+		errText = m.scrub.Error(gerr)
+	case m.err != nil:
+		errText = "silences: " + m.scrub.Error(m.err)
+	}
+	head := pane.OverlayHead{Status: status, Loading: m.loading && !m.has, Has: hasGroups, Err: errText, Hints: m.hints[m.tab]}
+	lines, done := head.Lines(st, iw)
+	if out = append(out, lines...); done {
+		return out
+	}
+	now := m.ctx.Now()
+	if m.tab == SilencesTab {
+		return append(out, m.silencesView(st, iw, now, all)...)
+	}
+	rows := m.alertRows()
+	if len(rows) == 0 {
+		add(st.OK, "✔ no alerts in Alertmanager")
+		add(st.Muted, m.hints[m.tab])
+		return out
+	}
+	byID := m.silenceByID()
+	cols := []int{1, 9, 44, 6}
+	line := func(f []string) string {
+		rest := iw - 2 - 1 - 9 - 44 - 6 - 4 // the row's indent, then the columns and their gaps
+		return frame.Fit(f[0], cols[0]) + " " + frame.Fit(f[1], cols[1]) + " " + frame.Fit(f[2], cols[2]) + " " + frame.FitRight(f[3], cols[3]) + " " + frame.Fit(f[4], max(rest, 0))
+	}
+	// The selected alert's details take the bottom; the list what is left.
+	sel := rows[m.cursor[AlertsTab]]
+	details := m.details(sel.alert, byID, now, iw)
+	room := max(m.h-6-len(out)-len(details), 3)
+	// Group headers count against the room too: rows are laid out, then cut.
+	type shown struct {
+		text  string
+		paint theme.Paint
+	}
+	var list []shown
+	cursorLine := 0
+	for i, r := range rows {
+		if i == 0 || rows[i-1].group != r.group {
+			g := gs[r.group]
+			list = append(list, shown{frame.OneLine("▸ " + labelText(g.Labels) + " → " + g.Receiver), st.Muted})
+		}
+		p := st.Text
+		switch {
+		case i == m.cursor[AlertsTab]:
+			p, cursorLine = st.Selected, len(list)
+		case r.alert.State == sources.AlertSuppressed:
+			p = st.Faint
+		case r.alert.State == sources.AlertActive && isCritical(r.alert.Severity):
+			p = st.Crit
+		case r.alert.State == sources.AlertActive:
+			p = st.Warn
+		}
+		list = append(list, shown{line(AlertFields(r.alert, g(gs, r.group), now, byID)), p})
+	}
+	top := min(max(cursorLine-room+1, 0), max(len(list)-room, 0))
+	for _, l := range list[top:min(top+room, len(list))] {
+		add(l.paint, "  "+l.text)
+	}
+	if len(list) > room {
+		add(st.Muted, fmt.Sprintf("alert %d of %d", m.cursor[AlertsTab]+1, len(rows)))
+	}
+	out = append(out, details...)
+	add(st.Muted, m.hints[m.tab])
+	return out
+}
+
+func g(gs []sources.AlertGroup, i int) map[string]string { return gs[i].Labels }
+
+func isCritical(sev string) bool {
+	s := strings.ToLower(sev)
+	return s == "critical" || s == "page"
+}
+
+// labelText writes labels as name="value", sorted.
+func labelText(labels map[string]string) string {
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(labels)) {
+		parts = append(parts, fmt.Sprintf("%s=%q", k, labels[k]))
+	}
+	if len(parts) == 0 {
+		return "(all alerts)"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// details are the selected alert's lines: its labels, texts, runbook, and
+// what keeps it quiet.
+func (m *Model) details(a sources.Alert, byID map[string]sources.Silence, now time.Time, iw int) []string {
+	st := m.ctx.Styles
+	var out []string
+	add := func(p theme.Paint, s string) {
+		for _, l := range frame.WrapN(s, iw, 2) {
+			out = append(out, p.Render(frame.Fit(l, iw)))
+		}
+	}
+	out = append(out, st.Faint.Render(strings.Repeat("─", iw)))
+	add(st.Muted, "labels: "+labelText(a.Labels))
+	if a.Description != "" {
+		add(st.Text, a.Description)
+	} else if a.Summary != "" {
+		add(st.Text, a.Summary)
+	}
+	if a.RunbookURL != "" {
+		add(st.Value, "runbook: "+a.RunbookURL)
+	}
+	if !a.ActiveAt.IsZero() {
+		add(st.Muted, "since "+a.ActiveAt.In(now.Location()).Format("2006-01-02 15:04:05")+" ("+units.Age(now.Sub(a.ActiveAt))+")")
+	}
+	for _, id := range a.SilencedBy {
+		s, ok := byID[id]
+		if !ok {
+			add(st.Muted, "silenced by "+id)
+			continue
+		}
+		add(st.Muted, fmt.Sprintf("silenced by %s until %s (%s left): %q", s.CreatedBy, s.EndsAt.In(now.Location()).Format("01-02 15:04"),
+			units.Age(s.EndsAt.Sub(now)), s.Comment))
+	}
+	if len(a.InhibitedBy) > 0 {
+		add(st.Muted, "inhibited by alert "+strings.Join(a.InhibitedBy, ", "))
+	}
+	return out
+}
+
+func (m *Model) silencesView(st *theme.Styles, iw int, now time.Time, alerts []sources.Alert) []string {
+	var out []string
+	add := func(p theme.Paint, s string) { out = append(out, p.Render(frame.Fit(s, iw))) }
+	if !m.has {
+		if m.err == nil {
+			add(st.Muted, "reading the silences…")
+		}
+		add(st.Muted, m.hints[SilencesTab])
+		return out
+	}
+	act := m.active()
+	if len(act) == 0 {
+		add(st.Muted, "no active or pending silences")
+		add(st.Muted, m.hints[SilencesTab])
+		return out
+	}
+	cols := []int{8, 11, 14, 16, 34, 6}
+	line := func(f []string) string {
+		var b strings.Builder
+		rest := iw
+		for i, c := range cols {
+			if i == 5 {
+				b.WriteString(frame.FitRight(f[i], c) + " ")
+			} else {
+				b.WriteString(frame.Fit(f[i], c) + " ")
+			}
+			rest -= c + 1
+		}
+		b.WriteString(frame.Fit(f[6], max(rest, 0)))
+		return b.String()
+	}
+	add(st.Muted, line([]string{"STATE", "ENDS", "LEFT", "BY", "MATCHERS", "ALERTS", "COMMENT"}))
+	room := max(m.h-6-len(out), 3)
+	top := min(max(m.cursor[SilencesTab]-room+1, 0), max(len(act)-room, 0))
+	for i := top; i < min(top+room, len(act)); i++ {
+		p := st.Text
+		if i == m.cursor[SilencesTab] {
+			p = st.Selected
+		}
+		add(p, line(SilenceFields(act[i], now, alerts)))
+	}
+	if len(act) > room {
+		add(st.Muted, fmt.Sprintf("silence %d of %d", m.cursor[SilencesTab]+1, len(act)))
+	}
+	add(st.Muted, m.hints[SilencesTab])
+	return out
+}
