@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -216,6 +215,45 @@ environments:
 	}
 	keys("Escape", "Escape", "q")
 
+	// The snapshot and the report: the alerts as Alertmanager has them, and
+	// the silences of the window (the expired one too).
+	code, out, stderr := runCLI(t, map[string]string{"XDG_STATE_HOME": state}, "--config", cfg, "--env", "prod", "snapshot", "--format", "json")
+	if code != 0 {
+		t.Fatalf("snapshot: exit %d\n%s", code, stderr)
+	}
+	var doc struct {
+		Alertmanager string
+		Alerts       []struct {
+			Name, State string
+			SilencedBy  []string `json:"silenced_by"`
+		}
+		Silences []struct {
+			ID, State, Comment string
+			Matchers           []string
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	states := map[string]string{}
+	for _, a := range doc.Alerts {
+		states[a.Name] = a.State
+	}
+	if doc.Alertmanager != am.URL() || states["BackupLate"] != "suppressed" || states["OriginHighErrorRate"] != "active" {
+		t.Errorf("the snapshot's alerts: %s %+v", doc.Alertmanager, doc.Alerts)
+	}
+	seen := map[string]string{}
+	for _, s := range doc.Silences {
+		seen[s.Comment] = s.State
+	}
+	if len(doc.Silences) != 2 || seen["ack"] != "active" || seen["rollback in progress"] != "expired" {
+		t.Errorf("the snapshot's silences: %+v", doc.Silences)
+	}
+	code, out, _ = runCLI(t, map[string]string{"XDG_STATE_HOME": state}, "--config", cfg, "--env", "prod", "snapshot", "--format", "markdown")
+	if code != 0 || !strings.Contains(out, "## Silences") || !strings.Contains(out, `alertname="BackupLate"`) || !strings.Contains(out, "🔕 **BackupLate**") {
+		t.Errorf("the report's silences (exit %d):\n%s", code, out)
+	}
+
 	// Read-only: refused at the key, before any form.
 	tm2 := newTmux(t)
 	tm2.run("new-session", "-d", "-x", "160", "-y", "48", fmt.Sprintf("XDG_STATE_HOME=%s %s --config %s --env audit; sleep 30", state, bin, cfg))
@@ -242,5 +280,4 @@ environments:
 	if n := len(regexp.MustCompile(`"phase":"finished"`).FindAllString(audit, -1)); n != 3 {
 		t.Errorf("%d finished runs in the audit log, want 3 (silence, expiry, ack)", n)
 	}
-	_ = context.Background
 }

@@ -121,3 +121,20 @@ type Alerting interface {
 	ExpireSilence(ctx context.Context, id string) error
 	String() string
 }
+
+// Flatten is the alerts of groups, each once (an alert routed to two
+// receivers is in two groups), in the groups' order.
+func Flatten(gs []AlertGroup) []Alert {
+	var out []Alert
+	seen := map[string]bool{}
+	for _, g := range gs {
+		for _, a := range g.Alerts {
+			if a.Fingerprint != "" && seen[a.Fingerprint] {
+				continue
+			}
+			seen[a.Fingerprint] = true
+			out = append(out, a)
+		}
+	}
+	return out
+}

@@ -38,6 +38,8 @@ func (m *Model) noSilence() string {
 		return "silences are not available here"
 	case m.silences.Refused != "":
 		return "refused: " + m.silences.Refused
+	case m.av == nil:
+		return "open the alerts view (" + m.keys.key("alerts") + ")"
 	case m.av.Tab() != alertsview.AlertsTab:
 		return "select an alert (" + m.keys.key("alerts_tab") + " shows the alerts)"
 	}
@@ -54,6 +56,8 @@ func (m *Model) noExpire() string {
 		return "silences are not available here"
 	case m.silences.Refused != "":
 		return "refused: " + m.silences.Refused
+	case m.av == nil:
+		return "open the alerts view (" + m.keys.key("alerts") + ")"
 	case m.av.Tab() != alertsview.SilencesTab:
 		return "select a silence (" + m.keys.key("alerts_tab") + " shows the silences)"
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/opsdeck/opsdeck/actions"
 	"github.com/opsdeck/opsdeck/internal/safetext"
 	"github.com/opsdeck/opsdeck/internal/units"
+	"github.com/opsdeck/opsdeck/sources"
 )
 
 // AddActions fills RecentActions with env's last n finished actions from an
@@ -196,8 +197,11 @@ func (d *Document) alertsMarkdown() string {
 	}
 	for _, a := range d.Alerts {
 		icon := "🟡"
-		if a.State == "firing" {
+		switch {
+		case a.Firing():
 			icon = "🔴"
+		case a.State == sources.AlertSuppressed:
+			icon = "🔕"
 		}
 		fmt.Fprintf(&b, "- %s **%s** %s", icon, a.Name, a.State)
 		if a.Severity != "" {
@@ -209,7 +213,32 @@ func (d *Document) alertsMarkdown() string {
 		if a.Summary != "" {
 			fmt.Fprintf(&b, ": %s", a.Summary)
 		}
+		if a.RunbookURL != "" {
+			fmt.Fprintf(&b, " ([runbook](%s))", a.RunbookURL)
+		}
 		b.WriteString("\n")
+	}
+	b.WriteString("\n")
+	b.WriteString(d.silencesMarkdown())
+	return b.String()
+}
+
+// silencesMarkdown is the report's silences: who silenced what, until when
+// and why.
+func (d *Document) silencesMarkdown() string {
+	var b strings.Builder
+	switch {
+	case d.Alertmanager == "":
+		return ""
+	case d.SilencesError != "":
+		fmt.Fprintf(&b, "## Silences\n\nUnknown: %s\n\n", oneLine(d.SilencesError))
+		return b.String()
+	case len(d.Silences) == 0:
+		return "## Silences\n\nNone since " + d.ChangesSince + ".\n\n"
+	}
+	b.WriteString("## Silences\n\n| State | Until | By | Matchers | Comment |\n|---|---|---|---|---|\n")
+	for _, s := range d.Silences {
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", s.State, s.EndsAt, cell(s.CreatedBy), cell(strings.Join(s.Matchers, ", ")), cell(s.Comment))
 	}
 	b.WriteString("\n")
 	return b.String()

@@ -52,6 +52,12 @@ type Document struct {
 	// ChangesSince, slowest first; TracesNote says why there are none.
 	SlowTraces []SlowTrace `json:"slow_traces"`
 	TracesNote string      `json:"traces_note,omitempty"`
+	// Alertmanager is the server the alerts and silences came from ("" when
+	// the alerts are Prometheus's). Silences are those in force at some
+	// point since ChangesSince: active, pending, or ended since then.
+	Alertmanager  string    `json:"alertmanager,omitempty"`
+	Silences      []Silence `json:"silences,omitempty"`
+	SilencesError string    `json:"silences_error,omitempty"`
 
 	order []string // metric keys in display order
 	specs map[string]sources.SignalSpec
@@ -113,6 +119,39 @@ func (d *Document) readSlowTraces(ctx context.Context, env *sources.Environment,
 	}
 }
 
+// setAlerts lists alerts in the document's form.
+func (d *Document) setAlerts(alerts []sources.Alert) {
+	for _, a := range alerts {
+		out := Alert{Name: a.Name, State: a.State, Severity: a.Severity, Summary: a.Summary, Labels: a.Labels,
+			SilencedBy: a.SilencedBy, RunbookURL: a.RunbookURL}
+		if !a.ActiveAt.IsZero() {
+			out.ActiveAt = a.ActiveAt.UTC().Format(time.RFC3339)
+		}
+		d.Alerts = append(d.Alerts, out)
+	}
+}
+
+// readSilences lists the silences in force at some point since since.
+func (d *Document) readSilences(ctx context.Context, env *sources.Environment, since time.Time) {
+	sils, err := env.Alerting.Silences(ctx)
+	if err != nil {
+		d.SilencesError = env.Scrubber.Error(err)
+		return
+	}
+	d.Silences = []Silence{}
+	for _, s := range sils {
+		if s.State == "expired" && s.EndsAt.Before(since) {
+			continue
+		}
+		out := Silence{ID: s.ID, State: s.State, StartsAt: s.StartsAt.UTC().Format(time.RFC3339), EndsAt: s.EndsAt.UTC().Format(time.RFC3339),
+			CreatedBy: s.CreatedBy, Comment: s.Comment, Matchers: []string{}}
+		for _, m := range s.Matchers {
+			out.Matchers = append(out.Matchers, m.String())
+		}
+		d.Silences = append(d.Silences, out)
+	}
+}
+
 // ChangesWindow is how far back a snapshot looks for changes when the
 // console did not say (its chart window).
 const ChangesWindow = time.Hour
@@ -150,12 +189,31 @@ type Metric struct {
 
 // Alert is a firing or pending alert.
 type Alert struct {
-	Name     string            `json:"name"`
+	Name string `json:"name"`
+	// State is firing or pending (Prometheus), or active, suppressed or
+	// unprocessed (Alertmanager).
 	State    string            `json:"state"`
 	Severity string            `json:"severity"`
 	Summary  string            `json:"summary,omitempty"`
 	ActiveAt string            `json:"active_at,omitempty"`
 	Labels   map[string]string `json:"labels"`
+	// SilencedBy are the silences that keep it quiet (Alertmanager).
+	SilencedBy []string `json:"silenced_by,omitempty"`
+	RunbookURL string   `json:"runbook_url,omitempty"`
+}
+
+// Firing reports whether the alert pages: firing, or active in Alertmanager.
+func (a Alert) Firing() bool { return a.State == "firing" || a.State == sources.AlertActive }
+
+// Silence is one of Alertmanager's silences.
+type Silence struct {
+	ID        string   `json:"id"`
+	State     string   `json:"state"`
+	Matchers  []string `json:"matchers"`
+	StartsAt  string   `json:"starts_at"`
+	EndsAt    string   `json:"ends_at"`
+	CreatedBy string   `json:"created_by"`
+	Comment   string   `json:"comment"`
 }
 
 // Postgres is the database section. When the server cannot be read only
@@ -347,7 +405,15 @@ func Take(ctx context.Context, env *sources.Environment, now time.Time) *Documen
 			d.setChanges(marks)
 		})
 	}
-	if env.Metrics != nil {
+	if env.Alerting != nil {
+		d.Alertmanager = env.Alerting.String()
+		wg.Go(func() { d.readSilences(ctx, env, now.Add(-window)) })
+		gs, err := env.Alerting.Groups(ctx)
+		if err != nil {
+			d.AlertsError = env.Scrubber.Error(err)
+		}
+		d.setAlerts(sources.Flatten(gs))
+	} else if env.Metrics != nil {
 		alerts, err := env.Metrics.Alerts(ctx)
 		switch {
 		case errors.Is(err, sources.ErrNoAlerting):
@@ -355,13 +421,7 @@ func Take(ctx context.Context, env *sources.Environment, now time.Time) *Documen
 		case err != nil:
 			d.AlertsError = env.Scrubber.Error(err)
 		}
-		for _, a := range alerts {
-			out := Alert{Name: a.Name, State: a.State, Severity: a.Severity, Summary: a.Summary, Labels: a.Labels}
-			if !a.ActiveAt.IsZero() {
-				out.ActiveAt = a.ActiveAt.UTC().Format(time.RFC3339)
-			}
-			d.Alerts = append(d.Alerts, out)
-		}
+		d.setAlerts(alerts)
 	} else {
 		d.AlertsError = env.MetricsProblem
 	}
@@ -426,7 +486,7 @@ func (d *Document) Text() string {
 	b.WriteString("\n")
 	firing := 0
 	for _, a := range d.Alerts {
-		if a.State == "firing" {
+		if a.Firing() {
 			firing++
 		}
 	}
@@ -438,9 +498,22 @@ func (d *Document) Text() string {
 	case len(d.Alerts) == 0:
 		b.WriteString("Alerts: none firing\n")
 	default:
-		fmt.Fprintf(&b, "Alerts: %d firing, %d pending\n", firing, len(d.Alerts)-firing)
+		quiet := "pending"
+		if d.Alertmanager != "" {
+			quiet = "silenced or not yet processed"
+		}
+		fmt.Fprintf(&b, "Alerts: %d firing, %d %s\n", firing, len(d.Alerts)-firing, quiet)
 		for _, a := range d.Alerts {
 			fmt.Fprintf(&b, "  %-7s %s (%s) %s\n", a.State, a.Name, a.Severity, a.Summary)
+		}
+	}
+	switch {
+	case d.SilencesError != "":
+		fmt.Fprintf(&b, "Silences: unknown (%s)\n", d.SilencesError)
+	case len(d.Silences) > 0:
+		fmt.Fprintf(&b, "Silences since %s: %d\n", d.ChangesSince, len(d.Silences))
+		for _, s := range d.Silences {
+			fmt.Fprintf(&b, "  %-7s until %s by %s: %s (%s)\n", s.State, s.EndsAt, s.CreatedBy, strings.Join(s.Matchers, ", "), s.Comment)
 		}
 	}
 	if d.ChangesError != "" {

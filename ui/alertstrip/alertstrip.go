@@ -48,7 +48,7 @@ func New(ctx *pane.Context, src sources.Metrics, am sources.Alerting, scrubber *
 		m.NewFetch = func() func(context.Context) (Alerts, error) {
 			return func(ctx context.Context) (Alerts, error) {
 				gs, err := am.Groups(ctx)
-				return Alerts{List: Flatten(gs), Groups: gs}, err
+				return Alerts{List: sources.Flatten(gs), Groups: gs}, err
 			}
 		}
 	}
@@ -59,22 +59,6 @@ func New(ctx *pane.Context, src sources.Metrics, am sources.Alerting, scrubber *
 // read has succeeded yet.
 func (m *Model) Groups() ([]sources.AlertGroup, bool) { return m.Poll.Last.Groups, m.Poll.HasLast }
 
-// Flatten is the alerts of groups, each once (an alert routed to two
-// receivers is in two groups), in the groups' order.
-func Flatten(gs []sources.AlertGroup) []sources.Alert {
-	var out []sources.Alert
-	seen := map[string]bool{}
-	for _, g := range gs {
-		for _, a := range g.Alerts {
-			if a.Fingerprint != "" && seen[a.Fingerprint] {
-				continue
-			}
-			seen[a.Fingerprint] = true
-			out = append(out, a)
-		}
-	}
-	return out
-}
 
 // SetSize sets the strip's width; it is one line high.
 func (m *Model) SetSize(w, _ int) tea.Cmd { m.w = w; m.Changed(); return nil }
