@@ -8,6 +8,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/charmbracelet/x/ansi"
 	"github.com/opsdeck/opsdeck/internal/redact"
 	"github.com/opsdeck/opsdeck/internal/units"
 	"github.com/opsdeck/opsdeck/sources"
@@ -59,7 +60,6 @@ func New(ctx *pane.Context, src sources.Metrics, am sources.Alerting, scrubber *
 // read has succeeded yet.
 func (m *Model) Groups() ([]sources.AlertGroup, bool) { return m.Poll.Last.Groups, m.Poll.HasLast }
 
-
 // SetSize sets the strip's width; it is one line high.
 func (m *Model) SetSize(w, _ int) tea.Cmd { m.w = w; m.Changed(); return nil }
 
@@ -94,12 +94,19 @@ func (m *Model) render() []string {
 		line = st.Muted.Render(" alerts: none in direct /metrics mode (alerting rules live in Prometheus)")
 	case !p.HasLast && p.Err == nil:
 		line = st.Muted.Render(" alerts: " + pane.Connecting)
+	case p.Err != nil && p.HasLast:
+		// One line holds what is wrong, how old the alerts shown are, and
+		// the alerts: the error's text gives way, never the age.
+		age := fmt.Sprintf(" (last ok %s ago)", units.Age(m.Ctx.Now().Sub(p.LastOK)))
+		head := "⚠ " + m.Short + ": "
+		msg := frame.OneLine(m.Scrubber.Error(p.Err))
+		if room := m.w*2/3 - ansi.StringWidth(head+age); ansi.StringWidth(msg) > room {
+			msg = ansi.Truncate(msg, max(room, 12), "…")
+		}
+		line = " " + st.Error.Render(head+msg+age) + "  " + m.summary()
 	case p.Err != nil:
 		// The words every pane uses for a failing source, on one line.
 		line = " " + pane.ErrorLines(m.Ctx, m.Short, m.Scrubber.Error(p.Err), p, m.w, 1)[0]
-		if p.HasLast {
-			line += "  " + m.summary()
-		}
 	default:
 		line = m.summary()
 	}

@@ -86,6 +86,17 @@ func TestStripFields(t *testing.T) {
 	if got := line(m); got != "⚠ alerts: connection refused (since 14:30:00)" || !m.Failing() {
 		t.Errorf("failing: %q", got)
 	}
+	// Failing after a good read, on a narrow screen: the error's text gives
+	// way to the age of the alerts shown and to the alerts.
+	src.err = nil
+	m = strip(src)
+	m.SetSize(80, 1)
+	line(m)
+	src.err = errors.New("alertmanager answered 502 Bad Gateway: upstream connect error or disconnect/reset before headers")
+	if got := line(m); !strings.HasPrefix(got, "⚠ alerts: alertmanager answered 502") || !strings.Contains(got, "… (last ok 0s ago)") ||
+		!strings.Contains(got, "✔ no alerts firing") {
+		t.Errorf("failing with last data: %q", got)
+	}
 	src.err = sources.ErrNoAlerting
 	if m = strip(src); !strings.Contains(line(m), "none in direct /metrics mode") || m.Failing() {
 		t.Error("direct mode is not a failure")
