@@ -19,6 +19,8 @@ import (
 
 	"github.com/opsdeck/opsdeck/internal/testenv/harness"
 	"github.com/opsdeck/opsdeck/internal/testenv/originapi"
+	"github.com/opsdeck/opsdeck/sources"
+	"github.com/opsdeck/opsdeck/sources/alertmanager"
 	"github.com/opsdeck/opsdeck/sources/postgres"
 )
 
@@ -50,12 +52,13 @@ type Options struct {
 
 // Sandbox is a running demo environment.
 type Sandbox struct {
-	Dir        string
-	ConfigPath string
-	Prometheus *harness.Prometheus
-	Postgres   *harness.Postgres
-	Redis      *harness.Redis
-	Pgbouncer  *harness.Pgbouncer
+	Dir          string
+	ConfigPath   string
+	Prometheus   *harness.Prometheus
+	Postgres     *harness.Postgres
+	Redis        *harness.Redis
+	Pgbouncer    *harness.Pgbouncer
+	Alertmanager *harness.Alertmanager
 	// Jaeger is nil when it has not been built (make jaeger).
 	Jaeger  *harness.Jaeger
 	APIAddr string
@@ -71,6 +74,7 @@ type requirement struct{ bin, pkg string }
 var requirements = []requirement{
 	{"prometheus", "prometheus"}, {"promtool", "prometheus"}, {"postgres", "postgresql"}, {"initdb", "postgresql"},
 	{"redis-server", "redis-server"}, {"alembic", "alembic"}, {"pgbouncer", "pgbouncer"},
+	{"prometheus-alertmanager", "prometheus-alertmanager"},
 }
 
 // Check reports every missing binary at once, with the apt command that fixes it.
@@ -188,6 +192,14 @@ func Start(ctx context.Context, o Options) (_ *Sandbox, err error) {
 
 	// The servers start in parallel; each takes a second or two. Jaeger
 	// only when it was built (a build takes minutes: make jaeger).
+	// Alertmanager first: Prometheus sends it its alerts.
+	if err := step("Alertmanager", func() error {
+		var err error
+		s.Alertmanager, err = harness.StartAlertmanager(ctx)
+		return err
+	}); err != nil {
+		return nil, err
+	}
 	var wg sync.WaitGroup
 	errs := make([]error, 4)
 	if harness.JaegerBuilt() {
@@ -200,6 +212,7 @@ func Start(ctx context.Context, o Options) (_ *Sandbox, err error) {
 		defer wg.Done()
 		s.Prometheus, errs[0] = harness.StartPrometheus(ctx, harness.PrometheusOptions{
 			Targets: []string{s.APIAddr, second}, Job: "fastapi-app", Rules: DemoRules, History: history, Exemplars: true,
+			Alertmanager: s.Alertmanager.Addr(),
 		})
 	}()
 	go func() {
@@ -256,6 +269,9 @@ func Start(ctx context.Context, o Options) (_ *Sandbox, err error) {
 	}); err != nil {
 		return nil, err
 	}
+	if err := step("a silence on the watchdog alert", func() error { return s.silenceWatchdog(ctx) }); err != nil {
+		return nil, err
+	}
 	go s.driveQueue(runCtx, sched)
 	s.ConfigPath = filepath.Join(dir, "opsdeck.yaml")
 	if err := os.WriteFile(s.ConfigPath, []byte(s.config(alembicDir, referencePath)), 0o600); err != nil {
@@ -278,8 +294,25 @@ environments:
     redis: {url: %q, queues: [celery]}
     alembic: {dir: %q}
     schema_reference: %q
+    alertmanager: {url: %q}
     disposable: true
-%s`, s.Prometheus.URL(), s.Pgbouncer.URL(s.Postgres.Database, s.Postgres.User), s.Pgbouncer.URL("pgbouncer", s.Postgres.User), s.Redis.URL(0), alembicDir, schemaReference, s.tracing())
+%s`, s.Prometheus.URL(), s.Pgbouncer.URL(s.Postgres.Database, s.Postgres.User), s.Pgbouncer.URL("pgbouncer", s.Postgres.User), s.Redis.URL(0), alembicDir, schemaReference,
+		s.Alertmanager.URL(), s.tracing())
+}
+
+// silenceWatchdog silences the always-firing watchdog alert, as a team
+// whose dead man's switch watches it would: the alerts view opens with a
+// silence in it.
+func (s *Sandbox) silenceWatchdog(ctx context.Context) error {
+	am, err := alertmanager.New(alertmanager.Options{URL: s.Alertmanager.URL()})
+	if err != nil {
+		return err
+	}
+	defer am.Close()
+	now := time.Now()
+	_, err = am.CreateSilence(ctx, sources.Silence{Matchers: []sources.Matcher{{Name: "alertname", Value: "OriginWatchdog", IsEqual: true}},
+		StartsAt: now, EndsAt: now.Add(24 * time.Hour), CreatedBy: "opsdeck demo", Comment: "the watchdog pages a dead man's switch, not people"})
+	return err
 }
 
 // tracing is the sandbox's tracing block: its Jaeger, when it has one.
@@ -297,7 +330,7 @@ func (s *Sandbox) Stop() {
 		var wg sync.WaitGroup
 		_ = s.worker.Stop()
 		_ = s.Pgbouncer.Stop()
-		for _, stop := range []func() error{s.Prometheus.Stop, s.Postgres.Stop, s.Redis.Stop, s.Jaeger.Stop} {
+		for _, stop := range []func() error{s.Prometheus.Stop, s.Postgres.Stop, s.Redis.Stop, s.Jaeger.Stop, s.Alertmanager.Stop} {
 			wg.Add(1)
 			go func() { defer wg.Done(); _ = stop() }()
 		}
@@ -476,4 +509,11 @@ const DemoRules = `groups:
           severity: warning
         annotations:
           summary: "P95 latency is above 2s"
+      - alert: OriginWatchdog
+        expr: vector(1)
+        labels:
+          severity: none
+        annotations:
+          summary: "Always firing: the alerting pipeline is alive"
+          description: "Prometheus evaluates its rules and Alertmanager receives them. The demo silences it; an on-call setup routes it to a dead man's switch."
 `

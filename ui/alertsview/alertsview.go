@@ -245,12 +245,21 @@ func AlertFields(a sources.Alert, group map[string]string, now time.Time, silenc
 	case len(a.SilencedBy) > 0:
 		note = "silenced"
 		if s, ok := silences[a.SilencedBy[0]]; ok {
-			note = fmt.Sprintf("silenced by %s until %s", s.CreatedBy, s.EndsAt.In(now.Location()).Format("15:04"))
+			note = fmt.Sprintf("silenced by %s until %s", s.CreatedBy, clock(s.EndsAt, now))
 		}
 	case len(a.InhibitedBy) > 0:
 		note = "inhibited by another alert"
 	}
 	return []string{mark, a.Severity, frame.OneLine(name), age, frame.OneLine(note)}
+}
+
+// clock is t as the time of day when it is today, else with its date.
+func clock(t, now time.Time) string {
+	t = t.In(now.Location())
+	if y, m, d := t.Date(); y == now.Year() && m == now.Month() && d == now.Day() {
+		return t.Format("15:04")
+	}
+	return t.Format("01-02 15:04")
 }
 
 // SilenceFields are one silence as the list shows it: its state, when it

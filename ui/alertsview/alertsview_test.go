@@ -11,7 +11,7 @@ import (
 var t0 = time.Date(2026, 11, 30, 14, 30, 0, 0, time.UTC)
 
 func TestAlertFields(t *testing.T) {
-	sil := map[string]sources.Silence{"s1": {ID: "s1", CreatedBy: "alice", EndsAt: t0.Add(time.Hour)}}
+	sil := map[string]sources.Silence{"s1": {ID: "s1", CreatedBy: "alice", EndsAt: t0.Add(time.Hour)}, "s2": {ID: "s2", CreatedBy: "bob", EndsAt: t0.Add(24 * time.Hour)}}
 	group := map[string]string{"alertname": "DiskFilling"}
 	for _, c := range []struct {
 		a    sources.Alert
@@ -20,6 +20,7 @@ func TestAlertFields(t *testing.T) {
 		{sources.Alert{Name: "DiskFilling", State: sources.AlertActive, Severity: "warning", ActiveAt: t0.Add(-3 * time.Minute), Summary: "disk 90 %",
 			Labels: map[string]string{"alertname": "DiskFilling", "severity": "warning", "volume": "v1"}}, "●|warning|DiskFilling {volume=v1}|3m|disk 90 %"},
 		{sources.Alert{Name: "DiskFilling", State: sources.AlertSuppressed, SilencedBy: []string{"s1"}}, "◌||DiskFilling||silenced by alice until 15:30"},
+		{sources.Alert{Name: "DiskFilling", State: sources.AlertSuppressed, SilencedBy: []string{"s2"}}, "◌||DiskFilling||silenced by bob until 12-01 14:30"},
 		{sources.Alert{Name: "DiskFilling", State: sources.AlertSuppressed, SilencedBy: []string{"gone"}}, "◌||DiskFilling||silenced"},
 		{sources.Alert{Name: "X", State: sources.AlertSuppressed, InhibitedBy: []string{"f"}}, "◌||X||inhibited by another alert"},
 		{sources.Alert{Name: "Y", State: sources.AlertUnprocessed}, "…||Y||"},

@@ -46,13 +46,14 @@ type pace struct{ refresh, timeout time.Duration }
 // recoverWithin is how soon after a fault ends every pane must be well.
 func (p pace) recoverWithin() time.Duration { return 2 * p.refresh }
 
-// stack is the three real servers, each behind its own fault proxy.
+// stack is the four real servers, each behind its own fault proxy.
 type stack struct {
 	prom *harness.Prometheus
 	pg   *harness.Postgres
 	rd   *harness.Redis
+	am   *harness.Alertmanager
 
-	proxies map[string]*faults.Proxy // by source: prometheus, postgres, redis
+	proxies map[string]*faults.Proxy // by source: prometheus, postgres, redis, alertmanager
 	servers map[string]server
 	// tracing, when set, is the environment's tracing: block (one line of
 	// YAML flow mapping).
@@ -67,12 +68,16 @@ type server interface {
 
 func newStack(t testing.TB) *stack {
 	api := originapi.Start(t, originapi.Schedule{Start: time.Now(), Period: time.Hour}, 7)
+	am := harness.NewAlertmanager(t)
 	s := &stack{
-		prom: harness.NewPrometheus(t, harness.PrometheusOptions{Targets: []string{api}}),
-		pg:   harness.NewPostgres(t, harness.PostgresOptions{}),
-		rd:   harness.NewRedis(t, harness.RedisOptions{}),
+		// One alert always firing: the strip has alerts to keep showing.
+		prom: harness.NewPrometheus(t, harness.PrometheusOptions{Targets: []string{api}, Alertmanager: am.Addr(),
+			Rules: "groups:\n  - name: t\n    rules:\n      - alert: Watchdog\n        expr: vector(1)\n        labels: {severity: none}\n"}),
+		pg: harness.NewPostgres(t, harness.PostgresOptions{}),
+		rd: harness.NewRedis(t, harness.RedisOptions{}),
+		am: am,
 	}
-	s.servers = map[string]server{"prometheus": s.prom, "postgres": s.pg, "redis": s.rd}
+	s.servers = map[string]server{"prometheus": s.prom, "postgres": s.pg, "redis": s.rd, "alertmanager": s.am}
 	s.proxies = map[string]*faults.Proxy{}
 	for src := range s.servers {
 		s.proxies[src] = faults.NewProxy(t, s.addr(src))
@@ -104,6 +109,7 @@ func measurePace(t *testing.T, s *stack, heavy bool) pace {
 		wg.Go(func() { _, _ = env.Metrics.Alerts(ctx) })
 		wg.Go(func() { _, _ = env.Database.Poll(ctx, sources.DBRequest{}) })
 		wg.Go(func() { _, _ = env.Cache.Poll(ctx) })
+		wg.Go(func() { _, _ = env.Alerting.Groups(ctx) })
 		wg.Wait()
 		return time.Since(start)
 	}
@@ -134,6 +140,8 @@ func (s *stack) addr(source string) string {
 		return "127.0.0.1:" + strconv.Itoa(s.prom.Port)
 	case "postgres":
 		return "127.0.0.1:" + strconv.Itoa(s.pg.Port)
+	case "alertmanager":
+		return s.am.Addr()
 	}
 	return s.rd.Addr()
 }
@@ -147,7 +155,7 @@ var badGateway = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 // Serve answers 502 where HTTP is spoken (Prometheus) and resets elsewhere.
 func (s *stack) setAll(f faults.Fault, delay time.Duration) {
 	for src, p := range s.proxies {
-		if f == faults.Serve && src != "prometheus" {
+		if f == faults.Serve && !speaksHTTP(src) {
 			p.Set(faults.Reset)
 			continue
 		}
@@ -166,7 +174,9 @@ environments:
     prometheus: {url: "http://%s", timeout: %s}
     postgres: {url: %q, timeout: %s, statement_timeout: %s}
     redis: {url: %q, timeout: %s}
-`, refresh, s.proxies["prometheus"].Addr(), timeout, pgURL.String(), timeout, max(10*time.Millisecond, timeout*3/4), rdURL.String(), timeout)
+    alertmanager: {url: "http://%s", timeout: %s}
+`, refresh, s.proxies["prometheus"].Addr(), timeout, pgURL.String(), timeout, max(10*time.Millisecond, timeout*3/4), rdURL.String(), timeout,
+		s.proxies["alertmanager"].Addr(), timeout)
 	if s.tracing != "" {
 		yaml += "    tracing: " + s.tracing + "\n"
 	}
@@ -348,7 +358,13 @@ var panesOf = map[string][]string{
 	"prometheus": {"Requests/s", "Error rate (5xx)", "P95 latency", "Memory (RSS)"},
 	"postgres":   {"Postgres"},
 	"redis":      {"Redis"},
+	// The strip reads Alertmanager when there is one.
+	"alertmanager": {"Alerts"},
 }
+
+// speaksHTTP reports whether source is an HTTP server (garbage answers
+// apply to it).
+func speaksHTTP(source string) bool { return source == "prometheus" || source == "alertmanager" }
 
 // lastData matches, per pane, the data a failing pane must go on showing.
 var lastData = map[string]*regexp.Regexp{
@@ -358,6 +374,7 @@ var lastData = map[string]*regexp.Regexp{
 	"Memory (RSS)":     regexp.MustCompile(`\d MiB`),
 	"Postgres":         regexp.MustCompile(`PG \d+\.\d+ primary`),
 	"Redis":            regexp.MustCompile(`Redis \d+\.\d+\.\d+ master`),
+	"Alerts":           regexp.MustCompile(`firing`), // "1 firing: Watchdog", or none while Prometheus restarts
 }
 
 // flat joins a pane's lines and squeezes its spaces and borders, so that a
@@ -392,7 +409,8 @@ func healthy(panes map[string]string) bool {
 	for _, titles := range panesOf {
 		for _, title := range titles {
 			text := flat(panes[title])
-			if text == "" || strings.Contains(text, "⚠") || strings.Contains(text, "connecting") || strings.Contains(text, "series)") {
+			if text == "" || strings.Contains(text, "⚠") || strings.Contains(text, "connecting") || strings.Contains(text, "series)") ||
+				!lastData[title].MatchString(text) {
 				return false
 			}
 		}
@@ -456,7 +474,7 @@ func faultsFor(source string, p pace) []fault {
 			end: restart,
 		},
 	}
-	if source != "prometheus" {
+	if !speaksHTTP(source) {
 		return fs
 	}
 	garbage := func(name, want string, h http.HandlerFunc) fault {
@@ -553,7 +571,7 @@ func TestFaults(t *testing.T) {
 	s := newStack(t)
 	p := measurePace(t, s, false)
 	var cases []sourceFault
-	for _, source := range []string{"prometheus", "postgres", "redis"} {
+	for _, source := range []string{"prometheus", "postgres", "redis", "alertmanager"} {
 		for _, f := range faultsFor(source, p) {
 			cases = append(cases, sourceFault{source, f})
 		}
@@ -649,7 +667,7 @@ func TestNoLeaksAfterAHundredFaults(t *testing.T) {
 	kinds := []faults.Fault{faults.Stall, faults.Slow, faults.BlackHole, faults.Reset, faults.Serve}
 	refreshNow := func() { c.prog.Send(tea.KeyPressMsg{Code: 'r', Text: "r"}) }
 	failing := func(panes map[string]string) bool {
-		for _, src := range []string{"prometheus", "postgres", "redis"} {
+		for _, src := range []string{"prometheus", "postgres", "redis", "alertmanager"} {
 			if !failingWithAge(src, "")(panes) {
 				return false
 			}
