@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/opsdeck/opsdeck/internal/testenv/faults"
 	"github.com/opsdeck/opsdeck/internal/testenv/harness"
 	"github.com/opsdeck/opsdeck/internal/testenv/originapi"
 )
@@ -94,6 +95,9 @@ func TestSilencesFromTheConsole(t *testing.T) {
 	am := harness.NewAlertmanager(t)
 	api := originapi.Start(t, originapi.Schedule{Start: time.Now(), Period: time.Hour, Always: "errors"}, 9)
 	prom := harness.NewPrometheus(t, harness.PrometheusOptions{Targets: []string{api}, Rules: silenceRules, Alertmanager: am.Addr()})
+	// The console reaches Alertmanager through a proxy that can fail it.
+	proxy := faults.NewProxy(t, am.Addr())
+	amURL := "http://" + proxy.Addr()
 	cfg := writeFile(t, "alerts.yaml", fmt.Sprintf(`refresh: 1s
 environments:
   prod:
@@ -104,7 +108,7 @@ environments:
     readonly: true
     prometheus: {url: %q}
     alertmanager: {url: %q}
-`, prom.URL(), am.URL(), prom.URL(), am.URL()))
+`, prom.URL(), amURL, prom.URL(), amURL))
 	state := t.TempDir()
 	bin := binary(t)
 	tm := newTmux(t)
@@ -213,6 +217,28 @@ environments:
 	if len(sils) != 1 || sils[0].Comment != "ack" || sils[0].EndsAt.Sub(sils[0].StartsAt).Round(time.Minute) != 10*time.Minute {
 		t.Fatalf("the acknowledgement: %+v", sils)
 	}
+	// A silence Alertmanager fails to make is never shown as made.
+	keys("Escape")
+	tm.waitFor("the view under the output", 3*time.Second, has("[alerts] silences"))
+	for range 4 {
+		keys("Down")
+	}
+	keys("s")
+	typed("doomed")
+	keys("Enter")
+	tm.waitFor("its confirmation", 10*time.Second, has(`"doomed"`, "Run it?"))
+	proxy.SetWith(faults.Serve, 0, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "cluster not ready", http.StatusInternalServerError)
+	}))
+	keys("y")
+	failed := tm.waitFor("the failure said", 10*time.Second, has("✖", "no silence was made: alertmanager answered 500", "cluster not ready"))
+	if regexp.MustCompile(`silence [0-9a-f-]{8,} made`).MatchString(failed) || strings.Contains(failed, "✔") {
+		t.Errorf("a failed silence shown as made:\n%s", failed)
+	}
+	proxy.Set(faults.Pass)
+	if s := activeSilences(t, am.URL()); len(s) != 1 {
+		t.Errorf("silences after the failure: %+v", s)
+	}
 	keys("Escape", "Escape", "q")
 
 	// The snapshot and the report: the alerts as Alertmanager has them, and
@@ -239,7 +265,7 @@ environments:
 	for _, a := range doc.Alerts {
 		states[a.Name] = a.State
 	}
-	if doc.Alertmanager != am.URL() || states["BackupLate"] != "suppressed" || states["OriginHighErrorRate"] != "active" {
+	if doc.Alertmanager != amURL || states["BackupLate"] != "suppressed" || states["OriginHighErrorRate"] != "active" {
 		t.Errorf("the snapshot's alerts: %s %+v", doc.Alertmanager, doc.Alerts)
 	}
 	seen := map[string]string{}
@@ -277,7 +303,10 @@ environments:
 			t.Errorf("the audit log lacks %s:\n%s", want, audit)
 		}
 	}
-	if n := len(regexp.MustCompile(`"phase":"finished"`).FindAllString(audit, -1)); n != 3 {
-		t.Errorf("%d finished runs in the audit log, want 3 (silence, expiry, ack)", n)
+	if n := len(regexp.MustCompile(`"phase":"finished"`).FindAllString(audit, -1)); n != 4 {
+		t.Errorf("%d finished runs in the audit log, want 4 (silence, expiry, ack, the failed silence)", n)
+	}
+	if !strings.Contains(audit, "no silence was made: alertmanager answered 500") {
+		t.Errorf("the failed silence's error is not in the audit log:\n%s", audit)
 	}
 }
