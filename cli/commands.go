@@ -126,7 +126,7 @@ func commands() []*command {
 // globalFlags defines the flags every command takes.
 func globalFlags(fs *flag.FlagSet, c *cli, lookupEnv func(string) (string, bool)) {
 	def := func(name string) string { v, _ := lookupEnv(name); return v }
-	fs.StringVar(&c.ConfigFile, "config", def("OPSDECK_CONFIG"), "configuration `FILE` ($OPSDECK_CONFIG). Default: ./opsdeck.yaml, then $XDG_CONFIG_HOME/opsdeck/config.yaml;\nwith neither, one environment \"default\" is built from PROMETHEUS_URL (or METRICS_URL: direct /metrics mode), DATABASE_URL, REDIS_URL and ALEMBIC_DIR")
+	fs.StringVar(&c.ConfigFile, "config", def("OPSDECK_CONFIG"), "configuration `FILE` ($OPSDECK_CONFIG). Default: ./opsdeck.yaml, then $XDG_CONFIG_HOME/opsdeck/config.yaml;\nwith neither, one environment \"default\" is built from PROMETHEUS_URL (or METRICS_URL: direct /metrics mode), DATABASE_URL, REDIS_URL, ALEMBIC_DIR,\nALERTMANAGER_URL, JAEGER_URL and OTEL_SERVICE_NAME")
 	fs.StringVar(&c.ConfigFile, "c", def("OPSDECK_CONFIG"), "shorthand for --config")
 	fs.StringVar(&c.Env, "env", def("OPSDECK_ENV"), "environment `NAME` to open ($OPSDECK_ENV; default: the file's default_environment)")
 	fs.StringVar(&c.Env, "e", def("OPSDECK_ENV"), "shorthand for --env")
