@@ -142,3 +142,26 @@ wait_for '[0-9] spans · ' 10
 for k in Down Down; do tmux -L "$sock" send-keys "$k"; sleep 0.3; done
 wait_for 'db.statement' 5
 shot waterfall
+# Alertmanager's view: the alerts by group, the watchdog silenced since the
+# demo began; then a silence of the firing alert, its reach said before it
+# is made; then the silences.
+for k in Escape Escape; do tmux -L "$sock" send-keys "$k"; sleep 0.3; done
+tmux -L "$sock" send-keys A
+wait_for '\[alerts\] silences' 10
+wait_for 'silenced by opsdeck demo' 10
+sleep 0.5
+shot alerts
+tmux -L "$sock" send-keys s
+wait_for 'New silence' 5
+tmux -L "$sock" send-keys -l 'rollback to 1.4.1 under way'
+tmux -L "$sock" send-keys Enter
+wait_for 'Run it\?' 10
+sleep 0.5
+shot silence-confirm
+tmux -L "$sock" send-keys y
+wait_for '✔ done in' 10
+tmux -L "$sock" send-keys Escape Tab
+wait_for 'alerts \[silences\]' 5
+wait_for 'rollback to 1.4.1' 10
+sleep 0.5
+shot silences
