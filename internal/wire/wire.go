@@ -19,7 +19,7 @@ import (
 	"github.com/opsdeck/opsdeck/sources/alembic"
 	"github.com/opsdeck/opsdeck/sources/alertmanager"
 	"github.com/opsdeck/opsdeck/sources/drift"
-	"github.com/opsdeck/opsdeck/sources/httpauth"
+	"github.com/opsdeck/opsdeck/sources/httpapi"
 	"github.com/opsdeck/opsdeck/sources/jaeger"
 	"github.com/opsdeck/opsdeck/sources/postgres"
 	"github.com/opsdeck/opsdeck/sources/prometheus"
@@ -168,12 +168,12 @@ func Open(cfg *config.Config, name, version string) (*sources.Environment, error
 }
 
 // httpAuth is a server's credentials, headers and TLS as its client takes them.
-func httpAuth(a config.HTTPAuth) httpauth.Auth {
-	out := httpauth.Auth{BearerToken: string(a.BearerToken), BearerTokenFile: a.BearerTokenFile, Headers: a.Headers,
-		TLS: httpauth.TLS{CAFile: a.TLS.CAFile, CertFile: a.TLS.CertFile, KeyFile: a.TLS.KeyFile,
+func httpAuth(a config.HTTPAuth) httpapi.Auth {
+	out := httpapi.Auth{BearerToken: string(a.BearerToken), BearerTokenFile: a.BearerTokenFile, Headers: a.Headers,
+		TLS: httpapi.TLS{CAFile: a.TLS.CAFile, CertFile: a.TLS.CertFile, KeyFile: a.TLS.KeyFile,
 			ServerName: a.TLS.ServerName, InsecureSkipVerify: a.TLS.InsecureSkipVerify}}
 	if b := a.BasicAuth; b != nil {
-		out.BasicAuth = &httpauth.BasicAuth{Username: b.Username, Password: string(b.Password), PasswordFile: b.PasswordFile}
+		out.BasicAuth = &httpapi.BasicAuth{Username: b.Username, Password: string(b.Password), PasswordFile: b.PasswordFile}
 	}
 	return out
 }

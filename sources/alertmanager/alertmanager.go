@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"net"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -17,11 +16,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/opsdeck/opsdeck/internal/errtext"
 	"github.com/opsdeck/opsdeck/internal/redact"
 	"github.com/opsdeck/opsdeck/internal/safetext"
 	"github.com/opsdeck/opsdeck/sources"
-	"github.com/opsdeck/opsdeck/sources/httpauth"
+	"github.com/opsdeck/opsdeck/sources/httpapi"
 )
 
 // Options configure a client.
@@ -30,45 +28,30 @@ type Options struct {
 	Timeout time.Duration
 	// Auth is the credentials, headers and TLS the server (or the proxy
 	// in front of it) wants.
-	Auth      httpauth.Auth
+	Auth      httpapi.Auth
 	UserAgent string
 	MaxBody   int64 // bounds one answer (default 8 MiB)
 	Scrubber  *redact.Scrubber
 }
 
 // Client speaks to one Alertmanager.
-type Client struct {
-	o         Options
-	base      string
-	http      *http.Client
-	transport *httpauth.Transport
-}
+type Client struct{ api *httpapi.API }
 
 // New builds a client; it does no I/O.
 func New(o Options) (*Client, error) {
-	u, err := url.Parse(o.URL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("alertmanager URL %q: want http(s)://host:port", redact.URL(o.URL))
-	}
-	if o.Timeout <= 0 {
-		o.Timeout = 5 * time.Second
-	}
-	if o.MaxBody <= 0 {
-		o.MaxBody = 8 << 20
-	}
-	rt, err := httpauth.New(o.Auth, o.Timeout, o.UserAgent)
+	api, err := httpapi.NewAPI(httpapi.APIOptions{Name: "alertmanager", URL: o.URL, Timeout: o.Timeout, Auth: o.Auth, UserAgent: o.UserAgent,
+		MaxBody: o.MaxBody, Scrubber: o.Scrubber})
 	if err != nil {
-		return nil, fmt.Errorf("alertmanager client settings: %w", err)
+		return nil, err
 	}
-	o.Scrubber = o.Scrubber.With(append(redact.SecretsOf(o.URL), o.Auth.Secrets()...)...)
-	return &Client{o: o, base: strings.TrimRight(o.URL, "/"), http: &http.Client{Transport: rt}, transport: rt}, nil
+	return &Client{api: api}, nil
 }
 
 // Close releases the client's idle connections.
-func (c *Client) Close() { c.transport.Close() }
+func (c *Client) Close() { c.api.Close() }
 
 // String is the server's URL with any password masked.
-func (c *Client) String() string { return redact.URL(c.base) }
+func (c *Client) String() string { return c.api.String() }
 
 // Groups reads the alert groups, every alert with its state; groups and
 // their alerts sorted (most active first, then by name).
@@ -169,10 +152,8 @@ func Check(s sources.Silence, now time.Time) error {
 func ptr[T any](v T) *T { return &v }
 
 // do sends one request (body as JSON when not nil) and decodes the answer
-// into out (when not nil), bounded, every failure said in words.
+// into out (when not nil), every failure said in words.
 func (c *Client) do(ctx context.Context, method, path string, body, out any) error {
-	ctx, cancel := context.WithTimeout(ctx, c.o.Timeout)
-	defer cancel()
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -181,35 +162,12 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 		}
 		rd = bytes.NewReader(b)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+	b, code, status, err := c.api.Do(ctx, method, path, rd, "application/json")
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		var ne net.Error
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
-			return fmt.Errorf("no answer from %s within %s", c.String(), c.o.Timeout)
-		}
-		return fmt.Errorf("cannot reach %s: %s", c.String(), c.o.Scrubber.String(errtext.Cause(err.Error())))
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, c.o.MaxBody+1))
-	if err != nil {
-		return fmt.Errorf("reading the answer of %s: %s", c.String(), c.o.Scrubber.String(errtext.Cause(err.Error())))
-	}
-	if int64(len(b)) > c.o.MaxBody {
-		return fmt.Errorf("the answer of %s is larger than %d MiB: opsdeck reads at most that much", c.String(), c.o.MaxBody>>20)
-	}
-	if err := decode(b, resp.StatusCode, resp.Status, out); err != nil {
-		// An error page may quote what it was sent (a token, a password).
-		return errors.New(c.o.Scrubber.Error(err))
-	}
-	return nil
+	// An error page may quote what it was sent (a token, a password).
+	return c.api.Scrub(decode(b, code, status, out))
 }
 
 // decode reads an answer into out, or says in words what is wrong with it.

@@ -3,7 +3,6 @@ package alertmanager
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -11,8 +10,9 @@ import (
 	"time"
 
 	"github.com/opsdeck/opsdeck/internal/redact"
+	"github.com/opsdeck/opsdeck/internal/testenv/faults"
 	"github.com/opsdeck/opsdeck/sources"
-	"github.com/opsdeck/opsdeck/sources/httpauth"
+	"github.com/opsdeck/opsdeck/sources/httpapi"
 )
 
 // hasControl reports a C0/C1 control or DEL in s.
@@ -92,21 +92,9 @@ func matcherTexts(ms []sources.Matcher) []string {
 // Authorization header it was sent never gets the token on screen.
 func TestHungOrEchoingAlertmanager(t *testing.T) {
 	t.Parallel()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			defer c.Close()
-		}
-	}()
-	u := "http://ops:canary-am-pw@" + l.Addr().String()
+	hung := faults.NewProxy(t, "127.0.0.1:1")
+	hung.Set(faults.BlackHole) // accepts, never answers
+	u := "http://ops:canary-am-pw@" + hung.Addr()
 	c, err := New(Options{URL: u, Timeout: 300 * time.Millisecond, Scrubber: redact.NewScrubber()})
 	if err != nil {
 		t.Fatal(err)
@@ -125,7 +113,7 @@ func TestHungOrEchoingAlertmanager(t *testing.T) {
 		fmt.Fprintf(w, "bad gateway; you sent %s", r.Header.Get("Authorization"))
 	}))
 	defer echo.Close()
-	for _, a := range []httpauth.Auth{{BearerToken: "t0ken-am-123"}, {BasicAuth: &httpauth.BasicAuth{Username: "oncall", Password: "hunter2-am"}}} {
+	for _, a := range []httpapi.Auth{{BearerToken: "t0ken-am-123"}, {BasicAuth: &httpapi.BasicAuth{Username: "oncall", Password: "hunter2-am"}}} {
 		c, err := New(Options{URL: echo.URL, Auth: a, Scrubber: redact.NewScrubber()})
 		if err != nil {
 			t.Fatal(err)

@@ -15,7 +15,7 @@ import (
 
 	"github.com/opsdeck/opsdeck/internal/redact"
 	"github.com/opsdeck/opsdeck/internal/testenv/harness"
-	"github.com/opsdeck/opsdeck/sources/httpauth"
+	"github.com/opsdeck/opsdeck/sources/httpapi"
 )
 
 // TestJaegerBehindAuthenticatingProxy: a real Jaeger behind a TLS proxy
@@ -43,7 +43,7 @@ func TestJaegerBehindAuthenticatingProxy(t *testing.T) {
 	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	trace := func(a httpauth.Auth) error {
+	trace := func(a httpapi.Auth) error {
 		c, err := New(Options{URL: srv.URL, Auth: a, Scrubber: redact.NewScrubber()})
 		if err != nil {
 			t.Fatal(err)
@@ -52,18 +52,18 @@ func TestJaegerBehindAuthenticatingProxy(t *testing.T) {
 		_, err = c.Trace(context.Background(), "4bf92f3577b34da6a3ce929d0e0e4736")
 		return err
 	}
-	tls := httpauth.TLS{CAFile: ca, ServerName: "example.com"}
-	if err := trace(httpauth.Auth{BearerToken: "j4eger-t0ken", Headers: map[string]string{"X-Tenant": "origin"}, TLS: tls}); err == nil || !strings.Contains(err.Error(), "is not in Jaeger") {
+	tls := httpapi.TLS{CAFile: ca, ServerName: "example.com"}
+	if err := trace(httpapi.Auth{BearerToken: "j4eger-t0ken", Headers: map[string]string{"X-Tenant": "origin"}, TLS: tls}); err == nil || !strings.Contains(err.Error(), "is not in Jaeger") {
 		t.Errorf("with the token and the CA, Jaeger itself should answer: %v", err)
 	}
-	err := trace(httpauth.Auth{BearerToken: "wrong-t0ken", Headers: map[string]string{"X-Tenant": "origin"}, TLS: tls})
+	err := trace(httpapi.Auth{BearerToken: "wrong-t0ken", Headers: map[string]string{"X-Tenant": "origin"}, TLS: tls})
 	if err == nil || !strings.Contains(err.Error(), "denied") || strings.Contains(err.Error(), "wrong-t0ken") {
 		t.Errorf("a wrong token: %v (the token must be masked)", err)
 	}
-	if err := trace(httpauth.Auth{BearerToken: "j4eger-t0ken", Headers: map[string]string{"X-Tenant": "origin"}}); err == nil || !strings.Contains(err.Error(), "certificate") {
+	if err := trace(httpapi.Auth{BearerToken: "j4eger-t0ken", Headers: map[string]string{"X-Tenant": "origin"}}); err == nil || !strings.Contains(err.Error(), "certificate") {
 		t.Errorf("an unknown CA: %v", err)
 	}
-	if _, err := New(Options{URL: srv.URL, Auth: httpauth.Auth{TLS: httpauth.TLS{CAFile: filepath.Join(t.TempDir(), "missing.pem")}}}); err == nil || !strings.Contains(err.Error(), "tls.ca_file") {
+	if _, err := New(Options{URL: srv.URL, Auth: httpapi.Auth{TLS: httpapi.TLS{CAFile: filepath.Join(t.TempDir(), "missing.pem")}}}); err == nil || !strings.Contains(err.Error(), "tls.ca_file") {
 		t.Errorf("a missing CA file: %v", err)
 	}
 }

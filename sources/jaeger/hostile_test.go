@@ -2,12 +2,12 @@ package jaeger
 
 import (
 	"context"
-	"net"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/opsdeck/opsdeck/internal/redact"
+	"github.com/opsdeck/opsdeck/internal/testenv/faults"
 )
 
 // hasControl reports a C0/C1 control or DEL in s.
@@ -61,21 +61,9 @@ func FuzzTrace(f *testing.F) {
 // reported within the timeout, in words; a password in its URL is never
 // in the error.
 func TestHungJaegerSaysSoInTime(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			defer c.Close()
-		}
-	}()
-	u := "http://ops:canary-jaeger-pw@" + l.Addr().String()
+	hung := faults.NewProxy(t, "127.0.0.1:1")
+	hung.Set(faults.BlackHole) // accepts, never answers
+	u := "http://ops:canary-jaeger-pw@" + hung.Addr()
 	c, err := New(Options{URL: u, Timeout: 300 * time.Millisecond, Scrubber: redact.NewScrubber(redact.SecretsOf(u)...)})
 	if err != nil {
 		t.Fatal(err)

@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -16,11 +14,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/opsdeck/opsdeck/internal/errtext"
 	"github.com/opsdeck/opsdeck/internal/redact"
 	"github.com/opsdeck/opsdeck/internal/safetext"
 	"github.com/opsdeck/opsdeck/sources"
-	"github.com/opsdeck/opsdeck/sources/httpauth"
+	"github.com/opsdeck/opsdeck/sources/httpapi"
 )
 
 // Options configure a client.
@@ -29,42 +26,27 @@ type Options struct {
 	Timeout time.Duration
 	// Auth is the credentials, headers and TLS the query service (or the
 	// proxy in front of it) wants.
-	Auth      httpauth.Auth
+	Auth      httpapi.Auth
 	UserAgent string
 	MaxBody   int64 // bounds one answer (default 8 MiB)
 	Scrubber  *redact.Scrubber
 }
 
 // Client reads one Jaeger.
-type Client struct {
-	o         Options
-	base      string
-	http      *http.Client
-	transport *httpauth.Transport
-}
+type Client struct{ api *httpapi.API }
 
 // New builds a client; it does no I/O.
 func New(o Options) (*Client, error) {
-	u, err := url.Parse(o.URL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("jaeger URL %q: want http(s)://host:port", redact.URL(o.URL))
-	}
-	if o.Timeout <= 0 {
-		o.Timeout = 5 * time.Second
-	}
-	if o.MaxBody <= 0 {
-		o.MaxBody = 8 << 20
-	}
-	rt, err := httpauth.New(o.Auth, o.Timeout, o.UserAgent)
+	api, err := httpapi.NewAPI(httpapi.APIOptions{Name: "jaeger", URL: o.URL, Timeout: o.Timeout, Auth: o.Auth, UserAgent: o.UserAgent,
+		MaxBody: o.MaxBody, Scrubber: o.Scrubber})
 	if err != nil {
-		return nil, fmt.Errorf("jaeger client settings: %w", err)
+		return nil, err
 	}
-	o.Scrubber = o.Scrubber.With(append(redact.SecretsOf(o.URL), o.Auth.Secrets()...)...)
-	return &Client{o: o, base: strings.TrimRight(o.URL, "/"), http: &http.Client{Transport: rt}, transport: rt}, nil
+	return &Client{api: api}, nil
 }
 
 // Close releases the client's idle connections.
-func (c *Client) Close() { c.transport.Close() }
+func (c *Client) Close() { c.api.Close() }
 
 // traceID is what a trace id may be: hex, 1 to 32 digits.
 var traceID = regexp.MustCompile(`^[0-9a-fA-F]{1,32}$`)
@@ -110,17 +92,15 @@ func (c *Client) Search(ctx context.Context, service string, from, to time.Time,
 	if service == "" {
 		return nil, errors.New("no service to search: set tracing.service (or OTEL_SERVICE_NAME)")
 	}
-	ctx, cancel := context.WithTimeout(ctx, c.o.Timeout)
-	defer cancel()
 	q := url.Values{"service": {service}, "start": {strconv.FormatInt(from.UnixMicro(), 10)}, "end": {strconv.FormatInt(to.UnixMicro(), 10)},
 		"limit": {strconv.Itoa(searchLimit)}}
-	body, code, status, err := c.get(ctx, "/api/traces?"+q.Encode())
+	body, code, status, err := c.api.Do(ctx, http.MethodGet, "/api/traces?"+q.Encode(), nil, "")
 	if err != nil {
 		return nil, err
 	}
 	raw, err := answer(body, code, status, "")
 	if err != nil {
-		return nil, c.scrubbed(err)
+		return nil, c.api.Scrub(err)
 	}
 	var out []sources.Exemplar
 	for _, d := range raw.Data {
@@ -146,55 +126,17 @@ func (c *Client) Search(ctx context.Context, service string, from, to time.Time,
 	return out, nil
 }
 
-// get fetches path from the query service, bounded.
-func (c *Client) get(ctx context.Context, path string) (body []byte, code int, status string, err error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+path, nil)
-	if err != nil {
-		return nil, 0, "", err
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		// The deadline, or the transport's own wait for the answer's
-		// headers: either way the server did not answer in time.
-		var ne net.Error
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
-			return nil, 0, "", fmt.Errorf("no answer from %s within %s", redact.URL(c.base), c.o.Timeout)
-		}
-		return nil, 0, "", fmt.Errorf("cannot reach %s: %s", redact.URL(c.base), c.o.Scrubber.String(errtext.Cause(err.Error())))
-	}
-	defer resp.Body.Close()
-	body, err = io.ReadAll(io.LimitReader(resp.Body, c.o.MaxBody+1))
-	if err != nil {
-		return nil, 0, "", errors.New(c.o.Scrubber.Error(err))
-	}
-	if int64(len(body)) > c.o.MaxBody {
-		return nil, 0, "", fmt.Errorf("the answer of %s is larger than %d MiB: opsdeck reads at most that much", redact.URL(c.base), c.o.MaxBody>>20)
-	}
-	return body, resp.StatusCode, resp.Status, nil
-}
-
 // Trace reads trace id, its spans in tree order.
 func (c *Client) Trace(ctx context.Context, id string) (sources.Trace, error) {
 	if !traceID.MatchString(id) {
 		return sources.Trace{}, fmt.Errorf("%q is not a trace id", safetext.String(id))
 	}
-	ctx, cancel := context.WithTimeout(ctx, c.o.Timeout)
-	defer cancel()
-	body, code, status, err := c.get(ctx, "/api/traces/"+id)
+	body, code, status, err := c.api.Do(ctx, http.MethodGet, "/api/traces/"+id, nil, "")
 	if err != nil {
 		return sources.Trace{}, err
 	}
 	t, err := decode(body, code, status, id)
-	return t, c.scrubbed(err)
-}
-
-// scrubbed is err with every secret the server might echo (a proxy's
-// error page quoting the Authorization header) masked.
-func (c *Client) scrubbed(err error) error {
-	if err == nil {
-		return nil
-	}
-	return errors.New(c.o.Scrubber.Error(err))
+	return t, c.api.Scrub(err)
 }
 
 // decode reads Jaeger's answer for trace id: its spans in tree order, every

@@ -16,7 +16,7 @@ import (
 
 	"github.com/opsdeck/opsdeck/internal/redact"
 	"github.com/opsdeck/opsdeck/sources"
-	"github.com/opsdeck/opsdeck/sources/httpauth"
+	"github.com/opsdeck/opsdeck/sources/httpapi"
 )
 
 // Options configure a client. They mirror the environment's prometheus: block.
@@ -24,7 +24,7 @@ type Options struct {
 	URL     string
 	Timeout time.Duration
 	// Auth is the credentials, headers and TLS the server wants.
-	Auth httpauth.Auth
+	Auth httpapi.Auth
 	// Scrubber removes secrets from error text (server replies may echo them).
 	Scrubber *redact.Scrubber
 	// UserAgent identifies opsdeck in server logs.
@@ -48,7 +48,7 @@ type Client struct {
 		streak int
 		err    error
 	}
-	transport *httpauth.Transport
+	transport *httpapi.Transport
 	base      string // redacted, for messages
 	timeout   time.Duration
 	scrubber  *redact.Scrubber
@@ -79,7 +79,7 @@ func New(o Options) (*Client, error) {
 	if o.UserAgent == "" {
 		o.UserAgent = "opsdeck"
 	}
-	rt, err := httpauth.New(o.Auth, o.Timeout, o.UserAgent)
+	rt, err := httpapi.New(o.Auth, o.Timeout, o.UserAgent)
 	if err != nil {
 		return nil, fmt.Errorf("prometheus client settings: %w", err)
 	}

@@ -15,7 +15,7 @@ import (
 	"github.com/opsdeck/opsdeck/internal/redact"
 	"github.com/opsdeck/opsdeck/internal/testenv/faults"
 	"github.com/opsdeck/opsdeck/sources"
-	"github.com/opsdeck/opsdeck/sources/httpauth"
+	"github.com/opsdeck/opsdeck/sources/httpapi"
 )
 
 // TestBaseURLQueryKeptOnEveryRequest: a Prometheus behind a proxy that wants
@@ -100,8 +100,8 @@ func TestEchoedCredentialsScrubbed(t *testing.T) {
 		fmt.Fprintf(w, "bad gateway; you sent Authorization: %s", r.Header.Get("Authorization"))
 	}))
 	for _, o := range []Options{
-		{Auth: httpauth.Auth{BasicAuth: &httpauth.BasicAuth{Username: "oncall", Password: "hunter2-basic"}}},
-		{Auth: httpauth.Auth{BearerToken: "t0ken-bearer-123"}},
+		{Auth: httpapi.Auth{BasicAuth: &httpapi.BasicAuth{Username: "oncall", Password: "hunter2-basic"}}},
+		{Auth: httpapi.Auth{BearerToken: "t0ken-bearer-123"}},
 	} {
 		o.URL = "http://" + echo.Addr()
 		o.Scrubber = redact.NewScrubber()

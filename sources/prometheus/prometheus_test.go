@@ -33,7 +33,7 @@ import (
 	"github.com/opsdeck/opsdeck/internal/testenv/harness"
 	"github.com/opsdeck/opsdeck/internal/testenv/originapi"
 	"github.com/opsdeck/opsdeck/sources"
-	"github.com/opsdeck/opsdeck/sources/httpauth"
+	"github.com/opsdeck/opsdeck/sources/httpapi"
 )
 
 // stack is one real Prometheus scraping a synthetic Origin API, shared by the
@@ -282,11 +282,11 @@ func TestBearerTokenAndHeaders(t *testing.T) {
 	srv := authProxy(t, func(r *http.Request) bool {
 		return r.Header.Get("Authorization") == "Bearer s3cr3t-token" && r.Header.Get("X-Scope-OrgID") == "origin"
 	}, false)
-	r, err := readRPS(newClient(t, Options{URL: srv.URL, Auth: httpauth.Auth{BearerToken: "s3cr3t-token", Headers: map[string]string{"X-Scope-OrgID": "origin"}}}))
+	r, err := readRPS(newClient(t, Options{URL: srv.URL, Auth: httpapi.Auth{BearerToken: "s3cr3t-token", Headers: map[string]string{"X-Scope-OrgID": "origin"}}}))
 	if err != nil || !r.HasValue() {
 		t.Fatalf("with credentials: %v %v", r.Value, err)
 	}
-	_, err = readRPS(newClient(t, Options{URL: srv.URL, Auth: httpauth.Auth{BearerToken: "wrong"}}))
+	_, err = readRPS(newClient(t, Options{URL: srv.URL, Auth: httpapi.Auth{BearerToken: "wrong"}}))
 	var e *Error
 	if !errors.As(err, &e) || e.Kind != KindHTTP || !strings.Contains(e.Msg, "401") || !strings.Contains(e.Msg, "bearer_token") {
 		t.Fatalf("without credentials: %v", err)
@@ -303,17 +303,17 @@ func TestBasicAuthOverTLS(t *testing.T) {
 	cert := srv.Certificate()
 	os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}), 0o600)
 
-	r, err := readRPS(newClient(t, Options{URL: srv.URL, Auth: httpauth.Auth{BasicAuth: &httpauth.BasicAuth{Username: "oncall", Password: "pa55word"},
-		TLS: httpauth.TLS{CAFile: ca, ServerName: "example.com"}}}))
+	r, err := readRPS(newClient(t, Options{URL: srv.URL, Auth: httpapi.Auth{BasicAuth: &httpapi.BasicAuth{Username: "oncall", Password: "pa55word"},
+		TLS: httpapi.TLS{CAFile: ca, ServerName: "example.com"}}}))
 	if err != nil || !r.HasValue() {
 		t.Fatalf("basic auth over TLS: %v %v", r.Value, err)
 	}
-	_, err = readRPS(newClient(t, Options{URL: srv.URL, Auth: httpauth.Auth{BasicAuth: &httpauth.BasicAuth{Username: "oncall", Password: "pa55word"}}}))
+	_, err = readRPS(newClient(t, Options{URL: srv.URL, Auth: httpapi.Auth{BasicAuth: &httpapi.BasicAuth{Username: "oncall", Password: "pa55word"}}}))
 	var e *Error
 	if !errors.As(err, &e) || e.Kind != KindTLS || !strings.Contains(e.Msg, "tls.ca_file") {
 		t.Fatalf("unknown CA: %v", err)
 	}
-	r, err = readRPS(newClient(t, Options{URL: srv.URL, Auth: httpauth.Auth{BasicAuth: &httpauth.BasicAuth{Username: "oncall", Password: "pa55word"}, TLS: httpauth.TLS{InsecureSkipVerify: true}}}))
+	r, err = readRPS(newClient(t, Options{URL: srv.URL, Auth: httpapi.Auth{BasicAuth: &httpapi.BasicAuth{Username: "oncall", Password: "pa55word"}, TLS: httpapi.TLS{InsecureSkipVerify: true}}}))
 	if err != nil || !r.HasValue() {
 		t.Fatalf("insecure_skip_verify: %v", err)
 	}
@@ -411,7 +411,7 @@ func TestScrubberAppliesToServerText(t *testing.T) {
 		http.Error(w, "bad token "+strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "), 500)
 	}))
 	defer srv.Close()
-	c := newClient(t, Options{URL: srv.URL, Auth: httpauth.Auth{BearerToken: "echoed-secret"}, Scrubber: redact.NewScrubber("other")})
+	c := newClient(t, Options{URL: srv.URL, Auth: httpapi.Auth{BearerToken: "echoed-secret"}, Scrubber: redact.NewScrubber("other")})
 	_, err := readRPS(c)
 	if err == nil || strings.Contains(err.Error(), "echoed-secret") || !strings.Contains(err.Error(), redact.Mask) {
 		t.Fatalf("err = %v", err)
@@ -435,7 +435,7 @@ func TestCredentialFilesReadPerRequest(t *testing.T) {
 	srv := authProxy(t, func(r *http.Request) bool {
 		return r.Header.Get("Authorization") == "Bearer second-token" && strings.HasPrefix(r.Header.Get("User-Agent"), "opsdeck")
 	}, false)
-	c := newClient(t, Options{URL: srv.URL, Auth: httpauth.Auth{BearerTokenFile: tokenFile}})
+	c := newClient(t, Options{URL: srv.URL, Auth: httpapi.Auth{BearerTokenFile: tokenFile}})
 	if _, err := readRPS(c); err == nil {
 		t.Fatal("the first token should be refused")
 	}
@@ -446,10 +446,10 @@ func TestCredentialFilesReadPerRequest(t *testing.T) {
 	pwFile := filepath.Join(dir, "pw")
 	os.WriteFile(pwFile, []byte("from-file\n"), 0o600)
 	srv2 := authProxy(t, func(r *http.Request) bool { u, p, _ := r.BasicAuth(); return u == "u" && p == "from-file" }, false)
-	if r, err := readRPS(newClient(t, Options{URL: srv2.URL, Auth: httpauth.Auth{BasicAuth: &httpauth.BasicAuth{Username: "u", PasswordFile: pwFile}}})); err != nil || !r.HasValue() {
+	if r, err := readRPS(newClient(t, Options{URL: srv2.URL, Auth: httpapi.Auth{BasicAuth: &httpapi.BasicAuth{Username: "u", PasswordFile: pwFile}}})); err != nil || !r.HasValue() {
 		t.Fatalf("password_file: %v", err)
 	}
-	if _, err := New(Options{URL: srv.URL, Auth: httpauth.Auth{TLS: httpauth.TLS{CAFile: filepath.Join(dir, "missing.pem")}}}); err == nil || !strings.Contains(err.Error(), "tls.ca_file") {
+	if _, err := New(Options{URL: srv.URL, Auth: httpapi.Auth{TLS: httpapi.TLS{CAFile: filepath.Join(dir, "missing.pem")}}}); err == nil || !strings.Contains(err.Error(), "tls.ca_file") {
 		t.Fatalf("missing CA file: %v", err)
 	}
 }
@@ -543,7 +543,7 @@ func TestRotatedCertificatesNeedNoRestart(t *testing.T) {
 	pemOf := func(path string) []byte { b, _ := os.ReadFile(path); return b }
 	os.WriteFile(ca, pemOf(wrongCA), 0o600)
 	certFile, keyFile := selfSigned(t, dir, "first")
-	c := newClient(t, Options{URL: srv.URL, Auth: httpauth.Auth{TLS: httpauth.TLS{CAFile: ca, ServerName: "example.com", CertFile: certFile, KeyFile: keyFile}}})
+	c := newClient(t, Options{URL: srv.URL, Auth: httpapi.Auth{TLS: httpapi.TLS{CAFile: ca, ServerName: "example.com", CertFile: certFile, KeyFile: keyFile}}})
 
 	if _, err := readRPS(c); kindOf(err) != KindTLS {
 		t.Fatalf("with the wrong CA: %v", err)

@@ -1,0 +1,116 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/opsdeck/opsdeck/internal/errtext"
+	"github.com/opsdeck/opsdeck/internal/redact"
+)
+
+// Defaults of an API's bounds.
+const (
+	DefaultTimeout = 5 * time.Second
+	DefaultMaxBody = 8 << 20
+)
+
+// APIOptions configure an API client.
+type APIOptions struct {
+	// Name says which server it is in messages ("jaeger", "alertmanager").
+	Name      string
+	URL       string
+	Timeout   time.Duration // bounds one request (default DefaultTimeout)
+	Auth      Auth
+	UserAgent string
+	MaxBody   int64 // bounds one answer (default DefaultMaxBody)
+	Scrubber  *redact.Scrubber
+}
+
+// API sends requests to one server, each bounded in time and size.
+type API struct {
+	o         APIOptions
+	base      string
+	http      *http.Client
+	transport *Transport
+	scrub     *redact.Scrubber
+}
+
+// NewAPI builds the client; it does no I/O.
+func NewAPI(o APIOptions) (*API, error) {
+	u, err := url.Parse(o.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("%s URL %q: want http(s)://host:port", o.Name, redact.URL(o.URL))
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
+	if o.MaxBody <= 0 {
+		o.MaxBody = DefaultMaxBody
+	}
+	rt, err := New(o.Auth, o.Timeout, o.UserAgent)
+	if err != nil {
+		return nil, fmt.Errorf("%s client settings: %w", o.Name, err)
+	}
+	return &API{o: o, base: strings.TrimRight(o.URL, "/"), http: &http.Client{Transport: rt}, transport: rt,
+		scrub: o.Scrubber.With(append(redact.SecretsOf(o.URL), o.Auth.Secrets()...)...)}, nil
+}
+
+// Close releases the idle connections.
+func (a *API) Close() { a.transport.Close() }
+
+// String is the server's URL with any password masked.
+func (a *API) String() string { return redact.URL(a.base) }
+
+// Timeout bounds one request.
+func (a *API) Timeout() time.Duration { return a.o.Timeout }
+
+// Scrub masks every secret the server might echo (an error page quoting
+// the Authorization header) in err.
+func (a *API) Scrub(err error) error {
+	if err == nil {
+		return nil
+	}
+	return errors.New(a.scrub.Error(err))
+}
+
+// Do sends one request for path (body, when not nil, as contentType) and
+// reads the answer, bounded by the timeout and the largest answer; a
+// failure to get one is said in words.
+func (a *API) Do(ctx context.Context, method, path string, body io.Reader, contentType string) (answer []byte, code int, status string, err error) {
+	ctx, cancel := context.WithTimeout(ctx, a.o.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, a.base+path, body)
+	if err != nil {
+		return nil, 0, "", err
+	}
+	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := a.http.Do(req)
+	if err != nil {
+		// The deadline, or the transport's own wait for the answer's
+		// headers: either way the server did not answer in time.
+		var ne net.Error
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+			return nil, 0, "", fmt.Errorf("no answer from %s within %s", a, a.o.Timeout)
+		}
+		return nil, 0, "", fmt.Errorf("cannot reach %s: %s", a, a.scrub.String(errtext.Cause(err.Error())))
+	}
+	defer resp.Body.Close()
+	answer, err = io.ReadAll(io.LimitReader(resp.Body, a.o.MaxBody+1))
+	if err != nil {
+		return nil, 0, "", fmt.Errorf("reading the answer of %s: %s", a, a.scrub.String(errtext.Cause(err.Error())))
+	}
+	if int64(len(answer)) > a.o.MaxBody {
+		return nil, 0, "", fmt.Errorf("the answer of %s is larger than %d MiB: opsdeck reads at most that much", a, a.o.MaxBody>>20)
+	}
+	return answer, resp.StatusCode, resp.Status, nil
+}
