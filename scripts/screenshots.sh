@@ -160,7 +160,9 @@ sleep 0.5
 shot silence-confirm
 tmux -L "$sock" send-keys y
 wait_for '✔ done in' 10
-tmux -L "$sock" send-keys Escape Tab
+# (Two presses apart: escape then tab at once would read as alt+tab.)
+tmux -L "$sock" send-keys Escape; sleep 0.3
+tmux -L "$sock" send-keys Tab
 wait_for 'alerts \[silences\]' 5
 wait_for 'rollback to 1.4.1' 10
 sleep 0.5
