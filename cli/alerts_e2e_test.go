@@ -16,24 +16,6 @@ import (
 	"github.com/opsdeck/opsdeck/internal/testenv/originapi"
 )
 
-// silenceRules: one alert from the synthetic API's errors, three from one
-// rule, and one more of the storage team.
-const silenceRules = `groups:
-  - name: t
-    rules:
-      - alert: OriginHighErrorRate
-        expr: sum(rate(http_requests_total{status=~"5.."}[1m])) > 0
-        labels: {severity: critical, team: api}
-        annotations:
-          summary: High API error rate
-          runbook_url: https://runbooks.example.com/high-error-rate
-      - alert: DiskFilling
-        expr: label_replace(vector(1), "volume", "v1", "", "") or label_replace(vector(2), "volume", "v2", "", "") or label_replace(vector(3), "volume", "v3", "", "")
-        labels: {severity: warning, team: storage}
-      - alert: BackupLate
-        expr: vector(1)
-        labels: {severity: warning, team: storage}
-`
 
 // amSilence is a silence as Alertmanager's API lists it.
 type amSilence struct {
@@ -94,7 +76,7 @@ func TestSilencesFromTheConsole(t *testing.T) {
 	t.Parallel()
 	am := harness.NewAlertmanager(t)
 	api := originapi.Start(t, originapi.Schedule{Start: time.Now(), Period: time.Hour, Always: "errors"}, 9)
-	prom := harness.NewPrometheus(t, harness.PrometheusOptions{Targets: []string{api}, Rules: silenceRules, Alertmanager: am.Addr()})
+	prom := harness.NewPrometheus(t, harness.PrometheusOptions{Targets: []string{api}, Rules: originapi.AlertRules, Alertmanager: am.Addr()})
 	// The console reaches Alertmanager through a proxy that can fail it.
 	proxy := faults.NewProxy(t, am.Addr())
 	amURL := "http://" + proxy.Addr()

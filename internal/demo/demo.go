@@ -21,6 +21,7 @@ import (
 	"github.com/opsdeck/opsdeck/internal/testenv/originapi"
 	"github.com/opsdeck/opsdeck/sources"
 	"github.com/opsdeck/opsdeck/sources/alertmanager"
+	"github.com/opsdeck/opsdeck/sources/httpapi"
 	"github.com/opsdeck/opsdeck/sources/postgres"
 )
 
@@ -304,7 +305,7 @@ environments:
 // whose dead man's switch watches it would: the alerts view opens with a
 // silence in it.
 func (s *Sandbox) silenceWatchdog(ctx context.Context) error {
-	am, err := alertmanager.New(alertmanager.Options{URL: s.Alertmanager.URL()})
+	am, err := alertmanager.New(httpapi.APIOptions{URL: s.Alertmanager.URL()})
 	if err != nil {
 		return err
 	}

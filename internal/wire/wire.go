@@ -77,7 +77,7 @@ func Open(cfg *config.Config, name, version string) (*sources.Environment, error
 	}
 	if t := e.Tracing; t.JaegerURL != "" {
 		// The configuration checked the URL as New does: it cannot fail here.
-		jc, err := jaeger.New(jaeger.Options{URL: t.JaegerURL, Timeout: t.Timeout.D(), Auth: httpAuth(t.HTTPAuth),
+		jc, err := jaeger.New(httpapi.APIOptions{URL: t.JaegerURL, Timeout: t.Timeout.D(), Auth: httpAuth(t.HTTPAuth),
 			UserAgent: "opsdeck/" + version, Scrubber: scrubber})
 		if err != nil {
 			// A CA or certificate file that cannot be read: said where a
@@ -90,7 +90,7 @@ func Open(cfg *config.Config, name, version string) (*sources.Environment, error
 	}
 	env.TraceUI, env.TraceService = e.Tracing.UIURL, e.Tracing.Service
 	if a := e.Alertmanager; a.URL != "" {
-		am, err := alertmanager.New(alertmanager.Options{URL: a.URL, Timeout: a.Timeout.D(), Auth: httpAuth(a.HTTPAuth),
+		am, err := alertmanager.New(httpapi.APIOptions{URL: a.URL, Timeout: a.Timeout.D(), Auth: httpAuth(a.HTTPAuth),
 			UserAgent: "opsdeck/" + version, Scrubber: scrubber})
 		env.AckDuration = a.AckDuration.D()
 		if err != nil {

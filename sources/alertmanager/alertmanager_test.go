@@ -10,27 +10,9 @@ import (
 	"github.com/opsdeck/opsdeck/internal/testenv/harness"
 	"github.com/opsdeck/opsdeck/internal/testenv/originapi"
 	"github.com/opsdeck/opsdeck/sources"
+	"github.com/opsdeck/opsdeck/sources/httpapi"
 )
 
-// testRules: one alert from the synthetic API's errors, three from one
-// rule (three volumes), and one more of the storage team in a group of its own.
-const testRules = `groups:
-  - name: t
-    rules:
-      - alert: OriginHighErrorRate
-        expr: sum(rate(http_requests_total{status=~"5.."}[1m])) > 0
-        labels: {severity: critical, team: api}
-        annotations:
-          summary: High API error rate
-          description: More than 5 % of requests fail.
-          runbook_url: https://runbooks.example.com/high-error-rate
-      - alert: DiskFilling
-        expr: label_replace(vector(1), "volume", "v1", "", "") or label_replace(vector(2), "volume", "v2", "", "") or label_replace(vector(3), "volume", "v3", "", "")
-        labels: {severity: warning, team: storage}
-      - alert: BackupLate
-        expr: vector(1)
-        labels: {severity: warning, team: storage}
-`
 
 // alertingStack is a real Alertmanager fed by a real Prometheus whose
 // rules fire from the synthetic API's errors.
@@ -38,8 +20,8 @@ func alertingStack(t *testing.T) (*harness.Alertmanager, *Client) {
 	t.Helper()
 	am := harness.NewAlertmanager(t)
 	api := originapi.Start(t, originapi.Schedule{Start: time.Now(), Period: time.Hour, Always: "errors"}, 3)
-	harness.NewPrometheus(t, harness.PrometheusOptions{Targets: []string{api}, Rules: testRules, Alertmanager: am.Addr()})
-	c, err := New(Options{URL: am.URL(), Timeout: 5 * time.Second})
+	harness.NewPrometheus(t, harness.PrometheusOptions{Targets: []string{api}, Rules: originapi.AlertRules, Alertmanager: am.Addr()})
+	c, err := New(httpapi.APIOptions{URL: am.URL(), Timeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

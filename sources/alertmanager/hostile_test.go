@@ -95,7 +95,7 @@ func TestHungOrEchoingAlertmanager(t *testing.T) {
 	hung := faults.NewProxy(t, "127.0.0.1:1")
 	hung.Set(faults.BlackHole) // accepts, never answers
 	u := "http://ops:canary-am-pw@" + hung.Addr()
-	c, err := New(Options{URL: u, Timeout: 300 * time.Millisecond, Scrubber: redact.NewScrubber()})
+	c, err := New(httpapi.APIOptions{URL: u, Timeout: 300 * time.Millisecond, Scrubber: redact.NewScrubber()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +114,7 @@ func TestHungOrEchoingAlertmanager(t *testing.T) {
 	}))
 	defer echo.Close()
 	for _, a := range []httpapi.Auth{{BearerToken: "t0ken-am-123"}, {BasicAuth: &httpapi.BasicAuth{Username: "oncall", Password: "hunter2-am"}}} {
-		c, err := New(Options{URL: echo.URL, Auth: a, Scrubber: redact.NewScrubber()})
+		c, err := New(httpapi.APIOptions{URL: echo.URL, Auth: a, Scrubber: redact.NewScrubber()})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -44,7 +44,7 @@ func TestJaegerBehindAuthenticatingProxy(t *testing.T) {
 		t.Fatal(err)
 	}
 	trace := func(a httpapi.Auth) error {
-		c, err := New(Options{URL: srv.URL, Auth: a, Scrubber: redact.NewScrubber()})
+		c, err := New(httpapi.APIOptions{URL: srv.URL, Auth: a, Scrubber: redact.NewScrubber()})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -63,7 +63,7 @@ func TestJaegerBehindAuthenticatingProxy(t *testing.T) {
 	if err := trace(httpapi.Auth{BearerToken: "j4eger-t0ken", Headers: map[string]string{"X-Tenant": "origin"}}); err == nil || !strings.Contains(err.Error(), "certificate") {
 		t.Errorf("an unknown CA: %v", err)
 	}
-	if _, err := New(Options{URL: srv.URL, Auth: httpapi.Auth{TLS: httpapi.TLS{CAFile: filepath.Join(t.TempDir(), "missing.pem")}}}); err == nil || !strings.Contains(err.Error(), "tls.ca_file") {
+	if _, err := New(httpapi.APIOptions{URL: srv.URL, Auth: httpapi.Auth{TLS: httpapi.TLS{CAFile: filepath.Join(t.TempDir(), "missing.pem")}}}); err == nil || !strings.Contains(err.Error(), "tls.ca_file") {
 		t.Errorf("a missing CA file: %v", err)
 	}
 }

@@ -8,6 +8,8 @@ import (
 
 	"github.com/opsdeck/opsdeck/internal/testenv/harness"
 	"github.com/opsdeck/opsdeck/internal/testenv/originapi"
+	"github.com/opsdeck/opsdeck/internal/testenv/otelspans"
+	"github.com/opsdeck/opsdeck/sources/httpapi"
 )
 
 // BenchmarkFiveHundredSpanTrace: a 500-span trace fetched from a real
@@ -17,12 +19,15 @@ func BenchmarkFiveHundredSpanTrace(b *testing.B) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	api := originapi.New()
-	if err := api.ExportSpans(ctx, j.OTLPEndpoint()); err != nil {
+	// Through the OpenTelemetry SDK, as an instrumented service sends them.
+	shutdown, err := otelspans.Export(ctx, api, j.OTLPEndpoint())
+	if err != nil {
 		b.Fatal(err)
 	}
+	defer shutdown()
 	const id = "0123456789abcdef0123456789abcdef"
 	api.DeepTrace(id, 500)
-	c, err := New(Options{URL: j.QueryURL()})
+	c, err := New(httpapi.APIOptions{URL: j.QueryURL()})
 	if err != nil {
 		b.Fatal(err)
 	}

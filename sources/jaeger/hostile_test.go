@@ -8,6 +8,7 @@ import (
 
 	"github.com/opsdeck/opsdeck/internal/redact"
 	"github.com/opsdeck/opsdeck/internal/testenv/faults"
+	"github.com/opsdeck/opsdeck/sources/httpapi"
 )
 
 // hasControl reports a C0/C1 control or DEL in s.
@@ -64,7 +65,7 @@ func TestHungJaegerSaysSoInTime(t *testing.T) {
 	hung := faults.NewProxy(t, "127.0.0.1:1")
 	hung.Set(faults.BlackHole) // accepts, never answers
 	u := "http://ops:canary-jaeger-pw@" + hung.Addr()
-	c, err := New(Options{URL: u, Timeout: 300 * time.Millisecond, Scrubber: redact.NewScrubber(redact.SecretsOf(u)...)})
+	c, err := New(httpapi.APIOptions{URL: u, Timeout: 300 * time.Millisecond, Scrubber: redact.NewScrubber(redact.SecretsOf(u)...)})
 	if err != nil {
 		t.Fatal(err)
 	}

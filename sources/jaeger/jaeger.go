@@ -14,31 +14,19 @@ import (
 	"strings"
 	"time"
 
-	"github.com/opsdeck/opsdeck/internal/redact"
 	"github.com/opsdeck/opsdeck/internal/safetext"
 	"github.com/opsdeck/opsdeck/sources"
 	"github.com/opsdeck/opsdeck/sources/httpapi"
 )
 
-// Options configure a client.
-type Options struct {
-	URL     string // the query service, http://jaeger:16686
-	Timeout time.Duration
-	// Auth is the credentials, headers and TLS the query service (or the
-	// proxy in front of it) wants.
-	Auth      httpapi.Auth
-	UserAgent string
-	MaxBody   int64 // bounds one answer (default 8 MiB)
-	Scrubber  *redact.Scrubber
-}
-
 // Client reads one Jaeger.
 type Client struct{ api *httpapi.API }
 
-// New builds a client; it does no I/O.
-func New(o Options) (*Client, error) {
-	api, err := httpapi.NewAPI(httpapi.APIOptions{Name: "jaeger", URL: o.URL, Timeout: o.Timeout, Auth: o.Auth, UserAgent: o.UserAgent,
-		MaxBody: o.MaxBody, Scrubber: o.Scrubber})
+// New builds a client of the server at o.URL (its query service for
+// Jaeger); it does no I/O.
+func New(o httpapi.APIOptions) (*Client, error) {
+	o.Name = "jaeger"
+	api, err := httpapi.NewAPI(o)
 	if err != nil {
 		return nil, err
 	}

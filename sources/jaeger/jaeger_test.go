@@ -11,8 +11,10 @@ import (
 	"github.com/opsdeck/opsdeck/config"
 	"github.com/opsdeck/opsdeck/internal/testenv/harness"
 	"github.com/opsdeck/opsdeck/internal/testenv/originapi"
+	"github.com/opsdeck/opsdeck/internal/testenv/otelspans"
 	"github.com/opsdeck/opsdeck/internal/units"
 	"github.com/opsdeck/opsdeck/sources"
+	"github.com/opsdeck/opsdeck/sources/httpapi"
 	"github.com/opsdeck/opsdeck/sources/prometheus"
 )
 
@@ -32,16 +34,19 @@ func TestExemplarToTrace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := api.ExportSpans(ctx, j.OTLPEndpoint()); err != nil {
+	// Through the OpenTelemetry SDK, as an instrumented service sends them.
+	shutdown, err := otelspans.Export(ctx, api, j.OTLPEndpoint())
+	if err != nil {
 		t.Fatal(err)
 	}
+	defer shutdown()
 	go api.Run(ctx, originapi.Schedule{Start: time.Now(), Period: time.Hour, Hit: "/api/chat", Always: "latency"}, 31)
 	prom := harness.NewPrometheus(t, harness.PrometheusOptions{Targets: []string{addr}, Exemplars: true})
 	pc, err := prometheus.New(prometheus.Options{URL: prom.URL()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	jc, err := New(Options{URL: j.QueryURL()})
+	jc, err := New(httpapi.APIOptions{URL: j.QueryURL()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,7 +32,7 @@ type API struct {
 	version    string
 
 	mu       sync.Mutex
-	spans    *exporter // nil unless ExportSpans was called
+	spans    SpanSink // nil unless ExportSpans or SetSpanSink was called
 	rss      float64   // simulated resident memory of the API process
 	appBytes float64   // origin_memory_usage_bytes
 }
