@@ -113,8 +113,10 @@ type Model struct {
 	alerts   *alertstrip.Model
 	changes  *changes.Model // what the charts mark on their time axis
 	act      *actionpane.Model
-	bd       *breakdown.Model  // the breakdown overlay, while open
-	tr       *traces.Model     // the exemplar list, while open
+	bd       *breakdown.Model // the breakdown overlay, while open
+	tr       *traces.Model    // the exemplar list, while open
+	composed composed         // the last overlay frame
+	boxed    struct{ content, out string }
 	av       *alertsview.Model // the alerts view, while open
 	silences SilenceActions
 	narrow   sources.Focus // the metric panes read one value of a label (none: every value)

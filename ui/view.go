@@ -186,11 +186,11 @@ func (m *Model) Render() string {
 	}
 	if m.tr != nil {
 		st := m.deps.Styles
-		return m.compose(screen, m.boxStyle().Render(st.Title.Render(m.tr.Title())+"\n\n"+strings.Join(m.tr.View(st), "\n")))
+		return m.compose(screen, m.box(st.Title.Render(m.tr.Title())+"\n\n"+strings.Join(m.tr.View(st), "\n")))
 	}
 	if m.av != nil {
 		st := m.deps.Styles
-		return m.compose(screen, m.boxStyle().Render(st.Title.Render(m.av.Title())+"\n\n"+strings.Join(m.av.View(st), "\n")))
+		return m.compose(screen, m.box(st.Title.Render(m.av.Title())+"\n\n"+strings.Join(m.av.View(st), "\n")))
 	}
 	switch m.overlay {
 	case overlayHelp:
@@ -287,19 +287,49 @@ func (m *Model) footer() string {
 
 // compose draws box centred over screen.
 func (m *Model) compose(screen, box string) string {
+	c := &m.composed
+	if c.screen == screen && c.box == box && c.w == m.w && c.h == m.h {
+		return c.out // the frame drawn for a message that changed nothing seen
+	}
 	bw, bh := lipgloss.Size(box)
 	x, y := max((m.w-bw)/2, 0), max((m.h-bh)/2, 0)
-	out := lipgloss.NewCompositor(
-		lipgloss.NewLayer(screen),
-		lipgloss.NewLayer(box).X(x).Y(y).Z(1),
-	).Render()
-	// The compositor trims trailing blanks; keep every line full width.
-	lines := strings.Split(out, "\n")
-	for i, l := range lines {
-		lines[i] = frame.Fit(l, m.w)
+	// Each of the box's lines goes between the screen line's cells left and
+	// right of it. (lipgloss's compositor does the same through a cell
+	// canvas of the whole screen: some ten times the work, every frame.)
+	lines := strings.Split(screen, "\n")
+	for i, b := range strings.Split(box, "\n") {
+		r := y + i
+		if r >= len(lines) {
+			break
+		}
+		l := lines[r]
+		// The right part keeps the escape sequences before its cut, so it
+		// is drawn in the style it had; the box starts and ends unstyled.
+		lines[r] = frame.Fit(ansi.Truncate(l, x, "")+reset+frame.Fit(b, bw)+reset+ansi.TruncateLeft(l, x+bw, ""), m.w)
 	}
-	return strings.Join(lines, "\n")
+	*c = composed{screen: screen, box: box, w: m.w, h: m.h, out: strings.Join(lines, "\n")}
+	return c.out
 }
+
+// composed is the last overlay frame and what it was made of: most
+// messages change nothing on screen, and an overlay frame is costly.
+type composed struct {
+	screen, box, out string
+	w, h             int
+}
+
+// box draws content in the overlays' bordered box, the last one kept: an
+// overlay's text changes far less often than frames are drawn.
+func (m *Model) box(content string) string {
+	b := &m.boxed
+	if b.content != content || b.out == "" {
+		b.content, b.out = content, m.boxStyle().Render(content)
+	}
+	return b.out
+}
+
+// reset ends every style (SGR 0).
+const reset = "\x1b[m"
 
 func (m *Model) boxStyle() lipgloss.Style {
 	s := lipgloss.NewStyle().Border(lipgloss.RoundedBorder()).Padding(0, 1)
@@ -325,7 +355,7 @@ func (m *Model) helpBox() string {
 	if lines := strings.Split(grid, "\n"); len(lines) > room {
 		grid = strings.Join(append(lines[:room-1], st.Muted.Render("… (a taller terminal shows every key)")), "\n")
 	}
-	return m.boxStyle().Render(title + "\n\n" + grid + "\n\n" + footer)
+	return m.box(title + "\n\n" + grid + "\n\n" + footer)
 }
 
 // helpGrid is the bindings by group in columns, side by side while they fit
@@ -425,7 +455,7 @@ func fill(groups []string, n int) []string {
 // breakdownBox is the breakdown overlay in its box, titled by what it splits.
 func (m *Model) breakdownBox() string {
 	st := m.deps.Styles
-	return m.boxStyle().Render(st.Title.Render(m.bd.Title()) + "\n\n" + strings.Join(m.bd.View(st), "\n"))
+	return m.box(st.Title.Render(m.bd.Title()) + "\n\n" + strings.Join(m.bd.View(st), "\n"))
 }
 
 func (m *Model) envBox() string {
@@ -459,7 +489,7 @@ func (m *Model) envBox() string {
 		b.WriteString(line + "\n")
 	}
 	b.WriteString("\n" + st.Muted.Render(m.keys.hint("up", "down", "select", "close")))
-	return m.boxStyle().Render(b.String())
+	return m.box(b.String())
 }
 
 // isBinding reports whether name is one of the console's bindings.
