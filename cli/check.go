@@ -18,6 +18,8 @@ type checkFlags struct {
 	Format string
 	// Metrics adds the golden-signal gate: error rate and P95 under critical.
 	Metrics bool
+	// All checks every environment.
+	All bool
 }
 
 // checkResult is `opsdeck check --format json`.
@@ -40,8 +42,34 @@ func runCheck(a *app, c checkFlags) error {
 		return err
 	}
 	defer done()
+	res, err := checkEnv(ctx, env, c)
+	if err != nil {
+		return err
+	}
+	if c.Format == "json" {
+		out, err := json.MarshalIndent(res, "", "  ")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(a.stdout, string(out))
+	} else {
+		fmt.Fprint(a.stdout, res.text())
+	}
+	if !res.OK {
+		return found()
+	}
+	return nil
+}
+
+// nothingToCheck says why env has no gate.
+func nothingToCheck(env *sources.Environment) error {
+	return usageError(fmt.Errorf("nothing to check in environment %s: set alembic.dir (or ALEMBIC_DIR) and postgres.url, and/or schema_reference", env.Name))
+}
+
+// checkEnv runs the gate on env; the error is nothingToCheck's.
+func checkEnv(ctx context.Context, env *sources.Environment, c checkFlags) (checkResult, error) {
 	if env.Migrations == nil && env.Drift == nil && !c.Metrics {
-		return usageError(fmt.Errorf("nothing to check in environment %s: set alembic.dir (or ALEMBIC_DIR) and postgres.url, and/or schema_reference", env.Name))
+		return checkResult{}, nothingToCheck(env)
 	}
 	res := checkResult{Environment: env.Name, Findings: []string{}}
 	if env.Migrations != nil {
@@ -73,19 +101,7 @@ func runCheck(a *app, c checkFlags) error {
 		}
 	}
 	res.OK = len(res.Findings) == 0
-	if c.Format == "json" {
-		out, err := json.MarshalIndent(res, "", "  ")
-		if err != nil {
-			return err
-		}
-		fmt.Fprintln(a.stdout, string(out))
-	} else {
-		fmt.Fprint(a.stdout, res.text())
-	}
-	if !res.OK {
-		return found()
-	}
-	return nil
+	return res, nil
 }
 
 // checkSignal is one golden signal against its critical threshold.

@@ -45,7 +45,7 @@ Try it with no setup: opsdeck demo`
 
 // commands lists every subcommand; help is generated from it.
 func commands() []*command {
-	snapFormat := "json"
+	snapFormat, snapAll := "json", false
 	var dm demoFlags
 	var chk checkFlags
 	var rf runFlags
@@ -69,10 +69,14 @@ func commands() []*command {
 			flags: func(fs *flag.FlagSet) {
 				fs.StringVar(&snapFormat, "format", "json", "output format: json, text or markdown (the incident report, with recent actions)")
 				fs.StringVar(&snapFormat, "f", "json", "shorthand for --format")
+				fs.BoolVar(&snapAll, "all", false, "every configured environment, read at once, in the configuration's order")
 			},
 			run: func(a *app, _ []string) error {
 				if !slices.Contains([]string{"json", "text", "markdown"}, snapFormat) {
 					return usageError(fmt.Errorf("--format must be json, text or markdown, not %q", snapFormat))
+				}
+				if snapAll {
+					return takeSnapshots(a, snapFormat)
 				}
 				return takeSnapshot(a, snapFormat)
 			}},
@@ -81,10 +85,14 @@ func commands() []*command {
 				fs.BoolVar(&chk.Metrics, "metrics", false, "also fail when the error rate or P95 latency is at or over its critical threshold (or cannot be read)")
 				fs.StringVar(&chk.Format, "format", "text", "output format: text or json")
 				fs.StringVar(&chk.Format, "f", "text", "shorthand for --format")
+				fs.BoolVar(&chk.All, "all", false, "every configured environment; the exit code is the worst one's")
 			},
 			run: func(a *app, _ []string) error {
 				if chk.Format != "json" && chk.Format != "text" {
 					return usageError(fmt.Errorf("--format must be text or json, not %q", chk.Format))
+				}
+				if chk.All {
+					return runChecks(a, chk)
 				}
 				return runCheck(a, chk)
 			}},
