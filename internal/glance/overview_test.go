@@ -1,4 +1,4 @@
-package overview
+package glance
 
 import (
 	"testing"
