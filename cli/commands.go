@@ -23,6 +23,7 @@ type cli struct {
 	Refresh    time.Duration
 	Window     time.Duration
 	Readonly   bool
+	Overview   bool
 	Dashboard  string
 	Theme      string
 }
@@ -141,6 +142,7 @@ func globalFlags(fs *flag.FlagSet, c *cli, lookupEnv func(string) (string, bool)
 	fs.DurationVar(&c.Refresh, "refresh", 0, "poll interval, e.g. 2s (overrides the file's refresh)")
 	fs.DurationVar(&c.Window, "window", 0, "chart time window, e.g. 15m (overrides the file's window)")
 	fs.BoolVar(&c.Readonly, "readonly", false, "disable every action (migrations, resets, runbook commands)")
+	fs.BoolVar(&c.Overview, "overview", false, "open the console on the overview of every environment (o there)")
 	fs.StringVar(&c.Dashboard, "grafana-dashboard", def("OPSDECK_GRAFANA_DASHBOARD"), "Grafana dashboard JSON `FILE` whose Prometheus panels become extra panes ($OPSDECK_GRAFANA_DASHBOARD; overrides the file's grafana_dashboard)")
 	fs.StringVar(&c.Theme, "theme", "", "colour `THEME`: dark or light (overrides the file's theme; NO_COLOR drops colour)")
 }

@@ -63,6 +63,8 @@ func (a *app) console(ctx context.Context, cfg *config.Config) error {
 		Silences: func(n string) ui.SilenceActions {
 			return consoleSilences(cfg, n, a.cli.Readonly, audit, who)
 		},
+		Overview:        a.cli.Overview,
+		OverviewRefresh: cfg.OverviewRefresh.D(),
 		Environments: envs,
 		Initial:      name,
 		Open:         func(n string) (*sources.Environment, error) { return wire.Open(cfg, n, ver) },

@@ -12,8 +12,10 @@ import (
 
 // Config is the merged, validated configuration. It is read-only after Load.
 type Config struct {
-	Refresh            Duration                `yaml:"refresh"`
-	Window             Duration                `yaml:"window"`
+	Refresh Duration `yaml:"refresh"`
+	Window  Duration `yaml:"window"`
+	// OverviewRefresh is how often the overview reads every environment.
+	OverviewRefresh    Duration                `yaml:"overview_refresh"`
 	DefaultEnvironment string                  `yaml:"default_environment"`
 	Environments       map[string]*Environment `yaml:"environments"`
 	// Keys remaps the console's keys: binding name -> keys (see ui.Bindings).

@@ -250,6 +250,7 @@ func TestErrors(t *testing.T) {
 		{"tracing credentials", "environments:\n  a:\n    tracing:\n      bearer_token: t\n      basic_auth: {username: u, password: p}\n", `bad.yaml:3: environments.a.tracing: set only one of bearer_token, bearer_token_file and basic_auth`},
 		{"tracing client certificate", "environments:\n  a:\n    tracing:\n      tls: {cert_file: c.pem}\n", `bad.yaml:4: environments.a.tracing.tls: cert_file and key_file go together`},
 		{"alertmanager url", "environments:\n  a:\n    alertmanager: {url: 'am:9093'}\n", `bad.yaml:3: environments.a.alertmanager.url: "am:9093" is not a valid URL`},
+		{"overview refresh", "overview_refresh: 100ms\nenvironments:\n  a: {}\n", `bad.yaml:1: overview_refresh: 100ms is out of range: use 1s to 10m`},
 		{"ack duration", "environments:\n  a:\n    alertmanager: {ack_duration: 10s}\n", `bad.yaml:3: environments.a.alertmanager.ack_duration: 10s is out of range: use 1m to 24h`},
 		{"tracing auth key", "environments:\n  a:\n    tracing:\n      bearer_tokn: t\n", `bad.yaml:4: environments.a.tracing.bearer_tokn: unknown key "bearer_tokn" (did you mean "bearer_token"?)`},
 		// Found by FuzzParse: this crashed the loader.

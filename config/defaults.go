@@ -13,8 +13,10 @@ import (
 // come from Origin's alert rules: error rate > 5 % is critical, P95 > 2 s degraded.
 const (
 	DefaultRefresh = 2 * time.Second
-	DefaultWindow  = 15 * time.Minute
-	DefaultTimeout = 5 * time.Second
+	// DefaultOverviewRefresh is how often the overview reads every environment.
+	DefaultOverviewRefresh = 10 * time.Second
+	DefaultWindow          = 15 * time.Minute
+	DefaultTimeout         = 5 * time.Second
 	// DefaultAckDuration is how long an acknowledgement silences an alert.
 	DefaultAckDuration = 30 * time.Minute
 	DefaultRateWindow  = time.Minute

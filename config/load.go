@@ -268,6 +268,9 @@ func applyDefaults(cfg *Config, pos presence) {
 	if cfg.Window == 0 {
 		cfg.Window = Duration(DefaultWindow)
 	}
+	if cfg.OverviewRefresh == 0 {
+		cfg.OverviewRefresh = Duration(DefaultOverviewRefresh)
+	}
 	if cfg.DefaultEnvironment == "" && len(cfg.Order) > 0 {
 		cfg.DefaultEnvironment = cfg.Order[0]
 	}

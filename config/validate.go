@@ -98,6 +98,9 @@ func (v *validator) config(c *Config) {
 	if r := c.Refresh.D(); r < minRefresh || r > maxRefresh {
 		v.fail("refresh", "%s is out of range: use %s to %s", r, minRefresh, maxRefresh)
 	}
+	if r := c.OverviewRefresh.D(); r < time.Second || r > 10*time.Minute {
+		v.fail("overview_refresh", "%s is out of range: use 1s to 10m", r)
+	}
 	if w := c.Window.D(); w < minWindow || w > maxWindow {
 		v.fail("window", "%s is out of range: use %s to %s", w, minWindow, units.ShortDuration(maxWindow))
 	}

@@ -28,8 +28,8 @@ type Binding struct {
 // the help overlay, the README's key table, the configuration's check of
 // keys: and the dispatch of every key press all read it.
 func Bindings() []Binding {
-	main, lists := []binding.Scope{binding.Main}, []binding.Scope{binding.Picker, binding.Overlay, binding.Breakdown, binding.Traces, binding.Alerts}
-	every := []binding.Scope{binding.Main, binding.Postgres, binding.Drift, binding.Picker, binding.Overlay, binding.Typing, binding.Breakdown, binding.Traces, binding.Alerts}
+	main, lists := []binding.Scope{binding.Main}, []binding.Scope{binding.Picker, binding.Overlay, binding.Breakdown, binding.Traces, binding.Alerts, binding.Overview}
+	every := []binding.Scope{binding.Main, binding.Postgres, binding.Drift, binding.Picker, binding.Overlay, binding.Typing, binding.Breakdown, binding.Traces, binding.Alerts, binding.Overview}
 	return []Binding{
 		{Spec: binding.Spec{Name: "focus", Keys: []string{"tab"}, Scopes: main, Help: "focus", Group: "Navigate", Footer: true},
 			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.moveFocus(1) }},
@@ -43,8 +43,11 @@ func Bindings() []Binding {
 			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.turnPage(-1) }, Disabled: (*Model).onePage},
 		{Spec: binding.Spec{Name: "close", Keys: []string{"esc"}, Scopes: every, Help: "unzoom / close / clear", Group: "Navigate"},
 			Handler: (*Model).close},
-		{Spec: binding.Spec{Name: "refresh", Keys: []string{"r"}, Scopes: []binding.Scope{binding.Main, binding.Breakdown, binding.Traces, binding.Alerts}, Help: "refresh", Group: "Data", Footer: true},
+		{Spec: binding.Spec{Name: "refresh", Keys: []string{"r"}, Scopes: []binding.Scope{binding.Main, binding.Breakdown, binding.Traces, binding.Alerts, binding.Overview}, Help: "refresh", Group: "Data", Footer: true},
 			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd {
+				if m.ov != nil {
+					return m.ov.Refresh()
+				}
 				if m.bd != nil {
 					return m.bd.Fetch()
 				}
@@ -60,6 +63,8 @@ func Bindings() []Binding {
 			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.openBreakdown() }, Disabled: (*Model).noBreakdown},
 		{Spec: binding.Spec{Name: "traces", Keys: []string{"t"}, Scopes: main, Help: "traced requests (exemplars)", Group: "Data"},
 			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.openTraces() }, Disabled: (*Model).noTraces},
+		{Spec: binding.Spec{Name: "overview", Keys: []string{"o"}, Scopes: main, Help: "overview of every environment", Group: "Data", Footer: true},
+			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.openOverview() }},
 		{Spec: binding.Spec{Name: "alerts", Keys: []string{"A"}, Scopes: main, Help: "alerts and silences", Group: "Data"},
 			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.openAlerts() }, Disabled: (*Model).noAlertmanager},
 		{Spec: binding.Spec{Name: "environment", Keys: []string{"e"}, Scopes: []binding.Scope{binding.Main, binding.Picker}, Help: "environment", Group: "Data", Footer: true},
@@ -111,7 +116,7 @@ func Bindings() []Binding {
 			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.moveCursor(+1) }, Disabled: noMetrics},
 		{Spec: binding.Spec{Name: "help", Keys: []string{"?"}, Scopes: main, Help: "help", Group: "Console", Footer: true},
 			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { m.overlay = overlayHelp; return nil }},
-		{Spec: binding.Spec{Name: "quit", Keys: []string{"q"}, Scopes: main, Help: "quit", Group: "Console", Footer: true},
+		{Spec: binding.Spec{Name: "quit", Keys: []string{"q"}, Scopes: []binding.Scope{binding.Main, binding.Overview}, Help: "quit", Group: "Console", Footer: true},
 			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.quit() }},
 		{Spec: binding.Spec{Name: "interrupt", Keys: []string{"ctrl+c"}, Scopes: every, Help: "quit from anywhere", Group: "Console"},
 			Handler: (*Model).interrupt},
@@ -183,7 +188,7 @@ func Bindings() []Binding {
 			Handler: (*Model).overlayKey},
 		{Spec: binding.Spec{Name: "page_down", Keys: []string{"pgdown"}, Scopes: []binding.Scope{binding.Overlay}, Help: "ten down", Group: "In lists"},
 			Handler: (*Model).overlayKey},
-		{Spec: binding.Spec{Name: "select", Keys: []string{"enter"}, Scopes: []binding.Scope{binding.Picker, binding.Overlay, binding.Typing, binding.Breakdown, binding.Traces}, Help: "choose / keep / open", Group: "In lists"},
+		{Spec: binding.Spec{Name: "select", Keys: []string{"enter"}, Scopes: []binding.Scope{binding.Picker, binding.Overlay, binding.Typing, binding.Breakdown, binding.Traces, binding.Overview}, Help: "choose / keep / open", Group: "In lists"},
 			Handler: (*Model).choose},
 	}
 }
@@ -242,6 +247,8 @@ func (m *Model) scope() binding.Scope {
 		return binding.Typing
 	case m.act.Active():
 		return binding.Overlay
+	case m.ov != nil:
+		return binding.Overview
 	case m.av != nil && m.av.Form() != nil:
 		return binding.Typing
 	case m.bd != nil:
@@ -351,6 +358,8 @@ func (m *Model) close(k tea.KeyPressMsg) tea.Cmd {
 	case binding.Alerts:
 		m.av = nil
 		return nil
+	case binding.Overview:
+		return m.closeOverview("")
 	case binding.Picker:
 		m.overlay = overlayNone
 		return nil
@@ -414,6 +423,8 @@ func (m *Model) choose(k tea.KeyPressMsg) tea.Cmd {
 		}
 		m.bd = nil
 		return m.setNarrow(sources.Focus{Label: label, Value: row.Value})
+	case binding.Overview:
+		return m.closeOverview(m.ov.Selected())
 	case binding.Traces:
 		if m.tr.Opened() {
 			return nil // enter on a span: its attributes already show
@@ -443,6 +454,8 @@ func (m *Model) listMove(k tea.KeyPressMsg, delta int) tea.Cmd {
 		m.tr.Move(delta)
 	case binding.Alerts:
 		m.av.Move(delta)
+	case binding.Overview:
+		m.ov.Move(delta)
 	default:
 		return m.overlayKey(k)
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/opsdeck/opsdeck/ui/dbpane"
 	"github.com/opsdeck/opsdeck/ui/driftpane"
 	"github.com/opsdeck/opsdeck/ui/metricpane"
+	"github.com/opsdeck/opsdeck/ui/overview"
 	"github.com/opsdeck/opsdeck/ui/pane"
 	"github.com/opsdeck/opsdeck/ui/poll"
 	"github.com/opsdeck/opsdeck/ui/theme"
@@ -69,6 +70,10 @@ type Deps struct {
 	Report func(ctx context.Context, env *sources.Environment) (path string, err error)
 	// Silences are an environment's silence actions (nil: none).
 	Silences func(env string) SilenceActions
+	// Overview opens the console on the overview of every environment;
+	// OverviewRefresh is how often the overview reads each (default 10 s).
+	Overview        bool
+	OverviewRefresh time.Duration
 }
 
 // SilenceActions make the alerts view's actions in one environment, each
@@ -117,6 +122,7 @@ type Model struct {
 	tr       *traces.Model    // the exemplar list, while open
 	composed composed         // the last overlay frame
 	boxed    struct{ content, out string }
+	ov       *overview.Model   // every environment, while shown
 	av       *alertsview.Model // the alerts view, while open
 	silences SilenceActions
 	narrow   sources.Focus // the metric panes read one value of a label (none: every value)
@@ -169,6 +175,9 @@ func New(deps Deps) *Model {
 	}
 	m := &Model{deps: deps, bindings: Bindings(), keys: newKeymap(deps.Bindings), timeline: pane.NewTimeline(deps.Window)}
 	m.openEnv(deps.Initial)
+	if deps.Overview {
+		m.ov = m.newOverview()
+	}
 	return m
 }
 
@@ -186,7 +195,8 @@ func (m *Model) openEnv(name string) {
 	m.bd, m.tr, m.av, m.narrow = nil, nil, nil, sources.Focus{} // another environment's labels may differ
 	ctx, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
-	m.pctx = &pane.Context{Styles: m.deps.Styles, Now: m.deps.Now, Refresh: m.deps.Refresh, Time: m.timeline, Base: ctx, After: m.deps.After, Epoch: m.epoch}
+	m.pctx = &pane.Context{Styles: m.deps.Styles, Now: m.deps.Now, Refresh: m.deps.Refresh, Time: m.timeline, Base: ctx, After: m.deps.After, Epoch: m.epoch,
+		Away: func() bool { return m.ov != nil }}
 	env, err := m.deps.Open(name)
 	m.envErr = ""
 	if err != nil {
@@ -298,10 +308,14 @@ func (m *Model) setNarrow(f sources.Focus) tea.Cmd {
 // Init starts the clock; polling starts with the first window size, so that
 // the first fetch already asks for as many points as the charts can draw.
 func (m *Model) Init() tea.Cmd {
-	if len(m.deps.Notices) == 0 {
-		return m.tickClock()
+	cmds := []tea.Cmd{m.tickClock()}
+	if m.ov != nil {
+		cmds = append(cmds, m.ov.Start())
 	}
-	return tea.Batch(m.tickClock(), m.setNotice("⚠ "+strings.Join(m.deps.Notices, " · ")))
+	if len(m.deps.Notices) > 0 {
+		cmds = append(cmds, m.setNotice("⚠ "+strings.Join(m.deps.Notices, " · ")))
+	}
+	return tea.Batch(cmds...)
 }
 
 // tickClock schedules the next redraw of the clock: every second while some
@@ -317,6 +331,9 @@ func (m *Model) tickClock() tea.Cmd {
 
 // ticking reports whether anything on screen changes every second.
 func (m *Model) ticking() bool {
+	if m.ov != nil {
+		return m.ov.Ticking()
+	}
 	for _, p := range append([]pane.Pane{m.alerts}, m.panes...) {
 		if p.Ticking() {
 			return true
@@ -326,8 +343,8 @@ func (m *Model) ticking() bool {
 }
 
 func (m *Model) start() tea.Cmd {
-	if m.started || m.w == 0 {
-		return nil
+	if m.started || m.w == 0 || m.ov != nil {
+		return nil // the overview shown first: the panes start when it closes
 	}
 	m.started = true
 	cmds := []tea.Cmd{m.alerts.Start(), m.changes.Start()}
@@ -380,6 +397,12 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.noteChanges()
 		}
 		return m, cmd
+	}
+	if overview.Msg(msg) {
+		if m.ov == nil {
+			return m, nil // closed before its answer came
+		}
+		return m, m.ov.Update(msg)
 	}
 	if alertsview.Msg(msg) {
 		if m.av == nil {
@@ -534,6 +557,9 @@ func (m *Model) currentEnvIndex() int {
 }
 
 func (m *Model) quit() tea.Cmd {
+	if m.ov != nil {
+		m.ov.Close()
+	}
 	if m.cancel != nil {
 		m.cancel()
 	}
@@ -564,6 +590,9 @@ const TraceOverlay = "trace list"
 // AlertsOverlay is the alerts view's key in PaneTexts.
 const AlertsOverlay = "alerts view"
 
+// OverviewScreen is the overview's key in PaneTexts.
+const OverviewScreen = "overview"
+
 // PaneTexts is each pane's text as drawn, by title, without colour (and the
 // trace list's, while open): what a fault test reads to know what one pane
 // says, which the screen interleaves with its neighbours' lines.
@@ -578,6 +607,9 @@ func (m *Model) PaneTexts() map[string]string {
 	}
 	if m.av != nil {
 		out[AlertsOverlay] = ansi.Strip(strings.Join(m.av.View(m.pctx.Styles), "\n"))
+	}
+	if m.ov != nil {
+		out[OverviewScreen] = ansi.Strip(strings.Join(m.ov.View(), "\n"))
 	}
 	return out
 }

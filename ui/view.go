@@ -44,6 +44,9 @@ func (m *Model) layout() tea.Cmd {
 	if m.tr != nil {
 		m.tr.SetSize(min(m.w-4, 140), m.h-6)
 	}
+	if m.ov != nil {
+		m.ov.SetSize(m.w, max(m.h-2, 1))
+	}
 	if m.av != nil {
 		m.av.SetSize(min(m.w-4, 150), m.h-6)
 	}
@@ -146,6 +149,9 @@ func (m *Model) Render() string {
 	st := m.deps.Styles
 	if m.w < minWidth || m.h < minHeight {
 		return frame.Fit(st.Warn.Render(fmt.Sprintf("terminal too small: %dx%d, opsdeck needs at least %dx%d", m.w, m.h, minWidth, minHeight)), m.w)
+	}
+	if m.ov != nil {
+		return m.overviewFrame()
 	}
 	// One builder for the whole frame: panes hand over cached lines, and the
 	// frame is only their concatenation.

@@ -22,10 +22,11 @@ const (
 	Breakdown              // a metric pane split by a label
 	Traces                 // a metric pane's exemplars: its traced requests
 	Alerts                 // Alertmanager's alerts and silences
+	Overview               // every environment at a glance
 )
 
 var scopeNames = [...]string{Main: "main screen", Postgres: "Postgres zoomed", Drift: "drift zoomed", Picker: "environment picker",
-	Overlay: "action overlay", Typing: "typing", Breakdown: "breakdown", Traces: "trace list", Alerts: "alerts view"}
+	Overlay: "action overlay", Typing: "typing", Breakdown: "breakdown", Traces: "trace list", Alerts: "alerts view", Overview: "overview"}
 
 // String names the scope as the help and the README do.
 func (s Scope) String() string { return scopeNames[s] }

@@ -27,8 +27,10 @@ func TestConflictsAndShadowing(t *testing.T) {
 		{map[string][]string{"pause": {"r"}}, `"r" is bound to both refresh and pause`},
 		// A zoomed pane takes its keys first: "q" there would hide quit.
 		{map[string][]string{"filter": {"q"}}, `"q" is bound to both quit and filter`},
-		// The picker is a different scope from the main screen: no clash.
-		{map[string][]string{"select": {"q"}}, ""},
+		// The lists are different scopes from the main screen: no clash.
+		{map[string][]string{"select": {"p"}}, ""},
+		// quit is the overview's too, a list where select acts.
+		{map[string][]string{"select": {"q"}}, `"q" is bound to both quit and select`},
 		{map[string][]string{"select": {"esc"}}, `"esc" is bound to both close and select`},
 		// ctrl+c works everywhere, typing included: nothing may take it.
 		{map[string][]string{"cancel": {"ctrl+c"}}, `"ctrl+c" is bound to both interrupt and cancel`},

@@ -26,7 +26,14 @@ type Context struct {
 	// Epoch counts environment switches; pane IDs carry it so that results
 	// fetched for an environment we left are never taken for the new one.
 	Epoch int
+	// Away, when set and true, says the panes are not on screen (the
+	// overview is): their polling ticks are dropped, and the root refreshes
+	// them when they are back.
+	Away func() bool
 }
+
+// away reports whether the panes are off screen.
+func (c *Context) away() bool { return c.Away != nil && c.Away() }
 
 // Scheduler is the polling schedule of this context.
 func (c *Context) Scheduler() poll.Scheduler {

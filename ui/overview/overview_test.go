@@ -1,0 +1,157 @@
+package overview
+
+import (
+	"context"
+	"errors"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/opsdeck/opsdeck/internal/glance"
+	"github.com/opsdeck/opsdeck/sources"
+	"github.com/opsdeck/opsdeck/ui/theme"
+)
+
+var t0 = time.Date(2026, 11, 30, 14, 30, 0, 0, time.UTC)
+
+func healthyRow(name string, at time.Time) glance.Row {
+	return glance.Row{Name: name, At: at,
+		Signals:    []glance.Signal{{Key: sources.RPS, Unit: "req/s", Value: 42, Has: true, Status: sources.StatusOK, Points: []float64{1, 2, 3}}},
+		Alerts:     glance.Alerts{Known: true},
+		Postgres:   glance.Postgres{Configured: true, Reachable: true, Used: 12, Max: 97},
+		Redis:      glance.Redis{Configured: true, Reachable: true, Memory: 1 << 20, Queue: "celery", QueueLength: 3, QueueStatus: sources.StatusOK},
+		Migrations: glance.Migrations{Configured: true, Status: sources.MigrationsUpToDate},
+		Drift:      glance.Drift{Configured: true}}
+}
+
+func screen(m *Model) string { return ansi.Strip(strings.Join(m.View(), "\n")) }
+
+func model(now *time.Time, names ...string) *Model {
+	var envs []Env
+	for _, n := range names {
+		envs = append(envs, Env{Name: n})
+	}
+	m := New(Options{Styles: theme.New(theme.Dark(), true), Now: func() time.Time { return *now }, Refresh: 10 * time.Second,
+		After: func(time.Duration, tea.Msg) tea.Cmd { return nil }, Hints: "hints"}, envs)
+	m.SetSize(160, 48)
+	for _, e := range m.envs {
+		e.src = &sources.Environment{Name: e.Name} // read by hand below
+	}
+	return m
+}
+
+// give hands the model a row for env as its read's answer.
+func give(m *Model, name string, r glance.Row) {
+	e := m.entry(name)
+	m.Update(result{owner: m, name: name, gen: e.gen, row: r})
+}
+
+// TestRanksAndKeepsLastData: the worst environment first, then the
+// configuration's order; a part that fails keeps its last data and says
+// how old it is; a read that does not come back shows its age.
+func TestRanksAndKeepsLastData(t *testing.T) {
+	now := t0
+	m := model(&now, "qa", "staging", "production")
+	for _, n := range []string{"qa", "staging", "production"} {
+		give(m, n, healthyRow(n, now))
+	}
+	if got := strings.Join(m.Rows(), ","); got != "qa,staging,production" {
+		t.Fatalf("all healthy: %s", got)
+	}
+	now = now.Add(10 * time.Second)
+	bad := healthyRow("production", now)
+	bad.Alerts = glance.Alerts{Known: true, Firing: 2, Worst: "critical"}
+	give(m, "production", bad)
+	down := healthyRow("staging", now)
+	down.Postgres = glance.Postgres{Configured: true, Err: "connection refused"}
+	down.Signals[0] = glance.Signal{Key: sources.RPS, Unit: "req/s", Status: sources.StatusError, Err: "prometheus: 502"}
+	give(m, "staging", down)
+	if got := strings.Join(m.Rows(), ","); got != "staging,production,qa" {
+		t.Fatalf("ranked: %s", got)
+	}
+	s := strings.Join(strings.Fields(screen(m)), " ")
+	for _, want := range []string{"2 firing (critical)", "⚠ PG down: connection refused (last ok 10s ago)", "⚠ rate 42.0 req/s", "PG 12/97 conn"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("%q missing:\n%s", want, screen(m))
+		}
+	}
+	// qa's next read hangs: after two refreshes its row says how old it is.
+	now = now.Add(25 * time.Second)
+	if s := screen(m); !strings.Contains(s, "⚠ read 35s ago") {
+		t.Errorf("a late read's age:\n%s", s)
+	}
+	m.Move(-1) // from qa, last, up to production
+	if m.Selected() != "production" {
+		t.Errorf("move: %s", m.Selected())
+	}
+}
+
+func TestSparkline(t *testing.T) {
+	for _, c := range []struct {
+		in   []float64
+		w    int
+		want string
+	}{
+		{[]float64{0, 1, 2, 3, 4, 5, 6, 7}, 8, "▁▂▃▄▅▆▇█"},
+		{[]float64{5, 5}, 4, "  ▁▁"},
+		{[]float64{1, math.NaN(), 2}, 3, "▁ █"},
+		{[]float64{1, 2, 3, 4}, 2, "▁█"},
+		{nil, 3, "   "},
+	} {
+		if got := Sparkline(c.in, c.w); got != c.want {
+			t.Errorf("Sparkline(%v, %d) = %q, want %q", c.in, c.w, got, c.want)
+		}
+	}
+}
+
+// TestOpenFailureSaid: an environment that cannot be opened says why and
+// ranks first.
+func TestOpenFailureSaid(t *testing.T) {
+	now := t0
+	m := New(Options{Styles: theme.New(theme.Dark(), true), Now: func() time.Time { return now }, Refresh: time.Second,
+		After: func(time.Duration, tea.Msg) tea.Cmd { return nil },
+		Open: func(n string) (*sources.Environment, error) {
+			if n == "broken" {
+				return nil, errors.New("environment broken: grafana dashboard: no such file")
+			}
+			return &sources.Environment{Name: n, Close: func() {}}, nil
+		}}, []Env{{Name: "ok"}, {Name: "broken"}})
+	m.SetSize(120, 30)
+	m.base, m.cancel = context.WithCancel(context.Background())
+	defer m.Close()
+	m.Start()
+	if got := strings.Join(m.Rows(), ","); got != "broken,ok" || !strings.Contains(screen(m), "⚠ environment broken: grafana dashboard") {
+		t.Errorf("rows %s:\n%s", got, screen(m))
+	}
+}
+
+// BenchmarkOverviewView: five environments at 160x48. Budget: 1 ms.
+func BenchmarkOverviewView(b *testing.B) {
+	now := t0
+	names := []string{"qa", "staging", "production", "eu", "us"}
+	m := model(&now, names...)
+	for _, n := range names {
+		r := healthyRow(n, now)
+		for range 3 {
+			r.Signals = append(r.Signals, r.Signals[0])
+		}
+		for i := range r.Signals {
+			r.Signals[i].Points = make([]float64, glance.Points)
+			for j := range r.Signals[i].Points {
+				r.Signals[i].Points[j] = float64(j % 7)
+			}
+		}
+		give(m, n, r)
+	}
+	for b.Loop() {
+		m.version++ // every frame drawn anew: the worst case
+		_ = m.View()
+	}
+	if per := b.Elapsed() / time.Duration(b.N); per > time.Millisecond {
+		b.Errorf("%v a frame: over the 1 ms budget", per)
+	}
+}

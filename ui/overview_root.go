@@ -1,0 +1,68 @@
+package ui
+
+import (
+	"cmp"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/opsdeck/opsdeck/ui/overview"
+)
+
+// newOverview builds the overview of every configured environment, the
+// console's own selected.
+func (m *Model) newOverview() *overview.Model {
+	envs := make([]overview.Env, len(m.deps.Environments))
+	for i, e := range m.deps.Environments {
+		envs[i] = overview.Env{Name: e.Name, Protected: e.Protected, Readonly: e.Readonly, Disposable: e.Disposable}
+	}
+	ov := overview.New(overview.Options{Styles: m.deps.Styles, Now: m.deps.Now, After: m.deps.After,
+		Refresh: cmp.Or(m.deps.OverviewRefresh, 10*time.Second), Window: m.timeline.Window, Open: m.deps.Open,
+		Hints: m.keys.hint("up", "down", "select", "refresh", "close", "quit")}, envs)
+	ov.Select(m.env.Name)
+	ov.SetSize(m.w, max(m.h-2, 1))
+	return ov
+}
+
+// openOverview shows every environment; the console's panes stop polling
+// until it closes.
+func (m *Model) openOverview() tea.Cmd {
+	m.ov = m.newOverview()
+	return m.ov.Start()
+}
+
+// closeOverview goes back to the console of env (the one it showed, or
+// another chosen on the overview); the panes read their sources at once.
+func (m *Model) closeOverview(env string) tea.Cmd {
+	m.ov.Close()
+	m.ov = nil
+	switch {
+	case env != "" && env != m.env.Name:
+		m.openEnv(env)
+		m.layout()
+		return m.start()
+	case !m.started:
+		return m.start()
+	}
+	return m.broadcastRefresh()
+}
+
+// overviewFrame is the overview on the whole screen between the header and
+// the footer.
+func (m *Model) overviewFrame() string {
+	var b strings.Builder
+	b.WriteString(m.header())
+	lines := m.ov.View()
+	for i := 0; i < m.h-2; i++ {
+		b.WriteByte('\n')
+		if i < len(lines) {
+			b.WriteString(lines[i])
+		} else {
+			b.WriteString(strings.Repeat(" ", m.w))
+		}
+	}
+	b.WriteByte('\n')
+	b.WriteString(m.footer())
+	return b.String()
+}
