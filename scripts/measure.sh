@@ -6,6 +6,8 @@
 #
 #   scripts/measure.sh [seconds]       (make measure)
 #   OPSDECK_MEASURE_KEYS=g scripts/measure.sh   keys pressed first (g: the ghost line)
+#   OPSDECK_MEASURE_OVERVIEW=5 scripts/measure.sh   the overview of five environments
+#                                    (copies of the demo's, each on its own clients)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-60}
@@ -36,14 +38,32 @@ done
 # Let Prometheus gather a few samples so the first frame can have numbers.
 sleep 5
 
+args="--refresh 2s"
+if [[ -n ${OPSDECK_MEASURE_OVERVIEW:-} ]]; then
+  # N environments, each the demo's under another name.
+  python3 - "$cfg" "$OPSDECK_MEASURE_OVERVIEW" "$work/overview.yaml" <<'PY'
+import sys
+src, n, out = open(sys.argv[1]).read(), int(sys.argv[2]), sys.argv[3]
+head, env = src[:src.index("  demo:")], src[src.index("  demo:"):]
+head = head.replace("default_environment: demo", "default_environment: env1")
+open(out, "w").write(head + "".join(env.replace("  demo:", f"  env{i}:", 1) for i in range(1, n + 1)))
+PY
+  cfg="$work/overview.yaml" args="--refresh 2s --overview --env env1"
+fi
+
 hz=$(getconf CLK_TCK)
 t0=$(date +%s.%N)
-tmux -L "$sock" new-session -d -x 160 -y 48 "exec $bin --config $cfg --refresh 2s"
+tmux -L "$sock" new-session -d -x 160 -y 48 "exec $bin --config $cfg $args"
 pid=$(tmux -L "$sock" display-message -p '#{pane_pid}')
 first=""
 for _ in $(seq 1 300); do
   screen=$(tmux -L "$sock" capture-pane -p)
-  if grep -Eq '[0-9] req/s' <<<"$screen" && grep -Eq '[0-9] %|<0.01 %' <<<"$screen" &&
+  if [[ -n ${OPSDECK_MEASURE_OVERVIEW:-} ]]; then
+    if [[ $(grep -Ec 'rate [0-9.]+ req/s' <<<"$screen") -ge $OPSDECK_MEASURE_OVERVIEW ]]; then
+      first=$(echo "$(date +%s.%N) - $t0" | bc)
+      break
+    fi
+  elif grep -Eq '[0-9] req/s' <<<"$screen" && grep -Eq '[0-9] %|<0.01 %' <<<"$screen" &&
      grep -Eq '[0-9] (ms|s|µs) ' <<<"$screen" && grep -Eq '[0-9] MiB' <<<"$screen"; then
     first=$(echo "$(date +%s.%N) - $t0" | bc)
     break

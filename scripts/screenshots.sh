@@ -167,3 +167,20 @@ wait_for 'alerts \[silences\]' 5
 wait_for 'rollback to 1.4.1' 10
 sleep 0.5
 shot silences
+# The overview: the demo's environment and two more on its servers, one of
+# them a production whose database cannot be reached.
+python3 - "$cfg" "$work/three.yaml" <<'PY'
+import re, sys
+src, out = open(sys.argv[1]).read(), sys.argv[2]
+head, env = src[:src.index("  demo:")], src[src.index("  demo:"):]
+staging = env.replace("  demo:", "  staging:", 1).replace("    disposable: true\n", "")
+prod = env.replace("  demo:", "  production:", 1).replace("    disposable: true\n", "    protected: true\n")
+prod = re.sub(r"@127\.0\.0\.1:\d+/origin_db", "@127.0.0.1:1/origin_db", prod)
+open(out, "w").write(head.replace("refresh: 2s", "refresh: 2s\noverview_refresh: 2s") + env + staging + prod)
+PY
+tmux -L "$sock" kill-server 2>/dev/null || true
+tmux -L "$sock" new-session -d -x 160 -y 48 "TERM=xterm-256color COLORTERM=truecolor exec $bin --config $work/three.yaml --overview"
+wait_for 'PG down' 20
+wait_for 'staging .*conn' 20
+sleep 2.5
+shot overview-all
