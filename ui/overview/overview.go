@@ -333,9 +333,19 @@ func (m *Model) render(now time.Time) []string {
 	st := m.o.Styles
 	var out []string
 	add := func(s string) { out = append(out, frame.Fit(s, m.w)) }
-	add(st.Title.Render(fmt.Sprintf(" Every environment · %d · read every %s · the worst first", len(m.envs), units.ShortDuration(m.o.Refresh))))
+	rows := m.sorted()
+	// As many environments as fit (three lines each), the selected among them.
+	fit := max((m.h-3)/3, 1)
+	cur := max(slices.IndexFunc(rows, func(e *entry) bool { return e.Name == m.cursor }), 0)
+	top := min(max(cur-fit+1, 0), max(len(rows)-fit, 0))
+	head := fmt.Sprintf(" Every environment · %d · read every %s · the worst first", len(m.envs), units.ShortDuration(m.o.Refresh))
+	if len(rows) > fit {
+		head += fmt.Sprintf(" · %d–%d of %d", top+1, top+fit, len(rows))
+		rows = rows[top : top+fit]
+	}
+	add(st.Title.Render(head))
 	add("")
-	for _, e := range m.sorted() {
+	for _, e := range rows {
 		sel := e.Name == m.cursor
 		first, second := m.lines(e, now)
 		mark := "  "

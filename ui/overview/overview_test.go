@@ -155,3 +155,22 @@ func BenchmarkOverviewView(b *testing.B) {
 		b.Errorf("%v a frame: over the 1 ms budget", per)
 	}
 }
+
+// TestScrollsToTheSelection: more environments than fit, the selected one
+// stays on screen and the head says which are shown.
+func TestScrollsToTheSelection(t *testing.T) {
+	now := t0
+	names := []string{"e1", "e2", "e3", "e4", "e5", "e6", "e7", "e8"}
+	m := model(&now, names...)
+	m.SetSize(120, 12) // three environments fit
+	for _, n := range names {
+		give(m, n, healthyRow(n, now))
+	}
+	for range 6 {
+		m.Move(1)
+	}
+	s := screen(m)
+	if !strings.Contains(s, "e7") || strings.Contains(s, " e1 ") || !strings.Contains(s, "5–7 of 8") || len(m.View()) > 12 {
+		t.Errorf("scrolled to e7:\n%s", s)
+	}
+}
