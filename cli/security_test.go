@@ -161,6 +161,15 @@ func TestCanaryPasswordNeverShown(t *testing.T) {
 		}
 		tm.run("send-keys", "q")
 	}
+	// The overview: every environment at once, the broken ones' errors too.
+	tm := newTmux(t)
+	tm.run("new-session", "-d", "-x", "160", "-y", "48", "-c", work,
+		fmt.Sprintf("XDG_STATE_HOME=%s %s --config %s --overview; sleep 30", state, bin, cfg))
+	check("the overview", tm.waitFor("the overview with the broken environments", 30*time.Second, func(s string) bool {
+		return strings.Contains(s, "PG down") && strings.Contains(s, "authentication failed") && strings.Contains(s, "req/s")
+	}))
+	tm.run("send-keys", "q")
+	check("snapshot --all", func() string { _, out := cli("snapshot", "--all"); return out }())
 	reports, _ := filepath.Glob(filepath.Join(work, "opsdeck-report-*.md"))
 	if len(reports) != 1 {
 		t.Fatalf("reports written: %v", reports)
