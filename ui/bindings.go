@@ -359,6 +359,7 @@ func (m *Model) close(k tea.KeyPressMsg) tea.Cmd {
 		m.av = nil
 		return nil
 	case binding.Overview:
+		m.fromOverview = false
 		return m.closeOverview("")
 	case binding.Picker:
 		m.overlay = overlayNone
@@ -385,6 +386,9 @@ func (m *Model) close(k tea.KeyPressMsg) tea.Cmd {
 	}
 	if m.narrow.Label != "" {
 		return m.setNarrow(sources.Focus{})
+	}
+	if m.fromOverview {
+		return m.openOverview() // the console was opened from the overview: back to it
 	}
 	return nil
 }
@@ -424,6 +428,7 @@ func (m *Model) choose(k tea.KeyPressMsg) tea.Cmd {
 		m.bd = nil
 		return m.setNarrow(sources.Focus{Label: label, Value: row.Value})
 	case binding.Overview:
+		m.fromOverview = true
 		return m.closeOverview(m.ov.Selected())
 	case binding.Traces:
 		if m.tr.Opened() {

@@ -122,11 +122,14 @@ type Model struct {
 	tr       *traces.Model    // the exemplar list, while open
 	composed composed         // the last overlay frame
 	boxed    struct{ content, out string }
-	ov       *overview.Model   // every environment, while shown
-	av       *alertsview.Model // the alerts view, while open
-	silences SilenceActions
-	narrow   sources.Focus // the metric panes read one value of a label (none: every value)
-	byID     map[string]pane.Pane
+	// fromOverview: the console was opened from the overview (enter), and
+	// esc with nothing else to close goes back to it.
+	fromOverview bool
+	ov           *overview.Model   // every environment, while shown
+	av           *alertsview.Model // the alerts view, while open
+	silences     SilenceActions
+	narrow       sources.Focus // the metric panes read one value of a label (none: every value)
+	byID         map[string]pane.Pane
 	// The panes with a drill-down of their own.
 	dbPane    *dbpane.Model
 	driftPane *driftpane.Model
