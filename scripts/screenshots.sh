@@ -179,6 +179,9 @@ prod = re.sub(r"@127\.0\.0\.1:\d+/origin_db", "@127.0.0.1:1/origin_db", prod)
 open(out, "w").write(head.replace("refresh: 2s", "refresh: 2s\noverview_refresh: 2s") + env + staging + prod)
 PY
 tmux -L "$sock" kill-server 2>/dev/null || true
+# (A new server only once the old one has gone.)
+while tmux -L "$sock" has-session 2>/dev/null; do sleep 0.2; done
+sleep 0.5
 tmux -L "$sock" new-session -d -x 160 -y 48 "TERM=xterm-256color COLORTERM=truecolor exec $bin --config $work/three.yaml --overview"
 wait_for 'PG down' 20
 wait_for 'staging .*conn' 20
