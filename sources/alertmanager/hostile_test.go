@@ -15,16 +15,6 @@ import (
 	"github.com/opsdeck/opsdeck/sources/httpapi"
 )
 
-// hasControl reports a C0/C1 control or DEL in s.
-func hasControl(s string) bool {
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) {
-			return true
-		}
-	}
-	return false
-}
-
 func alertTexts(a sources.Alert) []string {
 	out := []string{a.Name, a.State, a.Severity, a.Summary, a.Description, a.RunbookURL, a.Fingerprint}
 	out = append(out, a.SilencedBy...)
@@ -46,7 +36,7 @@ func FuzzDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte, code int) {
 		var groups []apiGroup
 		if err := decode(body, code, "status", &groups); err != nil {
-			if hasControl(err.Error()) {
+			if faults.HasControl(err.Error()) {
 				t.Fatalf("control character in %q", err.Error())
 			}
 		} else {
@@ -56,7 +46,7 @@ func FuzzDecode(f *testing.F) {
 				for _, a := range g.Alerts {
 					n++
 					for _, s := range alertTexts(a) {
-						if hasControl(s) {
+						if faults.HasControl(s) {
 							t.Fatalf("control character in %q", s)
 						}
 					}
@@ -70,7 +60,7 @@ func FuzzDecode(f *testing.F) {
 		if decode(body, code, "status", &sils) == nil {
 			for _, s := range silencesOf(sils) {
 				for _, x := range append([]string{s.ID, s.State, s.CreatedBy, s.Comment}, matcherTexts(s.Matchers)...) {
-					if hasControl(x) {
+					if faults.HasControl(x) {
 						t.Fatalf("control character in %q", x)
 					}
 				}

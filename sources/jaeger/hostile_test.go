@@ -11,16 +11,6 @@ import (
 	"github.com/opsdeck/opsdeck/sources/httpapi"
 )
 
-// hasControl reports a C0/C1 control or DEL in s.
-func hasControl(s string) bool {
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) {
-			return true
-		}
-	}
-	return false
-}
-
 // FuzzTrace: whatever a backend answers, decoding neither panics nor lets a
 // control character through and spans stay bounded, whatever the
 // references (cycles included).
@@ -32,19 +22,19 @@ func FuzzTrace(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte, code int) {
 		tr, err := decode(body, code, "status", "ab")
 		if err != nil {
-			if hasControl(err.Error()) {
+			if faults.HasControl(err.Error()) {
 				t.Fatalf("control character in %q", err.Error())
 			}
 			return
 		}
 		for _, s := range tr.Spans {
 			for _, x := range []string{s.ID, s.Parent, s.Service, s.Operation} {
-				if hasControl(x) {
+				if faults.HasControl(x) {
 					t.Fatalf("control character in %q", x)
 				}
 			}
 			for k, v := range s.Attributes {
-				if hasControl(k) || hasControl(v) {
+				if faults.HasControl(k) || faults.HasControl(v) {
 					t.Fatalf("control character in %q=%q", k, v)
 				}
 			}

@@ -211,7 +211,7 @@ func (m *Model) Rows() []string {
 func (m *Model) sorted() []*entry {
 	es := slices.Clone(m.envs)
 	slices.SortStableFunc(es, func(a, b *entry) int {
-		return cmp.Or(cmp.Compare(rank(b.level()), rank(a.level())), cmp.Compare(a.order, b.order))
+		return cmp.Or(cmp.Compare(glance.Rank(b.level()), glance.Rank(a.level())), cmp.Compare(a.order, b.order))
 	})
 	return es
 }
@@ -228,17 +228,6 @@ func (e *entry) level() sources.Status {
 	return e.row.Level()
 }
 
-func rank(s sources.Status) int {
-	switch s {
-	case sources.StatusCrit:
-		return 3
-	case sources.StatusWarn, sources.StatusError:
-		return 2
-	case sources.StatusOK:
-		return 1
-	}
-	return 0
-}
 
 // Move moves the selection.
 func (m *Model) Move(delta int) {

@@ -35,3 +35,14 @@ func Poison(ptr any, s string) {
 	}
 	walk(reflect.ValueOf(ptr).Elem())
 }
+
+// HasControl reports a C0 or C1 control character or DEL in s: what must
+// never reach the terminal raw from a source.
+func HasControl(s string) bool {
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) {
+			return true
+		}
+	}
+	return false
+}

@@ -229,7 +229,7 @@ func readDrift(ctx context.Context, env *sources.Environment) Drift {
 func (r Row) Level() sources.Status {
 	level := sources.StatusOK
 	worse := func(s sources.Status) {
-		if rank(s) > rank(level) {
+		if Rank(s) > Rank(level) {
 			level = s
 		}
 	}
@@ -272,7 +272,8 @@ func (r Row) Level() sources.Status {
 	return level
 }
 
-func rank(s sources.Status) int {
+// Rank orders statuses from none through ok and warn (or error) to crit.
+func Rank(s sources.Status) int {
 	switch s {
 	case sources.StatusCrit:
 		return 3
