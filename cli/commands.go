@@ -40,7 +40,8 @@ type command struct {
 const description = `A terminal console for on-call engineers: RPS, error rate, P95 latency, memory and
 firing alerts from Prometheus, PostgreSQL and Redis state, and schema drift (Alembic revisions and
 the live schema against a reference) on one screen, with guarded runbook actions (migrate, reset,
-your own commands) and incident reports in Markdown.
+your own commands) and incident reports in Markdown; the traces behind a slow request (Jaeger),
+Alertmanager's alerts and silences, and every environment at a glance (--overview).
 
 Try it with no setup: opsdeck demo`
 
