@@ -7,6 +7,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/opsdeck/opsdeck/ui/frame"
 	"github.com/opsdeck/opsdeck/ui/overview"
 )
 
@@ -63,6 +64,7 @@ func (m *Model) overviewFrame() string {
 		}
 	}
 	b.WriteByte('\n')
-	b.WriteString(m.footer())
+	// The overview's own keys: the console's would do nothing here.
+	b.WriteString(frame.Fit(m.deps.Styles.Muted.Render(" "+m.ov.Hints()), m.w))
 	return b.String()
 }

@@ -13,7 +13,9 @@ import (
 )
 
 var (
-	textRe  = regexp.MustCompile(`<text x="([0-9.]+)px"([^>]*)>(.*?)</text>`)
+	// A text element with content; an empty line's is self-closing
+	// (<text …/>) and is left as it is.
+	textRe  = regexp.MustCompile(`<text x="([0-9.]+)px"([^>]*[^/>])>(.*?)</text>`)
 	tspanRe = regexp.MustCompile(`<tspan([^>]*?)/>|<tspan([^>]*)>(.*?)</tspan>`)
 )
 

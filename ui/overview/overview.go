@@ -324,7 +324,7 @@ func (m *Model) render(now time.Time) []string {
 	add := func(s string) { out = append(out, frame.Fit(s, m.w)) }
 	rows := m.sorted()
 	// As many environments as fit (three lines each), the selected among them.
-	fit := max((m.h-3)/3, 1)
+	fit := max((m.h-2)/3, 1)
 	cur := max(slices.IndexFunc(rows, func(e *entry) bool { return e.Name == m.cursor }), 0)
 	top := min(max(cur-fit+1, 0), max(len(rows)-fit, 0))
 	head := fmt.Sprintf(" Every environment · %d · read every %s · the worst first", len(m.envs), units.ShortDuration(m.o.Refresh))
@@ -345,9 +345,11 @@ func (m *Model) render(now time.Time) []string {
 		add("  " + second)
 		add("")
 	}
-	add(st.Muted.Render(" " + m.o.Hints))
 	return out
 }
+
+// Hints are the screen's keys, for the footer.
+func (m *Model) Hints() string { return m.o.Hints }
 
 // paint is a status's colour.
 func paint(st *theme.Styles, s sources.Status) theme.Paint {
