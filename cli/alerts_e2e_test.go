@@ -16,7 +16,6 @@ import (
 	"github.com/opsdeck/opsdeck/internal/testenv/originapi"
 )
 
-
 // amSilence is a silence as Alertmanager's API lists it.
 type amSilence struct {
 	ID       string

@@ -13,7 +13,6 @@ import (
 	"github.com/opsdeck/opsdeck/sources/httpapi"
 )
 
-
 // alertingStack is a real Alertmanager fed by a real Prometheus whose
 // rules fire from the synthetic API's errors.
 func alertingStack(t *testing.T) (*harness.Alertmanager, *Client) {

@@ -228,7 +228,6 @@ func (e *entry) level() sources.Status {
 	return e.row.Level()
 }
 
-
 // Move moves the selection.
 func (m *Model) Move(delta int) {
 	rows := m.Rows()

@@ -140,7 +140,9 @@ environments:
 		}
 	})
 	screen := func(p map[string]string) string { return p[ui.OverviewScreen] }
-	read := func(row string) bool { return strings.Contains(row, "PG ") && strings.Contains(row, "conn") && strings.Contains(row, "req/s") }
+	read := func(row string) bool {
+		return strings.Contains(row, "PG ") && strings.Contains(row, "conn") && strings.Contains(row, "req/s")
+	}
 
 	c.waitFor(t, "three rows read, the alerting one first", 60*time.Second, func(p map[string]string) bool {
 		s := screen(p)

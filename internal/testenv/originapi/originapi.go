@@ -33,8 +33,8 @@ type API struct {
 
 	mu       sync.Mutex
 	spans    SpanSink // nil unless ExportSpans or SetSpanSink was called
-	rss      float64   // simulated resident memory of the API process
-	appBytes float64   // origin_memory_usage_bytes
+	rss      float64  // simulated resident memory of the API process
+	appBytes float64  // origin_memory_usage_bytes
 }
 
 // New registers the Origin metric families on a fresh registry.
