@@ -35,6 +35,9 @@ type DBState struct {
 	LongestQuery       *DBSession  `json:"longest_query,omitempty"`
 	LongestTransaction *DBSession  `json:"longest_transaction,omitempty"`
 	Blocked            []DBSession `json:"blocked,omitempty"`
+	// Blockers are the sessions the blocked wait for that wait for
+	// nothing themselves: the lock tree's roots.
+	Blockers []DBSession `json:"blockers,omitempty"`
 
 	Counters DBCounters `json:"-"`
 	// Rates are between this poll and the previous one; nil on the first.
@@ -75,20 +78,31 @@ type DBConnections struct {
 
 // DBSession is one client backend.
 type DBSession struct {
-	PID         int       `json:"pid"`
-	User        string    `json:"user"`
-	Database    string    `json:"database,omitempty"`
-	Application string    `json:"application,omitempty"`
-	Client      string    `json:"client,omitempty"`
-	State       string    `json:"state"`
-	WaitEvent   string    `json:"wait_event,omitempty"`
-	BackendAge  float64   `json:"-"`
-	QueryAge    float64   `json:"query_seconds"`
-	XactAge     float64   `json:"transaction_seconds"`
-	StateAge    float64   `json:"-"`
-	Query       string    `json:"query"`
-	BlockedBy   []int     `json:"blocked_by,omitempty"`
-	QueryStart  time.Time `json:"-"`
+	PID         int     `json:"pid"`
+	User        string  `json:"user"`
+	Database    string  `json:"database,omitempty"`
+	Application string  `json:"application,omitempty"`
+	Client      string  `json:"client,omitempty"`
+	State       string  `json:"state"`
+	WaitEvent   string  `json:"wait_event,omitempty"`
+	BackendAge  float64 `json:"-"`
+	QueryAge    float64 `json:"query_seconds"`
+	XactAge     float64 `json:"transaction_seconds"`
+	StateAge    float64 `json:"-"`
+	Query       string  `json:"query"`
+	BlockedBy   []int   `json:"blocked_by,omitempty"`
+	// Lock is the lock a blocked session waits for.
+	Lock       *DBLock   `json:"lock,omitempty"`
+	QueryStart time.Time `json:"-"`
+}
+
+// DBLock is a lock a session waits for: its mode (AccessExclusiveLock…),
+// the relation when it is on one, and the lock's type (relation,
+// transactionid, advisory…).
+type DBLock struct {
+	Mode     string `json:"mode"`
+	Relation string `json:"relation,omitempty"`
+	Type     string `json:"type"`
 }
 
 // DBCounters are pg_stat_database's cumulative counters for this database.

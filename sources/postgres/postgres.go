@@ -150,7 +150,7 @@ func (c *Client) Poll(ctx context.Context, req sources.DBRequest) (sources.DBSta
 		st.Rates = rates(*c.prev, st)
 	}
 	prev := st
-	prev.Sessions, prev.Tables, prev.Blocked = nil, nil, nil
+	prev.Sessions, prev.Tables, prev.Blocked, prev.Blockers = nil, nil, nil, nil
 	c.prev = &prev
 	c.mu.Unlock()
 	return st, nil
@@ -338,6 +338,7 @@ type wire struct {
 	LongestQuery   *wireSession          `json:"longest_query"`
 	LongestXact    *wireSession          `json:"longest_xact"`
 	Blocked        []wireSession         `json:"blocked"`
+	Blockers       []wireSession         `json:"blockers"`
 	Counters       *wireCounters         `json:"counters"`
 	Size           *int64                `json:"size"`
 	Tables         []wireTable           `json:"tables"`
@@ -361,6 +362,11 @@ type wireSession struct {
 	StateAge    *float64 `json:"state_age"`
 	Query       *string  `json:"query"`
 	BlockedBy   []int    `json:"blocked_by"`
+	Lock        *struct {
+		Mode     string  `json:"mode"`
+		Relation *string `json:"relation"`
+		Type     string  `json:"type"`
+	} `json:"lock"`
 }
 
 type wireCounters struct {
@@ -416,8 +422,18 @@ func (w wireSession) session() sources.DBSession {
 		PID: w.PID, User: str(w.User), Database: str(w.Database), Application: str(w.Application),
 		Client: str(w.Client), State: w.State, WaitEvent: str(w.Wait),
 		BackendAge: num(w.BackendAge), QueryAge: num(w.QueryAge), XactAge: num(w.XactAge), StateAge: num(w.StateAge),
-		Query: strings.TrimSpace(str(w.Query)), BlockedBy: w.BlockedBy,
+		Query: strings.TrimSpace(str(w.Query)), BlockedBy: w.BlockedBy, Lock: w.lock(),
 	}
+}
+
+// lock is the lock a session waits for: its mode and the relation, or the
+// kind of lock when it is on no relation (a transaction id, an advisory
+// lock).
+func (w wireSession) lock() *sources.DBLock {
+	if w.Lock == nil {
+		return nil
+	}
+	return &sources.DBLock{Mode: w.Lock.Mode, Relation: str(w.Lock.Relation), Type: w.Lock.Type}
 }
 
 // decode reads the poll's document; size is nil when it was not asked for.
@@ -461,6 +477,9 @@ func decode(doc []byte) (st sources.DBState, size *int64, err error) {
 	}
 	for _, b := range w.Blocked {
 		st.Blocked = append(st.Blocked, b.session())
+	}
+	for _, b := range w.Blockers {
+		st.Blockers = append(st.Blockers, b.session())
 	}
 	if c := w.Counters; c != nil {
 		st.Counters = sources.DBCounters{Commits: c.Commits, Rollbacks: c.Rollbacks, BlocksHit: c.Hit, BlocksRead: c.Read, Deadlocks: c.Deadlocks, TempBytes: c.TempBytes}

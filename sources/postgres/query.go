@@ -44,6 +44,13 @@ const stateSQL = `WITH act AS (
   SELECT * FROM pg_stat_activity
   WHERE (backend_type = 'client backend' OR (backend_type IS NULL AND usesysid IS NOT NULL))
     AND pid <> pg_backend_pid()
+), blk AS (
+  -- The sessions waiting on a lock, whom they wait for, and the lock: its
+  -- mode and relation (pg_locks, read for these sessions only).
+  SELECT a.*, pg_blocking_pids(a.pid) AS blocked_by,
+         (SELECT json_build_object('mode', l.mode, 'relation', l.relation::regclass::text, 'type', l.locktype)
+          FROM pg_locks l WHERE l.pid = a.pid AND NOT l.granted LIMIT 1) AS lock
+  FROM act a WHERE a.wait_event_type = 'Lock' ORDER BY a.query_start LIMIT 50
 )
 SELECT json_build_object(
   'version', current_setting('server_version'),
@@ -64,8 +71,11 @@ SELECT json_build_object(
   'longest_xact', (SELECT ` + sessionJSON + ` FROM act
                    WHERE xact_start IS NOT NULL ORDER BY xact_start LIMIT 1),
   'blocked', (SELECT json_agg(b) FROM (
-                SELECT ` + sessionJSON + `::jsonb || jsonb_build_object('blocked_by', pg_blocking_pids(pid)) AS b
-                FROM act WHERE wait_event_type = 'Lock' ORDER BY query_start LIMIT 50) x),
+                SELECT ` + sessionJSON + `::jsonb || jsonb_build_object('blocked_by', blocked_by, 'lock', lock) AS b
+                FROM blk ORDER BY query_start) x),
+  -- Who blocks them and waits for nothing: the roots of the lock tree.
+  'blockers', (SELECT json_agg(` + sessionJSON + ` ORDER BY pid) FROM act
+               WHERE pid IN (SELECT unnest(blocked_by) FROM blk) AND pid NOT IN (SELECT pid FROM blk)),
   'counters', (SELECT json_build_object('commits', xact_commit, 'rollbacks', xact_rollback,
                  'hit', blks_hit, 'read', blks_read, 'deadlocks', deadlocks,
                  'temp_bytes', temp_bytes, 'reset', stats_reset)
