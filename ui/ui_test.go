@@ -395,7 +395,7 @@ func TestOKScreenShowsValuesThresholdsAndAlerts(t *testing.T) {
 	for _, want := range []string{
 		"42.7 req/s", "3.10 % WARN", "2.40 s CRIT", "412 MiB ok",
 		"● 1 firing: OriginHighErrorRate (critical, 3m) High API error rate · 1 pending",
-		"env: qa", "disposable", "4/100 conn", "⚠ pid 4301 blocked by 4100", "⚠ queues celery 137",
+		"env: qa", "disposable", "4/100 conn", "⚠ pid 4301 waits 41s for a lock, blocked by 4100", "⚠ queues celery 137",
 		"⚠ behind: 2 pending · c7d0e5f19a24 → 1e9b7a6c5d40", "+ 5a0f3b8e2c61 add user facts",
 	} {
 		if !strings.Contains(s, want) {

@@ -82,7 +82,13 @@ func (m *Model) summary(st *theme.Styles, s sources.DBState, w, h int, stale boo
 		return lines
 	}
 	keep := min(len(lines), max(h/3, 4))
-	return append(lines[:keep], m.sessions.render(st, s.Sessions, w, h-keep, m.hints)...)
+	lines = lines[:keep]
+	// The lock tree, when sessions wait: above the list, at most a third.
+	if roots := sources.LockTree(s.Blocked, s.Blockers); len(roots) > 0 {
+		tree := LockTreeLines(st, roots, w, max((h-keep)/3, 3))
+		lines = append(append(lines, st.Accent.Render(frame.Fit("lock tree: who holds up whom", w))), tree...)
+	}
+	return append(lines, m.sessions.render(st, s.Sessions, w, h-len(lines), m.hints)...)
 }
 
 // summaryLines are the pane's findings, most urgent first: a short pane
@@ -119,12 +125,20 @@ func summaryLines(st *theme.Styles, s sources.DBState, th sources.DBThresholds, 
 	}
 	add(statePaint, states)
 
-	for i, b := range s.Blocked {
-		if i == 2 {
-			add(st.Crit, fmt.Sprintf("  … %d more blocked", len(s.Blocked)-2))
-			break
+	// The worst root blocker in one line, and the first session it holds.
+	if roots := sources.LockTree(s.Blocked, s.Blockers); len(roots) > 0 {
+		r := roots[0]
+		if len(r.Session.BlockedBy) > 0 { // its blocker was not read: the blocked session itself
+			add(st.Crit, "⚠ "+waitLine(r, true))
+		} else {
+			add(st.Crit, "⚠ root blocker "+rootLine(r))
+			if len(r.Waiting) > 0 {
+				add(st.Warn, "  └ "+waitLine(r.Waiting[0], false))
+			}
 		}
-		add(st.Crit, fmt.Sprintf("⚠ pid %d blocked by %s for %s: %s", b.PID, pids(b.BlockedBy), units.Span(seconds(b.QueryAge)), frame.OneLine(b.Query)))
+		if more := len(s.Blocked) - min(len(r.Waiting), 1); more > 0 && len(r.Waiting) > 0 {
+			add(st.Muted, fmt.Sprintf("  … %d more blocked (zoom: the lock tree)", more))
+		}
 	}
 	if t := s.LongestTransaction; t != nil {
 		p := st.Status(th.TransactionAge.Classify(t.XactAge), st.Text)

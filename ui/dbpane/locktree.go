@@ -1,0 +1,80 @@
+package dbpane
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/opsdeck/opsdeck/sources"
+	"github.com/opsdeck/opsdeck/ui/frame"
+	"github.com/opsdeck/opsdeck/ui/theme"
+)
+
+// rootLine is a root blocker in one line, what matters first (a narrow
+// pane keeps the start): its pid, how many sessions it holds up, how long
+// its transaction has been open, then who and what it runs.
+func rootLine(n *sources.LockNode) string {
+	s := n.Session
+	return fmt.Sprintf("pid %d holds up %d · tx %s %s · %s: %s", s.PID, n.Holds, age(s.XactAge), s.State, who(s), frame.OneLine(s.Query))
+}
+
+// waitLine is a blocked session in one line: its pid, how long it has
+// waited and for which lock (and, orphan, whom it waits for: a blocker the
+// poll did not read), then who and what it runs.
+func waitLine(n *sources.LockNode, orphan bool) string {
+	s := n.Session
+	lock := "a lock"
+	if l := s.Lock; l != nil {
+		lock = l.Mode
+		if l.Relation != "" {
+			lock += " on " + l.Relation
+		} else if l.Type != "" {
+			lock += " (" + l.Type + ")"
+		}
+	}
+	line := fmt.Sprintf("pid %d waits %s for %s", s.PID, age(s.QueryAge), lock)
+	if orphan {
+		line += ", blocked by " + pids(s.BlockedBy)
+	}
+	if n.Holds > 0 {
+		line += fmt.Sprintf(", holds up %d", n.Holds)
+	}
+	return line + " · " + who(s) + ": " + frame.OneLine(s.Query)
+}
+
+// who is a session's application and user.
+func who(s sources.DBSession) string {
+	return strings.TrimSpace(frame.Or(s.Application, "?") + " " + s.User)
+}
+
+// LockTreeLines draws the lock tree, each waiting session under the one it
+// waits for, in at most max lines of w cells; the roots come as LockTree
+// sorted them (the one holding up most first).
+func LockTreeLines(st *theme.Styles, roots []*sources.LockNode, w, max int) []string {
+	var out []string
+	total := 0
+	var walk func(n *sources.LockNode, depth int)
+	walk = func(n *sources.LockNode, depth int) {
+		total++
+		if len(out) < max {
+			switch {
+			case depth == 0 && len(n.Session.BlockedBy) > 0: // a blocked session whose blocker is unknown
+				out = append(out, st.Crit.Render(frame.Fit("⚠ "+waitLine(n, true), w)))
+			case depth == 0:
+				out = append(out, st.Crit.Render(frame.Fit("⚠ "+rootLine(n), w)))
+			default:
+				indent := strings.Repeat("  ", min(depth-1, 8)) + "└ "
+				out = append(out, st.Warn.Render(frame.Fit(indent+waitLine(n, false), w)))
+			}
+		}
+		for _, c := range n.Waiting {
+			walk(c, depth+1)
+		}
+	}
+	for _, r := range roots {
+		walk(r, 0)
+	}
+	if total > len(out) && len(out) > 0 {
+		out[len(out)-1] = st.Muted.Render(frame.Fit(fmt.Sprintf("… %d more in the lock tree", total-len(out)+1), w))
+	}
+	return out
+}
