@@ -96,6 +96,9 @@ type Spec struct {
 	// Call is work done in process rather than by a command (making or
 	// expiring a silence): its lines are the run's output.
 	Call func(ctx context.Context) ([]string, error)
+	// Shows reads what the action would act on, for its confirmation (the
+	// session a cancel reaches); an error means there is nothing to act on.
+	Shows func(ctx context.Context) ([]string, error)
 }
 
 // Guard is the confirmation spec needs in env.

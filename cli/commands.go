@@ -53,10 +53,11 @@ func commands() []*command {
 	var rf runFlags
 	auditLimit := 20
 	return []*command{
-		{path: "run", args: "[ACTION]", summary: "Open the console (the default command); with ACTION (migrate, reset, alembic-check or a configured command), run it headless with the same guards and audit log.",
+		{path: "run", args: "[ACTION]", summary: "Open the console (the default command); with ACTION (migrate, reset, alembic-check, cancel or terminate --pid N, or a configured command), run it headless with the same guards and audit log.",
 			flags: func(fs *flag.FlagSet) {
 				fs.BoolVar(&rf.Yes, "yes", false, "answer the y/N confirmation")
 				fs.StringVar(&rf.ConfirmEnv, "confirm-env", "", "the environment's `NAME`, as typed to confirm in a protected environment")
+				fs.IntVar(&rf.PID, "pid", 0, "the backend `PID` that cancel and terminate act on")
 			},
 			run: func(a *app, args []string) error {
 				if len(args) == 0 {

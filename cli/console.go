@@ -63,6 +63,9 @@ func (a *app) console(ctx context.Context, cfg *config.Config) error {
 		Silences: func(n string) ui.SilenceActions {
 			return consoleSilences(cfg, n, a.cli.Readonly, audit, who)
 		},
+		Signal: func(n string, pid int, terminate bool) actionpane.Action {
+			return consoleSignal(cfg, n, a.cli.Readonly, audit, who, pid, terminate)
+		},
 		Overview:        a.cli.Overview,
 		OverviewRefresh: cfg.OverviewRefresh.D(),
 		Environments:    envs,

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/signal"
 	"os/user"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -17,6 +18,8 @@ import (
 type runFlags struct {
 	Yes        bool
 	ConfirmEnv string
+	// PID is the backend cancel and terminate act on.
+	PID int
 }
 
 // runAction is `opsdeck run ACTION`: the same guards and audit as the keys,
@@ -33,6 +36,18 @@ func runAction(a *app, name string, f runFlags) error {
 	env, specs, err := wire.Actions(cfg, envName)
 	if err != nil {
 		return err
+	}
+	if slices.Contains(wire.SignalActions, name) {
+		if f.PID <= 0 {
+			return usageError(fmt.Errorf("%s needs the backend's pid: --pid N (the Postgres sessions view shows them)", name))
+		}
+		var sig actions.Spec
+		var release func()
+		if env, sig, release, err = wire.Signal(cfg, envName, f.PID, name == "terminate"); err != nil {
+			return usageError(err)
+		}
+		defer release()
+		specs = append(specs, sig)
 	}
 	var spec *actions.Spec
 	var names []string
@@ -53,6 +68,14 @@ func runAction(a *app, name string, f runFlags) error {
 	defer cancel()
 
 	var plan actions.Plan
+	if spec.Shows != nil {
+		// What it would reach, read now: nothing to reach is no run.
+		shown, err := spec.Shows(ctx)
+		if err != nil {
+			return fmt.Errorf("%s: %w", spec.Name, err)
+		}
+		fmt.Fprintln(a.stderr, "opsdeck: "+spec.Name+": "+strings.Join(shown, "; "))
+	}
 	if spec.Pending != nil {
 		fmt.Fprintln(a.stderr, "opsdeck: "+spec.Name+": "+pendingText(ctx, *spec))
 	}

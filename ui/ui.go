@@ -70,6 +70,9 @@ type Deps struct {
 	Report func(ctx context.Context, env *sources.Environment) (path string, err error)
 	// Silences are an environment's silence actions (nil: none).
 	Silences func(env string) SilenceActions
+	// Signal is the action that cancels (or terminates) backend pid in
+	// environment env (nil: none).
+	Signal func(env string, pid int, terminate bool) actionpane.Action
 	// Overview opens the console on the overview of every environment;
 	// OverviewRefresh is how often the overview reads each (default 10 s).
 	Overview        bool
@@ -235,7 +238,7 @@ func (m *Model) buildPanes() {
 	km := m.keys
 	m.dbPane = dbpane.New(c, dbpane.Options{Source: env.Database, Thresholds: env.DBThresholds, Problem: cmp.Or(env.DatabaseProblem, m.envErr),
 		Target: env.PostgresTarget, Scrubber: env.Scrubber,
-		Hints: dbpane.Hints{Browse: km.hint("filter", "sort", "reverse", "up", "down") + " · " + km.key("close") + " back",
+		Hints: dbpane.Hints{Browse: km.hint("filter", "sort", "reverse", "up", "down", "cancel_query", "terminate_session") + " · " + km.key("close") + " back",
 			Typing: "type to filter · " + km.key("select") + " keep · " + km.key("close") + " clear"}})
 	m.driftPane = driftpane.New(c, driftpane.Options{Source: env.Migrations, Drift: env.Drift, Check: check,
 		Hints:   driftpane.Hints{Zoom: km.key("zoom"), Check: km.key("run_check")},

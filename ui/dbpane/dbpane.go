@@ -72,6 +72,18 @@ func (m *Model) SetZoomed(z bool) tea.Cmd {
 	return nil
 }
 
+// Selected is the session under the cursor of the zoomed list.
+func (m *Model) Selected() (sources.DBSession, bool) {
+	if !m.zoomed || !m.Poll.HasLast {
+		return sources.DBSession{}, false
+	}
+	rows := m.sessions.visible(m.Poll.Last.Sessions)
+	if m.sessions.cursor >= len(rows) {
+		return sources.DBSession{}, false
+	}
+	return rows[m.sessions.cursor], true
+}
+
 // State is the last good state (for tests and the report).
 func (m *Model) State() (sources.DBState, bool) { return m.Poll.Last, m.Poll.HasLast }
 
