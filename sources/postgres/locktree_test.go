@@ -42,7 +42,9 @@ func TestThreeLevelLockTree(t *testing.T) {
 			time.Sleep(100 * time.Millisecond)
 		}
 	}
-	waitFor("the holder's update", func(st sources.DBState) bool { return st.LongestTransaction != nil && st.LongestTransaction.Application == "holder" })
+	waitFor("the holder's update", func(st sources.DBState) bool {
+		return st.LongestTransaction != nil && st.LongestTransaction.Application == "holder"
+	})
 	alter, err := pg.StartSession("migration", "ALTER TABLE accounts ADD COLUMN note text")
 	if err != nil {
 		t.Fatal(err)
