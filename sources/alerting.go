@@ -8,6 +8,23 @@ import (
 	"time"
 )
 
+// SeverityRank orders alert severities, the worst highest: critical (or
+// page) 3, warning 2, any other 1, none 0.
+func SeverityRank(s string) int {
+	switch strings.ToLower(s) {
+	case "critical", "page":
+		return 3
+	case "warning", "warn":
+		return 2
+	case "":
+		return 0
+	}
+	return 1
+}
+
+// Critical reports whether severity s pages at once.
+func Critical(s string) bool { return SeverityRank(s) == 3 }
+
 // Alert states as Alertmanager gives them: an alert is active (paging),
 // suppressed (by a silence or an inhibition) or unprocessed (just arrived).
 const (

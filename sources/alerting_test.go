@@ -54,3 +54,15 @@ func TestMatcherMatches(t *testing.T) {
 		t.Error("no matcher matches everything")
 	}
 }
+
+func TestSeverityRank(t *testing.T) {
+	order := []string{"", "info", "Warning", "CRITICAL"}
+	for i := 1; i < len(order); i++ {
+		if SeverityRank(order[i]) <= SeverityRank(order[i-1]) {
+			t.Errorf("%q does not rank above %q", order[i], order[i-1])
+		}
+	}
+	if !Critical("page") || Critical("warning") {
+		t.Error("page is critical, warning is not")
+	}
+}

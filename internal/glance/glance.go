@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"strings"
 	"sync"
 	"time"
 
@@ -143,25 +142,11 @@ func readAlerts(ctx context.Context, env *sources.Environment) Alerts {
 			continue
 		}
 		a.Firing++
-		if severityRank(al.Severity) > severityRank(a.Worst) {
+		if sources.SeverityRank(al.Severity) > sources.SeverityRank(a.Worst) {
 			a.Worst = al.Severity
 		}
 	}
 	return a
-}
-
-// severityRank orders severities: critical (or page) above warning above
-// the rest.
-func severityRank(s string) int {
-	switch strings.ToLower(s) {
-	case "critical", "page":
-		return 3
-	case "warning", "warn":
-		return 2
-	case "":
-		return 0
-	}
-	return 1
 }
 
 func readPostgres(ctx context.Context, env *sources.Environment) Postgres {
@@ -242,7 +227,7 @@ func (r Row) Level() sources.Status {
 		}
 	}
 	switch {
-	case r.Alerts.Firing > 0 && severityRank(r.Alerts.Worst) >= 3:
+	case r.Alerts.Firing > 0 && sources.Critical(r.Alerts.Worst):
 		worse(sources.StatusCrit)
 	case r.Alerts.Firing > 0:
 		worse(sources.StatusWarn)

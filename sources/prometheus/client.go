@@ -284,23 +284,12 @@ func (c *Client) Alerts(ctx context.Context) ([]sources.Alert, error) {
 		if a.State != b.State {
 			return a.State == "firing"
 		}
-		if sa, sb := severityRank(a.Severity), severityRank(b.Severity); sa != sb {
-			return sa < sb
+		if sa, sb := sources.SeverityRank(a.Severity), sources.SeverityRank(b.Severity); sa != sb {
+			return sa > sb
 		}
 		return a.Name < b.Name
 	})
 	return out, nil
-}
-
-func severityRank(s string) int {
-	switch strings.ToLower(s) {
-	case "critical", "page":
-		return 0
-	case "warning", "warn":
-		return 1
-	default:
-		return 2
-	}
 }
 
 func labelsOf(m model.Metric) map[string]string {

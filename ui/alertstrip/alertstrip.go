@@ -146,7 +146,7 @@ func (m *Model) summary() string {
 			b.WriteString(st.Muted.Render(" ·"))
 		}
 		paint := st.Warn
-		if sev := strings.ToLower(a.Severity); sev == "critical" || sev == "page" {
+		if sources.Critical(a.Severity) {
 			paint = st.Crit
 		}
 		detail := a.Severity

@@ -362,7 +362,7 @@ func (m *Model) View(st *theme.Styles) []string {
 			p, cursorLine = st.Selected, len(list)
 		case r.alert.State == sources.AlertSuppressed:
 			p = st.Faint
-		case r.alert.State == sources.AlertActive && isCritical(r.alert.Severity):
+		case r.alert.State == sources.AlertActive && sources.Critical(r.alert.Severity):
 			p = st.Crit
 		case r.alert.State == sources.AlertActive:
 			p = st.Warn
@@ -382,11 +382,6 @@ func (m *Model) View(st *theme.Styles) []string {
 }
 
 func g(gs []sources.AlertGroup, i int) map[string]string { return gs[i].Labels }
-
-func isCritical(sev string) bool {
-	s := strings.ToLower(sev)
-	return s == "critical" || s == "page"
-}
 
 // labelText writes labels as name="value", sorted.
 func labelText(labels map[string]string) string {

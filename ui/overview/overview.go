@@ -419,7 +419,7 @@ func alertsCell(st *theme.Styles, e *entry, now time.Time) string {
 		return st.OK.Render("no alerts")
 	}
 	p := st.Warn
-	if strings.EqualFold(a.Worst, "critical") || strings.EqualFold(a.Worst, "page") {
+	if sources.Critical(a.Worst) {
 		p = st.Crit
 	}
 	return p.Render(fmt.Sprintf("%d firing (%s)", a.Firing, frame.Or(a.Worst, "no severity")))
