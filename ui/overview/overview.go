@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"github.com/opsdeck/opsdeck/internal/glance"
 	"github.com/opsdeck/opsdeck/internal/units"
 	"github.com/opsdeck/opsdeck/sources"
+	"github.com/opsdeck/opsdeck/ui/chart"
 	"github.com/opsdeck/opsdeck/ui/frame"
 	"github.com/opsdeck/opsdeck/ui/pane"
 	"github.com/opsdeck/opsdeck/ui/theme"
@@ -496,31 +496,22 @@ func signalCell(st *theme.Styles, s glance.Signal) string {
 	if s.Err != "" && s.Has {
 		text = "⚠ " + text
 	}
-	return paint(st, s.Status).Render(text) + " " + st.Muted.Render(Sparkline(s.Points, 10))
+	return paint(st, s.Status).Render(text) + " " + st.Muted.Render(sparkline(s.Points))
 }
 
-// Sparkline draws points in w cells of block characters, the latest at the
-// right; a missing point is a blank.
-func Sparkline(points []float64, w int) string {
-	const blocks = "▁▂▃▄▅▆▇█"
-	levels := []rune(blocks)
-	if len(points) > w {
-		points = points[len(points)-w:]
-	}
+// sparkWidth is how many cells a signal's sparkline takes (braille, two
+// points a cell, as the charts and the breakdown draw).
+const sparkWidth = 10
+
+// sparkline draws points in sparkWidth cells, a flat line along the bottom,
+// no point at all as blanks.
+func sparkline(points []float64) string {
 	lo, hi, ok := sources.MinMax(points...)
-	var b strings.Builder
-	for range w - len(points) {
-		b.WriteByte(' ')
+	if !ok {
+		return strings.Repeat(" ", sparkWidth)
 	}
-	for _, p := range points {
-		switch {
-		case math.IsNaN(p) || math.IsInf(p, 0) || !ok:
-			b.WriteByte(' ')
-		case hi == lo:
-			b.WriteRune(levels[0])
-		default:
-			b.WriteRune(levels[int((p-lo)/(hi-lo)*float64(len(levels)-1)+0.5)])
-		}
+	if hi == lo {
+		hi = lo + 1
 	}
-	return b.String()
+	return chart.Braille(points, sparkWidth, 1, lo, hi)[0]
 }

@@ -90,21 +90,23 @@ func TestRanksAndKeepsLastData(t *testing.T) {
 	}
 }
 
+// TestSparkline: a signal's points drawn in braille like the charts, in
+// sparkWidth cells; none at all are blanks.
 func TestSparkline(t *testing.T) {
-	for _, c := range []struct {
-		in   []float64
-		w    int
-		want string
-	}{
-		{[]float64{0, 1, 2, 3, 4, 5, 6, 7}, 8, "▁▂▃▄▅▆▇█"},
-		{[]float64{5, 5}, 4, "  ▁▁"},
-		{[]float64{1, math.NaN(), 2}, 3, "▁ █"},
-		{[]float64{1, 2, 3, 4}, 2, "▁█"},
-		{nil, 3, "   "},
-	} {
-		if got := Sparkline(c.in, c.w); got != c.want {
-			t.Errorf("Sparkline(%v, %d) = %q, want %q", c.in, c.w, got, c.want)
+	up := sparkline([]float64{0, 1, 2, 3, 4, 5, 6, 7})
+	if ansi.StringWidth(up) != sparkWidth || strings.TrimSpace(up) == "" {
+		t.Errorf("a rising line: %q", up)
+	}
+	for _, r := range strings.TrimSpace(up) {
+		if r < 0x2800 || r > 0x28ff {
+			t.Errorf("%q is not braille", r)
 		}
+	}
+	if got := sparkline([]float64{math.NaN(), math.NaN()}); got != strings.Repeat(" ", sparkWidth) {
+		t.Errorf("no points: %q", got)
+	}
+	if flat := sparkline([]float64{5, 5, 5}); strings.TrimSpace(flat) == "" {
+		t.Errorf("a flat line is drawn along the bottom: %q", flat)
 	}
 }
 
