@@ -238,14 +238,20 @@ func (o observed) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 func (o observed) View() tea.View { return o.m.View() }
 
 func startConsole(t testing.TB, cfg *config.Config) *console {
-	c := &console{t: t, done: make(chan error, 1)}
-	m := ui.New(ui.Deps{
+	return startConsoleWith(t, ui.Deps{
 		Environments: []ui.EnvChoice{{Name: "faults"}},
 		Initial:      "faults",
 		Open:         func(n string) (*sources.Environment, error) { return wire.Open(cfg, n, "test") },
 		Refresh:      cfg.Refresh.D(),
 		Window:       15 * time.Minute,
 	})
+}
+
+// startConsoleWith runs the console built from deps; q quits it when the
+// test ends (from the main screen or the overview).
+func startConsoleWith(t testing.TB, deps ui.Deps) *console {
+	c := &console{t: t, done: make(chan error, 1)}
+	m := ui.New(deps)
 	c.prog = tea.NewProgram(observed{m: m, c: c}, tea.WithInput(nil), tea.WithOutput(io.Discard),
 		tea.WithWindowSize(160, 48), tea.WithFPS(10), tea.WithoutSignals())
 	go func() {

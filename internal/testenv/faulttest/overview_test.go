@@ -3,15 +3,12 @@ package faulttest
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	tea "charm.land/bubbletea/v2"
 
 	"github.com/opsdeck/opsdeck/config"
 	"github.com/opsdeck/opsdeck/internal/testenv/faults"
@@ -115,30 +112,12 @@ environments:
 	cfg, err := config.Load(config.Options{Path: path})
 	must(t, err)
 
-	c := &console{t: t, done: make(chan error, 1)}
 	var envs []ui.EnvChoice
 	for _, n := range cfg.Order {
 		envs = append(envs, ui.EnvChoice{Name: n, Protected: cfg.Environments[n].Protected})
 	}
-	m := ui.New(ui.Deps{Environments: envs, Initial: "beta", Open: func(n string) (*sources.Environment, error) { return wire.Open(cfg, n, "test") },
-		Refresh: cfg.Refresh.D(), Window: 5 * time.Minute, Overview: true, OverviewRefresh: cfg.OverviewRefresh.D()})
-	c.prog = tea.NewProgram(observed{m: m, c: c}, tea.WithInput(nil), tea.WithOutput(io.Discard), tea.WithWindowSize(160, 48), tea.WithFPS(10), tea.WithoutSignals())
-	go func() {
-		_, err := c.prog.Run()
-		c.done <- err
-	}()
-	t.Cleanup(func() {
-		c.prog.Send(tea.KeyPressMsg{Code: 'q', Text: "q"}) // q quits from the overview too
-		select {
-		case err := <-c.done:
-			if err != nil {
-				t.Errorf("console ended with %v", err)
-			}
-		case <-time.After(5 * time.Second):
-			t.Error("the console did not quit within 5s")
-			c.prog.Kill()
-		}
-	})
+	c := startConsoleWith(t, ui.Deps{Environments: envs, Initial: "beta", Open: func(n string) (*sources.Environment, error) { return wire.Open(cfg, n, "test") },
+		Refresh: cfg.Refresh.D(), Window: 5 * time.Minute, Overview: true, OverviewRefresh: cfg.OverviewRefresh.D()}) // q quits from the overview too
 	screen := func(p map[string]string) string { return p[ui.OverviewScreen] }
 	read := func(row string) bool {
 		return strings.Contains(row, "PG ") && strings.Contains(row, "conn") && strings.Contains(row, "req/s")
