@@ -29,14 +29,13 @@ func TestCancelAndTerminateHeadless(t *testing.T) {
 	defer conn.Close(ctx)
 	pidOf := func(app string) int {
 		t.Helper()
-		for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-			var pid int
-			if conn.QueryRow(ctx, "SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND state = 'active'", app).Scan(&pid) == nil {
-				return pid
-			}
+		ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		defer cancel()
+		pid, err := pg.ActivePID(ctx, app)
+		if err != nil {
+			t.Fatal(err)
 		}
-		t.Fatalf("no active session %s", app)
-		return 0
+		return pid
 	}
 	gone := func(pid int) bool {
 		var n int

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/opsdeck/opsdeck/internal/testenv/harness"
-	"github.com/opsdeck/opsdeck/sources"
 )
 
 // TestCancelAndTerminate: a query is cancelled and its session stays; a
@@ -23,21 +22,13 @@ func TestCancelAndTerminate(t *testing.T) {
 	c := newClient(t, Options{URL: pg.URL()})
 	pidOf := func(app string) int {
 		t.Helper()
-		deadline := time.Now().Add(15 * time.Second)
-		for {
-			st, err := c.Poll(ctx, sources.DBRequest{Sessions: true})
-			if err == nil {
-				for _, s := range st.Sessions {
-					if s.Application == app && s.State == "active" {
-						return s.PID
-					}
-				}
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("no active session %s", app)
-			}
-			time.Sleep(100 * time.Millisecond)
+		ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		defer cancel()
+		pid, err := pg.ActivePID(ctx, app)
+		if err != nil {
+			t.Fatal(err)
 		}
+		return pid
 	}
 	sleeper, err := pg.StartSession("sleeper", "SELECT pg_sleep(600)")
 	if err != nil {
@@ -81,19 +72,11 @@ func TestCancelAndTerminate(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer elsewhere.Stop()
-	other := newClient(t, Options{URL: pg.URLFor("other")})
-	var otherPID int
-	for deadline := time.Now().Add(15 * time.Second); otherPID == 0; time.Sleep(100 * time.Millisecond) {
-		if st, err := other.Poll(ctx, sources.DBRequest{Sessions: true}); err == nil {
-			for _, s := range st.Sessions {
-				if s.Application == "elsewhere" {
-					otherPID = s.PID
-				}
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no session in the other database")
-		}
+	octx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	otherPID, err := cp.ActivePID(octx, "elsewhere")
+	if err != nil {
+		t.Fatal(err)
 	}
 	if _, _, err := c.Cancel(ctx, otherPID, true); err == nil || !strings.Contains(err.Error(), "is not a client session of") {
 		t.Errorf("another database's backend: %v", err)

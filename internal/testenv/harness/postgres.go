@@ -242,3 +242,27 @@ func (s *Session) Stop() error {
 	}
 	return syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
 }
+
+// ActivePID is the backend pid of the active session whose application is
+// app (one StartSession began), waiting for it until ctx ends.
+func (p *Postgres) ActivePID(ctx context.Context, app string) (int, error) {
+	psql, err := LookPath("psql", "postgresql")
+	if err != nil {
+		return 0, err
+	}
+	query := "SELECT pid FROM pg_stat_activity WHERE state = 'active' AND application_name = '" + strings.ReplaceAll(app, "'", "''") + "' LIMIT 1"
+	for {
+		cmd := exec.CommandContext(ctx, psql, "--no-psqlrc", "-At", "-h", "127.0.0.1", "-p", strconv.Itoa(p.Port), "-U", p.User, "-d", p.Database, "-c", query)
+		cmd.Env = append(os.Environ(), "PGPASSWORD="+p.Password, "PGCONNECT_TIMEOUT=5", "PGSSLMODE=disable")
+		if out, err := cmd.Output(); err == nil {
+			if pid, err := strconv.Atoi(strings.TrimSpace(string(out))); err == nil {
+				return pid, nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return 0, fmt.Errorf("no active session %s: %w", app, ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
