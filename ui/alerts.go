@@ -33,36 +33,30 @@ func (m *Model) openAlerts() tea.Cmd {
 
 // noSilence says why the selected alert cannot be silenced here.
 func (m *Model) noSilence() string {
-	switch {
-	case m.silences.Make == nil:
-		return "silences are not available here"
-	case m.silences.Refused != "":
-		return "refused: " + m.silences.Refused
-	case m.av == nil:
-		return "open the alerts view (" + m.keys.key("alerts") + ")"
-	case m.av.Tab() != alertsview.AlertsTab:
-		return "select an alert (" + m.keys.key("alerts_tab") + " shows the alerts)"
-	}
-	if _, _, ok := m.av.Selected(); !ok {
-		return "no alert selected"
-	}
-	return ""
+	return m.noSilenceKey(m.silences.Make != nil, alertsview.AlertsTab, "select an alert", "no alert selected",
+		func() bool { _, _, ok := m.av.Selected(); return ok })
 }
 
 // noExpire says why no silence can be expired here.
 func (m *Model) noExpire() string {
+	return m.noSilenceKey(m.silences.Expire != nil, alertsview.SilencesTab, "select a silence", "no silence selected",
+		func() bool { _, ok := m.av.SelectedSilence(); return ok })
+}
+
+// noSilenceKey says why a key of the alerts view that acts on what is
+// selected in tab does nothing now; pick and none say what to select.
+func (m *Model) noSilenceKey(available bool, tab int, pick, none string, selected func() bool) string {
 	switch {
-	case m.silences.Expire == nil:
+	case !available:
 		return "silences are not available here"
 	case m.silences.Refused != "":
 		return "refused: " + m.silences.Refused
 	case m.av == nil:
 		return "open the alerts view (" + m.keys.key("alerts") + ")"
-	case m.av.Tab() != alertsview.SilencesTab:
-		return "select a silence (" + m.keys.key("alerts_tab") + " shows the silences)"
-	}
-	if _, ok := m.av.SelectedSilence(); !ok {
-		return "no silence selected"
+	case m.av.Tab() != tab:
+		return pick + " (" + m.keys.key("alerts_tab") + " switches alerts and silences)"
+	case !selected():
+		return none
 	}
 	return ""
 }

@@ -431,7 +431,7 @@ func postgresCell(st *theme.Styles, e *entry, now time.Time) string {
 	case !p.Configured:
 		return st.Muted.Render("PG –")
 	case !p.Reachable:
-		return st.Crit.Render("⚠ PG down: " + ansi.Truncate(frame.OneLine(p.Err), 36, "…") + " (" + e.ago("postgres", now) + ")")
+		return down(st, "PG", p.Err, e.ago("postgres", now))
 	}
 	s := fmt.Sprintf("PG %d/%d conn", p.Used, p.Max)
 	paint := st.Text
@@ -448,13 +448,19 @@ func redisCell(st *theme.Styles, e *entry, now time.Time) string {
 	case !r.Configured:
 		return st.Muted.Render("Redis –")
 	case !r.Reachable:
-		return st.Crit.Render("⚠ Redis down: " + ansi.Truncate(frame.OneLine(r.Err), 36, "…") + " (" + e.ago("redis", now) + ")")
+		return down(st, "Redis", r.Err, e.ago("redis", now))
 	}
 	s := "Redis " + units.Format(float64(r.Memory), units.Bytes)
 	if r.Queue != "" {
 		s += st.Text.Render(" · ") + paint(st, r.QueueStatus).Render(fmt.Sprintf("%s %d", r.Queue, r.QueueLength))
 	}
 	return st.Text.Render(s)
+}
+
+// down is a server's cell while it cannot be reached: why (cut short, the
+// row has other cells) and how old its data is.
+func down(st *theme.Styles, what, err, ago string) string {
+	return st.Crit.Render("⚠ " + what + " down: " + ansi.Truncate(frame.OneLine(err), 36, "…") + " (" + ago + ")")
 }
 
 func migrationsCell(st *theme.Styles, m glance.Migrations) string {
