@@ -89,14 +89,15 @@ func (m *Model) State() (sources.DBState, bool) { return m.Poll.Last, m.Poll.Has
 
 // summary is the findings, and when zoomed the sessions below a few of them.
 func (m *Model) summary(st *theme.Styles, s sources.DBState, w, h int, stale bool) []string {
-	lines := summaryLines(st, s, m.th, w, stale, m.Ctx.Now())
+	roots := sources.LockTree(s.Blocked, s.Blockers) // the summary's worst blocker and the zoomed tree
+	lines := summaryLines(st, s, roots, m.th, w, stale, m.Ctx.Now())
 	if !m.zoomed {
 		return lines
 	}
 	keep := min(len(lines), max(h/3, 4))
 	lines = lines[:keep]
 	// The lock tree, when sessions wait: above the list, at most a third.
-	if roots := sources.LockTree(s.Blocked, s.Blockers); len(roots) > 0 {
+	if len(roots) > 0 {
 		tree := LockTreeLines(st, roots, w, max((h-keep)/3, 3))
 		lines = append(append(lines, st.Accent.Render(frame.Fit("lock tree: who holds up whom", w))), tree...)
 	}
@@ -105,7 +106,7 @@ func (m *Model) summary(st *theme.Styles, s sources.DBState, w, h int, stale boo
 
 // summaryLines are the pane's findings, most urgent first: a short pane
 // keeps the top ones.
-func summaryLines(st *theme.Styles, s sources.DBState, th sources.DBThresholds, w int, stale bool, now time.Time) []string {
+func summaryLines(st *theme.Styles, s sources.DBState, roots []*sources.LockNode, th sources.DBThresholds, w int, stale bool, now time.Time) []string {
 	ls := frame.NewLines(st, w, stale)
 	add, dim := ls.Add, ls.Paint
 	c := s.Connections
@@ -138,7 +139,7 @@ func summaryLines(st *theme.Styles, s sources.DBState, th sources.DBThresholds, 
 	add(statePaint, states)
 
 	// The worst root blocker in one line, and the first session it holds.
-	if roots := sources.LockTree(s.Blocked, s.Blockers); len(roots) > 0 {
+	if len(roots) > 0 {
 		r := roots[0]
 		if len(r.Session.BlockedBy) > 0 { // its blocker was not read: the blocked session itself
 			add(st.Crit, "⚠ "+waitLine(r, true))
