@@ -264,10 +264,10 @@ func (p Postgres) markdown() string {
 		fmt.Fprintf(&b, "  - pid %d blocked by pid %s: `%s`\n", bl.PID, strings.Join(by, ", "), oneLine(bl.Query))
 	}
 	if t := st.LongestTransaction; t != nil {
-		fmt.Fprintf(&b, "- Longest transaction: %s, pid %d %s (%s): `%s`\n", units.Span(seconds(t.XactAge)), t.PID, t.User, t.State, oneLine(t.Query))
+		fmt.Fprintf(&b, "- Longest transaction: %s, pid %d %s (%s): `%s`\n", units.Span(units.FromSeconds(t.XactAge)), t.PID, t.User, t.State, oneLine(t.Query))
 	}
 	if q := st.LongestQuery; q != nil {
-		fmt.Fprintf(&b, "- Longest query: %s, pid %d %s: `%s`\n", units.Span(seconds(q.QueryAge)), q.PID, q.User, oneLine(q.Query))
+		fmt.Fprintf(&b, "- Longest query: %s, pid %d %s: `%s`\n", units.Span(units.FromSeconds(q.QueryAge)), q.PID, q.User, oneLine(q.Query))
 	}
 	if r := st.CacheHitRatio; r != nil {
 		fmt.Fprintf(&b, "- Cache hit ratio: %s\n", units.Format(*r, units.Ratio))
@@ -400,5 +400,3 @@ func orNone(s string) string {
 	}
 	return s
 }
-
-func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }

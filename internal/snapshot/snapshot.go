@@ -540,7 +540,7 @@ func (p Postgres) text() string {
 	fmt.Fprintf(&b, "Postgres %s %s at %s: %d/%d connections (%d active, %d idle, %d idle in transaction), %d blocked, size %s\n",
 		st.Version, st.Role, p.Target, c.Total, c.Max, c.Active, c.Idle, c.IdleInTransaction, len(st.Blocked), units.Format(float64(st.DatabaseSize), units.Bytes))
 	if t := st.LongestTransaction; t != nil {
-		fmt.Fprintf(&b, "  longest transaction: %s, pid %d %s (%s): %s\n", units.Span(time.Duration(t.XactAge*float64(time.Second))), t.PID, t.User, t.State, strings.Join(strings.Fields(t.Query), " "))
+		fmt.Fprintf(&b, "  longest transaction: %s, pid %d %s (%s): %s\n", units.Span(units.FromSeconds(t.XactAge)), t.PID, t.User, t.State, strings.Join(strings.Fields(t.Query), " "))
 	}
 	for _, bl := range st.Blocked {
 		fmt.Fprintf(&b, "  blocked: pid %d by %v: %s\n", bl.PID, bl.BlockedBy, strings.Join(strings.Fields(bl.Query), " "))

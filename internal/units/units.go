@@ -277,3 +277,7 @@ func Offset(d time.Duration) string {
 	}
 	return ShortDuration(d)
 }
+
+// FromSeconds is a number of seconds (as PostgreSQL and Redis report ages) as a
+// duration.
+func FromSeconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/opsdeck/opsdeck/actions"
 	"github.com/opsdeck/opsdeck/config"
@@ -68,12 +67,10 @@ func DescribeSession(s sources.DBSession) string {
 	}
 	parts = append(parts, "state "+s.State)
 	if s.QueryAge > 0 {
-		parts = append(parts, "query for "+units.Age(secondsOf(s.QueryAge)))
+		parts = append(parts, "query for "+units.Age(units.FromSeconds(s.QueryAge)))
 	}
 	if s.XactAge > 0 {
-		parts = append(parts, "transaction for "+units.Age(secondsOf(s.XactAge)))
+		parts = append(parts, "transaction for "+units.Age(units.FromSeconds(s.XactAge)))
 	}
 	return strings.Join(parts, " · ") + ": " + strings.Join(strings.Fields(s.Query), " ")
 }
-
-func secondsOf(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }

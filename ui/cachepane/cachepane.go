@@ -55,7 +55,7 @@ func summaryLines(st *theme.Styles, s sources.CacheState, th, memTh sources.Thre
 	ls := frame.NewLines(st, w, stale)
 	add, dim := ls.Add, ls.Paint
 
-	head := fmt.Sprintf("Redis %s %s · up %s", s.Version, s.Role, units.Span(time.Duration(s.Uptime*float64(time.Second))))
+	head := fmt.Sprintf("Redis %s %s · up %s", s.Version, s.Role, units.Span(units.FromSeconds(s.Uptime)))
 	ping := fmt.Sprintf("ping %s", units.Format(s.Ping.Seconds(), units.Seconds))
 	ls.Raw(frame.Spread(dim(st.Text).Render(head), dim(st.Muted).Render(ping), w))
 

@@ -159,11 +159,11 @@ func summaryLines(st *theme.Styles, s sources.DBState, roots []*sources.LockNode
 		if q := s.LongestQuery; q != nil && q.PID == t.PID {
 			what = "longest query and tx"
 		}
-		add(p, fmt.Sprintf("%s %s pid %d %s (%s): %s", what, units.Span(seconds(t.XactAge)), t.PID, t.User, t.State, frame.OneLine(t.Query)))
+		add(p, fmt.Sprintf("%s %s pid %d %s (%s): %s", what, units.Span(units.FromSeconds(t.XactAge)), t.PID, t.User, t.State, frame.OneLine(t.Query)))
 	}
 	if q := s.LongestQuery; q != nil && (s.LongestTransaction == nil || q.PID != s.LongestTransaction.PID) {
 		p := st.Status(th.QueryAge.Classify(q.QueryAge), st.Text)
-		add(p, fmt.Sprintf("longest query %s pid %d %s: %s", units.Span(seconds(q.QueryAge)), q.PID, q.User, frame.OneLine(q.Query)))
+		add(p, fmt.Sprintf("longest query %s pid %d %s: %s", units.Span(units.FromSeconds(q.QueryAge)), q.PID, q.User, frame.OneLine(q.Query)))
 	}
 	for _, m := range s.MissingExtensions {
 		add(st.Crit, "⚠ extension "+m+" is not installed")
@@ -255,8 +255,6 @@ func summaryLines(st *theme.Styles, s sources.DBState, roots []*sources.LockNode
 	}
 	return ls.Out()
 }
-
-func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
 
 // shortVersion drops the distribution suffix: "15.8 (Debian 15.8-0+deb12u1)" -> "15.8".
 func shortVersion(v string) string {

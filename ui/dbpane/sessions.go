@@ -213,5 +213,5 @@ func age(s float64) string {
 	if s <= 0 {
 		return ""
 	}
-	return units.Span(seconds(s))
+	return units.Span(units.FromSeconds(s))
 }
