@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/opsdeck/opsdeck/actions"
-	"github.com/opsdeck/opsdeck/config"
 	"github.com/opsdeck/opsdeck/internal/snapshot"
 	"github.com/opsdeck/opsdeck/internal/wire"
 	"github.com/opsdeck/opsdeck/sources"
@@ -22,10 +21,10 @@ import (
 // everyEnv opens every configured environment and runs read on each at
 // once, in the configuration's order: one environment down never delays
 // the others beyond its own sources' timeouts.
-func everyEnv[T any](a *app, read func(ctx context.Context, env *sources.Environment) T) ([]T, *config.Config, error) {
+func everyEnv[T any](a *app, read func(ctx context.Context, env *sources.Environment) T) ([]T, error) {
 	cfg, err := a.load()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	envs := make([]*sources.Environment, len(cfg.Order))
 	for i, name := range cfg.Order {
@@ -33,7 +32,7 @@ func everyEnv[T any](a *app, read func(ctx context.Context, env *sources.Environ
 			for _, e := range envs[:i] {
 				e.Close()
 			}
-			return nil, nil, err
+			return nil, err
 		}
 	}
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -47,14 +46,14 @@ func everyEnv[T any](a *app, read func(ctx context.Context, env *sources.Environ
 		})
 	}
 	wg.Wait()
-	return out, cfg, nil
+	return out, nil
 }
 
 // takeSnapshots is `opsdeck snapshot --all`: every environment's snapshot,
 // in the configuration's order.
 func takeSnapshots(a *app, format string) error {
 	now := time.Now()
-	docs, _, err := everyEnv(a, func(ctx context.Context, env *sources.Environment) *snapshot.Document {
+	docs, err := everyEnv(a, func(ctx context.Context, env *sources.Environment) *snapshot.Document {
 		return snapshot.Take(ctx, env, now)
 	})
 	if err != nil {
@@ -110,7 +109,7 @@ type checked struct {
 // nothing to check are said and skipped; with none to check at all, it is a
 // usage error.
 func runChecks(a *app, c checkFlags) error {
-	results, _, err := everyEnv(a, func(ctx context.Context, env *sources.Environment) checked {
+	results, err := everyEnv(a, func(ctx context.Context, env *sources.Environment) checked {
 		res, err := checkEnv(ctx, env, c)
 		return checked{res: res, nothing: err}
 	})

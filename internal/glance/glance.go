@@ -189,8 +189,7 @@ func readMigrations(ctx context.Context, env *sources.Environment) Migrations {
 	if err != nil {
 		return Migrations{Configured: true, Status: sources.MigrationsUnknown, Err: env.Scrubber.Error(err)}
 	}
-	m := Migrations{Configured: true, Status: st.Status, Behind: len(st.Pending), Err: env.Scrubber.String(st.DatabaseError)}
-	return m
+	return Migrations{Configured: true, Status: st.Status, Behind: len(st.Pending), Err: env.Scrubber.String(st.DatabaseError)}
 }
 
 func readDrift(ctx context.Context, env *sources.Environment) Drift {

@@ -68,9 +68,6 @@ func (a *API) Close() { a.transport.Close() }
 // String is the server's URL with any password masked.
 func (a *API) String() string { return redact.URL(a.base) }
 
-// Timeout bounds one request.
-func (a *API) Timeout() time.Duration { return a.o.Timeout }
-
 // Scrub masks every secret the server might echo (an error page quoting
 // the Authorization header) in err.
 func (a *API) Scrub(err error) error {

@@ -367,7 +367,7 @@ func (m *Model) View(st *theme.Styles) []string {
 		case r.alert.State == sources.AlertActive:
 			p = st.Warn
 		}
-		list = append(list, shown{line(AlertFields(r.alert, g(gs, r.group), now, byID)), p})
+		list = append(list, shown{line(AlertFields(r.alert, gs[r.group].Labels, now, byID)), p})
 	}
 	top := min(max(cursorLine-room+1, 0), max(len(list)-room, 0))
 	for _, l := range list[top:min(top+room, len(list))] {
@@ -380,8 +380,6 @@ func (m *Model) View(st *theme.Styles) []string {
 	add(st.Muted, m.hints[m.tab])
 	return out
 }
-
-func g(gs []sources.AlertGroup, i int) map[string]string { return gs[i].Labels }
 
 // labelText writes labels as name="value", sorted.
 func labelText(labels map[string]string) string {

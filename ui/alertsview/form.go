@@ -117,9 +117,6 @@ func (f *Form) Type(k tea.KeyPressMsg) tea.Cmd {
 // Group is the fingerprints of the alert's group.
 func (f *Form) Group() []string { return f.group }
 
-// Alert is the alert the form began from.
-func (f *Form) Alert() sources.Alert { return f.alert }
-
 // ParseMatchers reads matchers separated by commas (a comma inside quotes
 // is the value's).
 func ParseMatchers(s string) ([]sources.Matcher, error) {
