@@ -41,13 +41,7 @@ sleep 5
 args="--refresh 2s"
 if [[ -n ${OPSDECK_MEASURE_OVERVIEW:-} ]]; then
   # N environments, each the demo's under another name.
-  python3 - "$cfg" "$OPSDECK_MEASURE_OVERVIEW" "$work/overview.yaml" <<'PY'
-import sys
-src, n, out = open(sys.argv[1]).read(), int(sys.argv[2]), sys.argv[3]
-head, env = src[:src.index("  demo:")], src[src.index("  demo:"):]
-head = head.replace("default_environment: demo", "default_environment: env1")
-open(out, "w").write(head + "".join(env.replace("  demo:", f"  env{i}:", 1) for i in range(1, n + 1)))
-PY
+  scripts/demo-envs.py "$cfg" "$work/overview.yaml" $(seq -f 'env%g' 1 "$OPSDECK_MEASURE_OVERVIEW")
   cfg="$work/overview.yaml" args="--refresh 2s --overview --env env1"
 fi
 

@@ -169,15 +169,7 @@ sleep 0.5
 shot silences
 # The overview: the demo's environment and two more on its servers, one of
 # them a production whose database cannot be reached.
-python3 - "$cfg" "$work/three.yaml" <<'PY'
-import re, sys
-src, out = open(sys.argv[1]).read(), sys.argv[2]
-head, env = src[:src.index("  demo:")], src[src.index("  demo:"):]
-staging = env.replace("  demo:", "  staging:", 1).replace("    disposable: true\n", "")
-prod = env.replace("  demo:", "  production:", 1).replace("    disposable: true\n", "    protected: true\n")
-prod = re.sub(r"@127\.0\.0\.1:\d+/origin_db", "@127.0.0.1:1/origin_db", prod)
-open(out, "w").write(head.replace("refresh: 2s", "refresh: 2s\noverview_refresh: 2s") + env + staging + prod)
-PY
+scripts/demo-envs.py --overview-refresh 2s "$cfg" "$work/three.yaml" demo staging:plain production:protected:nodb
 tmux -L "$sock" kill-server 2>/dev/null || true
 # (A new server only once the old one has gone.)
 while tmux -L "$sock" has-session 2>/dev/null; do sleep 0.2; done
