@@ -60,8 +60,8 @@ type entry struct {
 	row     glance.Row
 	has     bool
 	gen     int
-	// okAt is when each part was last read well: "signals", "alerts",
-	// "postgres", "redis".
+	// okAt is when each part whose age is shown was last read well:
+	// "alerts", "postgres", "redis".
 	okAt map[string]time.Time
 }
 
@@ -175,9 +175,7 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 func (m *Model) take(e *entry, r glance.Row) {
 	prev, had := e.row, e.has
 	for i, s := range r.Signals {
-		if s.Err == "" {
-			e.okAt["signals"] = r.At
-		} else if had && i < len(prev.Signals) && prev.Signals[i].Has {
+		if s.Err != "" && had && i < len(prev.Signals) && prev.Signals[i].Has {
 			p := prev.Signals[i]
 			p.Err = s.Err
 			r.Signals[i] = p
