@@ -15,6 +15,8 @@ type Database interface {
 type DBRequest struct {
 	// Sessions asks for every client session (the drill-down is open).
 	Sessions bool
+	// Statements asks for pg_stat_statements (its view is open).
+	Statements bool
 }
 
 // DBState is one poll of a PostgreSQL server. The JSON names are the
@@ -55,6 +57,9 @@ type DBState struct {
 
 	// Sessions is filled when DBRequest.Sessions is set.
 	Sessions []DBSession `json:"-"`
+
+	// Statements is filled when DBRequest.Statements is set.
+	Statements *DBStatements `json:"-"`
 
 	// Pgbouncer is nil when no admin URL is configured.
 	Pgbouncer *Pgbouncer `json:"pgbouncer,omitempty"`

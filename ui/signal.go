@@ -8,7 +8,7 @@ func (m *Model) noSignal() string {
 		return "not available here"
 	}
 	if _, ok := m.dbPane.Selected(); !ok {
-		return "select a session in the list"
+		return "select a session in the session list or the lock tree"
 	}
 	return ""
 }

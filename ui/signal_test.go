@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/opsdeck/opsdeck/sources"
 	"github.com/opsdeck/opsdeck/ui/actionpane"
 )
 
@@ -61,5 +62,76 @@ func TestCancelFromTheSessionList(t *testing.T) {
 	h.key("y")
 	if len(ran) != 2 || ran[1] != (call{"qa", next.PID, true}) || next.PID == sel.PID {
 		t.Fatalf("ran %+v, want pid %d terminated", ran, next.PID)
+	}
+}
+
+// TestCancelFromTheLockTree: v turns the drill-down to the lock tree, whose
+// selected line is the session c cancels: the root blocker first. Then the
+// statements view, read only while it is open, where c has no session.
+func TestCancelFromTheLockTree(t *testing.T) {
+	h := newHarness(t, healthy(), nil, false)
+	st := sampleDB()
+	iit := st.Sessions[1] // 4100, idle in transaction, blocks 4301
+	st.Blockers = []sources.DBSession{iit}
+	st.Statements = &sources.DBStatements{Seconds: 2, Entries: 31, Top: []sources.DBStatement{
+		{QueryID: 7, User: "origin", Query: "UPDATE conversations SET title = $1 WHERE id = $2", Calls: 84, TotalMS: 1512, Rows: 84,
+			CallsPerSec: 42, LoadMSPerSec: 756, MeanMS: 18, RowsPerCall: 1}}}
+	h.db.st = st
+	var ran []int
+	h.m.deps.Signal = func(env string, pid int, terminate bool) actionpane.Action {
+		return actionpane.Action{Name: "cancel", Guard: actionpane.Confirm, Preview: func(context.Context) (actionpane.Preview, error) {
+			return actionpane.Preview{Head: []string{fmt.Sprintf("Cancel the query of pid %d in %s", pid, env)},
+				Run: func(context.Context, string) (<-chan actionpane.Line, func(), error) {
+					ran = append(ran, pid)
+					ch := make(chan actionpane.Line, 1)
+					ch <- actionpane.Line{Done: true}
+					close(ch)
+					return ch, func() {}, nil
+				}}, nil
+		}}
+	}
+	h.size(160, 48)
+	for !h.m.focused(h.m.dbPane) {
+		h.key("tab")
+	}
+	h.key("enter")
+	h.advance(h.m.deps.Refresh)
+	h.key("v")
+	if h.m.dbPane.ListName() != "lock tree" {
+		t.Fatalf("v gave %q", h.m.dbPane.ListName())
+	}
+	s := h.screen()
+	if !strings.Contains(s, "lock tree · 2 session(s)") || !strings.Contains(s, "⚠ pid 4100 holds up 1") || !strings.Contains(s, "└ pid 4301 waits") {
+		t.Fatalf("the lock tree as a list:\n%s", s)
+	}
+	if sel, ok := h.m.dbPane.Selected(); !ok || sel.PID != 4100 {
+		t.Fatalf("selected %+v, want the root blocker 4100", sel)
+	}
+	h.key("c")
+	h.key("y")
+	h.key("esc")
+	h.key("down")
+	h.key("c")
+	h.key("y")
+	if len(ran) != 2 || ran[0] != 4100 || ran[1] != 4301 {
+		t.Fatalf("cancelled %v, want the root then its waiter", ran)
+	}
+	h.key("esc")
+	h.key("v")
+	h.advance(h.m.deps.Refresh)
+	if last := h.db.reqs[len(h.db.reqs)-1]; !last.Statements || !last.Sessions {
+		t.Fatalf("the statements view must ask for statements: %+v", last)
+	}
+	s = h.screen()
+	if !strings.Contains(s, "statements over the last 2s") || !strings.Contains(s, "UPDATE conversations SET title = $1") || !strings.Contains(s, "42") {
+		t.Fatalf("statements view:\n%s", s)
+	}
+	if _, ok := h.m.dbPane.Selected(); ok {
+		t.Error("a statement is not a session to cancel")
+	}
+	h.key("v") // back to sessions: statements no longer read
+	h.advance(h.m.deps.Refresh)
+	if last := h.db.reqs[len(h.db.reqs)-1]; last.Statements {
+		t.Error("statements read with their view closed")
 	}
 }

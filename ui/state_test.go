@@ -34,6 +34,9 @@ func (f *fakeDB) Poll(_ context.Context, req sources.DBRequest) (sources.DBState
 	if !req.Sessions {
 		st.Sessions = nil
 	}
+	if !req.Statements {
+		st.Statements = nil
+	}
 	return st, nil
 }
 

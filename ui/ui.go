@@ -238,8 +238,10 @@ func (m *Model) buildPanes() {
 	km := m.keys
 	m.dbPane = dbpane.New(c, dbpane.Options{Source: env.Database, Thresholds: env.DBThresholds, Problem: cmp.Or(env.DatabaseProblem, m.envErr),
 		Target: env.PostgresTarget, Scrubber: env.Scrubber,
-		Hints: dbpane.Hints{Browse: km.hint("filter", "sort", "reverse", "up", "down", "cancel_query", "terminate_session") + " · " + km.key("close") + " back",
-			Typing: "type to filter · " + km.key("select") + " keep · " + km.key("close") + " clear"}})
+		Hints: dbpane.Hints{Browse: km.hint("filter", "sort", "reverse", "cancel_query", "terminate_session", "db_view") + " · " + km.key("close") + " back",
+			Typing:     "type to filter · " + km.key("select") + " keep · " + km.key("close") + " clear",
+			Locks:      km.hint("up", "down", "cancel_query", "terminate_session", "db_view") + " · " + km.key("close") + " back",
+			Statements: km.hint("up", "down", "db_view") + " · " + km.key("close") + " back"}})
 	m.driftPane = driftpane.New(c, driftpane.Options{Source: env.Migrations, Drift: env.Drift, Check: check,
 		Hints:   driftpane.Hints{Zoom: km.key("zoom"), Check: km.key("run_check")},
 		Problem: cmp.Or(m.envErr, "no Alembic project and no schema reference: set alembic.dir (or ALEMBIC_DIR) and schema_reference"),

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -48,6 +49,24 @@ type Client struct {
 	prev   *sources.DBState
 	size   int64     // the database size, re-read every sizeEvery
 	sizeAt time.Time // when size was read
+	// pgss is pg_stat_statements as the last poll found it; stmts is the
+	// last read of it, kept for the next one's differences while its view
+	// is open.
+	pgss  pgss
+	stmts *statementRead
+}
+
+// pgss is whether pg_stat_statements can be read, and where.
+type pgss struct {
+	view   string // the schema-qualified view; "" when not installed
+	loaded *bool  // nil: the role cannot tell
+}
+
+// statementRead is one read of pg_stat_statements.
+type statementRead struct {
+	at       time.Time
+	entries  []sources.StatementCounters
+	complete bool // fewer than statementLimit entries: nothing was cut
 }
 
 // sizeEvery is how often the database size is re-read: it changes slowly and
@@ -150,7 +169,7 @@ func (c *Client) Poll(ctx context.Context, req sources.DBRequest) (sources.DBSta
 		st.Rates = rates(*c.prev, st)
 	}
 	prev := st
-	prev.Sessions, prev.Tables, prev.Blocked, prev.Blockers = nil, nil, nil, nil
+	prev.Sessions, prev.Tables, prev.Blocked, prev.Blockers, prev.Statements = nil, nil, nil, nil, nil
 	c.prev = &prev
 	c.mu.Unlock()
 	return st, nil
@@ -159,38 +178,112 @@ func (c *Client) Poll(ctx context.Context, req sources.DBRequest) (sources.DBSta
 func (c *Client) poll(ctx context.Context, req sources.DBRequest) (sources.DBState, error) {
 	c.mu.Lock()
 	withSize := c.sizeAt.IsZero() || time.Since(c.sizeAt) >= sizeEvery
+	view := ""
+	if req.Statements && c.pgss.ready() {
+		view = c.pgss.view
+	}
 	c.mu.Unlock()
-	results, err := c.exec(ctx, pollSQL(c.opts.StatementTimeout, req.Sessions, withSize))
+	results, err := c.exec(ctx, pollSQL(c.opts.StatementTimeout, req.Sessions, withSize, view))
 	at := time.Now()
 	if err != nil {
 		return sources.DBState{}, c.describe(ctx, err)
 	}
-	var doc []byte
+	// The answers in order: the state document, then the statements'.
+	var docs [][]byte
 	for _, r := range results {
 		if len(r.Rows) == 1 && len(r.Rows[0]) == 1 {
-			doc = r.Rows[0][0]
+			docs = append(docs, r.Rows[0][0])
 		}
 	}
-	if doc == nil {
+	if len(docs) == 0 {
 		return sources.DBState{}, errors.New("postgres answered no state row")
 	}
-	st, size, err := decode(doc)
+	st, size, found, err := decode(docs[0])
 	if err != nil {
 		return sources.DBState{}, fmt.Errorf("postgres answered an unreadable state: %v", err)
 	}
 	st.At = at
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	if size != nil {
 		c.size, c.sizeAt = *size, at
 	}
 	st.DatabaseSize = c.size
-	c.mu.Unlock()
+	c.pgss = found
 	if !req.Sessions {
 		st.Sessions = nil
+	}
+	if req.Statements {
+		var doc []byte
+		if view != "" && len(docs) > 1 {
+			doc = docs[1]
+		}
+		if st.Statements, err = c.statements(doc, st.Database, at); err != nil {
+			return sources.DBState{}, fmt.Errorf("postgres answered unreadable statements: %v", err)
+		}
+	} else {
+		c.stmts = nil // reopened, the view starts from a fresh pair of reads
 	}
 	c.judge(&st)
 	return st, nil
 }
+
+func (p pgss) ready() bool { return p.view != "" && p.loaded != nil && *p.loaded }
+
+// problem says why pg_stat_statements cannot be read, and how to make it
+// readable; "" when it can.
+func (p pgss) problem(database, user string) string {
+	const enable = "add pg_stat_statements to shared_preload_libraries in postgresql.conf and restart the server"
+	switch {
+	case p.view == "":
+		return fmt.Sprintf("pg_stat_statements is not installed in database %s: %s, then run CREATE EXTENSION pg_stat_statements in %s", database, enable, database)
+	case p.loaded == nil:
+		return fmt.Sprintf("role %s cannot see whether pg_stat_statements is loaded (shared_preload_libraries is hidden from it): GRANT pg_monitor TO %s", user, user)
+	case !*p.loaded:
+		return "pg_stat_statements is created but its library is not loaded: " + enable
+	}
+	return ""
+}
+
+// statements turns a read of pg_stat_statements (doc; nil when none was
+// made this poll) into the view's state: rates against the previous read.
+// Called with c.mu held.
+func (c *Client) statements(doc []byte, database string, at time.Time) (*sources.DBStatements, error) {
+	if msg := c.pgss.problem(database, c.user); msg != "" {
+		c.stmts = nil
+		return &sources.DBStatements{Problem: msg}, nil
+	}
+	if doc == nil {
+		return &sources.DBStatements{}, nil // known ready only now: read from the next poll on
+	}
+	var w struct {
+		Entries []struct {
+			ID    int64   `json:"id"`
+			User  *string `json:"user"`
+			Calls int64   `json:"calls"`
+			MS    float64 `json:"ms"`
+			Rows  int64   `json:"rows"`
+			Query *string `json:"query"`
+		} `json:"entries"`
+	}
+	if err := json.Unmarshal(doc, &w); err != nil {
+		return nil, err
+	}
+	read := &statementRead{at: at, complete: len(w.Entries) < statementLimit, entries: make([]sources.StatementCounters, len(w.Entries))}
+	for i, e := range w.Entries {
+		read.entries[i] = sources.StatementCounters{QueryID: e.ID, User: str(e.User), Calls: e.Calls, TotalMS: e.MS, Rows: e.Rows, Query: strings.TrimSpace(str(e.Query))}
+	}
+	out := &sources.DBStatements{Entries: len(read.entries)}
+	if prev := c.stmts; prev != nil {
+		out.Seconds = at.Sub(prev.at).Seconds()
+		out.Top = sources.StatementRates(prev.entries, read.entries, prev.complete, out.Seconds, statementsShown)
+	}
+	c.stmts = read
+	return out, nil
+}
+
+// statementsShown is how many statements the view keeps.
+const statementsShown = 50
 
 // judge adds the findings that need the configuration: what the role cannot
 // see and which required extensions are missing.
@@ -346,6 +439,10 @@ type wire struct {
 	Replicas       []wireReplica         `json:"replicas"`
 	Upstream       *wireUpstream         `json:"upstream"`
 	Sessions       []wireSession         `json:"sessions"`
+	Pgss           *struct {
+		Schema string `json:"schema"`
+		Loaded *bool  `json:"loaded"`
+	} `json:"pgss"`
 }
 
 type wireSession struct {
@@ -437,10 +534,14 @@ func (w wireSession) lock() *sources.DBLock {
 }
 
 // decode reads the poll's document; size is nil when it was not asked for.
-func decode(doc []byte) (st sources.DBState, size *int64, err error) {
+// found is where pg_stat_statements is, when it is installed.
+func decode(doc []byte) (st sources.DBState, size *int64, found pgss, err error) {
 	var w wire
 	if err := json.Unmarshal(doc, &w); err != nil {
-		return sources.DBState{}, nil, err
+		return sources.DBState{}, nil, pgss{}, err
+	}
+	if w.Pgss != nil && w.Pgss.Schema != "" {
+		found.view, found.loaded = pgx.Identifier{w.Pgss.Schema, "pg_stat_statements"}.Sanitize(), w.Pgss.Loaded
 	}
 	st = sources.DBState{
 		Version: w.Version, StartedAt: w.Started, Role: "primary", Database: w.Database, User: w.User,
@@ -512,7 +613,7 @@ func decode(doc []byte) (st sources.DBState, size *int64, err error) {
 	for _, s := range w.Sessions {
 		st.Sessions = append(st.Sessions, s.session())
 	}
-	return st, w.Size, nil
+	return st, w.Size, found, nil
 }
 
 // AlembicVersion reads alembic_version through the pool: the revisions the

@@ -16,14 +16,34 @@ import (
 //
 // pg_database_size stats every file of the database (6 ms with 500 tables):
 // it is asked only when withSize is set, every sizeEvery.
-func pollSQL(timeout time.Duration, sessions, withSize bool) string {
+//
+// statements, when set, is the schema-qualified pg_stat_statements view
+// (known to be installed and loaded from the previous poll): its entries are
+// read by a second SELECT in the same message.
+func pollSQL(timeout time.Duration, sessions, withSize bool, statements string) string {
 	ms := max(timeout.Milliseconds(), 1)
+	var extra string
+	if statements != "" {
+		extra = strings.ReplaceAll(statementsSQL, "$VIEW", statements) + ";\n"
+	}
 	return fmt.Sprintf(`BEGIN READ ONLY;
 SET LOCAL statement_timeout = %d;
 SET LOCAL lock_timeout = %d;
 %s;
-COMMIT`, ms, ms, strings.NewReplacer("$SESSIONS", fmt.Sprint(sessions), "$SIZE", fmt.Sprint(withSize)).Replace(stateSQL))
+%sCOMMIT`, ms, ms, strings.NewReplacer("$SESSIONS", fmt.Sprint(sessions), "$SIZE", fmt.Sprint(withSize)).Replace(stateSQL), extra)
 }
+
+// statementLimit bounds a statements read. Entries come by cumulative time,
+// so a statement only now getting busy may be missed until it climbs in.
+const statementLimit = 1000
+
+// statementsSQL reads this database's pg_stat_statements entries, the
+// busiest by cumulative time first, their text cut.
+var statementsSQL = fmt.Sprintf(`SELECT json_build_object('entries', (SELECT coalesce(json_agg(s), '[]') FROM (
+  SELECT queryid AS id, userid::regrole::text AS user, calls, total_exec_time AS ms, rows, left(query, 400) AS query
+  FROM $VIEW
+  WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND queryid IS NOT NULL
+  ORDER BY total_exec_time DESC LIMIT %d) s))`, statementLimit)
 
 // sessionJSON is one pg_stat_activity row as DBSession reads it.
 const sessionJSON = `json_build_object(
@@ -99,6 +119,13 @@ SELECT json_build_object(
       ORDER BY size DESC, name LIMIT 10) t),
   'extensions', (SELECT json_agg(json_build_object('name', extname, 'version', extversion) ORDER BY extname)
                  FROM pg_extension),
+  -- Where pg_stat_statements' view is, and whether the library is loaded
+  -- (NULL: the role cannot read shared_preload_libraries).
+  'pgss', (SELECT json_build_object('schema', n.nspname,
+             'loaded', (SELECT 'pg_stat_statements' = ANY(string_to_array(replace(setting, ' ', ''), ','))
+                        FROM pg_settings WHERE name = 'shared_preload_libraries'))
+           FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+           WHERE e.extname = 'pg_stat_statements'),
   'replicas', (SELECT json_agg(json_build_object(
                    'name', application_name, 'client', coalesce(host(client_addr), 'socket'),
                    'state', state, 'sync_state', sync_state,

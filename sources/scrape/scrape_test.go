@@ -24,7 +24,10 @@ var golden = []sources.SignalSpec{
 }
 
 // TestAgreesWithPrometheus: direct mode and a real Prometheus scrape the same
-// Origin API; every golden signal agrees within 5 % at the same instant.
+// Origin API; every golden signal agrees within 7.5 % at the same instant.
+// The two take their samples at their own instants, a second apart each: a
+// 30 s rate can differ by a sample's worth at each end (3 % each) when a busy
+// machine delays one of them, and a wrong rate is off by far more.
 func TestAgreesWithPrometheus(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -66,8 +69,8 @@ func TestAgreesWithPrometheus(t *testing.T) {
 		}
 		rel := math.Abs(got.Value-want[0].Value) / want[0].Value
 		t.Logf("%-12s direct %.6g  prometheus %.6g  (%.2f%%)", spec.Key, got.Value, want[0].Value, rel*100)
-		if !(rel <= 0.05) {
-			t.Errorf("%s: direct mode %v, Prometheus %v: %.1f%% apart, want within 5%%", spec.Key, got.Value, want[0].Value, rel*100)
+		if !(rel <= 0.075) {
+			t.Errorf("%s: direct mode %v, Prometheus %v: %.1f%% apart, want within 7.5%%", spec.Key, got.Value, want[0].Value, rel*100)
 		}
 	}
 

@@ -21,6 +21,8 @@ import (
 // bindings (so that they name the keys as remapped).
 type Hints struct {
 	Browse, Typing string
+	// Locks and Statements are the lock tree's and the statements view's.
+	Locks, Statements string
 }
 
 // Options configure the pane.
@@ -41,6 +43,10 @@ type Model struct {
 	th       sources.DBThresholds
 	zoomed   bool
 	sessions sessionView
+	// view is what the zoomed pane lists; the lock tree and the statements
+	// keep their own cursors.
+	view                   view
+	treeCursor, stmtCursor int
 }
 
 // New builds the pane.
@@ -50,7 +56,7 @@ func New(ctx *pane.Context, o Options) *Model {
 		Ctx: ctx, Poll: poll.State[sources.DBState]{ID: ctx.ID("postgres")}, Name: "Postgres", Short: "postgres",
 		Configured: o.Source != nil, Problem: o.Problem, Target: o.Target, Scrubber: o.Scrubber,
 		NewFetch: func() func(context.Context) (sources.DBState, error) {
-			src, req := o.Source, sources.DBRequest{Sessions: m.zoomed}
+			src, req := o.Source, sources.DBRequest{Sessions: m.zoomed, Statements: m.zoomed && m.view == viewStatements}
 			return func(ctx context.Context) (sources.DBState, error) { return src.Poll(ctx, req) }
 		},
 		Summary: m.summary,
@@ -72,16 +78,41 @@ func (m *Model) SetZoomed(z bool) tea.Cmd {
 	return nil
 }
 
-// Selected is the session under the cursor of the zoomed list.
+// NextView turns the zoomed pane to its next list: sessions, the lock
+// tree, the statements. The statements are read only while they show, so
+// turning to them fetches.
+func (m *Model) NextView() tea.Cmd {
+	m.view = (m.view + 1) % viewCount
+	m.sessions.input.Blur()
+	m.Changed()
+	if m.view == viewStatements && m.Configured && m.Poll.RefreshNow() {
+		return m.Fetch()
+	}
+	return nil
+}
+
+// ListName names the zoomed pane's list.
+func (m *Model) ListName() string { return viewNames[m.view] }
+
+// Selected is the session under the cursor of the zoomed list: the
+// session list's or the lock tree's.
 func (m *Model) Selected() (sources.DBSession, bool) {
 	if !m.zoomed || !m.Poll.HasLast {
 		return sources.DBSession{}, false
 	}
-	rows := m.sessions.visible(m.Poll.Last.Sessions)
-	if m.sessions.cursor >= len(rows) {
-		return sources.DBSession{}, false
+	switch m.view {
+	case viewSessions:
+		rows := m.sessions.visible(m.Poll.Last.Sessions)
+		if m.sessions.cursor < len(rows) {
+			return rows[m.sessions.cursor], true
+		}
+	case viewLocks:
+		rows := flatten(sources.LockTree(m.Poll.Last.Blocked, m.Poll.Last.Blockers))
+		if m.treeCursor < len(rows) {
+			return rows[m.treeCursor].node.Session, true
+		}
 	}
-	return rows[m.sessions.cursor], true
+	return sources.DBSession{}, false
 }
 
 // State is the last good state (for tests and the report).
@@ -96,6 +127,17 @@ func (m *Model) summary(st *theme.Styles, s sources.DBState, w, h int, stale boo
 	}
 	keep := min(len(lines), max(h/3, 4))
 	lines = lines[:keep]
+	switch m.view {
+	case viewLocks:
+		rows := flatten(roots)
+		m.treeCursor = min(m.treeCursor, max(len(rows)-1, 0))
+		return append(lines, renderTree(st, rows, m.treeCursor, w, h-len(lines), m.hints.Locks)...)
+	case viewStatements:
+		if s.Statements != nil {
+			m.stmtCursor = min(m.stmtCursor, max(len(s.Statements.Top)-1, 0))
+		}
+		return append(lines, renderStatements(st, s.Statements, m.stmtCursor, w, h-len(lines), m.hints.Statements)...)
+	}
 	// The lock tree, when sessions wait: above the list, at most a third.
 	if len(roots) > 0 {
 		tree := LockTreeLines(st, roots, w, max((h-keep)/3, 3))
@@ -299,7 +341,17 @@ func (m *Model) NextSort() {
 func (m *Model) Reverse() { m.sessions.desc = !m.sessions.desc; m.Changed() }
 
 // Move moves the cursor by delta rows.
-func (m *Model) Move(delta int) { m.sessions.cursor = max(m.sessions.cursor+delta, 0); m.Changed() }
+func (m *Model) Move(delta int) {
+	switch m.view {
+	case viewLocks:
+		m.treeCursor = max(m.treeCursor+delta, 0)
+	case viewStatements:
+		m.stmtCursor = max(m.stmtCursor+delta, 0)
+	default:
+		m.sessions.cursor = max(m.sessions.cursor+delta, 0)
+	}
+	m.Changed()
+}
 
 // ClearFilter drops the filter; it reports whether there was one (the
 // close key clears it first, and unzooms only then).

@@ -50,31 +50,13 @@ func who(s sources.DBSession) string {
 // waits for, in at most max lines of w cells; the roots come as LockTree
 // sorted them (the one holding up most first).
 func LockTreeLines(st *theme.Styles, roots []*sources.LockNode, w, max int) []string {
+	rows := flatten(roots)
 	var out []string
-	total := 0
-	var walk func(n *sources.LockNode, depth int)
-	walk = func(n *sources.LockNode, depth int) {
-		total++
-		if len(out) < max {
-			switch {
-			case depth == 0 && len(n.Session.BlockedBy) > 0: // a blocked session whose blocker is unknown
-				out = append(out, st.Crit.Render(frame.Fit("⚠ "+waitLine(n, true), w)))
-			case depth == 0:
-				out = append(out, st.Crit.Render(frame.Fit("⚠ "+rootLine(n), w)))
-			default:
-				indent := strings.Repeat("  ", min(depth-1, 8)) + "└ "
-				out = append(out, st.Warn.Render(frame.Fit(indent+waitLine(n, false), w)))
-			}
-		}
-		for _, c := range n.Waiting {
-			walk(c, depth+1)
-		}
+	for _, r := range rows[:min(len(rows), max)] {
+		out = append(out, treePaint(st, r).Render(frame.Fit(treeLine(r), w)))
 	}
-	for _, r := range roots {
-		walk(r, 0)
-	}
-	if total > len(out) && len(out) > 0 {
-		out[len(out)-1] = st.Muted.Render(frame.Fit(fmt.Sprintf("… %d more in the lock tree", total-len(out)+1), w))
+	if len(rows) > len(out) && len(out) > 0 {
+		out[len(out)-1] = st.Muted.Render(frame.Fit(fmt.Sprintf("… %d more in the lock tree", len(rows)-len(out)+1), w))
 	}
 	return out
 }

@@ -63,3 +63,35 @@ func BenchmarkLockTree300(b *testing.B) {
 		b.Errorf("%v for 300 sessions: over the 1 ms budget", per)
 	}
 }
+
+// TestStatementsView: the statements view says why it has nothing (how to
+// enable the extension, or that rates need a second read) and otherwise
+// lists the figures per statement, within the width.
+func TestStatementsView(t *testing.T) {
+	st := theme.New(theme.Dark(), true)
+	problem := &sources.DBStatements{Problem: "pg_stat_statements is not installed in database origin_db: add pg_stat_statements to shared_preload_libraries in postgresql.conf and restart the server, then run CREATE EXTENSION pg_stat_statements in origin_db"}
+	got := strings.Join(renderStatements(st, problem, 0, 60, 12, "v next"), "\n")
+	if !strings.Contains(got, "CREATE EXTENSION") || !strings.Contains(got, "shared_preload_libraries") {
+		t.Errorf("problem not said in full:\n%s", got)
+	}
+	if got := strings.Join(renderStatements(st, &sources.DBStatements{}, 0, 60, 8, ""), "\n"); !strings.Contains(got, "two reads") {
+		t.Errorf("first read:\n%s", got)
+	}
+	s := &sources.DBStatements{Seconds: 2, Entries: 9, Top: []sources.DBStatement{
+		{User: "origin", Query: "SELECT * FROM messages WHERE conversation_id = $1", CallsPerSec: 120, MeanMS: 2.5, LoadMSPerSec: 300, RowsPerCall: 40}}}
+	lines := renderStatements(st, s, 0, 100, 8, "")
+	if len(lines) != 8 {
+		t.Fatalf("%d lines, want 8", len(lines))
+	}
+	body := strings.Join(lines, "\n")
+	for _, want := range []string{"CALLS/S", "120", "2.5 ms", "300 ms", "40", "origin", "conversation_id = $1"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("missing %q:\n%s", want, body)
+		}
+	}
+	for _, l := range lines {
+		if ansi.StringWidth(l) > 100 {
+			t.Errorf("line wider than the pane: %q", l)
+		}
+	}
+}
