@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 )
 
@@ -93,4 +94,31 @@ func run(ctx context.Context, spec Spec, plan Plan, emit func(Stream, string)) (
 		emit(ev.Stream, ev.Line)
 	}
 	return 1, r.Tail(), errors.New("the run ended without a status")
+}
+
+// Capture runs a helper that only reads (the preflight's SQL render, its
+// schema dump) through the environment's guard and the audit log like
+// every command the console starts, and returns its standard output. A
+// refusal or a failure is an error with the helper's last words.
+func Capture(ctx context.Context, spec Spec, env Environment, readonly bool, audit *Audit, who Who) (string, error) {
+	if d := spec.Guard(env, readonly); d.Guard == Refused {
+		return "", fmt.Errorf("%s refused: %s", spec.Name, d.Reason)
+	}
+	var out strings.Builder
+	var errs []string
+	exit, err := Execute(ctx, spec, Plan{}, env.Name, "none needed (reads only)", audit, who, func(s Stream, line string) {
+		if s == Stdout {
+			out.WriteString(line)
+			out.WriteByte('\n')
+		} else {
+			errs = append(errs[max(len(errs)-4, 0):], line)
+		}
+	})
+	switch {
+	case err != nil:
+		return out.String(), err
+	case exit != 0:
+		return out.String(), fmt.Errorf("%s exited %d: %s", spec.Name, exit, strings.Join(errs, " / "))
+	}
+	return out.String(), nil
 }

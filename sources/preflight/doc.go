@@ -1,0 +1,6 @@
+// Package preflight judges a pending migration before it runs: the SQL
+// Alembic renders for it (offline mode), statement by statement, against
+// PostgreSQL's documented lock levels; a rehearsal in a scratch database
+// that reads the locks and rewrites that really happen; and the live
+// sessions and traffic the migration would queue behind or hold up.
+package preflight
