@@ -109,7 +109,9 @@ func TestVerdictsAgreeWithSquawkAndTheRehearsal(t *testing.T) {
 	for i, rev := range project[1:] {
 		from := project[i].ID
 		v := Judge(ctx, Inputs{
-			Render:   func(ctx context.Context) (string, error) { return harness.AlembicOutput(ctx, dir, pg.URL(), "upgrade", from+":"+rev.ID, "--sql") },
+			Render: func(ctx context.Context) (string, error) {
+				return harness.AlembicOutput(ctx, dir, pg.URL(), "upgrade", from+":"+rev.ID, "--sql")
+			},
 			Activity: db.TableActivity,
 			Rehearse: func(ctx context.Context, stmts []Statement) ([]Observed, error) {
 				return Rehearse(ctx, pg.URLFor("postgres"), schema, stmts)

@@ -37,13 +37,13 @@ type Verdict struct {
 	// RenderErr says why the SQL could not be rendered ("" when it was).
 	RenderErr string
 	// Rehearsal says where the SQL was rehearsed, or why it was not.
-	Rehearsal  string
-	Rehearsed  bool
-	LiveErr    string
-	Old        []sources.DBSession // transactions open longer than the lock timeout
-	Traffic    []Traffic
+	Rehearsal   string
+	Rehearsed   bool
+	LiveErr     string
+	Old         []sources.DBSession // transactions open longer than the lock timeout
+	Traffic     []Traffic
 	LockTimeout time.Duration
-	Elapsed    time.Duration
+	Elapsed     time.Duration
 }
 
 // Inputs are how Judge reaches the world; wire builds them for an
