@@ -44,6 +44,15 @@ func Execute(ctx context.Context, spec Spec, plan Plan, env, confirmation string
 	}
 	start := time.Now()
 	exit, tail, err := run(ctx, spec, plan, emit)
+	if exit != 0 && spec.Explain != nil {
+		if why := spec.Explain(tail); why != "" {
+			emit(Stderr, why)
+			tail = append(tail, why)
+			if err == nil {
+				err = errors.New(why)
+			}
+		}
+	}
 	rec.Phase, rec.Time, rec.DurationMS, rec.OutputTail, rec.ExitCode = "finished", time.Now(), time.Since(start).Milliseconds(), tail, &exit
 	if err != nil {
 		rec.Error = err.Error()
@@ -96,11 +105,11 @@ func run(ctx context.Context, spec Spec, plan Plan, emit func(Stream, string)) (
 	return 1, r.Tail(), errors.New("the run ended without a status")
 }
 
-// Capture runs a helper that only reads (the preflight's SQL render, its
+// RunHelper runs a helper that only reads (the preflight's SQL render, its
 // schema dump) through the environment's guard and the audit log like
 // every command the console starts, and returns its standard output. A
 // refusal or a failure is an error with the helper's last words.
-func Capture(ctx context.Context, spec Spec, env Environment, readonly bool, audit *Audit, who Who) (string, error) {
+func RunHelper(ctx context.Context, spec Spec, env Environment, readonly bool, audit *Audit, who Who) (string, error) {
 	if d := spec.Guard(env, readonly); d.Guard == Refused {
 		return "", fmt.Errorf("%s refused: %s", spec.Name, d.Reason)
 	}
@@ -122,3 +131,8 @@ func Capture(ctx context.Context, spec Spec, env Environment, readonly bool, aud
 	}
 	return out.String(), nil
 }
+
+// Capture runs a read-only helper and returns its output, guarded and
+// audited as RunHelper does: the console and `opsdeck run` bind RunHelper
+// to their environment and audit log.
+type Capture func(ctx context.Context, spec Spec) (string, error)

@@ -3,6 +3,8 @@ package actions
 import (
 	"context"
 	"fmt"
+
+	"github.com/opsdeck/opsdeck/sources/preflight"
 )
 
 // Guard is what must happen before an action runs.
@@ -99,6 +101,27 @@ type Spec struct {
 	// Shows reads what the action would act on, for its confirmation (the
 	// session a cancel reaches); an error means there is nothing to act on.
 	Shows func(ctx context.Context) ([]string, error)
+	// Preflight, for migrate, judges the pending migration before it runs;
+	// its helpers (the SQL render, the schema dump) go through capture.
+	Preflight func(ctx context.Context, capture Capture) preflight.Verdict
+	// Explain puts a failed run's cause in words from its output ("" when
+	// it has nothing to add).
+	Explain func(output []string) string
+}
+
+// Escalate is the guard an action needs once its preflight found a hazard:
+// a protected environment asks for its name even where it would ask y/N,
+// and one keystroke becomes a y/N question, so that the verdict is read.
+func Escalate(d Decision, env Environment, hazard bool) Decision {
+	switch {
+	case !hazard || d.Guard == Refused:
+		return d
+	case env.Protected:
+		return Decision{Guard: TypeName}
+	case d.Guard == None:
+		return Decision{Guard: Confirm}
+	}
+	return d
 }
 
 // Guard is the confirmation spec needs in env.

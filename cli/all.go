@@ -109,6 +109,11 @@ type checked struct {
 // nothing to check are said and skipped; with none to check at all, it is a
 // usage error.
 func runChecks(a *app, c checkFlags) error {
+	cfg, err := a.load()
+	if err != nil {
+		return err
+	}
+	c.preflight = a.preflighter(cfg)
 	results, err := everyEnv(a, func(ctx context.Context, env *sources.Environment) checked {
 		res, err := checkEnv(ctx, env, c)
 		return checked{res: res, nothing: err}

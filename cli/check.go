@@ -8,9 +8,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/opsdeck/opsdeck/actions"
+	"github.com/opsdeck/opsdeck/config"
 	"github.com/opsdeck/opsdeck/internal/snapshot"
 	"github.com/opsdeck/opsdeck/internal/units"
+	"github.com/opsdeck/opsdeck/internal/wire"
 	"github.com/opsdeck/opsdeck/sources"
+	"github.com/opsdeck/opsdeck/sources/preflight"
 )
 
 // checkFlags are `opsdeck check`'s own flags.
@@ -20,6 +24,9 @@ type checkFlags struct {
 	Metrics bool
 	// All checks every environment.
 	All bool
+	// preflight judges the pending migration of the named environment
+	// (nil when it cannot be judged).
+	preflight func(ctx context.Context, env string) *preflight.Verdict
 }
 
 // checkResult is `opsdeck check --format json`.
@@ -31,17 +38,36 @@ type checkResult struct {
 	// Signals are the error rate and P95 as read for --metrics.
 	Signals     []checkSignal        `json:"signals,omitempty"`
 	SchemaDrift *sources.SchemaDrift `json:"schema_drift,omitempty"`
+	// Preflight is the pending migration's verdict, when one is pending.
+	Preflight *checkPreflight `json:"preflight,omitempty"`
+}
+
+// checkPreflight is a preflight verdict in `opsdeck check`'s JSON.
+type checkPreflight struct {
+	Summary string               `json:"summary"`
+	Hazards int                  `json:"hazards"`
+	Lines   []checkPreflightLine `json:"lines"`
+}
+
+type checkPreflightLine struct {
+	Severity string `json:"severity"`
+	Text     string `json:"text"`
 }
 
 // runCheck is `opsdeck check`, the runbook's pre-deploy gate.
 // Problems of severity critical or warning fail it (Alembic itself refuses a
 // project with several heads or a file without a revision).
 func runCheck(a *app, c checkFlags) error {
-	env, ctx, done, err := a.openEnv()
+	cfg, err := a.load()
+	if err != nil {
+		return err
+	}
+	env, ctx, done, err := a.openEnvOf(cfg)
 	if err != nil {
 		return err
 	}
 	defer done()
+	c.preflight = a.preflighter(cfg)
 	res, err := checkEnv(ctx, env, c)
 	if err != nil {
 		return err
@@ -79,6 +105,17 @@ func checkEnv(ctx context.Context, env *sources.Environment, c checkFlags) (chec
 		} else {
 			res.Migrations = &st
 			res.Findings = findings(st)
+			if st.Status == sources.MigrationsBehind && c.preflight != nil {
+				if v := c.preflight(ctx, env.Name); v != nil {
+					res.Preflight = &checkPreflight{Summary: v.Summary(), Hazards: v.Hazards()}
+					for _, l := range v.Lines() {
+						res.Preflight.Lines = append(res.Preflight.Lines, checkPreflightLine{Severity: l.Severity.String(), Text: l.Text})
+					}
+					if v.Hazards() > 0 {
+						res.Findings = append(res.Findings, v.Summary())
+					}
+				}
+			}
 		}
 	}
 	if env.Drift != nil {
@@ -192,5 +229,30 @@ func (r checkResult) text() string {
 	for _, f := range r.Findings {
 		fmt.Fprintf(&b, "  - %s\n", f)
 	}
+	if p := r.Preflight; p != nil {
+		fmt.Fprintf(&b, "  migration preflight:\n")
+		for _, l := range p.Lines[1:] {
+			fmt.Fprintf(&b, "    %s\n", l.Text)
+		}
+	}
 	return b.String()
+}
+
+// preflighter judges an environment's pending migration as `m` would,
+// its helpers guarded by the environment and in the audit log.
+func (a *app) preflighter(cfg *config.Config) func(ctx context.Context, name string) *preflight.Verdict {
+	audit := &actions.Audit{Path: actions.DefaultAuditPath(a.lookupEnv)}
+	who := actions.Who{User: osUser(), Host: hostname()}
+	return func(ctx context.Context, name string) *preflight.Verdict {
+		judge, err := wire.Preflight(cfg, name)
+		if err != nil || judge == nil {
+			return nil
+		}
+		env, _, err := wire.Actions(cfg, name)
+		if err != nil {
+			return nil
+		}
+		v := judge(ctx, helperRunner(env, a.cli.Readonly, audit, who))
+		return &v
+	}
 }

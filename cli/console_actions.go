@@ -8,6 +8,7 @@ import (
 	"github.com/opsdeck/opsdeck/actions"
 	"github.com/opsdeck/opsdeck/config"
 	"github.com/opsdeck/opsdeck/internal/wire"
+	"github.com/opsdeck/opsdeck/sources/preflight"
 	"github.com/opsdeck/opsdeck/ui/actionpane"
 )
 
@@ -22,36 +23,73 @@ func consoleActions(cfg *config.Config, name string, readonly bool, audit *actio
 	for _, spec := range specs {
 		d := spec.Guard(env, readonly)
 		a := actionpane.Action{Name: spec.Name, Key: spec.Key, Reason: d.Reason, Refreshes: spec.Kind != actions.Safe, Guard: paneGuard(d.Guard)}
-		a.Preview = preview(spec, name, audit, who)
+		a.Preview = preview(spec, env, readonly, audit, who)
 		out = append(out, a)
 	}
 	return out
 }
 
 // preview reads what the action would do; the Run it returns does exactly
-// that: a reset executes the plan it showed.
-func preview(spec actions.Spec, env string, audit *actions.Audit, who actions.Who) func(context.Context) (actionpane.Preview, error) {
+// that: a reset executes the plan it showed. A migration's preview is its
+// preflight's verdict above the pending revisions; a hazard raises the
+// guard (actions.Escalate).
+func preview(spec actions.Spec, env actions.Environment, readonly bool, audit *actions.Audit, who actions.Who) func(context.Context) (actionpane.Preview, error) {
+	name := env.Name
 	return func(ctx context.Context) (actionpane.Preview, error) {
 		if spec.Reset != nil {
 			plan, err := spec.Reset.Preview(ctx)
 			if err != nil {
 				return actionpane.Preview{}, err
 			}
-			p := actionpane.Preview{Head: []string{"Reset " + plan.Summary()}, Items: plan.Items(), Run: runner(spec, plan, env, audit, who)}
+			p := actionpane.Preview{Head: []string{"Reset " + plan.Summary()}, Items: plan.Items(), Run: runner(spec, plan, name, audit, who)}
 			if plan.RedisErr != "" {
 				p.Head = append(p.Head, "redis: "+plan.RedisErr)
 			}
 			return p, nil
 		}
-		p := actionpane.Preview{Head: []string{fmt.Sprintf("%s in %s: run `%s` against %s", spec.Name, env, spec.Command.String(), spec.Target)},
-			Run: runner(spec, actions.Plan{}, env, audit, who)}
-		if spec.Pending != nil {
-			list, err := spec.Pending(ctx)
-			p.Head = append(p.Head, pendingHead(list, err))
-			p.Items = list
+		p := actionpane.Preview{Head: []string{fmt.Sprintf("%s in %s: run `%s` against %s", spec.Name, name, spec.Command.String(), spec.Target)},
+			Run: runner(spec, actions.Plan{}, name, audit, who)}
+		if spec.Pending == nil {
+			return p, nil
 		}
+		list, err := spec.Pending(ctx)
+		if spec.Preflight != nil && len(list) > 0 {
+			v := spec.Preflight(ctx, helperRunner(env, readonly, audit, who))
+			lines := v.Lines()
+			p.Head = append(p.Head, lines[0].Text)
+			for _, l := range lines[1:] {
+				p.Items = append(p.Items, l.Text)
+				p.Levels = append(p.Levels, level(l.Severity))
+			}
+			p.Items = append(p.Items, "")
+			p.Levels = append(p.Levels, actionpane.Plain)
+			if v.Hazards() > 0 {
+				g := paneGuard(actions.Escalate(spec.Guard(env, readonly), env, true).Guard)
+				p.Guard = &g
+			}
+		}
+		p.Items = append(p.Items, pendingHead(list, err))
+		p.Items = append(p.Items, list...)
 		return p, nil
 	}
+}
+
+// helperRunner runs the preflight's helpers in env, guarded and audited.
+func helperRunner(env actions.Environment, readonly bool, audit *actions.Audit, who actions.Who) actions.Capture {
+	return func(ctx context.Context, s actions.Spec) (string, error) {
+		return actions.RunHelper(ctx, s, env, readonly, audit, who)
+	}
+}
+
+// level paints a verdict line by its severity.
+func level(s preflight.Severity) actionpane.Level {
+	switch s {
+	case preflight.Hazard:
+		return actionpane.Danger
+	case preflight.Caution:
+		return actionpane.Caution
+	}
+	return actionpane.Quiet
 }
 
 // pendingHead says how many revisions a migration applies, or why that is

@@ -76,8 +76,17 @@ func runAction(a *app, name string, f runFlags) error {
 		}
 		fmt.Fprintln(a.stderr, "opsdeck: "+spec.Name+": "+strings.Join(shown, "; "))
 	}
+	audit := &actions.Audit{Path: actions.DefaultAuditPath(a.lookupEnv)}
+	who := actions.Who{User: osUser(), Host: hostname()}
 	if spec.Pending != nil {
 		fmt.Fprintln(a.stderr, "opsdeck: "+spec.Name+": "+pendingText(ctx, *spec))
+		if list, _ := spec.Pending(ctx); len(list) > 0 && spec.Preflight != nil {
+			v := spec.Preflight(ctx, helperRunner(env, a.cli.Readonly, audit, who))
+			for _, l := range v.Lines() {
+				fmt.Fprintln(a.stderr, "opsdeck: "+l.Text)
+			}
+			d = actions.Escalate(d, env, v.Hazards() > 0)
+		}
 	}
 	if spec.Reset != nil {
 		if plan, err = spec.Reset.Preview(ctx); err != nil {
@@ -99,9 +108,8 @@ func runAction(a *app, name string, f runFlags) error {
 		confirmation = "confirmed (--yes)"
 	}
 
-	audit := &actions.Audit{Path: actions.DefaultAuditPath(a.lookupEnv)}
 	a.reportAbandoned(audit)
-	status, runErr := actions.Execute(ctx, *spec, plan, envName, confirmation, audit, actions.Who{User: osUser(), Host: hostname()},
+	status, runErr := actions.Execute(ctx, *spec, plan, envName, confirmation, audit, who,
 		func(s actions.Stream, line string) {
 			if s == actions.Stderr {
 				fmt.Fprintln(a.stderr, line)

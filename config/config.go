@@ -130,6 +130,16 @@ type Migrate struct {
 	// Command is argv split on spaces (default "alembic upgrade head").
 	Command string   `yaml:"command"`
 	Timeout Duration `yaml:"timeout"`
+	// LockTimeout and StatementTimeout are set on the migration's database
+	// sessions (PGOPTIONS), so that a migration that would wait for a lock
+	// fails fast instead of stalling the application queued behind it.
+	// Defaults: 5s, and the run's timeout; 0s sets none.
+	LockTimeout      Duration `yaml:"lock_timeout"`
+	StatementTimeout Duration `yaml:"statement_timeout"`
+	// ScratchURL is a PostgreSQL server on which the preflight may create,
+	// and drop, a database to rehearse the migration in. Disposable
+	// environments rehearse on their own server without it.
+	ScratchURL string `yaml:"scratch_url,omitempty"`
 }
 
 // Reset is Origin's clean_persistence_state.

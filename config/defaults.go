@@ -26,6 +26,9 @@ const (
 	// DefaultMigrateCommand is the runbook's deploy step.
 	DefaultMigrateCommand = "alembic upgrade head"
 	DefaultMigrateTimeout = 10 * time.Minute
+	// DefaultMigrateLockTimeout is how long a migration's statement waits
+	// for a lock before the migration gives up.
+	DefaultMigrateLockTimeout = 5 * time.Second
 	// DefaultCheckCommand is the runbook's model-vs-migrations check.
 	DefaultCheckCommand = "alembic check"
 	// DefaultStatementTimeout keeps opsdeck's queries from ever weighing on production.

@@ -340,6 +340,13 @@ func applyDefaults(cfg *Config, pos presence) {
 		if env.Actions.Migrate.Timeout == 0 {
 			env.Actions.Migrate.Timeout = Duration(DefaultMigrateTimeout)
 		}
+		// Written as 0s, a timeout is off; not written, the default.
+		if !pos.has("environments." + name + ".actions.migrate.lock_timeout") {
+			env.Actions.Migrate.LockTimeout = Duration(DefaultMigrateLockTimeout)
+		}
+		if !pos.has("environments." + name + ".actions.migrate.statement_timeout") {
+			env.Actions.Migrate.StatementTimeout = env.Actions.Migrate.Timeout
+		}
 		if len(env.Actions.Reset.Schemas) == 0 {
 			env.Actions.Reset.Schemas = []string{"public"}
 		}

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"fmt"
 	"net"
 	"net/url"
@@ -265,6 +266,18 @@ func (v *validator) environment(name string, e *Environment) {
 	}
 	if e.Postgres.PgbouncerURL != "" {
 		v.postgresURL(base+".postgres.pgbouncer_url", e.Postgres.PgbouncerURL)
+	}
+	if d := e.Actions.Migrate.LockTimeout.D(); d != 0 && (d < 10*time.Millisecond || d > time.Hour) {
+		v.fail(base+".actions.migrate.lock_timeout", "%s is out of range: use 10ms to 1h, or 0s for none", d)
+	}
+	if d := e.Actions.Migrate.StatementTimeout.D(); d != 0 && (d < 100*time.Millisecond || d > 24*time.Hour) {
+		v.fail(base+".actions.migrate.statement_timeout", "%s is out of range: use 100ms to 24h, or 0s for none", d)
+	}
+	if u := e.Actions.Migrate.ScratchURL; u != "" {
+		v.postgresURL(base+".actions.migrate.scratch_url", u)
+		if e.Postgres.URL != "" && sameDatabase(u, e.Postgres.URL) {
+			v.fail(base+".actions.migrate.scratch_url", "is the environment's own database: the rehearsal needs another server or database to create its scratch database from")
+		}
 	}
 	if d := e.Actions.Reset.LockTimeout.D(); d != 0 && (d < 10*time.Millisecond || d > 10*time.Minute) {
 		v.fail(base+".actions.reset.lock_timeout", "%s is out of range: use 10ms to 10m", d)
@@ -533,4 +546,16 @@ func (v *validator) httpAuth(pb string, p HTTPAuth) {
 	if (p.TLS.CertFile == "") != (p.TLS.KeyFile == "") {
 		v.fail(pb+".tls", "cert_file and key_file go together")
 	}
+}
+
+// sameDatabase reports whether two PostgreSQL URLs name one database on
+// one host and port.
+func sameDatabase(a, b string) bool {
+	ua, errA := url.Parse(a)
+	ub, errB := url.Parse(b)
+	if errA != nil || errB != nil {
+		return false
+	}
+	port := func(u *url.URL) string { return cmp.Or(u.Port(), "5432") }
+	return ua.Hostname() == ub.Hostname() && port(ua) == port(ub) && strings.Trim(ua.Path, "/") == strings.Trim(ub.Path, "/")
 }

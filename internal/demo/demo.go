@@ -293,11 +293,11 @@ environments:
     prometheus: {url: %q, selector: 'job="fastapi-app"'}
     postgres: {url: %q, pgbouncer_url: %q}
     redis: {url: %q, queues: [celery]}
-    alembic: {dir: %q}
+    alembic: {dir: %q, env: {DATABASE_URL: %q}}
     schema_reference: %q
     alertmanager: {url: %q}
     disposable: true
-%s`, s.Prometheus.URL(), s.Pgbouncer.URL(s.Postgres.Database, s.Postgres.User), s.Pgbouncer.URL("pgbouncer", s.Postgres.User), s.Redis.URL(0), alembicDir, schemaReference,
+%s`, s.Prometheus.URL(), s.Pgbouncer.URL(s.Postgres.Database, s.Postgres.User), s.Pgbouncer.URL("pgbouncer", s.Postgres.User), s.Redis.URL(0), alembicDir, s.Postgres.URL(), schemaReference,
 		s.Alertmanager.URL(), s.tracing())
 }
 

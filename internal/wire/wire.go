@@ -254,10 +254,19 @@ func Actions(cfg *config.Config, name string) (actions.Environment, []actions.Sp
 			vars = append(vars, k+"="+v)
 		}
 		dir, url := e.Alembic.Dir, e.Postgres.URL
+		judge, err := Preflight(cfg, name)
+		if err != nil {
+			return actions.Environment{}, nil, err
+		}
+		migrateVars := slices.Clone(vars)
+		if o := pgOptions(e.Actions.Migrate); o != "" {
+			migrateVars = append(migrateVars, "PGOPTIONS="+o)
+		}
 		specs = append(specs, actions.Spec{Name: "migrate", Key: cfg.Key("migrate"), Kind: actions.Dangerous, Target: dbTarget,
-			Command: &actions.Command{Argv: strings.Fields(e.Actions.Migrate.Command), Dir: e.Alembic.Dir, Env: vars,
+			Command: &actions.Command{Argv: strings.Fields(e.Actions.Migrate.Command), Dir: e.Alembic.Dir, Env: migrateVars,
 				Timeout: e.Actions.Migrate.Timeout.D(), Scrub: scrubber},
-			Pending: func(ctx context.Context) ([]string, error) { return pending(ctx, dir, url, scrubber) }})
+			Pending:   func(ctx context.Context) ([]string, error) { return pending(ctx, dir, url, scrubber) },
+			Preflight: judge, Explain: explainMigration(e.Actions.Migrate)})
 		// The drift pane's migration check: a command like any other, so it
 		// passes the same guard and lands in the same audit log. Configured
 		// as something other than a read-only alembic command, it is

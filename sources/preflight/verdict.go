@@ -324,7 +324,16 @@ func (v Verdict) Lines() []Line {
 				s.PID, strings.TrimSpace(s.Application+" "+s.User), age(s.XactAge), s.State, state, w.Mode, w.Table, oneLine(s.Query, 60), w.Table)})
 		}
 	}
+	named := map[int]bool{}
+	for _, j := range v.Statements {
+		for _, w := range j.Waits {
+			named[w.Session.PID] = true
+		}
+	}
 	for _, s := range v.Old {
+		if named[s.PID] {
+			continue // already said, with the lock it holds
+		}
 		out = append(out, Line{Severity: Caution, Text: fmt.Sprintf("transaction open %s (longer than the %s lock timeout): pid %d %s: %s",
 			age(s.XactAge), v.LockTimeout, s.PID, strings.TrimSpace(s.Application+" "+s.User), oneLine(s.Query, 60))})
 	}

@@ -42,7 +42,30 @@ type Line struct {
 type Preview struct {
 	Head  []string
 	Items []string
+	// Levels colour Items (a preflight's hazards): Levels[i] for Items[i],
+	// Plain where missing.
+	Levels []Level
+	// Guard, when set, is the guard the preview found the action needs (a
+	// migration whose preflight found a hazard): it replaces the action's
+	// own when stricter.
+	Guard *Guard
 	Run   func(ctx context.Context, confirmation string) (lines <-chan Line, cancel func(), err error)
+}
+
+// Level is how an item of a preview is painted.
+type Level int
+
+const (
+	Plain Level = iota
+	Quiet
+	Caution
+	Danger
+)
+
+// stricter reports whether guard a asks more of the user than b.
+func stricter(a, b Guard) bool {
+	rank := map[Guard]int{None: 0, Confirm: 1, TypeName: 2, Refused: 3}
+	return rank[a] > rank[b]
 }
 
 // Action is one key's action in the current environment.
@@ -238,6 +261,11 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		// project: shown as text.
 		safetext.Value(&msg.preview)
 		m.preview = msg.preview
+		if g := msg.preview.Guard; g != nil && stricter(*g, m.current.Guard) {
+			escalated := *m.current
+			escalated.Guard = *g
+			m.current = &escalated
+		}
 		if m.current.Guard == None {
 			return m.start("no confirmation (disposable environment)")
 		}
@@ -517,18 +545,31 @@ func (m *Model) listView(st *theme.Styles, iw, room int) []string {
 	if len(items) == 0 || room <= 0 {
 		return nil
 	}
+	paint := func(i int) theme.Paint {
+		if i < len(m.preview.Levels) {
+			switch m.preview.Levels[i] {
+			case Quiet:
+				return st.Muted
+			case Caution:
+				return st.Warn
+			case Danger:
+				return st.Crit
+			}
+		}
+		return st.Text
+	}
 	if len(items) <= room {
 		out := make([]string, len(items))
 		for i, it := range items {
-			out[i] = st.Text.Render(frame.Fit("  "+it, iw))
+			out[i] = paint(i).Render(frame.Fit("  "+it, iw))
 		}
 		return out
 	}
 	shown := max(room-1, 1)
 	first := min(m.scroll, len(items)-shown)
 	out := make([]string, 0, room)
-	for _, it := range items[first : first+shown] {
-		out = append(out, st.Text.Render(frame.Fit("  "+it, iw)))
+	for i, it := range items[first : first+shown] {
+		out = append(out, paint(first+i).Render(frame.Fit("  "+it, iw)))
 	}
 	more := fmt.Sprintf("  %d-%d of %d · %s/%s, %s/%s scroll", first+1, first+shown, len(items),
 		m.keys.Up.Help().Key, m.keys.Down.Help().Key, m.keys.PageUp.Help().Key, m.keys.PageDown.Help().Key)
