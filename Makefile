@@ -27,6 +27,7 @@ jaeger:
 ## then one real frame through the screenshot pipeline (smoke test)
 test: deps build jaeger
 	@scripts/deps.sh --screenshots
+	@scripts/deps.sh --squawk
 	$(GO) vet ./...
 	$(GO) test -count=1 -race -timeout 15m ./...
 	scripts/screenshots.sh --smoke
@@ -37,6 +38,7 @@ demo: deps build jaeger
 
 ## bench: performance budgets (docs/PERFORMANCE.md); fails when one is broken
 bench: deps jaeger
+	@scripts/deps.sh --squawk
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
 
 ## fuzz: each fuzz target for FUZZTIME (default 30s); a crasher lands in the

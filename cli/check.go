@@ -10,6 +10,7 @@ import (
 
 	"github.com/opsdeck/opsdeck/actions"
 	"github.com/opsdeck/opsdeck/config"
+	"github.com/opsdeck/opsdeck/internal/safetext"
 	"github.com/opsdeck/opsdeck/internal/snapshot"
 	"github.com/opsdeck/opsdeck/internal/units"
 	"github.com/opsdeck/opsdeck/internal/wire"
@@ -107,12 +108,13 @@ func checkEnv(ctx context.Context, env *sources.Environment, c checkFlags) (chec
 			res.Findings = findings(st)
 			if st.Status == sources.MigrationsBehind && c.preflight != nil {
 				if v := c.preflight(ctx, env.Name); v != nil {
-					res.Preflight = &checkPreflight{Summary: v.Summary(), Hazards: v.Hazards()}
+					res.Preflight = &checkPreflight{Summary: safetext.String(v.Summary()), Hazards: v.Hazards()}
 					for _, l := range v.Lines() {
-						res.Preflight.Lines = append(res.Preflight.Lines, checkPreflightLine{Severity: l.Severity.String(), Text: l.Text})
+						// Other sessions' queries are in it: text, never terminal controls.
+						res.Preflight.Lines = append(res.Preflight.Lines, checkPreflightLine{Severity: l.Severity.String(), Text: safetext.String(l.Text)})
 					}
 					if v.Hazards() > 0 {
-						res.Findings = append(res.Findings, v.Summary())
+						res.Findings = append(res.Findings, res.Preflight.Summary)
 					}
 				}
 			}

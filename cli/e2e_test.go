@@ -250,12 +250,46 @@ func TestEndToEndDemo(t *testing.T) {
 	tm.run("send-keys", "n")
 	tm.waitFor("the reset not run", 5*time.Second, func(s string) bool { return !strings.Contains(s, "[y/N]") && strings.Contains(s, "reset not run") })
 
-	// m: the migration, confirmed, streamed; the drift pane then shows the
-	// database at head.
+	// m: the preflight's verdict above the pending revisions: the index
+	// built without CONCURRENTLY, and the worker's transaction the migration
+	// would queue behind. Run anyway, it gives up after its lock timeout and
+	// says so.
 	tm.run("send-keys", "m")
-	tm.waitFor("the migrate confirmation", 10*time.Second, func(s string) bool {
-		return strings.Contains(s, "run `alembic upgrade head`") && strings.Contains(s, "[y/N]") &&
-			strings.Contains(s, "2 pending, applied in this order:") && strings.Contains(s, "1e9b7a6c5d40 add message versions")
+	tm.waitFor("the migrate confirmation", 20*time.Second, func(s string) bool {
+		return strings.Contains(s, "run `alembic upgrade head`") && strings.Contains(s, "[y/N]") && strings.Contains(s, "preflight: ") &&
+			strings.Contains(s, "hazard: CREATE INDEX on messages") && strings.Contains(s, "would wait behind pid") && strings.Contains(s, "celery-worker")
+	})
+	tm.run("send-keys", "PgDn", "PgDn")
+	tm.waitFor("the pending revisions below the verdict", 5*time.Second, func(s string) bool {
+		return strings.Contains(s, "2 pending, applied in this order:") && strings.Contains(s, "1e9b7a6c5d40 add message versions")
+	})
+	tm.run("send-keys", "y")
+	tm.waitFor("the lock timeout", 30*time.Second, func(s string) bool { return strings.Contains(s, "gave up after waiting 5s for a lock") })
+	tm.run("send-keys", "Escape")
+	tm.waitFor("the output closed", 5*time.Second, func(s string) bool { return !strings.Contains(s, "esc closes") })
+
+	// The blocker, cancelled from the session list: then the migration runs.
+	time.Sleep(150 * time.Millisecond) // enter right after esc would read as alt+enter
+	tm.run("send-keys", "Enter")
+	tm.waitFor("the sessions drill-down", 10*time.Second, func(s string) bool { return strings.Contains(s, "QUERY TEXT") })
+	tm.run("send-keys", "/", "w", "o", "r", "k", "e", "r", "Enter")
+	tm.waitFor("the worker alone", 5*time.Second, func(s string) bool { return regexp.MustCompile(`sessions 1 of \d+`).MatchString(s) })
+	tm.run("send-keys", "c")
+	tm.waitFor("the cancel question", 10*time.Second, func(s string) bool {
+		return strings.Contains(s, "celery-worker") && strings.Contains(s, "[y/N]")
+	})
+	tm.run("send-keys", "y")
+	tm.waitFor("the query cancelled", 10*time.Second, func(s string) bool { return strings.Contains(s, "cancelled the query of pid") })
+	tm.run("send-keys", "Escape")
+	time.Sleep(150 * time.Millisecond)
+	tm.waitFor("the output closed", 5*time.Second, func(s string) bool { return !strings.Contains(s, "esc closes") })
+	tm.run("send-keys", "Escape")
+	time.Sleep(150 * time.Millisecond)
+	tm.run("send-keys", "Escape")
+	tm.waitFor("unzoomed", 5*time.Second, func(s string) bool { return !strings.Contains(s, "QUERY TEXT") })
+	tm.run("send-keys", "m")
+	tm.waitFor("the migrate confirmation, nothing in its way", 20*time.Second, func(s string) bool {
+		return strings.Contains(s, "[y/N]") && strings.Contains(s, "preflight: ") && !strings.Contains(s, "would wait behind")
 	})
 	tm.run("send-keys", "y")
 	tm.waitFor("the migration's end", 60*time.Second, func(s string) bool {

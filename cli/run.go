@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	"github.com/opsdeck/opsdeck/actions"
+	"github.com/opsdeck/opsdeck/internal/safetext"
 	"github.com/opsdeck/opsdeck/internal/wire"
 )
 
@@ -83,7 +84,7 @@ func runAction(a *app, name string, f runFlags) error {
 		if list, _ := spec.Pending(ctx); len(list) > 0 && spec.Preflight != nil {
 			v := spec.Preflight(ctx, helperRunner(env, a.cli.Readonly, audit, who))
 			for _, l := range v.Lines() {
-				fmt.Fprintln(a.stderr, "opsdeck: "+l.Text)
+				fmt.Fprintln(a.stderr, "opsdeck: "+safetext.String(l.Text)) // other sessions' queries are in it
 			}
 			d = actions.Escalate(d, env, v.Hazards() > 0)
 		}

@@ -20,6 +20,11 @@ declare -A want=(
 )
 # Python modules alembic migrations need (checked with Debian's python3, which alembic uses).
 declare -A want_py=([psycopg2]=python3-psycopg2)
+# squawk, the migration linter the preflight's tests check their verdicts
+# against, comes from npm (squawk-cli).
+if [[ "${1:-}" == "--squawk" ]]; then
+  want[npm]=npm
+fi
 # Only for `make screenshots`.
 if [[ "${1:-}" == "--screenshots" ]]; then
   want[rsvg-convert]=librsvg2-bin
@@ -51,7 +56,19 @@ if [[ "${1:-}" == "--screenshots" ]] && ! fc-list 2>/dev/null | grep -qi 'DejaVu
   missing+=(fonts-dejavu-core)
 fi
 
+# squawk_cli installs squawk from npm when it is asked for and missing.
+squawk_cli() {
+  [[ "${1:-}" == "--squawk" ]] || return 0
+  command -v squawk >/dev/null 2>&1 && return 0
+  local s=""
+  [[ $(id -u) -ne 0 ]] && s="sudo"
+  echo "opsdeck: installing squawk-cli 2.66.0 from npm (the preflight tests' oracle)" >&2
+  $s npm install -g --no-audit --no-fund --loglevel=error squawk-cli@2.66.0 >/dev/null
+  command -v squawk >/dev/null 2>&1 || { echo "opsdeck: npm installed squawk-cli but squawk is not on PATH" >&2; exit 1; }
+}
+
 if [[ ${#missing[@]} -eq 0 ]]; then
+  squawk_cli "${1:-}"
   exit 0
 fi
 # De-duplicate while keeping order.
@@ -88,3 +105,4 @@ export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 echo "opsdeck: installed ${missing[*]}" >&2
+squawk_cli "${1:-}"

@@ -265,7 +265,11 @@ func Start(ctx context.Context, o Options) (_ *Sandbox, err error) {
 		if s.Pgbouncer, err = harness.StartPgbouncer(ctx, s.Postgres, harness.PgbouncerOptions{}); err != nil {
 			return err
 		}
-		s.worker, err = s.Postgres.StartSession("celery-worker", "SELECT pg_sleep(86400) /* app.tasks.reindex_embeddings */")
+		// The worker's transaction holds a row lock on messages: the pending
+		// migration, whose foreign key to messages needs a lock that
+		// conflicts, would queue behind it (the preflight says so).
+		s.worker, err = s.Postgres.StartSession("celery-worker",
+			"UPDATE messages SET content = content WHERE id = (SELECT min(id) FROM messages); SELECT pg_sleep(86400) /* app.tasks.reindex_embeddings */")
 		return err
 	}); err != nil {
 		return nil, err

@@ -477,15 +477,20 @@ func (m *Model) View(st *theme.Styles) []string {
 	case running, finished:
 		status := st.Muted.Render("running " + m.elapsed() + " · " + m.keys.Cancel.Help().Key + " cancels")
 		if m.phase == finished {
+			closes := st.Muted.Render(" · " + m.keys.Close.Help().Key + " closes")
 			switch {
 			case m.done.Err != nil:
-				status = st.Crit.Render(fmt.Sprintf("✖ %v after %s", m.done.Err, m.elapsed()))
+				// A failure's cause is the thing to read: wrapped, never cut.
+				lines := frame.Wrap(fmt.Sprintf("✖ %v after %s", m.done.Err, m.elapsed()), iw)
+				for _, l := range lines[:len(lines)-1] {
+					body = append(body, st.Crit.Render(l))
+				}
+				status = st.Crit.Render(lines[len(lines)-1]) + closes
 			case m.done.Exit == 0:
-				status = st.OK.Render("✔ done in " + m.elapsed())
+				status = st.OK.Render("✔ done in "+m.elapsed()) + closes
 			default:
-				status = st.Crit.Render(fmt.Sprintf("✖ exit %d after %s", m.done.Exit, m.elapsed()))
+				status = st.Crit.Render(fmt.Sprintf("✖ exit %d after %s", m.done.Exit, m.elapsed())) + closes
 			}
-			status += st.Muted.Render(" · " + m.keys.Close.Help().Key + " closes")
 		}
 		body = append(body, status)
 		if m.flash != "" {

@@ -22,7 +22,11 @@ def upgrade():
             created_at timestamptz NOT NULL DEFAULT now(),
             UNIQUE (message_id, version)
         )""")
+    # Built without CONCURRENTLY: writes to messages wait for the build (the
+    # preflight's hazard).
+    op.execute("CREATE INDEX ix_messages_created ON messages (created_at)")
 
 
 def downgrade():
+    op.execute("DROP INDEX ix_messages_created")
     op.execute("DROP TABLE message_versions")
