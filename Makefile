@@ -45,7 +45,8 @@ bench: deps jaeger
 ## package's testdata/fuzz and becomes a regression test that `make test` runs
 FUZZ_TARGETS := ./config:FuzzParse ./sources/alembic:FuzzParseFile ./sources/prometheus:FuzzResponse \
 	./sources/scrape:FuzzScrape ./sources/jaeger:FuzzTrace ./internal/grafana:FuzzParse ./internal/safetext:FuzzString \
-	./internal/snapshot:FuzzReportsHoldNoControls ./ui:FuzzNoSourceStringReachesTheTerminalRaw
+	./internal/snapshot:FuzzReportsHoldNoControls ./ui:FuzzNoSourceStringReachesTheTerminalRaw \
+	./sources/alertmanager:FuzzDecode ./sources/preflight:FuzzAnalyze
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; fn=$${t##*:}; echo "== $$fn in $$pkg for $(FUZZTIME)"; \
