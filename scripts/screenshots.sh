@@ -82,6 +82,17 @@ for k in Escape Tab Tab Enter; do tmux -L "$sock" send-keys "$k"; sleep 0.3; don
 wait_for 'QUERY TEXT' 5
 sleep 2.5
 shot postgres-sessions
+# The lock tree (v): the worker's transaction holds up two of the API's
+# updates, one behind the other; then the top statements (v again).
+tmux -L "$sock" send-keys v
+wait_for 'lock tree · [0-9]+ session' 5
+sleep 0.5
+shot postgres-locks
+tmux -L "$sock" send-keys v
+wait_for 'statements over the last' 10
+sleep 2.5
+shot postgres-statements
+tmux -L "$sock" send-keys v; sleep 0.3
 # The drift pane zoomed: pending revisions, schema differences and their SQL.
 for k in Escape Tab Tab Enter; do tmux -L "$sock" send-keys "$k"; sleep 0.3; done
 wait_for 'CREATE TABLE' 5
@@ -94,6 +105,21 @@ wait_for 'empty [0-9]+ table' 10
 sleep 0.5
 shot reset-confirm
 tmux -L "$sock" send-keys n; sleep 0.5
+# The migration's preflight: an index built without CONCURRENTLY, and the
+# worker's transaction it would queue behind. Not run (n): the worker is
+# cancelled first, from the Postgres sessions (back two panes, zoom, c, y).
+tmux -L "$sock" send-keys m
+wait_for 'Run it\?' 20
+sleep 0.5
+shot preflight
+tmux -L "$sock" send-keys n; sleep 0.5
+for k in BTab BTab Enter; do tmux -L "$sock" send-keys "$k"; sleep 0.3; done
+wait_for 'QUERY TEXT' 5
+tmux -L "$sock" send-keys c
+wait_for 'Cancel the query of pid' 10
+tmux -L "$sock" send-keys y
+wait_for 'cancelled the query of pid' 10
+for k in Escape Escape Tab Tab; do tmux -L "$sock" send-keys "$k"; sleep 0.3; done
 # A migration, confirmed, its output streamed.
 tmux -L "$sock" send-keys m
 wait_for 'Run it\?' 20

@@ -132,9 +132,9 @@ func Bindings() []Binding {
 			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.dbPane.StartFilter() }},
 		{Spec: binding.Spec{Name: "db_view", Keys: []string{"v"}, Scopes: []binding.Scope{binding.Postgres}, Help: "sessions/locks/statements", Group: "Postgres zoomed"},
 			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.dbPane.NextView() }},
-		{Spec: binding.Spec{Name: "cancel_query", Keys: []string{"c"}, Scopes: []binding.Scope{binding.Postgres}, Help: "cancel the session's query", Group: "Postgres zoomed"},
+		{Spec: binding.Spec{Name: "cancel_query", Keys: []string{"c"}, Scopes: []binding.Scope{binding.Postgres}, Help: "cancel its query", Group: "Postgres zoomed"},
 			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.signal(false) }, Disabled: (*Model).noSignal},
-		{Spec: binding.Spec{Name: "terminate_session", Keys: []string{"K"}, Scopes: []binding.Scope{binding.Postgres}, Help: "terminate the session", Group: "Postgres zoomed"},
+		{Spec: binding.Spec{Name: "terminate_session", Keys: []string{"K"}, Scopes: []binding.Scope{binding.Postgres}, Help: "terminate its session", Group: "Postgres zoomed"},
 			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.signal(true) }, Disabled: (*Model).noSignal},
 		{Spec: binding.Spec{Name: "sort", Keys: []string{"s"}, Scopes: []binding.Scope{binding.Postgres, binding.Breakdown}, Help: "sort by next column", Group: "Postgres zoomed"},
 			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd {

@@ -123,7 +123,7 @@ func TestCancelFromTheLockTree(t *testing.T) {
 		t.Fatalf("the statements view must ask for statements: %+v", last)
 	}
 	s = h.screen()
-	if !strings.Contains(s, "statements over the last 2s") || !strings.Contains(s, "UPDATE conversations SET title = $1") || !strings.Contains(s, "42") {
+	if !strings.Contains(s, "statements over the last 2.00 s") || !strings.Contains(s, "UPDATE conversations SET title = $1") || !strings.Contains(s, "42") {
 		t.Fatalf("statements view:\n%s", s)
 	}
 	if _, ok := h.m.dbPane.Selected(); ok {

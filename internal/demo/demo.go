@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/opsdeck/opsdeck/internal/testenv/harness"
 	"github.com/opsdeck/opsdeck/internal/testenv/originapi"
 	"github.com/opsdeck/opsdeck/sources"
@@ -64,6 +66,8 @@ type Sandbox struct {
 	Jaeger  *harness.Jaeger
 	APIAddr string
 	worker  *harness.Session // a long-running query, as a Celery worker's
+	// waiters are the API's updates queued behind the worker's row lock.
+	waiters []*harness.Session
 
 	cancel context.CancelFunc
 	once   sync.Once
@@ -218,7 +222,8 @@ func Start(ctx context.Context, o Options) (_ *Sandbox, err error) {
 	}()
 	go func() {
 		defer wg.Done()
-		s.Postgres, errs[1] = harness.StartPostgres(ctx, harness.PostgresOptions{User: "origin", Database: "origin_db"})
+		s.Postgres, errs[1] = harness.StartPostgres(ctx, harness.PostgresOptions{User: "origin", Database: "origin_db",
+			Settings: map[string]string{"shared_preload_libraries": "pg_stat_statements"}})
 	}()
 	go func() {
 		defer wg.Done()
@@ -243,6 +248,9 @@ func Start(ctx context.Context, o Options) (_ *Sandbox, err error) {
 		if err := writeAlembicProject(alembicDir); err != nil {
 			return err
 		}
+		if err := s.Postgres.Exec(ctx, statementsExtension); err != nil {
+			return err
+		}
 		if err := harness.Alembic(ctx, alembicDir, s.Postgres.URL(), "upgrade", DemoRevision); err != nil {
 			return err
 		}
@@ -260,7 +268,7 @@ func Start(ctx context.Context, o Options) (_ *Sandbox, err error) {
 		return nil, err
 	}
 	// As in Origin, the application reaches the database through pgbouncer.
-	if err := step("pgbouncer and a busy worker", func() error {
+	if err := step("pgbouncer, a busy worker and the updates it holds up", func() error {
 		var err error
 		if s.Pgbouncer, err = harness.StartPgbouncer(ctx, s.Postgres, harness.PgbouncerOptions{}); err != nil {
 			return err
@@ -270,7 +278,28 @@ func Start(ctx context.Context, o Options) (_ *Sandbox, err error) {
 		// conflicts, would queue behind it (the preflight says so).
 		s.worker, err = s.Postgres.StartSession("celery-worker",
 			"UPDATE messages SET content = content WHERE id = (SELECT min(id) FROM messages); SELECT pg_sleep(86400) /* app.tasks.reindex_embeddings */")
-		return err
+		if err != nil {
+			return err
+		}
+		// Two of the API's updates of that row queue behind it, the second
+		// behind the first: a lock tree three deep. Cancelling the worker
+		// lets them through.
+		wait, cancel := context.WithTimeout(ctx, 15*time.Second)
+		defer cancel()
+		if _, err := s.Postgres.ActivePID(wait, "celery-worker"); err != nil {
+			return err
+		}
+		for _, app := range []string{"fastapi", "fastapi-2"} {
+			w, err := s.Postgres.StartSession(app, "UPDATE messages SET content = content WHERE id = (SELECT min(id) FROM messages) /* app.api.edit_message */")
+			if err != nil {
+				return err
+			}
+			s.waiters = append(s.waiters, w)
+			if _, err := s.Postgres.WaitingPID(wait, app); err != nil {
+				return err
+			}
+		}
+		return nil
 	}); err != nil {
 		return nil, err
 	}
@@ -278,6 +307,7 @@ func Start(ctx context.Context, o Options) (_ *Sandbox, err error) {
 		return nil, err
 	}
 	go s.driveQueue(runCtx, sched)
+	go s.driveDatabase(runCtx)
 	s.ConfigPath = filepath.Join(dir, "opsdeck.yaml")
 	if err := os.WriteFile(s.ConfigPath, []byte(s.config(alembicDir, referencePath)), 0o600); err != nil {
 		return nil, err
@@ -334,6 +364,9 @@ func (s *Sandbox) Stop() {
 		s.cancel()
 		var wg sync.WaitGroup
 		_ = s.worker.Stop()
+		for _, w := range s.waiters {
+			_ = w.Stop()
+		}
 		_ = s.Pgbouncer.Stop()
 		for _, stop := range []func() error{s.Prometheus.Stop, s.Postgres.Stop, s.Redis.Stop, s.Jaeger.Stop, s.Alertmanager.Stop} {
 			wg.Add(1)
@@ -385,6 +418,9 @@ func writeAlembicProject(dir string) error {
 func dumpHeadSchema(ctx context.Context, pg *harness.Postgres, alembicDir, path string) error {
 	const head = "origin_db_head"
 	if err := pg.Exec(ctx, "CREATE DATABASE "+head); err != nil {
+		return err
+	}
+	if err := pg.ExecIn(ctx, head, statementsExtension); err != nil {
 		return err
 	}
 	if err := harness.Alembic(ctx, alembicDir, pg.URLFor(head), "upgrade", "head"); err != nil {
@@ -482,6 +518,52 @@ func (s *Sandbox) driveQueue(ctx context.Context, sched originapi.Schedule) {
 				_ = s.Redis.Do(ctx, 0, []string{"LTRIM", "celery", strconv.Itoa(n - want), "-1"})
 			}
 		}
+	}
+}
+
+// statementsExtension gives the sandbox's databases pg_stat_statements
+// (preloaded by the server): the Postgres statements view reads it.
+const statementsExtension = "CREATE EXTENSION IF NOT EXISTS pg_stat_statements"
+
+// driveDatabase is the API's traffic on PostgreSQL, directly (not through
+// pgbouncer), for the statements view to show: reads of a conversation's
+// messages several times a second, a user lookup, and now and then a new
+// message. Errors (the database reset, or down) are left to the next tick.
+func (s *Sandbox) driveDatabase(ctx context.Context) {
+	cfg, err := pgx.ParseConfig(s.Postgres.URL())
+	if err != nil {
+		return
+	}
+	cfg.RuntimeParams["application_name"] = "fastapi"
+	var conn *pgx.Conn
+	defer func() {
+		if conn != nil {
+			conn.Close(context.Background())
+		}
+	}()
+	tick := time.NewTicker(250 * time.Millisecond)
+	defer tick.Stop()
+	for i := 0; ; i++ {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		if conn == nil || conn.IsClosed() {
+			if conn, err = pgx.ConnectConfig(ctx, cfg); err != nil {
+				conn = nil
+				continue
+			}
+		}
+		q, cancel := context.WithTimeout(ctx, 2*time.Second)
+		_, _ = conn.Exec(q, "SELECT id, role, content FROM messages WHERE conversation_id = $1 ORDER BY created_at DESC LIMIT 20", 1+i%120)
+		if i%4 == 0 {
+			_, _ = conn.Exec(q, "SELECT id, email FROM users WHERE id = $1", 1+i%40)
+		}
+		if i%20 == 0 {
+			_, _ = conn.Exec(q, "INSERT INTO messages (conversation_id, role, content) VALUES ($1, 'user', $2)", 1+i%120, fmt.Sprintf("demo message %d", i))
+		}
+		cancel()
 	}
 }
 

@@ -282,6 +282,7 @@ func (v Verdict) judgedCount() int {
 // then old transactions and the traffic that would queue.
 func (v Verdict) Lines() []Line {
 	out := []Line{{Severity: v.Worst(), Text: v.Summary()}}
+	said := map[string]bool{} // sessions waited behind, already named in full
 	for _, j := range v.Statements {
 		if j.Bookkeeping {
 			continue
@@ -313,6 +314,12 @@ func (v Verdict) Lines() []Line {
 		}
 		if o := j.Observed; o != nil {
 			out = append(out, Line{Severity: Note, Text: "  rehearsal: " + o.describe()})
+		}
+		if key := waitKey(j.Waits); key != "" && said[key] {
+			out = append(out, Line{Severity: Hazard, Text: "  would wait behind the same sessions as above (pid " + key + ")"})
+			continue
+		} else if key != "" {
+			said[key] = true
 		}
 		for _, w := range j.Waits {
 			s := w.Session
@@ -386,4 +393,15 @@ func age(s float64) string {
 		return "0s"
 	}
 	return units.Span(units.FromSeconds(s))
+}
+
+// waitKey names the sessions a statement would wait behind, "" for none.
+func waitKey(ws []sources.TableLock) string {
+	var pids []string
+	for _, w := range ws {
+		if p := fmt.Sprint(w.Session.PID); !slices.Contains(pids, p) {
+			pids = append(pids, p)
+		}
+	}
+	return strings.Join(pids, ", ")
 }

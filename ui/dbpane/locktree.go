@@ -25,10 +25,11 @@ func waitLine(n *sources.LockNode, orphan bool) string {
 	lock := "a lock"
 	if l := s.Lock; l != nil {
 		lock = l.Mode
+		if l.Type != "" && l.Type != "relation" { // a row's tuple, a transaction id, an advisory lock
+			lock += " (" + l.Type + ")"
+		}
 		if l.Relation != "" {
 			lock += " on " + l.Relation
-		} else if l.Type != "" {
-			lock += " (" + l.Type + ")"
 		}
 	}
 	line := fmt.Sprintf("pid %d waits %s for %s", s.PID, age(s.QueryAge), lock)

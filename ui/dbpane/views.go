@@ -120,7 +120,7 @@ func renderStatements(st *theme.Styles, s *sources.DBStatements, cursor, w, h in
 		}
 	default:
 		out = append(out, st.Accent.Render(frame.Fit(fmt.Sprintf("statements over the last %s · %d of %d entries called · by time spent",
-			units.Span(units.FromSeconds(s.Seconds)), len(s.Top), s.Entries), w)))
+			units.Format(s.Seconds, units.Seconds), len(s.Top), s.Entries), w)))
 		var head strings.Builder
 		for i, c := range statementColumns {
 			if i == len(statementColumns)-1 {

@@ -181,6 +181,11 @@ func (p *Postgres) Exec(ctx context.Context, sql string) error {
 	return p.execIn(ctx, p.Database, sql)
 }
 
+// ExecIn runs sql through psql in another database of the server.
+func (p *Postgres) ExecIn(ctx context.Context, database, sql string) error {
+	return p.execIn(ctx, database, sql)
+}
+
 func (p *Postgres) execIn(ctx context.Context, database, sql string) error {
 	psql, err := LookPath("psql", "postgresql")
 	if err != nil {
@@ -246,11 +251,22 @@ func (s *Session) Stop() error {
 // ActivePID is the backend pid of the active session whose application is
 // app (one StartSession began), waiting for it until ctx ends.
 func (p *Postgres) ActivePID(ctx context.Context, app string) (int, error) {
+	return p.pidWhere(ctx, app, "state = 'active'", "no active session")
+}
+
+// WaitingPID waits until a session of app waits for a lock, and returns
+// its pid.
+func (p *Postgres) WaitingPID(ctx context.Context, app string) (int, error) {
+	return p.pidWhere(ctx, app, "wait_event_type = 'Lock'", "no session waiting for a lock")
+}
+
+// pidWhere polls pg_stat_activity for a session of app meeting cond.
+func (p *Postgres) pidWhere(ctx context.Context, app, cond, missing string) (int, error) {
 	psql, err := LookPath("psql", "postgresql")
 	if err != nil {
 		return 0, err
 	}
-	query := "SELECT pid FROM pg_stat_activity WHERE state = 'active' AND application_name = '" + strings.ReplaceAll(app, "'", "''") + "' LIMIT 1"
+	query := "SELECT pid FROM pg_stat_activity WHERE " + cond + " AND application_name = '" + strings.ReplaceAll(app, "'", "''") + "' LIMIT 1"
 	for {
 		cmd := exec.CommandContext(ctx, psql, "--no-psqlrc", "-At", "-h", "127.0.0.1", "-p", strconv.Itoa(p.Port), "-U", p.User, "-d", p.Database, "-c", query)
 		cmd.Env = append(os.Environ(), "PGPASSWORD="+p.Password, "PGCONNECT_TIMEOUT=5", "PGSSLMODE=disable")
@@ -261,7 +277,7 @@ func (p *Postgres) ActivePID(ctx context.Context, app string) (int, error) {
 		}
 		select {
 		case <-ctx.Done():
-			return 0, fmt.Errorf("no active session %s: %w", app, ctx.Err())
+			return 0, fmt.Errorf("%s %s: %w", missing, app, ctx.Err())
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
