@@ -36,6 +36,9 @@ type Record struct {
 	DurationMS   int64     `json:"duration_ms,omitempty"`
 	Error        string    `json:"error,omitempty"`
 	OutputTail   []string  `json:"output_tail,omitempty"`
+	// PartOf names the action a helper run served ("migrate preflight"): a
+	// step of it, not an action of its own on the time axis.
+	PartOf string `json:"part_of,omitempty"`
 }
 
 // Audit appends records to a JSON Lines file, created 0600 in a 0700
@@ -255,6 +258,9 @@ func recordMarks(recs []Record) []envMark {
 	base := map[string]string{} // a run's words, from its first record
 	var out []envMark
 	for _, r := range recs {
+		if r.PartOf != "" {
+			continue
+		}
 		text := safetext.String(r.Action + " by " + r.User)
 		if i, ok := byID[r.ID]; ok && r.ID != "" {
 			out[i].Text = base[r.ID] + outcome(r)

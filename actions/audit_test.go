@@ -65,6 +65,8 @@ func TestAuditMarks(t *testing.T) {
 	start := time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)
 	zero, one := 0, 1
 	for _, r := range []Record{
+		{ID: "0", Time: start, Phase: "started", User: "ana", Environment: "qa", Action: "migration-sql", PartOf: "migrate preflight"},
+		{ID: "0", Time: start, Phase: "finished", User: "ana", Environment: "qa", Action: "migration-sql", PartOf: "migrate preflight", ExitCode: &zero},
 		{ID: "1", Time: start, Phase: "started", User: "ana", Environment: "qa", Action: "migrate"},
 		{ID: "2", Time: start.Add(time.Minute), Phase: "started", User: "bo", Environment: "prod", Action: "reset"},
 		{ID: "1", Time: start.Add(30 * time.Second), Phase: "finished", User: "ana", Environment: "qa", Action: "migrate", ExitCode: &zero},
@@ -78,6 +80,7 @@ func TestAuditMarks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The preflight's render is a step of the migration, not a mark.
 	want := []sources.Mark{
 		{At: start, Kind: sources.MarkAction, Text: "migrate by ana: done"},
 		{At: start.Add(2 * time.Minute), Kind: sources.MarkAction, Text: "reset␛[2J by ana: running"},

@@ -32,7 +32,7 @@ func Execute(ctx context.Context, spec Spec, plan Plan, env, confirmation string
 		return -1, fmt.Errorf("reset refused, nothing was done: the plan was made for environment %q and the action runs in %q", plan.Environment, env)
 	}
 	rec := Record{ID: newRunID(), PID: os.Getpid(), Time: time.Now(), Phase: "started", User: who.User, Host: who.Host, Environment: env,
-		Action: spec.Name, Command: spec.Name, Target: spec.Target, Confirmation: confirmation}
+		Action: spec.Name, Command: spec.Name, Target: spec.Target, Confirmation: confirmation, PartOf: spec.PartOf}
 	if spec.Command != nil {
 		rec.Command = spec.Command.String()
 	}

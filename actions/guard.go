@@ -107,6 +107,9 @@ type Spec struct {
 	// Explain puts a failed run's cause in words from its output ("" when
 	// it has nothing to add).
 	Explain func(output []string) string
+	// PartOf names the action a helper serves (the preflight's render and
+	// dump): audited like any run, marked as a step of that action.
+	PartOf string
 }
 
 // Escalate is the guard an action needs once its preflight found a hazard:

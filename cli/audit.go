@@ -28,7 +28,11 @@ func showAudit(a *app, limit int) error {
 			exit = fmt.Sprint(*r.ExitCode)
 			took = (time.Duration(r.DurationMS) * time.Millisecond).String()
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Time.Local().Format("2006-01-02 15:04:05"), r.Phase, r.Environment, r.Action, r.User, exit, took, r.Command)
+		action := r.Action
+		if r.PartOf != "" {
+			action += " (" + r.PartOf + ")"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Time.Local().Format("2006-01-02 15:04:05"), r.Phase, r.Environment, action, r.User, exit, took, r.Command)
 	}
 	return tw.Flush()
 }

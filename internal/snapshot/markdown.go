@@ -21,7 +21,7 @@ func (d *Document) AddActions(audit *actions.Audit, n int) error {
 	d.RecentActions = []Action{}
 	for i := len(recs) - 1; i >= 0 && len(d.RecentActions) < n; i-- {
 		r := recs[i]
-		if r.Phase != "finished" || r.Environment != d.Environment {
+		if r.Phase != "finished" || r.Environment != d.Environment || r.PartOf != "" { // a preflight's steps are not actions
 			continue
 		}
 		a := Action{Time: r.Time.UTC().Format("2006-01-02 15:04:05Z"), Environment: r.Environment, Action: r.Action,

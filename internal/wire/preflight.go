@@ -17,6 +17,9 @@ import (
 	"github.com/opsdeck/opsdeck/sources/preflight"
 )
 
+// preflightOf is what the preflight's helpers are a part of, in the audit log.
+const preflightOf = "migrate preflight"
+
 // migrationURL is the database the migration runs against: alembic.env's
 // DATABASE_URL when set (a direct connection where postgres.url goes
 // through pgbouncer), postgres.url otherwise.
@@ -92,7 +95,7 @@ func dumpSpec(dbURL string, scrubber *redact.Scrubber) (actions.Spec, error) {
 		}
 		u.User = url.User(u.User.Username())
 	}
-	return actions.Spec{Name: "schema-dump", Kind: actions.Safe, Target: redact.URL(dbURL),
+	return actions.Spec{Name: "schema-dump", Kind: actions.Safe, Target: redact.URL(dbURL), PartOf: preflightOf,
 		Command: &actions.Command{Argv: []string{"pg_dump", "--schema-only", "--no-owner", "--no-privileges", "--dbname", u.String()},
 			Env: env, Timeout: time.Minute, Scrub: scrubber}}, nil
 }
@@ -137,7 +140,7 @@ func Preflight(cfg *config.Config, name string) (func(ctx context.Context, captu
 			if len(current) == 1 {
 				at = current[0]
 			}
-			return capture(ctx, actions.Spec{Name: "migration-sql", Kind: actions.Safe, Target: redact.URL(dbURL),
+			return capture(ctx, actions.Spec{Name: "migration-sql", Kind: actions.Safe, Target: redact.URL(dbURL), PartOf: preflightOf,
 				Command: &actions.Command{Argv: renderArgv(strings.Fields(m.Command), at), Dir: e.Alembic.Dir, Env: vars, Timeout: time.Minute, Scrub: scrubber}})
 		}
 		server := m.ScratchURL
