@@ -106,7 +106,7 @@ func checkEnv(ctx context.Context, env *sources.Environment, c checkFlags) (chec
 		} else {
 			res.Migrations = &st
 			res.Findings = findings(st)
-			if st.Status == sources.MigrationsBehind && c.preflight != nil {
+			if len(st.Pending) > 0 && c.preflight != nil {
 				if v := c.preflight(ctx, env.Name); v != nil {
 					res.Preflight = &checkPreflight{Summary: safetext.String(v.Summary()), Hazards: v.Hazards()}
 					for _, l := range v.Lines() {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -41,6 +42,17 @@ func TestCanaryPasswordNeverShown(t *testing.T) {
 	}
 	pgAt := "127.0.0.1:" + strconv.Itoa(pg.Port)
 	pwned := filepath.Join(t.TempDir(), "PWNED")
+	// A pending migration, for the preflight's render, dump and rehearsal.
+	migrations := t.TempDir()
+	if err := harness.WriteAlembicRevisions(migrations, []harness.Revision{
+		{ID: "m1", Upgrade: []string{"CREATE TABLE canary_notes (id serial PRIMARY KEY, body text)"}},
+		{ID: "m2", Down: "m1", Upgrade: []string{"CREATE INDEX ix_canary_existing_body ON canary_existing (body)"}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := pg.Exec(context.Background(), "CREATE TABLE canary_existing (id int, body text)"); err != nil {
+		t.Fatal(err)
+	}
 	cfg := writeFile(t, "canary.yaml", fmt.Sprintf(`environments:
   good:
     prometheus: {url: "http://watcher:%[1]s@127.0.0.1:%[2]d"}
@@ -65,7 +77,17 @@ func TestCanaryPasswordNeverShown(t *testing.T) {
     postgres: {url: "postgresql://opsdeck:%[1]sX@%[3]s/opsdeck?sslmode=disable"}
     redis: {url: "redis://:%[1]sX@%[4]s/0"}
     schema_reference: good
-`, canary, prom.Port, pgAt, rd.Addr(), api, dead, pwned))
+  migrating:
+    postgres: {url: "postgresql://opsdeck:%[1]s@%[3]s/opsdeck?sslmode=disable"}
+    alembic: {dir: %[8]q}
+    actions:
+      migrate: {scratch_url: "postgresql://opsdeck:%[1]s@%[3]s/postgres?sslmode=disable"}
+  badscratch:
+    postgres: {url: "postgresql://opsdeck:%[1]s@%[3]s/opsdeck?sslmode=disable"}
+    alembic: {dir: %[8]q}
+    actions:
+      migrate: {scratch_url: "postgresql://opsdeck:%[1]sX@%[3]s/postgres?sslmode=disable"}
+`, canary, prom.Port, pgAt, rd.Addr(), api, dead, pwned, migrations))
 	state := t.TempDir()
 	env := map[string]string{"XDG_STATE_HOME": state}
 
@@ -107,6 +129,18 @@ func TestCanaryPasswordNeverShown(t *testing.T) {
 	}
 	if code, out := cli("--env", "good", "run", "reset", "--yes"); code != 0 {
 		t.Errorf("reset: exit %d\n%s", code, out)
+	}
+	// The migration's preflight (the SQL rendered with DATABASE_URL set, the
+	// schema dumped with the password in PGPASSWORD, a rehearsal, a scratch
+	// server refusing the password), then the migration itself.
+	for _, e := range []string{"migrating", "badscratch"} {
+		if code, out := cli("--env", e, "check"); code != 1 || !strings.Contains(out, "preflight") {
+			t.Errorf("%s check: exit %d\n%s", e, code, out)
+		}
+		cli("--env", e, "check", "--format", "json")
+	}
+	if code, out := cli("--env", "migrating", "run", "migrate", "--yes"); code != 0 || !strings.Contains(out, "rehearsed in") {
+		t.Errorf("migrate: exit %d\n%s", code, out)
 	}
 	cli("--env", "good", "audit")
 	logs, _ := filepath.Glob(filepath.Join(state, "opsdeck", "*"))

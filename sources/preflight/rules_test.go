@@ -138,3 +138,25 @@ func FuzzAnalyze(f *testing.F) {
 		_ = Split(sql)
 	})
 }
+
+// TestNewTablesAreHarmless: what a migration does to a table it created
+// itself is a note; the same on an existing table stays a hazard.
+func TestNewTablesAreHarmless(t *testing.T) {
+	v := Verdict{}
+	for _, sql := range []string{"CREATE TABLE notes (id int, body text)", "CREATE INDEX ix_body ON notes (body)", "CREATE INDEX ix_email ON users (email)"} {
+		v.Statements = append(v.Statements, Judged{Statement: Statement{SQL: sql}, Effect: Analyze(sql, 15)})
+	}
+	v.newTables()
+	for i := range v.Statements {
+		v.Statements[i].judge()
+	}
+	if s := v.Statements[1].Severity; s != Note {
+		t.Errorf("an index on a table just created: %v", s)
+	}
+	if s := v.Statements[2].Severity; s != Hazard {
+		t.Errorf("an index on an existing table: %v", s)
+	}
+	if got := v.touched(); len(got) != 1 || got[0] != "users" {
+		t.Errorf("touched %v, want users alone", got)
+	}
+}

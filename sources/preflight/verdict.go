@@ -93,8 +93,11 @@ func Judge(ctx context.Context, in Inputs) Verdict {
 		}
 		v.Statements = append(v.Statements, j)
 	}
+	v.newTables()
 	tables := v.touched()
-	if in.Rehearse != nil && v.RenderErr == "" && len(tables) > 0 {
+	if in.Rehearse != nil && v.RenderErr == "" && len(tables) == 0 {
+		v.Rehearsal = "not rehearsed: the migration touches no table that exists now"
+	} else if in.Rehearse != nil && v.RenderErr == "" {
 		stmts := make([]Statement, len(v.Statements))
 		for i, j := range v.Statements {
 			stmts[i] = j.Statement
@@ -134,6 +137,24 @@ func Judge(ctx context.Context, in Inputs) Verdict {
 	}
 	v.Elapsed = time.Since(start)
 	return v
+}
+
+// newTables lowers to notes what statements do to tables the migration
+// itself created before them: those are empty and no one uses them yet.
+func (v *Verdict) newTables() {
+	created := map[string]bool{}
+	for i := range v.Statements {
+		j := &v.Statements[i]
+		if len(j.Locks) > 0 && !slices.ContainsFunc(j.Locks, func(l Lock) bool { return !created[bare(l.Table)] }) {
+			for k := range j.Findings {
+				j.Findings[k].Severity = Note
+				j.Findings[k].Text += " (a table this migration creates: empty, harmless)"
+			}
+		}
+		for _, c := range j.Creates {
+			created[bare(c)] = true
+		}
+	}
 }
 
 // touched are the tables the statements lock that existed before: the
