@@ -43,3 +43,30 @@ func TestDecide(t *testing.T) {
 		t.Error("guard names")
 	}
 }
+
+// TestEscalate: a preflight's hazard asks for the name where the
+// environment is protected and for a y/N where one keystroke would run;
+// it never lifts a refusal, and without a hazard nothing changes.
+func TestEscalate(t *testing.T) {
+	prod := Environment{Name: "production", Protected: true}
+	sandbox := Environment{Name: "demo", Disposable: true, NoConfirm: true}
+	qa := Environment{Name: "qa"}
+	ro := Environment{Name: "audit", Readonly: true}
+	cases := []struct {
+		env    Environment
+		hazard bool
+		want   Guard
+	}{
+		{prod, true, TypeName}, {sandbox, true, Confirm}, {sandbox, false, None}, {qa, true, Confirm}, {ro, true, Refused},
+	}
+	for _, c := range cases {
+		if got := Escalate(Decide(c.env, Dangerous, false), c.env, c.hazard).Guard; got != c.want {
+			t.Errorf("%s hazard %v: %v, want %v", c.env.Name, c.hazard, got, c.want)
+		}
+	}
+	// A protected environment that would ask y/N (a silence-like kind) asks
+	// for the name once a hazard is found.
+	if got := Escalate(Decision{Guard: Confirm}, prod, true).Guard; got != TypeName {
+		t.Errorf("protected y/N with a hazard: %v", got)
+	}
+}

@@ -268,12 +268,16 @@ func TestEndToEndDemo(t *testing.T) {
 	tm.run("send-keys", "Escape")
 	tm.waitFor("the output closed", 5*time.Second, func(s string) bool { return !strings.Contains(s, "esc closes") })
 
-	// The blocker, cancelled from the session list: then the migration runs.
+	// The blocker, cancelled from the lock tree (v in the drill-down: the
+	// worker, holding up two of the API's updates, is its root): then the
+	// migration runs.
 	time.Sleep(150 * time.Millisecond) // enter right after esc would read as alt+enter
 	tm.run("send-keys", "Enter")
 	tm.waitFor("the sessions drill-down", 10*time.Second, func(s string) bool { return strings.Contains(s, "QUERY TEXT") })
-	tm.run("send-keys", "/", "w", "o", "r", "k", "e", "r", "Enter")
-	tm.waitFor("the worker alone", 5*time.Second, func(s string) bool { return regexp.MustCompile(`sessions 1 of \d+`).MatchString(s) })
+	tm.run("send-keys", "v")
+	tm.waitFor("the lock tree", 5*time.Second, func(s string) bool {
+		return regexp.MustCompile(`lock tree · 3 session`).MatchString(s) && regexp.MustCompile(`⚠ pid \d+ holds up 2 · tx`).MatchString(s)
+	})
 	tm.run("send-keys", "c")
 	tm.waitFor("the cancel question", 10*time.Second, func(s string) bool {
 		return strings.Contains(s, "celery-worker") && strings.Contains(s, "[y/N]")
@@ -283,10 +287,10 @@ func TestEndToEndDemo(t *testing.T) {
 	tm.run("send-keys", "Escape")
 	time.Sleep(150 * time.Millisecond)
 	tm.waitFor("the output closed", 5*time.Second, func(s string) bool { return !strings.Contains(s, "esc closes") })
+	// The updates it held up go through; the tree empties.
+	tm.waitFor("the lock tree emptied", 15*time.Second, func(s string) bool { return strings.Contains(s, "no session waits on a lock") })
 	tm.run("send-keys", "Escape")
-	time.Sleep(150 * time.Millisecond)
-	tm.run("send-keys", "Escape")
-	tm.waitFor("unzoomed", 5*time.Second, func(s string) bool { return !strings.Contains(s, "QUERY TEXT") })
+	tm.waitFor("unzoomed", 5*time.Second, func(s string) bool { return !strings.Contains(s, "lock tree ·") })
 	tm.run("send-keys", "m")
 	tm.waitFor("the migrate confirmation, nothing in its way", 20*time.Second, func(s string) bool {
 		return strings.Contains(s, "[y/N]") && strings.Contains(s, "preflight: ") && !strings.Contains(s, "would wait behind")
