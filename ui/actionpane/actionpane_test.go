@@ -98,3 +98,45 @@ func testKeys() Bindings {
 	return Bindings{Cancel: b("cancel", "x"), Close: b("close", "esc"), Select: b("choose", "enter"), Up: b("up", "up", "k"), Down: b("down", "down", "j"),
 		PageUp: b("ten up", "pgup"), PageDown: b("ten down", "pgdown"), Interrupt: b("quit", "ctrl+c")}
 }
+
+// TestPreviewRaisesTheGuard: a preview whose preflight found a hazard makes
+// a one-keystroke action ask y/N (the verdict is shown, not skipped), and
+// the escalation lasts for that run only; its hazard lines are painted.
+func TestPreviewRaisesTheGuard(t *testing.T) {
+	ran := 0
+	hazard := true
+	m := New("demo", context.Background(), time.Now, []Action{{
+		Name: "migrate", Key: "m", Guard: None,
+		Preview: func(context.Context) (Preview, error) {
+			p := Preview{Head: []string{"migrate in demo"}, Items: []string{"hazard: CREATE INDEX on messages", "1 pending"}, Levels: []Level{Danger},
+				Run: func(context.Context, string) (<-chan Line, func(), error) {
+					ran++
+					ch := make(chan Line, 1)
+					ch <- Line{Done: true}
+					close(ch)
+					return ch, func() {}, nil
+				}}
+			if hazard {
+				g := Confirm
+				p.Guard = &g
+			}
+			return p, nil
+		},
+	}}, testKeys())
+	m.SetSize(120, 30)
+	cmd, _ := m.Press("m")
+	m.Update(cmd())
+	st := theme.New(theme.Dark(), false)
+	v := strings.Join(m.View(st), "\n")
+	crit := st.Crit.Render("\x00") // the paint's opening: lines are padded inside it
+	crit = crit[:strings.IndexByte(crit, 0)]
+	if ran != 0 || !strings.Contains(v, "[y/N]") || !strings.Contains(v, crit+"  hazard: CREATE INDEX on messages") {
+		t.Fatalf("a hazard must ask first, painted:\n%s", v)
+	}
+	m.Key(press("n"))
+	hazard = false
+	cmd, _ = m.Press("m")
+	if next := m.Update(cmd()); next == nil || !m.Running() {
+		t.Fatal("without a hazard the one-keystroke action runs at once")
+	}
+}
