@@ -83,7 +83,7 @@ func commands() []*command {
 				}
 				return takeSnapshot(a, snapFormat)
 			}},
-		{path: "check", summary: "Pre-deploy gate: exit 1 (saying why) unless the database is at the Alembic heads, the revision graph is sound and the schema matches its reference; with --metrics, also unless error rate and P95 are under their critical thresholds.",
+		{path: "check", summary: "Pre-deploy gate: exit 1 (saying why) unless the database is at the Alembic heads, the revision graph is sound and the schema matches its reference; pending revisions are judged by the migration preflight (locks, rewrites, the sessions they would wait behind); with --metrics, also unless error rate and P95 are under their critical thresholds.",
 			flags: func(fs *flag.FlagSet) {
 				fs.BoolVar(&chk.Metrics, "metrics", false, "also fail when the error rate or P95 latency is at or over its critical threshold (or cannot be read)")
 				fs.StringVar(&chk.Format, "format", "text", "output format: text or json")
