@@ -23,3 +23,18 @@ func writeFile(t *testing.T, name, content string) string {
 	}
 	return p
 }
+
+// auditLog is every audit log under the state directory, read as one text.
+func auditLog(t *testing.T, state string) string {
+	t.Helper()
+	logs, _ := filepath.Glob(filepath.Join(state, "opsdeck", "*"))
+	var audit string
+	for _, l := range logs {
+		b, err := os.ReadFile(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		audit += string(b)
+	}
+	return audit
+}

@@ -3,8 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -121,12 +119,7 @@ func TestMigrationQueuedBehindABlocker(t *testing.T) {
 		t.Fatalf("the migration did not run: %d %v", col, err)
 	}
 
-	logs, _ := filepath.Glob(filepath.Join(state, "opsdeck", "*"))
-	var audit string
-	for _, l := range logs {
-		b, _ := os.ReadFile(l)
-		audit += string(b)
-	}
+	audit := auditLog(t, state)
 	for _, want := range []string{`"action":"migration-sql"`, `"action":"schema-dump"`, `"action":"cancel"`, "gave up after waiting 1s for a lock", `"action":"migrate"`} {
 		if !strings.Contains(audit, want) {
 			t.Errorf("the audit log lacks %s", want)

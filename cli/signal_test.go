@@ -3,8 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -95,12 +93,7 @@ func TestCancelAndTerminateHeadless(t *testing.T) {
 	if code, _, stderr = runCLI(t, env, "--config", cfg, "--env", "qa", "run", "cancel"); code != 2 || !strings.Contains(stderr, "--pid N") {
 		t.Errorf("no pid: exit %d %s", code, stderr)
 	}
-	logs, _ := filepath.Glob(filepath.Join(state, "opsdeck", "*"))
-	var audit string
-	for _, l := range logs {
-		b, _ := os.ReadFile(l)
-		audit += string(b)
-	}
+	audit := auditLog(t, state)
 	for _, want := range []string{`"action":"cancel"`, `"action":"terminate"`, fmt.Sprintf(`"target":"pid %d on`, hpid)} {
 		if !strings.Contains(audit, want) {
 			t.Errorf("the audit log lacks %s:\n%s", want, audit)

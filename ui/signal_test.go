@@ -21,18 +21,7 @@ func TestCancelFromTheSessionList(t *testing.T) {
 		terminate bool
 	}
 	var ran []call
-	h.m.deps.Signal = func(env string, pid int, terminate bool) actionpane.Action {
-		return actionpane.Action{Name: "cancel", Guard: actionpane.Confirm, Preview: func(context.Context) (actionpane.Preview, error) {
-			return actionpane.Preview{Head: []string{fmt.Sprintf("Cancel the query of pid %d in %s", pid, env)},
-				Run: func(context.Context, string) (<-chan actionpane.Line, func(), error) {
-					ran = append(ran, call{env, pid, terminate})
-					ch := make(chan actionpane.Line, 1)
-					ch <- actionpane.Line{Done: true}
-					close(ch)
-					return ch, func() {}, nil
-				}}, nil
-		}}
-	}
+	h.m.deps.Signal = fakeSignal(func(env string, pid int, terminate bool) { ran = append(ran, call{env, pid, terminate}) })
 	h.size(160, 48)
 	h.key("c") // the main screen: c is the drill-down's
 	if h.m.act.Active() || len(ran) != 0 {
@@ -78,18 +67,7 @@ func TestCancelFromTheLockTree(t *testing.T) {
 			CallsPerSec: 42, LoadMSPerSec: 756, MeanMS: 18, RowsPerCall: 1}}}
 	h.db.st = st
 	var ran []int
-	h.m.deps.Signal = func(env string, pid int, terminate bool) actionpane.Action {
-		return actionpane.Action{Name: "cancel", Guard: actionpane.Confirm, Preview: func(context.Context) (actionpane.Preview, error) {
-			return actionpane.Preview{Head: []string{fmt.Sprintf("Cancel the query of pid %d in %s", pid, env)},
-				Run: func(context.Context, string) (<-chan actionpane.Line, func(), error) {
-					ran = append(ran, pid)
-					ch := make(chan actionpane.Line, 1)
-					ch <- actionpane.Line{Done: true}
-					close(ch)
-					return ch, func() {}, nil
-				}}, nil
-		}}
-	}
+	h.m.deps.Signal = fakeSignal(func(_ string, pid int, _ bool) { ran = append(ran, pid) })
 	h.size(160, 48)
 	for !h.m.focused(h.m.dbPane) {
 		h.key("tab")
@@ -133,5 +111,22 @@ func TestCancelFromTheLockTree(t *testing.T) {
 	h.advance(h.m.deps.Refresh)
 	if last := h.db.reqs[len(h.db.reqs)-1]; last.Statements {
 		t.Error("statements read with their view closed")
+	}
+}
+
+// fakeSignal stands for Deps.Signal: a y/N question naming the pid, and a
+// run that records what it was asked to do.
+func fakeSignal(record func(env string, pid int, terminate bool)) func(string, int, bool) actionpane.Action {
+	return func(env string, pid int, terminate bool) actionpane.Action {
+		return actionpane.Action{Name: "cancel", Guard: actionpane.Confirm, Preview: func(context.Context) (actionpane.Preview, error) {
+			return actionpane.Preview{Head: []string{fmt.Sprintf("Cancel the query of pid %d in %s", pid, env)},
+				Run: func(context.Context, string) (<-chan actionpane.Line, func(), error) {
+					record(env, pid, terminate)
+					ch := make(chan actionpane.Line, 1)
+					ch <- actionpane.Line{Done: true}
+					close(ch)
+					return ch, func() {}, nil
+				}}, nil
+		}}
 	}
 }
