@@ -18,8 +18,8 @@ declare -A want=(
   [pgbouncer]=pgbouncer
   [tmux]=tmux
 )
-# Python modules alembic migrations need (checked with Debian's python3, which alembic uses).
-declare -A want_py=([psycopg2]=python3-psycopg2)
+# Python modules alembic migrations and the Celery workers need (checked with Debian's python3).
+declare -A want_py=([psycopg2]=python3-psycopg2 [celery]=python3-celery [redis]=python3-redis [gevent]=python3-gevent)
 # squawk, the migration linter the preflight's tests check their verdicts
 # against, comes from npm (squawk-cli).
 if [[ "${1:-}" == "--squawk" ]]; then

@@ -179,6 +179,15 @@ func makeDir(prefix string, su *serviceUser) (string, error) {
 }
 
 func startProcess(name, dir string, su *serviceUser, bin string, args ...string) (*process, error) {
+	return startProcessAs(name, dir, su, nil, bin, args...)
+}
+
+// startProcessEnv starts a process as the current user with env added.
+func startProcessEnv(name, dir string, env []string, bin string, args ...string) (*process, error) {
+	return startProcessAs(name, dir, nil, env, bin, args...)
+}
+
+func startProcessAs(name, dir string, su *serviceUser, env []string, bin string, args ...string) (*process, error) {
 	logPath := filepath.Join(dir, name+".log")
 	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
@@ -188,7 +197,7 @@ func startProcess(name, dir string, su *serviceUser, bin string, args ...string)
 	cmd.Dir = dir
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = su.attr()
-	cmd.Env = append(os.Environ(), "LC_ALL=C")
+	cmd.Env = append(append(os.Environ(), "LC_ALL=C"), env...)
 	if err := cmd.Start(); err != nil {
 		logf.Close()
 		return nil, fmt.Errorf("start %s: %w", name, err)
