@@ -526,8 +526,14 @@ func (c *Client) describe(ctx context.Context, err error) error {
 // describeErr puts a go-redis failure at where (a node, or the whole
 // target) in words.
 func (c *Client) describeErr(err error, where string) string {
+	return Describe(err, where, c.user, c.opts.Timeout, c.tls)
+}
+
+// Describe puts a go-redis failure at where in words: who could not
+// connect, a refused password, a timeout, a TLS mismatch. The Celery
+// source says its broker's failures the same way.
+func Describe(err error, where, user string, timeout time.Duration, tls bool) string {
 	s := err.Error()
-	user := c.user
 	if user == "" {
 		user = "default"
 	}
@@ -548,11 +554,11 @@ func (c *Client) describeErr(err error, where string) string {
 		return fmt.Sprintf("connection refused by %s (is Redis running there?)", where)
 	case strings.Contains(s, "no such host"):
 		return fmt.Sprintf("cannot resolve the host of %s", where)
-	case c.tls && (timedOut || strings.Contains(s, "tls:") || strings.Contains(s, "EOF")):
+	case tls && (timedOut || strings.Contains(s, "tls:") || strings.Contains(s, "EOF")):
 		// A plain server reads the TLS hello as a command and waits for its end.
-		return fmt.Sprintf("no TLS handshake with %s within %s: the URL says rediss:// (TLS); if the server speaks plain Redis, use redis://", where, c.opts.Timeout)
+		return fmt.Sprintf("no TLS handshake with %s within %s: the URL says rediss:// (TLS); if the server speaks plain Redis, use redis://", where, timeout)
 	case timedOut:
-		return fmt.Sprintf("no answer from %s within %s", where, c.opts.Timeout)
+		return fmt.Sprintf("no answer from %s within %s", where, timeout)
 	case strings.Contains(s, "EOF") || strings.Contains(s, "connection reset") || strings.Contains(s, "broken pipe"):
 		return fmt.Sprintf("%s closed the connection", where)
 	case strings.Contains(s, "all sentinels") || strings.Contains(s, "sentinel"):
