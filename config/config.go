@@ -68,6 +68,19 @@ type Environment struct {
 	Tracing Tracing `yaml:"tracing"`
 	// Alertmanager is where alerts are read and silenced.
 	Alertmanager Alertmanager `yaml:"alertmanager"`
+	// Celery is the task queue, read from its broker.
+	Celery Celery `yaml:"celery"`
+}
+
+// Celery is the environment's Celery deployment, read from its Redis
+// broker: workers, queues, tasks and failures.
+type Celery struct {
+	BrokerURL string `yaml:"broker_url"`
+	// ResultBackend is where results are stored ("" for the broker).
+	ResultBackend string `yaml:"result_backend,omitempty"`
+	// Queues are watched (default: Origin's default, high_priority, low_priority).
+	Queues  []string `yaml:"queues"`
+	Timeout Duration `yaml:"timeout"`
 }
 
 // Alertmanager is the environment's Alertmanager: the alert strip and the

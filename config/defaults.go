@@ -29,6 +29,12 @@ const (
 	// DefaultMigrateLockTimeout is how long a migration's statement waits
 	// for a lock before the migration gives up.
 	DefaultMigrateLockTimeout = 5 * time.Second
+)
+
+// DefaultCeleryQueues are Origin's queues.
+var DefaultCeleryQueues = []string{"default", "high_priority", "low_priority"}
+
+const (
 	// DefaultCheckCommand is the runbook's model-vs-migrations check.
 	DefaultCheckCommand = "alembic check"
 	// DefaultStatementTimeout keeps opsdeck's queries from ever weighing on production.

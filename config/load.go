@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -40,7 +41,7 @@ type Options struct {
 
 // ZeroConfigVars are the variables a zero-config environment is built from:
 // the names the Origin stack already uses.
-var zeroConfigVars = []string{"PROMETHEUS_URL", "METRICS_URL", "DATABASE_URL", "REDIS_URL", "ALEMBIC_DIR", "OPSDECK_SCHEMA_REFERENCE", "JAEGER_URL", "OTEL_SERVICE_NAME", "ALERTMANAGER_URL"}
+var zeroConfigVars = []string{"PROMETHEUS_URL", "METRICS_URL", "DATABASE_URL", "REDIS_URL", "ALEMBIC_DIR", "OPSDECK_SCHEMA_REFERENCE", "JAEGER_URL", "OTEL_SERVICE_NAME", "ALERTMANAGER_URL", "CELERY_BROKER_URL"}
 
 // Resolve returns the file Load would read: --config, else ./opsdeck.yaml, else
 // $XDG_CONFIG_HOME/opsdeck/config.yaml; "" when there is none (zero-config).
@@ -120,6 +121,8 @@ func FromEnv(lookup func(string) (string, bool), specs []binding.Spec) (*Config,
 		SchemaReference: get("OPSDECK_SCHEMA_REFERENCE"),
 		Tracing:         Tracing{JaegerURL: get("JAEGER_URL"), Service: get("OTEL_SERVICE_NAME")},
 		Alertmanager:    Alertmanager{URL: get("ALERTMANAGER_URL")},
+		// Origin's broker is its Redis unless said otherwise.
+		Celery: Celery{BrokerURL: cmp.Or(get("CELERY_BROKER_URL"), get("REDIS_URL"))},
 	}
 	cfg := &Config{
 		Source:             "environment variables (" + strings.Join(zeroConfigVars, ", ") + ")",
@@ -146,6 +149,7 @@ func FromEnv(lookup func(string) (string, bool), specs []binding.Spec) (*Config,
 		"environments.default.schema_reference":   "OPSDECK_SCHEMA_REFERENCE",
 		"environments.default.tracing.jaeger_url": "JAEGER_URL",
 		"environments.default.alertmanager.url":   "ALERTMANAGER_URL",
+		"environments.default.celery.broker_url":  "CELERY_BROKER_URL or REDIS_URL",
 	}}
 	v.config(cfg)
 	if len(v.errs) > 0 {
@@ -364,6 +368,14 @@ func applyDefaults(cfg *Config, pos presence) {
 		}
 		if env.Alertmanager.Timeout == 0 {
 			env.Alertmanager.Timeout = Duration(DefaultTimeout)
+		}
+		if env.Celery.BrokerURL != "" {
+			if env.Celery.Timeout == 0 {
+				env.Celery.Timeout = Duration(DefaultTimeout)
+			}
+			if len(env.Celery.Queues) == 0 {
+				env.Celery.Queues = append([]string(nil), DefaultCeleryQueues...)
+			}
 		}
 		if env.Alertmanager.AckDuration == 0 {
 			env.Alertmanager.AckDuration = Duration(DefaultAckDuration)

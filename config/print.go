@@ -38,6 +38,7 @@ func (c *Config) Print() ([]byte, error) {
 		cp.Alertmanager.HTTPAuth = e.Alertmanager.HTTPAuth.printable()
 		cp.Actions.Migrate.Command = scrub.String(e.Actions.Migrate.Command)
 		cp.Actions.Migrate.ScratchURL = redact.URL(e.Actions.Migrate.ScratchURL)
+		cp.Celery.BrokerURL, cp.Celery.ResultBackend = redact.URL(e.Celery.BrokerURL), redact.URL(e.Celery.ResultBackend)
 		cp.Alembic.CheckCommand = scrub.String(e.Alembic.CheckCommand)
 		if len(e.Actions.Commands) > 0 {
 			cp.Actions.Commands = make([]CustomCommand, len(e.Actions.Commands))
@@ -86,7 +87,7 @@ func (c *Config) Print() ([]byte, error) {
 func (c *Config) Secrets() []string {
 	var out []string
 	for _, e := range c.Environments {
-		for _, u := range []string{e.Prometheus.URL, e.Postgres.URL, e.Postgres.PgbouncerURL, e.Redis.URL, e.MetricsURL, e.Tracing.JaegerURL, e.Tracing.UIURL, e.Alertmanager.URL, e.Actions.Migrate.ScratchURL} {
+		for _, u := range []string{e.Prometheus.URL, e.Postgres.URL, e.Postgres.PgbouncerURL, e.Redis.URL, e.MetricsURL, e.Tracing.JaegerURL, e.Tracing.UIURL, e.Alertmanager.URL, e.Actions.Migrate.ScratchURL, e.Celery.BrokerURL, e.Celery.ResultBackend} {
 			out = append(out, redact.SecretsOf(u)...)
 		}
 		out = append(out, string(e.Redis.SentinelPassword))

@@ -295,6 +295,18 @@ func (v *validator) environment(name string, e *Environment) {
 	}
 	v.httpAuth(base+".tracing", e.Tracing.HTTPAuth)
 	v.httpAuth(base+".alertmanager", e.Alertmanager.HTTPAuth)
+	if u := e.Celery.BrokerURL; u != "" {
+		v.redisURL(base+".celery.broker_url", u)
+	}
+	if u := e.Celery.ResultBackend; u != "" {
+		v.redisURL(base+".celery.result_backend", u)
+	}
+	if e.Celery.BrokerURL == "" && (e.Celery.ResultBackend != "" || len(e.Celery.Queues) > 0) {
+		v.fail(base+".celery", "needs broker_url (the Redis the workers take their tasks from)")
+	}
+	if d := e.Celery.Timeout.D(); e.Celery.BrokerURL != "" && (d < 10*time.Millisecond || d > time.Minute) {
+		v.fail(base+".celery.timeout", "%s is out of range: use 10ms to 1m", d)
+	}
 	if u := e.Alertmanager.URL; u != "" {
 		v.httpURL(base+".alertmanager.url", u)
 	}

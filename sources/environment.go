@@ -42,6 +42,10 @@ type Environment struct {
 	TraceUI      string
 	TraceService string // the application's service in its traces
 
+	// Celery is nil when no broker is configured.
+	Celery       Celery
+	CeleryTarget string
+
 	// Cache is nil when no Redis is configured; CacheProblem says why.
 	Cache           Cache
 	RedisTarget     string

@@ -147,6 +147,18 @@ func Bindings() []Binding {
 			}},
 		{Spec: binding.Spec{Name: "reverse", Keys: []string{"S"}, Scopes: []binding.Scope{binding.Postgres}, Help: "reverse order", Group: "Postgres zoomed"},
 			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { m.dbPane.Reverse(); return nil }},
+		{Spec: binding.Spec{Name: "celery_purge", Keys: []string{"P"}, Scopes: []binding.Scope{binding.Celery}, Help: "purge the queue", Group: "Celery zoomed"},
+			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { q, _ := m.celeryPane.SelectedQueue(); return m.celery("purge", q) },
+			Disabled: func(m *Model) string { return m.noCelery("purge") }},
+		{Spec: binding.Spec{Name: "celery_revoke", Keys: []string{"X"}, Scopes: []binding.Scope{binding.Celery}, Help: "revoke the task", Group: "Celery zoomed"},
+			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { id, _, _ := m.celeryPane.SelectedTask(); return m.celery("revoke", id) },
+			Disabled: func(m *Model) string { return m.noCelery("revoke") }},
+		{Spec: binding.Spec{Name: "celery_terminate", Keys: []string{"T"}, Scopes: []binding.Scope{binding.Celery}, Help: "revoke and terminate the running task", Group: "Celery zoomed"},
+			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { id, _, _ := m.celeryPane.SelectedTask(); return m.celery("terminate", id) },
+			Disabled: func(m *Model) string { return m.noCelery("terminate") }},
+		{Spec: binding.Spec{Name: "celery_retry", Keys: []string{"E"}, Scopes: []binding.Scope{binding.Celery}, Help: "retry the failed task", Group: "Celery zoomed"},
+			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { id, _, _ := m.celeryPane.SelectedTask(); return m.celery("retry", id) },
+			Disabled: func(m *Model) string { return m.noCelery("retry") }},
 		{Spec: binding.Spec{Name: "run_check", Keys: []string{"c"}, Scopes: []binding.Scope{binding.Drift}, Help: "run the migration check", Group: "Drift zoomed"},
 			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { cmd, _ := m.act.PressName(m.driftPane.Check()); return cmd },
 			Disabled: func(m *Model) string {
@@ -186,9 +198,9 @@ func Bindings() []Binding {
 			Handler: (*Model).acknowledge, Disabled: (*Model).noSilence},
 		{Spec: binding.Spec{Name: "expire", Keys: []string{"u"}, Scopes: []binding.Scope{binding.Alerts}, Help: "expire the silence", Group: "Alerts"},
 			Handler: (*Model).expireSilence, Disabled: (*Model).noExpire},
-		{Spec: binding.Spec{Name: "up", Keys: []string{"up", "k"}, Scopes: append([]binding.Scope{binding.Postgres}, lists...), Help: "up", Group: "In lists"},
+		{Spec: binding.Spec{Name: "up", Keys: []string{"up", "k"}, Scopes: append([]binding.Scope{binding.Postgres, binding.Celery}, lists...), Help: "up", Group: "In lists"},
 			Handler: func(m *Model, k tea.KeyPressMsg) tea.Cmd { return m.listMove(k, -1) }},
-		{Spec: binding.Spec{Name: "down", Keys: []string{"down", "j"}, Scopes: append([]binding.Scope{binding.Postgres}, lists...), Help: "down", Group: "In lists"},
+		{Spec: binding.Spec{Name: "down", Keys: []string{"down", "j"}, Scopes: append([]binding.Scope{binding.Postgres, binding.Celery}, lists...), Help: "down", Group: "In lists"},
 			Handler: func(m *Model, k tea.KeyPressMsg) tea.Cmd { return m.listMove(k, +1) }},
 		{Spec: binding.Spec{Name: "page_up", Keys: []string{"pgup"}, Scopes: []binding.Scope{binding.Overlay}, Help: "ten up", Group: "In lists"},
 			Handler: (*Model).overlayKey},
@@ -271,6 +283,8 @@ func (m *Model) scope() binding.Scope {
 		return binding.Postgres
 	case m.zoomed && m.focused(m.driftPane):
 		return binding.Drift
+	case m.zoomed && m.celeryPane != nil && m.focused(m.celeryPane):
+		return binding.Celery
 	}
 	return binding.Main
 }
@@ -279,7 +293,7 @@ func (m *Model) scope() binding.Scope {
 // bindings and the main screen's.
 func inScope(b Binding, s binding.Scope) bool {
 	for _, x := range b.Scopes {
-		if x == s || (x == binding.Main && (s == binding.Postgres || s == binding.Drift)) {
+		if x == s || (x == binding.Main && (s == binding.Postgres || s == binding.Drift || s == binding.Celery)) {
 			return true
 		}
 	}
@@ -459,6 +473,8 @@ func (m *Model) listMove(k tea.KeyPressMsg, delta int) tea.Cmd {
 		m.picker = (m.picker + n + delta) % n
 	case binding.Postgres:
 		m.dbPane.Move(delta)
+	case binding.Celery:
+		m.celeryPane.Move(delta)
 	case binding.Breakdown:
 		m.bd.Move(delta)
 	case binding.Traces:

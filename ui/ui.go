@@ -17,6 +17,7 @@ import (
 	"github.com/opsdeck/opsdeck/ui/binding"
 	"github.com/opsdeck/opsdeck/ui/breakdown"
 	"github.com/opsdeck/opsdeck/ui/cachepane"
+	"github.com/opsdeck/opsdeck/ui/celerypane"
 	"github.com/opsdeck/opsdeck/ui/changes"
 	"github.com/opsdeck/opsdeck/ui/dbpane"
 	"github.com/opsdeck/opsdeck/ui/driftpane"
@@ -73,6 +74,10 @@ type Deps struct {
 	// Signal is the action that cancels (or terminates) backend pid in
 	// environment env (nil: none).
 	Signal func(env string, pid int, terminate bool) actionpane.Action
+	// Celery is the action on env's Celery: kind purge (arg: a queue),
+	// revoke or terminate (arg: a running task's id) or retry (a failed
+	// task's id). Nil where the console has none.
+	Celery func(env, kind, arg string) actionpane.Action
 	// Overview opens the console on the overview of every environment;
 	// OverviewRefresh is how often the overview reads each (default 10 s).
 	Overview        bool
@@ -135,6 +140,7 @@ type Model struct {
 	byID         map[string]pane.Pane
 	// The panes with a drill-down of their own.
 	dbPane    *dbpane.Model
+	celeryPane *celerypane.Model // nil where no Celery is configured
 	driftPane *driftpane.Model
 
 	focus   int
@@ -250,6 +256,13 @@ func (m *Model) buildPanes() {
 		cachepane.New(c, cachepane.Options{Source: env.Cache, Problem: cmp.Or(env.CacheProblem, m.envErr),
 			Target: env.RedisTarget, Scrubber: env.Scrubber, QueueThresholds: env.QueueThresholds, MemoryThresholds: env.MemoryThresholds}),
 		m.driftPane)
+	m.celeryPane = nil
+	if env.Celery != nil { // a pane only where there is a Celery to show
+		m.celeryPane = celerypane.New(c, celerypane.Options{Source: env.Celery, Target: env.CeleryTarget, Scrubber: env.Scrubber,
+			QueueThresholds: env.QueueThresholds,
+			Hint:            km.hint("up", "down", "celery_purge", "celery_revoke", "celery_terminate", "celery_retry") + " · " + km.key("close") + " back"})
+		m.panes = append(m.panes, m.celeryPane)
+	}
 	m.alerts = alertstrip.New(c, env.Metrics, env.Alerting, env.Scrubber)
 	co := changes.Options{Scrubber: env.Scrubber}
 	if src, ok := env.Metrics.(sources.Changes); ok {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/opsdeck/opsdeck/internal/units"
 	"github.com/opsdeck/opsdeck/ui/actionpane"
+	"github.com/opsdeck/opsdeck/ui/binding"
 	"github.com/opsdeck/opsdeck/ui/frame"
 )
 
@@ -513,6 +514,9 @@ func (m *Model) helpGroups() [][]Binding {
 	var groups [][]Binding
 	at := map[string]int{}
 	for _, b := range m.bindings {
+		if m.celeryPane == nil && slices.Equal(b.Scopes, []binding.Scope{binding.Celery}) {
+			continue // no Celery pane in this environment: its keys are noise
+		}
 		i, ok := at[b.Group]
 		if !ok {
 			i = len(groups)

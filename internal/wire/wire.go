@@ -18,6 +18,7 @@ import (
 	"github.com/opsdeck/opsdeck/sources"
 	"github.com/opsdeck/opsdeck/sources/alembic"
 	"github.com/opsdeck/opsdeck/sources/alertmanager"
+	"github.com/opsdeck/opsdeck/sources/celery"
 	"github.com/opsdeck/opsdeck/sources/drift"
 	"github.com/opsdeck/opsdeck/sources/httpapi"
 	"github.com/opsdeck/opsdeck/sources/jaeger"
@@ -74,6 +75,14 @@ func Open(cfg *config.Config, name, version string) (*sources.Environment, error
 	} else {
 		env.Cache, env.RedisTarget = cache, cache.Target()
 		closers = append(closers, cache.Close)
+	}
+	if cl := e.Celery; cl.BrokerURL != "" {
+		// The configuration checked the URLs as New reads them.
+		if c, err := celery.New(celery.Options{BrokerURL: cl.BrokerURL, ResultURL: cl.ResultBackend, Queues: cl.Queues,
+			Window: cfg.Window.D(), Timeout: cl.Timeout.D(), Scrubber: scrubber}); err == nil {
+			env.Celery, env.CeleryTarget = c, redact.URL(cl.BrokerURL)
+			closers = append(closers, c.Close)
+		}
 	}
 	if t := e.Tracing; t.JaegerURL != "" {
 		// The configuration checked the URL as New does: it cannot fail here.

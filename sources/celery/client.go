@@ -49,8 +49,10 @@ type Client struct {
 	tls     bool
 	target  string
 	tr      *tracker
-	stop    context.CancelFunc
-	done    chan struct{}
+	stop      context.CancelFunc
+	done      chan struct{}
+	listenCtx context.Context
+	startOnce sync.Once
 	// ps is the event subscription: Close closes it, as a blocked read
 	// does not see its context's end.
 	psMu sync.Mutex
@@ -78,7 +80,8 @@ type workerStats struct {
 	concurrency int
 }
 
-// New opens the broker (and the backend) and starts listening to events.
+// New prepares the broker's (and the backend's) clients; the first Poll
+// connects and starts listening to events.
 func New(o Options) (*Client, error) {
 	if o.Timeout <= 0 {
 		o.Timeout = 5 * time.Second
@@ -120,14 +123,18 @@ func New(o Options) (*Client, error) {
 			return nil, err
 		}
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	c.stop = cancel
-	go c.listen(ctx)
+	c.listenCtx, c.stop = context.WithCancel(context.Background())
 	return c, nil
+}
+
+// start begins listening to events, at the first poll: New does no I/O.
+func (c *Client) start() {
+	c.startOnce.Do(func() { go c.listen(c.listenCtx) })
 }
 
 // Close stops listening and closes the connections.
 func (c *Client) Close() {
+	c.startOnce.Do(func() { close(c.done) }) // never started: nothing to wait for
 	c.stop()
 	c.psMu.Lock()
 	if c.ps != nil {
@@ -201,6 +208,7 @@ func (c *Client) listen(ctx context.Context) {
 // Poll reads the queues, asks the workers one control command and folds in
 // the events seen since the last poll.
 func (c *Client) Poll(ctx context.Context) (sources.CeleryState, error) {
+	c.start()
 	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
 	now := time.Now()

@@ -23,17 +23,18 @@ const (
 	Traces                 // a metric pane's exemplars: its traced requests
 	Alerts                 // Alertmanager's alerts and silences
 	Overview               // every environment at a glance
+	Celery                 // the Celery pane zoomed: its queues, tasks and failures
 )
 
 var scopeNames = [...]string{Main: "main screen", Postgres: "Postgres zoomed", Drift: "drift zoomed", Picker: "environment picker",
-	Overlay: "action overlay", Typing: "typing", Breakdown: "breakdown", Traces: "trace list", Alerts: "alerts view", Overview: "overview"}
+	Overlay: "action overlay", Typing: "typing", Breakdown: "breakdown", Traces: "trace list", Alerts: "alerts view", Overview: "overview", Celery: "Celery zoomed"}
 
 // String names the scope as the help and the README do.
 func (s Scope) String() string { return scopeNames[s] }
 
 // zoomed scopes are entered from the main screen and take their keys before
 // it: a key of theirs equal to a main-screen key would hide that one.
-func (s Scope) zoomed() bool { return s == Postgres || s == Drift }
+func (s Scope) zoomed() bool { return s == Postgres || s == Drift || s == Celery }
 
 // Spec is one remappable binding.
 type Spec struct {

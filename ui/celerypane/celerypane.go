@@ -1,0 +1,301 @@
+package celerypane
+
+import (
+	"context"
+
+	tea "charm.land/bubbletea/v2"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/opsdeck/opsdeck/internal/redact"
+	"github.com/opsdeck/opsdeck/internal/units"
+	"github.com/opsdeck/opsdeck/sources"
+	"github.com/opsdeck/opsdeck/ui/frame"
+	"github.com/opsdeck/opsdeck/ui/pane"
+	"github.com/opsdeck/opsdeck/ui/poll"
+	"github.com/opsdeck/opsdeck/ui/theme"
+)
+
+// Options configure the pane.
+type Options struct {
+	Source   sources.Celery
+	Target   string
+	Scrubber *redact.Scrubber
+	// QueueThresholds colour waiting messages.
+	QueueThresholds sources.Thresholds
+	// Hint is the zoomed list's key line, written by the root.
+	Hint string
+}
+
+// Model is the Celery pane.
+type Model struct {
+	pane.Polled[sources.CeleryState]
+	th     sources.Thresholds
+	hint   string
+	zoomed bool
+	cursor int
+}
+
+// New builds the pane.
+func New(ctx *pane.Context, o Options) *Model {
+	m := &Model{th: o.QueueThresholds, hint: o.Hint}
+	m.Polled = pane.Polled[sources.CeleryState]{
+		Ctx: ctx, Poll: poll.State[sources.CeleryState]{ID: ctx.ID("celery")}, Name: "Celery", Short: "celery",
+		Configured: o.Source != nil, Problem: "no Celery broker: set celery.broker_url (or CELERY_BROKER_URL)", Target: o.Target, Scrubber: o.Scrubber,
+		NewFetch: func() func(context.Context) (sources.CeleryState, error) {
+			src := o.Source
+			return func(ctx context.Context) (sources.CeleryState, error) { return src.Poll(ctx) }
+		},
+		Summary: m.summary,
+	}
+	return m
+}
+
+// State is the last good state.
+func (m *Model) State() (sources.CeleryState, bool) { return m.Poll.Last, m.Poll.HasLast }
+
+// SetZoomed switches the list on.
+func (m *Model) SetZoomed(z bool) tea.Cmd {
+	if z != m.zoomed {
+		m.zoomed = z
+		m.Changed()
+	}
+	return nil
+}
+
+// Move moves the list's cursor.
+func (m *Model) Move(delta int) {
+	m.cursor = max(m.cursor+delta, 0)
+	m.Changed()
+}
+
+// rowKind is what a line of the zoomed list is.
+type rowKind int
+
+const (
+	rowQueue rowKind = iota
+	rowRunning
+	rowFailure
+)
+
+// item is one selectable line of the zoomed list.
+type item struct {
+	kind    rowKind
+	queue   sources.CeleryQueue
+	running sources.CeleryRunning
+	failure sources.CeleryFailure
+}
+
+// items are the zoomed list's lines: queues, running tasks, failures.
+func items(s sources.CeleryState) []item {
+	var out []item
+	for _, q := range s.Queues {
+		out = append(out, item{kind: rowQueue, queue: q})
+	}
+	for _, w := range s.Workers {
+		for _, r := range w.Running {
+			out = append(out, item{kind: rowRunning, running: r})
+		}
+	}
+	for _, f := range s.Failures {
+		out = append(out, item{kind: rowFailure, failure: f})
+	}
+	return out
+}
+
+// selected is the item under the cursor, when zoomed.
+func (m *Model) selected() (item, bool) {
+	if !m.zoomed || !m.Poll.HasLast {
+		return item{}, false
+	}
+	its := items(m.Poll.Last)
+	if m.cursor >= len(its) {
+		return item{}, false
+	}
+	return its[m.cursor], true
+}
+
+// SelectedQueue is the queue under the cursor.
+func (m *Model) SelectedQueue() (string, bool) {
+	it, ok := m.selected()
+	return it.queue.Name, ok && it.kind == rowQueue
+}
+
+// SelectedTask is the running task or the failure under the cursor: its id.
+func (m *Model) SelectedTask() (id string, running bool, ok bool) {
+	it, ok := m.selected()
+	switch {
+	case !ok:
+		return "", false, false
+	case it.kind == rowRunning:
+		return it.running.ID, true, true
+	case it.kind == rowFailure:
+		return it.failure.ID, false, true
+	}
+	return "", false, false
+}
+
+func (m *Model) summary(st *theme.Styles, s sources.CeleryState, w, h int, stale bool) []string {
+	lines := summaryLines(st, s, m.th, w, stale, m.Ctx.Now())
+	if !m.zoomed {
+		return lines
+	}
+	keep := min(len(lines), max(h/3, 5))
+	lines = lines[:keep]
+	return append(lines, m.list(st, s, w, h-len(lines))...)
+}
+
+// summaryLines are the pane's findings, the most urgent first.
+func summaryLines(st *theme.Styles, s sources.CeleryState, th sources.Thresholds, w int, stale bool, now time.Time) []string {
+	ls := frame.NewLines(st, w, stale)
+	add := ls.Add
+	online := 0
+	active := 0
+	for _, wk := range s.Workers {
+		if wk.Online {
+			online++
+			active += wk.Active
+		}
+	}
+	head := fmt.Sprintf("%d/%d workers · %d active", online, len(s.Workers), active)
+	ev := "events " + units.FormatShort(s.Events.PerSec, units.None) + "/s"
+	if s.Events.Since.IsZero() {
+		ev = "events down"
+	}
+	workerPaint := st.OK
+	if online < len(s.Workers) || len(s.Workers) == 0 {
+		workerPaint = st.Crit
+	}
+	ls.Raw(frame.Spread(ls.Paint(workerPaint).Render(head), ls.Paint(st.Muted).Render(ev), w))
+	for _, p := range s.Problems {
+		add(st.Warn, "⚠ "+p)
+	}
+	for _, wk := range s.Workers {
+		pool := wk.Pool
+		if wk.Concurrency > 0 {
+			pool += fmt.Sprintf("×%d", wk.Concurrency)
+		}
+		if wk.Online {
+			add(st.Text, fmt.Sprintf("● %s %s · %d active · %s done", wk.Hostname, strings.TrimSpace(pool), wk.Active, units.Count(wk.Processed)))
+		} else {
+			add(st.Crit, fmt.Sprintf("✖ %s gone · last seen %s ago", wk.Hostname, units.Span(now.Sub(wk.LastSeen))))
+		}
+	}
+	var qs []string
+	worst := st.Text
+	for _, q := range s.Queues {
+		t := fmt.Sprintf("%s %s", q.Name, units.Count(q.Waiting))
+		if q.Growth != nil && *q.Growth != 0 && q.GrowthOver >= time.Second {
+			t += fmt.Sprintf(" (%+d)", *q.Growth)
+		}
+		if q.Unacked > 0 {
+			t += fmt.Sprintf(" · %d unacked", q.Unacked)
+		}
+		switch th.Classify(float64(q.Waiting)) {
+		case sources.StatusCrit:
+			worst = st.Crit
+		case sources.StatusWarn:
+			if worst != st.Crit {
+				worst = st.Warn
+			}
+		}
+		qs = append(qs, t)
+	}
+	if len(qs) > 0 {
+		add(worst, "queues "+strings.Join(qs, " · "))
+	}
+	if n := len(s.Failures); n > 0 {
+		f := s.Failures[0]
+		add(st.Crit, fmt.Sprintf("✖ %d failed · last %s: %s", n, short(f.Name), frame.OneLine(f.Exception)))
+	}
+	if len(s.Tasks) > 0 {
+		add(st.Muted, fmt.Sprintf("%-28s %7s %7s %6s %6s %7s", "tasks over "+units.Span(s.Window), "recv/s", "ok/s", "fail", "retry", "p95"))
+		for _, t := range s.Tasks {
+			p := st.Text
+			if t.Failed > 0 {
+				p = st.Warn
+			}
+			p95 := "–"
+			if t.P95 != nil {
+				p95 = units.Format(*t.P95, units.Seconds)
+			}
+			add(p, fmt.Sprintf("%-28s %7s %7s %6d %6d %7s", frame.Fit(short(t.Name), 28), units.FormatShort(t.ReceivedPerSec, units.None),
+				units.FormatShort(t.SucceededPerSec, units.None), t.Failed, t.Retried, p95))
+		}
+	}
+	return ls.Out()
+}
+
+// short drops the module path of a task name (app.tasks.summarize is
+// summarize) where the pane is narrow.
+func short(name string) string {
+	if i := strings.LastIndexByte(name, '.'); i >= 0 && i < len(name)-1 {
+		return name[i+1:]
+	}
+	return name
+}
+
+// list is the zoomed list: queues, running tasks and failures, with the
+// cursor, in h lines; the last is the key hint.
+func (m *Model) list(st *theme.Styles, s sources.CeleryState, w, h int) []string {
+	if h < 3 {
+		return nil
+	}
+	its := items(s)
+	m.cursor = min(m.cursor, max(len(its)-1, 0))
+	out := []string{st.Faint.Render(strings.Repeat("─", w))}
+	n := h - len(out) - 1
+	start := 0
+	if m.cursor >= n && n > 0 {
+		start = m.cursor - n + 1
+	}
+	for i := start; i < len(its) && len(out) < h-1; i++ {
+		it := its[i]
+		var text string
+		p := st.Text
+		switch it.kind {
+		case rowQueue:
+			unacked := "unacked ?"
+			if it.queue.Unacked >= 0 {
+				unacked = fmt.Sprintf("%d unacked", it.queue.Unacked)
+			}
+			text = fmt.Sprintf("queue %-16s %8s waiting · %s", it.queue.Name, units.Count(it.queue.Waiting), unacked)
+		case rowRunning:
+			r := it.running
+			age := ""
+			if !r.Started.IsZero() {
+				age = " for " + units.Span(m.Ctx.Now().Sub(r.Started))
+			}
+			text = fmt.Sprintf("running %s %s on %s%s %s", r.ID, r.Name, r.Worker, age, frame.OneLine(r.Args))
+		case rowFailure:
+			f := it.failure
+			p = st.Crit
+			what := "failed"
+			if f.Lost {
+				what = "lost"
+			}
+			text = fmt.Sprintf("%s %s %s %s on %s: %s", what, f.At.Format("15:04:05"), f.ID, f.Name, f.Worker, frame.OneLine(f.Exception))
+			if f.Args != "" {
+				text += " · args " + f.Args
+			}
+			if f.Kwargs != "" && f.Kwargs != "{}" {
+				text += " kwargs " + f.Kwargs
+			}
+			if f.Traceback != "" && f.Traceback != f.Exception {
+				text += " · " + f.Traceback
+			}
+		}
+		if i == m.cursor {
+			p = st.Selected
+		}
+		out = append(out, p.Render(frame.Fit(text, w)))
+	}
+	if len(its) == 0 {
+		out = append(out, st.Muted.Render(frame.Fit("no queue, running task or failure to act on", w)))
+	}
+	for len(out) < h-1 {
+		out = append(out, "")
+	}
+	return append(out, st.Muted.Render(frame.Fit(m.hint, w)))
+}
