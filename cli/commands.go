@@ -53,11 +53,14 @@ func commands() []*command {
 	var rf runFlags
 	auditLimit := 20
 	return []*command{
-		{path: "run", args: "[ACTION]", summary: "Open the console (the default command); with ACTION (migrate, reset, alembic-check, cancel or terminate --pid N, or a configured command), run it headless with the same guards and audit log.",
+		{path: "run", args: "[ACTION]", summary: "Open the console (the default command); with ACTION (migrate, reset, alembic-check, cancel or terminate --pid N, celery-purge --queue Q, celery-revoke --task ID [--terminate], celery-retry --task ID, or a configured command), run it headless with the same guards and audit log.",
 			flags: func(fs *flag.FlagSet) {
 				fs.BoolVar(&rf.Yes, "yes", false, "answer the y/N confirmation")
 				fs.StringVar(&rf.ConfirmEnv, "confirm-env", "", "the environment's `NAME`, as typed to confirm in a protected environment")
 				fs.IntVar(&rf.PID, "pid", 0, "the backend `PID` that cancel and terminate act on")
+				fs.StringVar(&rf.Queue, "queue", "", "the Celery `QUEUE` celery-purge empties")
+				fs.StringVar(&rf.Task, "task", "", "the Celery task `ID` celery-revoke and celery-retry act on")
+				fs.BoolVar(&rf.Terminate, "terminate", false, "celery-revoke: also kill the task's process")
 			},
 			run: func(a *app, args []string) error {
 				if len(args) == 0 {

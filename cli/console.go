@@ -66,6 +66,9 @@ func (a *app) console(ctx context.Context, cfg *config.Config) error {
 		Signal: func(n string, pid int, terminate bool) actionpane.Action {
 			return consoleSignal(cfg, n, a.cli.Readonly, audit, who, pid, terminate)
 		},
+		Celery: func(n, kind, arg string) actionpane.Action {
+			return consoleCelery(cfg, n, a.cli.Readonly, audit, who, kind, arg)
+		},
 		Overview:        a.cli.Overview,
 		OverviewRefresh: cfg.OverviewRefresh.D(),
 		Environments:    envs,

@@ -21,6 +21,9 @@ type runFlags struct {
 	ConfirmEnv string
 	// PID is the backend cancel and terminate act on.
 	PID int
+	// Queue, Task and Terminate are the Celery actions' targets.
+	Queue, Task string
+	Terminate   bool
 }
 
 // runAction is `opsdeck run ACTION`: the same guards and audit as the keys,
@@ -49,6 +52,17 @@ func runAction(a *app, name string, f runFlags) error {
 		}
 		defer release()
 		specs = append(specs, sig)
+	}
+	if slices.Contains(wire.CeleryActions, name) {
+		arg := f.Task
+		if name == "celery-purge" {
+			arg = f.Queue
+		}
+		var cs actions.Spec
+		if env, cs, err = wire.Celery(cfg, envName, wire.CeleryKind(name, f.Terminate), arg); err != nil {
+			return usageError(err)
+		}
+		specs = append(specs, cs)
 	}
 	var spec *actions.Spec
 	var names []string

@@ -120,7 +120,7 @@ func (c *Config) Key(name string) string {
 
 // BuiltinActions are the names of the actions opsdeck defines; a custom
 // command may not take one.
-var BuiltinActions = []string{"migrate", "reset", "alembic-check", "cancel", "terminate"}
+var BuiltinActions = []string{"migrate", "reset", "alembic-check", "cancel", "terminate", "celery-purge", "celery-revoke", "celery-retry"}
 
 // KeyList is one binding's keys; a single key may be written without brackets.
 type KeyList []string

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/opsdeck/opsdeck/sources"
 )
 
 // maxPurge bounds the messages a purge previews (and so removes): more,
@@ -148,4 +150,19 @@ func (c *Client) Retry(ctx context.Context, f Failed, origin string) (string, er
 		return "", c.describe(ctx, err)
 	}
 	return id, nil
+}
+
+// Running asks every worker what it runs now (`inspect active`).
+func (c *Client) Running(ctx context.Context) ([]sources.CeleryRunning, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+	defer cancel()
+	replies, err := c.Broadcast(ctx, "active", nil, nil, c.opts.ReplyWait)
+	if err != nil {
+		return nil, c.describe(ctx, err)
+	}
+	var out []sources.CeleryRunning
+	for host, raw := range replies {
+		out = append(out, decodeActive(host, raw)...)
+	}
+	return out, nil
 }
