@@ -23,6 +23,7 @@ import (
 	"github.com/opsdeck/opsdeck/internal/testenv/originapi"
 	"github.com/opsdeck/opsdeck/sources"
 	"github.com/opsdeck/opsdeck/sources/alertmanager"
+	"github.com/opsdeck/opsdeck/sources/celery"
 	"github.com/opsdeck/opsdeck/sources/httpapi"
 	"github.com/opsdeck/opsdeck/sources/postgres"
 )
@@ -68,6 +69,10 @@ type Sandbox struct {
 	worker  *harness.Session // a long-running query, as a Celery worker's
 	// waiters are the API's updates queued behind the worker's row lock.
 	waiters []*harness.Session
+	// celery are the Celery workers of the sandbox's task queue.
+	celeryMu       sync.Mutex
+	celery         map[string]*harness.CeleryWorker
+	celeryStarting bool // a restart is under way
 
 	cancel context.CancelFunc
 	once   sync.Once
@@ -308,6 +313,10 @@ func Start(ctx context.Context, o Options) (_ *Sandbox, err error) {
 	}
 	go s.driveQueue(runCtx, sched)
 	go s.driveDatabase(runCtx)
+	if err := step("two Celery workers and a producer", func() error { return s.startCelery(ctx) }); err != nil {
+		return nil, err
+	}
+	go s.driveCelery(runCtx, sched)
 	s.ConfigPath = filepath.Join(dir, "opsdeck.yaml")
 	if err := os.WriteFile(s.ConfigPath, []byte(s.config(alembicDir, referencePath)), 0o600); err != nil {
 		return nil, err
@@ -330,9 +339,10 @@ environments:
     alembic: {dir: %q, env: {DATABASE_URL: %q}}
     schema_reference: %q
     alertmanager: {url: %q}
+    celery: {broker_url: %q}
     disposable: true
 %s`, s.Prometheus.URL(), s.Pgbouncer.URL(s.Postgres.Database, s.Postgres.User), s.Pgbouncer.URL("pgbouncer", s.Postgres.User), s.Redis.URL(0), alembicDir, s.Postgres.URL(), schemaReference,
-		s.Alertmanager.URL(), s.tracing())
+		s.Alertmanager.URL(), s.Redis.URL(CeleryDB), s.tracing())
 }
 
 // silenceWatchdog silences the always-firing watchdog alert, as a team
@@ -367,6 +377,11 @@ func (s *Sandbox) Stop() {
 		for _, w := range s.waiters {
 			_ = w.Stop()
 		}
+		s.celeryMu.Lock()
+		for _, w := range s.celery {
+			_ = w.Stop()
+		}
+		s.celeryMu.Unlock()
 		_ = s.Pgbouncer.Stop()
 		for _, stop := range []func() error{s.Prometheus.Stop, s.Postgres.Stop, s.Redis.Stop, s.Jaeger.Stop, s.Alertmanager.Stop} {
 			wg.Add(1)
@@ -516,6 +531,105 @@ func (s *Sandbox) driveQueue(ctx context.Context, sched originapi.Schedule) {
 				_ = s.Redis.Do(ctx, 0, cmd)
 			} else if n > want {
 				_ = s.Redis.Do(ctx, 0, []string{"LTRIM", "celery", strconv.Itoa(n - want), "-1"})
+			}
+		}
+	}
+}
+
+// CeleryDB is the Redis database of the sandbox's Celery broker and
+// results (apart from the cache's, which a reset flushes).
+const CeleryDB = 2
+
+// celeryWorkers are the sandbox's workers: one on every queue (prefork),
+// one on the urgent and the slow queues (gevent), which the latency
+// incidents stop.
+var celeryWorkers = map[string]harness.CeleryOptions{
+	"worker-a": {Name: "worker-a", Pool: "prefork", Concurrency: 2},
+	"worker-b": {Name: "worker-b", Pool: "gevent", Concurrency: 8, Queues: []string{"high_priority", "low_priority"}},
+}
+
+// startCelery starts the workers that are not running.
+func (s *Sandbox) startCelery(ctx context.Context) error {
+	for name, o := range celeryWorkers {
+		s.celeryMu.Lock()
+		running := s.celery[name] != nil
+		s.celeryMu.Unlock()
+		if running {
+			continue
+		}
+		o.BrokerURL = s.Redis.URL(CeleryDB)
+		w, err := harness.StartCeleryWorker(ctx, o)
+		if err != nil {
+			return err
+		}
+		s.celeryMu.Lock()
+		if s.celery == nil {
+			s.celery = map[string]*harness.CeleryWorker{}
+		}
+		s.celery[name] = w
+		s.celeryMu.Unlock()
+	}
+	return nil
+}
+
+// driveCelery is the API's background work: summaries and notifications
+// all the time, a clean-up now and then; during the error incidents a
+// re-index that fails and a profile sync that retries; during the latency
+// incidents worker-b is stopped (its queues back up) and started again
+// after.
+func (s *Sandbox) driveCelery(ctx context.Context, sched originapi.Schedule) {
+	c, err := celery.New(celery.Options{BrokerURL: s.Redis.URL(CeleryDB)})
+	if err != nil {
+		return
+	}
+	defer c.Close()
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	send := func(name, queue string, args ...any) {
+		q, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		_, _ = c.Send(q, name, args, nil, queue, "fastapi@demo")
+	}
+	for i := 0; ; i++ {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-tick.C:
+			send("app.tasks.summarize", "default", 1+i%120)
+			if i%2 == 0 {
+				send("app.tasks.notify_user", "high_priority", 1+i%40)
+			}
+			if i%10 == 0 {
+				send("app.tasks.cleanup_sessions", "low_priority", "2h")
+			}
+			switch sched.At(now).Incident {
+			case "errors":
+				send("app.tasks.reindex_embeddings", "default", fmt.Sprintf("conversation-%d", 1+i%120))
+				if i%5 == 0 {
+					send("app.tasks.sync_profile", "default", 1+i%40)
+				}
+			case "latency":
+				s.celeryMu.Lock()
+				w := s.celery["worker-b"]
+				delete(s.celery, "worker-b")
+				s.celeryMu.Unlock()
+				if w != nil {
+					_ = w.Kill() // as an OOM kill would: no goodbye
+					_ = w.Stop()
+				}
+			default:
+				s.celeryMu.Lock()
+				restart := s.celery["worker-b"] == nil && !s.celeryStarting
+				s.celeryStarting = s.celeryStarting || restart
+				s.celeryMu.Unlock()
+				if restart {
+					go func() {
+						_ = s.startCelery(ctx)
+						s.celeryMu.Lock()
+						s.celeryStarting = false
+						s.celeryMu.Unlock()
+					}()
+				}
 			}
 		}
 	}

@@ -166,3 +166,17 @@ func (c *Client) Running(ctx context.Context) ([]sources.CeleryRunning, error) {
 	}
 	return out, nil
 }
+
+// Send puts a new task on queue, as Celery's send_task would: the demo's
+// producer, and what a retry does. It returns the task's id.
+func (c *Client) Send(ctx context.Context, name string, args []any, kwargs map[string]any, queue, origin string) (string, error) {
+	a, err := json.Marshal(args)
+	if err != nil {
+		return "", err
+	}
+	k, err := json.Marshal(kwargs)
+	if err != nil {
+		return "", err
+	}
+	return c.Retry(ctx, Failed{Name: name, Args: a, Kwargs: k, Queue: queue}, origin)
+}

@@ -56,3 +56,18 @@ func FuzzDecodeEvents(f *testing.F) {
 		_, _ = unackedEntry(raw)
 	})
 }
+
+// TestTaskMessageWithoutKwargs: a task sent with no kwargs carries an empty
+// mapping (a worker refuses null: "Task keyword arguments is not a mapping").
+func TestTaskMessageWithoutKwargs(t *testing.T) {
+	for _, kw := range []string{"", "null"} {
+		raw, err := newTaskMessage("id", "t", nil, []byte(kw), "default", "o", "tag")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, body, err := openEnvelope(raw)
+		if err != nil || !strings.HasPrefix(string(body), `[[],{},`) {
+			t.Errorf("kwargs %q: body %s %v", kw, body, err)
+		}
+	}
+}

@@ -220,10 +220,10 @@ func unackedEntry(raw []byte) (TaskMessage, error) {
 // newTaskMessage is a task message (protocol 2) for name with args and
 // kwargs, to be pushed onto queue: what Celery's send_task writes.
 func newTaskMessage(id, name string, args, kwargs json.RawMessage, queue, origin, tag string) ([]byte, error) {
-	if len(args) == 0 {
+	if len(args) == 0 || string(args) == "null" {
 		args = json.RawMessage("[]")
 	}
-	if len(kwargs) == 0 {
+	if len(kwargs) == 0 || string(kwargs) == "null" { // Celery wants a mapping
 		kwargs = json.RawMessage("{}")
 	}
 	body, err := json.Marshal([]any{args, kwargs, map[string]any{"callbacks": nil, "errbacks": nil, "chain": nil, "chord": nil}})

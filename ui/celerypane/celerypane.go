@@ -171,21 +171,30 @@ func summaryLines(st *theme.Styles, s sources.CeleryState, th sources.Thresholds
 	for _, p := range s.Problems {
 		add(st.Warn, "⚠ "+p)
 	}
+	narrow := w < 70
 	for _, wk := range s.Workers {
+		host := wk.Hostname
+		if narrow { // w1@host is w1 where room is short
+			host, _, _ = strings.Cut(host, "@")
+		}
 		pool := wk.Pool
 		if wk.Concurrency > 0 {
 			pool += fmt.Sprintf("×%d", wk.Concurrency)
 		}
 		if wk.Online {
-			add(st.Text, fmt.Sprintf("● %s %s · %d active · %s done", wk.Hostname, strings.TrimSpace(pool), wk.Active, units.Count(wk.Processed)))
+			add(st.Text, fmt.Sprintf("● %s %s · %d active · %s done", host, strings.TrimSpace(pool), wk.Active, units.Count(wk.Processed)))
 		} else {
-			add(st.Crit, fmt.Sprintf("✖ %s gone · last seen %s ago", wk.Hostname, units.Span(now.Sub(wk.LastSeen))))
+			add(st.Crit, fmt.Sprintf("✖ %s gone · last seen %s ago", host, units.Span(now.Sub(wk.LastSeen))))
 		}
 	}
 	var qs []string
 	worst := st.Text
 	for _, q := range s.Queues {
-		t := fmt.Sprintf("%s %s", q.Name, units.Count(q.Waiting))
+		name := q.Name
+		if narrow {
+			name = strings.TrimSuffix(name, "_priority")
+		}
+		t := fmt.Sprintf("%s %s", name, units.Count(q.Waiting))
 		if q.Growth != nil && *q.Growth != 0 && q.GrowthOver >= time.Second {
 			t += fmt.Sprintf(" (%+d)", *q.Growth)
 		}
@@ -209,7 +218,19 @@ func summaryLines(st *theme.Styles, s sources.CeleryState, th sources.Thresholds
 		f := s.Failures[0]
 		add(st.Crit, fmt.Sprintf("✖ %d failed · last %s: %s", n, short(f.Name), frame.OneLine(f.Exception)))
 	}
-	if len(s.Tasks) > 0 {
+	if len(s.Tasks) > 0 && narrow {
+		add(st.Muted, "tasks over "+units.Span(s.Window))
+		for _, t := range s.Tasks {
+			p, text := st.Text, fmt.Sprintf("%s %s/s", short(t.Name), units.FormatShort(t.ReceivedPerSec, units.None))
+			if t.Failed > 0 {
+				p, text = st.Warn, text+fmt.Sprintf(" · %d failed", t.Failed)
+			}
+			if t.P95 != nil {
+				text += " · p95 " + units.Format(*t.P95, units.Seconds)
+			}
+			add(p, text)
+		}
+	} else if len(s.Tasks) > 0 {
 		add(st.Muted, fmt.Sprintf("%-28s %7s %7s %6s %6s %7s", "tasks over "+units.Span(s.Window), "recv/s", "ok/s", "fail", "retry", "p95"))
 		for _, t := range s.Tasks {
 			p := st.Text
@@ -275,16 +296,14 @@ func (m *Model) list(st *theme.Styles, s sources.CeleryState, w, h int) []string
 			if f.Lost {
 				what = "lost"
 			}
-			text = fmt.Sprintf("%s %s %s %s on %s: %s", what, f.At.Format("15:04:05"), f.ID, f.Name, f.Worker, frame.OneLine(f.Exception))
+			text = fmt.Sprintf("%s %s %s: %s", what, f.At.Format("15:04:05"), f.Name, frame.OneLine(f.Exception))
 			if f.Args != "" {
 				text += " · args " + f.Args
 			}
 			if f.Kwargs != "" && f.Kwargs != "{}" {
 				text += " kwargs " + f.Kwargs
 			}
-			if f.Traceback != "" && f.Traceback != f.Exception {
-				text += " · " + f.Traceback
-			}
+			text += " · on " + f.Worker + " · id " + f.ID
 		}
 		if i == m.cursor {
 			p = st.Selected
