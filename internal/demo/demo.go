@@ -557,7 +557,7 @@ func (s *Sandbox) startCelery(ctx context.Context) error {
 		if running {
 			continue
 		}
-		o.BrokerURL = s.Redis.URL(CeleryDB)
+		o.BrokerURL, o.Parent = s.Redis.URL(CeleryDB), s.Dir
 		w, err := harness.StartCeleryWorker(ctx, o)
 		if err != nil {
 			return err

@@ -36,6 +36,9 @@ type CeleryOptions struct {
 	Concurrency int
 	// NoEvents leaves out -E: the worker sends no events.
 	NoEvents bool
+	// Parent is where the worker's directory goes ("" for the temp dir):
+	// the demo keeps its workers inside its sandbox, removed with it.
+	Parent string
 }
 
 // CeleryWorker is a running `celery worker` of the test application.
@@ -45,10 +48,10 @@ type CeleryWorker struct {
 	Hostname string
 }
 
-// CeleryAppDir writes the test application into a new directory and
-// returns it (the demo runs its workers from there too).
-func CeleryAppDir() (string, error) {
-	dir, err := os.MkdirTemp("", "opsdeck-celery-")
+// CeleryAppDir writes the test application into a new directory under
+// parent ("" for the temp dir) and returns it.
+func CeleryAppDir(parent string) (string, error) {
+	dir, err := os.MkdirTemp(parent, "opsdeck-celery-")
 	if err != nil {
 		return "", err
 	}
@@ -93,7 +96,7 @@ func StartCeleryWorker(ctx context.Context, o CeleryOptions) (*CeleryWorker, err
 	if o.Concurrency == 0 {
 		o.Concurrency = 2
 	}
-	dir, err := CeleryAppDir()
+	dir, err := CeleryAppDir(o.Parent)
 	if err != nil {
 		return nil, err
 	}
@@ -151,7 +154,7 @@ func CelerySend(ctx context.Context, brokerURL, task string, count int, args []a
 	if err := celeryReady(); err != nil {
 		return nil, err
 	}
-	dir, err := CeleryAppDir()
+	dir, err := CeleryAppDir("")
 	if err != nil {
 		return nil, err
 	}
