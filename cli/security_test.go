@@ -58,6 +58,7 @@ func TestCanaryPasswordNeverShown(t *testing.T) {
     prometheus: {url: "http://watcher:%[1]s@127.0.0.1:%[2]d"}
     postgres: {url: "postgresql://opsdeck:%[1]s@%[3]s/opsdeck?sslmode=disable", pgbouncer_url: "postgresql://opsdeck:%[1]s@%[3]s/pgbouncer?sslmode=disable"}
     redis: {url: "redis://:%[1]s@%[4]s/0"}
+    celery: {broker_url: "redis://:%[1]s@%[4]s/2", result_backend: "redis://:%[1]s@%[4]s/3"}
     tracing: {jaeger_url: "http://tracer:%[1]s@127.0.0.1:%[6]d", ui_url: "https://viewer:%[1]s@jaeger.example.com/trace/{trace_id}", service: origin-api, timeout: 1s}
     disposable: true
     confirm: none
@@ -73,6 +74,7 @@ func TestCanaryPasswordNeverShown(t *testing.T) {
     redis: {url: "redis://:%[1]s@127.0.0.1:%[6]d/0", timeout: 1s}
     tracing: {jaeger_url: "http://127.0.0.1:%[6]d", bearer_token: "%[1]s", timeout: 1s}
     alertmanager: {url: "http://am:%[1]s@127.0.0.1:%[6]d", timeout: 1s, basic_auth: {username: am, password: "%[1]s"}}
+    celery: {broker_url: "redis://:%[1]s@127.0.0.1:%[6]d/0", timeout: 1s}
   wrongpw:
     postgres: {url: "postgresql://opsdeck:%[1]sX@%[3]s/opsdeck?sslmode=disable"}
     redis: {url: "redis://:%[1]sX@%[4]s/0"}
@@ -142,6 +144,9 @@ func TestCanaryPasswordNeverShown(t *testing.T) {
 	if code, out := cli("--env", "migrating", "run", "migrate", "--yes"); code != 0 || !strings.Contains(out, "rehearsed in") {
 		t.Errorf("migrate: exit %d\n%s", code, out)
 	}
+	// Celery's actions, whose errors and targets carry the broker URL.
+	cli("--env", "good", "run", "celery-purge", "--queue", "default", "--yes")
+	cli("--env", "broken", "run", "celery-retry", "--task", "no-such-task", "--yes")
 	cli("--env", "good", "audit")
 	logs, _ := filepath.Glob(filepath.Join(state, "opsdeck", "*"))
 	if len(logs) == 0 {
