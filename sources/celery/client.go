@@ -186,7 +186,7 @@ func (c *Client) listen(ctx context.Context) {
 				return
 			case <-time.After(backoff):
 			}
-			backoff = min(backoff*2, 10*time.Second)
+			backoff = min(backoff*2, 2*time.Second) // back within a refresh or two of the broker
 			continue
 		}
 		backoff = 500 * time.Millisecond
@@ -441,7 +441,14 @@ func (c *Client) inspect(ctx context.Context, events map[string]sources.CeleryWo
 		method = "stats"
 	}
 	c.mu.Unlock()
-	replies, err := c.Broadcast(ctx, method, nil, expect, c.opts.ReplyWait)
+	wait := c.opts.ReplyWait
+	if len(expect) == 0 {
+		// No worker known: replies come within milliseconds when there is
+		// one, and a poll of an idle broker should not take a second.
+		wait = min(wait, 300*time.Millisecond)
+	}
+	wait = min(wait, c.opts.Timeout/4) // the rest of the poll keeps its room
+	replies, err := c.Broadcast(ctx, method, nil, expect, wait)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.answered = map[string]bool{}

@@ -77,7 +77,8 @@ func newStack(t testing.TB) *stack {
 		rd: harness.NewRedis(t, harness.RedisOptions{}),
 		am: am,
 	}
-	s.servers = map[string]server{"prometheus": s.prom, "postgres": s.pg, "redis": s.rd, "alertmanager": s.am}
+	// Celery's broker is the same Redis, behind a proxy of its own.
+	s.servers = map[string]server{"prometheus": s.prom, "postgres": s.pg, "redis": s.rd, "alertmanager": s.am, "celery": s.rd}
 	s.proxies = map[string]*faults.Proxy{}
 	for src := range s.servers {
 		s.proxies[src] = faults.NewProxy(t, s.addr(src))
@@ -110,6 +111,8 @@ func measurePace(t *testing.T, s *stack, heavy bool) pace {
 		wg.Go(func() { _, _ = env.Database.Poll(ctx, sources.DBRequest{}) })
 		wg.Go(func() { _, _ = env.Cache.Poll(ctx) })
 		wg.Go(func() { _, _ = env.Alerting.Groups(ctx) })
+		// Not Celery's: its poll waits for workers' replies by design (a
+		// quarter of its timeout at most), not for a slow server.
 		wg.Wait()
 		return time.Since(start)
 	}
@@ -143,7 +146,7 @@ func (s *stack) addr(source string) string {
 	case "alertmanager":
 		return s.am.Addr()
 	}
-	return s.rd.Addr()
+	return s.rd.Addr() // redis and celery
 }
 
 // badGateway answers every request with a 502: a proxy in front of a dead API.
@@ -168,6 +171,7 @@ func (s *stack) config(t testing.TB, refresh, timeout time.Duration) *config.Con
 	pgURL := url.URL{Scheme: "postgresql", User: url.UserPassword(s.pg.User, s.pg.Password),
 		Host: s.proxies["postgres"].Addr(), Path: "/" + s.pg.Database, RawQuery: "sslmode=disable"}
 	rdURL := url.URL{Scheme: "redis", User: url.UserPassword("", s.rd.Password), Host: s.proxies["redis"].Addr(), Path: "/0"}
+	brokerURL := url.URL{Scheme: "redis", User: url.UserPassword("", s.rd.Password), Host: s.proxies["celery"].Addr(), Path: "/1"}
 	yaml := fmt.Sprintf(`refresh: %s
 environments:
   faults:
@@ -175,8 +179,9 @@ environments:
     postgres: {url: %q, timeout: %s, statement_timeout: %s}
     redis: {url: %q, timeout: %s}
     alertmanager: {url: "http://%s", timeout: %s}
+    celery: {broker_url: %q, timeout: %s}
 `, refresh, s.proxies["prometheus"].Addr(), timeout, pgURL.String(), timeout, max(10*time.Millisecond, timeout*3/4), rdURL.String(), timeout,
-		s.proxies["alertmanager"].Addr(), timeout)
+		s.proxies["alertmanager"].Addr(), timeout, brokerURL.String(), timeout)
 	if s.tracing != "" {
 		yaml += "    tracing: " + s.tracing + "\n"
 	}
@@ -366,6 +371,7 @@ var panesOf = map[string][]string{
 	"redis":      {"Redis"},
 	// The strip reads Alertmanager when there is one.
 	"alertmanager": {"Alerts"},
+	"celery":       {"Celery"},
 }
 
 // speaksHTTP reports whether source is an HTTP server (garbage answers
@@ -381,6 +387,7 @@ var lastData = map[string]*regexp.Regexp{
 	"Postgres":         regexp.MustCompile(`PG \d+\.\d+ primary`),
 	"Redis":            regexp.MustCompile(`Redis \d+\.\d+\.\d+ master`),
 	"Alerts":           regexp.MustCompile(`firing`), // "1 firing: Watchdog", or none while Prometheus restarts
+	"Celery":           regexp.MustCompile(`\d+/\d+ workers`),
 }
 
 // flat joins a pane's lines and squeezes its spaces and borders, so that a
@@ -451,7 +458,11 @@ func restart(t *testing.T, s *stack, src string) {
 	if err := s.servers[src].Restart(ctx); err != nil {
 		t.Fatalf("restart %s: %v", src, err)
 	}
-	s.proxies[src].Retarget(s.addr(src))
+	for other, srv := range s.servers { // redis and celery share a server
+		if srv == s.servers[src] {
+			s.proxies[other].Retarget(s.addr(other))
+		}
+	}
 }
 
 // faultsFor is every fault of the issue for one source, at pace p.
@@ -577,7 +588,7 @@ func TestFaults(t *testing.T) {
 	s := newStack(t)
 	p := measurePace(t, s, false)
 	var cases []sourceFault
-	for _, source := range []string{"prometheus", "postgres", "redis", "alertmanager"} {
+	for _, source := range []string{"prometheus", "postgres", "redis", "alertmanager", "celery"} {
 		for _, f := range faultsFor(source, p) {
 			cases = append(cases, sourceFault{source, f})
 		}
@@ -673,7 +684,7 @@ func TestNoLeaksAfterAHundredFaults(t *testing.T) {
 	kinds := []faults.Fault{faults.Stall, faults.Slow, faults.BlackHole, faults.Reset, faults.Serve}
 	refreshNow := func() { c.prog.Send(tea.KeyPressMsg{Code: 'r', Text: "r"}) }
 	failing := func(panes map[string]string) bool {
-		for _, src := range []string{"prometheus", "postgres", "redis", "alertmanager"} {
+		for _, src := range []string{"prometheus", "postgres", "redis", "alertmanager", "celery"} {
 			if !failingWithAge(src, "")(panes) {
 				return false
 			}
