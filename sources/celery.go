@@ -9,7 +9,17 @@ import (
 // queues, the tasks and the failures. Implementations consume the event
 // stream in the background between polls.
 type Celery interface {
-	Poll(ctx context.Context) (CeleryState, error)
+	Poll(ctx context.Context, req CeleryRequest) (CeleryState, error)
+}
+
+// CeleryRequest says what a poll needs beyond the broker's lists and the
+// events.
+type CeleryRequest struct {
+	// Running asks every worker what it runs (a control broadcast), for the
+	// list the zoomed pane shows. Without it a broadcast goes out only when
+	// a worker sends no heartbeats (its liveness is then its answer) or its
+	// pool is a minute old.
+	Running bool
 }
 
 // CeleryState is one poll of a Celery deployment. The JSON names are the

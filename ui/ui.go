@@ -129,6 +129,9 @@ type Model struct {
 	bd       *breakdown.Model // the breakdown overlay, while open
 	tr       *traces.Model    // the exemplar list, while open
 	composed composed         // the last overlay frame
+	frame    string           // the last frame without overlay, and what it was built from
+	frameKey frameKey
+	viewsBuf [][]string
 	boxed    struct{ content, out string }
 	// fromOverview: the console was opened from the overview (enter), and
 	// esc with nothing else to close goes back to it.
@@ -139,9 +142,9 @@ type Model struct {
 	narrow       sources.Focus // the metric panes read one value of a label (none: every value)
 	byID         map[string]pane.Pane
 	// The panes with a drill-down of their own.
-	dbPane    *dbpane.Model
+	dbPane     *dbpane.Model
 	celeryPane *celerypane.Model // nil where no Celery is configured
-	driftPane *driftpane.Model
+	driftPane  *driftpane.Model
 
 	focus   int
 	zoomed  bool

@@ -155,18 +155,35 @@ func (m *Model) Render() string {
 		return m.overviewFrame()
 	}
 	// One builder for the whole frame: panes hand over cached lines, and the
-	// frame is only their concatenation.
+	// frame is only their concatenation. Most messages (a pane's tick, a
+	// fetch that changed nothing) change no line: the last frame is then
+	// handed back as it was, without building it again.
+	header, alert, footer := m.header(), m.alerts.View(false)[0], m.footer()
+	views := m.viewsBuf[:0] // apart from the key's: compared with it
+	for _, r := range m.rowsCache {
+		for _, c := range r.cells {
+			views = append(views, m.panes[c.pane].View(c.pane == m.focus))
+		}
+	}
+	key := frameKey{header: header, alert: alert, footer: footer, w: m.w, h: m.h, views: views}
+	if m.frameKey.same(key) && m.frame != "" {
+		m.viewsBuf = views
+		return m.overlaid(m.frame)
+	}
+	m.viewsBuf, m.frameKey = m.frameKey.views, key
 	var b strings.Builder
 	b.Grow(m.w * m.h * 4)
-	b.WriteString(m.header())
+	b.WriteString(header)
 	b.WriteByte('\n')
-	b.WriteString(m.alerts.View(false)[0])
+	b.WriteString(alert)
 	written := 2
 	blocks := make([][]string, 0, 4)
+	at := 0
 	for _, r := range m.rowsCache {
 		blocks = blocks[:0]
-		for _, c := range r.cells {
-			blocks = append(blocks, m.panes[c.pane].View(c.pane == m.focus))
+		for range r.cells {
+			blocks = append(blocks, views[at])
+			at++
 		}
 		for i := 0; i < r.h; i++ {
 			b.WriteByte('\n')
@@ -183,8 +200,35 @@ func (m *Model) Render() string {
 		b.WriteString(strings.Repeat(" ", m.w))
 	}
 	b.WriteByte('\n')
-	b.WriteString(m.footer())
-	screen := b.String()
+	b.WriteString(footer)
+	m.frame = b.String()
+	return m.overlaid(m.frame)
+}
+
+// frameKey is what a frame was built from: the same key, the same frame.
+// The panes' lines are compared by identity: a pane hands back the same
+// memoised slice while it draws the same.
+type frameKey struct {
+	header, alert, footer string
+	w, h                  int
+	views                 [][]string
+}
+
+func (k frameKey) same(o frameKey) bool {
+	if k.header != o.header || k.alert != o.alert || k.footer != o.footer || k.w != o.w || k.h != o.h || len(k.views) != len(o.views) {
+		return false
+	}
+	for i := range k.views {
+		if len(k.views[i]) != len(o.views[i]) || (len(k.views[i]) > 0 && &k.views[i][0] != &o.views[i][0]) {
+			return false
+		}
+	}
+	return true
+}
+
+// overlaid is the screen with the overlay that is up, if any, drawn over it.
+func (m *Model) overlaid(screen string) string {
+	st := m.deps.Styles
 	if m.act.Active() {
 		return m.compose(screen, strings.Join(m.act.View(st), "\n"))
 	}

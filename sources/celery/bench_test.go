@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/sources"
 )
 
 // cpuTime is this process's user and system CPU time so far.
@@ -32,7 +33,7 @@ func BenchmarkEvents1000PerSecond(b *testing.B) {
 	}
 	defer c.Close()
 	ctx := context.Background()
-	if _, err := c.Poll(ctx); err != nil {
+	if _, err := c.Poll(ctx, sources.CeleryRequest{Running: true}); err != nil {
 		b.Fatal(err)
 	}
 	for deadline := time.Now().Add(10 * time.Second); c.tr.snapshotSince().IsZero(); time.Sleep(20 * time.Millisecond) {

@@ -28,7 +28,7 @@ func pollUntil(t *testing.T, c *Client, limit time.Duration, what string, cond f
 	var st sources.CeleryState
 	var err error
 	for time.Now().Before(deadline) {
-		st, err = c.Poll(context.Background())
+		st, err = c.Poll(context.Background(), sources.CeleryRequest{Running: true})
 		if err == nil && cond(st) {
 			return st
 		}
@@ -76,6 +76,20 @@ func TestWorkersTasksAndFailures(t *testing.T) {
 	})
 	a, _ := worker(st, w1.Hostname)
 	b, _ := worker(st, w2.Hostname)
+	// With heartbeats and the pools known, a poll that does not ask what
+	// runs sends no control command; one that asks sends one.
+	sent := c.broadcasts.Load()
+	for range 3 {
+		if st, err := c.Poll(ctx, sources.CeleryRequest{}); err != nil || len(st.Workers) != 2 || !st.Workers[0].Online || !st.Workers[1].Online {
+			t.Fatalf("poll without running: %+v %v", st.Workers, err)
+		}
+	}
+	if n := c.broadcasts.Load() - sent; n != 0 {
+		t.Errorf("%d control commands sent by polls that needed none", n)
+	}
+	if _, err := c.Poll(ctx, sources.CeleryRequest{Running: true}); err != nil || c.broadcasts.Load()-sent != 1 {
+		t.Errorf("a poll asking what runs sent %d commands (%v), want 1", c.broadcasts.Load()-sent, err)
+	}
 	if a.Pool != "prefork" || a.Concurrency != 2 || b.Pool != "gevent/eventlet" || b.Concurrency != 4 || !a.SendsEvents {
 		t.Errorf("pools: %+v %+v", a, b)
 	}
@@ -164,7 +178,7 @@ func TestQueuesAndWorkersWithoutEvents(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	st, err := c.Poll(ctx)
+	st, err := c.Poll(ctx, sources.CeleryRequest{Running: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -41,14 +42,14 @@ type Options struct {
 // Client reads a Celery deployment: the event stream in the background
 // from New to Close, everything else on Poll.
 type Client struct {
-	opts    Options
-	broker  *goredis.Client
-	backend *goredis.Client // the broker's client when they are one
-	db      int
-	user    string
-	tls     bool
-	target  string
-	tr      *tracker
+	opts      Options
+	broker    *goredis.Client
+	backend   *goredis.Client // the broker's client when they are one
+	db        int
+	user      string
+	tls       bool
+	target    string
+	tr        *tracker
 	stop      context.CancelFunc
 	done      chan struct{}
 	listenCtx context.Context
@@ -57,6 +58,9 @@ type Client struct {
 	// does not see its context's end.
 	psMu sync.Mutex
 	ps   *goredis.PubSub
+	// broadcasts counts the control commands sent (the budget: at most one
+	// a poll, none while heartbeats say enough).
+	broadcasts atomic.Int64
 
 	mu        sync.Mutex
 	history   map[string][]sample
@@ -68,6 +72,8 @@ type Client struct {
 	meta      map[string]taskMeta // failures' records from the result backend, by id
 	bindings  map[string]string   // "exchange\x00routing key" -> queue
 	bindingAt time.Time
+	// unackedLen is the unacked hash's length at the last poll.
+	unackedLen int64
 }
 
 type sample struct {
@@ -207,7 +213,7 @@ func (c *Client) listen(ctx context.Context) {
 
 // Poll reads the queues, asks the workers one control command and folds in
 // the events seen since the last poll.
-func (c *Client) Poll(ctx context.Context) (sources.CeleryState, error) {
+func (c *Client) Poll(ctx context.Context, req sources.CeleryRequest) (sources.CeleryState, error) {
 	c.start()
 	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
@@ -219,7 +225,7 @@ func (c *Client) Poll(ctx context.Context) (sources.CeleryState, error) {
 	st := sources.CeleryState{At: now, Queues: queues}
 	events, tasks, failures, ev, window := c.tr.snapshot(now)
 	st.Tasks, st.Events, st.Window = tasks, ev, window
-	if err := c.inspect(ctx, events); err != nil {
+	if err := c.inspect(ctx, events, req.Running); err != nil {
 		st.Problems = append(st.Problems, "control commands: "+c.describe(ctx, err).Error())
 	}
 	st.Workers = c.workers(events, now)
@@ -252,8 +258,7 @@ func problems(st sources.CeleryState, now time.Time) []string {
 
 // queues reads each queue's waiting messages (its list and kombu's
 // priority lists) and its unacknowledged ones (the unacked hash, read
-// whole while it holds at most maxUnackedRead entries), in one round trip
-// and a second for the hash.
+// whole while it holds at most maxUnackedRead entries), in one round trip.
 func (c *Client) queues(ctx context.Context, now time.Time) ([]sources.CeleryQueue, error) {
 	pipe := c.broker.Pipeline()
 	lens := make([][]*goredis.IntCmd, len(c.opts.Queues))
@@ -263,17 +268,22 @@ func (c *Client) queues(ctx context.Context, now time.Time) ([]sources.CeleryQue
 		}
 	}
 	hlen := pipe.HLen(ctx, "unacked")
+	// The hash is read whole in the same round trip while the last poll
+	// found it small (it holds the messages workers prefetched).
+	c.mu.Lock()
+	small := c.unackedLen <= maxUnackedRead
+	c.mu.Unlock()
+	var hvals *goredis.StringSliceCmd
+	if small {
+		hvals = pipe.HVals(ctx, "unacked")
+	}
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, goredis.Nil) {
 		return nil, err
 	}
 	unacked, counted := map[string]int64{}, false
-	if n := hlen.Val(); n <= maxUnackedRead {
-		vals, err := c.broker.HVals(ctx, "unacked").Result()
-		if err != nil && !errors.Is(err, goredis.Nil) {
-			return nil, err
-		}
+	if n := hlen.Val(); hvals != nil && n <= maxUnackedRead {
 		counted = true
-		for _, v := range vals {
+		for _, v := range hvals.Val() {
 			m, err := unackedEntry([]byte(v))
 			if err != nil {
 				continue
@@ -281,6 +291,9 @@ func (c *Client) queues(ctx context.Context, now time.Time) ([]sources.CeleryQue
 			unacked[c.queueOf(ctx, m, now)]++
 		}
 	}
+	c.mu.Lock()
+	c.unackedLen = hlen.Val()
+	c.mu.Unlock()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	out := make([]sources.CeleryQueue, 0, len(c.opts.Queues))
@@ -358,6 +371,7 @@ func newID() string {
 // expect has answered. Replies come back on a reply queue of opsdeck's own,
 // bound for the command and removed after it.
 func (c *Client) Broadcast(ctx context.Context, method string, args map[string]any, expect []string, wait time.Duration) (map[string]json.RawMessage, error) {
+	c.broadcasts.Add(1)
 	replyKey, ticket := newID(), newID()
 	queue := replyKey + ".reply.celery.pidbox"
 	binding := replyKey + "\x06\x16\x06\x16" + queue
@@ -417,11 +431,15 @@ func (c *Client) Broadcast(ctx context.Context, method string, args map[string]a
 // inspect asks the workers one command a poll: `stats` (pool and
 // concurrency) when a worker's are unknown or a minute old, else `active`
 // (the tasks they run). It waits for the workers known to be online.
-func (c *Client) inspect(ctx context.Context, events map[string]sources.CeleryWorker) error {
+func (c *Client) inspect(ctx context.Context, events map[string]sources.CeleryWorker, running bool) error {
 	now := time.Now()
 	c.mu.Lock()
 	var expect []string
 	method := "active"
+	// Heartbeats say who is alive: a command is needed for what they do not
+	// say (running tasks, asked for), for a worker without them, and for
+	// the pools, once a minute.
+	needed := running || len(events) == 0
 	for h, w := range events {
 		if w.Online {
 			expect = append(expect, h)
@@ -430,6 +448,7 @@ func (c *Client) inspect(ctx context.Context, events map[string]sources.CeleryWo
 	for h, at := range c.replied {
 		if now.Sub(at) < 30*time.Second && !slices.Contains(expect, h) {
 			expect = append(expect, h)
+			needed = needed || events[h].Hostname == "" // answers, sends no heartbeats
 		}
 	}
 	for _, h := range expect {
@@ -439,6 +458,13 @@ func (c *Client) inspect(ctx context.Context, events map[string]sources.CeleryWo
 	}
 	if now.Sub(c.statsAt) > time.Minute {
 		method = "stats"
+	}
+	if !needed && method != "stats" {
+		// Liveness from the heartbeats alone this time; what ran at the
+		// last command is not shown as running now.
+		c.answered, c.running = nil, map[string][]sources.CeleryRunning{}
+		c.mu.Unlock()
+		return nil
 	}
 	c.mu.Unlock()
 	wait := c.opts.ReplyWait

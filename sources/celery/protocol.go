@@ -81,12 +81,36 @@ type Event struct {
 	SwIdent   string    `json:"sw_ident"`
 }
 
+// eventEnvelope is the part of an event message opsdeck reads: no
+// headers (a map a message would allocate for nothing).
+type eventEnvelope struct {
+	Body        string `json:"body"`
+	ContentType string `json:"content-type"`
+	Properties  struct {
+		BodyEncoding string `json:"body_encoding"`
+	} `json:"properties"`
+}
+
 // DecodeEvents reads one event message: a single event, or a batch (the
 // task.multi routing key carries a list). Text fields are cut to a bound.
 func DecodeEvents(raw []byte) ([]Event, error) {
-	_, body, err := openEnvelope(raw)
-	if err != nil {
-		return nil, err
+	if len(raw) > maxMessage {
+		return nil, fmt.Errorf("a message of %d bytes (over %d)", len(raw), maxMessage)
+	}
+	var e eventEnvelope
+	if err := json.Unmarshal(raw, &e); err != nil {
+		return nil, fmt.Errorf("not a kombu message: %v", err)
+	}
+	if e.ContentType != "" && e.ContentType != "application/json" {
+		return nil, fmt.Errorf("content type %q (opsdeck reads JSON)", e.ContentType)
+	}
+	body := []byte(e.Body)
+	if e.Properties.BodyEncoding == "base64" {
+		b, err := base64.StdEncoding.DecodeString(e.Body)
+		if err != nil {
+			return nil, fmt.Errorf("body not base64: %v", err)
+		}
+		body = b
 	}
 	body = []byte(strings.TrimSpace(string(body)))
 	if len(body) > 0 && body[0] == '[' {

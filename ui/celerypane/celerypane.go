@@ -44,8 +44,8 @@ func New(ctx *pane.Context, o Options) *Model {
 		Ctx: ctx, Poll: poll.State[sources.CeleryState]{ID: ctx.ID("celery")}, Name: "Celery", Short: "celery",
 		Configured: o.Source != nil, Problem: "no Celery broker: set celery.broker_url (or CELERY_BROKER_URL)", Target: o.Target, Scrubber: o.Scrubber,
 		NewFetch: func() func(context.Context) (sources.CeleryState, error) {
-			src := o.Source
-			return func(ctx context.Context) (sources.CeleryState, error) { return src.Poll(ctx) }
+			src, req := o.Source, sources.CeleryRequest{Running: m.zoomed}
+			return func(ctx context.Context) (sources.CeleryState, error) { return src.Poll(ctx, req) }
 		},
 		Summary: m.summary,
 	}
@@ -55,11 +55,16 @@ func New(ctx *pane.Context, o Options) *Model {
 // State is the last good state.
 func (m *Model) State() (sources.CeleryState, bool) { return m.Poll.Last, m.Poll.HasLast }
 
-// SetZoomed switches the list on.
+// SetZoomed switches the list on; it needs a fetch that asks the workers
+// what they run.
 func (m *Model) SetZoomed(z bool) tea.Cmd {
-	if z != m.zoomed {
-		m.zoomed = z
-		m.Changed()
+	if z == m.zoomed {
+		return nil
+	}
+	m.zoomed = z
+	m.Changed()
+	if z && m.Configured && m.Poll.RefreshNow() {
+		return m.Fetch()
 	}
 	return nil
 }
@@ -159,7 +164,7 @@ func summaryLines(st *theme.Styles, s sources.CeleryState, th sources.Thresholds
 		}
 	}
 	head := fmt.Sprintf("%d/%d workers · %d active", online, len(s.Workers), active)
-	ev := "events " + units.FormatShort(s.Events.PerSec, units.None) + "/s"
+	ev := "events on"
 	if s.Events.Since.IsZero() {
 		ev = "events down"
 	}
@@ -219,7 +224,7 @@ func summaryLines(st *theme.Styles, s sources.CeleryState, th sources.Thresholds
 		add(st.Crit, fmt.Sprintf("✖ %d failed · last %s: %s", n, short(f.Name), frame.OneLine(f.Exception)))
 	}
 	if len(s.Tasks) > 0 && narrow {
-		add(st.Muted, "tasks over "+units.Span(s.Window))
+		add(st.Muted, "tasks "+window(s, now))
 		for _, t := range s.Tasks {
 			p, text := st.Text, fmt.Sprintf("%s %s/s", short(t.Name), units.FormatShort(t.ReceivedPerSec, units.None))
 			if t.Failed > 0 {
@@ -231,7 +236,7 @@ func summaryLines(st *theme.Styles, s sources.CeleryState, th sources.Thresholds
 			add(p, text)
 		}
 	} else if len(s.Tasks) > 0 {
-		add(st.Muted, fmt.Sprintf("%-28s %7s %7s %6s %6s %7s", "tasks over "+units.Span(s.Window), "recv/s", "ok/s", "fail", "retry", "p95"))
+		add(st.Muted, fmt.Sprintf("%-28s %7s %7s %6s %6s %7s", "tasks "+window(s, now), "recv/s", "ok/s", "fail", "retry", "p95"))
 		for _, t := range s.Tasks {
 			p := st.Text
 			if t.Failed > 0 {
@@ -246,6 +251,15 @@ func summaryLines(st *theme.Styles, s sources.CeleryState, th sources.Thresholds
 		}
 	}
 	return ls.Out()
+}
+
+// window says what the task figures cover: the window, or since when
+// opsdeck has listened when that is shorter.
+func window(s sources.CeleryState, now time.Time) string {
+	if since := s.Events.Since; !since.IsZero() && now.Sub(since) < s.Window+time.Second {
+		return "since " + since.Local().Format("15:04:05")
+	}
+	return "over " + units.Span(s.Window)
 }
 
 // short drops the module path of a task name (app.tasks.summarize is
