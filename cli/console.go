@@ -69,6 +69,7 @@ func (a *app) console(ctx context.Context, cfg *config.Config) error {
 		Celery: func(n, kind, arg string) actionpane.Action {
 			return consoleCelery(cfg, n, a.cli.Readonly, audit, who, kind, arg)
 		},
+		Mode: gcFor(a.lookupEnv),
 		Overview:        a.cli.Overview,
 		OverviewRefresh: cfg.OverviewRefresh.D(),
 		Environments:    envs,
@@ -88,13 +89,6 @@ func (a *app) console(ctx context.Context, cfg *config.Config) error {
 		Notices:      actions.AbandonedWarnings(audit, who.Host),
 		ConfigSource: configSource(cfg),
 	})
-	// The console's live heap is small (a few MiB, half of it the renderer's
-	// cell buffers) and the rest is garbage from decoding replies: collecting
-	// at a quarter of the default growth keeps resident memory down for no
-	// measurable CPU (docs/PERFORMANCE.md).
-	if _, set := a.lookupEnv("GOGC"); !set {
-		debug.SetGCPercent(25)
-	}
 	// The renderer wakes up this often even when nothing changed; 10 frames a
 	// second keeps a key press on screen within 100 ms at a sixth of the idle
 	// CPU of the default 60.
@@ -141,4 +135,25 @@ func writeReport(ctx context.Context, env *sources.Environment, audit *actions.A
 		name = abs
 	}
 	return name, nil
+}
+
+// gcFor tunes the collector to the screen that is up, unless GOGC says
+// otherwise. The live heap is small (a few MiB, half of it the renderer's
+// cell buffers) and the rest is garbage from decoding replies: collecting
+// below the default growth keeps resident memory down. A console, every
+// pane live, collects at half the default growth (a quarter cost a fifth of
+// its idle CPU once the Celery pane's event stream was among them); the
+// overview, holding every environment's clients and drawing little, at a
+// quarter (docs/PERFORMANCE.md).
+func gcFor(lookup func(string) (string, bool)) func(overview bool) {
+	if _, set := lookup("GOGC"); set {
+		return nil
+	}
+	return func(overview bool) {
+		if overview {
+			debug.SetGCPercent(25)
+		} else {
+			debug.SetGCPercent(50)
+		}
+	}
 }

@@ -30,7 +30,15 @@ func (m *Model) newOverview() *overview.Model {
 // until it closes.
 func (m *Model) openOverview() tea.Cmd {
 	m.ov = m.newOverview()
+	m.modeChanged()
 	return m.ov.Start()
+}
+
+// modeChanged tells the program which screen is up (Deps.Mode).
+func (m *Model) modeChanged() {
+	if m.deps.Mode != nil {
+		m.deps.Mode(m.ov != nil)
+	}
 }
 
 // closeOverview goes back to the console of env (the one it showed, or
@@ -38,6 +46,7 @@ func (m *Model) openOverview() tea.Cmd {
 func (m *Model) closeOverview(env string) tea.Cmd {
 	m.ov.Close()
 	m.ov = nil
+	m.modeChanged()
 	switch {
 	case env != "" && env != m.env.Name:
 		m.openEnv(env)

@@ -74,6 +74,10 @@ type Deps struct {
 	// Signal is the action that cancels (or terminates) backend pid in
 	// environment env (nil: none).
 	Signal func(env string, pid int, terminate bool) actionpane.Action
+	// Mode, when set, hears which screen is up: the overview (every
+	// environment's clients, little CPU) or a console (one environment,
+	// every pane live). The program tunes its collector to each.
+	Mode func(overview bool)
 	// Celery is the action on env's Celery: kind purge (arg: a queue),
 	// revoke or terminate (arg: a running task's id) or retry (a failed
 	// task's id). Nil where the console has none.
@@ -193,6 +197,7 @@ func New(deps Deps) *Model {
 	if deps.Overview {
 		m.ov = m.newOverview()
 	}
+	m.modeChanged()
 	return m
 }
 
