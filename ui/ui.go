@@ -216,7 +216,13 @@ func (m *Model) openEnv(name string) {
 	ctx, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
 	m.pctx = &pane.Context{Styles: m.deps.Styles, Now: m.deps.Now, Refresh: m.deps.Refresh, Time: m.timeline, Base: ctx, After: m.deps.After, Epoch: m.epoch,
-		Away: func() bool { return m.ov != nil }}
+		Away: func() bool { return m.ov != nil },
+		Celery: func() string {
+			if m.celeryPane == nil {
+				return ""
+			}
+			return "the Celery pane finds " + m.celeryPane.Answer()
+		}}
 	env, err := m.deps.Open(name)
 	m.envErr = ""
 	if err != nil {

@@ -168,6 +168,7 @@ type scheduled struct {
 type harness struct {
 	db     *fakeDB
 	cache  *fakeCache
+	celery sources.Celery // nil: the environment has no Celery
 	mig    *fakeMigrations
 	closed int // environments closed (connections released)
 	t      *testing.T
@@ -211,6 +212,9 @@ environments:
 			}
 			if env.Migrations != nil {
 				env.Migrations = h.mig
+			}
+			if h.celery != nil {
+				env.Celery = h.celery
 			}
 			if name == "qa" {
 				env.Drift = &fakeDrift{d: sampleDrift()}

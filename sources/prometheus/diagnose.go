@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/opsdeck/opsdeck/sources"
+
 	"github.com/opsdeck/opsdeck/internal/promql"
 	"github.com/opsdeck/opsdeck/internal/suggest"
 )
@@ -65,6 +67,11 @@ func (c *Client) explainSelector(ctx context.Context, sel promql.Selector, start
 		}
 		if !slices.Contains(names, name) {
 			msg := fmt.Sprintf("metric %s does not exist", name)
+			if strings.HasPrefix(name, "celery_") && !slices.ContainsFunc(names, func(n string) bool { return strings.HasPrefix(n, "celery_") }) {
+				// Origin's alert rules ask for them (absent(celery_worker_up)),
+				// and only an exporter makes them.
+				return msg + "; celery_* metrics come from a Celery exporter, which this Prometheus does not scrape: " + sources.CeleryNoExporter
+			}
 			if best, ok := suggest.Closest(name, names); ok {
 				msg += fmt.Sprintf("; closest: %s", best)
 			}

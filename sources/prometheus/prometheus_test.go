@@ -209,6 +209,8 @@ func TestDiagnoseOriginDashboardMistakes(t *testing.T) {
 		{`http_requests_total{job="fastapi-app", status="5xx", handler="/nope"}`, `no series of http_requests_total has handler="/nope"`},
 		{`sum(rate(http_requests_total{status="4xx", method="DELETE"}[1m]))`, `no series of http_requests_total has method="DELETE"`},
 		{`sum(rate(http_requests_total{handler="/health", method="POST"}[1m]))`, "no series matches all of them together"},
+		// Origin's alert rules: metrics only a Celery exporter makes.
+		{`sum(celery_worker_up)`, "metric celery_worker_up does not exist; celery_* metrics come from a Celery exporter, which this Prometheus does not scrape: " + sources.CeleryNoExporter},
 	}
 	w := sources.WindowFor(time.Now(), 5*time.Minute, 30)
 	for _, tc := range cases {

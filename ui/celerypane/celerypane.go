@@ -52,6 +52,26 @@ func New(ctx *pane.Context, o Options) *Model {
 	return m
 }
 
+// Answer is the pane's finding in one line: workers online and waiting
+// messages; "" until it has read the broker.
+func (m *Model) Answer() string {
+	if !m.Poll.HasLast {
+		return ""
+	}
+	s := m.Poll.Last
+	online := 0
+	for _, w := range s.Workers {
+		if w.Online {
+			online++
+		}
+	}
+	var waiting int64
+	for _, q := range s.Queues {
+		waiting += q.Waiting
+	}
+	return fmt.Sprintf("%d of %d workers online, %s tasks waiting, %d failed recently", online, len(s.Workers), units.Count(waiting), len(s.Failures))
+}
+
 // State is the last good state.
 func (m *Model) State() (sources.CeleryState, bool) { return m.Poll.Last, m.Poll.HasLast }
 

@@ -329,7 +329,13 @@ func (m *Model) summary(st *theme.Styles, r sources.Reading, iw, ih int, stale b
 		if hasChart {
 			limit = min(limit, 3)
 		}
-		lines = append(lines, paintLines(st.Warn, frame.WrapN("no data: "+r.Diagnosis, iw, limit))...)
+		diag := r.Diagnosis
+		if strings.HasSuffix(diag, sources.CeleryNoExporter) && m.Ctx.Celery != nil {
+			if answer := m.Ctx.Celery(); answer != "" {
+				diag += ": " + answer
+			}
+		}
+		lines = append(lines, paintLines(st.Warn, frame.WrapN("no data: "+diag, iw, limit))...)
 		if !hasChart {
 			return lines
 		}

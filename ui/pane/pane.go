@@ -30,6 +30,10 @@ type Context struct {
 	// overview is): their polling ticks are dropped, and the root refreshes
 	// them when they are back.
 	Away func() bool
+	// Celery, when set, is the Celery pane's answer in one line ("" until
+	// it has one): a metric pane asking for a celery_* metric no exporter
+	// provides says it beside its diagnosis.
+	Celery func() string
 }
 
 // away reports whether the panes are off screen.
