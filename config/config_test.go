@@ -274,6 +274,8 @@ func TestErrors(t *testing.T) {
 		{"migrate lock timeout", "environments:\n  a:\n    actions:\n      migrate: {lock_timeout: 1ms}\n", `bad.yaml:4: environments.a.actions.migrate.lock_timeout: 1ms is out of range`},
 		{"scratch url is the watched database", "environments:\n  a:\n    postgres: {url: 'postgresql://u@db:5432/app'}\n    actions:\n      migrate: {scratch_url: 'postgresql://other@db/app'}\n", `bad.yaml:5: environments.a.actions.migrate.scratch_url: is the environment's own database`},
 		{"scratch url not postgres", "environments:\n  a:\n    actions:\n      migrate: {scratch_url: 'mysql://db/x'}\n", `bad.yaml:4: environments.a.actions.migrate.scratch_url:`},
+		{"celery without a broker", "environments:\n  a:\n    celery: {queues: [default]}\n", `bad.yaml:3: environments.a.celery: needs broker_url`},
+		{"celery broker not redis", "environments:\n  a:\n    celery: {broker_url: 'amqp://guest@rabbit//'}\n", `bad.yaml:3: environments.a.celery.broker_url:`},
 		{"redis database out of range", "environments:\n  a:\n    redis: {url: 'redis://r:6379/99'}\n", `bad.yaml:3: environments.a.redis.url: "redis://r:6379/99": the database after the last / must be a number from 0 to 15`},
 		{"redis database not a number", "environments:\n  a:\n    redis: {url: 'redis://r:6379/abc'}\n", `bad.yaml:3: environments.a.redis.url: "redis://r:6379/abc": the database`},
 		{"integer field", "environments:\n  a:\n    actions:\n      reset: {redis_dbs: [a]}\n", `bad.yaml:4: environments.a.actions.reset.redis_dbs[0]: want a whole number, got "a"`},
@@ -416,6 +418,9 @@ func TestExampleConfigLoads(t *testing.T) {
 	if l := cfg.Environments["laptop"]; l == nil || l.MetricsURL != "http://localhost:8000/metrics" {
 		t.Errorf("laptop: direct mode expected: %+v", l)
 	}
+	if p := cfg.Environments["production"]; p == nil || len(p.Celery.Queues) != 3 || p.Celery.Timeout.D() != DefaultTimeout {
+		t.Errorf("production's celery block: %+v", p)
+	}
 	if qa := cfg.Environments["qa"]; len(qa.Actions.Commands) != 2 || qa.Actions.Migrate.Command != "alembic upgrade head" {
 		t.Errorf("qa actions = %+v", qa.Actions)
 	}
@@ -468,5 +473,30 @@ func TestDashboardInDirectModeWarns(t *testing.T) {
 	}
 	if len(cfg.Warnings) != 1 || !strings.Contains(cfg.Warnings[0], "environment laptop scrapes /metrics directly") {
 		t.Errorf("warnings: %v", cfg.Warnings)
+	}
+}
+
+// TestCeleryBrokerFromEnvironment: zero-config reads the broker from
+// CELERY_BROKER_URL, else Origin's REDIS_URL, with Origin's queues.
+func TestCeleryBrokerFromEnvironment(t *testing.T) {
+	for _, c := range []struct {
+		env  []string
+		want string
+	}{
+		{[]string{"REDIS_URL", "redis://cache:6379/0"}, "redis://cache:6379/0"},
+		{[]string{"REDIS_URL", "redis://cache:6379/0", "CELERY_BROKER_URL", "redis://broker:6379/1"}, "redis://broker:6379/1"},
+		{nil, ""},
+	} {
+		cfg, err := FromEnv(envOf(c.env...), ui.Specs())
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := cfg.Environments["default"]
+		if e.Celery.BrokerURL != c.want || (c.want != "" && !slices.Equal(e.Celery.Queues, DefaultCeleryQueues)) {
+			t.Errorf("%v: broker %q queues %v", c.env, e.Celery.BrokerURL, e.Celery.Queues)
+		}
+	}
+	if _, err := FromEnv(envOf("CELERY_BROKER_URL", "amqp://rabbit//"), ui.Specs()); err == nil || !strings.Contains(err.Error(), "CELERY_BROKER_URL") {
+		t.Errorf("a bad broker URL must name its variable: %v", err)
 	}
 }
