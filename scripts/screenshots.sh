@@ -114,7 +114,7 @@ sleep 0.5
 shot preflight
 tmux -L "$sock" send-keys n; sleep 0.5
 for k in BTab BTab Enter; do tmux -L "$sock" send-keys "$k"; sleep 0.3; done
-wait_for 'QUERY TEXT' 5
+wait_for 'sessions [1-9][0-9]* of' 10 # the list read, not only its header
 tmux -L "$sock" send-keys c
 wait_for 'Cancel the query of pid' 10
 tmux -L "$sock" send-keys y
@@ -133,6 +133,14 @@ tmux -L "$sock" send-keys Escape; sleep 0.5
 wait_for '[0-9] firing:' 300
 sleep 2.5
 shot incident
+# The Celery pane during the incident (the focus is on drift; the next pane
+# is Celery's), zoomed: the failing re-index, its exception and arguments.
+tmux -L "$sock" send-keys Tab; sleep 0.3
+tmux -L "$sock" send-keys Enter
+wait_for 'failed [0-9:]+ app.tasks.reindex_embeddings' 30
+sleep 2.5
+shot celery
+tmux -L "$sock" send-keys Escape; sleep 0.5
 # The breakdown during the incident: the error rate by handler names the
 # route the incident hits.
 for k in Tab Tab; do tmux -L "$sock" send-keys "$k"; sleep 0.3; done

@@ -54,9 +54,10 @@ type CeleryWorker struct {
 	// last control command.
 	Online bool `json:"online"`
 	// LastSeen is the last heartbeat or reply.
-	LastSeen    time.Time `json:"last_seen"`
-	Active      int       `json:"active"`
-	Processed   int64     `json:"processed"`
+	LastSeen  time.Time `json:"last_seen"`
+	Active    int       `json:"active"`
+	Processed int64     `json:"processed"`
+	// Failed counts its task failures since opsdeck listened.
 	Failed      int64     `json:"failed"`
 	Load        []float64 `json:"load,omitempty"` // the host's 1, 5 and 15 minute load
 	SendsEvents bool      `json:"sends_events"`

@@ -133,6 +133,9 @@ func TestWorkersTasksAndFailures(t *testing.T) {
 			f = x
 		}
 	}
+	if w, _ := worker(st, w1.Hostname); w.Failed != 3 {
+		t.Errorf("worker %s failed %d tasks, want 3", w1.Hostname, w.Failed)
+	}
 	if f.Name != "app.tasks.reindex_embeddings" || !strings.Contains(f.Exception, "embedding dimension mismatch") || f.Worker != w1.Hostname ||
 		f.Args != `["nightly"]` || f.Queue != "default" || !strings.Contains(f.Traceback, "ValueError") {
 		t.Errorf("failure: %+v", f)

@@ -182,6 +182,9 @@ func (t *tracker) event(ev Event, now time.Time) {
 		}
 		delete(t.inflight, ev.UUID)
 	case ev.Type == "task-failed":
+		if w := t.workers[ev.Hostname]; w != nil {
+			w.failed++
+		}
 		f := t.inflight[ev.UUID]
 		t.at(t.series(f.name), now).failed++
 		t.fail(sources.CeleryFailure{ID: ev.UUID, Name: f.name, Exception: ev.Exception, Traceback: lastLine(ev.Traceback),
@@ -246,7 +249,7 @@ func (t *tracker) snapshot(now time.Time) (workers map[string]sources.CeleryWork
 	for host, w := range t.workers {
 		online := !w.gone(now)
 		workers[host] = sources.CeleryWorker{Hostname: host, Online: online, LastSeen: w.lastBeat, Active: w.active,
-			Processed: w.processed, Load: w.load, SendsEvents: w.taskEvents > 0 || w.processed == w.firstProcessed}
+			Processed: w.processed, Failed: w.failed, Load: w.load, SendsEvents: w.taskEvents > 0 || w.processed == w.firstProcessed}
 		if !online {
 			for id, f := range t.inflight {
 				if f.worker == host && !f.started.IsZero() {

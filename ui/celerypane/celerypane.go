@@ -5,6 +5,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -207,7 +208,15 @@ func summaryLines(st *theme.Styles, s sources.CeleryState, th sources.Thresholds
 			pool += fmt.Sprintf("×%d", wk.Concurrency)
 		}
 		if wk.Online {
-			add(st.Text, fmt.Sprintf("● %s %s · %d active · %s done", host, strings.TrimSpace(pool), wk.Active, units.Count(wk.Processed)))
+			line := fmt.Sprintf("● %s %s · %d active · %s done", host, strings.TrimSpace(pool), wk.Active, units.Count(wk.Processed))
+			p := st.Text
+			if wk.Failed > 0 {
+				line, p = line+fmt.Sprintf(" · %d failed", wk.Failed), st.Warn
+			}
+			if len(wk.Load) > 0 && !narrow {
+				line += " · load " + strconv.FormatFloat(wk.Load[0], 'f', 2, 64)
+			}
+			add(p, line)
 		} else {
 			add(st.Crit, fmt.Sprintf("✖ %s gone · last seen %s ago", host, units.Span(now.Sub(wk.LastSeen))))
 		}
@@ -256,18 +265,18 @@ func summaryLines(st *theme.Styles, s sources.CeleryState, th sources.Thresholds
 			add(p, text)
 		}
 	} else if len(s.Tasks) > 0 {
-		add(st.Muted, fmt.Sprintf("%-28s %7s %7s %6s %6s %7s", "tasks "+window(s, now), "recv/s", "ok/s", "fail", "retry", "p95"))
+		add(st.Muted, fmt.Sprintf("%-28s %7s %7s %6s %6s %8s %8s", "tasks "+window(s, now), "recv/s", "ok/s", "fail", "retry", "p50", "p95"))
 		for _, t := range s.Tasks {
 			p := st.Text
 			if t.Failed > 0 {
 				p = st.Warn
 			}
-			p95 := "–"
-			if t.P95 != nil {
-				p95 = units.Format(*t.P95, units.Seconds)
+			p50, p95 := "–", "–"
+			if t.P50 != nil && t.P95 != nil {
+				p50, p95 = units.Format(*t.P50, units.Seconds), units.Format(*t.P95, units.Seconds)
 			}
-			add(p, fmt.Sprintf("%-28s %7s %7s %6d %6d %7s", frame.Fit(short(t.Name), 28), units.FormatShort(t.ReceivedPerSec, units.None),
-				units.FormatShort(t.SucceededPerSec, units.None), t.Failed, t.Retried, p95))
+			add(p, fmt.Sprintf("%-28s %7s %7s %6d %6d %8s %8s", frame.Fit(short(t.Name), 28), units.FormatShort(t.ReceivedPerSec, units.None),
+				units.FormatShort(t.SucceededPerSec, units.None), t.Failed, t.Retried, p50, p95))
 		}
 	}
 	return ls.Out()
