@@ -248,9 +248,16 @@ func summaryLines(st *theme.Styles, s sources.CeleryState, th sources.Thresholds
 	if len(qs) > 0 {
 		add(worst, "queues "+strings.Join(qs, " · "))
 	}
-	if n := len(s.Failures); n > 0 {
+	if len(s.Failures) > 0 {
+		// The window's count from the events; the failures kept are the
+		// last fifty of them (and the tasks lost with a worker).
+		var n int64
+		for _, t := range s.Tasks {
+			n += t.Failed
+		}
+		n = max(n, int64(len(s.Failures)))
 		f := s.Failures[0]
-		add(st.Crit, fmt.Sprintf("✖ %d failed · last %s: %s", n, short(f.Name), frame.OneLine(f.Exception)))
+		add(st.Crit, fmt.Sprintf("✖ %d failed %s · last %s: %s", n, window(s, now), short(f.Name), frame.OneLine(f.Exception)))
 	}
 	if len(s.Tasks) > 0 && narrow {
 		add(st.Muted, "tasks "+window(s, now))
