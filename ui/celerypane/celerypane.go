@@ -272,7 +272,8 @@ func summaryLines(st *theme.Styles, s sources.CeleryState, th sources.Thresholds
 			add(p, text)
 		}
 	} else if len(s.Tasks) > 0 {
-		add(st.Muted, fmt.Sprintf("%-28s %7s %7s %6s %6s %8s %8s", "tasks "+window(s, now), "recv/s", "ok/s", "fail", "retry", "p50", "p95"))
+		add(st.Muted, fmt.Sprintf("%-26s %7s %7s %7s %7s %7s %8s %8s", "tasks "+window(s, now), "recv/s", "start/s", "ok/s", "fail/s", "retry/s", "p50", "p95"))
+		per := func(n int64) string { return units.FormatShort(float64(n)/max(s.Window.Seconds(), 1), units.None) }
 		for _, t := range s.Tasks {
 			p := st.Text
 			if t.Failed > 0 {
@@ -282,8 +283,8 @@ func summaryLines(st *theme.Styles, s sources.CeleryState, th sources.Thresholds
 			if t.P50 != nil && t.P95 != nil {
 				p50, p95 = units.Format(*t.P50, units.Seconds), units.Format(*t.P95, units.Seconds)
 			}
-			add(p, fmt.Sprintf("%-28s %7s %7s %6d %6d %8s %8s", frame.Fit(short(t.Name), 28), units.FormatShort(t.ReceivedPerSec, units.None),
-				units.FormatShort(t.SucceededPerSec, units.None), t.Failed, t.Retried, p50, p95))
+			add(p, fmt.Sprintf("%-26s %7s %7s %7s %7s %7s %8s %8s", frame.Fit(short(t.Name), 26), per(t.Received), per(t.Started),
+				per(t.Succeeded), per(t.Failed), per(t.Retried), p50, p95))
 		}
 	}
 	return ls.Out()
