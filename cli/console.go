@@ -69,7 +69,7 @@ func (a *app) console(ctx context.Context, cfg *config.Config) error {
 		Celery: func(n, kind, arg string) actionpane.Action {
 			return consoleCelery(cfg, n, a.cli.Readonly, audit, who, kind, arg)
 		},
-		Mode: gcFor(a.lookupEnv),
+		Mode:            gcFor(a.lookupEnv),
 		Overview:        a.cli.Overview,
 		OverviewRefresh: cfg.OverviewRefresh.D(),
 		Environments:    envs,
