@@ -235,8 +235,12 @@ func TestDirectMetricsMode(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatal(err)
 	}
+	// Direct mode's rate is over its own two scrapes, a second or so apart,
+	// inside the snapshot's time: on a busy machine the simulator's traffic
+	// comes in bursts, and one second can hold a third of the average. A
+	// wrong rate (a counter misread, a window mistaken) is off by far more.
 	rps := doc.Metrics["rps"].Value
-	if rps == nil || *rps < served/2 || *rps > served*2 {
+	if rps == nil || *rps < served/3 || *rps > served*3 {
 		t.Errorf("rps from a direct scrape: %s; the API served %.1f/s meanwhile\n%s", show(rps), served, out)
 	}
 	for _, k := range []string{"error_rate", "p95_latency", "memory"} {
