@@ -7,8 +7,18 @@ import (
 	"testing"
 )
 
+// runCLI runs opsdeck in process with env as its environment. Without
+// XDG_STATE_HOME, the audit log goes to a directory of the test's own:
+// never beside the sources (HOME is unset too).
 func runCLI(t *testing.T, env map[string]string, args ...string) (int, string, string) {
 	t.Helper()
+	if _, ok := env["XDG_STATE_HOME"]; !ok {
+		own := map[string]string{"XDG_STATE_HOME": t.TempDir()}
+		for k, v := range env {
+			own[k] = v
+		}
+		env = own
+	}
 	var out, errOut bytes.Buffer
 	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
 	code := run(args, &out, &errOut, lookup)
