@@ -63,7 +63,7 @@ type Client struct {
 	broadcasts atomic.Int64
 
 	mu        sync.Mutex
-	history   map[string][]sample
+	growth    sources.QueueGrowth
 	statsAt   time.Time
 	stats     map[string]workerStats // from inspect stats
 	replied   map[string]time.Time   // last reply per worker
@@ -74,11 +74,6 @@ type Client struct {
 	bindingAt time.Time
 	// unackedLen is the unacked hash's length at the last poll.
 	unackedLen int64
-}
-
-type sample struct {
-	at time.Time
-	n  int64
 }
 
 type workerStats struct {
@@ -119,9 +114,10 @@ func New(o Options) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	tr := newTracker(o.Window)
 	c := &Client{opts: o, broker: broker, backend: broker, db: po.DB, user: po.Username, tls: po.TLSConfig != nil,
-		target: fmt.Sprintf("%s/%d", po.Addr, po.DB), tr: newTracker(o.Window), done: make(chan struct{}),
-		history: map[string][]sample{}, stats: map[string]workerStats{}, replied: map[string]time.Time{}, meta: map[string]taskMeta{},
+		target: fmt.Sprintf("%s/%d", po.Addr, po.DB), tr: tr, done: make(chan struct{}),
+		growth: sources.QueueGrowth{Span: tr.window}, stats: map[string]workerStats{}, replied: map[string]time.Time{}, meta: map[string]taskMeta{},
 		running: map[string][]sources.CeleryRunning{}}
 	if o.ResultURL != o.BrokerURL {
 		if c.backend, _, err = open(o.ResultURL); err != nil {
@@ -305,15 +301,7 @@ func (c *Client) queues(ctx context.Context, now time.Time) ([]sources.CeleryQue
 		if counted {
 			q.Unacked = unacked[name]
 		}
-		h := append(c.history[name], sample{now, q.Waiting})
-		for len(h) > 1 && now.Sub(h[0].at) > c.tr.window {
-			h = h[1:]
-		}
-		c.history[name] = h
-		if len(h) > 1 {
-			g := q.Waiting - h[0].n
-			q.Growth, q.GrowthOver = &g, now.Sub(h[0].at)
-		}
+		q.Growth, q.GrowthOver = c.growth.Add(name, q.Waiting, now)
 		out = append(out, q)
 	}
 	return out, nil

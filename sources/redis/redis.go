@@ -59,18 +59,13 @@ type Client struct {
 	db     int
 	tls    bool // rediss://: a plain server answers the handshake with silence
 
-	mu      sync.Mutex
-	prev    map[string]counters // by node address
-	prevAt  time.Time
-	history map[string][]sample // by queue name, oldest first
+	mu     sync.Mutex
+	prev   map[string]counters // by node address
+	prevAt time.Time
+	growth sources.QueueGrowth
 }
 
 type counters struct{ hits, misses, evicted, expired int64 }
-
-type sample struct {
-	at time.Time
-	n  int64
-}
 
 // New parses the options; it does no I/O.
 func New(o Options) (*Client, error) {
@@ -100,7 +95,7 @@ func New(o Options) (*Client, error) {
 		PipelinePoolSize: -1, ReadBufferSize: 16 << 10, WriteBufferSize: 4 << 10,
 	}
 	var seeds []string
-	c := &Client{opts: o, prev: map[string]counters{}, history: map[string][]sample{}}
+	c := &Client{opts: o, prev: map[string]counters{}, growth: sources.QueueGrowth{Span: queueHistory}}
 	if o.URL != "" {
 		po, err := goredis.ParseURL(o.URL)
 		if err != nil {
@@ -409,15 +404,7 @@ func (c *Client) queues(nodes []nodeResult, now time.Time) []sources.Queue {
 			}
 		}
 		if q.Error == "" {
-			h := append(c.history[name], sample{now, q.Length})
-			for len(h) > 1 && now.Sub(h[0].at) > queueHistory {
-				h = h[1:]
-			}
-			c.history[name] = h
-			if len(h) > 1 {
-				g := q.Length - h[0].n
-				q.Growth, q.GrowthOver = &g, now.Sub(h[0].at)
-			}
+			q.Growth, q.GrowthOver = c.growth.Add(name, q.Length, now)
 		}
 		out = append(out, q)
 	}
