@@ -121,8 +121,7 @@ func runner(spec actions.Spec, plan actions.Plan, env string, audit *actions.Aud
 }
 
 // pendingText says what a migration would apply, or why that is not known.
-func pendingText(ctx context.Context, spec actions.Spec) string {
-	list, err := spec.Pending(ctx)
+func pendingText(list []string, err error) string {
 	if len(list) == 0 {
 		return pendingHead(list, err)
 	}

@@ -94,8 +94,9 @@ func runAction(a *app, name string, f runFlags) error {
 	audit := &actions.Audit{Path: actions.DefaultAuditPath(a.lookupEnv)}
 	who := actions.Who{User: osUser(), Host: hostname()}
 	if spec.Pending != nil {
-		fmt.Fprintln(a.stderr, "opsdeck: "+spec.Name+": "+pendingText(ctx, *spec))
-		if list, _ := spec.Pending(ctx); len(list) > 0 && spec.Preflight != nil {
+		list, err := spec.Pending(ctx) // read once: what is shown is what is judged
+		fmt.Fprintln(a.stderr, "opsdeck: "+spec.Name+": "+pendingText(list, err))
+		if len(list) > 0 && spec.Preflight != nil {
 			v := spec.Preflight(ctx, helperRunner(env, a.cli.Readonly, audit, who))
 			for _, l := range v.Lines() {
 				fmt.Fprintln(a.stderr, "opsdeck: "+safetext.String(l.Text)) // other sessions' queries are in it

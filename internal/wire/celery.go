@@ -32,7 +32,11 @@ func Celery(cfg *config.Config, name, kind, arg string) (actions.Environment, ac
 		return env, actions.Spec{}, fmt.Errorf("environment %s has no Celery: set celery.broker_url (or CELERY_BROKER_URL)", name)
 	}
 	if arg == "" {
-		return env, actions.Spec{}, fmt.Errorf("celery %s needs %s", kind, map[string]string{"purge": "a queue (--queue)"}[kind]+map[bool]string{true: "a task id (--task)"}[kind != "purge"])
+		what := "a task id (--task)"
+		if kind == "purge" {
+			what = "a queue (--queue)"
+		}
+		return env, actions.Spec{}, fmt.Errorf("celery %s needs %s", kind, what)
 	}
 	scrubber := redact.NewScrubber(cfg.Secrets()...)
 	o := celery.Options{BrokerURL: e.Celery.BrokerURL, ResultURL: e.Celery.ResultBackend, Queues: e.Celery.Queues,

@@ -96,7 +96,8 @@ func (p *tokens) peek() token {
 	return token{}
 }
 
-// accept consumes the keywords kws in order when they come next.
+// accept reports whether the next tokens are the keywords kws, in order,
+// and consumes them when they are.
 func (p *tokens) accept(kws ...string) bool {
 	for k, kw := range kws {
 		if p.i+k >= len(p.ts) || !p.ts[p.i+k].is(kw) {

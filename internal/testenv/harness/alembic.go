@@ -13,18 +13,8 @@ import (
 // Alembic runs alembic with args in the project at dir against databaseURL
 // (env.py reads DATABASE_URL); the URL is left out of a failure's output.
 func Alembic(ctx context.Context, dir, databaseURL string, args ...string) error {
-	bin, err := LookPath("alembic", "alembic")
-	if err != nil {
-		return err
-	}
-	cmd := exec.CommandContext(ctx, bin, append([]string{"-c", filepath.Join(dir, "alembic.ini")}, args...)...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "DATABASE_URL="+databaseURL, "PYTHONDONTWRITEBYTECODE=1")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		return fmt.Errorf("alembic %s: %v\n%s", strings.Join(args, " "), err, strings.ReplaceAll(string(out), databaseURL, "$DATABASE_URL"))
-	}
-	return nil
+	_, err := AlembicOutput(ctx, dir, databaseURL, args...)
+	return err
 }
 
 // Revision is one migration of a test project: its id, its parent ("" for
