@@ -33,20 +33,15 @@ func TestCeleryActionsHeadless(t *testing.T) {
 `, broker, broker, broker))
 	r := goredis.NewClient(&goredis.Options{Addr: rd.Addr(), Password: rd.Password})
 	defer r.Close()
-	meta := func(id string) (map[string]any, bool) {
-		var m map[string]any
-		b, err := r.Get(ctx, "celery-task-meta-"+id).Bytes()
-		return m, err == nil && json.Unmarshal(b, &m) == nil
-	}
 	waitState := func(id, want string) map[string]any {
 		t.Helper()
-		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
-			if m, ok := meta(id); ok && m["status"] == want {
-				return m
-			}
+		ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		m, err := harness.CeleryResult(ctx, broker, id, want)
+		if err != nil {
+			t.Fatal(err)
 		}
-		t.Fatalf("task %s never reached %s", id, want)
-		return nil
+		return m
 	}
 
 	if _, err := harness.CelerySend(ctx, broker, "app.tasks.cleanup_sessions", 4, []any{"1h"}, nil); err != nil {

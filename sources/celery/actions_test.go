@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	goredis "github.com/redis/go-redis/v9"
-
 	"github.com/opsdeck/opsdeck/internal/testenv/harness"
 )
 
@@ -77,21 +75,15 @@ func TestRevokeAndRetry(t *testing.T) {
 	if err != nil || len(answers) != 1 || !strings.Contains(answers[0], long[0]) {
 		t.Fatalf("revoke: %v %v", answers, err)
 	}
-	backend := goredis.NewClient(mustParse(t, broker))
-	defer backend.Close()
 	waitState := func(id, want string) map[string]any {
 		t.Helper()
-		deadline := time.Now().Add(15 * time.Second)
-		for {
-			var m map[string]any
-			if b, err := backend.Get(ctx, "celery-task-meta-"+id).Bytes(); err == nil && json.Unmarshal(b, &m) == nil && m["status"] == want {
-				return m
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("task %s never reached %s", id, want)
-			}
-			time.Sleep(200 * time.Millisecond)
+		ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		defer cancel()
+		m, err := harness.CeleryResult(ctx, broker, id, want)
+		if err != nil {
+			t.Fatal(err)
 		}
+		return m
 	}
 	waitState(long[0], "REVOKED")
 	if running, _ := c.Running(ctx); len(running) != 0 {
@@ -118,13 +110,4 @@ func TestRevokeAndRetry(t *testing.T) {
 	if _, err := c.FailedTask(ctx, "no-such-task"); err == nil || !strings.Contains(err.Error(), "no result of task") {
 		t.Errorf("unknown task: %v", err)
 	}
-}
-
-func mustParse(t *testing.T, u string) *goredis.Options {
-	t.Helper()
-	o, err := goredis.ParseURL(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return o
 }

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	goredis "github.com/redis/go-redis/v9"
 )
 
 //go:embed celeryapp
@@ -177,4 +179,33 @@ func CelerySend(ctx context.Context, brokerURL, task string, count int, args []a
 		return nil, fmt.Errorf("sending %s: %v: %s", task, err, strings.ReplaceAll(stderr.String(), brokerURL, "$CELERY_BROKER_URL"))
 	}
 	return strings.Fields(string(out)), nil
+}
+
+// CeleryResult waits until task id's record in the result backend (Redis
+// at backendURL) has state want, and returns the record; an error when it
+// has not by the end of ctx.
+func CeleryResult(ctx context.Context, backendURL, id, want string) (map[string]any, error) {
+	opts, err := goredis.ParseURL(backendURL)
+	if err != nil {
+		return nil, err
+	}
+	r := goredis.NewClient(opts)
+	defer r.Close()
+	last := "no record"
+	for {
+		if b, err := r.Get(ctx, "celery-task-meta-"+id).Bytes(); err == nil {
+			var m map[string]any
+			if json.Unmarshal(b, &m) == nil {
+				if m["status"] == want {
+					return m, nil
+				}
+				last = fmt.Sprint(m["status"])
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("task %s never reached %s (last: %s)", id, want, last)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
