@@ -8,7 +8,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 BUILD    := CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w -X github.com/opsdeck/opsdeck/cli.version=$(VERSION)"
 FUZZTIME ?= 30s
 
-.PHONY: all build test demo bench fuzz lint screenshots measure deps clean jaeger
+.PHONY: all build test demo bench fuzz lint screenshots measure deps clean jaeger prometheus
 
 all: build
 
@@ -21,11 +21,17 @@ build:
 ## jaeger: the trace backend of the tests and the demo, built once into the
 ## user's cache from tools/jaeger (Debian has no package)
 jaeger:
-	@$(GO) run ./tools/jaegerbuild >/dev/null
+	@$(GO) run ./tools/serverbuild jaeger >/dev/null
+
+## prometheus: the current Prometheus release, built once into the user's
+## cache from tools/prometheus, for what must be seen on today's server as
+## well as on Debian's 2.42 (the tests and the demo run Debian's)
+prometheus:
+	@$(GO) run ./tools/serverbuild prometheus >/dev/null
 
 ## test: everything, against real PostgreSQL, Redis, Prometheus and tmux;
 ## then one real frame through the screenshot pipeline (smoke test)
-test: deps build jaeger
+test: deps build jaeger prometheus
 	@scripts/deps.sh --screenshots
 	@scripts/deps.sh --squawk
 	$(GO) vet ./...
@@ -37,7 +43,7 @@ demo: deps build jaeger
 	./$(BIN) demo
 
 ## bench: performance budgets (docs/PERFORMANCE.md); fails when one is broken
-bench: deps jaeger
+bench: deps jaeger prometheus
 	@scripts/deps.sh --squawk
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
 

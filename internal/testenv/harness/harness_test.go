@@ -94,6 +94,8 @@ func TestRedisStartsAnswersAndCleansUp(t *testing.T) {
 	gone(t, "redis", pid, dir)
 }
 
+// TestPrometheusScrapesTarget: the system's Prometheus and the current
+// release each scrape, answer, say which version they are and clean up.
 func TestPrometheusScrapesTarget(t *testing.T) {
 	SkipServers(t, "Prometheus")
 	t.Parallel()
@@ -105,22 +107,33 @@ func TestPrometheusScrapesTarget(t *testing.T) {
 		fmt.Fprintln(w, "# TYPE harness_probe gauge\nharness_probe 42")
 	})}
 	go srv.Serve(l)
-	defer srv.Close()
-	p, err := StartPrometheus(context.Background(), PrometheusOptions{Targets: []string{l.Addr().String()}, Job: "probe"})
-	if err != nil {
-		t.Fatal(err)
+	t.Cleanup(func() { srv.Close() })
+	for _, current := range []bool{false, true} {
+		t.Run(fmt.Sprintf("current=%v", current), func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute) // the first build of the current release
+			defer cancel()
+			p, err := StartPrometheus(ctx, PrometheusOptions{Targets: []string{l.Addr().String()}, Job: "probe", Current: current})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel = context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			err = p.WaitFor(ctx, `harness_probe{job="probe"}`, func(s []Sample) bool { return len(s) == 1 && s[0].Value == 42 })
+			if err != nil {
+				t.Error(err)
+			}
+			version, err := p.Version(ctx)
+			if err != nil || current && version != PrometheusVersion || !current && version == PrometheusVersion {
+				t.Errorf("current=%v: Prometheus %q, %v (the current release is %s)", current, version, err, PrometheusVersion)
+			}
+			pid, dir := p.Pid(), p.Dir
+			if err := p.Stop(); err != nil {
+				t.Fatal(err)
+			}
+			gone(t, "prometheus", pid, dir)
+		})
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	err = p.WaitFor(ctx, `harness_probe{job="probe"}`, func(s []Sample) bool { return len(s) == 1 && s[0].Value == 42 })
-	if err != nil {
-		t.Error(err)
-	}
-	pid, dir := p.Pid(), p.Dir
-	if err := p.Stop(); err != nil {
-		t.Fatal(err)
-	}
-	gone(t, "prometheus", pid, dir)
 }
 
 func TestMissingBinaryNamesPackage(t *testing.T) {

@@ -2,11 +2,9 @@ package harness
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"syscall"
@@ -17,84 +15,17 @@ import (
 // proxy (Debian has no package), once, into the user's cache.
 const JaegerVersion = "v1.76.0"
 
-// JaegerPath is where the built jaeger binary is cached.
-func JaegerPath() (string, error) {
-	dir, err := os.UserCacheDir()
-	if err != nil {
-		return "", err
-	}
-	return filepath.Join(dir, "opsdeck", "jaeger-"+JaegerVersion, "jaeger"), nil
+func jaegerBuild() pinned {
+	return pinned{name: "jaeger", version: JaegerVersion, pkg: "github.com/jaegertracing/jaeger/cmd/jaeger"}
 }
 
 // JaegerBuilt reports whether the cache holds a built jaeger.
-func JaegerBuilt() bool {
-	bin, err := JaegerPath()
-	return err == nil && isExecutable(bin)
-}
+func JaegerBuilt() bool { return jaegerBuild().built() }
 
 // BuildJaeger builds jaeger into the cache when it is not there yet (some
 // minutes the first time: a large build), one build at a time across
 // processes. The module is found from the working directory upwards.
-func BuildJaeger(ctx context.Context) (string, error) {
-	bin, err := JaegerPath()
-	if err != nil {
-		return "", err
-	}
-	if JaegerBuilt() {
-		return bin, nil
-	}
-	if err := os.MkdirAll(filepath.Dir(bin), 0o755); err != nil {
-		return "", err
-	}
-	lock, err := os.OpenFile(filepath.Join(filepath.Dir(bin), "build.lock"), os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		return "", err
-	}
-	defer lock.Close()
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
-		return "", err
-	}
-	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
-	if JaegerBuilt() { // another process built it while this one waited
-		return bin, nil
-	}
-	mod, err := jaegerModule()
-	if err != nil {
-		return "", err
-	}
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		return "", &MissingBinaryError{Binary: "go (to build jaeger " + JaegerVersion + ")", Package: "golang"}
-	}
-	tmp := bin + ".tmp"
-	cmd := exec.CommandContext(ctx, goBin, "build", "-trimpath", "-o", tmp, "github.com/jaegertracing/jaeger/cmd/jaeger")
-	cmd.Dir = mod
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=-mod=mod")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		os.Remove(tmp)
-		return "", fmt.Errorf("building jaeger %s in %s: %v\n%s", JaegerVersion, mod, err, lastLines(string(out), 12))
-	}
-	return bin, os.Rename(tmp, bin)
-}
-
-// jaegerModule is tools/jaeger of this repository, looked for from the
-// working directory upwards (tests run in their package's directory).
-func jaegerModule() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "tools", "jaeger", "go.mod")); err == nil {
-			return filepath.Join(dir, "tools", "jaeger"), nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("jaeger is not built and tools/jaeger (its module) is not above the working directory: run `make jaeger` in the opsdeck checkout")
-		}
-		dir = parent
-	}
-}
+func BuildJaeger(ctx context.Context) (string, error) { return jaegerBuild().build(ctx) }
 
 // Jaeger is a running throwaway Jaeger: OTLP in, its query API out, traces
 // kept in memory.

@@ -1,0 +1,38 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+)
+
+func main() {
+	servers := map[string]struct {
+		version string
+		built   func() bool
+		build   func(context.Context) (string, error)
+	}{
+		"jaeger":     {harness.JaegerVersion, harness.JaegerBuilt, harness.BuildJaeger},
+		"prometheus": {harness.PrometheusVersion, harness.PrometheusBuilt, harness.BuildPrometheus},
+	}
+	if len(os.Args) != 2 {
+		fmt.Fprintln(os.Stderr, "usage: serverbuild jaeger|prometheus")
+		os.Exit(2)
+	}
+	s, ok := servers[os.Args[1]]
+	if !ok {
+		fmt.Fprintf(os.Stderr, "serverbuild: no server %q (jaeger, prometheus)\n", os.Args[1])
+		os.Exit(2)
+	}
+	if !s.built() {
+		fmt.Fprintf(os.Stderr, "building %s %s (once; a few minutes)\n", os.Args[1], s.version)
+	}
+	path, err := s.build(context.Background())
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "serverbuild:", err)
+		os.Exit(1)
+	}
+	fmt.Println(path)
+}
