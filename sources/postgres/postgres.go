@@ -622,7 +622,7 @@ func decode(doc []byte) (st sources.DBState, size *int64, found pgss, err error)
 func (c *Client) AlembicVersion(ctx context.Context) (current []string, hasTable bool, err error) {
 	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
-	results, err := c.exec(ctx, "SELECT version_num FROM alembic_version ORDER BY 1")
+	results, err := c.exec(ctx, ownMark+"SELECT version_num FROM alembic_version ORDER BY 1")
 	if err != nil {
 		var pgErr *pgconn.PgError
 		if errors.As(err, &pgErr) && pgErr.Code == "42P01" { // undefined_table
@@ -644,8 +644,7 @@ func (c *Client) AlembicVersion(ctx context.Context) (current []string, hasTable
 func (c *Client) Schema(ctx context.Context) (sources.Schema, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
-	ms := max(c.opts.StatementTimeout.Milliseconds(), 1)
-	results, err := c.exec(ctx, fmt.Sprintf("BEGIN READ ONLY;\nSET LOCAL statement_timeout = %d;\n%s;\nCOMMIT", ms, schemaSQL))
+	results, err := c.exec(ctx, transaction(" READ ONLY", c.opts.StatementTimeout, schemaSQL))
 	if err != nil {
 		return sources.Schema{}, c.describe(ctx, err)
 	}

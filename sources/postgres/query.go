@@ -21,16 +21,25 @@ import (
 // (known to be installed and loaded from the previous poll): its entries are
 // read by a second SELECT in the same message.
 func pollSQL(timeout time.Duration, sessions, withSize bool, statements string) string {
-	ms := max(timeout.Milliseconds(), 1)
-	var extra string
+	stmts := []string{strings.NewReplacer("$SESSIONS", fmt.Sprint(sessions), "$SIZE", fmt.Sprint(withSize)).Replace(stateSQL)}
 	if statements != "" {
-		extra = strings.ReplaceAll(statementsSQL, "$VIEW", statements) + ";\n"
+		stmts = append(stmts, strings.ReplaceAll(statementsSQL, "$VIEW", statements))
 	}
-	return fmt.Sprintf(`BEGIN READ ONLY;
-SET LOCAL statement_timeout = %d;
-SET LOCAL lock_timeout = %d;
-%s;
-%sCOMMIT`, ms, ms, strings.NewReplacer("$SESSIONS", fmt.Sprint(sessions), "$SIZE", fmt.Sprint(withSize)).Replace(stateSQL), extra)
+	return transaction(" READ ONLY", timeout, stmts...)
+}
+
+// ownMark opens every statement opsdeck sends: pg_stat_statements keeps a
+// statement's first text, comments and all, and the top statements leave
+// out the ones that open with it.
+const ownMark = "/* opsdeck */ "
+
+// transaction is stmts in one transaction (BEGIN mode) with statement and
+// lock timeouts, as one simple-protocol message, so one round trip; SET
+// LOCAL, as through pgbouncer a session's setting would outlive it.
+func transaction(mode string, timeout time.Duration, stmts ...string) string {
+	ms := max(timeout.Milliseconds(), 1)
+	all := append([]string{"BEGIN" + mode, fmt.Sprintf("SET LOCAL statement_timeout = %d", ms), fmt.Sprintf("SET LOCAL lock_timeout = %d", ms)}, stmts...)
+	return ownMark + strings.Join(append(all, "COMMIT"), ";\n"+ownMark)
 }
 
 // statementLimit bounds a statements read. Entries come by cumulative time,
@@ -43,6 +52,7 @@ var statementsSQL = fmt.Sprintf(`SELECT json_build_object('entries', (SELECT coa
   SELECT queryid AS id, userid::regrole::text AS user, calls, total_exec_time AS ms, rows, left(query, 400) AS query
   FROM $VIEW
   WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND queryid IS NOT NULL
+    AND query NOT LIKE '`+ownMark+`%%'
   ORDER BY total_exec_time DESC LIMIT %d) s))`, statementLimit)
 
 // sessionJSON is one pg_stat_activity row as DBSession reads it.

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/opsdeck/opsdeck/internal/testenv/harness"
 	"github.com/opsdeck/opsdeck/sources"
@@ -95,6 +96,56 @@ func TestStatementRates(t *testing.T) {
 	// Closed, the view stops reading: the poll is the plain one again.
 	if st := poll(t, c, sources.DBRequest{}); st.Statements != nil {
 		t.Errorf("statements read with the view closed: %+v", st.Statements)
+	}
+}
+
+// TestStatementsLeaveOutOpsdecksOwn: opsdeck's own statements (the poll,
+// the schema, the revision, table activity) are recorded by the extension
+// like anyone's, and the top statements leave them out: the application's
+// are what is listed, even on a quiet database where the poll is the
+// busiest client.
+func TestStatementsLeaveOutOpsdecksOwn(t *testing.T) {
+	t.Parallel()
+	pg := harness.NewPostgres(t, harness.PostgresOptions{Settings: map[string]string{"shared_preload_libraries": "pg_stat_statements"}})
+	if err := pg.Exec(context.Background(), "CREATE EXTENSION pg_stat_statements"); err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, Options{URL: pg.URL()})
+	ctx := context.Background()
+	req := sources.DBRequest{Statements: true, Sessions: true}
+	poll(t, c, req) // learns the extension is there
+	poll(t, c, req)
+	app := connect(t, pg.URL(), "test-app")
+	for range 5 {
+		poll(t, c, req)
+		exec(t, app, marker)
+		if _, err := c.Schema(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := c.AlembicVersion(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.TableActivity(ctx, []string{"messages"}, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st := poll(t, c, req)
+	if st.Statements == nil || len(st.Statements.Top) == 0 {
+		t.Fatalf("no top statements: %+v", st.Statements)
+	}
+	for _, s := range st.Statements.Top {
+		if !strings.Contains(s.Query, "opsdeck_statement_marker") {
+			t.Errorf("listed a statement the application did not send: %q", s.Query)
+		}
+	}
+	// Read after the last poll, so that this reader is not in its interval.
+	var own int
+	reader := connect(t, pg.URL(), "test-reader")
+	if err := reader.QueryRow(ctx, `SELECT count(*) FROM pg_stat_statements WHERE query LIKE '/* opsdeck */%' AND calls >= 5`).Scan(&own); err != nil {
+		t.Fatal(err)
+	}
+	if own < 6 { // BEGIN, two SET LOCALs, the poll's two SELECTs, COMMIT, the schema, the revision...
+		t.Fatalf("the extension recorded %d of opsdeck's statements as opsdeck's", own)
 	}
 }
 

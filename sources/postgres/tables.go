@@ -57,8 +57,7 @@ func (c *Client) TableActivity(ctx context.Context, tables []string, olderThan t
 	if len(tables) == 0 {
 		arr = "ARRAY[]::text[]"
 	}
-	ms := max(c.opts.StatementTimeout.Milliseconds(), 1)
-	sql := fmt.Sprintf("BEGIN READ ONLY;\nSET LOCAL statement_timeout = %d;\nSET LOCAL lock_timeout = %d;\n%s;\nCOMMIT", ms, ms,
+	sql := transaction(" READ ONLY", c.opts.StatementTimeout,
 		strings.NewReplacer("$TABLES", arr, "$OLD", fmt.Sprintf("%.3f", olderThan.Seconds())).Replace(tableActivitySQL))
 	results, err := c.exec(ctx, sql)
 	if err != nil {
