@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/user"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"syscall"
 	"time"
@@ -54,12 +56,22 @@ type Audit struct {
 	marks    []envMark
 }
 
-// DefaultAuditPath is $XDG_STATE_HOME/opsdeck/audit.jsonl (~/.local/state when unset).
+// DefaultAuditPath is $XDG_STATE_HOME/opsdeck/audit.jsonl (~/.local/state
+// when unset). Relative values are ignored, as the XDG spec says, and
+// without HOME the home directory is the user's own (from the password
+// database): never a path relative to wherever opsdeck was started.
 func DefaultAuditPath(lookup func(string) (string, bool)) string {
-	if dir, ok := lookup("XDG_STATE_HOME"); ok && dir != "" {
+	if dir, _ := lookup("XDG_STATE_HOME"); filepath.IsAbs(dir) {
 		return filepath.Join(dir, "opsdeck", "audit.jsonl")
 	}
 	home, _ := lookup("HOME")
+	if !filepath.IsAbs(home) {
+		if u, err := user.Current(); err == nil && filepath.IsAbs(u.HomeDir) {
+			home = u.HomeDir
+		} else {
+			home = filepath.Join(os.TempDir(), "opsdeck-"+strconv.Itoa(os.Getuid()))
+		}
+	}
 	return filepath.Join(home, ".local", "state", "opsdeck", "audit.jsonl")
 }
 

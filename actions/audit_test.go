@@ -54,6 +54,17 @@ func TestAuditAppendsPrivatelyAndReadsBack(t *testing.T) {
 	}
 }
 
+// TestAuditPathNeverRelative: with HOME unset, or XDG_STATE_HOME relative,
+// the audit log is not written relative to wherever opsdeck was started.
+func TestAuditPathNeverRelative(t *testing.T) {
+	for _, env := range []map[string]string{{}, {"HOME": ""}, {"XDG_STATE_HOME": "state"}, {"XDG_STATE_HOME": "state", "HOME": "home"}} {
+		got := DefaultAuditPath(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+		if !filepath.IsAbs(got) || !strings.HasSuffix(got, "/opsdeck/audit.jsonl") {
+			t.Errorf("%v: audit log at %q", env, got)
+		}
+	}
+}
+
 // TestAuditMarks: each run of one environment is one mark at its start,
 // saying how it ended; other environments' runs are not its marks; a
 // change to the file is read, an unchanged file is not read again.
