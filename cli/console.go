@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"time"
 
@@ -31,7 +32,21 @@ func openConsole(a *app) error {
 	if err != nil {
 		return err
 	}
+	oneP(a.lookupEnv)
 	return a.console(context.Background(), cfg)
+}
+
+// oneP runs the console's goroutines on one processor, unless GOMAXPROCS
+// says otherwise. The console waits on the network and draws a frame a
+// refresh; with more processors the scheduler wakes idle threads to steal
+// that little work from each other, some 15 % of the idle CPU on two cores
+// (docs/PERFORMANCE.md). A long decode still yields to the UI: goroutines
+// are preempted every 10 ms. Not in the demo, whose sandbox shares the
+// process.
+func oneP(lookup func(string) (string, bool)) {
+	if _, set := lookup("GOMAXPROCS"); !set {
+		runtime.GOMAXPROCS(1)
+	}
 }
 
 // console runs the UI until the user quits or ctx ends (the demo's sandbox
