@@ -99,7 +99,8 @@ func (r *Redis) client(db int) *goredis.Client {
 }
 
 // Do sends commands to database db in one pipeline and fails on the first
-// error reply.
+// error reply (a nil reply, such as a script's that returns nothing, is
+// not one).
 func (r *Redis) Do(ctx context.Context, db int, cmds ...[]string) error {
 	c := r.client(db)
 	defer c.Close()
@@ -111,8 +112,16 @@ func (r *Redis) Do(ctx context.Context, db int, cmds ...[]string) error {
 		}
 		pipe.Do(ctx, args...)
 	}
-	_, err := pipe.Exec(ctx)
-	return err
+	done, err := pipe.Exec(ctx)
+	if err != nil && err != goredis.Nil { // a nil reply is an answer
+		return err
+	}
+	for _, c := range done { // Exec says the first failure, nil or not
+		if err := c.Err(); err != nil && err != goredis.Nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Get sends one command to database 0 and returns its reply as text (bulk
