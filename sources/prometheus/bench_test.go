@@ -114,10 +114,12 @@ func BenchmarkReadAtTenThousandSeries(b *testing.B) {
 // handlers), scraped every 15 s as Origin's is (OPSDECK_BENCH_SCRAPE
 // overrides: 2s packs a rate window with 30 samples a series). Budget: 300
 // ms from the key to ten rows on screen, on the current Prometheus release.
-// Debian's 2.42 is measured too: where it needs more than the budget to
-// answer the one query the rows wait for, asked alone with nothing decoded
-// (the error rate's ranking), no client can hold it there; that is logged,
-// and what opsdeck adds to the server's answer is held on both.
+// Debian's 2.42 is measured too. Each read also times the one query the
+// rows wait for, asked alone with nothing decoded: where the server's own
+// answer leaves opsdeck less than its allowance (overhead) within the
+// budget, as 2.42's ranking of the error rate does, no client can hold the
+// budget there, and that is logged. What opsdeck adds to the server's
+// answer is held on both.
 func BenchmarkBreakdownAt100kSeries(b *testing.B) {
 	interval := 15 * time.Second
 	if v := os.Getenv("OPSDECK_BENCH_SCRAPE"); v != "" {
@@ -149,10 +151,9 @@ func BenchmarkBreakdownAt100kSeries(b *testing.B) {
 					// first query alone, its answer read and not decoded.
 					var rowsWorst, rowsTotal, worst, total, server time.Duration
 					n := 0
-					for b.Loop() {
-						server += bareQuery(b, prom, first)
+					measure := func() {
+						bare := bareQuery(b, prom, first)
 						start := time.Now()
-						n++
 						now := time.Now()
 						w := sources.WindowFor(now, 15*time.Minute, 24)
 						w.Now = now
@@ -168,9 +169,22 @@ func BenchmarkBreakdownAt100kSeries(b *testing.B) {
 						if len(bd.Rows) != sources.MaxBreakdownRows || bd.Others < 25000-sources.MaxBreakdownRows || rows == 0 {
 							b.Fatalf("%d rows, %d others, rows first after %v", len(bd.Rows), bd.Others, rows)
 						}
+						n++
+						server += bare
 						rowsWorst, rowsTotal = max(rowsWorst, rows), rowsTotal+rows
 						worst = max(worst, time.Since(start))
 						total += time.Since(start)
+					}
+					// One read first, not counted: the server's first evaluation
+					// of a query and the client's first connection are slower
+					// than any after. Then at least five, whatever -benchtime.
+					measure()
+					n, server, rowsWorst, rowsTotal, worst, total = 0, 0, 0, 0, 0, 0
+					for b.Loop() {
+						measure()
+					}
+					for n < 5 {
+						measure()
 					}
 					rowsMean, serverMean := rowsTotal/time.Duration(n), server/time.Duration(n)
 					b.ReportMetric(float64(rowsWorst.Microseconds())/1000, "rows-worst-ms")
@@ -180,7 +194,7 @@ func BenchmarkBreakdownAt100kSeries(b *testing.B) {
 					switch {
 					case rowsMean-serverMean > overhead:
 						b.Errorf("rows on screen %v after the key, the server alone %v: opsdeck adds more than %v", rowsMean, serverMean, overhead)
-					case rowsWorst > budget && (current || serverMean <= budget):
+					case rowsWorst > budget && (current || serverMean+overhead <= budget):
 						b.Errorf("rows on screen: mean %v, worst %v: budget %v", rowsMean, rowsWorst, budget)
 					case rowsWorst > budget:
 						b.Logf("over the budget of %v: Prometheus %s alone takes %v to answer %s", budget, version, serverMean, first)
