@@ -3,6 +3,7 @@ package promql
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -52,6 +53,20 @@ func (s Selector) String() string {
 		return s.Name
 	}
 	return s.Name + "{" + strings.Join(parts, ", ") + "}"
+}
+
+// Within reports whether every series s selects is one t selects too: t
+// names no metric or the same one, and each of t's matchers is one of s's.
+func (s Selector) Within(t Selector) bool {
+	if t.Name != "" && t.Name != s.Name {
+		return false
+	}
+	for _, m := range t.Matchers {
+		if !slices.Contains(s.Matchers, m) {
+			return false
+		}
+	}
+	return true
 }
 
 // Error locates a problem in the query.

@@ -147,3 +147,24 @@ func TestKeywordsInAnyCaseAndSubquerySteps(t *testing.T) {
 		}
 	}
 }
+
+// TestWithin: a selector with every matcher of another (and its name) selects
+// a subset of its series; a different or missing matcher does not.
+func TestWithin(t *testing.T) {
+	sels, err := Selectors(`sum(rate(http_requests_total{job="api", status=~"5.."}[1m])) / sum(rate(http_requests_total{job="api"}[1m])) + up{job="api"} + http_requests_total{job="web"} + {job="api"}`)
+	if err != nil || len(sels) != 5 {
+		t.Fatalf("%v %v", sels, err)
+	}
+	errors, requests, up, web, any := sels[0], sels[1], sels[2], sels[3], sels[4]
+	for _, c := range []struct {
+		s, t Selector
+		want bool
+	}{
+		{errors, requests, true}, {requests, errors, false}, {requests, requests, true},
+		{up, requests, false}, {web, requests, false}, {errors, any, true}, {up, any, true}, {any, up, false},
+	} {
+		if got := c.s.Within(c.t); got != c.want {
+			t.Errorf("%s within %s: %v, want %v", c.s, c.t, got, c.want)
+		}
+	}
+}

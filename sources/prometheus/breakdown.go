@@ -54,7 +54,7 @@ func (c *Client) splitLabels(ctx context.Context, spec sources.SignalSpec, w sou
 		return nil, &Error{Kind: KindCannotSplit, Msg: "the query cannot be read: " + err.Error()}
 	}
 	var match []string
-	for _, s := range sels {
+	for _, s := range broadest(sels) {
 		match = append(match, s.String())
 	}
 	if len(match) == 0 {
@@ -80,6 +80,20 @@ func (c *Client) splitLabels(ctx context.Context, spec sources.SignalSpec, w sou
 		return names[i] < names[j]
 	})
 	return names, nil
+}
+
+// broadest are sels without those whose series another selects too (of
+// equal ones, the first): the series' labels are the same, and Prometheus
+// looks each series up once (the error rate's 5xx requests are among its
+// requests: half the lookup).
+func broadest(sels []promql.Selector) []promql.Selector {
+	var out []promql.Selector
+	for i, s := range sels {
+		if !slices.ContainsFunc(sels[:i], s.Within) && !slices.ContainsFunc(sels[i+1:], func(t promql.Selector) bool { return s.Within(t) && !t.Within(s) }) {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // Breakdown splits spec by label over w: the current value of each of the

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/opsdeck/opsdeck/config"
+	"github.com/opsdeck/opsdeck/internal/promql"
 	"github.com/opsdeck/opsdeck/internal/testenv/harness"
 	"github.com/opsdeck/opsdeck/internal/testenv/originapi"
 	"github.com/opsdeck/opsdeck/internal/units"
@@ -285,6 +286,30 @@ func cheapRankingAgreesWithTheSplit(t *testing.T, current bool) {
 			if d.Rows[i].Value != b.Rows[i].Value || d.Rows[i].Current != factor*b.Rows[i].Current {
 				t.Errorf("%s row %d: doubled ranking %+v, split %+v (want ×%v)", target, i, d.Rows[i], b.Rows[i], factor)
 			}
+		}
+	}
+}
+
+// TestLabelsAskedOfTheBroadestSelectors: the labels lookup leaves out a
+// selector whose series another selects too (the error rate's 5xx requests,
+// among its requests), keeps unrelated ones, and keeps one of equal ones.
+func TestLabelsAskedOfTheBroadestSelectors(t *testing.T) {
+	for query, want := range map[string][]string{
+		goldenSpecs()[sources.ErrorRate].Query:         {`http_requests_total{job="fastapi-app"}`},
+		`rate(a{job="x"}[1m]) / rate(b{job="x"}[1m])`:  {`a{job="x"}`, `b{job="x"}`},
+		`a{job="x"} + a{job="x"} + a{job="x", le="1"}`: {`a{job="x"}`},
+		`a{le="1", job="x"} / {job="x"}`:               {`{job="x"}`},
+	} {
+		sels, err := promql.Selectors(query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, s := range broadest(sels) {
+			got = append(got, s.String())
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: %v, want %v", query, got, want)
 		}
 	}
 }
