@@ -62,7 +62,14 @@ func (c *Client) splitLabels(ctx context.Context, spec sources.SignalSpec, w sou
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	names, err := c.labelNames(ctx, match, w.Start(), w.End)
+	// Up to the moment the rows are read, not the chart's last step: a
+	// series younger than the step (all of them, on a Prometheus started
+	// since) carries labels too.
+	end := w.End
+	if w.Now.After(end) {
+		end = w.Now
+	}
+	names, err := c.labelNames(ctx, match, w.Start(), end)
 	if err != nil {
 		return nil, c.classify(ctx, err)
 	}

@@ -313,3 +313,30 @@ func TestLabelsAskedOfTheBroadestSelectors(t *testing.T) {
 		}
 	}
 }
+
+// TestBreakdownOfSeriesYoungerThanAStep: on a Prometheus started since the
+// chart's last step, every series is younger than the window's end; the
+// labels to split by are still found (they are looked up to the moment the
+// rows are read), on both servers.
+func TestBreakdownOfSeriesYoungerThanAStep(t *testing.T) {
+	t.Parallel()
+	harness.SkipServers(t, "Prometheus")
+	onEachServer(t, func(t *testing.T, current bool) {
+		launched := time.Now()
+		api := originapi.Start(t, originapi.Schedule{Start: launched, Period: time.Hour}, 13)
+		prom := harness.NewPrometheus(t, harness.PrometheusOptions{Targets: []string{api}, Current: current})
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		if err := prom.WaitFor(ctx, `count_over_time(up[1m]) >= 3`, func(s []harness.Sample) bool { return len(s) == 1 }); err != nil {
+			t.Fatal(err)
+		}
+		c := newClient(t, Options{URL: prom.URL()})
+		// The chart's last step ends before the first sample was scraped.
+		w := sources.WindowFor(launched.Add(-time.Second), 15*time.Minute, 24)
+		w.Now = time.Now()
+		b, err := c.Breakdown(ctx, goldenSpecs()[sources.RPS], "", w)
+		if err != nil || b.Label != "handler" || len(b.Rows) == 0 {
+			t.Fatalf("split by %q: %d rows, %v", b.Label, len(b.Rows), err)
+		}
+	})
+}
