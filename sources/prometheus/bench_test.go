@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -113,13 +114,11 @@ func BenchmarkReadAtTenThousandSeries(b *testing.B) {
 // handler, from a Prometheus holding 100,000 series of the job (25,000
 // handlers), scraped every 15 s as Origin's is (OPSDECK_BENCH_SCRAPE
 // overrides: 2s packs a rate window with 30 samples a series). Budget: 300
-// ms from the key to ten rows on screen, on the current Prometheus release.
-// Debian's 2.42 is measured too. Each read also times the one query the
-// rows wait for, asked alone with nothing decoded: where the server's own
-// answer leaves opsdeck less than its allowance (overhead) within the
-// budget, as 2.42's ranking of the error rate does, no client can hold the
-// budget there, and that is logged. What opsdeck adds to the server's
-// answer is held on both.
+// ms from the key to ten rows on screen, held on the current Prometheus
+// release; Debian's 2.42 is measured too, and a miss there logged with the
+// server's own time. Each read also times the one query the rows wait for,
+// asked alone with nothing decoded: what opsdeck adds to the server's answer
+// (the labels lookup, the decoding) is held under its allowance on both.
 func BenchmarkBreakdownAt100kSeries(b *testing.B) {
 	interval := 15 * time.Second
 	if v := os.Getenv("OPSDECK_BENCH_SCRAPE"); v != "" {
@@ -150,15 +149,13 @@ func BenchmarkBreakdownAt100kSeries(b *testing.B) {
 					// their share, range and sparklines too; server: the
 					// first query alone, its answer read and not decoded.
 					var rowsWorst, rowsTotal, worst, total, server time.Duration
-					n := 0
-					measure := func() {
-						bare := bareQuery(b, prom, first)
+					var added []time.Duration // rows on screen less the server alone, read by read
+					read := func() (rows, whole time.Duration) {
 						start := time.Now()
-						now := time.Now()
-						w := sources.WindowFor(now, 15*time.Minute, 24)
-						w.Now = now
-						var rows time.Duration
-						bd, err := c.BreakdownEarly(ctx, specs[key], "handler", w, func(e sources.Breakdown) {
+						w := sources.WindowFor(start, 15*time.Minute, 24)
+						w.Now = start
+						// As the key asks: no label, the first choice found.
+						bd, err := c.BreakdownEarly(ctx, specs[key], "", w, func(e sources.Breakdown) {
 							if len(e.Rows) == sources.MaxBreakdownRows {
 								rows = time.Since(start)
 							}
@@ -166,38 +163,55 @@ func BenchmarkBreakdownAt100kSeries(b *testing.B) {
 						if err != nil {
 							b.Fatal(err)
 						}
-						if len(bd.Rows) != sources.MaxBreakdownRows || bd.Others < 25000-sources.MaxBreakdownRows || rows == 0 {
-							b.Fatalf("%d rows, %d others, rows first after %v", len(bd.Rows), bd.Others, rows)
+						if bd.Label != "handler" || len(bd.Rows) != sources.MaxBreakdownRows || bd.Others < 25000-sources.MaxBreakdownRows || rows == 0 {
+							b.Fatalf("by %q: %d rows, %d others, rows first after %v", bd.Label, len(bd.Rows), bd.Others, rows)
 						}
-						n++
+						return rows, time.Since(start)
+					}
+					measure := func() {
+						// The server alone before the breakdown, then after it:
+						// the garbage one query leaves is collected during the
+						// next, so neither always pays for the other's.
+						var bare, rows, whole time.Duration
+						if len(added)%2 == 0 {
+							bare = bareQuery(b, prom, first)
+							rows, whole = read()
+						} else {
+							rows, whole = read()
+							bare = bareQuery(b, prom, first)
+						}
 						server += bare
+						added = append(added, rows-bare)
 						rowsWorst, rowsTotal = max(rowsWorst, rows), rowsTotal+rows
-						worst = max(worst, time.Since(start))
-						total += time.Since(start)
+						worst, total = max(worst, whole), total+whole
 					}
 					// One read first, not counted: the server's first evaluation
 					// of a query and the client's first connection are slower
-					// than any after. Then at least five, whatever -benchtime.
+					// than any after. Then at least ten, whatever -benchtime.
 					measure()
-					n, server, rowsWorst, rowsTotal, worst, total = 0, 0, 0, 0, 0, 0
+					server, rowsWorst, rowsTotal, worst, total, added = 0, 0, 0, 0, 0, nil
 					for b.Loop() {
 						measure()
 					}
-					for n < 5 {
+					for len(added) < 10 {
 						measure()
 					}
+					n := len(added)
+					slices.Sort(added)
+					addedMedian := added[n/2]
 					rowsMean, serverMean := rowsTotal/time.Duration(n), server/time.Duration(n)
 					b.ReportMetric(float64(rowsWorst.Microseconds())/1000, "rows-worst-ms")
 					b.ReportMetric(float64(worst.Microseconds())/1000, "whole-worst-ms")
 					b.ReportMetric(float64(serverMean.Microseconds())/1000, "server-ms")
-					b.Logf("Prometheus %s: rows on screen: mean %v, worst %v; whole: mean %v, worst %v; the server alone: mean %v", version, rowsMean, rowsWorst, total/time.Duration(n), worst, serverMean)
+					b.ReportMetric(float64(addedMedian.Microseconds())/1000, "added-ms")
+					b.Logf("Prometheus %s: rows on screen: mean %v, worst %v; whole: mean %v, worst %v; the server alone: mean %v; opsdeck adds %v (median of %d)", version, rowsMean, rowsWorst, total/time.Duration(n), worst, serverMean, addedMedian, n)
 					switch {
-					case rowsMean-serverMean > overhead:
-						b.Errorf("rows on screen %v after the key, the server alone %v: opsdeck adds more than %v", rowsMean, serverMean, overhead)
-					case rowsWorst > budget && (current || serverMean+overhead <= budget):
+					case addedMedian > overhead:
+						b.Errorf("rows on screen %v after the key, the server alone %v: opsdeck adds %v, more than %v", rowsMean, serverMean, addedMedian, overhead)
+					case rowsWorst > budget && current:
 						b.Errorf("rows on screen: mean %v, worst %v: budget %v", rowsMean, rowsWorst, budget)
 					case rowsWorst > budget:
-						b.Logf("over the budget of %v: Prometheus %s alone takes %v to answer %s", budget, version, serverMean, first)
+						b.Logf("over the budget of %v on Prometheus %s, which alone takes %v to answer %s", budget, version, serverMean, first)
 					}
 				})
 			}
