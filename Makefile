@@ -42,10 +42,11 @@ test: deps build jaeger prometheus
 demo: deps build jaeger
 	./$(BIN) demo
 
-## bench: performance budgets (docs/PERFORMANCE.md); fails when one is broken
+## bench: performance budgets (docs/PERFORMANCE.md); fails when one is broken;
+## one package at a time, so that no benchmark times another's load
 bench: deps jaeger prometheus
 	@scripts/deps.sh --squawk
-	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
+	$(GO) test -p 1 -run '^$$' -bench . -benchmem -count=1 ./...
 
 ## fuzz: each fuzz target for FUZZTIME (default 30s); a crasher lands in the
 ## package's testdata/fuzz and becomes a regression test that `make test` runs
