@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/prometheus/common/model"
 
@@ -45,10 +46,10 @@ func rankQuery(spec sources.SignalSpec, label string) string {
 	return strings.ReplaceAll(spec.Rank, sources.SplitLabel, label)
 }
 
-// splitLabels are the labels the series of spec's query carry over w, best
-// choices first (the preferred ones, then the rest by name); never the
-// metric name or a histogram's le.
-func (c *Client) splitLabels(ctx context.Context, spec sources.SignalSpec, w sources.Window) ([]string, error) {
+// splitLabels are the labels the series of spec's query carry from start
+// to end, best choices first (the preferred ones, then the rest by name);
+// never the metric name or a histogram's le.
+func (c *Client) splitLabels(ctx context.Context, spec sources.SignalSpec, start, end time.Time) ([]string, error) {
 	sels, err := promql.Selectors(spec.Query)
 	if err != nil {
 		return nil, &Error{Kind: KindCannotSplit, Msg: "the query cannot be read: " + err.Error()}
@@ -62,14 +63,7 @@ func (c *Client) splitLabels(ctx context.Context, spec sources.SignalSpec, w sou
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	// Up to the moment the rows are read, not the chart's last step: a
-	// series younger than the step (all of them, on a Prometheus started
-	// since) carries labels too.
-	end := w.End
-	if w.Now.After(end) {
-		end = w.Now
-	}
-	names, err := c.labelNames(ctx, match, w.Start(), end)
+	names, err := c.labelNames(ctx, match, start, end)
 	if err != nil {
 		return nil, c.classify(ctx, err)
 	}
@@ -115,7 +109,14 @@ func (c *Client) Breakdown(ctx context.Context, spec sources.SignalSpec, label s
 // sum are still being read.
 func (c *Client) BreakdownEarly(ctx context.Context, spec sources.SignalSpec, label string, w sources.Window, early func(sources.Breakdown)) (sources.Breakdown, error) {
 	b := sources.Breakdown{Label: label, Window: w, Total: math.NaN()}
-	labels, err := c.splitLabels(ctx, spec, w)
+	at := w.Now
+	if at.IsZero() {
+		at = w.End
+	}
+	// Looked up to the moment the rows are read, not the chart's last step:
+	// a series younger than the step (all of them, on a Prometheus started
+	// since) carries labels too.
+	labels, err := c.splitLabels(ctx, spec, w.Start(), at)
 	if err != nil {
 		return b, err
 	}
@@ -131,10 +132,6 @@ func (c *Client) BreakdownEarly(ctx context.Context, spec sources.SignalSpec, la
 		return b, &Error{Kind: KindCannotSplit, Msg: err.Error()}
 	}
 	b.Query = query
-	at := w.Now
-	if at.IsZero() {
-		at = w.End
-	}
 	// Prometheus ranks and counts: only the ten largest values travel, and
 	// the chart then asks for exactly those, so a label of a hundred
 	// thousand values costs what ten do.
