@@ -644,7 +644,7 @@ func (c *Client) AlembicVersion(ctx context.Context) (current []string, hasTable
 func (c *Client) Schema(ctx context.Context) (sources.Schema, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
-	results, err := c.exec(ctx, transaction(" READ ONLY", c.opts.StatementTimeout, schemaSQL))
+	results, err := c.exec(ctx, transaction(true, c.opts.StatementTimeout, schemaSQL))
 	if err != nil {
 		return sources.Schema{}, c.describe(ctx, err)
 	}

@@ -25,7 +25,7 @@ func pollSQL(timeout time.Duration, sessions, withSize bool, statements string) 
 	if statements != "" {
 		stmts = append(stmts, strings.ReplaceAll(statementsSQL, "$VIEW", statements))
 	}
-	return transaction(" READ ONLY", timeout, stmts...)
+	return transaction(true, timeout, stmts...)
 }
 
 // ownMark opens every statement opsdeck sends: pg_stat_statements keeps a
@@ -33,12 +33,16 @@ func pollSQL(timeout time.Duration, sessions, withSize bool, statements string) 
 // out the ones that open with it.
 const ownMark = "/* opsdeck */ "
 
-// transaction is stmts in one transaction (BEGIN mode) with statement and
-// lock timeouts, as one simple-protocol message, so one round trip; SET
-// LOCAL, as through pgbouncer a session's setting would outlive it.
-func transaction(mode string, timeout time.Duration, stmts ...string) string {
+// transaction is stmts in one transaction (read-only or not) with
+// statement and lock timeouts, as one simple-protocol message, so one round
+// trip; SET LOCAL, as through pgbouncer a session's setting would outlive it.
+func transaction(readOnly bool, timeout time.Duration, stmts ...string) string {
 	ms := max(timeout.Milliseconds(), 1)
-	all := append([]string{"BEGIN" + mode, fmt.Sprintf("SET LOCAL statement_timeout = %d", ms), fmt.Sprintf("SET LOCAL lock_timeout = %d", ms)}, stmts...)
+	begin := "BEGIN"
+	if readOnly {
+		begin += " READ ONLY"
+	}
+	all := append([]string{begin, fmt.Sprintf("SET LOCAL statement_timeout = %d", ms), fmt.Sprintf("SET LOCAL lock_timeout = %d", ms)}, stmts...)
 	return ownMark + strings.Join(append(all, "COMMIT"), ";\n"+ownMark)
 }
 

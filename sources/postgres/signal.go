@@ -47,7 +47,7 @@ func (c *Client) signal(ctx context.Context, pid int, fn string) (sources.DBSess
 	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
 	sql := strings.NewReplacer("$SIGNAL", fn, "$PID", fmt.Sprint(pid)).Replace(signalSQL)
-	results, err := c.exec(ctx, transaction("", c.opts.StatementTimeout, sql))
+	results, err := c.exec(ctx, transaction(false, c.opts.StatementTimeout, sql))
 	if err != nil {
 		var pgErr *pgconn.PgError
 		if errors.As(err, &pgErr) && pgErr.Code == "42501" {

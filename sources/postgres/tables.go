@@ -57,7 +57,7 @@ func (c *Client) TableActivity(ctx context.Context, tables []string, olderThan t
 	if len(tables) == 0 {
 		arr = "ARRAY[]::text[]"
 	}
-	sql := transaction(" READ ONLY", c.opts.StatementTimeout,
+	sql := transaction(true, c.opts.StatementTimeout,
 		strings.NewReplacer("$TABLES", arr, "$OLD", fmt.Sprintf("%.3f", olderThan.Seconds())).Replace(tableActivitySQL))
 	results, err := c.exec(ctx, sql)
 	if err != nil {
