@@ -71,9 +71,12 @@ func (p *Prometheus) URL() string { return "http://127.0.0.1:" + strconv.Itoa(p.
 
 // StartPrometheus runs prometheus scraping the given targets.
 func StartPrometheus(ctx context.Context, opts PrometheusOptions) (*Prometheus, error) {
-	bin, err := LookPath("prometheus", "prometheus")
+	var bin string
+	var err error
 	if opts.Current {
 		bin, err = BuildPrometheus(ctx)
+	} else {
+		bin, err = LookPath("prometheus", "prometheus")
 	}
 	if err != nil {
 		return nil, err
@@ -211,22 +214,37 @@ func NewPrometheus(t TB, opts PrometheusOptions) *Prometheus {
 
 // Version is the version the server says it is (its build info).
 func (p *Prometheus) Version(ctx context.Context) (string, error) {
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, p.URL()+"/api/v1/status/buildinfo", nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
+	var info struct{ Version string }
+	if err := p.api(ctx, "status/buildinfo", &info); err != nil {
 		return "", err
 	}
-	defer resp.Body.Close()
-	var info struct {
-		Data struct{ Version string } `json:"data"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&info); err != nil {
-		return "", err
-	}
-	if info.Data.Version == "" {
+	if info.Version == "" {
 		return "", errors.New("the build info names no version")
 	}
-	return info.Data.Version, nil
+	return info.Version, nil
+}
+
+// api asks the HTTP API (/api/v1/path) with a plain request, independent of
+// opsdeck's client, and decodes the answer's data into data.
+func (p *Prometheus) api(ctx context.Context, path string, data any) error {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, p.URL()+"/api/v1/"+path, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Status string          `json:"status"`
+		Error  string          `json:"error"`
+		Data   json.RawMessage `json:"data"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		return err
+	}
+	if body.Status != "success" {
+		return fmt.Errorf("prometheus: %s", body.Error)
+	}
+	return json.Unmarshal(body.Data, data)
 }
 
 // Sample is one series of an instant query, as Prometheus itself answered it.
@@ -239,25 +257,12 @@ type Sample struct {
 // opsdeck's client, so that tests compare opsdeck against Prometheus itself.
 func (p *Prometheus) Query(ctx context.Context, query string, at time.Time) ([]Sample, error) {
 	q := url.Values{"query": {query}, "time": {strconv.FormatFloat(float64(at.UnixMilli())/1000, 'f', 3, 64)}}
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, p.URL()+"/api/v1/query?"+q.Encode(), nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
+	var data struct {
+		ResultType string          `json:"resultType"`
+		Result     json.RawMessage `json:"result"`
+	}
+	if err := p.api(ctx, "query?"+q.Encode(), &data); err != nil {
 		return nil, err
-	}
-	defer resp.Body.Close()
-	var body struct {
-		Status string `json:"status"`
-		Error  string `json:"error"`
-		Data   struct {
-			ResultType string          `json:"resultType"`
-			Result     json.RawMessage `json:"result"`
-		} `json:"data"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-		return nil, err
-	}
-	if body.Status != "success" {
-		return nil, fmt.Errorf("prometheus: %s", body.Error)
 	}
 	parse := func(v [2]any) float64 {
 		s, _ := v[1].(string)
@@ -267,13 +272,13 @@ func (p *Prometheus) Query(ctx context.Context, query string, at time.Time) ([]S
 		}
 		return f
 	}
-	switch body.Data.ResultType {
+	switch data.ResultType {
 	case "vector":
 		var vec []struct {
 			Metric map[string]string `json:"metric"`
 			Value  [2]any            `json:"value"`
 		}
-		if err := json.Unmarshal(body.Data.Result, &vec); err != nil {
+		if err := json.Unmarshal(data.Result, &vec); err != nil {
 			return nil, err
 		}
 		out := make([]Sample, len(vec))
@@ -283,12 +288,12 @@ func (p *Prometheus) Query(ctx context.Context, query string, at time.Time) ([]S
 		return out, nil
 	case "scalar":
 		var v [2]any
-		if err := json.Unmarshal(body.Data.Result, &v); err != nil {
+		if err := json.Unmarshal(data.Result, &v); err != nil {
 			return nil, err
 		}
 		return []Sample{{Value: parse(v)}}, nil
 	}
-	return nil, fmt.Errorf("unexpected result type %q", body.Data.ResultType)
+	return nil, fmt.Errorf("unexpected result type %q", data.ResultType)
 }
 
 // WaitFor polls query until cond accepts its samples or ctx ends.
