@@ -288,10 +288,8 @@ func (c *Client) queues(ctx context.Context, now time.Time) ([]sources.CeleryQue
 		}
 	}
 	c.mu.Lock()
-	c.unackedLen = hlen.Val()
-	c.mu.Unlock()
-	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.unackedLen = hlen.Val()
 	out := make([]sources.CeleryQueue, 0, len(c.opts.Queues))
 	for i, name := range c.opts.Queues {
 		q := sources.CeleryQueue{Name: name, Unacked: -1}

@@ -313,17 +313,3 @@ func quantile(sorted []float64, q float64) float64 {
 	i := int(q*float64(len(sorted))+0.999999) - 1
 	return sorted[min(max(i, 0), len(sorted)-1)]
 }
-
-// count is the events folded in so far.
-func (t *tracker) count() int64 {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.total
-}
-
-// snapshotSince is when the stream came up (zero while down).
-func (t *tracker) snapshotSince() time.Time {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.since
-}
