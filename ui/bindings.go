@@ -148,28 +148,16 @@ func Bindings() []Binding {
 		{Spec: binding.Spec{Name: "reverse", Keys: []string{"S"}, Scopes: []binding.Scope{binding.Postgres}, Help: "reverse order", Group: "Postgres zoomed"},
 			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { m.dbPane.Reverse(); return nil }},
 		{Spec: binding.Spec{Name: "celery_purge", Keys: []string{"P"}, Scopes: []binding.Scope{binding.Celery}, Help: "purge the queue", Group: "Celery zoomed"},
-			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd {
-				q, _ := m.celeryPane.SelectedQueue()
-				return m.celery("purge", q)
-			},
+			Handler:  func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.celery("purge") },
 			Disabled: func(m *Model) string { return m.noCelery("purge") }},
 		{Spec: binding.Spec{Name: "celery_revoke", Keys: []string{"X"}, Scopes: []binding.Scope{binding.Celery}, Help: "revoke the task", Group: "Celery zoomed"},
-			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd {
-				id, _, _ := m.celeryPane.SelectedTask()
-				return m.celery("revoke", id)
-			},
+			Handler:  func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.celery("revoke") },
 			Disabled: func(m *Model) string { return m.noCelery("revoke") }},
 		{Spec: binding.Spec{Name: "celery_terminate", Keys: []string{"T"}, Scopes: []binding.Scope{binding.Celery}, Help: "revoke and terminate the running task", Group: "Celery zoomed"},
-			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd {
-				id, _, _ := m.celeryPane.SelectedTask()
-				return m.celery("terminate", id)
-			},
+			Handler:  func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.celery("terminate") },
 			Disabled: func(m *Model) string { return m.noCelery("terminate") }},
 		{Spec: binding.Spec{Name: "celery_retry", Keys: []string{"E"}, Scopes: []binding.Scope{binding.Celery}, Help: "retry the failed task", Group: "Celery zoomed"},
-			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd {
-				id, _, _ := m.celeryPane.SelectedTask()
-				return m.celery("retry", id)
-			},
+			Handler:  func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.celery("retry") },
 			Disabled: func(m *Model) string { return m.noCelery("retry") }},
 		{Spec: binding.Spec{Name: "run_check", Keys: []string{"c"}, Scopes: []binding.Scope{binding.Drift}, Help: "run the migration check", Group: "Drift zoomed"},
 			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { cmd, _ := m.act.PressName(m.driftPane.Check()); return cmd },

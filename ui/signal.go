@@ -19,30 +19,38 @@ func (m *Model) signal(terminate bool) tea.Cmd {
 	return m.act.Begin(m.deps.Signal(m.env.Name, s.PID, terminate))
 }
 
-// noCelery says why a Celery key does nothing now: no console action, or
-// nothing of its kind under the cursor.
-func (m *Model) noCelery(kind string) string {
+// celeryTarget is what a Celery action of kind acts on (the queue or the
+// task under the cursor), or why there is none: no console action, or
+// nothing of its kind selected.
+func (m *Model) celeryTarget(kind string) (arg, why string) {
 	if m.deps.Celery == nil || m.celeryPane == nil {
-		return "not available here"
+		return "", "not available here"
 	}
-	switch kind {
-	case "purge":
-		if _, ok := m.celeryPane.SelectedQueue(); !ok {
-			return "select a queue"
+	if kind == "purge" {
+		q, ok := m.celeryPane.SelectedQueue()
+		if !ok {
+			return "", "select a queue"
 		}
-	case "revoke", "terminate":
-		if _, running, ok := m.celeryPane.SelectedTask(); !ok || !running {
-			return "select a running task"
-		}
-	case "retry":
-		if _, running, ok := m.celeryPane.SelectedTask(); !ok || running {
-			return "select a failed task"
-		}
+		return q, ""
 	}
-	return ""
+	id, running, ok := m.celeryPane.SelectedTask()
+	switch {
+	case kind == "retry" && (!ok || running):
+		return "", "select a failed task"
+	case kind != "retry" && (!ok || !running): // revoke, terminate
+		return "", "select a running task"
+	}
+	return id, ""
+}
+
+// noCelery says why a Celery key does nothing now.
+func (m *Model) noCelery(kind string) string {
+	_, why := m.celeryTarget(kind)
+	return why
 }
 
 // celery runs a Celery action on what is selected, once confirmed.
-func (m *Model) celery(kind, arg string) tea.Cmd {
+func (m *Model) celery(kind string) tea.Cmd {
+	arg, _ := m.celeryTarget(kind)
 	return m.act.Begin(m.deps.Celery(m.env.Name, kind, arg))
 }
