@@ -98,3 +98,20 @@ func TestCeleryPaneAndItsKeys(t *testing.T) {
 		t.Errorf("X on a failure must say why it does nothing:\n%s", h.screen())
 	}
 }
+
+// TestCeleryAnswerOnlyOnceRead: before the Celery pane has read the broker
+// there is no answer to put beside a diagnosis (not a sentence cut short).
+func TestCeleryAnswerOnlyOnceRead(t *testing.T) {
+	h := newHarness(t, healthy(), nil, false)
+	h.celery = &fakeCelery{st: sampleCelery()}
+	h.m.openEnv("qa")
+	h.m.buildPanes()
+	if got := h.m.pctx.Celery(); got != "" {
+		t.Errorf("before the first read: %q", got)
+	}
+	h.size(200, 60)
+	h.advance(h.m.deps.Refresh)
+	if got := h.m.pctx.Celery(); !strings.HasPrefix(got, "the Celery pane finds 1 of 2 workers online") {
+		t.Errorf("after it: %q", got)
+	}
+}

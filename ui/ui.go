@@ -218,7 +218,7 @@ func (m *Model) openEnv(name string) {
 	m.pctx = &pane.Context{Styles: m.deps.Styles, Now: m.deps.Now, Refresh: m.deps.Refresh, Time: m.timeline, Base: ctx, After: m.deps.After, Epoch: m.epoch,
 		Away: func() bool { return m.ov != nil },
 		Celery: func() string {
-			if m.celeryPane == nil {
+			if m.celeryPane == nil || m.celeryPane.Answer() == "" {
 				return ""
 			}
 			return "the Celery pane finds " + m.celeryPane.Answer()
