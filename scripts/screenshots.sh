@@ -47,6 +47,9 @@ wait_for() { # wait_for <grep -E pattern> <seconds>
   done
   echo "screenshots: timed out waiting for /$1/" >&2; tmux -L "$sock" capture-pane -p >&2; exit 1
 }
+keys() { # keys <key>...: each pressed, with time for the frame to follow
+  for k; do tmux -L "$sock" send-keys "$k"; sleep 0.3; done
+}
 shot() { # shot <name>
   tmux -L "$sock" capture-pane -e -p >"$work/$1.ans"
   # freeze reads SGR 39/49 (default colours) badly: spell them out.
@@ -67,7 +70,7 @@ shot overview
 tmux -L "$sock" send-keys '?'
 wait_for 'any key closes' 5
 shot help
-for k in Escape Tab Tab Enter; do tmux -L "$sock" send-keys "$k"; sleep 0.3; done
+keys Escape Tab Tab Enter
 wait_for 'query: histogram_quantile' 5
 sleep 2.5
 # The time cursor, a few minutes back: every metric pane reads that instant.
@@ -77,8 +80,8 @@ sleep 0.5
 shot zoom-latency
 # Live again (p), then the Postgres sessions drill-down: esc, focus Postgres
 # (two more tabs) and zoom.
-tmux -L "$sock" send-keys p; sleep 0.3
-for k in Escape Tab Tab Enter; do tmux -L "$sock" send-keys "$k"; sleep 0.3; done
+keys p
+keys Escape Tab Tab Enter
 wait_for 'QUERY TEXT' 5
 sleep 2.5
 shot postgres-sessions
@@ -92,13 +95,13 @@ tmux -L "$sock" send-keys v
 wait_for 'statements over the last' 10
 sleep 2.5
 shot postgres-statements
-tmux -L "$sock" send-keys v; sleep 0.3
+keys v
 # The drift pane zoomed: pending revisions, schema differences and their SQL.
-for k in Escape Tab Tab Enter; do tmux -L "$sock" send-keys "$k"; sleep 0.3; done
+keys Escape Tab Tab Enter
 wait_for 'CREATE TABLE' 5
 sleep 1
 shot drift
-tmux -L "$sock" send-keys Escape; sleep 0.3
+keys Escape
 # The reset's question: what it would empty, before anything happens.
 tmux -L "$sock" send-keys R
 wait_for 'empty [0-9]+ table' 10
@@ -113,13 +116,13 @@ wait_for 'Run it\?' 20
 sleep 0.5
 shot preflight
 tmux -L "$sock" send-keys n; sleep 0.5
-for k in BTab BTab Enter; do tmux -L "$sock" send-keys "$k"; sleep 0.3; done
+keys BTab BTab Enter
 wait_for 'sessions [1-9][0-9]* of' 10 # the list read, not only its header
 tmux -L "$sock" send-keys c
 wait_for 'Cancel the query of pid' 10
 tmux -L "$sock" send-keys y
 wait_for 'cancelled the query of pid' 10
-for k in Escape Escape Tab Tab; do tmux -L "$sock" send-keys "$k"; sleep 0.3; done
+keys Escape Escape Tab Tab
 # A migration, confirmed, its output streamed.
 tmux -L "$sock" send-keys m
 wait_for 'Run it\?' 20
@@ -135,7 +138,7 @@ sleep 2.5
 shot incident
 # The Celery pane during the incident (the focus is on drift; the next pane
 # is Celery's), zoomed: the failing re-index, its exception and arguments.
-tmux -L "$sock" send-keys Tab; sleep 0.3
+keys Tab
 tmux -L "$sock" send-keys Enter
 wait_for 'failed [0-9:]+ app.tasks.reindex_embeddings' 30
 sleep 2.5
@@ -143,7 +146,7 @@ shot celery
 tmux -L "$sock" send-keys Escape; sleep 0.5
 # The breakdown during the incident: the error rate by handler names the
 # route the incident hits.
-for k in Tab Tab; do tmux -L "$sock" send-keys "$k"; sleep 0.3; done
+keys Tab Tab
 tmux -L "$sock" send-keys b
 wait_for 'Error rate \(5xx\) by handler' 10
 wait_for 'OVER 15m' 10
@@ -173,13 +176,13 @@ sleep 0.5
 shot traces
 tmux -L "$sock" send-keys Enter
 wait_for '[0-9] spans · ' 10
-for k in Down Down; do tmux -L "$sock" send-keys "$k"; sleep 0.3; done
+keys Down Down
 wait_for 'db.statement' 5
 shot waterfall
 # Alertmanager's view: the alerts by group, the watchdog silenced since the
 # demo began; then a silence of the firing alert, its reach said before it
 # is made; then the silences.
-for k in Escape Escape; do tmux -L "$sock" send-keys "$k"; sleep 0.3; done
+keys Escape Escape
 tmux -L "$sock" send-keys A
 wait_for '\[alerts\] silences' 10
 wait_for 'silenced by opsdeck demo' 10
@@ -195,7 +198,7 @@ shot silence-confirm
 tmux -L "$sock" send-keys y
 wait_for '✔ done in' 10
 # (Two presses apart: escape then tab at once would read as alt+tab.)
-tmux -L "$sock" send-keys Escape; sleep 0.3
+keys Escape
 tmux -L "$sock" send-keys Tab
 wait_for 'alerts \[silences\]' 5
 wait_for 'rollback to 1.4.1' 10
