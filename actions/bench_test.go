@@ -29,8 +29,8 @@ func BenchmarkResetPreviewAt5000Tables(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		p, err := r.Preview(context.Background())
-		if err != nil || len(p.Tables) != 5000 {
-			b.Fatalf("%d tables, %v", len(p.Tables), err)
+		if err != nil || len(p.tables) != 5000 {
+			b.Fatalf("%d tables, %v", len(p.tables), err)
 		}
 	}
 	if ms := b.Elapsed().Milliseconds() / int64(b.N); ms > 1000 {

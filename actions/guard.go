@@ -3,8 +3,6 @@ package actions
 import (
 	"context"
 	"fmt"
-
-	"github.com/opsdeck/opsdeck/sources/preflight"
 )
 
 // Guard is what must happen before an action runs.
@@ -81,35 +79,18 @@ func Decide(env Environment, kind Kind, readonly bool) Decision {
 	}
 }
 
-// Spec is one action an environment offers: a process (migrate, a runbook
-// command) or the reset.
+// Spec is one action an environment offers, before it is planned.
 type Spec struct {
 	Name string
 	Key  string // "" when it has no key
 	Kind Kind
 	// AlwaysConfirm asks y/N even where the kind needs nothing (confirm: true).
 	AlwaysConfirm bool
-	Command       *Command
-	Reset         *ResetAction
-	// Target is what it acts on, for the confirmation and the audit (redacted).
+	// Target is what it acts on, for the help and a refusal (redacted).
 	Target string
-	// Pending, for migrate, lists what it would apply ("rev message" lines).
-	Pending func(ctx context.Context) ([]string, error)
-	// Call is work done in process rather than by a command (making or
-	// expiring a silence): its lines are the run's output.
-	Call func(ctx context.Context) ([]string, error)
-	// Shows reads what the action would act on, for its confirmation (the
-	// session a cancel reaches); an error means there is nothing to act on.
-	Shows func(ctx context.Context) ([]string, error)
-	// Preflight, for migrate, judges the pending migration before it runs;
-	// its helpers (the SQL render, the schema dump) go through capture.
-	Preflight func(ctx context.Context, capture Capture) preflight.Verdict
-	// Explain puts a failed run's cause in words from its output ("" when
-	// it has nothing to add).
-	Explain func(output []string) string
-	// PartOf names the action a helper serves (the preflight's render and
-	// dump): audited like any run, marked as a step of that action.
-	PartOf string
+	// Plan reads what the action would do now; steps carries out what the
+	// plan must run first (a preflight's render, dump and rehearsal).
+	Plan func(ctx context.Context, steps Steps) (Plan, error)
 }
 
 // Escalate is the guard an action needs once its preflight found a hazard:

@@ -75,15 +75,16 @@ func (t TableID) String() string { return displayIdent(t.Schema) + "." + display
 // SQL is the table's name for a statement, quoted by the driver.
 func (t TableID) SQL() string { return pgx.Identifier{t.Schema, t.Name}.Sanitize() }
 
-// Plan is the blast radius, shown before confirming. It belongs to one
+// ResetPlan is the blast radius, shown before confirming. It belongs to one
 // environment and one database: Execute acts on exactly these tables, in
-// that database, or refuses.
-type Plan struct {
-	Environment string
-	Target      string // host:port/database
-	Tables      []PlannedTable
-	Redis       []PlannedDB
-	RedisErr    string // why Redis could not be previewed
+// that database, and these Redis databases of that server, or refuses.
+type ResetPlan struct {
+	h        planHead
+	reset    *ResetAction
+	target   string // host:port/database
+	tables   []PlannedTable
+	redis    []PlannedDB
+	redisErr string // why Redis could not be previewed
 }
 
 // PlannedTable is a table to empty with its estimated rows.
@@ -95,19 +96,25 @@ type PlannedTable struct {
 	Children    int
 }
 
-// PlannedDB is a Redis database to flush with its key count.
+// PlannedDB is a Redis database to flush with its key count, on the server
+// known by its run id: a failover to another server between the question
+// and the yes is not flushed.
 type PlannedDB struct {
-	Addr string
-	DB   int
-	Keys int64
+	Addr  string
+	RunID string
+	DB    int
+	Keys  int64
 }
 
 // ErrPlanChanged is returned when the tables differ from the plan
 // confirmed: the new plan must be shown and confirmed instead.
-type ErrPlanChanged struct{ New Plan }
+type ErrPlanChanged struct{ New *ResetPlan }
 
-func (e *ErrPlanChanged) Error() string {
-	return "the tables changed since the preview; nothing was done. Confirm the new list: it would now " + e.New.Describe()
+func (e *ErrPlanChanged) Error() string { return e.Unwrap().Error() }
+
+// Unwrap is the contract's form of the refusal.
+func (e *ErrPlanChanged) Unwrap() error {
+	return &ChangedError{What: "the tables changed since you were asked; it would now " + e.New.Describe()}
 }
 
 // ErrUnsafeReset is a reset refused before anything ran: emptying the
@@ -298,6 +305,12 @@ func (r *ResetAction) plan(ctx context.Context, conn *pgconn.PgConn) ([]PlannedT
 		slices.Sort(reasons)
 		return nil, &ErrUnsafeReset{Reasons: append(reasons, "emptying the planned tables would empty it too")}
 	}
+	if reasons, err := truncateTriggers(ctx, conn, planned, tables); err != nil || len(reasons) > 0 {
+		if err != nil {
+			return nil, err
+		}
+		return nil, &ErrUnsafeReset{Reasons: reasons}
+	}
 
 	// Estimates include what a TRUNCATE of the table also empties beneath it.
 	var total func(oid uint32, seen map[uint32]bool) (int64, int)
@@ -324,40 +337,92 @@ func (r *ResetAction) plan(ctx context.Context, conn *pgconn.PgConn) ([]PlannedT
 	return out, nil
 }
 
+// triggersSQL lists the triggers that fire on TRUNCATE and are not
+// disabled (tgtype bit 5 is TRUNCATE). session_replication_role = replica
+// does not stop those set ENABLE ALWAYS or ENABLE REPLICA.
+const triggersSQL = `SELECT tgrelid, tgname, tgenabled FROM pg_trigger
+WHERE NOT tgisinternal AND (tgtype & 32) <> 0 AND tgenabled <> 'D' ORDER BY tgrelid, tgname`
+
+// truncateTriggers says which planned tables have a trigger that a
+// TRUNCATE would fire: it runs with the reset's rights and may write
+// anywhere, a kept table or another schema's included, so the reset refuses.
+func truncateTriggers(ctx context.Context, conn *pgconn.PgConn, planned map[uint32]bool, tables map[uint32]*catalogTable) ([]string, error) {
+	rows, err := query(ctx, conn, triggersSQL)
+	if err != nil {
+		return nil, err
+	}
+	how := map[string]string{"O": "enabled", "A": "enabled always", "R": "enabled for replicas"}
+	var out []string
+	for _, row := range rows {
+		oid := parseOID(row[0])
+		if !planned[oid] {
+			continue
+		}
+		out = append(out, fmt.Sprintf("%s has trigger %s, which fires on TRUNCATE (%s): the reset would run it, and a trigger may write anywhere; drop or disable it, or keep the table",
+			tables[oid], displayIdent(string(row[1])), how[string(row[2])]))
+	}
+	return out, nil
+}
+
 func sqlExec(ctx context.Context, conn *pgconn.PgConn, sql string) error {
 	_, err := conn.Exec(ctx, sql).ReadAll()
 	return err
 }
 
 // Preview reads the blast radius without changing anything.
-func (r *ResetAction) Preview(ctx context.Context) (Plan, error) {
+func (r *ResetAction) Preview(ctx context.Context) (*ResetPlan, error) {
 	conn, target, err := r.connect(ctx)
 	if err != nil {
-		return Plan{}, err
+		return nil, err
 	}
 	defer conn.Close(context.Background())
-	p := Plan{Environment: r.Environment, Target: target}
-	if p.Tables, err = r.plan(ctx, conn); err != nil {
-		return Plan{}, r.catalogError(target, err)
+	p := &ResetPlan{h: planHead{action: "reset", env: r.Environment, danger: Reset}, reset: r, target: target}
+	if p.tables, err = r.plan(ctx, conn); err != nil {
+		return nil, r.catalogError(target, err)
 	}
 	dbs, opts, err := r.redisDBs()
 	if err != nil {
-		p.RedisErr = err.Error()
+		p.redisErr = err.Error()
 		return p, nil
 	}
 	for _, db := range dbs {
-		o := *opts
-		o.DB, o.Protocol, o.DisableIdentity, o.MaxRetries = db, 2, true, -1
-		c := goredis.NewClient(&o)
+		c := redisClient(opts, db)
 		n, err := c.DBSize(ctx).Result()
+		var runID string
+		if err == nil {
+			runID, err = redisRunID(ctx, c)
+		}
 		c.Close()
 		if err != nil {
-			p.RedisErr = r.Scrubber.String(fmt.Sprintf("redis %s db %d: %v", o.Addr, db, err))
+			p.redisErr = r.Scrubber.String(fmt.Sprintf("redis %s db %d: %v", opts.Addr, db, err))
 			continue
 		}
-		p.Redis = append(p.Redis, PlannedDB{Addr: o.Addr, DB: db, Keys: n})
+		p.redis = append(p.redis, PlannedDB{Addr: opts.Addr, RunID: runID, DB: db, Keys: n})
 	}
 	return p, nil
+}
+
+// redisClient is a one-connection client of database db: no retries, no
+// identity handshake (a reset may meet any Redis).
+func redisClient(opts *goredis.Options, db int) *goredis.Client {
+	o := *opts
+	o.DB, o.Protocol, o.DisableIdentity, o.MaxRetries, o.PoolSize = db, 2, true, -1, 1
+	return goredis.NewClient(&o)
+}
+
+// redisRunID is the server's run id: another server (a failover, a
+// restart) has another.
+func redisRunID(ctx context.Context, c *goredis.Client) (string, error) {
+	info, err := c.Info(ctx, "server").Result()
+	if err != nil {
+		return "", err
+	}
+	for _, line := range strings.Split(info, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "run_id:"); ok {
+			return v, nil
+		}
+	}
+	return "", errors.New("the server gave no run_id")
 }
 
 func (r *ResetAction) catalogError(target string, err error) error {
@@ -371,15 +436,23 @@ func (r *ResetAction) catalogError(target string, err error) error {
 // Execute empties exactly the planned tables in one transaction, or
 // nothing; then flushes the planned Redis databases. A plan made for another
 // environment or database is refused before anything runs.
-func (r *ResetAction) Execute(ctx context.Context, plan Plan) (ResetResult, error) {
+func (r *ResetAction) Execute(ctx context.Context, plan *ResetPlan) (ResetResult, error) {
 	var res ResetResult
-	if plan.Environment != r.Environment {
-		return res, fmt.Errorf("reset refused, nothing was done: the plan was made for environment %q, not %q", plan.Environment, r.Environment)
+	if plan.h.env != r.Environment {
+		return res, fmt.Errorf("reset refused, nothing was done: the plan was made for environment %q, not %q", plan.h.env, r.Environment)
 	}
 	_, opts, rerr := r.redisDBs()
-	for _, db := range plan.Redis {
+	for _, db := range plan.redis {
 		if opts == nil || db.Addr != opts.Addr {
 			return res, fmt.Errorf("reset refused, nothing was done: the plan flushes redis %s, which is not this environment's Redis", db.Addr)
+		}
+	}
+	for _, db := range plan.redis {
+		c := redisClient(opts, db.DB)
+		err := sameRedis(ctx, c, db)
+		c.Close()
+		if err != nil {
+			return res, err
 		}
 	}
 	conn, target, err := r.connect(ctx)
@@ -387,8 +460,8 @@ func (r *ResetAction) Execute(ctx context.Context, plan Plan) (ResetResult, erro
 		return res, err
 	}
 	defer conn.Close(context.Background())
-	if target != plan.Target {
-		return res, fmt.Errorf("reset refused, nothing was done: the plan was made for %s, and %s's database is %s", plan.Target, r.Environment, target)
+	if target != plan.target {
+		return res, fmt.Errorf("reset refused, nothing was done: the plan was made for %s, and %s's database is %s", plan.target, r.Environment, target)
 	}
 	fail := func(format string, args ...any) (ResetResult, error) {
 		_ = sqlExec(context.Background(), conn, "ROLLBACK")
@@ -412,7 +485,7 @@ func (r *ResetAction) Execute(ctx context.Context, plan Plan) (ResetResult, erro
 		_ = sqlExec(context.Background(), conn, "ROLLBACK")
 		fresh, perr := r.Preview(ctx)
 		if perr != nil {
-			fresh = Plan{Environment: r.Environment, Target: target, Tables: now}
+			fresh = &ResetPlan{h: plan.h, reset: r, target: target, tables: now}
 		}
 		return res, &ErrPlanChanged{New: fresh}
 	}
@@ -420,9 +493,9 @@ func (r *ResetAction) Execute(ctx context.Context, plan Plan) (ResetResult, erro
 	// while they are held, no partition can be attached to them and no
 	// foreign key added to them, so what is read is what the TRUNCATE
 	// empties.
-	if len(plan.Tables) > 0 {
-		names := make([]string, len(plan.Tables))
-		for i, t := range plan.Tables {
+	if len(plan.tables) > 0 {
+		names := make([]string, len(plan.tables))
+		for i, t := range plan.tables {
 			names[i] = t.SQL()
 		}
 		if err := sqlExec(ctx, conn, "LOCK TABLE "+strings.Join(names, ", ")+" IN ACCESS EXCLUSIVE MODE"); err != nil {
@@ -441,7 +514,7 @@ func (r *ResetAction) Execute(ctx context.Context, plan Plan) (ResetResult, erro
 		_ = sqlExec(context.Background(), conn, "ROLLBACK")
 		return res, r.catalogError(target, err)
 	}
-	if !sameTables(now, plan.Tables) {
+	if !sameTables(now, plan.tables) {
 		return changed(now)
 	}
 	if len(now) > 0 {
@@ -473,11 +546,12 @@ func (r *ResetAction) Execute(ctx context.Context, plan Plan) (ResetResult, erro
 		res.RedisErr = rerr.Error()
 		return res, nil
 	}
-	for _, db := range plan.Redis {
-		o := *opts
-		o.DB, o.Protocol, o.DisableIdentity, o.MaxRetries = db.DB, 2, true, -1
-		c := goredis.NewClient(&o)
-		err := c.FlushDB(ctx).Err()
+	for _, db := range plan.redis {
+		c := redisClient(opts, db.DB)
+		err := sameRedis(ctx, c, db)
+		if err == nil {
+			err = c.FlushDB(ctx).Err()
+		}
 		c.Close()
 		if err != nil {
 			res.RedisErr = r.Scrubber.String(fmt.Sprintf("tables truncated, but redis db %d was NOT flushed: %v", db.DB, err))
@@ -486,6 +560,18 @@ func (r *ResetAction) Execute(ctx context.Context, plan Plan) (ResetResult, erro
 		res.Flushed = append(res.Flushed, db.DB)
 	}
 	return res, nil
+}
+
+// sameRedis checks that c reaches the server the plan read.
+func sameRedis(ctx context.Context, c *goredis.Client, db PlannedDB) error {
+	id, err := redisRunID(ctx, c)
+	switch {
+	case err != nil:
+		return fmt.Errorf("redis %s db %d: %v", db.Addr, db.DB, err)
+	case id != db.RunID:
+		return changed("redis %s is another server since you were asked (run id %s, not %s)", db.Addr, id, db.RunID)
+	}
+	return nil
 }
 
 // Lines say what was done, one line per step.
@@ -504,22 +590,22 @@ func sameTables(a, b []PlannedTable) bool {
 }
 
 // Summary is the plan's first line: where, how much, and what is spared.
-func (p Plan) Summary() string {
+func (p *ResetPlan) Summary() string {
 	var rows int64
-	for _, t := range p.Tables {
+	for _, t := range p.tables {
 		rows += t.Rows
 	}
-	s := fmt.Sprintf("environment %s: empty %d table(s), ~%d rows, in %s (alembic_version and keep: spared)", p.Environment, len(p.Tables), rows, p.Target)
-	for _, d := range p.Redis {
+	s := fmt.Sprintf("environment %s: empty %d table(s), ~%d rows, in %s (alembic_version and keep: spared)", p.h.env, len(p.tables), rows, p.target)
+	for _, d := range p.redis {
 		s += fmt.Sprintf("; FLUSHDB redis %s db %d (%d keys)", d.Addr, d.DB, d.Keys)
 	}
 	return s
 }
 
 // Items are the tables one per line, as the confirmation lists them.
-func (p Plan) Items() []string {
-	out := make([]string, len(p.Tables))
-	for i, t := range p.Tables {
+func (p *ResetPlan) Items() []string {
+	out := make([]string, len(p.tables))
+	for i, t := range p.tables {
 		out[i] = fmt.Sprintf("%s (~%d rows)", t, t.Total)
 		if t.Children > 0 {
 			out[i] = fmt.Sprintf("%s (~%d rows with its %d partition(s)/child table(s))", t, t.Total, t.Children)
@@ -530,10 +616,36 @@ func (p Plan) Items() []string {
 
 // Describe is the whole plan in one line, for the audit log and the
 // command line.
-func (p Plan) Describe() string {
+func (p *ResetPlan) Describe() string {
 	items := p.Items()
 	if len(items) == 0 {
 		return p.Summary()
 	}
 	return p.Summary() + ": " + strings.Join(items, ", ")
+}
+
+func (p *ResetPlan) head() planHead { return p.h }
+
+// Question is the blast radius: every table, every Redis database.
+func (p *ResetPlan) Question() Question {
+	q := Question{Action: p.h.action, Environment: p.h.env, Target: p.Describe(), Head: []string{"Reset " + p.Summary()}}
+	if p.redisErr != "" {
+		q.Head = append(q.Head, "redis: "+p.redisErr)
+	}
+	for _, it := range p.Items() {
+		q.Items = append(q.Items, Item{Text: it})
+	}
+	return q
+}
+
+func (p *ResetPlan) execute(ctx context.Context, emit Emit) (int, []string, error) {
+	res, err := p.reset.Execute(ctx, p)
+	if err != nil {
+		return 1, nil, err
+	}
+	lines := emitLines(emit, res.Lines()...)
+	if res.RedisErr != "" {
+		return 1, lines, errors.New(res.RedisErr)
+	}
+	return 0, lines, nil
 }

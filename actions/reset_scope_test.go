@@ -31,9 +31,9 @@ func scopeDB(t *testing.T, sql string) (*harness.Postgres, *pgx.Conn) {
 	return pg, conn
 }
 
-func planItems(p Plan) string {
+func planItems(p *ResetPlan) string {
 	var names []string
-	for _, t := range p.Tables {
+	for _, t := range p.tables {
 		names = append(names, t.String())
 	}
 	return strings.Join(names, " | ")
@@ -123,7 +123,7 @@ CREATE TABLE other.refs (p int REFERENCES parts(id)); INSERT INTO other.refs VAL
 				t.Fatalf("preview: %v, want a refusal saying %q", err, c.want)
 			}
 			// A plan confirmed before the table appeared is refused too.
-			if _, err := r.Execute(ctx, Plan{Environment: "qa", Target: "127.0.0.1:" + itoa(pg.Port) + "/" + pg.Database}); !errors.As(err, &unsafe) {
+			if _, err := r.Execute(ctx, &ResetPlan{h: planHead{env: "qa"}, target: "127.0.0.1:" + itoa(pg.Port) + "/" + pg.Database}); !errors.As(err, &unsafe) {
 				t.Fatalf("execute: %v", err)
 			}
 			if count(t, conn, c.survivor) != 1 || count(t, conn, "users") != 2 {
@@ -149,7 +149,7 @@ INSERT INTO events SELECT g FROM generate_series(0, 199) g`)
 	}
 	items := strings.Join(plan.Items(), " | ")
 	if !strings.Contains(items, "public.events (~200 rows with its 2 partition(s)/child table(s))") ||
-		!strings.Contains(items, "public.events_1 (~100 rows)") || len(plan.Tables) != 3 {
+		!strings.Contains(items, "public.events_1 (~100 rows)") || len(plan.tables) != 3 {
 		t.Fatalf("plan: %s", items)
 	}
 	if _, err := r.Execute(ctx, plan); err != nil {
@@ -202,14 +202,14 @@ func TestResetRefusesAnotherEnvironmentsPlan(t *testing.T) {
 	if _, err := qaReset.Execute(ctx, stagingPlan); err == nil || !strings.Contains(err.Error(), `made for environment "staging", not "qa2"`) {
 		t.Fatalf("other environment's plan: %v", err)
 	}
-	relabelled := stagingPlan
-	relabelled.Environment = "qa2"
-	if _, err := qaReset.Execute(ctx, relabelled); err == nil || !strings.Contains(err.Error(), "the plan was made for 127.0.0.1:"+itoa(staging.Port)) {
+	relabelled := *stagingPlan
+	relabelled.h.env = "qa2"
+	if _, err := qaReset.Execute(ctx, &relabelled); err == nil || !strings.Contains(err.Error(), "the plan was made for 127.0.0.1:"+itoa(staging.Port)) {
 		t.Fatalf("other database's plan: %v", err)
 	}
 	audit := &Audit{Path: t.TempDir() + "/audit.jsonl"}
-	spec := Spec{Name: "reset", Kind: Reset, Reset: qaReset}
-	if _, err := Execute(ctx, spec, stagingPlan, "qa2", "confirmed y", audit, Who{}, func(Stream, string) {}); err == nil {
+	req := Request{Env: Environment{Name: "qa2"}, Plan: stagingPlan, Consent: Consent{Yes: true, How: "confirmed y"}}
+	if _, err := Execute(ctx, req, audit, Who{}, func(Stream, string) {}); err == nil {
 		t.Fatal("Execute ran another environment's plan")
 	}
 	if recs, _ := audit.Recent(10); len(recs) != 0 {
@@ -242,7 +242,7 @@ CREATE SCHEMA other; CREATE TABLE other.events_2 (at int); INSERT INTO other.eve
 		t.Fatal(err)
 	}
 	var changed *ErrPlanChanged
-	if _, err := r.Execute(ctx, plan); !errors.As(err, &changed) || len(changed.New.Tables) != len(plan.Tables)-1 {
+	if _, err := r.Execute(ctx, plan); !errors.As(err, &changed) || len(changed.New.tables) != len(plan.tables)-1 {
 		t.Fatalf("a dropped table: %v", err)
 	}
 	plan = changed.New

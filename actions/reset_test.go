@@ -91,8 +91,8 @@ func TestResetEmptiesWhatItShowed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(plan.Tables) != 2 || plan.Tables[0].Name != "conversations" || plan.Tables[0].Rows != 60 || plan.Tables[1].Name != "users" ||
-		len(plan.Redis) != 1 || plan.Redis[0].DB != 0 || plan.Redis[0].Keys != 25 {
+	if len(plan.tables) != 2 || plan.tables[0].Name != "conversations" || plan.tables[0].Rows != 60 || plan.tables[1].Name != "users" ||
+		len(plan.redis) != 1 || plan.redis[0].DB != 0 || plan.redis[0].Keys != 25 {
 		t.Fatalf("plan = %+v", plan)
 	}
 	if d := plan.Describe(); !strings.Contains(d, "empty 2 table(s), ~90 rows, in 127.0.0.1:") || strings.Contains(d, pg.Password) || !strings.Contains(d, "db 0 (25 keys)") {
@@ -141,7 +141,7 @@ func TestResetRefusesAChangedPlanAndIsAllOrNothing(t *testing.T) {
 	}
 	_, err = r.Execute(ctx, plan)
 	var changed *ErrPlanChanged
-	if !errors.As(err, &changed) || len(changed.New.Tables) != len(plan.Tables)+1 || count(t, conn, "users") != 30 {
+	if !errors.As(err, &changed) || len(changed.New.tables) != len(plan.tables)+1 || count(t, conn, "users") != 30 {
 		t.Fatalf("changed plan: %v", err)
 	}
 	plan = changed.New
@@ -158,10 +158,37 @@ func TestResetRefusesAChangedPlanAndIsAllOrNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	proxy.Down() // Redis goes away after the preview
-	res, err := r.Execute(ctx, plan)
-	if err != nil || count(t, conn, "users") != 0 || !strings.Contains(res.RedisErr, "tables truncated, but redis db 0 was NOT flushed") || len(res.Flushed) != 0 {
-		t.Fatalf("redis lost: %+v %v", res, err)
+	// Redis goes away after the preview: nothing is truncated, as the
+	// plan's Redis cannot be reached to be checked.
+	proxy.Down()
+	if _, err := r.Execute(ctx, plan); err == nil || count(t, conn, "users") != 30 {
+		t.Fatalf("redis down before the reset: %v (users %d)", err, count(t, conn, "users"))
+	}
+	if err := proxy.Up(); err != nil {
+		t.Fatal(err)
+	}
+
+	// Redis goes away while the truncate waits for its lock: the tables
+	// are emptied, and the output says exactly that Redis was not.
+	locker = lockUsers(t, pg)
+	type result struct {
+		res ResetResult
+		err error
+	}
+	done := make(chan result, 1)
+	go func() { res, err := r.Execute(ctx, plan); done <- result{res, err} }()
+	wctx, wcancel := context.WithTimeout(ctx, 30*time.Second)
+	defer wcancel()
+	if _, err := pg.WaitingPID(wctx, "opsdeck reset"); err != nil {
+		t.Fatal(err)
+	}
+	proxy.Down()
+	if _, err := locker.Exec(ctx, "ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+	got := <-done
+	if got.err != nil || count(t, conn, "users") != 0 || !strings.Contains(got.res.RedisErr, "tables truncated, but redis db 0 was NOT flushed") || len(got.res.Flushed) != 0 {
+		t.Fatalf("redis lost: %+v %v", got.res, got.err)
 	}
 }
 
@@ -237,7 +264,7 @@ func TestResetValuesAreNeverSQL(t *testing.T) {
 		t.Fatal(err)
 	}
 	var names []string
-	for _, tb := range plan.Tables {
+	for _, tb := range plan.tables {
 		names = append(names, tb.Name)
 	}
 	if strings.Join(names, "|") != "conversations|"+weird+"|users" {

@@ -33,6 +33,16 @@ type Command struct {
 	// Scrub keeps the configuration's secrets out of the command as shown
 	// and audited, and out of its output (nil: URL passwords only).
 	Scrub *redact.Scrubber
+	// path is the executable a plan resolved argv[0] to ("" to look it up).
+	path string
+}
+
+// argv is the process's argument vector: the shell's for a shell string.
+func (c Command) argv() []string {
+	if c.Shell != "" {
+		return []string{"/bin/sh", "-c", c.Shell}
+	}
+	return c.Argv
 }
 
 // String is the command as shown and audited, secrets masked: a command
@@ -86,18 +96,20 @@ var ErrCancelled = errors.New("cancelled")
 // (c.Scrub) before anything sees them.
 func Start(ctx context.Context, c Command) (*Run, error) {
 	scrub := c.Scrub
-	argv := c.Argv
-	if c.Shell != "" {
-		argv = []string{"/bin/sh", "-c", c.Shell}
-	}
+	argv := c.argv()
 	if len(argv) == 0 {
 		return nil, errors.New("empty command")
 	}
 	if c.Grace <= 0 {
 		c.Grace = 5 * time.Second
 	}
-	if _, err := exec.LookPath(argv[0]); err != nil {
-		return nil, fmt.Errorf("command not found: %s", argv[0])
+	exe := c.path
+	if exe == "" {
+		found, err := exec.LookPath(argv[0])
+		if err != nil {
+			return nil, fmt.Errorf("command not found: %s", argv[0])
+		}
+		exe = found
 	}
 	runCtx, cancel := context.WithCancelCause(ctx)
 	if c.Timeout > 0 {
@@ -106,8 +118,9 @@ func Start(ctx context.Context, c Command) (*Run, error) {
 		inner := cancel
 		cancel = func(cause error) { stop(); inner(cause) }
 	}
-	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Dir = c.Dir
+	// The executable by its path, argv[0] as written: the program a plan
+	// resolved, whatever PATH says now.
+	cmd := &exec.Cmd{Path: exe, Args: argv, Dir: c.Dir}
 	cmd.Env = append(os.Environ(), c.Env...)
 	// Pdeathsig: the command dies with opsdeck, even a kill -9 of it, rather
 	// than run on unwatched with only a "started" record.

@@ -20,7 +20,6 @@ import (
 	"github.com/opsdeck/opsdeck/internal/wire"
 	"github.com/opsdeck/opsdeck/sources"
 	"github.com/opsdeck/opsdeck/ui"
-	"github.com/opsdeck/opsdeck/ui/actionpane"
 	"github.com/opsdeck/opsdeck/ui/theme"
 )
 
@@ -71,19 +70,12 @@ func (a *app) console(ctx context.Context, cfg *config.Config) error {
 	}
 	audit := &actions.Audit{Path: actions.DefaultAuditPath(a.lookupEnv)}
 	who := actions.Who{User: osUser(), Host: hostname()}
+	ac := actor{cfg: cfg, readonly: a.cli.Readonly, audit: audit, who: who}
 	model := ui.New(ui.Deps{
-		Actions: func(n string) []actionpane.Action {
-			return consoleActions(cfg, n, a.cli.Readonly, audit, who)
-		},
-		Silences: func(n string) ui.SilenceActions {
-			return consoleSilences(cfg, n, a.cli.Readonly, audit, who)
-		},
-		Signal: func(n string, pid int, terminate bool) actionpane.Action {
-			return consoleSignal(cfg, n, a.cli.Readonly, audit, who, pid, terminate)
-		},
-		Celery: func(n, kind, arg string) actionpane.Action {
-			return consoleCelery(cfg, n, a.cli.Readonly, audit, who, kind, arg)
-		},
+		Actions:         ac.keys,
+		Silences:        ac.silences,
+		Signal:          ac.signal,
+		Celery:          ac.celery,
 		Mode:            gcFor(a.lookupEnv),
 		Overview:        a.cli.Overview,
 		OverviewRefresh: cfg.OverviewRefresh.D(),

@@ -2,115 +2,112 @@ package cli
 
 import (
 	"context"
-	"fmt"
-	"strings"
 
 	"github.com/opsdeck/opsdeck/actions"
 	"github.com/opsdeck/opsdeck/config"
 	"github.com/opsdeck/opsdeck/internal/wire"
-	"github.com/opsdeck/opsdeck/sources/preflight"
 	"github.com/opsdeck/opsdeck/ui/actionpane"
 )
 
-// consoleActions are the environment's actions as the console's keys run
-// them: the same specs, guards and audit log as `opsdeck run`.
-func consoleActions(cfg *config.Config, name string, readonly bool, audit *actions.Audit, who actions.Who) []actionpane.Action {
-	env, specs, err := wire.Actions(cfg, name)
+// actor makes the console's actions: the same specs, plans, guards and
+// audit log as `opsdeck run`, every kind through one path (paneAction).
+type actor struct {
+	cfg      *config.Config
+	readonly bool
+	audit    *actions.Audit
+	who      actions.Who
+}
+
+// keys are environment name's keyed actions: migrate, reset, the runbook
+// commands.
+func (ac actor) keys(name string) []actionpane.Action {
+	env, specs, err := wire.Actions(ac.cfg, name)
 	if err != nil {
 		return nil
 	}
 	out := make([]actionpane.Action, 0, len(specs))
 	for _, spec := range specs {
-		d := spec.Guard(env, readonly)
-		a := actionpane.Action{Name: spec.Name, Key: spec.Key, Reason: d.Reason, Refreshes: spec.Kind != actions.Safe, Guard: paneGuard(d.Guard)}
-		a.Preview = preview(spec, env, readonly, audit, who)
+		a := ac.paneAction(env, spec)
+		a.Key, a.Refreshes = spec.Key, spec.Kind != actions.Safe
 		out = append(out, a)
 	}
 	return out
 }
 
-// preview reads what the action would do; the Run it returns does exactly
-// that: a reset executes the plan it showed. A migration's preview is its
-// preflight's verdict above the pending revisions; a hazard raises the
-// guard (actions.Escalate).
-func preview(spec actions.Spec, env actions.Environment, readonly bool, audit *actions.Audit, who actions.Who) func(context.Context) (actionpane.Preview, error) {
-	name := env.Name
-	return func(ctx context.Context) (actionpane.Preview, error) {
-		if spec.Reset != nil {
-			plan, err := spec.Reset.Preview(ctx)
+// signal is the cancel (or terminate) of backend pid; own are the
+// console's own connections, never signalled.
+func (ac actor) signal(name string, pid int, terminate bool, own []int) actionpane.Action {
+	env, spec, err := wire.Signal(ac.cfg, name, pid, terminate, own)
+	if err != nil {
+		return refused(spec.Name, err)
+	}
+	return ac.paneAction(env, spec)
+}
+
+// celery is a Celery action of kind on arg (a queue, a task id).
+func (ac actor) celery(name, kind, arg string) actionpane.Action {
+	env, spec, err := wire.Celery(ac.cfg, name, kind, arg)
+	if err != nil {
+		return refused("celery "+kind, err)
+	}
+	return ac.paneAction(env, spec)
+}
+
+func refused(name string, err error) actionpane.Action {
+	return actionpane.Action{Name: name, Guard: actionpane.Refused, Reason: err.Error()}
+}
+
+// paneAction is spec as the console runs it: its guard, its plan read when
+// the key is pressed and shown as the question (a hazard raising the
+// guard), and the run of that very plan, audited.
+func (ac actor) paneAction(env actions.Environment, spec actions.Spec) actionpane.Action {
+	d := spec.Guard(env, ac.readonly)
+	return actionpane.Action{Name: spec.Name, Guard: paneGuard(d.Guard), Reason: d.Reason, Refreshes: true,
+		Preview: func(ctx context.Context) (actionpane.Preview, error) {
+			steps := actions.StepsIn(env, ac.readonly, ac.audit, ac.who)
+			plan, err := spec.Plan(ctx, steps)
 			if err != nil {
 				return actionpane.Preview{}, err
 			}
-			p := actionpane.Preview{Head: []string{"Reset " + plan.Summary()}, Items: plan.Items(), Run: runner(spec, plan, name, audit, who)}
-			if plan.RedisErr != "" {
-				p.Head = append(p.Head, "redis: "+plan.RedisErr)
-			}
+			p := previewOf(plan.Question())
+			g := paneGuard(actions.PlanGuard(plan, env, ac.readonly).Guard)
+			p.Guard = &g
+			p.Run = ac.runner(env, plan)
 			return p, nil
-		}
-		p := actionpane.Preview{Head: []string{fmt.Sprintf("%s in %s: run `%s` against %s", spec.Name, name, spec.Command.String(), spec.Target)},
-			Run: runner(spec, actions.Plan{}, name, audit, who)}
-		if spec.Pending == nil {
-			return p, nil
-		}
-		list, err := spec.Pending(ctx)
-		if spec.Preflight != nil && len(list) > 0 {
-			v := spec.Preflight(ctx, helperRunner(env, readonly, audit, who))
-			lines := v.Lines()
-			p.Head = append(p.Head, lines[0].Text)
-			for _, l := range lines[1:] {
-				p.Items = append(p.Items, l.Text)
-				p.Levels = append(p.Levels, level(l.Severity))
-			}
-			p.Items = append(p.Items, "")
-			p.Levels = append(p.Levels, actionpane.Plain)
-			if v.Hazards() > 0 {
-				g := paneGuard(actions.Escalate(spec.Guard(env, readonly), env, true).Guard)
-				p.Guard = &g
-			}
-		}
-		p.Items = append(p.Items, pendingHead(list, err))
-		p.Items = append(p.Items, list...)
-		return p, nil
-	}
+		}}
 }
 
-// helperRunner runs the preflight's helpers in env, guarded and audited.
-func helperRunner(env actions.Environment, readonly bool, audit *actions.Audit, who actions.Who) actions.Capture {
-	return func(ctx context.Context, s actions.Spec) (string, error) {
-		return actions.RunHelper(ctx, s, env, readonly, audit, who)
+// previewOf is a question as the overlay shows it.
+func previewOf(q actions.Question) actionpane.Preview {
+	p := actionpane.Preview{Head: q.Head}
+	for _, it := range q.Items {
+		p.Items = append(p.Items, it.Text)
+		p.Levels = append(p.Levels, paneLevel(it.Level))
 	}
+	return p
 }
 
-// level paints a verdict line by its severity.
-func level(s preflight.Severity) actionpane.Level {
-	switch s {
-	case preflight.Hazard:
-		return actionpane.Danger
-	case preflight.Caution:
+func paneLevel(l actions.Level) actionpane.Level {
+	switch l {
+	case actions.Quiet:
+		return actionpane.Quiet
+	case actions.Caution:
 		return actionpane.Caution
+	case actions.Danger:
+		return actionpane.Danger
 	}
-	return actionpane.Quiet
+	return actionpane.Plain
 }
 
-// pendingHead says how many revisions a migration applies, or why that is
-// not known.
-func pendingHead(list []string, err error) string {
-	switch {
-	case err != nil:
-		return "pending revisions unknown: " + err.Error()
-	case len(list) == 0:
-		return "nothing pending: the database is at the heads"
-	}
-	return fmt.Sprintf("%d pending, applied in this order:", len(list))
-}
-
-func runner(spec actions.Spec, plan actions.Plan, env string, audit *actions.Audit, who actions.Who) func(context.Context, string) (<-chan actionpane.Line, func(), error) {
-	return func(base context.Context, confirmation string) (<-chan actionpane.Line, func(), error) {
+// runner carries out plan with the user's answer, its output streamed.
+func (ac actor) runner(env actions.Environment, plan actions.Plan) func(context.Context, actionpane.Consent) (<-chan actionpane.Line, func(), error) {
+	return func(base context.Context, c actionpane.Consent) (<-chan actionpane.Line, func(), error) {
 		ctx, cancel := context.WithCancelCause(base)
 		out := make(chan actionpane.Line, 64)
+		req := actions.Request{Env: env, Readonly: ac.readonly, Plan: plan, Consent: actions.Consent{Yes: c.Yes, Typed: c.Typed, How: c.How}}
 		go func() {
 			defer cancel(nil)
-			exit, err := actions.Execute(ctx, spec, plan, env, confirmation, audit, who, func(s actions.Stream, line string) {
+			exit, err := actions.Execute(ctx, req, ac.audit, ac.who, func(s actions.Stream, line string) {
 				out <- actionpane.Line{Text: line, Stderr: s == actions.Stderr}
 			})
 			out <- actionpane.Line{Done: true, Exit: exit, Err: err}
@@ -120,10 +117,15 @@ func runner(spec actions.Spec, plan actions.Plan, env string, audit *actions.Aud
 	}
 }
 
-// pendingText says what a migration would apply, or why that is not known.
-func pendingText(list []string, err error) string {
-	if len(list) == 0 {
-		return pendingHead(list, err)
+// paneGuard is the console's form of a guard.
+func paneGuard(g actions.Guard) actionpane.Guard {
+	switch g {
+	case actions.Refused:
+		return actionpane.Refused
+	case actions.TypeName:
+		return actionpane.TypeName
+	case actions.Confirm:
+		return actionpane.Confirm
 	}
-	return pendingHead(list, err) + "\n  " + strings.Join(list, "\n  ")
+	return actionpane.None
 }

@@ -46,11 +46,9 @@ func runAction(a *app, name string, f runFlags) error {
 			return usageError(fmt.Errorf("%s needs the backend's pid: --pid N (the Postgres sessions view shows them)", name))
 		}
 		var sig actions.Spec
-		var release func()
-		if env, sig, release, err = wire.Signal(cfg, envName, f.PID, name == "terminate"); err != nil {
+		if env, sig, err = wire.Signal(cfg, envName, f.PID, name == "terminate", nil); err != nil {
 			return usageError(err)
 		}
-		defer release()
 		specs = append(specs, sig)
 	}
 	if slices.Contains(wire.CeleryActions, name) {
@@ -75,57 +73,32 @@ func runAction(a *app, name string, f runFlags) error {
 	if spec == nil {
 		return usageError(fmt.Errorf("no action %q in environment %s (have: %s)", name, envName, strings.Join(names, ", ")))
 	}
-	d := spec.Guard(env, a.cli.Readonly)
-	if d.Guard == actions.Refused {
+	if d := spec.Guard(env, a.cli.Readonly); d.Guard == actions.Refused {
 		return usageError(fmt.Errorf("refused: %s", d.Reason))
 	}
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
 
-	var plan actions.Plan
-	if spec.Shows != nil {
-		// What it would reach, read now: nothing to reach is no run.
-		shown, err := spec.Shows(ctx)
-		if err != nil {
-			return fmt.Errorf("%s: %w", spec.Name, err)
-		}
-		fmt.Fprintln(a.stderr, "opsdeck: "+spec.Name+": "+strings.Join(shown, "; "))
-	}
 	audit := &actions.Audit{Path: actions.DefaultAuditPath(a.lookupEnv)}
 	who := actions.Who{User: osUser(), Host: hostname()}
-	if spec.Pending != nil {
-		list, err := spec.Pending(ctx) // read once: what is shown is what is judged
-		fmt.Fprintln(a.stderr, "opsdeck: "+spec.Name+": "+pendingText(list, err))
-		if len(list) > 0 && spec.Preflight != nil {
-			v := spec.Preflight(ctx, helperRunner(env, a.cli.Readonly, audit, who))
-			for _, l := range v.Lines() {
-				fmt.Fprintln(a.stderr, "opsdeck: "+safetext.String(l.Text)) // other sessions' queries are in it
-			}
-			d = actions.Escalate(d, env, v.Hazards() > 0)
-		}
+	// The plan is read once: what is printed is what runs, or nothing.
+	plan, err := spec.Plan(ctx, actions.StepsIn(env, a.cli.Readonly, audit, who))
+	if err != nil {
+		return fmt.Errorf("%s: %w", spec.Name, err)
 	}
-	if spec.Reset != nil {
-		if plan, err = spec.Reset.Preview(ctx); err != nil {
-			return err
-		}
-		fmt.Fprintln(a.stderr, "opsdeck: reset plan: "+plan.Describe())
+	q := plan.Question()
+	for _, l := range q.Head {
+		fmt.Fprintln(a.stderr, "opsdeck: "+safetext.String(l)) // other sessions' queries and labels are in it
 	}
-	confirmation := "none needed (" + d.Guard.String() + ")"
-	switch d.Guard {
-	case actions.TypeName:
-		if f.ConfirmEnv != envName {
-			return usageError(fmt.Errorf("%s is protected: repeat its name with --confirm-env %s to %s", envName, envName, spec.Name))
-		}
-		confirmation = "environment name typed (--confirm-env)"
-	case actions.Confirm:
-		if !f.Yes {
-			return usageError(fmt.Errorf("%s in %s needs confirmation: add --yes (it will run: %s)", spec.Name, envName, commandText(*spec)))
-		}
-		confirmation = "confirmed (--yes)"
+	for _, it := range q.Items {
+		fmt.Fprintln(a.stderr, "opsdeck:   "+safetext.String(it.Text))
 	}
-
+	consent, err := runConsent(plan, env, a.cli.Readonly, envName, f)
+	if err != nil {
+		return err
+	}
 	a.reportAbandoned(audit)
-	status, runErr := actions.Execute(ctx, *spec, plan, envName, confirmation, audit, who,
+	status, runErr := actions.Execute(ctx, actions.Request{Env: env, Readonly: a.cli.Readonly, Plan: plan, Consent: consent}, audit, who,
 		func(s actions.Stream, line string) {
 			if s == actions.Stderr {
 				fmt.Fprintln(a.stderr, line)
@@ -143,11 +116,30 @@ func runAction(a *app, name string, f runFlags) error {
 	return nil
 }
 
-func commandText(s actions.Spec) string {
-	if s.Command != nil {
-		return s.Command.String()
+// runConsent is the flags' answer to the guard plan needs, or why they
+// do not answer it.
+func runConsent(plan actions.Plan, env actions.Environment, readonly bool, envName string, f runFlags) (actions.Consent, error) {
+	d := actions.PlanGuard(plan, env, readonly)
+	q := plan.Question()
+	switch d.Guard {
+	case actions.Refused:
+		return actions.Consent{}, usageError(fmt.Errorf("refused: %s", d.Reason))
+	case actions.TypeName:
+		if f.ConfirmEnv != envName {
+			return actions.Consent{}, usageError(fmt.Errorf("%s is protected: repeat its name with --confirm-env %s to %s", envName, envName, q.Action))
+		}
+		return actions.Consent{Typed: f.ConfirmEnv, How: "environment name typed (--confirm-env)"}, nil
+	case actions.Confirm:
+		if !f.Yes {
+			what := q.Command
+			if what == "" {
+				what = q.Target
+			}
+			return actions.Consent{}, usageError(fmt.Errorf("%s in %s needs confirmation: add --yes (it will run: %s)", q.Action, envName, what))
+		}
+		return actions.Consent{Yes: true, How: "confirmed (--yes)"}, nil
 	}
-	return s.Name
+	return actions.Consent{How: "none needed (" + d.Guard.String() + ")"}, nil
 }
 
 func osUser() string {

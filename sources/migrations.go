@@ -20,6 +20,9 @@ type Revision struct {
 	DependsOn    []string `json:"depends_on,omitempty"`
 	Message      string   `json:"message"`
 	File         string   `json:"file,omitempty"`
+	// Digest is the SHA-256 of the file as read: a revision edited after
+	// a migration was planned is not the one planned.
+	Digest string `json:"-"`
 }
 
 // Problem is something wrong with the revision graph or the database's place

@@ -27,10 +27,10 @@ func (f *fakeAction) action(name, key string, guard actionpane.Guard) actionpane
 			f.previews++
 			plan := f.previews
 			return actionpane.Preview{Head: []string{name + " in qa: run `alembic upgrade head` against db.qa:6432/origin_db"},
-				Run: func(_ context.Context, confirmation string) (<-chan actionpane.Line, func(), error) {
+				Run: func(_ context.Context, c actionpane.Consent) (<-chan actionpane.Line, func(), error) {
 					f.runs++
 					f.ranPlan = append(f.ranPlan, plan)
-					f.confirmed = append(f.confirmed, confirmation)
+					f.confirmed = append(f.confirmed, c.How)
 					ch := make(chan actionpane.Line, len(f.queue))
 					for _, l := range f.queue {
 						ch <- l
@@ -132,7 +132,7 @@ func TestSwitchingEnvironmentDropsThePendingPreview(t *testing.T) {
 		return []actionpane.Action{{Name: "reset", Key: "R", Guard: actionpane.Confirm,
 			Preview: func(context.Context) (actionpane.Preview, error) {
 				return actionpane.Preview{Head: []string{"Reset environment " + env + ": plan of " + env},
-					Run: func(context.Context, string) (<-chan actionpane.Line, func(), error) {
+					Run: func(context.Context, actionpane.Consent) (<-chan actionpane.Line, func(), error) {
 						ran = append(ran, "plan of "+env)
 						ch := make(chan actionpane.Line, 1)
 						ch <- actionpane.Line{Done: true}
@@ -181,7 +181,7 @@ func TestLongPreviewKeepsTargetCountsAndQuestionInView(t *testing.T) {
 		return []actionpane.Action{{Name: "reset", Key: "R", Guard: actionpane.Confirm,
 			Preview: func(context.Context) (actionpane.Preview, error) {
 				return actionpane.Preview{Head: []string{"Reset environment qa: empty 5000 table(s), ~12497500 rows, in db.qa:6432/origin_db"}, Items: items,
-					Run: func(context.Context, string) (<-chan actionpane.Line, func(), error) {
+					Run: func(context.Context, actionpane.Consent) (<-chan actionpane.Line, func(), error) {
 						runs++
 						ch := make(chan actionpane.Line, 1)
 						ch <- actionpane.Line{Done: true}
@@ -352,7 +352,7 @@ func running(t *testing.T, lines chan actionpane.Line, cancel func()) (h *harnes
 	h, _ = actionHarness(t, func(*fakeAction) []actionpane.Action {
 		return []actionpane.Action{{Name: "migrate", Key: "m", Guard: actionpane.None,
 			Preview: func(context.Context) (actionpane.Preview, error) {
-				return actionpane.Preview{Run: func(context.Context, string) (<-chan actionpane.Line, func(), error) {
+				return actionpane.Preview{Run: func(context.Context, actionpane.Consent) (<-chan actionpane.Line, func(), error) {
 					return lines, cancel, nil
 				}}, nil
 			}}}

@@ -42,7 +42,7 @@ func TestEveryBindingRemapped(t *testing.T) {
 		}
 		return []actionpane.Action{f.action("migrate", "", actionpane.Confirm), long, f.action(CheckAction, "", actionpane.Confirm),
 			{Name: "tests", Key: "t", Guard: actionpane.None, Preview: func(context.Context) (actionpane.Preview, error) {
-				return actionpane.Preview{Run: func(context.Context, string) (<-chan actionpane.Line, func(), error) {
+				return actionpane.Preview{Run: func(context.Context, actionpane.Consent) (<-chan actionpane.Line, func(), error) {
 					return lines, func() { cancelled = true; close(lines) }, nil
 				}}, nil
 			}}}

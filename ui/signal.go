@@ -16,7 +16,11 @@ func (m *Model) noSignal() string {
 // signal cancels (or terminates) the selected session, once confirmed.
 func (m *Model) signal(terminate bool) tea.Cmd {
 	s, _ := m.dbPane.Selected()
-	return m.act.Begin(m.deps.Signal(m.env.Name, s.PID, terminate))
+	var own []int
+	if db, ok := m.env.Database.(interface{ OwnPIDs() []int }); ok {
+		own = db.OwnPIDs()
+	}
+	return m.act.Begin(m.deps.Signal(m.env.Name, s.PID, terminate, own))
 }
 
 // celeryTarget is what a Celery action of kind acts on (the queue or the

@@ -116,11 +116,11 @@ func TestCancelFromTheLockTree(t *testing.T) {
 
 // fakeSignal stands for Deps.Signal: a y/N question naming the pid, and a
 // run that records what it was asked to do.
-func fakeSignal(record func(env string, pid int, terminate bool)) func(string, int, bool) actionpane.Action {
-	return func(env string, pid int, terminate bool) actionpane.Action {
+func fakeSignal(record func(env string, pid int, terminate bool)) func(string, int, bool, []int) actionpane.Action {
+	return func(env string, pid int, terminate bool, _ []int) actionpane.Action {
 		return actionpane.Action{Name: "cancel", Guard: actionpane.Confirm, Preview: func(context.Context) (actionpane.Preview, error) {
 			return actionpane.Preview{Head: []string{fmt.Sprintf("Cancel the query of pid %d in %s", pid, env)},
-				Run: func(context.Context, string) (<-chan actionpane.Line, func(), error) {
+				Run: func(context.Context, actionpane.Consent) (<-chan actionpane.Line, func(), error) {
 					record(env, pid, terminate)
 					ch := make(chan actionpane.Line, 1)
 					ch <- actionpane.Line{Done: true}

@@ -72,8 +72,9 @@ type Deps struct {
 	// Silences are an environment's silence actions (nil: none).
 	Silences func(env string) SilenceActions
 	// Signal is the action that cancels (or terminates) backend pid in
-	// environment env (nil: none).
-	Signal func(env string, pid int, terminate bool) actionpane.Action
+	// environment env, never one of own (the console's own connections);
+	// nil: none.
+	Signal func(env string, pid int, terminate bool, own []int) actionpane.Action
 	// Mode, when set, hears which screen is up: the overview (every
 	// environment's clients, little CPU) or a console (one environment,
 	// every pane live). The program tunes its collector to each.
@@ -95,6 +96,8 @@ type SilenceActions struct {
 	// of the selected alert's group (the preview tells matches in it from
 	// matches beyond it).
 	Make func(am sources.Alerting, s sources.Silence, group []string) actionpane.Action
+	// Ack is Make for the acknowledge key: a short silence of one alert.
+	Ack func(am sources.Alerting, s sources.Silence, group []string) actionpane.Action
 	// Expire ends silence s of am now.
 	Expire func(am sources.Alerting, s sources.Silence) actionpane.Action
 	// Who is a silence's creator: user@host.

@@ -3,8 +3,8 @@ package wire
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -246,7 +246,7 @@ func Signals(p config.Prometheus) []sources.SignalSpec {
 
 // Actions are the named environment's actions, built from its configuration:
 // migrate and reset (when the environment has what they need) and the
-// runbook commands.
+// runbook commands. Each is planned when asked for (Spec.Plan).
 func Actions(cfg *config.Config, name string) (actions.Environment, []actions.Spec, error) {
 	e, err := cfg.Get(name)
 	if err != nil {
@@ -258,35 +258,13 @@ func Actions(cfg *config.Config, name string) (actions.Environment, []actions.Sp
 	var specs []actions.Spec
 	dbTarget := redact.URL(e.Postgres.URL)
 	if e.Alembic.Dir != "" && e.Postgres.URL != "" {
-		vars := []string{"DATABASE_URL=" + e.Postgres.URL}
-		for k, v := range e.Alembic.Env {
-			vars = append(vars, k+"="+v)
-		}
-		dir, url := e.Alembic.Dir, e.Postgres.URL
-		judge, err := Preflight(cfg, name)
+		migrate, err := migrateSpec(cfg, name, e, scrubber)
 		if err != nil {
 			return actions.Environment{}, nil, err
 		}
-		migrateVars := slices.Clone(vars)
-		if o := pgOptions(e.Actions.Migrate); o != "" {
-			migrateVars = append(migrateVars, "PGOPTIONS="+o)
-		}
 		specs = append(specs, actions.Spec{Name: "migrate", Key: cfg.Key("migrate"), Kind: actions.Dangerous, Target: dbTarget,
-			Command: &actions.Command{Argv: strings.Fields(e.Actions.Migrate.Command), Dir: e.Alembic.Dir, Env: migrateVars,
-				Timeout: e.Actions.Migrate.Timeout.D(), Scrub: scrubber},
-			Pending:   func(ctx context.Context) ([]string, error) { return pending(ctx, dir, url, scrubber) },
-			Preflight: judge, Explain: explainMigration(e.Actions.Migrate)})
-		// The drift pane's migration check: a command like any other, so it
-		// passes the same guard and lands in the same audit log. Configured
-		// as something other than a read-only alembic command, it is
-		// treated as one that changes the database.
-		check := strings.Fields(e.Alembic.CheckCommand)
-		kind := actions.Dangerous
-		if readOnlyAlembic(check) {
-			kind = actions.Safe
-		}
-		specs = append(specs, actions.Spec{Name: "alembic-check", Kind: kind, Target: dbTarget,
-			Command: &actions.Command{Argv: check, Dir: e.Alembic.Dir, Env: vars, Timeout: 2 * time.Minute, Scrub: scrubber}})
+			Plan: func(ctx context.Context, steps actions.Steps) (actions.Plan, error) { return actions.PlanMigrate(ctx, migrate, steps) }})
+		specs = append(specs, alembicCheck(name, e, scrubber))
 	}
 	if e.Postgres.URL != "" {
 		r := e.Actions.Reset
@@ -294,9 +272,10 @@ func Actions(cfg *config.Config, name string) (actions.Environment, []actions.Sp
 		if e.Redis.URL != "" {
 			target += " and " + redact.URL(e.Redis.URL)
 		}
+		reset := &actions.ResetAction{Environment: name, DatabaseURL: postgres.Driverless(e.Postgres.URL), Schemas: r.Schemas, Keep: r.Keep,
+			RedisURL: e.Redis.URL, RedisDBs: r.RedisDBs, LockTimeout: r.LockTimeout.D(), Scrubber: scrubber}
 		specs = append(specs, actions.Spec{Name: "reset", Key: cfg.Key("reset"), Kind: actions.Reset, Target: target,
-			Reset: &actions.ResetAction{Environment: name, DatabaseURL: postgres.Driverless(e.Postgres.URL), Schemas: r.Schemas, Keep: r.Keep,
-				RedisURL: e.Redis.URL, RedisDBs: r.RedisDBs, LockTimeout: r.LockTimeout.D(), Scrubber: scrubber}})
+			Plan: func(ctx context.Context, _ actions.Steps) (actions.Plan, error) { return reset.Preview(ctx) }})
 	}
 	for _, c := range e.Actions.Commands {
 		kind := actions.Safe
@@ -310,10 +289,64 @@ func Actions(cfg *config.Config, name string) (actions.Environment, []actions.Sp
 		for k, v := range c.Env {
 			vars = append(vars, k+"="+v)
 		}
-		specs = append(specs, actions.Spec{Name: c.Name, Key: c.Key, Kind: kind, AlwaysConfirm: c.Confirm, Target: name,
-			Command: &actions.Command{Argv: c.Argv, Shell: c.Shell, Dir: c.Dir, Env: vars, Timeout: c.Timeout.D(), Scrub: scrubber}})
+		cs := actions.CommandSpec{Action: "command", Environment: name, Name: c.Name, Danger: kind, AlwaysConfirm: c.Confirm,
+			Command: actions.Command{Argv: c.Argv, Shell: c.Shell, Dir: c.Dir, Env: vars, Timeout: c.Timeout.D(), Scrub: scrubber}}
+		specs = append(specs, commandSpec(c.Key, name, cs))
 	}
 	return env, specs, nil
+}
+
+// commandSpec is a configured command as an action: planned when asked.
+func commandSpec(key, target string, cs actions.CommandSpec) actions.Spec {
+	return actions.Spec{Name: cs.Name, Key: key, Kind: cs.Danger, AlwaysConfirm: cs.AlwaysConfirm, Target: target,
+		Plan: func(context.Context, actions.Steps) (actions.Plan, error) { return actions.PlanCommand(cs) }}
+}
+
+// migrateSpec is environment e's migration: the configured command run
+// against the migration's database, with its timeouts on every session.
+func migrateSpec(cfg *config.Config, name string, e *config.Environment, scrubber *redact.Scrubber) (actions.MigrateSpec, error) {
+	vars := []string{"DATABASE_URL=" + e.Postgres.URL}
+	for k, v := range e.Alembic.Env {
+		vars = append(vars, k+"="+v)
+	}
+	if o := pgOptions(e.Actions.Migrate); o != "" {
+		vars = append(vars, "PGOPTIONS="+o)
+	}
+	judge, err := Preflight(cfg, name)
+	if err != nil {
+		return actions.MigrateSpec{}, err
+	}
+	m := e.Actions.Migrate
+	return actions.MigrateSpec{Environment: name, Dir: e.Alembic.Dir, Target: redact.URL(migrationURL(e)),
+		DB: postgres.Options{URL: migrationURL(e), StatementTimeout: e.Postgres.StatementTimeout.D(), Timeout: e.Postgres.Timeout.D(), Scrubber: scrubber},
+		Command: actions.Command{Argv: strings.Fields(m.Command), Dir: e.Alembic.Dir, Env: vars, Timeout: m.Timeout.D(), Scrub: scrubber},
+		Preflight: judge, Explain: explainMigration(m)}, nil
+}
+
+// alembicCheck is the drift pane's migration check: a command like any
+// other, so it passes the same guard and lands in the same audit log.
+// Configured as something other than a read-only alembic command, it is
+// treated as one that changes the database; a read-only one gets sessions
+// that cannot write.
+func alembicCheck(name string, e *config.Environment, scrubber *redact.Scrubber) actions.Spec {
+	check := strings.Fields(e.Alembic.CheckCommand)
+	vars := []string{"DATABASE_URL=" + e.Postgres.URL}
+	for k, v := range e.Alembic.Env {
+		vars = append(vars, k+"="+v)
+	}
+	kind := actions.Dangerous
+	if readOnlyAlembic(check) {
+		kind = actions.Safe
+		vars = append(vars, "PGOPTIONS="+strings.TrimSpace(os.Getenv("PGOPTIONS")+" -c default_transaction_read_only=on"))
+	}
+	return commandSpec("", redact.URL(e.Postgres.URL), actions.CommandSpec{Action: "command", Environment: name, Name: "alembic-check", Danger: kind,
+		Target: redact.URL(e.Postgres.URL), Command: actions.Command{Argv: check, Dir: e.Alembic.Dir, Env: vars, Timeout: 2 * time.Minute, Scrub: scrubber},
+		Explain: func(output []string) string {
+			if strings.Contains(strings.Join(output, "\n"), "unsupported startup parameter: options") {
+				return "pgbouncer refused the read-only session opsdeck asks for (PGOPTIONS): point Alembic at PostgreSQL itself with alembic.env.DATABASE_URL"
+			}
+			return ""
+		}})
 }
 
 // readOnlyAlembic reports whether argv is an alembic command that only
@@ -326,25 +359,4 @@ func readOnlyAlembic(argv []string) bool {
 		return false // options may name another configuration; judge it as a change
 	}
 	return slices.Contains([]string{"check", "current", "heads", "history", "show", "branches"}, argv[1])
-}
-
-// pending is what a migration would apply, read as the drift pane reads it.
-func pending(ctx context.Context, dir, url string, scrubber *redact.Scrubber) ([]string, error) {
-	db, err := postgres.New(postgres.Options{URL: url, Scrubber: scrubber})
-	if err != nil {
-		return nil, err
-	}
-	defer db.Close()
-	st, err := alembic.NewSource(dir, db).Poll(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if st.DatabaseError != "" {
-		return nil, errors.New(st.DatabaseError)
-	}
-	out := make([]string, len(st.Pending))
-	for i, r := range st.Pending {
-		out[i] = r.ID + " " + r.Message
-	}
-	return out, nil
 }

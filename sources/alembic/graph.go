@@ -2,6 +2,8 @@ package alembic
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -61,6 +63,8 @@ func Load(ctx context.Context, dir string) (*Graph, error) {
 			rev, ok, problems := ParseFile(path, src)
 			g.Problems = append(g.Problems, problems...)
 			if ok {
+				sum := sha256.Sum256(src)
+				rev.Digest = hex.EncodeToString(sum[:])
 				revs = append(revs, rev)
 			} else if len(problems) == 0 {
 				g.Problems = append(g.Problems, sources.Problem{Severity: sources.SeverityWarning, File: path,

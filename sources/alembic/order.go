@@ -3,6 +3,7 @@ package alembic
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/opsdeck/opsdeck/sources"
 )
@@ -136,6 +137,54 @@ func (g *Graph) Pending(current []string) ([]sources.Revision, error) {
 		delete(need, id)
 	}
 	order := g.topological(need, g.Heads)
+	slices.Reverse(order)
+	out := make([]sources.Revision, 0, len(order))
+	for _, id := range order {
+		out = append(out, *g.Revisions[id])
+	}
+	return out, nil
+}
+
+// Resolve turns a revision id, a unique prefix of one or a branch label
+// into a revision id, as `alembic upgrade REV` reads its argument.
+func (g *Graph) Resolve(ref string) (string, error) {
+	if id := g.resolve(ref); id != "" {
+		return id, nil
+	}
+	var found []string
+	for _, id := range g.Order {
+		if len(ref) >= 4 && strings.HasPrefix(id, ref) {
+			found = append(found, id)
+		}
+	}
+	switch len(found) {
+	case 1:
+		return found[0], nil
+	case 0:
+		return "", fmt.Errorf("no revision %s in the project", ref)
+	}
+	return "", fmt.Errorf("%s is a prefix of several revisions (%s)", ref, strings.Join(found, ", "))
+}
+
+// PendingTo is what `alembic upgrade TARGET` would apply for each target
+// in turn to a database at current, in the order it would apply them:
+// the targets and their ancestors the database has not reached.
+func (g *Graph) PendingTo(current, targets []string) ([]sources.Revision, error) {
+	for _, c := range current {
+		if g.Revisions[c] == nil {
+			return nil, fmt.Errorf("the database is at %s, which no migration file declares", c)
+		}
+	}
+	for _, t := range targets {
+		if g.Revisions[t] == nil {
+			return nil, fmt.Errorf("no revision %s in the project", t)
+		}
+	}
+	need := g.ancestors(targets)
+	for id := range g.ancestors(current) {
+		delete(need, id)
+	}
+	order := g.topological(need, targets)
 	slices.Reverse(order)
 	out := make([]sources.Revision, 0, len(order))
 	for _, id := range order {

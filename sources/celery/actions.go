@@ -2,9 +2,13 @@ package celery
 
 import (
 	"context"
+	"crypto/sha1"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -12,22 +16,33 @@ import (
 	"github.com/opsdeck/opsdeck/sources"
 )
 
-// maxPurge bounds the messages a purge previews (and so removes): more,
-// and the purge is refused rather than guessed at.
+// maxPurge bounds the messages a purge lists (and so removes): more, and
+// the purge is refused rather than guessed at.
 const maxPurge = 100_000
 
-// Waiting lists the ids of the messages waiting in queue (its list and
-// kombu's priority lists), for a purge's preview.
-func (c *Client) Waiting(ctx context.Context, queue string) ([]string, error) {
+// Queued is one message waiting in a queue: the list that holds it (the
+// queue's own, or one of kombu's priority lists), its exact bytes, and the
+// task it carries. Its bytes are its identity: a task re-published with
+// the same id is another message (kombu gives every publish its own
+// delivery tag).
+type Queued struct {
+	Key      string
+	Body     string
+	ID, Name string
+}
+
+// Listed reads every message waiting in queue, exactly as the broker holds
+// them, for a purge's question.
+func (c *Client) Listed(ctx context.Context, queue string) ([]Queued, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
-	var ids []string
+	var out []Queued
 	for _, key := range priorityKeys(queue) {
 		n, err := c.broker.LLen(ctx, key).Result()
 		if err != nil {
 			return nil, c.describe(ctx, err)
 		}
-		if int(n)+len(ids) > maxPurge {
+		if int(n)+len(out) > maxPurge {
 			return nil, fmt.Errorf("queue %s holds over %d messages: opsdeck purges only what it has listed, and will not list that many", queue, maxPurge)
 		}
 		vals, err := c.broker.LRange(ctx, key, 0, -1).Result()
@@ -35,58 +50,81 @@ func (c *Client) Waiting(ctx context.Context, queue string) ([]string, error) {
 			return nil, c.describe(ctx, err)
 		}
 		for _, v := range vals {
+			q := Queued{Key: key, Body: v}
 			if m, err := decodeTaskMessage([]byte(v)); err == nil {
-				ids = append(ids, m.ID)
+				q.ID, q.Name = m.ID, m.Name
 			}
+			out = append(out, q)
 		}
 	}
-	return ids, nil
+	return out, nil
 }
 
-// Purge removes from queue exactly the messages whose ids are in ids (the
-// preview's): one taken by a worker meanwhile is not there to remove, and
-// one that arrived since is kept. It returns how many it removed.
-func (c *Client) Purge(ctx context.Context, queue string, ids []string) (int, error) {
+// purgeScript removes, in one step on the broker, the messages whose
+// "list index:SHA-1 of the bytes" are in ARGV (as many of each as listed),
+// and keeps every other in its order. It returns {removed, kept}.
+const purgeScript = `local want = {}
+for i = 1, #ARGV do want[ARGV[i]] = (want[ARGV[i]] or 0) + 1 end
+local removed, kept = 0, 0
+for k = 1, #KEYS do
+  local items = redis.call('LRANGE', KEYS[k], 0, -1)
+  local keep, hit = {}, false
+  for _, item in ipairs(items) do
+    local id = k .. ':' .. redis.sha1hex(item)
+    local n = want[id]
+    if n and n > 0 then
+      want[id] = n - 1
+      removed, hit = removed + 1, true
+    else
+      keep[#keep + 1] = item
+    end
+  end
+  if hit then
+    redis.call('DEL', KEYS[k])
+    for i = 1, #keep, 1000 do
+      redis.call('RPUSH', KEYS[k], unpack(keep, i, math.min(i + 999, #keep)))
+    end
+  end
+  kept = kept + #keep
+end
+return {removed, kept}`
+
+// PurgeExact removes from queue exactly the messages of planned, known by
+// their bytes, in one script the broker runs without interleaving: one
+// taken by a worker meanwhile is not there to remove, and one that arrived
+// since (a re-published task included) is kept. It returns how many it
+// removed and how many messages the queue keeps.
+func (c *Client) PurgeExact(ctx context.Context, queue string, planned []Queued) (removed, kept int, err error) {
 	ctx, cancel := context.WithTimeout(ctx, 4*c.opts.Timeout)
 	defer cancel()
-	want := make(map[string]bool, len(ids))
-	for _, id := range ids {
-		want[id] = true
+	keys := priorityKeys(queue)
+	argv := make([]any, 0, len(planned))
+	for _, m := range planned {
+		i := slices.Index(keys, m.Key)
+		if i < 0 {
+			return 0, 0, fmt.Errorf("a planned message is in %q, which is not one of queue %s's lists", m.Key, queue)
+		}
+		sum := sha1.Sum([]byte(m.Body))
+		argv = append(argv, strconv.Itoa(i+1)+":"+hex.EncodeToString(sum[:]))
 	}
-	removed := 0
-	for _, key := range priorityKeys(queue) {
-		vals, err := c.broker.LRange(ctx, key, 0, -1).Result()
-		if err != nil {
-			return removed, c.describe(ctx, err)
-		}
-		pipe := c.broker.Pipeline()
-		var cmds []*goredis.IntCmd
-		for _, v := range vals {
-			if m, err := decodeTaskMessage([]byte(v)); err == nil && want[m.ID] {
-				// LREM by value: exactly that message, wherever it is now.
-				cmds = append(cmds, pipe.LRem(ctx, key, 1, v))
-			}
-		}
-		if len(cmds) == 0 {
-			continue
-		}
-		if _, err := pipe.Exec(ctx); err != nil {
-			return removed, c.describe(ctx, err)
-		}
-		for _, cmd := range cmds {
-			removed += int(cmd.Val())
-		}
+	res, err := c.broker.Eval(ctx, purgeScript, keys, argv...).Int64Slice()
+	if err != nil {
+		return 0, 0, c.describe(ctx, err)
 	}
-	return removed, nil
+	if len(res) != 2 {
+		return 0, 0, errors.New("the broker answered the purge script with something else than two counts")
+	}
+	return int(res[0]), int(res[1]), nil
 }
 
-// Revoke asks every worker to revoke task id (terminate: and to kill its
-// process when it runs), and returns the workers' answers.
-func (c *Client) Revoke(ctx context.Context, id string, terminate bool) ([]string, error) {
+// Revoke asks the workers to revoke task id (terminate: and to kill its
+// process when it runs), and returns their answers. to names the workers
+// asked (nil: every one).
+func (c *Client) Revoke(ctx context.Context, id string, terminate bool, to []string) ([]string, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
 	args := map[string]any{"task_id": id, "terminate": terminate, "signal": "SIGTERM"}
-	replies, err := c.Broadcast(ctx, "revoke", args, nil, c.opts.ReplyWait)
+	replies, err := c.BroadcastTo(ctx, to, "revoke", args, to, c.opts.ReplyWait)
 	if err != nil {
 		return nil, c.describe(ctx, err)
 	}
@@ -104,6 +142,9 @@ func (c *Client) Revoke(ctx context.Context, id string, terminate bool) ([]strin
 type Failed struct {
 	ID, Name, Queue, Status string
 	Args, Kwargs            json.RawMessage
+	// Raw is the record's exact bytes: a retry is sent only while they
+	// are what the question was read from.
+	Raw []byte
 }
 
 // FailedTask reads task id's record from the result backend; it must be a
@@ -128,7 +169,26 @@ func (c *Client) FailedTask(ctx context.Context, id string) (Failed, error) {
 	if m.Name == "" || m.Args == nil {
 		return Failed{}, fmt.Errorf("task %s's result has no name or arguments: the application must set result_extended=True for a retry", id)
 	}
-	return Failed{ID: id, Name: m.Name, Queue: m.Queue, Status: m.Status, Args: m.Args, Kwargs: m.Kwargs}, nil
+	return Failed{ID: id, Name: m.Name, Queue: m.Queue, Status: m.Status, Args: m.Args, Kwargs: m.Kwargs, Raw: b}, nil
+}
+
+// TaskRecord is task id's record in the result backend: its state ("" and
+// no bytes when there is none: never run, or expired) and its exact bytes.
+func (c *Client) TaskRecord(ctx context.Context, id string) (state string, raw []byte, err error) {
+	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+	defer cancel()
+	b, err := c.backend.Get(ctx, "celery-task-meta-"+id).Bytes()
+	if errors.Is(err, goredis.Nil) {
+		return "", nil, nil
+	}
+	if err != nil {
+		return "", nil, c.describe(ctx, err)
+	}
+	var m taskMeta
+	if len(b) > maxMessage || json.Unmarshal(b, &m) != nil {
+		return "unreadable", b, nil
+	}
+	return m.Status, b, nil
 }
 
 // Retry sends f again, as a new task with its name, args and kwargs, to

@@ -3,6 +3,7 @@ package celery
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -10,9 +11,11 @@ import (
 	"github.com/opsdeck/opsdeck/internal/testenv/harness"
 )
 
-// TestPurgeRemovesExactlyWhatWasListed: the purge's list is taken, more
-// messages arrive, the purge removes the listed ones alone; other queues
-// keep theirs.
+// TestPurgeRemovesExactlyWhatWasListed: the purge's list is taken; then a
+// worker takes one listed message and publishes it again (a retry: the
+// same task id, a new delivery tag), and new messages arrive. The purge
+// removes the listed messages still there and nothing else: the
+// re-published one and the new ones stay; other queues keep theirs.
 func TestPurgeRemovesExactlyWhatWasListed(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -25,7 +28,7 @@ func TestPurgeRemovesExactlyWhatWasListed(t *testing.T) {
 	if _, err := harness.CelerySend(ctx, broker, "app.tasks.summarize", 3, []any{1}, nil); err != nil {
 		t.Fatal(err)
 	}
-	listed, err := c.Waiting(ctx, "low_priority")
+	listed, err := c.Listed(ctx, "low_priority")
 	if err != nil || len(listed) != 5 {
 		t.Fatalf("listed %v %v", listed, err)
 	}
@@ -33,15 +36,35 @@ func TestPurgeRemovesExactlyWhatWasListed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := c.Purge(ctx, "low_priority", listed)
-	if err != nil || n != 5 {
-		t.Fatalf("purged %d, %v; want 5", n, err)
+	taken := listed[0]
+	if n, err := c.broker.LRem(ctx, taken.Key, 1, taken.Body).Result(); err != nil || n != 1 {
+		t.Fatalf("taking a message: %d %v", n, err)
 	}
-	left, _ := c.Waiting(ctx, "low_priority")
-	if len(left) != 2 || !(left[0] == later[0] || left[0] == later[1]) {
-		t.Errorf("left %v, want the two sent after the list %v", left, later)
+	var msg map[string]any
+	if err := json.Unmarshal([]byte(taken.Body), &msg); err != nil {
+		t.Fatal(err)
 	}
-	if d, _ := c.Waiting(ctx, "default"); len(d) != 3 {
+	msg["properties"].(map[string]any)["delivery_tag"] = "republished-tag"
+	again, _ := json.Marshal(msg)
+	if err := c.broker.LPush(ctx, taken.Key, again).Err(); err != nil {
+		t.Fatal(err)
+	}
+	removed, kept, err := c.PurgeExact(ctx, "low_priority", listed)
+	if err != nil || removed != 4 || kept != 3 {
+		t.Fatalf("purged %d, kept %d, %v; want 4 removed (one was taken) and 3 kept", removed, kept, err)
+	}
+	left, _ := c.Listed(ctx, "low_priority")
+	var ids []string
+	for _, m := range left {
+		ids = append(ids, m.ID)
+	}
+	slices.Sort(ids)
+	want := []string{later[0], later[1], taken.ID}
+	slices.Sort(want)
+	if !slices.Equal(ids, want) {
+		t.Errorf("left %v, want the two sent after the list and the re-published one %v", ids, want)
+	}
+	if d, _ := c.Listed(ctx, "default"); len(d) != 3 {
 		t.Errorf("another queue touched: %d left in default", len(d))
 	}
 }
@@ -71,7 +94,7 @@ func TestRevokeAndRetry(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	answers, err := c.Revoke(ctx, long[0], true)
+	answers, err := c.Revoke(ctx, long[0], true, []string{running0(t, c)})
 	if err != nil || len(answers) != 1 || !strings.Contains(answers[0], long[0]) {
 		t.Fatalf("revoke: %v %v", answers, err)
 	}
@@ -110,4 +133,14 @@ func TestRevokeAndRetry(t *testing.T) {
 	if _, err := c.FailedTask(ctx, "no-such-task"); err == nil || !strings.Contains(err.Error(), "no result of task") {
 		t.Errorf("unknown task: %v", err)
 	}
+}
+
+// running0 is the worker running the one task that runs.
+func running0(t *testing.T, c *Client) string {
+	t.Helper()
+	running, err := c.Running(context.Background())
+	if err != nil || len(running) != 1 {
+		t.Fatalf("running: %v %v", running, err)
+	}
+	return running[0].Worker
 }

@@ -357,6 +357,12 @@ func newID() string {
 // expect has answered. Replies come back on a reply queue of opsdeck's own,
 // bound for the command and removed after it.
 func (c *Client) Broadcast(ctx context.Context, method string, args map[string]any, expect []string, wait time.Duration) (map[string]json.RawMessage, error) {
+	return c.BroadcastTo(ctx, nil, method, args, expect, wait)
+}
+
+// BroadcastTo is Broadcast to the workers named in to (nil: every one):
+// the others ignore the command.
+func (c *Client) BroadcastTo(ctx context.Context, to []string, method string, args map[string]any, expect []string, wait time.Duration) (map[string]json.RawMessage, error) {
 	c.broadcasts.Add(1)
 	replyKey, ticket := newID(), newID()
 	queue := replyKey + ".reply.celery.pidbox"
@@ -370,7 +376,7 @@ func (c *Client) Broadcast(ctx context.Context, method string, args map[string]a
 		c.broker.SRem(cleanup, "_kombu.binding.reply.celery.pidbox", binding)
 		c.broker.Del(cleanup, queue)
 	}()
-	msg, err := controlMessage(method, args, ticket, replyKey, float64(time.Now().Add(wait).UnixNano())/1e9, newID())
+	msg, err := controlMessage(method, args, to, ticket, replyKey, float64(time.Now().Add(wait).UnixNano())/1e9, newID())
 	if err != nil {
 		return nil, err
 	}

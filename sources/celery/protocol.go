@@ -165,12 +165,16 @@ func cut(s string) string {
 
 // controlMessage is a broadcast control command (kombu's pidbox): method,
 // arguments, and where replies go.
-func controlMessage(method string, args map[string]any, ticket, replyKey string, expires float64, tag string) ([]byte, error) {
+func controlMessage(method string, args map[string]any, to []string, ticket, replyKey string, expires float64, tag string) ([]byte, error) {
 	if args == nil {
 		args = map[string]any{}
 	}
+	var destination any // null: every worker
+	if len(to) > 0 {
+		destination = to
+	}
 	body, err := json.Marshal(map[string]any{
-		"method": method, "arguments": args, "destination": nil, "pattern": nil, "matcher": nil, "ticket": ticket,
+		"method": method, "arguments": args, "destination": destination, "pattern": nil, "matcher": nil, "ticket": ticket,
 		"reply_to": map[string]string{"exchange": "reply.celery.pidbox", "routing_key": replyKey},
 	})
 	if err != nil {

@@ -45,6 +45,11 @@ type Client struct {
 
 	bouncer *bouncer
 
+	// own are the backend pids of this client's connections: a signal
+	// never reaches them, whatever they call themselves.
+	ownMu sync.Mutex
+	own   map[uint32]bool
+
 	mu     sync.Mutex
 	prev   *sources.DBState
 	size   int64     // the database size, re-read every sizeEvery
@@ -102,11 +107,23 @@ func New(o Options) (*Client, error) {
 	if o.Dial != nil {
 		cc.DialFunc = o.Dial
 	}
+	c := &Client{opts: o, target: target(cc.Config), user: cc.User, own: map[uint32]bool{}}
+	cfg.AfterConnect = func(_ context.Context, conn *pgx.Conn) error {
+		c.ownMu.Lock()
+		c.own[conn.PgConn().PID()] = true
+		c.ownMu.Unlock()
+		return nil
+	}
+	cfg.BeforeClose = func(conn *pgx.Conn) {
+		c.ownMu.Lock()
+		delete(c.own, conn.PgConn().PID())
+		c.ownMu.Unlock()
+	}
 	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %s", o.Scrubber.String(err.Error()))
 	}
-	c := &Client{opts: o, pool: pool, target: target(cc.Config), user: cc.User}
+	c.pool = pool
 	if o.PgbouncerURL != "" {
 		c.bouncer, err = newBouncer(o)
 		if err != nil {
@@ -115,6 +132,17 @@ func New(o Options) (*Client, error) {
 		}
 	}
 	return c, nil
+}
+
+// OwnPIDs are the backend pids of this client's open connections.
+func (c *Client) OwnPIDs() []int {
+	c.ownMu.Lock()
+	defer c.ownMu.Unlock()
+	out := make([]int, 0, len(c.own))
+	for pid := range c.own {
+		out = append(out, int(pid))
+	}
+	return out
 }
 
 // Driverless turns SQLAlchemy's postgresql+psycopg2:// into the

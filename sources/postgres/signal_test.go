@@ -10,8 +10,9 @@ import (
 )
 
 // TestCancelAndTerminate: a query is cancelled and its session stays; a
-// session is terminated and goes; another database's backend, opsdeck's
-// own, and a role without the privilege are each refused in words.
+// session is terminated and goes; another database's backend, this
+// client's own connections, and a role without the privilege are each
+// refused in words; a session that calls itself opsdeck is not immune.
 func TestCancelAndTerminate(t *testing.T) {
 	t.Parallel()
 	pg := harness.NewPostgres(t, harness.PostgresOptions{})
@@ -20,6 +21,14 @@ func TestCancelAndTerminate(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := newClient(t, Options{URL: pg.URL()})
+	signal := func(c *Client, pid int, terminate bool) (SignalResult, error) {
+		t.Helper()
+		_, id, err := c.Session(ctx, pid, nil)
+		if err != nil {
+			return SignalResult{}, err
+		}
+		return c.SignalIf(ctx, id, terminate, nil)
+	}
 	pidOf := func(app string) int {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
@@ -36,12 +45,12 @@ func TestCancelAndTerminate(t *testing.T) {
 	}
 	defer sleeper.Stop()
 	pid := pidOf("sleeper")
-	s, err := c.Session(ctx, pid)
-	if err != nil || s.PID != pid || s.Application != "sleeper" || !strings.Contains(s.Query, "pg_sleep(600)") {
-		t.Fatalf("session %d: %+v %v", pid, s, err)
+	s, id, err := c.Session(ctx, pid, nil)
+	if err != nil || s.PID != pid || s.Application != "sleeper" || !strings.Contains(s.Query, "pg_sleep(600)") || id.BackendStart == "" || id.QueryMD5 == "" {
+		t.Fatalf("session %d: %+v %+v %v", pid, s, id, err)
 	}
-	if _, sent, err := c.Cancel(ctx, pid, false); err != nil || !sent {
-		t.Fatalf("cancel: sent %v, %v", sent, err)
+	if r, err := c.SignalIf(ctx, id, false, nil); err != nil || !r.Matched || !r.Signalled {
+		t.Fatalf("cancel: %+v, %v", r, err)
 	}
 
 	holder, err := pg.StartSession("holder", "BEGIN; SELECT 1; SELECT pg_sleep(600)")
@@ -50,12 +59,12 @@ func TestCancelAndTerminate(t *testing.T) {
 	}
 	defer holder.Stop()
 	pid = pidOf("holder")
-	if _, sent, err := c.Cancel(ctx, pid, true); err != nil || !sent {
-		t.Fatalf("terminate: sent %v, %v", sent, err)
+	if r, err := signal(c, pid, true); err != nil || !r.Signalled {
+		t.Fatalf("terminate: %+v, %v", r, err)
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		if _, err := c.Session(ctx, pid); err != nil && strings.Contains(err.Error(), "is not a client session") {
+		if _, _, err := c.Session(ctx, pid, nil); err != nil && strings.Contains(err.Error(), "is not a client session") {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -78,22 +87,27 @@ func TestCancelAndTerminate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := c.Cancel(ctx, otherPID, true); err == nil || !strings.Contains(err.Error(), "is not a client session of") {
+	if _, err := signal(c, otherPID, true); err == nil || !strings.Contains(err.Error(), "is not a client session of") {
 		t.Errorf("another database's backend: %v", err)
 	}
-	if _, err := c.Session(ctx, otherPID); err == nil {
-		t.Error("another database's backend was readable for a signal")
-	}
 
-	// An opsdeck's own connection (this console's or another's): refused.
-	own, err := pg.StartSession("opsdeck", "SELECT pg_sleep(600)")
+	// This client's own connections are known by their pids: refused.
+	ownPIDs := c.OwnPIDs()
+	if len(ownPIDs) == 0 {
+		t.Fatal("the client knows none of its own connections")
+	}
+	if _, err := signal(c, ownPIDs[0], true); err == nil || !strings.Contains(err.Error(), "opsdeck's own") {
+		t.Errorf("the client's own connection: %v", err)
+	}
+	// A session that calls itself opsdeck is no one's own: it is signalled.
+	impostor, err := pg.StartSession("opsdeck", "SELECT pg_sleep(600)")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer own.Stop()
+	defer impostor.Stop()
 	pid = pidOf("opsdeck")
-	if _, _, err := c.Cancel(ctx, pid, true); err == nil || !strings.Contains(err.Error(), "opsdeck's own") {
-		t.Errorf("an opsdeck connection: %v", err)
+	if r, err := signal(c, pid, false); err != nil || !r.Signalled {
+		t.Errorf("a session calling itself opsdeck was not cancelled: %+v %v", r, err)
 	}
 
 	// A role without the privilege: said so.
@@ -104,10 +118,14 @@ func TestCancelAndTerminate(t *testing.T) {
 	defer sleeper2.Stop()
 	pid = pidOf("sleeper2")
 	weak := newClient(t, Options{URL: strings.Replace(pg.URL(), pg.User+":"+pg.Password+"@", "weak:weakpw@", 1)})
-	if _, _, err := weak.Cancel(ctx, pid, false); err == nil || !strings.Contains(err.Error(), "may not signal pid") || !strings.Contains(err.Error(), "pg_signal_backend") {
+	_, sid, err := c.Session(ctx, pid, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := weak.SignalIf(ctx, sid, false, nil); err == nil || !strings.Contains(err.Error(), "may not signal pid") || !strings.Contains(err.Error(), "pg_signal_backend") {
 		t.Errorf("without the privilege: %v", err)
 	}
-	if _, _, err := c.Cancel(ctx, 0, false); err == nil {
+	if _, _, err := c.Session(ctx, 0, nil); err == nil {
 		t.Error("pid 0 accepted")
 	}
 }

@@ -23,7 +23,7 @@ func TestRunningOneAtATimeAndCancel(t *testing.T) {
 	m := New("qa", context.Background(), func() time.Time { return now }, []Action{{
 		Name: "tests", Key: "t", Guard: None,
 		Preview: func(context.Context) (Preview, error) {
-			return Preview{Head: []string{"tests in qa"}, Run: func(context.Context, string) (<-chan Line, func(), error) {
+			return Preview{Head: []string{"tests in qa"}, Run: func(context.Context, Consent) (<-chan Line, func(), error) {
 				return lines, func() { cancelled = true }, nil
 			}}, nil
 		},
@@ -69,7 +69,7 @@ func TestRemappedCancel(t *testing.T) {
 	m := New("qa", context.Background(), time.Now, []Action{{
 		Name: "tests", Key: "t", Guard: None,
 		Preview: func(context.Context) (Preview, error) {
-			return Preview{Head: []string{"tests"}, Run: func(context.Context, string) (<-chan Line, func(), error) {
+			return Preview{Head: []string{"tests"}, Run: func(context.Context, Consent) (<-chan Line, func(), error) {
 				return make(chan Line), func() { cancelled = true }, nil
 			}}, nil
 		},
@@ -109,7 +109,7 @@ func TestPreviewRaisesTheGuard(t *testing.T) {
 		Name: "migrate", Key: "m", Guard: None,
 		Preview: func(context.Context) (Preview, error) {
 			p := Preview{Head: []string{"migrate in demo"}, Items: []string{"hazard: CREATE INDEX on messages", "1 pending"}, Levels: []Level{Danger},
-				Run: func(context.Context, string) (<-chan Line, func(), error) {
+				Run: func(context.Context, Consent) (<-chan Line, func(), error) {
 					ran++
 					ch := make(chan Line, 1)
 					ch <- Line{Done: true}
