@@ -11,69 +11,40 @@ type token struct {
 	str    bool // a 'string' or $$dollar$$ string
 }
 
-// lex splits a statement into tokens, comments dropped.
+// lex splits a statement into tokens, comments dropped, with the same
+// scanner as Split: the rules see the statement the server sees.
 func lex(sql string) []token {
 	var out []token
-	i := 0
-	for i < len(sql) {
-		c := sql[i]
-		switch {
-		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
-			i++
-		case strings.HasPrefix(sql[i:], "--"):
-			end := strings.IndexByte(sql[i:], '\n')
-			if end < 0 {
-				return out
-			}
-			i += end
-		case strings.HasPrefix(sql[i:], "/*"):
-			end := strings.Index(sql[i+2:], "*/")
-			if end < 0 {
-				return out
-			}
-			i += end + 4
-		case c == '"' || c == '\'':
-			j := i + 1
-			var b strings.Builder
-			for j < len(sql) {
-				if sql[j] == c {
-					if j+1 < len(sql) && sql[j+1] == c {
-						b.WriteByte(c)
-						j += 2
-						continue
-					}
-					break
-				}
-				b.WriteByte(sql[j])
-				j++
-			}
-			out = append(out, token{text: b.String(), quoted: c == '"', str: c == '\''})
-			i = j + 1
-		case c == '$':
-			if tag, ok := dollarTag(sql[i:]); ok {
-				end := strings.Index(sql[i+len(tag):], tag)
-				if end < 0 {
-					end = len(sql) - i - len(tag)
-				}
-				out = append(out, token{text: sql[i+len(tag) : min(i+len(tag)+end, len(sql))], str: true})
-				i = min(i+2*len(tag)+end, len(sql))
-				continue
-			}
-			out = append(out, token{text: "$"})
-			i++
-		case isWord(c):
-			j := i
-			for j < len(sql) && (isWord(sql[j]) || sql[j] == '$') {
-				j++
-			}
-			out = append(out, token{text: strings.ToLower(sql[i:j])})
-			i = j
+	for i := 0; i < len(sql); {
+		k, end := next(sql, i)
+		t := sql[i:end]
+		i = end
+		switch k {
+		case kSpace, kLineComment, kBlockComment:
+		case kString:
+			out = append(out, token{text: quotedBody(t, '\''), str: true})
+		case kDollar:
+			tag := dollarTag(t)
+			out = append(out, token{text: strings.TrimSuffix(t[len(tag):], tag), str: true})
+		case kQuoted:
+			out = append(out, token{text: strings.ReplaceAll(quotedBody(t, '"'), `""`, `"`), quoted: true})
+		case kWord, kNumber, kParam:
+			out = append(out, token{text: asciiLower(t)})
 		default:
-			out = append(out, token{text: string(c)})
-			i++
+			out = append(out, token{text: t})
 		}
 	}
 	return out
+}
+
+// quotedBody is what lies between a quoted token's first quote q (after
+// any prefix) and its closing one, as written.
+func quotedBody(t string, q byte) string {
+	body := t[strings.IndexByte(t, q)+1:]
+	if len(body) > 0 && body[len(body)-1] == q {
+		body = body[:len(body)-1]
+	}
+	return body
 }
 
 func isWord(c byte) bool {

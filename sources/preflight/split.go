@@ -14,82 +14,88 @@ type Statement struct {
 	Bookkeeping bool
 }
 
-// Split cuts Alembic's offline SQL into statements. It follows quotes,
-// dollar quotes and comments, so a semicolon inside them ends nothing, and
-// reads the revision from the "-- Running upgrade a -> b" comments.
+// Split cuts SQL (Alembic's offline output, pg_dump's) into statements
+// where the server would: at a semicolon outside quotes, dollar quotes,
+// comments and parentheses (CREATE RULE's actions), and outside the BEGIN
+// ATOMIC … END body of a CREATE FUNCTION or PROCEDURE, which psql finds
+// the same way. It reads the revision from the "-- Running upgrade a -> b"
+// comments. A statement's text drops -- comments and the comments before
+// it; one holding only comments is none, as for the server.
 func Split(sql string) []Statement {
 	var (
 		out      []Statement
 		cur      strings.Builder
 		revision string
+		depth    splitDepth
 	)
 	flush := func() {
-		text := strings.TrimSpace(cur.String())
-		cur.Reset()
-		if text == "" {
-			return
+		if text := strings.TrimSpace(cur.String()); text != "" {
+			out = append(out, Statement{SQL: text, Revision: revision, Bookkeeping: bookkeeping(text)})
 		}
-		out = append(out, Statement{SQL: text, Revision: revision, Bookkeeping: bookkeeping(text)})
+		cur.Reset()
+		depth = splitDepth{}
 	}
-	i := 0
-	for i < len(sql) {
-		c := sql[i]
+	for i := 0; i < len(sql); {
+		k, end := next(sql, i)
+		tok := sql[i:end]
+		i = end
 		switch {
-		case c == '-' && strings.HasPrefix(sql[i:], "--"):
-			end := strings.IndexByte(sql[i:], '\n')
-			if end < 0 {
-				end = len(sql) - i
-			}
-			comment := sql[i : i+end]
-			if rev, ok := runningUpgrade(comment); ok && strings.TrimSpace(cur.String()) == "" {
+		case k == kLineComment:
+			if rev, ok := runningUpgrade(tok); ok && cur.Len() == 0 {
 				revision = rev
 			}
-			i += end
-			continue
-		case c == '/' && strings.HasPrefix(sql[i:], "/*"):
-			end := strings.Index(sql[i+2:], "*/")
-			if end < 0 {
-				end = len(sql) - i - 4
+		case k == kSpace || k == kBlockComment:
+			if cur.Len() > 0 {
+				cur.WriteString(tok)
 			}
-			cur.WriteString(sql[i : i+end+4])
-			i += end + 4
-			continue
-		case c == '\'' || c == '"':
-			j := i + 1
-			for j < len(sql) {
-				if sql[j] == c {
-					if j+1 < len(sql) && sql[j+1] == c { // doubled: an escaped quote
-						j += 2
-						continue
-					}
-					break
-				}
-				j++
-			}
-			cur.WriteString(sql[i:min(j+1, len(sql))])
-			i = j + 1
-			continue
-		case c == '$':
-			if tag, ok := dollarTag(sql[i:]); ok {
-				end := strings.Index(sql[i+len(tag):], tag)
-				if end < 0 {
-					end = len(sql) - i - 2*len(tag)
-				}
-				stop := min(i+2*len(tag)+end, len(sql))
-				cur.WriteString(sql[i:stop])
-				i = stop
-				continue
-			}
-		case c == ';':
+		case k == kPunct && tok == ";" && depth.parens == 0 && depth.atomic == 0:
 			flush()
-			i++
-			continue
+		default:
+			cur.WriteString(tok)
+			depth.see(k, tok)
 		}
-		cur.WriteByte(c)
-		i++
 	}
 	flush()
 	return out
+}
+
+// splitDepth is what a semicolon may be inside of: parentheses, and the
+// BEGIN ATOMIC body of a routine, found by psql's heuristic (the statement
+// starts CREATE [OR REPLACE] FUNCTION|PROCEDURE; then, outside parentheses,
+// BEGIN opens, CASE opens inside a body, END closes).
+type splitDepth struct {
+	parens, atomic int
+	words          []string // the statement's first four words
+}
+
+func (d *splitDepth) see(k kind, tok string) {
+	switch {
+	case k == kPunct && tok == "(":
+		d.parens++
+	case k == kPunct && tok == ")" && d.parens > 0:
+		d.parens--
+	case k == kWord:
+		w := asciiLower(tok)
+		if len(d.words) < 4 {
+			d.words = append(d.words, w)
+		}
+		if !d.routine() || d.parens > 0 {
+			return
+		}
+		switch {
+		case w == "begin", w == "case" && d.atomic > 0:
+			d.atomic++
+		case w == "end" && d.atomic > 0:
+			d.atomic--
+		}
+	}
+}
+
+// routine reports whether the statement creates a function or procedure.
+func (d *splitDepth) routine() bool {
+	w := append(d.words[:len(d.words):len(d.words)], "", "", "", "")
+	isRoutine := func(s string) bool { return s == "function" || s == "procedure" }
+	return w[0] == "create" && (isRoutine(w[1]) || w[1] == "or" && w[2] == "replace" && isRoutine(w[3]))
 }
 
 // runningUpgrade reads Alembic's "-- Running upgrade a -> b" comment.
@@ -102,21 +108,6 @@ func runningUpgrade(comment string) (string, bool) {
 	return strings.TrimSpace(to), ok
 }
 
-// dollarTag is the $tag$ opening a dollar-quoted string at the start of s.
-func dollarTag(s string) (string, bool) {
-	for j := 1; j < len(s); j++ {
-		c := s[j]
-		switch {
-		case c == '$':
-			return s[:j+1], true
-		case c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || j > 1 && c >= '0' && c <= '9':
-		default:
-			return "", false
-		}
-	}
-	return "", false
-}
-
 // bookkeeping reports Alembic's own statements: the transaction around the
 // run and its version table.
 func bookkeeping(sql string) bool {
@@ -126,4 +117,21 @@ func bookkeeping(sql string) bool {
 		return true
 	}
 	return strings.Contains(up, "ALEMBIC_VERSION")
+}
+
+// asciiLower lowers ASCII letters only, as the server folds an unquoted
+// identifier in a multibyte encoding.
+func asciiLower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if b[j] >= 'A' && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
 }
