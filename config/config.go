@@ -37,6 +37,9 @@ type Config struct {
 	Warnings []string `yaml:"-"`
 
 	fromEnv bool
+	// shared are the resources each environment names with others, worked
+	// out once at load (nil for a Config built by hand).
+	shared sharing
 }
 
 // Environment is one deployment opsdeck can watch: qa, staging, production...
@@ -52,17 +55,22 @@ type Environment struct {
 	// SchemaReference is what the live schema is compared with: another
 	// environment's name, or a file written by `opsdeck schema dump`.
 	SchemaReference string `yaml:"schema_reference,omitempty"`
+	// The guard flags (tagged guard) must be written as booleans (confirm:
+	// none): empty or unknown, the file is refused, never read as false.
+	// Environments that name a resource of a stricter one take its guard
+	// (Config.Guard).
+	//
 	// Protected marks production: destructive actions are refused or need the
 	// environment's name typed in.
-	Protected bool `yaml:"protected"`
+	Protected bool `yaml:"protected" guard:"flag"`
 	// Readonly disables every action.
-	Readonly bool `yaml:"readonly"`
+	Readonly bool `yaml:"readonly" guard:"flag"`
 	// Disposable marks sandboxes and CI databases, where one-keystroke resets may be allowed.
-	Disposable bool `yaml:"disposable"`
+	Disposable bool `yaml:"disposable" guard:"flag"`
 	// AllowReset lets a protected environment be reset at all (the name must still be typed).
-	AllowReset bool `yaml:"allow_reset,omitempty"`
+	AllowReset bool `yaml:"allow_reset,omitempty" guard:"flag"`
 	// Confirm "none" makes actions in a disposable environment run on one keystroke.
-	Confirm string  `yaml:"confirm,omitempty"`
+	Confirm string  `yaml:"confirm,omitempty" guard:"flag"`
 	Actions Actions `yaml:"actions"`
 	// Tracing is where the requests' traces are read.
 	Tracing Tracing `yaml:"tracing"`
@@ -175,9 +183,9 @@ type CustomCommand struct {
 	Dir       string            `yaml:"dir,omitempty"`
 	Env       map[string]string `yaml:"env,omitempty"`
 	Timeout   Duration          `yaml:"timeout,omitempty"`
-	Dangerous bool              `yaml:"dangerous,omitempty"`
+	Dangerous bool              `yaml:"dangerous,omitempty" guard:"flag"`
 	// Confirm asks y/N even for a command that is not dangerous.
-	Confirm bool `yaml:"confirm,omitempty"`
+	Confirm bool `yaml:"confirm,omitempty" guard:"flag"`
 }
 
 // Prometheus says where the metrics live and how to ask for the golden signals.

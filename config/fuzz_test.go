@@ -29,6 +29,9 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("environments:\n  OPSDECKREF7Z:\n    prometheus: {selector: 'job=\"OPSDECKREF99Z\"'}\n"))
 	f.Add([]byte("environments:\n  prod:\n    protected: ${PROD_PROTECTED}\n"))
 	f.Add([]byte("environments:\n  a:\n    prometheus: ${PASSWORD}\n    refresh: ${PASSWORD}\n"))
+	// Guard flags left empty, and two environments naming one database.
+	f.Add([]byte("environments:\n  a: {protected: ~, confirm: \"\"}\n  b: &b {readonly: , allow_reset: null}\n  c: {<<: *b}\n"))
+	f.Add([]byte("environments:\n  qa: {postgres: {url: 'host=localhost dbname=x'}}\n  prod: {postgres: {url: 'postgresql://u:fuzz-secret@127.0.0.1/x'}, protected: true}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		done := make(chan struct{})
 		go func() {

@@ -19,6 +19,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/opsdeck/opsdeck/internal/endpoint"
 	"github.com/opsdeck/opsdeck/internal/redact"
 	"github.com/opsdeck/opsdeck/internal/safefile"
 	"github.com/opsdeck/opsdeck/internal/suggest"
@@ -140,7 +141,7 @@ func FromEnv(lookup func(string) (string, bool), specs []binding.Spec) (*Config,
 		}
 	}
 	applyDefaults(cfg, presence{})
-	v := &validator{file: "environment", pos: presence{}, specs: specs, envField: map[string]string{
+	v := &validator{file: "environment", pos: presence{}, specs: specs, res: endpoint.NewResolver(endpoint.Options{}), envField: map[string]string{
 		"environments.default.prometheus.url":     "PROMETHEUS_URL",
 		"environments.default.metrics_url":        "METRICS_URL",
 		"environments.default.postgres.url":       "DATABASE_URL",
@@ -160,6 +161,12 @@ func FromEnv(lookup func(string) (string, bool), specs []binding.Spec) (*Config,
 
 // Parse reads configuration text; file names the source in errors.
 func Parse(file string, data []byte, lookup func(string) (string, bool), specs []binding.Spec) (*Config, error) {
+	return parse(file, data, lookup, specs, endpoint.NewResolver(endpoint.Options{}))
+}
+
+// parse is Parse with the resolver that compares the resources the
+// environments name.
+func parse(file string, data []byte, lookup func(string) (string, bool), specs []binding.Spec, res *endpoint.Resolver) (*Config, error) {
 	if lookup == nil {
 		lookup = func(string) (string, bool) { return "", false }
 	}
@@ -176,7 +183,7 @@ func Parse(file string, data []byte, lookup func(string) (string, bool), specs [
 	if root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
 		root = root.Content[0]
 	}
-	w := &walker{file: file, pos: presence{}, lookup: lookup, ph: ph, merging: map[*yaml.Node]bool{}, expanded: map[*yaml.Node][]string{}, said: map[string]bool{}, fields: map[reflect.Type]structFields{}}
+	w := &walker{file: file, pos: presence{}, lookup: lookup, ph: ph, merging: map[*yaml.Node]bool{}, expanded: map[*yaml.Node][]string{}, said: map[string]bool{}, fields: map[reflect.Type]structFields{}, blanked: map[*yaml.Node]bool{}}
 	w.expand(root, "")
 	w.walk(root, reflect.TypeOf(Config{}), "")
 	if w.visits > maxNodes {
@@ -199,7 +206,7 @@ func Parse(file string, data []byte, lookup func(string) (string, bool), specs [
 		env.Name = name
 	}
 	applyDefaults(cfg, w.pos)
-	v := &validator{file: file, pos: w.pos, quiet: w.failed, specs: specs}
+	v := &validator{file: file, pos: w.pos, quiet: w.failed, specs: specs, res: res}
 	v.config(cfg)
 	if errs := append(w.errs, v.errs...); len(errs) > 0 {
 		return nil, w.finish(errs)
@@ -404,6 +411,7 @@ type walker struct {
 	dropped  int                 // errors past maxErrors, counted and not listed
 	said     map[string]bool     // errors listed, so that a mistake merged in many places is listed once
 	failed   []string            // paths already reported: later checks stay quiet about them
+	blanked  map[*yaml.Node]bool // nodes fail blanked: an anchor used again is not reported as empty
 	merging  map[*yaml.Node]bool // what merge keys are merging in, while it is walked
 	// expanded maps each scalar that held a ${...} reference to the
 	// references it held: a guard flag must not depend on what they gave.
@@ -416,6 +424,7 @@ func (w *walker) fail(n *yaml.Node, path, format string, args ...any) {
 	w.add(&FieldError{File: w.file, Line: n.Line, Field: path, Msg: fmt.Sprintf(format, args...)})
 	w.failed = append(w.failed, path)
 	*n = yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Line: n.Line, Column: n.Column}
+	w.blanked[n] = true
 }
 
 // refPattern finds ${VAR} and ${VAR:-default}; "$$" escapes a dollar.
@@ -646,7 +655,8 @@ func (w *walker) walkStruct(n *yaml.Node, t reflect.Type, path string) {
 		w.fail(n, path, "want a mapping (key: value lines), got %s", w.describe(n))
 		return
 	}
-	fields, names := w.fieldsOf(t)
+	f := w.fieldsOf(t)
+	fields, names := f.types, f.names
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		if k.Value == "<<" { // YAML merge key: the merged mappings are part of this one
@@ -689,8 +699,64 @@ func (w *walker) walkStruct(n *yaml.Node, t reflect.Type, path string) {
 			continue
 		}
 		w.pos[p] = k.Line
+		if f.guards[k.Value] {
+			w.walkGuard(v, ft, p)
+			continue
+		}
 		w.walk(v, ft, p)
 	}
+}
+
+// walkGuard checks a guard flag: empty, null or anything but a boolean
+// (none for confirm) is an error, because reading it as the zero value
+// would quietly lift a guard.
+func (w *walker) walkGuard(n *yaml.Node, t reflect.Type, path string) {
+	if n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	if w.blanked[n] {
+		return // reported where it was first seen (an anchor used twice)
+	}
+	want := "write true or false"
+	if t.Kind() == reflect.String {
+		want = "write none (disposable environments), or leave confirm out to be asked"
+	}
+	_, expanded := w.expanded[n]
+	if !expanded && n.Kind == yaml.ScalarNode {
+		switch {
+		case n.ShortTag() == "!!null":
+			w.fail(n, path, "is empty (%s): %s; a guard is never guessed", nullSpelling(n.Value), want)
+			return
+		case strings.TrimSpace(n.Value) == "":
+			w.fail(n, path, "is empty (%q): %s; a guard is never guessed", n.Value, want)
+			return
+		}
+	}
+	switch {
+	case t.Kind() == reflect.String && expanded && n.Value != "none":
+		w.fail(n, path, "%s must expand to none, and it did not (unset or another value): a guard flag never falls back to a default", strings.Join(w.expanded[n], ", "))
+	case t.Kind() == reflect.Bool && !expanded && (n.Kind != yaml.ScalarNode || n.ShortTag() != "!!bool" || !yamlBool(n.Value)):
+		w.fail(n, path, "want true or false, got %s: a guard is never guessed", w.describe(n))
+	default:
+		w.walk(n, t, path) // a variable's value is checked there, as for every boolean
+	}
+}
+
+// yamlBool reports whether the decoder reads s as a boolean; an explicit
+// !!bool tag on anything else would fail to decode.
+func yamlBool(s string) bool {
+	switch s {
+	case "true", "True", "TRUE", "false", "False", "FALSE":
+		return true
+	}
+	return false
+}
+
+func nullSpelling(v string) string {
+	if v == "" {
+		return "null"
+	}
+	return v
 }
 
 // maxErrors bounds the problems listed: a file with thousands (a merge
@@ -724,18 +790,19 @@ func (w *walker) once(key string) bool {
 
 // fieldsOf is t's YAML field names and types, worked out once per type:
 // merge keys can make the walk visit the same structs many times.
-func (w *walker) fieldsOf(t reflect.Type) (map[string]reflect.Type, []string) {
+func (w *walker) fieldsOf(t reflect.Type) structFields {
 	if f, ok := w.fields[t]; ok {
-		return f.types, f.names
+		return f
 	}
-	f := structFields{types: map[string]reflect.Type{}}
+	f := structFields{types: map[string]reflect.Type{}, guards: map[string]bool{}}
 	for i := 0; i < t.NumField(); i++ {
 		sf := t.Field(i)
 		name, opts, _ := strings.Cut(sf.Tag.Get("yaml"), ",")
 		if name == "" && opts == "inline" { // its fields are this mapping's keys
-			types, names := w.fieldsOf(sf.Type)
-			maps.Copy(f.types, types)
-			f.names = append(f.names, names...)
+			in := w.fieldsOf(sf.Type)
+			maps.Copy(f.types, in.types)
+			maps.Copy(f.guards, in.guards)
+			f.names = append(f.names, in.names...)
 			continue
 		}
 		if name == "" || name == "-" {
@@ -743,14 +810,19 @@ func (w *walker) fieldsOf(t reflect.Type) (map[string]reflect.Type, []string) {
 		}
 		f.types[name] = sf.Type
 		f.names = append(f.names, name)
+		if sf.Tag.Get("guard") != "" {
+			f.guards[name] = true
+		}
 	}
 	w.fields[t] = f
-	return f.types, f.names
+	return f
 }
 
 type structFields struct {
 	types map[string]reflect.Type
 	names []string
+	// guards are the guard flags (tagged guard): never empty, never guessed.
+	guards map[string]bool
 }
 
 func kindName(n *yaml.Node) string {

@@ -1,7 +1,6 @@
 package config
 
 import (
-	"cmp"
 	"fmt"
 	"net"
 	"net/url"
@@ -15,6 +14,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/opsdeck/opsdeck/internal/endpoint"
 	"github.com/opsdeck/opsdeck/internal/promql"
 	"github.com/opsdeck/opsdeck/internal/redact"
 	"github.com/opsdeck/opsdeck/internal/suggest"
@@ -69,6 +69,8 @@ type validator struct {
 	quiet []string
 	// specs are the console's bindings (Options.Bindings).
 	specs []binding.Spec
+	// res compares resources by what their hosts resolve to.
+	res *endpoint.Resolver
 }
 
 func (v *validator) fail(path, format string, args ...any) {
@@ -132,6 +134,7 @@ func (v *validator) config(c *Config) {
 			c.Warnings = append(c.Warnings, fmt.Sprintf("environment %s scrapes /metrics directly: the Grafana dashboard's panes need Prometheus and are left out there", name))
 		}
 	}
+	v.shared(c)
 }
 
 func (v *validator) environment(name string, e *Environment) {
@@ -275,9 +278,7 @@ func (v *validator) environment(name string, e *Environment) {
 	}
 	if u := e.Actions.Migrate.ScratchURL; u != "" {
 		v.postgresURL(base+".actions.migrate.scratch_url", u)
-		if e.Postgres.URL != "" && sameDatabase(u, e.Postgres.URL) {
-			v.fail(base+".actions.migrate.scratch_url", "is the environment's own database: the rehearsal needs another server or database to create its scratch database from")
-		}
+		v.scratch(base, e)
 	}
 	if d := e.Actions.Reset.LockTimeout.D(); d != 0 && (d < 10*time.Millisecond || d > 10*time.Minute) {
 		v.fail(base+".actions.reset.lock_timeout", "%s is out of range: use 10ms to 10m", d)
@@ -560,14 +561,58 @@ func (v *validator) httpAuth(pb string, p HTTPAuth) {
 	}
 }
 
-// sameDatabase reports whether two PostgreSQL URLs name one database on
-// one host and port.
-func sameDatabase(a, b string) bool {
-	ua, errA := url.Parse(a)
-	ub, errB := url.Parse(b)
-	if errA != nil || errB != nil {
-		return false
+// scratch checks actions.migrate.scratch_url against the databases it must
+// not be, in any spelling (the environment's own, the migration's), and
+// warns when it is on a protected environment's server.
+func (v *validator) scratch(base string, e *Environment) {
+	path := base + ".actions.migrate.scratch_url"
+	s, err := endpoint.ParsePostgres(e.Actions.Migrate.ScratchURL)
+	if err != nil {
+		return // the URL's own check says what is wrong with it
 	}
-	port := func(u *url.URL) string { return cmp.Or(u.Port(), "5432") }
-	return ua.Hostname() == ub.Hostname() && port(ua) == port(ub) && strings.Trim(ua.Path, "/") == strings.Trim(ub.Path, "/")
+	for _, db := range []struct{ url, what string }{
+		{e.Postgres.URL, "the environment's own database"},
+		{e.Alembic.Env["DATABASE_URL"], "the migration's database (alembic.env.DATABASE_URL)"},
+	} {
+		if db.url == "" {
+			continue
+		}
+		if r, err := endpoint.ParsePostgres(db.url); err == nil && v.res.Same(s, r) {
+			v.fail(path, "is %s: the rehearsal needs another server or database to create its scratch database from", db.what)
+			return
+		}
+	}
+	for _, name := range v.cfg.Order {
+		if !v.cfg.Environments[name].Protected {
+			continue
+		}
+		for _, ref := range resources(name, v.cfg.Environments[name]) {
+			if ref.res.Kind == endpoint.Postgres && v.res.SameServer(s, ref.res) {
+				v.warn(path, "is on the server of %s (%s): the rehearsal's load (a schema restore, the migration's statements) lands on %s's server", ref.field, ref.res.Server(), name)
+				break
+			}
+		}
+	}
+}
+
+// shared works out which environments name the same resources and warns
+// where that makes one environment's actions guarded as another's.
+func (v *validator) shared(c *Config) {
+	c.shared = findSharing(c, v.res)
+	for _, name := range c.Order {
+		for _, s := range c.shared[name] {
+			if stricter(c.Environments[name], c.Environments[s.other]) {
+				v.warn(s.field, "names the same %s as %s (%s): %s's actions are guarded as %s's", s.res.Kind, s.otherField, s.res, name, s.other)
+			}
+		}
+	}
+}
+
+// warn adds a warning about the field at path, located like an error.
+func (v *validator) warn(path, format string, args ...any) {
+	loc := v.file
+	if l := v.pos.line(path); l > 0 {
+		loc += ":" + strconv.Itoa(l)
+	}
+	v.cfg.Warnings = append(v.cfg.Warnings, fmt.Sprintf("%s: %s: %s", loc, path, fmt.Sprintf(format, args...)))
 }
