@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
+
+	"github.com/charmbracelet/x/ansi"
 
 	hostile "github.com/opsdeck/opsdeck/internal/testenv/faults"
 )
@@ -14,9 +17,15 @@ import (
 // after removing it must hold no control character.
 var ourSGR = regexp.MustCompile("\x1b\\[[0-9;:]*m")
 
+// controlIn finds, in what remains of s without the console's own colours,
+// a control character (but a line break) or a format character that
+// reorders or hides text: a bidirectional control, a zero-width or tag
+// character, a line or paragraph separator (the joiners excepted, which
+// emoji and scripts need).
 func controlIn(s string) (rune, bool) {
 	for _, r := range ourSGR.ReplaceAllString(s, "") {
-		if (r < 0x20 && r != '\n') || r == 0x7f || (r >= 0x80 && r <= 0x9f) {
+		if (r < 0x20 && r != '\n') || r == 0x7f || (r >= 0x80 && r <= 0x9f) ||
+			(unicode.Is(unicode.Cf, r) && r != '\u200c' && r != '\u200d') || r == '\u2028' || r == '\u2029' {
 			return r, true
 		}
 	}
@@ -26,9 +35,11 @@ func controlIn(s string) (rune, bool) {
 // FuzzNoSourceStringReachesTheTerminalRaw: whatever a source puts in any
 // field it fills (alert labels and annotations, error bodies, queries,
 // application names, key names, revision messages), the screen holds no
-// control character but the console's own colours.
+// control character but the console's own colours, no format character
+// that would reorder or hide text, and keeps its size in cells.
 func FuzzNoSourceStringReachesTheTerminalRaw(f *testing.F) {
-	for _, seed := range []string{"\n\r\x1b[1A\x1b[K", "\x1b]52;c;aGVsbG8=\x07", "\x9b31m", "\x1bP+q\x1b\\", "\xff\xfe", "\x00\x7f\t"} {
+	for _, seed := range []string{"\n\r\x1b[1A\x1b[K", "\x1b]52;c;aGVsbG8=\x07", "\x9b31m", "\x1bP+q\x1b\\", "\xff\xfe", "\x00\x7f\t",
+		"\u202egnp.exe", "\u2066\u2067\u2068\u2069\u202a\u202b\u202c\u202d", "\u200e\u200f\u061c\ufeff\u200b", "\u2028\u2029\U000E0041"} {
 		f.Add(seed, false)
 		f.Add(seed, true)
 	}
@@ -67,6 +78,7 @@ func FuzzNoSourceStringReachesTheTerminalRaw(f *testing.F) {
 			if r, bad := controlIn(s); bad {
 				t.Fatalf("control %U reached the screen:\n%q", r, s)
 			}
+			checkGeometry(t, ansi.Strip(s), 160, 48)
 		}
 	})
 }

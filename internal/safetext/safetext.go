@@ -6,11 +6,15 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"unicode"
 	"unicode/utf8"
 )
 
 // String returns s with every C0 control, DEL and C1 control replaced by a
-// visible stand-in (ESC becomes ␛), tabs and line breaks by a space, and
+// visible stand-in (ESC becomes ␛), tabs and line breaks (the Unicode line
+// and paragraph separators too) by a space, the format characters that
+// reorder or hide text (bidirectional embeddings, overrides, isolates and
+// marks, zero-width and tag characters) by U+FFFD, as C1 controls are, and
 // bytes that are not UTF-8 by U+FFFD. Text without any is returned as is,
 // without allocating.
 func String(s string) string {
@@ -22,22 +26,38 @@ func String(s string) string {
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		i += size
-		switch {
-		case r == utf8.RuneError && size == 1:
+		if r == utf8.RuneError && size == 1 {
 			b.WriteRune(utf8.RuneError)
-		case r == '\t' || r == '\n' || r == '\r':
-			b.WriteByte(' ')
-		case r < 0x20:
-			b.WriteRune(0x2400 + r) // the Control Pictures block: ␛ for ESC
-		case r == 0x7f:
-			b.WriteRune('␡')
-		case r >= 0x80 && r <= 0x9f:
-			b.WriteRune(utf8.RuneError)
-		default:
-			b.WriteRune(r)
+			continue
 		}
+		stand, _ := standIn(r)
+		b.WriteRune(stand)
 	}
 	return b.String()
+}
+
+// standIn is what r is shown as, and whether that is r itself.
+func standIn(r rune) (rune, bool) {
+	switch {
+	case r == '\t' || r == '\n' || r == '\r' || r == '\u2028' || r == '\u2029':
+		return ' ', false
+	case r < 0x20:
+		return 0x2400 + r, false // the Control Pictures block: ␛ for ESC
+	case r == 0x7f:
+		return '␡', false
+	case r < 0x80:
+		return r, true
+	case r <= 0x9f:
+		return utf8.RuneError, false
+	case r == '\u200c' || r == '\u200d':
+		// The joiners hide nothing: emoji sequences and scripts need them.
+		return r, true
+	case unicode.Is(unicode.Cf, r):
+		// A right-to-left override shows "exe.gnp" as "png.exe"; an isolate
+		// or a zero-width character makes two texts look alike.
+		return utf8.RuneError, false
+	}
+	return r, true
 }
 
 // Text is String for text of several lines: line breaks and tabs stay,
@@ -77,7 +97,10 @@ func clean(s string) bool {
 		}
 		if c >= 0x80 {
 			r, size := utf8.DecodeRuneInString(s[i:])
-			if (r == utf8.RuneError && size == 1) || (r >= 0x80 && r <= 0x9f) {
+			if r == utf8.RuneError && size == 1 {
+				return false
+			}
+			if _, same := standIn(r); !same {
 				return false
 			}
 			i += size - 1

@@ -5,7 +5,10 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
+
+	"github.com/charmbracelet/x/ansi"
 )
 
 func TestString(t *testing.T) {
@@ -17,12 +20,23 @@ func TestString(t *testing.T) {
 		"c1 \u009b31m and \x7f": "c1 �31m and ␡",
 		"bad utf8 \xff\xfe":     "bad utf8 ��",
 		"\x00nul":               "␀nul",
+		// Text that reorders or hides the text around it: shown, not obeyed.
+		"ok\u202egnp.exe": "ok�gnp.exe",
+		"\u202a\u202b\u202c\u202d\u2066\u2067\u2068\u2069": "��������",
+		"\u200e\u200f\u061c":                        "���",
+		"\ufeffbom, zero\u200bwidth, tag\U000E0041": "�bom, zero�width, tag�",
+		"line\u2028sep\u2029para":                   "line sep para",
+		// Joiners stay: emoji sequences and scripts are made of them.
+		"👩\u200d💻 می\u200cخواهم": "👩\u200d💻 می\u200cخواهم",
 	} {
 		if got := String(in); got != want {
 			t.Errorf("String(%q) = %q, want %q", in, got, want)
 		}
 	}
 	if got := Text("one\x1b[K\ntwo\tcols\r"); got != "one␛[K\ntwo\tcols " {
+		t.Errorf("Text = %q", got)
+	}
+	if got := Text("a\u202e\tb\u2029\n"); got != "a�\tb \n" {
 		t.Errorf("Text = %q", got)
 	}
 }
@@ -54,16 +68,20 @@ func TestValueAndError(t *testing.T) {
 	}
 }
 
-// FuzzString: nothing that comes out is a control character, and text
-// without any comes out unchanged.
+// FuzzString: nothing that comes out is a control character or a format
+// character that reorders or hides text (bidirectional controls, marks,
+// isolates, zero-width and tag characters, line and paragraph separators),
+// the text stays UTF-8, text without any comes out unchanged, and every
+// character taken out leaves a visible cell in its place.
 func FuzzString(f *testing.F) {
-	for _, s := range []string{"", "ok", "\x1b[1A", "\u009b", "\xff", "\n\r\t"} {
+	for _, s := range []string{"", "ok", "\x1b[1A", "\u009b", "\xff", "\n\r\t", "\u202egnp.exe", "a\u2066b\u2069c\u200e\u200f\u061c",
+		"\ufeff\u200b\U000E0041", "\u2028\u2029", "👩\u200d💻", "ع\u202bx"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		out := String(s)
 		for _, r := range out {
-			if r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) {
+			if r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) || reorders(r) {
 				t.Fatalf("String(%q) = %q holds %U", s, out, r)
 			}
 		}
@@ -73,7 +91,30 @@ func FuzzString(f *testing.F) {
 		if clean(s) && out != s {
 			t.Fatalf("clean text changed: %q -> %q", s, out)
 		}
+		// Each stand-in takes a cell: what was hidden cannot make the text
+		// narrower than what stayed of it.
+		if in, got := visibleWidth(s), ansi.StringWidth(out); got < in {
+			t.Fatalf("String(%q) = %q is %d cells, narrower than the %d cells of what was visible", s, out, got, in)
+		}
 	})
+}
+
+// reorders is the test's own list of what must not reach a terminal: the
+// format characters (Cf) but the joiners, which emoji and scripts need,
+// and the line and paragraph separators.
+func reorders(r rune) bool {
+	return (unicode.Is(unicode.Cf, r) && r != '\u200c' && r != '\u200d') || r == '\u2028' || r == '\u2029'
+}
+
+// visibleWidth is the width of s's runes that String keeps as they are.
+func visibleWidth(s string) int {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= 0x20 && r != 0x7f && (r < 0x80 || r > 0x9f) && r != utf8.RuneError && !reorders(r) {
+			b.WriteRune(r)
+		}
+	}
+	return ansi.StringWidth(b.String())
 }
 
 func TestLongErrorsShortened(t *testing.T) {
