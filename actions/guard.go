@@ -3,6 +3,7 @@ package actions
 import (
 	"context"
 	"fmt"
+	"strings"
 )
 
 // Guard is what must happen before an action runs.
@@ -33,6 +34,17 @@ type Environment struct {
 	AllowReset bool
 	// NoConfirm is `confirm: none`, honoured only where Disposable is set.
 	NoConfirm bool
+	// SharedWith names the stricter environments that name one of its
+	// resources, and the resource: why its guard is theirs.
+	SharedWith []string
+}
+
+// sharing says where a guard comes from when another environment lent it.
+func (env Environment) sharing() string {
+	if len(env.SharedWith) == 0 {
+		return ""
+	}
+	return " (it shares " + strings.Join(env.SharedWith, "; ") + ")"
 }
 
 // Kind sorts actions by how much damage a mistake does.
@@ -63,11 +75,11 @@ func Decide(env Environment, kind Kind, readonly bool) Decision {
 	case readonly:
 		return Decision{Refused, "opsdeck runs with --readonly"}
 	case env.Readonly:
-		return Decision{Refused, fmt.Sprintf("environment %s is read-only", env.Name)}
+		return Decision{Refused, fmt.Sprintf("environment %s is read-only%s", env.Name, env.sharing())}
 	case kind == Silence:
 		return Decision{Guard: Confirm}
 	case env.Protected && kind == Reset && !env.AllowReset:
-		return Decision{Refused, fmt.Sprintf("environment %s is protected; resets need allow_reset: true", env.Name)}
+		return Decision{Refused, fmt.Sprintf("environment %s is protected%s; resets need allow_reset: true", env.Name, env.sharing())}
 	case env.Protected && kind != Safe:
 		return Decision{Guard: TypeName}
 	case kind == Safe:

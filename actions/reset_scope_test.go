@@ -257,3 +257,29 @@ CREATE SCHEMA other; CREATE TABLE other.events_2 (at int); INSERT INTO other.eve
 		t.Fatal("rows lost")
 	}
 }
+
+// TestResetRefusesATruncateTrigger: a trigger that fires on TRUNCATE,
+// enabled always (session_replication_role = replica does not stop it),
+// would empty a kept table and another schema's: the reset refuses before
+// anything runs, naming it.
+func TestResetRefusesATruncateTrigger(t *testing.T) {
+	t.Parallel()
+	pg, conn := scopeDB(t, `CREATE TABLE users (id int); INSERT INTO users VALUES (1);
+		CREATE TABLE feature_flags (id int); INSERT INTO feature_flags VALUES (1);
+		CREATE SCHEMA billing; CREATE TABLE billing.invoices (id int); INSERT INTO billing.invoices VALUES (1);
+		CREATE FUNCTION wipe() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN DELETE FROM feature_flags; DELETE FROM billing.invoices; RETURN NULL; END $$;
+		CREATE TRIGGER wipe_all AFTER TRUNCATE ON users FOR EACH STATEMENT EXECUTE FUNCTION wipe();
+		ALTER TABLE users ENABLE ALWAYS TRIGGER wipe_all`)
+	ctx := context.Background()
+	r := &ResetAction{Environment: "qa", DatabaseURL: pg.URL(), Keep: []string{"feature_flags"}}
+	_, err := r.Preview(ctx)
+	var unsafe *ErrUnsafeReset
+	if !errors.As(err, &unsafe) || !strings.Contains(err.Error(), "public.users has trigger wipe_all, which fires on TRUNCATE (enabled always)") {
+		t.Fatalf("want a refusal naming the trigger, got %v", err)
+	}
+	for _, table := range []string{"users", "feature_flags", "billing.invoices"} {
+		if count(t, conn, table) != 1 {
+			t.Errorf("%s was touched", table)
+		}
+	}
+}
