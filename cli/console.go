@@ -61,8 +61,13 @@ func (a *app) console(ctx context.Context, cfg *config.Config) error {
 	ver := buildVersion()
 	var envs []ui.EnvChoice
 	for _, n := range cfg.Order {
-		e := cfg.Environments[n]
-		envs = append(envs, ui.EnvChoice{Name: n, Protected: e.Protected, Readonly: e.Readonly, Disposable: e.Disposable})
+		// The badges say the guard as it holds, lent by an environment
+		// that shares a resource with this one included.
+		g, err := cfg.Guard(n)
+		if err != nil {
+			return err
+		}
+		envs = append(envs, ui.EnvChoice{Name: n, Protected: g.Protected, Readonly: g.Readonly, Disposable: g.Disposable})
 	}
 	noColor := false
 	if v, ok := a.lookupEnv("NO_COLOR"); ok && v != "" {

@@ -126,7 +126,11 @@ func runConsent(plan actions.Plan, env actions.Environment, readonly bool, envNa
 		return actions.Consent{}, usageError(fmt.Errorf("refused: %s", d.Reason))
 	case actions.TypeName:
 		if f.ConfirmEnv != envName {
-			return actions.Consent{}, usageError(fmt.Errorf("%s is protected: repeat its name with --confirm-env %s to %s", envName, envName, q.Action))
+			why := ""
+			if len(env.SharedWith) > 0 {
+				why = " (it shares " + strings.Join(env.SharedWith, "; ") + ")"
+			}
+			return actions.Consent{}, usageError(fmt.Errorf("%s is protected%s: repeat its name with --confirm-env %s to %s", envName, why, envName, q.Action))
 		}
 		return actions.Consent{Typed: f.ConfirmEnv, How: "environment name typed (--confirm-env)"}, nil
 	case actions.Confirm:

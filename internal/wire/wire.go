@@ -253,8 +253,14 @@ func Actions(cfg *config.Config, name string) (actions.Environment, []actions.Sp
 		return actions.Environment{}, nil, err
 	}
 	scrubber := redact.NewScrubber(cfg.Secrets()...)
-	env := actions.Environment{Name: name, Readonly: e.Readonly, Protected: e.Protected, Disposable: e.Disposable,
-		AllowReset: e.AllowReset, NoConfirm: e.Confirm == "none"}
+	// The guard as it holds: as strict as that of any environment naming
+	// one of the same resources.
+	g, err := cfg.Guard(name)
+	if err != nil {
+		return actions.Environment{}, nil, err
+	}
+	env := actions.Environment{Name: name, Readonly: g.Readonly, Protected: g.Protected, Disposable: g.Disposable,
+		AllowReset: g.AllowReset, NoConfirm: g.NoConfirm, SharedWith: g.SharedWith}
 	var specs []actions.Spec
 	dbTarget := redact.URL(e.Postgres.URL)
 	if e.Alembic.Dir != "" && e.Postgres.URL != "" {
