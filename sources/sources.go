@@ -235,6 +235,9 @@ type Alert struct {
 	EndsAt      time.Time
 	SilencedBy  []string // silence IDs
 	InhibitedBy []string // fingerprints of the inhibiting alerts
+	// Raw is the labels exactly as Alertmanager holds them (Labels are
+	// made safe to show): a silence's matchers are built from these.
+	Raw RawLabels
 }
 
 // Firing reports whether a is firing and not suppressed: what pages.

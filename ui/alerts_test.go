@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -41,6 +42,14 @@ func (f *fakeManager) ExpireSilence(_ context.Context, id string) error {
 	f.expired = append(f.expired, id)
 	return nil
 }
+func (f *fakeManager) Silence(_ context.Context, id string) (sources.Silence, error) {
+	for _, s := range f.silences {
+		if s.ID == id {
+			return s, nil
+		}
+	}
+	return sources.Silence{}, errors.New("silence " + id + " not found")
+}
 
 // silenceActions stand in for the console's (cli builds the real ones):
 // the preview counts the matches, the run makes or expires the silence.
@@ -75,9 +84,10 @@ func alertsHarness(t *testing.T) (*harness, *fakeManager) {
 		groups: []sources.AlertGroup{
 			{Labels: map[string]string{"alertname": "DiskFilling"}, Receiver: "pager", Alerts: []sources.Alert{
 				{Name: "DiskFilling", State: sources.AlertActive, Severity: "warning", Fingerprint: "d1", ActiveAt: t0.Add(-5 * time.Minute),
-					Labels: map[string]string{"alertname": "DiskFilling", "volume": "v1"}, RunbookURL: "https://runbooks.example.com/disk"},
+					Labels: map[string]string{"alertname": "DiskFilling", "volume": "v1"}, RunbookURL: "https://runbooks.example.com/disk",
+					Raw: sources.NewRawLabels(map[string]string{"alertname": "DiskFilling", "volume": "v1"})},
 				{Name: "DiskFilling", State: sources.AlertSuppressed, Severity: "warning", Fingerprint: "d2", SilencedBy: []string{"s1"},
-					Labels: map[string]string{"alertname": "DiskFilling", "volume": "v2"}},
+					Labels: map[string]string{"alertname": "DiskFilling", "volume": "v2"}, Raw: sources.NewRawLabels(map[string]string{"alertname": "DiskFilling", "volume": "v2"})},
 			}},
 		},
 		silences: []sources.Silence{{ID: "s1", State: "active", CreatedBy: "alice@desk", Comment: "resizing v2", EndsAt: t0.Add(90 * time.Minute),

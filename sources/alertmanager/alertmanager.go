@@ -18,6 +18,7 @@ import (
 
 	"github.com/opsdeck/opsdeck/internal/redact"
 	"github.com/opsdeck/opsdeck/internal/safetext"
+	"github.com/opsdeck/opsdeck/internal/units"
 	"github.com/opsdeck/opsdeck/sources"
 	"github.com/opsdeck/opsdeck/sources/httpapi"
 )
@@ -67,7 +68,7 @@ func (c *Client) Silences(ctx context.Context) ([]sources.Silence, error) {
 func (c *Client) Matching(ctx context.Context, ms []sources.Matcher) ([]sources.Alert, error) {
 	q := url.Values{"active": {"true"}, "silenced": {"true"}, "inhibited": {"true"}, "unprocessed": {"true"}}
 	for _, m := range ms {
-		q.Add("filter", m.String())
+		q.Add("filter", filter(m))
 	}
 	var raw []apiAlert
 	if err := c.do(ctx, http.MethodGet, "/api/v2/alerts?"+q.Encode(), nil, &raw); err != nil {
@@ -101,6 +102,27 @@ func (c *Client) CreateSilence(ctx context.Context, s sources.Silence) (string, 
 	return out.SilenceID, nil
 }
 
+// filter writes m in Alertmanager's own matcher syntax, which knows only
+// the escapes \\, \" and \n and takes every other character as it is (Go's
+// quoting, \x1b or \u202e, would be read as those letters).
+func filter(m sources.Matcher) string {
+	v := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(m.Value)
+	return m.Name + m.Op() + `"` + v + `"`
+}
+
+// Silence reads silence id: its matchers as Alertmanager holds them, its
+// state and times.
+func (c *Client) Silence(ctx context.Context, id string) (sources.Silence, error) {
+	if !silenceID.MatchString(id) {
+		return sources.Silence{}, fmt.Errorf("%q is not a silence ID", safetext.Shorten(safetext.String(id), 60))
+	}
+	var raw apiSilence
+	if err := c.do(ctx, http.MethodGet, "/api/v2/silence/"+id, nil, &raw); err != nil {
+		return sources.Silence{}, err
+	}
+	return silenceOf(raw), nil
+}
+
 // ExpireSilence ends silence id now.
 func (c *Client) ExpireSilence(ctx context.Context, id string) error {
 	if !silenceID.MatchString(id) {
@@ -114,8 +136,13 @@ var silenceID = regexp.MustCompile(`^[0-9a-fA-F-]{1,64}$`)
 
 // Check refuses a silence Alertmanager should not be sent: no matcher, a
 // matcher that matches every value, an end not after its start or in the
-// past, no comment.
+// past, longer than sources.MaxSilence, no comment.
 func Check(s sources.Silence, now time.Time) error {
+	// A start in the past is taken as now: that is when it would begin.
+	start := s.StartsAt
+	if start.Before(now) {
+		start = now
+	}
 	switch {
 	case len(s.Matchers) == 0:
 		return errors.New("a silence needs at least one matcher")
@@ -123,6 +150,9 @@ func Check(s sources.Silence, now time.Time) error {
 		return fmt.Errorf("the silence would end in the past (%s)", s.EndsAt.Local().Format("2006-01-02 15:04"))
 	case !s.EndsAt.After(s.StartsAt):
 		return errors.New("the silence would end before it starts")
+	case s.EndsAt.Sub(start) > sources.MaxSilence:
+		return fmt.Errorf("the silence would last %s: at most %d days (make a new one when it ends)",
+			units.Age(s.EndsAt.Sub(start)), sources.MaxSilence/(24*time.Hour))
 	case strings.TrimSpace(s.Comment) == "":
 		return errors.New("a silence needs a comment: say why")
 	case strings.TrimSpace(s.CreatedBy) == "":
@@ -197,6 +227,7 @@ type apiSilence struct {
 	Matchers  []apiMatcher `json:"matchers"`
 	StartsAt  time.Time    `json:"startsAt"`
 	EndsAt    time.Time    `json:"endsAt"`
+	UpdatedAt *time.Time   `json:"updatedAt,omitempty"` // in answers only
 	CreatedBy string       `json:"createdBy"`
 	Comment   string       `json:"comment"`
 }
@@ -224,25 +255,31 @@ type apiGroup struct {
 
 // Bounds on what one answer may put on screen.
 const (
-	maxGroups     = 500
-	maxAlerts     = 2000 // over all groups
-	maxSilences   = 1000
-	maxMatchers   = 50
-	maxLabels     = 64
+	maxGroups   = 500
+	maxAlerts   = 2000 // over all groups
+	maxSilences = 1000
+	maxLabels   = 64
+	// maxMatchers is as many as an alert keeps labels: a silence made of
+	// an alert's labels reads back whole.
+	maxMatchers   = maxLabels
 	maxTextLength = 2000
 )
 
 func text(s string) string { return safetext.Shorten(safetext.String(s), maxTextLength) }
 
-func labelsOf(in map[string]string) map[string]string {
-	out := make(map[string]string, min(len(in), maxLabels))
+// labelsOf are the first maxLabels labels by name, as shown (made safe,
+// shortened) and as they are.
+func labelsOf(in map[string]string) (shown, raw map[string]string) {
+	shown = make(map[string]string, min(len(in), maxLabels))
+	raw = make(map[string]string, min(len(in), maxLabels))
 	for _, k := range slices.Sorted(maps.Keys(in)) {
-		if len(out) == maxLabels {
+		if len(raw) == maxLabels {
 			break
 		}
-		out[text(k)] = text(in[k])
+		shown[text(k)] = text(in[k])
+		raw[k] = in[k]
 	}
-	return out
+	return shown, raw
 }
 
 func ids(in []string) []string {
@@ -255,7 +292,7 @@ func ids(in []string) []string {
 
 // alertOf is one alert, every text made safe.
 func alertOf(a apiAlert) sources.Alert {
-	labels := labelsOf(a.Labels)
+	labels, raw := labelsOf(a.Labels)
 	state := a.Status.State
 	switch state {
 	case sources.AlertActive, sources.AlertSuppressed, sources.AlertUnprocessed:
@@ -267,6 +304,7 @@ func alertOf(a apiAlert) sources.Alert {
 		Summary: text(a.Annotations["summary"]), Description: text(a.Annotations["description"]), RunbookURL: text(a.Annotations["runbook_url"]),
 		ActiveAt: a.StartsAt, EndsAt: a.EndsAt, Labels: labels, Fingerprint: safetext.Shorten(safetext.String(a.Fingerprint), 64),
 		SilencedBy: ids(a.Status.SilencedBy), InhibitedBy: ids(a.Status.InhibitedBy),
+		Raw: sources.NewRawLabels(raw),
 	}
 }
 
@@ -287,7 +325,8 @@ func groupsOf(raw []apiGroup) []sources.AlertGroup {
 	out := make([]sources.AlertGroup, 0, min(len(raw), maxGroups))
 	alerts := 0
 	for _, g := range raw[:min(len(raw), maxGroups)] {
-		grp := sources.AlertGroup{Labels: labelsOf(g.Labels), Receiver: text(g.Receiver.Name)}
+		shown, _ := labelsOf(g.Labels)
+		grp := sources.AlertGroup{Labels: shown, Receiver: text(g.Receiver.Name)}
 		for _, a := range g.Alerts {
 			if alerts == maxAlerts {
 				break
@@ -324,19 +363,28 @@ func silenceRank(state string) int {
 	return 2
 }
 
+// silenceOf is one silence: its texts made safe, its matchers as they are
+// (they are matched on; Matcher.String shows them safely).
+func silenceOf(s apiSilence) sources.Silence {
+	sil := sources.Silence{ID: safetext.Shorten(safetext.String(s.ID), 64), StartsAt: s.StartsAt, EndsAt: s.EndsAt,
+		CreatedBy: text(s.CreatedBy), Comment: text(s.Comment), State: "expired"}
+	if s.Status != nil {
+		sil.State = safetext.Shorten(safetext.String(s.Status.State), 20)
+	}
+	if s.UpdatedAt != nil {
+		sil.UpdatedAt = *s.UpdatedAt
+	}
+	for _, m := range s.Matchers[:min(len(s.Matchers), maxMatchers)] {
+		sil.Matchers = append(sil.Matchers, sources.Matcher{Name: m.Name, Value: m.Value, IsRegex: m.IsRegex, IsEqual: m.IsEqual == nil || *m.IsEqual})
+	}
+	return sil
+}
+
 // silencesOf is the answer's silences, bounded and sorted.
 func silencesOf(raw []apiSilence) []sources.Silence {
 	out := make([]sources.Silence, 0, min(len(raw), maxSilences))
 	for _, s := range raw[:min(len(raw), maxSilences)] {
-		sil := sources.Silence{ID: safetext.Shorten(safetext.String(s.ID), 64), StartsAt: s.StartsAt, EndsAt: s.EndsAt,
-			CreatedBy: text(s.CreatedBy), Comment: text(s.Comment), State: "expired"}
-		if s.Status != nil {
-			sil.State = safetext.Shorten(safetext.String(s.Status.State), 20)
-		}
-		for _, m := range s.Matchers[:min(len(s.Matchers), maxMatchers)] {
-			sil.Matchers = append(sil.Matchers, sources.Matcher{Name: text(m.Name), Value: text(m.Value), IsRegex: m.IsRegex, IsEqual: m.IsEqual == nil || *m.IsEqual})
-		}
-		out = append(out, sil)
+		out = append(out, silenceOf(s))
 	}
 	slices.SortStableFunc(out, func(a, b sources.Silence) int {
 		return cmp.Or(cmp.Compare(silenceRank(a.State), silenceRank(b.State)), a.EndsAt.Compare(b.EndsAt), strings.Compare(a.ID, b.ID))
@@ -366,3 +414,7 @@ func (u unusable) Matching(context.Context, []sources.Matcher) ([]sources.Alert,
 func (u unusable) CreateSilence(context.Context, sources.Silence) (string, error) { return "", u.err() }
 
 func (u unusable) ExpireSilence(context.Context, string) error { return u.err() }
+
+func (u unusable) Silence(context.Context, string) (sources.Silence, error) {
+	return sources.Silence{}, u.err()
+}

@@ -45,6 +45,9 @@ func FuzzDecode(f *testing.F) {
 			for _, g := range gs {
 				for _, a := range g.Alerts {
 					n++
+					if !rawKept(a, groups) {
+						t.Fatalf("the raw labels of %q are not any alert's labels as sent", a.Name)
+					}
 					for _, s := range alertTexts(a) {
 						if faults.HasControl(s) {
 							t.Fatalf("control character in %q", s)
@@ -65,14 +68,46 @@ func FuzzDecode(f *testing.F) {
 					}
 				}
 			}
+			for _, raw := range sils {
+				// Matchers are kept as they are, to match on; what shows
+				// them reads back to them.
+				for j, m := range silenceOf(raw).Matchers {
+					if raw := raw.Matchers[j]; m.Name != raw.Name || m.Value != raw.Value {
+						t.Fatalf("matcher %q=%q kept as %q=%q", raw.Name, raw.Value, m.Name, m.Value)
+					}
+					if back, err := sources.ParseMatcher(m.String()); err == nil && back != m {
+						t.Fatalf("%s reads back as %+v, was %+v", m, back, m)
+					}
+				}
+			}
 		}
 	})
 }
 
+// rawKept reports whether a's raw labels are, to the byte, the labels of
+// an alert of the answer (its first maxLabels by name).
+func rawKept(a sources.Alert, groups []apiGroup) bool {
+	for _, g := range groups {
+		for _, sent := range g.Alerts {
+			n := 0
+			for k, v := range sent.Labels {
+				if got, ok := a.Raw.Get(k); ok && got == v {
+					n++
+				}
+			}
+			if n == a.Raw.Len() && n == min(len(sent.Labels), maxLabels) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// matcherTexts are the matchers as shown.
 func matcherTexts(ms []sources.Matcher) []string {
 	var out []string
 	for _, m := range ms {
-		out = append(out, m.Name, m.Value)
+		out = append(out, m.String())
 	}
 	return out
 }
