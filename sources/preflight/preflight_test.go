@@ -165,10 +165,12 @@ func TestVerdictsAgreeWithSquawkAndTheRehearsal(t *testing.T) {
 			t.Errorf("%s: no traffic read for its tables", rev.ID)
 		}
 	}
-	// The rehearsals left nothing behind: no scratch database, and the
-	// watched one still at r0.
+	// The rehearsals left nothing behind: no scratch database or role,
+	// and the watched one still at r0.
+	if err := nothingLeft(ctx, pg); err != nil {
+		t.Error(err)
+	}
 	if err := pg.Exec(ctx, `DO $$ BEGIN
-		IF EXISTS (SELECT 1 FROM pg_database WHERE datname LIKE 'opsdeck_rehearsal_%') THEN RAISE EXCEPTION 'a scratch database was left'; END IF;
 		IF (SELECT version_num FROM alembic_version) <> 'r0' THEN RAISE EXCEPTION 'the watched database moved'; END IF;
 		IF EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 'accounts' AND column_name = 'token') THEN RAISE EXCEPTION 'a migration ran'; END IF;
 	END $$`); err != nil {

@@ -1,6 +1,7 @@
 package preflight
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -64,49 +65,205 @@ func CleanDump(dump string) string {
 	return strings.Join(out, "\n")
 }
 
-// Rehearse creates a database of its own on the scratch server (the role
-// needs CREATEDB), restores schema (pg_dump --schema-only output) into it,
-// then runs the statements in one transaction that is rolled back, reading
-// after each statement the locks it took, the tables it rewrote and those
-// it scanned; the database is dropped at the end. The schema is committed
-// before the transaction begins: tables created in the transaction would
-// already be locked by it. Each statement runs under a savepoint, so that
-// one that fails is said and the rest go on; CONCURRENTLY statements cannot
-// run in a transaction and are skipped.
-func Rehearse(ctx context.Context, serverURL, schema string, stmts []Statement) ([]Observed, error) {
-	cfg, err := pgconn.ParseConfig(serverURL)
-	if err != nil {
-		return nil, fmt.Errorf("scratch server: %s", errors.Unwrap(err))
-	}
-	cfg.RuntimeParams["application_name"] = "opsdeck-rehearsal"
-	admin, err := pgconn.ConnectConfig(ctx, cfg)
-	if err != nil {
-		return nil, fmt.Errorf("scratch server: %s", pgMessage(err))
-	}
-	defer admin.Close(context.Background())
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	name := "opsdeck_rehearsal_" + hex.EncodeToString(b)
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name).ReadAll(); err != nil {
-		return nil, fmt.Errorf("cannot create a scratch database (the role needs CREATEDB): %s", pgMessage(err))
-	}
-	defer func() {
-		drop, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_, _ = admin.Exec(drop, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)").ReadAll()
-	}()
-	scratch := cfg.Copy()
-	scratch.Database = name
-	conn, err := pgconn.ConnectConfig(ctx, scratch)
-	if err != nil {
-		return nil, fmt.Errorf("scratch database %s: %s", name, pgMessage(err))
-	}
-	defer conn.Close(context.Background())
-	return rehearse(ctx, conn, schema, stmts)
+// DefaultRehearsalDeadline bounds a rehearsal whose caller sets no
+// deadline of its own: the schema restored and every statement run.
+const DefaultRehearsalDeadline = 60 * time.Second
+
+// Rehearsal is a rehearsal's scratch server, the schema it restores and
+// its limits.
+type Rehearsal struct {
+	// Server is the scratch server's URL. Its role makes, for this
+	// rehearsal alone, a role with no power and a database owned by it
+	// (it needs CREATEROLE and CREATEDB, or to be powerless itself).
+	Server string
+	// Schema is the live database's (pg_dump --schema-only).
+	Schema string
+	// Deadline bounds the whole rehearsal (DefaultRehearsalDeadline when
+	// 0); the caller's context may end it sooner.
+	Deadline time.Duration
+	// LockTimeout bounds each wait for a lock (5s when 0).
+	LockTimeout time.Duration
+	// TempFileLimit caps a statement's temporary files ("1GB" when "").
+	TempFileLimit string
+	// Scrub, when set, cleans every message the rehearsal returns.
+	Scrub func(string) string
 }
 
-// rehearse does the work on a fresh database.
-func rehearse(ctx context.Context, conn *pgconn.PgConn, schema string, stmts []Statement) ([]Observed, error) {
+func (r Rehearsal) deadline() time.Duration    { return cmp.Or(r.Deadline, DefaultRehearsalDeadline) }
+func (r Rehearsal) lockTimeout() time.Duration { return cmp.Or(r.LockTimeout, 5*time.Second) }
+func (r Rehearsal) tempFileLimit() string      { return cmp.Or(r.TempFileLimit, "1GB") }
+func (r Rehearsal) scrub(s string) string {
+	if r.Scrub == nil {
+		return s
+	}
+	return r.Scrub(s)
+}
+
+// Gaps is what a rehearsal that ran did not cover: Run returns it as its
+// error beside the observations, and Judge lists it in the verdict.
+type Gaps struct{ Notes []string }
+
+func (g *Gaps) Error() string { return "rehearsed in part: " + strings.Join(g.Notes, "; ") }
+
+// Rehearse runs the statements in a scratch database on serverURL with
+// the default limits (see Rehearsal.Run).
+func Rehearse(ctx context.Context, serverURL, schema string, stmts []Statement) ([]Observed, error) {
+	return Rehearsal{Server: serverURL, Schema: schema}.Run(ctx, stmts)
+}
+
+// Run rehearses the statements with no power beyond a database made for
+// them: scratch_url's role makes a role of no power and a database it
+// owns; that role logs in (its own session, so the SQL cannot RESET ROLE
+// back to the admin), restores the schema statement by statement, then
+// runs the statements in one transaction that is rolled back, reading
+// after each one the locks it took, the tables it rewrote and those it
+// scanned. The schema is committed before the transaction begins: tables
+// created in the transaction would already be locked by it. Each
+// statement runs under a savepoint, so that one that fails is said and
+// the rest go on. The deadline stops the statement on the server; the
+// database and the role are dropped whatever happens.
+//
+// It returns an observation per statement and, when the rehearsal ran in
+// part, a *Gaps error saying what it did not cover; any other error means
+// nothing was rehearsed.
+func (r Rehearsal) Run(ctx context.Context, stmts []Statement) (obs []Observed, err error) {
+	ctx, cancel := context.WithTimeout(ctx, r.deadline())
+	defer cancel()
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	s := &scratch{r: r, name: "opsdeck_rehearsal_" + hex.EncodeToString(b)}
+	started := time.Now()
+	defer func() {
+		if left := s.close(); left != "" {
+			s.notes = append(s.notes, left)
+		}
+		obs, err = r.result(obs, err, s.notes)
+	}()
+	if err := s.connect(ctx); err != nil {
+		return nil, r.stopped(ctx, err, started, "connecting")
+	}
+	if err := s.prepare(ctx); err != nil {
+		return nil, r.stopped(ctx, err, started, "preparing the scratch database")
+	}
+	if err := s.restore(ctx); err != nil {
+		return nil, r.stopped(ctx, err, started, "restoring the schema")
+	}
+	obs, err = s.rehearse(ctx, stmts, started)
+	if err != nil {
+		return nil, r.stopped(ctx, fmt.Errorf("the rehearsal's transaction: %s", pgMessage(err)), started, "it ran")
+	}
+	return obs, nil
+}
+
+// result is what Run returns: the observations with the gaps, or the
+// error (the gaps appended, such as a clean-up that failed), scrubbed.
+func (r Rehearsal) result(obs []Observed, err error, notes []string) ([]Observed, error) {
+	for i := range notes {
+		notes[i] = r.scrub(notes[i])
+	}
+	switch {
+	case err != nil && obs == nil:
+		msg := err.Error()
+		if len(notes) > 0 {
+			msg += "; " + strings.Join(notes, "; ")
+		}
+		return nil, errors.New(r.scrub(msg))
+	case len(notes) > 0:
+		return obs, &Gaps{Notes: notes}
+	}
+	return obs, err
+}
+
+// stopped puts an error in words, saying so when it is the deadline's.
+func (r Rehearsal) stopped(ctx context.Context, err error, started time.Time, doing string) error {
+	switch {
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return fmt.Errorf("the rehearsal was stopped after %s, its time limit, while %s", since(started), doing)
+	case ctx.Err() != nil:
+		return fmt.Errorf("the rehearsal was cancelled while %s", doing)
+	}
+	return err
+}
+
+func since(t time.Time) time.Duration { return time.Since(t).Round(100 * time.Millisecond) }
+
+// restore runs the schema's statements one by one as the rehearsal's
+// role, so that one it cannot make is said and the rest go on. The
+// extensions (their scripts are the server's own files) are created by
+// the admin, while the role has made nothing but schemas: pg_dump writes
+// them first. The dump's settings that would lift the session's time
+// limits are left out.
+func (s *scratch) restore(ctx context.Context) error {
+	var failed []string
+	onlySchemas := true
+	for _, st := range Split(CleanDump(s.r.Schema)) {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		kind := dumpKind(st.SQL)
+		if kind == liftsLimit {
+			continue
+		}
+		conn := s.conn
+		if kind == extension && onlySchemas && s.madeRole {
+			admin, err := s.adminInScratch(ctx)
+			if err != nil {
+				return fmt.Errorf("the admin's session in the scratch database: %s", pgMessage(err))
+			}
+			conn = admin
+		}
+		onlySchemas = onlySchemas && kind != object
+		if _, err := conn.Exec(ctx, st.SQL).ReadAll(); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			failed = append(failed, oneLine(st.SQL, 70)+" ("+pgMessage(err)+")")
+		}
+	}
+	if len(failed) > 0 {
+		shown := failed[:min(len(failed), 5)]
+		more := ""
+		if len(failed) > len(shown) {
+			more = fmt.Sprintf(" and %d more", len(failed)-len(shown))
+		}
+		s.notes = append(s.notes, fmt.Sprintf("%d statement(s) of the schema could not be restored as the rehearsal's role, so what the migration does to what they make was not rehearsed: %s%s",
+			len(failed), strings.Join(shown, "; "), more))
+	}
+	if _, err := s.conn.Exec(ctx, "RESET ALL").ReadAll(); err != nil {
+		return fmt.Errorf("resetting the session after the restore: %s", pgMessage(err))
+	}
+	return nil
+}
+
+// dumpStatement is what a statement of pg_dump's output is to the restore.
+type dumpStatement int
+
+const (
+	object     dumpStatement = iota // makes an object
+	setting                         // a session setting, a schema: makes nothing a script could run
+	extension                       // CREATE EXTENSION, COMMENT ON EXTENSION
+	liftsLimit                      // SET statement_timeout = 0 and the like
+)
+
+func dumpKind(sql string) dumpStatement {
+	p := &tokens{ts: lex(sql)}
+	switch {
+	case p.accept("create", "extension"), p.accept("comment", "on", "extension"):
+		return extension
+	case p.accept("set"):
+		if t := p.peek(); t.is("statement_timeout") || t.is("lock_timeout") || t.is("idle_in_transaction_session_timeout") || t.is("transaction_timeout") {
+			return liftsLimit
+		}
+		return setting
+	case p.accept("select", "pg_catalog", ".", "set_config"), p.accept("create", "schema"), p.accept("comment", "on", "schema"):
+		return setting
+	}
+	return object
+}
+
+// rehearse runs the statements in a transaction that is rolled back.
+func (s *scratch) rehearse(ctx context.Context, stmts []Statement, started time.Time) ([]Observed, error) {
+	conn := s.conn
 	exec := func(sql string) error { _, err := conn.Exec(ctx, sql).ReadAll(); return err }
 	snap := func() (snapshot, error) {
 		res, err := conn.Exec(ctx, snapSQL).ReadAll()
@@ -119,11 +276,25 @@ func rehearse(ctx context.Context, conn *pgconn.PgConn, schema string, stmts []S
 		}
 		return s, json.Unmarshal(res[0].Rows[0][0], &s)
 	}
-	if err := exec(CleanDump(schema)); err != nil {
-		return nil, fmt.Errorf("restoring the schema into the scratch database: %s", pgMessage(err))
+	// step runs one statement under a savepoint: what it left, or its
+	// error in the rehearsal (failed), or an error that ends the rehearsal.
+	step := func(sql string) (after snapshot, failed string, err error) {
+		if err := exec("SAVEPOINT opsdeck_step"); err != nil {
+			return after, "", err
+		}
+		if err := exec(sql); err != nil {
+			if ctx.Err() != nil {
+				return after, "", err
+			}
+			return after, pgMessage(err), exec("ROLLBACK TO SAVEPOINT opsdeck_step")
+		}
+		if conn.TxStatus() != 'T' {
+			return after, "", nil
+		}
+		after, err = snap()
+		return after, "", err
 	}
-	defer func() { _ = exec("ROLLBACK") }()
-	if err := exec("RESET search_path; BEGIN; SET LOCAL lock_timeout = '5s'"); err != nil {
+	if err := exec("BEGIN"); err != nil {
 		return nil, err
 	}
 	start, err := snap()
@@ -132,33 +303,85 @@ func rehearse(ctx context.Context, conn *pgconn.PgConn, schema string, stmts []S
 	}
 	out := make([]Observed, len(stmts))
 	prev := start
-	for i, s := range stmts {
-		if s.Bookkeeping {
-			out[i].Skipped = "Alembic's own"
+	for i, st := range stmts {
+		if why := notRehearsed(st); why != "" {
+			out[i].Skipped = why
 			continue
 		}
-		if Analyze(s.SQL, 0).Concurrent {
-			out[i].Skipped = "CONCURRENTLY cannot run inside the rehearsal's transaction"
-			continue
-		}
-		if err := exec("SAVEPOINT opsdeck_step"); err != nil {
-			return nil, err
-		}
-		if err := exec(s.SQL); err != nil {
-			out[i].Err = pgMessage(err)
-			if err := exec("ROLLBACK TO SAVEPOINT opsdeck_step"); err != nil {
-				return nil, err
+		cur, failed, err := step(st.SQL)
+		switch {
+		case ctx.Err() != nil:
+			why := "cancelled"
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				why = fmt.Sprintf("stopped after %s, its time limit", since(started))
 			}
-			continue
-		}
-		cur, err := snap()
-		if err != nil {
+			out[i].Err = "the rehearsal was " + why + ", while this statement ran"
+			s.notes = append(s.notes, "the rehearsal was "+why+", "+cutShort(out, stmts, i))
+			return out, nil
+		case err != nil:
 			return nil, err
+		case failed != "":
+			out[i].Err = failed
+		case conn.TxStatus() != 'T':
+			out[i].Err = "it ended the rehearsal's transaction: what it did was not observed"
+			s.notes = append(s.notes, "the rehearsal's transaction was ended by "+cutShort(out, stmts, i))
+			return out, nil
+		default:
+			out[i] = observe(start, prev, cur)
+			prev = cur
 		}
-		out[i] = observe(start, prev, cur)
-		prev = cur
 	}
 	return out, nil
+}
+
+// notRehearsed says why a statement is not run in the rehearsal, "" when
+// it is.
+func notRehearsed(st Statement) string {
+	switch {
+	case st.Bookkeeping:
+		return "Alembic's own"
+	case Analyze(st.SQL, 0).Concurrent:
+		return "CONCURRENTLY cannot run inside the rehearsal's transaction"
+	case transactionControl(st.SQL):
+		return "it would end the rehearsal's transaction"
+	}
+	return ""
+}
+
+// transactionControl reports a statement that begins, ends or marks a
+// transaction: the rehearsal keeps its own.
+func transactionControl(sql string) bool {
+	p := &tokens{ts: lex(sql)}
+	for _, kw := range []string{"begin", "start", "commit", "end", "rollback", "abort", "savepoint", "release"} {
+		if p.accept(kw) {
+			return true
+		}
+	}
+	return p.accept("prepare", "transaction")
+}
+
+// cutShort marks the statements after statement i as not reached and
+// names statement i: "at statement 2 of 3 (…); 1 statement(s) after it
+// not rehearsed". Statements are counted as the verdict lists them,
+// Alembic's own left out.
+func cutShort(out []Observed, stmts []Statement, i int) string {
+	n, of := 0, 0
+	for j, st := range stmts {
+		if !st.Bookkeeping {
+			of++
+			if j <= i {
+				n++
+			}
+		}
+	}
+	after := 0
+	for j := i + 1; j < len(stmts); j++ {
+		if out[j].Skipped = notRehearsed(stmts[j]); out[j].Skipped == "" {
+			out[j].Skipped = "not reached: the rehearsal stopped before it"
+			after++
+		}
+	}
+	return fmt.Sprintf("at statement %d of %d (%s); %d statement(s) after it not rehearsed", n, of, oneLine(stmts[i].SQL, 60), after)
 }
 
 // observe compares the snapshots around a statement, on the tables that

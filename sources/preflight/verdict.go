@@ -3,6 +3,7 @@ package preflight
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -37,13 +38,19 @@ type Verdict struct {
 	// RenderErr says why the SQL could not be rendered ("" when it was).
 	RenderErr string
 	// Rehearsal says where the SQL was rehearsed, or why it was not.
-	Rehearsal   string
-	Rehearsed   bool
-	LiveErr     string
-	Old         []sources.DBSession // transactions open longer than the lock timeout
-	Traffic     []Traffic
-	LockTimeout time.Duration
-	Elapsed     time.Duration
+	Rehearsal string
+	Rehearsed bool
+	// RehearsalGaps say what a rehearsal that ran did not cover: schema it
+	// could not restore, the time limit reached at a statement…
+	RehearsalGaps []string
+	// rehearsalFailed: Rehearsal says why a rehearsal that was tried did
+	// not run.
+	rehearsalFailed bool
+	LiveErr         string
+	Old             []sources.DBSession // transactions open longer than the lock timeout
+	Traffic         []Traffic
+	LockTimeout     time.Duration
+	Elapsed         time.Duration
 }
 
 // Inputs are how Judge reaches the world; wire builds them for an
@@ -102,14 +109,9 @@ func Judge(ctx context.Context, in Inputs) Verdict {
 		for i, j := range v.Statements {
 			stmts[i] = j.Statement
 		}
-		obs, err := in.Rehearse(ctx, stmts)
-		if err != nil {
-			v.Rehearsal = "not rehearsed: " + err.Error()
-		} else {
-			v.Rehearsal, v.Rehearsed = "rehearsed in "+in.Where, true
-			for i := range v.Statements {
-				v.Statements[i].Observed = &obs[i]
-			}
+		v.rehearsed(in.Rehearse(ctx, stmts))
+		if v.Rehearsed {
+			v.Rehearsal = "rehearsed in " + in.Where
 		}
 	} else if in.Rehearse == nil {
 		v.Rehearsal = in.NoRehearsal
@@ -137,6 +139,27 @@ func Judge(ctx context.Context, in Inputs) Verdict {
 	}
 	v.Elapsed = time.Since(start)
 	return v
+}
+
+// rehearsed takes what the rehearsal returned: an observation per
+// statement, with the gaps of a rehearsal that ran in part; or why it did
+// not run.
+func (v *Verdict) rehearsed(obs []Observed, err error) {
+	var gaps *Gaps
+	switch {
+	case len(obs) == len(v.Statements) && (err == nil || errors.As(err, &gaps)):
+		v.Rehearsed = true
+		if gaps != nil {
+			v.RehearsalGaps = gaps.Notes
+		}
+		for i := range v.Statements {
+			v.Statements[i].Observed = &obs[i]
+		}
+	case err != nil:
+		v.Rehearsal, v.rehearsalFailed = "not rehearsed: "+err.Error(), true
+	default:
+		v.Rehearsal, v.rehearsalFailed = fmt.Sprintf("not rehearsed: the rehearsal observed %d statement(s) of %d", len(obs), len(v.Statements)), true
+	}
 }
 
 // newTables lowers to notes what statements do to tables the migration
@@ -235,6 +258,9 @@ func (j *Judged) judge() {
 		}
 		j.Severity = max(j.Severity, j.Worst())
 	}
+	if o := j.Observed; o != nil && o.Err != "" {
+		j.Severity = max(j.Severity, Caution) // what it does was not observed
+	}
 	if len(j.Waits) > 0 {
 		j.Severity = Hazard
 	}
@@ -278,7 +304,12 @@ func (v Verdict) Summary() string {
 	default:
 		parts = append(parts, fmt.Sprintf("preflight: no hazard in %d statement(s)", v.judgedCount()))
 	}
-	if v.Rehearsal != "" {
+	switch {
+	case v.rehearsalFailed:
+		parts = append(parts, "not rehearsed (see why below)")
+	case v.Rehearsed && v.rehearsalPartial():
+		parts = append(parts, v.Rehearsal+", in part (see below)")
+	case v.Rehearsal != "":
 		parts = append(parts, v.Rehearsal)
 	}
 	if v.LiveErr != "" {
@@ -303,6 +334,7 @@ func (v Verdict) judgedCount() int {
 // then old transactions and the traffic that would queue.
 func (v Verdict) Lines() []Line {
 	out := []Line{{Severity: v.Worst(), Text: v.Summary()}}
+	out = append(out, v.rehearsalLines()...)
 	said := map[string]bool{} // sessions waited behind, already named in full
 	for _, j := range v.Statements {
 		if j.Bookkeeping {
@@ -368,6 +400,73 @@ func (v Verdict) Lines() []Line {
 	for _, t := range v.Traffic {
 		out = append(out, Line{Severity: Note, Text: fmt.Sprintf("traffic on %s: %s scans/s, %s writes/s would queue behind its lock",
 			t.Table, units.FormatShort(t.Scans, units.None), units.FormatShort(t.Writes, units.None))})
+	}
+	return out
+}
+
+// rehearsalPartial reports a rehearsal that left something out beyond
+// Alembic's own statements.
+func (v Verdict) rehearsalPartial() bool {
+	if len(v.RehearsalGaps) > 0 {
+		return true
+	}
+	for _, j := range v.Statements {
+		if o := j.Observed; o != nil && !j.Bookkeeping && (o.Skipped != "" || o.Err != "") {
+			return true
+		}
+	}
+	return false
+}
+
+// rehearsalLines say what the rehearsal covered and what it did not, and
+// why: a failed rehearsal's reason; the statements run, failed, skipped
+// (with the reason) and not reached; then each gap.
+func (v Verdict) rehearsalLines() []Line {
+	if v.rehearsalFailed {
+		return []Line{{Severity: Caution, Text: "rehearsal: " + v.Rehearsal}}
+	}
+	if !v.Rehearsed {
+		return nil
+	}
+	var ran, failed, own, judged int
+	var skipped []string // a reason per statement, in order
+	for _, j := range v.Statements {
+		o := j.Observed
+		switch {
+		case j.Bookkeeping:
+			own++
+			continue
+		case o.Skipped != "":
+			skipped = append(skipped, o.Skipped)
+		case o.Err != "":
+			failed++
+		default:
+			ran++
+		}
+		judged++
+	}
+	parts := []string{fmt.Sprintf("%d of %d statement(s) ran", ran, judged)}
+	if failed > 0 {
+		parts = append(parts, fmt.Sprintf("%d failed (said below)", failed))
+	}
+	for _, why := range slices.Compact(slices.Sorted(slices.Values(skipped))) {
+		n := len(slices.DeleteFunc(slices.Clone(skipped), func(s string) bool { return s != why }))
+		if strings.HasPrefix(why, "not reached") {
+			parts = append(parts, fmt.Sprintf("%d not reached", n))
+		} else {
+			parts = append(parts, fmt.Sprintf("%d not rehearsed: %s", n, why))
+		}
+	}
+	if own > 0 {
+		parts = append(parts, fmt.Sprintf("Alembic's own %d (its version table, the transaction) not rehearsed", own))
+	}
+	sev := Note
+	if failed > 0 || len(skipped) > 0 || len(v.RehearsalGaps) > 0 {
+		sev = Caution
+	}
+	out := []Line{{Severity: sev, Text: "rehearsal: " + strings.Join(parts, "; ")}}
+	for _, g := range v.RehearsalGaps {
+		out = append(out, Line{Severity: Caution, Text: "rehearsal: " + g})
 	}
 	return out
 }
