@@ -1,17 +1,59 @@
 package frame
 
 import (
+	"fmt"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/opsdeck/opsdeck/ui/theme"
 )
 
-// Fit pads or truncates s (which may hold escape sequences) to exactly w cells.
+// MaxText bounds one text laid out on screen, in bytes (and so in cells: a
+// cell takes at least a byte). What sources send can be megabytes (a task's
+// stored arguments, a label value); measuring and wrapping it in full on
+// every frame froze the console for minutes. 4 KiB is some fifty lines of a
+// wide pane.
+const MaxText = 4096
+
+// Cut is plain text s cut to at most n bytes on a character boundary, its
+// end saying what was left out: "… (N more bytes)". Cutting again what it
+// returns changes nothing. An escape sequence could be cut in two: cut
+// text before painting it.
+func Cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	reserve := len("… ( more bytes)") + len(strconv.Itoa(len(s)))
+	if n < reserve {
+		return s[:runeStart(s, max(n, 0))]
+	}
+	cut := runeStart(s, n-reserve)
+	return s[:cut] + fmt.Sprintf("… (%d more bytes)", len(s)-cut)
+}
+
+// runeStart is i, or the start of the character byte i is inside of.
+func runeStart(s string, i int) int {
+	for i > 0 && i < len(s) && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return i
+}
+
+// fitBytes is how much of a plain text Fit looks at for w cells: far more
+// than w cells take, unless nearly every character is a combining mark.
+func fitBytes(w int) int { return max(MaxText, 16*w) }
+
+// Fit pads or truncates s (which may hold escape sequences) to exactly w
+// cells. A long plain text is cut first: only its start can show.
 func Fit(s string, w int) string {
 	if w <= 0 {
 		return ""
+	}
+	if len(s) > fitBytes(w) && strings.IndexByte(s, ansi.ESC) < 0 {
+		s = Cut(s, fitBytes(w))
 	}
 	n := ansi.StringWidth(s)
 	if n > w {
@@ -129,18 +171,21 @@ func blank(w, h int) []string {
 	return out
 }
 
-// Wrap breaks plain text into lines of at most w cells, on spaces where it can.
+// Wrap breaks plain text into lines of at most w cells, on spaces where it
+// can. Text longer than MaxText is cut first (and says so): the lines stay
+// few and the work bounded, whatever the text's size.
 func Wrap(text string, w int) []string {
 	if w <= 0 {
 		return nil
 	}
+	text = Cut(text, MaxText)
 	var out []string
 	for _, para := range strings.Split(text, "\n") {
 		wrapped := ansi.Wordwrap(para, w, "")
 		for _, l := range strings.Split(wrapped, "\n") {
-			for ansi.StringWidth(l) > w { // a word longer than the line
-				out = append(out, ansi.Truncate(l, w, ""))
-				l = ansi.TruncateLeft(l, w, "")
+			if ansi.StringWidth(l) > w { // a word longer than the line: broken in one pass
+				out = append(out, strings.Split(ansi.Hardwrap(l, w, true), "\n")...)
+				continue
 			}
 			out = append(out, l)
 		}
@@ -149,12 +194,14 @@ func Wrap(text string, w int) []string {
 }
 
 // WrapN wraps text like Wrap but keeps at most n lines; when text is cut,
-// the last line ends in "…".
+// the last line ends in "…". Only what n lines can hold is wrapped.
 func WrapN(text string, w, n int) []string {
-	lines := Wrap(text, w)
 	if n <= 0 {
 		return nil
 	}
+	// A cell takes at most 4 bytes but for combining marks; a line break
+	// drops a space or two.
+	lines := Wrap(Cut(text, max(n*(4*w+8), 256)), w)
 	if len(lines) > n {
 		lines = lines[:n]
 		last := lines[n-1]
