@@ -8,6 +8,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/opsdeck/opsdeck/internal/safetext"
 	"github.com/opsdeck/opsdeck/ui/frame"
@@ -453,7 +454,7 @@ func (m *Model) View(st *theme.Styles) []string {
 			add(st.Warn, "⚠ "+m.flash)
 		}
 	case confirming:
-		head, question := m.confirmText(iw)
+		head, question := m.confirmText(iw, h)
 		for _, l := range head {
 			body = append(body, st.Text.Render(l))
 		}
@@ -466,11 +467,11 @@ func (m *Model) View(st *theme.Styles) []string {
 			q = append(q, ask.Render(l))
 		}
 		if a.Guard == TypeName {
-			q = append(q, st.Value.Render("> "+m.typed+"▏"))
+			q = append(q, st.Value.Render("> "+frame.Cut(m.typed, iw)+"▏"))
 		}
 		// The head and the question always stay in view; the list takes
 		// what room is left and scrolls.
-		room := m.listRoom(iw, h)
+		room := m.roomLeft(h, head, question)
 		body = append(body, m.listView(st, iw, room)...)
 		body = append(body, "")
 		body = append(body, q...)
@@ -480,8 +481,10 @@ func (m *Model) View(st *theme.Styles) []string {
 			closes := st.Muted.Render(" · " + m.keys.Close.Help().Key + " closes")
 			switch {
 			case m.done.Err != nil:
-				// A failure's cause is the thing to read: wrapped, never cut.
-				lines := frame.Wrap(fmt.Sprintf("✖ %v after %s", m.done.Err, m.elapsed()), iw)
+				// A failure's cause is the thing to read: wrapped, cut only
+				// short of frame.MaxText (saying how much it left out), so
+				// that Wrap keeps the time after it.
+				lines := frame.Wrap(fmt.Sprintf("✖ %s after %s", frame.Cut(m.done.Err.Error(), frame.MaxText-64), m.elapsed()), iw)
 				for _, l := range lines[:len(lines)-1] {
 					body = append(body, st.Crit.Render(l))
 				}
@@ -507,7 +510,7 @@ func (m *Model) View(st *theme.Styles) []string {
 			if l.Stderr {
 				p = st.Muted
 			}
-			body = append(body, p.Render(frame.Fit(l.Text, iw)))
+			body = append(body, p.Render(frame.Fit(cutLine(l.Text, iw), iw)))
 		}
 	}
 	if len(body) > h-2 {
@@ -516,28 +519,59 @@ func (m *Model) View(st *theme.Styles) []string {
 	return frame.Box{Title: title, Focused: true}.Render(st, w, len(body)+2, body)
 }
 
-// confirmText is the confirmation's head and question, wrapped to iw.
-func (m *Model) confirmText(iw int) (head, question []string) {
-	for _, l := range m.preview.Head {
-		head = append(head, frame.Wrap(l, iw)...)
-	}
+// confirmText is the confirmation's head and question, wrapped to iw for an
+// overlay h lines high. The head keeps its first lines, as many as leave
+// the question and a few of the list's lines in view (its last line then
+// ends in "…"); each of its texts is cut to frame.MaxText by Wrap, so a
+// head of megabytes costs what one of a few kilobytes does.
+func (m *Model) confirmText(iw, h int) (head, question []string) {
 	if m.current.Guard == TypeName {
 		question = frame.Wrap("⚠ "+m.env+" is protected. Type its name to run "+m.current.Name+", "+m.keys.Close.Help().Key+" to cancel:", iw)
 	} else {
 		question = frame.Wrap("Run it? y to run, anything else cancels [y/N]", iw)
 	}
+	limit := max(m.roomLeft(h, nil, question)-min(len(m.preview.Items), minListLines), 1)
+	for _, l := range m.preview.Head {
+		if len(head) > limit {
+			break
+		}
+		head = append(head, frame.Wrap(l, iw)...)
+	}
+	if len(head) > limit {
+		head = head[:limit]
+		if last := head[limit-1]; ansi.StringWidth(last) >= iw {
+			head[limit-1] = ansi.Truncate(last, iw-1, "")
+		}
+		head[limit-1] += "…"
+	}
 	return head, question
 }
 
+// minListLines is how many of the list's lines a long head leaves in view.
+const minListLines = 4
+
 // listRoom is how many lines the preview's list has in an overlay w x h.
 func (m *Model) listRoom(iw, h int) int {
-	head, question := m.confirmText(iw)
+	head, question := m.confirmText(iw, h)
+	return m.roomLeft(h, head, question)
+}
+
+// roomLeft is what an overlay h lines high leaves the list beside head and
+// question: its borders, the blank line above the question and the typed
+// name's line take the rest.
+func (m *Model) roomLeft(h int, head, question []string) int {
 	room := h - 2 - len(head) - len(question) - 1
 	if m.current.Guard == TypeName {
 		room-- // the typed name's line
 	}
 	return room
 }
+
+// cutLine is an item or a line of output cut before it is measured: one
+// line shows iw cells at most, and measuring text of megabytes would cost
+// every frame. Two bytes a cell covers ASCII, accented letters, CJK and
+// emoji; text with more (combining marks) shows less, and says so.
+func cutLine(s string, iw int) string { return frame.Cut(s, 2*iw+32) }
 
 // SetSize is the overlay's largest size, as the root lays it out: View
 // draws within it, and scrolling stops where the list's last page is in view.
@@ -566,7 +600,7 @@ func (m *Model) listView(st *theme.Styles, iw, room int) []string {
 	if len(items) <= room {
 		out := make([]string, len(items))
 		for i, it := range items {
-			out[i] = paint(i).Render(frame.Fit("  "+it, iw))
+			out[i] = paint(i).Render(frame.Fit("  "+cutLine(it, iw), iw))
 		}
 		return out
 	}
@@ -574,7 +608,7 @@ func (m *Model) listView(st *theme.Styles, iw, room int) []string {
 	first := min(m.scroll, len(items)-shown)
 	out := make([]string, 0, room)
 	for i, it := range items[first : first+shown] {
-		out = append(out, paint(first+i).Render(frame.Fit("  "+it, iw)))
+		out = append(out, paint(first+i).Render(frame.Fit("  "+cutLine(it, iw), iw)))
 	}
 	more := fmt.Sprintf("  %d-%d of %d · %s/%s, %s/%s scroll", first+1, first+shown, len(items),
 		m.keys.Up.Help().Key, m.keys.Down.Help().Key, m.keys.PageUp.Help().Key, m.keys.PageDown.Help().Key)
