@@ -113,7 +113,15 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 }
 
 // SetSize sets the view's outer size.
-func (m *Model) SetSize(w, h int) { m.w, m.h = w, h }
+func (m *Model) SetSize(w, h int) {
+	m.w, m.h = w, h
+	if m.form != nil {
+		m.form.SetWidth(m.innerWidth())
+	}
+}
+
+// innerWidth is the width the view's lines take.
+func (m *Model) innerWidth() int { return max(m.w-4, 30) }
 
 // Tab is the tab shown.
 func (m *Model) Tab() int { return m.tab }
@@ -194,6 +202,7 @@ func (m *Model) OpenForm(dur time.Duration, comment string) (tea.Cmd, bool) {
 		return nil, false
 	}
 	m.form = NewForm(a, group, dur, comment)
+	m.form.SetWidth(m.innerWidth())
 	return m.form.Focus(), true
 }
 
@@ -230,12 +239,13 @@ func AlertFields(a sources.Alert, group map[string]string, now time.Time, silenc
 		if _, ok := group[k]; ok || k == "alertname" || k == "severity" {
 			continue
 		}
-		extra = append(extra, k+"="+a.Labels[k])
+		extra = append(extra, k+"="+frame.Cut(a.Labels[k], labelCut))
 	}
 	name := a.Name
 	if len(extra) > 0 {
 		name += " {" + strings.Join(extra, ", ") + "}"
 	}
+	name = frame.Cut(name, frame.MaxText)
 	age := ""
 	if !a.ActiveAt.IsZero() {
 		age = units.Age(now.Sub(a.ActiveAt))
@@ -250,8 +260,12 @@ func AlertFields(a sources.Alert, group map[string]string, now time.Time, silenc
 	case len(a.InhibitedBy) > 0:
 		note = "inhibited by another alert"
 	}
-	return []string{mark, a.Severity, frame.OneLine(name), age, frame.OneLine(note)}
+	return []string{mark, a.Severity, frame.OneLine(name), age, frame.OneLine(frame.Cut(note, frame.MaxText))}
 }
+
+// labelCut bounds one label value in a line that lists several: the line
+// shows the first of them, the details the rest.
+const labelCut = 200
 
 // clock is t as the time of day when it is today, else with its date.
 func clock(t, now time.Time) string {
@@ -268,11 +282,12 @@ func clock(t, now time.Time) string {
 func SilenceFields(s sources.Silence, now time.Time, alerts []sources.Alert) []string {
 	ms := make([]string, len(s.Matchers))
 	for i, m := range s.Matchers {
-		ms[i] = m.String()
+		ms[i] = frame.Cut(m.String(), labelCut)
 	}
 	matched := 0
 	for _, a := range alerts {
-		if sources.MatchesAll(s.Matchers, a.Labels) {
+		// Matched as Alertmanager does: on the values as they are.
+		if a.Raw.MatchedBy(s.Matchers) {
 			matched++
 		}
 	}
@@ -283,13 +298,13 @@ func SilenceFields(s sources.Silence, now time.Time, alerts []sources.Alert) []s
 	case s.EndsAt.After(now):
 		left = units.Age(s.EndsAt.Sub(now)) + " left"
 	}
-	return []string{s.State, s.EndsAt.In(now.Location()).Format("01-02 15:04"), left, frame.OneLine(s.CreatedBy),
-		frame.OneLine(strings.Join(ms, ", ")), fmt.Sprint(matched), frame.OneLine(s.Comment)}
+	return []string{s.State, s.EndsAt.In(now.Location()).Format("01-02 15:04"), left, frame.OneLine(frame.Cut(s.CreatedBy, frame.MaxText)),
+		frame.OneLine(frame.Cut(strings.Join(ms, ", "), frame.MaxText)), fmt.Sprint(matched), frame.OneLine(frame.Cut(s.Comment, frame.MaxText))}
 }
 
 // View draws the view within its size.
 func (m *Model) View(st *theme.Styles) []string {
-	iw := max(m.w-4, 30)
+	iw := m.innerWidth()
 	if m.form != nil {
 		return m.form.View(st, iw, m.ctx.Now())
 	}
@@ -354,7 +369,7 @@ func (m *Model) View(st *theme.Styles) []string {
 	for i, r := range rows {
 		if i == 0 || rows[i-1].group != r.group {
 			g := gs[r.group]
-			list = append(list, shown{frame.OneLine("▸ " + labelText(g.Labels) + " → " + g.Receiver), st.Muted})
+			list = append(list, shown{frame.OneLine("▸ " + labelText(g.Labels) + " → " + frame.Cut(g.Receiver, labelCut)), st.Muted})
 		}
 		p := st.Text
 		switch {
@@ -381,16 +396,24 @@ func (m *Model) View(st *theme.Styles) []string {
 	return out
 }
 
-// labelText writes labels as name="value", sorted.
+// labelText writes labels as name="value", sorted, each value cut to
+// labelCut bytes and the whole to frame.MaxText: 64 labels of kilobytes
+// each would otherwise be laid out on every frame.
 func labelText(labels map[string]string) string {
-	var parts []string
+	var b strings.Builder
 	for _, k := range slices.Sorted(maps.Keys(labels)) {
-		parts = append(parts, fmt.Sprintf("%s=%q", k, labels[k]))
+		if b.Len() > frame.MaxText {
+			break
+		}
+		if b.Len() > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s=%q", k, frame.Cut(labels[k], labelCut))
 	}
-	if len(parts) == 0 {
+	if b.Len() == 0 {
 		return "(all alerts)"
 	}
-	return strings.Join(parts, ", ")
+	return frame.Cut(b.String(), frame.MaxText)
 }
 
 // details are the selected alert's lines: its labels, texts, runbook, and
@@ -405,6 +428,7 @@ func (m *Model) details(a sources.Alert, byID map[string]sources.Silence, now ti
 	}
 	out = append(out, st.Faint.Render(strings.Repeat("─", iw)))
 	add(st.Muted, "labels: "+labelText(a.Labels))
+	// WrapN cuts what it wraps to frame.MaxText.
 	if a.Description != "" {
 		add(st.Text, a.Description)
 	} else if a.Summary != "" {
@@ -422,8 +446,8 @@ func (m *Model) details(a sources.Alert, byID map[string]sources.Silence, now ti
 			add(st.Muted, "silenced by "+id)
 			continue
 		}
-		add(st.Muted, fmt.Sprintf("silenced by %s until %s (%s left): %q", s.CreatedBy, s.EndsAt.In(now.Location()).Format("01-02 15:04"),
-			units.Age(s.EndsAt.Sub(now)), s.Comment))
+		add(st.Muted, fmt.Sprintf("silenced by %s until %s (%s left): %q", frame.Cut(s.CreatedBy, labelCut), s.EndsAt.In(now.Location()).Format("01-02 15:04"),
+			units.Age(s.EndsAt.Sub(now)), frame.Cut(s.Comment, frame.MaxText)))
 	}
 	if len(a.InhibitedBy) > 0 {
 		add(st.Muted, "inhibited by alert "+strings.Join(a.InhibitedBy, ", "))

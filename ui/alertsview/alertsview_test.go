@@ -32,7 +32,10 @@ func TestAlertFields(t *testing.T) {
 }
 
 func TestSilenceFields(t *testing.T) {
-	alerts := []sources.Alert{{Labels: map[string]string{"team": "storage"}}, {Labels: map[string]string{"team": "storage"}}, {Labels: map[string]string{"team": "api"}}}
+	alert := func(team string) sources.Alert {
+		return sources.Alert{Labels: map[string]string{"team": team}, Raw: sources.NewRawLabels(map[string]string{"team": team})}
+	}
+	alerts := []sources.Alert{alert("storage"), alert("storage"), alert("api")}
 	s := sources.Silence{State: "active", EndsAt: t0.Add(90 * time.Minute), CreatedBy: "bob", Comment: "maintenance",
 		Matchers: []sources.Matcher{{Name: "team", Value: "storage", IsEqual: true}}}
 	if got := strings.Join(SilenceFields(s, t0, alerts), "|"); got != `active|11-30 16:00|1h30m left|bob|team="storage"|2|maintenance` {
@@ -55,7 +58,12 @@ func TestParseEnd(t *testing.T) {
 			t.Errorf("ParseEnd(%q) = %v, %v; want %v", in, got, err, want)
 		}
 	}
-	for in, want := range map[string]string{"-1h": "in the past", "10s": "shorter than a minute", "soon": "not a duration", "400d": "1d to 90d"} {
+	if got, err := ParseEnd("90d", t0); err != nil || !got.Equal(t0.Add(sources.MaxSilence)) {
+		t.Errorf("90d: %v, %v", got, err)
+	}
+	// A silence lasts at most sources.MaxSilence, however it is written.
+	for in, want := range map[string]string{"-1h": "in the past", "10s": "shorter than a minute", "soon": "not a duration", "400d": "1d to 90d",
+		"91d": "1d to 90d", "2161h": "at most 90d", "876000h": "at most 90d", "129601m": "at most 90d"} {
 		if _, err := ParseEnd(in, t0); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("ParseEnd(%q): %v, want %q", in, err, want)
 		}
@@ -75,7 +83,7 @@ func TestParseMatchers(t *testing.T) {
 // TestFormRefusesBeforeSending: what Alertmanager should not get is
 // refused by the form with its reason.
 func TestFormRefusesBeforeSending(t *testing.T) {
-	a := sources.Alert{Name: "X", Labels: map[string]string{"alertname": "X"}}
+	a := sources.Alert{Name: "X", Labels: map[string]string{"alertname": "X"}, Raw: sources.NewRawLabels(map[string]string{"alertname": "X"})}
 	for _, c := range []struct {
 		field int
 		value string

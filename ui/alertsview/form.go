@@ -3,11 +3,10 @@ package alertsview
 import (
 	"errors"
 	"fmt"
-	"maps"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
@@ -37,35 +36,71 @@ type Form struct {
 	alert  sources.Alert
 	group  []string
 	inputs [fields]textinput.Model
+	// starts are the start of each field's value, as an unfocused field
+	// shows it, kept at every change: the matchers can be megabytes, which
+	// the field would turn into a string on every frame.
+	starts [fields]string
 	focus  int
 	err    string
 }
 
 // NewForm is the form for alert a of the group whose alerts' fingerprints
-// are group, for dur (0: DefaultDuration), with comment.
+// are group, for dur (0: DefaultDuration), with comment. Its matchers are
+// a's labels as Alertmanager holds them (a.Raw, never the shortened and
+// made-safe a.Labels), written so that they read back to exactly those
+// values: untouched, or edited and put back, they match a.
 func NewForm(a sources.Alert, group []string, dur time.Duration, comment string) *Form {
 	f := &Form{alert: a, group: group}
+	var ms []string
+	for _, m := range a.Raw.Matchers() {
+		ms = append(ms, m.String())
+	}
+	matchers := strings.Join(ms, ", ")
 	for i := range f.inputs {
 		in := textinput.New()
 		in.Prompt = ""
 		st := in.Styles()
 		st.Cursor.Blink = false // a blinking cursor would redraw the console twice a second
 		in.SetStyles(st)
+		// Set before the value: the field then draws only what fits.
+		in.SetWidth(defaultFieldWidth)
 		in.CharLimit = 1000
+		if i == fieldMatchers {
+			// A label value may be kilobytes: cutting it would make a
+			// silence that matches nothing.
+			in.CharLimit = max(in.CharLimit, utf8.RuneCountInString(matchers)+1000)
+		}
 		f.inputs[i] = in
 	}
-	var ms []string
-	for _, k := range slices.Sorted(maps.Keys(a.Labels)) {
-		ms = append(ms, sources.Matcher{Name: k, Value: a.Labels[k], IsEqual: true}.String())
-	}
-	f.inputs[fieldMatchers].SetValue(strings.Join(ms, ", "))
+	f.inputs[fieldMatchers].SetValue(matchers)
 	if dur == 0 {
 		dur = DefaultDuration
 	}
 	f.inputs[fieldDuration].SetValue(durationText(dur))
 	f.inputs[fieldComment].SetValue(comment)
+	for i := range f.inputs {
+		f.keepStart(i)
+	}
 	return f
 }
+
+// keepStart keeps the start of field i's value.
+func (f *Form) keepStart(i int) { f.starts[i] = frame.Cut(f.inputs[i].Value(), frame.MaxText) }
+
+// defaultFieldWidth is a field's width until the form is laid out.
+const defaultFieldWidth = 60
+
+// SetWidth lays the form out in iw cells: each field shows the part of its
+// value around the cursor.
+func (f *Form) SetWidth(iw int) {
+	for i := range f.inputs {
+		f.inputs[i].SetWidth(max(iw-fieldIndent, 1))
+		f.inputs[i].SetCursor(f.inputs[i].Position()) // the visible part worked out again
+	}
+}
+
+// fieldIndent is what comes before a field's value: its mark and name.
+const fieldIndent = 2 + 9 + 1
 
 // durationText writes d as the form reads it back: 1h, 90m, 2d.
 func durationText(d time.Duration) string {
@@ -110,6 +145,7 @@ func (f *Form) Type(k tea.KeyPressMsg) tea.Cmd {
 	}
 	var cmd tea.Cmd
 	f.inputs[f.focus], cmd = f.inputs[f.focus].Update(k)
+	f.keepStart(f.focus)
 	f.err = ""
 	return cmd
 }
@@ -166,8 +202,8 @@ func ParseEnd(s string, now time.Time) (time.Time, error) {
 		return time.Date(y, mo, d+1, 9, 0, 0, 0, now.Location()), nil
 	case strings.HasSuffix(s, "d"):
 		n, err := strconv.Atoi(strings.TrimSuffix(s, "d"))
-		if err != nil || n <= 0 || n > 90 {
-			return time.Time{}, fmt.Errorf("%q: write 1d to 90d", s)
+		if err != nil || n <= 0 || time.Duration(n) > maxDays {
+			return time.Time{}, fmt.Errorf("%q: write 1d to %dd", s, maxDays)
 		}
 		return now.Add(time.Duration(n) * 24 * time.Hour), nil
 	}
@@ -179,9 +215,14 @@ func ParseEnd(s string, now time.Time) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("%q would end the silence in the past", s)
 	case d < time.Minute:
 		return time.Time{}, fmt.Errorf("%q is shorter than a minute", s)
+	case d > sources.MaxSilence:
+		return time.Time{}, fmt.Errorf("%q is longer than a silence may last: at most %dd", s, maxDays)
 	}
 	return now.Add(d), nil
 }
+
+// maxDays is sources.MaxSilence in days, as the form writes lengths.
+const maxDays = sources.MaxSilence / (24 * time.Hour)
 
 // Silence is the silence the form describes, or why it cannot be made:
 // nothing is sent until it reads.
@@ -217,14 +258,16 @@ func (f *Form) View(st *theme.Styles, iw int, now time.Time) []string {
 			out = append(out, p.Render(frame.Fit(l, iw)))
 		}
 	}
-	add(st.Muted, "Silence "+f.alert.Name+": the alerts the matchers match stop paging until the end (Alertmanager, API v2)")
+	add(st.Muted, "Silence "+frame.Cut(f.alert.Name, 200)+": the alerts the matchers match stop paging until the end (Alertmanager, API v2)")
 	out = append(out, "")
 	for i, in := range f.inputs {
 		mark, p := "  ", st.Muted
 		if i == f.focus {
 			mark, p = "▸ ", st.Text
 		}
-		v := in.Value()
+		// A field drawn whole could be megabytes: only its start shows
+		// (the focused one shows what SetWidth lets around the cursor).
+		v := f.starts[i]
 		if i == f.focus {
 			v = in.View()
 		}
