@@ -154,7 +154,7 @@ func parseURI(rest string) ([]setting, error) {
 		}
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok {
-			return nil, fmt.Errorf("the connection URI's parameter %q has no value", k)
+			return nil, errors.New("the connection URI has a parameter without a value")
 		}
 		key, err := decode(k)
 		if err != nil {
@@ -183,7 +183,7 @@ func hostList(s string) (hosts, ports []setting, err error) {
 		if strings.HasPrefix(entry, "[") {
 			end := strings.IndexByte(entry, ']')
 			if end < 0 {
-				return nil, nil, fmt.Errorf("the connection URI's host %q lacks its closing ]", entry)
+				return nil, nil, errors.New("the connection URI has a host opening [ without its closing ]")
 			}
 			host, port = entry[1:end], strings.TrimPrefix(entry[end+1:], ":")
 		} else if h, p, ok := strings.Cut(entry, ":"); ok {
@@ -235,7 +235,8 @@ func parseKeyValue(s string) ([]setting, error) {
 		key := s[start:i]
 		space()
 		if i >= len(s) || s[i] != '=' {
-			return nil, fmt.Errorf("the connection string lacks \"=\" after %q", key)
+			// The word is not shown: it may be a secret in the wrong place.
+			return nil, fmt.Errorf("the connection string has a word without \"=\" after it (at byte %d)", start)
 		}
 		i++
 		space()
