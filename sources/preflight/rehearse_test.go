@@ -381,3 +381,54 @@ func TestRehearsalRoleRefusedALogin(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestRehearsalRestoresAsItsRole: the schema is restored by the
+// rehearsal's role. An extension in the dump is created for it; a SECURITY
+// DEFINER function is the role's, so it runs with the role's rights; an
+// event trigger (a superuser's object) is not restored, and the verdict
+// says so.
+func TestRehearsalRestoresAsItsRole(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	pg := harness.NewPostgres(t, harness.PostgresOptions{})
+	if err := pg.Exec(ctx, `CREATE EXTENSION pgcrypto;
+		CREATE TABLE accounts (id int, secret text);
+		CREATE FUNCTION whoami() RETURNS text LANGUAGE sql SECURITY DEFINER AS 'SELECT current_user::text';
+		CREATE FUNCTION on_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN RAISE NOTICE 'ddl'; END $$;
+		CREATE EVENT TRIGGER watch_ddl ON ddl_command_end EXECUTE FUNCTION on_ddl();`); err != nil {
+		t.Fatal(err)
+	}
+	schema, err := pg.DumpSchema(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks := []string{
+		"SELECT encode(digest('x', 'sha256'), 'hex')", // pgcrypto restored
+		"DO $$ BEGIN IF public.whoami() <> session_user THEN RAISE EXCEPTION 'whoami() ran as %', public.whoami(); END IF; END $$",
+		"DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_event_trigger) THEN RAISE EXCEPTION 'an event trigger was restored'; END IF; END $$",
+		"ALTER TABLE accounts ADD COLUMN note text",
+	}
+	v := Verdict{}
+	for _, sql := range checks {
+		v.Statements = append(v.Statements, Judged{Statement: Statement{SQL: sql}})
+	}
+	stmts := make([]Statement, len(checks))
+	for i, j := range v.Statements {
+		stmts[i] = j.Statement
+	}
+	v.rehearsed(Rehearse(ctx, pg.URLFor("postgres"), schema, stmts))
+	out := text(v)
+	t.Log(out)
+	if !v.Rehearsed || !strings.Contains(out, "could not be restored as the rehearsal's role") || !strings.Contains(out, "CREATE EVENT TRIGGER watch_ddl") {
+		t.Errorf("the verdict does not say the event trigger was not restored:\n%s", out)
+	}
+	for _, j := range v.Statements {
+		if o := j.Observed; o == nil || o.Err != "" || o.Skipped != "" {
+			t.Errorf("%s: %+v", j.SQL, o)
+		}
+	}
+	if err := nothingLeft(ctx, pg); err != nil {
+		t.Error(err)
+	}
+}
