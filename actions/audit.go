@@ -23,21 +23,24 @@ type Record struct {
 	// ID ties a run's records together; PID is the opsdeck process that ran
 	// it, so that a later start can tell a run still going from one whose
 	// opsdeck was killed.
-	ID           string    `json:"id,omitempty"`
-	PID          int       `json:"pid,omitempty"`
-	Time         time.Time `json:"time"`
-	Phase        string    `json:"phase"` // started, finished, or abandoned (its opsdeck died mid-run)
-	User         string    `json:"user"`
-	Host         string    `json:"host"`
-	Environment  string    `json:"environment"`
-	Action       string    `json:"action"`
-	Command      string    `json:"command"`
-	Target       string    `json:"target"`       // redacted
-	Confirmation string    `json:"confirmation"` // what the guard asked and got
-	ExitCode     *int      `json:"exit_code,omitempty"`
-	DurationMS   int64     `json:"duration_ms,omitempty"`
-	Error        string    `json:"error,omitempty"`
-	OutputTail   []string  `json:"output_tail,omitempty"`
+	ID          string    `json:"id,omitempty"`
+	PID         int       `json:"pid,omitempty"`
+	Time        time.Time `json:"time"`
+	Phase       string    `json:"phase"` // started, finished, or abandoned (its opsdeck died mid-run)
+	User        string    `json:"user"`
+	Host        string    `json:"host"`
+	Environment string    `json:"environment"`
+	Action      string    `json:"action"`
+	// Kind is the action's kind as the contract names it ("command" for a
+	// runbook command named "tests").
+	Kind         string   `json:"kind,omitempty"`
+	Command      string   `json:"command"`
+	Target       string   `json:"target"`       // redacted
+	Confirmation string   `json:"confirmation"` // what the guard asked and got
+	ExitCode     *int     `json:"exit_code,omitempty"`
+	DurationMS   int64    `json:"duration_ms,omitempty"`
+	Error        string   `json:"error,omitempty"`
+	OutputTail   []string `json:"output_tail,omitempty"`
 	// PartOf names the action a helper run served ("migrate preflight"): a
 	// step of it, not an action of its own on the time axis.
 	PartOf string `json:"part_of,omitempty"`

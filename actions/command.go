@@ -72,7 +72,7 @@ func PlanCommand(s CommandSpec) (*CommandPlan, error) {
 	if len(argv) == 0 {
 		return nil, errors.New("empty command")
 	}
-	if shown := c.Scrub.String(strings.Join(argv, " ")); shown != strings.Join(argv, " ") {
+	if line := strings.Join(argv, " "); c.Credentials.String(line) != line {
 		return nil, fmt.Errorf("%s refused: its command line would carry a secret, visible to every user of the machine (ps): pass it in the command's env instead", s.Name)
 	}
 	exe, err := resolveExecutable(argv[0], c.Dir)
@@ -84,7 +84,7 @@ func PlanCommand(s CommandSpec) (*CommandPlan, error) {
 		return nil, fmt.Errorf("command not found: %s", argv[0])
 	}
 	c.path = exe
-	return &CommandPlan{h: planHead{action: s.Action, env: s.Environment, danger: s.Danger, alwaysConfirm: s.AlwaysConfirm, partOf: s.PartOf},
+	return &CommandPlan{h: planHead{action: s.Action, name: s.Name, env: s.Environment, danger: s.Danger, alwaysConfirm: s.AlwaysConfirm, partOf: s.PartOf},
 		name: s.Name, target: s.Target, cmd: c, exe: exe, ident: ident, explain: s.Explain}, nil
 }
 

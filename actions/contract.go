@@ -68,8 +68,9 @@ const (
 
 // planHead is what the contract needs of every plan.
 type planHead struct {
-	// action is the kind's name, one of Kinds().
-	action string
+	// action is the kind's name, one of Kinds(); name is the action's own
+	// where it has one (a runbook command's "tests").
+	action, name string
 	env    string
 	// danger and alwaysConfirm decide the guard (Decide).
 	danger        Kind
@@ -147,17 +148,17 @@ func PlanGuard(plan Plan, env Environment, readonly bool) Decision {
 // consented checks that the consent given is what the guard asks.
 func (req Request) consented() error {
 	d := req.Decision()
-	q := req.Plan.Question()
+	name := Name(req.Plan)
 	switch d.Guard {
 	case Refused:
-		return fmt.Errorf("%s refused: %s", q.Action, d.Reason)
+		return fmt.Errorf("%s refused: %s", name, d.Reason)
 	case TypeName:
 		if req.Consent.Typed != req.Env.Name {
-			return fmt.Errorf("%s not run: %s is protected and its name was not typed", q.Action, req.Env.Name)
+			return fmt.Errorf("%s not run: %s is protected and its name was not typed", name, req.Env.Name)
 		}
 	case Confirm:
 		if !req.Consent.Yes && req.Consent.Typed != req.Env.Name {
-			return fmt.Errorf("%s not run: it was not confirmed", q.Action)
+			return fmt.Errorf("%s not run: it was not confirmed", name)
 		}
 	}
 	return nil
@@ -165,3 +166,15 @@ func (req Request) consented() error {
 
 // known reports whether kind is one of Kinds().
 func known(kind string) bool { return slices.Contains(Kinds(), kind) }
+
+// named is the action's own name, else its kind's.
+func (h planHead) named() string {
+	if h.name != "" {
+		return h.name
+	}
+	return h.action
+}
+
+// Name is plan's action as the user knows it: a runbook command's own name
+// ("tests"), else its kind.
+func Name(plan Plan) string { return plan.head().named() }

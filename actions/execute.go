@@ -42,9 +42,9 @@ func Execute(ctx context.Context, req Request, audit *Audit, who Who, emit Emit)
 		return -1, err
 	}
 	rec := Record{ID: newRunID(), PID: os.Getpid(), Time: time.Now(), Phase: "started", User: who.User, Host: who.Host,
-		Environment: req.Env.Name, Action: h.action, Command: q.Command, Target: q.Target, Confirmation: req.Consent.How, PartOf: h.partOf}
+		Environment: req.Env.Name, Action: h.named(), Kind: h.action, Command: q.Command, Target: q.Target, Confirmation: req.Consent.How, PartOf: h.partOf}
 	if rec.Command == "" {
-		rec.Command = h.action
+		rec.Command = h.named()
 	}
 	if err := audit.Write(rec); err != nil {
 		return -1, fmt.Errorf("refusing to run without an audit trail: %w", err)

@@ -100,6 +100,9 @@ type Spec struct {
 	AlwaysConfirm bool
 	// Target is what it acts on, for the help and a refusal (redacted).
 	Target string
+	// Env is the environment as this action's guard sees it: its flags
+	// made as strict as those of any environment naming what it reaches.
+	Env Environment
 	// Plan reads what the action would do now; steps carries out what the
 	// plan must run first (a preflight's render, dump and rehearsal).
 	Plan func(ctx context.Context, steps Steps) (Plan, error)

@@ -33,6 +33,9 @@ type Command struct {
 	// Scrub keeps the configuration's secrets out of the command as shown
 	// and audited, and out of its output (nil: URL passwords only).
 	Scrub *redact.Scrubber
+	// Credentials are the configuration's passwords and tokens: a plan
+	// refuses a command line that carries one (nil: URL passwords only).
+	Credentials *redact.Scrubber
 	// path is the executable a plan resolved argv[0] to ("" to look it up).
 	path string
 }

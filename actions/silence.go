@@ -89,7 +89,7 @@ func (p *SilencePlan) execute(ctx context.Context, emit Emit) (int, []string, er
 	}
 	now, err := p.am.Matching(ctx, p.silence.Matchers)
 	if err != nil {
-		return 1, nil, fmt.Errorf("no silence was made: cannot tell which alerts it matches now: %w", err)
+		return 1, nil, fmt.Errorf("no silence was made: %w (the alerts it matches could not be read again)", err)
 	}
 	if why := sameAlerts(p.matched, now); why != "" {
 		return 1, nil, changed("%s", why)

@@ -30,7 +30,7 @@ func TestCeleryActionsHeadless(t *testing.T) {
   qa: {celery: {broker_url: %q}}
   production: {celery: {broker_url: %q}, protected: true}
   audit: {celery: {broker_url: %q}, readonly: true}
-`, broker, broker, broker))
+`, broker, rd.URL(1), rd.URL(2))) // each its own broker database: one shared would share the stricter guard
 	r := goredis.NewClient(&goredis.Options{Addr: rd.Addr(), Password: rd.Password})
 	defer r.Close()
 	waitState := func(id, want string) map[string]any {
@@ -57,7 +57,7 @@ func TestCeleryActionsHeadless(t *testing.T) {
 		t.Fatalf("a refused purge touched the queue: %d left", n)
 	}
 	code, out, stderr := runCLI(t, env, "--config", cfg, "--env", "qa", "run", "celery-purge", "--queue", "low_priority", "--yes")
-	if code != 0 || !strings.Contains(stderr, "purge 4 waiting message(s) from queue low_priority") || !strings.Contains(out, "purged 4 message(s) from queue low_priority") {
+	if code != 0 || !strings.Contains(stderr, "purge the 4 message(s) waiting in queue low_priority") || !strings.Contains(out, "purged 4 of the 4 message(s) listed from queue low_priority") {
 		t.Fatalf("purge: exit %d\n%s%s", code, out, stderr)
 	}
 	if n := r.LLen(ctx, "low_priority").Val(); n != 0 {
@@ -90,7 +90,7 @@ func TestCeleryActionsHeadless(t *testing.T) {
 		t.Errorf("the retried task ran with %s", args)
 	}
 	audit := auditLog(t, state)
-	for _, want := range []string{`"action":"celery-purge"`, `"action":"celery-revoke"`, `"action":"celery-retry"`, "queue low_priority on", "(terminate)"} {
+	for _, want := range []string{`"action":"celery-purge"`, `"action":"celery-terminate"`, `"action":"celery-retry"`, "of queue low_priority on", "(terminate, on w1@opsdeck-test)"} {
 		if !strings.Contains(audit, want) {
 			t.Errorf("the audit log lacks %s", want)
 		}

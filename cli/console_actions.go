@@ -21,13 +21,13 @@ type actor struct {
 // keys are environment name's keyed actions: migrate, reset, the runbook
 // commands.
 func (ac actor) keys(name string) []actionpane.Action {
-	env, specs, err := wire.Actions(ac.cfg, name)
+	_, specs, err := wire.Actions(ac.cfg, name)
 	if err != nil {
 		return nil
 	}
 	out := make([]actionpane.Action, 0, len(specs))
 	for _, spec := range specs {
-		a := ac.paneAction(env, spec)
+		a := ac.paneAction(spec)
 		a.Key, a.Refreshes = spec.Key, spec.Kind != actions.Safe
 		out = append(out, a)
 	}
@@ -37,20 +37,20 @@ func (ac actor) keys(name string) []actionpane.Action {
 // signal is the cancel (or terminate) of backend pid; own are the
 // console's own connections, never signalled.
 func (ac actor) signal(name string, pid int, terminate bool, own []int) actionpane.Action {
-	env, spec, err := wire.Signal(ac.cfg, name, pid, terminate, own)
+	_, spec, err := wire.Signal(ac.cfg, name, pid, terminate, own)
 	if err != nil {
 		return refused(spec.Name, err)
 	}
-	return ac.paneAction(env, spec)
+	return ac.paneAction(spec)
 }
 
 // celery is a Celery action of kind on arg (a queue, a task id).
 func (ac actor) celery(name, kind, arg string) actionpane.Action {
-	env, spec, err := wire.Celery(ac.cfg, name, kind, arg)
+	_, spec, err := wire.Celery(ac.cfg, name, kind, arg)
 	if err != nil {
 		return refused("celery "+kind, err)
 	}
-	return ac.paneAction(env, spec)
+	return ac.paneAction(spec)
 }
 
 func refused(name string, err error) actionpane.Action {
@@ -60,7 +60,8 @@ func refused(name string, err error) actionpane.Action {
 // paneAction is spec as the console runs it: its guard, its plan read when
 // the key is pressed and shown as the question (a hazard raising the
 // guard), and the run of that very plan, audited.
-func (ac actor) paneAction(env actions.Environment, spec actions.Spec) actionpane.Action {
+func (ac actor) paneAction(spec actions.Spec) actionpane.Action {
+	env := spec.Env
 	d := spec.Guard(env, ac.readonly)
 	return actionpane.Action{Name: spec.Name, Guard: paneGuard(d.Guard), Reason: d.Reason, Refreshes: true,
 		Preview: func(ctx context.Context) (actionpane.Preview, error) {

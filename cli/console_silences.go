@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/opsdeck/opsdeck/actions"
+	"github.com/opsdeck/opsdeck/config"
 	"github.com/opsdeck/opsdeck/internal/wire"
 	"github.com/opsdeck/opsdeck/sources"
 	"github.com/opsdeck/opsdeck/ui"
@@ -15,7 +16,7 @@ import (
 // included; refused where nothing may change) and audited as the action
 // keys are, each planned on what Alertmanager holds when asked.
 func (ac actor) silences(name string) ui.SilenceActions {
-	env, _, err := wire.Actions(ac.cfg, name)
+	env, err := wire.GuardOver(ac.cfg, name, config.ReachAlertmanager)
 	if err != nil {
 		return ui.SilenceActions{}
 	}
@@ -30,7 +31,7 @@ func (ac actor) silences(name string) ui.SilenceActions {
 			name = "ack"
 		}
 		return func(am sources.Alerting, s sources.Silence, group []string) actionpane.Action {
-			return ac.paneAction(env, actions.Spec{Name: name, Kind: actions.Silence, Target: am.String(),
+			return ac.paneAction(actions.Spec{Name: name, Kind: actions.Silence, Target: am.String(), Env: env,
 				Plan: func(ctx context.Context, _ actions.Steps) (actions.Plan, error) {
 					return actions.PlanSilence(ctx, env.Name, env.Protected, am, s, group, ack)
 				}})
@@ -42,7 +43,7 @@ func (ac actor) silences(name string) ui.SilenceActions {
 		Make:    make(false),
 		Ack:     make(true),
 		Expire: func(am sources.Alerting, s sources.Silence) actionpane.Action {
-			return ac.paneAction(env, actions.Spec{Name: "expire-silence", Kind: actions.Silence, Target: "silence " + s.ID + " in " + am.String(),
+			return ac.paneAction(actions.Spec{Name: "expire-silence", Kind: actions.Silence, Target: "silence " + s.ID + " in " + am.String(), Env: env,
 				Plan: func(ctx context.Context, _ actions.Steps) (actions.Plan, error) {
 					return actions.PlanExpire(ctx, env.Name, env.Protected, am, s.ID)
 				}})

@@ -73,8 +73,11 @@ func runAction(a *app, name string, f runFlags) error {
 	if spec == nil {
 		return usageError(fmt.Errorf("no action %q in environment %s (have: %s)", name, envName, strings.Join(names, ", ")))
 	}
-	if d := spec.Guard(env, a.cli.Readonly); d.Guard == actions.Refused {
-		return usageError(fmt.Errorf("refused: %s", d.Reason))
+	env = spec.Env
+	// The flags answer the guard before anything is read: a question they
+	// cannot answer is not asked.
+	if _, err := runConsent(spec.Guard(env, a.cli.Readonly), env, spec.Name, f, ""); err != nil {
+		return err
 	}
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
@@ -93,7 +96,11 @@ func runAction(a *app, name string, f runFlags) error {
 	for _, it := range q.Items {
 		fmt.Fprintln(a.stderr, "opsdeck:   "+safetext.String(it.Text))
 	}
-	consent, err := runConsent(plan, env, a.cli.Readonly, envName, f)
+	what := q.Command
+	if what == "" {
+		what = q.Target
+	}
+	consent, err := runConsent(actions.PlanGuard(plan, env, a.cli.Readonly), env, actions.Name(plan), f, what)
 	if err != nil {
 		return err
 	}
@@ -116,30 +123,28 @@ func runAction(a *app, name string, f runFlags) error {
 	return nil
 }
 
-// runConsent is the flags' answer to the guard plan needs, or why they
-// do not answer it.
-func runConsent(plan actions.Plan, env actions.Environment, readonly bool, envName string, f runFlags) (actions.Consent, error) {
-	d := actions.PlanGuard(plan, env, readonly)
-	q := plan.Question()
+// runConsent is the flags' answer to guard d of action name in env, or
+// why they do not answer it; what is what the action runs, for the
+// question.
+func runConsent(d actions.Decision, env actions.Environment, name string, f runFlags, what string) (actions.Consent, error) {
 	switch d.Guard {
 	case actions.Refused:
 		return actions.Consent{}, usageError(fmt.Errorf("refused: %s", d.Reason))
 	case actions.TypeName:
-		if f.ConfirmEnv != envName {
+		if f.ConfirmEnv != env.Name {
 			why := ""
 			if len(env.SharedWith) > 0 {
 				why = " (it shares " + strings.Join(env.SharedWith, "; ") + ")"
 			}
-			return actions.Consent{}, usageError(fmt.Errorf("%s is protected%s: repeat its name with --confirm-env %s to %s", envName, why, envName, q.Action))
+			return actions.Consent{}, usageError(fmt.Errorf("%s is protected%s: repeat its name with --confirm-env %s to %s", env.Name, why, env.Name, name))
 		}
 		return actions.Consent{Typed: f.ConfirmEnv, How: "environment name typed (--confirm-env)"}, nil
 	case actions.Confirm:
 		if !f.Yes {
-			what := q.Command
-			if what == "" {
-				what = q.Target
+			if what != "" {
+				what = " (it will run: " + what + ")"
 			}
-			return actions.Consent{}, usageError(fmt.Errorf("%s in %s needs confirmation: add --yes (it will run: %s)", q.Action, envName, what))
+			return actions.Consent{}, usageError(fmt.Errorf("%s in %s needs confirmation: add --yes%s", name, env.Name, what))
 		}
 		return actions.Consent{Yes: true, How: "confirmed (--yes)"}, nil
 	}

@@ -38,29 +38,44 @@ func TestHeadlessActions(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := rd.Do(ctx, 0, []string{"SET", "cache", "x"}); err != nil {
+	// Each environment its own database and Redis database: environments
+	// naming one resource share the stricter guard (qaonprod below).
+	for _, db := range []string{"prod", "sandbox", "checkprod"} {
+		if err := pg.Exec(ctx, "CREATE DATABASE "+db); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := rd.Do(ctx, 2, []string{"SET", "cache", "x"}); err != nil {
 		t.Fatal(err)
 	}
-	common := `postgres: {url: "` + pg.URL() + `"}
-    redis: {url: "` + rd.URL(0) + `"}
+	common := func(db string, rdb int) string {
+		return `postgres: {url: "` + pg.URLFor(db) + `"}
+    redis: {url: "` + rd.URL(rdb) + `"}
     alembic: {dir: "` + dir + `", env: {DB_ENCRYPTION_KEY: k3y}}`
+	}
+	// prod's database and Redis, spelled another way.
+	prodElsewhere := strings.Replace(pg.URLFor("prod"), "127.0.0.1", "localhost", 1)
 	cfg := writeFile(t, "actions.yaml", `environments:
   qa:
-    `+common+`
+    `+common(pg.Database, 0)+`
     actions:
       commands:
         - {name: failing, argv: [sh, -c, "echo about to fail; exit 3"]}
   prod:
-    `+common+`
+    `+common("prod", 1)+`
     protected: true
   sandbox:
-    `+common+`
+    `+common("sandbox", 2)+`
     disposable: true
     confirm: none
   checkprod:
-    postgres: {url: "`+pg.URL()+`"}
+    postgres: {url: "`+pg.URLFor("checkprod")+`"}
     alembic: {dir: "`+dir+`", env: {DB_ENCRYPTION_KEY: k3y}, check_command: alembic upgrade head}
     protected: true
+  qaonprod:
+    postgres: {url: "`+prodElsewhere+`"}
+    redis: {url: "`+rd.URL(1)+`"}
+    alembic: {dir: "`+dir+`", env: {DB_ENCRYPTION_KEY: k3y}}
 `)
 	state := t.TempDir()
 	env := map[string]string{"XDG_STATE_HOME": state}
@@ -68,7 +83,7 @@ func TestHeadlessActions(t *testing.T) {
 	// One configuration, one scenario per step; later steps read what earlier ones did.
 	t.Run("guards refuse before anything runs", func(t *testing.T) {
 		code, _, stderr := runCLI(t, env, "--config", cfg, "--env", "qa", "run", "migrate")
-		if code != 2 || !strings.Contains(stderr, "migrate in qa needs confirmation: add --yes (it will run: alembic upgrade head)") {
+		if code != 2 || !strings.Contains(stderr, "migrate in qa needs confirmation: add --yes") {
 			t.Fatalf("unconfirmed: exit %d %s", code, stderr)
 		}
 		code, _, stderr = runCLI(t, env, "--config", cfg, "--readonly", "--env", "qa", "run", "migrate", "--yes")
@@ -92,8 +107,19 @@ func TestHeadlessActions(t *testing.T) {
 		if code != 2 || !strings.Contains(stderr, "checkprod is protected: repeat its name with --confirm-env checkprod") {
 			t.Fatalf("a check configured to migrate, in a protected environment: exit %d %s", code, stderr)
 		}
-		if err := pg.Exec(ctx, "DO $$ BEGIN IF to_regclass('alembic_version') IS NOT NULL THEN RAISE 'migrated'; END IF; END $$"); err != nil {
+		if err := pg.ExecIn(ctx, "checkprod", "DO $$ BEGIN IF to_regclass('alembic_version') IS NOT NULL THEN RAISE 'migrated'; END IF; END $$"); err != nil {
 			t.Fatalf("the refused check ran: %v", err)
+		}
+		// An ordinary environment naming production's database (another
+		// spelling of its host) and Redis is guarded as production.
+		code, _, stderr = runCLI(t, env, "--config", cfg, "--env", "qaonprod", "run", "reset", "--yes")
+		if code != 2 || !strings.Contains(stderr, "refused: environment qaonprod is protected (it shares prod (database 127.0.0.1:") ||
+			!strings.Contains(stderr, "resets need allow_reset: true") || !strings.Contains(stderr, "environments.qaonprod.postgres.url: names the same database as environments.prod.postgres.url") {
+			t.Fatalf("a reset of production's database from another environment: exit %d %s", code, stderr)
+		}
+		code, _, stderr = runCLI(t, env, "--config", cfg, "--env", "qaonprod", "run", "migrate", "--yes")
+		if code != 2 || !strings.Contains(stderr, "qaonprod is protected (it shares prod (database") || !strings.Contains(stderr, "--confirm-env qaonprod") {
+			t.Fatalf("a migration of production's database from another environment: exit %d %s", code, stderr)
 		}
 	})
 	t.Run("alembic-check and migrate run", func(t *testing.T) {
@@ -104,24 +130,32 @@ func TestHeadlessActions(t *testing.T) {
 		}
 		code, out, stderr = runCLI(t, env, "--config", cfg, "--env", "prod", "run", "migrate", "--confirm-env", "prod")
 		if code != 0 || !strings.Contains(stderr, "Running upgrade  -> a1") || !strings.Contains(stderr, "Running upgrade a1 -> b2") ||
-			!strings.Contains(stderr, "migrate: 2 pending, applied in this order:\n  a1 users\n  b2 seed") {
+			!strings.Contains(stderr, "2 pending, applied in this order, and no other:\nopsdeck:   a1 users\nopsdeck:   b2 seed") ||
+			!strings.Contains(out, "the database is now at b2") {
 			t.Fatalf("migrate: exit %d\n%s\n%s", code, out, stderr)
 		}
-		if err := pg.Exec(ctx, "DO $$ BEGIN IF (SELECT version_num FROM alembic_version) <> 'b2' THEN RAISE 'not at head'; END IF; END $$"); err != nil {
+		if err := pg.ExecIn(ctx, "prod", "DO $$ BEGIN IF (SELECT version_num FROM alembic_version) <> 'b2' THEN RAISE 'not at head'; END IF; END $$"); err != nil {
 			t.Fatalf("alembic_version after migrate: %v", err)
 		}
 	})
 	t.Run("reset empties what it planned", func(t *testing.T) {
+		// confirm: none: the migration runs on one keystroke.
+		if code, out, stderr := runCLI(t, env, "--config", cfg, "--env", "sandbox", "run", "migrate"); code != 0 {
+			t.Fatalf("sandbox migrate: exit %d\n%s\n%s", code, out, stderr)
+		}
 		code, out, stderr := runCLI(t, env, "--config", cfg, "--env", "sandbox", "run", "reset")
-		if code != 0 || !strings.Contains(out, "truncated 1 table(s): public.users") || !strings.Contains(out, "flushed redis db 0") ||
-			!strings.Contains(stderr, "reset plan: environment sandbox: empty 1 table(s), ~2 rows") || !strings.Contains(stderr, "opsdeck: configuration: "+cfg) {
+		if code != 0 || !strings.Contains(out, "truncated 1 table(s): public.users") || !strings.Contains(out, "flushed redis db 2") ||
+			!strings.Contains(stderr, "Reset environment sandbox: empty 1 table(s), ~2 rows") || !strings.Contains(stderr, "opsdeck: configuration: "+cfg) {
 			t.Fatalf("reset: exit %d\n%s\n%s", code, out, stderr)
 		}
-		if err := pg.Exec(ctx, "DO $$ BEGIN IF (SELECT count(*) FROM users) <> 0 OR (SELECT count(*) FROM alembic_version) <> 1 THEN RAISE 'reset wrong'; END IF; END $$"); err != nil {
+		if err := pg.ExecIn(ctx, "sandbox", "DO $$ BEGIN IF (SELECT count(*) FROM users) <> 0 OR (SELECT count(*) FROM alembic_version) <> 1 THEN RAISE 'reset wrong'; END IF; END $$"); err != nil {
 			t.Fatal(err)
 		}
-		if n, _ := rd.Get(ctx, "DBSIZE"); n != "0" {
-			t.Errorf("redis not flushed: %s keys", n)
+		if err := pg.ExecIn(ctx, "prod", "DO $$ BEGIN IF (SELECT count(*) FROM users) <> 2 THEN RAISE 'prod touched'; END IF; END $$"); err != nil {
+			t.Fatal(err)
+		}
+		if info, _ := rd.Get(ctx, "INFO", "keyspace"); strings.Contains(info, "db2:") {
+			t.Errorf("redis db 2 not flushed: %s", info)
 		}
 	})
 	t.Run("a command's own status and an unknown action", func(t *testing.T) {
@@ -147,10 +181,10 @@ func TestHeadlessActions(t *testing.T) {
 		if strings.Contains(string(data), pg.Password) || strings.Contains(string(data), rd.Password) {
 			t.Error("the audit log holds a password")
 		}
-		// Four runs, and the migrations' preflight renders (alembic --sql),
+		// Five runs, and the migrations' preflight renders (alembic --sql),
 		// each a started and a finished record of its own.
 		helpers := strings.Count(string(data), `"action":"migration-sql"`) / 2
-		if n := strings.Count(string(data), `"phase":"started"`); n != 4+helpers || helpers == 0 || strings.Count(string(data), `"phase":"finished"`) != n || !strings.Contains(string(data), `"action":"alembic-check"`) {
+		if n := strings.Count(string(data), `"phase":"started"`); n != 5+helpers || helpers == 0 || strings.Count(string(data), `"phase":"finished"`) != n || !strings.Contains(string(data), `"action":"alembic-check"`) {
 			t.Errorf("audit records:\n%s", data)
 		}
 		code, out, _ := runCLI(t, env, "audit")

@@ -41,11 +41,20 @@ func TestCancelAndTerminateHeadless(t *testing.T) {
 		return n == 0
 	}
 	state := t.TempDir()
+	// Each environment its own database: naming one would share the
+	// stricter guard.
+	for _, db := range []string{"prod", "audit"} {
+		if err := pg.Exec(ctx, "CREATE DATABASE "+db); err != nil {
+			t.Fatal(err)
+		}
+	}
+	prod := *pg
+	prod.Database = "prod"
 	cfg := writeFile(t, "sig.yaml", fmt.Sprintf(`environments:
   qa: {postgres: {url: %q}}
   production: {postgres: {url: %q}, protected: true}
   audit: {postgres: {url: %q}, readonly: true}
-`, pg.URL(), pg.URL(), pg.URL()))
+`, pg.URL(), pg.URLFor("prod"), pg.URLFor("audit")))
 	env := map[string]string{"XDG_STATE_HOME": state}
 
 	sleeper, err := pg.StartSession("sleeper", "SELECT pg_sleep(600)")
@@ -57,7 +66,13 @@ func TestCancelAndTerminateHeadless(t *testing.T) {
 	if code, _, stderr := runCLI(t, env, "--config", cfg, "--env", "audit", "run", "cancel", "--pid", pid, "--yes"); code != 2 || !strings.Contains(stderr, "read-only") {
 		t.Errorf("read-only: exit %d %s", code, stderr)
 	}
-	if code, _, stderr := runCLI(t, env, "--config", cfg, "--env", "production", "run", "cancel", "--pid", pid, "--yes"); code != 2 || !strings.Contains(stderr, "--confirm-env production") {
+	prodSleeper, err := prod.StartSession("prodsleeper", "SELECT pg_sleep(600)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer prodSleeper.Stop()
+	ppid := fmt.Sprint(pidOf("prodsleeper"))
+	if code, _, stderr := runCLI(t, env, "--config", cfg, "--env", "production", "run", "cancel", "--pid", ppid, "--yes"); code != 2 || !strings.Contains(stderr, "--confirm-env production") {
 		t.Errorf("protected without the name: exit %d %s", code, stderr)
 	}
 	if code, _, stderr := runCLI(t, env, "--config", cfg, "--env", "qa", "run", "cancel", "--pid", pid); code != 2 || !strings.Contains(stderr, "needs confirmation") {
@@ -67,12 +82,12 @@ func TestCancelAndTerminateHeadless(t *testing.T) {
 		t.Fatal("a refused cancel reached the session")
 	}
 	code, out, stderr := runCLI(t, env, "--config", cfg, "--env", "qa", "run", "cancel", "--pid", pid, "--yes")
-	if code != 0 || !strings.Contains(stderr, "opsdeck: cancel: pid "+pid+" · user "+pg.User+" · application sleeper · state active") ||
+	if code != 0 || !strings.Contains(stderr, "opsdeck: pid "+pid+" · user "+pg.User+" · application sleeper · state active") ||
 		!strings.Contains(out, "cancelled the query of pid "+pid) {
 		t.Fatalf("cancel: exit %d\n%s%s", code, out, stderr)
 	}
 
-	holder, err := pg.StartSession("holder", "SELECT pg_sleep(600)")
+	holder, err := prod.StartSession("holder", "SELECT pg_sleep(600)")
 	if err != nil {
 		t.Fatal(err)
 	}

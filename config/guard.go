@@ -26,7 +26,38 @@ type Guard struct {
 // guarded at least as strictly as that environment. Protected and readonly
 // if any sharer is; disposable, and confirm: none, only if every sharer is
 // too; a protected sharer that does not allow resets forbids them.
-func (c *Config) Guard(name string) (Guard, error) {
+func (c *Config) Guard(name string) (Guard, error) { return c.GuardOver(name) }
+
+// Reach is a kind of resource an action reaches, known by the fields of
+// the configuration that name it.
+type Reach string
+
+const (
+	ReachDatabase     Reach = "database"     // postgres.url, alembic.env.DATABASE_URL
+	ReachRedis        Reach = "redis"        // redis.url and what a reset flushes
+	ReachBroker       Reach = "broker"       // celery.broker_url, celery.result_backend
+	ReachAlertmanager Reach = "alertmanager" // alertmanager.url
+)
+
+// reachOf is the kind of resource an environment's field names.
+func reachOf(field string) Reach {
+	_, rest, _ := strings.Cut(strings.TrimPrefix(field, "environments."), ".")
+	switch {
+	case strings.HasPrefix(rest, "postgres.") || strings.HasPrefix(rest, "alembic."):
+		return ReachDatabase
+	case strings.HasPrefix(rest, "redis.") || strings.HasPrefix(rest, "actions.reset."):
+		return ReachRedis
+	case strings.HasPrefix(rest, "celery."):
+		return ReachBroker
+	}
+	return ReachAlertmanager
+}
+
+// GuardOver is Guard for an action that reaches only the resources of
+// reach (none: every one): a database shared with production makes the
+// migration production's, not the silences of an Alertmanager that
+// serves every environment.
+func (c *Config) GuardOver(name string, reach ...Reach) (Guard, error) {
 	e, err := c.Get(name)
 	if err != nil {
 		return Guard{}, err
@@ -38,16 +69,19 @@ func (c *Config) Guard(name string) (Guard, error) {
 		shared = findSharing(c, endpoint.NewResolver(endpoint.Options{}))
 	}
 	resets := !e.Protected || e.AllowReset
-	for _, o := range shared.with(name) {
+	for _, o := range shared.with(name, reach) {
 		other := c.Environments[o.env]
 		g.Protected = g.Protected || other.Protected
-		g.Readonly = g.Readonly || other.Readonly
+		// A read-only view of a shared Alertmanager does not forbid the
+		// silences of the environments it serves: a silence destroys
+		// nothing and is asked y/N everywhere.
+		g.Readonly = g.Readonly || other.Readonly && slices.ContainsFunc(o.reaches, func(r Reach) bool { return r != ReachAlertmanager })
 		g.Disposable = g.Disposable && other.Disposable
 		g.NoConfirm = g.NoConfirm && other.Disposable && other.Confirm == "none"
 		if other.Protected && !other.AllowReset {
 			resets = false
 		}
-		if stricter(e, other) {
+		if slices.ContainsFunc(o.reaches, func(r Reach) bool { return stricter(e, other, r) }) {
 			g.SharedWith = append(g.SharedWith, fmt.Sprintf("%s (%s)", o.env, strings.Join(o.what, ", ")))
 		}
 	}
@@ -57,10 +91,11 @@ func (c *Config) Guard(name string) (Guard, error) {
 	return g, nil
 }
 
-// stricter reports whether other's guard is stricter than e's in any way.
-func stricter(e, other *Environment) bool {
+// stricter reports whether other's guard, lent through a resource of
+// reach r, is stricter than e's in any way.
+func stricter(e, other *Environment, r Reach) bool {
 	return other.Protected && !e.Protected ||
-		other.Readonly && !e.Readonly ||
+		other.Readonly && !e.Readonly && r != ReachAlertmanager ||
 		e.Disposable && !other.Disposable ||
 		e.Confirm == "none" && other.Confirm != "none" ||
 		other.Protected && !other.AllowReset && e.AllowReset
@@ -192,21 +227,28 @@ func findSharing(c *Config, r *endpoint.Resolver) sharing {
 
 // sharer is one other environment and what is shared with it.
 type sharer struct {
-	env  string
-	what []string // "database 127.0.0.1:5432/origin_db"
+	env     string
+	what    []string // "database 127.0.0.1:5432/origin_db"
+	reaches []Reach
 }
 
 // with lists the environments name shares a resource with, in file order
 // of first finding.
-func (s sharing) with(name string) []sharer {
+func (s sharing) with(name string, reach []Reach) []sharer {
 	var out []sharer
 	idx := map[string]int{}
 	for _, sh := range s[name] {
+		if len(reach) > 0 && !slices.Contains(reach, reachOf(sh.field)) {
+			continue
+		}
 		i, ok := idx[sh.other]
 		if !ok {
 			i = len(out)
 			idx[sh.other] = i
 			out = append(out, sharer{env: sh.other})
+		}
+		if r := reachOf(sh.field); !slices.Contains(out[i].reaches, r) {
+			out[i].reaches = append(out[i].reaches, r)
 		}
 		w := string(sh.res.Kind) + " " + sh.res.String()
 		if !slices.Contains(out[i].what, w) {

@@ -85,15 +85,8 @@ func (c *Config) Print() ([]byte, error) {
 // Secrets lists every secret value in the configuration, for scrubbing error
 // messages and anything else that might echo them.
 func (c *Config) Secrets() []string {
-	var out []string
+	out := c.Credentials()
 	for _, e := range c.Environments {
-		for _, u := range []string{e.Prometheus.URL, e.Postgres.URL, e.Postgres.PgbouncerURL, e.Redis.URL, e.MetricsURL, e.Tracing.JaegerURL, e.Tracing.UIURL, e.Alertmanager.URL, e.Actions.Migrate.ScratchURL, e.Celery.BrokerURL, e.Celery.ResultBackend} {
-			out = append(out, redact.SecretsOf(u)...)
-		}
-		out = append(out, string(e.Redis.SentinelPassword))
-		out = append(out, e.Prometheus.HTTPAuth.secrets()...)
-		out = append(out, e.Tracing.HTTPAuth.secrets()...)
-		out = append(out, e.Alertmanager.HTTPAuth.secrets()...)
 		for _, v := range e.Alembic.Env {
 			out = append(out, v)
 		}
@@ -103,13 +96,35 @@ func (c *Config) Secrets() []string {
 			}
 		}
 	}
-	nonEmpty := out[:0]
-	for _, s := range out {
+	return nonEmpty(out)
+}
+
+// Credentials are the secrets that are credentials beyond doubt:
+// passwords and tokens of the servers opsdeck reaches. Secrets adds every
+// value of an env: block, which may be a key, or may be a word like
+// "production".
+func (c *Config) Credentials() []string {
+	var out []string
+	for _, e := range c.Environments {
+		for _, u := range []string{e.Prometheus.URL, e.Postgres.URL, e.Postgres.PgbouncerURL, e.Redis.URL, e.MetricsURL, e.Tracing.JaegerURL, e.Tracing.UIURL, e.Alertmanager.URL, e.Actions.Migrate.ScratchURL, e.Celery.BrokerURL, e.Celery.ResultBackend} {
+			out = append(out, redact.SecretsOf(u)...)
+		}
+		out = append(out, string(e.Redis.SentinelPassword))
+		out = append(out, e.Prometheus.HTTPAuth.secrets()...)
+		out = append(out, e.Tracing.HTTPAuth.secrets()...)
+		out = append(out, e.Alertmanager.HTTPAuth.secrets()...)
+	}
+	return nonEmpty(out)
+}
+
+func nonEmpty(in []string) []string {
+	out := in[:0]
+	for _, s := range in {
 		if strings.TrimSpace(s) != "" {
-			nonEmpty = append(nonEmpty, s)
+			out = append(out, s)
 		}
 	}
-	return nonEmpty
+	return out
 }
 
 // printable is a copy of a that Print may change (Secret fields print as

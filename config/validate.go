@@ -137,6 +137,17 @@ func (v *validator) config(c *Config) {
 	v.shared(c)
 }
 
+// noCredential refuses a command line that carries a password or token of
+// the configuration: every user of the machine reads a process's argv.
+func (v *validator) noCredential(cb string, c CustomCommand) {
+	scrub := redact.NewScrubber(v.cfg.Credentials()...)
+	for field, text := range map[string]string{cb + ".argv": strings.Join(c.Argv, " "), cb + ".shell": c.Shell} {
+		if text != "" && scrub.String(text) != text {
+			v.fail(field, "would carry a password or token on the command line, where every user of the machine can read it (ps, /proc): pass it in the command's env: instead")
+		}
+	}
+}
+
 func (v *validator) environment(name string, e *Environment) {
 	base := "environments." + name
 	if !envName.MatchString(name) {
@@ -227,6 +238,7 @@ func (v *validator) environment(name string, e *Environment) {
 		if (len(c.Argv) == 0) == (c.Shell == "") {
 			v.fail(cb, "set exactly one of argv (run directly) or shell (run with /bin/sh -c)")
 		}
+		v.noCredential(cb, c)
 		if c.Key != "" {
 			switch {
 			case len([]rune(c.Key)) != 1:
@@ -601,7 +613,7 @@ func (v *validator) shared(c *Config) {
 	c.shared = findSharing(c, v.res)
 	for _, name := range c.Order {
 		for _, s := range c.shared[name] {
-			if stricter(c.Environments[name], c.Environments[s.other]) {
+			if stricter(c.Environments[name], c.Environments[s.other], reachOf(s.field)) {
 				v.warn(s.field, "names the same %s as %s (%s): %s's actions are guarded as %s's", s.res.Kind, s.otherField, s.res, name, s.other)
 			}
 		}

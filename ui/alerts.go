@@ -90,7 +90,11 @@ func (m *Model) acknowledge(tea.KeyPressMsg) tea.Cmd {
 		m.flash = "acknowledge: " + err.Error()
 		return nil
 	}
-	return m.act.Begin(m.silences.Make(m.env.Alerting, s, group))
+	ack := m.silences.Ack
+	if ack == nil {
+		ack = m.silences.Make
+	}
+	return m.act.Begin(ack(m.env.Alerting, s, group))
 }
 
 // expireSilence ends the selected silence, once confirmed.

@@ -54,8 +54,8 @@ func (f *fakeManager) Silence(_ context.Context, id string) (sources.Silence, er
 // silenceActions stand in for the console's (cli builds the real ones):
 // the preview counts the matches, the run makes or expires the silence.
 func silenceActions() SilenceActions {
-	run := func(do func(context.Context) error) func(context.Context, string) (<-chan actionpane.Line, func(), error) {
-		return func(ctx context.Context, _ string) (<-chan actionpane.Line, func(), error) {
+	run := func(do func(context.Context) error) func(context.Context, actionpane.Consent) (<-chan actionpane.Line, func(), error) {
+		return func(ctx context.Context, _ actionpane.Consent) (<-chan actionpane.Line, func(), error) {
 			ch := make(chan actionpane.Line, 1)
 			err := do(ctx)
 			ch <- actionpane.Line{Done: true, Err: err}

@@ -19,7 +19,7 @@ var CeleryActions = []string{"celery-purge", "celery-revoke", "celery-retry"}
 // Guarded like any change, audited, planned on what the broker holds when
 // asked; each plan opens the broker for its call alone.
 func Celery(cfg *config.Config, name, kind, arg string) (actions.Environment, actions.Spec, error) {
-	env, _, err := Actions(cfg, name)
+	env, err := GuardOver(cfg, name, config.ReachBroker)
 	if err != nil {
 		return env, actions.Spec{}, err
 	}
@@ -37,11 +37,13 @@ func Celery(cfg *config.Config, name, kind, arg string) (actions.Environment, ac
 	o := celery.Options{BrokerURL: e.Celery.BrokerURL, ResultURL: e.Celery.ResultBackend, Queues: e.Celery.Queues,
 		Timeout: e.Celery.Timeout.D(), Scrubber: redact.NewScrubber(cfg.Secrets()...)}
 	broker := redact.URL(e.Celery.BrokerURL)
-	spec := actions.Spec{Kind: actions.Dangerous}
+	spec := actions.Spec{Kind: actions.Dangerous, Env: env}
 	switch kind {
 	case "purge":
 		spec.Name, spec.Target = "celery-purge", fmt.Sprintf("queue %s on %s", arg, broker)
-		spec.Plan = func(ctx context.Context, _ actions.Steps) (actions.Plan, error) { return actions.PlanPurge(ctx, name, o, broker, arg) }
+		spec.Plan = func(ctx context.Context, _ actions.Steps) (actions.Plan, error) {
+			return actions.PlanPurge(ctx, name, o, broker, arg)
+		}
 	case "revoke", "terminate":
 		terminate := kind == "terminate"
 		spec.Name, spec.Target = "celery-revoke", "task "+arg+" on "+broker
@@ -50,7 +52,9 @@ func Celery(cfg *config.Config, name, kind, arg string) (actions.Environment, ac
 		}
 	case "retry":
 		spec.Name, spec.Target = "celery-retry", "task "+arg+" on "+broker
-		spec.Plan = func(ctx context.Context, _ actions.Steps) (actions.Plan, error) { return actions.PlanRetry(ctx, name, o, broker, arg) }
+		spec.Plan = func(ctx context.Context, _ actions.Steps) (actions.Plan, error) {
+			return actions.PlanRetry(ctx, name, o, broker, arg)
+		}
 	default:
 		return env, actions.Spec{}, fmt.Errorf("no Celery action %q (have: purge, revoke, terminate, retry)", kind)
 	}

@@ -3,7 +3,6 @@ package wire
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/opsdeck/opsdeck/actions"
 	"github.com/opsdeck/opsdeck/config"
+	"github.com/opsdeck/opsdeck/internal/pgconnstr"
 	"github.com/opsdeck/opsdeck/internal/redact"
 	"github.com/opsdeck/opsdeck/sources/postgres"
 	"github.com/opsdeck/opsdeck/sources/preflight"
@@ -64,48 +64,64 @@ func explainMigration(m config.Migrate) func(output []string) string {
 }
 
 // renderArgv is the migrate command as Alembic's offline renderer: the
-// same program and options, `upgrade CURRENT:TARGET --sql`. A command that
-// is not alembic's is rendered by `alembic upgrade CURRENT:heads --sql`.
-func renderArgv(migrate []string, current string) []string {
-	target := "heads"
+// same program and options, `upgrade FROM:TO --sql`. A command that is not
+// alembic's is rendered by `alembic upgrade FROM:TO --sql`.
+func renderArgv(migrate []string, from, to string) []string {
 	prefix := []string{"alembic"}
 	if len(migrate) > 0 && filepath.Base(migrate[0]) == "alembic" {
-		if i := slices.Index(migrate, "upgrade"); i >= 0 && i+1 < len(migrate) {
-			prefix, target = migrate[:i], migrate[i+1]
+		if i := slices.Index(migrate, "upgrade"); i >= 0 {
+			prefix = migrate[:i]
 		}
 	}
-	from := target
-	if current != "" {
-		from = current + ":" + target
+	span := to
+	if from != "" {
+		span = from + ":" + to
 	}
-	return append(append(slices.Clone(prefix), "upgrade", from), "--sql")
+	return append(append(slices.Clone(prefix), "upgrade", span), "--sql")
 }
 
-// dumpSpec is pg_dump of the migration database's schema, its password in
-// the environment rather than argv (where ps would show it).
-func dumpSpec(dbURL string, scrubber *redact.Scrubber) (actions.Spec, error) {
-	u, err := url.Parse(postgres.Driverless(dbURL))
+// dumpSpec is pg_dump of the migration database's schema. Whatever form
+// the URL takes (userinfo, ?password=, key=value), no secret reaches
+// pg_dump's argv, where ps shows it: the password and passfile go in its
+// environment, an sslpassword in a service file of its own, which done
+// removes once the dump has run.
+func dumpSpec(env, dbURL string, scrubber *redact.Scrubber) (plan *actions.CommandPlan, done func(), err error) {
+	child, err := pgconnstr.ForChild(dbURL)
 	if err != nil {
-		return actions.Spec{}, err
+		return nil, nil, fmt.Errorf("the migration database's URL: %w", err)
 	}
-	var env []string
-	if u.User != nil {
-		if pw, ok := u.User.Password(); ok {
-			env = append(env, "PGPASSWORD="+pw)
+	vars, done := child.Env, func() {}
+	if len(child.Service) > 0 {
+		dir, err := os.MkdirTemp("", "opsdeck-dump-")
+		if err != nil {
+			return nil, nil, err
 		}
-		u.User = url.User(u.User.Username())
+		done = func() { os.RemoveAll(dir) }
+		service, err := child.WriteService(dir)
+		if err != nil {
+			done()
+			return nil, nil, err
+		}
+		vars = append(slices.Clone(vars), service...)
 	}
-	return actions.Spec{Name: "schema-dump", Kind: actions.Safe, Target: redact.URL(dbURL), PartOf: preflightOf,
-		Command: &actions.Command{Argv: []string{"pg_dump", "--schema-only", "--no-owner", "--no-privileges", "--dbname", u.String()},
-			Env: env, Timeout: time.Minute, Scrub: scrubber}}, nil
+	plan, err = actions.PlanCommand(actions.CommandSpec{Action: "schema-dump", Environment: env, Name: "schema-dump", Danger: actions.Safe,
+		Target: redact.URL(dbURL), PartOf: preflightOf,
+		Command: actions.Command{Argv: []string{"pg_dump", "--schema-only", "--no-owner", "--no-privileges", "--dbname", child.Conninfo},
+			Env: vars, Timeout: time.Minute, Scrub: scrubber}})
+	if err != nil {
+		done()
+		return nil, nil, err
+	}
+	return plan, done, nil
 }
 
 // Preflight builds the migration's preflight for environment name: the
-// SQL rendered by alembic offline, a rehearsal where the environment
-// allows one (a scratch_url, or a disposable environment's own server),
-// the live check on postgres.url. Helpers it starts go through capture:
-// the guard and the audit log.
-func Preflight(cfg *config.Config, name string) (func(ctx context.Context, capture actions.Capture) preflight.Verdict, error) {
+// SQL of the upgrade from one revision to another rendered by alembic
+// offline, a rehearsal where the environment allows one (a scratch_url, or
+// a disposable environment's own server), the live check on postgres.url.
+// Its steps (the render, the dump, the rehearsal) go through steps: the
+// guard and the audit log.
+func Preflight(cfg *config.Config, name string) (func(ctx context.Context, steps actions.Steps, from []string, to string) preflight.Verdict, error) {
 	e, err := cfg.Get(name)
 	if err != nil {
 		return nil, err
@@ -116,11 +132,14 @@ func Preflight(cfg *config.Config, name string) (func(ctx context.Context, captu
 	scrubber := redact.NewScrubber(cfg.Secrets()...)
 	m := e.Actions.Migrate
 	dbURL := migrationURL(e)
-	vars := []string{"DATABASE_URL=" + e.Postgres.URL}
+	// The render's sessions cannot write: offline, Alembic needs no
+	// database, but an env.py may connect anyway.
+	renderVars := []string{"DATABASE_URL=" + e.Postgres.URL}
 	for k, v := range e.Alembic.Env {
-		vars = append(vars, k+"="+v)
+		renderVars = append(renderVars, k+"="+v)
 	}
-	return func(ctx context.Context, capture actions.Capture) preflight.Verdict {
+	renderVars = append(renderVars, "PGOPTIONS="+strings.TrimSpace(os.Getenv("PGOPTIONS")+" -c default_transaction_read_only=on"))
+	return func(ctx context.Context, steps actions.Steps, from []string, to string) preflight.Verdict {
 		db, err := postgres.New(postgres.Options{URL: e.Postgres.URL, Scrubber: scrubber,
 			StatementTimeout: e.Postgres.StatementTimeout.D(), Timeout: e.Postgres.Timeout.D()})
 		if err != nil {
@@ -129,44 +148,66 @@ func Preflight(cfg *config.Config, name string) (func(ctx context.Context, captu
 		defer db.Close()
 		in := preflight.Inputs{LockTimeout: m.LockTimeout.D(), Activity: db.TableActivity}
 		in.Render = func(ctx context.Context) (string, error) {
-			current, _, err := db.AlembicVersion(ctx)
+			if len(from) > 1 {
+				return "", fmt.Errorf("the database is at %d heads (%s): Alembic renders offline from one", len(from), strings.Join(from, ", "))
+			}
+			at := ""
+			if len(from) == 1 {
+				at = from[0]
+			}
+			render, err := actions.PlanCommand(actions.CommandSpec{Action: "migration-sql", Environment: name, Name: "migration-sql", Danger: actions.Safe,
+				Target: redact.URL(dbURL), PartOf: preflightOf,
+				Command: actions.Command{Argv: renderArgv(strings.Fields(m.Command), at, to), Dir: e.Alembic.Dir, Env: renderVars, Timeout: time.Minute, Scrub: scrubber},
+				Explain: explainReadOnly})
 			if err != nil {
 				return "", err
 			}
-			if len(current) > 1 {
-				return "", fmt.Errorf("the database is at %d heads (%s): Alembic renders offline from one", len(current), strings.Join(current, ", "))
-			}
-			at := ""
-			if len(current) == 1 {
-				at = current[0]
-			}
-			return capture(ctx, actions.Spec{Name: "migration-sql", Kind: actions.Safe, Target: redact.URL(dbURL), PartOf: preflightOf,
-				Command: &actions.Command{Argv: renderArgv(strings.Fields(m.Command), at), Dir: e.Alembic.Dir, Env: vars, Timeout: time.Minute, Scrub: scrubber}})
+			return steps(ctx, render)
 		}
 		server := m.ScratchURL
+		g, gerr := cfg.GuardOver(name, config.ReachDatabase)
 		switch {
 		case server != "":
 			in.Where = "a scratch database on " + redact.URL(server)
-		case e.Disposable:
+		case gerr == nil && g.Disposable: // disposable by its own flag and every sharer's
 			server, in.Where = dbURL, "a scratch database beside this disposable environment's"
 		default:
 			in.NoRehearsal = "not rehearsed: set actions.migrate.scratch_url to rehearse it in a scratch database"
 		}
 		if server != "" {
 			in.Rehearse = func(ctx context.Context, stmts []preflight.Statement) ([]preflight.Observed, error) {
-				dump, err := dumpSpec(dbURL, scrubber)
+				// One time limit for the dump and the rehearsal.
+				ctx, cancel := context.WithTimeout(ctx, preflight.DefaultRehearsalDeadline)
+				defer cancel()
+				dump, done, err := dumpSpec(name, dbURL, scrubber)
 				if err != nil {
 					return nil, err
 				}
-				schema, err := capture(ctx, dump)
+				schema, err := steps(ctx, dump)
+				done()
 				if err != nil {
 					return nil, err
 				}
-				obs, err := preflight.Rehearse(ctx, postgres.Driverless(server), schema, stmts)
-				if err != nil {
-					return nil, fmt.Errorf("%s", scrubber.String(err.Error()))
+				var obs []preflight.Observed
+				var gaps error // what a rehearsal that ran did not cover (*preflight.Gaps)
+				rehearsal := actions.PlanStep("rehearsal", name, preflightOf, in.Where,
+					[]string{fmt.Sprintf("rehearse %d statement(s) of the migration up to %s in %s", len(stmts), to, in.Where)},
+					func(ctx context.Context) ([]string, error) {
+						o, err := preflight.Rehearsal{Server: postgres.Driverless(server), Schema: schema, Scrub: scrubber.String}.Run(ctx, stmts)
+						if o == nil {
+							return nil, err
+						}
+						obs, gaps = o, err
+						lines := []string{fmt.Sprintf("rehearsed %d statement(s)", len(o))}
+						if err != nil {
+							lines = append(lines, err.Error())
+						}
+						return lines, nil
+					})
+				if _, err := steps(ctx, rehearsal); err != nil {
+					return nil, err
 				}
-				return obs, nil
+				return obs, gaps
 			}
 		}
 		v := preflight.Judge(ctx, in)

@@ -18,7 +18,7 @@ var SignalActions = []string{"cancel", "terminate"}
 // planned on the session as it is when asked. own are pids it never
 // signals (the console's own connections).
 func Signal(cfg *config.Config, name string, pid int, terminate bool, own []int) (actions.Environment, actions.Spec, error) {
-	env, _, err := Actions(cfg, name)
+	env, err := GuardOver(cfg, name, config.ReachDatabase)
 	if err != nil {
 		return env, actions.Spec{}, err
 	}
@@ -35,7 +35,7 @@ func Signal(cfg *config.Config, name string, pid int, terminate bool, own []int)
 	if terminate {
 		verb = "terminate"
 	}
-	return env, actions.Spec{Name: verb, Kind: actions.Dangerous, Target: fmt.Sprintf("pid %d on %s", pid, redact.URL(e.Postgres.URL)),
+	return env, actions.Spec{Name: verb, Kind: actions.Dangerous, Env: env, Target: fmt.Sprintf("pid %d on %s", pid, redact.URL(e.Postgres.URL)),
 		Plan: func(ctx context.Context, _ actions.Steps) (actions.Plan, error) {
 			return actions.PlanSignal(ctx, name, o, pid, terminate, own)
 		}}, nil

@@ -253,14 +253,14 @@ func Actions(cfg *config.Config, name string) (actions.Environment, []actions.Sp
 		return actions.Environment{}, nil, err
 	}
 	scrubber := redact.NewScrubber(cfg.Secrets()...)
-	// The guard as it holds: as strict as that of any environment naming
-	// one of the same resources.
-	g, err := cfg.Guard(name)
+	env, err := GuardOver(cfg, name)
 	if err != nil {
 		return actions.Environment{}, nil, err
 	}
-	env := actions.Environment{Name: name, Readonly: g.Readonly, Protected: g.Protected, Disposable: g.Disposable,
-		AllowReset: g.AllowReset, NoConfirm: g.NoConfirm, SharedWith: g.SharedWith}
+	db, err := GuardOver(cfg, name, config.ReachDatabase)
+	if err != nil {
+		return actions.Environment{}, nil, err
+	}
 	var specs []actions.Spec
 	dbTarget := redact.URL(e.Postgres.URL)
 	if e.Alembic.Dir != "" && e.Postgres.URL != "" {
@@ -268,9 +268,13 @@ func Actions(cfg *config.Config, name string) (actions.Environment, []actions.Sp
 		if err != nil {
 			return actions.Environment{}, nil, err
 		}
-		specs = append(specs, actions.Spec{Name: "migrate", Key: cfg.Key("migrate"), Kind: actions.Dangerous, Target: dbTarget,
-			Plan: func(ctx context.Context, steps actions.Steps) (actions.Plan, error) { return actions.PlanMigrate(ctx, migrate, steps) }})
-		specs = append(specs, alembicCheck(name, e, scrubber))
+		specs = append(specs, actions.Spec{Name: "migrate", Key: cfg.Key("migrate"), Kind: actions.Dangerous, Target: dbTarget, Env: db,
+			Plan: func(ctx context.Context, steps actions.Steps) (actions.Plan, error) {
+				return actions.PlanMigrate(ctx, migrate, steps)
+			}})
+		check := alembicCheck(name, e, scrubber)
+		check.Env = db
+		specs = append(specs, check)
 	}
 	if e.Postgres.URL != "" {
 		r := e.Actions.Reset
@@ -280,7 +284,11 @@ func Actions(cfg *config.Config, name string) (actions.Environment, []actions.Sp
 		}
 		reset := &actions.ResetAction{Environment: name, DatabaseURL: postgres.Driverless(e.Postgres.URL), Schemas: r.Schemas, Keep: r.Keep,
 			RedisURL: e.Redis.URL, RedisDBs: r.RedisDBs, LockTimeout: r.LockTimeout.D(), Scrubber: scrubber}
-		specs = append(specs, actions.Spec{Name: "reset", Key: cfg.Key("reset"), Kind: actions.Reset, Target: target,
+		resetEnv, err := GuardOver(cfg, name, config.ReachDatabase, config.ReachRedis)
+		if err != nil {
+			return actions.Environment{}, nil, err
+		}
+		specs = append(specs, actions.Spec{Name: "reset", Key: cfg.Key("reset"), Kind: actions.Reset, Target: target, Env: resetEnv,
 			Plan: func(ctx context.Context, _ actions.Steps) (actions.Plan, error) { return reset.Preview(ctx) }})
 	}
 	for _, c := range e.Actions.Commands {
@@ -296,10 +304,25 @@ func Actions(cfg *config.Config, name string) (actions.Environment, []actions.Sp
 			vars = append(vars, k+"="+v)
 		}
 		cs := actions.CommandSpec{Action: "command", Environment: name, Name: c.Name, Danger: kind, AlwaysConfirm: c.Confirm,
-			Command: actions.Command{Argv: c.Argv, Shell: c.Shell, Dir: c.Dir, Env: vars, Timeout: c.Timeout.D(), Scrub: scrubber}}
-		specs = append(specs, commandSpec(c.Key, name, cs))
+			Command: actions.Command{Argv: c.Argv, Shell: c.Shell, Dir: c.Dir, Env: vars, Timeout: c.Timeout.D(), Scrub: scrubber,
+				Credentials: redact.NewScrubber(cfg.Credentials()...)}}
+		cmd := commandSpec(c.Key, name, cs)
+		cmd.Env = env // a command may reach anything the environment names
+		specs = append(specs, cmd)
 	}
 	return env, specs, nil
+}
+
+// GuardOver is environment name as the guard of an action reaching reach
+// (none: everything it names) sees it: as strict as any environment naming
+// one of the same resources.
+func GuardOver(cfg *config.Config, name string, reach ...config.Reach) (actions.Environment, error) {
+	g, err := cfg.GuardOver(name, reach...)
+	if err != nil {
+		return actions.Environment{}, err
+	}
+	return actions.Environment{Name: name, Readonly: g.Readonly, Protected: g.Protected, Disposable: g.Disposable,
+		AllowReset: g.AllowReset, NoConfirm: g.NoConfirm, SharedWith: g.SharedWith}, nil
 }
 
 // commandSpec is a configured command as an action: planned when asked.
@@ -324,8 +347,8 @@ func migrateSpec(cfg *config.Config, name string, e *config.Environment, scrubbe
 	}
 	m := e.Actions.Migrate
 	return actions.MigrateSpec{Environment: name, Dir: e.Alembic.Dir, Target: redact.URL(migrationURL(e)),
-		DB: postgres.Options{URL: migrationURL(e), StatementTimeout: e.Postgres.StatementTimeout.D(), Timeout: e.Postgres.Timeout.D(), Scrubber: scrubber},
-		Command: actions.Command{Argv: strings.Fields(m.Command), Dir: e.Alembic.Dir, Env: vars, Timeout: m.Timeout.D(), Scrub: scrubber},
+		DB:        postgres.Options{URL: migrationURL(e), StatementTimeout: e.Postgres.StatementTimeout.D(), Timeout: e.Postgres.Timeout.D(), Scrubber: scrubber},
+		Command:   actions.Command{Argv: strings.Fields(m.Command), Dir: e.Alembic.Dir, Env: vars, Timeout: m.Timeout.D(), Scrub: scrubber},
 		Preflight: judge, Explain: explainMigration(m)}, nil
 }
 
@@ -347,12 +370,16 @@ func alembicCheck(name string, e *config.Environment, scrubber *redact.Scrubber)
 	}
 	return commandSpec("", redact.URL(e.Postgres.URL), actions.CommandSpec{Action: "command", Environment: name, Name: "alembic-check", Danger: kind,
 		Target: redact.URL(e.Postgres.URL), Command: actions.Command{Argv: check, Dir: e.Alembic.Dir, Env: vars, Timeout: 2 * time.Minute, Scrub: scrubber},
-		Explain: func(output []string) string {
-			if strings.Contains(strings.Join(output, "\n"), "unsupported startup parameter: options") {
-				return "pgbouncer refused the read-only session opsdeck asks for (PGOPTIONS): point Alembic at PostgreSQL itself with alembic.env.DATABASE_URL"
-			}
-			return ""
-		}})
+		Explain: explainReadOnly})
+}
+
+// explainReadOnly says why a command given a read-only session failed
+// when pgbouncer refused the session's options.
+func explainReadOnly(output []string) string {
+	if strings.Contains(strings.Join(output, "\n"), "unsupported startup parameter: options") {
+		return "pgbouncer refused the read-only session opsdeck asks for (PGOPTIONS): point Alembic at PostgreSQL itself with alembic.env.DATABASE_URL"
+	}
+	return ""
 }
 
 // readOnlyAlembic reports whether argv is an alembic command that only

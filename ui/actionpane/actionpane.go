@@ -50,7 +50,15 @@ type Preview struct {
 	// migration whose preflight found a hazard): it replaces the action's
 	// own when stricter.
 	Guard *Guard
-	Run   func(ctx context.Context, confirmation string) (lines <-chan Line, cancel func(), err error)
+	Run   func(ctx context.Context, c Consent) (lines <-chan Line, cancel func(), err error)
+}
+
+// Consent is what the user answered the question with: the run checks it
+// against the guard again, and the audit log records How.
+type Consent struct {
+	Yes   bool
+	Typed string
+	How   string
 }
 
 // Level is how an item of a preview is painted.
@@ -268,7 +276,7 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 			m.current = &escalated
 		}
 		if m.current.Guard == None {
-			return m.start("no confirmation (disposable environment)")
+			return m.start(Consent{How: "no confirmation (disposable environment)"})
 		}
 		m.phase = confirming
 	case lineMsg:
@@ -296,8 +304,8 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
-func (m *Model) start(confirmation string) tea.Cmd {
-	ch, cancel, err := m.preview.Run(m.base, confirmation)
+func (m *Model) start(c Consent) tea.Cmd {
+	ch, cancel, err := m.preview.Run(m.base, c)
 	if err != nil {
 		m.phase, m.done, m.ended = finished, Line{Done: true, Exit: -1, Err: err}, m.now()
 		return nil
@@ -386,7 +394,7 @@ func (m *Model) Key(k tea.KeyPressMsg) (cmd tea.Cmd, refreshAll bool) {
 				m.phase = idle
 			case key.Matches(k, m.keys.Select):
 				if m.typed == m.env {
-					return m.start("environment name typed"), false
+					return m.start(Consent{Typed: m.typed, How: "environment name typed"}), false
 				}
 				m.flash, m.phase = "name did not match: "+m.current.Name+" not run", idle
 			case s == "backspace": // editing the typed name, not a binding
@@ -399,7 +407,7 @@ func (m *Model) Key(k tea.KeyPressMsg) (cmd tea.Cmd, refreshAll bool) {
 			return nil, false
 		}
 		if s == "y" || s == "Y" {
-			return m.start("confirmed y"), false
+			return m.start(Consent{Yes: true, How: "confirmed y"}), false
 		}
 		m.phase, m.flash = idle, m.current.Name+" not run"
 	case running:
