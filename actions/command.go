@@ -41,8 +41,9 @@ type CommandPlan struct {
 	name    string
 	target  string
 	cmd     Command
-	exe     string // the executable, every link resolved
-	ident   fileIdent
+	exe     string    // the executable as exec finds it
+	real    string    // the file it is, every link followed
+	ident   fileIdent // real's
 	explain func([]string) string
 }
 
@@ -75,22 +76,25 @@ func PlanCommand(s CommandSpec) (*CommandPlan, error) {
 	if line := strings.Join(argv, " "); c.Credentials.String(line) != line {
 		return nil, fmt.Errorf("%s refused: its command line would carry a secret, visible to every user of the machine (ps): pass it in the command's env instead", s.Name)
 	}
-	exe, err := resolveExecutable(argv[0], c.Dir)
+	exe, real, err := resolveExecutable(argv[0], c.Dir)
 	if err != nil {
 		return nil, err
 	}
-	ident, err := identOf(exe)
+	ident, err := identOf(real)
 	if err != nil {
 		return nil, fmt.Errorf("command not found: %s", argv[0])
 	}
 	c.path = exe
 	return &CommandPlan{h: planHead{action: s.Action, name: s.Name, env: s.Environment, danger: s.Danger, alwaysConfirm: s.AlwaysConfirm, partOf: s.PartOf},
-		name: s.Name, target: s.Target, cmd: c, exe: exe, ident: ident, explain: s.Explain}, nil
+		name: s.Name, target: s.Target, cmd: c, exe: exe, real: real, ident: ident, explain: s.Explain}, nil
 }
 
-// resolveExecutable is the file name runs, as exec would find it (a name
-// with a slash is relative to dir), every symbolic link resolved.
-func resolveExecutable(name, dir string) (string, error) {
+// resolveExecutable is the path name runs by, as exec would find it (a
+// name with a slash is relative to dir), and the file it is once every
+// symbolic link is followed. The program is started by the first: a
+// wrapper such as Debian's pg_wrapper tells the tools apart by the name
+// they were started by.
+func resolveExecutable(name, dir string) (exe, real string, err error) {
 	p := name
 	if strings.Contains(name, "/") {
 		if !filepath.IsAbs(p) {
@@ -105,19 +109,19 @@ func resolveExecutable(name, dir string) (string, error) {
 	} else {
 		found, err := exec.LookPath(name)
 		if err != nil {
-			return "", fmt.Errorf("command not found: %s", name)
+			return "", "", fmt.Errorf("command not found: %s", name)
 		}
 		p = found
 	}
-	p, err := filepath.Abs(p)
+	exe, err = filepath.Abs(p)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
-	real, err := filepath.EvalSymlinks(p)
+	real, err = filepath.EvalSymlinks(exe)
 	if err != nil {
-		return "", fmt.Errorf("command not found: %s", name)
+		return "", "", fmt.Errorf("command not found: %s", name)
 	}
-	return real, nil
+	return exe, real, nil
 }
 
 func (p *CommandPlan) head() planHead { return p.h }
@@ -129,7 +133,11 @@ func (p *CommandPlan) Question() Question {
 	if p.target != "" {
 		head += " against " + p.target
 	}
-	items := []Item{{Text: "program: " + p.exe, Level: Quiet}}
+	program := p.exe
+	if p.real != p.exe {
+		program += " (" + p.real + ")"
+	}
+	items := []Item{{Text: "program: " + program, Level: Quiet}}
 	if p.cmd.Dir != "" {
 		items = append(items, Item{Text: "in directory: " + p.cmd.Dir, Level: Quiet})
 	}
@@ -141,15 +149,15 @@ func (p *CommandPlan) Question() Question {
 
 // verify checks that the program is still the file the question named.
 func (p *CommandPlan) verify() error {
-	exe, err := resolveExecutable(p.cmd.argv()[0], p.cmd.Dir)
+	exe, real, err := resolveExecutable(p.cmd.argv()[0], p.cmd.Dir)
 	if err != nil {
 		return changed("%s is gone since you were asked", p.exe)
 	}
-	if exe != p.exe {
-		return changed("%s now runs %s, not %s as you were asked", p.cmd.argv()[0], exe, p.exe)
+	if exe != p.exe || real != p.real {
+		return changed("%s now runs %s, not %s as you were asked", p.cmd.argv()[0], real, p.real)
 	}
-	if now, err := identOf(exe); err != nil || now != p.ident {
-		return changed("%s was replaced or written since you were asked", exe)
+	if now, err := identOf(real); err != nil || now != p.ident {
+		return changed("%s was replaced or written since you were asked", real)
 	}
 	return nil
 }

@@ -27,7 +27,7 @@ type checkFlags struct {
 	All bool
 	// preflight judges the pending migration of the named environment
 	// (nil when it cannot be judged).
-	preflight func(ctx context.Context, env string) *preflight.Verdict
+	preflight func(ctx context.Context, env string, from []string, to string) *preflight.Verdict
 }
 
 // checkResult is `opsdeck check --format json`.
@@ -106,8 +106,10 @@ func checkEnv(ctx context.Context, env *sources.Environment, c checkFlags) (chec
 		} else {
 			res.Migrations = &st
 			res.Findings = findings(st)
-			if len(st.Pending) > 0 && c.preflight != nil {
-				if v := c.preflight(ctx, env.Name); v != nil {
+			// The preflight judges the upgrade to the one head; several heads
+			// are a finding of their own (findings).
+			if len(st.Pending) > 0 && len(st.Heads) == 1 && c.preflight != nil {
+				if v := c.preflight(ctx, env.Name, st.Current, st.Heads[0]); v != nil {
 					res.Preflight = &checkPreflight{Summary: safetext.String(v.Summary()), Hazards: v.Hazards()}
 					for _, l := range v.Lines() {
 						// Other sessions' queries are in it: text, never terminal controls.
@@ -242,19 +244,19 @@ func (r checkResult) text() string {
 
 // preflighter judges an environment's pending migration as `m` would,
 // its helpers guarded by the environment and in the audit log.
-func (a *app) preflighter(cfg *config.Config) func(ctx context.Context, name string) *preflight.Verdict {
+func (a *app) preflighter(cfg *config.Config) func(ctx context.Context, name string, from []string, to string) *preflight.Verdict {
 	audit := &actions.Audit{Path: actions.DefaultAuditPath(a.lookupEnv)}
 	who := actions.Who{User: osUser(), Host: hostname()}
-	return func(ctx context.Context, name string) *preflight.Verdict {
+	return func(ctx context.Context, name string, from []string, to string) *preflight.Verdict {
 		judge, err := wire.Preflight(cfg, name)
 		if err != nil || judge == nil {
 			return nil
 		}
-		env, _, err := wire.Actions(cfg, name)
+		env, err := wire.GuardOver(cfg, name, config.ReachDatabase)
 		if err != nil {
 			return nil
 		}
-		v := judge(ctx, helperRunner(env, a.cli.Readonly, audit, who))
+		v := judge(ctx, actions.StepsIn(env, a.cli.Readonly, audit, who), from, to)
 		return &v
 	}
 }

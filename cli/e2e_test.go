@@ -258,12 +258,12 @@ func TestEndToEndDemo(t *testing.T) {
 	// says so.
 	tm.run("send-keys", "m")
 	tm.waitFor("the migrate confirmation", 20*time.Second, func(s string) bool {
-		return strings.Contains(s, "run `alembic upgrade head`") && strings.Contains(s, "[y/N]") && strings.Contains(s, "preflight: ") &&
+		return strings.Contains(s, "run `alembic upgrade 5a0f3b8e2c61`") && strings.Contains(s, "[y/N]") && strings.Contains(s, "preflight: ") &&
 			strings.Contains(s, "hazard: CREATE INDEX on messages") && strings.Contains(s, "would wait behind pid") && strings.Contains(s, "celery-worker")
 	})
 	tm.run("send-keys", "PgDn", "PgDn")
 	tm.waitFor("the pending revisions below the verdict", 5*time.Second, func(s string) bool {
-		return strings.Contains(s, "2 pending, applied in this order:") && strings.Contains(s, "1e9b7a6c5d40 add message versions")
+		return strings.Contains(s, "2 pending, applied in this order, and no other:") && strings.Contains(s, "1e9b7a6c5d40 add message versions")
 	})
 	tm.run("send-keys", "y")
 	tm.waitFor("the lock timeout", 30*time.Second, func(s string) bool { return strings.Contains(s, "gave up after waiting 5s for a lock") })

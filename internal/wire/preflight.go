@@ -188,6 +188,11 @@ func Preflight(cfg *config.Config, name string) (func(ctx context.Context, steps
 				if err != nil {
 					return nil, err
 				}
+				if !strings.Contains(schema, "PostgreSQL database dump") {
+					// An empty schema would have every statement fail on a
+					// table that is not there, as if the migration did.
+					return nil, fmt.Errorf("pg_dump gave no schema to rehearse on")
+				}
 				var obs []preflight.Observed
 				var gaps error // what a rehearsal that ran did not cover (*preflight.Gaps)
 				rehearsal := actions.PlanStep("rehearsal", name, preflightOf, in.Where,
