@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/opsdeck/opsdeck/internal/safetext"
 	"github.com/opsdeck/opsdeck/internal/units"
 	"github.com/opsdeck/opsdeck/sources/celery"
 )
@@ -215,6 +216,10 @@ func (p *RevokePlan) execute(ctx context.Context, emit Emit) (int, []string, err
 	return 0, emitLines(emit, answers...), nil
 }
 
+// maxShown bounds what a question shows of a stored value (a task's
+// arguments may be megabytes); the plan keeps and sends all of it.
+const maxShown = 2000
+
 // RetryPlan sends a failed task again with its stored name and arguments,
 // the failure known by its record's exact bytes.
 type RetryPlan struct {
@@ -245,7 +250,8 @@ func (p *RetryPlan) Question() Question {
 		queue = p.opts.Queues[0] + " (not stored: the first queue)"
 	}
 	return Question{Action: p.h.action, Environment: p.h.env, Target: "task " + f.ID + " on " + p.broker,
-		Head: []string{p.h.action + " in " + p.h.env + ":", fmt.Sprintf("send %s again with args %s kwargs %s to queue %s", f.Name, f.Args, f.Kwargs, queue)}}
+		Head: []string{p.h.action + " in " + p.h.env + ":", fmt.Sprintf("send %s again with args %s kwargs %s to queue %s",
+			f.Name, safetext.Shorten(string(f.Args), maxShown), safetext.Shorten(string(f.Kwargs), maxShown), queue)}}
 }
 
 func (p *RetryPlan) execute(ctx context.Context, emit Emit) (int, []string, error) {

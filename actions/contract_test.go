@@ -3,6 +3,7 @@ package actions_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -564,4 +565,40 @@ func redisClient(t *testing.T, url string) *goredis.Client {
 	c := goredis.NewClient(o)
 	t.Cleanup(func() { c.Close() })
 	return c
+}
+
+// TestRetryOfHugeArgumentsShowsABoundAndSendsThemAll: a failed task whose
+// stored args are ~900 kB: the question shows a bounded part of them (its
+// layout froze the console), the retry sends them whole.
+func TestRetryOfHugeArgumentsShowsABoundAndSendsThemAll(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	rd := harness.NewRedis(t, harness.RedisOptions{})
+	broker := rd.URL(0)
+	rc := redisClient(t, broker)
+	id := "4f2a9c1e-0000-4000-8000-000000000002"
+	big := strings.Repeat("x", 900_000)
+	failed := `{"status": "FAILURE", "task_id": "` + id + `", "name": "app.tasks.summarize", "args": ["` + big + `"], "kwargs": {}, "queue": "default"}`
+	must(t, rc.Set(ctx, "celery-task-meta-"+id, failed, 0).Err())
+	plan, err := actions.PlanRetry(ctx, "qa", celeryOptions(broker), "the test broker", id)
+	must(t, err)
+	shown := 0
+	for _, l := range plan.Question().Head {
+		shown += len(l)
+	}
+	if shown > 10_000 || !strings.Contains(strings.Join(plan.Question().Head, " "), "bytes in all") {
+		t.Errorf("the question holds %d bytes of the arguments", shown)
+	}
+	if _, err := run(ctx, t, plan); err != nil {
+		t.Fatal(err)
+	}
+	sent, err := rc.LIndex(ctx, "default", 0).Result()
+	must(t, err)
+	var msg struct{ Body string }
+	must(t, json.Unmarshal([]byte(sent), &msg))
+	body, err := base64.StdEncoding.DecodeString(msg.Body)
+	must(t, err)
+	if !strings.Contains(string(body), big) {
+		t.Errorf("the retry did not send the arguments whole (%d bytes of body)", len(body))
+	}
 }

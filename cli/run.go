@@ -93,7 +93,11 @@ func runAction(a *app, name string, f runFlags) error {
 	for _, l := range q.Head {
 		fmt.Fprintln(a.stderr, "opsdeck: "+safetext.String(l)) // other sessions' queries and labels are in it
 	}
-	for _, it := range q.Items {
+	for i, it := range q.Items {
+		if i == maxListed {
+			fmt.Fprintf(a.stderr, "opsdeck:   … and %d more (the console's question lists them all)\n", len(q.Items)-i)
+			break
+		}
 		fmt.Fprintln(a.stderr, "opsdeck:   "+safetext.String(it.Text))
 	}
 	what := q.Command
@@ -122,6 +126,9 @@ func runAction(a *app, name string, f runFlags) error {
 	}
 	return nil
 }
+
+// maxListed bounds the question's list on stderr (a purge's messages).
+const maxListed = 200
 
 // runConsent is the flags' answer to guard d of action name in env, or
 // why they do not answer it; what is what the action runs, for the
