@@ -3,6 +3,7 @@ package actions
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -257,15 +258,13 @@ func (p *RetryPlan) Question() Question {
 func (p *RetryPlan) execute(ctx context.Context, emit Emit) (int, []string, error) {
 	var id string
 	err := p.with(func(c *celery.Client) error {
-		state, raw, err := c.TaskRecord(ctx, p.failed.ID)
-		switch {
-		case err != nil:
-			return err
-		case !bytes.Equal(raw, p.failed.Raw):
+		host, _ := os.Hostname()
+		var err error
+		id, err = c.RetryIf(ctx, p.failed, "opsdeck@"+host)
+		if errors.Is(err, celery.ErrRecordChanged) {
+			state, _, _ := c.TaskRecord(ctx, p.failed.ID)
 			return changed("task %s's result changed since you were asked (its state is now %s)", p.failed.ID, orPending(state))
 		}
-		host, _ := os.Hostname()
-		id, err = c.Retry(ctx, p.failed, "opsdeck@"+host)
 		return err
 	})
 	if err != nil {

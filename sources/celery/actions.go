@@ -1,6 +1,7 @@
 package celery
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha1"
 	"encoding/hex"
@@ -195,6 +196,53 @@ func (c *Client) TaskRecord(ctx context.Context, id string) (state string, raw [
 // its queue (the default queue when it was not stored), and returns the
 // new task's id.
 func (c *Client) Retry(ctx context.Context, f Failed, origin string) (string, error) {
+	id, _, err := c.send(ctx, f, origin, nil)
+	return id, err
+}
+
+// ErrRecordChanged is RetryIf's answer when the failure's record is no
+// longer the one read: nothing was sent.
+var ErrRecordChanged = errors.New("the task's record changed")
+
+// RetryIf is Retry only while f's record in the result backend is still
+// f.Raw, byte for byte. Where the backend is the broker's database, the
+// check and the send are one transaction (WATCH): a record that changes
+// in between makes it send nothing. Elsewhere the record is read again
+// just before the send.
+func (c *Client) RetryIf(ctx context.Context, f Failed, origin string) (string, error) {
+	key := "celery-task-meta-" + f.ID
+	same := func(ctx context.Context, get func(context.Context, string) *goredis.StringCmd) error {
+		b, err := get(ctx, key).Bytes()
+		if errors.Is(err, goredis.Nil) || err == nil && !bytes.Equal(b, f.Raw) {
+			return ErrRecordChanged
+		}
+		return err
+	}
+	if c.backend != c.broker {
+		if err := same(ctx, c.backend.Get); err != nil {
+			return "", err
+		}
+		return c.Retry(ctx, f, origin)
+	}
+	id, _, err := c.send(ctx, f, origin, func(ctx context.Context, push func(goredis.Pipeliner)) error {
+		return c.broker.Watch(ctx, func(tx *goredis.Tx) error {
+			if err := same(ctx, tx.Get); err != nil {
+				return err
+			}
+			_, err := tx.TxPipelined(ctx, func(p goredis.Pipeliner) error { push(p); return nil })
+			return err
+		}, key)
+	})
+	if errors.Is(err, goredis.TxFailedErr) {
+		return "", ErrRecordChanged
+	}
+	return id, err
+}
+
+// send puts f again on its queue (the default queue when it was not
+// stored) as a new task, and returns its id. in, when set, runs the push
+// inside a check of its own.
+func (c *Client) send(ctx context.Context, f Failed, origin string, in func(context.Context, func(goredis.Pipeliner)) error) (string, []byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
 	queue := f.Queue
@@ -204,12 +252,22 @@ func (c *Client) Retry(ctx context.Context, f Failed, origin string) (string, er
 	id := newID()
 	msg, err := newTaskMessage(id, f.Name, f.Args, f.Kwargs, queue, origin, newID())
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
-	if err := c.broker.LPush(ctx, queue, msg).Err(); err != nil {
-		return "", c.describe(ctx, err)
+	push := func(p goredis.Pipeliner) { p.LPush(ctx, queue, msg) }
+	if in == nil {
+		in = func(ctx context.Context, push func(goredis.Pipeliner)) error {
+			_, err := c.broker.Pipelined(ctx, func(p goredis.Pipeliner) error { push(p); return nil })
+			return err
+		}
 	}
-	return id, nil
+	if err := in(ctx, push); err != nil {
+		if errors.Is(err, ErrRecordChanged) || errors.Is(err, goredis.TxFailedErr) {
+			return "", nil, err
+		}
+		return "", nil, c.describe(ctx, err)
+	}
+	return id, msg, nil
 }
 
 // Running asks every worker what it runs now (`inspect active`).

@@ -3,6 +3,8 @@ package celery
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -143,4 +145,45 @@ func running0(t *testing.T, c *Client) string {
 		t.Fatalf("running: %v %v", running, err)
 	}
 	return running[0].Worker
+}
+
+// TestRetryIfSendsOnlyWhileTheRecordIsUnchanged: with the result backend
+// the broker's own database (one transaction) and another one (read again
+// before the send), a failure whose record changed since it was read is
+// not sent again; an unchanged one is.
+func TestRetryIfSendsOnlyWhileTheRecordIsUnchanged(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	rd := harness.NewRedis(t, harness.RedisOptions{})
+	for _, backend := range []int{0, 1} {
+		c := newClient(t, Options{BrokerURL: rd.URL(0), ResultURL: rd.URL(backend)})
+		id := fmt.Sprintf("0000000%d-0000-4000-8000-000000000000", backend)
+		record := `{"status": "FAILURE", "task_id": "` + id + `", "name": "app.tasks.summarize", "args": [1], "kwargs": {}, "queue": "default"}`
+		if err := c.backend.Set(ctx, "celery-task-meta-"+id, record, 0).Err(); err != nil {
+			t.Fatal(err)
+		}
+		f, err := c.FailedTask(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.backend.Set(ctx, "celery-task-meta-"+id, strings.Replace(record, "FAILURE", "SUCCESS", 1), 0).Err(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.RetryIf(ctx, f, "test"); !errors.Is(err, ErrRecordChanged) {
+			t.Errorf("backend db %d: a changed record: %v", backend, err)
+		}
+		if n := c.broker.LLen(ctx, "default").Val(); n != 0 {
+			t.Errorf("backend db %d: %d sent for a changed record", backend, n)
+		}
+		if err := c.backend.Set(ctx, "celery-task-meta-"+id, record, 0).Err(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.RetryIf(ctx, f, "test"); err != nil {
+			t.Errorf("backend db %d: an unchanged record: %v", backend, err)
+		}
+		if n := c.broker.LLen(ctx, "default").Val(); n != 1 {
+			t.Errorf("backend db %d: %d sent for an unchanged record, want 1", backend, n)
+		}
+		c.broker.Del(ctx, "default")
+	}
 }
