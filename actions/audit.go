@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -81,7 +83,9 @@ func DefaultAuditPath(lookup func(string) (string, bool)) string {
 // auditTail is how many output lines a finished record keeps.
 const auditTail = 20
 
-// Write appends r, synced to disk before it returns.
+// Write appends r, synced to disk before it returns. The log is a regular
+// file or nothing: anything else at its path is refused (openLog), and a
+// record that cannot be written refuses the action that wanted it.
 func (a *Audit) Write(r Record) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -91,9 +95,11 @@ func (a *Audit) Write(r Record) error {
 	if err := os.MkdirAll(filepath.Dir(a.Path), 0o700); err != nil {
 		return fmt.Errorf("audit log: %w", err)
 	}
-	f, err := os.OpenFile(a.Path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	// Read and write: the last byte is read from the file written, never
+	// from whatever the path names by then.
+	f, err := openLog(a.Path, os.O_CREATE|os.O_RDWR|os.O_APPEND)
 	if err != nil {
-		return fmt.Errorf("audit log: %w", err)
+		return err
 	}
 	defer f.Close()
 	// An existing file keeps its mode; make sure it is private.
@@ -107,11 +113,8 @@ func (a *Audit) Write(r Record) error {
 	// After a torn line (a crash mid-write), start on a fresh one.
 	if st, err := f.Stat(); err == nil && st.Size() > 0 {
 		last := make([]byte, 1)
-		if rf, err := os.Open(a.Path); err == nil {
-			if _, err := rf.ReadAt(last, st.Size()-1); err == nil && last[0] != '\n' {
-				line = append([]byte{'\n'}, line...)
-			}
-			rf.Close()
+		if _, err := f.ReadAt(last, st.Size()-1); err == nil && last[0] != '\n' {
+			line = append([]byte{'\n'}, line...)
 		}
 	}
 	if _, err := f.Write(append(line, '\n')); err != nil {
@@ -120,13 +123,91 @@ func (a *Audit) Write(r Record) error {
 	return f.Sync()
 }
 
+// openLog opens the audit log at path with flag, a regular file only. The
+// last component is never followed (O_NOFOLLOW: a link could send the
+// trail anywhere) and the open never waits (O_NONBLOCK: opening a FIFO
+// would wait for its other end, hanging opsdeck); anything but a regular
+// file is refused in words.
+func openLog(path string, flag int) (*os.File, error) {
+	f, err := os.OpenFile(path, flag|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0o600)
+	if err != nil {
+		// ELOOP: a symbolic link; ENXIO: a FIFO without a reader, or a
+		// socket; EISDIR: a directory opened for writing.
+		if errors.Is(err, syscall.ELOOP) || errors.Is(err, syscall.ENXIO) || errors.Is(err, syscall.EISDIR) {
+			if fi, lerr := os.Lstat(path); lerr == nil && !fi.Mode().IsRegular() {
+				return nil, notRegular(path, fi.Mode())
+			}
+		}
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, notRegular(path, fi.Mode())
+	}
+	// O_NONBLOCK means nothing to a regular file; cleared all the same, so
+	// that its writes are the ordinary blocking ones.
+	if err := syscall.SetNonblock(int(f.Fd()), false); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+// NotRegularError is something other than a regular file at the audit
+// log's path.
+type NotRegularError struct {
+	Path string
+	// What is there: "a FIFO", "a symbolic link (to /dev/zero)"…
+	What string
+}
+
+func (e *NotRegularError) Error() string {
+	return fmt.Sprintf("the audit log %s is %s, not a regular file: opsdeck writes its audit trail only to a regular file", e.Path, e.What)
+}
+
+// notRegular names what mode is.
+func notRegular(path string, mode os.FileMode) error {
+	what := "not a regular file"
+	switch {
+	case mode&os.ModeSymlink != 0:
+		what = "a symbolic link"
+		if to, err := os.Readlink(path); err == nil {
+			what += " (to " + safetext.String(to) + ")"
+		}
+	case mode&os.ModeNamedPipe != 0:
+		what = "a FIFO"
+	case mode.IsDir():
+		what = "a directory"
+	case mode&os.ModeSocket != 0:
+		what = "a socket"
+	case mode&os.ModeDevice != 0:
+		what = "a device"
+	}
+	return &NotRegularError{Path: safetext.String(path), What: what}
+}
+
+// AuditProblem is err in words for a reader of the audit log: "audit log: …"
+// unless it already says which log and what is wrong with it.
+func AuditProblem(err error) string {
+	var nr *NotRegularError
+	if errors.As(err, &nr) {
+		return err.Error()
+	}
+	return "audit log: " + err.Error()
+}
+
 // Abandoned finds runs of this host that started and never finished while
 // the opsdeck that ran them is gone (killed, or its machine restarted), marks
 // each with an "abandoned" record so that it is reported once, and returns
 // them.
 func (a *Audit) Abandoned(host string, alive func(pid int) bool) ([]Record, error) {
-	f, err := os.Open(a.Path)
-	if os.IsNotExist(err) {
+	f, err := openLog(a.Path, os.O_RDONLY)
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
@@ -187,7 +268,7 @@ func AbandonedWarnings(audit *Audit, host string) []string {
 			r.Action, r.Environment, r.Time.Local().Format("2006-01-02 15:04:05"), r.User))
 	}
 	if err != nil {
-		out = append(out, "audit log: "+err.Error())
+		out = append(out, AuditProblem(err))
 	}
 	return out
 }
@@ -195,16 +276,21 @@ func AbandonedWarnings(audit *Audit, host string) []string {
 // Recent returns the last n records, oldest first. A torn last line (a
 // crash mid-write) is skipped.
 func (a *Audit) Recent(n int) ([]Record, error) {
-	f, err := os.Open(a.Path)
-	if os.IsNotExist(err) {
+	f, err := openLog(a.Path, os.O_RDONLY)
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
+	return recent(f, n)
+}
+
+// recent reads the last n records of r, oldest first.
+func recent(r io.Reader, n int) ([]Record, error) {
 	var out []Record
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 4<<20)
 	for sc.Scan() {
 		var r Record
@@ -225,10 +311,15 @@ const MarksRead = 2000
 // start, saying what ran, who ran it and how it ended. The file is read
 // again only when it changed.
 func (a *Audit) Marks(env string) ([]sources.Mark, error) {
-	fi, err := os.Stat(a.Path)
-	if os.IsNotExist(err) {
+	f, err := openLog(a.Path, os.O_RDONLY)
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
 	if err != nil {
 		return nil, err
 	}
@@ -236,7 +327,7 @@ func (a *Audit) Marks(env string) ([]sources.Mark, error) {
 	defer a.marksMu.Unlock()
 	key := [2]int64{fi.Size(), fi.ModTime().UnixNano()}
 	if key != a.marksKey || a.marks == nil {
-		recs, err := a.Recent(MarksRead)
+		recs, err := recent(f, MarksRead)
 		if err != nil {
 			return nil, err
 		}
