@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -227,19 +228,34 @@ func (r checkResult) text() string {
 			parts = append(parts, strings.ReplaceAll(s.Key, "_", " ")+" "+v)
 		}
 		fmt.Fprintf(&b, "ok: %s: %s\n", r.Environment, strings.Join(parts, "; "))
-		return b.String()
-	}
-	fmt.Fprintf(&b, "drift in %s:\n", r.Environment)
-	for _, f := range r.Findings {
-		fmt.Fprintf(&b, "  - %s\n", f)
-	}
-	if p := r.Preflight; p != nil {
-		fmt.Fprintf(&b, "  migration preflight:\n")
-		for _, l := range p.Lines[1:] {
-			fmt.Fprintf(&b, "    %s\n", l.Text)
+	} else {
+		fmt.Fprintf(&b, "drift in %s:\n", r.Environment)
+		for _, f := range r.Findings {
+			fmt.Fprintf(&b, "  - %s\n", f)
 		}
 	}
+	r.Preflight.text(&b, r.Findings)
 	return b.String()
+}
+
+// text writes the verdict under the gate's text: its summary first (why it
+// could not render, or how many hazards), unless the findings above say it
+// already, then its other lines.
+func (p *checkPreflight) text(b *strings.Builder, findings []string) {
+	if p == nil {
+		return
+	}
+	fmt.Fprintf(b, "  migration preflight:\n")
+	lines := p.Lines
+	if len(lines) > 0 && lines[0].Text == p.Summary {
+		lines = lines[1:]
+	}
+	if !slices.Contains(findings, p.Summary) {
+		fmt.Fprintf(b, "    %s\n", p.Summary)
+	}
+	for _, l := range lines {
+		fmt.Fprintf(b, "    %s\n", l.Text)
+	}
 }
 
 // preflighter judges an environment's pending migration as `m` would,
