@@ -113,7 +113,7 @@ func runChecks(a *app, c checkFlags) error {
 	if err != nil {
 		return err
 	}
-	c.preflight = a.preflighter(cfg)
+	c.preflight, c.metricsTimeout = a.preflighter(cfg), metricsTimeouts(cfg)
 	results, err := everyEnv(a, func(ctx context.Context, env *sources.Environment) checked {
 		res, err := checkEnv(ctx, env, c)
 		return checked{res: res, nothing: err}

@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/opsdeck/opsdeck/actions"
@@ -29,6 +30,9 @@ type checkFlags struct {
 	// preflight judges the pending migration of the named environment
 	// (nil when it cannot be judged).
 	preflight func(ctx context.Context, env string, from []string, to string) *preflight.Verdict
+	// metricsTimeout is the named environment's prometheus.timeout: the
+	// whole of --metrics' read (0: none of its own).
+	metricsTimeout func(env string) time.Duration
 }
 
 // checkResult is `opsdeck check --format json`.
@@ -69,7 +73,7 @@ func runCheck(a *app, c checkFlags) error {
 		return err
 	}
 	defer done()
-	c.preflight = a.preflighter(cfg)
+	c.preflight, c.metricsTimeout = a.preflighter(cfg), metricsTimeouts(cfg)
 	res, err := checkEnv(ctx, env, c)
 	if err != nil {
 		return err
@@ -135,7 +139,11 @@ func checkEnv(ctx context.Context, env *sources.Environment, c checkFlags) (chec
 		}
 	}
 	if c.Metrics {
-		res.Signals = readSignals(ctx, env)
+		var timeout time.Duration
+		if c.metricsTimeout != nil {
+			timeout = c.metricsTimeout(env.Name)
+		}
+		res.Signals = readSignals(ctx, env, timeout)
 		for _, s := range res.Signals {
 			if s.Finding != "" {
 				res.Findings = append(res.Findings, s.Finding)
@@ -156,33 +164,64 @@ type checkSignal struct {
 	unit     units.Unit
 }
 
+// metricsTimeouts is each environment's prometheus.timeout.
+func metricsTimeouts(cfg *config.Config) func(env string) time.Duration {
+	return func(name string) time.Duration {
+		if e := cfg.Environments[name]; e != nil {
+			return e.Prometheus.Timeout.D()
+		}
+		return 0
+	}
+}
+
 // readSignals reads the error rate and P95 once, as the snapshot reads
 // them; a value at or over its critical threshold fails the gate, and so
 // does a source that cannot be read (a gate that cannot see must not pass).
-// No traffic (no value) passes.
-func readSignals(ctx context.Context, env *sources.Environment) []checkSignal {
-	sources.Warm(ctx, env.Metrics) // direct mode needs two samples for a rate
-	var out []checkSignal
-	for _, spec := range env.Signals {
-		if spec.Key != sources.ErrorRate && spec.Key != sources.P95Latency {
-			continue
+// No traffic (no value) passes. The signals are read side by side under
+// one deadline, timeout (0: none): a hung server costs the gate one
+// timeout, not one per signal. Direct mode's wait between its two samples
+// is its own, not the server's, and is added.
+func readSignals(ctx context.Context, env *sources.Environment, timeout time.Duration) []checkSignal {
+	if timeout > 0 {
+		if _, sampled := env.Metrics.(sources.Sampler); sampled {
+			timeout += sources.SampleGap
 		}
-		m := snapshot.ReadMetric(ctx, env, spec, time.Time{})
-		cs := checkSignal{Key: spec.Key, Critical: spec.Thresholds.Crit, Status: m.Status, Value: m.Value, unit: spec.Unit}
-		switch {
-		case m.Error != "":
-			cs.Finding = spec.Title + ": cannot be read: " + m.Error
-		case m.Status == string(sources.StatusCrit):
-			v := math.Inf(1) // the one critical value the snapshot leaves out of JSON
-			if m.Value != nil {
-				v = *m.Value
-			}
-			cs.Finding = fmt.Sprintf("%s is %s, at or over its critical threshold %s", spec.Title,
-				units.Format(v, spec.Unit), units.Format(*spec.Thresholds.Crit, spec.Unit))
-		}
-		out = append(out, cs)
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
 	}
+	sources.Warm(ctx, env.Metrics) // direct mode needs two samples for a rate
+	var specs []sources.SignalSpec
+	for _, spec := range env.Signals {
+		if spec.Key == sources.ErrorRate || spec.Key == sources.P95Latency {
+			specs = append(specs, spec)
+		}
+	}
+	out := make([]checkSignal, len(specs))
+	var wg sync.WaitGroup
+	for i, spec := range specs {
+		wg.Go(func() { out[i] = readSignal(ctx, env, spec) })
+	}
+	wg.Wait()
 	return out
+}
+
+// readSignal reads one signal against its critical threshold.
+func readSignal(ctx context.Context, env *sources.Environment, spec sources.SignalSpec) checkSignal {
+	m := snapshot.ReadMetric(ctx, env, spec, time.Time{})
+	cs := checkSignal{Key: spec.Key, Critical: spec.Thresholds.Crit, Status: m.Status, Value: m.Value, unit: spec.Unit}
+	switch {
+	case m.Error != "":
+		cs.Finding = spec.Title + ": cannot be read: " + m.Error
+	case m.Status == string(sources.StatusCrit):
+		v := math.Inf(1) // the one critical value the snapshot leaves out of JSON
+		if m.Value != nil {
+			v = *m.Value
+		}
+		cs.Finding = fmt.Sprintf("%s is %s, at or over its critical threshold %s", spec.Title,
+			units.Format(v, spec.Unit), units.Format(*spec.Thresholds.Crit, spec.Unit))
+	}
+	return cs
 }
 
 // findings are the reasons the gate fails.
