@@ -363,6 +363,13 @@ func (m *Model) View(st *theme.Styles) []string {
 		return b.String()
 	}
 	add(st.Muted, line([]string{"TIME", "VALUE", "ROUTE", "STATUS", "TRACE ID", "LABELS"}))
+	// The signal's exemplars are its own measures (a failure, for the error
+	// rate); a search's traces are any of the service's, each its length
+	// and how it ended.
+	unit, key := m.spec.Unit, m.spec.Key
+	if m.searched {
+		unit, key = units.Seconds, ""
+	}
 	// As many rows as fit, the cursor's among them.
 	room := max(m.h-6-len(out), 3)
 	top := min(max(m.cursor-room+1, 0), max(len(m.r.Exemplars)-room, 0))
@@ -371,7 +378,7 @@ func (m *Model) View(st *theme.Styles) []string {
 		if i == m.cursor {
 			p = st.Selected
 		}
-		add(p, line(Fields(m.r.Exemplars[i], m.spec.Unit, m.spec.Key)))
+		add(p, line(Fields(m.r.Exemplars[i], unit, key)))
 	}
 	if n := len(m.r.Exemplars) + m.r.Dropped; n > room {
 		add(st.Muted, fmt.Sprintf("%d of %d", min(room, len(m.r.Exemplars)), n))
