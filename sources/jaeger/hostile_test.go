@@ -2,12 +2,15 @@ package jaeger
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/opsdeck/opsdeck/internal/redact"
 	"github.com/opsdeck/opsdeck/internal/testenv/faults"
+	"github.com/opsdeck/opsdeck/internal/units"
+	"github.com/opsdeck/opsdeck/sources"
 	"github.com/opsdeck/opsdeck/sources/httpapi"
 )
 
@@ -19,6 +22,8 @@ func FuzzTrace(f *testing.F) {
 	f.Add([]byte(`{"data":[{"spans":[{"spanID":"1","references":[{"spanID":"2"}]},{"spanID":"2","references":[{"spanID":"1"}]}]}]}`), 200)
 	f.Add([]byte(`{"errors":[{"code":500,"msg":"boom\u001b]0;x\u0007"}]}`), 500)
 	f.Add([]byte(`<html>login</html>`), 200)
+	f.Add([]byte(`{"data":[{"traceID":"ab","spans":[{"spanID":"1","startTime":-9223372036854775808,"duration":5,"processID":"p"},{"spanID":"2","startTime":1796523179017361,"duration":1000000,"processID":"p"}]}]}`), 200)
+	f.Add([]byte(`{"data":[{"traceID":"ab","spans":[{"spanID":"1","startTime":9223372036854775807,"duration":9223372036854775807},{"spanID":"2","startTime":0,"duration":-9223372036854775808}]}]}`), 200)
 	f.Fuzz(func(t *testing.T, body []byte, code int) {
 		tr, err := decode(body, code, "status", "ab")
 		if err != nil {
@@ -45,7 +50,64 @@ func FuzzTrace(f *testing.F) {
 		if len(tr.Spans) > 5000 {
 			t.Fatalf("%d spans", len(tr.Spans))
 		}
+		if length, exact := traceLength(tr.Spans); length < 0 || !exact || strings.HasPrefix(units.Format(length.Seconds(), units.Seconds), "-") {
+			t.Fatalf("the trace is %v long (exact: %v), shown as %s", length, exact, units.Format(length.Seconds(), units.Seconds))
+		}
 	})
+}
+
+// traceLength is the time from the first span's start to the last one's
+// end, and whether it is exact (time.Time.Sub saturates).
+func traceLength(spans []sources.Span) (time.Duration, bool) {
+	var start, end time.Time
+	for i, s := range spans {
+		if i == 0 || s.Start.Before(start) {
+			start = s.Start
+		}
+		if e := s.Start.Add(s.Duration); i == 0 || e.After(end) {
+			end = e
+		}
+	}
+	d := end.Sub(start)
+	return d, start.Add(d).Equal(end)
+}
+
+// TestAbsurdSpanTimes: a span stamped at the smallest or largest int64
+// microsecond, or with a negative or endless duration, beside a real one:
+// no length is negative, the trace's length is exact and shown as such,
+// the absurd span says its time is not valid, and the real one is as
+// Jaeger sent it.
+func TestAbsurdSpanTimes(t *testing.T) {
+	real := time.Date(2026, 12, 6, 2, 12, 59, 17361000, time.UTC)
+	for _, c := range []struct{ start, duration string }{
+		{"-9223372036854775808", "5"},
+		{"9223372036854775807", "9223372036854775807"},
+		{"-1", "1000"},
+		{"1796523179017361", "-9223372036854775808"},
+		{"1796523179017361", "9223372036854775807"},
+	} {
+		body := fmt.Sprintf(`{"data":[{"traceID":"ab","spans":[{"spanID":"1","startTime":%s,"duration":%s,"processID":"p"},`+
+			`{"spanID":"2","startTime":%d,"duration":1000000,"processID":"p"}]}]}`, c.start, c.duration, real.UnixMicro())
+		tr, err := decode([]byte(body), 200, "200 OK", "ab")
+		if err != nil {
+			t.Fatal(err)
+		}
+		length, exact := traceLength(tr.Spans)
+		shown := units.Format(length.Seconds(), units.Seconds)
+		if length < 0 || !exact || strings.HasPrefix(shown, "-") {
+			t.Errorf("start %s, duration %s: the trace is %v long (exact: %v), shown as %s", c.start, c.duration, length, exact, shown)
+		}
+		for _, s := range tr.Spans {
+			switch {
+			case s.Duration < 0:
+				t.Errorf("start %s, duration %s: span %s lasts %v", c.start, c.duration, s.ID, s.Duration)
+			case s.ID == "1" && !strings.Contains(s.Attributes[InvalidTime], "is not valid"):
+				t.Errorf("start %s, duration %s: the absurd span says nothing of it: %v", c.start, c.duration, s.Attributes)
+			case s.ID == "2" && (!s.Start.Equal(real) || s.Duration != time.Second || s.Attributes[InvalidTime] != ""):
+				t.Errorf("start %s, duration %s: the real span became %+v", c.start, c.duration, s)
+			}
+		}
+	}
 }
 
 // TestHungJaegerSaysSoInTime: a Jaeger that accepts and never answers is

@@ -163,9 +163,9 @@ func traceOf(d apiTraceData) sources.Trace {
 	t := sources.Trace{ID: safetext.String(d.TraceID)}
 	var spans []sources.Span
 	for _, s := range d.Spans {
+		start, length, invalid := spanTimes(s.StartTime, s.Duration)
 		sp := sources.Span{ID: safetext.String(s.SpanID), Service: safetext.String(d.Processes[s.ProcessID].ServiceName),
-			Operation: safetext.String(s.OperationName), Start: time.UnixMicro(s.StartTime), Duration: max(time.Duration(s.Duration)*time.Microsecond, 0),
-			Attributes: map[string]string{}}
+			Operation: safetext.String(s.OperationName), Start: start, Duration: length, Attributes: map[string]string{}}
 		for _, r := range s.References {
 			if r.RefType == "CHILD_OF" || sp.Parent == "" {
 				sp.Parent = safetext.String(r.SpanID)
@@ -178,6 +178,9 @@ func traceOf(d apiTraceData) sources.Trace {
 				sp.Error = true
 			}
 		}
+		if invalid != "" {
+			sp.Attributes[InvalidTime] = invalid
+		}
 		spans = append(spans, sp)
 	}
 	t.Spans = treeOrder(spans)
@@ -185,6 +188,36 @@ func traceOf(d apiTraceData) sources.Trace {
 		t.Dropped, t.Spans = n-sources.MaxSpans, t.Spans[:sources.MaxSpans]
 	}
 	return t
+}
+
+// InvalidTime is the attribute that says a span's start or duration was
+// not a valid time, and what was shown instead.
+const InvalidTime = "opsdeck.invalid_time"
+
+// untilMicros bounds a span's times: Jaeger stamps spans in microseconds
+// since 1970, and nothing is traced before 1970 or from 2200 on. Within
+// those years a trace's length (at most 230 years) is a time.Duration
+// with room to spare, exact and never negative however it is shown.
+const untilMicros = 7258118400 * 1_000_000 // 2200-01-01T00:00:00Z
+
+// spanTimes are a span's start and length from Jaeger's microseconds: a
+// start outside 1970-2200 is put at the nearest of the two, a length is
+// never negative and ends by 2200; invalid says what was not valid ("" when
+// all was).
+func spanTimes(startUS, durationUS int64) (start time.Time, length time.Duration, invalid string) {
+	var notes []string
+	if startUS < 0 || startUS >= untilMicros {
+		notes = append(notes, fmt.Sprintf("start time %d µs since 1970 is not valid (before 1970 or from 2200 on)", startUS))
+		startUS = min(max(startUS, 0), untilMicros)
+	}
+	if durationUS < 0 || durationUS > untilMicros-startUS {
+		notes = append(notes, fmt.Sprintf("duration %d µs is not valid (negative, or ending after 2200)", durationUS))
+		durationUS = min(max(durationUS, 0), untilMicros-startUS)
+	}
+	if len(notes) > 0 {
+		invalid = strings.Join(notes, "; ") + ": shown at the nearest valid time"
+	}
+	return time.UnixMicro(startUS), time.Duration(durationUS) * time.Microsecond, invalid
 }
 
 func tagValue(v any) string {
