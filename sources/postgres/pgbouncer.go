@@ -37,6 +37,7 @@ func newBouncer(o Options) (*bouncer, error) {
 	if o.Dial != nil {
 		cfg.DialFunc = o.Dial
 	}
+	cfg.DialFunc = speaksPostgres(cfg.DialFunc)
 	// The admin console rejects startup parameters it does not know.
 	delete(cfg.RuntimeParams, "application_name")
 	return &bouncer{cfg: cfg, target: target(*cfg), user: cfg.User, opts: o}, nil
@@ -119,7 +120,10 @@ func (b *bouncer) read(ctx context.Context) ([]sources.PgbouncerPool, error) {
 
 func (b *bouncer) describe(ctx context.Context, err error) string {
 	var pgErr *pgconn.PgError
+	var notPg *notPostgresError
 	switch {
+	case errors.As(err, &notPg):
+		return notPg.Error()
 	case errors.As(err, &pgErr):
 		switch pgErr.Code {
 		case "28P01", "08P01", "28000":

@@ -107,6 +107,7 @@ func New(o Options) (*Client, error) {
 	if o.Dial != nil {
 		cc.DialFunc = o.Dial
 	}
+	cc.DialFunc = speaksPostgres(cc.DialFunc)
 	c := &Client{opts: o, target: target(cc.Config), user: cc.User, own: map[uint32]bool{}}
 	cfg.AfterConnect = func(_ context.Context, conn *pgx.Conn) error {
 		c.ownMu.Lock()
@@ -395,7 +396,10 @@ func (c *Client) describe(ctx context.Context, err error) error {
 	where := c.target
 	var pgErr *pgconn.PgError
 	var msg string
+	var notPg *notPostgresError
 	switch {
+	case errors.As(err, &notPg):
+		msg = notPg.Error()
 	case errors.As(err, &pgErr):
 		msg = describePg(pgErr, c.user, where, c.opts.StatementTimeout)
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
