@@ -97,10 +97,17 @@ type ChangedError struct {
 	// What changed, in words ("pid 9948 is running another query since
 	// you were asked: …").
 	What string
+	// Done is what ran before the change was found ("" for nothing): a
+	// migration of several branches stops between two of them.
+	Done string
 }
 
 func (e *ChangedError) Error() string {
-	return "refused, nothing was done: " + e.What + " (ask again to see it as it is now)"
+	done := "nothing was done"
+	if e.Done != "" {
+		done = e.Done + ", and nothing more"
+	}
+	return "refused, " + done + ": " + e.What + " (ask again to see it as it is now)"
 }
 
 // changed is a *ChangedError.

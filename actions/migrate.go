@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -31,6 +33,9 @@ type MigrateSpec struct {
 	Preflight func(ctx context.Context, steps Steps, from []string, to string) preflight.Verdict
 	// Explain puts a failed run's cause in words from its output.
 	Explain func(output []string) string
+	// Note is what the question must say of the run's sessions ("" for
+	// nothing): a driver on which its timeouts cannot be set.
+	Note string
 }
 
 // MigratePlan applies exactly the revisions its question listed, each
@@ -43,6 +48,9 @@ type MigratePlan struct {
 	runs     []migrateRun
 	verdicts []preflight.Verdict
 	hazard   bool
+	// support are the configuration file and env.py by their digests:
+	// they decide what a revision's upgrade does too.
+	support map[string]string
 }
 
 // migrateRun is one `alembic upgrade TARGET` and what it applies.
@@ -82,9 +90,11 @@ func targets(g *alembic.Graph, ref string) ([]string, error) {
 	return []string{id}, nil
 }
 
-// PlanMigrate reads the database's revision and the project, lists what
-// the upgrade would apply, and judges it with the preflight (its steps
-// carried out through steps).
+// PlanMigrate reads the database's revision and the project as Alembic
+// will (the configuration file the command names), lists what the upgrade
+// would apply, and judges it with the preflight (its steps carried out
+// through steps). Where the preflight had Alembic render the SQL, the
+// revisions Alembic would apply must be the ones listed.
 func PlanMigrate(ctx context.Context, s MigrateSpec, steps Steps) (*MigratePlan, error) {
 	at, ref, err := upgradeTarget(s.Command.Argv)
 	if err != nil {
@@ -94,15 +104,15 @@ func PlanMigrate(ctx context.Context, s MigrateSpec, steps Steps) (*MigratePlan,
 	if err != nil {
 		return nil, err
 	}
-	g, err := alembic.Load(ctx, s.Dir)
+	g, err := s.load(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("no Alembic project at %s: %w", s.Dir, err)
+		return nil, err
 	}
 	ends, err := targets(g, ref)
 	if err != nil {
 		return nil, err
 	}
-	p := &MigratePlan{h: planHead{action: "migrate", env: s.Environment, danger: Dangerous}, spec: s, current: current}
+	p := &MigratePlan{h: planHead{action: "migrate", env: s.Environment, danger: Dangerous}, spec: s, current: current, support: maps.Clone(g.Support)}
 	reached := slices.Clone(current)
 	for _, to := range ends {
 		revs, err := g.PendingTo(reached, []string{to})
@@ -122,13 +132,107 @@ func PlanMigrate(ctx context.Context, s MigrateSpec, steps Steps) (*MigratePlan,
 		p.runs = append(p.runs, migrateRun{to: to, revs: revs, cmd: plan})
 		from := slices.Clone(reached)
 		reached = append(reached, to)
-		if s.Preflight != nil {
-			v := s.Preflight(ctx, steps, from, to)
-			p.verdicts = append(p.verdicts, v)
-			p.hazard = p.hazard || v.Hazards() > 0
+		if s.Preflight == nil {
+			continue
 		}
+		v := s.Preflight(ctx, steps, from, to)
+		if err := sameAsAlembic(revs, v); err != nil {
+			return nil, err
+		}
+		p.verdicts = append(p.verdicts, v)
+		p.hazard = p.hazard || v.Hazards() > 0
 	}
 	return p, nil
+}
+
+// load reads the project as the command's Alembic will: from the
+// configuration file it names (-c, --config, ALEMBIC_CONFIG), else from
+// the directory. A project whose graph Alembic would read otherwise (a
+// parent no file declares, sourceless revisions) cannot be listed.
+func (s MigrateSpec) load(ctx context.Context) (*alembic.Graph, error) {
+	from, err := configOf(s.Command)
+	if err != nil {
+		return nil, err
+	}
+	g, err := alembic.Load(ctx, from)
+	if err != nil {
+		return nil, fmt.Errorf("no Alembic project at %s: %w", from, err)
+	}
+	for _, pr := range g.Problems {
+		if pr.Severity == sources.SeverityCritical {
+			return nil, fmt.Errorf("opsdeck cannot list what the upgrade would apply: %s", pr.Message)
+		}
+	}
+	return g, nil
+}
+
+// configOf is where the command's Alembic reads its configuration: the
+// file its -c/--config names, or ALEMBIC_CONFIG in its environment
+// (relative to its directory), else its directory's alembic.ini. A
+// section other than [alembic] (-n) is refused: opsdeck reads that one.
+func configOf(c Command) (string, error) {
+	var path string
+	for i, a := range c.Argv {
+		next := func() string {
+			if i+1 < len(c.Argv) {
+				return c.Argv[i+1]
+			}
+			return ""
+		}
+		switch {
+		case a == "-c" || a == "--config":
+			path = next()
+		case strings.HasPrefix(a, "--config="):
+			path = strings.TrimPrefix(a, "--config=")
+		case a == "-n" || a == "--name" || strings.HasPrefix(a, "--name="):
+			if name := strings.TrimPrefix(a, "--name="); name != "alembic" && next() != "alembic" {
+				return "", fmt.Errorf("actions.migrate.command names another section of the configuration (%s): opsdeck reads [alembic] only, so it could not list what the upgrade applies", a)
+			}
+		}
+	}
+	if path == "" {
+		for _, kv := range c.Env {
+			if v, ok := strings.CutPrefix(kv, "ALEMBIC_CONFIG="); ok {
+				path = v
+			}
+		}
+	}
+	if path == "" {
+		if v, ok := os.LookupEnv("ALEMBIC_CONFIG"); ok && v != "" && !slices.ContainsFunc(c.Env, func(kv string) bool { return strings.HasPrefix(kv, "ALEMBIC_CONFIG=") }) {
+			path = v
+		}
+	}
+	if path == "" {
+		return c.Dir, nil
+	}
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(c.Dir, path)
+	}
+	return path, nil
+}
+
+// sameAsAlembic checks the revisions Alembic rendered the SQL of (its
+// "Running upgrade a -> b" lines) against those listed: a revision
+// opsdeck's reading of the project missed is not applied unseen.
+func sameAsAlembic(listed []sources.Revision, v preflight.Verdict) error {
+	if v.RenderErr != "" {
+		return nil // said in the verdict: the SQL could not be rendered
+	}
+	var rendered []string
+	for _, st := range v.Statements {
+		if st.Revision != "" && !slices.Contains(rendered, st.Revision) {
+			rendered = append(rendered, st.Revision)
+		}
+	}
+	var ids []string
+	for _, r := range listed {
+		ids = append(ids, r.ID)
+	}
+	if len(rendered) == 0 || slices.Equal(rendered, ids) {
+		return nil
+	}
+	return fmt.Errorf("Alembic would apply %s, and opsdeck's reading of the project lists %s: refused, the question could not show what would run",
+		strings.Join(rendered, ", "), strings.Join(ids, ", "))
 }
 
 // readRevision is the database's alembic_version, sorted.
@@ -176,6 +280,9 @@ func (p *MigratePlan) Question() Question {
 	}
 	q.Command = strings.Join(cmds, " then ")
 	q.Head = []string{fmt.Sprintf("migrate in %s: run %s against %s (%s)", p.h.env, q.Command, p.spec.Target, at)}
+	if p.spec.Note != "" {
+		q.Head = append(q.Head, "⚠ "+p.spec.Note)
+	}
 	for i, v := range p.verdicts {
 		lines := v.Lines()
 		if len(p.verdicts) > 1 {
@@ -215,23 +322,29 @@ func orBase(revs []string) string {
 	return strings.Join(revs, ", ")
 }
 
-// verify checks that the database and the project are as the question
-// saw them: the same revision, and the same revisions to apply, by id and
-// by file content.
-func (p *MigratePlan) verify(ctx context.Context) error {
+// verify checks, before run i, that the database and the project are as
+// the question saw them: the database at want (the question's revision,
+// or where the run before left it), the same revisions left to apply, by
+// id and by file content, with the same configuration file and env.py.
+func (p *MigratePlan) verify(ctx context.Context, i int, want []string) error {
 	now, err := readRevision(ctx, p.spec.DB)
 	if err != nil {
 		return err
 	}
-	if !slices.Equal(now, p.current) {
-		return changed("the database moved since you were asked: it is at %s, not %s", orBase(now), orBase(p.current))
+	if !slices.Equal(now, want) {
+		return changed("the database moved since you were asked: it is at %s, not %s", orBase(now), orBase(want))
 	}
-	g, err := alembic.Load(ctx, p.spec.Dir)
+	g, err := p.spec.load(ctx)
 	if err != nil {
-		return changed("the Alembic project cannot be read any more: %v", err)
+		return changed("%v", err)
+	}
+	for path, digest := range p.support {
+		if g.Support[path] != digest {
+			return changed("%s was edited since the question", path)
+		}
 	}
 	reached := slices.Clone(now)
-	for _, r := range p.runs {
+	for _, r := range p.runs[i:] {
 		revs, err := g.PendingTo(reached, []string{r.to})
 		if err != nil {
 			return changed("%v", err)
@@ -274,11 +387,16 @@ func (p *MigratePlan) execute(ctx context.Context, emit Emit) (int, []string, er
 	if len(p.runs) == 0 {
 		return 0, emitLines(emit, "nothing pending: nothing was run"), nil
 	}
-	if err := p.verify(ctx); err != nil {
-		return -1, nil, err
-	}
 	var tail []string
-	for _, r := range p.runs {
+	at := p.current
+	for i, r := range p.runs {
+		if err := p.verify(ctx, i, at); err != nil {
+			var c *ChangedError
+			if i > 0 && errors.As(err, &c) {
+				c.Done = "the upgrade to " + p.runs[i-1].to + " ran (the database is at " + orBase(at) + ")"
+			}
+			return -1, tail, err
+		}
 		exit, out, err := r.cmd.execute(ctx, emit)
 		tail = append(tail, out...)
 		if exit != 0 || err != nil {
@@ -298,6 +416,7 @@ func (p *MigratePlan) execute(ctx context.Context, emit Emit) (int, []string, er
 		if !slices.Contains(now, r.to) {
 			return 1, tail, fmt.Errorf("the upgrade to %s ended with the database at %s", r.to, orBase(now))
 		}
+		at = now
 		tail = append(tail, emitLines(emit, "the database is now at "+orBase(now))...)
 	}
 	return 0, tail, nil

@@ -20,6 +20,10 @@ import (
 type Graph struct {
 	// Dirs are the version directories read.
 	Dirs []string
+	// Support are the files beside the revisions that decide what an
+	// upgrade runs (the configuration file, env.py), by path, each with
+	// its SHA-256 ("" when missing).
+	Support map[string]string
 	// Order is every revision id in the order Alembic loads them (directory
 	// order, as os.listdir gives it): it breaks ties between branches.
 	Order     []string
@@ -48,17 +52,24 @@ const (
 // read, each up to maxRevisionFile; the rest is reported as problems. ctx
 // ends the walk.
 func Load(ctx context.Context, dir string) (*Graph, error) {
-	dirs, err := versionDirs(dir)
+	l, err := versionDirs(dir)
 	if err != nil {
 		return nil, err
 	}
-	g := &Graph{Dirs: dirs}
+	g := &Graph{Dirs: l.dirs, Support: map[string]string{}}
+	for _, f := range l.support {
+		g.Support[f] = digestOf(f)
+	}
+	if l.sourceless {
+		g.Problems = append(g.Problems, sources.Problem{Severity: sources.SeverityCritical, File: l.ini,
+			Message: "sourceless = true: Alembic also loads revisions from .pyc files, which opsdeck cannot read; what an upgrade applies is not known"})
+	}
 	var revs []sources.Revision
-	w := &walker{ctx: ctx, seenDir: map[fileID]bool{}, seenFile: map[fileID]bool{}}
+	w := &walker{ctx: ctx, seenDir: map[fileID]bool{}, seenFile: map[fileID]bool{}, recursive: l.recursive}
 	w.problem = func(path, msg string) {
 		g.Problems = append(g.Problems, sources.Problem{Severity: sources.SeverityWarning, File: path, Message: msg})
 	}
-	for _, d := range dirs {
+	for _, d := range l.dirs {
 		err := w.walk(d, func(path string, src []byte) {
 			rev, ok, problems := ParseFile(path, src)
 			g.Problems = append(g.Problems, problems...)
@@ -95,10 +106,14 @@ type walker struct {
 	seenDir, seenFile map[fileID]bool
 	files             int
 	problem           func(path, msg string)
+	// recursive: sub-folders are read too (recursive_version_locations).
+	recursive bool
 }
 
-// walk calls fn for every .py file under dir, in directory order (as Alembic
-// lists them), sub-folders after the files of their parent.
+// walk calls fn for every .py file Alembic loads as a revision in dir, in
+// directory order (as Alembic lists them): every name ending in .py but
+// __init__ and editor files (.#), hidden ones included; sub-folders after
+// the files of their parent, where Alembic reads them.
 func (w *walker) walk(dir string, fn func(path string, src []byte)) error {
 	if err := w.ctx.Err(); err != nil {
 		return err
@@ -133,12 +148,12 @@ func (w *walker) walk(dir string, fn func(path string, src []byte)) error {
 			continue
 		}
 		if st.IsDir() {
-			if n != "__pycache__" && !strings.HasPrefix(n, ".") {
+			if w.recursive && n != "__pycache__" {
 				subdirs = append(subdirs, p)
 			}
 			continue
 		}
-		if !strings.HasSuffix(n, ".py") || strings.HasPrefix(n, "__init__") || strings.HasPrefix(n, ".") {
+		if !strings.HasSuffix(n, ".py") || strings.HasPrefix(n, "__init__") || strings.HasPrefix(n, ".#") {
 			continue
 		}
 		if w.files++; w.files > maxProjectFiles {
@@ -166,39 +181,60 @@ func (w *walker) walk(dir string, fn func(path string, src []byte)) error {
 	return nil
 }
 
-// versionDirs finds where the revision files are.
-func versionDirs(dir string) ([]string, error) {
+// layout is where a project's revision files are, and what else decides
+// what an upgrade runs.
+type layout struct {
+	dirs       []string
+	ini        string
+	support    []string // the configuration file, env.py
+	recursive  bool     // recursive_version_locations
+	sourceless bool
+}
+
+// versionDirs finds where the revision files are: dir is a configuration
+// file, a directory holding alembic.ini, a script directory (env.py and
+// versions/), or a versions directory itself.
+func versionDirs(dir string) (layout, error) {
 	st, err := os.Stat(dir)
 	if err != nil {
-		return nil, fmt.Errorf("alembic directory %s: %w", dir, err)
+		return layout{}, fmt.Errorf("alembic directory %s: %w", dir, err)
 	}
 	if !st.IsDir() {
 		if filepath.Base(dir) == "alembic.ini" || strings.HasSuffix(dir, ".ini") {
 			return fromIni(dir)
 		}
-		return nil, fmt.Errorf("alembic directory %s is not a directory", dir)
+		return layout{}, fmt.Errorf("alembic directory %s is not a directory", dir)
 	}
 	if ini := filepath.Join(dir, "alembic.ini"); exists(ini) {
 		return fromIni(ini)
 	}
 	if exists(filepath.Join(dir, "env.py")) && exists(filepath.Join(dir, "versions")) {
-		return []string{filepath.Join(dir, "versions")}, nil
+		return layout{dirs: []string{filepath.Join(dir, "versions")}, support: []string{filepath.Join(dir, "env.py")}}, nil
 	}
 	if v := filepath.Join(dir, "alembic", "versions"); exists(v) {
-		return []string{v}, nil
+		return layout{dirs: []string{v}, support: []string{filepath.Join(dir, "alembic", "env.py")}}, nil
 	}
-	return []string{dir}, nil // the versions directory itself
+	return layout{dirs: []string{dir}}, nil // the versions directory itself
 }
 
 func exists(p string) bool { _, err := os.Stat(p); return err == nil }
 
-// fromIni reads script_location and version_locations from [alembic].
-func fromIni(path string) ([]string, error) {
+// digestOf is the SHA-256 of the file at path ("" when it cannot be read).
+func digestOf(path string) string {
+	src, err := safefile.Read(path, maxRevisionFile)
+	if err != nil {
+		return ""
+	}
+	sum := sha256.Sum256(src)
+	return hex.EncodeToString(sum[:])
+}
+
+// iniValues are the [alembic] section's settings of the file at path.
+func iniValues(path string) (map[string]string, error) {
 	data, err := safefile.Read(path, maxRevisionFile)
 	if err != nil {
 		return nil, err
 	}
-	here := filepath.Dir(path)
 	vals := map[string]string{}
 	section := ""
 	var last string
@@ -225,6 +261,17 @@ func fromIni(path string) ([]string, error) {
 		last = strings.TrimSpace(k)
 		vals[last] = strings.TrimSpace(v)
 	}
+	return vals, nil
+}
+
+// fromIni reads script_location, version_locations and how they are read
+// from [alembic].
+func fromIni(path string) (layout, error) {
+	vals, err := iniValues(path)
+	if err != nil {
+		return layout{}, err
+	}
+	here := filepath.Dir(path)
 	expand := func(s string) string {
 		s = strings.ReplaceAll(s, "%(here)s", here)
 		if !filepath.IsAbs(s) {
@@ -234,11 +281,16 @@ func fromIni(path string) ([]string, error) {
 	}
 	loc := vals["script_location"]
 	if loc == "" {
-		return nil, fmt.Errorf("%s: no script_location in [alembic]", path)
+		return layout{}, fmt.Errorf("%s: no script_location in [alembic]", path)
 	}
 	if strings.Contains(loc, ":") && !strings.Contains(loc, "/") {
-		return nil, fmt.Errorf("%s: script_location %q is a Python package; set alembic.dir to its directory", path, loc)
+		return layout{}, fmt.Errorf("%s: script_location %q is a Python package; set alembic.dir to its directory", path, loc)
 	}
+	truth := func(k string) bool {
+		return slices.Contains([]string{"true", "yes", "on", "1"}, strings.ToLower(vals[k]))
+	}
+	l := layout{ini: path, support: []string{path, filepath.Join(expand(loc), "env.py")},
+		recursive: truth("recursive_version_locations"), sourceless: truth("sourceless")}
 	if vl := vals["version_locations"]; vl != "" {
 		sep := vals["version_path_separator"]
 		var parts []string
@@ -252,15 +304,15 @@ func fromIni(path string) ([]string, error) {
 		default:
 			parts = strings.Split(vl, sep)
 		}
-		var out []string
 		for _, p := range parts {
 			if p = strings.TrimSpace(p); p != "" {
-				out = append(out, expand(p))
+				l.dirs = append(l.dirs, expand(p))
 			}
 		}
-		return out, nil
+		return l, nil
 	}
-	return []string{filepath.Join(expand(loc), "versions")}, nil
+	l.dirs = []string{filepath.Join(expand(loc), "versions")}
+	return l, nil
 }
 
 // build links revisions and records the graph's problems.

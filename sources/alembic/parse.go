@@ -38,13 +38,15 @@ func ParseFile(path string, src []byte) (rev sources.Revision, ok bool, problems
 			value += "\n" + lines[i]
 		}
 		if depth(value) != 0 {
-			problems = append(problems, sources.Problem{Severity: sources.SeverityWarning, File: path, Line: start,
+			problems = append(problems, sources.Problem{Severity: sources.SeverityCritical, File: path, Line: start,
 				Message: fmt.Sprintf("%s: unclosed bracket in %s; the value is ignored", path, name)})
 			continue
 		}
 		vals, isNone, err := literal(value)
 		if err != nil {
-			problems = append(problems, sources.Problem{Severity: sources.SeverityWarning, File: path, Line: start,
+			// What Alembic makes of it is not known: nothing built on the
+			// graph can be trusted.
+			problems = append(problems, sources.Problem{Severity: sources.SeverityCritical, File: path, Line: start,
 				Message: fmt.Sprintf("%s:%d: %s is not a string, a tuple of strings or None (%s); read it by hand", path, start, name, err)})
 			continue
 		}
@@ -52,7 +54,7 @@ func ParseFile(path string, src []byte) (rev sources.Revision, ok bool, problems
 		switch name {
 		case "revision":
 			if isNone || len(vals) != 1 {
-				problems = append(problems, sources.Problem{Severity: sources.SeverityWarning, File: path, Line: start,
+				problems = append(problems, sources.Problem{Severity: sources.SeverityCritical, File: path, Line: start,
 					Message: fmt.Sprintf("%s:%d: revision must be one string", path, start)})
 				continue
 			}

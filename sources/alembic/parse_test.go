@@ -3,6 +3,7 @@ package alembic
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/sources"
 	"github.com/opsdeck/opsdeck/sources/postgres"
 )
 
@@ -99,8 +101,8 @@ func TestGraphProblems(t *testing.T) {
 			t.Errorf("problems lack %q:\n%s", want, all)
 		}
 	}
-	if g.Revisions["d"] == nil || !slices.Contains(g.Heads, "d") || !slices.Contains(g.BranchPoints, "a") {
-		t.Errorf("sub-folder revision or branch point missing: heads %v branch points %v", g.Heads, g.BranchPoints)
+	if g.Revisions["d"] != nil || !slices.Contains(g.BranchPoints, "a") {
+		t.Errorf("a sub-folder's revision read where Alembic reads none, or the branch point missing: heads %v branch points %v", g.Heads, g.BranchPoints)
 	}
 	st := g.Judge([]string{"nope"}, true)
 	if st.Status != "unknown_revision" || !strings.Contains(st.Problems[len(st.Problems)-1].Message, "nope, which no migration file here declares") {
@@ -238,5 +240,40 @@ func TestSourcePolls(t *testing.T) {
 	}
 	if _, err := NewSource(filepath.Join(dir, "nope"), nil).Poll(ctx); err == nil || !strings.Contains(err.Error(), "nope") {
 		t.Errorf("missing project: %v", err)
+	}
+}
+
+// TestLoadReadsWhatAlembicLoads: Alembic loads every .py of a version
+// location but __init__ and editor files (.#), hidden ones included, and
+// sub-folders only with recursive_version_locations; sourceless projects
+// load .pyc files no one can read here, said as critical. Configuration
+// file and env.py are known by their digests.
+func TestLoadReadsWhatAlembicLoads(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, map[string]string{
+		"alembic.ini":            "[alembic]\nscript_location = %(here)s\nrecursive_version_locations = true\n",
+		"env.py":                 "# env\n",
+		"versions/a.py":          plain("a", ""),
+		"versions/.hidden.py":    plain("h", "a"),
+		"versions/.#a.py":        plain("e", "a"),
+		"versions/sub/deep.py":   plain("d", "h"),
+		"versions/__init__.py":   "",
+		"other.ini":              "[alembic]\nscript_location = %(here)s\nsourceless = true\n",
+		"versions/__pycache__/x": "",
+	})
+	g, err := Load(context.Background(), dir)
+	must(t, err)
+	if g.Revisions["h"] == nil || g.Revisions["d"] == nil || g.Revisions["e"] != nil || !slices.Equal(g.Heads, []string{"d"}) {
+		t.Errorf("revisions %v heads %v: want the hidden file and the sub-folder read, the editor's file not", slices.Sorted(maps.Keys(g.Revisions)), g.Heads)
+	}
+	if g.Support[filepath.Join(dir, "alembic.ini")] == "" || g.Support[filepath.Join(dir, "env.py")] == "" {
+		t.Errorf("support files: %v", g.Support)
+	}
+	g, err = Load(context.Background(), filepath.Join(dir, "other.ini"))
+	must(t, err)
+	if g.Revisions["d"] != nil || !slices.ContainsFunc(g.Problems, func(p sources.Problem) bool {
+		return p.Severity == sources.SeverityCritical && strings.Contains(p.Message, "sourceless")
+	}) {
+		t.Errorf("a sourceless project: revisions %v problems %v", slices.Sorted(maps.Keys(g.Revisions)), g.Problems)
 	}
 }
