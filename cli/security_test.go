@@ -64,7 +64,7 @@ func TestCanaryPasswordNeverShown(t *testing.T) {
     confirm: none
     actions:
       commands:
-        - {name: leaky, key: L, argv: [sh, -c, 'echo "connecting to $DATABASE_URL"; echo "cache $CACHE_URL"; exit 3'], env: {CACHE_URL: "redis://:%[1]s@elsewhere:6379"}}
+        - {name: leaky, key: L, argv: [sh, -c, 'echo "connecting to $DATABASE_URL"; echo "cache $CACHE_URL"; exit 3'], env: {CACHE_URL: "redis://:%[1]s@elsewhere:6379", DATABASE_URL: "postgresql://opsdeck:%[1]s@%[3]s/opsdeck"}}
         - {name: literal, argv: [echo, "$(touch %[7]s); `+"`touch %[7]s`"+`; $DATABASE_URL"]}
   direct:
     metrics_url: "http://scraper:%[1]s@%[5]s/metrics"

@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -30,20 +31,17 @@ func migrationURL(e *config.Environment) string {
 	return e.Postgres.URL
 }
 
-// pgOptions sets the migration's timeouts on every session it opens, on top
-// of any PGOPTIONS opsdeck was started with.
-func pgOptions(m config.Migrate) string {
-	var opts []string
-	if v := os.Getenv("PGOPTIONS"); v != "" {
-		opts = append(opts, v)
-	}
+// timeouts are the migration's lock_timeout and statement_timeout, as
+// settings of every session it opens.
+func timeouts(m config.Migrate) []string {
+	var out []string
 	if d := m.LockTimeout.D(); d > 0 {
-		opts = append(opts, fmt.Sprintf("-c lock_timeout=%d", d.Milliseconds()))
+		out = append(out, fmt.Sprintf("lock_timeout=%d", d.Milliseconds()))
 	}
 	if d := m.StatementTimeout.D(); d > 0 {
-		opts = append(opts, fmt.Sprintf("-c statement_timeout=%d", d.Milliseconds()))
+		out = append(out, fmt.Sprintf("statement_timeout=%d", d.Milliseconds()))
 	}
-	return strings.Join(opts, " ")
+	return out
 }
 
 // explainMigration puts a failed migration's cause in words when it is one
@@ -85,7 +83,7 @@ func renderArgv(migrate []string, from, to string) []string {
 // pg_dump's argv, where ps shows it: the password and passfile go in its
 // environment, an sslpassword in a service file of its own, which done
 // removes once the dump has run.
-func dumpSpec(env, dbURL string, scrubber *redact.Scrubber) (plan *actions.CommandPlan, done func(), err error) {
+func dumpSpec(env, dbURL string, lockWait time.Duration, scrubber *redact.Scrubber) (plan *actions.CommandPlan, done func(), err error) {
 	child, err := pgconnstr.ForChild(dbURL)
 	if err != nil {
 		return nil, nil, fmt.Errorf("the migration database's URL: %w", err)
@@ -106,8 +104,20 @@ func dumpSpec(env, dbURL string, scrubber *redact.Scrubber) (plan *actions.Comma
 	}
 	plan, err = actions.PlanCommand(actions.CommandSpec{Action: "schema-dump", Environment: env, Name: "schema-dump", Danger: actions.Safe,
 		Target: redact.URL(dbURL), PartOf: preflightOf,
-		Command: actions.Command{Argv: []string{"pg_dump", "--schema-only", "--no-owner", "--no-privileges", "--dbname", child.Conninfo},
-			Env: vars, Timeout: time.Minute, Scrub: scrubber}})
+		// pg_dump takes a lock on every table; one it waits for would queue
+		// the application's queries on that table behind it.
+		Command: actions.Command{Argv: []string{"pg_dump", "--schema-only", "--no-owner", "--no-privileges",
+			fmt.Sprintf("--lock-wait-timeout=%d", cmp.Or(lockWait, 5*time.Second).Milliseconds()), "--dbname", child.Conninfo},
+			Env: vars, Timeout: time.Minute, Scrub: scrubber},
+		Explain: func(output []string) string {
+			for _, l := range output {
+				if table, ok := strings.CutPrefix(strings.TrimSpace(l), "pg_dump: detail: Query was: LOCK TABLE "); ok {
+					table, _, _ = strings.Cut(table, " IN ")
+					return fmt.Sprintf("pg_dump gave up after %s waiting for a lock on %s (a session holds one that conflicts): no schema to rehearse on", cmp.Or(lockWait, 5*time.Second), table)
+				}
+			}
+			return ""
+		}})
 	if err != nil {
 		done()
 		return nil, nil, err
@@ -134,11 +144,7 @@ func Preflight(cfg *config.Config, name string) (func(ctx context.Context, steps
 	dbURL := migrationURL(e)
 	// The render's sessions cannot write: offline, Alembic needs no
 	// database, but an env.py may connect anyway.
-	renderVars := []string{"DATABASE_URL=" + e.Postgres.URL}
-	for k, v := range e.Alembic.Env {
-		renderVars = append(renderVars, k+"="+v)
-	}
-	renderVars = append(renderVars, "PGOPTIONS="+strings.TrimSpace(os.Getenv("PGOPTIONS")+" -c default_transaction_read_only=on"))
+	renderVars, _ := alembicEnv(e, []string{"default_transaction_read_only=on"})
 	return func(ctx context.Context, steps actions.Steps, from []string, to string) preflight.Verdict {
 		db, err := postgres.New(postgres.Options{URL: e.Postgres.URL, Scrubber: scrubber,
 			StatementTimeout: e.Postgres.StatementTimeout.D(), Timeout: e.Postgres.Timeout.D()})
@@ -179,7 +185,7 @@ func Preflight(cfg *config.Config, name string) (func(ctx context.Context, steps
 				// One time limit for the dump and the rehearsal.
 				ctx, cancel := context.WithTimeout(ctx, preflight.DefaultRehearsalDeadline)
 				defer cancel()
-				dump, done, err := dumpSpec(name, dbURL, scrubber)
+				dump, done, err := dumpSpec(name, dbURL, m.LockTimeout.D(), scrubber)
 				if err != nil {
 					return nil, err
 				}

@@ -55,7 +55,7 @@ func TestSchemaDumpHasNoSecretInArgv(t *testing.T) {
 	} {
 		shown := redact.URL(form)
 		os.Remove(recorded)
-		plan, done, err := dumpSpec("qa", form, redact.NewScrubber())
+		plan, done, err := dumpSpec("qa", form, 0, redact.NewScrubber())
 		if err != nil {
 			t.Errorf("%s: %v", shown, err)
 			continue
@@ -77,5 +77,37 @@ func TestSchemaDumpHasNoSecretInArgv(t *testing.T) {
 	}
 	if left, _ := filepath.Glob(filepath.Join(tmp, "opsdeck-dump-*")); len(left) > 0 {
 		t.Errorf("service files left behind: %v", left)
+	}
+}
+
+// TestSchemaDumpWaitsForNoLock: a session holds an ACCESS EXCLUSIVE lock on
+// one table; the dump gives up on its lock after the migration's lock
+// timeout instead of waiting (an unrelated writer would queue behind the
+// dump's lock on that table meanwhile), and says so.
+func TestSchemaDumpWaitsForNoLock(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	pg := harness.NewPostgres(t, harness.PostgresOptions{})
+	if err := pg.Exec(ctx, "CREATE TABLE zzz (id int)"); err != nil {
+		t.Fatal(err)
+	}
+	holder, err := pg.StartSession("holder", "BEGIN; LOCK TABLE zzz IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(600)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Stop()
+	if _, err := pg.ActivePID(ctx, "holder"); err != nil {
+		t.Fatal(err)
+	}
+	steps := actions.StepsIn(actions.Environment{Name: "qa"}, false, &actions.Audit{Path: filepath.Join(t.TempDir(), "audit.jsonl")}, actions.Who{User: "test"})
+	plan, done, err := dumpSpec("qa", pg.URL(), 200*time.Millisecond, redact.NewScrubber())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer done()
+	_, err = steps(ctx, plan)
+	if err == nil || !strings.Contains(err.Error(), "pg_dump gave up after 200ms waiting for a lock on public.zzz") {
+		t.Fatalf("want the dump to give up on the held lock, got %v", err)
 	}
 }

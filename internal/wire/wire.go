@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -296,10 +295,9 @@ func Actions(cfg *config.Config, name string) (actions.Environment, []actions.Sp
 		if c.Dangerous {
 			kind = actions.Dangerous
 		}
+		// A command gets what its env: gives it and no more: the
+		// database's password only where the configuration says so.
 		var vars []string
-		if e.Postgres.URL != "" {
-			vars = append(vars, "DATABASE_URL="+e.Postgres.URL)
-		}
 		for k, v := range c.Env {
 			vars = append(vars, k+"="+v)
 		}
@@ -334,13 +332,7 @@ func commandSpec(key, target string, cs actions.CommandSpec) actions.Spec {
 // migrateSpec is environment e's migration: the configured command run
 // against the migration's database, with its timeouts on every session.
 func migrateSpec(cfg *config.Config, name string, e *config.Environment, scrubber *redact.Scrubber) (actions.MigrateSpec, error) {
-	vars := []string{"DATABASE_URL=" + e.Postgres.URL}
-	for k, v := range e.Alembic.Env {
-		vars = append(vars, k+"="+v)
-	}
-	if o := pgOptions(e.Actions.Migrate); o != "" {
-		vars = append(vars, "PGOPTIONS="+o)
-	}
+	vars, note := alembicEnv(e, timeouts(e.Actions.Migrate))
 	judge, err := Preflight(cfg, name)
 	if err != nil {
 		return actions.MigrateSpec{}, err
@@ -349,7 +341,7 @@ func migrateSpec(cfg *config.Config, name string, e *config.Environment, scrubbe
 	return actions.MigrateSpec{Environment: name, Dir: e.Alembic.Dir, Target: redact.URL(migrationURL(e)),
 		DB:        postgres.Options{URL: migrationURL(e), StatementTimeout: e.Postgres.StatementTimeout.D(), Timeout: e.Postgres.Timeout.D(), Scrubber: scrubber},
 		Command:   actions.Command{Argv: strings.Fields(m.Command), Dir: e.Alembic.Dir, Env: vars, Timeout: m.Timeout.D(), Scrub: scrubber},
-		Preflight: judge, Explain: explainMigration(m)}, nil
+		Preflight: judge, Explain: explainMigration(m), Note: note}, nil
 }
 
 // alembicCheck is the drift pane's migration check: a command like any
@@ -359,15 +351,12 @@ func migrateSpec(cfg *config.Config, name string, e *config.Environment, scrubbe
 // that cannot write.
 func alembicCheck(name string, e *config.Environment, scrubber *redact.Scrubber) actions.Spec {
 	check := strings.Fields(e.Alembic.CheckCommand)
-	vars := []string{"DATABASE_URL=" + e.Postgres.URL}
-	for k, v := range e.Alembic.Env {
-		vars = append(vars, k+"="+v)
-	}
 	kind := actions.Dangerous
+	var settings []string
 	if readOnlyAlembic(check) {
-		kind = actions.Safe
-		vars = append(vars, "PGOPTIONS="+strings.TrimSpace(os.Getenv("PGOPTIONS")+" -c default_transaction_read_only=on"))
+		kind, settings = actions.Safe, []string{"default_transaction_read_only=on"}
 	}
+	vars, _ := alembicEnv(e, settings)
 	return commandSpec("", redact.URL(e.Postgres.URL), actions.CommandSpec{Action: "command", Environment: name, Name: "alembic-check", Danger: kind,
 		Target: redact.URL(e.Postgres.URL), Command: actions.Command{Argv: check, Dir: e.Alembic.Dir, Env: vars, Timeout: 2 * time.Minute, Scrub: scrubber},
 		Explain: explainReadOnly})
