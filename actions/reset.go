@@ -305,11 +305,25 @@ func (r *ResetAction) plan(ctx context.Context, conn *pgconn.PgConn) ([]PlannedT
 		slices.Sort(reasons)
 		return nil, &ErrUnsafeReset{Reasons: append(reasons, "emptying the planned tables would empty it too")}
 	}
-	if reasons, err := truncateTriggers(ctx, conn, planned, tables); err != nil || len(reasons) > 0 {
+	var more []string
+	for parent, es := range edges {
+		for _, e := range es {
+			if !e.fk && planned[e.child] && !planned[parent] {
+				more = append(more, fmt.Sprintf("%s is a partition or child of %s, which the reset does not empty: emptying it empties part of %s",
+					tables[e.child], tables[parent], tables[parent]))
+			}
+		}
+	}
+	for _, check := range []func(context.Context, *pgconn.PgConn, map[uint32]bool, map[uint32]*catalogTable) ([]string, error){truncateTriggers, sharedSequences} {
+		reasons, err := check(ctx, conn, planned, tables)
 		if err != nil {
 			return nil, err
 		}
-		return nil, &ErrUnsafeReset{Reasons: reasons}
+		more = append(more, reasons...)
+	}
+	if len(more) > 0 {
+		slices.Sort(more)
+		return nil, &ErrUnsafeReset{Reasons: more}
 	}
 
 	// Estimates include what a TRUNCATE of the table also empties beneath it.
@@ -360,6 +374,39 @@ func truncateTriggers(ctx context.Context, conn *pgconn.PgConn, planned map[uint
 		}
 		out = append(out, fmt.Sprintf("%s has trigger %s, which fires on TRUNCATE (%s): the reset would run it, and a trigger may write anywhere; drop or disable it, or keep the table",
 			tables[oid], displayIdent(string(row[1])), how[string(row[2])]))
+	}
+	return out, nil
+}
+
+// sequencesSQL lists the sequences a table owns (a serial or identity
+// column: RESTART IDENTITY restarts them) that another table's column
+// default draws from.
+const sequencesSQL = `SELECT o.refobjid, d.adrelid, n.nspname, s.relname
+FROM pg_depend o
+JOIN pg_class s ON s.oid = o.objid AND s.relkind = 'S'
+JOIN pg_namespace n ON n.oid = s.relnamespace
+JOIN pg_depend u ON u.refobjid = s.oid AND u.refclassid = 'pg_class'::regclass AND u.classid = 'pg_attrdef'::regclass
+JOIN pg_attrdef d ON d.oid = u.objid
+WHERE o.classid = 'pg_class'::regclass AND o.refclassid = 'pg_class'::regclass AND o.deptype IN ('a', 'i')
+  AND d.adrelid <> o.refobjid ORDER BY 3, 4`
+
+// sharedSequences says which sequences the reset would restart while a
+// table it does not empty draws from them: that table's next insert
+// would take a value it already holds.
+func sharedSequences(ctx context.Context, conn *pgconn.PgConn, planned map[uint32]bool, tables map[uint32]*catalogTable) ([]string, error) {
+	rows, err := query(ctx, conn, sequencesSQL)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, row := range rows {
+		owner, user := parseOID(row[0]), parseOID(row[1])
+		if !planned[owner] || planned[user] || tables[user] == nil {
+			continue
+		}
+		seq := TableID{Schema: string(row[2]), Name: string(row[3])}
+		out = append(out, fmt.Sprintf("sequence %s, restarted with %s, is also the default of a column of %s, which the reset does not empty: its next insert would collide",
+			seq, tables[owner], tables[user]))
 	}
 	return out, nil
 }

@@ -283,3 +283,30 @@ func TestResetRefusesATruncateTrigger(t *testing.T) {
 		}
 	}
 }
+
+// TestResetRefusesWhatRestartOrAPartitionReaches: a kept table drawing its
+// ids from a planned table's sequence (RESTART IDENTITY would restart it),
+// and a planned partition of a table in another schema (emptying it
+// empties part of that table): refused before anything runs, each named.
+func TestResetRefusesWhatRestartOrAPartitionReaches(t *testing.T) {
+	t.Parallel()
+	pg, conn := scopeDB(t, `CREATE TABLE users (id serial PRIMARY KEY); INSERT INTO users SELECT FROM generate_series(1, 3);
+		CREATE TABLE audit_trail (id int DEFAULT nextval('users_id_seq') PRIMARY KEY); INSERT INTO audit_trail SELECT FROM generate_series(1, 2);
+		CREATE SCHEMA archive; CREATE TABLE archive.events (at date) PARTITION BY RANGE (at);
+		CREATE TABLE public.events_2024 PARTITION OF archive.events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+		INSERT INTO archive.events VALUES ('2024-06-01')`)
+	ctx := context.Background()
+	r := &ResetAction{Environment: "qa", DatabaseURL: pg.URL(), Keep: []string{"audit_trail"}}
+	_, err := r.Preview(ctx)
+	var unsafe *ErrUnsafeReset
+	if !errors.As(err, &unsafe) ||
+		!strings.Contains(err.Error(), "sequence public.users_id_seq, restarted with public.users, is also the default of a column of public.audit_trail") ||
+		!strings.Contains(err.Error(), "public.events_2024 is a partition or child of archive.events, which the reset does not empty") {
+		t.Fatalf("want a refusal naming the sequence and the partition, got %v", err)
+	}
+	for table, want := range map[string]int{"users": 3, "audit_trail": 2, "archive.events": 1} {
+		if n := count(t, conn, table); n != want {
+			t.Errorf("%s holds %d rows, want %d", table, n, want)
+		}
+	}
+}
