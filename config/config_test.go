@@ -504,3 +504,33 @@ func TestCeleryBrokerFromEnvironment(t *testing.T) {
 		t.Errorf("a bad broker URL must name its variable: %v", err)
 	}
 }
+
+// TestNoSecretOnACommandLine: a runbook command's argv or shell may not
+// carry the password of a connection string among alembic.env's values,
+// nor a variable named like a secret: every user of the machine reads a
+// process's argv. The same values in env: are fine.
+func TestNoSecretOnACommandLine(t *testing.T) {
+	lookup := func(k string) (string, bool) {
+		v, ok := map[string]string{"DEPLOY_TOKEN": "tok-123456", "APP_ENV": "staging"}[k]
+		return v, ok
+	}
+	for _, c := range []struct{ name, yaml, want string }{
+		{"alembic.env's password", "environments:\n  a:\n    alembic: {dir: ., env: {DATABASE_URL: 'postgresql://o:DirectPw9@h/db'}}\n    actions:\n      commands:\n        - {name: t, argv: [/bin/sleep, '3', DirectPw9]}\n",
+			`bad.yaml:6: environments.a.actions.commands[0].argv: would carry a password or token`},
+		{"a token variable", "environments:\n  a:\n    actions:\n      commands:\n        - {name: t, argv: [/bin/echo, --token, '${DEPLOY_TOKEN}']}\n",
+			`bad.yaml:5: environments.a.actions.commands[0].argv[2]: ${DEPLOY_TOKEN} would be on the command line`},
+		{"a token variable in shell", "environments:\n  a:\n    actions:\n      commands:\n        - {name: t, shell: 'deploy --token ${DEPLOY_TOKEN}'}\n",
+			`${DEPLOY_TOKEN} would be on the command line`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Parse("bad.yaml", []byte(c.yaml), lookup, ui.Specs())
+			if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "tok-123456") || strings.Contains(err.Error(), "DirectPw9") {
+				t.Fatalf("error:\n  %v\nwant it to contain:\n  %s", err, c.want)
+			}
+		})
+	}
+	ok := "environments:\n  a:\n    actions:\n      commands:\n        - {name: t, argv: [/bin/deploy, '${APP_ENV}'], env: {TOKEN: '${DEPLOY_TOKEN}'}}\n"
+	if _, err := Parse("ok.yaml", []byte(ok), lookup, ui.Specs()); err != nil {
+		t.Errorf("a plain variable on the command line, a secret in env: %v", err)
+	}
+}

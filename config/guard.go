@@ -37,12 +37,15 @@ const (
 	ReachRedis        Reach = "redis"        // redis.url and what a reset flushes
 	ReachBroker       Reach = "broker"       // celery.broker_url, celery.result_backend
 	ReachAlertmanager Reach = "alertmanager" // alertmanager.url
+	ReachCommands     Reach = "commands"     // a connection string in a runbook command's env:
 )
 
 // reachOf is the kind of resource an environment's field names.
 func reachOf(field string) Reach {
 	_, rest, _ := strings.Cut(strings.TrimPrefix(field, "environments."), ".")
 	switch {
+	case strings.HasPrefix(rest, "actions.commands"):
+		return ReachCommands
 	case strings.HasPrefix(rest, "postgres.") || strings.HasPrefix(rest, "alembic."):
 		return ReachDatabase
 	case strings.HasPrefix(rest, "redis.") || strings.HasPrefix(rest, "actions.reset."):
@@ -141,6 +144,20 @@ func resources(name string, e *Environment) []resourceRef {
 	if u := e.Alertmanager.URL; u != "" {
 		r, err := endpoint.ParseHTTP(u, endpoint.Alertmanager)
 		add("alertmanager.url", r, err)
+	}
+	// A runbook command reaches what its env: names.
+	for i, c := range e.Actions.Commands {
+		for k, v := range c.Env {
+			field := fmt.Sprintf("actions.commands[%d].env.%s", i, k)
+			switch {
+			case strings.HasPrefix(v, "postgres://") || strings.HasPrefix(v, "postgresql://") || strings.HasPrefix(v, "postgresql+"):
+				r, err := endpoint.ParsePostgres(v)
+				add(field, r, err)
+			case strings.HasPrefix(v, "redis://") || strings.HasPrefix(v, "rediss://") || strings.HasPrefix(v, "unix://"):
+				r, err := endpoint.ParseRedis(v)
+				add(field, r, err)
+			}
+		}
 	}
 	slices.SortStableFunc(out, func(a, b resourceRef) int { return strings.Compare(a.field, b.field) })
 	return out

@@ -310,3 +310,34 @@ func TestScratchURLByIdentity(t *testing.T) {
 		t.Errorf("another server, yet %q", cfg.Warnings)
 	}
 }
+
+// TestACommandsConnectionStringIsAResource: a runbook command whose env:
+// names production's database is guarded as production's; the
+// environment's other actions are not.
+func TestACommandsConnectionStringIsAResource(t *testing.T) {
+	cfg, err := Parse("c.yaml", []byte(`environments:
+  staging:
+    postgres: {url: "postgresql://u@db.staging:5432/app"}
+    actions:
+      commands:
+        - {name: backfill, argv: [./backfill.sh], dangerous: true, env: {DATABASE_URL: "postgresql://u@127.0.0.1:5432/origin"}}
+  production:
+    postgres: {url: "postgresql://u@localhost/origin"}
+    protected: true
+`), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := cfg.GuardOver("staging")
+	if err != nil || !all.Protected || len(all.SharedWith) != 1 || !strings.Contains(all.SharedWith[0], "production") {
+		t.Errorf("the command's guard: %+v %v", all, err)
+	}
+	if db, _ := cfg.GuardOver("staging", ReachDatabase); db.Protected {
+		t.Errorf("staging's own database took production's guard: %+v", db)
+	}
+	if !slices.ContainsFunc(cfg.Warnings, func(w string) bool {
+		return strings.Contains(w, "environments.staging.actions.commands[0].env.DATABASE_URL: names the same database as environments.production.postgres.url")
+	}) {
+		t.Errorf("no warning: %v", cfg.Warnings)
+	}
+}

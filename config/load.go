@@ -489,7 +489,7 @@ func (w *walker) expand(n *yaml.Node, path string) {
 			used = append(used, ref)
 			sub := varRef.FindStringSubmatch(ref)
 			if sub == nil {
-				w.add(&FieldError{File: w.file, Line: n.Line, Field: path,
+				w.add(&FieldError{File: w.file, Line: n.Line, Field: indexed.ReplaceAllString(path, "[$1]"),
 					Msg: fmt.Sprintf("%s is not a variable reference: write ${NAME} or ${NAME:-default} ($$ for a literal $)", ref)})
 				return ""
 			}
@@ -504,9 +504,34 @@ func (w *walker) expand(n *yaml.Node, path string) {
 		})
 		if len(used) > 0 {
 			w.expanded[n] = used
+			w.noSecretOnCommandLine(n, path, used)
 		}
 		if n.Style == 0 {
 			n.Tag = "" // let "${FLAG}" -> "true" resolve to a bool
+		}
+	}
+}
+
+// commandLine is a runbook command's argv or shell, where every user of
+// the machine can read what is written (ps, /proc).
+var commandLine = regexp.MustCompile(`^environments\.[^.]+\.actions\.commands\.\d+\.(argv(\.\d+)?|shell)$`)
+
+// indexed is a list index in a walker's path, written [N] in messages.
+var indexed = regexp.MustCompile(`\.(\d+)`)
+
+// secretName is a variable whose name says it holds a secret.
+var secretName = regexp.MustCompile(`(?i)pass|secret|token|key|cred|auth|private`)
+
+// noSecretOnCommandLine refuses a variable named like a secret expanded
+// into a command line: pass it in the command's env instead.
+func (w *walker) noSecretOnCommandLine(n *yaml.Node, path string, used []string) {
+	if !commandLine.MatchString(path) {
+		return
+	}
+	for _, ref := range used {
+		if sub := varRef.FindStringSubmatch(ref); sub != nil && secretName.MatchString(sub[1]) {
+			w.add(&FieldError{File: w.file, Line: n.Line, Field: indexed.ReplaceAllString(path, "[$1]"),
+				Msg: fmt.Sprintf("${%s} would be on the command line, where every user of the machine can read it (ps, /proc): pass it in the command's env: instead", sub[1])})
 		}
 	}
 }
@@ -540,7 +565,7 @@ func (w *walker) walk(n *yaml.Node, t reflect.Type, path string) {
 	// "billion laughs"): past a bound no real configuration reaches, stop.
 	if w.visits++; w.visits > maxNodes {
 		if w.visits == maxNodes+1 {
-			w.add(&FieldError{File: w.file, Line: n.Line, Field: path,
+			w.add(&FieldError{File: w.file, Line: n.Line, Field: indexed.ReplaceAllString(path, "[$1]"),
 				Msg: fmt.Sprintf("aliases and merge keys expand to more than %d values: simplify the anchors", maxNodes)})
 		}
 		return

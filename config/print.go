@@ -113,6 +113,15 @@ func (c *Config) Credentials() []string {
 		out = append(out, e.Prometheus.HTTPAuth.secrets()...)
 		out = append(out, e.Tracing.HTTPAuth.secrets()...)
 		out = append(out, e.Alertmanager.HTTPAuth.secrets()...)
+		// A connection string among the variables holds a password too.
+		for _, v := range e.Alembic.Env {
+			out = append(out, redact.SecretsOf(v)...)
+		}
+		for _, c := range e.Actions.Commands {
+			for _, v := range c.Env {
+				out = append(out, redact.SecretsOf(v)...)
+			}
+		}
 	}
 	return nonEmpty(out)
 }
