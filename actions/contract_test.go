@@ -283,13 +283,20 @@ func signalNewQuery(terminate bool) func(t *testing.T, ctx context.Context) (act
 		}
 		return plan, change, func(err error) {
 			refused(t, err, fmt.Sprintf("pid %d is running another query since you were asked: SELECT pg_sleep(602)", pid))
+			ended := false
 			select {
 			case qerr := <-done2:
+				ended = true
 				t.Errorf("the new query was signalled: %v", qerr)
 			case <-time.After(200 * time.Millisecond):
 			}
 			if st, q := state(); st != "active" || !strings.Contains(q, "602") {
 				t.Errorf("the session is %q running %q, want its new query running", st, q)
+			}
+			// The connection is closed when the test ends: its query first.
+			if !ended {
+				must(t, client.PgConn().CancelRequest(ctx))
+				<-done2
 			}
 		}
 	}
