@@ -103,7 +103,10 @@ func read(ctx context.Context, src sources.Changes, audit func(context.Context) 
 		found, err := audit(ctx)
 		marks = append(marks, sources.MarksIn(found, w.Start(), w.Now)...)
 		if err != nil {
-			errs = append(errs, errors.New("audit log: "+err.Error()))
+			if !strings.Contains(err.Error(), "audit log") {
+				err = errors.New("audit log: " + err.Error())
+			}
+			errs = append(errs, err)
 		}
 	}
 	err := errors.Join(errs...)

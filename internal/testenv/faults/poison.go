@@ -1,6 +1,9 @@
 package faults
 
-import "reflect"
+import (
+	"reflect"
+	"unicode"
+)
 
 // Poison appends s to every string reachable from ptr (fields, slices,
 // pointers, map values): every field a source fills is a field a hostile
@@ -36,11 +39,17 @@ func Poison(ptr any, s string) {
 	walk(reflect.ValueOf(ptr).Elem())
 }
 
-// HasControl reports a C0 or C1 control character or DEL in s: what must
-// never reach the terminal raw from a source.
+// HasControl reports a C0 or C1 control character, DEL, or a format
+// character that reorders or hides text (bidi controls and marks,
+// zero-width and tag characters, U+FEFF; the joiners aside) in s: what
+// must never reach the terminal raw from a source.
 func HasControl(s string) bool {
 	for _, r := range s {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) {
+		switch {
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f):
+			return true
+		case r == 0x200c || r == 0x200d:
+		case unicode.Is(unicode.Cf, r), r == 0x2028, r == 0x2029:
 			return true
 		}
 	}
