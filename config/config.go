@@ -158,7 +158,8 @@ type Migrate struct {
 	LockTimeout      Duration `yaml:"lock_timeout"`
 	StatementTimeout Duration `yaml:"statement_timeout"`
 	// ScratchURL is a PostgreSQL server on which the preflight may create,
-	// and drop, a database to rehearse the migration in. Disposable
+	// and drop, a role of no power and a database it owns to rehearse the
+	// migration in (its role needs CREATEROLE and CREATEDB). Disposable
 	// environments rehearse on their own server without it.
 	ScratchURL string `yaml:"scratch_url,omitempty"`
 }
