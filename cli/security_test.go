@@ -119,7 +119,7 @@ func TestCanaryPasswordNeverShown(t *testing.T) {
 		cli("--env", e, "schema", "dump")
 		cli("--env", e, "dashboard", "lint", "testdata/grafana-origin-dashboard.json")
 	}
-	if code, out := cli("--env", "good", "run", "leaky", "--yes"); code != 3 || !strings.Contains(out, "connecting to postgresql://opsdeck:xxxxx@") {
+	if code, out := cli("--env", "good", "run", "leaky", "--yes"); code != 3 || !strings.Contains(out, "connecting to xxxxx") {
 		t.Errorf("the command's output, scrubbed, should be shown (exit %d):\n%s", code, out)
 	}
 	// argv is never a shell: the line comes back as written, nothing ran.
