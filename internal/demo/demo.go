@@ -46,6 +46,41 @@ const (
 // head, so the drift pane has something to say.
 const DemoRevision = "c7d0e5f19a24"
 
+// Each step of Start is bounded; StartTimeout is their sum, the longest a
+// start can take before it gives up (it takes some 12 s on two busy cores).
+// The bounds are the ones the harness's tests give the same servers
+// (harness.New*), so that a machine slow enough to fail the demo fails the
+// tests too.
+const (
+	// Two listeners on loopback.
+	apiBound = time.Second
+	// Alertmanager alone: Prometheus needs its address.
+	alertmanagerBound = time.Minute
+	// Prometheus (with its 30 minutes of history), PostgreSQL, Redis and
+	// Jaeger start together: the longest of their bounds (60 s, 60 s, 30 s,
+	// and Jaeger, once built, starts in seconds).
+	serversBound = time.Minute
+	// Three alembic runs (each a Python start) and a schema dump.
+	alembicBound = time.Minute
+	seedBound    = 30 * time.Second
+	// pgbouncer's 30 s, and the worker's and the two updates' sessions
+	// seen at their locks.
+	pgbouncerBound = 30*time.Second + lockSessionsBound
+	// One request to Alertmanager.
+	silenceBound = 10 * time.Second
+	// Two workers, one after the other, 60 s each.
+	celeryBound = 2 * time.Minute
+
+	lockSessionsBound = 15 * time.Second
+
+	StartTimeout = apiBound + alertmanagerBound + serversBound + alembicBound + seedBound + pgbouncerBound + silenceBound + celeryBound
+)
+
+// StopTimeout bounds Stop: the Celery workers one after the other, then
+// pgbouncer, then the other servers together, each given the harness's
+// 10 s to stop before it is killed; and the directory's removal.
+const StopTimeout = 4*10*time.Second + 5*time.Second
+
 // Options shape the sandbox.
 type Options struct {
 	// IncidentEvery is the length of one incident cycle (default 5m).
@@ -113,7 +148,8 @@ func Check() error {
 		strings.Join(missing, ", "), strings.Join(pkgs, " "))
 }
 
-// Start brings the sandbox up. On error everything already started is stopped.
+// Start brings the sandbox up, each step within its bound (StartTimeout in
+// all). On error everything already started is stopped.
 func Start(ctx context.Context, o Options) (_ *Sandbox, err error) {
 	if err := Check(); err != nil {
 		return nil, err
@@ -140,11 +176,16 @@ func Start(ctx context.Context, o Options) (_ *Sandbox, err error) {
 		return nil, err
 	}
 
-	step := func(what string, f func() error) error {
+	step := func(what string, bound time.Duration, f func(ctx context.Context) error) error {
 		start := time.Now()
 		fmt.Fprintf(o.Log, "  %-44s", what+"…")
-		if err := f(); err != nil {
+		sctx, cancel := context.WithTimeout(ctx, bound)
+		defer cancel()
+		if err := f(sctx); err != nil {
 			fmt.Fprintln(o.Log, "failed")
+			if sctx.Err() != nil && ctx.Err() == nil {
+				return fmt.Errorf("%s: not done within %s: %w", what, bound, err)
+			}
 			return fmt.Errorf("%s: %w", what, err)
 		}
 		fmt.Fprintf(o.Log, "ok (%s)\n", time.Since(start).Round(10*time.Millisecond))
@@ -164,7 +205,7 @@ func Start(ctx context.Context, o Options) (_ *Sandbox, err error) {
 	var second string
 	var apis []*originapi.API
 	var runs []func()
-	if err := step("synthetic Origin API, two instances", func() error {
+	if err := step("synthetic Origin API, two instances", apiBound, func(context.Context) error {
 		for i, sc := range []originapi.Schedule{sched, quiet} {
 			api := originapi.New()
 			apis = append(apis, api)
@@ -203,38 +244,37 @@ func Start(ctx context.Context, o Options) (_ *Sandbox, err error) {
 	// The servers start in parallel; each takes a second or two. Jaeger
 	// only when it was built (a build takes minutes: make jaeger).
 	// Alertmanager first: Prometheus sends it its alerts.
-	if err := step("Alertmanager", func() error {
+	if err := step("Alertmanager", alertmanagerBound, func(ctx context.Context) error {
 		var err error
 		s.Alertmanager, err = harness.StartAlertmanager(ctx)
 		return err
 	}); err != nil {
 		return nil, err
 	}
-	var wg sync.WaitGroup
-	errs := make([]error, 4)
-	if harness.JaegerBuilt() {
-		wg.Go(func() { s.Jaeger, errs[3] = harness.StartJaeger(ctx) })
-	} else {
+	withJaeger := harness.JaegerBuilt()
+	if !withJaeger {
 		fmt.Fprintln(o.Log, "  (no traces: Jaeger is not built; `make jaeger` builds it once)")
 	}
-	wg.Add(3)
-	go func() {
-		defer wg.Done()
-		s.Prometheus, errs[0] = harness.StartPrometheus(ctx, harness.PrometheusOptions{
-			Targets: []string{s.APIAddr, second}, Job: "fastapi-app", Rules: DemoRules, History: history, Exemplars: true,
-			Alertmanager: s.Alertmanager.Addr(),
+	if err := step("Prometheus, PostgreSQL, Redis and Jaeger", serversBound, func(ctx context.Context) error {
+		var wg sync.WaitGroup
+		errs := make([]error, 4)
+		if withJaeger {
+			wg.Go(func() { s.Jaeger, errs[3] = harness.StartJaeger(ctx) })
+		}
+		wg.Go(func() {
+			s.Prometheus, errs[0] = harness.StartPrometheus(ctx, harness.PrometheusOptions{
+				Targets: []string{s.APIAddr, second}, Job: "fastapi-app", Rules: DemoRules, History: history, Exemplars: true,
+				Alertmanager: s.Alertmanager.Addr(),
+			})
 		})
-	}()
-	go func() {
-		defer wg.Done()
-		s.Postgres, errs[1] = harness.StartPostgres(ctx, harness.PostgresOptions{User: "origin", Database: "origin_db",
-			Settings: map[string]string{"shared_preload_libraries": "pg_stat_statements"}})
-	}()
-	go func() {
-		defer wg.Done()
-		s.Redis, errs[2] = harness.StartRedis(ctx, harness.RedisOptions{})
-	}()
-	if err := step("Prometheus, PostgreSQL, Redis and Jaeger", func() error { wg.Wait(); return errors.Join(errs...) }); err != nil {
+		wg.Go(func() {
+			s.Postgres, errs[1] = harness.StartPostgres(ctx, harness.PostgresOptions{User: "origin", Database: "origin_db",
+				Settings: map[string]string{"shared_preload_libraries": "pg_stat_statements"}})
+		})
+		wg.Go(func() { s.Redis, errs[2] = harness.StartRedis(ctx, harness.RedisOptions{}) })
+		wg.Wait()
+		return errors.Join(errs...)
+	}); err != nil {
 		return nil, err
 	}
 	if s.Jaeger != nil {
@@ -249,7 +289,7 @@ func Start(ctx context.Context, o Options) (_ *Sandbox, err error) {
 	}
 	alembicDir := filepath.Join(dir, "alembic")
 	referencePath := filepath.Join(dir, "schema-at-head.json")
-	if err := step("Alembic upgrade to "+DemoRevision+" (of 5)", func() error {
+	if err := step("Alembic upgrade to "+DemoRevision+" (of 5)", alembicBound, func(ctx context.Context) error {
 		if err := writeAlembicProject(alembicDir); err != nil {
 			return err
 		}
@@ -264,7 +304,7 @@ func Start(ctx context.Context, o Options) (_ *Sandbox, err error) {
 	}); err != nil {
 		return nil, err
 	}
-	if err := step("seed rows and keys", func() error {
+	if err := step("seed rows and keys", seedBound, func(ctx context.Context) error {
 		if err := seedPostgres(ctx, s.Postgres); err != nil {
 			return err
 		}
@@ -273,7 +313,7 @@ func Start(ctx context.Context, o Options) (_ *Sandbox, err error) {
 		return nil, err
 	}
 	// As in Origin, the application reaches the database through pgbouncer.
-	if err := step("pgbouncer, a busy worker and the updates it holds up", func() error {
+	if err := step("pgbouncer, a busy worker and the updates it holds up", pgbouncerBound, func(ctx context.Context) error {
 		var err error
 		if s.Pgbouncer, err = harness.StartPgbouncer(ctx, s.Postgres, harness.PgbouncerOptions{}); err != nil {
 			return err
@@ -289,7 +329,7 @@ func Start(ctx context.Context, o Options) (_ *Sandbox, err error) {
 		// Two of the API's updates of that row queue behind it, the second
 		// behind the first: a lock tree three deep. Cancelling the worker
 		// lets them through.
-		wait, cancel := context.WithTimeout(ctx, 15*time.Second)
+		wait, cancel := context.WithTimeout(ctx, lockSessionsBound)
 		defer cancel()
 		if _, err := s.Postgres.ActivePID(wait, "celery-worker"); err != nil {
 			return err
@@ -308,12 +348,12 @@ func Start(ctx context.Context, o Options) (_ *Sandbox, err error) {
 	}); err != nil {
 		return nil, err
 	}
-	if err := step("a silence on the watchdog alert", func() error { return s.silenceWatchdog(ctx) }); err != nil {
+	if err := step("a silence on the watchdog alert", silenceBound, s.silenceWatchdog); err != nil {
 		return nil, err
 	}
 	go s.driveQueue(runCtx, sched)
 	go s.driveDatabase(runCtx)
-	if err := step("two Celery workers and a producer", func() error { return s.startCelery(ctx) }); err != nil {
+	if err := step("two Celery workers and a producer", celeryBound, s.startCelery); err != nil {
 		return nil, err
 	}
 	go s.driveCelery(runCtx, sched)
