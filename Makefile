@@ -15,8 +15,11 @@ all: build
 deps:
 	@scripts/deps.sh
 
+## build: bin/opsdeck and, beside it, bin/opsdeck-sandbox: the demo's sandbox,
+## a program of its own so that the console links none of it (`opsdeck demo`
+## looks for it beside opsdeck, then on PATH)
 build:
-	$(BUILD) -o $(BIN) .
+	$(BUILD) -o bin/ . ./internal/demo/opsdeck-sandbox
 
 ## jaeger: the trace backend of the tests and the demo, built once into the
 ## user's cache from tools/jaeger (Debian has no package)
