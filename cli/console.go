@@ -40,8 +40,8 @@ func openConsole(a *app) error {
 // refresh; with more processors the scheduler wakes idle threads to steal
 // that little work from each other, some 15 % of the idle CPU on two cores
 // (docs/PERFORMANCE.md). A long decode still yields to the UI: goroutines
-// are preempted every 10 ms. Not in the demo, whose sandbox shares the
-// process.
+// are preempted every 10 ms. The demo's console too: its sandbox is a
+// process of its own (opsdeck-sandbox).
 func oneP(lookup func(string) (string, bool)) {
 	if _, set := lookup("GOMAXPROCS"); !set {
 		runtime.GOMAXPROCS(1)
