@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strings"
 	"syscall"
-	"time"
 )
 
 // CommandSpec is a command an action runs: what the question shows of it
@@ -196,9 +195,6 @@ func runCommand(ctx context.Context, name string, c Command, emit Emit) (int, []
 	}
 	return 1, r.Tail(), errors.New("the run ended without a status")
 }
-
-// stepTimeout bounds a preflight step's command.
-const stepTimeout = time.Minute
 
 // StepPlan is a step done in process that reads what it is shown and
 // writes only where its plan says (the preflight's rehearsal, in a scratch

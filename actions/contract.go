@@ -71,7 +71,7 @@ type planHead struct {
 	// action is the kind's name, one of Kinds(); name is the action's own
 	// where it has one (a runbook command's "tests").
 	action, name string
-	env    string
+	env          string
 	// danger and alwaysConfirm decide the guard (Decide).
 	danger        Kind
 	alwaysConfirm bool

@@ -231,7 +231,7 @@ func sameAsAlembic(listed []sources.Revision, v preflight.Verdict) error {
 	if len(rendered) == 0 || slices.Equal(rendered, ids) {
 		return nil
 	}
-	return fmt.Errorf("Alembic would apply %s, and opsdeck's reading of the project lists %s: refused, the question could not show what would run",
+	return fmt.Errorf("refused, the question could not show what would run: Alembic would apply %s, and opsdeck's reading of the project lists %s",
 		strings.Join(rendered, ", "), strings.Join(ids, ", "))
 }
 

@@ -24,7 +24,6 @@ type SilencePlan struct {
 	matched []sources.Alert
 	group   []string // fingerprints of the selected alert's group
 	where   string
-	readErr string
 }
 
 // PlanSilence reads which alerts s's matchers reach now. ack names the
@@ -116,7 +115,7 @@ func (p *SilencePlan) madeAsPlanned(ctx context.Context, id string) error {
 		return fmt.Errorf("silence %s was made but cannot be read back: %w", id, err)
 	}
 	if !sources.SameMatchers(got.Matchers, p.silence.Matchers) {
-		return fmt.Errorf("Alertmanager holds silence %s with other matchers than were sent", id)
+		return fmt.Errorf("silence %s is held by Alertmanager with other matchers than were sent", id)
 	}
 	after, err := p.am.Matching(ctx, p.silence.Matchers)
 	if err != nil {

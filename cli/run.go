@@ -37,7 +37,7 @@ func runAction(a *app, name string, f runFlags) error {
 	if err != nil {
 		return err
 	}
-	env, specs, err := wire.Actions(cfg, envName)
+	_, specs, err := wire.Actions(cfg, envName)
 	if err != nil {
 		return err
 	}
@@ -46,7 +46,7 @@ func runAction(a *app, name string, f runFlags) error {
 			return usageError(fmt.Errorf("%s needs the backend's pid: --pid N (the Postgres sessions view shows them)", name))
 		}
 		var sig actions.Spec
-		if env, sig, err = wire.Signal(cfg, envName, f.PID, name == "terminate", nil); err != nil {
+		if _, sig, err = wire.Signal(cfg, envName, f.PID, name == "terminate", nil); err != nil {
 			return usageError(err)
 		}
 		specs = append(specs, sig)
@@ -57,7 +57,7 @@ func runAction(a *app, name string, f runFlags) error {
 			arg = f.Queue
 		}
 		var cs actions.Spec
-		if env, cs, err = wire.Celery(cfg, envName, wire.CeleryKind(name, f.Terminate), arg); err != nil {
+		if _, cs, err = wire.Celery(cfg, envName, wire.CeleryKind(name, f.Terminate), arg); err != nil {
 			return usageError(err)
 		}
 		specs = append(specs, cs)
@@ -73,7 +73,7 @@ func runAction(a *app, name string, f runFlags) error {
 	if spec == nil {
 		return usageError(fmt.Errorf("no action %q in environment %s (have: %s)", name, envName, strings.Join(names, ", ")))
 	}
-	env = spec.Env
+	env := spec.Env
 	// The flags answer the guard before anything is read: a question they
 	// cannot answer is not asked.
 	if _, err := runConsent(spec.Guard(env, a.cli.Readonly), env, spec.Name, f, ""); err != nil {
