@@ -36,10 +36,7 @@ func TestCanaryPasswordNeverShown(t *testing.T) {
 	if err := pg.Exec(t.Context(), "CREATE TABLE users (id int); INSERT INTO users VALUES (1);"); err != nil {
 		t.Fatal(err)
 	}
-	dead, err := harness.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
+	dead := harness.DeadPort(t)
 	pgAt := "127.0.0.1:" + strconv.Itoa(pg.Port)
 	pwned := filepath.Join(t.TempDir(), "PWNED")
 	// A pending migration, for the preflight's render, dump and rehearsal.

@@ -228,8 +228,7 @@ func TestSourcePolls(t *testing.T) {
 		t.Errorf("after adding d.py: heads %v pending %d", st.Heads, len(st.Pending))
 	}
 
-	port, err := harness.FreePort()
-	must(t, err)
+	port := harness.DeadPort(t)
 	downDB, err := postgres.New(postgres.Options{URL: "postgresql://u:s3cret-pw@127.0.0.1:" + strconv.Itoa(port) + "/db"})
 	must(t, err)
 	defer downDB.Close()

@@ -342,12 +342,9 @@ func TestAuthenticationFailureIsInWordsWithoutPassword(t *testing.T) {
 
 func TestServerDownSaysSoAndRecovers(t *testing.T) {
 	t.Parallel()
-	port, err := harness.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
+	port := harness.DeadPort(t)
 	c := newClient(t, Options{URL: "postgresql://u:s3cret-pw@127.0.0.1:" + itoa(port) + "/db"})
-	_, err = c.Poll(context.Background(), sources.DBRequest{})
+	_, err := c.Poll(context.Background(), sources.DBRequest{})
 	if err == nil || !strings.Contains(err.Error(), "connection refused by 127.0.0.1:"+itoa(port)+"/db") || strings.Contains(err.Error(), "s3cret") {
 		t.Fatalf("error = %v", err)
 	}
@@ -449,10 +446,7 @@ func TestRecoversWhenTheServerReturns(t *testing.T) {
 func TestPgbouncerConsoleMissing(t *testing.T) {
 	t.Parallel()
 	pg := harness.NewPostgres(t, harness.PostgresOptions{})
-	port, err := harness.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
+	port := harness.DeadPort(t)
 	st := poll(t, newClient(t, Options{URL: pg.URL(), PgbouncerURL: "postgresql://stats:st4ts-pw@127.0.0.1:" + itoa(port) + "/pgbouncer"}), sources.DBRequest{})
 	if st.Pgbouncer == nil || !strings.Contains(st.Pgbouncer.Error, "connection refused by 127.0.0.1:"+itoa(port)+"/pgbouncer (is pgbouncer running there?)") || st.Version == "" {
 		t.Fatalf("pgbouncer section: %+v", st.Pgbouncer)

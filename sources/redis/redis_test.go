@@ -246,9 +246,8 @@ func TestAuthenticationFailureIsInWords(t *testing.T) {
 
 func TestServerDown(t *testing.T) {
 	t.Parallel()
-	port, err := harness.FreePort()
-	must(t, err)
-	_, err = newClient(t, Options{URL: "redis://:s3cret@127.0.0.1:" + strconv.Itoa(port) + "/0"}).Poll(context.Background())
+	port := harness.DeadPort(t)
+	_, err := newClient(t, Options{URL: "redis://:s3cret@127.0.0.1:" + strconv.Itoa(port) + "/0"}).Poll(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "connection refused by 127.0.0.1:"+strconv.Itoa(port)) || strings.Contains(err.Error(), "s3cret") {
 		t.Fatalf("error = %v", err)
 	}

@@ -296,8 +296,11 @@ func (c *console) pressTabs(ctx context.Context) {
 	}
 }
 
-// checkKeys fails the test if any tab press waited as long as a source's
-// timeout, or if presses went unhandled.
+// checkKeys fails the test if key presses waited for a source: a key
+// handler that called a hung source would hold every press made during a
+// hang for a whole timeout, scores of them in a run; a machine busy with
+// other work delays a few presses at random, so a few may wait that long
+// (a count, not a clock). It also fails if presses went unhandled.
 func (c *console) checkKeys(limit time.Duration) {
 	c.t.Helper()
 	c.mu.Lock()
@@ -307,10 +310,11 @@ func (c *console) checkKeys(limit time.Duration) {
 	}
 	lat := append([]time.Duration(nil), c.latencies...)
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	worst := lat[len(lat)-1]
-	c.t.Logf("%d key presses during faults: median %v, worst %v", len(lat), lat[len(lat)/2], worst)
-	if worst >= limit {
-		c.t.Errorf("a key press waited %v for the console: as long as a source's timeout (%v)", worst, limit)
+	held := len(lat) - sort.Search(len(lat), func(i int) bool { return lat[i] >= limit })
+	allowed := max(3, len(lat)/50)
+	c.t.Logf("%d key presses during faults: median %v, worst %v, %d as long as a source's timeout (%v)", len(lat), lat[len(lat)/2], lat[len(lat)-1], held, limit)
+	if held > allowed {
+		c.t.Errorf("%d key presses waited as long as a source's timeout (%v) for the console, more than the %d a busy machine may delay: keys wait for a source", held, limit, allowed)
 	}
 	if len(c.pressed) > 2 {
 		c.t.Errorf("%d key presses never handled", len(c.pressed))

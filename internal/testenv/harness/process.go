@@ -88,6 +88,27 @@ func isExecutable(p string) bool {
 }
 
 // FreePort asks the kernel for a free loopback TCP port.
+// DeadPort is a loopback port nothing answers on, for as long as the test
+// runs: a socket bound to it and never listening, so that a connection is
+// refused, and no server started meanwhile by a parallel test takes it (a
+// port FreePort returned may be anyone's by the time it is dialled).
+func DeadPort(t TB) int {
+	t.Helper()
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatalf("a dead port: %v", err)
+	}
+	t.Cleanup(func() { syscall.Close(fd) })
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatalf("a dead port: %v", err)
+	}
+	sa, err := syscall.Getsockname(fd)
+	if err != nil {
+		t.Fatalf("a dead port: %v", err)
+	}
+	return sa.(*syscall.SockaddrInet4).Port
+}
+
 func FreePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
