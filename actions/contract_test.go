@@ -311,22 +311,6 @@ func alertmanagerFor(t *testing.T) (*harness.Alertmanager, *alertmanager.Client)
 	return am, c
 }
 
-// postAlert fires (or, ends in the past, resolves) an alert with labels.
-func postAlert(t *testing.T, url string, labels map[string]string, resolved bool) {
-	t.Helper()
-	a := map[string]any{"labels": labels, "startsAt": time.Now().Add(-time.Minute).Format(time.RFC3339)}
-	if resolved {
-		a["endsAt"] = time.Now().Add(-time.Second).Format(time.RFC3339)
-	}
-	body, _ := json.Marshal([]any{a})
-	resp, err := http.Post(url+"/api/v2/alerts", "application/json", bytes.NewReader(body))
-	must(t, err)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("posting an alert: %s", resp.Status)
-	}
-}
-
 // matching is the alerts ms matches now.
 func matching(ctx context.Context, t *testing.T, c *alertmanager.Client, ms []sources.Matcher) []sources.Alert {
 	t.Helper()
@@ -342,7 +326,7 @@ func silenceLabelsChange(ack bool) func(t *testing.T, ctx context.Context) (acti
 	return func(t *testing.T, ctx context.Context) (actions.Plan, func(), func(error)) {
 		am, c := alertmanagerFor(t)
 		labels := map[string]string{"alertname": "HighErrorRate", "instance": "api-1", "note": "line1\nline2\x1b[31m"}
-		postAlert(t, am.URL(), labels, false)
+		must(t, am.Post(ctx, labels, false))
 		ms := sources.NewRawLabels(labels).Matchers()
 		waitFor(ctx, t, "the alert in Alertmanager", func() bool { return len(matching(ctx, t, c, ms)) == 1 })
 		now := time.Now()
@@ -350,9 +334,9 @@ func silenceLabelsChange(ack bool) func(t *testing.T, ctx context.Context) (acti
 		plan, err := actions.PlanSilence(ctx, "qa", false, c, s, nil, ack)
 		must(t, err)
 		change := func() {
-			postAlert(t, am.URL(), labels, true)
+			must(t, am.Post(ctx, labels, true))
 			moved := map[string]string{"alertname": "HighErrorRate", "instance": "api-2", "note": labels["note"]}
-			postAlert(t, am.URL(), moved, false)
+			must(t, am.Post(ctx, moved, false))
 			waitFor(ctx, t, "the alert's old labels resolved", func() bool { return len(matching(ctx, t, c, ms)) == 0 })
 		}
 		return plan, change, func(err error) {
@@ -370,7 +354,7 @@ func silenceLabelsChange(ack bool) func(t *testing.T, ctx context.Context) (acti
 // before the yes: it is not expired.
 func expireEdited(t *testing.T, ctx context.Context) (actions.Plan, func(), func(error)) {
 	am, c := alertmanagerFor(t)
-	postAlert(t, am.URL(), map[string]string{"alertname": "DiskFilling"}, false)
+	must(t, am.Post(ctx, map[string]string{"alertname": "DiskFilling"}, false))
 	now := time.Now()
 	s := sources.Silence{Matchers: []sources.Matcher{{Name: "alertname", Value: "DiskFilling", IsEqual: true}},
 		StartsAt: now, EndsAt: now.Add(time.Hour), CreatedBy: "someone", Comment: "maintenance"}

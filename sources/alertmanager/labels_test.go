@@ -1,11 +1,8 @@
 package alertmanager
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -36,16 +33,10 @@ func hostileLabels(name string, big bool) map[string]string {
 
 // postAlert fires an alert with labels in the Alertmanager at url, as
 // Prometheus would, and waits until its groups show it.
-func postAlert(t *testing.T, c *Client, url string, labels map[string]string) sources.Alert {
+func postAlert(t *testing.T, c *Client, am *harness.Alertmanager, labels map[string]string) sources.Alert {
 	t.Helper()
-	body, _ := json.Marshal([]map[string]any{{"labels": labels, "startsAt": time.Now().Add(-time.Minute), "endsAt": time.Now().Add(time.Hour)}})
-	resp, err := http.Post(url+"/api/v2/alerts", "application/json", bytes.NewReader(body))
-	if err != nil {
+	if err := am.Post(context.Background(), labels, false); err != nil {
 		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("posting the alert: %s", resp.Status)
 	}
 	gs := waitGroups(t, c, "the posted alert in its group", 30*time.Second, func(gs []sources.AlertGroup) bool {
 		_, ok := alertNamed(gs, labels["alertname"])
@@ -76,7 +67,7 @@ func TestLabelsKeptAsTheyAre(t *testing.T) {
 	c := newClient(t, am)
 	ctx := context.Background()
 	want := hostileLabels("HostileLabels", true)
-	a := postAlert(t, c, am.URL(), want)
+	a := postAlert(t, c, am, want)
 
 	if got := a.Raw.Map(); len(got) != len(want) {
 		t.Fatalf("raw labels %q, want %q", got, want)
@@ -122,7 +113,7 @@ func TestLabelsKeptAsTheyAre(t *testing.T) {
 	for i := range maxLabels + 6 {
 		many[fmt.Sprintf("l%02d", i)] = "v"
 	}
-	a = postAlert(t, c, am.URL(), many)
+	a = postAlert(t, c, am, many)
 	if a.Raw.Len() != maxLabels {
 		t.Fatalf("%d raw labels kept", a.Raw.Len())
 	}
@@ -155,7 +146,7 @@ func TestMatchingTakesValuesAsTheyAre(t *testing.T) {
 	am := harness.NewAlertmanager(t)
 	c := newClient(t, am)
 	labels := hostileLabels("HostileFilter", true)
-	postAlert(t, c, am.URL(), labels)
+	postAlert(t, c, am, labels)
 	for k, v := range labels {
 		got, err := c.Matching(context.Background(), []sources.Matcher{{Name: k, Value: v, IsEqual: true}})
 		if err != nil || len(got) != 1 {

@@ -1,10 +1,7 @@
 package alertsview
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -20,16 +17,10 @@ import (
 
 // firing posts an alert with labels to the real Alertmanager at url and
 // reads it back as the alerts view has it.
-func firing(t *testing.T, c *alertmanager.Client, url string, labels map[string]string) sources.Alert {
+func firing(t *testing.T, c *alertmanager.Client, am *harness.Alertmanager, labels map[string]string) sources.Alert {
 	t.Helper()
-	body, _ := json.Marshal([]map[string]any{{"labels": labels, "startsAt": time.Now().Add(-time.Minute), "endsAt": time.Now().Add(time.Hour)}})
-	resp, err := http.Post(url+"/api/v2/alerts", "application/json", bytes.NewReader(body))
-	if err != nil {
+	if err := am.Post(context.Background(), labels, false); err != nil {
 		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("posting the alert: %s", resp.Status)
 	}
 	var a sources.Alert
 	waitFor(t, c, "the posted alert", 30*time.Second, func(as []sources.Alert) bool {
@@ -91,7 +82,7 @@ func TestFormSilencesTheAlertItWasMadeFrom(t *testing.T) {
 	big["big"] = strings.Repeat("0123456789", 1000)
 
 	for _, l := range []map[string]string{small, big} {
-		a := firing(t, c, am.URL(), l)
+		a := firing(t, c, am, l)
 		for _, how := range []struct {
 			name string
 			form func(t *testing.T) *Form

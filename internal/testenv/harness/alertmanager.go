@@ -1,7 +1,9 @@
 package harness
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -98,4 +100,31 @@ func (a *Alertmanager) Stop() error {
 func NewAlertmanager(t TB) *Alertmanager {
 	t.Helper()
 	return startFor(t, "Alertmanager", time.Minute, StartAlertmanager)
+}
+
+// Post sends one alert with labels to the Alertmanager as Prometheus would:
+// firing for the next hour, or, resolved, ended a second ago.
+func (a *Alertmanager) Post(ctx context.Context, labels map[string]string, resolved bool) error {
+	alert := map[string]any{"labels": labels, "startsAt": time.Now().Add(-time.Minute), "endsAt": time.Now().Add(time.Hour)}
+	if resolved {
+		alert["endsAt"] = time.Now().Add(-time.Second)
+	}
+	body, err := json.Marshal([]any{alert})
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.URL()+"/api/v2/alerts", bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("posting an alert: %s", resp.Status)
+	}
+	return nil
 }
