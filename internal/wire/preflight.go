@@ -145,6 +145,15 @@ func Preflight(cfg *config.Config, name string) (func(ctx context.Context, steps
 	// The render's sessions cannot write: offline, Alembic needs no
 	// database, but an env.py may connect anyway.
 	renderVars, _ := alembicEnv(e, []string{"default_transaction_read_only=on"})
+	server, where, noRehearsal := m.ScratchURL, "", ""
+	switch g, err := cfg.GuardOver(name, config.ReachDatabase); {
+	case server != "":
+		where = "a scratch database on " + redact.URL(server)
+	case err == nil && g.Disposable: // disposable by its own flag and every sharer's
+		server, where = dbURL, "a scratch database beside this disposable environment's"
+	default:
+		noRehearsal = "not rehearsed: set actions.migrate.scratch_url to rehearse it in a scratch database"
+	}
 	return func(ctx context.Context, steps actions.Steps, from []string, to string) preflight.Verdict {
 		db, err := postgres.New(postgres.Options{URL: e.Postgres.URL, Scrubber: scrubber,
 			StatementTimeout: e.Postgres.StatementTimeout.D(), Timeout: e.Postgres.Timeout.D()})
@@ -170,59 +179,64 @@ func Preflight(cfg *config.Config, name string) (func(ctx context.Context, steps
 			}
 			return steps(ctx, render)
 		}
-		server := m.ScratchURL
-		g, gerr := cfg.GuardOver(name, config.ReachDatabase)
-		switch {
-		case server != "":
-			in.Where = "a scratch database on " + redact.URL(server)
-		case gerr == nil && g.Disposable: // disposable by its own flag and every sharer's
-			server, in.Where = dbURL, "a scratch database beside this disposable environment's"
-		default:
-			in.NoRehearsal = "not rehearsed: set actions.migrate.scratch_url to rehearse it in a scratch database"
-		}
+		in.Where, in.NoRehearsal = where, noRehearsal
 		if server != "" {
-			in.Rehearse = func(ctx context.Context, stmts []preflight.Statement) ([]preflight.Observed, error) {
-				// One time limit for the dump and the rehearsal.
-				ctx, cancel := context.WithTimeout(ctx, preflight.DefaultRehearsalDeadline)
-				defer cancel()
-				dump, done, err := dumpSpec(name, dbURL, m.LockTimeout.D(), scrubber)
-				if err != nil {
-					return nil, err
-				}
-				schema, err := steps(ctx, dump)
-				done()
-				if err != nil {
-					return nil, err
-				}
-				if !strings.Contains(schema, "PostgreSQL database dump") {
-					// An empty schema would have every statement fail on a
-					// table that is not there, as if the migration did.
-					return nil, fmt.Errorf("pg_dump gave no schema to rehearse on")
-				}
-				var obs []preflight.Observed
-				var gaps error // what a rehearsal that ran did not cover (*preflight.Gaps)
-				rehearsal := actions.PlanStep("rehearsal", name, preflightOf, in.Where,
-					[]string{fmt.Sprintf("rehearse %d statement(s) of the migration up to %s in %s", len(stmts), to, in.Where)},
-					func(ctx context.Context) ([]string, error) {
-						o, err := preflight.Rehearsal{Server: postgres.Driverless(server), Schema: schema, Scrub: scrubber.String}.Run(ctx, stmts)
-						if o == nil {
-							return nil, err
-						}
-						obs, gaps = o, err
-						lines := []string{fmt.Sprintf("rehearsed %d statement(s)", len(o))}
-						if err != nil {
-							lines = append(lines, err.Error())
-						}
-						return lines, nil
-					})
-				if _, err := steps(ctx, rehearsal); err != nil {
-					return nil, err
-				}
-				return obs, gaps
-			}
+			in.Rehearse = rehearser(rehearsal{env: name, where: where, server: server, dbURL: dbURL, lockWait: m.LockTimeout.D(), scrubber: scrubber}, steps, to)
 		}
 		v := preflight.Judge(ctx, in)
 		v.RenderErr, v.LiveErr, v.Rehearsal = scrubber.String(v.RenderErr), scrubber.String(v.LiveErr), scrubber.String(v.Rehearsal)
 		return v
 	}, nil
+}
+
+// rehearsal is where and how an environment's migration is rehearsed.
+type rehearsal struct {
+	env, where, server, dbURL string
+	lockWait                  time.Duration
+	scrubber                  *redact.Scrubber
+}
+
+// rehearser is the preflight's rehearsal of the upgrade up to to: the
+// schema dumped, then the statements run in a scratch database, each a
+// step through steps; one time limit for both. The observations come back
+// with the gaps of a rehearsal that ran in part (*preflight.Gaps).
+func rehearser(r rehearsal, steps actions.Steps, to string) func(ctx context.Context, stmts []preflight.Statement) ([]preflight.Observed, error) {
+	return func(ctx context.Context, stmts []preflight.Statement) ([]preflight.Observed, error) {
+		ctx, cancel := context.WithTimeout(ctx, preflight.DefaultRehearsalDeadline)
+		defer cancel()
+		dump, done, err := dumpSpec(r.env, r.dbURL, r.lockWait, r.scrubber)
+		if err != nil {
+			return nil, err
+		}
+		schema, err := steps(ctx, dump)
+		done()
+		if err != nil {
+			return nil, err
+		}
+		if !strings.Contains(schema, "PostgreSQL database dump") {
+			// An empty schema would have every statement fail on a table
+			// that is not there, as if the migration did.
+			return nil, fmt.Errorf("pg_dump gave no schema to rehearse on")
+		}
+		var obs []preflight.Observed
+		var gaps error
+		step := actions.PlanStep("rehearsal", r.env, preflightOf, r.where,
+			[]string{fmt.Sprintf("rehearse %d statement(s) of the migration up to %s in %s", len(stmts), to, r.where)},
+			func(ctx context.Context) ([]string, error) {
+				o, err := preflight.Rehearsal{Server: postgres.Driverless(r.server), Schema: schema, Scrub: r.scrubber.String}.Run(ctx, stmts)
+				if o == nil {
+					return nil, err
+				}
+				obs, gaps = o, err
+				lines := []string{fmt.Sprintf("rehearsed %d statement(s)", len(o))}
+				if err != nil {
+					lines = append(lines, err.Error())
+				}
+				return lines, nil
+			})
+		if _, err := steps(ctx, step); err != nil {
+			return nil, err
+		}
+		return obs, gaps
+	}
 }

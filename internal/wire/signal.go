@@ -28,9 +28,13 @@ func Signal(cfg *config.Config, name string, pid int, terminate bool, own []int)
 	}
 	o := postgres.Options{URL: e.Postgres.URL, StatementTimeout: e.Postgres.StatementTimeout.D(), Timeout: e.Postgres.Timeout.D(),
 		Scrubber: redact.NewScrubber(cfg.Secrets()...)}
-	if _, err := postgres.New(o); err != nil { // the URL, read as the plan will
+	// The URL read as the plan will, so that a bad one is said at the key;
+	// the client does no I/O and is closed at once.
+	c, err := postgres.New(o)
+	if err != nil {
 		return env, actions.Spec{}, err
 	}
+	c.Close()
 	verb := "cancel"
 	if terminate {
 		verb = "terminate"
