@@ -37,7 +37,6 @@ type CommandSpec struct {
 // program replaced between the question and the yes is not run.
 type CommandPlan struct {
 	h       planHead
-	name    string
 	target  string
 	cmd     Command
 	exe     string    // the executable as exec finds it
@@ -85,7 +84,7 @@ func PlanCommand(s CommandSpec) (*CommandPlan, error) {
 	}
 	c.path = exe
 	return &CommandPlan{h: planHead{action: s.Action, name: s.Name, env: s.Environment, danger: s.Danger, alwaysConfirm: s.AlwaysConfirm, partOf: s.PartOf},
-		name: s.Name, target: s.Target, cmd: c, exe: exe, real: real, ident: ident, explain: s.Explain}, nil
+		target: s.Target, cmd: c, exe: exe, real: real, ident: ident, explain: s.Explain}, nil
 }
 
 // resolveExecutable is the path name runs by, as exec would find it (a
@@ -128,7 +127,7 @@ func (p *CommandPlan) head() planHead { return p.h }
 // Question shows the command line, where it runs and what it acts on.
 func (p *CommandPlan) Question() Question {
 	line := p.cmd.String()
-	head := fmt.Sprintf("%s in %s: run `%s`", p.name, p.h.env, line)
+	head := fmt.Sprintf("%s in %s: run `%s`", p.h.named(), p.h.env, line)
 	if p.target != "" {
 		head += " against " + p.target
 	}
@@ -165,7 +164,7 @@ func (p *CommandPlan) execute(ctx context.Context, emit Emit) (int, []string, er
 	if err := p.verify(); err != nil {
 		return -1, nil, err
 	}
-	exit, tail, err := runCommand(ctx, p.name, p.cmd, emit)
+	exit, tail, err := runCommand(ctx, p.h.named(), p.cmd, emit)
 	if exit != 0 && p.explain != nil {
 		if why := p.explain(tail); why != "" {
 			emit(Stderr, why)

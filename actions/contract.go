@@ -138,12 +138,6 @@ type Request struct {
 	Consent  Consent
 }
 
-// Decision is the guard req's plan needs in req's environment, a
-// preflight's hazard included.
-func (req Request) Decision() Decision {
-	return PlanGuard(req.Plan, req.Env, req.Readonly)
-}
-
 // PlanGuard is the guard plan needs in env: its kind's, made stricter by
 // a hazard its question carries.
 func PlanGuard(plan Plan, env Environment, readonly bool) Decision {
@@ -154,7 +148,7 @@ func PlanGuard(plan Plan, env Environment, readonly bool) Decision {
 
 // consented checks that the consent given is what the guard asks.
 func (req Request) consented() error {
-	d := req.Decision()
+	d := PlanGuard(req.Plan, req.Env, req.Readonly)
 	name := Name(req.Plan)
 	switch d.Guard {
 	case Refused:

@@ -56,7 +56,7 @@ func Execute(ctx context.Context, req Request, audit *Audit, who Who, emit Emit)
 		rec.Error = err.Error()
 	}
 	if werr := audit.Write(rec); werr != nil && err == nil {
-		err = fmt.Errorf("%s ran, but its end is not in the audit log: %w", h.action, werr)
+		err = fmt.Errorf("%s ran, but its end is not in the audit log: %w", h.named(), werr)
 	}
 	return exit, err
 }
@@ -85,7 +85,7 @@ func StepsIn(env Environment, readonly bool, audit *Audit, who Who) Steps {
 		case err != nil:
 			return out.String(), err
 		case exit != 0:
-			return out.String(), fmt.Errorf("%s exited %d: %s", step.Question().Action, exit, strings.Join(errs, " / "))
+			return out.String(), fmt.Errorf("%s exited %d: %s", Name(step), exit, strings.Join(errs, " / "))
 		}
 		return out.String(), nil
 	}
