@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"os/user"
@@ -11,6 +12,7 @@ import (
 	"syscall"
 
 	"github.com/opsdeck/opsdeck/actions"
+	"github.com/opsdeck/opsdeck/config"
 	"github.com/opsdeck/opsdeck/internal/safetext"
 	"github.com/opsdeck/opsdeck/internal/wire"
 )
@@ -37,41 +39,9 @@ func runAction(a *app, name string, f runFlags) error {
 	if err != nil {
 		return err
 	}
-	_, specs, err := wire.Actions(cfg, envName)
+	spec, err := findSpec(cfg, envName, name, f)
 	if err != nil {
 		return err
-	}
-	if slices.Contains(wire.SignalActions, name) {
-		if f.PID <= 0 {
-			return usageError(fmt.Errorf("%s needs the backend's pid: --pid N (the Postgres sessions view shows them)", name))
-		}
-		var sig actions.Spec
-		if _, sig, err = wire.Signal(cfg, envName, f.PID, name == "terminate", nil); err != nil {
-			return usageError(err)
-		}
-		specs = append(specs, sig)
-	}
-	if slices.Contains(wire.CeleryActions, name) {
-		arg := f.Task
-		if name == "celery-purge" {
-			arg = f.Queue
-		}
-		var cs actions.Spec
-		if _, cs, err = wire.Celery(cfg, envName, wire.CeleryKind(name, f.Terminate), arg); err != nil {
-			return usageError(err)
-		}
-		specs = append(specs, cs)
-	}
-	var spec *actions.Spec
-	var names []string
-	for i := range specs {
-		names = append(names, specs[i].Name)
-		if specs[i].Name == name {
-			spec = &specs[i]
-		}
-	}
-	if spec == nil {
-		return usageError(fmt.Errorf("no action %q in environment %s (have: %s)", name, envName, strings.Join(names, ", ")))
 	}
 	env := spec.Env
 	// The flags answer the guard before anything is read: a question they
@@ -90,16 +60,7 @@ func runAction(a *app, name string, f runFlags) error {
 		return fmt.Errorf("%s: %w", spec.Name, err)
 	}
 	q := plan.Question()
-	for _, l := range q.Head {
-		fmt.Fprintln(a.stderr, "opsdeck: "+safetext.String(l)) // other sessions' queries and labels are in it
-	}
-	for i, it := range q.Items {
-		if i == maxListed {
-			fmt.Fprintf(a.stderr, "opsdeck:   … and %d more (the console's question lists them all)\n", len(q.Items)-i)
-			break
-		}
-		fmt.Fprintln(a.stderr, "opsdeck:   "+safetext.String(it.Text))
-	}
+	printQuestion(a.stderr, q)
 	what := q.Command
 	if what == "" {
 		what = q.Target
@@ -125,6 +86,59 @@ func runAction(a *app, name string, f runFlags) error {
 		return exit{code: ExitCode(status)} // the action's own status
 	}
 	return nil
+}
+
+// findSpec is the environment's action called name: a configured one, or
+// a signal or a Celery action built from the flags.
+func findSpec(cfg *config.Config, envName, name string, f runFlags) (*actions.Spec, error) {
+	_, specs, err := wire.Actions(cfg, envName)
+	if err != nil {
+		return nil, err
+	}
+	if slices.Contains(wire.SignalActions, name) {
+		if f.PID <= 0 {
+			return nil, usageError(fmt.Errorf("%s needs the backend's pid: --pid N (the Postgres sessions view shows them)", name))
+		}
+		_, sig, err := wire.Signal(cfg, envName, f.PID, name == "terminate", nil)
+		if err != nil {
+			return nil, usageError(err)
+		}
+		specs = append(specs, sig)
+	}
+	if slices.Contains(wire.CeleryActions, name) {
+		arg := f.Task
+		if name == "celery-purge" {
+			arg = f.Queue
+		}
+		_, cs, err := wire.Celery(cfg, envName, wire.CeleryKind(name, f.Terminate), arg)
+		if err != nil {
+			return nil, usageError(err)
+		}
+		specs = append(specs, cs)
+	}
+	var names []string
+	for i := range specs {
+		if specs[i].Name == name {
+			return &specs[i], nil
+		}
+		names = append(names, specs[i].Name)
+	}
+	return nil, usageError(fmt.Errorf("no action %q in environment %s (have: %s)", name, envName, strings.Join(names, ", ")))
+}
+
+// printQuestion writes a plan's question to w, text only (other sessions'
+// queries and labels are in it), its list cut at maxListed.
+func printQuestion(w io.Writer, q actions.Question) {
+	for _, l := range q.Head {
+		fmt.Fprintln(w, "opsdeck: "+safetext.String(l))
+	}
+	for i, it := range q.Items {
+		if i == maxListed {
+			fmt.Fprintf(w, "opsdeck:   … and %d more (the console's question lists them all)\n", len(q.Items)-i)
+			break
+		}
+		fmt.Fprintln(w, "opsdeck:   "+safetext.String(it.Text))
+	}
 }
 
 // maxListed bounds the question's list on stderr (a purge's messages).
