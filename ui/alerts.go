@@ -37,6 +37,12 @@ func (m *Model) noSilence() string {
 		func() bool { _, _, ok := m.av.Selected(); return ok })
 }
 
+// noAck says why the selected alert cannot be acknowledged here.
+func (m *Model) noAck() string {
+	return m.noSilenceKey(m.silences.Ack != nil, alertsview.AlertsTab, "select an alert", "no alert selected",
+		func() bool { _, _, ok := m.av.Selected(); return ok })
+}
+
 // noExpire says why no silence can be expired here.
 func (m *Model) noExpire() string {
 	return m.noSilenceKey(m.silences.Expire != nil, alertsview.SilencesTab, "select a silence", "no silence selected",
@@ -90,11 +96,7 @@ func (m *Model) acknowledge(tea.KeyPressMsg) tea.Cmd {
 		m.flash = "acknowledge: " + err.Error()
 		return nil
 	}
-	ack := m.silences.Ack
-	if ack == nil {
-		ack = m.silences.Make
-	}
-	return m.act.Begin(ack(m.env.Alerting, s, group))
+	return m.act.Begin(m.silences.Ack(m.env.Alerting, s, group))
 }
 
 // expireSilence ends the selected silence, once confirmed.

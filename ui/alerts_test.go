@@ -63,14 +63,14 @@ func silenceActions() SilenceActions {
 			return ch, func() {}, nil
 		}
 	}
-	return SilenceActions{Who: "oncall@laptop",
-		Make: func(am sources.Alerting, s sources.Silence, group []string) actionpane.Action {
-			return actionpane.Action{Name: "silence", Guard: actionpane.Confirm, Preview: func(ctx context.Context) (actionpane.Preview, error) {
-				m, _ := am.Matching(ctx, s.Matchers)
-				return actionpane.Preview{Head: []string{"matches " + string(rune('0'+len(m))) + " alerts"},
-					Run: run(func(ctx context.Context) error { _, err := am.CreateSilence(ctx, s); return err })}, nil
-			}}
-		},
+	silence := func(am sources.Alerting, s sources.Silence, group []string) actionpane.Action {
+		return actionpane.Action{Name: "silence", Guard: actionpane.Confirm, Preview: func(ctx context.Context) (actionpane.Preview, error) {
+			m, _ := am.Matching(ctx, s.Matchers)
+			return actionpane.Preview{Head: []string{"matches " + string(rune('0'+len(m))) + " alerts"},
+				Run: run(func(ctx context.Context) error { _, err := am.CreateSilence(ctx, s); return err })}, nil
+		}}
+	}
+	return SilenceActions{Who: "oncall@laptop", Make: silence, Ack: silence,
 		Expire: func(am sources.Alerting, s sources.Silence) actionpane.Action {
 			return actionpane.Action{Name: "expire-silence", Guard: actionpane.Confirm, Preview: func(ctx context.Context) (actionpane.Preview, error) {
 				return actionpane.Preview{Head: []string{"expire " + s.ID}, Run: run(func(ctx context.Context) error { return am.ExpireSilence(ctx, s.ID) })}, nil

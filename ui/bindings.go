@@ -195,7 +195,7 @@ func Bindings() []Binding {
 		{Spec: binding.Spec{Name: "silence", Keys: []string{"s"}, Scopes: []binding.Scope{binding.Alerts}, Help: "silence the alert", Group: "Alerts"},
 			Handler: (*Model).silenceForm, Disabled: (*Model).noSilence},
 		{Spec: binding.Spec{Name: "acknowledge", Keys: []string{"a"}, Scopes: []binding.Scope{binding.Alerts}, Help: "acknowledge (a short silence)", Group: "Alerts"},
-			Handler: (*Model).acknowledge, Disabled: (*Model).noSilence},
+			Handler: (*Model).acknowledge, Disabled: (*Model).noAck},
 		{Spec: binding.Spec{Name: "expire", Keys: []string{"u"}, Scopes: []binding.Scope{binding.Alerts}, Help: "expire the silence", Group: "Alerts"},
 			Handler: (*Model).expireSilence, Disabled: (*Model).noExpire},
 		{Spec: binding.Spec{Name: "up", Keys: []string{"up", "k"}, Scopes: append([]binding.Scope{binding.Postgres, binding.Celery}, lists...), Help: "up", Group: "In lists"},
