@@ -157,12 +157,10 @@ func scalar[T any](ctx context.Context, t *testing.T, c *pgx.Conn, sql string) T
 // refuses, and the database stays where it was.
 func migrateRevisionInserted(t *testing.T, ctx context.Context) (actions.Plan, func(), func(error)) {
 	pg := harness.NewPostgres(t, harness.PostgresOptions{})
-	dir := t.TempDir()
-	must(t, harness.WriteAlembicRevisions(dir, []harness.Revision{
+	dir := harness.AlembicProjectAt(ctx, t, pg, []harness.Revision{
 		{ID: "r0", Upgrade: []string{"CREATE TABLE accounts (id int)"}},
 		{ID: "r1", Down: "r0", Upgrade: []string{"ALTER TABLE accounts ADD COLUMN note text"}},
-	}))
-	must(t, harness.Alembic(ctx, dir, pg.URL(), "upgrade", "r0"))
+	}, "r0")
 	plan, err := actions.PlanMigrate(ctx, migrateSpec(pg, dir), nil)
 	must(t, err)
 	if got := plan.Revisions(); !slices.Equal(got, []string{"r1"}) {
@@ -498,11 +496,9 @@ func retryRecordChanged(t *testing.T, ctx context.Context) (actions.Plan, func()
 func rehearsalFilesEdited(t *testing.T, ctx context.Context) (actions.Plan, func(), func(error)) {
 	pg := harness.NewPostgres(t, harness.PostgresOptions{})
 	must(t, pg.Exec(ctx, "CREATE DATABASE other"))
-	dir := t.TempDir()
 	revs := []harness.Revision{{ID: "r0", Upgrade: []string{"CREATE TABLE accounts (id int)"}},
 		{ID: "r1", Down: "r0", Upgrade: []string{"ALTER TABLE accounts ADD COLUMN note text"}}}
-	must(t, harness.WriteAlembicRevisions(dir, revs))
-	must(t, harness.Alembic(ctx, dir, pg.URL(), "upgrade", "r0"))
+	dir := harness.AlembicProjectAt(ctx, t, pg, revs, "r0")
 	var rehearsed []string
 	cp := *pg
 	cp.Database = "other"

@@ -24,13 +24,11 @@ func TestMigrateAppliesTheRevisionsItListed(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	pg := harness.NewPostgres(t, harness.PostgresOptions{})
-	dir := t.TempDir()
 	revs := []harness.Revision{
 		{ID: "r0", Upgrade: []string{"CREATE TABLE accounts (id int)"}},
 		{ID: "r1", Down: "r0", Upgrade: []string{"ALTER TABLE accounts ADD COLUMN note text"}},
 	}
-	must(t, harness.WriteAlembicRevisions(dir, revs))
-	must(t, harness.Alembic(ctx, dir, pg.URL(), "upgrade", "r0"))
+	dir := harness.AlembicProjectAt(ctx, t, pg, revs, "r0")
 	plan, err := actions.PlanMigrate(ctx, migrateSpec(pg, dir), nil)
 	must(t, err)
 	q := plan.Question()
@@ -63,14 +61,12 @@ func TestMigrateRefusesAMovedDatabaseOrAnEditedRevision(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	pg := harness.NewPostgres(t, harness.PostgresOptions{})
-	dir := t.TempDir()
 	revs := []harness.Revision{
 		{ID: "r0", Upgrade: []string{"CREATE TABLE accounts (id int)"}},
 		{ID: "r1", Down: "r0", Upgrade: []string{"ALTER TABLE accounts ADD COLUMN note text"}},
 		{ID: "r2", Down: "r1", Upgrade: []string{"ALTER TABLE accounts ADD COLUMN more text"}},
 	}
-	must(t, harness.WriteAlembicRevisions(dir, revs))
-	must(t, harness.Alembic(ctx, dir, pg.URL(), "upgrade", "r0"))
+	dir := harness.AlembicProjectAt(ctx, t, pg, revs, "r0")
 
 	plan, err := actions.PlanMigrate(ctx, migrateSpec(pg, dir), nil)
 	must(t, err)
@@ -209,14 +205,12 @@ func TestMigrateChecksEveryRunOfHeads(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	pg := harness.NewPostgres(t, harness.PostgresOptions{})
-	dir := t.TempDir()
 	revs := []harness.Revision{
 		{ID: "r0", Upgrade: []string{"CREATE TABLE accounts (id int)"}},
 		{ID: "a1", Down: "r0", Upgrade: []string{"SELECT pg_sleep(2)", "ALTER TABLE accounts ADD COLUMN a text"}},
 		{ID: "b1", Down: "r0", Upgrade: []string{"SELECT pg_sleep(2)", "ALTER TABLE accounts ADD COLUMN b text"}},
 	}
-	must(t, harness.WriteAlembicRevisions(dir, revs))
-	must(t, harness.Alembic(ctx, dir, pg.URL(), "upgrade", "r0"))
+	dir := harness.AlembicProjectAt(ctx, t, pg, revs, "r0")
 	spec := migrateSpec(pg, dir)
 	spec.Command.Argv[len(spec.Command.Argv)-1] = "heads"
 	plan, err := actions.PlanMigrate(ctx, spec, nil)

@@ -20,16 +20,10 @@ func TestCheckTextSaysWhyThePreflightCouldNotJudge(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	pg := harness.NewPostgres(t, harness.PostgresOptions{})
-	dir := t.TempDir()
-	if err := harness.WriteAlembicRevisions(dir, []harness.Revision{
+	dir := harness.AlembicProjectAt(ctx, t, pg, []harness.Revision{
 		{ID: "r0", Upgrade: []string{"CREATE TABLE accounts (id serial PRIMARY KEY)"}},
 		{ID: "r1", Down: "r0", Upgrade: []string{"ALTER TABLE accounts ADD COLUMN note text"}},
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if err := harness.Alembic(ctx, dir, pg.URL(), "upgrade", "r0"); err != nil {
-		t.Fatal(err)
-	}
+	}, "r0")
 	// r1 cannot be rendered without a live database.
 	r1 := filepath.Join(dir, "versions", "r1.py")
 	src, err := os.ReadFile(r1)

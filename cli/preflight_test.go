@@ -26,17 +26,11 @@ func TestMigrationQueuedBehindABlocker(t *testing.T) {
 	ctx, cancelAll := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancelAll()
 	pg := harness.NewPostgres(t, harness.PostgresOptions{})
-	dir := t.TempDir()
-	if err := harness.WriteAlembicRevisions(dir, []harness.Revision{
+	dir := harness.AlembicProjectAt(ctx, t, pg, []harness.Revision{
 		{ID: "r0", Upgrade: []string{"CREATE TABLE accounts (id serial PRIMARY KEY, email text)",
 			"INSERT INTO accounts (email) SELECT 'u' || g FROM generate_series(1, 100) g"}},
 		{ID: "r1", Down: "r0", Upgrade: []string{"ALTER TABLE accounts ADD COLUMN note text"}},
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if err := harness.Alembic(ctx, dir, pg.URL(), "upgrade", "r0"); err != nil {
-		t.Fatal(err)
-	}
+	}, "r0")
 	state := t.TempDir()
 	env := map[string]string{"XDG_STATE_HOME": state}
 	cfg := writeFile(t, "pf.yaml", fmt.Sprintf(`environments:

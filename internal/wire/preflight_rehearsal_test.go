@@ -24,17 +24,11 @@ func TestPreflightRehearsalEndsWithItsCaller(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	pg := harness.NewPostgres(t, harness.PostgresOptions{})
-	dir := t.TempDir()
-	if err := harness.WriteAlembicRevisions(dir, []harness.Revision{
+	dir := harness.AlembicProjectAt(ctx, t, pg, []harness.Revision{
 		{ID: "r0", Upgrade: []string{"CREATE TABLE accounts (id serial PRIMARY KEY, email text)"}},
 		{ID: "r1", Down: "r0", Upgrade: []string{"ALTER TABLE accounts ADD COLUMN a1 text"}},
 		{ID: "r2", Down: "r1", Upgrade: []string{"SELECT pg_sleep(100000)", "ALTER TABLE accounts ADD COLUMN a2 text"}},
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if err := harness.Alembic(ctx, dir, pg.URL(), "upgrade", "r0"); err != nil {
-		t.Fatal(err)
-	}
+	}, "r0")
 	cfg := parse(t, fmt.Sprintf("environments:\n  qa:\n    postgres: {url: %q}\n    alembic: {dir: %q}\n    actions:\n      migrate: {scratch_url: %q}\n",
 		pg.URL(), dir, pg.URLFor("postgres")))
 	judge, err := Preflight(cfg, "qa")

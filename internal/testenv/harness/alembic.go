@@ -111,3 +111,24 @@ func (p *Postgres) DumpSchema(ctx context.Context) (string, error) {
 	}
 	return string(out), nil
 }
+
+// AlembicProjectAt writes an Alembic project with revs into a directory of
+// its own (removed when the test ends) and upgrades pg's database to at
+// ("" for none); it returns the directory.
+func AlembicProjectAt(ctx context.Context, t TB, pg *Postgres, revs []Revision, at string) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "opsdeck-alembic-")
+	if err != nil {
+		t.Fatalf("alembic project: %v", err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := WriteAlembicRevisions(dir, revs); err != nil {
+		t.Fatalf("alembic project: %v", err)
+	}
+	if at != "" {
+		if err := Alembic(ctx, dir, pg.URL(), "upgrade", at); err != nil {
+			t.Fatalf("alembic upgrade %s: %v", at, err)
+		}
+	}
+	return dir
+}
