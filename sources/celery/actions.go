@@ -196,8 +196,16 @@ func (c *Client) TaskRecord(ctx context.Context, id string) (state string, raw [
 // its queue (the default queue when it was not stored), and returns the
 // new task's id.
 func (c *Client) Retry(ctx context.Context, f Failed, origin string) (string, error) {
-	id, _, err := c.send(ctx, f, origin, nil)
-	return id, err
+	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+	defer cancel()
+	id, queue, msg, err := c.message(f, origin)
+	if err != nil {
+		return "", err
+	}
+	if err := c.broker.LPush(ctx, queue, msg).Err(); err != nil {
+		return "", c.describe(ctx, err)
+	}
+	return id, nil
 }
 
 // ErrRecordChanged is RetryIf's answer when the failure's record is no
@@ -224,50 +232,38 @@ func (c *Client) RetryIf(ctx context.Context, f Failed, origin string) (string, 
 		}
 		return c.Retry(ctx, f, origin)
 	}
-	id, _, err := c.send(ctx, f, origin, func(ctx context.Context, push func(goredis.Pipeliner)) error {
-		return c.broker.Watch(ctx, func(tx *goredis.Tx) error {
-			if err := same(ctx, tx.Get); err != nil {
-				return err
-			}
-			_, err := tx.TxPipelined(ctx, func(p goredis.Pipeliner) error { push(p); return nil })
-			return err
-		}, key)
-	})
-	if errors.Is(err, goredis.TxFailedErr) {
-		return "", ErrRecordChanged
-	}
-	return id, err
-}
-
-// send puts f again on its queue (the default queue when it was not
-// stored) as a new task, and returns its id. in, when set, runs the push
-// inside a check of its own.
-func (c *Client) send(ctx context.Context, f Failed, origin string, in func(context.Context, func(goredis.Pipeliner)) error) (string, []byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
-	queue := f.Queue
+	id, queue, msg, err := c.message(f, origin)
+	if err != nil {
+		return "", err
+	}
+	err = c.broker.Watch(ctx, func(tx *goredis.Tx) error {
+		if err := same(ctx, tx.Get); err != nil {
+			return err
+		}
+		_, err := tx.TxPipelined(ctx, func(p goredis.Pipeliner) error { return p.LPush(ctx, queue, msg).Err() })
+		return err
+	}, key)
+	switch {
+	case errors.Is(err, ErrRecordChanged) || errors.Is(err, goredis.TxFailedErr):
+		return "", ErrRecordChanged
+	case err != nil:
+		return "", c.describe(ctx, err)
+	}
+	return id, nil
+}
+
+// message is f as a new task: its id, its queue (the default queue when
+// none was stored) and its bytes.
+func (c *Client) message(f Failed, origin string) (id, queue string, msg []byte, err error) {
+	queue = f.Queue
 	if queue == "" {
 		queue = c.opts.Queues[0]
 	}
-	id := newID()
-	msg, err := newTaskMessage(id, f.Name, f.Args, f.Kwargs, queue, origin, newID())
-	if err != nil {
-		return "", nil, err
-	}
-	push := func(p goredis.Pipeliner) { p.LPush(ctx, queue, msg) }
-	if in == nil {
-		in = func(ctx context.Context, push func(goredis.Pipeliner)) error {
-			_, err := c.broker.Pipelined(ctx, func(p goredis.Pipeliner) error { push(p); return nil })
-			return err
-		}
-	}
-	if err := in(ctx, push); err != nil {
-		if errors.Is(err, ErrRecordChanged) || errors.Is(err, goredis.TxFailedErr) {
-			return "", nil, err
-		}
-		return "", nil, c.describe(ctx, err)
-	}
-	return id, msg, nil
+	id = newID()
+	msg, err = newTaskMessage(id, f.Name, f.Args, f.Kwargs, queue, origin, newID())
+	return id, queue, msg, err
 }
 
 // Running asks every worker what it runs now (`inspect active`).
