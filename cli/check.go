@@ -183,14 +183,14 @@ func metricsTimeouts(cfg *config.Config) func(env string) time.Duration {
 // is its own, not the server's, and is added.
 func readSignals(ctx context.Context, env *sources.Environment, timeout time.Duration) []checkSignal {
 	if timeout > 0 {
-		if _, sampled := env.Metrics.(sources.Sampler); sampled {
+		if _, sampled := env.Metrics.Source.(sources.Sampler); sampled {
 			timeout += sources.SampleGap
 		}
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
-	sources.Warm(ctx, env.Metrics) // direct mode needs two samples for a rate
+	sources.Warm(ctx, env.Metrics.Source) // direct mode needs two samples for a rate
 	var specs []sources.SignalSpec
 	for _, spec := range env.Signals {
 		if spec.Key == sources.ErrorRate || spec.Key == sources.P95Latency {

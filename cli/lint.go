@@ -31,14 +31,14 @@ func lintDashboard(a *app, path string) error {
 		return err
 	}
 	defer done()
-	if _, direct := env.Metrics.(sources.Sampler); env.Metrics == nil || direct {
+	if _, direct := env.Metrics.Source.(sources.Sampler); env.Metrics.Source == nil || direct {
 		return usageError(fmt.Errorf("dashboard lint asks Prometheus, and environment %s has none: set prometheus.url (or PROMETHEUS_URL)", env.Name))
 	}
 	title := d.Title
 	if title == "" {
 		title = path
 	}
-	fmt.Fprintf(a.stdout, "%s: %d Prometheus queries against %s (%s)\n", title, len(d.Queries), env.Name, env.MetricsTarget)
+	fmt.Fprintf(a.stdout, "%s: %d Prometheus queries against %s (%s)\n", title, len(d.Queries), env.Name, env.Metrics.Target)
 	failed := 0
 	specs := wire.DashboardSignals(d)
 	for i, q := range d.Queries {
@@ -66,7 +66,7 @@ func lintQuery(ctx context.Context, env *sources.Environment, spec sources.Signa
 	if len(q.Unresolved) > 0 {
 		return "uses dashboard variables with no current value: " + strings.Join(q.Unresolved, ", ")
 	}
-	r, err := env.Metrics.Read(ctx, spec, sources.Window{})
+	r, err := env.Metrics.Source.Read(ctx, spec, sources.Window{})
 	switch {
 	case err != nil:
 		return "the query fails: " + env.Scrubber.Error(err)

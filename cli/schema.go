@@ -14,9 +14,9 @@ func schemaDump(a *app) error {
 		return err
 	}
 	defer done()
-	reader, ok := env.Database.(sources.SchemaReader)
+	reader, ok := env.Database.Source.(sources.SchemaReader)
 	if !ok {
-		return usageError(fmt.Errorf("environment %s has no database: %s", env.Name, env.DatabaseProblem))
+		return usageError(fmt.Errorf("environment %s has no database: %s", env.Name, env.Database.Problem))
 	}
 	s, err := reader.Schema(ctx)
 	if err != nil {

@@ -12,11 +12,9 @@ type Environment struct {
 	Name                            string
 	Protected, Readonly, Disposable bool
 
-	// Metrics is nil when the environment has no Prometheus; MetricsProblem says why.
-	Metrics        Metrics
-	MetricsTarget  string
-	MetricsProblem string
-	Signals        []SignalSpec
+	// Metrics is the environment's Prometheus (or /metrics endpoint).
+	Metrics Opened[Metrics]
+	Signals []SignalSpec
 	// Focus is the one value of a label the signals read (none: every value).
 	Focus Focus
 	// Marks are the changes the console saw in its window (migrations it
@@ -25,10 +23,8 @@ type Environment struct {
 	// MarksWindow is how far back Marks reach (the console's chart window).
 	MarksWindow time.Duration
 
-	// Database is nil when no PostgreSQL is configured; DatabaseProblem says why.
-	Database        Database
-	PostgresTarget  string
-	DatabaseProblem string
+	// Database is the environment's PostgreSQL.
+	Database Opened[Database]
 
 	// Alerting is nil when no Alertmanager is configured (the alerts then
 	// come from Prometheus); AckDuration is how long an acknowledgement
@@ -42,14 +38,11 @@ type Environment struct {
 	TraceUI      string
 	TraceService string // the application's service in its traces
 
-	// Celery is nil when no broker is configured.
-	Celery       Celery
-	CeleryTarget string
+	// Celery is the environment's Celery broker and result backend.
+	Celery Opened[Celery]
 
-	// Cache is nil when no Redis is configured; CacheProblem says why.
-	Cache           Cache
-	RedisTarget     string
-	CacheProblem    string
+	// Cache is the environment's Redis.
+	Cache           Opened[Cache]
 	QueueThresholds Thresholds
 	// MemoryThresholds colour Redis memory as a share of maxmemory.
 	MemoryThresholds Thresholds
@@ -66,6 +59,15 @@ type Environment struct {
 	Scrubber *redact.Scrubber
 	// Close releases connections; nil when there is nothing to release.
 	Close func()
+}
+
+// Opened is one source of an environment as opened: the source (nil when it
+// is not configured or could not be opened), where it points (for display,
+// already redacted), and why it is missing when it is.
+type Opened[T any] struct {
+	Source  T
+	Target  string
+	Problem string
 }
 
 // DBThresholds colour the Postgres pane: connections as a share of the

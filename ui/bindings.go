@@ -105,7 +105,7 @@ func Bindings() []Binding {
 				return m.refreshMetrics()
 			},
 			Disabled: func(m *Model) string {
-				if m.env.Metrics == nil {
+				if m.env.Metrics.Source == nil {
 					return "no metrics source to compare with the past"
 				}
 				return ""
@@ -440,7 +440,7 @@ func (m *Model) choose(k tea.KeyPressMsg) tea.Cmd {
 			m.flash = "nothing to focus on yet"
 			return nil
 		}
-		if _, direct := m.env.Metrics.(sources.Sampler); direct {
+		if _, direct := m.env.Metrics.Source.(sources.Sampler); direct {
 			// Its panes read the endpoint's totals, not a query a matcher narrows.
 			m.flash = "a focus needs Prometheus: direct /metrics mode reads the whole endpoint (the breakdown shows each value)"
 			return nil
@@ -515,7 +515,7 @@ func (m *Model) noBreakdown() string {
 	if m.focus >= len(m.charts) {
 		return "focus a metric pane to split it by a label"
 	}
-	if _, ok := m.env.Metrics.(sources.Splitter); !ok {
+	if _, ok := m.env.Metrics.Source.(sources.Splitter); !ok {
 		return "this metrics source cannot split a signal by a label"
 	}
 	return ""
@@ -551,7 +551,7 @@ func (m *Model) noTraces() string {
 	if m.focus >= len(m.charts) {
 		return "focus a metric pane to list its traced requests"
 	}
-	if _, ok := m.env.Metrics.(sources.Exemplars); !ok {
+	if _, ok := m.env.Metrics.Source.(sources.Exemplars); !ok {
 		return "exemplars need Prometheus: direct /metrics mode reads none"
 	}
 	return ""
@@ -559,7 +559,7 @@ func (m *Model) noTraces() string {
 
 // openTraces lists the focused metric pane's exemplars.
 func (m *Model) openTraces() tea.Cmd {
-	src, _ := m.env.Metrics.(sources.Exemplars)
+	src, _ := m.env.Metrics.Source.(sources.Exemplars)
 	m.tr = traces.New(m.pctx, src, m.charts[m.focus].Spec(), m.env.Scrubber, m.keys.hint("up", "down", "select", "copy_trace", "refresh", "close"),
 		m.env.Traces, m.env.TraceUI, m.env.TraceService)
 	m.layout()
@@ -568,7 +568,7 @@ func (m *Model) openTraces() tea.Cmd {
 
 // openBreakdown splits the focused metric pane's signal.
 func (m *Model) openBreakdown() tea.Cmd {
-	src, _ := m.env.Metrics.(sources.Splitter)
+	src, _ := m.env.Metrics.Source.(sources.Splitter)
 	km := m.keys
 	m.bd = breakdown.New(m.pctx, src, m.charts[m.focus].Spec(), m.env.Scrubber,
 		km.hint("next_label", "sort", "up", "down", "select", "refresh", "close"))

@@ -69,7 +69,7 @@ func (directFake) Scrape(context.Context) error { return nil }
 // breakdown open.
 func TestDirectModeBreakdownWithoutFocus(t *testing.T) {
 	h := newHarness(t, healthy(), nil, false)
-	h.m.env.Metrics = directFake{h.m.env.Metrics.(*fakeMetrics)}
+	h.m.env.Metrics.Source = directFake{h.m.env.Metrics.Source.(*fakeMetrics)}
 	h.m.buildPanes()
 	h.size(160, 48)
 	h.key("b")

@@ -17,7 +17,7 @@ func (m *Model) noSignal() string {
 func (m *Model) signal(terminate bool) tea.Cmd {
 	s, _ := m.dbPane.Selected()
 	var own []int
-	if db, ok := m.env.Database.(interface{ OwnPIDs() []int }); ok {
+	if db, ok := m.env.Database.Source.(interface{ OwnPIDs() []int }); ok {
 		own = db.OwnPIDs()
 	}
 	return m.act.Begin(m.deps.Signal(m.env.Name, s.PID, terminate, own))

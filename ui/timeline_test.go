@@ -171,7 +171,7 @@ func TestDirectModeNamesItsSource(t *testing.T) {
 	src := healthy()
 	src.err = errors.New("cannot reach http://api:8000/metrics: connection refused")
 	h := newHarness(t, src, nil, false)
-	h.m.env.Metrics = samplerFake{src}
+	h.m.env.Metrics.Source = samplerFake{src}
 	h.m.buildPanes()
 	h.size(160, 48)
 	if s := h.screen(); !strings.Contains(s, "⚠ /metrics: cannot reach") || strings.Contains(s, "⚠ prometheus:") {

@@ -259,8 +259,8 @@ func (m *Model) buildPanes() {
 		check = CheckAction
 	}
 	km := m.keys
-	m.dbPane = dbpane.New(c, dbpane.Options{Source: env.Database, Thresholds: env.DBThresholds, Problem: cmp.Or(env.DatabaseProblem, m.envErr),
-		Target: env.PostgresTarget, Scrubber: env.Scrubber,
+	m.dbPane = dbpane.New(c, dbpane.Options{Source: env.Database.Source, Thresholds: env.DBThresholds, Problem: cmp.Or(env.Database.Problem, m.envErr),
+		Target: env.Database.Target, Scrubber: env.Scrubber,
 		Hints: dbpane.Hints{Browse: km.hint("filter", "sort", "reverse", "cancel_query", "terminate_session", "db_view") + " · " + km.key("close") + " back",
 			Typing:     "type to filter · " + km.key("select") + " keep · " + km.key("close") + " clear",
 			Locks:      km.hint("up", "down", "cancel_query", "terminate_session", "db_view") + " · " + km.key("close") + " back",
@@ -270,19 +270,19 @@ func (m *Model) buildPanes() {
 		Problem: cmp.Or(m.envErr, "no Alembic project and no schema reference: set alembic.dir (or ALEMBIC_DIR) and schema_reference"),
 		Target:  env.AlembicDir, Scrubber: env.Scrubber})
 	m.panes = append(m.panes, m.dbPane,
-		cachepane.New(c, cachepane.Options{Source: env.Cache, Problem: cmp.Or(env.CacheProblem, m.envErr),
-			Target: env.RedisTarget, Scrubber: env.Scrubber, QueueThresholds: env.QueueThresholds, MemoryThresholds: env.MemoryThresholds}),
+		cachepane.New(c, cachepane.Options{Source: env.Cache.Source, Problem: cmp.Or(env.Cache.Problem, m.envErr),
+			Target: env.Cache.Target, Scrubber: env.Scrubber, QueueThresholds: env.QueueThresholds, MemoryThresholds: env.MemoryThresholds}),
 		m.driftPane)
 	m.celeryPane = nil
-	if env.Celery != nil { // a pane only where there is a Celery to show
-		m.celeryPane = celerypane.New(c, celerypane.Options{Source: env.Celery, Target: env.CeleryTarget, Scrubber: env.Scrubber,
+	if env.Celery.Source != nil { // a pane only where there is a Celery to show
+		m.celeryPane = celerypane.New(c, celerypane.Options{Source: env.Celery.Source, Target: env.Celery.Target, Scrubber: env.Scrubber,
 			QueueThresholds: env.QueueThresholds,
 			Hint:            km.hint("up", "down", "celery_purge", "celery_revoke", "celery_terminate", "celery_retry") + " · " + km.key("close") + " back"})
 		m.panes = append(m.panes, m.celeryPane)
 	}
-	m.alerts = alertstrip.New(c, env.Metrics, env.Alerting, env.Scrubber)
+	m.alerts = alertstrip.New(c, env.Metrics.Source, env.Alerting, env.Scrubber)
 	co := changes.Options{Scrubber: env.Scrubber}
-	if src, ok := env.Metrics.(sources.Changes); ok {
+	if src, ok := env.Metrics.Source.(sources.Changes); ok {
 		co.Source = src
 	}
 	if read, name := m.deps.AuditMarks, env.Name; read != nil && m.envErr == "" {
@@ -302,7 +302,7 @@ func (m *Model) buildPanes() {
 func (m *Model) metricPanes() []*metricpane.Model {
 	env, c := m.env, m.pctx
 	source := "prometheus"
-	if _, direct := env.Metrics.(sources.Sampler); direct {
+	if _, direct := env.Metrics.Source.(sources.Sampler); direct {
 		source = "/metrics"
 	}
 	var out []*metricpane.Model
@@ -312,8 +312,8 @@ func (m *Model) metricPanes() []*metricpane.Model {
 			m.flash = err.Error()
 		}
 		out = append(out, metricpane.New(c, metricpane.Options{
-			Spec: spec, Source: env.Metrics, Problem: cmp.Or(env.MetricsProblem, m.envErr),
-			Target: env.MetricsTarget, Scrubber: env.Scrubber, SourceName: source, Focus: m.narrow.String(),
+			Spec: spec, Source: env.Metrics.Source, Problem: cmp.Or(env.Metrics.Problem, m.envErr),
+			Target: env.Metrics.Target, Scrubber: env.Scrubber, SourceName: source, Focus: m.narrow.String(),
 		}))
 	}
 	return out

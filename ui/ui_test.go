@@ -200,21 +200,21 @@ environments:
 			if err != nil {
 				return nil, err
 			}
-			if env.Metrics != nil {
-				env.Metrics = src
+			if env.Metrics.Source != nil {
+				env.Metrics.Source = src
 			}
 			env.Close() // the real clients never connected; fakes stand in
-			if env.Database != nil {
-				env.Database = h.db
+			if env.Database.Source != nil {
+				env.Database.Source = h.db
 			}
-			if env.Cache != nil {
-				env.Cache = h.cache
+			if env.Cache.Source != nil {
+				env.Cache.Source = h.cache
 			}
 			if env.Migrations != nil {
 				env.Migrations = h.mig
 			}
 			if h.celery != nil {
-				env.Celery = h.celery
+				env.Celery.Source = h.celery
 			}
 			if name == "qa" {
 				env.Drift = &fakeDrift{d: sampleDrift()}

@@ -101,11 +101,11 @@ func Read(ctx context.Context, env *sources.Environment, window time.Duration, n
 
 func readSignal(ctx context.Context, env *sources.Environment, spec sources.SignalSpec, w sources.Window) Signal {
 	s := Signal{Key: spec.Key, Title: spec.Title, Unit: spec.Unit, Status: sources.StatusError}
-	if env.Metrics == nil {
-		s.Err = cmp.Or(env.MetricsProblem, "no metrics source")
+	if env.Metrics.Source == nil {
+		s.Err = cmp.Or(env.Metrics.Problem, "no metrics source")
 		return s
 	}
-	rd, err := env.Metrics.Read(ctx, spec, w)
+	rd, err := env.Metrics.Source.Read(ctx, spec, w)
 	if err != nil {
 		s.Err = env.Scrubber.Error(err)
 		return s
@@ -125,8 +125,8 @@ func readAlerts(ctx context.Context, env *sources.Environment) Alerts {
 		var gs []sources.AlertGroup
 		gs, err = env.Alerting.Groups(ctx)
 		list = sources.Flatten(gs)
-	case env.Metrics != nil:
-		list, err = env.Metrics.Alerts(ctx)
+	case env.Metrics.Source != nil:
+		list, err = env.Metrics.Source.Alerts(ctx)
 	default:
 		return Alerts{Err: "no alerts: no Prometheus or Alertmanager"}
 	}
@@ -150,10 +150,10 @@ func readAlerts(ctx context.Context, env *sources.Environment) Alerts {
 }
 
 func readPostgres(ctx context.Context, env *sources.Environment) Postgres {
-	if env.Database == nil {
-		return Postgres{Err: env.DatabaseProblem}
+	if env.Database.Source == nil {
+		return Postgres{Err: env.Database.Problem}
 	}
-	st, err := env.Database.Poll(ctx, sources.DBRequest{})
+	st, err := env.Database.Source.Poll(ctx, sources.DBRequest{})
 	if err != nil {
 		return Postgres{Configured: true, Err: env.Scrubber.Error(err)}
 	}
@@ -162,10 +162,10 @@ func readPostgres(ctx context.Context, env *sources.Environment) Postgres {
 }
 
 func readRedis(ctx context.Context, env *sources.Environment) Redis {
-	if env.Cache == nil {
-		return Redis{Err: env.CacheProblem}
+	if env.Cache.Source == nil {
+		return Redis{Err: env.Cache.Problem}
 	}
-	st, err := env.Cache.Poll(ctx)
+	st, err := env.Cache.Source.Poll(ctx)
 	if err != nil {
 		return Redis{Configured: true, Err: env.Scrubber.Error(err)}
 	}

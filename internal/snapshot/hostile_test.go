@@ -79,9 +79,10 @@ func FuzzReportsHoldNoControls(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, evil string, fail bool) {
 		env := &sources.Environment{Name: "qa", Signals: []sources.SignalSpec{{Key: sources.RPS, Title: "Requests/s", Query: "q"}},
-			Metrics: evilSources{evil}, Database: evilSources{evil}, Cache: evilCache{evil}, Migrations: evilMigrations{evil}, Drift: evilMigrations{evil}}
+			Metrics: sources.Opened[sources.Metrics]{Source: evilSources{evil}}, Database: sources.Opened[sources.Database]{Source: evilSources{evil}},
+			Cache: sources.Opened[sources.Cache]{Source: evilCache{evil}}, Migrations: evilMigrations{evil}, Drift: evilMigrations{evil}}
 		if fail {
-			env.Metrics, env.Cache = failing{evil}, failing{evil}
+			env.Metrics.Source, env.Cache.Source = failing{evil}, failing{evil}
 		}
 		d := Take(context.Background(), env, time.Unix(1_700_000_000, 0))
 		for name, out := range map[string]string{"text": d.Text(), "markdown": d.Markdown()} {

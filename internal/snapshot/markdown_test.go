@@ -123,7 +123,8 @@ func TestAddActionsFromAuditLog(t *testing.T) {
 // value says so, in every format, before the figures it qualifies.
 func TestFocusIsSaid(t *testing.T) {
 	env := &sources.Environment{Name: "qa", Focus: sources.Focus{Label: "handler", Value: "/api/chat"},
-		MetricsProblem: "no Prometheus", DatabaseProblem: "-", CacheProblem: "-"}
+		Metrics: sources.Opened[sources.Metrics]{Problem: "no Prometheus"}, Database: sources.Opened[sources.Database]{Problem: "-"},
+		Cache: sources.Opened[sources.Cache]{Problem: "-"}}
 	d := Take(context.Background(), env, time.Unix(1_700_000_000, 0))
 	if d.Focus != `handler="/api/chat"` {
 		t.Fatalf("focus %q", d.Focus)

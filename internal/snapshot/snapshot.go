@@ -85,7 +85,7 @@ const slowTraces = 5
 // readSlowTraces fills SlowTraces from the P95 signal's exemplars.
 func (d *Document) readSlowTraces(ctx context.Context, env *sources.Environment, from, to time.Time) {
 	d.SlowTraces = []SlowTrace{}
-	src, ok := env.Metrics.(sources.Exemplars)
+	src, ok := env.Metrics.Source.(sources.Exemplars)
 	var p95 *sources.SignalSpec
 	for i := range env.Signals {
 		if env.Signals[i].Key == sources.P95Latency {
@@ -285,12 +285,12 @@ func compareSchema(ctx context.Context, env *sources.Environment) SchemaDrift {
 }
 
 func pollPostgres(ctx context.Context, env *sources.Environment) Postgres {
-	out := Postgres{Target: env.PostgresTarget}
-	if env.Database == nil {
-		out.Error = env.DatabaseProblem
+	out := Postgres{Target: env.Database.Target}
+	if env.Database.Source == nil {
+		out.Error = env.Database.Problem
 		return out
 	}
-	st, err := env.Database.Poll(ctx, sources.DBRequest{})
+	st, err := env.Database.Source.Poll(ctx, sources.DBRequest{})
 	if err != nil {
 		out.Error = env.Scrubber.Error(err)
 		return out
@@ -304,12 +304,12 @@ func pollPostgres(ctx context.Context, env *sources.Environment) Postgres {
 }
 
 func pollRedis(ctx context.Context, env *sources.Environment) Redis {
-	out := Redis{Target: env.RedisTarget}
-	if env.Cache == nil {
-		out.Error = env.CacheProblem
+	out := Redis{Target: env.Cache.Target}
+	if env.Cache.Source == nil {
+		out.Error = env.Cache.Problem
 		return out
 	}
-	st, err := env.Cache.Poll(ctx)
+	st, err := env.Cache.Source.Poll(ctx)
 	if err != nil {
 		out.Error = env.Scrubber.Error(err)
 		return out
@@ -325,11 +325,11 @@ func pollRedis(ctx context.Context, env *sources.Environment) Redis {
 // error in words.
 func ReadMetric(ctx context.Context, env *sources.Environment, spec sources.SignalSpec, now time.Time) Metric {
 	m := Metric{Title: spec.Title, Query: spec.Query, Unit: string(spec.Unit)}
-	if env.Metrics == nil {
-		m.Status, m.Error = string(sources.StatusError), env.MetricsProblem
+	if env.Metrics.Source == nil {
+		m.Status, m.Error = string(sources.StatusError), env.Metrics.Problem
 		return m
 	}
-	r, err := env.Metrics.Read(ctx, spec, sources.Window{Now: now})
+	r, err := env.Metrics.Source.Read(ctx, spec, sources.Window{Now: now})
 	if err != nil {
 		m.Status, m.Error = string(sources.StatusError), env.Scrubber.Error(err)
 		return m
@@ -351,7 +351,7 @@ func Take(ctx context.Context, env *sources.Environment, now time.Time) *Documen
 		Environment: env.Name,
 		// Millisecond precision: the instant Prometheus evaluated the queries at.
 		TakenAt:    now.UTC().Truncate(time.Millisecond).Format("2006-01-02T15:04:05.000Z07:00"),
-		Prometheus: env.MetricsTarget,
+		Prometheus: env.Metrics.Target,
 		Focus:      env.Focus.String(),
 		Metrics:    map[string]Metric{},
 		Alerts:     []Alert{},
@@ -365,14 +365,14 @@ func Take(ctx context.Context, env *sources.Environment, now time.Time) *Documen
 	wg.Go(func() { d.SchemaDrift = compareSchema(ctx, env) })
 	// Direct /metrics mode computes rates from its own samples: take one now
 	// and read after a few seconds, so that there are two.
-	if sources.Warm(ctx, env.Metrics) {
+	if sources.Warm(ctx, env.Metrics.Source) {
 		now = now.Add(sources.SampleGap)
 		d.TakenAt = now.UTC().Truncate(time.Millisecond).Format("2006-01-02T15:04:05.000Z07:00")
 	}
 	for _, spec := range env.Signals {
 		d.order = append(d.order, spec.Key)
 		d.specs[spec.Key] = spec
-		if env.Metrics == nil {
+		if env.Metrics.Source == nil {
 			d.Metrics[spec.Key] = ReadMetric(ctx, env, spec, now)
 			continue
 		}
@@ -388,7 +388,7 @@ func Take(ctx context.Context, env *sources.Environment, now time.Time) *Documen
 	window := cmp.Or(env.MarksWindow, ChangesWindow)
 	d.ChangesSince, d.Changes = now.Add(-window).UTC().Format(time.RFC3339), []Change{}
 	wg.Go(func() { d.readSlowTraces(ctx, env, now.Add(-window), now) })
-	switch src, ok := env.Metrics.(sources.Changes); {
+	switch src, ok := env.Metrics.Source.(sources.Changes); {
 	case env.Marks != nil:
 		d.setChanges(env.Marks) // what the console showed
 	case ok:
@@ -413,8 +413,8 @@ func Take(ctx context.Context, env *sources.Environment, now time.Time) *Documen
 			d.AlertsError = env.Scrubber.Error(err)
 		}
 		d.setAlerts(sources.Flatten(gs))
-	} else if env.Metrics != nil {
-		alerts, err := env.Metrics.Alerts(ctx)
+	} else if env.Metrics.Source != nil {
+		alerts, err := env.Metrics.Source.Alerts(ctx)
 		switch {
 		case errors.Is(err, sources.ErrNoAlerting):
 			d.AlertsNote = err.Error()
@@ -423,7 +423,7 @@ func Take(ctx context.Context, env *sources.Environment, now time.Time) *Documen
 		}
 		d.setAlerts(alerts)
 	} else {
-		d.AlertsError = env.MetricsProblem
+		d.AlertsError = env.Metrics.Problem
 	}
 	wg.Wait()
 	// Text reports are read in terminals: what the sources said is made

@@ -36,15 +36,15 @@ func Open(cfg *config.Config, name, version string) (*sources.Environment, error
 	}
 	scrubber := redact.NewScrubber(cfg.Secrets()...)
 	env := &sources.Environment{
-		Name:           name,
-		Protected:      e.Protected,
-		Readonly:       e.Readonly,
-		Disposable:     e.Disposable,
-		Signals:        Signals(e.Prometheus),
-		PostgresTarget: redact.URL(e.Postgres.URL),
-		RedisTarget:    redact.URL(e.Redis.URL),
-		AlembicDir:     e.Alembic.Dir,
-		Scrubber:       scrubber,
+		Name:       name,
+		Protected:  e.Protected,
+		Readonly:   e.Readonly,
+		Disposable: e.Disposable,
+		Signals:    Signals(e.Prometheus),
+		Database:   sources.Opened[sources.Database]{Target: redact.URL(e.Postgres.URL)},
+		Cache:      sources.Opened[sources.Cache]{Target: redact.URL(e.Redis.URL)},
+		AlembicDir: e.Alembic.Dir,
+		Scrubber:   scrubber,
 	}
 	var closers []func()
 	env.Close = func() {
@@ -57,29 +57,29 @@ func Open(cfg *config.Config, name, version string) (*sources.Environment, error
 	pt := e.Postgres.Thresholds
 	env.DBThresholds = sources.DBThresholds{Connections: threshold(pt.Connections), TransactionAge: threshold(pt.TransactionAge), QueryAge: threshold(pt.QueryAge)}
 	if e.Postgres.URL == "" {
-		env.DatabaseProblem = "no PostgreSQL: set postgres.url in the config or DATABASE_URL"
+		env.Database.Problem = "no PostgreSQL: set postgres.url in the config or DATABASE_URL"
 	} else if db, err := postgres.New(postgres.Options{URL: e.Postgres.URL, PgbouncerURL: e.Postgres.PgbouncerURL,
 		StatementTimeout: e.Postgres.StatementTimeout.D(), Timeout: e.Postgres.Timeout.D(), RequiredExtensions: e.Postgres.RequiredExtensions, Scrubber: scrubber}); err != nil {
-		env.DatabaseProblem = scrubber.String(err.Error())
+		env.Database.Problem = scrubber.String(err.Error())
 	} else {
-		env.Database, env.PostgresTarget = db, db.Target()
+		env.Database.Source, env.Database.Target = db, db.Target()
 		closers = append(closers, db.Close)
 	}
 	if e.Redis.URL == "" && len(e.Redis.Addrs) == 0 {
-		env.CacheProblem = "no Redis: set redis.url in the config or REDIS_URL"
+		env.Cache.Problem = "no Redis: set redis.url in the config or REDIS_URL"
 	} else if cache, err := redis.New(redis.Options{URL: e.Redis.URL, Mode: e.Redis.Mode, Addrs: e.Redis.Addrs,
 		MasterName: e.Redis.MasterName, SentinelPassword: string(e.Redis.SentinelPassword), Queues: e.Redis.Queues,
 		Timeout: e.Redis.Timeout.D(), Scrubber: scrubber}); err != nil {
-		env.CacheProblem = scrubber.String(err.Error())
+		env.Cache.Problem = scrubber.String(err.Error())
 	} else {
-		env.Cache, env.RedisTarget = cache, cache.Target()
+		env.Cache.Source, env.Cache.Target = cache, cache.Target()
 		closers = append(closers, cache.Close)
 	}
 	if cl := e.Celery; cl.BrokerURL != "" {
 		// The configuration checked the URLs as New reads them.
 		if c, err := celery.New(celery.Options{BrokerURL: cl.BrokerURL, ResultURL: cl.ResultBackend, Queues: cl.Queues,
 			Window: cfg.Window.D(), Timeout: cl.Timeout.D(), Scrubber: scrubber}); err == nil {
-			env.Celery, env.CeleryTarget = c, redact.URL(cl.BrokerURL)
+			env.Celery.Source, env.Celery.Target = c, redact.URL(cl.BrokerURL)
 			closers = append(closers, c.Close)
 		}
 	}
@@ -110,8 +110,8 @@ func Open(cfg *config.Config, name, version string) (*sources.Environment, error
 			closers = append(closers, am.Close)
 		}
 	}
-	if ref := e.SchemaReference; ref != "" && env.Database != nil {
-		live := env.Database.(*postgres.Client)
+	if ref := e.SchemaReference; ref != "" && env.Database.Source != nil {
+		live := env.Database.Source.(*postgres.Client)
 		if other, ok := cfg.Environments[ref]; ok {
 			refDB, err := postgres.New(postgres.Options{URL: other.Postgres.URL, StatementTimeout: other.Postgres.StatementTimeout.D(),
 				Timeout: other.Postgres.Timeout.D(), Scrubber: scrubber})
@@ -128,7 +128,7 @@ func Open(cfg *config.Config, name, version string) (*sources.Environment, error
 	}
 	if e.Alembic.Dir != "" {
 		var db alembic.VersionReader
-		if pgc, ok := env.Database.(*postgres.Client); ok {
+		if pgc, ok := env.Database.Source.(*postgres.Client); ok {
 			db = pgc // one pool per environment: alembic_version is read through it
 		}
 		env.Migrations = alembic.NewSource(e.Alembic.Dir, db)
@@ -138,10 +138,10 @@ func Open(cfg *config.Config, name, version string) (*sources.Environment, error
 		src, err := scrape.New(scrape.Options{URL: e.MetricsURL, Timeout: p.Timeout.D(), RateWindow: p.RateWindow.D(), MaxBody: int64(p.MaxResponseBytes.Value),
 			Scrubber: scrubber, UserAgent: "opsdeck/" + version})
 		if err != nil {
-			env.MetricsProblem = scrubber.String(err.Error())
+			env.Metrics.Problem = scrubber.String(err.Error())
 			return env, nil
 		}
-		env.Metrics, env.MetricsTarget = src, src.String()+" (direct)"
+		env.Metrics.Source, env.Metrics.Target = src, src.String()+" (direct)"
 		for i := range env.Signals {
 			env.Signals[i].Query = "computed from " + src.String() + " (direct /metrics mode)"
 		}
@@ -149,20 +149,20 @@ func Open(cfg *config.Config, name, version string) (*sources.Environment, error
 		return env, nil
 	}
 	if p.URL == "" {
-		env.MetricsProblem = "no Prometheus URL: set prometheus.url in the config or PROMETHEUS_URL, or metrics_url (METRICS_URL) to scrape the application directly (or try: opsdeck demo)"
+		env.Metrics.Problem = "no Prometheus URL: set prometheus.url in the config or PROMETHEUS_URL, or metrics_url (METRICS_URL) to scrape the application directly (or try: opsdeck demo)"
 		return env, nil
 	}
-	env.MetricsTarget = redact.URL(p.URL)
+	env.Metrics.Target = redact.URL(p.URL)
 	opts := prometheus.Options{
 		URL: p.URL, Timeout: p.Timeout.D(), Auth: httpAuth(p.HTTPAuth),
 		Scrubber: scrubber, UserAgent: "opsdeck/" + version, MaxResponseBytes: int64(p.MaxResponseBytes.Value),
 	}
 	client, err := prometheus.New(opts)
 	if err != nil {
-		env.MetricsProblem = scrubber.String(fmt.Sprint(err))
+		env.Metrics.Problem = scrubber.String(fmt.Sprint(err))
 		return env, nil
 	}
-	env.Metrics = client
+	env.Metrics.Source = client
 	closers = append(closers, client.Close)
 	if cfg.GrafanaDashboard != "" {
 		d, err := LoadDashboard(cfg.GrafanaDashboard, cfg, e)

@@ -105,11 +105,11 @@ func measurePace(t *testing.T, s *stack, heavy bool) pace {
 		start := time.Now()
 		var wg sync.WaitGroup
 		for _, spec := range env.Signals {
-			wg.Go(func() { _, _ = env.Metrics.Read(ctx, spec, sources.WindowFor(time.Now(), 15*time.Minute, 150)) })
+			wg.Go(func() { _, _ = env.Metrics.Source.Read(ctx, spec, sources.WindowFor(time.Now(), 15*time.Minute, 150)) })
 		}
-		wg.Go(func() { _, _ = env.Metrics.Alerts(ctx) })
-		wg.Go(func() { _, _ = env.Database.Poll(ctx, sources.DBRequest{}) })
-		wg.Go(func() { _, _ = env.Cache.Poll(ctx) })
+		wg.Go(func() { _, _ = env.Metrics.Source.Alerts(ctx) })
+		wg.Go(func() { _, _ = env.Database.Source.Poll(ctx, sources.DBRequest{}) })
+		wg.Go(func() { _, _ = env.Cache.Source.Poll(ctx) })
 		wg.Go(func() { _, _ = env.Alerting.Groups(ctx) })
 		// Not Celery's: its poll waits for workers' replies by design (a
 		// quarter of its timeout at most), not for a slow server.
