@@ -100,12 +100,12 @@ func nothingToCheck(env *sources.Environment) error {
 
 // checkEnv runs the gate on env; the error is nothingToCheck's.
 func checkEnv(ctx context.Context, env *sources.Environment, c checkFlags) (checkResult, error) {
-	if env.Migrations == nil && env.Drift == nil && !c.Metrics {
+	if env.Migrations.Source == nil && env.Drift.Source == nil && !c.Metrics {
 		return checkResult{}, nothingToCheck(env)
 	}
 	res := checkResult{Environment: env.Name, Findings: []string{}}
-	if env.Migrations != nil {
-		st, err := env.Migrations.Poll(ctx)
+	if env.Migrations.Source != nil {
+		st, err := env.Migrations.Source.Poll(ctx)
 		if err != nil {
 			res.Findings = append(res.Findings, env.Scrubber.Error(err))
 		} else {
@@ -127,8 +127,8 @@ func checkEnv(ctx context.Context, env *sources.Environment, c checkFlags) (chec
 			}
 		}
 	}
-	if env.Drift != nil {
-		d := env.Drift.Compare(ctx, true)
+	if env.Drift.Source != nil {
+		d := env.Drift.Source.Compare(ctx, true)
 		d.Error = env.Scrubber.String(d.Error)
 		res.SchemaDrift = &d
 		if d.Error != "" {

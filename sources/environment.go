@@ -26,15 +26,15 @@ type Environment struct {
 	// Database is the environment's PostgreSQL.
 	Database Opened[Database]
 
-	// Alerting is nil when no Alertmanager is configured (the alerts then
-	// come from Prometheus); AckDuration is how long an acknowledgement
+	// Alerting is the environment's Alertmanager; without one the alerts
+	// come from Prometheus. AckDuration is how long an acknowledgement
 	// silences an alert.
-	Alerting    Alerting
+	Alerting    Opened[Alerting]
 	AckDuration time.Duration
 
-	// Traces is nil when no trace backend is configured; TraceUI is the
+	// Traces is the environment's trace backend; TraceUI is the
 	// team's trace page ({trace_id} standing for the id), "" when none.
-	Traces       Traces
+	Traces       Opened[Traces]
 	TraceUI      string
 	TraceService string // the application's service in its traces
 
@@ -49,11 +49,10 @@ type Environment struct {
 	// DBThresholds colour the Postgres pane.
 	DBThresholds DBThresholds
 
-	// Drift is nil when no schema reference is configured.
-	Drift Drift
-	// Migrations is nil when no Alembic directory is configured.
-	Migrations Migrations
-	AlembicDir string
+	// Drift compares the schema with its reference.
+	Drift Opened[Drift]
+	// Migrations is the Alembic project; its target is the project's directory.
+	Migrations Opened[Migrations]
 
 	// Scrubber masks this environment's secrets in any text shown.
 	Scrubber *redact.Scrubber

@@ -9,7 +9,7 @@ import (
 
 // noAlertmanager says why there is no alerts view.
 func (m *Model) noAlertmanager() string {
-	if m.env.Alerting == nil {
+	if m.env.Alerting.Source == nil {
 		return "the alerts view reads Alertmanager: set alertmanager.url (or ALERTMANAGER_URL)"
 	}
 	return ""
@@ -24,7 +24,7 @@ func (m *Model) openAlerts() tea.Cmd {
 		return gs, has, strip.Poll.Err
 	}
 	km := m.keys
-	m.av = alertsview.New(m.pctx, m.env.Alerting, m.env.Scrubber, groups,
+	m.av = alertsview.New(m.pctx, m.env.Alerting.Source, m.env.Scrubber, groups,
 		km.hint("up", "down", "silence", "acknowledge", "alerts_tab", "refresh", "close"),
 		km.hint("up", "down", "expire", "alerts_tab", "refresh", "close"))
 	m.layout()
@@ -83,7 +83,7 @@ func (m *Model) submitSilence() tea.Cmd {
 		return nil
 	}
 	m.av.CloseForm()
-	return m.act.Begin(m.silences.Make(m.env.Alerting, s, f.Group()))
+	return m.act.Begin(m.silences.Make(m.env.Alerting.Source, s, f.Group()))
 }
 
 // acknowledge silences the selected alert for the environment's ack
@@ -96,11 +96,11 @@ func (m *Model) acknowledge(tea.KeyPressMsg) tea.Cmd {
 		m.flash = "acknowledge: " + err.Error()
 		return nil
 	}
-	return m.act.Begin(m.silences.Ack(m.env.Alerting, s, group))
+	return m.act.Begin(m.silences.Ack(m.env.Alerting.Source, s, group))
 }
 
 // expireSilence ends the selected silence, once confirmed.
 func (m *Model) expireSilence(tea.KeyPressMsg) tea.Cmd {
 	s, _ := m.av.SelectedSilence()
-	return m.act.Begin(m.silences.Expire(m.env.Alerting, s))
+	return m.act.Begin(m.silences.Expire(m.env.Alerting.Source, s))
 }

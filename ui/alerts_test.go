@@ -93,7 +93,7 @@ func alertsHarness(t *testing.T) (*harness, *fakeManager) {
 		silences: []sources.Silence{{ID: "s1", State: "active", CreatedBy: "alice@desk", Comment: "resizing v2", EndsAt: t0.Add(90 * time.Minute),
 			Matchers: []sources.Matcher{{Name: "volume", Value: "v2", IsEqual: true}}}},
 	}
-	h.m.env.Alerting = am
+	h.m.env.Alerting.Source = am
 	h.m.silences = silenceActions()
 	h.m.buildPanes()
 	h.size(160, 48)

@@ -561,7 +561,7 @@ func (m *Model) noTraces() string {
 func (m *Model) openTraces() tea.Cmd {
 	src, _ := m.env.Metrics.Source.(sources.Exemplars)
 	m.tr = traces.New(m.pctx, src, m.charts[m.focus].Spec(), m.env.Scrubber, m.keys.hint("up", "down", "select", "copy_trace", "refresh", "close"),
-		m.env.Traces, m.env.TraceUI, m.env.TraceService)
+		m.env.Traces.Source, m.env.TraceUI, m.env.TraceService)
 	m.layout()
 	return m.tr.Fetch()
 }

@@ -86,7 +86,7 @@ func TestTraceWaterfall(t *testing.T) {
 	src.exemplars = []sources.Exemplar{{At: t0.Add(-time.Minute), Value: 4, TraceID: "4bf92f3577b34da6a3ce929d0e0e4736", Labels: map[string]string{"handler": "/api/chat"}}}
 	h := newHarness(t, src, nil, false)
 	backend := &fakeTraces{}
-	h.m.env.Traces, h.m.env.TraceUI = backend, "https://jaeger.example.com/trace/{trace_id}"
+	h.m.env.Traces.Source, h.m.env.TraceUI = backend, "https://jaeger.example.com/trace/{trace_id}"
 	h.size(160, 48)
 	h.key("tab")
 	h.key("tab")
@@ -116,7 +116,7 @@ func TestTraceWaterfall(t *testing.T) {
 	if h.m.tr != nil {
 		t.Fatal("the second esc must close the list")
 	}
-	h.m.env.Traces = nil
+	h.m.env.Traces.Source = nil
 	h.key("t")
 	h.key("enter")
 	if s := h.screen(); !strings.Contains(s, "trace 4bf92f3577b34da6a3ce929d0e0e4736: https://jaeger.example.com/trace/4bf92f3577b34da6a3ce929d0e0e4736") {
@@ -173,7 +173,7 @@ func TestTraceListFallsBackToSearch(t *testing.T) {
 	src := healthy()
 	src.noExemplars = "exemplar storage is off"
 	h := newHarness(t, src, nil, false)
-	h.m.env.Traces, h.m.env.TraceService = &searchingTraces{}, "origin-api"
+	h.m.env.Traces.Source, h.m.env.TraceService = &searchingTraces{}, "origin-api"
 	h.size(160, 48)
 	h.key("tab")
 	h.key("tab")
@@ -193,7 +193,7 @@ func TestFailedSearchKeepsTheList(t *testing.T) {
 	src.noExemplars = "exemplar storage is off"
 	h := newHarness(t, src, nil, false)
 	backend := &searchingTraces{}
-	h.m.env.Traces, h.m.env.TraceService = backend, "origin-api"
+	h.m.env.Traces.Source, h.m.env.TraceService = backend, "origin-api"
 	h.size(160, 48)
 	h.key("tab")
 	h.key("tab")
@@ -263,7 +263,7 @@ func TestFindStatementAmongSessions(t *testing.T) {
 	src := healthy()
 	src.exemplars = []sources.Exemplar{{At: t0.Add(-time.Minute), Value: 4, TraceID: "4bf92f3577b34da6a3ce929d0e0e4736"}}
 	h := newHarness(t, src, nil, false)
-	h.m.env.Traces = &fakeTraces{}
+	h.m.env.Traces.Source = &fakeTraces{}
 	h.size(160, 48)
 	h.key("tab")
 	h.key("tab")

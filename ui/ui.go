@@ -265,10 +265,10 @@ func (m *Model) buildPanes() {
 			Typing:     "type to filter · " + km.key("select") + " keep · " + km.key("close") + " clear",
 			Locks:      km.hint("up", "down", "cancel_query", "terminate_session", "db_view") + " · " + km.key("close") + " back",
 			Statements: km.hint("up", "down", "db_view") + " · " + km.key("close") + " back"}})
-	m.driftPane = driftpane.New(c, driftpane.Options{Source: env.Migrations, Drift: env.Drift, Check: check,
+	m.driftPane = driftpane.New(c, driftpane.Options{Source: env.Migrations.Source, Drift: env.Drift.Source, Check: check,
 		Hints:   driftpane.Hints{Zoom: km.key("zoom"), Check: km.key("run_check")},
 		Problem: cmp.Or(m.envErr, "no Alembic project and no schema reference: set alembic.dir (or ALEMBIC_DIR) and schema_reference"),
-		Target:  env.AlembicDir, Scrubber: env.Scrubber})
+		Target:  env.Migrations.Target, Scrubber: env.Scrubber})
 	m.panes = append(m.panes, m.dbPane,
 		cachepane.New(c, cachepane.Options{Source: env.Cache.Source, Problem: cmp.Or(env.Cache.Problem, m.envErr),
 			Target: env.Cache.Target, Scrubber: env.Scrubber, QueueThresholds: env.QueueThresholds, MemoryThresholds: env.MemoryThresholds}),
@@ -280,7 +280,7 @@ func (m *Model) buildPanes() {
 			Hint:            km.hint("up", "down", "celery_purge", "celery_revoke", "celery_terminate", "celery_retry") + " · " + km.key("close") + " back"})
 		m.panes = append(m.panes, m.celeryPane)
 	}
-	m.alerts = alertstrip.New(c, env.Metrics.Source, env.Alerting, env.Scrubber)
+	m.alerts = alertstrip.New(c, env.Metrics.Source, env.Alerting.Source, env.Scrubber)
 	co := changes.Options{Scrubber: env.Scrubber}
 	if src, ok := env.Metrics.Source.(sources.Changes); ok {
 		co.Source = src

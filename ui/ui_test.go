@@ -210,14 +210,14 @@ environments:
 			if env.Cache.Source != nil {
 				env.Cache.Source = h.cache
 			}
-			if env.Migrations != nil {
-				env.Migrations = h.mig
+			if env.Migrations.Source != nil {
+				env.Migrations.Source = h.mig
 			}
 			if h.celery != nil {
 				env.Celery.Source = h.celery
 			}
 			if name == "qa" {
-				env.Drift = &fakeDrift{d: sampleDrift()}
+				env.Drift.Source = &fakeDrift{d: sampleDrift()}
 			}
 			env.Close = func() { h.closed++ }
 			return env, nil

@@ -121,9 +121,9 @@ func readAlerts(ctx context.Context, env *sources.Environment) Alerts {
 	var list []sources.Alert
 	var err error
 	switch {
-	case env.Alerting != nil:
+	case env.Alerting.Source != nil:
 		var gs []sources.AlertGroup
-		gs, err = env.Alerting.Groups(ctx)
+		gs, err = env.Alerting.Source.Groups(ctx)
 		list = sources.Flatten(gs)
 	case env.Metrics.Source != nil:
 		list, err = env.Metrics.Source.Alerts(ctx)
@@ -182,10 +182,10 @@ func readRedis(ctx context.Context, env *sources.Environment) Redis {
 }
 
 func readMigrations(ctx context.Context, env *sources.Environment) Migrations {
-	if env.Migrations == nil {
+	if env.Migrations.Source == nil {
 		return Migrations{Status: sources.MigrationsUnknown}
 	}
-	st, err := env.Migrations.Poll(ctx)
+	st, err := env.Migrations.Source.Poll(ctx)
 	if err != nil {
 		return Migrations{Configured: true, Status: sources.MigrationsUnknown, Err: env.Scrubber.Error(err)}
 	}
@@ -193,10 +193,10 @@ func readMigrations(ctx context.Context, env *sources.Environment) Migrations {
 }
 
 func readDrift(ctx context.Context, env *sources.Environment) Drift {
-	if env.Drift == nil {
+	if env.Drift.Source == nil {
 		return Drift{}
 	}
-	d := env.Drift.Compare(ctx, false) // a comparison of the last minutes will do
+	d := env.Drift.Source.Compare(ctx, false) // a comparison of the last minutes will do
 	out := Drift{Configured: true, Differences: len(d.Differences), Err: env.Scrubber.String(d.Error)}
 	for _, x := range d.Differences {
 		if x.Hazardous {

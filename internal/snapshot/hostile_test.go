@@ -80,7 +80,8 @@ func FuzzReportsHoldNoControls(f *testing.F) {
 	f.Fuzz(func(t *testing.T, evil string, fail bool) {
 		env := &sources.Environment{Name: "qa", Signals: []sources.SignalSpec{{Key: sources.RPS, Title: "Requests/s", Query: "q"}},
 			Metrics: sources.Opened[sources.Metrics]{Source: evilSources{evil}}, Database: sources.Opened[sources.Database]{Source: evilSources{evil}},
-			Cache: sources.Opened[sources.Cache]{Source: evilCache{evil}}, Migrations: evilMigrations{evil}, Drift: evilMigrations{evil}}
+			Cache: sources.Opened[sources.Cache]{Source: evilCache{evil}}, Migrations: sources.Opened[sources.Migrations]{Source: evilMigrations{evil}},
+			Drift: sources.Opened[sources.Drift]{Source: evilMigrations{evil}}}
 		if fail {
 			env.Metrics.Source, env.Cache.Source = failing{evil}, failing{evil}
 		}

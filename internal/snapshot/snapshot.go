@@ -133,7 +133,7 @@ func (d *Document) setAlerts(alerts []sources.Alert) {
 
 // readSilences lists the silences in force at some point since since.
 func (d *Document) readSilences(ctx context.Context, env *sources.Environment, since time.Time) {
-	sils, err := env.Alerting.Silences(ctx)
+	sils, err := env.Alerting.Source.Silences(ctx)
 	if err != nil {
 		d.SilencesError = env.Scrubber.Error(err)
 		return
@@ -244,12 +244,12 @@ type Migrations struct {
 }
 
 func pollMigrations(ctx context.Context, env *sources.Environment) Migrations {
-	out := Migrations{Dir: env.AlembicDir}
-	if env.Migrations == nil {
+	out := Migrations{Dir: env.Migrations.Target}
+	if env.Migrations.Source == nil {
 		out.Error = "no Alembic project: set alembic.dir in the config or ALEMBIC_DIR"
 		return out
 	}
-	st, err := env.Migrations.Poll(ctx)
+	st, err := env.Migrations.Source.Poll(ctx)
 	if err != nil {
 		out.Error = env.Scrubber.Error(err)
 		return out
@@ -273,10 +273,10 @@ type SchemaDrift struct {
 }
 
 func compareSchema(ctx context.Context, env *sources.Environment) SchemaDrift {
-	if env.Drift == nil {
+	if env.Drift.Source == nil {
 		return SchemaDrift{Error: "no schema reference: set schema_reference to another environment or a file from `opsdeck schema dump`"}
 	}
-	d := env.Drift.Compare(ctx, true)
+	d := env.Drift.Source.Compare(ctx, true)
 	out := SchemaDrift{Reference: d.Reference, Differences: d.Differences, Error: env.Scrubber.String(d.Error)}
 	if out.Error == "" && out.Differences == nil {
 		out.Differences = []sources.Difference{}
@@ -405,10 +405,10 @@ func Take(ctx context.Context, env *sources.Environment, now time.Time) *Documen
 			d.setChanges(marks)
 		})
 	}
-	if env.Alerting != nil {
-		d.Alertmanager = env.Alerting.String()
+	if env.Alerting.Source != nil {
+		d.Alertmanager = env.Alerting.Source.String()
 		wg.Go(func() { d.readSilences(ctx, env, now.Add(-window)) })
-		gs, err := env.Alerting.Groups(ctx)
+		gs, err := env.Alerting.Source.Groups(ctx)
 		if err != nil {
 			d.AlertsError = env.Scrubber.Error(err)
 		}

@@ -43,7 +43,7 @@ func Open(cfg *config.Config, name, version string) (*sources.Environment, error
 		Signals:    Signals(e.Prometheus),
 		Database:   sources.Opened[sources.Database]{Target: redact.URL(e.Postgres.URL)},
 		Cache:      sources.Opened[sources.Cache]{Target: redact.URL(e.Redis.URL)},
-		AlembicDir: e.Alembic.Dir,
+		Migrations: sources.Opened[sources.Migrations]{Target: e.Alembic.Dir},
 		Scrubber:   scrubber,
 	}
 	var closers []func()
@@ -90,9 +90,9 @@ func Open(cfg *config.Config, name, version string) (*sources.Environment, error
 		if err != nil {
 			// A CA or certificate file that cannot be read: said where a
 			// trace would be.
-			env.Traces = jaeger.Unusable(scrubber.String(err.Error()))
+			env.Traces.Source = jaeger.Unusable(scrubber.String(err.Error()))
 		} else {
-			env.Traces = jc
+			env.Traces.Source = jc
 			closers = append(closers, jc.Close)
 		}
 	}
@@ -104,9 +104,9 @@ func Open(cfg *config.Config, name, version string) (*sources.Environment, error
 		if err != nil {
 			// A CA or certificate file that cannot be read: said where the
 			// alerts would be.
-			env.Alerting = alertmanager.Unusable(a.URL, scrubber.String(err.Error()))
+			env.Alerting.Source = alertmanager.Unusable(a.URL, scrubber.String(err.Error()))
 		} else {
-			env.Alerting = am
+			env.Alerting.Source = am
 			closers = append(closers, am.Close)
 		}
 	}
@@ -117,13 +117,13 @@ func Open(cfg *config.Config, name, version string) (*sources.Environment, error
 				Timeout: other.Postgres.Timeout.D(), Scrubber: scrubber})
 			if err != nil {
 				// Said in the drift pane, rather than a pane that says nothing.
-				env.Drift = drift.Unavailable("environment "+ref, scrubber.String(err.Error()))
+				env.Drift.Source = drift.Unavailable("environment "+ref, scrubber.String(err.Error()))
 			} else {
-				env.Drift = drift.AgainstDatabase(live, refDB, ref)
+				env.Drift.Source = drift.AgainstDatabase(live, refDB, ref)
 				closers = append(closers, refDB.Close)
 			}
 		} else {
-			env.Drift = drift.AgainstFile(live, ref)
+			env.Drift.Source = drift.AgainstFile(live, ref)
 		}
 	}
 	if e.Alembic.Dir != "" {
@@ -131,7 +131,7 @@ func Open(cfg *config.Config, name, version string) (*sources.Environment, error
 		if pgc, ok := env.Database.Source.(*postgres.Client); ok {
 			db = pgc // one pool per environment: alembic_version is read through it
 		}
-		env.Migrations = alembic.NewSource(e.Alembic.Dir, db)
+		env.Migrations.Source = alembic.NewSource(e.Alembic.Dir, db)
 	}
 	p := e.Prometheus
 	if p.URL == "" && e.MetricsURL != "" {

@@ -32,10 +32,10 @@ func TestUnreadableReferenceIsSaid(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer env.Close()
-	if env.Drift == nil {
+	if env.Drift.Source == nil {
 		t.Fatal("no drift source: the reference's error is dropped")
 	}
-	d := env.Drift.Compare(context.Background(), false)
+	d := env.Drift.Source.Compare(context.Background(), false)
 	if d.Reference != "environment prod" || !strings.Contains(d.Error, "reference: postgres url") {
 		t.Fatalf("comparison: %+v", d)
 	}

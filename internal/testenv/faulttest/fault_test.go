@@ -110,7 +110,7 @@ func measurePace(t *testing.T, s *stack, heavy bool) pace {
 		wg.Go(func() { _, _ = env.Metrics.Source.Alerts(ctx) })
 		wg.Go(func() { _, _ = env.Database.Source.Poll(ctx, sources.DBRequest{}) })
 		wg.Go(func() { _, _ = env.Cache.Source.Poll(ctx) })
-		wg.Go(func() { _, _ = env.Alerting.Groups(ctx) })
+		wg.Go(func() { _, _ = env.Alerting.Source.Groups(ctx) })
 		// Not Celery's: its poll waits for workers' replies by design (a
 		// quarter of its timeout at most), not for a slow server.
 		wg.Wait()
