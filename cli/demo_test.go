@@ -19,8 +19,9 @@ import (
 // nothing else, says which packages to install; opsdeck passes that on,
 // says the program ended before it was ready, and exits 1.
 func TestDemoWithoutPrometheusSaysSo(t *testing.T) {
+	bin := binary(t)
 	dir := t.TempDir()
-	if err := os.Link(filepath.Join(filepath.Dir(binary(t)), sandboxProgram), filepath.Join(dir, sandboxProgram)); err != nil {
+	if err := os.Link(filepath.Join(filepath.Dir(bin), sandboxProgram), filepath.Join(dir, sandboxProgram)); err != nil {
 		t.Fatal(err)
 	}
 	t.Setenv("PATH", dir) // nothing installed, for the sandbox program

@@ -27,9 +27,12 @@ var (
 )
 
 // binary builds opsdeck once per test run, and beside it the sandbox
-// program that `opsdeck demo` runs.
+// program that `opsdeck demo` runs; -short builds nothing and skips.
 func binary(t *testing.T) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: needs the opsdeck binary built (make test runs it)")
+	}
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "opsdeck-bin-")
 		if err != nil {
@@ -426,6 +429,7 @@ func TestHungSourceKeepsKeysResponsive(t *testing.T) {
 // (its tmux server killed, the console hung up) stops the console and the
 // sandbox with it: no server is left running.
 func TestHungUpDemoStopsItsSandbox(t *testing.T) {
+	harness.SkipServers(t, "demo sandbox")
 	t.Parallel()
 	// The binary under a path of this test's own, and the sandbox in its
 	// TMPDIR, so that every process they start names tmp. (Short: a
