@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -13,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/opsdeck/opsdeck/internal/testenv/wait"
 )
 
 // TestDemoWithoutPrometheusSaysSo: the sandbox program, on a PATH with
@@ -219,16 +222,14 @@ func TestSandboxParentDeathSignal(t *testing.T) {
 		t.Fatal(err)
 	}
 	console.Wait()
-	// The signal comes with the console's death and the fake's loop wakes
-	// every 50 ms: a hundred times that for a busy machine.
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		if b, _ := os.ReadFile(got); string(b) == "TERM\n" {
-			return
+	// The signal comes with the console's death; the fake's loop wakes
+	// every 50 ms.
+	wait.Eventually(t, "the sandbox's SIGTERM when its console died", func() error {
+		if b, _ := os.ReadFile(got); string(b) != "TERM\n" {
+			return fmt.Errorf("none; still running: %v", processesMentioning(prog))
 		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("the sandbox got no SIGTERM when its console died; still running: %v", processesMentioning(prog))
+		return nil
+	})
 }
 
 // TestSandboxLines: the program's stdout read line by line, whatever the

@@ -18,6 +18,7 @@ import (
 
 	"github.com/opsdeck/opsdeck/internal/demo"
 	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/testenv/wait"
 )
 
 var (
@@ -157,20 +158,33 @@ func (tm *tmux) capture() string {
 	return string(out)
 }
 
-// waitFor polls the screen until cond holds; no sleeping for fixed times.
+// waitFor polls the screen until cond holds, within timeout; the failure
+// shows the last screen.
 func (tm *tmux) waitFor(what string, timeout time.Duration, cond func(string) bool) string {
 	tm.t.Helper()
-	deadline := time.Now().Add(timeout)
 	var screen string
-	for time.Now().Before(deadline) {
-		screen = tm.capture()
-		if cond(screen) {
-			return screen
+	wait.Eventually(tm.t, what, func() error {
+		if screen = tm.capture(); !cond(screen) {
+			return fmt.Errorf("not within %v; screen:\n%s", timeout, screen)
 		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	tm.t.Fatalf("timed out after %v waiting for %s; screen:\n%s", timeout, what, screen)
-	return ""
+		return nil
+	}, wait.Within(timeout))
+	return screen
+}
+
+// exitStatus waits for the line a console's shell wrote to file when it
+// ended (exit=N).
+func exitStatus(t *testing.T, file string) string {
+	t.Helper()
+	var line string
+	wait.Eventually(t, "the console's end", func() error {
+		b, _ := os.ReadFile(file)
+		if line = strings.TrimSpace(string(b)); line == "" {
+			return fmt.Errorf("%s is empty", file)
+		}
+		return nil
+	})
+	return line
 }
 
 var paneValues = []*regexp.Regexp{
@@ -350,15 +364,7 @@ func TestEndToEndDemo(t *testing.T) {
 	tm.waitFor("help closed", 5*time.Second, func(s string) bool { return !strings.Contains(s, "any key closes this help") })
 
 	tm.run("send-keys", "q")
-	deadline := time.Now().Add(10 * time.Second)
-	var exit []byte
-	for time.Now().Before(deadline) {
-		if exit, _ = os.ReadFile(exitFile); len(exit) > 0 {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	if strings.TrimSpace(string(exit)) != "exit=0" {
+	if exit := exitStatus(t, exitFile); exit != "exit=0" {
 		t.Fatalf("q: exit file %q", exit)
 	}
 	after := tm.capture()
@@ -415,14 +421,9 @@ func TestHungSourceKeepsKeysResponsive(t *testing.T) {
 		return strings.Contains(s, "no answer from http://"+l.Addr().String()+" within 3s")
 	})
 	tm.run("send-keys", "q")
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		if b, _ := os.ReadFile(exitFile); strings.TrimSpace(string(b)) == "exit=0" {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
+	if exit := exitStatus(t, exitFile); exit != "exit=0" {
+		t.Fatalf("q while the source hung: exit file %q", exit)
 	}
-	t.Fatal("q did not quit while the source hung")
 }
 
 // TestHungUpDemoStopsItsSandbox: the terminal of `opsdeck demo` going away
@@ -461,11 +462,10 @@ func TestHungUpDemoStopsItsSandbox(t *testing.T) {
 		t.Fatalf("the demo and its servers are not running under %s: %v", tmp, processesMentioning(tmp))
 	}
 	tm.run("kill-server")
-	deadline := time.Now().Add(demo.StopTimeout + 10*time.Second) // the sandbox's own stop limit, and some
-	for len(processesMentioning(tmp)) > 0 && time.Now().Before(deadline) {
-		time.Sleep(200 * time.Millisecond)
-	}
-	if left := processesMentioning(tmp); len(left) > 0 {
-		t.Errorf("after the terminal hung up, still running: %v", left)
-	}
+	wait.Eventually(t, "every process of the demo gone after the terminal hung up", func() error {
+		if left := processesMentioning(tmp); len(left) > 0 {
+			return fmt.Errorf("still running: %v", left)
+		}
+		return nil
+	}, wait.Within(demo.StopTimeout+10*time.Second)) // the sandbox's own stop limit, and some
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/opsdeck/opsdeck/internal/testenv/faults"
 	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/testenv/wait"
 )
 
 // evil moves the cursor, clears the screen and writes the clipboard when a
@@ -65,17 +66,12 @@ func TestHostileSourcesInReports(t *testing.T) {
     redis: {url: "`+rd.URL(0)+`"}
 `)
 	// The session must be running before the snapshot reads it.
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		_, out, _ := runCLI(t, nil, "--config", cfg, "snapshot", "--format", "text")
-		if strings.Contains(out, "pg_sleep(60)") {
-			break
+	wait.Eventually(t, "the hostile session in the snapshot", func() error {
+		if _, out, _ := runCLI(t, nil, "--config", cfg, "snapshot", "--format", "text"); !strings.Contains(out, "pg_sleep(60)") {
+			return fmt.Errorf("not shown:\n%s", out)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the hostile session never showed:\n%s", out)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return nil
+	})
 	for _, format := range []string{"text", "markdown"} {
 		code, out, stderr := runCLI(t, nil, "--config", cfg, "snapshot", "--format", format)
 		if code != 0 {

@@ -139,7 +139,7 @@ func skipShort(ts *testscript.TestScript, what string) {
 
 // cmdPG drives the script's PostgreSQL:
 //
-//	pg start                  start one; PG_URL, PG_ADDR, PG_USER, PG_PASSWORD, PG_DB
+//	pg start                  start one; PG_URL, PG_ADDR, PG_PORT, PG_USER, PG_PASSWORD, PG_DB
 //	pg createdb NAME...       create databases; PG_URL_<NAME> for each
 //	pg sql [-db NAME] SQL     run SQL; rows on stdout, columns joined by |
 //	pg wait [-db NAME] SQL    wait until SQL's first row is true
@@ -161,6 +161,7 @@ func cmdPG(parent *testing.T, ts *testscript.TestScript, neg bool, args []string
 		st.pg = pg
 		ts.Setenv("PG_URL", pg.URL())
 		ts.Setenv("PG_ADDR", "127.0.0.1:"+strconv.Itoa(pg.Port))
+		ts.Setenv("PG_PORT", strconv.Itoa(pg.Port))
 		ts.Setenv("PG_USER", pg.User)
 		ts.Setenv("PG_PASSWORD", pg.Password)
 		ts.Setenv("PG_DB", pg.Database)
