@@ -40,6 +40,9 @@ receivers:
 
 // StartAlertmanager runs Debian's prometheus-alertmanager.
 func StartAlertmanager(ctx context.Context) (*Alertmanager, error) {
+	if err := refuseShort(); err != nil {
+		return nil, err
+	}
 	bin, err := LookPath("prometheus-alertmanager", "prometheus-alertmanager")
 	if err != nil {
 		return nil, err

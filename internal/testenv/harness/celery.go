@@ -83,6 +83,9 @@ func celeryReady() error {
 
 // StartCeleryWorker starts a worker and waits until it says it is ready.
 func StartCeleryWorker(ctx context.Context, o CeleryOptions) (*CeleryWorker, error) {
+	if err := refuseShort(); err != nil {
+		return nil, err
+	}
 	if err := celeryReady(); err != nil {
 		return nil, err
 	}

@@ -142,8 +142,14 @@ func TestMissingBinaryNamesPackage(t *testing.T) {
 	if !errors.As(err, &mb) || !strings.Contains(err.Error(), "install the Debian package opsdeck-pkg") {
 		t.Fatalf("err = %v", err)
 	}
+}
+
+// TestStartWithoutItsBinaryNamesThePackage needs a full run: under -short
+// StartRedis refuses before it looks for its binary.
+func TestStartWithoutItsBinaryNamesThePackage(t *testing.T) {
+	SkipServers(t, "redis-server's absence")
 	t.Setenv("PATH", t.TempDir())
-	_, err = StartRedis(context.Background(), RedisOptions{})
+	_, err := StartRedis(context.Background(), RedisOptions{})
 	if err == nil || !strings.Contains(err.Error(), "redis-server not found: install the Debian package redis-server") {
 		t.Fatalf("StartRedis without redis-server: %v", err)
 	}

@@ -84,6 +84,9 @@ exporters:
 
 // StartJaeger runs Jaeger, building it first when the cache has none.
 func StartJaeger(ctx context.Context) (*Jaeger, error) {
+	if err := refuseShort(); err != nil {
+		return nil, err
+	}
 	bin, err := BuildJaeger(ctx)
 	if err != nil {
 		return nil, err

@@ -43,6 +43,9 @@ func (b *Pgbouncer) URL(db, user string) string {
 // StartPgbouncer runs pgbouncer (as the service user: it refuses root) in
 // front of pg on a free loopback port.
 func StartPgbouncer(ctx context.Context, pg *Postgres, opts PgbouncerOptions) (*Pgbouncer, error) {
+	if err := refuseShort(); err != nil {
+		return nil, err
+	}
 	bin, su, dir, err := prepare("pgbouncer", "pgbouncer", "opsdeck-pgbouncer-")
 	if err != nil {
 		return nil, err

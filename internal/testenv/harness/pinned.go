@@ -43,6 +43,9 @@ func (p pinned) build(ctx context.Context) (string, error) {
 	if p.built() {
 		return bin, nil
 	}
+	if err := refuseShort(); err != nil {
+		return "", err
+	}
 	if err := os.MkdirAll(filepath.Dir(bin), 0o755); err != nil {
 		return "", err
 	}

@@ -50,6 +50,9 @@ func randomSecret() string {
 // on a free loopback port, waits until it accepts connections and creates the
 // database.
 func StartPostgres(ctx context.Context, opts PostgresOptions) (*Postgres, error) {
+	if err := refuseShort(); err != nil {
+		return nil, err
+	}
 	if opts.User == "" {
 		opts.User = "opsdeck"
 	}
@@ -148,6 +151,9 @@ func (p *Postgres) run(ctx context.Context, su *serviceUser, settings map[string
 // StartReplica makes a streaming replica of primary with pg_basebackup and
 // starts it on its own port. Stop it before the primary.
 func StartReplica(ctx context.Context, primary *Postgres) (*Postgres, error) {
+	if err := refuseShort(); err != nil {
+		return nil, err
+	}
 	basebackup, su, dir, err := prepare("pg_basebackup", "postgresql", "opsdeck-pgreplica-")
 	if err != nil {
 		return nil, err

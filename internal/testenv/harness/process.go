@@ -36,6 +36,20 @@ func Short() bool {
 	return f != nil && f.Value.String() == "true"
 }
 
+// ErrShortRun is what every Start and Build function returns in a -short
+// run, before it looks for a binary: the unit tests alone start no server
+// and build none.
+var ErrShortRun = errors.New("harness: a -short run starts no server and builds none (make test runs them)")
+
+// refuseShort is the first step of every Start and Build function, and of
+// every process start (so that no path around them starts one either).
+func refuseShort() error {
+	if Short() {
+		return ErrShortRun
+	}
+	return nil
+}
+
 // SkipServers skips a test that needs real servers in a -short run; make
 // test runs without -short, so nothing is skipped there.
 func SkipServers(t TB, what string) {
@@ -209,6 +223,9 @@ func startProcessEnv(name, dir string, env []string, bin string, args ...string)
 }
 
 func startProcessAs(name, dir string, su *serviceUser, env []string, bin string, args ...string) (*process, error) {
+	if err := refuseShort(); err != nil {
+		return nil, err
+	}
 	logPath := filepath.Join(dir, name+".log")
 	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {

@@ -71,6 +71,9 @@ func (p *Prometheus) URL() string { return "http://127.0.0.1:" + strconv.Itoa(p.
 
 // StartPrometheus runs prometheus scraping the given targets.
 func StartPrometheus(ctx context.Context, opts PrometheusOptions) (*Prometheus, error) {
+	if err := refuseShort(); err != nil {
+		return nil, err
+	}
 	var bin string
 	var err error
 	if opts.Current {

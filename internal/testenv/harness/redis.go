@@ -45,6 +45,9 @@ func (r *Redis) URL(db int) string {
 
 // StartRedis runs redis-server without persistence on a free loopback port.
 func StartRedis(ctx context.Context, opts RedisOptions) (*Redis, error) {
+	if err := refuseShort(); err != nil {
+		return nil, err
+	}
 	bin, err := LookPath("redis-server", "redis-server")
 	if err != nil {
 		return nil, err

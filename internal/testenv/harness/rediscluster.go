@@ -28,6 +28,9 @@ func (c *RedisCluster) Addrs() []string {
 // StartRedisCluster starts masters nodes, assigns the 16384 slots and joins
 // them, then waits until every node reports cluster_state:ok.
 func StartRedisCluster(ctx context.Context, masters int) (*RedisCluster, error) {
+	if err := refuseShort(); err != nil {
+		return nil, err
+	}
 	c := &RedisCluster{Password: randomSecret()}
 	var buses []int
 	fail := func(err error) (*RedisCluster, error) {
