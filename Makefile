@@ -39,6 +39,7 @@ test: deps build jaeger prometheus
 	@scripts/deps.sh --squawk
 	$(GO) vet ./...
 	$(GO) test -count=1 -race -timeout 15m ./...
+	cd tools/promqlfuzz && $(GO) test -count=1 ./...
 	scripts/screenshots.sh --smoke
 
 ## demo: the console against a throwaway sandbox (removed on exit)
@@ -62,6 +63,8 @@ fuzz:
 		pkg=$${t%%:*}; fn=$${t##*:}; echo "== $$fn in $$pkg for $(FUZZTIME)"; \
 		$(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
 	done
+	@echo "== FuzzAgreesWithPrometheus in tools/promqlfuzz for $(FUZZTIME)"
+	cd tools/promqlfuzz && $(GO) test -run '^$$' -fuzz '^FuzzAgreesWithPrometheus$$' -fuzztime $(FUZZTIME) .
 
 ## lint: gofmt (fails on any unformatted file), go vet and staticcheck, pinned
 ## by the tool line in go.mod (no network once the module cache holds it)

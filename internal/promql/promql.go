@@ -14,7 +14,8 @@ type Matcher struct {
 }
 
 // Matches reports whether a label value satisfies the matcher (an absent
-// label has the value ""). Regular expressions are anchored, as in PromQL.
+// label has the value ""). Regular expressions are anchored and their dot
+// matches a newline, as in PromQL.
 func (m Matcher) Matches(v string) bool { return m.Matcher()(v) }
 
 // Matcher compiles the matcher once, for testing many values.
@@ -25,7 +26,7 @@ func (m Matcher) Matcher() func(string) bool {
 	case "!=":
 		return func(v string) bool { return v != m.Value }
 	case "=~", "!~":
-		re, err := regexp.Compile("^(?:" + m.Value + ")$")
+		re, err := compile(m.Value)
 		if err != nil {
 			return func(string) bool { return false }
 		}
@@ -34,6 +35,9 @@ func (m Matcher) Matcher() func(string) bool {
 	}
 	return func(string) bool { return false }
 }
+
+// compile builds a matcher's regular expression as Prometheus does.
+func compile(expr string) (*regexp.Regexp, error) { return regexp.Compile("^(?s:" + expr + ")$") }
 
 func (m Matcher) String() string { return m.Name + m.Op + strconv.Quote(m.Value) }
 
@@ -82,10 +86,18 @@ var labelListKeywords = map[string]bool{
 	"by": true, "without": true, "on": true, "ignoring": true, "group_left": true, "group_right": true,
 }
 
-// words that are operators or modifiers, never metric names.
-var operatorWords = map[string]bool{
-	"and": true, "or": true, "unless": true, "bool": true, "offset": true, "atan2": true,
-	"inf": true, "nan": true, "start": true, "end": true,
+// words that are never metric names: where an operand stands they are a
+// modifier (bool), a number (inf, nan) or a binary operator's parts.
+var neverMetric = map[string]bool{
+	"bool": true, "atan2": true, "inf": true, "nan": true,
+	"on": true, "ignoring": true, "group_left": true, "group_right": true,
+}
+
+// leadsToOperand are the words after which an operand stands: binary
+// operators, their modifiers, and offset (its duration).
+var leadsToOperand = map[string]bool{
+	"and": true, "or": true, "unless": true, "atan2": true, "bool": true, "offset": true,
+	"on": true, "ignoring": true, "group_left": true, "group_right": true,
 }
 
 // aggregations may take their modifier before the parenthesis: sum by (le) (...).
@@ -139,55 +151,47 @@ func selectors(query string) ([]Selector, []insertion, error) {
 	var out []Selector
 	var at []insertion
 	var stack []token // open brackets, for balance
+	operand := true   // an operand is expected here, not an operator
 	for i := 0; i < len(toks); i++ {
 		t := toks[i]
 		switch t.kind {
 		case tIdent:
-			lower := strings.ToLower(t.text)
-			next := peek(toks, i+1)
-			switch {
-			case len(stack) > 0 && stack[len(stack)-1].text == "[":
-				// a range or a subquery's step ([5m :1m]): a duration, not a selector
-			case labelListKeywords[lower]:
-				if next.text == "(" {
-					j, err := skipGroup(toks, i+1, "(", ")")
-					if err != nil {
-						return nil, nil, err
-					}
-					i = j
-				}
-			case operatorWords[lower]:
-			case next.text == "(" || (aggregations[lower] && (strings.EqualFold(next.text, "by") || strings.EqualFold(next.text, "without"))):
-				// a function call or aggregation: its arguments follow
-			default:
-				sel := Selector{Name: t.text}
-				ins := insertion{pos: t.pos + len(t.text), bare: true}
-				if next.text == "{" {
-					ms, name, j, err := matchers(toks, i+1)
-					if err != nil {
-						return nil, nil, err
-					}
-					if name != "" {
-						return nil, nil, &Error{t.pos, "metric name given twice"}
-					}
-					sel.Matchers, i = ms, j
-					ins = insertion{pos: toks[j].pos, more: len(ms) > 0}
-				}
-				out = append(out, sel)
-				at = append(at, ins)
+			if len(stack) > 0 && stack[len(stack)-1].text == "[" {
+				continue // a range or a subquery's step ([5m :1m]): a duration, not a selector
 			}
-		case tPunct:
-			switch t.text {
-			case "{":
-				ms, name, j, err := matchers(toks, i)
+			r, next := identRole(toks, i, operand)
+			operand = next
+			switch r {
+			case labelList:
+				j, err := skipGroup(toks, i+1, "(", ")")
 				if err != nil {
 					return nil, nil, err
 				}
+				i = j
+			case metric:
+				sel, ins, j, err := named(toks, i)
+				if err != nil {
+					return nil, nil, err
+				}
+				out, at, i = append(out, sel), append(at, ins), j
+			}
+		case tNumber, tString:
+			operand = false
+		case tOp:
+			operand = true
+		case tPunct:
+			switch t.text {
+			case "{":
+				all, j, err := matchers(toks, i)
+				if err != nil {
+					return nil, nil, err
+				}
+				name, _, ms := splitName(all)
 				if name == "" && len(ms) == 0 {
 					return nil, nil, &Error{t.pos, "a selector needs a metric name or a matcher"}
 				}
 				out = append(out, Selector{Name: name, Matchers: ms})
-				at = append(at, insertion{pos: toks[j].pos, more: true})
+				at = append(at, insertion{pos: toks[j].pos, more: afterMatcher(toks, j)})
 				i = j
 			case "(", "[":
 				stack = append(stack, t)
@@ -200,6 +204,7 @@ func selectors(query string) ([]Selector, []insertion, error) {
 			case "}":
 				return nil, nil, &Error{t.pos, "unexpected }"}
 			}
+			operand = t.text == "(" || t.text == "[" || t.text == ","
 		}
 	}
 	if len(stack) > 0 {
@@ -225,11 +230,12 @@ func ParseMatchers(s string) ([]Matcher, error) {
 	if err != nil {
 		return nil, shift(err)
 	}
-	ms, name, end, err := matchers(toks, 0)
+	all, end, err := matchers(toks, 0)
 	if err != nil {
 		return nil, shift(err)
 	}
-	if name != "" {
+	_, named, ms := splitName(all)
+	if named {
 		return nil, &Error{0, "a selector here takes label matchers only"}
 	}
 	if end != len(toks)-1 {
@@ -247,58 +253,125 @@ func shift(err error) error {
 }
 
 // matchers parses `{ ... }` starting at toks[i] == "{"; it returns the
-// matchers, a quoted metric name if one was given ({"metric.name"}), and the
-// index of the closing brace.
-func matchers(toks []token, i int) ([]Matcher, string, int, error) {
+// matchers, a quoted metric name ({"metric.name"}) as __name__="metric.name",
+// and the index of the closing brace.
+func matchers(toks []token, i int) ([]Matcher, int, error) {
 	open := toks[i]
 	var out []Matcher
-	name := ""
 	i++
 	for {
 		t := peek(toks, i)
 		switch {
 		case t.kind == tEOF:
-			return nil, "", 0, &Error{open.pos, "unclosed {"}
+			return nil, 0, &Error{open.pos, "unclosed {"}
 		case t.text == "}" && t.kind == tPunct:
-			return out, name, i, nil
+			return out, i, nil
 		case t.kind != tIdent && t.kind != tString:
-			return nil, "", 0, &Error{t.pos, fmt.Sprintf("expected a label name, got %q", t.text)}
+			return nil, 0, &Error{t.pos, fmt.Sprintf("expected a label name, got %q", t.text)}
 		}
 		labelTok := t
 		op := peek(toks, i+1)
 		if labelTok.kind == tString && (op.text == "," || op.text == "}") { // {"metric.name"}
-			name = labelTok.text
+			out = append(out, Matcher{Name: metricName, Op: "=", Value: labelTok.text})
 			i++
 		} else {
 			if op.kind != tOp || (op.text != "=" && op.text != "!=" && op.text != "=~" && op.text != "!~") {
-				return nil, "", 0, &Error{op.pos, fmt.Sprintf("expected =, !=, =~ or !~ after %s, got %q", labelTok.text, op.text)}
+				return nil, 0, &Error{op.pos, fmt.Sprintf("expected =, !=, =~ or !~ after %s, got %q", labelTok.text, op.text)}
 			}
 			val := peek(toks, i+2)
 			if val.kind != tString {
-				return nil, "", 0, &Error{val.pos, fmt.Sprintf("the value of %s must be a quoted string, got %q", labelTok.text, val.text)}
+				return nil, 0, &Error{val.pos, fmt.Sprintf("the value of %s must be a quoted string, got %q", labelTok.text, val.text)}
 			}
 			if op.text == "=~" || op.text == "!~" {
-				if _, err := regexp.Compile("^(?:" + val.text + ")$"); err != nil {
-					return nil, "", 0, &Error{val.pos, fmt.Sprintf("bad regular expression %q: %v", val.text, err)}
+				if _, err := compile(val.text); err != nil {
+					return nil, 0, &Error{val.pos, fmt.Sprintf("bad regular expression %q: %v", val.text, err)}
 				}
 			}
-			if labelTok.text == "__name__" && op.text == "=" {
-				name = val.text
-			} else {
-				out = append(out, Matcher{Name: labelTok.text, Op: op.text, Value: val.text})
-			}
+			out = append(out, Matcher{Name: labelTok.text, Op: op.text, Value: val.text})
 			i += 3
 		}
 		switch sep := peek(toks, i); {
 		case sep.kind == tEOF:
-			return nil, "", 0, &Error{open.pos, "unclosed {"}
+			return nil, 0, &Error{open.pos, "unclosed {"}
 		case sep.text == ",":
 			i++
 		case sep.text == "}":
 		default:
-			return nil, "", 0, &Error{sep.pos, fmt.Sprintf("expected , or } after a matcher, got %q", sep.text)}
+			return nil, 0, &Error{sep.pos, fmt.Sprintf("expected , or } after a matcher, got %q", sep.text)}
 		}
 	}
+}
+
+// named reads the selector whose metric name is toks[i], with its matchers
+// if braces follow, and returns the index of its last token.
+func named(toks []token, i int) (Selector, insertion, int, error) {
+	t := toks[i]
+	sel := Selector{Name: t.text}
+	if peek(toks, i+1).text != "{" {
+		return sel, insertion{pos: t.pos + len(t.text), bare: true}, i, nil
+	}
+	ms, j, err := matchers(toks, i+1)
+	if err != nil {
+		return Selector{}, insertion{}, 0, err
+	}
+	if _, named, _ := splitName(ms); named {
+		return Selector{}, insertion{}, 0, &Error{t.pos, "metric name given twice"}
+	}
+	sel.Matchers = ms
+	return sel, insertion{pos: toks[j].pos, more: afterMatcher(toks, j)}, j, nil
+}
+
+// afterMatcher reports whether the closing brace toks[j] follows a matcher
+// (a matcher added there needs a comma), not "{" or a trailing comma.
+func afterMatcher(toks []token, j int) bool {
+	prev := toks[j-1]
+	return prev.kind != tPunct || (prev.text != "{" && prev.text != ",")
+}
+
+// role is what an identifier is where it stands.
+type role int
+
+const (
+	keyword   role = iota // an operator, a modifier or a number: no selector
+	call                  // a function or an aggregation: its arguments follow
+	labelList             // by, without, on, ignoring, group_left or group_right with its labels
+	metric                // a vector selector's metric name
+)
+
+// identRole reads the identifier at toks[i], where an operand is expected
+// or not, and says whether one is expected after it. PromQL's grammar reads
+// most keywords as metric names where an operand stands (`and`, `offset`,
+// `sum` without its parenthesis); where an operator is expected no word is
+// a metric name (`anchored` after an offset is a modifier).
+func identRole(toks []token, i int, operand bool) (role, bool) {
+	lower := strings.ToLower(toks[i].text)
+	next := peek(toks, i+1)
+	switch {
+	case labelListKeywords[lower] && next.text == "(":
+		// on and ignoring come before the right operand; by and without
+		// before an aggregation's argument, which opens with its own "("
+		return labelList, lower != "by" && lower != "without"
+	case !operand || neverMetric[lower]:
+		return keyword, leadsToOperand[lower] || (operand && lower != "inf" && lower != "nan")
+	case next.text == "(" || (aggregations[lower] && (strings.EqualFold(next.text, "by") || strings.EqualFold(next.text, "without"))):
+		return call, true
+	}
+	return metric, false
+}
+
+// metricName is the label that holds a series' metric name.
+const metricName = "__name__"
+
+// splitName takes the metric name out of a selector's matchers: the first
+// __name__="..." of them. Any other stays a matcher, as in Prometheus, where
+// {"a", "b"} asks for series named both (none).
+func splitName(ms []Matcher) (name string, named bool, rest []Matcher) {
+	for i, m := range ms {
+		if m.Name == metricName && m.Op == "=" {
+			return m.Value, true, append(slices.Clip(ms[:i]), ms[i+1:]...)
+		}
+	}
+	return "", false, ms
 }
 
 func skipGroup(toks []token, i int, open, close string) (int, error) {

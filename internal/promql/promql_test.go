@@ -36,6 +36,10 @@ func TestSelectors(t *testing.T) {
 		`vector(1) + scalar(x)`:                                             {`x`},
 		`topk(3, sum by (le) (b))`:                                          {`b`},
 		`count_values("v", build_info)`:                                     {`build_info`},
+		// a second metric name is a matcher too (found by tools/promqlfuzz)
+		`{"a", "b"}`:                   {`a{__name__="b"}`},
+		`(({"0",""}))`:                 {`0{__name__=""}`},
+		`{__name__="a", __name__="b"}`: {`a{__name__="b"}`},
 	}
 	for q, want := range cases {
 		got := sels(t, q)
@@ -96,6 +100,8 @@ func TestMatches(t *testing.T) {
 		{Matcher{"s", "=~", "5.."}, "15xx", false}, // anchored
 		{Matcher{"s", "!~", "5.."}, "2xx", true},
 		{Matcher{"s", "=", ""}, "", true},
+		{Matcher{"s", "=~", "a.*"}, "a\nb", true}, // . matches a newline, as in Prometheus
+		{Matcher{"s", "!~", ".+"}, "\n", false},
 	}
 	for _, c := range cases {
 		if got := c.m.Matches(c.v); got != c.want {
@@ -112,6 +118,9 @@ func TestAddMatcher(t *testing.T) {
 		`rate(x{}[5m]) / on (handler) y`:            `rate(x{handler=~"/api/chat|/health"}[5m]) / on (handler) y{handler=~"/api/chat|/health"}`,
 		`{__name__="a:b", job="x"}`:                 `{__name__="a:b", job="x", handler=~"/api/chat|/health"}`,
 		`histogram_quantile(0.95, sum by (le) (b))`: `histogram_quantile(0.95, sum by (le) (b{handler=~"/api/chat|/health"}))`,
+		// a trailing comma takes no second one (found by tools/promqlfuzz)
+		`x{job="a",}`: `x{job="a",handler=~"/api/chat|/health"}`,
+		`{"x",} + y`:  `{"x",handler=~"/api/chat|/health"} + y{handler=~"/api/chat|/health"}`,
 	} {
 		got, err := AddMatcher(q, m)
 		if err != nil || got != want {
@@ -165,6 +174,40 @@ func TestWithin(t *testing.T) {
 	} {
 		if got := c.s.Within(c.t); got != c.want {
 			t.Errorf("%s within %s: %v, want %v", c.s, c.t, got, c.want)
+		}
+	}
+}
+
+// TestKeywordsWhereAnOperandStands: where an operand is expected PromQL reads
+// most keywords as metric names (`and`, `offset`, `sum` without its
+// parenthesis), as Prometheus's grammar does; where an operator is expected
+// no word is a metric (`anchored` after an offset is a modifier). Found by
+// the differential fuzz in tools/promqlfuzz.
+func TestKeywordsWhereAnOperandStands(t *testing.T) {
+	for q, want := range map[string]string{
+		`And`:                                 "And",
+		`offset`:                              "offset",
+		`x and and`:                           "x and",
+		`x + sum`:                             "x sum",
+		`sum(x) by (a) + by`:                  "x by",
+		`start{a="b"} offset 5m`:              "start",
+		`x offset 5m anchored`:                "x",
+		`x[5m] smoothed`:                      "x",
+		`a * on(x) group_left b`:              "a b",
+		`a * on(x) group_left(y) b`:           "a b",
+		`x > bool y`:                          "x y",
+		`inf + x - NaN`:                       "x",
+		`Infinity`:                            "Infinity",
+		`sum by (le) (without)`:               "without",
+		`topk(5, x) unless on() count(y) > 1`: "x y",
+	} {
+		sels, err := Selectors(q)
+		var names []string
+		for _, s := range sels {
+			names = append(names, s.Name)
+		}
+		if err != nil || strings.Join(names, " ") != want {
+			t.Errorf("Selectors(%s) = %v, %v; want %s", q, names, err, want)
 		}
 	}
 }
