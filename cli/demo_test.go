@@ -38,23 +38,6 @@ func TestDemoWithoutPrometheusSaysSo(t *testing.T) {
 	}
 }
 
-// TestDemoWithoutSandboxProgramSaysSo: neither beside the executable nor on
-// PATH, the sandbox program is missing, said with what builds it.
-func TestDemoWithoutSandboxProgramSaysSo(t *testing.T) {
-	code, out, stderr := runCLI(t, map[string]string{"PATH": t.TempDir()}, "demo")
-	if code != 1 || out != "" {
-		t.Fatalf("exit %d, stdout %q", code, out)
-	}
-	for _, want := range []string{"opsdeck-sandbox", "neither in ", "nor on PATH", "make demo", "go build -o "} {
-		if !strings.Contains(stderr, want) {
-			t.Errorf("stderr lacks %q:\n%s", want, stderr)
-		}
-	}
-	if strings.Contains(stderr, "starting a throwaway sandbox") {
-		t.Errorf("said it was starting a sandbox it cannot start:\n%s", stderr)
-	}
-}
-
 // fakeSandbox writes a shell script standing in for the sandbox program.
 func fakeSandbox(t *testing.T, script string) string {
 	t.Helper()

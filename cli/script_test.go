@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -52,7 +53,7 @@ func TestScripts(t *testing.T) {
 			e.Setenv("PATH", bin+string(os.PathListSeparator)+e.Getenv("PATH"))
 			// The audit log and the reports stay in the script's directory.
 			e.Setenv("XDG_STATE_HOME", filepath.Join(e.WorkDir, "state"))
-			e.Values[scriptKey{}] = &scriptState{t: e.T()}
+			e.Values[scriptKey{}] = &scriptState{t: e.T(), opsdeck: filepath.Join(bin, "opsdeck")}
 			return nil
 		},
 	})
@@ -63,11 +64,12 @@ type scriptKey struct{}
 // scriptState is what a script's commands share: the last opsdeck's exit
 // status and the servers the script started.
 type scriptState struct {
-	t      testscript.T
-	mu     sync.Mutex
-	status *int
-	pg     *harness.Postgres
-	redis  *harness.Redis
+	t       testscript.T
+	opsdeck string // the test binary's link, found whatever PATH the script sets
+	mu      sync.Mutex
+	status  *int
+	pg      *harness.Postgres
+	redis   *harness.Redis
 }
 
 func stateOf(ts *testscript.TestScript) *scriptState {
@@ -84,13 +86,15 @@ func scriptCommands(parent *testing.T) map[string]func(*testscript.TestScript, b
 		"redis":   cmdRedis,
 		"alembic": cmdAlembic,
 		"perm":    cmdPerm,
+		"answer":  cmdAnswer,
 	}
 }
 
 // cmdOpsdeck runs opsdeck with args: `opsdeck ...` must exit 0, `! opsdeck
 // ...` must not; `status N` then says which code.
 func cmdOpsdeck(ts *testscript.TestScript, neg bool, args []string) {
-	err := ts.Exec("opsdeck", args...)
+	st := stateOf(ts)
+	err := ts.Exec(st.opsdeck, args...)
 	code := 0
 	if err != nil {
 		var ee *exec.ExitError
@@ -99,7 +103,6 @@ func cmdOpsdeck(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		code = ee.ExitCode()
 	}
-	st := stateOf(ts)
 	st.mu.Lock()
 	st.status = &code
 	st.mu.Unlock()
@@ -341,4 +344,32 @@ func cmdPerm(ts *testscript.TestScript, neg bool, args []string) {
 	if got := info.Mode().Perm(); (got == os.FileMode(want)) == neg {
 		ts.Fatalf("%s has mode %#o, want %s%#o", args[1], got, map[bool]string{true: "not "}[neg], want)
 	}
+}
+
+// cmdAnswer: answer VAR FILE listens on a loopback port (VAR is its
+// address) and answers each connection's first bytes with FILE, its lines
+// ended by CRLF as on the wire, then closes the connection.
+func cmdAnswer(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 || neg {
+		ts.Fatalf("usage: answer VAR FILE")
+	}
+	reply := []byte(strings.ReplaceAll(ts.ReadFile(args[1]), "\n", "\r\n"))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ts.Check(err)
+	ts.Defer(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				if _, err := c.Read(make([]byte, 1024)); err == nil {
+					_, _ = c.Write(reply)
+				}
+			}()
+		}
+	}()
+	ts.Setenv(args[0], ln.Addr().String())
 }
