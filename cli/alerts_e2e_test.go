@@ -124,7 +124,7 @@ environments:
 	keys("Enter")
 	tm.waitFor("the reach of the silence", 10*time.Second, has("Silence alerts in prod (protected)", "it matches 3 alerts now: 3 in this alert's group, 0 in other groups", "Run it? y to run"))
 	keys("n")
-	time.Sleep(500 * time.Millisecond)
+	tm.waitFor("the question answered no", 5*time.Second, func(s string) bool { return !strings.Contains(s, "Run it? y to run") })
 	if s := activeSilences(t, am.URL()); len(s) != 0 {
 		t.Fatalf("a cancelled silence was made: %+v", s)
 	}

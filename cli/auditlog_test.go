@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/opsdeck/opsdeck/internal/testenv/faults"
+	"github.com/opsdeck/opsdeck/internal/testenv/wait"
 )
 
 // auditLogTrap is something other than a regular file at the audit log's
@@ -184,15 +186,17 @@ func TestMarkdownReportEndsOnSIGTERM(t *testing.T) {
 		}
 	}()
 	// Once it waits on Prometheus.
-	for give := time.After(timeout); hung.Open() == 0; {
+	wait.Eventually(t, "opsdeck asking Prometheus", func() error {
 		select {
 		case <-ended:
 			t.Fatalf("ended before it read Prometheus: %v\n%s", cmd.ProcessState, stderr.String())
-		case <-give:
-			t.Fatalf("it never asked Prometheus in %v", timeout)
-		case <-time.After(10 * time.Millisecond):
+		default:
 		}
-	}
+		if hung.Open() == 0 {
+			return errors.New("no connection to it yet")
+		}
+		return nil
+	}, wait.Within(timeout))
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}

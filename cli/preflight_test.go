@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/testenv/wait"
 )
 
 // TestMigrationQueuedBehindABlocker is the classic outage, on a real
@@ -69,7 +70,9 @@ func TestMigrationQueuedBehindABlocker(t *testing.T) {
 	stop := make(chan struct{})
 	var reads atomic.Int64
 	var wg sync.WaitGroup
+	readerDone := make(chan struct{})
 	wg.Go(func() {
+		defer close(readerDone)
 		for {
 			select {
 			case <-stop:
@@ -89,7 +92,19 @@ func TestMigrationQueuedBehindABlocker(t *testing.T) {
 		}
 	})
 	code, _, stderr = runCLI(t, env, "--config", cfg, "--env", "qa", "run", "migrate", "--yes")
-	time.Sleep(200 * time.Millisecond)
+	// The read the migration held up ends with it: wait for one more.
+	gaveUp := reads.Load()
+	wait.Eventually(t, "a read after the migration gave up", func() error {
+		select {
+		case <-readerDone:
+			t.Fatal("the reader stopped")
+		default:
+		}
+		if reads.Load() <= gaveUp {
+			return fmt.Errorf("%d reads, none since the migration gave up", gaveUp)
+		}
+		return nil
+	})
 	close(stop)
 	wg.Wait()
 	if code == 0 || !strings.Contains(stderr, waits) || !strings.Contains(stderr, "gave up after waiting 1s for a lock") {
