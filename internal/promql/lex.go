@@ -33,8 +33,8 @@ func lex(s string) ([]token, error) {
 		switch {
 		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
 			i++
-		case c == '#': // comment to end of line
-			for i < len(s) && s[i] != '\n' {
+		case c == '#': // comment to end of line, which \r ends too in Prometheus's lexer
+			for i < len(s) && s[i] != '\n' && s[i] != '\r' {
 				i++
 			}
 		case c == '"' || c == '\'' || c == '`':

@@ -40,6 +40,7 @@ func TestSelectors(t *testing.T) {
 		`{"a", "b"}`:                   {`a{__name__="b"}`},
 		`(({"0",""}))`:                 {`0{__name__=""}`},
 		`{__name__="a", __name__="b"}`: {`a{__name__="b"}`},
+		"# a comment ends at a carriage return\rup": {`up`},
 	}
 	for q, want := range cases {
 		got := sels(t, q)
