@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,9 +22,11 @@ import (
 )
 
 // TestMain makes the test binary opsdeck when it runs under that name: the
-// scripts run it from a link on their PATH, so that each command is a
-// process of its own with the script's directory, environment and streams,
-// and no binary is built.
+// scripts run it from a link, so that each command is a process of its own
+// with the script's directory, environment and streams, and no binary is
+// built. (testscript.Main would do the same but make opsdeck a script
+// command that only passes or fails; the scenarios assert which of
+// opsdeck's exit codes it gave, with `status`.)
 func TestMain(m *testing.M) {
 	if filepath.Base(os.Args[0]) == "opsdeck" {
 		os.Exit(int(Main(os.Args[1:], os.LookupEnv)))
@@ -33,9 +34,13 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// TestScripts runs every scenario in testdata/script, one script per file.
-// The commands the scripts have beside testscript's own are in
-// scriptCommands; `go test -run TestScripts/NAME` runs one.
+// TestScripts runs every scenario in testdata/script, one per .txtar file:
+// the script on top, the files it needs below (configurations whose ${VARS}
+// opsdeck expands from the script's environment: servers' URLs, $WORK).
+// Besides testscript's own commands (exec, stdout, stderr, grep, env...)
+// the scripts have those of scriptCommands. A script that needs a server
+// starts with `[short] skip`. `go test ./cli -run TestScripts/NAME` runs
+// one; -testwork keeps its directory.
 func TestScripts(t *testing.T) {
 	bin := t.TempDir()
 	self, err := os.Executable()
@@ -61,12 +66,12 @@ func TestScripts(t *testing.T) {
 
 type scriptKey struct{}
 
-// scriptState is what a script's commands share: the last opsdeck's exit
-// status and the servers the script started.
+// scriptState is what a script's commands share (they run one after
+// another): the last opsdeck's exit status and the servers the script
+// started.
 type scriptState struct {
 	t       testscript.T
 	opsdeck string // the test binary's link, found whatever PATH the script sets
-	mu      sync.Mutex
 	status  *int
 	pg      *harness.Postgres
 	redis   *harness.Redis
@@ -103,9 +108,7 @@ func cmdOpsdeck(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		code = ee.ExitCode()
 	}
-	st.mu.Lock()
 	st.status = &code
-	st.mu.Unlock()
 	switch {
 	case neg && code == 0:
 		ts.Fatalf("opsdeck exited 0, want a failure")
@@ -121,10 +124,7 @@ func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	want, err := strconv.Atoi(args[0])
 	ts.Check(err)
-	st := stateOf(ts)
-	st.mu.Lock()
-	got := st.status
-	st.mu.Unlock()
+	got := stateOf(ts).status
 	if got == nil {
 		ts.Fatalf("status: no opsdeck has run")
 	}
