@@ -61,9 +61,16 @@ func takeSnapshots(a *app, format string) error {
 	}
 	switch format {
 	case "text":
-		parts := make([]string, len(docs))
+		// Every environment at a glance first, as the overview shows them,
+		// then each in full.
+		parts := make([]string, 0, len(docs)+1)
+		glance := make([]string, len(docs))
 		for i, d := range docs {
-			parts[i] = d.Text()
+			glance[i] = d.Glance()
+		}
+		parts = append(parts, strings.Join(glance, "\n"))
+		for _, d := range docs {
+			parts = append(parts, d.Text())
 		}
 		_, err = io.WriteString(a.stdout, strings.Join(parts, "\n\n"))
 		return err
@@ -71,7 +78,7 @@ func takeSnapshots(a *app, format string) error {
 		audit := &actions.Audit{Path: actions.DefaultAuditPath(a.lookupEnv)}
 		parts := make([]string, len(docs))
 		for i, d := range docs {
-			if err := d.AddActions(audit, reportActions); err != nil && i == 0 {
+			if err := addActions(d, audit, reportActions); err != nil && i == 0 {
 				fmt.Fprintln(a.stderr, "opsdeck: audit log:", err)
 			}
 			parts[i] = d.Markdown()

@@ -2,10 +2,13 @@ package cli
 
 import (
 	"fmt"
+	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/opsdeck/opsdeck/actions"
+	"github.com/opsdeck/opsdeck/internal/snapshot"
+	"github.com/opsdeck/opsdeck/internal/units"
 )
 
 // showAudit is `opsdeck audit`: recent entries, oldest first.
@@ -43,4 +46,31 @@ func (a *app) reportAbandoned(audit *actions.Audit) {
 	for _, w := range actions.AbandonedWarnings(audit, hostname()) {
 		fmt.Fprintln(a.stderr, "opsdeck: warning:", w)
 	}
+}
+
+// addActions puts env's last n finished actions from the audit log in doc,
+// newest first, and their runs among its changes. A missing log is an
+// empty list.
+func addActions(doc *snapshot.Document, audit *actions.Audit, n int) error {
+	// One read serves the actions and the marks: started and finished
+	// records, other environments' too.
+	recs, err := audit.Recent(max(50*n, actions.MarksRead))
+	list := []snapshot.Action{}
+	for i := len(recs) - 1; i >= 0 && len(list) < n; i-- {
+		r := recs[i]
+		if r.Phase != "finished" || r.Environment != doc.Environment || r.PartOf != "" { // a preflight's steps are not actions
+			continue
+		}
+		a := snapshot.Action{Time: r.Time.UTC().Format("2006-01-02 15:04:05Z"), Environment: r.Environment, Action: r.Action,
+			User: r.User, Command: r.Command, Outcome: r.Error}
+		if r.ExitCode != nil {
+			a.Outcome = strings.TrimSuffix(fmt.Sprintf("exit %d: %s", *r.ExitCode, r.Error), ": ")
+		}
+		if r.DurationMS > 0 {
+			a.Duration = units.Span(time.Duration(r.DurationMS) * time.Millisecond)
+		}
+		list = append(list, a)
+	}
+	doc.AddActions(list, actions.MarksOf(recs, doc.Environment))
+	return err
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -46,6 +45,36 @@ type checkResult struct {
 	SchemaDrift *sources.SchemaDrift `json:"schema_drift,omitempty"`
 	// Preflight is the pending migration's verdict, when one is pending.
 	Preflight *checkPreflight `json:"preflight,omitempty"`
+	// Celery is the Celery section as the snapshot writes it.
+	Celery *snapshot.Celery `json:"celery,omitempty"`
+	// Judged names the sources the gate read.
+	Judged []string `json:"judged"`
+	// others are the judged sources beyond migrations, drift and the
+	// signals, as the overview's cells say them, for the text.
+	others []string
+}
+
+// othersOf are the judged sources beyond migrations, drift and metrics in
+// words: "celery: 120 celery, 2 worker(s)".
+func othersOf(docs ...*snapshot.Document) []string {
+	var out []string
+	for _, d := range docs {
+		if d == nil {
+			continue
+		}
+		for _, name := range d.Read() {
+			if name == "migrations" || name == "drift" || name == "metrics" {
+				continue
+			}
+			s, _ := snapshot.SourceNamed(name)
+			var cells []string
+			for _, c := range s.Section(d).Cells() {
+				cells = append(cells, c.Text)
+			}
+			out = append(out, name+": "+strings.Join(cells, ", "))
+		}
+	}
+	return out
 }
 
 // checkPreflight is a preflight verdict in `opsdeck check`'s JSON.
@@ -95,63 +124,92 @@ func runCheck(a *app, c checkFlags) error {
 
 // nothingToCheck says why env has no gate.
 func nothingToCheck(env *sources.Environment) error {
-	return usageError(fmt.Errorf("nothing to check in environment %s: set alembic.dir (or ALEMBIC_DIR) and postgres.url, and/or schema_reference", env.Name))
+	return usageError(fmt.Errorf("nothing to check in environment %s: set alembic.dir (or ALEMBIC_DIR) and postgres.url, schema_reference, redis.url or celery.broker_url, and/or use --metrics", env.Name))
 }
 
-// checkEnv runs the gate on env; the error is nothingToCheck's.
+// gated are the sources check judges in env: every configured source whose
+// gate is always, and with --metrics the live ones (metrics and alerts).
+func gated(env *sources.Environment, metrics bool) (always, live []string) {
+	for _, s := range snapshot.Sources() {
+		switch {
+		case s.Gate == snapshot.GateAlways && s.Configured(env):
+			always = append(always, s.Name)
+		case s.Gate == snapshot.GateLive && metrics:
+			live = append(live, s.Name)
+		}
+	}
+	return always, live
+}
+
+// checkEnv runs the gate on env; the error is nothingToCheck's. Each source
+// is read once, as the snapshot reads it, and judged by its own section.
 func checkEnv(ctx context.Context, env *sources.Environment, c checkFlags) (checkResult, error) {
-	if env.Migrations.Source == nil && env.Drift.Source == nil && !c.Metrics {
+	always, live := gated(env, c.Metrics)
+	if len(always)+len(live) == 0 {
 		return checkResult{}, nothingToCheck(env)
 	}
-	res := checkResult{Environment: env.Name, Findings: []string{}}
-	if env.Migrations.Source != nil {
-		st, err := env.Migrations.Source.Poll(ctx)
-		if err != nil {
-			res.Findings = append(res.Findings, env.Scrubber.Error(err))
-		} else {
-			res.Migrations = &st
-			res.Findings = findings(st)
+	res := checkResult{Environment: env.Name, Findings: []string{}, Judged: append(append([]string{}, always...), live...)}
+	var doc, liveDoc *snapshot.Document
+	var wg sync.WaitGroup
+	if len(always) > 0 {
+		wg.Go(func() { doc = snapshot.TakeWith(ctx, env, time.Now(), snapshot.Options{Only: always}) })
+	}
+	if len(live) > 0 {
+		wg.Go(func() { liveDoc = readLive(ctx, env, live, c.metricsTimeout) })
+	}
+	wg.Wait()
+	for _, d := range []*snapshot.Document{doc, liveDoc} {
+		if d == nil {
+			continue
+		}
+		for _, f := range d.Findings() {
+			res.Findings = append(res.Findings, f.Text)
+		}
+	}
+	if doc != nil {
+		res.Migrations, res.Celery = doc.Migrations.MigrationState, celeryOf(doc)
+		if slices.Contains(always, "drift") {
+			sd := doc.SchemaDrift
+			res.SchemaDrift = &sources.SchemaDrift{Reference: sd.Reference, Differences: sd.Differences, Error: sd.Error}
+		}
+		if st := res.Migrations; st != nil && len(st.Pending) > 0 && len(st.Heads) == 1 && c.preflight != nil {
 			// The preflight judges the upgrade to the one head; several heads
-			// are a finding of their own (findings).
-			if len(st.Pending) > 0 && len(st.Heads) == 1 && c.preflight != nil {
-				if v := c.preflight(ctx, env.Name, st.Current, st.Heads[0]); v != nil {
-					res.Preflight = &checkPreflight{Summary: safetext.String(v.Summary()), Hazards: v.Hazards()}
-					for _, l := range v.Lines() {
-						// Other sessions' queries are in it: text, never terminal controls.
-						res.Preflight.Lines = append(res.Preflight.Lines, checkPreflightLine{Severity: l.Severity.String(), Text: safetext.String(l.Text)})
-					}
-					if v.Hazards() > 0 {
-						res.Findings = append(res.Findings, res.Preflight.Summary)
-					}
-				}
+			// are a finding of their own.
+			res.Preflight = judgePreflight(ctx, env.Name, st, c.preflight)
+			if res.Preflight != nil && res.Preflight.Hazards > 0 {
+				res.Findings = append(res.Findings, res.Preflight.Summary)
 			}
 		}
 	}
-	if env.Drift.Source != nil {
-		d := env.Drift.Source.Compare(ctx, true)
-		d.Error = env.Scrubber.String(d.Error)
-		res.SchemaDrift = &d
-		if d.Error != "" {
-			res.Findings = append(res.Findings, "the schema could not be compared with "+d.Reference+": "+d.Error)
-		}
-		for _, x := range d.Differences {
-			res.Findings = append(res.Findings, "schema: "+x.Detail)
-		}
+	if liveDoc != nil {
+		res.Signals = signalsOf(liveDoc, env)
 	}
-	if c.Metrics {
-		var timeout time.Duration
-		if c.metricsTimeout != nil {
-			timeout = c.metricsTimeout(env.Name)
-		}
-		res.Signals = readSignals(ctx, env, timeout)
-		for _, s := range res.Signals {
-			if s.Finding != "" {
-				res.Findings = append(res.Findings, s.Finding)
-			}
-		}
-	}
+	res.others = othersOf(doc, liveDoc)
 	res.OK = len(res.Findings) == 0
 	return res, nil
+}
+
+// celeryOf is the Celery section of doc for check's JSON (nil: not read).
+func celeryOf(doc *snapshot.Document) *snapshot.Celery {
+	if doc.Celery.CeleryState == nil && doc.Celery.Error == "" {
+		return nil
+	}
+	c := doc.Celery
+	return &c
+}
+
+// judgePreflight is the pending migration's verdict in check's form.
+func judgePreflight(ctx context.Context, env string, st *sources.MigrationState, judge func(ctx context.Context, env string, from []string, to string) *preflight.Verdict) *checkPreflight {
+	v := judge(ctx, env, st.Current, st.Heads[0])
+	if v == nil {
+		return nil
+	}
+	p := &checkPreflight{Summary: safetext.String(v.Summary()), Hazards: v.Hazards()}
+	for _, l := range v.Lines() {
+		// Other sessions' queries are in it: text, never terminal controls.
+		p.Lines = append(p.Lines, checkPreflightLine{Severity: l.Severity.String(), Text: safetext.String(l.Text)})
+	}
+	return p
 }
 
 // checkSignal is one golden signal against its critical threshold.
@@ -160,7 +218,6 @@ type checkSignal struct {
 	Value    *float64 `json:"value"`
 	Critical *float64 `json:"critical"`
 	Status   string   `json:"status"`
-	Finding  string   `json:"-"`
 	unit     units.Unit
 }
 
@@ -174,14 +231,15 @@ func metricsTimeouts(cfg *config.Config) func(env string) time.Duration {
 	}
 }
 
-// readSignals reads the error rate and P95 once, as the snapshot reads
-// them; a value at or over its critical threshold fails the gate, and so
-// does a source that cannot be read (a gate that cannot see must not pass).
-// No traffic (no value) passes. The signals are read side by side under
-// one deadline, timeout (0: none): a hung server costs the gate one
-// timeout, not one per signal. Direct mode's wait between its two samples
-// is its own, not the server's, and is added.
-func readSignals(ctx context.Context, env *sources.Environment, timeout time.Duration) []checkSignal {
+// readLive reads the live sources under one deadline, the environment's
+// prometheus.timeout (0: none): a hung server costs the gate one timeout,
+// not one per signal. Direct mode's wait between its two samples is its
+// own, not the server's, and is added.
+func readLive(ctx context.Context, env *sources.Environment, live []string, timeouts func(string) time.Duration) *snapshot.Document {
+	var timeout time.Duration
+	if timeouts != nil {
+		timeout = timeouts(env.Name)
+	}
 	if timeout > 0 {
 		if _, sampled := env.Metrics.Source.(sources.Sampler); sampled {
 			timeout += sources.SampleGap
@@ -190,58 +248,18 @@ func readSignals(ctx context.Context, env *sources.Environment, timeout time.Dur
 		ctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
-	sources.Warm(ctx, env.Metrics.Source) // direct mode needs two samples for a rate
-	var specs []sources.SignalSpec
+	return snapshot.TakeWith(ctx, env, time.Time{}, snapshot.Options{Only: live})
+}
+
+// signalsOf are the gate's signals, the error rate and P95, as read.
+func signalsOf(doc *snapshot.Document, env *sources.Environment) []checkSignal {
+	var out []checkSignal
 	for _, spec := range env.Signals {
-		if spec.Key == sources.ErrorRate || spec.Key == sources.P95Latency {
-			specs = append(specs, spec)
+		if spec.Key != sources.ErrorRate && spec.Key != sources.P95Latency {
+			continue
 		}
-	}
-	out := make([]checkSignal, len(specs))
-	var wg sync.WaitGroup
-	for i, spec := range specs {
-		wg.Go(func() { out[i] = readSignal(ctx, env, spec) })
-	}
-	wg.Wait()
-	return out
-}
-
-// readSignal reads one signal against its critical threshold.
-func readSignal(ctx context.Context, env *sources.Environment, spec sources.SignalSpec) checkSignal {
-	m := snapshot.ReadMetric(ctx, env, spec, time.Time{})
-	cs := checkSignal{Key: spec.Key, Critical: spec.Thresholds.Crit, Status: m.Status, Value: m.Value, unit: spec.Unit}
-	switch {
-	case m.Error != "":
-		cs.Finding = spec.Title + ": cannot be read: " + m.Error
-	case m.Status == string(sources.StatusCrit):
-		v := math.Inf(1) // the one critical value the snapshot leaves out of JSON
-		if m.Value != nil {
-			v = *m.Value
-		}
-		cs.Finding = fmt.Sprintf("%s is %s, at or over its critical threshold %s", spec.Title,
-			units.Format(v, spec.Unit), units.Format(*spec.Thresholds.Crit, spec.Unit))
-	}
-	return cs
-}
-
-// findings are the reasons the gate fails.
-func findings(st sources.MigrationState) []string {
-	var out []string
-	switch st.Status {
-	case sources.MigrationsUpToDate:
-	case sources.MigrationsBehind:
-		ids := make([]string, len(st.Pending))
-		for i, r := range st.Pending {
-			ids[i] = r.ID
-		}
-		out = append(out, fmt.Sprintf("the database is behind: %d revision(s) pending (%s); run `alembic upgrade head`", len(st.Pending), strings.Join(ids, ", ")))
-	case sources.MigrationsUnknown:
-		out = append(out, "the database's revision could not be read: "+st.DatabaseError)
-	}
-	for _, p := range st.Problems {
-		if p.Severity == sources.SeverityCritical || p.Severity == sources.SeverityWarning {
-			out = append(out, p.Severity+": "+p.Message)
-		}
+		m := doc.Metrics[spec.Key]
+		out = append(out, checkSignal{Key: spec.Key, Critical: spec.Thresholds.Crit, Status: m.Status, Value: m.Value, unit: spec.Unit})
 	}
 	return out
 }
@@ -266,6 +284,7 @@ func (r checkResult) text() string {
 			}
 			parts = append(parts, strings.ReplaceAll(s.Key, "_", " ")+" "+v)
 		}
+		parts = append(parts, r.others...)
 		fmt.Fprintf(&b, "ok: %s: %s\n", r.Environment, strings.Join(parts, "; "))
 	} else {
 		fmt.Fprintf(&b, "drift in %s:\n", r.Environment)

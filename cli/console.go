@@ -125,7 +125,7 @@ func configSource(cfg *config.Config) string {
 // hold query text and host names).
 func writeReport(ctx context.Context, env *sources.Environment, audit *actions.Audit, now time.Time) (string, error) {
 	doc := snapshot.Take(ctx, env, now)
-	auditErr := doc.AddActions(audit, reportActions)
+	auditErr := addActions(doc, audit, reportActions)
 	text := doc.Markdown()
 	if auditErr != nil {
 		text += "\n(the audit log could not be read: " + env.Scrubber.Error(auditErr) + ")\n"

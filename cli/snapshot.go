@@ -28,7 +28,7 @@ func takeSnapshot(a *app, format string) error {
 	case "markdown":
 		// A report without its actions is still a report: a broken audit log
 		// is noted on stderr.
-		if err := doc.AddActions(&actions.Audit{Path: actions.DefaultAuditPath(a.lookupEnv)}, reportActions); err != nil {
+		if err := addActions(doc, &actions.Audit{Path: actions.DefaultAuditPath(a.lookupEnv)}, reportActions); err != nil {
 			fmt.Fprintln(a.stderr, "opsdeck:", actions.AuditProblem(err))
 		}
 		_, err = io.WriteString(a.stdout, doc.Markdown())

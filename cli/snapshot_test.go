@@ -145,9 +145,21 @@ func TestSnapshotAgainstRealPrometheus(t *testing.T) {
 	t.Run("check --metrics", func(t *testing.T) {
 		// The golden-signal gate: the default thresholds pass; a P95 threshold
 		// below Origin's latency fails, saying by how much.
-		code, out, _ := runCLI(t, nil, "--config", cfg, "check", "--metrics")
+		metrics := writeFile(t, "metrics.yaml", `environments:
+  staging:
+    prometheus: {url: "`+prom.URL()+`"}
+`)
+		code, out, _ := runCLI(t, nil, "--config", metrics, "check", "--metrics")
 		if code != 0 || !regexp.MustCompile(`ok: staging: error rate [0-9.]+ %, critical at 5\.00 %; p95 latency [0-9.]+ ms, critical at 2\.00 s`).MatchString(out) {
 			t.Errorf("check --metrics on a healthy API: exit %d\n%s", code, out)
+		}
+		// A configured database that cannot be reached fails the gate, with
+		// or without --metrics, and its password is not in the finding.
+		for _, args := range [][]string{{"check"}, {"check", "--metrics"}} {
+			code, out, _ = runCLI(t, nil, append([]string{"--config", cfg}, args...)...)
+			if code != 1 || !strings.Contains(out, "PostgreSQL at 127.0.0.1:1/origin_db cannot be read") || strings.Contains(out, "canary-snap-pw") {
+				t.Errorf("%v with a dead PostgreSQL: exit %d\n%s", args, code, out)
+			}
 		}
 		strict := writeFile(t, "strict.yaml", `environments:
   staging:

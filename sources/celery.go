@@ -61,6 +61,9 @@ type CeleryWorker struct {
 	Failed      int64     `json:"failed"`
 	Load        []float64 `json:"load,omitempty"` // the host's 1, 5 and 15 minute load
 	SendsEvents bool      `json:"sends_events"`
+	// Lost: its control queue is still bound on the broker, yet it neither
+	// beats nor answers: it was killed or lost, never stopped cleanly.
+	Lost bool `json:"lost,omitempty"`
 	// Running are its tasks under way (from `inspect active`).
 	Running []CeleryRunning `json:"running,omitempty"`
 }

@@ -1,29 +1,24 @@
 package glance
 
 import (
-	"cmp"
 	"context"
-	"errors"
-	"sync"
 	"time"
 
+	"github.com/opsdeck/opsdeck/internal/snapshot"
 	"github.com/opsdeck/opsdeck/internal/units"
 	"github.com/opsdeck/opsdeck/sources"
 )
 
 // Points is how many points a sparkline has.
-const Points = 30
+const Points = snapshot.GlanceSignals
 
-// Row is one environment at a glance, as read at At.
+// Row is one environment at a glance, as read at At: its golden signals
+// with their sparklines, and every other source's cells.
 type Row struct {
-	Name       string
-	At         time.Time
-	Signals    []Signal
-	Alerts     Alerts
-	Postgres   Postgres
-	Redis      Redis
-	Migrations Migrations
-	Drift      Drift
+	Name    string
+	At      time.Time
+	Signals []Signal
+	Parts   []Part
 }
 
 // Signal is one golden signal: its value now, status, and its sparkline
@@ -38,178 +33,58 @@ type Signal struct {
 	Err        string
 }
 
-// Alerts are the firing alerts: how many, and the worst severity.
-type Alerts struct {
-	Firing int
-	Worst  string // severity of the worst firing alert
-	Err    string // "" when read; why not otherwise
-	Known  bool
-}
-
-// Postgres is the database at a glance.
-type Postgres struct {
-	Configured, Reachable bool
-	Used, Max             int // client connections, and those usable
-	Blocked               int // sessions waiting on another's lock
-	Err                   string
-}
-
-// Redis is the cache and broker at a glance.
-type Redis struct {
-	Configured, Reachable bool
-	Memory                int64  // used, bytes
-	Queue                 string // the longest queue
-	QueueLength           int64
-	QueueStatus           sources.Status
-	Err                   string
-}
-
-// Migrations says whether the database is at the project's heads.
-type Migrations struct {
+// Part is one source on the row: its cells as its section says them, why
+// it could not be read ("" when it was), and the worst status its cells had
+// as read (the screen may show older cells while it is down).
+type Part struct {
+	Source     string
 	Configured bool
-	Status     string // sources.MigrationState.Status, or unknown
-	Behind     int
-	Err        string
+	Cells      []snapshot.Cell
+	Down       string
+	Worst      sources.Status
 }
 
-// Drift counts the differences from the schema reference.
-type Drift struct {
-	Configured  bool
-	Differences int
-	Hazardous   int
-	Err         string
+// NewPart is a source's part with the worst of its cells.
+func NewPart(source string, configured bool, down string, cells ...snapshot.Cell) Part {
+	p := Part{Source: source, Configured: configured, Cells: cells, Down: down}
+	for _, c := range cells {
+		if Rank(c.Status) > Rank(p.Worst) {
+			p.Worst = c.Status
+		}
+	}
+	return p
 }
 
-// Read reads env once, every part concurrently, each bounded by its source's
-// own timeout; a part that fails says why and the rest stands. window is
-// the sparklines' span.
+// Read reads env once, as a snapshot reads it at a glance: every source
+// concurrently, each bounded by its own timeout; a part that fails says why
+// and the rest stands. window is the sparklines' span.
 func Read(ctx context.Context, env *sources.Environment, window time.Duration, now time.Time) Row {
-	r := Row{Name: env.Name, At: now, Signals: make([]Signal, len(env.Signals))}
-	var wg sync.WaitGroup
-	w := sources.WindowFor(now, window, Points)
-	for i, spec := range env.Signals {
-		wg.Go(func() { r.Signals[i] = readSignal(ctx, env, spec, w) })
+	d := snapshot.TakeWith(ctx, env, now, snapshot.Options{Depth: snapshot.Glance, Window: window})
+	r := Row{Name: env.Name, At: now}
+	for _, spec := range env.Signals {
+		m := d.Metrics[spec.Key]
+		s := Signal{Key: spec.Key, Title: spec.Title, Unit: spec.Unit, Status: sources.Status(m.Status), Points: m.Points,
+			Has: m.Value != nil, Err: m.Error}
+		if m.Value != nil {
+			s.Value = *m.Value
+		} else if s.Err == "" {
+			s.Err = m.Diagnosis
+		}
+		r.Signals = append(r.Signals, s)
 	}
-	wg.Go(func() { r.Alerts = readAlerts(ctx, env) })
-	wg.Go(func() { r.Postgres = readPostgres(ctx, env) })
-	wg.Go(func() { r.Redis = readRedis(ctx, env) })
-	wg.Go(func() { r.Migrations = readMigrations(ctx, env) })
-	wg.Go(func() { r.Drift = readDrift(ctx, env) })
-	wg.Wait()
-	return r
-}
-
-func readSignal(ctx context.Context, env *sources.Environment, spec sources.SignalSpec, w sources.Window) Signal {
-	s := Signal{Key: spec.Key, Title: spec.Title, Unit: spec.Unit, Status: sources.StatusError}
-	if env.Metrics.Source == nil {
-		s.Err = cmp.Or(env.Metrics.Problem, "no metrics source")
-		return s
-	}
-	rd, err := env.Metrics.Source.Read(ctx, spec, w)
-	if err != nil {
-		s.Err = env.Scrubber.Error(err)
-		return s
-	}
-	s.Value, s.Has, s.Points, s.Status = rd.Value, rd.HasValue(), rd.Points, spec.Thresholds.Classify(rd.Value)
-	if !s.Has {
-		s.Err = env.Scrubber.String(rd.Diagnosis)
-	}
-	return s
-}
-
-func readAlerts(ctx context.Context, env *sources.Environment) Alerts {
-	var list []sources.Alert
-	var err error
-	switch {
-	case env.Alerting.Source != nil:
-		var gs []sources.AlertGroup
-		gs, err = env.Alerting.Source.Groups(ctx)
-		list = sources.Flatten(gs)
-	case env.Metrics.Source != nil:
-		list, err = env.Metrics.Source.Alerts(ctx)
-	default:
-		return Alerts{Err: "no alerts: no Prometheus or Alertmanager"}
-	}
-	switch {
-	case errors.Is(err, sources.ErrNoAlerting):
-		return Alerts{Err: "none in direct /metrics mode"}
-	case err != nil:
-		return Alerts{Err: env.Scrubber.Error(err)}
-	}
-	a := Alerts{Known: true}
-	for _, al := range list {
-		if !al.Firing() {
+	for _, s := range snapshot.Sources() {
+		if s.Name == "metrics" {
 			continue
 		}
-		a.Firing++
-		if sources.SeverityRank(al.Severity) > sources.SeverityRank(a.Worst) {
-			a.Worst = al.Severity
-		}
-	}
-	return a
-}
-
-func readPostgres(ctx context.Context, env *sources.Environment) Postgres {
-	if env.Database.Source == nil {
-		return Postgres{Err: env.Database.Problem}
-	}
-	st, err := env.Database.Source.Poll(ctx, sources.DBRequest{})
-	if err != nil {
-		return Postgres{Configured: true, Err: env.Scrubber.Error(err)}
-	}
-	return Postgres{Configured: true, Reachable: true, Used: st.Connections.Total, Max: st.Connections.Max - st.Connections.Reserved,
-		Blocked: len(st.Blocked)}
-}
-
-func readRedis(ctx context.Context, env *sources.Environment) Redis {
-	if env.Cache.Source == nil {
-		return Redis{Err: env.Cache.Problem}
-	}
-	st, err := env.Cache.Source.Poll(ctx)
-	if err != nil {
-		return Redis{Configured: true, Err: env.Scrubber.Error(err)}
-	}
-	r := Redis{Configured: true, Reachable: true, Memory: st.UsedMemory, QueueStatus: sources.StatusOK}
-	for _, q := range st.Queues {
-		if q.Error == "" && (r.Queue == "" || q.Length > r.QueueLength) {
-			r.Queue, r.QueueLength = q.Name, q.Length
-		}
-	}
-	if r.Queue != "" {
-		r.QueueStatus = env.QueueThresholds.Classify(float64(r.QueueLength))
+		sec := s.Section(d)
+		r.Parts = append(r.Parts, NewPart(s.Name, s.Configured(env), sec.Down(), sec.Cells()...))
 	}
 	return r
 }
 
-func readMigrations(ctx context.Context, env *sources.Environment) Migrations {
-	if env.Migrations.Source == nil {
-		return Migrations{Status: sources.MigrationsUnknown}
-	}
-	st, err := env.Migrations.Source.Poll(ctx)
-	if err != nil {
-		return Migrations{Configured: true, Status: sources.MigrationsUnknown, Err: env.Scrubber.Error(err)}
-	}
-	return Migrations{Configured: true, Status: st.Status, Behind: len(st.Pending), Err: env.Scrubber.String(st.DatabaseError)}
-}
-
-func readDrift(ctx context.Context, env *sources.Environment) Drift {
-	if env.Drift.Source == nil {
-		return Drift{}
-	}
-	d := env.Drift.Source.Compare(ctx, false) // a comparison of the last minutes will do
-	out := Drift{Configured: true, Differences: len(d.Differences), Err: env.Scrubber.String(d.Error)}
-	for _, x := range d.Differences {
-		if x.Hazardous {
-			out.Hazardous++
-		}
-	}
-	return out
-}
-
-// Level is how bad the row is: crit when a signal is critical, a critical
-// alert fires, Postgres or Redis cannot be reached, the database's revision
-// is not one the project knows, or a hazardous difference exists; warn for
-// the milder cases; ok otherwise.
+// Level is how bad the row is: the worst of its signals and of its parts'
+// cells as read. A signal that cannot be read only warns: an unknown signal
+// is not an outage in itself.
 func (r Row) Level() sources.Status {
 	level := sources.StatusOK
 	worse := func(s sources.Status) {
@@ -218,53 +93,27 @@ func (r Row) Level() sources.Status {
 		}
 	}
 	for _, s := range r.Signals {
-		switch {
-		case s.Err != "" && s.Status == sources.StatusError:
-			worse(sources.StatusWarn) // an unknown signal is not an outage in itself
-		default:
+		if s.Err != "" && s.Status == sources.StatusError {
+			worse(sources.StatusWarn)
+		} else {
 			worse(s.Status)
 		}
 	}
-	switch {
-	case r.Alerts.Firing > 0 && sources.Critical(r.Alerts.Worst):
-		worse(sources.StatusCrit)
-	case r.Alerts.Firing > 0:
-		worse(sources.StatusWarn)
-	}
-	if r.Postgres.Configured && !r.Postgres.Reachable {
-		worse(sources.StatusCrit)
-	}
-	if r.Postgres.Blocked > 0 {
-		worse(sources.StatusWarn)
-	}
-	if r.Redis.Configured && !r.Redis.Reachable {
-		worse(sources.StatusCrit)
-	}
-	worse(r.Redis.QueueStatus)
-	switch r.Migrations.Status {
-	case "unknown_revision":
-		worse(sources.StatusCrit)
-	case "behind", "no_table":
-		worse(sources.StatusWarn)
-	}
-	switch {
-	case r.Drift.Hazardous > 0:
-		worse(sources.StatusCrit)
-	case r.Drift.Differences > 0:
-		worse(sources.StatusWarn)
+	for _, p := range r.Parts {
+		worse(p.Worst)
 	}
 	return level
 }
 
-// Rank orders statuses from none through ok and warn (or error) to crit.
-func Rank(s sources.Status) int {
-	switch s {
-	case sources.StatusCrit:
-		return 3
-	case sources.StatusWarn, sources.StatusError:
-		return 2
-	case sources.StatusOK:
-		return 1
+// Part is the row's part of that source (ok false: none).
+func (r Row) Part(source string) (Part, bool) {
+	for _, p := range r.Parts {
+		if p.Source == source {
+			return p, true
+		}
 	}
-	return 0
+	return Part{}, false
 }
+
+// Rank orders statuses from none through ok and warn (or error) to crit.
+func Rank(s sources.Status) int { return snapshot.Rank(s) }

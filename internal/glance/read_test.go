@@ -6,12 +6,14 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/opsdeck/opsdeck/config"
 	"github.com/opsdeck/opsdeck/internal/testenv/harness"
 	"github.com/opsdeck/opsdeck/internal/testenv/originapi"
+	"github.com/opsdeck/opsdeck/internal/testenv/wait"
 	"github.com/opsdeck/opsdeck/internal/wire"
 	"github.com/opsdeck/opsdeck/sources"
 )
@@ -42,26 +44,28 @@ func TestReadRealEnvironment(t *testing.T) {
 	defer env.Close()
 	ctx := context.Background()
 	var r Row
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(500 * time.Millisecond) {
-		r = Read(ctx, env, time.Minute, time.Now())
-		if r.Signals[0].Has && finite(r.Signals[0].Points) >= 2 {
-			break
+	wait.Eventually(t, "requests/s with a sparkline", func() error {
+		if r = Read(ctx, env, time.Minute, time.Now()); !r.Signals[0].Has || finite(r.Signals[0].Points) < 2 {
+			return fmt.Errorf("requests/s read %+v", r.Signals[0])
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no requests/s with a sparkline: %+v", r.Signals[0])
-		}
-	}
-	if len(r.Signals) != 4 || !r.Postgres.Reachable || r.Postgres.Max < 1 || !r.Redis.Reachable || r.Redis.Memory <= 0 ||
-		!r.Alerts.Known || r.Level() != sources.StatusOK {
+		return nil
+	})
+	if len(r.Signals) != 4 || !up(r, "postgres", "PG ") || !up(r, "redis", "Redis ") || !up(r, "alerts", "no alerts") || r.Level() != sources.StatusOK {
 		t.Fatalf("healthy: %+v (level %s)", r, r.Level())
 	}
 	if err := pg.Kill(); err != nil {
 		t.Fatal(err)
 	}
 	r = Read(ctx, env, time.Minute, time.Now())
-	if r.Postgres.Reachable || r.Postgres.Err == "" || r.Level() != sources.StatusCrit || !r.Signals[0].Has || !r.Redis.Reachable {
+	if pg, _ := r.Part("postgres"); pg.Down == "" || r.Level() != sources.StatusCrit || !r.Signals[0].Has || !up(r, "redis", "Redis ") {
 		t.Fatalf("Postgres killed: %+v (level %s)", r, r.Level())
 	}
+}
+
+// up reports whether source was read and its first cell starts with text.
+func up(r Row, source, text string) bool {
+	p, ok := r.Part(source)
+	return ok && p.Configured && p.Down == "" && len(p.Cells) > 0 && strings.HasPrefix(p.Cells[0].Text, text)
 }
 
 func finite(points []float64) int {

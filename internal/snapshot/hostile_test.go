@@ -57,6 +57,18 @@ func (e evilMigrations) Compare(context.Context, bool) sources.SchemaDrift {
 	return d
 }
 
+type evilCelery struct{ s string }
+
+func (e evilCelery) Poll(context.Context, sources.CeleryRequest) (sources.CeleryState, error) {
+	st := sources.CeleryState{Workers: []sources.CeleryWorker{{Hostname: "w", Online: true}, {Hostname: "g"}},
+		Queues:   []sources.CeleryQueue{{Name: "q", Waiting: 1}},
+		Tasks:    []sources.CeleryTask{{Name: "t", Received: 1}},
+		Failures: []sources.CeleryFailure{{ID: "i", Name: "t", Exception: "E()", Traceback: "tb", Worker: "w", Args: "a", Kwargs: "k"}},
+		Problems: []string{"p"}}
+	faults.Poison(&st, e.s)
+	return st, nil
+}
+
 type failing struct{ s string }
 
 func (f failing) Read(context.Context, sources.SignalSpec, sources.Window) (sources.Reading, error) {
@@ -80,7 +92,7 @@ func FuzzReportsHoldNoControls(f *testing.F) {
 	f.Fuzz(func(t *testing.T, evil string, fail bool) {
 		env := &sources.Environment{Name: "qa", Signals: []sources.SignalSpec{{Key: sources.RPS, Title: "Requests/s", Query: "q"}},
 			Metrics: sources.Opened[sources.Metrics]{Source: evilSources{evil}}, Database: sources.Opened[sources.Database]{Source: evilSources{evil}},
-			Cache: sources.Opened[sources.Cache]{Source: evilCache{evil}}, Migrations: sources.Opened[sources.Migrations]{Source: evilMigrations{evil}},
+			Cache: sources.Opened[sources.Cache]{Source: evilCache{evil}}, Celery: sources.Opened[sources.Celery]{Source: evilCelery{evil}}, Migrations: sources.Opened[sources.Migrations]{Source: evilMigrations{evil}},
 			Drift: sources.Opened[sources.Drift]{Source: evilMigrations{evil}}}
 		if fail {
 			env.Metrics.Source, env.Cache.Source = failing{evil}, failing{evil}

@@ -2,16 +2,12 @@ package snapshot
 
 import (
 	"context"
-	"os"
-	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/charmbracelet/x/exp/golden"
 
-	"github.com/opsdeck/opsdeck/actions"
 	"github.com/opsdeck/opsdeck/internal/units"
 	"github.com/opsdeck/opsdeck/sources"
 )
@@ -51,6 +47,15 @@ func sample() *Document {
 			Queues:   []sources.Queue{{Name: "celery", Length: 1370, Growth: ptr(int64(1200)), GrowthOver: 10 * time.Minute}},
 			Keyspace: []sources.CacheDB{{DB: 0, Keys: 48210}},
 		}},
+		Celery: Celery{Reachable: true, configured: true, Target: "redis://cache.prod:6379/1", WindowSeconds: 600, CeleryState: &sources.CeleryState{
+			Workers: []sources.CeleryWorker{{Hostname: "celery@worker-1", Online: true}, {Hostname: "celery@worker-2"}},
+			Queues:  []sources.CeleryQueue{{Name: "celery", Waiting: 1370, Unacked: 4}},
+			Tasks: []sources.CeleryTask{{Name: "origin.tasks.embed", Received: 600, Failed: 30, ReceivedPerSec: 1, FailedPerSec: 0.05,
+				P95: ptr(2.5)}},
+			Failures: []sources.CeleryFailure{{ID: "d9a1c2e0", Name: "origin.tasks.embed", Exception: "TimeoutError('pgvector | slow')",
+				Worker: "celery@worker-1", At: time.Date(2026, 11, 25, 14, 31, 0, 0, time.UTC)}},
+			Window: 10 * time.Minute,
+		}},
 		Migrations: Migrations{Dir: "/srv/origin/alembic", MigrationState: &sources.MigrationState{
 			Status: "behind", Current: []string{"c7d0e5f19a24"}, Heads: []string{"1e9b7a6c5d40"}, Revisions: 5,
 			Pending: []sources.Revision{{ID: "5a0f3b8e2c61", Message: "user facts"}, {ID: "1e9b7a6c5d40", Message: "message versions"}},
@@ -80,43 +85,8 @@ func TestMarkdownReport(t *testing.T) {
 func TestMarkdownOfAnEmptyEnvironment(t *testing.T) {
 	d := &Document{Environment: "laptop", TakenAt: "2026-11-25T14:32:10Z", Metrics: map[string]Metric{},
 		AlertsError: "no Prometheus URL", Postgres: Postgres{Error: "no PostgreSQL"}, Redis: Redis{Error: "no Redis"},
-		Migrations: Migrations{Error: "no Alembic project"}, SchemaDrift: SchemaDrift{Error: "no schema reference"}}
+		Celery: Celery{Error: "no Celery: set celery.broker_url"}, Migrations: Migrations{Error: "no Alembic project"}, SchemaDrift: SchemaDrift{Error: "no schema reference"}}
 	golden.RequireEqual(t, []byte(d.Markdown()))
-}
-
-func TestAddActionsFromAuditLog(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "audit.jsonl")
-	audit := &actions.Audit{Path: path}
-	at := time.Date(2026, 11, 25, 14, 0, 0, 0, time.UTC)
-	for i, r := range []actions.Record{
-		{Time: at, Phase: "started", Environment: "qa", Action: "migrate", User: "alice"},
-		{Time: at.Add(time.Second), Phase: "finished", Environment: "qa", Action: "migrate", User: "alice", ExitCode: ptr(0), DurationMS: 1000},
-		{Time: at.Add(2 * time.Second), Phase: "finished", Environment: "production", Action: "reset", User: "mallory", ExitCode: ptr(0)},
-		{Time: at.Add(3 * time.Second), Phase: "finished", Environment: "qa", Action: "reset", User: "bob", ExitCode: ptr(1), Error: "redis unreachable"},
-	} {
-		if err := audit.Write(r); err != nil {
-			t.Fatal(i, err)
-		}
-	}
-	d := &Document{Environment: "qa", TakenAt: "2026-11-25T14:30:00Z", ChangesSince: "2026-11-25T13:30:00Z"}
-	if err := d.AddActions(audit, 10); err != nil {
-		t.Fatal(err)
-	}
-	// The runs are changes too: qa's alone, one each, at their start.
-	want := []Change{{Time: "2026-11-25T14:00:00Z", Kind: sources.MarkAction, Text: "migrate by alice: done"},
-		{Time: "2026-11-25T14:00:03Z", Kind: sources.MarkAction, Text: "reset by bob: exit 1"}}
-	if !slices.Equal(d.Changes, want) {
-		t.Errorf("changes %+v, want %+v", d.Changes, want)
-	}
-	if len(d.RecentActions) != 2 || d.RecentActions[0].Action != "reset" || d.RecentActions[0].Outcome != "exit 1: redis unreachable" ||
-		d.RecentActions[1].Outcome != "exit 0" || d.RecentActions[1].Duration != "1s" {
-		t.Errorf("recent actions of qa, newest first: %+v", d.RecentActions)
-	}
-	missing := &Document{Environment: "qa"}
-	if err := missing.AddActions(&actions.Audit{Path: filepath.Join(t.TempDir(), "none.jsonl")}, 10); err != nil || missing.RecentActions == nil || len(missing.RecentActions) != 0 {
-		t.Errorf("no audit log is an empty list: %v %+v", err, missing.RecentActions)
-	}
-	_ = os.Remove(path)
 }
 
 // TestFocusIsSaid: a report taken while the console was focused on one

@@ -62,12 +62,16 @@ type Client struct {
 	// a poll, none while heartbeats say enough).
 	broadcasts atomic.Int64
 
-	mu        sync.Mutex
-	growth    sources.QueueGrowth
-	statsAt   time.Time
-	stats     map[string]workerStats // from inspect stats
-	replied   map[string]time.Time   // last reply per worker
-	answered  map[string]bool        // who answered the last command
+	mu       sync.Mutex
+	growth   sources.QueueGrowth
+	statsAt  time.Time
+	stats    map[string]workerStats // from inspect stats
+	replied  map[string]time.Time   // last reply per worker
+	answered map[string]bool        // who answered the last command
+	// bound are the workers whose pidbox queue is bound on the broker: a
+	// worker stopped cleanly unbinds it, one killed or lost does not.
+	bound     []string
+	asked     bool // the last poll sent a command (so silence means something)
 	running   map[string][]sources.CeleryRunning
 	meta      map[string]taskMeta // failures' records from the result backend, by id
 	bindings  map[string]string   // "exchange\x00routing key" -> queue
@@ -219,6 +223,7 @@ func (c *Client) Poll(ctx context.Context, req sources.CeleryRequest) (sources.C
 		return sources.CeleryState{}, c.describe(ctx, err)
 	}
 	st := sources.CeleryState{At: now, Queues: queues}
+	c.readBound(ctx)
 	events, tasks, failures, ev, window := c.tr.snapshot(now)
 	st.Tasks, st.Events, st.Window = tasks, ev, window
 	if err := c.inspect(ctx, events, req.Running); err != nil {
@@ -226,8 +231,40 @@ func (c *Client) Poll(ctx context.Context, req sources.CeleryRequest) (sources.C
 	}
 	st.Workers = c.workers(events, now)
 	st.Failures = c.withMeta(ctx, failures)
+	if len(st.Failures) == 0 && (ev.Since.IsZero() || now.Sub(ev.Since) < recordedAfter) {
+		// Not listened long enough to have seen a task fail: the failures
+		// the result backend recorded in the window stand in.
+		st.Failures = c.recorded(ctx, now.Add(-c.tr.window))
+	}
 	st.Problems = append(st.Problems, problems(st, now)...)
 	return st, nil
+}
+
+// recordedAfter is how long the events are listened to before the failures
+// they bring are all a poll lists.
+const recordedAfter = 30 * time.Second
+
+// pidboxBindings is the set of the workers' control queues on the broker.
+const pidboxBindings = "_kombu.binding.celery.pidbox"
+
+// readBound reads which workers' control queues are bound (kombu's
+// binding entries: routing key, pattern and queue "<host>.celery.pidbox").
+func (c *Client) readBound(ctx context.Context) {
+	members, err := c.broker.SMembers(ctx, pidboxBindings).Result()
+	if err != nil {
+		return // the command's replies still say who is there
+	}
+	var hosts []string
+	for _, m := range members {
+		parts := strings.Split(m, "\x06\x16")
+		if h, ok := strings.CutSuffix(parts[len(parts)-1], ".celery.pidbox"); ok && h != "" {
+			hosts = append(hosts, h)
+		}
+	}
+	slices.Sort(hosts)
+	c.mu.Lock()
+	c.bound = hosts
+	c.mu.Unlock()
 }
 
 // problems are the state's findings in words.
@@ -443,6 +480,15 @@ func (c *Client) inspect(ctx context.Context, events map[string]sources.CeleryWo
 			needed = needed || events[h].Hostname == "" // answers, sends no heartbeats
 		}
 	}
+	if len(events) == 0 {
+		// No heartbeat heard yet (a first poll, a one-shot read): wait for
+		// every bound worker's reply, so that silence means it is gone.
+		for _, h := range c.bound {
+			if !slices.Contains(expect, h) {
+				expect = append(expect, h)
+			}
+		}
+	}
 	for _, h := range expect {
 		if _, ok := c.stats[h]; !ok {
 			method = "stats"
@@ -454,7 +500,7 @@ func (c *Client) inspect(ctx context.Context, events map[string]sources.CeleryWo
 	if !needed && method != "stats" {
 		// Liveness from the heartbeats alone this time; what ran at the
 		// last command is not shown as running now.
-		c.answered, c.running = nil, map[string][]sources.CeleryRunning{}
+		c.answered, c.running, c.asked = nil, map[string][]sources.CeleryRunning{}, false
 		c.mu.Unlock()
 		return nil
 	}
@@ -469,7 +515,7 @@ func (c *Client) inspect(ctx context.Context, events map[string]sources.CeleryWo
 	replies, err := c.Broadcast(ctx, method, nil, expect, wait)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.answered = map[string]bool{}
+	c.answered, c.asked = map[string]bool{}, true
 	for h := range replies {
 		c.replied[h], c.answered[h] = now, true
 	}
@@ -561,6 +607,16 @@ func (c *Client) workers(events map[string]sources.CeleryWorker, now time.Time) 
 			w.LastSeen = at
 		}
 		all[h] = w
+	}
+	// A worker still bound that neither beats nor answered when asked was
+	// killed or lost: it never unbound its control queue. (Never seen: its
+	// LastSeen stays zero.)
+	if c.asked {
+		for _, h := range c.bound {
+			if _, ok := all[h]; !ok && !c.answered[h] {
+				all[h] = sources.CeleryWorker{Hostname: h, Lost: true}
+			}
+		}
 	}
 	out := make([]sources.CeleryWorker, 0, len(all))
 	for h, w := range all {

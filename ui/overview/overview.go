@@ -60,8 +60,7 @@ type entry struct {
 	row     glance.Row
 	has     bool
 	gen     int
-	// okAt is when each part whose age is shown was last read well:
-	// "alerts", "postgres", "redis".
+	// okAt is when each source was last read well, by name.
 	okAt map[string]time.Time
 }
 
@@ -171,7 +170,7 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 }
 
 // take keeps what was read well; a part that failed keeps its last good
-// data, which the screen shows with its age.
+// cells, which the screen shows with their age.
 func (m *Model) take(e *entry, r glance.Row) {
 	prev, had := e.row, e.has
 	for i, s := range r.Signals {
@@ -181,16 +180,16 @@ func (m *Model) take(e *entry, r glance.Row) {
 			r.Signals[i] = p
 		}
 	}
-	if r.Alerts.Err == "" {
-		e.okAt["alerts"] = r.At
-	} else if had && prev.Alerts.Known {
-		r.Alerts = glance.Alerts{Firing: prev.Alerts.Firing, Worst: prev.Alerts.Worst, Known: true, Err: r.Alerts.Err}
-	}
-	if r.Postgres.Reachable {
-		e.okAt["postgres"] = r.At
-	}
-	if r.Redis.Reachable {
-		e.okAt["redis"] = r.At
+	for i, p := range r.Parts {
+		if p.Down == "" {
+			e.okAt[p.Source] = r.At
+			continue
+		}
+		if old, ok := prev.Part(p.Source); had && ok && old.Down == "" {
+			r.Parts[i].Cells = old.Cells // the last good cells, said to be old
+		} else if ok && old.Down != "" {
+			r.Parts[i].Cells = old.Cells
+		}
 	}
 	e.row, e.has = r, true
 }
@@ -291,11 +290,10 @@ func (e *entry) failing() bool {
 	if e.openErr != "" || !e.has {
 		return false
 	}
-	if r.Alerts.Err != "" && r.Alerts.Known {
-		return true
-	}
-	if (r.Postgres.Configured && !r.Postgres.Reachable) || (r.Redis.Configured && !r.Redis.Reachable) {
-		return true
+	for _, p := range r.Parts {
+		if p.Configured && p.Down != "" {
+			return true
+		}
 	}
 	for _, s := range r.Signals {
 		if s.Err != "" && s.Has {
@@ -398,7 +396,12 @@ func (m *Model) lines(e *entry, now time.Time) (string, string) {
 		// Its last read has not come back: the data shown is this old.
 		head += st.Warn.Render("⚠ read " + units.Age(age) + " ago ")
 	}
-	cells := []string{alertsCell(st, e, now), postgresCell(st, e, now), redisCell(st, e, now), migrationsCell(st, r.Migrations), driftCell(st, r.Drift)}
+	cells := make([]string, 0, len(r.Parts))
+	for _, p := range r.Parts {
+		if c := partCell(st, e, p, now); c != "" {
+			cells = append(cells, c)
+		}
+	}
 	sig := make([]string, 0, len(r.Signals))
 	for _, s := range r.Signals {
 		sig = append(sig, signalCell(st, s))
@@ -406,87 +409,30 @@ func (m *Model) lines(e *entry, now time.Time) (string, string) {
 	return head + strings.Join(cells, st.Muted.Render(" · ")), strings.Join(sig, "   ")
 }
 
-func alertsCell(st *theme.Styles, e *entry, now time.Time) string {
-	a := e.row.Alerts
-	switch {
-	case !a.Known:
-		return st.Muted.Render("alerts ?")
-	case a.Err != "":
-		return st.Warn.Render(fmt.Sprintf("⚠ alerts %d (%s)", a.Firing, e.ago("alerts", now)))
-	case a.Firing == 0:
-		return st.OK.Render("no alerts")
+// partCell draws one source's cells; one that could not be read says so,
+// with its last good cells and their age.
+func partCell(st *theme.Styles, e *entry, p glance.Part, now time.Time) string {
+	if p.Down == "" {
+		parts := make([]string, 0, len(p.Cells))
+		for _, c := range p.Cells {
+			parts = append(parts, paint(st, c.Status).Render(c.Text))
+		}
+		return strings.Join(parts, st.Text.Render(" "))
 	}
-	p := st.Warn
-	if sources.Critical(a.Worst) {
-		p = st.Crit
+	if _, ok := e.okAt[p.Source]; ok && len(p.Cells) > 0 {
+		texts := make([]string, 0, len(p.Cells))
+		for _, c := range p.Cells {
+			texts = append(texts, c.Text)
+		}
+		return st.Warn.Render("⚠ " + strings.Join(texts, " ") + ": " + ansi.Truncate(frame.OneLine(p.Down), 36, "…") + " (" + e.ago(p.Source, now) + ")")
 	}
-	return p.Render(fmt.Sprintf("%d firing (%s)", a.Firing, frame.Or(a.Worst, "no severity")))
-}
-
-func postgresCell(st *theme.Styles, e *entry, now time.Time) string {
-	p := e.row.Postgres
-	switch {
-	case !p.Configured:
-		return st.Muted.Render("PG –")
-	case !p.Reachable:
-		return down(st, "PG", p.Err, e.ago("postgres", now))
-	}
-	s := fmt.Sprintf("PG %d/%d conn", p.Used, p.Max)
-	paint := st.Text
-	if p.Blocked > 0 {
-		s += fmt.Sprintf(", %d blocked", p.Blocked)
-		paint = st.Warn
-	}
-	return paint.Render(s)
-}
-
-func redisCell(st *theme.Styles, e *entry, now time.Time) string {
-	r := e.row.Redis
-	switch {
-	case !r.Configured:
-		return st.Muted.Render("Redis –")
-	case !r.Reachable:
-		return down(st, "Redis", r.Err, e.ago("redis", now))
-	}
-	s := "Redis " + units.Format(float64(r.Memory), units.Bytes)
-	if r.Queue != "" {
-		s += st.Text.Render(" · ") + paint(st, r.QueueStatus).Render(fmt.Sprintf("%s %d", r.Queue, r.QueueLength))
-	}
-	return st.Text.Render(s)
+	return down(st, p.Source, p.Down, e.ago(p.Source, now))
 }
 
 // down is a server's cell while it cannot be reached: why (cut short, the
 // row has other cells) and how old its data is.
 func down(st *theme.Styles, what, err, ago string) string {
 	return st.Crit.Render("⚠ " + what + " down: " + ansi.Truncate(frame.OneLine(err), 36, "…") + " (" + ago + ")")
-}
-
-func migrationsCell(st *theme.Styles, m glance.Migrations) string {
-	switch {
-	case !m.Configured:
-		return st.Muted.Render("migrations –")
-	case m.Status == sources.MigrationsUpToDate:
-		return st.OK.Render("up to date")
-	case m.Status == sources.MigrationsBehind:
-		return st.Warn.Render(fmt.Sprintf("behind %d", m.Behind))
-	case m.Status == "unknown_revision":
-		return st.Crit.Render("unknown revision")
-	}
-	return st.Muted.Render("migrations unknown")
-}
-
-func driftCell(st *theme.Styles, d glance.Drift) string {
-	switch {
-	case !d.Configured:
-		return st.Muted.Render("drift –")
-	case d.Err != "":
-		return st.Muted.Render("drift unknown")
-	case d.Hazardous > 0:
-		return st.Crit.Render(fmt.Sprintf("%d differences (%d hazardous)", d.Differences, d.Hazardous))
-	case d.Differences > 0:
-		return st.Warn.Render(fmt.Sprintf("%d differences", d.Differences))
-	}
-	return st.OK.Render("schema equal")
 }
 
 func signalCell(st *theme.Styles, s glance.Signal) string {

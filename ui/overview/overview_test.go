@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/opsdeck/opsdeck/internal/glance"
+	"github.com/opsdeck/opsdeck/internal/snapshot"
 	"github.com/opsdeck/opsdeck/sources"
 	"github.com/opsdeck/opsdeck/ui/theme"
 )
@@ -21,11 +22,25 @@ var t0 = time.Date(2026, 11, 30, 14, 30, 0, 0, time.UTC)
 func healthyRow(name string, at time.Time) glance.Row {
 	return glance.Row{Name: name, At: at,
 		Signals:    []glance.Signal{{Key: sources.RPS, Unit: "req/s", Value: 42, Has: true, Status: sources.StatusOK, Points: []float64{1, 2, 3}}},
-		Alerts:     glance.Alerts{Known: true},
-		Postgres:   glance.Postgres{Configured: true, Reachable: true, Used: 12, Max: 97},
-		Redis:      glance.Redis{Configured: true, Reachable: true, Memory: 1 << 20, Queue: "celery", QueueLength: 3, QueueStatus: sources.StatusOK},
-		Migrations: glance.Migrations{Configured: true, Status: sources.MigrationsUpToDate},
-		Drift:      glance.Drift{Configured: true}}
+		Parts: []glance.Part{
+			glance.NewPart("alerts", true, "", snapshot.Cell{Text: "no alerts", Status: sources.StatusOK}),
+			glance.NewPart("postgres", true, "", snapshot.Cell{Text: "PG 12/97 conn", Status: sources.StatusOK}),
+			glance.NewPart("redis", true, "", snapshot.Cell{Text: "Redis 1.0 MiB", Status: sources.StatusOK}, snapshot.Cell{Text: "3 celery", Status: sources.StatusOK}),
+			glance.NewPart("migrations", true, "", snapshot.Cell{Text: "up to date", Status: sources.StatusOK}),
+			glance.NewPart("drift", true, "", snapshot.Cell{Text: "schema equal", Status: sources.StatusOK}),
+		}}
+}
+
+// withPart is r with source's part replaced.
+func withPart(r glance.Row, p glance.Part) glance.Row {
+	parts := append([]glance.Part{}, r.Parts...)
+	for i := range parts {
+		if parts[i].Source == p.Source {
+			parts[i] = p
+		}
+	}
+	r.Parts = parts
+	return r
 }
 
 func screen(m *Model) string { return ansi.Strip(strings.Join(m.View(), "\n")) }
@@ -64,17 +79,16 @@ func TestRanksAndKeepsLastData(t *testing.T) {
 	}
 	now = now.Add(10 * time.Second)
 	bad := healthyRow("production", now)
-	bad.Alerts = glance.Alerts{Known: true, Firing: 2, Worst: "critical"}
+	bad = withPart(bad, glance.NewPart("alerts", true, "", snapshot.Cell{Text: "2 firing (critical)", Status: sources.StatusCrit}))
 	give(m, "production", bad)
-	down := healthyRow("staging", now)
-	down.Postgres = glance.Postgres{Configured: true, Err: "connection refused"}
+	down := withPart(healthyRow("staging", now), glance.NewPart("postgres", true, "connection refused", snapshot.Cell{Text: "PG down", Status: sources.StatusCrit}))
 	down.Signals[0] = glance.Signal{Key: sources.RPS, Unit: "req/s", Status: sources.StatusError, Err: "prometheus: 502"}
 	give(m, "staging", down)
 	if got := strings.Join(m.Rows(), ","); got != "staging,production,qa" {
 		t.Fatalf("ranked: %s", got)
 	}
 	s := strings.Join(strings.Fields(screen(m)), " ")
-	for _, want := range []string{"2 firing (critical)", "⚠ PG down: connection refused (last ok 10s ago)", "⚠ rate 42.0 req/s", "PG 12/97 conn"} {
+	for _, want := range []string{"2 firing (critical)", "⚠ PG 12/97 conn: connection refused (last ok 10s ago)", "⚠ rate 42.0 req/s", "PG 12/97 conn"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("%q missing:\n%s", want, screen(m))
 		}

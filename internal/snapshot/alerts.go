@@ -1,0 +1,248 @@
+package snapshot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/opsdeck/opsdeck/sources"
+)
+
+// Alert is a firing or pending alert.
+type Alert struct {
+	Name string `json:"name"`
+	// State is firing or pending (Prometheus), or active, suppressed or
+	// unprocessed (Alertmanager).
+	State    string            `json:"state"`
+	Severity string            `json:"severity"`
+	Summary  string            `json:"summary,omitempty"`
+	ActiveAt string            `json:"active_at,omitempty"`
+	Labels   map[string]string `json:"labels"`
+	// SilencedBy are the silences that keep it quiet (Alertmanager).
+	SilencedBy []string `json:"silenced_by,omitempty"`
+	RunbookURL string   `json:"runbook_url,omitempty"`
+}
+
+// Firing reports whether the alert pages: firing, or active in Alertmanager.
+func (a Alert) Firing() bool { return a.State == "firing" || a.State == sources.AlertActive }
+
+// Silence is one of Alertmanager's silences.
+type Silence struct {
+	ID        string   `json:"id"`
+	State     string   `json:"state"`
+	Matchers  []string `json:"matchers"`
+	StartsAt  string   `json:"starts_at"`
+	EndsAt    string   `json:"ends_at"`
+	CreatedBy string   `json:"created_by"`
+	Comment   string   `json:"comment"`
+}
+
+// alertsSource reads the alerts from Alertmanager where there is one, from
+// Prometheus otherwise.
+func alertsSource() Source {
+	return Source{Name: "alerts", Key: "alerts", Gate: GateNever,
+		opened: func(env *sources.Environment) opened {
+			if o := openedOf(env.Alerting); o.configured {
+				return o
+			}
+			o := openedOf(env.Metrics)
+			o.problem = "no Alertmanager and no Prometheus: " + env.Metrics.Problem
+			return o
+		},
+		read: readAlerts, section: func(d *Document) Section { return alertsSection{d} }}
+}
+
+func readAlerts(ctx context.Context, r *reading) {
+	env, d := r.env, r.doc
+	switch {
+	case env.Alerting.Source != nil:
+		d.Alertmanager = cmpOr(env.Alerting.Target, env.Alerting.Source.String())
+		if r.depth == Full {
+			d.readSilences(ctx, env, r.now.Add(-r.window))
+		}
+		gs, err := env.Alerting.Source.Groups(ctx)
+		if err != nil {
+			d.AlertsError = env.Scrubber.Error(err)
+		}
+		d.setAlerts(sources.Flatten(gs))
+	case env.Metrics.Source != nil:
+		alerts, err := env.Metrics.Source.Alerts(ctx)
+		switch {
+		case errors.Is(err, sources.ErrNoAlerting):
+			d.AlertsNote = err.Error()
+		case err != nil:
+			d.AlertsError = env.Scrubber.Error(err)
+		}
+		d.setAlerts(alerts)
+	default:
+		d.AlertsError = notConfigured(env.Metrics.Problem)
+	}
+}
+
+// setAlerts lists alerts in the document's form.
+func (d *Document) setAlerts(alerts []sources.Alert) {
+	for _, a := range alerts {
+		out := Alert{Name: a.Name, State: a.State, Severity: a.Severity, Summary: a.Summary, Labels: a.Labels,
+			SilencedBy: a.SilencedBy, RunbookURL: a.RunbookURL}
+		if !a.ActiveAt.IsZero() {
+			out.ActiveAt = a.ActiveAt.UTC().Format(time.RFC3339)
+		}
+		d.Alerts = append(d.Alerts, out)
+	}
+}
+
+// readSilences lists the silences in force at some point since since.
+func (d *Document) readSilences(ctx context.Context, env *sources.Environment, since time.Time) {
+	sils, err := env.Alerting.Source.Silences(ctx)
+	if err != nil {
+		d.SilencesError = env.Scrubber.Error(err)
+		return
+	}
+	d.Silences = []Silence{}
+	for _, s := range sils {
+		if s.State == "expired" && s.EndsAt.Before(since) {
+			continue
+		}
+		out := Silence{ID: s.ID, State: s.State, StartsAt: s.StartsAt.UTC().Format(time.RFC3339), EndsAt: s.EndsAt.UTC().Format(time.RFC3339),
+			CreatedBy: s.CreatedBy, Comment: s.Comment, Matchers: []string{}}
+		for _, m := range s.Matchers {
+			out.Matchers = append(out.Matchers, m.String())
+		}
+		d.Silences = append(d.Silences, out)
+	}
+}
+
+// alertsSection is the alerts' and silences' part of a snapshot.
+type alertsSection struct{ d *Document }
+
+func (s alertsSection) Down() string { return s.d.AlertsError }
+
+// firing counts the alerts that page, and names the worst severity.
+func (s alertsSection) firing() (n int, worst string) {
+	for _, a := range s.d.Alerts {
+		if a.Firing() {
+			n++
+			if sources.SeverityRank(a.Severity) > sources.SeverityRank(worst) {
+				worst = a.Severity
+			}
+		}
+	}
+	return n, worst
+}
+
+func (s alertsSection) Text(b *strings.Builder) {
+	d := s.d
+	firing, _ := s.firing()
+	switch {
+	case d.AlertsError != "":
+		fmt.Fprintf(b, "Alerts: unknown (%s)\n", d.AlertsError)
+	case d.AlertsNote != "":
+		fmt.Fprintf(b, "Alerts: none to read (%s)\n", d.AlertsNote)
+	case len(d.Alerts) == 0:
+		b.WriteString("Alerts: none firing\n")
+	default:
+		quiet := "pending"
+		if d.Alertmanager != "" {
+			quiet = "silenced or not yet processed"
+		}
+		fmt.Fprintf(b, "Alerts: %d firing, %d %s\n", firing, len(d.Alerts)-firing, quiet)
+		for _, a := range d.Alerts {
+			fmt.Fprintf(b, "  %-7s %s (%s) %s\n", a.State, a.Name, a.Severity, a.Summary)
+		}
+	}
+	switch {
+	case d.SilencesError != "":
+		fmt.Fprintf(b, "Silences: unknown (%s)\n", d.SilencesError)
+	case len(d.Silences) > 0:
+		fmt.Fprintf(b, "Silences since %s: %d\n", d.ChangesSince, len(d.Silences))
+		for _, x := range d.Silences {
+			fmt.Fprintf(b, "  %-7s until %s by %s: %s (%s)\n", x.State, x.EndsAt, x.CreatedBy, strings.Join(x.Matchers, ", "), x.Comment)
+		}
+	}
+}
+
+func (s alertsSection) Markdown(b *strings.Builder) {
+	d := s.d
+	b.WriteString("## Alerts\n\n")
+	switch {
+	case d.AlertsError != "":
+		fmt.Fprintf(b, "Unknown: %s\n\n", d.AlertsError)
+		return
+	case d.AlertsNote != "":
+		fmt.Fprintf(b, "None to read: %s\n\n", d.AlertsNote)
+		return
+	case len(d.Alerts) == 0:
+		b.WriteString("None firing.\n\n")
+		return
+	}
+	for _, a := range d.Alerts {
+		icon := "🟡"
+		switch {
+		case a.Firing():
+			icon = "🔴"
+		case a.State == sources.AlertSuppressed:
+			icon = "🔕"
+		}
+		fmt.Fprintf(b, "- %s **%s** %s", icon, a.Name, a.State)
+		if a.Severity != "" {
+			fmt.Fprintf(b, ", %s", a.Severity)
+		}
+		if a.ActiveAt != "" {
+			fmt.Fprintf(b, ", since %s", a.ActiveAt)
+		}
+		if a.Summary != "" {
+			fmt.Fprintf(b, ": %s", a.Summary)
+		}
+		if a.RunbookURL != "" {
+			fmt.Fprintf(b, " ([runbook](%s))", a.RunbookURL)
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("\n")
+	s.silencesMarkdown(b)
+}
+
+// silencesMarkdown is the report's silences: who silenced what, until when
+// and why.
+func (s alertsSection) silencesMarkdown(b *strings.Builder) {
+	d := s.d
+	switch {
+	case d.Alertmanager == "":
+		return
+	case d.SilencesError != "":
+		fmt.Fprintf(b, "## Silences\n\nUnknown: %s\n\n", oneLine(d.SilencesError))
+		return
+	case len(d.Silences) == 0:
+		b.WriteString("## Silences\n\nNone since " + d.ChangesSince + ".\n\n")
+		return
+	}
+	b.WriteString("## Silences\n\n| State | Until | By | Matchers | Comment |\n|---|---|---|---|---|\n")
+	for _, x := range d.Silences {
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", x.State, x.EndsAt, cell(x.CreatedBy), cell(strings.Join(x.Matchers, ", ")), cell(x.Comment))
+	}
+	b.WriteString("\n")
+}
+
+func (s alertsSection) Cells() []Cell {
+	n, worst := s.firing()
+	switch {
+	case s.d.AlertsNote != "":
+		return []Cell{{Text: "no alerts to read"}}
+	case s.d.AlertsError != "":
+		return []Cell{{Text: "alerts ?", Status: sources.StatusError}}
+	case n == 0:
+		return []Cell{{Text: "no alerts", Status: sources.StatusOK}}
+	}
+	st := sources.StatusWarn
+	if sources.Critical(worst) {
+		st = sources.StatusCrit
+	}
+	return []Cell{{Text: fmt.Sprintf("%d firing (%s)", n, cmpOr(worst, "no severity")), Status: st}}
+}
+
+// Findings: none. A firing alert does not stop a deploy: the deploy may be
+// the fix; Alertmanager routes alerts to people, and the signals behind
+// them are judged with check --metrics.
+func (s alertsSection) Findings() []Finding { return nil }

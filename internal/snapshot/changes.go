@@ -1,0 +1,124 @@
+package snapshot
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/opsdeck/opsdeck/internal/safetext"
+	"github.com/opsdeck/opsdeck/sources"
+)
+
+// Change is one mark of what changed.
+type Change struct {
+	Time string           `json:"time"`
+	Kind sources.MarkKind `json:"kind"`
+	Text string           `json:"text"`
+}
+
+// ChangesWindow is how far back a snapshot looks for changes when the
+// console did not say (its chart window).
+const ChangesWindow = time.Hour
+
+// changesSource is what changed in the window: alerts, restarts, deploys and
+// migrations Prometheus marks, or the marks the console showed.
+func changesSource() Source {
+	return Source{Name: "changes", Key: "changes", Gate: GateNever,
+		opened: func(env *sources.Environment) opened {
+			_, ok := env.Metrics.Source.(sources.Changes)
+			return opened{configured: ok || env.Marks != nil, target: env.Metrics.Target, problem: env.Metrics.Problem}
+		},
+		read: readChanges, section: func(d *Document) Section { return changesSection{d} }}
+}
+
+func readChanges(ctx context.Context, r *reading) {
+	env, d := r.env, r.doc
+	src, ok := env.Metrics.Source.(sources.Changes)
+	switch {
+	case env.Marks != nil:
+		defer r.lock()()
+		d.setChanges(env.Marks) // what the console showed
+	case ok:
+		// Up to the instant itself, not the last whole step: a change of
+		// the last seconds is in the report.
+		w := sources.Window{Now: r.now, End: r.now, Length: r.window, Step: max(r.window/240, time.Second)}
+		marks, err := src.Changes(ctx, w)
+		defer r.lock()()
+		if err != nil {
+			d.ChangesError = env.Scrubber.Error(err)
+		}
+		d.setChanges(marks)
+	}
+}
+
+// setChanges merges marks into Changes, in the window, oldest first.
+func (d *Document) setChanges(marks []sources.Mark) {
+	since, _ := time.Parse(time.RFC3339Nano, d.ChangesSince)
+	taken, _ := time.Parse(time.RFC3339Nano, d.TakenAt)
+	all := make([]sources.Mark, 0, len(d.Changes)+len(marks))
+	for _, c := range d.Changes {
+		at, _ := time.Parse(time.RFC3339Nano, c.Time)
+		all = append(all, sources.Mark{At: at, Kind: c.Kind, Text: c.Text})
+	}
+	all = sources.SortMarks(append(all, sources.MarksIn(marks, since, taken)...))
+	d.Changes = make([]Change, len(all))
+	for i, m := range all {
+		d.Changes[i] = Change{Time: m.At.UTC().Format(time.RFC3339), Kind: m.Kind, Text: safetext.String(m.Text)}
+	}
+}
+
+// changesSection is what changed in the window.
+type changesSection struct{ d *Document }
+
+func (s changesSection) Down() string { return s.d.ChangesError }
+
+func (s changesSection) Text(b *strings.Builder) {
+	d := s.d
+	if d.ChangesError != "" {
+		fmt.Fprintf(b, "Changes: not all read (%s)\n", d.ChangesError)
+	}
+	if len(d.Changes) > 0 {
+		fmt.Fprintf(b, "Changes since %s: %d\n", d.ChangesSince, len(d.Changes))
+		for _, c := range d.Changes {
+			fmt.Fprintf(b, "  %s %-9s %s\n", c.Time, c.Kind, c.Text)
+		}
+	} else {
+		fmt.Fprintf(b, "Changes since %s: none marked\n", d.ChangesSince)
+	}
+}
+
+func (s changesSection) Markdown(b *strings.Builder) {
+	d := s.d
+	b.WriteString("## What changed\n\n")
+	since := clock(d.ChangesSince, "15:04:05 UTC")
+	if d.ChangesError != "" {
+		fmt.Fprintf(b, "Not every change could be read: %s\n\n", oneLine(d.ChangesError))
+	}
+	if len(d.Changes) == 0 {
+		b.WriteString("Nothing marked")
+		if since != "" {
+			b.WriteString(" since " + since)
+		}
+		b.WriteString(" (alerts, restarts, deploys, migrations, actions).\n\n")
+		return
+	}
+	fmt.Fprintf(b, "Since %s, oldest first:\n\n| Time (UTC) | Change | What |\n|---|---|---|\n", since)
+	for _, c := range d.Changes {
+		fmt.Fprintf(b, "| %s | %s | %s |\n", clock(c.Time, "15:04:05"), c.Kind, cell(c.Text))
+	}
+	b.WriteString("\n")
+}
+
+// Cells: the overview shows the newest change, since the last deploy or
+// restart is the first question of an incident.
+func (s changesSection) Cells() []Cell {
+	if n := len(s.d.Changes); n > 0 {
+		c := s.d.Changes[n-1]
+		return []Cell{{Text: fmt.Sprintf("%s %s", c.Kind, clock(c.Time, "15:04")), Status: sources.StatusOK}}
+	}
+	return nil
+}
+
+// Findings: a change is news, not a fault.
+func (s changesSection) Findings() []Finding { return nil }
