@@ -81,6 +81,24 @@ func celeryReady() error {
 	return nil
 }
 
+// CeleryPoolReady says why a worker pool cannot run here (nil when it can):
+// gevent needs python3-gevent.
+func CeleryPoolReady(pool string) error {
+	if pool != "gevent" {
+		return nil
+	}
+	if out, err := exec.Command(celeryPython, "-c", "import gevent").CombinedOutput(); err != nil {
+		return fmt.Errorf("python3 cannot import gevent (install python3-gevent): %s", lastLineOf(string(out)))
+	}
+	return nil
+}
+
+// lastLineOf is the last non-empty line of a Python error: its exception.
+func lastLineOf(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return strings.TrimSpace(lines[len(lines)-1])
+}
+
 // StartCeleryWorker starts a worker and waits until it says it is ready.
 func StartCeleryWorker(ctx context.Context, o CeleryOptions) (*CeleryWorker, error) {
 	if err := refuseShort(); err != nil {
