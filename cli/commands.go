@@ -53,7 +53,9 @@ func commands() []*command {
 	var rf runFlags
 	auditLimit := 20
 	return []*command{
-		{path: "run", args: "[ACTION]", summary: "Open the console (the default command); with ACTION (migrate, reset, alembic-check, cancel or terminate --pid N, celery-purge --queue Q, celery-revoke --task ID [--terminate], celery-retry --task ID, or a configured command), run it headless with the same guards and audit log.",
+		{path: "console", summary: "Open the console (the default command: `opsdeck` alone opens it).",
+			run: func(a *app, _ []string) error { return openConsole(a) }},
+		{path: "run", args: "ACTION", summary: "Run ACTION headless (migrate, reset, alembic-check, cancel or terminate --pid N, celery-purge --queue Q, celery-revoke --task ID [--terminate], celery-retry --task ID, or a configured command), with the console's guards and audit log.",
 			flags: func(fs *flag.FlagSet) {
 				fs.BoolVar(&rf.Yes, "yes", false, "answer the y/N confirmation")
 				fs.StringVar(&rf.ConfirmEnv, "confirm-env", "", "the environment's `NAME`, as typed to confirm in a protected environment")
@@ -64,7 +66,7 @@ func commands() []*command {
 			},
 			run: func(a *app, args []string) error {
 				if len(args) == 0 {
-					return openConsole(a)
+					return usageError(errors.New("run needs an ACTION (migrate, reset, alembic-check, cancel, terminate, celery-purge, celery-revoke, celery-retry, or a configured command); the console opens with `opsdeck` alone or `opsdeck console`"))
 				}
 				if len(args) > 1 {
 					return usageError(fmt.Errorf("run takes one action, got %q", args))

@@ -23,7 +23,7 @@ import (
 	"github.com/opsdeck/opsdeck/ui/theme"
 )
 
-// openConsole is `opsdeck` and `opsdeck run`: the console on the
+// openConsole is `opsdeck` and `opsdeck console`: the console on the
 // configured environments.
 func openConsole(a *app) error {
 	a.onScreen = true
