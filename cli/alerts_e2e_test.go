@@ -14,6 +14,7 @@ import (
 	"github.com/opsdeck/opsdeck/internal/testenv/faults"
 	"github.com/opsdeck/opsdeck/internal/testenv/harness"
 	"github.com/opsdeck/opsdeck/internal/testenv/originapi"
+	"github.com/opsdeck/opsdeck/internal/testenv/wait"
 )
 
 // amSilence is a silence as Alertmanager's API lists it.
@@ -106,39 +107,39 @@ environments:
 			return true
 		}
 	}
-	tm.waitFor("every alert firing in the strip", 120*time.Second, func(s string) bool {
+	tm.waitFor("every alert firing in the strip", func(s string) bool {
 		return strings.Contains(stripOf(s), "5 firing")
 	})
 	keys("A")
-	tm.waitFor("the alerts view", 10*time.Second, has("Alerts · http://127.0.0.1", "BackupLate", "volume=v1}", "OriginHighErrorRate", "[alerts] silences"))
+	tm.waitFor("the alerts view", has("Alerts · http://127.0.0.1", "BackupLate", "volume=v1}", "OriginHighErrorRate", "[alerts] silences"))
 
 	// Three matched, said before anything is made; cancelling makes nothing.
 	keys("Down") // BackupLate, then the three DiskFilling
 	keys("s")
-	tm.waitFor("the silence form", 5*time.Second, has("New silence", `alertname="DiskFilling"`, `volume="v`))
+	tm.waitFor("the silence form", has("New silence", `alertname="DiskFilling"`, `volume="v`))
 	keys("Tab") // comment -> matchers
 	keys("C-u")
 	typed(`alertname="DiskFilling"`)
 	keys("Tab", "Tab")
 	typed("disk work")
 	keys("Enter")
-	tm.waitFor("the reach of the silence", 10*time.Second, has("Silence alerts in prod (protected)", "it matches 3 alerts now: 3 in this alert's group, 0 in other groups", "Run it? y to run"))
+	tm.waitFor("the reach of the silence", has("Silence alerts in prod (protected)", "it matches 3 alerts now: 3 in this alert's group, 0 in other groups", "Run it? y to run"))
 	keys("n")
-	tm.waitFor("the question answered no", 5*time.Second, func(s string) bool { return !strings.Contains(s, "Run it? y to run") })
+	tm.waitFor("the question answered no", func(s string) bool { return !strings.Contains(s, "Run it? y to run") })
 	if s := activeSilences(t, am.URL()); len(s) != 0 {
 		t.Fatalf("a cancelled silence was made: %+v", s)
 	}
 
 	// An empty comment: refused in the form, nothing sent.
 	keys("A")
-	tm.waitFor("the alerts view again", 10*time.Second, has("[alerts] silences", "OriginHighErrorRate"))
+	tm.waitFor("the alerts view again", has("[alerts] silences", "OriginHighErrorRate"))
 	for range 4 {
 		keys("Down")
 	}
 	keys("s")
-	tm.waitFor("the form on the error-rate alert", 5*time.Second, has("New silence", `alertname="OriginHighErrorRate"`))
+	tm.waitFor("the form on the error-rate alert", has("New silence", `alertname="OriginHighErrorRate"`))
 	keys("Enter")
-	tm.waitFor("the refusal", 5*time.Second, has("⚠ comment: say why", "(nothing was sent)"))
+	tm.waitFor("the refusal", has("⚠ comment: say why", "(nothing was sent)"))
 	if s := amSilences(t, am.URL()); len(s) != 0 {
 		t.Fatalf("a refused silence reached Alertmanager: %+v", s)
 	}
@@ -146,9 +147,9 @@ environments:
 	// Made: listed by Alertmanager with the alert's labels, shown silenced.
 	typed("rollback in progress")
 	keys("Enter")
-	tm.waitFor("the confirmation", 10*time.Second, has("it matches 1 alert now: 1 in this alert's group, 0 in other groups", "Run it? y to run"))
+	tm.waitFor("the confirmation", has("it matches 1 alert now: 1 in this alert's group, 0 in other groups", "Run it? y to run"))
 	keys("y")
-	tm.waitFor("the silence made", 10*time.Second, has("silence ", " made: ", "✔ done"))
+	tm.waitFor("the silence made", has("silence ", " made: ", "✔ done"))
 	made := time.Now()
 	sils := activeSilences(t, am.URL())
 	if len(sils) != 1 || sils[0].Comment != "rollback in progress" || !strings.HasSuffix(sils[0].CreatedBy, "@"+hostname()) ||
@@ -163,56 +164,56 @@ environments:
 		t.Errorf("the silence's matchers are not the alert's labels: %+v", sils[0].Matchers)
 	}
 	keys("Escape")
-	tm.waitFor("the view under the output", 3*time.Second, has("[alerts] silences"))
-	tm.waitFor("the strip says it is silenced", 3*time.Second, func(s string) bool {
+	tm.waitFor("the view under the output", has("[alerts] silences"), wait.Within(3*time.Second))
+	tm.waitFor("the strip says it is silenced", func(s string) bool {
 		return strings.Contains(stripOf(s), "4 firing") && strings.Contains(stripOf(s), "1 silenced: OriginHighErrorRate")
-	})
+	}, wait.Within(3*time.Second))
 	t.Logf("shown silenced %v after the silence was made (refresh 1s)", time.Since(made).Round(10*time.Millisecond))
-	tm.waitFor("the view says who silenced it, until when and why", 3*time.Second, has("silenced by "+sils[0].CreatedBy+" until", `"rollback in progress"`, "◌ critical"))
+	tm.waitFor("the view says who silenced it, until when and why", has("silenced by "+sils[0].CreatedBy+" until", `"rollback in progress"`, "◌ critical"), wait.Within(3*time.Second))
 
 	// The silences tab lists it; u expires it; the alert pages again. (The
 	// view stays open under an action's output.)
 	keys("Tab")
-	tm.waitFor("the silences tab", 10*time.Second, has("alerts [silences]", "rollback in progress", `alertname="OriginHighErrorRate"`, "59m left"))
+	tm.waitFor("the silences tab", has("alerts [silences]", "rollback in progress", `alertname="OriginHighErrorRate"`, "59m left"))
 	keys("u")
-	tm.waitFor("the expiry's confirmation", 10*time.Second, has("Expire silence "+sils[0].ID, "1 alert would page again", "Run it?"))
+	tm.waitFor("the expiry's confirmation", has("Expire silence "+sils[0].ID, "1 alert would page again", "Run it?"))
 	keys("y")
-	tm.waitFor("the silence expired", 10*time.Second, has("expired: the alerts it matched page again", "✔ done"))
+	tm.waitFor("the silence expired", has("expired: the alerts it matched page again", "✔ done"))
 	if s := activeSilences(t, am.URL()); len(s) != 0 {
 		t.Fatalf("the expired silence is still active: %+v", s)
 	}
 	keys("Escape")
-	tm.waitFor("the alert firing again", 3*time.Second, func(s string) bool { return strings.Contains(stripOf(s), "5 firing") })
+	tm.waitFor("the alert firing again", func(s string) bool { return strings.Contains(stripOf(s), "5 firing") }, wait.Within(3*time.Second))
 
 	// a: the short silence, comment "ack", the configured 10 minutes.
 	keys("Tab")
-	tm.waitFor("the alerts tab", 10*time.Second, has("[alerts] silences"))
+	tm.waitFor("the alerts tab", has("[alerts] silences"))
 	for range 4 {
 		keys("Up")
 	}
 	keys("a")
-	tm.waitFor("the acknowledgement's confirmation", 10*time.Second, has(`"ack"`, "alertname=\"BackupLate\"", "it matches 1 alert now"))
+	tm.waitFor("the acknowledgement's confirmation", has(`"ack"`, "alertname=\"BackupLate\"", "it matches 1 alert now"))
 	keys("y")
-	tm.waitFor("the acknowledgement made", 10*time.Second, has("✔ done"))
+	tm.waitFor("the acknowledgement made", has("✔ done"))
 	sils = activeSilences(t, am.URL())
 	if len(sils) != 1 || sils[0].Comment != "ack" || sils[0].EndsAt.Sub(sils[0].StartsAt).Round(time.Minute) != 10*time.Minute {
 		t.Fatalf("the acknowledgement: %+v", sils)
 	}
 	// A silence Alertmanager fails to make is never shown as made.
 	keys("Escape")
-	tm.waitFor("the view under the output", 3*time.Second, has("[alerts] silences"))
+	tm.waitFor("the view under the output", has("[alerts] silences"), wait.Within(3*time.Second))
 	for range 4 {
 		keys("Down")
 	}
 	keys("s")
 	typed("doomed")
 	keys("Enter")
-	tm.waitFor("its confirmation", 10*time.Second, has(`"doomed"`, "Run it?"))
+	tm.waitFor("its confirmation", has(`"doomed"`, "Run it?"))
 	proxy.SetWith(faults.Serve, 0, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "cluster not ready", http.StatusInternalServerError)
 	}))
 	keys("y")
-	failed := tm.waitFor("the failure said", 10*time.Second, has("✖", "no silence was made: alertmanager answered 500", "cluster not ready"))
+	failed := tm.waitFor("the failure said", has("✖", "no silence was made: alertmanager answered 500", "cluster not ready"))
 	if regexp.MustCompile(`silence [0-9a-f-]{8,} made`).MatchString(failed) || strings.Contains(failed, "✔") {
 		t.Errorf("a failed silence shown as made:\n%s", failed)
 	}
@@ -264,11 +265,11 @@ environments:
 	// Read-only: refused at the key, before any form.
 	tm2 := newTmux(t)
 	tm2.run("new-session", "-d", "-x", "160", "-y", "48", fmt.Sprintf("XDG_STATE_HOME=%s %s --config %s --env audit; sleep 30", state, bin, cfg))
-	tm2.waitFor("alerts in the read-only environment", 60*time.Second, func(s string) bool { return strings.Contains(stripOf(s), "firing") })
+	tm2.waitFor("alerts in the read-only environment", func(s string) bool { return strings.Contains(stripOf(s), "firing") })
 	tm2.run("send-keys", "A")
-	tm2.waitFor("the alerts view", 10*time.Second, has("[alerts] silences"))
+	tm2.waitFor("the alerts view", has("[alerts] silences"))
 	tm2.run("send-keys", "s")
-	tm2.waitFor("the refusal", 5*time.Second, has("s: refused: environment audit is read-only"))
+	tm2.waitFor("the refusal", has("s: refused: environment audit is read-only"))
 	if strings.Contains(tm2.capture(), "New silence") {
 		t.Error("the form opened in a read-only environment")
 	}

@@ -158,17 +158,18 @@ func (tm *tmux) capture() string {
 	return string(out)
 }
 
-// waitFor polls the screen until cond holds, within timeout; the failure
-// shows the last screen.
-func (tm *tmux) waitFor(what string, timeout time.Duration, cond func(string) bool) string {
+// waitFor polls the screen until cond holds and returns that screen; the
+// failure shows the last one. The wait ends with the test binary's deadline
+// unless a bound is given (wait.Within), where how soon is what is tested.
+func (tm *tmux) waitFor(what string, cond func(string) bool, bound ...wait.Option) string {
 	tm.t.Helper()
 	var screen string
 	wait.Eventually(tm.t, what, func() error {
 		if screen = tm.capture(); !cond(screen) {
-			return fmt.Errorf("not within %v; screen:\n%s", timeout, screen)
+			return fmt.Errorf("not there; screen:\n%s", screen)
 		}
 		return nil
-	}, wait.Within(timeout))
+	}, bound...)
 	return screen
 }
 
@@ -206,7 +207,7 @@ func TestEndToEndDemo(t *testing.T) {
 	tm.run("new-session", "-d", "-x", "160", "-y", "48",
 		fmt.Sprintf("cd %s && XDG_STATE_HOME=%s %s --config %s; echo exit=$? > %s; sleep 60", reports, t.TempDir(), bin, cfg, exitFile))
 
-	screen := tm.waitFor("four panes with numbers", 45*time.Second, func(s string) bool {
+	screen := tm.waitFor("four panes with numbers", func(s string) bool {
 		for _, re := range paneValues {
 			if !re.MatchString(s) {
 				return false
@@ -224,7 +225,7 @@ func TestEndToEndDemo(t *testing.T) {
 		regexp.MustCompile(`behind: 2 pending · c7d0e5f19a24`), regexp.MustCompile(`⚠ \d+ schema differences`),
 		// The Celery pane: the demo's two workers, read from the broker.
 		regexp.MustCompile(`2/2 workers`)}
-	screen = tm.waitFor("Postgres and Redis state", 20*time.Second, func(s string) bool {
+	screen = tm.waitFor("Postgres and Redis state", func(s string) bool {
 		for _, re := range stateValues {
 			if !re.MatchString(s) {
 				return false
@@ -247,87 +248,87 @@ func TestEndToEndDemo(t *testing.T) {
 		tm.run("send-keys", "Tab")
 	}
 	tm.run("send-keys", "Enter")
-	tm.waitFor("the sessions drill-down", 10*time.Second, func(s string) bool {
+	tm.waitFor("the sessions drill-down", func(s string) bool {
 		return strings.Contains(s, "QUERY TEXT") && strings.Contains(s, "celery-worker")
 	})
 	tm.run("send-keys", "/", "w", "o", "r", "k", "e", "r", "Enter")
-	tm.waitFor("a filtered list", 5*time.Second, func(s string) bool { return regexp.MustCompile(`sessions 1 of \d+`).MatchString(s) })
+	tm.waitFor("a filtered list", func(s string) bool { return regexp.MustCompile(`sessions 1 of \d+`).MatchString(s) })
 	tm.run("send-keys", "Escape") // clears the filter
-	tm.waitFor("the filter cleared", 5*time.Second, func(s string) bool { return !strings.Contains(s, "filter: worker") })
+	tm.waitFor("the filter cleared", func(s string) bool { return !strings.Contains(s, "filter: worker") })
 	// A second esc right after the first is swallowed by the terminal input
 	// parser's escape-sequence timeout; a person's second press comes later.
 	time.Sleep(150 * time.Millisecond)
 	tm.run("send-keys", "Escape") // unzooms
-	tm.waitFor("the overview again", 5*time.Second, func(s string) bool { return !strings.Contains(s, "QUERY TEXT") && strings.Contains(s, "Requests/s") })
+	tm.waitFor("the overview again", func(s string) bool { return !strings.Contains(s, "QUERY TEXT") && strings.Contains(s, "Requests/s") })
 
 	// R: the reset's question names the environment, the database and every
 	// table, and n leaves everything as it was.
 	tm.run("send-keys", "R")
-	tm.waitFor("the reset confirmation", 10*time.Second, func(s string) bool {
+	tm.waitFor("the reset confirmation", func(s string) bool {
 		return strings.Contains(s, "Reset environment demo: empty") && strings.Contains(s, "[y/N]") && strings.Contains(s, "public.")
 	})
 	tm.run("send-keys", "n")
-	tm.waitFor("the reset not run", 5*time.Second, func(s string) bool { return !strings.Contains(s, "[y/N]") && strings.Contains(s, "reset not run") })
+	tm.waitFor("the reset not run", func(s string) bool { return !strings.Contains(s, "[y/N]") && strings.Contains(s, "reset not run") })
 
 	// m: the preflight's verdict above the pending revisions: the index
 	// built without CONCURRENTLY, and the worker's transaction the migration
 	// would queue behind. Run anyway, it gives up after its lock timeout and
 	// says so.
 	tm.run("send-keys", "m")
-	tm.waitFor("the migrate confirmation", 20*time.Second, func(s string) bool {
+	tm.waitFor("the migrate confirmation", func(s string) bool {
 		return strings.Contains(s, "run `alembic upgrade 5a0f3b8e2c61`") && strings.Contains(s, "[y/N]") && strings.Contains(s, "preflight: ") &&
 			strings.Contains(s, "hazard: CREATE INDEX on messages") && strings.Contains(s, "would wait behind pid") && strings.Contains(s, "celery-worker")
 	})
 	tm.run("send-keys", "PgDn", "PgDn")
-	tm.waitFor("the pending revisions below the verdict", 5*time.Second, func(s string) bool {
+	tm.waitFor("the pending revisions below the verdict", func(s string) bool {
 		return strings.Contains(s, "2 pending, applied in this order, and no other:") && strings.Contains(s, "1e9b7a6c5d40 add message versions")
 	})
 	tm.run("send-keys", "y")
-	tm.waitFor("the lock timeout", 30*time.Second, func(s string) bool { return strings.Contains(s, "gave up after waiting 5s for a lock") })
+	tm.waitFor("the lock timeout", func(s string) bool { return strings.Contains(s, "gave up after waiting 5s for a lock") })
 	tm.run("send-keys", "Escape")
-	tm.waitFor("the output closed", 5*time.Second, func(s string) bool { return !strings.Contains(s, "esc closes") })
+	tm.waitFor("the output closed", func(s string) bool { return !strings.Contains(s, "esc closes") })
 
 	// The blocker, cancelled from the lock tree (v in the drill-down: the
 	// worker, holding up two of the API's updates, is its root): then the
 	// migration runs.
 	time.Sleep(150 * time.Millisecond) // enter right after esc would read as alt+enter
 	tm.run("send-keys", "Enter")
-	tm.waitFor("the sessions drill-down", 10*time.Second, func(s string) bool { return strings.Contains(s, "QUERY TEXT") })
+	tm.waitFor("the sessions drill-down", func(s string) bool { return strings.Contains(s, "QUERY TEXT") })
 	tm.run("send-keys", "v")
-	tm.waitFor("the lock tree", 5*time.Second, func(s string) bool {
+	tm.waitFor("the lock tree", func(s string) bool {
 		return regexp.MustCompile(`lock tree · 3 session`).MatchString(s) && regexp.MustCompile(`⚠ pid \d+ holds up 2 · tx`).MatchString(s)
 	})
 	tm.run("send-keys", "c")
-	tm.waitFor("the cancel question", 10*time.Second, func(s string) bool {
+	tm.waitFor("the cancel question", func(s string) bool {
 		return strings.Contains(s, "celery-worker") && strings.Contains(s, "[y/N]")
 	})
 	tm.run("send-keys", "y")
-	tm.waitFor("the query cancelled", 10*time.Second, func(s string) bool { return strings.Contains(s, "cancelled the query of pid") })
+	tm.waitFor("the query cancelled", func(s string) bool { return strings.Contains(s, "cancelled the query of pid") })
 	tm.run("send-keys", "Escape")
 	time.Sleep(150 * time.Millisecond)
-	tm.waitFor("the output closed", 5*time.Second, func(s string) bool { return !strings.Contains(s, "esc closes") })
+	tm.waitFor("the output closed", func(s string) bool { return !strings.Contains(s, "esc closes") })
 	// The updates it held up go through; the tree empties.
-	tm.waitFor("the lock tree emptied", 15*time.Second, func(s string) bool { return strings.Contains(s, "no session waits on a lock") })
+	tm.waitFor("the lock tree emptied", func(s string) bool { return strings.Contains(s, "no session waits on a lock") })
 	tm.run("send-keys", "Escape")
-	tm.waitFor("unzoomed", 5*time.Second, func(s string) bool { return !strings.Contains(s, "lock tree ·") })
+	tm.waitFor("unzoomed", func(s string) bool { return !strings.Contains(s, "lock tree ·") })
 	tm.run("send-keys", "m")
-	tm.waitFor("the migrate confirmation, nothing in its way", 20*time.Second, func(s string) bool {
+	tm.waitFor("the migrate confirmation, nothing in its way", func(s string) bool {
 		return strings.Contains(s, "[y/N]") && strings.Contains(s, "preflight: ") && !strings.Contains(s, "would wait behind")
 	})
 	tm.run("send-keys", "y")
-	tm.waitFor("the migration's end", 60*time.Second, func(s string) bool {
+	tm.waitFor("the migration's end", func(s string) bool {
 		return strings.Contains(s, "Running upgrade c7d0e5f19a24 -> 1e9b7a6c5d40") && strings.Contains(s, "✔ done in")
 	})
 	tm.run("send-keys", "Escape")
-	tm.waitFor("the output closed", 5*time.Second, func(s string) bool { return !strings.Contains(s, "esc closes") })
-	tm.waitFor("the drift pane at head", 20*time.Second, func(s string) bool {
+	tm.waitFor("the output closed", func(s string) bool { return !strings.Contains(s, "esc closes") })
+	tm.waitFor("the drift pane at head", func(s string) bool {
 		return strings.Contains(s, "✔ up to date at 5a0f3b8e2c61") && strings.Contains(s, "✔ schema equal to")
 	})
 
 	// w: the incident report, written next to where opsdeck runs, private,
 	// with the migration just run among its actions.
 	tm.run("send-keys", "w")
-	screen = tm.waitFor("the report written", 20*time.Second, func(s string) bool { return strings.Contains(s, "report written to ") })
+	screen = tm.waitFor("the report written", func(s string) bool { return strings.Contains(s, "report written to ") })
 	path := regexp.MustCompile(`report written to (\S+\.md)`).FindStringSubmatch(screen)
 	if path == nil || filepath.Dir(path[1]) != reports {
 		t.Fatalf("report path not in %s:\n%s", reports, screen)
@@ -347,21 +348,21 @@ func TestEndToEndDemo(t *testing.T) {
 
 	// Time: p pauses, - lengthens the window, ← reads an instant, p resumes.
 	tm.run("send-keys", "-")
-	tm.waitFor("the 1h window", 5*time.Second, func(s string) bool { return strings.Contains(s, "window 1h ") })
+	tm.waitFor("the 1h window", func(s string) bool { return strings.Contains(s, "window 1h ") })
 	tm.run("send-keys", "Left")
-	tm.waitFor("the cursor", 5*time.Second, func(s string) bool {
+	tm.waitFor("the cursor", func(s string) bool {
 		return strings.Contains(s, "PAUSED at ") && regexp.MustCompile(`cursor \d\d:\d\d:\d\d`).MatchString(s) &&
 			strings.Count(s, "│ ▏") == 4
 	})
 	tm.run("send-keys", "p")
-	tm.waitFor("live again", 5*time.Second, func(s string) bool { return !strings.Contains(s, "PAUSED") && !strings.Contains(s, "▏") })
+	tm.waitFor("live again", func(s string) bool { return !strings.Contains(s, "PAUSED") && !strings.Contains(s, "▏") })
 
 	tm.run("send-keys", "?")
-	tm.waitFor("help overlay", 5*time.Second, func(s string) bool {
+	tm.waitFor("help overlay", func(s string) bool {
 		return strings.Contains(s, "any key closes this help") && strings.Contains(s, "refresh")
 	})
 	tm.run("send-keys", "Escape")
-	tm.waitFor("help closed", 5*time.Second, func(s string) bool { return !strings.Contains(s, "any key closes this help") })
+	tm.waitFor("help closed", func(s string) bool { return !strings.Contains(s, "any key closes this help") })
 
 	tm.run("send-keys", "q")
 	if exit := exitStatus(t, exitFile); exit != "exit=0" {
@@ -408,16 +409,16 @@ func TestHungSourceKeepsKeysResponsive(t *testing.T) {
 	exitFile := filepath.Join(t.TempDir(), "exit")
 	tm := newTmux(t)
 	tm.run("new-session", "-d", "-x", "120", "-y", "36", fmt.Sprintf("%s --config %s; echo exit=$? > %s; sleep 60", bin, cfg, exitFile))
-	tm.waitFor("panes loading", 10*time.Second, func(s string) bool { return strings.Contains(s, "connecting…") })
+	tm.waitFor("panes loading", func(s string) bool { return strings.Contains(s, "connecting…") })
 
 	start := time.Now()
 	tm.run("send-keys", "?")
-	tm.waitFor("help while the source hangs", 2*time.Second, func(s string) bool { return strings.Contains(s, "any key closes this help") })
+	tm.waitFor("help while the source hangs", func(s string) bool { return strings.Contains(s, "any key closes this help") }, wait.Within(2*time.Second))
 	if d := time.Since(start); d > time.Second {
 		t.Errorf("help took %v to appear while the source hung", d)
 	}
 	tm.run("send-keys", "Escape")
-	tm.waitFor("the timeout in words", 15*time.Second, func(s string) bool {
+	tm.waitFor("the timeout in words", func(s string) bool {
 		return strings.Contains(s, "no answer from http://"+l.Addr().String()+" within 3s")
 	})
 	tm.run("send-keys", "q")
@@ -454,7 +455,7 @@ func TestHungUpDemoStopsItsSandbox(t *testing.T) {
 	}
 	tm := newTmux(t)
 	tm.run("new-session", "-d", "-x", "120", "-y", "36", fmt.Sprintf("TMPDIR=%s %s demo 2>%s/err", tmp, bin, tmp))
-	tm.waitFor("the demo's console", 90*time.Second, func(s string) bool { return strings.Contains(s, "req/s") })
+	tm.waitFor("the demo's console", func(s string) bool { return strings.Contains(s, "req/s") })
 	if !slices.ContainsFunc(processesMentioning(tmp), func(p string) bool { return strings.Contains(p, "opsdeck-sandbox") }) ||
 		len(processesMentioning(tmp)) < 4 {
 		errs, _ := os.ReadFile(filepath.Join(tmp, "err"))

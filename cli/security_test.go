@@ -172,26 +172,26 @@ func TestCanaryPasswordNeverShown(t *testing.T) {
 		tm := newTmux(t)
 		tm.run("new-session", "-d", "-x", "160", "-y", "48", "-c", work,
 			fmt.Sprintf("XDG_STATE_HOME=%s %s --config %s --env %s; sleep 30", state, bin, cfg, e.name))
-		screen := tm.waitFor(e.name+" on screen", 20*time.Second, func(s string) bool { return strings.Contains(s, e.until) })
+		screen := tm.waitFor(e.name+" on screen", func(s string) bool { return strings.Contains(s, e.until) })
 		check("the screen in "+e.name, screen)
 		if e.name == "good" {
 			tm.run("send-keys", "w")
-			tm.waitFor("the report written", 20*time.Second, func(s string) bool { return strings.Contains(s, "opsdeck-report-good-") })
+			tm.waitFor("the report written", func(s string) bool { return strings.Contains(s, "opsdeck-report-good-") })
 			tm.run("send-keys", "L")
-			tm.waitFor("the command's confirmation", 5*time.Second, func(s string) bool { return strings.Contains(s, "leaky") })
+			tm.waitFor("the command's confirmation", func(s string) bool { return strings.Contains(s, "leaky") })
 			tm.run("send-keys", "y")
-			check("the command's output on screen", tm.waitFor("the command's output", 10*time.Second, func(s string) bool {
+			check("the command's output on screen", tm.waitFor("the command's output", func(s string) bool {
 				return strings.Contains(s, "connecting to")
 			}))
 			// The trace list: no exemplars here, and the search asks a
 			// Jaeger that is not there, whose URL holds the canary.
-			tm.waitFor("the command's end", 10*time.Second, func(s string) bool { return strings.Contains(s, "esc closes") })
+			tm.waitFor("the command's end", func(s string) bool { return strings.Contains(s, "esc closes") })
 			tm.run("send-keys", "Escape")
-			tm.waitFor("the output closed", 5*time.Second, func(s string) bool { return !strings.Contains(s, "connecting to") })
+			tm.waitFor("the output closed", func(s string) bool { return !strings.Contains(s, "connecting to") })
 			tm.run("send-keys", "Tab")
 			tm.run("send-keys", "Tab")
 			tm.run("send-keys", "t")
-			check("the trace list", tm.waitFor("the trace list", 10*time.Second, func(s string) bool {
+			check("the trace list", tm.waitFor("the trace list", func(s string) bool {
 				return strings.Contains(s, "cannot reach http://tracer:xxxxx@")
 			}))
 			tm.run("send-keys", "Escape")
@@ -202,7 +202,7 @@ func TestCanaryPasswordNeverShown(t *testing.T) {
 	tm := newTmux(t)
 	tm.run("new-session", "-d", "-x", "160", "-y", "48", "-c", work,
 		fmt.Sprintf("XDG_STATE_HOME=%s %s --config %s --overview; sleep 30", state, bin, cfg))
-	check("the overview", tm.waitFor("the overview with the broken environments", 30*time.Second, func(s string) bool {
+	check("the overview", tm.waitFor("the overview with the broken environments", func(s string) bool {
 		return strings.Contains(s, "PG down") && strings.Contains(s, "authentication failed") && strings.Contains(s, "req/s")
 	}))
 	tm.run("send-keys", "q")
