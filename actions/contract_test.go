@@ -19,6 +19,7 @@ import (
 
 	"github.com/opsdeck/opsdeck/actions"
 	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/testenv/wait"
 	"github.com/opsdeck/opsdeck/sources"
 	"github.com/opsdeck/opsdeck/sources/alertmanager"
 	"github.com/opsdeck/opsdeck/sources/celery"
@@ -125,15 +126,23 @@ func must(t *testing.T, err error) {
 	}
 }
 
-// waitFor polls cond until it holds or ctx ends.
-func waitFor(ctx context.Context, t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for !cond() {
-		select {
-		case <-ctx.Done():
-			t.Fatalf("waited in vain for %s", what)
-		case <-time.After(50 * time.Millisecond):
+// running says whether the session state reads is running the query marked.
+func running(state func() (string, string), mark string) func() error {
+	return func() error {
+		if st, q := state(); st != "active" || !strings.Contains(q, mark) {
+			return fmt.Errorf("the session is %q running %q", st, q)
 		}
+		return nil
+	}
+}
+
+// alerts says whether n alerts match ms.
+func alerts(ctx context.Context, t *testing.T, c *alertmanager.Client, ms []sources.Matcher, n int) func() error {
+	return func() error {
+		if got := len(matching(ctx, t, c, ms)); got != n {
+			return fmt.Errorf("%d match", got)
+		}
+		return nil
 	}
 }
 
@@ -267,7 +276,7 @@ func signalNewQuery(terminate bool) func(t *testing.T, ctx context.Context) (act
 			return st, q
 		}
 		done1 := sleep(601)
-		waitFor(ctx, t, "the first query", func() bool { st, q := state(); return st == "active" && strings.Contains(q, "601") })
+		wait.Eventually(t, "the first query", running(state, "601"), wait.Context(ctx))
 		plan, err := actions.PlanSignal(ctx, "qa", postgres.Options{URL: pg.URL()}, pid, terminate, nil)
 		must(t, err)
 		var done2 chan error
@@ -277,7 +286,7 @@ func signalNewQuery(terminate bool) func(t *testing.T, ctx context.Context) (act
 			must(t, client.PgConn().CancelRequest(ctx))
 			<-done1
 			done2 = sleep(602)
-			waitFor(ctx, t, "the second query", func() bool { st, q := state(); return st == "active" && strings.Contains(q, "602") })
+			wait.Eventually(t, "the second query", running(state, "602"), wait.Context(ctx))
 		}
 		return plan, change, func(err error) {
 			refused(t, err, fmt.Sprintf("pid %d is running another query since you were asked: SELECT pg_sleep(602)", pid))
@@ -326,7 +335,7 @@ func silenceLabelsChange(ack bool) func(t *testing.T, ctx context.Context) (acti
 		labels := map[string]string{"alertname": "HighErrorRate", "instance": "api-1", "note": "line1\nline2\x1b[31m"}
 		must(t, am.Post(ctx, labels, false))
 		ms := sources.NewRawLabels(labels).Matchers()
-		waitFor(ctx, t, "the alert in Alertmanager", func() bool { return len(matching(ctx, t, c, ms)) == 1 })
+		wait.Eventually(t, "the alert in Alertmanager", alerts(ctx, t, c, ms, 1), wait.Context(ctx))
 		now := time.Now()
 		s := sources.Silence{Matchers: ms, StartsAt: now, EndsAt: now.Add(30 * time.Minute), CreatedBy: "test", Comment: "ack"}
 		plan, err := actions.PlanSilence(ctx, "qa", false, c, s, nil, ack)
@@ -335,7 +344,7 @@ func silenceLabelsChange(ack bool) func(t *testing.T, ctx context.Context) (acti
 			must(t, am.Post(ctx, labels, true))
 			moved := map[string]string{"alertname": "HighErrorRate", "instance": "api-2", "note": labels["note"]}
 			must(t, am.Post(ctx, moved, false))
-			waitFor(ctx, t, "the alert's old labels resolved", func() bool { return len(matching(ctx, t, c, ms)) == 0 })
+			wait.Eventually(t, "the alert's old labels resolved", alerts(ctx, t, c, ms, 0), wait.Context(ctx))
 		}
 		return plan, change, func(err error) {
 			refused(t, err, "no longer matched")
@@ -442,10 +451,13 @@ func revokeFinished(terminate bool) func(t *testing.T, ctx context.Context) (act
 		t.Cleanup(c.Close)
 		ids, err := harness.CelerySend(ctx, broker, "app.tasks.export_conversations", 1, []any{3}, nil)
 		must(t, err)
-		waitFor(ctx, t, "the task running", func() bool {
+		wait.Eventually(t, "the task running", func() error {
 			running, err := c.Running(ctx)
-			return err == nil && len(running) == 1 && running[0].ID == ids[0]
-		})
+			if err == nil && (len(running) != 1 || running[0].ID != ids[0]) {
+				err = fmt.Errorf("running: %v", running)
+			}
+			return err
+		}, wait.Context(ctx))
 		plan, err := actions.PlanRevoke(ctx, "qa", celeryOptions(broker), "the test broker", ids[0], terminate)
 		must(t, err)
 		change := func() {

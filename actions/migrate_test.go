@@ -2,6 +2,7 @@ package actions_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/opsdeck/opsdeck/actions"
 	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/testenv/wait"
 	"github.com/opsdeck/opsdeck/sources/preflight"
 )
 
@@ -222,9 +224,12 @@ func TestMigrateChecksEveryRunOfHeads(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { _, err := run(ctx, t, plan); done <- err }()
 	watcher := connect(ctx, t, pg.URL())
-	waitFor(ctx, t, "the first run", func() bool {
-		return scalar[int](ctx, t, watcher, "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(2)%' AND pid <> pg_backend_pid()") > 0
-	})
+	wait.Eventually(t, "the first run", func() error {
+		if scalar[int](ctx, t, watcher, "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(2)%' AND pid <> pg_backend_pid()") == 0 {
+			return errors.New("no session sleeping")
+		}
+		return nil
+	}, wait.Context(ctx))
 	revs[second].Upgrade = []string{"CREATE TABLE edited_meanwhile (id int)"}
 	must(t, harness.WriteAlembicRevisions(dir, revs))
 	err = <-done

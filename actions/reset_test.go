@@ -3,6 +3,7 @@ package actions
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"github.com/opsdeck/opsdeck/internal/redact"
 	"github.com/opsdeck/opsdeck/internal/testenv/faults"
 	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/testenv/wait"
 )
 
 const resetSchema = `
@@ -208,26 +210,25 @@ func TestResetDatabaseLostMidwayTruncatesNothing(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { _, err := r.Execute(ctx, plan); done <- err }()
 	// Wait until the reset's TRUNCATE is inside its transaction, waiting on the lock.
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	wait.Eventually(t, "the reset's truncate waiting on the lock", func() error {
 		var waiting int
 		if err := conn.QueryRow(ctx, "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'opsdeck reset' AND wait_event_type = 'Lock'").Scan(&waiting); err != nil {
-			t.Fatal(err)
+			return err
 		}
-		if waiting == 1 {
-			break
+		if waiting != 1 {
+			return fmt.Errorf("%d sessions of the reset wait on a lock", waiting)
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("the reset never reached its truncate")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return nil
+	})
 	proxy.Down()
-	select {
-	case err = <-done:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the reset did not notice the lost connection")
-	}
+	wait.Eventually(t, "the reset to notice the lost connection", func() error {
+		select {
+		case err = <-done:
+			return nil
+		default:
+			return errors.New("still running")
+		}
+	})
 	if _, rbErr := locker.Exec(ctx, "ROLLBACK"); rbErr != nil {
 		t.Fatal(rbErr)
 	}
@@ -235,13 +236,12 @@ func TestResetDatabaseLostMidwayTruncatesNothing(t *testing.T) {
 		t.Errorf("error = %v", err)
 	}
 	// The server rolls the orphaned transaction back: every row is still there.
-	deadline = time.Now().Add(10 * time.Second)
-	for count(t, conn, "conversations") != 60 || count(t, conn, "users") != 30 {
-		if time.Now().After(deadline) {
-			t.Fatalf("rows lost: conversations %d users %d", count(t, conn, "conversations"), count(t, conn, "users"))
+	wait.Eventually(t, "every row back", func() error {
+		if c, u := count(t, conn, "conversations"), count(t, conn, "users"); c != 60 || u != 30 {
+			return fmt.Errorf("rows lost: conversations %d users %d", c, u)
 		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return nil
+	})
 }
 
 // TestResetValuesAreNeverSQL: the keep list and the schemas come from the

@@ -3,6 +3,7 @@ package actions
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -12,27 +13,30 @@ import (
 	"time"
 
 	"github.com/opsdeck/opsdeck/internal/redact"
+	"github.com/opsdeck/opsdeck/internal/testenv/wait"
 )
 
 // collect reads a run to its end.
 func collect(t *testing.T, r *Run) (out []Event, done Event) {
 	t.Helper()
-	timeout := time.After(20 * time.Second)
-	for {
-		select {
-		case ev, ok := <-r.Events:
-			if !ok {
-				return out, done
+	wait.Eventually(t, "the run to end", func() error {
+		for {
+			select {
+			case ev, ok := <-r.Events:
+				if !ok {
+					return nil
+				}
+				if ev.Done {
+					done = ev
+				} else {
+					out = append(out, ev)
+				}
+			default:
+				return fmt.Errorf("%d events so far", len(out))
 			}
-			if ev.Done {
-				done = ev
-			} else {
-				out = append(out, ev)
-			}
-		case <-timeout:
-			t.Fatal("the run did not end")
 		}
-	}
+	})
+	return out, done
 }
 
 func TestRunStreamsBothStreamsAndExitStatus(t *testing.T) {
@@ -99,13 +103,12 @@ func TestCancelStopsTheWholeGroup(t *testing.T) {
 		t.Fatal(err)
 	}
 	pid, _ := strconv.Atoi(strings.TrimSpace(string(data)))
-	deadline := time.Now().Add(5 * time.Second)
-	for syscall.Kill(pid, 0) == nil {
-		if time.Now().After(deadline) {
-			t.Fatalf("child %d still running after cancel", pid)
+	wait.Eventually(t, fmt.Sprintf("child %d gone after cancel", pid), func() error {
+		if syscall.Kill(pid, 0) == nil {
+			return errors.New("still running")
 		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return nil
+	})
 }
 
 func TestTimeoutAndMissingCommand(t *testing.T) {

@@ -2,14 +2,15 @@ package wire
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/opsdeck/opsdeck/config"
+	"github.com/opsdeck/opsdeck/internal/testenv/wait"
 	"github.com/opsdeck/opsdeck/ui"
 )
 
@@ -59,11 +60,10 @@ func TestFailedOpenReleasesWhatItOpened(t *testing.T) {
 			t.Fatal("opened with a broken dashboard")
 		}
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for runtime.NumGoroutine() > before+2 {
-		if time.Now().After(deadline) {
-			t.Fatalf("goroutines: %d before, %d after 20 failed opens", before, runtime.NumGoroutine())
+	wait.Eventually(t, "the goroutines of 20 failed opens ended", func() error {
+		if n := runtime.NumGoroutine(); n > before+2 {
+			return fmt.Errorf("%d before, %d after", before, n)
 		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return nil
+	})
 }

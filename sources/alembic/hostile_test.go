@@ -8,8 +8,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
+	"github.com/opsdeck/opsdeck/internal/testenv/wait"
 	"github.com/opsdeck/opsdeck/sources"
 )
 
@@ -30,11 +30,14 @@ func TestHostileProjectDirectory(t *testing.T) {
 	var g *Graph
 	var err error
 	go func() { g, err = Load(context.Background(), dir); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		t.Fatal("Load hangs")
-	}
+	wait.Eventually(t, "Load to return", func() error {
+		select {
+		case <-done:
+			return nil
+		default:
+			return errors.New("Load hangs")
+		}
+	})
 	if err != nil {
 		t.Fatal(err)
 	}

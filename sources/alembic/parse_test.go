@@ -219,7 +219,8 @@ func TestSourcePolls(t *testing.T) {
 	if st.Status != "behind" || len(st.Pending) != 2 || st.Pending[0].ID != "b" || !slices.Equal(st.Current, []string{"a"}) {
 		t.Errorf("behind: %+v", st)
 	}
-	// A new file is seen at once (the directory changed).
+	// A new file is seen at once (the directory changed): time let pass on
+	// purpose, for a new modification time even on coarse clocks.
 	time.Sleep(10 * time.Millisecond)
 	write(t, dir, map[string]string{"d.py": plain("d", "c")})
 	st, err = src.Poll(ctx)

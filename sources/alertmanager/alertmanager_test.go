@@ -2,6 +2,7 @@ package alertmanager
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/opsdeck/opsdeck/internal/testenv/harness"
 	"github.com/opsdeck/opsdeck/internal/testenv/originapi"
+	"github.com/opsdeck/opsdeck/internal/testenv/wait"
 	"github.com/opsdeck/opsdeck/sources"
 	"github.com/opsdeck/opsdeck/sources/httpapi"
 )
@@ -28,20 +30,18 @@ func alertingStack(t *testing.T) (*harness.Alertmanager, *Client) {
 	return am, c
 }
 
-// waitGroups reads the groups until cond holds.
-func waitGroups(t *testing.T, c *Client, what string, within time.Duration, cond func([]sources.AlertGroup) bool) []sources.AlertGroup {
+// waitGroups reads the groups until cond holds and returns them.
+func waitGroups(t *testing.T, c *Client, what string, cond func([]sources.AlertGroup) bool) []sources.AlertGroup {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		gs, err := c.Groups(context.Background())
-		if err == nil && cond(gs) {
-			return gs
+	var gs []sources.AlertGroup
+	wait.Eventually(t, what, func() error {
+		var err error
+		if gs, err = c.Groups(context.Background()); err == nil && !cond(gs) {
+			err = fmt.Errorf("the groups are %+v", gs)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %v (last %+v, %v)", what, within, gs, err)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+		return err
+	})
+	return gs
 }
 
 func alertNamed(gs []sources.AlertGroup, name string) (sources.Alert, bool) {
@@ -76,7 +76,7 @@ func TestSilenceLifecycle(t *testing.T) {
 	t.Parallel()
 	_, c := alertingStack(t)
 	ctx := context.Background()
-	gs := waitGroups(t, c, "every alert in Alertmanager", 90*time.Second, func(gs []sources.AlertGroup) bool {
+	gs := waitGroups(t, c, "every alert in Alertmanager", func(gs []sources.AlertGroup) bool {
 		return count(gs, "DiskFilling") == 3 && count(gs, "BackupLate") == 1 && count(gs, "OriginHighErrorRate") == 1
 	})
 	a, _ := alertNamed(gs, "OriginHighErrorRate")
@@ -139,7 +139,7 @@ func TestSilenceLifecycle(t *testing.T) {
 		sils[i].CreatedBy != "oncall@host" || sils[i].Comment != ok.Comment || sils[i].EndsAt.Sub(ok.EndsAt).Abs() > time.Second {
 		t.Fatalf("the silence made: %+v", sils)
 	}
-	waitGroups(t, c, "the alert suppressed by the silence", 10*time.Second, func(gs []sources.AlertGroup) bool {
+	waitGroups(t, c, "the alert suppressed by the silence", func(gs []sources.AlertGroup) bool {
 		a, ok := alertNamed(gs, "OriginHighErrorRate")
 		return ok && a.State == sources.AlertSuppressed && slices.Contains(a.SilencedBy, id)
 	})
@@ -156,7 +156,7 @@ func TestSilenceLifecycle(t *testing.T) {
 	if i := slices.IndexFunc(sils, func(s sources.Silence) bool { return s.ID == id }); i < 0 || sils[i].State != "expired" {
 		t.Errorf("the expired silence: %+v", sils)
 	}
-	waitGroups(t, c, "the alert active again", 10*time.Second, func(gs []sources.AlertGroup) bool {
+	waitGroups(t, c, "the alert active again", func(gs []sources.AlertGroup) bool {
 		a, ok := alertNamed(gs, "OriginHighErrorRate")
 		return ok && a.State == sources.AlertActive
 	})

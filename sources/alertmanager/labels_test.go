@@ -38,7 +38,7 @@ func postAlert(t *testing.T, c *Client, am *harness.Alertmanager, labels map[str
 	if err := am.Post(context.Background(), labels, false); err != nil {
 		t.Fatal(err)
 	}
-	gs := waitGroups(t, c, "the posted alert in its group", 30*time.Second, func(gs []sources.AlertGroup) bool {
+	gs := waitGroups(t, c, "the posted alert in its group", func(gs []sources.AlertGroup) bool {
 		_, ok := alertNamed(gs, labels["alertname"])
 		return ok
 	})
@@ -102,7 +102,7 @@ func TestLabelsKeptAsTheyAre(t *testing.T) {
 	if !a.Raw.MatchedBy(s.Matchers) {
 		t.Error("the silence read back does not match the alert's raw labels")
 	}
-	waitGroups(t, c, "the alert silenced by the silence", 10*time.Second, func(gs []sources.AlertGroup) bool {
+	waitGroups(t, c, "the alert silenced by the silence", func(gs []sources.AlertGroup) bool {
 		got, ok := alertNamed(gs, "HostileLabels")
 		return ok && got.State == sources.AlertSuppressed && slices.Contains(got.SilencedBy, id)
 	})
@@ -125,7 +125,7 @@ func TestLabelsKeptAsTheyAre(t *testing.T) {
 	if s, err := c.Silence(ctx, id); err != nil || !sources.SameMatchers(s.Matchers, ms) {
 		t.Fatalf("read back %d matchers of %d (%v)", len(s.Matchers), len(ms), err)
 	}
-	waitGroups(t, c, "the alert of many labels silenced", 10*time.Second, func(gs []sources.AlertGroup) bool {
+	waitGroups(t, c, "the alert of many labels silenced", func(gs []sources.AlertGroup) bool {
 		got, ok := alertNamed(gs, "ManyLabels")
 		return ok && slices.Contains(got.SilencedBy, id)
 	})

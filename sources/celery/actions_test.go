@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/testenv/wait"
 )
 
 // TestPurgeRemovesExactlyWhatWasListed: the purge's list is taken; then a
@@ -85,17 +86,13 @@ func TestRevokeAndRetry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(15 * time.Second)
-	for {
+	wait.Eventually(t, "the long task running", func() error {
 		running, err := c.Running(ctx)
-		if err == nil && len(running) == 1 && running[0].ID == long[0] {
-			break
+		if err == nil && (len(running) != 1 || running[0].ID != long[0]) {
+			err = fmt.Errorf("running: %v", running)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the long task never ran: %v %v", running, err)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+		return err
+	})
 	answers, err := c.Revoke(ctx, long[0], true, []string{running0(t, c)})
 	if err != nil || len(answers) != 1 || !strings.Contains(answers[0], long[0]) {
 		t.Fatalf("revoke: %v %v", answers, err)

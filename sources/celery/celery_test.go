@@ -2,12 +2,14 @@ package celery
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/testenv/wait"
 	"github.com/opsdeck/opsdeck/sources"
 )
 
@@ -21,20 +23,17 @@ func newClient(t *testing.T, o Options) *Client {
 	return c
 }
 
-// pollUntil polls every half second until cond holds, failing after limit.
-func pollUntil(t *testing.T, c *Client, limit time.Duration, what string, cond func(sources.CeleryState) bool) sources.CeleryState {
+// pollUntil polls until cond holds and returns the state that held.
+func pollUntil(t *testing.T, c *Client, what string, cond func(sources.CeleryState) bool) sources.CeleryState {
 	t.Helper()
-	deadline := time.Now().Add(limit)
 	var st sources.CeleryState
-	var err error
-	for time.Now().Before(deadline) {
-		st, err = c.Poll(context.Background(), sources.CeleryRequest{Running: true})
-		if err == nil && cond(st) {
-			return st
+	wait.Eventually(t, what, func() error {
+		var err error
+		if st, err = c.Poll(context.Background(), sources.CeleryRequest{Running: true}); err == nil && !cond(st) {
+			err = fmt.Errorf("the last poll: %+v", st)
 		}
-		time.Sleep(500 * time.Millisecond)
-	}
-	t.Fatalf("%s: not within %s (last poll: %+v, %v)", what, limit, st, err)
+		return err
+	})
 	return st
 }
 
@@ -65,11 +64,11 @@ func TestWorkersTasksAndFailures(t *testing.T) {
 	rd := harness.NewRedis(t, harness.RedisOptions{})
 	broker := rd.URL(0)
 	c := newClient(t, Options{BrokerURL: broker, Window: 15 * time.Minute})
-	pollUntil(t, c, 10*time.Second, "the event stream up", func(st sources.CeleryState) bool { return !st.Events.Since.IsZero() })
+	pollUntil(t, c, "the event stream up", func(st sources.CeleryState) bool { return !st.Events.Since.IsZero() })
 
 	w1 := harness.NewCeleryWorker(t, harness.CeleryOptions{BrokerURL: broker, Name: "w1", Pool: "prefork", Concurrency: 2})
 	w2 := harness.NewCeleryWorker(t, harness.CeleryOptions{BrokerURL: broker, Name: "w2", Pool: "gevent", Concurrency: 4, Queues: []string{"high_priority", "low_priority"}})
-	st := pollUntil(t, c, 10*time.Second, "both workers online", func(st sources.CeleryState) bool {
+	st := pollUntil(t, c, "both workers online", func(st sources.CeleryState) bool {
 		a, okA := worker(st, w1.Hostname)
 		b, okB := worker(st, w2.Hostname)
 		return okA && okB && a.Online && b.Online && a.Pool != "" && b.Pool != ""
@@ -106,7 +105,7 @@ func TestWorkersTasksAndFailures(t *testing.T) {
 	failed := send("app.tasks.reindex_embeddings", 3, "nightly")
 	send("app.tasks.sync_profile", 2, 42)
 	send("app.tasks.notify_user", 4, 1)
-	st = pollUntil(t, c, 30*time.Second, "every task ended", func(st sources.CeleryState) bool {
+	st = pollUntil(t, c, "every task ended", func(st sources.CeleryState) bool {
 		return task(st, "app.tasks.summarize").Succeeded == 20 && task(st, "app.tasks.reindex_embeddings").Failed == 3 &&
 			task(st, "app.tasks.sync_profile").Succeeded == 2 && task(st, "app.tasks.notify_user").Succeeded == 4
 	})
@@ -144,7 +143,7 @@ func TestWorkersTasksAndFailures(t *testing.T) {
 	// A worker killed mid-task: gone within two heartbeats (2 s each), its
 	// task lost.
 	send("app.tasks.export_conversations", 1, 60)
-	pollUntil(t, c, 10*time.Second, "the long task running", func(st sources.CeleryState) bool {
+	pollUntil(t, c, "the long task running", func(st sources.CeleryState) bool {
 		w, _ := worker(st, w1.Hostname)
 		return len(w.Running) == 1 && w.Running[0].Name == "app.tasks.export_conversations"
 	})
@@ -152,14 +151,14 @@ func TestWorkersTasksAndFailures(t *testing.T) {
 		t.Fatal(err)
 	}
 	killed := time.Now()
-	st = pollUntil(t, c, 10*time.Second, "the killed worker gone", func(st sources.CeleryState) bool {
+	st = pollUntil(t, c, "the killed worker gone", func(st sources.CeleryState) bool {
 		w, _ := worker(st, w1.Hostname)
 		return !w.Online
 	})
 	if d := time.Since(killed); d > 6*time.Second {
 		t.Errorf("gone after %s: want within two heartbeats and a poll", d)
 	}
-	st = pollUntil(t, c, 5*time.Second, "the task lost", func(st sources.CeleryState) bool {
+	st = pollUntil(t, c, "the task lost", func(st sources.CeleryState) bool {
 		return slices.ContainsFunc(st.Failures, func(f sources.CeleryFailure) bool { return f.Lost && f.Name == "app.tasks.export_conversations" })
 	})
 	if w, _ := worker(st, w2.Hostname); !w.Online {
@@ -192,7 +191,7 @@ func TestQueuesAndWorkersWithoutEvents(t *testing.T) {
 		}
 	}
 	w := harness.NewCeleryWorker(t, harness.CeleryOptions{BrokerURL: broker, Name: "quiet", NoEvents: true, Queues: []string{"low_priority"}})
-	st = pollUntil(t, c, 15*time.Second, "the quiet worker said to send no events", func(st sources.CeleryState) bool {
+	st = pollUntil(t, c, "the quiet worker said to send no events", func(st sources.CeleryState) bool {
 		qw, ok := worker(st, w.Hostname)
 		return ok && qw.Online && !qw.SendsEvents && slices.ContainsFunc(st.Problems, func(p string) bool { return strings.Contains(p, "start them with -E") })
 	})

@@ -3,6 +3,7 @@ package jaeger
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/opsdeck/opsdeck/internal/testenv/harness"
 	"github.com/opsdeck/opsdeck/internal/testenv/originapi"
 	"github.com/opsdeck/opsdeck/internal/testenv/otelspans"
+	"github.com/opsdeck/opsdeck/internal/testenv/wait"
 	"github.com/opsdeck/opsdeck/internal/units"
 	"github.com/opsdeck/opsdeck/sources"
 	"github.com/opsdeck/opsdeck/sources/httpapi"
@@ -56,25 +58,20 @@ func TestExemplarToTrace(t *testing.T) {
 	// The slowest exemplar, once its trace has reached Jaeger.
 	var ex sources.Exemplar
 	var tr sources.Trace
-	for {
+	wait.Eventually(t, "an exemplar's trace in Jaeger", func() error {
 		r, err := pc.Exemplars(ctx, p95, time.Now().Add(-time.Minute), time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(r.Exemplars) > 0 {
-			ex = r.Exemplars[0]
-			if tr, err = jc.Trace(ctx, ex.TraceID); err == nil {
-				break
-			} else if !strings.Contains(err.Error(), "not in Jaeger") {
-				t.Fatal(err)
-			}
+		if len(r.Exemplars) == 0 {
+			return errors.New("no exemplar")
 		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("no exemplar's trace in Jaeger in time (last exemplar %+v)", ex)
-		case <-time.After(500 * time.Millisecond):
+		ex = r.Exemplars[0]
+		if tr, err = jc.Trace(ctx, ex.TraceID); err != nil && !strings.Contains(err.Error(), "not in Jaeger") {
+			t.Fatal(err)
 		}
-	}
+		return err
+	}, wait.Context(ctx))
 	if ex.Labels["handler"] != "/api/chat" || tr.ID != ex.TraceID {
 		t.Errorf("the slowest exemplar %+v, its trace %s", ex, tr.ID)
 	}

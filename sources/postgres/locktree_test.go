@@ -4,7 +4,6 @@ import (
 	"context"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/opsdeck/opsdeck/internal/testenv/harness"
 	"github.com/opsdeck/opsdeck/sources"
@@ -30,17 +29,7 @@ func TestThreeLevelLockTree(t *testing.T) {
 	c := newClient(t, Options{URL: pg.URL()})
 	waitFor := func(what string, cond func(sources.DBState) bool) sources.DBState {
 		t.Helper()
-		deadline := time.Now().Add(20 * time.Second)
-		for {
-			st, err := c.Poll(ctx, sources.DBRequest{})
-			if err == nil && cond(st) {
-				return st
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: not within 20s (%+v, %v)", what, st.Blocked, err)
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
+		return waitFor(t, c, what, cond)
 	}
 	waitFor("the holder's update", func(st sources.DBState) bool {
 		return st.LongestTransaction != nil && st.LongestTransaction.Application == "holder"

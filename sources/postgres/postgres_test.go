@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"net"
 	"slices"
 	"strconv"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/opsdeck/opsdeck/internal/testenv/faults"
 	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/testenv/wait"
 	"github.com/opsdeck/opsdeck/sources"
 )
 
@@ -103,20 +105,22 @@ func poll(t *testing.T, c *Client, req sources.DBRequest) sources.DBState {
 	return st
 }
 
-// waitFor polls until cond holds (the server's statistics lag a little).
+// waitFor polls until cond holds (the server's statistics lag a little)
+// and returns the state that held.
 func waitFor(t *testing.T, c *Client, what string, cond func(sources.DBState) bool) sources.DBState {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		st := poll(t, c, sources.DBRequest{Sessions: true})
-		if cond(st) {
-			return st
+	var st sources.DBState
+	wait.Eventually(t, what, func() error {
+		var err error
+		if st, err = c.Poll(context.Background(), sources.DBRequest{Sessions: true}); err != nil {
+			return err
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
+		if !cond(st) {
+			return errors.New("not yet")
 		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return nil
+	})
+	return st
 }
 
 // TestPollAgreesWithServerUnderLoad creates idle sessions, an idle
@@ -141,7 +145,7 @@ func TestPollAgreesWithServerUnderLoad(t *testing.T) {
 	exec(t, blocker, "BEGIN; UPDATE items SET body = 'locked' WHERE id = 1")
 	sleeper := connect(t, pg.URL(), "load-sleep")
 	background(t, sleeper, "SELECT pg_sleep(60)")
-	time.Sleep(50 * time.Millisecond)
+	activeIn(t, observer, "load-sleep", "")
 	blocked := connect(t, pg.URL(), "load-blocked")
 	blockedPID, blockerPID, sleeperPID, iitPID := pid(t, blocked), pid(t, blocker), 0, pid(t, iit)
 	background(t, blocked, "UPDATE items SET body = 'waiting' WHERE id = 1")
@@ -273,6 +277,21 @@ func TestPollAgreesWithServerUnderLoad(t *testing.T) {
 	}
 }
 
+// activeIn waits until the session named app runs a query (waiting on
+// waitType when given), as watcher sees it.
+func activeIn(t *testing.T, watcher *pgx.Conn, app, waitType string) {
+	t.Helper()
+	wait.Eventually(t, app+"'s query running", func() error {
+		var n int
+		err := watcher.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity
+			WHERE application_name = $1 AND state = 'active' AND ($2 = '' OR wait_event_type = $2)`, app, waitType).Scan(&n)
+		if err == nil && n == 0 {
+			err = errors.New("not yet")
+		}
+		return err
+	})
+}
+
 // makeDeadlock has two sessions take two rows in opposite order.
 func makeDeadlock(t *testing.T, url string) {
 	t.Helper()
@@ -281,7 +300,7 @@ func makeDeadlock(t *testing.T, url string) {
 	exec(t, b, "BEGIN; UPDATE small SET id = id WHERE id = 2")
 	done := make(chan error, 1)
 	go func() { _, err := a.Exec(context.Background(), "UPDATE small SET id = id WHERE id = 2"); done <- err }()
-	time.Sleep(100 * time.Millisecond)
+	activeIn(t, connect(t, url, "load-dl-watch"), "load-dl-a", "Lock")
 	_, errB := b.Exec(context.Background(), "UPDATE small SET id = id WHERE id = 1")
 	errA := <-done
 	if errA == nil && errB == nil {

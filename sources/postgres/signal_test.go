@@ -2,11 +2,13 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/testenv/wait"
 )
 
 // TestCancelAndTerminate: a query is cancelled and its session stays; a
@@ -62,16 +64,12 @@ func TestCancelAndTerminate(t *testing.T) {
 	if r, err := signal(c, pid, true); err != nil || !r.Signalled {
 		t.Fatalf("terminate: %+v, %v", r, err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if _, _, err := c.Session(ctx, pid, nil); err != nil && strings.Contains(err.Error(), "is not a client session") {
-			break
+	wait.Eventually(t, "the terminated session gone", func() error {
+		if _, _, err := c.Session(ctx, pid, nil); err == nil || !strings.Contains(err.Error(), "is not a client session") {
+			return fmt.Errorf("the session reads %v", err)
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("the terminated session is still there")
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return nil
+	})
 
 	// Another database's backend: not this console's to signal.
 	cp := *pg

@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/testenv/wait"
 )
 
 // hostileServer is a server with a watched database at r0 (one table),
@@ -77,13 +78,7 @@ func startVictim(t *testing.T, ctx context.Context, pg *harness.Postgres) int {
 	t.Cleanup(func() { conn.Close(context.Background()) })
 	conn.Exec(context.Background(), "SELECT pg_sleep(600)") // left running: read by no one
 	h := hostileServer{pg: pg}
-	for h.alive(ctx, int(conn.PID())) != nil {
-		select {
-		case <-ctx.Done():
-			t.Fatal("the victim's session never showed")
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
+	wait.Eventually(t, "the victim's session", func() error { return h.alive(ctx, int(conn.PID())) }, wait.Context(ctx))
 	return int(conn.PID())
 }
 

@@ -2,6 +2,7 @@ package prometheus
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"math"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/opsdeck/opsdeck/internal/testenv/harness"
 	"github.com/opsdeck/opsdeck/internal/testenv/originapi"
+	"github.com/opsdeck/opsdeck/internal/testenv/wait"
 	"github.com/opsdeck/opsdeck/internal/units"
 	"github.com/opsdeck/opsdeck/sources"
 )
@@ -101,20 +103,13 @@ func TestPastComparisonAndMarks(t *testing.T) {
 		}
 		return out
 	}
-	for {
+	wait.Eventually(t, "two alert starts and a resolve", func() error {
 		marks, err = c.Changes(ctx, sources.WindowFor(time.Now(), 45*time.Minute, 2700)) // from before history begins
-		if err != nil {
-			t.Fatal(err)
+		if err == nil && (len(find(sources.MarkAlert, "Flapping")) < 2 || len(find(sources.MarkResolved, "Flapping")) < 1) {
+			err = fmt.Errorf("the marks are %+v", marks)
 		}
-		if len(find(sources.MarkAlert, "Flapping")) >= 2 && len(find(sources.MarkResolved, "Flapping")) >= 1 {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("no two alert starts and a resolve in time: %+v", marks)
-		case <-time.After(time.Second):
-		}
-	}
+		return err
+	}, wait.Context(ctx))
 	deploys := find(sources.MarkDeploy, "version=1.4.2")
 	if len(deploys) != 1 || deploys[0].At.Sub(deployAt).Abs() > 6*time.Second || !strings.Contains(deploys[0].Text, "api-a:9") {
 		t.Errorf("deploy marks %+v, want one at %s on api-a:9 (all: %+v)", deploys, deployAt.Format(time.TimeOnly), marks)

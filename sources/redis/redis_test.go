@@ -2,6 +2,7 @@ package redis
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"strconv"
@@ -16,6 +17,7 @@ import (
 	"github.com/opsdeck/opsdeck/internal/redact"
 	"github.com/opsdeck/opsdeck/internal/testenv/faults"
 	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/testenv/wait"
 	"github.com/opsdeck/opsdeck/sources"
 )
 
@@ -199,7 +201,7 @@ func TestPollAgreesWithServer(t *testing.T) {
 	for i := 0; i < 5; i++ {
 		must(t, db0.Set(ctx, "short:"+strconv.Itoa(i), 1, time.Millisecond).Err())
 	}
-	time.Sleep(20 * time.Millisecond)
+	time.Sleep(20 * time.Millisecond) // time let pass on purpose: the keys' 1 ms to live
 	for i := 0; i < 5; i++ {
 		_ = db0.Get(ctx, "short:"+strconv.Itoa(i)).Err() // expires them on access
 	}
@@ -336,18 +338,14 @@ func TestRecoversWhenTheServerReturns(t *testing.T) {
 	}
 	must(t, proxy.Up())
 	// go-redis redials a pool that failed in the background, once a second:
-	// the console's next poll or the one after (two refresh intervals) succeeds.
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	// a later poll succeeds without a new client.
+	wait.Eventually(t, "a state once the server returned", func() error {
 		st, err := c.Poll(context.Background())
-		if err == nil && st.Version != "" {
-			return
+		if err == nil && st.Version == "" {
+			err = errors.New("a state without the server's version")
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no state 5 s after the server returned: %v", err)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+		return err
+	})
 }
 
 // TestReplicaLinkAndEvictions: a real replica reports its link to the master;
@@ -359,15 +357,13 @@ func TestReplicaLinkAndEvictions(t *testing.T) {
 	replica := harness.NewRedis(t, harness.RedisOptions{Password: master.Password,
 		Config: fmt.Sprintf("replicaof 127.0.0.1 %d\nmasterauth %s\n", master.Port, master.Password)})
 	rc := newClient(t, Options{URL: replica.URL(0)})
-	deadline := time.Now().Add(15 * time.Second)
 	var st sources.CacheState
-	for {
-		st = poll(t, rc)
-		if st.Replication.LinkStatus == "up" || time.Now().After(deadline) {
-			break
+	_ = wait.For(t, func() error {
+		if st = poll(t, rc); st.Replication.LinkStatus != "up" {
+			return errors.New("link down")
 		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return nil
+	})
 	if st.Role != "replica" || st.Replication.LinkStatus != "up" || st.Replication.Master != master.Addr() {
 		t.Fatalf("replica: role %q replication %+v", st.Role, st.Replication)
 	}

@@ -44,6 +44,7 @@ func TestAgreesWithPrometheus(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer src.Close()
+	// Time let pass on purpose: a scrape a second until the rate window is full.
 	deadline := time.Now().Add(window + 4*time.Second)
 	for time.Now().Before(deadline) {
 		if err := src.Scrape(ctx); err != nil {

@@ -2,6 +2,7 @@ package alertsview
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/testenv/wait"
 	"github.com/opsdeck/opsdeck/sources"
 	"github.com/opsdeck/opsdeck/sources/alertmanager"
 	"github.com/opsdeck/opsdeck/sources/httpapi"
@@ -23,29 +25,24 @@ func firing(t *testing.T, c *alertmanager.Client, am *harness.Alertmanager, labe
 		t.Fatal(err)
 	}
 	var a sources.Alert
-	waitFor(t, c, "the posted alert", 30*time.Second, func(as []sources.Alert) bool {
+	wait.Eventually(t, "the posted alert", alertsHold(c, func(as []sources.Alert) bool {
 		i := slices.IndexFunc(as, func(a sources.Alert) bool { return a.Name == labels["alertname"] })
 		if i >= 0 {
 			a = as[i]
 		}
 		return i >= 0
-	})
+	}))
 	return a
 }
 
-// waitFor reads the alerts until cond holds, or fails after within.
-func waitFor(t *testing.T, c *alertmanager.Client, what string, within time.Duration, cond func([]sources.Alert) bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for {
+// alertsHold reads the alerts and says whether cond holds of them.
+func alertsHold(c *alertmanager.Client, cond func([]sources.Alert) bool) func() error {
+	return func() error {
 		gs, err := c.Groups(context.Background())
-		if err == nil && cond(sources.Flatten(gs)) {
-			return
+		if err == nil && !cond(sources.Flatten(gs)) {
+			err = fmt.Errorf("the alerts are %+v", sources.Flatten(gs))
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %v (%v)", what, within, err)
-		}
-		time.Sleep(100 * time.Millisecond)
+		return err
 	}
 }
 
@@ -127,10 +124,10 @@ func TestFormSilencesTheAlertItWasMadeFrom(t *testing.T) {
 				if err != nil {
 					t.Fatalf("not made: %v", err)
 				}
-				waitFor(t, c, "the alert silenced by "+id, 10*time.Second, func(as []sources.Alert) bool {
+				wait.Eventually(t, "the alert silenced by "+id, alertsHold(c, func(as []sources.Alert) bool {
 					i := slices.IndexFunc(as, func(x sources.Alert) bool { return x.Fingerprint == a.Fingerprint })
 					return i >= 0 && as[i].State == sources.AlertSuppressed && slices.Contains(as[i].SilencedBy, id)
-				})
+				}))
 			})
 		}
 	}

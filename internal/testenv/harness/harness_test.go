@@ -14,6 +14,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/opsdeck/opsdeck/internal/testenv/wait"
 )
 
 // alive reports whether a process id still exists.
@@ -21,12 +23,13 @@ func alive(pid int) bool { return syscall.Kill(pid, 0) == nil }
 
 func gone(t *testing.T, what string, pid int, dir string) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for alive(pid) && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	if alive(pid) {
-		t.Errorf("%s process %d still running after Stop", what, pid)
+	if err := wait.For(t, func() error {
+		if alive(pid) {
+			return fmt.Errorf("%s process %d still running after Stop", what, pid)
+		}
+		return nil
+	}); err != nil {
+		t.Error(err)
 	}
 	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("%s directory %s left behind", what, dir)
