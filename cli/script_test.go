@@ -144,9 +144,9 @@ func skipShort(ts *testscript.TestScript, what string) {
 //
 //	pg start                  start one; PG_URL, PG_ADDR, PG_PORT, PG_USER, PG_PASSWORD, PG_DB
 //	pg createdb NAME...       create databases; PG_URL_<NAME> for each
-//	pg sql [-db NAME] SQL     run SQL; rows on stdout, columns joined by |
-//	pg wait [-db NAME] SQL    wait until SQL's first row is true
-//	pg session [-db NAME] APP SQL
+//	pg sql [-db=NAME] SQL     run SQL; rows on stdout, columns joined by |
+//	pg wait [-db=NAME] SQL    wait until SQL's first row is true
+//	pg session [-db=NAME] APP SQL
 //	                          run SQL in a psql named APP until the script
 //	                          ends; APP_PID is its backend, once active
 func cmdPG(parent *testing.T, ts *testscript.TestScript, neg bool, args []string) {
