@@ -1,13 +1,15 @@
 package celerypane
 
 import (
+	"cmp"
 	"context"
-
-	tea "charm.land/bubbletea/v2"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/opsdeck/opsdeck/internal/redact"
 	"github.com/opsdeck/opsdeck/internal/units"
@@ -172,12 +174,31 @@ func (m *Model) summary(st *theme.Styles, s sources.CeleryState, w, h int, stale
 	return append(lines, m.list(st, s, w, h-len(lines))...)
 }
 
-// summaryLines are the pane's findings, the most urgent first.
+// summaryLines are the pane's findings, most urgent first (a short pane
+// keeps the top ones), each line with its figure before its label (a cut
+// line keeps its number).
 func summaryLines(st *theme.Styles, s sources.CeleryState, th sources.Thresholds, w int, stale bool, now time.Time) []string {
 	ls := frame.NewLines(st, w, stale)
-	add := ls.Add
-	online := 0
-	active := 0
+	narrow := w < 70
+	headLine(ls, st, s)
+	for _, p := range s.Problems {
+		ls.Add(frame.Warning, st.Warn, "⚠ "+p)
+	}
+	workerLines(ls, st, s.Workers, narrow, now)
+	queueLine(ls, st, s.Queues, th, narrow)
+	failureLine(ls, st, s, now)
+	if narrow {
+		narrowTaskLines(ls, st, s, now)
+	} else {
+		taskTable(ls, st, s, now)
+	}
+	return ls.Out()
+}
+
+// headLine is the workers online of those known and the tasks they run;
+// a worker gone (or none at all) is critical.
+func headLine(ls *frame.Lines, st *theme.Styles, s sources.CeleryState) {
+	online, active := 0, 0
 	for _, wk := range s.Workers {
 		if wk.Online {
 			online++
@@ -189,105 +210,137 @@ func summaryLines(st *theme.Styles, s sources.CeleryState, th sources.Thresholds
 	if s.Events.Since.IsZero() {
 		ev = "events down"
 	}
-	workerPaint := st.OK
+	level, p := frame.Ordinary, st.OK
 	if online < len(s.Workers) || len(s.Workers) == 0 {
-		workerPaint = st.Crit
+		level, p = frame.Critical, st.Crit
 	}
-	ls.Raw(frame.Spread(ls.Paint(workerPaint).Render(head), ls.Paint(st.Muted).Render(ev), w))
-	for _, p := range s.Problems {
-		add(st.Warn, "⚠ "+p)
-	}
-	narrow := w < 70
-	for _, wk := range s.Workers {
+	ls.Raw(level, frame.Spread(ls.Paint(p).Render(head), ls.Paint(st.Muted).Render(ev), ls.Width()))
+}
+
+// workerLines are the workers gone, in one line, and each worker online.
+func workerLines(ls *frame.Lines, st *theme.Styles, workers []sources.CeleryWorker, narrow bool, now time.Time) {
+	var gone []string
+	for _, wk := range workers {
 		host := wk.Hostname
 		if narrow { // w1@host is w1 where room is short
 			host, _, _ = strings.Cut(host, "@")
+		}
+		if !wk.Online {
+			gone = append(gone, fmt.Sprintf("%s last seen %s ago", host, units.Span(now.Sub(wk.LastSeen))))
+			continue
 		}
 		pool := wk.Pool
 		if wk.Concurrency > 0 {
 			pool += fmt.Sprintf("×%d", wk.Concurrency)
 		}
-		if wk.Online {
-			line := fmt.Sprintf("● %s %s · %d active · %s done", host, strings.TrimSpace(pool), wk.Active, units.Count(wk.Processed))
-			p := st.Text
-			if wk.Failed > 0 {
-				line, p = line+fmt.Sprintf(" · %d failed", wk.Failed), st.Warn
-			}
-			if len(wk.Load) > 0 && !narrow {
-				line += " · load " + strconv.FormatFloat(wk.Load[0], 'f', 2, 64)
-			}
-			add(p, line)
-		} else {
-			add(st.Crit, fmt.Sprintf("✖ %s gone · last seen %s ago", host, units.Span(now.Sub(wk.LastSeen))))
+		line := fmt.Sprintf("%d active · %s done · %s %s", wk.Active, units.Count(wk.Processed), host, strings.TrimSpace(pool))
+		if len(wk.Load) > 0 && !narrow {
+			line += " · load " + strconv.FormatFloat(wk.Load[0], 'f', 2, 64)
 		}
+		if wk.Failed > 0 {
+			ls.Add(frame.Warning, st.Warn, fmt.Sprintf("⚠ %d failed · %s", wk.Failed, line))
+			continue
+		}
+		ls.Add(frame.Ordinary, st.Text, "● "+line)
 	}
-	var qs []string
-	worst := st.Text
-	for _, q := range s.Queues {
+	if len(gone) > 0 {
+		noun := "worker"
+		if len(gone) > 1 {
+			noun = "workers"
+		}
+		ls.Add(frame.Critical, st.Crit, fmt.Sprintf("✖ %d gone %s · %s", len(gone), noun, strings.Join(gone, ", ")))
+	}
+}
+
+// queueLine is the messages waiting in each queue, the longest queue first,
+// judged by the configured thresholds.
+func queueLine(ls *frame.Lines, st *theme.Styles, queues []sources.CeleryQueue, th sources.Thresholds, narrow bool) {
+	if len(queues) == 0 {
+		return
+	}
+	qs := slices.Clone(queues)
+	slices.SortStableFunc(qs, func(a, b sources.CeleryQueue) int { return cmp.Compare(b.Waiting, a.Waiting) })
+	parts := make([]string, len(qs))
+	for i, q := range qs {
 		name := q.Name
 		if narrow {
 			name = strings.TrimSuffix(name, "_priority")
 		}
-		t := fmt.Sprintf("%s %s", name, units.Count(q.Waiting))
+		t := units.Count(q.Waiting) + " " + name
+		if i == 0 {
+			t = units.Count(q.Waiting) + " waiting " + name
+		}
 		if q.Growth != nil && *q.Growth != 0 && q.GrowthOver >= time.Second {
 			t += fmt.Sprintf(" (%+d)", *q.Growth)
 		}
 		if q.Unacked > 0 {
-			t += fmt.Sprintf(" · %d unacked", q.Unacked)
+			t += fmt.Sprintf(" (%d unacked)", q.Unacked)
 		}
-		switch th.Classify(float64(q.Waiting)) {
-		case sources.StatusCrit:
-			worst = st.Crit
-		case sources.StatusWarn:
-			if worst != st.Crit {
-				worst = st.Warn
-			}
-		}
-		qs = append(qs, t)
+		parts[i] = t
 	}
-	if len(qs) > 0 {
-		add(worst, "queues "+strings.Join(qs, " · "))
+	// The longest queue is the worst: the thresholds are one for all.
+	status := th.Classify(float64(qs[0].Waiting))
+	text := strings.Join(parts, " · ")
+	if status == sources.StatusWarn || status == sources.StatusCrit {
+		text = "⚠ " + text
 	}
-	if len(s.Failures) > 0 {
-		// The window's count from the events; the failures kept are the
-		// last fifty of them (and the tasks lost with a worker).
-		var n int64
-		for _, t := range s.Tasks {
-			n += t.Failed
-		}
-		n = max(n, int64(len(s.Failures)))
-		f := s.Failures[0]
-		add(st.Crit, fmt.Sprintf("✖ %d failed %s · last %s: %s", n, window(s, now), short(f.Name), frame.OneLine(f.Exception)))
+	ls.Add(frame.LevelOf(status), st.Status(status, st.Text), text)
+}
+
+// failureLine is how many tasks failed in the window and the last failure.
+func failureLine(ls *frame.Lines, st *theme.Styles, s sources.CeleryState, now time.Time) {
+	if len(s.Failures) == 0 {
+		return
 	}
-	if len(s.Tasks) > 0 && narrow {
-		add(st.Muted, "tasks "+window(s, now))
-		for _, t := range s.Tasks {
-			p, text := st.Text, fmt.Sprintf("%s %s/s", short(t.Name), units.FormatShort(t.ReceivedPerSec, units.None))
-			if t.Failed > 0 {
-				p, text = st.Warn, text+fmt.Sprintf(" · %d failed", t.Failed)
-			}
-			if t.P95 != nil {
-				text += " · p95 " + units.Format(*t.P95, units.Seconds)
-			}
-			add(p, text)
-		}
-	} else if len(s.Tasks) > 0 {
-		add(st.Muted, fmt.Sprintf("%-26s %7s %7s %7s %7s %7s %8s %8s", "tasks "+window(s, now), "recv/s", "start/s", "ok/s", "fail/s", "retry/s", "p50", "p95"))
-		per := func(n int64) string { return units.FormatShort(float64(n)/max(s.Window.Seconds(), 1), units.None) }
-		for _, t := range s.Tasks {
-			p := st.Text
-			if t.Failed > 0 {
-				p = st.Warn
-			}
-			p50, p95 := "–", "–"
-			if t.P50 != nil && t.P95 != nil {
-				p50, p95 = units.Format(*t.P50, units.Seconds), units.Format(*t.P95, units.Seconds)
-			}
-			add(p, fmt.Sprintf("%-26s %7s %7s %7s %7s %7s %8s %8s", frame.Fit(short(t.Name), 26), per(t.Received), per(t.Started),
-				per(t.Succeeded), per(t.Failed), per(t.Retried), p50, p95))
-		}
+	// The window's count from the events; the failures kept are the last
+	// fifty of them (and the tasks lost with a worker).
+	var n int64
+	for _, t := range s.Tasks {
+		n += t.Failed
 	}
-	return ls.Out()
+	n = max(n, int64(len(s.Failures)))
+	f := s.Failures[0]
+	ls.Add(frame.Critical, st.Crit, fmt.Sprintf("✖ %d failed %s · last %s: %s", n, window(s, now), short(f.Name), frame.OneLine(f.Exception)))
+}
+
+// narrowTaskLines are the tasks' rates, one task a line, the rate first.
+func narrowTaskLines(ls *frame.Lines, st *theme.Styles, s sources.CeleryState, now time.Time) {
+	if len(s.Tasks) == 0 {
+		return
+	}
+	ls.Add(frame.Ordinary, st.Muted, "tasks "+window(s, now))
+	for _, t := range s.Tasks {
+		p, text := st.Text, fmt.Sprintf("%s/s %s", units.FormatShort(t.ReceivedPerSec, units.None), short(t.Name))
+		if t.Failed > 0 {
+			p, text = st.Warn, text+fmt.Sprintf(" · %d failed", t.Failed)
+		}
+		if t.P95 != nil {
+			text += " · p95 " + units.Format(*t.P95, units.Seconds)
+		}
+		ls.More(p, text)
+	}
+}
+
+// taskTable is the tasks' rates over the window in columns, where the pane
+// is wide.
+func taskTable(ls *frame.Lines, st *theme.Styles, s sources.CeleryState, now time.Time) {
+	if len(s.Tasks) == 0 {
+		return
+	}
+	ls.Add(frame.Ordinary, st.Muted, fmt.Sprintf("%-26s %7s %7s %7s %7s %7s %8s %8s", "tasks "+window(s, now), "recv/s", "start/s", "ok/s", "fail/s", "retry/s", "p50", "p95"))
+	per := func(n int64) string { return units.FormatShort(float64(n)/max(s.Window.Seconds(), 1), units.None) }
+	for _, t := range s.Tasks {
+		p := st.Text
+		if t.Failed > 0 {
+			p = st.Warn
+		}
+		p50, p95 := "–", "–"
+		if t.P50 != nil && t.P95 != nil {
+			p50, p95 = units.Format(*t.P50, units.Seconds), units.Format(*t.P95, units.Seconds)
+		}
+		ls.More(p, fmt.Sprintf("%-26s %7s %7s %7s %7s %7s %8s %8s", frame.Fit(short(t.Name), 26), per(t.Received), per(t.Started),
+			per(t.Succeeded), per(t.Failed), per(t.Retried), p50, p95))
+	}
 }
 
 // window says what the task figures cover: the window, or since when

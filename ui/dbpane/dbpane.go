@@ -7,6 +7,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/opsdeck/opsdeck/internal/redact"
 	"github.com/opsdeck/opsdeck/internal/units"
@@ -146,24 +147,53 @@ func (m *Model) summary(st *theme.Styles, s sources.DBState, w, h int, stale boo
 	return append(lines, m.sessions.render(st, s.Sessions, w, h-len(lines), m.hints)...)
 }
 
-// summaryLines are the pane's findings, most urgent first: a short pane
-// keeps the top ones.
+// summaryLines are the pane's findings, most urgent first (a short pane
+// keeps the top ones), each line with its figure before its label (a cut
+// line keeps its number).
 func summaryLines(st *theme.Styles, s sources.DBState, roots []*sources.LockNode, th sources.DBThresholds, w int, stale bool, now time.Time) []string {
 	ls := frame.NewLines(st, w, stale)
-	add, dim := ls.Add, ls.Paint
-	c := s.Connections
-
-	head := fmt.Sprintf("%s %s · up %s", shortVersion(s.Version), s.Role, units.Span(now.Sub(s.StartedAt)))
-	usable := max(c.Max-c.Reserved, 1)
-	use := float64(c.Total) / float64(usable)
-	connPaint := st.Status(th.Connections.Classify(use), st.OK)
-	conn := fmt.Sprintf("%d/%d conn", c.Total, c.Max)
-	if w < 44 { // narrow: the connection count must not be the part that is dropped
-		ls.Raw(dim(connPaint).Render(conn) + dim(st.Text).Render(frame.Fit(" · "+head, w-len(conn))))
-	} else {
-		ls.Raw(frame.Spread(dim(st.Text).Render(head), dim(connPaint).Render(conn), w))
+	headLine(ls, st, s, th, now)
+	connectionLine(ls, st, s.Connections)
+	blockerLines(ls, st, s, roots)
+	longestLines(ls, st, s, th)
+	for _, m := range s.MissingExtensions {
+		ls.Add(frame.Critical, st.Crit, "⚠ "+m+": extension not installed")
 	}
+	rateLine(ls, st, s)
+	ls.Add(frame.Ordinary, st.Text, units.Format(float64(s.DatabaseSize), units.Bytes)+" database · ext "+extensions(s.Extensions))
+	replicationLines(ls, st, s.Replication)
+	pgbouncerLines(ls, st, s.Pgbouncer)
+	tableLines(ls, st, s.Tables, now)
+	for _, h := range s.Hidden {
+		for i, l := range frame.Wrap("ⓘ "+h, w) {
+			if i == 0 {
+				ls.Add(frame.Ordinary, st.Muted, l)
+			} else {
+				ls.More(st.Muted, l)
+			}
+		}
+	}
+	return ls.Out()
+}
 
+// headLine is the connections against the maximum, the version, the role
+// and the uptime; the connection count comes first where room is short.
+func headLine(ls *frame.Lines, st *theme.Styles, s sources.DBState, th sources.DBThresholds, now time.Time) {
+	c, w, dim := s.Connections, ls.Width(), ls.Paint
+	head := fmt.Sprintf("%s %s · up %s", shortVersion(s.Version), s.Role, units.Span(now.Sub(s.StartedAt)))
+	status := th.Connections.Classify(float64(c.Total) / float64(max(c.Max-c.Reserved, 1)))
+	connPaint := st.Status(status, st.OK)
+	conn := fmt.Sprintf("%d/%d conn", c.Total, c.Max)
+	if w < 44 {
+		ls.Raw(frame.LevelOf(status), dim(connPaint).Render(conn)+dim(st.Text).Render(frame.Fit(" · "+head, w-ansi.StringWidth(conn))))
+		return
+	}
+	ls.Raw(frame.LevelOf(status), frame.Spread(dim(st.Text).Render(head), dim(connPaint).Render(conn), w))
+}
+
+// connectionLine counts the sessions by state; idle or aborted
+// transactions are a warning.
+func connectionLine(ls *frame.Lines, st *theme.Styles, c sources.DBConnections) {
 	states := fmt.Sprintf("%d active · %d idle · %d idle in tx", c.Active, c.Idle, c.IdleInTransaction)
 	if c.Aborted > 0 {
 		states += fmt.Sprintf(" · %d aborted", c.Aborted)
@@ -174,128 +204,166 @@ func summaryLines(st *theme.Styles, s sources.DBState, roots []*sources.LockNode
 	if c.Hidden > 0 {
 		states += fmt.Sprintf(" · %d hidden", c.Hidden)
 	}
-	statePaint := st.Muted
 	if c.IdleInTransaction+c.Aborted > 0 {
-		statePaint = st.Warn
+		ls.Add(frame.Warning, st.Warn, states)
+		return
 	}
-	add(statePaint, states)
+	ls.Add(frame.Ordinary, st.Muted, states)
+}
 
-	// The worst root blocker in one line, and the first session it holds.
-	if len(roots) > 0 {
-		r := roots[0]
-		if len(r.Session.BlockedBy) > 0 { // its blocker was not read: the blocked session itself
-			add(st.Crit, "⚠ "+waitLine(r, true))
-		} else {
-			add(st.Crit, "⚠ root blocker "+rootLine(r))
-			if len(r.Waiting) > 0 {
-				add(st.Warn, "  └ "+waitLine(r.Waiting[0], false))
-			}
-		}
-		if more := len(s.Blocked) - min(len(r.Waiting), 1); more > 0 && len(r.Waiting) > 0 {
-			add(st.Muted, fmt.Sprintf("  … %d more blocked (zoom: the lock tree)", more))
-		}
+// blockerLines are the worst root blocker in one line and the first
+// session it holds up, or a blocked session whose blocker was not read.
+func blockerLines(ls *frame.Lines, st *theme.Styles, s sources.DBState, roots []*sources.LockNode) {
+	if len(roots) == 0 {
+		return
 	}
-	if t := s.LongestTransaction; t != nil {
-		p := st.Status(th.TransactionAge.Classify(t.XactAge), st.Text)
+	r := roots[0]
+	if len(r.Session.BlockedBy) > 0 {
+		ls.Add(frame.Critical, st.Crit, "⚠ "+waitSummary(r, true))
+		return
+	}
+	x := r.Session
+	ls.Add(frame.Critical, st.Crit, fmt.Sprintf("⚠ %d held up by pid %d · tx %s %s · %s: %s", r.Holds, x.PID, age(x.XactAge), x.State, who(x), frame.OneLine(x.Query)))
+	if len(r.Waiting) == 0 {
+		return
+	}
+	ls.More(st.Warn, "  └ "+waitSummary(r.Waiting[0], false))
+	if more := len(s.Blocked) - 1; more > 0 {
+		ls.More(st.Muted, fmt.Sprintf("  … %d more blocked (zoom: the lock tree)", more))
+	}
+}
+
+// longestLines are the longest transaction and the longest query (one line
+// when they are the same session), judged by the configured ages.
+func longestLines(ls *frame.Lines, st *theme.Styles, s sources.DBState, th sources.DBThresholds) {
+	t, q := s.LongestTransaction, s.LongestQuery
+	if t != nil {
+		status := th.TransactionAge.Classify(t.XactAge)
 		what := "longest tx"
-		if q := s.LongestQuery; q != nil && q.PID == t.PID {
+		if q != nil && q.PID == t.PID {
 			what = "longest query and tx"
 		}
-		add(p, fmt.Sprintf("%s %s pid %d %s (%s): %s", what, units.Span(units.FromSeconds(t.XactAge)), t.PID, t.User, t.State, frame.OneLine(t.Query)))
+		ls.Add(frame.LevelOf(status), st.Status(status, st.Text), fmt.Sprintf("%s %s · pid %d %s (%s): %s",
+			units.Span(units.FromSeconds(t.XactAge)), what, t.PID, t.User, t.State, frame.OneLine(t.Query)))
 	}
-	if q := s.LongestQuery; q != nil && (s.LongestTransaction == nil || q.PID != s.LongestTransaction.PID) {
-		p := st.Status(th.QueryAge.Classify(q.QueryAge), st.Text)
-		add(p, fmt.Sprintf("longest query %s pid %d %s: %s", units.Span(units.FromSeconds(q.QueryAge)), q.PID, q.User, frame.OneLine(q.Query)))
+	if q != nil && (t == nil || q.PID != t.PID) {
+		status := th.QueryAge.Classify(q.QueryAge)
+		ls.Add(frame.LevelOf(status), st.Status(status, st.Text), fmt.Sprintf("%s longest query · pid %d %s: %s",
+			units.Span(units.FromSeconds(q.QueryAge)), q.PID, q.User, frame.OneLine(q.Query)))
 	}
-	for _, m := range s.MissingExtensions {
-		add(st.Crit, "⚠ extension "+m+" is not installed")
-	}
-	rates := "tps – · cache "
-	if r := s.Rates; r != nil {
-		rates = "tps " + units.FormatShort(r.TPS, units.None) + " · cache "
-		if r.CacheHitRatio != nil {
-			rates += units.Format(*r.CacheHitRatio, units.Ratio)
-		} else if s.CacheHitRatio != nil {
-			rates += units.Format(*s.CacheHitRatio, units.Ratio)
-		} else {
-			rates += "–"
-		}
-		rates += " · deadlocks " + units.FormatShort(r.Deadlocks, units.None) + "/s · temp " + units.Format(r.TempBytes, units.Bytes) + "/s"
-	} else if s.CacheHitRatio != nil {
-		rates += units.Format(*s.CacheHitRatio, units.Ratio)
-	} else {
-		rates += "–"
-	}
-	ratePaint := st.Text
-	if r := s.Rates; r != nil && r.Deadlocks > 0 {
-		ratePaint = st.Warn
-	}
-	add(ratePaint, rates)
+}
 
-	add(st.Text, "size "+units.Format(float64(s.DatabaseSize), units.Bytes)+" · ext "+extensions(s.Extensions))
-	for _, r := range s.Replication.Replicas {
+// rateLine is transactions per second, the cache hit ratio, deadlocks and
+// temporary files; deadlocks come first, as a warning, when there are any.
+func rateLine(ls *frame.Lines, st *theme.Styles, s sources.DBState) {
+	hit := s.CacheHitRatio
+	if r := s.Rates; r != nil && r.CacheHitRatio != nil {
+		hit = r.CacheHitRatio
+	}
+	cache := "– cache"
+	if hit != nil {
+		cache = units.Format(*hit, units.Ratio) + " cache"
+	}
+	r := s.Rates
+	if r == nil {
+		ls.Add(frame.Ordinary, st.Text, "– tps · "+cache)
+		return
+	}
+	tps := units.FormatShort(r.TPS, units.None) + " tps"
+	deadlocks := units.FormatShort(r.Deadlocks, units.None) + "/s deadlocks"
+	temp := units.Format(r.TempBytes, units.Bytes) + "/s temp"
+	if r.Deadlocks > 0 {
+		ls.Add(frame.Warning, st.Warn, "⚠ "+deadlocks+" · "+tps+" · "+cache+" · "+temp)
+		return
+	}
+	ls.Add(frame.Ordinary, st.Text, tps+" · "+cache+" · "+deadlocks+" · "+temp)
+}
+
+// replicationLines are the replicas of a primary, or the upstream of a
+// replica, their lag first.
+func replicationLines(ls *frame.Lines, st *theme.Styles, rp sources.DBReplication) {
+	for _, r := range rp.Replicas {
 		text := fmt.Sprintf("replica %s %s %s", r.Name, r.Client, r.State)
-		if r.LagBytes != nil {
-			text += " lag " + units.Format(float64(*r.LagBytes), units.Bytes)
+		if lag := lagText(r.LagBytes, r.ReplayLag); lag != "" {
+			text = lag + " lag · " + text
 		}
-		if r.ReplayLag != nil {
-			text += " / " + units.Format(*r.ReplayLag, units.Seconds)
-		}
-		p := st.Text
 		if r.State != "streaming" {
-			p = st.Warn
+			ls.Add(frame.Warning, st.Warn, "⚠ "+text)
+			continue
 		}
-		add(p, text)
+		ls.Add(frame.Ordinary, st.Text, text)
 	}
-	if u := s.Replication.Upstream; u != nil {
-		text := "replica of " + frame.Or(u.Sender, "?") + " · " + frame.Or(u.Status, "no WAL receiver")
-		if u.LagBytes != nil {
-			text += " · behind " + units.Format(float64(*u.LagBytes), units.Bytes)
-		}
-		if u.ReplayLag != nil {
-			text += " / " + units.Format(*u.ReplayLag, units.Seconds)
-		}
-		p := st.Text
-		if u.Status != "streaming" {
-			p = st.Crit
-		}
-		add(p, text)
+	u := rp.Upstream
+	if u == nil {
+		return
 	}
-	if b := s.Pgbouncer; b != nil {
-		if b.Error != "" {
-			for _, l := range frame.WrapN("pgbouncer: "+b.Error, w, 2) {
-				add(st.Warn, l)
+	text := "replica of " + frame.Or(u.Sender, "?") + " · " + frame.Or(u.Status, "no WAL receiver")
+	if lag := lagText(u.LagBytes, u.ReplayLag); lag != "" {
+		text = lag + " behind · " + text
+	}
+	if u.Status != "streaming" {
+		ls.Add(frame.Critical, st.Crit, "⚠ "+text)
+		return
+	}
+	ls.Add(frame.Ordinary, st.Text, text)
+}
+
+// lagText is a replica's lag in bytes and in time, what is known of them.
+func lagText(b *int64, replay *float64) string {
+	var parts []string
+	if b != nil {
+		parts = append(parts, units.Format(float64(*b), units.Bytes))
+	}
+	if replay != nil {
+		parts = append(parts, units.Format(*replay, units.Seconds))
+	}
+	return strings.Join(parts, " / ")
+}
+
+// pgbouncerLines are pgbouncer's pools, clients waiting first, and why it
+// could not be read.
+func pgbouncerLines(ls *frame.Lines, st *theme.Styles, b *sources.Pgbouncer) {
+	if b == nil {
+		return
+	}
+	if b.Error != "" {
+		for i, l := range frame.WrapN("⚠ pgbouncer: "+b.Error, ls.Width(), 2) {
+			if i == 0 {
+				ls.Add(frame.Warning, st.Warn, l)
+			} else {
+				ls.More(st.Warn, l)
 			}
 		}
-		for _, pl := range b.Pools {
-			if pl.Database == "pgbouncer" {
-				continue
-			}
-			p := st.Text
-			if pl.ClientsWait > 0 {
-				p = st.Warn
-			}
-			add(p, fmt.Sprintf("pool %s/%s cl %d act %d wait · sv %d act %d idle · maxwait %s",
-				pl.Database, pl.User, pl.ClientsActive, pl.ClientsWait, pl.ServersActive, pl.ServersIdle, units.Format(pl.MaxWait, units.Seconds)))
-		}
 	}
-	if len(s.Tables) > 0 {
-		add(st.Muted, "largest tables (estimates)")
-		for _, t := range s.Tables {
-			vac := "never vacuumed"
-			if t.LastAutovacuum != nil {
-				vac = "vacuum " + units.Age(now.Sub(*t.LastAutovacuum)) + " ago"
-			}
-			add(st.Text, fmt.Sprintf("  %s %s rows %s · %s dead · %s", t.Name, units.Count(t.RowsEstimate),
-				units.Format(float64(t.SizeBytes), units.Bytes), units.Count(t.DeadTuples), vac))
+	for _, pl := range b.Pools {
+		if pl.Database == "pgbouncer" {
+			continue
 		}
-	}
-	for _, h := range s.Hidden {
-		for _, l := range frame.Wrap("ⓘ "+h, w) {
-			add(st.Muted, l)
+		text := fmt.Sprintf("%d waiting · %d active · pool %s/%s · %d/%d servers busy · %s maxwait", pl.ClientsWait, pl.ClientsActive,
+			pl.Database, pl.User, pl.ServersActive, pl.ServersActive+pl.ServersIdle, units.Format(pl.MaxWait, units.Seconds))
+		if pl.ClientsWait > 0 {
+			ls.Add(frame.Warning, st.Warn, "⚠ "+text)
+			continue
 		}
+		ls.Add(frame.Ordinary, st.Text, text)
 	}
-	return ls.Out()
+}
+
+// tableLines are the largest tables, their size first, and when each was
+// last vacuumed.
+func tableLines(ls *frame.Lines, st *theme.Styles, tables []sources.DBTable, now time.Time) {
+	if len(tables) == 0 {
+		return
+	}
+	ls.Add(frame.Ordinary, st.Muted, "largest tables (estimates)")
+	for _, t := range tables {
+		vac := "never vacuumed"
+		if t.LastAutovacuum != nil {
+			vac = "vacuum " + units.Age(now.Sub(*t.LastAutovacuum)) + " ago"
+		}
+		ls.More(st.Text, fmt.Sprintf("  %s %s · %s rows · %s dead · %s", units.Format(float64(t.SizeBytes), units.Bytes), t.Name,
+			units.Count(t.RowsEstimate), units.Count(t.DeadTuples), vac))
+	}
 }
 
 // shortVersion drops the distribution suffix: "15.8 (Debian 15.8-0+deb12u1)" -> "15.8".

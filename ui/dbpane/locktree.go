@@ -21,6 +21,17 @@ func rootLine(n *sources.LockNode) string {
 // waited and for which lock (and, orphan, whom it waits for: a blocker the
 // poll did not read), then who and what it runs.
 func waitLine(n *sources.LockNode, orphan bool) string {
+	return fmt.Sprintf("pid %d waits %s %s", n.Session.PID, age(n.Session.QueryAge), waitDetail(n, orphan))
+}
+
+// waitSummary is waitLine with the time waited first, for the summary: a
+// cut line keeps it.
+func waitSummary(n *sources.LockNode, orphan bool) string {
+	return strings.TrimSpace(age(n.Session.QueryAge)+" waiting") + fmt.Sprintf(" · pid %d %s", n.Session.PID, waitDetail(n, orphan))
+}
+
+// waitDetail is what a blocked session waits for, and who and what it runs.
+func waitDetail(n *sources.LockNode, orphan bool) string {
 	s := n.Session
 	lock := "a lock"
 	if l := s.Lock; l != nil {
@@ -32,7 +43,7 @@ func waitLine(n *sources.LockNode, orphan bool) string {
 			lock += " on " + l.Relation
 		}
 	}
-	line := fmt.Sprintf("pid %d waits %s for %s", s.PID, age(s.QueryAge), lock)
+	line := "for " + lock
 	if orphan {
 		line += ", blocked by " + pids(s.BlockedBy)
 	}

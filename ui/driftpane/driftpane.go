@@ -128,33 +128,46 @@ func (m *Model) checkLines(st *theme.Styles, w int) []string {
 		st.Muted.Render(frame.Fit(m.hints.Check+": run the migration check (alembic.check_command) against this database, guarded and audited", w))}
 }
 
+// summaryLines are the pane's findings, most urgent first (a short pane
+// keeps the top ones), each line with its figure before its label (a cut
+// line keeps its number).
 func summaryLines(st *theme.Styles, r sources.DriftReport, w int, stale, zoomed bool, zoomKey string) []string {
-	var out []string
+	ls := frame.NewLines(st, w, stale)
 	if r.Migrations != nil {
-		out = migrationLines(st, *r.Migrations, w, stale)
+		migrationLines(ls, st, *r.Migrations)
 	} else if r.MigrationsError != "" {
-		out = append(out, st.Warn.Render(frame.Fit("⚠ alembic: "+r.MigrationsError, w)))
+		ls.Add(frame.Warning, st.Warn, "⚠ alembic: "+r.MigrationsError)
 	}
 	if r.Schema != nil {
-		out = append(out, schemaLines(st, *r.Schema, w, stale, zoomed, zoomKey)...)
+		schemaLines(ls, st, *r.Schema, zoomed, zoomKey)
 	} else {
-		out = append(out, st.Faint.Render(frame.Fit("schema: no reference (set schema_reference)", w)))
+		ls.Add(frame.Ordinary, st.Faint, "schema: no reference (set schema_reference)")
 	}
-	return out
+	return ls.Out()
 }
 
-func schemaLines(st *theme.Styles, d sources.SchemaDrift, w int, stale, zoomed bool, zoomKey string) []string {
-	ls := frame.NewLines(st, w, stale)
-	add := ls.Add
+// wrapped adds text wrapped in at most n lines as one finding.
+func wrapped(ls *frame.Lines, lv frame.Level, p theme.Paint, text string, n int) {
+	for i, l := range frame.WrapN(text, ls.Width(), n) {
+		if i == 0 {
+			ls.Add(lv, p, l)
+		} else {
+			ls.More(p, l)
+		}
+	}
+}
+
+// schemaLines are the schema compared with its reference: equal, the
+// differences (with the SQL that would mend each, zoomed), or why it
+// could not be compared.
+func schemaLines(ls *frame.Lines, st *theme.Styles, d sources.SchemaDrift, zoomed bool, zoomKey string) {
 	switch {
 	case d.Error != "":
-		for _, l := range frame.WrapN("⚠ schema not compared with "+d.Reference+": "+d.Error, w, 3) {
-			add(st.Warn, l)
-		}
-		return ls.Out()
+		wrapped(ls, frame.Warning, st.Warn, "⚠ schema not compared with "+d.Reference+": "+d.Error, 3)
+		return
 	case len(d.Differences) == 0:
-		add(st.OK, "✔ schema equal to "+d.Reference)
-		return ls.Out()
+		ls.Add(frame.Ordinary, st.OK, "✔ schema equal to "+d.Reference)
+		return
 	}
 	hazardous := 0
 	for _, x := range d.Differences {
@@ -162,71 +175,66 @@ func schemaLines(st *theme.Styles, d sources.SchemaDrift, w int, stale, zoomed b
 			hazardous++
 		}
 	}
-	add(st.Warn, fmt.Sprintf("⚠ %d schema differences (%d hazardous) vs %s", len(d.Differences), hazardous, strings.TrimPrefix(d.Reference, "environment ")))
+	ls.Add(frame.Warning, st.Warn, fmt.Sprintf("⚠ %d schema differences (%d hazardous) vs %s", len(d.Differences), hazardous, strings.TrimPrefix(d.Reference, "environment ")))
 	for _, x := range d.Differences {
-		add(st.Text, "  "+x.Detail)
+		ls.More(st.Text, "  "+x.Detail)
 		if !zoomed {
 			continue
 		}
 		if x.Hazardous {
-			add(st.Crit, "    -- hazardous: drops or rewrites data")
+			ls.More(st.Crit, "    -- hazardous: drops or rewrites data")
 		}
 		for _, l := range strings.Split(x.SQL, "\n") {
-			add(st.Muted, "    "+l)
+			ls.More(st.Muted, "    "+l)
 		}
 	}
 	if !zoomed {
-		add(st.Faint, zoomKey+": the SQL that would mend each difference")
+		ls.More(st.Faint, zoomKey+": the SQL that would mend each difference")
 	}
-	return ls.Out()
 }
 
-func migrationLines(st *theme.Styles, s sources.MigrationState, w int, stale bool) []string {
-	ls := frame.NewLines(st, w, stale)
-	add := ls.Add
+// migrationLines are the database's revision against the code's heads
+// (with the revisions pending), the database's error, and the problems
+// found in the migrations, by severity.
+func migrationLines(ls *frame.Lines, st *theme.Styles, s sources.MigrationState) {
+	statusLine(ls, st, s)
+	for i, r := range s.Pending {
+		if i == 5 {
+			ls.More(st.Muted, fmt.Sprintf("  … %d more", len(s.Pending)-5))
+			break
+		}
+		ls.More(st.Text, "  + "+r.ID+" "+r.Message)
+	}
+	ls.Add(frame.Ordinary, st.Muted, fmt.Sprintf("%d revisions, %d head(s)", s.Revisions, len(s.Heads)))
+	if s.DatabaseError != "" {
+		wrapped(ls, frame.Warning, st.Warn, "⚠ database: "+s.DatabaseError, 2)
+	}
+	for _, p := range s.Problems {
+		switch p.Severity {
+		case sources.SeverityCritical:
+			wrapped(ls, frame.Critical, st.Crit, "✖ "+p.Message, 3)
+		case sources.SeverityWarning:
+			wrapped(ls, frame.Warning, st.Warn, "⚠ "+p.Message, 3)
+		default:
+			wrapped(ls, frame.Ordinary, st.Muted, "ⓘ "+p.Message, 3)
+		}
+	}
+}
+
+// statusLine is the database's revision against the code's heads, the
+// count of revisions to apply first.
+func statusLine(ls *frame.Lines, st *theme.Styles, s sources.MigrationState) {
 	heads := strings.Join(s.Heads, ", ")
 	switch s.Status {
 	case sources.MigrationsUpToDate:
-		add(st.OK, "✔ up to date at "+heads)
+		ls.Add(frame.Ordinary, st.OK, "✔ up to date at "+heads)
 	case sources.MigrationsBehind:
-		add(st.Warn, fmt.Sprintf("⚠ behind: %d pending · %s → %s", len(s.Pending), strings.Join(s.Current, ", "), heads))
+		ls.Add(frame.Warning, st.Warn, fmt.Sprintf("⚠ %d pending · behind · %s → %s", len(s.Pending), strings.Join(s.Current, ", "), heads))
 	case sources.MigrationsUnknownRevison:
-		add(st.Crit, "✖ UNKNOWN REVISION "+strings.Join(s.Current, ", ")+" · code heads "+heads)
+		ls.Add(frame.Critical, st.Crit, "✖ UNKNOWN REVISION "+strings.Join(s.Current, ", ")+" · code heads "+heads)
 	case sources.MigrationsNoTable:
-		add(st.Warn, fmt.Sprintf("⚠ not under Alembic control (no alembic_version) · %d to apply", len(s.Pending)))
+		ls.Add(frame.Warning, st.Warn, fmt.Sprintf("⚠ %d to apply · not under Alembic control (no alembic_version)", len(s.Pending)))
 	default:
-		add(st.Muted, "heads "+heads+" · database not read")
+		ls.Add(frame.Ordinary, st.Muted, "heads "+heads+" · database not read")
 	}
-	add(st.Muted, fmt.Sprintf("%d revisions, %d head(s)", s.Revisions, len(s.Heads)))
-	for i, r := range s.Pending {
-		if i == 5 {
-			add(st.Muted, fmt.Sprintf("  … %d more", len(s.Pending)-5))
-			break
-		}
-		add(st.Text, "  + "+r.ID+" "+r.Message)
-	}
-	if s.DatabaseError != "" {
-		for _, l := range frame.WrapN("database: "+s.DatabaseError, w, 2) {
-			add(st.Warn, l)
-		}
-	}
-	for _, sev := range []string{sources.SeverityCritical, sources.SeverityWarning, sources.SeverityInfo} {
-		for _, p := range s.Problems {
-			if p.Severity != sev {
-				continue
-			}
-			paint := st.Muted
-			mark := "ⓘ "
-			switch sev {
-			case sources.SeverityCritical:
-				paint, mark = st.Crit, "✖ "
-			case sources.SeverityWarning:
-				paint, mark = st.Warn, "⚠ "
-			}
-			for _, l := range frame.WrapN(mark+p.Message, w, 3) {
-				add(paint, l)
-			}
-		}
-	}
-	return ls.Out()
 }

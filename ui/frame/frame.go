@@ -8,6 +8,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/opsdeck/opsdeck/sources"
 	"github.com/opsdeck/opsdeck/ui/theme"
 )
 
@@ -240,19 +241,52 @@ func (m *Memo) Get(k MemoKey, render func() []string) []string {
 	return m.lines
 }
 
+// Level is how urgent a line of a pane's findings is. A pane lists its
+// findings most urgent first, so that a short pane keeps what matters.
+type Level int
+
+const (
+	Ordinary Level = iota // a figure to read, nothing wrong
+	Warning
+	Critical
+)
+
+// LevelOf is the level of a figure judged against its thresholds.
+func LevelOf(s sources.Status) Level {
+	switch s {
+	case sources.StatusCrit, sources.StatusError:
+		return Critical
+	case sources.StatusWarn:
+		return Warning
+	}
+	return Ordinary
+}
+
 // Lines collects a pane's body: every line fitted to the width and painted,
-// faintly when the data is stale (its source is failing).
+// faintly when the data is stale (its source is failing). Lines come in
+// findings, each at a level; Out lists the critical findings first, then the
+// warnings, then the ordinary ones, each level in the order added.
 type Lines struct {
 	w     int
 	stale bool
 	faint theme.Paint
-	out   []string
+	items []finding
+}
+
+// finding is one or more lines that stay together (a blocker and the
+// first session it holds up; a heading and its rows).
+type finding struct {
+	level Level
+	lines []string
 }
 
 // NewLines starts a body w cells wide.
 func NewLines(st *theme.Styles, w int, stale bool) *Lines {
 	return &Lines{w: w, stale: stale, faint: st.Faint}
 }
+
+// Width is the body's width in cells.
+func (l *Lines) Width() int { return l.w }
 
 // Paint is p, or the faint paint for stale data (for lines built in pieces).
 func (l *Lines) Paint(p theme.Paint) theme.Paint {
@@ -262,16 +296,38 @@ func (l *Lines) Paint(p theme.Paint) theme.Paint {
 	return p
 }
 
-// Add fits text and paints it.
-func (l *Lines) Add(p theme.Paint, text string) {
-	l.out = append(l.out, l.Paint(p).Render(Fit(text, l.w)))
+// Add starts a finding at level: text fitted and painted.
+func (l *Lines) Add(lv Level, p theme.Paint, text string) {
+	l.Raw(lv, l.Paint(p).Render(Fit(text, l.w)))
 }
 
-// Raw adds a line that is already painted and fitted.
-func (l *Lines) Raw(line string) { l.out = append(l.out, line) }
+// Raw starts a finding at level with a line already painted and fitted.
+func (l *Lines) Raw(lv Level, line string) {
+	l.items = append(l.items, finding{level: lv, lines: []string{line}})
+}
 
-// Out is the body.
-func (l *Lines) Out() []string { return l.out }
+// More adds a line to the last finding (a detail that must stay under it).
+func (l *Lines) More(p theme.Paint, text string) {
+	line := l.Paint(p).Render(Fit(text, l.w))
+	if len(l.items) == 0 {
+		l.items = append(l.items, finding{})
+	}
+	last := &l.items[len(l.items)-1]
+	last.lines = append(last.lines, line)
+}
+
+// Out is the body, the most urgent findings first.
+func (l *Lines) Out() []string {
+	var out []string
+	for lv := Critical; lv >= Ordinary; lv-- {
+		for _, it := range l.items {
+			if it.level == lv {
+				out = append(out, it.lines...)
+			}
+		}
+	}
+	return out
+}
 
 // OneLine folds text (a query, a command) onto one line.
 func OneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -92,3 +92,29 @@ func TestWrapN(t *testing.T) {
 		t.Errorf("n=0: %q", got)
 	}
 }
+
+// TestLinesBySeverity: findings come out critical first, then warnings,
+// then the ordinary ones, each level in the order added, and a finding's
+// detail lines stay under it.
+func TestLinesBySeverity(t *testing.T) {
+	st := theme.New(theme.Dark(), true)
+	ls := NewLines(st, 20, false)
+	ls.Add(Ordinary, st.Text, "head")
+	ls.Add(Warning, st.Warn, "warn 1")
+	ls.Add(Critical, st.Crit, "crit 1")
+	ls.More(st.Muted, "crit 1 detail")
+	ls.Add(Ordinary, st.Text, "figures")
+	ls.Add(Critical, st.Crit, "crit 2")
+	ls.Add(Warning, st.Warn, "warn 2")
+	var got []string
+	for _, l := range ls.Out() {
+		if ansi.StringWidth(l) != 20 {
+			t.Errorf("line %q is not 20 cells", l)
+		}
+		got = append(got, strings.TrimRight(ansi.Strip(l), " "))
+	}
+	want := []string{"crit 1", "crit 1 detail", "crit 2", "warn 1", "warn 2", "head", "figures"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("order:\n got %q\nwant %q", got, want)
+	}
+}
