@@ -42,8 +42,8 @@ func New(ctx *pane.Context, o Options) *Model {
 			src := o.Source
 			return func(ctx context.Context) (sources.CacheState, error) { return src.Poll(ctx) }
 		},
-		Summary: func(st *theme.Styles, v sources.CacheState, w, _ int, stale bool) []string {
-			return summaryLines(st, v, o.QueueThresholds, o.MemoryThresholds, w, stale, ctx.Now())
+		Summary: func(st *theme.Styles, v sources.CacheState, w, h int, stale bool) []string {
+			return summaryLines(st, v, o.QueueThresholds, o.MemoryThresholds, w, h, stale, ctx.Now())
 		},
 	}
 	return m
@@ -52,10 +52,10 @@ func New(ctx *pane.Context, o Options) *Model {
 // State is the last good state.
 func (m *Model) State() (sources.CacheState, bool) { return m.Poll.Last, m.Poll.HasLast }
 
-// summaryLines are the pane's findings, most urgent first (a short pane
-// keeps the top ones), each line with its figure before its label (a cut
-// line keeps its number).
-func summaryLines(st *theme.Styles, s sources.CacheState, th, memTh sources.Thresholds, w int, stale bool, now time.Time) []string {
+// summaryLines are the pane's findings in at most h lines, most urgent
+// first (a short pane keeps the top ones), each line with its figure before
+// its label (a cut line keeps its number).
+func summaryLines(st *theme.Styles, s sources.CacheState, th, memTh sources.Thresholds, w, h int, stale bool, now time.Time) []string {
 	ls := frame.NewLines(st, w, stale)
 	headLine(ls, st, s)
 	queueLine(ls, st, s.Queues, th, stale)
@@ -65,10 +65,10 @@ func summaryLines(st *theme.Styles, s sources.CacheState, th, memTh sources.Thre
 	persistenceLine(ls, st, s, now)
 	nodeLines(ls, st, s.Nodes)
 	slowLines(ls, st, s.SlowLog)
-	for _, h := range s.Hidden {
-		ls.Add(frame.Ordinary, st.Muted, "ⓘ "+h)
+	for _, x := range s.Hidden {
+		ls.Add(frame.Ordinary, st.Muted, "ⓘ "+x)
 	}
-	return ls.Out()
+	return ls.Top(h)
 }
 
 // headLine is the version, the role and the uptime, the ping at the right.

@@ -26,7 +26,7 @@ func TestCacheFields(t *testing.T) {
 		SlowLog:     []sources.SlowEntry{{Duration: 12 * time.Millisecond, Command: "KEYS\n session:*"}},
 	}
 	got := ansi.Strip(strings.Join(summaryLines(theme.New(theme.Dark(), true), s, sources.Thresholds{Warn: f(100), Crit: f(1000)},
-		sources.Thresholds{Warn: f(0.8), Crit: f(0.95)}, 120, false, t0), "\n"))
+		sources.Thresholds{Warn: f(0.8), Crit: f(0.95)}, 120, 30, false, t0), "\n"))
 	for _, want := range []string{
 		"Redis 7.2.4 master · up 9h00m",
 		"⚠ 137 queued celery (+12 in 4m) · 0 emails", // over warn: the line says so
@@ -41,7 +41,7 @@ func TestCacheFields(t *testing.T) {
 		}
 	}
 	s.Queues = s.Queues[1:]
-	if got := ansi.Strip(strings.Join(summaryLines(theme.New(theme.Dark(), true), s, sources.Thresholds{Warn: f(100)}, sources.Thresholds{}, 120, false, t0), "\n")); !strings.Contains(got, "0 queued emails") || strings.Contains(got, "⚠") {
+	if got := ansi.Strip(strings.Join(summaryLines(theme.New(theme.Dark(), true), s, sources.Thresholds{Warn: f(100)}, sources.Thresholds{}, 120, 30, false, t0), "\n")); !strings.Contains(got, "0 queued emails") || strings.Contains(got, "⚠") {
 		t.Errorf("calm queues:\n%s", got)
 	}
 }

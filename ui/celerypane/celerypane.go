@@ -165,19 +165,17 @@ func (m *Model) SelectedTask() (id string, running bool, ok bool) {
 }
 
 func (m *Model) summary(st *theme.Styles, s sources.CeleryState, w, h int, stale bool) []string {
-	lines := summaryLines(st, s, m.th, w, stale, m.Ctx.Now())
 	if !m.zoomed {
-		return lines
+		return summaryLines(st, s, m.th, w, h, stale, m.Ctx.Now())
 	}
-	keep := min(len(lines), max(h/3, 5))
-	lines = lines[:keep]
+	lines := summaryLines(st, s, m.th, w, max(h/3, 5), stale, m.Ctx.Now())
 	return append(lines, m.list(st, s, w, h-len(lines))...)
 }
 
-// summaryLines are the pane's findings, most urgent first (a short pane
-// keeps the top ones), each line with its figure before its label (a cut
-// line keeps its number).
-func summaryLines(st *theme.Styles, s sources.CeleryState, th sources.Thresholds, w int, stale bool, now time.Time) []string {
+// summaryLines are the pane's findings in at most h lines, most urgent
+// first (a short pane keeps the top ones), each line with its figure before
+// its label (a cut line keeps its number).
+func summaryLines(st *theme.Styles, s sources.CeleryState, th sources.Thresholds, w, h int, stale bool, now time.Time) []string {
 	ls := frame.NewLines(st, w, stale)
 	narrow := w < 70
 	headLine(ls, st, s)
@@ -192,7 +190,7 @@ func summaryLines(st *theme.Styles, s sources.CeleryState, th sources.Thresholds
 	} else {
 		taskTable(ls, st, s, now)
 	}
-	return ls.Out()
+	return ls.Top(h)
 }
 
 // headLine is the workers online of those known and the tasks they run;

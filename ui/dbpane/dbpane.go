@@ -122,12 +122,11 @@ func (m *Model) State() (sources.DBState, bool) { return m.Poll.Last, m.Poll.Has
 // summary is the findings, and when zoomed the sessions below a few of them.
 func (m *Model) summary(st *theme.Styles, s sources.DBState, w, h int, stale bool) []string {
 	roots := sources.LockTree(s.Blocked, s.Blockers) // the summary's worst blocker and the zoomed tree
-	lines := summaryLines(st, s, roots, m.th, w, stale, m.Ctx.Now())
 	if !m.zoomed {
-		return lines
+		return summaryLines(st, s, roots, m.th, w, h, stale, m.Ctx.Now())
 	}
-	keep := min(len(lines), max(h/3, 4))
-	lines = lines[:keep]
+	keep := max(h/3, 4)
+	lines := summaryLines(st, s, roots, m.th, w, keep, stale, m.Ctx.Now())
 	switch m.view {
 	case viewLocks:
 		rows := flatten(roots)
@@ -147,10 +146,10 @@ func (m *Model) summary(st *theme.Styles, s sources.DBState, w, h int, stale boo
 	return append(lines, m.sessions.render(st, s.Sessions, w, h-len(lines), m.hints)...)
 }
 
-// summaryLines are the pane's findings, most urgent first (a short pane
-// keeps the top ones), each line with its figure before its label (a cut
-// line keeps its number).
-func summaryLines(st *theme.Styles, s sources.DBState, roots []*sources.LockNode, th sources.DBThresholds, w int, stale bool, now time.Time) []string {
+// summaryLines are the pane's findings in at most h lines, most urgent
+// first (a short pane keeps the top ones), each line with its figure before
+// its label (a cut line keeps its number).
+func summaryLines(st *theme.Styles, s sources.DBState, roots []*sources.LockNode, th sources.DBThresholds, w, h int, stale bool, now time.Time) []string {
 	ls := frame.NewLines(st, w, stale)
 	headLine(ls, st, s, th, now)
 	connectionLine(ls, st, s.Connections)
@@ -173,7 +172,7 @@ func summaryLines(st *theme.Styles, s sources.DBState, roots []*sources.LockNode
 			}
 		}
 	}
-	return ls.Out()
+	return ls.Top(h)
 }
 
 // headLine is the connections against the maximum, the version, the role

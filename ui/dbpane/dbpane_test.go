@@ -30,11 +30,11 @@ func TestThresholdsComeFromConfiguration(t *testing.T) {
 		TransactionAge: sources.Thresholds{Warn: f(60)}, QueryAge: sources.Thresholds{Warn: f(30)}}
 	strict := sources.DBThresholds{Connections: sources.Thresholds{Warn: f(0.3), Crit: f(0.9)},
 		TransactionAge: sources.Thresholds{Warn: f(10), Crit: f(40)}}
-	calm := strings.Join(summaryLines(st, s, sources.LockTree(s.Blocked, s.Blockers), defaults, 100, false, now), "\n")
+	calm := strings.Join(summaryLines(st, s, sources.LockTree(s.Blocked, s.Blockers), defaults, 100, 20, false, now), "\n")
 	if !strings.Contains(calm, st.OK.Render("40/100 conn")) || !strings.Contains(calm, painted(st.Text, "45s longest query and tx")) {
 		t.Fatalf("defaults:\n%q", calm)
 	}
-	hot := strings.Join(summaryLines(st, s, sources.LockTree(s.Blocked, s.Blockers), strict, 100, false, now), "\n")
+	hot := strings.Join(summaryLines(st, s, sources.LockTree(s.Blocked, s.Blockers), strict, 100, 20, false, now), "\n")
 	if !strings.Contains(hot, st.Warn.Render("40/100 conn")) || !strings.Contains(hot, painted(st.Crit, "45s longest query and tx")) {
 		t.Fatalf("strict:\n%q", hot)
 	}

@@ -57,12 +57,12 @@ func New(ctx *pane.Context, o Options) *Model {
 			}
 			return func(ctx context.Context) (sources.DriftReport, error) { return fetch(ctx, mig, drift, scrub, before) }
 		},
-		Summary: func(st *theme.Styles, v sources.DriftReport, w, _ int, stale bool) []string {
-			lines := summaryLines(st, v, w, stale, m.zoomed, m.hints.Zoom)
-			if m.zoomed {
-				lines = append(lines, m.checkLines(st, w)...)
+		Summary: func(st *theme.Styles, v sources.DriftReport, w, h int, stale bool) []string {
+			if !m.zoomed {
+				return summaryLines(st, v, w, h, stale, false, m.hints.Zoom)
 			}
-			return lines
+			check := m.checkLines(st, w)
+			return append(summaryLines(st, v, w, h-len(check), stale, true, m.hints.Zoom), check...)
 		},
 	}
 	return m
@@ -128,10 +128,10 @@ func (m *Model) checkLines(st *theme.Styles, w int) []string {
 		st.Muted.Render(frame.Fit(m.hints.Check+": run the migration check (alembic.check_command) against this database, guarded and audited", w))}
 }
 
-// summaryLines are the pane's findings, most urgent first (a short pane
-// keeps the top ones), each line with its figure before its label (a cut
-// line keeps its number).
-func summaryLines(st *theme.Styles, r sources.DriftReport, w int, stale, zoomed bool, zoomKey string) []string {
+// summaryLines are the pane's findings in at most h lines, most urgent
+// first (a short pane keeps the top ones), each line with its figure before
+// its label (a cut line keeps its number).
+func summaryLines(st *theme.Styles, r sources.DriftReport, w, h int, stale, zoomed bool, zoomKey string) []string {
 	ls := frame.NewLines(st, w, stale)
 	if r.Migrations != nil {
 		migrationLines(ls, st, *r.Migrations)
@@ -143,7 +143,7 @@ func summaryLines(st *theme.Styles, r sources.DriftReport, w int, stale, zoomed 
 	} else {
 		ls.Add(frame.Ordinary, st.Faint, "schema: no reference (set schema_reference)")
 	}
-	return ls.Out()
+	return ls.Top(h)
 }
 
 // wrapped adds text wrapped in at most n lines as one finding.

@@ -319,10 +319,35 @@ func (l *Lines) More(p theme.Paint, text string) {
 // Out is the body, the most urgent findings first.
 func (l *Lines) Out() []string {
 	var out []string
+	for _, it := range l.ordered() {
+		out = append(out, it.lines...)
+	}
+	return out
+}
+
+// Top is the body in at most h lines, the most urgent findings first: when
+// not all fit, the first line of as many findings as fit comes before any
+// finding's details, which take what room is left, the most urgent first.
+func (l *Lines) Top(h int) []string {
+	items := l.ordered()
+	shown := min(len(items), max(h, 0))
+	spare := max(h, 0) - shown
+	var out []string
+	for _, it := range items[:shown] {
+		more := min(len(it.lines)-1, spare)
+		spare -= more
+		out = append(out, it.lines[:1+more]...)
+	}
+	return out
+}
+
+// ordered are the findings, critical first, each level in the order added.
+func (l *Lines) ordered() []finding {
+	out := make([]finding, 0, len(l.items))
 	for lv := Critical; lv >= Ordinary; lv-- {
 		for _, it := range l.items {
 			if it.level == lv {
-				out = append(out, it.lines...)
+				out = append(out, it)
 			}
 		}
 	}

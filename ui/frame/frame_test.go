@@ -118,3 +118,42 @@ func TestLinesBySeverity(t *testing.T) {
 		t.Errorf("order:\n got %q\nwant %q", got, want)
 	}
 }
+
+// TestLinesTop: a short body shows the first line of as many findings as
+// fit before any detail; the details take what room is left, the most
+// urgent finding's first.
+func TestLinesTop(t *testing.T) {
+	st := theme.New(theme.Dark(), true)
+	ls := NewLines(st, 20, false)
+	ls.Add(Critical, st.Crit, "crit")
+	ls.More(st.Muted, "crit detail 1")
+	ls.More(st.Muted, "crit detail 2")
+	ls.Add(Warning, st.Warn, "warn")
+	ls.More(st.Muted, "warn detail")
+	ls.Add(Ordinary, st.Text, "figures")
+	plain := func(lines []string) string {
+		var out []string
+		for _, l := range lines {
+			out = append(out, strings.TrimRight(ansi.Strip(l), " "))
+		}
+		return strings.Join(out, "|")
+	}
+	for _, c := range []struct {
+		h    int
+		want string
+	}{
+		{0, ""},
+		{2, "crit|warn"},
+		{3, "crit|warn|figures"},
+		{4, "crit|crit detail 1|warn|figures"},
+		{6, "crit|crit detail 1|crit detail 2|warn|warn detail|figures"},
+		{9, "crit|crit detail 1|crit detail 2|warn|warn detail|figures"},
+	} {
+		if got := plain(ls.Top(c.h)); got != c.want {
+			t.Errorf("Top(%d) = %q, want %q", c.h, got, c.want)
+		}
+	}
+	if got := plain(ls.Out()); got != "crit|crit detail 1|crit detail 2|warn|warn detail|figures" {
+		t.Errorf("Out = %q", got)
+	}
+}
