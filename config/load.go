@@ -270,8 +270,9 @@ func (p presence) line(path string) int {
 
 func (p presence) has(path string) bool { _, ok := p[path]; return ok }
 
-// applyDefaults fills what the file left out. Presence distinguishes
-// "selector omitted" (use Origin's job) from "selector: ”" (no selector).
+// applyDefaults fills what the file left out, one section of each
+// environment at a time. Presence distinguishes "selector omitted" (use
+// Origin's job) from "selector: ”" (no selector).
 func applyDefaults(cfg *Config, pos presence) {
 	if cfg.Refresh == 0 {
 		cfg.Refresh = Duration(DefaultRefresh)
@@ -286,114 +287,119 @@ func applyDefaults(cfg *Config, pos presence) {
 		cfg.DefaultEnvironment = cfg.Order[0]
 	}
 	for _, name := range cfg.Order {
-		env := cfg.Environments[name]
-		base := "environments." + name + ".prometheus"
-		p := &env.Prometheus
-		if !pos.has(base + ".selector") {
-			p.Selector = DefaultSelector
-		}
-		if p.Timeout == 0 {
-			p.Timeout = Duration(DefaultTimeout)
-		}
-		if p.RateWindow == 0 {
-			p.RateWindow = Duration(DefaultRateWindow)
-		}
-		def := DefaultQueries(p.Selector, p.RateWindow.D())
-		for _, q := range []struct {
-			field *string
-			def   string
-		}{{&p.Queries.RPS, def.RPS}, {&p.Queries.ErrorRate, def.ErrorRate}, {&p.Queries.P95Latency, def.P95Latency}, {&p.Queries.Memory, def.Memory}} {
-			if strings.TrimSpace(*q.field) == "" {
-				*q.field = q.def
-			}
-		}
-		dt := DefaultThresholds()
-		for key, pair := range map[string][2]*Threshold{
-			"rps": {&p.Thresholds.RPS, &dt.RPS}, "error_rate": {&p.Thresholds.ErrorRate, &dt.ErrorRate},
-			"p95_latency": {&p.Thresholds.P95Latency, &dt.P95Latency}, "memory": {&p.Thresholds.Memory, &dt.Memory},
-		} {
-			tp := base + ".thresholds." + key
-			if !pos.has(tp + ".warn") {
-				pair[0].Warn = pair[1].Warn
-			}
-			if !pos.has(tp + ".crit") {
-				pair[0].Crit = pair[1].Crit
-			}
-		}
-		if !pos.has("environments."+name+".redis.queues") && len(env.Redis.Queues) == 0 {
-			env.Redis.Queues = []string{DefaultQueue}
-		}
-		if env.Redis.Mode == "" {
-			env.Redis.Mode = RedisSingle
-		}
-		dp := DefaultPostgresThresholds()
-		for _, d := range []struct {
-			path      string
-			t, defult *Threshold
-		}{
-			{".redis.queue_thresholds", &env.Redis.QueueThresholds, ptr(DefaultQueueThresholds())},
-			{".redis.memory_thresholds", &env.Redis.MemoryThresholds, ptr(DefaultMemoryThresholds())},
-			{".postgres.thresholds.connections", &env.Postgres.Thresholds.Connections, &dp.Connections},
-			{".postgres.thresholds.transaction_age", &env.Postgres.Thresholds.TransactionAge, &dp.TransactionAge},
-			{".postgres.thresholds.query_age", &env.Postgres.Thresholds.QueryAge, &dp.QueryAge},
-		} {
-			// A level written stays (even empty: no colour); one not written is the default.
-			if !pos.has("environments." + name + d.path + ".warn") {
-				d.t.Warn = d.defult.Warn
-			}
-			if !pos.has("environments." + name + d.path + ".crit") {
-				d.t.Crit = d.defult.Crit
-			}
-		}
-		if strings.TrimSpace(env.Actions.Migrate.Command) == "" {
-			env.Actions.Migrate.Command = DefaultMigrateCommand
-		}
-		if env.Actions.Migrate.Timeout == 0 {
-			env.Actions.Migrate.Timeout = Duration(DefaultMigrateTimeout)
-		}
-		// Written as 0s, a timeout is off; not written, the default.
-		if !pos.has("environments." + name + ".actions.migrate.lock_timeout") {
-			env.Actions.Migrate.LockTimeout = Duration(DefaultMigrateLockTimeout)
-		}
-		if !pos.has("environments." + name + ".actions.migrate.statement_timeout") {
-			env.Actions.Migrate.StatementTimeout = env.Actions.Migrate.Timeout
-		}
-		if len(env.Actions.Reset.Schemas) == 0 {
-			env.Actions.Reset.Schemas = []string{"public"}
-		}
+		env, base := cfg.Environments[name], "environments."+name
+		defaultPrometheus(&env.Prometheus, base+".prometheus", pos)
+		defaultRedis(&env.Redis, base+".redis", pos)
+		defaultPostgres(&env.Postgres, base+".postgres", pos)
+		defaultActions(&env.Actions, base+".actions", pos)
 		if strings.TrimSpace(env.Alembic.CheckCommand) == "" {
 			env.Alembic.CheckCommand = DefaultCheckCommand
 		}
-		if env.Postgres.StatementTimeout == 0 {
-			env.Postgres.StatementTimeout = Duration(DefaultStatementTimeout)
-		}
-		if env.Postgres.Timeout == 0 {
-			env.Postgres.Timeout = Duration(DefaultTimeout)
-		}
-		if env.Tracing.Timeout == 0 {
-			env.Tracing.Timeout = Duration(DefaultTimeout)
-		}
-		if env.Alertmanager.Timeout == 0 {
-			env.Alertmanager.Timeout = Duration(DefaultTimeout)
+		defaultTimeout(&env.Tracing.Timeout)
+		defaultTimeout(&env.Alertmanager.Timeout)
+		if env.Alertmanager.AckDuration == 0 {
+			env.Alertmanager.AckDuration = Duration(DefaultAckDuration)
 		}
 		if env.Celery.BrokerURL != "" {
-			if env.Celery.Timeout == 0 {
-				env.Celery.Timeout = Duration(DefaultTimeout)
-			}
+			defaultTimeout(&env.Celery.Timeout)
 			if len(env.Celery.Queues) == 0 {
 				env.Celery.Queues = append([]string(nil), DefaultCeleryQueues...)
 			}
 		}
-		if env.Alertmanager.AckDuration == 0 {
-			env.Alertmanager.AckDuration = Duration(DefaultAckDuration)
-		}
-		if env.Redis.Timeout == 0 {
-			env.Redis.Timeout = Duration(DefaultTimeout)
-		}
 	}
 }
 
-func ptr[T any](v T) *T { return &v }
+// defaultTimeout sets a server's timeout to the default when none is written.
+func defaultTimeout(d *Duration) {
+	if *d == 0 {
+		*d = Duration(DefaultTimeout)
+	}
+}
+
+// defaultLevels fills the levels of the threshold at path that were not
+// written. A level written stays (even empty: no colour).
+func defaultLevels(t *Threshold, def Threshold, path string, pos presence) {
+	if !pos.has(path + ".warn") {
+		t.Warn = def.Warn
+	}
+	if !pos.has(path + ".crit") {
+		t.Crit = def.Crit
+	}
+}
+
+// defaultPrometheus fills the selector, timeouts and the golden signals'
+// queries and thresholds; the default queries read the selector.
+func defaultPrometheus(p *Prometheus, pb string, pos presence) {
+	if !pos.has(pb + ".selector") {
+		p.Selector = DefaultSelector
+	}
+	defaultTimeout(&p.Timeout)
+	if p.RateWindow == 0 {
+		p.RateWindow = Duration(DefaultRateWindow)
+	}
+	def := DefaultQueries(p.Selector, p.RateWindow.D())
+	for _, q := range []struct {
+		field *string
+		def   string
+	}{{&p.Queries.RPS, def.RPS}, {&p.Queries.ErrorRate, def.ErrorRate}, {&p.Queries.P95Latency, def.P95Latency}, {&p.Queries.Memory, def.Memory}} {
+		if strings.TrimSpace(*q.field) == "" {
+			*q.field = q.def
+		}
+	}
+	dt := DefaultThresholds()
+	defaultLevels(&p.Thresholds.RPS, dt.RPS, pb+".thresholds.rps", pos)
+	defaultLevels(&p.Thresholds.ErrorRate, dt.ErrorRate, pb+".thresholds.error_rate", pos)
+	defaultLevels(&p.Thresholds.P95Latency, dt.P95Latency, pb+".thresholds.p95_latency", pos)
+	defaultLevels(&p.Thresholds.Memory, dt.Memory, pb+".thresholds.memory", pos)
+}
+
+// defaultRedis fills the queues watched, the mode, the timeout and the
+// pane's thresholds. Queues written as an empty list stay empty.
+func defaultRedis(r *Redis, rb string, pos presence) {
+	if !pos.has(rb+".queues") && len(r.Queues) == 0 {
+		r.Queues = []string{DefaultQueue}
+	}
+	if r.Mode == "" {
+		r.Mode = RedisSingle
+	}
+	defaultTimeout(&r.Timeout)
+	defaultLevels(&r.QueueThresholds, DefaultQueueThresholds(), rb+".queue_thresholds", pos)
+	defaultLevels(&r.MemoryThresholds, DefaultMemoryThresholds(), rb+".memory_thresholds", pos)
+}
+
+// defaultPostgres fills the timeouts and the pane's thresholds.
+func defaultPostgres(pg *Postgres, pb string, pos presence) {
+	if pg.StatementTimeout == 0 {
+		pg.StatementTimeout = Duration(DefaultStatementTimeout)
+	}
+	defaultTimeout(&pg.Timeout)
+	dp := DefaultPostgresThresholds()
+	defaultLevels(&pg.Thresholds.Connections, dp.Connections, pb+".thresholds.connections", pos)
+	defaultLevels(&pg.Thresholds.TransactionAge, dp.TransactionAge, pb+".thresholds.transaction_age", pos)
+	defaultLevels(&pg.Thresholds.QueryAge, dp.QueryAge, pb+".thresholds.query_age", pos)
+}
+
+// defaultActions fills the migration's command and timeouts and the
+// schemas a reset empties.
+func defaultActions(a *Actions, ab string, pos presence) {
+	m := &a.Migrate
+	if strings.TrimSpace(m.Command) == "" {
+		m.Command = DefaultMigrateCommand
+	}
+	if m.Timeout == 0 {
+		m.Timeout = Duration(DefaultMigrateTimeout)
+	}
+	// Written as 0s, a timeout is off; not written, the default.
+	if !pos.has(ab + ".migrate.lock_timeout") {
+		m.LockTimeout = Duration(DefaultMigrateLockTimeout)
+	}
+	if !pos.has(ab + ".migrate.statement_timeout") {
+		m.StatementTimeout = m.Timeout
+	}
+	if len(a.Reset.Schemas) == 0 {
+		a.Reset.Schemas = []string{"public"}
+	}
+}
 
 // walker checks the YAML tree against the Config types before decoding: unknown
 // keys, wrong kinds and unparseable scalars, each with its line and path. It
@@ -560,6 +566,7 @@ var (
 	keyListType  = reflect.TypeOf(KeyList(nil))
 )
 
+// walk checks node n against type t, by the kind of value t is.
 func (w *walker) walk(n *yaml.Node, t reflect.Type, path string) {
 	// Aliases and merge keys can make a small file a huge tree (a
 	// "billion laughs"): past a bound no real configuration reaches, stop.
@@ -577,13 +584,7 @@ func (w *walker) walk(n *yaml.Node, t reflect.Type, path string) {
 		t = t.Elem()
 	}
 	if refs, ok := w.expanded[n]; ok && t.Kind() == reflect.Bool {
-		// A guard flag that a variable turned off by being unset would
-		// silently unprotect production: it must come out true or false.
-		if n.Value != "true" && n.Value != "false" {
-			w.fail(n, path, "%s must expand to true or false, and it did not (unset or another value): a guard flag never falls back to a default", strings.Join(refs, ", "))
-			return
-		}
-		n.Tag = "!!bool"
+		w.expandedFlag(n, path, refs)
 		return
 	}
 	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {
@@ -591,75 +592,116 @@ func (w *walker) walk(n *yaml.Node, t reflect.Type, path string) {
 	}
 	switch {
 	case t == durationType:
-		if n.Kind != yaml.ScalarNode {
-			w.fail(n, path, "want a duration like 2s or 15m")
-			return
-		}
-		d, err := time.ParseDuration(n.Value)
-		if err != nil {
-			w.fail(n, path, "%s is not a duration: write it like 500ms, 2s or 15m", w.quote(n))
-		} else if d < 0 {
-			w.fail(n, path, "%s is negative", w.quote(n))
-		}
+		w.walkDuration(n, path)
 	case t == quantityType:
-		if n.Kind != yaml.ScalarNode {
-			w.fail(n, path, "want a number, a percentage (5%%), a duration (2s) or a size (1GiB)")
-			return
-		}
-		if _, _, err := units.Parse(n.Value); err != nil {
-			if _, expanded := w.expanded[n]; expanded {
-				w.fail(n, path, "%s is not a number, a percentage (5%%), a duration (2s) or a size (1GiB)", w.quote(n))
-			} else {
-				w.fail(n, path, "%v", err)
-			}
-		}
+		w.walkQuantity(n, path)
 	case t == keyListType:
-		if n.Kind == yaml.ScalarNode {
-			return
-		}
-		if n.Kind != yaml.SequenceNode {
-			w.fail(n, path, "want a key or a list of keys like [q, ctrl+c], got %s", w.kindName(n))
-			return
-		}
-		for i, c := range n.Content {
-			if c.Kind != yaml.ScalarNode {
-				w.fail(c, fmt.Sprintf("%s[%d]", path, i), "want a key, got %s", w.kindName(c))
-			}
-		}
+		w.walkKeyList(n, path)
 	case t.Kind() == reflect.Struct:
 		w.walkStruct(n, t, path)
 	case t.Kind() == reflect.Map:
-		if n.Kind != yaml.MappingNode {
-			w.fail(n, path, "want a mapping of names to values, got %s", w.kindName(n))
-			return
-		}
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, v := n.Content[i], n.Content[i+1]
-			if k.Kind != yaml.ScalarNode || k.Value == "" || k.ShortTag() == "!!null" {
-				// A name that is not text (an anchor with no name after it, a
-				// list): refused, and left out of what is decoded.
-				w.fail(k, path, "a name here must be non-empty text, got %s", w.describe(k))
-				n.Content = append(n.Content[:i], n.Content[i+2:]...)
-				i -= 2
-				continue
-			}
-			p := join(path, k.Value)
-			w.pos[p] = k.Line
-			if path == "environments" {
-				w.envOrder = append(w.envOrder, k.Value)
-			}
-			w.walk(v, t.Elem(), p)
-		}
+		w.walkMap(n, t, path)
 	case t.Kind() == reflect.Slice:
-		if n.Kind != yaml.SequenceNode {
-			w.fail(n, path, "want a list like [a, b], got %s", w.kindName(n))
-			return
+		w.walkSlice(n, t, path)
+	default:
+		w.walkScalar(n, t, path)
+	}
+}
+
+// expandedFlag checks a boolean that held ${...} references. A guard flag
+// that a variable turned off by being unset would silently unprotect
+// production: it must come out true or false.
+func (w *walker) expandedFlag(n *yaml.Node, path string, refs []string) {
+	if n.Value != "true" && n.Value != "false" {
+		w.fail(n, path, "%s must expand to true or false, and it did not (unset or another value): a guard flag never falls back to a default", strings.Join(refs, ", "))
+		return
+	}
+	n.Tag = "!!bool"
+}
+
+func (w *walker) walkDuration(n *yaml.Node, path string) {
+	if n.Kind != yaml.ScalarNode {
+		w.fail(n, path, "want a duration like 2s or 15m")
+		return
+	}
+	d, err := time.ParseDuration(n.Value)
+	if err != nil {
+		w.fail(n, path, "%s is not a duration: write it like 500ms, 2s or 15m", w.quote(n))
+	} else if d < 0 {
+		w.fail(n, path, "%s is negative", w.quote(n))
+	}
+}
+
+func (w *walker) walkQuantity(n *yaml.Node, path string) {
+	if n.Kind != yaml.ScalarNode {
+		w.fail(n, path, "want a number, a percentage (5%%), a duration (2s) or a size (1GiB)")
+		return
+	}
+	if _, _, err := units.Parse(n.Value); err != nil {
+		if _, expanded := w.expanded[n]; expanded {
+			w.fail(n, path, "%s is not a number, a percentage (5%%), a duration (2s) or a size (1GiB)", w.quote(n))
+		} else {
+			w.fail(n, path, "%v", err)
 		}
-		for i, c := range n.Content {
-			p := fmt.Sprintf("%s[%d]", path, i)
-			w.pos[p] = c.Line
-			w.walk(c, t.Elem(), p)
+	}
+}
+
+func (w *walker) walkKeyList(n *yaml.Node, path string) {
+	if n.Kind == yaml.ScalarNode {
+		return
+	}
+	if n.Kind != yaml.SequenceNode {
+		w.fail(n, path, "want a key or a list of keys like [q, ctrl+c], got %s", w.kindName(n))
+		return
+	}
+	for i, c := range n.Content {
+		if c.Kind != yaml.ScalarNode {
+			w.fail(c, fmt.Sprintf("%s[%d]", path, i), "want a key, got %s", w.kindName(c))
 		}
+	}
+}
+
+// walkMap checks a mapping of names to values of t's element type, and
+// records the environments' order as written.
+func (w *walker) walkMap(n *yaml.Node, t reflect.Type, path string) {
+	if n.Kind != yaml.MappingNode {
+		w.fail(n, path, "want a mapping of names to values, got %s", w.kindName(n))
+		return
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Kind != yaml.ScalarNode || k.Value == "" || k.ShortTag() == "!!null" {
+			// A name that is not text (an anchor with no name after it, a
+			// list): refused, and left out of what is decoded.
+			w.fail(k, path, "a name here must be non-empty text, got %s", w.describe(k))
+			n.Content = append(n.Content[:i], n.Content[i+2:]...)
+			i -= 2
+			continue
+		}
+		p := join(path, k.Value)
+		w.pos[p] = k.Line
+		if path == "environments" {
+			w.envOrder = append(w.envOrder, k.Value)
+		}
+		w.walk(v, t.Elem(), p)
+	}
+}
+
+func (w *walker) walkSlice(n *yaml.Node, t reflect.Type, path string) {
+	if n.Kind != yaml.SequenceNode {
+		w.fail(n, path, "want a list like [a, b], got %s", w.kindName(n))
+		return
+	}
+	for i, c := range n.Content {
+		p := fmt.Sprintf("%s[%d]", path, i)
+		w.pos[p] = c.Line
+		w.walk(c, t.Elem(), p)
+	}
+}
+
+// walkScalar checks a whole number, a boolean or a string.
+func (w *walker) walkScalar(n *yaml.Node, t reflect.Type, path string) {
+	switch {
 	case t.Kind() >= reflect.Int && t.Kind() <= reflect.Int64:
 		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!int" {
 			w.fail(n, path, "want a whole number, got %s", w.describe(n))
