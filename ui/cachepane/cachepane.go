@@ -135,8 +135,8 @@ func memoryLine(ls *frame.Lines, st *theme.Styles, s sources.CacheState, memTh s
 	}
 	use := float64(s.UsedMemory) / float64(s.MaxMemory)
 	status := memTh.Classify(use)
-	ls.Add(frame.LevelOf(status), st.Status(status, st.Text), fmt.Sprintf("%s mem · %s / %s %s%s",
-		units.Format(use, units.Ratio), used, units.Format(float64(s.MaxMemory), units.Bytes), s.MaxMemoryPolicy, frag))
+	ls.Add(frame.LevelOf(status), st.Status(status, st.Text), fmt.Sprintf("%s%s mem · %s / %s %s%s",
+		frame.Mark(frame.LevelOf(status)), units.Format(use, units.Ratio), used, units.Format(float64(s.MaxMemory), units.Bytes), s.MaxMemoryPolicy, frag))
 }
 
 // clientLine is the clients, the operations, the hit ratio, and evictions

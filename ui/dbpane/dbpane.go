@@ -182,7 +182,7 @@ func headLine(ls *frame.Lines, st *theme.Styles, s sources.DBState, th sources.D
 	head := fmt.Sprintf("%s %s · up %s", shortVersion(s.Version), s.Role, units.Span(now.Sub(s.StartedAt)))
 	status := th.Connections.Classify(float64(c.Total) / float64(max(c.Max-c.Reserved, 1)))
 	connPaint := st.Status(status, st.OK)
-	conn := fmt.Sprintf("%d/%d conn", c.Total, c.Max)
+	conn := frame.Mark(frame.LevelOf(status)) + fmt.Sprintf("%d/%d conn", c.Total, c.Max)
 	if w < 44 {
 		ls.Raw(frame.LevelOf(status), dim(connPaint).Render(conn)+dim(st.Text).Render(frame.Fit(" · "+head, w-ansi.StringWidth(conn))))
 		return
@@ -194,6 +194,10 @@ func headLine(ls *frame.Lines, st *theme.Styles, s sources.DBState, th sources.D
 // transactions are a warning.
 func connectionLine(ls *frame.Lines, st *theme.Styles, c sources.DBConnections) {
 	states := fmt.Sprintf("%d active · %d idle · %d idle in tx", c.Active, c.Idle, c.IdleInTransaction)
+	stuck := c.IdleInTransaction+c.Aborted > 0
+	if stuck { // the transactions left open come first
+		states = fmt.Sprintf("⚠ %d idle in tx · %d active · %d idle", c.IdleInTransaction, c.Active, c.Idle)
+	}
 	if c.Aborted > 0 {
 		states += fmt.Sprintf(" · %d aborted", c.Aborted)
 	}
@@ -203,7 +207,7 @@ func connectionLine(ls *frame.Lines, st *theme.Styles, c sources.DBConnections) 
 	if c.Hidden > 0 {
 		states += fmt.Sprintf(" · %d hidden", c.Hidden)
 	}
-	if c.IdleInTransaction+c.Aborted > 0 {
+	if stuck {
 		ls.Add(frame.Warning, st.Warn, states)
 		return
 	}
@@ -242,13 +246,13 @@ func longestLines(ls *frame.Lines, st *theme.Styles, s sources.DBState, th sourc
 		if q != nil && q.PID == t.PID {
 			what = "longest query and tx"
 		}
-		ls.Add(frame.LevelOf(status), st.Status(status, st.Text), fmt.Sprintf("%s %s · pid %d %s (%s): %s",
-			units.Span(units.FromSeconds(t.XactAge)), what, t.PID, t.User, t.State, frame.OneLine(t.Query)))
+		ls.Add(frame.LevelOf(status), st.Status(status, st.Text), fmt.Sprintf("%s%s %s · pid %d %s (%s): %s",
+			frame.Mark(frame.LevelOf(status)), units.Span(units.FromSeconds(t.XactAge)), what, t.PID, t.User, t.State, frame.OneLine(t.Query)))
 	}
 	if q != nil && (t == nil || q.PID != t.PID) {
 		status := th.QueryAge.Classify(q.QueryAge)
-		ls.Add(frame.LevelOf(status), st.Status(status, st.Text), fmt.Sprintf("%s longest query · pid %d %s: %s",
-			units.Span(units.FromSeconds(q.QueryAge)), q.PID, q.User, frame.OneLine(q.Query)))
+		ls.Add(frame.LevelOf(status), st.Status(status, st.Text), fmt.Sprintf("%s%s longest query · pid %d %s: %s",
+			frame.Mark(frame.LevelOf(status)), units.Span(units.FromSeconds(q.QueryAge)), q.PID, q.User, frame.OneLine(q.Query)))
 	}
 }
 

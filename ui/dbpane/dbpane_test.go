@@ -35,7 +35,7 @@ func TestThresholdsComeFromConfiguration(t *testing.T) {
 		t.Fatalf("defaults:\n%q", calm)
 	}
 	hot := strings.Join(summaryLines(st, s, sources.LockTree(s.Blocked, s.Blockers), strict, 100, 20, false, now), "\n")
-	if !strings.Contains(hot, st.Warn.Render("40/100 conn")) || !strings.Contains(hot, painted(st.Crit, "45s longest query and tx")) {
+	if !strings.Contains(hot, st.Warn.Render("⚠ 40/100 conn")) || !strings.Contains(hot, painted(st.Crit, "⚠ 45s longest query and tx")) {
 		t.Fatalf("strict:\n%q", hot)
 	}
 }

@@ -262,6 +262,15 @@ func LevelOf(s sources.Status) Level {
 	return Ordinary
 }
 
+// Mark is what starts a line of a finding at level lv, so that it shows
+// without colour too: "⚠ " for a warning or worse, "" otherwise.
+func Mark(lv Level) string {
+	if lv >= Warning {
+		return "⚠ "
+	}
+	return ""
+}
+
 // Lines collects a pane's body: every line fitted to the width and painted,
 // faintly when the data is stale (its source is failing). Lines come in
 // findings, each at a level; Out lists the critical findings first, then the

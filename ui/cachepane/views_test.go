@@ -1,0 +1,128 @@
+package cachepane
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/golden"
+
+	"github.com/opsdeck/opsdeck/sources"
+	"github.com/opsdeck/opsdeck/ui/pane"
+	"github.com/opsdeck/opsdeck/ui/theme"
+)
+
+// fakeCache answers what the test sets.
+type fakeCache struct {
+	st  sources.CacheState
+	err error
+}
+
+func (f *fakeCache) Poll(context.Context) (sources.CacheState, error) {
+	if f.err != nil {
+		return sources.CacheState{}, f.err
+	}
+	return f.st, nil
+}
+
+// incident is Redis during an incident: the Celery queue backs up while
+// memory runs short and keys are evicted.
+func incident() sources.CacheState {
+	hit := 0.912
+	ev, ex := 42.0, 1.5
+	growth := int64(880)
+	return sources.CacheState{
+		Mode: "single", Version: "7.2.4", Role: "master", Uptime: 9 * 3600, Ping: 300 * time.Microsecond,
+		ConnectedClients: 23, BlockedClients: 2, UsedMemory: 950 << 20, MaxMemory: 1 << 30, MaxMemoryPolicy: "allkeys-lru", Fragmentation: 1.12,
+		OpsPerSec: 1840, HitRatio: &hit, EvictedPerSec: &ev, ExpiredPerSec: &ex,
+		Keyspace:    []sources.CacheDB{{DB: 0, Keys: 48_210, Expires: 40_002}},
+		Persistence: sources.CachePersistence{RDBLastStatus: "ok", RDBLastSave: t0.Add(-4 * time.Minute), RDBChanges: 1200},
+		Replication: sources.CacheReplication{ConnectedReplicas: 1},
+		Queues:      []sources.Queue{{Name: "emails", Length: 0}, {Name: "celery", Length: 1370, Growth: &growth, GrowthOver: 4 * time.Minute}},
+		SlowLog:     []sources.SlowEntry{{ID: 9, Duration: 12 * time.Millisecond, Command: "KEYS session:*"}},
+	}
+}
+
+// run hands the pane the result of cmd, as the program would.
+func run(m *Model, cmd tea.Cmd) {
+	if cmd != nil {
+		m.Update(cmd())
+	}
+}
+
+// newPane builds the pane in one of the states the goldens show: loading
+// (no answer yet), ok, error (failing 12 s after its last answer), off
+// (not configured).
+func newPane(state string, w, h int) *Model {
+	now := t0
+	ctx := &pane.Context{Styles: theme.New(theme.Dark(), true), Now: func() time.Time { return now }, Refresh: 2 * time.Second,
+		Time: pane.NewTimeline(15 * time.Minute), Base: context.Background(), After: func(time.Duration, tea.Msg) tea.Cmd { return nil }}
+	src := &fakeCache{st: incident()}
+	o := Options{Source: src, Target: "cache.qa:6379/0", QueueThresholds: sources.Thresholds{Warn: f(100), Crit: f(1000)},
+		MemoryThresholds: sources.Thresholds{Warn: f(0.8), Crit: f(0.95)}}
+	if state == "off" {
+		o = Options{Problem: "no redis.url in the configuration"}
+	}
+	m := New(ctx, o)
+	m.SetSize(w, h)
+	fetch := m.Start()
+	if state != "loading" {
+		run(m, fetch)
+	}
+	if state == "error" {
+		now = now.Add(12 * time.Second)
+		src.err = errors.New("no answer from cache.qa:6379/0 within 5s")
+		run(m, m.Fetch())
+	}
+	return m
+}
+
+// screen is the pane's view without colour, checked to be exactly w x h.
+func screen(t *testing.T, m *Model, w, h int) string {
+	t.Helper()
+	lines := m.View(false)
+	if len(lines) != h {
+		t.Fatalf("%d lines, want %d", len(lines), h)
+	}
+	for i, l := range lines {
+		lines[i] = ansi.Strip(l)
+		if n := ansi.StringWidth(lines[i]); n != w {
+			t.Errorf("line %d is %d cells, want %d: %q", i, n, w, lines[i])
+		}
+	}
+	return strings.Join(lines, "\n") + "\n"
+}
+
+// TestViews: the pane in every state at the small sizes the root gives it
+// (a 2x2 grid at 80x24 and 100x30, a row of four at 160x48) and at the
+// size of the zoomed pane.
+func TestViews(t *testing.T) {
+	for _, state := range []string{"loading", "ok", "error", "off"} {
+		for _, size := range [][2]int{{40, 5}, {50, 6}, {40, 15}, {160, 45}} {
+			t.Run(fmt.Sprintf("%s_%dx%d", state, size[0], size[1]), func(t *testing.T) {
+				golden.RequireEqual(t, screen(t, newPane(state, size[0], size[1]), size[0], size[1]))
+			})
+		}
+	}
+}
+
+// TestSmallPaneKeepsTheQueue: at 40x5, during the incident and while the
+// source fails with the incident as last data, the backed-up queue comes
+// first with its length, uncut, before the memory and the evictions.
+func TestSmallPaneKeepsTheQueue(t *testing.T) {
+	for _, state := range []string{"ok", "error"} {
+		s := screen(t, newPane(state, 40, 5), 40, 5)
+		if !strings.Contains(s, "│ ⚠ 1.37k queued celery ") && !strings.Contains(s, "│ ⚠ 1370 queued celery ") {
+			t.Errorf("%s: the queue's length is not on screen uncut:\n%s", state, s)
+		}
+	}
+	s := screen(t, newPane("ok", 40, 5), 40, 5)
+	if q, mem := strings.Index(s, "queued celery"), strings.Index(s, "% mem"); q < 0 || mem < 0 || q > mem {
+		t.Errorf("the critical queue must come before the memory warning:\n%s", s)
+	}
+}
