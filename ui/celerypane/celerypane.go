@@ -179,10 +179,11 @@ func summaryLines(st *theme.Styles, s sources.CeleryState, th sources.Thresholds
 	ls := frame.NewLines(st, w, stale)
 	narrow := w < 70
 	headLine(ls, st, s)
+	goneLine(ls, st, s.Workers, narrow, now)
 	for _, p := range s.Problems {
 		ls.Add(frame.Warning, st.Warn, "⚠ "+p)
 	}
-	workerLines(ls, st, s.Workers, narrow, now)
+	workerLines(ls, st, s.Workers, narrow)
 	queueLine(ls, st, s.Queues, th, narrow)
 	failureLine(ls, st, s, now)
 	if narrow {
@@ -210,23 +211,47 @@ func headLine(ls *frame.Lines, st *theme.Styles, s sources.CeleryState) {
 	}
 	level, p := frame.Ordinary, st.OK
 	if online < len(s.Workers) || len(s.Workers) == 0 {
-		level, p = frame.Critical, st.Crit
+		level, p, head = frame.Critical, st.Crit, "✖ "+head
 	}
 	ls.Raw(level, frame.Spread(ls.Paint(p).Render(head), ls.Paint(st.Muted).Render(ev), ls.Width()))
 }
 
-// workerLines are the workers gone, in one line, and each worker online.
-func workerLines(ls *frame.Lines, st *theme.Styles, workers []sources.CeleryWorker, narrow bool, now time.Time) {
+// hostname is a worker's name; w1@host is w1 where room is short.
+func hostname(wk sources.CeleryWorker, narrow bool) string {
+	if narrow {
+		host, _, _ := strings.Cut(wk.Hostname, "@")
+		return host
+	}
+	return wk.Hostname
+}
+
+// goneLine is the workers gone, in one line under the head that counts
+// them: the head shows first where room is short.
+func goneLine(ls *frame.Lines, st *theme.Styles, workers []sources.CeleryWorker, narrow bool, now time.Time) {
 	var gone []string
 	for _, wk := range workers {
-		host := wk.Hostname
-		if narrow { // w1@host is w1 where room is short
-			host, _, _ = strings.Cut(host, "@")
-		}
 		if !wk.Online {
-			gone = append(gone, fmt.Sprintf("%s last seen %s ago", host, units.Span(now.Sub(wk.LastSeen))))
+			gone = append(gone, fmt.Sprintf("%s last seen %s ago", hostname(wk, narrow), units.Span(now.Sub(wk.LastSeen))))
+		}
+	}
+	if len(gone) == 0 {
+		return
+	}
+	noun := "worker"
+	if len(gone) > 1 {
+		noun = "workers"
+	}
+	ls.More(st.Crit, fmt.Sprintf("✖ %d gone %s · %s", len(gone), noun, strings.Join(gone, ", ")))
+}
+
+// workerLines are the workers online, the tasks each runs first; a worker
+// whose tasks failed is a warning.
+func workerLines(ls *frame.Lines, st *theme.Styles, workers []sources.CeleryWorker, narrow bool) {
+	for _, wk := range workers {
+		if !wk.Online {
 			continue
 		}
+		host := hostname(wk, narrow)
 		pool := wk.Pool
 		if wk.Concurrency > 0 {
 			pool += fmt.Sprintf("×%d", wk.Concurrency)
@@ -240,13 +265,6 @@ func workerLines(ls *frame.Lines, st *theme.Styles, workers []sources.CeleryWork
 			continue
 		}
 		ls.Add(frame.Ordinary, st.Text, "● "+line)
-	}
-	if len(gone) > 0 {
-		noun := "worker"
-		if len(gone) > 1 {
-			noun = "workers"
-		}
-		ls.Add(frame.Critical, st.Crit, fmt.Sprintf("✖ %d gone %s · %s", len(gone), noun, strings.Join(gone, ", ")))
 	}
 }
 
