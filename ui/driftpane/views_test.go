@@ -1,0 +1,125 @@
+package driftpane
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/golden"
+
+	"github.com/opsdeck/opsdeck/sources"
+	"github.com/opsdeck/opsdeck/ui/pane"
+	"github.com/opsdeck/opsdeck/ui/theme"
+)
+
+var t0 = time.Date(2026, 11, 30, 14, 30, 0, 0, time.UTC)
+
+// fakeMigrations and fakeDrift answer what the test sets.
+type fakeMigrations struct {
+	st  sources.MigrationState
+	err error
+}
+
+func (f *fakeMigrations) Poll(context.Context) (sources.MigrationState, error) { return f.st, f.err }
+
+type fakeDrift struct{ d sources.SchemaDrift }
+
+func (f *fakeDrift) Compare(context.Context, bool) sources.SchemaDrift { return f.d }
+
+// incident is a database three migrations behind the code, whose schema
+// also differs from production's.
+func incident() (sources.MigrationState, sources.SchemaDrift) {
+	m := sources.MigrationState{Status: sources.MigrationsBehind, Current: []string{"c7d0e5f19a24"}, Heads: []string{"1e9b7a6c5d40"}, Revisions: 6,
+		Pending: []sources.Revision{{ID: "9b1c2d3e4f50", Message: "drop legacy flag"}, {ID: "5a0f3b8e2c61", Message: "add user facts"},
+			{ID: "1e9b7a6c5d40", Message: "message versions"}},
+		Problems: []sources.Problem{{Severity: sources.SeverityWarning, Message: "notes.py declares no revision: not a migration, or a broken one (Alembic refuses to load it)"}}}
+	d := sources.SchemaDrift{Reference: "environment production", Differences: []sources.Difference{
+		{Kind: "extension_missing", Object: "vector", Detail: "extension vector 0.7.4 is not installed", SQL: "CREATE EXTENSION IF NOT EXISTS vector;"},
+		{Kind: "column_extra", Object: "users.legacy_flag", Detail: "column users.legacy_flag is not in the reference", SQL: "ALTER TABLE users DROP COLUMN legacy_flag;", Hazardous: true},
+	}}
+	return m, d
+}
+
+// newPane builds the pane in one of the states the goldens show: loading
+// (no answer yet), ok, error (failing 12 s after its last answer), off
+// (not configured); zoomed when asked. The pane fails only when what is
+// configured all fails: in the error state only the Alembic directory is.
+func newPane(state string, w, h int, zoomed bool) *Model {
+	now := t0
+	ctx := &pane.Context{Styles: theme.New(theme.Dark(), true), Now: func() time.Time { return now }, Refresh: 2 * time.Second,
+		Time: pane.NewTimeline(15 * time.Minute), Base: context.Background(), After: func(time.Duration, tea.Msg) tea.Cmd { return nil }}
+	mig, d := incident()
+	src := &fakeMigrations{st: mig}
+	o := Options{Source: src, Drift: &fakeDrift{d: d}, Check: "alembic-check", Hints: Hints{Zoom: "enter", Check: "c"}, Target: "migrations/"}
+	switch state {
+	case "error":
+		o.Drift = nil
+	case "off":
+		o = Options{Problem: "no alembic.directory nor schema_reference in the configuration"}
+	}
+	m := New(ctx, o)
+	m.SetSize(w, h)
+	fetch := m.Start()
+	if state != "loading" && fetch != nil {
+		m.Update(fetch())
+	}
+	if state == "error" {
+		now = now.Add(12 * time.Second)
+		src.err = errors.New("connection refused by db.qa:5432 (is PostgreSQL running there?)")
+		m.Update(m.Fetch()())
+	}
+	m.SetZoomed(zoomed)
+	return m
+}
+
+// screen is the pane's view without colour, checked to be exactly w x h.
+func screen(t *testing.T, m *Model, w, h int) string {
+	t.Helper()
+	lines := m.View(false)
+	if len(lines) != h {
+		t.Fatalf("%d lines, want %d", len(lines), h)
+	}
+	for i, l := range lines {
+		lines[i] = ansi.Strip(l)
+		if n := ansi.StringWidth(lines[i]); n != w {
+			t.Errorf("line %d is %d cells, want %d: %q", i, n, w, lines[i])
+		}
+	}
+	return strings.Join(lines, "\n") + "\n"
+}
+
+// TestViews: the pane in every state at the small sizes the root gives it
+// (a 2x2 grid at 80x24 and 100x30, a row of four at 160x48) and zoomed.
+func TestViews(t *testing.T) {
+	for _, state := range []string{"loading", "ok", "error", "off"} {
+		for _, size := range []struct {
+			w, h   int
+			zoomed bool
+		}{{40, 5, false}, {50, 6, false}, {40, 15, false}, {160, 45, true}} {
+			name := fmt.Sprintf("%s_%dx%d", state, size.w, size.h)
+			if size.zoomed {
+				name += "_zoomed"
+			}
+			t.Run(name, func(t *testing.T) {
+				golden.RequireEqual(t, screen(t, newPane(state, size.w, size.h, size.zoomed), size.w, size.h))
+			})
+		}
+	}
+}
+
+// TestSmallPaneKeepsWhatIsPending: at 40x5, during the incident and while
+// Alembic fails with the incident as last data, the first finding is how
+// many migrations are pending, uncut.
+func TestSmallPaneKeepsWhatIsPending(t *testing.T) {
+	for _, state := range []string{"ok", "error"} {
+		s := screen(t, newPane(state, 40, 5, false), 40, 5)
+		if !strings.Contains(s, "│ ⚠ 3 pending · behind ") {
+			t.Errorf("%s: the count pending is not on screen uncut:\n%s", state, s)
+		}
+	}
+}
