@@ -8,7 +8,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 BUILD    := CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w -X github.com/opsdeck/opsdeck/cli.version=$(VERSION)"
 FUZZTIME ?= 30s
 
-.PHONY: all build test demo bench fuzz lint screenshots measure deps clean jaeger prometheus
+.PHONY: all build test demo bench fuzz lint screenshots measure measure-vs deps clean jaeger prometheus
 
 all: build
 
@@ -81,6 +81,12 @@ screenshots: build jaeger
 ## measure: CPU seconds and RSS of the idle console against the demo (60 s)
 measure: deps build jaeger
 	scripts/measure.sh
+
+## measure-vs: the idle console (every pane live) and grafterm (tools/grafterm,
+## scripts/grafterm.json) against the same demo Prometheus, alternating
+## rounds of 60 s; CPU, peak RSS and RssAnon of each, and the CPU ratio
+measure-vs: deps build jaeger
+	scripts/measure-vs-grafterm.sh
 
 clean:
 	rm -rf bin

@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# Measures the idle console side by side with grafterm (slok/grafterm, pinned
+# by tools/grafterm), both against the same demo Prometheus: grafterm draws
+# scripts/grafterm.json (four singlestats and four graphs of the golden
+# signals, with the queries of opsdeck's defaults), opsdeck draws every pane
+# of the demo (metrics, Alertmanager, Postgres, Redis, drift, Celery).
+# The sandbox starts once; then, round after round, each program runs alone
+# in a 160x48 tmux pane at a 2 s refresh and a 15 m window, idle for the
+# duration (default 60 s), the order swapped every round. Prints, per run, CPU
+# seconds, peak RSS and peak RssAnon (sampled every second from
+# /proc/<pid>/status), and per round opsdeck's CPU as a fraction of
+# grafterm's; then the median and spread of each.
+#
+#   scripts/measure-vs-grafterm.sh [rounds] [seconds]     (make measure-vs)
+#   OPSDECK_BIN=path                the console measured (bin/opsdeck)
+#   OPSDECK_BASE_BIN=path           another console build measured in the same
+#                                   rounds (e.g. the commit before a change)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds=${1:-3}
+duration=${2:-60}
+bin=${OPSDECK_BIN:-bin/opsdeck}
+base=${OPSDECK_BASE_BIN:-}
+[[ -x $bin ]] || { echo "measure-vs: $bin not built (make build)" >&2; exit 1; }
+[[ -z $base || -x $base ]] || { echo "measure-vs: $base is not a program" >&2; exit 1; }
+command -v tmux >/dev/null || { echo "measure-vs: tmux missing (scripts/deps.sh)" >&2; exit 1; }
+
+# grafterm, built once into the user's cache at the version tools/grafterm pins.
+version=$(awk '$1 == "github.com/slok/grafterm" && $2 ~ /^v/ {print $2}' tools/grafterm/go.mod)
+grafterm=${GRAFTERM_BIN:-${XDG_CACHE_HOME:-$HOME/.cache}/opsdeck/grafterm-$version}
+if [[ ! -x $grafterm ]]; then
+  echo "building grafterm $version (once)" >&2
+  mkdir -p "$(dirname "$grafterm")"
+  (cd tools/grafterm && go build -o "$grafterm" github.com/slok/grafterm/cmd/grafterm)
+fi
+
+work=$(mktemp -d)
+sock="opsdeck-vs-$$"
+demo_pid=""
+cleanup() {
+  tmux -L "$sock" kill-server 2>/dev/null || true
+  if [[ -n $demo_pid ]]; then kill -INT "$demo_pid" 2>/dev/null && wait "$demo_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+: >"$work/demo.out"
+"$bin" demo --serve >"$work/demo.out" 2>"$work/demo.err" &
+demo_pid=$!
+until cfg=$(sed -n 's/^config: //p' "$work/demo.out"); [[ -n $cfg ]]; do
+  kill -0 "$demo_pid" 2>/dev/null || { echo "measure-vs: the demo did not start" >&2; cat "$work/demo.err" >&2; exit 1; }
+  sleep 0.1
+done
+prom=$(sed -n 's/.*prometheus: {url: "\([^"]*\)".*/\1/p' "$cfg" | head -1)
+[[ -n $prom ]] || { echo "measure-vs: no Prometheus in $cfg" >&2; exit 1; }
+printf '{"version":"v1","datasources":{"prometheus":{"prometheus":{"address":"%s"}}}}\n' "$prom" >"$work/datasources.json"
+sleep 5 # a few samples in Prometheus for the first frames
+
+hz=$(getconf CLK_TCK)
+# complete SCREEN NAME: whether the screen has data where it should.
+complete() {
+  local s=$1
+  if [[ $2 == grafterm ]]; then
+    grep -q 'reqps' <<<"$s" && grep -Eq '[0-9.]+ ?%' <<<"$s" && grep -q 'MiB' <<<"$s"
+    return
+  fi
+  # Every pane live, each with its data: the four metrics, the alert strip
+  # (Alertmanager's answer), Postgres, Redis, drift and Celery.
+  grep -Eq '[0-9] req/s' <<<"$s" && grep -Eq '[0-9] %' <<<"$s" && grep -Eq '[0-9] (ms|s|µs) ' <<<"$s" &&
+    grep -Eq '[0-9] MiB' <<<"$s" && grep -Eq 'alerts? firing|firing' <<<"$s" &&
+    grep -Eq '─ Postgres ─+ live' <<<"$s" && grep -Eq '[0-9]+/[0-9]+ conn' <<<"$s" &&
+    grep -Eq '─ Redis ─+ live' <<<"$s" && grep -q 'queued celery' <<<"$s" &&
+    grep -Eq '─ Schema drift ─+ live' <<<"$s" && grep -q 'revisions' <<<"$s" &&
+    grep -Eq '─ Celery ─+ live' <<<"$s" && grep -Eq '[0-9]+/[0-9]+ workers' <<<"$s"
+}
+# run NAME COMMAND: one program alone in the pane; writes "cpu hwm anon" (s,
+# KiB, KiB) to $work/run.
+run() {
+  local name=$1 cmd=$2 pid screen anon peak=0 before after
+  tmux -L "$sock" new-session -d -x 160 -y 48 "exec $cmd"
+  pid=$(tmux -L "$sock" display-message -p '#{pane_pid}')
+  for _ in $(seq 1 600); do
+    screen=$(tmux -L "$sock" capture-pane -p)
+    complete "$screen" "$name" && break
+    sleep 0.05
+  done
+  complete "$screen" "$name" || { echo "measure-vs: $name: no complete frame within 30 s" >&2; echo "$screen" >&2; exit 1; }
+  before=$(awk '{print $14 + $15 + $16 + $17}' "/proc/$pid/stat")
+  for _ in $(seq 1 "$duration"); do
+    sleep 1
+    anon=$(awk '/^RssAnon/{print $2}' "/proc/$pid/status")
+    ((anon > peak)) && peak=$anon
+  done
+  after=$(awk '{print $14 + $15 + $16 + $17}' "/proc/$pid/stat")
+  # Still complete at the end: every pane stayed live through the run.
+  screen=$(tmux -L "$sock" capture-pane -p)
+  complete "$screen" "$name" || { echo "measure-vs: $name: a pane lost its data during the run" >&2; echo "$screen" >&2; exit 1; }
+  echo "$screen" >"$work/last-$name.txt"
+  echo "$(echo "($after - $before) / $hz" | bc -l) $(awk '/^VmHWM/{print $2}' "/proc/$pid/status") $peak" >"$work/run"
+  tmux -L "$sock" kill-server
+}
+
+contenders=(grafterm opsdeck)
+[[ -n $base ]] && contenders+=(base)
+command_of() {
+  case $1 in
+  grafterm) echo "$grafterm -c scripts/grafterm.json -u $work/datasources.json -r 2s -d 15m" ;;
+  opsdeck) echo "$bin --config $cfg --refresh 2s" ;;
+  base) echo "$base --config $cfg --refresh 2s" ;;
+  esac
+}
+echo "idle ${duration}s at a 2s refresh, 160x48, $rounds rounds; load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+for r in $(seq 1 "$rounds"); do
+  order=("${contenders[@]}")
+  if ((r % 2 == 0)); then order=(); for ((i = ${#contenders[@]} - 1; i >= 0; i--)); do order+=("${contenders[i]}"); done; fi
+  declare -A cpu=()
+  for name in "${order[@]}"; do
+    run "$name" "$(command_of "$name")"
+    read -r c hwm anon <"$work/run"
+    cpu[$name]=$c
+    printf '%-8s round %d: %.2f CPU-s, peak RSS %.1f MiB, peak RssAnon %.1f MiB (load %s)\n' \
+      "$name" "$r" "$c" "$(echo "$hwm / 1024" | bc -l)" "$(echo "$anon / 1024" | bc -l)" "$(cut -d' ' -f1 /proc/loadavg)" |
+      tee -a "$work/results"
+  done
+  for name in opsdeck base; do
+    [[ -n ${cpu[$name]:-} ]] || continue
+    printf '%-8s round %d: %.2f× grafterm CPU\n' "$name" "$r" "$(echo "${cpu[$name]} / ${cpu[grafterm]}" | bc -l)" | tee -a "$work/results"
+  done
+  unset cpu
+done
+echo "every opsdeck pane live at the end of its last run:"
+sed -n '2p;/─ Postgres ─/p' "$work/last-opsdeck.txt"
+# Medians and ranges of what was printed, per contender and figure.
+awk '
+  / CPU-s,/ { n=$1; cpu[n]=cpu[n] " " $4; rss[n]=rss[n] " " $8; anon[n]=anon[n] " " $12 }
+  / grafterm CPU/ { n=$1; x=$4; sub("×", "", x); ratio[n]=ratio[n] " " x }
+  function stat(list,   a, k, i, j, t) { k=split(list, a, " "); for (i=1;i<=k;i++) for (j=i+1;j<=k;j++) if (a[j]+0<a[i]+0) {t=a[i];a[i]=a[j];a[j]=t}
+    return sprintf("median %s (%s–%s)", (k%2 ? a[(k+1)/2] : sprintf("%.2f", (a[k/2]+a[k/2+1])/2)), a[1], a[k]) }
+  END {
+    for (n in cpu) printf "%-8s CPU-s %s; peak RSS MiB %s; peak RssAnon MiB %s\n", n, stat(cpu[n]), stat(rss[n]), stat(anon[n])
+    for (n in ratio) printf "%-8s CPU ÷ grafterm CPU %s\n", n, stat(ratio[n])
+  }' "$work/results"
+echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg)"
