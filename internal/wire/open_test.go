@@ -1,0 +1,113 @@
+package wire
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/opsdeck/opsdeck/sources"
+)
+
+// configKeys are the configuration keys that give each source of an
+// environment; a source added to sources.Environment needs its key here.
+var configKeys = map[string]string{
+	"Metrics":    "prometheus.url",
+	"Database":   "postgres.url",
+	"Alerting":   "alertmanager.url",
+	"Traces":     "tracing.jaeger_url",
+	"Celery":     "celery.broker_url",
+	"Cache":      "redis.url",
+	"Drift":      "schema_reference",
+	"Migrations": "alembic.dir",
+}
+
+// openedField is one sources.Opened field of an environment: its Source
+// (nil or not), Target and Problem.
+type openedField struct {
+	nilSource       bool
+	target, problem string
+}
+
+// openedFields are env's sources.Opened fields by name, found by reflection
+// so that a source added to sources.Environment is checked too.
+func openedFields(t *testing.T, env *sources.Environment) map[string]openedField {
+	t.Helper()
+	out := map[string]openedField{}
+	v := reflect.ValueOf(env).Elem()
+	for i := range v.NumField() {
+		f, ft := v.Field(i), v.Type().Field(i)
+		if ft.Type.PkgPath() != reflect.TypeFor[sources.Environment]().PkgPath() || !strings.HasPrefix(ft.Type.Name(), "Opened[") {
+			continue
+		}
+		out[ft.Name] = openedField{nilSource: f.FieldByName("Source").IsNil(), target: f.FieldByName("Target").String(),
+			problem: f.FieldByName("Problem").String()}
+	}
+	if len(out) == 0 {
+		t.Fatal("found no sources.Opened field in sources.Environment")
+	}
+	return out
+}
+
+// TestUnconfiguredSourcesSayHowToConfigureThem: with nothing configured,
+// every source is nil and its problem names the key that configures it,
+// which is what the readers show.
+func TestUnconfiguredSourcesSayHowToConfigureThem(t *testing.T) {
+	env, err := Open(parse(t, "environments:\n  bare: {}\n"), "bare", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Close()
+	for name, f := range openedFields(t, env) {
+		key, ok := configKeys[name]
+		switch {
+		case !ok:
+			t.Errorf("%s: no configuration key known for it: add it to configKeys", name)
+		case !f.nilSource:
+			t.Errorf("%s: a source although nothing is configured", name)
+		case !strings.Contains(f.problem, key):
+			t.Errorf("%s: problem %q does not name %s", name, f.problem, key)
+		case f.target != "":
+			t.Errorf("%s: target %q although nothing is configured", name, f.target)
+		}
+	}
+}
+
+// TestConfiguredSourcesHaveTargets: with every source configured (Open
+// does no I/O, so nothing need listen), every source is opened with a
+// target, no problem, and no password in the target.
+func TestConfiguredSourcesHaveTargets(t *testing.T) {
+	dir := t.TempDir()
+	ref := filepath.Join(dir, "schema.sql")
+	if err := os.WriteFile(ref, []byte("CREATE TABLE t (id int);\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	const password = "canary-9f3b"
+	cfg := parse(t, "environments:\n  full:\n"+
+		"    prometheus: {url: 'http://u:"+password+"@127.0.0.1:1'}\n"+
+		"    postgres: {url: 'postgresql://u:"+password+"@127.0.0.1:1/db'}\n"+
+		"    redis: {url: 'redis://:"+password+"@127.0.0.1:1/0'}\n"+
+		"    celery: {broker_url: 'redis://:"+password+"@127.0.0.1:1/1'}\n"+
+		"    alertmanager: {url: 'http://u:"+password+"@127.0.0.1:1'}\n"+
+		"    tracing: {jaeger_url: 'http://u:"+password+"@127.0.0.1:1'}\n"+
+		"    alembic: {dir: '"+dir+"'}\n"+
+		"    schema_reference: '"+ref+"'\n")
+	env, err := Open(cfg, "full", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Close()
+	for name, f := range openedFields(t, env) {
+		switch {
+		case f.nilSource:
+			t.Errorf("%s: not opened: %s", name, f.problem)
+		case f.problem != "":
+			t.Errorf("%s: opened, with the problem %q", name, f.problem)
+		case f.target == "":
+			t.Errorf("%s: no target", name)
+		case strings.Contains(f.target, password):
+			t.Errorf("%s: target %q shows the password", name, f.target)
+		}
+	}
+}
