@@ -396,8 +396,11 @@ func (m *Model) lines(e *entry, now time.Time) (string, string) {
 		// Its last read has not come back: the data shown is this old.
 		head += st.Warn.Render("⚠ read " + units.Age(age) + " ago ")
 	}
-	cells := make([]string, 0, len(r.Parts))
-	for _, p := range r.Parts {
+	// The worst parts first: on a narrow screen the line is cut at its end.
+	parts := slices.Clone(r.Parts)
+	slices.SortStableFunc(parts, func(a, b glance.Part) int { return cmp.Compare(glance.Rank(b.Worst), glance.Rank(a.Worst)) })
+	cells := make([]string, 0, len(parts))
+	for _, p := range parts {
 		if c := partCell(st, e, p, now); c != "" {
 			cells = append(cells, c)
 		}
@@ -426,13 +429,25 @@ func partCell(st *theme.Styles, e *entry, p glance.Part, now time.Time) string {
 		}
 		return st.Warn.Render("⚠ " + strings.Join(texts, " ") + ": " + ansi.Truncate(frame.OneLine(p.Down), 36, "…") + " (" + e.ago(p.Source, now) + ")")
 	}
-	return down(st, p.Source, p.Down, e.ago(p.Source, now))
+	texts := make([]string, 0, len(p.Cells))
+	for _, c := range p.Cells {
+		texts = append(texts, c.Text)
+	}
+	switch {
+	case len(texts) == 0:
+		return ""
+	case p.Worst == sources.StatusCrit: // a server that cannot be reached ("PG down"): why, in words
+		return down(st, strings.Join(texts, " "), p.Down, e.ago(p.Source, now))
+	}
+	// A part read through another source (the alerts, the changes through
+	// Prometheus) says only that it is unknown: the server's own part says why.
+	return st.Muted.Render(strings.Join(texts, " "))
 }
 
-// down is a server's cell while it cannot be reached: why (cut short, the
-// row has other cells) and how old its data is.
+// down is a server's cell while it cannot be reached (what: "PG down"): why
+// (cut short, the row has other cells) and how old its data is.
 func down(st *theme.Styles, what, err, ago string) string {
-	return st.Crit.Render("⚠ " + what + " down: " + ansi.Truncate(frame.OneLine(err), 36, "…") + " (" + ago + ")")
+	return st.Crit.Render("⚠ " + what + ": " + ansi.Truncate(frame.OneLine(err), 36, "…") + " (" + ago + ")")
 }
 
 func signalCell(st *theme.Styles, s glance.Signal) string {

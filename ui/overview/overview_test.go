@@ -190,3 +190,24 @@ func TestScrollsToTheSelection(t *testing.T) {
 		t.Errorf("scrolled to e7:\n%s", s)
 	}
 }
+
+// TestDownServersFirst: an environment whose servers are all down shows the
+// database's cell and why within the first 160 columns, before the parts
+// read through Prometheus, which say only that they are unknown.
+func TestDownServersFirst(t *testing.T) {
+	now := t0
+	m := model(&now, "broken")
+	r := glance.Row{Name: "broken", At: now, Parts: []glance.Part{
+		glance.NewPart("alerts", true, "prometheus: connection refused", snapshot.Cell{Text: "alerts ?", Status: sources.StatusError}),
+		glance.NewPart("changes", true, "prometheus: connection refused"),
+		glance.NewPart("traces", true, "exemplars: prometheus: connection refused"),
+		glance.NewPart("migrations", true, "", snapshot.Cell{Text: "migrations –"}),
+		glance.NewPart("postgres", true, "dial tcp 127.0.0.1:1: connection refused", snapshot.Cell{Text: "PG down", Status: sources.StatusCrit}),
+	}}
+	give(m, "broken", r)
+	first := strings.Split(screen(m), "\n")[2]
+	at := strings.Index(first, "⚠ PG down: dial tcp 127.0.0.1:1: connection re… (never read)")
+	if at < 0 || at > strings.Index(first, "alerts ?") || strings.Contains(first, "prometheus: connection refused") {
+		t.Errorf("the broken environment's line:\n%s", first)
+	}
+}
