@@ -21,7 +21,7 @@ var t0 = time.Date(2026, 11, 30, 14, 30, 0, 0, time.UTC)
 
 func healthyRow(name string, at time.Time) glance.Row {
 	return glance.Row{Name: name, At: at,
-		Signals:    []glance.Signal{{Key: sources.RPS, Unit: "req/s", Value: 42, Has: true, Status: sources.StatusOK, Points: []float64{1, 2, 3}}},
+		Signals: []glance.Signal{{Key: sources.RPS, Unit: "req/s", Value: 42, Has: true, Status: sources.StatusOK, Points: []float64{1, 2, 3}}},
 		Parts: []glance.Part{
 			glance.NewPart("alerts", true, "", snapshot.Cell{Text: "no alerts", Status: sources.StatusOK}),
 			glance.NewPart("postgres", true, "", snapshot.Cell{Text: "PG 12/97 conn", Status: sources.StatusOK}),
