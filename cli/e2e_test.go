@@ -220,9 +220,9 @@ func TestEndToEndDemo(t *testing.T) {
 			t.Errorf("screen lacks %q", want)
 		}
 	}
-	stateValues := []*regexp.Regexp{regexp.MustCompile(`\d+/\d+ conn`), regexp.MustCompile(`queues celery \d+`),
-		regexp.MustCompile(`pool origin_db/origin cl \d+`), regexp.MustCompile(`longest query and tx \d+s pid \d+`),
-		regexp.MustCompile(`behind: 2 pending · c7d0e5f19a24`), regexp.MustCompile(`⚠ \d+ schema differences`),
+	stateValues := []*regexp.Regexp{regexp.MustCompile(`\d+/\d+ conn`), regexp.MustCompile(`\d+ (queued )?celery`),
+		regexp.MustCompile(`\d+ waiting · \d+ active · pool origin_db/origin`), regexp.MustCompile(`\d+s longest query and tx · pid \d+`),
+		regexp.MustCompile(`2 pending · behind · c7d0e5f19a24`), regexp.MustCompile(`⚠ \d+ schema differences`),
 		// The Celery pane: the demo's two workers, read from the broker.
 		regexp.MustCompile(`2/2 workers`)}
 	screen = tm.waitFor("Postgres and Redis state", func(s string) bool {
