@@ -176,14 +176,15 @@ func summaryLines(st *theme.Styles, s sources.DBState, roots []*sources.LockNode
 }
 
 // headLine is the connections against the maximum, the version, the role
-// and the uptime; the connection count comes first where room is short.
+// and the uptime; the connection count comes first where room is short,
+// at the right end otherwise.
 func headLine(ls *frame.Lines, st *theme.Styles, s sources.DBState, th sources.DBThresholds, now time.Time) {
 	c, w, dim := s.Connections, ls.Width(), ls.Paint
 	head := fmt.Sprintf("%s %s · up %s", shortVersion(s.Version), s.Role, units.Span(now.Sub(s.StartedAt)))
 	status := th.Connections.Classify(float64(c.Total) / float64(max(c.Max-c.Reserved, 1)))
 	connPaint := st.Status(status, st.OK)
 	conn := frame.Mark(frame.LevelOf(status)) + fmt.Sprintf("%d/%d conn", c.Total, c.Max)
-	if w < 44 {
+	if w < 44 || ansi.StringWidth(head)+1+ansi.StringWidth(conn) > w { // the count must not be the part dropped
 		ls.Raw(frame.LevelOf(status), dim(connPaint).Render(conn)+dim(st.Text).Render(frame.Fit(" · "+head, w-ansi.StringWidth(conn))))
 		return
 	}
