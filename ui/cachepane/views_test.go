@@ -126,3 +126,39 @@ func TestSmallPaneKeepsTheQueue(t *testing.T) {
 		t.Errorf("the critical queue must come before the memory warning:\n%s", s)
 	}
 }
+
+// TestFindingFirst: whatever is wrong comes first, its figure first, in a
+// pane of three lines 36 cells wide (a 40x5 pane).
+func TestFindingFirst(t *testing.T) {
+	st := theme.New(theme.Dark(), true)
+	evicted, expired := 3.0, 0.0
+	for _, c := range []struct {
+		name   string
+		change func(*sources.CacheState)
+		want   string
+	}{
+		{"the last save failed", func(s *sources.CacheState) { s.Persistence.RDBLastStatus = "err" }, "✖ rdb err"},
+		{"the link to the master down", func(s *sources.CacheState) {
+			s.Role, s.Replication = "slave", sources.CacheReplication{LinkStatus: "down", Master: "cache1:6379", LastIO: 40}
+		}, "✖ link down to cache1:6379"},
+		{"keys evicted", func(s *sources.CacheState) { s.EvictedPerSec, s.ExpiredPerSec = &evicted, &expired }, "⚠ 3.00/s evicted"},
+		{"memory near maxmemory", func(s *sources.CacheState) { s.UsedMemory = 1000 << 20 }, "⚠ 97.7 % mem"},
+		{"a cluster node down", func(s *sources.CacheState) {
+			s.Nodes = []sources.CacheNode{{Addr: "10.0.0.1:7000", Role: "master"}, {Addr: "10.0.0.2:7000", Error: "connection refused"}}
+		}, "10.0.0.2:7000 ⚠ connection refused"},
+		{"a queue backed up, the worst first", func(s *sources.CacheState) {
+			s.Queues = []sources.Queue{{Name: "emails", Length: 3}, {Name: "celery", Length: 5000}}
+		}, "⚠ 5000 queued celery · 3 emails"},
+	} {
+		s := sources.CacheState{Version: "7.2.4", Role: "master", Uptime: 3600, UsedMemory: 100 << 20, MaxMemory: 1 << 30,
+			Persistence: sources.CachePersistence{RDBLastStatus: "ok"}}
+		c.change(&s)
+		lines := summaryLines(st, s, sources.Thresholds{Warn: f(100), Crit: f(1000)}, sources.Thresholds{Warn: f(0.8), Crit: f(0.95)}, 36, 3, false, t0)
+		if len(lines) != 3 {
+			t.Errorf("%s: %d lines in a pane of 3", c.name, len(lines))
+		}
+		if got := strings.TrimRight(ansi.Strip(lines[0]), " "); !strings.HasPrefix(got, c.want) {
+			t.Errorf("%s: first line %q, want it to start %q", c.name, got, c.want)
+		}
+	}
+}

@@ -163,3 +163,35 @@ func TestQueuesLongestFirst(t *testing.T) {
 		t.Errorf("queues:\n%s", got)
 	}
 }
+
+// TestFindingFirst: whatever is wrong comes first in a pane of three lines
+// 36 cells wide (a 40x5 pane): workers gone, a queue backed up, failures.
+func TestFindingFirst(t *testing.T) {
+	st := theme.New(theme.Dark(), true)
+	calm := sources.CeleryState{Workers: []sources.CeleryWorker{{Hostname: "w1@host", Pool: "prefork", Online: true, Processed: 40}},
+		Queues: []sources.CeleryQueue{{Name: "default", Waiting: 2}}, Events: sources.CeleryEvents{Since: t0.Add(-time.Hour)}, Window: 5 * time.Minute}
+	for _, c := range []struct {
+		name   string
+		change func(*sources.CeleryState)
+		want   string
+	}{
+		{"nothing wrong: the head first", func(*sources.CeleryState) {}, "1/1 workers · 0 active"},
+		{"no worker at all", func(s *sources.CeleryState) { s.Workers = nil }, "✖ 0/0 workers"},
+		{"a queue backed up", func(s *sources.CeleryState) {
+			s.Queues = append(s.Queues, sources.CeleryQueue{Name: "emails", Waiting: 1370})
+		}, "⚠ 1370 waiting emails · 2 default"},
+		{"a worker's tasks failing", func(s *sources.CeleryState) { s.Workers[0].Failed = 4 }, "⚠ 4 failed · 0 active"},
+		{"tasks failed", func(s *sources.CeleryState) {
+			s.Failures = []sources.CeleryFailure{{Name: "app.tasks.send", Exception: "TimeoutError()"}}
+		}, "✖ 1 failed over 5m00s · last send"},
+	} {
+		s := calm
+		s.Workers = slices.Clone(calm.Workers)
+		s.Queues = slices.Clone(calm.Queues)
+		c.change(&s)
+		lines := summaryLines(st, s, sources.Thresholds{Warn: f(100), Crit: f(1000)}, 36, 3, false, t0)
+		if got := strings.TrimRight(ansi.Strip(lines[0]), " "); !strings.HasPrefix(got, c.want) {
+			t.Errorf("%s: first line %q, want it to start %q", c.name, got, c.want)
+		}
+	}
+}

@@ -154,3 +154,36 @@ func TestSmallPaneKeepsTheBlocker(t *testing.T) {
 		}
 	}
 }
+
+// TestFindingFirst: whatever is wrong comes first, its figure first, in a
+// pane of three lines 36 cells wide (a 40x5 pane).
+func TestFindingFirst(t *testing.T) {
+	st := theme.New(theme.Dark(), true)
+	lag, replay := int64(10<<20), 4.0
+	for _, c := range []struct {
+		name   string
+		change func(*sources.DBState)
+		want   string
+	}{
+		{"connections near the maximum", func(s *sources.DBState) { s.Connections.Total = 96 }, "⚠ 96/100 conn · PG 16.4"},
+		{"a replica whose WAL receiver stopped", func(s *sources.DBState) {
+			s.Replication.Upstream = &sources.DBUpstream{Sender: "db1", LagBytes: &lag, ReplayLag: &replay}
+		}, "⚠ 10 MiB / 4.00 s behind · replica"},
+		{"deadlocks", func(s *sources.DBState) { s.Rates = &sources.DBRates{TPS: 40, Deadlocks: 2} }, "⚠ 2.00/s deadlocks · 40.0 tps"},
+		{"clients waiting in pgbouncer", func(s *sources.DBState) {
+			s.Pgbouncer = &sources.Pgbouncer{Pools: []sources.PgbouncerPool{{Database: "app", User: "app", ClientsActive: 20, ClientsWait: 7}}}
+		}, "⚠ 7 waiting · 20 active · pool app/…"},
+		{"an extension missing", func(s *sources.DBState) { s.MissingExtensions = []string{"vector"} }, "⚠ vector: extension not installed"},
+	} {
+		s := sources.DBState{Version: "16.4", Role: "primary", StartedAt: t0.Add(-time.Hour), Connections: sources.DBConnections{Total: 10, Max: 100},
+			DatabaseSize: 1 << 30, Rates: &sources.DBRates{TPS: 40}}
+		c.change(&s)
+		lines := summaryLines(st, s, nil, thresholds(), 36, 3, false, t0)
+		if len(lines) != 3 {
+			t.Errorf("%s: %d lines in a pane of 3", c.name, len(lines))
+		}
+		if got := strings.TrimRight(ansi.Strip(lines[0]), " "); !strings.HasPrefix(got, c.want) {
+			t.Errorf("%s: first line %q, want it to start %q", c.name, got, c.want)
+		}
+	}
+}

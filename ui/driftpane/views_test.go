@@ -123,3 +123,36 @@ func TestSmallPaneKeepsWhatIsPending(t *testing.T) {
 		}
 	}
 }
+
+// TestFindingFirst: whatever is wrong comes first, the critical before the
+// warnings, in a pane of three lines 36 cells wide (a 40x5 pane).
+func TestFindingFirst(t *testing.T) {
+	mig, d := incident()
+	unknown := mig
+	unknown.Status, unknown.Current, unknown.Pending = sources.MigrationsUnknownRevison, []string{"zz9"}, nil
+	critical := mig
+	critical.Problems = append(critical.Problems, sources.Problem{Severity: sources.SeverityCritical, Message: "two heads: a merge is missing"})
+	for _, c := range []struct {
+		name string
+		r    sources.DriftReport
+		want []string
+	}{
+		{"an unknown revision before the schema", sources.DriftReport{Migrations: &unknown, Schema: &d},
+			[]string{"✖ UNKNOWN REVISION zz9", "⚠ notes.py declares no revision", "⚠ 2 schema differences (1 hazardous"}},
+		{"a critical problem before the revisions pending", sources.DriftReport{Migrations: &critical, Schema: &d},
+			[]string{"✖ two heads: a merge is missing", "⚠ 3 pending · behind", "⚠ notes.py declares no revision"}},
+		{"schema differences before the revision count", sources.DriftReport{Migrations: &sources.MigrationState{Status: sources.MigrationsUpToDate,
+			Heads: []string{"c3"}, Revisions: 3}, Schema: &d},
+			[]string{"⚠ 2 schema differences (1 hazardous", "✔ up to date at c3", "3 revisions, 1 head(s)"}},
+	} {
+		lines := summaryLines(st, c.r, 36, 3, false, false, "enter")
+		if len(lines) != len(c.want) {
+			t.Fatalf("%s: %d lines, want %d:\n%s", c.name, len(lines), len(c.want), plain(lines))
+		}
+		for i, want := range c.want {
+			if got := ansi.Strip(lines[i]); !strings.HasPrefix(got, want) {
+				t.Errorf("%s: line %d is %q, want it to start %q", c.name, i, got, want)
+			}
+		}
+	}
+}
