@@ -1,12 +1,14 @@
 package wire
 
 import (
+	"cmp"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/opsdeck/opsdeck/config"
 	"github.com/opsdeck/opsdeck/sources"
 )
 
@@ -59,11 +61,14 @@ func TestUnconfiguredSourcesSayHowToConfigureThem(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer env.Close()
+	keys := yamlPaths(reflect.TypeFor[config.Environment](), "")
 	for name, f := range openedFields(t, env) {
 		key, ok := configKeys[name]
 		switch {
 		case !ok:
 			t.Errorf("%s: no configuration key known for it: add it to configKeys", name)
+		case !keys[key]:
+			t.Errorf("%s: %s is not a key of an environment's configuration", name, key)
 		case !f.nilSource:
 			t.Errorf("%s: a source although nothing is configured", name)
 		case !strings.Contains(f.problem, key):
@@ -72,6 +77,30 @@ func TestUnconfiguredSourcesSayHowToConfigureThem(t *testing.T) {
 			t.Errorf("%s: target %q although nothing is configured", name, f.target)
 		}
 	}
+}
+
+// yamlPaths are the dotted keys of t's YAML form under prefix, inline
+// structs' keys at their parent's level.
+func yamlPaths(t reflect.Type, prefix string) map[string]bool {
+	out := map[string]bool{}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if name == "-" || !f.IsExported() {
+			continue
+		}
+		path := prefix
+		if !strings.Contains(opts, "inline") {
+			path = strings.TrimPrefix(prefix+"."+cmp.Or(name, strings.ToLower(f.Name)), ".")
+			out[path] = true
+		}
+		if f.Type.Kind() == reflect.Struct {
+			for p := range yamlPaths(f.Type, path) {
+				out[p] = true
+			}
+		}
+	}
+	return out
 }
 
 // TestConfiguredSourcesHaveTargets: with every source configured (Open
