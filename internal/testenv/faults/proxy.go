@@ -51,6 +51,7 @@ type Proxy struct {
 	delay   time.Duration
 	changed chan struct{} // closed and replaced whenever the fault changes
 	served  *chanListener // connections for Handler, while Serve lasts
+	held    int           // chunks Stall holds now
 }
 
 // NewProxy starts forwarding a free loopback port to target (host:port).
@@ -121,6 +122,21 @@ func (p *Proxy) Open() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return len(p.conns)
+}
+
+// Held is the number of chunks Stall holds now: a request that reached the
+// proxy and waits there (what a test waits for before it acts mid-poll).
+func (p *Proxy) Held() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.held
+}
+
+// hold counts a chunk held by Stall (by n = 1, and -1 when it moves on).
+func (p *Proxy) hold(n int) {
+	p.mu.Lock()
+	p.held += n
+	p.mu.Unlock()
 }
 
 func (p *Proxy) state() (Fault, time.Duration, <-chan struct{}) {
@@ -223,10 +239,13 @@ func (p *Proxy) pipe(dst, src net.Conn, done <-chan struct{}) {
 			fault, delay, changed := p.state()
 			switch fault {
 			case Stall:
+				p.hold(1)
 				select {
 				case <-changed:
+					p.hold(-1)
 					goto apply
 				case <-done:
+					p.hold(-1)
 					return
 				}
 			case Slow:
