@@ -24,44 +24,46 @@ func (m *Model) openAlerts() tea.Cmd {
 		return gs, has, strip.Poll.Err
 	}
 	km := m.keys
-	m.av = alertsview.New(m.pctx, m.env.Alerting.Source, m.env.Scrubber, groups,
+	a := alertsview.New(m.pctx, m.env.Alerting.Source, m.env.Scrubber, groups,
 		km.hint("up", "down", "silence", "acknowledge", "alerts_tab", "refresh", "close"),
 		km.hint("up", "down", "expire", "alerts_tab", "refresh", "close"))
+	m.push(&alertsScreen{model: a})
 	m.layout()
-	return m.av.Fetch()
+	return a.Fetch()
 }
 
 // noSilence says why the selected alert cannot be silenced here.
 func (m *Model) noSilence() string {
 	return m.noSilenceKey(m.silences.Make != nil, alertsview.AlertsTab, "select an alert", "no alert selected",
-		func() bool { _, _, ok := m.av.Selected(); return ok })
+		func(a *alertsview.Model) bool { _, _, ok := a.Selected(); return ok })
 }
 
 // noAck says why the selected alert cannot be acknowledged here.
 func (m *Model) noAck() string {
 	return m.noSilenceKey(m.silences.Ack != nil, alertsview.AlertsTab, "select an alert", "no alert selected",
-		func() bool { _, _, ok := m.av.Selected(); return ok })
+		func(a *alertsview.Model) bool { _, _, ok := a.Selected(); return ok })
 }
 
 // noExpire says why no silence can be expired here.
 func (m *Model) noExpire() string {
 	return m.noSilenceKey(m.silences.Expire != nil, alertsview.SilencesTab, "select a silence", "no silence selected",
-		func() bool { _, ok := m.av.SelectedSilence(); return ok })
+		func(a *alertsview.Model) bool { _, ok := a.SelectedSilence(); return ok })
 }
 
 // noSilenceKey says why a key of the alerts view that acts on what is
 // selected in tab does nothing now; pick and none say what to select.
-func (m *Model) noSilenceKey(available bool, tab int, pick, none string, selected func() bool) string {
+func (m *Model) noSilenceKey(available bool, tab int, pick, none string, selected func(*alertsview.Model) bool) string {
+	view, open := find[*alertsScreen](m)
 	switch {
 	case !available:
 		return "silences are not available here"
 	case m.silences.Refused != "":
 		return "refused: " + m.silences.Refused
-	case m.av == nil:
+	case !open:
 		return "open the alerts view (" + m.keys.key("alerts") + ")"
-	case m.av.Tab() != tab:
+	case view.model.Tab() != tab:
 		return pick + " (" + m.keys.key("alerts_tab") + " switches alerts and silences)"
-	case !selected():
+	case !selected(view.model):
 		return none
 	}
 	return ""
@@ -69,27 +71,27 @@ func (m *Model) noSilenceKey(available bool, tab int, pick, none string, selecte
 
 // silenceForm opens the silence form on the selected alert.
 func (m *Model) silenceForm(tea.KeyPressMsg) tea.Cmd {
-	cmd, _ := m.av.OpenForm(0, "")
+	cmd, _ := m.alertsView().OpenForm(0, "")
 	return cmd
 }
 
 // submitSilence reads the form: a silence that cannot be made says why in
 // the form and nothing is sent; one that can goes to its confirmation.
-func (m *Model) submitSilence() tea.Cmd {
-	f := m.av.Form()
+func (m *Model) submitSilence(view *alertsview.Model) tea.Cmd {
+	f := view.Form()
 	s, err := f.Silence(m.deps.Now(), m.silences.Who)
 	if err != nil {
 		f.Refuse(err)
 		return nil
 	}
-	m.av.CloseForm()
+	view.CloseForm()
 	return m.act.Begin(m.silences.Make(m.env.Alerting.Source, s, f.Group()))
 }
 
 // acknowledge silences the selected alert for the environment's ack
 // duration, the comment "ack": the form skipped, the confirmation not.
 func (m *Model) acknowledge(tea.KeyPressMsg) tea.Cmd {
-	a, group, _ := m.av.Selected()
+	a, group, _ := m.alertsView().Selected()
 	f := alertsview.NewForm(a, group, m.env.AckDuration, "ack")
 	s, err := f.Silence(m.deps.Now(), m.silences.Who)
 	if err != nil {
@@ -101,6 +103,14 @@ func (m *Model) acknowledge(tea.KeyPressMsg) tea.Cmd {
 
 // expireSilence ends the selected silence, once confirmed.
 func (m *Model) expireSilence(tea.KeyPressMsg) tea.Cmd {
-	s, _ := m.av.SelectedSilence()
+	s, _ := m.alertsView().SelectedSilence()
 	return m.act.Begin(m.silences.Expire(m.env.Alerting.Source, s))
+}
+
+// alertsView is the open alerts view (its keys act only while it is on top).
+func (m *Model) alertsView() *alertsview.Model {
+	if a, ok := find[*alertsScreen](m); ok {
+		return a.model
+	}
+	return nil
 }

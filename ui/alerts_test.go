@@ -141,7 +141,7 @@ func TestAlertsView(t *testing.T) {
 		t.Fatalf("made %+v", am.made)
 	}
 	h.key("esc") // the output; the view is under it
-	if h.m.av == nil {
+	if !h.alertsOpen() {
 		t.Fatal("the view closed with the action's output")
 	}
 	h.key("tab")
@@ -159,7 +159,7 @@ func TestAlertsView(t *testing.T) {
 	}
 	h.key("esc")
 	h.key("esc")
-	if h.m.av != nil {
+	if h.alertsOpen() {
 		t.Error("esc did not close the view")
 	}
 	// a: the acknowledgement, confirmed like any silence.
@@ -177,7 +177,7 @@ func TestNoAlertsViewWithoutAlertmanager(t *testing.T) {
 	h := newHarness(t, healthy(), nil, false)
 	h.size(160, 48)
 	h.key("A")
-	if s := h.screen(); h.m.av != nil || !strings.Contains(s, "alertmanager.url (or ALERTMANAGER_URL)") {
+	if s := h.screen(); h.alertsOpen() || !strings.Contains(s, "alertmanager.url (or ALERTMANAGER_URL)") {
 		t.Errorf("A without Alertmanager:\n%s", s)
 	}
 }

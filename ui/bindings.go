@@ -36,7 +36,7 @@ func Bindings() []Binding {
 		{Spec: binding.Spec{Name: "focus_back", Keys: []string{"shift+tab"}, Scopes: main, Help: "focus back", Group: "Navigate"},
 			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.moveFocus(len(m.panes) - 1) }},
 		{Spec: binding.Spec{Name: "zoom", Keys: []string{"enter", "z"}, Scopes: main, Help: "zoom", Group: "Navigate", Footer: true},
-			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.setZoom(!m.zoomed) }},
+			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.setZoom(!m.zoomed()) }},
 		{Spec: binding.Spec{Name: "next_page", Keys: []string{"]"}, Scopes: main, Help: "next page of panes", Group: "Navigate", Footer: true},
 			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.turnPage(1) }, Disabled: (*Model).onePage},
 		{Spec: binding.Spec{Name: "previous_page", Keys: []string{"["}, Scopes: main, Help: "previous page of panes", Group: "Navigate"},
@@ -45,19 +45,10 @@ func Bindings() []Binding {
 			Handler: (*Model).close},
 		{Spec: binding.Spec{Name: "refresh", Keys: []string{"r"}, Scopes: []binding.Scope{binding.Main, binding.Breakdown, binding.Traces, binding.Alerts, binding.Overview}, Help: "refresh", Group: "Data", Footer: true},
 			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd {
-				if m.ov != nil {
-					return m.ov.Refresh()
+				if r, ok := m.top().(refresher); ok {
+					return r.refresh(m)
 				}
-				if m.bd != nil {
-					return m.bd.Fetch()
-				}
-				if m.tr != nil {
-					return m.tr.Fetch()
-				}
-				if m.av != nil {
-					return tea.Batch(m.av.Fetch(), m.broadcastRefresh())
-				}
-				return m.broadcastRefresh()
+				return nil
 			}},
 		{Spec: binding.Spec{Name: "breakdown", Keys: []string{"b"}, Scopes: main, Help: "split by a label (breakdown)", Group: "Data"},
 			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.openBreakdown() }, Disabled: (*Model).noBreakdown},
@@ -115,7 +106,7 @@ func Bindings() []Binding {
 		{Spec: binding.Spec{Name: "cursor_right", Keys: []string{"right", "l"}, Scopes: main, Help: "cursor forward", Group: "Time"},
 			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.moveCursor(+1) }, Disabled: noMetrics},
 		{Spec: binding.Spec{Name: "help", Keys: []string{"?"}, Scopes: main, Help: "help", Group: "Console", Footer: true},
-			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { m.overlay = overlayHelp; return nil }},
+			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { m.push(helpScreen{}); return nil }},
 		{Spec: binding.Spec{Name: "quit", Keys: []string{"q"}, Scopes: []binding.Scope{binding.Main, binding.Overview}, Help: "quit", Group: "Console", Footer: true},
 			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.quit() }},
 		{Spec: binding.Spec{Name: "interrupt", Keys: []string{"ctrl+c"}, Scopes: every, Help: "quit from anywhere", Group: "Console"},
@@ -138,8 +129,8 @@ func Bindings() []Binding {
 			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.signal(true) }, Disabled: (*Model).noSignal},
 		{Spec: binding.Spec{Name: "sort", Keys: []string{"s"}, Scopes: []binding.Scope{binding.Postgres, binding.Breakdown}, Help: "sort by next column", Group: "Postgres zoomed"},
 			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd {
-				if m.bd != nil {
-					m.bd.NextOrder()
+				if b, ok := m.top().(*breakdownScreen); ok {
+					b.model.NextOrder()
 				} else {
 					m.dbPane.NextSort()
 				}
@@ -168,12 +159,12 @@ func Bindings() []Binding {
 				return m.act.Unavailable(m.driftPane.Check())
 			}},
 		{Spec: binding.Spec{Name: "next_label", Keys: []string{"tab"}, Scopes: []binding.Scope{binding.Breakdown}, Help: "split by the next label", Group: "Breakdown"},
-			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.bd.NextLabel(+1) }},
+			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.breakdownView().NextLabel(+1) }},
 		{Spec: binding.Spec{Name: "previous_label", Keys: []string{"shift+tab"}, Scopes: []binding.Scope{binding.Breakdown}, Help: "previous label", Group: "Breakdown"},
-			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.bd.NextLabel(-1) }},
+			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.breakdownView().NextLabel(-1) }},
 		{Spec: binding.Spec{Name: "copy_trace", Keys: []string{"y"}, Scopes: []binding.Scope{binding.Traces}, Help: "copy the trace's link (OSC 52)", Group: "Traces"},
 			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd {
-				link, ok := m.tr.Link()
+				link, ok := m.tracesView().Link()
 				if !ok {
 					m.flash = "no trace to copy here"
 					return nil
@@ -185,13 +176,13 @@ func Bindings() []Binding {
 		{Spec: binding.Spec{Name: "find_statement", Keys: []string{"f"}, Scopes: []binding.Scope{binding.Traces}, Help: "find its query in Postgres", Group: "Traces"},
 			Handler: (*Model).findStatement,
 			Disabled: func(m *Model) string {
-				if _, ok := m.tr.Statement(); !ok {
+				if _, ok := m.tracesView().Statement(); !ok {
 					return "open a trace and select a database span"
 				}
 				return ""
 			}},
 		{Spec: binding.Spec{Name: "alerts_tab", Keys: []string{"tab"}, Scopes: []binding.Scope{binding.Alerts}, Help: "alerts / silences", Group: "Alerts"},
-			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { m.av.NextTab(); return nil }},
+			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { m.alertsView().NextTab(); return nil }},
 		{Spec: binding.Spec{Name: "silence", Keys: []string{"s"}, Scopes: []binding.Scope{binding.Alerts}, Help: "silence the alert", Group: "Alerts"},
 			Handler: (*Model).silenceForm, Disabled: (*Model).noSilence},
 		{Spec: binding.Spec{Name: "acknowledge", Keys: []string{"a"}, Scopes: []binding.Scope{binding.Alerts}, Help: "acknowledge (a short silence)", Group: "Alerts"},
@@ -257,36 +248,16 @@ func (km keymap) hint(names ...string) string {
 	return strings.Join(parts, " · ")
 }
 
-// scope is where keys go now: the overlay or list that is up, a zoomed
-// pane's drill-down, or the main screen.
+// scope is where keys go now: the action overlay's, while it is up, else
+// the top screen's.
 func (m *Model) scope() binding.Scope {
 	switch {
 	case m.act.Typing():
 		return binding.Typing
 	case m.act.Active():
 		return binding.Overlay
-	case m.ov != nil:
-		return binding.Overview
-	case m.av != nil && m.av.Form() != nil:
-		return binding.Typing
-	case m.bd != nil:
-		return binding.Breakdown
-	case m.tr != nil:
-		return binding.Traces
-	case m.av != nil:
-		return binding.Alerts
-	case m.overlay == overlayEnvs:
-		return binding.Picker
-	case m.zoomed && m.focused(m.dbPane) && m.dbPane.Capturing():
-		return binding.Typing
-	case m.zoomed && m.focused(m.dbPane):
-		return binding.Postgres
-	case m.zoomed && m.focused(m.driftPane):
-		return binding.Drift
-	case m.zoomed && m.celeryPane != nil && m.focused(m.celeryPane):
-		return binding.Celery
 	}
-	return binding.Main
+	return m.top().scope(m)
 }
 
 // inScope reports whether scope s takes b: a zoomed pane takes its own
@@ -305,12 +276,11 @@ func inScope(b Binding, s binding.Scope) bool {
 func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 	m.flash = ""
 	s := m.scope()
-	if m.overlay == overlayHelp && s == binding.Main {
+	if _, help := m.top().(helpScreen); help && s == binding.Main {
 		if key.Matches(k, m.keys["interrupt"]) {
 			return m.interrupt(k)
 		}
-		m.overlay = overlayNone // any other key closes help
-		return nil
+		return m.pop() // any other key closes help
 	}
 	// A zoomed pane's own bindings come before the main screen's.
 	for _, own := range []bool{true, false} {
@@ -332,10 +302,10 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 		if m.act.Typing() {
 			return m.overlayKey(k)
 		}
-		if m.av != nil && m.av.Form() != nil {
-			return m.av.Form().Type(k)
+		if t, ok := m.top().(typist); ok {
+			return t.typeKey(m, k)
 		}
-		return m.dbPane.Type(k)
+		return nil
 	case binding.Overlay:
 		return m.overlayKey(k) // answers, action keys, and the overlay's "why not"
 	case binding.Picker:
@@ -362,140 +332,66 @@ func (m *Model) overlayKey(k tea.KeyPressMsg) tea.Cmd {
 	return cmd
 }
 
-// close unzooms, clears the time cursor, a filter, or closes what is open.
+// close answers the action overlay while it is up; else the top screen
+// handles esc itself (an open trace, a filter, the time cursor) or is
+// popped.
 func (m *Model) close(k tea.KeyPressMsg) tea.Cmd {
-	switch m.scope() {
-	case binding.Overlay, binding.Typing:
-		if m.act.Active() {
-			return m.overlayKey(k)
-		}
-		if m.av != nil && m.av.Form() != nil {
-			m.av.CloseForm() // nothing was sent
-			return nil
-		}
-		m.dbPane.ClearFilter()
-		return nil
-	case binding.Alerts:
-		m.av = nil
-		return nil
-	case binding.Overview:
-		m.fromOverview = false
-		return m.closeOverview("")
-	case binding.Picker:
-		m.overlay = overlayNone
-		return nil
-	case binding.Breakdown:
-		m.bd = nil
-		return nil
-	case binding.Traces:
-		if !m.tr.Back() {
-			m.tr = nil
-		}
-		return nil
-	case binding.Postgres:
-		if m.dbPane.ClearFilter() {
-			return nil // the first close clears the filter, the next unzooms
-		}
+	if m.act.Active() {
+		return m.overlayKey(k)
 	}
-	if !m.timeline.Cursor.IsZero() {
-		m.timeline.ClearCursor() // the cursor goes first; pause stays
-		return nil
+	if cmd, done := m.top().escape(m); done {
+		return cmd
 	}
-	if m.zoomed {
-		return m.setZoom(false)
-	}
-	if m.narrow.Label != "" {
-		return m.setNarrow(sources.Focus{})
-	}
-	if m.fromOverview {
-		return m.openOverview() // the console was opened from the overview: back to it
-	}
-	return nil
+	return m.pop()
 }
 
-// choose picks the environment in the picker, keeps a typed filter, or
-// answers the action overlay.
+// choose answers the action overlay while it is up; else the top screen
+// chooses what is selected in it (an environment, a value to focus on, a
+// trace, a typed filter).
 func (m *Model) choose(k tea.KeyPressMsg) tea.Cmd {
-	switch m.scope() {
-	case binding.Picker:
-		m.overlay = overlayNone
-		name := m.deps.Environments[m.picker].Name
-		if name == m.env.Name {
-			return nil
+	if !m.act.Active() {
+		if c, ok := m.top().(chooser); ok {
+			return c.choose(m)
 		}
-		m.openEnv(name)
-		m.layout()
-		return m.start()
-	case binding.Typing:
-		if !m.act.Active() && m.av != nil && m.av.Form() != nil {
-			return m.submitSilence()
-		}
-		if !m.act.Active() {
-			m.dbPane.KeepFilter()
-			return nil
-		}
-	case binding.Breakdown:
-		label, row, ok := m.bd.Selected()
-		if !ok {
-			m.flash = "nothing to focus on yet"
-			return nil
-		}
-		if _, direct := m.env.Metrics.Source.(sources.Sampler); direct {
-			// Its panes read the endpoint's totals, not a query a matcher narrows.
-			m.flash = "a focus needs Prometheus: direct /metrics mode reads the whole endpoint (the breakdown shows each value)"
-			return nil
-		}
-		m.bd = nil
-		return m.setNarrow(sources.Focus{Label: label, Value: row.Value})
-	case binding.Overview:
-		m.fromOverview = true
-		return m.closeOverview(m.ov.Selected())
-	case binding.Traces:
-		if m.tr.Opened() {
-			return nil // enter on a span: its attributes already show
-		}
-		cmd, say := m.tr.Open()
-		if say != "" {
-			// The trace id (or its page) stays on screen to be copied.
-			return m.setNotice(say)
-		}
-		m.layout()
-		return cmd
 	}
 	return m.overlayKey(k)
 }
 
-// listMove moves in the list that has the keys.
-func (m *Model) listMove(k tea.KeyPressMsg, delta int) tea.Cmd {
-	switch m.scope() {
-	case binding.Picker:
-		n := len(m.deps.Environments)
-		m.picker = (m.picker + n + delta) % n
-	case binding.Postgres:
-		m.dbPane.Move(delta)
-	case binding.Celery:
-		m.celeryPane.Move(delta)
-	case binding.Breakdown:
-		m.bd.Move(delta)
-	case binding.Traces:
-		m.tr.Move(delta)
-	case binding.Alerts:
-		m.av.Move(delta)
-	case binding.Overview:
-		m.ov.Move(delta)
-	default:
-		return m.overlayKey(k)
+// narrowTo focuses the metric panes on the value selected in the breakdown,
+// which closes.
+func (m *Model) narrowTo(b *breakdown.Model) tea.Cmd {
+	label, row, ok := b.Selected()
+	if !ok {
+		m.flash = "nothing to focus on yet"
+		return nil
 	}
-	return nil
+	if _, direct := m.env.Metrics.Source.(sources.Sampler); direct {
+		// Its panes read the endpoint's totals, not a query a matcher narrows.
+		m.flash = "a focus needs Prometheus: direct /metrics mode reads the whole endpoint (the breakdown shows each value)"
+		return nil
+	}
+	return tea.Batch(m.pop(), m.setNarrow(sources.Focus{Label: label, Value: row.Value}))
+}
+
+// clearNarrow reads every value of the label again.
+func (m *Model) clearNarrow() tea.Cmd { return m.setNarrow(sources.Focus{}) }
+
+// listMove moves in the list on top; the action overlay scrolls.
+func (m *Model) listMove(k tea.KeyPressMsg, delta int) tea.Cmd {
+	if s := m.scope(); s != binding.Overlay && s != binding.Typing {
+		if mv, ok := m.top().(mover); ok && mv.move(m, delta) {
+			return nil
+		}
+	}
+	return m.overlayKey(k)
 }
 
 // environment opens the picker, or moves down in it.
 func (m *Model) environment(k tea.KeyPressMsg) tea.Cmd {
-	if m.overlay == overlayEnvs {
+	if _, open := m.top().(*pickerScreen); open {
 		return m.listMove(k, +1)
 	}
-	m.overlay = overlayEnvs
-	m.picker = m.currentEnvIndex()
+	m.push(&pickerScreen{cursor: m.currentEnvIndex()})
 	return nil
 }
 
@@ -528,13 +424,12 @@ const statementFilter = 48
 // findStatement shows the Postgres sessions running the selected span's
 // statement: the trace closed, the drill-down filtered by its beginning.
 func (m *Model) findStatement(tea.KeyPressMsg) tea.Cmd {
-	st, _ := m.tr.Statement()
+	st, _ := m.tracesView().Statement()
 	if r := []rune(st); len(r) > statementFilter {
 		st = string(r[:statementFilter])
 	}
-	m.tr = nil
-	var cmds []tea.Cmd
-	if m.zoomed {
+	cmds := []tea.Cmd{m.pop()} // the trace list
+	if m.zoomed() {
 		cmds = append(cmds, m.setZoom(false))
 	}
 	for i, p := range m.panes {
@@ -560,18 +455,38 @@ func (m *Model) noTraces() string {
 // openTraces lists the focused metric pane's exemplars.
 func (m *Model) openTraces() tea.Cmd {
 	src, _ := m.env.Metrics.Source.(sources.Exemplars)
-	m.tr = traces.New(m.pctx, src, m.charts[m.focus].Spec(), m.env.Scrubber, m.keys.hint("up", "down", "select", "copy_trace", "refresh", "close"),
+	t := traces.New(m.pctx, src, m.charts[m.focus].Spec(), m.env.Scrubber, m.keys.hint("up", "down", "select", "copy_trace", "refresh", "close"),
 		m.env.Traces.Source, m.env.TraceUI, m.env.TraceService)
+	m.push(&tracesScreen{model: t})
 	m.layout()
-	return m.tr.Fetch()
+	return t.Fetch()
 }
 
 // openBreakdown splits the focused metric pane's signal.
 func (m *Model) openBreakdown() tea.Cmd {
 	src, _ := m.env.Metrics.Source.(sources.Splitter)
 	km := m.keys
-	m.bd = breakdown.New(m.pctx, src, m.charts[m.focus].Spec(), m.env.Scrubber,
+	b := breakdown.New(m.pctx, src, m.charts[m.focus].Spec(), m.env.Scrubber,
 		km.hint("next_label", "sort", "up", "down", "select", "refresh", "close"))
+	m.push(&breakdownScreen{model: b})
 	m.layout()
-	return m.bd.Fetch()
+	return b.Fetch()
+}
+
+// breakdownView is the open breakdown (its keys act only while it is on
+// top), nil when none is.
+func (m *Model) breakdownView() *breakdown.Model {
+	if b, ok := find[*breakdownScreen](m); ok {
+		return b.model
+	}
+	return nil
+}
+
+// tracesView is the open trace list, nil when none is; a nil list answers
+// that it has nothing selected (the help asks it while it is closed).
+func (m *Model) tracesView() *traces.Model {
+	if t, ok := find[*tracesScreen](m); ok {
+		return t.model
+	}
+	return nil
 }

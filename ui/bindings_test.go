@@ -61,7 +61,7 @@ func TestEveryBindingRemapped(t *testing.T) {
 	for _, k := range []string{"q", "tab", "?", "r", "p", "enter"} {
 		reads := metricReads(src)
 		h.key(k)
-		if h.quit || h.m.focus != 0 || h.m.overlay != overlayNone || h.m.timeline.Paused || h.m.zoomed || metricReads(src) != reads {
+		if h.quit || h.m.focus != 0 || len(h.m.stack) != 1 || h.m.timeline.Paused || h.m.zoomed() || metricReads(src) != reads {
 			t.Fatalf("old key %q still acts", k)
 		}
 	}
@@ -74,7 +74,7 @@ func TestEveryBindingRemapped(t *testing.T) {
 		t.Error("focus_back")
 	}
 	h.key(K("help"))
-	if s := look(); h.m.overlay != overlayHelp || !regexp.MustCompile(`alt\+a\s+focus`).MatchString(s) {
+	if s := look(); !h.helpOpen() || !regexp.MustCompile(`alt\+a\s+focus`).MatchString(s) {
 		t.Errorf("help:\n%s", s)
 	}
 	h.key("z") // any key closes help
@@ -111,7 +111,7 @@ func TestEveryBindingRemapped(t *testing.T) {
 	}
 	// The breakdown of the focused metric pane.
 	h.key(K("breakdown"))
-	if s := look(); h.m.bd == nil || !strings.Contains(s, "Requests/s by handler") || !strings.Contains(s, "/api/chat") {
+	if s := look(); !h.breakdownOpen() || !strings.Contains(s, "Requests/s by handler") || !strings.Contains(s, "/api/chat") {
 		t.Fatalf("breakdown:\n%s", s)
 	}
 	h.key(K("next_label"))
@@ -131,15 +131,15 @@ func TestEveryBindingRemapped(t *testing.T) {
 		t.Error("refresh in the breakdown")
 	}
 	h.key(K("close"))
-	if h.m.bd != nil {
+	if h.breakdownOpen() {
 		t.Error("close did not close the breakdown")
 	}
 	h.key(K("zoom"))
-	if look(); !h.m.zoomed {
+	if look(); !h.m.zoomed() {
 		t.Error("zoom")
 	}
 	h.key(K("close"))
-	if h.m.zoomed {
+	if h.m.zoomed() {
 		t.Error("close did not unzoom")
 	}
 
@@ -157,7 +157,7 @@ func TestEveryBindingRemapped(t *testing.T) {
 		t.Error("select did not keep the filter")
 	}
 	h.key(K("close"))
-	if !h.m.zoomed || strings.Contains(h.screen(), "filter: x") {
+	if !h.m.zoomed() || strings.Contains(h.screen(), "filter: x") {
 		t.Error("the first close clears the filter and stays zoomed")
 	}
 	was := h.m.dbPane.Sessions()

@@ -30,7 +30,7 @@ func TestBreakdownOverlay(t *testing.T) {
 	_, pending := h.m.Update(tea.KeyPressMsg{Code: 'b', Text: "b"})
 	h.key("esc")
 	h.run(pending)
-	if h.m.bd != nil || strings.Contains(h.screen(), "by handler") {
+	if h.breakdownOpen() || strings.Contains(h.screen(), "by handler") {
 		t.Error("a closed breakdown came back")
 	}
 	// enter focuses every metric pane on the row under the cursor.
@@ -38,7 +38,7 @@ func TestBreakdownOverlay(t *testing.T) {
 	h.key("down")
 	h.key("enter")
 	s = h.screen()
-	if h.m.bd != nil || !strings.Contains(s, `◎ handler="/api/messages" (esc clears)`) {
+	if h.breakdownOpen() || !strings.Contains(s, `◎ handler="/api/messages" (esc clears)`) {
 		t.Fatalf("focus:\n%s", s)
 	}
 	for _, p := range h.m.charts {
@@ -54,7 +54,7 @@ func TestBreakdownOverlay(t *testing.T) {
 		h.key("tab")
 	}
 	h.key("b")
-	if h.m.bd != nil || !strings.Contains(h.screen(), "b: focus a metric pane to split it by a label") {
+	if h.breakdownOpen() || !strings.Contains(h.screen(), "b: focus a metric pane to split it by a label") {
 		t.Errorf("b on the Postgres pane:\n%s", h.screen())
 	}
 }
@@ -77,7 +77,7 @@ func TestDirectModeBreakdownWithoutFocus(t *testing.T) {
 		t.Fatalf("no breakdown in direct mode:\n%s", s)
 	}
 	h.key("enter")
-	if s := h.screen(); h.m.bd == nil || !strings.Contains(s, "a focus needs Prometheus") || strings.Contains(s, "◎") {
+	if s := h.screen(); !h.breakdownOpen() || !strings.Contains(s, "a focus needs Prometheus") || strings.Contains(s, "◎") {
 		t.Errorf("enter in direct mode must say why it does not focus:\n%s", s)
 	}
 }

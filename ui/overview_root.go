@@ -27,25 +27,40 @@ func (m *Model) newOverview() *overview.Model {
 }
 
 // openOverview shows every environment; the console's panes stop polling
-// until it closes.
+// until it closes. Over a console opened from the overview, it goes back to
+// that overview.
 func (m *Model) openOverview() tea.Cmd {
-	m.ov = m.newOverview()
+	if _, ok := m.stack[0].(*overviewScreen); ok {
+		for len(m.stack) > 1 {
+			m.stack[len(m.stack)-1].close(m)
+			m.stack = m.stack[:len(m.stack)-1]
+		}
+		return m.uncovered(consoleScreen{})
+	}
+	o := &overviewScreen{model: m.newOverview()}
+	m.push(o)
 	m.modeChanged()
-	return m.ov.Start()
+	return o.model.Start()
 }
 
 // modeChanged tells the program which screen is up (Deps.Mode).
 func (m *Model) modeChanged() {
 	if m.deps.Mode != nil {
-		m.deps.Mode(m.ov != nil)
+		m.deps.Mode(m.overviewUp())
 	}
 }
 
-// closeOverview goes back to the console of env (the one it showed, or
-// another chosen on the overview); the panes read their sources at once.
-func (m *Model) closeOverview(env string) tea.Cmd {
-	m.ov.Close()
-	m.ov = nil
+// leaveOverview goes to the console of env (the one the overview showed
+// when env is ""): the overview closes; chosen by enter, it stays dormant
+// under that console, for esc to come back to it. The panes read their
+// sources at once.
+func (m *Model) leaveOverview(env string) tea.Cmd {
+	m.top().close(m)
+	if env == "" {
+		m.stack = []screen{consoleScreen{}}
+	} else {
+		m.stack = []screen{&overviewScreen{}, consoleScreen{}}
+	}
 	m.modeChanged()
 	switch {
 	case env != "" && env != m.env.Name:
@@ -60,10 +75,10 @@ func (m *Model) closeOverview(env string) tea.Cmd {
 
 // overviewFrame is the overview on the whole screen between the header and
 // the footer.
-func (m *Model) overviewFrame() string {
+func (m *Model) overviewFrame(ov *overview.Model) string {
 	var b strings.Builder
 	b.WriteString(m.header())
-	lines := m.ov.View()
+	lines := ov.View()
 	for i := 0; i < m.h-2; i++ {
 		b.WriteByte('\n')
 		if i < len(lines) {
@@ -74,6 +89,6 @@ func (m *Model) overviewFrame() string {
 	}
 	b.WriteByte('\n')
 	// The overview's own keys: the console's would do nothing here.
-	b.WriteString(frame.Fit(m.deps.Styles.Muted.Render(" "+m.ov.Hints()), m.w))
+	b.WriteString(frame.Fit(m.deps.Styles.Muted.Render(" "+ov.Hints()), m.w))
 	return b.String()
 }

@@ -44,7 +44,7 @@ func TestTraceList(t *testing.T) {
 		t.Errorf("enter did not give the trace id:\n%s", s)
 	}
 	h.key("esc")
-	if h.m.tr != nil {
+	if h.tracesOpen() {
 		t.Fatal("esc did not close the list")
 	}
 
@@ -58,7 +58,7 @@ func TestTraceList(t *testing.T) {
 		h.key("tab")
 	}
 	h.key("t")
-	if s := h.screen(); h.m.tr != nil || !strings.Contains(s, "t: focus a metric pane to list its traced requests") {
+	if s := h.screen(); h.tracesOpen() || !strings.Contains(s, "t: focus a metric pane to list its traced requests") {
 		t.Errorf("t on the Postgres pane:\n%s", s)
 	}
 }
@@ -109,11 +109,11 @@ func TestTraceWaterfall(t *testing.T) {
 		t.Errorf("the selected span's statement is not shown:\n%s", s)
 	}
 	h.key("esc")
-	if s := h.screen(); h.m.tr == nil || !strings.Contains(s, "Slow requests: P95 latency") {
+	if s := h.screen(); !h.tracesOpen() || !strings.Contains(s, "Slow requests: P95 latency") {
 		t.Fatalf("esc must go back to the list:\n%s", s)
 	}
 	h.key("esc")
-	if h.m.tr != nil {
+	if h.tracesOpen() {
 		t.Fatal("the second esc must close the list")
 	}
 	h.m.env.Traces.Source = nil
@@ -269,14 +269,14 @@ func TestFindStatementAmongSessions(t *testing.T) {
 	h.key("tab")
 	h.key("t")
 	h.key("f")
-	if s := h.screen(); h.m.tr == nil || !strings.Contains(s, "f: open a trace and select a database span") {
+	if s := h.screen(); !h.tracesOpen() || !strings.Contains(s, "f: open a trace and select a database span") {
 		t.Fatalf("f on the list:\n%s", s)
 	}
 	h.key("enter")
 	h.key("down")
 	h.key("down") // the SELECT span
 	h.key("f")
-	if h.m.tr != nil || !h.m.zoomed || !h.m.focused(h.m.dbPane) {
+	if h.tracesOpen() || !h.m.zoomed() || !h.m.focused(h.m.dbPane) {
 		t.Fatalf("f did not open the Postgres sessions:\n%s", h.screen())
 	}
 	if got := h.m.dbPane.Sessions().Filter; got != "SELECT m.id FROM messages m" {

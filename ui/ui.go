@@ -13,20 +13,16 @@ import (
 	"github.com/opsdeck/opsdeck/sources"
 	"github.com/opsdeck/opsdeck/ui/actionpane"
 	"github.com/opsdeck/opsdeck/ui/alertstrip"
-	"github.com/opsdeck/opsdeck/ui/alertsview"
 	"github.com/opsdeck/opsdeck/ui/binding"
-	"github.com/opsdeck/opsdeck/ui/breakdown"
 	"github.com/opsdeck/opsdeck/ui/cachepane"
 	"github.com/opsdeck/opsdeck/ui/celerypane"
 	"github.com/opsdeck/opsdeck/ui/changes"
 	"github.com/opsdeck/opsdeck/ui/dbpane"
 	"github.com/opsdeck/opsdeck/ui/driftpane"
 	"github.com/opsdeck/opsdeck/ui/metricpane"
-	"github.com/opsdeck/opsdeck/ui/overview"
 	"github.com/opsdeck/opsdeck/ui/pane"
 	"github.com/opsdeck/opsdeck/ui/poll"
 	"github.com/opsdeck/opsdeck/ui/theme"
-	"github.com/opsdeck/opsdeck/ui/traces"
 )
 
 // CheckAction is the action the drift pane's run_check key starts.
@@ -107,14 +103,6 @@ type SilenceActions struct {
 	Refused string
 }
 
-type overlay int
-
-const (
-	overlayNone overlay = iota
-	overlayHelp
-	overlayEnvs
-)
-
 // Model is the root model.
 type Model struct {
 	deps     Deps
@@ -132,33 +120,28 @@ type Model struct {
 	charts   []*metricpane.Model // the metric panes, first in panes
 	alerts   *alertstrip.Model
 	changes  *changes.Model // what the charts mark on their time axis
-	act      *actionpane.Model
-	bd       *breakdown.Model // the breakdown overlay, while open
-	tr       *traces.Model    // the exemplar list, while open
-	composed composed         // the last overlay frame
-	frame    string           // the last frame without overlay, and what it was built from
+	// act is the action overlay (a question, a run's output): a layer over
+	// every screen, as an action outlives the screen that started it.
+	act *actionpane.Model
+	// stack is the screens, the console (or the overview) at the bottom;
+	// the top one has the keys.
+	stack    []screen
+	composed composed // the last overlay frame
+	frame    string   // the last frame without overlay, and what it was built from
 	frameKey frameKey
 	viewsBuf [][]string
 	boxed    struct{ content, out string }
-	// fromOverview: the console was opened from the overview (enter), and
-	// esc with nothing else to close goes back to it.
-	fromOverview bool
-	ov           *overview.Model   // every environment, while shown
-	av           *alertsview.Model // the alerts view, while open
-	silences     SilenceActions
-	narrow       sources.Focus // the metric panes read one value of a label (none: every value)
-	byID         map[string]pane.Pane
+	silences SilenceActions
+	narrow   sources.Focus // the metric panes read one value of a label (none: every value)
+	byID     map[string]pane.Pane
 	// The panes with a drill-down of their own.
 	dbPane     *dbpane.Model
 	celeryPane *celerypane.Model // nil where no Celery is configured
 	driftPane  *driftpane.Model
 
 	focus   int
-	zoomed  bool
 	pages   []page // the metric panes' pages, from layout()
 	page    int    // the page shown
-	overlay overlay
-	picker  int
 	w, h    int
 	started bool
 
@@ -198,7 +181,7 @@ func New(deps Deps) *Model {
 	m := &Model{deps: deps, bindings: Bindings(), keys: newKeymap(deps.Bindings), timeline: pane.NewTimeline(deps.Window)}
 	m.openEnv(deps.Initial)
 	if deps.Overview {
-		m.ov = m.newOverview()
+		m.stack = []screen{&overviewScreen{model: m.newOverview()}}
 	}
 	m.modeChanged()
 	return m
@@ -215,11 +198,12 @@ func (m *Model) openEnv(name string) {
 		m.env.Close()
 	}
 	m.epoch++
-	m.bd, m.tr, m.av, m.narrow = nil, nil, nil, sources.Focus{} // another environment's labels may differ
+	m.resetStack()
+	m.narrow = sources.Focus{} // another environment's labels may differ
 	ctx, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
 	m.pctx = &pane.Context{Styles: m.deps.Styles, Now: m.deps.Now, Refresh: m.deps.Refresh, Time: m.timeline, Base: ctx, After: m.deps.After, Epoch: m.epoch,
-		Away: func() bool { return m.ov != nil },
+		Away: m.overviewUp,
 		Celery: func() string {
 			if m.celeryPane == nil || m.celeryPane.Answer() == "" {
 				return ""
@@ -347,8 +331,8 @@ func (m *Model) setNarrow(f sources.Focus) tea.Cmd {
 // the first fetch already asks for as many points as the charts can draw.
 func (m *Model) Init() tea.Cmd {
 	cmds := []tea.Cmd{m.tickClock()}
-	if m.ov != nil {
-		cmds = append(cmds, m.ov.Start())
+	if o, ok := m.top().(*overviewScreen); ok && o.model != nil {
+		cmds = append(cmds, o.model.Start())
 	}
 	if len(m.deps.Notices) > 0 {
 		cmds = append(cmds, m.setNotice("⚠ "+strings.Join(m.deps.Notices, " · ")))
@@ -369,8 +353,8 @@ func (m *Model) tickClock() tea.Cmd {
 
 // ticking reports whether anything on screen changes every second.
 func (m *Model) ticking() bool {
-	if m.ov != nil {
-		return m.ov.Ticking()
+	if o, ok := m.top().(*overviewScreen); ok && o.model != nil {
+		return o.model.Ticking()
 	}
 	for _, p := range append([]pane.Pane{m.alerts}, m.panes...) {
 		if p.Ticking() {
@@ -381,7 +365,7 @@ func (m *Model) ticking() bool {
 }
 
 func (m *Model) start() tea.Cmd {
-	if m.started || m.w == 0 || m.ov != nil {
+	if m.started || m.w == 0 || m.overviewUp() {
 		return nil // the overview shown first: the panes start when it closes
 	}
 	m.started = true
@@ -436,30 +420,13 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, cmd
 	}
-	if overview.Msg(msg) {
-		if m.ov == nil {
-			return m, nil // closed before its answer came
+	for i := len(m.stack) - 1; i >= 0; i-- {
+		if cmd, ok := m.stack[i].update(msg); ok {
+			return m, cmd
 		}
-		return m, m.ov.Update(msg)
 	}
-	if alertsview.Msg(msg) {
-		if m.av == nil {
-			return m, nil // closed before its answer came
-		}
-		return m, m.av.Update(msg)
-	}
-	if traces.Msg(msg) {
-		if m.tr == nil {
-			return m, nil // closed before its answer came
-		}
-		return m, m.tr.Update(msg)
-	}
-	if breakdown.Msg(msg) {
-		if m.bd == nil {
-			return m, nil // an overlay closed before its answer came
-		}
-		return m, m.bd.Update(msg)
-	}
+	// A result of a screen closed or replaced before its answer came falls
+	// through here: dropped.
 	if actionpane.Msg(msg) {
 		cmd := m.act.Update(msg)
 		if m.act.QuitNow() {
@@ -480,9 +447,20 @@ func (m *Model) noteChanges() {
 	m.timeline.SetMarks(m.changes.Marks(), m.changes.Problem())
 }
 
-// setZoom zooms the focused pane in or out; a pane with a drill-down is told.
+// setZoom zooms the focused pane in (a screen pushed) or out (popped).
 func (m *Model) setZoom(z bool) tea.Cmd {
-	m.zoomed = z
+	switch _, top := m.top().(zoomScreen); {
+	case z && !m.zoomed():
+		m.push(zoomScreen{})
+		return m.zoomChanged(true)
+	case !z && top:
+		return m.pop()
+	}
+	return nil
+}
+
+// zoomChanged lays the body out for the zoom; a pane with a drill-down is told.
+func (m *Model) zoomChanged(z bool) tea.Cmd {
 	cmds := []tea.Cmd{m.layout()}
 	if zp, ok := m.panes[m.focus].(pane.Zoomer); ok {
 		cmds = append(cmds, zp.SetZoomed(z))
@@ -493,11 +471,12 @@ func (m *Model) setZoom(z bool) tea.Cmd {
 // moveFocus moves focus by delta (mod the pane count); a zoomed view follows it.
 func (m *Model) moveFocus(delta int) tea.Cmd {
 	var cmds []tea.Cmd
-	if zp, ok := m.panes[m.focus].(pane.Zoomer); ok && m.zoomed {
+	zoomed := m.zoomed()
+	if zp, ok := m.panes[m.focus].(pane.Zoomer); ok && zoomed {
 		cmds = append(cmds, zp.SetZoomed(false))
 	}
 	m.focus = (m.focus + delta) % len(m.panes)
-	if zp, ok := m.panes[m.focus].(pane.Zoomer); ok && m.zoomed {
+	if zp, ok := m.panes[m.focus].(pane.Zoomer); ok && zoomed {
 		cmds = append(cmds, zp.SetZoomed(true))
 	}
 	return tea.Batch(append(cmds, m.layout())...)
@@ -595,8 +574,10 @@ func (m *Model) currentEnvIndex() int {
 }
 
 func (m *Model) quit() tea.Cmd {
-	if m.ov != nil {
-		m.ov.Close()
+	for _, s := range m.stack {
+		if o, ok := s.(*overviewScreen); ok {
+			o.close(m)
+		}
 	}
 	if m.cancel != nil {
 		m.cancel()
@@ -640,14 +621,14 @@ func (m *Model) PaneTexts() map[string]string {
 	for _, p := range m.panes {
 		out[p.Title()] = ansi.Strip(strings.Join(p.View(false), "\n"))
 	}
-	if m.tr != nil {
-		out[TraceOverlay] = ansi.Strip(strings.Join(m.tr.View(m.pctx.Styles), "\n"))
+	if t, ok := find[*tracesScreen](m); ok {
+		out[TraceOverlay] = ansi.Strip(strings.Join(t.model.View(m.pctx.Styles), "\n"))
 	}
-	if m.av != nil {
-		out[AlertsOverlay] = ansi.Strip(strings.Join(m.av.View(m.pctx.Styles), "\n"))
+	if a, ok := find[*alertsScreen](m); ok {
+		out[AlertsOverlay] = ansi.Strip(strings.Join(a.model.View(m.pctx.Styles), "\n"))
 	}
-	if m.ov != nil {
-		out[OverviewScreen] = ansi.Strip(strings.Join(m.ov.View(), "\n"))
+	if o, ok := find[*overviewScreen](m); ok && o.model != nil {
+		out[OverviewScreen] = ansi.Strip(strings.Join(o.model.View(), "\n"))
 	}
 	return out
 }

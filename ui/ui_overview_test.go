@@ -14,7 +14,7 @@ func TestOverviewKeys(t *testing.T) {
 	h := newHarness(t, src, []EnvChoice{{Name: "qa"}, {Name: "production", Protected: true}}, false)
 	h.size(160, 48)
 	h.key("o")
-	if s := h.screen(); h.m.ov == nil || !strings.Contains(s, "Every environment · 2") || !strings.Contains(s, "qa") || !strings.Contains(s, "PROTECTED") {
+	if s := h.screen(); !h.overviewOpen() || !strings.Contains(s, "Every environment · 2") || !strings.Contains(s, "qa") || !strings.Contains(s, "PROTECTED") {
 		t.Fatalf("o:\n%s", s)
 	}
 	reads := metricReads(src)
@@ -24,19 +24,19 @@ func TestOverviewKeys(t *testing.T) {
 	}
 	h.key("down")
 	h.key("enter")
-	if h.m.ov != nil || h.m.Environment().Name != "production" {
-		t.Fatalf("enter: overview %v, environment %s", h.m.ov != nil, h.m.Environment().Name)
+	if h.overviewOpen() || h.m.Environment().Name != "production" {
+		t.Fatalf("enter: overview %v, environment %s", h.overviewOpen(), h.m.Environment().Name)
 	}
 	h.key("esc")
-	if h.m.ov == nil {
+	if !h.overviewOpen() {
 		t.Fatal("esc in a console opened from the overview did not go back to it")
 	}
 	h.key("esc")
-	if h.m.ov != nil || h.m.Environment().Name != "production" {
+	if h.overviewOpen() || h.m.Environment().Name != "production" {
 		t.Fatal("esc on the overview did not go back to the console")
 	}
 	h.key("esc")
-	if h.m.ov != nil {
+	if h.overviewOpen() {
 		t.Error("esc in a console not opened from the overview opened it")
 	}
 }

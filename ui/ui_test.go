@@ -519,7 +519,7 @@ func TestProtectedEnvironmentAndSwitch(t *testing.T) {
 	// A key the picker does not take says which ones it does; it neither
 	// quits nor closes the picker.
 	h.key("q")
-	if h.quit || h.m.overlay != overlayEnvs || !strings.Contains(h.screen(), "q does nothing here: enter choose / keep / open · esc unzoom / close / clear") {
+	if h.quit || !h.pickerOpen() || !strings.Contains(h.screen(), "q does nothing here: enter choose / keep / open · esc unzoom / close / clear") {
 		t.Fatalf("q in the picker:\n%s", h.screen())
 	}
 	h.key("down")

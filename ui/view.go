@@ -39,17 +39,8 @@ func (m *Model) layout() tea.Cmd {
 	body := m.h - 3 // header, alert strip, footer
 	m.rowsCache = nil
 	m.act.SetSize(min(m.w-4, 140), m.h*2/3) // the action overlay's largest size
-	if m.bd != nil {
-		m.bd.SetSize(min(m.w-4, 120), m.h-6)
-	}
-	if m.tr != nil {
-		m.tr.SetSize(min(m.w-4, 140), m.h-6)
-	}
-	if m.ov != nil {
-		m.ov.SetSize(m.w, max(m.h-2, 1))
-	}
-	if m.av != nil {
-		m.av.SetSize(min(m.w-4, 150), m.h-6)
+	for _, s := range m.stack {
+		s.resize(m.w, m.h)
 	}
 	if m.w < minWidth || m.h < minHeight || len(m.panes) == 0 {
 		return nil
@@ -83,7 +74,7 @@ func (m *Model) layout() tea.Cmd {
 	for i, c := range m.charts {
 		cmds = append(cmds, c.SetHidden(metrics > 0 && !slices.Contains(shown, i)))
 	}
-	if m.zoomed {
+	if m.zoomed() {
 		m.rowsCache = []row{{h: body, cells: []cell{{pane: m.focus, w: m.w}}}}
 		return tea.Batch(append(cmds, m.panes[m.focus].SetSize(m.w, body))...)
 	}
@@ -151,8 +142,8 @@ func (m *Model) Render() string {
 	if m.w < minWidth || m.h < minHeight {
 		return frame.Fit(st.Warn.Render(fmt.Sprintf("terminal too small: %dx%d, opsdeck needs at least %dx%d", m.w, m.h, minWidth, minHeight)), m.w)
 	}
-	if m.ov != nil {
-		return m.overviewFrame()
+	if o, ok := m.top().(*overviewScreen); ok && o.model != nil {
+		return m.overviewFrame(o.model)
 	}
 	// One builder for the whole frame: panes hand over cached lines, and the
 	// frame is only their concatenation. Most messages (a pane's tick, a
@@ -226,30 +217,13 @@ func (k frameKey) same(o frameKey) bool {
 	return true
 }
 
-// overlaid is the screen with the overlay that is up, if any, drawn over it.
+// overlaid is the console's frame with the top screen drawn over it, and
+// the action overlay over both while it is up.
 func (m *Model) overlaid(screen string) string {
-	st := m.deps.Styles
 	if m.act.Active() {
-		return m.compose(screen, strings.Join(m.act.View(st), "\n"))
+		return m.compose(screen, strings.Join(m.act.View(m.deps.Styles), "\n"))
 	}
-	if m.bd != nil {
-		return m.compose(screen, m.breakdownBox())
-	}
-	if m.tr != nil {
-		st := m.deps.Styles
-		return m.compose(screen, m.box(st.Title.Render(m.tr.Title())+"\n\n"+strings.Join(m.tr.View(st), "\n")))
-	}
-	if m.av != nil {
-		st := m.deps.Styles
-		return m.compose(screen, m.box(st.Title.Render(m.av.Title())+"\n\n"+strings.Join(m.av.View(st), "\n")))
-	}
-	switch m.overlay {
-	case overlayHelp:
-		return m.compose(screen, m.helpBox())
-	case overlayEnvs:
-		return m.compose(screen, m.envBox())
-	}
-	return screen
+	return m.top().draw(m, screen)
 }
 
 func (m *Model) header() string {
@@ -321,7 +295,7 @@ func (m *Model) footer() string {
 	if len(m.deps.Warnings) > 0 {
 		right = st.Warn.Render(fmt.Sprintf("⚠ %d config warning(s): opsdeck config print ", len(m.deps.Warnings)))
 	}
-	if m.zoomed {
+	if m.zoomed() {
 		right = st.Muted.Render("zoomed: "+m.keys.key("close")+" to return ") + right
 	}
 	// The answer to the last key, then a notice (where a report went),
@@ -503,13 +477,8 @@ func fill(groups []string, n int) []string {
 	return out
 }
 
-// breakdownBox is the breakdown overlay in its box, titled by what it splits.
-func (m *Model) breakdownBox() string {
-	st := m.deps.Styles
-	return m.box(st.Title.Render(m.bd.Title()) + "\n\n" + strings.Join(m.bd.View(st), "\n"))
-}
-
-func (m *Model) envBox() string {
+// envBox is the environment picker, cursor on the environment at cursor.
+func (m *Model) envBox(cursor int) string {
 	st := m.deps.Styles
 	var b strings.Builder
 	b.WriteString(st.Title.Render("Switch environment") + "\n\n")
@@ -532,7 +501,7 @@ func (m *Model) envBox() string {
 		if len(flags) > 0 {
 			line += "  (" + strings.Join(flags, ", ") + ")"
 		}
-		if i == m.picker {
+		if i == cursor {
 			line = st.Selected.Render(line)
 		} else if e.Protected {
 			line = st.Crit.Render(line)
