@@ -149,13 +149,75 @@ func (e *safeError) Unwrap() error { return e.err }
 
 // Value makes every string reachable from ptr safe, in place: struct fields,
 // slices, arrays, maps (keys too) and pointers. Types that hold no string
-// are skipped without being walked.
+// are skipped without being walked. What is already safe, as nearly every
+// poll's answer is, is only read: no map is rebuilt, nothing is allocated,
+// and a map shared with a value another goroutine reads is left alone.
 func Value(ptr any) {
 	v := reflect.ValueOf(ptr)
-	if v.Kind() != reflect.Pointer || v.IsNil() {
+	if v.Kind() != reflect.Pointer || v.IsNil() || isClean(v.Elem()) {
 		return
 	}
 	walk(v.Elem())
+}
+
+// isClean reports whether every string walk would reach in v is safe
+// already, reading only.
+func isClean(v reflect.Value) bool {
+	if v.Kind() == reflect.String {
+		return clean(v.String())
+	}
+	if !holdsStrings(v.Type()) {
+		return true
+	}
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		return v.IsNil() || isClean(v.Elem())
+	case reflect.Struct:
+		// Exported fields, as walk takes: read through an interface they
+		// are not settable here, yet walk cleans its copy of them.
+		t := v.Type()
+		for i := 0; i < v.NumField(); i++ {
+			if t.Field(i).IsExported() && !isClean(v.Field(i)) {
+				return false
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		if !holdsStrings(v.Type().Elem()) {
+			return true
+		}
+		for i := 0; i < v.Len(); i++ {
+			if !isClean(v.Index(i)) {
+				return false
+			}
+		}
+	case reflect.Map:
+		return v.IsNil() || mapIsClean(v)
+	}
+	return true
+}
+
+// mapIsClean is isClean for a map: labels (map[string]string) are read as
+// they are, any other map through two values reused for every entry.
+func mapIsClean(v reflect.Value) bool {
+	if m, ok := v.Interface().(map[string]string); ok { // exported fields only lead here
+		for k, e := range m {
+			if !clean(k) || !clean(e) {
+				return false
+			}
+		}
+		return true
+	}
+	// Entries copied into settable values, so that the strings in them are
+	// looked at as walk would (it only cleans what it can set).
+	k, e := reflect.New(v.Type().Key()).Elem(), reflect.New(v.Type().Elem()).Elem()
+	for it := v.MapRange(); it.Next(); {
+		k.SetIterKey(it)
+		e.SetIterValue(it)
+		if !isClean(k) || !isClean(e) {
+			return false
+		}
+	}
+	return true
 }
 
 func walk(v reflect.Value) {
