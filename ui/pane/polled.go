@@ -89,8 +89,13 @@ func (p *Polled[T]) Fetch() tea.Cmd {
 
 // Update handles poll results, ticks and refreshes.
 func (p *Polled[T]) Update(msg tea.Msg) tea.Cmd {
-	if _, tick := msg.(poll.Tick); tick && (p.held() != "" || p.Ctx.away()) {
-		return nil // held or off screen: the root refreshes when it lets go
+	if _, tick := msg.(poll.Tick); tick {
+		if p.held() != "" || p.Ctx.away() {
+			return nil // held or off screen: the root refreshes when it lets go
+		}
+		// A tick only starts a fetch, which no pane shows: the frame
+		// stays the memo's, once per pane and refresh.
+		return p.Poll.Update(msg, p.Ctx.Scheduler(), p.Fetch)
 	}
 	p.Changed()
 	return p.Poll.Update(msg, p.Ctx.Scheduler(), p.Fetch)

@@ -83,3 +83,27 @@ func TestHoldDropsTicksAndShowsItsBadge(t *testing.T) {
 		t.Errorf("held badge:\n%s", got)
 	}
 }
+
+// TestTickKeepsTheFrame: a tick starts a fetch, which nothing on screen
+// shows, so the pane hands back its memoised lines (the root then reuses
+// its frame); the answer draws anew.
+func TestTickKeepsTheFrame(t *testing.T) {
+	now := t0
+	p := newPolled(&now)
+	p.NewFetch = func() func(context.Context) (int, error) {
+		return func(context.Context) (int, error) { return 8, nil }
+	}
+	answer(p, 7, nil)
+	before := p.View(false)
+	cmd := p.Update(poll.Tick{ID: "1/x"})
+	if cmd == nil {
+		t.Fatal("a due tick started no fetch")
+	}
+	if after := p.View(false); &after[0] != &before[0] {
+		t.Error("a tick drew the pane again")
+	}
+	p.Update(cmd())
+	if after := p.View(false); &after[0] == &before[0] {
+		t.Error("an answer did not draw the pane again")
+	}
+}
