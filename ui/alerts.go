@@ -69,12 +69,6 @@ func (m *Model) noSilenceKey(available bool, tab int, pick, none string, selecte
 	return ""
 }
 
-// silenceForm opens the silence form on the selected alert.
-func (m *Model) silenceForm(tea.KeyPressMsg) tea.Cmd {
-	cmd, _ := m.alertsView().OpenForm(0, "")
-	return cmd
-}
-
 // submitSilence reads the form: a silence that cannot be made says why in
 // the form and nothing is sent; one that can goes to its confirmation.
 func (m *Model) submitSilence(view *alertsview.Model) tea.Cmd {

@@ -8,8 +8,12 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/opsdeck/opsdeck/sources"
+	"github.com/opsdeck/opsdeck/ui/alertsview"
 	"github.com/opsdeck/opsdeck/ui/binding"
 	"github.com/opsdeck/opsdeck/ui/breakdown"
+	"github.com/opsdeck/opsdeck/ui/celerypane"
+	"github.com/opsdeck/opsdeck/ui/dbpane"
+	"github.com/opsdeck/opsdeck/ui/driftpane"
 	"github.com/opsdeck/opsdeck/ui/pane"
 	"github.com/opsdeck/opsdeck/ui/traces"
 )
@@ -30,7 +34,7 @@ type Binding struct {
 func Bindings() []Binding {
 	main, lists := []binding.Scope{binding.Main}, []binding.Scope{binding.Picker, binding.Overlay, binding.Breakdown, binding.Traces, binding.Alerts, binding.Overview}
 	every := []binding.Scope{binding.Main, binding.Postgres, binding.Drift, binding.Picker, binding.Overlay, binding.Typing, binding.Breakdown, binding.Traces, binding.Alerts, binding.Overview}
-	return []Binding{
+	list := []Binding{
 		{Spec: binding.Spec{Name: "focus", Keys: []string{"tab"}, Scopes: main, Help: "focus", Group: "Navigate", Footer: true},
 			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.moveFocus(1) }},
 		{Spec: binding.Spec{Name: "focus_back", Keys: []string{"shift+tab"}, Scopes: main, Help: "focus back", Group: "Navigate"},
@@ -119,76 +123,15 @@ func Bindings() []Binding {
 			Disabled: func(m *Model) string { return m.act.Unavailable("reset") }},
 		{Spec: binding.Spec{Name: "cancel", Keys: []string{"x"}, Scopes: []binding.Scope{binding.Overlay}, Help: "cancel a running action", Group: "Actions"},
 			Handler: (*Model).overlayKey},
-		{Spec: binding.Spec{Name: "filter", Keys: []string{"/"}, Scopes: []binding.Scope{binding.Postgres}, Help: "filter sessions", Group: "Postgres zoomed"},
-			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.dbPane.StartFilter() }},
-		{Spec: binding.Spec{Name: "db_view", Keys: []string{"v"}, Scopes: []binding.Scope{binding.Postgres}, Help: "sessions/locks/statements", Group: "Postgres zoomed"},
-			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.dbPane.NextView() }},
-		{Spec: binding.Spec{Name: "cancel_query", Keys: []string{"c"}, Scopes: []binding.Scope{binding.Postgres}, Help: "cancel its query", Group: "Postgres zoomed"},
-			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.signal(false) }, Disabled: (*Model).noSignal},
-		{Spec: binding.Spec{Name: "terminate_session", Keys: []string{"K"}, Scopes: []binding.Scope{binding.Postgres}, Help: "terminate its session", Group: "Postgres zoomed"},
-			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.signal(true) }, Disabled: (*Model).noSignal},
-		{Spec: binding.Spec{Name: "sort", Keys: []string{"s"}, Scopes: []binding.Scope{binding.Postgres, binding.Breakdown}, Help: "sort by next column", Group: "Postgres zoomed"},
-			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd {
-				if b, ok := m.top().(*breakdownScreen); ok {
-					b.model.NextOrder()
-				} else {
-					m.dbPane.NextSort()
-				}
-				return nil
-			}},
-		{Spec: binding.Spec{Name: "reverse", Keys: []string{"S"}, Scopes: []binding.Scope{binding.Postgres}, Help: "reverse order", Group: "Postgres zoomed"},
-			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { m.dbPane.Reverse(); return nil }},
-		{Spec: binding.Spec{Name: "celery_purge", Keys: []string{"P"}, Scopes: []binding.Scope{binding.Celery}, Help: "purge the queue", Group: "Celery zoomed"},
-			Handler:  func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.celery("purge") },
-			Disabled: func(m *Model) string { return m.noCelery("purge") }},
-		{Spec: binding.Spec{Name: "celery_revoke", Keys: []string{"X"}, Scopes: []binding.Scope{binding.Celery}, Help: "revoke the task", Group: "Celery zoomed"},
-			Handler:  func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.celery("revoke") },
-			Disabled: func(m *Model) string { return m.noCelery("revoke") }},
-		{Spec: binding.Spec{Name: "celery_terminate", Keys: []string{"T"}, Scopes: []binding.Scope{binding.Celery}, Help: "revoke and terminate the running task", Group: "Celery zoomed"},
-			Handler:  func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.celery("terminate") },
-			Disabled: func(m *Model) string { return m.noCelery("terminate") }},
-		{Spec: binding.Spec{Name: "celery_retry", Keys: []string{"E"}, Scopes: []binding.Scope{binding.Celery}, Help: "retry the failed task", Group: "Celery zoomed"},
-			Handler:  func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.celery("retry") },
-			Disabled: func(m *Model) string { return m.noCelery("retry") }},
-		{Spec: binding.Spec{Name: "run_check", Keys: []string{"c"}, Scopes: []binding.Scope{binding.Drift}, Help: "run the migration check", Group: "Drift zoomed"},
-			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { cmd, _ := m.act.PressName(m.driftPane.Check()); return cmd },
-			Disabled: func(m *Model) string {
-				if m.driftPane.Check() == "" {
-					return "this environment has no migration check (alembic.check_command)"
-				}
-				return m.act.Unavailable(m.driftPane.Check())
-			}},
-		{Spec: binding.Spec{Name: "next_label", Keys: []string{"tab"}, Scopes: []binding.Scope{binding.Breakdown}, Help: "split by the next label", Group: "Breakdown"},
-			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.breakdownView().NextLabel(+1) }},
-		{Spec: binding.Spec{Name: "previous_label", Keys: []string{"shift+tab"}, Scopes: []binding.Scope{binding.Breakdown}, Help: "previous label", Group: "Breakdown"},
-			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.breakdownView().NextLabel(-1) }},
-		{Spec: binding.Spec{Name: "copy_trace", Keys: []string{"y"}, Scopes: []binding.Scope{binding.Traces}, Help: "copy the trace's link (OSC 52)", Group: "Traces"},
-			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd {
-				link, ok := m.tracesView().Link()
-				if !ok {
-					m.flash = "no trace to copy here"
-					return nil
-				}
-				// OSC 52: the terminal's clipboard, over ssh too, where the
-				// terminal supports it.
-				return tea.Batch(tea.SetClipboard(link), m.setNotice("copied "+link+" (OSC 52: if the terminal allows it)"))
-			}},
-		{Spec: binding.Spec{Name: "find_statement", Keys: []string{"f"}, Scopes: []binding.Scope{binding.Traces}, Help: "find its query in Postgres", Group: "Traces"},
-			Handler: (*Model).findStatement,
-			Disabled: func(m *Model) string {
-				if _, ok := m.tracesView().Statement(); !ok {
-					return "open a trace and select a database span"
-				}
-				return ""
-			}},
-		{Spec: binding.Spec{Name: "alerts_tab", Keys: []string{"tab"}, Scopes: []binding.Scope{binding.Alerts}, Help: "alerts / silences", Group: "Alerts"},
-			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { m.alertsView().NextTab(); return nil }},
-		{Spec: binding.Spec{Name: "silence", Keys: []string{"s"}, Scopes: []binding.Scope{binding.Alerts}, Help: "silence the alert", Group: "Alerts"},
-			Handler: (*Model).silenceForm, Disabled: (*Model).noSilence},
-		{Spec: binding.Spec{Name: "acknowledge", Keys: []string{"a"}, Scopes: []binding.Scope{binding.Alerts}, Help: "acknowledge (a short silence)", Group: "Alerts"},
-			Handler: (*Model).acknowledge, Disabled: (*Model).noAck},
-		{Spec: binding.Spec{Name: "expire", Keys: []string{"u"}, Scopes: []binding.Scope{binding.Alerts}, Help: "expire the silence", Group: "Alerts"},
-			Handler: (*Model).expireSilence, Disabled: (*Model).noExpire},
+	}
+	console := consoleKeys()
+	list = gather(list, dbpane.Bindings(), func(m *Model) *dbpane.Model { return m.dbPane }, console)
+	list = gather(list, celerypane.Bindings(), func(m *Model) *celerypane.Model { return m.celeryPane }, console)
+	list = gather(list, driftpane.Bindings(), func(m *Model) *driftpane.Model { return m.driftPane }, console)
+	list = gather(list, breakdown.Bindings(), (*Model).breakdownView, console)
+	list = gather(list, traces.Bindings(), (*Model).tracesView, console)
+	list = gather(list, alertsview.Bindings(), (*Model).alertsView, console)
+	return append(list, []Binding{
 		{Spec: binding.Spec{Name: "up", Keys: []string{"up", "k"}, Scopes: append([]binding.Scope{binding.Postgres, binding.Celery}, lists...), Help: "up", Group: "In lists"},
 			Handler: func(m *Model, k tea.KeyPressMsg) tea.Cmd { return m.listMove(k, -1) }},
 		{Spec: binding.Spec{Name: "down", Keys: []string{"down", "j"}, Scopes: append([]binding.Scope{binding.Postgres, binding.Celery}, lists...), Help: "down", Group: "In lists"},
@@ -199,7 +142,88 @@ func Bindings() []Binding {
 			Handler: (*Model).overlayKey},
 		{Spec: binding.Spec{Name: "select", Keys: []string{"enter"}, Scopes: []binding.Scope{binding.Picker, binding.Overlay, binding.Typing, binding.Breakdown, binding.Traces, binding.Overview}, Help: "choose / keep / open", Group: "In lists"},
 			Handler: (*Model).choose},
+	}...)
+}
+
+// consoleKeys are the handlers the console supplies for the keys panes and
+// views declare without one (pane.Key's Do nil): what acts beyond the pane
+// or view, through the console's actions, notices and screens.
+func consoleKeys() map[string]Binding {
+	return map[string]Binding{
+		"cancel_query":      {Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.signal(false) }, Disabled: (*Model).noSignal},
+		"terminate_session": {Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.signal(true) }, Disabled: (*Model).noSignal},
+		"celery_purge":      celeryKey("purge"),
+		"celery_revoke":     celeryKey("revoke"),
+		"celery_terminate":  celeryKey("terminate"),
+		"celery_retry":      celeryKey("retry"),
+		"run_check": {Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { cmd, _ := m.act.PressName(m.driftPane.Check()); return cmd },
+			Disabled: func(m *Model) string {
+				if m.driftPane.Check() == "" {
+					return "this environment has no migration check (alembic.check_command)"
+				}
+				return m.act.Unavailable(m.driftPane.Check())
+			}},
+		"copy_trace":     {Handler: (*Model).copyTrace},
+		"find_statement": {Handler: (*Model).findStatement},
+		"silence":        {Disabled: (*Model).noSilence},
+		"acknowledge":    {Handler: (*Model).acknowledge, Disabled: (*Model).noAck},
+		"expire":         {Handler: (*Model).expireSilence, Disabled: (*Model).noExpire},
 	}
+}
+
+func celeryKey(kind string) Binding {
+	return Binding{Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.celery(kind) },
+		Disabled: func(m *Model) string { return m.noCelery(kind) }}
+}
+
+// gather appends the keys a pane or view declares to list, each acting on
+// the pane or view that of finds; a key declared again (sort, in the
+// Postgres pane and the breakdown) joins the first declaration's scopes and
+// acts on whichever is up.
+func gather[T any](list []Binding, keys []pane.Key[T], of func(*Model) T, console map[string]Binding) []Binding {
+	for _, k := range keys {
+		b := Binding{Spec: k.Spec, Handler: console[k.Name].Handler, Disabled: console[k.Name].Disabled}
+		if do := k.Do; do != nil {
+			b.Handler = func(m *Model, key tea.KeyPressMsg) tea.Cmd { return do(of(m), key) }
+		}
+		if why := k.Disabled; why != nil && b.Disabled == nil {
+			b.Disabled = func(m *Model) string { return why(of(m)) }
+		}
+		i := slices.IndexFunc(list, func(e Binding) bool { return e.Name == k.Name })
+		if i < 0 {
+			list = append(list, b)
+			continue
+		}
+		list[i] = joined(list[i], b)
+	}
+	return list
+}
+
+// joined is one binding of two declarations of it in different scopes: each
+// acts in its own.
+func joined(first, then Binding) Binding {
+	out := first
+	out.Scopes = append(slices.Clone(first.Scopes), then.Scopes...)
+	mine := func(m *Model) bool { return slices.Contains(then.Scopes, m.scope()) }
+	out.Handler = func(m *Model, k tea.KeyPressMsg) tea.Cmd {
+		if mine(m) {
+			return then.Handler(m, k)
+		}
+		return first.Handler(m, k)
+	}
+	if first.Disabled != nil || then.Disabled != nil {
+		out.Disabled = func(m *Model) string {
+			d := first.Disabled
+			if mine(m) {
+				d = then.Disabled
+			}
+			if d == nil {
+				return ""
+			}
+			return d(m)
+		}
+	}
+	return out
 }
 
 // Specs are the bindings without their handlers: what the configuration
@@ -415,6 +439,18 @@ func (m *Model) noBreakdown() string {
 		return "this metrics source cannot split a signal by a label"
 	}
 	return ""
+}
+
+// copyTrace puts the open trace's link on the terminal's clipboard.
+func (m *Model) copyTrace(tea.KeyPressMsg) tea.Cmd {
+	link, ok := m.tracesView().Link()
+	if !ok {
+		m.flash = "no trace to copy here"
+		return nil
+	}
+	// OSC 52: the terminal's clipboard, over ssh too, where the terminal
+	// supports it.
+	return tea.Batch(tea.SetClipboard(link), m.setNotice("copied "+link+" (OSC 52: if the terminal allows it)"))
 }
 
 // statementFilter is how much of a statement the sessions are filtered by:

@@ -259,3 +259,13 @@ func TestShuffledBindings(t *testing.T) {
 		t.Run(fmt.Sprint(round), func(t *testing.T) { d.t = t; d.check(resolved, "") })
 	}
 }
+
+// TestEveryBindingHasAHandler: a key a pane or view declares without a
+// handler of its own gets the console's (consoleKeys).
+func TestEveryBindingHasAHandler(t *testing.T) {
+	for _, b := range Bindings() {
+		if b.Handler == nil {
+			t.Errorf("%s has no handler: declare Do in its package or add it to consoleKeys", b.Name)
+		}
+	}
+}
