@@ -22,7 +22,7 @@ import (
 // connect opens a test session tagged with an application name.
 func connect(t *testing.T, url, app string) *pgx.Conn {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := wait.Bounded(t)
 	defer cancel()
 	cfg, err := pgx.ParseConfig(url)
 	if err != nil {

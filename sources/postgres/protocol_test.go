@@ -9,6 +9,7 @@ import (
 
 	"github.com/opsdeck/opsdeck/internal/redact"
 	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/testenv/wait"
 	"github.com/opsdeck/opsdeck/sources"
 )
 
@@ -88,7 +89,7 @@ func TestNotPostgresSaysSo(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		ctx, cancel := wait.Bounded(t)
 		if p := b.poll(ctx); p == nil || !strings.Contains(p.Error, want) {
 			t.Errorf("%s: pgbouncer's console: %+v", c.name, p)
 		}

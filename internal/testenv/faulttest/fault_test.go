@@ -85,7 +85,7 @@ func newStack(t testing.TB) *stack {
 	for src := range s.servers {
 		s.proxies[src] = faults.NewProxy(t, s.addr(src))
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := wait.Bounded(t)
 	defer cancel()
 	if err := s.prom.WaitFor(ctx, `count_over_time(up[1m]) >= 3`, func(r []harness.Sample) bool { return len(r) == 1 }); err != nil {
 		t.Fatal(err)
@@ -531,7 +531,7 @@ func proxyFault(name, want string, f faults.Fault, delay time.Duration) fault {
 }
 
 func restart(t *testing.T, s *stack, src string) {
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := wait.Bounded(t)
 	defer cancel()
 	if err := s.servers[src].Restart(ctx); err != nil {
 		t.Fatalf("restart %s: %v", src, err)

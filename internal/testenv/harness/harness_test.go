@@ -120,7 +120,7 @@ func TestPrometheusScrapesTarget(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ctx, cancel = context.WithTimeout(context.Background(), 20*time.Second)
+			ctx, cancel = wait.Bounded(t)
 			defer cancel()
 			err = p.WaitFor(ctx, `harness_probe{job="probe"}`, func(s []Sample) bool { return len(s) == 1 && s[0].Value == 42 })
 			if err != nil {

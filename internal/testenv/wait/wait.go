@@ -75,3 +75,16 @@ func For(t testing.TB, cond func() error, opts ...Option) error {
 		pause = min(2*pause, 200*time.Millisecond)
 	}
 }
+
+// Bounded is a context that ends shortly before the test binary's deadline
+// (go test -timeout), or only when cancelled without one: the bound of an
+// operation whose time the test makes no claim about (a connection, a
+// server's restart), so that a busy machine takes longer instead of failing.
+func Bounded(t testing.TB) (context.Context, context.CancelFunc) {
+	if d, ok := t.(deadliner); ok {
+		if end, ok := d.Deadline(); ok {
+			return context.WithDeadline(context.Background(), end.Add(-margin))
+		}
+	}
+	return context.WithCancel(context.Background())
+}

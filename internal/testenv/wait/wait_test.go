@@ -54,3 +54,13 @@ func (r *recorder) Fatalf(format string, args ...any) {
 	r.msg = fmt.Sprintf(format, args...)
 	panic("fatal")
 }
+
+func TestBoundedEndsBeforeTheBinarysDeadline(t *testing.T) {
+	ctx, cancel := Bounded(t)
+	defer cancel()
+	got, ok := ctx.Deadline()
+	end, has := t.Deadline()
+	if ok != has || (has && !got.Equal(end.Add(-margin))) {
+		t.Fatalf("deadline %v (%v), want %v before the binary's %v (%v)", got, ok, margin, end, has)
+	}
+}
