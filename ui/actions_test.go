@@ -78,7 +78,7 @@ func TestActionConfirmRunStreamRefresh(t *testing.T) {
 	}
 	before := h.db.polls()
 	h.key("esc")
-	if h.m.act.Active() || h.db.polls() == before {
+	if h.m.action.Active() || h.db.polls() == before {
 		t.Error("esc did not close the output, or the panes were not refreshed")
 	}
 }
@@ -153,7 +153,7 @@ func TestSwitchingEnvironmentDropsThePendingPreview(t *testing.T) {
 		t.Fatalf("switched to %s", h.m.Environment().Name)
 	}
 	h.run(pending) // qa's preview answers now
-	if s := h.screen(); strings.Contains(s, "plan of qa") || h.m.act.Active() {
+	if s := h.screen(); strings.Contains(s, "plan of qa") || h.m.action.Active() {
 		t.Fatalf("qa's preview was shown in production:\n%s", s)
 	}
 	h.key("R")
@@ -202,7 +202,7 @@ func TestLongPreviewKeepsTargetCountsAndQuestionInView(t *testing.T) {
 		h.key("down")
 	}
 	s = h.screen()
-	if strings.Contains(s, "public.t0000 ") || !strings.Contains(s, "public.t0003 (~3 rows)") || !strings.Contains(s, "[y/N]") || !h.m.act.Active() {
+	if strings.Contains(s, "public.t0000 ") || !strings.Contains(s, "public.t0003 (~3 rows)") || !strings.Contains(s, "[y/N]") || !h.m.action.Active() {
 		t.Fatalf("after scrolling:\n%s", s)
 	}
 	h.key("y")
@@ -359,7 +359,7 @@ func running(t *testing.T, lines chan actionpane.Line, cancel func()) (h *harnes
 	})
 	_, preview := h.m.Update(tea.KeyPressMsg{Code: 'm', Text: "m"})
 	_, next = h.m.Update(preview())
-	if !h.m.act.Running() {
+	if !h.m.action.Running() {
 		t.Fatal("not running")
 	}
 	return h, next

@@ -24,7 +24,7 @@ func (m *Model) openAlerts() tea.Cmd {
 		return gs, has, strip.Poll.Err
 	}
 	km := m.keys
-	a := alertsview.New(m.pctx, m.env.Alerting.Source, m.env.Scrubber, groups,
+	a := alertsview.New(m.paneContext, m.env.Alerting.Source, m.env.Scrubber, groups,
 		km.hint("up", "down", "silence", "acknowledge", "alerts_tab", "refresh", "close"),
 		km.hint("up", "down", "expire", "alerts_tab", "refresh", "close"))
 	m.push(&alertsScreen{model: a})
@@ -79,7 +79,7 @@ func (m *Model) submitSilence(view *alertsview.Model) tea.Cmd {
 		return nil
 	}
 	view.CloseForm()
-	return m.act.Begin(m.silences.Make(m.env.Alerting.Source, s, f.Group()))
+	return m.action.Begin(m.silences.Make(m.env.Alerting.Source, s, f.Group()))
 }
 
 // acknowledge silences the selected alert for the environment's ack
@@ -92,13 +92,13 @@ func (m *Model) acknowledge(tea.KeyPressMsg) tea.Cmd {
 		m.flash = "acknowledge: " + err.Error()
 		return nil
 	}
-	return m.act.Begin(m.silences.Ack(m.env.Alerting.Source, s, group))
+	return m.action.Begin(m.silences.Ack(m.env.Alerting.Source, s, group))
 }
 
 // expireSilence ends the selected silence, once confirmed.
 func (m *Model) expireSilence(tea.KeyPressMsg) tea.Cmd {
 	s, _ := m.alertsView().SelectedSilence()
-	return m.act.Begin(m.silences.Expire(m.env.Alerting.Source, s))
+	return m.action.Begin(m.silences.Expire(m.env.Alerting.Source, s))
 }
 
 // alertsView is the open alerts view (its keys act only while it is on top).

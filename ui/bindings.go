@@ -116,11 +116,11 @@ func Bindings() []Binding {
 		{Spec: binding.Spec{Name: "interrupt", Keys: []string{"ctrl+c"}, Scopes: every, Help: "quit from anywhere", Group: "Console"},
 			Handler: (*Model).interrupt},
 		{Spec: binding.Spec{Name: "migrate", Keys: []string{"m"}, Scopes: main, Help: "migrate", Group: "Actions", Single: true},
-			Handler:  func(m *Model, _ tea.KeyPressMsg) tea.Cmd { cmd, _ := m.act.PressName("migrate"); return cmd },
-			Disabled: func(m *Model) string { return m.act.Unavailable("migrate") }},
+			Handler:  func(m *Model, _ tea.KeyPressMsg) tea.Cmd { cmd, _ := m.action.PressName("migrate"); return cmd },
+			Disabled: func(m *Model) string { return m.action.Unavailable("migrate") }},
 		{Spec: binding.Spec{Name: "reset", Keys: []string{"R"}, Scopes: main, Help: "reset", Group: "Actions", Single: true},
-			Handler:  func(m *Model, _ tea.KeyPressMsg) tea.Cmd { cmd, _ := m.act.PressName("reset"); return cmd },
-			Disabled: func(m *Model) string { return m.act.Unavailable("reset") }},
+			Handler:  func(m *Model, _ tea.KeyPressMsg) tea.Cmd { cmd, _ := m.action.PressName("reset"); return cmd },
+			Disabled: func(m *Model) string { return m.action.Unavailable("reset") }},
 		{Spec: binding.Spec{Name: "cancel", Keys: []string{"x"}, Scopes: []binding.Scope{binding.Overlay}, Help: "cancel a running action", Group: "Actions"},
 			Handler: (*Model).overlayKey},
 	}
@@ -156,12 +156,15 @@ func consoleKeys() map[string]Binding {
 		"celery_revoke":     celeryKey("revoke"),
 		"celery_terminate":  celeryKey("terminate"),
 		"celery_retry":      celeryKey("retry"),
-		"run_check": {Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { cmd, _ := m.act.PressName(m.driftPane.Check()); return cmd },
+		"run_check": {Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd {
+			cmd, _ := m.action.PressName(m.driftPane.Check())
+			return cmd
+		},
 			Disabled: func(m *Model) string {
 				if m.driftPane.Check() == "" {
 					return "this environment has no migration check (alembic.check_command)"
 				}
-				return m.act.Unavailable(m.driftPane.Check())
+				return m.action.Unavailable(m.driftPane.Check())
 			}},
 		"copy_trace":     {Handler: (*Model).copyTrace},
 		"find_statement": {Handler: (*Model).findStatement},
@@ -276,9 +279,9 @@ func (km keymap) hint(names ...string) string {
 // the top screen's.
 func (m *Model) scope() binding.Scope {
 	switch {
-	case m.act.Typing():
+	case m.action.Typing():
 		return binding.Typing
-	case m.act.Active():
+	case m.action.Active():
 		return binding.Overlay
 	}
 	return m.top().scope(m)
@@ -323,7 +326,7 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 	}
 	switch s {
 	case binding.Typing:
-		if m.act.Typing() {
+		if m.action.Typing() {
 			return m.overlayKey(k)
 		}
 		if t, ok := m.top().(typist); ok {
@@ -342,14 +345,14 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 		m.flash = k.String() + " does nothing here: " + m.keys.hint("alerts_tab", "silence", "acknowledge", "expire", "close")
 		return nil
 	}
-	cmd, _ := m.act.Press(k.String()) // a runbook command's key
+	cmd, _ := m.action.Press(k.String()) // a runbook command's key
 	return cmd
 }
 
 // overlayKey hands a key to the action overlay; it re-reads every source
 // when the output of a migration closes.
 func (m *Model) overlayKey(k tea.KeyPressMsg) tea.Cmd {
-	cmd, refresh := m.act.Key(k)
+	cmd, refresh := m.action.Key(k)
 	if refresh {
 		return tea.Batch(cmd, m.broadcastRefresh())
 	}
@@ -360,7 +363,7 @@ func (m *Model) overlayKey(k tea.KeyPressMsg) tea.Cmd {
 // handles esc itself (an open trace, a filter, the time cursor) or is
 // popped.
 func (m *Model) close(k tea.KeyPressMsg) tea.Cmd {
-	if m.act.Active() {
+	if m.action.Active() {
 		return m.overlayKey(k)
 	}
 	if cmd, done := m.top().escape(m); done {
@@ -373,7 +376,7 @@ func (m *Model) close(k tea.KeyPressMsg) tea.Cmd {
 // chooses what is selected in it (an environment, a value to focus on, a
 // trace, a typed filter).
 func (m *Model) choose(k tea.KeyPressMsg) tea.Cmd {
-	if !m.act.Active() {
+	if !m.action.Active() {
 		if c, ok := m.top().(chooser); ok {
 			return c.choose(m)
 		}
@@ -421,7 +424,7 @@ func (m *Model) environment(k tea.KeyPressMsg) tea.Cmd {
 
 // interrupt quits from anywhere; while an action runs it asks first.
 func (m *Model) interrupt(tea.KeyPressMsg) tea.Cmd {
-	if m.act.Running() && !m.act.AskQuit() {
+	if m.action.Running() && !m.action.AskQuit() {
 		return nil
 	}
 	return m.quit()
@@ -491,7 +494,7 @@ func (m *Model) noTraces() string {
 // openTraces lists the focused metric pane's exemplars.
 func (m *Model) openTraces() tea.Cmd {
 	src, _ := m.env.Metrics.Source.(sources.Exemplars)
-	t := traces.New(m.pctx, src, m.charts[m.focus].Spec(), m.env.Scrubber, m.keys.hint("up", "down", "select", "copy_trace", "refresh", "close"),
+	t := traces.New(m.paneContext, src, m.charts[m.focus].Spec(), m.env.Scrubber, m.keys.hint("up", "down", "select", "copy_trace", "refresh", "close"),
 		m.env.Traces.Source, m.env.TraceUI, m.env.TraceService)
 	m.push(&tracesScreen{model: t})
 	m.layout()
@@ -502,7 +505,7 @@ func (m *Model) openTraces() tea.Cmd {
 func (m *Model) openBreakdown() tea.Cmd {
 	src, _ := m.env.Metrics.Source.(sources.Splitter)
 	km := m.keys
-	b := breakdown.New(m.pctx, src, m.charts[m.focus].Spec(), m.env.Scrubber,
+	b := breakdown.New(m.paneContext, src, m.charts[m.focus].Spec(), m.env.Scrubber,
 		km.hint("next_label", "sort", "up", "down", "select", "refresh", "close"))
 	m.push(&breakdownScreen{model: b})
 	m.layout()

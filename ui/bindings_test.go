@@ -182,7 +182,7 @@ func TestEveryBindingRemapped(t *testing.T) {
 	h.key(K("zoom"))
 	look()
 	h.key(K("run_check"))
-	if look(); !h.m.act.Active() {
+	if look(); !h.m.action.Active() {
 		t.Fatal("run_check did not start the check")
 	}
 	h.key(K("close"))
@@ -194,7 +194,7 @@ func TestEveryBindingRemapped(t *testing.T) {
 	h.key(K("page_down"))
 	h.key(K("down"))
 	h.key(K("up"))
-	if !h.m.act.Active() || h.screen() == first {
+	if !h.m.action.Active() || h.screen() == first {
 		t.Error("page_down/down/up did not scroll the reset's list")
 	}
 	h.key(K("close"))
@@ -202,7 +202,7 @@ func TestEveryBindingRemapped(t *testing.T) {
 	h.key("y")
 	look()
 	h.key(K("select"))
-	if h.m.act.Active() || f.runs != 1 {
+	if h.m.action.Active() || f.runs != 1 {
 		t.Errorf("migrate ran %d times; select closes its output", f.runs)
 	}
 	// The run's next line is held, not awaited: nothing is sent until cancel.

@@ -106,12 +106,12 @@ func TestCeleryAnswerOnlyOnceRead(t *testing.T) {
 	h.celery = &fakeCelery{st: sampleCelery()}
 	h.m.openEnv("qa")
 	h.m.buildPanes()
-	if got := h.m.pctx.Celery(); got != "" {
+	if got := h.m.paneContext.Celery(); got != "" {
 		t.Errorf("before the first read: %q", got)
 	}
 	h.size(200, 60)
 	h.advance(h.m.deps.Refresh)
-	if got := h.m.pctx.Celery(); !strings.HasPrefix(got, "the Celery pane finds 1 of 2 workers online") {
+	if got := h.m.paneContext.Celery(); !strings.HasPrefix(got, "the Celery pane finds 1 of 2 workers online") {
 		t.Errorf("after it: %q", got)
 	}
 }

@@ -104,7 +104,7 @@ var scenes = map[binding.Scope]func(h *harness){
 		h.run(h.m.dbPane.StartFilter())
 	},
 	binding.Picker:    func(h *harness) { h.m.push(&pickerScreen{}) },
-	binding.Overlay:   func(h *harness) { cmd, _ := h.m.act.PressName("migrate"); h.run(cmd) },
+	binding.Overlay:   func(h *harness) { cmd, _ := h.m.action.PressName("migrate"); h.run(cmd) },
 	binding.Breakdown: func(h *harness) { h.run(h.m.openBreakdown()) },
 	binding.Traces:    func(h *harness) { h.run(h.m.openTraces()) },
 	binding.Alerts:    func(h *harness) { h.run(h.m.openAlerts()) },

@@ -20,7 +20,7 @@ func (m *Model) signal(terminate bool) tea.Cmd {
 	if db, ok := m.env.Database.Source.(interface{ OwnPIDs() []int }); ok {
 		own = db.OwnPIDs()
 	}
-	return m.act.Begin(m.deps.Signal(m.env.Name, s.PID, terminate, own))
+	return m.action.Begin(m.deps.Signal(m.env.Name, s.PID, terminate, own))
 }
 
 // celeryTarget is what a Celery action of kind acts on (the queue or the
@@ -56,5 +56,5 @@ func (m *Model) noCelery(kind string) string {
 // celery runs a Celery action on what is selected, once confirmed.
 func (m *Model) celery(kind string) tea.Cmd {
 	arg, _ := m.celeryTarget(kind)
-	return m.act.Begin(m.deps.Celery(m.env.Name, kind, arg))
+	return m.action.Begin(m.deps.Celery(m.env.Name, kind, arg))
 }

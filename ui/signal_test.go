@@ -24,7 +24,7 @@ func TestCancelFromTheSessionList(t *testing.T) {
 	h.m.deps.Signal = fakeSignal(func(env string, pid int, terminate bool) { ran = append(ran, call{env, pid, terminate}) })
 	h.size(160, 48)
 	h.key("c") // the main screen: c is the drill-down's
-	if h.m.act.Active() || len(ran) != 0 {
+	if h.m.action.Active() || len(ran) != 0 {
 		t.Fatal("c acted outside the Postgres drill-down")
 	}
 	for !h.m.focused(h.m.dbPane) {

@@ -114,15 +114,15 @@ type Model struct {
 	cancel context.CancelFunc
 	epoch  int // bumped on every environment switch; part of every pane ID
 
-	pctx     *pane.Context
-	timeline *pane.Timeline      // shared by every environment visited
-	panes    []pane.Pane         // focus order: metric panes first
-	charts   []*metricpane.Model // the metric panes, first in panes
-	alerts   *alertstrip.Model
-	changes  *changes.Model // what the charts mark on their time axis
-	// act is the action overlay (a question, a run's output): a layer over
+	paneContext *pane.Context
+	timeline    *pane.Timeline      // shared by every environment visited
+	panes       []pane.Pane         // focus order: metric panes first
+	charts      []*metricpane.Model // the metric panes, first in panes
+	alerts      *alertstrip.Model
+	changes     *changes.Model // what the charts mark on their time axis
+	// action is the action overlay (a question, a run's output): a layer over
 	// every screen, as an action outlives the screen that started it.
-	act *actionpane.Model
+	action *actionpane.Model
 	// stack is the screens, the console (or the overview) at the bottom;
 	// the top one has the keys.
 	stack    []screen
@@ -202,7 +202,7 @@ func (m *Model) openEnv(name string) {
 	m.narrow = sources.Focus{} // another environment's labels may differ
 	ctx, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
-	m.pctx = &pane.Context{Styles: m.deps.Styles, Now: m.deps.Now, Refresh: m.deps.Refresh, Time: m.timeline, Base: ctx, After: m.deps.After, Epoch: m.epoch,
+	m.paneContext = &pane.Context{Styles: m.deps.Styles, Now: m.deps.Now, Refresh: m.deps.Refresh, Time: m.timeline, Base: ctx, After: m.deps.After, Epoch: m.epoch,
 		Away: m.overviewUp,
 		Celery: func() string {
 			if m.celeryPane == nil || m.celeryPane.Answer() == "" {
@@ -226,20 +226,20 @@ func (m *Model) openEnv(name string) {
 		m.silences = m.deps.Silences(name)
 	}
 	km := m.keys
-	m.act = actionpane.New(name, ctx, m.deps.Now, acts, actionpane.Bindings{Cancel: km["cancel"], Close: km["close"], Select: km["select"],
+	m.action = actionpane.New(name, ctx, m.deps.Now, acts, actionpane.Bindings{Cancel: km["cancel"], Close: km["close"], Select: km["select"],
 		Up: km["up"], Down: km["down"], PageUp: km["page_up"], PageDown: km["page_down"], Interrupt: km["interrupt"]})
 	m.buildPanes()
 }
 
 func (m *Model) buildPanes() {
-	env, c := m.env, m.pctx
+	env, c := m.env, m.paneContext
 	m.panes = m.panes[:0]
 	m.charts = m.metricPanes()
 	for _, p := range m.charts {
 		m.panes = append(m.panes, p)
 	}
 	check := "" // the drift pane offers the migration check only where there is one
-	if m.act.Has(CheckAction) {
+	if m.action.Has(CheckAction) {
 		check = CheckAction
 	}
 	km := m.keys
@@ -284,7 +284,7 @@ func (m *Model) buildPanes() {
 // metricPanes are a pane per signal, each read for the focus (every value
 // of the breakdown's label, or one).
 func (m *Model) metricPanes() []*metricpane.Model {
-	env, c := m.env, m.pctx
+	env, c := m.env, m.paneContext
 	source := "prometheus"
 	if _, direct := env.Metrics.Source.(sources.Sampler); direct {
 		source = "/metrics"
@@ -361,7 +361,7 @@ func (m *Model) ticking() bool {
 			return true
 		}
 	}
-	return m.act.Running()
+	return m.action.Running()
 }
 
 func (m *Model) start() tea.Cmd {
@@ -389,7 +389,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.KeyPressMsg:
 		return m, m.handleKey(msg)
 	case tea.PasteMsg:
-		if m.scope() == binding.Typing && !m.act.Active() {
+		if m.scope() == binding.Typing && !m.action.Active() {
 			return m, m.dbPane.Type(msg)
 		}
 		return m, nil
@@ -407,7 +407,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, m.setNotice("report written to " + msg.path)
 	case pane.RunAction:
-		cmd, _ := m.act.PressName(msg.Name)
+		cmd, _ := m.action.PressName(msg.Name)
 		return m, cmd
 	case pane.Routed:
 		p, ok := m.byID[msg.PaneID()]
@@ -428,8 +428,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	// A result of a screen closed or replaced before its answer came falls
 	// through here: dropped.
 	if actionpane.Msg(msg) {
-		cmd := m.act.Update(msg)
-		if m.act.QuitNow() {
+		cmd := m.action.Update(msg)
+		if m.action.QuitNow() {
 			return m, m.quit()
 		}
 		return m, cmd
@@ -538,7 +538,7 @@ func (m *Model) writeReport() tea.Cmd {
 	for _, p := range m.charts {
 		env.Signals = append(env.Signals, p.Spec())
 	}
-	report, base := m.deps.Report, m.pctx.Base
+	report, base := m.deps.Report, m.paneContext.Base
 	return tea.Batch(m.setNotice("writing the report…"), func() tea.Msg {
 		ctx, cancel := context.WithTimeout(base, pane.FetchGuard)
 		defer cancel()
@@ -622,10 +622,10 @@ func (m *Model) PaneTexts() map[string]string {
 		out[p.Title()] = ansi.Strip(strings.Join(p.View(false), "\n"))
 	}
 	if t, ok := find[*tracesScreen](m); ok {
-		out[TraceOverlay] = ansi.Strip(strings.Join(t.model.View(m.pctx.Styles), "\n"))
+		out[TraceOverlay] = ansi.Strip(strings.Join(t.model.View(m.paneContext.Styles), "\n"))
 	}
 	if a, ok := find[*alertsScreen](m); ok {
-		out[AlertsOverlay] = ansi.Strip(strings.Join(a.model.View(m.pctx.Styles), "\n"))
+		out[AlertsOverlay] = ansi.Strip(strings.Join(a.model.View(m.paneContext.Styles), "\n"))
 	}
 	if o, ok := find[*overviewScreen](m); ok && o.model != nil {
 		out[OverviewScreen] = ansi.Strip(strings.Join(o.model.View(), "\n"))

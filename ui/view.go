@@ -38,7 +38,7 @@ type cell struct {
 func (m *Model) layout() tea.Cmd {
 	body := m.h - 3 // header, alert strip, footer
 	m.rowsCache = nil
-	m.act.SetSize(min(m.w-4, 140), m.h*2/3) // the action overlay's largest size
+	m.action.SetSize(min(m.w-4, 140), m.h*2/3) // the action overlay's largest size
 	for _, s := range m.stack {
 		s.resize(m.w, m.h)
 	}
@@ -220,8 +220,8 @@ func (k frameKey) same(o frameKey) bool {
 // overlaid is the console's frame with the top screen drawn over it, and
 // the action overlay over both while it is up.
 func (m *Model) overlaid(screen string) string {
-	if m.act.Active() {
-		return m.compose(screen, strings.Join(m.act.View(m.deps.Styles), "\n"))
+	if m.action.Active() {
+		return m.compose(screen, strings.Join(m.action.View(m.deps.Styles), "\n"))
 	}
 	return m.top().draw(m, screen)
 }
@@ -301,7 +301,7 @@ func (m *Model) footer() string {
 	// The answer to the last key, then a notice (where a report went),
 	// matter more than the key hints: they take their place, where no
 	// width can drop them.
-	switch f := cmp.Or(m.flash, m.act.Flash()); {
+	switch f := cmp.Or(m.flash, m.action.Flash()); {
 	case f != "":
 		left = " " + st.Warn.Render(f)
 	case m.notice != "":
@@ -414,7 +414,7 @@ func (m *Model) helpGrid(reasons bool) string {
 	}
 	// The environment's own commands; migrate and reset are in the list above.
 	var cmds strings.Builder
-	for _, a := range m.act.Actions() {
+	for _, a := range m.action.Actions() {
 		if a.Key == "" || m.isBinding(a.Name) {
 			continue // started from its pane (the migration check), or bound above
 		}
