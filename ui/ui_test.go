@@ -286,11 +286,7 @@ func (h *harness) key(k string) {
 	case "pgdown":
 		msg = tea.KeyPressMsg{Code: tea.KeyPgDown}
 	default:
-		if r, ok := strings.CutPrefix(k, "alt+"); ok {
-			msg = tea.KeyPressMsg{Code: rune(r[0]), Mod: tea.ModAlt}
-			break
-		}
-		msg = tea.KeyPressMsg{Code: rune(k[0]), Text: k}
+		msg, _ = keyMsg(k)
 	}
 	if msg.String() != k {
 		h.t.Fatalf("key %q encodes as %q", k, msg.String())
