@@ -46,3 +46,20 @@ func BenchmarkView(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkViewOverlay renders the screen with a breakdown open over it and
+// nothing changed: the frame, the box and the composed overlay frame are
+// each handed back from their caches.
+func BenchmarkViewOverlay(b *testing.B) {
+	h := newHarness(&testing.T{}, healthy(), nil, false)
+	h.size(160, 48)
+	h.advance(2 * time.Second)
+	h.key("b")
+	if len(h.m.Render()) == 0 {
+		b.Fatal("empty frame")
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = h.m.View()
+	}
+}
