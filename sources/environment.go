@@ -15,8 +15,9 @@ type Environment struct {
 	// Metrics is the environment's Prometheus (or /metrics endpoint).
 	Metrics Opened[Metrics]
 	Signals []SignalSpec
-	// Focus is the one value of a label the signals read (none: every value).
-	Focus Focus
+	// Narrowing is the one value of a label the signals read (none: every
+	// value).
+	Narrowing Narrowing
 	// Marks are the changes the console saw in its window (migrations it
 	// watched happen among them), for the report; a snapshot reads its own.
 	Marks []Mark

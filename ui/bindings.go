@@ -397,11 +397,11 @@ func (m *Model) narrowTo(b *breakdown.Model) tea.Cmd {
 		m.flash = "a focus needs Prometheus: direct /metrics mode reads the whole endpoint (the breakdown shows each value)"
 		return nil
 	}
-	return tea.Batch(m.pop(), m.setNarrow(sources.Focus{Label: label, Value: row.Value}))
+	return tea.Batch(m.pop(), m.setNarrow(sources.Narrowing{Label: label, Value: row.Value}))
 }
 
 // clearNarrow reads every value of the label again.
-func (m *Model) clearNarrow() tea.Cmd { return m.setNarrow(sources.Focus{}) }
+func (m *Model) clearNarrow() tea.Cmd { return m.setNarrow(sources.Narrowing{}) }
 
 // listMove moves in the list on top; the action overlay scrolls.
 func (m *Model) listMove(k tea.KeyPressMsg, delta int) tea.Cmd {

@@ -132,7 +132,7 @@ type Model struct {
 	viewsBuf [][]string
 	boxed    struct{ content, out string }
 	silences SilenceActions
-	narrow   sources.Focus // the metric panes read one value of a label (none: every value)
+	narrow   sources.Narrowing // the metric panes read one value of a label (none: every value)
 	byID     map[string]pane.Pane
 	// The panes with a drill-down of their own.
 	dbPane     *dbpane.Model
@@ -199,7 +199,7 @@ func (m *Model) openEnv(name string) {
 	}
 	m.epoch++
 	m.resetStack()
-	m.narrow = sources.Focus{} // another environment's labels may differ
+	m.narrow = sources.Narrowing{} // another environment's labels may differ
 	ctx, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
 	m.paneContext = &pane.Context{Styles: m.deps.Styles, Now: m.deps.Now, Refresh: m.deps.Refresh, Time: m.timeline, Base: ctx, After: m.deps.After, Epoch: m.epoch,
@@ -291,13 +291,13 @@ func (m *Model) metricPanes() []*metricpane.Model {
 	}
 	var out []*metricpane.Model
 	for _, spec := range env.Signals {
-		spec, err := sources.Focused(spec, m.narrow)
+		spec, err := sources.Narrowed(spec, m.narrow)
 		if err != nil {
 			m.flash = err.Error()
 		}
 		out = append(out, metricpane.New(c, metricpane.Options{
 			Spec: spec, Source: env.Metrics.Source, Problem: cmp.Or(env.Metrics.Problem, m.envErr),
-			Target: env.Metrics.Target, Scrubber: env.Scrubber, SourceName: source, Focus: m.narrow.String(),
+			Target: env.Metrics.Target, Scrubber: env.Scrubber, SourceName: source, Narrowing: m.narrow.String(),
 		}))
 	}
 	return out
@@ -311,9 +311,9 @@ func (m *Model) route() {
 	}
 }
 
-// setNarrow focuses every metric pane on f (the zero Focus: every value):
+// setNarrow narrows every metric pane to f (the zero Narrowing: every value):
 // the metric panes are made again for it and read their whole window anew.
-func (m *Model) setNarrow(f sources.Focus) tea.Cmd {
+func (m *Model) setNarrow(f sources.Narrowing) tea.Cmd {
 	m.narrow = f
 	m.charts = m.metricPanes()
 	for i, p := range m.charts {
@@ -534,7 +534,7 @@ func (m *Model) writeReport() tea.Cmd {
 	m.reporting = true
 	// The report reads what the panes read: the focus included.
 	env := *m.env
-	env.Focus, env.Signals, env.Marks, env.MarksWindow = m.narrow, nil, m.timeline.Marks, m.timeline.Window
+	env.Narrowing, env.Signals, env.Marks, env.MarksWindow = m.narrow, nil, m.timeline.Marks, m.timeline.Window
 	for _, p := range m.charts {
 		env.Signals = append(env.Signals, p.Spec())
 	}

@@ -92,7 +92,7 @@ func TestMarkdownOfAnEmptyEnvironment(t *testing.T) {
 // TestFocusIsSaid: a report taken while the console was focused on one
 // value says so, in every format, before the figures it qualifies.
 func TestFocusIsSaid(t *testing.T) {
-	env := &sources.Environment{Name: "qa", Focus: sources.Focus{Label: "handler", Value: "/api/chat"},
+	env := &sources.Environment{Name: "qa", Narrowing: sources.Narrowing{Label: "handler", Value: "/api/chat"},
 		Metrics: sources.Opened[sources.Metrics]{Problem: "no Prometheus"}, Database: sources.Opened[sources.Database]{Problem: "-"},
 		Cache: sources.Opened[sources.Cache]{Problem: "-"}}
 	d := Take(context.Background(), env, time.Unix(1_700_000_000, 0))

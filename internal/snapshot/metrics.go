@@ -45,7 +45,7 @@ func metricsSource() Source {
 // seconds later, so that there are two, and the snapshot is of that instant.
 func readMetrics(ctx context.Context, r *reading) {
 	env, d := r.env, r.doc
-	d.Prometheus, d.Focus = env.Metrics.Target, env.Focus.String()
+	d.Prometheus, d.Focus = env.Metrics.Target, env.Narrowing.String()
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	w := sources.Window{Now: r.now}

@@ -150,7 +150,7 @@ func breakdownFindsTheFaultyRouteAndInstance(t *testing.T, current bool) {
 		sources.ErrorRate:  `(sum(rate(http_requests_total{job="fastapi-app", status=~"5..", handler="/api/chat"}[` + rate + `])) or vector(0)) / sum(rate(http_requests_total{job="fastapi-app", handler="/api/chat"}[` + rate + `]))`,
 		sources.P95Latency: `histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{job="fastapi-app", handler="/api/chat"}[` + rate + `])))`,
 	} {
-		focused, err := sources.Focused(specs[key], sources.Focus{Label: "handler", Value: "/api/chat"})
+		focused, err := sources.Narrowed(specs[key], sources.Narrowing{Label: "handler", Value: "/api/chat"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -241,7 +241,7 @@ func cheapRankingAgreesWithTheSplit(t *testing.T, current bool) {
 	for _, target := range []string{many, few} {
 		spec := goldenSpecs()[sources.ErrorRate]
 		spec.Query = fmt.Sprintf(`sum(rate(http_requests_total{instance=%q, status=~"5.."}[1m])) / sum(rate(http_requests_total{instance=%q}[1m]))`, target, target)
-		cheap, err := sources.Focused(spec, sources.Focus{Label: "instance", Value: target})
+		cheap, err := sources.Narrowed(spec, sources.Narrowing{Label: "instance", Value: target})
 		if err != nil || cheap.Rank == "" {
 			t.Fatalf("focused ranking %q: %v", cheap.Rank, err)
 		}

@@ -43,17 +43,17 @@ type Options struct {
 	Scrubber *redact.Scrubber
 	// SourceName names the source in error lines ("prometheus", "/metrics").
 	SourceName string
-	// Focus is the one value the pane reads (handler="/api/chat"), "" for
-	// every value: a pane per focus, so that a read for another focus is
-	// never taken for this one's.
-	Focus string
+	// Narrowing is the one value the pane reads (handler="/api/chat"), ""
+	// for every value: a pane per narrowing, so that a read for another
+	// value is never taken for this one's.
+	Narrowing string
 }
 
 // New builds a pane; it starts polling on Start.
 func New(ctx *pane.Context, o Options) *Model {
 	m := &Model{spec: o.Spec, src: o.Source}
 	m.Polled = pane.Polled[sources.Reading]{
-		Ctx: ctx, Poll: poll.State[sources.Reading]{ID: ctx.ID("metric:" + o.Spec.Key + "@" + o.Focus)}, Name: o.Spec.Title,
+		Ctx: ctx, Poll: poll.State[sources.Reading]{ID: ctx.ID("metric:" + o.Spec.Key + "@" + o.Narrowing)}, Name: o.Spec.Title,
 		Short: cmp.Or(o.SourceName, "prometheus"), Configured: o.Source != nil, Problem: o.Problem, Target: o.Target, Scrubber: o.Scrubber,
 		NewFetch: m.newFetch,
 		Summary:  m.summary,

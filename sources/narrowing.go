@@ -6,25 +6,26 @@ import (
 	"github.com/opsdeck/opsdeck/internal/promql"
 )
 
-// Focus narrows every metric pane to one value of one label (handler="/api/chat"),
-// chosen from a breakdown.
-type Focus struct {
+// Narrowing is one value of one label (handler="/api/chat"), chosen from a
+// breakdown, that every metric pane then reads alone. (The focused pane is
+// another thing: the one the keys act on.)
+type Narrowing struct {
 	Label, Value string
 }
 
-// String is the focus as PromQL writes it.
-func (f Focus) String() string {
+// String is the narrowing as PromQL writes it.
+func (f Narrowing) String() string {
 	if f.Label == "" {
 		return ""
 	}
 	return f.Label + "=" + fmt.Sprintf("%q", f.Value)
 }
 
-// Focused is spec read for the focus alone: the focus's matcher added to
+// Narrowed is spec read for the one value alone: its matcher added to
 // every selector of its query and of its split, so that the value and the
-// chart's history are the focused value's. A query that cannot be read is
+// chart's history are that value's. A query that cannot be read is
 // returned unchanged with the reason.
-func Focused(spec SignalSpec, f Focus) (SignalSpec, error) {
+func Narrowed(spec SignalSpec, f Narrowing) (SignalSpec, error) {
 	if f.Label == "" {
 		return spec, nil
 	}
