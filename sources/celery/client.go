@@ -78,6 +78,9 @@ type Client struct {
 	bindingAt time.Time
 	// unackedLen is the unacked hash's length at the last poll.
 	unackedLen int64
+	// recordedList is the result backend's failures as read at recordedAt.
+	recordedList []sources.CeleryFailure
+	recordedAt   time.Time
 }
 
 type workerStats struct {
@@ -234,7 +237,7 @@ func (c *Client) Poll(ctx context.Context, req sources.CeleryRequest) (sources.C
 	if len(st.Failures) == 0 && (ev.Since.IsZero() || now.Sub(ev.Since) < recordedAfter) {
 		// Not listened long enough to have seen a task fail: the failures
 		// the result backend recorded in the window stand in.
-		st.Failures = c.recorded(ctx, now.Add(-c.tr.window))
+		st.Failures = c.recordedSince(ctx, now, ev.Since)
 	}
 	st.Problems = append(st.Problems, problems(st, now)...)
 	return st, nil
@@ -243,6 +246,33 @@ func (c *Client) Poll(ctx context.Context, req sources.CeleryRequest) (sources.C
 // recordedAfter is how long the events are listened to before the failures
 // they bring are all a poll lists.
 const recordedAfter = 30 * time.Second
+
+// recordedSince is recorded for the window before now, read once while the
+// events are listened to: a read taken after the stream came up (listening
+// since) holds every failure before it, and the stream brings those after,
+// so the polls of the first recordedAfter reuse it (a result backend can
+// hold thousands of results, each poll a scan and a decode of them all).
+// Without the stream every poll reads.
+func (c *Client) recordedSince(ctx context.Context, now, listening time.Time) []sources.CeleryFailure {
+	from := now.Add(-c.tr.window)
+	c.mu.Lock()
+	cached, at := c.recordedList, c.recordedAt
+	c.mu.Unlock()
+	if listening.IsZero() || at.Before(listening) {
+		at = time.Now() // after the stream's start when it is up: nothing falls between
+		cached = c.recorded(ctx, from)
+		c.mu.Lock()
+		c.recordedList, c.recordedAt = cached, at
+		c.mu.Unlock()
+	}
+	var out []sources.CeleryFailure
+	for _, f := range cached {
+		if !f.At.Before(from) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
 
 // pidboxBindings is the set of the workers' control queues on the broker.
 const pidboxBindings = "_kombu.binding.celery.pidbox"
