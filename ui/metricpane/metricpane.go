@@ -57,6 +57,7 @@ func New(ctx *pane.Context, o Options) *Model {
 		Short: cmp.Or(o.SourceName, "prometheus"), Configured: o.Source != nil, Problem: o.Problem, Target: o.Target, Scrubber: o.Scrubber,
 		NewFetch: m.newFetch,
 		Summary:  m.summary,
+		Merge:    mergeValue,
 		// Paused, the panes show the paused instant and stop polling; the
 		// root refreshes them when the timeline moves.
 		Hold: func() string {
@@ -126,15 +127,12 @@ func (m *Model) newFetch() func(context.Context) (sources.Reading, error) {
 	compare := ctx.Time.Compare
 	last, hasLast := m.Poll.Last, m.Poll.HasLast && m.Poll.Err == nil
 	// The chart only gains a point once per step (several polls at wide
-	// windows): until then ask for the current value alone and keep the
-	// chart, its ghost line and its exemplars.
+	// windows): until then ask for the current value alone; mergeValue
+	// keeps the chart, its ghost line and its exemplars.
 	if hasLast && last.Window.End.Equal(win.End) && last.Window.Step == win.Step && len(last.Points) == win.Points() && last.EarlierBy == compare {
 		return func(ctx context.Context) (sources.Reading, error) {
 			r, err := src.Read(ctx, spec, sources.Window{Now: now})
-			if err == nil {
-				r.Points, r.Window, r.Exemplars, r.ExemplarsTo = last.Points, last.Window, last.Exemplars, last.ExemplarsTo
-				r.Earlier, r.EarlierBy, r.EarlierNote, r.EarlierAt = last.Earlier, last.EarlierBy, last.EarlierNote, last.EarlierAt
-			}
+			r.Window = sources.Window{Now: now} // a value alone, as mergeValue tells it
 			return r, err
 		}
 	}
@@ -167,6 +165,18 @@ func (m *Model) newFetch() func(context.Context) (sources.Reading, error) {
 		}
 		return r, err
 	}
+}
+
+// mergeValue is got with last's chart, ghost line and exemplars when got
+// is a value alone (a window without an end or a step): the chart read
+// before stays until its next step.
+func mergeValue(last, got sources.Reading) sources.Reading {
+	if !got.Window.End.IsZero() || got.Window.Step != 0 {
+		return got
+	}
+	got.Points, got.Window, got.Exemplars, got.ExemplarsTo = last.Points, last.Window, last.Exemplars, last.ExemplarsTo
+	got.Earlier, got.EarlierBy, got.EarlierNote, got.EarlierAt = last.Earlier, last.EarlierBy, last.EarlierNote, last.EarlierAt
+	return got
 }
 
 // ghostPlan is what a chart read does for its ghost line: read it (read),

@@ -241,3 +241,27 @@ func TestGhostShiftedAlong(t *testing.T) {
 		}
 	}
 }
+
+// TestValueBetweenStepsKeepsTheChart: a poll between two of the chart's
+// steps asks for the value alone, and the pane keeps the chart it had
+// (merged on the UI side: the fetch carries no chart to make safe again).
+func TestValueBetweenStepsKeepsTheChart(t *testing.T) {
+	src := &reading{r: sources.Reading{Value: 0.5, Series: 1}}
+	m, _ := newPane(src, p95(1, 2))
+	fetched(m)
+	chart := m.Poll.Last.Points
+	src.r.Value = 0.7
+	cmd := m.Fetch()
+	res := cmd().(poll.Result[sources.Reading])
+	if res.Value.Points != nil || res.Value.Window.Step != 0 {
+		t.Fatalf("a poll between steps read a chart: %+v", res.Value.Window)
+	}
+	m.Update(res)
+	last := m.Poll.Last
+	if last.Value != 0.7 || len(last.Points) != len(chart) || &last.Points[0] != &chart[0] || last.Window.Step == 0 {
+		t.Fatalf("the chart was not kept: value %v, %d points, window %+v", last.Value, len(last.Points), last.Window)
+	}
+	if got := ansi.Strip(strings.Join(m.View(false), "\n")); !strings.Contains(got, "700 ms ok") || !strings.Contains(got, "max 4.00 s") {
+		t.Errorf("view:\n%s", got)
+	}
+}

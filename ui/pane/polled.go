@@ -40,6 +40,11 @@ type Polled[T any] struct {
 	NewFetch func() func(context.Context) (T, error)
 	// Summary renders good data (dimmed when stale) in w cells, at most h lines.
 	Summary func(st *theme.Styles, v T, w, h int, stale bool) []string
+	// Merge, when set, makes the data kept from the last good data and a
+	// fetch's answer, on the UI goroutine: what a fetch reuses from the
+	// last answer (a chart between its steps) need not travel through it,
+	// nor be made safe again.
+	Merge func(last, got T) T
 
 	w, h    int
 	version int
@@ -98,6 +103,10 @@ func (p *Polled[T]) Update(msg tea.Msg) tea.Cmd {
 		return p.Poll.Update(msg, p.Ctx.Scheduler(), p.Fetch)
 	}
 	p.Changed()
+	if r, ok := msg.(poll.Result[T]); ok && p.Merge != nil && r.Err == nil && p.Poll.HasLast {
+		r.Value = p.Merge(p.Poll.Last, r.Value)
+		msg = r
+	}
 	return p.Poll.Update(msg, p.Ctx.Scheduler(), p.Fetch)
 }
 
