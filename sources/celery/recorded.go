@@ -47,36 +47,53 @@ func (c *Client) recorded(ctx context.Context, since time.Time) []sources.Celery
 	if len(keys) == 0 {
 		return nil
 	}
-	vals, err := c.backend.MGet(ctx, keys[:min(len(keys), recordedScan)]...).Result()
-	if err != nil {
-		return nil
-	}
+	keys = keys[:min(len(keys), recordedScan)]
 	var out []sources.CeleryFailure
-	for _, v := range vals {
-		raw, ok := v.(string)
-		if !ok || len(raw) > maxMessage {
-			continue
+	// In batches: a result with its traceback is some 2 KB, and the whole
+	// scan's answer need not be held at once.
+	for batch := range slices.Chunk(keys, recordedBatch) {
+		vals, err := c.backend.MGet(ctx, batch...).Result()
+		if err != nil {
+			return nil
 		}
-		var m recordedMeta
-		if json.Unmarshal([]byte(raw), &m) != nil || m.Status != "FAILURE" {
-			continue
+		for _, v := range vals {
+			if f, ok := recordedFailure(v, since); ok {
+				out = append(out, f)
+			}
 		}
-		at, err := doneAt(m.DateDone)
-		if err != nil || at.Before(since) {
-			continue
-		}
-		f := sources.CeleryFailure{ID: cut(m.TaskID), Name: cut(m.Name), Worker: cut(m.Worker), Queue: cut(m.Queue), At: at,
-			Exception: cut(exceptionOf(m.Result)), Traceback: cut(lastLine(m.Traceback))}
-		if m.Args != nil {
-			f.Args = cut(string(m.Args))
-		}
-		if m.Kwargs != nil {
-			f.Kwargs = cut(string(m.Kwargs))
-		}
-		out = append(out, f)
+		slices.SortFunc(out, func(a, b sources.CeleryFailure) int { return b.At.Compare(a.At) })
+		out = out[:min(len(out), recordedFailures)]
 	}
-	slices.SortFunc(out, func(a, b sources.CeleryFailure) int { return b.At.Compare(a.At) })
-	return out[:min(len(out), recordedFailures)]
+	return out
+}
+
+// recordedBatch is how many results one MGET of recorded reads.
+const recordedBatch = 200
+
+// recordedFailure is a stored result v as a failure, when it is one that
+// ended at since or later.
+func recordedFailure(v any, since time.Time) (sources.CeleryFailure, bool) {
+	raw, ok := v.(string)
+	if !ok || len(raw) > maxMessage {
+		return sources.CeleryFailure{}, false
+	}
+	var m recordedMeta
+	if json.Unmarshal([]byte(raw), &m) != nil || m.Status != "FAILURE" {
+		return sources.CeleryFailure{}, false
+	}
+	at, err := doneAt(m.DateDone)
+	if err != nil || at.Before(since) {
+		return sources.CeleryFailure{}, false
+	}
+	f := sources.CeleryFailure{ID: cut(m.TaskID), Name: cut(m.Name), Worker: cut(m.Worker), Queue: cut(m.Queue), At: at,
+		Exception: cut(exceptionOf(m.Result)), Traceback: cut(lastLine(m.Traceback))}
+	if m.Args != nil {
+		f.Args = cut(string(m.Args))
+	}
+	if m.Kwargs != nil {
+		f.Kwargs = cut(string(m.Kwargs))
+	}
+	return f, true
 }
 
 // exceptionOf is a stored exception as Python writes it: Type('message').

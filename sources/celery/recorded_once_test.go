@@ -2,6 +2,7 @@ package celery
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -43,5 +44,38 @@ func TestRecordedFailuresReadOnceWhileListening(t *testing.T) {
 	}
 	if len(st.Failures) != 1 || st.Failures[0].ID != "00000000-0000-4000-8000-00000000000a" {
 		t.Errorf("the backend was read again: %+v", st.Failures)
+	}
+}
+
+// TestRecordedFailuresOverBatches: the backend is read in batches of
+// recordedBatch, and the newest recordedFailures failures of them all are
+// listed, newest first, whichever batch they were in.
+func TestRecordedFailuresOverBatches(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	rd := harness.NewRedis(t, harness.RedisOptions{})
+	c := newClient(t, Options{BrokerURL: rd.URL(0)})
+	now := time.Now().UTC()
+	pipe := c.backend.Pipeline()
+	for i := range 2*recordedBatch + 50 {
+		status := "SUCCESS"
+		if i%37 == 0 {
+			status = "FAILURE"
+		}
+		done := now.Add(-time.Duration(i) * time.Second).Format("2006-01-02T15:04:05.999999")
+		pipe.Set(ctx, fmt.Sprintf("celery-task-meta-%08d-0000-4000-8000-000000000000", i),
+			`{"status": "`+status+`", "task_id": "`+fmt.Sprintf("%08d", i)+`", "name": "app.tasks.summarize", "date_done": "`+done+`"}`, 0)
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got := c.recorded(ctx, now.Add(-time.Hour))
+	if len(got) != recordedFailures {
+		t.Fatalf("%d failures listed", len(got))
+	}
+	for i, f := range got {
+		if want := fmt.Sprintf("%08d", i*37); f.ID != want {
+			t.Errorf("failure %d is %s, want %s", i, f.ID, want)
+		}
 	}
 }
