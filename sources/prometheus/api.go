@@ -141,19 +141,37 @@ func (c *Client) callNoted(ctx context.Context, endpoint string, params url.Valu
 		}
 		return nil, &apiError{Type: typ, Msg: msg, Detail: string(body)}
 	}
-	if err := json.Unmarshal(body, &env); err != nil {
-		return nil, &apiError{Type: errBadResponse, Msg: err.Error()}
-	}
-	if env.Status == "error" {
-		return nil, &apiError{Type: env.ErrorType, Msg: env.Error}
-	}
+	// One pass: the data is decoded straight into into, not copied out of
+	// the envelope and scanned again.
 	if into == nil {
-		return env.notes(), nil
+		into = new(json.RawMessage)
 	}
-	if err := json.Unmarshal(env.Data, into); err != nil {
+	ok := answer{Data: into}
+	if err := json.Unmarshal(body, &ok); err != nil {
+		if json.Unmarshal(body, &env) == nil && env.Status == "error" {
+			return nil, &apiError{Type: env.ErrorType, Msg: env.Error}
+		}
 		return nil, &apiError{Type: errBadResponse, Msg: err.Error()}
 	}
-	return env.notes(), nil
+	if ok.Status == "error" {
+		return nil, &apiError{Type: ok.ErrorType, Msg: ok.Error}
+	}
+	return ok.envelope().notes(), nil
+}
+
+// answer is a successful envelope whose data goes straight into Data, a
+// pointer to the caller's value.
+type answer struct {
+	Status    string   `json:"status"`
+	Data      any      `json:"data"`
+	ErrorType string   `json:"errorType"`
+	Error     string   `json:"error"`
+	Warnings  []string `json:"warnings"`
+	Infos     []string `json:"infos"`
+}
+
+func (a answer) envelope() envelope {
+	return envelope{Status: a.Status, ErrorType: a.ErrorType, Error: a.Error, Warnings: a.Warnings, Infos: a.Infos}
 }
 
 func apiTime(t time.Time) string {
