@@ -7,7 +7,7 @@
 # The sandbox starts once; then, round after round, each program runs alone
 # in a 160x48 tmux pane at a 2 s refresh and a 15 m window, idle for the
 # duration (default 60 s), the order swapped every round. Prints, per run, CPU
-# seconds, peak RSS and peak RssAnon (sampled every second from
+# seconds, peak RSS, RSS at the end and peak RssAnon (sampled every second from
 # /proc/<pid>/status), and per round opsdeck's CPU as a fraction of
 # grafterm's; then the median and spread of each.
 #
@@ -73,8 +73,8 @@ complete() {
     grep -Eq '─ Schema drift ─+ live' <<<"$s" && grep -q 'revisions' <<<"$s" &&
     grep -Eq '─ Celery ─+ live' <<<"$s" && grep -Eq '[0-9]+/[0-9]+ workers' <<<"$s"
 }
-# run NAME COMMAND: one program alone in the pane; writes "cpu hwm anon" (s,
-# KiB, KiB) to $work/run.
+# run NAME COMMAND: one program alone in the pane; writes "cpu hwm rss anon"
+# (s, then KiB: peak RSS, RSS at the end, peak RssAnon) to $work/run.
 run() {
   local name=$1 cmd=$2 pid screen anon peak=0 before after
   tmux -L "$sock" new-session -d -x 160 -y 48 "exec $cmd"
@@ -96,7 +96,7 @@ run() {
   screen=$(tmux -L "$sock" capture-pane -p)
   complete "$screen" "$name" || { echo "measure-vs: $name: a pane lost its data during the run" >&2; echo "$screen" >&2; exit 1; }
   echo "$screen" >"$work/last-$name.txt"
-  echo "$(echo "($after - $before) / $hz" | bc -l) $(awk '/^VmHWM/{print $2}' "/proc/$pid/status") $peak" >"$work/run"
+  echo "$(echo "($after - $before) / $hz" | bc -l) $(awk '/^VmHWM/{print $2}' "/proc/$pid/status") $(awk '/^VmRSS/{print $2}' "/proc/$pid/status") $peak" >"$work/run"
   tmux -L "$sock" kill-server
 }
 
@@ -116,10 +116,10 @@ for r in $(seq 1 "$rounds"); do
   declare -A cpu=()
   for name in "${order[@]}"; do
     run "$name" "$(command_of "$name")"
-    read -r c hwm anon <"$work/run"
+    read -r c hwm rss anon <"$work/run"
     cpu[$name]=$c
-    printf '%-8s round %d: %.2f CPU-s, peak RSS %.1f MiB, peak RssAnon %.1f MiB (load %s)\n' \
-      "$name" "$r" "$c" "$(echo "$hwm / 1024" | bc -l)" "$(echo "$anon / 1024" | bc -l)" "$(cut -d' ' -f1 /proc/loadavg)" |
+    printf '%-8s round %d: %.2f CPU-s, peak RSS %.1f MiB, end RSS %.1f MiB, peak RssAnon %.1f MiB (load %s)\n' \
+      "$name" "$r" "$c" "$(echo "$hwm / 1024" | bc -l)" "$(echo "$rss / 1024" | bc -l)" "$(echo "$anon / 1024" | bc -l)" "$(cut -d' ' -f1 /proc/loadavg)" |
       tee -a "$work/results"
   done
   for name in opsdeck base; do
@@ -132,12 +132,12 @@ echo "every opsdeck pane live at the end of its last run:"
 sed -n '2p;/─ Postgres ─/p' "$work/last-opsdeck.txt"
 # Medians and ranges of what was printed, per contender and figure.
 awk '
-  / CPU-s,/ { n=$1; cpu[n]=cpu[n] " " $4; rss[n]=rss[n] " " $8; anon[n]=anon[n] " " $12 }
+  / CPU-s,/ { n=$1; cpu[n]=cpu[n] " " $4; hwm[n]=hwm[n] " " $8; rss[n]=rss[n] " " $12; anon[n]=anon[n] " " $16 }
   / grafterm CPU/ { n=$1; x=$4; sub("×", "", x); ratio[n]=ratio[n] " " x }
   function stat(list,   a, k, i, j, t) { k=split(list, a, " "); for (i=1;i<=k;i++) for (j=i+1;j<=k;j++) if (a[j]+0<a[i]+0) {t=a[i];a[i]=a[j];a[j]=t}
     return sprintf("median %s (%s–%s)", (k%2 ? a[(k+1)/2] : sprintf("%.2f", (a[k/2]+a[k/2+1])/2)), a[1], a[k]) }
   END {
-    for (n in cpu) printf "%-8s CPU-s %s; peak RSS MiB %s; peak RssAnon MiB %s\n", n, stat(cpu[n]), stat(rss[n]), stat(anon[n])
+    for (n in cpu) printf "%-8s CPU-s %s; peak RSS MiB %s; end RSS MiB %s; peak RssAnon MiB %s\n", n, stat(cpu[n]), stat(hwm[n]), stat(rss[n]), stat(anon[n])
     for (n in ratio) printf "%-8s CPU ÷ grafterm CPU %s\n", n, stat(ratio[n])
   }' "$work/results"
 echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg)"
