@@ -148,7 +148,7 @@ func (m *Model) newFetch() func(context.Context) (sources.Reading, error) {
 		if marks && exs.read {
 			wg.Go(func() {
 				if got, err := ex.Exemplars(ctx, spec, exs.from, win.End); err == nil {
-					exs.keep, exs.from = append(exs.keep, got.Exemplars...), win.End // dots only: the list (t) says what failed
+					exs.keep, exs.from = appendDots(exs.keep, got.Exemplars), win.End // dots only: the list (t) says what failed
 				}
 			})
 		}
@@ -165,6 +165,16 @@ func (m *Model) newFetch() func(context.Context) (sources.Reading, error) {
 		}
 		return r, err
 	}
+}
+
+// appendDots appends the exemplars as dots: their time and value, all a
+// chart draws (the trace list reads its own, with their trace ids and
+// labels), so that up to maxDots of them hold no strings.
+func appendDots(dots, exs []sources.Exemplar) []sources.Exemplar {
+	for _, e := range exs {
+		dots = append(dots, sources.Exemplar{At: e.At, Value: e.Value})
+	}
+	return dots
 }
 
 // mergeValue is got with last's chart, ghost line and exemplars when got

@@ -265,3 +265,22 @@ func TestValueBetweenStepsKeepsTheChart(t *testing.T) {
 		t.Errorf("view:\n%s", got)
 	}
 }
+
+// exemplary is a source with exemplars that carry trace ids and labels.
+type exemplary struct{ reading }
+
+func (e *exemplary) Exemplars(_ context.Context, _ sources.SignalSpec, from, to time.Time) (sources.ExemplarReading, error) {
+	return sources.ExemplarReading{Exemplars: []sources.Exemplar{{At: to.Add(-time.Minute), Value: 3, TraceID: "4bf92f3577b34da6a3ce929d0e0e4736",
+		Labels: map[string]string{"handler": "/api/chat"}}}}, nil
+}
+
+// TestDotsKeepTimeAndValue: the exemplars a chart keeps for its dots (up to
+// maxDots) hold their time and value only; the trace list reads its own.
+func TestDotsKeepTimeAndValue(t *testing.T) {
+	m, _ := newPane(&exemplary{reading{r: sources.Reading{Value: 0.5, Series: 1}}}, p95(1, 2))
+	fetched(m)
+	exs := m.Poll.Last.Exemplars
+	if len(exs) != 1 || exs[0].Value != 3 || exs[0].At.IsZero() || exs[0].TraceID != "" || exs[0].Labels != nil {
+		t.Fatalf("kept dots: %+v", exs)
+	}
+}
