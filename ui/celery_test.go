@@ -65,7 +65,7 @@ func TestCeleryPaneAndItsKeys(t *testing.T) {
 		}
 		return ""
 	}
-	for _, want := range []string{"1/2 workers", "✖ w2 gone", "default 12", "✖ 9 failed over 5m"} {
+	for _, want := range []string{"1/2 workers", "✖ 1 gone worker · w2", "12 waiting default", "✖ 9 failed over 5m"} {
 		if s := paneText("Celery"); !strings.Contains(s, want) {
 			t.Fatalf("the Celery pane lacks %q: %s", want, s)
 		}

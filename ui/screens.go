@@ -240,7 +240,14 @@ func (o *overviewScreen) update(msg tea.Msg) (tea.Cmd, bool) {
 	return o.model.Update(msg), true
 }
 
-func (o *overviewScreen) draw(m *Model, _ string) string { return m.overviewFrame(o.model) }
+// draw is the overview, or what is under it while it is dormant (closed,
+// reading nothing: the console was opened from it).
+func (o *overviewScreen) draw(m *Model, under string) string {
+	if o.model == nil {
+		return under
+	}
+	return m.overviewFrame(o.model)
+}
 
 func (o *overviewScreen) resize(w, h int) {
 	if o.model != nil {

@@ -201,7 +201,7 @@ func TestRedisPaneQueuesAndCluster(t *testing.T) {
 	s := h.screen()
 	checkGeometry(t, s, 160, 48)
 	golden.RequireEqual(t, s)
-	for _, want := range []string{"⚠ queues celery 137 (+12 in 4m)", "emails 0", "10.0.0.1:7000 master 16k keys", "10.0.0.2:7000 ⚠ connection refused", "KEYS session:*"} {
+	for _, want := range []string{"⚠ 137 queued celery (+12 in 4m)", "0 emails", "10.0.0.1:7000 master 16k keys", "10.0.0.2:7000 ⚠ connection refused", "KEYS session:*"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("zoomed redis pane lacks %q", want)
 		}
@@ -224,7 +224,7 @@ func TestStatePanesKeepDataWhenFailing(t *testing.T) {
 	h.advance(2 * time.Second)
 	h.advance(2 * time.Second)
 	s := h.screen()
-	for _, want := range []string{"⚠ postgres: connection refused by", "db.qa:6432/origin_db", "since 14:30:02", "4/100 conn", "⚠ redis: no answer from cache.qa:6379/0", "queues celery 137", "⚠ 2 failing"} {
+	for _, want := range []string{"⚠ postgres: connection refused by", "db.qa:6432/origin_db", "since 14:30:02", "4/100 conn", "⚠ redis: no answer from cache.qa:6379/0", "137 queued celery", "⚠ 2 failing"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("failing state panes lack %q:\n%s", want, s)
 		}

@@ -95,12 +95,8 @@ func (m *Model) layout() tea.Cmd {
 		m.rowsCache = append(m.rowsCache, row{h: h, cells: cells})
 	}
 	if showState {
-		rest := len(m.panes) - metrics
-		var cells []cell
-		for c := 0; c < rest; c++ {
-			cells = append(cells, cell{pane: metrics + c, w: share(m.w, rest, c)})
-		}
-		m.rowsCache = append(m.rowsCache, row{h: body - metricsH, cells: cells})
+		cols, rows := stateGrid(m.w, len(m.panes)-metrics)
+		m.rowsCache = append(m.rowsCache, stateRowsOf(metrics, len(m.panes)-metrics, cols, rows, m.w, body-metricsH)...)
 	}
 	for _, r := range m.rowsCache {
 		for _, c := range r.cells {
@@ -114,6 +110,37 @@ func (m *Model) layout() tea.Cmd {
 		}
 	}
 	return tea.Batch(cmds...)
+}
+
+// minStateW is the narrowest a state pane is drawn in one row: narrower,
+// its lines lose their figures, and the panes go into two rows, each pane
+// keeping its most urgent lines (the panes list them first).
+const minStateW = 26
+
+// stateGrid lays n state panes out in w cells: one row when each gets
+// minStateW, else two rows (a 2x2 grid for four).
+func stateGrid(w, n int) (cols, rows int) {
+	if n <= 1 || w/n >= minStateW {
+		return max(n, 1), 1
+	}
+	return (n + 1) / 2, 2
+}
+
+// stateRowsOf are the state panes (from the first, n of them) in rows of
+// cols, sharing h lines; a short last row still spans the screen.
+func stateRowsOf(first, n, cols, rows, w, h int) []row {
+	var out []row
+	for r := 0; r < rows; r++ {
+		from, to := first+r*cols, min(first+(r+1)*cols, first+n)
+		var cells []cell
+		for i := from; i < to; i++ {
+			cells = append(cells, cell{pane: i, w: share(w, to-from, i-from)})
+		}
+		if len(cells) > 0 {
+			out = append(out, row{h: share(h, rows, r), cells: cells})
+		}
+	}
+	return out
 }
 
 // share splits total into n near-equal parts; part i gets the remainder last.

@@ -181,14 +181,14 @@ func (m *Model) take(e *entry, r glance.Row) {
 		}
 	}
 	for i, p := range r.Parts {
-		if p.Down == "" {
+		switch old, ok := prev.Part(p.Source); {
+		case p.Down == "":
 			e.okAt[p.Source] = r.At
-			continue
-		}
-		if old, ok := prev.Part(p.Source); had && ok && old.Down == "" {
+		case p.Worst == sources.StatusCrit:
+			// A server down says so ("PG down"); its old figures would read
+			// as live ones.
+		case had && ok:
 			r.Parts[i].Cells = old.Cells // the last good cells, said to be old
-		} else if ok && old.Down != "" {
-			r.Parts[i].Cells = old.Cells
 		}
 	}
 	e.row, e.has = r, true

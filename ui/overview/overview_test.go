@@ -88,7 +88,7 @@ func TestRanksAndKeepsLastData(t *testing.T) {
 		t.Fatalf("ranked: %s", got)
 	}
 	s := strings.Join(strings.Fields(screen(m)), " ")
-	for _, want := range []string{"2 firing (critical)", "⚠ PG 12/97 conn: connection refused (last ok 10s ago)", "⚠ rate 42.0 req/s", "PG 12/97 conn"} {
+	for _, want := range []string{"2 firing (critical)", "⚠ PG down: connection refused (last ok 10s ago)", "⚠ rate 42.0 req/s", "PG 12/97 conn"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("%q missing:\n%s", want, screen(m))
 		}
