@@ -62,8 +62,9 @@ func TestEveryEnvironmentHeadless(t *testing.T) {
 	if code != 1 {
 		t.Fatalf("check --all: exit %d, want 1 (staging is behind)\n%s%s", code, out, stderr)
 	}
+	// gone has a database and nothing else: check judges whether it answers.
 	for _, want := range []string{"ok: production: at the Alembic heads (b2)", "drift in staging:", "1 revision(s) pending (b2)", "drift in dead:",
-		"skipped: nothing to check in environment laptop"} {
+		"drift in gone:", "skipped: nothing to check in environment laptop"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("check --all lacks %q:\n%s", want, out)
 		}
@@ -80,8 +81,9 @@ func TestEveryEnvironmentHeadless(t *testing.T) {
 		}
 		Skipped []string
 	}
-	if err := json.Unmarshal([]byte(out), &res); err != nil || code != 1 || res.OK || len(res.Environments) != 3 ||
-		!res.Environments[0].OK || res.Environments[1].OK || res.Environments[2].Environment != "dead" || len(res.Skipped) != 2 {
+	if err := json.Unmarshal([]byte(out), &res); err != nil || code != 1 || res.OK || len(res.Environments) != 4 ||
+		!res.Environments[0].OK || res.Environments[1].OK || res.Environments[2].Environment != "dead" ||
+		res.Environments[3].Environment != "gone" || res.Environments[3].OK || len(res.Skipped) != 1 {
 		t.Fatalf("check --all json: exit %d %v\n%s", code, err, out)
 	}
 	// Staging brought to the heads: only the dead one fails now.
