@@ -3,14 +3,13 @@ package cachepane
 import (
 	"context"
 	"errors"
-	"fmt"
+	"github.com/opsdeck/opsdeck/ui/pane/panetest"
 	"strings"
 	"testing"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
-	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/opsdeck/opsdeck/sources"
 	"github.com/opsdeck/opsdeck/ui/pane"
@@ -85,30 +84,18 @@ func newPane(state string, w, h int) *Model {
 // screen is the pane's view without colour, checked to be exactly w x h.
 func screen(t *testing.T, m *Model, w, h int) string {
 	t.Helper()
-	lines := m.View(false)
-	if len(lines) != h {
-		t.Fatalf("%d lines, want %d", len(lines), h)
-	}
-	for i, l := range lines {
-		lines[i] = ansi.Strip(l)
-		if n := ansi.StringWidth(lines[i]); n != w {
-			t.Errorf("line %d is %d cells, want %d: %q", i, n, w, lines[i])
-		}
-	}
-	return strings.Join(lines, "\n") + "\n"
+	return panetest.Screen(t, m.View(false), w, h)
 }
 
 // TestViews: the pane in every state at the small sizes the root gives it
 // (a 2x2 grid at 80x24 and 100x30, a row of four at 160x48) and at the
 // size of the zoomed pane.
 func TestViews(t *testing.T) {
-	for _, state := range []string{"loading", "ok", "error", "off"} {
-		for _, size := range [][2]int{{40, 5}, {50, 6}, {40, 15}, {160, 45}} {
-			t.Run(fmt.Sprintf("%s_%dx%d", state, size[0], size[1]), func(t *testing.T) {
-				golden.RequireEqual(t, screen(t, newPane(state, size[0], size[1]), size[0], size[1]))
-			})
-		}
-	}
+	// The Redis pane does not zoom: its largest size is only larger.
+	sizes := []panetest.Size{{W: 40, H: 5}, {W: 50, H: 6}, {W: 40, H: 15}, {W: 160, H: 45}}
+	panetest.Views(t, []string{"loading", "ok", "error", "off"}, sizes, func(state string, s panetest.Size) []string {
+		return newPane(state, s.W, s.H).View(false)
+	})
 }
 
 // TestSmallPaneKeepsTheQueue: at 40x5, during the incident and while the

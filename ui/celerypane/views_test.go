@@ -3,7 +3,7 @@ package celerypane
 import (
 	"context"
 	"errors"
-	"fmt"
+	"github.com/opsdeck/opsdeck/ui/pane/panetest"
 	"slices"
 	"strings"
 	"testing"
@@ -11,7 +11,6 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
-	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/opsdeck/opsdeck/sources"
 	"github.com/opsdeck/opsdeck/ui/pane"
@@ -106,36 +105,15 @@ func newPane(state string, w, h int, zoomed bool) *Model {
 // screen is the pane's view without colour, checked to be exactly w x h.
 func screen(t *testing.T, m *Model, w, h int) string {
 	t.Helper()
-	lines := m.View(false)
-	if len(lines) != h {
-		t.Fatalf("%d lines, want %d", len(lines), h)
-	}
-	for i, l := range lines {
-		lines[i] = ansi.Strip(l)
-		if n := ansi.StringWidth(lines[i]); n != w {
-			t.Errorf("line %d is %d cells, want %d: %q", i, n, w, lines[i])
-		}
-	}
-	return strings.Join(lines, "\n") + "\n"
+	return panetest.Screen(t, m.View(false), w, h)
 }
 
 // TestViews: the pane in every state at the small sizes the root gives it
 // (a 2x2 grid at 80x24 and 100x30, a row of four at 160x48) and zoomed.
 func TestViews(t *testing.T) {
-	for _, state := range []string{"loading", "ok", "error", "off"} {
-		for _, size := range []struct {
-			w, h   int
-			zoomed bool
-		}{{40, 5, false}, {50, 6, false}, {40, 15, false}, {160, 45, true}} {
-			name := fmt.Sprintf("%s_%dx%d", state, size.w, size.h)
-			if size.zoomed {
-				name += "_zoomed"
-			}
-			t.Run(name, func(t *testing.T) {
-				golden.RequireEqual(t, screen(t, newPane(state, size.w, size.h, size.zoomed), size.w, size.h))
-			})
-		}
-	}
+	panetest.Views(t, []string{"loading", "ok", "error", "off"}, panetest.Sizes, func(state string, s panetest.Size) []string {
+		return newPane(state, s.W, s.H, s.Zoomed).View(false)
+	})
 }
 
 // TestSmallPaneKeepsTheWorkersAndTheQueue: at 40x5, during the incident and
