@@ -1,6 +1,7 @@
 package snapshot
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -58,7 +59,7 @@ func readAlerts(ctx context.Context, r *reading) {
 	env, d := r.env, r.doc
 	switch {
 	case env.Alerting.Source != nil:
-		d.Alertmanager = cmpOr(env.Alerting.Target, env.Alerting.Source.String())
+		d.Alertmanager = cmp.Or(env.Alerting.Target, env.Alerting.Source.String())
 		if r.depth == Full {
 			d.readSilences(ctx, env, r.now.Add(-r.window))
 		}
@@ -239,7 +240,7 @@ func (s alertsSection) Cells() []Cell {
 	if sources.Critical(worst) {
 		st = sources.StatusCrit
 	}
-	return []Cell{{Text: fmt.Sprintf("%d firing (%s)", n, cmpOr(worst, "no severity")), Status: st}}
+	return []Cell{{Text: fmt.Sprintf("%d firing (%s)", n, cmp.Or(worst, "no severity")), Status: st}}
 }
 
 // Findings: none. A firing alert does not stop a deploy: the deploy may be

@@ -1,6 +1,7 @@
 package snapshot
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -46,7 +47,7 @@ func celerySource() Source {
 func readCelery(ctx context.Context, env *sources.Environment) Celery {
 	out := Celery{Target: env.Celery.Target, queueThresholds: env.QueueThresholds, configured: env.Celery.Source != nil}
 	if env.Celery.Source == nil {
-		out.Error = notConfigured(cmpOr(env.Celery.Problem, "no Celery: set celery.broker_url in the config or CELERY_BROKER_URL"))
+		out.Error = notConfigured(cmp.Or(env.Celery.Problem, "no Celery: set celery.broker_url in the config or CELERY_BROKER_URL"))
 		return out
 	}
 	st, err := env.Celery.Source.Poll(ctx, sources.CeleryRequest{})

@@ -1,6 +1,7 @@
 package snapshot
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -30,7 +31,7 @@ func driftSource() Source {
 // not a comparison of the last minutes.
 func compareSchema(ctx context.Context, env *sources.Environment, fresh bool) SchemaDrift {
 	if env.Drift.Source == nil {
-		return SchemaDrift{Error: notConfigured(cmpOr(env.Drift.Problem, "no schema reference: set schema_reference to another environment or a file from `opsdeck schema dump`"))}
+		return SchemaDrift{Error: notConfigured(cmp.Or(env.Drift.Problem, "no schema reference: set schema_reference to another environment or a file from `opsdeck schema dump`"))}
 	}
 	d := env.Drift.Source.Compare(ctx, fresh)
 	out := SchemaDrift{Reference: d.Reference, Differences: d.Differences, Error: env.Scrubber.String(d.Error), configured: true}

@@ -1,6 +1,7 @@
 package snapshot
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -179,7 +180,7 @@ func (s metricsSection) Cells() []Cell {
 	var out []Cell
 	for _, k := range s.keys() {
 		m := s.d.Metrics[k]
-		text := cmpOr(shortTitles[k], m.Title) + " " + m.value()
+		text := cmp.Or(shortTitles[k], m.Title) + " " + m.value()
 		if m.Error != "" && m.Value != nil {
 			text = "⚠ " + text
 		}

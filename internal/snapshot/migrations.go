@@ -1,6 +1,7 @@
 package snapshot
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -27,7 +28,7 @@ func migrationsSource() Source {
 func readMigrations(ctx context.Context, env *sources.Environment) Migrations {
 	out := Migrations{Dir: env.Migrations.Target, configured: env.Migrations.Source != nil}
 	if env.Migrations.Source == nil {
-		out.Error = notConfigured(cmpOr(env.Migrations.Problem, "no Alembic project: set alembic.dir in the config or ALEMBIC_DIR"))
+		out.Error = notConfigured(cmp.Or(env.Migrations.Problem, "no Alembic project: set alembic.dir in the config or ALEMBIC_DIR"))
 		return out
 	}
 	st, err := env.Migrations.Source.Poll(ctx)

@@ -140,9 +140,6 @@ func Configured(env *sources.Environment) []string {
 // its problem, which says how to configure it.
 func notConfigured(problem string) string { return cmp.Or(problem, "not configured") }
 
-// cmpOr is cmp.Or, for the sections' files.
-func cmpOr(s ...string) string { return cmp.Or(s...) }
-
 // worst is the worse of two statuses.
 func worst(a, b sources.Status) sources.Status {
 	if Rank(b) > Rank(a) {
