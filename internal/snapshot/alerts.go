@@ -44,15 +44,8 @@ type Silence struct {
 // Prometheus otherwise.
 func alertsSource() Source {
 	return Source{Name: "alerts", Key: "alerts", Gate: GateNever,
-		opened: func(env *sources.Environment) opened {
-			if o := openedOf(env.Alerting); o.configured {
-				return o
-			}
-			o := openedOf(env.Metrics)
-			o.problem = "no Alertmanager and no Prometheus: " + env.Metrics.Problem
-			return o
-		},
-		read: readAlerts, section: func(d *Document) Section { return alertsSection{d} }}
+		configured: func(env *sources.Environment) bool { return isSet(env.Alerting) || isSet(env.Metrics) },
+		read:       readAlerts, section: func(d *Document) Section { return alertsSection{d} }}
 }
 
 func readAlerts(ctx context.Context, r *reading) {

@@ -39,9 +39,9 @@ type TaskRate struct {
 
 func celerySource() Source {
 	return Source{Name: "celery", Key: "celery", Gate: GateAlways,
-		opened:  func(env *sources.Environment) opened { return openedOf(env.Celery) },
-		read:    func(ctx context.Context, r *reading) { r.doc.Celery = readCelery(ctx, r.env) },
-		section: func(d *Document) Section { return d.Celery }}
+		configured: func(env *sources.Environment) bool { return isSet(env.Celery) },
+		read:       func(ctx context.Context, r *reading) { r.doc.Celery = readCelery(ctx, r.env) },
+		section:    func(d *Document) Section { return d.Celery }}
 }
 
 func readCelery(ctx context.Context, env *sources.Environment) Celery {

@@ -25,9 +25,9 @@ const ChangesWindow = time.Hour
 // migrations Prometheus marks, or the marks the console showed.
 func changesSource() Source {
 	return Source{Name: "changes", Key: "changes", Gate: GateNever,
-		opened: func(env *sources.Environment) opened {
+		configured: func(env *sources.Environment) bool {
 			_, ok := env.Metrics.Source.(sources.Changes)
-			return opened{configured: ok || env.Marks != nil, target: env.Metrics.Target, problem: env.Metrics.Problem}
+			return ok || env.Marks != nil
 		},
 		read: readChanges, section: func(d *Document) Section { return changesSection{d} }}
 }

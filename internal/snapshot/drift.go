@@ -20,7 +20,7 @@ type SchemaDrift struct {
 
 func driftSource() Source {
 	return Source{Name: "drift", Key: "schema_drift", Gate: GateAlways,
-		opened: func(env *sources.Environment) opened { return openedOf(env.Drift) },
+		configured: func(env *sources.Environment) bool { return isSet(env.Drift) },
 		read: func(ctx context.Context, r *reading) {
 			r.doc.SchemaDrift = compareSchema(ctx, r.env, r.depth == Full)
 		},

@@ -37,8 +37,8 @@ const GlanceSignals = 30
 
 func metricsSource() Source {
 	return Source{Name: "metrics", Key: "metrics", Gate: GateLive,
-		opened: func(env *sources.Environment) opened { return openedOf(env.Metrics) },
-		read:   readMetrics, section: func(d *Document) Section { return metricsSection{d} }}
+		configured: func(env *sources.Environment) bool { return isSet(env.Metrics) },
+		read:       readMetrics, section: func(d *Document) Section { return metricsSection{d} }}
 }
 
 // readMetrics reads every golden signal side by side. Direct /metrics mode

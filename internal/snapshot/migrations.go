@@ -20,9 +20,9 @@ type Migrations struct {
 
 func migrationsSource() Source {
 	return Source{Name: "migrations", Key: "migrations", Gate: GateAlways,
-		opened:  func(env *sources.Environment) opened { return openedOf(env.Migrations) },
-		read:    func(ctx context.Context, r *reading) { r.doc.Migrations = readMigrations(ctx, r.env) },
-		section: func(d *Document) Section { return d.Migrations }}
+		configured: func(env *sources.Environment) bool { return isSet(env.Migrations) },
+		read:       func(ctx context.Context, r *reading) { r.doc.Migrations = readMigrations(ctx, r.env) },
+		section:    func(d *Document) Section { return d.Migrations }}
 }
 
 func readMigrations(ctx context.Context, env *sources.Environment) Migrations {

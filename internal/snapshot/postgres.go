@@ -25,9 +25,9 @@ type Postgres struct {
 
 func postgresSource() Source {
 	return Source{Name: "postgres", Key: "postgres", Gate: GateAlways,
-		opened:  func(env *sources.Environment) opened { return openedOf(env.Database) },
-		read:    func(ctx context.Context, r *reading) { r.doc.Postgres = readPostgres(ctx, r.env) },
-		section: func(d *Document) Section { return d.Postgres }}
+		configured: func(env *sources.Environment) bool { return isSet(env.Database) },
+		read:       func(ctx context.Context, r *reading) { r.doc.Postgres = readPostgres(ctx, r.env) },
+		section:    func(d *Document) Section { return d.Postgres }}
 }
 
 func readPostgres(ctx context.Context, env *sources.Environment) Postgres {

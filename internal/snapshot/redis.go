@@ -21,9 +21,9 @@ type Redis struct {
 
 func redisSource() Source {
 	return Source{Name: "redis", Key: "redis", Gate: GateAlways,
-		opened:  func(env *sources.Environment) opened { return openedOf(env.Cache) },
-		read:    func(ctx context.Context, r *reading) { r.doc.Redis = readRedis(ctx, r.env) },
-		section: func(d *Document) Section { return d.Redis }}
+		configured: func(env *sources.Environment) bool { return isSet(env.Cache) },
+		read:       func(ctx context.Context, r *reading) { r.doc.Redis = readRedis(ctx, r.env) },
+		section:    func(d *Document) Section { return d.Redis }}
 }
 
 func readRedis(ctx context.Context, env *sources.Environment) Redis {

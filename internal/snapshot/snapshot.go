@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -69,7 +70,7 @@ func Take(ctx context.Context, env *sources.Environment, now time.Time) *Documen
 func TakeWith(ctx context.Context, env *sources.Environment, now time.Time, o Options) *Document {
 	d := &Document{Environment: env.Name, Metrics: map[string]Metric{}, Alerts: []Alert{}, Changes: []Change{},
 		SlowTraces: []SlowTrace{}, specs: map[string]sources.SignalSpec{}}
-	want := func(name string) bool { return len(o.Only) == 0 || contains(o.Only, name) }
+	want := func(name string) bool { return len(o.Only) == 0 || slices.Contains(o.Only, name) }
 	// Direct /metrics mode computes rates from its own samples: take one now
 	// and read after a few seconds, so that there are two; the snapshot is
 	// of that instant.
@@ -103,21 +104,12 @@ func TakeWith(ctx context.Context, env *sources.Environment, now time.Time, o Op
 	return d
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 // Sections are the document's sections of the sources it read, in the
 // readers' order.
 func (d *Document) Sections() []Section {
 	var out []Section
 	for _, s := range Sources() {
-		if d.read == nil || contains(d.read, s.Name) {
+		if d.read == nil || slices.Contains(d.read, s.Name) {
 			out = append(out, s.section(d))
 		}
 	}

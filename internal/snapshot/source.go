@@ -21,27 +21,22 @@ type Source struct {
 	Key string
 	// Gate says when `check` reads the source and fails on its findings.
 	Gate Gate
-	// opened is the source in env.
-	opened func(env *sources.Environment) opened
+	// configured reports whether env has the source.
+	configured func(env *sources.Environment) bool
 	// read fills the source's section of d from env.
 	read func(ctx context.Context, r *reading)
 	// section is the source's section of d.
 	section func(d *Document) Section
 }
 
-// opened is an environment's source, its type forgotten.
-type opened struct {
-	configured      bool
-	target, problem string
-}
-
-func openedOf[T comparable](o sources.Opened[T]) opened {
+// isSet reports whether an environment's source was opened.
+func isSet[T comparable](o sources.Opened[T]) bool {
 	var none T
-	return opened{configured: o.Source != none, target: o.Target, problem: o.Problem}
+	return o.Source != none
 }
 
 // Configured reports whether env has the source.
-func (s Source) Configured(env *sources.Environment) bool { return s.opened(env).configured }
+func (s Source) Configured(env *sources.Environment) bool { return s.configured(env) }
 
 // Section is s's part of d.
 func (s Source) Section(d *Document) Section { return s.section(d) }

@@ -29,13 +29,9 @@ func tracesSource() Source {
 	return Source{Name: "traces", Key: "slow_traces", Gate: GateNever,
 		// The requests come from the P95's exemplars; their traces open in
 		// the trace backend (or the team's trace page).
-		opened: func(env *sources.Environment) opened {
+		configured: func(env *sources.Environment) bool {
 			_, ok := env.Metrics.Source.(sources.Exemplars)
-			o := opened{configured: ok || env.Traces.Source != nil, target: env.Traces.Target, problem: "no exemplars to read: they are Prometheus's"}
-			if !ok && env.Metrics.Source == nil {
-				o.problem = env.Metrics.Problem
-			}
-			return o
+			return ok || env.Traces.Source != nil
 		},
 		read: readSlowTraces, section: func(d *Document) Section { return tracesSection{d} }}
 }
