@@ -63,7 +63,7 @@ shot() { # shot <name>
 }
 
 wait_for '[0-9] MiB' 30
-wait_for 'queues celery [0-9]' 10
+wait_for '[0-9] queued celery' 10
 sleep 3 # one more poll so every pane is live
 shot overview
 [[ -n $smoke ]] && { file "$out/overview.png"; exit 0; }
