@@ -39,6 +39,11 @@ type Environment struct {
 	TraceUI      string
 	TraceService string // the application's service in its traces
 
+	// Logs is the environment's log backend (VictoriaLogs); LogsFilter
+	// narrows every read to the application's stream.
+	Logs       Opened[Logs]
+	LogsFilter string
+
 	// Celery is the environment's Celery broker and result backend.
 	Celery Opened[Celery]
 
