@@ -24,10 +24,11 @@ const (
 	Alerts                 // Alertmanager's alerts and silences
 	Overview               // every environment at a glance
 	Celery                 // the Celery pane zoomed: its queues, tasks and failures
+	Logs                   // the logs view
 )
 
 var scopeNames = [...]string{Main: "main screen", Postgres: "Postgres zoomed", Drift: "drift zoomed", Picker: "environment picker",
-	Overlay: "action overlay", Typing: "typing", Breakdown: "breakdown", Traces: "trace list", Alerts: "alerts view", Overview: "overview", Celery: "Celery zoomed"}
+	Overlay: "action overlay", Typing: "typing", Breakdown: "breakdown", Traces: "trace list", Alerts: "alerts view", Overview: "overview", Celery: "Celery zoomed", Logs: "logs view"}
 
 // String names the scope as the help and the README do.
 func (s Scope) String() string { return scopeNames[s] }
