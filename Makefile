@@ -19,7 +19,7 @@ deps:
 ## a program of its own so that the console links none of it (`opsdeck demo`
 ## looks for it beside opsdeck, then on PATH)
 build:
-	$(BUILD) -o bin/ . ./internal/demo/opsdeck-sandbox
+	$(BUILD) -o bin/ . ./internal/sandbox/opsdeck-sandbox
 
 ## jaeger: the trace backend of the tests and the demo, built once into the
 ## user's cache from tools/jaeger (Debian has no package)

@@ -6,14 +6,15 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/sandbox/sandboxtest"
+	"github.com/opsdeck/opsdeck/internal/sandbox/servers"
 )
 
 // BenchmarkResetPreviewAt5000Tables: the reset's plan, closure included, in
 // a database of 5,000 tables with foreign keys between them and 20
 // partitioned tables (budget: 1 s, so that R answers at once).
 func BenchmarkResetPreviewAt5000Tables(b *testing.B) {
-	pg := harness.NewPostgres(b, harness.PostgresOptions{})
+	pg := sandboxtest.NewPostgres(b, servers.PostgresOptions{})
 	var sql strings.Builder
 	sql.WriteString("CREATE TABLE t0 (id int PRIMARY KEY);")
 	for i := 1; i < 4960; i++ {

@@ -18,7 +18,8 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/opsdeck/opsdeck/actions"
-	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/sandbox/sandboxtest"
+	"github.com/opsdeck/opsdeck/internal/sandbox/servers"
 	"github.com/opsdeck/opsdeck/internal/testenv/wait"
 	"github.com/opsdeck/opsdeck/sources"
 	"github.com/opsdeck/opsdeck/sources/alertmanager"
@@ -165,8 +166,8 @@ func scalar[T any](ctx context.Context, t *testing.T, c *pgx.Conn, sql string) T
 // (the planned revision's file now comes down from it): the migration
 // refuses, and the database stays where it was.
 func migrateRevisionInserted(t *testing.T, ctx context.Context) (actions.Plan, func(), func(error)) {
-	pg := harness.NewPostgres(t, harness.PostgresOptions{})
-	dir := harness.AlembicProjectAt(ctx, t, pg, []harness.Revision{
+	pg := sandboxtest.NewPostgres(t, servers.PostgresOptions{})
+	dir := sandboxtest.AlembicProjectAt(ctx, t, pg, []servers.Revision{
 		{ID: "r0", Upgrade: []string{"CREATE TABLE accounts (id int)"}},
 		{ID: "r1", Down: "r0", Upgrade: []string{"ALTER TABLE accounts ADD COLUMN note text"}},
 	}, "r0")
@@ -176,7 +177,7 @@ func migrateRevisionInserted(t *testing.T, ctx context.Context) (actions.Plan, f
 		t.Fatalf("planned %v, want [r1]", got)
 	}
 	change := func() {
-		must(t, harness.WriteAlembicRevisions(dir, []harness.Revision{
+		must(t, servers.WriteAlembicRevisions(dir, []servers.Revision{
 			{ID: "r0", Upgrade: []string{"CREATE TABLE accounts (id int)"}},
 			{ID: "r0b", Down: "r0", Upgrade: []string{"CREATE TABLE sneaked (id int)"}},
 			{ID: "r1", Down: "r0b", Upgrade: []string{"ALTER TABLE accounts ADD COLUMN note text"}},
@@ -194,7 +195,7 @@ func migrateRevisionInserted(t *testing.T, ctx context.Context) (actions.Plan, f
 	}
 }
 
-func migrateSpec(pg *harness.Postgres, dir string) actions.MigrateSpec {
+func migrateSpec(pg *servers.Postgres, dir string) actions.MigrateSpec {
 	return actions.MigrateSpec{Environment: "qa", Dir: dir, DB: postgres.Options{URL: pg.URL()}, Target: "the test database",
 		Command: actions.Command{Argv: []string{"alembic", "-c", filepath.Join(dir, "alembic.ini"), "upgrade", "head"}, Dir: dir,
 			Env: []string{"DATABASE_URL=" + pg.URL(), "PYTHONDONTWRITEBYTECODE=1"}, Timeout: time.Minute}}
@@ -204,7 +205,7 @@ func migrateSpec(pg *harness.Postgres, dir string) actions.MigrateSpec {
 // planned table after the question; it would empty a kept table and
 // another schema's. The reset refuses, naming it; nothing is emptied.
 func resetTriggerAdded(t *testing.T, ctx context.Context) (actions.Plan, func(), func(error)) {
-	pg := harness.NewPostgres(t, harness.PostgresOptions{})
+	pg := sandboxtest.NewPostgres(t, servers.PostgresOptions{})
 	conn := connect(ctx, t, pg.URL())
 	_, err := conn.Exec(ctx, `CREATE TABLE users (id int); INSERT INTO users SELECT generate_series(1, 10);
 		CREATE TABLE feature_flags (id int); INSERT INTO feature_flags VALUES (1);
@@ -261,7 +262,7 @@ func commandReplaced(kind string) func(t *testing.T, ctx context.Context) (actio
 // query runs on.
 func signalNewQuery(terminate bool) func(t *testing.T, ctx context.Context) (actions.Plan, func(), func(error)) {
 	return func(t *testing.T, ctx context.Context) (actions.Plan, func(), func(error)) {
-		pg := harness.NewPostgres(t, harness.PostgresOptions{})
+		pg := sandboxtest.NewPostgres(t, servers.PostgresOptions{})
 		client := connect(ctx, t, pg.URL())
 		pid := int(client.PgConn().PID())
 		sleep := func(seconds int) chan error {
@@ -310,8 +311,8 @@ func signalNewQuery(terminate bool) func(t *testing.T, ctx context.Context) (act
 }
 
 // alertmanagerFor starts an Alertmanager with a client of it.
-func alertmanagerFor(t *testing.T) (*harness.Alertmanager, *alertmanager.Client) {
-	am := harness.NewAlertmanager(t)
+func alertmanagerFor(t *testing.T) (*servers.Alertmanager, *alertmanager.Client) {
+	am := sandboxtest.NewAlertmanager(t)
 	c, err := alertmanager.New(httpapi.APIOptions{URL: am.URL(), Timeout: 5 * time.Second})
 	must(t, err)
 	t.Cleanup(c.Close)
@@ -403,9 +404,9 @@ func celeryOptions(broker string) celery.Options {
 // tag), and new messages arrive. The purge removes the listed messages
 // still there, and nothing else.
 func purgeAddedAndRepublished(t *testing.T, ctx context.Context) (actions.Plan, func(), func(error)) {
-	rd := harness.NewRedis(t, harness.RedisOptions{})
+	rd := sandboxtest.NewRedis(t, servers.RedisOptions{})
 	broker := rd.URL(0)
-	_, err := harness.CelerySend(ctx, broker, "app.tasks.cleanup_sessions", 5, []any{"1h"}, nil)
+	_, err := servers.CelerySend(ctx, broker, "app.tasks.cleanup_sessions", 5, []any{"1h"}, nil)
 	must(t, err)
 	plan, err := actions.PlanPurge(ctx, "qa", celeryOptions(broker), "the test broker", "low_priority")
 	must(t, err)
@@ -420,7 +421,7 @@ func purgeAddedAndRepublished(t *testing.T, ctx context.Context) (actions.Plan, 
 		again, _ := json.Marshal(msg)
 		must(t, rc.LPush(ctx, "low_priority", again).Err())
 		kept = append(kept, string(again))
-		later, err := harness.CelerySend(ctx, broker, "app.tasks.cleanup_sessions", 2, []any{"2h"}, nil)
+		later, err := servers.CelerySend(ctx, broker, "app.tasks.cleanup_sessions", 2, []any{"2h"}, nil)
 		must(t, err)
 		if len(later) != 2 {
 			t.Fatalf("sent %v", later)
@@ -443,13 +444,13 @@ func purgeAddedAndRepublished(t *testing.T, ctx context.Context) (actions.Plan, 
 // no process is killed.
 func revokeFinished(terminate bool) func(t *testing.T, ctx context.Context) (actions.Plan, func(), func(error)) {
 	return func(t *testing.T, ctx context.Context) (actions.Plan, func(), func(error)) {
-		rd := harness.NewRedis(t, harness.RedisOptions{})
+		rd := sandboxtest.NewRedis(t, servers.RedisOptions{})
 		broker := rd.URL(0)
-		harness.NewCeleryWorker(t, harness.CeleryOptions{BrokerURL: broker, Name: "w1"})
+		sandboxtest.NewCeleryWorker(t, servers.CeleryOptions{BrokerURL: broker, Name: "w1"})
 		c, err := celery.New(celeryOptions(broker))
 		must(t, err)
 		t.Cleanup(c.Close)
-		ids, err := harness.CelerySend(ctx, broker, "app.tasks.export_conversations", 1, []any{3}, nil)
+		ids, err := servers.CelerySend(ctx, broker, "app.tasks.export_conversations", 1, []any{3}, nil)
 		must(t, err)
 		wait.Eventually(t, "the task running", func() error {
 			running, err := c.Running(ctx)
@@ -463,7 +464,7 @@ func revokeFinished(terminate bool) func(t *testing.T, ctx context.Context) (act
 		change := func() {
 			rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 			defer cancel()
-			_, err := harness.CeleryResult(rctx, broker, ids[0], "SUCCESS")
+			_, err := servers.CeleryResult(rctx, broker, ids[0], "SUCCESS")
 			must(t, err)
 		}
 		return plan, change, func(err error) {
@@ -482,7 +483,7 @@ func revokeFinished(terminate bool) func(t *testing.T, ctx context.Context) (act
 // retryRecordChanged: the failed task's record changes before the yes (it
 // ran again under its id and succeeded): nothing is sent.
 func retryRecordChanged(t *testing.T, ctx context.Context) (actions.Plan, func(), func(error)) {
-	rd := harness.NewRedis(t, harness.RedisOptions{})
+	rd := sandboxtest.NewRedis(t, servers.RedisOptions{})
 	broker := rd.URL(0)
 	rc := redisClient(t, broker)
 	id := "4f2a9c1e-0000-4000-8000-000000000001"
@@ -506,11 +507,11 @@ func retryRecordChanged(t *testing.T, ctx context.Context) (actions.Plan, func()
 // read (it now terminates sessions): the rehearsal runs what it was planned
 // with, and another database's session lives on.
 func rehearsalFilesEdited(t *testing.T, ctx context.Context) (actions.Plan, func(), func(error)) {
-	pg := harness.NewPostgres(t, harness.PostgresOptions{})
+	pg := sandboxtest.NewPostgres(t, servers.PostgresOptions{})
 	must(t, pg.Exec(ctx, "CREATE DATABASE other"))
-	revs := []harness.Revision{{ID: "r0", Upgrade: []string{"CREATE TABLE accounts (id int)"}},
+	revs := []servers.Revision{{ID: "r0", Upgrade: []string{"CREATE TABLE accounts (id int)"}},
 		{ID: "r1", Down: "r0", Upgrade: []string{"ALTER TABLE accounts ADD COLUMN note text"}}}
-	dir := harness.AlembicProjectAt(ctx, t, pg, revs, "r0")
+	dir := sandboxtest.AlembicProjectAt(ctx, t, pg, revs, "r0")
 	var rehearsed []string
 	cp := *pg
 	cp.Database = "other"
@@ -519,7 +520,7 @@ func rehearsalFilesEdited(t *testing.T, ctx context.Context) (actions.Plan, func
 	t.Cleanup(func() { bystander.Stop() })
 	plan, change := rehearsalPlan(t, ctx, pg, dir, &rehearsed), func() {
 		revs[1].Upgrade = []string{"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'bystander'"}
-		must(t, harness.WriteAlembicRevisions(dir, revs))
+		must(t, servers.WriteAlembicRevisions(dir, revs))
 	}
 	return plan, change, func(err error) {
 		if err != nil {
@@ -540,8 +541,8 @@ func rehearsalFilesEdited(t *testing.T, ctx context.Context) (actions.Plan, func
 // rehearsalPlan is the preflight's rehearsal step as wire builds it: the
 // SQL rendered and split when planned, run in a scratch database when
 // carried out; rehearsed receives the statements it ran.
-func rehearsalPlan(t *testing.T, ctx context.Context, pg *harness.Postgres, dir string, rehearsed *[]string) actions.Plan {
-	sql, err := harness.AlembicOutput(ctx, dir, pg.URL(), "upgrade", "r0:r1", "--sql")
+func rehearsalPlan(t *testing.T, ctx context.Context, pg *servers.Postgres, dir string, rehearsed *[]string) actions.Plan {
+	sql, err := servers.AlembicOutput(ctx, dir, pg.URL(), "upgrade", "r0:r1", "--sql")
 	must(t, err)
 	schema, err := pg.DumpSchema(ctx)
 	must(t, err)
@@ -572,7 +573,7 @@ func redisClient(t *testing.T, url string) *goredis.Client {
 func TestRetryOfHugeArgumentsShowsABoundAndSendsThemAll(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	rd := harness.NewRedis(t, harness.RedisOptions{})
+	rd := sandboxtest.NewRedis(t, servers.RedisOptions{})
 	broker := rd.URL(0)
 	rc := redisClient(t, broker)
 	id := "4f2a9c1e-0000-4000-8000-000000000002"

@@ -12,7 +12,8 @@ import (
 	"time"
 
 	"github.com/opsdeck/opsdeck/actions"
-	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/sandbox/sandboxtest"
+	"github.com/opsdeck/opsdeck/internal/sandbox/servers"
 	"github.com/opsdeck/opsdeck/internal/testenv/wait"
 	"github.com/opsdeck/opsdeck/sources/preflight"
 )
@@ -25,12 +26,12 @@ func TestMigrateAppliesTheRevisionsItListed(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	pg := harness.NewPostgres(t, harness.PostgresOptions{})
-	revs := []harness.Revision{
+	pg := sandboxtest.NewPostgres(t, servers.PostgresOptions{})
+	revs := []servers.Revision{
 		{ID: "r0", Upgrade: []string{"CREATE TABLE accounts (id int)"}},
 		{ID: "r1", Down: "r0", Upgrade: []string{"ALTER TABLE accounts ADD COLUMN note text"}},
 	}
-	dir := harness.AlembicProjectAt(ctx, t, pg, revs, "r0")
+	dir := sandboxtest.AlembicProjectAt(ctx, t, pg, revs, "r0")
 	plan, err := actions.PlanMigrate(ctx, migrateSpec(pg, dir), nil)
 	must(t, err)
 	q := plan.Question()
@@ -38,7 +39,7 @@ func TestMigrateAppliesTheRevisionsItListed(t *testing.T) {
 		t.Errorf("the question's command is %q, want the upgrade to r1", q.Command)
 	}
 	// A deploy lands a new revision while the question is on screen.
-	must(t, harness.WriteAlembicRevisions(dir, append(revs, harness.Revision{ID: "r2", Down: "r1", Upgrade: []string{"CREATE TABLE later (id int)"}})))
+	must(t, servers.WriteAlembicRevisions(dir, append(revs, servers.Revision{ID: "r2", Down: "r1", Upgrade: []string{"CREATE TABLE later (id int)"}})))
 	out, err := run(ctx, t, plan)
 	if err != nil {
 		t.Fatalf("migrate: %v\n%s", err, out)
@@ -62,33 +63,33 @@ func TestMigrateRefusesAMovedDatabaseOrAnEditedRevision(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	pg := harness.NewPostgres(t, harness.PostgresOptions{})
-	revs := []harness.Revision{
+	pg := sandboxtest.NewPostgres(t, servers.PostgresOptions{})
+	revs := []servers.Revision{
 		{ID: "r0", Upgrade: []string{"CREATE TABLE accounts (id int)"}},
 		{ID: "r1", Down: "r0", Upgrade: []string{"ALTER TABLE accounts ADD COLUMN note text"}},
 		{ID: "r2", Down: "r1", Upgrade: []string{"ALTER TABLE accounts ADD COLUMN more text"}},
 	}
-	dir := harness.AlembicProjectAt(ctx, t, pg, revs, "r0")
+	dir := sandboxtest.AlembicProjectAt(ctx, t, pg, revs, "r0")
 
 	plan, err := actions.PlanMigrate(ctx, migrateSpec(pg, dir), nil)
 	must(t, err)
 	if got := plan.Revisions(); !slices.Equal(got, []string{"r1", "r2"}) {
 		t.Fatalf("planned %v", got)
 	}
-	must(t, harness.Alembic(ctx, dir, pg.URL(), "upgrade", "r1"))
+	must(t, servers.Alembic(ctx, dir, pg.URL(), "upgrade", "r1"))
 	_, err = run(ctx, t, plan)
 	refused(t, err, "the database moved since you were asked: it is at r1, not r0")
 
 	plan, err = actions.PlanMigrate(ctx, migrateSpec(pg, dir), nil)
 	must(t, err)
 	revs[2].Upgrade = []string{"DROP TABLE accounts"}
-	must(t, harness.WriteAlembicRevisions(dir, revs))
+	must(t, servers.WriteAlembicRevisions(dir, revs))
 	_, err = run(ctx, t, plan)
 	refused(t, err, "revision r2's file")
 
 	// env.py decides what every revision does too.
 	revs[2].Upgrade = []string{"ALTER TABLE accounts ADD COLUMN more text"}
-	must(t, harness.WriteAlembicRevisions(dir, revs))
+	must(t, servers.WriteAlembicRevisions(dir, revs))
 	plan, err = actions.PlanMigrate(ctx, migrateSpec(pg, dir), nil)
 	must(t, err)
 	env, err := os.ReadFile(filepath.Join(dir, "env.py"))
@@ -124,12 +125,12 @@ func TestMigrateListsWhatAlembicApplies(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	pg := harness.NewPostgres(t, harness.PostgresOptions{})
+	pg := sandboxtest.NewPostgres(t, servers.PostgresOptions{})
 	conn := connect(ctx, t, pg.URL())
 	fresh := func(t *testing.T) string {
 		dir := t.TempDir()
-		must(t, harness.WriteAlembicRevisions(dir, []harness.Revision{{ID: "r0", Upgrade: []string{"SELECT 1"}}}))
-		must(t, harness.Alembic(ctx, dir, pg.URL(), "stamp", "r0"))
+		must(t, servers.WriteAlembicRevisions(dir, []servers.Revision{{ID: "r0", Upgrade: []string{"SELECT 1"}}}))
+		must(t, servers.Alembic(ctx, dir, pg.URL(), "stamp", "r0"))
 		return dir
 	}
 	t.Run("hidden file", func(t *testing.T) {
@@ -175,7 +176,7 @@ func TestMigrateListsWhatAlembicApplies(t *testing.T) {
 		spec := migrateSpec(pg, dir)
 		spec.Command.Argv[len(spec.Command.Argv)-1] = "r1"
 		spec.Preflight = func(ctx context.Context, _ actions.Steps, from []string, to string) preflight.Verdict {
-			sql, err := harness.AlembicOutput(ctx, dir, pg.URL(), "upgrade", from[0]+":"+to, "--sql")
+			sql, err := servers.AlembicOutput(ctx, dir, pg.URL(), "upgrade", from[0]+":"+to, "--sql")
 			must(t, err)
 			return preflight.Verdict{Statements: judged(preflight.Split(sql))}
 		}
@@ -206,13 +207,13 @@ func TestMigrateChecksEveryRunOfHeads(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	pg := harness.NewPostgres(t, harness.PostgresOptions{})
-	revs := []harness.Revision{
+	pg := sandboxtest.NewPostgres(t, servers.PostgresOptions{})
+	revs := []servers.Revision{
 		{ID: "r0", Upgrade: []string{"CREATE TABLE accounts (id int)"}},
 		{ID: "a1", Down: "r0", Upgrade: []string{"SELECT pg_sleep(2)", "ALTER TABLE accounts ADD COLUMN a text"}},
 		{ID: "b1", Down: "r0", Upgrade: []string{"SELECT pg_sleep(2)", "ALTER TABLE accounts ADD COLUMN b text"}},
 	}
-	dir := harness.AlembicProjectAt(ctx, t, pg, revs, "r0")
+	dir := sandboxtest.AlembicProjectAt(ctx, t, pg, revs, "r0")
 	spec := migrateSpec(pg, dir)
 	spec.Command.Argv[len(spec.Command.Argv)-1] = "heads"
 	plan, err := actions.PlanMigrate(ctx, spec, nil)
@@ -231,7 +232,7 @@ func TestMigrateChecksEveryRunOfHeads(t *testing.T) {
 		return nil
 	}, wait.Context(ctx))
 	revs[second].Upgrade = []string{"CREATE TABLE edited_meanwhile (id int)"}
-	must(t, harness.WriteAlembicRevisions(dir, revs))
+	must(t, servers.WriteAlembicRevisions(dir, revs))
 	err = <-done
 	if !actions.IsChanged(err) || !strings.Contains(err.Error(), "revision "+revs[second].ID+"'s file") ||
 		!strings.Contains(err.Error(), "refused, the upgrade to "+revs[first].ID+" ran (the database is at "+revs[first].ID+"), and nothing more") {

@@ -11,14 +11,15 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/opsdeck/opsdeck/internal/redact"
-	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/sandbox/sandboxtest"
+	"github.com/opsdeck/opsdeck/internal/sandbox/servers"
 )
 
 // scopeDB is a database whose names read alike: table b of schema a beside
 // the table "a.b" of public, and a schema whose name holds a dot.
-func scopeDB(t *testing.T, sql string) (*harness.Postgres, *pgx.Conn) {
+func scopeDB(t *testing.T, sql string) (*servers.Postgres, *pgx.Conn) {
 	t.Helper()
-	pg := harness.NewPostgres(t, harness.PostgresOptions{})
+	pg := sandboxtest.NewPostgres(t, servers.PostgresOptions{})
 	ctx := context.Background()
 	if err := pg.Exec(ctx, sql+"; ANALYZE"); err != nil {
 		t.Fatal(err)

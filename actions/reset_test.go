@@ -13,8 +13,9 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/opsdeck/opsdeck/internal/redact"
-	"github.com/opsdeck/opsdeck/internal/testenv/faults"
-	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/sandbox/faults"
+	"github.com/opsdeck/opsdeck/internal/sandbox/sandboxtest"
+	"github.com/opsdeck/opsdeck/internal/sandbox/servers"
 	"github.com/opsdeck/opsdeck/internal/testenv/wait"
 )
 
@@ -38,10 +39,10 @@ func count(t *testing.T, conn *pgx.Conn, table string) int {
 	return n
 }
 
-func setup(t *testing.T) (*harness.Postgres, *harness.Redis, *pgx.Conn) {
+func setup(t *testing.T) (*servers.Postgres, *servers.Redis, *pgx.Conn) {
 	t.Helper()
-	pg := harness.NewPostgres(t, harness.PostgresOptions{})
-	rd := harness.NewRedis(t, harness.RedisOptions{})
+	pg := sandboxtest.NewPostgres(t, servers.PostgresOptions{})
+	rd := sandboxtest.NewRedis(t, servers.RedisOptions{})
 	ctx := context.Background()
 	if err := pg.Exec(ctx, resetSchema); err != nil {
 		t.Fatal(err)
@@ -67,7 +68,7 @@ func setup(t *testing.T) (*harness.Postgres, *harness.Redis, *pgx.Conn) {
 // lockUsers holds a lock on users from another session, in an open
 // transaction, until the test ends or the caller rolls back: a TRUNCATE
 // waits for it.
-func lockUsers(t *testing.T, pg *harness.Postgres) *pgx.Conn {
+func lockUsers(t *testing.T, pg *servers.Postgres) *pgx.Conn {
 	t.Helper()
 	ctx := context.Background()
 	locker, err := pgx.Connect(ctx, pg.URL())

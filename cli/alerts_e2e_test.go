@@ -11,9 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/opsdeck/opsdeck/internal/testenv/faults"
-	"github.com/opsdeck/opsdeck/internal/testenv/harness"
-	"github.com/opsdeck/opsdeck/internal/testenv/originapi"
+	"github.com/opsdeck/opsdeck/internal/sandbox/faults"
+	"github.com/opsdeck/opsdeck/internal/sandbox/originapi"
+	"github.com/opsdeck/opsdeck/internal/sandbox/sandboxtest"
+	"github.com/opsdeck/opsdeck/internal/sandbox/servers"
 	"github.com/opsdeck/opsdeck/internal/testenv/wait"
 )
 
@@ -72,11 +73,11 @@ func stripOf(screen string) string {
 // expires it and the alert pages again; a makes the short "ack" silence. A
 // read-only environment refuses at the key. Every step is in the audit log.
 func TestSilencesFromTheConsole(t *testing.T) {
-	harness.SkipServers(t, "Prometheus and Alertmanager")
+	sandboxtest.SkipServers(t, "Prometheus and Alertmanager")
 	t.Parallel()
-	am := harness.NewAlertmanager(t)
+	am := sandboxtest.NewAlertmanager(t)
 	api := originapi.Start(t, originapi.Schedule{Start: time.Now(), Period: time.Hour, Always: "errors"}, 9)
-	prom := harness.NewPrometheus(t, harness.PrometheusOptions{Targets: []string{api}, Rules: originapi.AlertRules, Alertmanager: am.Addr()})
+	prom := sandboxtest.NewPrometheus(t, servers.PrometheusOptions{Targets: []string{api}, Rules: originapi.AlertRules, Alertmanager: am.Addr()})
 	// The console reaches Alertmanager through a proxy that can fail it.
 	proxy := faults.NewProxy(t, am.Addr())
 	amURL := "http://" + proxy.Addr()

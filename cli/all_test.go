@@ -10,8 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/opsdeck/opsdeck/internal/testenv/faults"
-	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/sandbox/faults"
+	"github.com/opsdeck/opsdeck/internal/sandbox/sandboxtest"
+	"github.com/opsdeck/opsdeck/internal/sandbox/servers"
 )
 
 // TestEveryEnvironmentHeadless: snapshot --all and check --all over three
@@ -22,8 +23,8 @@ import (
 func TestEveryEnvironmentHeadless(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	prod := harness.NewPostgres(t, harness.PostgresOptions{})
-	staging := harness.NewPostgres(t, harness.PostgresOptions{})
+	prod := sandboxtest.NewPostgres(t, servers.PostgresOptions{})
+	staging := sandboxtest.NewPostgres(t, servers.PostgresOptions{})
 	// A server that accepts and never answers: each poll of it waits its
 	// whole timeout.
 	hung := faults.NewProxy(t, "127.0.0.1:1")
@@ -37,7 +38,7 @@ func TestEveryEnvironmentHeadless(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for pg, rev := range map[*harness.Postgres]string{prod: "b2", staging: "a1"} {
+	for pg, rev := range map[*servers.Postgres]string{prod: "b2", staging: "a1"} {
 		if err := pg.Exec(ctx, "CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY); INSERT INTO alembic_version VALUES ('"+rev+"')"); err != nil {
 			t.Fatal(err)
 		}

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/opsdeck/opsdeck/internal/testenv/faults"
+	"github.com/opsdeck/opsdeck/internal/sandbox/faults"
 	"github.com/opsdeck/opsdeck/internal/testenv/wait"
 )
 

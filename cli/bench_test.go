@@ -11,8 +11,9 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/opsdeck/opsdeck/config"
-	"github.com/opsdeck/opsdeck/internal/testenv/harness"
-	"github.com/opsdeck/opsdeck/internal/testenv/originapi"
+	"github.com/opsdeck/opsdeck/internal/sandbox/originapi"
+	"github.com/opsdeck/opsdeck/internal/sandbox/sandboxtest"
+	"github.com/opsdeck/opsdeck/internal/sandbox/servers"
 	"github.com/opsdeck/opsdeck/internal/wire"
 	"github.com/opsdeck/opsdeck/sources"
 	"github.com/opsdeck/opsdeck/ui"
@@ -26,10 +27,10 @@ func BenchmarkFirstCompleteFrame(b *testing.B) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	addr := originapi.Start(b, originapi.Schedule{Start: time.Now(), Period: time.Hour}, 3)
-	prom := harness.NewPrometheus(b, harness.PrometheusOptions{Targets: []string{addr}})
+	prom := sandboxtest.NewPrometheus(b, servers.PrometheusOptions{Targets: []string{addr}})
 	wait, cancelWait := context.WithTimeout(ctx, 30*time.Second)
 	defer cancelWait()
-	if err := prom.WaitFor(wait, `count_over_time(up[1m]) >= 3`, func(s []harness.Sample) bool { return len(s) == 1 }); err != nil {
+	if err := prom.WaitFor(wait, `count_over_time(up[1m]) >= 3`, func(s []servers.Sample) bool { return len(s) == 1 }); err != nil {
 		b.Fatal(err)
 	}
 	path := filepath.Join(b.TempDir(), "bench.yaml")

@@ -12,7 +12,8 @@ import (
 
 	"github.com/opsdeck/opsdeck/config"
 	"github.com/opsdeck/opsdeck/internal/glance"
-	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/sandbox/sandboxtest"
+	"github.com/opsdeck/opsdeck/internal/sandbox/servers"
 	"github.com/opsdeck/opsdeck/internal/wire"
 	"github.com/opsdeck/opsdeck/sources"
 )
@@ -25,9 +26,9 @@ import (
 func TestCeleryActionsHeadless(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	rd := harness.NewRedis(t, harness.RedisOptions{})
+	rd := sandboxtest.NewRedis(t, servers.RedisOptions{})
 	broker := rd.URL(0)
-	harness.NewCeleryWorker(t, harness.CeleryOptions{BrokerURL: broker, Name: "w1", Queues: []string{"default"}})
+	sandboxtest.NewCeleryWorker(t, servers.CeleryOptions{BrokerURL: broker, Name: "w1", Queues: []string{"default"}})
 	state := t.TempDir()
 	env := map[string]string{"XDG_STATE_HOME": state}
 	cfg := writeFile(t, "celery.yaml", fmt.Sprintf(`environments:
@@ -41,14 +42,14 @@ func TestCeleryActionsHeadless(t *testing.T) {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 		defer cancel()
-		m, err := harness.CeleryResult(ctx, broker, id, want)
+		m, err := servers.CeleryResult(ctx, broker, id, want)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return m
 	}
 
-	if _, err := harness.CelerySend(ctx, broker, "app.tasks.cleanup_sessions", 4, []any{"1h"}, nil); err != nil {
+	if _, err := servers.CelerySend(ctx, broker, "app.tasks.cleanup_sessions", 4, []any{"1h"}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if code, _, stderr := runCLI(t, env, "--config", cfg, "--env", "audit", "run", "celery-purge", "--queue", "low_priority", "--yes"); code != 2 || !strings.Contains(stderr, "read-only") {
@@ -68,7 +69,7 @@ func TestCeleryActionsHeadless(t *testing.T) {
 		t.Errorf("%d left after the purge", n)
 	}
 
-	long, err := harness.CelerySend(ctx, broker, "app.tasks.export_conversations", 1, []any{120}, nil)
+	long, err := servers.CelerySend(ctx, broker, "app.tasks.export_conversations", 1, []any{120}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +80,7 @@ func TestCeleryActionsHeadless(t *testing.T) {
 	}
 	waitState(long[0], "REVOKED")
 
-	failed, err := harness.CelerySend(ctx, broker, "app.tasks.reindex_embeddings", 1, []any{"again"}, nil)
+	failed, err := servers.CelerySend(ctx, broker, "app.tasks.reindex_embeddings", 1, []any{"again"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,24 +114,24 @@ func TestCeleryActionsHeadless(t *testing.T) {
 func TestCeleryInEveryReader(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	rd := harness.NewRedis(t, harness.RedisOptions{})
+	rd := sandboxtest.NewRedis(t, servers.RedisOptions{})
 	broker := rd.URL(0)
-	harness.NewCeleryWorker(t, harness.CeleryOptions{BrokerURL: broker, Name: "alive", Queues: []string{"default"}})
-	lost := harness.NewCeleryWorker(t, harness.CeleryOptions{BrokerURL: broker, Name: "lost", Queues: []string{"high_priority"}, Pool: "solo", Concurrency: 1})
-	failed, err := harness.CelerySend(ctx, broker, "app.tasks.reindex_embeddings", 1, []any{"dims"}, nil)
+	sandboxtest.NewCeleryWorker(t, servers.CeleryOptions{BrokerURL: broker, Name: "alive", Queues: []string{"default"}})
+	lost := sandboxtest.NewCeleryWorker(t, servers.CeleryOptions{BrokerURL: broker, Name: "lost", Queues: []string{"high_priority"}, Pool: "solo", Concurrency: 1})
+	failed, err := servers.CelerySend(ctx, broker, "app.tasks.reindex_embeddings", 1, []any{"dims"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	wctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	if _, err := harness.CeleryResult(wctx, broker, failed[0], "FAILURE"); err != nil {
+	if _, err := servers.CeleryResult(wctx, broker, failed[0], "FAILURE"); err != nil {
 		t.Fatal(err)
 	}
 	if err := lost.Kill(); err != nil {
 		t.Fatal(err)
 	}
 	// No worker consumes low_priority: five wait there, over the threshold.
-	if _, err := harness.CelerySend(ctx, broker, "app.tasks.cleanup_sessions", 5, []any{"1h"}, nil); err != nil {
+	if _, err := servers.CelerySend(ctx, broker, "app.tasks.cleanup_sessions", 5, []any{"1h"}, nil); err != nil {
 		t.Fatal(err)
 	}
 	cfg := writeFile(t, "celery.yaml", fmt.Sprintf(`environments:

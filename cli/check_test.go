@@ -8,13 +8,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/sandbox/sandboxtest"
+	"github.com/opsdeck/opsdeck/internal/sandbox/servers"
 )
 
 func TestCheckGate(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	pg := harness.NewPostgres(t, harness.PostgresOptions{})
+	pg := sandboxtest.NewPostgres(t, servers.PostgresOptions{})
 	dir := t.TempDir()
 	for name, src := range map[string]string{
 		"a1_first.py":  "\"\"\"first\"\"\"\nrevision = 'a1'\ndown_revision = None\n",
@@ -68,7 +69,7 @@ func TestCheckGate(t *testing.T) {
 func TestSchemaDumpSnapshotAndCheck(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	pg := harness.NewPostgres(t, harness.PostgresOptions{})
+	pg := sandboxtest.NewPostgres(t, servers.PostgresOptions{})
 	if err := pg.Exec(ctx, "CREATE DATABASE staging; CREATE DATABASE qa"); err != nil {
 		t.Fatal(err)
 	}

@@ -17,9 +17,9 @@ import (
 	"time"
 )
 
-// The sandbox runs in a program of its own, internal/demo/opsdeck-sandbox:
+// The sandbox runs in a program of its own, internal/sandbox/opsdeck-sandbox:
 // its servers, its synthetic API and their libraries (client_golang, the
-// test harness) stay out of the console's binary and memory.
+// servers package) stay out of the console's binary and memory.
 
 // demoFlags are `opsdeck demo`'s own flags.
 type demoFlags struct {
@@ -118,7 +118,7 @@ func findSandbox(lookupEnv func(string) (string, bool)) (string, error) {
 	}
 	return "", fmt.Errorf("opsdeck demo runs its sandbox in a program of its own, %s, which is neither in %s nor on PATH.\n"+
 		"Build both with: make demo   (or make build: bin/opsdeck and bin/%s)\n"+
-		"or put it beside opsdeck: go build -o %s ./internal/demo/opsdeck-sandbox",
+		"or put it beside opsdeck: go build -o %s ./internal/sandbox/opsdeck-sandbox",
 		sandboxProgram, orUnknown(beside), sandboxProgram, filepath.Join(orUnknown(beside), sandboxProgram))
 }
 

@@ -3,6 +3,7 @@ package cli
 import (
 	"os/exec"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -40,15 +41,41 @@ func TestConsoleLinksNoSandbox(t *testing.T) {
 	}
 
 	caught := map[string]bool{}
-	for _, p := range linked(t, "github.com/opsdeck/opsdeck/internal/demo/opsdeck-sandbox") {
+	for _, p := range linked(t, "github.com/opsdeck/opsdeck/internal/sandbox/opsdeck-sandbox") {
 		if consoleMustNotLink.MatchString(p) {
 			caught[p] = true
 		}
 	}
-	for _, want := range []string{"github.com/opsdeck/opsdeck/internal/demo", "github.com/opsdeck/opsdeck/internal/testenv/harness",
-		"github.com/opsdeck/opsdeck/internal/testenv/originapi", "github.com/prometheus/client_golang/prometheus/promhttp", "github.com/prometheus/procfs"} {
+	for _, want := range []string{"github.com/opsdeck/opsdeck/internal/sandbox", "github.com/opsdeck/opsdeck/internal/sandbox/servers",
+		"github.com/opsdeck/opsdeck/internal/sandbox/originapi", "github.com/prometheus/client_golang/prometheus/promhttp", "github.com/prometheus/procfs"} {
 		if !caught[want] {
 			t.Errorf("the pattern does not catch %s, which the sandbox program links", want)
 		}
+	}
+}
+
+// TestSandboxLinksNoTestCode: the sandbox program runs the servers the tests
+// run, without the tests' helpers: none of its own packages imports package
+// testing (sandboxtest, faults, wait do). Package testing itself is linked,
+// through prometheus/common's go-abnf, as in the console.
+func TestSandboxLinksNoTestCode(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "-f", `{{.ImportPath}}: {{join .Imports " "}}`,
+		"github.com/opsdeck/opsdeck/internal/sandbox/opsdeck-sandbox").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list -deps: %v\n%s", err, out)
+	}
+	ours := 0
+	for line := range strings.Lines(string(out)) {
+		pkg, imports, _ := strings.Cut(strings.TrimSpace(line), ": ")
+		if !strings.HasPrefix(pkg, "github.com/opsdeck/opsdeck/") {
+			continue
+		}
+		ours++
+		if slices.Contains(strings.Fields(imports), "testing") {
+			t.Errorf("the sandbox program links %s, which imports package testing: test-only code", pkg)
+		}
+	}
+	if ours < 5 {
+		t.Fatalf("the sandbox program links %d packages of this module: the listing is not what this test reads", ours)
 	}
 }

@@ -16,8 +16,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/opsdeck/opsdeck/internal/demo"
-	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/sandbox"
+	"github.com/opsdeck/opsdeck/internal/sandbox/sandboxtest"
+	"github.com/opsdeck/opsdeck/internal/sandbox/servers"
 	"github.com/opsdeck/opsdeck/internal/testenv/wait"
 )
 
@@ -41,7 +42,7 @@ func binary(t *testing.T) string {
 			return
 		}
 		builtBin = filepath.Join(dir, "opsdeck")
-		out, err := exec.Command("go", "build", "-o", dir+string(filepath.Separator), "..", "../internal/demo/opsdeck-sandbox").CombinedOutput()
+		out, err := exec.Command("go", "build", "-o", dir+string(filepath.Separator), "..", "../internal/sandbox/opsdeck-sandbox").CombinedOutput()
 		if err != nil {
 			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}
@@ -52,10 +53,10 @@ func binary(t *testing.T) string {
 	return builtBin
 }
 
-// sandbox runs `opsdeck demo --serve` and returns the config path; the
+// sandboxConfig runs `opsdeck demo --serve` and returns the config path; the
 // sandbox is stopped (SIGINT) and checked for leftovers when the test ends.
-func sandbox(t *testing.T, bin string) string {
-	harness.SkipServers(t, "demo sandbox")
+func sandboxConfig(t *testing.T, bin string) string {
+	sandboxtest.SkipServers(t, "demo sandbox")
 	t.Helper()
 	cmd := exec.Command(bin, "demo", "--serve", "--incident-every", "2m")
 	stdout, err := cmd.StdoutPipe()
@@ -94,7 +95,7 @@ func sandbox(t *testing.T, bin string) string {
 			if err != nil {
 				t.Errorf("demo exited with %v:\n%s", err, stderr.String())
 			}
-		case <-time.After(demo.StopTimeout + 10*time.Second): // the sandbox's own limit, then opsdeck kills it
+		case <-time.After(sandbox.StopTimeout + 10*time.Second): // the sandbox's own limit, then opsdeck kills it
 			cmd.Process.Kill()
 			t.Errorf("demo did not stop on SIGINT")
 		}
@@ -134,7 +135,7 @@ var tmuxServers atomic.Int64
 
 func newTmux(t *testing.T) *tmux {
 	t.Helper()
-	bin, err := harness.LookPath("tmux", "tmux")
+	bin, err := servers.LookPath("tmux", "tmux")
 	if err != nil {
 		t.Fatalf("end-to-end test: %v", err)
 	}
@@ -200,7 +201,7 @@ var paneValues = []*regexp.Regexp{
 // with the terminal restored, and the sandbox leaves nothing behind.
 func TestEndToEndDemo(t *testing.T) {
 	bin := binary(t)
-	cfg := sandbox(t, bin)
+	cfg := sandboxConfig(t, bin)
 	tm := newTmux(t) // cleaned up first (LIFO), before the sandbox is checked
 	exitFile := filepath.Join(t.TempDir(), "exit")
 	reports := t.TempDir()
@@ -431,7 +432,7 @@ func TestHungSourceKeepsKeysResponsive(t *testing.T) {
 // (its tmux server killed, the console hung up) stops the console and the
 // sandbox with it: no server is left running.
 func TestHungUpDemoStopsItsSandbox(t *testing.T) {
-	harness.SkipServers(t, "demo sandbox")
+	sandboxtest.SkipServers(t, "demo sandbox")
 	t.Parallel()
 	// The binary under a path of this test's own, and the sandbox in its
 	// TMPDIR, so that every process they start names tmp. (Short: a
@@ -468,5 +469,5 @@ func TestHungUpDemoStopsItsSandbox(t *testing.T) {
 			return fmt.Errorf("still running: %v", left)
 		}
 		return nil
-	}, wait.Within(demo.StopTimeout+10*time.Second)) // the sandbox's own stop limit, and some
+	}, wait.Within(sandbox.StopTimeout+10*time.Second)) // the sandbox's own stop limit, and some
 }

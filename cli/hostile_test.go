@@ -13,8 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/opsdeck/opsdeck/internal/testenv/faults"
-	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/sandbox/faults"
+	"github.com/opsdeck/opsdeck/internal/sandbox/sandboxtest"
+	"github.com/opsdeck/opsdeck/internal/sandbox/servers"
 	"github.com/opsdeck/opsdeck/internal/testenv/wait"
 )
 
@@ -39,8 +40,8 @@ func controlChar(s string) (rune, bool) {
 func TestHostileSourcesInReports(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	pg := harness.NewPostgres(t, harness.PostgresOptions{})
-	rd := harness.NewRedis(t, harness.RedisOptions{})
+	pg := sandboxtest.NewPostgres(t, servers.PostgresOptions{})
+	rd := sandboxtest.NewRedis(t, servers.RedisOptions{})
 	sess, err := pg.StartSession("hostile", "SELECT pg_sleep(60) /* "+strings.ReplaceAll(evil, "*/", "")+" */")
 	if err != nil {
 		t.Fatal(err)
@@ -199,7 +200,7 @@ func TestFIFOsAreNotRead(t *testing.T) {
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	pg := harness.NewPostgres(t, harness.PostgresOptions{})
+	pg := sandboxtest.NewPostgres(t, servers.PostgresOptions{})
 	cases := []struct{ name, yaml, args, want string }{
 		{"dashboard", "grafana_dashboard: " + fifo + "\nenvironments: {qa: {}}\n", "config print", "not a regular file"},
 		{"token file", "environments:\n  qa:\n    prometheus: {url: 'http://127.0.0.1:1', bearer_token_file: " + fifo + "}\n", "snapshot --format text", "not a regular file"},

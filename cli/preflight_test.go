@@ -11,7 +11,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/sandbox/sandboxtest"
+	"github.com/opsdeck/opsdeck/internal/sandbox/servers"
 	"github.com/opsdeck/opsdeck/internal/testenv/wait"
 )
 
@@ -26,8 +27,8 @@ func TestMigrationQueuedBehindABlocker(t *testing.T) {
 	t.Parallel()
 	ctx, cancelAll := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancelAll()
-	pg := harness.NewPostgres(t, harness.PostgresOptions{})
-	dir := harness.AlembicProjectAt(ctx, t, pg, []harness.Revision{
+	pg := sandboxtest.NewPostgres(t, servers.PostgresOptions{})
+	dir := sandboxtest.AlembicProjectAt(ctx, t, pg, []servers.Revision{
 		{ID: "r0", Upgrade: []string{"CREATE TABLE accounts (id serial PRIMARY KEY, email text)",
 			"INSERT INTO accounts (email) SELECT 'u' || g FROM generate_series(1, 100) g"}},
 		{ID: "r1", Down: "r0", Upgrade: []string{"ALTER TABLE accounts ADD COLUMN note text"}},

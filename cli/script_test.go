@@ -17,7 +17,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/sandbox/servers"
 	"github.com/opsdeck/opsdeck/internal/testenv/wait"
 )
 
@@ -73,8 +73,8 @@ type scriptState struct {
 	t       testscript.T
 	opsdeck string // the test binary's link, found whatever PATH the script sets
 	status  *int
-	pg      *harness.Postgres
-	redis   *harness.Redis
+	pg      *servers.Postgres
+	redis   *servers.Redis
 }
 
 func stateOf(ts *testscript.TestScript) *scriptState {
@@ -158,7 +158,7 @@ func cmdPG(parent *testing.T, ts *testscript.TestScript, neg bool, args []string
 		skipShort(ts, "PostgreSQL")
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		pg, err := harness.StartPostgres(ctx, harness.PostgresOptions{})
+		pg, err := servers.StartPostgres(ctx, servers.PostgresOptions{})
 		ts.Check(err)
 		ts.Defer(func() { _ = pg.Stop() })
 		st.pg = pg
@@ -272,7 +272,7 @@ func cmdRedis(ts *testscript.TestScript, neg bool, args []string) {
 		skipShort(ts, "Redis")
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		rd, err := harness.StartRedis(ctx, harness.RedisOptions{})
+		rd, err := servers.StartRedis(ctx, servers.RedisOptions{})
 		ts.Check(err)
 		ts.Defer(func() { _ = rd.Stop() })
 		st.redis = rd
@@ -329,7 +329,7 @@ func cmdAlembic(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	ts.Check(harness.Alembic(ctx, ts.MkAbs(args[0]), ts.Getenv("PG_URL"), args[1:]...))
+	ts.Check(servers.Alembic(ctx, ts.MkAbs(args[0]), ts.Getenv("PG_URL"), args[1:]...))
 }
 
 // cmdPerm: perm MODE FILE asserts the file's permission bits (octal).

@@ -12,8 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/opsdeck/opsdeck/internal/testenv/harness"
-	"github.com/opsdeck/opsdeck/internal/testenv/originapi"
+	"github.com/opsdeck/opsdeck/internal/sandbox/originapi"
+	"github.com/opsdeck/opsdeck/internal/sandbox/sandboxtest"
+	"github.com/opsdeck/opsdeck/internal/sandbox/servers"
 )
 
 // TestCanaryPasswordNeverShown: one password, the canary, is in every URL of
@@ -24,25 +25,25 @@ import (
 // and through a command whose own output prints the database URL. Also:
 // argv given in the configuration never passes through a shell.
 func TestCanaryPasswordNeverShown(t *testing.T) {
-	harness.SkipServers(t, "PostgreSQL, Redis and Prometheus")
+	sandboxtest.SkipServers(t, "PostgreSQL, Redis and Prometheus")
 	t.Parallel()
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	canary := "Canary" + hex.EncodeToString(b)
 
 	api := originapi.Start(t, originapi.Schedule{Start: time.Now(), Period: time.Hour}, 11)
-	prom := harness.NewPrometheus(t, harness.PrometheusOptions{Targets: []string{api}})
-	pg := harness.NewPostgres(t, harness.PostgresOptions{Password: canary})
-	rd := harness.NewRedis(t, harness.RedisOptions{Password: canary})
+	prom := sandboxtest.NewPrometheus(t, servers.PrometheusOptions{Targets: []string{api}})
+	pg := sandboxtest.NewPostgres(t, servers.PostgresOptions{Password: canary})
+	rd := sandboxtest.NewRedis(t, servers.RedisOptions{Password: canary})
 	if err := pg.Exec(t.Context(), "CREATE TABLE users (id int); INSERT INTO users VALUES (1);"); err != nil {
 		t.Fatal(err)
 	}
-	dead := harness.DeadPort(t)
+	dead := sandboxtest.DeadPort(t)
 	pgAt := "127.0.0.1:" + strconv.Itoa(pg.Port)
 	pwned := filepath.Join(t.TempDir(), "PWNED")
 	// A pending migration, for the preflight's render, dump and rehearsal.
 	migrations := t.TempDir()
-	if err := harness.WriteAlembicRevisions(migrations, []harness.Revision{
+	if err := servers.WriteAlembicRevisions(migrations, []servers.Revision{
 		{ID: "m1", Upgrade: []string{"CREATE TABLE canary_notes (id serial PRIMARY KEY, body text)"}},
 		{ID: "m2", Down: "m1", Upgrade: []string{"CREATE INDEX ix_canary_existing_body ON canary_existing (body)"}},
 	}); err != nil {

@@ -17,8 +17,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/opsdeck/opsdeck/internal/testenv/harness"
-	"github.com/opsdeck/opsdeck/internal/testenv/originapi"
+	"github.com/opsdeck/opsdeck/internal/sandbox/originapi"
+	"github.com/opsdeck/opsdeck/internal/sandbox/sandboxtest"
+	"github.com/opsdeck/opsdeck/internal/sandbox/servers"
 )
 
 type snapshotDoc struct {
@@ -46,7 +47,7 @@ func TestSnapshotAgainstRealPrometheus(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	addr := originapi.Start(t, originapi.Schedule{Start: time.Now(), Period: time.Hour}, 7)
-	prom := harness.NewPrometheus(t, harness.PrometheusOptions{Targets: []string{addr}, Exemplars: true, Rules: `groups:
+	prom := sandboxtest.NewPrometheus(t, servers.PrometheusOptions{Targets: []string{addr}, Exemplars: true, Rules: `groups:
   - name: t
     rules:
       - alert: Firing
@@ -55,10 +56,10 @@ func TestSnapshotAgainstRealPrometheus(t *testing.T) {
 `})
 	wait, cancelWait := context.WithTimeout(ctx, 30*time.Second)
 	defer cancelWait()
-	if err := prom.WaitFor(wait, `count_over_time(up[1m]) >= 4`, func(s []harness.Sample) bool { return len(s) == 1 }); err != nil {
+	if err := prom.WaitFor(wait, `count_over_time(up[1m]) >= 4`, func(s []servers.Sample) bool { return len(s) == 1 }); err != nil {
 		t.Fatal(err)
 	}
-	if err := prom.WaitFor(wait, `ALERTS{alertstate="firing"}`, func(s []harness.Sample) bool { return len(s) == 1 }); err != nil {
+	if err := prom.WaitFor(wait, `ALERTS{alertstate="firing"}`, func(s []servers.Sample) bool { return len(s) == 1 }); err != nil {
 		t.Fatal(err)
 	}
 	cfg := writeFile(t, "snap.yaml", `environments:
@@ -350,8 +351,8 @@ func TestREADMEDocumentsSnapshotFields(t *testing.T) {
 func TestSnapshotPostgresAndRedis(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	pg := harness.NewPostgres(t, harness.PostgresOptions{})
-	rd := harness.NewRedis(t, harness.RedisOptions{})
+	pg := sandboxtest.NewPostgres(t, servers.PostgresOptions{})
+	rd := sandboxtest.NewRedis(t, servers.RedisOptions{})
 	if err := pg.Exec(ctx, "CREATE TABLE items AS SELECT generate_series(1, 100) AS id; ANALYZE items"); err != nil {
 		t.Fatal(err)
 	}

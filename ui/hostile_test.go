@@ -10,7 +10,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
-	hostile "github.com/opsdeck/opsdeck/internal/testenv/faults"
+	hostile "github.com/opsdeck/opsdeck/internal/sandbox/faults"
 )
 
 // ourSGR is the styling the console itself writes; whatever else is left

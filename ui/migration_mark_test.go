@@ -9,7 +9,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/opsdeck/opsdeck/config"
-	servers "github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/sandbox/sandboxtest"
+	"github.com/opsdeck/opsdeck/internal/sandbox/servers"
 	"github.com/opsdeck/opsdeck/internal/wire"
 	"github.com/opsdeck/opsdeck/sources"
 	"github.com/opsdeck/opsdeck/ui/theme"
@@ -21,10 +22,10 @@ import (
 // lists it under what changed.
 func TestMigrationFromOutsideIsMarked(t *testing.T) {
 	t.Parallel()
-	servers.SkipServers(t, "PostgreSQL and alembic")
+	sandboxtest.SkipServers(t, "PostgreSQL and alembic")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	pg := servers.NewPostgres(t, servers.PostgresOptions{})
+	pg := sandboxtest.NewPostgres(t, servers.PostgresOptions{})
 	dir := t.TempDir()
 	if err := servers.WriteAlembicProject(dir); err != nil {
 		t.Fatal(err)

@@ -11,8 +11,9 @@ import (
 	"time"
 
 	"github.com/opsdeck/opsdeck/config"
-	"github.com/opsdeck/opsdeck/internal/testenv/harness"
-	"github.com/opsdeck/opsdeck/internal/testenv/originapi"
+	"github.com/opsdeck/opsdeck/internal/sandbox/originapi"
+	"github.com/opsdeck/opsdeck/internal/sandbox/sandboxtest"
+	"github.com/opsdeck/opsdeck/internal/sandbox/servers"
 	"github.com/opsdeck/opsdeck/internal/testenv/wait"
 	"github.com/opsdeck/opsdeck/internal/wire"
 	"github.com/opsdeck/opsdeck/sources"
@@ -23,11 +24,11 @@ import (
 // killed the row says so and turns critical, the rest still read.
 func TestReadRealEnvironment(t *testing.T) {
 	t.Parallel()
-	harness.SkipServers(t, "Prometheus, PostgreSQL and Redis")
+	sandboxtest.SkipServers(t, "Prometheus, PostgreSQL and Redis")
 	api := originapi.Start(t, originapi.Schedule{Start: time.Now(), Period: time.Hour, Quiet: true}, 5)
-	prom := harness.NewPrometheus(t, harness.PrometheusOptions{Targets: []string{api}})
-	pg := harness.NewPostgres(t, harness.PostgresOptions{})
-	rd := harness.NewRedis(t, harness.RedisOptions{})
+	prom := sandboxtest.NewPrometheus(t, servers.PrometheusOptions{Targets: []string{api}})
+	pg := sandboxtest.NewPostgres(t, servers.PostgresOptions{})
+	rd := sandboxtest.NewRedis(t, servers.RedisOptions{})
 	path := filepath.Join(t.TempDir(), "o.yaml")
 	yaml := fmt.Sprintf("environments:\n  qa:\n    prometheus: {url: %q}\n    postgres: {url: %q, timeout: 1s}\n    redis: {url: %q}\n", prom.URL(), pg.URL(), rd.URL(0))
 	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {

@@ -11,7 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/sandbox/sandboxtest"
+	"github.com/opsdeck/opsdeck/internal/sandbox/servers"
 )
 
 func TestForChild(t *testing.T) {
@@ -103,7 +104,7 @@ func TestNoSecretInPgDumpsArgv(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	pg := harness.NewPostgres(t, harness.PostgresOptions{})
+	pg := sandboxtest.NewPostgres(t, servers.PostgresOptions{})
 	if err := pg.Exec(ctx, "CREATE TABLE argv_canary (id int)"); err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +148,7 @@ type pgDumpWrapper struct{ path string }
 
 func newPgDumpWrapper(t *testing.T) pgDumpWrapper {
 	t.Helper()
-	real, err := harness.LookPath("pg_dump", "postgresql")
+	real, err := servers.LookPath("pg_dump", "postgresql")
 	if err != nil {
 		t.Fatal(err)
 	}

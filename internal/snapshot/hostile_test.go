@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/opsdeck/opsdeck/internal/testenv/faults"
+	"github.com/opsdeck/opsdeck/internal/sandbox/faults"
 	"github.com/opsdeck/opsdeck/sources"
 )
 

@@ -11,7 +11,8 @@ import (
 
 	"github.com/opsdeck/opsdeck/actions"
 	"github.com/opsdeck/opsdeck/internal/redact"
-	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/sandbox/sandboxtest"
+	"github.com/opsdeck/opsdeck/internal/sandbox/servers"
 )
 
 // TestSchemaDumpHasNoSecretInArgv runs the preflight's schema dump as the
@@ -23,11 +24,11 @@ import (
 func TestSchemaDumpHasNoSecretInArgv(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	pg := harness.NewPostgres(t, harness.PostgresOptions{})
+	pg := sandboxtest.NewPostgres(t, servers.PostgresOptions{})
 	if err := pg.Exec(ctx, "CREATE TABLE argv_canary (id int)"); err != nil {
 		t.Fatal(err)
 	}
-	real, err := harness.LookPath("pg_dump", "postgresql")
+	real, err := servers.LookPath("pg_dump", "postgresql")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +89,7 @@ func TestSchemaDumpWaitsForNoLock(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	pg := harness.NewPostgres(t, harness.PostgresOptions{})
+	pg := sandboxtest.NewPostgres(t, servers.PostgresOptions{})
 	if err := pg.Exec(ctx, "CREATE TABLE zzz (id int)"); err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,8 @@ import (
 	"time"
 
 	"github.com/opsdeck/opsdeck/actions"
-	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/sandbox/sandboxtest"
+	"github.com/opsdeck/opsdeck/internal/sandbox/servers"
 )
 
 // TestPreflightRehearsalEndsWithItsCaller: a pending revision that sleeps
@@ -23,8 +24,8 @@ func TestPreflightRehearsalEndsWithItsCaller(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	pg := harness.NewPostgres(t, harness.PostgresOptions{})
-	dir := harness.AlembicProjectAt(ctx, t, pg, []harness.Revision{
+	pg := sandboxtest.NewPostgres(t, servers.PostgresOptions{})
+	dir := sandboxtest.AlembicProjectAt(ctx, t, pg, []servers.Revision{
 		{ID: "r0", Upgrade: []string{"CREATE TABLE accounts (id serial PRIMARY KEY, email text)"}},
 		{ID: "r1", Down: "r0", Upgrade: []string{"ALTER TABLE accounts ADD COLUMN a1 text"}},
 		{ID: "r2", Down: "r1", Upgrade: []string{"SELECT pg_sleep(100000)", "ALTER TABLE accounts ADD COLUMN a2 text"}},

@@ -8,7 +8,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/opsdeck/opsdeck/config"
-	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/sandbox/sandboxtest"
+	"github.com/opsdeck/opsdeck/internal/sandbox/servers"
 )
 
 // TestSessionSettingsReachTheSession: a database URL with options of its
@@ -17,7 +18,7 @@ import (
 // that reads neither is said; Python reads and writes no bytecode.
 func TestSessionSettingsReachTheSession(t *testing.T) {
 	t.Parallel()
-	pg := harness.NewPostgres(t, harness.PostgresOptions{})
+	pg := sandboxtest.NewPostgres(t, servers.PostgresOptions{})
 	own := pg.URL() + "&options=-c%20search_path%3Dpublic"
 	e := &config.Environment{Postgres: config.Postgres{URL: own},
 		Alembic: config.Alembic{Env: map[string]string{"OTHER_URL": "postgresql+asyncpg://u:p@h/db", "KEY": "k3y"}}}

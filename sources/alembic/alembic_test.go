@@ -13,7 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/sandbox/sandboxtest"
+	"github.com/opsdeck/opsdeck/internal/sandbox/servers"
 	"github.com/opsdeck/opsdeck/sources/postgres"
 )
 
@@ -148,7 +149,7 @@ func must(t *testing.T, err error) {
 // alembic runs Debian's alembic in dir.
 func alembic(t *testing.T, dir, dbURL string, args ...string) string {
 	t.Helper()
-	bin, err := harness.LookPath("alembic", "alembic")
+	bin, err := servers.LookPath("alembic", "alembic")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,7 +194,7 @@ func sorted(s []string) []string {
 // what Debian's alembic prints for the same project and database.
 func TestAgreesWithAlembic(t *testing.T) {
 	t.Parallel()
-	pg := harness.NewPostgres(t, harness.PostgresOptions{})
+	pg := sandboxtest.NewPostgres(t, servers.PostgresOptions{})
 	fixtures := []struct {
 		name  string
 		revs  []fx

@@ -12,7 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/sandbox/sandboxtest"
+	"github.com/opsdeck/opsdeck/internal/sandbox/servers"
 	"github.com/opsdeck/opsdeck/sources"
 	"github.com/opsdeck/opsdeck/sources/postgres"
 )
@@ -199,7 +200,7 @@ func BenchmarkLoad(b *testing.B) {
 // database without alembic_version, one that is down, and a missing project.
 func TestSourcePolls(t *testing.T) {
 	t.Parallel()
-	pg := harness.NewPostgres(t, harness.PostgresOptions{})
+	pg := sandboxtest.NewPostgres(t, servers.PostgresOptions{})
 	dir := t.TempDir()
 	write(t, dir, map[string]string{"a.py": plain("a", ""), "b.py": plain("b", "a"), "c.py": plain("c", "b")})
 	ctx := context.Background()
@@ -229,7 +230,7 @@ func TestSourcePolls(t *testing.T) {
 		t.Errorf("after adding d.py: heads %v pending %d", st.Heads, len(st.Pending))
 	}
 
-	port := harness.DeadPort(t)
+	port := sandboxtest.DeadPort(t)
 	downDB, err := postgres.New(postgres.Options{URL: "postgresql://u:s3cret-pw@127.0.0.1:" + strconv.Itoa(port) + "/db"})
 	must(t, err)
 	defer downDB.Close()

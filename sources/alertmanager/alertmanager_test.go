@@ -8,8 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/opsdeck/opsdeck/internal/testenv/harness"
-	"github.com/opsdeck/opsdeck/internal/testenv/originapi"
+	"github.com/opsdeck/opsdeck/internal/sandbox/originapi"
+	"github.com/opsdeck/opsdeck/internal/sandbox/sandboxtest"
+	"github.com/opsdeck/opsdeck/internal/sandbox/servers"
 	"github.com/opsdeck/opsdeck/internal/testenv/wait"
 	"github.com/opsdeck/opsdeck/sources"
 	"github.com/opsdeck/opsdeck/sources/httpapi"
@@ -17,11 +18,11 @@ import (
 
 // alertingStack is a real Alertmanager fed by a real Prometheus whose
 // rules fire from the synthetic API's errors.
-func alertingStack(t *testing.T) (*harness.Alertmanager, *Client) {
+func alertingStack(t *testing.T) (*servers.Alertmanager, *Client) {
 	t.Helper()
-	am := harness.NewAlertmanager(t)
+	am := sandboxtest.NewAlertmanager(t)
 	api := originapi.Start(t, originapi.Schedule{Start: time.Now(), Period: time.Hour, Always: "errors"}, 3)
-	harness.NewPrometheus(t, harness.PrometheusOptions{Targets: []string{api}, Rules: originapi.AlertRules, Alertmanager: am.Addr()})
+	sandboxtest.NewPrometheus(t, servers.PrometheusOptions{Targets: []string{api}, Rules: originapi.AlertRules, Alertmanager: am.Addr()})
 	c, err := New(httpapi.APIOptions{URL: am.URL(), Timeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)

@@ -8,8 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/opsdeck/opsdeck/internal/testenv/faults"
-	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/sandbox/faults"
+	"github.com/opsdeck/opsdeck/internal/sandbox/sandboxtest"
+	"github.com/opsdeck/opsdeck/internal/sandbox/servers"
 	"github.com/opsdeck/opsdeck/sources"
 	"github.com/opsdeck/opsdeck/sources/httpapi"
 )
@@ -33,7 +34,7 @@ func hostileLabels(name string, big bool) map[string]string {
 
 // postAlert fires an alert with labels in the Alertmanager at url, as
 // Prometheus would, and waits until its groups show it.
-func postAlert(t *testing.T, c *Client, am *harness.Alertmanager, labels map[string]string) sources.Alert {
+func postAlert(t *testing.T, c *Client, am *servers.Alertmanager, labels map[string]string) sources.Alert {
 	t.Helper()
 	if err := am.Post(context.Background(), labels, false); err != nil {
 		t.Fatal(err)
@@ -46,7 +47,7 @@ func postAlert(t *testing.T, c *Client, am *harness.Alertmanager, labels map[str
 	return a
 }
 
-func newClient(t *testing.T, am *harness.Alertmanager) *Client {
+func newClient(t *testing.T, am *servers.Alertmanager) *Client {
 	t.Helper()
 	c, err := New(httpapi.APIOptions{URL: am.URL(), Timeout: 5 * time.Second})
 	if err != nil {
@@ -63,7 +64,7 @@ func newClient(t *testing.T, am *harness.Alertmanager) *Client {
 // the same matchers and silences it.
 func TestLabelsKeptAsTheyAre(t *testing.T) {
 	t.Parallel()
-	am := harness.NewAlertmanager(t)
+	am := sandboxtest.NewAlertmanager(t)
 	c := newClient(t, am)
 	ctx := context.Background()
 	want := hostileLabels("HostileLabels", true)
@@ -143,7 +144,7 @@ func TestLabelsKeptAsTheyAre(t *testing.T) {
 // override is matched as it is.
 func TestMatchingTakesValuesAsTheyAre(t *testing.T) {
 	t.Parallel()
-	am := harness.NewAlertmanager(t)
+	am := sandboxtest.NewAlertmanager(t)
 	c := newClient(t, am)
 	labels := hostileLabels("HostileFilter", true)
 	postAlert(t, c, am, labels)

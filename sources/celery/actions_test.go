@@ -10,7 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/sandbox/sandboxtest"
+	"github.com/opsdeck/opsdeck/internal/sandbox/servers"
 	"github.com/opsdeck/opsdeck/internal/testenv/wait"
 )
 
@@ -22,20 +23,20 @@ import (
 func TestPurgeRemovesExactlyWhatWasListed(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	rd := harness.NewRedis(t, harness.RedisOptions{})
+	rd := sandboxtest.NewRedis(t, servers.RedisOptions{})
 	broker := rd.URL(0)
 	c := newClient(t, Options{BrokerURL: broker})
-	if _, err := harness.CelerySend(ctx, broker, "app.tasks.cleanup_sessions", 5, []any{"1h"}, nil); err != nil {
+	if _, err := servers.CelerySend(ctx, broker, "app.tasks.cleanup_sessions", 5, []any{"1h"}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := harness.CelerySend(ctx, broker, "app.tasks.summarize", 3, []any{1}, nil); err != nil {
+	if _, err := servers.CelerySend(ctx, broker, "app.tasks.summarize", 3, []any{1}, nil); err != nil {
 		t.Fatal(err)
 	}
 	listed, err := c.Listed(ctx, "low_priority")
 	if err != nil || len(listed) != 5 {
 		t.Fatalf("listed %v %v", listed, err)
 	}
-	later, err := harness.CelerySend(ctx, broker, "app.tasks.cleanup_sessions", 2, []any{"2h"}, nil)
+	later, err := servers.CelerySend(ctx, broker, "app.tasks.cleanup_sessions", 2, []any{"2h"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,11 +79,11 @@ func TestPurgeRemovesExactlyWhatWasListed(t *testing.T) {
 func TestRevokeAndRetry(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	rd := harness.NewRedis(t, harness.RedisOptions{})
+	rd := sandboxtest.NewRedis(t, servers.RedisOptions{})
 	broker := rd.URL(0)
-	harness.NewCeleryWorker(t, harness.CeleryOptions{BrokerURL: broker, Name: "w1"})
+	sandboxtest.NewCeleryWorker(t, servers.CeleryOptions{BrokerURL: broker, Name: "w1"})
 	c := newClient(t, Options{BrokerURL: broker})
-	long, err := harness.CelerySend(ctx, broker, "app.tasks.export_conversations", 1, []any{120}, nil)
+	long, err := servers.CelerySend(ctx, broker, "app.tasks.export_conversations", 1, []any{120}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +102,7 @@ func TestRevokeAndRetry(t *testing.T) {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 		defer cancel()
-		m, err := harness.CeleryResult(ctx, broker, id, want)
+		m, err := servers.CeleryResult(ctx, broker, id, want)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -112,7 +113,7 @@ func TestRevokeAndRetry(t *testing.T) {
 		t.Errorf("still running after terminate: %v", running)
 	}
 
-	failed, err := harness.CelerySend(ctx, broker, "app.tasks.reindex_embeddings", 1, []any{"retry-me"}, nil)
+	failed, err := servers.CelerySend(ctx, broker, "app.tasks.reindex_embeddings", 1, []any{"retry-me"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +152,7 @@ func running0(t *testing.T, c *Client) string {
 func TestRetryIfSendsOnlyWhileTheRecordIsUnchanged(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	rd := harness.NewRedis(t, harness.RedisOptions{})
+	rd := sandboxtest.NewRedis(t, servers.RedisOptions{})
 	for _, backend := range []int{0, 1} {
 		c := newClient(t, Options{BrokerURL: rd.URL(0), ResultURL: rd.URL(backend)})
 		id := fmt.Sprintf("0000000%d-0000-4000-8000-000000000000", backend)

@@ -10,7 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/sandbox/sandboxtest"
+	"github.com/opsdeck/opsdeck/internal/sandbox/servers"
 	"github.com/opsdeck/opsdeck/sources"
 )
 
@@ -26,7 +27,7 @@ func cpuTime() time.Duration {
 // the client consumes them on its one connection. Budget: at most 0.2
 // CPU-seconds per second for the whole process, every event counted.
 func BenchmarkEvents1000PerSecond(b *testing.B) {
-	rd := harness.NewRedis(b, harness.RedisOptions{})
+	rd := sandboxtest.NewRedis(b, servers.RedisOptions{})
 	c, err := New(Options{BrokerURL: rd.URL(0)})
 	if err != nil {
 		b.Fatal(err)

@@ -8,7 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/sandbox/sandboxtest"
+	"github.com/opsdeck/opsdeck/internal/sandbox/servers"
 	"github.com/opsdeck/opsdeck/internal/testenv/wait"
 	"github.com/opsdeck/opsdeck/sources"
 )
@@ -61,13 +62,13 @@ func task(st sources.CeleryState, name string) sources.CeleryTask {
 func TestWorkersTasksAndFailures(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	rd := harness.NewRedis(t, harness.RedisOptions{})
+	rd := sandboxtest.NewRedis(t, servers.RedisOptions{})
 	broker := rd.URL(0)
 	c := newClient(t, Options{BrokerURL: broker, Window: 15 * time.Minute})
 	pollUntil(t, c, "the event stream up", func(st sources.CeleryState) bool { return !st.Events.Since.IsZero() })
 
-	w1 := harness.NewCeleryWorker(t, harness.CeleryOptions{BrokerURL: broker, Name: "w1", Pool: "prefork", Concurrency: 2})
-	w2 := harness.NewCeleryWorker(t, harness.CeleryOptions{BrokerURL: broker, Name: "w2", Pool: "gevent", Concurrency: 4, Queues: []string{"high_priority", "low_priority"}})
+	w1 := sandboxtest.NewCeleryWorker(t, servers.CeleryOptions{BrokerURL: broker, Name: "w1", Pool: "prefork", Concurrency: 2})
+	w2 := sandboxtest.NewCeleryWorker(t, servers.CeleryOptions{BrokerURL: broker, Name: "w2", Pool: "gevent", Concurrency: 4, Queues: []string{"high_priority", "low_priority"}})
 	st := pollUntil(t, c, "both workers online", func(st sources.CeleryState) bool {
 		a, okA := worker(st, w1.Hostname)
 		b, okB := worker(st, w2.Hostname)
@@ -95,7 +96,7 @@ func TestWorkersTasksAndFailures(t *testing.T) {
 
 	send := func(name string, n int, args ...any) []string {
 		t.Helper()
-		ids, err := harness.CelerySend(ctx, broker, name, n, args, nil)
+		ids, err := servers.CelerySend(ctx, broker, name, n, args, nil)
 		if err != nil || len(ids) != n {
 			t.Fatalf("send %s: %v %v", name, ids, err)
 		}
@@ -172,11 +173,11 @@ func TestWorkersTasksAndFailures(t *testing.T) {
 func TestQueuesAndWorkersWithoutEvents(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	rd := harness.NewRedis(t, harness.RedisOptions{})
+	rd := sandboxtest.NewRedis(t, servers.RedisOptions{})
 	broker := rd.URL(0)
 	c := newClient(t, Options{BrokerURL: broker})
 	for name, n := range map[string]int{"app.tasks.summarize": 5, "app.tasks.notify_user": 3, "app.tasks.cleanup_sessions": 2} {
-		if _, err := harness.CelerySend(ctx, broker, name, n, []any{1}, nil); err != nil {
+		if _, err := servers.CelerySend(ctx, broker, name, n, []any{1}, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -190,7 +191,7 @@ func TestQueuesAndWorkersWithoutEvents(t *testing.T) {
 			t.Errorf("queue %s: waiting %d unacked %d, want %d waiting", q.Name, q.Waiting, q.Unacked, want[q.Name])
 		}
 	}
-	w := harness.NewCeleryWorker(t, harness.CeleryOptions{BrokerURL: broker, Name: "quiet", NoEvents: true, Queues: []string{"low_priority"}})
+	w := sandboxtest.NewCeleryWorker(t, servers.CeleryOptions{BrokerURL: broker, Name: "quiet", NoEvents: true, Queues: []string{"low_priority"}})
 	st = pollUntil(t, c, "the quiet worker said to send no events", func(st sources.CeleryState) bool {
 		qw, ok := worker(st, w.Hostname)
 		return ok && qw.Online && !qw.SendsEvents && slices.ContainsFunc(st.Problems, func(p string) bool { return strings.Contains(p, "start them with -E") })

@@ -6,7 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/sandbox/sandboxtest"
+	"github.com/opsdeck/opsdeck/internal/sandbox/servers"
 	"github.com/opsdeck/opsdeck/sources"
 )
 
@@ -18,7 +19,7 @@ import (
 func TestRecordedFailuresReadOnceWhileListening(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	rd := harness.NewRedis(t, harness.RedisOptions{})
+	rd := sandboxtest.NewRedis(t, servers.RedisOptions{})
 	c := newClient(t, Options{BrokerURL: rd.URL(0)})
 	record := func(id string) {
 		t.Helper()
@@ -53,7 +54,7 @@ func TestRecordedFailuresReadOnceWhileListening(t *testing.T) {
 func TestRecordedFailuresOverBatches(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	rd := harness.NewRedis(t, harness.RedisOptions{})
+	rd := sandboxtest.NewRedis(t, servers.RedisOptions{})
 	c := newClient(t, Options{BrokerURL: rd.URL(0)})
 	now := time.Now().UTC()
 	pipe := c.backend.Pipeline()

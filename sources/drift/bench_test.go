@@ -7,7 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/sandbox/sandboxtest"
+	"github.com/opsdeck/opsdeck/internal/sandbox/servers"
 )
 
 // BenchmarkCompare: read two schemas of 500 tables x 20 columns from real
@@ -15,7 +16,7 @@ import (
 func BenchmarkCompare(b *testing.B) {
 	const tables, columns, budget = 500, 20, time.Second
 	ctx := context.Background()
-	pg := harness.NewPostgres(b, harness.PostgresOptions{})
+	pg := sandboxtest.NewPostgres(b, servers.PostgresOptions{})
 	if err := pg.Exec(ctx, "CREATE DATABASE ref; CREATE DATABASE live"); err != nil {
 		b.Fatal(err)
 	}

@@ -11,7 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/sandbox/sandboxtest"
+	"github.com/opsdeck/opsdeck/internal/sandbox/servers"
 	"github.com/opsdeck/opsdeck/sources"
 	"github.com/opsdeck/opsdeck/sources/postgres"
 )
@@ -74,7 +75,7 @@ func kinds(ds []sources.Difference) []string {
 // and running the offered SQL on the live one leaves no difference.
 func TestDiffAndReconcile(t *testing.T) {
 	t.Parallel()
-	pg := harness.NewPostgres(t, harness.PostgresOptions{})
+	pg := sandboxtest.NewPostgres(t, servers.PostgresOptions{})
 	ctx := context.Background()
 	must(t, pg.Exec(ctx, "CREATE DATABASE ref; CREATE DATABASE live"))
 	for db, sql := range map[string]string{"ref": refSQL, "live": liveSQL} {
@@ -137,7 +138,7 @@ func TestDiffAndReconcile(t *testing.T) {
 // are equal references; a broken file says so.
 func TestAgainstFileAndDatabase(t *testing.T) {
 	t.Parallel()
-	pg := harness.NewPostgres(t, harness.PostgresOptions{})
+	pg := sandboxtest.NewPostgres(t, servers.PostgresOptions{})
 	ctx := context.Background()
 	must(t, pg.Exec(ctx, "CREATE DATABASE ref; CREATE DATABASE live"))
 	must(t, execIn(ctx, pg, "ref", refSQL))
@@ -173,7 +174,7 @@ func clientB(t testing.TB, url string) *postgres.Client {
 	return c
 }
 
-func execIn(ctx context.Context, pg *harness.Postgres, db, sql string) error {
+func execIn(ctx context.Context, pg *servers.Postgres, db, sql string) error {
 	cp := *pg
 	cp.Database = db
 	return cp.Exec(ctx, sql)

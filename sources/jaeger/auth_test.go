@@ -14,7 +14,7 @@ import (
 	"testing"
 
 	"github.com/opsdeck/opsdeck/internal/redact"
-	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/sandbox/sandboxtest"
 	"github.com/opsdeck/opsdeck/sources/httpapi"
 )
 
@@ -25,8 +25,8 @@ import (
 // is wrong, and no error carries the token.
 func TestJaegerBehindAuthenticatingProxy(t *testing.T) {
 	t.Parallel()
-	harness.SkipServers(t, "Jaeger")
-	j := harness.NewJaeger(t)
+	sandboxtest.SkipServers(t, "Jaeger")
+	j := sandboxtest.NewJaeger(t)
 	target, _ := url.Parse(j.QueryURL())
 	rp := httputil.NewSingleHostReverseProxy(target)
 	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

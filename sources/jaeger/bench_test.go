@@ -6,16 +6,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/opsdeck/opsdeck/internal/testenv/harness"
-	"github.com/opsdeck/opsdeck/internal/testenv/originapi"
-	"github.com/opsdeck/opsdeck/internal/testenv/otelspans"
+	"github.com/opsdeck/opsdeck/internal/sandbox/originapi"
+	"github.com/opsdeck/opsdeck/internal/sandbox/otelspans"
+	"github.com/opsdeck/opsdeck/internal/sandbox/sandboxtest"
 	"github.com/opsdeck/opsdeck/sources/httpapi"
 )
 
 // BenchmarkFiveHundredSpanTrace: a 500-span trace fetched from a real
 // Jaeger on loopback and put in tree order. Budget: 200 ms.
 func BenchmarkFiveHundredSpanTrace(b *testing.B) {
-	j := harness.NewJaeger(b)
+	j := sandboxtest.NewJaeger(b)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	api := originapi.New()

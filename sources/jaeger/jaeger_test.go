@@ -10,9 +10,10 @@ import (
 	"time"
 
 	"github.com/opsdeck/opsdeck/config"
-	"github.com/opsdeck/opsdeck/internal/testenv/harness"
-	"github.com/opsdeck/opsdeck/internal/testenv/originapi"
-	"github.com/opsdeck/opsdeck/internal/testenv/otelspans"
+	"github.com/opsdeck/opsdeck/internal/sandbox/originapi"
+	"github.com/opsdeck/opsdeck/internal/sandbox/otelspans"
+	"github.com/opsdeck/opsdeck/internal/sandbox/sandboxtest"
+	"github.com/opsdeck/opsdeck/internal/sandbox/servers"
 	"github.com/opsdeck/opsdeck/internal/testenv/wait"
 	"github.com/opsdeck/opsdeck/internal/units"
 	"github.com/opsdeck/opsdeck/sources"
@@ -27,8 +28,8 @@ import (
 // order, with the slow query's statement on its database span.
 func TestExemplarToTrace(t *testing.T) {
 	t.Parallel()
-	harness.SkipServers(t, "Jaeger and Prometheus")
-	j := harness.NewJaeger(t)
+	sandboxtest.SkipServers(t, "Jaeger and Prometheus")
+	j := sandboxtest.NewJaeger(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	api := originapi.New()
@@ -43,7 +44,7 @@ func TestExemplarToTrace(t *testing.T) {
 	}
 	defer shutdown()
 	go api.Run(ctx, originapi.Schedule{Start: time.Now(), Period: time.Hour, Hit: "/api/chat", Always: "latency"}, 31)
-	prom := harness.NewPrometheus(t, harness.PrometheusOptions{Targets: []string{addr}, Exemplars: true})
+	prom := sandboxtest.NewPrometheus(t, servers.PrometheusOptions{Targets: []string{addr}, Exemplars: true})
 	pc, err := prometheus.New(prometheus.Options{URL: prom.URL()})
 	if err != nil {
 		t.Fatal(err)

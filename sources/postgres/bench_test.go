@@ -9,7 +9,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/sandbox/sandboxtest"
+	"github.com/opsdeck/opsdeck/internal/sandbox/servers"
 	"github.com/opsdeck/opsdeck/sources"
 )
 
@@ -23,7 +24,7 @@ func BenchmarkPoll(b *testing.B) {
 		maxRoundTrips = 3
 	)
 	ctx := context.Background()
-	pg := harness.NewPostgres(b, harness.PostgresOptions{Settings: map[string]string{"max_connections": "400"}})
+	pg := sandboxtest.NewPostgres(b, servers.PostgresOptions{Settings: map[string]string{"max_connections": "400"}})
 	var ddl strings.Builder
 	for i := 0; i < tables; i++ {
 		fmt.Fprintf(&ddl, "CREATE TABLE t%03d (id int PRIMARY KEY, v text); INSERT INTO t%03d SELECT g, 'x' FROM generate_series(1, %d) g;\n", i, i, 1+i%50)

@@ -13,8 +13,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/opsdeck/opsdeck/internal/testenv/faults"
-	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/sandbox/faults"
+	"github.com/opsdeck/opsdeck/internal/sandbox/sandboxtest"
+	"github.com/opsdeck/opsdeck/internal/sandbox/servers"
 	"github.com/opsdeck/opsdeck/internal/testenv/wait"
 	"github.com/opsdeck/opsdeck/sources"
 )
@@ -128,7 +129,7 @@ func waitFor(t *testing.T, c *Client, what string, cond func(sources.DBState) bo
 // deadlock, then checks each figure against the server's own answer.
 func TestPollAgreesWithServerUnderLoad(t *testing.T) {
 	t.Parallel()
-	pg := harness.NewPostgres(t, harness.PostgresOptions{})
+	pg := sandboxtest.NewPostgres(t, servers.PostgresOptions{})
 	ctx := context.Background()
 	observer := connect(t, pg.URL(), "observer")
 	exec(t, observer, `CREATE TABLE items (id int PRIMARY KEY, body text);
@@ -326,7 +327,7 @@ func mapsEqual(a, b map[string]int) bool {
 // and is told what it cannot see.
 func TestRestrictedRole(t *testing.T) {
 	t.Parallel()
-	pg := harness.NewPostgres(t, harness.PostgresOptions{})
+	pg := sandboxtest.NewPostgres(t, servers.PostgresOptions{})
 	if err := pg.Exec(context.Background(), "CREATE ROLE watcher LOGIN PASSWORD 'w4tch3r-pw'"); err != nil {
 		t.Fatal(err)
 	}
@@ -350,7 +351,7 @@ func TestRestrictedRole(t *testing.T) {
 
 func TestAuthenticationFailureIsInWordsWithoutPassword(t *testing.T) {
 	t.Parallel()
-	pg := harness.NewPostgres(t, harness.PostgresOptions{})
+	pg := sandboxtest.NewPostgres(t, servers.PostgresOptions{})
 	url := strings.Replace(pg.URL(), pg.Password, "wr0ng-s3cret", 1)
 	_, err := newClient(t, Options{URL: url}).Poll(context.Background(), sources.DBRequest{})
 	want := "authentication failed for user opsdeck at 127.0.0.1:" + itoa(pg.Port) + "/opsdeck"
@@ -361,7 +362,7 @@ func TestAuthenticationFailureIsInWordsWithoutPassword(t *testing.T) {
 
 func TestServerDownSaysSoAndRecovers(t *testing.T) {
 	t.Parallel()
-	port := harness.DeadPort(t)
+	port := sandboxtest.DeadPort(t)
 	c := newClient(t, Options{URL: "postgresql://u:s3cret-pw@127.0.0.1:" + itoa(port) + "/db"})
 	_, err := c.Poll(context.Background(), sources.DBRequest{})
 	if err == nil || !strings.Contains(err.Error(), "connection refused by 127.0.0.1:"+itoa(port)+"/db") || strings.Contains(err.Error(), "s3cret") {
@@ -374,8 +375,8 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // TestReplication: a real streaming replica made with pg_basebackup.
 func TestReplication(t *testing.T) {
 	t.Parallel()
-	primary := harness.NewPostgres(t, harness.PostgresOptions{})
-	replica := harness.NewReplica(t, primary)
+	primary := sandboxtest.NewPostgres(t, servers.PostgresOptions{})
+	replica := sandboxtest.NewReplica(t, primary)
 	pc := newClient(t, Options{URL: primary.URL()})
 	// Some WAL, so that the replica reports how far it has replayed.
 	if err := primary.Exec(context.Background(), "CREATE TABLE t AS SELECT generate_series(1, 1000) AS n"); err != nil {
@@ -404,8 +405,8 @@ func TestReplication(t *testing.T) {
 // admin console for pools; a refused console spoils only the pool section.
 func TestPgbouncerPools(t *testing.T) {
 	t.Parallel()
-	pg := harness.NewPostgres(t, harness.PostgresOptions{})
-	bouncer := harness.NewPgbouncer(t, pg, harness.PgbouncerOptions{Users: map[string]string{"nobody": "n0body-pw"}})
+	pg := sandboxtest.NewPostgres(t, servers.PostgresOptions{})
+	bouncer := sandboxtest.NewPgbouncer(t, pg, servers.PgbouncerOptions{Users: map[string]string{"nobody": "n0body-pw"}})
 	app := connect(t, bouncer.URL(pg.Database, pg.User), "app")
 	exec(t, app, "SELECT 1")
 
@@ -442,7 +443,7 @@ func TestPgbouncerPools(t *testing.T) {
 // wrong meanwhile and reconnects by itself.
 func TestRecoversWhenTheServerReturns(t *testing.T) {
 	t.Parallel()
-	pg := harness.NewPostgres(t, harness.PostgresOptions{})
+	pg := sandboxtest.NewPostgres(t, servers.PostgresOptions{})
 	proxy := faults.NewProxy(t, "127.0.0.1:"+itoa(pg.Port))
 	url := strings.Replace(pg.URL(), "127.0.0.1:"+itoa(pg.Port), proxy.Addr(), 1)
 	c := newClient(t, Options{URL: url, Timeout: 2 * time.Second})
@@ -464,8 +465,8 @@ func TestRecoversWhenTheServerReturns(t *testing.T) {
 
 func TestPgbouncerConsoleMissing(t *testing.T) {
 	t.Parallel()
-	pg := harness.NewPostgres(t, harness.PostgresOptions{})
-	port := harness.DeadPort(t)
+	pg := sandboxtest.NewPostgres(t, servers.PostgresOptions{})
+	port := sandboxtest.DeadPort(t)
 	st := poll(t, newClient(t, Options{URL: pg.URL(), PgbouncerURL: "postgresql://stats:st4ts-pw@127.0.0.1:" + itoa(port) + "/pgbouncer"}), sources.DBRequest{})
 	if st.Pgbouncer == nil || !strings.Contains(st.Pgbouncer.Error, "connection refused by 127.0.0.1:"+itoa(port)+"/pgbouncer (is pgbouncer running there?)") || st.Version == "" {
 		t.Fatalf("pgbouncer section: %+v", st.Pgbouncer)

@@ -8,7 +8,8 @@ import (
 	"time"
 
 	"github.com/opsdeck/opsdeck/internal/redact"
-	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/sandbox/sandboxtest"
+	"github.com/opsdeck/opsdeck/internal/sandbox/servers"
 	"github.com/opsdeck/opsdeck/internal/testenv/wait"
 	"github.com/opsdeck/opsdeck/sources"
 )
@@ -51,7 +52,7 @@ func otherServer(t *testing.T, answer string, speaksFirst bool) string {
 // A real PostgreSQL, asked for TLS first or not, is read as ever.
 func TestNotPostgresSaysSo(t *testing.T) {
 	t.Parallel()
-	pg := harness.NewPostgres(t, harness.PostgresOptions{})
+	pg := sandboxtest.NewPostgres(t, servers.PostgresOptions{})
 	for _, mode := range []string{"prefer", "disable"} {
 		url := strings.Replace(pg.URL(), "sslmode=disable", "sslmode="+mode, 1)
 		if st := poll(t, newClient(t, Options{URL: url}), sources.DBRequest{}); st.Version == "" {

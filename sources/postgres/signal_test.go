@@ -7,7 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/sandbox/sandboxtest"
+	"github.com/opsdeck/opsdeck/internal/sandbox/servers"
 	"github.com/opsdeck/opsdeck/internal/testenv/wait"
 )
 
@@ -17,7 +18,7 @@ import (
 // refused in words; a session that calls itself opsdeck is not immune.
 func TestCancelAndTerminate(t *testing.T) {
 	t.Parallel()
-	pg := harness.NewPostgres(t, harness.PostgresOptions{})
+	pg := sandboxtest.NewPostgres(t, servers.PostgresOptions{})
 	ctx := context.Background()
 	if err := pg.Exec(ctx, "CREATE DATABASE other; CREATE ROLE weak LOGIN PASSWORD 'weakpw'; GRANT CONNECT ON DATABASE "+pg.Database+" TO weak"); err != nil {
 		t.Fatal(err)

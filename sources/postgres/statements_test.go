@@ -7,7 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/sandbox/sandboxtest"
+	"github.com/opsdeck/opsdeck/internal/sandbox/servers"
 	"github.com/opsdeck/opsdeck/sources"
 )
 
@@ -16,7 +17,7 @@ import (
 const marker = "SELECT count(*) FROM generate_series(1, 3) AS opsdeck_statement_marker"
 
 // markerCounters reads the marker's entry straight from pg_stat_statements.
-func markerCounters(t *testing.T, pg *harness.Postgres) (calls int64, ms float64, rows int64) {
+func markerCounters(t *testing.T, pg *servers.Postgres) (calls int64, ms float64, rows int64) {
 	t.Helper()
 	c := connect(t, pg.URL(), "test-reader")
 	err := c.QueryRow(context.Background(), `SELECT coalesce(sum(calls), 0)::bigint, coalesce(sum(total_exec_time), 0), coalesce(sum(rows), 0)::bigint
@@ -32,7 +33,7 @@ func markerCounters(t *testing.T, pg *harness.Postgres) (calls int64, ms float64
 // keeps the poll one round trip.
 func TestStatementRates(t *testing.T) {
 	t.Parallel()
-	pg := harness.NewPostgres(t, harness.PostgresOptions{Settings: map[string]string{"shared_preload_libraries": "pg_stat_statements"}})
+	pg := sandboxtest.NewPostgres(t, servers.PostgresOptions{Settings: map[string]string{"shared_preload_libraries": "pg_stat_statements"}})
 	dial := &countingDial{}
 	c := newClient(t, Options{URL: pg.URL(), Dial: dial.dial})
 	req := sources.DBRequest{Statements: true}
@@ -106,7 +107,7 @@ func TestStatementRates(t *testing.T) {
 // busiest client.
 func TestStatementsLeaveOutOpsdecksOwn(t *testing.T) {
 	t.Parallel()
-	pg := harness.NewPostgres(t, harness.PostgresOptions{Settings: map[string]string{"shared_preload_libraries": "pg_stat_statements"}})
+	pg := sandboxtest.NewPostgres(t, servers.PostgresOptions{Settings: map[string]string{"shared_preload_libraries": "pg_stat_statements"}})
 	if err := pg.Exec(context.Background(), "CREATE EXTENSION pg_stat_statements"); err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +154,7 @@ func TestStatementsLeaveOutOpsdecksOwn(t *testing.T) {
 // role, the view says which and how to mend it, and the poll goes on.
 func TestStatementsNotLoaded(t *testing.T) {
 	t.Parallel()
-	pg := harness.NewPostgres(t, harness.PostgresOptions{})
+	pg := sandboxtest.NewPostgres(t, servers.PostgresOptions{})
 	if err := pg.Exec(context.Background(), "CREATE EXTENSION pg_stat_statements; CREATE ROLE watcher LOGIN PASSWORD 'w4tch3r-pw'"); err != nil {
 		t.Fatal(err)
 	}

@@ -7,28 +7,29 @@ import (
 	"testing"
 	"time"
 
-	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/sandbox/sandboxtest"
+	"github.com/opsdeck/opsdeck/internal/sandbox/servers"
 	"github.com/opsdeck/opsdeck/sources/postgres"
 )
 
 // benchProject is a schema of tables tables (each with an index and a
 // foreign key to the first) and 20 pending revisions after it, a mix of
 // the statements the rules judge.
-func benchProject(tables int) []harness.Revision {
-	base := harness.Revision{ID: "b0"}
+func benchProject(tables int) []servers.Revision {
+	base := servers.Revision{ID: "b0"}
 	base.Upgrade = append(base.Upgrade, "CREATE TABLE t0 (id serial PRIMARY KEY, v text)")
 	for i := 1; i < tables; i++ {
 		base.Upgrade = append(base.Upgrade, fmt.Sprintf(
 			"CREATE TABLE t%d (id serial PRIMARY KEY, t0_id int REFERENCES t0 (id), v text, n int); CREATE INDEX ix_t%d_v ON t%d (v)", i, i, i))
 	}
-	revs := []harness.Revision{base}
+	revs := []servers.Revision{base}
 	forms := []string{"ALTER TABLE t%d ADD COLUMN note text", "CREATE INDEX ix_t%d_n ON t%d (n)",
 		"ALTER TABLE t%d ALTER COLUMN n TYPE bigint", "ALTER TABLE t%d ADD COLUMN token uuid DEFAULT gen_random_uuid()",
 		"ALTER TABLE t%d ADD CONSTRAINT ck_t%d CHECK (n > 0) NOT VALID"}
 	for i := 1; i <= 20; i++ {
 		sql := forms[i%len(forms)]
 		sql = strings.ReplaceAll(sql, "%d", fmt.Sprint(i))
-		revs = append(revs, harness.Revision{ID: fmt.Sprintf("r%02d", i), Down: revs[len(revs)-1].ID, Upgrade: []string{sql}})
+		revs = append(revs, servers.Revision{ID: fmt.Sprintf("r%02d", i), Down: revs[len(revs)-1].ID, Upgrade: []string{sql}})
 	}
 	return revs
 }
@@ -37,13 +38,13 @@ func benchProject(tables int) []harness.Revision {
 // and fails over budget.
 func benchPreflight(b *testing.B, tables int, rehearse bool, budget time.Duration) {
 	ctx := context.Background()
-	pg := harness.NewPostgres(b, harness.PostgresOptions{})
+	pg := sandboxtest.NewPostgres(b, servers.PostgresOptions{})
 	dir := b.TempDir()
 	revs := benchProject(tables)
-	if err := harness.WriteAlembicRevisions(dir, revs); err != nil {
+	if err := servers.WriteAlembicRevisions(dir, revs); err != nil {
 		b.Fatal(err)
 	}
-	if err := harness.Alembic(ctx, dir, pg.URL(), "upgrade", "b0"); err != nil {
+	if err := servers.Alembic(ctx, dir, pg.URL(), "upgrade", "b0"); err != nil {
 		b.Fatal(err)
 	}
 	db, err := postgres.New(postgres.Options{URL: pg.URL()})
@@ -53,7 +54,7 @@ func benchPreflight(b *testing.B, tables int, rehearse bool, budget time.Duratio
 	defer db.Close()
 	in := Inputs{
 		Render: func(ctx context.Context) (string, error) {
-			return harness.AlembicOutput(ctx, dir, pg.URL(), "upgrade", "b0:head", "--sql")
+			return servers.AlembicOutput(ctx, dir, pg.URL(), "upgrade", "b0:head", "--sql")
 		},
 		Activity: db.TableActivity, LockTimeout: 5 * time.Second,
 	}

@@ -11,13 +11,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/sandbox/sandboxtest"
+	"github.com/opsdeck/opsdeck/internal/sandbox/servers"
 	"github.com/opsdeck/opsdeck/sources/postgres"
 )
 
 // project is the test migrations: a base that makes two tables, then one
 // revision per classic hazard and a safe one, in a line.
-var project = []harness.Revision{
+var project = []servers.Revision{
 	{ID: "r0", Upgrade: []string{
 		"CREATE TABLE accounts (id serial PRIMARY KEY, email text, balance numeric)",
 		"CREATE TABLE orders (id serial PRIMARY KEY, account_id integer, amount integer)",
@@ -56,7 +57,7 @@ var lockRules = []string{"adding-field-with-default", "require-concurrent-index-
 
 func squawkRules(t *testing.T, sql string) []string {
 	t.Helper()
-	bin, err := harness.LookPath("squawk", "squawk-cli (npm)")
+	bin, err := servers.LookPath("squawk", "squawk-cli (npm)")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,12 +90,12 @@ func TestVerdictsAgreeWithSquawkAndTheRehearsal(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	pg := harness.NewPostgres(t, harness.PostgresOptions{})
+	pg := sandboxtest.NewPostgres(t, servers.PostgresOptions{})
 	dir := t.TempDir()
-	if err := harness.WriteAlembicRevisions(dir, project); err != nil {
+	if err := servers.WriteAlembicRevisions(dir, project); err != nil {
 		t.Fatal(err)
 	}
-	if err := harness.Alembic(ctx, dir, pg.URL(), "upgrade", "r0"); err != nil {
+	if err := servers.Alembic(ctx, dir, pg.URL(), "upgrade", "r0"); err != nil {
 		t.Fatal(err)
 	}
 	schema, err := pg.DumpSchema(ctx)
@@ -110,7 +111,7 @@ func TestVerdictsAgreeWithSquawkAndTheRehearsal(t *testing.T) {
 		from := project[i].ID
 		v := Judge(ctx, Inputs{
 			Render: func(ctx context.Context) (string, error) {
-				return harness.AlembicOutput(ctx, dir, pg.URL(), "upgrade", from+":"+rev.ID, "--sql")
+				return servers.AlembicOutput(ctx, dir, pg.URL(), "upgrade", from+":"+rev.ID, "--sql")
 			},
 			Activity: db.TableActivity,
 			Rehearse: func(ctx context.Context, stmts []Statement) ([]Observed, error) {

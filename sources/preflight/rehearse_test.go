@@ -13,7 +13,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/sandbox/sandboxtest"
+	"github.com/opsdeck/opsdeck/internal/sandbox/servers"
 	"github.com/opsdeck/opsdeck/internal/testenv/wait"
 )
 
@@ -21,16 +22,16 @@ import (
 // a session of that database to be killed, and a directory the server's
 // own user could write a file into.
 type hostileServer struct {
-	pg     *harness.Postgres
+	pg     *servers.Postgres
 	dir    string // the Alembic project
 	schema string // the watched database's, as the preflight dumps it
 	victim int    // the pid of a session of the watched database
 	pwned  string // a file a shell command on the server would make
 }
 
-func startHostile(t *testing.T, ctx context.Context, revs []harness.Revision) hostileServer {
+func startHostile(t *testing.T, ctx context.Context, revs []servers.Revision) hostileServer {
 	t.Helper()
-	pg := harness.NewPostgres(t, harness.PostgresOptions{})
+	pg := sandboxtest.NewPostgres(t, servers.PostgresOptions{})
 	h := hostileServer{pg: pg, dir: t.TempDir()}
 	// The server runs as its own user: the file's directory is open to it,
 	// so that only the rehearsal's rights can stop the file being made.
@@ -44,7 +45,7 @@ func startHostile(t *testing.T, ctx context.Context, revs []harness.Revision) ho
 	}
 	h.pwned = filepath.Join(open, "pwned")
 	h.victim = startVictim(t, ctx, pg)
-	all := []harness.Revision{{ID: "r0", Upgrade: []string{"CREATE TABLE accounts (id serial PRIMARY KEY, email text)"}}}
+	all := []servers.Revision{{ID: "r0", Upgrade: []string{"CREATE TABLE accounts (id serial PRIMARY KEY, email text)"}}}
 	for _, r := range revs {
 		r.Down = all[len(all)-1].ID
 		for i, sql := range r.Upgrade {
@@ -52,10 +53,10 @@ func startHostile(t *testing.T, ctx context.Context, revs []harness.Revision) ho
 		}
 		all = append(all, r)
 	}
-	if err := harness.WriteAlembicRevisions(h.dir, all); err != nil {
+	if err := servers.WriteAlembicRevisions(h.dir, all); err != nil {
 		t.Fatal(err)
 	}
-	if err := harness.Alembic(ctx, h.dir, pg.URL(), "upgrade", "r0"); err != nil {
+	if err := servers.Alembic(ctx, h.dir, pg.URL(), "upgrade", "r0"); err != nil {
 		t.Fatal(err)
 	}
 	if h.schema, err = pg.DumpSchema(ctx); err != nil {
@@ -66,7 +67,7 @@ func startHostile(t *testing.T, ctx context.Context, revs []harness.Revision) ho
 
 // startVictim starts a session of the application's role (no superuser)
 // in the watched database, busy for ten minutes, and returns its pid.
-func startVictim(t *testing.T, ctx context.Context, pg *harness.Postgres) int {
+func startVictim(t *testing.T, ctx context.Context, pg *servers.Postgres) int {
 	t.Helper()
 	if err := pg.Exec(ctx, "CREATE ROLE app LOGIN PASSWORD 'app'"); err != nil {
 		t.Fatal(err)
@@ -83,7 +84,7 @@ func startVictim(t *testing.T, ctx context.Context, pg *harness.Postgres) int {
 }
 
 // userURL is the URL of database db on pg's server for another role.
-func userURL(pg *harness.Postgres, user, password, db string) string {
+func userURL(pg *servers.Postgres, user, password, db string) string {
 	u := url.URL{Scheme: "postgresql", User: url.UserPassword(user, password), Host: "127.0.0.1:" + strconv.Itoa(pg.Port),
 		Path: "/" + db, RawQuery: "sslmode=disable"}
 	return u.String()
@@ -93,7 +94,7 @@ func userURL(pg *harness.Postgres, user, password, db string) string {
 func (h hostileServer) judge(ctx context.Context, from, to string, rehearse func(ctx context.Context, stmts []Statement) ([]Observed, error)) Verdict {
 	return Judge(ctx, Inputs{
 		Render: func(ctx context.Context) (string, error) {
-			return harness.AlembicOutput(ctx, h.dir, h.pg.URL(), "upgrade", from+":"+to, "--sql")
+			return servers.AlembicOutput(ctx, h.dir, h.pg.URL(), "upgrade", from+":"+to, "--sql")
 		},
 		Rehearse: rehearse, Where: "scratch", LockTimeout: 5 * time.Second,
 	})
@@ -106,7 +107,7 @@ func (h hostileServer) alive(ctx context.Context, pid int) error {
 
 // nothingLeft checks that no scratch database, no rehearsal role and no
 // rehearsing session is left on the server.
-func nothingLeft(ctx context.Context, pg *harness.Postgres) error {
+func nothingLeft(ctx context.Context, pg *servers.Postgres) error {
 	return pg.Exec(ctx, `DO $$ BEGIN
 		IF EXISTS (SELECT 1 FROM pg_database WHERE datname LIKE 'opsdeck\_rehearsal\_%') THEN RAISE EXCEPTION 'a scratch database was left'; END IF;
 		IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname LIKE 'opsdeck\_rehearsal\_%') THEN RAISE EXCEPTION 'a rehearsal role was left'; END IF;
@@ -143,7 +144,7 @@ func TestRehearsalHasNoPowerBeyondItsDatabase(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	h := startHostile(t, ctx, []harness.Revision{
+	h := startHostile(t, ctx, []servers.Revision{
 		{ID: "r1_terminate", Upgrade: []string{"SELECT pg_terminate_backend(VICTIM)", "ALTER TABLE accounts ADD COLUMN a1 text"}},
 		{ID: "r2_program", Upgrade: []string{"COPY (SELECT 1) TO PROGRAM 'touch PWNED'", "ALTER TABLE accounts ADD COLUMN a2 text"}},
 		{ID: "r3_reset_role", Upgrade: []string{"RESET ROLE", "SET ROLE opsdeck", "SET SESSION AUTHORIZATION opsdeck",
@@ -200,7 +201,7 @@ func TestRehearsalStopsAtItsDeadline(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	h := startHostile(t, ctx, []harness.Revision{
+	h := startHostile(t, ctx, []servers.Revision{
 		{ID: "r1_quick", Upgrade: []string{"ALTER TABLE accounts ADD COLUMN a1 text"}},
 		{ID: "r2_sleep", Upgrade: []string{"SELECT pg_sleep(100000)", "ALTER TABLE accounts ADD COLUMN a2 text", "ALTER TABLE accounts ADD COLUMN a3 text"}},
 		// A loop that swallows the cancel request and the statement timeout.
@@ -288,7 +289,7 @@ func TestRehearsalByScratchRoles(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	h := startHostile(t, ctx, []harness.Revision{{ID: "r1", Upgrade: []string{"ALTER TABLE accounts ADD COLUMN a1 text"}}})
+	h := startHostile(t, ctx, []servers.Revision{{ID: "r1", Upgrade: []string{"ALTER TABLE accounts ADD COLUMN a1 text"}}})
 	if err := h.pg.Exec(ctx, `CREATE ROLE creator LOGIN CREATEROLE CREATEDB PASSWORD 'pw';
 		CREATE ROLE plain LOGIN CREATEDB PASSWORD 'pw';
 		CREATE ROLE signaller LOGIN CREATEDB PASSWORD 'pw'; GRANT pg_signal_backend TO signaller;
@@ -356,7 +357,7 @@ func TestRehearsalRoleRefusedALogin(t *testing.T) {
 	if err := os.Chmod(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	pg := harness.NewPostgres(t, harness.PostgresOptions{Settings: map[string]string{"hba_file": hba}})
+	pg := sandboxtest.NewPostgres(t, servers.PostgresOptions{Settings: map[string]string{"hba_file": hba}})
 	if err := pg.Exec(ctx, "CREATE TABLE accounts (id int)"); err != nil {
 		t.Fatal(err)
 	}
@@ -386,7 +387,7 @@ func TestRehearsalRestoresAsItsRole(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	pg := harness.NewPostgres(t, harness.PostgresOptions{})
+	pg := sandboxtest.NewPostgres(t, servers.PostgresOptions{})
 	if err := pg.Exec(ctx, `CREATE EXTENSION pgcrypto;
 		CREATE TABLE accounts (id int, secret text);
 		CREATE FUNCTION whoami() RETURNS text LANGUAGE sql SECURITY DEFINER AS 'SELECT current_user::text';

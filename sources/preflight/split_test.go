@@ -9,7 +9,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/sandbox/sandboxtest"
+	"github.com/opsdeck/opsdeck/internal/sandbox/servers"
 )
 
 // splitCases are texts where a splitter that does not follow the server's
@@ -103,7 +104,7 @@ func serverCount(ctx context.Context, conn *pgconn.PgConn, begin, setup, sql str
 	return len(res), err
 }
 
-func connectForSplit(t testing.TB, pg *harness.Postgres) *pgconn.PgConn {
+func connectForSplit(t testing.TB, pg *servers.Postgres) *pgconn.PgConn {
 	cfg, err := pgconn.ParseConfig(pg.URL())
 	if err != nil {
 		t.Fatal(err)
@@ -122,7 +123,7 @@ func connectForSplit(t testing.TB, pg *harness.Postgres) *pgconn.PgConn {
 // one statement.
 func TestSplitCasesOnTheServer(t *testing.T) {
 	t.Parallel()
-	pg := harness.NewPostgres(t, harness.PostgresOptions{})
+	pg := sandboxtest.NewPostgres(t, servers.PostgresOptions{})
 	conn := connectForSplit(t, pg)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -242,7 +243,7 @@ func statement(p *bytePicker) (sql, kept string) {
 // for the whole text (in a read-only transaction), and each one Split
 // found is one statement to the server.
 func FuzzSplit(f *testing.F) {
-	pg := harness.NewPostgres(f, harness.PostgresOptions{})
+	pg := sandboxtest.NewPostgres(f, servers.PostgresOptions{})
 	conn := connectForSplit(f, pg)
 	for i := range exprPieces {
 		f.Add([]byte{0, 0, 0, byte(i), 0, 1, 1})

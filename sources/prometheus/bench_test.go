@@ -14,8 +14,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/opsdeck/opsdeck/internal/testenv/harness"
-	"github.com/opsdeck/opsdeck/internal/testenv/originapi"
+	"github.com/opsdeck/opsdeck/internal/sandbox/originapi"
+	"github.com/opsdeck/opsdeck/internal/sandbox/sandboxtest"
+	"github.com/opsdeck/opsdeck/internal/sandbox/servers"
 	"github.com/opsdeck/opsdeck/sources"
 )
 
@@ -51,13 +52,13 @@ func loadTarget(b *testing.B, handlers int) string {
 // loaded is a client of a Prometheus scraping the synthetic API and a load
 // target of 4 series per handler, once both have been scraped scrapes times;
 // current runs the current Prometheus release rather than Debian's.
-func loaded(b *testing.B, handlers int, interval time.Duration, scrapes int, current bool) (*Client, *harness.Prometheus) {
+func loaded(b *testing.B, handlers int, interval time.Duration, scrapes int, current bool) (*Client, *servers.Prometheus) {
 	api := originapi.Start(b, originapi.Schedule{Start: time.Now(), Period: time.Hour}, 5)
-	prom := harness.NewPrometheus(b, harness.PrometheusOptions{Targets: []string{api, loadTarget(b, handlers)}, ScrapeInterval: interval, Current: current})
+	prom := sandboxtest.NewPrometheus(b, servers.PrometheusOptions{Targets: []string{api, loadTarget(b, handlers)}, ScrapeInterval: interval, Current: current})
 	wait, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
 	ready := fmt.Sprintf(`count({job="fastapi-app", handler=~"/load/.*"}) >= %d and on() count(count_over_time(up[1m]) >= %d) == 2`, 4*handlers, scrapes)
-	if err := prom.WaitFor(wait, ready, func(s []harness.Sample) bool { return len(s) == 1 }); err != nil {
+	if err := prom.WaitFor(wait, ready, func(s []servers.Sample) bool { return len(s) == 1 }); err != nil {
 		b.Fatal(err)
 	}
 	c, err := New(Options{URL: prom.URL()})
@@ -222,7 +223,7 @@ func BenchmarkBreakdownAt100kSeries(b *testing.B) {
 
 // bareQuery is how long prom takes to answer query at the present moment,
 // the answer read to its end and not decoded.
-func bareQuery(b *testing.B, prom *harness.Prometheus, query string) time.Duration {
+func bareQuery(b *testing.B, prom *servers.Prometheus, query string) time.Duration {
 	start := time.Now()
 	resp, err := http.Get(prom.URL() + "/api/v1/query?" + url.Values{"query": {query}}.Encode())
 	if err != nil {

@@ -14,8 +14,9 @@ import (
 
 	"github.com/opsdeck/opsdeck/config"
 	"github.com/opsdeck/opsdeck/internal/promql"
-	"github.com/opsdeck/opsdeck/internal/testenv/harness"
-	"github.com/opsdeck/opsdeck/internal/testenv/originapi"
+	"github.com/opsdeck/opsdeck/internal/sandbox/originapi"
+	"github.com/opsdeck/opsdeck/internal/sandbox/sandboxtest"
+	"github.com/opsdeck/opsdeck/internal/sandbox/servers"
 	"github.com/opsdeck/opsdeck/internal/units"
 	"github.com/opsdeck/opsdeck/sources"
 )
@@ -42,7 +43,7 @@ func goldenSpecs() map[string]sources.SignalSpec {
 // on the current release, the one the breakdown's budget is held on.
 func TestBreakdownFindsTheFaultyRouteAndInstance(t *testing.T) {
 	t.Parallel()
-	harness.SkipServers(t, "Prometheus")
+	sandboxtest.SkipServers(t, "Prometheus")
 	onEachServer(t, breakdownFindsTheFaultyRouteAndInstance)
 }
 
@@ -61,10 +62,10 @@ func breakdownFindsTheFaultyRouteAndInstance(t *testing.T, current bool) {
 	now := time.Now()
 	calm := originapi.Start(t, originapi.Schedule{Start: now, Period: time.Hour}, 11)
 	faulty := originapi.Start(t, originapi.Schedule{Start: now, Period: time.Hour, Hit: "/api/chat", Always: "both"}, 12)
-	prom := harness.NewPrometheus(t, harness.PrometheusOptions{Targets: []string{calm, faulty}, Current: current})
+	prom := sandboxtest.NewPrometheus(t, servers.PrometheusOptions{Targets: []string{calm, faulty}, Current: current})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	if err := prom.WaitFor(ctx, `count_over_time(up[1m]) >= 8`, func(s []harness.Sample) bool { return len(s) == 2 }); err != nil {
+	if err := prom.WaitFor(ctx, `count_over_time(up[1m]) >= 8`, func(s []servers.Sample) bool { return len(s) == 2 }); err != nil {
 		t.Fatal(err)
 	}
 	c := newClient(t, Options{URL: prom.URL()})
@@ -222,16 +223,16 @@ func routes(t *testing.T, n, failing int) string {
 // errors at 0 % included; on both servers.
 func TestCheapRankingAgreesWithTheSplit(t *testing.T) {
 	t.Parallel()
-	harness.SkipServers(t, "Prometheus")
+	sandboxtest.SkipServers(t, "Prometheus")
 	onEachServer(t, cheapRankingAgreesWithTheSplit)
 }
 
 func cheapRankingAgreesWithTheSplit(t *testing.T, current bool) {
 	many, few := routes(t, 15, 12), routes(t, 15, 4)
-	prom := harness.NewPrometheus(t, harness.PrometheusOptions{Targets: []string{many, few}, Current: current})
+	prom := sandboxtest.NewPrometheus(t, servers.PrometheusOptions{Targets: []string{many, few}, Current: current})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	if err := prom.WaitFor(ctx, `count_over_time(up[1m]) >= 6`, func(s []harness.Sample) bool { return len(s) == 2 }); err != nil {
+	if err := prom.WaitFor(ctx, `count_over_time(up[1m]) >= 6`, func(s []servers.Sample) bool { return len(s) == 2 }); err != nil {
 		t.Fatal(err)
 	}
 	c := newClient(t, Options{URL: prom.URL()})
@@ -320,14 +321,14 @@ func TestLabelsAskedOfTheBroadestSelectors(t *testing.T) {
 // rows are read), on both servers.
 func TestBreakdownOfSeriesYoungerThanAStep(t *testing.T) {
 	t.Parallel()
-	harness.SkipServers(t, "Prometheus")
+	sandboxtest.SkipServers(t, "Prometheus")
 	onEachServer(t, func(t *testing.T, current bool) {
 		launched := time.Now()
 		api := originapi.Start(t, originapi.Schedule{Start: launched, Period: time.Hour}, 13)
-		prom := harness.NewPrometheus(t, harness.PrometheusOptions{Targets: []string{api}, Current: current})
+		prom := sandboxtest.NewPrometheus(t, servers.PrometheusOptions{Targets: []string{api}, Current: current})
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		defer cancel()
-		if err := prom.WaitFor(ctx, `count_over_time(up[1m]) >= 3`, func(s []harness.Sample) bool { return len(s) == 1 }); err != nil {
+		if err := prom.WaitFor(ctx, `count_over_time(up[1m]) >= 3`, func(s []servers.Sample) bool { return len(s) == 1 }); err != nil {
 			t.Fatal(err)
 		}
 		c := newClient(t, Options{URL: prom.URL()})

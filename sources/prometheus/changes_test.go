@@ -9,8 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/opsdeck/opsdeck/internal/testenv/harness"
-	"github.com/opsdeck/opsdeck/internal/testenv/originapi"
+	"github.com/opsdeck/opsdeck/internal/sandbox/originapi"
+	"github.com/opsdeck/opsdeck/internal/sandbox/sandboxtest"
+	"github.com/opsdeck/opsdeck/internal/sandbox/servers"
 	"github.com/opsdeck/opsdeck/internal/testenv/wait"
 	"github.com/opsdeck/opsdeck/internal/units"
 	"github.com/opsdeck/opsdeck/sources"
@@ -33,7 +34,7 @@ const flappingRule = `groups:
 // the restart it caused and the alert's changes are marked at their times.
 func TestPastComparisonAndMarks(t *testing.T) {
 	t.Parallel()
-	harness.SkipServers(t, "Prometheus")
+	sandboxtest.SkipServers(t, "Prometheus")
 	now := time.Now()
 	deployAt := now.Add(-20 * time.Minute).Truncate(time.Second)
 	sched := originapi.Schedule{Start: now.Add(-2 * time.Hour), Quiet: true,
@@ -44,7 +45,7 @@ func TestPastComparisonAndMarks(t *testing.T) {
 			{From: now.Add(-40 * time.Minute), To: now.Add(-time.Minute), Interval: 5 * time.Second},
 		}, originapi.Instance{Sched: sched, Labels: map[string]string{"job": "fastapi-app", "instance": "api-a:9"}, Seed: 3})
 	}
-	prom := harness.NewPrometheus(t, harness.PrometheusOptions{Rules: flappingRule, History: history})
+	prom := sandboxtest.NewPrometheus(t, servers.PrometheusOptions{Rules: flappingRule, History: history})
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	c := newClient(t, Options{URL: prom.URL()})

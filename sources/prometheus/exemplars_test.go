@@ -7,8 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/opsdeck/opsdeck/internal/testenv/harness"
-	"github.com/opsdeck/opsdeck/internal/testenv/originapi"
+	"github.com/opsdeck/opsdeck/internal/sandbox/originapi"
+	"github.com/opsdeck/opsdeck/internal/sandbox/sandboxtest"
+	"github.com/opsdeck/opsdeck/internal/sandbox/servers"
 	"github.com/opsdeck/opsdeck/sources"
 )
 
@@ -18,14 +19,14 @@ import (
 // one that does not keep them is diagnosed in words.
 func TestExemplars(t *testing.T) {
 	t.Parallel()
-	harness.SkipServers(t, "Prometheus")
+	sandboxtest.SkipServers(t, "Prometheus")
 	api := originapi.Start(t, originapi.Schedule{Start: time.Now(), Period: time.Hour, Hit: "/api/chat", Always: "both"}, 21)
-	on := harness.NewPrometheus(t, harness.PrometheusOptions{Targets: []string{api}, Exemplars: true})
-	off := harness.NewPrometheus(t, harness.PrometheusOptions{Targets: []string{api}})
+	on := sandboxtest.NewPrometheus(t, servers.PrometheusOptions{Targets: []string{api}, Exemplars: true})
+	off := sandboxtest.NewPrometheus(t, servers.PrometheusOptions{Targets: []string{api}})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	for _, p := range []*harness.Prometheus{on, off} {
-		if err := p.WaitFor(ctx, `count_over_time(up[1m]) >= 4`, func(s []harness.Sample) bool { return len(s) == 1 }); err != nil {
+	for _, p := range []*servers.Prometheus{on, off} {
+		if err := p.WaitFor(ctx, `count_over_time(up[1m]) >= 4`, func(s []servers.Sample) bool { return len(s) == 1 }); err != nil {
 			t.Fatal(err)
 		}
 	}

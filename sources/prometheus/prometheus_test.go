@@ -30,8 +30,9 @@ import (
 
 	"github.com/opsdeck/opsdeck/config"
 	"github.com/opsdeck/opsdeck/internal/redact"
-	"github.com/opsdeck/opsdeck/internal/testenv/harness"
-	"github.com/opsdeck/opsdeck/internal/testenv/originapi"
+	"github.com/opsdeck/opsdeck/internal/sandbox/originapi"
+	"github.com/opsdeck/opsdeck/internal/sandbox/sandboxtest"
+	"github.com/opsdeck/opsdeck/internal/sandbox/servers"
 	"github.com/opsdeck/opsdeck/sources"
 	"github.com/opsdeck/opsdeck/sources/httpapi"
 )
@@ -39,7 +40,7 @@ import (
 // stack is one real Prometheus scraping a synthetic Origin API, shared by the
 // tests of this package (starting Prometheus is the slow part).
 var stack struct {
-	prom *harness.Prometheus
+	prom *servers.Prometheus
 }
 
 const testRules = `groups:
@@ -58,7 +59,7 @@ const testRules = `groups:
 func TestMain(m *testing.M) {
 	// A fuzzing run needs no servers: its targets answer from memory.
 	flag.Parse()
-	if f := flag.Lookup("test.fuzz"); (f != nil && f.Value.String() != "") || harness.Short() {
+	if f := flag.Lookup("test.fuzz"); (f != nil && f.Value.String() != "") || servers.Short() {
 		os.Exit(m.Run()) // the tests that need the shared Prometheus skip (promURL)
 	}
 	os.Exit(func() int {
@@ -71,7 +72,7 @@ func TestMain(m *testing.M) {
 			return 1
 		}
 		go api.Run(ctx, originapi.Schedule{Start: time.Now(), Period: time.Hour}, 1)
-		prom, err := harness.StartPrometheus(ctx, harness.PrometheusOptions{Targets: []string{addr}, Rules: testRules})
+		prom, err := servers.StartPrometheus(ctx, servers.PrometheusOptions{Targets: []string{addr}, Rules: testRules})
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "harness:", err)
 			return 1
@@ -81,9 +82,9 @@ func TestMain(m *testing.M) {
 		wait, cancelWait := context.WithTimeout(ctx, 30*time.Second)
 		defer cancelWait()
 		// rate() and histogram_quantile() need two scrapes; alerts one evaluation.
-		err = prom.WaitFor(wait, `count_over_time(up{job="fastapi-app"}[1m]) >= 6`, func(s []harness.Sample) bool { return len(s) == 1 })
+		err = prom.WaitFor(wait, `count_over_time(up{job="fastapi-app"}[1m]) >= 6`, func(s []servers.Sample) bool { return len(s) == 1 })
 		if err == nil {
-			err = prom.WaitFor(wait, `ALERTS{alertstate="firing"}`, func(s []harness.Sample) bool { return len(s) > 0 })
+			err = prom.WaitFor(wait, `ALERTS{alertstate="firing"}`, func(s []servers.Sample) bool { return len(s) > 0 })
 		}
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "harness:", err)
@@ -97,7 +98,7 @@ func TestMain(m *testing.M) {
 func promURL(t *testing.T) string {
 	t.Helper()
 	if stack.prom == nil {
-		harness.SkipServers(t, "Prometheus")
+		sandboxtest.SkipServers(t, "Prometheus")
 		t.Fatal("no shared Prometheus")
 	}
 	return stack.prom.URL()

@@ -5,7 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/sandbox/sandboxtest"
+	"github.com/opsdeck/opsdeck/internal/sandbox/servers"
 )
 
 // BenchmarkPoll: one poll of a single server with a million keys in 4
@@ -15,7 +16,7 @@ import (
 func BenchmarkPoll(b *testing.B) {
 	const maxRoundTrips = 2
 	ctx := context.Background()
-	srv := harness.NewRedis(b, harness.RedisOptions{})
+	srv := sandboxtest.NewRedis(b, servers.RedisOptions{})
 	const perDB = 250_000
 	for db := 0; db < 4; db++ {
 		fill := "for i = 1, ARGV[1] do redis.call('SET', 'k' .. i, 'v') end"

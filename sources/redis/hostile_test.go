@@ -5,8 +5,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/opsdeck/opsdeck/internal/testenv/faults"
-	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/sandbox/faults"
+	"github.com/opsdeck/opsdeck/internal/sandbox/sandboxtest"
+	"github.com/opsdeck/opsdeck/internal/sandbox/servers"
 )
 
 const realInfo = "# Server\r\nredis_version:7.0.15\r\nuptime_in_seconds:10\r\n# Clients\r\nconnected_clients:1\r\n"
@@ -45,7 +46,7 @@ func TestHostileRedisAnswers(t *testing.T) {
 // question, not "no answer".
 func TestTLSAgainstAPlainServer(t *testing.T) {
 	t.Parallel()
-	rd := harness.NewRedis(t, harness.RedisOptions{})
+	rd := sandboxtest.NewRedis(t, servers.RedisOptions{})
 	url := strings.Replace(rd.URL(0), "redis://", "rediss://", 1)
 	_, err := newClient(t, Options{URL: url, Timeout: 500 * 1e6}).Poll(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "no TLS handshake with") || !strings.Contains(err.Error(), "use redis://") {

@@ -15,8 +15,9 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/opsdeck/opsdeck/internal/redact"
-	"github.com/opsdeck/opsdeck/internal/testenv/faults"
-	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/sandbox/faults"
+	"github.com/opsdeck/opsdeck/internal/sandbox/sandboxtest"
+	"github.com/opsdeck/opsdeck/internal/sandbox/servers"
 	"github.com/opsdeck/opsdeck/internal/testenv/wait"
 	"github.com/opsdeck/opsdeck/sources"
 )
@@ -107,7 +108,7 @@ func must(t *testing.T, err error) {
 // slow commands, then checks each figure against INFO, DBSIZE and LLEN.
 func TestPollAgreesWithServer(t *testing.T) {
 	t.Parallel()
-	srv := harness.NewRedis(t, harness.RedisOptions{})
+	srv := sandboxtest.NewRedis(t, servers.RedisOptions{})
 	ctx := context.Background()
 	direct := func(db int) *goredis.Client {
 		c := goredis.NewClient(&goredis.Options{Addr: srv.Addr(), Password: srv.Password, DB: db, Protocol: 2})
@@ -233,7 +234,7 @@ func deref(p *float64) any {
 
 func TestAuthenticationFailureIsInWords(t *testing.T) {
 	t.Parallel()
-	srv := harness.NewRedis(t, harness.RedisOptions{})
+	srv := sandboxtest.NewRedis(t, servers.RedisOptions{})
 	url := strings.Replace(srv.URL(0), srv.Password, "wr0ng-s3cret", 1)
 	_, err := newClient(t, Options{URL: url}).Poll(context.Background())
 	want := "authentication failed for user default at " + srv.Addr() + "/0"
@@ -248,7 +249,7 @@ func TestAuthenticationFailureIsInWords(t *testing.T) {
 
 func TestServerDown(t *testing.T) {
 	t.Parallel()
-	port := harness.DeadPort(t)
+	port := sandboxtest.DeadPort(t)
 	_, err := newClient(t, Options{URL: "redis://:s3cret@127.0.0.1:" + strconv.Itoa(port) + "/0"}).Poll(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "connection refused by 127.0.0.1:"+strconv.Itoa(port)) || strings.Contains(err.Error(), "s3cret") {
 		t.Fatalf("error = %v", err)
@@ -259,7 +260,7 @@ func TestServerDown(t *testing.T) {
 // over masters, the queue read on the master that owns its slot.
 func TestCluster(t *testing.T) {
 	t.Parallel()
-	cl := harness.NewRedisCluster(t, 3)
+	cl := sandboxtest.NewRedisCluster(t, 3)
 	ctx := context.Background()
 	direct := goredis.NewClusterClient(&goredis.ClusterOptions{Addrs: cl.Addrs(), Password: cl.Password, Protocol: 2})
 	t.Cleanup(func() { direct.Close() })
@@ -305,8 +306,8 @@ func TestCluster(t *testing.T) {
 // TestSentinel: the master is found through a real Sentinel.
 func TestSentinel(t *testing.T) {
 	t.Parallel()
-	master := harness.NewRedis(t, harness.RedisOptions{})
-	sentinel := harness.NewSentinel(t, master, "origin", "s3ntinel-pw")
+	master := sandboxtest.NewRedis(t, servers.RedisOptions{})
+	sentinel := sandboxtest.NewSentinel(t, master, "origin", "s3ntinel-pw")
 	must(t, master.Do(context.Background(), 0, []string{"RPUSH", "celery", "a", "b"}))
 	c := newClient(t, Options{URL: fmt.Sprintf("redis://:%s@%s/0", master.Password, sentinel.Addr()), Mode: Sentinel,
 		MasterName: "origin", SentinelPassword: "s3ntinel-pw", Queues: []string{"celery"}})
@@ -325,7 +326,7 @@ func TestSentinel(t *testing.T) {
 // TestRecoversWhenTheServerReturns: see the Postgres test of the same name.
 func TestRecoversWhenTheServerReturns(t *testing.T) {
 	t.Parallel()
-	srv := harness.NewRedis(t, harness.RedisOptions{})
+	srv := sandboxtest.NewRedis(t, servers.RedisOptions{})
 	proxy := faults.NewProxy(t, srv.Addr())
 	c := newClient(t, Options{URL: strings.Replace(srv.URL(0), srv.Addr(), proxy.Addr(), 1), Timeout: 2 * time.Second})
 	poll(t, c)
@@ -353,8 +354,8 @@ func TestRecoversWhenTheServerReturns(t *testing.T) {
 func TestReplicaLinkAndEvictions(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	master := harness.NewRedis(t, harness.RedisOptions{})
-	replica := harness.NewRedis(t, harness.RedisOptions{Password: master.Password,
+	master := sandboxtest.NewRedis(t, servers.RedisOptions{})
+	replica := sandboxtest.NewRedis(t, servers.RedisOptions{Password: master.Password,
 		Config: fmt.Sprintf("replicaof 127.0.0.1 %d\nmasterauth %s\n", master.Port, master.Password)})
 	rc := newClient(t, Options{URL: replica.URL(0)})
 	var st sources.CacheState

@@ -13,8 +13,9 @@ import (
 	"time"
 
 	"github.com/opsdeck/opsdeck/internal/redact"
-	"github.com/opsdeck/opsdeck/internal/testenv/harness"
-	"github.com/opsdeck/opsdeck/internal/testenv/originapi"
+	"github.com/opsdeck/opsdeck/internal/sandbox/originapi"
+	"github.com/opsdeck/opsdeck/internal/sandbox/sandboxtest"
+	"github.com/opsdeck/opsdeck/internal/sandbox/servers"
 	"github.com/opsdeck/opsdeck/sources"
 )
 
@@ -36,7 +37,7 @@ func TestAgreesWithPrometheus(t *testing.T) {
 	// error ratio gives the numerator enough requests to compare.
 	// The incident hits one route: the breakdown must find it.
 	addr := originapi.Start(t, originapi.Schedule{Start: time.Now().Add(-13 * time.Minute), Period: time.Hour, Hit: "/api/chat"}, 7)
-	prom := harness.NewPrometheus(t, harness.PrometheusOptions{Targets: []string{addr}})
+	prom := sandboxtest.NewPrometheus(t, servers.PrometheusOptions{Targets: []string{addr}})
 
 	const window = 30 * time.Second
 	src, err := New(Options{URL: "http://" + addr + "/metrics", RateWindow: window})

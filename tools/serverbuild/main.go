@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/sandbox/servers"
 )
 
 func main() {
@@ -14,8 +14,8 @@ func main() {
 		built   func() bool
 		build   func(context.Context) (string, error)
 	}{
-		"jaeger":     {harness.JaegerVersion, harness.JaegerBuilt, harness.BuildJaeger},
-		"prometheus": {harness.PrometheusVersion, harness.PrometheusBuilt, harness.BuildPrometheus},
+		"jaeger":     {servers.JaegerVersion, servers.JaegerBuilt, servers.BuildJaeger},
+		"prometheus": {servers.PrometheusVersion, servers.PrometheusBuilt, servers.BuildPrometheus},
 	}
 	if len(os.Args) != 2 {
 		fmt.Fprintln(os.Stderr, "usage: serverbuild jaeger|prometheus")

@@ -10,7 +10,8 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/sandbox/sandboxtest"
+	"github.com/opsdeck/opsdeck/internal/sandbox/servers"
 	"github.com/opsdeck/opsdeck/internal/testenv/wait"
 	"github.com/opsdeck/opsdeck/sources"
 	"github.com/opsdeck/opsdeck/sources/alertmanager"
@@ -19,7 +20,7 @@ import (
 
 // firing posts an alert with labels to the real Alertmanager at url and
 // reads it back as the alerts view has it.
-func firing(t *testing.T, c *alertmanager.Client, am *harness.Alertmanager, labels map[string]string) sources.Alert {
+func firing(t *testing.T, c *alertmanager.Client, am *servers.Alertmanager, labels map[string]string) sources.Alert {
 	t.Helper()
 	if err := am.Post(context.Background(), labels, false); err != nil {
 		t.Fatal(err)
@@ -65,7 +66,7 @@ func key(s string) tea.KeyPressMsg {
 // acknowledge key makes it, and with its matchers edited then restored.
 func TestFormSilencesTheAlertItWasMadeFrom(t *testing.T) {
 	t.Parallel()
-	am := harness.NewAlertmanager(t)
+	am := sandboxtest.NewAlertmanager(t)
 	c, err := alertmanager.New(httpapi.APIOptions{URL: am.URL(), Timeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)

@@ -12,7 +12,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/opsdeck/opsdeck/internal/redact"
-	"github.com/opsdeck/opsdeck/internal/testenv/harness"
+	"github.com/opsdeck/opsdeck/internal/sandbox/sandboxtest"
 	"github.com/opsdeck/opsdeck/internal/units"
 	"github.com/opsdeck/opsdeck/sources"
 	"github.com/opsdeck/opsdeck/sources/httpapi"
@@ -35,8 +35,8 @@ func (noExemplars) Exemplars(context.Context, sources.SignalSpec, time.Time, tim
 // took: only the failed ones are marked as failures.
 func TestSearchedTracesSayHowTheyEnded(t *testing.T) {
 	t.Parallel()
-	harness.SkipServers(t, "Jaeger")
-	j := harness.NewJaeger(t)
+	sandboxtest.SkipServers(t, "Jaeger")
+	j := sandboxtest.NewJaeger(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	now := time.Now()
