@@ -91,7 +91,7 @@ type state struct {
 	err         error
 	since       time.Time // the first failure of the current run
 	full        bool      // the last read brought as many lines as it asked for
-	first, last time.Time // the range of the last read
+	first, last time.Time // the range read: the first read's start, the last read's end
 }
 
 // New opens the view on j; Start reads.
@@ -99,6 +99,8 @@ func New(ctx *pane.Context, o Options, j Jump) *Model {
 	in := textinput.New()
 	in.Prompt = ""
 	in.CharLimit = 2000
+	// The view draws its own cursor: no blink timer runs while typing.
+	in.SetVirtualCursor(false)
 	return &Model{ctx: ctx, o: o, jump: j, follow: j.Follow, pinned: true, input: in,
 		lines: newRing(MaxLines, MaxBytes), edge: map[string]bool{}}
 }
@@ -187,7 +189,10 @@ func (m *Model) fetch(fresh bool) tea.Cmd {
 		// key drops it; one that shared the instant but came later stays.
 		q.Start = m.newest
 	}
-	m.st.first, m.st.last = q.Start, q.End
+	if fresh {
+		m.st.first = q.Start
+	}
+	m.st.last = q.End
 	owner, gen, src, base, clock := m, m.st.gen, m.o.Source, m.ctx.Base, m.ctx.Now
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(base, pane.FetchGuard)
