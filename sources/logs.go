@@ -25,6 +25,9 @@ type LogQuery struct {
 	Filter     string
 	Start, End time.Time
 	Limit      int
+	// MinLevel keeps the lines at that level or worse ("error": error and
+	// fatal); "" keeps every line, with a level or without.
+	MinLevel string
 }
 
 // LogVolume is the count of lines by level in one step of a range.

@@ -111,3 +111,27 @@ func (a *API) Do(ctx context.Context, method, path string, body io.Reader, conte
 	}
 	return answer, resp.StatusCode, resp.Status, nil
 }
+
+// Open sends one GET of path and returns the answer unread, for the caller
+// to read as a stream (a tail, an answer read line by line) and close. The
+// wait for the answer's headers is bounded by the timeout; reading the body
+// is bounded by ctx alone. A failure to get an answer is said in words, as
+// by Do.
+func (a *API) Open(ctx context.Context, path string) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, a.base+path, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := a.http.Do(req)
+	if err != nil {
+		var ne net.Error
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+			return nil, fmt.Errorf("no answer from %s within %s", a, a.o.Timeout)
+		}
+		return nil, fmt.Errorf("cannot reach %s: %s", a, a.scrub.String(errtext.Cause(err.Error())))
+	}
+	return resp, nil
+}
+
+// Timeout is how long one request may take.
+func (a *API) Timeout() time.Duration { return a.o.Timeout }
