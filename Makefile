@@ -8,7 +8,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 BUILD    := CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w -X github.com/opsdeck/opsdeck/cli.version=$(VERSION)"
 FUZZTIME ?= 30s
 
-.PHONY: all build test demo bench fuzz lint screenshots measure measure-vs deps clean jaeger prometheus
+.PHONY: all build test demo bench fuzz lint screenshots measure measure-vs deps clean jaeger prometheus victorialogs
 
 all: build
 
@@ -32,9 +32,14 @@ jaeger:
 prometheus:
 	@$(GO) run ./tools/serverbuild prometheus >/dev/null
 
+## victorialogs: the log backend of the tests and the demo, built once into
+## the user's cache from tools/victorialogs (Debian has no package)
+victorialogs:
+	@$(GO) run ./tools/serverbuild victorialogs >/dev/null
+
 ## test: everything, against real PostgreSQL, Redis, Prometheus and tmux;
 ## then one real frame through the screenshot pipeline (smoke test)
-test: deps build jaeger prometheus
+test: deps build jaeger prometheus victorialogs
 	@scripts/deps.sh --screenshots
 	@scripts/deps.sh --squawk
 	$(GO) vet ./...
@@ -43,12 +48,12 @@ test: deps build jaeger prometheus
 	scripts/screenshots.sh --smoke
 
 ## demo: the console against a throwaway sandbox (removed on exit)
-demo: deps build jaeger
+demo: deps build jaeger victorialogs
 	./$(BIN) demo
 
 ## bench: performance budgets (docs/PERFORMANCE.md); fails when one is broken;
 ## one package at a time, so that no benchmark times another's load
-bench: deps jaeger prometheus
+bench: deps jaeger victorialogs prometheus
 	@scripts/deps.sh --squawk
 	$(GO) test -p 1 -run '^$$' -bench . -benchmem -count=1 ./...
 
@@ -75,18 +80,18 @@ lint:
 	$(GO) tool staticcheck ./...
 
 ## screenshots: real frames of the console against the demo, as PNGs in screenshots/
-screenshots: build jaeger
+screenshots: build jaeger victorialogs
 	@scripts/deps.sh --screenshots
 	scripts/screenshots.sh
 
 ## measure: CPU seconds and RSS of the idle console against the demo (60 s)
-measure: deps build jaeger
+measure: deps build jaeger victorialogs
 	scripts/measure.sh
 
 ## measure-vs: the idle console (every pane live) and grafterm (tools/grafterm,
 ## scripts/grafterm.json) against the same demo Prometheus, alternating
 ## rounds of 60 s; CPU, peak RSS and RssAnon of each, and the CPU ratio
-measure-vs: deps build jaeger
+measure-vs: deps build jaeger victorialogs
 	scripts/measure-vs-grafterm.sh
 
 clean:

@@ -14,16 +14,17 @@ func main() {
 		built   func() bool
 		build   func(context.Context) (string, error)
 	}{
-		"jaeger":     {servers.JaegerVersion, servers.JaegerBuilt, servers.BuildJaeger},
-		"prometheus": {servers.PrometheusVersion, servers.PrometheusBuilt, servers.BuildPrometheus},
+		"jaeger":       {servers.JaegerVersion, servers.JaegerBuilt, servers.BuildJaeger},
+		"prometheus":   {servers.PrometheusVersion, servers.PrometheusBuilt, servers.BuildPrometheus},
+		"victorialogs": {servers.VictoriaLogsVersion, servers.VictoriaLogsBuilt, servers.BuildVictoriaLogs},
 	}
 	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: serverbuild jaeger|prometheus")
+		fmt.Fprintln(os.Stderr, "usage: serverbuild jaeger|prometheus|victorialogs")
 		os.Exit(2)
 	}
 	s, ok := servers[os.Args[1]]
 	if !ok {
-		fmt.Fprintf(os.Stderr, "serverbuild: no server %q (jaeger, prometheus)\n", os.Args[1])
+		fmt.Fprintf(os.Stderr, "serverbuild: no server %q (jaeger, prometheus, victorialogs)\n", os.Args[1])
 		os.Exit(2)
 	}
 	if !s.built() {

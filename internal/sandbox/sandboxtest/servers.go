@@ -86,3 +86,14 @@ func NewCeleryWorker(t testing.TB, o servers.CeleryOptions) *servers.CeleryWorke
 	t.Helper()
 	return startFor(t, "Celery worker", 60*time.Second, func(ctx context.Context) (*servers.CeleryWorker, error) { return servers.StartCeleryWorker(ctx, o) })
 }
+
+// NewVictoriaLogs starts VictoriaLogs for one test and stops it when the
+// test ends; a first build takes a minute or two, and the bound allows for it.
+func NewVictoriaLogs(t testing.TB) *servers.VictoriaLogs {
+	t.Helper()
+	timeout := time.Minute
+	if !servers.VictoriaLogsBuilt() {
+		timeout = 20 * time.Minute
+	}
+	return startFor(t, "VictoriaLogs", timeout, servers.StartVictoriaLogs)
+}

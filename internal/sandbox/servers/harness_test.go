@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"syscall"
@@ -155,6 +157,48 @@ func TestStartWithoutItsBinaryNamesThePackage(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "redis-server not found: install the Debian package redis-server") {
 		t.Fatalf("StartRedis without redis-server: %v", err)
 	}
+}
+
+// TestVictoriaLogsStartsAnswersAndCleansUp: the pinned VictoriaLogs takes
+// a line, finds it within its flush interval and some, and leaves nothing
+// behind when stopped.
+func TestVictoriaLogsStartsAnswersAndCleansUp(t *testing.T) {
+	skipServers(t, "VictoriaLogs")
+	t.Parallel()
+	ctx := context.Background()
+	v, err := StartVictoriaLogs(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Stop()
+	line := `{"_msg":"probe line 42","level":"error","trace_id":"abc123"}`
+	resp, err := http.Post(v.URL()+"/insert/jsonline", "application/stream+json", strings.NewReader(line+"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("insert: %s", resp.Status)
+	}
+	if err := wait.For(t, func() error {
+		resp, err := http.PostForm(v.URL()+"/select/logsql/query", url.Values{"query": {`trace_id:"abc123"`}})
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		if !strings.Contains(string(body), "probe line 42") {
+			return fmt.Errorf("query answered %s %q", resp.Status, body)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	pid, dir := v.Pid(), v.Dir
+	if err := v.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	gone(t, "victorialogs", pid, dir)
 }
 
 // skipServers skips in a -short run (sandboxtest has the same; it imports

@@ -44,6 +44,8 @@ func TestAShortRunStartsNoServer(t *testing.T) {
 		"startProcessAs":    func() error { _, err := startProcessAs("true", t.TempDir(), nil, nil, "true"); return err },
 		"BuildJaeger":       buildRefused(ctx, JaegerBuilt, BuildJaeger),
 		"BuildPrometheus":   buildRefused(ctx, PrometheusBuilt, BuildPrometheus),
+		"StartVictoriaLogs": func() error { _, err := StartVictoriaLogs(ctx); return err },
+		"BuildVictoriaLogs": buildRefused(ctx, VictoriaLogsBuilt, BuildVictoriaLogs),
 	}
 	for _, name := range startAndBuildFuncs(t) {
 		if _, ok := starts[name]; !ok {
