@@ -78,6 +78,8 @@ type Environment struct {
 	Alertmanager Alertmanager `yaml:"alertmanager"`
 	// Celery is the task queue, read from its broker.
 	Celery Celery `yaml:"celery"`
+	// Logs is where the application's logs are read.
+	Logs Logs `yaml:"logs"`
 }
 
 // Celery is the environment's Celery deployment, read from its Redis

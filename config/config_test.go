@@ -44,7 +44,7 @@ func TestMergedGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, secret := range []string{"t0ken-abc", "qa-pass", "pr0d-s3cret", "r3dis-pw", "fallback-pass", "k3y-v4lue", "s3ntinel-pw", "3ncrypt-k3y", "j4eger-t0ken", "4lertm4n-pw"} {
+			for _, secret := range []string{"t0ken-abc", "qa-pass", "pr0d-s3cret", "r3dis-pw", "fallback-pass", "k3y-v4lue", "s3ntinel-pw", "3ncrypt-k3y", "j4eger-t0ken", "4lertm4n-pw", "l0gs-t0ken"} {
 				if strings.Contains(string(out), secret) {
 					t.Errorf("config print leaks %q", secret)
 				}
@@ -92,7 +92,7 @@ func TestFullValues(t *testing.T) {
 		t.Errorf("flags/queues: %+v %+v", prod, qa)
 	}
 	secrets := strings.Join(cfg.Secrets(), " ")
-	for _, s := range []string{"tok", "pr0d-s3cret", "r3dis-pw", "fallback-pass", "k3y-v4lue", "s3ntinel-pw", "3ncrypt-k3y", "j4eger-t0ken", "4lertm4n-pw"} {
+	for _, s := range []string{"tok", "pr0d-s3cret", "r3dis-pw", "fallback-pass", "k3y-v4lue", "s3ntinel-pw", "3ncrypt-k3y", "j4eger-t0ken", "4lertm4n-pw", "l0gs-t0ken"} {
 		if !strings.Contains(secrets, s) {
 			t.Errorf("Secrets() misses %q", s)
 		}

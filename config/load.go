@@ -42,7 +42,7 @@ type Options struct {
 
 // ZeroConfigVars are the variables a zero-config environment is built from:
 // the names the Origin stack already uses.
-var zeroConfigVars = []string{"PROMETHEUS_URL", "METRICS_URL", "DATABASE_URL", "REDIS_URL", "ALEMBIC_DIR", "OPSDECK_SCHEMA_REFERENCE", "JAEGER_URL", "OTEL_SERVICE_NAME", "ALERTMANAGER_URL", "CELERY_BROKER_URL"}
+var zeroConfigVars = []string{"PROMETHEUS_URL", "METRICS_URL", "DATABASE_URL", "REDIS_URL", "ALEMBIC_DIR", "OPSDECK_SCHEMA_REFERENCE", "JAEGER_URL", "OTEL_SERVICE_NAME", "ALERTMANAGER_URL", "CELERY_BROKER_URL", "VICTORIALOGS_URL"}
 
 // Resolve returns the file Load would read: --config, else ./opsdeck.yaml, else
 // $XDG_CONFIG_HOME/opsdeck/config.yaml; "" when there is none (zero-config).
@@ -122,6 +122,7 @@ func FromEnv(lookup func(string) (string, bool), specs []binding.Spec) (*Config,
 		SchemaReference: get("OPSDECK_SCHEMA_REFERENCE"),
 		Tracing:         Tracing{JaegerURL: get("JAEGER_URL"), Service: get("OTEL_SERVICE_NAME")},
 		Alertmanager:    Alertmanager{URL: get("ALERTMANAGER_URL")},
+		Logs:            Logs{URL: get("VICTORIALOGS_URL")},
 		// Origin's broker is its Redis unless said otherwise.
 		Celery: Celery{BrokerURL: cmp.Or(get("CELERY_BROKER_URL"), get("REDIS_URL"))},
 	}
@@ -151,6 +152,7 @@ func FromEnv(lookup func(string) (string, bool), specs []binding.Spec) (*Config,
 		"environments.default.tracing.jaeger_url": "JAEGER_URL",
 		"environments.default.alertmanager.url":   "ALERTMANAGER_URL",
 		"environments.default.celery.broker_url":  "CELERY_BROKER_URL or REDIS_URL",
+		"environments.default.logs.url":           "VICTORIALOGS_URL",
 	}}
 	v.config(cfg)
 	if len(v.errs) > 0 {
@@ -297,6 +299,7 @@ func applyDefaults(cfg *Config, pos presence) {
 		}
 		defaultTimeout(&env.Tracing.Timeout)
 		defaultTimeout(&env.Alertmanager.Timeout)
+		defaultLogs(&env.Logs, base+".logs", env.Tracing.Service, pos)
 		if env.Alertmanager.AckDuration == 0 {
 			env.Alertmanager.AckDuration = Duration(DefaultAckDuration)
 		}

@@ -36,6 +36,7 @@ func (c *Config) Print() ([]byte, error) {
 		cp.Tracing.HTTPAuth = e.Tracing.HTTPAuth.printable()
 		cp.Alertmanager.URL = redact.URL(e.Alertmanager.URL)
 		cp.Alertmanager.HTTPAuth = e.Alertmanager.HTTPAuth.printable()
+		cp.Logs = e.Logs.printable()
 		cp.Actions.Migrate.Command = scrub.String(e.Actions.Migrate.Command)
 		cp.Actions.Migrate.ScratchURL = redact.URL(e.Actions.Migrate.ScratchURL)
 		cp.Celery.BrokerURL, cp.Celery.ResultBackend = redact.URL(e.Celery.BrokerURL), redact.URL(e.Celery.ResultBackend)
@@ -113,6 +114,7 @@ func (c *Config) Credentials() []string {
 		out = append(out, e.Prometheus.HTTPAuth.secrets()...)
 		out = append(out, e.Tracing.HTTPAuth.secrets()...)
 		out = append(out, e.Alertmanager.HTTPAuth.secrets()...)
+		out = append(out, e.Logs.secrets()...)
 		// A connection string among the variables holds a password too.
 		for _, v := range e.Alembic.Env {
 			out = append(out, redact.SecretsOf(v)...)

@@ -31,6 +31,7 @@ func (v *validator) environment(name string, e *Environment) {
 	v.celery(base, e.Celery)
 	v.tracing(base, e.Tracing)
 	v.alertmanager(base, e.Alertmanager)
+	v.logs(base, e.Logs)
 	v.redis(base, e.Redis)
 }
 
