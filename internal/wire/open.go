@@ -14,6 +14,7 @@ import (
 	"github.com/opsdeck/opsdeck/sources/prometheus"
 	"github.com/opsdeck/opsdeck/sources/redis"
 	"github.com/opsdeck/opsdeck/sources/scrape"
+	"github.com/opsdeck/opsdeck/sources/victorialogs"
 )
 
 // What an unconfigured source's Problem says: how to configure it.
@@ -24,6 +25,7 @@ const (
 	noCelery       = "no Celery: set celery.broker_url in the config or CELERY_BROKER_URL"
 	noAlertmanager = "no Alertmanager: set alertmanager.url in the config or ALERTMANAGER_URL (without one the alerts come from Prometheus)"
 	noTraces       = "no trace backend: set tracing.jaeger_url in the config or JAEGER_URL"
+	noLogs         = "no log backend: set logs.url in the config or VICTORIALOGS_URL (VictoriaLogs)"
 	noReference    = "no schema reference: set schema_reference in the config or OPSDECK_SCHEMA_REFERENCE to another environment or a file from `opsdeck schema dump`"
 	noAlembic      = "no Alembic project: set alembic.dir in the config or ALEMBIC_DIR"
 )
@@ -61,6 +63,7 @@ func Open(cfg *config.Config, name, version string) (*sources.Environment, error
 	env.Cache = o.cache()
 	env.Celery = o.celery()
 	env.Traces = o.traces()
+	env.Logs, env.LogsFilter = o.logs(), e.Logs.Query
 	env.Alerting = o.alerting()
 	env.Drift = o.drift(env.Database)
 	env.Migrations = o.migrations(env.Database)
@@ -167,6 +170,27 @@ func (o *opener) traces() sources.Opened[sources.Traces] {
 	}
 	o.closers = append(o.closers, jc.Close)
 	out.Source = jc
+	return out
+}
+
+// logs opens the log backend (VictoriaLogs), narrowed to logs.query. One
+// whose CA or certificate file cannot be read is a stand-in that says so
+// where the lines would be.
+func (o *opener) logs() sources.Opened[sources.Logs] {
+	l := o.e.Logs
+	out := sources.Opened[sources.Logs]{Target: redact.URL(l.URL)}
+	if l.URL == "" {
+		out.Problem = noLogs
+		return out
+	}
+	c, err := victorialogs.New(victorialogs.Options{API: httpapi.APIOptions{URL: l.URL, Timeout: l.Timeout.D(), Auth: httpAuth(l.HTTPAuth),
+		UserAgent: o.agent, Scrubber: o.scrubber}, Filter: l.Query, Tenant: l.Tenant, Limit: l.Limit})
+	if err != nil {
+		out.Source = victorialogs.Unusable(o.failed(err))
+		return out
+	}
+	o.closers = append(o.closers, c.Close)
+	out.Source, out.Target = c, c.String()
 	return out
 }
 

@@ -19,6 +19,7 @@ var configKeys = map[string]string{
 	"Database":   "postgres.url",
 	"Alerting":   "alertmanager.url",
 	"Traces":     "tracing.jaeger_url",
+	"Logs":       "logs.url",
 	"Celery":     "celery.broker_url",
 	"Cache":      "redis.url",
 	"Drift":      "schema_reference",
@@ -120,6 +121,7 @@ func TestConfiguredSourcesHaveTargets(t *testing.T) {
 		"    celery: {broker_url: 'redis://:"+password+"@127.0.0.1:1/1'}\n"+
 		"    alertmanager: {url: 'http://u:"+password+"@127.0.0.1:1'}\n"+
 		"    tracing: {jaeger_url: 'http://u:"+password+"@127.0.0.1:1'}\n"+
+		"    logs: {url: 'http://u:"+password+"@127.0.0.1:1', tenant: '42:7'}\n"+
 		"    alembic: {dir: '"+dir+"'}\n"+
 		"    schema_reference: '"+ref+"'\n")
 	env, err := Open(cfg, "full", "test")
@@ -137,6 +139,8 @@ func TestConfiguredSourcesHaveTargets(t *testing.T) {
 			t.Errorf("%s: no target", name)
 		case strings.Contains(f.target, password):
 			t.Errorf("%s: target %q shows the password", name, f.target)
+		case strings.Contains(f.target, "42:7"):
+			t.Errorf("%s: target %q shows the tenant", name, f.target)
 		}
 	}
 }
