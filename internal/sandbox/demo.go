@@ -99,7 +99,10 @@ type Sandbox struct {
 	Pgbouncer    *servers.Pgbouncer
 	Alertmanager *servers.Alertmanager
 	// Jaeger is nil when it has not been built (make jaeger).
-	Jaeger  *servers.Jaeger
+	Jaeger *servers.Jaeger
+	// Logs is nil when VictoriaLogs has not been built (make victorialogs)
+	// or did not start.
+	Logs    *servers.VictoriaLogs
 	APIAddr string
 	worker  *servers.Session // a long-running query, as a Celery worker's
 	// waiters are the API's updates queued behind the worker's row lock.
@@ -256,11 +259,19 @@ func Start(ctx context.Context, o Options) (_ *Sandbox, err error) {
 	if !withJaeger {
 		fmt.Fprintln(o.Log, "  (no traces: Jaeger is not built; `make jaeger` builds it once)")
 	}
-	if err := step("Prometheus, PostgreSQL, Redis and Jaeger", serversBound, func(ctx context.Context) error {
+	withLogs := servers.VictoriaLogsBuilt()
+	if !withLogs {
+		fmt.Fprintln(o.Log, "  (no logs: VictoriaLogs is not built; `make victorialogs` builds it once)")
+	}
+	var logsErr error // the logs are optional: a VictoriaLogs that fails is said, not fatal
+	if err := step("Prometheus, PostgreSQL, Redis, Jaeger and VictoriaLogs", serversBound, func(ctx context.Context) error {
 		var wg sync.WaitGroup
 		errs := make([]error, 4)
 		if withJaeger {
 			wg.Go(func() { s.Jaeger, errs[3] = servers.StartJaeger(ctx) })
+		}
+		if withLogs {
+			wg.Go(func() { s.Logs, logsErr = servers.StartVictoriaLogs(ctx) })
 		}
 		wg.Go(func() {
 			s.Prometheus, errs[0] = servers.StartPrometheus(ctx, servers.PrometheusOptions{
@@ -281,6 +292,16 @@ func Start(ctx context.Context, o Options) (_ *Sandbox, err error) {
 	if s.Jaeger != nil {
 		for _, api := range apis {
 			if err := api.ExportSpans(runCtx, s.Jaeger.OTLPEndpoint()); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if logsErr != nil {
+		fmt.Fprintf(o.Log, "  (no logs: VictoriaLogs did not start: %v)\n", logsErr)
+	}
+	if s.Logs != nil {
+		for _, api := range apis {
+			if err := api.ExportLogs(runCtx, s.Logs.OTLPLogsURL()); err != nil {
 				return nil, err
 			}
 		}
@@ -389,7 +410,7 @@ environments:
     celery: {broker_url: %q}
     disposable: true
 %s`, s.Prometheus.URL(), s.Pgbouncer.URL(s.Postgres.Database, s.Postgres.User), s.Pgbouncer.URL("pgbouncer", s.Postgres.User), s.Redis.URL(0), alembicDir, s.Postgres.URL(), schemaReference,
-		s.Alertmanager.URL(), s.Redis.URL(CeleryDB), s.tracing())
+		s.Alertmanager.URL(), s.Redis.URL(CeleryDB), s.tracing()+s.logging())
 }
 
 // silenceWatchdog silences the always-firing watchdog alert, as a team
@@ -415,6 +436,14 @@ func (s *Sandbox) tracing() string {
 	return fmt.Sprintf("    tracing: {jaeger_url: %q, ui_url: %q, service: %s}\n", s.Jaeger.QueryURL(), s.Jaeger.QueryURL()+"/trace/{trace_id}", originapi.ServiceName)
 }
 
+// logging is the sandbox's logs block: its VictoriaLogs, when it has one.
+func (s *Sandbox) logging() string {
+	if s.Logs == nil {
+		return ""
+	}
+	return fmt.Sprintf("    logs: {url: %q}\n", s.Logs.URL())
+}
+
 // Stop stops every server and removes the sandbox directory. Safe to call twice.
 func (s *Sandbox) Stop() {
 	s.once.Do(func() {
@@ -430,7 +459,7 @@ func (s *Sandbox) Stop() {
 		}
 		s.celeryMu.Unlock()
 		_ = s.Pgbouncer.Stop()
-		for _, stop := range []func() error{s.Prometheus.Stop, s.Postgres.Stop, s.Redis.Stop, s.Jaeger.Stop, s.Alertmanager.Stop} {
+		for _, stop := range []func() error{s.Prometheus.Stop, s.Postgres.Stop, s.Redis.Stop, s.Jaeger.Stop, s.Logs.Stop, s.Alertmanager.Stop} {
 			wg.Add(1)
 			go func() { defer wg.Done(); _ = stop() }()
 		}

@@ -33,6 +33,8 @@ type API struct {
 
 	mu       sync.Mutex
 	spans    SpanSink // nil unless ExportSpans or SetSpanSink was called
+	logs     LogSink  // nil unless ExportLogs or SetLogSink was called
+	logged   uint64   // requests logged without a sampled trace, for their ids
 	rss      float64  // simulated resident memory of the API process
 	appBytes float64  // origin_memory_usage_bytes
 }
@@ -286,6 +288,7 @@ func (s *Simulator) Step(now time.Time, dt time.Duration) {
 			a.traceRequest(id, h.path, h.method, code, lat, now)
 		}
 		a.Record(h.path, h.method, code, lat, id)
+		a.logRequest(id, h.path, h.method, code, lat, now)
 		a.dbQuery.Observe(lat.Seconds() / 8)
 		if h.path == "/api/chat" {
 			outcome := "ok"

@@ -2,14 +2,18 @@ package originapi
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"math"
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/opsdeck/opsdeck/internal/sandbox/sandboxtest"
 	"github.com/opsdeck/opsdeck/internal/sandbox/servers"
+	"github.com/opsdeck/opsdeck/internal/testenv/wait"
 )
 
 func TestScheduleHasIncidents(t *testing.T) {
@@ -62,3 +66,56 @@ func TestBackfillLoadsIntoPrometheus(t *testing.T) {
 		t.Errorf("backfilled RPS = %v (%v), want about 40", rps, err)
 	}
 }
+
+// TestLogsReachVictoriaLogsWithTheirTraces: during an error incident the
+// API's lines go through the OpenTelemetry SDK into a real VictoriaLogs;
+// a traced failed request's lines carry its trace id, and its error line
+// holds the traceback that explains the 500.
+func TestLogsReachVictoriaLogsWithTheirTraces(t *testing.T) {
+	vl := sandboxtest.NewVictoriaLogs(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	api := New()
+	if err := api.ExportLogs(ctx, vl.OTLPLogsURL()); err != nil {
+		t.Fatal(err)
+	}
+	traced := map[string]int{} // trace id of a traced request -> its status
+	api.SetSpanSink(spanRecorder(func(spans []TraceSpan) { traced[spans[0].TraceID] = 0 }))
+	sim := NewSimulator(api, Schedule{Start: time.Now().Add(-time.Hour), Always: "errors"}, 7)
+	now := time.Now()
+	for i := range 50 { // 5 s of traffic at 40 requests a second: some 10 traced
+		sim.Step(now.Add(time.Duration(i)*100*time.Millisecond), 100*time.Millisecond)
+	}
+	if len(traced) == 0 {
+		t.Fatal("no request was traced")
+	}
+	var body string
+	if err := wait.For(t, func() error {
+		resp, err := http.PostForm(vl.URL()+"/select/logsql/query", url.Values{"query": {`level:error OR severity_text:ERROR OR "Traceback"`}})
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		body = string(b)
+		if !strings.Contains(body, "Traceback (most recent call last)") {
+			return fmt.Errorf("no traceback among the error lines yet: %s %.300q", resp.Status, body)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	found := 0
+	for id := range traced {
+		if strings.Contains(body, id) {
+			found++
+		}
+	}
+	if found == 0 {
+		t.Errorf("no error line carries the trace id of a traced request (%d traced); lines: %.500s", len(traced), body)
+	}
+}
+
+type spanRecorder func([]TraceSpan)
+
+func (r spanRecorder) Trace(spans []TraceSpan) { r(spans) }
