@@ -69,6 +69,26 @@ func (e evilCelery) Poll(context.Context, sources.CeleryRequest) (sources.Celery
 	return st, nil
 }
 
+type evilLogs struct {
+	s    string
+	fail bool
+}
+
+func (e evilLogs) Volume(_ context.Context, q sources.LogQuery, _ time.Duration) ([]sources.LogVolume, error) {
+	if e.fail {
+		return nil, errors.New("bad: " + e.s)
+	}
+	return []sources.LogVolume{{Time: q.Start, ByLevel: map[string]int{"error": 3, "x" + e.s: 1}}}, nil
+}
+
+func (e evilLogs) Lines(context.Context, sources.LogQuery) ([]sources.LogLine, error) {
+	l := []sources.LogLine{{Level: "error", Message: "m", TraceID: "t", SpanID: "s", Stream: "st", Fields: map[string]string{"k": "v"}}}
+	faults.Poison(&l, e.s)
+	return l, nil
+}
+
+func (e evilLogs) Tail(context.Context, string, chan<- sources.LogLine) error { return errors.New(e.s) }
+
 type failing struct{ s string }
 
 func (f failing) Read(context.Context, sources.SignalSpec, sources.Window) (sources.Reading, error) {
@@ -93,9 +113,10 @@ func FuzzReportsHoldNoControls(f *testing.F) {
 		env := &sources.Environment{Name: "qa", Signals: []sources.SignalSpec{{Key: sources.RPS, Title: "Requests/s", Query: "q"}},
 			Metrics: sources.Opened[sources.Metrics]{Source: evilSources{evil}}, Database: sources.Opened[sources.Database]{Source: evilSources{evil}},
 			Cache: sources.Opened[sources.Cache]{Source: evilCache{evil}}, Celery: sources.Opened[sources.Celery]{Source: evilCelery{evil}}, Migrations: sources.Opened[sources.Migrations]{Source: evilMigrations{evil}},
-			Drift: sources.Opened[sources.Drift]{Source: evilMigrations{evil}}}
+			Drift: sources.Opened[sources.Drift]{Source: evilMigrations{evil}}, Logs: sources.Opened[sources.Logs]{Source: evilLogs{s: evil}, Target: "t" + evil},
+			LogsFilter: "f" + evil}
 		if fail {
-			env.Metrics.Source, env.Cache.Source = failing{evil}, failing{evil}
+			env.Metrics.Source, env.Cache.Source, env.Logs.Source = failing{evil}, failing{evil}, evilLogs{s: evil, fail: true}
 		}
 		d := Take(context.Background(), env, time.Unix(1_700_000_000, 0))
 		for name, out := range map[string]string{"text": d.Text(), "markdown": d.Markdown()} {

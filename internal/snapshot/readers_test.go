@@ -115,6 +115,24 @@ func (c celeryDouble) Poll(context.Context, sources.CeleryRequest) (sources.Cele
 		Window:   time.Minute}, nil
 }
 
+type logsDouble struct{ fail bool }
+
+func (l logsDouble) Volume(_ context.Context, q sources.LogQuery, _ time.Duration) ([]sources.LogVolume, error) {
+	if l.fail {
+		return nil, errDown
+	}
+	return []sources.LogVolume{{Time: q.Start, ByLevel: map[string]int{"error": 30, "info": 900}}}, nil
+}
+
+func (l logsDouble) Lines(_ context.Context, q sources.LogQuery) ([]sources.LogLine, error) {
+	if l.fail {
+		return nil, errDown
+	}
+	return []sources.LogLine{{Time: q.End.Add(-time.Second), Level: "error", Message: "pool timeout after 5000ms", TraceID: "4bf92f35"}}, nil
+}
+
+func (logsDouble) Tail(context.Context, string, chan<- sources.LogLine) error { return errDown }
+
 type migrationsDouble struct{ fail bool }
 
 func (m migrationsDouble) Poll(context.Context) (sources.MigrationState, error) {
@@ -156,6 +174,8 @@ func withSource(t *testing.T, name string, fail bool) *sources.Environment {
 		env.Cache = sources.Opened[sources.Cache]{Source: cacheDouble{fail}, Target: "redis://cache:6379/0"}
 	case "celery":
 		env.Celery = sources.Opened[sources.Celery]{Source: celeryDouble{fail}, Target: "redis://cache:6379/1"}
+	case "logs":
+		env.Logs = sources.Opened[sources.Logs]{Source: logsDouble{fail}, Target: "http://victorialogs:9428"}
 	case "migrations":
 		env.Migrations = sources.Opened[sources.Migrations]{Source: migrationsDouble{fail}, Target: "/srv/origin/alembic"}
 	case "drift":
@@ -268,7 +288,7 @@ func TestEveryOpenedSourceIsRegistered(t *testing.T) {
 
 // doubleOf is the double implementing the interface t.
 func doubleOf(t reflect.Type) any {
-	for _, d := range []any{metricsDouble{}, tracesDouble{}, alertingDouble{}, databaseDouble{}, cacheDouble{}, celeryDouble{}, migrationsDouble{}, driftDouble{}} {
+	for _, d := range []any{metricsDouble{}, tracesDouble{}, alertingDouble{}, databaseDouble{}, cacheDouble{}, celeryDouble{}, logsDouble{}, migrationsDouble{}, driftDouble{}} {
 		if reflect.TypeOf(d).Implements(t) {
 			return d
 		}

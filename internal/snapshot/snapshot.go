@@ -53,6 +53,8 @@ type Document struct {
 	Alertmanager  string    `json:"alertmanager,omitempty"`
 	Silences      []Silence `json:"silences,omitempty"`
 	SilencesError string    `json:"silences_error,omitempty"`
+	// Logs is the log backend's section (absent when there is none).
+	Logs *Logs `json:"logs,omitempty"`
 
 	order []string // metric keys in display order
 	specs map[string]sources.SignalSpec

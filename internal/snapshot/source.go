@@ -44,7 +44,7 @@ func (s Source) Section(d *Document) Section { return s.section(d) }
 // Sources are every kind of source, in the order the readers show them.
 func Sources() []Source {
 	return []Source{metricsSource(), alertsSource(), changesSource(), tracesSource(), postgresSource(), redisSource(),
-		celerySource(), migrationsSource(), driftSource()}
+		celerySource(), logsSource(), migrationsSource(), driftSource()}
 }
 
 // Gate says when `check` judges a source.
