@@ -182,7 +182,7 @@ func Start(ctx context.Context, o Options) (_ *Sandbox, err error) {
 
 	step := func(what string, bound time.Duration, f func(ctx context.Context) error) error {
 		start := time.Now()
-		fmt.Fprintf(o.Log, "  %-44s", what+"…")
+		fmt.Fprintf(o.Log, "  %-56s", what+"…")
 		sctx, cancel := context.WithTimeout(ctx, bound)
 		defer cancel()
 		if err := f(sctx); err != nil {
@@ -264,7 +264,14 @@ func Start(ctx context.Context, o Options) (_ *Sandbox, err error) {
 		fmt.Fprintln(o.Log, "  (no logs: VictoriaLogs is not built; `make victorialogs` builds it once)")
 	}
 	var logsErr error // the logs are optional: a VictoriaLogs that fails is said, not fatal
-	if err := step("Prometheus, PostgreSQL, Redis, Jaeger and VictoriaLogs", serversBound, func(ctx context.Context) error {
+	started := []string{"Prometheus", "PostgreSQL", "Redis"}
+	if withJaeger {
+		started = append(started, "Jaeger")
+	}
+	if withLogs {
+		started = append(started, "VictoriaLogs")
+	}
+	if err := step(strings.Join(started[:len(started)-1], ", ")+" and "+started[len(started)-1], serversBound, func(ctx context.Context) error {
 		var wg sync.WaitGroup
 		errs := make([]error, 4)
 		if withJaeger {

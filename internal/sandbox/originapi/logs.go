@@ -68,7 +68,7 @@ func (a *API) logRequest(traceID, handler, method string, code int, lat time.Dur
 	}
 	switch {
 	case code == 500:
-		emit("error", chatTraceback, map[string]string{"exception.type": "origin.llm.errors.ProviderError", "logger": "origin.api.errors"})
+		emit("error", fmt.Sprintf(providerTraceback, method, handler), map[string]string{"exception.type": "origin.llm.errors.ProviderError", "logger": "origin.api.errors"})
 	case code == 502:
 		emit("error", "upstream connect error: connection refused by the LLM provider after 3 attempts", map[string]string{"logger": "origin.llm.client"})
 	case lat > poolTimeoutAfter:
@@ -87,9 +87,10 @@ const (
 	poolTimeoutAfter = 4 * time.Second
 )
 
-// chatTraceback is what Python's logging writes of the LLM provider's
-// failure: the message, then the traceback.
-const chatTraceback = `Unhandled exception in POST /api/chat: upstream returned 503
+// providerTraceback is what Python's logging writes of the LLM provider's
+// failure in a request (its method and route): the message, then the
+// traceback.
+const providerTraceback = `Unhandled exception in %s %s: upstream returned 503
 Traceback (most recent call last):
   File "/app/origin/api/chat.py", line 88, in create_message
     reply = await llm.complete(prompt, timeout=30)
