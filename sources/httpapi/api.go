@@ -112,15 +112,20 @@ func (a *API) Do(ctx context.Context, method, path string, body io.Reader, conte
 	return answer, resp.StatusCode, resp.Status, nil
 }
 
-// Open sends one GET of path and returns the answer unread, for the caller
-// to read as a stream (a tail, an answer read line by line) and close. The
-// wait for the answer's headers is bounded by the timeout; reading the body
-// is bounded by ctx alone. A failure to get an answer is said in words, as
-// by Do.
-func (a *API) Open(ctx context.Context, path string) (*http.Response, error) {
+// Open sends one GET of path with header and returns the answer unread,
+// for the caller to read as a stream (a tail, an answer read line by line)
+// and close. The wait for the answer's headers is bounded by the timeout;
+// reading the body is bounded by ctx alone. A failure to get an answer is
+// said in words, as by Do. (A stream should be asked with
+// Accept-Encoding: identity: a compressing server holds back what it has
+// until there is enough to compress, its headers too.)
+func (a *API) Open(ctx context.Context, path string, header http.Header) (*http.Response, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, a.base+path, nil)
 	if err != nil {
 		return nil, err
+	}
+	for k, v := range header {
+		req.Header[k] = v
 	}
 	resp, err := a.http.Do(req)
 	if err != nil {

@@ -151,7 +151,7 @@ func (c *Client) Lines(ctx context.Context, q sources.LogQuery) ([]sources.LogLi
 	timeRange(v, q.Start, q.End)
 	ctx, cancel := context.WithTimeout(ctx, c.api.Timeout())
 	defer cancel()
-	resp, err := c.api.Open(ctx, "/select/logsql/query?"+v.Encode())
+	resp, err := c.api.Open(ctx, "/select/logsql/query?"+v.Encode(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -182,7 +182,9 @@ func (c *Client) Tail(ctx context.Context, filter string, lines chan<- sources.L
 	if err != nil {
 		return err
 	}
-	resp, err := c.api.Open(ctx, "/select/logsql/tail?"+url.Values{"query": {query}}.Encode())
+	// Uncompressed: VictoriaLogs compressing a tail holds back its lines,
+	// its headers too, until it has enough of them.
+	resp, err := c.api.Open(ctx, "/select/logsql/tail?"+url.Values{"query": {query}}.Encode(), http.Header{"Accept-Encoding": {"identity"}})
 	if err != nil {
 		return err
 	}
