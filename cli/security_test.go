@@ -63,7 +63,7 @@ func TestCanaryPasswordNeverShown(t *testing.T) {
     confirm: none
     actions:
       commands:
-        - {name: leaky, key: L, argv: [sh, -c, 'echo "connecting to $DATABASE_URL"; echo "cache $CACHE_URL"; exit 3'], env: {CACHE_URL: "redis://:%[1]s@elsewhere:6379", DATABASE_URL: "postgresql://opsdeck:%[1]s@%[3]s/opsdeck"}}
+        - {name: leaky, key: U, argv: [sh, -c, 'echo "connecting to $DATABASE_URL"; echo "cache $CACHE_URL"; exit 3'], env: {CACHE_URL: "redis://:%[1]s@elsewhere:6379", DATABASE_URL: "postgresql://opsdeck:%[1]s@%[3]s/opsdeck"}}
         - {name: literal, argv: [echo, "$(touch %[7]s); `+"`touch %[7]s`"+`; $DATABASE_URL"]}
   direct:
     metrics_url: "http://scraper:%[1]s@%[5]s/metrics"
@@ -178,7 +178,7 @@ func TestCanaryPasswordNeverShown(t *testing.T) {
 		if e.name == "good" {
 			tm.run("send-keys", "w")
 			tm.waitFor("the report written", func(s string) bool { return strings.Contains(s, "opsdeck-report-good-") })
-			tm.run("send-keys", "L")
+			tm.run("send-keys", "U")
 			tm.waitFor("the command's confirmation", func(s string) bool { return strings.Contains(s, "leaky") })
 			tm.run("send-keys", "y")
 			check("the command's output on screen", tm.waitFor("the command's output", func(s string) bool {

@@ -14,6 +14,7 @@ import (
 	"github.com/opsdeck/opsdeck/ui/celerypane"
 	"github.com/opsdeck/opsdeck/ui/dbpane"
 	"github.com/opsdeck/opsdeck/ui/driftpane"
+	"github.com/opsdeck/opsdeck/ui/logsview"
 	"github.com/opsdeck/opsdeck/ui/pane"
 	"github.com/opsdeck/opsdeck/ui/traces"
 )
@@ -32,8 +33,8 @@ type Binding struct {
 // the help overlay, the README's key table, the configuration's check of
 // keys: and the dispatch of every key press all read it.
 func Bindings() []Binding {
-	main, lists := []binding.Scope{binding.Main}, []binding.Scope{binding.Picker, binding.Overlay, binding.Breakdown, binding.Traces, binding.Alerts, binding.Overview}
-	every := []binding.Scope{binding.Main, binding.Postgres, binding.Drift, binding.Picker, binding.Overlay, binding.Typing, binding.Breakdown, binding.Traces, binding.Alerts, binding.Overview}
+	main, lists := []binding.Scope{binding.Main}, []binding.Scope{binding.Picker, binding.Overlay, binding.Breakdown, binding.Traces, binding.Alerts, binding.Overview, binding.Logs}
+	every := []binding.Scope{binding.Main, binding.Postgres, binding.Drift, binding.Picker, binding.Overlay, binding.Typing, binding.Breakdown, binding.Traces, binding.Alerts, binding.Overview, binding.Logs}
 	list := []Binding{
 		{Spec: binding.Spec{Name: "focus", Keys: []string{"tab"}, Scopes: main, Help: "focus", Group: "Navigate", Footer: true},
 			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.moveFocus(1) }},
@@ -47,7 +48,7 @@ func Bindings() []Binding {
 			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.turnPage(-1) }, Disabled: (*Model).onePage},
 		{Spec: binding.Spec{Name: "close", Keys: []string{"esc"}, Scopes: every, Help: "unzoom / close / clear", Group: "Navigate"},
 			Handler: (*Model).close},
-		{Spec: binding.Spec{Name: "refresh", Keys: []string{"r"}, Scopes: []binding.Scope{binding.Main, binding.Breakdown, binding.Traces, binding.Alerts, binding.Overview}, Help: "refresh", Group: "Data", Footer: true},
+		{Spec: binding.Spec{Name: "refresh", Keys: []string{"r"}, Scopes: []binding.Scope{binding.Main, binding.Breakdown, binding.Traces, binding.Alerts, binding.Overview, binding.Logs}, Help: "refresh", Group: "Data", Footer: true},
 			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd {
 				if r, ok := m.top().(refresher); ok {
 					return r.refresh(m)
@@ -58,6 +59,8 @@ func Bindings() []Binding {
 			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.openBreakdown() }, Disabled: (*Model).noBreakdown},
 		{Spec: binding.Spec{Name: "traces", Keys: []string{"t"}, Scopes: main, Help: "traced requests (exemplars)", Group: "Data"},
 			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.openTraces() }, Disabled: (*Model).noTraces},
+		{Spec: binding.Spec{Name: "logs", Keys: []string{"L"}, Scopes: []binding.Scope{binding.Main, binding.Traces}, Help: "logs of what is shown", Group: "Data"},
+			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.openLogs() }, Disabled: (*Model).noLogs},
 		{Spec: binding.Spec{Name: "overview", Keys: []string{"o"}, Scopes: main, Help: "overview of every environment", Group: "Data", Footer: true},
 			Handler: func(m *Model, _ tea.KeyPressMsg) tea.Cmd { return m.openOverview() }},
 		{Spec: binding.Spec{Name: "alerts", Keys: []string{"A"}, Scopes: main, Help: "alerts and silences", Group: "Data"},
@@ -131,16 +134,17 @@ func Bindings() []Binding {
 	list = gather(list, breakdown.Bindings(), (*Model).breakdownView, console)
 	list = gather(list, traces.Bindings(), (*Model).tracesView, console)
 	list = gather(list, alertsview.Bindings(), (*Model).alertsView, console)
+	list = gather(list, logsview.Bindings(), (*Model).logsView, console)
 	return append(list, []Binding{
 		{Spec: binding.Spec{Name: "up", Keys: []string{"up", "k"}, Scopes: append([]binding.Scope{binding.Postgres, binding.Celery}, lists...), Help: "up", Group: "In lists"},
 			Handler: func(m *Model, k tea.KeyPressMsg) tea.Cmd { return m.listMove(k, -1) }},
 		{Spec: binding.Spec{Name: "down", Keys: []string{"down", "j"}, Scopes: append([]binding.Scope{binding.Postgres, binding.Celery}, lists...), Help: "down", Group: "In lists"},
 			Handler: func(m *Model, k tea.KeyPressMsg) tea.Cmd { return m.listMove(k, +1) }},
-		{Spec: binding.Spec{Name: "page_up", Keys: []string{"pgup"}, Scopes: []binding.Scope{binding.Overlay}, Help: "ten up", Group: "In lists"},
-			Handler: (*Model).overlayKey},
-		{Spec: binding.Spec{Name: "page_down", Keys: []string{"pgdown"}, Scopes: []binding.Scope{binding.Overlay}, Help: "ten down", Group: "In lists"},
-			Handler: (*Model).overlayKey},
-		{Spec: binding.Spec{Name: "select", Keys: []string{"enter"}, Scopes: []binding.Scope{binding.Picker, binding.Overlay, binding.Typing, binding.Breakdown, binding.Traces, binding.Overview}, Help: "choose / keep / open", Group: "In lists"},
+		{Spec: binding.Spec{Name: "page_up", Keys: []string{"pgup"}, Scopes: []binding.Scope{binding.Overlay, binding.Logs}, Help: "ten up", Group: "In lists"},
+			Handler: func(m *Model, k tea.KeyPressMsg) tea.Cmd { return m.listMove(k, -10) }},
+		{Spec: binding.Spec{Name: "page_down", Keys: []string{"pgdown"}, Scopes: []binding.Scope{binding.Overlay, binding.Logs}, Help: "ten down", Group: "In lists"},
+			Handler: func(m *Model, k tea.KeyPressMsg) tea.Cmd { return m.listMove(k, +10) }},
+		{Spec: binding.Spec{Name: "select", Keys: []string{"enter"}, Scopes: []binding.Scope{binding.Picker, binding.Overlay, binding.Typing, binding.Breakdown, binding.Traces, binding.Overview, binding.Logs}, Help: "choose / keep / open", Group: "In lists"},
 			Handler: (*Model).choose},
 	}...)
 }
@@ -171,6 +175,7 @@ func consoleKeys() map[string]Binding {
 		"silence":        {Disabled: (*Model).noSilence},
 		"acknowledge":    {Handler: (*Model).acknowledge, Disabled: (*Model).noAck},
 		"expire":         {Handler: (*Model).expireSilence, Disabled: (*Model).noExpire},
+		"logs_trace":     {Handler: (*Model).openLogTrace},
 	}
 }
 
@@ -343,6 +348,9 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case binding.Alerts:
 		m.flash = k.String() + " does nothing here: " + m.keys.hint("alerts_tab", "silence", "acknowledge", "expire", "close")
+		return nil
+	case binding.Logs:
+		m.flash = k.String() + " does nothing here: " + m.keys.hint("logs_follow", "logs_filter", "logs_trace", "close")
 		return nil
 	}
 	cmd, _ := m.action.Press(k.String()) // a runbook command's key

@@ -14,6 +14,7 @@ import (
 
 	"github.com/opsdeck/opsdeck/ui/actionpane"
 	"github.com/opsdeck/opsdeck/ui/binding"
+	"github.com/opsdeck/opsdeck/ui/logsview"
 )
 
 // namedKeys are the keys the configuration names (binding.Valid).
@@ -109,6 +110,9 @@ var scenes = map[binding.Scope]func(h *harness){
 	binding.Traces:    func(h *harness) { h.run(h.m.openTraces()) },
 	binding.Alerts:    func(h *harness) { h.run(h.m.openAlerts()) },
 	binding.Overview:  func(h *harness) { h.run(h.m.openOverview()) },
+	binding.Logs: func(h *harness) {
+		h.m.push(&logsScreen{model: logsview.New(h.m.paneContext, logsview.Options{}, logsview.Jump{})})
+	},
 }
 
 func (h *harness) focusOn(p interface{ ID() string }) {

@@ -15,6 +15,7 @@ import (
 func TestEverySourceHasAPaneOrView(t *testing.T) {
 	h := newHarness(t, healthy(), nil, false)
 	h.celery = &fakeCelery{st: sampleCelery()}
+	h.logs = &fakeLogs{lines: sampleLogs()}
 	h.m.openEnv("qa")
 	h.size(200, 60)
 	h.advance(h.m.deps.Refresh)
@@ -40,6 +41,17 @@ func TestEverySourceHasAPaneOrView(t *testing.T) {
 		"changes": func() string {
 			if h.m.changes == nil || h.m.changes.ID() == "" {
 				return "no changes reader for the charts' marks"
+			}
+			return ""
+		},
+		"logs": func() string {
+			h.key("L") // the stream's lines
+			defer h.key("esc")
+			if _, ok := h.m.top().(*logsScreen); !ok {
+				return "L does not open the logs view"
+			}
+			if s := h.screen(); !strings.Contains(s, "pool timeout after 30 s") {
+				return "the logs view shows no line"
 			}
 			return ""
 		},

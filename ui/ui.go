@@ -390,6 +390,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.handleKey(msg)
 	case tea.PasteMsg:
 		if m.scope() == binding.Typing && !m.action.Active() {
+			if l, ok := m.top().(*logsScreen); ok {
+				return m, l.model.Type(msg)
+			}
 			return m, m.dbPane.Type(msg)
 		}
 		return m, nil

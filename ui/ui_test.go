@@ -169,6 +169,7 @@ type harness struct {
 	db     *fakeDB
 	cache  *fakeCache
 	celery sources.Celery // nil: the environment has no Celery
+	logs   sources.Logs   // nil: the environment has no log backend
 	mig    *fakeMigrations
 	closed int // environments closed (connections released)
 	t      *testing.T
@@ -215,6 +216,9 @@ environments:
 			}
 			if h.celery != nil {
 				env.Celery.Source = h.celery
+			}
+			if h.logs != nil {
+				env.Logs.Source, env.LogsFilter = h.logs, `service.name:"origin-api"`
 			}
 			if name == "qa" {
 				env.Drift.Source = &fakeDrift{d: sampleDrift()}

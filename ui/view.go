@@ -557,6 +557,9 @@ func (m *Model) helpGroups() [][]Binding {
 		if m.celeryPane == nil && slices.Equal(b.Scopes, []binding.Scope{binding.Celery}) {
 			continue // no Celery pane in this environment: its keys are noise
 		}
+		if m.env.Logs.Source == nil && slices.Equal(b.Scopes, []binding.Scope{binding.Logs}) {
+			continue // no log backend: the logs view never opens
+		}
 		i, ok := at[b.Group]
 		if !ok {
 			i = len(groups)

@@ -42,6 +42,8 @@ type Model struct {
 	open    *waterfall     // the trace opened from the list, while shown
 	// searched: the list is Jaeger's search, the signal having no exemplars.
 	searched bool
+	// direct: one trace opened by its id, no list under it.
+	direct bool
 }
 
 // waterfall is one trace opened from the list.
@@ -93,23 +95,53 @@ type traceResult struct {
 // there is nothing to open).
 func (m *Model) Open() (tea.Cmd, string) {
 	e, ok := m.Selected()
+	if !ok || e.TraceID == "" {
+		return nil, "no trace to open here"
+	}
+	return m.openID(e.TraceID)
+}
+
+// OpenID opens trace id's waterfall at once, with no list under it (a log
+// line's trace): esc closes the screen rather than going back to a list.
+func (m *Model) OpenID(id string) (tea.Cmd, string) {
+	m.direct = true
+	return m.openID(id)
+}
+
+func (m *Model) openID(id string) (tea.Cmd, string) {
 	switch {
-	case !ok || e.TraceID == "":
+	case id == "":
 		return nil, "no trace to open here"
 	case m.backend == nil && m.ui != "":
-		return nil, "trace " + e.TraceID + ": " + m.scrub.String(traceURL(m.ui, e.TraceID))
+		return nil, "trace " + id + ": " + m.scrub.String(traceURL(m.ui, id))
 	case m.backend == nil:
-		return nil, "trace " + e.TraceID + ": no trace backend is configured (tracing.jaeger_url)"
+		return nil, "trace " + id + ": no trace backend is configured (tracing.jaeger_url)"
 	}
 	m.gen++
-	m.open = &waterfall{id: e.TraceID, loading: true}
-	owner, gen, backend, base, id := m, m.gen, m.backend, m.ctx.Base, e.TraceID
+	m.open = &waterfall{id: id, loading: true}
+	owner, gen, backend, base := m, m.gen, m.backend, m.ctx.Base
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(base, pane.FetchGuard)
 		defer cancel()
 		t, err := backend.Trace(ctx, id)
 		return traceResult{owner: owner, gen: gen, t: t, err: err}
 	}, ""
+}
+
+// Trace is the open trace's id and the time its spans cover (zero until it
+// is read), or else the selected exemplar's id and instant; "" when there
+// is neither.
+func (m *Model) Trace() (id string, start, end time.Time) {
+	if w := m.open; w != nil {
+		if w.has {
+			return w.id, w.start, w.start.Add(w.total)
+		}
+		return w.id, time.Time{}, time.Time{}
+	}
+	if e, ok := m.Selected(); ok {
+		return e.TraceID, e.At, e.At
+	}
+	return "", time.Time{}, time.Time{}
 }
 
 // Link is the selected trace's page (with a ui_url) or its id: what the
@@ -150,7 +182,7 @@ func traceURL(ui, id string) string { return strings.ReplaceAll(ui, "{trace_id}"
 
 // Back closes an open trace, back to the list; false when none was open.
 func (m *Model) Back() bool {
-	if m.open == nil {
+	if m.open == nil || m.direct {
 		return false
 	}
 	m.open = nil
@@ -187,6 +219,10 @@ const around = 20
 // Fetch reads the exemplars of the chart window, or of the stretch around
 // the time cursor when there is one.
 func (m *Model) Fetch() tea.Cmd {
+	if m.direct {
+		cmd, _ := m.openID(m.open.id) // the one trace, read again
+		return cmd
+	}
 	m.gen++
 	m.loading = true
 	t := m.ctx.Time
