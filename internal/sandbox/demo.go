@@ -20,6 +20,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/opsdeck/opsdeck/internal/sandbox/originapi"
+	"github.com/opsdeck/opsdeck/internal/sandbox/otellogs"
 	"github.com/opsdeck/opsdeck/internal/sandbox/servers"
 	"github.com/opsdeck/opsdeck/sources"
 	"github.com/opsdeck/opsdeck/sources/alertmanager"
@@ -68,12 +69,14 @@ const (
 	pgbouncerBound = 30*time.Second + lockSessionsBound
 	// One request to Alertmanager.
 	silenceBound = 10 * time.Second
+	// The past's log lines, simulated and sent (a second or two).
+	logsBound = 30 * time.Second
 	// Two workers, one after the other, 60 s each.
 	celeryBound = 2 * time.Minute
 
 	lockSessionsBound = 15 * time.Second
 
-	StartTimeout = apiBound + alertmanagerBound + serversBound + alembicBound + seedBound + pgbouncerBound + silenceBound + celeryBound
+	StartTimeout = apiBound + alertmanagerBound + serversBound + alembicBound + seedBound + pgbouncerBound + silenceBound + celeryBound + logsBound
 )
 
 // StopTimeout bounds Stop: the Celery workers one after the other, then
@@ -311,6 +314,20 @@ func Start(ctx context.Context, o Options) (_ *Sandbox, err error) {
 			if err := api.ExportLogs(runCtx, s.Logs.OTLPLogsURL()); err != nil {
 				return nil, err
 			}
+		}
+	}
+	if s.Logs != nil {
+		// The metrics' past has its logs too: the volume strip and the
+		// report see the story's earlier incidents. Optional, as the logs are.
+		if err := step("the API's logs of the last "+now.Sub(sched.Start).Round(time.Minute).String(), logsBound, func(ctx context.Context) error {
+			l, err := otellogs.New(ctx, s.Logs.OTLPLogsURL(), originapi.ServiceName)
+			if err != nil {
+				return err
+			}
+			defer l.Shutdown(context.WithoutCancel(ctx))
+			return originapi.BackfillLogs(ctx, l, originapi.Instance{Sched: sched, Seed: uint64(now.UnixNano()) + 2}, sched.Start, now)
+		}); err != nil {
+			fmt.Fprintf(o.Log, "  (no past logs: %v)\n", err)
 		}
 	}
 	for _, run := range runs {

@@ -97,3 +97,51 @@ Traceback (most recent call last):
   File "/app/origin/llm/openai.py", line 142, in complete
     raise ProviderError(f"upstream returned {resp.status}")
 origin.llm.errors.ProviderError: upstream returned 503`
+
+// BackfillLogs writes the log lines of in's past over [from, to) to sink,
+// simulated on the same schedule as its metrics' backfill, so that the
+// history's error bursts line up with its error-rate spikes. It flushes
+// every flushEvery lines: the SDK's queue drops what overflows it.
+func BackfillLogs(ctx context.Context, sink interface {
+	LogSink
+	Flush(context.Context) error
+}, in Instance, from, to time.Time) error {
+	api := New()
+	counted := &flushing{sink: sink, ctx: ctx}
+	api.SetLogSink(counted)
+	sim := NewSimulator(api, in.Sched, in.Seed)
+	step := 100 * time.Millisecond
+	for now := from; now.Before(to); now = now.Add(step) {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		sim.Step(now, step)
+		if counted.err != nil {
+			return counted.err
+		}
+	}
+	return sink.Flush(ctx)
+}
+
+// flushEvery is below the SDK's default queue of 2,048 records.
+const flushEvery = 1000
+
+type flushing struct {
+	sink interface {
+		LogSink
+		Flush(context.Context) error
+	}
+	ctx context.Context
+	n   int
+	err error
+}
+
+func (f *flushing) Emit(ctx context.Context, r otellogs.Record) error {
+	if err := f.sink.Emit(ctx, r); err != nil {
+		return err
+	}
+	if f.n++; f.n%flushEvery == 0 && f.err == nil {
+		f.err = f.sink.Flush(f.ctx)
+	}
+	return nil
+}

@@ -2,15 +2,18 @@ package originapi
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/opsdeck/opsdeck/internal/sandbox/otellogs"
 	"github.com/opsdeck/opsdeck/internal/sandbox/sandboxtest"
 	"github.com/opsdeck/opsdeck/internal/sandbox/servers"
 	"github.com/opsdeck/opsdeck/internal/testenv/wait"
@@ -119,3 +122,55 @@ func TestLogsReachVictoriaLogsWithTheirTraces(t *testing.T) {
 type spanRecorder func([]TraceSpan)
 
 func (r spanRecorder) Trace(spans []TraceSpan) { r(spans) }
+
+// TestBackfilledLogsFollowTheSchedule: the past's error lines, sent through
+// the SDK into a real VictoriaLogs, fall in the schedule's error spike (60 s
+// to 150 s into each cycle) and hardly before it, as the backfilled error
+// rate does.
+func TestBackfilledLogsFollowTheSchedule(t *testing.T) {
+	vl := sandboxtest.NewVictoriaLogs(t)
+	ctx := context.Background()
+	l, err := otellogs.New(ctx, vl.OTLPLogsURL(), ServiceName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Shutdown(ctx)
+	start := time.Now().Add(-10 * time.Minute).Truncate(time.Minute)
+	sched := Schedule{Start: start, Period: 5 * time.Minute}
+	if err := BackfillLogs(ctx, l, Instance{Sched: sched, Seed: 3}, start, start.Add(5*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	count := func(from, to time.Time) (int, error) {
+		q := url.Values{"query": {`severity_text:ERROR _time:[` + from.Format(time.RFC3339) + `, ` + to.Format(time.RFC3339) + `) | count() n`}}
+		resp, err := http.PostForm(vl.URL()+"/select/logsql/query", q)
+		if err != nil {
+			return 0, err
+		}
+		defer resp.Body.Close()
+		var row struct{ N string }
+		if err := json.NewDecoder(resp.Body).Decode(&row); err != nil {
+			return 0, fmt.Errorf("%s: %w", resp.Status, err)
+		}
+		return strconv.Atoi(row.N)
+	}
+	var calm, spike int
+	if err := wait.For(t, func() error {
+		var err error
+		if calm, err = count(start, start.Add(60*time.Second)); err != nil {
+			return err
+		}
+		if spike, err = count(start.Add(60*time.Second), start.Add(150*time.Second)); err != nil {
+			return err
+		}
+		if spike < 50 {
+			return fmt.Errorf("%d error lines in the spike so far", spike)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("error lines: %d in the calm minute, %d in the spike", calm, spike)
+	if calm*10 > spike {
+		t.Errorf("error lines: %d in the calm minute, %d in the spike's 90 s: the spike is not where the schedule puts it", calm, spike)
+	}
+}
