@@ -11,6 +11,7 @@ import (
 	"github.com/opsdeck/opsdeck/internal/units"
 	"github.com/opsdeck/opsdeck/sources"
 	"github.com/opsdeck/opsdeck/ui/binding"
+	"github.com/opsdeck/opsdeck/ui/logstrip"
 	"github.com/opsdeck/opsdeck/ui/logsview"
 	"github.com/opsdeck/opsdeck/ui/traces"
 )
@@ -203,4 +204,70 @@ func (m *Model) openLogTrace(tea.KeyPressMsg) tea.Cmd {
 	m.push(&tracesScreen{model: t})
 	m.layout()
 	return cmd
+}
+
+// newStrip is the log volume strip of the environment, nil without a log
+// backend: then no row is taken from the charts (most setups have none,
+// and L says how to configure one).
+func (m *Model) newStrip() *logstrip.Model {
+	env := m.env
+	if env.Logs.Source == nil {
+		return nil
+	}
+	return logstrip.New(m.paneContext, env.Logs.Source, env.LogsFilter, env.Logs.Target, env.Scrubber)
+}
+
+// stripDo starts the strip (msg nil) or hands it msg; nothing without one.
+func (m *Model) stripDo(msg tea.Msg) tea.Cmd {
+	switch {
+	case m.strip == nil:
+		return nil
+	case msg == nil:
+		return m.strip.Start()
+	}
+	return m.strip.Update(msg)
+}
+
+// stripCell stands for the strip in a row of the layout (not a pane of
+// m.panes: it takes no focus).
+const stripCell = -1
+
+// stripSplit is the strip's line and the charts' lines out of metricsH:
+// the strip takes a line of the charts where they can spare one without
+// losing a row of panes (a page more), else one of the state panes (their
+// share is body-chartsH-stripH), else none.
+func (m *Model) stripSplit(metricsH, body int, showState bool) (chartsH, stripH int) {
+	if m.strip == nil || len(m.charts) == 0 || metricsH < minChartH+1 {
+		return metricsH, 0
+	}
+	if (metricsH-1)/minChartH == metricsH/minChartH {
+		return metricsH - 1, 1
+	}
+	if showState && body-metricsH > 4 {
+		return metricsH, 1
+	}
+	return metricsH, 0
+}
+
+// stripRows is the strip's row (h lines: 0 or 1) under the chart rows,
+// fitted to the charts of their last row.
+func (m *Model) stripRows(h int, charts []row) []row {
+	if h == 0 || len(charts) == 0 {
+		return nil
+	}
+	last := charts[len(charts)-1].cells
+	widths := make([]int, len(last))
+	for i, c := range last {
+		widths[i] = c.w
+	}
+	m.strip.SetColumns(m.w, widths)
+	return []row{{h: h, cells: []cell{{pane: stripCell, w: m.w}}}}
+}
+
+// cellView is what a cell of the layout draws: its pane, or the strip.
+func (m *Model) cellView(c cell) []string {
+	if c.pane == stripCell {
+		return m.strip.View(false)
+	}
+	return m.panes[c.pane].View(c.pane == m.focus)
 }

@@ -3,10 +3,13 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/opsdeck/opsdeck/sources"
 )
@@ -278,5 +281,81 @@ func TestLogsViewFailing(t *testing.T) {
 	s := h.screen()
 	if !strings.Contains(s, "⚠ logs: HTTP 502 from http://victorialogs.qa:9428 (last ok 12s ago") || !strings.Contains(s, "cache hit chat:42") {
 		t.Errorf("the failure is not said, or the lines went:\n%s", s)
+	}
+}
+
+// stripLine is the screen's line that holds the log volume strip, -1 when
+// none does: the line under the charts that says "logs" under their scale.
+func stripLine(screen string) (int, string) {
+	for i, l := range strings.Split(screen, "\n") {
+		if strings.HasPrefix(strings.TrimLeft(l, " "), "logs ") || strings.Contains(l, "⚠ logs:") || strings.Contains(l, "logs: connecting") {
+			return i, l
+		}
+	}
+	return -1, ""
+}
+
+// TestLogStrip: with a log backend, a row under the charts counts the
+// stream's lines by level on their time axis: an error burst in the
+// window's last step is drawn in the charts' last cell, in the error
+// colour. Without one, no row is taken.
+func TestLogStrip(t *testing.T) {
+	h := newHarness(t, healthy(), nil, false)
+	logs := &fakeLogs{volume: []sources.LogVolume{{Time: t0.Add(-time.Second), ByLevel: map[string]int{"error": 12, "info": 30}},
+		{Time: t0.Add(-10 * time.Minute), ByLevel: map[string]int{"info": 20}}}}
+	h.logs = logs
+	h.m.openEnv("qa")
+	h.size(160, 48)
+	s := h.screen()
+	i, line := stripLine(s)
+	if i < 0 {
+		t.Fatalf("no strip on screen:\n%s", s)
+	}
+	lines := strings.Split(s, "\n")
+	if !strings.HasPrefix(lines[i-1], "╰") || !strings.Contains(lines[i+1], "╭─ Postgres") {
+		t.Errorf("the strip is not between the charts and the state panes:\n%s", s)
+	}
+	cells := []rune(line)
+	if cells[80-3] != '█' || cells[160-3] != '█' {
+		t.Errorf("the burst is not under each chart's last cell: %q", line)
+	}
+	raw := strings.Split(h.m.Render(), "\n")[i]
+	if !strings.Contains(raw, h.m.deps.Styles.Error.Render("█")) {
+		t.Errorf("the errors are not in the error colour: %q", raw)
+	}
+	if q := logs.volumes[0]; q.Filter != `service.name:"origin-api"` || !q.Start.Equal(t0.Add(-15*time.Minute)) {
+		t.Errorf("the volume was asked as %+v", q)
+	}
+
+	logs.mu.Lock()
+	logs.err = errors.New("HTTP 503 from http://victorialogs.qa:9428")
+	logs.mu.Unlock()
+	h.key("r")
+	if _, line := stripLine(h.screen()); !strings.Contains(line, "⚠ logs: HTTP 503 from http://victorialogs.qa:9428 (last ok") {
+		t.Errorf("a failing backend is not said in the strip: %q", line)
+	}
+
+	h.logs = nil
+	h.m.openEnv("qa")
+	h.size(160, 48)
+	if i, _ := stripLine(h.screen()); i >= 0 {
+		t.Errorf("a strip without a log backend:\n%s", h.screen())
+	}
+}
+
+// TestLogStripViews: the console with the strip at the sizes of the other
+// root goldens.
+func TestLogStripViews(t *testing.T) {
+	for _, sz := range [][2]int{{80, 24}, {100, 30}, {160, 48}} {
+		t.Run(fmt.Sprintf("%dx%d", sz[0], sz[1]), func(t *testing.T) {
+			h := newHarness(t, healthy(), nil, false)
+			h.logs = &fakeLogs{volume: []sources.LogVolume{{Time: t0.Add(-2 * time.Minute), ByLevel: map[string]int{"error": 12, "info": 30}},
+				{Time: t0.Add(-7 * time.Minute), ByLevel: map[string]int{"warn": 3, "info": 20}}, {Time: t0.Add(-12 * time.Minute), ByLevel: map[string]int{"info": 25}}}}
+			h.m.openEnv("qa")
+			h.size(sz[0], sz[1])
+			s := h.screen()
+			checkGeometry(t, s, sz[0], sz[1])
+			golden.RequireEqual(t, s)
+		})
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/opsdeck/opsdeck/ui/changes"
 	"github.com/opsdeck/opsdeck/ui/dbpane"
 	"github.com/opsdeck/opsdeck/ui/driftpane"
+	"github.com/opsdeck/opsdeck/ui/logstrip"
 	"github.com/opsdeck/opsdeck/ui/metricpane"
 	"github.com/opsdeck/opsdeck/ui/pane"
 	"github.com/opsdeck/opsdeck/ui/poll"
@@ -137,6 +138,7 @@ type Model struct {
 	// The panes with a drill-down of their own.
 	dbPane     *dbpane.Model
 	celeryPane *celerypane.Model // nil where no Celery is configured
+	strip      *logstrip.Model   // the log volume under the charts; nil without a log backend
 	driftPane  *driftpane.Model
 
 	focus   int
@@ -265,6 +267,7 @@ func (m *Model) buildPanes() {
 		m.panes = append(m.panes, m.celeryPane)
 	}
 	m.alerts = alertstrip.New(c, env.Metrics.Source, env.Alerting.Source, env.Scrubber)
+	m.strip = m.newStrip()
 	co := changes.Options{Scrubber: env.Scrubber}
 	if src, ok := env.Metrics.Source.(sources.Changes); ok {
 		co.Source = src
@@ -308,6 +311,9 @@ func (m *Model) route() {
 	m.byID = map[string]pane.Pane{m.alerts.ID(): m.alerts, m.changes.ID(): m.changes}
 	for _, p := range m.panes {
 		m.byID[p.ID()] = p
+	}
+	if m.strip != nil {
+		m.byID[m.strip.ID()] = m.strip
 	}
 }
 
@@ -369,7 +375,7 @@ func (m *Model) start() tea.Cmd {
 		return nil // the overview shown first: the panes start when it closes
 	}
 	m.started = true
-	cmds := []tea.Cmd{m.alerts.Start(), m.changes.Start()}
+	cmds := []tea.Cmd{m.alerts.Start(), m.changes.Start(), m.stripDo(nil)}
 	for _, p := range m.panes {
 		cmds = append(cmds, p.Start())
 	}
@@ -491,7 +497,7 @@ func (m *Model) refreshMetrics() tea.Cmd {
 	for _, p := range m.charts {
 		cmds = append(cmds, p.Update(poll.Refresh{}))
 	}
-	return tea.Batch(append(cmds, m.changes.Update(poll.Refresh{}))...)
+	return tea.Batch(append(cmds, m.changes.Update(poll.Refresh{}), m.stripDo(poll.Refresh{}))...)
 }
 
 // cursorGrid is the chart grid of the focused metric pane (or the first):
@@ -560,7 +566,7 @@ func (m *Model) setNotice(s string) tea.Cmd {
 
 // broadcastRefresh is the one message every pane receives.
 func (m *Model) broadcastRefresh() tea.Cmd {
-	cmds := []tea.Cmd{m.alerts.Update(poll.Refresh{})}
+	cmds := []tea.Cmd{m.alerts.Update(poll.Refresh{}), m.stripDo(poll.Refresh{})}
 	for _, p := range m.panes {
 		cmds = append(cmds, p.Update(poll.Refresh{}))
 	}

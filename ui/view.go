@@ -64,7 +64,8 @@ func (m *Model) layout() tea.Cmd {
 	for i, c := range m.charts {
 		groups[i] = c.Spec().Group
 	}
-	m.pages = paginate(groups, chartCols(m.w, metrics)*max(metricsH/minChartH, 1))
+	chartsH, stripH := m.stripSplit(metricsH, body, showState) // the log volume under the charts
+	m.pages = paginate(groups, chartCols(m.w, metrics)*max(chartsH/minChartH, 1))
 	if m.focus < metrics {
 		m.page = pageOf(m.pages, m.focus)
 	}
@@ -82,9 +83,9 @@ func (m *Model) layout() tea.Cmd {
 	metricRows := (len(shown) + cols - 1) / cols
 	idx := 0
 	for r := 0; r < metricRows; r++ {
-		h := metricsH / metricRows
+		h := chartsH / metricRows
 		if r == metricRows-1 {
-			h = metricsH - h*(metricRows-1)
+			h = chartsH - h*(metricRows-1)
 		}
 		var cells []cell
 		n := min(cols, len(shown)-idx) // a short last row still spans the screen
@@ -94,13 +95,16 @@ func (m *Model) layout() tea.Cmd {
 		}
 		m.rowsCache = append(m.rowsCache, row{h: h, cells: cells})
 	}
+	m.rowsCache = append(m.rowsCache, m.stripRows(stripH, m.rowsCache)...)
 	if showState {
 		cols, rows := stateGrid(m.w, len(m.panes)-metrics)
-		m.rowsCache = append(m.rowsCache, stateRowsOf(metrics, len(m.panes)-metrics, cols, rows, m.w, body-metricsH)...)
+		m.rowsCache = append(m.rowsCache, stateRowsOf(metrics, len(m.panes)-metrics, cols, rows, m.w, body-chartsH-stripH)...)
 	}
 	for _, r := range m.rowsCache {
 		for _, c := range r.cells {
-			cmds = append(cmds, m.panes[c.pane].SetSize(c.w, r.h))
+			if c.pane != stripCell { // sized by stripRows
+				cmds = append(cmds, m.panes[c.pane].SetSize(c.w, r.h))
+			}
 		}
 	}
 	// Hidden panes (state row on a short screen) keep polling at a nominal size.
@@ -180,7 +184,7 @@ func (m *Model) Render() string {
 	views := m.viewsBuf[:0] // apart from the key's: compared with it
 	for _, r := range m.rowsCache {
 		for _, c := range r.cells {
-			views = append(views, m.panes[c.pane].View(c.pane == m.focus))
+			views = append(views, m.cellView(c))
 		}
 	}
 	key := frameKey{header: header, alert: alert, footer: footer, w: m.w, h: m.h, views: views}
