@@ -214,7 +214,7 @@ func (m *Model) newStrip() *logstrip.Model {
 	if env.Logs.Source == nil {
 		return nil
 	}
-	return logstrip.New(m.paneContext, env.Logs.Source, env.LogsFilter, env.Logs.Target, env.Scrubber)
+	return logstrip.New(m.paneContext, env.Logs.Source, env.Logs.Target, env.Scrubber)
 }
 
 // stripDo starts the strip (msg nil) or hands it msg; nothing without one.

@@ -19,8 +19,7 @@ import (
 // drawn under the charts' columns.
 type Model struct {
 	pane.Polled[Reading]
-	src    sources.Logs
-	stream string
+	src sources.Logs
 	// columns are the widths of the charts above, left to right: the strip
 	// repeats its cells under each, on that chart's time axis.
 	columns []int
@@ -37,9 +36,10 @@ type Reading struct {
 	Volume     []sources.LogVolume
 }
 
-// New builds the strip over src (the stream's query is stream).
-func New(ctx *pane.Context, src sources.Logs, stream, target string, scrub *redact.Scrubber) *Model {
-	m := &Model{src: src, stream: stream, own: *ctx, refresh: ctx.Refresh}
+// New builds the strip over src (which narrows every read to the
+// application's stream itself).
+func New(ctx *pane.Context, src sources.Logs, target string, scrub *redact.Scrubber) *Model {
+	m := &Model{src: src, own: *ctx, refresh: ctx.Refresh}
 	m.Polled = pane.Polled[Reading]{
 		Ctx: &m.own, Poll: poll.State[Reading]{ID: ctx.ID("logstrip")}, Name: "Logs", Short: "logs",
 		Configured: src != nil, Target: target, Scrubber: scrub,
@@ -74,7 +74,7 @@ func (m *Model) newFetch() func(context.Context) (Reading, error) {
 	step := max(t.Window/time.Duration(m.cells()), time.Second)
 	// Read again once a cell's step has passed (at least every refresh).
 	m.own.Refresh = max(m.refresh, step)
-	src, q := m.src, sources.LogQuery{Filter: m.stream, Start: start, End: end}
+	src, q := m.src, sources.LogQuery{Start: start, End: end}
 	return func(ctx context.Context) (Reading, error) {
 		v, err := src.Volume(ctx, q, step)
 		return Reading{Start: start, End: end, Volume: v}, err

@@ -94,7 +94,7 @@ func TestStripReadsOncePerStepAndSaysFailures(t *testing.T) {
 			return func() tea.Msg { timers, pending = append(timers, d), append(pending, msg); return nil }
 		}}
 	src := &fakeLogs{vols: []sources.LogVolume{{Time: t0.Add(-time.Minute), ByLevel: map[string]int{"error": 4, "info": 40}}}}
-	m := New(ctx, src, `service.name:"origin-api"`, "http://victorialogs:9428", nil)
+	m := New(ctx, src, "http://victorialogs:9428", nil)
 	m.SetColumns(160, []int{80, 80})
 	if got := ansi.Strip(m.View(false)[0]); !strings.Contains(got, "logs: connecting…") {
 		t.Errorf("before the first answer: %q", got)
@@ -110,7 +110,7 @@ func TestStripReadsOncePerStepAndSaysFailures(t *testing.T) {
 	}
 	run(m.Start())
 	q, step := src.qs[0], src.steps[0]
-	if !q.Start.Equal(t0.Add(-15*time.Minute)) || !q.End.Equal(t0) || q.Filter != `service.name:"origin-api"` {
+	if !q.Start.Equal(t0.Add(-15*time.Minute)) || !q.End.Equal(t0) || q.Filter != "" {
 		t.Errorf("read %+v", q)
 	}
 	if want := 15 * time.Minute / time.Duration(metricpane.ChartWidth(80)); step != want {

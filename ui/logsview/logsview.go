@@ -45,7 +45,8 @@ type Jump struct {
 type Options struct {
 	Source sources.Logs
 	// Stream is the environment's query for the application's lines
-	// (logs.query), put before every filter.
+	// (logs.query): the backend narrows every read to it itself, and the
+	// view shows it before the filters.
 	Stream   string
 	Scrubber *redact.Scrubber
 	// Hints are the view's keys as bound, for its last line.
@@ -132,9 +133,9 @@ func Msg(msg tea.Msg) bool {
 	return false
 }
 
-// Query is what the backend is asked: the stream's query, what the view
-// was opened on and the typed filter, all of them.
-func (m *Model) Query() string { return And(m.o.Stream, m.jump.Filter, m.filter) }
+// Query is what the backend is asked, beyond its stream: what the view was
+// opened on and the typed filter, both.
+func (m *Model) Query() string { return And(m.jump.Filter, m.filter) }
 
 // And joins filters so that a line must match each ("" ones left out);
 // each is parenthesised, so that an OR in one stays inside it.
@@ -154,12 +155,22 @@ func And(filters ...string) string {
 // Start reads the range.
 func (m *Model) Start() tea.Cmd { return m.reread() }
 
-// reread forgets the lines kept and reads the whole range again (a new
-// filter, the refresh key); an answer still out is dropped.
+// reread reads the whole range again (the refresh key), the lines kept
+// replaced when it answers; an answer still out is dropped.
 func (m *Model) reread() tea.Cmd {
 	m.st.gen++
 	m.st.reading = true
 	return m.fetch(true)
+}
+
+// requery reads the lines of another query: those kept are another's, and
+// go at once (a failing read must not leave them under the new title).
+func (m *Model) requery() tea.Cmd {
+	m.lines.reset()
+	clear(m.edge)
+	m.newest, m.cursor, m.expanded, m.pinned = time.Time{}, 0, nil, true
+	m.st = state{gen: m.st.gen}
+	return m.reread()
 }
 
 // span is the range a first read covers at now.
@@ -378,9 +389,12 @@ func (m *Model) Type(msg tea.Msg) tea.Cmd {
 // KeepFilter ends typing: the lines of the filter typed are read.
 func (m *Model) KeepFilter() tea.Cmd {
 	m.input.Blur()
-	m.filter = strings.TrimSpace(m.input.Value())
-	m.pinned = true
-	return m.reread()
+	f := strings.TrimSpace(m.input.Value())
+	if f == m.filter {
+		return nil
+	}
+	m.filter = f
+	return m.requery()
 }
 
 // Filter is the typed filter in force.

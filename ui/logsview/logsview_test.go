@@ -156,7 +156,7 @@ func TestFirstReadShowsNewestLast(t *testing.T) {
 	r := newRig(t, &fakeLogs{lines: sample()}, Jump{Follow: true})
 	r.run(r.m.Start())
 	q := r.src.last()
-	if q.Filter != `service.name:"origin-api"` || !q.Start.Equal(t0.Add(-15*time.Minute)) || !q.End.Equal(t0) || q.Limit != Limit {
+	if q.Filter != "" || !q.Start.Equal(t0.Add(-15*time.Minute)) || !q.End.Equal(t0) || q.Limit != Limit {
 		t.Errorf("first read asked %+v", q)
 	}
 	s := r.screen()
@@ -208,7 +208,7 @@ func TestFilterIsSentAndItsMatchHighlighted(t *testing.T) {
 		t.Errorf("the filter being typed is not shown:\n%s", r.screen())
 	}
 	r.run(r.m.KeepFilter())
-	want := `(service.name:"origin-api") ("pool timeout")`
+	want := `"pool timeout"`
 	if got := r.src.last().Filter; got != want {
 		t.Errorf("sent %q, want %q", got, want)
 	}
@@ -430,5 +430,21 @@ func TestAnd(t *testing.T) {
 		if got := And(c[1:]...); got != c[0] {
 			t.Errorf("And(%q) = %q, want %q", c[1:], got, c[0])
 		}
+	}
+}
+
+// TestNewFilterDropsTheLinesOfTheOld: the lines kept are the old query's;
+// when the new one fails, they must not stay under its title.
+func TestNewFilterDropsTheLinesOfTheOld(t *testing.T) {
+	src := &fakeLogs{lines: sample()}
+	r := newRig(t, src, Jump{})
+	r.run(r.m.Start())
+	src.err = errors.New(`filter "a | b" has a pipe (|): opsdeck takes filters only`)
+	r.run(r.m.StartFilter())
+	r.m.input.SetValue("a | b")
+	r.run(r.m.KeepFilter())
+	s := r.screen()
+	if strings.Contains(s, "cache hit chat:42") || !strings.Contains(s, "⚠ logs: filter \"a | b\" has a pipe") {
+		t.Errorf("the old query's lines stay under the new one, or its failure is not said:\n%s", s)
 	}
 }

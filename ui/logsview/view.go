@@ -29,8 +29,8 @@ func (m *Model) View(st *theme.Styles) []string {
 	switch {
 	case m.input.Focused():
 		add(st.Accent, "/ "+m.input.Value()+"█")
-	case m.Query() != "":
-		add(st.Faint, "query: "+m.Query())
+	case m.o.Stream != "" || m.Query() != "":
+		add(st.Faint, "query: "+And(m.o.Stream, m.Query()))
 	default:
 		add(st.Faint, "query: every line")
 	}
