@@ -101,10 +101,8 @@ func (a *app) console(ctx context.Context, cfg *config.Config) error {
 		Notices:      actions.AbandonedWarnings(audit, who.Host),
 		ConfigSource: configSource(cfg),
 	})
-	// The renderer wakes up this often even when nothing changed; 10 frames a
-	// second keeps a key press on screen within 100 ms at a sixth of the idle
-	// CPU of the default 60.
-	_, err = tea.NewProgram(model, tea.WithFPS(10), tea.WithContext(ctx)).Run()
+	// The renderer's rate: the root holds its frame for one of its frames.
+	_, err = tea.NewProgram(model, tea.WithFPS(ui.FrameRate), tea.WithContext(ctx)).Run()
 	if errors.Is(err, tea.ErrInterrupted) || (errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil) {
 		return nil
 	}

@@ -128,7 +128,9 @@ type Model struct {
 	// the top one has the keys.
 	stack    []screen
 	composed composed // the last overlay frame
-	frame    string   // the last frame without overlay, and what it was built from
+	hold     frameHold
+	shown    string // the frame Render last handed out
+	frame    string // the last frame without overlay, and what it was built from
 	frameKey frameKey
 	viewsBuf [][]string
 	boxed    struct{ content, out string }
@@ -382,8 +384,9 @@ func (m *Model) start() tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
-// Update handles a message: keys and sizes here, pane messages routed by ID.
-func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+// update handles a message: keys and sizes here, pane messages routed by
+// ID (Update, in hold.go, holds the frame around it).
+func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.w, m.h = msg.Width, msg.Height

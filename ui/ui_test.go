@@ -22,6 +22,7 @@ import (
 	"github.com/opsdeck/opsdeck/sources"
 	"github.com/opsdeck/opsdeck/ui/chart"
 	"github.com/opsdeck/opsdeck/ui/metricpane"
+	"github.com/opsdeck/opsdeck/ui/poll"
 	"github.com/opsdeck/opsdeck/ui/theme"
 )
 
@@ -441,7 +442,7 @@ func TestErrorKeepsDataAndRecovers(t *testing.T) {
 	// Retries: a failing source is tried again within 1.25 intervals.
 	var delays []time.Duration
 	for _, tm := range h.timers {
-		if _, ok := tm.msg.(clockTick); !ok {
+		if _, ok := tm.msg.(poll.Tick); ok {
 			delays = append(delays, tm.d)
 		}
 	}

@@ -164,8 +164,17 @@ func (m *Model) View() tea.View {
 	return v
 }
 
-// Render draws the screen as a string of exactly h lines of w cells.
+// Render draws the screen as a string of exactly h lines of w cells; the
+// frame last drawn while it is held (hold.go).
 func (m *Model) Render() string {
+	if m.hold.on && m.shown != "" {
+		return m.shown
+	}
+	m.shown = m.render()
+	return m.shown
+}
+
+func (m *Model) render() string {
 	if m.w == 0 {
 		return "opsdeck: starting…"
 	}

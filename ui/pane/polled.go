@@ -58,6 +58,10 @@ func (p *Polled[T]) Failing() bool  { return p.Poll.Err != nil }
 func (p *Polled[T]) Loaded() bool   { return !p.Configured || p.Poll.HasLast || p.Poll.Err != nil }
 func (p *Polled[T]) Ticking() bool  { return p.held() == "" && Ticking(p.Ctx, &p.Poll) }
 
+// InFlight reports whether a fetch is out: the root holds its frame while
+// a refresh's answers are still coming (ui's frame hold).
+func (p *Polled[T]) InFlight() bool { return p.Poll.InFlight() }
+
 func (p *Polled[T]) held() string {
 	if p.Hold == nil {
 		return ""
