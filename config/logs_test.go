@@ -77,3 +77,16 @@ func TestLogsPrinted(t *testing.T) {
 		t.Errorf("production's logs %+v", l)
 	}
 }
+
+// TestExampleLogs: the shipped example's logs: block reads the service's
+// lines by default.
+func TestExampleLogs(t *testing.T) {
+	cfg, err := Load(Options{Bindings: ui.Specs(), Path: "../opsdeck.example.yaml", LookupEnv: envOf(
+		"QA_DATABASE_URL", "postgresql://u:p@db/qa", "PROD_DATABASE_URL", "postgresql://u:p@db/prod")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := cfg.Environments["production"].Logs; l.URL != "https://victorialogs.example.com" || l.Query != `service.name:"origin-api"` || l.Limit != 1000 {
+		t.Errorf("the example's logs %+v", l)
+	}
+}
