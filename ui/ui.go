@@ -131,6 +131,7 @@ type Model struct {
 	hold     frameHold
 	shown    string // the frame Render last handed out
 	frame    string // the last frame without overlay, and what it was built from
+	frameBuf []byte // where frames are composed
 	frameKey frameKey
 	viewsBuf [][]string
 	boxed    struct{ content, out string }

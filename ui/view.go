@@ -185,10 +185,10 @@ func (m *Model) render() string {
 	if o, ok := m.top().(*overviewScreen); ok && o.model != nil {
 		return m.overviewFrame(o.model)
 	}
-	// One builder for the whole frame: panes hand over cached lines, and the
-	// frame is only their concatenation. Most messages (a pane's tick, a
-	// fetch that changed nothing) change no line: the last frame is then
-	// handed back as it was, without building it again.
+	// The panes hand over cached lines, and the frame is only their
+	// concatenation. Most messages (a pane's tick, a fetch that changed
+	// nothing) change no line: the last frame is then handed back as it
+	// was, without building it again.
 	header, alert, footer := m.header(), m.alerts.View(false)[0], m.footer()
 	views := m.viewsBuf[:0] // apart from the key's: compared with it
 	for _, r := range m.rowsCache {
@@ -202,11 +202,11 @@ func (m *Model) render() string {
 		return m.overlaid(m.frame)
 	}
 	m.viewsBuf, m.frameKey = m.frameKey.views, key
-	var b strings.Builder
-	b.Grow(m.w * m.h * 4)
-	b.WriteString(header)
-	b.WriteByte('\n')
-	b.WriteString(alert)
+	// Composed in a buffer kept from frame to frame, then copied once into
+	// the frame's string: one allocation of the frame's own size.
+	b := append(m.frameBuf[:0], header...)
+	b = append(b, '\n')
+	b = append(b, alert...)
 	written := 2
 	blocks := make([][]string, 0, 4)
 	at := 0
@@ -217,22 +217,25 @@ func (m *Model) render() string {
 			at++
 		}
 		for i := 0; i < r.h; i++ {
-			b.WriteByte('\n')
+			b = append(b, '\n')
 			for _, blk := range blocks {
 				if i < len(blk) {
-					b.WriteString(blk[i])
+					b = append(b, blk[i]...)
 				}
 			}
 		}
 		written += r.h
 	}
 	for ; written < m.h-1; written++ {
-		b.WriteByte('\n')
-		b.WriteString(strings.Repeat(" ", m.w))
+		b = append(b, '\n')
+		for range m.w {
+			b = append(b, ' ')
+		}
 	}
-	b.WriteByte('\n')
-	b.WriteString(footer)
-	m.frame = b.String()
+	b = append(b, '\n')
+	b = append(b, footer...)
+	m.frameBuf = b
+	m.frame = string(b)
 	return m.overlaid(m.frame)
 }
 
