@@ -286,7 +286,10 @@ func TestVolume(t *testing.T) {
 	if d, _ := time.ParseDuration(got.URL.Query().Get("step")); 24*time.Hour/d > maxSteps {
 		t.Errorf("a day in steps of %s", d)
 	}
-	if _, err := volumeOf([]byte("<html>"), 200, "200 OK", "vl"); err == nil || !strings.Contains(err.Error(), "not VictoriaLogs's hits") {
+	if _, err := volumeOf([]byte("<html>"), 200, "200 OK", "vl"); err == nil || !strings.Contains(err.Error(), "answered an HTML page") {
+		t.Errorf("HTML hits: %v", err)
+	}
+	if _, err := volumeOf([]byte(`{"hits":[{"fields"`), 200, "200 OK", "vl"); err == nil || !strings.Contains(err.Error(), "not VictoriaLogs's hits") {
 		t.Errorf("HTML hits: %v", err)
 	}
 	if _, err := volumeOf([]byte("<html>"), 502, "502 Bad Gateway", "vl"); err == nil || !strings.Contains(err.Error(), "502") {

@@ -1,6 +1,7 @@
 package victorialogs
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/opsdeck/opsdeck/internal/safetext"
@@ -51,13 +53,16 @@ func (c *Client) Volume(ctx context.Context, q sources.LogQuery, step time.Durat
 // volumeOf decodes hits's answer into counts per step by level.
 func volumeOf(body []byte, code int, status, server string) ([]sources.LogVolume, error) {
 	if code/100 != 2 {
-		text := safetext.Shorten(safetext.String(string(body)), 500)
-		if len(body) == 0 || body[0] == '<' {
-			text = ""
+		text := strings.TrimSpace(string(body))
+		if text == "" || text[0] == '<' {
+			return nil, fmt.Errorf("%s answered %s", server, safetext.Shorten(safetext.String(status), 100))
 		}
-		return nil, fmt.Errorf("%s answered %s %s", server, safetext.Shorten(safetext.String(status), 100), text)
+		return nil, fmt.Errorf("%s answered %s: %s", server, safetext.Shorten(safetext.String(status), 100), safetext.Shorten(safetext.String(text), 500))
 	}
 	var a hitsAnswer
+	if bytes.HasPrefix(bytes.TrimSpace(body), []byte("<")) {
+		return nil, fmt.Errorf("%s answered an HTML page, not VictoriaLogs's API (a login page or a proxy's?)", server)
+	}
 	if err := json.Unmarshal(body, &a); err != nil {
 		return nil, fmt.Errorf("%s's answer is not VictoriaLogs's hits: %s", server, safetext.Shorten(safetext.String(err.Error()), 200))
 	}

@@ -35,9 +35,15 @@ type Logger struct {
 	logger   log.Logger
 }
 
-// exportInterval is how long a record may wait in the batch before it is
-// sent: short, so that tests and the demo see their lines soon.
-const exportInterval = 100 * time.Millisecond
+// The batch processor's bounds: a record waits at most exportInterval
+// (short, so that tests and the demo see their lines soon), and the queue
+// holds queueSize records; beyond it the SDK drops records, as a real
+// service's does (call Flush in between to send a flood whole).
+const (
+	exportInterval = 100 * time.Millisecond
+	queueSize      = 1 << 15
+	batchSize      = 4096
+)
 
 // New sends to endpointURL, the OTLP/HTTP logs URL
 // (http://host:port/insert/opentelemetry/v1/logs for VictoriaLogs), as
@@ -48,7 +54,8 @@ func New(ctx context.Context, endpointURL, service string) (*Logger, error) {
 		return nil, fmt.Errorf("otlp log exporter for %s: %w", endpointURL, err)
 	}
 	p := sdklog.NewLoggerProvider(
-		sdklog.WithProcessor(sdklog.NewBatchProcessor(exp, sdklog.WithExportInterval(exportInterval))),
+		sdklog.WithProcessor(sdklog.NewBatchProcessor(exp, sdklog.WithExportInterval(exportInterval),
+			sdklog.WithMaxQueueSize(queueSize), sdklog.WithExportMaxBatchSize(batchSize))),
 		sdklog.WithResource(resource.NewSchemaless(attribute.String("service.name", service))),
 	)
 	return &Logger{provider: p, logger: p.Logger("opsdeck/otellogs")}, nil
