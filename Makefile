@@ -62,7 +62,8 @@ bench: deps jaeger victorialogs prometheus
 FUZZ_TARGETS := ./config:FuzzParse ./sources/alembic:FuzzParseFile ./sources/prometheus:FuzzResponse \
 	./sources/scrape:FuzzScrape ./sources/jaeger:FuzzTrace ./internal/grafana:FuzzParse ./internal/safetext:FuzzString \
 	./internal/snapshot:FuzzReportsHoldNoControls ./ui:FuzzNoSourceStringReachesTheTerminalRaw \
-	./sources/alertmanager:FuzzDecode ./sources/preflight:FuzzAnalyze ./sources/preflight:FuzzSplit ./sources/celery:FuzzDecodeEvents
+	./sources/alertmanager:FuzzDecode ./sources/preflight:FuzzAnalyze ./sources/preflight:FuzzSplit ./sources/celery:FuzzDecodeEvents \
+	./sources/victorialogs:FuzzLine ./sources/victorialogs:FuzzVolume
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; fn=$${t##*:}; echo "== $$fn in $$pkg for $(FUZZTIME)"; \

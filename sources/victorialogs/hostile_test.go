@@ -323,3 +323,27 @@ func FuzzLine(f *testing.F) {
 		}
 	})
 }
+
+// FuzzVolume: whatever hits answers, decoding it neither panics nor lets a
+// control character into a level or an error.
+func FuzzVolume(f *testing.F) {
+	f.Add([]byte(`{"hits":[{"fields":{"severity_text":"ERROR\u001b[2J"},"timestamps":["2026-12-06T08:00:00Z"],"values":[3]}]}`), 200)
+	f.Add([]byte(`{"hits":[{"fields":{},"timestamps":["x","y"],"values":[1]}]}`), 200)
+	f.Add([]byte("<html>\u202e"), 502)
+	f.Fuzz(func(t *testing.T, body []byte, code int) {
+		v, err := volumeOf(body, code, "status \x1b", "vl")
+		if err != nil {
+			if faults.HasControl(err.Error()) {
+				t.Fatalf("control character in %q", err)
+			}
+			return
+		}
+		for _, s := range v {
+			for level := range s.ByLevel {
+				if faults.HasControl(level) {
+					t.Fatalf("control character in level %q", level)
+				}
+			}
+		}
+	})
+}
