@@ -74,6 +74,7 @@ func TestCanaryPasswordNeverShown(t *testing.T) {
     tracing: {jaeger_url: "http://127.0.0.1:%[6]d", bearer_token: "%[1]s", timeout: 1s}
     alertmanager: {url: "http://am:%[1]s@127.0.0.1:%[6]d", timeout: 1s, basic_auth: {username: am, password: "%[1]s"}}
     celery: {broker_url: "redis://:%[1]s@127.0.0.1:%[6]d/0", timeout: 1s}
+    logs: {url: "http://vl:%[1]s@127.0.0.1:%[6]d", bearer_token: "%[1]s", timeout: 1s}
   wrongpw:
     postgres: {url: "postgresql://opsdeck:%[1]sX@%[3]s/opsdeck?sslmode=disable"}
     redis: {url: "redis://:%[1]sX@%[4]s/0"}
