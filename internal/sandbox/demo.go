@@ -677,6 +677,9 @@ func (s *Sandbox) startCelery(ctx context.Context) error {
 			continue
 		}
 		o.BrokerURL, o.Parent = s.Redis.URL(CeleryDB), s.Dir
+		if s.Logs != nil {
+			o.LogsURL = s.Logs.URL()
+		}
 		w, err := servers.StartCeleryWorker(ctx, o)
 		if err != nil {
 			return err

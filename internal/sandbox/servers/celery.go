@@ -41,6 +41,9 @@ type CeleryOptions struct {
 	// Parent is where the worker's directory goes ("" for the temp dir):
 	// the demo keeps its workers inside its sandbox, removed with it.
 	Parent string
+	// LogsURL is a VictoriaLogs the worker logs its failures and retries
+	// to, each line with its task id ("" for none).
+	LogsURL string
 }
 
 // CeleryWorker is a running `celery worker` of the test application.
@@ -137,7 +140,11 @@ func StartCeleryWorker(ctx context.Context, o CeleryOptions) (*CeleryWorker, err
 		return errors.New("not ready yet")
 	}
 	// The broker URL goes through the environment, never argv.
-	proc, err := startProcessEnv("celery", dir, []string{"CELERY_BROKER_URL=" + o.BrokerURL, "PYTHONDONTWRITEBYTECODE=1"}, celeryPython, args...)
+	env := []string{"CELERY_BROKER_URL=" + o.BrokerURL, "PYTHONDONTWRITEBYTECODE=1"}
+	if o.LogsURL != "" {
+		env = append(env, "OPSDECK_LOGS_URL="+o.LogsURL)
+	}
+	proc, err := startProcessEnv("celery", dir, env, celeryPython, args...)
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err
