@@ -156,13 +156,23 @@ func Cells(vols []sources.LogVolume, start time.Time, length time.Duration, n in
 var blocks = []rune("▁▂▃▄▅▆▇█")
 
 // Bars draws cells as one row of blocks, each as high as its count against
-// the largest: a cell with errors in the error colour, with warnings in
-// the warning colour, others muted; an empty cell blank.
+// the largest, an empty cell blank. A cell is in the error colour where its
+// errors stand out: at least twice the window's errors per cell, or 5 % of
+// its lines; in the warning colour where its warnings do; muted otherwise.
+// A service logs some errors all the time (a 0.3 % error rate is an error
+// line in most cells): painting every cell that has one would paint them
+// all, and the burst under the error-rate spike would not stand out.
 func Bars(st *theme.Styles, cells []Cell) string {
-	top := 0
+	top, lines, errs, warns := 0, 0, 0, 0
 	for _, c := range cells {
 		top = max(top, c.Total)
+		errs += c.Errors
+		warns += c.Warnings
+		if c.Total > 0 {
+			lines++
+		}
 	}
+	stands := func(n, total, all int) bool { return n > 0 && (n*lines >= 2*all || n*20 >= total) }
 	var b strings.Builder
 	for _, c := range cells {
 		if c.Total == 0 {
@@ -172,9 +182,9 @@ func Bars(st *theme.Styles, cells []Cell) string {
 		h := min((c.Total*len(blocks)-1)/top, len(blocks)-1)
 		p := st.Muted
 		switch {
-		case c.Errors > 0:
+		case stands(c.Errors, c.Total, errs):
 			p = st.Error
-		case c.Warnings > 0:
+		case stands(c.Warnings, c.Total, warns):
 			p = st.Warn
 		}
 		b.WriteString(p.Render(string(blocks[h])))

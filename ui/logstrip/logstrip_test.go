@@ -42,6 +42,25 @@ func TestBars(t *testing.T) {
 	if got != want {
 		t.Errorf("got %q\nwant %q", got, want)
 	}
+	// A steady error or two in every cell is the service's baseline: only
+	// the burst is in the error colour.
+	cells := make([]Cell, 10)
+	for i := range cells {
+		cells[i] = Cell{Total: 400, Errors: 1}
+	}
+	cells[6] = Cell{Total: 440, Errors: 40}
+	got = Bars(st, cells)
+	want = strings.Repeat(st.Muted.Render("█"), 6) + st.Error.Render("█") + strings.Repeat(st.Muted.Render("█"), 3)
+	if got != want {
+		t.Errorf("the burst alone should be red, the baseline muted: %q", got)
+	}
+	// A sustained incident: every cell 10 % errors, all of them red.
+	for i := range cells {
+		cells[i] = Cell{Total: 400, Errors: 40}
+	}
+	if got := Bars(st, cells); strings.Count(got, st.Error.Render("█")) != 10 {
+		t.Errorf("a sustained error rate must stay red: %q", got)
+	}
 }
 
 // TestSegmentLinesUpWithTheChart: under a pane, the strip's cells are the

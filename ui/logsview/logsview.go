@@ -92,6 +92,7 @@ type state struct {
 	err         error
 	since       time.Time // the first failure of the current run
 	full        bool      // the last read brought as many lines as it asked for
+	capped      bool      // the first read did: older lines of the range were not read
 	first, last time.Time // the range read: the first read's start, the last read's end
 }
 
@@ -233,6 +234,9 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 			m.st.err = msg.err
 		} else {
 			m.st.reading, m.st.err, m.st.has, m.st.lastOK, m.st.full = false, nil, true, msg.at, msg.full
+			if msg.fresh {
+				m.st.capped = msg.full
+			}
 			m.keep(msg.lines, msg.fresh, msg.full)
 		}
 		if m.follow || m.st.err != nil {
@@ -424,6 +428,10 @@ func (m *Model) status(now time.Time) string {
 	case !m.st.has:
 	case n == 0:
 		parts = append(parts, "no lines")
+	case n == 1:
+		parts = append(parts, "1 line")
+	case m.st.capped:
+		parts = append(parts, fmt.Sprintf("%d lines, the newest of more", n))
 	default:
 		parts = append(parts, fmt.Sprintf("%d lines", n))
 	}

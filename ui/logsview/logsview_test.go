@@ -448,3 +448,17 @@ func TestNewFilterDropsTheLinesOfTheOld(t *testing.T) {
 		t.Errorf("the old query's lines stay under the new one, or its failure is not said:\n%s", s)
 	}
 }
+
+// TestFirstReadCappedSaysSo: a range with more lines than one read takes
+// shows its newest, and says there were more.
+func TestFirstReadCappedSaysSo(t *testing.T) {
+	var many []sources.LogLine
+	for i := range Limit + 10 {
+		many = append(many, line(t0.Add(-time.Duration(Limit+10-i)*time.Millisecond), "info", fmt.Sprint("line ", i)))
+	}
+	r := newRig(t, &fakeLogs{lines: many}, Jump{})
+	r.run(r.m.Start())
+	if s := r.screen(); !strings.Contains(s, fmt.Sprintf("%d lines, the newest of more", Limit)) || !strings.Contains(s, fmt.Sprint("line ", Limit+9)) {
+		t.Errorf("a capped read does not say so, or lacks the newest line:\n%s", s)
+	}
+}
