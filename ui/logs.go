@@ -208,13 +208,18 @@ func (m *Model) openLogTrace(tea.KeyPressMsg) tea.Cmd {
 
 // newStrip is the log volume strip of the environment, nil without a log
 // backend: then no row is taken from the charts (most setups have none,
-// and L says how to configure one).
+// and L says how to configure one). With a focus, it counts the lines of
+// the focus, as the charts above it read its value alone.
 func (m *Model) newStrip() *logstrip.Model {
 	env := m.env
 	if env.Logs.Source == nil {
 		return nil
 	}
-	return logstrip.New(m.paneContext, env.Logs.Source, env.Logs.Target, env.Scrubber)
+	filter := ""
+	if m.narrow.Label != "" {
+		filter = narrowFilter(m.narrow)
+	}
+	return logstrip.New(m.paneContext, env.Logs.Source, filter, env.Logs.Target, env.Scrubber)
 }
 
 // stripDo starts the strip (msg nil) or hands it msg; nothing without one.

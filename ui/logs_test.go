@@ -359,3 +359,27 @@ func TestLogStripViews(t *testing.T) {
 		})
 	}
 }
+
+// TestLogStripFollowsTheFocus: focused on a route, the strip counts that
+// route's lines, as the charts above it read that route alone.
+func TestLogStripFollowsTheFocus(t *testing.T) {
+	h := newHarness(t, healthy(), nil, false)
+	logs := &fakeLogs{}
+	h.logs = logs
+	h.m.openEnv("qa")
+	h.size(160, 48)
+	h.run(h.m.setNarrow(sources.Narrowing{Label: "handler", Value: "/api/chat"}))
+	logs.mu.Lock()
+	q := logs.volumes[len(logs.volumes)-1]
+	logs.mu.Unlock()
+	if !strings.Contains(q.Filter, `http.route:"/api/chat"`) {
+		t.Errorf("focused, the strip counts %q", q.Filter)
+	}
+	h.key("esc") // the focus cleared
+	logs.mu.Lock()
+	q = logs.volumes[len(logs.volumes)-1]
+	logs.mu.Unlock()
+	if q.Filter != "" {
+		t.Errorf("unfocused, the strip still counts %q", q.Filter)
+	}
+}

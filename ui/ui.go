@@ -328,8 +328,9 @@ func (m *Model) setNarrow(f sources.Narrowing) tea.Cmd {
 	for i, p := range m.charts {
 		m.panes[i] = p
 	}
+	m.strip = m.newStrip()
 	m.route()
-	cmds := []tea.Cmd{m.layout()}
+	cmds := []tea.Cmd{m.layout(), m.stripDo(nil)}
 	for _, p := range m.charts {
 		cmds = append(cmds, p.Start())
 	}

@@ -19,7 +19,8 @@ import (
 // drawn under the charts' columns.
 type Model struct {
 	pane.Polled[Reading]
-	src sources.Logs
+	src    sources.Logs
+	filter string
 	// columns are the widths of the charts above, left to right: the strip
 	// repeats its cells under each, on that chart's time axis.
 	columns []int
@@ -37,11 +38,13 @@ type Reading struct {
 }
 
 // New builds the strip over src (which narrows every read to the
-// application's stream itself).
-func New(ctx *pane.Context, src sources.Logs, target string, scrub *redact.Scrubber) *Model {
-	m := &Model{src: src, own: *ctx, refresh: ctx.Refresh}
+// application's stream itself), counting the lines of filter ("" every
+// line: the charts' focus, when they have one).
+func New(ctx *pane.Context, src sources.Logs, filter, target string, scrub *redact.Scrubber) *Model {
+	m := &Model{src: src, filter: filter, own: *ctx, refresh: ctx.Refresh}
 	m.Polled = pane.Polled[Reading]{
-		Ctx: &m.own, Poll: poll.State[Reading]{ID: ctx.ID("logstrip")}, Name: "Logs", Short: "logs",
+		// A strip per filter: a read for another focus is never this one's.
+		Ctx: &m.own, Poll: poll.State[Reading]{ID: ctx.ID("logstrip@" + filter)}, Name: "Logs", Short: "logs",
 		Configured: src != nil, Target: target, Scrubber: scrub,
 		NewFetch: m.newFetch,
 		Shared:   func() int { return ctx.Time.Version },
@@ -74,7 +77,7 @@ func (m *Model) newFetch() func(context.Context) (Reading, error) {
 	step := max(t.Window/time.Duration(m.cells()), time.Second)
 	// Read again once a cell's step has passed (at least every refresh).
 	m.own.Refresh = max(m.refresh, step)
-	src, q := m.src, sources.LogQuery{Start: start, End: end}
+	src, q := m.src, sources.LogQuery{Filter: m.filter, Start: start, End: end}
 	return func(ctx context.Context) (Reading, error) {
 		v, err := src.Volume(ctx, q, step)
 		return Reading{Start: start, End: end, Volume: v}, err

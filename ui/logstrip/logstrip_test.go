@@ -113,7 +113,7 @@ func TestStripReadsOncePerStepAndSaysFailures(t *testing.T) {
 			return func() tea.Msg { timers, pending = append(timers, d), append(pending, msg); return nil }
 		}}
 	src := &fakeLogs{vols: []sources.LogVolume{{Time: t0.Add(-time.Minute), ByLevel: map[string]int{"error": 4, "info": 40}}}}
-	m := New(ctx, src, "http://victorialogs:9428", nil)
+	m := New(ctx, src, "", "http://victorialogs:9428", nil)
 	m.SetColumns(160, []int{80, 80})
 	if got := ansi.Strip(m.View(false)[0]); !strings.Contains(got, "logs: connecting…") {
 		t.Errorf("before the first answer: %q", got)
