@@ -129,6 +129,13 @@ func TestLogsView(t *testing.T) {
 	if l.model.Following() {
 		t.Error("f does not stop following")
 	}
+	// esc while typing puts the filter in force back, and stays in the view.
+	h.key("/")
+	h.key("x")
+	h.key("esc")
+	if h.m.scope().String() != "logs view" || l.model.Filter() != "timeout" {
+		t.Fatalf("esc while typing: scope %v, filter %q", h.m.scope(), l.model.Filter())
+	}
 	h.key("esc")
 	if _, open := h.m.top().(*logsScreen); open {
 		t.Error("esc does not close the logs view")
@@ -203,6 +210,35 @@ func TestLogsFromTheWaterfall(t *testing.T) {
 	h.logsTop()
 	if n := len(h.m.stack); n != 3 { // console, trace list, logs
 		t.Errorf("%d screens after going back and forth (%v)", n, h.kinds())
+	}
+}
+
+// TestLogsOfTheSelectedExemplar: L on the trace list (no trace open) shows
+// the selected request's lines, around its instant.
+func TestLogsOfTheSelectedExemplar(t *testing.T) {
+	src := healthy()
+	at := t0.Add(-2 * time.Minute)
+	src.exemplars = []sources.Exemplar{{At: at, Value: 4, TraceID: logTrace, Labels: map[string]string{"handler": "/api/chat"}}}
+	h := newHarness(t, src, nil, false)
+	logs := &fakeLogs{lines: sampleLogs()}
+	h.logs = logs
+	h.m.openEnv("qa")
+	h.size(160, 48)
+	h.key("tab")
+	h.key("tab") // P95
+	h.key("t")
+	h.key("L")
+	h.logsTop()
+	q := logs.asked(t)
+	if q.Filter != `trace_id:"`+logTrace+`"` || !q.Start.Equal(at.Add(-5*time.Minute)) || !q.End.Equal(at.Add(time.Minute)) {
+		t.Errorf("the selected request's lines were asked as %+v", q)
+	}
+	if s := h.screen(); !strings.Contains(s, "POST /api/chat 500: pool timeout after 30 s") || strings.Contains(s, "cache hit") {
+		t.Errorf("not the trace's line alone:\n%s", s)
+	}
+	h.key("esc")
+	if _, ok := h.m.top().(*tracesScreen); !ok {
+		t.Errorf("esc from the lines goes back to the list (%v)", h.kinds())
 	}
 }
 
