@@ -3,6 +3,8 @@ package logsview
 import (
 	"fmt"
 
+	"github.com/opsdeck/opsdeck/internal/safetext"
+
 	"github.com/opsdeck/opsdeck/ui/frame"
 	"github.com/opsdeck/opsdeck/ui/pane"
 	"github.com/opsdeck/opsdeck/ui/theme"
@@ -28,9 +30,9 @@ func (m *Model) View(st *theme.Styles) []string {
 	add(st.Muted, status)
 	switch {
 	case m.input.Focused():
-		add(st.Accent, "/ "+m.input.Value()+"█")
+		add(st.Accent, "/ "+safetext.String(m.input.Value())+"█")
 	case m.o.Stream != "" || m.Query() != "":
-		add(st.Faint, "query: "+And(m.o.Stream, m.Query()))
+		add(st.Faint, "query: "+safetext.String(And(m.o.Stream, m.Query())))
 	default:
 		add(st.Faint, "query: every line")
 	}
