@@ -465,7 +465,9 @@ func (s *Sandbox) logging() string {
 	if s.Logs == nil {
 		return ""
 	}
-	return fmt.Sprintf("    logs: {url: %q}\n", s.Logs.URL())
+	// The API's lines and its workers': the console goes from a Celery
+	// failure to the worker's lines as from a trace to the API's.
+	return fmt.Sprintf("    logs: {url: %q, query: 'service.name:in(%q, %q)'}\n", s.Logs.URL(), originapi.ServiceName, "origin-worker")
 }
 
 // Stop stops every server and removes the sandbox directory. Safe to call twice.
