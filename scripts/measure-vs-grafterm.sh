@@ -15,14 +15,17 @@
 #   OPSDECK_BIN=path                the console measured (bin/opsdeck)
 #   OPSDECK_BASE_BIN=path           another console build measured in the same
 #                                   rounds (e.g. the commit before a change)
+#   OPSDECK_ALT_BIN=path            a third, "alt" (e.g. a wrapper that sets GOGC)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-3}
 duration=${2:-60}
 bin=${OPSDECK_BIN:-bin/opsdeck}
 base=${OPSDECK_BASE_BIN:-}
+alt=${OPSDECK_ALT_BIN:-}
 [[ -x $bin ]] || { echo "measure-vs: $bin not built (make build)" >&2; exit 1; }
 [[ -z $base || -x $base ]] || { echo "measure-vs: $base is not a program" >&2; exit 1; }
+[[ -z $alt || -x $alt ]] || { echo "measure-vs: $alt is not a program" >&2; exit 1; }
 command -v tmux >/dev/null || { echo "measure-vs: tmux missing (scripts/deps.sh)" >&2; exit 1; }
 
 # grafterm, built once into the user's cache at the version tools/grafterm pins.
@@ -102,11 +105,13 @@ run() {
 
 contenders=(grafterm opsdeck)
 [[ -n $base ]] && contenders+=(base)
+[[ -n $alt ]] && contenders+=(alt)
 command_of() {
   case $1 in
   grafterm) echo "$grafterm -c scripts/grafterm.json -u $work/datasources.json -r 2s -d 15m" ;;
   opsdeck) echo "$bin --config $cfg --refresh 2s" ;;
   base) echo "$base --config $cfg --refresh 2s" ;;
+  alt) echo "$alt --config $cfg --refresh 2s" ;;
   esac
 }
 echo "idle ${duration}s at a 2s refresh, 160x48, $rounds rounds; load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -122,7 +127,7 @@ for r in $(seq 1 "$rounds"); do
       "$name" "$r" "$c" "$(echo "$hwm / 1024" | bc -l)" "$(echo "$rss / 1024" | bc -l)" "$(echo "$anon / 1024" | bc -l)" "$(cut -d' ' -f1 /proc/loadavg)" |
       tee -a "$work/results"
   done
-  for name in opsdeck base; do
+  for name in opsdeck base alt; do
     [[ -n ${cpu[$name]:-} ]] || continue
     printf '%-8s round %d: %.2f× grafterm CPU\n' "$name" "$r" "$(echo "${cpu[$name]} / ${cpu[grafterm]}" | bc -l)" | tee -a "$work/results"
   done
