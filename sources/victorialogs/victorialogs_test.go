@@ -47,21 +47,7 @@ func TestAgainstVictoriaLogs(t *testing.T) {
 	ctx, cancel := wait.Bounded(t)
 	defer cancel()
 
-	send := func(service string, recs ...otellogs.Record) {
-		t.Helper()
-		l, err := otellogs.New(ctx, vl.OTLPLogsURL(), service)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range recs {
-			if err := l.Emit(ctx, r); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := l.Shutdown(ctx); err != nil {
-			t.Fatalf("sending %d records: %v", len(recs), err)
-		}
-	}
+	send := func(service string, recs ...otellogs.Record) { sendLogs(t, ctx, vl.OTLPLogsURL(), service, recs...) }
 	now := time.Now().UTC().Truncate(time.Second)
 	burst := now.Add(-5 * time.Minute)
 	route := map[string]string{"http.route": "/api/chat"}
@@ -114,6 +100,32 @@ func TestAgainstVictoriaLogs(t *testing.T) {
 		t.Errorf("fields %v", lines[0].Fields)
 	}
 
+	t.Run("burst", func(t *testing.T) { checkBurst(t, ctx, c, window, burst) })
+	t.Run("filter", func(t *testing.T) { checkFilterAsServer(t, ctx, c, vl.URL(), filter, window) })
+	t.Run("tenant", func(t *testing.T) { checkTenant(t, ctx, c, vl.URL(), window) })
+	t.Run("tail", func(t *testing.T) { checkTail(t, ctx, c, vl.OTLPLogsURL()) })
+}
+
+// sendLogs sends recs as service through the OpenTelemetry SDK, flushed.
+func sendLogs(t *testing.T, ctx context.Context, otlpURL, service string, recs ...otellogs.Record) {
+	t.Helper()
+	l, err := otellogs.New(ctx, otlpURL, service)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range recs {
+		if err := l.Emit(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.Shutdown(ctx); err != nil {
+		t.Fatalf("sending %d records: %v", len(recs), err)
+	}
+}
+
+// checkBurst: the burst's 20 error lines found from its moment (± one
+// step), one pattern of 20, and the volume counting them in its minute.
+func checkBurst(t *testing.T, ctx context.Context, c *Client, window sources.LogQuery, burst time.Time) {
 	// The burst, from the moment it happened (± one step), errors only.
 	at := sources.LogQuery{Start: burst.Add(-time.Minute), End: burst.Add(time.Minute), MinLevel: "error"}
 	found, err := c.Lines(ctx, at)
@@ -141,6 +153,11 @@ func TestAgainstVictoriaLogs(t *testing.T) {
 		t.Errorf("the window's volume %v", byLevel)
 	}
 
+}
+
+// checkFilterAsServer: the filter's result is the server's own answer to
+// the same query asked over plain HTTP.
+func checkFilterAsServer(t *testing.T, ctx context.Context, c *Client, base, filter string, window sources.LogQuery) {
 	// The filter's result is the server's own answer to the same query.
 	user := `"pool timeout" OR slow`
 	q := window
@@ -149,13 +166,18 @@ func TestAgainstVictoriaLogs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	theirs := plainQuery(t, vl.URL(), And(filter, user), window)
+	theirs := plainQuery(t, base, And(filter, user), window)
 	if len(ours) != 21 || !slices.Equal(messages(ours), theirs) {
 		t.Errorf("filter %q: ours %d lines, the server's %d", user, len(ours), len(theirs))
 	}
 
+}
+
+// checkTenant: another tenant holds none of the lines; LogsQL the server
+// refuses is said in its words.
+func checkTenant(t *testing.T, ctx context.Context, c *Client, base string, window sources.LogQuery) {
 	// Another tenant holds none of it.
-	other, err := New(Options{API: httpapi.APIOptions{URL: vl.URL()}, Tenant: "42:7"})
+	other, err := New(Options{API: httpapi.APIOptions{URL: base}, Tenant: "42:7"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,6 +189,11 @@ func TestAgainstVictoriaLogs(t *testing.T) {
 		t.Errorf("LogsQL the server refuses: %v", err)
 	}
 
+}
+
+// checkTail: a new line reaches a tail; a tail stopped by its caller says
+// why.
+func checkTail(t *testing.T, ctx context.Context, c *Client, otlpURL string) {
 	// A new line reaches a tail.
 	tailCtx, stop := context.WithCancel(ctx)
 	defer stop()
@@ -174,7 +201,7 @@ func TestAgainstVictoriaLogs(t *testing.T) {
 	ended := make(chan error, 1)
 	go func() { ended <- c.Tail(tailCtx, `"tail marker"`, tailed) }()
 	sent := time.Now()
-	send("origin-api", otellogs.Record{Level: "error", Message: "tail marker", TraceID: traceID, SpanID: spanID})
+	sendLogs(t, ctx, otlpURL, "origin-api", otellogs.Record{Level: "error", Message: "tail marker", TraceID: traceID, SpanID: spanID})
 	select {
 	case l := <-tailed:
 		if l.Message != "tail marker" || l.Level != "error" || l.TraceID != traceID {
