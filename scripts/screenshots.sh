@@ -179,6 +179,13 @@ wait_for '[0-9] spans · ' 10
 keys Down Down
 wait_for 'db.statement' 5
 shot waterfall
+# That request's log lines (L), from VictoriaLogs, by its trace id.
+tmux -L "$sock" send-keys L
+wait_for 'Logs · trace' 10
+wait_for ' [0-9]+ ms' 15
+sleep 0.5
+shot logs-trace
+tmux -L "$sock" send-keys Escape; sleep 0.5
 # Alertmanager's view: the alerts by group, the watchdog silenced since the
 # demo began; then a silence of the firing alert, its reach said before it
 # is made; then the silences.
