@@ -26,7 +26,8 @@ func And(filters ...string) string {
 
 // CheckFilter says what is wrong with a user's filter for opsdeck: a pipe
 // (| stats …) would turn its lines into something else, and parentheses or
-// quotes left open would swallow the filter it is ANDed with.
+// quotes left open, or a comment (#), would swallow the filter it is ANDed
+// with.
 func CheckFilter(f string) error {
 	depth := 0
 	var quote byte
@@ -49,6 +50,10 @@ func CheckFilter(f string) error {
 			}
 		case c == '|':
 			return fmt.Errorf("filter %q has a pipe (|): opsdeck takes filters only, and adds its own pipes", f)
+		case c == '#':
+			// A comment would run to the end of the line, over the
+			// parenthesis and the filter ANDed after it.
+			return fmt.Errorf("filter %q has a # outside quotes (a comment): quote the word", f)
 		}
 	}
 	switch {

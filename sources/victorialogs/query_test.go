@@ -25,7 +25,7 @@ func TestAnd(t *testing.T) {
 }
 
 func TestCheckFilter(t *testing.T) {
-	for _, ok := range []string{"", "error", `_msg:"a | b"`, `(a OR b) AND c`, `"it's"`, `'say "hi"'`, `"esc \" quote"`, "`raw | pipe`"} {
+	for _, ok := range []string{"", "error", `_msg:"a | b"`, `(a OR b) AND c`, `"it's"`, `'say "hi"'`, `"esc \" quote"`, "`raw | pipe`", `"C#"`} {
 		if err := CheckFilter(ok); err != nil {
 			t.Errorf("CheckFilter(%q): %v", ok, err)
 		}
@@ -36,6 +36,7 @@ func TestCheckFilter(t *testing.T) {
 		"a) OR (b":              "never opened",
 		`"open`:                 "quote open",
 		`a OR "b\"`:             "quote open",
+		"error # and the rest":  "a # outside quotes",
 	} {
 		if err := CheckFilter(f); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("CheckFilter(%q) = %v, want it to say %q", f, err, want)
