@@ -11,6 +11,7 @@ import (
 
 	"github.com/opsdeck/opsdeck/internal/sandbox/otellogs"
 	"github.com/opsdeck/opsdeck/internal/sandbox/sandboxtest"
+	"github.com/opsdeck/opsdeck/internal/testenv/wait"
 	"github.com/opsdeck/opsdeck/sources"
 	"github.com/opsdeck/opsdeck/sources/httpapi"
 	"github.com/opsdeck/opsdeck/sources/jaeger"
@@ -26,8 +27,7 @@ import (
 func TestTraceLinesFromTheWaterfallE2E(t *testing.T) {
 	sandboxtest.SkipServers(t, "VictoriaLogs and Jaeger")
 	vl, jg := sandboxtest.NewVictoriaLogs(t), sandboxtest.NewJaeger(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
+	ctx := context.Background()
 	const trace, other = "5e1f0c0ffee0000000000000000c0ffe", "0123456789abcdef0123456789abcdef"
 	now := time.Now().Truncate(time.Millisecond)
 
@@ -78,17 +78,15 @@ func TestTraceLinesFromTheWaterfallE2E(t *testing.T) {
 	defer jc.Close()
 	// Once both hold what was sent (VictoriaLogs makes lines searchable
 	// within a second; Jaeger stores spans as they come).
-	for {
+	if err := wait.For(t, func() error {
 		got, lerr := logs.Lines(ctx, sources.LogQuery{Start: now.Add(-time.Minute), End: now.Add(time.Minute), Limit: 10})
 		tr, terr := jc.Trace(ctx, trace)
 		if lerr == nil && terr == nil && len(got) == len(sent) && len(tr.Spans) == 2 {
-			break
+			return nil
 		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("the servers hold %d of %d lines (%v) and %d of 2 spans (%v)", len(got), len(sent), lerr, len(tr.Spans), terr)
-		case <-time.After(200 * time.Millisecond):
-		}
+		return fmt.Errorf("the servers hold %d of %d lines (%v) and %d of 2 spans (%v)", len(got), len(sent), lerr, len(tr.Spans), terr)
+	}); err != nil {
+		t.Fatal(err)
 	}
 
 	h := newHarness(t, healthy(), nil, false)
