@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/opsdeck/opsdeck/internal/safetext"
 	"github.com/opsdeck/opsdeck/sources"
@@ -40,7 +41,7 @@ func decodeLine(rec []byte, n int64) (*sources.LogLine, error) {
 	for k, v := range raw {
 		switch k {
 		case "_msg":
-			l.Message = safetext.Text(safetext.Shorten(v, MaxMessage))
+			l.Message = safetext.Text(cutMessage(v))
 		case "_time":
 			t, err := time.Parse(time.RFC3339Nano, v)
 			if err != nil {
@@ -63,6 +64,19 @@ func decodeLine(rec []byte, n int64) (*sources.LogLine, error) {
 		l.Fields[DroppedFields] = fmt.Sprint(dropped)
 	}
 	return l, nil
+}
+
+// cutMessage is msg, or its first MaxMessage bytes (on a character
+// boundary) saying how long it was and what is kept.
+func cutMessage(msg string) string {
+	if len(msg) <= MaxMessage {
+		return msg
+	}
+	cut := MaxMessage
+	for cut > 0 && !utf8.RuneStart(msg[cut]) {
+		cut--
+	}
+	return msg[:cut] + fmt.Sprintf("… (%d bytes in all; opsdeck keeps the first %d KiB)", len(msg), MaxMessage>>10)
 }
 
 // levelText is the first level field the record has.

@@ -83,7 +83,7 @@ func TestHostileLines(t *testing.T) {
 	if !strings.Contains(skipped.Message, "left out") || !strings.Contains(skipped.Message, "16 MiB") {
 		t.Errorf("the record over the bound: %q", skipped.Message)
 	}
-	if len(cut.Message) > MaxMessage+100 || !strings.Contains(cut.Message, fmt.Sprintf("(%d bytes in all)", len(big))) ||
+	if len(cut.Message) > MaxMessage+100 || !strings.HasSuffix(cut.Message, fmt.Sprintf("(%d bytes in all; opsdeck keeps the first 64 KiB)", len(big))) ||
 		cut.TraceID != "4bf92f3577b34da6a3ce929d0e0e4736" || cut.Level != "error" {
 		t.Errorf("the 5 MB line: %d bytes, trace %q, level %q, ends %q", len(cut.Message), cut.TraceID, cut.Level, cut.Message[len(cut.Message)-40:])
 	}

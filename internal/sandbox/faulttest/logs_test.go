@@ -157,7 +157,7 @@ func checkBoundedLogs(t *testing.T, ctx context.Context, env *sources.Environmen
 	cut, err := src.Lines(ctx, window)
 	proxy.Set(faults.Pass)
 	must(t, err)
-	if len(cut) != 1 || cut[0].TraceID != "4bf92f3577b34da6a3ce929d0e0e4736" || !strings.HasSuffix(cut[0].Message, fmt.Sprintf("(%d bytes in all)", len(big))) {
+	if len(cut) != 1 || cut[0].TraceID != "4bf92f3577b34da6a3ce929d0e0e4736" || !strings.HasSuffix(cut[0].Message, fmt.Sprintf("(%d bytes in all; opsdeck keeps the first 64 KiB)", len(big))) {
 		t.Fatalf("the 5 MB line: %d lines, not cut as said", len(cut))
 	}
 	for _, l := range append(errs, cut...) {
