@@ -2,6 +2,7 @@ package wire
 
 import (
 	"cmp"
+	"context"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -142,5 +143,34 @@ func TestConfiguredSourcesHaveTargets(t *testing.T) {
 		case strings.Contains(f.target, "42:7"):
 			t.Errorf("%s: target %q shows the tenant", name, f.target)
 		}
+	}
+}
+
+// TestLogsOpened: the log backend is narrowed to its query (shown on the
+// environment, never its tenant); one whose CA file cannot be read is a
+// stand-in that says so on every read, where the lines would be.
+func TestLogsOpened(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "missing-ca.pem")
+	cfg := parse(t, "environments:\n"+
+		"  ok:\n    tracing: {service: origin-api}\n    logs: {url: 'http://127.0.0.1:1', tenant: '42:7'}\n"+
+		"  badca:\n    logs: {url: 'https://127.0.0.1:1', tls: {ca_file: '"+missing+"'}}\n")
+	env, err := Open(cfg, "ok", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Close()
+	if env.LogsFilter != `service.name:"origin-api"` || env.Logs.Target != "http://127.0.0.1:1" || env.Logs.Source == nil {
+		t.Errorf("logs opened as %+v, filter %q", env.Logs, env.LogsFilter)
+	}
+	bad, err := Open(cfg, "badca", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bad.Close()
+	if bad.Logs.Source == nil {
+		t.Fatal("a log backend whose CA file is missing is not there at all")
+	}
+	if _, err := bad.Logs.Source.Lines(context.Background(), sources.LogQuery{}); err == nil || !strings.Contains(err.Error(), "tls.ca_file") {
+		t.Errorf("a missing CA file: %v", err)
 	}
 }
