@@ -626,6 +626,9 @@ const AlertsOverlay = "alerts view"
 // OverviewScreen is the overview's key in PaneTexts.
 const OverviewScreen = "overview"
 
+// LogsView is PaneTexts' key for the logs view, when it is open.
+const LogsView = "logs view"
+
 // PaneTexts is each pane's text as drawn, by title, without colour (and the
 // trace list's, while open): what a fault test reads to know what one pane
 // says, which the screen interleaves with its neighbours' lines.
@@ -643,6 +646,9 @@ func (m *Model) PaneTexts() map[string]string {
 	}
 	if o, ok := find[*overviewScreen](m); ok && o.model != nil {
 		out[OverviewScreen] = ansi.Strip(strings.Join(o.model.View(), "\n"))
+	}
+	if l, ok := find[*logsScreen](m); ok {
+		out[LogsView] = ansi.Strip(strings.Join(l.model.View(m.paneContext.Styles), "\n"))
 	}
 	return out
 }

@@ -656,7 +656,7 @@ func manySeries(n int) http.HandlerFunc {
 	}
 }
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
