@@ -34,9 +34,10 @@ type frameHold struct {
 type frameDue struct{ round int }
 
 // Update handles a message (update), then holds or lets go of the frame:
-// while a pane's fetch is in flight, Render hands back the frame last
-// drawn, until the last fetch answers or holdFor passes; anything but the
-// panes' polling (a key, a size, the clock) lets go at once.
+// once every pane has had its first answer, while a pane's fetch is in
+// flight, Render hands back the frame last drawn, until the last fetch
+// answers or holdFor passes; anything but the panes' polling (a key, a
+// size, the clock) lets go at once.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	_, cmd := m.update(msg)
 	return m, tea.Batch(cmd, m.holdAfter(msg))
@@ -49,7 +50,9 @@ func (m *Model) holdAfter(msg tea.Msg) tea.Cmd {
 			m.hold.on = false
 		}
 	case pane.Routed: // a tick starting a fetch, an answer
-		if !m.fetching() {
+		// Until every pane has its first answer, each is shown as it comes:
+		// the first complete frame is what the engineer waits for.
+		if !m.Loaded() || !m.fetching() {
 			m.hold.on = false
 			return nil
 		}

@@ -158,3 +158,26 @@ func TestKeyIsNotHeld(t *testing.T) {
 		t.Fatal("the focus moved, the frame did not")
 	}
 }
+
+// TestStartIsNotHeld: before every pane has its first answer, each answer
+// is drawn as it comes, the others still in flight.
+func TestStartIsNotHeld(t *testing.T) {
+	h := newHarness(t, healthy(), nil, false)
+	_, cmd := h.m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
+	h.m.Render() // the program draws after every message: "connecting…"
+	var answers []tea.Msg
+	for _, msg := range expand(cmd) {
+		if r, ok := msg.(pane.Routed); ok && strings.Contains(r.PaneID(), sources.RPS) {
+			answers = append([]tea.Msg{msg}, answers...)
+		} else if ok {
+			answers = append(answers, msg)
+		}
+	}
+	if len(answers) < 3 {
+		t.Fatalf("%d fetches at start, want every pane's", len(answers))
+	}
+	h.answer(answers[0])
+	if !strings.Contains(h.screen(), "42.7 req/s") {
+		t.Fatalf("the first answer was held at start:\n%s", h.screen())
+	}
+}
