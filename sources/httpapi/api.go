@@ -37,6 +37,7 @@ type APIOptions struct {
 type API struct {
 	o         APIOptions
 	base      string
+	baseURL   *url.URL // base parsed: a request's path goes under its path, its query beside its query
 	http      *http.Client
 	transport *Transport
 	scrub     *redact.Scrubber
@@ -58,8 +59,31 @@ func NewAPI(o APIOptions) (*API, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s client settings: %w", o.Name, err)
 	}
-	return &API{o: o, base: strings.TrimRight(o.URL, "/"), http: &http.Client{Transport: rt}, transport: rt,
+	u.Path, u.RawPath = strings.TrimRight(u.Path, "/"), ""
+	return &API{o: o, base: strings.TrimRight(o.URL, "/"), baseURL: u, http: &http.Client{Transport: rt}, transport: rt,
 		scrub: o.Scrubber.With(append(redact.SecretsOf(o.URL), o.Auth.Secrets()...)...)}, nil
+}
+
+// target is path (with its query) under the base URL: its path after the
+// base's path, its query beside the base's own, so that a base behind a
+// proxy (http://proxy/vlogs/?token=…) keeps its path and its token on
+// every request.
+func (a *API) target(path string) string {
+	p, err := url.Parse(path)
+	if err != nil {
+		return a.base + path
+	}
+	u := *a.baseURL
+	raw := u.EscapedPath() + p.EscapedPath() // an escaped / in an id stays escaped
+	u.Path += p.Path
+	u.RawPath = raw
+	if p.RawQuery != "" {
+		if u.RawQuery != "" {
+			u.RawQuery += "&"
+		}
+		u.RawQuery += p.RawQuery
+	}
+	return u.String()
 }
 
 // Close releases the idle connections.
@@ -83,7 +107,7 @@ func (a *API) Scrub(err error) error {
 func (a *API) Do(ctx context.Context, method, path string, body io.Reader, contentType string) (answer []byte, code int, status string, err error) {
 	ctx, cancel := context.WithTimeout(ctx, a.o.Timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, method, a.base+path, body)
+	req, err := http.NewRequestWithContext(ctx, method, a.target(path), body)
 	if err != nil {
 		return nil, 0, "", err
 	}
@@ -120,7 +144,7 @@ func (a *API) Do(ctx context.Context, method, path string, body io.Reader, conte
 // Accept-Encoding: identity: a compressing server holds back what it has
 // until there is enough to compress, its headers too.)
 func (a *API) Open(ctx context.Context, path string, header http.Header) (*http.Response, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, a.base+path, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, a.target(path), nil)
 	if err != nil {
 		return nil, err
 	}
