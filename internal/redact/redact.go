@@ -11,10 +11,19 @@ import (
 // Mask replaces a secret wherever opsdeck prints redacted values.
 const Mask = "xxxxx"
 
-// sensitiveParams are query-string or DSN keys whose values are secrets.
-var sensitiveParams = map[string]bool{
-	"password": true, "sslpassword": true, "pass": true, "passwd": true,
-	"token": true, "access_token": true, "api_key": true, "apikey": true, "secret": true,
+// sensitiveParam reports whether a query-string key's value may be a
+// secret: a name holding any of the words credentials go by (auth_token,
+// key, sig, X-Amz-Signature, X-Amz-Credential, client_secret, passwd…).
+// Masking a harmless value costs a reader little; showing a secret cannot
+// be undone.
+func sensitiveParam(k string) bool {
+	k = strings.ToLower(k)
+	for _, w := range []string{"pass", "token", "key", "secret", "sig", "auth", "cred", "jwt", "session_id", "sessionid"} {
+		if strings.Contains(k, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // dsnPassword matches password=... in a libpq key/value connection string.
@@ -42,7 +51,7 @@ func URL(raw string) string {
 		q := u.Query()
 		changed := false
 		for k := range q {
-			if sensitiveParams[strings.ToLower(k)] {
+			if sensitiveParam(k) {
 				q.Set(k, Mask)
 				changed = true
 			}
@@ -90,7 +99,7 @@ func SecretsOf(raw string) []string {
 		out = append(out, p)
 	}
 	for k, vs := range u.Query() {
-		if sensitiveParams[strings.ToLower(k)] {
+		if sensitiveParam(k) {
 			out = append(out, vs...)
 		}
 	}

@@ -16,6 +16,11 @@ func TestURL(t *testing.T) {
 		"host=db password=abc123 dbname=x":                  "host=db password=xxxxx dbname=x",
 		"":                                                  "",
 		"postgres://user:p%40ss@h/db":                       "postgres://user:xxxxx@h/db",
+		// Credentials by any of their names; other parameters shown.
+		"http://vl:9428/?auth_token=LEAK&step=1m":                 "http://vl:9428/?auth_token=xxxxx&step=1m",
+		"https://s3/b?X-Amz-Signature=LEAK&X-Amz-Credential=LEAK": "https://s3/b?X-Amz-Credential=xxxxx&X-Amz-Signature=xxxxx",
+		"http://proxy/?key=LEAK&sig=LEAK&client_secret=LEAK":      "http://proxy/?client_secret=xxxxx&key=xxxxx&sig=xxxxx",
+		"postgres://u@h/db?sslmode=require&application_name=x":    "postgres://u@h/db?sslmode=require&application_name=x",
 	}
 	for in, want := range cases {
 		if got := URL(in); got != want {
@@ -54,5 +59,17 @@ func TestSecretsOfAndScrubber(t *testing.T) {
 	}
 	if got := s.With("tok3n").String("Bearer tok3n and p@ss/w0rd"); strings.Contains(got, "tok3n") || strings.Contains(got, "w0rd") {
 		t.Errorf("With lost a secret: %q", got)
+	}
+}
+
+// TestSecretsOfEveryCredentialParam: a credential by a name of its own
+// (auth_token) is a secret the scrubber masks in text that quotes it.
+func TestSecretsOfEveryCredentialParam(t *testing.T) {
+	got := SecretsOf("http://vl:9428/?auth_token=LEAKAUTH&step=1m")
+	if len(got) != 1 || got[0] != "LEAKAUTH" {
+		t.Fatalf("SecretsOf = %q", got)
+	}
+	if s := NewScrubber(got...).String("cannot reach http://vl:9428/?auth_token=LEAKAUTH"); strings.Contains(s, "LEAKAUTH") {
+		t.Errorf("scrubbed: %q", s)
 	}
 }
