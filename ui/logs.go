@@ -42,7 +42,7 @@ func (l *logsScreen) update(msg tea.Msg) (tea.Cmd, bool) {
 
 func (l *logsScreen) draw(m *Model, under string) string {
 	st := m.deps.Styles
-	return m.compose(under, m.box(st.Title.Render(l.model.Title())+"\n\n"+strings.Join(l.model.View(st), "\n")))
+	return m.compose(under, m.box(titled(st, l.model.Title(), l.model.View(st))))
 }
 
 // choose keeps the filter typed, or opens the selected line whole.

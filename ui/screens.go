@@ -1,8 +1,6 @@
 package ui
 
 import (
-	"strings"
-
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/opsdeck/opsdeck/ui/alertsview"
@@ -287,7 +285,7 @@ func (b *breakdownScreen) update(msg tea.Msg) (tea.Cmd, bool) {
 
 func (b *breakdownScreen) draw(m *Model, under string) string {
 	st := m.deps.Styles
-	return m.compose(under, m.box(st.Title.Render(b.model.Title())+"\n\n"+strings.Join(b.model.View(st), "\n")))
+	return m.compose(under, m.box(titled(st, b.model.Title(), b.model.View(st))))
 }
 
 // choose narrows the metric panes to the selected value.
@@ -313,7 +311,7 @@ func (t *tracesScreen) update(msg tea.Msg) (tea.Cmd, bool) {
 
 func (t *tracesScreen) draw(m *Model, under string) string {
 	st := m.deps.Styles
-	return m.compose(under, m.box(st.Title.Render(t.model.Title())+"\n\n"+strings.Join(t.model.View(st), "\n")))
+	return m.compose(under, m.box(titled(st, t.model.Title(), t.model.View(st))))
 }
 
 // choose opens the selected trace.
@@ -365,7 +363,7 @@ func (a *alertsScreen) update(msg tea.Msg) (tea.Cmd, bool) {
 
 func (a *alertsScreen) draw(m *Model, under string) string {
 	st := m.deps.Styles
-	return m.compose(under, m.box(st.Title.Render(a.model.Title())+"\n\n"+strings.Join(a.model.View(st), "\n")))
+	return m.compose(under, m.box(titled(st, a.model.Title(), a.model.View(st))))
 }
 
 func (a *alertsScreen) choose(m *Model) tea.Cmd {

@@ -14,6 +14,7 @@ import (
 	"github.com/opsdeck/opsdeck/ui/actionpane"
 	"github.com/opsdeck/opsdeck/ui/binding"
 	"github.com/opsdeck/opsdeck/ui/frame"
+	"github.com/opsdeck/opsdeck/ui/theme"
 )
 
 // Smallest usable screen; below it the console says so instead of garbling.
@@ -388,6 +389,20 @@ type composed struct {
 
 // box draws content in the overlays' bordered box, the last one kept: an
 // overlay's text changes far less often than frames are drawn.
+// titled is a box's content: its title, cut to the body's width (a long
+// filter or trace id must not widen the box past the screen), a blank line,
+// then the body.
+func titled(st *theme.Styles, title string, body []string) string {
+	w := 0
+	for _, l := range body {
+		w = max(w, ansi.StringWidth(l))
+	}
+	if w > 0 && ansi.StringWidth(title) > w {
+		title = frame.Fit(title, w)
+	}
+	return st.Title.Render(title) + "\n\n" + strings.Join(body, "\n")
+}
+
 func (m *Model) box(content string) string {
 	b := &m.boxed
 	if b.content != content || b.out == "" {
