@@ -39,22 +39,24 @@ func decodeLine(rec []byte, n int64) (*sources.LogLine, error) {
 	}
 	l := &sources.LogLine{Fields: map[string]string{}}
 	for k, v := range raw {
-		switch k {
-		case "_msg":
+		switch {
+		case k == "_msg":
 			l.Message = safetext.Text(cutMessage(v))
-		case "_time":
+		case k == "_time":
 			t, err := time.Parse(time.RFC3339Nano, v)
 			if err != nil {
 				l.Fields[InvalidTime] = value(v)
 			}
 			l.Time = t
-		case "_stream":
+		case k == "_stream":
 			l.Stream = value(v)
-		case "_stream_id":
-		case "trace_id":
-			l.TraceID = safetext.String(safetext.Shorten(v, 64))
-		case "span_id":
-			l.SpanID = safetext.String(safetext.Shorten(v, 32))
+		case k == "_stream_id":
+		// An id is kept as the line's own only whole: a cut one would be
+		// searched for and found nowhere. Longer, it is a field to read.
+		case k == "trace_id" && len(v) <= maxID:
+			l.TraceID = safetext.String(v)
+		case k == "span_id" && len(v) <= maxID:
+			l.SpanID = safetext.String(v)
 		default:
 			l.Fields[safetext.String(safetext.Shorten(k, 200))] = value(v)
 		}
@@ -90,6 +92,10 @@ func levelText(raw map[string]string) string {
 }
 
 // value is a field's value as shown: safe, one line, bounded.
+// maxID is the longest trace or span id kept as one: W3C's are 32 and 16
+// hex digits, other tracers' fit well within.
+const maxID = 64
+
 func value(v string) string { return safetext.String(safetext.Shorten(v, maxValue)) }
 
 // fieldsOf reads a record's fields (VictoriaLogs writes every value as a
