@@ -78,16 +78,7 @@ func StartAlertmanager(ctx context.Context) (*Alertmanager, error) {
 
 // ready: the API answers.
 func (a *Alertmanager) ready(ctx context.Context) error {
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, a.URL()+"/api/v2/status", nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("alertmanager status: %s", resp.Status)
-	}
-	return nil
+	return answers(ctx, a.URL()+"/api/v2/status", isOK)
 }
 
 // Stop shuts Alertmanager down and removes its directory.

@@ -3,7 +3,6 @@ package servers
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -122,17 +121,12 @@ func StartJaeger(ctx context.Context) (*Jaeger, error) {
 	return j, nil
 }
 
-// ready: the query API answers and the OTLP receiver accepts connections.
+// ready: the query API answers and the OTLP receiver accepts connections
+// (a GET of /v1/traces is refused with a 4xx, which is an answer).
 func (j *Jaeger) ready(ctx context.Context) error {
 	for _, u := range []string{j.QueryURL() + "/api/services", "http://" + j.OTLPEndpoint() + "/v1/traces"} {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
+		if err := answers(ctx, u, func(code int) bool { return code < 500 }); err != nil {
 			return err
-		}
-		resp.Body.Close()
-		if resp.StatusCode >= 500 {
-			return fmt.Errorf("%s: %s", u, resp.Status)
 		}
 	}
 	return nil

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"os/user"
@@ -368,3 +369,24 @@ func (s *server) stop() error {
 	}
 	return err
 }
+
+// answers is a readiness check of an HTTP server: a GET of u is answered,
+// with a status ok says is enough.
+func answers(ctx context.Context, u string, ok func(code int) bool) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if !ok(resp.StatusCode) {
+		return fmt.Errorf("%s: %s", u, resp.Status)
+	}
+	return nil
+}
+
+// isOK is a status of 200.
+func isOK(code int) bool { return code == http.StatusOK }

@@ -2,8 +2,6 @@ package servers
 
 import (
 	"context"
-	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -76,16 +74,7 @@ func StartVictoriaLogs(ctx context.Context) (*VictoriaLogs, error) {
 
 // ready: /health answers OK.
 func (v *VictoriaLogs) ready(ctx context.Context) error {
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, v.URL()+"/health", nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("victorialogs health: %s", resp.Status)
-	}
-	return nil
+	return answers(ctx, v.URL()+"/health", isOK)
 }
 
 // Stop shuts VictoriaLogs down and removes its directory.
