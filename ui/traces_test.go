@@ -9,7 +9,9 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+
 	"github.com/opsdeck/opsdeck/sources"
+	"github.com/opsdeck/opsdeck/ui/pane/panetest"
 )
 
 // TestTraceList: t on the P95 pane lists its exemplars, largest first, and
@@ -229,20 +231,7 @@ func TestCopyTraceLink(t *testing.T) {
 	h.key("t")
 	_, cmd := h.m.Update(tea.KeyPressMsg{Code: 'y', Text: "y"})
 	var msgs []tea.Msg
-	queue := []tea.Cmd{cmd}
-	for len(queue) > 0 {
-		c := queue[0]
-		queue = queue[1:]
-		if c == nil {
-			continue
-		}
-		switch m := c().(type) {
-		case tea.BatchMsg:
-			queue = append(queue, m...)
-		default:
-			msgs = append(msgs, m)
-		}
-	}
+	panetest.Drain(cmd, func(m tea.Msg) tea.Cmd { msgs = append(msgs, m); return nil })
 	want := fmt.Sprint(tea.SetClipboard("https://jaeger.example.com/trace/4bf92f3577b34da6a3ce929d0e0e4736")())
 	found := false
 	for _, m := range msgs {

@@ -22,6 +22,7 @@ import (
 	"github.com/opsdeck/opsdeck/sources"
 	"github.com/opsdeck/opsdeck/ui/chart"
 	"github.com/opsdeck/opsdeck/ui/metricpane"
+	"github.com/opsdeck/opsdeck/ui/pane/panetest"
 	"github.com/opsdeck/opsdeck/ui/poll"
 	"github.com/opsdeck/opsdeck/ui/theme"
 )
@@ -244,26 +245,18 @@ environments:
 
 // run executes cmd and everything it leads to.
 func (h *harness) run(cmd tea.Cmd) {
-	queue := []tea.Cmd{cmd}
-	for len(queue) > 0 {
-		c := queue[0]
-		queue = queue[1:]
-		if c == nil {
-			continue
-		}
-		switch msg := c().(type) {
-		case nil:
-		case tea.BatchMsg:
-			queue = append(queue, msg...)
+	panetest.Drain(cmd, func(msg tea.Msg) tea.Cmd {
+		switch msg := msg.(type) {
 		case scheduled:
 			h.timers = append(h.timers, msg)
 		case tea.QuitMsg:
 			h.quit = true
 		default:
 			_, next := h.m.Update(msg)
-			queue = append(queue, next)
+			return next
 		}
-	}
+		return nil
+	})
 }
 
 func (h *harness) send(msg tea.Msg) {

@@ -98,25 +98,17 @@ func newRig(t *testing.T, src *fakeLogs, j Jump) *rig {
 
 // run executes cmd and what it leads to; timers are kept, not waited for.
 func (r *rig) run(cmd tea.Cmd) {
-	queue := []tea.Cmd{cmd}
-	for len(queue) > 0 {
-		c := queue[0]
-		queue = queue[1:]
-		if c == nil {
-			continue
-		}
-		switch msg := c().(type) {
-		case nil:
-		case tea.BatchMsg:
-			queue = append(queue, msg...)
+	panetest.Drain(cmd, func(msg tea.Msg) tea.Cmd {
+		switch msg := msg.(type) {
 		case scheduled:
 			r.timers = append(r.timers, msg)
 		default:
 			if Msg(msg) {
-				queue = append(queue, r.m.Update(msg))
+				return r.m.Update(msg)
 			}
 		}
-	}
+		return nil
+	})
 }
 
 // advance moves the clock and delivers the timers due.
