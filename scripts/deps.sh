@@ -17,6 +17,8 @@ declare -A want=(
   [alembic]=alembic
   [pgbouncer]=pgbouncer
   [tmux]=tmux
+  [victoria-metrics]=victoria-metrics
+  [vmalert]=victoria-metrics
 )
 # Python modules alembic migrations and the Celery workers need (checked with Debian's python3).
 declare -A want_py=([psycopg2]=python3-psycopg2 [celery]=python3-celery [redis]=python3-redis [gevent]=python3-gevent)
@@ -105,4 +107,8 @@ export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 echo "opsdeck: installed ${missing[*]}" >&2
+# victoria-metrics enables a unit that would hold port 8428 from the next boot.
+if [[ " ${missing[*]} " == *" victoria-metrics "* ]] && command -v systemctl >/dev/null 2>&1; then
+  $sudo systemctl disable --now victoria-metrics >/dev/null 2>&1 || true
+fi
 squawk_cli "${1:-}"
