@@ -46,6 +46,9 @@ type Record struct {
 	// PartOf names the action a helper run served ("migrate preflight"): a
 	// step of it, not an action of its own on the time axis.
 	PartOf string `json:"part_of,omitempty"`
+	// Vars are the selection's values a runbook command ran with
+	// ($PID, $TRACE_ID…), secrets masked.
+	Vars map[string]string `json:"vars,omitempty"`
 }
 
 // Audit appends records to a JSON Lines file, created 0600 in a 0700

@@ -30,6 +30,9 @@ type CommandSpec struct {
 	// Explain puts a failed run's cause in words from its output ("" when
 	// it has nothing to add).
 	Explain func(output []string) string
+	// Values are the selection's variables when the question is asked
+	// ($PID, $TRACE_ID…): copied into the plan, read nowhere else.
+	Values map[string]string
 }
 
 // CommandPlan is a process to start: its argv, directory and the very
@@ -43,6 +46,7 @@ type CommandPlan struct {
 	real    string    // the file it is, every link followed
 	ident   fileIdent // real's
 	explain func([]string) string
+	vars    []Var // the selection's values the command was planned with
 }
 
 // fileIdent is a file as the kernel knows it: replaced or written, it
@@ -67,6 +71,10 @@ func identOf(path string) (fileIdent, error) {
 func PlanCommand(s CommandSpec) (*CommandPlan, error) {
 	c := s.Command
 	c.Argv, c.Env = slices.Clone(c.Argv), slices.Clone(c.Env)
+	vars, err := bindVars(&c, s.Values)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", s.Name, err)
+	}
 	argv := c.argv()
 	if len(argv) == 0 {
 		return nil, errors.New("empty command")
@@ -84,7 +92,7 @@ func PlanCommand(s CommandSpec) (*CommandPlan, error) {
 	}
 	c.path = exe
 	return &CommandPlan{h: planHead{action: s.Action, name: s.Name, env: s.Environment, danger: s.Danger, alwaysConfirm: s.AlwaysConfirm, partOf: s.PartOf},
-		target: s.Target, cmd: c, exe: exe, real: real, ident: ident, explain: s.Explain}, nil
+		target: s.Target, cmd: c, exe: exe, real: real, ident: ident, explain: s.Explain, vars: vars}, nil
 }
 
 // resolveExecutable is the path name runs by, as exec would find it (a
@@ -135,14 +143,18 @@ func (p *CommandPlan) Question() Question {
 	if p.real != p.exe {
 		program += " (" + p.real + ")"
 	}
-	items := []Item{{Text: "program: " + program, Level: Quiet}}
+	items := append(varItems(p.vars, p.cmd), Item{Text: "program: " + program, Level: Quiet})
 	if p.cmd.Dir != "" {
 		items = append(items, Item{Text: "in directory: " + p.cmd.Dir, Level: Quiet})
 	}
 	if p.cmd.Timeout > 0 {
 		items = append(items, Item{Text: "stopped after " + p.cmd.Timeout.String(), Level: Quiet})
 	}
-	return Question{Action: p.h.action, Environment: p.h.env, Target: p.target, Command: line, Head: []string{head}, Items: items}
+	vars := make([]Var, len(p.vars))
+	for i, v := range p.vars {
+		vars[i] = Var{Name: v.Name, Value: p.cmd.Scrub.String(v.Value)}
+	}
+	return Question{Action: p.h.action, Environment: p.h.env, Target: p.target, Command: line, Head: []string{head}, Items: items, Vars: vars}
 }
 
 // verify checks that the program is still the file the question named.

@@ -48,6 +48,9 @@ type Question struct {
 	Items []Item
 	// Hazard: its preflight found a hazard, and the guard escalates.
 	Hazard bool
+	// Vars are the selection's values the plan acts on, secrets masked:
+	// the audit log records them.
+	Vars []Var
 }
 
 // Item is one line of a question's list.
@@ -84,7 +87,7 @@ type planHead struct {
 // before the test changes the world under it.
 func Kinds() []string {
 	return []string{
-		"migrate", "reset", "command", "cancel", "terminate",
+		"migrate", "reset", "command", SelectionKind, "cancel", "terminate",
 		"silence", "ack", "expire-silence",
 		"celery-purge", "celery-revoke", "celery-terminate", "celery-retry",
 		"migration-sql", "schema-dump", "rehearsal",

@@ -42,21 +42,22 @@ type contractCase struct {
 // contractCases holds one case for every kind of actions.Kinds().
 func contractCases() map[string]contractCase {
 	return map[string]contractCase{
-		"migrate":          {plan: migrateRevisionInserted},
-		"reset":            {plan: resetTriggerAdded},
-		"command":          {plan: commandReplaced("command")},
-		"migration-sql":    {plan: commandReplaced("migration-sql")},
-		"schema-dump":      {plan: commandReplaced("schema-dump")},
-		"cancel":           {plan: signalNewQuery(false)},
-		"terminate":        {plan: signalNewQuery(true)},
-		"silence":          {plan: silenceLabelsChange(false)},
-		"ack":              {plan: silenceLabelsChange(true)},
-		"expire-silence":   {plan: expireEdited},
-		"celery-purge":     {plan: purgeAddedAndRepublished},
-		"celery-revoke":    {plan: revokeFinished(false)},
-		"celery-terminate": {plan: revokeFinished(true)},
-		"celery-retry":     {plan: retryRecordChanged},
-		"rehearsal":        {plan: rehearsalFilesEdited},
+		"migrate":             {plan: migrateRevisionInserted},
+		"reset":               {plan: resetTriggerAdded},
+		"command":             {plan: commandReplaced("command")},
+		actions.SelectionKind: {plan: selectionMoved},
+		"migration-sql":       {plan: commandReplaced("migration-sql")},
+		"schema-dump":         {plan: commandReplaced("schema-dump")},
+		"cancel":              {plan: signalNewQuery(false)},
+		"terminate":           {plan: signalNewQuery(true)},
+		"silence":             {plan: silenceLabelsChange(false)},
+		"ack":                 {plan: silenceLabelsChange(true)},
+		"expire-silence":      {plan: expireEdited},
+		"celery-purge":        {plan: purgeAddedAndRepublished},
+		"celery-revoke":       {plan: revokeFinished(false)},
+		"celery-terminate":    {plan: revokeFinished(true)},
+		"celery-retry":        {plan: retryRecordChanged},
+		"rehearsal":           {plan: rehearsalFilesEdited},
 	}
 }
 
@@ -253,6 +254,30 @@ func commandReplaced(kind string) func(t *testing.T, ctx context.Context) (actio
 			if _, serr := os.Stat(mark); serr == nil {
 				t.Error("the replaced program ran")
 			}
+		}
+	}
+}
+
+// selectionMoved: a runbook command using $PID and $ROUTE is asked about
+// with one session and route selected; by the yes the cursor is on
+// another (the map the values came from is written over): the command
+// runs with the values of the question.
+func selectionMoved(t *testing.T, ctx context.Context) (actions.Plan, func(), func(error)) {
+	dir, argv, env := recorder(t)
+	selected := map[string]string{"PID": "4242", "ROUTE": "/api/chat"}
+	plan, err := actions.PlanCommand(actions.CommandSpec{Action: actions.SelectionKind, Environment: "qa", Name: "inspect", Danger: actions.Safe,
+		Command: actions.Command{Argv: []string{"./rec.sh", "--pid=$PID", "$ROUTE"}, Dir: dir, Timeout: time.Minute}, Values: selected})
+	must(t, err)
+	change := func() { selected["PID"], selected["ROUTE"] = "1", "/health" }
+	return plan, change, func(err error) {
+		if err != nil {
+			t.Fatalf("the run failed: %v", err)
+		}
+		if got := argv(); !slices.Equal(got, []string{"--pid=4242", "/api/chat"}) {
+			t.Errorf("the command ran on %q, not on the question's values", got)
+		}
+		if got := env(); got[0] != "4242" || got[2] != "/api/chat" {
+			t.Errorf("the command's environment holds %q", got)
 		}
 	}
 }

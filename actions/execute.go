@@ -46,6 +46,12 @@ func Execute(ctx context.Context, req Request, audit *Audit, who Who, emit Emit)
 	if rec.Command == "" {
 		rec.Command = h.named()
 	}
+	for _, v := range q.Vars {
+		if rec.Vars == nil {
+			rec.Vars = map[string]string{}
+		}
+		rec.Vars[v.Name] = v.Value
+	}
 	if err := audit.Write(rec); err != nil {
 		return -1, fmt.Errorf("refusing to run without an audit trail: %w", err)
 	}

@@ -106,6 +106,11 @@ type Spec struct {
 	// Plan reads what the action would do now; steps carries out what the
 	// plan must run first (a preflight's render, dump and rehearsal).
 	Plan func(ctx context.Context, steps Steps) (Plan, error)
+	// Vars are the selection variables its command uses ($PID…); With is
+	// the action planned on values captured when its key is pressed (nil
+	// when it uses none). Plan, for such a spec, has only $ENV.
+	Vars []string
+	With func(values map[string]string) Spec
 }
 
 // Escalate is the guard an action needs once its preflight found a hazard:

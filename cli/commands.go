@@ -63,6 +63,7 @@ func commands() []*command {
 				fs.StringVar(&rf.Queue, "queue", "", "the Celery `QUEUE` celery-purge empties")
 				fs.StringVar(&rf.Task, "task", "", "the Celery task `ID` celery-revoke and celery-retry act on")
 				fs.BoolVar(&rf.Terminate, "terminate", false, "celery-revoke: also kill the task's process")
+				fs.Var(&rf.Vars, "var", "a configured command's selection variable, `NAME=VALUE` (PID, QUERY_ID, TRACE_ID, QUEUE, TASK_ID, ROUTE, INSTANCE, START, END); repeatable")
 			},
 			run: func(a *app, args []string) error {
 				if len(args) == 0 {

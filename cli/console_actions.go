@@ -29,6 +29,13 @@ func (ac actor) keys(name string) []actionpane.Action {
 	for _, spec := range specs {
 		a := ac.paneAction(spec)
 		a.Key, a.Refreshes = spec.Key, spec.Kind != actions.Safe
+		if spec.With != nil {
+			with := spec.With
+			a.Vars = spec.Vars
+			a.With = func(values map[string]string) func(context.Context) (actionpane.Preview, error) {
+				return ac.paneAction(with(values)).Preview
+			}
+		}
 		out = append(out, a)
 	}
 	return out

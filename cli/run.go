@@ -26,6 +26,8 @@ type runFlags struct {
 	// Queue, Task and Terminate are the Celery actions' targets.
 	Queue, Task string
 	Terminate   bool
+	// Vars are a runbook command's selection variables (--var NAME=VALUE).
+	Vars varFlags
 }
 
 // runAction is `opsdeck run ACTION`: the same guards and audit as the keys,
@@ -41,6 +43,9 @@ func runAction(a *app, name string, f runFlags) error {
 	}
 	spec, err := findSpec(cfg, envName, name, f)
 	if err != nil {
+		return err
+	}
+	if err := bindRunVars(spec, f); err != nil {
 		return err
 	}
 	env := spec.Env

@@ -19,6 +19,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/opsdeck/opsdeck/internal/cmdvars"
 	"github.com/opsdeck/opsdeck/internal/endpoint"
 	"github.com/opsdeck/opsdeck/internal/redact"
 	"github.com/opsdeck/opsdeck/internal/safefile"
@@ -500,6 +501,11 @@ func (w *walker) expand(n *yaml.Node, path string) {
 			if sub == nil {
 				w.add(&FieldError{File: w.file, Line: n.Line, Field: indexed.ReplaceAllString(path, "[$1]"),
 					Msg: fmt.Sprintf("%s is not a variable reference: write ${NAME} or ${NAME:-default} ($$ for a literal $)", ref)})
+				return ""
+			}
+			if commandLine.MatchString(path) && cmdvars.Known(sub[1]) {
+				w.add(&FieldError{File: w.file, Line: n.Line, Field: indexed.ReplaceAllString(path, "[$1]"),
+					Msg: fmt.Sprintf("%s is read from opsdeck's own environment when the file loads; for the selection's value write $%s (bare)", ref, sub[1])})
 				return ""
 			}
 			if val, ok := w.lookup(sub[1]); ok && val != "" {

@@ -155,6 +155,7 @@ func (v *validator) commands(base string, cmds []CustomCommand) {
 			v.fail(cb, "set exactly one of argv (run directly) or shell (run with /bin/sh -c)")
 		}
 		v.noCredential(cb, c)
+		v.commandVars(cb, c)
 		if c.Key != "" {
 			v.commandKey(cb, c, taken, seenKeys)
 		}

@@ -343,6 +343,13 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 	case binding.Picker:
 		m.flash = k.String() + " does nothing here: " + m.keys.hint("select", "close")
 		return nil
+	case binding.Breakdown, binding.Logs:
+		// A runbook command's key reads the row or the line selected here.
+		if cmd, ok := m.action.Press(k.String()); ok {
+			return cmd
+		}
+	}
+	switch s {
 	case binding.Breakdown:
 		m.flash = k.String() + " does nothing here: " + m.keys.hint("next_label", "sort", "close")
 		return nil

@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/opsdeck/opsdeck/internal/cmdvars"
 	"github.com/opsdeck/opsdeck/internal/units"
 	"github.com/opsdeck/opsdeck/sources"
 	"github.com/opsdeck/opsdeck/ui/actionpane"
@@ -233,6 +234,7 @@ func (m *Model) openEnv(name string) {
 	km := m.keys
 	m.action = actionpane.New(name, ctx, m.deps.Now, acts, actionpane.Bindings{Cancel: km["cancel"], Close: km["close"], Select: km["select"],
 		Up: km["up"], Down: km["down"], PageUp: km["page_up"], PageDown: km["page_down"], Interrupt: km["interrupt"]})
+	m.action.SetSelection(m.selection, cmdvars.Missing)
 	m.buildPanes()
 }
 

@@ -148,9 +148,7 @@ func Actions(cfg *config.Config, name string) (actions.Environment, []actions.Sp
 		cs := actions.CommandSpec{Action: "command", Environment: name, Name: c.Name, Danger: kind, AlwaysConfirm: c.Confirm,
 			Command: actions.Command{Argv: c.Argv, Shell: c.Shell, Dir: c.Dir, Env: vars, Timeout: c.Timeout.D(), Scrub: scrubber,
 				Credentials: redact.NewScrubber(cfg.Credentials()...)}}
-		cmd := commandSpec(c.Key, name, cs)
-		cmd.Env = env // a command may reach anything the environment names
-		specs = append(specs, cmd)
+		specs = append(specs, runbookSpec(c.Key, name, cs, env))
 	}
 	return env, specs, nil
 }
@@ -165,6 +163,34 @@ func GuardOver(cfg *config.Config, name string, reach ...config.Reach) (actions.
 	}
 	return actions.Environment{Name: name, Readonly: g.Readonly, Protected: g.Protected, Disposable: g.Disposable,
 		AllowReset: g.AllowReset, NoConfirm: g.NoConfirm, SharedWith: g.SharedWith}, nil
+}
+
+// runbookSpec is a configured command as an action in env (a command may
+// reach anything the environment names). One that uses selection
+// variables is planned on the values of the moment its key is pressed
+// (With); without them, only $ENV has one.
+func runbookSpec(key, name string, cs actions.CommandSpec, env actions.Environment) actions.Spec {
+	vars := actions.CommandVars(cs.Command)
+	if len(vars) > 0 {
+		cs.Action = actions.SelectionKind
+	}
+	with := func(values map[string]string) actions.Spec {
+		c := cs
+		c.Values = map[string]string{"ENV": name}
+		for k, v := range values {
+			if k != "ENV" {
+				c.Values[k] = v
+			}
+		}
+		spec := commandSpec(key, name, c)
+		spec.Env = env
+		return spec
+	}
+	spec := with(nil)
+	if len(vars) > 0 {
+		spec.Vars, spec.With = vars, with
+	}
+	return spec
 }
 
 // commandSpec is a configured command as an action: planned when asked.

@@ -87,6 +87,10 @@ type Action struct {
 	Preview func(ctx context.Context) (Preview, error)
 	// Refreshes says the panes should re-read their sources when it ends (migrate).
 	Refreshes bool
+	// Vars are the selection variables a runbook command uses ($PID…);
+	// With is its preview on values captured when the key is pressed.
+	Vars []string
+	With func(values map[string]string) func(ctx context.Context) (Preview, error)
 }
 
 type phase int
@@ -124,6 +128,10 @@ type Model struct {
 	gen     int    // discards messages of an earlier run
 	keys    Bindings
 	w, h    int // the overlay's size, from SetSize
+	// selection is what the console has selected now, for the commands
+	// that use it (nil: nothing); missing says why a variable has no value.
+	selection func() map[string]string
+	missing   func(names []string, values map[string]string) string
 	// quitAsked is set by a first ctrl+c while an action runs: a second
 	// one stops it and quits once it has ended (its end audited), any
 	// other key keeps it running. stopping is that second press; quitNow
@@ -143,8 +151,53 @@ func New(env string, base context.Context, now func() time.Time, actions []Actio
 	return &Model{env: env, base: base, now: now, actions: actions, keys: keys}
 }
 
-// Actions lists the environment's actions (for the help screen).
-func (m *Model) Actions() []Action { return m.actions }
+// SetSelection gives the overlay what is selected now (read when a key is
+// pressed, never later) and how to say which variable lacks a value.
+func (m *Model) SetSelection(selection func() map[string]string, missing func(names []string, values map[string]string) string) {
+	m.selection, m.missing = selection, missing
+}
+
+// Actions lists the environment's actions (for the help screen): a
+// command whose variable has no value now is refused, saying why.
+func (m *Model) Actions() []Action {
+	out := make([]Action, len(m.actions))
+	for i, a := range m.actions {
+		if why := m.unbound(&a); why != "" && a.Guard != Refused {
+			a.Guard, a.Reason = Refused, why
+		}
+		out[i] = a
+	}
+	return out
+}
+
+// unbound says why a's variables have no value now ("" when they all do).
+func (m *Model) unbound(a *Action) string {
+	if len(a.Vars) == 0 || m.missing == nil {
+		return ""
+	}
+	return m.missing(a.Vars, m.selected())
+}
+
+func (m *Model) selected() map[string]string {
+	if m.selection == nil {
+		return nil
+	}
+	return m.selection()
+}
+
+// bind is a with its preview planned on the selection of this moment.
+func (m *Model) bind(a *Action) (*Action, string) {
+	if a.With == nil {
+		return a, ""
+	}
+	values := m.selected()
+	if why := m.unbound(a); why != "" {
+		return nil, why
+	}
+	bound := *a
+	bound.Preview = a.With(values)
+	return &bound, ""
+}
 
 // Active reports whether the overlay is up (it then takes the keys).
 func (m *Model) Active() bool { return m.phase != idle }
@@ -204,6 +257,8 @@ func (m *Model) Unavailable(name string) string {
 		return m.env + " has no " + name + " action (nothing is configured for it)"
 	case a.Guard == Refused:
 		return name + " refused: " + a.Reason
+	case m.unbound(a) != "":
+		return name + ": " + m.unbound(a)
 	}
 	return ""
 }
@@ -245,6 +300,12 @@ func (m *Model) begin(a *Action) (tea.Cmd, bool) {
 		m.flash = a.Name + " refused: " + a.Reason
 		return nil, true
 	}
+	bound, why := m.bind(a)
+	if bound == nil {
+		m.flash = a.Name + ": " + why
+		return nil, true
+	}
+	a = bound
 	m.gen++
 	m.current, m.typed, m.lines, m.preview, m.scroll = a, "", nil, Preview{}, 0
 	m.phase = previewing
