@@ -18,6 +18,8 @@ const (
 	MarkRestart   MarkKind = "restart"   // a process started again
 	MarkDeploy    MarkKind = "deploy"    // a new build or version
 	MarkMigration MarkKind = "migration" // the database's revision moved
+	MarkNote      MarkKind = "note"      // a responder's note
+	MarkPin       MarkKind = "pin"       // a figure a responder pinned
 )
 
 // Mark is one change at one instant: what the charts mark on their time axis

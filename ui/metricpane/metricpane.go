@@ -498,6 +498,10 @@ func markGlyph(k sources.MarkKind) string {
 		return "D"
 	case sources.MarkMigration:
 		return "M"
+	case sources.MarkNote:
+		return "N"
+	case sources.MarkPin:
+		return "*"
 	}
 	return "•"
 }
