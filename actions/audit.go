@@ -83,6 +83,20 @@ func DefaultAuditPath(lookup func(string) (string, bool)) string {
 	return filepath.Join(home, ".local", "state", "opsdeck", "audit.jsonl")
 }
 
+// NoteKind and PinKind are the audit records of a responder's note and
+// pinned figure: kept in the notes file, recorded here as who did what.
+const (
+	NoteKind = "note"
+	PinKind  = "pin"
+)
+
+// Noted records that who added a note or pin (kind) in env, text already
+// masked; the record's phase is "noted": nothing ran.
+func (a *Audit) Noted(who Who, env, kind, text string, at time.Time) error {
+	return a.Write(Record{ID: newRunID(), PID: os.Getpid(), Time: at, Phase: "noted", User: who.User, Host: who.Host,
+		Environment: env, Action: kind, Kind: kind, Command: kind, Target: text, Confirmation: "none needed (a note)"})
+}
+
 // auditTail is how many output lines a finished record keeps.
 const auditTail = 20
 
@@ -367,7 +381,9 @@ func recordMarks(recs []Record) []envMark {
 	base := map[string]string{} // a run's words, from its first record
 	var out []envMark
 	for _, r := range recs {
-		if r.PartOf != "" {
+		// A step is part of its action's mark; a note or pin is marked
+		// from the notes file, as such.
+		if r.PartOf != "" || r.Kind == NoteKind || r.Kind == PinKind {
 			continue
 		}
 		text := safetext.String(r.Action + " by " + r.User)

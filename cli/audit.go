@@ -1,12 +1,14 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/opsdeck/opsdeck/actions"
+	"github.com/opsdeck/opsdeck/internal/notes"
 	"github.com/opsdeck/opsdeck/internal/snapshot"
 	"github.com/opsdeck/opsdeck/internal/units"
 )
@@ -71,6 +73,8 @@ func addActions(doc *snapshot.Document, audit *actions.Audit, n int) error {
 		}
 		list = append(list, a)
 	}
-	doc.AddActions(list, actions.MarksOf(recs, doc.Environment))
-	return err
+	// The responders' notes and pins are rows of the same timeline.
+	entries, nerr := notes.Beside(audit.Path).Read(doc.Environment)
+	doc.AddActions(list, append(actions.MarksOf(recs, doc.Environment), notes.Marks(entries)...))
+	return errors.Join(err, nerr)
 }

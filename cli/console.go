@@ -76,6 +76,7 @@ func (a *app) console(ctx context.Context, cfg *config.Config) error {
 	audit := &actions.Audit{Path: actions.DefaultAuditPath(a.lookupEnv)}
 	who := actions.Who{User: osUser(), Host: hostname()}
 	ac := actor{cfg: cfg, readonly: a.cli.Readonly, audit: audit, who: who}
+	nk := newNoteKeeper(cfg, audit, who)
 	model := ui.New(ui.Deps{
 		Actions:         ac.keys,
 		Silences:        ac.silences,
@@ -93,6 +94,8 @@ func (a *app) console(ctx context.Context, cfg *config.Config) error {
 		Styles:          theme.New(theme.Named(cfg.Theme), noColor),
 		Bindings:        cfg.Bindings,
 		AuditMarks:      func(_ context.Context, env string) ([]sources.Mark, error) { return audit.Marks(env) },
+		AddNote:         nk.add,
+		NoteMarks:       nk.marks,
 		Report: func(ctx context.Context, env *sources.Environment) (string, error) {
 			return writeReport(ctx, env, audit, time.Now())
 		},

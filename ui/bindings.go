@@ -127,6 +127,7 @@ func Bindings() []Binding {
 		{Spec: binding.Spec{Name: "cancel", Keys: []string{"x"}, Scopes: []binding.Scope{binding.Overlay}, Help: "cancel a running action", Group: "Actions"},
 			Handler: (*Model).overlayKey},
 	}
+	list = append(list, noteBindings()...)
 	console := consoleKeys()
 	list = gather(list, dbpane.Bindings(), func(m *Model) *dbpane.Model { return m.dbPane }, console)
 	list = gather(list, celerypane.Bindings(), func(m *Model) *celerypane.Model { return m.celeryPane }, console)

@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/opsdeck/opsdeck/internal/cmdvars"
+	"github.com/opsdeck/opsdeck/internal/notes"
 	"github.com/opsdeck/opsdeck/internal/units"
 	"github.com/opsdeck/opsdeck/sources"
 	"github.com/opsdeck/opsdeck/ui/actionpane"
@@ -64,6 +65,10 @@ type Deps struct {
 	Actions func(env string) []actionpane.Action
 	// AuditMarks are env's runs in the audit log, as marks (nil: none).
 	AuditMarks func(ctx context.Context, env string) ([]sources.Mark, error)
+	// AddNote keeps a responder's note or pin (audited), returning it as
+	// kept; NoteMarks reads env's as marks. Nil: no notes here.
+	AddNote   func(ctx context.Context, e notes.Entry) (notes.Entry, error)
+	NoteMarks func(ctx context.Context, env string) ([]sources.Mark, error)
 	// Report writes the Markdown incident report of env and returns where
 	// (nil: the report key says it is not available).
 	Report func(ctx context.Context, env *sources.Environment) (path string, err error)
@@ -280,6 +285,9 @@ func (m *Model) buildPanes() {
 	if read, name := m.deps.AuditMarks, env.Name; read != nil && m.envErr == "" {
 		co.Audit = func(ctx context.Context) ([]sources.Mark, error) { return read(ctx, name) }
 	}
+	if read, name := m.deps.NoteMarks, env.Name; read != nil && m.envErr == "" {
+		co.Notes = func(ctx context.Context) ([]sources.Mark, error) { return read(ctx, name) }
+	}
 	m.changes = changes.New(c, co)
 	m.timeline.SetMarks(nil, "") // another environment's changes are not this one's
 	m.route()
@@ -406,6 +414,9 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			if l, ok := m.top().(*logsScreen); ok {
 				return m, l.model.Type(msg)
 			}
+			if n, ok := m.top().(*noteScreen); ok {
+				return m, n.paste(msg)
+			}
 			return m, m.dbPane.Type(msg)
 		}
 		return m, nil
@@ -422,6 +433,8 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, m.setNotice("⚠ report: " + m.env.Scrubber.Error(msg.err))
 		}
 		return m, m.setNotice("report written to " + msg.path)
+	case noteSaved:
+		return m, m.noteSaved(msg)
 	case pane.RunAction:
 		cmd, _ := m.action.PressName(msg.Name)
 		return m, cmd

@@ -100,10 +100,10 @@ func (s changesSection) Markdown(b *strings.Builder) {
 		if since != "" {
 			b.WriteString(" since " + since)
 		}
-		b.WriteString(" (alerts, restarts, deploys, migrations, actions).\n\n")
+		b.WriteString(" (alerts, restarts, deploys, migrations, actions, notes, pins).\n\n")
 		return
 	}
-	fmt.Fprintf(b, "Since %s, oldest first:\n\n| Time (UTC) | Change | What |\n|---|---|---|\n", since)
+	fmt.Fprintf(b, "Since %s, oldest first: alerts, deploys, migrations, actions and the responders' notes and pins, the postmortem's timeline.\n\n| Time (UTC) | Change | What |\n|---|---|---|\n", since)
 	for _, c := range d.Changes {
 		fmt.Fprintf(b, "| %s | %s | %s |\n", clock(c.Time, "15:04:05"), c.Kind, cell(c.Text))
 	}

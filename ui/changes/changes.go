@@ -17,7 +17,9 @@ import (
 type Options struct {
 	Source sources.Changes
 	// Audit reads the environment's runs from the audit log.
-	Audit    func(ctx context.Context) ([]sources.Mark, error)
+	Audit func(ctx context.Context) ([]sources.Mark, error)
+	// Notes reads the responders' notes and pins.
+	Notes    func(ctx context.Context) ([]sources.Mark, error)
 	Scrubber *redact.Scrubber
 }
 
@@ -26,6 +28,7 @@ type Options struct {
 type Model struct {
 	pane.Polled[Found]
 	seen     []sources.Mark // migrations observed, oldest first
+	added    []sources.Mark // notes and pins kept here, marked before the next read
 	revision []string
 	known    bool
 }
@@ -40,7 +43,7 @@ const points = 120
 // New builds the gatherer.
 func New(ctx *pane.Context, o Options) *Model {
 	m := &Model{}
-	src, audit := o.Source, o.Audit
+	src, audit := o.Source, joinReads(o.Audit, o.Notes)
 	m.Polled = pane.Polled[Found]{
 		Ctx: ctx, Poll: poll.State[Found]{ID: ctx.ID("changes")}, Name: "Changes", Short: "changes",
 		Configured: src != nil || audit != nil, Scrubber: o.Scrubber,
@@ -103,7 +106,7 @@ func read(ctx context.Context, src sources.Changes, audit func(context.Context) 
 		found, err := audit(ctx)
 		marks = append(marks, sources.MarksIn(found, w.Start(), w.Now)...)
 		if err != nil {
-			if !strings.Contains(err.Error(), "audit log") {
+			if !strings.Contains(err.Error(), "audit log") && !strings.HasPrefix(err.Error(), "notes") {
 				err = errors.New("audit log: " + err.Error())
 			}
 			errs = append(errs, err)
@@ -153,7 +156,43 @@ func (m *Model) Marks() []sources.Mark {
 	if m.Poll.HasLast {
 		all = append(all, m.Poll.Last.Marks...)
 	}
-	return sources.SortMarks(append(all, m.seen...))
+	all = append(all, m.seen...)
+	return sources.SortMarks(append(all, m.added...))
+}
+
+// Add marks notes or pins just kept, before the next read finds them in
+// their file (the same marks: counted once).
+func (m *Model) Add(marks ...sources.Mark) {
+	m.added = append(m.added, marks...)
+	if len(m.added) > maxSeen {
+		m.added = slices.Delete(m.added, 0, len(m.added)-maxSeen)
+	}
+}
+
+// joinReads is the console's own records as one read: the audit log's
+// runs and the notes file's entries (either may be nil). A failing one
+// says which.
+func joinReads(audit, notes func(context.Context) ([]sources.Mark, error)) func(context.Context) ([]sources.Mark, error) {
+	switch {
+	case notes == nil:
+		return audit
+	case audit == nil:
+		return func(ctx context.Context) ([]sources.Mark, error) {
+			marks, err := notes(ctx)
+			if err != nil {
+				err = errors.New("notes: " + err.Error())
+			}
+			return marks, err
+		}
+	}
+	return func(ctx context.Context) ([]sources.Mark, error) {
+		marks, err := audit(ctx)
+		more, nerr := notes(ctx)
+		if nerr != nil {
+			nerr = errors.New("notes: " + nerr.Error())
+		}
+		return append(marks, more...), errors.Join(err, nerr)
+	}
 }
 
 // Problem says, in words, why the marks may be incomplete ("" when all is well).

@@ -1,0 +1,197 @@
+// Package notes keeps the responders' timeline of an environment: notes
+// typed during an incident and figures pinned from the charts, each with
+// who and when, in a JSON Lines file per environment beside the audit log.
+// They become marks on every time axis and rows of the report's timeline.
+package notes
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+	"unicode/utf8"
+
+	"github.com/opsdeck/opsdeck/internal/safetext"
+	"github.com/opsdeck/opsdeck/sources"
+)
+
+// Kinds of entries.
+const (
+	Note = "note"
+	Pin  = "pin"
+)
+
+// MaxText bounds a note: a line of a timeline, not a document.
+const MaxText = 1000
+
+// readLimit bounds how many entries a read keeps: the newest.
+const readLimit = 2000
+
+// Entry is one note or pin.
+type Entry struct {
+	// Time is when it was written.
+	Time        time.Time `json:"time"`
+	Environment string    `json:"environment"`
+	User        string    `json:"user"`
+	Host        string    `json:"host,omitempty"`
+	Kind        string    `json:"kind"`
+	// Text is the note, or the pinned figure in words ("Error rate (5xx)
+	// 3.2 %").
+	Text string `json:"text"`
+	// At is the instant a pinned figure is of (the cursor's); zero for a
+	// note, which is of its Time.
+	At time.Time `json:"at,omitzero"`
+}
+
+// When is the instant the entry stands at on a time axis.
+func (e Entry) When() time.Time {
+	if !e.At.IsZero() {
+		return e.At
+	}
+	return e.Time
+}
+
+// Store is the notes of every environment, in dir (the audit log's).
+type Store struct{ Dir string }
+
+// Beside is the store in the audit log's directory.
+func Beside(auditPath string) *Store { return &Store{Dir: filepath.Dir(auditPath)} }
+
+// Path is environment env's file. Environment names are checked by the
+// configuration (letters, digits, _ . -, starting with a letter or digit):
+// one never leaves the directory.
+func (s *Store) Path(env string) string { return filepath.Join(s.Dir, "notes-"+env+".jsonl") }
+
+// Check is e as it may be kept, or why not: a kind, an environment, and
+// text of at most MaxText bytes, valid UTF-8, on one line.
+func Check(e Entry) (Entry, error) {
+	e.Text = strings.TrimSpace(e.Text)
+	switch {
+	case e.Kind != Note && e.Kind != Pin:
+		return e, fmt.Errorf("unknown kind %q", e.Kind)
+	case e.Environment == "" || strings.ContainsAny(e.Environment, "/\x00") || strings.HasPrefix(e.Environment, "."):
+		return e, fmt.Errorf("no environment to keep it in")
+	case e.Text == "":
+		return e, errors.New("an empty note is not kept")
+	case len(e.Text) > MaxText:
+		return e, fmt.Errorf("a note holds at most %d bytes (this one %d)", MaxText, len(e.Text))
+	case !utf8.ValidString(e.Text):
+		return e, errors.New("a note must be text (UTF-8)")
+	}
+	// One entry, one line of the timeline; control characters shown, not
+	// obeyed, wherever it is read.
+	e.Text = safetext.String(strings.Join(strings.Fields(e.Text), " "))
+	return e, nil
+}
+
+// Add appends e to its environment's file, synced before it returns.
+func (s *Store) Add(e Entry) (Entry, error) {
+	e, err := Check(e)
+	if err != nil {
+		return e, err
+	}
+	if err := os.MkdirAll(s.Dir, 0o700); err != nil {
+		return e, fmt.Errorf("notes: %w", err)
+	}
+	f, err := open(s.Path(e.Environment), os.O_CREATE|os.O_RDWR|os.O_APPEND)
+	if err != nil {
+		return e, err
+	}
+	defer f.Close()
+	line, err := json.Marshal(e)
+	if err != nil {
+		return e, err
+	}
+	// A torn last line (a crash mid-write) is skipped on read; start anew.
+	if st, err := f.Stat(); err == nil && st.Size() > 0 {
+		last := make([]byte, 1)
+		if _, err := f.ReadAt(last, st.Size()-1); err == nil && last[0] != '\n' {
+			line = append([]byte{'\n'}, line...)
+		}
+	}
+	if _, err := f.Write(append(line, '\n')); err != nil {
+		return e, fmt.Errorf("notes: %w", err)
+	}
+	return e, f.Sync()
+}
+
+// Read is env's entries, oldest first (the newest readLimit); a torn or
+// foreign line is skipped.
+func (s *Store) Read(env string) ([]Entry, error) {
+	f, err := open(s.Path(env), os.O_RDONLY)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []Entry
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		var e Entry
+		if len(sc.Bytes()) == 0 || json.Unmarshal(sc.Bytes(), &e) != nil || e.Environment != env {
+			continue
+		}
+		if e, err := Check(e); err == nil {
+			out = append(out, e)
+		}
+		if len(out) > readLimit {
+			out = out[1:]
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return out, fmt.Errorf("notes: %w", err)
+	}
+	return out, nil
+}
+
+// Marks are entries as marks on the time axis, oldest first.
+func Marks(entries []Entry) []sources.Mark {
+	out := make([]sources.Mark, 0, len(entries))
+	for _, e := range entries {
+		kind := sources.MarkNote
+		if e.Kind == Pin {
+			kind = sources.MarkPin
+		}
+		out = append(out, sources.Mark{At: e.When(), Kind: kind, Text: e.Kind + " by " + e.User + ": " + e.Text})
+	}
+	return sources.SortMarks(out)
+}
+
+// open opens path as a regular file only: never through a link (it could
+// send the notes anywhere), never waiting on a FIFO.
+func open(path string, flag int) (*os.File, error) {
+	f, err := os.OpenFile(path, flag|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0o600)
+	if err != nil {
+		if errors.Is(err, syscall.ELOOP) || errors.Is(err, syscall.ENXIO) || errors.Is(err, syscall.EISDIR) {
+			return nil, fmt.Errorf("notes: %s is not a regular file: refused", safetext.String(path))
+		}
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("notes: %w", err)
+	}
+	fi, err := f.Stat()
+	if err == nil && !fi.Mode().IsRegular() {
+		err = fmt.Errorf("notes: %s is not a regular file: refused", safetext.String(path))
+	}
+	if err == nil {
+		err = syscall.SetNonblock(int(f.Fd()), false)
+	}
+	if err == nil && flag&os.O_CREATE != 0 {
+		err = f.Chmod(0o600)
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
