@@ -28,6 +28,11 @@ type Mark struct {
 	At   time.Time `json:"at"`
 	Kind MarkKind  `json:"kind"`
 	Text string    `json:"text"`
+	// From and To are a deploy's versions (a revision or a version label),
+	// "" when its build series does not say: what a repository's log is
+	// asked between.
+	From string `json:"from,omitempty"`
+	To   string `json:"to,omitempty"`
 }
 
 // Changes reads what changed over a window: alerts starting and resolving,

@@ -137,12 +137,19 @@ func deployMarks(m model.Matrix, w sources.Window) []sources.Mark {
 			if !first.Time().After(w.Start()) {
 				continue
 			}
-			after := false
+			var before *model.SampleStream // the build that ran last before it
 			for _, o := range streams {
-				after = after || (o != s && o.Values[0].Timestamp < first)
+				if o != s && o.Values[0].Timestamp < first && (before == nil || o.Values[0].Timestamp > before.Values[0].Timestamp) {
+					before = o
+				}
 			}
-			if after {
-				out = append(out, sources.Mark{At: first.Time(), Kind: sources.MarkDeploy, Text: "deploy " + buildOf(s.Metric) + " on " + describe(s.Metric, "instance", "job")})
+			if before != nil {
+				from, to := versionsOf(before.Metric, s.Metric)
+				text := "deploy " + buildOf(s.Metric)
+				if from != "" && to != "" {
+					text = "deploy " + from + " → " + to
+				}
+				out = append(out, sources.Mark{At: first.Time(), Kind: sources.MarkDeploy, Text: text + " on " + describe(s.Metric, "instance", "job"), From: from, To: to})
 			}
 		}
 	}
@@ -165,6 +172,16 @@ func buildOf(m model.Metric) string {
 		return string(m[model.MetricNameLabel])
 	}
 	return strings.Join(parts, " ")
+}
+
+// versionsOf are two builds' versions as a repository knows them: their
+// revision labels when both have one, else their version labels ("" where
+// a series has none).
+func versionsOf(from, to model.Metric) (string, string) {
+	if r, r2 := string(from["revision"]), string(to["revision"]); r != "" && r2 != "" {
+		return r, r2
+	}
+	return string(from["version"]), string(to["version"])
 }
 
 // describe is the first label of names the series has, else its labels.

@@ -111,15 +111,17 @@ func TestPastComparisonAndMarks(t *testing.T) {
 		}
 		return err
 	}, wait.Context(ctx))
-	deploys := find(sources.MarkDeploy, "version=1.4.2")
-	if len(deploys) != 1 || deploys[0].At.Sub(deployAt).Abs() > 6*time.Second || !strings.Contains(deploys[0].Text, "api-a:9") {
+	// The mark names both versions: what a repository's log is asked between.
+	deploys := find(sources.MarkDeploy, "deploy 1.4.1 → 1.4.2 on")
+	if len(deploys) != 1 || deploys[0].At.Sub(deployAt).Abs() > 6*time.Second || !strings.Contains(deploys[0].Text, "api-a:9") ||
+		deploys[0].From != "1.4.1" || deploys[0].To != "1.4.2" {
 		t.Errorf("deploy marks %+v, want one at %s on api-a:9 (all: %+v)", deploys, deployAt.Format(time.TimeOnly), marks)
 	}
 	restarts := find(sources.MarkRestart, "api-a:9")
 	if len(restarts) != 1 || !restarts[0].At.Equal(deployAt) {
 		t.Errorf("restart marks %+v, want one at exactly %s", restarts, deployAt.Format(time.TimeOnly))
 	}
-	if len(find(sources.MarkDeploy, "1.4.1")) != 0 {
+	if len(find(sources.MarkDeploy, "→ 1.4.1")) != 0 {
 		t.Errorf("the first build seen (where history begins) is marked as a deploy: %+v", marks)
 	}
 	fired, resolved := find(sources.MarkAlert, "Flapping (warning) firing"), find(sources.MarkResolved, "Flapping (warning) resolved")
