@@ -90,7 +90,7 @@ func Kinds() []string {
 		"migrate", "reset", "command", SelectionKind, "cancel", "terminate",
 		"silence", "ack", "expire-silence",
 		"celery-purge", "celery-revoke", "celery-terminate", "celery-retry",
-		"migration-sql", "schema-dump", "rehearsal",
+		"migration-sql", "schema-dump", "rehearsal", "git-log",
 	}
 }
 

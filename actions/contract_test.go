@@ -48,6 +48,7 @@ func contractCases() map[string]contractCase {
 		actions.SelectionKind: {plan: selectionMoved},
 		"migration-sql":       {plan: commandReplaced("migration-sql")},
 		"schema-dump":         {plan: commandReplaced("schema-dump")},
+		"git-log":             {plan: commandReplaced("git-log")},
 		"cancel":              {plan: signalNewQuery(false)},
 		"terminate":           {plan: signalNewQuery(true)},
 		"silence":             {plan: silenceLabelsChange(false)},

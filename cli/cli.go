@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/opsdeck/opsdeck/actions"
 	"github.com/opsdeck/opsdeck/config"
 	"github.com/opsdeck/opsdeck/internal/grafana"
 	"github.com/opsdeck/opsdeck/internal/safetext"
@@ -160,6 +161,14 @@ func (a *app) openEnvOf(cfg *config.Config) (env *sources.Environment, ctx conte
 	}
 	env, err = wire.Open(cfg, name, buildVersion())
 	if err != nil {
+		return nil, nil, nil, err
+	}
+	// What a deploy brought: git run as an audited read.
+	env.Deploys, err = wire.Deploys(cfg, name, a.cli.Readonly, &actions.Audit{Path: actions.DefaultAuditPath(a.lookupEnv)}, actions.Who{User: osUser(), Host: hostname()})
+	if err != nil {
+		if env.Close != nil {
+			env.Close()
+		}
 		return nil, nil, nil, err
 	}
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

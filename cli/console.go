@@ -87,15 +87,21 @@ func (a *app) console(ctx context.Context, cfg *config.Config) error {
 		OverviewRefresh: cfg.OverviewRefresh.D(),
 		Environments:    envs,
 		Initial:         name,
-		Open:            func(n string) (*sources.Environment, error) { return wire.Open(cfg, n, ver) },
-		Refresh:         cfg.Refresh.D(),
-		Window:          cfg.Window.D(),
-		Now:             time.Now,
-		Styles:          theme.New(theme.Named(cfg.Theme), noColor),
-		Bindings:        cfg.Bindings,
-		AuditMarks:      func(_ context.Context, env string) ([]sources.Mark, error) { return audit.Marks(env) },
-		AddNote:         nk.add,
-		NoteMarks:       nk.marks,
+		Open: func(n string) (*sources.Environment, error) {
+			env, err := wire.Open(cfg, n, ver)
+			if err == nil {
+				env.Deploys, err = wire.Deploys(cfg, n, a.cli.Readonly, audit, who)
+			}
+			return env, err
+		},
+		Refresh:    cfg.Refresh.D(),
+		Window:     cfg.Window.D(),
+		Now:        time.Now,
+		Styles:     theme.New(theme.Named(cfg.Theme), noColor),
+		Bindings:   cfg.Bindings,
+		AuditMarks: func(_ context.Context, env string) ([]sources.Mark, error) { return audit.Marks(env) },
+		AddNote:    nk.add,
+		NoteMarks:  nk.marks,
 		Report: func(ctx context.Context, env *sources.Environment) (string, error) {
 			return writeReport(ctx, env, audit, time.Now())
 		},

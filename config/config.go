@@ -55,6 +55,8 @@ type Environment struct {
 	// SchemaReference is what the live schema is compared with: another
 	// environment's name, or a file written by `opsdeck schema dump`.
 	SchemaReference string `yaml:"schema_reference,omitempty"`
+	// Deploys is where the commits a deploy brought are read.
+	Deploys Deploys `yaml:"deploys,omitempty"`
 	// The guard flags (tagged guard) must be written as booleans (confirm:
 	// none): empty or unknown, the file is refused, never read as false.
 	// Environments that name a resource of a stricter one take its guard

@@ -27,6 +27,7 @@ func (v *validator) environment(name string, e *Environment) {
 	v.commands(base, e.Actions.Commands)
 	v.reset(base, e.Actions.Reset)
 	v.schemaReference(base, e)
+	v.deploys(base, e)
 	v.migrate(base, e)
 	v.celery(base, e.Celery)
 	v.tracing(base, e.Tracing)

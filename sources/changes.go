@@ -3,7 +3,9 @@ package sources
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -63,6 +65,119 @@ func MarksIn(marks []Mark, from, to time.Time) []Mark {
 	for _, k := range marks {
 		if !k.At.Before(from) && !k.At.After(to) {
 			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// Deploys reads what a deploy brought from the application's repository.
+type Deploys interface {
+	// Between is what the deploy from → to brought (DeployDiff.Missing
+	// names a version the repository does not know).
+	Between(ctx context.Context, from, to string) (DeployDiff, error)
+}
+
+// DeployCommit is one commit a deploy brought.
+type DeployCommit struct {
+	Hash    string   `json:"hash"`
+	Author  string   `json:"author"`
+	Subject string   `json:"subject"`
+	Files   []string `json:"files,omitempty"`
+	// Migration: it touches the Alembic versions directory.
+	Migration bool `json:"migration,omitempty"`
+}
+
+// DeployDiff is what a deploy from From to To brought.
+type DeployDiff struct {
+	From    string         `json:"from"`
+	To      string         `json:"to"`
+	Commits []DeployCommit `json:"commits"`
+	// Missing are the versions the repository does not know.
+	Missing []string `json:"missing,omitempty"`
+}
+
+// Migrations counts the commits that touch a migration.
+func (d DeployDiff) Migrations() int {
+	n := 0
+	for _, c := range d.Commits {
+		if c.Migration {
+			n++
+		}
+	}
+	return n
+}
+
+// Summary is the diff in one line, for a mark on the time axis.
+func (d DeployDiff) Summary() string {
+	if len(d.Missing) > 0 {
+		return strings.Join(d.Missing, " and ") + " not in the repository"
+	}
+	s := fmt.Sprintf("%d commit", len(d.Commits))
+	if len(d.Commits) != 1 {
+		s += "s"
+	}
+	if n := d.Migrations(); n > 0 {
+		s += fmt.Sprintf(", %d with a migration", n)
+	}
+	return s
+}
+
+// DeployChange is what one deploy (a pair of versions) brought, or why it
+// could not be read.
+type DeployChange struct {
+	At   time.Time  `json:"at"`
+	Text string     `json:"text"`
+	Diff DeployDiff `json:"diff"`
+	Err  string     `json:"error,omitempty"`
+}
+
+// maxDeploysRead bounds the pairs read for one window.
+const maxDeploysRead = 20
+
+// ReadDeploys reads what each deploy among marks brought (those naming
+// both versions), once per pair of versions, oldest first.
+func ReadDeploys(ctx context.Context, d Deploys, marks []Mark, scrub func(error) string) []DeployChange {
+	if d == nil {
+		return nil
+	}
+	var out []DeployChange
+	seen := map[[2]string]bool{}
+	for _, m := range marks {
+		k := [2]string{m.From, m.To}
+		if m.Kind != MarkDeploy || m.From == "" || m.To == "" || seen[k] || len(out) == maxDeploysRead {
+			continue
+		}
+		seen[k] = true
+		diff, err := d.Between(ctx, m.From, m.To)
+		diff.From, diff.To = m.From, m.To
+		c := DeployChange{At: m.At, Text: m.Text, Diff: diff}
+		if err != nil {
+			c.Err = scrub(err)
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// Annotated is marks with each deploy's text followed by what it brought
+// ("… · 3 commits, 1 with a migration"), or why that is not known.
+func Annotated(marks []Mark, ds []DeployChange) []Mark {
+	if len(ds) == 0 {
+		return marks
+	}
+	by := map[[2]string]DeployChange{}
+	for _, d := range ds {
+		by[[2]string{d.Diff.From, d.Diff.To}] = d
+	}
+	out := slices.Clone(marks)
+	for i, m := range out {
+		d, ok := by[[2]string{m.From, m.To}]
+		switch {
+		case m.Kind != MarkDeploy || !ok:
+		case d.Err != "":
+			out[i].Text += " · commits not read: " + d.Err
+		default:
+			out[i].Text += " · " + d.Diff.Summary()
 		}
 	}
 	return out

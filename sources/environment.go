@@ -23,6 +23,9 @@ type Environment struct {
 	Marks []Mark
 	// MarksWindow is how far back Marks reach (the console's chart window).
 	MarksWindow time.Duration
+	// Deploys reads the commits a deploy brought (nil: no repository
+	// configured, deploys.repo).
+	Deploys Deploys
 
 	// Database is the environment's PostgreSQL.
 	Database Opened[Database]

@@ -278,7 +278,7 @@ func (m *Model) buildPanes() {
 	}
 	m.alerts = alertstrip.New(c, env.Metrics.Source, env.Alerting.Source, env.Scrubber)
 	m.strip = m.newStrip()
-	co := changes.Options{Scrubber: env.Scrubber}
+	co := changes.Options{Scrubber: env.Scrubber, Deploys: env.Deploys}
 	if src, ok := env.Metrics.Source.(sources.Changes); ok {
 		co.Source = src
 	}

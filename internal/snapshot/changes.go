@@ -35,20 +35,31 @@ func changesSource() Source {
 func readChanges(ctx context.Context, r *reading) {
 	env, d := r.env, r.doc
 	src, ok := env.Metrics.Source.(sources.Changes)
+	var marks []sources.Mark
+	var err error
 	switch {
 	case env.Marks != nil:
-		defer r.lock()()
-		d.setChanges(env.Marks) // what the console showed
+		marks = env.Marks // what the console showed
 	case ok:
 		// Up to the instant itself, not the last whole step: a change of
 		// the last seconds is in the report.
 		w := sources.Window{Now: r.now, End: r.now, Length: r.window, Step: max(r.window/240, time.Second)}
-		marks, err := src.Changes(ctx, w)
-		defer r.lock()()
-		if err != nil {
-			d.ChangesError = env.Scrubber.Error(err)
-		}
-		d.setChanges(marks)
+		marks, err = src.Changes(ctx, w)
+	default:
+		return
+	}
+	// What the deploys brought, read from the repository before the
+	// document is locked: git may take a moment.
+	deploys := sources.ReadDeploys(ctx, env.Deploys, marks, env.Scrubber.Error)
+	defer r.lock()()
+	if err != nil {
+		d.ChangesError = env.Scrubber.Error(err)
+	}
+	d.setChanges(sources.Annotated(marks, deploys))
+	for _, c := range deploys {
+		c.Text, c.Err = safetext.String(c.Text), safetext.String(c.Err)
+		safetext.Value(&c.Diff) // a commit's subject and author are anyone's text
+		d.Deploys = append(d.Deploys, c)
 	}
 }
 
@@ -108,6 +119,45 @@ func (s changesSection) Markdown(b *strings.Builder) {
 		fmt.Fprintf(b, "| %s | %s | %s |\n", clock(c.Time, "15:04:05"), c.Kind, cell(c.Text))
 	}
 	b.WriteString("\n")
+	deploysMarkdown(b, d.Deploys)
+}
+
+// deploysMarkdown lists what each deploy brought: its commits, newest
+// first, with their authors and files, the migrations flagged.
+func deploysMarkdown(b *strings.Builder, ds []sources.DeployChange) {
+	for _, c := range ds {
+		fmt.Fprintf(b, "### %s (%s UTC)\n\n", oneLine(c.Text), c.At.UTC().Format("15:04:05"))
+		switch {
+		case c.Err != "":
+			fmt.Fprintf(b, "Its commits could not be read: %s\n\n", oneLine(c.Err))
+			continue
+		case len(c.Diff.Missing) > 0:
+			fmt.Fprintf(b, "%s: the log between them cannot be read.\n\n", oneLine(c.Diff.Summary()))
+			continue
+		}
+		fmt.Fprintf(b, "`git log %s..%s`: %s.\n\n", oneLine(c.Diff.From), oneLine(c.Diff.To), c.Diff.Summary())
+		for _, k := range c.Diff.Commits {
+			flag := ""
+			if k.Migration {
+				flag = " **(migration)**"
+			}
+			fmt.Fprintf(b, "- `%.10s` %s, by %s%s", k.Hash, oneLine(k.Subject), oneLine(k.Author), flag)
+			if len(k.Files) > 0 {
+				files := k.Files
+				more := ""
+				if len(files) > 8 {
+					files, more = files[:8], fmt.Sprintf(" and %d more", len(k.Files)-8)
+				}
+				shown := make([]string, len(files))
+				for i, f := range files {
+					shown[i] = "`" + cell(f) + "`"
+				}
+				fmt.Fprintf(b, ": %s%s", strings.Join(shown, ", "), more)
+			}
+			b.WriteString("\n")
+		}
+		b.WriteString("\n")
+	}
 }
 
 // Cells: the overview shows the newest change, since the last deploy or

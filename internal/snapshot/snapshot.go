@@ -42,7 +42,10 @@ type Document struct {
 	// restarts, deploys, migrations and the console's own actions.
 	Changes      []Change `json:"changes"`
 	ChangesSince string   `json:"changes_since"`
-	ChangesError string   `json:"changes_error,omitempty"`
+	// Deploys are what the deploys among Changes brought, from the
+	// repository (deploys.repo).
+	Deploys      []sources.DeployChange `json:"deploys,omitempty"`
+	ChangesError string                 `json:"changes_error,omitempty"`
 	// SlowTraces are the slowest traced requests (the P95's exemplars) since
 	// ChangesSince, slowest first; TracesNote says why there are none.
 	SlowTraces []SlowTrace `json:"slow_traces"`

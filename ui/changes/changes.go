@@ -19,7 +19,9 @@ type Options struct {
 	// Audit reads the environment's runs from the audit log.
 	Audit func(ctx context.Context) ([]sources.Mark, error)
 	// Notes reads the responders' notes and pins.
-	Notes    func(ctx context.Context) ([]sources.Mark, error)
+	Notes func(ctx context.Context) ([]sources.Mark, error)
+	// Deploys says what each deploy brought (nil: no repository).
+	Deploys  sources.Deploys
 	Scrubber *redact.Scrubber
 }
 
@@ -43,7 +45,7 @@ const points = 120
 // New builds the gatherer.
 func New(ctx *pane.Context, o Options) *Model {
 	m := &Model{}
-	src, audit := o.Source, joinReads(o.Audit, o.Notes)
+	src, audit, deploys, scrub := o.Source, joinReads(o.Audit, o.Notes), o.Deploys, o.Scrubber
 	m.Polled = pane.Polled[Found]{
 		Ctx: ctx, Poll: poll.State[Found]{ID: ctx.ID("changes")}, Name: "Changes", Short: "changes",
 		Configured: src != nil || audit != nil, Scrubber: o.Scrubber,
@@ -55,7 +57,13 @@ func New(ctx *pane.Context, o Options) *Model {
 			if last := m.Poll.Last; m.Poll.HasLast && m.Poll.Err == nil && last.Problem == "" && last.Window.End.Equal(w.End) && last.Window.Step == w.Step {
 				keep = &last
 			}
-			return func(ctx context.Context) (Found, error) { return read(ctx, src, audit, w, keep) }
+			return func(ctx context.Context) (Found, error) {
+				f, err := read(ctx, src, audit, w, keep)
+				if err == nil && deploys != nil {
+					f.Marks = sources.Annotated(f.Marks, sources.ReadDeploys(ctx, deploys, f.Marks, scrub.Error))
+				}
+				return f, err
+			}
 		},
 		// Paused, the charts stand still and so do their marks.
 		Hold: func() string {

@@ -1,0 +1,171 @@
+// Package deploys reads what a deploy brought from a local git checkout:
+// the commits between the version that ran and the one deployed (`git log
+// old..new`), their subjects, authors and files, the migrations among them
+// flagged. git runs through a runner the caller gives (the console's
+// guarded, audited path for commands that only read), argv only.
+package deploys
+
+import (
+	"context"
+	"fmt"
+	"path"
+	"regexp"
+	"strings"
+	"sync"
+
+	"github.com/opsdeck/opsdeck/sources"
+)
+
+// Run runs argv in dir and returns its standard output.
+type Run func(ctx context.Context, argv []string, dir string) (string, error)
+
+// ref is what a version must look like to be asked of git: a tag, a branch
+// or a hash. A leading dash (an option: --upload-pack=…), "..", "@{", a
+// colon, a space or a control character is refused before git sees it.
+var ref = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_./+-]{0,199}$`)
+
+// ValidRef says why v cannot be a revision (nil when it can).
+func ValidRef(v string) error {
+	if !ref.MatchString(v) || strings.Contains(v, "..") || strings.HasSuffix(v, ".lock") || strings.HasSuffix(v, "/") {
+		return fmt.Errorf("%q is not a version opsdeck asks git about (letters, digits, . _ / + -, not starting with - or holding ..)", v)
+	}
+	return nil
+}
+
+// Reader asks one checkout.
+type Reader struct {
+	Repo string
+	// Versions is the Alembic versions directory relative to the
+	// repository ("alembic/versions"); "" flags any */versions/*.py under
+	// a directory named alembic or migrations.
+	Versions string
+	Run      Run
+}
+
+// resolve is v as a commit of the repository, trying v then "v"+v (a
+// tag of a version label); "" when the repository has neither.
+func (r Reader) resolve(ctx context.Context, v string) (string, error) {
+	for _, name := range []string{v, "v" + v} {
+		out, err := r.Run(ctx, []string{"git", "rev-parse", "--verify", "--quiet", "--end-of-options", name + "^{commit}"}, r.Repo)
+		if err == nil {
+			return strings.TrimSpace(out), nil
+		}
+		if ctx.Err() != nil {
+			return "", ctx.Err()
+		}
+	}
+	return "", nil
+}
+
+// Between is what the deploy from → to brought.
+func (r Reader) Between(ctx context.Context, from, to string) (sources.DeployDiff, error) {
+	d := sources.DeployDiff{From: from, To: to}
+	for _, v := range []string{from, to} {
+		if err := ValidRef(v); err != nil {
+			return d, err
+		}
+	}
+	// The repository answers first: a failure past this point is a
+	// version it does not know, never git or the guard refusing.
+	if _, err := r.Run(ctx, []string{"git", "rev-parse", "--git-dir"}, r.Repo); err != nil {
+		return d, err
+	}
+	old, err := r.resolve(ctx, from)
+	if err != nil {
+		return d, err
+	}
+	now, err := r.resolve(ctx, to)
+	if err != nil {
+		return d, err
+	}
+	if old == "" {
+		d.Missing = append(d.Missing, from)
+	}
+	if now == "" {
+		d.Missing = append(d.Missing, to)
+	}
+	if len(d.Missing) > 0 {
+		return d, nil
+	}
+	// Resolved hashes only after --end-of-options, and -- before any path:
+	// nothing the version said can be an option or a path.
+	out, err := r.Run(ctx, []string{"git", "log", "--no-color", "--no-merges", "--max-count=200", "--name-only",
+		"--format=" + marker + "%H%n%an%n%s", "--end-of-options", old + ".." + now, "--"}, r.Repo)
+	if err != nil {
+		return d, err
+	}
+	d.Commits = parse(out, r.Versions)
+	return d, nil
+}
+
+// marker opens each commit's record in git log's output: the record is
+// the marker and hash, the author, the subject (one line each), then the
+// files. The runner's output is text (control characters replaced), so
+// the separators are printable.
+const marker = "@@opsdeck-commit@@ "
+
+// parse reads git log's records.
+func parse(out, versions string) []sources.DeployCommit {
+	var cs []sources.DeployCommit
+	field := 0 // lines read of the current record
+	for _, l := range strings.Split(out, "\n") {
+		if h, ok := strings.CutPrefix(l, marker); ok {
+			cs, field = append(cs, sources.DeployCommit{Hash: strings.TrimSpace(h)}), 1
+			continue
+		}
+		if len(cs) == 0 {
+			continue
+		}
+		c := &cs[len(cs)-1]
+		switch field {
+		case 1:
+			c.Author, field = l, 2
+		case 2:
+			c.Subject, field = l, 3
+		default:
+			if l = strings.TrimSpace(l); l != "" {
+				c.Files = append(c.Files, l)
+				c.Migration = c.Migration || isMigration(l, versions)
+			}
+		}
+	}
+	return cs
+}
+
+// isMigration reports whether file is a revision under the versions dir.
+func isMigration(file, versions string) bool {
+	if versions != "" {
+		return strings.HasPrefix(file, strings.TrimSuffix(versions, "/")+"/") && strings.HasSuffix(file, ".py")
+	}
+	dir := path.Dir(file)
+	return path.Base(dir) == "versions" && (strings.Contains(dir, "alembic") || strings.Contains(dir, "migrations")) && strings.HasSuffix(file, ".py")
+}
+
+// Cached is r remembering each pair it read well: a deploy's commits do
+// not change, and the console asks at every refresh.
+func (r Reader) Cached() sources.Deploys {
+	return &cached{r: r, seen: map[[2]string]sources.DeployDiff{}}
+}
+
+type cached struct {
+	r    Reader
+	mu   sync.Mutex
+	seen map[[2]string]sources.DeployDiff
+}
+
+func (c *cached) Between(ctx context.Context, from, to string) (sources.DeployDiff, error) {
+	k := [2]string{from, to}
+	c.mu.Lock()
+	d, ok := c.seen[k]
+	c.mu.Unlock()
+	if ok {
+		return d, nil
+	}
+	d, err := c.r.Between(ctx, from, to)
+	if err == nil && len(c.seen) < 500 {
+		c.mu.Lock()
+		c.seen[k] = d
+		c.mu.Unlock()
+	}
+	return d, err
+}

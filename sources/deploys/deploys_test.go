@@ -1,0 +1,115 @@
+package deploys
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// gitRepo is a real repository: v1.4.1, then a fix, a migration (by
+// another author) and a merge-free history up to v1.4.2.
+func gitRepo(t *testing.T) string {
+	t.Helper()
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Fatal("git is needed (Debian: git)")
+	}
+	dir := t.TempDir()
+	git := func(env []string, args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), append([]string{"GIT_CONFIG_NOSYSTEM=1", "HOME=" + dir}, env...)...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	write := func(name, text string) {
+		must(t, os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755))
+		must(t, os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644))
+	}
+	ana := []string{"GIT_AUTHOR_NAME=Ana", "GIT_AUTHOR_EMAIL=ana@x", "GIT_COMMITTER_NAME=Ana", "GIT_COMMITTER_EMAIL=ana@x"}
+	bo := []string{"GIT_AUTHOR_NAME=Bo", "GIT_AUTHOR_EMAIL=bo@x", "GIT_COMMITTER_NAME=Bo", "GIT_COMMITTER_EMAIL=bo@x"}
+	git(ana, "init", "-q", "-b", "main")
+	write("app/main.py", "v1\n")
+	git(ana, "add", ".")
+	git(ana, "commit", "-q", "-m", "first release")
+	git(ana, "tag", "v1.4.1")
+	write("app/main.py", "v2\n")
+	git(ana, "commit", "-q", "-am", "fix the login timeout")
+	write("alembic/versions/9f1_add_index.py", "revision = '9f1'\n")
+	git(bo, "add", ".")
+	git(bo, "commit", "-q", "-m", "add an index on messages")
+	git(ana, "tag", "v1.4.2")
+	return dir
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// execRun runs argv directly, recording each.
+func execRun(calls *[][]string) Run {
+	return func(ctx context.Context, argv []string, dir string) (string, error) {
+		*calls = append(*calls, argv)
+		cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+		cmd.Dir = dir
+		out, err := cmd.Output()
+		return string(out), err
+	}
+}
+
+// TestBetweenTwoVersions: the commits between two tags (a version label
+// finds its v-tag), newest first, with authors and files, the migration
+// flagged; a version the repository lacks is said so.
+func TestBetweenTwoVersions(t *testing.T) {
+	var calls [][]string
+	r := Reader{Repo: gitRepo(t), Run: execRun(&calls)}
+	d, err := r.Between(context.Background(), "1.4.1", "v1.4.2")
+	must(t, err)
+	if len(d.Commits) != 2 || d.Commits[0].Subject != "add an index on messages" || d.Commits[0].Author != "Bo" || !d.Commits[0].Migration ||
+		!slices.Equal(d.Commits[0].Files, []string{"alembic/versions/9f1_add_index.py"}) ||
+		d.Commits[1].Subject != "fix the login timeout" || d.Commits[1].Migration || d.Commits[1].Author != "Ana" {
+		t.Fatalf("diff %+v", d)
+	}
+	if d.Summary() != "2 commits, 1 with a migration" {
+		t.Errorf("summary %q", d.Summary())
+	}
+	d, err = r.Between(context.Background(), "v1.4.2", "1.9.9")
+	if err != nil || !slices.Equal(d.Missing, []string{"1.9.9"}) || d.Summary() != "1.9.9 not in the repository" || len(d.Commits) != 0 {
+		t.Errorf("a version the repository lacks: %+v %v", d, err)
+	}
+	for _, c := range calls {
+		if slices.Equal(c, []string{"git", "rev-parse", "--git-dir"}) {
+			continue // names no revision
+		}
+		if i, j := slices.Index(c, "--end-of-options"), len(c); i < 0 || i > j-2 {
+			t.Errorf("git ran without --end-of-options before its revisions: %q", c)
+		}
+	}
+}
+
+// TestHostileVersionsNeverReachGit: a version shaped like an option, a
+// range or a path is refused before git runs.
+func TestHostileVersionsNeverReachGit(t *testing.T) {
+	dir := gitRepo(t)
+	var calls [][]string
+	r := Reader{Repo: dir, Run: execRun(&calls)}
+	for _, v := range []string{"--upload-pack=touch pwned", "-c", "v1..v2", "HEAD@{1}", "v1:secret", "a b", "v1\n--all", "", "x/"} {
+		if _, err := r.Between(context.Background(), v, "v1.4.2"); err == nil || !strings.Contains(err.Error(), "is not a version") {
+			t.Errorf("%q: %v", v, err)
+		}
+	}
+	if len(calls) != 0 {
+		t.Errorf("git ran: %q", calls)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "pwned")); err == nil {
+		t.Error("an option ran")
+	}
+}
