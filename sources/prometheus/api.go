@@ -3,6 +3,7 @@ package prometheus
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -122,8 +123,11 @@ func (c *Client) callNoted(ctx context.Context, endpoint string, params url.Valu
 	code := resp.StatusCode
 	var env envelope
 	if code/100 != 2 {
-		// 400 and 422 carry the API's own error; any other code is the HTTP layer's.
-		if (code == http.StatusBadRequest || code == http.StatusUnprocessableEntity) && json.Unmarshal(body, &env) == nil && env.Status != "success" {
+		// 400 and 422 carry the API's own error, and so may a 5xx (Prometheus's
+		// 503 for a timeout, a querier's for a store it could not reach); any
+		// other answer is the HTTP layer's.
+		clientCode := code == http.StatusBadRequest || code == http.StatusUnprocessableEntity
+		if (clientCode || code/100 == 5) && json.Unmarshal(body, &env) == nil && (env.Status == "error" || clientCode && env.Status != "success") {
 			if env.ErrorType == "" {
 				env.ErrorType = errClient
 			}
@@ -215,7 +219,7 @@ func (r queryResult) value() (model.Value, error) {
 
 func (c *Client) query(ctx context.Context, query string, at time.Time) (model.Value, []string, error) {
 	var r queryResult
-	notes, err := c.callNoted(ctx, "/query", url.Values{"query": {query}, "time": {apiTime(at)}, "timeout": {c.timeoutParam()}}, &r)
+	notes, err := c.callRetried(ctx, "/query", url.Values{"query": {query}, "time": {apiTime(at)}, "timeout": {c.timeoutParam()}}, &r)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -227,12 +231,35 @@ func (c *Client) queryRange(ctx context.Context, query string, start, end time.T
 	var r queryResult
 	params := url.Values{"query": {query}, "start": {apiTime(start)}, "end": {apiTime(end)},
 		"step": {strconv.FormatFloat(step.Seconds(), 'f', -1, 64)}, "timeout": {c.timeoutParam()}}
-	notes, err := c.callNoted(ctx, "/query_range", params, &r)
+	notes, err := c.callRetried(ctx, "/query_range", params, &r)
 	if err != nil {
 		return nil, nil, err
 	}
 	v, err := r.value()
 	return v, notes, err
+}
+
+// callRetried is callNoted asked once more after a failure that may pass
+// (an execution error, a 5xx from a querier whose store hiccupped), while
+// the context has time left.
+func (c *Client) callRetried(ctx context.Context, endpoint string, params url.Values, into any) ([]string, error) {
+	notes, err := c.callNoted(ctx, endpoint, params, into)
+	if transient(err) && ctx.Err() == nil {
+		return c.callNoted(ctx, endpoint, params, into)
+	}
+	return notes, err
+}
+
+func transient(err error) bool {
+	var ae *apiError
+	var he *httpError
+	switch {
+	case errors.As(err, &ae):
+		return ae.Type == errExec || ae.Type == errServer
+	case errors.As(err, &he):
+		return he.status == http.StatusBadGateway || he.status == http.StatusServiceUnavailable || he.status == http.StatusGatewayTimeout
+	}
+	return false
 }
 
 // apiAlert is one entry of /alerts, read leniently: one odd field of one

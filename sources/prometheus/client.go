@@ -57,6 +57,8 @@ type Client struct {
 	names     []string // metric names, cached for diagnosis
 	namesAt   time.Time
 	diagnoses map[string]diagnosis
+	flavour   Flavour
+	flavourAt time.Time
 }
 
 type diagnosis struct {
@@ -222,6 +224,9 @@ func (c *Client) Read(ctx context.Context, spec sources.SignalSpec, w sources.Wi
 			r.Notes = append(r.Notes, n)
 		}
 	}
+	if note := c.evaluatedAt(ctx, r.At); note != "" {
+		r.Notes = append(r.Notes, note)
+	}
 	for _, s := range samples {
 		if math.IsNaN(r.Value) || s.Value > r.Value {
 			r.Value = s.Value
@@ -263,6 +268,11 @@ func (c *Client) Alerts(ctx context.Context) ([]sources.Alert, error) {
 	alerts, err := c.alerts(ctx)
 	if err != nil {
 		return nil, c.classify(ctx, err)
+	}
+	if len(alerts) == 0 {
+		if err := c.evaluatesRules(ctx); err != nil {
+			return nil, err
+		}
 	}
 	out := make([]sources.Alert, 0, len(alerts))
 	for _, a := range alerts {

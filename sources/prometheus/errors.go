@@ -29,6 +29,9 @@ const (
 	KindQueryRejected Kind = "query_rejected" // PromQL the server refused (bad_data)
 	KindQueryFailed   Kind = "query_failed"   // the server failed evaluating it
 	KindCannotSplit   Kind = "cannot_split"   // a breakdown the query does not allow
+	KindLimit         Kind = "limit"          // the server refused a query over one of its limits
+	KindNoTenant      Kind = "no_tenant"      // a multi-tenant server wants X-Scope-OrgID
+	KindNoRules       Kind = "no_rules"       // the server evaluates no alert rules
 )
 
 // Error is a failure put in words an on-call engineer can act on. Its text has
@@ -127,6 +130,10 @@ func describeHTTP(he *httpError) *Error {
 	switch {
 	case he.html && he.status/100 == 2:
 		return &Error{Kind: KindNotAPI, Msg: fmt.Sprintf("answered an HTML page (%q) instead of the Prometheus API: wrong URL, or a login proxy in front?", he.snippet)}
+	case describeTenant(he.snippet) != nil:
+		return describeTenant(he.snippet)
+	case describeLimit(he.snippet) != nil:
+		return describeLimit(he.snippet)
 	case he.status == http.StatusUnauthorized || he.status == http.StatusForbidden:
 		return &Error{Kind: KindHTTP, Msg: status + ": check bearer_token or basic_auth"}
 	case he.status == http.StatusNotFound:
@@ -141,8 +148,14 @@ func describeHTTP(he *httpError) *Error {
 }
 
 func describeAPI(e *apiError) *Error {
+	if l := describeLimit(e.Msg + " " + e.Detail); l != nil {
+		return l
+	}
+	if t := describeTenant(e.Msg + " " + e.Detail); t != nil {
+		return t
+	}
 	switch e.Type {
-	case errBadData:
+	case errBadData, errVMRejected:
 		return &Error{Kind: KindQueryRejected, Msg: "query rejected: " + e.Msg}
 	case errExec, errTimeout, errCanceled:
 		return &Error{Kind: KindQueryFailed, Msg: "query failed: " + e.Msg}

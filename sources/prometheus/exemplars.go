@@ -93,6 +93,9 @@ func (c *Client) Exemplars(ctx context.Context, spec sources.SignalSpec, start, 
 // them, or the application records none (or is not scraped as OpenMetrics,
 // the only format that carries them).
 func (c *Client) noExemplars(ctx context.Context) string {
+	if f := c.Flavour(ctx); f.NoExemplars() {
+		return "exemplars are not supported by this server: " + f.Name + " keeps none, whatever the application records"
+	}
 	var flags map[string]string
 	if err := c.call(ctx, "/status/flags", nil, &flags); err == nil {
 		if f, ok := flags["enable-feature"]; ok && !strings.Contains(f, "exemplar-storage") {
