@@ -34,3 +34,17 @@ func TestCommandVariables(t *testing.T) {
 		})
 	}
 }
+
+// TestDeploysRepo: deploys.repo must be a git checkout, said at its line.
+func TestDeploysRepo(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct{ repo, want string }{
+		{dir + "/none", `bad.yaml:3: environments.a.deploys.repo: "` + dir + `/none" is not a directory`},
+		{dir, `bad.yaml:3: environments.a.deploys.repo: "` + dir + `" is not a git checkout`},
+	} {
+		_, err := Parse("bad.yaml", []byte("environments:\n  a:\n    deploys: {repo: '"+c.repo+"'}\n"), nil, ui.Specs())
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("error:\n  %v\nwant:\n  %s", err, c.want)
+		}
+	}
+}

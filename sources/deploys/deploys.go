@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/opsdeck/opsdeck/sources"
 )
@@ -141,31 +142,49 @@ func isMigration(file, versions string) bool {
 	return path.Base(dir) == "versions" && (strings.Contains(dir, "alembic") || strings.Contains(dir, "migrations")) && strings.HasSuffix(file, ".py")
 }
 
-// Cached is r remembering each pair it read well: a deploy's commits do
-// not change, and the console asks at every refresh.
+// Cached is r remembering each pair it read: a deploy's commits do not
+// change, and the console asks at every refresh. A failure is kept for
+// retryAfter, so that a broken repository is not asked (and audited)
+// at every refresh either.
 func (r Reader) Cached() sources.Deploys {
-	return &cached{r: r, seen: map[[2]string]sources.DeployDiff{}}
+	return &cached{r: r, seen: map[[2]string]sources.DeployDiff{}, failed: map[[2]string]failure{}}
+}
+
+const retryAfter = time.Minute
+
+type failure struct {
+	err error
+	at  time.Time
 }
 
 type cached struct {
-	r    Reader
-	mu   sync.Mutex
-	seen map[[2]string]sources.DeployDiff
+	r      Reader
+	mu     sync.Mutex
+	seen   map[[2]string]sources.DeployDiff
+	failed map[[2]string]failure
 }
 
 func (c *cached) Between(ctx context.Context, from, to string) (sources.DeployDiff, error) {
 	k := [2]string{from, to}
 	c.mu.Lock()
 	d, ok := c.seen[k]
+	f, failed := c.failed[k]
 	c.mu.Unlock()
-	if ok {
+	switch {
+	case ok:
 		return d, nil
+	case failed && time.Since(f.at) < retryAfter:
+		return sources.DeployDiff{From: from, To: to}, f.err
 	}
 	d, err := c.r.Between(ctx, from, to)
-	if err == nil && len(c.seen) < 500 {
-		c.mu.Lock()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case err == nil && len(c.seen) < 500:
 		c.seen[k] = d
-		c.mu.Unlock()
+		delete(c.failed, k)
+	case err != nil && ctx.Err() == nil && len(c.failed) < 500:
+		c.failed[k] = failure{err: err, at: time.Now()}
 	}
 	return d, err
 }

@@ -113,3 +113,26 @@ func TestHostileVersionsNeverReachGit(t *testing.T) {
 		t.Error("an option ran")
 	}
 }
+
+// TestCachedAsksOnce: a pair read well is not asked again; a failure is
+// not asked again at once either (a broken repository is not audited at
+// every refresh).
+func TestCachedAsksOnce(t *testing.T) {
+	var calls [][]string
+	r := Reader{Repo: gitRepo(t), Run: execRun(&calls)}.Cached()
+	for range 3 {
+		if d, err := r.Between(context.Background(), "v1.4.1", "v1.4.2"); err != nil || len(d.Commits) != 2 {
+			t.Fatalf("%+v %v", d, err)
+		}
+	}
+	n := len(calls)
+	broken := Reader{Repo: t.TempDir(), Run: execRun(&calls)}.Cached()
+	for range 3 {
+		if _, err := broken.Between(context.Background(), "v1", "v2"); err == nil {
+			t.Fatal("a directory that is no repository answered")
+		}
+	}
+	if n != 4 || len(calls) != n+1 {
+		t.Errorf("git ran %d times for the good pair, %d for the broken one", n, len(calls)-n)
+	}
+}
