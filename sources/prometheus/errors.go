@@ -14,6 +14,7 @@ import (
 	"syscall"
 
 	"github.com/opsdeck/opsdeck/internal/errtext"
+	"github.com/opsdeck/opsdeck/sources"
 )
 
 // Kind sorts failures so that the UI and tests can tell them apart.
@@ -42,6 +43,15 @@ type Error struct {
 }
 
 func (e *Error) Error() string { return e.Msg }
+
+// Unwrap makes a server without alert rules sources.ErrNoAlerting to its
+// readers: nothing to read, which is not an outage.
+func (e *Error) Unwrap() error {
+	if e.Kind == KindNoRules {
+		return sources.ErrNoAlerting
+	}
+	return nil
+}
 
 // httpError is produced by the apiOnly transport.
 type httpError struct {

@@ -71,6 +71,10 @@ func (c *Client) Flavour(ctx context.Context) Flavour {
 	return f
 }
 
+// ServerName is the flavour as the header and the snapshot show it ("" when
+// unknown).
+func (c *Client) ServerName(ctx context.Context) string { return c.Flavour(ctx).String() }
+
 // buildInfo is /status/buildinfo's data, as Prometheus, Thanos and Mimir
 // fill it.
 type buildInfo struct {
@@ -183,7 +187,7 @@ func (c *Client) evaluatesRules(ctx context.Context) error {
 			return nil
 		}
 	}
-	msg := "this server evaluates no alert rules: no firing alerts says nothing"
+	msg := "this server evaluates no alert rules, so none can fire here"
 	if f := c.Flavour(ctx); f.Name == FlavourVictoriaMetrics {
 		msg = "this server evaluates no alert rules (VictoriaMetrics leaves them to vmalert): set alertmanager.url, or point prometheus.url at vmalert to read its alerts"
 	}

@@ -56,6 +56,9 @@ func TestFlavours(t *testing.T) {
 			if f.Name != r.flavour || !strings.HasPrefix(f.Version, r.version) {
 				t.Errorf("flavour %+v, want %s %s", f, r.flavour, r.version)
 			}
+			if name := c.ServerName(ctx); !strings.HasPrefix(name, r.flavour) {
+				t.Errorf("server name %q, want %s", name, r.flavour)
+			}
 			if got := f.LatencyOffset >= 20*time.Second; got != r.offset {
 				t.Errorf("latency offset %s, want one: %v", f.LatencyOffset, r.offset)
 			}
@@ -86,7 +89,7 @@ func TestFlavours(t *testing.T) {
 			}
 			_, err = c.Alerts(ctx)
 			var e *Error
-			if !errors.As(err, &e) || e.Kind != KindNoRules || !strings.Contains(e.Msg, "evaluates no alert rules") {
+			if !errors.As(err, &e) || e.Kind != KindNoRules || !strings.Contains(e.Msg, "evaluates no alert rules") || !errors.Is(err, sources.ErrNoAlerting) {
 				t.Errorf("alerts without rules: %v, want %s", err, KindNoRules)
 			}
 			// A regular expression the server cannot compile: parsed fine
