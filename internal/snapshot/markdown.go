@@ -43,7 +43,11 @@ func (d *Document) Markdown() string {
 	}
 	fmt.Fprintf(&b, "# opsdeck report: %s, %s\n\n", d.Environment, taken)
 	if d.Prometheus != "" {
-		fmt.Fprintf(&b, "Metrics from `%s`.\n\n", d.Prometheus)
+		fmt.Fprintf(&b, "Metrics from `%s`", d.Prometheus)
+		if d.Server != "" {
+			fmt.Fprintf(&b, " (%s)", d.Server)
+		}
+		b.WriteString(".\n\n")
 	}
 	if d.Focus != "" {
 		fmt.Fprintf(&b, "**Focused on `%s`**: the golden signals below are that value's alone.\n\n", d.Focus)

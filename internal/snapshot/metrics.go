@@ -62,6 +62,15 @@ func readMetrics(ctx context.Context, r *reading) {
 		})
 	}
 	wg.Wait()
+	if s, ok := env.Metrics.Source.(serverNamer); ok {
+		d.Server = s.ServerName(ctx)
+	}
+}
+
+// serverNamer is a metrics source that can say which server it reads
+// (Prometheus's client: its flavour and version).
+type serverNamer interface {
+	ServerName(ctx context.Context) string
 }
 
 // ReadMetric reads one golden signal at now (zero: the latest) as the

@@ -23,8 +23,11 @@ type Document struct {
 	TakenAt     string `json:"taken_at"`
 	// Focus is the label value the golden signals were read for, when the
 	// console had one (handler="/api/chat").
-	Focus       string            `json:"focus,omitempty"`
-	Prometheus  string            `json:"prometheus"`
+	Focus      string `json:"focus,omitempty"`
+	Prometheus string `json:"prometheus"`
+	// Server is which Prometheus-compatible server answered, and its
+	// version where it says one ("VictoriaMetrics", "Prometheus 3.16.0").
+	Server      string            `json:"server,omitempty"`
 	Metrics     map[string]Metric `json:"metrics"`
 	Alerts      []Alert           `json:"alerts"`
 	AlertsError string            `json:"alerts_error,omitempty"`
@@ -140,7 +143,11 @@ func (d *Document) Text() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "opsdeck snapshot of %s at %s", d.Environment, d.TakenAt)
 	if d.Prometheus != "" {
-		fmt.Fprintf(&b, " (prometheus %s)", d.Prometheus)
+		fmt.Fprintf(&b, " (prometheus %s", d.Prometheus)
+		if d.Server != "" {
+			b.WriteString(", " + d.Server)
+		}
+		b.WriteString(")")
 	}
 	if d.Focus != "" {
 		fmt.Fprintf(&b, ", focused on %s", d.Focus)
