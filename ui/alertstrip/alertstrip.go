@@ -90,6 +90,9 @@ func (m *Model) render() []string {
 	switch {
 	case !m.Configured:
 		line = st.Muted.Render(" alerts: no Prometheus configured")
+	case errors.Is(p.Err, sources.ErrNoAlerting) && p.Err != sources.ErrNoAlerting:
+		// A server that evaluates no rules says so in its own words.
+		line = st.Muted.Render(" alerts: " + p.Err.Error())
 	case errors.Is(p.Err, sources.ErrNoAlerting):
 		line = st.Muted.Render(" alerts: none in direct /metrics mode (alerting rules live in Prometheus)")
 	case !p.HasLast && p.Err == nil:
