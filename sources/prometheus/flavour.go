@@ -103,6 +103,10 @@ func (c *Client) detect(ctx context.Context) (Flavour, bool) {
 		return Flavour{Name: FlavourMimir, Version: info.Version}, true
 	case containsFold(info.Application, "thanos") || containsFold(info.Branch, "thanos"):
 		return Flavour{Name: FlavourThanos, Version: info.Version}, true
+	case info.Version != "" && c.call(ctx, "/stores", nil, nil) == nil:
+		// Thanos's querier fills the build info as Prometheus does; only it
+		// lists the stores it fans out to.
+		return Flavour{Name: FlavourThanos, Version: info.Version}, true
 	case info.Version != "":
 		return Flavour{Name: FlavourPrometheus, Version: info.Version}, true
 	}
