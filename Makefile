@@ -8,7 +8,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 BUILD    := CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w -X github.com/opsdeck/opsdeck/cli.version=$(VERSION)"
 FUZZTIME ?= 30s
 
-.PHONY: all build test demo bench fuzz lint screenshots measure measure-vs deps clean jaeger prometheus victorialogs
+.PHONY: all build test demo bench fuzz lint screenshots measure measure-vs deps clean jaeger prometheus victorialogs sloth slo-rules
 
 all: build
 
@@ -36,6 +36,14 @@ prometheus:
 ## the user's cache from tools/victorialogs (Debian has no package)
 victorialogs:
 	@$(GO) run ./tools/serverbuild victorialogs >/dev/null
+
+## sloth: the SLO rule generator (tools/sloth, pinned), built once into the
+## user's cache; slo-rules: Origin's SLO rules regenerated from their spec
+sloth:
+	@$(GO) run ./tools/serverbuild sloth >/dev/null
+
+slo-rules: sloth
+	"$$($(GO) run ./tools/serverbuild sloth)" generate --no-log -i internal/sandbox/originapi/slo/origin.sloth.yml -o internal/sandbox/originapi/slo/rules.yml
 
 ## test: everything, against real PostgreSQL, Redis, Prometheus and tmux;
 ## then one real frame through the screenshot pipeline (smoke test)

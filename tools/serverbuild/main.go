@@ -16,15 +16,16 @@ func main() {
 	}{
 		"jaeger":       {servers.JaegerVersion, servers.JaegerBuilt, servers.BuildJaeger},
 		"prometheus":   {servers.PrometheusVersion, servers.PrometheusBuilt, servers.BuildPrometheus},
+		"sloth":        {servers.SlothVersion, servers.SlothBuilt, servers.BuildSloth},
 		"victorialogs": {servers.VictoriaLogsVersion, servers.VictoriaLogsBuilt, servers.BuildVictoriaLogs},
 	}
 	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: serverbuild jaeger|prometheus|victorialogs")
+		fmt.Fprintln(os.Stderr, "usage: serverbuild jaeger|prometheus|sloth|victorialogs")
 		os.Exit(2)
 	}
 	s, ok := servers[os.Args[1]]
 	if !ok {
-		fmt.Fprintf(os.Stderr, "serverbuild: no server %q (jaeger, prometheus, victorialogs)\n", os.Args[1])
+		fmt.Fprintf(os.Stderr, "serverbuild: no server %q (jaeger, prometheus, sloth, victorialogs)\n", os.Args[1])
 		os.Exit(2)
 	}
 	if !s.built() {
