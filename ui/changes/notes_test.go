@@ -24,7 +24,9 @@ func TestNotesJoinTheAuditLogsMarks(t *testing.T) {
 	if err != nil || len(f.Marks) != 2 || f.Marks[1] != note {
 		t.Fatalf("%+v %v", f.Marks, err)
 	}
-	broken := func(context.Context) ([]sources.Mark, error) { return nil, errors.New("notes-qa.jsonl is not a regular file") }
+	broken := func(context.Context) ([]sources.Mark, error) {
+		return nil, errors.New("notes-qa.jsonl is not a regular file")
+	}
 	f, err = read(context.Background(), &fakeSource{}, joinReads(audit, broken), w, nil)
 	if err != nil || len(f.Marks) != 1 || !strings.Contains(f.Problem, "notes: notes-qa.jsonl is not a regular file") {
 		t.Errorf("a broken notes file: %+v %v", f, err)
