@@ -16,7 +16,8 @@ import (
 // is configured. Each git it runs is a step that reads, through the same
 // guard and audit as the preflight's: refused with --readonly or in a
 // read-only environment, audited as part of "deploy diff", argv only,
-// never prompting, never taking a lock.
+// never prompting, never taking a lock, never running a program the
+// repository's configuration names.
 func Deploys(cfg *config.Config, name string, readonly bool, audit *actions.Audit, who actions.Who) (sources.Deploys, error) {
 	e, err := cfg.Get(name)
 	if err != nil || e.Deploys.Repo == "" {
@@ -30,7 +31,7 @@ func Deploys(cfg *config.Config, name string, readonly bool, audit *actions.Audi
 	run := func(ctx context.Context, argv []string, dir string) (string, error) {
 		plan, err := actions.PlanCommand(actions.CommandSpec{Action: "git-log", Environment: name, Name: "git", Danger: actions.Safe,
 			Target: dir, PartOf: "deploy diff", Command: actions.Command{Argv: argv, Dir: dir, Timeout: 30 * time.Second,
-				Env: []string{"GIT_TERMINAL_PROMPT=0", "GIT_OPTIONAL_LOCKS=0", "GIT_PAGER=cat"}}})
+				Env: deploys.GitEnv()}})
 		if err != nil {
 			return "", err
 		}

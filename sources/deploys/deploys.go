@@ -47,7 +47,7 @@ type Reader struct {
 // tag of a version label); "" when the repository has neither.
 func (r Reader) resolve(ctx context.Context, v string) (string, error) {
 	for _, name := range []string{v, "v" + v} {
-		out, err := r.Run(ctx, []string{"git", "rev-parse", "--verify", "--quiet", "--end-of-options", name + "^{commit}"}, r.Repo)
+		out, err := r.Run(ctx, git("rev-parse", "--verify", "--quiet", "--end-of-options", name+"^{commit}"), r.Repo)
 		if err == nil {
 			return strings.TrimSpace(out), nil
 		}
@@ -68,7 +68,7 @@ func (r Reader) Between(ctx context.Context, from, to string) (sources.DeployDif
 	}
 	// The repository answers first: a failure past this point is a
 	// version it does not know, never git or the guard refusing.
-	if _, err := r.Run(ctx, []string{"git", "rev-parse", "--git-dir"}, r.Repo); err != nil {
+	if _, err := r.Run(ctx, git("rev-parse", "--git-dir"), r.Repo); err != nil {
 		return d, err
 	}
 	old, err := r.resolve(ctx, from)
@@ -90,8 +90,9 @@ func (r Reader) Between(ctx context.Context, from, to string) (sources.DeployDif
 	}
 	// Resolved hashes only after --end-of-options, and -- before any path:
 	// nothing the version said can be an option or a path.
-	out, err := r.Run(ctx, []string{"git", "log", "--no-color", "--no-merges", "--max-count=200", "--name-only",
-		"--format=" + marker + "%H%n%an%n%s", "--end-of-options", old + ".." + now, "--"}, r.Repo)
+	out, err := r.Run(ctx, git("log", "--no-color", "--no-merges", "--max-count=200", "--name-only",
+		"--no-show-signature", "--no-ext-diff", "--no-textconv", "--no-notes",
+		"--format="+marker+"%H%n%an%n%s", "--end-of-options", old+".."+now, "--"), r.Repo)
 	if err != nil {
 		return d, err
 	}
@@ -187,4 +188,25 @@ func (c *cached) Between(ctx context.Context, from, to string) (sources.DeployDi
 		c.failed[k] = failure{err: err, at: time.Now()}
 	}
 	return d, err
+}
+
+// git is the argv of git subcommand sub with the least power a read
+// needs. A checkout's own configuration may name programs for git to
+// run (gpg.program with log.showSignature ran on every signed commit of
+// a log; core.fsmonitor, a pager, hooks): each is turned off here, where
+// the command line outranks the repository's file. Replacement objects
+// could make the log tell another history.
+func git(sub string, args ...string) []string {
+	return append([]string{"git", "--no-pager", "--no-replace-objects", "--literal-pathspecs",
+		"-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null", "-c", "log.showSignature=false",
+		"-c", "core.quotePath=false", sub}, args...)
+}
+
+// GitEnv is what git's environment adds for a read: never prompting,
+// never taking an optional lock (a read writes nothing), no system-wide
+// configuration, and no transport at all (GIT_ALLOW_PROTOCOL empty: a
+// partial clone cannot fetch what it lacks, nor run core.sshCommand).
+func GitEnv() []string {
+	return []string{"GIT_TERMINAL_PROMPT=0", "GIT_OPTIONAL_LOCKS=0", "GIT_PAGER=cat", "GIT_CONFIG_NOSYSTEM=1",
+		"GIT_ALLOW_PROTOCOL=", "GIT_NO_LAZY_FETCH=1", "GIT_NO_REPLACE_OBJECTS=1"}
 }

@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -86,7 +87,7 @@ func TestBetweenTwoVersions(t *testing.T) {
 		t.Errorf("a version the repository lacks: %+v %v", d, err)
 	}
 	for _, c := range calls {
-		if slices.Equal(c, []string{"git", "rev-parse", "--git-dir"}) {
+		if slices.Equal(c[len(c)-2:], []string{"rev-parse", "--git-dir"}) {
 			continue // names no revision
 		}
 		if i, j := slices.Index(c, "--end-of-options"), len(c); i < 0 || i > j-2 {
@@ -135,4 +136,89 @@ func TestCachedAsksOnce(t *testing.T) {
 	if n != 4 || len(calls) != n+1 {
 		t.Errorf("git ran %d times for the good pair, %d for the broken one", n, len(calls)-n)
 	}
+}
+
+// hostileConfig makes dir's repository run marker-writing programs
+// wherever its own configuration can name one: a signature check
+// (log.showSignature with gpg.program), a file system monitor, an
+// external diff, a textconv driver, a pager and hooks. It also adds a
+// signed commit on top of v1.4.2, tagged v1.4.3, so that a signature
+// check has something to check. It returns the directory the markers
+// would appear in.
+func hostileConfig(t *testing.T, dir string) string {
+	t.Helper()
+	marks := t.TempDir()
+	evil := filepath.Join(marks, "evil.sh")
+	must(t, os.WriteFile(evil, []byte("#!/bin/sh\ntouch \""+marks+"/ran-$$\"\nexit 1\n"), 0o755))
+	git := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command("git", args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "HOME="+dir)
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("git %v: %v", args, err)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	tree, parent := git("rev-parse", "v1.4.2^{tree}"), git("rev-parse", "v1.4.2^{commit}")
+	obj := "tree " + tree + "\nparent " + parent + "\nauthor Eve <eve@x> 1700000000 +0000\ncommitter Eve <eve@x> 1700000000 +0000\n" +
+		"gpgsig -----BEGIN PGP SIGNATURE-----\n \n abc\n -----END PGP SIGNATURE-----\n\nsigned, they say\n"
+	must(t, os.WriteFile(filepath.Join(marks, "commit"), []byte(obj), 0o644))
+	git("tag", "v1.4.3", git("hash-object", "-t", "commit", "-w", filepath.Join(marks, "commit")))
+	must(t, os.WriteFile(filepath.Join(dir, ".gitattributes"), []byte("* diff=evil\n"), 0o644))
+	for _, kv := range [][2]string{{"log.showSignature", "true"}, {"gpg.program", evil}, {"gpg.ssh.program", evil}, {"core.fsmonitor", evil},
+		{"diff.external", evil}, {"diff.evil.textconv", evil}, {"core.pager", evil}, {"pager.log", evil}, {"core.hooksPath", marks}} {
+		git("config", kv[0], kv[1])
+	}
+	return marks
+}
+
+// TestRepositoryConfigRunsNothing: a checkout's own configuration cannot
+// make the read run a program (a signed commit between the versions
+// and log.showSignature with gpg.program set ran it), and the read
+// writes nothing in the repository.
+func TestRepositoryConfigRunsNothing(t *testing.T) {
+	dir := gitRepo(t)
+	marks := hostileConfig(t, dir)
+	before := tree(t, dir)
+	var calls [][]string
+	r := Reader{Repo: dir, Run: envRun(&calls, GitEnv())}
+	d, err := r.Between(context.Background(), "v1.4.1", "v1.4.3")
+	must(t, err)
+	if len(d.Commits) != 3 || d.Commits[0].Subject != "signed, they say" || d.Commits[0].Author != "Eve" {
+		t.Errorf("diff %+v", d)
+	}
+	ran, _ := filepath.Glob(filepath.Join(marks, "ran-*"))
+	if len(ran) > 0 {
+		t.Errorf("the repository's configuration ran a program %d times, through %q", len(ran), calls)
+	}
+	if after := tree(t, dir); !slices.Equal(before, after) {
+		t.Errorf("the read wrote in the repository:\nbefore %q\nafter  %q", before, after)
+	}
+}
+
+// envRun runs argv with env added, as the console's runner does.
+func envRun(calls *[][]string, env []string) Run {
+	return func(ctx context.Context, argv []string, dir string) (string, error) {
+		*calls = append(*calls, argv)
+		cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+		cmd.Dir, cmd.Env = dir, append(os.Environ(), env...)
+		out, err := cmd.Output()
+		return string(out), err
+	}
+}
+
+// tree is every file under dir with its size and modification time.
+func tree(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	must(t, filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		out = append(out, p+" "+fi.Mode().String()+" "+strconv.FormatInt(fi.Size(), 10)+" "+fi.ModTime().String())
+		return nil
+	}))
+	return out
 }
