@@ -6,9 +6,11 @@ package notes
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -27,11 +29,23 @@ const (
 	Pin  = "pin"
 )
 
-// MaxText bounds a note: a line of a timeline, not a document.
+// MaxText bounds a note, in characters (as the console's input counts
+// them): a line of a timeline, not a document.
 const MaxText = 1000
 
 // readLimit bounds how many entries a read keeps: the newest.
 const readLimit = 2000
+
+// maxLine is the longest line a read takes for an entry (a note of
+// MaxText characters, each escaped by JSON into at most six bytes, and
+// its fields); a longer one is not an entry and is skipped whole.
+const maxLine = 64 << 10
+
+// tailBytes is how much of the file's end a read looks at: more than
+// readLimit entries of any likely size, so that a file grown over
+// months (or filled by something else) is not read whole at every
+// refresh.
+const tailBytes = 8 << 20
 
 // Entry is one note or pin.
 type Entry struct {
@@ -69,24 +83,27 @@ func Beside(auditPath string) *Store { return &Store{Dir: filepath.Dir(auditPath
 func (s *Store) Path(env string) string { return filepath.Join(s.Dir, "notes-"+env+".jsonl") }
 
 // Check is e as it may be kept, or why not: a kind, an environment, and
-// text of at most MaxText bytes, valid UTF-8, on one line.
+// text of at most MaxText characters, valid UTF-8, on one line. Check of
+// its own result changes nothing: what Add kept, Read takes back.
 func Check(e Entry) (Entry, error) {
-	e.Text = strings.TrimSpace(e.Text)
 	switch {
 	case e.Kind != Note && e.Kind != Pin:
 		return e, fmt.Errorf("unknown kind %q", e.Kind)
 	case e.Environment == "" || strings.ContainsAny(e.Environment, "/\x00") || strings.HasPrefix(e.Environment, "."):
 		return e, fmt.Errorf("no environment to keep it in")
-	case e.Text == "":
-		return e, errors.New("an empty note is not kept")
-	case len(e.Text) > MaxText:
-		return e, fmt.Errorf("a note holds at most %d bytes (this one %d)", MaxText, len(e.Text))
 	case !utf8.ValidString(e.Text):
 		return e, errors.New("a note must be text (UTF-8)")
 	}
 	// One entry, one line of the timeline; control characters shown, not
-	// obeyed, wherever it is read.
-	e.Text = safetext.String(strings.Join(strings.Fields(e.Text), " "))
+	// obeyed, wherever it is read. Each stand-in is one character for
+	// one, so the count below is the count typed.
+	e.Text = strings.Join(strings.Fields(safetext.String(e.Text)), " ")
+	switch n := utf8.RuneCountInString(e.Text); {
+	case n == 0:
+		return e, errors.New("an empty note is not kept")
+	case n > MaxText:
+		return e, fmt.Errorf("a note holds at most %d characters (this one %d)", MaxText, n)
+	}
 	return e, nil
 }
 
@@ -132,25 +149,70 @@ func (s *Store) Read(env string) ([]Entry, error) {
 		return nil, err
 	}
 	defer f.Close()
+	r, err := tail(f)
+	if err != nil {
+		return nil, fmt.Errorf("notes: %w", err)
+	}
 	var out []Entry
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
+	for {
+		line, err := readLine(r)
 		var e Entry
-		if len(sc.Bytes()) == 0 || json.Unmarshal(sc.Bytes(), &e) != nil || e.Environment != env {
+		if len(line) > 0 && json.Unmarshal(line, &e) == nil && e.Environment == env {
+			if e, cerr := Check(e); cerr == nil {
+				out = append(out, e)
+			}
+			if len(out) > readLimit {
+				out = out[1:]
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return out, fmt.Errorf("notes: %w", err)
+		}
+	}
+}
+
+// tail is f from the first whole line of its last tailBytes.
+func tail(f *os.File) (*bufio.Reader, error) {
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	r := bufio.NewReaderSize(f, 64<<10)
+	if st.Size() <= tailBytes {
+		return r, nil
+	}
+	if _, err := f.Seek(st.Size()-tailBytes, io.SeekStart); err != nil {
+		return nil, err
+	}
+	r.Reset(f)
+	_, err = readLine(r) // the rest of a line begun before
+	if errors.Is(err, io.EOF) {
+		err = nil
+	}
+	return r, err
+}
+
+// readLine is r's next line without its newline; a line longer than
+// maxLine is read to its end and returned empty (skipped, not an error).
+func readLine(r *bufio.Reader) ([]byte, error) {
+	var line []byte
+	long := false
+	for {
+		chunk, err := r.ReadSlice('\n')
+		if !long {
+			line = append(line, chunk...)
+			if len(line) > maxLine {
+				line, long = nil, true
+			}
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
 			continue
 		}
-		if e, err := Check(e); err == nil {
-			out = append(out, e)
-		}
-		if len(out) > readLimit {
-			out = out[1:]
-		}
+		return bytes.TrimSuffix(line, []byte("\n")), err
 	}
-	if err := sc.Err(); err != nil {
-		return out, fmt.Errorf("notes: %w", err)
-	}
-	return out, nil
 }
 
 // Marks are entries as marks on the time axis, oldest first.

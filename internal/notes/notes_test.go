@@ -1,9 +1,11 @@
 package notes
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -75,5 +77,85 @@ func TestNotesRefused(t *testing.T) {
 	}
 	if _, err := os.Stat(target); err == nil {
 		t.Error("written through the link")
+	}
+}
+
+// TestNoteKeptIsReadBack: a note the input allows (MaxText characters,
+// control characters or letters of two bytes among them) is kept, and
+// read back the same after a restart: none is dropped on reading for
+// growing when its control characters were made visible.
+func TestNoteKeptIsReadBack(t *testing.T) {
+	s := &Store{Dir: t.TempDir()}
+	for _, text := range []string{
+		strings.Repeat("\x1b", 400) + strings.Repeat("x", MaxText-400),
+		strings.Repeat("é", MaxText),
+		"paste \u202eevil\u202c and \x07 bell",
+	} {
+		kept, err := s.Add(Entry{Time: time.Now(), Environment: "qa", User: "ana", Kind: Note, Text: text})
+		if err != nil {
+			t.Errorf("%.20q… not kept: %v", text, err)
+			continue
+		}
+		got, err := s.Read("qa")
+		if err != nil || len(got) == 0 || got[len(got)-1].Text != kept.Text {
+			t.Errorf("%.20q… kept as %.40q, read back as %v (%v)", text, kept.Text, len(got), err)
+		}
+	}
+	if _, err := s.Add(Entry{Environment: "qa", Kind: Note, Text: strings.Repeat("é", MaxText+1)}); err == nil {
+		t.Error("a note over MaxText characters was kept")
+	}
+}
+
+// TestCorruptNotesFileKeepsTheRest: a line too long to be a note (a
+// corrupt or foreign file), garbage and a NUL-filled block (a crash on
+// some file systems) lose only themselves: the notes after them are read.
+func TestCorruptNotesFileKeepsTheRest(t *testing.T) {
+	s := &Store{Dir: t.TempDir()}
+	if _, err := s.Add(Entry{Time: time.Now(), Environment: "qa", User: "ana", Kind: Note, Text: "before"}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(s.Path("qa"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString(`{"text":"` + strings.Repeat("A", 3<<20) + "\"}\n")
+	f.WriteString("garbage\n" + strings.Repeat("\x00", 4096) + "\n")
+	f.Close()
+	if _, err := s.Add(Entry{Time: time.Now(), Environment: "qa", User: "bo", Kind: Note, Text: "after"}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Read("qa")
+	if err != nil || len(got) != 2 || got[0].Text != "before" || got[1].Text != "after" {
+		t.Errorf("read %d entries (%v): %+v", len(got), err, got)
+	}
+}
+
+// TestTwoConsolesWriteAtOnce: two stores on one file (two consoles on
+// one machine) adding at the same time lose no note and tear none.
+func TestTwoConsolesWriteAtOnce(t *testing.T) {
+	dir := t.TempDir()
+	const each = 200
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*each)
+	for _, who := range []string{"ana", "bo"} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s := &Store{Dir: dir}
+			for i := range each {
+				if _, err := s.Add(Entry{Time: time.Now(), Environment: "qa", User: who, Kind: Note, Text: fmt.Sprintf("%s %d %s", who, i, strings.Repeat("y", 900))}); err != nil {
+					errs <- err
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	got, err := (&Store{Dir: dir}).Read("qa")
+	if err != nil || len(got) != 2*each {
+		t.Errorf("read %d of %d notes: %v", len(got), 2*each, err)
 	}
 }
