@@ -129,7 +129,9 @@ func (h AlertHistory) LastResolved() (time.Time, bool) {
 
 // Flapping reports whether h fired FlapFirings times or more in the day
 // before now.
-func (h AlertHistory) Flapping(now time.Time) bool { return h.Stats(now, HistoryDay).Count >= FlapFirings }
+func (h AlertHistory) Flapping(now time.Time) bool {
+	return h.Stats(now, HistoryDay).Count >= FlapFirings
+}
 
 // Line is h in words over span: "fired 14 times in 7d, median 4m, 1h10m in
 // all"; "did not fire in 7d".
