@@ -28,6 +28,9 @@ type PrometheusOptions struct {
 	ScrapeInterval time.Duration
 	// Rules is the text of a rule file (alerting/recording rules), if any.
 	Rules string
+	// MoreRules are more rule files' texts, each loaded as a file of its
+	// own (sloth's generated SLO rules beside the alert rules).
+	MoreRules []string
 	// History, if set, writes OpenMetrics text with timestamps that is
 	// loaded as past data before the server starts (promtool backfill).
 	History func(w io.Writer) error
@@ -96,12 +99,9 @@ func StartPrometheus(ctx context.Context, opts PrometheusOptions) (*Prometheus, 
 	}
 	var cfg strings.Builder
 	fmt.Fprintf(&cfg, "global:\n  scrape_interval: %s\n  evaluation_interval: %s\n", opts.ScrapeInterval, opts.ScrapeInterval)
-	if opts.Rules != "" {
-		if err := os.WriteFile(filepath.Join(dir, "rules.yml"), []byte(opts.Rules), 0o644); err != nil {
-			os.RemoveAll(dir)
-			return nil, err
-		}
-		cfg.WriteString("rule_files: [rules.yml]\n")
+	if err := writeRules(dir, &cfg, append([]string{opts.Rules}, opts.MoreRules...)); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
 	}
 	if opts.Alertmanager != "" {
 		fmt.Fprintf(&cfg, "alerting:\n  alertmanagers:\n    - static_configs:\n        - targets: [%q]\n", opts.Alertmanager)
@@ -148,6 +148,29 @@ func StartPrometheus(ctx context.Context, opts PrometheusOptions) (*Prometheus, 
 	}
 	p.proc = proc
 	return p, nil
+}
+
+// writeRules writes each non-empty rule text as a file in dir and lists
+// them in cfg's rule_files.
+func writeRules(dir string, cfg *strings.Builder, texts []string) error {
+	var names []string
+	for i, text := range texts {
+		if text == "" {
+			continue
+		}
+		name := "rules.yml"
+		if i > 0 {
+			name = fmt.Sprintf("rules-%d.yml", i)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			return err
+		}
+		names = append(names, name)
+	}
+	if len(names) > 0 {
+		fmt.Fprintf(cfg, "rule_files: [%s]\n", strings.Join(names, ", "))
+	}
+	return nil
 }
 
 // backfill turns history into TSDB blocks in dir/data with promtool.
