@@ -82,6 +82,9 @@ type Environment struct {
 	Celery Celery `yaml:"celery"`
 	// Logs is where the application's logs are read.
 	Logs Logs `yaml:"logs"`
+	// SLOs are objectives declared here, beside those found in the
+	// Prometheus's sloth or pyrra rules.
+	SLOs []SLO `yaml:"slos,omitempty"`
 }
 
 // Celery is the environment's Celery deployment, read from its Redis

@@ -34,6 +34,7 @@ func (v *validator) environment(name string, e *Environment) {
 	v.alertmanager(base, e.Alertmanager)
 	v.logs(base, e.Logs)
 	v.redis(base, e.Redis)
+	v.slos(base, e.SLOs)
 }
 
 // prometheus checks where the metrics come from (Prometheus, or the
