@@ -1,0 +1,245 @@
+// Package alerthistory reads how often and how long each alert fired, from
+// the ALERTS series Prometheus's rule manager writes, in one instant query
+// for every alert, and keeps the answer for minutes: the strip, the alerts
+// view and the report show it beside each alert.
+package alerthistory
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/opsdeck/opsdeck/sources"
+	"github.com/opsdeck/opsdeck/sources/prometheus"
+)
+
+// Querier is the server the history is read from: Prometheus's instant
+// queries (*prometheus.Client).
+type Querier interface {
+	Instant(ctx context.Context, query string, at time.Time) ([]prometheus.Sample, []string, error)
+}
+
+// flavoured is a server that says which it is.
+type flavoured interface {
+	Flavour(ctx context.Context) prometheus.Flavour
+}
+
+// Options say how far back the history reaches and how often it is read.
+type Options struct {
+	// Span is how far back (default sources.HistoryWeek).
+	Span time.Duration
+	// Step is the resolution (default a minute): a firing shorter than a
+	// step between two rule evaluations may be missed, and a start or end
+	// is known to within a step.
+	Step time.Duration
+	// MaxAge is how long an answer is reused while the same alerts fire
+	// (default DefaultMaxAge).
+	MaxAge time.Duration
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// DefaultMaxAge: the week's history changes slowly; a new alert firing or
+// one resolving reads it again at once.
+const DefaultMaxAge = 5 * time.Minute
+
+// retryAfter is how long a failed read is kept before the next try: a
+// server that fails is not asked a week of history at every refresh.
+const retryAfter = time.Minute
+
+// Reader reads the history and keeps the last answer. Safe for concurrent
+// use; one fetch at a time is the caller's pattern.
+type Reader struct {
+	q Querier
+	o Options
+
+	mu      sync.Mutex
+	last    sources.History
+	has     bool
+	key     string
+	readAt  time.Time
+	err     error
+	errAt   time.Time
+	queries int
+}
+
+// For is the history reader of m, nil when m keeps no history (direct
+// /metrics mode, no source).
+func For(m sources.Metrics, o Options) *Reader {
+	q, ok := m.(Querier)
+	if !ok || q == nil {
+		return nil
+	}
+	return New(q, o)
+}
+
+// New reads the history from q.
+func New(q Querier, o Options) *Reader {
+	if o.Span <= 0 {
+		o.Span = sources.HistoryWeek
+	}
+	if o.Step <= 0 {
+		o.Step = time.Minute
+	}
+	if o.MaxAge <= 0 {
+		o.MaxAge = DefaultMaxAge
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Reader{q: q, o: o}
+}
+
+// Queries is how many times the server was asked (for tests and budgets).
+func (r *Reader) Queries() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.queries
+}
+
+// Read is the history: the last answer while it is younger than MaxAge and
+// the same alerts fire (firing), else one query. A failed read returns the
+// last answer (if any) with the error, and is not tried again for a
+// minute unless the alerts firing change.
+func (r *Reader) Read(ctx context.Context, firing []sources.Alert) (sources.History, error) {
+	key := firingKey(firing)
+	now := r.o.Now()
+	r.mu.Lock()
+	switch {
+	case r.err != nil && key == r.key && now.Sub(r.errAt) < retryAfter:
+		h, err := r.last, r.err
+		r.mu.Unlock()
+		return h, err
+	case r.has && r.err == nil && key == r.key && now.Sub(r.readAt) < r.o.MaxAge:
+		h := r.last
+		r.mu.Unlock()
+		return h, nil
+	}
+	r.queries++
+	r.mu.Unlock()
+
+	h, err := r.read(ctx, now)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.key = key
+	if err != nil {
+		r.err, r.errAt = err, now
+		return r.last, err
+	}
+	r.last, r.has, r.readAt, r.err = h, true, now, nil
+	return h, nil
+}
+
+// read asks the server once.
+func (r *Reader) read(ctx context.Context, now time.Time) (sources.History, error) {
+	// Aligned to the step, the subquery's last step is the query's time:
+	// a series present there is firing now.
+	at := now.Truncate(r.o.Step)
+	samples, _, err := r.q.Instant(ctx, Query(r.o.Span, r.o.Step), at)
+	if err != nil {
+		return sources.History{}, err
+	}
+	edges, err := Edges(samples)
+	if err != nil {
+		return sources.History{}, err
+	}
+	h := sources.DeriveHistory(edges, at.Add(-r.o.Span), at, r.o.Step)
+	if len(edges) == 0 {
+		if f, ok := r.q.(flavoured); ok && f.Flavour(ctx).Name == prometheus.FlavourVictoriaMetrics {
+			h.Note = "VictoriaMetrics keeps no alert history unless vmalert writes its ALERTS series back to it (vmalert -remoteWrite.url)"
+		}
+	}
+	return h, nil
+}
+
+// firingKey names the alerts firing, to tell when they change.
+func firingKey(alerts []sources.Alert) string {
+	keys := make([]string, 0, len(alerts))
+	for _, a := range alerts {
+		if a.Firing() {
+			keys = append(keys, a.Name+"{"+sources.SeriesKey(a.Labels)+"}")
+		}
+	}
+	slices.Sort(keys)
+	return strings.Join(keys, "\n")
+}
+
+// Labels the query adds to each edge it returns.
+const (
+	atLabel   = "opsdeck_at"
+	edgeLabel = "opsdeck_edge"
+)
+
+// Query is the one instant query that reads every alert's history over
+// span at step: the edges of each ALERTS{alertstate="firing"} series. A
+// series is firing at a step when it has a sample within the step before
+// it (rule evaluations, which are more frequent than a minute); a start is
+// a step where it fires and did not a step earlier, an end the converse.
+// Each start and end becomes a series of its own through count_values,
+// whose label opsdeck_at holds the step's time, so that the answer grows
+// with the firings, not with the samples (a week at a minute of 200 alerts
+// as a range query would be two million samples); "now" marks the series
+// firing at the query's time.
+func Query(span, step time.Duration) string {
+	s := promDuration(step)
+	firing := `last_over_time(ALERTS{alertstate="firing"}[` + s + `])`
+	before := `last_over_time(ALERTS{alertstate="firing"}[` + s + `] offset ` + s + `)`
+	edge := func(expr, kind string) string {
+		return fmt.Sprintf(`label_replace(last_over_time(count_values without() (%q, (%s) * 0 + time())[%s:%s]), %q, %q, "", "")`,
+			atLabel, expr, promDuration(span), s, edgeLabel, kind)
+	}
+	return edge(firing+" unless "+before, "start") + " or " + edge(before+" unless "+firing, "end") +
+		fmt.Sprintf(` or label_replace(%s * 0 + time(), %q, "now", "", "")`, firing, edgeLabel)
+}
+
+// promDuration writes d in PromQL's units (whole seconds at least).
+func promDuration(d time.Duration) string {
+	switch {
+	case d%(24*time.Hour) == 0:
+		return strconv.Itoa(int(d/(24*time.Hour))) + "d"
+	case d%time.Hour == 0:
+		return strconv.Itoa(int(d/time.Hour)) + "h"
+	case d%time.Minute == 0:
+		return strconv.Itoa(int(d/time.Minute)) + "m"
+	}
+	return strconv.Itoa(max(int(d/time.Second), 1)) + "s"
+}
+
+// Edges reads the query's answer.
+func Edges(samples []prometheus.Sample) ([]sources.AlertEdge, error) {
+	out := make([]sources.AlertEdge, 0, len(samples))
+	for _, s := range samples {
+		e := sources.AlertEdge{Labels: make(map[string]string, len(s.Labels))}
+		for k, v := range maps.All(s.Labels) {
+			if k != atLabel && k != edgeLabel && k != "alertstate" && k != "__name__" {
+				e.Labels[k] = v
+			}
+		}
+		at := s.Value
+		switch s.Labels[edgeLabel] {
+		case "start":
+			e.Kind = sources.EdgeStart
+		case "end":
+			e.Kind = sources.EdgeEnd
+		case "now":
+			e.Kind = sources.EdgeNow
+		default:
+			return nil, fmt.Errorf("the alert history's answer has a series without its %s label: %v", edgeLabel, s.Labels)
+		}
+		if e.Kind != sources.EdgeNow {
+			v, err := strconv.ParseFloat(s.Labels[atLabel], 64)
+			if err != nil {
+				return nil, fmt.Errorf("the alert history's answer has a %s of %q: %v", atLabel, s.Labels[atLabel], err)
+			}
+			at = v
+		}
+		e.At = time.UnixMilli(int64(at * 1000))
+		out = append(out, e)
+	}
+	return out, nil
+}
