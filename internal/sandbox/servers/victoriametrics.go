@@ -116,7 +116,8 @@ type VMAlert struct {
 func (a *VMAlert) URL() string { return "http://127.0.0.1:" + strconv.Itoa(a.Port) }
 
 // StartVMAlert runs vmalert evaluating rules (the text of a Prometheus rule
-// file) every second against vm, notifying alertmanager (host:port).
+// file) every second against vm, notifying alertmanager (host:port), and
+// writing its ALERTS series back into vm as Prometheus keeps them.
 func StartVMAlert(ctx context.Context, vm *VictoriaMetrics, rules, alertmanager string) (*VMAlert, error) {
 	if err := refuseShort(); err != nil {
 		return nil, err
@@ -141,6 +142,8 @@ func StartVMAlert(ctx context.Context, vm *VictoriaMetrics, rules, alertmanager 
 		return launch(ctx, "vmalert", dir, nil, a.ready, bin,
 			"-rule="+path,
 			"-datasource.url="+vm.URL(),
+			"-remoteWrite.url="+vm.URL(),
+			"-remoteWrite.flushInterval=1s",
 			"-notifier.url=http://"+alertmanager,
 			"-evaluationInterval=1s",
 			"-httpListenAddr=127.0.0.1:"+strconv.Itoa(port),
