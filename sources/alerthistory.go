@@ -3,7 +3,6 @@ package sources
 import (
 	"cmp"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -39,8 +38,11 @@ const (
 type AlertEdge struct {
 	// Labels are the series' labels without __name__ and alertstate.
 	Labels map[string]string
-	At     time.Time
-	Kind   EdgeKind
+	// Key is SeriesKey(Labels), when the reader has it already ("": made
+	// from Labels).
+	Key  string
+	At   time.Time
+	Kind EdgeKind
 }
 
 // Firing is one stretch of an alert firing.
@@ -222,14 +224,27 @@ func (h History) Named(name string) (AlertHistory, bool) {
 }
 
 // SeriesKey identifies an alert series by its labels, alertstate and
-// __name__ left out.
-func SeriesKey(labels map[string]string) string {
-	var b strings.Builder
-	for _, k := range slices.Sorted(maps.Keys(labels)) {
-		if k == "alertstate" || k == "__name__" {
-			continue
+// __name__ left out, and skip (labels a query added).
+func SeriesKey(labels map[string]string, skip ...string) string {
+	var names [16]string
+	keys := names[:0]
+	size := 0
+	for k, v := range labels {
+		if k != "alertstate" && k != "__name__" && !slices.Contains(skip, k) {
+			keys = append(keys, k)
+			size += len(k) + len(v) + 2
 		}
-		fmt.Fprintf(&b, "%s=%q,", k, labels[k])
+	}
+	slices.Sort(keys)
+	var b strings.Builder
+	b.Grow(size)
+	for _, k := range keys {
+		// NUL ends a name and a value: neither holds one in a key that
+		// tells two series apart.
+		b.WriteString(k)
+		b.WriteByte(0)
+		b.WriteString(labels[k])
+		b.WriteByte(0)
 	}
 	return b.String()
 }
@@ -246,7 +261,10 @@ func DeriveHistory(edges []AlertEdge, start, now time.Time, step time.Duration) 
 	h := History{At: now, Start: start, Step: step, Series: map[string]AlertHistory{}, Names: map[string]AlertHistory{}}
 	bySeries := map[string][]AlertEdge{}
 	for _, e := range edges {
-		k := SeriesKey(e.Labels)
+		k := e.Key
+		if k == "" {
+			k = SeriesKey(e.Labels)
+		}
 		bySeries[k] = append(bySeries[k], e)
 	}
 	byName := map[string][]Firing{}

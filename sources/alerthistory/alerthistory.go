@@ -213,15 +213,21 @@ func promDuration(d time.Duration) string {
 // Edges reads the query's answer.
 func Edges(samples []prometheus.Sample) ([]sources.AlertEdge, error) {
 	out := make([]sources.AlertEdge, 0, len(samples))
+	// Edges of one series share its labels: a flapping week is thousands
+	// of edges of a few series.
+	seen := map[string]map[string]string{}
 	for _, s := range samples {
-		e := sources.AlertEdge{Labels: make(map[string]string, len(s.Labels))}
-		for k, v := range maps.All(s.Labels) {
-			if k != atLabel && k != edgeLabel && k != "alertstate" && k != "__name__" {
-				e.Labels[k] = v
+		at, kind := s.Labels[atLabel], s.Labels[edgeLabel]
+		e := sources.AlertEdge{Key: sources.SeriesKey(s.Labels, atLabel, edgeLabel)}
+		if e.Labels = seen[e.Key]; e.Labels == nil {
+			e.Labels = maps.Clone(s.Labels)
+			for _, k := range []string{atLabel, edgeLabel, "alertstate", "__name__"} {
+				delete(e.Labels, k)
 			}
+			seen[e.Key] = e.Labels
 		}
-		at := s.Value
-		switch s.Labels[edgeLabel] {
+		value := s.Value
+		switch kind {
 		case "start":
 			e.Kind = sources.EdgeStart
 		case "end":
@@ -229,16 +235,16 @@ func Edges(samples []prometheus.Sample) ([]sources.AlertEdge, error) {
 		case "now":
 			e.Kind = sources.EdgeNow
 		default:
-			return nil, fmt.Errorf("the alert history's answer has a series without its %s label: %v", edgeLabel, s.Labels)
+			return nil, fmt.Errorf("the alert history's answer has a series without its %s label: %v", edgeLabel, e.Labels)
 		}
 		if e.Kind != sources.EdgeNow {
-			v, err := strconv.ParseFloat(s.Labels[atLabel], 64)
+			v, err := strconv.ParseFloat(at, 64)
 			if err != nil {
-				return nil, fmt.Errorf("the alert history's answer has a %s of %q: %v", atLabel, s.Labels[atLabel], err)
+				return nil, fmt.Errorf("the alert history's answer has a %s of %q: %v", atLabel, at, err)
 			}
-			at = v
+			value = v
 		}
-		e.At = time.UnixMilli(int64(at * 1000))
+		e.At = time.UnixMilli(int64(value * 1000))
 		out = append(out, e)
 	}
 	return out, nil
