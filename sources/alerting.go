@@ -48,6 +48,11 @@ type AlertGroup struct {
 	Labels   map[string]string
 	Receiver string
 	Alerts   []Alert
+	// History is each alert's firings as Prometheus keeps them, by index
+	// of Alerts (nil where there is none); HistoryNote says why there is
+	// none at all ("" when it was read). The alert strip adds both.
+	History     []*AlertHistory
+	HistoryNote string
 }
 
 // Matcher is one label matcher of a silence: name = value, !=, =~ or !~.

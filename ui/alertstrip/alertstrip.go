@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/opsdeck/opsdeck/internal/redact"
 	"github.com/opsdeck/opsdeck/internal/units"
 	"github.com/opsdeck/opsdeck/sources"
+	"github.com/opsdeck/opsdeck/sources/alerthistory"
 	"github.com/opsdeck/opsdeck/ui/frame"
 	"github.com/opsdeck/opsdeck/ui/pane"
 	"github.com/opsdeck/opsdeck/ui/poll"
@@ -23,24 +25,36 @@ type Model struct {
 	w int
 }
 
-// Alerts are what one poll read: the alerts, and Alertmanager's groups
-// they came in (none from Prometheus).
+// Alerts are what one poll read: the alerts, Alertmanager's groups they
+// came in (none from Prometheus), and their history (Prometheus's).
 type Alerts struct {
 	List   []sources.Alert
 	Groups []sources.AlertGroup
+	// History is the alerts' firings over the last week (HasHistory false:
+	// none read, no Prometheus); HistoryErr why the last read failed.
+	History    sources.History
+	HasHistory bool
+	HistoryErr error
 }
 
 // New builds the strip. It reads am (Alertmanager: which alerts are
-// silenced) when there is one, else src (Prometheus); both may be nil.
+// silenced) when there is one, else src (Prometheus); both may be nil. The
+// alerts' history comes from src, read again every few minutes or when the
+// alerts firing change (alerthistory.Reader), never at every refresh.
 func New(ctx *pane.Context, src sources.Metrics, am sources.Alerting, scrubber *redact.Scrubber) *Model {
 	m := &Model{}
+	hist := alerthistory.For(src, alerthistory.Options{Now: ctx.Now})
 	m.Polled = pane.Polled[Alerts]{
 		Ctx: ctx, Poll: poll.State[Alerts]{ID: ctx.ID("alerts")}, Name: "Alerts", Short: "alerts",
 		Configured: src != nil || am != nil, Scrubber: scrubber,
 		NewFetch: func() func(context.Context) (Alerts, error) {
 			return func(ctx context.Context) (Alerts, error) {
 				list, err := src.Alerts(ctx)
-				return Alerts{List: list}, err
+				a := Alerts{List: list}
+				if err == nil {
+					a.readHistory(ctx, hist)
+				}
+				return a, err
 			}
 		},
 	}
@@ -49,11 +63,42 @@ func New(ctx *pane.Context, src sources.Metrics, am sources.Alerting, scrubber *
 		m.NewFetch = func() func(context.Context) (Alerts, error) {
 			return func(ctx context.Context) (Alerts, error) {
 				gs, err := am.Groups(ctx)
-				return Alerts{List: sources.Flatten(gs), Groups: gs}, err
+				a := Alerts{List: sources.Flatten(gs), Groups: gs}
+				if err == nil {
+					a.readHistory(ctx, hist)
+				}
+				return a, err
 			}
 		}
 	}
 	return m
+}
+
+// readHistory adds the alerts' history (nil hist: there is none to read)
+// to the alerts and to each of Alertmanager's groups, on the fetch's
+// goroutine: the groups are copies, not the pane's.
+func (a *Alerts) readHistory(ctx context.Context, hist *alerthistory.Reader) {
+	if hist == nil {
+		return
+	}
+	h, err := hist.Read(ctx, a.List)
+	a.History, a.HistoryErr = h, err
+	a.HasHistory = err == nil || !h.At.IsZero()
+	note := h.Note
+	if !a.HasHistory {
+		note = "alert history: " + err.Error()
+	}
+	gs := make([]sources.AlertGroup, len(a.Groups))
+	for i, g := range a.Groups {
+		g.History, g.HistoryNote = make([]*sources.AlertHistory, len(g.Alerts)), note
+		for j, al := range g.Alerts {
+			if ah, ok := h.For(al); ok {
+				g.History[j] = &ah
+			}
+		}
+		gs[i] = g
+	}
+	a.Groups = gs
 }
 
 // Groups are Alertmanager's alert groups as last read, and whether any
@@ -156,6 +201,9 @@ func (m *Model) summary() string {
 		if !a.ActiveAt.IsZero() {
 			detail = strings.TrimPrefix(detail+", "+units.Age(now.Sub(a.ActiveAt)), ", ")
 		}
+		if h := m.historyWords(a, now); h != "" {
+			detail = strings.TrimPrefix(detail+", "+h, ", ")
+		}
 		b.WriteString(" " + paint.Render(a.Name))
 		if detail != "" {
 			b.WriteString(st.Muted.Render(" (" + detail + ")"))
@@ -169,6 +217,28 @@ func (m *Model) summary() string {
 	}
 	b.WriteString(st.Muted.Render(quiet))
 	return b.String()
+}
+
+// historyWords are a's last day in a few words: "5× in 24 h, flapping";
+// "" when there is no history or it did not fire before this firing.
+func (m *Model) historyWords(a sources.Alert, now time.Time) string {
+	last := m.Poll.Last
+	if !last.HasHistory {
+		return ""
+	}
+	h, ok := last.History.For(a)
+	if !ok {
+		return ""
+	}
+	n := h.Stats(now, sources.HistoryDay).Count
+	if n <= 1 {
+		return ""
+	}
+	words := fmt.Sprintf("%d× in 24 h", n)
+	if h.Flapping(now) {
+		words += ", flapping"
+	}
+	return words
 }
 
 func names(as []sources.Alert) string {

@@ -3,6 +3,7 @@ package alertstrip
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/opsdeck/opsdeck/sources"
+	"github.com/opsdeck/opsdeck/sources/prometheus"
 	"github.com/opsdeck/opsdeck/ui/pane"
 	"github.com/opsdeck/opsdeck/ui/theme"
 )
@@ -103,5 +105,59 @@ func TestStripFields(t *testing.T) {
 	}
 	if got := line(strip(nil)); got != "alerts: no Prometheus configured" {
 		t.Errorf("no source: %q", got)
+	}
+}
+
+// historied is a Prometheus that also answers the alert history's query
+// (UI test only): each alert of names fired the given times in the last
+// day, the last firing still on.
+type historied struct {
+	*alerts
+	fired map[string]int
+	asked int
+}
+
+func (h *historied) Instant(_ context.Context, query string, at time.Time) ([]prometheus.Sample, []string, error) {
+	h.asked++
+	if !strings.Contains(query, `ALERTS{alertstate="firing"}`) {
+		return nil, nil, errors.New("not the history's query: " + query)
+	}
+	var out []prometheus.Sample
+	for name, n := range h.fired {
+		edge := func(kind string, ago time.Duration) {
+			out = append(out, prometheus.Sample{Labels: map[string]string{"alertname": name, "opsdeck_edge": kind,
+				"opsdeck_at": fmt.Sprint(at.Add(-ago).Unix())}, Value: 1})
+		}
+		for i := n; i > 1; i-- {
+			edge("start", time.Duration(i)*time.Hour)
+			edge("end", time.Duration(i)*time.Hour-5*time.Minute)
+		}
+		edge("start", 3*time.Minute)
+		out = append(out, prometheus.Sample{Labels: map[string]string{"alertname": name, "opsdeck_edge": "now"}, Value: float64(at.Unix())})
+	}
+	return out, nil, nil
+}
+
+// TestStripShowsHistory: a firing alert that fired before today says how
+// often, and flapping from four firings a day; one firing for the first
+// time says nothing more. The history is read once while the same alerts
+// fire, again when they change.
+func TestStripShowsHistory(t *testing.T) {
+	src := &historied{alerts: &alerts{list: []sources.Alert{
+		{Name: "OriginHighErrorRate", State: "firing", Severity: "critical", ActiveAt: t0.Add(-3 * time.Minute)},
+		{Name: "DiskFilling", State: "firing", Severity: "warning", ActiveAt: t0.Add(-3 * time.Minute)},
+	}}, fired: map[string]int{"OriginHighErrorRate": 5, "DiskFilling": 1}}
+	m := strip(src)
+	want := "● 2 firing: OriginHighErrorRate (critical, 3m, 5× in 24 h, flapping) · DiskFilling (warning, 3m)"
+	if got := line(m); got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+	src.fired["OriginHighErrorRate"] = 2
+	if got := line(m); got != want || src.asked != 1 {
+		t.Errorf("the same alerts firing: asked %d times, %q", src.asked, got)
+	}
+	src.list = src.list[:1]
+	if got := line(m); got != "● 1 firing: OriginHighErrorRate (critical, 3m, 2× in 24 h)" || src.asked != 2 {
+		t.Errorf("an alert resolved: asked %d times, %q", src.asked, got)
 	}
 }
