@@ -9,10 +9,13 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/opsdeck/opsdeck/internal/redact"
 	"github.com/opsdeck/opsdeck/internal/safetext"
@@ -49,12 +52,33 @@ func (c Command) argv() []string {
 }
 
 // String is the command as shown and audited, secrets masked: a command
-// line may carry a URL with its password.
+// line may carry a URL with its password. An argument that a plain join
+// would misread (a space, a quote, a newline, a control or format
+// character, bytes that are not UTF-8: a selection's value may hold any)
+// is quoted, so one argument reads as one and nothing acts on a terminal.
 func (c Command) String() string {
 	if c.Shell != "" {
 		return c.Scrub.String(c.Shell)
 	}
-	return c.Scrub.String(strings.Join(c.Argv, " "))
+	args := make([]string, len(c.Argv))
+	for i, a := range c.Argv {
+		args[i] = Shown(c.Scrub.String(a))
+	}
+	return c.Scrub.String(strings.Join(args, " "))
+}
+
+// Shown is s as a command line or the audit log shows one value: as it
+// is when it reads unmistakably, else quoted with Go's escapes.
+func Shown(s string) string {
+	if s == "" {
+		return `""`
+	}
+	for _, r := range s {
+		if r == utf8.RuneError || r == '"' || r == '\'' || r == '\\' || unicode.IsSpace(r) || !strconv.IsPrint(r) {
+			return strconv.Quote(s)
+		}
+	}
+	return s
 }
 
 // Stream names where a line came from.

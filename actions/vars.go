@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/opsdeck/opsdeck/internal/cmdvars"
+	"github.com/opsdeck/opsdeck/internal/redact"
 	"github.com/opsdeck/opsdeck/internal/safetext"
 )
 
@@ -49,25 +50,54 @@ func bindVars(c *Command, values map[string]string) ([]Var, error) {
 	vars := make([]Var, 0, len(names))
 	for _, n := range names {
 		v := values[n]
-		// exec refuses a NUL in argv or the environment; say which.
-		if strings.IndexByte(v, 0) >= 0 {
+		switch {
+		case len(v) > MaxValue:
+			return nil, fmt.Errorf("$%s's value is %d bytes, more than a selection holds (%d): refused", n, len(v), MaxValue)
+		case strings.IndexByte(v, 0) >= 0:
+			// exec refuses a NUL in argv or the environment; say which.
 			return nil, fmt.Errorf("$%s's value holds a NUL byte, which no command can receive: refused", n)
+		case c.Shell != "" && strings.HasPrefix(v, "-"):
+			// Where the shell puts it is the script's business: it may
+			// stand alone, unquoted, split.
+			return nil, optionErr(n, v, c.Scrub)
 		}
 		vars = append(vars, Var{Name: n, Value: v})
 		c.Env = append(c.Env, n+"="+v)
 	}
 	if c.Shell == "" {
 		argv := slices.Clone(c.Argv)
+		ended := false // after "--", an argument is never an option
 		for i, a := range argv {
 			x, err := cmdvars.Expand(a, values)
 			if err != nil {
 				return nil, err
 			}
+			// A dash the configuration did not write came from a value.
+			if !ended && strings.HasPrefix(x, "-") && !strings.HasPrefix(a, "-") {
+				return nil, optionErr(cmdvars.Refs(a)[0], x, c.Scrub)
+			}
+			ended = ended || a == "--"
 			argv[i] = x
 		}
 		c.Argv = argv
 	}
 	return vars, nil
+}
+
+// MaxValue bounds a selection variable's value: a route, an id, a queue's
+// name is far shorter, and a longer one would be laid out in the
+// question and could pass no exec.
+const MaxValue = 4096
+
+// optionErr refuses value v of variable name, which would begin an
+// argument with a dash: the command would read it as an option
+// (--output=…, --upload-pack=…), not as the selection.
+func optionErr(name, v string, scrub *redact.Scrubber) error {
+	if len(v) > 80 {
+		v = v[:80] + "…"
+	}
+	return fmt.Errorf("$%s's value %s starts with a dash, which the command would read as an option: refused (write --flag=$%s, or -- before it)",
+		name, safetext.String(strconv.Quote(scrub.String(v))), name)
 }
 
 // varItems are the question's lines for vars, each value quoted (a space,

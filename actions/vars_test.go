@@ -36,7 +36,7 @@ func recorder(t *testing.T) (dir string, argv, env func() []string) {
 // nothing.
 func hostile(dir string) map[string]string {
 	return map[string]string{
-		"PID":      "-1; touch " + filepath.Join(dir, "pwned-semicolon"),
+		"PID":      "1; touch " + filepath.Join(dir, "pwned-semicolon"),
 		"TRACE_ID": "$(touch " + filepath.Join(dir, "pwned-subst") + ")",
 		"ROUTE":    "/a b `touch " + filepath.Join(dir, "pwned-backtick") + "`\n/next line",
 		"QUEUE":    `it's "quoted" * ?`,
@@ -80,7 +80,7 @@ func TestCommandVariablesReachTheCommandIntact(t *testing.T) {
 			must(t, err)
 			q := plan.Question()
 			shown := strings.Join(itemTexts(q), "\n")
-			for _, line := range []string{`$PID = "-1; touch `, `$ROUTE = "/a b ` + "`touch ", `\n/next line"`, `$QUEUE = "it's \"quoted\" * ?"`, `$INSTANCE = "api-1:8000?token=`} {
+			for _, line := range []string{`$PID = "1; touch `, `$ROUTE = "/a b ` + "`touch ", `\n/next line"`, `$QUEUE = "it's \"quoted\" * ?"`, `$INSTANCE = "api-1:8000?token=`} {
 				if !strings.Contains(shown, line) {
 					t.Errorf("the question does not show %q:\n%s", line, shown)
 				}
@@ -160,5 +160,90 @@ func TestCommandVariableWithoutValue(t *testing.T) {
 	}
 	if why := actions.Missing([]string{"PID", "QUEUE"}, map[string]string{"PID": "1"}); !strings.Contains(why, "$QUEUE needs a Celery queue") || strings.Contains(why, "$PID") {
 		t.Errorf("missing: %q", why)
+	}
+}
+
+// TestCommandVariableNotAnOption: a value that would begin an argument
+// with a dash (a route "--output=/tmp/x" from a hostile label) would be
+// read by the command as an option: it is refused, saying so, and the
+// command does not run. Inside an argument (--pid=$PID) or after "--" it
+// is a value and runs; a shell command's values are refused with a dash
+// wherever they stand (the shell may split them).
+func TestCommandVariableNotAnOption(t *testing.T) {
+	t.Parallel()
+	dir, argv, _ := recorder(t)
+	plan := func(c actions.Command, vals map[string]string) (actions.Plan, error) {
+		c.Dir, c.Timeout = dir, time.Minute
+		return actions.PlanCommand(actions.CommandSpec{Action: actions.SelectionKind, Environment: "qa", Name: "inspect", Command: c, Values: vals})
+	}
+	dash := map[string]string{"ROUTE": "--output=/tmp/x", "PID": "-9"}
+	for _, c := range []actions.Command{
+		{Argv: []string{"./rec.sh", "$ROUTE"}},
+		{Argv: []string{"./rec.sh", "${PID}x"}},
+		{Shell: `./rec.sh "--x=$ROUTE"`},
+	} {
+		if _, err := plan(c, dash); err == nil || !strings.Contains(err.Error(), "starts with a dash") || !strings.Contains(err.Error(), "refused") {
+			t.Errorf("%q planned with a leading dash: %v", c.Argv, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "argv")); err == nil {
+		t.Fatal("the command ran")
+	}
+	p, err := plan(actions.Command{Argv: []string{"./rec.sh", "--route=$ROUTE", "--", "$PID"}}, dash)
+	must(t, err)
+	if _, err := run(context.Background(), t, p); err != nil {
+		t.Fatal(err)
+	}
+	if got := argv(); !slices.Equal(got, []string{"--route=--output=/tmp/x", "--", "-9"}) {
+		t.Errorf("argv %q", got)
+	}
+}
+
+// TestCommandVariableBounded: a value longer than a selection can be
+// (MaxValue) is refused before anything runs, saying how long it is.
+func TestCommandVariableBounded(t *testing.T) {
+	t.Parallel()
+	dir, _, _ := recorder(t)
+	_, err := actions.PlanCommand(actions.CommandSpec{Action: actions.SelectionKind, Environment: "qa", Name: "inspect",
+		Command: actions.Command{Argv: []string{"./rec.sh", "$ROUTE"}, Dir: dir}, Values: map[string]string{"ROUTE": strings.Repeat("/a", 1<<20)}})
+	if err == nil || !strings.Contains(err.Error(), "$ROUTE's value is 2097152 bytes") {
+		t.Errorf("a 2 MB value: %v", err)
+	}
+}
+
+// TestCommandLineShownUnambiguously: the command line the question shows
+// and the audit log records (and `opsdeck audit` prints) quotes an
+// argument holding a space, a quote, a newline, a control or format
+// character or bytes that are not UTF-8: one argument reads as one, and
+// nothing in it acts on a terminal.
+func TestCommandLineShownUnambiguously(t *testing.T) {
+	t.Parallel()
+	dir, _, _ := recorder(t)
+	vals := map[string]string{"ROUTE": "/a b", "QUEUE": "q\n\x1b]52;c;aGk=\x07", "TRACE_ID": "\u202eabc\xff", "PID": "12"}
+	p, err := actions.PlanCommand(actions.CommandSpec{Action: actions.SelectionKind, Environment: "qa", Name: "inspect",
+		Command: actions.Command{Argv: []string{"./rec.sh", "$ROUTE", "$QUEUE", "$TRACE_ID", "--pid=$PID", "it's"}, Dir: dir}, Values: vals})
+	must(t, err)
+	want := `./rec.sh "/a b" "q\n\x1b]52;c;aGk=\a" "\u202eabc\xff" --pid=12 "it's"`
+	if got := p.Question().Command; got != want {
+		t.Errorf("the question's command line\n got %s\nwant %s", got, want)
+	}
+	if head := strings.Join(p.Question().Head, "\n"); !strings.Contains(head, want) {
+		t.Errorf("the question's head: %s", head)
+	}
+	audit := &actions.Audit{Path: filepath.Join(t.TempDir(), "audit.jsonl")}
+	_, err = actions.Execute(context.Background(), actions.Request{Env: actions.Environment{Name: "qa"}, Plan: p, Consent: actions.Consent{Yes: true}},
+		audit, actions.Who{User: "test"}, func(actions.Stream, string) {})
+	must(t, err)
+	recs, err := audit.Recent(10)
+	must(t, err)
+	for _, r := range recs {
+		if r.Command != want {
+			t.Errorf("%s record's command: %q", r.Phase, r.Command)
+		}
+		// The values themselves are kept as they were (JSON escapes the
+		// controls); the command line is the form a person reads.
+		if r.Vars["QUEUE"] != vals["QUEUE"] || r.Vars["ROUTE"] != "/a b" {
+			t.Errorf("%s record's vars: %q", r.Phase, r.Vars)
+		}
 	}
 }
