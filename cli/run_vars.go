@@ -2,6 +2,8 @@ package cli
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -34,6 +36,13 @@ func (v *varFlags) Set(s string) error {
 // the flags' values (--var, and --pid, --queue, --task), or says which
 // one it lacks.
 func bindRunVars(spec *actions.Spec, f runFlags) error {
+	// A value given for a variable the command does not use would be
+	// dropped silently: the engineer meant it to act on that value.
+	for _, k := range slices.Sorted(maps.Keys(f.Vars)) {
+		if !slices.Contains(spec.Vars, k) {
+			return usageError(fmt.Errorf("%s uses no $%s: --var %s= would be ignored (it uses %s)", spec.Name, k, k, usesText(spec.Vars)))
+		}
+	}
 	if spec.With == nil {
 		return nil
 	}
@@ -56,6 +65,14 @@ func bindRunVars(spec *actions.Spec, f runFlags) error {
 	}
 	*spec = spec.With(values)
 	return nil
+}
+
+// usesText lists the variables a command uses, "none" for none.
+func usesText(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(prefixed(names), ", ")
 }
 
 func prefixed(names []string) []string {
