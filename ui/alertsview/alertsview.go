@@ -139,18 +139,42 @@ func (m *Model) clamp() {
 	}
 }
 
-// alertRow is one alert of the list, with its group.
+// alertRow is one alert of the list, with its group and its index there.
 type alertRow struct {
-	group int
-	alert sources.Alert
+	group, index int
+	alert        sources.Alert
 }
 
 func (m *Model) alertRows() []alertRow {
 	gs, _, _ := m.groups()
 	var out []alertRow
 	for i, g := range gs {
-		for _, a := range g.Alerts {
-			out = append(out, alertRow{group: i, alert: a})
+		for j, a := range g.Alerts {
+			out = append(out, alertRow{group: i, index: j, alert: a})
+		}
+	}
+	return out
+}
+
+// historyOf is the history of g's i-th alert, nil when none was read.
+func historyOf(g sources.AlertGroup, i int) *sources.AlertHistory {
+	if i < len(g.History) {
+		return g.History[i]
+	}
+	return nil
+}
+
+// historyLines are the selected alert's history lines, wrapped to iw.
+func (m *Model) historyLines(text []string, iw int) []string {
+	var out []string
+	st := m.ctx.Styles
+	for i, t := range text {
+		p := st.Muted
+		if i > 0 { // flapping
+			p = st.Warn
+		}
+		for _, l := range frame.WrapN(t, iw, 2) {
+			out = append(out, p.Render(frame.Fit(l, iw)))
 		}
 	}
 	return out
@@ -231,8 +255,10 @@ func (m *Model) silenceByID() map[string]sources.Silence {
 
 // AlertFields are one alert as the list shows it: its state's mark, its
 // severity, its name with the labels that tell it from its group's
-// others, how long it has been firing, and its summary or why it is quiet.
-func AlertFields(a sources.Alert, group map[string]string, now time.Time, silences map[string]sources.Silence) []string {
+// others, how long it has been firing, how often it fired in the last day
+// (from h, nil when unknown; "flap" when flapping), and its summary or why
+// it is quiet.
+func AlertFields(a sources.Alert, group map[string]string, now time.Time, silences map[string]sources.Silence, h *sources.AlertHistory) []string {
 	mark := map[string]string{sources.AlertActive: "●", sources.AlertSuppressed: "◌", sources.AlertUnprocessed: "…"}[a.State]
 	var extra []string
 	for _, k := range slices.Sorted(maps.Keys(a.Labels)) {
@@ -260,7 +286,56 @@ func AlertFields(a sources.Alert, group map[string]string, now time.Time, silenc
 	case len(a.InhibitedBy) > 0:
 		note = "inhibited by another alert"
 	}
-	return []string{mark, a.Severity, frame.OneLine(name), age, frame.OneLine(frame.Cut(note, frame.MaxText))}
+	return []string{mark, a.Severity, frame.OneLine(name), age, fired(h, now), frame.OneLine(frame.Cut(note, frame.MaxText))}
+}
+
+// fired is how often h fired in the last day, in a few cells: "5× flap".
+func fired(h *sources.AlertHistory, now time.Time) string {
+	if h == nil {
+		return ""
+	}
+	n := h.Stats(now, sources.HistoryDay).Count
+	switch {
+	case n == 0:
+		return ""
+	case h.Flapping(now):
+		return fmt.Sprintf("%d× flap", n)
+	}
+	return fmt.Sprintf("%d×", n)
+}
+
+// HistoryText is an alert's history in words for its details: how often
+// and how long it fired over 24 h and 7 days, its median firing, when it
+// last resolved, and flapping spelled out. h nil with note "": no history
+// was read (""); with a note: why there is none.
+func HistoryText(h *sources.AlertHistory, read bool, note string, now time.Time) []string {
+	switch {
+	case note != "":
+		return []string{"history: " + note}
+	case !read:
+		return nil
+	case h == nil:
+		return []string{"history: did not fire in " + sources.SpanWords(sources.HistoryWeek)}
+	}
+	day, week := h.Stats(now, sources.HistoryDay), h.Stats(now, sources.HistoryWeek)
+	text := fmt.Sprintf("history: %s in 24 h (%s), %s in 7 days (%s), median %s", times(day.Count), sources.HistoryDuration(day.Total),
+		times(week.Count), sources.HistoryDuration(week.Total), sources.HistoryDuration(week.Median))
+	if at, ok := h.LastResolved(); ok {
+		text += fmt.Sprintf("; last resolved %s (%s ago)", clock(at, now), units.Age(now.Sub(at)))
+	}
+	out := []string{text}
+	if h.Flapping(now) {
+		out = append(out, fmt.Sprintf("flapping: it fired %d times or more in 24 h; its threshold or its for: may want a look", sources.FlapFirings))
+	}
+	return out
+}
+
+// times is "once", "5 times".
+func times(n int) string {
+	if n == 1 {
+		return "once"
+	}
+	return fmt.Sprintf("%d times", n)
 }
 
 // labelCut bounds one label value in a line that lists several: the line
@@ -350,14 +425,17 @@ func (m *Model) View(st *theme.Styles) []string {
 		return out
 	}
 	byID := m.silenceByID()
-	cols := []int{1, 9, 44, 6}
+	cols := []int{1, 9, 44, 6, 7}
 	line := func(f []string) string {
-		rest := iw - 2 - 1 - 9 - 44 - 6 - 4 // the row's indent, then the columns and their gaps
-		return frame.Fit(f[0], cols[0]) + " " + frame.Fit(f[1], cols[1]) + " " + frame.Fit(f[2], cols[2]) + " " + frame.FitRight(f[3], cols[3]) + " " + frame.Fit(f[4], max(rest, 0))
+		rest := iw - 2 - 1 - 9 - 44 - 6 - 7 - 5 // the row's indent, then the columns and their gaps
+		return frame.Fit(f[0], cols[0]) + " " + frame.Fit(f[1], cols[1]) + " " + frame.Fit(f[2], cols[2]) + " " + frame.FitRight(f[3], cols[3]) + " " +
+			frame.Fit(f[4], cols[4]) + " " + frame.Fit(f[5], max(rest, 0))
 	}
 	// The selected alert's details take the bottom; the list what is left.
 	sel := rows[m.cursor[AlertsTab]]
+	g := gs[sel.group]
 	details := m.details(sel.alert, byID, now, iw)
+	details = append(details, m.historyLines(HistoryText(historyOf(g, sel.index), g.History != nil, g.HistoryNote, now), iw)...)
 	room := max(m.h-6-len(out)-len(details), 3)
 	// Group headers count against the room too: rows are laid out, then cut.
 	type shown struct {
@@ -382,7 +460,7 @@ func (m *Model) View(st *theme.Styles) []string {
 		case r.alert.State == sources.AlertActive:
 			p = st.Warn
 		}
-		list = append(list, shown{line(AlertFields(r.alert, gs[r.group].Labels, now, byID)), p})
+		list = append(list, shown{line(AlertFields(r.alert, gs[r.group].Labels, now, byID, historyOf(gs[r.group], r.index))), p})
 	}
 	top := min(max(cursorLine-room+1, 0), max(len(list)-room, 0))
 	for _, l := range list[top:min(top+room, len(list))] {

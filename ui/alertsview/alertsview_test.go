@@ -18,14 +18,14 @@ func TestAlertFields(t *testing.T) {
 		want string
 	}{
 		{sources.Alert{Name: "DiskFilling", State: sources.AlertActive, Severity: "warning", ActiveAt: t0.Add(-3 * time.Minute), Summary: "disk 90 %",
-			Labels: map[string]string{"alertname": "DiskFilling", "severity": "warning", "volume": "v1"}}, "●|warning|DiskFilling {volume=v1}|3m|disk 90 %"},
-		{sources.Alert{Name: "DiskFilling", State: sources.AlertSuppressed, SilencedBy: []string{"s1"}}, "◌||DiskFilling||silenced by alice until 15:30"},
-		{sources.Alert{Name: "DiskFilling", State: sources.AlertSuppressed, SilencedBy: []string{"s2"}}, "◌||DiskFilling||silenced by bob until 12-01 14:30"},
-		{sources.Alert{Name: "DiskFilling", State: sources.AlertSuppressed, SilencedBy: []string{"gone"}}, "◌||DiskFilling||silenced"},
-		{sources.Alert{Name: "X", State: sources.AlertSuppressed, InhibitedBy: []string{"f"}}, "◌||X||inhibited by another alert"},
-		{sources.Alert{Name: "Y", State: sources.AlertUnprocessed}, "…||Y||"},
+			Labels: map[string]string{"alertname": "DiskFilling", "severity": "warning", "volume": "v1"}}, "●|warning|DiskFilling {volume=v1}|3m||disk 90 %"},
+		{sources.Alert{Name: "DiskFilling", State: sources.AlertSuppressed, SilencedBy: []string{"s1"}}, "◌||DiskFilling|||silenced by alice until 15:30"},
+		{sources.Alert{Name: "DiskFilling", State: sources.AlertSuppressed, SilencedBy: []string{"s2"}}, "◌||DiskFilling|||silenced by bob until 12-01 14:30"},
+		{sources.Alert{Name: "DiskFilling", State: sources.AlertSuppressed, SilencedBy: []string{"gone"}}, "◌||DiskFilling|||silenced"},
+		{sources.Alert{Name: "X", State: sources.AlertSuppressed, InhibitedBy: []string{"f"}}, "◌||X|||inhibited by another alert"},
+		{sources.Alert{Name: "Y", State: sources.AlertUnprocessed}, "…||Y|||"},
 	} {
-		if got := strings.Join(AlertFields(c.a, group, t0, sil), "|"); got != c.want {
+		if got := strings.Join(AlertFields(c.a, group, t0, sil, nil), "|"); got != c.want {
 			t.Errorf("got %q, want %q", got, c.want)
 		}
 	}
