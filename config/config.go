@@ -208,6 +208,9 @@ type Prometheus struct {
 	// MaxResponseBytes bounds one answer of the server (and of metrics_url's
 	// /metrics); larger ones are refused and the server is asked less often.
 	MaxResponseBytes Quantity `yaml:"max_response_bytes,omitempty"`
+	// AlertsURL is the server evaluating the alert rules when url's store
+	// evaluates none (vmalert beside VictoriaMetrics).
+	AlertsURL string `yaml:"alerts_url,omitempty"`
 }
 
 // HTTPAuth is how an HTTP server (Prometheus, Jaeger, or a proxy in front

@@ -45,6 +45,9 @@ func (v *validator) prometheus(base string, e *Environment) {
 	if p.URL != "" {
 		v.httpURL(pb+".url", p.URL)
 	}
+	if p.AlertsURL != "" {
+		v.httpURL(pb+".alerts_url", p.AlertsURL)
+	}
 	if e.MetricsURL != "" {
 		v.httpURL(base+".metrics_url", e.MetricsURL)
 		if p.URL != "" {

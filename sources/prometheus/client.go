@@ -2,6 +2,7 @@ package prometheus
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -31,6 +32,10 @@ type Options struct {
 	UserAgent string
 	// MaxResponseBytes bounds one answer (default DefaultMaxResponseBytes).
 	MaxResponseBytes int64
+	// AlertsURL is the server that evaluates the alert rules when the store
+	// evaluates none (vmalert beside VictoriaMetrics): its /api/v1/alerts and
+	// /api/v1/rules, Prometheus's shape, asked with the same credentials.
+	AlertsURL string
 }
 
 // Client is safe for concurrent use by all panes.
@@ -59,6 +64,9 @@ type Client struct {
 	diagnoses map[string]diagnosis
 	flavour   Flavour
 	flavourAt time.Time
+
+	// rules reads the alerts: this client, or the one of Options.AlertsURL.
+	rules *Client
 }
 
 type diagnosis struct {
@@ -93,7 +101,7 @@ func New(o Options) (*Client, error) {
 	if o.MaxResponseBytes <= 0 {
 		o.MaxResponseBytes = DefaultMaxResponseBytes
 	}
-	return &Client{
+	c := &Client{
 		http:      &http.Client{Transport: apiOnly{next: rt}},
 		endpoint:  endpoint,
 		baseQuery: query,
@@ -103,12 +111,26 @@ func New(o Options) (*Client, error) {
 		timeout:   o.Timeout,
 		scrubber:  scrubber,
 		diagnoses: map[string]diagnosis{},
-	}, nil
+	}
+	c.rules = c
+	if o.AlertsURL != "" {
+		ao := o
+		ao.URL, ao.AlertsURL = o.AlertsURL, ""
+		if c.rules, err = New(ao); err != nil {
+			return nil, fmt.Errorf("alerts_url: %w", err)
+		}
+	}
+	return c, nil
 }
 
 // Close releases the client's idle connections (an environment switch or
 // quit); requests in flight finish on their own.
-func (c *Client) Close() { c.transport.Close() }
+func (c *Client) Close() {
+	c.transport.Close()
+	if c.rules != c {
+		c.rules.Close()
+	}
+}
 
 // String is the server's URL with any password masked.
 func (c *Client) String() string { return c.base }
@@ -261,16 +283,24 @@ func roundAge(d time.Duration) time.Duration {
 	return d.Round(time.Minute)
 }
 
-// Alerts returns firing and pending alerts, firing first, then by severity and name.
+// Alerts returns firing and pending alerts, firing first, then by severity
+// and name: the store's, or those of the server evaluating its rules
+// (Options.AlertsURL).
 func (c *Client) Alerts(ctx context.Context) ([]sources.Alert, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	alerts, err := c.alerts(ctx)
+	r := c.rules
+	alerts, err := r.alerts(ctx)
 	if err != nil {
-		return nil, c.classify(ctx, err)
+		var e *Error
+		errors.As(r.classify(ctx, err), &e)
+		if r != c {
+			e.Msg = "alerts from " + r.base + ": " + e.Msg
+		}
+		return nil, e
 	}
 	if len(alerts) == 0 {
-		if err := c.evaluatesRules(ctx); err != nil {
+		if err := r.evaluatesRules(ctx, r != c); err != nil {
 			return nil, err
 		}
 	}

@@ -176,8 +176,9 @@ func (c *Client) evaluatedAt(ctx context.Context, at time.Time) string {
 
 // evaluatesRules is nil when the server evaluates alert rules, or when it
 // cannot tell; otherwise an error saying so, so that no alert is never
-// read as no alert firing.
-func (c *Client) evaluatesRules(ctx context.Context) error {
+// read as no alert firing. apart: the server is the store's rule
+// evaluator (alerts_url), not the store.
+func (c *Client) evaluatesRules(ctx context.Context, apart bool) error {
 	var r struct {
 		Groups []struct {
 			Rules []json.RawMessage `json:"rules"`
@@ -192,8 +193,11 @@ func (c *Client) evaluatesRules(ctx context.Context) error {
 		}
 	}
 	msg := "this server evaluates no alert rules, so none can fire here"
-	if f := c.Flavour(ctx); f.Name == FlavourVictoriaMetrics {
-		msg = "this server evaluates no alert rules (VictoriaMetrics leaves them to vmalert): set alertmanager.url, or point prometheus.url at vmalert to read its alerts"
+	switch {
+	case apart:
+		msg = "the alerts server " + c.base + " evaluates no alert rules, so none can fire there"
+	case c.Flavour(ctx).Name == FlavourVictoriaMetrics:
+		msg = "this server evaluates no alert rules (VictoriaMetrics leaves them to vmalert): set prometheus.alerts_url to vmalert's URL (or start VictoriaMetrics with -vmalert.proxyURL), or alertmanager.url"
 	}
 	return &Error{Kind: KindNoRules, Msg: msg}
 }

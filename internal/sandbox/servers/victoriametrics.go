@@ -20,6 +20,9 @@ type VictoriaMetricsOptions struct {
 	Job string
 	// ScrapeInterval defaults to 1s, as the test Prometheus's.
 	ScrapeInterval time.Duration
+	// VMAlertProxy, a vmalert's URL, is served under the server's own
+	// /api/v1/alerts and /api/v1/rules (-vmalert.proxyURL).
+	VMAlertProxy string
 }
 
 // VictoriaMetrics is a running throwaway VictoriaMetrics: it scrapes the
@@ -75,12 +78,15 @@ func StartVictoriaMetrics(ctx context.Context, opts VictoriaMetricsOptions) (*Vi
 	v.port = &v.Port
 	v.relaunch = func(ctx context.Context, port int) (*process, error) {
 		v.Port = port
-		return launch(ctx, "victoria-metrics", dir, nil, v.ready, bin,
-			"-storageDataPath="+filepath.Join(dir, "data"),
-			"-httpListenAddr=127.0.0.1:"+strconv.Itoa(port),
-			"-promscrape.config="+conf,
+		args := []string{"-storageDataPath=" + filepath.Join(dir, "data"),
+			"-httpListenAddr=127.0.0.1:" + strconv.Itoa(port),
+			"-promscrape.config=" + conf,
 			"-memory.allowedPercent=5", // a test's few series; the default takes 60 % of the machine for caches
-			"-loggerLevel=WARN")
+			"-loggerLevel=WARN"}
+		if opts.VMAlertProxy != "" {
+			args = append(args, "-vmalert.proxyURL="+opts.VMAlertProxy)
+		}
+		return launch(ctx, "victoria-metrics", dir, nil, v.ready, bin, args...)
 	}
 	proc, err := withPortRetry(func(port int) (*process, error) { return v.relaunch(ctx, port) })
 	if err != nil {
