@@ -269,7 +269,7 @@ func (o *opener) metrics() sources.Opened[sources.Metrics] {
 	case p.URL != "":
 		out := sources.Opened[sources.Metrics]{Target: redact.URL(p.URL)}
 		client, err := prometheus.New(prometheus.Options{URL: p.URL, Timeout: p.Timeout.D(), Auth: httpAuth(p.HTTPAuth),
-			Scrubber: o.scrubber, UserAgent: o.agent, MaxResponseBytes: int64(p.MaxResponseBytes.Value)})
+			Scrubber: o.scrubber, UserAgent: o.agent, MaxResponseBytes: int64(p.MaxResponseBytes.Value), AlertsURL: p.AlertsURL})
 		if err != nil {
 			out.Problem = o.failed(err)
 			return out
