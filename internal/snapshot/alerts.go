@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/opsdeck/opsdeck/sources"
+	"github.com/opsdeck/opsdeck/sources/alerthistory"
 )
 
 // Alert is a firing or pending alert.
@@ -24,6 +25,26 @@ type Alert struct {
 	// SilencedBy are the silences that keep it quiet (Alertmanager).
 	SilencedBy []string `json:"silenced_by,omitempty"`
 	RunbookURL string   `json:"runbook_url,omitempty"`
+	// History is how often and how long it fired (Prometheus's ALERTS),
+	// nil when it was not read (a glance, no Prometheus).
+	History *AlertHistory `json:"history,omitempty"`
+}
+
+// AlertHistory is one alert's firings over the last 24 hours and 7 days.
+type AlertHistory struct {
+	Fired24h         int     `json:"fired_24h"`
+	Fired7d          int     `json:"fired_7d"`
+	FiringSeconds24h float64 `json:"firing_seconds_24h"`
+	FiringSeconds7d  float64 `json:"firing_seconds_7d"`
+	// MedianSeconds is the median firing's length over 7 days.
+	MedianSeconds float64 `json:"median_seconds"`
+	LastResolved  string  `json:"last_resolved,omitempty"`
+	// Flapping: it fired sources.FlapFirings times or more in 24 h.
+	Flapping bool `json:"flapping"`
+	// Line is the history in words: "fired 14 times in 7 days, median 4m".
+	Line string `json:"line"`
+	// Note says why there is no history ("" when there is).
+	Note string `json:"note,omitempty"`
 }
 
 // Firing reports whether the alert pages: firing, or active in Alertmanager.
@@ -50,6 +71,12 @@ func alertsSource() Source {
 
 func readAlerts(ctx context.Context, r *reading) {
 	env, d := r.env, r.doc
+	var read []sources.Alert
+	defer func() {
+		if r.depth == Full {
+			d.readHistory(ctx, env, read, r.now)
+		}
+	}()
 	switch {
 	case env.Alerting.Source != nil:
 		d.Alertmanager = cmp.Or(env.Alerting.Target, env.Alerting.Source.String())
@@ -60,7 +87,8 @@ func readAlerts(ctx context.Context, r *reading) {
 		if err != nil {
 			d.AlertsError = env.Scrubber.Error(err)
 		}
-		d.setAlerts(sources.Flatten(gs))
+		read = sources.Flatten(gs)
+		d.setAlerts(read)
 	case env.Metrics.Source != nil:
 		alerts, err := env.Metrics.Source.Alerts(ctx)
 		switch {
@@ -69,6 +97,7 @@ func readAlerts(ctx context.Context, r *reading) {
 		case err != nil:
 			d.AlertsError = env.Scrubber.Error(err)
 		}
+		read = alerts
 		d.setAlerts(alerts)
 	default:
 		d.AlertsError = notConfigured(env.Metrics.Problem)
@@ -85,6 +114,71 @@ func (d *Document) setAlerts(alerts []sources.Alert) {
 		}
 		d.Alerts = append(d.Alerts, out)
 	}
+}
+
+// readHistory adds each alert's history, in one query for all of them
+// (alerthistory), when the environment's Prometheus keeps one.
+func (d *Document) readHistory(ctx context.Context, env *sources.Environment, alerts []sources.Alert, now time.Time) {
+	if now.IsZero() { // the latest values asked for
+		now = time.Now()
+	}
+	hist := alerthistory.For(env.Metrics.Source, alerthistory.Options{Now: func() time.Time { return now }})
+	if hist == nil || len(alerts) == 0 || len(alerts) != len(d.Alerts) {
+		return
+	}
+	h, err := hist.Read(ctx, alerts)
+	note := h.Note
+	if err != nil {
+		note = "not read: " + env.Scrubber.Error(err)
+	}
+	for i, a := range alerts {
+		out := &AlertHistory{Note: note}
+		if ah, ok := h.For(a); ok && note == "" {
+			out = historyOf(ah, now)
+		} else if note == "" {
+			out.Line = "no firing in Prometheus's ALERTS over " + sources.SpanWords(sources.HistoryWeek)
+		}
+		d.Alerts[i].History = out
+	}
+}
+
+// historyOf is h as the snapshot holds it.
+func historyOf(h sources.AlertHistory, now time.Time) *AlertHistory {
+	day, week := h.Stats(now, sources.HistoryDay), h.Stats(now, sources.HistoryWeek)
+	out := &AlertHistory{Fired24h: day.Count, Fired7d: week.Count, FiringSeconds24h: day.Total.Seconds(), FiringSeconds7d: week.Total.Seconds(),
+		MedianSeconds: week.Median.Seconds(), Flapping: h.Flapping(now), Line: h.Line(now, sources.HistoryWeek)}
+	if at, ok := h.LastResolved(); ok {
+		out.LastResolved = at.UTC().Format(time.RFC3339)
+	}
+	return out
+}
+
+// historyWords are an alert's history in the report's words: "fired 14
+// times in 7 days, median 4m, 1h in all; 5 times in 24 h, flapping; last
+// resolved 2026-11-30T12:36:00Z".
+func (h *AlertHistory) words() string {
+	if h.Note != "" {
+		return "history " + oneLine(h.Note)
+	}
+	s := h.Line
+	if h.Fired7d > 0 {
+		s += fmt.Sprintf("; %s in 24 h", times(h.Fired24h))
+	}
+	if h.Flapping {
+		s += fmt.Sprintf(", flapping (%d or more firings in 24 h)", sources.FlapFirings)
+	}
+	if h.LastResolved != "" {
+		s += "; last resolved " + h.LastResolved
+	}
+	return s
+}
+
+// times is "once", "5 times".
+func times(n int) string {
+	if n == 1 {
+		return "once"
+	}
+	return fmt.Sprintf("%d times", n)
 }
 
 // readSilences lists the silences in force at some point since since.
@@ -144,6 +238,9 @@ func (s alertsSection) Text(b *strings.Builder) {
 		fmt.Fprintf(b, "Alerts: %d firing, %d %s\n", firing, len(d.Alerts)-firing, quiet)
 		for _, a := range d.Alerts {
 			fmt.Fprintf(b, "  %-7s %s (%s) %s\n", a.State, a.Name, a.Severity, a.Summary)
+			if a.History != nil {
+				fmt.Fprintf(b, "          %s\n", a.History.words())
+			}
 		}
 	}
 	switch {
@@ -191,6 +288,9 @@ func (s alertsSection) Markdown(b *strings.Builder) {
 		}
 		if a.RunbookURL != "" {
 			fmt.Fprintf(b, " ([runbook](%s))", a.RunbookURL)
+		}
+		if a.History != nil {
+			fmt.Fprintf(b, " — %s", a.History.words())
 		}
 		b.WriteString("\n")
 	}
