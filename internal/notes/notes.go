@@ -98,6 +98,8 @@ func Check(e Entry) (Entry, error) {
 	// obeyed, wherever it is read. Each stand-in is one character for
 	// one, so the count below is the count typed.
 	e.Text = strings.Join(strings.Fields(safetext.String(e.Text)), " ")
+	// Who wrote it reaches the same screens: a name, as text.
+	e.User, e.Host = name(e.User), name(e.Host)
 	switch n := utf8.RuneCountInString(e.Text); {
 	case n == 0:
 		return e, errors.New("an empty note is not kept")
@@ -105,6 +107,19 @@ func Check(e Entry) (Entry, error) {
 		return e, fmt.Errorf("a note holds at most %d characters (this one %d)", MaxText, n)
 	}
 	return e, nil
+}
+
+// maxName bounds a user's or host's name, in characters.
+const maxName = 100
+
+// name is a user or host name as shown: controls made visible, on one
+// line, cut to maxName characters.
+func name(s string) string {
+	s = strings.Join(strings.Fields(safetext.String(s)), " ")
+	if r := []rune(s); len(r) > maxName {
+		s = string(r[:maxName-1]) + "…"
+	}
+	return s
 }
 
 // Add appends e to its environment's file, synced before it returns.

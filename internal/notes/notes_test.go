@@ -159,3 +159,24 @@ func TestTwoConsolesWriteAtOnce(t *testing.T) {
 		t.Errorf("read %d of %d notes: %v", len(got), 2*each, err)
 	}
 }
+
+// TestNoteFieldsShownNotObeyed: who wrote an entry (a user or host name
+// from the file, or from the account) reaches the time axis and the
+// report as text: controls made visible, cut to a name's length.
+func TestNoteFieldsShownNotObeyed(t *testing.T) {
+	s := &Store{Dir: t.TempDir()}
+	line := `{"time":"2026-12-06T14:00:00Z","environment":"qa","user":"ana\u001b]0;pwned\u0007","host":"h\u202eost` + strings.Repeat("x", 500) + `","kind":"note","text":"hi"}` + "\n"
+	if err := os.WriteFile(s.Path("qa"), []byte(line), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Read("qa")
+	if err != nil || len(got) != 1 {
+		t.Fatalf("%+v %v", got, err)
+	}
+	if e := got[0]; strings.ContainsAny(e.User+e.Host, "\x1b\x07\u202e") || len(e.Host) > 4*maxName || !strings.HasPrefix(e.User, "ana") {
+		t.Errorf("user %q host %q", e.User, e.Host)
+	}
+	if m := Marks(got); strings.ContainsAny(m[0].Text, "\x1b\x07") {
+		t.Errorf("mark %q", m[0].Text)
+	}
+}
