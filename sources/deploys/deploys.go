@@ -28,7 +28,11 @@ var ref = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_./+-]{0,199}$`)
 // ValidRef says why v cannot be a revision (nil when it can).
 func ValidRef(v string) error {
 	if !ref.MatchString(v) || strings.Contains(v, "..") || strings.HasSuffix(v, ".lock") || strings.HasSuffix(v, "/") {
-		return fmt.Errorf("%q is not a version opsdeck asks git about (letters, digits, . _ / + -, not starting with - or holding ..)", v)
+		shown := v
+		if len(shown) > 64 {
+			shown = shown[:64] + "…"
+		}
+		return fmt.Errorf("%q is not a version opsdeck asks git about (letters, digits, . _ / + -, not starting with - or holding ..)", shown)
 	}
 	return nil
 }

@@ -107,6 +107,10 @@ func TestHostileVersionsNeverReachGit(t *testing.T) {
 			t.Errorf("%q: %v", v, err)
 		}
 	}
+	// A label of any length is named in a line, not repeated whole.
+	if _, err := r.Between(context.Background(), strings.Repeat("-x", 50000), "v1.4.2"); err == nil || len(err.Error()) > 300 {
+		t.Errorf("a 100 kB version: %d bytes of error", len(err.Error()))
+	}
 	if len(calls) != 0 {
 		t.Errorf("git ran: %q", calls)
 	}
