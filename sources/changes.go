@@ -92,14 +92,19 @@ type DeployDiff struct {
 	From    string         `json:"from"`
 	To      string         `json:"to"`
 	Commits []DeployCommit `json:"commits"`
+	// Undone are the commits From had and To lacks (git log to..from):
+	// a rollback's, or a diverged branch's other side.
+	Undone []DeployCommit `json:"undone,omitempty"`
 	// Missing are the versions the repository does not know.
 	Missing []string `json:"missing,omitempty"`
 }
 
 // Migrations counts the commits that touch a migration.
-func (d DeployDiff) Migrations() int {
+func (d DeployDiff) Migrations() int { return migrations(d.Commits) }
+
+func migrations(cs []DeployCommit) int {
 	n := 0
-	for _, c := range d.Commits {
+	for _, c := range cs {
 		if c.Migration {
 			n++
 		}
@@ -112,14 +117,31 @@ func (d DeployDiff) Summary() string {
 	if len(d.Missing) > 0 {
 		return strings.Join(d.Missing, " and ") + " not in the repository"
 	}
-	s := fmt.Sprintf("%d commit", len(d.Commits))
-	if len(d.Commits) != 1 {
-		s += "s"
+	undone := ""
+	if len(d.Undone) > 0 {
+		undone = commitsText(d.Undone) + " undone"
+		if n := migrations(d.Undone); n > 0 {
+			undone += fmt.Sprintf(", %d with a migration", n)
+		}
 	}
+	if len(d.Commits) == 0 && undone != "" {
+		return "rollback: " + undone
+	}
+	s := commitsText(d.Commits)
 	if n := d.Migrations(); n > 0 {
 		s += fmt.Sprintf(", %d with a migration", n)
 	}
+	if undone != "" {
+		s += "; " + undone
+	}
 	return s
+}
+
+func commitsText(cs []DeployCommit) string {
+	if len(cs) == 1 {
+		return "1 commit"
+	}
+	return fmt.Sprintf("%d commits", len(cs))
 }
 
 // DeployChange is what one deploy (a pair of versions) brought, or why it

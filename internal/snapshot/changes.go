@@ -135,29 +135,43 @@ func deploysMarkdown(b *strings.Builder, ds []sources.DeployChange) {
 			fmt.Fprintf(b, "%s: the log between them cannot be read.\n\n", oneLine(c.Diff.Summary()))
 			continue
 		}
-		fmt.Fprintf(b, "`git log %s..%s`: %s.\n\n", oneLine(c.Diff.From), oneLine(c.Diff.To), c.Diff.Summary())
-		for _, k := range c.Diff.Commits {
-			flag := ""
-			if k.Migration {
-				flag = " **(migration)**"
+		if len(c.Diff.Commits) > 0 || len(c.Diff.Undone) == 0 {
+			fmt.Fprintf(b, "`git log %s..%s`: %s.\n\n", oneLine(c.Diff.From), oneLine(c.Diff.To), c.Diff.Summary())
+			commitsMarkdown(b, c.Diff.Commits)
+		}
+		if len(c.Diff.Undone) > 0 {
+			// A rollback's commits, or a diverged branch's other side: what
+			// ran before and runs no more.
+			fmt.Fprintf(b, "`git log %s..%s`, undone: %s.\n\n", oneLine(c.Diff.To), oneLine(c.Diff.From), sources.DeployDiff{Commits: c.Diff.Undone}.Summary())
+			commitsMarkdown(b, c.Diff.Undone)
+		}
+	}
+}
+
+// commitsMarkdown lists commits, newest first, with their authors and
+// files, the migrations flagged.
+func commitsMarkdown(b *strings.Builder, cs []sources.DeployCommit) {
+	for _, k := range cs {
+		flag := ""
+		if k.Migration {
+			flag = " **(migration)**"
+		}
+		fmt.Fprintf(b, "- `%.10s` %s, by %s%s", k.Hash, oneLine(k.Subject), oneLine(k.Author), flag)
+		if len(k.Files) > 0 {
+			files := k.Files
+			more := ""
+			if len(files) > 8 {
+				files, more = files[:8], fmt.Sprintf(" and %d more", len(k.Files)-8)
 			}
-			fmt.Fprintf(b, "- `%.10s` %s, by %s%s", k.Hash, oneLine(k.Subject), oneLine(k.Author), flag)
-			if len(k.Files) > 0 {
-				files := k.Files
-				more := ""
-				if len(files) > 8 {
-					files, more = files[:8], fmt.Sprintf(" and %d more", len(k.Files)-8)
-				}
-				shown := make([]string, len(files))
-				for i, f := range files {
-					shown[i] = "`" + cell(f) + "`"
-				}
-				fmt.Fprintf(b, ": %s%s", strings.Join(shown, ", "), more)
+			shown := make([]string, len(files))
+			for i, f := range files {
+				shown[i] = "`" + cell(f) + "`"
 			}
-			b.WriteString("\n")
+			fmt.Fprintf(b, ": %s%s", strings.Join(shown, ", "), more)
 		}
 		b.WriteString("\n")
 	}
+	b.WriteString("\n")
 }
 
 // Cells: the overview shows the newest change, since the last deploy or

@@ -54,3 +54,32 @@ func TestReportShowsWhatTheDeploysBrought(t *testing.T) {
 		t.Errorf("the pair is listed %d times", n)
 	}
 }
+
+// TestReportShowsWhatARollbackUndid: a deploy back to an older version
+// lists the commits it took away, the migration among them flagged (the
+// database may now be ahead of the code), where it said "0 commits".
+func TestReportShowsWhatARollbackUndid(t *testing.T) {
+	at := time.Date(2026, 12, 6, 14, 2, 0, 0, time.UTC)
+	env := &sources.Environment{Name: "qa", MarksWindow: time.Hour, Marks: []sources.Mark{
+		{At: at, Kind: sources.MarkDeploy, Text: "deploy 1.4.2 → 1.4.1 on api-1", From: "1.4.2", To: "1.4.1"},
+	}, Deploys: deploysDouble{
+		{"1.4.2", "1.4.1"}: {From: "1.4.2", To: "1.4.1", Undone: []sources.DeployCommit{
+			{Hash: "9f1c2ab77d0e1234", Author: "Bo", Subject: "add an index", Files: []string{"alembic/versions/9f1.py"}, Migration: true},
+			{Hash: "1234567890abcdef", Author: "Ana", Subject: "fix the login timeout", Files: []string{"app/login.py"}}}},
+	}}
+	d := &Document{Environment: "qa", TakenAt: at.Add(10 * time.Minute).Format(time.RFC3339Nano), ChangesSince: at.Add(-time.Hour).Format(time.RFC3339Nano)}
+	readChanges(context.Background(), &reading{env: env, doc: d, now: at.Add(10 * time.Minute), window: time.Hour, lock: func() func() { return func() {} }})
+	md := d.Markdown()
+	for _, want := range []string{
+		"| 14:02:00 | deploy | deploy 1.4.2 → 1.4.1 on api-1 · rollback: 2 commits undone, 1 with a migration |",
+		"`git log 1.4.1..1.4.2`, undone: 2 commits, 1 with a migration.",
+		"- `9f1c2ab77d` add an index, by Bo **(migration)**: `alembic/versions/9f1.py`",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("the report lacks %q:\n%s", want, md)
+		}
+	}
+	if strings.Contains(md, "0 commits") {
+		t.Errorf("the rollback reads as nothing:\n%s", md)
+	}
+}

@@ -92,16 +92,29 @@ func (r Reader) Between(ctx context.Context, from, to string) (sources.DeployDif
 	if len(d.Missing) > 0 {
 		return d, nil
 	}
-	// Resolved hashes only after --end-of-options, and -- before any path:
-	// nothing the version said can be an option or a path.
-	out, err := r.Run(ctx, git("log", "--no-color", "--no-merges", "--max-count=200", "--name-only",
-		"--no-show-signature", "--no-ext-diff", "--no-textconv", "--no-notes",
-		"--format="+marker+"%H%n%an%n%s", "--end-of-options", old+".."+now, "--"), r.Repo)
-	if err != nil {
+	if d.Commits, err = r.log(ctx, old, now); err != nil {
 		return d, err
 	}
-	d.Commits = parse(out, r.Versions)
-	return d, nil
+	// What the version that ran had and the new one lacks: a rollback's
+	// commits, which "0 commits" would hide.
+	d.Undone, err = r.log(ctx, now, old)
+	return d, err
+}
+
+// log is the commits reachable from hash to and not from hash from.
+// Resolved hashes only after --end-of-options, and -- before any path:
+// nothing the version said can be an option or a path.
+func (r Reader) log(ctx context.Context, from, to string) ([]sources.DeployCommit, error) {
+	if from == to {
+		return nil, nil
+	}
+	out, err := r.Run(ctx, git("log", "--no-color", "--no-merges", "--max-count=200", "--name-only",
+		"--no-show-signature", "--no-ext-diff", "--no-textconv", "--no-notes",
+		"--format="+marker+"%H%n%an%n%s", "--end-of-options", from+".."+to, "--"), r.Repo)
+	if err != nil {
+		return nil, err
+	}
+	return parse(out, r.Versions), nil
 }
 
 // marker opens each commit's record in git log's output: the record is

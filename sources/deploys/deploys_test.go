@@ -137,7 +137,7 @@ func TestCachedAsksOnce(t *testing.T) {
 			t.Fatal("a directory that is no repository answered")
 		}
 	}
-	if n != 4 || len(calls) != n+1 {
+	if n != 5 || len(calls) != n+1 {
 		t.Errorf("git ran %d times for the good pair, %d for the broken one", n, len(calls)-n)
 	}
 }
@@ -225,4 +225,24 @@ func tree(t *testing.T, dir string) []string {
 		return nil
 	}))
 	return out
+}
+
+// TestRollbackSaysWhatWasUndone: a deploy back to an older version
+// brought no commit, and took some away: "0 commits" told a tired reader
+// nothing had changed. It says the commits undone (a migration among
+// them: the database may be ahead of the code), and a deploy to a
+// diverged branch says both sides.
+func TestRollbackSaysWhatWasUndone(t *testing.T) {
+	var calls [][]string
+	r := Reader{Repo: gitRepo(t), Run: execRun(&calls)}
+	d, err := r.Between(context.Background(), "v1.4.2", "v1.4.1")
+	must(t, err)
+	if got := d.Summary(); got != "rollback: 2 commits undone, 1 with a migration" {
+		t.Errorf("a rollback reads %q (%+v)", got, d)
+	}
+	d, err = r.Between(context.Background(), "v1.4.2", "v1.4.2")
+	must(t, err)
+	if got := d.Summary(); got != "0 commits" {
+		t.Errorf("the same version reads %q", got)
+	}
 }
