@@ -425,7 +425,7 @@ func TestExampleConfigLoads(t *testing.T) {
 	if p := cfg.Environments["production"]; p == nil || len(p.Celery.Queues) != 3 || p.Celery.Timeout.D() != DefaultTimeout {
 		t.Errorf("production's celery block: %+v", p)
 	}
-	if qa := cfg.Environments["qa"]; len(qa.Actions.Commands) != 2 || qa.Actions.Migrate.Command != "alembic upgrade head" {
+	if qa := cfg.Environments["qa"]; len(qa.Actions.Commands) != 4 || qa.Actions.Migrate.Command != "alembic upgrade head" {
 		t.Errorf("qa actions = %+v", qa.Actions)
 	}
 }
