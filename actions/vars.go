@@ -65,6 +65,10 @@ func bindVars(c *Command, values map[string]string) ([]Var, error) {
 		c.Env = append(c.Env, n+"="+v)
 	}
 	if c.Shell == "" {
+		if len(c.Argv) > 0 && len(cmdvars.Refs(c.Argv[0])) > 0 {
+			// A label's value must not choose what runs ("/../../tmp/x").
+			return nil, fmt.Errorf("the program is the configuration's to name, never a selection's (%s): refused", c.Argv[0])
+		}
 		argv := slices.Clone(c.Argv)
 		ended := false // after "--", an argument is never an option
 		for i, a := range argv {

@@ -247,3 +247,19 @@ func TestCommandLineShownUnambiguously(t *testing.T) {
 		}
 	}
 }
+
+// TestCommandVariableNeverNamesTheProgram: a selection's value never
+// chooses what runs (a route "/../../../tmp/x" in ./scripts/$ROUTE.sh):
+// a plan with a variable in the program's name is refused.
+func TestCommandVariableNeverNamesTheProgram(t *testing.T) {
+	t.Parallel()
+	dir, _, _ := recorder(t)
+	_, err := actions.PlanCommand(actions.CommandSpec{Action: actions.SelectionKind, Environment: "qa", Name: "inspect",
+		Command: actions.Command{Argv: []string{"./$ROUTE.sh"}, Dir: dir}, Values: map[string]string{"ROUTE": "rec"}})
+	if err == nil || !strings.Contains(err.Error(), "the program is the configuration's to name") {
+		t.Errorf("planned: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "argv")); err == nil {
+		t.Error("the command ran")
+	}
+}

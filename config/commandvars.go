@@ -13,6 +13,11 @@ import (
 // references are the shell's business ($HOME, $1); only the known ones
 // are passed, in its environment.
 func (v *validator) commandVars(cb string, c CustomCommand) {
+	if len(c.Argv) > 0 {
+		if refs := cmdvars.Refs(c.Argv[0]); len(refs) > 0 {
+			v.fail(cb+".argv[0]", "the program is the configuration's to name, never a selection's ($%s): pass it as an argument", strings.Join(refs, ", $"))
+		}
+	}
 	for i, a := range c.Argv {
 		if bad := cmdvars.Unknown(a); len(bad) > 0 {
 			v.fail(fmt.Sprintf("%s.argv[%d]", cb, i), "%s is not a variable opsdeck fills (it knows $%s; write $$ for a literal dollar)",

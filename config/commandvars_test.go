@@ -23,6 +23,8 @@ func TestCommandVariables(t *testing.T) {
 			`bad.yaml:8: environments.a.actions.commands[0].argv[1]: $HOME is not a variable opsdeck fills (it knows $ENV, $PID`},
 		{"lower case", "environments:\n  a:\n    actions:\n      commands:\n        - {name: t, argv: [./x.sh, $pid]}\n",
 			`bad.yaml:5: environments.a.actions.commands[0].argv[1]: $pid is not a variable`},
+		{"the program itself", "environments:\n  a:\n    actions:\n      commands:\n        - {name: t, argv: [./scripts/$ROUTE.sh, x]}\n",
+			`bad.yaml:5: environments.a.actions.commands[0].argv[0]: the program is the configuration's to name, never a selection's ($ROUTE): pass it as an argument`},
 		{"braced from the environment", "environments:\n  a:\n    actions:\n      commands:\n        - {name: t, argv: [./x.sh, '${PID}']}\n",
 			`bad.yaml:5: environments.a.actions.commands[0].argv[1]: ${PID} is read from opsdeck's own environment when the file loads; for the selection's value write $PID (bare)`},
 	} {
