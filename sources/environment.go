@@ -14,6 +14,8 @@ type Environment struct {
 
 	// Metrics is the environment's Prometheus (or /metrics endpoint).
 	Metrics Opened[Metrics]
+	// SLOs are the objectives read through that Prometheus.
+	SLOs    Opened[SLOs]
 	Signals []SignalSpec
 	// Narrowing is the one value of a label the signals read (none: every
 	// value).

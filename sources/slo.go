@@ -3,6 +3,7 @@ package sources
 import (
 	"context"
 	"math"
+	"strconv"
 	"time"
 )
 
@@ -116,4 +117,43 @@ type SLOs interface {
 	// Objectives reads every objective now.
 	Objectives(ctx context.Context) ([]SLO, error)
 	String() string
+}
+
+// String names the pair as the pane and the reports do: "14.4× 1h+5m".
+func (p BurnPair) String() string {
+	return strconv.FormatFloat(p.Factor, 'f', -1, 64) + "× " + WindowName(p.Long) + "+" + WindowName(p.Short)
+}
+
+// WindowName writes a window as PromQL does (5m, 1h, 30d).
+func WindowName(d time.Duration) string {
+	switch {
+	case d%(24*time.Hour) == 0:
+		return strconv.Itoa(int(d/(24*time.Hour))) + "d"
+	case d%time.Hour == 0:
+		return strconv.Itoa(int(d/time.Hour)) + "h"
+	}
+	return strconv.Itoa(int(d/time.Minute)) + "m"
+}
+
+// Status is the objective's state: crit when a paging pair breaches (the
+// budget burns fast), warn when a ticket pair does or the budget is spent,
+// ok otherwise, error when its figures could not be read.
+func (s SLO) Status() Status {
+	if s.Problem != "" {
+		return StatusError
+	}
+	out := StatusOK
+	for _, p := range s.Breaching() {
+		if p.Page {
+			return StatusCrit
+		}
+		out = StatusWarn
+	}
+	if s.BudgetRemaining() <= 0 {
+		out = StatusWarn
+	}
+	if math.IsNaN(s.BurnRate(CurrentWindow)) && out == StatusOK {
+		return StatusNoData
+	}
+	return out
 }

@@ -16,6 +16,7 @@ func TestEverySourceHasAPaneOrView(t *testing.T) {
 	h := newHarness(t, healthy(), nil, false)
 	h.celery = &fakeCelery{st: sampleCelery()}
 	h.logs = &fakeLogs{lines: sampleLogs()}
+	h.slos = &fakeSLOs{slos: sampleSLOs()}
 	h.m.openEnv("qa")
 	h.size(200, 60)
 	h.advance(h.m.deps.Refresh)
@@ -38,6 +39,7 @@ func TestEverySourceHasAPaneOrView(t *testing.T) {
 		"celery":     onScreen("╭─ Celery"),
 		"migrations": onScreen("╭─ Schema drift", "pending"),
 		"drift":      onScreen("schema differences"),
+		"slo":        onScreen("╭─ SLOs", "burn requests-availability"),
 		"changes": func() string {
 			if h.m.changes == nil || h.m.changes.ID() == "" {
 				return "no changes reader for the charts' marks"

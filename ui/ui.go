@@ -25,6 +25,7 @@ import (
 	"github.com/opsdeck/opsdeck/ui/metricpane"
 	"github.com/opsdeck/opsdeck/ui/pane"
 	"github.com/opsdeck/opsdeck/ui/poll"
+	"github.com/opsdeck/opsdeck/ui/slopane"
 	"github.com/opsdeck/opsdeck/ui/theme"
 )
 
@@ -275,6 +276,9 @@ func (m *Model) buildPanes() {
 			QueueThresholds: env.QueueThresholds,
 			Hint:            km.hint("up", "down", "celery_purge", "celery_revoke", "celery_terminate", "celery_retry") + " · " + km.key("close") + " back"})
 		m.panes = append(m.panes, m.celeryPane)
+	}
+	if env.SLOs.Source != nil {
+		m.panes = append(m.panes, slopane.New(c, slopane.Options{Source: env.SLOs.Source, Target: env.SLOs.Target, Scrubber: env.Scrubber}))
 	}
 	m.alerts = alertstrip.New(c, env.Metrics.Source, env.Alerting.Source, env.Scrubber)
 	m.strip = m.newStrip()

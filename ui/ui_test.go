@@ -172,6 +172,7 @@ type harness struct {
 	cache  *fakeCache
 	celery sources.Celery // nil: the environment has no Celery
 	logs   sources.Logs   // nil: the environment has no log backend
+	slos   sources.SLOs   // nil: no SLO pane
 	mig    *fakeMigrations
 	closed int // environments closed (connections released)
 	t      *testing.T
@@ -222,6 +223,7 @@ environments:
 			if h.logs != nil {
 				env.Logs.Source, env.LogsFilter = h.logs, `service.name:"origin-api"`
 			}
+			env.SLOs.Source = h.slos // the real one would ask prometheus.qa
 			if name == "qa" {
 				env.Drift.Source = &fakeDrift{d: sampleDrift()}
 			}

@@ -60,6 +60,15 @@ func sample() *Document {
 			Status: "behind", Current: []string{"c7d0e5f19a24"}, Heads: []string{"1e9b7a6c5d40"}, Revisions: 5,
 			Pending: []sources.Revision{{ID: "5a0f3b8e2c61", Message: "user facts"}, {ID: "1e9b7a6c5d40", Message: "message versions"}},
 		}},
+		SLOs: SLOs{Target: "http://prometheus.prod:9090", configured: true, Objectives: []Objective{
+			ObjectiveOf(sources.SLO{Name: "origin-api/requests-availability", Origin: "sloth", Objective: 0.995, Window: 30 * 24 * time.Hour,
+				ErrorRatios: map[time.Duration]float64{5 * time.Minute: 0.121, 30 * time.Minute: 0.09, time.Hour: 0.08, 2 * time.Hour: 0.04,
+					6 * time.Hour: 0.035, 24 * time.Hour: 0.01, 72 * time.Hour: 0.005, 30 * 24 * time.Hour: 0.003}}),
+			ObjectiveOf(sources.SLO{Name: "origin-api/requests-latency", Origin: "sloth", Objective: 0.99, Window: 30 * 24 * time.Hour,
+				ErrorRatios: map[time.Duration]float64{5 * time.Minute: 0.002, 30 * time.Minute: 0.002, time.Hour: 0.002, 2 * time.Hour: 0.002,
+					6 * time.Hour: 0.002, 24 * time.Hour: 0.002, 72 * time.Hour: 0.002, 30 * 24 * time.Hour: 0.001}}),
+			{Name: "checkout", Origin: "config", Objective: 0.999, Window: "30d", Status: sources.StatusError, Problem: "query rejected: unknown function"},
+		}},
 		SchemaDrift: SchemaDrift{Reference: "schema-at-head.json", Differences: []sources.Difference{
 			{Detail: "column users.legacy_flag is not in the reference", Hazardous: true},
 			{Detail: "index messages_created_idx is missing"},
@@ -85,7 +94,8 @@ func TestMarkdownReport(t *testing.T) {
 func TestMarkdownOfAnEmptyEnvironment(t *testing.T) {
 	d := &Document{Environment: "laptop", TakenAt: "2026-11-25T14:32:10Z", Metrics: map[string]Metric{},
 		AlertsError: "no Prometheus URL", Postgres: Postgres{Error: "no PostgreSQL"}, Redis: Redis{Error: "no Redis"},
-		Celery: Celery{Error: "no Celery: set celery.broker_url"}, Migrations: Migrations{Error: "no Alembic project"}, SchemaDrift: SchemaDrift{Error: "no schema reference"}}
+		Celery: Celery{Error: "no Celery: set celery.broker_url"}, Migrations: Migrations{Error: "no Alembic project"}, SchemaDrift: SchemaDrift{Error: "no schema reference"},
+		SLOs: SLOs{Error: "no SLOs: they are read from the rules of the Prometheus at prometheus.url"}}
 	golden.RequireEqual(t, []byte(d.Markdown()))
 }
 

@@ -152,6 +152,20 @@ func (d driftDouble) Compare(context.Context, bool) sources.SchemaDrift {
 	return sources.SchemaDrift{Reference: "staging", Differences: []sources.Difference{{Detail: "column users.legacy_flag is not in the reference"}}}
 }
 
+type sloDouble struct{ fail bool }
+
+func (d sloDouble) Objectives(context.Context) ([]sources.SLO, error) {
+	if d.fail {
+		return nil, errDown
+	}
+	// 3 % of requests failing against a 99.5 % objective: 6x, the ticket pairs.
+	return []sources.SLO{{Name: "origin-api/requests-availability", Origin: "sloth", Objective: 0.995, Window: 30 * 24 * time.Hour,
+		ErrorRatios: map[time.Duration]float64{5 * time.Minute: 0.03, 30 * time.Minute: 0.03, time.Hour: 0.02, 2 * time.Hour: 0.02,
+			6 * time.Hour: 0.02, 24 * time.Hour: 0.02, 72 * time.Hour: 0.01, 30 * 24 * time.Hour: 0.002}}}, nil
+}
+
+func (sloDouble) String() string { return "http://prometheus:9090" }
+
 // withSource is an environment with the source of that name configured
 // (the metrics too where the source is read through them), answering or
 // failing.
@@ -180,6 +194,8 @@ func withSource(t *testing.T, name string, fail bool) *sources.Environment {
 		env.Migrations = sources.Opened[sources.Migrations]{Source: migrationsDouble{fail}, Target: "/srv/origin/alembic"}
 	case "drift":
 		env.Drift = sources.Opened[sources.Drift]{Source: driftDouble{fail}, Target: "staging"}
+	case "slo":
+		env.SLOs = sources.Opened[sources.SLOs]{Source: sloDouble{fail}, Target: "http://prometheus:9090"}
 	default:
 		t.Fatalf("source %q has no double here: add one, and check every reader shows it", name)
 	}
@@ -288,7 +304,7 @@ func TestEveryOpenedSourceIsRegistered(t *testing.T) {
 
 // doubleOf is the double implementing the interface t.
 func doubleOf(t reflect.Type) any {
-	for _, d := range []any{metricsDouble{}, tracesDouble{}, alertingDouble{}, databaseDouble{}, cacheDouble{}, celeryDouble{}, logsDouble{}, migrationsDouble{}, driftDouble{}} {
+	for _, d := range []any{metricsDouble{}, tracesDouble{}, alertingDouble{}, databaseDouble{}, cacheDouble{}, celeryDouble{}, logsDouble{}, migrationsDouble{}, driftDouble{}, sloDouble{}} {
 		if reflect.TypeOf(d).Implements(t) {
 			return d
 		}

@@ -61,6 +61,8 @@ type Document struct {
 	SilencesError string    `json:"silences_error,omitempty"`
 	// Logs is the log backend's section (absent when there is none).
 	Logs *Logs `json:"logs,omitempty"`
+	// SLOs are the service level objectives and how fast each burns.
+	SLOs SLOs `json:"slos"`
 
 	order []string // metric keys in display order
 	specs map[string]sources.SignalSpec

@@ -43,7 +43,7 @@ func (s Source) Section(d *Document) Section { return s.section(d) }
 
 // Sources are every kind of source, in the order the readers show them.
 func Sources() []Source {
-	return []Source{metricsSource(), alertsSource(), changesSource(), tracesSource(), postgresSource(), redisSource(),
+	return []Source{metricsSource(), sloSource(), alertsSource(), changesSource(), tracesSource(), postgresSource(), redisSource(),
 		celerySource(), logsSource(), migrationsSource(), driftSource()}
 }
 

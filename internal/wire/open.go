@@ -68,6 +68,7 @@ func Open(cfg *config.Config, name, version string) (*sources.Environment, error
 	env.Drift = o.drift(env.Database)
 	env.Migrations = o.migrations(env.Database)
 	env.Metrics = o.metrics()
+	env.SLOs = o.slos(env.Metrics)
 	if env.Signals, err = o.signals(env.Metrics); err != nil {
 		env.Close() // what was opened before is released, not leaked
 		return nil, err

@@ -25,6 +25,7 @@ var configKeys = map[string]string{
 	"Cache":      "redis.url",
 	"Drift":      "schema_reference",
 	"Migrations": "alembic.dir",
+	"SLOs":       "prometheus.url",
 }
 
 // openedField is one sources.Opened field of an environment: its Source
