@@ -72,7 +72,14 @@ func (d *Document) setChanges(marks []sources.Mark) {
 		at, _ := time.Parse(time.RFC3339Nano, c.Time)
 		all = append(all, sources.Mark{At: at, Kind: c.Kind, Text: c.Text})
 	}
-	all = sources.SortMarks(append(all, sources.MarksIn(marks, since, taken)...))
+	// The document keeps seconds: a mark read twice (the console's, to
+	// the nanosecond, and the notes file's or the audit log's, already
+	// here) must compare at that precision to count once.
+	for _, m := range sources.MarksIn(marks, since, taken) {
+		m.At = m.At.Truncate(time.Second)
+		all = append(all, m)
+	}
+	all = sources.SortMarks(all)
 	d.Changes = make([]Change, len(all))
 	for i, m := range all {
 		d.Changes[i] = Change{Time: m.At.UTC().Format(time.RFC3339), Kind: m.Kind, Text: safetext.String(m.Text)}

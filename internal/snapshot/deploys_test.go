@@ -83,3 +83,28 @@ func TestReportShowsWhatARollbackUndid(t *testing.T) {
 		t.Errorf("the rollback reads as nothing:\n%s", md)
 	}
 }
+
+// TestNoteInTheConsoleAndTheFileCountsOnce: the console's report gets a
+// note twice, from the marks it shows (to the nanosecond) and from the
+// notes file beside the audit log (the document keeps seconds): it is one
+// row of the timeline, as is the audit log's run.
+func TestNoteInTheConsoleAndTheFileCountsOnce(t *testing.T) {
+	at := time.Date(2026, 12, 6, 14, 2, 0, 523456789, time.UTC)
+	note := sources.Mark{At: at, Kind: sources.MarkNote, Text: "note by ana: rolling back"}
+	pin := sources.Mark{At: at.Add(time.Millisecond), Kind: sources.MarkPin, Text: "pin by ana: Error rate (5xx) 5.68 %"}
+	run := sources.Mark{At: at.Add(-time.Minute), Kind: sources.MarkAction, Text: "silence by ana"}
+	env := &sources.Environment{Name: "qa", MarksWindow: time.Hour, Marks: []sources.Mark{run, note, pin}}
+	for _, fileFirst := range []bool{true, false} {
+		d := &Document{Environment: "qa", TakenAt: at.Add(10 * time.Minute).Format(time.RFC3339Nano), ChangesSince: at.Add(-time.Hour).Format(time.RFC3339Nano)}
+		if fileFirst {
+			d.AddActions(nil, []sources.Mark{run, note, pin})
+		}
+		readChanges(context.Background(), &reading{env: env, doc: d, now: at.Add(10 * time.Minute), window: time.Hour, lock: func() func() { return func() {} }})
+		if !fileFirst {
+			d.AddActions(nil, []sources.Mark{run, note, pin})
+		}
+		if len(d.Changes) != 3 {
+			t.Errorf("file read first %v: %d rows: %+v", fileFirst, len(d.Changes), d.Changes)
+		}
+	}
+}
