@@ -33,18 +33,17 @@ func (h *historied) Alerts(context.Context) ([]sources.Alert, error) {
 func (h *historied) Instant(_ context.Context, query string, at time.Time) ([]prometheus.Sample, []string, error) {
 	h.asked = append(h.asked, query)
 	var out []prometheus.Sample
-	edge := func(kind string, t time.Time) {
+	edge := func(sign int64, t time.Time) {
 		out = append(out, prometheus.Sample{Labels: map[string]string{"alertname": "OriginHighErrorRate", "severity": "critical",
-			"opsdeck_edge": kind, "opsdeck_at": fmt.Sprint(t.Unix())}, Value: 1})
+			"opsdeck_at": fmt.Sprint(sign * t.Unix())}, Value: 1})
 	}
 	for i, ago := range h.firings {
-		edge("start", at.Add(-ago))
+		edge(1, at.Add(-ago))
 		if i < len(h.firings)-1 {
-			edge("end", at.Add(-ago+4*time.Minute))
+			edge(-1, at.Add(-ago+4*time.Minute))
 		}
 	}
-	out = append(out, prometheus.Sample{Labels: map[string]string{"alertname": "OriginHighErrorRate", "severity": "critical", "opsdeck_edge": "now"},
-		Value: float64(at.Unix())})
+	out = append(out, prometheus.Sample{Labels: map[string]string{"alertname": "OriginHighErrorRate", "severity": "critical"}, Value: float64(at.Unix())})
 	return out, nil, nil
 }
 

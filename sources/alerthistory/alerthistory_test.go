@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -249,5 +250,18 @@ func TestVictoriaMetricsWithoutVMAlertSaysSo(t *testing.T) {
 	}
 	if !strings.Contains(h.Note, "vmalert") || len(h.Names) != 0 {
 		t.Errorf("note %q, %d alerts", h.Note, len(h.Names))
+	}
+}
+
+// TestQueryFitsInAURL: the week's query, URL-encoded as the client sends
+// it, stays under the 8 KB a proxy in front of Prometheus takes in a
+// request line (nginx's default).
+func TestQueryFitsInAURL(t *testing.T) {
+	q := url.Values{"query": {Query(sources.HistoryWeek, time.Minute)}, "time": {"1764513000.000"}, "timeout": {"5s"}}.Encode()
+	if len(q) > 7500 {
+		t.Errorf("the query is %d bytes encoded", len(q))
+	}
+	if n := strings.Count(Query(sources.HistoryWeek, time.Minute), "count_values"); n != 14 {
+		t.Errorf("%d subqueries, want 14 of 12 hours", n)
 	}
 }

@@ -1,11 +1,16 @@
 package alerthistory
 
 import (
+	"bufio"
+	"context"
 	"fmt"
+	"io"
 	"strconv"
 	"testing"
 	"time"
 
+	"github.com/opsdeck/opsdeck/internal/sandbox/sandboxtest"
+	"github.com/opsdeck/opsdeck/internal/sandbox/servers"
 	"github.com/opsdeck/opsdeck/sources"
 	"github.com/opsdeck/opsdeck/sources/prometheus"
 )
@@ -17,15 +22,15 @@ func weekAnswer(alerts, period, on int) []prometheus.Sample {
 	now := time.Date(2026, 11, 30, 14, 30, 0, 0, time.UTC)
 	start := now.Add(-sources.HistoryWeek)
 	var out []prometheus.Sample
-	edge := func(i int, kind string, at time.Time) {
+	edge := func(i int, sign int64, at time.Time) {
 		out = append(out, prometheus.Sample{Labels: map[string]string{"alertname": fmt.Sprintf("Alert%d", i%40), "instance": fmt.Sprintf("api-%d:9", i),
-			"severity": "warning", atLabel: strconv.FormatInt(at.Unix(), 10), edgeLabel: kind}, Value: 1})
+			"severity": "warning", atLabel: strconv.FormatInt(sign*at.Unix(), 10)}, Value: 1})
 	}
 	for i := range alerts {
 		for m := i % period; m < 7*24*60; m += period {
 			s := start.Add(time.Duration(m) * time.Minute)
-			edge(i, "start", s)
-			edge(i, "end", s.Add(time.Duration(on)*time.Minute))
+			edge(i, 1, s)
+			edge(i, -1, s.Add(time.Duration(on)*time.Minute))
 		}
 	}
 	return out
@@ -56,5 +61,52 @@ func BenchmarkDeriveWeek(b *testing.B) {
 			}
 			b.ReportMetric(float64(len(answer)), "edges")
 		})
+	}
+}
+
+// BenchmarkWeekQuery: the one query against the real Prometheus (2.42)
+// holding a backfilled week of 200 alerts firing 20 minutes a day and 10
+// firing 5 minutes every hour, at a minute's samples: the server's time,
+// the answer's decoding and the derivation, as the strip pays them every
+// five minutes.
+func BenchmarkWeekQuery(b *testing.B) {
+	sandboxtest.SkipServers(b, "Prometheus")
+	now := time.Now().Truncate(time.Minute)
+	history := func(w io.Writer) error {
+		bw := bufio.NewWriter(w)
+		bw.WriteString("# TYPE ALERTS gauge\n")
+		write := func(name string, i int, every, on time.Duration) {
+			for start := now.Add(-sources.HistoryWeek + time.Duration(i)*time.Minute); start.Before(now.Add(-time.Hour)); start = start.Add(every) {
+				for at := start; at.Before(start.Add(on)); at = at.Add(time.Minute) {
+					fmt.Fprintf(bw, "ALERTS{alertname=%q,alertstate=\"firing\",instance=\"api-%d:9\",severity=\"warning\"} 1 %d\n", name, i, at.Unix())
+				}
+			}
+		}
+		for i := range 200 {
+			write(fmt.Sprintf("Daily%d", i%40), i, 24*time.Hour, 20*time.Minute)
+		}
+		for i := range 10 {
+			write("Hourly", i, time.Hour, 5*time.Minute)
+		}
+		bw.WriteString("# EOF\n")
+		return bw.Flush()
+	}
+	prom := sandboxtest.NewPrometheus(b, servers.PrometheusOptions{History: history})
+	c, err := prometheus.New(prometheus.Options{URL: prom.URL(), Timeout: time.Minute})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	r := New(c, Options{Now: func() time.Time { return now }, MaxAge: time.Nanosecond})
+	var edges int
+	for b.Loop() {
+		h, err := r.Read(context.Background(), []sources.Alert{{Name: fmt.Sprint(edges), State: "firing"}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		edges++
+		if len(h.Series) != 210 {
+			b.Fatalf("%d series, want 210", len(h.Series))
+		}
 	}
 }

@@ -124,16 +124,15 @@ func (h *historied) Instant(_ context.Context, query string, at time.Time) ([]pr
 	}
 	var out []prometheus.Sample
 	for name, n := range h.fired {
-		edge := func(kind string, ago time.Duration) {
-			out = append(out, prometheus.Sample{Labels: map[string]string{"alertname": name, "opsdeck_edge": kind,
-				"opsdeck_at": fmt.Sprint(at.Add(-ago).Unix())}, Value: 1})
+		edge := func(sign int64, ago time.Duration) {
+			out = append(out, prometheus.Sample{Labels: map[string]string{"alertname": name, "opsdeck_at": fmt.Sprint(sign * at.Add(-ago).Unix())}, Value: 1})
 		}
 		for i := n; i > 1; i-- {
-			edge("start", time.Duration(i)*time.Hour)
-			edge("end", time.Duration(i)*time.Hour-5*time.Minute)
+			edge(1, time.Duration(i)*time.Hour)
+			edge(-1, time.Duration(i)*time.Hour-5*time.Minute)
 		}
-		edge("start", 3*time.Minute)
-		out = append(out, prometheus.Sample{Labels: map[string]string{"alertname": name, "opsdeck_edge": "now"}, Value: float64(at.Unix())})
+		edge(1, 3*time.Minute)
+		out = append(out, prometheus.Sample{Labels: map[string]string{"alertname": name}, Value: float64(at.Unix())})
 	}
 	return out, nil, nil
 }
