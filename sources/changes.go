@@ -194,12 +194,17 @@ func Annotated(marks []Mark, ds []DeployChange) []Mark {
 	out := slices.Clone(marks)
 	for i, m := range out {
 		d, ok := by[[2]string{m.From, m.To}]
-		switch {
-		case m.Kind != MarkDeploy || !ok:
-		case d.Err != "":
-			out[i].Text += " · commits not read: " + d.Err
-		default:
-			out[i].Text += " · " + d.Diff.Summary()
+		if m.Kind != MarkDeploy || !ok {
+			continue
+		}
+		note := " · " + d.Diff.Summary()
+		if d.Err != "" {
+			note = " · commits not read: " + d.Err
+		}
+		// A mark annotated already (the console's, in its report) keeps
+		// one annotation.
+		if !strings.HasSuffix(m.Text, note) {
+			out[i].Text += note
 		}
 	}
 	return out

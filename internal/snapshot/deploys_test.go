@@ -108,3 +108,18 @@ func TestNoteInTheConsoleAndTheFileCountsOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestConsoleDeployMarkAnnotatedOnce: the console's deploy marks already
+// say what the deploy brought; its report says it once, not twice.
+func TestConsoleDeployMarkAnnotatedOnce(t *testing.T) {
+	at := time.Date(2026, 12, 6, 14, 2, 0, 0, time.UTC)
+	diffs := deploysDouble{{"1.4.1", "1.4.2"}: {From: "1.4.1", To: "1.4.2", Commits: []sources.DeployCommit{{Hash: "9f1c2ab77d0e1234", Author: "Bo", Subject: "x"}}}}
+	mark := sources.Mark{At: at, Kind: sources.MarkDeploy, Text: "deploy 1.4.1 → 1.4.2 on api-1", From: "1.4.1", To: "1.4.2"}
+	shown := sources.Annotated([]sources.Mark{mark}, sources.ReadDeploys(context.Background(), diffs, []sources.Mark{mark}, func(err error) string { return err.Error() }))
+	env := &sources.Environment{Name: "qa", MarksWindow: time.Hour, Marks: shown, Deploys: diffs}
+	d := &Document{Environment: "qa", TakenAt: at.Add(10 * time.Minute).Format(time.RFC3339Nano), ChangesSince: at.Add(-time.Hour).Format(time.RFC3339Nano)}
+	readChanges(context.Background(), &reading{env: env, doc: d, now: at.Add(10 * time.Minute), window: time.Hour, lock: func() func() { return func() {} }})
+	if len(d.Changes) != 1 || strings.Count(d.Changes[0].Text, "1 commit") != 1 {
+		t.Errorf("the deploy reads %+v", d.Changes)
+	}
+}
