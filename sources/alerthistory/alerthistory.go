@@ -37,20 +37,21 @@ type Options struct {
 	// step between two rule evaluations may be missed, and a start or end
 	// is known to within a step.
 	Step time.Duration
-	// MaxAge is how long an answer is reused while the same alerts fire
-	// (default DefaultMaxAge).
-	MaxAge time.Duration
+	// MaxAge is how long an answer (or a failure) is kept while the same
+	// alerts fire (default DefaultMaxAge); MinAge how long it is kept
+	// however they change (default DefaultMinAge): alerts that flap every
+	// few seconds do not ask for a week every few seconds.
+	MaxAge, MinAge time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
 
 // DefaultMaxAge: the week's history changes slowly; a new alert firing or
-// one resolving reads it again at once.
-const DefaultMaxAge = 5 * time.Minute
-
-// retryAfter is how long a failed read is kept before the next try: a
-// server that fails is not asked a week of history at every refresh.
-const retryAfter = time.Minute
+// one resolving reads it again (after DefaultMinAge).
+const (
+	DefaultMaxAge = 5 * time.Minute
+	DefaultMinAge = time.Minute
+)
 
 // Reader reads the history and keeps the last answer. Safe for concurrent
 // use; one fetch at a time is the caller's pattern.
@@ -89,6 +90,9 @@ func New(q Querier, o Options) *Reader {
 	if o.MaxAge <= 0 {
 		o.MaxAge = DefaultMaxAge
 	}
+	if o.MinAge <= 0 {
+		o.MinAge = DefaultMinAge
+	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -103,22 +107,24 @@ func (r *Reader) Queries() int {
 }
 
 // Read is the history: the last answer while it is younger than MaxAge and
-// the same alerts fire (firing), else one query. A failed read returns the
-// last answer (if any) with the error, and is not tried again for a
-// minute unless the alerts firing change.
+// the same alerts fire (firing), or younger than MinAge; else one query. A
+// failed read returns the last answer (if any) with the error, and is kept
+// as long as an answer would be: a server that cannot answer the query in
+// time is not asked it again at once.
 func (r *Reader) Read(ctx context.Context, firing []sources.Alert) (sources.History, error) {
 	key := firingKey(firing)
 	now := r.o.Now()
 	r.mu.Lock()
-	switch {
-	case r.err != nil && key == r.key && now.Sub(r.errAt) < retryAfter:
-		h, err := r.last, r.err
-		r.mu.Unlock()
-		return h, err
-	case r.has && r.err == nil && key == r.key && now.Sub(r.readAt) < r.o.MaxAge:
-		h := r.last
-		r.mu.Unlock()
-		return h, nil
+	if tried := r.has || r.err != nil; tried {
+		at := r.readAt
+		if r.err != nil {
+			at = r.errAt
+		}
+		if age := now.Sub(at); age < r.o.MinAge || (key == r.key && age < r.o.MaxAge) {
+			h, err := r.last, r.err
+			r.mu.Unlock()
+			return h, err
+		}
 	}
 	r.queries++
 	r.mu.Unlock()

@@ -1,6 +1,8 @@
 package alerthistory
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -91,7 +93,7 @@ func TestHistoryOfAlertsTheTestFired(t *testing.T) {
 	}
 
 	step := 2 * time.Second
-	r := New(client(t, prom.URL()), Options{Span: 10 * time.Minute, Step: step})
+	r := New(client(t, prom.URL()), Options{Span: 10 * time.Minute, Step: step, MinAge: time.Nanosecond})
 	h, err := r.Read(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -263,5 +265,45 @@ func TestQueryFitsInAURL(t *testing.T) {
 	}
 	if n := strings.Count(Query(sources.HistoryWeek, time.Minute), "count_values"); n != 14 {
 		t.Errorf("%d subqueries, want 14 of 12 hours", n)
+	}
+}
+
+// failing answers the history's query with err, counting the asks
+// (fault injection: what a real server's failure looks like to the reader
+// is the client's error).
+type failing struct {
+	err   error
+	asked int
+}
+
+func (f *failing) Instant(context.Context, string, time.Time) ([]prometheus.Sample, []string, error) {
+	f.asked++
+	if f.err != nil {
+		return nil, nil, f.err
+	}
+	return []prometheus.Sample{{Labels: map[string]string{"alertname": "A"}, Value: 1}}, nil, nil
+}
+
+// TestReaderKeepsFailures: a read that fails is not asked again while the
+// same alerts fire for MaxAge, and returns the last good history with the
+// error; a server that keeps failing is asked once per MaxAge.
+func TestReaderKeepsFailures(t *testing.T) {
+	now := time.Date(2026, 11, 30, 14, 30, 0, 0, time.UTC)
+	q := &failing{}
+	r := New(q, Options{Now: func() time.Time { return now }})
+	if h, err := r.Read(context.Background(), nil); err != nil || len(h.Names) != 1 {
+		t.Fatalf("%+v %v", h, err)
+	}
+	now = now.Add(DefaultMaxAge)
+	q.err = errors.New("prometheus: no answer within 5s")
+	for range 3 {
+		h, err := r.Read(context.Background(), nil)
+		if err == nil || len(h.Names) != 1 {
+			t.Errorf("failing: %+v %v, want the last history and the error", h, err)
+		}
+		now = now.Add(DefaultMaxAge / 2)
+	}
+	if q.asked != 3 {
+		t.Errorf("asked %d times over two ages of failure, want 3", q.asked)
 	}
 }

@@ -146,17 +146,31 @@ func TestStripShowsHistory(t *testing.T) {
 		{Name: "OriginHighErrorRate", State: "firing", Severity: "critical", ActiveAt: t0.Add(-3 * time.Minute)},
 		{Name: "DiskFilling", State: "firing", Severity: "warning", ActiveAt: t0.Add(-3 * time.Minute)},
 	}}, fired: map[string]int{"OriginHighErrorRate": 5, "DiskFilling": 1}}
-	m := strip(src)
+	now := t0
+	ctx := &pane.Context{Styles: theme.New(theme.Dark(), true), Now: func() time.Time { return now }, Refresh: 2 * time.Second,
+		Time: pane.NewTimeline(15 * time.Minute), Base: context.Background(), After: func(time.Duration, tea.Msg) tea.Cmd { return nil }}
+	m := New(ctx, src, nil, nil)
+	m.SetSize(200, 1)
 	want := "● 2 firing: OriginHighErrorRate (critical, 3m, 5× in 24 h, flapping) · DiskFilling (warning, 3m)"
 	if got := line(m); got != want {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
 	src.fired["OriginHighErrorRate"] = 2
-	if got := line(m); got != want || src.asked != 1 {
+	now = t0.Add(4 * time.Minute)
+	if got := line(m); !strings.Contains(got, "5× in 24 h") || src.asked != 1 {
 		t.Errorf("the same alerts firing: asked %d times, %q", src.asked, got)
 	}
-	src.list = src.list[:1]
-	if got := line(m); got != "● 1 firing: OriginHighErrorRate (critical, 3m, 2× in 24 h)" || src.asked != 2 {
+	both := src.list
+	src.list = both[:1]
+	if got := line(m); got != "● 1 firing: OriginHighErrorRate (critical, 7m, 2× in 24 h)" || src.asked != 2 {
 		t.Errorf("an alert resolved: asked %d times, %q", src.asked, got)
+	}
+	src.list, now = both, now.Add(30*time.Second)
+	if line(m); src.asked != 2 {
+		t.Errorf("alerts changed within a minute of the last read: asked %d times", src.asked)
+	}
+	now = now.Add(time.Minute)
+	if line(m); src.asked != 3 {
+		t.Errorf("alerts changed a minute after the last read: asked %d times", src.asked)
 	}
 }
