@@ -144,8 +144,16 @@ wait_for 'failed [0-9:]+ app.tasks.reindex_embeddings' 30
 sleep 2.5
 shot celery
 tmux -L "$sock" send-keys Escape; sleep 0.5
+# The SLO pane (the last one) during the incident, zoomed: availability
+# burns its budget, a paging pair breaches.
+keys Tab
+tmux -L "$sock" send-keys Enter
+wait_for '× burn origin-api/requests-availability · (14.4|6)×' 60
+sleep 0.5
+shot slo
+tmux -L "$sock" send-keys Escape; sleep 0.5
 # The breakdown during the incident: the error rate by handler names the
-# route the incident hits.
+# route the incident hits (past the SLO pane, round to the second pane).
 keys Tab Tab
 tmux -L "$sock" send-keys b
 wait_for 'Error rate \(5xx\) by handler' 10

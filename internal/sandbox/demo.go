@@ -20,6 +20,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/opsdeck/opsdeck/internal/sandbox/originapi"
+	originslo "github.com/opsdeck/opsdeck/internal/sandbox/originapi/slo"
 	"github.com/opsdeck/opsdeck/internal/sandbox/otellogs"
 	"github.com/opsdeck/opsdeck/internal/sandbox/servers"
 	"github.com/opsdeck/opsdeck/sources"
@@ -286,6 +287,7 @@ func Start(ctx context.Context, o Options) (_ *Sandbox, err error) {
 		wg.Go(func() {
 			s.Prometheus, errs[0] = servers.StartPrometheus(ctx, servers.PrometheusOptions{
 				Targets: []string{s.APIAddr, second}, Job: "fastapi-app", Rules: DemoRules, History: history, Exemplars: true,
+				MoreRules:    []string{originslo.Rules()}, // Origin's SLOs, sloth's rules: the incidents burn their budget
 				Alertmanager: s.Alertmanager.Addr(),
 			})
 		})
