@@ -177,6 +177,16 @@ type Reading struct {
 	// Notes are the warnings and infos the source attached to its answer
 	// ("warning: …" for a partial result, "info: …" for PromQL's hints).
 	Notes []string
+	// Partial: the server answered without some of its data (a store of a
+	// Thanos querier down); its warning is among Notes.
+	Partial bool
+	// Resolution is the coarsest resolution of the data the chart may come
+	// from, where the server downsamples long windows (Thanos'
+	// max_source_resolution); zero for raw data.
+	Resolution time.Duration
+	// Server is the server that answered as the header names it
+	// ("Prometheus 2.42.0", "VictoriaMetrics"), "" when unknown.
+	Server string
 	// Earlier is the chart EarlierBy before (a day, a week), on the same
 	// grid as Points: the ghost line. EarlierNote says, in words, why there
 	// is none (no history that far back, a source without history).

@@ -227,10 +227,15 @@ func (c *Client) query(ctx context.Context, query string, at time.Time) (model.V
 	return v, notes, err
 }
 
-func (c *Client) queryRange(ctx context.Context, query string, start, end time.Time, step time.Duration) (model.Value, []string, error) {
+// queryRange asks for query over start..end; a resolution (Thanos's
+// downsampled data) is the coarsest the server may answer from.
+func (c *Client) queryRange(ctx context.Context, query string, start, end time.Time, step, resolution time.Duration) (model.Value, []string, error) {
 	var r queryResult
 	params := url.Values{"query": {query}, "start": {apiTime(start)}, "end": {apiTime(end)},
 		"step": {strconv.FormatFloat(step.Seconds(), 'f', -1, 64)}, "timeout": {c.timeoutParam()}}
+	if resolution > 0 {
+		params.Set("max_source_resolution", resolution.String())
+	}
 	notes, err := c.callRetried(ctx, "/query_range", params, &r)
 	if err != nil {
 		return nil, nil, err

@@ -194,7 +194,7 @@ func (c *Client) BreakdownEarly(ctx context.Context, spec sources.SignalSpec, la
 			if w.Step > 0 {
 				chart := chartQuery(query, b.Label, top)
 				ask("chart", func(ctx context.Context) (model.Value, []string, error) {
-					return c.queryRange(ctx, chart, w.Start(), w.End, w.Step)
+					return c.queryRange(ctx, chart, w.Start(), w.End, w.Step, c.Flavour(ctx).resolution(w.Step))
 				})
 			}
 			if early != nil {

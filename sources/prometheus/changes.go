@@ -34,7 +34,7 @@ const changesQuery = `ALERTS{alertstate="firing"} or process_start_time_seconds 
 func (c *Client) Changes(ctx context.Context, w sources.Window) ([]sources.Mark, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	val, _, err := c.queryRange(ctx, changesQuery, w.Start(), w.End, w.Step)
+	val, _, err := c.queryRange(ctx, changesQuery, w.Start(), w.End, w.Step, 0) // marks want raw times
 	if err != nil {
 		return nil, c.classify(ctx, err)
 	}

@@ -172,7 +172,7 @@ func (c *Client) Instant(ctx context.Context, query string, at time.Time) (sampl
 func (c *Client) Range(ctx context.Context, query string, w sources.Window) (points []float64, notes []string, err error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	val, notes, err := c.queryRange(ctx, query, w.Start(), w.End, w.Step)
+	val, notes, err := c.queryRange(ctx, query, w.Start(), w.End, w.Step, c.Flavour(ctx).resolution(w.Step))
 	if err != nil {
 		return nil, nil, c.classify(ctx, err)
 	}
@@ -246,8 +246,14 @@ func (c *Client) Read(ctx context.Context, spec sources.SignalSpec, w sources.Wi
 			r.Notes = append(r.Notes, n)
 		}
 	}
-	if note := c.evaluatedAt(ctx, r.At); note != "" {
+	f := c.Flavour(ctx)
+	if note := f.evaluatedAt(r.At); note != "" {
 		r.Notes = append(r.Notes, note)
+	}
+	r.Partial = slices.ContainsFunc(r.Notes, partial)
+	r.Server = f.String()
+	if w.Step > 0 {
+		r.Resolution = f.resolution(w.Step)
 	}
 	for _, s := range samples {
 		if math.IsNaN(r.Value) || s.Value > r.Value {

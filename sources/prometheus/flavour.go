@@ -166,8 +166,7 @@ func containsFold(s, sub string) bool {
 // evaluatedAt is the note of a reading asked for at at where the server
 // evaluated it earlier (VictoriaMetrics' latency offset): "" elsewhere, and
 // for a time already older than the offset.
-func (c *Client) evaluatedAt(ctx context.Context, at time.Time) string {
-	f := c.Flavour(ctx)
+func (f Flavour) evaluatedAt(at time.Time) string {
 	if f.LatencyOffset <= 0 || time.Since(at) >= f.LatencyOffset {
 		return ""
 	}
@@ -200,4 +199,32 @@ func (c *Client) evaluatesRules(ctx context.Context, apart bool) error {
 		msg = "this server evaluates no alert rules (VictoriaMetrics leaves them to vmalert): set prometheus.alerts_url to vmalert's URL (or start VictoriaMetrics with -vmalert.proxyURL), or alertmanager.url"
 	}
 	return &Error{Kind: KindNoRules, Msg: msg}
+}
+
+// Thanos's downsampled resolutions, coarsest first (its compactor keeps 5m
+// and 1h copies of old blocks).
+var thanosResolutions = []time.Duration{time.Hour, 5 * time.Minute}
+
+// resolution is the coarsest data a chart of this step may be drawn from:
+// on Thanos, as its "auto" does, the largest downsampled resolution no
+// larger than a fifth of the step (five raw samples a point); zero (raw)
+// elsewhere and for short steps.
+func (f Flavour) resolution(step time.Duration) time.Duration {
+	if f.Name != FlavourThanos {
+		return 0
+	}
+	for _, r := range thanosResolutions {
+		if step/5 >= r {
+			return r
+		}
+	}
+	return 0
+}
+
+// partial reports whether a note is a warning that data is missing from
+// the answer (a store or replica that did not answer), rather than one of
+// PromQL's annotations on the query itself.
+func partial(note string) bool {
+	w, ok := strings.CutPrefix(note, "warning: ")
+	return ok && !strings.HasPrefix(w, "PromQL ")
 }
