@@ -300,6 +300,9 @@ func (m *Model) header() string {
 	}
 	right := st.Muted.Render(fmt.Sprintf("refresh %s · window %s · %s ",
 		units.ShortDuration(m.deps.Refresh), units.ShortDuration(m.timeline.Window), m.deps.Now().Format("15:04")))
+	if srv := m.serverName(); srv != "" && m.w >= 100 {
+		right = st.Muted.Render(srv+" · ") + right
+	}
 	if by := m.timeline.Compare; by > 0 {
 		right = st.Accent.Render("vs "+units.Offset(by)+" ") + st.Faint.Render("· ") + right
 	}
