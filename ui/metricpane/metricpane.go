@@ -318,6 +318,12 @@ func (m *Model) summary(st *theme.Styles, r sources.Reading, iw, ih int, stale b
 		if r.Series > 1 {
 			left += st.Muted.Render(fmt.Sprintf(" (max of %d series)", r.Series))
 		}
+		if r.Partial {
+			left += " " + st.Warn.Render("partial")
+		}
+		if r.Resolution > 0 {
+			left += st.Muted.Render(" downsampled ≤" + units.ShortDuration(r.Resolution))
+		}
 	} else {
 		left = st.NoData.Render("no data")
 	}

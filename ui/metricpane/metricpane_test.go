@@ -284,3 +284,19 @@ func TestDotsKeepTimeAndValue(t *testing.T) {
 		t.Fatalf("kept dots: %+v", exs)
 	}
 }
+
+// TestPartialAndDownsampledMarked: a figure from a partial answer (a store
+// down behind Thanos) says partial beside its value; a chart drawn from
+// downsampled data says to what resolution at most.
+func TestPartialAndDownsampledMarked(t *testing.T) {
+	plain, _ := newPane(&reading{r: sources.Reading{Value: 0.5}}, p95(1, 2))
+	if got := fetched(plain); strings.Contains(got, "partial") || strings.Contains(got, "downsampled") {
+		t.Errorf("a whole raw answer is marked:\n%s", got)
+	}
+	m, _ := newPane(&reading{r: sources.Reading{Value: 0.5, Partial: true, Resolution: 5 * time.Minute,
+		Notes: []string{"warning: fetch series for {replica=\"b\"}: receive series from store: rpc error: code = Unavailable"}}}, p95(1, 2))
+	m.SetSize(80, 14)
+	if got := fetched(m); !strings.Contains(got, "500 ms ok partial downsampled ≤5m") || !strings.Contains(got, "ⓘ warning: fetch series") {
+		t.Errorf("partial and downsampled:\n%s", got)
+	}
+}
