@@ -116,8 +116,14 @@ func (m *Model) pinned() (text string, at time.Time, why string) {
 		return "", time.Time{}, "the pane has no figure yet"
 	}
 	r, spec := p.Poll.Last, p.Spec()
-	value, at := r.Value, m.timeline.End(m.deps.Now())
-	if c := m.timeline.Cursor; !c.IsZero() && r.Window.Step > 0 && len(r.Points) > 0 {
+	// The value now is of the instant it was read: a failing source's
+	// last figure is not the figure of now.
+	value, at := r.Value, r.Window.End
+	if at.IsZero() {
+		at = m.timeline.End(m.deps.Now())
+	}
+	c := m.timeline.Cursor
+	if !c.IsZero() && r.Window.Step > 0 && len(r.Points) > 0 {
 		i := int(math.Round(float64(c.Sub(r.Window.Start())) / float64(r.Window.Step)))
 		i = min(max(i, 0), len(r.Points)-1)
 		value, at = r.Points[i], r.Window.Start().Add(time.Duration(i)*r.Window.Step)
@@ -126,6 +132,9 @@ func (m *Model) pinned() (text string, at time.Time, why string) {
 		return "", time.Time{}, "no data there to pin"
 	}
 	text = spec.Title + " " + units.Format(value, spec.Unit)
+	if c.IsZero() && p.Poll.Stale(m.deps.Now(), m.deps.Refresh) {
+		text += " (last read " + at.UTC().Format("15:04:05") + " UTC)"
+	}
 	if f := m.narrow.String(); f != "" {
 		text += " (" + f + ")"
 	}

@@ -107,3 +107,40 @@ func TestPinTheFigureUnderTheCursor(t *testing.T) {
 		t.Errorf("a failed pin:\n%s", s)
 	}
 }
+
+// TestPinOfAStalePaneSaysWhen: a pane whose source fails keeps its last
+// figure; pinned without a cursor, it is marked at the instant it was
+// read and says so, not passed off as the figure of now.
+func TestPinOfAStalePaneSaysWhen(t *testing.T) {
+	src := healthy()
+	h := newHarness(t, src, nil, false)
+	var kept []notes.Entry
+	h.m.deps.AddNote = func(_ context.Context, e notes.Entry) (notes.Entry, error) {
+		e, err := notes.Check(e)
+		kept = append(kept, e)
+		return e, err
+	}
+	h.m.openEnv("qa")
+	h.size(160, 48)
+	h.advance(0)
+	h.advance(h.m.deps.Refresh)
+	p := h.m.charts[0]
+	if !p.Poll.HasLast {
+		t.Fatal("no reading")
+	}
+	readAt := p.Poll.Last.Window.End
+	src.set(func(f *fakeMetrics) { f.err = errors.New("connection refused") })
+	for range 10 {
+		h.advance(h.m.deps.Refresh)
+	}
+	if p.Poll.Err == nil || !p.Poll.Stale(h.m.deps.Now(), h.m.deps.Refresh) {
+		t.Fatalf("the pane is not failing: %v", p.Poll.Err)
+	}
+	h.send(tea.KeyPressMsg{Code: '*', Text: "*"})
+	if len(kept) != 1 {
+		t.Fatalf("pinned %+v", kept)
+	}
+	if pin := kept[0]; !pin.At.Equal(readAt) || !strings.Contains(pin.Text, "last read "+readAt.UTC().Format("15:04:05")) {
+		t.Errorf("pinned %q at %s; the figure was read at %s, now is %s", pin.Text, pin.At, readAt, h.m.deps.Now())
+	}
+}
