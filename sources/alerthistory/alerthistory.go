@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/opsdeck/opsdeck/internal/safetext"
 	"github.com/opsdeck/opsdeck/sources"
 	"github.com/opsdeck/opsdeck/sources/prometheus"
 )
@@ -155,6 +156,9 @@ func (r *Reader) read(ctx context.Context, now time.Time) (sources.History, erro
 		return sources.History{}, err
 	}
 	h := sources.DeriveHistory(edges, at.Add(-r.o.Span), at, r.o.Step)
+	// Made safe once, where it is kept: every poll and snapshot is handed
+	// the same answer, and their own passes then only read it.
+	safetext.Value(&h)
 	if len(edges) == 0 {
 		if f, ok := r.q.(flavoured); ok && f.Flavour(ctx).Name == prometheus.FlavourVictoriaMetrics {
 			h.Note = "VictoriaMetrics keeps no alert history unless vmalert writes its ALERTS series back to it (vmalert -remoteWrite.url)"

@@ -31,10 +31,10 @@ type Alerts struct {
 	List   []sources.Alert
 	Groups []sources.AlertGroup
 	// History is the alerts' firings over the last week (HasHistory false:
-	// none read, no Prometheus); HistoryErr why the last read failed.
-	History    sources.History
-	HasHistory bool
-	HistoryErr error
+	// none read, no Prometheus); HistoryProblem why the last read failed.
+	History        sources.History
+	HasHistory     bool
+	HistoryProblem string
 }
 
 // New builds the strip. It reads am (Alertmanager: which alerts are
@@ -52,7 +52,7 @@ func New(ctx *pane.Context, src sources.Metrics, am sources.Alerting, scrubber *
 				list, err := src.Alerts(ctx)
 				a := Alerts{List: list}
 				if err == nil {
-					a.readHistory(ctx, hist)
+					a.readHistory(ctx, hist, scrubber)
 				}
 				return a, err
 			}
@@ -65,7 +65,7 @@ func New(ctx *pane.Context, src sources.Metrics, am sources.Alerting, scrubber *
 				gs, err := am.Groups(ctx)
 				a := Alerts{List: sources.Flatten(gs), Groups: gs}
 				if err == nil {
-					a.readHistory(ctx, hist)
+					a.readHistory(ctx, hist, scrubber)
 				}
 				return a, err
 			}
@@ -77,16 +77,19 @@ func New(ctx *pane.Context, src sources.Metrics, am sources.Alerting, scrubber *
 // readHistory adds the alerts' history (nil hist: there is none to read)
 // to the alerts and to each of Alertmanager's groups, on the fetch's
 // goroutine: the groups are copies, not the pane's.
-func (a *Alerts) readHistory(ctx context.Context, hist *alerthistory.Reader) {
+func (a *Alerts) readHistory(ctx context.Context, hist *alerthistory.Reader, scrubber *redact.Scrubber) {
 	if hist == nil {
 		return
 	}
 	h, err := hist.Read(ctx, a.List)
-	a.History, a.HistoryErr = h, err
+	a.History = h
 	a.HasHistory = err == nil || !h.At.IsZero()
+	if err != nil {
+		a.HistoryProblem = "not read: " + scrubber.Error(err)
+	}
 	note := h.Note
 	if !a.HasHistory {
-		note = "alert history: " + err.Error()
+		note = a.HistoryProblem
 	}
 	gs := make([]sources.AlertGroup, len(a.Groups))
 	for i, g := range a.Groups {

@@ -174,3 +174,36 @@ func TestStripShowsHistory(t *testing.T) {
 		t.Errorf("alerts changed a minute after the last read: asked %d times", src.asked)
 	}
 }
+
+// TestHostileHistoryIsMadeSafeOnce: a history whose alert names hold
+// terminal escapes reaches the strip without them, and the kept answer,
+// handed to a second poll, is read beside the UI's copy of the first
+// without a race (run with -race).
+func TestHostileHistoryIsMadeSafeOnce(t *testing.T) {
+	src := &historied{alerts: &alerts{list: []sources.Alert{{Name: "Evil\x1b[31m", State: "firing"}}}, fired: map[string]int{"Evil\x1b[31m": 3}}
+	m := strip(src)
+	done := make(chan struct{})
+	line(m)
+	kept := m.Poll.Last.History // what the UI holds from the last poll
+	go func() {
+		defer close(done)
+		for name, h := range kept.Names {
+			_ = name + h.Name
+		}
+		for _, h := range kept.Series {
+			for k, v := range h.Labels {
+				_ = k + v
+			}
+		}
+	}()
+	line(m)
+	<-done
+	for name, h := range m.Poll.Last.History.Names {
+		if strings.ContainsRune(name, 0x1b) || strings.ContainsRune(h.Labels["alertname"]+h.Name, 0x1b) {
+			t.Errorf("an escape kept in %q", name)
+		}
+	}
+	if src.asked != 1 {
+		t.Errorf("asked %d times", src.asked)
+	}
+}
