@@ -219,6 +219,45 @@ wait_for 'alerts \[silences\]' 5
 wait_for 'rollback to 1.4.1' 10
 sleep 0.5
 shot silences
+# The responders' timeline: the console again, on the demo with a git
+# checkout of the application made here (deploys.repo: the demo's deploy
+# from 1.4.1 to 1.4.2 brought three commits, one with a migration) and a
+# state directory of its own. A note, a figure pinned, then the report,
+# whose "What changed" is the postmortem's timeline.
+repo="$work/origin"
+git init -q -b main "$repo"
+commit() { # commit <author> <message> <file>
+  mkdir -p "$(dirname "$repo/$3")"; echo "$2" >>"$repo/$3"
+  git -C "$repo" add -A
+  git -C "$repo" -c user.name="$1" -c user.email="$1@origin.example" commit -qm "$2"
+}
+commit Ana "first release" app/main.py; git -C "$repo" tag v1.4.1
+commit Ana "chat: retry the model call once on a timeout" app/chat.py
+commit Bo "messages: index on (conversation_id, created_at)" alembic/versions/1e9b7a6c5d40_messages_index.py
+commit Ana "users/me: cache the profile for 30 s" app/users.py; git -C "$repo" tag v1.4.2
+sed "s|^    disposable: true|&\n    deploys: {repo: \"$repo\"}|" "$cfg" >"$work/timeline.yaml"
+tmux -L "$sock" kill-server 2>/dev/null || true
+while tmux -L "$sock" has-session 2>/dev/null; do sleep 0.2; done
+# In $work: the report is written to the working directory.
+tmux -L "$sock" new-session -d -x 160 -y 48 "cd $work && TERM=xterm-256color COLORTERM=truecolor XDG_STATE_HOME=$work/state exec $(realpath "$bin") --config $work/timeline.yaml --window 1h"
+wait_for '[0-9] MiB' 30
+tmux -L "$sock" send-keys Tab
+sleep 0.5
+tmux -L "$sock" send-keys '*'
+wait_for 'pin kept' 5
+tmux -L "$sock" send-keys n
+wait_for 'Note for demo' 5
+tmux -L "$sock" send-keys -l 'errors up since the deploy; rolling api back to 1.4.1'
+tmux -L "$sock" send-keys Enter
+wait_for 'note kept' 5
+tmux -L "$sock" send-keys w
+wait_for 'report written to' 20
+report=$(tmux -L "$sock" capture-pane -p | sed -n 's/.*report written to \([^ ]*\).*/\1/p' | head -1)
+# The report's timeline and the deploy's commits, as the file holds them.
+sed -n '/^## What changed/,/^## [^W]/p' "$report" | sed '$d' | cut -c1-156 >"$work/timeline.md"
+tmux -L "$sock" new-window "cat $work/timeline.md; sleep 600"
+wait_for 'What changed' 5
+shot report-timeline
 # The overview: the demo's environment and two more on its servers, one of
 # them a production whose database cannot be reached.
 scripts/demo-envs.py --overview-refresh 2s "$cfg" "$work/three.yaml" demo staging:plain production:protected:nodb
