@@ -76,3 +76,5 @@ require (
 )
 
 tool honnef.co/go/tools/cmd/staticcheck
+
+replace charm.land/bubbletea/v2 => ./third_party/bubbletea
