@@ -263,3 +263,31 @@ func TestCommandVariableNeverNamesTheProgram(t *testing.T) {
 		t.Error("the command ran")
 	}
 }
+
+// TestCommandVariableCarryingASecret: a selection's value holding a
+// credential of the configuration (a label that leaked a password) is
+// refused from argv, where every user of the machine could read it; a
+// shell command gets it in its environment only, masked in the question.
+func TestCommandVariableCarryingASecret(t *testing.T) {
+	t.Parallel()
+	dir, _, env := recorder(t)
+	secret := "s3cretvalue"
+	c := actions.Command{Argv: []string{"./rec.sh", "--route=$ROUTE"}, Dir: dir, Scrub: redact.NewScrubber(secret), Credentials: redact.NewScrubber(secret)}
+	vals := map[string]string{"ROUTE": "/login?pw=" + secret}
+	_, err := actions.PlanCommand(actions.CommandSpec{Action: actions.SelectionKind, Environment: "qa", Name: "inspect", Command: c, Values: vals})
+	if err == nil || !strings.Contains(err.Error(), "would carry a secret") {
+		t.Errorf("planned a secret into argv: %v", err)
+	}
+	p, err := actions.PlanCommand(actions.CommandSpec{Action: actions.SelectionKind, Environment: "qa", Name: "inspect", Command: actions.Command{Shell: `./rec.sh "$ROUTE"`, Dir: dir,
+		Scrub: c.Scrub, Credentials: c.Credentials}, Values: vals})
+	must(t, err)
+	if q := p.Question(); strings.Contains(strings.Join(itemTexts(q), "\n")+q.Command, secret) {
+		t.Errorf("the question shows the secret: %+v", q)
+	}
+	if _, err := run(context.Background(), t, p); err != nil {
+		t.Fatal(err)
+	}
+	if got := env(); got[2] != vals["ROUTE"] {
+		t.Errorf("the shell command's $ROUTE: %q", got[2])
+	}
+}
