@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+
+	"github.com/opsdeck/opsdeck/internal/cmdvars"
 )
 
 // CommandSpec is a command an action runs: what the question shows of it
@@ -91,7 +93,10 @@ func PlanCommand(s CommandSpec) (*CommandPlan, error) {
 		return nil, fmt.Errorf("command not found: %s", argv[0])
 	}
 	c.path = exe
-	return &CommandPlan{h: planHead{action: s.Action, name: s.Name, env: s.Environment, danger: s.Danger, alwaysConfirm: s.AlwaysConfirm, partOf: s.PartOf},
+	// Values from the selection (what a source sent) are seen in the
+	// question before anything runs: such a command is always asked.
+	confirm := s.AlwaysConfirm || slices.ContainsFunc(vars, func(v Var) bool { return cmdvars.FromSource(v.Name) })
+	return &CommandPlan{h: planHead{action: s.Action, name: s.Name, env: s.Environment, danger: s.Danger, alwaysConfirm: confirm, partOf: s.PartOf},
 		target: s.Target, cmd: c, exe: exe, real: real, ident: ident, explain: s.Explain, vars: vars}, nil
 }
 

@@ -291,3 +291,40 @@ func TestCommandVariableCarryingASecret(t *testing.T) {
 		t.Errorf("the shell command's $ROUTE: %q", got[2])
 	}
 }
+
+// TestCommandVariablesAlwaysAsked: a command that would run at its key
+// without a question (not dangerous, no confirm:) is asked y/N once it
+// uses the selection: its values come from what a source sent, and the
+// question is where they are seen before anything runs.
+func TestCommandVariablesAlwaysAsked(t *testing.T) {
+	t.Parallel()
+	dir, _, _ := recorder(t)
+	env := actions.Environment{Name: "qa", Disposable: true}
+	plain, err := actions.PlanCommand(actions.CommandSpec{Action: "command", Environment: "qa", Name: "tests", Danger: actions.Safe,
+		Command: actions.Command{Argv: []string{"./rec.sh"}, Dir: dir}})
+	must(t, err)
+	if g := actions.PlanGuard(plain, env, false).Guard; g != actions.None {
+		t.Errorf("a plain safe command asks %v", g)
+	}
+	sel, err := actions.PlanCommand(actions.CommandSpec{Action: actions.SelectionKind, Environment: "qa", Name: "inspect", Danger: actions.Safe,
+		Command: actions.Command{Argv: []string{"./rec.sh", "$ROUTE"}, Dir: dir}, Values: map[string]string{"ROUTE": "/a"}})
+	must(t, err)
+	if g := actions.PlanGuard(sel, env, false).Guard; g != actions.Confirm {
+		t.Errorf("a command on the selection asks %v, not y/N", g)
+	}
+	// $ENV, $START and $END are the configuration's and the clock's.
+	clock, err := actions.PlanCommand(actions.CommandSpec{Action: actions.SelectionKind, Environment: "qa", Name: "report", Danger: actions.Safe,
+		Command: actions.Command{Argv: []string{"./rec.sh", "--since=$START", "$ENV"}, Dir: dir}, Values: map[string]string{"START": "2026-12-06T14:00:00Z", "ENV": "qa"}})
+	must(t, err)
+	if g := actions.PlanGuard(clock, env, false).Guard; g != actions.None {
+		t.Errorf("a command on the window and the environment asks %v", g)
+	}
+	audit := &actions.Audit{Path: filepath.Join(t.TempDir(), "audit.jsonl")}
+	if _, err := actions.Execute(context.Background(), actions.Request{Env: env, Plan: sel, Consent: actions.Consent{How: "none"}}, audit, actions.Who{User: "t"},
+		func(actions.Stream, string) {}); err == nil || !strings.Contains(err.Error(), "not confirmed") {
+		t.Errorf("ran without a yes: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "argv")); err == nil {
+		t.Error("the command ran")
+	}
+}

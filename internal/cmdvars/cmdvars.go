@@ -54,6 +54,13 @@ func From(name string) string {
 	return ""
 }
 
+// FromSource reports whether variable name's value comes from what a
+// source sent (a label, a log line, a queue's name), not from the
+// configuration or the clock ($ENV, $START, $END).
+func FromSource(name string) bool {
+	return Known(name) && name != "ENV" && name != "START" && name != "END"
+}
+
 // Known reports whether name is a variable.
 func Known(name string) bool { return From(name) != "" }
 
