@@ -56,6 +56,10 @@ func FuzzNoSourceStringReachesTheTerminalRaw(f *testing.F) {
 				m.err = errors.New("prometheus said: " + evil)
 			}
 		})
+		slos := sampleSLOs()
+		hostile.Poison(&slos, evil)
+		h.slos = &fakeSLOs{slos: slos}
+		h.m.openEnv("qa") // the SLO pane comes with the environment
 		db, cache, mig := sampleDB(), sampleCache(), sampleMigrations()
 		hostile.Poison(&db, evil)
 		hostile.Poison(&cache, evil)

@@ -89,6 +89,23 @@ func (e evilLogs) Lines(context.Context, sources.LogQuery) ([]sources.LogLine, e
 
 func (e evilLogs) Tail(context.Context, string, chan<- sources.LogLine) error { return errors.New(e.s) }
 
+type evilSLOs struct {
+	s    string
+	fail bool
+}
+
+func (e evilSLOs) Objectives(context.Context) ([]sources.SLO, error) {
+	if e.fail {
+		return nil, errors.New("bad: " + e.s)
+	}
+	slos := []sources.SLO{{Name: "n", Origin: "sloth", Objective: 0.99, Window: time.Hour, ErrorRatios: map[time.Duration]float64{5 * time.Minute: 0.5}},
+		{Name: "p", Origin: "config", Problem: "q"}}
+	faults.Poison(&slos, e.s)
+	return slos, nil
+}
+
+func (e evilSLOs) String() string { return "t" + e.s }
+
 type failing struct{ s string }
 
 func (f failing) Read(context.Context, sources.SignalSpec, sources.Window) (sources.Reading, error) {
@@ -114,9 +131,9 @@ func FuzzReportsHoldNoControls(f *testing.F) {
 			Metrics: sources.Opened[sources.Metrics]{Source: evilSources{evil}}, Database: sources.Opened[sources.Database]{Source: evilSources{evil}},
 			Cache: sources.Opened[sources.Cache]{Source: evilCache{evil}}, Celery: sources.Opened[sources.Celery]{Source: evilCelery{evil}}, Migrations: sources.Opened[sources.Migrations]{Source: evilMigrations{evil}},
 			Drift: sources.Opened[sources.Drift]{Source: evilMigrations{evil}}, Logs: sources.Opened[sources.Logs]{Source: evilLogs{s: evil}, Target: "t" + evil},
-			LogsFilter: "f" + evil}
+			LogsFilter: "f" + evil, SLOs: sources.Opened[sources.SLOs]{Source: evilSLOs{s: evil}, Target: "t" + evil}}
 		if fail {
-			env.Metrics.Source, env.Cache.Source, env.Logs.Source = failing{evil}, failing{evil}, evilLogs{s: evil, fail: true}
+			env.Metrics.Source, env.Cache.Source, env.Logs.Source, env.SLOs.Source = failing{evil}, failing{evil}, evilLogs{s: evil, fail: true}, evilSLOs{s: evil, fail: true}
 		}
 		d := Take(context.Background(), env, time.Unix(1_700_000_000, 0))
 		for name, out := range map[string]string{"text": d.Text(), "markdown": d.Markdown()} {

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"math"
@@ -41,15 +42,25 @@ func (s *Source) recordingRules(ctx context.Context) ([]recordingRule, error) {
 	if err != nil {
 		return nil, err
 	}
+	rules, err := decodeRules(body, code, status)
+	if err != nil {
+		return nil, fmt.Errorf("the rules of %s: %s", s.api, s.scrub(err.Error()))
+	}
+	return rules, nil
+}
+
+// decodeRules reads an answer of /api/v1/rules: its recording rules, or
+// why there are none to read.
+func decodeRules(body []byte, code int, status string) ([]recordingRule, error) {
 	var a rulesAnswer
 	if err := json.Unmarshal(body, &a); err != nil {
 		if code != 200 {
-			return nil, fmt.Errorf("the rules of %s: %s", s.api, status)
+			return nil, errors.New(status)
 		}
-		return nil, fmt.Errorf("the rules of %s are not Prometheus's JSON: %v", s.api, err)
+		return nil, fmt.Errorf("not Prometheus's JSON: %v", err)
 	}
 	if a.Status != "success" {
-		return nil, fmt.Errorf("the rules of %s: %s", s.api, s.scrub(cmp.Or(a.Error, status)))
+		return nil, errors.New(cmp.Or(a.Error, status, "status "+a.Status))
 	}
 	var out []recordingRule
 	for _, g := range a.Data.Groups {
