@@ -254,6 +254,7 @@ func SeriesKey(labels map[string]string, skip ...string) string {
 // before the history did (at start); a start with no end still fires at
 // now when the series is firing now, else ended at now (between the last
 // step and the read). A series firing now with no edge fired all along.
+// Edges outside [start, now] are not of this history and are left out.
 // Firings of one series (or, merged by name, of several) that meet or are
 // apart by one step or less are one: a missed rule evaluation or a label
 // that changed is not a new firing.
@@ -261,6 +262,9 @@ func DeriveHistory(edges []AlertEdge, start, now time.Time, step time.Duration) 
 	h := History{At: now, Start: start, Step: step, Series: map[string]AlertHistory{}, Names: map[string]AlertHistory{}}
 	bySeries := map[string][]AlertEdge{}
 	for _, e := range edges {
+		if e.Kind != EdgeNow && (e.At.Before(start) || e.At.After(now)) {
+			continue // not of this history: a server's answer is not trusted to keep within it
+		}
 		k := e.Key
 		if k == "" {
 			k = SeriesKey(e.Labels)

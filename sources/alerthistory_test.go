@@ -158,3 +158,15 @@ func TestHistoryDuration(t *testing.T) {
 		}
 	}
 }
+
+// TestDeriveHistoryIgnoresEdgesOutside: an end before the history began
+// (a server's answer out of its span; found by FuzzEdges) is left out, not
+// a firing that ends before it starts.
+func TestDeriveHistoryIgnoresEdgesOutside(t *testing.T) {
+	a := map[string]string{"alertname": "A"}
+	h := DeriveHistory([]AlertEdge{edge(a, 9*24*time.Hour, EdgeEnd), edge(a, -time.Hour, EdgeStart), edge(a, 10*time.Minute, EdgeStart),
+		edge(a, 5*time.Minute, EdgeEnd)}, histNow.Add(-HistoryWeek), histNow, time.Minute)
+	if got := firingsText(h.Names["A"].Firings); got != "10m0s..5m0s" {
+		t.Errorf("firings %q", got)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -256,7 +257,7 @@ func Edges(samples []prometheus.Sample) ([]sources.AlertEdge, error) {
 		at := s.Value
 		if text, ok := s.Labels[atLabel]; ok {
 			v, err := strconv.ParseFloat(text, 64)
-			if err != nil || v == 0 {
+			if err != nil || v == 0 || math.IsNaN(v) || math.IsInf(v, 0) {
 				return nil, fmt.Errorf("the alert history's answer has a %s of %q, not a time", atLabel, text)
 			}
 			e.Kind, at = sources.EdgeStart, v
