@@ -203,9 +203,7 @@ func TestWeekOfBackfilledHistory(t *testing.T) {
 	}
 	// What the test laid out, counted as the history counts it.
 	var inDay int
-	var lengths []time.Duration
 	for _, f := range weekly {
-		lengths = append(lengths, f.length)
 		if f.ago-f.length < 24*time.Hour {
 			inDay++
 		}
