@@ -92,15 +92,15 @@ func (s SLO) Breaching() []BurnPair {
 const CurrentWindow = 5 * time.Minute
 
 // Exhaustion is how long the remaining budget lasts at the current burn
-// rate; ok is false when it does not run out at this rate (no burn, or no
-// data), and the duration is 0 when it is already spent.
+// rate; the duration is 0 when it is already spent, and ok false when it
+// does not run out at this rate (no burn, or no data).
 func (s SLO) Exhaustion() (d time.Duration, ok bool) {
 	rem, rate := s.BudgetRemaining(), s.BurnRate(CurrentWindow)
-	if math.IsNaN(rem) || math.IsNaN(rate) || rate <= 0 {
-		return 0, false
-	}
-	if rem <= 0 {
+	switch {
+	case rem <= 0: // spent, whatever the rate now
 		return 0, true
+	case math.IsNaN(rem) || math.IsNaN(rate) || rate <= 0:
+		return 0, false
 	}
 	// A burn rate of 1 spends the whole budget over the window.
 	secs := rem * s.Window.Seconds() / rate
