@@ -71,7 +71,7 @@ FUZZ_TARGETS := ./config:FuzzParse ./sources/alembic:FuzzParseFile ./sources/pro
 	./sources/scrape:FuzzScrape ./sources/jaeger:FuzzTrace ./internal/grafana:FuzzParse ./internal/safetext:FuzzString \
 	./internal/snapshot:FuzzReportsHoldNoControls ./ui:FuzzNoSourceStringReachesTheTerminalRaw \
 	./sources/alertmanager:FuzzDecode ./sources/preflight:FuzzAnalyze ./sources/preflight:FuzzSplit ./sources/celery:FuzzDecodeEvents \
-	./sources/victorialogs:FuzzLine ./sources/victorialogs:FuzzVolume ./sources/slo:FuzzRules
+	./sources/victorialogs:FuzzLine ./sources/victorialogs:FuzzVolume ./internal/cmdvars:FuzzExpand ./sources/slo:FuzzRules
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; fn=$${t##*:}; echo "== $$fn in $$pkg for $(FUZZTIME)"; \
