@@ -224,7 +224,10 @@ func (h History) Named(name string) (AlertHistory, bool) {
 }
 
 // SeriesKey identifies an alert series by its labels, alertstate and
-// __name__ left out, and skip (labels a query added).
+// __name__ left out, and skip (labels a query added): name="value",… with
+// each value quoted to printable text (Quote), so that a key is already
+// what the terminal's sanitiser would leave it (a key it rewrote would no
+// longer be found).
 func SeriesKey(labels map[string]string, skip ...string) string {
 	var names [16]string
 	keys := names[:0]
@@ -232,19 +235,19 @@ func SeriesKey(labels map[string]string, skip ...string) string {
 	for k, v := range labels {
 		if k != "alertstate" && k != "__name__" && !slices.Contains(skip, k) {
 			keys = append(keys, k)
-			size += len(k) + len(v) + 2
+			size += len(k) + len(v) + 4
 		}
 	}
 	slices.Sort(keys)
 	var b strings.Builder
 	b.Grow(size)
-	for _, k := range keys {
-		// NUL ends a name and a value: neither holds one in a key that
-		// tells two series apart.
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteByte(',')
+		}
 		b.WriteString(k)
-		b.WriteByte(0)
-		b.WriteString(labels[k])
-		b.WriteByte(0)
+		b.WriteByte('=')
+		b.WriteString(Quote(labels[k]))
 	}
 	return b.String()
 }

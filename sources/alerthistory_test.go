@@ -170,3 +170,25 @@ func TestDeriveHistoryIgnoresEdgesOutside(t *testing.T) {
 		t.Errorf("firings %q", got)
 	}
 }
+
+// TestSeriesKeyIsSafeText: a series' key is printable text whatever its
+// labels hold, so that making the history safe for the terminal leaves
+// the keys it is looked up by as they are; distinct labels, distinct keys.
+func TestSeriesKeyIsSafeText(t *testing.T) {
+	seen := map[string]bool{}
+	for _, l := range []map[string]string{
+		{"alertname": "A", "v": "a\x00b"}, {"alertname": "A", "v": "a\x1b[31m"}, {"alertname": "A", "v": "\u202e\uFFFD"},
+		{"alertname": "A", "v": `x",w="y`}, {"alertname": "A", "v": "x", "w": "y"}, {"alertname": "A"},
+	} {
+		k := SeriesKey(l)
+		for _, r := range k {
+			if r < 0x20 || r == 0x7f || r == '\uFFFD' || r == '\u202e' {
+				t.Errorf("key of %q holds %U: %q", l, r, k)
+			}
+		}
+		if seen[k] {
+			t.Errorf("two label sets share the key %q", k)
+		}
+		seen[k] = true
+	}
+}

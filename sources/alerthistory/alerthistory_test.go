@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/opsdeck/opsdeck/internal/sandbox/faults"
 	"github.com/opsdeck/opsdeck/internal/sandbox/sandboxtest"
 	"github.com/opsdeck/opsdeck/internal/sandbox/servers"
 	"github.com/opsdeck/opsdeck/internal/testenv/wait"
@@ -303,5 +304,79 @@ func TestReaderKeepsFailures(t *testing.T) {
 	}
 	if q.asked != 3 {
 		t.Errorf("asked %d times over two ages of failure, want 3", q.asked)
+	}
+}
+
+// TestHistoryThroughFaults: the history's Prometheus hung, resetting and
+// answering garbage (hostile text, edge times that are not times): each
+// read ends with an error in words, the last good history kept with it and
+// nothing raw in it; when the server is back, the next read succeeds.
+func TestHistoryThroughFaults(t *testing.T) {
+	t.Parallel()
+	sandboxtest.SkipServers(t, "Prometheus")
+	now := time.Now().Truncate(time.Minute)
+	history := func(w io.Writer) error {
+		fmt.Fprintf(w, "# TYPE ALERTS gauge\n")
+		for at := now.Add(-3 * time.Hour); at.Before(now.Add(-170 * time.Minute)); at = at.Add(15 * time.Second) {
+			fmt.Fprintf(w, "ALERTS{alertname=\"Faulty\",alertstate=\"firing\"} 1 %d\n", at.Unix())
+		}
+		_, err := io.WriteString(w, "# EOF\n")
+		return err
+	}
+	prom := sandboxtest.NewPrometheus(t, servers.PrometheusOptions{History: history})
+	proxy := faults.NewProxy(t, strings.TrimPrefix(prom.URL(), "http://"))
+	ctx, cancel := wait.Bounded(t)
+	defer cancel()
+	clock := now
+	// Read as often as asked: each read below is a new query.
+	reader := func(timeout time.Duration) *Reader {
+		c, err := prometheus.New(prometheus.Options{URL: "http://" + proxy.Addr(), Timeout: timeout})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(c.Close)
+		return New(c, Options{Now: func() time.Time { return clock }, MaxAge: time.Nanosecond, MinAge: time.Nanosecond})
+	}
+	began := time.Now()
+	r := reader(time.Minute)
+	if h, err := r.Read(ctx, nil); err != nil || len(h.Names["Faulty"].Firings) != 1 {
+		t.Fatalf("through a passing proxy: %+v %v", h, err)
+	}
+	// A hung server is given ten times what the good read took (at least 2 s).
+	r = reader(max(10*time.Since(began), 2*time.Second))
+	if _, err := r.Read(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	garbage := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"status":"success","data":{"resultType":"vector","result":[{"metric":{"alertname":"Evil\u001b[2J","opsdeck_at":"NaN"},"value":[1,"1"]}]}}`)
+	})
+	for _, c := range []struct {
+		fault   faults.Fault
+		handler http.Handler
+	}{{faults.Stall, nil}, {faults.Reset, nil}, {faults.Serve, garbage}} {
+		proxy.SetWith(c.fault, 0, c.handler)
+		clock = clock.Add(time.Second)
+		h, err := r.Read(ctx, nil)
+		if err == nil || len(h.Names["Faulty"].Firings) != 1 {
+			t.Errorf("%s: %v, history %+v; want an error and the last history", c.fault, err, h.Names)
+		}
+		if err != nil && strings.ContainsRune(err.Error(), 0x1b) {
+			t.Errorf("%s: the error holds an escape: %q", c.fault, err)
+		}
+	}
+	// Back: a connection the faults broke may fail a read first.
+	proxy.Set(faults.Pass)
+	wait.Eventually(t, "a read through the passing proxy", func() error {
+		clock = clock.Add(time.Second)
+		h, err := r.Read(ctx, nil)
+		if err == nil && len(h.Names["Faulty"].Firings) != 1 {
+			err = fmt.Errorf("history %+v", h.Names)
+		}
+		return err
+	}, wait.Context(ctx))
+	// The series is found by its labels in what was made safe.
+	if h, _ := r.Read(ctx, nil); h.Series[sources.SeriesKey(map[string]string{"alertname": "Faulty"})].Name != "Faulty" {
+		t.Errorf("series %v", h.Series)
 	}
 }
