@@ -95,6 +95,10 @@ type DeployDiff struct {
 	// Undone are the commits From had and To lacks (git log to..from):
 	// a rollback's, or a diverged branch's other side.
 	Undone []DeployCommit `json:"undone,omitempty"`
+	// More and UndoneMore: the repository holds more commits than
+	// Commits (Undone) lists; a log is read to a bound.
+	More       bool `json:"more,omitempty"`
+	UndoneMore bool `json:"undone_more,omitempty"`
 	// Missing are the versions the repository does not know.
 	Missing []string `json:"missing,omitempty"`
 }
@@ -119,7 +123,7 @@ func (d DeployDiff) Summary() string {
 	}
 	undone := ""
 	if len(d.Undone) > 0 {
-		undone = commitsText(d.Undone) + " undone"
+		undone = commitsText(d.Undone, d.UndoneMore) + " undone"
 		if n := migrations(d.Undone); n > 0 {
 			undone += fmt.Sprintf(", %d with a migration", n)
 		}
@@ -127,7 +131,7 @@ func (d DeployDiff) Summary() string {
 	if len(d.Commits) == 0 && undone != "" {
 		return "rollback: " + undone
 	}
-	s := commitsText(d.Commits)
+	s := commitsText(d.Commits, d.More)
 	if n := d.Migrations(); n > 0 {
 		s += fmt.Sprintf(", %d with a migration", n)
 	}
@@ -137,8 +141,11 @@ func (d DeployDiff) Summary() string {
 	return s
 }
 
-func commitsText(cs []DeployCommit) string {
-	if len(cs) == 1 {
+func commitsText(cs []DeployCommit, more bool) string {
+	switch {
+	case more:
+		return fmt.Sprintf("more than %d commits", len(cs))
+	case len(cs) == 1:
 		return "1 commit"
 	}
 	return fmt.Sprintf("%d commits", len(cs))

@@ -92,29 +92,37 @@ func (r Reader) Between(ctx context.Context, from, to string) (sources.DeployDif
 	if len(d.Missing) > 0 {
 		return d, nil
 	}
-	if d.Commits, err = r.log(ctx, old, now); err != nil {
+	if d.Commits, d.More, err = r.log(ctx, old, now); err != nil {
 		return d, err
 	}
 	// What the version that ran had and the new one lacks: a rollback's
 	// commits, which "0 commits" would hide.
-	d.Undone, err = r.log(ctx, now, old)
+	d.Undone, d.UndoneMore, err = r.log(ctx, now, old)
 	return d, err
 }
+
+// MaxCommits bounds each log: the commits listed, newest first; more is
+// said, not listed.
+const MaxCommits = 200
 
 // log is the commits reachable from hash to and not from hash from.
 // Resolved hashes only after --end-of-options, and -- before any path:
 // nothing the version said can be an option or a path.
-func (r Reader) log(ctx context.Context, from, to string) ([]sources.DeployCommit, error) {
+func (r Reader) log(ctx context.Context, from, to string) (cs []sources.DeployCommit, more bool, err error) {
 	if from == to {
-		return nil, nil
+		return nil, false, nil
 	}
-	out, err := r.Run(ctx, git("log", "--no-color", "--no-merges", "--max-count=200", "--name-only",
+	out, err := r.Run(ctx, git("log", "--no-color", "--no-merges", fmt.Sprintf("--max-count=%d", MaxCommits+1), "--name-only",
 		"--no-show-signature", "--no-ext-diff", "--no-textconv", "--no-notes",
 		"--format="+marker+"%H%n%an%n%s", "--end-of-options", from+".."+to, "--"), r.Repo)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return parse(out, r.Versions), nil
+	cs = parse(out, r.Versions)
+	if len(cs) > MaxCommits {
+		return cs[:MaxCommits], true, nil
+	}
+	return cs, false, nil
 }
 
 // marker opens each commit's record in git log's output: the record is

@@ -246,3 +246,28 @@ func TestRollbackSaysWhatWasUndone(t *testing.T) {
 		t.Errorf("the same version reads %q", got)
 	}
 }
+
+// TestMoreThanTheLogShows: a deploy of more commits than a log lists
+// (200) says "more than 200", not "200 commits".
+func TestMoreThanTheLogShows(t *testing.T) {
+	dir := gitRepo(t)
+	var script strings.Builder
+	script.WriteString("set -e\nfor i in $(seq 1 205); do git -c user.name=Ana -c user.email=a@x commit -q --allow-empty -m \"c$i\"; done\ngit tag v2\n")
+	cmd := exec.Command("sh", "-c", script.String())
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	var calls [][]string
+	r := Reader{Repo: dir, Run: execRun(&calls)}
+	d, err := r.Between(context.Background(), "v1.4.2", "v2")
+	must(t, err)
+	if len(d.Commits) != MaxCommits || d.Summary() != "more than 200 commits" {
+		t.Errorf("%d commits listed, summary %q", len(d.Commits), d.Summary())
+	}
+	d, err = r.Between(context.Background(), "v2", "v1.4.2")
+	must(t, err)
+	if len(d.Undone) != MaxCommits || d.Summary() != "rollback: more than 200 commits undone" {
+		t.Errorf("%d undone listed, summary %q", len(d.Undone), d.Summary())
+	}
+}
