@@ -238,7 +238,13 @@ func Marks(entries []Entry) []sources.Mark {
 		if e.Kind == Pin {
 			kind = sources.MarkPin
 		}
-		out = append(out, sources.Mark{At: e.When(), Kind: kind, Text: e.Kind + " by " + e.User + ": " + e.Text})
+		by := e.Kind + " by " + e.User
+		// A note put at an earlier instant (the cursor's) says when it
+		// was written: the timeline must not read it as said at the time.
+		if e.Kind == Note && !e.At.IsZero() && e.Time.Sub(e.At).Abs() >= time.Minute {
+			by += " (written " + e.Time.UTC().Format("15:04:05") + " UTC)"
+		}
+		out = append(out, sources.Mark{At: e.When(), Kind: kind, Text: by + ": " + e.Text})
 	}
 	return sources.SortMarks(out)
 }

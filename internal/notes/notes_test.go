@@ -180,3 +180,21 @@ func TestNoteFieldsShownNotObeyed(t *testing.T) {
 		t.Errorf("mark %q", m[0].Text)
 	}
 }
+
+// TestBackdatedNoteSaysWhenWritten: a note put at the cursor's instant
+// (ten minutes back) is marked there and says when it was written: the
+// postmortem's timeline must not read it as said at the time.
+func TestBackdatedNoteSaysWhenWritten(t *testing.T) {
+	t0 := time.Date(2026, 12, 6, 14, 10, 0, 0, time.UTC)
+	m := Marks([]Entry{
+		{Time: t0, At: t0.Add(-10 * time.Minute), Environment: "qa", User: "ana", Kind: Note, Text: "the spike began here"},
+		{Time: t0, At: t0.Add(-10 * time.Minute), Environment: "qa", User: "ana", Kind: Pin, Text: "Error rate (5xx) 3.2 %"},
+		{Time: t0, Environment: "qa", User: "bo", Kind: Note, Text: "rolling back"},
+	})
+	want := []string{"note by ana (written 14:10:00 UTC): the spike began here", "pin by ana: Error rate (5xx) 3.2 %", "note by bo: rolling back"}
+	for i, w := range want {
+		if i >= len(m) || m[i].Text != w {
+			t.Errorf("mark %d: %+v, want %q", i, m, w)
+		}
+	}
+}
