@@ -61,14 +61,15 @@ type Reader struct {
 	q Querier
 	o Options
 
-	mu      sync.Mutex
-	last    sources.History
-	has     bool
-	key     string
-	readAt  time.Time
-	err     error
-	errAt   time.Time
-	queries int
+	mu       sync.Mutex
+	last     sources.History
+	has      bool
+	key      string
+	readAt   time.Time
+	err      error
+	errAt    time.Time
+	queries  int
+	inFlight bool // a Refresh's read under way
 }
 
 // For is the history reader of m, nil when m keeps no history (direct
@@ -114,33 +115,71 @@ func (r *Reader) Queries() int {
 // as long as an answer would be: a server that cannot answer the query in
 // time is not asked it again at once.
 func (r *Reader) Read(ctx context.Context, firing []sources.Alert) (sources.History, error) {
-	key := firingKey(firing)
-	now := r.o.Now()
+	key, now := firingKey(firing), r.o.Now()
 	r.mu.Lock()
-	if tried := r.has || r.err != nil; tried {
-		at := r.readAt
-		if r.err != nil {
-			at = r.errAt
-		}
-		if age := now.Sub(at); age < r.o.MinAge || (key == r.key && age < r.o.MaxAge) {
-			h, err := r.last, r.err
-			r.mu.Unlock()
-			return h, err
-		}
+	if !r.due(key, now) {
+		h, err := r.last, r.err
+		r.mu.Unlock()
+		return h, err
 	}
 	r.queries++
 	r.mu.Unlock()
-
 	h, err := r.read(ctx, now)
+	r.keep(key, now, h, err)
+	return r.Last()
+}
+
+// Refresh starts a read in the background when Read would ask the server
+// and no read is under way, and returns at once: the alerts are not kept
+// waiting for a week of history. base bounds the read (and the client's
+// timeout); Last has its answer.
+func (r *Reader) Refresh(base context.Context, firing []sources.Alert) {
+	key, now := firingKey(firing), r.o.Now()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.key = key
+	if r.inFlight || !r.due(key, now) {
+		return
+	}
+	r.queries++
+	r.inFlight = true
+	go func() {
+		h, err := r.read(base, now)
+		r.keep(key, now, h, err)
+	}()
+}
+
+// Last is the last answer (kept through a failure; its At is zero before
+// the first) and the last read's error.
+func (r *Reader) Last() (sources.History, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.last, r.err
+}
+
+// due reports whether a read for the alerts firing (key) at now asks the
+// server. r.mu is held.
+func (r *Reader) due(key string, now time.Time) bool {
+	if !r.has && r.err == nil {
+		return true
+	}
+	at := r.readAt
+	if r.err != nil {
+		at = r.errAt
+	}
+	age := now.Sub(at)
+	return age >= r.o.MinAge && (key != r.key || age >= r.o.MaxAge)
+}
+
+// keep records a read's answer.
+func (r *Reader) keep(key string, now time.Time, h sources.History, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.key, r.inFlight = key, false
 	if err != nil {
 		r.err, r.errAt = err, now
-		return r.last, err
+		return
 	}
 	r.last, r.has, r.readAt, r.err = h, true, now, nil
-	return h, nil
 }
 
 // read asks the server once.

@@ -39,11 +39,12 @@ type Alerts struct {
 
 // New builds the strip. It reads am (Alertmanager: which alerts are
 // silenced) when there is one, else src (Prometheus); both may be nil. The
-// alerts' history comes from src, read again every few minutes or when the
-// alerts firing change (alerthistory.Reader), never at every refresh.
+// alerts' history comes from src, read in the background every few minutes
+// or when the alerts firing change (alerthistory.Reader), never at every
+// refresh, and shown from the poll after it came.
 func New(ctx *pane.Context, src sources.Metrics, am sources.Alerting, scrubber *redact.Scrubber) *Model {
 	m := &Model{}
-	hist := alerthistory.For(src, alerthistory.Options{Now: ctx.Now})
+	hist, base := alerthistory.For(src, alerthistory.Options{Now: ctx.Now}), ctx.Base
 	m.Polled = pane.Polled[Alerts]{
 		Ctx: ctx, Poll: poll.State[Alerts]{ID: ctx.ID("alerts")}, Name: "Alerts", Short: "alerts",
 		Configured: src != nil || am != nil, Scrubber: scrubber,
@@ -52,7 +53,7 @@ func New(ctx *pane.Context, src sources.Metrics, am sources.Alerting, scrubber *
 				list, err := src.Alerts(ctx)
 				a := Alerts{List: list}
 				if err == nil {
-					a.readHistory(ctx, hist, scrubber)
+					a.readHistory(base, hist, scrubber)
 				}
 				return a, err
 			}
@@ -65,7 +66,7 @@ func New(ctx *pane.Context, src sources.Metrics, am sources.Alerting, scrubber *
 				gs, err := am.Groups(ctx)
 				a := Alerts{List: sources.Flatten(gs), Groups: gs}
 				if err == nil {
-					a.readHistory(ctx, hist, scrubber)
+					a.readHistory(base, hist, scrubber)
 				}
 				return a, err
 			}
@@ -74,16 +75,21 @@ func New(ctx *pane.Context, src sources.Metrics, am sources.Alerting, scrubber *
 	return m
 }
 
-// readHistory adds the alerts' history (nil hist: there is none to read)
-// to the alerts and to each of Alertmanager's groups, on the fetch's
-// goroutine: the groups are copies, not the pane's.
-func (a *Alerts) readHistory(ctx context.Context, hist *alerthistory.Reader, scrubber *redact.Scrubber) {
+// readHistory starts a read of the alerts' history when one is due (nil
+// hist: there is none to read) and adds the last one read to the alerts
+// and to each of Alertmanager's groups, on the fetch's goroutine: the
+// groups are copies, not the pane's.
+func (a *Alerts) readHistory(base context.Context, hist *alerthistory.Reader, scrubber *redact.Scrubber) {
 	if hist == nil {
 		return
 	}
-	h, err := hist.Read(ctx, a.List)
+	hist.Refresh(base, a.List)
+	h, err := hist.Last()
+	if h.At.IsZero() && err == nil {
+		return // the first read is under way
+	}
 	a.History = h
-	a.HasHistory = err == nil || !h.At.IsZero()
+	a.HasHistory = !h.At.IsZero()
 	if err != nil {
 		a.HistoryProblem = "not read: " + scrubber.Error(err)
 	}

@@ -5,12 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/opsdeck/opsdeck/internal/testenv/wait"
 	"github.com/opsdeck/opsdeck/sources"
 	"github.com/opsdeck/opsdeck/sources/prometheus"
 	"github.com/opsdeck/opsdeck/ui/pane"
@@ -113,12 +116,21 @@ func TestStripFields(t *testing.T) {
 // day, the last firing still on.
 type historied struct {
 	*alerts
+	mu    sync.Mutex
 	fired map[string]int
-	asked int
+	asked atomic.Int32
+}
+
+func (h *historied) setFired(name string, n int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.fired[name] = n
 }
 
 func (h *historied) Instant(_ context.Context, query string, at time.Time) ([]prometheus.Sample, []string, error) {
-	h.asked++
+	h.asked.Add(1)
+	h.mu.Lock()
+	defer h.mu.Unlock()
 	if !strings.Contains(query, `ALERTS{alertstate="firing"}`) {
 		return nil, nil, errors.New("not the history's query: " + query)
 	}
@@ -151,28 +163,42 @@ func TestStripShowsHistory(t *testing.T) {
 		Time: pane.NewTimeline(15 * time.Minute), Base: context.Background(), After: func(time.Duration, tea.Msg) tea.Cmd { return nil }}
 	m := New(ctx, src, nil, nil)
 	m.SetSize(200, 1)
-	want := "● 2 firing: OriginHighErrorRate (critical, 3m, 5× in 24 h, flapping) · DiskFilling (warning, 3m)"
-	if got := line(m); got != want {
-		t.Errorf("got  %q\nwant %q", got, want)
+	// The history is read beside the polls: a later poll shows it.
+	until := func(want string) {
+		t.Helper()
+		wait.Eventually(t, want, func() error {
+			if got := line(m); got != want {
+				return fmt.Errorf("the strip says %q", got)
+			}
+			return nil
+		})
 	}
-	src.fired["OriginHighErrorRate"] = 2
+	asked := func(want int32) {
+		t.Helper()
+		wait.Eventually(t, fmt.Sprintf("%d reads of the history", want), func() error {
+			if n := src.asked.Load(); n != want {
+				return fmt.Errorf("%d reads", n)
+			}
+			return nil
+		})
+	}
+	until("● 2 firing: OriginHighErrorRate (critical, 3m, 5× in 24 h, flapping) · DiskFilling (warning, 3m)")
+	src.setFired("OriginHighErrorRate", 2)
 	now = t0.Add(4 * time.Minute)
-	if got := line(m); !strings.Contains(got, "5× in 24 h") || src.asked != 1 {
-		t.Errorf("the same alerts firing: asked %d times, %q", src.asked, got)
+	if got := line(m); !strings.Contains(got, "5× in 24 h") || src.asked.Load() != 1 {
+		t.Errorf("the same alerts firing: asked %d times, %q", src.asked.Load(), got)
 	}
 	both := src.list
 	src.list = both[:1]
-	if got := line(m); got != "● 1 firing: OriginHighErrorRate (critical, 7m, 2× in 24 h)" || src.asked != 2 {
-		t.Errorf("an alert resolved: asked %d times, %q", src.asked, got)
-	}
+	until("● 1 firing: OriginHighErrorRate (critical, 7m, 2× in 24 h)")
+	asked(2)
 	src.list, now = both, now.Add(30*time.Second)
-	if line(m); src.asked != 2 {
-		t.Errorf("alerts changed within a minute of the last read: asked %d times", src.asked)
+	if line(m); src.asked.Load() != 2 {
+		t.Errorf("alerts changed within a minute of the last read: asked %d times", src.asked.Load())
 	}
 	now = now.Add(time.Minute)
-	if line(m); src.asked != 3 {
-		t.Errorf("alerts changed a minute after the last read: asked %d times", src.asked)
-	}
+	line(m)
+	asked(3)
 }
 
 // TestHostileHistoryIsMadeSafeOnce: a history whose alert names hold
@@ -182,8 +208,13 @@ func TestStripShowsHistory(t *testing.T) {
 func TestHostileHistoryIsMadeSafeOnce(t *testing.T) {
 	src := &historied{alerts: &alerts{list: []sources.Alert{{Name: "Evil\x1b[31m", State: "firing"}}}, fired: map[string]int{"Evil\x1b[31m": 3}}
 	m := strip(src)
+	wait.Eventually(t, "the history", func() error {
+		if line(m); !m.Poll.Last.HasHistory {
+			return errors.New("no history yet")
+		}
+		return nil
+	})
 	done := make(chan struct{})
-	line(m)
 	kept := m.Poll.Last.History // what the UI holds from the last poll
 	go func() {
 		defer close(done)
@@ -203,7 +234,7 @@ func TestHostileHistoryIsMadeSafeOnce(t *testing.T) {
 			t.Errorf("an escape kept in %q", name)
 		}
 	}
-	if src.asked != 1 {
-		t.Errorf("asked %d times", src.asked)
+	if n := src.asked.Load(); n != 1 {
+		t.Errorf("asked %d times", n)
 	}
 }
