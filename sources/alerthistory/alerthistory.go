@@ -281,18 +281,24 @@ func promDuration(d time.Duration) string {
 // Edges reads the query's answer.
 func Edges(samples []prometheus.Sample) ([]sources.AlertEdge, error) {
 	out := make([]sources.AlertEdge, 0, len(samples))
-	// Edges of one series share its labels: a flapping week is thousands
-	// of edges of a few series.
-	seen := map[string]map[string]string{}
+	// Edges of one series share its labels and key, made once: a flapping
+	// week is thousands of edges of a few series.
+	type series struct {
+		key    string
+		labels map[string]string
+	}
+	seen := map[string]series{}
 	for _, s := range samples {
-		e := sources.AlertEdge{Key: sources.SeriesKey(s.Labels, atLabel), Kind: sources.EdgeNow}
-		if e.Labels = seen[e.Key]; e.Labels == nil {
-			e.Labels = maps.Clone(s.Labels)
+		raw := rawKey(s.Labels)
+		ser, ok := seen[raw]
+		if !ok {
+			ser = series{key: sources.SeriesKey(s.Labels, atLabel), labels: maps.Clone(s.Labels)}
 			for _, k := range []string{atLabel, "alertstate", "__name__"} {
-				delete(e.Labels, k)
+				delete(ser.labels, k)
 			}
-			seen[e.Key] = e.Labels
+			seen[raw] = ser
 		}
+		e := sources.AlertEdge{Key: ser.key, Labels: ser.labels, Kind: sources.EdgeNow}
 		at := s.Value
 		if text, ok := s.Labels[atLabel]; ok {
 			v, err := strconv.ParseFloat(text, 64)
@@ -308,4 +314,28 @@ func Edges(samples []prometheus.Sample) ([]sources.AlertEdge, error) {
 		out = append(out, e)
 	}
 	return out, nil
+}
+
+// rawKey tells one series' samples apart cheaply: its labels but the
+// edge's time, NUL-separated (names hold no NUL).
+func rawKey(labels map[string]string) string {
+	var names [16]string
+	keys := names[:0]
+	size := 0
+	for k, v := range labels {
+		if k != atLabel {
+			keys = append(keys, k)
+			size += len(k) + len(v) + 2
+		}
+	}
+	slices.Sort(keys)
+	var b strings.Builder
+	b.Grow(size)
+	for _, k := range keys {
+		b.WriteString(k)
+		b.WriteByte(0)
+		b.WriteString(labels[k])
+		b.WriteByte(0)
+	}
+	return b.String()
 }
