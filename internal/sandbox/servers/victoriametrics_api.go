@@ -60,6 +60,16 @@ func (v *VictoriaMetrics) Import(ctx context.Context, history func(w io.Writer) 
 	return v.post(ctx, "/internal/force_flush", nil)
 }
 
+// ImportJSON loads series written in VictoriaMetrics' JSON line format
+// (/api/v1/import: one series a line, its values and millisecond
+// timestamps) and flushes them so that the next query sees them.
+func (v *VictoriaMetrics) ImportJSON(ctx context.Context, lines io.Reader) error {
+	if err := v.post(ctx, "/api/v1/import", lines); err != nil {
+		return err
+	}
+	return v.post(ctx, "/internal/force_flush", nil)
+}
+
 func (v *VictoriaMetrics) post(ctx context.Context, path string, body io.Reader) error {
 	method := http.MethodPost
 	if body == nil {
