@@ -80,6 +80,7 @@ func Lines(st *theme.Styles, slos []sources.SLO, scrub *redact.Scrubber, w, h in
 			ls.More(st.Text, "  "+detail)
 		}
 		ls.More(st.Muted, "  "+windows(s))
+		ls.More(st.Muted, "  "+pairs(s))
 	}
 	return ls.Top(h)
 }
@@ -120,6 +121,20 @@ func windows(s sources.SLO) string {
 		parts = append(parts, sources.WindowName(w)+" "+rate(s.BurnRate(w)))
 	}
 	return "burn " + strings.Join(parts, " · ") + " · " + s.Origin
+}
+
+// pairs is how near each multi-window pair is to its factor: both its
+// windows' burn rates, BREACHING when both are over.
+func pairs(s sources.SLO) string {
+	parts := make([]string, 0, len(sources.BurnPairs))
+	for _, p := range sources.BurnPairs {
+		text := fmt.Sprintf("%s at %s/%s", p, rate(s.BurnRate(p.Long)), rate(s.BurnRate(p.Short)))
+		if s.BurnRate(p.Long) > p.Factor && s.BurnRate(p.Short) > p.Factor {
+			text += " BREACHING"
+		}
+		parts = append(parts, text)
+	}
+	return "pairs " + strings.Join(parts, " · ")
 }
 
 // rate writes a burn rate ("24×", "0.20×"), "–×" when unknown.
