@@ -21,6 +21,7 @@ import (
 	"github.com/opsdeck/opsdeck/ui/changes"
 	"github.com/opsdeck/opsdeck/ui/dbpane"
 	"github.com/opsdeck/opsdeck/ui/driftpane"
+	"github.com/opsdeck/opsdeck/ui/frame"
 	"github.com/opsdeck/opsdeck/ui/logstrip"
 	"github.com/opsdeck/opsdeck/ui/metricpane"
 	"github.com/opsdeck/opsdeck/ui/pane"
@@ -139,12 +140,15 @@ type Model struct {
 	shown    string // the frame Render last handed out
 	frame    string // the last frame without overlay, and what it was built from
 	frameBuf []byte // where frames are composed
-	frameKey frameKey
-	viewsBuf [][]string
-	boxed    struct{ content, out string }
-	silences SilenceActions
-	narrow   sources.Narrowing // the metric panes read one value of a label (none: every value)
-	byID     map[string]pane.Pane
+	// headerLine and footerLine measure the header's and footer's parts
+	// only when they changed.
+	headerLine, footerLine frame.SpreadMemo
+	frameKey               frameKey
+	viewsBuf               [][]string
+	boxed                  struct{ content, out string }
+	silences               SilenceActions
+	narrow                 sources.Narrowing // the metric panes read one value of a label (none: every value)
+	byID                   map[string]pane.Pane
 	// The panes with a drill-down of their own.
 	dbPane     *dbpane.Model
 	celeryPane *celerypane.Model // nil where no Celery is configured

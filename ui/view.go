@@ -320,7 +320,7 @@ func (m *Model) header() string {
 		}
 		right = st.BadgeReadonly.Render(pause+" ") + " " + right
 	}
-	line := frame.Spread(left, right, m.w)
+	line := m.headerLine.Spread(left, right, m.w)
 	if env.Protected {
 		// Production must be unmistakable: the whole bar turns red.
 		return st.HeaderProtected.Render(ansi.Strip(line))
@@ -354,7 +354,7 @@ func (m *Model) footer() string {
 	case m.notice != "":
 		left = " " + st.Accent.Render(m.notice)
 	}
-	return frame.Spread(left, right, m.w)
+	return m.footerLine.Spread(left, right, m.w)
 }
 
 // compose draws box centred over screen.

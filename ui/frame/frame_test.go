@@ -157,3 +157,26 @@ func TestLinesTop(t *testing.T) {
 		t.Errorf("Out = %q", got)
 	}
 }
+
+// TestSpreadMemoIsSpread: the memo's line is Spread's for every change of
+// a part, and the same line again when nothing changed.
+func TestSpreadMemoIsSpread(t *testing.T) {
+	var m SpreadMemo
+	for _, c := range []struct {
+		left, right string
+		w           int
+	}{
+		{"left", "right", 20},
+		{"left", "right", 20},
+		{"left", "right", 12}, // the width changed
+		{"left", "right", 7},  // too narrow for both: the left part wins
+		{"lefter", "right", 20},
+		{"lefter", "\x1b[2mright\x1b[m", 20},
+		{"", "", 20},
+		{"lefter", "\x1b[2mright\x1b[m", 20}, // after an empty line
+	} {
+		if got, want := m.Spread(c.left, c.right, c.w), Spread(c.left, c.right, c.w); got != want {
+			t.Errorf("Spread(%q, %q, %d): the memo gave %q, want %q", c.left, c.right, c.w, got, want)
+		}
+	}
+}
