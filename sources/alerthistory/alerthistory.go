@@ -184,6 +184,13 @@ func (r *Reader) keep(key string, now time.Time, h sources.History, err error) {
 
 // read asks the server once.
 func (r *Reader) read(ctx context.Context, now time.Time) (sources.History, error) {
+	// A server that shows samples only after a delay (VictoriaMetrics'
+	// latency offset) is read as of that delay ago: the last moments would
+	// read as every firing ended.
+	f, flav := r.q.(flavoured)
+	if flav {
+		now = now.Add(-f.Flavour(ctx).LatencyOffset)
+	}
 	// Aligned to the step, the subquery's last step is the query's time:
 	// a series present there is firing now.
 	at := now.Truncate(r.o.Step)
@@ -200,7 +207,7 @@ func (r *Reader) read(ctx context.Context, now time.Time) (sources.History, erro
 	// the same answer, and their own passes then only read it.
 	safetext.Value(&h)
 	if len(edges) == 0 {
-		if f, ok := r.q.(flavoured); ok && f.Flavour(ctx).Name == prometheus.FlavourVictoriaMetrics {
+		if flav && f.Flavour(ctx).Name == prometheus.FlavourVictoriaMetrics {
 			h.Note = "VictoriaMetrics keeps no alert history unless vmalert writes its ALERTS series back to it (vmalert -remoteWrite.url)"
 		}
 	}

@@ -380,3 +380,49 @@ func TestHistoryThroughFaults(t *testing.T) {
 		t.Errorf("series %v", h.Series)
 	}
 }
+
+// TestVictoriaMetricsWithVMAlert: where vmalert evaluates the rules and
+// writes ALERTS back into VictoriaMetrics, the same query reads the same
+// history (MetricsQL takes it as PromQL does). The rule fires 20 s out of
+// every 40 (vector(time() % 40) < 20): each whole firing lasts 20 s and
+// the next starts 40 s after it, within two steps, vmalert's evaluation
+// and its remote write's flush (a second each) and a second more.
+func TestVictoriaMetricsWithVMAlert(t *testing.T) {
+	t.Parallel()
+	sandboxtest.SkipServers(t, "VictoriaMetrics and vmalert")
+	vm := sandboxtest.NewVictoriaMetrics(t, servers.VictoriaMetricsOptions{})
+	am := sandboxtest.NewAlertmanager(t)
+	sandboxtest.NewVMAlert(t, vm, "groups:\n  - name: t\n    rules:\n      - alert: Pulse\n        expr: vector(time() % 40) < 20\n        labels: {severity: warning}\n", am.Addr())
+	ctx, cancel := wait.Bounded(t)
+	defer cancel()
+	step := 2 * time.Second
+	r := New(client(t, vm.URL()), Options{Span: 10 * time.Minute, Step: step, MinAge: time.Nanosecond, MaxAge: time.Nanosecond})
+	var closed []sources.Firing
+	wait.Eventually(t, "two whole firings of Pulse", func() error {
+		h, err := r.Read(ctx, nil)
+		if err != nil {
+			return err
+		}
+		closed = nil
+		for _, f := range h.Names["Pulse"].Firings {
+			if !f.Open && !f.Before {
+				closed = append(closed, f)
+			}
+		}
+		if len(closed) < 2 {
+			return fmt.Errorf("whole firings: %+v (note %q)", closed, h.Note)
+		}
+		return nil
+	}, wait.Context(ctx))
+	tol := 2*step + 3*time.Second
+	for i, f := range closed {
+		if d := f.Duration() - 20*time.Second; d.Abs() > tol {
+			t.Errorf("firing %d lasted %v, the rule fires 20s", i, f.Duration())
+		}
+		if i > 0 {
+			if d := f.Start.Sub(closed[i-1].Start) - 40*time.Second; d.Abs() > tol {
+				t.Errorf("firing %d started %v after the one before, the rule every 40s", i, f.Start.Sub(closed[i-1].Start))
+			}
+		}
+	}
+}
