@@ -116,6 +116,9 @@ type Run struct {
 	tail   []string
 }
 
+// MaxLine bounds one line of output.
+const MaxLine = 1 << 20
+
 // ErrCancelled is the Err of a run stopped by Cancel.
 var ErrCancelled = errors.New("cancelled")
 
@@ -178,13 +181,18 @@ func Start(ctx context.Context, c Command) (*Run, error) {
 	var readers sync.WaitGroup
 	read := func(s Stream, pipe io.Reader) {
 		defer readers.Done()
-		sc := bufio.NewScanner(pipe)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		for sc.Scan() {
-			// Output is shown in the console: text, never terminal controls.
-			line := safetext.String(scrub.String(sc.Text()))
-			r.keep(line)
-			events <- Event{Stream: s, Line: line}
+		br := bufio.NewReaderSize(pipe, 64<<10)
+		for {
+			text, err := readLine(br)
+			if text != "" || err == nil {
+				// Output is shown in the console: text, never terminal controls.
+				line := safetext.String(scrub.String(text))
+				r.keep(line)
+				events <- Event{Stream: s, Line: line}
+			}
+			if err != nil {
+				return
+			}
 		}
 	}
 	readers.Add(2)
@@ -227,6 +235,30 @@ func Start(ctx context.Context, c Command) (*Run, error) {
 		close(events)
 	}()
 	return r, nil
+}
+
+// readLine is br's next line without its line ending. A line longer
+// than MaxLine is cut there, saying so, and the rest of it read and
+// dropped: the pipe is always drained, so the command is never left
+// blocked writing to it.
+func readLine(br *bufio.Reader) (string, error) {
+	var line []byte
+	cut := false
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if room := MaxLine - len(line); len(chunk) > room {
+			chunk, cut = chunk[:room], true
+		}
+		line = append(line, chunk...)
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		text := strings.TrimSuffix(strings.TrimSuffix(string(line), "\n"), "\r")
+		if cut {
+			text += fmt.Sprintf(" … (line cut at %d bytes)", MaxLine)
+		}
+		return text, err
+	}
 }
 
 // Cancel stops the run (SIGINT to its process group, SIGKILL after the grace).

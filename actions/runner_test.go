@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -123,5 +124,35 @@ func TestTimeoutAndMissingCommand(t *testing.T) {
 	}
 	if _, err := Start(context.Background(), Command{Argv: []string{"no-such-tool-xyz"}}); err == nil || err.Error() != "command not found: no-such-tool-xyz" {
 		t.Errorf("missing command: %v", err)
+	}
+}
+
+// TestLongLineNeitherHangsNorFloods: a command printing one line of 3 MB
+// (a JSON document on one line) and then more ends as it would on its
+// own: the long line is cut to a bound that says so, the lines after it
+// are read, and the command is never left blocked on a pipe nobody reads
+// (it hung until its timeout, forever without one).
+func TestLongLineNeitherHangsNorFloods(t *testing.T) {
+	t.Parallel()
+	r, err := Start(context.Background(), Command{Shell: `head -c 3000000 /dev/zero | tr '\0' x; echo; echo after; head -c 2000000 /dev/zero | tr '\0' y >&2; echo >&2; echo done >&2`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, done := collect(t, r)
+	if done.Exit != 0 || done.Err != nil {
+		t.Fatalf("done = %+v", done)
+	}
+	var lines []string
+	for _, ev := range out {
+		if len(ev.Line) > MaxLine+100 {
+			t.Errorf("a line of %d bytes passed", len(ev.Line))
+		}
+		lines = append(lines, string(ev.Stream)+":"+ev.Line[:min(len(ev.Line), 3)]+fmt.Sprint(len(ev.Line) > MaxLine/2))
+	}
+	want := []string{"stdout:xxxtrue", "stdout:aftfalse", "stderr:yyytrue", "stderr:donfalse"}
+	for _, w := range want {
+		if !slices.Contains(lines, w) {
+			t.Errorf("lines %q lack %q", lines, w)
+		}
 	}
 }
