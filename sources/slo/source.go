@@ -2,6 +2,7 @@ package slo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -106,6 +107,14 @@ func (s *Source) Objectives(ctx context.Context) ([]sources.SLO, error) {
 		wg.Go(func() { out[i] = s.read(ctx, o, now) })
 	}
 	wg.Wait()
+	if len(out) > 0 && !slices.ContainsFunc(out, func(o sources.SLO) bool { return o.Problem == "" }) {
+		// Not one read: the server's trouble, not an objective's; the
+		// pane keeps what it showed last and says why.
+		if err != nil {
+			return nil, err
+		}
+		return nil, errors.New(out[0].Problem)
+	}
 	if err != nil {
 		// The declared objectives stand; the rules' are said missing.
 		out = append(out, sources.SLO{Name: "recording rules", Origin: "sloth/pyrra", At: now,

@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"net/http"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/opsdeck/opsdeck/internal/sandbox/faults"
 	"github.com/opsdeck/opsdeck/internal/sandbox/originapi"
 	origin "github.com/opsdeck/opsdeck/internal/sandbox/originapi/slo"
 	"github.com/opsdeck/opsdeck/internal/sandbox/sandboxtest"
@@ -289,9 +291,9 @@ func checkDeclared(ctx context.Context, t *testing.T, p *servers.Prometheus, s s
 	checkExhaustion(ctx, t, p, s, fmt.Sprintf("(1 - %s / %v) * %v / (%s / %[2]v)", r(s.Window), budget, s.Window.Seconds(), r(5*time.Minute)))
 }
 
-// TestServerDown: without a server the rules cannot be read: alone, that is
-// the source's error; beside declared objectives, those are still read
-// (each with its own problem) and a row says the rules were not read.
+// TestServerDown: without a server the rules cannot be read: that is the
+// source's error, alone or beside declared objectives (none of which can
+// be read either), so that the pane keeps what it showed and says why.
 func TestServerDown(t *testing.T) {
 	t.Parallel()
 	url := fmt.Sprintf("http://127.0.0.1:%d", sandboxtest.DeadPort(t))
@@ -305,16 +307,72 @@ func TestServerDown(t *testing.T) {
 	}
 	ctx, cancel := wait.Bounded(t)
 	defer cancel()
-	if got, err := New(Options{Prometheus: client, Rules: rules}).Objectives(ctx); err == nil || !strings.Contains(err.Error(), "refused") {
-		t.Errorf("objectives %v, error %v: want the refusal", got, err)
+	declared := []Declared{{Name: "api", Objective: 99.9, Window: time.Hour, Errors: `errors_total`, Total: `requests_total`}}
+	for _, d := range [][]Declared{nil, declared} {
+		got, err := New(Options{Prometheus: client, Rules: rules, Declared: d}).Objectives(ctx)
+		if err == nil || !strings.Contains(err.Error(), "refused") {
+			t.Errorf("declared %v: objectives %v, error %v: want the refusal", d, got, err)
+		}
 	}
-	src := New(Options{Prometheus: client, Rules: rules, Declared: []Declared{{Name: "api", Objective: 99.9, Window: time.Hour,
-		Errors: `errors_total`, Total: `requests_total`}}})
-	got, err := src.Objectives(ctx)
-	if err != nil || len(got) != 2 {
-		t.Fatalf("objectives %v, error %v: want the declared one and the rules' row", got, err)
+}
+
+// TestFaults: behind a proxy that stalls, answers HTML or resets, the
+// objectives' read ends with the client's timeout and says why in words,
+// an error (the pane keeps what it showed); once the server is back, the
+// next read has every figure again.
+func TestFaults(t *testing.T) {
+	t.Parallel()
+	sandboxtest.SkipServers(t, "Prometheus")
+	api := originapi.Start(t, originapi.Schedule{Start: time.Now(), Always: "errors"}, 5)
+	p := sandboxtest.NewPrometheus(t, servers.PrometheusOptions{Targets: []string{api}, Rules: origin.Rules()})
+	ctx, cancel := wait.Bounded(t)
+	defer cancel()
+	settled := func() time.Time { return time.Now().Add(-2 * time.Second) }
+	wait.Eventually(t, "sloth's rules evaluated", func() error {
+		got, err := p.Query(ctx, `slo:sli_error:ratio_rate5m`, settled().Truncate(time.Second))
+		if err != nil || len(got) != 2 || math.IsNaN(got[0].Value) || math.IsNaN(got[1].Value) {
+			return fmt.Errorf("%v %v", got, err)
+		}
+		return nil
+	}, wait.Context(ctx))
+	proxy := faults.NewProxy(t, strings.TrimPrefix(p.URL(), "http://"))
+	url := "http://" + proxy.Addr()
+	client, err := prometheus.New(prometheus.Options{URL: url, Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if got[0].Name != "api" || got[0].Problem == "" || !strings.Contains(got[1].Problem, "not read") {
-		t.Errorf("rows %+v", got)
+	rules, err := httpapi.NewAPI(httpapi.APIOptions{Name: "prometheus", URL: url, Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := New(Options{Prometheus: client, Rules: rules, Now: settled})
+	healthy := func(when string) {
+		t.Helper()
+		got, err := src.Objectives(ctx)
+		if err != nil || len(got) != 2 || got[0].Problem != "" || math.IsNaN(got[0].BurnRate(5*time.Minute)) {
+			t.Fatalf("%s: objectives %+v, error %v", when, got, err)
+		}
+	}
+	healthy("before the faults")
+	for _, c := range []struct {
+		fault faults.Fault
+		h     http.Handler
+		want  string
+	}{
+		{faults.Stall, nil, "within 1s"},
+		{faults.Serve, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(http.StatusBadGateway)
+			fmt.Fprint(w, "<html><body>\x1b[31mBad gateway</body></html>")
+		}), "502 Bad Gateway with an HTML page"},
+		{faults.Reset, nil, "closed the connection"},
+	} {
+		proxy.SetWith(c.fault, 0, c.h)
+		got, err := src.Objectives(ctx)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: objectives %+v, error %v: want it to say %q", c.fault, got, err, c.want)
+		}
+		proxy.Set(faults.Pass)
+		healthy("after " + c.fault.String())
 	}
 }
