@@ -2,14 +2,14 @@ package prometheus
 
 import (
 	"context"
-	"strings"
-
 	"encoding/json"
 	"fmt"
-	"github.com/prometheus/common/model"
 	"math"
 	"net/url"
+	"strings"
 	"time"
+
+	"github.com/prometheus/common/model"
 )
 
 // Flavours of Prometheus-compatible servers, told apart by what each answers.
