@@ -120,7 +120,10 @@ func slothObjectives(rules []recordingRule) []objective {
 		}
 		switch {
 		case r.Name == "sloth_slo_info":
-			get(id).name = cmp.Or(r.Labels["sloth_service"]+"/"+r.Labels["sloth_slo"], id)
+			get(id).name = id
+			if svc, slo := r.Labels["sloth_service"], r.Labels["sloth_slo"]; svc != "" && slo != "" {
+				get(id).name = svc + "/" + slo
+			}
 		case r.Name == "slo:objective:ratio":
 			get(id).objective = constant(r.Query)
 		case r.Name == "slo:time_period:days":
@@ -138,12 +141,12 @@ func slothObjectives(rules []recordingRule) []objective {
 	var out []objective
 	for _, id := range slices.Sorted(maps.Keys(byID)) {
 		f := byID[id]
-		if f.name == "" || math.IsNaN(f.objective) || len(f.ratios) == 0 {
+		window := time.Duration(f.days * 24 * float64(time.Hour))
+		ratios := pick(f.ratios, allWindows(window), 0)
+		if f.name == "" || !ratio(f.objective) || len(ratios) == 0 {
 			continue // not sloth's whole set of rules
 		}
-		window := time.Duration(f.days * 24 * float64(time.Hour))
-		out = append(out, objective{name: f.name, origin: "sloth", objective: f.objective, window: window,
-			query: batch(pick(f.ratios, allWindows(window), 0))})
+		out = append(out, objective{name: f.name, origin: "sloth", objective: f.objective, window: window, query: batch(ratios)})
 	}
 	return out
 }
@@ -189,17 +192,21 @@ func pyrraObjectives(rules []recordingRule) []objective {
 	var out []objective
 	for _, slo := range slices.Sorted(maps.Keys(bySLO)) {
 		f := bySLO[slo]
-		if math.IsNaN(f.objective) || len(f.ratios) == 0 {
-			continue
-		}
 		ratios := pick(f.ratios, sources.SLOWindows, 0.2)
 		if own, ok := f.ratios[-1]; ok {
 			ratios[f.window] = own
+		}
+		if !ratio(f.objective) || len(ratios) == 0 {
+			continue
 		}
 		out = append(out, objective{name: slo, origin: "pyrra", objective: f.objective, window: f.window, query: batch(ratios)})
 	}
 	return out
 }
+
+// ratio reports whether an objective is a ratio of good events a team
+// could mean: above 0, below 1.
+func ratio(v float64) bool { return v > 0 && v < 1 }
 
 // pick is, for each wanted window, the rule of that window, or of the
 // nearest one within slack of it (a fraction).
