@@ -67,6 +67,8 @@ type Client struct {
 
 	// rules reads the alerts: this client, or the one of Options.AlertsURL.
 	rules *Client
+	// batch gathers the signals' current values asked at one instant.
+	batch batcher
 }
 
 type diagnosis struct {
@@ -144,11 +146,17 @@ type Sample struct {
 // Instant evaluates query at time at.
 // Its notes are the warnings and infos Prometheus attached to the answer.
 func (c *Client) Instant(ctx context.Context, query string, at time.Time) (samples []Sample, notes []string, err error) {
+	samples, notes, _, err = c.instant(ctx, query, at)
+	return samples, notes, err
+}
+
+// instant is Instant, saying whether the answer was a scalar.
+func (c *Client) instant(ctx context.Context, query string, at time.Time) (samples []Sample, notes []string, scalar bool, err error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	val, notes, err := c.query(ctx, query, at)
 	if err != nil {
-		return nil, nil, c.classify(ctx, err)
+		return nil, nil, false, c.classify(ctx, err)
 	}
 	switch v := val.(type) {
 	case model.Vector:
@@ -156,13 +164,13 @@ func (c *Client) Instant(ctx context.Context, query string, at time.Time) (sampl
 		for i, s := range v {
 			out[i] = Sample{Labels: labelsOf(s.Metric), Value: float64(s.Value)}
 		}
-		return out, notes, nil
+		return out, notes, false, nil
 	case *model.Scalar:
-		return []Sample{{Value: float64(v.Value)}}, notes, nil
+		return []Sample{{Value: float64(v.Value)}}, notes, true, nil
 	case nil:
-		return nil, notes, nil
+		return nil, notes, false, nil
 	default:
-		return nil, nil, &Error{Kind: KindBadResponse, Msg: fmt.Sprintf("query returned a %s, want an instant vector or scalar", val.Type())}
+		return nil, nil, false, &Error{Kind: KindBadResponse, Msg: fmt.Sprintf("query returned a %s, want an instant vector or scalar", val.Type())}
 	}
 }
 
@@ -230,7 +238,8 @@ func (c *Client) Read(ctx context.Context, spec sources.SignalSpec, w sources.Wi
 			points, rangeNotes, rangeErr = c.Range(ctx, spec.Query, w)
 		}()
 	}
-	samples, notes, err := c.Instant(ctx, spec.Query, r.At)
+	samples, notes, at, err := c.instantAt(ctx, spec.Query, r.At)
+	r.At = at
 	wg.Wait()
 	if err != nil {
 		return r, err
