@@ -218,9 +218,11 @@ func (s SLOs) Cells() []Cell {
 	}
 	var out []Cell
 	for _, o := range s.Objectives[:min(2, len(s.Objectives))] {
-		text := "SLO " + o.Name + " " + rate(o.BurnRates["5m"])
+		// A cell is short: sloth's objective without its service.
+		name := cmp.Or(o.Name[strings.LastIndexByte(o.Name, '/')+1:], o.Name)
+		text := "SLO " + name + " " + rate(o.BurnRates["5m"])
 		if o.Problem != "" {
-			text = "SLO " + o.Name + " unknown"
+			text = "SLO " + name + " unknown"
 		}
 		out = append(out, Cell{Text: text, Status: o.Status})
 	}

@@ -44,6 +44,11 @@ func TestSLOFindings(t *testing.T) {
 			}
 		})
 	}
+	burning := ObjectiveOf(sources.SLO{Name: "origin-api/requests-availability", Objective: 0.995, Window: month,
+		ErrorRatios: at(0.1, 0.02, 0.08, 0.01, 0.01, 0.004, 0.002, 0.001)})
+	if cell := (SLOs{configured: true, Objectives: []Objective{burning}}).Cells()[0]; cell.Text != "SLO requests-availability 20.0×" {
+		t.Errorf("cell %q: want the objective without its service, and its burn", cell.Text)
+	}
 	unread := SLOs{configured: true, Objectives: []Objective{ObjectiveOf(sources.SLO{Name: "api", Problem: "query rejected"})}}
 	if f := unread.Findings(); len(f) != 1 || f[0].Level != sources.StatusWarn || !strings.Contains(f[0].Text, "query rejected") {
 		t.Errorf("an unreadable objective: %+v", f)
