@@ -1,11 +1,9 @@
 package prometheus
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
-	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -87,7 +85,7 @@ func BenchmarkBreakdownAt100kSeriesOnVictoriaMetrics(b *testing.B) {
 				first, _ = splitQuery(specs[key], "handler")
 			}
 			first = "topk(" + strconv.Itoa(sources.MaxBreakdownRows) + ", " + first + ")"
-			var rows, server, added, cpu []time.Duration
+			var rows, server, added []time.Duration
 			read := func() time.Duration {
 				start := time.Now()
 				w := sources.WindowFor(start, 15*time.Minute, 24)
@@ -109,19 +107,15 @@ func BenchmarkBreakdownAt100kSeriesOnVictoriaMetrics(b *testing.B) {
 			measure := func() {
 				// The server alone before the breakdown, then after it, in turn.
 				var bare, shown time.Duration
-				used := vmCPU(b, vm)
 				if len(rows)%2 == 0 {
-					bare, used = bareQuery(b, vm, first), vmCPU(b, vm)-used
-					shown = read()
+					bare, shown = bareQuery(b, vm, first), read()
 				} else {
-					shown = read()
-					used = vmCPU(b, vm)
-					bare, used = bareQuery(b, vm, first), vmCPU(b, vm)-used
+					shown, bare = read(), bareQuery(b, vm, first)
 				}
-				rows, server, added, cpu = append(rows, shown), append(server, bare), append(added, shown-bare), append(cpu, used)
+				rows, server, added = append(rows, shown), append(server, bare), append(added, shown-bare)
 			}
 			measure() // the first evaluation and connection, not counted
-			rows, server, added, cpu = nil, nil, nil, nil
+			rows, server, added = nil, nil, nil
 			for b.Loop() {
 				measure()
 			}
@@ -134,9 +128,8 @@ func BenchmarkBreakdownAt100kSeriesOnVictoriaMetrics(b *testing.B) {
 			b.ReportMetric(float64(median(rows).Microseconds())/1000, "rows-median-ms")
 			b.ReportMetric(float64(median(server).Microseconds())/1000, "server-ms")
 			b.ReportMetric(float64(median(added).Microseconds())/1000, "added-ms")
-			b.ReportMetric(float64(median(cpu).Microseconds())/1000, "server-cpu-ms")
-			b.Logf("VictoriaMetrics: rows on screen: median %v, worst %v; the server alone: median %v, %v of its CPU; opsdeck adds %v (median of %d)",
-				median(rows), worst, median(server), median(cpu), median(added), len(rows))
+			b.Logf("VictoriaMetrics: rows on screen: median %v, worst %v; the server alone: median %v; opsdeck adds %v (median of %d)",
+				median(rows), worst, median(server), median(added), len(rows))
 			switch {
 			case median(added) > overhead:
 				b.Errorf("opsdeck adds %v to the server's answer, more than %v", median(added), overhead)
@@ -147,26 +140,4 @@ func BenchmarkBreakdownAt100kSeriesOnVictoriaMetrics(b *testing.B) {
 			}
 		})
 	}
-}
-
-// vmCPU is the CPU time VictoriaMetrics has used, as its own /metrics says
-// (process_cpu_seconds_total): what a query costs it whatever else runs.
-func vmCPU(b *testing.B, vm *servers.VictoriaMetrics) time.Duration {
-	resp, err := http.Get(vm.URL() + "/metrics")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer resp.Body.Close()
-	sc := bufio.NewScanner(resp.Body)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "process_cpu_seconds_total "); ok {
-			s, err := strconv.ParseFloat(v, 64)
-			if err != nil {
-				b.Fatal(err)
-			}
-			return time.Duration(s * float64(time.Second))
-		}
-	}
-	b.Fatal("VictoriaMetrics' /metrics has no process_cpu_seconds_total")
-	return 0
 }
