@@ -463,7 +463,7 @@ var lastData = map[string]*regexp.Regexp{
 	"Error rate (5xx)": regexp.MustCompile(`(\d|<0\.01) %`),
 	"P95 latency":      regexp.MustCompile(`\d (ms|s|µs) `),
 	"Memory (RSS)":     regexp.MustCompile(`\d MiB`),
-	"Postgres":         regexp.MustCompile(`PG \d+\.\d+ primary`),
+	"Postgres":         regexp.MustCompile(`PG \d+\.\d+`), // "primary" may be cut where five panes share the row
 	"Redis":            regexp.MustCompile(`Redis \d+\.\d+\.\d+ master`),
 	"Alerts":           regexp.MustCompile(`firing`), // "1 firing: Watchdog", or none while Prometheus restarts
 	"Celery":           regexp.MustCompile(`\d+/\d+ workers`),
