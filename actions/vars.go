@@ -27,8 +27,15 @@ func CommandVars(c Command) []string {
 	if c.Shell != "" {
 		return cmdvars.ShellRefs(c.Shell)
 	}
+	if cmdvars.Shelled(c.Argv) {
+		return cmdvars.ShellRefs(strings.Join(c.Argv[1:], " "))
+	}
 	return cmdvars.Refs(c.Argv...)
 }
+
+// shelled is whether c's values reach it as a shell's do: in its
+// environment only (a shell string, or an argv that runs sh -c).
+func shelled(c Command) bool { return c.Shell != "" || cmdvars.Shelled(c.Argv) }
 
 // Missing are the variables of names without a value in values, each with
 // what selects it, as a disabled command says it ("" when none misses).
@@ -56,7 +63,7 @@ func bindVars(c *Command, values map[string]string) ([]Var, error) {
 		case strings.IndexByte(v, 0) >= 0:
 			// exec refuses a NUL in argv or the environment; say which.
 			return nil, fmt.Errorf("$%s's value holds a NUL byte, which no command can receive: refused", n)
-		case c.Shell != "" && strings.HasPrefix(v, "-"):
+		case shelled(*c) && strings.HasPrefix(v, "-"):
 			// Where the shell puts it is the script's business: it may
 			// stand alone, unquoted, split.
 			return nil, optionErr(n, v, c.Scrub)
@@ -64,7 +71,7 @@ func bindVars(c *Command, values map[string]string) ([]Var, error) {
 		vars = append(vars, Var{Name: n, Value: v})
 		c.Env = append(c.Env, n+"="+v)
 	}
-	if c.Shell == "" {
+	if !shelled(*c) {
 		if len(c.Argv) > 0 && len(cmdvars.Refs(c.Argv[0])) > 0 {
 			// A label's value must not choose what runs ("/../../tmp/x").
 			return nil, fmt.Errorf("the program is the configuration's to name, never a selection's (%s): refused", c.Argv[0])

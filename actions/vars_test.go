@@ -328,3 +328,41 @@ func TestCommandVariablesAlwaysAsked(t *testing.T) {
 		t.Error("the command ran")
 	}
 }
+
+// TestShellScriptInArgvReadsValuesFromItsEnvironment: an argv that runs
+// sh -c on a script of its own is a shell string: a hostile value put into
+// the script's words would run (sh -c 'echo $PID' with "1; touch x"), so
+// the values reach it in its environment only and the script is run as
+// written.
+func TestShellScriptInArgvReadsValuesFromItsEnvironment(t *testing.T) {
+	t.Parallel()
+	dir, _, env := recorder(t)
+	vals := hostile(dir)
+	c := actions.Command{Argv: []string{"sh", "-ec", `./rec.sh "$PID" "$ROUTE"`}, Dir: dir}
+	p, err := actions.PlanCommand(actions.CommandSpec{Action: actions.SelectionKind, Environment: "qa", Name: "inspect", Command: c, Values: vals})
+	must(t, err)
+	if _, err := run(context.Background(), t, p); err != nil {
+		t.Fatal(err)
+	}
+	noneRan(t, dir)
+	if got := env(); got[0] != vals["PID"] || got[2] != vals["ROUTE"] {
+		t.Errorf("the script's environment: PID %q ROUTE %q", got[0], got[2])
+	}
+}
+
+// TestArgvWithoutVariablesPassedAsWritten: an argv that uses none of the
+// selection's variables reaches the command as written, dollars and all.
+func TestArgvWithoutVariablesPassedAsWritten(t *testing.T) {
+	t.Parallel()
+	dir, argv, _ := recorder(t)
+	words := []string{"$DATABASE_URL", "cost $$5", "${HOME}"}
+	p, err := actions.PlanCommand(actions.CommandSpec{Action: "command", Environment: "qa", Name: "plain",
+		Command: actions.Command{Argv: append([]string{"./rec.sh"}, words...), Dir: dir}})
+	must(t, err)
+	if _, err := run(context.Background(), t, p); err != nil {
+		t.Fatal(err)
+	}
+	if got := argv(); !slices.Equal(got, words) {
+		t.Errorf("argv %q, want %q", got, words)
+	}
+}

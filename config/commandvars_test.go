@@ -8,8 +8,8 @@ import (
 )
 
 // TestCommandVariables: an argv may use the selection's variables, bare
-// ($PID), anywhere in an element; an unknown one is refused at its file,
-// line and field; a shell string's own variables are its business; and
+// ($PID), anywhere in an element; an unknown one beside them is refused at
+// its file, line and field (alone, it is passed as written); a shell string's own variables are its business; and
 // ${PID}, which the file's loader would fill from opsdeck's environment,
 // is refused with the bare form to write.
 func TestCommandVariables(t *testing.T) {
@@ -18,8 +18,16 @@ func TestCommandVariables(t *testing.T) {
 	if _, err := Parse("ok.yaml", []byte(ok), nil, ui.Specs()); err != nil {
 		t.Fatalf("refused: %v", err)
 	}
+	// An argv that uses no variable of the selection is passed as written
+	// ($DATABASE_URL from its env, read by the script sh runs); so is the
+	// script of sh -c beside $PID (the shell reads both from its environment).
+	verbatim := "environments:\n  a:\n    actions:\n      commands:\n        - {name: e, argv: [echo, '$DATABASE_URL $$'], env: {DATABASE_URL: x}}\n" +
+		"        - {name: s, argv: [sh, -ec, 'kill $PID; echo $HOME']}\n"
+	if _, err := Parse("verbatim.yaml", []byte(verbatim), nil, ui.Specs()); err != nil {
+		t.Fatalf("refused: %v", err)
+	}
 	for _, c := range []struct{ name, yaml, want string }{
-		{"unknown", "environments:\n  a:\n    actions:\n      commands:\n        - name: t\n          argv:\n            - ./x.sh\n            - --home=$HOME\n",
+		{"unknown", "environments:\n  a:\n    actions:\n      commands:\n        - name: t\n          argv:\n            - ./x.sh\n            - --home=$HOME\n            - $PID\n",
 			`bad.yaml:8: environments.a.actions.commands[0].argv[1]: $HOME is not a variable opsdeck fills (it knows $ENV, $PID`},
 		{"lower case", "environments:\n  a:\n    actions:\n      commands:\n        - {name: t, argv: [./x.sh, $pid]}\n",
 			`bad.yaml:5: environments.a.actions.commands[0].argv[1]: $pid is not a variable`},

@@ -7,6 +7,7 @@ package cmdvars
 
 import (
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 )
@@ -103,9 +104,23 @@ func scan(s string, visit func(r ref, literal bool)) {
 func nameStart(c byte) bool { return c == '_' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' }
 func nameByte(c byte) bool  { return nameStart(c) || c >= '0' && c <= '9' }
 
-// Refs are the names an argv refers to, in order of first use, known or
-// not (the configuration refuses unknown ones).
+// Refs are the variables an argv refers to, in order of first use: the
+// known names only. An argv that refers to none is passed as written,
+// dollars and all (a literal "$DATABASE_URL", "$$"), as before variables
+// were; one that does is expanded, and the configuration refuses an
+// unknown name beside them (a typo would run with the name itself).
 func Refs(argv ...string) []string {
+	var out []string
+	for _, n := range names(argv...) {
+		if Known(n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// names are the names an argv refers to, known or not, in order of first use.
+func names(argv ...string) []string {
 	var out []string
 	for _, a := range argv {
 		scan(a, func(r ref, literal bool) {
@@ -117,11 +132,46 @@ func Refs(argv ...string) []string {
 	return out
 }
 
+// Shelled reports whether argv runs a shell on a script it carries
+// (sh -c '…', bash -ec '…'): a value put into that script would be read
+// as shell, so such a command is a shell string: its variables reach it
+// in its environment only, never in its words.
+func Shelled(argv []string) bool {
+	if len(argv) < 3 {
+		return false
+	}
+	switch filepath.Base(argv[0]) {
+	case "sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "fish":
+	default:
+		return false
+	}
+	for _, a := range argv[1:] {
+		if len(a) < 2 || a[0] != '-' || a[1] == '-' {
+			continue
+		}
+		if strings.ContainsRune(a[1:], 'c') && strings.Trim(a[1:], "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") == "" {
+			return true
+		}
+	}
+	return false
+}
+
+// Resembles is the known name that name differs from only in case ("pid":
+// "PID"), or "".
+func Resembles(name string) string {
+	for _, n := range Names() {
+		if strings.EqualFold(n, name) && n != name {
+			return n
+		}
+	}
+	return ""
+}
+
 // ShellRefs are the variables a shell string uses: the known names among
 // its references ($PATH and $1 are the shell's own).
 func ShellRefs(shell string) []string {
 	var out []string
-	for _, n := range Refs(shell) {
+	for _, n := range names(shell) {
 		// ${PID:-x} and ${#PID} read PID too.
 		n = strings.TrimPrefix(n, "#")
 		if i := strings.IndexAny(n, ":-+=?#%/"); i > 0 {
@@ -147,8 +197,9 @@ func Unknown(arg string) []string {
 }
 
 // Expand replaces the references in arg by their values, in one pass: a
-// value is never read again, so a value holding "$PID" stays as it is. An
-// unknown name or one without a value is an error; "$$" is one dollar.
+// value is never read again, so a value holding "$PID" stays as it is. A
+// variable without a value is an error; an unknown name stays as written;
+// "$$" is one dollar.
 func Expand(arg string, values map[string]string) (string, error) {
 	var b strings.Builder
 	last := 0
@@ -161,6 +212,10 @@ func Expand(arg string, values map[string]string) (string, error) {
 		last = r.end
 		if literal {
 			b.WriteByte('$')
+			return
+		}
+		if !Known(r.name) {
+			b.WriteString(arg[r.start:r.end]) // not a variable: as written
 			return
 		}
 		v, ok := values[r.name]
