@@ -143,6 +143,7 @@ type Model struct {
 	// headerLine and footerLine measure the header's and footer's parts
 	// only when they changed.
 	headerLine, footerLine frame.SpreadMemo
+	headerRight            rightPick
 	frameKey               frameKey
 	viewsBuf               [][]string
 	boxed                  struct{ content, out string }

@@ -298,34 +298,64 @@ func (m *Model) header() string {
 	if n := m.failing(); n > 0 {
 		left += st.Error.Render(fmt.Sprintf("⚠ %d failing ", n))
 	}
-	right := st.Muted.Render(fmt.Sprintf("refresh %s · window %s · %s ",
+	// The right side's parts, most important first: what is paused and
+	// where the cursor is must stay when the line is short of room; the
+	// config's path, then the server's name give way first.
+	base := st.Muted.Render(fmt.Sprintf("refresh %s · window %s · %s ",
 		units.ShortDuration(m.deps.Refresh), units.ShortDuration(m.timeline.Window), m.deps.Now().Format("15:04")))
+	var pause, compare, config, server string
 	if srv := m.serverName(); srv != "" && m.w >= 100 {
-		right = st.Muted.Render(srv+" · ") + right
+		server = st.Muted.Render(srv + " · ")
 	}
 	if by := m.timeline.Compare; by > 0 {
-		right = st.Accent.Render("vs "+units.Offset(by)+" ") + st.Faint.Render("· ") + right
+		compare = st.Accent.Render("vs "+units.Offset(by)+" ") + st.Faint.Render("· ")
 	}
 	if src := m.deps.ConfigSource; src != "" && m.w >= 120 {
 		// The file's name is at the end of its path: keep that end.
 		if n, room := ansi.StringWidth(src), m.w/4; n > room {
 			src = ansi.TruncateLeft(src, n-room+1, "…")
 		}
-		right = st.Faint.Render("config "+src+" · ") + right
+		config = st.Faint.Render("config " + src + " · ")
 	}
 	if t := m.timeline; t.Paused {
-		pause := " ‖ PAUSED at " + t.At.Format("15:04:05")
+		p := " ‖ PAUSED at " + t.At.Format("15:04:05")
 		if !t.Cursor.IsZero() {
-			pause += " · cursor " + t.Cursor.Format("15:04:05")
+			p += " · cursor " + t.Cursor.Format("15:04:05")
 		}
-		right = st.BadgeReadonly.Render(pause+" ") + " " + right
+		pause = st.BadgeReadonly.Render(p+" ") + " "
 	}
+	right := m.headerRight.pick(left, m.w, pause+compare+config+server+base, pause+compare+server+base, pause+compare+base, pause+base, pause)
 	line := m.headerLine.Spread(left, right, m.w)
 	if env.Protected {
 		// Production must be unmistakable: the whole bar turns red.
 		return st.HeaderProtected.Render(ansi.Strip(line))
 	}
 	return line
+}
+
+// rightPick is the header's right side that fits beside its left, the
+// choice kept while neither changes (measuring is most of a header's cost).
+type rightPick struct {
+	left, full, out string
+	w               int
+}
+
+// pick is the first of candidates (fullest first) that fits beside left in
+// w cells; the last when none does (Spread then drops it).
+func (p *rightPick) pick(left string, w int, candidates ...string) string {
+	if p.left == left && p.w == w && p.full == candidates[0] {
+		return p.out
+	}
+	p.left, p.w, p.full = left, w, candidates[0]
+	room := w - ansi.StringWidth(left) - 1
+	p.out = candidates[len(candidates)-1]
+	for _, c := range candidates {
+		if ansi.StringWidth(c) <= room {
+			p.out = c
+			break
+		}
+	}
+	return p.out
 }
 
 func (m *Model) footer() string {
