@@ -46,6 +46,12 @@ func TestAShortRunStartsNoServer(t *testing.T) {
 		"BuildPrometheus":   buildRefused(ctx, PrometheusBuilt, BuildPrometheus),
 		"StartVictoriaLogs": func() error { _, err := StartVictoriaLogs(ctx); return err },
 		"BuildVictoriaLogs": buildRefused(ctx, VictoriaLogsBuilt, BuildVictoriaLogs),
+		"BuildSloth":        buildRefused(ctx, SlothBuilt, BuildSloth),
+		"StartVictoriaMetrics": func() error {
+			_, err := StartVictoriaMetrics(ctx, VictoriaMetricsOptions{})
+			return err
+		},
+		"StartVMAlert": func() error { _, err := StartVMAlert(ctx, nil, "", ""); return err },
 	}
 	for _, name := range startAndBuildFuncs(t) {
 		if _, ok := starts[name]; !ok {
