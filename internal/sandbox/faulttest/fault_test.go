@@ -306,8 +306,11 @@ func startConsole(t testing.TB, cfg *config.Config) *console {
 func startConsoleWith(t testing.TB, deps ui.Deps) *console {
 	c := &console{t: t, done: make(chan error, 1)}
 	m := ui.New(deps)
+	// 200 cells: the five state panes (with Celery and SLOs) get 40 each,
+	// room for a failure's words and the age of the last data, which this
+	// test reads; at 160 they were cut.
 	c.prog = tea.NewProgram(observed{m: m, c: c}, tea.WithInput(nil), tea.WithOutput(io.Discard),
-		tea.WithWindowSize(160, 48), tea.WithFPS(10), tea.WithoutSignals())
+		tea.WithWindowSize(200, 48), tea.WithFPS(10), tea.WithoutSignals())
 	go func() {
 		_, err := c.prog.Run()
 		c.done <- err
