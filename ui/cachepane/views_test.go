@@ -3,16 +3,16 @@ package cachepane
 import (
 	"context"
 	"errors"
-	"github.com/opsdeck/opsdeck/ui/pane/panetest"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/opsdeck/opsdeck/ui/pane/panetest"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/opsdeck/opsdeck/sources"
-	"github.com/opsdeck/opsdeck/ui/pane"
 	"github.com/opsdeck/opsdeck/ui/theme"
 )
 
@@ -59,8 +59,7 @@ func run(m *Model, cmd tea.Cmd) {
 // (not configured).
 func newPane(state string, w, h int) *Model {
 	now := t0
-	ctx := &pane.Context{Styles: theme.New(theme.Dark(), true), Now: func() time.Time { return now }, Refresh: 2 * time.Second,
-		Time: pane.NewTimeline(15 * time.Minute), Base: context.Background(), After: func(time.Duration, tea.Msg) tea.Cmd { return nil }}
+	ctx := panetest.Context(func() time.Time { return now })
 	src := &fakeCache{st: incident()}
 	o := Options{Source: src, Target: "cache.qa:6379/0", QueueThresholds: sources.Thresholds{Warn: f(100), Crit: f(1000)},
 		MemoryThresholds: sources.Thresholds{Warn: f(0.8), Crit: f(0.95)}}

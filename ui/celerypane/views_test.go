@@ -3,17 +3,17 @@ package celerypane
 import (
 	"context"
 	"errors"
-	"github.com/opsdeck/opsdeck/ui/pane/panetest"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/opsdeck/opsdeck/ui/pane/panetest"
+
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/opsdeck/opsdeck/sources"
-	"github.com/opsdeck/opsdeck/ui/pane"
 	"github.com/opsdeck/opsdeck/ui/theme"
 )
 
@@ -75,8 +75,7 @@ func run(m *Model, cmd tea.Cmd) {
 // (not configured); zoomed when asked.
 func newPane(state string, w, h int, zoomed bool) *Model {
 	now := t0
-	ctx := &pane.Context{Styles: theme.New(theme.Dark(), true), Now: func() time.Time { return now }, Refresh: 2 * time.Second,
-		Time: pane.NewTimeline(15 * time.Minute), Base: context.Background(), After: func(time.Duration, tea.Msg) tea.Cmd { return nil }}
+	ctx := panetest.Context(func() time.Time { return now })
 	src := &fakeCelery{st: incident()}
 	o := Options{Source: src, Target: "redis://broker.qa:6379/0", QueueThresholds: sources.Thresholds{Warn: f(100), Crit: f(1000)},
 		Hint: "P purge · T terminate · E retry · esc back"}

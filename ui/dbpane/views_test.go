@@ -3,16 +3,16 @@ package dbpane
 import (
 	"context"
 	"errors"
-	"github.com/opsdeck/opsdeck/ui/pane/panetest"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/opsdeck/opsdeck/ui/pane/panetest"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/opsdeck/opsdeck/sources"
-	"github.com/opsdeck/opsdeck/ui/pane"
 	"github.com/opsdeck/opsdeck/ui/theme"
 )
 
@@ -80,8 +80,7 @@ func run(m *Model, cmd tea.Cmd) {
 // (not configured); zoomed when asked.
 func newPane(state string, w, h int, zoomed bool) *Model {
 	now := t0
-	ctx := &pane.Context{Styles: theme.New(theme.Dark(), true), Now: func() time.Time { return now }, Refresh: 2 * time.Second,
-		Time: pane.NewTimeline(15 * time.Minute), Base: context.Background(), After: func(time.Duration, tea.Msg) tea.Cmd { return nil }}
+	ctx := panetest.Context(func() time.Time { return now })
 	src := &fakeDB{st: incident()}
 	o := Options{Source: src, Target: "db.qa:5432/origin_db", Thresholds: thresholds(),
 		Hints: Hints{Browse: "/ filter · s sort · esc back", Locks: "v next view · esc back", Statements: "v next view · esc back"}}

@@ -3,17 +3,15 @@ package driftpane
 import (
 	"context"
 	"errors"
-	"github.com/opsdeck/opsdeck/ui/pane/panetest"
 	"strings"
 	"testing"
 	"time"
 
-	tea "charm.land/bubbletea/v2"
+	"github.com/opsdeck/opsdeck/ui/pane/panetest"
+
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/opsdeck/opsdeck/sources"
-	"github.com/opsdeck/opsdeck/ui/pane"
-	"github.com/opsdeck/opsdeck/ui/theme"
 )
 
 var t0 = time.Date(2026, 11, 30, 14, 30, 0, 0, time.UTC)
@@ -50,8 +48,7 @@ func incident() (sources.MigrationState, sources.SchemaDrift) {
 // configured all fails: in the error state only the Alembic directory is.
 func newPane(state string, w, h int, zoomed bool) *Model {
 	now := t0
-	ctx := &pane.Context{Styles: theme.New(theme.Dark(), true), Now: func() time.Time { return now }, Refresh: 2 * time.Second,
-		Time: pane.NewTimeline(15 * time.Minute), Base: context.Background(), After: func(time.Duration, tea.Msg) tea.Cmd { return nil }}
+	ctx := panetest.Context(func() time.Time { return now })
 	mig, d := incident()
 	src := &fakeMigrations{st: mig}
 	o := Options{Source: src, Drift: &fakeDrift{d: d}, Check: "alembic-check", Hints: Hints{Zoom: "enter", Check: "c"}, Target: "migrations/"}

@@ -10,9 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/opsdeck/opsdeck/sources"
-	"github.com/opsdeck/opsdeck/ui/pane"
 	"github.com/opsdeck/opsdeck/ui/pane/panetest"
-	"github.com/opsdeck/opsdeck/ui/theme"
 )
 
 var t0 = time.Date(2026, 12, 6, 14, 0, 0, 0, time.UTC)
@@ -64,8 +62,7 @@ func run(m *Model, cmd tea.Cmd) {
 // (no objectives found).
 func newPane(state string, w, h int) *Model {
 	now := t0
-	ctx := &pane.Context{Styles: theme.New(theme.Dark(), true), Now: func() time.Time { return now }, Refresh: 2 * time.Second,
-		Time: pane.NewTimeline(15 * time.Minute), Base: context.Background(), After: func(time.Duration, tea.Msg) tea.Cmd { return nil }}
+	ctx := panetest.Context(func() time.Time { return now })
 	src := &fakeSLOs{slos: incident()}
 	if state == "none" {
 		src.slos = nil

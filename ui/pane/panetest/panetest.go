@@ -4,12 +4,17 @@
 package panetest
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
+	"github.com/opsdeck/opsdeck/ui/pane"
+	"github.com/opsdeck/opsdeck/ui/theme"
 )
 
 // Size is a pane's size in a view test; Zoomed draws it zoomed.
@@ -52,4 +57,11 @@ func Views(t *testing.T, states []string, sizes []Size, draw func(state string, 
 			})
 		}
 	}
+}
+
+// Context is the pane context of the views' goldens: the dark theme, a 2 s
+// refresh, a 15 m window, the clock now, and no timers.
+func Context(now func() time.Time) *pane.Context {
+	return &pane.Context{Styles: theme.New(theme.Dark(), true), Now: now, Refresh: 2 * time.Second,
+		Time: pane.NewTimeline(15 * time.Minute), Base: context.Background(), After: func(time.Duration, tea.Msg) tea.Cmd { return nil }}
 }
