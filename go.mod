@@ -78,3 +78,5 @@ require (
 tool honnef.co/go/tools/cmd/staticcheck
 
 replace charm.land/bubbletea/v2 => ./third_party/bubbletea
+
+replace github.com/mattn/go-runewidth => ./third_party/go-runewidth
