@@ -58,10 +58,6 @@ type Client struct {
 	// does not see its context's end.
 	psMu sync.Mutex
 	ps   *goredis.PubSub
-	// events is the subscription's own client, its connection dialed to
-	// rest between reads (resting.go); the broker's where it cannot (TLS).
-	events     *goredis.Client
-	eventsConn atomic.Pointer[restingConn]
 	// broadcasts counts the control commands sent (the budget: at most one
 	// a poll, none while heartbeats say enough).
 	broadcasts atomic.Int64
@@ -139,16 +135,6 @@ func New(o Options) (*Client, error) {
 			return nil, err
 		}
 	}
-	c.events = broker
-	if po.TLSConfig == nil {
-		eo, _ := goredis.ParseURL(o.BrokerURL) // parsed once already
-		eo.ClientName, eo.Protocol, eo.DisableIdentity = po.ClientName, po.Protocol, po.DisableIdentity
-		eo.MaxRetries, eo.PoolSize, eo.MaxIdleConns = -1, 1, 1
-		eo.DialTimeout, eo.ReadTimeout, eo.WriteTimeout, eo.ContextTimeoutEnabled = o.Timeout, o.Timeout, o.Timeout, true
-		eo.ReadBufferSize, eo.WriteBufferSize = po.ReadBufferSize, po.WriteBufferSize
-		eo.Dialer = restingDialer(o.Timeout, c.eventsConn.Store)
-		c.events = goredis.NewClient(eo)
-	}
 	c.listenCtx, c.stop = context.WithCancel(context.Background())
 	return c, nil
 }
@@ -172,9 +158,6 @@ func (c *Client) Close() {
 	if c.backend != c.broker {
 		c.backend.Close()
 	}
-	if c.events != c.broker {
-		c.events.Close()
-	}
 }
 
 // Target is host:port/db of the broker.
@@ -196,7 +179,7 @@ func (c *Client) listen(ctx context.Context) {
 	pattern := fmt.Sprintf("/%d.celeryev/*", c.db)
 	backoff := 500 * time.Millisecond
 	for ctx.Err() == nil {
-		ps := c.events.PSubscribe(ctx, pattern)
+		ps := c.broker.PSubscribe(ctx, pattern)
 		c.psMu.Lock()
 		c.ps = ps
 		c.psMu.Unlock()
@@ -219,9 +202,6 @@ func (c *Client) listen(ctx context.Context) {
 			continue
 		}
 		backoff = 500 * time.Millisecond
-		if rc := c.eventsConn.Load(); rc != nil {
-			rc.arm() // subscribed: every read from now on is of events
-		}
 		c.tr.connected(time.Now())
 		c.consume(ctx, ps)
 		ps.Close()

@@ -225,29 +225,11 @@ func (t *tracker) worker(ev Event, now time.Time) {
 		w = &workerSeen{firstProcessed: ev.Processed}
 		t.workers[ev.Hostname] = w
 	}
-	w.lastBeat, w.offline = beatAt(ev, now), ev.Type == "worker-offline"
+	w.lastBeat, w.offline = now, ev.Type == "worker-offline"
 	if ev.Freq > 0 {
 		w.freq = ev.Freq
 	}
 	w.active, w.processed, w.load = ev.Active, ev.Processed, ev.Loadavg
-}
-
-// beatAt dates a worker's event read at now. The stream is read once a
-// second (resting.go), so an event may be read up to a second after it
-// came: it is dated by its own timestamp, trusted within that second only,
-// so that a sender's clock ahead or far behind moves it no further.
-func beatAt(ev Event, now time.Time) time.Time {
-	if ev.Timestamp <= 0 {
-		return now
-	}
-	sent := time.Unix(0, int64(ev.Timestamp*float64(time.Second)))
-	if earliest := now.Add(-time.Second); sent.Before(earliest) {
-		return earliest
-	}
-	if sent.After(now) {
-		return now
-	}
-	return sent
 }
 
 // gone reports whether a worker's heartbeats stopped: it said goodbye, or
