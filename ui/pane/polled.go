@@ -149,9 +149,11 @@ func (p *Polled[T]) Body(iw, ih int) []string {
 	}
 	var lines []string
 	if p.Poll.Err != nil {
+		// The failure's words are what is read first: in a tall pane, as
+		// many lines as they take, up to half of it.
 		n := 1
 		if ih >= 10 {
-			n = 3
+			n = ih / 2
 		}
 		lines = ErrorLines(p.Ctx, p.Short, p.Scrubber.Error(p.Poll.Err), &p.Poll, iw, n)
 	}

@@ -107,3 +107,24 @@ func TestTickKeepsTheFrame(t *testing.T) {
 		t.Error("an answer did not draw the pane again")
 	}
 }
+
+// TestFailureKeepsItsWordsWhenNarrow: five state panes at 160 columns get
+// 32 cells each; a failure's words and its last data's age, what the
+// engineer reads first, are wrapped whole over the pane's lines rather
+// than cut, and the last data still shows below them.
+func TestFailureKeepsItsWordsWhenNarrow(t *testing.T) {
+	now := t0
+	p := newPolled(&now)
+	p.SetSize(32, 14)
+	answer(p, 7, nil)
+	now = t0.Add(5 * time.Second)
+	msg := "server closed the connection unexpectedly; this probably means the server terminated abnormally"
+	answer(p, 0, errors.New(msg))
+	got := text(p.View(false))
+	flat := strings.Join(strings.Fields(strings.NewReplacer("│", " ", "╭", " ", "╰", " ", "╮", " ", "╯", " ", "─", " ").Replace(got)), " ")
+	for _, want := range []string{msg, "last ok 5s ago; since 14:30:05", "stale value"} {
+		if !strings.Contains(flat, want) {
+			t.Errorf("%q not shown whole at 32x14:\n%s", want, got)
+		}
+	}
+}
