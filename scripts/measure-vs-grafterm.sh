@@ -16,6 +16,11 @@
 #   OPSDECK_BASE_BIN=path           another console build measured in the same
 #                                   rounds (e.g. the commit before a change)
 #   OPSDECK_ALT_BIN=path            a third, "alt" (e.g. a wrapper that sets GOGC)
+#   OPSDECK_STORE=victoriametrics   every contender reads a VictoriaMetrics (Debian's)
+#                                   scraping the demo's API instead of its Prometheus,
+#                                   with vmalert evaluating the demo's rules (recording
+#                                   and alerting, to its Alertmanager) and served under
+#                                   VictoriaMetrics' own API (-vmalert.proxyURL)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-3}
@@ -57,6 +62,33 @@ done
 prom=$(sed -n 's/.*prometheus: {url: "\([^"]*\)".*/\1/p' "$cfg" | head -1)
 [[ -n $prom ]] || { echo "measure-vs: no Prometheus in $cfg" >&2; exit 1; }
 printf '{"version":"v1","datasources":{"prometheus":{"prometheus":{"address":"%s"}}}}\n' "$prom" >"$work/datasources.json"
+if [[ ${OPSDECK_STORE:-prometheus} == victoriametrics ]]; then
+  for b in victoria-metrics vmalert curl python3; do command -v $b >/dev/null || { echo "measure-vs: $b missing (scripts/deps.sh)" >&2; exit 1; }; done
+  free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+  # The demo Prometheus's own configuration: its targets, interval and rule files.
+  promconf=$(curl -fsS "$prom/api/v1/status/flags" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["config.file"])')
+  confdir=$(dirname "$promconf")
+  vmport=$(free_port) vmaport=$(free_port)
+  mkdir -p "$work/vm"
+  sed -n '/^scrape_configs:/,$p' "$promconf" | sed '1i global: {scrape_interval: 1s}' >"$work/vm/scrape.yml"
+  am=$(sed -n '/alertmanagers:/,/targets/p' "$promconf" | sed -n 's/.*targets: \["\([^"]*\)".*/\1/p')
+  rules=()
+  for f in $(sed -n 's/^rule_files: \[\(.*\)\]/\1/p' "$promconf" | tr -d ' ' | tr ',' ' '); do rules+=("-rule=$confdir/$f"); done
+  victoria-metrics -storageDataPath="$work/vm/data" -httpListenAddr="127.0.0.1:$vmport" -promscrape.config="$work/vm/scrape.yml" \
+    -memory.allowedPercent=5 -loggerLevel=WARN -vmalert.proxyURL="http://127.0.0.1:$vmaport" >"$work/vm/vm.log" 2>&1 &
+  vm_pid=$!
+  vmalert "${rules[@]}" -datasource.url="http://127.0.0.1:$vmport" -remoteWrite.url="http://127.0.0.1:$vmport" \
+    -remoteWrite.flushInterval=1s -notifier.url="http://$am" -evaluationInterval=1s \
+    -httpListenAddr="127.0.0.1:$vmaport" -loggerLevel=WARN >"$work/vm/vmalert.log" 2>&1 &
+  vmalert_pid=$!
+  trap 'kill $vm_pid $vmalert_pid 2>/dev/null || true; cleanup' EXIT
+  until curl -fsS "http://127.0.0.1:$vmport/health" >/dev/null 2>&1; do kill -0 $vm_pid || { cat "$work/vm/vm.log" >&2; exit 1; }; sleep 0.2; done
+  sed "s#$prom#http://127.0.0.1:$vmport#" "$cfg" >"$work/vm/opsdeck.yaml"
+  cfg=$work/vm/opsdeck.yaml prom=http://127.0.0.1:$vmport
+  printf '{"version":"v1","datasources":{"prometheus":{"prometheus":{"address":"%s"}}}}\n' "$prom" >"$work/datasources.json"
+  echo "store: VictoriaMetrics $(dpkg-query -W -f '${Version}' victoria-metrics 2>/dev/null) at $prom, vmalert with ${#rules[@]} rule files" >&2
+  sleep 30 # the windows the rules' rates need
+fi
 sleep 5 # a few samples in Prometheus for the first frames
 
 hz=$(getconf CLK_TCK)
