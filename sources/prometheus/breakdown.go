@@ -1,6 +1,7 @@
 package prometheus
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -113,6 +114,12 @@ func (c *Client) BreakdownEarly(ctx context.Context, spec sources.SignalSpec, la
 	if at.IsZero() {
 		at = w.End
 	}
+	// The ranking is asked beside the labels lookup rather than after it, by
+	// the label asked for or, with none, the one this query was split by
+	// last: the lookup (tens of milliseconds on VictoriaMetrics) is then off
+	// the rows' path. A guess the lookup proves wrong is cancelled.
+	guess := c.speculate(ctx, spec, cmp.Or(label, c.splitBefore(spec.Query)), at)
+	defer guess.cancel()
 	// Looked up to the moment the rows are read, not the chart's last step:
 	// a series younger than the step (all of them, on a Prometheus started
 	// since) carries labels too.
@@ -126,6 +133,7 @@ func (c *Client) BreakdownEarly(ctx context.Context, spec sources.SignalSpec, la
 			return b, &Error{Kind: KindCannotSplit, Msg: "the query's series carry no label to split by"}
 		}
 		b.Label = labels[0]
+		c.splitAgain(spec.Query, b.Label)
 	}
 	query, err := splitQuery(spec, b.Label)
 	if err != nil {
@@ -135,11 +143,7 @@ func (c *Client) BreakdownEarly(ctx context.Context, spec sources.SignalSpec, la
 	// Prometheus ranks and counts: only the ten largest values travel, and
 	// the chart then asks for exactly those, so a label of a hundred
 	// thousand values costs what ten do.
-	n := strconv.Itoa(sources.MaxBreakdownRows)
-	queries := map[string]string{
-		"top":   "topk(" + n + ", " + query + ")",
-		"count": "count(" + query + ")",
-	}
+	queries := map[string]string{"count": "count(" + query + ")"}
 	if spec.Additive {
 		queries["sum"] = "sum(" + query + ")"
 	}
@@ -170,23 +174,13 @@ func (c *Client) BreakdownEarly(ctx context.Context, spec sources.SignalSpec, la
 	}
 	rest := func() {
 		for name, q := range queries {
-			if name != "top" {
-				ask(name, func(ctx context.Context) (model.Value, []string, error) { return c.query(ctx, q, at) })
-			}
+			ask(name, func(ctx context.Context) (model.Value, []string, error) { return c.query(ctx, q, at) })
 		}
 	}
 	ask("top", func(ctx context.Context) (model.Value, []string, error) {
-		// Ranked the cheap way when there is one; it leaves out the values at
-		// zero, so with fewer than ten left the split itself ranks them.
-		rank := rankQuery(spec, b.Label)
-		var v model.Value
-		var notes []string
-		var err error
-		if rank != "" {
-			v, notes, err = c.query(ctx, "topk("+n+", "+rank+")", at)
-		}
-		if top, ok := v.(model.Vector); rank == "" || err != nil || !ok || len(top) < sources.MaxBreakdownRows {
-			v, notes, err = c.query(ctx, queries["top"], at)
+		v, notes, err := guess.answer(b.Label)
+		if v == nil && err == nil {
+			v, notes, err = c.rank(ctx, spec, b.Label, at)
 		}
 		// The chart needs the top values alone: it is asked for as soon
 		// as they come, while the count and the sum are still running.
@@ -234,6 +228,85 @@ func (c *Client) BreakdownEarly(ctx context.Context, spec sources.SignalSpec, la
 	}
 	b.Rows = all
 	return b, nil
+}
+
+// rank asks for the ten largest values of spec split by label: by its
+// cheaper ranking when it has one, which leaves out the values at zero, so
+// with fewer than ten left the split itself ranks them.
+func (c *Client) rank(ctx context.Context, spec sources.SignalSpec, label string, at time.Time) (model.Value, []string, error) {
+	query, err := splitQuery(spec, label)
+	if err != nil {
+		return nil, nil, err
+	}
+	n := strconv.Itoa(sources.MaxBreakdownRows)
+	rank := rankQuery(spec, label)
+	var v model.Value
+	var notes []string
+	if rank != "" {
+		v, notes, err = c.query(ctx, "topk("+n+", "+rank+")", at)
+	}
+	if top, ok := v.(model.Vector); rank == "" || err != nil || !ok || len(top) < sources.MaxBreakdownRows {
+		v, notes, err = c.query(ctx, "topk("+n+", "+query+")", at)
+	}
+	return v, notes, err
+}
+
+// ranking is a ranking asked before the label to split by is known.
+type ranking struct {
+	label  string // "" when none was asked
+	cancel context.CancelFunc
+	done   chan struct{}
+	v      model.Value
+	notes  []string
+	err    error
+}
+
+// speculate asks for spec's ranking by label in the background (nothing
+// when label is "" or not a label name), its answer kept for answer.
+func (c *Client) speculate(ctx context.Context, spec sources.SignalSpec, label string, at time.Time) *ranking {
+	r := &ranking{cancel: func() {}}
+	if !labelName.MatchString(label) {
+		return r
+	}
+	ctx, r.cancel = context.WithTimeout(ctx, c.timeout)
+	r.label, r.done = label, make(chan struct{})
+	go func() {
+		defer close(r.done)
+		r.v, r.notes, r.err = c.rank(ctx, spec, label, at)
+	}()
+	return r
+}
+
+// answer is the ranking's answer when it was asked by label (waiting for
+// it), else nil, nil, nil: it is cancelled, and the caller asks itself.
+func (r *ranking) answer(label string) (model.Value, []string, error) {
+	if r.label == "" || r.label != label {
+		r.cancel()
+		return nil, nil, nil
+	}
+	<-r.done
+	return r.v, r.notes, r.err
+}
+
+// splitBefore is the label query was last split by when none was asked,
+// the first preferred label before that.
+func (c *Client) splitBefore(query string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if l, ok := c.splitBy[query]; ok {
+		return l
+	}
+	return preferredLabels[0]
+}
+
+// splitAgain remembers label as the one query was split by.
+func (c *Client) splitAgain(query, label string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.splitBy == nil {
+		c.splitBy = map[string]string{}
+	}
+	c.splitBy[query] = label
 }
 
 // rowsOf are the rows of the values in vec, their charts from matrix over

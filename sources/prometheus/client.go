@@ -64,6 +64,9 @@ type Client struct {
 	diagnoses map[string]diagnosis
 	flavour   Flavour
 	flavourAt time.Time
+	// splitBy is the label each query was last split by when none was
+	// asked: the likeliest choice the next time (a few queries, the panes').
+	splitBy map[string]string
 
 	// rules reads the alerts: this client, or the one of Options.AlertsURL.
 	rules *Client
