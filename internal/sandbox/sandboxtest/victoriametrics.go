@@ -9,10 +9,14 @@ import (
 )
 
 // NewVictoriaMetrics starts VictoriaMetrics for one test and stops it when
-// the test ends.
+// the test ends; the current release is built first when the cache has none.
 func NewVictoriaMetrics(t testing.TB, opts servers.VictoriaMetricsOptions) *servers.VictoriaMetrics {
 	t.Helper()
-	return startFor(t, "VictoriaMetrics", time.Minute, func(ctx context.Context) (*servers.VictoriaMetrics, error) {
+	timeout := time.Minute
+	if opts.Current && !servers.VictoriaMetricsBuilt() {
+		timeout = 20 * time.Minute
+	}
+	return startFor(t, "VictoriaMetrics", timeout, func(ctx context.Context) (*servers.VictoriaMetrics, error) {
 		return servers.StartVictoriaMetrics(ctx, opts)
 	})
 }

@@ -51,7 +51,8 @@ func TestAShortRunStartsNoServer(t *testing.T) {
 			_, err := StartVictoriaMetrics(ctx, VictoriaMetricsOptions{})
 			return err
 		},
-		"StartVMAlert": func() error { _, err := StartVMAlert(ctx, nil, "", ""); return err },
+		"BuildVictoriaMetrics": buildRefused(ctx, VictoriaMetricsBuilt, BuildVictoriaMetrics),
+		"StartVMAlert":         func() error { _, err := StartVMAlert(ctx, nil, "", ""); return err },
 	}
 	for _, name := range startAndBuildFuncs(t) {
 		if _, ok := starts[name]; !ok {

@@ -11,8 +11,7 @@ import (
 	"time"
 )
 
-// VictoriaMetricsOptions shape a throwaway VictoriaMetrics (Debian's
-// victoria-metrics, single node).
+// VictoriaMetricsOptions shape a throwaway single-node VictoriaMetrics.
 type VictoriaMetricsOptions struct {
 	// Targets are host:port addresses serving /metrics, scraped as Job.
 	Targets []string
@@ -23,6 +22,34 @@ type VictoriaMetricsOptions struct {
 	// VMAlertProxy, a vmalert's URL, is served under the server's own
 	// /api/v1/alerts and /api/v1/rules (-vmalert.proxyURL).
 	VMAlertProxy string
+	// Current runs the current VictoriaMetrics release
+	// (VictoriaMetricsVersion, built into the cache by `make
+	// victoriametrics`) instead of the system's (Debian's 1.79.5).
+	Current bool
+}
+
+// DebianVictoriaMetricsVersion is the victoria-metrics Debian packages, the
+// one run unless Current (its build reports no version of its own).
+const DebianVictoriaMetricsVersion = "1.79.5"
+
+// VictoriaMetricsVersion is the release tools/victoriametrics pins: the
+// newest whose go.mod asks for no newer Go than opsdeck's 1.26.8 (v1.152.0
+// wants 1.27.1), built from the module proxy.
+const VictoriaMetricsVersion = "v1.151.0"
+
+func victoriaMetricsBuild() pinned {
+	return pinned{name: "victoriametrics", version: VictoriaMetricsVersion, pkg: "github.com/VictoriaMetrics/VictoriaMetrics/app/victoria-metrics",
+		ldflags: "-X github.com/VictoriaMetrics/VictoriaMetrics/lib/buildinfo.Version=victoria-metrics-" + VictoriaMetricsVersion}
+}
+
+// VictoriaMetricsBuilt reports whether the cache holds the current
+// VictoriaMetrics.
+func VictoriaMetricsBuilt() bool { return victoriaMetricsBuild().built() }
+
+// BuildVictoriaMetrics builds the current VictoriaMetrics into the cache
+// when it is not there yet (a minute or two the first time).
+func BuildVictoriaMetrics(ctx context.Context) (string, error) {
+	return victoriaMetricsBuild().build(ctx)
 }
 
 // VictoriaMetrics is a running throwaway VictoriaMetrics: it scrapes the
@@ -55,7 +82,13 @@ func StartVictoriaMetrics(ctx context.Context, opts VictoriaMetricsOptions) (*Vi
 	if err := refuseShort(); err != nil {
 		return nil, err
 	}
-	bin, err := LookPath("victoria-metrics", "victoria-metrics")
+	var bin string
+	var err error
+	if opts.Current {
+		bin, err = BuildVictoriaMetrics(ctx)
+	} else {
+		bin, err = LookPath("victoria-metrics", "victoria-metrics")
+	}
 	if err != nil {
 		return nil, err
 	}
