@@ -8,7 +8,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 BUILD    := CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w -X github.com/opsdeck/opsdeck/cli.version=$(VERSION)"
 FUZZTIME ?= 30s
 
-.PHONY: all build test demo bench fuzz lint screenshots measure measure-vs deps clean jaeger prometheus victorialogs sloth slo-rules
+.PHONY: all build test demo bench fuzz lint screenshots measure measure-vs deps clean jaeger prometheus victorialogs victoriametrics sloth slo-rules
 
 all: build
 
@@ -37,6 +37,12 @@ prometheus:
 victorialogs:
 	@$(GO) run ./tools/serverbuild victorialogs >/dev/null
 
+## victoriametrics: the current VictoriaMetrics release, built once into the
+## user's cache from tools/victoriametrics, for the breakdown benchmark on
+## today's server as well as on Debian's 1.79.5 (everything else runs Debian's)
+victoriametrics:
+	@$(GO) run ./tools/serverbuild victoriametrics >/dev/null
+
 ## sloth: the SLO rule generator (tools/sloth, pinned), built once into the
 ## user's cache; slo-rules: Origin's SLO rules regenerated from their spec
 sloth:
@@ -61,7 +67,7 @@ demo: deps build jaeger victorialogs
 
 ## bench: performance budgets (docs/PERFORMANCE.md); fails when one is broken;
 ## one package at a time, so that no benchmark times another's load
-bench: deps jaeger victorialogs prometheus
+bench: deps jaeger victorialogs prometheus victoriametrics
 	@scripts/deps.sh --squawk
 	$(GO) test -p 1 -run '^$$' -bench . -benchmem -count=1 ./...
 

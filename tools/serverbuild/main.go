@@ -14,18 +14,19 @@ func main() {
 		built   func() bool
 		build   func(context.Context) (string, error)
 	}{
-		"jaeger":       {servers.JaegerVersion, servers.JaegerBuilt, servers.BuildJaeger},
-		"prometheus":   {servers.PrometheusVersion, servers.PrometheusBuilt, servers.BuildPrometheus},
-		"sloth":        {servers.SlothVersion, servers.SlothBuilt, servers.BuildSloth},
-		"victorialogs": {servers.VictoriaLogsVersion, servers.VictoriaLogsBuilt, servers.BuildVictoriaLogs},
+		"jaeger":          {servers.JaegerVersion, servers.JaegerBuilt, servers.BuildJaeger},
+		"prometheus":      {servers.PrometheusVersion, servers.PrometheusBuilt, servers.BuildPrometheus},
+		"sloth":           {servers.SlothVersion, servers.SlothBuilt, servers.BuildSloth},
+		"victorialogs":    {servers.VictoriaLogsVersion, servers.VictoriaLogsBuilt, servers.BuildVictoriaLogs},
+		"victoriametrics": {servers.VictoriaMetricsVersion, servers.VictoriaMetricsBuilt, servers.BuildVictoriaMetrics},
 	}
 	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: serverbuild jaeger|prometheus|sloth|victorialogs")
+		fmt.Fprintln(os.Stderr, "usage: serverbuild jaeger|prometheus|sloth|victorialogs|victoriametrics")
 		os.Exit(2)
 	}
 	s, ok := servers[os.Args[1]]
 	if !ok {
-		fmt.Fprintf(os.Stderr, "serverbuild: no server %q (jaeger, prometheus, sloth, victorialogs)\n", os.Args[1])
+		fmt.Fprintf(os.Stderr, "serverbuild: no server %q (jaeger, prometheus, sloth, victorialogs, victoriametrics)\n", os.Args[1])
 		os.Exit(2)
 	}
 	if !s.built() {
