@@ -35,6 +35,9 @@ type cursedRenderer struct {
 	starting      bool // indicates whether the renderer is starting after being stopped
 	pendingErase  bool // an scr.Erase() is pending and hasn't been drained by flush yet
 	noInput       bool // whether input is disabled, in which case keyboard enhancement queries are pointless
+	// lines are the last frame's lines as drawn into cellbuf (opsdeck's
+	// patch: a frame redraws only the lines that changed).
+	lines []string
 }
 
 var _ renderer = &cursedRenderer{}
@@ -328,6 +331,13 @@ func (s *cursedRenderer) flush(closing bool) error {
 		return nil
 	}
 
+	// Only the changed lines are drawn again when the cell buffer holds the
+	// last frame as it was drawn (opsdeck's patch).
+	lines := strings.Split(view.Content, "\n")
+	changedOnly := s.changedOnly(view, frameArea, lines)
+	previous := s.lines
+	s.lines = lines
+
 	// We're no longer starting.
 	s.starting = false
 	s.pendingErase = false
@@ -345,10 +355,7 @@ func (s *cursedRenderer) flush(closing bool) error {
 		s.cellbuf.Resize(frameArea.Dx(), frameArea.Dy())
 	}
 
-	// Clear our screen buffer before copying the new frame into it to ensure
-	// we erase any old content.
-	s.cellbuf.Clear()
-	content.Draw(s.cellbuf, s.cellbuf.Bounds())
+	s.draw(content, lines, previous, changedOnly)
 
 	// If the frame height is greater than the screen height, we drop the
 	// lines from the top of the buffer.
@@ -944,4 +951,52 @@ func keyboardEnhancementsFlags(ke KeyboardEnhancements) int {
 		flags |= ansi.KittyReportAssociatedKeys
 	}
 	return flags
+}
+
+// changedOnly reports whether the frame of lines can be drawn by its
+// changed lines alone (opsdeck's patch): the cell buffer holds the last
+// frame as drawn (no erase, resize or screen switch since, the same number
+// of lines) and each line starts with the pen at rest.
+func (s *cursedRenderer) changedOnly(view View, frameArea uv.Rectangle, lines []string) bool {
+	return !s.starting && !s.pendingErase && s.lastView != nil && s.lastView.AltScreen == view.AltScreen &&
+		frameArea == s.cellbuf.Bounds() && frameArea.Dy() <= s.height && len(lines) == len(s.lines) &&
+		!strings.Contains(view.Content, "\r") && penAtRest(lines)
+}
+
+// draw puts the frame into the cell buffer (opsdeck's patch). With
+// changedOnly, only the lines that differ from previous are drawn again,
+// each cleared first (Draw), and only the cells that differ are touched, so
+// the renderer compares those lines alone; else the whole buffer is cleared
+// and drawn, as upstream does.
+func (s *cursedRenderer) draw(content *uv.StyledString, lines, previous []string, changedOnly bool) {
+	if !changedOnly {
+		// Clear our screen buffer before copying the new frame into it to ensure
+		// we erase any old content.
+		s.cellbuf.Clear()
+		content.Draw(s.cellbuf, s.cellbuf.Bounds())
+		return
+	}
+	for y, line := range lines {
+		if line != previous[y] {
+			uv.NewStyledString(line).Draw(s.cellbuf, uv.Rect(0, y, s.cellbuf.Width(), 1))
+		}
+	}
+}
+
+// penAtRest reports whether every line of a frame starts with the default
+// pen, so that a line drawn alone is drawn as within the whole frame: each
+// line whose last escape sequence is a reset of the style (SGR 0), or with
+// none, ends as it began. A frame with any other trailing sequence (a style
+// carried across lines, a hyperlink) is drawn whole.
+func penAtRest(lines []string) bool {
+	for _, line := range lines {
+		i := strings.LastIndexByte(line, ansi.ESC)
+		if i < 0 {
+			continue
+		}
+		if rest := line[i:]; !strings.HasPrefix(rest, "\x1b[m") && !strings.HasPrefix(rest, "\x1b[0m") {
+			return false
+		}
+	}
+	return true
 }
