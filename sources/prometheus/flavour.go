@@ -50,7 +50,8 @@ const flavourTTL = 5 * time.Minute
 
 // Flavour says which server this is, from its build info: Prometheus names
 // its version, Thanos and Mimir their application or branch, and
-// VictoriaMetrics answers an empty object. Cached; "" when it cannot tell.
+// VictoriaMetrics answers an empty object or a version alone. Cached; ""
+// when it cannot tell.
 func (c *Client) Flavour(ctx context.Context) Flavour {
 	c.mu.Lock()
 	if !c.flavourAt.IsZero() && time.Since(c.flavourAt) < flavourTTL {
@@ -94,8 +95,12 @@ func (c *Client) detect(ctx context.Context) (Flavour, bool) {
 		return Flavour{}, true
 	}
 	json.Unmarshal(raw, &info)
+	_, version := fields["version"]
 	switch {
-	case len(fields) == 0:
+	case len(fields) == 0 || len(fields) == 1 && version:
+		// VictoriaMetrics answers an empty object (1.79) or, since, a fixed
+		// Prometheus version alone ("2.24.0"); Prometheus and Thanos always
+		// add the revision, branch and Go version, Mimir its application.
 		f := Flavour{Name: FlavourVictoriaMetrics}
 		f.LatencyOffset = c.measureOffset(ctx)
 		return f, true

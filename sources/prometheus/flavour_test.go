@@ -44,6 +44,10 @@ func TestFlavours(t *testing.T) {
 			url: func(t *testing.T, api string) string {
 				return sandboxtest.NewVictoriaMetrics(t, servers.VictoriaMetricsOptions{Targets: []string{api}}).URL()
 			}, exemplars: "not supported by this server"},
+		{name: "victoriametrics-current", flavour: FlavourVictoriaMetrics, offset: true,
+			url: func(t *testing.T, api string) string {
+				return sandboxtest.NewVictoriaMetrics(t, servers.VictoriaMetricsOptions{Targets: []string{api}, Current: true}).URL()
+			}, exemplars: "not supported by this server"},
 	}
 	for _, r := range rows {
 		t.Run(r.name, func(t *testing.T) {
