@@ -165,7 +165,7 @@ func describeAPI(e *apiError) *Error {
 		return t
 	}
 	switch e.Type {
-	case errBadData, errVMRejected:
+	case errBadData, errVMRejected, errVMBadRequest:
 		return &Error{Kind: KindQueryRejected, Msg: "query rejected: " + e.Msg}
 	case errExec, errTimeout, errCanceled:
 		return &Error{Kind: KindQueryFailed, Msg: "query failed: " + e.Msg}

@@ -29,6 +29,8 @@ func TestFlavourErrorShapes(t *testing.T) {
 	}{
 		{"vm rejected", 422, "application/json", `{"status":"error","errorType":"422","error":"cannot parse \"sum(\": unexpected end of stream"}`,
 			KindQueryRejected, []string{"query rejected"}},
+		{"vm current rejected", 400, "application/json", `{"status":"error","errorType":"400","error":"error when executing query=\"info(up)\" for (time=1796607576884, step=300000): unsupported function \"info\""}`,
+			KindQueryRejected, []string{"query rejected", "unsupported function"}},
 		{"vm limit", 422, "application/json", `{"status":"error","errorType":"422","error":"error when executing query=\"x\": cannot fetch query results: the number of matching timeseries exceeds 300000; either narrow down the search or increase -search.maxUniqueTimeseries command-line flag value"}`,
 			KindLimit, []string{"limit exceeded", "-search.maxUniqueTimeseries", "narrow the query"}},
 		{"prometheus max samples", 422, "application/json", `{"status":"error","errorType":"execution","error":"query processing would load too many samples into memory in query execution"}`,

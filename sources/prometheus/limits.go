@@ -5,9 +5,13 @@ import (
 	"strings"
 )
 
-// errVMRejected is VictoriaMetrics' errorType for a query it refuses: the
-// HTTP status, 422, written as the type.
-const errVMRejected = "422"
+// errVMRejected and errVMBadRequest are VictoriaMetrics' errorTypes for a
+// query it refuses: the HTTP status written as the type, 422 (1.79) or 400
+// (the current releases).
+const (
+	errVMRejected   = "422"
+	errVMBadRequest = "400"
+)
 
 // limitFlag finds the flag a server names in a limit error:
 // VictoriaMetrics' -search.max… ("exceeds -search.maxUniqueTimeseries"),
