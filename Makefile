@@ -38,8 +38,8 @@ victorialogs:
 	@$(GO) run ./tools/serverbuild victorialogs >/dev/null
 
 ## victoriametrics: the current VictoriaMetrics release, built once into the
-## user's cache from tools/victoriametrics, for the breakdown benchmark on
-## today's server as well as on Debian's 1.79.5 (everything else runs Debian's)
+## user's cache from tools/victoriametrics: a column of the feature table and
+## of the breakdown benchmark beside Debian's 1.79.5
 victoriametrics:
 	@$(GO) run ./tools/serverbuild victoriametrics >/dev/null
 
@@ -53,7 +53,7 @@ slo-rules: sloth
 
 ## test: everything, against real PostgreSQL, Redis, Prometheus and tmux;
 ## then one real frame through the screenshot pipeline (smoke test)
-test: deps build jaeger prometheus victorialogs
+test: deps build jaeger prometheus victoriametrics victorialogs
 	@scripts/deps.sh --screenshots
 	@scripts/deps.sh --squawk
 	$(GO) vet ./...

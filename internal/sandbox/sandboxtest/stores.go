@@ -20,8 +20,9 @@ type Store interface {
 // client is tested against.
 type Flavour struct {
 	Name string
-	// VictoriaMetrics: Debian's victoria-metrics (rules through vmalert);
-	// else Prometheus, the current release when Current.
+	// VictoriaMetrics: victoria-metrics (rules through Debian's vmalert);
+	// else Prometheus. Current: the current release (built into the cache)
+	// rather than Debian's.
 	VictoriaMetrics bool
 	Current         bool
 	// Lag is how far behind now the server evaluates an instant query asked
@@ -30,13 +31,15 @@ type Flavour struct {
 	Lag time.Duration
 }
 
-// Flavours are Debian's Prometheus (2.42), the current release and Debian's
-// VictoriaMetrics (1.79.5).
+// Flavours are Debian's Prometheus (2.42), the current release, Debian's
+// VictoriaMetrics (1.79.5) and the current release of it, which tells
+// itself apart differently (its build info names a Prometheus version).
 func Flavours() []Flavour {
 	return []Flavour{
 		{Name: "prometheus-2.42"},
 		{Name: "prometheus-current", Current: true},
 		{Name: "victoriametrics", VictoriaMetrics: true, Lag: 30 * time.Second},
+		{Name: "victoriametrics-current", VictoriaMetrics: true, Current: true, Lag: 30 * time.Second},
 	}
 }
 
@@ -68,7 +71,7 @@ func (f Flavour) Start(t testing.TB, opts servers.PrometheusOptions) Store {
 		opts.Current = f.Current
 		return NewPrometheus(t, opts)
 	}
-	vm := NewVictoriaMetrics(t, servers.VictoriaMetricsOptions{Targets: opts.Targets, Job: opts.Job, ScrapeInterval: opts.ScrapeInterval})
+	vm := NewVictoriaMetrics(t, servers.VictoriaMetricsOptions{Targets: opts.Targets, Job: opts.Job, ScrapeInterval: opts.ScrapeInterval, Current: f.Current})
 	if opts.History != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
