@@ -19,6 +19,15 @@ type pinned struct {
 	ldflags string
 }
 
+// orSystem is the pinned build when current (built first if need be), else
+// the system's bin from Debian's pkg.
+func (p pinned) orSystem(ctx context.Context, current bool, bin, pkg string) (string, error) {
+	if current {
+		return p.build(ctx)
+	}
+	return LookPath(bin, pkg)
+}
+
 // path is where the built binary is cached.
 func (p pinned) path() (string, error) {
 	dir, err := os.UserCacheDir()

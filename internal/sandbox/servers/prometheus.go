@@ -77,13 +77,7 @@ func StartPrometheus(ctx context.Context, opts PrometheusOptions) (*Prometheus, 
 	if err := refuseShort(); err != nil {
 		return nil, err
 	}
-	var bin string
-	var err error
-	if opts.Current {
-		bin, err = BuildPrometheus(ctx)
-	} else {
-		bin, err = LookPath("prometheus", "prometheus")
-	}
+	bin, err := prometheusBuild().orSystem(ctx, opts.Current, "prometheus", "prometheus")
 	if err != nil {
 		return nil, err
 	}

@@ -82,13 +82,7 @@ func StartVictoriaMetrics(ctx context.Context, opts VictoriaMetricsOptions) (*Vi
 	if err := refuseShort(); err != nil {
 		return nil, err
 	}
-	var bin string
-	var err error
-	if opts.Current {
-		bin, err = BuildVictoriaMetrics(ctx)
-	} else {
-		bin, err = LookPath("victoria-metrics", "victoria-metrics")
-	}
+	bin, err := victoriaMetricsBuild().orSystem(ctx, opts.Current, "victoria-metrics", "victoria-metrics")
 	if err != nil {
 		return nil, err
 	}
