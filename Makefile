@@ -8,7 +8,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 BUILD    := CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w -X github.com/opsdeck/opsdeck/cli.version=$(VERSION)"
 FUZZTIME ?= 30s
 
-.PHONY: all build test demo bench fuzz lint screenshots measure measure-vs deps clean jaeger prometheus victorialogs victoriametrics sloth slo-rules
+.PHONY: all build test demo bench fuzz lint screenshots measure measure-vs deps clean jaeger prometheus thanos victorialogs victoriametrics sloth slo-rules
 
 all: build
 
@@ -43,6 +43,12 @@ victorialogs:
 victoriametrics:
 	@$(GO) run ./tools/serverbuild victoriametrics >/dev/null
 
+## thanos: a Thanos release (querier and sidecar, one binary), built once
+## into the user's cache from tools/thanos: the tests' querier in front of
+## two Prometheus replicas (partial responses, deduplication)
+thanos:
+	@$(GO) run ./tools/serverbuild thanos >/dev/null
+
 ## sloth: the SLO rule generator (tools/sloth, pinned), built once into the
 ## user's cache; slo-rules: Origin's SLO rules regenerated from their spec
 sloth:
@@ -53,7 +59,7 @@ slo-rules: sloth
 
 ## test: everything, against real PostgreSQL, Redis, Prometheus and tmux;
 ## then one real frame through the screenshot pipeline (smoke test)
-test: deps build jaeger prometheus victoriametrics victorialogs
+test: deps build jaeger prometheus thanos victoriametrics victorialogs
 	@scripts/deps.sh --screenshots
 	@scripts/deps.sh --squawk
 	$(GO) vet ./...

@@ -5,5 +5,5 @@
 // (before `make bench`) and their neighbours call it, so that no test waits
 // minutes for a build.
 //
-// Usage: serverbuild jaeger|prometheus|sloth|victorialogs|victoriametrics
+// Usage: serverbuild jaeger|prometheus|sloth|thanos|victorialogs|victoriametrics
 package main

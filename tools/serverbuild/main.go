@@ -17,16 +17,17 @@ func main() {
 		"jaeger":          {servers.JaegerVersion, servers.JaegerBuilt, servers.BuildJaeger},
 		"prometheus":      {servers.PrometheusVersion, servers.PrometheusBuilt, servers.BuildPrometheus},
 		"sloth":           {servers.SlothVersion, servers.SlothBuilt, servers.BuildSloth},
+		"thanos":          {servers.ThanosVersion, servers.ThanosBuilt, servers.BuildThanos},
 		"victorialogs":    {servers.VictoriaLogsVersion, servers.VictoriaLogsBuilt, servers.BuildVictoriaLogs},
 		"victoriametrics": {servers.VictoriaMetricsVersion, servers.VictoriaMetricsBuilt, servers.BuildVictoriaMetrics},
 	}
 	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: serverbuild jaeger|prometheus|sloth|victorialogs|victoriametrics")
+		fmt.Fprintln(os.Stderr, "usage: serverbuild jaeger|prometheus|sloth|thanos|victorialogs|victoriametrics")
 		os.Exit(2)
 	}
 	s, ok := servers[os.Args[1]]
 	if !ok {
-		fmt.Fprintf(os.Stderr, "serverbuild: no server %q (jaeger, prometheus, sloth, victorialogs, victoriametrics)\n", os.Args[1])
+		fmt.Fprintf(os.Stderr, "serverbuild: no server %q (jaeger, prometheus, sloth, thanos, victorialogs, victoriametrics)\n", os.Args[1])
 		os.Exit(2)
 	}
 	if !s.built() {

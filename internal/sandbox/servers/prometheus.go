@@ -6,12 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -31,6 +33,10 @@ type PrometheusOptions struct {
 	// MoreRules are more rule files' texts, each loaded as a file of its
 	// own (sloth's generated SLO rules beside the alert rules).
 	MoreRules []string
+	// RuleFiles are rule files written elsewhere, listed as they are: the
+	// replicas of an HA pair load the same files, so that Thanos tells
+	// their rules for one.
+	RuleFiles []string
 	// History, if set, writes OpenMetrics text with timestamps that is
 	// loaded as past data before the server starts (promtool backfill).
 	History func(w io.Writer) error
@@ -40,6 +46,9 @@ type PrometheusOptions struct {
 	// Alertmanager, when set (host:port), receives the firing alerts,
 	// resent every second rather than every minute.
 	Alertmanager string
+	// ExternalLabels are the global external labels (a Thanos replica's
+	// identity).
+	ExternalLabels map[string]string
 	// Current runs the current Prometheus release (PrometheusVersion,
 	// built into the cache by `make prometheus`) instead of the system's
 	// (Debian's 2.42).
@@ -93,9 +102,23 @@ func StartPrometheus(ctx context.Context, opts PrometheusOptions) (*Prometheus, 
 	}
 	var cfg strings.Builder
 	fmt.Fprintf(&cfg, "global:\n  scrape_interval: %s\n  evaluation_interval: %s\n", opts.ScrapeInterval, opts.ScrapeInterval)
-	if err := writeRules(dir, &cfg, append([]string{opts.Rules}, opts.MoreRules...)); err != nil {
+	if len(opts.ExternalLabels) > 0 {
+		cfg.WriteString("  external_labels:\n")
+		for _, k := range slices.Sorted(maps.Keys(opts.ExternalLabels)) {
+			fmt.Fprintf(&cfg, "    %s: %q\n", k, opts.ExternalLabels[k])
+		}
+	}
+	rules, err := writeRules(dir, append([]string{opts.Rules}, opts.MoreRules...))
+	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err
+	}
+	if rules = append(rules, opts.RuleFiles...); len(rules) > 0 {
+		quoted := make([]string, len(rules))
+		for i, r := range rules {
+			quoted[i] = strconv.Quote(r)
+		}
+		fmt.Fprintf(&cfg, "rule_files: [%s]\n", strings.Join(quoted, ", "))
 	}
 	if opts.Alertmanager != "" {
 		fmt.Fprintf(&cfg, "alerting:\n  alertmanagers:\n    - static_configs:\n        - targets: [%q]\n", opts.Alertmanager)
@@ -144,27 +167,21 @@ func StartPrometheus(ctx context.Context, opts PrometheusOptions) (*Prometheus, 
 	return p, nil
 }
 
-// writeRules writes each non-empty rule text as a file in dir and lists
-// them in cfg's rule_files.
-func writeRules(dir string, cfg *strings.Builder, texts []string) error {
-	var names []string
+// writeRules writes each non-empty rule text as a file in dir, and returns
+// their paths.
+func writeRules(dir string, texts []string) ([]string, error) {
+	var paths []string
 	for i, text := range texts {
 		if text == "" {
 			continue
 		}
-		name := "rules.yml"
-		if i > 0 {
-			name = fmt.Sprintf("rules-%d.yml", i)
+		path := filepath.Join(dir, fmt.Sprintf("rules-%d.yml", i))
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			return nil, err
 		}
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
-			return err
-		}
-		names = append(names, name)
+		paths = append(paths, path)
 	}
-	if len(names) > 0 {
-		fmt.Fprintf(cfg, "rule_files: [%s]\n", strings.Join(names, ", "))
-	}
-	return nil
+	return paths, nil
 }
 
 // backfill turns history into TSDB blocks in dir/data with promtool.
