@@ -48,8 +48,7 @@ func TestBreakdownFindsTheFaultyRouteAndInstance(t *testing.T) {
 }
 
 // onEachServer runs test, in parallel, against every server of the feature
-// table: Debian's Prometheus (2.42), the current release and Debian's
-// VictoriaMetrics.
+// table (sandboxtest.Flavours).
 func onEachServer(t *testing.T, test func(t *testing.T, f sandboxtest.Flavour)) {
 	sandboxtest.OnEachFlavour(t, test)
 }

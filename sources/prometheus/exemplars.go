@@ -93,8 +93,14 @@ func (c *Client) Exemplars(ctx context.Context, spec sources.SignalSpec, start, 
 // them, or the application records none (or is not scraped as OpenMetrics,
 // the only format that carries them).
 func (c *Client) noExemplars(ctx context.Context) string {
-	if f := c.Flavour(ctx); f.NoExemplars() {
+	f := c.Flavour(ctx)
+	if f.NoExemplars() {
 		return "exemplars are not supported by this server: " + f.Name + " keeps none, whatever the application records"
+	}
+	if f.Name == FlavourThanos {
+		// The flags a querier answers are its own: whether the servers
+		// behind it keep exemplars cannot be asked through it.
+		return "no exemplars in the window: the Prometheus servers behind Thanos keep them only with --enable-feature=exemplar-storage, and the application records them only on series scraped as OpenMetrics"
 	}
 	var flags map[string]string
 	if err := c.call(ctx, "/status/flags", nil, &flags); err == nil {

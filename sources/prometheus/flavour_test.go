@@ -19,10 +19,12 @@ import (
 // alerts firing"; VictoriaMetrics (Debian's 1.79.5, scraping the same API)
 // is told by its empty build info, its 30 s latency offset is measured and
 // noted on every reading, its exemplars are unsupported by the server, and
-// its 422 for a query it cannot evaluate is "query rejected".
+// its 422 for a query it cannot evaluate is "query rejected". A Thanos
+// querier names its version, and with exemplar storage on behind it (its
+// own flags say nothing of it) no exemplars is not blamed on storage off.
 func TestFlavours(t *testing.T) {
 	t.Parallel()
-	sandboxtest.SkipServers(t, "Prometheus and VictoriaMetrics")
+	sandboxtest.SkipServers(t, "Prometheus, VictoriaMetrics and Thanos")
 	type row struct {
 		name      string
 		url       func(t *testing.T, api string) string
@@ -48,6 +50,12 @@ func TestFlavours(t *testing.T) {
 			url: func(t *testing.T, api string) string {
 				return sandboxtest.NewVictoriaMetrics(t, servers.VictoriaMetricsOptions{Targets: []string{api}, Current: true}).URL()
 			}, exemplars: "not supported by this server"},
+		{name: "thanos", flavour: FlavourThanos, version: servers.ThanosVersion,
+			url: func(t *testing.T, api string) string {
+				// Exemplar storage on behind a querier whose own flags
+				// have no exemplar-storage: the diagnosis is not misled.
+				return sandboxtest.NewThanos(t, servers.PrometheusOptions{Targets: []string{api}, Exemplars: true}).URL()
+			}, exemplars: "the Prometheus servers behind Thanos keep them only with"},
 	}
 	for _, r := range rows {
 		t.Run(r.name, func(t *testing.T) {

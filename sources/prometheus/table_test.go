@@ -90,15 +90,16 @@ func titled() map[string]sources.SignalSpec {
 }
 
 // TestFeatureTable: every Prometheus-backed feature against Debian's
-// Prometheus (2.42), the current release and Debian's VictoriaMetrics,
-// each row passing on all three or its difference asserted. The breakdown
+// Prometheus (2.42), the current release, VictoriaMetrics (Debian's and
+// the current release) and a Thanos querier in front of two Prometheus
+// replicas, each row passing on all of them or its difference asserted. The breakdown
 // and focus rows are TestBreakdownFindsTheFaultyRouteAndInstance,
 // TestCheapRankingAgreesWithTheSplit and TestBreakdownOfSeriesYoungerThanAStep
 // (onEachServer); what each server is, its errors' shapes and its missing
 // exemplars are TestFlavours; vmalert is TestAlertsFromVMAlert.
 func TestFeatureTable(t *testing.T) {
 	t.Parallel()
-	sandboxtest.SkipServers(t, "Prometheus and VictoriaMetrics")
+	sandboxtest.SkipServers(t, "Prometheus, VictoriaMetrics and Thanos")
 	sandboxtest.OnEachFlavour(t, func(t *testing.T, f sandboxtest.Flavour) {
 		s := newTableStack(t, f)
 		for _, row := range []struct {
@@ -362,7 +363,13 @@ func tableSnapshot(t *testing.T, s *tableStack) {
 	ctx := tableContext(t, s)
 	env := tableEnv(s)
 	d := snapshot.TakeWith(ctx, env, s.f.Latest(), snapshot.Options{Only: []string{"metrics", "alerts"}})
-	name := map[bool]string{false: "Prometheus ", true: "VictoriaMetrics"}[s.f.VictoriaMetrics]
+	name := "Prometheus "
+	switch {
+	case s.f.VictoriaMetrics:
+		name = "VictoriaMetrics"
+	case s.f.Thanos:
+		name = "Thanos " + servers.ThanosVersion
+	}
 	if !strings.HasPrefix(d.Server, name) {
 		t.Errorf("server %q, want %s…", d.Server, name)
 	}

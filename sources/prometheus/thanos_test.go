@@ -2,73 +2,114 @@ package prometheus
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/opsdeck/opsdeck/internal/sandbox/faults"
+	"github.com/opsdeck/opsdeck/internal/sandbox/originapi"
+	"github.com/opsdeck/opsdeck/internal/sandbox/sandboxtest"
+	"github.com/opsdeck/opsdeck/internal/sandbox/servers"
 	"github.com/opsdeck/opsdeck/sources"
 )
 
-// thanosAnswers are a Thanos querier's answers as its documentation gives
-// them (no Thanos runs here: see the README's "Beyond one Prometheus"):
-// build info shaped as Prometheus's, the stores it fans out to, and a
-// partial response, one store down, with its warning.
-var thanosAnswers = map[string]string{
-	"/api/v1/status/buildinfo": `{"status":"success","data":{"version":"0.42.5","revision":"x","branch":"HEAD","goVersion":"go1.24"}}`,
-	"/api/v1/stores":           `{"status":"success","data":{"sidecar":[{"name":"127.0.0.1:10901","lastCheck":"2026-01-01T00:00:00Z"}]}}`,
-	"/api/v1/query":            `{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,"3"]}]},"warnings":["fetch series for {replica=\"b\"} 127.0.0.1:10902: receive series from store: rpc error: code = Unavailable"]}`,
-	"/api/v1/query_range":      `{"status":"success","data":{"resultType":"matrix","result":[]},"warnings":["fetch series for {replica=\"b\"} 127.0.0.1:10902: receive series from store: rpc error: code = Unavailable"]}`,
-}
-
-// TestThanosPartialResponse: a Thanos querier is told from Prometheus by
-// its stores, and a partial answer (one store down) keeps its figure with
-// the warning on it, so that the pane shows it as partial.
-func TestThanosPartialResponse(t *testing.T) {
+// TestThanosQuerier: a Thanos querier in front of two Prometheus replicas,
+// each with its sidecar. It is told as Thanos with its version; a figure is
+// the replicas' deduplicated (one series where they hold two); a long chart
+// asks for downsampled data as Thanos's own "auto" would, and is answered;
+// with one sidecar stopped, the figure is kept from the other replica,
+// marked partial with the querier's warning.
+func TestThanosQuerier(t *testing.T) {
 	t.Parallel()
-	p := faults.NewProxy(t, "127.0.0.1:1")
+	sandboxtest.SkipServers(t, "Thanos")
+	api := originapi.Start(t, originapi.Schedule{Start: time.Now(), Period: time.Hour}, 1)
+	th := sandboxtest.NewThanos(t, servers.PrometheusOptions{Targets: []string{api}})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for _, r := range th.Replicas {
+		if err := r.WaitFor(ctx, `up{job="fastapi-app"}`, func(s []servers.Sample) bool { return len(s) == 1 }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// What the querier is asked, seen on the way.
 	resolutions := make(chan string, 10)
-	p.SetWith(faults.Serve, 0, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	querier, err := url.Parse(th.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	forward := httputil.NewSingleHostReverseProxy(querier)
+	seen := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/api/v1/query_range" {
 			resolutions <- r.URL.Query().Get("max_source_resolution")
 		}
-		body, ok := thanosAnswers[r.URL.Path]
-		if !ok {
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.Write([]byte(body))
+		forward.ServeHTTP(w, r)
 	}))
-	c := newClient(t, Options{URL: "http://" + p.Addr()})
-	ctx := context.Background()
-	if f := c.Flavour(ctx); f.Name != FlavourThanos || f.Version != "0.42.5" {
-		t.Errorf("flavour %+v, want Thanos 0.42.5", f)
+	t.Cleanup(seen.Close)
+	c := newClient(t, Options{URL: seen.URL})
+	if f := c.Flavour(ctx); f.Name != FlavourThanos || f.Version != servers.ThanosVersion {
+		t.Errorf("flavour %+v, want Thanos %s", f, servers.ThanosVersion)
 	}
-	r, err := c.Read(ctx, sources.SignalSpec{Key: "x", Query: "up"}, sources.Window{Now: time.Now()})
-	if err != nil || r.Value != 3 {
-		t.Fatalf("%+v %v", r, err)
+	spec := sources.SignalSpec{Key: "up", Query: `count(up{job="fastapi-app"})`}
+	if raw := rawThanos(ctx, t, th.URL(), spec.Query); raw != "2" {
+		t.Fatalf("the replicas hold %s series of up, want 2", raw)
 	}
-	if len(r.Notes) != 1 || !strings.HasPrefix(r.Notes[0], "warning: fetch series") || !r.Partial || r.Server != "Thanos 0.42.5" {
-		t.Errorf("notes %q, partial %v, server %q: want the partial response's warning, marked, from Thanos 0.42.5", r.Notes, r.Partial, r.Server)
+	r, err := c.Read(ctx, spec, sources.Window{Now: time.Now()})
+	if err != nil || r.Value != 1 || r.Partial || len(r.Notes) != 0 || r.Server != "Thanos "+servers.ThanosVersion {
+		t.Fatalf("%+v %v: want 1 (the replicas deduplicated), whole, from Thanos %s", r, err, servers.ThanosVersion)
 	}
-	// A chart's step decides the coarsest data Thanos may answer from, as
-	// its "auto" would: raw for the console's windows, 5m for a day of 30
-	// points, 1h for a week; the reading says which.
+	// A chart's step decides the coarsest data Thanos may answer from: raw
+	// for the console's windows, 5m for a day of 30 points, 1h for a week.
 	for _, c2 := range []struct {
 		window time.Duration
 		want   string
 		res    time.Duration
 	}{{time.Hour, "", 0}, {24 * time.Hour, "5m0s", 5 * time.Minute}, {7 * 24 * time.Hour, "1h0m0s", time.Hour}} {
-		r, err := c.Read(ctx, sources.SignalSpec{Key: "x", Query: "up"}, sources.WindowFor(time.Now(), c2.window, 30))
-		if err != nil {
-			t.Fatal(err)
+		r, err := c.Read(ctx, spec, sources.WindowFor(time.Now(), c2.window, 30))
+		if err != nil || !r.HasValue() {
+			t.Fatalf("%s window: %+v %v", c2.window, r, err)
 		}
 		if got := <-resolutions; got != c2.want || r.Resolution != c2.res {
 			t.Errorf("%s window: max_source_resolution %q, reading's resolution %s; want %q", c2.window, got, r.Resolution, c2.want)
 		}
 	}
+	if err := th.Sidecars[1].Stop(); err != nil {
+		t.Fatal(err)
+	}
+	r, err = c.Read(ctx, spec, sources.Window{Now: time.Now()})
+	if err != nil || r.Value != 1 {
+		t.Fatalf("%+v %v: want the figure kept from the replica left", r, err)
+	}
+	if len(r.Notes) != 1 || !strings.HasPrefix(r.Notes[0], "warning: fetch series") || !r.Partial {
+		t.Errorf("notes %q, partial %v: want the querier's warning, marked partial", r.Notes, r.Partial)
+	}
+}
+
+// rawThanos is the querier's answer to an instant query without
+// deduplication, as text.
+func rawThanos(ctx context.Context, t *testing.T, base, query string) string {
+	t.Helper()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/v1/query?"+url.Values{"query": {query}, "dedup": {"false"}}.Encode(), nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Data struct {
+			Result []struct {
+				Value [2]any `json:"value"`
+			} `json:"result"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || len(body.Data.Result) != 1 {
+		t.Fatalf("%s without deduplication: %+v %v", query, body, err)
+	}
+	v, _ := body.Data.Result[0].Value[1].(string)
+	return v
 }
 
 // TestPartialIsAMissingStore: a warning that data is missing marks the

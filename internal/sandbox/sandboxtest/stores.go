@@ -25,6 +25,9 @@ type Flavour struct {
 	// rather than Debian's.
 	VictoriaMetrics bool
 	Current         bool
+	// Thanos: a Thanos querier in front of two replicas of Debian's
+	// Prometheus, each with its sidecar, deduplicated by replica.
+	Thanos bool
 	// Lag is how far behind now the server evaluates an instant query asked
 	// for now (VictoriaMetrics' -search.latencyOffset); an instant older
 	// than that is evaluated where asked.
@@ -32,14 +35,16 @@ type Flavour struct {
 }
 
 // Flavours are Debian's Prometheus (2.42), the current release, Debian's
-// VictoriaMetrics (1.79.5) and the current release of it, which tells
-// itself apart differently (its build info names a Prometheus version).
+// VictoriaMetrics (1.79.5), the current release of it, which tells itself
+// apart differently (its build info names a Prometheus version), and a
+// Thanos querier.
 func Flavours() []Flavour {
 	return []Flavour{
 		{Name: "prometheus-2.42"},
 		{Name: "prometheus-current", Current: true},
 		{Name: "victoriametrics", VictoriaMetrics: true, Lag: 30 * time.Second},
 		{Name: "victoriametrics-current", VictoriaMetrics: true, Current: true, Lag: 30 * time.Second},
+		{Name: "thanos", Thanos: true},
 	}
 }
 
@@ -64,9 +69,13 @@ func (f Flavour) Latest() time.Time {
 // scrape interval, history and rules on every flavour; on VictoriaMetrics
 // the rules (one file, opts.Rules) are evaluated by a vmalert of their own
 // notifying opts.Alertmanager (or one started for it), and no exemplars
-// are kept.
+// are kept; on Thanos both replicas scrape, keep the history and evaluate
+// the rules.
 func (f Flavour) Start(t testing.TB, opts servers.PrometheusOptions) Store {
 	t.Helper()
+	if f.Thanos {
+		return NewThanos(t, opts)
+	}
 	if !f.VictoriaMetrics {
 		opts.Current = f.Current
 		return NewPrometheus(t, opts)
@@ -104,4 +113,17 @@ func AlertsURL(s Store) string {
 		return vs.VMAlert.URL()
 	}
 	return ""
+}
+
+// NewThanos starts a Thanos querier in front of two Prometheus replicas of
+// opts, each with its sidecar, for one test.
+func NewThanos(t testing.TB, opts servers.PrometheusOptions) *servers.Thanos {
+	t.Helper()
+	timeout := 2 * time.Minute
+	if !servers.ThanosBuilt() {
+		timeout = 20 * time.Minute
+	}
+	return startFor(t, "Thanos", timeout, func(ctx context.Context) (*servers.Thanos, error) {
+		return servers.StartThanos(ctx, opts)
+	})
 }
