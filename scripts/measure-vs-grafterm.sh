@@ -21,6 +21,11 @@
 #                                   with vmalert evaluating the demo's rules (recording
 #                                   and alerting, to its Alertmanager) and served under
 #                                   VictoriaMetrics' own API (-vmalert.proxyURL)
+#   OPSDECK_STORE=thanos            every contender reads a Thanos querier (make thanos) in
+#                                   front of two replicas of the demo's Prometheus (its
+#                                   configuration, rules and flags, external labels
+#                                   replica="a" and "b", alerts sent without them), each with
+#                                   its sidecar, deduplicated by replica
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-3}
@@ -73,7 +78,10 @@ if [[ ${OPSDECK_STORE:-prometheus} == victoriametrics ]]; then
   sed -n '/^scrape_configs:/,$p' "$promconf" | sed '1i global: {scrape_interval: 1s}' >"$work/vm/scrape.yml"
   am=$(sed -n '/alertmanagers:/,/targets/p' "$promconf" | sed -n 's/.*targets: \["\([^"]*\)".*/\1/p')
   rules=()
-  for f in $(sed -n 's/^rule_files: \[\(.*\)\]/\1/p' "$promconf" | tr -d ' ' | tr ',' ' '); do rules+=("-rule=$confdir/$f"); done
+  for f in $(sed -n 's/^rule_files: \[\(.*\)\]/\1/p' "$promconf" | tr -d ' "' | tr ',' ' '); do
+    [[ $f == /* ]] || f=$confdir/$f
+    rules+=("-rule=$f")
+  done
   victoria-metrics -storageDataPath="$work/vm/data" -httpListenAddr="127.0.0.1:$vmport" -promscrape.config="$work/vm/scrape.yml" \
     -memory.allowedPercent=5 -loggerLevel=WARN -vmalert.proxyURL="http://127.0.0.1:$vmaport" >"$work/vm/vm.log" 2>&1 &
   vm_pid=$!
@@ -87,6 +95,41 @@ if [[ ${OPSDECK_STORE:-prometheus} == victoriametrics ]]; then
   cfg=$work/vm/opsdeck.yaml prom=http://127.0.0.1:$vmport
   printf '{"version":"v1","datasources":{"prometheus":{"prometheus":{"address":"%s"}}}}\n' "$prom" >"$work/datasources.json"
   echo "store: VictoriaMetrics $(dpkg-query -W -f '${Version}' victoria-metrics 2>/dev/null) at $prom, vmalert with ${#rules[@]} rule files" >&2
+  sleep 30 # the windows the rules' rates need
+elif [[ ${OPSDECK_STORE:-prometheus} == thanos ]]; then
+  for b in prometheus curl python3; do command -v $b >/dev/null || { echo "measure-vs: $b missing (scripts/deps.sh)" >&2; exit 1; }; done
+  thanos=$(go run ./tools/serverbuild thanos)
+  free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+  flags=$(curl -fsS "$prom/api/v1/status/flags")
+  promconf=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["config.file"])' <<<"$flags")
+  features=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["data"].get("enable-feature", ""))' <<<"$flags")
+  confdir=$(dirname "$promconf")
+  th_pids=() endpoints=()
+  for r in a b; do
+    d=$work/thanos/$r pport=$(free_port) gport=$(free_port) hport=$(free_port)
+    mkdir -p "$d"
+    # The demo's configuration, rule files from its directory, the replica
+    # told by an external label that its alerts leave behind.
+    sed -e "s#^global:#global:\n  external_labels: {replica: \"$r\"}#" \
+      -e 's#^alerting:#alerting:\n  alert_relabel_configs: [{action: labeldrop, regex: replica}]#' "$promconf" >"$d/prometheus.yml"
+    (cd "$confdir" && prometheus --config.file="$d/prometheus.yml" --storage.tsdb.path="$d/data" --web.listen-address="127.0.0.1:$pport" \
+      ${features:+--enable-feature=$features} --log.level=warn >"$d/prometheus.log" 2>&1) &
+    th_pids+=($!)
+    until curl -fsS "http://127.0.0.1:$pport/-/ready" >/dev/null 2>&1; do sleep 0.2; done
+    "$thanos" sidecar --prometheus.url="http://127.0.0.1:$pport" --tsdb.path="$d/data" --grpc-address="127.0.0.1:$gport" \
+      --http-address="127.0.0.1:$hport" --log.level=warn >"$d/sidecar.log" 2>&1 &
+    th_pids+=($!) endpoints+=("--endpoint=127.0.0.1:$gport")
+  done
+  qport=$(free_port)
+  "$thanos" query --http-address="127.0.0.1:$qport" --grpc-address="127.0.0.1:$(free_port)" "${endpoints[@]}" \
+    --query.replica-label=replica --log.level=warn >"$work/thanos/query.log" 2>&1 &
+  th_pids+=($!)
+  trap 'kill "${th_pids[@]}" 2>/dev/null || true; cleanup' EXIT
+  until [[ $(curl -fsS "http://127.0.0.1:$qport/api/v1/stores" 2>/dev/null | grep -o '"lastError":null' | wc -l) == 2 ]]; do sleep 0.2; done
+  sed "s#$prom#http://127.0.0.1:$qport#" "$cfg" >"$work/thanos/opsdeck.yaml"
+  cfg=$work/thanos/opsdeck.yaml prom=http://127.0.0.1:$qport
+  printf '{"version":"v1","datasources":{"prometheus":{"prometheus":{"address":"%s"}}}}\n' "$prom" >"$work/datasources.json"
+  echo "store: Thanos $("$thanos" --version 2>&1 | sed -n 's/^thanos, version \([^ ]*\).*/\1/p') at $prom, two replicas of Prometheus $(prometheus --version 2>&1 | sed -n 's/^prometheus, version \([^ ]*\).*/\1/p')" >&2
   sleep 30 # the windows the rules' rates need
 fi
 sleep 5 # a few samples in Prometheus for the first frames
