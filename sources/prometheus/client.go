@@ -64,6 +64,10 @@ type Client struct {
 	diagnoses map[string]diagnosis
 	flavour   Flavour
 	flavourAt time.Time
+	// storesNotes say which stores a Thanos querier leaves out, as of
+	// storesAt.
+	storesNotes []string
+	storesAt    time.Time
 	// splitBy is the label each query was last split by when none was
 	// asked: the likeliest choice the next time (a few queries, the panes').
 	splitBy map[string]string
@@ -262,6 +266,7 @@ func (c *Client) Read(ctx context.Context, spec sources.SignalSpec, w sources.Wi
 	if note := f.evaluatedAt(r.At); note != "" {
 		r.Notes = append(r.Notes, note)
 	}
+	r.Notes = append(r.Notes, c.storesLeftOut(ctx, f, slices.ContainsFunc(r.Notes, partial))...)
 	r.Partial = slices.ContainsFunc(r.Notes, partial)
 	r.Server = f.String()
 	if w.Step > 0 {

@@ -3,17 +3,21 @@ package prometheus
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/opsdeck/opsdeck/internal/sandbox/faults"
 	"github.com/opsdeck/opsdeck/internal/sandbox/originapi"
 	"github.com/opsdeck/opsdeck/internal/sandbox/sandboxtest"
 	"github.com/opsdeck/opsdeck/internal/sandbox/servers"
+	"github.com/opsdeck/opsdeck/internal/testenv/wait"
 	"github.com/opsdeck/opsdeck/sources"
 )
 
@@ -83,9 +87,30 @@ func TestThanosQuerier(t *testing.T) {
 	if err != nil || r.Value != 1 {
 		t.Fatalf("%+v %v: want the figure kept from the replica left", r, err)
 	}
-	if len(r.Notes) != 1 || !strings.HasPrefix(r.Notes[0], "warning: fetch series") || !r.Partial {
+	if !slices.ContainsFunc(r.Notes, func(n string) bool { return strings.HasPrefix(n, "warning: fetch series") }) || !r.Partial {
 		t.Errorf("notes %q, partial %v: want the querier's warning, marked partial", r.Notes, r.Partial)
 	}
+	// Once its health check fails, the querier asks the store no more and
+	// its answers carry no warning: the store it lists as failing does.
+	leftOut := fmt.Sprintf(`warning: Thanos leaves out sidecar 127.0.0.1:%d {cluster="opsdeck-test", replica="b"}, which fails its health check`, th.Sidecars[1].Port)
+	var quiet int
+	wait.Eventually(t, "three readings in a row without the querier's warning, each partial", func() error {
+		r, err := c.Read(ctx, spec, sources.Window{Now: time.Now()})
+		switch {
+		case err != nil:
+			return err
+		case slices.ContainsFunc(r.Notes, func(n string) bool { return strings.HasPrefix(n, "warning: fetch series") }):
+			quiet = 0
+			return fmt.Errorf("the querier still asks the store: %q", r.Notes)
+		case !r.Partial || !slices.ContainsFunc(r.Notes, func(n string) bool { return strings.HasPrefix(n, leftOut) }):
+			quiet = 0
+			return fmt.Errorf("the querier left the store out and the reading %v (partial %v) says nothing of it: %q", r.Value, r.Partial, r.Notes)
+		}
+		if quiet++; quiet < 3 {
+			return fmt.Errorf("%d quiet readings", quiet)
+		}
+		return nil
+	}, wait.Context(ctx))
 }
 
 // rawThanos is the querier's answer to an instant query without
@@ -110,6 +135,53 @@ func rawThanos(ctx context.Context, t *testing.T, base, query string) string {
 	}
 	v, _ := body.Data.Result[0].Value[1].(string)
 	return v
+}
+
+// TestStoresLeftOutBounded: a querier listing many failing stores, each
+// with many label sets, gives a few notes naming them, the rest counted,
+// and healthy stores none.
+func TestStoresLeftOutBounded(t *testing.T) {
+	t.Parallel()
+	var stores strings.Builder
+	for i := range 40 {
+		if i > 0 {
+			stores.WriteString(",")
+		}
+		lastError := `"rpc error: code = Unavailable"`
+		if i%2 == 1 {
+			lastError = "null"
+		}
+		fmt.Fprintf(&stores, `{"name":"store-%d:10901","lastError":%s,"labelSets":[{"replica":"a","zone":"z%d"},{"replica":"b"},{"replica":"c"}]}`, i, lastError, i)
+	}
+	answers := map[string]string{
+		"/api/v1/status/buildinfo": `{"status":"success","data":{"version":"0.42.4","revision":"x","branch":"HEAD","goVersion":"go1.26"}}`,
+		"/api/v1/stores":           `{"status":"success","data":{"store":[` + stores.String() + `]}}`,
+		"/api/v1/query":            `{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,"3"]}]}}`,
+	}
+	p := faults.NewProxy(t, "127.0.0.1:1")
+	p.SetWith(faults.Serve, 0, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, ok := answers[r.URL.Path]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(body))
+	}))
+	c := newClient(t, Options{URL: "http://" + p.Addr()})
+	r, err := c.Read(context.Background(), sources.SignalSpec{Key: "x", Query: "up"}, sources.Window{Now: time.Now()})
+	if err != nil || r.Value != 3 || !r.Partial {
+		t.Fatalf("%+v %v: want 3, partial", r, err)
+	}
+	want := []string{
+		`warning: Thanos leaves out store store-0:10901 {replica="a", zone="z0"} {replica="b"} and 1 more, which fails its health check: its series are missing`,
+		`warning: Thanos leaves out store store-2:10901 {replica="a", zone="z2"} {replica="b"} and 1 more, which fails its health check: its series are missing`,
+		`warning: Thanos leaves out store store-4:10901 {replica="a", zone="z4"} {replica="b"} and 1 more, which fails its health check: its series are missing`,
+		`warning: Thanos leaves out 17 more stores, which fail their health checks: their series are missing`,
+	}
+	if !slices.Equal(r.Notes, want) {
+		t.Errorf("notes:\n%s\nwant:\n%s", strings.Join(r.Notes, "\n"), strings.Join(want, "\n"))
+	}
 }
 
 // TestPartialIsAMissingStore: a warning that data is missing marks the
