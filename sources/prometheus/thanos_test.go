@@ -92,7 +92,7 @@ func TestThanosQuerier(t *testing.T) {
 	}
 	// Once its health check fails, the querier asks the store no more and
 	// its answers carry no warning: the store it lists as failing does.
-	leftOut := fmt.Sprintf(`warning: Thanos leaves out sidecar 127.0.0.1:%d {cluster="opsdeck-test", replica="b"}, which fails its health check`, th.Sidecars[1].Port)
+	leftOut := fmt.Sprintf(`warning: Thanos leaves out sidecar 127.0.0.1:%d {cluster="opsdeck-test", replica="b"}, which fails its health check`, th.Sidecars[1].GRPCPort)
 	var quiet int
 	wait.Eventually(t, "three readings in a row without the querier's warning, each partial", func() error {
 		r, err := c.Read(ctx, spec, sources.Window{Now: time.Now()})

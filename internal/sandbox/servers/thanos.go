@@ -42,28 +42,20 @@ const ThanosReplicaLabel = "replica"
 type Thanos struct {
 	Dir      string // the replicas' rule files
 	Replicas [2]*Prometheus
-	Sidecars [2]*ThanosSidecar
-	Querier  *ThanosQuerier
+	Sidecars [2]*ThanosComponent
+	Querier  *ThanosComponent
 }
 
-// ThanosSidecar is a running Thanos sidecar: a replica's data served to the
-// querier over gRPC (its Port).
-type ThanosSidecar struct {
+// ThanosComponent is a running Thanos sidecar (a replica's data served to
+// the querier over gRPC) or querier (the Prometheus query API over HTTP).
+type ThanosComponent struct {
 	server
-	Port     int
+	GRPCPort int
 	HTTPPort int
 }
 
-// ThanosQuerier is a running Thanos querier: the Prometheus query API on
-// its Port, answered from the stores it fans out to.
-type ThanosQuerier struct {
-	server
-	Port     int
-	GRPCPort int
-}
-
 // URL is the querier's base URL (the Prometheus API under /api/v1).
-func (t *Thanos) URL() string { return "http://127.0.0.1:" + strconv.Itoa(t.Querier.Port) }
+func (t *Thanos) URL() string { return "http://127.0.0.1:" + strconv.Itoa(t.Querier.HTTPPort) }
 
 // StartThanos runs two Prometheus replicas of opts (external labels
 // cluster and replica "a" and "b"), a sidecar beside each and a querier in
@@ -100,103 +92,59 @@ func StartThanos(ctx context.Context, opts PrometheusOptions) (_ *Thanos, err er
 		if t.Replicas[i], err = StartPrometheus(ctx, o); err != nil {
 			return nil, err
 		}
-		if t.Sidecars[i], err = startThanosSidecar(ctx, bin, t.Replicas[i]); err != nil {
+		t.Sidecars[i], err = startThanos(ctx, bin, "sidecar",
+			"--prometheus.url="+t.Replicas[i].URL(), "--tsdb.path="+filepath.Join(t.Replicas[i].Dir, "data"))
+		if err != nil {
 			return nil, err
 		}
-		endpoints = append(endpoints, "127.0.0.1:"+strconv.Itoa(t.Sidecars[i].Port))
+		endpoints = append(endpoints, "--endpoint=127.0.0.1:"+strconv.Itoa(t.Sidecars[i].GRPCPort))
 	}
-	if t.Querier, err = startThanosQuerier(ctx, bin, endpoints); err != nil {
+	if t.Querier, err = startThanos(ctx, bin, "query", append(endpoints, "--query.replica-label="+ThanosReplicaLabel)...); err != nil {
 		return nil, err
 	}
 	return t, t.waitForStores(ctx, len(endpoints))
 }
 
-// startThanosSidecar runs a sidecar of replica.
-func startThanosSidecar(ctx context.Context, bin string, replica *Prometheus) (*ThanosSidecar, error) {
-	dir, err := makeDir("opsdeck-thanos-sidecar-", nil)
+// startThanos runs a Thanos component (sidecar, query) with args, on
+// ports of its own.
+func startThanos(ctx context.Context, bin, component string, args ...string) (*ThanosComponent, error) {
+	dir, err := makeDir("opsdeck-thanos-"+component+"-", nil)
 	if err != nil {
 		return nil, err
 	}
-	s := &ThanosSidecar{server: server{Dir: dir, stopSignal: syscall.SIGTERM}}
-	s.port = &s.Port
-	s.relaunch = func(ctx context.Context, port int) (*process, error) {
-		httpPort, err := FreePort()
-		if err != nil {
-			return nil, err
-		}
-		s.Port, s.HTTPPort = port, httpPort
-		return launch(ctx, "thanos sidecar", dir, nil, s.ready, bin, "sidecar",
-			"--prometheus.url="+replica.URL(),
-			"--tsdb.path="+filepath.Join(replica.Dir, "data"),
-			"--grpc-address=127.0.0.1:"+strconv.Itoa(port),
-			"--http-address=127.0.0.1:"+strconv.Itoa(httpPort),
-			"--log.level=warn")
-	}
-	proc, err := withPortRetry(func(port int) (*process, error) { return s.relaunch(ctx, port) })
-	if err != nil {
-		os.RemoveAll(dir)
-		return nil, err
-	}
-	s.proc = proc
-	return s, nil
-}
-
-func (s *ThanosSidecar) ready(ctx context.Context) error {
-	return answers(ctx, "http://127.0.0.1:"+strconv.Itoa(s.HTTPPort)+"/-/ready", isOK)
-}
-
-// Stop shuts the sidecar down, its store then missing from the querier's
-// answers (a partial response).
-func (s *ThanosSidecar) Stop() error {
-	if s == nil {
-		return nil
-	}
-	return s.stop()
-}
-
-// startThanosQuerier runs a querier of the stores at endpoints.
-func startThanosQuerier(ctx context.Context, bin string, endpoints []string) (*ThanosQuerier, error) {
-	dir, err := makeDir("opsdeck-thanos-query-", nil)
-	if err != nil {
-		return nil, err
-	}
-	q := &ThanosQuerier{server: server{Dir: dir, stopSignal: syscall.SIGTERM}}
-	q.port = &q.Port
-	q.relaunch = func(ctx context.Context, port int) (*process, error) {
+	c := &ThanosComponent{server: server{Dir: dir, stopSignal: syscall.SIGTERM}}
+	c.port = &c.HTTPPort
+	c.relaunch = func(ctx context.Context, port int) (*process, error) {
 		grpcPort, err := FreePort()
 		if err != nil {
 			return nil, err
 		}
-		q.Port, q.GRPCPort = port, grpcPort
-		args := []string{"query",
+		c.HTTPPort, c.GRPCPort = port, grpcPort
+		return launch(ctx, "thanos "+component, dir, nil, c.ready, bin, append([]string{component,
 			"--http-address=127.0.0.1:" + strconv.Itoa(port),
 			"--grpc-address=127.0.0.1:" + strconv.Itoa(grpcPort),
-			"--query.replica-label=" + ThanosReplicaLabel,
-			"--log.level=warn"}
-		for _, e := range endpoints {
-			args = append(args, "--endpoint="+e)
-		}
-		return launch(ctx, "thanos query", dir, nil, q.ready, bin, args...)
+			"--log.level=warn"}, args...)...)
 	}
-	proc, err := withPortRetry(func(port int) (*process, error) { return q.relaunch(ctx, port) })
+	proc, err := withPortRetry(func(port int) (*process, error) { return c.relaunch(ctx, port) })
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	q.proc = proc
-	return q, nil
+	c.proc = proc
+	return c, nil
 }
 
-func (q *ThanosQuerier) ready(ctx context.Context) error {
-	return answers(ctx, "http://127.0.0.1:"+strconv.Itoa(q.Port)+"/-/ready", isOK)
+func (c *ThanosComponent) ready(ctx context.Context) error {
+	return answers(ctx, "http://127.0.0.1:"+strconv.Itoa(c.HTTPPort)+"/-/ready", isOK)
 }
 
-// Stop shuts the querier down.
-func (q *ThanosQuerier) Stop() error {
-	if q == nil {
+// Stop shuts the component down: a sidecar's store is then missing from
+// the querier's answers (a partial response).
+func (c *ThanosComponent) Stop() error {
+	if c == nil {
 		return nil
 	}
-	return q.stop()
+	return c.stop()
 }
 
 // waitForStores waits until the querier lists n stores, none failing.
@@ -240,7 +188,7 @@ func (t *Thanos) WaitFor(ctx context.Context, query string, cond func([]Sample) 
 	return t.prometheusAPI().WaitFor(ctx, query, cond)
 }
 
-func (t *Thanos) prometheusAPI() *Prometheus { return &Prometheus{Port: t.Querier.Port} }
+func (t *Thanos) prometheusAPI() *Prometheus { return &Prometheus{Port: t.Querier.HTTPPort} }
 
 // Stop shuts the querier, the sidecars and the replicas down.
 func (t *Thanos) Stop() error {
