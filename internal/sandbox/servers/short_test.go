@@ -53,6 +53,8 @@ func TestAShortRunStartsNoServer(t *testing.T) {
 		},
 		"BuildVictoriaMetrics": buildRefused(ctx, VictoriaMetricsBuilt, BuildVictoriaMetrics),
 		"StartVMAlert":         func() error { _, err := StartVMAlert(ctx, nil, "", ""); return err },
+		"StartThanos":          func() error { _, err := StartThanos(ctx, PrometheusOptions{}); return err },
+		"BuildThanos":          buildRefused(ctx, ThanosBuilt, BuildThanos),
 	}
 	for _, name := range startAndBuildFuncs(t) {
 		if _, ok := starts[name]; !ok {
