@@ -19,6 +19,9 @@ const storesTTL = 2 * time.Second
 // are counted in one more.
 const maxStoreNotes = 3
 
+// maxStoreLabels bounds the labels a note writes of one label set.
+const maxStoreLabels = 6
+
 // storeList is /api/v1/stores' data: the stores by type.
 type storeList map[string][]struct {
 	Name      string              `json:"name"`
@@ -48,9 +51,9 @@ func (c *Client) storesLeftOut(ctx context.Context, f Flavour, failing bool) []s
 	}
 	c.mu.Unlock()
 	var list storeList
-	if err := c.call(ctx, "/stores", nil, &list); err != nil {
-		return nil // the reading's own errors say what is wrong with the server
-	}
+	// Unanswered, nothing is said (the reading's own errors say what is
+	// wrong with the server), and not asked again before storesTTL.
+	_ = c.call(ctx, "/stores", nil, &list)
 	var notes []string
 	more := 0
 	for _, kind := range slices.Sorted(maps.Keys(list)) {
@@ -76,13 +79,18 @@ func (c *Client) storesLeftOut(ctx context.Context, f Flavour, failing bool) []s
 }
 
 // labelSets are a store's external label sets as PromQL writes them, the
-// first two, " " before them ("" without).
+// first two and their first maxStoreLabels labels, " " before them (""
+// without).
 func labelSets(sets []map[string]string) string {
 	var out []string
 	for _, set := range sets[:min(len(sets), 2)] {
 		var pairs []string
-		for _, k := range slices.Sorted(maps.Keys(set)) {
+		keys := slices.Sorted(maps.Keys(set))
+		for _, k := range keys[:min(len(keys), maxStoreLabels)] {
 			pairs = append(pairs, fmt.Sprintf("%s=%q", k, set[k]))
+		}
+		if len(keys) > maxStoreLabels {
+			pairs = append(pairs, "…")
 		}
 		out = append(out, "{"+strings.Join(pairs, ", ")+"}")
 	}

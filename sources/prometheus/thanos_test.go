@@ -91,7 +91,9 @@ func TestThanosQuerier(t *testing.T) {
 	if err != nil || r.Value != 1 {
 		t.Fatalf("%+v %v: want the figure kept from the replica left", r, err)
 	}
-	if !slices.ContainsFunc(r.Notes, func(n string) bool { return strings.HasPrefix(n, "warning: fetch series") || strings.HasPrefix(n, leftOut) }) || !r.Partial {
+	if !slices.ContainsFunc(r.Notes, func(n string) bool {
+		return strings.HasPrefix(n, "warning: fetch series") || strings.HasPrefix(n, leftOut)
+	}) || !r.Partial {
 		t.Errorf("notes %q, partial %v: want the querier's warning, marked partial", r.Notes, r.Partial)
 	}
 	var quiet int
@@ -139,8 +141,8 @@ func rawThanos(ctx context.Context, t *testing.T, base, query string) string {
 }
 
 // TestStoresLeftOutBounded: a querier listing many failing stores, each
-// with many label sets, gives a few notes naming them, the rest counted,
-// and healthy stores none.
+// with many label sets of many labels, gives a few notes naming them, the
+// rest counted, and healthy stores none.
 func TestStoresLeftOutBounded(t *testing.T) {
 	t.Parallel()
 	var stores strings.Builder
@@ -152,7 +154,7 @@ func TestStoresLeftOutBounded(t *testing.T) {
 		if i%2 == 1 {
 			lastError = "null"
 		}
-		fmt.Fprintf(&stores, `{"name":"store-%d:10901","lastError":%s,"labelSets":[{"replica":"a","zone":"z%d"},{"replica":"b"},{"replica":"c"}]}`, i, lastError, i)
+		fmt.Fprintf(&stores, `{"name":"store-%d:10901","lastError":%s,"labelSets":[{"replica":"a","zone":"z%d"},{"a":"1","b":"2","c":"3","d":"4","e":"5","f":"6","g":"7"},{"replica":"c"}]}`, i, lastError, i)
 	}
 	answers := map[string]string{
 		"/api/v1/status/buildinfo": `{"status":"success","data":{"version":"0.42.4","revision":"x","branch":"HEAD","goVersion":"go1.26"}}`,
@@ -175,9 +177,9 @@ func TestStoresLeftOutBounded(t *testing.T) {
 		t.Fatalf("%+v %v: want 3, partial", r, err)
 	}
 	want := []string{
-		`warning: Thanos leaves out store store-0:10901 {replica="a", zone="z0"} {replica="b"} and 1 more, which fails its health check: its series are missing`,
-		`warning: Thanos leaves out store store-2:10901 {replica="a", zone="z2"} {replica="b"} and 1 more, which fails its health check: its series are missing`,
-		`warning: Thanos leaves out store store-4:10901 {replica="a", zone="z4"} {replica="b"} and 1 more, which fails its health check: its series are missing`,
+		`warning: Thanos leaves out store store-0:10901 {replica="a", zone="z0"} {a="1", b="2", c="3", d="4", e="5", f="6", …} and 1 more, which fails its health check: its series are missing`,
+		`warning: Thanos leaves out store store-2:10901 {replica="a", zone="z2"} {a="1", b="2", c="3", d="4", e="5", f="6", …} and 1 more, which fails its health check: its series are missing`,
+		`warning: Thanos leaves out store store-4:10901 {replica="a", zone="z4"} {a="1", b="2", c="3", d="4", e="5", f="6", …} and 1 more, which fails its health check: its series are missing`,
 		`warning: Thanos leaves out 17 more stores, which fail their health checks: their series are missing`,
 	}
 	if !slices.Equal(r.Notes, want) {
