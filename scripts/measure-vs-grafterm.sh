@@ -112,7 +112,7 @@ elif [[ ${OPSDECK_STORE:-prometheus} == thanos ]]; then
     # told by an external label that its alerts leave behind.
     sed -e "s#^global:#global:\n  external_labels: {replica: \"$r\"}#" \
       -e 's#^alerting:#alerting:\n  alert_relabel_configs: [{action: labeldrop, regex: replica}]#' "$promconf" >"$d/prometheus.yml"
-    (cd "$confdir" && prometheus --config.file="$d/prometheus.yml" --storage.tsdb.path="$d/data" --web.listen-address="127.0.0.1:$pport" \
+    (cd "$confdir" && exec prometheus --config.file="$d/prometheus.yml" --storage.tsdb.path="$d/data" --web.listen-address="127.0.0.1:$pport" \
       ${features:+--enable-feature=$features} --log.level=warn >"$d/prometheus.log" 2>&1) &
     th_pids+=($!)
     until curl -fsS "http://127.0.0.1:$pport/-/ready" >/dev/null 2>&1; do sleep 0.2; done
