@@ -67,12 +67,9 @@ func StartAlertmanager(ctx context.Context) (*Alertmanager, error) {
 			"--cluster.listen-address=", // no gossip: one server, no ports of its own
 			"--log.level=warn")
 	}
-	proc, err := withPortRetry(func(port int) (*process, error) { return a.relaunch(ctx, port) })
-	if err != nil {
-		os.RemoveAll(dir)
+	if err := a.start(ctx); err != nil {
 		return nil, err
 	}
-	a.proc = proc
 	return a, nil
 }
 

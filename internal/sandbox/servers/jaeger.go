@@ -112,12 +112,9 @@ func StartJaeger(ctx context.Context) (*Jaeger, error) {
 		}
 		return launch(ctx, "jaeger", dir, nil, j.ready, bin, "--config=file:"+conf)
 	}
-	proc, err := withPortRetry(func(port int) (*process, error) { return j.relaunch(ctx, port) })
-	if err != nil {
-		os.RemoveAll(dir)
+	if err := j.start(ctx); err != nil {
 		return nil, err
 	}
-	j.proc = proc
 	return j, nil
 }
 

@@ -358,6 +358,19 @@ func (s *server) Restart(ctx context.Context) error {
 	return nil
 }
 
+// start launches the server on a free port (relaunch, retried when a
+// parallel test takes the port first); on failure its directory is
+// removed.
+func (s *server) start(ctx context.Context) error {
+	proc, err := withPortRetry(func(port int) (*process, error) { return s.relaunch(ctx, port) })
+	if err != nil {
+		os.RemoveAll(s.Dir)
+		return err
+	}
+	s.proc = proc
+	return nil
+}
+
 // Pid is the server's process id.
 func (s *server) Pid() int { return s.proc.cmd.Process.Pid }
 

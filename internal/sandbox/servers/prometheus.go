@@ -158,12 +158,9 @@ func StartPrometheus(ctx context.Context, opts PrometheusOptions) (*Prometheus, 
 		}
 		return launch(ctx, "prometheus", dir, nil, p.ready, bin, args...)
 	}
-	proc, err := withPortRetry(func(port int) (*process, error) { return p.relaunch(ctx, port) })
-	if err != nil {
-		os.RemoveAll(dir)
+	if err := p.start(ctx); err != nil {
 		return nil, err
 	}
-	p.proc = proc
 	return p, nil
 }
 

@@ -79,12 +79,9 @@ func StartRedis(ctx context.Context, opts RedisOptions) (*Redis, error) {
 		}
 		return launch(ctx, "redis", dir, nil, r.ping, bin, args...)
 	}
-	proc, err := withPortRetry(func(port int) (*process, error) { return r.relaunch(ctx, port) })
-	if err != nil {
-		os.RemoveAll(dir)
+	if err := r.start(ctx); err != nil {
 		return nil, err
 	}
-	r.proc = proc
 	return r, nil
 }
 

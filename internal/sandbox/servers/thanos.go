@@ -125,12 +125,9 @@ func startThanos(ctx context.Context, bin, component string, args ...string) (*T
 			"--grpc-address=127.0.0.1:" + strconv.Itoa(grpcPort),
 			"--log.level=warn"}, args...)...)
 	}
-	proc, err := withPortRetry(func(port int) (*process, error) { return c.relaunch(ctx, port) })
-	if err != nil {
-		os.RemoveAll(dir)
+	if err := c.start(ctx); err != nil {
 		return nil, err
 	}
-	c.proc = proc
 	return c, nil
 }
 

@@ -2,7 +2,6 @@ package servers
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"strconv"
 	"syscall"
@@ -63,12 +62,9 @@ func StartVictoriaLogs(ctx context.Context) (*VictoriaLogs, error) {
 			"-memory.allowedPercent=5", // a sandbox's few lines; the default takes 60 % of the machine for caches
 			"-loggerLevel=WARN")
 	}
-	proc, err := withPortRetry(func(port int) (*process, error) { return v.relaunch(ctx, port) })
-	if err != nil {
-		os.RemoveAll(dir)
+	if err := v.start(ctx); err != nil {
 		return nil, err
 	}
-	v.proc = proc
 	return v, nil
 }
 

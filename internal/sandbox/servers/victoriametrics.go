@@ -115,12 +115,9 @@ func StartVictoriaMetrics(ctx context.Context, opts VictoriaMetricsOptions) (*Vi
 		}
 		return launch(ctx, "victoria-metrics", dir, nil, v.ready, bin, args...)
 	}
-	proc, err := withPortRetry(func(port int) (*process, error) { return v.relaunch(ctx, port) })
-	if err != nil {
-		os.RemoveAll(dir)
+	if err := v.start(ctx); err != nil {
 		return nil, err
 	}
-	v.proc = proc
 	return v, nil
 }
 
@@ -182,12 +179,9 @@ func StartVMAlert(ctx context.Context, vm *VictoriaMetrics, rules, alertmanager 
 			"-httpListenAddr=127.0.0.1:"+strconv.Itoa(port),
 			"-loggerLevel=WARN")
 	}
-	proc, err := withPortRetry(func(port int) (*process, error) { return a.relaunch(ctx, port) })
-	if err != nil {
-		os.RemoveAll(dir)
+	if err := a.start(ctx); err != nil {
 		return nil, err
 	}
-	a.proc = proc
 	return a, nil
 }
 
